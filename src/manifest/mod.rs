@@ -1,0 +1,750 @@
+//! Manifest: scenario text → raw objects of known kinds, with every problem as a diagnostic.
+//!
+//! Stage one of the pipeline. [`parse`] splits the text into YAML documents ([`yaml`]),
+//! expands `kind: List` documents (as `kubectl get -o yaml` prints them), recognises each
+//! object's `apiVersion` and `kind`, and checks every field against the kind's schema
+//! ([`schema`]) the way the API server's strict decoder does. The result keeps each object's
+//! spanned YAML tree, so any later stage can turn a field path into a line and column
+//! ([`Manifest::locate`]).
+
+pub mod schema;
+pub mod yaml;
+
+use crate::diag::{Diagnostic, Severity, Span, Stage};
+use schema::{Struct, Ty};
+use yaml::{Node, Scalar, Value};
+
+/// The kinds svcplay understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Namespace,
+    Node,
+    Pod,
+    Service,
+    Endpoints,
+    Deployment,
+    ReplicaSet,
+    StatefulSet,
+    EndpointSlice,
+    ServiceCIDR,
+    KubeProxyConfiguration,
+    NodeRuntime,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::Namespace,
+        Kind::Node,
+        Kind::Pod,
+        Kind::Service,
+        Kind::Endpoints,
+        Kind::Deployment,
+        Kind::ReplicaSet,
+        Kind::StatefulSet,
+        Kind::EndpointSlice,
+        Kind::ServiceCIDR,
+        Kind::KubeProxyConfiguration,
+        Kind::NodeRuntime,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Namespace => "Namespace",
+            Kind::Node => "Node",
+            Kind::Pod => "Pod",
+            Kind::Service => "Service",
+            Kind::Endpoints => "Endpoints",
+            Kind::Deployment => "Deployment",
+            Kind::ReplicaSet => "ReplicaSet",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::EndpointSlice => "EndpointSlice",
+            Kind::ServiceCIDR => "ServiceCIDR",
+            Kind::KubeProxyConfiguration => "KubeProxyConfiguration",
+            Kind::NodeRuntime => "NodeRuntime",
+        }
+    }
+
+    pub fn api_version(self) -> &'static str {
+        match self {
+            Kind::Namespace | Kind::Node | Kind::Pod | Kind::Service | Kind::Endpoints => "v1",
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => "apps/v1",
+            Kind::EndpointSlice => "discovery.k8s.io/v1",
+            Kind::ServiceCIDR => "networking.k8s.io/v1",
+            Kind::KubeProxyConfiguration => "kubeproxy.config.k8s.io/v1alpha1",
+            Kind::NodeRuntime => "svcplay.dev/v1alpha1",
+        }
+    }
+
+    /// The lower-case plural kubectl prints in `service/NAME created`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Kind::Namespace => "namespace",
+            Kind::Node => "node",
+            Kind::Pod => "pod",
+            Kind::Service => "service",
+            Kind::Endpoints => "endpoints",
+            Kind::Deployment => "deployment.apps",
+            Kind::ReplicaSet => "replicaset.apps",
+            Kind::StatefulSet => "statefulset.apps",
+            Kind::EndpointSlice => "endpointslice.discovery.k8s.io",
+            Kind::ServiceCIDR => "servicecidr.networking.k8s.io",
+            Kind::KubeProxyConfiguration => "kubeproxyconfiguration",
+            Kind::NodeRuntime => "noderuntime.svcplay.dev",
+        }
+    }
+
+    pub fn namespaced(self) -> bool {
+        matches!(
+            self,
+            Kind::Pod
+                | Kind::Service
+                | Kind::Endpoints
+                | Kind::Deployment
+                | Kind::ReplicaSet
+                | Kind::StatefulSet
+                | Kind::EndpointSlice
+        )
+    }
+
+    /// Objects that are configuration of a component rather than API objects: they need no name.
+    pub fn is_component_config(self) -> bool {
+        self == Kind::KubeProxyConfiguration
+    }
+
+    pub fn schema(self) -> &'static Struct {
+        match self {
+            Kind::Namespace => &schema::NAMESPACE,
+            Kind::Node => &schema::NODE,
+            Kind::Pod => &schema::POD,
+            Kind::Service => &schema::SERVICE,
+            Kind::Endpoints => &schema::ENDPOINTS,
+            Kind::Deployment => &schema::DEPLOYMENT,
+            Kind::ReplicaSet => &schema::REPLICA_SET,
+            Kind::StatefulSet => &schema::STATEFUL_SET,
+            Kind::EndpointSlice => &schema::ENDPOINT_SLICE,
+            Kind::ServiceCIDR => &schema::SERVICE_CIDR,
+            Kind::KubeProxyConfiguration => &schema::KUBE_PROXY_CONFIGURATION,
+            Kind::NodeRuntime => &schema::NODE_RUNTIME,
+        }
+    }
+
+    fn from_name(kind: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == kind)
+    }
+}
+
+/// Kubernetes kinds a cluster dump may contain that svcplay does not model: ignored with a
+/// note instead of the "no matches for kind" error an unknown kind gets.
+const IGNORED_KINDS: &[(&str, &str)] = &[
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "ServiceAccount"),
+    ("v1", "PersistentVolumeClaim"),
+    ("v1", "PersistentVolume"),
+    ("v1", "Event"),
+    ("v1", "LimitRange"),
+    ("v1", "ResourceQuota"),
+    ("v1", "ReplicationController"),
+    ("apps/v1", "DaemonSet"),
+    ("apps/v1", "ControllerRevision"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("networking.k8s.io/v1", "IngressClass"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("networking.k8s.io/v1", "IPAddress"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("coordination.k8s.io/v1", "Lease"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+];
+
+/// What strict decoding found in one object, in the order the API server reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecodeReport {
+    /// The first `json: cannot unmarshal ...` error (Go stops reporting after the first).
+    pub type_error: Option<String>,
+    /// Every unknown field's path, with list indexes (`spec.ports[0].targetport`), in the
+    /// order of a JSON re-encoding of the object (keys sorted at every level).
+    pub unknown_fields: Vec<String>,
+}
+
+impl DecodeReport {
+    pub fn is_clean(&self) -> bool {
+        self.type_error.is_none() && self.unknown_fields.is_empty()
+    }
+
+    /// The decoder error the API server wraps in `<Kind> in version "v1" cannot be handled
+    /// as a <Kind>: ...`.
+    pub fn message(&self) -> Option<String> {
+        if let Some(e) = &self.type_error {
+            return Some(e.clone());
+        }
+        if self.unknown_fields.is_empty() {
+            return None;
+        }
+        let fields: Vec<String> = self
+            .unknown_fields
+            .iter()
+            .map(|f| format!("unknown field {f:?}"))
+            .collect();
+        Some(format!("strict decoding error: {}", fields.join(", ")))
+    }
+}
+
+/// One object of a known kind, as written.
+#[derive(Clone, Debug)]
+pub struct RawObject {
+    /// Position among all recognised objects of the scenario (stable for one text).
+    pub id: usize,
+    /// The YAML document it came from (0-based).
+    pub document: usize,
+    /// For an item of a `kind: List` document, its index in `items`.
+    pub list_item: Option<usize>,
+    pub kind: Kind,
+    /// `metadata.name` as written (empty when missing).
+    pub name: String,
+    /// `metadata.namespace` as written, if any.
+    pub namespace: Option<String>,
+    /// The object's mapping node.
+    pub node: Node,
+    pub decode: DecodeReport,
+}
+
+impl RawObject {
+    /// `Service dev/web`, `Node worker-1`: how diagnostics name the object.
+    pub fn describe(&self) -> String {
+        match (&self.namespace, self.kind.namespaced()) {
+            (Some(ns), true) => format!("{} {}/{}", self.kind.name(), ns, self.name),
+            (None, true) => format!("{} default/{}", self.kind.name(), self.name),
+            _ if self.name.is_empty() => self.kind.name().to_string(),
+            _ => format!("{} {}", self.kind.name(), self.name),
+        }
+    }
+
+    /// The object's namespace, `default` when not written.
+    pub fn namespace_or_default(&self) -> &str {
+        self.namespace
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("default")
+    }
+
+    /// The span of a field path of this object (see [`Node::locate`]).
+    pub fn locate(&self, path: &str) -> Span {
+        self.node.locate(path)
+    }
+}
+
+/// The parsed scenario text.
+#[derive(Clone, Debug, Default)]
+pub struct Manifest {
+    pub documents: Vec<yaml::Document>,
+    pub objects: Vec<RawObject>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Manifest {
+    pub fn object(&self, id: usize) -> Option<&RawObject> {
+        self.objects.get(id)
+    }
+
+    /// Fills in the span of a diagnostic that names an object and a path.
+    pub fn locate(&self, object: usize, mut diagnostic: Diagnostic) -> Diagnostic {
+        if let Some(obj) = self.objects.get(object) {
+            if diagnostic.span.is_none() {
+                diagnostic.span = Some(obj.locate(&diagnostic.path));
+            }
+            diagnostic.document.get_or_insert(obj.document);
+            if diagnostic.object.is_none() {
+                diagnostic.object = Some(obj.describe());
+            }
+        }
+        diagnostic
+    }
+}
+
+/// Parses scenario text. Never fails: every problem is a diagnostic, and everything that
+/// could be read is returned.
+pub fn parse(text: &str) -> Manifest {
+    let (documents, syntax_errors) = yaml::parse_documents(text);
+    let mut manifest = Manifest {
+        documents: Vec::new(),
+        objects: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    for e in syntax_errors {
+        manifest.diagnostics.push(
+            Diagnostic::error(Stage::Syntax, e.message)
+                .with_span(e.span)
+                .in_document(e.document),
+        );
+    }
+    for doc in &documents {
+        let Some(root) = &doc.root else { continue };
+        read_document(&mut manifest, doc.index, root);
+    }
+    manifest.documents = documents;
+    manifest
+}
+
+fn read_document(manifest: &mut Manifest, document: usize, root: &Node) {
+    if root.is_null() {
+        return;
+    }
+    if root.entries().is_none() {
+        manifest.diagnostics.push(
+            Diagnostic::error(
+                Stage::Decode,
+                format!(
+                    "a document must be a mapping with apiVersion and kind, found {}",
+                    shape(root)
+                ),
+            )
+            .with_span(root.span)
+            .in_document(document),
+        );
+        return;
+    }
+    let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+    if kind == "List" || (kind.ends_with("List") && root.get("items").is_some()) {
+        match root.get("items").map(|n| &n.value) {
+            Some(Value::Seq(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    read_object(manifest, document, Some(i), item);
+                }
+            }
+            Some(_) if !root.get("items").is_some_and(Node::is_null) => manifest.diagnostics.push(
+                Diagnostic::error(Stage::Decode, "items must be a list of objects")
+                    .with_path("items")
+                    .with_span(root.locate("items"))
+                    .in_document(document),
+            ),
+            _ => {}
+        }
+        return;
+    }
+    read_object(manifest, document, None, root);
+}
+
+fn shape(node: &Node) -> &'static str {
+    match &node.value {
+        Value::Scalar(..) => match node.scalar() {
+            Some(Scalar::Str(_)) => "a string",
+            Some(Scalar::Null) => "nothing",
+            _ => "a scalar",
+        },
+        Value::Seq(_) => "a list",
+        Value::Map(_) => "a mapping",
+    }
+}
+
+fn read_object(manifest: &mut Manifest, document: usize, list_item: Option<usize>, node: &Node) {
+    let prefix = list_item
+        .map(|i| format!("items[{i}]."))
+        .unwrap_or_default();
+    let diag = |severity: Severity, path: &str, message: String, span: Span| {
+        Diagnostic::new(severity, Stage::Decode, message)
+            .with_path(format!("{prefix}{path}"))
+            .with_span(span)
+            .in_document(document)
+    };
+    if node.entries().is_none() {
+        manifest.diagnostics.push(diag(
+            Severity::Error,
+            "",
+            format!("an object must be a mapping, found {}", shape(node)),
+            node.span,
+        ));
+        return;
+    }
+    let api_version = node.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+    let kind_name = node.get("kind").and_then(Node::as_str).unwrap_or("");
+    let mut missing = Vec::new();
+    if api_version.is_empty() {
+        missing.push("apiVersion not set");
+    }
+    if kind_name.is_empty() {
+        missing.push("kind not set");
+    }
+    if !missing.is_empty() {
+        manifest.diagnostics.push(diag(
+            Severity::Error,
+            "",
+            format!("error validating data: [{}]", missing.join(", ")),
+            node.span,
+        ));
+        return;
+    }
+    let Some(kind) = Kind::from_name(kind_name).filter(|k| k.api_version() == api_version) else {
+        let ignored = IGNORED_KINDS
+            .iter()
+            .any(|(v, k)| *v == api_version && *k == kind_name);
+        let message = if ignored {
+            format!("svcplay does not model {kind_name} objects; this document is ignored")
+        } else {
+            let mut m = format!("no matches for kind {kind_name:?} in version {api_version:?}");
+            if let Some(known) = Kind::from_name(kind_name) {
+                m.push_str(&format!(
+                    " (svcplay reads {kind_name} as apiVersion {})",
+                    known.api_version()
+                ));
+            }
+            m
+        };
+        let severity = if ignored {
+            Severity::Info
+        } else {
+            Severity::Error
+        };
+        let span = node.entry("kind").map_or(node.span, |e| e.value.span);
+        manifest
+            .diagnostics
+            .push(diag(severity, "kind", message, span));
+        return;
+    };
+    let name = node
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Node::as_str)
+        .unwrap_or("")
+        .to_string();
+    let namespace = node
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Node::as_str)
+        .map(str::to_string);
+    if name.is_empty() && !kind.is_component_config() {
+        let generate = node
+            .get("metadata")
+            .and_then(|m| m.get("generateName"))
+            .and_then(Node::as_str);
+        if generate.is_none_or(str::is_empty) {
+            manifest.diagnostics.push(diag(
+                Severity::Error,
+                "metadata.name",
+                "resource name may not be empty".to_string(),
+                node.locate("metadata.name"),
+            ));
+            return;
+        }
+    }
+    let decode = decode(kind.schema(), node);
+    let id = manifest.objects.len();
+    let object = RawObject {
+        id,
+        document,
+        list_item,
+        kind,
+        name,
+        namespace,
+        node: node.clone(),
+        decode,
+    };
+    for (path, message) in strict_diagnostics(kind.schema(), node) {
+        let span = node.locate_key(&path).1;
+        manifest.diagnostics.push(
+            Diagnostic::error(Stage::Decode, message)
+                .with_path(format!("{prefix}{path}"))
+                .with_span(span)
+                .in_document(document)
+                .about(object.describe()),
+        );
+    }
+    manifest.objects.push(object);
+}
+
+/// Strict decoding of one object against its schema, reporting in the API server's order.
+pub fn decode(schema: &'static Struct, node: &Node) -> DecodeReport {
+    let mut report = DecodeReport::default();
+    let mut walker = Walker {
+        report: &mut report,
+        all: None,
+    };
+    walker.object(schema, node, "", "");
+    report
+}
+
+/// Every unknown field and every wrongly typed value, each with its own path (for the
+/// editor: the API server reports only the first type error, the page shows them all).
+pub fn strict_diagnostics(schema: &'static Struct, node: &Node) -> Vec<(String, String)> {
+    let mut report = DecodeReport::default();
+    let mut all = Vec::new();
+    let mut walker = Walker {
+        report: &mut report,
+        all: Some(&mut all),
+    };
+    walker.object(schema, node, "", "");
+    all
+}
+
+struct Walker<'a> {
+    report: &'a mut DecodeReport,
+    /// When collecting for the editor: (path with indexes, message) of every problem.
+    all: Option<&'a mut Vec<(String, String)>>,
+}
+
+fn join(base: &str, field: &str) -> String {
+    if base.is_empty() {
+        field.to_string()
+    } else {
+        format!("{base}.{field}")
+    }
+}
+
+fn json_kind(node: &Node) -> String {
+    match &node.value {
+        Value::Seq(_) => "array".to_string(),
+        Value::Map(_) => "object".to_string(),
+        Value::Scalar(text, _) => match node.scalar() {
+            Some(Scalar::Int(_)) | Some(Scalar::Float(_)) => {
+                format!("number {}", number_text(node, text))
+            }
+            Some(s) => s.json_type().to_string(),
+            None => "string".to_string(),
+        },
+    }
+}
+
+/// The number as it appears in the JSON the API server receives.
+fn number_text(node: &Node, text: &str) -> String {
+    match node.scalar() {
+        Some(Scalar::Int(i)) => i.to_string(),
+        Some(Scalar::Float(f)) if f.is_finite() => {
+            if f.fract() == 0.0 && f.abs() < 1e21 {
+                format!("{}", f as i128)
+            } else {
+                format!("{f}")
+            }
+        }
+        _ => text.to_string(),
+    }
+}
+
+impl Walker<'_> {
+    fn type_error(&mut self, path_indexed: &str, message: String) {
+        if self.report.type_error.is_none() {
+            self.report.type_error = Some(message.clone());
+        }
+        if let Some(all) = self.all.as_deref_mut() {
+            all.push((path_indexed.to_string(), message));
+        }
+    }
+
+    fn unknown(&mut self, path_indexed: &str) {
+        self.report.unknown_fields.push(path_indexed.to_string());
+        if let Some(all) = self.all.as_deref_mut() {
+            let (parent, field) = match path_indexed.rfind('.') {
+                Some(i) => (&path_indexed[..i], &path_indexed[i + 1..]),
+                None => ("", path_indexed),
+            };
+            let hint = if parent.is_empty() {
+                String::new()
+            } else {
+                format!(" in {parent}")
+            };
+            all.push((
+                path_indexed.to_string(),
+                format!("unknown field {field:?}{hint}"),
+            ));
+        }
+    }
+
+    /// `path` is the dotted JSON path without indexes (for Go's messages); `indexed` has them.
+    fn object(&mut self, schema: &'static Struct, node: &Node, path: &str, indexed: &str) {
+        let Some(entries) = node.entries() else {
+            return;
+        };
+        // JSON re-encoding sorts keys: walk in that order so "first" matches the server.
+        let mut sorted: Vec<(String, &Node)> = entries
+            .iter()
+            .map(|e| (e.key.key_string().unwrap_or_default(), &e.value))
+            .collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, value) in sorted {
+            let field_path = join(path, &key);
+            let field_indexed = join(indexed, &key);
+            match schema.field(&key) {
+                None => self.unknown(&field_indexed),
+                Some(ty) => self.value(ty, value, schema, &field_path, &field_indexed),
+            }
+        }
+    }
+
+    fn value(&mut self, ty: Ty, node: &Node, parent: &'static Struct, path: &str, indexed: &str) {
+        if node.is_null() {
+            return;
+        }
+        let mismatch = |what: String| {
+            format!(
+                "json: cannot unmarshal {what} into Go struct field {}.{path} of type {}",
+                parent.name(),
+                ty.go_name()
+            )
+        };
+        match ty {
+            Ty::Any => {}
+            Ty::Str(_) => {
+                if !matches!(node.scalar(), Some(Scalar::Str(_))) {
+                    let m = mismatch(json_kind(node));
+                    self.type_error(indexed, m);
+                }
+            }
+            Ty::Bool => {
+                if !matches!(node.scalar(), Some(Scalar::Bool(_))) {
+                    let m = mismatch(json_kind(node));
+                    self.type_error(indexed, m);
+                }
+            }
+            Ty::Float => {
+                if !matches!(node.scalar(), Some(Scalar::Int(_)) | Some(Scalar::Float(_))) {
+                    let m = mismatch(json_kind(node));
+                    self.type_error(indexed, m);
+                }
+            }
+            Ty::Int(width) => {
+                let ok = match node.as_int() {
+                    Some(i) if width == "int32" => i32::try_from(i).is_ok(),
+                    Some(_) => true,
+                    None => false,
+                };
+                if !ok {
+                    let m = mismatch(json_kind(node));
+                    self.type_error(indexed, m);
+                }
+            }
+            Ty::IntOrString => match node.scalar() {
+                Some(Scalar::Str(_)) => {}
+                Some(Scalar::Int(i)) if i32::try_from(i).is_ok() => {}
+                _ => {
+                    // IntOrString decodes a non-string as an int32 with a plain json.Unmarshal.
+                    let m = format!(
+                        "json: cannot unmarshal {} into Go value of type int32",
+                        json_kind(node)
+                    );
+                    self.type_error(indexed, m);
+                }
+            },
+            Ty::Quantity => {
+                if !matches!(
+                    node.scalar(),
+                    Some(Scalar::Str(_)) | Some(Scalar::Int(_)) | Some(Scalar::Float(_))
+                ) {
+                    let m = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+                        .to_string();
+                    self.type_error(indexed, m);
+                }
+            }
+            Ty::Map(value_ty) => match node.entries() {
+                Some(entries) => {
+                    let mut sorted: Vec<(String, &Node)> = entries
+                        .iter()
+                        .map(|e| (e.key.key_string().unwrap_or_default(), &e.value))
+                        .collect();
+                    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                    for (key, value) in sorted {
+                        self.value(*value_ty, value, parent, path, &format!("{indexed}[{key}]"));
+                    }
+                }
+                None => {
+                    let m = mismatch(json_kind(node));
+                    self.type_error(indexed, m);
+                }
+            },
+            Ty::Array(item_ty) => match node.items() {
+                Some(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let item_indexed = format!("{indexed}[{i}]");
+                        match item_ty {
+                            Ty::Struct(s) => {
+                                if item.entries().is_some() {
+                                    self.object(s, item, path, &item_indexed);
+                                } else if !item.is_null() {
+                                    let m = format!(
+                                        "json: cannot unmarshal {} into Go struct field {}.{path} of type {}",
+                                        json_kind(item),
+                                        parent.name(),
+                                        s.go_type
+                                    );
+                                    self.type_error(&item_indexed, m);
+                                }
+                            }
+                            other => self.value(*other, item, parent, path, &item_indexed),
+                        }
+                    }
+                }
+                None => {
+                    let m = mismatch(json_kind(node));
+                    self.type_error(indexed, m);
+                }
+            },
+            Ty::Struct(s) => {
+                if node.entries().is_some() {
+                    self.object(s, node, path, indexed);
+                } else {
+                    let m = mismatch(json_kind(node));
+                    self.type_error(indexed, m);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_documents_lists_and_reports_unknown_kinds() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n---\napiVersion: v1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: v1\nkind: Deployment\nmetadata: {name: d}\n";
+        let m = parse(text);
+        assert_eq!(m.objects.len(), 1);
+        assert_eq!(m.objects[0].list_item, Some(0));
+        let messages: Vec<&str> = m.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages[0],
+            "no matches for kind \"Widget\" in version \"v1\""
+        );
+        assert!(messages[1].starts_with("no matches for kind \"Deployment\" in version \"v1\" (svcplay reads Deployment as apiVersion apps/v1)"));
+        assert_eq!(m.diagnostics[0].span.unwrap().start.line, 9);
+    }
+
+    #[test]
+    fn strict_decoding_matches_the_api_server() {
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  prots:\n  - port: 80\n  ports:\n  - port: \"80\"\n    targetport: 8080\n";
+        let m = parse(text);
+        let report = &m.objects[0].decode;
+        assert_eq!(
+            report.type_error.as_deref(),
+            Some(
+                "json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32"
+            )
+        );
+        assert_eq!(
+            report.unknown_fields,
+            vec!["spec.ports[0].targetport", "spec.prots"]
+        );
+        let unknown = m
+            .diagnostics
+            .iter()
+            .find(|d| d.path == "spec.prots")
+            .unwrap();
+        assert_eq!(unknown.span.unwrap().start.line, 6);
+        assert_eq!(unknown.span.unwrap().start.column, 3);
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_are_type_errors_in_labels() {
+        let m =
+            parse("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    enabled: yes\n");
+        assert_eq!(
+            m.objects[0].decode.type_error.as_deref(),
+            Some(
+                "json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string"
+            )
+        );
+    }
+}

@@ -1,0 +1,873 @@
+//! The YAML layer: scenario text → one spanned tree per document.
+//!
+//! The text is split into documents on `---` lines first, the way kubectl's YAML reader
+//! does, so a syntax error in one document never hides the others. Each document is parsed
+//! with `saphyr-parser` into a [`Node`] tree that keeps the span of every key and value.
+//! Plain scalars are resolved later, by [`Node::scalar`], with the YAML 1.1 rules of the
+//! `go-yaml` v2 library that kubectl and the API server use (so `yes` is a boolean and
+//! `0777` is octal, as on a real cluster).
+//!
+//! Hostile input is data too: alias expansion has a budget (a "billion laughs" document is
+//! an error, not an out-of-memory), nesting has a depth limit, and nothing here panics.
+
+use crate::diag::{Pos, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+use std::collections::HashMap;
+
+/// Deepest nesting accepted in one document.
+pub const MAX_DEPTH: usize = 256;
+
+/// One YAML value with the span it was written at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+    /// An explicit tag such as `!!str`, written as `handle` + `suffix` (`!!str`).
+    pub tag: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Scalar(String, Style),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+/// How a scalar was written; only plain scalars are resolved to non-strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Quoted,
+    Block,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+/// A resolved scalar, as go-yaml v2 would decode it into an `interface{}`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(&'a str),
+}
+
+impl Scalar<'_> {
+    /// The JSON type name Go's `encoding/json` uses in "cannot unmarshal X into ..." errors.
+    pub fn json_type(&self) -> &'static str {
+        match self {
+            Scalar::Null => "null",
+            Scalar::Bool(_) => "bool",
+            Scalar::Int(_) | Scalar::Float(_) => "number",
+            Scalar::Str(_) => "string",
+        }
+    }
+}
+
+impl Node {
+    /// The mapping entries, if this is a mapping.
+    pub fn entries(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn items(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The value under `key` in a mapping (keys compared after resolution, as JSON keys).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entries()?
+            .iter()
+            .find(|e| e.key.key_string().as_deref() == Some(key))
+            .map(|e| &e.value)
+    }
+
+    /// The entry (key and value) under `key`.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries()?
+            .iter()
+            .find(|e| e.key.key_string().as_deref() == Some(key))
+    }
+
+    /// This node resolved as a scalar, or `None` for sequences and mappings.
+    pub fn scalar(&self) -> Option<Scalar<'_>> {
+        match &self.value {
+            Value::Scalar(text, style) => Some(resolve(text, *style, self.tag.as_deref())),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.scalar(), Some(Scalar::Null))
+    }
+
+    /// A string value (only a YAML string counts: `80` is a number, `"80"` a string).
+    pub fn as_str(&self) -> Option<&str> {
+        match self.scalar()? {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.scalar()? {
+            Scalar::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// An integer value; floats with no fractional part count, as they do after the
+    /// YAML → JSON conversion the API server sees.
+    pub fn as_int(&self) -> Option<i64> {
+        match self.scalar()? {
+            Scalar::Int(i) => i64::try_from(i).ok(),
+            Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
+            _ => None,
+        }
+    }
+
+    /// The string form of a mapping key, as sigs.k8s.io/yaml turns keys into JSON strings.
+    pub fn key_string(&self) -> Option<String> {
+        Some(match self.scalar()? {
+            Scalar::Null => "null".to_string(),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => format_go_float(f),
+            Scalar::Str(s) => s.to_string(),
+        })
+    }
+
+    /// The span of the value at a Kubernetes field path below this node, e.g.
+    /// `spec.ports[0].port`. When the path does not exist, the span of the deepest
+    /// existing ancestor (where the missing field should go) is returned.
+    pub fn locate(&self, path: &str) -> Span {
+        self.locate_key(path).1
+    }
+
+    /// Like [`Node::locate`], also telling whether the whole path was found. For a found
+    /// mapping field the span is the key's span (what an editor underlines).
+    pub fn locate_key(&self, path: &str) -> (bool, Span) {
+        let mut node = self;
+        let mut span = self.span;
+        for step in parse_path(path) {
+            let next = match step {
+                PathStep::Field(name) => match node.entry(name) {
+                    Some(entry) => {
+                        span = entry.key.span;
+                        Some(&entry.value)
+                    }
+                    None => None,
+                },
+                PathStep::Index(i) => node.items().and_then(|items| items.get(i)).inspect(|n| {
+                    span = n.span;
+                }),
+                PathStep::Key(key) => match node.entry(key) {
+                    Some(entry) => {
+                        span = entry.key.span;
+                        Some(&entry.value)
+                    }
+                    None => None,
+                },
+            };
+            match next {
+                Some(n) => node = n,
+                None => return (false, span),
+            }
+        }
+        (true, span)
+    }
+}
+
+enum PathStep<'a> {
+    Field(&'a str),
+    Index(usize),
+    Key(&'a str),
+}
+
+/// Splits `spec.ports[0].port` or `metadata.labels[app.kubernetes.io/name]` into steps.
+fn parse_path(path: &str) -> Vec<PathStep<'_>> {
+    let mut steps = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('[') {
+            let Some(close) = after.find(']') else { break };
+            let inner = &after[..close];
+            match inner.parse::<usize>() {
+                Ok(i) => steps.push(PathStep::Index(i)),
+                Err(_) => steps.push(PathStep::Key(inner)),
+            }
+            rest = &after[close + 1..];
+            rest = rest.strip_prefix('.').unwrap_or(rest);
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            steps.push(PathStep::Field(&rest[..end]));
+            rest = &rest[end..];
+            rest = rest.strip_prefix('.').unwrap_or(rest);
+        }
+    }
+    steps
+}
+
+/// Go's `%v` of a float64 as it appears in a JSON key (`1e+06`, `0.5`).
+fn format_go_float(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        format!("{}", f as i128)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// Resolves a scalar with go-yaml v2's rules (YAML 1.1 booleans, octal `0777`, `0x`, `0b`,
+/// underscores in numbers, `.inf`/`.nan`).
+pub fn resolve<'a>(text: &'a str, style: Style, tag: Option<&str>) -> Scalar<'a> {
+    match tag {
+        Some("!!str") => return Scalar::Str(text),
+        Some("!!null") => return Scalar::Null,
+        Some("!!bool") => {
+            if let Some(b) = resolve_bool(text) {
+                return Scalar::Bool(b);
+            }
+        }
+        Some("!!int") => {
+            if let Some(i) = resolve_int(text) {
+                return Scalar::Int(i);
+            }
+        }
+        Some("!!float") => {
+            if let Some(f) = resolve_float(text).or_else(|| resolve_int(text).map(|i| i as f64)) {
+                return Scalar::Float(f);
+            }
+        }
+        _ => {}
+    }
+    if style != Style::Plain {
+        return Scalar::Str(text);
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
+        _ => {}
+    }
+    if let Some(b) = resolve_bool(text) {
+        return Scalar::Bool(b);
+    }
+    if let Some(i) = resolve_int(text) {
+        return Scalar::Int(i);
+    }
+    if let Some(f) = resolve_float(text) {
+        return Scalar::Float(f);
+    }
+    Scalar::Str(text)
+}
+
+fn resolve_bool(text: &str) -> Option<bool> {
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Some(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+fn resolve_int(text: &str) -> Option<i128> {
+    let first = text.chars().next()?;
+    if !(first.is_ascii_digit() || first == '-' || first == '+') {
+        return None;
+    }
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let (negative, digits) = match plain.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, plain.strip_prefix('+').unwrap_or(&plain)),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let magnitude = if let Some(hex) = digits.strip_prefix("0x") {
+        i128::from_str_radix(hex, 16).ok()?
+    } else if let Some(bin) = digits.strip_prefix("0b") {
+        i128::from_str_radix(bin, 2).ok()?
+    } else if let Some(oct) = digits.strip_prefix("0o") {
+        i128::from_str_radix(oct, 8).ok()?
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        i128::from_str_radix(&digits[1..], 8).ok()?
+    } else {
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse::<i128>().ok()?
+    };
+    // go-yaml only resolves what fits in int64 (or uint64 for positive values).
+    let value = if negative { -magnitude } else { magnitude };
+    if value < i64::MIN as i128 || value > u64::MAX as i128 {
+        return None;
+    }
+    Some(value)
+}
+
+fn resolve_float(text: &str) -> Option<f64> {
+    match text {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Some(f64::NAN),
+        _ => {}
+    }
+    // The yamlStyleFloat pattern: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let b = plain.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let frac_digits = i - s;
+        if int_digits == 0 && frac_digits == 0 {
+            return None;
+        }
+    } else if int_digits == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+            i += 1;
+        }
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == s {
+            return None;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    plain.parse::<f64>().ok()
+}
+
+/// One document of the scenario text.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// 0-based index among the non-empty documents of the text.
+    pub index: usize,
+    /// The root node; `None` for a document that failed to parse.
+    pub root: Option<Node>,
+    /// Lines `first_line..=last_line` of the text hold this document (1-based).
+    pub first_line: u32,
+    pub last_line: u32,
+}
+
+/// A YAML syntax problem, with where it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntaxError {
+    pub document: usize,
+    pub span: Span,
+    pub message: String,
+}
+
+/// Splits the text into documents and parses each one. Empty documents (only comments or
+/// blank lines) are dropped, as kubectl drops them.
+pub fn parse_documents(text: &str) -> (Vec<Document>, Vec<SyntaxError>) {
+    let mut documents = Vec::new();
+    let mut errors = Vec::new();
+    for chunk in split_documents(text) {
+        if chunk.text.lines().all(is_blank_or_comment) {
+            if let Some(message) = chunk.separator_error {
+                errors.push(SyntaxError {
+                    document: documents.len(),
+                    span: Span::at(chunk.first_line.saturating_sub(1).max(1), 4),
+                    message,
+                });
+            }
+            continue;
+        }
+        let index = documents.len();
+        if let Some(message) = &chunk.separator_error {
+            errors.push(SyntaxError {
+                document: index,
+                span: Span::at(chunk.first_line.saturating_sub(1).max(1), 4),
+                message: message.clone(),
+            });
+        }
+        let last_line = chunk.first_line + chunk.text.lines().count().max(1) as u32 - 1;
+        match parse_one(chunk.text, chunk.first_line) {
+            Ok(roots) => {
+                let mut roots = roots.into_iter();
+                let root = roots.next();
+                if roots.next().is_some() {
+                    errors.push(SyntaxError {
+                        document: index,
+                        span: Span::at(chunk.first_line, 1),
+                        message: "more than one document between `---` separators (a `...` document end marker?)"
+                            .to_string(),
+                    });
+                }
+                documents.push(Document {
+                    index,
+                    root,
+                    first_line: chunk.first_line,
+                    last_line,
+                });
+            }
+            Err(e) => {
+                errors.push(SyntaxError {
+                    document: index,
+                    span: e.0,
+                    message: e.1,
+                });
+                documents.push(Document {
+                    index,
+                    root: None,
+                    first_line: chunk.first_line,
+                    last_line,
+                });
+            }
+        }
+    }
+    (documents, errors)
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with('#')
+}
+
+struct Chunk<'a> {
+    text: &'a str,
+    first_line: u32,
+    separator_error: Option<String>,
+}
+
+/// Splits on lines that begin with `---`. Like kubectl, only blanks or a comment may follow
+/// the separator on its line.
+fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut start = 0usize;
+    let mut first_line = 1u32;
+    let mut line_no = 1u32;
+    let mut offset = 0usize;
+    let mut pending_error = None;
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("---") {
+            let trimmed = rest.trim();
+            if rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']) {
+                chunks.push(Chunk {
+                    text: &text[start..offset],
+                    first_line,
+                    separator_error: pending_error.take(),
+                });
+                if !trimmed.is_empty() && !trimmed.starts_with('#') {
+                    pending_error = Some(format!(
+                        "only a comment may follow the document separator `---` on its line, found {trimmed:?}"
+                    ));
+                }
+                start = offset + line.len();
+                first_line = line_no + 1;
+            }
+        }
+        offset += line.len();
+        line_no += 1;
+    }
+    chunks.push(Chunk {
+        text: &text[start..],
+        first_line,
+        separator_error: pending_error,
+    });
+    chunks
+}
+
+fn to_span(span: saphyr_parser::Span, first_line: u32) -> Span {
+    Span {
+        start: to_pos(span.start, first_line),
+        end: to_pos(span.end, first_line),
+    }
+}
+
+fn to_pos(marker: saphyr_parser::Marker, first_line: u32) -> Pos {
+    Pos {
+        line: first_line + (marker.line().max(1) as u32) - 1,
+        column: marker.col() as u32 + 1,
+    }
+}
+
+type ParseError = (Span, String);
+
+fn scan_error(e: ScanError, first_line: u32) -> ParseError {
+    let pos = to_pos(*e.marker(), first_line);
+    (
+        Span {
+            start: pos,
+            end: pos,
+        },
+        e.info().to_string(),
+    )
+}
+
+/// Builds the trees of one chunk from the parser's events.
+fn parse_one(text: &str, first_line: u32) -> Result<Vec<Node>, ParseError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut builder = Builder {
+        first_line,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        roots: Vec::new(),
+        budget: 10_000 + text.len() * 4,
+    };
+    while let Some(event) = parser.next_event() {
+        let (event, span) = event.map_err(|e| scan_error(e, first_line))?;
+        if builder.event(event, span)? {
+            break;
+        }
+    }
+    Ok(builder.roots)
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        start: Span,
+        anchor: usize,
+        tag: Option<String>,
+    },
+    Map {
+        entries: Vec<Entry>,
+        merged: Vec<Entry>,
+        key: Option<Node>,
+        start: Span,
+        anchor: usize,
+        tag: Option<String>,
+    },
+}
+
+struct Builder {
+    first_line: u32,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    roots: Vec<Node>,
+    /// How many nodes alias expansion may still copy.
+    budget: usize,
+}
+
+fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
+    tag.map(|t| {
+        // saphyr reports the core schema's `!!` handle expanded; give it back its short form.
+        if t.handle == "tag:yaml.org,2002:" {
+            format!("!!{}", t.suffix)
+        } else {
+            format!("{}{}", t.handle, t.suffix)
+        }
+    })
+}
+
+fn count_nodes(node: &Node) -> usize {
+    match &node.value {
+        Value::Scalar(..) => 1,
+        Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        Value::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|e| count_nodes(&e.key) + count_nodes(&e.value))
+                .sum::<usize>()
+        }
+    }
+}
+
+impl Builder {
+    /// Feeds one event; returns true at the end of the stream.
+    fn event(&mut self, event: Event<'_>, span: saphyr_parser::Span) -> Result<bool, ParseError> {
+        let here = to_span(span, self.first_line);
+        match event {
+            Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {}
+            Event::StreamEnd => return Ok(true),
+            Event::Scalar(text, style, anchor, tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+                    _ => Style::Block,
+                };
+                let node = Node {
+                    value: Value::Scalar(text.into_owned(), style),
+                    span: here,
+                    tag: tag_string(tag),
+                };
+                self.finish(node, anchor)?;
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    return Err((here, "unknown anchor".to_string()));
+                };
+                let cost = count_nodes(target);
+                if cost > self.budget {
+                    return Err((here, "document contains excessive aliasing".to_string()));
+                }
+                self.budget -= cost;
+                let mut node = target.clone();
+                node.span = here;
+                self.finish(node, 0)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err((here, format!("exceeded max depth of {MAX_DEPTH}")));
+                }
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    start: here,
+                    anchor,
+                    tag: tag_string(tag),
+                });
+            }
+            Event::MappingStart(anchor, tag) => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err((here, format!("exceeded max depth of {MAX_DEPTH}")));
+                }
+                self.stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    merged: Vec::new(),
+                    key: None,
+                    start: here,
+                    anchor,
+                    tag: tag_string(tag),
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq {
+                    items,
+                    start,
+                    anchor,
+                    tag,
+                }) = self.stack.pop()
+                {
+                    let end = items.last().map_or(start.end, |n| n.span.end);
+                    let node = Node {
+                        value: Value::Seq(items),
+                        span: Span {
+                            start: start.start,
+                            end,
+                        },
+                        tag,
+                    };
+                    self.finish(node, anchor)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    mut entries,
+                    merged,
+                    start,
+                    anchor,
+                    tag,
+                    ..
+                }) = self.stack.pop()
+                {
+                    // Keys written in the mapping win over keys merged in with `<<`.
+                    for e in merged {
+                        let name = e.key.key_string();
+                        if !entries.iter().any(|x| x.key.key_string() == name) {
+                            entries.push(e);
+                        }
+                    }
+                    let end = entries.last().map_or(start.end, |e| e.value.span.end);
+                    let node = Node {
+                        value: Value::Map(entries),
+                        span: Span {
+                            start: start.start,
+                            end,
+                        },
+                        tag,
+                    };
+                    self.finish(node, anchor)?;
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// A complete node: record its anchor and attach it to its parent.
+    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.roots.push(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                merged,
+                key,
+                ..
+            }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => {
+                    if k.tag.is_none()
+                        && matches!(&k.value, Value::Scalar(t, Style::Plain) if t == "<<")
+                    {
+                        merge_into(merged, node);
+                    } else {
+                        let name = k.key_string();
+                        if let Some(existing) = entries
+                            .iter()
+                            .position(|e| name.is_some() && e.key.key_string() == name)
+                        {
+                            return Err((
+                                k.span,
+                                format!(
+                                    "mapping key {:?} already defined at line {}",
+                                    name.unwrap_or_default(),
+                                    entries[existing].key.span.start.line
+                                ),
+                            ));
+                        }
+                        entries.push(Entry {
+                            key: k,
+                            value: node,
+                        });
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// YAML merge keys (`<<: *defaults`): entries of the merged mapping(s) that the mapping
+/// does not set itself.
+fn merge_into(entries: &mut Vec<Entry>, merged: Node) {
+    let sources: Vec<Node> = match merged.value {
+        Value::Seq(items) => items,
+        _ => vec![merged],
+    };
+    for source in sources {
+        if let Value::Map(more) = source.value {
+            for e in more {
+                let name = e.key.key_string();
+                if !entries.iter().any(|x| x.key.key_string() == name) {
+                    entries.push(e);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Node {
+        let (docs, errors) = parse_documents(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        docs.into_iter().next().unwrap().root.unwrap()
+    }
+
+    #[test]
+    fn resolves_scalars_like_go_yaml_v2() {
+        let n = doc(
+            "a: yes\nb: '80'\nc: 80\nd: 0x1F\ne: 0777\nf: 1.5\ng: ~\nh: on\ni: 1_000\nj: .inf\nk: 10.0.0.1\n",
+        );
+        assert_eq!(n.get("a").unwrap().scalar(), Some(Scalar::Bool(true)));
+        assert_eq!(n.get("b").unwrap().scalar(), Some(Scalar::Str("80")));
+        assert_eq!(n.get("c").unwrap().scalar(), Some(Scalar::Int(80)));
+        assert_eq!(n.get("d").unwrap().scalar(), Some(Scalar::Int(31)));
+        assert_eq!(n.get("e").unwrap().scalar(), Some(Scalar::Int(511)));
+        assert_eq!(n.get("f").unwrap().scalar(), Some(Scalar::Float(1.5)));
+        assert_eq!(n.get("g").unwrap().scalar(), Some(Scalar::Null));
+        assert_eq!(n.get("h").unwrap().scalar(), Some(Scalar::Bool(true)));
+        assert_eq!(n.get("i").unwrap().scalar(), Some(Scalar::Int(1000)));
+        assert_eq!(
+            n.get("j").unwrap().scalar(),
+            Some(Scalar::Float(f64::INFINITY))
+        );
+        assert_eq!(n.get("k").unwrap().scalar(), Some(Scalar::Str("10.0.0.1")));
+    }
+
+    #[test]
+    fn spans_are_absolute_lines_and_columns() {
+        let text = "a: 1\n---\n# c\nkind: Service\nspec:\n  ports:\n  - port: 80\n";
+        let (docs, errors) = parse_documents(text);
+        assert!(errors.is_empty());
+        assert_eq!(docs.len(), 2);
+        let root = docs[1].root.as_ref().unwrap();
+        let span = root.locate("spec.ports[0].port");
+        assert_eq!((span.start.line, span.start.column), (7, 5));
+        // A missing field points at its nearest ancestor.
+        let (found, span) = root.locate_key("spec.ports[0].targetPort");
+        assert!(!found);
+        assert_eq!(span.start.line, 7);
+    }
+
+    #[test]
+    fn one_broken_document_does_not_hide_the_others() {
+        let text = "a: 1\n---\nb: [1, 2\n---\nc: 3\n";
+        let (docs, errors) = parse_documents(text);
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].root.is_some() && docs[1].root.is_none() && docs[2].root.is_some());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].document, 1);
+        assert!(errors[0].span.start.line >= 3, "{errors:?}");
+    }
+
+    #[test]
+    fn aliases_merge_keys_and_bombs() {
+        let n = doc("base: &b {a: 1, b: 2}\nderived:\n  <<: *b\n  b: 3\n");
+        let d = n.get("derived").unwrap();
+        assert_eq!(d.get("a").unwrap().as_int(), Some(1));
+        assert_eq!(d.get("b").unwrap().as_int(), Some(3));
+        // YAML 1.1, as go-yaml v2 reads it: the key `y` is the boolean true.
+        let (_, errors) = parse_documents("x: 1\ny: 2\non: 3\n");
+        assert_eq!(
+            errors[0].message,
+            "mapping key \"true\" already defined at line 2"
+        );
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..12 {
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
+            bomb.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let (_, errors) = parse_documents(&bomb);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("excessive aliasing"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(10_000);
+        let (_, errors) = parse_documents(&text);
+        assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported() {
+        let (_, errors) = parse_documents("a: 1\nb: 2\na: 3\n");
+        assert_eq!(
+            errors[0].message,
+            "mapping key \"a\" already defined at line 1"
+        );
+        assert_eq!(errors[0].span.start.line, 3);
+    }
+}

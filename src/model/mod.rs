@@ -1,0 +1,591 @@
+//! The model: typed Kubernetes objects built from the raw manifest.
+//!
+//! Stage two of the pipeline. [`build`] reads each [`RawObject`] into the typed value of
+//! its kind. Values keep what the user wrote (`Option` where a field can be unset, strings
+//! for enumerated fields) because the API server stage must see the text as written to
+//! validate and default it; everything after the API server reads the same types.
+//! Wrongly typed fields were already reported by strict decoding and read here as unset.
+
+pub mod ip;
+pub mod labels;
+mod read;
+
+use crate::diag::{Diagnostic, Stage};
+use crate::manifest::{Kind, Manifest, RawObject};
+use ip::IpFamily;
+use labels::LabelSelector;
+use std::collections::BTreeMap;
+
+pub use read::read_object;
+
+/// Where an object came from: written in the scenario, or made by a controller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The raw object with this id ([`RawObject::id`]).
+    Written(usize),
+    /// Created by a controller from the written object with this id (a Deployment's Pods,
+    /// a Service's EndpointSlices).
+    Generated(usize),
+    /// Present in every simulated cluster (`default/kubernetes`, the `default` namespace).
+    Builtin,
+}
+
+impl Origin {
+    /// The id of the written object this one comes from, directly or through a controller.
+    pub fn object(&self) -> Option<usize> {
+        match self {
+            Origin::Written(id) | Origin::Generated(id) => Some(*id),
+            Origin::Builtin => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnerReference {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub uid: String,
+    pub controller: Option<bool>,
+    pub block_owner_deletion: Option<bool>,
+}
+
+/// `metadata` of any object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectMeta {
+    pub name: String,
+    /// Empty for cluster-scoped kinds; `default` when a namespaced object omits it.
+    pub namespace: String,
+    pub generate_name: Option<String>,
+    pub uid: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub owner_references: Vec<OwnerReference>,
+    pub creation_timestamp: Option<String>,
+    pub deletion_timestamp: Option<String>,
+    pub origin: Origin,
+}
+
+impl ObjectMeta {
+    pub fn new(
+        name: impl Into<String>,
+        namespace: impl Into<String>,
+        origin: Origin,
+    ) -> ObjectMeta {
+        ObjectMeta {
+            name: name.into(),
+            namespace: namespace.into(),
+            generate_name: None,
+            uid: None,
+            labels: BTreeMap::new(),
+            annotations: BTreeMap::new(),
+            owner_references: Vec::new(),
+            creation_timestamp: None,
+            deletion_timestamp: None,
+            origin,
+        }
+    }
+
+    /// `namespace/name`, or `name` for cluster-scoped objects.
+    pub fn key(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
+        }
+    }
+}
+
+/// `intstr.IntOrString`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IntOrString {
+    Int(i64),
+    Str(String),
+}
+
+impl std::fmt::Display for IntOrString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntOrString::Int(i) => write!(f, "{i}"),
+            IntOrString::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+// ---- Service --------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    pub meta: ObjectMeta,
+    pub spec: ServiceSpec,
+    pub status: ServiceStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceSpec {
+    pub type_: Option<String>,
+    /// `None` when `selector` is absent (a selector-less Service), as opposed to `{}`.
+    pub selector: Option<BTreeMap<String, String>>,
+    pub cluster_ip: Option<String>,
+    pub cluster_ips: Vec<String>,
+    pub ip_families: Vec<String>,
+    pub ip_family_policy: Option<String>,
+    pub ports: Vec<ServicePort>,
+    pub external_ips: Vec<String>,
+    pub session_affinity: Option<String>,
+    /// `sessionAffinityConfig` was written (even if empty).
+    pub session_affinity_config: bool,
+    pub session_affinity_timeout: Option<i64>,
+    pub external_traffic_policy: Option<String>,
+    pub internal_traffic_policy: Option<String>,
+    pub health_check_node_port: Option<i64>,
+    pub load_balancer_ip: Option<String>,
+    pub load_balancer_source_ranges: Vec<String>,
+    pub load_balancer_class: Option<String>,
+    pub external_name: Option<String>,
+    pub publish_not_ready_addresses: Option<bool>,
+    pub allocate_load_balancer_node_ports: Option<bool>,
+    pub traffic_distribution: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServicePort {
+    pub name: String,
+    pub protocol: Option<String>,
+    pub app_protocol: Option<String>,
+    pub port: Option<i64>,
+    pub target_port: Option<IntOrString>,
+    pub node_port: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceStatus {
+    pub load_balancer_ingress: Vec<LoadBalancerIngress>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadBalancerIngress {
+    pub ip: Option<String>,
+    pub hostname: Option<String>,
+    pub ip_mode: Option<String>,
+}
+
+impl Service {
+    /// `spec.type`, `ClusterIP` when unset (what the API server would default).
+    pub fn type_or_default(&self) -> &str {
+        self.spec.type_.as_deref().unwrap_or("ClusterIP")
+    }
+
+    pub fn is_headless(&self) -> bool {
+        self.spec.cluster_ip.as_deref() == Some("None")
+    }
+}
+
+// ---- Pods and workloads ---------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pod {
+    pub meta: ObjectMeta,
+    pub spec: PodSpec,
+    pub status: PodStatus,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodSpec {
+    pub node_name: Option<String>,
+    pub hostname: Option<String>,
+    pub subdomain: Option<String>,
+    pub host_network: bool,
+    pub containers: Vec<Container>,
+    pub init_containers: Vec<Container>,
+    pub readiness_gates: Vec<String>,
+    pub node_selector: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Container {
+    pub name: String,
+    pub image: Option<String>,
+    pub ports: Vec<ContainerPort>,
+    /// `Always` on an init container makes it a native sidecar.
+    pub restart_policy: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContainerPort {
+    pub name: Option<String>,
+    pub container_port: i64,
+    pub protocol: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodStatus {
+    pub phase: Option<String>,
+    pub conditions: Vec<Condition>,
+    pub pod_ip: Option<String>,
+    pub pod_ips: Vec<String>,
+    pub host_ip: Option<String>,
+}
+
+/// A `type`/`status` condition (Pods and Nodes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Condition {
+    pub type_: String,
+    pub status: String,
+}
+
+impl Pod {
+    /// The Ready condition is `True` (readiness gates act through it).
+    pub fn is_ready(&self) -> bool {
+        self.status
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True")
+    }
+
+    pub fn is_terminating(&self) -> bool {
+        self.meta.deletion_timestamp.is_some()
+    }
+
+    /// `status.podIPs`, falling back to `status.podIP`.
+    pub fn ips(&self) -> Vec<&str> {
+        if !self.status.pod_ips.is_empty() {
+            self.status.pod_ips.iter().map(String::as_str).collect()
+        } else {
+            self.status.pod_ip.iter().map(String::as_str).collect()
+        }
+    }
+}
+
+/// A Deployment, ReplicaSet or StatefulSet: something that makes Pods from a template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Workload {
+    pub kind: Kind,
+    pub meta: ObjectMeta,
+    /// `spec.replicas`; the API server defaults it to 1.
+    pub replicas: Option<i64>,
+    pub selector: LabelSelector,
+    pub template: PodTemplate,
+    /// StatefulSet `spec.serviceName`.
+    pub service_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodTemplate {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub spec: PodSpec,
+    /// A canonical text of the template, the input of the pod-template-hash.
+    pub fingerprint: String,
+}
+
+// ---- Nodes, namespaces, CIDRs -----------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub meta: ObjectMeta,
+    pub pod_cidrs: Vec<String>,
+    pub unschedulable: bool,
+    pub taints: Vec<Taint>,
+    pub addresses: Vec<NodeAddress>,
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    pub key: String,
+    pub value: Option<String>,
+    pub effect: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeAddress {
+    pub type_: String,
+    pub address: String,
+}
+
+impl Node {
+    /// The first `InternalIP` (the node's primary IP), if any.
+    pub fn internal_ip(&self) -> Option<&str> {
+        self.addresses
+            .iter()
+            .find(|a| a.type_ == "InternalIP")
+            .map(|a| a.address.as_str())
+    }
+
+    /// The `topology.kubernetes.io/zone` label.
+    pub fn zone(&self) -> Option<&str> {
+        self.meta
+            .labels
+            .get("topology.kubernetes.io/zone")
+            .map(String::as_str)
+    }
+
+    /// Ready unless its Ready condition says `False` or `Unknown`.
+    pub fn is_ready(&self) -> bool {
+        !self
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status != "True")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Namespace {
+    pub meta: ObjectMeta,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceCidr {
+    pub meta: ObjectMeta,
+    pub cidrs: Vec<String>,
+}
+
+// ---- Endpoints and EndpointSlices --------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointSlice {
+    pub meta: ObjectMeta,
+    pub address_type: String,
+    pub endpoints: Vec<Endpoint>,
+    /// `None` is `ports: null` (a placeholder slice or a Pod without the named port).
+    pub ports: Option<Vec<EndpointPort>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Endpoint {
+    pub addresses: Vec<String>,
+    pub ready: Option<bool>,
+    pub serving: Option<bool>,
+    pub terminating: Option<bool>,
+    pub hostname: Option<String>,
+    pub node_name: Option<String>,
+    pub zone: Option<String>,
+    pub target_ref: Option<ObjectReference>,
+    pub hints_for_zones: Vec<String>,
+    pub hints_for_nodes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectReference {
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub uid: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointPort {
+    /// `None` is an absent name; `Some("")` is the empty name the controller writes.
+    pub name: Option<String>,
+    pub port: Option<i64>,
+    pub protocol: Option<String>,
+    pub app_protocol: Option<String>,
+}
+
+impl EndpointSlice {
+    /// The `kubernetes.io/service-name` label.
+    pub fn service_name(&self) -> Option<&str> {
+        self.meta
+            .labels
+            .get("kubernetes.io/service-name")
+            .map(String::as_str)
+    }
+}
+
+/// The legacy `v1` Endpoints object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    pub meta: ObjectMeta,
+    pub subsets: Vec<EndpointSubset>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointSubset {
+    pub addresses: Vec<EndpointAddress>,
+    pub not_ready_addresses: Vec<EndpointAddress>,
+    pub ports: Vec<EndpointPort>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointAddress {
+    pub ip: String,
+    pub hostname: Option<String>,
+    pub node_name: Option<String>,
+    pub target_ref: Option<ObjectReference>,
+}
+
+// ---- kube-proxy's configuration and the node's runtime facts ------------------------------
+
+/// `kubeproxy.config.k8s.io/v1alpha1` KubeProxyConfiguration, the fields svcplay reads.
+/// `None` means "not written": kube-proxy's own defaults apply (see [`crate::proxy::config`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KubeProxyConfiguration {
+    pub origin: Option<usize>,
+    pub mode: Option<String>,
+    pub hostname_override: Option<String>,
+    pub cluster_cidr: Option<String>,
+    pub detect_local_mode: Option<String>,
+    pub bridge_interface: Option<String>,
+    pub interface_name_prefix: Option<String>,
+    pub detect_local_cluster_cidrs: Vec<String>,
+    pub node_port_addresses: Option<Vec<String>>,
+    pub masquerade_all: Option<bool>,
+    pub iptables_masquerade_bit: Option<i64>,
+    pub iptables_masquerade_all: Option<bool>,
+    pub iptables_localhost_node_ports: Option<bool>,
+    pub nftables_masquerade_bit: Option<i64>,
+    pub nftables_masquerade_all: Option<bool>,
+    pub ipvs_scheduler: Option<String>,
+    pub ipvs_strict_arp: Option<bool>,
+    pub ipvs_exclude_cidrs: Vec<String>,
+    pub ipvs_tcp_timeout: Option<String>,
+    pub ipvs_tcp_fin_timeout: Option<String>,
+    pub ipvs_udp_timeout: Option<String>,
+    pub feature_gates: BTreeMap<String, bool>,
+}
+
+/// `svcplay.dev/v1alpha1` NodeRuntime: host facts kube-proxy discovers at runtime.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeRuntime {
+    pub origin: Option<usize>,
+    pub name: String,
+    pub ip_families: Vec<IpFamily>,
+    pub interfaces: Vec<Interface>,
+    pub nfacct: Option<bool>,
+    pub random_fully: Option<bool>,
+    pub conntrack_tcp_be_liberal: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interface {
+    pub name: String,
+    /// `ip/prefix` as `ip addr` shows them.
+    pub addresses: Vec<String>,
+}
+
+/// Every object of the scenario, by kind, in the order written.
+#[derive(Clone, Debug, Default)]
+pub struct Objects {
+    pub namespaces: Vec<Namespace>,
+    pub nodes: Vec<Node>,
+    pub pods: Vec<Pod>,
+    pub services: Vec<Service>,
+    pub endpoints: Vec<Endpoints>,
+    pub workloads: Vec<Workload>,
+    pub endpoint_slices: Vec<EndpointSlice>,
+    pub service_cidrs: Vec<ServiceCidr>,
+    pub kube_proxy_configuration: Option<KubeProxyConfiguration>,
+    pub node_runtimes: Vec<NodeRuntime>,
+}
+
+impl Objects {
+    pub fn service(&self, namespace: &str, name: &str) -> Option<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.meta.namespace == namespace && s.meta.name == name)
+    }
+
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.meta.name == name)
+    }
+}
+
+/// One typed object of any kind.
+#[derive(Clone, Debug)]
+pub enum Object {
+    Namespace(Namespace),
+    Node(Node),
+    Pod(Pod),
+    Service(Service),
+    Endpoints(Endpoints),
+    Workload(Workload),
+    EndpointSlice(EndpointSlice),
+    ServiceCidr(ServiceCidr),
+    KubeProxyConfiguration(KubeProxyConfiguration),
+    NodeRuntime(NodeRuntime),
+}
+
+/// Builds the typed objects of a manifest. Objects whose strict decoding failed are still
+/// read (their wrongly typed fields as unset): whether they are kept is the API server
+/// stage's decision. A later object with the same kind, namespace and name replaces an
+/// earlier one, as a second `kubectl apply` of it would.
+pub fn build(manifest: &Manifest) -> (Objects, Vec<Diagnostic>) {
+    let mut objects = Objects::default();
+    let mut diagnostics = Vec::new();
+    for raw in &manifest.objects {
+        let object = read_object(raw);
+        insert(&mut objects, object, raw, &mut diagnostics);
+    }
+    (objects, diagnostics)
+}
+
+/// Adds one object, replacing an earlier one of the same identity (with a warning).
+pub fn insert(
+    objects: &mut Objects,
+    object: Object,
+    raw: &RawObject,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut replaced = false;
+    macro_rules! upsert {
+        ($list:expr, $value:expr, $meta:ident) => {{
+            let value = $value;
+            if let Some(slot) = $list.iter_mut().find(|o| {
+                o.$meta.name == value.$meta.name && o.$meta.namespace == value.$meta.namespace
+            }) {
+                *slot = value;
+                replaced = true;
+            } else {
+                $list.push(value);
+            }
+        }};
+    }
+    match object {
+        Object::Namespace(o) => upsert!(objects.namespaces, o, meta),
+        Object::Node(o) => upsert!(objects.nodes, o, meta),
+        Object::Pod(o) => upsert!(objects.pods, o, meta),
+        Object::Service(o) => upsert!(objects.services, o, meta),
+        Object::Endpoints(o) => upsert!(objects.endpoints, o, meta),
+        Object::EndpointSlice(o) => upsert!(objects.endpoint_slices, o, meta),
+        Object::ServiceCidr(o) => upsert!(objects.service_cidrs, o, meta),
+        Object::Workload(o) => {
+            if let Some(slot) = objects.workloads.iter_mut().find(|w| {
+                w.kind == o.kind
+                    && w.meta.name == o.meta.name
+                    && w.meta.namespace == o.meta.namespace
+            }) {
+                *slot = o;
+                replaced = true;
+            } else {
+                objects.workloads.push(o);
+            }
+        }
+        Object::KubeProxyConfiguration(o) => {
+            replaced = objects.kube_proxy_configuration.is_some();
+            objects.kube_proxy_configuration = Some(o);
+        }
+        Object::NodeRuntime(o) => {
+            if let Some(slot) = objects.node_runtimes.iter_mut().find(|r| r.name == o.name) {
+                *slot = o;
+                replaced = true;
+            } else {
+                objects.node_runtimes.push(o);
+            }
+        }
+    }
+    if replaced {
+        diagnostics.push(
+            Diagnostic::warning(
+                Stage::Decode,
+                format!(
+                    "{} is defined more than once; this later definition replaces the earlier one",
+                    raw.describe()
+                ),
+            )
+            .with_span(raw.node.locate("metadata.name"))
+            .in_document(raw.document)
+            .about(raw.describe()),
+        );
+    }
+}
