@@ -2,6 +2,10 @@
 //!
 //! (The crate map is written below, once the modules it names exist.)
 
+pub mod apiserver;
+pub mod controllers;
 pub mod diag;
 pub mod manifest;
 pub mod model;
+pub mod proxy;
+pub mod scenario;

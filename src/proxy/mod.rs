@@ -1,0 +1,543 @@
+//! kube-proxy: what it reads from Services and EndpointSlices, computed once per node and
+//! IP family, and the rules each mode programs from it.
+//!
+//! [`facts`] turns the stored Services and EndpointSlices into [`ProxyFacts`]: one
+//! [`ServicePortFacts`] per programmed service port, holding the service port's settings
+//! (cluster IP, NodePort, external and load-balancer IPs, policies, affinity) and its
+//! endpoints already categorised for this node — cluster endpoints, local endpoints, the
+//! reachable ones, topology hints and the terminating fallback applied — exactly as
+//! kube-proxy's `CategorizeEndpoints` does. Every mode's renderer consumes these facts and
+//! never looks at the objects again, so the modes cannot disagree about what a Service
+//! means (kube-proxy's own design since its change trackers were factored out).
+
+pub mod config;
+pub mod iptables;
+
+use crate::model::ip::{Cidr, IpFamily, join_host_port, parse_ip_sloppy};
+use crate::model::{EndpointSlice, Objects, Origin, Service};
+use config::{NodeContext, ProxyConfig};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+
+/// The transport protocols a Service port can use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+impl Protocol {
+    pub fn parse(s: &str) -> Option<Protocol> {
+        match s {
+            "TCP" => Some(Protocol::Tcp),
+            "UDP" => Some(Protocol::Udp),
+            "SCTP" => Some(Protocol::Sctp),
+            _ => None,
+        }
+    }
+
+    /// `TCP`, as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Sctp => "SCTP",
+        }
+    }
+
+    /// `tcp`, as iptables and the chain hashes spell it.
+    pub fn lower(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Sctp => "sctp",
+        }
+    }
+}
+
+/// kube-proxy's `ServicePortName`: namespace, name and port name (and the protocol).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServicePortName {
+    pub namespace: String,
+    pub name: String,
+    pub port: String,
+    pub protocol: Protocol,
+}
+
+/// `ns/name:port`, or `ns/name` when the port has no name.
+impl fmt::Display for ServicePortName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.port.is_empty() {
+            write!(f, "{}/{}", self.namespace, self.name)
+        } else {
+            write!(f, "{}/{}:{}", self.namespace, self.name, self.port)
+        }
+    }
+}
+
+/// The 16-character hash in kube-proxy's chain names: base32 of SHA-256 of the pieces
+/// concatenated, first 16 characters.
+pub fn chain_hash(pieces: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for p in pieces {
+        hasher.update(p.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut encoded = data_encoding::BASE32.encode(&digest);
+    encoded.truncate(16);
+    encoded
+}
+
+/// One service port as kube-proxy sees it (`ServicePort` in kube-proxy's words).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePortInfo {
+    pub name: ServicePortName,
+    pub cluster_ip: IpAddr,
+    pub port: i64,
+    pub protocol: Protocol,
+    /// 0 when the port has no NodePort.
+    pub node_port: i64,
+    pub external_ips: Vec<IpAddr>,
+    pub load_balancer_vips: Vec<IpAddr>,
+    pub load_balancer_source_ranges: Vec<Cidr>,
+    /// ClientIP affinity timeout in seconds, if the Service has ClientIP affinity.
+    pub session_affinity_timeout: Option<i64>,
+    pub external_policy_local: bool,
+    pub internal_policy_local: bool,
+    /// 0 when the Service has no health-check NodePort.
+    pub health_check_node_port: i64,
+    /// The Service object and the index of this port in `spec.ports`.
+    pub origin: Origin,
+    pub port_index: usize,
+}
+
+impl ServicePortInfo {
+    /// NodePort, load-balancer or external IPs: reachable from outside the cluster.
+    pub fn externally_accessible(&self) -> bool {
+        self.node_port != 0 || !self.load_balancer_vips.is_empty() || !self.external_ips.is_empty()
+    }
+
+    pub fn uses_cluster_endpoints(&self) -> bool {
+        !self.internal_policy_local || self.externally_accessible()
+    }
+
+    pub fn uses_local_endpoints(&self) -> bool {
+        self.internal_policy_local || (self.external_policy_local && self.externally_accessible())
+    }
+}
+
+/// One endpoint of a service port, as kube-proxy's endpoint cache holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointInfo {
+    pub ip: IpAddr,
+    pub port: i64,
+    pub ready: bool,
+    pub serving: bool,
+    pub terminating: bool,
+    /// On this node (`nodeName` equals kube-proxy's node name).
+    pub local: bool,
+    pub node_name: Option<String>,
+    pub zone_hints: Vec<String>,
+    pub node_hints: Vec<String>,
+    /// The pod (`targetRef`) behind the endpoint, if the slice says.
+    pub pod: Option<String>,
+    /// The EndpointSlice it came from.
+    pub slice: Origin,
+}
+
+impl EndpointInfo {
+    /// `ip:port` (`[ip]:port` for IPv6): the endpoint's identity and sort key.
+    pub fn endpoint_string(&self) -> String {
+        join_host_port(&self.ip, self.port)
+    }
+}
+
+/// A service port with its endpoints categorised for one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServicePortFacts {
+    pub info: ServicePortInfo,
+    /// Every endpoint of the port (deduplicated, sorted by `ip:port` as strings).
+    pub endpoints: Vec<EndpointInfo>,
+    /// Indexes into `endpoints`, in order: the endpoints for cluster-wide traffic.
+    pub cluster: Vec<usize>,
+    /// The endpoints for node-local traffic policy.
+    pub local: Vec<usize>,
+    /// Cluster ∪ local: every endpoint some traffic can reach (gets a KUBE-SEP chain).
+    pub reachable: Vec<usize>,
+    /// Some endpoint anywhere is usable (ready, or serving and terminating).
+    pub has_any_endpoints: bool,
+}
+
+/// Everything kube-proxy on one node programs for one IP family.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyFacts {
+    pub family: IpFamily,
+    pub node: NodeContext,
+    pub config: ProxyConfig,
+    /// Service ports in a stable order (namespace/name, then spec order).
+    pub service_ports: Vec<ServicePortFacts>,
+    /// Endpoints over all programmed service ports (large-cluster mode above 1000).
+    pub total_endpoints: usize,
+}
+
+/// Above this many endpoints kube-proxy drops the comments of its per-endpoint rules.
+pub const LARGE_CLUSTER_ENDPOINTS_THRESHOLD: usize = 1000;
+
+impl ProxyFacts {
+    pub fn large_cluster_mode(&self) -> bool {
+        self.total_endpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD
+    }
+}
+
+/// The cluster IP of a family, as `GetClusterIPByFamily` picks it.
+fn cluster_ip_by_family(service: &Service, family: IpFamily) -> Option<IpAddr> {
+    let spec = &service.spec;
+    if spec.ip_families.is_empty() {
+        let ip = spec.cluster_ip.as_deref()?;
+        if ip.is_empty() || ip == "None" {
+            return None;
+        }
+        let parsed = parse_ip_sloppy(ip)?;
+        return (IpFamily::of(&parsed) == family).then_some(parsed);
+    }
+    for (i, f) in spec.ip_families.iter().enumerate() {
+        if f == family.as_str() {
+            return spec.cluster_ips.get(i).and_then(|ip| parse_ip_sloppy(ip));
+        }
+    }
+    None
+}
+
+/// The service ports kube-proxy programs for one Service and family (none for
+/// ExternalName, headless, or a Service without a cluster IP of the family).
+pub fn service_ports(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
+    let spec = &service.spec;
+    if spec.type_.as_deref() == Some("ExternalName") {
+        return Vec::new();
+    }
+    match spec.cluster_ip.as_deref() {
+        None | Some("") | Some("None") => return Vec::new(),
+        _ => {}
+    }
+    let Some(cluster_ip) = cluster_ip_by_family(service, family) else {
+        return Vec::new();
+    };
+    let of_family = |ips: &[String]| -> Vec<IpAddr> {
+        ips.iter()
+            .filter_map(|s| parse_ip_sloppy(s.trim()))
+            .filter(|ip| IpFamily::of(ip) == family)
+            .collect()
+    };
+    let external_ips = of_family(&spec.external_ips);
+    let load_balancer_vips: Vec<IpAddr> = service
+        .status
+        .load_balancer_ingress
+        .iter()
+        .filter(|i| i.ip_mode.as_deref() != Some("Proxy"))
+        .filter_map(|i| i.ip.as_deref().filter(|s| !s.is_empty()))
+        .filter_map(parse_ip_sloppy)
+        .filter(|ip| IpFamily::of(ip) == family)
+        .collect();
+    let load_balancer_source_ranges: Vec<Cidr> = spec
+        .load_balancer_source_ranges
+        .iter()
+        .filter_map(|r| Cidr::parse_sloppy(r.trim()))
+        .filter(|c| c.family() == family)
+        .collect();
+    let type_ = spec.type_.as_deref().unwrap_or("");
+    let externally_accessible_by_type = type_ == "LoadBalancer"
+        || type_ == "NodePort"
+        || (type_ == "ClusterIP" && !spec.external_ips.is_empty());
+    let external_policy_local =
+        spec.external_traffic_policy.as_deref() == Some("Local") && externally_accessible_by_type;
+    let internal_policy_local = spec.internal_traffic_policy.as_deref() == Some("Local");
+    let session_affinity_timeout = (spec.session_affinity.as_deref() == Some("ClientIP"))
+        .then(|| spec.session_affinity_timeout.unwrap_or(10800));
+    let health_check_node_port = if type_ == "LoadBalancer" && external_policy_local {
+        spec.health_check_node_port.unwrap_or(0)
+    } else {
+        0
+    };
+    spec.ports
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let protocol = p
+                .protocol
+                .as_deref()
+                .map_or(Some(Protocol::Tcp), Protocol::parse)?;
+            Some(ServicePortInfo {
+                name: ServicePortName {
+                    namespace: service.meta.namespace.clone(),
+                    name: service.meta.name.clone(),
+                    port: p.name.clone(),
+                    protocol,
+                },
+                cluster_ip,
+                port: p.port.unwrap_or(0),
+                protocol,
+                node_port: p.node_port.unwrap_or(0),
+                external_ips: external_ips.clone(),
+                load_balancer_vips: load_balancer_vips.clone(),
+                load_balancer_source_ranges: load_balancer_source_ranges.clone(),
+                session_affinity_timeout,
+                external_policy_local,
+                internal_policy_local,
+                health_check_node_port,
+                origin: service.meta.origin.clone(),
+                port_index: i,
+            })
+        })
+        .collect()
+}
+
+/// The endpoints of every service port of a namespace/name, from the EndpointSlices
+/// labelled with the Service's name, as kube-proxy's EndpointSlice cache merges them.
+pub fn endpoints_for(
+    slices: &[&EndpointSlice],
+    port_name: &str,
+    protocol: Protocol,
+    family: IpFamily,
+    node_name: &str,
+) -> Vec<EndpointInfo> {
+    let mut by_string: BTreeMap<String, EndpointInfo> = BTreeMap::new();
+    let mut sorted: Vec<&&EndpointSlice> = slices.iter().collect();
+    sorted.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    for slice in sorted {
+        if slice.address_type != family.as_str() {
+            continue;
+        }
+        for port in slice.ports.iter().flatten() {
+            let Some(name) = &port.name else { continue };
+            let Some(number) = port.port.filter(|p| *p != 0) else {
+                continue;
+            };
+            let port_protocol = port
+                .protocol
+                .as_deref()
+                .map_or(Some(Protocol::Tcp), Protocol::parse);
+            if name != port_name || port_protocol != Some(protocol) {
+                continue;
+            }
+            for endpoint in &slice.endpoints {
+                let Some(address) = endpoint.addresses.first() else {
+                    continue;
+                };
+                let Some(ip) = parse_ip_sloppy(address) else {
+                    continue;
+                };
+                if IpFamily::of(&ip) != family {
+                    continue;
+                }
+                let local = endpoint.node_name.as_deref() == Some(node_name);
+                let info = EndpointInfo {
+                    ip,
+                    port: number,
+                    ready: endpoint.ready.unwrap_or(true),
+                    serving: endpoint.serving.unwrap_or(true),
+                    terminating: endpoint.terminating.unwrap_or(false),
+                    local,
+                    node_name: endpoint.node_name.clone(),
+                    zone_hints: endpoint.hints_for_zones.clone(),
+                    node_hints: endpoint.hints_for_nodes.clone(),
+                    pod: endpoint.target_ref.as_ref().and_then(|t| t.name.clone()),
+                    slice: slice.meta.origin.clone(),
+                };
+                let key = info.endpoint_string();
+                if !by_string.contains_key(&key) || local {
+                    by_string.insert(key, info);
+                }
+            }
+        }
+    }
+    // BTreeMap iteration is the byte order of the `ip:port` strings, kube-proxy's sort.
+    by_string.into_values().collect()
+}
+
+/// The topology mode kube-proxy derives from the ready endpoints' hints.
+fn topology_mode(
+    endpoints: &[EndpointInfo],
+    node: &NodeContext,
+    config: &ProxyConfig,
+) -> Option<&'static str> {
+    let zone = node.zone();
+    let mut has_for_node = false;
+    let mut all_node_hints = true;
+    let mut has_for_zone = false;
+    let mut all_zone_hints = true;
+    for e in endpoints.iter().filter(|e| e.ready) {
+        if e.node_hints.is_empty() {
+            all_node_hints = false;
+        } else if e.node_hints.iter().any(|n| *n == node.name) {
+            has_for_node = true;
+        }
+        if e.zone_hints.is_empty() {
+            all_zone_hints = false;
+        } else if e.zone_hints.iter().any(|z| z == zone) {
+            has_for_zone = true;
+        }
+    }
+    let prefer_same_node_gate = config
+        .feature_gates
+        .get("PreferSameTrafficDistribution")
+        .copied()
+        .unwrap_or(true);
+    if prefer_same_node_gate && all_node_hints && has_for_node {
+        return Some("PreferSameNode");
+    }
+    if all_zone_hints && has_for_zone {
+        return Some("PreferSameZone");
+    }
+    None
+}
+
+/// kube-proxy's `CategorizeEndpoints`.
+pub fn categorize(
+    info: &ServicePortInfo,
+    endpoints: &[EndpointInfo],
+    node: &NodeContext,
+    config: &ProxyConfig,
+) -> (Vec<usize>, Vec<usize>, Vec<usize>, bool) {
+    let mut cluster = Vec::new();
+    let mut local = Vec::new();
+    let mut has_any = false;
+    if info.uses_cluster_endpoints() {
+        let mode = topology_mode(endpoints, node, config);
+        let zone = node.zone();
+        cluster = (0..endpoints.len())
+            .filter(|&i| {
+                let e = &endpoints[i];
+                e.ready
+                    && match mode {
+                        None => true,
+                        Some("PreferSameNode") => e.node_hints.iter().any(|n| *n == node.name),
+                        Some(_) => e.zone_hints.iter().any(|z| z == zone),
+                    }
+            })
+            .collect();
+        if cluster.is_empty() {
+            cluster = (0..endpoints.len())
+                .filter(|&i| endpoints[i].serving && endpoints[i].terminating)
+                .collect();
+        }
+        has_any = !cluster.is_empty();
+    }
+    if !info.uses_local_endpoints() {
+        let reachable = cluster.clone();
+        return (cluster, local, reachable, has_any);
+    }
+    let mut local_ready = false;
+    let mut local_serving_terminating = false;
+    for e in endpoints {
+        if e.ready {
+            has_any = true;
+            local_ready |= e.local;
+        } else if e.serving && e.terminating {
+            has_any = true;
+            local_serving_terminating |= e.local;
+        }
+    }
+    if local_ready {
+        local = (0..endpoints.len())
+            .filter(|&i| endpoints[i].local && endpoints[i].ready)
+            .collect();
+    } else if local_serving_terminating {
+        local = (0..endpoints.len())
+            .filter(|&i| endpoints[i].local && endpoints[i].serving && endpoints[i].terminating)
+            .collect();
+    }
+    if !info.uses_cluster_endpoints() {
+        let reachable = local.clone();
+        return (cluster, local, reachable, has_any);
+    }
+    let mut reachable: Vec<usize> = cluster.iter().chain(local.iter()).copied().collect();
+    reachable.sort_unstable();
+    reachable.dedup();
+    (cluster, local, reachable, has_any)
+}
+
+/// Computes kube-proxy's view on `node` for `family`.
+pub fn facts(
+    objects: &Objects,
+    config: &ProxyConfig,
+    node: &NodeContext,
+    family: IpFamily,
+) -> ProxyFacts {
+    let mut slices_by_service: BTreeMap<(&str, &str), Vec<&EndpointSlice>> = BTreeMap::new();
+    for slice in &objects.endpoint_slices {
+        if let Some(name) = slice.service_name() {
+            slices_by_service
+                .entry((slice.meta.namespace.as_str(), name))
+                .or_default()
+                .push(slice);
+        }
+    }
+    let mut services: Vec<&Service> = objects.services.iter().collect();
+    services
+        .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    let mut service_ports = Vec::new();
+    let mut total_endpoints = 0;
+    for service in services {
+        let slices = slices_by_service
+            .get(&(service.meta.namespace.as_str(), service.meta.name.as_str()))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for info in service_ports_of(service, family) {
+            let endpoints =
+                endpoints_for(slices, &info.name.port, info.protocol, family, &node.name);
+            total_endpoints += endpoints.len();
+            let (cluster, local, reachable, has_any_endpoints) =
+                categorize(&info, &endpoints, node, config);
+            service_ports.push(ServicePortFacts {
+                info,
+                endpoints,
+                cluster,
+                local,
+                reachable,
+                has_any_endpoints,
+            });
+        }
+    }
+    ProxyFacts {
+        family,
+        node: node.clone(),
+        config: config.clone(),
+        service_ports,
+        total_endpoints,
+    }
+}
+
+fn service_ports_of(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
+    service_ports(service, family)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_hashes_match_kube_proxy() {
+        assert_eq!(chain_hash(&["ns1/svc1:p80", "tcp"]), "XPGD46QRK7WJZT7O");
+        assert_eq!(chain_hash(&["ns1/svc1", "tcp"]), "AQI2S6QIMU7PVVRP");
+        assert_eq!(chain_hash(&["ns1/svc1:p80", "sctp"]), "GFCIFIA5VTFSTMSM");
+        assert_eq!(
+            chain_hash(&["ns1/svc1:p80", "tcp", "10.180.0.1:80"]),
+            "SXIVWICOYRO3J4NJ"
+        );
+        assert_eq!(
+            chain_hash(&["ns1/svc1:p80", "tcp", "[ff06::c1]:80"]),
+            "LIGRYQQLSZN4UWQ5"
+        );
+        assert_eq!(
+            chain_hash(&["default/kubernetes:https", "tcp"]),
+            "NPX46M4PTMTKRN6Y"
+        );
+        assert_eq!(
+            chain_hash(&["kube-system/kube-dns:dns", "udp"]),
+            "TCOU7JCQXEZGVUNU"
+        );
+    }
+}

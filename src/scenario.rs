@@ -1,0 +1,187 @@
+//! The whole pipeline in one call: scenario text → everything the views need.
+//!
+//! [`analyze`] runs parse → model → API server (unless `stored`) → controllers and returns
+//! an [`Analysis`]; per-node, per-mode outputs are computed from it on demand
+//! ([`Analysis::proxy_facts`], [`Analysis::iptables`]). The page and the CLI both call
+//! this and nothing else of the pipeline.
+
+use crate::apiserver::{self, Admission};
+use crate::controllers;
+use crate::diag::{Diagnostic, Severity, Stage};
+use crate::manifest::{self, Manifest};
+use crate::model::ip::IpFamily;
+use crate::model::{self, Endpoint, EndpointPort, EndpointSlice, ObjectMeta, Objects, Origin};
+use crate::proxy::config::{DEFAULT_NODE_IP, NodeContext, ProxyConfig};
+use crate::proxy::{self, ProxyFacts, iptables};
+
+/// How the scenario's objects enter the cluster.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Take the objects as already stored (no defaulting, allocation or validation), as
+    /// kube-proxy's own tests do.
+    pub stored: bool,
+}
+
+/// Everything computed from one scenario text.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub options: Options,
+    pub manifest: Manifest,
+    /// The objects as stored, plus what the controllers made.
+    pub objects: Objects,
+    /// What the API server did with each written object (empty with `stored`).
+    pub admissions: Vec<Admission>,
+    pub proxy_config: ProxyConfig,
+    /// Every diagnostic, with spans, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs the pipeline. Never fails and never panics: problems are diagnostics.
+pub fn analyze(text: &str, options: Options) -> Analysis {
+    let manifest = manifest::parse(text);
+    let mut diagnostics = manifest.diagnostics.clone();
+    let (objects, admissions) = if options.stored {
+        let (objects, d) = model::build(&manifest);
+        diagnostics.extend(d);
+        (objects, Vec::new())
+    } else {
+        let (objects, admissions, d) = apiserver::admit(&manifest);
+        diagnostics.extend(d);
+        (objects, admissions)
+    };
+    let mut objects = controllers::run(objects);
+    if !options.stored {
+        objects
+            .endpoint_slices
+            .push(kubernetes_endpoint_slice(&objects));
+    }
+    let (proxy_config, d) = ProxyConfig::resolve(objects.kube_proxy_configuration.as_ref());
+    let config_object = objects
+        .kube_proxy_configuration
+        .as_ref()
+        .and_then(|c| c.origin);
+    for diag in d {
+        diagnostics.push(match config_object {
+            Some(id) => manifest.locate(id, diag),
+            None => diag,
+        });
+    }
+    diagnostics.sort_by_key(|d| (d.span.map(|s| s.start), d.severity));
+    Analysis {
+        options,
+        manifest,
+        objects,
+        admissions,
+        proxy_config,
+        diagnostics,
+    }
+}
+
+/// The API server's own EndpointSlice for `default/kubernetes`: the control plane's
+/// InternalIPs on 6443 (control-plane Nodes, else the first Node, else the default node).
+fn kubernetes_endpoint_slice(objects: &Objects) -> EndpointSlice {
+    let control_plane: Vec<&str> = objects
+        .nodes
+        .iter()
+        .filter(|n| {
+            n.meta
+                .labels
+                .contains_key("node-role.kubernetes.io/control-plane")
+        })
+        .filter_map(|n| n.internal_ip())
+        .collect();
+    let addresses: Vec<String> = if !control_plane.is_empty() {
+        control_plane.iter().map(|s| s.to_string()).collect()
+    } else if let Some(ip) = objects.nodes.first().and_then(|n| n.internal_ip()) {
+        vec![ip.to_string()]
+    } else {
+        vec![DEFAULT_NODE_IP.to_string()]
+    };
+    let mut meta = ObjectMeta::new("kubernetes", "default", Origin::Builtin);
+    meta.labels
+        .insert("kubernetes.io/service-name".into(), "kubernetes".into());
+    EndpointSlice {
+        meta,
+        address_type: "IPv4".into(),
+        endpoints: addresses
+            .into_iter()
+            .map(|a| Endpoint {
+                addresses: vec![a],
+                ready: Some(true),
+                ..Endpoint::default()
+            })
+            .collect(),
+        ports: Some(vec![EndpointPort {
+            name: Some("https".into()),
+            port: Some(6443),
+            protocol: Some("TCP".into()),
+            app_protocol: None,
+        }]),
+    }
+}
+
+impl Analysis {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+
+    /// The names of the cluster's nodes (the default node when there are none).
+    pub fn node_names(&self) -> Vec<String> {
+        if self.objects.nodes.is_empty() {
+            vec![NodeContext::default_node_name(
+                &self.objects,
+                &self.proxy_config,
+            )]
+        } else {
+            self.objects
+                .nodes
+                .iter()
+                .map(|n| n.meta.name.clone())
+                .collect()
+        }
+    }
+
+    /// The node kube-proxy's outputs are shown for when none is chosen.
+    pub fn default_node(&self) -> String {
+        NodeContext::default_node_name(&self.objects, &self.proxy_config)
+    }
+
+    /// kube-proxy's context on `node`.
+    pub fn node_context(&self, node: &str) -> NodeContext {
+        let mut families: Vec<IpFamily> = self
+            .objects
+            .services
+            .iter()
+            .flat_map(|s| s.spec.ip_families.iter().filter_map(|f| IpFamily::parse(f)))
+            .collect();
+        families.sort();
+        families.dedup();
+        NodeContext::resolve(&self.objects, node, &families)
+    }
+
+    /// kube-proxy's facts on `node`, one per IP family it runs (IPv4 first).
+    pub fn proxy_facts(&self, node: &str) -> Vec<ProxyFacts> {
+        let context = self.node_context(node);
+        context
+            .families
+            .iter()
+            .map(|family| proxy::facts(&self.objects, &self.proxy_config, &context, *family))
+            .collect()
+    }
+
+    /// The iptables rulesets kube-proxy writes on `node` (one per family).
+    pub fn iptables(&self, node: &str) -> Vec<iptables::Ruleset> {
+        self.proxy_facts(node)
+            .iter()
+            .map(iptables::render)
+            .collect()
+    }
+
+    /// A problem of the command line or the scenario as a whole, as a diagnostic.
+    pub fn note(message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Severity::Info, Stage::Hint, message)
+    }
+}

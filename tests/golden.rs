@@ -1,0 +1,209 @@
+//! The golden harness: one walk over every fixture folder under `tests/fixtures/`.
+//!
+//! Each corpus folder (`tests/fixtures/<corpus>/`) holds case folders copied from
+//! `../shared/reference/` with their provenance (`case.md` or the header of
+//! `input.yaml`). A case is an input scenario and the files the real components print;
+//! the harness renders the same outputs with svcplay and compares them. Expected files
+//! copied from upstream are never edited; files svcplay writes for its own cases are
+//! (re)written with `SVCPLAY_BLESS=1`.
+//!
+//! Every corpus test runs all its cases and reports every failure with a diff, so one
+//! broken case never hides another.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use svcplay::scenario::{Options, analyze};
+
+/// The case folders of a corpus, sorted.
+fn cases(corpus: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(corpus);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A line diff good enough to read a failure: the first differing line with context.
+fn diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    let first = e
+        .iter()
+        .zip(a.iter())
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
+    let mut out = String::new();
+    let from = first.saturating_sub(2);
+    for i in from..(first + 6).max(from) {
+        match (e.get(i), a.get(i)) {
+            (Some(x), Some(y)) if x == y => writeln!(out, "    {x}").unwrap(),
+            (x, y) => {
+                if let Some(x) = x {
+                    writeln!(out, "  - {x}").unwrap();
+                }
+                if let Some(y) = y {
+                    writeln!(out, "  + {y}").unwrap();
+                }
+            }
+        }
+    }
+    writeln!(out, "  (expected {} lines, got {})", e.len(), a.len()).unwrap();
+    out
+}
+
+/// Runs `check` on every case, collecting failures; panics with all of them at the end.
+fn run_corpus(corpus: &str, check: impl Fn(&Path) -> Result<usize, String>) {
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    let mut checks = 0;
+    let all = cases(corpus);
+    assert!(!all.is_empty(), "no cases in tests/fixtures/{corpus}");
+    for case in &all {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        match check(case) {
+            Ok(n) => {
+                passed += 1;
+                checks += n;
+            }
+            Err(e) => failures.push(format!("{corpus}/{name}:\n{e}")),
+        }
+    }
+    eprintln!(
+        "{corpus}: {passed}/{} cases passed ({checks} comparisons)",
+        all.len()
+    );
+    if !failures.is_empty() {
+        panic!(
+            "{} of {} cases failed:\n\n{}",
+            failures.len(),
+            all.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+// ---- kube-proxy iptables: full rulesets ------------------------------------------------
+
+/// kube-proxy's tests hard-code the masquerade mark as `0x4000`; the real binary writes
+/// `0x00004000` (Go's `%#08x`). The reference README says to treat both as equal.
+fn normalize_mark(text: &str) -> String {
+    text.replace("0x00004000", "0x4000")
+}
+
+/// kube-proxy's `sortIPTablesRules` (reference README §5), written independently of the
+/// renderer: the expected files are in this order, and svcplay must print it too.
+fn sort_iptables(text: &str) -> String {
+    let mut out = String::new();
+    let mut tables: Vec<(String, Vec<String>, Vec<String>, Vec<String>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix('*') {
+            tables.push((name.to_string(), Vec::new(), Vec::new(), Vec::new()));
+        } else if let Some(chain) = line.strip_prefix(':') {
+            let chain = chain.split(' ').next().unwrap().to_string();
+            tables.last_mut().unwrap().1.push(chain);
+        } else if line.starts_with("-A ") {
+            tables.last_mut().unwrap().2.push(line.to_string());
+        } else if let Some(chain) = line.strip_prefix("-X ") {
+            tables.last_mut().unwrap().3.push(chain.to_string());
+        }
+    }
+    tables.sort_by(|a, b| a.0.cmp(&b.0));
+    let rank = |c: &str| match c {
+        "KUBE-NODEPORTS" => 0,
+        "KUBE-SERVICES" => 1,
+        _ if c.starts_with("KUBE-") => 2,
+        _ => 3,
+    };
+    for (name, mut chains, rules, deleted) in tables {
+        for r in &rules {
+            let chain = r.split(' ').nth(1).unwrap().to_string();
+            if !chains.contains(&chain) {
+                chains.push(chain);
+            }
+        }
+        chains.sort_by(|a, b| rank(a).cmp(&rank(b)).then(a.cmp(b)));
+        chains.dedup();
+        writeln!(out, "*{name}").unwrap();
+        for c in &chains {
+            writeln!(out, ":{c} - [0:0]").unwrap();
+        }
+        for c in &chains {
+            let mut in_chain: Vec<&String> = rules
+                .iter()
+                .filter(|r| r.split(' ').nth(1) == Some(c))
+                .collect();
+            if c == "KUBE-SERVICES" || c == "KUBE-NODEPORTS" {
+                let key = |r: &String| {
+                    let comment = r
+                        .split("--comment ")
+                        .nth(1)
+                        .unwrap_or("")
+                        .trim_start_matches('"')
+                        .to_string();
+                    let end = comment.find([' ', ':']).unwrap_or(comment.len());
+                    comment[..end].to_string()
+                };
+                let (last, mut rest): (Vec<&String>, Vec<&String>) = in_chain
+                    .into_iter()
+                    .partition(|r| r.contains("must be the last rule"));
+                rest.sort_by_key(|r| key(r));
+                rest.extend(last);
+                in_chain = rest;
+            }
+            for r in in_chain {
+                writeln!(out, "{r}").unwrap();
+            }
+        }
+        for c in &deleted {
+            writeln!(out, "-X {c}").unwrap();
+        }
+        writeln!(out, "COMMIT").unwrap();
+    }
+    out
+}
+
+#[test]
+fn kube_proxy_iptables() {
+    run_corpus("kube-proxy-iptables", |case| {
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+        let node = analysis.default_node();
+        let actual: String = analysis
+            .iptables(&node)
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        if sort_iptables(&actual) != actual {
+            return Err(format!(
+                "output is not in canonical order:\n{}",
+                diff(&sort_iptables(&actual), &actual)
+            ));
+        }
+        let mut compared = 0;
+        for entry in std::fs::read_dir(case).unwrap().filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with("expected") && name.ends_with(".iptables") {
+                let expected = read(&entry.path());
+                if normalize_mark(&actual) != normalize_mark(&expected) {
+                    return Err(format!(
+                        "{name}:\n{}",
+                        diff(&expected, &normalize_mark(&actual))
+                    ));
+                }
+                compared += 1;
+            }
+        }
+        if compared == 0 {
+            return Err("no expected*.iptables file".into());
+        }
+        Ok(compared)
+    });
+}
