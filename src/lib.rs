@@ -1,6 +1,67 @@
 //! # svcplay — a Kubernetes Service playground
 //!
-//! (The crate map is written below, once the modules it names exist.)
+//! A person edits manifests (Deployments, Pods, Nodes, Services, EndpointSlices, a
+//! KubeProxyConfiguration) and svcplay shows what a real cluster would do with them: the
+//! API server's errors and defaults, the EndpointSlices, the DNS records, the exact rules
+//! kube-proxy programs, and where the traffic lands. This crate is the core: pure
+//! functions from scenario text to every output. The page (`src/web.rs`, `src/ui/`) and
+//! the command-line tool (`src/main.rs`, `src/cli.rs`) are thin shells around it.
+//!
+//! ## Bird's-eye view
+//!
+//! ```text
+//! text ──manifest::parse──► Manifest (spanned YAML trees, RawObjects, syntax/decode diagnostics)
+//!      ──model::build─────► Objects (typed values as written)              [--stored path]
+//!      ──apiserver::admit─► Objects as stored (defaults, allocation, validation) + Admissions
+//!      ──controllers::run─► + Pods from workloads, EndpointSlices
+//!      ──proxy::facts─────► ProxyFacts per node and IP family (endpoints categorised once)
+//!      ──proxy::iptables::render──► Ruleset (typed rules; Display = iptables-restore input)
+//!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
+//! ```
+//!
+//! [`scenario::analyze`] runs the pipeline up to the controllers and returns an
+//! [`scenario::Analysis`]; per-node outputs are computed from it on demand.
+//!
+//! ## Code map
+//!
+//! - [`diag`] — [`diag::Diagnostic`]: severity, stage, field path, span, message. User
+//!   mistakes are values of this type, never panics or `Err`s.
+//! - [`manifest`] — scenario text → documents (split on `---` like kubectl, parsed with
+//!   saphyr-parser into [`manifest::yaml::Node`] trees that keep every span) → raw objects of
+//!   known kinds; `kind: List` expanded; strict decoding against [`manifest::schema`] with
+//!   the API server's words. [`manifest::yaml::Node::locate`] turns a field path into a span.
+//! - [`model`] — typed objects ([`model::Service`], [`model::Pod`], [`model::Node`],
+//!   [`model::EndpointSlice`], [`model::Workload`], [`model::KubeProxyConfiguration`],
+//!   [`model::NodeRuntime`]…) keeping what was written (`Option` for unset fields), IP and
+//!   CIDR parsing the Kubernetes way ([`model::ip`]), label selectors ([`model::labels`]).
+//! - [`apiserver`] — `kubectl apply` against a fresh cluster: decode errors, defaults,
+//!   deterministic allocation ([`apiserver::alloc`]), validation, in the real order.
+//! - [`controllers`] — Deployments/ReplicaSets/StatefulSets → Pods (deterministic names,
+//!   nodes, IPs), the EndpointSlice controller.
+//! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
+//!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
+//!   [`proxy::iptables`] renders the iptables mode; [`proxy::trace`] is the packet-walk
+//!   shape every mode produces.
+//! - [`views`] — simulated commands (`svcplay run`, the page's terminal), and Go's
+//!   `text/tabwriter` ([`views::tabwriter`]) for kubectl's tables.
+//! - [`scenario`] — the pipeline in one call.
+//!
+//! ## Invariants
+//!
+//! - **The core does no I/O.** No file system, network, clock or randomness in this crate;
+//!   no dependency on yew, web-sys, wasm-bindgen or clap (`tests/tidy.rs` fails otherwise).
+//!   Every simulation takes its seed and clock as arguments.
+//! - **Parsing never fails.** Every stage returns what it could build plus diagnostics; one
+//!   broken document never hides the others; nothing reachable from input panics.
+//! - **Deterministic.** The same text gives the same output on every platform. Where the
+//!   real system chooses at random (ClusterIPs, NodePorts, name suffixes), svcplay derives
+//!   the value from the object's identity, so editing one object never moves another's.
+//! - **Rules are typed values printed by `Display`.** No renderer builds output strings ad
+//!   hoc; the tracer and simulator walk the same values the views print.
+//! - **Computed once.** The per-node endpoint facts are computed once and shared by every
+//!   proxy mode.
+//! - **Kubernetes' own words.** Types and fields are named as Kubernetes names them;
+//!   messages are the real components' messages.
 
 pub mod apiserver;
 pub mod controllers;
@@ -9,3 +70,4 @@ pub mod manifest;
 pub mod model;
 pub mod proxy;
 pub mod scenario;
+pub mod views;

@@ -1,1 +1,3 @@
+//! The page (Yew app built by Trunk); written next.
+
 fn main() {}

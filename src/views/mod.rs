@@ -1,0 +1,113 @@
+//! Views: the simulated commands of `svcplay run` and the page's terminal.
+//!
+//! [`run`] takes a command line (`kubectl get svc -n dev`, `iptables-save`, `dig NAME`...)
+//! and answers it from an [`Analysis`] exactly as the real command prints, as a
+//! [`CommandOutput`] (stdout, stderr, exit status). The CLI's `run` subcommand and the
+//! page's terminal both call it, so they cannot differ. Each family of commands lives in
+//! its own module; this one only dispatches.
+
+pub mod tabwriter;
+
+use crate::scenario::Analysis;
+
+/// What a simulated command prints, and its exit status.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandOutput {
+    pub stdout: String,
+    pub stderr: String,
+    pub status: i32,
+}
+
+impl CommandOutput {
+    pub fn ok(stdout: impl Into<String>) -> CommandOutput {
+        CommandOutput {
+            stdout: stdout.into(),
+            stderr: String::new(),
+            status: 0,
+        }
+    }
+
+    pub fn error(stderr: impl Into<String>, status: i32) -> CommandOutput {
+        CommandOutput {
+            stdout: String::new(),
+            stderr: stderr.into(),
+            status,
+        }
+    }
+}
+
+/// The status svcplay uses for "this command exists but svcplay cannot answer it yet".
+pub const NOT_IMPLEMENTED: i32 = 2;
+
+/// Where a command runs: the node whose tables it reads (and, for `curl` and `dig`, the
+/// client's address).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    pub node: String,
+}
+
+/// Splits a command line the way a shell would for simple commands: blanks separate
+/// words, single and double quotes group them.
+pub fn split_command_line(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => word.push(c),
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                in_word = true;
+            }
+            None if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            None => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// Runs one simulated command.
+pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOutput {
+    let Some(program) = argv.first() else {
+        return CommandOutput::default();
+    };
+    match program.as_str() {
+        "kubectl" | "iptables-save" | "ip6tables-save" | "ipvsadm" | "ipset" | "ip" | "nft"
+        | "dig" | "nslookup" | "curl" | "cat" => {
+            let _ = (analysis, context);
+            CommandOutput::error(
+                format!("svcplay: {program} is not implemented yet\n"),
+                NOT_IMPLEMENTED,
+            )
+        }
+        other => CommandOutput::error(format!("bash: {other}: command not found\n"), 127),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_a_shell() {
+        assert_eq!(
+            split_command_line("kubectl get svc -n dev"),
+            ["kubectl", "get", "svc", "-n", "dev"]
+        );
+        assert_eq!(split_command_line("dig 'a b' \"c\"d"), ["dig", "a b", "cd"]);
+        assert!(split_command_line("   ").is_empty());
+    }
+}

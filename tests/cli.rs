@@ -1,0 +1,94 @@
+//! The command-line contract (PRODUCT.md): subcommands, `--help`, exit statuses 0/1/2.
+
+use std::process::{Command, Output};
+
+fn svcplay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_svcplay"))
+        .args(args)
+        .output()
+        .expect("run svcplay")
+}
+
+fn fixture(path: &str) -> String {
+    format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["apply", "run", "kube-proxy", "trace", "simulate"] {
+        let out = svcplay(&[sub, "--help"]);
+        assert_eq!(out.status.code(), Some(0), "{sub} --help");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Usage: svcplay"),
+            "{sub} --help printed:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(svcplay(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(svcplay(&["kube-proxy"]).status.code(), Some(2));
+    assert_eq!(
+        svcplay(&["trace", "x.yaml", "--src", "1.2.3.4"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn kube_proxy_prints_the_restore_input() {
+    let out = svcplay(&[
+        "kube-proxy",
+        "--stored",
+        &fixture("kube-proxy-iptables/v128-nodeport/input.yaml"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("*filter\n"));
+    assert!(text.contains("-A KUBE-NODEPORTS -m comment --comment ns1/svc1:p80 -m tcp -p tcp --dport 3001 -j KUBE-EXT-XPGD46QRK7WJZT7O\n"));
+    // The real binary's spelling of the masquerade mark (Go's %#08x).
+    assert!(text.contains("-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000\n"));
+}
+
+#[test]
+fn input_errors_exit_1_and_point_at_the_line() {
+    let dir = std::env::temp_dir().join(format!("svcplay-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("broken.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [80\n",
+    )
+    .unwrap();
+    let out = svcplay(&["kube-proxy", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.yaml:"), "{err}");
+    let missing = svcplay(&["kube-proxy", dir.join("absent.yaml").to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(1));
+}
+
+#[test]
+fn unimplemented_commands_say_so_with_exit_2() {
+    let input = fixture("kube-proxy-iptables/v128-nodeport/input.yaml");
+    for args in [vec![
+        "simulate",
+        input.as_str(),
+        "--requests",
+        "10",
+        "--seed",
+        "1",
+    ]] {
+        let out = svcplay(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented yet"));
+    }
+}
