@@ -45,6 +45,7 @@
 //! - [`views`] — simulated commands (`svcplay run`, the page's terminal), and Go's
 //!   `text/tabwriter` ([`views::tabwriter`]) for kubectl's tables.
 //! - [`scenario`] — the pipeline in one call.
+//! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
 //!
 //! ## Invariants
 //!
@@ -66,6 +67,7 @@
 pub mod apiserver;
 pub mod controllers;
 pub mod diag;
+pub mod examples;
 pub mod manifest;
 pub mod model;
 pub mod proxy;
