@@ -16,6 +16,8 @@
 //!      ──controllers::run─► + Pods from workloads, EndpointSlices
 //!      ──proxy::facts─────► ProxyFacts per node and IP family (endpoints categorised once)
 //!      ──proxy::iptables::render──► Ruleset (typed rules; Display = iptables-restore input)
+//!      ──proxy::nftables::render──► Transaction (Display = nft -f input) ──apply──► Table
+//!                                   (Display = `nft list table`; walked by nftables::trace)
 //!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
 //! ```
 //!
@@ -40,7 +42,9 @@
 //!   nodes, IPs), the EndpointSlice controller.
 //! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
 //!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
-//!   [`proxy::iptables`] renders the iptables mode; [`proxy::trace`] is the packet-walk
+//!   [`proxy::iptables`] renders the iptables mode; [`proxy::nftables`] the nftables mode
+//!   (the transaction kube-proxy sends, the table the kernel then holds, `nft list` text,
+//!   a tracer with a seam for seeded simulation); [`proxy::trace`] is the packet-walk
 //!   shape every mode produces.
 //! - [`views`] — simulated commands (`svcplay run`, the page's terminal), and Go's
 //!   `text/tabwriter` ([`views::tabwriter`]) for kubectl's tables.

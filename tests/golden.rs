@@ -207,3 +207,234 @@ fn kube_proxy_iptables() {
         Ok(compared)
     });
 }
+
+// ---- kube-proxy nftables: transactions, listings, packet flows -------------------------
+
+/// kube-proxy's `sortNFTablesTransaction` (helpers_test.go), written independently of the
+/// renderer: blank lines and `#` comments dropped, then a stable sort by object type
+/// (table, chain, rule, set, map, element), then object name, rules keeping their order
+/// within a chain and other lines sorted by their whole text.
+fn sort_nft(text: &str) -> Vec<String> {
+    let rank = |kind: &str| match kind {
+        "table" => 0,
+        "chain" => 1,
+        "rule" => 2,
+        "set" => 3,
+        "map" => 4,
+        "element" => 5,
+        _ => 6,
+    };
+    let mut lines: Vec<(usize, &str)> = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .enumerate()
+        .collect();
+    lines.sort_by(|(ia, a), (ib, b)| {
+        let wa: Vec<&str> = a.split(' ').collect();
+        let wb: Vec<&str> = b.split(' ').collect();
+        let (ka, kb) = (
+            wa.get(1).copied().unwrap_or(""),
+            wb.get(1).copied().unwrap_or(""),
+        );
+        let (na, nb) = (
+            wa.get(4).copied().unwrap_or(""),
+            wb.get(4).copied().unwrap_or(""),
+        );
+        rank(ka)
+            .cmp(&rank(kb))
+            .then(na.cmp(nb))
+            .then(if ka == "rule" { ia.cmp(ib) } else { a.cmp(b) })
+    });
+    lines.into_iter().map(|(_, l)| l.to_string()).collect()
+}
+
+/// Compares two nft transactions after the test's normalisation; the mark `0x00004000`
+/// the real binary writes and the `0x4000` of kube-proxy's tests count as equal.
+fn compare_nft(expected: &str, actual: &str) -> Result<(), String> {
+    let e = sort_nft(&normalize_mark(expected)).join("\n");
+    let a = sort_nft(&normalize_mark(actual)).join("\n");
+    if e == a { Ok(()) } else { Err(diff(&e, &a)) }
+}
+
+/// An `nft` transaction without the chains that have no rules (what kube-proxy leaves
+/// behind for a second after a service or endpoint goes away).
+fn without_empty_chains(text: &str) -> String {
+    let ruled: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("add rule "))
+        .filter_map(|l| l.split(' ').nth(4))
+        .collect();
+    text.lines()
+        .filter(|l| {
+            !(l.starts_with("add chain ")
+                && !l.contains('{')
+                && l.split(' ')
+                    .nth(4)
+                    .is_some_and(|c| c.contains('/') && !ruled.contains(c)))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// An `nft list` text with the chain blocks of each table sorted by name: the listing
+/// shows chains in the kernel's creation order, which for kube-proxy follows Go's random
+/// map order (and, in the reference, the hand-written order of kube-proxy's test). Used
+/// only when the exact comparison fails, and reported.
+fn chains_sorted(listing: &str) -> String {
+    let mut out = String::new();
+    for table in listing.split_inclusive("\n}\n") {
+        let mut blocks: Vec<&str> = table.split("\n\n").collect();
+        let chains_from = blocks
+            .iter()
+            .position(|b| b.trim_start().starts_with("chain "))
+            .unwrap_or(blocks.len());
+        let last = blocks.len() - 1;
+        // The last block carries the table's closing brace; keep it apart while sorting.
+        let tail = blocks[last]
+            .strip_suffix("}\n")
+            .unwrap_or(blocks[last])
+            .trim_end_matches('\n')
+            .to_string();
+        let mut chains: Vec<String> = blocks.drain(chains_from..).map(str::to_string).collect();
+        if let Some(c) = chains.last_mut() {
+            *c = tail.clone();
+        }
+        chains.sort();
+        out.push_str(&blocks.join("\n\n"));
+        out.push_str("\n\n");
+        out.push_str(&chains.join("\n\n"));
+        out.push_str("\n}\n");
+    }
+    out
+}
+
+/// One packet-flow expectation of `expected-flows.yaml`.
+struct Flow {
+    name: String,
+    source: String,
+    protocol: String,
+    destination: String,
+    port: u16,
+    output: String,
+    masquerade: bool,
+}
+
+fn flows(text: &str) -> Vec<Flow> {
+    let (documents, errors) = svcplay::manifest::yaml::parse_documents(text);
+    assert!(errors.is_empty(), "{errors:?}");
+    let root = documents[0].root.as_ref().expect("a YAML mapping");
+    let field = |n: &svcplay::manifest::yaml::Node, k: &str| -> String {
+        let v = n.get(k).unwrap_or_else(|| panic!("flow without {k}"));
+        v.as_str()
+            .map(str::to_string)
+            .or_else(|| v.as_int().map(|i| i.to_string()))
+            .or_else(|| v.as_bool().map(|b| b.to_string()))
+            .unwrap_or_default()
+    };
+    root.get("flows")
+        .and_then(|f| f.items())
+        .unwrap_or(&[])
+        .iter()
+        .map(|n| Flow {
+            name: field(n, "name"),
+            source: field(n, "sourceIP"),
+            protocol: field(n, "protocol"),
+            destination: field(n, "destIP"),
+            port: field(n, "destPort").parse().unwrap(),
+            output: field(n, "output"),
+            masquerade: field(n, "masq") == "true",
+        })
+        .collect()
+}
+
+#[test]
+fn kube_proxy_nftables() {
+    use svcplay::proxy::Protocol;
+    use svcplay::proxy::nftables::{AllBranches, trace};
+    use svcplay::proxy::trace::Packet;
+    run_corpus("kube-proxy-nftables", |case| {
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+        let node = analysis.default_node();
+        let rulesets = analysis.nftables(&node);
+        let transaction: String = rulesets.iter().map(|r| r.transaction.to_string()).collect();
+        let mut compared = 0;
+        compare_nft(&read(&case.join("expected.nft")), &transaction)
+            .map_err(|e| format!("expected.nft:\n{e}"))?;
+        compared += 1;
+        let listing: String = rulesets.iter().map(|r| r.table.to_string()).collect();
+        let expected_listing = read(&case.join("expected.list.nft"));
+        if listing != expected_listing {
+            if chains_sorted(&listing) != chains_sorted(&expected_listing) {
+                return Err(format!(
+                    "expected.list.nft:\n{}",
+                    diff(&expected_listing, &listing)
+                ));
+            }
+            eprintln!(
+                "{}: expected.list.nft equal up to the creation order of the chains",
+                case.display()
+            );
+        }
+        compared += 1;
+        let flows_file = case.join("expected-flows.yaml");
+        if flows_file.exists() {
+            let facts = analysis.proxy_facts(&node);
+            for flow in flows(&read(&flows_file)) {
+                let packet = Packet {
+                    src: flow.source.parse().unwrap(),
+                    dst: flow.destination.parse().unwrap(),
+                    dport: flow.port,
+                    protocol: Protocol::parse(&flow.protocol.to_uppercase()).unwrap(),
+                };
+                let (facts, ruleset) = facts
+                    .iter()
+                    .zip(&rulesets)
+                    .find(|(f, _)| f.family == svcplay::model::ip::IpFamily::of(&packet.dst))
+                    .ok_or_else(|| format!("flow {:?}: no table of its family", flow.name))?;
+                let t = trace(&ruleset.table, facts, packet, &mut AllBranches);
+                if t.outcome.to_string() != flow.output || t.masquerade != flow.masquerade {
+                    return Err(format!(
+                        "flow {:?}: expected {:?} masq {}, got {:?} masq {}\n{t}",
+                        flow.name,
+                        flow.output,
+                        flow.masquerade,
+                        t.outcome.to_string(),
+                        t.masquerade
+                    ));
+                }
+                compared += 1;
+            }
+        }
+        // TestSyncProxyRulesRepeated's successive syncs: svcplay renders each state from
+        // scratch, so the chains a real kube-proxy keeps empty for a second after their
+        // service or endpoint went away are not compared.
+        let steps = case.join("steps");
+        if steps.is_dir() {
+            let mut inputs: Vec<_> = std::fs::read_dir(&steps)
+                .unwrap()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().ends_with("-input.yaml"))
+                .collect();
+            inputs.sort();
+            for input in inputs {
+                let step = input
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace("-input.yaml", "");
+                let analysis = analyze(&read(&input), Options { stored: true });
+                let actual: String = analysis
+                    .nftables(&analysis.default_node())
+                    .iter()
+                    .map(|r| r.transaction.to_string())
+                    .collect();
+                let expected = read(&steps.join(format!("{step}-expected.nft")));
+                compare_nft(&without_empty_chains(&expected), &actual)
+                    .map_err(|e| format!("steps/{step}-expected.nft:\n{e}"))?;
+                compared += 1;
+            }
+        }
+        Ok(compared)
+    });
+}
