@@ -413,6 +413,41 @@ impl fmt::Display for Table {
     }
 }
 
+/// `nft list chain ip kube-proxy NAME`: one chain inside its table's braces (without the
+/// table's comment).
+pub struct ChainOf<'a>(pub &'a Table, pub &'a Chain);
+
+impl fmt::Display for ChainOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "table {} {TABLE} {{", self.0.family)?;
+        write!(f, "{}", Listed(self.1))?;
+        writeln!(f, "}}")
+    }
+}
+
+/// `nft list set ip kube-proxy NAME` (or `list map`): one set inside its table's braces.
+pub struct SetOf<'a>(pub &'a Table, pub &'a Set);
+
+impl fmt::Display for SetOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "table {} {TABLE} {{", self.0.family)?;
+        write!(f, "{}", Listed(self.1))?;
+        writeln!(f, "}}")
+    }
+}
+
+/// `nft list tables`: one `table FAMILY NAME` line per table.
+pub struct Tables<'a>(pub &'a [Table]);
+
+impl fmt::Display for Tables<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for table in self.0 {
+            writeln!(f, "table {} {TABLE}", table.family)?;
+        }
+        Ok(())
+    }
+}
+
 /// `nft list ruleset`: every table, one after the other.
 pub struct Ruleset<'a>(pub &'a [Table]);
 
