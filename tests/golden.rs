@@ -347,11 +347,50 @@ fn flows(text: &str) -> Vec<Flow> {
         .collect()
 }
 
-#[test]
-fn kube_proxy_nftables() {
+/// Runs every flow of the case's `expected-flows.yaml` (if any) through the nftables
+/// tracer; returns how many were compared.
+fn check_flows(case: &Path, analysis: &svcplay::scenario::Analysis) -> Result<usize, String> {
     use svcplay::proxy::Protocol;
     use svcplay::proxy::nftables::{AllBranches, trace};
     use svcplay::proxy::trace::Packet;
+    let flows_file = case.join("expected-flows.yaml");
+    if !flows_file.exists() {
+        return Ok(0);
+    }
+    let node = analysis.default_node();
+    let facts = analysis.proxy_facts(&node);
+    let rulesets = analysis.nftables(&node);
+    let mut compared = 0;
+    for flow in flows(&read(&flows_file)) {
+        let packet = Packet {
+            src: flow.source.parse().unwrap(),
+            dst: flow.destination.parse().unwrap(),
+            dport: flow.port,
+            protocol: Protocol::parse(&flow.protocol.to_uppercase()).unwrap(),
+        };
+        let (facts, ruleset) = facts
+            .iter()
+            .zip(&rulesets)
+            .find(|(f, _)| f.family == svcplay::model::ip::IpFamily::of(&packet.dst))
+            .ok_or_else(|| format!("flow {:?}: no table of its family", flow.name))?;
+        let t = trace(&ruleset.table, facts, packet, &mut AllBranches);
+        if t.outcome.to_string() != flow.output || t.masquerade != flow.masquerade {
+            return Err(format!(
+                "flow {:?}: expected {:?} masq {}, got {:?} masq {}\n{t}",
+                flow.name,
+                flow.output,
+                flow.masquerade,
+                t.outcome.to_string(),
+                t.masquerade
+            ));
+        }
+        compared += 1;
+    }
+    Ok(compared)
+}
+
+#[test]
+fn kube_proxy_nftables() {
     run_corpus("kube-proxy-nftables", |case| {
         let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
         let node = analysis.default_node();
@@ -376,35 +415,7 @@ fn kube_proxy_nftables() {
             );
         }
         compared += 1;
-        let flows_file = case.join("expected-flows.yaml");
-        if flows_file.exists() {
-            let facts = analysis.proxy_facts(&node);
-            for flow in flows(&read(&flows_file)) {
-                let packet = Packet {
-                    src: flow.source.parse().unwrap(),
-                    dst: flow.destination.parse().unwrap(),
-                    dport: flow.port,
-                    protocol: Protocol::parse(&flow.protocol.to_uppercase()).unwrap(),
-                };
-                let (facts, ruleset) = facts
-                    .iter()
-                    .zip(&rulesets)
-                    .find(|(f, _)| f.family == svcplay::model::ip::IpFamily::of(&packet.dst))
-                    .ok_or_else(|| format!("flow {:?}: no table of its family", flow.name))?;
-                let t = trace(&ruleset.table, facts, packet, &mut AllBranches);
-                if t.outcome.to_string() != flow.output || t.masquerade != flow.masquerade {
-                    return Err(format!(
-                        "flow {:?}: expected {:?} masq {}, got {:?} masq {}\n{t}",
-                        flow.name,
-                        flow.output,
-                        flow.masquerade,
-                        t.outcome.to_string(),
-                        t.masquerade
-                    ));
-                }
-                compared += 1;
-            }
-        }
+        compared += check_flows(case, &analysis)?;
         // TestSyncProxyRulesRepeated's successive syncs: svcplay renders each state from
         // scratch, so the chains a real kube-proxy keeps empty for a second after their
         // service or endpoint went away are not compared.
@@ -436,5 +447,44 @@ fn kube_proxy_nftables() {
             }
         }
         Ok(compared)
+    });
+}
+
+/// Whether expected files written by svcplay itself are to be rewritten.
+fn blessing() -> bool {
+    std::env::var_os("SVCPLAY_BLESS").is_some_and(|v| v == "1")
+}
+
+/// Compares `actual` with the file, or rewrites the file when blessing.
+fn check_blessed(path: &Path, actual: &str) -> Result<(), String> {
+    if blessing() {
+        std::fs::write(path, actual).map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok(());
+    }
+    let expected = read(path);
+    if expected == actual {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}:\n{}",
+            path.file_name().unwrap().to_string_lossy(),
+            diff(&expected, actual)
+        ))
+    }
+}
+
+/// svcplay's own nftables cases: exact transaction and listing (blessed, and checked
+/// against a real kernel by tests/kernel_nft.rs), and hand-written packet flows.
+#[test]
+fn kube_proxy_nftables_svcplay() {
+    run_corpus("kube-proxy-nftables-svcplay", |case| {
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+        let node = analysis.default_node();
+        let rulesets = analysis.nftables(&node);
+        let transaction: Vec<String> = rulesets.iter().map(|r| r.transaction.to_string()).collect();
+        check_blessed(&case.join("expected.nft"), &transaction.join("\n"))?;
+        let listing: String = rulesets.iter().map(|r| r.table.to_string()).collect();
+        check_blessed(&case.join("expected.list.nft"), &listing)?;
+        Ok(2 + check_flows(case, &analysis)?)
     });
 }
