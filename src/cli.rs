@@ -356,6 +356,11 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                         let _ = write!(out, "{}", ruleset.transaction);
                     }
                 }
+                svcplay::proxy::config::ProxyMode::Userspace => {
+                    if let Some(proxier) = analysis.userspace(&node) {
+                        let _ = write!(out, "{proxier}");
+                    }
+                }
                 mode => {
                     return not_implemented(&format!("kube-proxy in {} mode", mode.as_str()), err);
                 }
@@ -430,6 +435,15 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                         packet,
                         &mut svcplay::proxy::nftables::AllBranches,
                     );
+                    let _ = write!(out, "{trace}");
+                }
+                svcplay::proxy::config::ProxyMode::Userspace => {
+                    let facts = analysis.proxy_facts(&node);
+                    let (Some(facts), Some(proxier)) = (facts.first(), analysis.userspace(&node))
+                    else {
+                        return USAGE;
+                    };
+                    let trace = svcplay::proxy::userspace::trace(&proxier, facts, packet);
                     let _ = write!(out, "{trace}");
                 }
                 mode => return not_implemented(&format!("trace in {} mode", mode.as_str()), err),

@@ -12,7 +12,7 @@ use crate::manifest::{self, Manifest};
 use crate::model::ip::IpFamily;
 use crate::model::{self, Endpoint, EndpointPort, EndpointSlice, ObjectMeta, Objects, Origin};
 use crate::proxy::config::{DEFAULT_NODE_IP, NodeContext, ProxyConfig};
-use crate::proxy::{self, ProxyFacts, iptables, nftables};
+use crate::proxy::{self, ProxyFacts, iptables, nftables, userspace};
 
 /// How the scenario's objects enter the cluster.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -195,6 +195,12 @@ impl Analysis {
             .iter()
             .map(nftables::ruleset)
             .collect()
+    }
+
+    /// The userspace proxier on `node` (legacy mode, as in kube-proxy v1.25), for the
+    /// node's primary IP family.
+    pub fn userspace(&self, node: &str) -> Option<userspace::Proxier> {
+        self.proxy_facts(node).first().map(userspace::render)
     }
 
     /// A problem of the command line or the scenario as a whole, as a diagnostic.

@@ -347,19 +347,18 @@ fn flows(text: &str) -> Vec<Flow> {
         .collect()
 }
 
-/// Runs every flow of the case's `expected-flows.yaml` (if any) through the nftables
-/// tracer; returns how many were compared.
-fn check_flows(case: &Path, analysis: &svcplay::scenario::Analysis) -> Result<usize, String> {
+/// Runs every flow of the case's `expected-flows.yaml` (if any) through `walk`; returns
+/// how many were compared.
+fn check_flows_with(
+    case: &Path,
+    walk: impl Fn(svcplay::proxy::trace::Packet) -> Result<svcplay::proxy::trace::Trace, String>,
+) -> Result<usize, String> {
     use svcplay::proxy::Protocol;
-    use svcplay::proxy::nftables::{AllBranches, trace};
     use svcplay::proxy::trace::Packet;
     let flows_file = case.join("expected-flows.yaml");
     if !flows_file.exists() {
         return Ok(0);
     }
-    let node = analysis.default_node();
-    let facts = analysis.proxy_facts(&node);
-    let rulesets = analysis.nftables(&node);
     let mut compared = 0;
     for flow in flows(&read(&flows_file)) {
         let packet = Packet {
@@ -368,12 +367,7 @@ fn check_flows(case: &Path, analysis: &svcplay::scenario::Analysis) -> Result<us
             dport: flow.port,
             protocol: Protocol::parse(&flow.protocol.to_uppercase()).unwrap(),
         };
-        let (facts, ruleset) = facts
-            .iter()
-            .zip(&rulesets)
-            .find(|(f, _)| f.family == svcplay::model::ip::IpFamily::of(&packet.dst))
-            .ok_or_else(|| format!("flow {:?}: no table of its family", flow.name))?;
-        let t = trace(&ruleset.table, facts, packet, &mut AllBranches);
+        let t = walk(packet).map_err(|e| format!("flow {:?}: {e}", flow.name))?;
         if t.outcome.to_string() != flow.output || t.masquerade != flow.masquerade {
             return Err(format!(
                 "flow {:?}: expected {:?} masq {}, got {:?} masq {}\n{t}",
@@ -387,6 +381,22 @@ fn check_flows(case: &Path, analysis: &svcplay::scenario::Analysis) -> Result<us
         compared += 1;
     }
     Ok(compared)
+}
+
+/// The flows of a case through the nftables tracer (every branch).
+fn check_flows(case: &Path, analysis: &svcplay::scenario::Analysis) -> Result<usize, String> {
+    use svcplay::proxy::nftables::{AllBranches, trace};
+    let node = analysis.default_node();
+    let facts = analysis.proxy_facts(&node);
+    let rulesets = analysis.nftables(&node);
+    check_flows_with(case, |packet| {
+        let (facts, ruleset) = facts
+            .iter()
+            .zip(&rulesets)
+            .find(|(f, _)| f.family == svcplay::model::ip::IpFamily::of(&packet.dst))
+            .ok_or("no table of its family")?;
+        Ok(trace(&ruleset.table, facts, packet, &mut AllBranches))
+    })
 }
 
 #[test]
@@ -486,5 +496,68 @@ fn kube_proxy_nftables_svcplay() {
         let listing: String = rulesets.iter().map(|r| r.table.to_string()).collect();
         check_blessed(&case.join("expected.list.nft"), &listing)?;
         Ok(2 + check_flows(case, &analysis)?)
+    });
+}
+
+// ---- kube-proxy userspace (legacy) ------------------------------------------------------
+
+/// svcplay's own userspace cases: the mode's warning, `svcplay kube-proxy`'s output
+/// (blessed), hand-written packet flows and round-robin choices.
+#[test]
+fn kube_proxy_userspace() {
+    use svcplay::proxy::userspace::{roundrobin::RoundRobin, trace};
+    run_corpus("kube-proxy-userspace", |case| {
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+        if !analysis
+            .diagnostics
+            .iter()
+            .any(|d| d.path == "mode" && d.message.contains("removed in Kubernetes v1.26"))
+        {
+            return Err("no warning that the userspace mode was removed".into());
+        }
+        let node = analysis.default_node();
+        let proxier = analysis.userspace(&node).ok_or("no userspace proxier")?;
+        check_blessed(&case.join("expected.txt"), &proxier.to_string())?;
+        let facts = analysis.proxy_facts(&node);
+        let mut compared =
+            1 + check_flows_with(case, |packet| Ok(trace(&proxier, &facts[0], packet)))?;
+        let requests = case.join("requests.yaml");
+        if requests.exists() {
+            let (documents, _) = svcplay::manifest::yaml::parse_documents(&read(&requests));
+            let root = documents[0].root.as_ref().unwrap();
+            let service = root.get("service").and_then(|s| s.as_str()).unwrap();
+            let socket = proxier
+                .sockets
+                .iter()
+                .find(|s| s.name.to_string() == service)
+                .ok_or_else(|| format!("no proxy socket for {service}"))?;
+            let mut rr = RoundRobin::new(
+                socket.endpoints.clone(),
+                socket.affinity_timeout.map(|t| t as u64),
+            );
+            for r in root.get("requests").and_then(|r| r.items()).unwrap_or(&[]) {
+                let at = r.get("at").unwrap();
+                let at_ms = at
+                    .as_int()
+                    .map(|s| s as u64 * 1000)
+                    .or_else(|| match at.scalar() {
+                        Some(svcplay::manifest::yaml::Scalar::Float(f)) => {
+                            Some((f * 1000.0) as u64)
+                        }
+                        _ => None,
+                    })
+                    .unwrap();
+                let client = r.get("client").and_then(|c| c.as_str()).unwrap();
+                let expected = r.get("endpoint").and_then(|e| e.as_str()).unwrap();
+                let got = rr.next(client.parse().unwrap(), at_ms);
+                if got.as_deref() != Some(expected) {
+                    return Err(format!(
+                        "request at {at_ms} ms from {client}: expected {expected}, got {got:?}"
+                    ));
+                }
+                compared += 1;
+            }
+        }
+        Ok(compared)
     });
 }

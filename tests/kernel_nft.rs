@@ -1,5 +1,6 @@
 //! A real kernel agrees: every nftables scenario's transaction, loaded with `nft -f` into
-//! a fresh network namespace, lists exactly as `svcplay run -- nft list …` prints it.
+//! a fresh network namespace, lists exactly as `svcplay run -- nft list …` prints it; and
+//! the userspace mode's iptables rules load with `iptables-restore`.
 //!
 //! Needs root, `ip netns` and `nft`; elsewhere the test prints why it was skipped and
 //! passes. Each namespace is deleted by a guard, also when an assertion fails.
@@ -66,22 +67,27 @@ impl Netns {
 
     /// Runs `nft ARGS` in the namespace, with `stdin` as its input.
     fn nft(&self, args: &[&str], stdin: &str) -> Output {
+        self.exec("nft", args, stdin)
+    }
+
+    /// Runs `PROGRAM ARGS` in the namespace, with `stdin` as its input.
+    fn exec(&self, program: &str, args: &[&str], stdin: &str) -> Output {
         use std::io::Write;
         let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.0, "nft"])
+            .args(["netns", "exec", &self.0, program])
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("run ip netns exec nft");
+            .expect("run ip netns exec");
         child
             .stdin
             .take()
             .expect("stdin")
             .write_all(stdin.as_bytes())
-            .expect("write nft input");
-        child.wait_with_output().expect("nft output")
+            .expect("write the input");
+        child.wait_with_output().expect("the output")
     }
 }
 
@@ -227,6 +233,69 @@ fn the_kernel_lists_what_svcplay_prints() {
         "kernel_nft: {passed}/{} scenarios listed by the kernel exactly as svcplay prints them ({})",
         all.len(),
         version.trim()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The userspace mode's rules (legacy, kube-proxy v1.25) load into a real kernel with
+/// `iptables-restore --noflush`, and `iptables-save` then holds as many rules as svcplay
+/// printed. (The order of arguments `iptables-save` prints is the iptables views'
+/// business; this checks that every rule is one the kernel accepts.)
+#[test]
+fn the_kernel_loads_the_userspace_rules() {
+    if let Some(why) = unavailable() {
+        println!("kernel_nft: skipped: {why}");
+        return;
+    }
+    if !run("iptables-restore", &["--version"]).is_some_and(|o| o.status.success()) {
+        println!("kernel_nft: skipped: `iptables-restore` is not available");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kube-proxy-userspace");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("input.yaml"))
+        .filter(|p| p.exists())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    let mut failures = Vec::new();
+    for input in &cases {
+        let out = svcplay(&["kube-proxy", "--stored", input.to_str().unwrap()]);
+        let rules = String::from_utf8(out.stdout).unwrap();
+        let netns = match Netns::new() {
+            Ok(n) => n,
+            Err(e) => {
+                println!("kernel_nft: skipped: {e}");
+                return;
+            }
+        };
+        let restore = netns.exec("iptables-restore", &["--noflush"], &rules);
+        if !restore.status.success() {
+            failures.push(format!(
+                "{}: iptables-restore refused the rules:\n{}",
+                input.display(),
+                String::from_utf8_lossy(&restore.stderr)
+            ));
+            continue;
+        }
+        let saved = netns.exec("iptables-save", &[], "");
+        let count = |text: &str| text.lines().filter(|l| l.starts_with("-A ")).count();
+        let saved = String::from_utf8_lossy(&saved.stdout).to_string();
+        if count(&saved) != count(&rules) {
+            failures.push(format!(
+                "{}: iptables-save holds {} rules, svcplay printed {}",
+                input.display(),
+                count(&saved),
+                count(&rules)
+            ));
+        }
+    }
+    println!(
+        "kernel_nft: {}/{} userspace rule sets loaded by iptables-restore",
+        cases.len() - failures.len(),
+        cases.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod iptables;
 pub mod nftables;
 pub mod trace;
+pub mod userspace;
 
 use crate::model::ip::{Cidr, IpFamily, join_host_port, parse_ip_sloppy};
 use crate::model::{EndpointSlice, Objects, Origin, Service};
