@@ -151,10 +151,11 @@ impl fmt::Display for Interval {
         if self.start == self.end {
             return write!(f, "{start}");
         }
+        // The number of addresses; 0 stands for all 2^128 IPv6 addresses.
         let size = self.end.wrapping_sub(self.start).wrapping_add(1);
         let width = family_bits(family);
         // A whole address space, or an aligned power-of-two block, is a prefix.
-        let prefix = if size == 0 || (width == 32 && size == 1u128 << 32) {
+        let prefix = if size == 0 {
             Some(0)
         } else if size.is_power_of_two() && self.start % size == 0 {
             Some(width - size.trailing_zeros())
@@ -515,7 +516,7 @@ mod tests {
     fn concatenations_sort_by_host_endian_bytes() {
         use crate::proxy::Protocol::*;
         let k = |ip: &str, p, port| Key::AddrProtoPort(ip.parse().unwrap(), p, port);
-        let mut keys = vec![
+        let mut keys = [
             k("10.0.0.1", Tcp, 81),
             k("10.0.0.1", Tcp, 336),
             k("10.0.0.1", Sctp, 80),

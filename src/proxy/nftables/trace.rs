@@ -396,3 +396,99 @@ fn dnat_address(to: &str) -> Option<IpAddr> {
         .parse()
         .ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::Protocol;
+    use crate::scenario::{Options, analyze};
+
+    const SCENARIO: &str = "\
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: nftables
+clusterCIDR: 10.244.0.0/16
+---
+apiVersion: v1
+kind: Service
+metadata: {namespace: ns, name: sticky}
+spec:
+  clusterIP: 10.96.0.45
+  sessionAffinity: ClientIP
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}
+  ports: [{name: p, port: 80}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  namespace: ns
+  name: sticky-1
+  labels: {kubernetes.io/service-name: sticky}
+addressType: IPv4
+endpoints:
+- addresses: [10.244.1.1]
+- addresses: [10.244.2.2]
+ports: [{name: p, port: 8080}]
+";
+
+    fn walk(chooser: &mut dyn Chooser) -> Trace {
+        let analysis = analyze(SCENARIO, Options { stored: true });
+        let node = analysis.default_node();
+        let facts = analysis.proxy_facts(&node);
+        let rulesets = analysis.nftables(&node);
+        let packet = Packet {
+            src: "10.244.3.3".parse().unwrap(),
+            dst: "10.96.0.45".parse().unwrap(),
+            dport: 80,
+            protocol: Protocol::Tcp,
+        };
+        trace(&rulesets[0].table, &facts[0], packet, chooser)
+    }
+
+    #[test]
+    fn all_branches_reach_every_endpoint() {
+        let t = walk(&mut AllBranches);
+        assert_eq!(t.outcome.to_string(), "10.244.1.1:8080, 10.244.2.2:8080");
+        assert!(!t.masquerade);
+    }
+
+    #[test]
+    fn one_branch_keeps_affinity_until_the_timeout() {
+        let mut affinity = AffinitySets::new();
+        // The first connection takes the random path: branch 1.
+        let first = walk(&mut OneBranch {
+            pick: |_| 1,
+            now_ms: 0,
+            affinity: &mut affinity,
+        });
+        assert_eq!(first.outcome.to_string(), "10.244.2.2:8080");
+        assert_eq!(affinity.entries(0).count(), 1);
+        // 30 s later the affinity set sends the client back, whatever numgen would say.
+        let again = walk(&mut OneBranch {
+            pick: |_| 0,
+            now_ms: 30_000,
+            affinity: &mut affinity,
+        });
+        assert_eq!(again.outcome.to_string(), "10.244.2.2:8080");
+        assert!(
+            again
+                .hops
+                .iter()
+                .any(|h| h.rule.starts_with("ip saddr @affinity-"))
+        );
+        // The update refreshed the entry: it lives until 90 s, so at 89.999 s it holds…
+        let held = walk(&mut OneBranch {
+            pick: |_| 0,
+            now_ms: 89_999,
+            affinity: &mut affinity,
+        });
+        assert_eq!(held.outcome.to_string(), "10.244.2.2:8080");
+        // …and 60 s after that last use it has expired: numgen decides again.
+        let expired = walk(&mut OneBranch {
+            pick: |_| 0,
+            now_ms: 149_999,
+            affinity: &mut affinity,
+        });
+        assert_eq!(expired.outcome.to_string(), "10.244.1.1:8080");
+    }
+}

@@ -514,28 +514,6 @@ impl fmt::Display for Proxier {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn proxy_ports_are_stable_and_distinct() {
-        let name = |n: &str| ServicePortName {
-            namespace: "default".into(),
-            name: n.into(),
-            port: "http".into(),
-            protocol: Protocol::Tcp,
-        };
-        let mut taken = BTreeSet::new();
-        let a = proxy_port(&name("a"), &taken);
-        assert_eq!(a, proxy_port(&name("a"), &taken));
-        assert!((EPHEMERAL_PORTS.0..=EPHEMERAL_PORTS.1).contains(&a));
-        taken.insert(a);
-        let again = proxy_port(&name("a"), &taken);
-        assert_ne!(again, a, "a collision moves to the next free port");
-    }
-}
-
 /// Walks a packet through the userspace proxier: the portal rule that redirects it to a
 /// proxy port, then the proxy's choice. The result lists every endpoint the round robin
 /// can hand the connection to; `masquerade` is true because the proxy opens its own
@@ -624,5 +602,27 @@ pub fn trace(proxier: &Proxier, facts: &ProxyFacts, packet: crate::proxy::trace:
         hops,
         outcome,
         masquerade,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_ports_are_stable_and_distinct() {
+        let name = |n: &str| ServicePortName {
+            namespace: "default".into(),
+            name: n.into(),
+            port: "http".into(),
+            protocol: Protocol::Tcp,
+        };
+        let mut taken = BTreeSet::new();
+        let a = proxy_port(&name("a"), &taken);
+        assert_eq!(a, proxy_port(&name("a"), &taken));
+        assert!((EPHEMERAL_PORTS.0..=EPHEMERAL_PORTS.1).contains(&a));
+        taken.insert(a);
+        let again = proxy_port(&name("a"), &taken);
+        assert_ne!(again, a, "a collision moves to the next free port");
     }
 }

@@ -89,8 +89,7 @@ impl RoundRobin {
         if old == new {
             return;
         }
-        self.clients
-            .retain(|_, a| endpoints.iter().any(|e| *e == a.endpoint));
+        self.clients.retain(|_, a| endpoints.contains(&a.endpoint));
         self.endpoints = endpoints;
         self.index = 0;
     }
