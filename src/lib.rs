@@ -44,7 +44,8 @@
 //!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
 //!   [`proxy::iptables`] renders the iptables mode; [`proxy::nftables`] the nftables mode
 //!   (the transaction kube-proxy sends, the table the kernel then holds, `nft list` text,
-//!   a tracer with a seam for seeded simulation); [`proxy::userspace`] the legacy
+//!   a tracer with a seam for seeded simulation, a `Syncer` replaying successive syncs
+//!   with their stale chains); [`proxy::userspace`] the legacy
 //!   userspace mode as kube-proxy v1.25 ran it (proxy sockets, portal rules, the
 //!   round-robin balancer with ClientIP affinity and explicit time); [`proxy::trace`] is
 //!   the packet-walk shape every mode produces.

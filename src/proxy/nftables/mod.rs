@@ -20,9 +20,11 @@
 
 pub mod list;
 mod render;
+pub mod sync;
 pub mod trace;
 
 pub use render::{NodePortAddresses, render};
+pub use sync::Syncer;
 pub use trace::{AffinitySets, AllBranches, Chooser, OneBranch, trace};
 
 use super::Protocol;
@@ -751,6 +753,35 @@ impl Table {
 
     pub fn chain(&self, name: &str) -> Option<&Chain> {
         self.chains.iter().find(|c| c.name == name)
+    }
+
+    /// One transaction that recreates the table on a node without it (knftables' dump
+    /// form): the table, its sets and maps, its chains, their rules, then the elements.
+    pub fn dump(&self) -> Transaction {
+        let mut operations = vec![Operation::AddTable {
+            comment: self.comment.clone().unwrap_or_default(),
+        }];
+        operations.extend(self.sets.iter().map(|s| Operation::AddSet(s.clone())));
+        operations.extend(self.chains.iter().map(|c| Operation::AddChain(c.clone())));
+        for chain in &self.chains {
+            operations.extend(chain.rules.iter().map(|rule| Operation::AddRule {
+                chain: chain.name.clone(),
+                rule: rule.clone(),
+            }));
+        }
+        for set in &self.sets {
+            operations.extend(set.elements.iter().map(|element| Operation::AddElement {
+                set: set.name.clone(),
+                element: element.clone(),
+            }));
+        }
+        Transaction {
+            family: self.family,
+            sections: vec![Section {
+                heading: None,
+                operations,
+            }],
+        }
     }
 }
 
