@@ -7,7 +7,7 @@
 //! [`Transaction::apply`] is what the kernel does with it: a [`Table`] holding sets, maps and
 //! chains in creation order, rules inside their chains and elements inside their sets. The
 //! `Display` of a [`Table`] ([`list`]) is what `nft list table ip kube-proxy` prints (nft
-//! 1.0.6), and [`trace`] walks the same table, so what a user reads is what is simulated.
+//! 1.0.6), and [`trace()`] walks the same table, so what a user reads is what is simulated.
 //!
 //! A [`Rule`] is a list of [`Expr`]s in the order kube-proxy writes them. Each expression
 //! prints two ways: as kube-proxy wrote it (`mark and 0x00004000 == 0`) and as nft lists it

@@ -1,7 +1,7 @@
 //! What the kernel holds after a series of syncs, not just one: kube-proxy's memory of
 //! stale chains, with time as an input.
 //!
-//! [`render`](super::render) describes a first sync on a node without the table. Later
+//! [`render`] describes a first sync on a node without the table. Later
 //! syncs differ in one visible way (`pkg/proxy/nftables/proxier.go`, `syncProxyRules`):
 //! a service or endpoint chain that is no longer used is only flushed, because kernels
 //! before 6.2 may still hold a reference to it from a just-deleted map element; kube-proxy
