@@ -348,6 +348,19 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                         let _ = write!(out, "{ruleset}");
                     }
                 }
+                svcplay::proxy::config::ProxyMode::Nftables => {
+                    for (i, ruleset) in analysis.nftables(&node).iter().enumerate() {
+                        if i > 0 {
+                            let _ = writeln!(out);
+                        }
+                        let _ = write!(out, "{}", ruleset.transaction);
+                    }
+                }
+                svcplay::proxy::config::ProxyMode::Userspace => {
+                    if let Some(proxier) = analysis.userspace(&node) {
+                        let _ = write!(out, "{proxier}");
+                    }
+                }
                 mode => {
                     return not_implemented(&format!("kube-proxy in {} mode", mode.as_str()), err);
                 }
@@ -355,19 +368,87 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Run(args) => {
-            let _ = (&args.cluster, &args.input);
-            not_implemented(&format!("run -- {}", args.command.join(" ")), err)
+            let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            let errors = report(&analysis, &sources, err);
+            let node = args
+                .cluster
+                .node
+                .clone()
+                .unwrap_or_else(|| analysis.default_node());
+            let context = svcplay::views::Context { node };
+            let output = svcplay::views::run(&analysis, &context, &args.command);
+            let _ = write!(out, "{}", output.stdout);
+            let _ = write!(err, "{}", output.stderr);
+            match output.status {
+                0 if errors => INPUT_ERRORS,
+                status => u8::try_from(status).unwrap_or(1),
+            }
         }
         Command::Trace(args) => {
-            let _ = (
-                &args.cluster,
-                &args.input,
-                &args.src,
-                &args.dst,
-                args.dport,
-                &args.protocol,
-            );
-            not_implemented("trace", err)
+            let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            let errors = report(&analysis, &sources, err);
+            let node = args
+                .cluster
+                .node
+                .clone()
+                .unwrap_or_else(|| analysis.default_node());
+            let parse_ip = |s: &str| svcplay::model::ip::parse_ip_sloppy(s);
+            let (Some(src), Some(dst), Some(protocol)) = (
+                parse_ip(&args.src),
+                parse_ip(&args.dst),
+                svcplay::proxy::Protocol::parse(&args.protocol.to_uppercase()),
+            ) else {
+                let _ = writeln!(
+                    err,
+                    "error: --src and --dst must be IP addresses and --protocol TCP, UDP or SCTP"
+                );
+                return USAGE;
+            };
+            let packet = svcplay::proxy::trace::Packet {
+                src,
+                dst,
+                dport: args.dport,
+                protocol,
+            };
+            match analysis.proxy_config.mode {
+                svcplay::proxy::config::ProxyMode::Nftables => {
+                    let facts = analysis.proxy_facts(&node);
+                    let rulesets = analysis.nftables(&node);
+                    let family = svcplay::model::ip::IpFamily::of(&dst);
+                    let Some((facts, ruleset)) = facts
+                        .iter()
+                        .zip(&rulesets)
+                        .find(|(f, _)| f.family == family)
+                    else {
+                        let _ = writeln!(err, "error: node {node:?} has no {family} proxier");
+                        return USAGE;
+                    };
+                    let trace = svcplay::proxy::nftables::trace(
+                        &ruleset.table,
+                        facts,
+                        packet,
+                        &mut svcplay::proxy::nftables::AllBranches,
+                    );
+                    let _ = write!(out, "{trace}");
+                }
+                svcplay::proxy::config::ProxyMode::Userspace => {
+                    let facts = analysis.proxy_facts(&node);
+                    let (Some(facts), Some(proxier)) = (facts.first(), analysis.userspace(&node))
+                    else {
+                        return USAGE;
+                    };
+                    let trace = svcplay::proxy::userspace::trace(&proxier, facts, packet);
+                    let _ = write!(out, "{trace}");
+                }
+                mode => return not_implemented(&format!("trace in {} mode", mode.as_str()), err),
+            }
+            if errors { INPUT_ERRORS } else { OK }
         }
         Command::Simulate(args) => {
             let _ = (

@@ -16,6 +16,8 @@
 //!      ──controllers::run─► + Pods from workloads, EndpointSlices
 //!      ──proxy::facts─────► ProxyFacts per node and IP family (endpoints categorised once)
 //!      ──proxy::iptables::render──► Ruleset (typed rules; Display = iptables-restore input)
+//!      ──proxy::nftables::render──► Transaction (Display = nft -f input) ──apply──► Table
+//!                                   (Display = `nft list table`; walked by nftables::trace)
 //!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
 //! ```
 //!
@@ -40,10 +42,16 @@
 //!   nodes, IPs), the EndpointSlice controller.
 //! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
 //!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
-//!   [`proxy::iptables`] renders the iptables mode; [`proxy::trace`] is the packet-walk
-//!   shape every mode produces.
-//! - [`views`] — simulated commands (`svcplay run`, the page's terminal), and Go's
-//!   `text/tabwriter` ([`views::tabwriter`]) for kubectl's tables.
+//!   [`proxy::iptables`] renders the iptables mode; [`proxy::nftables`] the nftables mode
+//!   (the transaction kube-proxy sends, the table the kernel then holds, `nft list` text,
+//!   a tracer with a seam for seeded simulation, a `Syncer` replaying successive syncs
+//!   with their stale chains); [`proxy::userspace`] the legacy
+//!   userspace mode as kube-proxy v1.25 ran it (proxy sockets, portal rules, the
+//!   round-robin balancer with ClientIP affinity and explicit time); [`proxy::trace`] is
+//!   the packet-walk shape every mode produces.
+//! - [`views`] — simulated commands (`svcplay run`, the page's terminal): [`views::nft`]
+//!   answers `nft list …`; Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
+//!   tables.
 //! - [`scenario`] — the pipeline in one call.
 //! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
 //!

@@ -12,7 +12,7 @@ use crate::manifest::{self, Manifest};
 use crate::model::ip::IpFamily;
 use crate::model::{self, Endpoint, EndpointPort, EndpointSlice, ObjectMeta, Objects, Origin};
 use crate::proxy::config::{DEFAULT_NODE_IP, NodeContext, ProxyConfig};
-use crate::proxy::{self, ProxyFacts, iptables};
+use crate::proxy::{self, ProxyFacts, iptables, nftables, userspace};
 
 /// How the scenario's objects enter the cluster.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -54,6 +54,14 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
         objects
             .endpoint_slices
             .push(kubernetes_endpoint_slice(&objects));
+        // The API server creates the default ServiceCIDR from its service range when no
+        // ServiceCIDR exists (kube-proxy's nftables mode reads it).
+        if objects.service_cidrs.is_empty() {
+            objects.service_cidrs.push(model::ServiceCidr {
+                meta: ObjectMeta::new("kubernetes", "", Origin::Builtin),
+                cidrs: vec![crate::apiserver::alloc::DEFAULT_SERVICE_CIDR.to_string()],
+            });
+        }
     }
     let (proxy_config, d) = ProxyConfig::resolve(objects.kube_proxy_configuration.as_ref());
     let config_object = objects
@@ -178,6 +186,21 @@ impl Analysis {
             .iter()
             .map(iptables::render)
             .collect()
+    }
+
+    /// The nftables rulesets kube-proxy programs on `node` (one per family, IPv4 first):
+    /// the transaction it sends and the table the kernel then holds.
+    pub fn nftables(&self, node: &str) -> Vec<nftables::Ruleset> {
+        self.proxy_facts(node)
+            .iter()
+            .map(nftables::ruleset)
+            .collect()
+    }
+
+    /// The userspace proxier on `node` (legacy mode, as in kube-proxy v1.25), for the
+    /// node's primary IP family.
+    pub fn userspace(&self, node: &str) -> Option<userspace::Proxier> {
+        self.proxy_facts(node).first().map(userspace::render)
     }
 
     /// A problem of the command line or the scenario as a whole, as a diagnostic.

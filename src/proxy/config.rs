@@ -97,7 +97,18 @@ impl ProxyConfig {
             "" | "iptables" => ProxyMode::Iptables,
             "ipvs" => ProxyMode::Ipvs,
             "nftables" => ProxyMode::Nftables,
-            "userspace" => ProxyMode::Userspace,
+            "userspace" => {
+                // Removed in v1.26: a real kube-proxy refuses it; svcplay shows what the
+                // last release with it (v1.25) did, clearly marked.
+                diagnostics.push(
+                    Diagnostic::warning(
+                        Stage::Proxy,
+                        "\"userspace\" no longer exists: the userspace proxier was removed in Kubernetes v1.26 and kube-proxy now refuses to start with it; svcplay shows what kube-proxy v1.25, the last release that had it, did",
+                    )
+                    .with_path("mode"),
+                );
+                ProxyMode::Userspace
+            }
             other => {
                 diagnostics.push(
                     Diagnostic::error(

@@ -12,7 +12,9 @@
 
 pub mod config;
 pub mod iptables;
+pub mod nftables;
 pub mod trace;
+pub mod userspace;
 
 use crate::model::ip::{Cidr, IpFamily, join_host_port, parse_ip_sloppy};
 use crate::model::{EndpointSlice, Objects, Origin, Service};
@@ -182,6 +184,9 @@ pub struct ProxyFacts {
     pub service_ports: Vec<ServicePortFacts>,
     /// Endpoints over all programmed service ports (large-cluster mode above 1000).
     pub total_endpoints: usize,
+    /// The CIDRs of the cluster's ServiceCIDR objects in this family (nftables mode drops
+    /// traffic to their unallocated addresses).
+    pub service_cidrs: Vec<Cidr>,
 }
 
 /// Above this many endpoints kube-proxy drops the comments of its per-endpoint rules.
@@ -502,12 +507,20 @@ pub fn facts(
             });
         }
     }
+    let service_cidrs = objects
+        .service_cidrs
+        .iter()
+        .flat_map(|s| s.cidrs.iter())
+        .filter_map(|c| Cidr::parse_sloppy(c.trim()))
+        .filter(|c| c.family() == family)
+        .collect();
     ProxyFacts {
         family,
         node: node.clone(),
         config: config.clone(),
         service_ports,
         total_endpoints,
+        service_cidrs,
     }
 }
 
