@@ -1,0 +1,1 @@
+//! Learner warnings (filled in below).

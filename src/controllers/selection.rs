@@ -1,0 +1,1 @@
+//! The selector view (filled in below).
