@@ -355,8 +355,27 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Run(args) => {
-            let _ = (&args.cluster, &args.input);
-            not_implemented(&format!("run -- {}", args.command.join(" ")), err)
+            let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            let errors = report(&analysis, &sources, err);
+            let node = args
+                .cluster
+                .node
+                .clone()
+                .unwrap_or_else(|| analysis.default_node());
+            let context = svcplay::views::Context { node };
+            let output = svcplay::views::run(&analysis, &context, &args.command);
+            let _ = write!(out, "{}", output.stdout);
+            let _ = write!(err, "{}", output.stderr);
+            if output.status != 0 {
+                u8::try_from(output.status).unwrap_or(1)
+            } else if errors {
+                INPUT_ERRORS
+            } else {
+                OK
+            }
         }
         Command::Trace(args) => {
             let _ = (

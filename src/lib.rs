@@ -66,6 +66,7 @@
 pub mod apiserver;
 pub mod controllers;
 pub mod diag;
+pub mod dns;
 pub mod manifest;
 pub mod model;
 pub mod proxy;

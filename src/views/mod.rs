@@ -6,6 +6,8 @@
 //! page's terminal both call it, so they cannot differ. Each family of commands lives in
 //! its own module; this one only dispatches.
 
+pub mod dig;
+pub mod kubectl;
 pub mod tabwriter;
 
 use crate::scenario::Analysis;
@@ -85,8 +87,13 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         return CommandOutput::default();
     };
     match program.as_str() {
-        "kubectl" | "iptables-save" | "ip6tables-save" | "ipvsadm" | "ipset" | "ip" | "nft"
-        | "dig" | "nslookup" | "curl" | "cat" => {
+        "kubectl" => kubectl::run(analysis, context, &argv[1..]),
+        "dig" => dig::run(analysis, context, &argv[1..]),
+        "cat" if argv.get(1).map(String::as_str) == Some("/etc/resolv.conf") => {
+            dig::cat_resolv_conf(analysis, context)
+        }
+        "iptables-save" | "ip6tables-save" | "ipvsadm" | "ipset" | "ip" | "nft" | "nslookup"
+        | "curl" | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(
                 format!("svcplay: {program} is not implemented yet\n"),
