@@ -63,6 +63,7 @@
 //! - **Kubernetes' own words.** Types and fields are named as Kubernetes names them;
 //!   messages are the real components' messages.
 
+pub mod actions;
 pub mod apiserver;
 pub mod controllers;
 pub mod diag;
