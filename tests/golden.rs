@@ -886,3 +886,87 @@ fn endpoints_dns() {
         );
     }
 }
+
+// ---- endpoints-seeds: the seeds' labs through `svcplay run` ------------------------------
+//
+// Cases written for svcplay from the seed tutorials (each `case.md` cites its seed). Each
+// line of `commands.txt` runs as `svcplay run input.yaml -- COMMAND` (the real binary);
+// `expected.txt` holds, per command, `$ COMMAND`, what a terminal shows (stderr, then
+// stdout) and `[exit N]` when N is not 0. `svcplay:describe-endpoints-line -n NS NAME`
+// prints the `Port:`/`Endpoints:` lines of `kubectl describe service` from
+// `describe_endpoints_line` until `kubectl describe service` itself lands. Expected files
+// are svcplay's own: `SVCPLAY_BLESS=1` rewrites them.
+
+fn seed_command(case: &Path, command: &str) -> String {
+    let input = case.join("input.yaml");
+    if let Some(rest) = command.strip_prefix("svcplay:describe-endpoints-line ") {
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let (namespace, name) = (words[1], words[2]);
+        let analysis = analyze(&read(&input), Options::default());
+        let slices = svcplay::views::kubectl::endpoints::service_slices(&analysis, namespace, name);
+        let mut out = String::new();
+        if let Some(service) = analysis.objects.service(namespace, name) {
+            for port in &service.spec.ports {
+                let label = if port.name.is_empty() {
+                    "<unset>"
+                } else {
+                    port.name.as_str()
+                };
+                let value = svcplay::views::kubectl::endpoints::describe_endpoints_line(
+                    &slices, &port.name,
+                );
+                writeln!(
+                    out,
+                    "Port:                     {label}  {}/{}\nEndpoints:                {value}",
+                    port.port.unwrap_or_default(),
+                    port.protocol.as_deref().unwrap_or("TCP")
+                )
+                .unwrap();
+            }
+        }
+        return out;
+    }
+    let argv = svcplay::views::split_command_line(command);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_svcplay"))
+        .arg("run")
+        .arg(&input)
+        .arg("--")
+        .args(&argv)
+        .output()
+        .expect("run svcplay");
+    let mut out = String::from_utf8_lossy(&output.stderr).to_string();
+    out.push_str(&String::from_utf8_lossy(&output.stdout));
+    match output.status.code() {
+        Some(0) => {}
+        Some(n) => writeln!(out, "[exit {n}]").unwrap(),
+        None => writeln!(out, "[killed]").unwrap(),
+    }
+    out
+}
+
+#[test]
+fn endpoints_seeds() {
+    run_corpus("endpoints-seeds", |case| {
+        let commands = read(&case.join("commands.txt"));
+        let mut actual = String::new();
+        let mut n = 0;
+        for command in commands.lines().filter(|l| !l.trim().is_empty()) {
+            writeln!(actual, "$ {command}").unwrap();
+            actual.push_str(&seed_command(case, command));
+            if !actual.ends_with("\n\n") {
+                actual.push('\n');
+            }
+            n += 1;
+        }
+        let expected_path = case.join("expected.txt");
+        if std::env::var_os("SVCPLAY_BLESS").is_some() {
+            std::fs::write(&expected_path, &actual).unwrap();
+            return Ok(n);
+        }
+        let expected = read(&expected_path);
+        if expected != actual {
+            return Err(diff(&expected, &actual));
+        }
+        Ok(n)
+    });
+}

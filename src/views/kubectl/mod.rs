@@ -77,9 +77,78 @@ pub fn resource(word: &str) -> Option<&'static str> {
     })
 }
 
+/// `kubectl exec [-it] POD [-n NS] [-c C] -- COMMAND...`: the commands svcplay can run
+/// inside a Pod are `cat /etc/resolv.conf` and `dig`, answered for that Pod's namespace.
+fn exec(analysis: &Analysis, argv: &[String]) -> CommandOutput {
+    let split = argv.iter().position(|a| a == "--");
+    let (before, command) = match split {
+        Some(i) => (&argv[..i], &argv[i + 1..]),
+        None => (argv, &argv[argv.len()..]),
+    };
+    let flags: Vec<String> = before
+        .iter()
+        .filter(|a| {
+            !matches!(
+                a.as_str(),
+                "-i" | "-t" | "-it" | "-ti" | "--stdin" | "--tty"
+            )
+        })
+        .cloned()
+        .collect();
+    let mut cleaned = Vec::new();
+    let mut i = 0;
+    while i < flags.len() {
+        if flags[i] == "-c" || flags[i] == "--container" {
+            i += 2;
+            continue;
+        }
+        cleaned.push(flags[i].clone());
+        i += 1;
+    }
+    let args = match parse(&cleaned) {
+        Ok(a) => a,
+        Err(e) => return CommandOutput::error(format!("{e}\n"), 1),
+    };
+    let namespace = args.namespace.clone().unwrap_or_else(|| "default".into());
+    let Some(pod) = args.words.get(1) else {
+        return CommandOutput::error(
+            "error: expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\nPOD_NAME and COMMAND are required arguments for the exec command\n",
+            1,
+        );
+    };
+    if !analysis
+        .objects
+        .pods
+        .iter()
+        .any(|p| &p.meta.name == pod && p.meta.namespace == namespace)
+    {
+        return CommandOutput::error(
+            format!("Error from server (NotFound): pods \"{pod}\" not found\n"),
+            1,
+        );
+    }
+    let client = crate::views::dig::Client { namespace };
+    match command.first().map(String::as_str) {
+        Some("cat") if command.get(1).map(String::as_str) == Some("/etc/resolv.conf") => {
+            crate::views::dig::resolv_conf_of(analysis, &client)
+        }
+        Some("dig") => crate::views::dig::dig(analysis, &client, &command[1..]),
+        _ => CommandOutput::error(
+            format!(
+                "svcplay: only `cat /etc/resolv.conf` and `dig` run inside a Pod, not {:?}\n",
+                command.join(" ")
+            ),
+            NOT_IMPLEMENTED,
+        ),
+    }
+}
+
 /// Runs `kubectl ARGS...` (without the program name).
 pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOutput {
     let _ = context;
+    if argv.iter().take_while(|a| *a != "--").any(|a| a == "exec") {
+        return exec(analysis, argv);
+    }
     let args = match parse(argv) {
         Ok(a) => a,
         Err(e) => {
