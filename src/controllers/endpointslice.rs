@@ -171,10 +171,12 @@ pub fn endpoint_hostname(pod: &Pod, service: &Service) -> Option<String> {
 /// Which hints `trafficDistribution` asks for: (zones, nodes).
 fn hint_mode(service: &Service) -> (bool, bool) {
     let annotations = &service.meta.annotations;
+    // `hintsEnabled`: the deprecated annotation wins when both are set; only `Auto`/`auto`
+    // turns the proportional allocation on.
     let topology = annotations
         .get(TOPOLOGY_AWARE_HINTS_ANNOTATION)
         .or_else(|| annotations.get(TOPOLOGY_MODE_ANNOTATION))
-        .is_some_and(|v| !v.is_empty() && v != "Disabled" && v != "disabled");
+        .is_some_and(|v| v == "Auto" || v == "auto");
     if topology {
         return (false, false);
     }
@@ -399,5 +401,88 @@ fn make_slice(
         address_type: family.as_str().into(),
         endpoints,
         ports,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{Options, analyze};
+
+    const DUAL_STACK: &str = "\
+apiVersion: v1
+kind: Node
+metadata:
+  name: a
+  labels: {topology.kubernetes.io/zone: zone-a}
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: b
+  labels: {topology.kubernetes.io/zone: zone-b}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  annotations:
+    svcplay.dev/not-ready: NOTREADY
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        ports:
+        - {name: http, containerPort: 8080}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  clusterIP: 10.96.0.20
+  clusterIPs: [10.96.0.20, fd00:10:96::20]
+  ipFamilies: [IPv4, IPv6]
+  ipFamilyPolicy: RequireDualStack
+  trafficDistribution: PreferSameNode
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: http}
+";
+
+    #[test]
+    fn dual_stack_pods_get_one_slice_per_family_with_hints_on_ready_endpoints() {
+        let first = analyze(DUAL_STACK, Options { stored: true });
+        let not_ready = first.objects.pods[1].meta.name.clone();
+        let text = DUAL_STACK.replace("NOTREADY", &not_ready);
+        let analysis = analyze(&text, Options { stored: true });
+        let slices: Vec<_> = analysis
+            .objects
+            .endpoint_slices
+            .iter()
+            .filter(|s| s.service_name() == Some("web"))
+            .collect();
+        assert_eq!(slices.len(), 2);
+        assert_eq!(slices[0].address_type, "IPv4");
+        assert_eq!(slices[1].address_type, "IPv6");
+        for slice in &slices {
+            assert_eq!(slice.endpoints.len(), 3);
+            assert_eq!(slice.ports.as_ref().unwrap()[0].port, Some(8080));
+            for e in &slice.endpoints {
+                let name = e.target_ref.as_ref().unwrap().name.clone().unwrap();
+                if name == not_ready {
+                    assert_eq!(e.ready, Some(false));
+                    assert!(e.hints_for_zones.is_empty() && e.hints_for_nodes.is_empty());
+                } else {
+                    assert_eq!(e.ready, Some(true));
+                    assert_eq!(e.hints_for_zones, vec![e.zone.clone().unwrap()]);
+                    assert_eq!(e.hints_for_nodes, vec![e.node_name.clone().unwrap()]);
+                }
+            }
+        }
+        assert!(slices[1].endpoints[0].addresses[0].starts_with("fd00:10:244:"));
     }
 }

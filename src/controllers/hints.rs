@@ -274,3 +274,81 @@ fn service_port_label(port: &crate::model::ServicePort) -> String {
         port.name.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Stage;
+    use crate::scenario::{Options, analyze};
+
+    fn hints(text: &str) -> Vec<(u32, String)> {
+        analyze(text, Options { stored: true })
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.stage == Stage::Hint)
+            .map(|d| (d.span.map_or(0, |s| s.start.line), d.message))
+            .collect()
+    }
+
+    const PODS: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+  namespace: dev
+  labels: {app: web, tier: front}
+spec:
+  containers:
+  - name: web
+    ports:
+    - {name: http, containerPort: 8080}
+status:
+  phase: Running
+  podIP: 10.244.0.5
+  podIPs: [{ip: 10.244.0.5}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-2
+  namespace: prod
+  labels: {app: api}
+";
+
+    #[test]
+    fn a_selector_that_matches_nothing_names_the_closest_labels() {
+        let text = format!(
+            "{PODS}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: dev\nspec:\n  selector:\n    app: wbe\n  ports:\n  - port: 80\n"
+        );
+        let h = hints(&text);
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert_eq!(h[0].0, 31, "the line of `app: wbe`");
+        assert!(h[0].1.contains("closest, Pod web-1"), "{}", h[0].1);
+        assert!(
+            h[0].1.contains("app=web (selector wants wbe)"),
+            "{}",
+            h[0].1
+        );
+    }
+
+    #[test]
+    fn a_selector_matching_pods_of_another_namespace_says_so() {
+        let text = format!(
+            "{PODS}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: dev\nspec:\n  selector:\n    app: api\n  ports:\n  - port: 80\n"
+        );
+        let h = hints(&text);
+        assert!(h[0].1.contains("only in namespace prod"), "{h:?}");
+    }
+
+    #[test]
+    fn target_ports_nobody_declares_are_pointed_at() {
+        let named = format!(
+            "{PODS}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: dev\nspec:\n  selector: {{app: web}}\n  ports:\n  - port: 80\n    targetPort: htpp\n  - port: 81\n    targetPort: http\n    protocol: UDP\n  - port: 82\n    targetPort: 9090\n"
+        );
+        let h = hints(&named);
+        assert_eq!(h.len(), 3, "{h:?}");
+        assert_eq!(h[0].0, 33, "the line of `targetPort: htpp`");
+        assert!(h[0].1.contains("named \"htpp\""), "{}", h[0].1);
+        assert!(h[1].1.contains("names a TCP container port"), "{}", h[1].1);
+        assert!(h[2].1.contains("containerPort 9090/TCP"), "{}", h[2].1);
+    }
+}
