@@ -151,7 +151,7 @@ fn add_entry(text: &str, map: &Node, parent_indent: usize, entry: &str) -> Resul
                     "the mapping is written in flow style ({...}); edit it by hand".into(),
                 ));
             }
-            let indent = entries[0].key.span.start.column as usize - 1;
+            let indent = (entries[0].key.span.start.column as usize).saturating_sub(1);
             Ok(insert_lines(text, last_line(map), &indented(entry, indent)))
         }
         Value::Scalar(s, _) if s.is_empty() || map.is_null() => {
@@ -202,7 +202,7 @@ fn remove_entry(text: &str, map: &Node, key: &str) -> Result<String> {
 fn key_indent(parent: &Node, key: &str) -> usize {
     parent
         .entry(key)
-        .map_or(0, |e| e.key.span.start.column as usize - 1)
+        .map_or(0, |e| (e.key.span.start.column as usize).saturating_sub(1))
 }
 
 // ---- finding objects -----------------------------------------------------------------
@@ -338,7 +338,7 @@ fn set_condition(
                 "conditions are written in flow style; edit them by hand".into(),
             ));
         }
-        let dash = first.span.start.column as usize - 3;
+        let dash = (first.span.start.column as usize).saturating_sub(3);
         let lines = format!(
             "{0}- type: {type_}\n{0}  status: {1}\n",
             " ".repeat(dash),

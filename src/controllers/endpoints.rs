@@ -45,9 +45,14 @@ pub const MAX_CAPACITY: usize = 1000;
 /// (replacing any written one of the same name), the written ones otherwise.
 pub fn reconcile(objects: &Objects) -> Vec<Endpoints> {
     let mut out: Vec<Endpoints> = Vec::new();
+    let services: std::collections::BTreeMap<(&str, &str), &Service> = objects
+        .services
+        .iter()
+        .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
+        .collect();
     for written in &objects.endpoints {
-        let owned = objects
-            .service(&written.meta.namespace, &written.meta.name)
+        let owned = services
+            .get(&(written.meta.namespace.as_str(), written.meta.name.as_str()))
             .is_some_and(|s| {
                 has_selector(s)
                     && s.type_or_default() != "ExternalName"
@@ -62,14 +67,15 @@ pub fn reconcile(objects: &Objects) -> Vec<Endpoints> {
             out.push(written.clone());
         }
     }
+    let kept: std::collections::BTreeSet<(String, String)> = out
+        .iter()
+        .map(|e| (e.meta.namespace.clone(), e.meta.name.clone()))
+        .collect();
     for service in &objects.services {
         if service.type_or_default() == "ExternalName" || !has_selector(service) {
             continue;
         }
-        if out
-            .iter()
-            .any(|e| e.meta.namespace == service.meta.namespace && e.meta.name == service.meta.name)
-        {
+        if kept.contains(&(service.meta.namespace.clone(), service.meta.name.clone())) {
             continue;
         }
         out.push(endpoints_for(service, &objects.pods));

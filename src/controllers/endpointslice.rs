@@ -190,16 +190,18 @@ fn hint_mode(service: &Service) -> (bool, bool) {
 /// Every slice the controller writes for the scenario's Services.
 pub fn reconcile(objects: &Objects) -> Vec<EndpointSlice> {
     let mut slices = Vec::new();
+    // Services whose controller-managed slices are written (a dump), indexed once.
+    let dumped: std::collections::BTreeSet<(&str, &str)> = objects
+        .endpoint_slices
+        .iter()
+        .filter(|s| s.meta.labels.get(MANAGED_BY_LABEL).map(String::as_str) == Some(MANAGED_BY))
+        .filter_map(|s| Some((s.meta.namespace.as_str(), s.service_name()?)))
+        .collect();
     for service in &objects.services {
         if service.spec.type_.as_deref() == Some("ExternalName") || !has_selector(service) {
             continue;
         }
-        let dumped = objects.endpoint_slices.iter().any(|s| {
-            s.meta.namespace == service.meta.namespace
-                && s.service_name() == Some(service.meta.name.as_str())
-                && s.meta.labels.get(MANAGED_BY_LABEL).map(String::as_str) == Some(MANAGED_BY)
-        });
-        if dumped {
+        if dumped.contains(&(service.meta.namespace.as_str(), service.meta.name.as_str())) {
             continue;
         }
         slices.extend(slices_for(service, objects));
