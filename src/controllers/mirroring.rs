@@ -35,8 +35,23 @@ pub const MAX_ENDPOINTS_PER_SUBSET: usize = 1000;
 /// The slices the mirroring controller writes.
 pub fn reconcile(objects: &Objects) -> Vec<EndpointSlice> {
     let mut out = Vec::new();
+    let services: std::collections::BTreeMap<(&str, &str), &crate::model::Service> = objects
+        .services
+        .iter()
+        .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
+        .collect();
+    let dumped: std::collections::BTreeSet<(&str, &str)> = objects
+        .endpoint_slices
+        .iter()
+        .filter(|s| s.meta.labels.get(MANAGED_BY_LABEL).map(String::as_str) == Some(MANAGED_BY))
+        .filter_map(|s| Some((s.meta.namespace.as_str(), s.service_name()?)))
+        .collect();
     for endpoints in &objects.endpoints {
-        let Some(service) = objects.service(&endpoints.meta.namespace, &endpoints.meta.name) else {
+        let key = (
+            endpoints.meta.namespace.as_str(),
+            endpoints.meta.name.as_str(),
+        );
+        let Some(service) = services.get(&key) else {
             continue;
         };
         if has_selector(service)
@@ -51,12 +66,7 @@ pub fn reconcile(objects: &Objects) -> Vec<EndpointSlice> {
         {
             continue;
         }
-        let dumped = objects.endpoint_slices.iter().any(|s| {
-            s.meta.namespace == endpoints.meta.namespace
-                && s.service_name() == Some(endpoints.meta.name.as_str())
-                && s.meta.labels.get(MANAGED_BY_LABEL).map(String::as_str) == Some(MANAGED_BY)
-        });
-        if !dumped {
+        if !dumped.contains(&key) {
             out.extend(mirror(endpoints));
         }
     }
