@@ -59,3 +59,59 @@ pub fn selections(objects: &Objects) -> Vec<ServiceSelection<'_>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Options, analyze};
+
+    #[test]
+    fn lists_selected_pods_and_what_the_others_miss() {
+        let text = "\
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: dev, labels: {app: web, tier: fe}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, namespace: dev, labels: {app: api}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: c, namespace: prod, labels: {app: web, tier: fe}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: dev}
+spec:
+  selector: {app: web, tier: fe}
+  ports: [{port: 80}]
+";
+        let analysis = analyze(text, Options { stored: true });
+        let views = selections(&analysis.objects);
+        assert_eq!(views.len(), 1);
+        let v = &views[0];
+        assert!(v.active);
+        assert_eq!(
+            v.selected
+                .iter()
+                .map(|p| p.meta.name.as_str())
+                .collect::<Vec<_>>(),
+            ["a"]
+        );
+        assert_eq!(v.not_selected.len(), 1);
+        let (pod, differences) = &v.not_selected[0];
+        assert_eq!(pod.meta.name, "b");
+        assert_eq!(
+            differences
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>(),
+            [
+                "app=api (selector wants web)",
+                "no label tier (selector wants tier=fe)"
+            ]
+        );
+        assert_eq!(v.other_namespaces[0].meta.name, "c");
+    }
+}

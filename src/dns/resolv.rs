@@ -95,3 +95,51 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+    use crate::scenario::{Options, analyze};
+
+    #[test]
+    fn a_short_name_from_another_namespace_needs_the_namespace() {
+        let text = "\
+apiVersion: v1
+kind: Service
+metadata: {name: data, namespace: prod}
+spec:
+  clusterIP: 10.96.45.160
+  clusterIPs: [10.96.45.160]
+  ipFamilies: [IPv4]
+  ports: [{name: pg, port: 5432}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: test}
+";
+        let analysis = analyze(text, Options { stored: true });
+        let cluster = Cluster::new(&analysis.objects);
+        let tries = lookup(&cluster, "data", RecordType::A, "test");
+        let names: Vec<(&str, Rcode)> = tries.iter().map(|r| (r.name.as_str(), r.rcode)).collect();
+        assert_eq!(
+            names,
+            [
+                ("data.test.svc.cluster.local.", Rcode::NxDomain),
+                ("data.svc.cluster.local.", Rcode::NxDomain),
+                ("data.cluster.local.", Rcode::NxDomain),
+                ("data.", Rcode::NoError),
+            ]
+        );
+        assert!(tries[3].is_forwarded(), "the bare name goes upstream");
+        let tries = lookup(&cluster, "data.prod", RecordType::A, "test");
+        assert_eq!(tries.len(), 2);
+        assert_eq!(
+            tries[1].answer[0].to_string(),
+            "data.prod.svc.cluster.local. 30 IN A 10.96.45.160"
+        );
+        assert_eq!(
+            resolv_conf(&cluster, "test"),
+            "search test.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
+        );
+    }
+}
