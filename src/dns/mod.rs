@@ -748,15 +748,9 @@ pub fn resolve(cluster: &Cluster, name: &str, qtype: RecordType) -> Response {
     };
     let lower = name.to_ascii_lowercase();
     let reverse = lower.ends_with(".in-addr.arpa.") || lower.ends_with(".ip6.arpa.");
-    let labels: Vec<&str>;
-    match trim_zone(&name, &cluster.domain) {
-        Some(rest) => {
-            labels = if rest.is_empty() {
-                Vec::new()
-            } else {
-                rest.split('.').collect()
-            };
-        }
+    let labels: Vec<&str> = match trim_zone(&name, &cluster.domain) {
+        Some("") => Vec::new(),
+        Some(rest) => rest.split('.').collect(),
         None if reverse => {
             let targets = if qtype == RecordType::Ptr {
                 address_from_reverse(&name)
@@ -784,7 +778,7 @@ pub fn resolve(cluster: &Cluster, name: &str, qtype: RecordType) -> Response {
             response.upstream = Some(name);
             return response;
         }
-    }
+    };
     let negative = |mut r: Response, rcode: Rcode| {
         r.rcode = rcode;
         r.authority = vec![cluster.soa()];
