@@ -8,7 +8,6 @@
 
 use super::objects_yaml::{ServerFields, endpoint_slice_yaml, endpoints_yaml, list_yaml};
 use crate::controllers::SCENARIO_AGE;
-use crate::model::ip::{join_host_port, parse_ip_sloppy};
 use crate::model::{EndpointSlice, Endpoints};
 use crate::scenario::Analysis;
 use crate::views::CommandOutput;
@@ -20,6 +19,15 @@ pub const ENDPOINTS_DEPRECATION_WARNING: &str =
 
 /// How many entries kubectl lists before `+ N more...`.
 const MAX_LISTED: usize = 3;
+
+/// Go's `net.JoinHostPort` on the address as stored (brackets when it holds a colon).
+fn join_host_port(host: &str, port: i64) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
 
 /// The output format asked for with `-o`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,11 +92,7 @@ pub fn endpoints_cell(endpoints: &Endpoints) -> String {
                 for a in &subset.addresses {
                     total += 1;
                     if entries.len() < MAX_LISTED {
-                        let number = port.port.unwrap_or_default();
-                        entries.push(match parse_ip_sloppy(&a.ip) {
-                            Some(ip) => join_host_port(&ip, number),
-                            None => format!("{}:{number}", a.ip),
-                        });
+                        entries.push(join_host_port(&a.ip, port.port.unwrap_or_default()));
                     }
                 }
             }
@@ -99,13 +103,15 @@ pub fn endpoints_cell(endpoints: &Endpoints) -> String {
 
 /// The PORTS cell of `kubectl get endpointslices`.
 pub fn slice_ports_cell(slice: &EndpointSlice) -> String {
+    // `formatDiscoveryPorts`: the number, else the name, else `*`.
     let ports: Vec<String> = slice
         .ports
         .iter()
         .flatten()
-        .map(|p| {
-            p.port
-                .map_or_else(|| "<unset>".to_string(), |n| n.to_string())
+        .map(|p| match (p.port, &p.name) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(name)) => name.clone(),
+            (None, None) => "*".to_string(),
         })
         .collect();
     if ports.is_empty() {
@@ -351,11 +357,7 @@ pub fn describe_endpoints_line(slices: &[&EndpointSlice], port_name: &str) -> St
             for e in &slice.endpoints {
                 let ready = e.ready.unwrap_or(true);
                 if let Some(first) = e.addresses.first() {
-                    let entry = match parse_ip_sloppy(first) {
-                        Some(ip) => join_host_port(&ip, number),
-                        None => format!("{first}:{number}"),
-                    };
-                    visit(entry, ready);
+                    visit(join_host_port(first, number), ready);
                 }
             }
         }
