@@ -382,9 +382,12 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             let output = svcplay::views::run(&analysis, &context, &args.command);
             let _ = write!(out, "{}", output.stdout);
             let _ = write!(err, "{}", output.stderr);
-            match output.status {
-                0 if errors => INPUT_ERRORS,
-                status => u8::try_from(status).unwrap_or(1),
+            if output.status != 0 {
+                u8::try_from(output.status).unwrap_or(1)
+            } else if errors {
+                INPUT_ERRORS
+            } else {
+                OK
             }
         }
         Command::Trace(args) => {

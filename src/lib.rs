@@ -13,7 +13,7 @@
 //! text ──manifest::parse──► Manifest (spanned YAML trees, RawObjects, syntax/decode diagnostics)
 //!      ──model::build─────► Objects (typed values as written)              [--stored path]
 //!      ──apiserver::admit─► Objects as stored (defaults, allocation, validation) + Admissions
-//!      ──controllers::run─► + Pods from workloads, EndpointSlices
+//!      ──controllers::run─► + Pods from workloads, EndpointSlices, Endpoints (+ hints)
 //!      ──proxy::facts─────► ProxyFacts per node and IP family (endpoints categorised once)
 //!      ──proxy::iptables::render──► Ruleset (typed rules; Display = iptables-restore input)
 //!      ──proxy::nftables::render──► Transaction (Display = nft -f input) ──apply──► Table
@@ -39,7 +39,14 @@
 //! - [`apiserver`] — `kubectl apply` against a fresh cluster: decode errors, defaults,
 //!   deterministic allocation ([`apiserver::alloc`]), validation, in the real order.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets → Pods (deterministic names,
-//!   nodes, IPs), the EndpointSlice controller.
+//!   nodes, IPs, derived UIDs), the node lifecycle controller, the EndpointSlice, mirroring
+//!   and legacy Endpoints controllers; learner warnings ([`controllers::hints`]) and the
+//!   selector view ([`controllers::selection`]). Readiness, deletion and node loss are
+//!   written in the scenario text (annotations `svcplay.dev/not-ready` /
+//!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
+//! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).
+//! - [`dns`] — the records CoreDNS serves (kubeadm Corefile), `/etc/resolv.conf` and the
+//!   search-list expansion ([`dns::resolv`]).
 //! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
 //!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
 //!   [`proxy::iptables`] renders the iptables mode; [`proxy::nftables`] the nftables mode
@@ -51,7 +58,8 @@
 //!   the packet-walk shape every mode produces.
 //! - [`views`] — simulated commands (`svcplay run`, the page's terminal): [`views::nft`]
 //!   answers `nft list …`; Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
-//!   tables.
+//!   tables; [`views::kubectl`]
+//!   (`get endpoints|endpointslices|pods`, `exec`), [`views::dig`] (`dig`, resolv.conf).
 //! - [`scenario`] — the pipeline in one call.
 //! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
 //!
@@ -72,9 +80,11 @@
 //! - **Kubernetes' own words.** Types and fields are named as Kubernetes names them;
 //!   messages are the real components' messages.
 
+pub mod actions;
 pub mod apiserver;
 pub mod controllers;
 pub mod diag;
+pub mod dns;
 pub mod examples;
 pub mod manifest;
 pub mod model;

@@ -51,9 +51,9 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
     };
     let mut objects = controllers::run(objects);
     if !options.stored {
-        objects
-            .endpoint_slices
-            .push(kubernetes_endpoint_slice(&objects));
+        let slice = kubernetes_endpoint_slice(&objects);
+        objects.endpoints.push(kubernetes_endpoints(&slice));
+        objects.endpoint_slices.push(slice);
         // The API server creates the default ServiceCIDR from its service range when no
         // ServiceCIDR exists (kube-proxy's nftables mode reads it).
         if objects.service_cidrs.is_empty() {
@@ -62,6 +62,10 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
                 cidrs: vec![crate::apiserver::alloc::DEFAULT_SERVICE_CIDR.to_string()],
             });
         }
+    }
+    // Learner warnings (controllers::hints), placed at the field they are about.
+    for (object, diagnostic) in controllers::hints::warnings(&objects) {
+        diagnostics.push(manifest.locate(object, diagnostic));
     }
     let (proxy_config, d) = ProxyConfig::resolve(objects.kube_proxy_configuration.as_ref());
     let config_object = objects
@@ -125,6 +129,32 @@ fn kubernetes_endpoint_slice(objects: &Objects) -> EndpointSlice {
             protocol: Some("TCP".into()),
             app_protocol: None,
         }]),
+    }
+}
+
+/// The API server's own legacy Endpoints for `default/kubernetes` (the same addresses as
+/// its slice; labelled so the mirroring controller leaves it alone).
+fn kubernetes_endpoints(slice: &EndpointSlice) -> model::Endpoints {
+    let mut meta = ObjectMeta::new("kubernetes", "default", Origin::Builtin);
+    meta.labels.insert(
+        "endpointslice.kubernetes.io/skip-mirror".into(),
+        "true".into(),
+    );
+    model::Endpoints {
+        meta,
+        subsets: vec![model::EndpointSubset {
+            addresses: slice
+                .endpoints
+                .iter()
+                .flat_map(|e| e.addresses.iter())
+                .map(|ip| model::EndpointAddress {
+                    ip: ip.clone(),
+                    ..model::EndpointAddress::default()
+                })
+                .collect(),
+            not_ready_addresses: Vec::new(),
+            ports: slice.ports.clone().unwrap_or_default(),
+        }],
     }
 }
 

@@ -547,3 +547,766 @@ fn kube_proxy_userspace() {
         Ok(compared)
     });
 }
+
+// ---- endpoints-dns: slices, Endpoints, kubectl views, DNS ----------------------------------
+//
+// Comparison rules, from `tests/fixtures/endpoints-dns/README.md` ("What is and is not
+// ordered"): endpoints inside a slice, slices in a list, which endpoints share a slice of
+// a multi-slice port group, the first entries of describe's Endpoints line and DNS records
+// are compared as sets (or as union and per-slice counts); everything else literally.
+// Placeholders: `<rand5:N>` matches the 5 safe characters svcplay appended to a
+// `generateName`; `<trigger-time>` an RFC 3339 time; `<age>` an age; `<serial>` a number;
+// records with `<upstream-ttl>` come from the upstream resolver, which svcplay does not
+// reach: svcplay must say so (`Response::upstream`) instead of printing them.
+
+mod endpoints_dns {
+    use super::{diff, read};
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use svcplay::dns::{Cluster, RecordType, resolv, resolve};
+    use svcplay::scenario::{Analysis, Options, analyze};
+    use svcplay::views::kubectl::endpoints::describe_endpoints_line;
+    use svcplay::views::kubectl::objects_yaml::{
+        ServerFields, endpoint_slice_yaml, endpoints_yaml,
+    };
+    use svcplay::views::{self, Context, NOT_IMPLEMENTED};
+
+    /// Splits a multi-document expected file into documents without comment lines.
+    fn documents(text: &str) -> Vec<String> {
+        let mut docs = Vec::new();
+        let mut current = String::new();
+        for line in text.lines() {
+            if line == "---" {
+                docs.push(std::mem::take(&mut current));
+            } else if !line.starts_with('#') {
+                current.push_str(line);
+                current.push('\n');
+            }
+        }
+        docs.push(current);
+        docs.retain(|d| !d.trim().is_empty());
+        docs
+    }
+
+    /// Replaces `<rand5:N>` by `<rand5>`, and svcplay's generated names by
+    /// `<prefix><rand5>`; trigger times by `<trigger-time>`.
+    fn normalize(text: &str, generated: &[(String, String)]) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("<rand5:") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i..];
+            let end = after.find('>').map_or(after.len(), |e| e + 1);
+            out.push_str("<rand5>");
+            rest = &after[end..];
+        }
+        out.push_str(rest);
+        for (name, prefix) in generated {
+            out = out.replace(name.as_str(), &format!("{prefix}<rand5>"));
+        }
+        out.lines()
+            .map(|l| {
+                let key = "endpoints.kubernetes.io/last-change-trigger-time: \"";
+                match l.find(key) {
+                    Some(i) if is_rfc3339(l[i + key.len()..].trim_end_matches('"')) => {
+                        format!("{}{key}<trigger-time>\"", &l[..i])
+                    }
+                    _ => l.to_string(),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn is_rfc3339(s: &str) -> bool {
+        let b = s.as_bytes();
+        b.len() >= 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':'
+            && b[16] == b':'
+            && s.ends_with('Z')
+    }
+
+    /// Names svcplay generated (name, generateName), longest first.
+    fn generated_names(analysis: &Analysis) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = analysis
+            .objects
+            .endpoint_slices
+            .iter()
+            .filter_map(|s| {
+                let prefix = s.meta.generate_name.clone()?;
+                let suffix = s.meta.name.strip_prefix(&prefix)?;
+                (suffix.len() == 5
+                    && suffix
+                        .bytes()
+                        .all(|b| b"bcdfghjklmnpqrstvwxz2456789".contains(&b)))
+                .then(|| (s.meta.name.clone(), prefix))
+            })
+            .collect();
+        out.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+        out
+    }
+
+    /// A slice document split into its skeleton (without endpoint items) and its
+    /// endpoint items.
+    fn split_slice(doc: &str) -> (String, Vec<String>) {
+        let mut skeleton = String::new();
+        let mut items: Vec<String> = Vec::new();
+        let mut in_endpoints = false;
+        for line in doc.lines() {
+            if line == "endpoints:" {
+                in_endpoints = true;
+                skeleton.push_str("endpoints: <items>\n");
+                continue;
+            }
+            if in_endpoints {
+                if line.starts_with("- ") {
+                    items.push(format!("{line}\n"));
+                    continue;
+                }
+                if line.starts_with("  ") {
+                    if let Some(last) = items.last_mut() {
+                        last.push_str(line);
+                        last.push('\n');
+                    }
+                    continue;
+                }
+                in_endpoints = false;
+            }
+            skeleton.push_str(line);
+            skeleton.push('\n');
+        }
+        (skeleton, items)
+    }
+
+    /// Slices: grouped by skeleton; per group the multiset of endpoint counts and the
+    /// union of endpoints must be equal.
+    fn compare_slices(expected: &[String], actual: &[String]) -> Result<(), String> {
+        type Groups = BTreeMap<String, (Vec<usize>, Vec<String>)>;
+        let group = |docs: &[String]| -> Groups {
+            let mut groups: Groups = BTreeMap::new();
+            for d in docs {
+                let (skeleton, mut items) = split_slice(d);
+                let g = groups.entry(skeleton).or_default();
+                g.0.push(items.len());
+                g.1.append(&mut items);
+            }
+            for g in groups.values_mut() {
+                g.0.sort();
+                g.1.sort();
+            }
+            groups
+        };
+        let (e, a) = (group(expected), group(actual));
+        for (skeleton, (counts, items)) in &e {
+            match a.get(skeleton) {
+                None => {
+                    let closest = a.keys().next().cloned().unwrap_or_default();
+                    return Err(format!(
+                        "no slice like this one:\n{}",
+                        diff(skeleton, &closest)
+                    ));
+                }
+                Some((c, i)) => {
+                    if c != counts {
+                        return Err(format!(
+                            "slice sizes {c:?}, expected {counts:?} for\n{skeleton}"
+                        ));
+                    }
+                    if i != items {
+                        return Err(format!(
+                            "endpoints differ for\n{skeleton}\n{}",
+                            diff(&items.concat(), &i.concat())
+                        ));
+                    }
+                }
+            }
+        }
+        if a.len() != e.len() {
+            let extra: Vec<&String> = a.keys().filter(|k| !e.contains_key(*k)).collect();
+            return Err(format!(
+                "unexpected slices:\n{}",
+                extra.iter().map(|s| s.as_str()).collect::<String>()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Documents compared literally, as a multiset.
+    fn compare_documents(expected: &[String], actual: &[String]) -> Result<(), String> {
+        let mut left: Vec<&String> = actual.iter().collect();
+        for e in expected {
+            match left.iter().position(|a| *a == e) {
+                Some(i) => {
+                    left.remove(i);
+                }
+                None => {
+                    let closest = left.first().map(|s| s.as_str()).unwrap_or("");
+                    return Err(format!("no such object:\n{}", diff(e, closest)));
+                }
+            }
+        }
+        if !left.is_empty() {
+            return Err(format!(
+                "unexpected objects:\n{}",
+                left.iter().map(|s| s.as_str()).collect::<String>()
+            ));
+        }
+        Ok(())
+    }
+
+    /// `core/v1` EndpointPort's name is `omitempty`; the reference writes `name: ""` for
+    /// an unnamed legacy Endpoints port. Treat the two spellings alike (see the corpus
+    /// README for the evidence).
+    fn legacy_unnamed_port(doc: &str) -> String {
+        doc.replace("  - name: \"\"\n    port:", "  - port:")
+    }
+
+    fn run_command(analysis: &Analysis, line: &str) -> views::CommandOutput {
+        let argv = views::split_command_line(line);
+        let context = Context {
+            node: analysis.default_node(),
+        };
+        views::run(analysis, &context, &argv)
+    }
+
+    /// Cells of a table row (tabwriter pads with at least 2 spaces... 3 for get).
+    fn cells(line: &str) -> Vec<String> {
+        line.split("   ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// An entry list `a,b,c + N more...`: (entries, total).
+    fn entries(cell: &str) -> (Vec<String>, usize) {
+        let (list, more) = match cell.split_once(" + ") {
+            Some((l, m)) => (
+                l,
+                m.trim_end_matches(" more...")
+                    .parse::<usize>()
+                    .unwrap_or(usize::MAX),
+            ),
+            None => (cell, 0),
+        };
+        let mut items: Vec<String> = if list.is_empty() || list == "<none>" || list == "<unset>" {
+            Vec::new()
+        } else {
+            list.split(',').map(str::to_string).collect()
+        };
+        let total = items.len() + more;
+        if more == 0 {
+            items.sort();
+        }
+        (items, total)
+    }
+
+    /// Two entry cells are equal: same markers; without `+ N more...` the same set,
+    /// with it the same total (which entries come first is random).
+    fn same_entries(expected: &str, actual: &str) -> bool {
+        if expected == actual {
+            return true;
+        }
+        if ["<none>", "<unset>", ""].contains(&expected)
+            || ["<none>", "<unset>", ""].contains(&actual)
+        {
+            return false;
+        }
+        let (e, et) = entries(expected);
+        let (a, at) = entries(actual);
+        if expected.contains(" more...") {
+            et == at && a.len() == e.len()
+        } else {
+            e == a && et == at
+        }
+    }
+
+    fn check_get(
+        analysis: &Analysis,
+        command: &str,
+        expected: &[&str],
+        generated: &[(String, String)],
+    ) -> Result<(), String> {
+        let out = run_command(analysis, command);
+        let text = format!("{}{}", out.stderr, out.stdout);
+        let actual: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let mut l = l.to_string();
+                if l.ends_with(crate_age()) {
+                    l.truncate(l.len() - crate_age().len());
+                    l.push_str("<age>");
+                }
+                l
+            })
+            .collect();
+        let slices = command.contains("endpointslices");
+        let mut want: Vec<String> = expected.iter().map(|l| normalize(l, &[])).collect();
+        let mut got: Vec<String> = actual.iter().map(|l| normalize(l, generated)).collect();
+        if want.len() != got.len() {
+            return Err(format!(
+                "{command}:\n{}",
+                diff(&want.join("\n"), &got.join("\n"))
+            ));
+        }
+        // Warning and header lines first, literally; rows as a set.
+        let head = want.iter().take_while(|l| !l.contains("<age>")).count();
+        if want[..head] != got[..head] && !slices {
+            return Err(format!(
+                "{command}:\n{}",
+                diff(&want.join("\n"), &got.join("\n"))
+            ));
+        }
+        let mut rows_w = want.split_off(head);
+        let mut rows_g = got.split_off(head);
+        if slices {
+            // Cell by cell: the ENDPOINTS cell by the rules of `same_entries`.
+            let key = |c: &Vec<String>| c[..3.min(c.len())].join("|");
+            let mut left: Vec<Vec<String>> = rows_g.iter().map(|l| cells(l)).collect();
+            for row in &rows_w {
+                let w = cells(row);
+                let Some(i) = left.iter().position(|g| {
+                    key(g) == key(&w)
+                        && g.len() == w.len()
+                        && g.len() >= 5
+                        && same_entries(&w[3], &g[3])
+                }) else {
+                    return Err(format!(
+                        "{command}: no row like\n  {row}\nin\n{}",
+                        got_text(&rows_g)
+                    ));
+                };
+                left.remove(i);
+            }
+            if cells(&want[0]) != cells(&got[0]) {
+                return Err(format!("{command}: header {:?} != {:?}", want[0], got[0]));
+            }
+        } else {
+            rows_w.sort();
+            rows_g.sort();
+            if rows_w != rows_g {
+                return Err(format!(
+                    "{command}:\n{}",
+                    diff(&rows_w.join("\n"), &rows_g.join("\n"))
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn got_text(rows: &[String]) -> String {
+        rows.join("\n")
+    }
+
+    fn crate_age() -> &'static str {
+        svcplay::controllers::SCENARIO_AGE
+    }
+
+    /// The describe block: the Endpoints line of every port through
+    /// `describe_endpoints_line`; the whole block through `views::run` once `kubectl
+    /// describe service` exists (issue 3).
+    fn check_describe(
+        analysis: &Analysis,
+        command: &str,
+        expected: &[&str],
+        deferred: &mut usize,
+    ) -> Result<(), String> {
+        let words: Vec<&str> = command
+            .split(" (")
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        let name = words.last().copied().unwrap_or_default();
+        let namespace = words
+            .iter()
+            .position(|w| *w == "-n")
+            .and_then(|i| words.get(i + 1))
+            .copied()
+            .unwrap_or("default");
+        let slices = svcplay::views::kubectl::endpoints::service_slices(analysis, namespace, name);
+        let mut port = String::new();
+        for line in expected {
+            if let Some(rest) = line.strip_prefix("Port:") {
+                let value = rest.trim_start();
+                port = value.split("  ").next().unwrap_or_default().to_string();
+                if port == "<unset>" {
+                    port.clear();
+                }
+            }
+            if let Some(rest) = line.strip_prefix("Endpoints:") {
+                let want = rest.trim();
+                let got = describe_endpoints_line(&slices, &port);
+                if !same_entries(want, &got) {
+                    return Err(format!(
+                        "{command}: Endpoints for port {port:?}: expected {want:?}, got {got:?}"
+                    ));
+                }
+            }
+        }
+        let out = run_command(
+            analysis,
+            &format!("kubectl describe service -n {namespace} {name}"),
+        );
+        if out.status == NOT_IMPLEMENTED {
+            *deferred += 1;
+            return Ok(());
+        }
+        let got: Vec<&str> = out.stdout.lines().collect();
+        let lines_only = command.contains("(port/Endpoints lines only)");
+        let got: Vec<&str> = if lines_only {
+            got.into_iter()
+                .filter(|l| {
+                    ["Port:", "TargetPort:", "NodePort:", "Endpoints:"]
+                        .iter()
+                        .any(|p| l.starts_with(p))
+                })
+                .collect()
+        } else {
+            got
+        };
+        if got.len() != expected.len() {
+            return Err(format!(
+                "{command}:\n{}",
+                diff(&expected.join("\n"), &got.join("\n"))
+            ));
+        }
+        for (w, g) in expected.iter().zip(&got) {
+            let same = if w.starts_with("Endpoints:") && g.starts_with("Endpoints:") {
+                same_entries(
+                    w["Endpoints:".len()..].trim(),
+                    g["Endpoints:".len()..].trim(),
+                )
+            } else {
+                w == g
+            };
+            if !same {
+                return Err(format!(
+                    "{command}:\n{}",
+                    diff(&expected.join("\n"), &got.join("\n"))
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_kubectl(
+        analysis: &Analysis,
+        text: &str,
+        deferred: &mut usize,
+    ) -> Result<usize, String> {
+        let generated = generated_names(analysis);
+        let lines: Vec<&str> = text.lines().collect();
+        let mut checks = 0;
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i];
+            if let Some(cmd) = line.strip_prefix("#   (") {
+                // `kubectl get endpoints NAME` -> Error from server ...
+                if let Some((_, rest)) = cmd.split_once('`') {
+                    let (command, rest) = rest.split_once('`').unwrap_or_default();
+                    let message = rest.trim_start_matches(" -> ").trim_end_matches(')');
+                    let out = run_command(analysis, command);
+                    if out.stderr.lines().last() != Some(message) {
+                        return Err(format!(
+                            "{command}: expected {message:?}, got {:?}",
+                            out.stderr
+                        ));
+                    }
+                    checks += 1;
+                }
+            }
+            let Some(command) = line.strip_prefix("$ ") else {
+                i += 1;
+                continue;
+            };
+            let mut block = Vec::new();
+            i += 1;
+            while i < lines.len()
+                && !lines[i].is_empty()
+                && !lines[i].starts_with("$ ")
+                && !lines[i].starts_with('#')
+            {
+                block.push(lines[i]);
+                i += 1;
+            }
+            if command.starts_with("kubectl get") {
+                check_get(analysis, command, &block, &generated)?;
+            } else if command.starts_with("kubectl describe service") {
+                check_describe(analysis, command, &block, deferred)?;
+            } else {
+                return Err(format!("unknown command in expected file: {command}"));
+            }
+            checks += 1;
+        }
+        Ok(checks)
+    }
+
+    fn check_dns(analysis: &Analysis, text: &str) -> Result<usize, String> {
+        let cluster = Cluster::new(&analysis.objects);
+        let mut checks = 0;
+        // The resolv.conf block and the explicit search-expansion results in the header.
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(rest) = line
+                .split("/etc/resolv.conf written for a client Pod in namespace ")
+                .nth(1)
+            {
+                let namespace = rest.split([' ', ',', '(']).next().unwrap_or_default();
+                let want: String = lines[i + 1..]
+                    .iter()
+                    .skip_while(|l| !l.starts_with("#   search"))
+                    .take(3)
+                    .map(|l| format!("{}\n", l.trim_start_matches('#').trim()))
+                    .collect();
+                let got = resolv::resolv_conf(&cluster, namespace);
+                if want != got {
+                    return Err(format!("resolv.conf:\n{}", diff(&want, &got)));
+                }
+                checks += 1;
+            }
+            if line.starts_with('#') {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                for pair in words.windows(2) {
+                    let rcode = pair[1].trim_end_matches([',', ';']);
+                    if pair[0].ends_with('.') && (rcode == "NXDOMAIN" || rcode == "NOERROR") {
+                        let r = resolve(&cluster, pair[0], RecordType::A);
+                        if r.rcode.to_string() != rcode {
+                            return Err(format!("{}: expected {rcode}, got {}", pair[0], r.rcode));
+                        }
+                        checks += 1;
+                    }
+                }
+            }
+        }
+        // Question blocks.
+        let mut blocks: Vec<Vec<&str>> = Vec::new();
+        for line in text.lines() {
+            if line.starts_with(";; QUESTION: ") {
+                blocks.push(vec![line]);
+            } else if let Some(b) = blocks.last_mut()
+                && !line.is_empty()
+            {
+                b.push(line);
+            }
+        }
+        for block in blocks {
+            let q: Vec<&str> = block[0][";; QUESTION: ".len()..]
+                .split_whitespace()
+                .collect();
+            let (name, qtype) = (q[0], RecordType::parse(q[2]).expect("record type"));
+            let response = resolve(&cluster, name, qtype);
+            let mut section = "";
+            let mut want: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+            let mut upstream = false;
+            for line in &block[1..] {
+                if let Some(status) = line.strip_prefix(";; status: ") {
+                    if response.rcode.to_string() != status {
+                        return Err(format!(
+                            "{name} {qtype}: status {}, expected {status}",
+                            response.rcode
+                        ));
+                    }
+                } else if let Some(title) = line
+                    .strip_prefix(";; ")
+                    .and_then(|l| l.strip_suffix(" SECTION:"))
+                {
+                    section = title;
+                    want.entry(section).or_default();
+                } else if line.starts_with(";;") {
+                } else if line.contains("<upstream-ttl>") {
+                    upstream = true;
+                } else {
+                    want.entry(section).or_default().push(line.to_string());
+                }
+            }
+            if upstream && response.upstream.is_none() {
+                return Err(format!(
+                    "{name} {qtype}: the upstream part is not marked as such"
+                ));
+            }
+            let serial = svcplay::dns::SOA_SERIAL.to_string();
+            for (title, records) in [
+                ("ANSWER", &response.answer),
+                ("AUTHORITY", &response.authority),
+                ("ADDITIONAL", &response.additional),
+            ] {
+                let mut got: Vec<String> = records
+                    .iter()
+                    .map(|r| r.to_string().replace(&serial, "<serial>"))
+                    .collect();
+                let mut w = want.get(title).cloned().unwrap_or_default();
+                got.sort();
+                w.sort();
+                if got != w {
+                    return Err(format!(
+                        "{name} {qtype} {title}:\n{}",
+                        diff(&w.join("\n"), &got.join("\n"))
+                    ));
+                }
+            }
+            checks += 1;
+        }
+        Ok(checks)
+    }
+
+    pub fn check(case: &Path, deferred: &mut usize) -> Result<usize, String> {
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+        let generated = generated_names(&analysis);
+        let mut checks = 0;
+        let slices_file = case.join("expected-endpointslices.yaml");
+        if slices_file.exists() {
+            let expected: Vec<String> = documents(&read(&slices_file))
+                .iter()
+                .map(|d| normalize(d, &[]))
+                .collect();
+            let actual: Vec<String> = analysis
+                .objects
+                .endpoint_slices
+                .iter()
+                .map(|s| {
+                    normalize(
+                        &endpoint_slice_yaml(s, ServerFields::Omit).to_yaml(),
+                        &generated,
+                    )
+                })
+                .collect();
+            compare_slices(&expected, &actual)
+                .map_err(|e| format!("expected-endpointslices.yaml: {e}"))?;
+            checks += 1;
+        }
+        let endpoints_file = case.join("expected-endpoints.yaml");
+        if endpoints_file.exists() {
+            let expected: Vec<String> = documents(&read(&endpoints_file))
+                .iter()
+                .map(|d| legacy_unnamed_port(&normalize(d, &[])) + "\n")
+                .collect();
+            let actual: Vec<String> = analysis
+                .objects
+                .endpoints
+                .iter()
+                .map(|e| {
+                    normalize(&endpoints_yaml(e, ServerFields::Omit).to_yaml(), &generated) + "\n"
+                })
+                .collect();
+            compare_documents(&expected, &actual)
+                .map_err(|e| format!("expected-endpoints.yaml: {e}"))?;
+            checks += 1;
+        }
+        let txt = case.join("expected-endpoints.txt");
+        if txt.exists() {
+            checks += check_kubectl(&analysis, &read(&txt), deferred)
+                .map_err(|e| format!("expected-endpoints.txt: {e}"))?;
+        }
+        let dns = case.join("expected-dns.txt");
+        if dns.exists() {
+            checks +=
+                check_dns(&analysis, &read(&dns)).map_err(|e| format!("expected-dns.txt: {e}"))?;
+        }
+        Ok(checks)
+    }
+}
+
+#[test]
+fn endpoints_dns() {
+    let deferred = std::cell::Cell::new(0usize);
+    run_corpus("endpoints-dns", |case| {
+        let mut d = 0;
+        let r = endpoints_dns::check(case, &mut d);
+        deferred.set(deferred.get() + d);
+        r
+    });
+    if deferred.get() > 0 {
+        eprintln!(
+            "endpoints-dns: {} `kubectl describe service` blocks checked on their Endpoints lines only (describe is not implemented in this build)",
+            deferred.get()
+        );
+    }
+}
+
+// ---- endpoints-seeds: the seeds' labs through `svcplay run` ------------------------------
+//
+// Cases written for svcplay from the seed tutorials (each `case.md` cites its seed). Each
+// line of `commands.txt` runs as `svcplay run input.yaml -- COMMAND` (the real binary);
+// `expected.txt` holds, per command, `$ COMMAND`, what a terminal shows (stderr, then
+// stdout) and `[exit N]` when N is not 0. `svcplay:describe-endpoints-line -n NS NAME`
+// prints the `Port:`/`Endpoints:` lines of `kubectl describe service` from
+// `describe_endpoints_line` until `kubectl describe service` itself lands. Expected files
+// are svcplay's own: `SVCPLAY_BLESS=1` rewrites them.
+
+fn seed_command(case: &Path, command: &str) -> String {
+    let input = case.join("input.yaml");
+    if let Some(rest) = command.strip_prefix("svcplay:describe-endpoints-line ") {
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let (namespace, name) = (words[1], words[2]);
+        let analysis = analyze(&read(&input), Options::default());
+        let slices = svcplay::views::kubectl::endpoints::service_slices(&analysis, namespace, name);
+        let mut out = String::new();
+        if let Some(service) = analysis.objects.service(namespace, name) {
+            for port in &service.spec.ports {
+                let label = if port.name.is_empty() {
+                    "<unset>"
+                } else {
+                    port.name.as_str()
+                };
+                let value = svcplay::views::kubectl::endpoints::describe_endpoints_line(
+                    &slices, &port.name,
+                );
+                writeln!(
+                    out,
+                    "Port:                     {label}  {}/{}\nEndpoints:                {value}",
+                    port.port.unwrap_or_default(),
+                    port.protocol.as_deref().unwrap_or("TCP")
+                )
+                .unwrap();
+            }
+        }
+        return out;
+    }
+    let argv = svcplay::views::split_command_line(command);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_svcplay"))
+        .arg("run")
+        .arg(&input)
+        .arg("--")
+        .args(&argv)
+        .output()
+        .expect("run svcplay");
+    let mut out = String::from_utf8_lossy(&output.stderr).to_string();
+    out.push_str(&String::from_utf8_lossy(&output.stdout));
+    match output.status.code() {
+        Some(0) => {}
+        Some(n) => writeln!(out, "[exit {n}]").unwrap(),
+        None => writeln!(out, "[killed]").unwrap(),
+    }
+    out
+}
+
+#[test]
+fn endpoints_seeds() {
+    run_corpus("endpoints-seeds", |case| {
+        let commands = read(&case.join("commands.txt"));
+        let mut actual = String::new();
+        let mut n = 0;
+        for command in commands.lines().filter(|l| !l.trim().is_empty()) {
+            writeln!(actual, "$ {command}").unwrap();
+            actual.push_str(&seed_command(case, command));
+            if !actual.ends_with("\n\n") {
+                actual.push('\n');
+            }
+            n += 1;
+        }
+        let expected_path = case.join("expected.txt");
+        if std::env::var_os("SVCPLAY_BLESS").is_some() {
+            std::fs::write(&expected_path, &actual).unwrap();
+            return Ok(n);
+        }
+        let expected = read(&expected_path);
+        if expected != actual {
+            return Err(diff(&expected, &actual));
+        }
+        Ok(n)
+    });
+}

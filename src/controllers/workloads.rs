@@ -1,19 +1,55 @@
-//! The ReplicaSet, Deployment and StatefulSet controllers and the scheduler, made
-//! deterministic: which Pods a workload has, their names, nodes and IPs.
+//! The ReplicaSet, Deployment and StatefulSet controllers, the scheduler and the node
+//! lifecycle controller, made deterministic: which Pods a workload has, their names, nodes,
+//! IPs and conditions.
 //!
 //! Real names carry random parts (the pod-template-hash is an FNV hash of a Go struct
 //! dump; pod suffixes are random). svcplay derives them from the objects' identities
 //! instead, with the same alphabets and lengths, so the same text always gives the same
 //! Pods and scaling a Deployment up never renames, moves or renumbers the Pods it had.
+//! A Deployment whose Pods are also written out (as `kubectl get -o yaml` dumps them) adopts
+//! the ReplicaSet name those Pods name as their owner, so extra replicas get the same hash.
 //!
-//! Placement: each new Pod goes to the eligible Node (Ready, schedulable, no NoSchedule
-//! taint, matching `nodeSelector`) with the fewest Pods, ties broken by the order the
-//! Nodes are written — the spreading the default scheduler's scoring produces on empty
-//! nodes. IPs come from the Node's `spec.podCIDR(s)` in order from `.2` (`.1` is the
-//! bridge), as flannel's host-local IPAM hands them out. A Node without a pod CIDR gets
-//! `10.244.<n>.0/24` by its position (node-ipam with kubeadm's `--pod-network-cidr=10.244.0.0/16`).
-//! A scenario without Nodes has one, `node-1` (see [`crate::proxy::config::DEFAULT_NODE_NAME`]).
+//! ## What the scenario text says about each Pod
+//!
+//! Everything that changes a Pod's state is written in the scenario, so a share link
+//! carries it (the page's one-click actions edit the text, see [`crate::actions`]):
+//!
+//! - **A written Pod with the name of a generated one replaces it.** A workload's Pods are
+//!   generated under deterministic names; a `Pod` document of the same namespace and name
+//!   is taken as that Pod, exactly as written (status, conditions, IPs, deletionTimestamp).
+//!   Written Pods that match a workload's selector count towards its replicas, like Pods
+//!   a ReplicaSet adopts.
+//! - **`svcplay.dev/not-ready: "<pod>[,<pod>...]"`** on a workload: those generated Pods
+//!   run but fail their readiness probe (`Ready` and `ContainersReady` are `False`).
+//! - **`svcplay.dev/terminating: "<pod>[,<pod>...]"`** on a workload: those generated Pods
+//!   were deleted and are still terminating (`metadata.deletionTimestamp` set, Ready as
+//!   before). A ReplicaSet does not count a terminating Pod, so a Deployment gets a
+//!   replacement Pod at once (one more Pod than `replicas`); a StatefulSet waits until the
+//!   old Pod is gone before it recreates the same ordinal, so it gets none.
+//! - **Node loss** is the Node's `Ready` condition set to `False` or `Unknown`. svcplay
+//!   models the cluster after the node lifecycle controller noticed (after
+//!   `--node-monitor-grace-period`) and before taint-based eviction (the default
+//!   `tolerationSeconds: 300` for `node.kubernetes.io/not-ready` and `unreachable`): every
+//!   Pod on that Node has its `Ready` condition set to `False` (`MarkPodsNotReady`), and
+//!   stays where it is. Eviction after the five minutes can be written with the
+//!   `svcplay.dev/terminating` annotation.
+//!
+//! ## Placement and IPs
+//!
+//! Each new Pod goes to the eligible Node (schedulable, no NoSchedule/NoExecute taint,
+//! matching `nodeSelector`) with the fewest Pods, ties broken by the order the Nodes are
+//! written — the spreading the default scheduler's scoring produces on empty nodes. A
+//! Node's readiness does not change placement: the scenario describes Pods placed while
+//! their Nodes were Ready, so taking a Node down never moves its Pods. IPs come from the
+//! Node's `spec.podCIDR(s)` in order from `.2` (`.1` is the bridge), as flannel's
+//! host-local IPAM hands them out; one IP per pod CIDR, so a dual-stack Node gives dual-stack
+//! Pods. A Node without a pod CIDR gets `10.244.<n>.0/24` by its position (node-ipam with
+//! kubeadm's `--pod-network-cidr=10.244.0.0/16`), plus `fd00:10:244:<n>::/64` when the
+//! cluster is dual-stack (a Service asks for both families). A scenario without Nodes has
+//! one, `node-1` (see [`crate::proxy::config::DEFAULT_NODE_NAME`]).
 
+use super::uid::object_uid;
+use super::{DELETION_TIME, NOT_READY_ANNOTATION, SCENARIO_START, TERMINATING_ANNOTATION};
 use crate::manifest::Kind;
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use crate::model::labels::selector_matches;
@@ -75,13 +111,47 @@ struct Slot {
     used: BTreeSet<IpAddr>,
 }
 
+/// Whether the cluster runs both IP families: a Service asks for both, or a Node has a
+/// pod CIDR of each.
+pub fn cluster_is_dual_stack(objects: &Objects) -> bool {
+    let service = objects.services.iter().any(|s| {
+        let families: BTreeSet<&str> = s.spec.ip_families.iter().map(String::as_str).collect();
+        families.contains("IPv4") && families.contains("IPv6")
+    });
+    let node = objects.nodes.iter().any(|n| {
+        let families: BTreeSet<IpFamily> = n
+            .pod_cidrs
+            .iter()
+            .filter_map(|c| Cidr::parse_sloppy(c))
+            .map(|c| c.family())
+            .collect();
+        families.len() == 2
+    });
+    service || node
+}
+
+/// The pod CIDRs node-ipam gives the Node at `position` when it has none written.
+fn default_pod_cidrs(position: usize, dual_stack: bool) -> Vec<Cidr> {
+    let mut out = Vec::new();
+    if position < 256 {
+        out.extend(Cidr::parse_sloppy(&format!("10.244.{position}.0/24")));
+        if dual_stack {
+            out.extend(Cidr::parse_sloppy(&format!(
+                "fd00:10:244:{position:x}::/64"
+            )));
+        }
+    }
+    out
+}
+
 fn node_slots(objects: &Objects) -> Vec<Slot> {
+    let dual_stack = cluster_is_dual_stack(objects);
     if objects.nodes.is_empty() {
         return vec![Slot {
             name: DEFAULT_NODE_NAME.into(),
             eligible: true,
             labels: BTreeMap::new(),
-            pod_cidrs: vec![Cidr::parse_sloppy("10.244.0.0/24").expect("constant CIDR")],
+            pod_cidrs: default_pod_cidrs(0, dual_stack),
             host_ip: Some(DEFAULT_NODE_IP.into()),
             pods: 0,
             used: BTreeSet::new(),
@@ -97,10 +167,8 @@ fn node_slots(objects: &Objects) -> Vec<Slot> {
                 .iter()
                 .filter_map(|c| Cidr::parse_sloppy(c))
                 .collect();
-            if pod_cidrs.is_empty() && i < 256 {
-                pod_cidrs.push(
-                    Cidr::parse_sloppy(&format!("10.244.{i}.0/24")).expect("constructed CIDR"),
-                );
+            if pod_cidrs.is_empty() {
+                pod_cidrs = default_pod_cidrs(i, dual_stack);
             }
             let blocked = n
                 .taints
@@ -108,7 +176,7 @@ fn node_slots(objects: &Objects) -> Vec<Slot> {
                 .any(|t| t.effect == "NoSchedule" || t.effect == "NoExecute");
             Slot {
                 name: n.meta.name.clone(),
-                eligible: n.is_ready() && !n.unschedulable && !blocked,
+                eligible: !n.unschedulable && !blocked,
                 labels: n.meta.labels.clone(),
                 pod_cidrs,
                 host_ip: n.internal_ip().map(str::to_string),
@@ -146,6 +214,76 @@ fn belongs_to(pod: &Pod, workload: &Workload) -> bool {
     }
 }
 
+/// Pod names listed in a workload annotation (`svcplay.dev/not-ready` ...): comma- or
+/// blank-separated.
+pub fn annotated_pods(workload: &Workload, key: &str) -> BTreeSet<String> {
+    workload
+        .meta
+        .annotations
+        .get(key)
+        .map(|v| {
+            v.split([',', ' ', '\n', '\t'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The ReplicaSet a Deployment's Pods belong to: the one written Pods name as their owner,
+/// else `<deployment>-<pod-template-hash>`.
+pub fn deployment_replica_set(workload: &Workload, pods: &[Pod]) -> String {
+    let prefix = format!("{}-", workload.meta.name);
+    pods.iter()
+        .filter(|p| belongs_to(p, workload))
+        .flat_map(|p| p.meta.owner_references.iter())
+        .find(|o| {
+            o.controller == Some(true) && o.kind == "ReplicaSet" && o.name.starts_with(&prefix)
+        })
+        .map(|o| o.name.clone())
+        .unwrap_or_else(|| {
+            format!(
+                "{}-{}",
+                workload.meta.name,
+                pod_template_hash(&workload.template.fingerprint)
+            )
+        })
+}
+
+/// The largest number of Pods svcplay makes for one workload; more would only slow the
+/// page down (a learner warning says so).
+pub const MAX_PODS_PER_WORKLOAD: usize = 5000;
+
+/// The name of the `index`-th Pod a workload creates.
+fn pod_name(workload: &Workload, owner_name: &str, index: usize) -> String {
+    match workload.kind {
+        Kind::StatefulSet => format!("{}-{index}", workload.meta.name),
+        _ => format!(
+            "{owner_name}-{}",
+            name_suffix(&format!("{}/{owner_name}/{index}", workload.meta.namespace))
+        ),
+    }
+}
+
+/// The names of the Pods a workload's controller creates for the scenario as written, in
+/// creation order (the page uses them for one-click actions).
+pub fn generated_pod_names(objects: &Objects, workload: &Workload) -> Vec<String> {
+    generate_pods(objects)
+        .into_iter()
+        .filter(|p| {
+            p.meta.namespace == workload.meta.namespace
+                && p.meta.owner_references.iter().any(|o| {
+                    o.name == workload.meta.name
+                        || (workload.kind == Kind::Deployment
+                            && o.kind == "ReplicaSet"
+                            && o.name.starts_with(&format!("{}-", workload.meta.name)))
+                })
+        })
+        .map(|p| p.meta.name)
+        .collect()
+}
+
 /// The Pods the workload controllers create, added after the written Pods. Returns the
 /// generated Pods (the caller appends them to the objects).
 pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
@@ -165,47 +303,70 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
             }
         }
     }
-    let mut generated = Vec::new();
+    let mut generated: Vec<Pod> = Vec::new();
     for workload in &objects.workloads {
-        let replicas = workload.replicas.unwrap_or(1).max(0) as usize;
-        let existing = objects
+        let replicas = usize::try_from(workload.replicas.unwrap_or(1).max(0))
+            .unwrap_or(0)
+            .min(MAX_PODS_PER_WORKLOAD);
+        let written: Vec<&Pod> = objects
             .pods
             .iter()
             .filter(|p| belongs_to(p, workload))
-            .count();
-        if existing >= replicas {
-            continue;
-        }
+            .collect();
+        let taken: BTreeSet<&str> = objects
+            .pods
+            .iter()
+            .filter(|p| p.meta.namespace == workload.meta.namespace)
+            .map(|p| p.meta.name.as_str())
+            .collect();
+        let not_ready = annotated_pods(workload, NOT_READY_ANNOTATION);
+        let terminating = annotated_pods(workload, TERMINATING_ANNOTATION);
         let origin = match workload.meta.origin {
             Origin::Written(id) | Origin::Generated(id) => Origin::Generated(id),
             Origin::Builtin => Origin::Builtin,
         };
-        let (owner_kind, owner_name, owner_api) = match workload.kind {
+        let (owner_kind, owner_name) = match workload.kind {
             Kind::Deployment => (
                 "ReplicaSet",
-                format!(
-                    "{}-{}",
-                    workload.meta.name,
-                    pod_template_hash(&workload.template.fingerprint)
-                ),
-                "apps/v1",
+                deployment_replica_set(workload, &objects.pods),
             ),
-            _ => (workload.kind.name(), workload.meta.name.clone(), "apps/v1"),
+            _ => (workload.kind.name(), workload.meta.name.clone()),
         };
-        for index in existing..replicas {
-            let name = match workload.kind {
-                Kind::StatefulSet => format!("{}-{index}", workload.meta.name),
-                _ => format!(
-                    "{owner_name}-{}",
-                    name_suffix(&format!("{}/{owner_name}/{index}", workload.meta.namespace))
-                ),
-            };
+        // Which indices to create. A StatefulSet has exactly the ordinals 0..replicas, a
+        // written Pod standing in for its ordinal; a ReplicaSet creates Pods until
+        // `replicas` of them are active (not terminating).
+        let mut plan: Vec<(usize, String)> = Vec::new();
+        match workload.kind {
+            Kind::StatefulSet => {
+                for index in 0..replicas {
+                    let name = pod_name(workload, &owner_name, index);
+                    if !taken.contains(name.as_str()) {
+                        plan.push((index, name));
+                    }
+                }
+            }
+            _ => {
+                let mut active = written.iter().filter(|p| !p.is_terminating()).count();
+                let mut index = 0;
+                while active < replicas && index < replicas + MAX_PODS_PER_WORKLOAD {
+                    let name = pod_name(workload, &owner_name, index);
+                    index += 1;
+                    if taken.contains(name.as_str()) {
+                        continue;
+                    }
+                    if !terminating.contains(&name) {
+                        active += 1;
+                    }
+                    plan.push((index - 1, name));
+                }
+            }
+        }
+        for (index, name) in plan {
             let mut labels = workload.template.labels.clone();
             match workload.kind {
                 Kind::Deployment => {
                     let hash = owner_name
-                        .rsplit('-')
-                        .next()
+                        .strip_prefix(&format!("{}-", workload.meta.name))
                         .unwrap_or_default()
                         .to_string();
                     labels.insert("pod-template-hash".into(), hash);
@@ -246,8 +407,13 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                         .min_by_key(|(i, s)| (s.pods, *i))
                         .map(|(i, _)| i)
                 });
+            let ready = !not_ready.contains(&name);
             let mut status = PodStatus {
                 phase: Some("Pending".into()),
+                conditions: vec![Condition {
+                    type_: "PodScheduled".into(),
+                    status: "False".into(),
+                }],
                 ..PodStatus::default()
             };
             if let Some(i) = chosen {
@@ -261,19 +427,20 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                         ips.push(ip.to_string());
                     }
                 }
+                let flag = |b: bool| if b { "True" } else { "False" };
                 status = PodStatus {
                     phase: Some("Running".into()),
                     conditions: [
-                        "PodReadyToStartContainers",
-                        "Initialized",
-                        "Ready",
-                        "ContainersReady",
-                        "PodScheduled",
+                        ("PodReadyToStartContainers", true),
+                        ("Initialized", true),
+                        ("Ready", ready),
+                        ("ContainersReady", ready),
+                        ("PodScheduled", true),
                     ]
                     .iter()
-                    .map(|t| Condition {
+                    .map(|(t, b)| Condition {
                         type_: (*t).into(),
-                        status: "True".into(),
+                        status: flag(*b).into(),
                     })
                     .collect(),
                     pod_ip: ips.first().cloned(),
@@ -282,13 +449,18 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 };
             }
             let mut meta = ObjectMeta::new(name, workload.meta.namespace.clone(), origin.clone());
+            meta.uid = Some(object_uid("Pod", &meta.namespace, &meta.name));
             meta.labels = labels;
             meta.annotations = workload.template.annotations.clone();
+            meta.creation_timestamp = Some(SCENARIO_START.into());
+            if terminating.contains(&meta.name) {
+                meta.deletion_timestamp = Some(DELETION_TIME.into());
+            }
             meta.owner_references.push(OwnerReference {
-                api_version: owner_api.into(),
+                api_version: "apps/v1".into(),
                 kind: owner_kind.into(),
                 name: owner_name.clone(),
-                uid: String::new(),
+                uid: object_uid(owner_kind, &workload.meta.namespace, &owner_name),
                 controller: Some(true),
                 block_owner_deletion: Some(true),
             });
@@ -296,6 +468,42 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
         }
     }
     generated
+}
+
+/// The node lifecycle controller: Pods on a Node whose `Ready` condition is `False` or
+/// `Unknown` get `Ready=False` (`MarkPodsNotReady`); they are not moved or deleted (see
+/// the module documentation for the grace periods modelled).
+pub fn mark_pods_on_lost_nodes(objects: &mut Objects) {
+    let lost: BTreeSet<String> = objects
+        .nodes
+        .iter()
+        .filter(|n| !n.is_ready())
+        .map(|n| n.meta.name.clone())
+        .collect();
+    if lost.is_empty() {
+        return;
+    }
+    for pod in &mut objects.pods {
+        if pod
+            .spec
+            .node_name
+            .as_ref()
+            .is_some_and(|n| lost.contains(n))
+        {
+            match pod
+                .status
+                .conditions
+                .iter_mut()
+                .find(|c| c.type_ == "Ready")
+            {
+                Some(c) => c.status = "False".into(),
+                None => pod.status.conditions.push(Condition {
+                    type_: "Ready".into(),
+                    status: "False".into(),
+                }),
+            }
+        }
+    }
 }
 
 /// The first address from `.2` on that is not taken (`.1` is the node's bridge).

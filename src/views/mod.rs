@@ -6,6 +6,8 @@
 //! page's terminal both call it, so they cannot differ. Each family of commands lives in
 //! its own module; this one only dispatches.
 
+pub mod dig;
+pub mod kubectl;
 pub mod nft;
 pub mod tabwriter;
 
@@ -87,8 +89,13 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
     };
     match program.as_str() {
         "nft" => nft::run(analysis, context, argv),
-        "kubectl" | "iptables-save" | "ip6tables-save" | "ipvsadm" | "ipset" | "ip" | "dig"
-        | "nslookup" | "curl" | "cat" => {
+        "kubectl" => kubectl::run(analysis, context, &argv[1..]),
+        "dig" => dig::run(analysis, context, &argv[1..]),
+        "cat" if argv.get(1).map(String::as_str) == Some("/etc/resolv.conf") => {
+            dig::cat_resolv_conf(analysis, context)
+        }
+        "iptables-save" | "ip6tables-save" | "ipvsadm" | "ipset" | "ip" | "nslookup" | "curl"
+        | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(
                 format!("svcplay: {program} is not implemented yet\n"),

@@ -1,0 +1,345 @@
+//! The legacy Endpoints controller: one `v1` Endpoints object per Service with a selector.
+//!
+//! Written from `endpoints-legacy.md`. What differs from the EndpointSlice controller:
+//!
+//! - terminating Pods are left out unless `publishNotReadyAddresses` (§3);
+//! - Nodes are never consulted (a Pod on a missing Node stays);
+//! - only the Service's primary IP family (`spec.ipFamilies[0]`): a Pod's first IP of that
+//!   family, or the Pod is dropped;
+//! - a Pod lacking every named port is absent (a Pod lacking some ports appears in the
+//!   subsets of the ports it has);
+//! - ready Pods (all of them with `publishNotReadyAddresses`) go to `addresses`, others to
+//!   `notReadyAddresses`.
+//!
+//! Subsets are "repacked" (§4): ports whose sets of (address, readiness) are equal share a
+//! subset; a port-less headless Service gives a subset without ports. Addresses are sorted
+//! by IP string byte-wise, then by Pod UID — that order is real. Subset and port order
+//! are an MD5 hash order in the real controller; svcplay uses Service port order, as the
+//! reference cases do. More than 1000 addresses are truncated and annotated `truncated` (§5).
+//!
+//! Labels: every Service label verbatim, the headless label, and
+//! `endpoints.kubernetes.io/managed-by: endpoint-controller`; no owner references.
+//! A written Endpoints object that carries that managed-by label (a pasted dump) is kept
+//! as written.
+
+use super::SCENARIO_START;
+use super::endpointslice::{
+    HEADLESS_LABEL, TRIGGER_TIME_ANNOTATION, endpoint_hostname, has_selector,
+    is_headless_for_labels, resolve_target_port, selected_pods,
+};
+use crate::model::ip::{IpFamily, parse_ip_sloppy};
+use crate::model::{
+    EndpointAddress, EndpointPort, EndpointSubset, Endpoints, IntOrString, ObjectMeta,
+    ObjectReference, Objects, Origin, Pod, Service,
+};
+
+/// `endpoints.kubernetes.io/managed-by` of the objects this controller writes.
+pub const MANAGED_BY_LABEL: &str = "endpoints.kubernetes.io/managed-by";
+pub const MANAGED_BY: &str = "endpoint-controller";
+/// The annotation on an Endpoints object that had more addresses than it may hold.
+pub const OVER_CAPACITY_ANNOTATION: &str = "endpoints.kubernetes.io/over-capacity";
+/// `maxCapacity` of the controller.
+pub const MAX_CAPACITY: usize = 1000;
+
+/// The Endpoints objects that exist: the controller's for Services with a selector
+/// (replacing any written one of the same name), the written ones otherwise.
+pub fn reconcile(objects: &Objects) -> Vec<Endpoints> {
+    let mut out: Vec<Endpoints> = Vec::new();
+    let services: std::collections::BTreeMap<(&str, &str), &Service> = objects
+        .services
+        .iter()
+        .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
+        .collect();
+    for written in &objects.endpoints {
+        let owned = services
+            .get(&(written.meta.namespace.as_str(), written.meta.name.as_str()))
+            .is_some_and(|s| {
+                has_selector(s)
+                    && s.type_or_default() != "ExternalName"
+                    && written
+                        .meta
+                        .labels
+                        .get(MANAGED_BY_LABEL)
+                        .map(String::as_str)
+                        != Some(MANAGED_BY)
+            });
+        if !owned {
+            out.push(written.clone());
+        }
+    }
+    let kept: std::collections::BTreeSet<(String, String)> = out
+        .iter()
+        .map(|e| (e.meta.namespace.clone(), e.meta.name.clone()))
+        .collect();
+    for service in &objects.services {
+        if service.type_or_default() == "ExternalName" || !has_selector(service) {
+            continue;
+        }
+        if kept.contains(&(service.meta.namespace.clone(), service.meta.name.clone())) {
+            continue;
+        }
+        out.push(endpoints_for(service, &objects.pods));
+    }
+    out
+}
+
+/// The Service's primary IP family.
+fn primary_family(service: &Service) -> IpFamily {
+    service
+        .spec
+        .ip_families
+        .first()
+        .and_then(|f| IpFamily::parse(f))
+        .or_else(|| {
+            service
+                .spec
+                .cluster_ip
+                .as_deref()
+                .and_then(parse_ip_sloppy)
+                .map(|ip| IpFamily::of(&ip))
+        })
+        .unwrap_or(IpFamily::IPv4)
+}
+
+/// One (address, ready) seen for one port key; `None` is the port-less sentinel.
+struct Seen {
+    port: Option<EndpointPort>,
+    address: EndpointAddress,
+    uid: String,
+    ready: bool,
+}
+
+/// The Endpoints object the controller writes for one Service.
+pub fn endpoints_for(service: &Service, pods: &[Pod]) -> Endpoints {
+    let publish_not_ready = service.spec.publish_not_ready_addresses.unwrap_or(false);
+    let family = primary_family(service);
+    let mut seen: Vec<Seen> = Vec::new();
+    for pod in selected_pods(service, pods) {
+        if matches!(
+            pod.status.phase.as_deref(),
+            Some("Succeeded") | Some("Failed")
+        ) {
+            continue;
+        }
+        if pod.ips().iter().all(|ip| ip.is_empty()) {
+            continue;
+        }
+        if pod.is_terminating() && !publish_not_ready {
+            continue;
+        }
+        let Some(ip) = pod
+            .ips()
+            .into_iter()
+            .find(|ip| parse_ip_sloppy(ip).is_some_and(|a| IpFamily::of(&a) == family))
+        else {
+            continue;
+        };
+        let address = EndpointAddress {
+            ip: ip.to_string(),
+            hostname: endpoint_hostname(pod, service),
+            node_name: Some(pod.spec.node_name.clone().unwrap_or_default()),
+            target_ref: Some(ObjectReference {
+                kind: Some("Pod".into()),
+                namespace: Some(pod.meta.namespace.clone()),
+                name: Some(pod.meta.name.clone()),
+                uid: pod.meta.uid.clone(),
+            }),
+        };
+        let ready = publish_not_ready || pod.is_ready();
+        let uid = pod.meta.uid.clone().unwrap_or_default();
+        if service.spec.ports.is_empty() {
+            if service.is_headless() {
+                seen.push(Seen {
+                    port: None,
+                    address,
+                    uid,
+                    ready,
+                });
+            }
+            continue;
+        }
+        for sp in &service.spec.ports {
+            let protocol = sp.protocol.clone().unwrap_or_else(|| "TCP".into());
+            let Some(target) = sp.target_port.clone().or(sp.port.map(IntOrString::Int)) else {
+                continue;
+            };
+            let Some(number) = resolve_target_port(pod, &target, &protocol) else {
+                continue;
+            };
+            seen.push(Seen {
+                port: Some(EndpointPort {
+                    name: Some(sp.name.clone()),
+                    port: Some(number),
+                    protocol: Some(protocol),
+                    app_protocol: sp.app_protocol.clone(),
+                }),
+                address: address.clone(),
+                uid: uid.clone(),
+                ready,
+            });
+        }
+    }
+    let subsets = repack(seen);
+    let (subsets, truncated) = truncate(subsets);
+    let mut meta = ObjectMeta::new(
+        service.meta.name.clone(),
+        service.meta.namespace.clone(),
+        match service.meta.origin {
+            Origin::Written(id) | Origin::Generated(id) => Origin::Generated(id),
+            Origin::Builtin => Origin::Builtin,
+        },
+    );
+    meta.labels = service.meta.labels.clone();
+    if is_headless_for_labels(service) {
+        meta.labels.insert(HEADLESS_LABEL.into(), String::new());
+    }
+    meta.labels
+        .insert(MANAGED_BY_LABEL.into(), MANAGED_BY.into());
+    meta.annotations
+        .insert(TRIGGER_TIME_ANNOTATION.into(), SCENARIO_START.into());
+    if truncated {
+        meta.annotations
+            .insert(OVER_CAPACITY_ANNOTATION.into(), "truncated".into());
+    }
+    meta.uid = Some(super::uid::object_uid(
+        "Endpoints",
+        &meta.namespace,
+        &meta.name,
+    ));
+    meta.creation_timestamp = Some(SCENARIO_START.into());
+    Endpoints { meta, subsets }
+}
+
+/// `RepackSubsets` + `SortSubsets`: ports with equal address sets share a subset.
+fn repack(seen: Vec<Seen>) -> Vec<EndpointSubset> {
+    // Port → addresses (keyed by IP + UID; not ready wins), in first-seen order.
+    type Addresses = Vec<(EndpointAddress, String, bool)>;
+    let mut by_port: Vec<(Option<EndpointPort>, Addresses)> = Vec::new();
+    for s in seen {
+        let i = match by_port.iter().position(|(p, _)| *p == s.port) {
+            Some(i) => i,
+            None => {
+                by_port.push((s.port.clone(), Vec::new()));
+                by_port.len() - 1
+            }
+        };
+        let list = &mut by_port[i].1;
+        match list
+            .iter_mut()
+            .find(|(a, uid, _)| a.ip == s.address.ip && *uid == s.uid)
+        {
+            Some(entry) => entry.2 &= s.ready,
+            None => list.push((s.address, s.uid, s.ready)),
+        }
+    }
+    for (_, list) in &mut by_port {
+        list.sort_by(|a, b| a.0.ip.as_bytes().cmp(b.0.ip.as_bytes()).then(a.1.cmp(&b.1)));
+    }
+    let mut subsets: Vec<(Addresses, Vec<EndpointPort>)> = Vec::new();
+    for (port, list) in by_port {
+        let same = |a: &Addresses| {
+            a.len() == list.len()
+                && a.iter()
+                    .zip(&list)
+                    .all(|(x, y)| x.0.ip == y.0.ip && x.1 == y.1 && x.2 == y.2)
+        };
+        let i = match subsets.iter().position(|(a, _)| same(a)) {
+            Some(i) => i,
+            None => {
+                subsets.push((list.clone(), Vec::new()));
+                subsets.len() - 1
+            }
+        };
+        subsets[i].1.extend(port);
+    }
+    subsets
+        .into_iter()
+        .map(|(list, ports)| {
+            let mut subset = EndpointSubset {
+                ports,
+                ..EndpointSubset::default()
+            };
+            for (address, _, ready) in list {
+                if ready {
+                    subset.addresses.push(address);
+                } else {
+                    subset.not_ready_addresses.push(address);
+                }
+            }
+            subset
+        })
+        .collect()
+}
+
+/// `truncateEndpoints`: at most [`MAX_CAPACITY`] addresses; returns whether it cut.
+fn truncate(mut subsets: Vec<EndpointSubset>) -> (Vec<EndpointSubset>, bool) {
+    let ready: usize = subsets.iter().map(|s| s.addresses.len()).sum();
+    let not_ready: usize = subsets.iter().map(|s| s.not_ready_addresses.len()).sum();
+    if ready + not_ready <= MAX_CAPACITY {
+        return (subsets, false);
+    }
+    let share = |len: usize, total: usize, budget: usize| -> usize {
+        if total == 0 {
+            0
+        } else {
+            (len * budget).div_ceil(total)
+        }
+    };
+    if ready > MAX_CAPACITY {
+        let mut left = MAX_CAPACITY;
+        for s in &mut subsets {
+            s.not_ready_addresses.clear();
+            let keep = share(s.addresses.len(), ready, MAX_CAPACITY).min(left);
+            s.addresses.truncate(keep);
+            left -= keep;
+        }
+    } else {
+        let budget = MAX_CAPACITY - ready;
+        let mut left = budget;
+        for s in &mut subsets {
+            let keep = share(s.not_ready_addresses.len(), not_ready, budget).min(left);
+            s.not_ready_addresses.truncate(keep);
+            left -= keep;
+        }
+    }
+    (subsets, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subset(ready: usize, not_ready: usize) -> EndpointSubset {
+        let address = |i: usize| EndpointAddress {
+            ip: format!("10.0.{}.{}", i / 250, i % 250),
+            ..EndpointAddress::default()
+        };
+        EndpointSubset {
+            addresses: (0..ready).map(address).collect(),
+            not_ready_addresses: (ready..ready + not_ready).map(address).collect(),
+            ports: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn truncation_follows_the_controller() {
+        let (s, cut) = truncate(vec![subset(1100, 0)]);
+        assert!(cut);
+        assert_eq!(s[0].addresses.len(), 1000);
+        let (s, cut) = truncate(vec![subset(900, 200)]);
+        assert!(cut);
+        assert_eq!(
+            (s[0].addresses.len(), s[0].not_ready_addresses.len()),
+            (900, 100)
+        );
+        // TestSyncServiceOverCapacity: 997 ready + 4 not ready -> 997 + 3.
+        let (s, _) = truncate(vec![subset(997, 4)]);
+        assert_eq!(
+            (s[0].addresses.len(), s[0].not_ready_addresses.len()),
+            (997, 3)
+        );
+        let (s, cut) = truncate(vec![subset(10, 2)]);
+        assert!(!cut);
+        assert_eq!(s[0].addresses.len(), 10);
+    }
+}
