@@ -1,0 +1,226 @@
+//! End-to-end test of the built page in real headless Chromium.
+//!
+//! It serves a Trunk `dist/` directory, drives the page through ChromeDriver, types a scenario
+//! into the editor and checks kube-proxy's rules and the diagnostics that the page shows. It runs
+//! only when `SVCPLAY_E2E_DIST` names a built `dist/` (scripts/test.sh builds one and sets it), so
+//! a plain `cargo test` on a developer's machine stays fast and needs no browser.
+//!
+//! The page contract this test relies on:
+//! - `<textarea id="editor">` holds the scenario YAML, and the app recomputes on its `input` event;
+//! - `<pre id="rules">` shows kube-proxy's iptables-restore input for the scenario;
+//! - the element `id="diagnostics"` lists the problems found in the scenario, with line numbers.
+//!
+//! Environment: `CHROMEDRIVER` (default /usr/bin/chromedriver) and `CHROMIUM` (default
+//! /usr/bin/chromium) name the binaries; screenshots and ChromeDriver's log go to test-output/.
+
+mod support;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::TempDir;
+use support::http::StaticServer;
+use support::json::Json;
+use support::webdriver::{ChromeDriver, Session};
+
+/// The seeds' ClusterIP lab: 4 replicas behind one ClusterIP Service.
+const SCENARIO: &str = include_str!("e2e/scale-four.yaml");
+/// kube-proxy's probability cascade for 4 endpoints, in the order the rules list them.
+const CASCADE: [&str; 3] = [
+    "--probability 0.2500000000",
+    "--probability 0.3333333333",
+    "--probability 0.5000000000",
+];
+/// A line that no YAML parser accepts: an unclosed flow sequence.
+const BROKEN_LINE: &str = "metadata: {name: broken, labels: [unclosed";
+/// The same chromium arguments as the wasm-bindgen browser tests use.
+const WEBDRIVER_JSON: &str = include_str!("../webdriver.json");
+
+/// How long the app may take to start: fetching and compiling the wasm on a busy machine.
+const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the app may take to recompute after an edit.
+const UPDATE_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[test]
+fn page_recomputes_rules_and_diagnostics_as_the_user_types() {
+    let Some(dist) = std::env::var_os("SVCPLAY_E2E_DIST") else {
+        // Written to stderr directly, because the test harness hides `println!` of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
+            "e2e: skipped; set SVCPLAY_E2E_DIST to a built dist/ directory to run it (scripts/test.sh does)"
+        );
+        return;
+    };
+    if let Err(message) = run(Path::new(&dist)) {
+        panic!("end-to-end test failed: {message}");
+    }
+}
+
+fn run(dist: &Path) -> Result<(), String> {
+    if !dist.join("index.html").is_file() {
+        return Err(format!(
+            "{} has no index.html; build it with `trunk build --release`",
+            dist.display()
+        ));
+    }
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-output");
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+
+    // Declared in this order so that they drop in reverse: the session quits Chromium before
+    // ChromeDriver is killed, and Chromium is gone before its profile directory is removed.
+    let server =
+        StaticServer::start(dist).map_err(|e| format!("cannot start the static server: {e}"))?;
+    let profile = TempDir::new("svcplay-e2e-chromium")
+        .map_err(|e| format!("cannot create a profile dir: {e}"))?;
+    let driver = ChromeDriver::start(
+        &binary("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        &out.join("chromedriver.log"),
+    )?;
+    let session = Session::new(
+        &driver,
+        &binary("CHROMIUM", "/usr/bin/chromium"),
+        &chromium_args(profile.path())?,
+    )?;
+
+    let result = check_page(&session, &server.url(), &out);
+    if result.is_err() {
+        // A picture of the failure helps more than any message; losing it must not hide the error.
+        let _ = session
+            .screenshot()
+            .map(|png| std::fs::write(out.join("e2e-failure.png"), png));
+    }
+    result
+}
+
+/// The user's story: open the page, paste the scenario, read the rules, then break the YAML.
+fn check_page(session: &Session, url: &str, out: &Path) -> Result<(), String> {
+    session.navigate(url)?;
+    wait_for(
+        session,
+        "the app to render #editor, #rules and #diagnostics",
+        RENDER_TIMEOUT,
+        || {
+            let script = "return ['editor', 'rules', 'diagnostics'].every(id => document.getElementById(id));";
+            Ok((session.execute(script, vec![])? == Json::Bool(true)).then_some(()))
+        },
+    )?;
+
+    set_editor(session, SCENARIO)?;
+    let rules = wait_for(
+        session,
+        "#rules to show the cascade 1/4, 1/3, 1/2",
+        UPDATE_TIMEOUT,
+        || {
+            let rules = text_of(session, "rules")?;
+            Ok(CASCADE.iter().all(|p| rules.contains(p)).then_some(rules))
+        },
+    )?;
+    let positions: Vec<usize> = CASCADE.iter().filter_map(|p| rules.find(p)).collect();
+    if !positions.is_sorted() {
+        return Err(format!(
+            "the cascade is out of order (want {CASCADE:?} in this order); #rules:\n{rules}"
+        ));
+    }
+    save_screenshot(session, &out.join("e2e-scale-four.png"))?;
+
+    set_editor(session, &format!("{SCENARIO}---\n{BROKEN_LINE}\n"))?;
+    wait_for(
+        session,
+        "#diagnostics to name a line (\"line N\") for the broken YAML",
+        UPDATE_TIMEOUT,
+        || {
+            let diagnostics = text_of(session, "diagnostics")?;
+            Ok(mentions_a_line(&diagnostics).then_some(()))
+        },
+    )?;
+    save_screenshot(session, &out.join("e2e-broken-yaml.png"))
+}
+
+/// Replaces the editor's text as a paste would, firing the `input` event the app listens to.
+fn set_editor(session: &Session, text: &str) -> Result<(), String> {
+    let script = "const editor = document.getElementById('editor');
+        editor.value = arguments[0];
+        editor.dispatchEvent(new Event('input', {bubbles: true}));";
+    session.execute(script, vec![Json::from(text)]).map(drop)
+}
+
+/// The text content of the element with this id (empty when it does not exist).
+fn text_of(session: &Session, id: &str) -> Result<String, String> {
+    let script = "const element = document.getElementById(arguments[0]);
+        return element ? element.textContent : '';";
+    let value = session.execute(script, vec![Json::from(id)])?;
+    Ok(value.as_str().unwrap_or_default().to_string())
+}
+
+/// Polls `check` until it yields a value. On timeout the error shows what the user would see:
+/// the page's text and the browser console, where a panicking wasm app leaves its message.
+fn wait_for<T>(
+    session: &Session,
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> Result<Option<T>, String>,
+) -> Result<T, String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check()? {
+            return Ok(value);
+        }
+        if Instant::now() > deadline {
+            let page = session
+                .execute("return document.body ? document.body.innerText : document.documentElement.outerHTML;", vec![])
+                .map(|v| v.as_str().unwrap_or_default().chars().take(4000).collect::<String>())
+                .unwrap_or_else(|e| format!("(cannot read the page: {e})"));
+            let console = session
+                .console_messages()
+                .map(|m| m.join("\n"))
+                .unwrap_or_else(|e| format!("(unavailable: {e})"));
+            return Err(format!(
+                "timed out after {}s waiting for {what}\n--- page text ---\n{page}\n--- browser console ---\n{console}",
+                timeout.as_secs()
+            ));
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn save_screenshot(session: &Session, path: &Path) -> Result<(), String> {
+    let png = session.screenshot()?;
+    std::fs::write(path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let _ = writeln!(std::io::stderr(), "e2e: screenshot {}", path.display());
+    Ok(())
+}
+
+/// True when the text says `line ` followed by a digit, as in "line 42: ...".
+fn mentions_a_line(text: &str) -> bool {
+    text.match_indices("line ")
+        .any(|(i, m)| text[i + m.len()..].starts_with(|c: char| c.is_ascii_digit()))
+}
+
+fn binary(variable: &str, default: &str) -> PathBuf {
+    std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from)
+}
+
+/// webdriver.json's Chromium arguments, plus a fresh profile and a fixed window for screenshots.
+fn chromium_args(profile: &Path) -> Result<Vec<String>, String> {
+    let config = Json::parse(WEBDRIVER_JSON).map_err(|e| format!("webdriver.json: {e}"))?;
+    let Some(Json::Array(args)) = config.get("goog:chromeOptions").and_then(|o| o.get("args"))
+    else {
+        return Err("webdriver.json has no goog:chromeOptions.args".to_string());
+    };
+    let mut args: Vec<String> = args
+        .iter()
+        .filter_map(Json::as_str)
+        .map(str::to_string)
+        .collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    args.push("--window-size=1280,1024".to_string());
+    Ok(args)
+}
+
+#[test]
+fn finds_line_numbers_in_diagnostics() {
+    assert!(mentions_a_line("error at line 42, column 3"));
+    assert!(!mentions_a_line("no line here; line x"));
+}

@@ -1,0 +1,268 @@
+//! A minimal blocking W3C WebDriver client for ChromeDriver and headless Chromium.
+//!
+//! Only the handful of commands the end-to-end test needs: new session, navigate, execute a
+//! script, take a screenshot, read the browser console, and quit. Both the driver process and the
+//! session are guards, so they are cleaned up by `Drop` even when a test fails half way.
+
+use std::fs::File;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::http::{self, free_port};
+use super::json::Json;
+
+/// How long one WebDriver command may take. Generous: the machine may be busy compiling.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long ChromeDriver may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running ChromeDriver process, killed when dropped.
+pub struct ChromeDriver {
+    child: Child,
+    addr: SocketAddr,
+    log: PathBuf,
+}
+
+impl ChromeDriver {
+    /// Starts ChromeDriver on a free loopback port, with its output in `log`, and waits until it
+    /// answers `/status`.
+    pub fn start(binary: &Path, log: &Path) -> Result<ChromeDriver, String> {
+        let port = free_port().map_err(|e| format!("no free port for ChromeDriver: {e}"))?;
+        let out = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let err = out.try_clone().map_err(|e| e.to_string())?;
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| {
+                format!(
+                    "cannot start {}: {e} (install chromium-driver?)",
+                    binary.display()
+                )
+            })?;
+        let mut driver = ChromeDriver {
+            child,
+            addr: (Ipv4Addr::LOCALHOST, port).into(),
+            log: log.to_path_buf(),
+        };
+
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let ready = http::request(driver.addr, "GET", "/status", "", Duration::from_secs(2))
+                .ok()
+                .and_then(|r| Json::parse(&String::from_utf8_lossy(&r.body)).ok())
+                .and_then(|j| j.get("value")?.get("ready").cloned());
+            if ready == Some(Json::Bool(true)) {
+                return Ok(driver);
+            }
+            if let Ok(Some(status)) = driver.child.try_wait() {
+                return Err(format!(
+                    "ChromeDriver exited with {status}; {}",
+                    driver.log_text()
+                ));
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "ChromeDriver not ready after {START_TIMEOUT:?}; {}",
+                    driver.log_text()
+                ));
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log_text(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        format!("its log ({}):\n{}", self.log.display(), text.trim_end())
+    }
+
+    /// Sends one command and returns the reply's `value`, or the driver's error message.
+    fn command(&self, method: &str, path: &str, body: Option<Json>) -> Result<Json, String> {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let response = http::request(self.addr, method, path, &body, COMMAND_TIMEOUT)
+            .map_err(|e| format!("WebDriver {method} {path}: {e}"))?;
+        let text = String::from_utf8_lossy(&response.body);
+        let reply = Json::parse(&text).map_err(|e| format!("WebDriver {method} {path}: {e}"))?;
+        let value = reply.get("value").cloned().unwrap_or(Json::Null);
+        if response.status == 200 {
+            return Ok(value);
+        }
+        let field = |name| {
+            value
+                .get(name)
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        Err(format!(
+            "WebDriver {method} {path} failed with HTTP {}: {}: {}",
+            response.status,
+            field("error"),
+            field("message").lines().next().unwrap_or("")
+        ))
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A browser session, quit (closing Chromium) when dropped.
+pub struct Session<'d> {
+    driver: &'d ChromeDriver,
+    id: String,
+}
+
+impl<'d> Session<'d> {
+    /// Starts a headless Chromium from `binary` with the given command-line arguments.
+    pub fn new(
+        driver: &'d ChromeDriver,
+        binary: &Path,
+        args: &[String],
+    ) -> Result<Session<'d>, String> {
+        let chrome_options = Json::object([
+            ("binary", Json::from(binary.to_string_lossy().as_ref())),
+            (
+                "args",
+                Json::from(
+                    args.iter()
+                        .map(|a| Json::from(a.as_str()))
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+        ]);
+        let capabilities = Json::object([
+            ("browserName", Json::from("chrome")),
+            ("goog:chromeOptions", chrome_options),
+            // Keep the page's console messages, so a failure can show what the app logged.
+            (
+                "goog:loggingPrefs",
+                Json::object([("browser", Json::from("ALL"))]),
+            ),
+        ]);
+        let body = Json::object([(
+            "capabilities",
+            Json::object([("alwaysMatch", capabilities)]),
+        )]);
+        let reply = driver.command("POST", "/session", Some(body))?;
+        let id = reply
+            .get("sessionId")
+            .and_then(Json::as_str)
+            .ok_or_else(|| format!("no sessionId in the new-session reply: {reply}"))?;
+        Ok(Session {
+            driver,
+            id: id.to_string(),
+        })
+    }
+
+    fn command(&self, method: &str, path: &str, body: Option<Json>) -> Result<Json, String> {
+        self.driver
+            .command(method, &format!("/session/{}{path}", self.id), body)
+    }
+
+    /// Loads a URL and waits for the page's load event.
+    pub fn navigate(&self, url: &str) -> Result<(), String> {
+        self.command(
+            "POST",
+            "/url",
+            Some(Json::object([("url", Json::from(url))])),
+        )
+        .map(drop)
+    }
+
+    /// Runs a script as the body of a function (`arguments` holds `args`) and returns its result.
+    pub fn execute(&self, script: &str, args: Vec<Json>) -> Result<Json, String> {
+        let body = Json::object([("script", Json::from(script)), ("args", Json::from(args))]);
+        self.command("POST", "/execute/sync", Some(body))
+    }
+
+    /// A PNG of the current viewport.
+    pub fn screenshot(&self) -> Result<Vec<u8>, String> {
+        let value = self.command("GET", "/screenshot", None)?;
+        let text = value
+            .as_str()
+            .ok_or("the screenshot reply is not a string")?;
+        base64_decode(text).ok_or_else(|| "the screenshot is not valid base64".to_string())
+    }
+
+    /// The browser console messages since the last call (ChromeDriver's own log endpoint).
+    pub fn console_messages(&self) -> Result<Vec<String>, String> {
+        let value = self.command(
+            "POST",
+            "/se/log",
+            Some(Json::object([("type", Json::from("browser"))])),
+        )?;
+        let Json::Array(entries) = value else {
+            return Ok(Vec::new());
+        };
+        Ok(entries
+            .iter()
+            .map(|e| {
+                let field = |name| e.get(name).and_then(Json::as_str).unwrap_or("");
+                format!("{} {}", field("level"), field("message"))
+            })
+            .collect())
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        let _ = self.command("DELETE", "", None);
+    }
+}
+
+/// Decodes standard base64 (WebDriver's screenshot encoding), ignoring line breaks.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    fn sextet(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .collect();
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let mut group = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            group |= sextet(c)? << (18 - 6 * i);
+        }
+        // A chunk of n digits carries n - 1 whole bytes (a single digit cannot occur).
+        let bytes = group.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64_decode;
+
+    #[test]
+    fn decodes_base64_with_and_without_padding() {
+        assert_eq!(
+            base64_decode("aGVsbG8gd29ybGQ=").as_deref(),
+            Some(&b"hello world"[..])
+        );
+        assert_eq!(
+            base64_decode("iVBORw0KGgo=").as_deref(),
+            Some(&b"\x89PNG\r\n\x1a\n"[..])
+        );
+        assert_eq!(base64_decode("YQ==").as_deref(), Some(&b"a"[..]));
+        assert_eq!(base64_decode("Y*=="), None);
+    }
+}
