@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Runs every test of svcplay, after installing whatever is missing:
+#   1. native tests      cargo test --all-targets, then the doc tests
+#   2. page build        trunk build --release into dist/, with a gzip size report
+#   3. browser tests     the page's #[wasm_bindgen_test]s in headless Chromium
+#   4. end-to-end test   tests/e2e.rs drives the built dist/ in headless Chromium
+# Every step runs even when an earlier one failed (except the end-to-end test, which needs the
+# page build), so one run shows everything that is broken. Exits non-zero if any step failed.
+# Logs and reports land in test-output/. Respects CARGO_TARGET_DIR (default: target/).
+set -euo pipefail
+
+# shellcheck source=scripts/lib/tools.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
+cd "$ROOT"
+ensure_tools
+
+# From here on nothing may touch the network: the installs above fetched every crate.
+export CARGO_NET_OFFLINE=true
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+OUT="$ROOT/test-output"
+DIST="$ROOT/dist"
+mkdir -p "$OUT"
+
+# Each step is a function whose status is that of its last command: `set -e` does not apply
+# inside a function called as a condition, so commands within a step are chained with &&.
+native_tests() {
+    # The end-to-end test skips itself without SVCPLAY_E2E_DIST; step 4 runs it for real.
+    # `--all-targets` leaves out doc tests, so they run on their own.
+    env -u SVCPLAY_E2E_DIST cargo test --all-targets &&
+        cargo test --doc
+}
+
+page_build() {
+    trunk build --release --offline --dist "$DIST" &&
+        size_report | tee "$OUT/size-report.txt"
+}
+
+# Gzip sizes of what a browser downloads for the app; PRODUCT.md budgets these (not asserted).
+size_report() {
+    local file raw gz total_raw=0 total_gz=0
+    printf 'Page size: %s (gzip -9)\n' "${DIST#"$ROOT"/}/"
+    printf '  %-56s %10s %10s\n' file bytes gzip
+    while IFS= read -r file; do
+        raw=$(wc -c <"$file")
+        gz=$(gzip -9 -c "$file" | wc -c)
+        total_raw=$((total_raw + raw))
+        total_gz=$((total_gz + gz))
+        printf '  %-56s %10d %10d\n' "${file#"$DIST"/}" "$raw" "$gz"
+    done < <(find "$DIST" -type f \( -name '*.wasm' -o -name '*.js' \) | sort)
+    printf '  %-56s %10d %10d\n' total "$total_raw" "$total_gz"
+    printf '  total gzip: %d KB (budget for wasm + JS without an editor: 250 KB)\n' \
+        "$(((total_gz + 500) / 1000))"
+}
+
+browser_tests() {
+    # The runner (see .cargo/config.toml) drives Chromium with webdriver.json from this dir.
+    WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}" \
+        cargo test --target wasm32-unknown-unknown --bin svcplay-web
+}
+
+e2e_test() {
+    SVCPLAY_E2E_DIST="$DIST" cargo test --test e2e -- --nocapture
+}
+
+# Step bookkeeping: one summary line per step, printed at the end.
+SUMMARY=()
+passed=0 failed=0 skipped=0
+
+# run_step NAME FUNCTION: run one step with its output also saved in test-output/, and record it.
+run_step() {
+    local name=$1 fn=$2 start status log
+    log="$OUT/step-$((${#SUMMARY[@]} + 1))-$fn.log"
+    printf '\n========== %s ==========\n' "$name"
+    start=$SECONDS
+    if "$fn" 2>&1 | tee "$log"; then
+        status=ok passed=$((passed + 1))
+    else
+        status=FAILED failed=$((failed + 1))
+    fi
+    SUMMARY+=("$(printf '%-8s %-20s %5d s   %s' "$status" "$name" "$((SECONDS - start))" "${log#"$ROOT"/}")")
+    [ "$status" = ok ]
+}
+
+skip_step() {
+    skipped=$((skipped + 1))
+    SUMMARY+=("$(printf '%-8s %-20s %5s     %s' skipped "$1" - "$2")")
+}
+
+total_start=$SECONDS
+run_step "native tests" native_tests || true
+if run_step "page build" page_build; then
+    run_step "browser tests" browser_tests || true
+    run_step "end-to-end test" e2e_test || true
+else
+    # The browser tests compile the page too; the end-to-end test needs dist/.
+    run_step "browser tests" browser_tests || true
+    skip_step "end-to-end test" "needs the page build"
+fi
+
+printf '\n========== summary (%d s) ==========\n' "$((SECONDS - total_start))"
+printf '  %s\n' "${SUMMARY[@]}"
+printf 'steps: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+[ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ]
