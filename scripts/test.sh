@@ -19,6 +19,8 @@ export CARGO_NET_OFFLINE=true
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 OUT="$ROOT/test-output"
 DIST="$ROOT/dist"
+# Start with an empty test-output/, so no screenshot or log from an earlier run misleads.
+rm -rf "$OUT"
 mkdir -p "$OUT"
 
 # Each step is a function whose status is that of its last command: `set -e` does not apply
