@@ -107,6 +107,15 @@ fn check_page(session: &Session, url: &str, out: &Path) -> Result<(), String> {
         },
     )?;
 
+    // Empty the editor first, so that a default scenario cannot pass the check below for us.
+    set_editor(session, "")?;
+    wait_for(
+        session,
+        "#rules to drop the cascade for an empty scenario",
+        UPDATE_TIMEOUT,
+        || Ok((!text_of(session, "rules")?.contains(CASCADE[0])).then_some(())),
+    )?;
+
     set_editor(session, SCENARIO)?;
     let rules = wait_for(
         session,
@@ -125,6 +134,8 @@ fn check_page(session: &Session, url: &str, out: &Path) -> Result<(), String> {
     }
     save_screenshot(session, &out.join("e2e-scale-four.png"))?;
 
+    // The valid scenario may have warnings of its own, so wait for the diagnostics to change.
+    let before = text_of(session, "diagnostics")?;
     set_editor(session, &format!("{SCENARIO}---\n{BROKEN_LINE}\n"))?;
     wait_for(
         session,
@@ -132,7 +143,7 @@ fn check_page(session: &Session, url: &str, out: &Path) -> Result<(), String> {
         UPDATE_TIMEOUT,
         || {
             let diagnostics = text_of(session, "diagnostics")?;
-            Ok(mentions_a_line(&diagnostics).then_some(()))
+            Ok((diagnostics != before && mentions_a_line(&diagnostics)).then_some(()))
         },
     )?;
     save_screenshot(session, &out.join("e2e-broken-yaml.png"))
