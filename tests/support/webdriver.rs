@@ -103,7 +103,7 @@ impl ChromeDriver {
             "WebDriver {method} {path} failed with HTTP {}: {}: {}",
             response.status,
             field("error"),
-            field("message").lines().next().unwrap_or("")
+            field("message").trim_end()
         ))
     }
 }
