@@ -6,6 +6,7 @@
 //! page's terminal both call it, so they cannot differ. Each family of commands lives in
 //! its own module; this one only dispatches.
 
+pub mod kubectl;
 pub mod tabwriter;
 
 use crate::scenario::Analysis;
@@ -85,8 +86,9 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         return CommandOutput::default();
     };
     match program.as_str() {
-        "kubectl" | "iptables-save" | "ip6tables-save" | "ipvsadm" | "ipset" | "ip" | "nft"
-        | "dig" | "nslookup" | "curl" | "cat" => {
+        "kubectl" => kubectl::run(analysis, &argv[1..]),
+        "iptables-save" | "ip6tables-save" | "ipvsadm" | "ipset" | "ip" | "nft" | "dig"
+        | "nslookup" | "curl" | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(
                 format!("svcplay: {program} is not implemented yet\n"),
