@@ -385,3 +385,71 @@ fn service_api_own() {
         check_service_api_case(case, bless)
     });
 }
+
+// ---- kubectl views: `$ command` transcripts ---------------------------------------------
+
+/// The `$ command` blocks of a transcript file: each command and the lines it prints.
+/// Lines before the first `$ ` (comments) are ignored; a block ends at the next `$ `,
+/// without the blank lines that separate blocks.
+fn transcript(text: &str) -> Vec<(String, String)> {
+    let mut blocks: Vec<(String, Vec<&str>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(command) = line.strip_prefix("$ ") {
+            blocks.push((command.to_string(), Vec::new()));
+        } else if let Some((_, lines)) = blocks.last_mut() {
+            lines.push(line);
+        }
+    }
+    blocks
+        .into_iter()
+        .map(|(command, mut lines)| {
+            while lines.last().is_some_and(|l| l.is_empty()) {
+                lines.pop();
+            }
+            let mut output = lines.join("\n");
+            if !output.is_empty() {
+                output.push('\n');
+            }
+            (command, output)
+        })
+        .collect()
+}
+
+/// What a terminal shows for a simulated command: server warnings first, then stdout,
+/// then the other stderr lines (errors are printed last).
+fn terminal(out: &svcplay::views::CommandOutput) -> String {
+    let (warnings, rest): (Vec<&str>, Vec<&str>) =
+        out.stderr.lines().partition(|l| l.starts_with("Warning: "));
+    let mut text = String::new();
+    for l in warnings {
+        text.push_str(l);
+        text.push('\n');
+    }
+    text.push_str(&out.stdout);
+    for l in rest {
+        text.push_str(l);
+        text.push('\n');
+    }
+    text
+}
+
+#[test]
+fn kubectl_service() {
+    run_corpus("kubectl-service", |case| {
+        let stored = case.join("STORED").exists();
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored });
+        let context = svcplay::views::Context {
+            node: analysis.default_node(),
+        };
+        let mut n = 0;
+        for (command, expected) in transcript(&read(&case.join("expected.txt"))) {
+            let argv = svcplay::views::split_command_line(&command);
+            let actual = terminal(&svcplay::views::run(&analysis, &context, &argv));
+            if actual != expected {
+                return Err(format!("$ {command}\n{}", diff(&expected, &actual)));
+            }
+            n += 1;
+        }
+        Ok(n)
+    });
+}

@@ -491,3 +491,187 @@ fn object_meta(object: &Object) -> Option<&ObjectMeta> {
         Object::KubeProxyConfiguration(_) | Object::NodeRuntime(_) => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Severity;
+    use crate::scenario::{Options, analyze};
+
+    /// The diagnostics of one scenario as `(severity, path, line, column)`.
+    fn located(text: &str) -> Vec<(Severity, String, u32, u32)> {
+        analyze(text, Options::default())
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != Severity::Info)
+            .map(|d| {
+                let s = d.span.unwrap_or_default();
+                (d.severity, d.path.clone(), s.start.line, s.start.column)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn errors_point_at_the_field_they_name() {
+        // spec.clusterIPs[0] when only clusterIP was written: the clusterIP key.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: NodePort\n  clusterIP: None\n  selector:\n    app: web\n  ports:\n  - port: 80\n";
+        assert_eq!(
+            located(text),
+            vec![(Severity::Error, "spec.clusterIPs[0]".into(), 7, 3)]
+        );
+        // A selector key is reported on the map; the editor underlines the key itself.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    ok: x\n    Bad=Key: v\n  ports:\n  - port: 80\n";
+        assert_eq!(
+            located(text),
+            vec![(Severity::Error, "spec.selector".into(), 8, 5)]
+        );
+        // A defaulted targetPort points at the port it was copied from.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - name: http\n    port: 70000\n";
+        assert_eq!(
+            located(text),
+            vec![
+                (Severity::Error, "spec.ports[0].port".into(), 9, 5),
+                (Severity::Error, "spec.ports[0].targetPort".into(), 9, 5)
+            ]
+        );
+        // The capital-L historical path still finds the field as written.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  ports:\n  - port: 80\n";
+        assert_eq!(
+            located(text),
+            vec![(
+                Severity::Error,
+                "spec.LoadBalancerSourceRanges".into(),
+                7,
+                3
+            )]
+        );
+    }
+
+    #[test]
+    fn warnings_and_namespace_errors_are_located_too() {
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  externalName: db.example.com\n  selector: {app: web}\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: dev\nspec:\n  ports:\n  - port: 80\n";
+        assert_eq!(
+            located(text),
+            vec![
+                (Severity::Warning, "spec.externalName".into(), 6, 3),
+                (Severity::Error, "metadata.namespace".into(), 15, 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refused_service_gives_its_values_back() {
+        // web-a asks for 30080 but is invalid (bad name): web-b can have 30080.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: Web-A\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 30080\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web-b\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 30080\n";
+        let analysis = analyze(text, Options::default());
+        let outcomes: Vec<bool> = analysis
+            .admissions
+            .iter()
+            .map(|a| a.success_line().is_some())
+            .collect();
+        assert_eq!(outcomes, vec![false, true]);
+    }
+}
+
+#[cfg(test)]
+mod stability {
+    use crate::scenario::{Options, analyze};
+    use std::collections::BTreeMap;
+
+    fn service(name: &str, kind: usize, extra_port: bool) -> String {
+        let (type_, policy) = match kind % 4 {
+            0 => ("ClusterIP", ""),
+            1 => ("NodePort", ""),
+            2 => ("LoadBalancer", "\n  externalTrafficPolicy: Local"),
+            _ => ("LoadBalancer", ""),
+        };
+        let extra = if extra_port {
+            "\n  - name: extra\n    port: 9090"
+        } else {
+            ""
+        };
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  type: {type_}{policy}\n  selector: {{app: {name}}}\n  ports:\n  - name: http\n    port: 80\n  - name: https\n    port: 443{extra}\n"
+        )
+    }
+
+    /// Every allocated value of every Service, by Service.
+    fn values(services: &[String]) -> BTreeMap<String, Vec<String>> {
+        let analysis = analyze(&services.join("---\n"), Options::default());
+        analysis
+            .objects
+            .services
+            .iter()
+            .map(|s| {
+                let mut v = s.spec.cluster_ips.clone();
+                v.extend(
+                    s.spec
+                        .ports
+                        .iter()
+                        .filter_map(|p| p.node_port)
+                        .map(|p| p.to_string()),
+                );
+                v.extend(s.spec.health_check_node_port.map(|p| format!("hc {p}")));
+                (s.meta.key(), v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn editing_one_service_never_moves_another() {
+        let names: Vec<String> = (0..40).map(|i| format!("svc-{i:02}")).collect();
+        let base: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| service(n, i, false))
+            .collect();
+        let before = values(&base);
+        let unchanged_except = |after: &BTreeMap<String, Vec<String>>, edited: &[&str]| {
+            for (key, v) in &before {
+                if edited.iter().any(|e| key.ends_with(e)) {
+                    continue;
+                }
+                assert_eq!(after.get(key), Some(v), "{key} moved");
+            }
+        };
+        // Change one Service's ports and type.
+        let mut edited = base.clone();
+        edited[15] = service(&names[15], 2, true);
+        unchanged_except(&values(&edited), &["svc-15"]);
+        // Rename one.
+        let mut renamed = base.clone();
+        renamed[10] = service("renamed", 10, false);
+        unchanged_except(&values(&renamed), &["svc-10", "renamed"]);
+        // Add one at the top of the file.
+        let mut added = vec![service("newcomer", 1, true)];
+        added.extend(base.iter().cloned());
+        unchanged_except(&values(&added), &["newcomer"]);
+        // Delete one.
+        let mut deleted = base.clone();
+        deleted.remove(20);
+        unchanged_except(&values(&deleted), &["svc-20"]);
+        // The values are the dynamic bands' (ClusterIPs past 10.96.1.0, ports past 30085).
+        for v in before.values().flatten() {
+            if let Ok(port) = v.trim_start_matches("hc ").parse::<u32>() {
+                assert!((30086..=32767).contains(&port), "{v}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_requested_later_in_the_file_is_left_for_its_owner() {
+        // Whatever port svc-00 would get, a later Service asking for it explicitly gets it.
+        let first = values(&[service("svc-00", 1, false)]);
+        let taken: Vec<String> = first["default/svc-00"][1..].to_vec();
+        let claimer = format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: claimer\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: {}\n",
+            taken[0]
+        );
+        let both = values(&[service("svc-00", 1, false), claimer]);
+        assert_eq!(both["default/claimer"], {
+            let mut v = both["default/claimer"][..1].to_vec();
+            v.push(taken[0].clone());
+            v
+        });
+        assert_ne!(both["default/svc-00"][1], taken[0]);
+    }
+}

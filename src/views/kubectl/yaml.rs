@@ -992,6 +992,22 @@ mod tests {
     }
 
     #[test]
+    fn the_page_gets_each_written_service_as_stored() {
+        let analysis = crate::scenario::analyze(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: ExternalName\n  externalName: db.example.com\n",
+            crate::scenario::Options::default(),
+        );
+        let stored = stored_services(&analysis);
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].object, 0);
+        assert_eq!(stored[0].key, "default/web");
+        assert_eq!(
+            stored[0].yaml,
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  externalName: db.example.com\n  sessionAffinity: None\n  type: ExternalName\nstatus:\n  loadBalancer: {}\n"
+        );
+    }
+
+    #[test]
     fn long_strings_fold_after_column_80() {
         let long = "word ".repeat(30).trim_end().to_string();
         let text = to_string(&doc(vec![("description", Yaml::str(long.clone()))]));
