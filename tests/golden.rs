@@ -249,6 +249,13 @@ fn placeholder_matches(placeholder: &str, value: &str) -> bool {
                     ..=u32::from(std::net::Ipv4Addr::new(10, 111, 255, 254)))
                     .contains(&v)
             }),
+        // svcplay's own dual-stack cases (service-api-own): the dynamic band of the
+        // fd00:10:96::/112 range their `kubernetes` ServiceCIDR declares.
+        "<CLUSTER_IP_V6>" => value.parse::<std::net::Ipv6Addr>().is_ok_and(|a| {
+            let a = u128::from(a);
+            let base = u128::from("fd00:10:96::".parse::<std::net::Ipv6Addr>().unwrap());
+            a > base + 256 && a < base + 65536
+        }),
         "<NODE_PORT>" | "<HEALTH_CHECK_NODE_PORT>" => value
             .parse::<u32>()
             .is_ok_and(|p| (30086..=32767).contains(&p)),

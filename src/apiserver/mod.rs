@@ -217,11 +217,19 @@ fn name_rule(kind: Kind) -> NameRule {
     }
 }
 
-/// Objects that configure svcplay's components rather than the cluster: they are not
-/// sent to the API server (and `svcplay apply` prints nothing for them).
-pub fn is_scenario_configuration(kind: Kind) -> bool {
-    matches!(kind, Kind::KubeProxyConfiguration | Kind::NodeRuntime)
+/// Objects that configure the simulated cluster rather than being applied to it: the
+/// settings of svcplay's components (KubeProxyConfiguration, NodeRuntime) and the
+/// ServiceCIDR named `kubernetes`, which stands for the API server's
+/// `--service-cluster-ip-range` (a real cluster makes that object from its flags). They
+/// are not sent to the API server, and `svcplay apply` prints nothing for them.
+pub fn is_scenario_configuration(raw: &RawObject) -> bool {
+    matches!(raw.kind, Kind::KubeProxyConfiguration | Kind::NodeRuntime)
+        || (raw.kind == Kind::ServiceCIDR && raw.name == alloc::DEFAULT_SERVICE_CIDR_NAME)
 }
+
+/// The deprecation warning a v1.33+ server returns with every request on v1 Endpoints.
+pub const ENDPOINTS_DEPRECATED: &str =
+    "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
 
 /// A canonical text of a YAML tree (keys sorted, scalars resolved, spans ignored): two
 /// documents with the same text here are the same object for `kubectl apply`.
@@ -313,9 +321,9 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
     let mut admissions = Vec::new();
     let mut diagnostics = Vec::new();
     // The canonical text of the last document applied for each object, for `unchanged`.
-    let mut applied: BTreeMap<(Kind, String, String), String> = BTreeMap::new();
+    let mut applied: BTreeMap<(Kind, String, String), (String, Node)> = BTreeMap::new();
     for raw in &manifest.objects {
-        if is_scenario_configuration(raw.kind) {
+        if is_scenario_configuration(raw) {
             let mut ignored = Vec::new();
             model::insert(&mut store, model::read_object(raw), raw, &mut ignored);
             diagnostics.extend(ignored);
@@ -329,14 +337,22 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
         let identity = (raw.kind, namespace.clone(), raw.name.clone());
         let mut text = String::new();
         canonical(&raw.node, &mut text);
-        let unchanged = applied.get(&identity) == Some(&text);
+        let previous = applied.get(&identity).map(|(_, node)| node.clone());
+        let unchanged = applied.get(&identity).is_some_and(|(t, _)| *t == text);
         let (outcome, warnings) = if unchanged {
             (Outcome::Unchanged, Vec::new())
         } else {
-            admit_one(raw, &namespace, &mut store, &mut alloc, &mut diagnostics)
+            admit_one(
+                raw,
+                previous.as_ref(),
+                &namespace,
+                &mut store,
+                &mut alloc,
+                &mut diagnostics,
+            )
         };
         if !matches!(outcome, Outcome::Rejected(_)) {
-            applied.insert(identity.clone(), text);
+            applied.insert(identity.clone(), (text, raw.node.clone()));
         }
         for w in &warnings {
             diagnostics.push(
@@ -372,6 +388,7 @@ pub fn namespace_exists(store: &Objects, namespace: &str) -> bool {
 
 fn admit_one(
     raw: &RawObject,
+    previous: Option<&Node>,
     namespace: &str,
     store: &mut Objects,
     alloc: &mut alloc::Allocators,
@@ -424,7 +441,7 @@ fn admit_one(
         Object::Service(svc) => {
             let old = store.service(namespace, &raw.name).cloned();
             let result = match &old {
-                Some(old) => service::update(svc, old, raw, alloc),
+                Some(old) => service::update(svc, old, previous, raw, alloc),
                 None => service::create(svc, raw, alloc),
             };
             match result {
@@ -465,7 +482,12 @@ fn admit_one(
                 diagnostics.extend(errors.iter().map(|e| error_diagnostic(raw, e)));
                 return reject(Rejection::Invalid(errors));
             }
-            (other, Vec::new())
+            let warnings = if raw.kind == Kind::Endpoints {
+                vec![Warning::new(ENDPOINTS_DEPRECATED, "kind")]
+            } else {
+                Vec::new()
+            };
+            (other, warnings)
         }
     };
     let mut replaced = Vec::new();

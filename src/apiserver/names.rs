@@ -136,7 +136,9 @@ pub fn is_dns1035_label(value: &str) -> Vec<String> {
 /// `maskTrailingDash`: a `generateName` may end in `-`, the random suffix follows it.
 pub fn mask_trailing_dash(name: &str) -> String {
     if name.len() > 1 && name.ends_with('-') {
-        format!("{}a", &name[..name.len() - 2])
+        // Go slices bytes: the two last bytes give way to an `a`, whatever they were.
+        let bytes = name.as_bytes();
+        format!("{}a", String::from_utf8_lossy(&bytes[..bytes.len() - 2]))
     } else {
         name.to_string()
     }

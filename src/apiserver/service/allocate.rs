@@ -60,9 +60,16 @@ pub fn normalize_cluster_ips(svc: &mut Service, old: Option<&Service>) {
 
 /// `patchAllocatedValues` (update): allocated values the new object leaves empty are
 /// taken from the stored one, so re-applying a manifest without them changes nothing.
-/// svcplay applies kubectl's three-way merge here too: NodePorts follow the entry with
-/// the same `port` number, as the merge key `port` makes them.
-pub fn patch_allocated_values(svc: &mut Service, old: &Service) {
+/// svcplay applies kubectl's three-way merge here too: a field the server set (never
+/// written by the user: `written_families` / `written_policy` false for both documents)
+/// survives the patch, and NodePorts follow the entry with the same `port` number, as
+/// the merge key `port` makes them.
+pub fn patch_allocated_values(
+    svc: &mut Service,
+    old: &Service,
+    server_set_families: bool,
+    server_set_policy: bool,
+) {
     let needs_ip = |s: &Service| type_of(s) != "ExternalName";
     let needs_node_port = |s: &Service| matches!(type_of(s), "NodePort" | "LoadBalancer");
     if needs_ip(old) && needs_ip(svc) {
@@ -72,8 +79,11 @@ pub fn patch_allocated_values(svc: &mut Service, old: &Service) {
         if svc.spec.cluster_ips.is_empty() && !old.spec.cluster_ips.is_empty() {
             svc.spec.cluster_ips = old.spec.cluster_ips.clone();
         }
-        if svc.spec.ip_families.is_empty() && svc.spec.ip_family_policy.is_none() {
+        if server_set_families && svc.spec.ip_families.is_empty() {
             svc.spec.ip_families = old.spec.ip_families.clone();
+        }
+        if server_set_policy && svc.spec.ip_family_policy.is_none() {
+            svc.spec.ip_family_policy = old.spec.ip_family_policy.clone();
         }
     }
     if needs_node_port(old) && needs_node_port(svc) {

@@ -18,6 +18,7 @@ use super::Warning;
 use super::alloc::Allocators;
 use super::field::{BadValue, ErrorList, FieldError};
 use crate::manifest::RawObject;
+use crate::manifest::yaml::Node;
 use crate::model::{
     IntOrString, ObjectMeta, Origin, Service, ServicePort, ServiceSpec, ServiceStatus,
 };
@@ -145,11 +146,12 @@ fn create_steps(
 pub fn update(
     svc: Service,
     old: &Service,
+    previous: Option<&Node>,
     raw: &RawObject,
     alloc: &mut Allocators,
 ) -> Result<Accepted, Refusal> {
     alloc.begin();
-    let result = update_steps(svc, old, raw, alloc);
+    let result = update_steps(svc, old, previous, raw, alloc);
     match result {
         Ok((_, ref ips, ref ports)) => {
             alloc.commit();
@@ -173,11 +175,25 @@ type Released = (Accepted, Vec<String>, Vec<i64>);
 fn update_steps(
     mut svc: Service,
     old: &Service,
+    previous: Option<&Node>,
     raw: &RawObject,
     alloc: &mut Allocators,
 ) -> Result<Released, Refusal> {
     defaults::set_defaults(&mut svc);
-    allocate::patch_allocated_values(&mut svc, old);
+    // kubectl's three-way merge keeps a live field unless the previous document wrote it
+    // and this one does not.
+    let written = |node: Option<&Node>, field: &str| {
+        node.and_then(|n| n.get("spec"))
+            .and_then(|s| s.get(field))
+            .is_some()
+    };
+    let server_set = |field: &str| !written(Some(&raw.node), field) && !written(previous, field);
+    allocate::patch_allocated_values(
+        &mut svc,
+        old,
+        server_set("ipFamilies"),
+        server_set("ipFamilyPolicy"),
+    );
     allocate::normalize_cluster_ips(&mut svc, Some(old));
     allocate::init_ip_family_fields(&mut svc, Some(old), alloc)?;
     let released_ips = allocate::update_cluster_ips(&mut svc, old, alloc)?;
@@ -215,4 +231,122 @@ fn update_steps(
         released_ips,
         released_ports,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest;
+    use crate::model::{Object, read_object};
+
+    fn parse(text: &str) -> (RawObject, Service) {
+        let m = manifest::parse(text);
+        let raw = m.objects[0].clone();
+        let Object::Service(svc) = read_object(&raw) else {
+            panic!("not a Service")
+        };
+        (raw, svc)
+    }
+
+    fn lines(errs: &ErrorList) -> Vec<String> {
+        errs.iter().map(ToString::to_string).collect()
+    }
+
+    /// The "Required" rules defaulting makes unreachable through the API still exist, and
+    /// fire on an object that skipped defaulting (validation.md §4.2 T1, P5, SA1, SA2,
+    /// SA4, C1, L3b, X2, X4, X4b, I1).
+    #[test]
+    fn rules_only_an_undefaulted_object_reaches() {
+        let (raw, mut svc) = parse(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  clusterIP: 10.96.0.50\n  ports: [{port: 80, targetPort: 80}]\n",
+        );
+        let errs = lines(&validate::validate_service(&svc, &raw.node));
+        assert_eq!(
+            errs,
+            vec![
+                "spec.ports[0].protocol: Required value",
+                "spec.sessionAffinity: Required value",
+                "spec.clusterIPs: Required value",
+                "spec.type: Required value",
+            ]
+        );
+        svc.spec.type_ = Some("LoadBalancer".into());
+        svc.spec.cluster_ips = vec!["10.96.0.50".into()];
+        svc.spec.ports[0].protocol = Some("TCP".into());
+        svc.spec.session_affinity = Some("ClientIP".into());
+        let errs = lines(&validate::validate_service(&svc, &raw.node));
+        assert_eq!(
+            errs,
+            vec![
+                "spec.sessionAffinityConfig: Required value: when session affinity type is ClientIP",
+                "allocateLoadBalancerNodePorts: Required value",
+                "spec.externalTrafficPolicy: Required value",
+                "spec.internalTrafficPolicy: Required value",
+            ]
+        );
+        svc.spec.session_affinity = Some("None".into());
+        svc.spec.session_affinity_config = true;
+        svc.spec.allocate_load_balancer_node_ports = Some(true);
+        svc.spec.external_traffic_policy = Some("Local".into());
+        svc.spec.internal_traffic_policy = Some("Cluster".into());
+        let errs = lines(&validate::validate_service(&svc, &raw.node));
+        assert_eq!(
+            errs,
+            vec![
+                "spec.sessionAffinityConfig: Forbidden: must not be set when session affinity is None",
+                "spec.healthCheckNodePort: Required value",
+            ]
+        );
+        svc.spec.session_affinity_config = false;
+        svc.spec.health_check_node_port = Some(70000);
+        let errs = lines(&validate::validate_service(&svc, &raw.node));
+        assert_eq!(
+            errs,
+            vec![
+                "spec.healthCheckNodePort: Invalid value: 70000: must be between 1 and 65535, inclusive"
+            ]
+        );
+    }
+
+    /// A6b, A7c, A8b: full ranges are internal errors.
+    #[test]
+    fn full_ranges_are_internal_errors() {
+        use crate::model::ip::Cidr;
+        let text = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: LoadBalancer\n  externalTrafficPolicy: Local\n  ports: [{port: 80}]\n";
+        let (raw, svc) = parse(text);
+        let mut alloc = Allocators::with_cidrs(vec![Cidr::parse_sloppy("10.0.0.0/30").unwrap()]);
+        alloc.reserve_ip("10.0.0.1".parse().unwrap()).unwrap();
+        alloc.reserve_ip("10.0.0.2".parse().unwrap()).unwrap();
+        assert_eq!(
+            create(svc.clone(), &raw, &mut alloc).unwrap_err(),
+            Refusal::Internal {
+                message: "failed to allocate a serviceIP: range is full".into(),
+                path: "spec.clusterIP".into()
+            }
+        );
+        let mut alloc = Allocators::default();
+        for p in 30000..=32767 {
+            alloc.reserve_node_port(p).unwrap();
+        }
+        assert_eq!(
+            create(svc.clone(), &raw, &mut alloc).unwrap_err(),
+            Refusal::Internal {
+                message: "failed to allocate a nodePort: range is full".into(),
+                path: "spec.ports[0]".into()
+            }
+        );
+        let mut alloc = Allocators::default();
+        for p in 30000..=32766 {
+            alloc.reserve_node_port(p).unwrap();
+        }
+        assert_eq!(
+            create(svc, &raw, &mut alloc).unwrap_err(),
+            Refusal::Internal {
+                message: "failed to allocate a HealthCheck NodePort 0: range is full".into(),
+                path: "spec.healthCheckNodePort".into()
+            }
+        );
+        // The refused Service gave its port back.
+        assert!(alloc.reserve_node_port(32767).is_ok());
+    }
 }

@@ -327,7 +327,7 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
                 }
                 continue;
             };
-            if is_scenario_configuration(raw.kind) {
+            if is_scenario_configuration(raw) {
                 continue;
             }
             if raw.name.is_empty() {
