@@ -12,7 +12,7 @@ use svcplay::views::{Context, run, split_command_line};
 
 /// How many mutants to try by default (the seed is fixed, so every run tries the same);
 /// `SVCPLAY_STRESS_MUTANTS=N` tries N (e.g. a long run with `--release`).
-const MUTANTS: usize = 1500;
+const MUTANTS: usize = 3000;
 const SEED: u64 = 0x5eed_cafe_f00d_0001;
 
 /// xorshift64*: small, seeded, good enough to pick mutations.

@@ -240,3 +240,25 @@ fn validate_finalizers(node: &Node) -> ErrorList {
     }
     errs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn annotations_have_a_total_size_limit_and_case_free_keys() {
+        let mut a = BTreeMap::new();
+        a.insert("Example.COM/Owner".to_string(), "x".to_string());
+        assert!(validate_annotations(&a).is_empty());
+        a.insert("big".to_string(), "v".repeat(TOTAL_ANNOTATION_SIZE_LIMIT));
+        let errs: Vec<String> = validate_annotations(&a)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            errs,
+            vec!["metadata.annotations: Too long: may not be more than 262144 bytes"]
+        );
+    }
+}

@@ -322,6 +322,14 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
     let mut diagnostics = Vec::new();
     // The canonical text of the last document applied for each object, for `unchanged`.
     let mut applied: BTreeMap<(Kind, String, String), (String, Node)> = BTreeMap::new();
+    // Where each Service is in `store.services` (a large dump must not be scanned for
+    // every object).
+    let mut services: BTreeMap<(String, String), usize> = store
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ((s.meta.namespace.clone(), s.meta.name.clone()), i))
+        .collect();
     for raw in &manifest.objects {
         if is_scenario_configuration(raw) {
             let mut ignored = Vec::new();
@@ -342,8 +350,14 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
         let (outcome, warnings) = if unchanged {
             (Outcome::Unchanged, Vec::new())
         } else {
+            let old = services
+                .get(&(namespace.clone(), raw.name.clone()))
+                .and_then(|i| store.services.get(*i))
+                .filter(|_| raw.kind == Kind::Service)
+                .cloned();
             admit_one(
                 raw,
+                old,
                 previous.as_ref(),
                 &namespace,
                 &mut store,
@@ -365,7 +379,19 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
         }
         let stored = match (&outcome, raw.kind) {
             (Outcome::Rejected(_), _) => None,
-            (_, Kind::Service) => store.service(&identity.1, &raw.name).cloned(),
+            (_, Kind::Service) => {
+                let key = (identity.1.clone(), raw.name.clone());
+                let at = match services.get(&key) {
+                    Some(i) => *i,
+                    // A new Service was appended by the store.
+                    None => {
+                        let i = store.services.len().saturating_sub(1);
+                        services.insert(key, i);
+                        i
+                    }
+                };
+                store.services.get(at).cloned()
+            }
             _ => None,
         };
         admissions.push(Admission {
@@ -388,6 +414,7 @@ pub fn namespace_exists(store: &Objects, namespace: &str) -> bool {
 
 fn admit_one(
     raw: &RawObject,
+    old: Option<model::Service>,
     previous: Option<&Node>,
     namespace: &str,
     store: &mut Objects,
@@ -439,7 +466,6 @@ fn admit_one(
     let object = model::read_object(raw);
     let (object, warnings) = match object {
         Object::Service(svc) => {
-            let old = store.service(namespace, &raw.name).cloned();
             let result = match &old {
                 Some(old) => service::update(svc, old, previous, raw, alloc),
                 None => service::create(svc, raw, alloc),

@@ -324,7 +324,12 @@ fn targets(positional: &[String], verb: &str) -> Result<(Targets, bool), Command
             };
             out.push((resolve(kind)?, Some(name.to_string())));
         }
-        return Ok((out, true));
+        // Names are prefixed with their kind only when several kinds are listed.
+        let kinds = out
+            .iter()
+            .map(|(r, _)| r.plural)
+            .collect::<std::collections::BTreeSet<_>>();
+        return Ok((out, kinds.len() > 1));
     }
     let kinds: Vec<&str> = first.split(',').filter(|s| !s.is_empty()).collect();
     let names = &positional[1..];
@@ -413,7 +418,8 @@ fn get(analysis: &Analysis, args: &[String]) -> CommandOutput {
         }
     }
     let any = tables.iter().any(|(_, rows)| !rows.is_empty());
-    let single_named = targets.len() == 1 && targets[0].1.is_some() && !multi;
+    // kubectl's "single item implied": exactly one named object was asked for.
+    let single_named = targets.len() == 1 && targets[0].1.is_some();
     match output.as_str() {
         "yaml" => {
             for (resource, rows) in &tables {
