@@ -10,6 +10,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 use svcplay::diag::Severity;
 use svcplay::scenario::{self, Analysis, Options};
+use svcplay::views::kubectl::apply;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -252,60 +253,33 @@ fn not_implemented(what: &str, stderr: &mut impl Write) -> u8 {
 fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
     match command {
         Command::Apply(args) => {
-            if let Some(format) = args.output.as_deref() {
-                if format != "yaml" {
+            let format = match args.output.as_deref() {
+                None => apply::Format::Default,
+                Some("yaml") => apply::Format::Yaml,
+                Some(format) => {
                     let _ = writeln!(
                         err,
                         "error: unable to match a printer suitable for the output format {format:?}, allowed formats are: yaml"
                     );
                     return USAGE;
                 }
-                return not_implemented("apply -o yaml", err);
-            }
+            };
             let (analysis, sources) = match load(&args.input, false, err) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
-            let file_of = |document: usize| {
-                let line = analysis
-                    .manifest
-                    .documents
-                    .get(document)
-                    .map_or(1, |d| d.first_line);
-                sources
-                    .files
-                    .iter()
-                    .rev()
-                    .find(|(_, s)| *s <= line)
-                    .map(|(f, _)| f.clone())
-                    .unwrap_or_default()
-            };
-            let mut failed = false;
-            for a in &analysis.admissions {
-                for w in &a.warnings {
-                    let _ = writeln!(err, "Warning: {w}");
-                }
-                match a.success_line() {
-                    Some(line) => {
-                        let _ = writeln!(out, "{line}");
-                    }
-                    None => {
-                        failed = true;
-                        let document = analysis.manifest.object(a.object).map_or(0, |o| o.document);
-                        if let Some(text) = a.error_text(&file_of(document)) {
-                            let _ = writeln!(err, "{text}");
-                        }
-                    }
-                }
-            }
-            let syntax = analysis
-                .diagnostics
+            let files: Vec<apply::SourceFile> = sources
+                .files
                 .iter()
-                .any(|d| d.is_error() && d.stage == svcplay::diag::Stage::Syntax);
-            if syntax {
-                report(&analysis, &sources, err);
-            }
-            if failed || syntax { INPUT_ERRORS } else { OK }
+                .map(|(name, first_line)| apply::SourceFile {
+                    name: name.clone(),
+                    first_line: *first_line,
+                })
+                .collect();
+            let output = apply::apply(&analysis, &files, format);
+            let _ = write!(out, "{}", output.stdout);
+            let _ = write!(err, "{}", output.stderr);
+            if output.status == 0 { OK } else { INPUT_ERRORS }
         }
         Command::KubeProxy(args) => {
             let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {

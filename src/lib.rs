@@ -36,8 +36,11 @@
 //!   [`model::EndpointSlice`], [`model::Workload`], [`model::KubeProxyConfiguration`],
 //!   [`model::NodeRuntime`]…) keeping what was written (`Option` for unset fields), IP and
 //!   CIDR parsing the Kubernetes way ([`model::ip`]), label selectors ([`model::labels`]).
-//! - [`apiserver`] — `kubectl apply` against a fresh cluster: decode errors, defaults,
-//!   deterministic allocation ([`apiserver::alloc`]), validation, in the real order.
+//! - [`apiserver`] — `kubectl apply` against a fresh cluster: decode errors, the namespace
+//!   check, defaults, deterministic allocation ([`apiserver::alloc`]), validation, warnings,
+//!   in the real order; [`apiserver::service`] holds the Service rules stage by stage,
+//!   [`apiserver::field`] the field errors rendered as apimachinery renders them,
+//!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets → Pods (deterministic names,
 //!   nodes, IPs, derived UIDs), the node lifecycle controller, the EndpointSlice, mirroring
 //!   and legacy Endpoints controllers; learner warnings ([`controllers::hints`]) and the
@@ -58,8 +61,11 @@
 //!   the packet-walk shape every mode produces.
 //! - [`views`] — simulated commands (`svcplay run`, the page's terminal): [`views::nft`]
 //!   answers `nft list …`; Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
-//!   tables; [`views::kubectl`]
-//!   (`get endpoints|endpointslices|pods`, `exec`), [`views::dig`] (`dig`, resolv.conf).
+//!   tables; [`views::kubectl`]: `kubectl get|describe` (one [`views::kubectl::Resource`]
+//!   per resource: services, endpoints, endpointslices, pods), `exec`, `-o yaml` through
+//!   go-yaml's emitter ([`views::kubectl::yaml`], also the page's "stored object" text), and
+//!   what `kubectl apply` prints ([`views::kubectl::apply`]); [`views::dig`] (`dig`,
+//!   resolv.conf). Every object's AGE is the fixed [`views::kubectl::AGE_SECONDS`].
 //! - [`scenario`] — the pipeline in one call.
 //! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
 //!

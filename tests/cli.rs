@@ -92,3 +92,56 @@ fn unimplemented_commands_say_so_with_exit_2() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented yet"));
     }
 }
+
+#[test]
+fn apply_prints_kubectls_words_and_exits_1_on_refusal() {
+    let case = fixture("service-api/20-missing-port-names-two-ports");
+    let out = Command::new(env!("CARGO_BIN_EXE_svcplay"))
+        .current_dir(&case)
+        .args(["apply", "20-missing-port-names-two-ports.yaml"])
+        .output()
+        .expect("run svcplay");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "The Service \"web\" is invalid: \n* spec.ports[0].name: Required value\n* spec.ports[1].name: Required value\n"
+    );
+    let ok = svcplay(&[
+        "apply",
+        &fixture("service-api/01-valid-minimal-clusterip/01-valid-minimal-clusterip.yaml"),
+    ]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout),
+        "service/my-service created\n"
+    );
+    let yaml = svcplay(&[
+        "apply",
+        "-o",
+        "yaml",
+        &fixture("service-api/01-valid-minimal-clusterip/01-valid-minimal-clusterip.yaml"),
+    ]);
+    assert!(String::from_utf8_lossy(&yaml.stdout).starts_with("apiVersion: v1\nkind: Service\n"));
+    assert_eq!(
+        svcplay(&["apply", "-o", "json", "x.yaml"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn run_answers_kubectl_get_svc() {
+    let out = svcplay(&[
+        "run",
+        &fixture("service-api/01-valid-minimal-clusterip/01-valid-minimal-clusterip.yaml"),
+        "--",
+        "kubectl",
+        "get",
+        "svc",
+        "kubernetes",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\nkubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   10s\n"
+    );
+}

@@ -1,88 +1,218 @@
 //! ClusterIP and NodePort allocation, deterministic.
 //!
 //! The real allocators pick a random free value, from the upper ("dynamic") band first and
-//! then from the lower ("static") band. svcplay starts the search at a value derived from
-//! the object's identity (FNV of `namespace/name`, and the port index for NodePorts) and
-//! probes forward to the next free one, inside the same bands. So the same text always
+//! then from the lower ("static") band (defaults.md §2.4, §2.5). svcplay starts the search
+//! at a value derived from the object's identity (FNV-1a of `namespace/name`, plus the IP
+//! family for ClusterIPs or the port number for NodePorts) and probes forward to the next
+//! free value inside the same bands. Values some Service of the scenario requests
+//! explicitly are skipped while others are free, so writing `nodePort: 31000` in one
+//! Service never steals a port another Service was given. The same text therefore always
 //! gives the same values, and editing one Service never moves another Service's IP or
-//! port (unless the two collide, which a real cluster would resolve at random too).
+//! port (unless two identities collide on the same start, which a real cluster would
+//! resolve at random too).
+//!
+//! Every value taken while admitting one object is journaled, so a rejected object gives
+//! its values back ([`Allocators::rollback`]), as the registry's transactions do.
 
 use crate::controllers::workloads::fnv32a;
 use crate::manifest::{Kind, Manifest};
-use crate::model::Objects;
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use std::collections::BTreeSet;
+use std::fmt;
 use std::net::IpAddr;
 
 /// kubeadm's `--service-cluster-ip-range`.
 pub const DEFAULT_SERVICE_CIDR: &str = "10.96.0.0/12";
+/// The name of the ServiceCIDR object the API server makes from its flags.
+pub const DEFAULT_SERVICE_CIDR_NAME: &str = "kubernetes";
 /// The default `--service-node-port-range`.
 pub const NODE_PORT_MIN: i64 = 30000;
 pub const NODE_PORT_MAX: i64 = 32767;
 
+/// Why a requested ClusterIP cannot be reserved (the allocators' error texts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IpError {
+    /// No service CIDR contains the address (`ErrMismatchedNetwork` of the MultiCIDR
+    /// allocator, GA in v1.33).
+    MismatchedNetwork,
+    /// The network or broadcast address of a range.
+    NotInRange {
+        ip: IpAddr,
+        range: Cidr,
+    },
+    Allocated,
+    Full,
+}
+
+impl fmt::Display for IpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IpError::MismatchedNetwork => {
+                f.write_str("the provided network does not match the current range")
+            }
+            IpError::NotInRange { ip, range } => write!(
+                f,
+                "the provided IP ({ip}) is not in the valid range. The range of valid IPs is {range}"
+            ),
+            IpError::Allocated => f.write_str("provided IP is already allocated"),
+            IpError::Full => f.write_str("range is full"),
+        }
+    }
+}
+
+/// Why a NodePort cannot be reserved (portallocator's error texts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortError {
+    NotInRange { min: i64, max: i64 },
+    Allocated,
+    Full,
+}
+
+impl fmt::Display for PortError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PortError::NotInRange { min, max } => write!(
+                f,
+                "provided port is not in the valid range. The range of valid ports is {min}-{max}"
+            ),
+            PortError::Allocated => f.write_str("provided port is already allocated"),
+            PortError::Full => f.write_str("range is full"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Taken {
+    Ip(IpAddr),
+    Port(i64),
+}
+
 /// The cluster's allocators: service CIDRs and the values taken so far.
 #[derive(Clone, Debug)]
 pub struct Allocators {
+    /// The service CIDRs, the primary range (the `kubernetes` ServiceCIDR) first.
     pub service_cidrs: Vec<Cidr>,
-    pub ips: BTreeSet<IpAddr>,
-    pub node_ports: BTreeSet<i64>,
+    ips: BTreeSet<IpAddr>,
+    node_ports: BTreeSet<i64>,
+    requested_ips: BTreeSet<IpAddr>,
+    requested_ports: BTreeSet<i64>,
+    journal: Vec<Taken>,
+}
+
+/// `calculateRangeOffset`: the size of the static band of a range.
+fn static_band(size: u128, min: u128, max: u128, step: u128) -> u128 {
+    if size < min {
+        return 0;
+    }
+    (size / step).clamp(min, max)
+}
+
+impl Default for Allocators {
+    fn default() -> Self {
+        Allocators::with_cidrs(Vec::new())
+    }
 }
 
 impl Allocators {
-    /// The service CIDRs of the scenario's `ServiceCIDR` objects, or kubeadm's default.
+    /// The service CIDRs of the scenario's `ServiceCIDR` objects (one named `kubernetes`
+    /// replaces the default range; others add ranges), with kubeadm's default otherwise,
+    /// and every ClusterIP and NodePort some Service requests explicitly.
     pub fn new(manifest: &Manifest) -> Allocators {
-        let mut service_cidrs = Vec::new();
+        let mut primary = Vec::new();
+        let mut extra = Vec::new();
         for raw in manifest
             .objects
             .iter()
             .filter(|o| o.kind == Kind::ServiceCIDR)
         {
-            if let Some(items) = raw
+            let cidrs: Vec<Cidr> = raw
                 .node
                 .get("spec")
                 .and_then(|s| s.get("cidrs"))
                 .and_then(|c| c.items())
-            {
-                service_cidrs.extend(
-                    items
-                        .iter()
-                        .filter_map(|n| n.as_str())
-                        .filter_map(Cidr::parse_sloppy),
-                );
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|n| n.as_str())
+                .filter_map(Cidr::parse_sloppy)
+                .collect();
+            if raw.name == DEFAULT_SERVICE_CIDR_NAME {
+                primary = cidrs;
+            } else {
+                extra.extend(cidrs);
             }
         }
-        if service_cidrs.is_empty() {
-            service_cidrs.push(Cidr::parse_sloppy(DEFAULT_SERVICE_CIDR).expect("constant CIDR"));
+        if primary.is_empty() {
+            primary.push(Cidr::parse_sloppy(DEFAULT_SERVICE_CIDR).expect("constant CIDR"));
         }
+        primary.extend(extra);
+        let mut allocators = Allocators::with_cidrs(primary);
+        for raw in manifest.objects.iter().filter(|o| o.kind == Kind::Service) {
+            let Some(spec) = raw.node.get("spec") else {
+                continue;
+            };
+            let mut ips: Vec<&str> = spec
+                .get("clusterIPs")
+                .and_then(|c| c.items())
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|n| n.as_str())
+                .collect();
+            ips.extend(spec.get("clusterIP").and_then(|n| n.as_str()));
+            allocators
+                .requested_ips
+                .extend(ips.into_iter().filter_map(parse_ip_sloppy));
+            let ports = spec.get("ports").and_then(|p| p.items()).unwrap_or(&[]);
+            allocators.requested_ports.extend(
+                ports
+                    .iter()
+                    .filter_map(|p| p.get("nodePort").and_then(|n| n.as_int())),
+            );
+            allocators
+                .requested_ports
+                .extend(spec.get("healthCheckNodePort").and_then(|n| n.as_int()));
+        }
+        allocators
+    }
+
+    pub fn with_cidrs(service_cidrs: Vec<Cidr>) -> Allocators {
+        let service_cidrs = if service_cidrs.is_empty() {
+            vec![Cidr::parse_sloppy(DEFAULT_SERVICE_CIDR).expect("constant CIDR")]
+        } else {
+            service_cidrs
+        };
         Allocators {
             service_cidrs,
             ips: BTreeSet::new(),
             node_ports: BTreeSet::new(),
+            requested_ips: BTreeSet::new(),
+            requested_ports: BTreeSet::new(),
+            journal: Vec::new(),
         }
     }
 
-    /// Marks the built-in Services' values (and kube-dns's 10th address) as taken.
-    pub fn reserve_builtins(&mut self, objects: &Objects) {
-        for svc in &objects.services {
-            for ip in svc
-                .spec
-                .cluster_ips
-                .iter()
-                .filter_map(|s| parse_ip_sloppy(s))
-            {
-                self.ips.insert(ip);
-            }
-        }
-        if let Some(dns) = self.service_cidrs.first().and_then(|c| c.nth(10)) {
-            self.ips.insert(dns);
-        }
+    /// The primary range (the first `--service-cluster-ip-range`).
+    pub fn primary_cidr(&self) -> Cidr {
+        self.service_cidrs[0]
+    }
+
+    /// The address of `default/kubernetes`: the first usable address of the primary range.
+    pub fn kubernetes_ip(&self) -> Option<IpAddr> {
+        self.primary_cidr().nth(1)
+    }
+
+    /// kubeadm pins kube-dns to the tenth address of the primary range.
+    pub fn dns_ip(&self) -> Option<IpAddr> {
+        self.primary_cidr().nth(10)
+    }
+
+    /// Marks an address as taken outside any transaction (the built-in Services').
+    pub fn reserve_builtin_ip(&mut self, ip: IpAddr) {
+        self.ips.insert(ip);
     }
 
     /// The primary family of the cluster (the first service CIDR's).
     pub fn primary_family(&self) -> IpFamily {
-        self.service_cidrs
-            .first()
-            .map_or(IpFamily::IPv4, Cidr::family)
+        self.primary_cidr().family()
     }
 
     pub fn serves(&self, family: IpFamily) -> bool {
@@ -93,65 +223,172 @@ impl Allocators {
         self.serves(IpFamily::IPv4) && self.serves(IpFamily::IPv6)
     }
 
-    /// The CIDR of a family that contains `ip`, if any.
-    pub fn cidr_containing(&self, ip: &IpAddr) -> Option<Cidr> {
-        self.service_cidrs.iter().copied().find(|c| c.contains(ip))
+    /// Starts a transaction: values taken from now on can be given back with `rollback`.
+    pub fn begin(&mut self) {
+        self.journal.clear();
+    }
+
+    /// Keeps the values taken since `begin`.
+    pub fn commit(&mut self) {
+        self.journal.clear();
+    }
+
+    /// Gives back every value taken since `begin`.
+    pub fn rollback(&mut self) {
+        for taken in self.journal.drain(..) {
+            match taken {
+                Taken::Ip(ip) => {
+                    self.ips.remove(&ip);
+                }
+                Taken::Port(p) => {
+                    self.node_ports.remove(&p);
+                }
+            }
+        }
+    }
+
+    /// Releases an address (an update that drops it, once the update succeeded).
+    pub fn release_ip(&mut self, ip: IpAddr) {
+        self.ips.remove(&ip);
+    }
+
+    pub fn release_node_port(&mut self, port: i64) {
+        self.node_ports.remove(&port);
+    }
+
+    pub fn is_ip_taken(&self, ip: &IpAddr) -> bool {
+        self.ips.contains(ip)
+    }
+
+    pub fn is_node_port_taken(&self, port: i64) -> bool {
+        self.node_ports.contains(&port)
+    }
+
+    fn take_ip(&mut self, ip: IpAddr) {
+        self.ips.insert(ip);
+        self.journal.push(Taken::Ip(ip));
+    }
+
+    fn take_port(&mut self, port: i64) {
+        self.node_ports.insert(port);
+        self.journal.push(Taken::Port(port));
+    }
+
+    /// Reserves a requested ClusterIP (`AllocateService` of the MetaAllocator).
+    pub fn reserve_ip(&mut self, ip: IpAddr) -> Result<(), IpError> {
+        let Some(cidr) = self.service_cidrs.iter().copied().find(|c| c.contains(&ip)) else {
+            return Err(IpError::MismatchedNetwork);
+        };
+        let offset = cidr.offset_of(&ip).unwrap_or(0);
+        let broadcast = cidr.family() == IpFamily::IPv4 && offset + 1 == cidr.size();
+        if offset == 0 || broadcast {
+            return Err(IpError::NotInRange { ip, range: cidr });
+        }
+        if self.ips.contains(&ip) {
+            return Err(IpError::Allocated);
+        }
+        self.take_ip(ip);
+        Ok(())
     }
 
     /// Allocates a ClusterIP of `family` for `seed` (`namespace/name`).
-    pub fn allocate_ip(&mut self, family: IpFamily, seed: &str) -> Option<IpAddr> {
-        let cidr = *self.service_cidrs.iter().find(|c| c.family() == family)?;
+    pub fn allocate_ip(&mut self, family: IpFamily, seed: &str) -> Result<IpAddr, IpError> {
+        let cidrs: Vec<Cidr> = self
+            .service_cidrs
+            .iter()
+            .copied()
+            .filter(|c| c.family() == family)
+            .collect();
+        let seed = match family {
+            IpFamily::IPv4 => seed.to_string(),
+            IpFamily::IPv6 => format!("{seed}/IPv6"),
+        };
+        let start = u128::from(fnv32a(seed.as_bytes()));
+        for avoid_requested in [true, false] {
+            for cidr in &cidrs {
+                if let Some(ip) = self.probe_ip(*cidr, start, avoid_requested) {
+                    self.take_ip(ip);
+                    return Ok(ip);
+                }
+            }
+        }
+        Err(IpError::Full)
+    }
+
+    fn probe_ip(&self, cidr: Cidr, start: u128, avoid_requested: bool) -> Option<IpAddr> {
         let size = cidr.size();
-        // Usable offsets: 1 ..= size-2 for IPv4 (network and broadcast excluded), 1 ..= size-1 for IPv6.
-        let last = match family {
+        // Usable offsets: 1 ..= size-2 for IPv4 (network and broadcast excluded),
+        // 1 ..= size-1 for IPv6.
+        let last = match cidr.family() {
             IpFamily::IPv4 => size.saturating_sub(2),
-            IpFamily::IPv6 => size.saturating_sub(1).min(u128::from(u64::MAX)),
+            IpFamily::IPv6 => size.saturating_sub(1),
         };
         if last < 1 {
             return None;
         }
-        let band = (size / 16).clamp(16, 256).min(last);
-        let start = u128::from(fnv32a(seed.as_bytes()));
-        let bands = [(band + 1, last), (1, band)];
-        for (lo, hi) in bands {
+        let band = static_band(size, 16, 256, 16).min(last);
+        for (lo, hi) in [(band + 1, last), (1, band)] {
             if lo > hi {
                 continue;
             }
             let span = hi - lo + 1;
-            let first = lo + start % span;
+            let first = start % span;
+            // A huge IPv6 range is never probed exhaustively: a million misses means full.
             for k in 0..span.min(1 << 20) {
-                let offset = lo + (first - lo + k) % span;
-                if let Some(ip) = cidr.nth(offset) {
-                    if !self.ips.contains(&ip) {
-                        self.ips.insert(ip);
-                        return Some(ip);
-                    }
+                let offset = lo + (first + k) % span;
+                let Some(ip) = cidr.nth(offset) else { continue };
+                if self.ips.contains(&ip) || (avoid_requested && self.requested_ips.contains(&ip)) {
+                    continue;
                 }
+                return Some(ip);
             }
         }
         None
     }
 
-    /// Allocates a NodePort for `seed` (`namespace/name/port-index`).
-    pub fn allocate_node_port(&mut self, seed: &str) -> Option<i64> {
+    /// Reserves a requested NodePort (or healthCheckNodePort).
+    pub fn reserve_node_port(&mut self, port: i64) -> Result<(), PortError> {
+        if !(NODE_PORT_MIN..=NODE_PORT_MAX).contains(&port) {
+            return Err(PortError::NotInRange {
+                min: NODE_PORT_MIN,
+                max: NODE_PORT_MAX,
+            });
+        }
+        if self.node_ports.contains(&port) {
+            return Err(PortError::Allocated);
+        }
+        self.take_port(port);
+        Ok(())
+    }
+
+    /// Allocates a NodePort for `seed` (`namespace/name/<port>` or `.../healthCheck`).
+    pub fn allocate_node_port(&mut self, seed: &str) -> Result<i64, PortError> {
         let size = NODE_PORT_MAX - NODE_PORT_MIN + 1;
-        let band = (size / 32).clamp(16, 128);
+        let band = static_band(size as u128, 16, 128, 32) as i64;
         let start = i64::from(fnv32a(seed.as_bytes()));
-        for (lo, hi) in [
-            (NODE_PORT_MIN + band, NODE_PORT_MAX),
-            (NODE_PORT_MIN, NODE_PORT_MIN + band - 1),
-        ] {
-            let span = hi - lo + 1;
-            let first = lo + start % span;
-            for k in 0..span {
-                let port = lo + (first - lo + k) % span;
-                if !self.node_ports.contains(&port) {
-                    self.node_ports.insert(port);
-                    return Some(port);
+        for avoid_requested in [true, false] {
+            for (lo, hi) in [
+                (NODE_PORT_MIN + band, NODE_PORT_MAX),
+                (NODE_PORT_MIN, NODE_PORT_MIN + band - 1),
+            ] {
+                if lo > hi {
+                    continue;
+                }
+                let span = hi - lo + 1;
+                let first = start % span;
+                for k in 0..span {
+                    let port = lo + (first + k) % span;
+                    if self.node_ports.contains(&port)
+                        || (avoid_requested && self.requested_ports.contains(&port))
+                    {
+                        continue;
+                    }
+                    self.take_port(port);
+                    return Ok(port);
                 }
             }
         }
-        None
+        Err(PortError::Full)
     }
 }
 
@@ -161,17 +398,53 @@ mod tests {
 
     #[test]
     fn dynamic_bands_come_first_and_values_are_stable() {
-        let mut a = Allocators::new(&Manifest::default());
+        let mut a = Allocators::default();
         let ip = a.allocate_ip(IpFamily::IPv4, "default/web").unwrap();
         let cidr = Cidr::parse_sloppy(DEFAULT_SERVICE_CIDR).unwrap();
         assert!(
             cidr.offset_of(&ip).unwrap() > 256,
             "{ip} is in the static band"
         );
-        let mut b = Allocators::new(&Manifest::default());
-        b.allocate_ip(IpFamily::IPv4, "default/other");
-        assert_eq!(b.allocate_ip(IpFamily::IPv4, "default/web"), Some(ip));
-        let port = a.allocate_node_port("default/web/0").unwrap();
+        let mut b = Allocators::default();
+        b.allocate_ip(IpFamily::IPv4, "default/other").unwrap();
+        assert_eq!(b.allocate_ip(IpFamily::IPv4, "default/web"), Ok(ip));
+        let port = a.allocate_node_port("default/web/80").unwrap();
         assert!((30086..=32767).contains(&port));
+    }
+
+    #[test]
+    fn requests_and_rollback() {
+        let mut a = Allocators::default();
+        let ip: IpAddr = "10.96.0.0".parse().unwrap();
+        assert!(matches!(a.reserve_ip(ip), Err(IpError::NotInRange { .. })));
+        assert_eq!(
+            a.reserve_ip("192.168.1.10".parse().unwrap()),
+            Err(IpError::MismatchedNetwork)
+        );
+        a.begin();
+        a.reserve_ip("10.96.0.50".parse().unwrap()).unwrap();
+        a.reserve_node_port(30007).unwrap();
+        assert_eq!(a.reserve_node_port(30007), Err(PortError::Allocated));
+        a.rollback();
+        assert!(a.reserve_ip("10.96.0.50".parse().unwrap()).is_ok());
+        assert!(a.reserve_node_port(30007).is_ok());
+        assert_eq!(
+            a.reserve_node_port(80).unwrap_err().to_string(),
+            "provided port is not in the valid range. The range of valid ports is 30000-32767"
+        );
+    }
+
+    #[test]
+    fn small_ranges_have_no_static_band_below_sixteen_addresses() {
+        assert_eq!(static_band(8, 16, 256, 16), 0);
+        assert_eq!(static_band(256, 16, 256, 16), 16);
+        assert_eq!(static_band(1 << 20, 16, 256, 16), 256);
+        assert_eq!(static_band(2768, 16, 128, 32), 86);
+        let mut a = Allocators::with_cidrs(vec![Cidr::parse_sloppy("10.0.0.0/29").unwrap()]);
+        let mut got = BTreeSet::new();
+        while let Ok(ip) = a.allocate_ip(IpFamily::IPv4, "x") {
+            got.insert(ip.to_string());
+        }
+        assert_eq!(got.len(), 6, "{got:?}");
     }
 }

@@ -2,17 +2,33 @@
 //!
 //! Stage three of the pipeline (skipped with `--stored`). [`admit`] takes the raw objects
 //! in file order against a fresh cluster that already holds `default/kubernetes` and the
-//! standard namespaces, and for each one decides what a real kube-apiserver would: reject
-//! it (strict decoding, allocation or validation errors, in that order), or default it,
-//! allocate its ClusterIPs and NodePorts deterministically, and store it. The outcome of
-//! every object is kept ([`Admission`]) so `svcplay apply` can print kubectl's lines.
+//! standard namespaces, and for each one does what a real kube-apiserver v1.35 would, in
+//! its order (validation.md §1): strict decoding (HTTP 400, nothing else runs), the
+//! namespace check of admission (`namespaces "dev" not found`), then for Services the
+//! registry's allocation and the validation ([`service`]); for other kinds the metadata
+//! rules ([`meta`]). A refused object does not exist afterwards, and gives back what it
+//! was allocated. The outcome of every object is kept ([`Admission`]) so
+//! `svcplay apply` can print kubectl's lines, and every error and warning becomes a
+//! diagnostic with the line and column of the field it names.
+//!
+//! Deliberately absent: server bookkeeping that means nothing to a learner (uid,
+//! resourceVersion, creationTimestamp, the last-applied annotation), and the deep
+//! validation of kinds other than Service (their metadata is checked, their spec is not).
 
 pub mod alloc;
+pub mod field;
+pub mod meta;
+pub mod names;
 pub mod service;
 
-use crate::diag::{Diagnostic, Severity, Stage};
+use crate::diag::{Diagnostic, Severity, Span, Stage};
+use crate::manifest::yaml::{Node, Value};
 use crate::manifest::{Kind, Manifest, RawObject};
 use crate::model::{self, Object, ObjectMeta, Objects, Origin};
+use field::{ErrorList, FieldError, dedup_lines};
+use names::NameRule;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// What happened to one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +37,8 @@ pub enum Outcome {
     Created,
     /// A later document of the same object: `service/NAME configured`.
     Configured,
+    /// A later document identical to the one applied before: `service/NAME unchanged`.
+    Unchanged,
     /// Refused; the object does not exist in the cluster.
     Rejected(Rejection),
 }
@@ -28,23 +46,53 @@ pub enum Outcome {
 /// A refusal in the API server's terms.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rejection {
-    /// HTTP 400 from the decoder: `<Kind> in version "v1" cannot be handled as a <Kind>: ...`.
+    /// HTTP 400 from the decoder: the decoder's message (`strict decoding error: ...`,
+    /// `json: cannot unmarshal ...`).
     BadRequest(String),
-    /// HTTP 422: `The Service "x" is invalid: ` and the field errors (`field: body`).
-    Invalid(Vec<String>),
-    /// Any other status, already worded (`Error from server (AlreadyExists): ...`).
-    Other { reason: String, message: String },
+    /// HTTP 422 with these causes, in the server's order.
+    Invalid(ErrorList),
+    /// Any other status: its reason (`NotFound`, `InternalError`) and message
+    /// (`namespaces "dev" not found`, `Internal error occurred: ...`).
+    Status { reason: String, message: String },
+}
+
+/// A warning the API server returned with a success; kubectl prints `Warning: <text>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub text: String,
+    /// The field it is about, for the editor.
+    pub path: String,
+}
+
+impl Warning {
+    pub fn new(text: impl Into<String>, path: impl Into<String>) -> Warning {
+        Warning {
+            text: text.into(),
+            path: path.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// The outcome of one written object, with the warnings kubectl would print for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Admission {
+    /// The raw object's id ([`RawObject::id`]).
     pub object: usize,
     pub kind: Kind,
+    /// Empty for cluster-scoped kinds.
     pub namespace: String,
     pub name: String,
     pub outcome: Outcome,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
+    /// For an accepted Service: the object as stored right after this document
+    /// (what `kubectl apply -o yaml` prints for it).
+    pub stored: Option<model::Service>,
 }
 
 impl Admission {
@@ -53,173 +101,627 @@ impl Admission {
         let verb = match self.outcome {
             Outcome::Created => "created",
             Outcome::Configured => "configured",
+            Outcome::Unchanged => "unchanged",
             Outcome::Rejected(_) => return None,
         };
         Some(format!("{}/{} {verb}", self.kind.resource(), self.name))
     }
 
-    /// kubectl's stderr text for a refusal, for a file named `file`.
-    pub fn error_text(&self, file: &str) -> Option<String> {
+    /// The status reason of a refusal (`Invalid`, `BadRequest`, ...).
+    pub fn reason(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Rejected(Rejection::BadRequest(_)) => Some("BadRequest"),
+            Outcome::Rejected(Rejection::Invalid(_)) => Some("Invalid"),
+            Outcome::Rejected(Rejection::Status { reason, .. }) => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// The status message the server sends for a refusal: for Invalid,
+    /// `Service "web" is invalid: <e>` or `... is invalid: [e1, e2]`.
+    pub fn status_message(&self) -> Option<String> {
         let Outcome::Rejected(rejection) = &self.outcome else {
             return None;
         };
         Some(match rejection {
             Rejection::BadRequest(message) => format!(
-                "Error from server (BadRequest): error when creating {file:?}: {kind} in version {version:?} cannot be handled as a {kind}: {message}",
+                "{kind} in version {version:?} cannot be handled as a {kind}: {message}",
                 kind = self.kind.name(),
                 version = self.kind.api_version().rsplit('/').next().unwrap_or("v1"),
             ),
-            Rejection::Invalid(errors) if errors.len() == 1 => {
+            Rejection::Invalid(errors) => {
+                let lines = dedup_lines(errors);
+                let aggregate = if lines.len() == 1 {
+                    lines[0].clone()
+                } else {
+                    format!("[{}]", lines.join(", "))
+                };
                 format!(
-                    "The {} {:?} is invalid: {}",
+                    "{} {:?} is invalid: {aggregate}",
                     self.kind.name(),
-                    self.name,
-                    errors[0]
+                    self.name
                 )
             }
-            Rejection::Invalid(errors) => {
-                let mut text = format!("The {} {:?} is invalid: ", self.kind.name(), self.name);
-                for e in errors {
-                    text.push_str("\n* ");
-                    text.push_str(e);
+            Rejection::Status { message, .. } => message.clone(),
+        })
+    }
+
+    /// What kubectl prints when this is the command's only error (`checkErr`): for
+    /// Invalid the `The Service "web" is invalid: ...` form (several causes: a first line
+    /// ending in `invalid: ` and `* ` bullets); otherwise
+    /// `Error from server (<Reason>): error when creating "<file>": <message>`.
+    pub fn error_text(&self, file: &str) -> Option<String> {
+        let Outcome::Rejected(rejection) = &self.outcome else {
+            return None;
+        };
+        if let Rejection::Invalid(errors) = rejection {
+            let lines = dedup_lines(errors);
+            let head = format!("The {} {:?} is invalid: ", self.kind.name(), self.name);
+            return Some(if lines.len() == 1 {
+                format!("{head}{}", lines[0])
+            } else {
+                let mut text = head;
+                for line in lines {
+                    let _ = write!(text, "\n* {line}");
                 }
                 text
-            }
-            Rejection::Other { reason, message } => {
-                format!("Error from server ({reason}): error when creating {file:?}: {message}")
-            }
-        })
+            });
+        }
+        self.aggregate_text(file)
+    }
+
+    /// What kubectl prints for this refusal when the command had several errors
+    /// (`StandardErrorMessage`): `Error from server (<Reason>): error when creating
+    /// "<file>": <status message>`.
+    pub fn aggregate_text(&self, file: &str) -> Option<String> {
+        Some(format!(
+            "Error from server ({}): error when creating {file:?}: {}",
+            self.reason()?,
+            self.status_message()?
+        ))
     }
 }
 
+/// The namespaces every kubeadm cluster starts with.
+pub const BUILTIN_NAMESPACES: [&str; 4] =
+    ["default", "kube-node-lease", "kube-public", "kube-system"];
+
 /// The objects every simulated cluster starts with: the standard namespaces and the
-/// `default/kubernetes` Service (10.96.0.1:443 → the control plane's 6443).
-pub fn builtin_objects() -> Objects {
+/// `default/kubernetes` Service (the first address of the primary range; 10.96.0.1:443
+/// on kubeadm's default range). Reserves its address, and kube-dns's, in `alloc`.
+pub fn builtin_objects(alloc: &mut alloc::Allocators) -> Objects {
     let mut objects = Objects::default();
-    for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+    for ns in BUILTIN_NAMESPACES {
         objects.namespaces.push(model::Namespace {
             meta: ObjectMeta::new(ns, "", Origin::Builtin),
         });
     }
-    objects.services.push(service::kubernetes_service());
+    if let Some(ip) = alloc.kubernetes_ip() {
+        alloc.reserve_builtin_ip(ip);
+        objects
+            .services
+            .push(service::kubernetes_service(&ip.to_string()));
+    }
+    if let Some(dns) = alloc.dns_ip() {
+        alloc.reserve_builtin_ip(dns);
+    }
     objects
+}
+
+/// The name rule of each kind's `metadata.name` (`ValidateNameFunc`).
+fn name_rule(kind: Kind) -> NameRule {
+    match kind {
+        Kind::Service => NameRule::Dns1035Label,
+        Kind::Namespace | Kind::StatefulSet => NameRule::Dns1123Label,
+        _ => NameRule::Dns1123Subdomain,
+    }
+}
+
+/// Objects that configure the simulated cluster rather than being applied to it: the
+/// settings of svcplay's components (KubeProxyConfiguration, NodeRuntime) and the
+/// ServiceCIDR named `kubernetes`, which stands for the API server's
+/// `--service-cluster-ip-range` (a real cluster makes that object from its flags). They
+/// are not sent to the API server, and `svcplay apply` prints nothing for them.
+pub fn is_scenario_configuration(raw: &RawObject) -> bool {
+    matches!(raw.kind, Kind::KubeProxyConfiguration | Kind::NodeRuntime)
+        || (raw.kind == Kind::ServiceCIDR && raw.name == alloc::DEFAULT_SERVICE_CIDR_NAME)
+}
+
+/// The deprecation warning a v1.33+ server returns with every request on v1 Endpoints.
+pub const ENDPOINTS_DEPRECATED: &str =
+    "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
+
+/// A canonical text of a YAML tree (keys sorted, scalars resolved, spans ignored): two
+/// documents with the same text here are the same object for `kubectl apply`.
+fn canonical(node: &Node, out: &mut String) {
+    match &node.value {
+        Value::Scalar(..) => {
+            let _ = write!(out, "{:?}", node.scalar());
+        }
+        Value::Seq(items) => {
+            out.push('[');
+            for item in items {
+                canonical(item, out);
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            let sorted: BTreeMap<String, &Node> = entries
+                .iter()
+                .map(|e| (e.key.key_string().unwrap_or_default(), &e.value))
+                .collect();
+            out.push('{');
+            for (k, v) in sorted {
+                let _ = write!(out, "{k:?}:");
+                canonical(v, out);
+                out.push(',');
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Where the editor underlines for a field path of an object. When the path is not in
+/// the text (a defaulted or derived field), the field it came from is tried, then the
+/// nearest written ancestor.
+pub fn locate_field(node: &Node, path: &str) -> Span {
+    let (found, span) = node.locate_key(path);
+    if found {
+        return span;
+    }
+    for alternative in fallbacks(path) {
+        let (found, s) = node.locate_key(&alternative);
+        if found {
+            return s;
+        }
+    }
+    span
+}
+
+fn fallbacks(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if path.starts_with("spec.clusterIPs") {
+        out.push("spec.clusterIP".to_string());
+    }
+    if let Some(prefix) = path.strip_suffix(".targetPort") {
+        out.push(format!("{prefix}.port"));
+    }
+    if path.starts_with("spec.sessionAffinityConfig") {
+        out.push("spec.sessionAffinity".into());
+    }
+    if path.starts_with("spec.ipFamil") {
+        out.extend(["spec.clusterIPs", "spec.clusterIP", "spec.ipFamilies"].map(String::from));
+    }
+    if matches!(
+        path,
+        "spec.healthCheckNodePort"
+            | "spec.externalName"
+            | "allocateLoadBalancerNodePorts"
+            | "spec.externalTrafficPolicy"
+            | "spec.clusterIP"
+    ) {
+        out.extend(["spec.externalTrafficPolicy", "spec.type"].map(String::from));
+    }
+    out
+}
+
+fn error_diagnostic(raw: &RawObject, error: &FieldError) -> Diagnostic {
+    Diagnostic::error(Stage::ApiServer, error.body())
+        .with_path(error.path.clone())
+        .with_span(locate_field(&raw.node, error.editor_path()))
+        .in_document(raw.document)
+        .about(raw.describe())
 }
 
 /// Runs every written object through the API server, in order.
 pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) {
-    let mut store = builtin_objects();
+    let mut alloc = alloc::Allocators::new(manifest);
+    let mut store = builtin_objects(&mut alloc);
     let mut admissions = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut allocator = alloc::Allocators::new(manifest);
-    allocator.reserve_builtins(&store);
+    // The canonical text of the last document applied for each object, for `unchanged`.
+    let mut applied: BTreeMap<(Kind, String, String), (String, Node)> = BTreeMap::new();
+    // Where each Service is in `store.services` (a large dump must not be scanned for
+    // every object).
+    let mut services: BTreeMap<(String, String), usize> = store
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ((s.meta.namespace.clone(), s.meta.name.clone()), i))
+        .collect();
     for raw in &manifest.objects {
-        let (outcome, warnings, object) = admit_one(raw, &store, &mut allocator, &mut diagnostics);
-        if let Some(object) = object {
-            let mut replaced = Vec::new();
-            model::insert(&mut store, object, raw, &mut replaced);
-            // Re-applying an object is an update, not a problem.
-            diagnostics.extend(replaced.into_iter().map(|d| Diagnostic {
-                severity: Severity::Info,
-                ..d
-            }));
+        if is_scenario_configuration(raw) {
+            let mut ignored = Vec::new();
+            model::insert(&mut store, model::read_object(raw), raw, &mut ignored);
+            diagnostics.extend(ignored);
+            continue;
+        }
+        let namespace = if raw.kind.namespaced() {
+            raw.namespace_or_default().to_string()
+        } else {
+            String::new()
+        };
+        let identity = (raw.kind, namespace.clone(), raw.name.clone());
+        let mut text = String::new();
+        canonical(&raw.node, &mut text);
+        let previous = applied.get(&identity).map(|(_, node)| node.clone());
+        let unchanged = applied.get(&identity).is_some_and(|(t, _)| *t == text);
+        let (outcome, warnings) = if unchanged {
+            (Outcome::Unchanged, Vec::new())
+        } else {
+            let old = services
+                .get(&(namespace.clone(), raw.name.clone()))
+                .and_then(|i| store.services.get(*i))
+                .filter(|_| raw.kind == Kind::Service)
+                .cloned();
+            admit_one(
+                raw,
+                old,
+                previous.as_ref(),
+                &namespace,
+                &mut store,
+                &mut alloc,
+                &mut diagnostics,
+            )
+        };
+        if !matches!(outcome, Outcome::Rejected(_)) {
+            applied.insert(identity.clone(), (text, raw.node.clone()));
         }
         for w in &warnings {
-            diagnostics
-                .push(manifest.locate(raw.id, Diagnostic::warning(Stage::ApiServer, w.clone())));
+            diagnostics.push(
+                Diagnostic::warning(Stage::ApiServer, w.text.clone())
+                    .with_path(w.path.clone())
+                    .with_span(locate_field(&raw.node, &w.path))
+                    .in_document(raw.document)
+                    .about(raw.describe()),
+            );
         }
+        let stored = match (&outcome, raw.kind) {
+            (Outcome::Rejected(_), _) => None,
+            (_, Kind::Service) => {
+                let key = (identity.1.clone(), raw.name.clone());
+                let at = match services.get(&key) {
+                    Some(i) => *i,
+                    // A new Service was appended by the store.
+                    None => {
+                        let i = store.services.len().saturating_sub(1);
+                        services.insert(key, i);
+                        i
+                    }
+                };
+                store.services.get(at).cloned()
+            }
+            _ => None,
+        };
         admissions.push(Admission {
             object: raw.id,
             kind: raw.kind,
-            namespace: if raw.kind.namespaced() {
-                raw.namespace_or_default().to_string()
-            } else {
-                String::new()
-            },
+            namespace,
             name: raw.name.clone(),
             outcome,
             warnings,
+            stored,
         });
     }
     (store, admissions, diagnostics)
 }
 
+/// Whether a namespace exists in the cluster (built in, or created earlier in the file).
+pub fn namespace_exists(store: &Objects, namespace: &str) -> bool {
+    store.namespaces.iter().any(|n| n.meta.name == namespace)
+}
+
 fn admit_one(
     raw: &RawObject,
-    store: &Objects,
-    allocator: &mut alloc::Allocators,
+    old: Option<model::Service>,
+    previous: Option<&Node>,
+    namespace: &str,
+    store: &mut Objects,
+    alloc: &mut alloc::Allocators,
     diagnostics: &mut Vec<Diagnostic>,
-) -> (Outcome, Vec<String>, Option<Object>) {
+) -> (Outcome, Vec<Warning>) {
+    let reject = |r: Rejection| (Outcome::Rejected(r), Vec::new());
+    // 1. Strict decoding: HTTP 400, nothing else runs. The fields themselves were already
+    //    reported by the manifest stage; this says what the server answers.
     if let Some(message) = raw.decode.message() {
+        let first = raw
+            .decode
+            .type_error
+            .as_ref()
+            .map(|_| String::new())
+            .or_else(|| raw.decode.unknown_fields.first().cloned())
+            .unwrap_or_default();
         diagnostics.push(
-            Diagnostic::error(
+            Diagnostic::new(
+                Severity::Info,
                 Stage::ApiServer,
-                format!(
-                    "{} rejected by the API server: the document does not decode",
-                    raw.describe()
-                ),
+                format!("the API server refuses {}: {message}", raw.describe()),
             )
-            .with_span(raw.node.locate("kind"))
+            .with_span(if first.is_empty() {
+                raw.node.locate("kind")
+            } else {
+                locate_field(&raw.node, &first)
+            })
             .in_document(raw.document)
             .about(raw.describe()),
         );
-        return (
-            Outcome::Rejected(Rejection::BadRequest(message)),
-            Vec::new(),
-            None,
+        return reject(Rejection::BadRequest(message));
+    }
+    // 2. Admission: the namespace must exist (NamespaceLifecycle).
+    if raw.kind.namespaced() && !namespace_exists(store, namespace) {
+        let message = format!("namespaces {namespace:?} not found");
+        diagnostics.push(
+            Diagnostic::error(Stage::ApiServer, message.clone())
+                .with_path("metadata.namespace")
+                .with_span(locate_field(&raw.node, "metadata.namespace"))
+                .in_document(raw.document)
+                .about(raw.describe()),
+        );
+        return reject(Rejection::Status {
+            reason: "NotFound".into(),
+            message,
+        });
+    }
+    let object = model::read_object(raw);
+    let (object, warnings) = match object {
+        Object::Service(svc) => {
+            let result = match &old {
+                Some(old) => service::update(svc, old, previous, raw, alloc),
+                None => service::create(svc, raw, alloc),
+            };
+            match result {
+                Ok(accepted) => (Object::Service(accepted.service), accepted.warnings),
+                Err(service::Refusal::Invalid(errors)) => {
+                    diagnostics.extend(errors.iter().map(|e| error_diagnostic(raw, e)));
+                    return reject(Rejection::Invalid(errors));
+                }
+                Err(service::Refusal::Internal { message, path }) => {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Stage::ApiServer,
+                            format!("Internal error occurred: {message}"),
+                        )
+                        .with_path(path.clone())
+                        .with_span(locate_field(&raw.node, &path))
+                        .in_document(raw.document)
+                        .about(raw.describe()),
+                    );
+                    return reject(Rejection::Status {
+                        reason: "InternalError".into(),
+                        message: format!("Internal error occurred: {message}"),
+                    });
+                }
+            }
+        }
+        other => {
+            let errors = match object_meta(&other) {
+                Some(meta) => meta::validate_object_meta(
+                    meta,
+                    &raw.node,
+                    raw.kind.namespaced(),
+                    name_rule(raw.kind),
+                ),
+                None => ErrorList::new(),
+            };
+            if !errors.is_empty() {
+                diagnostics.extend(errors.iter().map(|e| error_diagnostic(raw, e)));
+                return reject(Rejection::Invalid(errors));
+            }
+            let warnings = if raw.kind == Kind::Endpoints {
+                vec![Warning::new(ENDPOINTS_DEPRECATED, "kind")]
+            } else {
+                Vec::new()
+            };
+            (other, warnings)
+        }
+    };
+    let mut replaced = Vec::new();
+    model::insert(store, object, raw, &mut replaced);
+    let outcome = if replaced.is_empty() {
+        Outcome::Created
+    } else {
+        Outcome::Configured
+    };
+    (outcome, warnings)
+}
+
+fn object_meta(object: &Object) -> Option<&ObjectMeta> {
+    Some(match object {
+        Object::Namespace(o) => &o.meta,
+        Object::Node(o) => &o.meta,
+        Object::Pod(o) => &o.meta,
+        Object::Service(o) => &o.meta,
+        Object::Endpoints(o) => &o.meta,
+        Object::Workload(o) => &o.meta,
+        Object::EndpointSlice(o) => &o.meta,
+        Object::ServiceCidr(o) => &o.meta,
+        Object::KubeProxyConfiguration(_) | Object::NodeRuntime(_) => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Severity;
+    use crate::scenario::{Options, analyze};
+
+    /// The diagnostics of one scenario as `(severity, path, line, column)`.
+    fn located(text: &str) -> Vec<(Severity, String, u32, u32)> {
+        analyze(text, Options::default())
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity != Severity::Info)
+            .map(|d| {
+                let s = d.span.unwrap_or_default();
+                (d.severity, d.path.clone(), s.start.line, s.start.column)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn errors_point_at_the_field_they_name() {
+        // spec.clusterIPs[0] when only clusterIP was written: the clusterIP key.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: NodePort\n  clusterIP: None\n  selector:\n    app: web\n  ports:\n  - port: 80\n";
+        assert_eq!(
+            located(text),
+            vec![(Severity::Error, "spec.clusterIPs[0]".into(), 7, 3)]
+        );
+        // A selector key is reported on the map; the editor underlines the key itself.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    ok: x\n    Bad=Key: v\n  ports:\n  - port: 80\n";
+        assert_eq!(
+            located(text),
+            vec![(Severity::Error, "spec.selector".into(), 8, 5)]
+        );
+        // A defaulted targetPort points at the port it was copied from.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - name: http\n    port: 70000\n";
+        assert_eq!(
+            located(text),
+            vec![
+                (Severity::Error, "spec.ports[0].port".into(), 9, 5),
+                (Severity::Error, "spec.ports[0].targetPort".into(), 9, 5)
+            ]
+        );
+        // The capital-L historical path still finds the field as written.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  loadBalancerSourceRanges: [10.0.0.0/8]\n  ports:\n  - port: 80\n";
+        assert_eq!(
+            located(text),
+            vec![(
+                Severity::Error,
+                "spec.LoadBalancerSourceRanges".into(),
+                7,
+                3
+            )]
         );
     }
-    let exists = exists(store, raw);
-    let object = model::read_object(raw);
-    let created = if exists {
-        Outcome::Configured
-    } else {
-        Outcome::Created
-    };
-    match object {
-        Object::Service(svc) => match service::admit(svc, raw, store, allocator, exists) {
-            Ok((svc, warnings)) => (created, warnings, Some(Object::Service(svc))),
-            Err((rejection, errors)) => {
-                for (path, message) in errors {
-                    diagnostics.push(
-                        Diagnostic::error(Stage::ApiServer, message)
-                            .with_path(path.clone())
-                            .with_span(raw.node.locate_key(&path).1)
-                            .in_document(raw.document)
-                            .about(raw.describe()),
-                    );
-                }
-                (Outcome::Rejected(rejection), Vec::new(), None)
-            }
-        },
-        other => (created, Vec::new(), Some(other)),
+
+    #[test]
+    fn warnings_and_namespace_errors_are_located_too() {
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  externalName: db.example.com\n  selector: {app: web}\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n  namespace: dev\nspec:\n  ports:\n  - port: 80\n";
+        assert_eq!(
+            located(text),
+            vec![
+                (Severity::Warning, "spec.externalName".into(), 6, 3),
+                // The learner hint (controllers::hints): the selector picks no Pod.
+                (Severity::Warning, "spec.selector".into(), 7, 3),
+                (Severity::Error, "metadata.namespace".into(), 15, 3)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refused_service_gives_its_values_back() {
+        // web-a asks for 30080 but is invalid (bad name): web-b can have 30080.
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: Web-A\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 30080\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web-b\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 30080\n";
+        let analysis = analyze(text, Options::default());
+        let outcomes: Vec<bool> = analysis
+            .admissions
+            .iter()
+            .map(|a| a.success_line().is_some())
+            .collect();
+        assert_eq!(outcomes, vec![false, true]);
     }
 }
 
-fn exists(store: &Objects, raw: &RawObject) -> bool {
-    let ns = raw.namespace_or_default();
-    let name = raw.name.as_str();
-    match raw.kind {
-        Kind::Service => store.service(ns, name).is_some(),
-        Kind::Pod => store
-            .pods
+#[cfg(test)]
+mod stability {
+    use crate::scenario::{Options, analyze};
+    use std::collections::BTreeMap;
+
+    fn service(name: &str, kind: usize, extra_port: bool) -> String {
+        let (type_, policy) = match kind % 4 {
+            0 => ("ClusterIP", ""),
+            1 => ("NodePort", ""),
+            2 => ("LoadBalancer", "\n  externalTrafficPolicy: Local"),
+            _ => ("LoadBalancer", ""),
+        };
+        let extra = if extra_port {
+            "\n  - name: extra\n    port: 9090"
+        } else {
+            ""
+        };
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  type: {type_}{policy}\n  selector: {{app: {name}}}\n  ports:\n  - name: http\n    port: 80\n  - name: https\n    port: 443{extra}\n"
+        )
+    }
+
+    /// Every allocated value of every Service, by Service.
+    fn values(services: &[String]) -> BTreeMap<String, Vec<String>> {
+        let analysis = analyze(&services.join("---\n"), Options::default());
+        analysis
+            .objects
+            .services
             .iter()
-            .any(|p| p.meta.namespace == ns && p.meta.name == name),
-        Kind::Node => store.node(name).is_some(),
-        Kind::Namespace => store.namespaces.iter().any(|n| n.meta.name == name),
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => store
-            .workloads
+            .map(|s| {
+                let mut v = s.spec.cluster_ips.clone();
+                v.extend(
+                    s.spec
+                        .ports
+                        .iter()
+                        .filter_map(|p| p.node_port)
+                        .map(|p| p.to_string()),
+                );
+                v.extend(s.spec.health_check_node_port.map(|p| format!("hc {p}")));
+                (s.meta.key(), v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn editing_one_service_never_moves_another() {
+        let names: Vec<String> = (0..40).map(|i| format!("svc-{i:02}")).collect();
+        let base: Vec<String> = names
             .iter()
-            .any(|w| w.kind == raw.kind && w.meta.namespace == ns && w.meta.name == name),
-        Kind::EndpointSlice => store
-            .endpoint_slices
-            .iter()
-            .any(|s| s.meta.namespace == ns && s.meta.name == name),
-        Kind::Endpoints => store
-            .endpoints
-            .iter()
-            .any(|s| s.meta.namespace == ns && s.meta.name == name),
-        Kind::ServiceCIDR => store.service_cidrs.iter().any(|s| s.meta.name == name),
-        Kind::KubeProxyConfiguration => store.kube_proxy_configuration.is_some(),
-        Kind::NodeRuntime => store.node_runtimes.iter().any(|r| r.name == name),
+            .enumerate()
+            .map(|(i, n)| service(n, i, false))
+            .collect();
+        let before = values(&base);
+        let unchanged_except = |after: &BTreeMap<String, Vec<String>>, edited: &[&str]| {
+            for (key, v) in &before {
+                if edited.iter().any(|e| key.ends_with(e)) {
+                    continue;
+                }
+                assert_eq!(after.get(key), Some(v), "{key} moved");
+            }
+        };
+        // Change one Service's ports and type.
+        let mut edited = base.clone();
+        edited[15] = service(&names[15], 2, true);
+        unchanged_except(&values(&edited), &["svc-15"]);
+        // Rename one.
+        let mut renamed = base.clone();
+        renamed[10] = service("renamed", 10, false);
+        unchanged_except(&values(&renamed), &["svc-10", "renamed"]);
+        // Add one at the top of the file.
+        let mut added = vec![service("newcomer", 1, true)];
+        added.extend(base.iter().cloned());
+        unchanged_except(&values(&added), &["newcomer"]);
+        // Delete one.
+        let mut deleted = base.clone();
+        deleted.remove(20);
+        unchanged_except(&values(&deleted), &["svc-20"]);
+        // The values are the dynamic bands' (ClusterIPs past 10.96.1.0, ports past 30085).
+        for v in before.values().flatten() {
+            if let Ok(port) = v.trim_start_matches("hc ").parse::<u32>() {
+                assert!((30086..=32767).contains(&port), "{v}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_requested_later_in_the_file_is_left_for_its_owner() {
+        // Whatever port svc-00 would get, a later Service asking for it explicitly gets it.
+        let first = values(&[service("svc-00", 1, false)]);
+        let taken: Vec<String> = first["default/svc-00"][1..].to_vec();
+        let claimer = format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: claimer\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: {}\n",
+            taken[0]
+        );
+        let both = values(&[service("svc-00", 1, false), claimer]);
+        assert_eq!(both["default/claimer"], {
+            let mut v = both["default/claimer"][..1].to_vec();
+            v.push(taken[0].clone());
+            v
+        });
+        assert_ne!(both["default/svc-00"][1], taken[0]);
     }
 }

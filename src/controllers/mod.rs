@@ -14,7 +14,7 @@
 //! warnings about selectors and ports, [`selection`] the page's selector view.
 //!
 //! Time does not pass in svcplay: every object is taken as created at [`SCENARIO_START`]
-//! and observed [`SCENARIO_AGE`] later (what `AGE` columns print); Pods deleted with the
+//! and observed [`SCENARIO_AGE_SECONDS`] later (what `AGE` columns print); Pods deleted with the
 //! `svcplay.dev/terminating` annotation were deleted at [`DELETION_TIME`].
 //!
 //! [`Origin::Generated`]: crate::model::Origin::Generated
@@ -32,8 +32,9 @@ use crate::model::Objects;
 /// When every object of the scenario was created (the value of the trigger-time
 /// annotations and of `creationTimestamp` on generated objects).
 pub const SCENARIO_START: &str = "2025-01-01T00:00:00Z";
-/// How long ago [`SCENARIO_START`] was when the scenario is looked at: the `AGE` column.
-pub const SCENARIO_AGE: &str = "10s";
+/// How long ago [`SCENARIO_START`] was when the scenario is looked at, in seconds: every
+/// `AGE` column prints it (`10s`, through `views::kubectl::age`).
+pub const SCENARIO_AGE_SECONDS: i64 = 10;
 /// The `deletionTimestamp` of a Pod deleted through the `svcplay.dev/terminating`
 /// annotation (deletion started 5s after creation; the default 30s grace has not run out).
 pub const DELETION_TIME: &str = "2025-01-01T00:00:05Z";

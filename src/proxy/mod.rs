@@ -377,7 +377,7 @@ fn topology_mode(
     for e in endpoints.iter().filter(|e| e.ready) {
         if e.node_hints.is_empty() {
             all_node_hints = false;
-        } else if e.node_hints.iter().any(|n| *n == node.name) {
+        } else if e.node_hints.contains(&node.name) {
             has_for_node = true;
         }
         if e.zone_hints.is_empty() {
@@ -419,7 +419,7 @@ pub fn categorize(
                 e.ready
                     && match mode {
                         None => true,
-                        Some("PreferSameNode") => e.node_hints.iter().any(|n| *n == node.name),
+                        Some("PreferSameNode") => e.node_hints.contains(&node.name),
                         Some(_) => e.zone_hints.iter().any(|z| z == zone),
                     }
             })

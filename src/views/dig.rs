@@ -34,7 +34,7 @@ use std::fmt::Write as _;
 pub const DIG_VERSION: &str = "9.18.49-1~deb12u3-Debian";
 /// The message id svcplay prints (a real dig picks one at random).
 pub const DIG_ID: u16 = 4242;
-/// `;; WHEN:` — [`crate::controllers::SCENARIO_START`] plus [`crate::controllers::SCENARIO_AGE`].
+/// `;; WHEN:` — [`crate::controllers::SCENARIO_START`] plus [`crate::controllers::SCENARIO_AGE_SECONDS`].
 pub const WHEN: &str = "Wed Jan 01 00:00:10 UTC 2025";
 /// The namespace of the client Pod when the command does not run in a named Pod.
 pub const DEFAULT_CLIENT_NAMESPACE: &str = "default";

@@ -3,11 +3,10 @@
 //! `endpointslices.md` §13).
 //!
 //! Lists come back from the API server sorted by namespace and name, so rows are in that
-//! order. `AGE` is [`SCENARIO_AGE`]. Every request on `endpoints` carries the API server's
+//! order. `AGE` is [`super::age`]. Every request on `endpoints` carries the API server's
 //! v1.33 deprecation warning, which kubectl prints on stderr.
 
 use super::objects_yaml::{ServerFields, endpoint_slice_yaml, endpoints_yaml, list_yaml};
-use crate::controllers::SCENARIO_AGE;
 use crate::model::{EndpointSlice, Endpoints};
 use crate::scenario::Analysis;
 use crate::views::CommandOutput;
@@ -200,9 +199,10 @@ pub fn get_endpoints(analysis: &Analysis, query: &Query, output: Output) -> Comm
                         text.push('\t');
                     }
                     text.push_str(&format!(
-                        "{}\t{}\t{SCENARIO_AGE}\n",
+                        "{}\t{}\t{}\n",
                         e.meta.name,
-                        endpoints_cell(e)
+                        endpoints_cell(e),
+                        super::age()
                     ));
                 }
                 tabwriter::format(&text, 6, 3)
@@ -266,11 +266,12 @@ pub fn get_endpoint_slices(analysis: &Analysis, query: &Query, output: Output) -
                         text.push('\t');
                     }
                     text.push_str(&format!(
-                        "{}\t{}\t{}\t{}\t{SCENARIO_AGE}\n",
+                        "{}\t{}\t{}\t{}\t{}\n",
                         s.meta.name,
                         s.address_type,
                         slice_ports_cell(s),
-                        slice_endpoints_cell(s)
+                        slice_endpoints_cell(s),
+                        super::age()
                     ));
                 }
                 tabwriter::format(&text, 6, 3)

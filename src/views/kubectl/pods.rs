@@ -7,7 +7,6 @@
 //! `<true gates>/<gates>`.
 
 use super::endpoints::{Output, Query};
-use crate::controllers::SCENARIO_AGE;
 use crate::model::Pod;
 use crate::model::labels::format_map;
 use crate::scenario::Analysis;
@@ -122,10 +121,11 @@ pub fn get_pods(
             text.push('\t');
         }
         text.push_str(&format!(
-            "{}\t{}\t{}\t0\t{SCENARIO_AGE}",
+            "{}\t{}\t{}\t0\t{}",
             pod.meta.name,
             ready_cell(pod),
-            status_cell(pod)
+            status_cell(pod),
+            super::age()
         ));
         if wide {
             let ip = pod
