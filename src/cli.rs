@@ -244,6 +244,30 @@ fn load(input: &Input, stored: bool, stderr: &mut impl Write) -> Result<(Analysi
     Ok((analysis, sources))
 }
 
+/// The node `--node` names, or the scenario's default node; a usage error for a node
+/// the scenario does not have.
+fn chosen_node(analysis: &Analysis, cluster: &Cluster, err: &mut impl Write) -> Result<String, u8> {
+    let node = cluster
+        .node
+        .clone()
+        .unwrap_or_else(|| analysis.default_node());
+    if !analysis.node_names().contains(&node)
+        && !analysis
+            .objects
+            .node_runtimes
+            .iter()
+            .any(|r| r.name == node)
+    {
+        let _ = writeln!(
+            err,
+            "error: node {node:?} is not in the scenario (nodes: {})",
+            analysis.node_names().join(", ")
+        );
+        return Err(USAGE);
+    }
+    Ok(node)
+}
+
 fn not_implemented(what: &str, stderr: &mut impl Write) -> u8 {
     let _ = writeln!(stderr, "svcplay: {what} is not implemented yet");
     USAGE
@@ -313,25 +337,10 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                 Err(code) => return code,
             };
             let errors = report(&analysis, &sources, err);
-            let node = args
-                .cluster
-                .node
-                .clone()
-                .unwrap_or_else(|| analysis.default_node());
-            if !analysis.node_names().contains(&node)
-                && !analysis
-                    .objects
-                    .node_runtimes
-                    .iter()
-                    .any(|r| r.name == node)
-            {
-                let _ = writeln!(
-                    err,
-                    "error: node {node:?} is not in the scenario (nodes: {})",
-                    analysis.node_names().join(", ")
-                );
-                return USAGE;
-            }
+            let node = match chosen_node(&analysis, &args.cluster, err) {
+                Ok(node) => node,
+                Err(code) => return code,
+            };
             match analysis.proxy_config.mode {
                 svcplay::proxy::config::ProxyMode::Iptables => {
                     let rulesets = analysis.iptables(&node);
@@ -355,8 +364,22 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Run(args) => {
-            let _ = (&args.cluster, &args.input);
-            not_implemented(&format!("run -- {}", args.command.join(" ")), err)
+            let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            if report(&analysis, &sources, err) {
+                return INPUT_ERRORS;
+            }
+            let node = match chosen_node(&analysis, &args.cluster, err) {
+                Ok(node) => node,
+                Err(code) => return code,
+            };
+            let context = svcplay::views::Context { node };
+            let output = svcplay::views::run(&analysis, &context, &args.command);
+            let _ = out.write_all(output.stdout.as_bytes());
+            let _ = err.write_all(output.stderr.as_bytes());
+            u8::try_from(output.status).unwrap_or(1)
         }
         Command::Trace(args) => {
             let _ = (

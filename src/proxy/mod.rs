@@ -237,7 +237,9 @@ pub fn service_ports(service: &Service, family: IpFamily) -> Vec<ServicePortInfo
         .status
         .load_balancer_ingress
         .iter()
-        .filter(|i| i.ip_mode.as_deref() != Some("Proxy"))
+        // `IsVIPMode`: an unset ipMode or `VIP`; `Proxy` (and anything else) is left to
+        // the load balancer.
+        .filter(|i| matches!(i.ip_mode.as_deref(), None | Some("VIP")))
         .filter_map(|i| i.ip.as_deref().filter(|s| !s.is_empty()))
         .filter_map(parse_ip_sloppy)
         .filter(|ip| IpFamily::of(ip) == family)
@@ -347,8 +349,10 @@ pub fn endpoints_for(
                     pod: endpoint.target_ref.as_ref().and_then(|t| t.name.clone()),
                     slice: slice.meta.origin.clone(),
                 };
+                // Two endpoints with the same `ip:port` (a pod IP reused while the old
+                // pod terminates): a non-terminating one wins (`addEndpoints`).
                 let key = info.endpoint_string();
-                if !by_string.contains_key(&key) || local {
+                if !by_string.contains_key(&key) || !info.terminating {
                     by_string.insert(key, info);
                 }
             }
@@ -468,7 +472,11 @@ pub fn facts(
     family: IpFamily,
 ) -> ProxyFacts {
     let mut slices_by_service: BTreeMap<(&str, &str), Vec<&EndpointSlice>> = BTreeMap::new();
-    for slice in &objects.endpoint_slices {
+    for slice in objects
+        .endpoint_slices
+        .iter()
+        .filter(|s| watched_by_kube_proxy(&s.meta.labels))
+    {
         if let Some(name) = slice.service_name() {
             slices_by_service
                 .entry((slice.meta.namespace.as_str(), name))
@@ -476,7 +484,11 @@ pub fn facts(
                 .push(slice);
         }
     }
-    let mut services: Vec<&Service> = objects.services.iter().collect();
+    let mut services: Vec<&Service> = objects
+        .services
+        .iter()
+        .filter(|s| watched_by_kube_proxy(&s.meta.labels))
+        .collect();
     services
         .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
     let mut service_ports = Vec::new();
@@ -509,6 +521,17 @@ pub fn facts(
         service_ports,
         total_endpoints,
     }
+}
+
+/// The label of objects meant for another service proxy: kube-proxy ignores them.
+pub const LABEL_SERVICE_PROXY_NAME: &str = "service.kubernetes.io/service-proxy-name";
+/// The label the EndpointSlice controller puts on a headless Service's slices.
+pub const LABEL_HEADLESS: &str = "service.kubernetes.io/headless";
+
+/// kube-proxy's informers only list Services and EndpointSlices without the
+/// `service-proxy-name` and `headless` labels (`cmd/kube-proxy`'s label selector).
+pub fn watched_by_kube_proxy(labels: &BTreeMap<String, String>) -> bool {
+    !labels.contains_key(LABEL_SERVICE_PROXY_NAME) && !labels.contains_key(LABEL_HEADLESS)
 }
 
 fn service_ports_of(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {

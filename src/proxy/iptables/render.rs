@@ -5,25 +5,28 @@
 //! service port the ClusterIP, external IP, load-balancer and NodePort rules, the
 //! internal masquerade rule, the KUBE-EXT / KUBE-FW chains, the service→endpoint
 //! cascade and one KUBE-SEP chain per reachable endpoint; finally the NodePorts jump.
+//! Where the README is silent, the code follows proxier.go and `pkg/proxy/util`
+//! (`localdetector.go`, `nodeport_addresses.go`) and `cmd/kube-proxy`'s handling of
+//! `nodePortAddresses: [primary]`.
 
 use super::{
-    Arg, Neg, Rule, RuleSource, Ruleset, Table, TableName, Target, chain_order, is_last_rule,
-    service_sort_key,
+    Address, Arg, Mark, Neg, Rule, RuleSource, Ruleset, Table, TableName, Target, chain_order,
+    is_last_rule, service_sort_key,
 };
 use crate::model::ip::{Cidr, IpFamily};
-use crate::proxy::config::{NodeContext, ProxyConfig};
-use crate::proxy::{ProxyFacts, ServicePortFacts, chain_hash};
-use std::collections::BTreeSet;
-use std::net::IpAddr;
+use crate::proxy::config::{LocalDetector, NodeContext, ProxyConfig};
+use crate::proxy::{Protocol, ProxyFacts, ServicePortFacts, chain_hash};
+use std::collections::{BTreeSet, HashMap};
+use std::net::{IpAddr, Ipv4Addr};
 
-const KUBE_SERVICES: &str = "KUBE-SERVICES";
-const KUBE_EXTERNAL_SERVICES: &str = "KUBE-EXTERNAL-SERVICES";
-const KUBE_FORWARD: &str = "KUBE-FORWARD";
-const KUBE_NODEPORTS: &str = "KUBE-NODEPORTS";
-const KUBE_PROXY_FIREWALL: &str = "KUBE-PROXY-FIREWALL";
-const KUBE_FIREWALL: &str = "KUBE-FIREWALL";
-const KUBE_POSTROUTING: &str = "KUBE-POSTROUTING";
-const KUBE_MARK_MASQ: &str = "KUBE-MARK-MASQ";
+pub(crate) const KUBE_SERVICES: &str = "KUBE-SERVICES";
+pub(crate) const KUBE_EXTERNAL_SERVICES: &str = "KUBE-EXTERNAL-SERVICES";
+pub(crate) const KUBE_FORWARD: &str = "KUBE-FORWARD";
+pub(crate) const KUBE_NODEPORTS: &str = "KUBE-NODEPORTS";
+pub(crate) const KUBE_PROXY_FIREWALL: &str = "KUBE-PROXY-FIREWALL";
+pub(crate) const KUBE_FIREWALL: &str = "KUBE-FIREWALL";
+pub(crate) const KUBE_POSTROUTING: &str = "KUBE-POSTROUTING";
+pub(crate) const KUBE_MARK_MASQ: &str = "KUBE-MARK-MASQ";
 const NODEPORTS_COMMENT: &str =
     "kubernetes service nodeports; NOTE: this must be the last rule in this chain";
 /// The nfacct counter of packets dropped for an INVALID conntrack state.
@@ -41,19 +44,25 @@ pub struct NodePortAddresses {
 }
 
 impl NodePortAddresses {
-    /// kube-proxy's `NewNodePortAddresses(family, cidrStrings, primaryIP)`.
+    /// kube-proxy's `NewNodePortAddresses(family, cidrStrings)`, after `cmd/kube-proxy`
+    /// replaced the single keyword `primary` by the node's IPs (`ip/32`, `ip/128`,
+    /// loopback node IPs left out).
     pub fn new(family: IpFamily, config: &ProxyConfig, node: &NodeContext) -> NodePortAddresses {
-        let mut cidrs = Vec::new();
-        for text in &config.node_port_addresses {
-            if text == "primary" {
-                if let Some(ip) = node.node_ip(family) {
-                    cidrs.push(Cidr::host(ip));
+        let mut cidrs: Vec<Cidr> = Vec::new();
+        if config.node_port_addresses.len() == 1 && config.node_port_addresses[0] == "primary" {
+            for f in [IpFamily::IPv4, IpFamily::IPv6] {
+                if let Some(ip) = node.node_ip(f).filter(|ip| !ip.is_loopback()) {
+                    if f == family {
+                        cidrs.push(Cidr::host(ip));
+                    }
                 }
-                continue;
             }
-            if let Some(cidr) = Cidr::parse_sloppy(text) {
-                if cidr.family() == family {
-                    cidrs.push(cidr);
+        } else {
+            for text in &config.node_port_addresses {
+                if let Some(cidr) = Cidr::parse_sloppy(text.trim()) {
+                    if cidr.family() == family {
+                        cidrs.push(cidr);
+                    }
                 }
             }
         }
@@ -64,15 +73,33 @@ impl NodePortAddresses {
             };
             cidrs.push(Cidr::parse_sloppy(all).expect("constant CIDR"));
         }
-        let loopback: IpAddr = "127.0.0.1".parse().expect("constant IP");
+        let loopback_start = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0));
+        let mut contains_ipv4_loopback = false;
+        let mut kept = Vec::new();
+        let mut match_all = false;
+        for cidr in cidrs {
+            if cidr.family() == IpFamily::IPv4
+                && (cidr.addr.is_loopback() || cidr.contains(&loopback_start))
+            {
+                contains_ipv4_loopback = true;
+            }
+            // A /0 matches every address: kube-proxy ignores the other CIDRs.
+            if cidr.prefix == 0 {
+                kept = vec![cidr];
+                match_all = true;
+                break;
+            }
+            kept.push(cidr);
+        }
         NodePortAddresses {
-            match_all: cidrs.iter().any(|c| c.prefix == 0),
-            contains_ipv4_loopback: cidrs.iter().any(|c| c.contains(&loopback)),
-            cidrs,
+            cidrs: kept,
+            match_all,
+            contains_ipv4_loopback,
         }
     }
 
-    /// The host addresses inside the configured CIDRs, in interface order, deduplicated.
+    /// The host addresses inside the configured CIDRs, deduplicated. kube-proxy collects
+    /// them in a Go map (random order); svcplay keeps the interfaces' order.
     pub fn node_ips(&self, node: &NodeContext) -> Vec<IpAddr> {
         let mut ips: Vec<IpAddr> = Vec::new();
         for (_, ip, _) in &node.interfaces {
@@ -84,7 +111,9 @@ impl NodePortAddresses {
     }
 }
 
-/// Whether kube-proxy accepts NodePort connections on 127.0.0.1 for this family.
+/// Whether kube-proxy accepts NodePort connections on 127.0.0.1 for this family: IPv4
+/// only, `localhostNodePorts` on, and `nodePortAddresses` covering the loopback block
+/// (kube-proxy forces the option off otherwise).
 pub fn localhost_node_ports(facts: &ProxyFacts) -> bool {
     facts.family == IpFamily::IPv4
         && facts.config.localhost_node_ports
@@ -113,9 +142,19 @@ impl Writer {
             source,
         };
         match table {
-            TableName::Filter => self.filter.push(rule),
             TableName::Nat => self.nat.push(rule),
+            TableName::Filter | TableName::Mangle => self.filter.push(rule),
         }
+    }
+}
+
+/// The source/interface match of a local-traffic detector (`IfLocal`, or `IfNotLocal`
+/// with [`Neg::Not`]); `None` for the no-op detector.
+fn detector_arg(detector: &LocalDetector, neg: Neg) -> Option<Arg> {
+    match detector {
+        LocalDetector::NoOp => None,
+        LocalDetector::Cidr(c) => Some(Arg::Source(neg, Address::Cidr(*c))),
+        LocalDetector::Interface(i) => Some(Arg::InInterface(neg, i.clone())),
     }
 }
 
@@ -124,8 +163,9 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
     let config = &facts.config;
     let node = &facts.node;
     let family = facts.family;
-    let mark = config.masquerade_mark();
+    let mark = Mark(config.masquerade_mark_value());
     let localhost_nps = localhost_node_ports(facts);
+    let detector = config.local_detector(family, node);
     let mut w = Writer {
         filter: Vec::new(),
         nat: Vec::new(),
@@ -143,14 +183,15 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
     .map(String::from)
     .to_vec();
     if localhost_nps {
+        let loopback = Address::Cidr(Cidr::parse_sloppy("127.0.0.0/8").expect("constant CIDR"));
         filter_chains.push(KUBE_FIREWALL.into());
         w.rule(
             TableName::Filter,
             KUBE_FIREWALL,
             vec![
                 Arg::Comment("block incoming localnet connections".into()),
-                Arg::Destination(Neg::Is, "127.0.0.0/8".into()),
-                Arg::Source(Neg::Not, "127.0.0.0/8".into()),
+                Arg::Destination(Neg::Is, loopback),
+                Arg::Source(Neg::Not, loopback),
                 Arg::CtState(Neg::Not, "RELATED,ESTABLISHED,DNAT".into()),
             ],
             Some(Target::Drop),
@@ -168,7 +209,11 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
     w.rule(
         TableName::Nat,
         KUBE_POSTROUTING,
-        vec![Arg::Mark(Neg::Not, format!("{mark}/{mark}"))],
+        vec![Arg::Mark {
+            neg: Neg::Not,
+            value: mark,
+            mask: mark,
+        }],
         Some(Target::Return),
         none,
     );
@@ -176,7 +221,7 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         TableName::Nat,
         KUBE_POSTROUTING,
         vec![],
-        Some(Target::MarkXor(mark.clone())),
+        Some(Target::MarkXor(mark)),
         none,
     );
     w.rule(
@@ -194,12 +239,19 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         TableName::Nat,
         KUBE_MARK_MASQ,
         vec![],
-        Some(Target::MarkOr(mark.clone())),
+        Some(Target::MarkOr(mark)),
         none,
     );
 
+    let context = ServiceContext {
+        facts,
+        detector: &detector,
+        localhost_nps,
+        large: facts.large_cluster_mode(),
+        node_ip: facts.node.proxier_node_ip(family),
+    };
     for (index, sp) in facts.service_ports.iter().enumerate() {
-        service_port_rules(&mut w, facts, index, sp, localhost_nps);
+        service_port_rules(&mut w, &context, index, sp);
     }
 
     // The FORWARD rules come after the per-service filter rules in kube-proxy's output.
@@ -221,7 +273,11 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         KUBE_FORWARD,
         vec![
             Arg::Comment("kubernetes forwarding rules".into()),
-            Arg::Mark(Neg::Is, format!("{mark}/{mark}")),
+            Arg::Mark {
+                neg: Neg::Is,
+                value: mark,
+                mask: mark,
+            },
         ],
         Some(Target::Accept),
         none,
@@ -246,15 +302,20 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
             Arg::DstTypeLocal(Neg::Is),
         ];
         match family {
-            IpFamily::IPv6 => args.push(Arg::Destination(Neg::Not, "::1/128".into())),
-            IpFamily::IPv4 if !localhost_nps => {
-                args.push(Arg::Destination(Neg::Not, "127.0.0.0/8".into()))
-            }
+            IpFamily::IPv6 => args.push(Arg::Destination(
+                Neg::Not,
+                Address::Cidr(Cidr::parse_sloppy("::1/128").expect("constant CIDR")),
+            )),
+            IpFamily::IPv4 if !localhost_nps => args.push(Arg::Destination(
+                Neg::Not,
+                Address::Cidr(Cidr::parse_sloppy("127.0.0.0/8").expect("constant CIDR")),
+            )),
             IpFamily::IPv4 => {}
         }
         w.rule(TableName::Nat, KUBE_SERVICES, args, jump, none);
     } else {
         for ip in npa.node_ips(node) {
+            // Loopback addresses only work for IPv4 with localhost NodePorts enabled.
             if ip.is_loopback() && (family == IpFamily::IPv6 || !localhost_nps) {
                 continue;
             }
@@ -263,7 +324,7 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
                 KUBE_SERVICES,
                 vec![
                     Arg::Comment(NODEPORTS_COMMENT.into()),
-                    Arg::Destination(Neg::Is, ip.to_string()),
+                    Arg::Destination(Neg::Is, Address::Ip(ip)),
                 ],
                 jump.clone(),
                 none,
@@ -271,7 +332,7 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         }
     }
 
-    let nat_chains: Vec<String> = w.nat_chains.iter().cloned().collect();
+    let nat_chains: Vec<String> = std::mem::take(&mut w.nat_chains).into_iter().collect();
     Ruleset {
         family,
         filter: assemble(TableName::Filter, filter_chains, w.filter),
@@ -281,21 +342,34 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
 
 /// Puts a table in the canonical order of kube-proxy's tests: chains sorted, rules grouped
 /// by chain in kube-proxy's order, KUBE-SERVICES and KUBE-NODEPORTS stably sorted by
-/// Service name with the NodePorts jump kept last.
+/// Service name with the NodePorts jump kept last. Linear in the number of rules (plus
+/// the sorts), since a large cluster has ~10⁵ rules in ~10⁵ chains.
 fn assemble(name: TableName, mut chains: Vec<String>, rules: Vec<Rule>) -> Table {
-    for r in &rules {
-        if !chains.contains(&r.chain) {
-            chains.push(r.chain.clone());
+    {
+        let mut known: BTreeSet<&str> = chains.iter().map(String::as_str).collect();
+        let mut extra: Vec<String> = Vec::new();
+        for r in &rules {
+            if known.insert(r.chain.as_str()) {
+                extra.push(r.chain.clone());
+            }
         }
+        chains.extend(extra);
     }
     chains.sort_by(|a, b| chain_order(a, b));
-    let mut ordered = Vec::with_capacity(rules.len());
-    for chain in &chains {
-        let mut in_chain: Vec<Rule> = rules
-            .iter()
-            .filter(|r| &r.chain == chain)
-            .cloned()
-            .collect();
+    chains.dedup();
+    let position: HashMap<&str, usize> = chains
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut buckets: Vec<Vec<Rule>> = (0..chains.len()).map(|_| Vec::new()).collect();
+    for rule in rules {
+        // Every rule's chain is in `chains` (added above).
+        let at = position.get(rule.chain.as_str()).copied().unwrap_or(0);
+        buckets[at].push(rule);
+    }
+    let mut ordered = Vec::with_capacity(buckets.iter().map(Vec::len).sum());
+    for (chain, mut in_chain) in chains.iter().zip(buckets) {
         if chain == KUBE_SERVICES || chain == KUBE_NODEPORTS {
             let (mut last, mut rest): (Vec<Rule>, Vec<Rule>) =
                 in_chain.into_iter().partition(is_last_rule);
@@ -312,17 +386,26 @@ fn assemble(name: TableName, mut chains: Vec<String>, rules: Vec<Rule>) -> Table
     }
 }
 
+/// What every service port's rules share.
+struct ServiceContext<'a> {
+    facts: &'a ProxyFacts,
+    detector: &'a LocalDetector,
+    localhost_nps: bool,
+    /// Large-cluster mode: no comments on per-endpoint rules.
+    large: bool,
+    /// The proxier's node IP (loopback when the node has none of the family).
+    node_ip: IpAddr,
+}
+
 fn service_port_rules(
     w: &mut Writer,
-    facts: &ProxyFacts,
+    cx: &ServiceContext<'_>,
     index: usize,
     sp: &ServicePortFacts,
-    localhost_nps: bool,
 ) {
     let info = &sp.info;
-    let config = &facts.config;
-    let detector = config.local_detector(facts.family, &facts.node);
-    let large = facts.large_cluster_mode();
+    let config = &cx.facts.config;
+    let large = cx.large;
     let spn = info.name.to_string();
     let proto = info.protocol;
     let hash = chain_hash(&[&spn, proto.lower()]);
@@ -347,12 +430,12 @@ fn service_port_rules(
         &svc_chain
     };
     let has_internal_endpoints = if info.internal_policy_local {
-        !sp.local.is_empty()
+        has_endpoints && !sp.local.is_empty()
     } else {
         has_endpoints
     };
     let has_external_endpoints = if info.external_policy_local {
-        !sp.local.is_empty()
+        has_endpoints && !sp.local.is_empty()
     } else {
         has_endpoints
     };
@@ -363,21 +446,18 @@ fn service_port_rules(
         && !info.load_balancer_vips.is_empty()
         && !info.load_balancer_source_ranges.is_empty();
     let lb_target = if uses_fw_chain { &fw_chain } else { &ext_chain };
-    let (internal_filter_target, internal_filter_comment) = if !has_endpoints {
+    // With no endpoints at all, traffic is rejected; with endpoints but none usable
+    // for the policy, it is dropped.
+    let (filter_target, filter_comment) = if !has_endpoints {
         (Target::Reject, format!("{spn} has no endpoints"))
     } else {
         (Target::Drop, format!("{spn} has no local endpoints"))
     };
-    let (external_filter_target, external_filter_comment) = (
-        internal_filter_target.clone(),
-        internal_filter_comment.clone(),
-    );
-    let cluster_ip = info.cluster_ip.to_string();
-    let vip_args = |comment: String, dst: &str| {
+    let vip_args = |comment: String, dst: IpAddr| {
         vec![
             Arg::Comment(comment),
             Arg::Proto(proto),
-            Arg::Destination(Neg::Is, dst.to_string()),
+            Arg::Destination(Neg::Is, Address::Ip(dst)),
             Arg::DestinationPort(info.port),
         ]
     };
@@ -387,7 +467,7 @@ fn service_port_rules(
         w.rule(
             TableName::Nat,
             KUBE_SERVICES,
-            vip_args(format!("{spn} cluster IP"), &cluster_ip),
+            vip_args(format!("{spn} cluster IP"), info.cluster_ip),
             Some(Target::Jump(internal_chain.clone())),
             src,
         );
@@ -395,20 +475,19 @@ fn service_port_rules(
         w.rule(
             TableName::Filter,
             KUBE_SERVICES,
-            vip_args(internal_filter_comment.clone(), &cluster_ip),
-            Some(internal_filter_target.clone()),
+            vip_args(filter_comment.clone(), info.cluster_ip),
+            Some(filter_target.clone()),
             src,
         );
     }
 
     // External IPs.
     for ip in &info.external_ips {
-        let ip = ip.to_string();
         if has_endpoints {
             w.rule(
                 TableName::Nat,
                 KUBE_SERVICES,
-                vip_args(format!("{spn} external IP"), &ip),
+                vip_args(format!("{spn} external IP"), *ip),
                 Some(Target::Jump(ext_chain.clone())),
                 src,
             );
@@ -417,8 +496,8 @@ fn service_port_rules(
             w.rule(
                 TableName::Filter,
                 KUBE_EXTERNAL_SERVICES,
-                vip_args(external_filter_comment.clone(), &ip),
-                Some(external_filter_target.clone()),
+                vip_args(filter_comment.clone(), *ip),
+                Some(filter_target.clone()),
                 src,
             );
         }
@@ -426,12 +505,11 @@ fn service_port_rules(
 
     // Load-balancer ingress IPs.
     for ip in &info.load_balancer_vips {
-        let ip = ip.to_string();
         if has_endpoints {
             w.rule(
                 TableName::Nat,
                 KUBE_SERVICES,
-                vip_args(format!("{spn} loadbalancer IP"), &ip),
+                vip_args(format!("{spn} loadbalancer IP"), *ip),
                 Some(Target::Jump(lb_target.clone())),
                 src,
             );
@@ -440,7 +518,7 @@ fn service_port_rules(
             w.rule(
                 TableName::Filter,
                 KUBE_PROXY_FIREWALL,
-                vip_args(format!("{spn} traffic not accepted by {fw_chain}"), &ip),
+                vip_args(format!("{spn} traffic not accepted by {fw_chain}"), *ip),
                 Some(Target::Drop),
                 src,
             );
@@ -451,24 +529,29 @@ fn service_port_rules(
             w.rule(
                 TableName::Filter,
                 KUBE_EXTERNAL_SERVICES,
-                vip_args(external_filter_comment.clone(), &ip.to_string()),
-                Some(external_filter_target.clone()),
+                vip_args(filter_comment.clone(), *ip),
+                Some(filter_target.clone()),
                 src,
             );
         }
     }
 
-    // The NodePort.
+    // The NodePort. NodePorts are never subject to loadBalancerSourceRanges.
     if info.node_port != 0 {
         if has_endpoints {
-            if localhost_nps && facts.node.nfacct {
+            if cx.localhost_nps && cx.facts.node.nfacct {
                 w.rule(
                     TableName::Nat,
                     KUBE_NODEPORTS,
                     vec![
                         Arg::Comment(spn.clone()),
                         Arg::Proto(proto),
-                        Arg::Destination(Neg::Is, "127.0.0.0/8".into()),
+                        Arg::Destination(
+                            Neg::Is,
+                            Address::Cidr(
+                                Cidr::parse_sloppy("127.0.0.0/8").expect("constant CIDR"),
+                            ),
+                        ),
                         Arg::DestinationPort(info.node_port),
                         Arg::Nfacct(LOCALHOST_NODEPORTS_COUNTER.into()),
                     ],
@@ -493,12 +576,12 @@ fn service_port_rules(
                 TableName::Filter,
                 KUBE_EXTERNAL_SERVICES,
                 vec![
-                    Arg::Comment(external_filter_comment.clone()),
+                    Arg::Comment(filter_comment.clone()),
                     Arg::DstTypeLocal(Neg::Is),
                     Arg::Proto(proto),
                     Arg::DestinationPort(info.node_port),
                 ],
-                Some(external_filter_target.clone()),
+                Some(filter_target.clone()),
                 src,
             );
         }
@@ -511,7 +594,7 @@ fn service_port_rules(
             KUBE_NODEPORTS,
             vec![
                 Arg::Comment(format!("{spn} health check node port")),
-                Arg::Proto(crate::proxy::Protocol::Tcp),
+                Arg::Proto(Protocol::Tcp),
                 Arg::DestinationPort(info.health_check_node_port),
             ],
             Some(Target::Accept),
@@ -525,7 +608,7 @@ fn service_port_rules(
 
     // Masquerade off-cluster traffic to the ClusterIP.
     if has_internal_endpoints {
-        let mut args = vip_args(format!("{spn} cluster IP"), &cluster_ip);
+        let mut args = vip_args(format!("{spn} cluster IP"), info.cluster_ip);
         if config.masquerade_all {
             w.rule(
                 TableName::Nat,
@@ -534,8 +617,8 @@ fn service_port_rules(
                 Some(Target::Jump(KUBE_MARK_MASQ.into())),
                 src,
             );
-        } else if let Some(not_local) = detector.if_not_local() {
-            args.push(detector_arg(&not_local));
+        } else if let Some(not_local) = detector_arg(cx.detector, Neg::Not) {
+            args.push(not_local);
             w.rule(
                 TableName::Nat,
                 internal_chain,
@@ -560,13 +643,13 @@ fn service_port_rules(
                 src,
             );
         } else {
-            if let Some(local) = detector.if_local() {
+            if let Some(local) = detector_arg(cx.detector, Neg::Is) {
                 w.rule(
                     TableName::Nat,
                     &ext_chain,
                     vec![
                         Arg::Comment(format!("pod traffic for {spn} external destinations")),
-                        detector_arg(&local),
+                        local,
                     ],
                     Some(Target::Jump(svc_chain.clone())),
                     src,
@@ -612,7 +695,6 @@ fn service_port_rules(
     if uses_fw_chain {
         w.nat_chains.insert(fw_chain.clone());
         let comment = format!("{spn} loadbalancer IP");
-        let node_ip = facts.node.node_ip(facts.family);
         let mut allow_from_node = false;
         for range in &info.load_balancer_source_ranges {
             w.rule(
@@ -620,15 +702,17 @@ fn service_port_rules(
                 &fw_chain,
                 vec![
                     Arg::Comment(comment.clone()),
-                    Arg::Source(Neg::Is, range.to_string()),
+                    Arg::Source(Neg::Is, Address::Cidr(*range)),
                 ],
                 Some(Target::Jump(ext_chain.clone())),
                 src,
             );
-            if node_ip.is_some_and(|ip| range.contains(&ip)) {
+            if range.contains(&cx.node_ip) {
                 allow_from_node = true;
             }
         }
+        // A VIP-like load balancer often adds the VIP as a local address, so a request
+        // from the node to the VIP loops back with the VIP as its source.
         if allow_from_node {
             for ip in &info.load_balancer_vips {
                 w.rule(
@@ -636,7 +720,7 @@ fn service_port_rules(
                     &fw_chain,
                     vec![
                         Arg::Comment(comment.clone()),
-                        Arg::Source(Neg::Is, ip.to_string()),
+                        Arg::Source(Neg::Is, Address::Ip(*ip)),
                     ],
                     Some(Target::Jump(ext_chain.clone())),
                     src,
@@ -654,52 +738,77 @@ fn service_port_rules(
         );
     }
 
+    // Each endpoint's chain name is hashed once and shared by the cascade and the chain.
+    let sep_chains: Vec<Option<String>> = {
+        let mut names = vec![None; sp.endpoints.len()];
+        for &e in sp.cluster.iter().chain(&sp.local).chain(&sp.reachable) {
+            if names[e].is_none() {
+                names[e] = Some(sep_chain(
+                    &spn,
+                    proto.lower(),
+                    &sp.endpoints[e].endpoint_string(),
+                ));
+            }
+        }
+        names
+    };
+    let cascade = Cascade {
+        sp,
+        index,
+        spn: &spn,
+        large,
+        sep_chains: &sep_chains,
+    };
     if uses_cluster_chain {
         w.nat_chains.insert(svc_chain.clone());
-        endpoint_cascade(w, sp, index, &svc_chain, &sp.cluster, &spn, large);
+        cascade.write(w, &svc_chain, &sp.cluster);
     }
     if uses_local_chain {
         w.nat_chains.insert(svl_chain.clone());
-        endpoint_cascade(w, sp, index, &svl_chain, &sp.local, &spn, large);
+        cascade.write(w, &svl_chain, &sp.local);
     }
 
     // One chain per reachable endpoint.
     for &e in &sp.reachable {
         let endpoint = &sp.endpoints[e];
-        let chain = sep_chain(&spn, proto.lower(), &endpoint.endpoint_string());
-        w.nat_chains.insert(chain.clone());
+        let Some(chain) = sep_chains[e].as_deref() else {
+            continue;
+        };
+        w.nat_chains.insert(chain.to_string());
         let source = RuleSource {
             service_port: Some(index),
             endpoint: Some(e),
         };
-        let comment = |args: &mut Vec<Arg>| {
-            if !large {
-                args.push(Arg::Comment(spn.clone()));
-            }
-        };
-        let mut masq = Vec::new();
-        comment(&mut masq);
-        masq.push(Arg::Source(Neg::Is, endpoint.ip.to_string()));
+        let mut masq = Vec::with_capacity(2);
+        if !large {
+            masq.push(Arg::Comment(spn.clone()));
+        }
+        masq.push(Arg::Source(Neg::Is, Address::Ip(endpoint.ip)));
         w.rule(
             TableName::Nat,
-            &chain,
+            chain,
             masq,
             Some(Target::Jump(KUBE_MARK_MASQ.into())),
             source,
         );
-        let mut dnat = Vec::new();
-        comment(&mut dnat);
+        let mut dnat = Vec::with_capacity(3);
+        if !large {
+            dnat.push(Arg::Comment(spn.clone()));
+        }
         if info.session_affinity_timeout.is_some() {
             dnat.push(Arg::RecentSet {
-                name: chain.clone(),
+                name: chain.to_string(),
             });
         }
         dnat.push(Arg::Proto(proto));
         w.rule(
             TableName::Nat,
-            &chain,
+            chain,
             dnat,
-            Some(Target::Dnat(endpoint.endpoint_string())),
+            Some(Target::Dnat {
+                ip: endpoint.ip,
+                port: endpoint.port,
+            }),
             source,
         );
     }
@@ -710,75 +819,63 @@ pub fn sep_chain(spn: &str, proto: &str, endpoint: &str) -> String {
     format!("KUBE-SEP-{}", chain_hash(&[spn, proto, endpoint]))
 }
 
-/// The detector's `-s CIDR` / `-i IFACE` (possibly negated) as one typed argument.
-fn detector_arg(args: &[String]) -> Arg {
-    let (neg, rest) = match args.first().map(String::as_str) {
-        Some("!") => (Neg::Not, &args[1..]),
-        _ => (Neg::Is, args),
-    };
-    match rest {
-        [flag, value] if flag == "-i" => Arg::InInterface(neg, value.clone()),
-        [_, value] => Arg::Source(neg, value.clone()),
-        _ => Arg::Source(neg, String::new()),
-    }
+/// The affinity checks and the probability cascade of a KUBE-SVC/KUBE-SVL chain
+/// (`writeServiceToEndpointRules`).
+struct Cascade<'a> {
+    sp: &'a ServicePortFacts,
+    index: usize,
+    spn: &'a str,
+    large: bool,
+    sep_chains: &'a [Option<String>],
 }
 
-/// The affinity checks and the probability cascade of a KUBE-SVC/KUBE-SVL chain.
-fn endpoint_cascade(
-    w: &mut Writer,
-    sp: &ServicePortFacts,
-    index: usize,
-    chain: &str,
-    endpoints: &[usize],
-    spn: &str,
-    large: bool,
-) {
-    let proto = sp.info.protocol.lower();
-    let with_comment = |e: &str| {
-        if large {
-            Vec::new()
-        } else {
-            vec![Arg::Comment(format!("{spn} -> {e}"))]
+impl Cascade<'_> {
+    fn write(&self, w: &mut Writer, chain: &str, endpoints: &[usize]) {
+        let with_comment = |e: usize| {
+            if self.large {
+                Vec::with_capacity(1)
+            } else {
+                vec![Arg::Comment(format!(
+                    "{} -> {}",
+                    self.spn,
+                    self.sp.endpoints[e].endpoint_string()
+                ))]
+            }
+        };
+        let source = |e: usize| RuleSource {
+            service_port: Some(self.index),
+            endpoint: Some(e),
+        };
+        let sep = |e: usize| self.sep_chains[e].clone().unwrap_or_default();
+        if let Some(seconds) = self.sp.info.session_affinity_timeout {
+            for &e in endpoints {
+                let mut args = with_comment(e);
+                args.push(Arg::RecentCheck {
+                    name: sep(e),
+                    seconds,
+                });
+                w.rule(
+                    TableName::Nat,
+                    chain,
+                    args,
+                    Some(Target::Jump(sep(e))),
+                    source(e),
+                );
+            }
         }
-    };
-    if let Some(seconds) = sp.info.session_affinity_timeout {
-        for &e in endpoints {
-            let ep = sp.endpoints[e].endpoint_string();
-            let sep = sep_chain(spn, proto, &ep);
-            let mut args = with_comment(&ep);
-            args.push(Arg::RecentCheck {
-                name: sep.clone(),
-                seconds,
-            });
+        let n = endpoints.len();
+        for (i, &e) in endpoints.iter().enumerate() {
+            let mut args = with_comment(e);
+            if i + 1 < n {
+                args.push(Arg::Probability(1.0 / (n - i) as f64));
+            }
             w.rule(
                 TableName::Nat,
                 chain,
                 args,
-                Some(Target::Jump(sep)),
-                RuleSource {
-                    service_port: Some(index),
-                    endpoint: Some(e),
-                },
+                Some(Target::Jump(sep(e))),
+                source(e),
             );
         }
-    }
-    let n = endpoints.len();
-    for (i, &e) in endpoints.iter().enumerate() {
-        let ep = sp.endpoints[e].endpoint_string();
-        let sep = sep_chain(spn, proto, &ep);
-        let mut args = with_comment(&ep);
-        if i + 1 < n {
-            args.push(Arg::Probability(1.0 / (n - i) as f64));
-        }
-        w.rule(
-            TableName::Nat,
-            chain,
-            args,
-            Some(Target::Jump(sep)),
-            RuleSource {
-                service_port: Some(index),
-                endpoint: Some(e),
-            },
-        );
     }
 }

@@ -1,0 +1,1 @@
+//! Rules grouped by chain, with provenance, for the page.

@@ -1,0 +1,1 @@
+//! Packet walks through the typed rules.
