@@ -382,15 +382,59 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             u8::try_from(output.status).unwrap_or(1)
         }
         Command::Trace(args) => {
-            let _ = (
-                &args.cluster,
-                &args.input,
-                &args.src,
-                &args.dst,
-                args.dport,
-                &args.protocol,
-            );
-            not_implemented("trace", err)
+            let parse_ip = |flag: &str, text: &str| {
+                svcplay::model::ip::parse_ip_sloppy(text)
+                    .ok_or_else(|| format!("error: invalid IP address {text:?} for --{flag}"))
+            };
+            let packet = (|| {
+                Ok::<_, String>(svcplay::proxy::trace::Packet {
+                    src: parse_ip("src", &args.src)?,
+                    dst: parse_ip("dst", &args.dst)?,
+                    dport: args.dport,
+                    protocol: svcplay::proxy::Protocol::parse(&args.protocol.to_ascii_uppercase())
+                        .ok_or_else(|| {
+                            format!(
+                                "error: invalid protocol {:?} for --protocol: must be TCP, UDP or SCTP",
+                                args.protocol
+                            )
+                        })?,
+                })
+            })();
+            let packet = match packet {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    return USAGE;
+                }
+            };
+            let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            let errors = report(&analysis, &sources, err);
+            let node = match chosen_node(&analysis, &args.cluster, err) {
+                Ok(node) => node,
+                Err(code) => return code,
+            };
+            if analysis.proxy_config.mode != svcplay::proxy::config::ProxyMode::Iptables {
+                return not_implemented(
+                    &format!(
+                        "trace in kube-proxy's {} mode",
+                        analysis.proxy_config.mode.as_str()
+                    ),
+                    err,
+                );
+            }
+            match svcplay::views::iptables::trace(&analysis, &node, packet) {
+                Ok(trace) => {
+                    let _ = write!(out, "{trace}");
+                }
+                Err(e) => {
+                    let _ = writeln!(err, "error: {e}");
+                    return USAGE;
+                }
+            }
+            if errors { INPUT_ERRORS } else { OK }
         }
         Command::Simulate(args) => {
             let _ = (

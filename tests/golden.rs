@@ -207,3 +207,114 @@ fn kube_proxy_iptables() {
         Ok(compared)
     });
 }
+
+// ---- kube-proxy iptables: packet flows --------------------------------------------------
+
+/// One flow of a `flows.yaml`: a packet and where kube-proxy's tests say it ends up.
+struct Flow {
+    name: String,
+    src: String,
+    protocol: String,
+    dst: String,
+    dport: u16,
+    output: String,
+    masq: bool,
+}
+
+/// Reads a `flows.yaml` (flows and, where the test asserts them, whole chains).
+fn read_flows(path: &Path) -> (Vec<Flow>, Vec<(String, String)>) {
+    use svcplay::manifest::yaml::{Node, parse_documents};
+    let text = read(path);
+    let (documents, errors) = parse_documents(&text);
+    assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    let root: &Node = documents[0].root.as_ref().expect("a flows document");
+    let text_of = |n: &Node, key: &str| -> String {
+        n.get(key)
+            .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.key_string()))
+            .unwrap_or_default()
+    };
+    let flows = root
+        .get("flows")
+        .and_then(Node::items)
+        .unwrap_or(&[])
+        .iter()
+        .map(|f| Flow {
+            name: text_of(f, "name"),
+            src: text_of(f, "sourceIP"),
+            protocol: text_of(f, "protocol"),
+            dst: text_of(f, "destIP"),
+            dport: f
+                .get("destPort")
+                .and_then(Node::as_int)
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(0),
+            output: text_of(f, "output"),
+            masq: f.get("masq").and_then(Node::as_bool).unwrap_or(false),
+        })
+        .collect();
+    let chains = root
+        .get("expectedChains")
+        .and_then(Node::entries)
+        .unwrap_or(&[])
+        .iter()
+        .map(|e| {
+            (
+                e.key.as_str().unwrap_or_default().to_string(),
+                e.value.as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    (flows, chains)
+}
+
+#[test]
+fn kube_proxy_iptables_flows() {
+    use svcplay::proxy::trace::Packet;
+    run_corpus("kube-proxy-iptables-flows", |case| {
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+        let node = analysis.default_node();
+        let (flows, chains) = read_flows(&case.join("flows.yaml"));
+        if flows.is_empty() {
+            return Err("no flows in flows.yaml".into());
+        }
+        let mut problems = Vec::new();
+        for flow in &flows {
+            let ip =
+                |s: &str| svcplay::model::ip::parse_ip_sloppy(s).ok_or(format!("bad IP {s:?}"));
+            let packet = Packet {
+                src: ip(&flow.src)?,
+                dst: ip(&flow.dst)?,
+                dport: flow.dport,
+                protocol: svcplay::proxy::Protocol::parse(&flow.protocol)
+                    .ok_or(format!("bad protocol {:?}", flow.protocol))?,
+            };
+            let trace = svcplay::views::iptables::trace(&analysis, &node, packet)?;
+            let output = trace.outcome.to_string();
+            if output != flow.output || trace.masquerade != flow.masq {
+                problems.push(format!(
+                    "  {:?} ({packet}): expected output {:?} masq {}, got {:?} masq {}\n{}",
+                    flow.name, flow.output, flow.masq, output, trace.masquerade, trace
+                ));
+            }
+        }
+        // Whole chains the test asserts (`assertIPTablesChainEqual`): kube-proxy's order.
+        let rulesets = analysis.iptables(&node);
+        for (which, expected) in &chains {
+            let (table, chain) = which.split_once('/').ok_or("bad chain key")?;
+            let actual: String = rulesets
+                .iter()
+                .filter_map(|r| r.table(svcplay::proxy::iptables::TableName::parse(table)?))
+                .flat_map(|t| t.chain(chain))
+                .map(|r| format!("{r}\n"))
+                .collect();
+            if actual != *expected {
+                problems.push(format!("  chain {which}:\n{}", diff(expected, &actual)));
+            }
+        }
+        if problems.is_empty() {
+            Ok(flows.len() + chains.len())
+        } else {
+            Err(problems.join("\n"))
+        }
+    });
+}

@@ -115,3 +115,27 @@ fn empty_table(program: &str, name: &str) -> String {
     out.push_str(&format!("COMMIT\n# Completed on {SAVE_TIMESTAMP}\n"));
     out
 }
+
+/// Walks `packet` through the iptables rules of `node` (the family of its destination),
+/// every random branch followed: `svcplay trace` and the page's packet walk.
+pub fn trace(
+    analysis: &Analysis,
+    node: &str,
+    packet: crate::proxy::trace::Packet,
+) -> Result<crate::proxy::trace::Trace, String> {
+    let family = IpFamily::of(&packet.dst);
+    if IpFamily::of(&packet.src) != family {
+        return Err(format!(
+            "the source {} and the destination {} are of different IP families",
+            packet.src, packet.dst
+        ));
+    }
+    let all = analysis.proxy_facts(node);
+    let Some(facts) = all.iter().find(|f| f.family == family) else {
+        return Err(format!(
+            "kube-proxy on node {node:?} runs no {family} proxier (NodeRuntime ipFamilies)"
+        ));
+    };
+    let tables = NodeTables::after_sync(&iptables::render(facts), &facts.node);
+    Ok(iptables::trace::trace(facts, &tables, packet))
+}
