@@ -82,14 +82,54 @@ impl fmt::Display for ServicePortName {
 /// The 16-character hash in kube-proxy's chain names: base32 of SHA-256 of the pieces
 /// concatenated, first 16 characters.
 pub fn chain_hash(pieces: &[&str]) -> String {
+    String::from_utf8_lossy(&chain_hash_bytes(pieces)).into_owned()
+}
+
+/// [`chain_hash`] without allocating: the 16 ASCII characters.
+pub fn chain_hash_bytes(pieces: &[&str]) -> [u8; 16] {
     let mut hasher = Sha256::new();
     for p in pieces {
         hasher.update(p.as_bytes());
     }
     let digest = hasher.finalize();
-    let mut encoded = data_encoding::BASE32.encode(&digest);
-    encoded.truncate(16);
-    encoded
+    // 32 bytes are 56 base32 characters (with padding); kube-proxy keeps the first 16.
+    let mut encoded = [0u8; 56];
+    data_encoding::BASE32.encode_mut(&digest, &mut encoded);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&encoded[..16]);
+    out
+}
+
+/// `PREFIX` followed by [`chain_hash`] of the pieces, as one shared chain name
+/// (`KUBE-SEP-…`), made with a single allocation.
+pub fn hashed_chain_name(prefix: &str, pieces: &[&str]) -> std::sync::Arc<str> {
+    let hash = chain_hash_bytes(pieces);
+    let mut buf = [0u8; 48];
+    let len = prefix.len().min(32);
+    buf[..len].copy_from_slice(&prefix.as_bytes()[..len]);
+    buf[len..len + 16].copy_from_slice(&hash);
+    // Both parts are ASCII (the prefix is cut at a byte count, so check).
+    match std::str::from_utf8(&buf[..len + 16]) {
+        Ok(name) => std::sync::Arc::from(name),
+        Err(_) => std::sync::Arc::from(format!("{prefix}{}", chain_hash(pieces))),
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in &digits[at..] {
+        out.push(char::from(*d));
+    }
 }
 
 /// One service port as kube-proxy sees it (`ServicePort` in kube-proxy's words).
@@ -153,6 +193,39 @@ impl EndpointInfo {
     /// `ip:port` (`[ip]:port` for IPv6): the endpoint's identity and sort key.
     pub fn endpoint_string(&self) -> String {
         join_host_port(&self.ip, self.port)
+    }
+
+    /// Appends [`endpoint_string`](Self::endpoint_string) to `out` (no allocation when
+    /// `out` has room).
+    pub fn write_endpoint_string(&self, out: &mut String) {
+        write_host_port(out, &self.ip, self.port);
+    }
+}
+
+/// Appends `ip:port` (`[ip]:port` for IPv6) to `out`, as Go's `net.JoinHostPort`.
+pub fn write_host_port(out: &mut String, ip: &IpAddr, port: i64) {
+    use std::fmt::Write as _;
+    {
+        match *ip {
+            // IPv4 by hand: a large cluster formats 10⁵ of them per sync.
+            IpAddr::V4(v4) => {
+                for (i, octet) in v4.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    push_decimal(out, u64::from(octet));
+                }
+                out.push(':');
+                if port >= 0 {
+                    push_decimal(out, port as u64);
+                } else {
+                    let _ = write!(out, "{port}");
+                }
+            }
+            IpAddr::V6(v6) => {
+                let _ = write!(out, "[{v6}]:{port}");
+            }
+        }
     }
 }
 
@@ -306,7 +379,8 @@ pub fn endpoints_for(
     family: IpFamily,
     node_name: &str,
 ) -> Vec<EndpointInfo> {
-    let mut by_string: BTreeMap<String, EndpointInfo> = BTreeMap::new();
+    let mut keyed: Vec<(EndpointKey, EndpointInfo)> = Vec::new();
+    let mut buffer = String::new();
     let mut sorted: Vec<&&EndpointSlice> = slices.iter().collect();
     sorted.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
     for slice in sorted {
@@ -349,17 +423,58 @@ pub fn endpoints_for(
                     pod: endpoint.target_ref.as_ref().and_then(|t| t.name.clone()),
                     slice: slice.meta.origin.clone(),
                 };
-                // Two endpoints with the same `ip:port` (a pod IP reused while the old
-                // pod terminates): a non-terminating one wins (`addEndpoints`).
-                let key = info.endpoint_string();
-                if !by_string.contains_key(&key) || !info.terminating {
-                    by_string.insert(key, info);
-                }
+                buffer.clear();
+                write_host_port(&mut buffer, &info.ip, info.port);
+                keyed.push((EndpointKey::new(&buffer), info));
             }
         }
     }
-    // BTreeMap iteration is the byte order of the `ip:port` strings, kube-proxy's sort.
-    by_string.into_values().collect()
+    // kube-proxy sorts by the `ip:port` strings, in byte order (`10.0.1.10:80` before
+    // `10.0.1.2:80`). The sort is stable, so equal keys stay in reading order.
+    keyed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    // Two endpoints with the same `ip:port` (a pod IP reused while the old pod
+    // terminates): kube-proxy keeps the first it reads unless a later one is not
+    // terminating, which replaces it (`addEndpoints`).
+    let mut out: Vec<EndpointInfo> = Vec::with_capacity(keyed.len());
+    let mut last_key: Option<EndpointKey> = None;
+    for (key, info) in keyed {
+        if last_key.as_ref() == Some(&key) {
+            if !info.terminating {
+                if let Some(kept) = out.last_mut() {
+                    *kept = info;
+                }
+            }
+            continue;
+        }
+        out.push(info);
+        last_key = Some(key);
+    }
+    out
+}
+
+/// An endpoint's `ip:port` string without a heap allocation: the sort key of a large
+/// cluster's 10⁵ endpoints.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct EndpointKey {
+    len: u8,
+    bytes: [u8; 72],
+}
+
+impl EndpointKey {
+    fn new(text: &str) -> EndpointKey {
+        // `[ffff:…:ffff]:` is 42 bytes and an i64 at most 20: it always fits.
+        let mut bytes = [0u8; 72];
+        let len = text.len().min(72);
+        bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+        EndpointKey {
+            len: len as u8,
+            bytes,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
 }
 
 /// The topology mode kube-proxy derives from the ready endpoints' hints.
@@ -541,6 +656,27 @@ fn service_ports_of(service: &Service, family: IpFamily) -> Vec<ServicePortInfo>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_port_is_written_like_join_host_port() {
+        for (ip, port) in [
+            ("10.0.0.1", 80),
+            ("0.0.0.0", 0),
+            ("255.255.255.255", 65535),
+            ("ff06::c1", 80),
+            ("::1", 8080),
+            ("172.30.0.41", 3001),
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut out = String::new();
+            write_host_port(&mut out, &ip, port);
+            assert_eq!(out, join_host_port(&ip, port));
+        }
+        assert_eq!(
+            hashed_chain_name("KUBE-SEP-", &["ns1/svc1:p80", "tcp", "10.180.0.1:80"]).as_ref(),
+            "KUBE-SEP-SXIVWICOYRO3J4NJ"
+        );
+    }
 
     #[test]
     fn chain_hashes_match_kube_proxy() {

@@ -31,6 +31,11 @@ use super::Protocol;
 use crate::model::ip::{Cidr, IpFamily, join_host_port};
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
+
+/// A chain's name. Shared, since a large ruleset names the same chain in many rules (its
+/// own rules and the jumps into it).
+pub type ChainName = Arc<str>;
 
 /// `!` before a match, or not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -128,18 +133,72 @@ pub enum Arg {
     /// `-m statistic --mode random --probability P` (printed with `%.10f`).
     Probability(f64),
     /// `-m recent --name CHAIN --rcheck --seconds T --reap`.
-    RecentCheck { name: String, seconds: i64 },
+    RecentCheck { name: ChainName, seconds: i64 },
     /// `-m recent --name CHAIN --set`.
-    RecentSet { name: String },
+    RecentSet { name: ChainName },
     /// `-m nfacct --nfacct-name COUNTER`.
     Nfacct(String),
+}
+
+/// A rule's arguments. Most rules of a large cluster (the endpoint chains' and the
+/// cascades') have exactly one, kept inline; the others in a vector. Reads as a slice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Args(ArgsRepr);
+
+#[derive(Clone, Debug, PartialEq)]
+enum ArgsRepr {
+    One(Arg),
+    Many(Vec<Arg>),
+}
+
+impl Args {
+    /// A single argument (no allocation).
+    pub fn one(arg: Arg) -> Args {
+        Args(ArgsRepr::One(arg))
+    }
+
+    /// No arguments (no allocation).
+    pub fn none() -> Args {
+        Args(ArgsRepr::Many(Vec::new()))
+    }
+}
+
+impl From<Vec<Arg>> for Args {
+    fn from(mut args: Vec<Arg>) -> Args {
+        if args.len() == 1 {
+            if let Some(arg) = args.pop() {
+                return Args::one(arg);
+            }
+        }
+        Args(ArgsRepr::Many(args))
+    }
+}
+
+impl std::ops::Deref for Args {
+    type Target = [Arg];
+
+    fn deref(&self) -> &[Arg] {
+        match &self.0 {
+            ArgsRepr::One(arg) => std::slice::from_ref(arg),
+            ArgsRepr::Many(args) => args,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Args {
+    type Item = &'a Arg;
+    type IntoIter = std::slice::Iter<'a, Arg>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// What a rule does when it matches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// `-j CHAIN`.
-    Jump(String),
+    Jump(ChainName),
     Accept,
     Drop,
     Reject,
@@ -181,8 +240,8 @@ pub struct RuleSource {
 /// One `-A CHAIN ...` line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
-    pub chain: String,
-    pub args: Vec<Arg>,
+    pub chain: ChainName,
+    pub args: Args,
     /// `None` for a rule with no `-j` (KUBE-FW's last rule only counts packets).
     pub target: Option<Target>,
     pub source: RuleSource,
@@ -244,7 +303,7 @@ impl TableName {
 pub struct Table {
     pub name: TableName,
     /// Every chain kube-proxy declares (`:CHAIN - [0:0]`), in canonical order.
-    pub chains: Vec<String>,
+    pub chains: Vec<ChainName>,
     /// Rules grouped by chain in the order of `chains`, kube-proxy's order inside a chain.
     pub rules: Vec<Rule>,
 }
@@ -252,7 +311,7 @@ pub struct Table {
 impl Table {
     /// The rules of one chain, in order.
     pub fn chain(&self, name: &str) -> impl Iterator<Item = &Rule> {
-        self.rules.iter().filter(move |r| r.chain == name)
+        self.rules.iter().filter(move |r| &*r.chain == name)
     }
 
     /// The chains in canonical order, each with the slice of its rules.
@@ -264,7 +323,7 @@ impl Table {
             while at < self.rules.len() && self.rules[at].chain == *chain {
                 at += 1;
             }
-            out.push((chain.as_str(), start..at));
+            out.push((&**chain, start..at));
         }
         out
     }
@@ -360,7 +419,10 @@ impl fmt::Display for Arg {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Target::Jump(c) => write!(f, "-j {c}"),
+            Target::Jump(c) => {
+                f.write_str("-j ")?;
+                f.write_str(c)
+            }
             Target::Accept => f.write_str("-j ACCEPT"),
             Target::Drop => f.write_str("-j DROP"),
             Target::Reject => f.write_str("-j REJECT"),
@@ -383,12 +445,15 @@ impl fmt::Display for Target {
 impl fmt::Display for Rule {
     /// `-A CHAIN args -j TARGET`, the restore-input line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "-A {}", self.chain)?;
+        f.write_str("-A ")?;
+        f.write_str(&self.chain)?;
         for a in &self.args {
-            write!(f, " {a}")?;
+            f.write_str(" ")?;
+            fmt::Display::fmt(a, f)?;
         }
         if let Some(t) = &self.target {
-            write!(f, " {t}")?;
+            f.write_str(" ")?;
+            fmt::Display::fmt(t, f)?;
         }
         Ok(())
     }
@@ -398,12 +463,15 @@ impl fmt::Display for Table {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "*{}", self.name.as_str())?;
         for c in &self.chains {
-            writeln!(f, ":{c} - [0:0]")?;
+            f.write_str(":")?;
+            f.write_str(c)?;
+            f.write_str(" - [0:0]\n")?;
         }
         for r in &self.rules {
-            writeln!(f, "{r}")?;
+            fmt::Display::fmt(r, f)?;
+            f.write_str("\n")?;
         }
-        writeln!(f, "COMMIT")
+        f.write_str("COMMIT\n")
     }
 }
 

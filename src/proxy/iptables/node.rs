@@ -274,7 +274,7 @@ pub fn startup_steps(node: &NodeContext) -> Vec<Step> {
             table: jump.table,
             rule: Rule {
                 chain: jump.from.into(),
-                args,
+                args: args.into(),
                 target: Some(Target::Jump(jump.to.into())),
                 source: RuleSource::default(),
             },
@@ -520,7 +520,8 @@ mod tests {
             args: vec![
                 Arg::CtState(Neg::Is, "NEW".into()),
                 Arg::Comment("kubernetes service portals".into()),
-            ],
+            ]
+            .into(),
             target: Some(Target::Jump("KUBE-SERVICES".into())),
             source: RuleSource::default(),
         };

@@ -10,13 +10,12 @@
 //! `nodePortAddresses: [primary]`.
 
 use super::{
-    Address, Arg, Mark, Neg, Rule, RuleSource, Ruleset, Table, TableName, Target, chain_order,
+    Address, Arg, Args, ChainName, Mark, Neg, Rule, RuleSource, Ruleset, Table, TableName, Target,
     is_last_rule, service_sort_key,
 };
 use crate::model::ip::{Cidr, IpFamily};
 use crate::proxy::config::{LocalDetector, NodeContext, ProxyConfig};
-use crate::proxy::{Protocol, ProxyFacts, ServicePortFacts, chain_hash};
-use std::collections::{BTreeSet, HashMap};
+use crate::proxy::{Protocol, ProxyFacts, ServicePortFacts, chain_hash, hashed_chain_name};
 use std::net::{IpAddr, Ipv4Addr};
 
 pub(crate) const KUBE_SERVICES: &str = "KUBE-SERVICES";
@@ -120,32 +119,69 @@ pub fn localhost_node_ports(facts: &ProxyFacts) -> bool {
         && NodePortAddresses::new(facts.family, &facts.config, &facts.node).contains_ipv4_loopback
 }
 
+/// A chain being written, identified by its position in [`Writer::chains`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ChainId(u32);
+
+/// A chain being written: its table and name.
+struct WrittenChain {
+    table: TableName,
+    name: ChainName,
+}
+
+/// kube-proxy's line buffers, as chains and rules: each chain gets an id when it is first
+/// named, every rule remembers its chain's id, so no rule is ever looked up by name (a
+/// large cluster writes ~10⁵ chains and ~10⁵ rules).
 struct Writer {
-    filter: Vec<Rule>,
-    nat: Vec<Rule>,
-    nat_chains: BTreeSet<String>,
+    chains: Vec<WrittenChain>,
+    rules: Vec<(ChainId, Rule)>,
 }
 
 impl Writer {
+    fn chain(&mut self, table: TableName, name: impl Into<ChainName>) -> ChainId {
+        self.chains.push(WrittenChain {
+            table,
+            name: name.into(),
+        });
+        ChainId((self.chains.len() - 1) as u32)
+    }
+
+    fn name(&self, chain: ChainId) -> ChainName {
+        self.chains[chain.0 as usize].name.clone()
+    }
+
+    fn jump(&self, chain: ChainId) -> Option<Target> {
+        Some(Target::Jump(self.name(chain)))
+    }
+
     fn rule(
         &mut self,
-        table: TableName,
-        chain: &str,
-        args: Vec<Arg>,
+        chain: ChainId,
+        args: impl Into<Args>,
         target: Option<Target>,
         source: RuleSource,
     ) {
         let rule = Rule {
-            chain: chain.to_string(),
-            args,
+            chain: self.name(chain),
+            args: args.into(),
             target,
             source,
         };
-        match table {
-            TableName::Nat => self.nat.push(rule),
-            TableName::Filter | TableName::Mangle => self.filter.push(rule),
-        }
+        self.rules.push((chain, rule));
     }
+}
+
+/// The chains every sync writes.
+struct Fixed {
+    filter_services: ChainId,
+    external_services: ChainId,
+    forward: ChainId,
+    filter_nodeports: ChainId,
+    proxy_firewall: ChainId,
+    nat_services: ChainId,
+    nat_nodeports: ChainId,
+    postrouting: ChainId,
+    mark_masq: ChainId,
 }
 
 /// The source/interface match of a local-traffic detector (`IfLocal`, or `IfNotLocal`
@@ -167,27 +203,26 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
     let localhost_nps = localhost_node_ports(facts);
     let detector = config.local_detector(family, node);
     let mut w = Writer {
-        filter: Vec::new(),
-        nat: Vec::new(),
-        nat_chains: BTreeSet::new(),
+        chains: Vec::with_capacity(facts.total_endpoints + 4 * facts.service_ports.len() + 16),
+        rules: Vec::with_capacity(2 * facts.total_endpoints + 6 * facts.service_ports.len() + 16),
     };
     let none = RuleSource::default();
-
-    let mut filter_chains: Vec<String> = [
-        KUBE_SERVICES,
-        KUBE_EXTERNAL_SERVICES,
-        KUBE_FORWARD,
-        KUBE_NODEPORTS,
-        KUBE_PROXY_FIREWALL,
-    ]
-    .map(String::from)
-    .to_vec();
+    let fixed = Fixed {
+        filter_services: w.chain(TableName::Filter, KUBE_SERVICES),
+        external_services: w.chain(TableName::Filter, KUBE_EXTERNAL_SERVICES),
+        forward: w.chain(TableName::Filter, KUBE_FORWARD),
+        filter_nodeports: w.chain(TableName::Filter, KUBE_NODEPORTS),
+        proxy_firewall: w.chain(TableName::Filter, KUBE_PROXY_FIREWALL),
+        nat_services: w.chain(TableName::Nat, KUBE_SERVICES),
+        nat_nodeports: w.chain(TableName::Nat, KUBE_NODEPORTS),
+        postrouting: w.chain(TableName::Nat, KUBE_POSTROUTING),
+        mark_masq: w.chain(TableName::Nat, KUBE_MARK_MASQ),
+    };
     if localhost_nps {
         let loopback = Address::Cidr(Cidr::parse_sloppy("127.0.0.0/8").expect("constant CIDR"));
-        filter_chains.push(KUBE_FIREWALL.into());
+        let firewall = w.chain(TableName::Filter, KUBE_FIREWALL);
         w.rule(
-            TableName::Filter,
-            KUBE_FIREWALL,
+            firewall,
             vec![
                 Arg::Comment("block incoming localnet connections".into()),
                 Arg::Destination(Neg::Is, loopback),
@@ -198,17 +233,8 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
             none,
         );
     }
-    for chain in [
-        KUBE_SERVICES,
-        KUBE_NODEPORTS,
-        KUBE_POSTROUTING,
-        KUBE_MARK_MASQ,
-    ] {
-        w.nat_chains.insert(chain.into());
-    }
     w.rule(
-        TableName::Nat,
-        KUBE_POSTROUTING,
+        fixed.postrouting,
         vec![Arg::Mark {
             neg: Neg::Not,
             value: mark,
@@ -217,16 +243,9 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         Some(Target::Return),
         none,
     );
+    w.rule(fixed.postrouting, vec![], Some(Target::MarkXor(mark)), none);
     w.rule(
-        TableName::Nat,
-        KUBE_POSTROUTING,
-        vec![],
-        Some(Target::MarkXor(mark)),
-        none,
-    );
-    w.rule(
-        TableName::Nat,
-        KUBE_POSTROUTING,
+        fixed.postrouting,
         vec![Arg::Comment(
             "kubernetes service traffic requiring SNAT".into(),
         )],
@@ -235,13 +254,7 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         }),
         none,
     );
-    w.rule(
-        TableName::Nat,
-        KUBE_MARK_MASQ,
-        vec![],
-        Some(Target::MarkOr(mark)),
-        none,
-    );
+    w.rule(fixed.mark_masq, vec![], Some(Target::MarkOr(mark)), none);
 
     let context = ServiceContext {
         facts,
@@ -249,6 +262,8 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         localhost_nps,
         large: facts.large_cluster_mode(),
         node_ip: facts.node.proxier_node_ip(family),
+        fixed: &fixed,
+        mark_masq: w.jump(fixed.mark_masq),
     };
     for (index, sp) in facts.service_ports.iter().enumerate() {
         service_port_rules(&mut w, &context, index, sp);
@@ -260,17 +275,10 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         if node.nfacct {
             args.push(Arg::Nfacct(CT_STATE_INVALID_COUNTER.into()));
         }
-        w.rule(
-            TableName::Filter,
-            KUBE_FORWARD,
-            args,
-            Some(Target::Drop),
-            none,
-        );
+        w.rule(fixed.forward, args, Some(Target::Drop), none);
     }
     w.rule(
-        TableName::Filter,
-        KUBE_FORWARD,
+        fixed.forward,
         vec![
             Arg::Comment("kubernetes forwarding rules".into()),
             Arg::Mark {
@@ -283,8 +291,7 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         none,
     );
     w.rule(
-        TableName::Filter,
-        KUBE_FORWARD,
+        fixed.forward,
         vec![
             Arg::Comment("kubernetes forwarding conntrack rule".into()),
             Arg::CtState(Neg::Is, "RELATED,ESTABLISHED".into()),
@@ -295,7 +302,7 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
 
     // Finally the tail call to KUBE-NODEPORTS, the last rule of nat KUBE-SERVICES.
     let npa = NodePortAddresses::new(family, config, node);
-    let jump = Some(Target::Jump(KUBE_NODEPORTS.into()));
+    let jump = w.jump(fixed.nat_nodeports);
     if npa.match_all {
         let mut args = vec![
             Arg::Comment(NODEPORTS_COMMENT.into()),
@@ -312,7 +319,7 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
             )),
             IpFamily::IPv4 => {}
         }
-        w.rule(TableName::Nat, KUBE_SERVICES, args, jump, none);
+        w.rule(fixed.nat_services, args, jump, none);
     } else {
         for ip in npa.node_ips(node) {
             // Loopback addresses only work for IPv4 with localhost NodePorts enabled.
@@ -320,8 +327,7 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
                 continue;
             }
             w.rule(
-                TableName::Nat,
-                KUBE_SERVICES,
+                fixed.nat_services,
                 vec![
                     Arg::Comment(NODEPORTS_COMMENT.into()),
                     Arg::Destination(Neg::Is, Address::Ip(ip)),
@@ -332,58 +338,126 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         }
     }
 
-    let nat_chains: Vec<String> = std::mem::take(&mut w.nat_chains).into_iter().collect();
+    let (filter, nat) = assemble(w);
     Ruleset {
         family,
-        filter: assemble(TableName::Filter, filter_chains, w.filter),
-        nat: assemble(TableName::Nat, nat_chains, w.nat),
+        filter,
+        nat,
     }
 }
 
-/// Puts a table in the canonical order of kube-proxy's tests: chains sorted, rules grouped
-/// by chain in kube-proxy's order, KUBE-SERVICES and KUBE-NODEPORTS stably sorted by
-/// Service name with the NodePorts jump kept last. Linear in the number of rules (plus
-/// the sorts), since a large cluster has ~10⁵ rules in ~10⁵ chains.
-fn assemble(name: TableName, mut chains: Vec<String>, rules: Vec<Rule>) -> Table {
-    {
-        let mut known: BTreeSet<&str> = chains.iter().map(String::as_str).collect();
-        let mut extra: Vec<String> = Vec::new();
-        for r in &rules {
-            if known.insert(r.chain.as_str()) {
-                extra.push(r.chain.clone());
-            }
+/// Puts the tables in the canonical order of kube-proxy's tests: chains sorted, rules
+/// grouped by chain in kube-proxy's order, KUBE-SERVICES and KUBE-NODEPORTS stably sorted
+/// by Service name with the NodePorts jump kept last. A chain written twice under one
+/// name (which kube-proxy never does) keeps both rule lists, in writing order.
+///
+/// Linear apart from sorting the chain names: rules are placed by a counting sort on
+/// their chain's rank.
+fn assemble(w: Writer) -> (Table, Table) {
+    let Writer { chains, rules } = w;
+    // Chains ordered by table, then the canonical chain order; the id breaks ties, so
+    // the unstable sort is deterministic.
+    let rank = |c: &WrittenChain| -> u8 {
+        match &*c.name {
+            KUBE_NODEPORTS => 0,
+            KUBE_SERVICES => 1,
+            n if n.starts_with("KUBE-") => 2,
+            _ => 3,
         }
-        chains.extend(extra);
-    }
-    chains.sort_by(|a, b| chain_order(a, b));
-    chains.dedup();
-    let position: HashMap<&str, usize> = chains
+    };
+    // The first 16 bytes of a name as a big-endian number order names like their bytes
+    // do (a shorter name is padded with zeros, which sort first, as a prefix does), so
+    // most comparisons never touch the strings.
+    let prefix = |name: &str| -> u128 {
+        let mut bytes = [0u8; 16];
+        let n = name.len().min(16);
+        bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+        u128::from_be_bytes(bytes)
+    };
+    let mut order: Vec<(TableName, u8, u128, u32)> = chains
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.as_str(), i))
+        .map(|(i, c)| (c.table, rank(c), prefix(&c.name), i as u32))
         .collect();
-    let mut buckets: Vec<Vec<Rule>> = (0..chains.len()).map(|_| Vec::new()).collect();
-    for rule in rules {
-        // Every rule's chain is in `chains` (added above).
-        let at = position.get(rule.chain.as_str()).copied().unwrap_or(0);
-        buckets[at].push(rule);
-    }
-    let mut ordered = Vec::with_capacity(buckets.iter().map(Vec::len).sum());
-    for (chain, mut in_chain) in chains.iter().zip(buckets) {
-        if chain == KUBE_SERVICES || chain == KUBE_NODEPORTS {
-            let (mut last, mut rest): (Vec<Rule>, Vec<Rule>) =
-                in_chain.into_iter().partition(is_last_rule);
-            rest.sort_by(|a, b| service_sort_key(a).cmp(service_sort_key(b)));
-            rest.append(&mut last);
-            in_chain = rest;
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1, a.2)
+            .cmp(&(b.0, b.1, b.2))
+            .then_with(|| chains[a.3 as usize].name.cmp(&chains[b.3 as usize].name))
+            .then(a.3.cmp(&b.3))
+    });
+    // Each chain's position in that order; chains of one table and name share one.
+    let mut position = vec![0u32; chains.len()];
+    let mut slot = 0u32;
+    for (k, entry) in order.iter().enumerate() {
+        if k > 0 {
+            let previous = &order[k - 1];
+            let same = previous.0 == entry.0
+                && previous.2 == entry.2
+                && chains[previous.3 as usize].name == chains[entry.3 as usize].name;
+            if !same {
+                slot += 1;
+            }
         }
-        ordered.extend(in_chain);
+        position[entry.3 as usize] = slot;
     }
-    Table {
-        name,
-        chains,
-        rules: ordered,
+    let slots = if chains.is_empty() {
+        0
+    } else {
+        slot as usize + 1
+    };
+    // Counting sort of the rules by their chain's position (stable: writing order kept).
+    let mut start = vec![0usize; slots + 1];
+    for (chain, _) in &rules {
+        start[position[chain.0 as usize] as usize + 1] += 1;
     }
+    for i in 0..slots {
+        start[i + 1] += start[i];
+    }
+    let mut next = start.clone();
+    let mut placed: Vec<Option<Rule>> = (0..rules.len()).map(|_| None).collect();
+    for (chain, rule) in rules {
+        let p = position[chain.0 as usize] as usize;
+        placed[next[p]] = Some(rule);
+        next[p] += 1;
+    }
+    let mut tables = (
+        Table {
+            name: TableName::Filter,
+            chains: Vec::new(),
+            rules: Vec::new(),
+        },
+        Table {
+            name: TableName::Nat,
+            chains: Vec::new(),
+            rules: Vec::new(),
+        },
+    );
+    let mut previous_slot = None;
+    for entry in &order {
+        let p = position[entry.3 as usize] as usize;
+        if previous_slot == Some(p) {
+            continue;
+        }
+        previous_slot = Some(p);
+        let table = match entry.0 {
+            TableName::Nat => &mut tables.1,
+            TableName::Filter | TableName::Mangle => &mut tables.0,
+        };
+        let name = chains[entry.3 as usize].name.clone();
+        let in_chain = placed[start[p]..start[p + 1]]
+            .iter_mut()
+            .filter_map(Option::take);
+        if &*name == KUBE_SERVICES || &*name == KUBE_NODEPORTS {
+            let (mut last, mut rest): (Vec<Rule>, Vec<Rule>) = in_chain.partition(is_last_rule);
+            rest.sort_by(|a, b| service_sort_key(a).cmp(service_sort_key(b)));
+            table.rules.append(&mut rest);
+            table.rules.append(&mut last);
+        } else {
+            table.rules.extend(in_chain);
+        }
+        table.chains.push(name);
+    }
+    tables
 }
 
 /// What every service port's rules share.
@@ -395,6 +469,9 @@ struct ServiceContext<'a> {
     large: bool,
     /// The proxier's node IP (loopback when the node has none of the family).
     node_ip: IpAddr,
+    fixed: &'a Fixed,
+    /// `-j KUBE-MARK-MASQ`.
+    mark_masq: Option<Target>,
 }
 
 fn service_port_rules(
@@ -405,30 +482,21 @@ fn service_port_rules(
 ) {
     let info = &sp.info;
     let config = &cx.facts.config;
+    let fixed = cx.fixed;
     let large = cx.large;
     let spn = info.name.to_string();
     let proto = info.protocol;
     let hash = chain_hash(&[&spn, proto.lower()]);
-    let svc_chain = format!("KUBE-SVC-{hash}");
-    let svl_chain = format!("KUBE-SVL-{hash}");
-    let ext_chain = format!("KUBE-EXT-{hash}");
-    let fw_chain = format!("KUBE-FW-{hash}");
+    let svc_name: ChainName = format!("KUBE-SVC-{hash}").into();
+    let svl_name: ChainName = format!("KUBE-SVL-{hash}").into();
+    let ext_name: ChainName = format!("KUBE-EXT-{hash}").into();
+    let fw_name: ChainName = format!("KUBE-FW-{hash}").into();
     let src = RuleSource {
         service_port: Some(index),
         endpoint: None,
     };
 
     let has_endpoints = sp.has_any_endpoints;
-    let internal_chain = if info.internal_policy_local {
-        &svl_chain
-    } else {
-        &svc_chain
-    };
-    let external_policy_chain = if info.external_policy_local {
-        &svl_chain
-    } else {
-        &svc_chain
-    };
     let has_internal_endpoints = if info.internal_policy_local {
         has_endpoints && !sp.local.is_empty()
     } else {
@@ -445,7 +513,23 @@ fn service_port_rules(
     let uses_fw_chain = has_endpoints
         && !info.load_balancer_vips.is_empty()
         && !info.load_balancer_source_ranges.is_empty();
-    let lb_target = if uses_fw_chain { &fw_chain } else { &ext_chain };
+    let jump = |name: &ChainName| Some(Target::Jump(name.clone()));
+    let internal_target = jump(if info.internal_policy_local {
+        &svl_name
+    } else {
+        &svc_name
+    });
+    let external_policy_target = jump(if info.external_policy_local {
+        &svl_name
+    } else {
+        &svc_name
+    });
+    let ext_target = jump(&ext_name);
+    let lb_target = if uses_fw_chain {
+        jump(&fw_name)
+    } else {
+        ext_target.clone()
+    };
     // With no endpoints at all, traffic is rejected; with endpoints but none usable
     // for the policy, it is dropped.
     let (filter_target, filter_comment) = if !has_endpoints {
@@ -465,16 +549,14 @@ fn service_port_rules(
     // The ClusterIP.
     if has_internal_endpoints {
         w.rule(
-            TableName::Nat,
-            KUBE_SERVICES,
+            fixed.nat_services,
             vip_args(format!("{spn} cluster IP"), info.cluster_ip),
-            Some(Target::Jump(internal_chain.clone())),
+            internal_target.clone(),
             src,
         );
     } else {
         w.rule(
-            TableName::Filter,
-            KUBE_SERVICES,
+            fixed.filter_services,
             vip_args(filter_comment.clone(), info.cluster_ip),
             Some(filter_target.clone()),
             src,
@@ -485,17 +567,15 @@ fn service_port_rules(
     for ip in &info.external_ips {
         if has_endpoints {
             w.rule(
-                TableName::Nat,
-                KUBE_SERVICES,
+                fixed.nat_services,
                 vip_args(format!("{spn} external IP"), *ip),
-                Some(Target::Jump(ext_chain.clone())),
+                ext_target.clone(),
                 src,
             );
         }
         if !has_external_endpoints {
             w.rule(
-                TableName::Filter,
-                KUBE_EXTERNAL_SERVICES,
+                fixed.external_services,
                 vip_args(filter_comment.clone(), *ip),
                 Some(filter_target.clone()),
                 src,
@@ -507,18 +587,16 @@ fn service_port_rules(
     for ip in &info.load_balancer_vips {
         if has_endpoints {
             w.rule(
-                TableName::Nat,
-                KUBE_SERVICES,
+                fixed.nat_services,
                 vip_args(format!("{spn} loadbalancer IP"), *ip),
-                Some(Target::Jump(lb_target.clone())),
+                lb_target.clone(),
                 src,
             );
         }
         if uses_fw_chain {
             w.rule(
-                TableName::Filter,
-                KUBE_PROXY_FIREWALL,
-                vip_args(format!("{spn} traffic not accepted by {fw_chain}"), *ip),
+                fixed.proxy_firewall,
+                vip_args(format!("{spn} traffic not accepted by {fw_name}"), *ip),
                 Some(Target::Drop),
                 src,
             );
@@ -527,8 +605,7 @@ fn service_port_rules(
     if !has_external_endpoints {
         for ip in &info.load_balancer_vips {
             w.rule(
-                TableName::Filter,
-                KUBE_EXTERNAL_SERVICES,
+                fixed.external_services,
                 vip_args(filter_comment.clone(), *ip),
                 Some(filter_target.clone()),
                 src,
@@ -541,8 +618,7 @@ fn service_port_rules(
         if has_endpoints {
             if cx.localhost_nps && cx.facts.node.nfacct {
                 w.rule(
-                    TableName::Nat,
-                    KUBE_NODEPORTS,
+                    fixed.nat_nodeports,
                     vec![
                         Arg::Comment(spn.clone()),
                         Arg::Proto(proto),
@@ -555,26 +631,24 @@ fn service_port_rules(
                         Arg::DestinationPort(info.node_port),
                         Arg::Nfacct(LOCALHOST_NODEPORTS_COUNTER.into()),
                     ],
-                    Some(Target::Jump(ext_chain.clone())),
+                    ext_target.clone(),
                     src,
                 );
             }
             w.rule(
-                TableName::Nat,
-                KUBE_NODEPORTS,
+                fixed.nat_nodeports,
                 vec![
                     Arg::Comment(spn.clone()),
                     Arg::Proto(proto),
                     Arg::DestinationPort(info.node_port),
                 ],
-                Some(Target::Jump(ext_chain.clone())),
+                ext_target.clone(),
                 src,
             );
         }
         if !has_external_endpoints {
             w.rule(
-                TableName::Filter,
-                KUBE_EXTERNAL_SERVICES,
+                fixed.external_services,
                 vec![
                     Arg::Comment(filter_comment.clone()),
                     Arg::DstTypeLocal(Neg::Is),
@@ -590,8 +664,7 @@ fn service_port_rules(
     // The health-check NodePort is open whether or not there are local endpoints.
     if info.health_check_node_port != 0 {
         w.rule(
-            TableName::Filter,
-            KUBE_NODEPORTS,
+            fixed.filter_nodeports,
             vec![
                 Arg::Comment(format!("{spn} health check node port")),
                 Arg::Proto(Protocol::Tcp),
@@ -606,105 +679,87 @@ fn service_port_rules(
         return;
     }
 
+    // The per-service chains, declared where kube-proxy declares them.
+    let svc = uses_cluster_chain.then(|| w.chain(TableName::Nat, svc_name.clone()));
+    let svl = uses_local_chain.then(|| w.chain(TableName::Nat, svl_name.clone()));
+
     // Masquerade off-cluster traffic to the ClusterIP.
-    if has_internal_endpoints {
+    let internal = if info.internal_policy_local { svl } else { svc };
+    if let (true, Some(internal)) = (has_internal_endpoints, internal) {
         let mut args = vip_args(format!("{spn} cluster IP"), info.cluster_ip);
         if config.masquerade_all {
-            w.rule(
-                TableName::Nat,
-                internal_chain,
-                args,
-                Some(Target::Jump(KUBE_MARK_MASQ.into())),
-                src,
-            );
+            w.rule(internal, args, cx.mark_masq.clone(), src);
         } else if let Some(not_local) = detector_arg(cx.detector, Neg::Not) {
             args.push(not_local);
-            w.rule(
-                TableName::Nat,
-                internal_chain,
-                args,
-                Some(Target::Jump(KUBE_MARK_MASQ.into())),
-                src,
-            );
+            w.rule(internal, args, cx.mark_masq.clone(), src);
         }
     }
 
     // The chain for traffic to external destinations (NodePort, external and LB IPs).
     if uses_external_chain {
-        w.nat_chains.insert(ext_chain.clone());
+        let ext = w.chain(TableName::Nat, ext_name.clone());
         if !info.external_policy_local {
             w.rule(
-                TableName::Nat,
-                &ext_chain,
+                ext,
                 vec![Arg::Comment(format!(
                     "masquerade traffic for {spn} external destinations"
                 ))],
-                Some(Target::Jump(KUBE_MARK_MASQ.into())),
+                cx.mark_masq.clone(),
                 src,
             );
         } else {
             if let Some(local) = detector_arg(cx.detector, Neg::Is) {
                 w.rule(
-                    TableName::Nat,
-                    &ext_chain,
+                    ext,
                     vec![
                         Arg::Comment(format!("pod traffic for {spn} external destinations")),
                         local,
                     ],
-                    Some(Target::Jump(svc_chain.clone())),
+                    jump(&svc_name),
                     src,
                 );
             }
             w.rule(
-                TableName::Nat,
-                &ext_chain,
+                ext,
                 vec![
                     Arg::Comment(format!(
                         "masquerade LOCAL traffic for {spn} external destinations"
                     )),
                     Arg::SrcTypeLocal(Neg::Is),
                 ],
-                Some(Target::Jump(KUBE_MARK_MASQ.into())),
+                cx.mark_masq.clone(),
                 src,
             );
             w.rule(
-                TableName::Nat,
-                &ext_chain,
+                ext,
                 vec![
                     Arg::Comment(format!(
                         "route LOCAL traffic for {spn} external destinations"
                     )),
                     Arg::SrcTypeLocal(Neg::Is),
                 ],
-                Some(Target::Jump(svc_chain.clone())),
+                jump(&svc_name),
                 src,
             );
         }
         if has_external_endpoints {
-            w.rule(
-                TableName::Nat,
-                &ext_chain,
-                vec![],
-                Some(Target::Jump(external_policy_chain.clone())),
-                src,
-            );
+            w.rule(ext, vec![], external_policy_target, src);
         }
     }
 
     // loadBalancerSourceRanges.
     if uses_fw_chain {
-        w.nat_chains.insert(fw_chain.clone());
+        let fw = w.chain(TableName::Nat, fw_name.clone());
         let comment = format!("{spn} loadbalancer IP");
         let mut allow_from_node = false;
         for range in &info.load_balancer_source_ranges {
             w.rule(
-                TableName::Nat,
-                &fw_chain,
+                fw,
                 vec![
                     Arg::Comment(comment.clone()),
                     Arg::Source(Neg::Is, Address::Cidr(*range)),
                 ],
-                Some(Target::Jump(ext_chain.clone())),
+                ext_target.clone(),
                 src,
             );
             if range.contains(&cx.node_ip) {
@@ -716,20 +771,18 @@ fn service_port_rules(
         if allow_from_node {
             for ip in &info.load_balancer_vips {
                 w.rule(
-                    TableName::Nat,
-                    &fw_chain,
+                    fw,
                     vec![
                         Arg::Comment(comment.clone()),
                         Arg::Source(Neg::Is, Address::Ip(*ip)),
                     ],
-                    Some(Target::Jump(ext_chain.clone())),
+                    ext_target.clone(),
                     src,
                 );
             }
         }
         w.rule(
-            TableName::Nat,
-            &fw_chain,
+            fw,
             vec![Arg::Comment(format!(
                 "other traffic to {spn} will be dropped by KUBE-PROXY-FIREWALL"
             ))],
@@ -738,71 +791,73 @@ fn service_port_rules(
         );
     }
 
-    // Each endpoint's chain name is hashed once and shared by the cascade and the chain.
-    let sep_chains: Vec<Option<String>> = {
-        let mut names = vec![None; sp.endpoints.len()];
-        for &e in sp.cluster.iter().chain(&sp.local).chain(&sp.reachable) {
-            if names[e].is_none() {
-                names[e] = Some(sep_chain(
-                    &spn,
-                    proto.lower(),
-                    &sp.endpoints[e].endpoint_string(),
-                ));
+    // Each endpoint's chain name and `ip:port` are made once, shared by the cascade and
+    // the endpoint's chain.
+    // (The `ip:port` strings are only kept for the comments, absent in large clusters.)
+    let mut endpoint_strings: Vec<String> = Vec::new();
+    let mut sep_names: Vec<Option<ChainName>> = vec![None; sp.endpoints.len()];
+    let mut buffer = String::new();
+    for &e in sp.cluster.iter().chain(&sp.local).chain(&sp.reachable) {
+        if sep_names[e].is_none() {
+            buffer.clear();
+            sp.endpoints[e].write_endpoint_string(&mut buffer);
+            sep_names[e] = Some(hashed_chain_name(
+                "KUBE-SEP-",
+                &[&spn, proto.lower(), &buffer],
+            ));
+            if !large {
+                endpoint_strings.resize(sp.endpoints.len(), String::new());
+                endpoint_strings[e] = buffer.clone();
             }
         }
-        names
-    };
+    }
     let cascade = Cascade {
         sp,
         index,
         spn: &spn,
         large,
-        sep_chains: &sep_chains,
+        sep_names: &sep_names,
+        endpoint_strings: &endpoint_strings,
     };
-    if uses_cluster_chain {
-        w.nat_chains.insert(svc_chain.clone());
-        cascade.write(w, &svc_chain, &sp.cluster);
+    if let Some(svc) = svc {
+        cascade.write(w, svc, &sp.cluster);
     }
-    if uses_local_chain {
-        w.nat_chains.insert(svl_chain.clone());
-        cascade.write(w, &svl_chain, &sp.local);
+    if let Some(svl) = svl {
+        cascade.write(w, svl, &sp.local);
     }
 
     // One chain per reachable endpoint.
     for &e in &sp.reachable {
         let endpoint = &sp.endpoints[e];
-        let Some(chain) = sep_chains[e].as_deref() else {
+        let Some(name) = sep_names[e].clone() else {
             continue;
         };
-        w.nat_chains.insert(chain.to_string());
+        let chain = w.chain(TableName::Nat, name.clone());
         let source = RuleSource {
             service_port: Some(index),
             endpoint: Some(e),
         };
-        let mut masq = Vec::with_capacity(2);
-        if !large {
-            masq.push(Arg::Comment(spn.clone()));
-        }
-        masq.push(Arg::Source(Neg::Is, Address::Ip(endpoint.ip)));
+        let masq_source = Arg::Source(Neg::Is, Address::Ip(endpoint.ip));
+        let masq = if large {
+            Args::one(masq_source)
+        } else {
+            vec![Arg::Comment(spn.clone()), masq_source].into()
+        };
+        w.rule(chain, masq, cx.mark_masq.clone(), source);
+        let dnat = if large && info.session_affinity_timeout.is_none() {
+            Args::one(Arg::Proto(proto))
+        } else {
+            let mut dnat = Vec::with_capacity(3);
+            if !large {
+                dnat.push(Arg::Comment(spn.clone()));
+            }
+            if info.session_affinity_timeout.is_some() {
+                dnat.push(Arg::RecentSet { name });
+            }
+            dnat.push(Arg::Proto(proto));
+            dnat.into()
+        };
         w.rule(
-            TableName::Nat,
-            chain,
-            masq,
-            Some(Target::Jump(KUBE_MARK_MASQ.into())),
-            source,
-        );
-        let mut dnat = Vec::with_capacity(3);
-        if !large {
-            dnat.push(Arg::Comment(spn.clone()));
-        }
-        if info.session_affinity_timeout.is_some() {
-            dnat.push(Arg::RecentSet {
-                name: chain.to_string(),
-            });
-        }
-        dnat.push(Arg::Proto(proto));
-        w.rule(
-            TableName::Nat,
             chain,
             dnat,
             Some(Target::Dnat {
@@ -826,19 +881,19 @@ struct Cascade<'a> {
     index: usize,
     spn: &'a str,
     large: bool,
-    sep_chains: &'a [Option<String>],
+    sep_names: &'a [Option<ChainName>],
+    endpoint_strings: &'a [String],
 }
 
 impl Cascade<'_> {
-    fn write(&self, w: &mut Writer, chain: &str, endpoints: &[usize]) {
+    fn write(&self, w: &mut Writer, chain: ChainId, endpoints: &[usize]) {
         let with_comment = |e: usize| {
             if self.large {
-                Vec::with_capacity(1)
+                Vec::new()
             } else {
                 vec![Arg::Comment(format!(
                     "{} -> {}",
-                    self.spn,
-                    self.sp.endpoints[e].endpoint_string()
+                    self.spn, self.endpoint_strings[e]
                 ))]
             }
         };
@@ -846,7 +901,8 @@ impl Cascade<'_> {
             service_port: Some(self.index),
             endpoint: Some(e),
         };
-        let sep = |e: usize| self.sep_chains[e].clone().unwrap_or_default();
+        let sep =
+            |e: usize| -> ChainName { self.sep_names[e].clone().unwrap_or_else(|| "".into()) };
         if let Some(seconds) = self.sp.info.session_affinity_timeout {
             for &e in endpoints {
                 let mut args = with_comment(e);
@@ -854,28 +910,22 @@ impl Cascade<'_> {
                     name: sep(e),
                     seconds,
                 });
-                w.rule(
-                    TableName::Nat,
-                    chain,
-                    args,
-                    Some(Target::Jump(sep(e))),
-                    source(e),
-                );
+                w.rule(chain, args, Some(Target::Jump(sep(e))), source(e));
             }
         }
         let n = endpoints.len();
         for (i, &e) in endpoints.iter().enumerate() {
-            let mut args = with_comment(e);
-            if i + 1 < n {
-                args.push(Arg::Probability(1.0 / (n - i) as f64));
-            }
-            w.rule(
-                TableName::Nat,
-                chain,
-                args,
-                Some(Target::Jump(sep(e))),
-                source(e),
-            );
+            let probability = (i + 1 < n).then(|| Arg::Probability(1.0 / (n - i) as f64));
+            let args = match (self.large, probability) {
+                (true, Some(p)) => Args::one(p),
+                (true, None) => Args::none(),
+                (false, p) => {
+                    let mut args = with_comment(e);
+                    args.extend(p);
+                    args.into()
+                }
+            };
+            w.rule(chain, args, Some(Target::Jump(sep(e))), source(e));
         }
     }
 }

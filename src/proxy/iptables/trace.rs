@@ -343,15 +343,15 @@ fn compile_rule<'a>(
                 Arg::DstTypeLocal(n) => Match::DstTypeLocal(*n),
                 Arg::CtState(..) | Arg::Mark { .. } => Match::State,
                 Arg::Probability(p) => Match::Statistic(*p),
-                Arg::RecentCheck { name, seconds } => Match::RecentCheck(name.as_str(), *seconds),
-                Arg::RecentSet { name } => Match::RecentSet(name.as_str()),
+                Arg::RecentCheck { name, seconds } => Match::RecentCheck(&**name, *seconds),
+                Arg::RecentSet { name } => Match::RecentSet(&**name),
             })
         })
         .collect();
     let action = match &rule.target {
         None => Action::Continue,
-        Some(Target::Jump(chain)) if chain == KUBE_MARK_MASQ => Action::Masquerade,
-        Some(Target::Jump(chain)) => match by_name.get(&(table, chain.as_str())) {
+        Some(Target::Jump(chain)) if &**chain == KUBE_MARK_MASQ => Action::Masquerade,
+        Some(Target::Jump(chain)) => match by_name.get(&(table, &**chain)) {
             Some(&at) => Action::Jump(at),
             None => Action::Continue,
         },
