@@ -16,6 +16,8 @@
 //!      ──controllers::run─► + Pods from workloads, EndpointSlices
 //!      ──proxy::facts─────► ProxyFacts per node and IP family (endpoints categorised once)
 //!      ──proxy::iptables::render──► Ruleset (typed rules; Display = iptables-restore input)
+//!        ──iptables::node──► NodeTables (the node's kernel tables; Save = iptables-save)
+//!        ──iptables::trace─► Trace (a packet walked through the same typed rules)
 //!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
 //! ```
 //!
@@ -40,10 +42,17 @@
 //!   nodes, IPs), the EndpointSlice controller.
 //! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
 //!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
-//!   [`proxy::iptables`] renders the iptables mode; [`proxy::trace`] is the packet-walk
-//!   shape every mode produces.
-//! - [`views`] — simulated commands (`svcplay run`, the page's terminal), and Go's
-//!   `text/tabwriter` ([`views::tabwriter`]) for kubectl's tables.
+//!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
+//!   restore input kube-proxy writes), [`proxy::iptables::node`] (kube-proxy's start on a
+//!   node, the kernel's tables afterwards and `iptables-save` of them, checked against a
+//!   real kernel by `tests/kernel.rs`), [`proxy::iptables::save`] (the `iptables-save`
+//!   form of a rule), [`proxy::iptables::trace`] (packet walks; the seam a simulator
+//!   drives with its own random choices), [`proxy::iptables::panel`] (rules by chain with
+//!   their provenance, for the page); [`proxy::trace`] is the packet-walk shape every
+//!   mode produces.
+//! - [`views`] — simulated commands (`svcplay run`, the page's terminal): `iptables-save`
+//!   and `ip6tables-save` ([`views::iptables`]), and Go's `text/tabwriter`
+//!   ([`views::tabwriter`]) for kubectl's tables.
 //! - [`scenario`] — the pipeline in one call.
 //!
 //! ## Invariants

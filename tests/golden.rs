@@ -267,54 +267,103 @@ fn read_flows(path: &Path) -> (Vec<Flow>, Vec<(String, String)>) {
     (flows, chains)
 }
 
+/// Checks every flow (and asserted chain) of a case's `flows.yaml`.
+fn check_flows(case: &Path) -> Result<usize, String> {
+    use svcplay::proxy::trace::Packet;
+    let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+    let node = analysis.default_node();
+    let (flows, chains) = read_flows(&case.join("flows.yaml"));
+    if flows.is_empty() {
+        return Err("no flows in flows.yaml".into());
+    }
+    let mut problems = Vec::new();
+    for flow in &flows {
+        let ip = |s: &str| svcplay::model::ip::parse_ip_sloppy(s).ok_or(format!("bad IP {s:?}"));
+        let packet = Packet {
+            src: ip(&flow.src)?,
+            dst: ip(&flow.dst)?,
+            dport: flow.dport,
+            protocol: svcplay::proxy::Protocol::parse(&flow.protocol)
+                .ok_or(format!("bad protocol {:?}", flow.protocol))?,
+        };
+        let trace = svcplay::views::iptables::trace(&analysis, &node, packet)?;
+        let output = trace.outcome.to_string();
+        if output != flow.output || trace.masquerade != flow.masq {
+            problems.push(format!(
+                "  {:?} ({packet}): expected output {:?} masq {}, got {:?} masq {}\n{}",
+                flow.name, flow.output, flow.masq, output, trace.masquerade, trace
+            ));
+        }
+    }
+    // Whole chains the test asserts (`assertIPTablesChainEqual`): kube-proxy's order.
+    let rulesets = analysis.iptables(&node);
+    for (which, expected) in &chains {
+        let (table, chain) = which.split_once('/').ok_or("bad chain key")?;
+        let actual: String = rulesets
+            .iter()
+            .filter_map(|r| r.table(svcplay::proxy::iptables::TableName::parse(table)?))
+            .flat_map(|t| t.chain(chain))
+            .map(|r| format!("{r}\n"))
+            .collect();
+        if actual != *expected {
+            problems.push(format!("  chain {which}:\n{}", diff(expected, &actual)));
+        }
+    }
+    if problems.is_empty() {
+        Ok(flows.len() + chains.len())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
 #[test]
 fn kube_proxy_iptables_flows() {
-    use svcplay::proxy::trace::Packet;
-    run_corpus("kube-proxy-iptables-flows", |case| {
+    run_corpus("kube-proxy-iptables-flows", check_flows);
+}
+
+// ---- kube-proxy iptables: svcplay's own cases -------------------------------------------
+
+/// Cases written for svcplay from kube-proxy's source (each `case.md` names it), for what
+/// the reference corpora do not cover. `expected.iptables` (the IPv4 ruleset, or the only
+/// one) and `expected.ip6tables` (the IPv6 ruleset of a dual-stack node) are svcplay's
+/// output, checked by hand against proxier.go and written with `SVCPLAY_BLESS=1`; a
+/// `flows.yaml`, written by hand, is checked like the flow corpus.
+#[test]
+fn kube_proxy_iptables_own() {
+    let bless = std::env::var_os("SVCPLAY_BLESS").is_some();
+    run_corpus("kube-proxy-iptables-own", |case| {
         let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
         let node = analysis.default_node();
-        let (flows, chains) = read_flows(&case.join("flows.yaml"));
-        if flows.is_empty() {
-            return Err("no flows in flows.yaml".into());
-        }
-        let mut problems = Vec::new();
-        for flow in &flows {
-            let ip =
-                |s: &str| svcplay::model::ip::parse_ip_sloppy(s).ok_or(format!("bad IP {s:?}"));
-            let packet = Packet {
-                src: ip(&flow.src)?,
-                dst: ip(&flow.dst)?,
-                dport: flow.dport,
-                protocol: svcplay::proxy::Protocol::parse(&flow.protocol)
-                    .ok_or(format!("bad protocol {:?}", flow.protocol))?,
+        let rulesets = analysis.iptables(&node);
+        let mut compared = 0;
+        for ruleset in &rulesets {
+            let file = if rulesets.len() > 1 && ruleset.family == svcplay::model::ip::IpFamily::IPv6
+            {
+                "expected.ip6tables"
+            } else {
+                "expected.iptables"
             };
-            let trace = svcplay::views::iptables::trace(&analysis, &node, packet)?;
-            let output = trace.outcome.to_string();
-            if output != flow.output || trace.masquerade != flow.masq {
-                problems.push(format!(
-                    "  {:?} ({packet}): expected output {:?} masq {}, got {:?} masq {}\n{}",
-                    flow.name, flow.output, flow.masq, output, trace.masquerade, trace
+            let actual = ruleset.to_string();
+            if sort_iptables(&actual) != actual {
+                return Err(format!(
+                    "{file}: output is not in canonical order:\n{}",
+                    diff(&sort_iptables(&actual), &actual)
                 ));
             }
-        }
-        // Whole chains the test asserts (`assertIPTablesChainEqual`): kube-proxy's order.
-        let rulesets = analysis.iptables(&node);
-        for (which, expected) in &chains {
-            let (table, chain) = which.split_once('/').ok_or("bad chain key")?;
-            let actual: String = rulesets
-                .iter()
-                .filter_map(|r| r.table(svcplay::proxy::iptables::TableName::parse(table)?))
-                .flat_map(|t| t.chain(chain))
-                .map(|r| format!("{r}\n"))
-                .collect();
-            if actual != *expected {
-                problems.push(format!("  chain {which}:\n{}", diff(expected, &actual)));
+            let path = case.join(file);
+            if bless {
+                std::fs::write(&path, &actual).map_err(|e| format!("{}: {e}", path.display()))?;
+            } else {
+                let expected = read(&path);
+                if actual != expected {
+                    return Err(format!("{file}:\n{}", diff(&expected, &actual)));
+                }
             }
+            compared += 1;
         }
-        if problems.is_empty() {
-            Ok(flows.len() + chains.len())
-        } else {
-            Err(problems.join("\n"))
+        if case.join("flows.yaml").is_file() {
+            compared += check_flows(case)?;
         }
+        Ok(compared)
     });
 }

@@ -222,11 +222,13 @@ impl ProxyConfig {
                 Some(p) if !p.is_empty() => LocalDetector::Interface(format!("{p}+")),
                 _ => LocalDetector::NoOp,
             },
-            _ => self
+            "ClusterCIDR" => self
                 .cluster_cidrs
                 .iter()
                 .find(|c| c.family() == family)
                 .map_or(LocalDetector::NoOp, |c| LocalDetector::Cidr(*c)),
+            // `getLocalDetectors`: "Defaulting to no-op detect-local".
+            _ => LocalDetector::NoOp,
         }
     }
 }

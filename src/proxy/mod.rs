@@ -301,7 +301,8 @@ pub fn service_ports(service: &Service, family: IpFamily) -> Vec<ServicePortInfo
     };
     let of_family = |ips: &[String]| -> Vec<IpAddr> {
         ips.iter()
-            .filter_map(|s| parse_ip_sloppy(s.trim()))
+            // `MapIPsByIPFamily`: strings that do not parse (blanks included) are skipped.
+            .filter_map(|s| parse_ip_sloppy(s))
             .filter(|ip| IpFamily::of(ip) == family)
             .collect()
     };
@@ -649,8 +650,19 @@ pub fn watched_by_kube_proxy(labels: &BTreeMap<String, String>) -> bool {
     !labels.contains_key(LABEL_SERVICE_PROXY_NAME) && !labels.contains_key(LABEL_HEADLESS)
 }
 
+/// The service ports of a Service as kube-proxy's service map holds them: keyed by
+/// service port name, so of two ports with the same name and protocol (which the API
+/// server rejects, but stored objects can have) the later one wins.
 fn service_ports_of(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
-    service_ports(service, family)
+    let mut ports = service_ports(service, family);
+    let mut kept: Vec<ServicePortInfo> = Vec::with_capacity(ports.len());
+    for port in ports.drain(..) {
+        match kept.iter().position(|k| k.name == port.name) {
+            Some(at) => kept[at] = port,
+            None => kept.push(port),
+        }
+    }
+    kept
 }
 
 #[cfg(test)]
