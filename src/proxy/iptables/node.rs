@@ -6,7 +6,7 @@
 //! `iptables -I CHAIN …`, which prepends), its iptables monitor creates the canary chain
 //! `KUBE-PROXY-CANARY` in `mangle`, `nat` and `filter`, and it creates its nfacct counters;
 //! only then does it run `iptables-restore --noflush --counters` with the
-//! [`Ruleset`](super::Ruleset). [`startup_steps`] lists those steps as typed values (what
+//! [`Ruleset`]. [`startup_steps`] lists those steps as typed values (what
 //! `tests/kernel.rs` runs against a real kernel), [`NodeTables`] applies them to empty
 //! tables the way the kernel does, and [`Save`] prints the result like `iptables-save`
 //! v1.8.9 with the nf_tables backend: tables in the kernel's order (`mangle`, `filter`,

@@ -162,7 +162,6 @@ enum Match<'a> {
     DstTypeLocal(Neg),
     /// `--mark`, `--ctstate`: state a new connection's first packet does not have.
     State,
-    Statistic(f64),
     RecentCheck(&'a str, i64),
     RecentSet(&'a str),
 }
@@ -179,11 +178,17 @@ enum Action {
     Continue,
 }
 
+/// A rule ready for walking. The random match is kept apart from the others, since a
+/// probability cascade (one random match per rule, nothing else) is what a simulator
+/// walks millions of times.
 #[derive(Debug)]
 struct Compiled<'a> {
     rule: &'a Rule,
     index: usize,
-    matches: Vec<Match<'a>>,
+    /// Rules without a target only count packets; walks skip them.
+    has_target: bool,
+    probability: Option<f64>,
+    matches: Box<[Match<'a>]>,
     action: Action,
 }
 
@@ -199,13 +204,16 @@ struct Chain<'a> {
 pub struct Program<'a> {
     family: IpFamily,
     chains: Vec<Chain<'a>>,
-    by_name: HashMap<(TableName, &'a str), usize>,
     /// The host's own addresses (`addrtype LOCAL`), loopback aside.
     local_addresses: Vec<IpAddr>,
     /// Where local pods' packets come from (see the module documentation).
     local_pods: Vec<Cidr>,
     /// The interface pattern of the local detector, if it matches by interface.
     pod_interface: Option<String>,
+    /// Where walks start: nat PREROUTING and OUTPUT, then the filter chains.
+    prerouting: Option<usize>,
+    output: Option<usize>,
+    filter_chains: Vec<usize>,
 }
 
 impl<'a> Program<'a> {
@@ -254,10 +262,24 @@ impl<'a> Program<'a> {
                 .copied()
                 .collect();
         }
+        let entry = |table: TableName, chain: &str| by_name.get(&(table, chain)).copied();
+        let prerouting = entry(TableName::Nat, "PREROUTING");
+        let output = entry(TableName::Nat, "OUTPUT");
+        let filter_chains = [
+            KUBE_SERVICES,
+            KUBE_EXTERNAL_SERVICES,
+            KUBE_NODEPORTS,
+            KUBE_PROXY_FIREWALL,
+        ]
+        .into_iter()
+        .filter_map(|c| entry(TableName::Filter, c))
+        .collect();
         Program {
             family,
             chains,
-            by_name,
+            prerouting,
+            output,
+            filter_chains,
             local_addresses: node.interfaces.iter().map(|(_, ip, _)| *ip).collect(),
             local_pods,
             pod_interface: match detector {
@@ -287,6 +309,22 @@ impl<'a> Program<'a> {
         choices: &mut impl Choices,
         visitor: &mut impl Visitor,
     ) -> Walked {
+        let mut walked = Walked::default();
+        self.walk_into(packet, choices, visitor, &mut walked);
+        walked
+    }
+
+    /// [`walk`](Self::walk) into a reused result, so a simulator's millions of walks
+    /// allocate nothing.
+    pub fn walk_into(
+        &self,
+        packet: &Packet,
+        choices: &mut impl Choices,
+        visitor: &mut impl Visitor,
+        out: &mut Walked,
+    ) {
+        out.outputs.clear();
+        out.masquerade = false;
         let mut walk = Walk {
             program: self,
             src: packet.src,
@@ -294,31 +332,24 @@ impl<'a> Program<'a> {
             dport: i64::from(packet.dport),
             protocol: packet.protocol,
             from_local_pod: self.from_local_pod(&packet.src),
-            walked: Walked::default(),
+            walked: std::mem::take(out),
         };
         let start = if self.is_local(&packet.src) {
-            "OUTPUT"
+            self.output
         } else {
-            "PREROUTING"
+            self.prerouting
         };
-        if let Some(&chain) = self.by_name.get(&(TableName::Nat, start)) {
+        if let Some(chain) = start {
             walk.run(chain, 0, choices, visitor);
         }
         // The DNAT happens when nat PREROUTING is done: the filter rules see the endpoint.
         if let Some(Output::Dnat { ip, .. }) = walk.walked.outputs.first() {
             walk.dst = *ip;
         }
-        for chain in [
-            KUBE_SERVICES,
-            KUBE_EXTERNAL_SERVICES,
-            KUBE_NODEPORTS,
-            KUBE_PROXY_FIREWALL,
-        ] {
-            if let Some(&chain) = self.by_name.get(&(TableName::Filter, chain)) {
-                walk.run(chain, 0, choices, visitor);
-            }
+        for &chain in &self.filter_chains {
+            walk.run(chain, 0, choices, visitor);
         }
-        walk.walked
+        *out = walk.walked;
     }
 }
 
@@ -328,9 +359,14 @@ fn compile_rule<'a>(
     table: TableName,
     by_name: &HashMap<(TableName, &'a str), usize>,
 ) -> Compiled<'a> {
+    let probability = rule.args.iter().find_map(|arg| match arg {
+        Arg::Probability(p) => Some(*p),
+        _ => None,
+    });
     let matches = rule
         .args
         .iter()
+        .filter(|arg| !matches!(arg, Arg::Probability(_)))
         .filter_map(|arg| {
             Some(match arg {
                 Arg::Comment(_) | Arg::Nfacct(_) => return None,
@@ -342,7 +378,7 @@ fn compile_rule<'a>(
                 Arg::SrcTypeLocal(n) => Match::SrcTypeLocal(*n),
                 Arg::DstTypeLocal(n) => Match::DstTypeLocal(*n),
                 Arg::CtState(..) | Arg::Mark { .. } => Match::State,
-                Arg::Probability(p) => Match::Statistic(*p),
+                Arg::Probability(_) => return None,
                 Arg::RecentCheck { name, seconds } => Match::RecentCheck(&**name, *seconds),
                 Arg::RecentSet { name } => Match::RecentSet(&**name),
             })
@@ -367,6 +403,8 @@ fn compile_rule<'a>(
     Compiled {
         rule,
         index,
+        has_target: rule.target.is_some(),
+        probability,
         matches,
         action,
     }
@@ -383,11 +421,9 @@ struct Walk<'p, 'a> {
 }
 
 impl<'a> Walk<'_, 'a> {
-    /// Whether the rule's matches hold, leaving the random one to the caller; `None` when
-    /// some match fails, else the rule's probability if it is random.
-    fn matches(&self, rule: &Compiled<'a>, choices: &mut impl Choices) -> Option<Option<f64>> {
-        let mut random = None;
-        for m in &rule.matches {
+    /// Whether the rule's matches hold (the random one aside: the caller asks for it).
+    fn matches(&self, rule: &Compiled<'a>, choices: &mut impl Choices) -> bool {
+        for m in rule.matches.iter() {
             let ok = match m {
                 Match::Source(n, c) => n.apply(c.contains(&self.src)),
                 Match::Destination(n, c) => n.apply(c.contains(&self.dst)),
@@ -399,18 +435,14 @@ impl<'a> Walk<'_, 'a> {
                 Match::SrcTypeLocal(n) => n.apply(self.program.is_local(&self.src)),
                 Match::DstTypeLocal(n) => n.apply(self.program.is_local(&self.dst)),
                 Match::State => false,
-                Match::Statistic(p) => {
-                    random = Some(*p);
-                    true
-                }
                 Match::RecentCheck(list, seconds) => choices.recent_check(list, self.src, *seconds),
                 Match::RecentSet(_) => true,
             };
             if !ok {
-                return None;
+                return false;
             }
         }
-        Some(random)
+        true
     }
 
     /// Runs one chain; returns whether the walk ended in it.
@@ -425,12 +457,10 @@ impl<'a> Walk<'_, 'a> {
         let current = &program.chains[chain];
         for rule in &current.rules {
             // Rules without a target only count packets; the tests skip them.
-            if rule.rule.target.is_none() {
+            if !rule.has_target || !self.matches(rule, choices) {
                 continue;
             }
-            let Some(random) = self.matches(rule, choices) else {
-                continue;
-            };
+            let random = rule.probability;
             let branch = match random {
                 Some(p) => choices.statistic(p),
                 None => Branch::Taken,
@@ -567,5 +597,138 @@ impl Visitor for Hops<'_> {
                 endpoint: source.endpoint,
             }),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Options, analyze};
+
+    /// Three endpoints behind one Service with ClientIP affinity.
+    const SCENARIO: &str = "\
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  clusterIP: 10.96.0.20
+  sessionAffinity: ClientIP
+  ports: [{name: http, port: 80, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: web-1
+  namespace: shop
+  labels: {kubernetes.io/service-name: web}
+addressType: IPv4
+endpoints:
+- addresses: [10.244.1.5]
+- addresses: [10.244.2.5]
+- addresses: [10.244.3.5]
+ports: [{name: http, port: 8080, protocol: TCP}]
+";
+
+    /// A simulator's choices: xorshift random numbers and `recent` lists.
+    struct Seeded {
+        state: u64,
+        recent: Vec<(String, IpAddr)>,
+    }
+
+    impl Choices for Seeded {
+        fn statistic(&mut self, probability: f64) -> Branch {
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 7;
+            self.state ^= self.state << 17;
+            let draw = (self.state >> 11) as f64 / (1u64 << 53) as f64;
+            if draw < probability {
+                Branch::Taken
+            } else {
+                Branch::Skipped
+            }
+        }
+
+        fn recent_check(&mut self, list: &str, src: IpAddr, _seconds: i64) -> bool {
+            self.recent.iter().any(|(l, s)| l == list && *s == src)
+        }
+
+        fn recent_set(&mut self, list: &str, src: IpAddr) {
+            self.recent.push((list.to_string(), src));
+        }
+    }
+
+    fn setup() -> (ProxyFacts, NodeTables) {
+        let analysis = analyze(SCENARIO, Options { stored: true });
+        let facts = analysis.proxy_facts(&analysis.default_node()).remove(0);
+        let ruleset = crate::proxy::iptables::render(&facts);
+        let tables = NodeTables::after_sync(&ruleset, &facts.node);
+        (facts, tables)
+    }
+
+    fn packet(src: &str) -> Packet {
+        Packet {
+            src: src.parse().unwrap(),
+            dst: "10.96.0.20".parse().unwrap(),
+            dport: 80,
+            protocol: Protocol::Tcp,
+        }
+    }
+
+    #[test]
+    fn every_branch_lists_every_endpoint() {
+        let (facts, tables) = setup();
+        let trace = trace(&facts, &tables, packet("10.244.9.9"));
+        assert_eq!(
+            trace.outcome.to_string(),
+            "10.244.1.5:8080, 10.244.2.5:8080, 10.244.3.5:8080"
+        );
+        assert!(!trace.masquerade);
+        assert!(trace.hops.iter().any(|h| h.kind == HopKind::Dnat));
+        let dnat = trace.hops.iter().find(|h| h.kind == HopKind::Dnat).unwrap();
+        assert_eq!(dnat.object, Some(1), "the DNAT links to the EndpointSlice");
+        // From outside the cluster CIDR, the ClusterIP masquerade rule matches.
+        assert!(trace_masq(&facts, &tables, "192.0.2.7"));
+    }
+
+    fn trace_masq(facts: &ProxyFacts, tables: &NodeTables, src: &str) -> bool {
+        trace(facts, tables, packet(src)).masquerade
+    }
+
+    #[test]
+    fn a_simulator_picks_one_branch_and_affinity_sticks() {
+        let (facts, tables) = setup();
+        let program = Program::compile(&tables, &facts);
+        let mut choices = Seeded {
+            state: 0x9E37_79B9_7F4A_7C15,
+            recent: Vec::new(),
+        };
+        // Without affinity memory carried over (a new chooser per client), the cascade
+        // spreads connections evenly.
+        let mut counts = [0usize; 3];
+        for i in 0..3000u32 {
+            choices.recent.clear();
+            let src = format!("10.244.{}.{}", 100 + i / 250, i % 250 + 1);
+            let walked = program.walk(&packet(&src), &mut choices, &mut ());
+            assert_eq!(walked.outputs.len(), 1, "one endpoint per connection");
+            let Output::Dnat { ip, .. } = walked.outputs[0] else {
+                panic!("not a DNAT: {walked:?}");
+            };
+            let third = match ip.to_string().as_str() {
+                "10.244.1.5" => 0,
+                "10.244.2.5" => 1,
+                _ => 2,
+            };
+            counts[third] += 1;
+        }
+        for c in counts {
+            assert!((850..1150).contains(&c), "uneven: {counts:?}");
+        }
+        // With the `recent` lists kept, one client always lands on its first endpoint.
+        choices.recent.clear();
+        let first = program.walk(&packet("10.244.200.1"), &mut choices, &mut ());
+        for _ in 0..20 {
+            let again = program.walk(&packet("10.244.200.1"), &mut choices, &mut ());
+            assert_eq!(again.outputs, first.outputs);
+        }
     }
 }
