@@ -50,8 +50,8 @@
 //!   drives with its own random choices), [`proxy::iptables::panel`] (rules by chain with
 //!   their provenance, for the page); [`proxy::trace`] is the packet-walk shape every
 //!   mode produces.
-//! - [`views`] — simulated commands (`svcplay run`, the page's terminal): `iptables-save`
-//!   and `ip6tables-save` ([`views::iptables`]), and Go's `text/tabwriter`
+//! - [`views`] — simulated commands (`svcplay run`, the page's terminal): `iptables-save`,
+//!   `ip6tables-save` and `iptables -S` ([`views::iptables`]), and Go's `text/tabwriter`
 //!   ([`views::tabwriter`]) for kubectl's tables.
 //! - [`scenario`] — the pipeline in one call.
 //!

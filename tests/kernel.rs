@@ -1,7 +1,7 @@
 //! A real kernel agrees: kube-proxy's rules, loaded by the real `iptables-restore` into a
 //! fresh network namespace, read back by the real `iptables-save`, equal what
 //! `svcplay run -- iptables-save` prints (apart from the timestamp comment lines and the
-//! counters).
+//! counters), and `iptables -t TABLE -S` equals `svcplay run -- iptables -t TABLE -S`.
 //!
 //! For every case of the kube-proxy iptables corpora (`tests/fixtures/kube-proxy-iptables*`)
 //! and every IP family its node runs, the test creates a network namespace and replays
@@ -261,6 +261,22 @@ fn check_case(case: &Path, number: usize, nfacct_tool: bool) -> Result<Checked, 
         let ours = normalize(&svcplay(&["run", "--stored", input, "--", tool])?);
         if kernel != ours {
             return Err(format!("{tool} differs:\n{}", diff(&kernel, &ours)));
+        }
+        // `iptables -t TABLE -S` lists the same rules with -P/-N lines.
+        let lister = tool.trim_end_matches("-save");
+        for table in ["filter", "nat", "mangle"] {
+            let argv = [lister, "-t", table, "-S"];
+            let kernel = netns.exec(&argv.map(String::from), "")?;
+            let mut ours_argv = vec!["run", "--stored", input, "--"];
+            ours_argv.extend(argv);
+            let ours = svcplay(&ours_argv)?;
+            if kernel != ours {
+                return Err(format!(
+                    "{} differs:\n{}",
+                    argv.join(" "),
+                    diff(&kernel, &ours)
+                ));
+            }
         }
     }
     Ok(Checked::Agreed)

@@ -1,4 +1,4 @@
-//! `iptables-save` and `ip6tables-save` on a node of the scenario.
+//! `iptables-save`, `ip6tables-save` and `iptables -S` on a node of the scenario.
 //!
 //! The tables come from [`NodeTables::after_sync`]: kube-proxy's start and first sync on
 //! an empty node, printed as iptables 1.8.9 (nf_tables) prints them. Options: `-t TABLE`
@@ -138,4 +138,147 @@ pub fn trace(
     };
     let tables = NodeTables::after_sync(&iptables::render(facts), &facts.node);
     Ok(iptables::trace::trace(facts, &tables, packet))
+}
+
+/// `iptables [-t TABLE] -S [CHAIN]` (`--list-rules`; also `ip6tables`): the rules as
+/// `-P`/`-N`/`-A` lines in `iptables-save` form. Other `iptables` commands are not
+/// simulated.
+pub fn iptables(
+    analysis: &Analysis,
+    context: &Context,
+    family: IpFamily,
+    argv: &[String],
+) -> CommandOutput {
+    let program = iptables::tool(family);
+    let mut table = "filter".to_string();
+    let mut list_rules = false;
+    let mut counters = false;
+    let mut chain: Option<String> = None;
+    let mut args = argv.iter().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-t" | "--table" => match args.next() {
+                Some(t) => table = t.clone(),
+                None => {
+                    return CommandOutput::error(
+                        format!(
+                            "{program} v1.8.9 (nf_tables): option \"-t\" requires an argument\nTry `{program} -h' or '{program} --help' for more information.\n"
+                        ),
+                        2,
+                    );
+                }
+            },
+            "-S" | "--list-rules" => list_rules = true,
+            "-v" | "--verbose" => counters = true,
+            "-w" | "--wait" | "-n" | "--numeric" => {}
+            a if a.starts_with('-') => {
+                return CommandOutput::error(
+                    format!(
+                        "svcplay: `{program} {a}' is not simulated; try `{program} -t nat -S' or `{program}-save'\n"
+                    ),
+                    NOT_IMPLEMENTED,
+                );
+            }
+            a if list_rules && chain.is_none() => chain = Some(a.to_string()),
+            a => {
+                return CommandOutput::error(
+                    format!(
+                        "{program} v1.8.9 (nf_tables): Bad argument `{a}'\nTry `{program} -h' or '{program} --help' for more information.\n"
+                    ),
+                    2,
+                );
+            }
+        }
+    }
+    if !list_rules {
+        return CommandOutput::error(
+            format!(
+                "svcplay: only `{program} [-t TABLE] -S [CHAIN]' is simulated; try `{program}-save'\n"
+            ),
+            NOT_IMPLEMENTED,
+        );
+    }
+    if analysis.proxy_config.mode != ProxyMode::Iptables {
+        return CommandOutput::error(
+            format!(
+                "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",
+                analysis.proxy_config.mode.as_str()
+            ),
+            NOT_IMPLEMENTED,
+        );
+    }
+    if !KNOWN_TABLES.contains(&table.as_str()) {
+        return CommandOutput::error(
+            format!(
+                "{program} v1.8.9 (nf_tables): table '{table}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.\n"
+            ),
+            3,
+        );
+    }
+    let tables = node_tables(analysis, &context.node, family);
+    let node_table = TableName::parse(&table).and_then(|t| tables.table(t));
+    let builtin: Vec<&str> = match TableName::parse(&table) {
+        Some(t) => iptables::node::builtin_chains(t).to_vec(),
+        None if table == "raw" => vec!["PREROUTING", "OUTPUT"],
+        None => vec!["INPUT", "FORWARD", "OUTPUT"],
+    };
+    let policy = |name: &str| {
+        if counters {
+            format!("-P {name} ACCEPT -c 0 0\n")
+        } else {
+            format!("-P {name} ACCEPT\n")
+        }
+    };
+    let rule_line = |rule: &iptables::Rule| {
+        if counters {
+            format!("{} -c 0 0\n", rule.saved(family))
+        } else {
+            format!("{}\n", rule.saved(family))
+        }
+    };
+    let mut out = String::new();
+    match (&chain, node_table) {
+        (Some(name), table_ref) => {
+            let found = table_ref.and_then(|t| t.chain(name));
+            match found {
+                Some(c) => {
+                    match c.policy {
+                        Some(_) => out.push_str(&policy(name)),
+                        None => out.push_str(&format!("-N {name}\n")),
+                    }
+                    for rule in &c.rules {
+                        out.push_str(&rule_line(rule));
+                    }
+                }
+                None if builtin.contains(&name.as_str()) => out.push_str(&policy(name)),
+                None => {
+                    return CommandOutput::error(
+                        format!(
+                            "{program} v1.8.9 (nf_tables): chain `{name}' in table `{table}' is incompatible, use 'nft' tool.\n"
+                        ),
+                        1,
+                    );
+                }
+            }
+        }
+        (None, Some(t)) => {
+            for c in t.chains() {
+                match c.policy {
+                    Some(_) => out.push_str(&policy(&c.name)),
+                    None => out.push_str(&format!("-N {}\n", c.name)),
+                }
+            }
+            for c in t.chains() {
+                for rule in &c.rules {
+                    out.push_str(&rule_line(rule));
+                }
+            }
+        }
+        (None, None) => {
+            for name in builtin {
+                out.push_str(&policy(name));
+            }
+        }
+    }
+    CommandOutput::ok(out)
 }

@@ -92,6 +92,10 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         "ip6tables-save" => {
             iptables::save(analysis, context, crate::model::ip::IpFamily::IPv6, argv)
         }
+        "iptables" => iptables::iptables(analysis, context, crate::model::ip::IpFamily::IPv4, argv),
+        "ip6tables" => {
+            iptables::iptables(analysis, context, crate::model::ip::IpFamily::IPv6, argv)
+        }
         "kubectl" | "ipvsadm" | "ipset" | "ip" | "nft" | "dig" | "nslookup" | "curl" | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(

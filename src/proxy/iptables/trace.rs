@@ -298,7 +298,7 @@ impl<'a> Program<'a> {
         ip.is_loopback() || self.local_addresses.contains(ip)
     }
 
-    fn from_local_pod(&self, src: &IpAddr) -> bool {
+    fn comes_from_local_pod(&self, src: &IpAddr) -> bool {
         !self.is_local(src) && self.local_pods.iter().any(|c| c.contains(src))
     }
 
@@ -331,7 +331,7 @@ impl<'a> Program<'a> {
             dst: packet.dst,
             dport: i64::from(packet.dport),
             protocol: packet.protocol,
-            from_local_pod: self.from_local_pod(&packet.src),
+            from_local_pod: self.comes_from_local_pod(&packet.src),
             walked: std::mem::take(out),
         };
         let start = if self.is_local(&packet.src) {
@@ -379,8 +379,8 @@ fn compile_rule<'a>(
                 Arg::DstTypeLocal(n) => Match::DstTypeLocal(*n),
                 Arg::CtState(..) | Arg::Mark { .. } => Match::State,
                 Arg::Probability(_) => return None,
-                Arg::RecentCheck { name, seconds } => Match::RecentCheck(&**name, *seconds),
-                Arg::RecentSet { name } => Match::RecentSet(&**name),
+                Arg::RecentCheck { name, seconds } => Match::RecentCheck(name, *seconds),
+                Arg::RecentSet { name } => Match::RecentSet(name),
             })
         })
         .collect();
