@@ -326,8 +326,10 @@ fn kube_proxy_iptables_flows() {
 /// Cases written for svcplay from kube-proxy's source (each `case.md` names it), for what
 /// the reference corpora do not cover. `expected.iptables` (the IPv4 ruleset, or the only
 /// one) and `expected.ip6tables` (the IPv6 ruleset of a dual-stack node) are svcplay's
-/// output, checked by hand against proxier.go and written with `SVCPLAY_BLESS=1`; a
-/// `flows.yaml`, written by hand, is checked like the flow corpus.
+/// output, checked by hand against proxier.go and written with `SVCPLAY_BLESS=1`, as are
+/// `expected.iptables-save` / `expected.ip6tables-save` (the node's view, which
+/// tests/kernel.rs checks against a real kernel); a `flows.yaml`, written by hand, is
+/// checked like the flow corpus.
 #[test]
 fn kube_proxy_iptables_own() {
     let bless = std::env::var_os("SVCPLAY_BLESS").is_some();
@@ -357,6 +359,30 @@ fn kube_proxy_iptables_own() {
                 let expected = read(&path);
                 if actual != expected {
                     return Err(format!("{file}:\n{}", diff(&expected, &actual)));
+                }
+            }
+            compared += 1;
+        }
+        // What `iptables-save` shows on the node afterwards (checked against a real kernel
+        // by tests/kernel.rs; kept here so the view is also checked without root).
+        let context = svcplay::views::Context { node: node.clone() };
+        for ruleset in &rulesets {
+            let tool = format!("{}-save", ruleset.tool());
+            let output = svcplay::views::run(&analysis, &context, std::slice::from_ref(&tool));
+            if output.status != 0 {
+                return Err(format!("{tool}: {}", output.stderr));
+            }
+            let path = case.join(format!("expected.{tool}"));
+            if bless {
+                std::fs::write(&path, &output.stdout)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+            } else {
+                let expected = read(&path);
+                if output.stdout != expected {
+                    return Err(format!(
+                        "expected.{tool}:\n{}",
+                        diff(&expected, &output.stdout)
+                    ));
                 }
             }
             compared += 1;

@@ -127,9 +127,8 @@ fn push_decimal(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for d in &digits[at..] {
-        out.push(char::from(*d));
-    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// One service port as kube-proxy sees it (`ServicePort` in kube-proxy's words).
