@@ -210,6 +210,12 @@ fn bench(c: &mut Criterion) {
             iptables::render(&facts)
         })
     });
+    group.bench_function("facts+render, old result freed outside the timing", |b| {
+        b.iter_with_large_drop(|| {
+            let facts = proxy::facts(black_box(&objects), &config, &node, family);
+            iptables::render(&facts)
+        })
+    });
     group.bench_function("facts", |b| {
         b.iter(|| proxy::facts(black_box(&objects), &config, &node, family))
     });

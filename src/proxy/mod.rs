@@ -586,7 +586,9 @@ pub fn facts(
     node: &NodeContext,
     family: IpFamily,
 ) -> ProxyFacts {
-    let mut slices_by_service: BTreeMap<(&str, &str), Vec<&EndpointSlice>> = BTreeMap::new();
+    // Looked up once per Service: a hash map, since a large cluster has 10⁴ of them.
+    let mut slices_by_service: std::collections::HashMap<(&str, &str), Vec<&EndpointSlice>> =
+        std::collections::HashMap::new();
     for slice in objects
         .endpoint_slices
         .iter()
