@@ -245,6 +245,30 @@ fn load(input: &Input, stored: bool, stderr: &mut impl Write) -> Result<(Analysi
     Ok((analysis, sources))
 }
 
+/// The node `--node` names, or the scenario's default node; a usage error for a node
+/// the scenario does not have.
+fn chosen_node(analysis: &Analysis, cluster: &Cluster, err: &mut impl Write) -> Result<String, u8> {
+    let node = cluster
+        .node
+        .clone()
+        .unwrap_or_else(|| analysis.default_node());
+    if !analysis.node_names().contains(&node)
+        && !analysis
+            .objects
+            .node_runtimes
+            .iter()
+            .any(|r| r.name == node)
+    {
+        let _ = writeln!(
+            err,
+            "error: node {node:?} is not in the scenario (nodes: {})",
+            analysis.node_names().join(", ")
+        );
+        return Err(USAGE);
+    }
+    Ok(node)
+}
+
 fn not_implemented(what: &str, stderr: &mut impl Write) -> u8 {
     let _ = writeln!(stderr, "svcplay: {what} is not implemented yet");
     USAGE
@@ -287,25 +311,10 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                 Err(code) => return code,
             };
             let errors = report(&analysis, &sources, err);
-            let node = args
-                .cluster
-                .node
-                .clone()
-                .unwrap_or_else(|| analysis.default_node());
-            if !analysis.node_names().contains(&node)
-                && !analysis
-                    .objects
-                    .node_runtimes
-                    .iter()
-                    .any(|r| r.name == node)
-            {
-                let _ = writeln!(
-                    err,
-                    "error: node {node:?} is not in the scenario (nodes: {})",
-                    analysis.node_names().join(", ")
-                );
-                return USAGE;
-            }
+            let node = match chosen_node(&analysis, &args.cluster, err) {
+                Ok(node) => node,
+                Err(code) => return code,
+            };
             match analysis.proxy_config.mode {
                 svcplay::proxy::config::ProxyMode::Iptables => {
                     let rulesets = analysis.iptables(&node);
@@ -347,15 +356,14 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                 Err(code) => return code,
             };
             let errors = report(&analysis, &sources, err);
-            let node = args
-                .cluster
-                .node
-                .clone()
-                .unwrap_or_else(|| analysis.default_node());
+            let node = match chosen_node(&analysis, &args.cluster, err) {
+                Ok(node) => node,
+                Err(code) => return code,
+            };
             let context = svcplay::views::Context { node };
             let output = svcplay::views::run(&analysis, &context, &args.command);
-            let _ = write!(out, "{}", output.stdout);
-            let _ = write!(err, "{}", output.stderr);
+            let _ = out.write_all(output.stdout.as_bytes());
+            let _ = err.write_all(output.stderr.as_bytes());
             if output.status != 0 {
                 u8::try_from(output.status).unwrap_or(1)
             } else if errors {
@@ -365,35 +373,53 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             }
         }
         Command::Trace(args) => {
+            let parse_ip = |flag: &str, text: &str| {
+                svcplay::model::ip::parse_ip_sloppy(text)
+                    .ok_or_else(|| format!("error: invalid IP address {text:?} for --{flag}"))
+            };
+            let packet = (|| {
+                Ok::<_, String>(svcplay::proxy::trace::Packet {
+                    src: parse_ip("src", &args.src)?,
+                    dst: parse_ip("dst", &args.dst)?,
+                    dport: args.dport,
+                    protocol: svcplay::proxy::Protocol::parse(&args.protocol.to_ascii_uppercase())
+                        .ok_or_else(|| {
+                            format!(
+                                "error: invalid protocol {:?} for --protocol: must be TCP, UDP or SCTP",
+                                args.protocol
+                            )
+                        })?,
+                })
+            })();
+            let packet = match packet {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = writeln!(err, "{e}");
+                    return USAGE;
+                }
+            };
             let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
             let errors = report(&analysis, &sources, err);
-            let node = args
-                .cluster
-                .node
-                .clone()
-                .unwrap_or_else(|| analysis.default_node());
-            let parse_ip = |s: &str| svcplay::model::ip::parse_ip_sloppy(s);
-            let (Some(src), Some(dst), Some(protocol)) = (
-                parse_ip(&args.src),
-                parse_ip(&args.dst),
-                svcplay::proxy::Protocol::parse(&args.protocol.to_uppercase()),
-            ) else {
-                let _ = writeln!(
-                    err,
-                    "error: --src and --dst must be IP addresses and --protocol TCP, UDP or SCTP"
-                );
-                return USAGE;
+            let node = match chosen_node(&analysis, &args.cluster, err) {
+                Ok(node) => node,
+                Err(code) => return code,
             };
-            let packet = svcplay::proxy::trace::Packet {
-                src,
-                dst,
-                dport: args.dport,
-                protocol,
-            };
+            let dst = packet.dst;
             match analysis.proxy_config.mode {
+                svcplay::proxy::config::ProxyMode::Iptables => {
+                    match svcplay::views::iptables::trace(&analysis, &node, packet) {
+                        Ok(trace) => {
+                            let _ = write!(out, "{trace}");
+                        }
+                        Err(e) => {
+                            let _ = writeln!(err, "error: {e}");
+                            return USAGE;
+                        }
+                    }
+                }
                 svcplay::proxy::config::ProxyMode::Nftables => {
                     let facts = analysis.proxy_facts(&node);
                     let rulesets = analysis.nftables(&node);

@@ -18,6 +18,8 @@
 //!      ──proxy::iptables::render──► Ruleset (typed rules; Display = iptables-restore input)
 //!      ──proxy::nftables::render──► Transaction (Display = nft -f input) ──apply──► Table
 //!                                   (Display = `nft list table`; walked by nftables::trace)
+//!        ──iptables::node──► NodeTables (the node's kernel tables; Save = iptables-save)
+//!        ──iptables::trace─► Trace (a packet walked through the same typed rules)
 //!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
 //! ```
 //!
@@ -52,14 +54,21 @@
 //!   search-list expansion ([`dns::resolv`]).
 //! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
 //!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
-//!   [`proxy::iptables`] renders the iptables mode; [`proxy::nftables`] the nftables mode
+//!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
+//!   restore input kube-proxy writes), [`proxy::iptables::node`] (kube-proxy's start on a
+//!   node, the kernel's tables afterwards and `iptables-save` of them, checked against a
+//!   real kernel by `tests/kernel.rs`), [`proxy::iptables::save`] (the `iptables-save`
+//!   form of a rule), [`proxy::iptables::trace`] (packet walks; the seam a simulator
+//!   drives with its own random choices), [`proxy::iptables::panel`] (rules by chain with
+//!   their provenance, for the page); [`proxy::nftables`] the nftables mode
 //!   (the transaction kube-proxy sends, the table the kernel then holds, `nft list` text,
 //!   a tracer with a seam for seeded simulation, a `Syncer` replaying successive syncs
 //!   with their stale chains); [`proxy::userspace`] the legacy
 //!   userspace mode as kube-proxy v1.25 ran it (proxy sockets, portal rules, the
 //!   round-robin balancer with ClientIP affinity and explicit time); [`proxy::trace`] is
 //!   the packet-walk shape every mode produces.
-//! - [`views`] — simulated commands (`svcplay run`, the page's terminal): [`views::nft`]
+//! - [`views`] — simulated commands (`svcplay run`, the page's terminal): `iptables-save`,
+//!   `ip6tables-save` and `iptables -S` ([`views::iptables`]); [`views::nft`]
 //!   answers `nft list …`; Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
 //!   tables; [`views::kubectl`]: `kubectl get|describe` (one [`views::kubectl::Resource`]
 //!   per resource: services, endpoints, endpointslices, pods), `exec`, `-o yaml` through

@@ -212,6 +212,11 @@ impl ProxyConfig {
         format!("{:#010x}", 1u64 << self.masquerade_bit)
     }
 
+    /// The masquerade mark as a number: `1 << masqueradeBit`.
+    pub fn masquerade_mark_value(&self) -> u32 {
+        1u32 << self.masquerade_bit.min(31)
+    }
+
     /// The local-traffic detector for one IP family on one node.
     pub fn local_detector(&self, family: IpFamily, node: &NodeContext) -> LocalDetector {
         match self.detect_local_mode.as_str() {
@@ -228,11 +233,13 @@ impl ProxyConfig {
                 Some(p) if !p.is_empty() => LocalDetector::Interface(format!("{p}+")),
                 _ => LocalDetector::NoOp,
             },
-            _ => self
+            "ClusterCIDR" => self
                 .cluster_cidrs
                 .iter()
                 .find(|c| c.family() == family)
                 .map_or(LocalDetector::NoOp, |c| LocalDetector::Cidr(*c)),
+            // `getLocalDetectors`: "Defaulting to no-op detect-local".
+            _ => LocalDetector::NoOp,
         }
     }
 }
@@ -287,16 +294,22 @@ impl NodeContext {
     pub fn resolve(objects: &Objects, name: &str, service_families: &[IpFamily]) -> NodeContext {
         let node = objects.node(name);
         let runtime: Option<&NodeRuntime> = objects.node_runtimes.iter().find(|r| r.name == name);
+        // `GetNodeHostIPs`: the InternalIPs, then the ExternalIPs; the first address, then
+        // the first one of the other family.
         let mut node_ips: Vec<IpAddr> = Vec::new();
         if let Some(node) = node {
-            for a in node.addresses.iter().filter(|a| a.type_ == "InternalIP") {
-                if let Some(ip) = parse_ip_sloppy(&a.address) {
-                    if !node_ips
-                        .iter()
-                        .any(|x| IpFamily::of(x) == IpFamily::of(&ip))
-                    {
-                        node_ips.push(ip);
-                    }
+            let ordered = ["InternalIP", "ExternalIP"].into_iter().flat_map(|type_| {
+                node.addresses
+                    .iter()
+                    .filter(move |a| a.type_ == type_)
+                    .filter_map(|a| parse_ip_sloppy(&a.address))
+            });
+            for ip in ordered {
+                if !node_ips
+                    .iter()
+                    .any(|x| IpFamily::of(x) == IpFamily::of(&ip))
+                {
+                    node_ips.push(ip);
                 }
             }
         }
@@ -372,6 +385,16 @@ impl NodeContext {
             .iter()
             .copied()
             .find(|ip| IpFamily::of(ip) == family)
+    }
+
+    /// The node IP kube-proxy's proxier of `family` uses (`detectNodeIPs`): the node's IP
+    /// of that family, or loopback when it has none. Only the loadBalancerSourceRanges
+    /// check reads it.
+    pub fn proxier_node_ip(&self, family: IpFamily) -> IpAddr {
+        self.node_ip(family).unwrap_or(match family {
+            IpFamily::IPv4 => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            IpFamily::IPv6 => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        })
     }
 
     /// Whether `ip` is one of the host's own addresses (`--src-type/--dst-type LOCAL`).

@@ -84,14 +84,53 @@ impl fmt::Display for ServicePortName {
 /// The 16-character hash in kube-proxy's chain names: base32 of SHA-256 of the pieces
 /// concatenated, first 16 characters.
 pub fn chain_hash(pieces: &[&str]) -> String {
+    String::from_utf8_lossy(&chain_hash_bytes(pieces)).into_owned()
+}
+
+/// [`chain_hash`] without allocating: the 16 ASCII characters.
+pub fn chain_hash_bytes(pieces: &[&str]) -> [u8; 16] {
     let mut hasher = Sha256::new();
     for p in pieces {
         hasher.update(p.as_bytes());
     }
     let digest = hasher.finalize();
-    let mut encoded = data_encoding::BASE32.encode(&digest);
-    encoded.truncate(16);
-    encoded
+    // 32 bytes are 56 base32 characters (with padding); kube-proxy keeps the first 16.
+    let mut encoded = [0u8; 56];
+    data_encoding::BASE32.encode_mut(&digest, &mut encoded);
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&encoded[..16]);
+    out
+}
+
+/// `PREFIX` followed by [`chain_hash`] of the pieces, as one shared chain name
+/// (`KUBE-SEP-…`), made with a single allocation.
+pub fn hashed_chain_name(prefix: &str, pieces: &[&str]) -> std::sync::Arc<str> {
+    let hash = chain_hash_bytes(pieces);
+    let mut buf = [0u8; 48];
+    let len = prefix.len().min(32);
+    buf[..len].copy_from_slice(&prefix.as_bytes()[..len]);
+    buf[len..len + 16].copy_from_slice(&hash);
+    // Both parts are ASCII (the prefix is cut at a byte count, so check).
+    match std::str::from_utf8(&buf[..len + 16]) {
+        Ok(name) => std::sync::Arc::from(name),
+        Err(_) => std::sync::Arc::from(format!("{prefix}{}", chain_hash(pieces))),
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// One service port as kube-proxy sees it (`ServicePort` in kube-proxy's words).
@@ -155,6 +194,39 @@ impl EndpointInfo {
     /// `ip:port` (`[ip]:port` for IPv6): the endpoint's identity and sort key.
     pub fn endpoint_string(&self) -> String {
         join_host_port(&self.ip, self.port)
+    }
+
+    /// Appends [`endpoint_string`](Self::endpoint_string) to `out` (no allocation when
+    /// `out` has room).
+    pub fn write_endpoint_string(&self, out: &mut String) {
+        write_host_port(out, &self.ip, self.port);
+    }
+}
+
+/// Appends `ip:port` (`[ip]:port` for IPv6) to `out`, as Go's `net.JoinHostPort`.
+pub fn write_host_port(out: &mut String, ip: &IpAddr, port: i64) {
+    use std::fmt::Write as _;
+    {
+        match *ip {
+            // IPv4 by hand: a large cluster formats 10⁵ of them per sync.
+            IpAddr::V4(v4) => {
+                for (i, octet) in v4.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    push_decimal(out, u64::from(octet));
+                }
+                out.push(':');
+                if port >= 0 {
+                    push_decimal(out, port as u64);
+                } else {
+                    let _ = write!(out, "{port}");
+                }
+            }
+            IpAddr::V6(v6) => {
+                let _ = write!(out, "[{v6}]:{port}");
+            }
+        }
     }
 }
 
@@ -233,7 +305,8 @@ pub fn service_ports(service: &Service, family: IpFamily) -> Vec<ServicePortInfo
     };
     let of_family = |ips: &[String]| -> Vec<IpAddr> {
         ips.iter()
-            .filter_map(|s| parse_ip_sloppy(s.trim()))
+            // `MapIPsByIPFamily`: strings that do not parse (blanks included) are skipped.
+            .filter_map(|s| parse_ip_sloppy(s))
             .filter(|ip| IpFamily::of(ip) == family)
             .collect()
     };
@@ -242,7 +315,9 @@ pub fn service_ports(service: &Service, family: IpFamily) -> Vec<ServicePortInfo
         .status
         .load_balancer_ingress
         .iter()
-        .filter(|i| i.ip_mode.as_deref() != Some("Proxy"))
+        // `IsVIPMode`: an unset ipMode or `VIP`; `Proxy` (and anything else) is left to
+        // the load balancer.
+        .filter(|i| matches!(i.ip_mode.as_deref(), None | Some("VIP")))
         .filter_map(|i| i.ip.as_deref().filter(|s| !s.is_empty()))
         .filter_map(parse_ip_sloppy)
         .filter(|ip| IpFamily::of(ip) == family)
@@ -309,7 +384,8 @@ pub fn endpoints_for(
     family: IpFamily,
     node_name: &str,
 ) -> Vec<EndpointInfo> {
-    let mut by_string: BTreeMap<String, EndpointInfo> = BTreeMap::new();
+    let mut keyed: Vec<(EndpointKey, EndpointInfo)> = Vec::new();
+    let mut buffer = String::new();
     let mut sorted: Vec<&&EndpointSlice> = slices.iter().collect();
     sorted.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
     for slice in sorted {
@@ -352,15 +428,58 @@ pub fn endpoints_for(
                     pod: endpoint.target_ref.as_ref().and_then(|t| t.name.clone()),
                     slice: slice.meta.origin.clone(),
                 };
-                let key = info.endpoint_string();
-                if !by_string.contains_key(&key) || local {
-                    by_string.insert(key, info);
-                }
+                buffer.clear();
+                write_host_port(&mut buffer, &info.ip, info.port);
+                keyed.push((EndpointKey::new(&buffer), info));
             }
         }
     }
-    // BTreeMap iteration is the byte order of the `ip:port` strings, kube-proxy's sort.
-    by_string.into_values().collect()
+    // kube-proxy sorts by the `ip:port` strings, in byte order (`10.0.1.10:80` before
+    // `10.0.1.2:80`). The sort is stable, so equal keys stay in reading order.
+    keyed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    // Two endpoints with the same `ip:port` (a pod IP reused while the old pod
+    // terminates): kube-proxy keeps the first it reads unless a later one is not
+    // terminating, which replaces it (`addEndpoints`).
+    let mut out: Vec<EndpointInfo> = Vec::with_capacity(keyed.len());
+    let mut last_key: Option<EndpointKey> = None;
+    for (key, info) in keyed {
+        if last_key.as_ref() == Some(&key) {
+            if !info.terminating {
+                if let Some(kept) = out.last_mut() {
+                    *kept = info;
+                }
+            }
+            continue;
+        }
+        out.push(info);
+        last_key = Some(key);
+    }
+    out
+}
+
+/// An endpoint's `ip:port` string without a heap allocation: the sort key of a large
+/// cluster's 10⁵ endpoints.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct EndpointKey {
+    len: u8,
+    bytes: [u8; 72],
+}
+
+impl EndpointKey {
+    fn new(text: &str) -> EndpointKey {
+        // `[ffff:…:ffff]:` is 42 bytes and an i64 at most 20: it always fits.
+        let mut bytes = [0u8; 72];
+        let len = text.len().min(72);
+        bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+        EndpointKey {
+            len: len as u8,
+            bytes,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
 }
 
 /// The topology mode kube-proxy derives from the ready endpoints' hints.
@@ -472,8 +591,14 @@ pub fn facts(
     node: &NodeContext,
     family: IpFamily,
 ) -> ProxyFacts {
-    let mut slices_by_service: BTreeMap<(&str, &str), Vec<&EndpointSlice>> = BTreeMap::new();
-    for slice in &objects.endpoint_slices {
+    // Looked up once per Service: a hash map, since a large cluster has 10⁴ of them.
+    let mut slices_by_service: std::collections::HashMap<(&str, &str), Vec<&EndpointSlice>> =
+        std::collections::HashMap::new();
+    for slice in objects
+        .endpoint_slices
+        .iter()
+        .filter(|s| watched_by_kube_proxy(&s.meta.labels))
+    {
         if let Some(name) = slice.service_name() {
             slices_by_service
                 .entry((slice.meta.namespace.as_str(), name))
@@ -481,7 +606,11 @@ pub fn facts(
                 .push(slice);
         }
     }
-    let mut services: Vec<&Service> = objects.services.iter().collect();
+    let mut services: Vec<&Service> = objects
+        .services
+        .iter()
+        .filter(|s| watched_by_kube_proxy(&s.meta.labels))
+        .collect();
     services
         .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
     let mut service_ports = Vec::new();
@@ -524,13 +653,56 @@ pub fn facts(
     }
 }
 
+/// The label of objects meant for another service proxy: kube-proxy ignores them.
+pub const LABEL_SERVICE_PROXY_NAME: &str = "service.kubernetes.io/service-proxy-name";
+/// The label the EndpointSlice controller puts on a headless Service's slices.
+pub const LABEL_HEADLESS: &str = "service.kubernetes.io/headless";
+
+/// kube-proxy's informers only list Services and EndpointSlices without the
+/// `service-proxy-name` and `headless` labels (`cmd/kube-proxy`'s label selector).
+pub fn watched_by_kube_proxy(labels: &BTreeMap<String, String>) -> bool {
+    !labels.contains_key(LABEL_SERVICE_PROXY_NAME) && !labels.contains_key(LABEL_HEADLESS)
+}
+
+/// The service ports of a Service as kube-proxy's service map holds them: keyed by
+/// service port name, so of two ports with the same name and protocol (which the API
+/// server rejects, but stored objects can have) the later one wins.
 fn service_ports_of(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
-    service_ports(service, family)
+    let mut ports = service_ports(service, family);
+    let mut kept: Vec<ServicePortInfo> = Vec::with_capacity(ports.len());
+    for port in ports.drain(..) {
+        match kept.iter().position(|k| k.name == port.name) {
+            Some(at) => kept[at] = port,
+            None => kept.push(port),
+        }
+    }
+    kept
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_port_is_written_like_join_host_port() {
+        for (ip, port) in [
+            ("10.0.0.1", 80),
+            ("0.0.0.0", 0),
+            ("255.255.255.255", 65535),
+            ("ff06::c1", 80),
+            ("::1", 8080),
+            ("172.30.0.41", 3001),
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut out = String::new();
+            write_host_port(&mut out, &ip, port);
+            assert_eq!(out, join_host_port(&ip, port));
+        }
+        assert_eq!(
+            hashed_chain_name("KUBE-SEP-", &["ns1/svc1:p80", "tcp", "10.180.0.1:80"]).as_ref(),
+            "KUBE-SEP-SXIVWICOYRO3J4NJ"
+        );
+    }
 
     #[test]
     fn chain_hashes_match_kube_proxy() {

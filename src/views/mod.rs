@@ -7,6 +7,7 @@
 //! its own module; this one only dispatches.
 
 pub mod dig;
+pub mod iptables;
 pub mod kubectl;
 pub mod nft;
 pub mod tabwriter;
@@ -94,8 +95,17 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         "cat" if argv.get(1).map(String::as_str) == Some("/etc/resolv.conf") => {
             dig::cat_resolv_conf(analysis, context)
         }
-        "iptables-save" | "ip6tables-save" | "ipvsadm" | "ipset" | "ip" | "nslookup" | "curl"
-        | "cat" => {
+        "iptables-save" => {
+            iptables::save(analysis, context, crate::model::ip::IpFamily::IPv4, argv)
+        }
+        "ip6tables-save" => {
+            iptables::save(analysis, context, crate::model::ip::IpFamily::IPv6, argv)
+        }
+        "iptables" => iptables::iptables(analysis, context, crate::model::ip::IpFamily::IPv4, argv),
+        "ip6tables" => {
+            iptables::iptables(analysis, context, crate::model::ip::IpFamily::IPv6, argv)
+        }
+        "ipvsadm" | "ipset" | "ip" | "nslookup" | "curl" | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(
                 format!("svcplay: {program} is not implemented yet\n"),

@@ -3,20 +3,42 @@
 //! [`render`] builds a [`Ruleset`] (the `filter` and `nat` tables kube-proxy writes for
 //! one IP family) from the shared [`ProxyFacts`](super::ProxyFacts). A [`Rule`] keeps its
 //! arguments as typed [`Arg`]s in the order kube-proxy appends them, so the same value
-//! prints as kube-proxy's `iptables-restore` input (the `Display` of [`Ruleset`], in the
-//! canonical order of kube-proxy's tests) and can be walked by the packet tracer and the
-//! traffic simulator: what a user reads is exactly what is simulated.
+//! prints in two forms and can be walked:
+//!
+//! - the `Display` of [`Ruleset`] is kube-proxy's `iptables-restore` input, in the canonical
+//!   order of kube-proxy's tests;
+//! - [`node::NodeTables`] is what the node's kernel holds after kube-proxy started and
+//!   synced (the base chains, kube-proxy's jumps into its chains, the restored rules), and
+//!   [`save`] prints it as `iptables-save` does;
+//! - [`trace`] walks the same typed rules with a packet (the packet-flow semantics of
+//!   kube-proxy's tests), and lets a simulator drive the random choices.
+//!
+//! What a user reads is exactly what is simulated. [`panel`] groups the rules by chain
+//! with their provenance for the page.
 
+pub mod node;
+pub mod panel;
 mod render;
+pub mod save;
+pub mod trace;
 
-pub use render::render;
+pub use render::{
+    CT_STATE_INVALID_COUNTER, LOCALHOST_NODEPORTS_COUNTER, NodePortAddresses, localhost_node_ports,
+    render, sep_chain,
+};
 
 use super::Protocol;
-use crate::model::ip::IpFamily;
+use crate::model::ip::{Cidr, IpFamily, join_host_port};
 use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// A chain's name. Shared, since a large ruleset names the same chain in many rules (its
+/// own rules and the jumps into it).
+pub type ChainName = Arc<str>;
 
 /// `!` before a match, or not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Neg {
     Is,
     Not,
@@ -29,6 +51,60 @@ impl Neg {
             Neg::Not => "! ",
         }
     }
+
+    /// Applies the negation to whether the match itself held.
+    pub fn apply(self, matched: bool) -> bool {
+        match self {
+            Neg::Is => matched,
+            Neg::Not => !matched,
+        }
+    }
+}
+
+/// An address in `-s`/`-d`: kube-proxy writes single IPs bare (`-d 172.30.0.41`) and
+/// blocks with their prefix (`-s 10.0.0.0/8`); the kernel stores both as a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Address {
+    Ip(IpAddr),
+    Cidr(Cidr),
+}
+
+impl Address {
+    /// The block the kernel stores (`/32` or `/128` for a single IP).
+    pub fn as_cidr(&self) -> Cidr {
+        match self {
+            Address::Ip(ip) => Cidr::host(*ip),
+            Address::Cidr(c) => *c,
+        }
+    }
+
+    pub fn contains(&self, ip: &IpAddr) -> bool {
+        match self {
+            Address::Ip(a) => a == ip,
+            Address::Cidr(c) => c.contains(ip),
+        }
+    }
+}
+
+impl fmt::Display for Address {
+    /// The restore-input form, as kube-proxy writes it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Ip(ip) => write!(f, "{ip}"),
+            Address::Cidr(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+/// A packet mark value as kube-proxy writes it: Go's `%#08x`, which pads the digits (not
+/// the `0x`) to eight (`0x00004000`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Mark(pub u32);
+
+impl fmt::Display for Mark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#010x}", self.0)
+    }
 }
 
 /// One argument group of a rule, in kube-proxy's writing order.
@@ -38,11 +114,11 @@ pub enum Arg {
     Comment(String),
     /// `-m tcp -p tcp`: the protocol and its match module.
     Proto(Protocol),
-    /// `-s ADDR` (an IP or a CIDR, as kube-proxy writes it).
-    Source(Neg, String),
+    /// `-s ADDR`.
+    Source(Neg, Address),
     /// `-d ADDR`.
-    Destination(Neg, String),
-    /// `--dport N` (belongs to the protocol's match module).
+    Destination(Neg, Address),
+    /// `--dport N` (an option of the protocol's match module).
     DestinationPort(i64),
     /// `-i IFACE` (`cni0`, or a prefix with `+`).
     InInterface(Neg, String),
@@ -53,40 +129,107 @@ pub enum Arg {
     /// `-m conntrack --ctstate STATES`.
     CtState(Neg, String),
     /// `-m mark --mark VALUE/MASK`.
-    Mark(Neg, String),
+    Mark { neg: Neg, value: Mark, mask: Mark },
     /// `-m statistic --mode random --probability P` (printed with `%.10f`).
     Probability(f64),
     /// `-m recent --name CHAIN --rcheck --seconds T --reap`.
-    RecentCheck { name: String, seconds: i64 },
+    RecentCheck { name: ChainName, seconds: i64 },
     /// `-m recent --name CHAIN --set`.
-    RecentSet { name: String },
+    RecentSet { name: ChainName },
     /// `-m nfacct --nfacct-name COUNTER`.
     Nfacct(String),
+}
+
+/// A rule's arguments. Most rules of a large cluster (the endpoint chains' and the
+/// cascades') have exactly one, kept inline; the others in a vector. Reads as a slice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Args(ArgsRepr);
+
+#[derive(Clone, Debug, PartialEq)]
+enum ArgsRepr {
+    One(Arg),
+    Many(Vec<Arg>),
+}
+
+impl Args {
+    /// A single argument (no allocation).
+    pub fn one(arg: Arg) -> Args {
+        Args(ArgsRepr::One(arg))
+    }
+
+    /// No arguments (no allocation).
+    pub fn none() -> Args {
+        Args(ArgsRepr::Many(Vec::new()))
+    }
+}
+
+impl From<Vec<Arg>> for Args {
+    fn from(mut args: Vec<Arg>) -> Args {
+        if args.len() == 1 {
+            if let Some(arg) = args.pop() {
+                return Args::one(arg);
+            }
+        }
+        Args(ArgsRepr::Many(args))
+    }
+}
+
+impl std::ops::Deref for Args {
+    type Target = [Arg];
+
+    fn deref(&self) -> &[Arg] {
+        match &self.0 {
+            ArgsRepr::One(arg) => std::slice::from_ref(arg),
+            ArgsRepr::Many(args) => args,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Args {
+    type Item = &'a Arg;
+    type IntoIter = std::slice::Iter<'a, Arg>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// What a rule does when it matches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// `-j CHAIN`.
-    Jump(String),
+    Jump(ChainName),
     Accept,
     Drop,
     Reject,
     Return,
-    /// `-j DNAT --to-destination IP:PORT`.
-    Dnat(String),
+    /// `-j DNAT --to-destination IP:PORT` (`[IP]:PORT` for IPv6).
+    Dnat {
+        ip: IpAddr,
+        port: i64,
+    },
     /// `-j MASQUERADE [--random-fully]`.
     Masquerade {
         random_fully: bool,
     },
     /// `-j MARK --or-mark M`.
-    MarkOr(String),
+    MarkOr(Mark),
     /// `-j MARK --xor-mark M`.
-    MarkXor(String),
+    MarkXor(Mark),
+}
+
+impl Target {
+    /// `ip:port` of a DNAT target, as kube-proxy writes it.
+    pub fn dnat_destination(&self) -> Option<String> {
+        match self {
+            Target::Dnat { ip, port } => Some(join_host_port(ip, *port)),
+            _ => None,
+        }
+    }
 }
 
 /// Which Service port and endpoint a rule was written for (for provenance links).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RuleSource {
     /// Index into [`ProxyFacts::service_ports`](super::ProxyFacts).
     pub service_port: Option<usize>,
@@ -97,8 +240,8 @@ pub struct RuleSource {
 /// One `-A CHAIN ...` line.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
-    pub chain: String,
-    pub args: Vec<Arg>,
+    pub chain: ChainName,
+    pub args: Args,
     /// `None` for a rule with no `-j` (KUBE-FW's last rule only counts packets).
     pub target: Option<Target>,
     pub source: RuleSource,
@@ -112,13 +255,28 @@ impl Rule {
             _ => None,
         })
     }
+
+    /// The chain this rule jumps to, if it jumps to one.
+    pub fn jump(&self) -> Option<&str> {
+        match &self.target {
+            Some(Target::Jump(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The rule as `iptables-save` prints it (see [`save`]).
+    pub fn saved(&self, family: IpFamily) -> save::SavedRule<'_> {
+        save::SavedRule { rule: self, family }
+    }
 }
 
-/// The two tables kube-proxy's iptables mode writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// The tables kube-proxy's iptables mode touches. kube-proxy writes `filter` and `nat`;
+/// its canary chain also lives in `mangle`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TableName {
     Filter,
     Nat,
+    Mangle,
 }
 
 impl TableName {
@@ -126,6 +284,16 @@ impl TableName {
         match self {
             TableName::Filter => "filter",
             TableName::Nat => "nat",
+            TableName::Mangle => "mangle",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TableName> {
+        match s {
+            "filter" => Some(TableName::Filter),
+            "nat" => Some(TableName::Nat),
+            "mangle" => Some(TableName::Mangle),
+            _ => None,
         }
     }
 }
@@ -135,7 +303,7 @@ impl TableName {
 pub struct Table {
     pub name: TableName,
     /// Every chain kube-proxy declares (`:CHAIN - [0:0]`), in canonical order.
-    pub chains: Vec<String>,
+    pub chains: Vec<ChainName>,
     /// Rules grouped by chain in the order of `chains`, kube-proxy's order inside a chain.
     pub rules: Vec<Rule>,
 }
@@ -143,7 +311,21 @@ pub struct Table {
 impl Table {
     /// The rules of one chain, in order.
     pub fn chain(&self, name: &str) -> impl Iterator<Item = &Rule> {
-        self.rules.iter().filter(move |r| r.chain == name)
+        self.rules.iter().filter(move |r| &*r.chain == name)
+    }
+
+    /// The chains in canonical order, each with the slice of its rules.
+    pub fn chain_slices(&self) -> Vec<(&str, std::ops::Range<usize>)> {
+        let mut out = Vec::with_capacity(self.chains.len());
+        let mut at = 0;
+        for chain in &self.chains {
+            let start = at;
+            while at < self.rules.len() && self.rules[at].chain == *chain {
+                at += 1;
+            }
+            out.push((&**chain, start..at));
+        }
+        out
     }
 }
 
@@ -156,24 +338,47 @@ pub struct Ruleset {
 }
 
 impl Ruleset {
-    pub fn table(&self, name: TableName) -> &Table {
+    /// `filter` or `nat`; kube-proxy's restore input has no `mangle` table.
+    pub fn table(&self, name: TableName) -> Option<&Table> {
         match name {
-            TableName::Filter => &self.filter,
-            TableName::Nat => &self.nat,
+            TableName::Filter => Some(&self.filter),
+            TableName::Nat => Some(&self.nat),
+            TableName::Mangle => None,
         }
+    }
+
+    /// `iptables` or `ip6tables`: the tool of this family.
+    pub fn tool(&self) -> &'static str {
+        tool(self.family)
+    }
+}
+
+/// `iptables` or `ip6tables`.
+pub fn tool(family: IpFamily) -> &'static str {
+    match family {
+        IpFamily::IPv4 => "iptables",
+        IpFamily::IPv6 => "ip6tables",
     }
 }
 
 /// A comment argument as kube-proxy writes it: quoted when it contains a space.
-fn comment_arg(text: &str) -> String {
-    if text.contains(' ') {
-        format!("\"{text}\"")
-    } else {
-        text.to_string()
+fn comment_arg(text: &str) -> CommentArg<'_> {
+    CommentArg(text)
+}
+
+struct CommentArg<'a>(&'a str);
+
+impl fmt::Display for CommentArg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.contains(' ') {
+            write!(f, "\"{}\"", self.0)
+        } else {
+            f.write_str(self.0)
+        }
     }
 }
 
-/// `%.10f`: kube-proxy's probability format.
+/// `%.10f`: kube-proxy's probability format (`computeProbability`).
 pub fn format_probability(p: f64) -> String {
     format!("{p:.10}")
 }
@@ -191,7 +396,9 @@ impl fmt::Display for Arg {
             Arg::SrcTypeLocal(n) => write!(f, "-m addrtype {}--src-type LOCAL", n.prefix()),
             Arg::DstTypeLocal(n) => write!(f, "-m addrtype {}--dst-type LOCAL", n.prefix()),
             Arg::CtState(n, s) => write!(f, "-m conntrack {}--ctstate {s}", n.prefix()),
-            Arg::Mark(n, m) => write!(f, "-m mark {}--mark {m}", n.prefix()),
+            Arg::Mark { neg, value, mask } => {
+                write!(f, "-m mark {}--mark {value}/{mask}", neg.prefix())
+            }
             Arg::Probability(p) => write!(
                 f,
                 "-m statistic --mode random --probability {}",
@@ -212,12 +419,17 @@ impl fmt::Display for Arg {
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Target::Jump(c) => write!(f, "-j {c}"),
+            Target::Jump(c) => {
+                f.write_str("-j ")?;
+                f.write_str(c)
+            }
             Target::Accept => f.write_str("-j ACCEPT"),
             Target::Drop => f.write_str("-j DROP"),
             Target::Reject => f.write_str("-j REJECT"),
             Target::Return => f.write_str("-j RETURN"),
-            Target::Dnat(to) => write!(f, "-j DNAT --to-destination {to}"),
+            Target::Dnat { ip, port } => {
+                write!(f, "-j DNAT --to-destination {}", join_host_port(ip, *port))
+            }
             Target::Masquerade {
                 random_fully: false,
             } => f.write_str("-j MASQUERADE"),
@@ -233,12 +445,15 @@ impl fmt::Display for Target {
 impl fmt::Display for Rule {
     /// `-A CHAIN args -j TARGET`, the restore-input line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "-A {}", self.chain)?;
+        f.write_str("-A ")?;
+        f.write_str(&self.chain)?;
         for a in &self.args {
-            write!(f, " {a}")?;
+            f.write_str(" ")?;
+            fmt::Display::fmt(a, f)?;
         }
         if let Some(t) = &self.target {
-            write!(f, " {t}")?;
+            f.write_str(" ")?;
+            fmt::Display::fmt(t, f)?;
         }
         Ok(())
     }
@@ -248,12 +463,15 @@ impl fmt::Display for Table {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "*{}", self.name.as_str())?;
         for c in &self.chains {
-            writeln!(f, ":{c} - [0:0]")?;
+            f.write_str(":")?;
+            f.write_str(c)?;
+            f.write_str(" - [0:0]\n")?;
         }
         for r in &self.rules {
-            writeln!(f, "{r}")?;
+            fmt::Display::fmt(r, f)?;
+            f.write_str("\n")?;
         }
-        writeln!(f, "COMMIT")
+        f.write_str("COMMIT\n")
     }
 }
 

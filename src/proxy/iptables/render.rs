@@ -5,25 +5,27 @@
 //! service port the ClusterIP, external IP, load-balancer and NodePort rules, the
 //! internal masquerade rule, the KUBE-EXT / KUBE-FW chains, the service→endpoint
 //! cascade and one KUBE-SEP chain per reachable endpoint; finally the NodePorts jump.
+//! Where the README is silent, the code follows proxier.go and `pkg/proxy/util`
+//! (`localdetector.go`, `nodeport_addresses.go`) and `cmd/kube-proxy`'s handling of
+//! `nodePortAddresses: [primary]`.
 
 use super::{
-    Arg, Neg, Rule, RuleSource, Ruleset, Table, TableName, Target, chain_order, is_last_rule,
-    service_sort_key,
+    Address, Arg, Args, ChainName, Mark, Neg, Rule, RuleSource, Ruleset, Table, TableName, Target,
+    is_last_rule, service_sort_key,
 };
 use crate::model::ip::{Cidr, IpFamily};
-use crate::proxy::config::{NodeContext, ProxyConfig};
-use crate::proxy::{ProxyFacts, ServicePortFacts, chain_hash};
-use std::collections::BTreeSet;
-use std::net::IpAddr;
+use crate::proxy::config::{LocalDetector, NodeContext, ProxyConfig};
+use crate::proxy::{Protocol, ProxyFacts, ServicePortFacts, chain_hash, hashed_chain_name};
+use std::net::{IpAddr, Ipv4Addr};
 
-const KUBE_SERVICES: &str = "KUBE-SERVICES";
-const KUBE_EXTERNAL_SERVICES: &str = "KUBE-EXTERNAL-SERVICES";
-const KUBE_FORWARD: &str = "KUBE-FORWARD";
-const KUBE_NODEPORTS: &str = "KUBE-NODEPORTS";
-const KUBE_PROXY_FIREWALL: &str = "KUBE-PROXY-FIREWALL";
-const KUBE_FIREWALL: &str = "KUBE-FIREWALL";
-const KUBE_POSTROUTING: &str = "KUBE-POSTROUTING";
-const KUBE_MARK_MASQ: &str = "KUBE-MARK-MASQ";
+pub(crate) const KUBE_SERVICES: &str = "KUBE-SERVICES";
+pub(crate) const KUBE_EXTERNAL_SERVICES: &str = "KUBE-EXTERNAL-SERVICES";
+pub(crate) const KUBE_FORWARD: &str = "KUBE-FORWARD";
+pub(crate) const KUBE_NODEPORTS: &str = "KUBE-NODEPORTS";
+pub(crate) const KUBE_PROXY_FIREWALL: &str = "KUBE-PROXY-FIREWALL";
+pub(crate) const KUBE_FIREWALL: &str = "KUBE-FIREWALL";
+pub(crate) const KUBE_POSTROUTING: &str = "KUBE-POSTROUTING";
+pub(crate) const KUBE_MARK_MASQ: &str = "KUBE-MARK-MASQ";
 const NODEPORTS_COMMENT: &str =
     "kubernetes service nodeports; NOTE: this must be the last rule in this chain";
 /// The nfacct counter of packets dropped for an INVALID conntrack state.
@@ -41,19 +43,25 @@ pub struct NodePortAddresses {
 }
 
 impl NodePortAddresses {
-    /// kube-proxy's `NewNodePortAddresses(family, cidrStrings, primaryIP)`.
+    /// kube-proxy's `NewNodePortAddresses(family, cidrStrings)`, after `cmd/kube-proxy`
+    /// replaced the single keyword `primary` by the node's IPs (`ip/32`, `ip/128`,
+    /// loopback node IPs left out).
     pub fn new(family: IpFamily, config: &ProxyConfig, node: &NodeContext) -> NodePortAddresses {
-        let mut cidrs = Vec::new();
-        for text in &config.node_port_addresses {
-            if text == "primary" {
-                if let Some(ip) = node.node_ip(family) {
-                    cidrs.push(Cidr::host(ip));
+        let mut cidrs: Vec<Cidr> = Vec::new();
+        if config.node_port_addresses.len() == 1 && config.node_port_addresses[0] == "primary" {
+            for f in [IpFamily::IPv4, IpFamily::IPv6] {
+                if let Some(ip) = node.node_ip(f).filter(|ip| !ip.is_loopback()) {
+                    if f == family {
+                        cidrs.push(Cidr::host(ip));
+                    }
                 }
-                continue;
             }
-            if let Some(cidr) = Cidr::parse_sloppy(text) {
-                if cidr.family() == family {
-                    cidrs.push(cidr);
+        } else {
+            for text in &config.node_port_addresses {
+                if let Some(cidr) = Cidr::parse_sloppy(text.trim()) {
+                    if cidr.family() == family {
+                        cidrs.push(cidr);
+                    }
                 }
             }
         }
@@ -64,15 +72,33 @@ impl NodePortAddresses {
             };
             cidrs.push(Cidr::parse_sloppy(all).expect("constant CIDR"));
         }
-        let loopback: IpAddr = "127.0.0.1".parse().expect("constant IP");
+        let loopback_start = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0));
+        let mut contains_ipv4_loopback = false;
+        let mut kept = Vec::new();
+        let mut match_all = false;
+        for cidr in cidrs {
+            if cidr.family() == IpFamily::IPv4
+                && (cidr.addr.is_loopback() || cidr.contains(&loopback_start))
+            {
+                contains_ipv4_loopback = true;
+            }
+            // A /0 matches every address: kube-proxy ignores the other CIDRs.
+            if cidr.prefix == 0 {
+                kept = vec![cidr];
+                match_all = true;
+                break;
+            }
+            kept.push(cidr);
+        }
         NodePortAddresses {
-            match_all: cidrs.iter().any(|c| c.prefix == 0),
-            contains_ipv4_loopback: cidrs.iter().any(|c| c.contains(&loopback)),
-            cidrs,
+            cidrs: kept,
+            match_all,
+            contains_ipv4_loopback,
         }
     }
 
-    /// The host addresses inside the configured CIDRs, in interface order, deduplicated.
+    /// The host addresses inside the configured CIDRs, deduplicated. kube-proxy collects
+    /// them in a Go map (random order); svcplay keeps the interfaces' order.
     pub fn node_ips(&self, node: &NodeContext) -> Vec<IpAddr> {
         let mut ips: Vec<IpAddr> = Vec::new();
         for (_, ip, _) in &node.interfaces {
@@ -84,38 +110,87 @@ impl NodePortAddresses {
     }
 }
 
-/// Whether kube-proxy accepts NodePort connections on 127.0.0.1 for this family.
+/// Whether kube-proxy accepts NodePort connections on 127.0.0.1 for this family: IPv4
+/// only, `localhostNodePorts` on, and `nodePortAddresses` covering the loopback block
+/// (kube-proxy forces the option off otherwise).
 pub fn localhost_node_ports(facts: &ProxyFacts) -> bool {
     facts.family == IpFamily::IPv4
         && facts.config.localhost_node_ports
         && NodePortAddresses::new(facts.family, &facts.config, &facts.node).contains_ipv4_loopback
 }
 
+/// A chain being written, identified by its position in [`Writer::chains`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ChainId(u32);
+
+/// A chain being written: its table and name.
+struct WrittenChain {
+    table: TableName,
+    name: ChainName,
+}
+
+/// kube-proxy's line buffers, as chains and rules: each chain gets an id when it is first
+/// named, every rule remembers its chain's id, so no rule is ever looked up by name (a
+/// large cluster writes ~10⁵ chains and ~10⁵ rules).
 struct Writer {
-    filter: Vec<Rule>,
-    nat: Vec<Rule>,
-    nat_chains: BTreeSet<String>,
+    chains: Vec<WrittenChain>,
+    rules: Vec<(ChainId, Rule)>,
 }
 
 impl Writer {
+    fn chain(&mut self, table: TableName, name: impl Into<ChainName>) -> ChainId {
+        self.chains.push(WrittenChain {
+            table,
+            name: name.into(),
+        });
+        ChainId((self.chains.len() - 1) as u32)
+    }
+
+    fn name(&self, chain: ChainId) -> ChainName {
+        self.chains[chain.0 as usize].name.clone()
+    }
+
+    fn jump(&self, chain: ChainId) -> Option<Target> {
+        Some(Target::Jump(self.name(chain)))
+    }
+
     fn rule(
         &mut self,
-        table: TableName,
-        chain: &str,
-        args: Vec<Arg>,
+        chain: ChainId,
+        args: impl Into<Args>,
         target: Option<Target>,
         source: RuleSource,
     ) {
         let rule = Rule {
-            chain: chain.to_string(),
-            args,
+            chain: self.name(chain),
+            args: args.into(),
             target,
             source,
         };
-        match table {
-            TableName::Filter => self.filter.push(rule),
-            TableName::Nat => self.nat.push(rule),
-        }
+        self.rules.push((chain, rule));
+    }
+}
+
+/// The chains every sync writes.
+struct Fixed {
+    filter_services: ChainId,
+    external_services: ChainId,
+    forward: ChainId,
+    filter_nodeports: ChainId,
+    proxy_firewall: ChainId,
+    nat_services: ChainId,
+    nat_nodeports: ChainId,
+    postrouting: ChainId,
+    mark_masq: ChainId,
+}
+
+/// The source/interface match of a local-traffic detector (`IfLocal`, or `IfNotLocal`
+/// with [`Neg::Not`]); `None` for the no-op detector.
+fn detector_arg(detector: &LocalDetector, neg: Neg) -> Option<Arg> {
+    match detector {
+        LocalDetector::NoOp => None,
+        LocalDetector::Cidr(c) => Some(Arg::Source(neg, Address::Cidr(*c))),
+        LocalDetector::Interface(i) => Some(Arg::InInterface(neg, i.clone())),
     }
 }
 
@@ -124,64 +199,53 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
     let config = &facts.config;
     let node = &facts.node;
     let family = facts.family;
-    let mark = config.masquerade_mark();
+    let mark = Mark(config.masquerade_mark_value());
     let localhost_nps = localhost_node_ports(facts);
+    let detector = config.local_detector(family, node);
     let mut w = Writer {
-        filter: Vec::new(),
-        nat: Vec::new(),
-        nat_chains: BTreeSet::new(),
+        chains: Vec::with_capacity(facts.total_endpoints + 4 * facts.service_ports.len() + 16),
+        rules: Vec::with_capacity(2 * facts.total_endpoints + 6 * facts.service_ports.len() + 16),
     };
     let none = RuleSource::default();
-
-    let mut filter_chains: Vec<String> = [
-        KUBE_SERVICES,
-        KUBE_EXTERNAL_SERVICES,
-        KUBE_FORWARD,
-        KUBE_NODEPORTS,
-        KUBE_PROXY_FIREWALL,
-    ]
-    .map(String::from)
-    .to_vec();
+    let fixed = Fixed {
+        filter_services: w.chain(TableName::Filter, KUBE_SERVICES),
+        external_services: w.chain(TableName::Filter, KUBE_EXTERNAL_SERVICES),
+        forward: w.chain(TableName::Filter, KUBE_FORWARD),
+        filter_nodeports: w.chain(TableName::Filter, KUBE_NODEPORTS),
+        proxy_firewall: w.chain(TableName::Filter, KUBE_PROXY_FIREWALL),
+        nat_services: w.chain(TableName::Nat, KUBE_SERVICES),
+        nat_nodeports: w.chain(TableName::Nat, KUBE_NODEPORTS),
+        postrouting: w.chain(TableName::Nat, KUBE_POSTROUTING),
+        mark_masq: w.chain(TableName::Nat, KUBE_MARK_MASQ),
+    };
     if localhost_nps {
-        filter_chains.push(KUBE_FIREWALL.into());
+        let loopback = Address::Cidr(Cidr::parse_sloppy("127.0.0.0/8").expect("constant CIDR"));
+        let firewall = w.chain(TableName::Filter, KUBE_FIREWALL);
         w.rule(
-            TableName::Filter,
-            KUBE_FIREWALL,
+            firewall,
             vec![
                 Arg::Comment("block incoming localnet connections".into()),
-                Arg::Destination(Neg::Is, "127.0.0.0/8".into()),
-                Arg::Source(Neg::Not, "127.0.0.0/8".into()),
+                Arg::Destination(Neg::Is, loopback),
+                Arg::Source(Neg::Not, loopback),
                 Arg::CtState(Neg::Not, "RELATED,ESTABLISHED,DNAT".into()),
             ],
             Some(Target::Drop),
             none,
         );
     }
-    for chain in [
-        KUBE_SERVICES,
-        KUBE_NODEPORTS,
-        KUBE_POSTROUTING,
-        KUBE_MARK_MASQ,
-    ] {
-        w.nat_chains.insert(chain.into());
-    }
     w.rule(
-        TableName::Nat,
-        KUBE_POSTROUTING,
-        vec![Arg::Mark(Neg::Not, format!("{mark}/{mark}"))],
+        fixed.postrouting,
+        vec![Arg::Mark {
+            neg: Neg::Not,
+            value: mark,
+            mask: mark,
+        }],
         Some(Target::Return),
         none,
     );
+    w.rule(fixed.postrouting, vec![], Some(Target::MarkXor(mark)), none);
     w.rule(
-        TableName::Nat,
-        KUBE_POSTROUTING,
-        vec![],
-        Some(Target::MarkXor(mark.clone())),
-        none,
-    );
-    w.rule(
-        TableName::Nat,
-        KUBE_POSTROUTING,
+        fixed.postrouting,
         vec![Arg::Comment(
             "kubernetes service traffic requiring SNAT".into(),
         )],
@@ -190,16 +254,19 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         }),
         none,
     );
-    w.rule(
-        TableName::Nat,
-        KUBE_MARK_MASQ,
-        vec![],
-        Some(Target::MarkOr(mark.clone())),
-        none,
-    );
+    w.rule(fixed.mark_masq, vec![], Some(Target::MarkOr(mark)), none);
 
+    let context = ServiceContext {
+        facts,
+        detector: &detector,
+        localhost_nps,
+        large: facts.large_cluster_mode(),
+        node_ip: facts.node.proxier_node_ip(family),
+        fixed: &fixed,
+        mark_masq: w.jump(fixed.mark_masq),
+    };
     for (index, sp) in facts.service_ports.iter().enumerate() {
-        service_port_rules(&mut w, facts, index, sp, localhost_nps);
+        service_port_rules(&mut w, &context, index, sp);
     }
 
     // The FORWARD rules come after the per-service filter rules in kube-proxy's output.
@@ -208,27 +275,23 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         if node.nfacct {
             args.push(Arg::Nfacct(CT_STATE_INVALID_COUNTER.into()));
         }
-        w.rule(
-            TableName::Filter,
-            KUBE_FORWARD,
-            args,
-            Some(Target::Drop),
-            none,
-        );
+        w.rule(fixed.forward, args, Some(Target::Drop), none);
     }
     w.rule(
-        TableName::Filter,
-        KUBE_FORWARD,
+        fixed.forward,
         vec![
             Arg::Comment("kubernetes forwarding rules".into()),
-            Arg::Mark(Neg::Is, format!("{mark}/{mark}")),
+            Arg::Mark {
+                neg: Neg::Is,
+                value: mark,
+                mask: mark,
+            },
         ],
         Some(Target::Accept),
         none,
     );
     w.rule(
-        TableName::Filter,
-        KUBE_FORWARD,
+        fixed.forward,
         vec![
             Arg::Comment("kubernetes forwarding conntrack rule".into()),
             Arg::CtState(Neg::Is, "RELATED,ESTABLISHED".into()),
@@ -239,31 +302,35 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
 
     // Finally the tail call to KUBE-NODEPORTS, the last rule of nat KUBE-SERVICES.
     let npa = NodePortAddresses::new(family, config, node);
-    let jump = Some(Target::Jump(KUBE_NODEPORTS.into()));
+    let jump = w.jump(fixed.nat_nodeports);
     if npa.match_all {
         let mut args = vec![
             Arg::Comment(NODEPORTS_COMMENT.into()),
             Arg::DstTypeLocal(Neg::Is),
         ];
         match family {
-            IpFamily::IPv6 => args.push(Arg::Destination(Neg::Not, "::1/128".into())),
-            IpFamily::IPv4 if !localhost_nps => {
-                args.push(Arg::Destination(Neg::Not, "127.0.0.0/8".into()))
-            }
+            IpFamily::IPv6 => args.push(Arg::Destination(
+                Neg::Not,
+                Address::Cidr(Cidr::parse_sloppy("::1/128").expect("constant CIDR")),
+            )),
+            IpFamily::IPv4 if !localhost_nps => args.push(Arg::Destination(
+                Neg::Not,
+                Address::Cidr(Cidr::parse_sloppy("127.0.0.0/8").expect("constant CIDR")),
+            )),
             IpFamily::IPv4 => {}
         }
-        w.rule(TableName::Nat, KUBE_SERVICES, args, jump, none);
+        w.rule(fixed.nat_services, args, jump, none);
     } else {
         for ip in npa.node_ips(node) {
+            // Loopback addresses only work for IPv4 with localhost NodePorts enabled.
             if ip.is_loopback() && (family == IpFamily::IPv6 || !localhost_nps) {
                 continue;
             }
             w.rule(
-                TableName::Nat,
-                KUBE_SERVICES,
+                fixed.nat_services,
                 vec![
                     Arg::Comment(NODEPORTS_COMMENT.into()),
-                    Arg::Destination(Neg::Is, ip.to_string()),
+                    Arg::Destination(Neg::Is, Address::Ip(ip)),
                 ],
                 jump.clone(),
                 none,
@@ -271,88 +338,175 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         }
     }
 
-    let nat_chains: Vec<String> = w.nat_chains.iter().cloned().collect();
+    let (filter, nat) = assemble(w);
     Ruleset {
         family,
-        filter: assemble(TableName::Filter, filter_chains, w.filter),
-        nat: assemble(TableName::Nat, nat_chains, w.nat),
+        filter,
+        nat,
     }
 }
 
-/// Puts a table in the canonical order of kube-proxy's tests: chains sorted, rules grouped
-/// by chain in kube-proxy's order, KUBE-SERVICES and KUBE-NODEPORTS stably sorted by
-/// Service name with the NodePorts jump kept last.
-fn assemble(name: TableName, mut chains: Vec<String>, rules: Vec<Rule>) -> Table {
-    for r in &rules {
-        if !chains.contains(&r.chain) {
-            chains.push(r.chain.clone());
+/// Puts the tables in the canonical order of kube-proxy's tests: chains sorted, rules
+/// grouped by chain in kube-proxy's order, KUBE-SERVICES and KUBE-NODEPORTS stably sorted
+/// by Service name with the NodePorts jump kept last. A chain written twice under one
+/// name (which kube-proxy never does) keeps both rule lists, in writing order.
+///
+/// Linear apart from sorting the chain names: rules are placed by a counting sort on
+/// their chain's rank.
+fn assemble(w: Writer) -> (Table, Table) {
+    let Writer { mut chains, rules } = w;
+    // Chains ordered by table, then the canonical chain order; the id breaks ties, so
+    // the unstable sort is deterministic.
+    let rank = |c: &WrittenChain| -> u8 {
+        match &*c.name {
+            KUBE_NODEPORTS => 0,
+            KUBE_SERVICES => 1,
+            n if n.starts_with("KUBE-") => 2,
+            _ => 3,
         }
+    };
+    // The first 16 bytes of a name as a big-endian number order names like their bytes
+    // do (a shorter name is padded with zeros, which sort first, as a prefix does), so
+    // most comparisons never touch the strings.
+    let prefix = |name: &str| -> u128 {
+        let mut bytes = [0u8; 16];
+        let n = name.len().min(16);
+        bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+        u128::from_be_bytes(bytes)
+    };
+    let mut order: Vec<(TableName, u8, u128, u32)> = chains
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.table, rank(c), prefix(&c.name), i as u32))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1, a.2)
+            .cmp(&(b.0, b.1, b.2))
+            .then_with(|| chains[a.3 as usize].name.cmp(&chains[b.3 as usize].name))
+            .then(a.3.cmp(&b.3))
+    });
+    // Each chain's position in that order; chains of one table and name share one.
+    let mut position = vec![0u32; chains.len()];
+    let mut slot = 0u32;
+    for (k, entry) in order.iter().enumerate() {
+        if k > 0 {
+            let previous = &order[k - 1];
+            let same = previous.0 == entry.0
+                && previous.2 == entry.2
+                && chains[previous.3 as usize].name == chains[entry.3 as usize].name;
+            if !same {
+                slot += 1;
+            }
+        }
+        position[entry.3 as usize] = slot;
     }
-    chains.sort_by(|a, b| chain_order(a, b));
-    let mut ordered = Vec::with_capacity(rules.len());
-    for chain in &chains {
-        let mut in_chain: Vec<Rule> = rules
-            .iter()
-            .filter(|r| &r.chain == chain)
-            .cloned()
-            .collect();
-        if chain == KUBE_SERVICES || chain == KUBE_NODEPORTS {
-            let (mut last, mut rest): (Vec<Rule>, Vec<Rule>) =
-                in_chain.into_iter().partition(is_last_rule);
+    let slots = if chains.is_empty() {
+        0
+    } else {
+        slot as usize + 1
+    };
+    // Counting sort of the rules by their chain's position (stable: writing order kept).
+    let mut start = vec![0usize; slots + 1];
+    for (chain, _) in &rules {
+        start[position[chain.0 as usize] as usize + 1] += 1;
+    }
+    for i in 0..slots {
+        start[i + 1] += start[i];
+    }
+    let mut next = start.clone();
+    let mut placed: Vec<Option<Rule>> = (0..rules.len()).map(|_| None).collect();
+    for (chain, rule) in rules {
+        let p = position[chain.0 as usize] as usize;
+        placed[next[p]] = Some(rule);
+        next[p] += 1;
+    }
+    let mut tables = (
+        Table {
+            name: TableName::Filter,
+            chains: Vec::new(),
+            rules: Vec::new(),
+        },
+        Table {
+            name: TableName::Nat,
+            chains: Vec::new(),
+            rules: Vec::new(),
+        },
+    );
+    let empty: ChainName = "".into();
+    let mut previous_slot = None;
+    for entry in &order {
+        let p = position[entry.3 as usize] as usize;
+        if previous_slot == Some(p) {
+            continue;
+        }
+        previous_slot = Some(p);
+        let table = match entry.0 {
+            TableName::Nat => &mut tables.1,
+            TableName::Filter | TableName::Mangle => &mut tables.0,
+        };
+        // Each slot is listed once, so its name is moved out rather than cloned (no
+        // reference count touched on ~10⁵ scattered names).
+        let name = std::mem::replace(&mut chains[entry.3 as usize].name, empty.clone());
+        let in_chain = placed[start[p]..start[p + 1]]
+            .iter_mut()
+            .filter_map(Option::take);
+        if &*name == KUBE_SERVICES || &*name == KUBE_NODEPORTS {
+            let (mut last, mut rest): (Vec<Rule>, Vec<Rule>) = in_chain.partition(is_last_rule);
             rest.sort_by(|a, b| service_sort_key(a).cmp(service_sort_key(b)));
-            rest.append(&mut last);
-            in_chain = rest;
+            table.rules.append(&mut rest);
+            table.rules.append(&mut last);
+        } else {
+            table.rules.extend(in_chain);
         }
-        ordered.extend(in_chain);
+        table.chains.push(name);
     }
-    Table {
-        name,
-        chains,
-        rules: ordered,
-    }
+    tables
+}
+
+/// What every service port's rules share.
+struct ServiceContext<'a> {
+    facts: &'a ProxyFacts,
+    detector: &'a LocalDetector,
+    localhost_nps: bool,
+    /// Large-cluster mode: no comments on per-endpoint rules.
+    large: bool,
+    /// The proxier's node IP (loopback when the node has none of the family).
+    node_ip: IpAddr,
+    fixed: &'a Fixed,
+    /// `-j KUBE-MARK-MASQ`.
+    mark_masq: Option<Target>,
 }
 
 fn service_port_rules(
     w: &mut Writer,
-    facts: &ProxyFacts,
+    cx: &ServiceContext<'_>,
     index: usize,
     sp: &ServicePortFacts,
-    localhost_nps: bool,
 ) {
     let info = &sp.info;
-    let config = &facts.config;
-    let detector = config.local_detector(facts.family, &facts.node);
-    let large = facts.large_cluster_mode();
+    let config = &cx.facts.config;
+    let fixed = cx.fixed;
+    let large = cx.large;
     let spn = info.name.to_string();
     let proto = info.protocol;
     let hash = chain_hash(&[&spn, proto.lower()]);
-    let svc_chain = format!("KUBE-SVC-{hash}");
-    let svl_chain = format!("KUBE-SVL-{hash}");
-    let ext_chain = format!("KUBE-EXT-{hash}");
-    let fw_chain = format!("KUBE-FW-{hash}");
+    let svc_name: ChainName = format!("KUBE-SVC-{hash}").into();
+    let svl_name: ChainName = format!("KUBE-SVL-{hash}").into();
+    let ext_name: ChainName = format!("KUBE-EXT-{hash}").into();
+    let fw_name: ChainName = format!("KUBE-FW-{hash}").into();
     let src = RuleSource {
         service_port: Some(index),
         endpoint: None,
     };
 
     let has_endpoints = sp.has_any_endpoints;
-    let internal_chain = if info.internal_policy_local {
-        &svl_chain
-    } else {
-        &svc_chain
-    };
-    let external_policy_chain = if info.external_policy_local {
-        &svl_chain
-    } else {
-        &svc_chain
-    };
     let has_internal_endpoints = if info.internal_policy_local {
-        !sp.local.is_empty()
+        has_endpoints && !sp.local.is_empty()
     } else {
         has_endpoints
     };
     let has_external_endpoints = if info.external_policy_local {
-        !sp.local.is_empty()
+        has_endpoints && !sp.local.is_empty()
     } else {
         has_endpoints
     };
@@ -362,22 +516,35 @@ fn service_port_rules(
     let uses_fw_chain = has_endpoints
         && !info.load_balancer_vips.is_empty()
         && !info.load_balancer_source_ranges.is_empty();
-    let lb_target = if uses_fw_chain { &fw_chain } else { &ext_chain };
-    let (internal_filter_target, internal_filter_comment) = if !has_endpoints {
+    let jump = |name: &ChainName| Some(Target::Jump(name.clone()));
+    let internal_target = jump(if info.internal_policy_local {
+        &svl_name
+    } else {
+        &svc_name
+    });
+    let external_policy_target = jump(if info.external_policy_local {
+        &svl_name
+    } else {
+        &svc_name
+    });
+    let ext_target = jump(&ext_name);
+    let lb_target = if uses_fw_chain {
+        jump(&fw_name)
+    } else {
+        ext_target.clone()
+    };
+    // With no endpoints at all, traffic is rejected; with endpoints but none usable
+    // for the policy, it is dropped.
+    let (filter_target, filter_comment) = if !has_endpoints {
         (Target::Reject, format!("{spn} has no endpoints"))
     } else {
         (Target::Drop, format!("{spn} has no local endpoints"))
     };
-    let (external_filter_target, external_filter_comment) = (
-        internal_filter_target.clone(),
-        internal_filter_comment.clone(),
-    );
-    let cluster_ip = info.cluster_ip.to_string();
-    let vip_args = |comment: String, dst: &str| {
+    let vip_args = |comment: String, dst: IpAddr| {
         vec![
             Arg::Comment(comment),
             Arg::Proto(proto),
-            Arg::Destination(Neg::Is, dst.to_string()),
+            Arg::Destination(Neg::Is, Address::Ip(dst)),
             Arg::DestinationPort(info.port),
         ]
     };
@@ -385,40 +552,35 @@ fn service_port_rules(
     // The ClusterIP.
     if has_internal_endpoints {
         w.rule(
-            TableName::Nat,
-            KUBE_SERVICES,
-            vip_args(format!("{spn} cluster IP"), &cluster_ip),
-            Some(Target::Jump(internal_chain.clone())),
+            fixed.nat_services,
+            vip_args(format!("{spn} cluster IP"), info.cluster_ip),
+            internal_target.clone(),
             src,
         );
     } else {
         w.rule(
-            TableName::Filter,
-            KUBE_SERVICES,
-            vip_args(internal_filter_comment.clone(), &cluster_ip),
-            Some(internal_filter_target.clone()),
+            fixed.filter_services,
+            vip_args(filter_comment.clone(), info.cluster_ip),
+            Some(filter_target.clone()),
             src,
         );
     }
 
     // External IPs.
     for ip in &info.external_ips {
-        let ip = ip.to_string();
         if has_endpoints {
             w.rule(
-                TableName::Nat,
-                KUBE_SERVICES,
-                vip_args(format!("{spn} external IP"), &ip),
-                Some(Target::Jump(ext_chain.clone())),
+                fixed.nat_services,
+                vip_args(format!("{spn} external IP"), *ip),
+                ext_target.clone(),
                 src,
             );
         }
         if !has_external_endpoints {
             w.rule(
-                TableName::Filter,
-                KUBE_EXTERNAL_SERVICES,
-                vip_args(external_filter_comment.clone(), &ip),
-                Some(external_filter_target.clone()),
+                fixed.external_services,
+                vip_args(filter_comment.clone(), *ip),
+                Some(filter_target.clone()),
                 src,
             );
         }
@@ -426,21 +588,18 @@ fn service_port_rules(
 
     // Load-balancer ingress IPs.
     for ip in &info.load_balancer_vips {
-        let ip = ip.to_string();
         if has_endpoints {
             w.rule(
-                TableName::Nat,
-                KUBE_SERVICES,
-                vip_args(format!("{spn} loadbalancer IP"), &ip),
-                Some(Target::Jump(lb_target.clone())),
+                fixed.nat_services,
+                vip_args(format!("{spn} loadbalancer IP"), *ip),
+                lb_target.clone(),
                 src,
             );
         }
         if uses_fw_chain {
             w.rule(
-                TableName::Filter,
-                KUBE_PROXY_FIREWALL,
-                vip_args(format!("{spn} traffic not accepted by {fw_chain}"), &ip),
+                fixed.proxy_firewall,
+                vip_args(format!("{spn} traffic not accepted by {fw_name}"), *ip),
                 Some(Target::Drop),
                 src,
             );
@@ -449,56 +608,57 @@ fn service_port_rules(
     if !has_external_endpoints {
         for ip in &info.load_balancer_vips {
             w.rule(
-                TableName::Filter,
-                KUBE_EXTERNAL_SERVICES,
-                vip_args(external_filter_comment.clone(), &ip.to_string()),
-                Some(external_filter_target.clone()),
+                fixed.external_services,
+                vip_args(filter_comment.clone(), *ip),
+                Some(filter_target.clone()),
                 src,
             );
         }
     }
 
-    // The NodePort.
+    // The NodePort. NodePorts are never subject to loadBalancerSourceRanges.
     if info.node_port != 0 {
         if has_endpoints {
-            if localhost_nps && facts.node.nfacct {
+            if cx.localhost_nps && cx.facts.node.nfacct {
                 w.rule(
-                    TableName::Nat,
-                    KUBE_NODEPORTS,
+                    fixed.nat_nodeports,
                     vec![
                         Arg::Comment(spn.clone()),
                         Arg::Proto(proto),
-                        Arg::Destination(Neg::Is, "127.0.0.0/8".into()),
+                        Arg::Destination(
+                            Neg::Is,
+                            Address::Cidr(
+                                Cidr::parse_sloppy("127.0.0.0/8").expect("constant CIDR"),
+                            ),
+                        ),
                         Arg::DestinationPort(info.node_port),
                         Arg::Nfacct(LOCALHOST_NODEPORTS_COUNTER.into()),
                     ],
-                    Some(Target::Jump(ext_chain.clone())),
+                    ext_target.clone(),
                     src,
                 );
             }
             w.rule(
-                TableName::Nat,
-                KUBE_NODEPORTS,
+                fixed.nat_nodeports,
                 vec![
                     Arg::Comment(spn.clone()),
                     Arg::Proto(proto),
                     Arg::DestinationPort(info.node_port),
                 ],
-                Some(Target::Jump(ext_chain.clone())),
+                ext_target.clone(),
                 src,
             );
         }
         if !has_external_endpoints {
             w.rule(
-                TableName::Filter,
-                KUBE_EXTERNAL_SERVICES,
+                fixed.external_services,
                 vec![
-                    Arg::Comment(external_filter_comment.clone()),
+                    Arg::Comment(filter_comment.clone()),
                     Arg::DstTypeLocal(Neg::Is),
                     Arg::Proto(proto),
                     Arg::DestinationPort(info.node_port),
                 ],
-                Some(external_filter_target.clone()),
+                Some(filter_target.clone()),
                 src,
             );
         }
@@ -507,11 +667,10 @@ fn service_port_rules(
     // The health-check NodePort is open whether or not there are local endpoints.
     if info.health_check_node_port != 0 {
         w.rule(
-            TableName::Filter,
-            KUBE_NODEPORTS,
+            fixed.filter_nodeports,
             vec![
                 Arg::Comment(format!("{spn} health check node port")),
-                Arg::Proto(crate::proxy::Protocol::Tcp),
+                Arg::Proto(Protocol::Tcp),
                 Arg::DestinationPort(info.health_check_node_port),
             ],
             Some(Target::Accept),
@@ -523,129 +682,110 @@ fn service_port_rules(
         return;
     }
 
+    // The per-service chains, declared where kube-proxy declares them.
+    let svc = uses_cluster_chain.then(|| w.chain(TableName::Nat, svc_name.clone()));
+    let svl = uses_local_chain.then(|| w.chain(TableName::Nat, svl_name.clone()));
+
     // Masquerade off-cluster traffic to the ClusterIP.
-    if has_internal_endpoints {
-        let mut args = vip_args(format!("{spn} cluster IP"), &cluster_ip);
+    let internal = if info.internal_policy_local { svl } else { svc };
+    if let (true, Some(internal)) = (has_internal_endpoints, internal) {
+        let mut args = vip_args(format!("{spn} cluster IP"), info.cluster_ip);
         if config.masquerade_all {
-            w.rule(
-                TableName::Nat,
-                internal_chain,
-                args,
-                Some(Target::Jump(KUBE_MARK_MASQ.into())),
-                src,
-            );
-        } else if let Some(not_local) = detector.if_not_local() {
-            args.push(detector_arg(&not_local));
-            w.rule(
-                TableName::Nat,
-                internal_chain,
-                args,
-                Some(Target::Jump(KUBE_MARK_MASQ.into())),
-                src,
-            );
+            w.rule(internal, args, cx.mark_masq.clone(), src);
+        } else if let Some(not_local) = detector_arg(cx.detector, Neg::Not) {
+            args.push(not_local);
+            w.rule(internal, args, cx.mark_masq.clone(), src);
         }
     }
 
     // The chain for traffic to external destinations (NodePort, external and LB IPs).
     if uses_external_chain {
-        w.nat_chains.insert(ext_chain.clone());
+        let ext = w.chain(TableName::Nat, ext_name.clone());
         if !info.external_policy_local {
             w.rule(
-                TableName::Nat,
-                &ext_chain,
+                ext,
                 vec![Arg::Comment(format!(
                     "masquerade traffic for {spn} external destinations"
                 ))],
-                Some(Target::Jump(KUBE_MARK_MASQ.into())),
+                cx.mark_masq.clone(),
                 src,
             );
         } else {
-            if let Some(local) = detector.if_local() {
+            if let Some(local) = detector_arg(cx.detector, Neg::Is) {
                 w.rule(
-                    TableName::Nat,
-                    &ext_chain,
+                    ext,
                     vec![
                         Arg::Comment(format!("pod traffic for {spn} external destinations")),
-                        detector_arg(&local),
+                        local,
                     ],
-                    Some(Target::Jump(svc_chain.clone())),
+                    jump(&svc_name),
                     src,
                 );
             }
             w.rule(
-                TableName::Nat,
-                &ext_chain,
+                ext,
                 vec![
                     Arg::Comment(format!(
                         "masquerade LOCAL traffic for {spn} external destinations"
                     )),
                     Arg::SrcTypeLocal(Neg::Is),
                 ],
-                Some(Target::Jump(KUBE_MARK_MASQ.into())),
+                cx.mark_masq.clone(),
                 src,
             );
             w.rule(
-                TableName::Nat,
-                &ext_chain,
+                ext,
                 vec![
                     Arg::Comment(format!(
                         "route LOCAL traffic for {spn} external destinations"
                     )),
                     Arg::SrcTypeLocal(Neg::Is),
                 ],
-                Some(Target::Jump(svc_chain.clone())),
+                jump(&svc_name),
                 src,
             );
         }
         if has_external_endpoints {
-            w.rule(
-                TableName::Nat,
-                &ext_chain,
-                vec![],
-                Some(Target::Jump(external_policy_chain.clone())),
-                src,
-            );
+            w.rule(ext, vec![], external_policy_target, src);
         }
     }
 
     // loadBalancerSourceRanges.
     if uses_fw_chain {
-        w.nat_chains.insert(fw_chain.clone());
+        let fw = w.chain(TableName::Nat, fw_name.clone());
         let comment = format!("{spn} loadbalancer IP");
-        let node_ip = facts.node.node_ip(facts.family);
         let mut allow_from_node = false;
         for range in &info.load_balancer_source_ranges {
             w.rule(
-                TableName::Nat,
-                &fw_chain,
+                fw,
                 vec![
                     Arg::Comment(comment.clone()),
-                    Arg::Source(Neg::Is, range.to_string()),
+                    Arg::Source(Neg::Is, Address::Cidr(*range)),
                 ],
-                Some(Target::Jump(ext_chain.clone())),
+                ext_target.clone(),
                 src,
             );
-            if node_ip.is_some_and(|ip| range.contains(&ip)) {
+            if range.contains(&cx.node_ip) {
                 allow_from_node = true;
             }
         }
+        // A VIP-like load balancer often adds the VIP as a local address, so a request
+        // from the node to the VIP loops back with the VIP as its source.
         if allow_from_node {
             for ip in &info.load_balancer_vips {
                 w.rule(
-                    TableName::Nat,
-                    &fw_chain,
+                    fw,
                     vec![
                         Arg::Comment(comment.clone()),
-                        Arg::Source(Neg::Is, ip.to_string()),
+                        Arg::Source(Neg::Is, Address::Ip(*ip)),
                     ],
-                    Some(Target::Jump(ext_chain.clone())),
+                    ext_target.clone(),
                     src,
                 );
             }
         }
         w.rule(
-            TableName::Nat,
-            &fw_chain,
+            fw,
             vec![Arg::Comment(format!(
                 "other traffic to {spn} will be dropped by KUBE-PROXY-FIREWALL"
             ))],
@@ -654,52 +794,79 @@ fn service_port_rules(
         );
     }
 
-    if uses_cluster_chain {
-        w.nat_chains.insert(svc_chain.clone());
-        endpoint_cascade(w, sp, index, &svc_chain, &sp.cluster, &spn, large);
+    // Each endpoint's chain name and `ip:port` are made once, shared by the cascade and
+    // the endpoint's chain.
+    // (The `ip:port` strings are only kept for the comments, absent in large clusters.)
+    let mut endpoint_strings: Vec<String> = Vec::new();
+    let mut sep_names: Vec<Option<ChainName>> = vec![None; sp.endpoints.len()];
+    let mut buffer = String::new();
+    for &e in sp.cluster.iter().chain(&sp.local).chain(&sp.reachable) {
+        if sep_names[e].is_none() {
+            buffer.clear();
+            sp.endpoints[e].write_endpoint_string(&mut buffer);
+            sep_names[e] = Some(hashed_chain_name(
+                "KUBE-SEP-",
+                &[&spn, proto.lower(), &buffer],
+            ));
+            if !large {
+                endpoint_strings.resize(sp.endpoints.len(), String::new());
+                endpoint_strings[e] = buffer.clone();
+            }
+        }
     }
-    if uses_local_chain {
-        w.nat_chains.insert(svl_chain.clone());
-        endpoint_cascade(w, sp, index, &svl_chain, &sp.local, &spn, large);
+    let cascade = Cascade {
+        sp,
+        index,
+        spn: &spn,
+        large,
+        sep_names: &sep_names,
+        endpoint_strings: &endpoint_strings,
+    };
+    if let Some(svc) = svc {
+        cascade.write(w, svc, &sp.cluster);
+    }
+    if let Some(svl) = svl {
+        cascade.write(w, svl, &sp.local);
     }
 
     // One chain per reachable endpoint.
     for &e in &sp.reachable {
         let endpoint = &sp.endpoints[e];
-        let chain = sep_chain(&spn, proto.lower(), &endpoint.endpoint_string());
-        w.nat_chains.insert(chain.clone());
+        let Some(name) = sep_names[e].clone() else {
+            continue;
+        };
+        let chain = w.chain(TableName::Nat, name.clone());
         let source = RuleSource {
             service_port: Some(index),
             endpoint: Some(e),
         };
-        let comment = |args: &mut Vec<Arg>| {
-            if !large {
-                args.push(Arg::Comment(spn.clone()));
-            }
+        let masq_source = Arg::Source(Neg::Is, Address::Ip(endpoint.ip));
+        let masq = if large {
+            Args::one(masq_source)
+        } else {
+            vec![Arg::Comment(spn.clone()), masq_source].into()
         };
-        let mut masq = Vec::new();
-        comment(&mut masq);
-        masq.push(Arg::Source(Neg::Is, endpoint.ip.to_string()));
+        w.rule(chain, masq, cx.mark_masq.clone(), source);
+        let dnat = if large && info.session_affinity_timeout.is_none() {
+            Args::one(Arg::Proto(proto))
+        } else {
+            let mut dnat = Vec::with_capacity(3);
+            if !large {
+                dnat.push(Arg::Comment(spn.clone()));
+            }
+            if info.session_affinity_timeout.is_some() {
+                dnat.push(Arg::RecentSet { name });
+            }
+            dnat.push(Arg::Proto(proto));
+            dnat.into()
+        };
         w.rule(
-            TableName::Nat,
-            &chain,
-            masq,
-            Some(Target::Jump(KUBE_MARK_MASQ.into())),
-            source,
-        );
-        let mut dnat = Vec::new();
-        comment(&mut dnat);
-        if info.session_affinity_timeout.is_some() {
-            dnat.push(Arg::RecentSet {
-                name: chain.clone(),
-            });
-        }
-        dnat.push(Arg::Proto(proto));
-        w.rule(
-            TableName::Nat,
-            &chain,
+            chain,
             dnat,
-            Some(Target::Dnat(endpoint.endpoint_string())),
+            Some(Target::Dnat {
+                ip: endpoint.ip,
+                port: endpoint.port,
+            }),
             source,
         );
     }
@@ -710,75 +877,58 @@ pub fn sep_chain(spn: &str, proto: &str, endpoint: &str) -> String {
     format!("KUBE-SEP-{}", chain_hash(&[spn, proto, endpoint]))
 }
 
-/// The detector's `-s CIDR` / `-i IFACE` (possibly negated) as one typed argument.
-fn detector_arg(args: &[String]) -> Arg {
-    let (neg, rest) = match args.first().map(String::as_str) {
-        Some("!") => (Neg::Not, &args[1..]),
-        _ => (Neg::Is, args),
-    };
-    match rest {
-        [flag, value] if flag == "-i" => Arg::InInterface(neg, value.clone()),
-        [_, value] => Arg::Source(neg, value.clone()),
-        _ => Arg::Source(neg, String::new()),
-    }
+/// The affinity checks and the probability cascade of a KUBE-SVC/KUBE-SVL chain
+/// (`writeServiceToEndpointRules`).
+struct Cascade<'a> {
+    sp: &'a ServicePortFacts,
+    index: usize,
+    spn: &'a str,
+    large: bool,
+    sep_names: &'a [Option<ChainName>],
+    endpoint_strings: &'a [String],
 }
 
-/// The affinity checks and the probability cascade of a KUBE-SVC/KUBE-SVL chain.
-fn endpoint_cascade(
-    w: &mut Writer,
-    sp: &ServicePortFacts,
-    index: usize,
-    chain: &str,
-    endpoints: &[usize],
-    spn: &str,
-    large: bool,
-) {
-    let proto = sp.info.protocol.lower();
-    let with_comment = |e: &str| {
-        if large {
-            Vec::new()
-        } else {
-            vec![Arg::Comment(format!("{spn} -> {e}"))]
+impl Cascade<'_> {
+    fn write(&self, w: &mut Writer, chain: ChainId, endpoints: &[usize]) {
+        let with_comment = |e: usize| {
+            if self.large {
+                Vec::new()
+            } else {
+                vec![Arg::Comment(format!(
+                    "{} -> {}",
+                    self.spn, self.endpoint_strings[e]
+                ))]
+            }
+        };
+        let source = |e: usize| RuleSource {
+            service_port: Some(self.index),
+            endpoint: Some(e),
+        };
+        let sep =
+            |e: usize| -> ChainName { self.sep_names[e].clone().unwrap_or_else(|| "".into()) };
+        if let Some(seconds) = self.sp.info.session_affinity_timeout {
+            for &e in endpoints {
+                let mut args = with_comment(e);
+                args.push(Arg::RecentCheck {
+                    name: sep(e),
+                    seconds,
+                });
+                w.rule(chain, args, Some(Target::Jump(sep(e))), source(e));
+            }
         }
-    };
-    if let Some(seconds) = sp.info.session_affinity_timeout {
-        for &e in endpoints {
-            let ep = sp.endpoints[e].endpoint_string();
-            let sep = sep_chain(spn, proto, &ep);
-            let mut args = with_comment(&ep);
-            args.push(Arg::RecentCheck {
-                name: sep.clone(),
-                seconds,
-            });
-            w.rule(
-                TableName::Nat,
-                chain,
-                args,
-                Some(Target::Jump(sep)),
-                RuleSource {
-                    service_port: Some(index),
-                    endpoint: Some(e),
-                },
-            );
+        let n = endpoints.len();
+        for (i, &e) in endpoints.iter().enumerate() {
+            let probability = (i + 1 < n).then(|| Arg::Probability(1.0 / (n - i) as f64));
+            let args = match (self.large, probability) {
+                (true, Some(p)) => Args::one(p),
+                (true, None) => Args::none(),
+                (false, p) => {
+                    let mut args = with_comment(e);
+                    args.extend(p);
+                    args.into()
+                }
+            };
+            w.rule(chain, args, Some(Target::Jump(sep(e))), source(e));
         }
-    }
-    let n = endpoints.len();
-    for (i, &e) in endpoints.iter().enumerate() {
-        let ep = sp.endpoints[e].endpoint_string();
-        let sep = sep_chain(spn, proto, &ep);
-        let mut args = with_comment(&ep);
-        if i + 1 < n {
-            args.push(Arg::Probability(1.0 / (n - i) as f64));
-        }
-        w.rule(
-            TableName::Nat,
-            chain,
-            args,
-            Some(Target::Jump(sep)),
-            RuleSource {
-                service_port: Some(index),
-                endpoint: Some(e),
-            },
-        );
     }
 }

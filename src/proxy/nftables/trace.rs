@@ -17,7 +17,7 @@ use super::list::Listed;
 use super::{Expr, Key, Op, Rule, SetFlag, Table, Verdict};
 use crate::model::ip::{IpFamily, join_host_port};
 use crate::proxy::ProxyFacts;
-use crate::proxy::trace::{Hop, Outcome, Packet, Trace};
+use crate::proxy::trace::{Hop, HopKind, Outcome, Packet, Trace};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -148,7 +148,7 @@ impl Walker<'_, '_> {
             .and_then(|sp| sp.info.origin.object())
     }
 
-    fn hop(&mut self, depth: usize, chain: &str, rule: &Rule, verdict: String) {
+    fn hop(&mut self, depth: usize, chain: &str, rule: &Rule, kind: HopKind, verdict: String) {
         let object = self.object(rule.source);
         self.hops.push(Hop {
             depth,
@@ -156,6 +156,8 @@ impl Walker<'_, '_> {
             rule: Listed(rule).to_string(),
             verdict,
             object,
+            kind,
+            rule_ref: None,
         });
     }
 
@@ -251,6 +253,7 @@ impl Walker<'_, '_> {
                                 depth,
                                 chain,
                                 rule,
+                                HopKind::Jump,
                                 format!("every branch of {}", targets.len()),
                             );
                             for t in targets {
@@ -266,6 +269,7 @@ impl Walker<'_, '_> {
                                 depth,
                                 chain,
                                 rule,
+                                HopKind::Jump,
                                 format!("branch {i} of {}: goto {t}", targets.len()),
                             );
                             match self.run_chain(t, depth + 1) {
@@ -276,12 +280,17 @@ impl Walker<'_, '_> {
                     };
                 }
                 Expr::Verdict(v) => {
-                    self.hop(depth, chain, rule, v.to_string());
+                    let kind = match v {
+                        Verdict::Jump(_) | Verdict::Goto(_) => HopKind::Jump,
+                        Verdict::Return => HopKind::Return,
+                        Verdict::Drop | Verdict::Reject | Verdict::Accept => HopKind::Verdict,
+                    };
+                    self.hop(depth, chain, rule, kind, v.to_string());
                     return self.verdict(v, depth);
                 }
                 Expr::MarkSetOr(m) => {
                     self.mark |= m;
-                    self.hop(depth, chain, rule, format!("mark |= {}", super::Mark(*m)));
+                    self.hop(depth, chain, rule, HopKind::Masquerade, format!("mark |= {}", super::Mark(*m)));
                     true
                 }
                 Expr::MarkSetXor(m) => {
@@ -291,7 +300,7 @@ impl Walker<'_, '_> {
                 Expr::MasqueradeFullyRandom => true,
                 Expr::Dnat { ip, port } => {
                     let to = join_host_port(ip, port);
-                    self.hop(depth, chain, rule, format!("DNAT to {to}"));
+                    self.hop(depth, chain, rule, HopKind::Dnat, format!("DNAT to {to}"));
                     self.outputs.push(to);
                     return Flow::Done;
                 }
@@ -299,7 +308,7 @@ impl Walker<'_, '_> {
                     let timeout = self.table.set(set).and_then(|s| s.timeout);
                     let ip = self.addr(*dir);
                     self.chooser.update_dynamic_set(set, ip, timeout);
-                    self.hop(depth, chain, rule, format!("remember {ip} in @{set}"));
+                    self.hop(depth, chain, rule, HopKind::Match, format!("remember {ip} in @{set}"));
                     true
                 }
             };
@@ -330,6 +339,8 @@ impl Walker<'_, '_> {
             rule: Listed(rule).to_string(),
             verdict: format!("@{map}: {element}"),
             object,
+            kind: HopKind::Jump,
+            rule_ref: None,
         });
         self.verdict(&verdict, depth)
     }

@@ -31,7 +31,7 @@
 pub mod roundrobin;
 
 use super::iptables::{self, Neg, TableName};
-use super::trace::{Hop, Outcome, Trace};
+use super::trace::{Hop, HopKind, Outcome, Trace};
 use super::{Protocol, ProxyFacts, ServicePortName};
 use crate::model::ip::{Cidr, IpFamily, join_host_port};
 use sha2::{Digest, Sha256};
@@ -177,7 +177,7 @@ fn rule_matches(rule: &Rule, dst: IpAddr, dport: u16, protocol: Protocol) -> boo
         Arg::Protocol(p) => *p == protocol,
         Arg::Common(iptables::Arg::DestinationPort(p)) => *p == i64::from(dport),
         Arg::Common(iptables::Arg::Destination(_, d)) => {
-            Cidr::parse_sloppy(d).is_some_and(|c| c.contains(&dst))
+            d.contains(&dst)
         }
         _ => true,
     })
@@ -202,7 +202,7 @@ fn comment(text: &str) -> Arg {
 }
 
 fn jump(chain: &str) -> Target {
-    Target::Common(iptables::Target::Jump(chain.to_string()))
+    Target::Common(iptables::Target::Jump(chain.into()))
 }
 
 /// `iptablesCommonPortalArgs`.
@@ -222,7 +222,7 @@ fn portal_args(
     if let Some(ip) = dest {
         args.push(Arg::Common(iptables::Arg::Destination(
             Neg::Is,
-            Cidr::host(ip).to_string(),
+            iptables::Address::Cidr(Cidr::host(ip)),
         )));
     }
     if not_physdev {
@@ -325,7 +325,10 @@ pub fn render(facts: &ProxyFacts) -> Proxier {
             service_port: Some(index),
         };
         let redirect = Target::Redirect(port);
-        let dnat = Target::Common(iptables::Target::Dnat(join_host_port(&host_ip, port)));
+        let dnat = Target::Common(iptables::Target::Dnat {
+            ip: host_ip,
+            port: i64::from(port),
+        });
         // The ClusterIP, then each external IP, then each load-balancer IP.
         let mut portals: Vec<(IpAddr, bool)> = vec![(info.cluster_ip, false)];
         portals.extend(info.external_ips.iter().map(|ip| (*ip, true)));
@@ -569,6 +572,8 @@ pub fn trace(proxier: &Proxier, facts: &ProxyFacts, packet: crate::proxy::trace:
             other => other.to_string(),
         },
         object: object(rule),
+        kind: HopKind::Dnat,
+        rule_ref: None,
     });
     let Some(socket) = socket else {
         return Trace {
@@ -591,6 +596,8 @@ pub fn trace(proxier: &Proxier, facts: &ProxyFacts, packet: crate::proxy::trace:
             )
         },
         object: object(rule),
+        kind: HopKind::Jump,
+        rule_ref: None,
     });
     let (outcome, masquerade) = if socket.endpoints.is_empty() {
         (Outcome::Reject, false)
