@@ -249,6 +249,56 @@ fn not_implemented(what: &str, stderr: &mut impl Write) -> u8 {
     USAGE
 }
 
+/// The node chosen with `--node` (or the default one), if the scenario has it.
+fn chosen_node(analysis: &Analysis, cluster: &Cluster, err: &mut impl Write) -> Result<String, u8> {
+    let node = cluster
+        .node
+        .clone()
+        .unwrap_or_else(|| analysis.default_node());
+    if !analysis.node_names().contains(&node)
+        && !analysis
+            .objects
+            .node_runtimes
+            .iter()
+            .any(|r| r.name == node)
+    {
+        let _ = writeln!(
+            err,
+            "error: node {node:?} is not in the scenario (nodes: {})",
+            analysis.node_names().join(", ")
+        );
+        return Err(USAGE);
+    }
+    Ok(node)
+}
+
+/// The packet of `svcplay trace`.
+fn packet(args: &TraceArgs, err: &mut impl Write) -> Result<svcplay::proxy::trace::Packet, u8> {
+    let ip = |text: &str, what: &str, err: &mut dyn Write| {
+        svcplay::model::ip::parse_ip_sloppy(text).ok_or_else(|| {
+            let _ = writeln!(err, "error: invalid {what} address {text:?}");
+            USAGE
+        })
+    };
+    let src = ip(&args.src, "--src", err)?;
+    let dst = ip(&args.dst, "--dst", err)?;
+    let Some(protocol) = svcplay::proxy::Protocol::parse(&args.protocol.to_ascii_uppercase())
+    else {
+        let _ = writeln!(
+            err,
+            "error: invalid --protocol {:?}: must be TCP, UDP or SCTP",
+            args.protocol
+        );
+        return Err(USAGE);
+    };
+    Ok(svcplay::proxy::trace::Packet {
+        src,
+        dst,
+        dport: args.dport,
+        protocol,
+    })
+}
+
 fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
     match command {
         Command::Apply(args) => {
@@ -348,6 +398,22 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                         let _ = write!(out, "{ruleset}");
                     }
                 }
+                svcplay::proxy::config::ProxyMode::Ipvs => {
+                    // IPVS mode's iptables part (the virtual servers are `run -- ipvsadm -Ln`).
+                    let states = analysis.ipvs(&node);
+                    let many = states.len() > 1;
+                    for state in states {
+                        if many {
+                            let tool = if state.family == svcplay::model::ip::IpFamily::IPv4 {
+                                "iptables"
+                            } else {
+                                "ip6tables"
+                            };
+                            let _ = writeln!(out, "# {tool}-restore input ({})", state.family);
+                        }
+                        let _ = write!(out, "{}", state.restore_input());
+                    }
+                }
                 mode => {
                     return not_implemented(&format!("kube-proxy in {} mode", mode.as_str()), err);
                 }
@@ -355,19 +421,56 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Run(args) => {
-            let _ = (&args.cluster, &args.input);
-            not_implemented(&format!("run -- {}", args.command.join(" ")), err)
+            let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            report(&analysis, &sources, err);
+            let node = match chosen_node(&analysis, &args.cluster, err) {
+                Ok(node) => node,
+                Err(code) => return code,
+            };
+            let context = svcplay::views::Context { node };
+            let output = svcplay::views::run(&analysis, &context, &args.command);
+            let _ = write!(out, "{}", output.stdout);
+            let _ = write!(err, "{}", output.stderr);
+            u8::try_from(output.status).unwrap_or(1)
         }
         Command::Trace(args) => {
-            let _ = (
-                &args.cluster,
-                &args.input,
-                &args.src,
-                &args.dst,
-                args.dport,
-                &args.protocol,
-            );
-            not_implemented("trace", err)
+            let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            let errors = report(&analysis, &sources, err);
+            let node = match chosen_node(&analysis, &args.cluster, err) {
+                Ok(node) => node,
+                Err(code) => return code,
+            };
+            let packet = match packet(&args, err) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            match analysis.proxy_config.mode {
+                svcplay::proxy::config::ProxyMode::Ipvs => {
+                    let family = svcplay::model::ip::IpFamily::of(&packet.dst);
+                    let facts = analysis
+                        .proxy_facts(&node)
+                        .into_iter()
+                        .find(|f| f.family == family);
+                    let Some(facts) = facts else {
+                        let _ =
+                            writeln!(err, "error: kube-proxy on {node} runs no {family} proxier");
+                        return USAGE;
+                    };
+                    let state = svcplay::proxy::ipvs::render(&facts);
+                    let trace = svcplay::proxy::ipvs::trace(&facts, &state, &packet);
+                    let _ = write!(out, "{trace}");
+                }
+                mode => {
+                    return not_implemented(&format!("trace in {} mode", mode.as_str()), err);
+                }
+            }
+            if errors { INPUT_ERRORS } else { OK }
         }
         Command::Simulate(args) => {
             let _ = (

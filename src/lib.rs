@@ -16,6 +16,7 @@
 //!      ──controllers::run─► + Pods from workloads, EndpointSlices
 //!      ──proxy::facts─────► ProxyFacts per node and IP family (endpoints categorised once)
 //!      ──proxy::iptables::render──► Ruleset (typed rules; Display = iptables-restore input)
+//!      ──proxy::ipvs::render──────► IpvsState (virtual servers, ipsets, kube-ipvs0, its rules)
 //!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
 //! ```
 //!
@@ -40,10 +41,13 @@
 //!   nodes, IPs), the EndpointSlice controller.
 //! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
 //!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
-//!   [`proxy::iptables`] renders the iptables mode; [`proxy::trace`] is the packet-walk
-//!   shape every mode produces.
+//!   [`proxy::iptables`] renders the iptables mode; [`proxy::ipvs`] the IPVS mode (virtual
+//!   servers, ipsets, kube-ipvs0 and the iptables rules it keeps), with the kernel's
+//!   schedulers as deterministic state machines ([`proxy::ipvs::schedulers`],
+//!   [`proxy::ipvs::kernel`]); [`proxy::trace`] is the packet-walk shape every mode produces.
 //! - [`views`] — simulated commands (`svcplay run`, the page's terminal), and Go's
-//!   `text/tabwriter` ([`views::tabwriter`]) for kubectl's tables.
+//!   `text/tabwriter` ([`views::tabwriter`]) for kubectl's tables; [`views::ipvs`] prints
+//!   `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`.
 //! - [`scenario`] — the pipeline in one call.
 //!
 //! ## Invariants

@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod iptables;
+pub mod ipvs;
 pub mod trace;
 
 use crate::model::ip::{Cidr, IpFamily, join_host_port, parse_ip_sloppy};

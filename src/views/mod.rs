@@ -6,6 +6,7 @@
 //! page's terminal both call it, so they cannot differ. Each family of commands lives in
 //! its own module; this one only dispatches.
 
+pub mod ipvs;
 pub mod tabwriter;
 
 use crate::scenario::Analysis;
@@ -85,8 +86,11 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         return CommandOutput::default();
     };
     match program.as_str() {
-        "kubectl" | "iptables-save" | "ip6tables-save" | "ipvsadm" | "ipset" | "ip" | "nft"
-        | "dig" | "nslookup" | "curl" | "cat" => {
+        "ipvsadm" => ipvs::ipvsadm(analysis, context, argv),
+        "ipset" => ipvs::ipset(analysis, context, argv),
+        "ip" => ipvs::ip(analysis, context, argv),
+        "kubectl" | "iptables-save" | "ip6tables-save" | "nft" | "dig" | "nslookup" | "curl"
+        | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(
                 format!("svcplay: {program} is not implemented yet\n"),

@@ -1,0 +1,387 @@
+//! Packet walks through IPVS mode: the iptables rules IPVS mode keeps, the virtual
+//! server, the scheduler's candidates, and the masquerade decision.
+//!
+//! The walk follows the netfilter hooks in their priority order (ipvs.md §7): a packet
+//! from elsewhere meets nat PREROUTING (→ KUBE-SERVICES), then — its destination being a
+//! local address, on kube-ipvs0 or the node — filter INPUT (KUBE-IPVS-FILTER,
+//! KUBE-PROXY-FIREWALL, KUBE-NODE-PORT), then IPVS at LOCAL_IN, which DNATs it; a packet
+//! from the node itself meets nat OUTPUT, then IPVS at LOCAL_OUT. Both then pass filter
+//! OUTPUT (KUBE-IPVS-OUT-FILTER) and nat POSTROUTING (KUBE-POSTROUTING: hairpin and
+//! marked traffic are masqueraded). Every rule is evaluated on the typed values the views
+//! print, so the walk shows exactly the rules a user reads.
+
+use super::{IpvsState, RealServer, VirtualServer};
+use crate::model::ip::{Cidr, parse_ip_sloppy};
+use crate::proxy::ProxyFacts;
+use crate::proxy::iptables::{Arg, Neg, Rule, TableName, Target};
+use crate::proxy::trace::{Hop, Outcome, Packet, Trace};
+use std::net::IpAddr;
+
+/// What the walk of one chain ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Fell off the end of the chain or hit RETURN: the caller continues.
+    Continue,
+    Accept,
+    Drop,
+    Reject,
+    Masquerade,
+}
+
+/// The packet as the rules see it at one point of its path.
+#[derive(Clone, Copy, Debug)]
+struct View {
+    src: IpAddr,
+    dst: IpAddr,
+    dport: u16,
+    protocol: crate::proxy::Protocol,
+    /// The virtual server this packet belongs to, for `-m ipvs`.
+    ipvs: Option<(IpAddr, crate::proxy::Protocol, u16)>,
+}
+
+struct Walker<'a> {
+    facts: &'a ProxyFacts,
+    state: &'a IpvsState,
+    hops: Vec<Hop>,
+    /// The masquerade mark.
+    marked: bool,
+}
+
+impl Walker<'_> {
+    /// A local address: the node's own, or one bound to kube-ipvs0.
+    fn is_local(&self, ip: &IpAddr) -> bool {
+        self.facts.node.is_local_address(ip) || self.state.bound_addresses.contains(ip)
+    }
+
+    /// Traffic from a pod on this node arrives over the bridge.
+    fn from_local_pod(&self, ip: &IpAddr) -> bool {
+        self.facts.node.pod_cidrs.iter().any(|c| c.contains(ip))
+    }
+
+    fn address_matches(text: &str, ip: &IpAddr) -> bool {
+        match Cidr::parse_sloppy(text) {
+            Some(c) if text.contains('/') => c.contains(ip),
+            _ => parse_ip_sloppy(text).is_some_and(|a| a == *ip),
+        }
+    }
+
+    fn negate(neg: Neg, value: bool) -> bool {
+        match neg {
+            Neg::Is => value,
+            Neg::Not => !value,
+        }
+    }
+
+    fn arg_matches(&self, arg: &Arg, view: &View) -> bool {
+        match arg {
+            Arg::Comment(_) => true,
+            Arg::Proto(p) | Arg::Protocol(p) => *p == view.protocol,
+            Arg::Source(n, a) => Walker::negate(*n, Walker::address_matches(a, &view.src)),
+            Arg::Destination(n, a) => Walker::negate(*n, Walker::address_matches(a, &view.dst)),
+            Arg::DestinationPort(p) => *p == i64::from(view.dport),
+            Arg::InInterface(n, _) => Walker::negate(*n, self.from_local_pod(&view.src)),
+            Arg::SrcTypeLocal(n) => Walker::negate(*n, self.is_local(&view.src)),
+            Arg::DstTypeLocal(n) => Walker::negate(*n, self.is_local(&view.dst)),
+            // The first packet of a connection.
+            Arg::CtState(n, states) => Walker::negate(*n, states.split(',').any(|s| s == "NEW")),
+            Arg::Mark(n, _) => Walker::negate(*n, self.marked),
+            Arg::MatchSet { set, flags } => self
+                .state
+                .ipset_named(set)
+                .is_some_and(|s| s.matches(flags, &view.src, &view.dst, view.protocol, view.dport)),
+            Arg::PhysdevIsIn(n) => Walker::negate(*n, self.from_local_pod(&view.src)),
+            Arg::Ipvs {
+                vaddr,
+                vproto,
+                vport,
+            } => view.ipvs.is_some_and(|(a, p, port)| {
+                Walker::address_matches(vaddr, &a)
+                    && p.lower() == vproto
+                    && i64::from(port) == *vport
+            }),
+            Arg::Probability(_)
+            | Arg::RecentCheck { .. }
+            | Arg::RecentSet { .. }
+            | Arg::Nfacct(_) => true,
+        }
+    }
+
+    fn rules(&self, table: TableName, chain: &str) -> Vec<&Rule> {
+        self.state.iptables.table(table).chain(chain).collect()
+    }
+
+    /// Walks one chain, recording the rules that matched.
+    fn walk(&mut self, table: TableName, chain: &str, view: &View, depth: usize) -> Verdict {
+        let rules: Vec<Rule> = self.rules(table, chain).into_iter().cloned().collect();
+        for rule in rules {
+            if !rule.args.iter().all(|a| self.arg_matches(a, view)) {
+                continue;
+            }
+            let location = format!("{} {chain}", table.as_str());
+            let text = rule.to_string();
+            let Some(target) = &rule.target else {
+                self.hop(depth, location, text, String::new());
+                continue;
+            };
+            match target {
+                Target::Jump(next) => {
+                    self.hop(depth, location, text, format!("jump {next}"));
+                    match self.walk(table, next, view, depth + 1) {
+                        Verdict::Continue => {}
+                        other => return other,
+                    }
+                }
+                Target::Return => {
+                    self.hop(depth, location, text, "return".into());
+                    return Verdict::Continue;
+                }
+                Target::Accept => {
+                    self.hop(depth, location, text, "ACCEPT".into());
+                    return Verdict::Accept;
+                }
+                Target::Drop => {
+                    self.hop(depth, location, text, "DROP".into());
+                    return Verdict::Drop;
+                }
+                Target::Reject => {
+                    self.hop(depth, location, text, "REJECT".into());
+                    return Verdict::Reject;
+                }
+                Target::Masquerade { .. } => {
+                    self.hop(depth, location, text, "MASQUERADE".into());
+                    return Verdict::Masquerade;
+                }
+                Target::MarkOr(m) => {
+                    self.marked = true;
+                    self.hop(
+                        depth,
+                        location,
+                        text,
+                        format!("mark {m} (masquerade later)"),
+                    );
+                }
+                Target::MarkXor(m) => {
+                    self.marked = false;
+                    self.hop(depth, location, text, format!("clear mark {m}"));
+                }
+                Target::Dnat(to) => {
+                    self.hop(depth, location, text, format!("DNAT to {to}"));
+                    return Verdict::Accept;
+                }
+            }
+        }
+        Verdict::Continue
+    }
+
+    fn hop(&mut self, depth: usize, location: String, rule: String, verdict: String) {
+        self.hops.push(Hop {
+            depth,
+            location,
+            rule,
+            verdict,
+            object: None,
+        });
+    }
+
+    /// Walks a built-in chain through kube-proxy's jumps out of it.
+    fn builtin(&mut self, table: TableName, chain: &str, view: &View) -> Verdict {
+        let jumps: Vec<Rule> = self
+            .state
+            .jumps
+            .iter()
+            .filter(|(t, r)| *t == table && r.chain == chain)
+            .map(|(_, r)| r.clone())
+            .collect();
+        for rule in jumps {
+            let Some(Target::Jump(next)) = &rule.target else {
+                continue;
+            };
+            self.hop(
+                0,
+                format!("{} {chain}", table.as_str()),
+                rule.to_string(),
+                format!("jump {next}"),
+            );
+            match self.walk(table, next, view, 1) {
+                Verdict::Continue => {}
+                other => return other,
+            }
+        }
+        Verdict::Continue
+    }
+}
+
+/// The `ipvsadm -Ln` line of a virtual server (without the counters).
+fn vs_line(vs: &VirtualServer) -> String {
+    let mut line = format!(
+        "{:<4} {} {}",
+        vs.protocol.as_str(),
+        crate::model::ip::join_host_port(&vs.address, vs.port),
+        vs.scheduler
+    );
+    if vs.persistent() {
+        line.push_str(&format!(" persistent {}", vs.timeout));
+    }
+    line
+}
+
+/// Walks the first packet of a connection through IPVS mode on the facts' node.
+pub fn trace(facts: &ProxyFacts, state: &IpvsState, packet: &Packet) -> Trace {
+    let mut w = Walker {
+        facts,
+        state,
+        hops: Vec::new(),
+        marked: false,
+    };
+    let view = View {
+        src: packet.src,
+        dst: packet.dst,
+        dport: packet.dport,
+        protocol: packet.protocol,
+        ipvs: None,
+    };
+    let from_node = w.is_local(&packet.src);
+    let nat_chain = if from_node { "OUTPUT" } else { "PREROUTING" };
+    let finish = |w: Walker, outcome: Outcome, masquerade: bool| Trace {
+        packet: *packet,
+        hops: w.hops,
+        outcome,
+        masquerade,
+    };
+    match w.builtin(TableName::Nat, nat_chain, &view) {
+        Verdict::Drop => return finish(w, Outcome::Drop, false),
+        Verdict::Reject => return finish(w, Outcome::Reject, false),
+        _ => {}
+    }
+    let vs = state.virtual_server(&packet.dst, packet.protocol, packet.dport);
+    let dst_local = w.is_local(&packet.dst);
+    // A packet from elsewhere to a local address passes filter INPUT before IPVS sees
+    // it at LOCAL_IN; a packet of the node's own is taken by IPVS at LOCAL_OUT.
+    if dst_local && (!from_node || vs.is_none()) {
+        match w.builtin(TableName::Filter, "INPUT", &view) {
+            Verdict::Drop => return finish(w, Outcome::Drop, false),
+            Verdict::Reject => return finish(w, Outcome::Reject, false),
+            _ => {}
+        }
+    }
+    let Some(vs) = vs else {
+        // Not a virtual server: kube-proxy's rules did not redirect the packet.
+        return finish(w, Outcome::Nothing, false);
+    };
+    let mut kernel = vs.kernel_service(crate::proxy::ipvs::kernel::SimTime(0));
+    let list = kernel.list();
+    let sched_packet = super::schedulers::SchedPacket {
+        saddr: packet.src,
+        sport: 0,
+        daddr: packet.dst,
+        svc_flags: vs.flags,
+    };
+    let candidates = kernel.scheduler.candidates(&list, &sched_packet);
+    let chosen: Vec<&RealServer> = candidates.iter().map(|i| &vs.real_servers[i.0]).collect();
+    let walk_order: Vec<String> = chosen.iter().map(|rs| rs.address_port()).collect();
+    let hook = if from_node { "LOCAL_OUT" } else { "LOCAL_IN" };
+    if chosen.is_empty() {
+        w.hop(
+            0,
+            format!("ipvs {hook}"),
+            vs_line(vs),
+            "no destination available: ICMP port unreachable".into(),
+        );
+        return finish(w, Outcome::Reject, false);
+    }
+    let scheduler_note = match kernel.scheduler.name {
+        super::schedulers::SchedulerName::Sh | super::schedulers::SchedulerName::Dh => {
+            format!(
+                "{} hashes the packet to {}",
+                vs.scheduler,
+                walk_order.join(", ")
+            )
+        }
+        super::schedulers::SchedulerName::Mh
+            if vs.flags & super::schedulers::flags::SCHED2 == 0 =>
+        {
+            format!(
+                "{} hashes the packet to {}",
+                vs.scheduler,
+                walk_order.join(", ")
+            )
+        }
+        _ => {
+            // The first connection of a fresh service goes to the head of the list.
+            let first = kernel
+                .schedule(
+                    &crate::proxy::ipvs::kernel::Connection {
+                        client: packet.src,
+                        client_port: 0,
+                    },
+                    crate::proxy::ipvs::kernel::SimTime(0),
+                )
+                .map(|i| vs.real_servers[i.0].address_port());
+            format!(
+                "{} chooses among {} (list order); a first connection goes to {}",
+                vs.scheduler,
+                walk_order.join(", "),
+                first.unwrap_or_default()
+            )
+        }
+    };
+    let persistence = if vs.persistent() {
+        format!(
+            "; persistent: later connections from {} within {} s reuse its real server",
+            packet.src, vs.timeout
+        )
+    } else {
+        String::new()
+    };
+    w.hop(
+        0,
+        format!("ipvs {hook}"),
+        vs_line(vs),
+        format!("{scheduler_note}{persistence}"),
+    );
+
+    // After IPVS: filter OUTPUT and nat POSTROUTING, once per possible real server.
+    let marked = w.marked;
+    let mut masquerade = false;
+    let mut reachable: Vec<String> = Vec::new();
+    let mut dropped = false;
+    let mut first_verdicts = None;
+    for rs in &chosen {
+        w.marked = marked;
+        let hops_before = w.hops.len();
+        let out = View {
+            src: packet.src,
+            dst: rs.address,
+            dport: rs.port,
+            protocol: packet.protocol,
+            ipvs: Some((vs.address, vs.protocol, vs.port)),
+        };
+        let output = w.builtin(TableName::Filter, "OUTPUT", &out);
+        let postrouting = match output {
+            Verdict::Drop | Verdict::Reject => None,
+            _ => Some(w.builtin(TableName::Nat, "POSTROUTING", &out)),
+        };
+        // Every real server's walk is evaluated; only the first one's hops and those
+        // that end differently are shown.
+        let verdicts = (output, postrouting);
+        match first_verdicts {
+            None => first_verdicts = Some(verdicts),
+            Some(first) if first == verdicts => w.hops.truncate(hops_before),
+            Some(_) => {}
+        }
+        match postrouting {
+            None => dropped = true,
+            Some(v) => {
+                if v == Verdict::Masquerade {
+                    masquerade = true;
+                }
+                reachable.push(rs.address_port());
+            }
+        }
+    }
+    if reachable.is_empty() && dropped {
+        return finish(w, Outcome::Drop, false);
+    }
+    reachable.sort();
+    finish(w, Outcome::Dnat(reachable), masquerade)
+}
