@@ -548,3 +548,127 @@ fn kube_proxy_ipvs() {
         Ok(compared)
     });
 }
+
+// ---- kube-proxy IPVS mode: the seeds' transcripts --------------------------------------
+
+/// Whether expected files svcplay writes for its own cases are to be (re)written.
+fn blessing() -> bool {
+    std::env::var_os("SVCPLAY_BLESS").is_some()
+}
+
+/// Compares with a blessed file, or writes it when blessing.
+fn check_blessed(path: &Path, actual: &str) -> Result<(), String> {
+    if blessing() {
+        std::fs::write(path, actual).unwrap();
+        return Ok(());
+    }
+    let expected = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "{}: {e} (run with SVCPLAY_BLESS=1 to write it)",
+            path.display()
+        )
+    })?;
+    if expected != actual {
+        return Err(format!(
+            "{}:\n{}",
+            path.file_name().unwrap().to_string_lossy(),
+            diff(&expected, actual)
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `needle`'s words appear, in order and contiguous, among `haystack`'s words.
+fn contains_words(haystack: &str, needle: &[&str]) -> bool {
+    let words: Vec<&str> = haystack.split_whitespace().collect();
+    needle.is_empty() || words.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn kube_proxy_ipvs_seeds() {
+    use svcplay::proxy::ipvs::kernel::{Connection, SimTime};
+    use svcplay::views::{Context, run};
+    run_corpus("kube-proxy-ipvs-seeds", |case| {
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: false });
+        if analysis.has_errors() {
+            return Err(format!("{:#?}", analysis.diagnostics));
+        }
+        let node = analysis.default_node();
+        let context = Context { node: node.clone() };
+        let listing = run(&analysis, &context, &["ipvsadm".into(), "-Ln".into()]).stdout;
+        check_blessed(&case.join("expected.ipvsadm"), &listing)?;
+
+        // The seed's `ipvsadm -Ln` lines, whose spacing the page lost: the same words.
+        let transcript = read(&case.join("transcript.ipvsadm"));
+        let shown = transcript
+            .split_once("ipvsadm -Ln")
+            .map(|(_, rest)| rest)
+            .unwrap_or("");
+        let shown: Vec<&str> = shown.split_whitespace().collect();
+        if !contains_words(&listing, &shown) {
+            return Err(format!(
+                "the transcript's words {shown:?} are not in:\n{listing}"
+            ));
+        }
+
+        // The seed's curl loop: `curl VIP[:PORT]; sleep S` and the answers (each nginx Pod
+        // answers with its IP), against the kernel's scheduler for that virtual server.
+        let transcript = read(&case.join("transcript.curl"));
+        let (command, answers) = transcript.split_once("done;").unwrap();
+        let target = command
+            .split("curl ")
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap();
+        let sleep: u64 = command
+            .split("sleep ")
+            .nth(1)
+            .and_then(|s| s.split(';').next())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(1);
+        let (vip, port) = match target.trim().split_once(':') {
+            Some((ip, port)) => (ip.to_string(), port.parse::<u16>().unwrap()),
+            None => (target.trim().to_string(), 80),
+        };
+        let answers: Vec<&str> = answers.split_whitespace().collect();
+        let state = analysis.ipvs(&node);
+        let vs = state
+            .iter()
+            .flat_map(|s| s.virtual_servers.iter())
+            .find(|v| v.address.to_string() == vip && v.port == port)
+            .ok_or_else(|| format!("no virtual server {vip}:{port}"))?;
+        let mut kernel = vs.kernel_service(SimTime(0));
+        // From the node, the kernel picks the VIP itself (on kube-ipvs0) as the source.
+        let client = vs.address;
+        let mut picks = Vec::new();
+        for k in 0..(2 * answers.len() + 3) {
+            let now = SimTime::from_secs(sleep * k as u64);
+            let conn = Connection {
+                client,
+                client_port: 40000 + k as u16,
+            };
+            let chosen = kernel
+                .schedule(&conn, now)
+                .map_or("-".to_string(), |i| kernel.dest(i).addr.to_string());
+            // curl closes its connection right after the answer.
+            kernel.close(&conn, SimTime(now.0 + 100));
+            picks.push(chosen);
+        }
+        let picked: Vec<&str> = picks.iter().map(String::as_str).collect();
+        if !picked
+            .windows(answers.len())
+            .any(|w| w == answers.as_slice())
+        {
+            return Err(format!(
+                "the transcript's answers {answers:?} are not a run of {picked:?}"
+            ));
+        }
+        check_blessed(
+            &case.join("expected.connections"),
+            &picks.iter().map(|p| format!("{p}\n")).collect::<String>(),
+        )?;
+        Ok(4)
+    });
+}
