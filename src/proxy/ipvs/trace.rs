@@ -385,3 +385,218 @@ pub fn trace(facts: &ProxyFacts, state: &IpvsState, packet: &Packet) -> Trace {
     reachable.sort();
     finish(w, Outcome::Dnat(reachable), masquerade)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::Protocol;
+    use crate::scenario::{Options, analyze};
+
+    const NODE: &str = "apiVersion: v1
+kind: Node
+metadata: {name: node-a}
+spec: {podCIDR: 10.244.1.0/24}
+status:
+  addresses: [{type: InternalIP, address: 192.168.0.10}]
+  conditions: [{type: Ready, status: 'True'}]
+---
+apiVersion: svcplay.dev/v1alpha1
+kind: NodeRuntime
+metadata: {name: node-a}
+interfaces:
+- {name: lo, addresses: [127.0.0.1/8]}
+- {name: eth0, addresses: [192.168.0.10/24]}
+---
+";
+
+    fn walk(scenario: &str, src: &str, dst: &str, dport: u16) -> Trace {
+        let text = format!(
+            "apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: ipvs
+clusterCIDR: 10.244.0.0/16
+---
+{NODE}{scenario}"
+        );
+        let analysis = analyze(&text, Options { stored: true });
+        let facts = analysis.proxy_facts("node-a").remove(0);
+        let state = super::super::render(&facts);
+        trace(
+            &facts,
+            &state,
+            &Packet {
+                src: src.parse().unwrap(),
+                dst: dst.parse().unwrap(),
+                dport,
+                protocol: Protocol::Tcp,
+            },
+        )
+    }
+
+    fn service(extra: &str, endpoints: &str) -> String {
+        format!(
+            "apiVersion: v1
+kind: Service
+metadata: {{namespace: ns, name: web}}
+spec:
+  clusterIP: 10.96.5.5
+  {extra}
+  ports: [{{name: http, port: 80, protocol: TCP, nodePort: 30080}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  namespace: ns
+  name: web-1
+  labels: {{kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{{name: http, port: 8080, protocol: TCP}}]
+endpoints:
+{endpoints}"
+        )
+    }
+
+    const TWO_PODS: &str = "- {addresses: [10.244.1.5], nodeName: node-a}
+- {addresses: [10.244.2.7], nodeName: node-b}
+";
+
+    #[test]
+    fn cluster_ip_from_a_pod_reaches_every_real_server_without_masquerade() {
+        let t = walk(
+            &service("type: ClusterIP", TWO_PODS),
+            "10.244.1.9",
+            "10.96.5.5",
+            80,
+        );
+        assert_eq!(
+            t.outcome,
+            Outcome::Dnat(vec!["10.244.1.5:8080".into(), "10.244.2.7:8080".into()])
+        );
+        assert!(!t.masquerade);
+        assert!(t.hops.iter().any(|h| h.location == "ipvs LOCAL_IN"));
+    }
+
+    #[test]
+    fn cluster_ip_from_outside_the_cluster_is_masqueraded() {
+        let t = walk(
+            &service("type: ClusterIP", TWO_PODS),
+            "172.20.0.1",
+            "10.96.5.5",
+            80,
+        );
+        assert!(t.masquerade);
+        assert!(t.to_string().contains("-j KUBE-MARK-MASQ"));
+    }
+
+    #[test]
+    fn a_pod_reaching_itself_through_its_service_is_masqueraded() {
+        let t = walk(
+            &service("type: ClusterIP", TWO_PODS),
+            "10.244.1.5",
+            "10.96.5.5",
+            80,
+        );
+        assert!(t.masquerade);
+        assert!(
+            t.to_string()
+                .contains("--match-set KUBE-LOOP-BACK dst,dst,src -j MASQUERADE")
+        );
+    }
+
+    #[test]
+    fn another_port_of_a_service_address_is_rejected() {
+        let t = walk(
+            &service("type: ClusterIP", TWO_PODS),
+            "10.244.1.9",
+            "10.96.5.5",
+            22,
+        );
+        assert_eq!(t.outcome, Outcome::Reject);
+        assert!(t.to_string().contains("KUBE-IPVS-IPS dst -j REJECT"));
+    }
+
+    #[test]
+    fn a_virtual_server_without_real_servers_answers_port_unreachable() {
+        let t = walk(
+            &service("type: ClusterIP", "[]\n"),
+            "10.244.1.9",
+            "10.96.5.5",
+            80,
+        );
+        assert_eq!(t.outcome, Outcome::Reject);
+        assert!(t.to_string().contains("no destination available"));
+    }
+
+    #[test]
+    fn node_port_with_local_policy_keeps_the_source() {
+        let t = walk(
+            &service("type: NodePort\n  externalTrafficPolicy: Local", TWO_PODS),
+            "203.0.113.9",
+            "192.168.0.10",
+            30080,
+        );
+        assert_eq!(t.outcome, Outcome::Dnat(vec!["10.244.1.5:8080".into()]));
+        assert!(!t.masquerade);
+        let t = walk(
+            &service("type: NodePort", TWO_PODS),
+            "203.0.113.9",
+            "192.168.0.10",
+            30080,
+        );
+        assert_eq!(
+            t.outcome,
+            Outcome::Dnat(vec!["10.244.1.5:8080".into(), "10.244.2.7:8080".into()])
+        );
+        assert!(t.masquerade);
+    }
+
+    #[test]
+    fn other_destinations_are_not_kube_proxys_business() {
+        let t = walk(
+            &service("type: ClusterIP", TWO_PODS),
+            "10.244.1.9",
+            "8.8.8.8",
+            53,
+        );
+        assert_eq!(t.outcome, Outcome::Nothing);
+        assert!(!t.masquerade);
+        let t = walk(
+            &service("type: ClusterIP", TWO_PODS),
+            "203.0.113.9",
+            "192.168.0.10",
+            22,
+        );
+        assert_eq!(t.outcome, Outcome::Nothing);
+    }
+
+    #[test]
+    fn hashing_schedulers_name_the_one_real_server() {
+        let scenario = service("type: ClusterIP", TWO_PODS);
+        let text = format!(
+            "apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: ipvs
+ipvs: {{scheduler: sh}}
+---
+{NODE}{scenario}"
+        );
+        let analysis = analyze(&text, Options { stored: true });
+        let facts = analysis.proxy_facts("node-a").remove(0);
+        let state = super::super::render(&facts);
+        let t = trace(
+            &facts,
+            &state,
+            &Packet {
+                src: "10.244.1.9".parse().unwrap(),
+                dst: "10.96.5.5".parse().unwrap(),
+                dport: 80,
+                protocol: Protocol::Tcp,
+            },
+        );
+        let Outcome::Dnat(to) = &t.outcome else {
+            panic!("{t}")
+        };
+        assert_eq!(to.len(), 1, "{t}");
+        assert!(t.to_string().contains("sh hashes the packet to"));
+    }
+}
