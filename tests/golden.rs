@@ -589,7 +589,8 @@ fn kube_proxy_ipvs_seeds() {
     use svcplay::proxy::ipvs::kernel::{Connection, SimTime};
     use svcplay::views::{Context, run};
     run_corpus("kube-proxy-ipvs-seeds", |case| {
-        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: false });
+        let stored = case.join("stored").exists();
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored });
         if analysis.has_errors() {
             return Err(format!("{:#?}", analysis.diagnostics));
         }
@@ -604,8 +605,21 @@ fn kube_proxy_ipvs_seeds() {
             .split_once("ipvsadm -Ln")
             .map(|(_, rest)| rest)
             .unwrap_or("");
-        let shown: Vec<&str> = shown.split_whitespace().collect();
-        if !contains_words(&listing, &shown) {
+        // The counters are live values: the transcript's node had traffic, svcplay's
+        // has none. Each real server line's ActiveConn and InActConn are compared masked.
+        let mask = |text: &str| -> Vec<String> {
+            let mut words: Vec<String> = text.split_whitespace().map(String::from).collect();
+            for i in 0..words.len() {
+                if words[i] == "Masq" && i + 3 < words.len() {
+                    words[i + 2] = "*".into();
+                    words[i + 3] = "*".into();
+                }
+            }
+            words
+        };
+        let shown = mask(shown);
+        let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+        if !contains_words(&mask(&listing).join(" "), &shown) {
             return Err(format!(
                 "the transcript's words {shown:?} are not in:\n{listing}"
             ));
@@ -613,6 +627,9 @@ fn kube_proxy_ipvs_seeds() {
 
         // The seed's curl loop: `curl VIP[:PORT]; sleep S` and the answers (each nginx Pod
         // answers with its IP), against the kernel's scheduler for that virtual server.
+        if !case.join("transcript.curl").exists() {
+            return Ok(2);
+        }
         let transcript = read(&case.join("transcript.curl"));
         let (command, answers) = transcript.split_once("done;").unwrap();
         let target = command

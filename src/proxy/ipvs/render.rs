@@ -1125,3 +1125,182 @@ pub fn carry_over_graceful(
         vs.real_servers = kept;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Options, analyze};
+
+    const SCENARIO: &str = "apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: ipvs
+---
+apiVersion: v1
+kind: Service
+metadata: {namespace: ns, name: web}
+spec:
+  clusterIP: 10.96.5.5
+  type: ClusterIP
+  ports: [{name: http, port: 80, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  namespace: ns
+  name: web-1
+  labels: {kubernetes.io/service-name: web}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints:
+- {addresses: [10.244.0.5], nodeName: node-1}
+- {addresses: [10.244.0.6], nodeName: node-1}
+";
+
+    fn state(text: &str) -> IpvsState {
+        let analysis = analyze(text, Options { stored: true });
+        analysis.ipvs(&analysis.default_node()).remove(0)
+    }
+
+    #[test]
+    fn ipv6_set_names_are_prefixed_and_cut_to_31_characters() {
+        assert_eq!(
+            set_name(KUBE_LOAD_BALANCER_SOURCE_CIDR, IpFamily::IPv6),
+            "KUBE-6-LOAD-BALANCER-SOURCE-CID"
+        );
+        assert_eq!(
+            set_name(KUBE_NODE_PORT_LOCAL_SCTP, IpFamily::IPv6),
+            "KUBE-6-NODE-PORT-LOCAL-SCTP-HAS"
+        );
+        assert_eq!(set_name(KUBE_CLUSTER_IP, IpFamily::IPv4), "KUBE-CLUSTER-IP");
+    }
+
+    #[test]
+    fn the_save_view_puts_the_jumps_of_the_built_in_chains_first() {
+        let state = state(SCENARIO);
+        let save = state.save_ruleset();
+        let filter: Vec<String> = save
+            .filter
+            .rules
+            .iter()
+            .take(4)
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(
+            filter,
+            [
+                "-A INPUT -m comment --comment \"kubernetes ipvs access filter\" -j KUBE-IPVS-FILTER",
+                "-A INPUT -m comment --comment \"kube-proxy firewall rules\" -j KUBE-PROXY-FIREWALL",
+                "-A INPUT -m comment --comment \"kubernetes health check rules\" -j KUBE-NODE-PORT",
+                "-A FORWARD -m comment --comment \"kube-proxy firewall rules\" -j KUBE-PROXY-FIREWALL",
+            ]
+        );
+        // kube-proxy's chains follow, sorted, each with its rules in writing order.
+        assert_eq!(save.filter.chains[0], "KUBE-FORWARD");
+        let nat_first = save.nat.rules[0].to_string();
+        assert_eq!(
+            nat_first,
+            "-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES"
+        );
+    }
+
+    #[test]
+    fn draining_real_servers_stay_at_weight_0_while_they_have_connections() {
+        let before = state(SCENARIO);
+        let without_6 = SCENARIO.replace("- {addresses: [10.244.0.6], nodeName: node-1}\n", "");
+        let mut after = state(&without_6);
+        carry_over_graceful(&before, &mut after, |_, rs| {
+            u32::from(rs.address.to_string() == "10.244.0.6")
+        });
+        let rs: Vec<(String, i32)> = after.virtual_servers[0]
+            .real_servers
+            .iter()
+            .map(|r| (r.address_port(), r.weight))
+            .collect();
+        assert_eq!(
+            rs,
+            [("10.244.0.5:8080".into(), 1), ("10.244.0.6:8080".into(), 0)]
+        );
+        // Without connections it goes at once.
+        let mut gone = state(&without_6);
+        carry_over_graceful(&before, &mut gone, |_, _| 0);
+        assert_eq!(gone.virtual_servers[0].real_servers.len(), 1);
+        // Back while draining: deleted and re-added with weight 1, at the head of the list.
+        let mut back = state(SCENARIO);
+        carry_over_graceful(&after, &mut back, |_, _| 1);
+        let rs: Vec<(String, i32)> = back.virtual_servers[0]
+            .real_servers
+            .iter()
+            .map(|r| (r.address_port(), r.weight))
+            .collect();
+        assert_eq!(
+            rs,
+            [("10.244.0.5:8080".into(), 1), ("10.244.0.6:8080".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn services_sharing_an_address_and_port_share_one_virtual_server() {
+        let text = format!(
+            "{SCENARIO}---
+apiVersion: v1
+kind: Service
+metadata: {{namespace: ns, name: web2}}
+spec:
+  clusterIP: 10.96.5.5
+  type: ClusterIP
+  ports: [{{name: http, port: 80, protocol: TCP}}]
+"
+        );
+        let state = state(&text);
+        assert_eq!(state.virtual_servers.len(), 1);
+        // The later service port's (empty) endpoints win.
+        assert!(state.virtual_servers[0].real_servers.is_empty());
+    }
+
+    #[test]
+    fn node_port_addresses_pick_the_interfaces() {
+        let text = format!(
+            "{}nodePortAddresses: [192.168.0.0/24]
+---
+apiVersion: v1
+kind: Node
+metadata: {{name: node-1}}
+status: {{addresses: [{{type: InternalIP, address: 192.168.0.2}}]}}
+---
+apiVersion: svcplay.dev/v1alpha1
+kind: NodeRuntime
+metadata: {{name: node-1}}
+interfaces:
+- {{name: lo, addresses: [127.0.0.1/8]}}
+- {{name: eth0, addresses: [192.168.0.2/24]}}
+- {{name: eth1, addresses: [172.16.0.2/24]}}
+---
+{}",
+            "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n",
+            SCENARIO.split_once("---\n").unwrap().1.replace(
+                "type: ClusterIP\n  ports: [{name: http, port: 80, protocol: TCP}]",
+                "type: NodePort\n  ports: [{name: http, port: 80, protocol: TCP, nodePort: 30080}]"
+            )
+        );
+        let with = state(&text);
+        let node_ports: Vec<String> = with
+            .virtual_servers
+            .iter()
+            .filter(|v| v.entry == EntryPoint::NodePort)
+            .map(|v| v.identity())
+            .collect();
+        assert_eq!(node_ports, ["192.168.0.2:30080/TCP"]);
+        // Without nodePortAddresses every non-loopback address of the node is used.
+        let all = state(&text.replace("nodePortAddresses: [192.168.0.0/24]\n", ""));
+        let node_ports: Vec<String> = all
+            .virtual_servers
+            .iter()
+            .filter(|v| v.entry == EntryPoint::NodePort)
+            .map(|v| v.identity())
+            .collect();
+        assert_eq!(
+            node_ports,
+            ["192.168.0.2:30080/TCP", "172.16.0.2:30080/TCP"]
+        );
+    }
+}
