@@ -923,6 +923,79 @@ mod tests {
         assert_eq!(v, [(0, 'b'), (0, 'd'), (1, 'a'), (1, 'c')]);
     }
 
+    use crate::scenario::{Options, analyze};
+
+    fn run(text: &str, line: &str) -> CommandOutput {
+        let analysis = analyze(text, Options { stored: true });
+        let context = Context {
+            node: analysis.default_node(),
+        };
+        super::super::run(&analysis, &context, &super::super::split_command_line(line))
+    }
+
+    const SERVICE: &str = "apiVersion: v1
+kind: Service
+metadata: {namespace: ns, name: web}
+spec:
+  clusterIP: 10.96.5.5
+  ports: [{name: http, port: 80, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {namespace: ns, name: web-1, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints: [{addresses: [10.244.0.5]}]
+";
+
+    #[test]
+    fn an_iptables_mode_node_has_an_empty_ipvs_table_and_no_kube_ipvs0() {
+        let out = run(SERVICE, "ipvsadm -Ln");
+        assert_eq!(
+            out.stdout,
+            "IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+        );
+        assert_eq!(run(SERVICE, "ipset list"), CommandOutput::ok(""));
+        let out = run(SERVICE, "ip addr show kube-ipvs0");
+        assert_eq!(
+            (out.stderr.as_str(), out.status),
+            ("Device \"kube-ipvs0\" does not exist.\n", 1)
+        );
+    }
+
+    #[test]
+    fn persistence_and_scheduler_flags_print_as_ipvsadm_does() {
+        let text = format!(
+            "apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: ipvs
+ipvs: {{scheduler: mh}}
+---
+{}",
+            SERVICE.replace("  clusterIP: 10.96.5.5\n", "  clusterIP: 10.96.5.5\n  sessionAffinity: ClientIP\n  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n")
+        );
+        let out = run(&text, "ipvsadm -Ln");
+        assert!(
+            out.stdout.contains("\nTCP  10.96.5.5:80 mh (mh-port) persistent 60\n  -> 10.244.0.5:8080              Masq    1      0          0         \n"),
+            "{}",
+            out.stdout
+        );
+        let out = run(&text, "ipvsadm -Sn");
+        assert_eq!(
+            out.stdout,
+            "-A -t 10.96.5.5:80 -s mh -b mh-port -p 60\n-a -t 10.96.5.5:80 -r 10.244.0.5:8080 -m -w 1\n"
+        );
+        let out = run(&text, "ipvsadm -Ln --rate");
+        assert!(out.stdout.contains(
+            "Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS\n  -> RemoteAddress:Port\nTCP  10.96.5.5:80                        0        0        0        0        0\n"
+        ), "{}", out.stdout);
+        assert_eq!(run(&text, "ipvsadm -Ln -t 10.96.5.6:80").stderr, "No such service\n");
+        let out = run(&text, "ipset list -n");
+        assert_eq!(out.stdout.lines().count(), 17);
+        let out = run(&text, "ipset save KUBE-CLUSTER-IP");
+        assert!(out.stdout.ends_with("add KUBE-CLUSTER-IP 10.96.5.5,tcp:80\n"));
+    }
+
     #[test]
     fn go_durations() {
         assert_eq!(go_duration_secs("900s"), Some(900));

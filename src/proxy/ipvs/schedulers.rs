@@ -766,12 +766,11 @@ impl Scheduler {
         let usable = |d: &Dest| !d.overloaded && d.weight > 0;
         match &mut self.state {
             SchedulerState::Rr { last } => {
+                // The walk starts after the last chosen destination and wraps around,
+                // ending with that destination itself (from the head: one pass).
                 let n = list.order.len();
                 let start = last.and_then(|l| list.position(l)).map_or(0, |p| p + 1);
-                let candidates: Vec<usize> = match last.and_then(|l| list.position(l)) {
-                    None => (0..n).collect(),
-                    Some(_) => (start..n).chain(0..start).collect(),
-                };
+                let candidates: Vec<usize> = (start..n).chain(0..start).collect();
                 let chosen = candidates
                     .into_iter()
                     .map(|p| list.order[p])

@@ -339,6 +339,13 @@ pub fn trace(facts: &ProxyFacts, state: &IpvsState, packet: &Packet) -> Trace {
         vs_line(vs),
         format!("{scheduler_note}{persistence}"),
     );
+    // The virtual server links back to the Service it was made for.
+    if let Some(hop) = w.hops.last_mut() {
+        hop.object = facts
+            .service_ports
+            .get(vs.service_port)
+            .and_then(|sp| sp.info.origin.object());
+    }
 
     // After IPVS: filter OUTPUT and nat POSTROUTING, once per possible real server.
     let marked = w.marked;
