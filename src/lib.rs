@@ -47,7 +47,8 @@
 //!   [`proxy::ipvs::kernel`]); [`proxy::trace`] is the packet-walk shape every mode produces.
 //! - [`views`] — simulated commands (`svcplay run`, the page's terminal), and Go's
 //!   `text/tabwriter` ([`views::tabwriter`]) for kubectl's tables; [`views::ipvs`] prints
-//!   `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`.
+//!   `ipvsadm`, `ipset` and `ip addr show kube-ipvs0` (port names from
+//!   [`views::etc_services`]).
 //! - [`scenario`] — the pipeline in one call.
 //!
 //! ## Invariants

@@ -184,18 +184,35 @@ pub struct IpvsadmListing<'a> {
     pub format: ListFormat,
     /// `list_all` prints the version banner; listing one service (`-t`) does not.
     pub banner: bool,
+    /// `-n`: numeric ports (else names from `/etc/services`).
+    pub numeric: bool,
 }
 
 fn protocol_name(p: Protocol) -> &'static str {
     p.as_str()
 }
 
+/// `addrport_to_anyname`: `addr:port`, or without `-n` the port's name from
+/// `/etc/services` (TCP and UDP only). Addresses stay numeric: the node's resolver has no
+/// reverse records for service and pod addresses.
+fn addr_port(address: &IpAddr, port: u16, protocol: Protocol, numeric: bool) -> String {
+    let name = match (numeric, protocol) {
+        (false, Protocol::Tcp) => super::etc_services::port_name(port, false),
+        (false, Protocol::Udp) => super::etc_services::port_name(port, true),
+        _ => None,
+    };
+    match name {
+        Some(name) => join_host_port(address, name),
+        None => join_host_port(address, port),
+    }
+}
+
 /// `%-4s %s` of protocol and address, cut at 33 characters for IPv4.
-fn service_name(vs: &VirtualServer) -> String {
+fn service_name(vs: &VirtualServer, numeric: bool) -> String {
     let mut name = format!(
         "{:<4} {}",
         protocol_name(vs.protocol),
-        join_host_port(&vs.address, vs.port)
+        addr_port(&vs.address, vs.port, vs.protocol, numeric)
     );
     if vs.address.is_ipv4() {
         name.truncate(33);
@@ -203,8 +220,8 @@ fn service_name(vs: &VirtualServer) -> String {
     name
 }
 
-fn dest_name(vs: &VirtualServer, rs: &RealServer) -> String {
-    let mut name = join_host_port(&rs.address, rs.port);
+fn dest_name(vs: &VirtualServer, rs: &RealServer, numeric: bool) -> String {
+    let mut name = addr_port(&rs.address, rs.port, vs.protocol, numeric);
     if vs.address.is_ipv4() {
         name.truncate(28);
     }
@@ -263,7 +280,7 @@ impl fmt::Display for IpvsadmListing<'_> {
             ListFormat::Rule => {}
         }
         for (vs, dests) in &self.services {
-            let name = service_name(vs);
+            let name = service_name(vs, self.numeric);
             match self.format {
                 ListFormat::Default => {
                     write!(f, "{name} {}", vs.scheduler)?;
@@ -293,7 +310,7 @@ impl fmt::Display for IpvsadmListing<'_> {
                         writeln!(
                             f,
                             "  -> {:<28} {:<7} {:<6} {:<10} {:<10}",
-                            dest_name(vs, rs),
+                            dest_name(vs, rs, self.numeric),
                             rs.forward.name(),
                             rs.weight,
                             rs.active_conns,
@@ -304,7 +321,12 @@ impl fmt::Display for IpvsadmListing<'_> {
                 ListFormat::Stats | ListFormat::Rate => {
                     writeln!(f, "{name:<33}{}", largenum(0).repeat(5))?;
                     for rs in dests {
-                        writeln!(f, "  -> {:<28}{}", dest_name(vs, rs), largenum(0).repeat(5))?;
+                        writeln!(
+                            f,
+                            "  -> {:<28}{}",
+                            dest_name(vs, rs, self.numeric),
+                            largenum(0).repeat(5)
+                        )?;
                     }
                 }
                 ListFormat::Rule => {
@@ -313,7 +335,10 @@ impl fmt::Display for IpvsadmListing<'_> {
                         Protocol::Udp => "-u",
                         Protocol::Sctp => "--sctp-service",
                     };
-                    let svc = format!("{switch} {}", join_host_port(&vs.address, vs.port));
+                    let svc = format!(
+                        "{switch} {}",
+                        addr_port(&vs.address, vs.port, vs.protocol, self.numeric)
+                    );
                     write!(f, "-A {svc} -s {}", vs.scheduler)?;
                     let flag_names = sched_flags(vs);
                     if !flag_names.is_empty() {
@@ -332,7 +357,7 @@ impl fmt::Display for IpvsadmListing<'_> {
                         writeln!(
                             f,
                             "-a {svc} -r {} {switch} -w {}",
-                            join_host_port(&rs.address, rs.port),
+                            addr_port(&rs.address, rs.port, vs.protocol, self.numeric),
                             rs.weight
                         )?;
                     }
@@ -419,6 +444,7 @@ pub fn ipvsadm(analysis: &Analysis, context: &Context, argv: &[String]) -> Comma
     let mut format = ListFormat::Default;
     let mut sort = true;
     let mut connections = false;
+    let mut numeric = false;
     let mut timeout = false;
     let mut service: Option<(Protocol, String)> = None;
     let mut args = argv.iter().skip(1).peekable();
@@ -426,7 +452,8 @@ pub fn ipvsadm(analysis: &Analysis, context: &Context, argv: &[String]) -> Comma
         match arg.as_str() {
             "--list" => command = Command::List,
             "--save" => command = Command::Save,
-            "--numeric" | "--exact" | "--sort" => {}
+            "--numeric" => numeric = true,
+            "--exact" | "--sort" => {}
             "--nosort" => sort = false,
             "--stats" => format = ListFormat::Stats,
             "--rate" => format = ListFormat::Rate,
@@ -453,7 +480,7 @@ pub fn ipvsadm(analysis: &Analysis, context: &Context, argv: &[String]) -> Comma
                     match letters[k] {
                         'L' | 'l' => command = Command::List,
                         'S' => command = Command::Save,
-                        'n' => {}
+                        'n' => numeric = true,
                         'c' => connections = true,
                         't' | 'u' => {
                             let p = if letters[k] == 't' {
@@ -549,6 +576,7 @@ pub fn ipvsadm(analysis: &Analysis, context: &Context, argv: &[String]) -> Comma
             services,
             format,
             banner,
+            numeric,
         }
         .to_string(),
     )
@@ -989,11 +1017,26 @@ ipvs: {{scheduler: mh}}
         assert!(out.stdout.contains(
             "Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS\n  -> RemoteAddress:Port\nTCP  10.96.5.5:80                        0        0        0        0        0\n"
         ), "{}", out.stdout);
-        assert_eq!(run(&text, "ipvsadm -Ln -t 10.96.5.6:80").stderr, "No such service\n");
+        assert_eq!(
+            run(&text, "ipvsadm -Ln -t 10.96.5.6:80").stderr,
+            "No such service\n"
+        );
+        // Without -n, ports print as /etc/services names where it has one.
+        let out = run(&text, "ipvsadm -L");
+        assert!(
+            out.stdout.contains(
+                "\nTCP  10.96.5.5:http mh (mh-port) persistent 60\n  -> 10.244.0.5:http-alt "
+            ),
+            "{}",
+            out.stdout
+        );
         let out = run(&text, "ipset list -n");
         assert_eq!(out.stdout.lines().count(), 17);
         let out = run(&text, "ipset save KUBE-CLUSTER-IP");
-        assert!(out.stdout.ends_with("add KUBE-CLUSTER-IP 10.96.5.5,tcp:80\n"));
+        assert!(
+            out.stdout
+                .ends_with("add KUBE-CLUSTER-IP 10.96.5.5,tcp:80\n")
+        );
     }
 
     #[test]

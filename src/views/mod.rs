@@ -6,6 +6,7 @@
 //! page's terminal both call it, so they cannot differ. Each family of commands lives in
 //! its own module; this one only dispatches.
 
+pub mod etc_services;
 pub mod ipvs;
 pub mod tabwriter;
 
