@@ -205,7 +205,7 @@ impl SetType {
 }
 
 /// One member of a set, in the syntax kube-proxy writes and `ipset list` prints back.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SetEntry {
     /// hash:ip — `10.96.0.1`.
     Ip(IpAddr),

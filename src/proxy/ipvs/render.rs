@@ -17,6 +17,7 @@ use crate::model::ip::{Cidr, IpFamily};
 use crate::proxy::config::{NodeContext, ProxyConfig};
 use crate::proxy::iptables::{Arg, Neg, Rule, RuleSource, Ruleset, Table, TableName, Target};
 use crate::proxy::{Protocol, ProxyFacts, ServicePortFacts};
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 pub const KUBE_LOOP_BACK: &str = "KUBE-LOOP-BACK";
@@ -330,6 +331,8 @@ pub fn set_name(base: &str, family: IpFamily) -> String {
 /// The sets being filled during a sync.
 struct Sets {
     sets: Vec<IpSet>,
+    /// The members of each set, for constant-time deduplication.
+    seen: Vec<HashSet<SetEntry>>,
 }
 
 impl Sets {
@@ -346,6 +349,7 @@ impl Sets {
                     entries: Vec::new(),
                 })
                 .collect(),
+            seen: IPSET_INFO.iter().map(|_| HashSet::new()).collect(),
         }
     }
 
@@ -357,9 +361,9 @@ impl Sets {
     }
 
     fn insert(&mut self, base: &str, entry: SetEntry) {
-        if let Some(set) = self.sets.iter_mut().find(|s| s.base_name == base) {
-            if !set.entries.contains(&entry) {
-                set.entries.push(entry);
+        if let Some(i) = self.sets.iter().position(|s| s.base_name == base) {
+            if self.seen[i].insert(entry.clone()) {
+                self.sets[i].entries.push(entry);
             }
         }
     }
@@ -372,7 +376,7 @@ impl Sets {
                     SetEntry::Port(p) => *p,
                     _ => 0,
                 }),
-                _ => set.entries.sort_by_key(|e| e.to_string()),
+                _ => set.entries.sort_by_cached_key(|e| e.to_string()),
             }
         }
         self.sets
@@ -500,29 +504,32 @@ fn target(name: &str) -> Target {
 /// same address, protocol and port — updates that one in place as `syncService` and
 /// `syncEndpoint` do: the later flags win, real servers not wanted any more go, the new
 /// ones are added after those that stay.
-fn upsert(virtual_servers: &mut Vec<VirtualServer>, vs: VirtualServer) {
-    let Some(existing) = virtual_servers
-        .iter_mut()
-        .find(|v| v.identity() == vs.identity())
-    else {
+fn upsert(
+    virtual_servers: &mut Vec<VirtualServer>,
+    index: &mut HashMap<(IpAddr, Protocol, u16), usize>,
+    vs: VirtualServer,
+) {
+    let key = (vs.address, vs.protocol, vs.port);
+    let Some(&at) = index.get(&key) else {
+        index.insert(key, virtual_servers.len());
         virtual_servers.push(vs);
         return;
     };
+    let existing = &mut virtual_servers[at];
+    let wanted: HashMap<(IpAddr, u16), &RealServer> = vs
+        .real_servers
+        .iter()
+        .map(|r| ((r.address, r.port), r))
+        .collect();
     let mut real_servers: Vec<RealServer> = existing
         .real_servers
         .iter()
-        .filter_map(|old| {
-            vs.real_servers
-                .iter()
-                .find(|n| n.address_port() == old.address_port())
-                .cloned()
-        })
+        .filter_map(|old| wanted.get(&(old.address, old.port)).map(|r| (*r).clone()))
         .collect();
+    let staying: HashSet<(IpAddr, u16)> =
+        real_servers.iter().map(|r| (r.address, r.port)).collect();
     for n in &vs.real_servers {
-        if !real_servers
-            .iter()
-            .any(|r| r.address_port() == n.address_port())
-        {
+        if !staying.contains(&(n.address, n.port)) {
             real_servers.push(n.clone());
         }
     }
@@ -568,10 +575,11 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
     // known before the node IPs of a `nodePortAddresses` CIDR list are looked up (which
     // include kube-ipvs0's addresses, as Go's `net.InterfaceAddrs` does).
     let mut steady_bound: Vec<IpAddr> = Vec::new();
+    let mut steady_seen: HashSet<IpAddr> = HashSet::new();
     for sp in &facts.service_ports {
         let info = &sp.info;
         let mut push = |ip: IpAddr| {
-            if !steady_bound.contains(&ip) {
+            if steady_seen.insert(ip) {
                 steady_bound.push(ip);
             }
         };
@@ -606,8 +614,10 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
         }
     }
 
-    let bind = |bound: &mut Vec<IpAddr>, ip: IpAddr| {
-        if !bound.contains(&ip) {
+    let mut vs_index: HashMap<(IpAddr, Protocol, u16), usize> = HashMap::new();
+    let mut bound_set: HashSet<IpAddr> = HashSet::new();
+    let mut bind = |bound: &mut Vec<IpAddr>, ip: IpAddr| {
+        if bound_set.insert(ip) {
             bound.push(ip);
         }
     };
@@ -654,6 +664,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
         );
         upsert(
             &mut virtual_servers,
+            &mut vs_index,
             make_vs(
                 info.cluster_ip,
                 port,
@@ -677,6 +688,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
             }
             upsert(
                 &mut virtual_servers,
+                &mut vs_index,
                 make_vs(
                     *ip,
                     port,
@@ -734,6 +746,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
             }
             upsert(
                 &mut virtual_servers,
+                &mut vs_index,
                 make_vs(
                     *ip,
                     port,
@@ -778,6 +791,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
             for ip in &node_ips {
                 upsert(
                     &mut virtual_servers,
+                    &mut vs_index,
                     make_vs(
                         *ip,
                         node_port,
