@@ -656,7 +656,8 @@ fn kube_proxy_ipvs_seeds() {
             .flat_map(|s| s.virtual_servers.iter())
             .find(|v| v.address.to_string() == vip && v.port == port)
             .ok_or_else(|| format!("no virtual server {vip}:{port}"))?;
-        let mut kernel = vs.kernel_service(SimTime(0));
+        let timeouts = state[0].timeouts;
+        let mut kernel = vs.kernel_service(timeouts, SimTime(0));
         // From the node, the kernel picks the VIP itself (on kube-ipvs0) as the source.
         let client = vs.address;
         let mut picks = Vec::new();

@@ -17,6 +17,7 @@
 use super::{CommandOutput, Context, NOT_IMPLEMENTED};
 use crate::model::ip::{IpFamily, join_host_port};
 use crate::proxy::Protocol;
+use crate::proxy::ipvs::kernel::Timeouts;
 use crate::proxy::ipvs::schedulers::{SchedulerName, flags};
 use crate::proxy::ipvs::{DUMMY_DEVICE, IpSet, IpvsState, RealServer, SetType, VirtualServer};
 use crate::scenario::Analysis;
@@ -368,59 +369,13 @@ impl fmt::Display for IpvsadmListing<'_> {
     }
 }
 
-/// Parses a Go duration (`900s`, `15m`, `1h30m`, `0`) into whole seconds.
-pub fn go_duration_secs(text: &str) -> Option<u64> {
-    let text = text.trim();
-    if text == "0" {
-        return Some(0);
-    }
-    let mut total_ms: f64 = 0.0;
-    let mut rest = text;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let value: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_len] {
-            "h" => 3_600_000.0,
-            "m" => 60_000.0,
-            "s" => 1000.0,
-            "ms" => 1.0,
-            "us" | "µs" => 0.001,
-            "ns" => 0.000_001,
-            _ => return None,
-        };
-        total_ms += value * factor;
-        rest = &rest[unit_len..];
-    }
-    Some((total_ms / 1000.0) as u64)
-}
-
-/// The IPVS protocol timeouts on the node: kube-proxy's settings when given, else the
-/// kernel's defaults.
-fn timeouts(analysis: &Analysis) -> (u64, u64, u64) {
-    let config = &analysis.proxy_config;
-    let pick = |v: &Option<String>, default: u64| {
-        v.as_deref()
-            .and_then(go_duration_secs)
-            .filter(|s| *s > 0)
-            .unwrap_or(default)
-    };
-    if config.mode != crate::proxy::config::ProxyMode::Ipvs {
-        return (900, 120, 300);
-    }
-    (
-        pick(&config.ipvs_tcp_timeout, 900),
-        pick(&config.ipvs_tcp_fin_timeout, 120),
-        pick(&config.ipvs_udp_timeout, 300),
-    )
+/// The IPVS protocol timeouts on the node: kube-proxy's settings in IPVS mode, else
+/// the kernel's defaults.
+fn timeouts(analysis: &Analysis, node: &str) -> Timeouts {
+    analysis
+        .ipvs(node)
+        .first()
+        .map_or(Timeouts::default(), |s| s.timeouts)
 }
 
 /// `ADDR:PORT` or `[ADDR]:PORT` of `-t`, `-u`, `--sctp-service`.
@@ -541,8 +496,11 @@ pub fn ipvsadm(analysis: &Analysis, context: &Context, argv: &[String]) -> Comma
         command = Command::List;
     }
     if timeout {
-        let (tcp, fin, udp) = timeouts(analysis);
-        return CommandOutput::ok(format!("Timeout (tcp tcpfin udp): {tcp} {fin} {udp}\n"));
+        let t = timeouts(analysis, &context.node);
+        return CommandOutput::ok(format!(
+            "Timeout (tcp tcpfin udp): {} {} {}\n",
+            t.tcp, t.tcp_fin, t.udp
+        ));
     }
     if connections {
         // Nothing has flowed through the simulated node: the table is empty.
@@ -1030,6 +988,18 @@ ipvs: {{scheduler: mh}}
             "{}",
             out.stdout
         );
+        assert_eq!(
+            run(&text, "ipvsadm -L --timeout").stdout,
+            "Timeout (tcp tcpfin udp): 900 120 300\n"
+        );
+        let with_timeouts = text.replace(
+            "ipvs: {scheduler: mh}",
+            "ipvs: {scheduler: mh, tcpTimeout: 1h, udpTimeout: 60s}",
+        );
+        assert_eq!(
+            run(&with_timeouts, "ipvsadm -L --timeout").stdout,
+            "Timeout (tcp tcpfin udp): 3600 120 60\n"
+        );
         let out = run(&text, "ipset list -n");
         assert_eq!(out.stdout.lines().count(), 17);
         let out = run(&text, "ipset save KUBE-CLUSTER-IP");
@@ -1037,15 +1007,5 @@ ipvs: {{scheduler: mh}}
             out.stdout
                 .ends_with("add KUBE-CLUSTER-IP 10.96.5.5,tcp:80\n")
         );
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(go_duration_secs("900s"), Some(900));
-        assert_eq!(go_duration_secs("15m"), Some(900));
-        assert_eq!(go_duration_secs("1h2m3s"), Some(3723));
-        assert_eq!(go_duration_secs("0"), Some(0));
-        assert_eq!(go_duration_secs("1500ms"), Some(1));
-        assert_eq!(go_duration_secs("fast"), None);
     }
 }

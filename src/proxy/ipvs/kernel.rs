@@ -63,6 +63,60 @@ impl Default for Timeouts {
     }
 }
 
+impl Timeouts {
+    /// kube-proxy's `ipvs.tcpTimeout`, `tcpFinTimeout` and `udpTimeout` (Go durations;
+    /// unset or zero keeps the kernel's value, as `ipvsadm --set` with 0 does).
+    pub fn from_config(config: &crate::proxy::config::ProxyConfig) -> Timeouts {
+        let pick = |v: &Option<String>, default: u64| {
+            v.as_deref()
+                .and_then(go_duration_secs)
+                .filter(|s| *s > 0)
+                .unwrap_or(default)
+        };
+        let d = Timeouts::default();
+        Timeouts {
+            tcp: pick(&config.ipvs_tcp_timeout, d.tcp),
+            tcp_fin: pick(&config.ipvs_tcp_fin_timeout, d.tcp_fin),
+            udp: pick(&config.ipvs_udp_timeout, d.udp),
+        }
+    }
+}
+
+/// Parses a Go duration (`900s`, `15m`, `1h30m`, `0`) into whole seconds.
+pub fn go_duration_secs(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text == "0" {
+        return Some(0);
+    }
+    let mut total_ms: f64 = 0.0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let value: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "h" => 3_600_000.0,
+            "m" => 60_000.0,
+            "s" => 1000.0,
+            "ms" => 1.0,
+            "us" | "µs" => 0.001,
+            "ns" => 0.000_001,
+            _ => return None,
+        };
+        total_ms += value * factor;
+        rest = &rest[unit_len..];
+    }
+    Some((total_ms / 1000.0) as u64)
+}
+
 /// TIME_WAIT, which `ipvsadm --set` cannot change.
 const TCP_TIME_WAIT_SECS: u64 = 120;
 /// How far an expiring template that still controls connections is postponed.
@@ -492,6 +546,16 @@ mod tests {
         svc.real_servers()
             .map(|(_, d)| (d.active_conns, d.inactive_conns))
             .collect()
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration_secs("900s"), Some(900));
+        assert_eq!(go_duration_secs("15m"), Some(900));
+        assert_eq!(go_duration_secs("1h2m3s"), Some(3723));
+        assert_eq!(go_duration_secs("0"), Some(0));
+        assert_eq!(go_duration_secs("1500ms"), Some(1));
+        assert_eq!(go_duration_secs("fast"), None);
     }
 
     #[test]

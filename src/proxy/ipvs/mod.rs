@@ -144,7 +144,11 @@ impl VirtualServer {
     /// empty, then each real server added (to the head of the list) in kube-proxy's
     /// order, all at time `now`. Unknown schedulers fall back to rr (kube-proxy would
     /// not have started).
-    pub fn kernel_service(&self, now: kernel::SimTime) -> kernel::IpvsService {
+    pub fn kernel_service(
+        &self,
+        timeouts: kernel::Timeouts,
+        now: kernel::SimTime,
+    ) -> kernel::IpvsService {
         let name = self.scheduler_name().unwrap_or(SchedulerName::Rr);
         let mut service = kernel::IpvsService::new(
             self.protocol,
@@ -155,6 +159,7 @@ impl VirtualServer {
             self.timeout,
             now,
         );
+        service.timeouts = timeouts;
         for rs in &self.real_servers {
             service.add_real_server(rs.address, rs.port, rs.weight);
         }
@@ -330,6 +335,8 @@ pub struct IpvsState {
     /// The rules kube-proxy passes to `iptables-restore --noflush`: nat and filter
     /// tables, chains in declaration order, rules in writing order.
     pub iptables: Ruleset,
+    /// The IPVS protocol timeouts kube-proxy sets (or the kernel's defaults).
+    pub timeouts: kernel::Timeouts,
     /// The jump rules from the built-in chains, in the order they end up in each chain
     /// (kube-proxy inserts them at the top with `iptables -I`, outside the restore).
     pub jumps: Vec<(TableName, Rule)>,

@@ -836,6 +836,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
         bound_addresses: bound,
         ipsets: sets.finish(),
         iptables,
+        timeouts: super::kernel::Timeouts::from_config(config),
         jumps,
     }
 }

@@ -268,7 +268,7 @@ pub fn trace(facts: &ProxyFacts, state: &IpvsState, packet: &Packet) -> Trace {
         // Not a virtual server: kube-proxy's rules did not redirect the packet.
         return finish(w, Outcome::Nothing, false);
     };
-    let mut kernel = vs.kernel_service(crate::proxy::ipvs::kernel::SimTime(0));
+    let mut kernel = vs.kernel_service(state.timeouts, crate::proxy::ipvs::kernel::SimTime(0));
     let list = kernel.list();
     let sched_packet = super::schedulers::SchedPacket {
         saddr: packet.src,
