@@ -138,7 +138,7 @@ fn service_bucket(vs: &VirtualServer) -> u32 {
 
 /// The virtual servers as the kernel enumerates them: bucket by bucket, the newest
 /// first within a bucket.
-fn kernel_enumeration<'a>(states: &'a [IpvsState]) -> Vec<&'a VirtualServer> {
+fn kernel_enumeration(states: &[IpvsState]) -> Vec<&VirtualServer> {
     let created: Vec<&VirtualServer> = states
         .iter()
         .flat_map(|s| s.virtual_servers.iter())

@@ -138,105 +138,118 @@ const IPSET_INFO: [(&str, SetType, &str); 17] = [
     ),
 ];
 
-/// kube-proxy's `ipsetWithIptablesChain`: (set, table, chain, target, match flags,
-/// protocol match). The `-LOCAL` sets come before their masquerading twins.
-const IPSET_WITH_IPTABLES_CHAIN: [(&str, TableName, &str, &str, &str, Option<Protocol>); 12] = [
-    (
-        KUBE_LOOP_BACK,
-        TableName::Nat,
-        KUBE_POSTROUTING,
-        "MASQUERADE",
-        "dst,dst,src",
-        None,
-    ),
-    (
-        KUBE_LOAD_BALANCER,
-        TableName::Nat,
-        KUBE_SERVICES,
-        KUBE_LOAD_BALANCER_CHAIN,
-        "dst,dst",
-        None,
-    ),
-    (
-        KUBE_LOAD_BALANCER_LOCAL,
-        TableName::Nat,
-        KUBE_LOAD_BALANCER_CHAIN,
-        "RETURN",
-        "dst,dst",
-        None,
-    ),
-    (
-        KUBE_NODE_PORT_LOCAL_TCP,
-        TableName::Nat,
-        KUBE_NODE_PORT,
-        "RETURN",
-        "dst",
-        Some(Protocol::Tcp),
-    ),
-    (
-        KUBE_NODE_PORT_TCP,
-        TableName::Nat,
-        KUBE_NODE_PORT,
-        KUBE_MARK_MASQ,
-        "dst",
-        Some(Protocol::Tcp),
-    ),
-    (
-        KUBE_NODE_PORT_LOCAL_UDP,
-        TableName::Nat,
-        KUBE_NODE_PORT,
-        "RETURN",
-        "dst",
-        Some(Protocol::Udp),
-    ),
-    (
-        KUBE_NODE_PORT_UDP,
-        TableName::Nat,
-        KUBE_NODE_PORT,
-        KUBE_MARK_MASQ,
-        "dst",
-        Some(Protocol::Udp),
-    ),
-    (
-        KUBE_NODE_PORT_LOCAL_SCTP,
-        TableName::Nat,
-        KUBE_NODE_PORT,
-        "RETURN",
-        "dst,dst",
-        Some(Protocol::Sctp),
-    ),
-    (
-        KUBE_NODE_PORT_SCTP,
-        TableName::Nat,
-        KUBE_NODE_PORT,
-        KUBE_MARK_MASQ,
-        "dst,dst",
-        Some(Protocol::Sctp),
-    ),
-    (
-        KUBE_LOAD_BALANCER_FW,
-        TableName::Filter,
-        KUBE_PROXY_FIREWALL,
-        KUBE_SOURCE_RANGES_FIREWALL,
-        "dst,dst",
-        None,
-    ),
-    (
-        KUBE_LOAD_BALANCER_SOURCE_CIDR,
-        TableName::Filter,
-        KUBE_SOURCE_RANGES_FIREWALL,
-        "RETURN",
-        "dst,dst,src",
-        None,
-    ),
-    (
-        KUBE_LOAD_BALANCER_SOURCE_IP,
-        TableName::Filter,
-        KUBE_SOURCE_RANGES_FIREWALL,
-        "RETURN",
-        "dst,dst,src",
-        None,
-    ),
+/// One entry of kube-proxy's `ipsetWithIptablesChain`: the rule written for a set when
+/// it is not empty.
+struct SetRule {
+    set: &'static str,
+    table: TableName,
+    chain: &'static str,
+    target: &'static str,
+    /// The `--match-set` flags.
+    flags: &'static str,
+    /// `-p PROTO` before the match (the NodePort sets).
+    protocol: Option<Protocol>,
+}
+
+/// kube-proxy's `ipsetWithIptablesChain`, in order. The `-LOCAL` sets come before their
+/// masquerading twins.
+const IPSET_WITH_IPTABLES_CHAIN: [SetRule; 12] = [
+    SetRule {
+        set: KUBE_LOOP_BACK,
+        table: TableName::Nat,
+        chain: KUBE_POSTROUTING,
+        target: "MASQUERADE",
+        flags: "dst,dst,src",
+        protocol: None,
+    },
+    SetRule {
+        set: KUBE_LOAD_BALANCER,
+        table: TableName::Nat,
+        chain: KUBE_SERVICES,
+        target: KUBE_LOAD_BALANCER_CHAIN,
+        flags: "dst,dst",
+        protocol: None,
+    },
+    SetRule {
+        set: KUBE_LOAD_BALANCER_LOCAL,
+        table: TableName::Nat,
+        chain: KUBE_LOAD_BALANCER_CHAIN,
+        target: "RETURN",
+        flags: "dst,dst",
+        protocol: None,
+    },
+    SetRule {
+        set: KUBE_NODE_PORT_LOCAL_TCP,
+        table: TableName::Nat,
+        chain: KUBE_NODE_PORT,
+        target: "RETURN",
+        flags: "dst",
+        protocol: Some(Protocol::Tcp),
+    },
+    SetRule {
+        set: KUBE_NODE_PORT_TCP,
+        table: TableName::Nat,
+        chain: KUBE_NODE_PORT,
+        target: KUBE_MARK_MASQ,
+        flags: "dst",
+        protocol: Some(Protocol::Tcp),
+    },
+    SetRule {
+        set: KUBE_NODE_PORT_LOCAL_UDP,
+        table: TableName::Nat,
+        chain: KUBE_NODE_PORT,
+        target: "RETURN",
+        flags: "dst",
+        protocol: Some(Protocol::Udp),
+    },
+    SetRule {
+        set: KUBE_NODE_PORT_UDP,
+        table: TableName::Nat,
+        chain: KUBE_NODE_PORT,
+        target: KUBE_MARK_MASQ,
+        flags: "dst",
+        protocol: Some(Protocol::Udp),
+    },
+    SetRule {
+        set: KUBE_NODE_PORT_LOCAL_SCTP,
+        table: TableName::Nat,
+        chain: KUBE_NODE_PORT,
+        target: "RETURN",
+        flags: "dst,dst",
+        protocol: Some(Protocol::Sctp),
+    },
+    SetRule {
+        set: KUBE_NODE_PORT_SCTP,
+        table: TableName::Nat,
+        chain: KUBE_NODE_PORT,
+        target: KUBE_MARK_MASQ,
+        flags: "dst,dst",
+        protocol: Some(Protocol::Sctp),
+    },
+    SetRule {
+        set: KUBE_LOAD_BALANCER_FW,
+        table: TableName::Filter,
+        chain: KUBE_PROXY_FIREWALL,
+        target: KUBE_SOURCE_RANGES_FIREWALL,
+        flags: "dst,dst",
+        protocol: None,
+    },
+    SetRule {
+        set: KUBE_LOAD_BALANCER_SOURCE_CIDR,
+        table: TableName::Filter,
+        chain: KUBE_SOURCE_RANGES_FIREWALL,
+        target: "RETURN",
+        flags: "dst,dst,src",
+        protocol: None,
+    },
+    SetRule {
+        set: KUBE_LOAD_BALANCER_SOURCE_IP,
+        table: TableName::Filter,
+        chain: KUBE_SOURCE_RANGES_FIREWALL,
+        target: "RETURN",
+        flags: "dst,dst,src",
+        protocol: None,
+    },
 ];
 
 /// The chains of `iptablesChains`, each table in declaration order.
@@ -873,17 +886,17 @@ fn write_iptables_rules(
         Target::Return,
     );
 
-    for (set, table, chain, to, flags, protocol) in IPSET_WITH_IPTABLES_CHAIN {
-        if sets.get(set).is_empty() {
+    for r in &IPSET_WITH_IPTABLES_CHAIN {
+        if sets.get(r.set).is_empty() {
             continue;
         }
         let mut args = Vec::new();
-        if let Some(p) = protocol {
+        if let Some(p) = r.protocol {
             args.push(Arg::Protocol(p));
         }
-        args.push(comment(set));
-        args.push(match_set(set, flags));
-        w.rule(table, chain, args, target(to));
+        args.push(comment(r.set));
+        args.push(match_set(r.set, r.flags));
+        w.rule(r.table, r.chain, args, target(r.target));
     }
 
     if !sets.get(KUBE_CLUSTER_IP).is_empty() {

@@ -54,7 +54,7 @@ impl Walker<'_> {
     }
 
     /// Traffic from a pod on this node arrives over the bridge.
-    fn from_local_pod(&self, ip: &IpAddr) -> bool {
+    fn is_local_pod(&self, ip: &IpAddr) -> bool {
         self.facts.node.pod_cidrs.iter().any(|c| c.contains(ip))
     }
 
@@ -79,7 +79,7 @@ impl Walker<'_> {
             Arg::Source(n, a) => Walker::negate(*n, Walker::address_matches(a, &view.src)),
             Arg::Destination(n, a) => Walker::negate(*n, Walker::address_matches(a, &view.dst)),
             Arg::DestinationPort(p) => *p == i64::from(view.dport),
-            Arg::InInterface(n, _) => Walker::negate(*n, self.from_local_pod(&view.src)),
+            Arg::InInterface(n, _) => Walker::negate(*n, self.is_local_pod(&view.src)),
             Arg::SrcTypeLocal(n) => Walker::negate(*n, self.is_local(&view.src)),
             Arg::DstTypeLocal(n) => Walker::negate(*n, self.is_local(&view.dst)),
             // The first packet of a connection.
@@ -89,7 +89,7 @@ impl Walker<'_> {
                 .state
                 .ipset_named(set)
                 .is_some_and(|s| s.matches(flags, &view.src, &view.dst, view.protocol, view.dport)),
-            Arg::PhysdevIsIn(n) => Walker::negate(*n, self.from_local_pod(&view.src)),
+            Arg::PhysdevIsIn(n) => Walker::negate(*n, self.is_local_pod(&view.src)),
             Arg::Ipvs {
                 vaddr,
                 vproto,
