@@ -306,8 +306,14 @@ pub fn trace(facts: &ProxyFacts, state: &IpvsState, packet: &Packet) -> Trace {
                 walk_order.join(", ")
             )
         }
+        super::schedulers::SchedulerName::Mh => format!(
+            "{} (mh-port) hashes the source address and port: one of {}, depending on the connection's source port",
+            vs.scheduler,
+            walk_order.join(", ")
+        ),
         _ => {
-            // The first connection of a fresh service goes to the head of the list.
+            // The first connection of a fresh service goes where the scheduler's initial
+            // state sends it (rr: the head of the list).
             let first = kernel
                 .schedule(
                     &crate::proxy::ipvs::kernel::Connection {
