@@ -344,8 +344,21 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                         let _ = write!(out, "{proxier}");
                     }
                 }
-                mode => {
-                    return not_implemented(&format!("kube-proxy in {} mode", mode.as_str()), err);
+                svcplay::proxy::config::ProxyMode::Ipvs => {
+                    // IPVS mode's iptables part (the virtual servers are `run -- ipvsadm -Ln`).
+                    let states = analysis.ipvs(&node);
+                    let many = states.len() > 1;
+                    for state in states {
+                        if many {
+                            let tool = if state.family == svcplay::model::ip::IpFamily::IPv4 {
+                                "iptables"
+                            } else {
+                                "ip6tables"
+                            };
+                            let _ = writeln!(out, "# {tool}-restore input ({})", state.family);
+                        }
+                        let _ = write!(out, "{}", state.restore_input());
+                    }
                 }
             }
             if errors { INPUT_ERRORS } else { OK }
@@ -449,7 +462,21 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                     let trace = svcplay::proxy::userspace::trace(&proxier, facts, packet);
                     let _ = write!(out, "{trace}");
                 }
-                mode => return not_implemented(&format!("trace in {} mode", mode.as_str()), err),
+                svcplay::proxy::config::ProxyMode::Ipvs => {
+                    let family = svcplay::model::ip::IpFamily::of(&packet.dst);
+                    let facts = analysis
+                        .proxy_facts(&node)
+                        .into_iter()
+                        .find(|f| f.family == family);
+                    let Some(facts) = facts else {
+                        let _ =
+                            writeln!(err, "error: kube-proxy on {node} runs no {family} proxier");
+                        return USAGE;
+                    };
+                    let state = svcplay::proxy::ipvs::render(&facts);
+                    let trace = svcplay::proxy::ipvs::trace(&facts, &state, &packet);
+                    let _ = write!(out, "{trace}");
+                }
             }
             if errors { INPUT_ERRORS } else { OK }
         }

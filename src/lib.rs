@@ -20,6 +20,7 @@
 //!                                   (Display = `nft list table`; walked by nftables::trace)
 //!        ──iptables::node──► NodeTables (the node's kernel tables; Save = iptables-save)
 //!        ──iptables::trace─► Trace (a packet walked through the same typed rules)
+//!      ──proxy::ipvs::render──────► IpvsState (virtual servers, ipsets, kube-ipvs0, its rules)
 //!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
 //! ```
 //!
@@ -60,7 +61,10 @@
 //!   real kernel by `tests/kernel.rs`), [`proxy::iptables::save`] (the `iptables-save`
 //!   form of a rule), [`proxy::iptables::trace`] (packet walks; the seam a simulator
 //!   drives with its own random choices), [`proxy::iptables::panel`] (rules by chain with
-//!   their provenance, for the page); [`proxy::nftables`] the nftables mode
+//!   their provenance, for the page); [`proxy::ipvs`] the IPVS mode (virtual
+//!   servers, ipsets, kube-ipvs0 and the iptables rules it keeps), with the kernel's
+//!   schedulers as deterministic state machines ([`proxy::ipvs::schedulers`],
+//!   [`proxy::ipvs::kernel`]); [`proxy::nftables`] the nftables mode
 //!   (the transaction kube-proxy sends, the table the kernel then holds, `nft list` text,
 //!   a tracer with a seam for seeded simulation, a `Syncer` replaying successive syncs
 //!   with their stale chains); [`proxy::userspace`] the legacy
@@ -74,7 +78,8 @@
 //!   per resource: services, endpoints, endpointslices, pods), `exec`, `-o yaml` through
 //!   go-yaml's emitter ([`views::kubectl::yaml`], also the page's "stored object" text), and
 //!   what `kubectl apply` prints ([`views::kubectl::apply`]); [`views::dig`] (`dig`,
-//!   resolv.conf). Every object's AGE is the fixed [`views::kubectl::AGE_SECONDS`].
+//!   resolv.conf); [`views::ipvs`] prints `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`
+//!   (port names from [`views::etc_services`]). Every object's AGE is the fixed [`views::kubectl::AGE_SECONDS`].
 //! - [`scenario`] — the pipeline in one call.
 //! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
 //!

@@ -11,8 +11,8 @@ use crate::diag::{Diagnostic, Severity, Stage};
 use crate::manifest::{self, Manifest};
 use crate::model::ip::IpFamily;
 use crate::model::{self, Endpoint, EndpointPort, EndpointSlice, ObjectMeta, Objects, Origin};
-use crate::proxy::config::{DEFAULT_NODE_IP, NodeContext, ProxyConfig};
-use crate::proxy::{self, ProxyFacts, iptables, nftables, userspace};
+use crate::proxy::config::{DEFAULT_NODE_IP, NodeContext, ProxyConfig, ProxyMode};
+use crate::proxy::{self, ProxyFacts, iptables, ipvs, nftables, userspace};
 
 /// How the scenario's objects enter the cluster.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -231,6 +231,15 @@ impl Analysis {
     /// node's primary IP family.
     pub fn userspace(&self, node: &str) -> Option<userspace::Proxier> {
         self.proxy_facts(node).first().map(userspace::render)
+    }
+
+    /// kube-proxy's IPVS state on `node` (one per family, IPv4 first); empty unless the
+    /// scenario's KubeProxyConfiguration says `mode: ipvs`.
+    pub fn ipvs(&self, node: &str) -> Vec<ipvs::IpvsState> {
+        if self.proxy_config.mode != ProxyMode::Ipvs {
+            return Vec::new();
+        }
+        self.proxy_facts(node).iter().map(ipvs::render).collect()
     }
 
     /// A problem of the command line or the scenario as a whole, as a diagnostic.

@@ -215,3 +215,73 @@ fn run_iptables_save_prints_the_nodes_tables() {
         "Table `bogus' does not exist\n"
     );
 }
+
+#[test]
+fn run_answers_ipvsadm_ipset_and_ip_in_ipvs_mode() {
+    let input = fixture("kube-proxy-ipvs/ipvs-01-nodeport-ipv4-two-families/input.yaml");
+    let out = svcplay(&["run", "--stored", &input, "--", "ipvsadm", "-Ln"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string(fixture(
+            "kube-proxy-ipvs/ipvs-01-nodeport-ipv4-two-families/expected.ipvsadm"
+        ))
+        .unwrap()
+    );
+    let out = svcplay(&["run", "--stored", &input, "--", "ipset", "list", "NOPE"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "ipset v7.17: The set with the given name does not exist\n"
+    );
+    let out = svcplay(&[
+        "run",
+        "--stored",
+        &input,
+        "--",
+        "ip",
+        "addr",
+        "show",
+        "kube-ipvs0",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("    inet 10.20.30.41/32 scope global kube-ipvs0\n")
+    );
+    let out = svcplay(&["run", "--stored", &input, "--", "frobnicate"]);
+    assert_eq!(out.status.code(), Some(127));
+}
+
+#[test]
+fn kube_proxy_and_trace_in_ipvs_mode() {
+    let input = fixture("kube-proxy-ipvs/ipvs-16-lb-source-ranges/input.yaml");
+    let out = svcplay(&["kube-proxy", "--stored", &input]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("*nat\n:KUBE-SERVICES - [0:0]\n"));
+    assert!(text.contains("-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000\n"));
+    let out = svcplay(&[
+        "trace", "--stored", &input, "--src", "1.1.1.1", "--dst", "1.2.3.4", "--dport", "80",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("result: DROP\nmasquerade: false\n"));
+    let out = svcplay(&[
+        "trace", "--stored", &input, "--src", "10.1.1.1", "--dst", "1.2.3.4", "--dport", "80",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).ends_with("result: 10.180.0.1:80\nmasquerade: true\n")
+    );
+}
+
+#[test]
+fn iptables_save_in_ipvs_mode_shows_the_rules_ipvs_mode_keeps() {
+    let input = fixture("kube-proxy-ipvs/ipvs-16-lb-source-ranges/input.yaml");
+    let out = svcplay(&["run", "--stored", &input, "--", "iptables-save", "-t", "nat"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(
+        "\n-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES\n"
+    ));
+    assert!(text.contains(" -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT\n"));
+}

@@ -83,6 +83,11 @@ pub struct ProxyConfig {
     pub ipvs_scheduler: String,
     pub ipvs_strict_arp: bool,
     pub ipvs_exclude_cidrs: Vec<String>,
+    /// `ipvs.tcpTimeout`, `ipvs.tcpFinTimeout`, `ipvs.udpTimeout` as written (Go
+    /// durations such as `900s`); unset or zero keeps the kernel's values.
+    pub ipvs_tcp_timeout: Option<String>,
+    pub ipvs_tcp_fin_timeout: Option<String>,
+    pub ipvs_udp_timeout: Option<String>,
     pub feature_gates: BTreeMap<String, bool>,
 }
 
@@ -194,13 +199,12 @@ impl ProxyConfig {
             masquerade_all,
             masquerade_bit,
             localhost_node_ports: c.iptables_localhost_node_ports.unwrap_or(true),
-            ipvs_scheduler: c
-                .ipvs_scheduler
-                .clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "rr".into()),
+            ipvs_scheduler: ipvs_scheduler(mode, c.ipvs_scheduler.as_deref(), &mut diagnostics),
             ipvs_strict_arp: c.ipvs_strict_arp.unwrap_or(false),
             ipvs_exclude_cidrs: c.ipvs_exclude_cidrs.clone(),
+            ipvs_tcp_timeout: c.ipvs_tcp_timeout.clone(),
+            ipvs_tcp_fin_timeout: c.ipvs_tcp_fin_timeout.clone(),
+            ipvs_udp_timeout: c.ipvs_udp_timeout.clone(),
             feature_gates: c.feature_gates.clone(),
         };
         (config, diagnostics)
@@ -242,6 +246,37 @@ impl ProxyConfig {
             _ => LocalDetector::NoOp,
         }
     }
+}
+
+/// `ipvs.scheduler`, or `rr` when it is empty. In IPVS mode a name no kernel scheduler
+/// has is an error: kube-proxy probes the scheduler by creating a dummy virtual server
+/// with it and refuses to start when that fails.
+fn ipvs_scheduler(
+    mode: ProxyMode,
+    written: Option<&str>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> String {
+    let name = written.filter(|s| !s.is_empty()).unwrap_or("rr");
+    if super::ipvs::schedulers::SchedulerName::parse(name).is_some() {
+        return name.to_string();
+    }
+    if mode == ProxyMode::Ipvs {
+        let known: Vec<&str> = super::ipvs::schedulers::SchedulerName::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        diagnostics.push(
+            Diagnostic::error(
+                Stage::Proxy,
+                format!(
+                    "invalid value {name:?} for ipvs.scheduler: the kernel has no IPVS scheduler of that name (known: {}); kube-proxy cannot create a virtual server with it and would not start in IPVS mode; showing rr",
+                    known.join(", ")
+                ),
+            )
+            .with_path("ipvs.scheduler"),
+        );
+    }
+    "rr".into()
 }
 
 /// What kube-proxy knows about the node it runs on.

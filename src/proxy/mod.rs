@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod iptables;
+pub mod ipvs;
 pub mod nftables;
 pub mod trace;
 pub mod userspace;

@@ -1,6 +1,7 @@
 //! `iptables-save`, `ip6tables-save` and `iptables -S` on a node of the scenario.
 //!
-//! The tables come from [`NodeTables::after_sync`]: kube-proxy's start and first sync on
+//! The tables come from [`NodeTables::after_sync`] (in IPVS mode from the IPVS state's
+//! `save_ruleset`): kube-proxy's start and first sync on
 //! an empty node, printed as iptables 1.8.9 (nf_tables) prints them. Options: `-t TABLE`
 //! (`--table=TABLE`) and `-c` (`--counters`); errors are worded as the real tool's.
 
@@ -17,6 +18,14 @@ const KNOWN_TABLES: [&str; 5] = ["filter", "nat", "mangle", "raw", "security"];
 /// The node's tables of one family, after kube-proxy synced (empty tables when kube-proxy
 /// runs no proxier of that family there).
 pub fn node_tables(analysis: &Analysis, node: &str, family: IpFamily) -> NodeTables {
+    if analysis.proxy_config.mode == ProxyMode::Ipvs {
+        // IPVS mode keeps iptables rules too: its state says where each one goes.
+        let mut tables = NodeTables::new(family);
+        if let Some(state) = analysis.ipvs(node).iter().find(|s| s.family == family) {
+            tables.apply(&iptables::node::Step::Restore, &state.save_ruleset());
+        }
+        return tables;
+    }
     analysis
         .proxy_facts(node)
         .iter()
@@ -67,7 +76,7 @@ pub fn save(
     if extra {
         return CommandOutput::error("Unknown arguments found on commandline\n", 1);
     }
-    if analysis.proxy_config.mode != ProxyMode::Iptables {
+    if !matches!(analysis.proxy_config.mode, ProxyMode::Iptables | ProxyMode::Ipvs) {
         return CommandOutput::error(
             format!(
                 "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",
@@ -198,7 +207,7 @@ pub fn iptables(
             NOT_IMPLEMENTED,
         );
     }
-    if analysis.proxy_config.mode != ProxyMode::Iptables {
+    if !matches!(analysis.proxy_config.mode, ProxyMode::Iptables | ProxyMode::Ipvs) {
         return CommandOutput::error(
             format!(
                 "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",

@@ -7,7 +7,9 @@
 //! its own module; this one only dispatches.
 
 pub mod dig;
+pub mod etc_services;
 pub mod iptables;
+pub mod ipvs;
 pub mod kubectl;
 pub mod nft;
 pub mod tabwriter;
@@ -105,7 +107,10 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         "ip6tables" => {
             iptables::iptables(analysis, context, crate::model::ip::IpFamily::IPv6, argv)
         }
-        "ipvsadm" | "ipset" | "ip" | "nslookup" | "curl" | "cat" => {
+        "ipvsadm" => ipvs::ipvsadm(analysis, context, argv),
+        "ipset" => ipvs::ipset(analysis, context, argv),
+        "ip" => ipvs::ip(analysis, context, argv),
+        "nslookup" | "curl" | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(
                 format!("svcplay: {program} is not implemented yet\n"),

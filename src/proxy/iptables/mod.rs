@@ -138,6 +138,18 @@ pub enum Arg {
     RecentSet { name: ChainName },
     /// `-m nfacct --nfacct-name COUNTER`.
     Nfacct(String),
+    /// `-p tcp` alone, without the protocol's match module (IPVS mode's NodePort rules).
+    Protocol(Protocol),
+    /// `-m set --match-set SET FLAGS` (IPVS mode: `dst,dst`, `src,dst`, `dst`, ...).
+    MatchSet { set: String, flags: String },
+    /// `-m physdev ! --physdev-is-in` (IPVS mode's external-IP rule).
+    PhysdevIsIn(Neg),
+    /// `-m ipvs --vaddr ADDR --vproto PROTO --vport PORT` (IPVS mode's output filter).
+    Ipvs {
+        vaddr: String,
+        vproto: String,
+        vport: i64,
+    },
 }
 
 /// A rule's arguments. Most rules of a large cluster (the endpoint chains' and the
@@ -412,6 +424,17 @@ impl fmt::Display for Arg {
             }
             Arg::RecentSet { name } => write!(f, "-m recent --name {name} --set"),
             Arg::Nfacct(n) => write!(f, "-m nfacct --nfacct-name {n}"),
+            Arg::Protocol(p) => write!(f, "-p {}", p.lower()),
+            Arg::MatchSet { set, flags } => write!(f, "-m set --match-set {set} {flags}"),
+            Arg::PhysdevIsIn(n) => write!(f, "-m physdev {}--physdev-is-in", n.prefix()),
+            Arg::Ipvs {
+                vaddr,
+                vproto,
+                vport,
+            } => write!(
+                f,
+                "-m ipvs --vaddr {vaddr} --vproto {vproto} --vport {vport}"
+            ),
         }
     }
 }

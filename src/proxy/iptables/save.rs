@@ -120,7 +120,7 @@ impl fmt::Display for SavedRule<'_> {
             }
         }
         for a in &rule.args {
-            if let Arg::Proto(p) = a {
+            if let Arg::Proto(p) | Arg::Protocol(p) = a {
                 write!(f, " -p {}", p.lower())?;
             }
         }
@@ -133,7 +133,28 @@ impl fmt::Display for SavedRule<'_> {
                 Arg::Source(..)
                 | Arg::Destination(..)
                 | Arg::InInterface(..)
-                | Arg::DestinationPort(_) => {}
+                | Arg::DestinationPort(_)
+                | Arg::Protocol(_) => {}
+                Arg::MatchSet { set, flags } => write!(f, " -m set --match-set {set} {flags}")?,
+                Arg::PhysdevIsIn(n) => write!(f, " -m physdev {}--physdev-is-in", n.prefix())?,
+                // libxt_ipvs prints the protocol as its number and the address with a mask.
+                Arg::Ipvs {
+                    vaddr,
+                    vproto,
+                    vport,
+                } => {
+                    let number = match vproto.as_str() {
+                        "tcp" => 6,
+                        "udp" => 17,
+                        "sctp" => 132,
+                        _ => 0,
+                    };
+                    let mask = if vaddr.contains(':') { 128 } else { 32 };
+                    write!(
+                        f,
+                        " -m ipvs --vproto {number} --vaddr {vaddr}/{mask} --vport {vport}"
+                    )?
+                }
                 Arg::Comment(c) => write!(f, " -m comment --comment {}", SaveString(c))?,
                 Arg::Proto(p) => {
                     write!(f, " -m {}", p.lower())?;

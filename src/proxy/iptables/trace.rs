@@ -370,14 +370,19 @@ fn compile_rule<'a>(
         .filter_map(|arg| {
             Some(match arg {
                 Arg::Comment(_) | Arg::Nfacct(_) => return None,
-                Arg::Proto(p) => Match::Protocol(*p),
+                Arg::Proto(p) | Arg::Protocol(p) => Match::Protocol(*p),
                 Arg::Source(n, a) => Match::Source(*n, a.as_cidr()),
                 Arg::Destination(n, a) => Match::Destination(*n, a.as_cidr()),
                 Arg::DestinationPort(p) => Match::DestinationPort(*p),
                 Arg::InInterface(n, i) => Match::InInterface(*n, i.as_str()),
                 Arg::SrcTypeLocal(n) => Match::SrcTypeLocal(*n),
                 Arg::DstTypeLocal(n) => Match::DstTypeLocal(*n),
-                Arg::CtState(..) | Arg::Mark { .. } => Match::State,
+                // IPVS mode's matches are walked by proxy::ipvs's own tracer.
+                Arg::CtState(..)
+                | Arg::Mark { .. }
+                | Arg::MatchSet { .. }
+                | Arg::PhysdevIsIn(_)
+                | Arg::Ipvs { .. } => Match::State,
                 Arg::Probability(_) => return None,
                 Arg::RecentCheck { name, seconds } => Match::RecentCheck(name, *seconds),
                 Arg::RecentSet { name } => Match::RecentSet(name),
