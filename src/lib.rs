@@ -61,6 +61,9 @@
 //!   tables; [`views::kubectl`]
 //!   (`get endpoints|endpointslices|pods`, `exec`), [`views::dig`] (`dig`, resolv.conf).
 //! - [`scenario`] — the pipeline in one call.
+//! - [`shares`] — the share of new connections each endpoint gets, read off the typed
+//!   iptables/nftables rules (the page's traffic panel until the simulator lands).
+//! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
 //! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
 //!
 //! ## Invariants
@@ -84,10 +87,12 @@ pub mod actions;
 pub mod apiserver;
 pub mod controllers;
 pub mod diag;
+pub mod diagram;
 pub mod dns;
 pub mod examples;
 pub mod manifest;
 pub mod model;
 pub mod proxy;
 pub mod scenario;
+pub mod shares;
 pub mod views;
