@@ -7,6 +7,8 @@
 //! (`cluster.yaml`: a control-plane node and two workers), appended after the lab's own
 //! objects so that the editor opens on what the lab is about.
 
+pub mod dump;
+
 /// The page's starting scenario: the seed tutorial's ClusterIP lab.
 pub const DEFAULT: &str = include_str!("seed-clusterip.yaml");
 

@@ -20,7 +20,11 @@ struct View {
     y: f64,
 }
 
-const HOME: View = View { scale: 1.0, x: 0.0, y: 0.0 };
+const HOME: View = View {
+    scale: 1.0,
+    x: 0.0,
+    y: 0.0,
+};
 
 #[function_component]
 pub fn Diagram(props: &DiagramProps) -> Html {
@@ -34,7 +38,10 @@ pub fn Diagram(props: &DiagramProps) -> Html {
         let view = view.clone();
         Callback::from(move |_: MouseEvent| {
             let v = *view;
-            view.set(View { scale: (v.scale * factor).clamp(0.2, 5.0), ..v });
+            view.set(View {
+                scale: (v.scale * factor).clamp(0.2, 5.0),
+                ..v
+            });
         })
     };
     let reset = {
@@ -51,7 +58,11 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             // Zoom around the pointer.
             let (px, py) = (e.offset_x() as f64, e.offset_y() as f64);
             let k = scale / v.scale;
-            view.set(View { scale, x: px - (px - v.x) * k, y: py - (py - v.y) * k });
+            view.set(View {
+                scale,
+                x: px - (px - v.x) * k,
+                y: py - (py - v.y) * k,
+            });
         })
     };
     let on_down = {
@@ -82,10 +93,11 @@ pub fn Diagram(props: &DiagramProps) -> Html {
     let edges = d.edges.iter().filter_map(|e| {
         let s = d.services.get(e.service)?.rect;
         let p = d.pods.get(e.pod)?.rect;
+        // From the Service's bottom into the Pod's left side, so that arrows to Pods lower
+        // in a column are not hidden by the Pods above them.
         let (x1, y1) = (s.x + s.width / 2, s.y + s.height);
-        let (x2, y2) = (p.x + p.width / 2, p.y);
-        let mid = (y1 + y2) / 2;
-        let path = format!("M{x1},{y1} C{x1},{mid} {x2},{mid} {x2},{y2}");
+        let (x2, y2) = (p.x, p.y + p.height / 2);
+        let path = format!("M{x1},{y1} C{x1},{} {},{y2} {x2},{y2}", y1 + (y2 - y1) / 2, x2 - 60);
         Some(html! { <path class={if e.serving { "edge" } else { "edge idle" }} d={path} marker-end="url(#arrow)" /> })
     });
     let nodes = d.nodes.iter().map(|n| {
@@ -154,8 +166,8 @@ pub fn Diagram(props: &DiagramProps) -> Html {
                     </defs>
                     <g transform={format!("translate({:.1},{:.1}) scale({:.3})", v.x, v.y, v.scale)}>
                         { for nodes }
-                        { for pods }
                         { for edges }
+                        { for pods }
                         { for services }
                     </g>
                 </svg>

@@ -169,8 +169,6 @@ pub fn prefers_dark() -> bool {
 pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
     let Some(window) = window() else { return };
     let callback = Closure::once_into_js(f);
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-        callback.unchecked_ref(),
-        ms,
-    );
+    let _ =
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
 }

@@ -150,7 +150,13 @@ pub fn find_all(text: &str, query: &str, limit: usize) -> Vec<(u32, usize, usize
     out
 }
 
-fn push_matches(hay: &[char], needle: &[char], line: usize, out: &mut Vec<(u32, usize, usize)>, limit: usize) {
+fn push_matches(
+    hay: &[char],
+    needle: &[char],
+    line: usize,
+    out: &mut Vec<(u32, usize, usize)>,
+    limit: usize,
+) {
     if needle.is_empty() || hay.len() < needle.len() {
         return;
     }
@@ -205,7 +211,11 @@ fn segments(line: &str, marks: &[Mark], finds: &[(usize, usize, bool)]) -> Vec<(
             .filter(|m| m.start <= a && a < m.end)
             .min_by_key(|m| m.severity)
         {
-            class.push_str(if m.severity == Severity::Error { " u-error" } else { " u-warning" });
+            class.push_str(if m.severity == Severity::Error {
+                " u-error"
+            } else {
+                " u-warning"
+            });
         }
         if let Some((_, _, current)) = finds.iter().find(|(s, e, _)| *s <= a && a < *e) {
             class.push_str(if *current { " f-current" } else { " f-match" });
@@ -285,7 +295,11 @@ pub fn Editor(props: &EditorProps) -> Html {
                 let _ = a.focus();
                 let _ = a.set_selection_range(start, end.max(start));
                 scroll_to_line(&a, span.start.line);
-                scroll.set((a.scroll_top() as f64, a.scroll_left() as f64, a.client_height() as f64));
+                scroll.set((
+                    a.scroll_top() as f64,
+                    a.scroll_left() as f64,
+                    a.client_height() as f64,
+                ));
             }
         });
     }
@@ -300,7 +314,11 @@ pub fn Editor(props: &EditorProps) -> Html {
         let text = props.text.clone();
         let open = find.open;
         use_memo((query, text, open), |(q, t, open)| {
-            if *open { find_all(t, q, 10_000) } else { Vec::new() }
+            if *open {
+                find_all(t, q, 10_000)
+            } else {
+                Vec::new()
+            }
         })
     };
 
@@ -320,7 +338,11 @@ pub fn Editor(props: &EditorProps) -> Html {
         let scroll = scroll.clone();
         Callback::from(move |e: Event| {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
-            scroll.set((a.scroll_top() as f64, a.scroll_left() as f64, a.client_height() as f64));
+            scroll.set((
+                a.scroll_top() as f64,
+                a.scroll_left() as f64,
+                a.client_height() as f64,
+            ));
         })
     };
     let update_cursor = {
@@ -330,7 +352,11 @@ pub fn Editor(props: &EditorProps) -> Html {
             if let Ok(Some(at)) = a.selection_start() {
                 cursor.set(position_of(&a.value(), at));
             }
-            let now = (a.scroll_top() as f64, a.scroll_left() as f64, a.client_height() as f64);
+            let now = (
+                a.scroll_top() as f64,
+                a.scroll_left() as f64,
+                a.client_height() as f64,
+            );
             if now != *scroll {
                 scroll.set(now);
             }
@@ -379,7 +405,11 @@ pub fn Editor(props: &EditorProps) -> Html {
                     a.selection_end().ok().flatten().unwrap_or(0),
                 );
                 let selected: String = String::from_utf16_lossy(
-                    &value.encode_utf16().skip(s as usize).take((end - s) as usize).collect::<Vec<u16>>(),
+                    &value
+                        .encode_utf16()
+                        .skip(s as usize)
+                        .take((end - s) as usize)
+                        .collect::<Vec<u16>>(),
                 );
                 open_find(selected);
                 return;
@@ -479,9 +509,21 @@ pub fn Editor(props: &EditorProps) -> Html {
         let number = *i as u32 + 1;
         match marks.get(&number) {
             Some(ms) => {
-                let worst = ms.iter().map(|m| m.severity).min().unwrap_or(Severity::Warning);
-                let title = ms.iter().map(|m| m.message.clone()).collect::<Vec<_>>().join("\n");
-                let class = if worst == Severity::Error { "g-line g-error" } else { "g-line g-warning" };
+                let worst = ms
+                    .iter()
+                    .map(|m| m.severity)
+                    .min()
+                    .unwrap_or(Severity::Warning);
+                let title = ms
+                    .iter()
+                    .map(|m| m.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let class = if worst == Severity::Error {
+                    "g-line g-error"
+                } else {
+                    "g-line g-warning"
+                };
                 html! { <div class={class} title={title}>{ number }</div> }
             }
             None => html! { <div class="g-line">{ number }</div> },
@@ -542,7 +584,11 @@ pub fn Editor(props: &EditorProps) -> Html {
                 let end = utf16_offset(&text, m.0, m.2 as u32 + 1);
                 let _ = a.set_selection_range(start, end);
                 scroll_to_line(&a, m.0);
-                scroll.set((a.scroll_top() as f64, a.scroll_left() as f64, a.client_height() as f64));
+                scroll.set((
+                    a.scroll_top() as f64,
+                    a.scroll_left() as f64,
+                    a.client_height() as f64,
+                ));
             }
         }
     };
@@ -736,8 +782,14 @@ mod tests {
         let mut d = Diagnostic::error(Stage::ApiServer, "Invalid value: 99999");
         d.path = "spec.ports[0].port".into();
         d.span = Some(Span {
-            start: Pos { line: 4, column: 11 },
-            end: Pos { line: 4, column: 16 },
+            start: Pos {
+                line: 4,
+                column: 11,
+            },
+            end: Pos {
+                line: 4,
+                column: 16,
+            },
         });
         let mut point = Diagnostic::warning(Stage::Hint, "selector matches no pod");
         point.span = Some(Span::at(2, 1));
@@ -759,15 +811,27 @@ mod tests {
     #[test]
     fn find_is_case_insensitive_and_counts_characters() {
         let text = "Port: 80\n# 端口 port\nPORT";
-        assert_eq!(find_all(text, "port", 10), [(1, 0, 4), (2, 5, 9), (3, 0, 4)]);
+        assert_eq!(
+            find_all(text, "port", 10),
+            [(1, 0, 4), (2, 5, 9), (3, 0, 4)]
+        );
         assert_eq!(find_all(text, "port", 2).len(), 2);
         assert!(find_all(text, "", 10).is_empty());
     }
 
     #[test]
     fn an_underline_past_the_end_of_a_line_draws_blanks() {
-        let m = [Mark { start: 3, end: 4, severity: Severity::Warning, message: "m".into() }];
+        let m = [Mark {
+            start: 3,
+            end: 4,
+            severity: Severity::Warning,
+            message: "m".into(),
+        }];
         let segs = segments("ab", &m, &[]);
-        assert_eq!(segs.last().map(|(c, s)| (c.contains("u-warning"), s.as_str())), Some((true, " ")));
+        assert_eq!(
+            segs.last()
+                .map(|(c, s)| (c.contains("u-warning"), s.as_str())),
+            Some((true, " "))
+        );
     }
 }

@@ -51,13 +51,15 @@ pub struct Token {
 fn scalar_class(word: &str) -> Class {
     let w = word.trim();
     match w {
-        "true" | "false" | "True" | "False" | "TRUE" | "FALSE" | "null" | "Null" | "NULL"
-        | "~" | "yes" | "no" => return Class::Literal,
+        "true" | "false" | "True" | "False" | "TRUE" | "FALSE" | "null" | "Null" | "NULL" | "~"
+        | "yes" | "no" => return Class::Literal,
         _ => {}
     }
     let digits = w.strip_prefix(['-', '+']).unwrap_or(w);
     let numeric = !digits.is_empty()
-        && (digits.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+        && (digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
             && digits.matches('.').count() <= 1
             && digits.chars().next().is_some_and(|c| c.is_ascii_digit())
             || digits.starts_with("0x") && digits.len() > 2
@@ -92,7 +94,9 @@ impl Lexer<'_> {
 
     fn at_comment(&self) -> bool {
         self.peek(0) == Some('#')
-            && (self.pos == 0 || self.chars[self.pos - 1] == ' ' || self.chars[self.pos - 1] == '\t')
+            && (self.pos == 0
+                || self.chars[self.pos - 1] == ' '
+                || self.chars[self.pos - 1] == '\t')
     }
 
     /// A quoted string from the current quote to its closing quote (or the line's end).
@@ -154,7 +158,10 @@ impl Lexer<'_> {
         match c {
             '&' | '*' | '!' => {
                 let start = self.pos;
-                while self.peek(0).is_some_and(|c| !matches!(c, ' ' | '\t' | ',' | ']' | '}')) {
+                while self
+                    .peek(0)
+                    .is_some_and(|c| !matches!(c, ' ' | '\t' | ',' | ']' | '}'))
+                {
                     self.pos += 1;
                 }
                 self.push(Class::Meta, start, self.pos);
@@ -179,7 +186,10 @@ impl Lexer<'_> {
             }
             '|' | '>' if self.flow == 0 => {
                 let start = self.pos;
-                while self.peek(0).is_some_and(|c| matches!(c, '|' | '>' | '-' | '+' | '0'..='9')) {
+                while self
+                    .peek(0)
+                    .is_some_and(|c| matches!(c, '|' | '>' | '-' | '+' | '0'..='9'))
+                {
                     self.pos += 1;
                 }
                 self.push(Class::Punct, start, self.pos);
@@ -203,7 +213,11 @@ impl Lexer<'_> {
                 }
                 let key = self.colon_follows();
                 let word: String = self.chars[start..end].iter().collect();
-                self.push(if key { Class::Key } else { scalar_class(&word) }, start, end);
+                self.push(
+                    if key { Class::Key } else { scalar_class(&word) },
+                    start,
+                    end,
+                );
             }
         }
     }
@@ -214,7 +228,10 @@ impl Lexer<'_> {
             i += 1;
         }
         self.chars.get(i) == Some(&':')
-            && matches!(self.chars.get(i + 1), None | Some(' ' | '\t' | ',' | ']' | '}'))
+            && matches!(
+                self.chars.get(i + 1),
+                None | Some(' ' | '\t' | ',' | ']' | '}')
+            )
     }
 }
 
@@ -309,16 +326,36 @@ mod tests {
         );
         // Columns count characters, so CJK text keeps later tokens in place.
         let tokens = line("# 服务 x: y");
-        assert_eq!(tokens, [Token { class: Class::Comment, start: 0, end: 9 }]);
+        assert_eq!(
+            tokens,
+            [Token {
+                class: Class::Comment,
+                start: 0,
+                end: 9
+            }]
+        );
         assert_eq!(classes("ready: true")[2], (Class::Literal, "true".into()));
     }
 
     #[test]
     fn never_loops_or_panics_on_odd_lines() {
-        for text in ["::", "- - -", "{[}]", "\"unterminated", "'", "a: b: c", ": x", "#", "&a *b !c"] {
+        for text in [
+            "::",
+            "- - -",
+            "{[}]",
+            "\"unterminated",
+            "'",
+            "a: b: c",
+            ": x",
+            "#",
+            "&a *b !c",
+        ] {
             let tokens = line(text);
             let len = text.chars().count();
-            assert!(tokens.iter().all(|t| t.start < t.end && t.end <= len), "{text}: {tokens:?}");
+            assert!(
+                tokens.iter().all(|t| t.start < t.end && t.end <= len),
+                "{text}: {tokens:?}"
+            );
         }
     }
 }

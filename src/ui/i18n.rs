@@ -276,8 +276,16 @@ mod tests {
                 assert!(has_cjk(en) && !has_cjk(zh));
                 continue;
             }
-            assert!(has_cjk(zh), "{}: the Chinese text is not Chinese: {zh}", m.key());
-            assert!(!has_cjk(en), "{}: the English text has Chinese: {en}", m.key());
+            assert!(
+                has_cjk(zh),
+                "{}: the Chinese text is not Chinese: {zh}",
+                m.key()
+            );
+            assert!(
+                !has_cjk(en),
+                "{}: the English text has Chinese: {en}",
+                m.key()
+            );
             // Both texts take the same placeholders.
             for i in 0..4 {
                 let p = format!("{{{i}}}");
@@ -302,9 +310,43 @@ mod tests {
     #[test]
     fn the_markup_has_no_untranslated_text() {
         let allowed = [
-            "svcplay", "×", "▲", "▼", "−", "+", "⟲", "?", "$", "#", "/", ":", "·", "—", "…", " ", ", ",
-            "…/", "%", "Esc", "Tab", "Shift+Tab", "Ctrl+F", "Ctrl+Z", "Ctrl+Shift+Z", "Alt+1…8",
-            "Alt+G", "Alt+L", "Alt+D", "Alt+E", "Alt+T", "Alt+S", "●", "⚠", "✓", "✗", "↗",
+            "svcplay",
+            "×",
+            "▲",
+            "▼",
+            "−",
+            "+",
+            "⟲",
+            "?",
+            "$",
+            "#",
+            "/",
+            ":",
+            "·",
+            "—",
+            "…",
+            " ",
+            ", ",
+            "…/",
+            "%",
+            "Esc",
+            "Tab",
+            "Shift+Tab",
+            "Ctrl+F",
+            "Ctrl+Z",
+            "Ctrl+Shift+Z",
+            "Alt+1…8",
+            "Alt+G",
+            "Alt+L",
+            "Alt+D",
+            "Alt+E",
+            "Alt+T",
+            "Alt+S",
+            "●",
+            "⚠",
+            "✓",
+            "✗",
+            "↗",
         ];
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
         let mut problems = Vec::new();
@@ -312,12 +354,21 @@ mod tests {
             .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
             .unwrap_or_default();
         files.sort();
-        for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "rs")) {
+        for path in files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        {
             if path.ends_with("i18n.rs") {
                 continue;
             }
             let source = std::fs::read_to_string(path).unwrap_or_default();
-            for pattern in ["{ \"", "title=\"", "aria-label=\"", "placeholder=\"", "alt=\""] {
+            for pattern in [
+                "{ \"",
+                "title=\"",
+                "aria-label=\"",
+                "placeholder=\"",
+                "alt=\"",
+            ] {
                 for (at, _) in source.match_indices(pattern) {
                     // `{ "…" }` is text only right after a tag or another child
                     // (`<td>{ "…" }`, `}{ "…" }`), not in `if c { "class" } else …`.
@@ -335,6 +386,10 @@ mod tests {
                 }
             }
         }
-        assert!(problems.is_empty(), "untranslated text in the markup:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "untranslated text in the markup:\n{}",
+            problems.join("\n")
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! [`snapshot`], computed on the main thread for small scenarios and in the worker for
 //! large ones. Nothing here computes Kubernetes behaviour: that is the core's job.
 
+pub mod diagram;
 pub mod dns;
 pub mod dom;
 pub mod editor;
@@ -25,7 +26,6 @@ pub mod snapshot;
 pub mod state;
 pub mod terminal;
 pub mod traffic;
-pub mod diagram;
 pub mod wire;
 pub mod worker;
 
@@ -52,7 +52,10 @@ impl Reducible for Store {
 }
 
 /// A callback that dispatches the action made from its argument.
-fn on<T: 'static>(dispatch: &UseReducerDispatcher<Store>, f: impl Fn(T) -> Action + 'static) -> Callback<T> {
+fn on<T: 'static>(
+    dispatch: &UseReducerDispatcher<Store>,
+    f: impl Fn(T) -> Action + 'static,
+) -> Callback<T> {
     let dispatch = dispatch.clone();
     Callback::from(move |v| dispatch.dispatch(f(v)))
 }
@@ -189,7 +192,11 @@ fn initial_actions(dispatch: UseReducerDispatcher<Store>) {
     let theme = settings
         .theme
         .or_else(|| dom::load(THEME_KEY).and_then(|t| Theme::parse(&t)))
-        .unwrap_or(if dom::prefers_dark() { Theme::Dark } else { Theme::Light });
+        .unwrap_or(if dom::prefers_dark() {
+            Theme::Dark
+        } else {
+            Theme::Light
+        });
     settings.lang = Some(lang);
     settings.theme = Some(theme);
     if embed.enabled {
@@ -222,12 +229,12 @@ fn initial_actions(dispatch: UseReducerDispatcher<Store>) {
                         }
                         dispatch.dispatch(Action::Load(shared.text));
                     }
-                    Err(refusal) => dispatch.dispatch(Action::Notify(Some(Notice::Msg(
-                        match refusal {
+                    Err(refusal) => {
+                        dispatch.dispatch(Action::Notify(Some(Notice::Msg(match refusal {
                             share::Refusal::Damaged => Msg::LinkDamaged,
                             share::Refusal::Future => Msg::LinkFuture,
-                        },
-                    )))),
+                        }))))
+                    }
                 }
             });
         }
@@ -251,7 +258,10 @@ fn typing_in_a_field(e: &KeyboardEvent) -> bool {
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .is_some_and(|el| {
             let tag = el.tag_name().to_ascii_lowercase();
-            tag == "textarea" || tag == "input" || tag == "select" || el.has_attribute("contenteditable")
+            tag == "textarea"
+                || tag == "input"
+                || tag == "select"
+                || el.has_attribute("contenteditable")
         })
 }
 
@@ -280,46 +290,53 @@ pub fn App() -> Html {
             let keys = {
                 let dispatch = dispatch.clone();
                 let latest = latest.clone();
-                wasm_bindgen::prelude::Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
-                    let s = latest.borrow().clone();
-                    if e.key() == "Escape" && s.overlay.is_some() {
-                        dispatch.dispatch(Action::Open(None));
-                        return;
-                    }
-                    if typing_in_a_field(&e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
-                        return;
-                    }
-                    let action = match e.key().as_str() {
-                        "?" => Some(Action::Open(Some(Overlay::Help))),
-                        "g" if !s.embed.enabled => Some(Action::Open(Some(Overlay::Gallery))),
-                        "l" => Some(Action::SetLang(s.lang.other())),
-                        "d" => Some(Action::SetTheme(if s.theme == Theme::Dark { Theme::Light } else { Theme::Dark })),
-                        "e" => {
-                            dom::focus("editor");
-                            None
+                wasm_bindgen::prelude::Closure::<dyn Fn(KeyboardEvent)>::new(
+                    move |e: KeyboardEvent| {
+                        let s = latest.borrow().clone();
+                        if e.key() == "Escape" && s.overlay.is_some() {
+                            dispatch.dispatch(Action::Open(None));
+                            return;
                         }
-                        "t" => {
-                            dom::set_timeout(0, || dom::focus("terminal-input"));
-                            Some(Action::SelectTab(Tab::Terminal))
+                        if typing_in_a_field(&e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                            return;
                         }
-                        "s" if !s.embed.enabled => {
-                            share_link(s.clone(), dispatch.clone());
-                            None
+                        let action = match e.key().as_str() {
+                            "?" => Some(Action::Open(Some(Overlay::Help))),
+                            "g" if !s.embed.enabled => Some(Action::Open(Some(Overlay::Gallery))),
+                            "l" => Some(Action::SetLang(s.lang.other())),
+                            "d" => Some(Action::SetTheme(if s.theme == Theme::Dark {
+                                Theme::Light
+                            } else {
+                                Theme::Dark
+                            })),
+                            "e" => {
+                                dom::focus("editor");
+                                None
+                            }
+                            "t" => {
+                                dom::set_timeout(0, || dom::focus("terminal-input"));
+                                Some(Action::SelectTab(Tab::Terminal))
+                            }
+                            "s" if !s.embed.enabled => {
+                                share_link(s.clone(), dispatch.clone());
+                                None
+                            }
+                            k => k
+                                .parse::<usize>()
+                                .ok()
+                                .and_then(|n| Tab::ALL.get(n.wrapping_sub(1)))
+                                .map(|tab| Action::SelectTab(*tab)),
+                        };
+                        if let Some(a) = action {
+                            e.prevent_default();
+                            dispatch.dispatch(a);
                         }
-                        k => k
-                            .parse::<usize>()
-                            .ok()
-                            .and_then(|n| Tab::ALL.get(n.wrapping_sub(1)))
-                            .map(|tab| Action::SelectTab(*tab)),
-                    };
-                    if let Some(a) = action {
-                        e.prevent_default();
-                        dispatch.dispatch(a);
-                    }
-                })
+                    },
+                )
             };
             if let Some(d) = dom::document() {
-                let _ = d.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+                let _ =
+                    d.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
             }
             keys.forget();
             // The worker starts once the page has painted: it is only needed for big texts.
@@ -329,11 +346,17 @@ pub fn App() -> Html {
                     let on_response = {
                         let dispatch = dispatch.clone();
                         move |r: Response| match r {
-                            Response::Summary { rev, summary } => dispatch.dispatch(Action::WorkerSummary(rev, summary)),
-                            Response::Panel { rev, selection, panel } => {
-                                dispatch.dispatch(Action::WorkerPanel(rev, selection, panel))
+                            Response::Summary { rev, summary } => {
+                                dispatch.dispatch(Action::WorkerSummary(rev, summary))
                             }
-                            Response::Output { index, output } => dispatch.dispatch(Action::TerminalOutput(index, output)),
+                            Response::Panel {
+                                rev,
+                                selection,
+                                panel,
+                            } => dispatch.dispatch(Action::WorkerPanel(rev, selection, panel)),
+                            Response::Output { index, output } => {
+                                dispatch.dispatch(Action::TerminalOutput(index, output))
+                            }
                         }
                     };
                     let on_ready = {
@@ -416,21 +439,27 @@ pub fn App() -> Html {
         let latest = latest.clone();
         let sent = worker_rev.borrow().clone();
         let waiting = state.analysis.is_none();
-        use_effect_with((state.rev, waiting, state.worker), move |(rev, waiting, up)| {
-            if *waiting && *up {
-                let rev = *rev;
-                dom::set_timeout(120, move || {
-                    let s = latest.borrow().clone();
-                    if s.rev != rev || sent.get() == rev {
-                        return;
-                    }
-                    if let Some(w) = worker.borrow().as_ref() {
-                        sent.set(rev);
-                        w.send(&Request::Analyze { rev, text: s.text.to_string() });
-                    }
-                });
-            }
-        });
+        use_effect_with(
+            (state.rev, waiting, state.worker),
+            move |(rev, waiting, up)| {
+                if *waiting && *up {
+                    let rev = *rev;
+                    dom::set_timeout(120, move || {
+                        let s = latest.borrow().clone();
+                        if s.rev != rev || sent.get() == rev {
+                            return;
+                        }
+                        if let Some(w) = worker.borrow().as_ref() {
+                            sent.set(rev);
+                            w.send(&Request::Analyze {
+                                rev,
+                                text: s.text.to_string(),
+                            });
+                        }
+                    });
+                }
+            },
+        );
     }
     // ... and ask it for the panel on show.
     {
@@ -442,13 +471,19 @@ pub fn App() -> Html {
                 .worker_panel
                 .as_ref()
                 .is_none_or(|(r, s, _)| *r != state.rev || *s != selection);
-        use_effect_with((state.summary_rev, selection, needed), move |(rev, selection, needed)| {
-            if *needed {
-                if let Some(w) = worker.borrow().as_ref() {
-                    w.send(&Request::Panel { rev: *rev, selection: selection.clone() });
+        use_effect_with(
+            (state.summary_rev, selection, needed),
+            move |(rev, selection, needed)| {
+                if *needed {
+                    if let Some(w) = worker.borrow().as_ref() {
+                        w.send(&Request::Panel {
+                            rev: *rev,
+                            selection: selection.clone(),
+                        });
+                    }
                 }
-            }
-        });
+            },
+        );
     }
     // ... and terminal commands.
     {
@@ -464,7 +499,12 @@ pub fn App() -> Html {
         use_effect_with(pending, move |pending| {
             if let Some(w) = worker.borrow().as_ref() {
                 for (index, node, line) in pending {
-                    w.send(&Request::Run { index: *index, node: node.clone(), mode, line: line.clone() });
+                    w.send(&Request::Run {
+                        index: *index,
+                        node: node.clone(),
+                        mode,
+                        line: line.clone(),
+                    });
                 }
             }
         });
@@ -506,12 +546,15 @@ pub fn App() -> Html {
                 on_run={on(&dispatch, Action::RunCommand)} />
         },
         (_, Some(Panel::Rules(p))) => {
-            let object = state.rules_object.and_then(|o| {
-                p.sources.iter().find(|s| s.object == o).map(|s| {
-                    let label = s.label.split(':').next().unwrap_or(&s.label).to_string();
-                    (o, label)
+            let object = state
+                .rules_object
+                .and_then(|o| {
+                    p.sources.iter().find(|s| s.object == o).map(|s| {
+                        let label = s.label.split(':').next().unwrap_or(&s.label).to_string();
+                        (o, label)
+                    })
                 })
-            }).or_else(|| state.rules_object.map(|o| (o, format!("#{o}"))));
+                .or_else(|| state.rules_object.map(|o| (o, format!("#{o}"))));
             html! {
                 <rules::Rules panel={Rc::new(p.clone())} nodes={state.summary.nodes.clone()} node={node.clone()}
                     chosen_mode={state.mode} configured_mode={state.summary.configured_mode}
@@ -531,10 +574,18 @@ pub fn App() -> Html {
         (_, Some(Panel::Selectors(rows))) => html! {
             <selectors::Selectors rows={Rc::new(rows.clone())} lang={lang} on_rules={on_rules.clone()} />
         },
-        (_, Some(Panel::Endpoints(p))) => html! { <endpoints::Endpoints panel={Rc::new(p.clone())} lang={lang} /> },
-        (_, Some(Panel::Dns(rows))) => html! { <dns::Dns rows={Rc::new(rows.clone())} lang={lang} /> },
-        (_, Some(Panel::Traffic(p))) => html! { <traffic::Traffic panel={Rc::new(p.clone())} node={node.clone()} lang={lang} /> },
-        (_, Some(Panel::Diagram(d))) => html! { <diagram::Diagram diagram={Rc::new(d.clone())} lang={lang} /> },
+        (_, Some(Panel::Endpoints(p))) => {
+            html! { <endpoints::Endpoints panel={Rc::new(p.clone())} lang={lang} /> }
+        }
+        (_, Some(Panel::Dns(rows))) => {
+            html! { <dns::Dns rows={Rc::new(rows.clone())} lang={lang} /> }
+        }
+        (_, Some(Panel::Traffic(p))) => {
+            html! { <traffic::Traffic panel={Rc::new(p.clone())} node={node.clone()} lang={lang} /> }
+        }
+        (_, Some(Panel::Diagram(d))) => {
+            html! { <diagram::Diagram diagram={Rc::new(d.clone())} lang={lang} /> }
+        }
         _ => html! { <p class="note">{ t(Msg::NotComputed) }</p> },
     };
 
@@ -561,7 +612,9 @@ pub fn App() -> Html {
             };
             e.prevent_default();
             dispatch.dispatch(Action::SelectTab(Tab::ALL[next]));
-            dom::set_timeout(0, move || dom::focus(&format!("tab-{}", Tab::ALL[next].id())));
+            dom::set_timeout(0, move || {
+                dom::focus(&format!("tab-{}", Tab::ALL[next].id()))
+            });
         })
     };
 
@@ -616,7 +669,11 @@ pub fn App() -> Html {
         }
     });
     let embed = state.embed.enabled;
-    let next_theme = if state.theme == Theme::Dark { Theme::Light } else { Theme::Dark };
+    let next_theme = if state.theme == Theme::Dark {
+        Theme::Light
+    } else {
+        Theme::Dark
+    };
 
     html! {
         <div class={classes!("app", embed.then_some("embed"))}>

@@ -34,11 +34,12 @@ pub fn action_label(action: &UiAction) -> Msg {
     }
 }
 
-fn how(h: How) -> Msg {
+fn how(h: How) -> Option<Msg> {
     match h {
-        How::Written => Msg::HowWritten,
-        How::Defaulted => Msg::HowDefaulted,
-        How::Allocated => Msg::HowAllocated,
+        How::Written => Some(Msg::HowWritten),
+        How::Defaulted => Some(Msg::HowDefaulted),
+        How::Allocated => Some(Msg::HowAllocated),
+        How::Observed => None,
     }
 }
 
@@ -81,7 +82,10 @@ pub fn Objects(props: &ObjectsProps) -> Html {
                             { for row.fields.iter().map(|f| html! {
                                 <div class={classes!("field", format!("how-{:?}", f.how).to_lowercase())}>
                                     <dt>{ f.field.clone() }</dt>
-                                    <dd>{ f.value.clone() }<span class="how">{ t(how(f.how)) }</span></dd>
+                                    <dd>
+                                        { f.value.clone() }
+                                        if let Some(h) = how(f.how) { <span class="how">{ t(h) }</span> }
+                                    </dd>
                                 </div>
                             }) }
                         </dl>

@@ -22,7 +22,10 @@ pub fn Problems(props: &ProblemsProps) -> Html {
         .iter()
         .filter(|d| d.severity != Severity::Info)
         .collect();
-    let errors = shown.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = shown
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     html! {
         <section id="diagnostics" class="problems" aria-labelledby="problems-title">
             <h2 id="problems-title">

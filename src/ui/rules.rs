@@ -120,10 +120,15 @@ pub fn Rules(props: &RulesProps) -> Html {
         let panel = panel.clone();
         let cb = props.on_reveal.clone();
         Callback::from(move |e: MouseEvent| {
-            let Some(target) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+            let Some(target) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            else {
                 return;
             };
-            let Ok(Some(line)) = target.closest("[data-src]") else { return };
+            let Ok(Some(line)) = target.closest("[data-src]") else {
+                return;
+            };
             let source = line
                 .get_attribute("data-src")
                 .and_then(|s| s.parse::<usize>().ok())
@@ -136,7 +141,12 @@ pub fn Rules(props: &RulesProps) -> Html {
     let configured = props.configured_mode.unwrap_or(ProxyMode::Iptables);
     let view = panel.view.unwrap_or(RulesView::RestoreInput);
     let text: Rc<str> = Rc::from(panel.text.as_str());
-    let modes = [ProxyMode::Iptables, ProxyMode::Ipvs, ProxyMode::Nftables, ProxyMode::Userspace];
+    let modes = [
+        ProxyMode::Iptables,
+        ProxyMode::Ipvs,
+        ProxyMode::Nftables,
+        ProxyMode::Userspace,
+    ];
     html! {
         <section class="panel rules" aria-labelledby="rules-title">
             <header class="panel-head">

@@ -18,8 +18,14 @@ pub fn miss_text(lang: Lang, miss: &LabelMiss) -> String {
     match (&miss.found, lang) {
         (Some(v), Lang::En) => format!("{}={} (selector wants {})", miss.key, v, miss.wanted),
         (Some(v), Lang::Zh) => format!("{}={}(选择器要求 {})", miss.key, v, miss.wanted),
-        (None, Lang::En) => format!("no label {} (selector wants {}={})", miss.key, miss.key, miss.wanted),
-        (None, Lang::Zh) => format!("没有标签 {}(选择器要求 {}={})", miss.key, miss.key, miss.wanted),
+        (None, Lang::En) => format!(
+            "no label {} (selector wants {}={})",
+            miss.key, miss.key, miss.wanted
+        ),
+        (None, Lang::Zh) => format!(
+            "没有标签 {}(选择器要求 {}={})",
+            miss.key, miss.key, miss.wanted
+        ),
     }
 }
 

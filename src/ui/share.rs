@@ -72,7 +72,9 @@ pub fn parse_payload(payload: &str) -> Result<Shared, Refusal> {
     if header != HEADER {
         return Err(Refusal::Damaged);
     }
-    let (settings_text, text) = rest.split_once("\n\n").unwrap_or((rest.trim_end_matches('\n'), ""));
+    let (settings_text, text) = rest
+        .split_once("\n\n")
+        .unwrap_or((rest.trim_end_matches('\n'), ""));
     let mut settings = Settings::default();
     for line in settings_text.lines().filter(|l| !l.is_empty()) {
         let (k, v) = line.split_once('=').ok_or(Refusal::Damaged)?;
@@ -138,7 +140,10 @@ fn percent_decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""), 16) {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or(""),
+                    16,
+                ) {
                     Ok(b) => {
                         out.push(b);
                         i += 2;
@@ -178,7 +183,10 @@ mod tests {
     #[test]
     fn foreign_future_and_damaged_links_are_refused() {
         assert_eq!(parse_payload("hello\n\ntext"), Err(Refusal::Damaged));
-        assert_eq!(parse_payload("svcplay-share 1\nnonsense\n\nx"), Err(Refusal::Damaged));
+        assert_eq!(
+            parse_payload("svcplay-share 1\nnonsense\n\nx"),
+            Err(Refusal::Damaged)
+        );
         assert_eq!(split_fragment("s2.abc"), Some(Err(Refusal::Future)));
         assert_eq!(split_fragment("s1.abc"), Some(Ok((1, "abc"))));
         assert_eq!(split_fragment("sx.abc"), Some(Err(Refusal::Damaged)));
@@ -199,6 +207,9 @@ mod tests {
                 ("node".into(), "a-b c".into()),
             ]
         );
-        assert_eq!(query_pairs("x=%zz&y=%4"), [("x".into(), "%zz".into()), ("y".into(), "%4".into())]);
+        assert_eq!(
+            query_pairs("x=%zz&y=%4"),
+            [("x".into(), "%zz".into()), ("y".into(), "%4".into())]
+        );
     }
 }

@@ -74,10 +74,11 @@ impl RulesView {
     pub fn of_mode(mode: ProxyMode) -> &'static [RulesView] {
         match mode {
             ProxyMode::Iptables => &[RulesView::RestoreInput, RulesView::IptablesSave],
+            // IPVS mode's iptables part differs from iptables mode's rules: it is shown
+            // through iptables-save, never as iptables mode's restore input.
             ProxyMode::Ipvs => &[
                 RulesView::Ipvsadm,
                 RulesView::Ipset,
-                RulesView::RestoreInput,
                 RulesView::IptablesSave,
             ],
             ProxyMode::Nftables => &[RulesView::NftTransaction, RulesView::NftList],
@@ -220,6 +221,8 @@ pub enum How {
     Written,
     Defaulted,
     Allocated,
+    /// A fact of the object (status, generated values): no badge.
+    Observed,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -232,10 +235,25 @@ pub struct FieldRow {
 /// A one-click action, as data (the page runs it through `svcplay::actions`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UiAction {
-    Scale { namespace: String, name: String, replicas: i64 },
-    PodReady { namespace: String, name: String, ready: bool },
-    PodDelete { namespace: String, name: String, delete: bool },
-    NodeReady { name: String, ready: bool },
+    Scale {
+        namespace: String,
+        name: String,
+        replicas: i64,
+    },
+    PodReady {
+        namespace: String,
+        name: String,
+        ready: bool,
+    },
+    PodDelete {
+        namespace: String,
+        name: String,
+        delete: bool,
+    },
+    NodeReady {
+        name: String,
+        ready: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -426,9 +444,7 @@ fn port_source(analysis: &Analysis, info: &svcplay::proxy::ServicePortInfo) -> O
 pub fn rules(analysis: &Analysis, node: &str, chosen: Option<RulesView>) -> RulesPanel {
     let mode = analysis.proxy_config.mode;
     let views = RulesView::of_mode(mode);
-    let view = chosen
-        .filter(|v| views.contains(v))
-        .unwrap_or(views[0]);
+    let view = chosen.filter(|v| views.contains(v)).unwrap_or(views[0]);
     let mut panel = RulesPanel {
         mode: Some(mode),
         views: views.to_vec(),
@@ -456,7 +472,9 @@ pub fn rules(analysis: &Analysis, node: &str, chosen: Option<RulesView>) -> Rule
                         svcplay::model::ip::IpFamily::IPv4 => "iptables",
                         _ => "ip6tables",
                     };
-                    panel.text.push_str(&format!("# {tool}-restore input ({})\n", f.family));
+                    panel
+                        .text
+                        .push_str(&format!("# {tool}-restore input ({})\n", f.family));
                     panel.line_sources.push(0);
                 }
                 let text = ruleset.to_string();
@@ -539,7 +557,11 @@ pub fn service_fields(analysis: &Analysis, service: &Service) -> Vec<FieldRow> {
         row("spec.clusterIP".into(), ip.clone(), ip != "None");
     }
     if !spec.cluster_ips.is_empty() {
-        row("spec.clusterIPs".into(), spec.cluster_ips.join(", "), spec.cluster_ip.as_deref() != Some("None"));
+        row(
+            "spec.clusterIPs".into(),
+            spec.cluster_ips.join(", "),
+            spec.cluster_ip.as_deref() != Some("None"),
+        );
     }
     if !spec.ip_families.is_empty() {
         row("spec.ipFamilies".into(), spec.ip_families.join(", "), false);
@@ -582,7 +604,11 @@ pub fn service_fields(analysis: &Analysis, service: &Service) -> Vec<FieldRow> {
         row("spec.healthCheckNodePort".into(), n.to_string(), true);
     }
     if let Some(a) = spec.allocate_load_balancer_node_ports {
-        row("spec.allocateLoadBalancerNodePorts".into(), a.to_string(), false);
+        row(
+            "spec.allocateLoadBalancerNodePorts".into(),
+            a.to_string(),
+            false,
+        );
     }
     if let Some(n) = &spec.external_name {
         row("spec.externalName".into(), n.clone(), false);
@@ -610,7 +636,11 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
             })
     };
     let mut rows = Vec::new();
-    let mut push = |kind: &str, meta: &svcplay::model::ObjectMeta, fields: Vec<FieldRow>, actions: Vec<UiAction>, has_rules: bool| {
+    let mut push = |kind: &str,
+                    meta: &svcplay::model::ObjectMeta,
+                    fields: Vec<FieldRow>,
+                    actions: Vec<UiAction>,
+                    has_rules: bool| {
         let object = meta.origin.object();
         let written = matches!(meta.origin, Origin::Written(_));
         rows.push(ObjectRow {
@@ -629,9 +659,14 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
     let plain = |field: &str, value: String| FieldRow {
         field: field.to_string(),
         value,
-        how: How::Written,
+        how: How::Observed,
     };
-    for n in &o.namespaces {
+    // The namespaces every cluster has are noise here.
+    for n in o
+        .namespaces
+        .iter()
+        .filter(|n| n.meta.origin != Origin::Builtin)
+    {
         push("Namespace", &n.meta, Vec::new(), Vec::new(), false);
     }
     for n in &o.nodes {
@@ -642,7 +677,10 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
         if !n.pod_cidrs.is_empty() {
             fields.push(plain("spec.podCIDR", n.pod_cidrs.join(", ")));
         }
-        fields.push(plain("Ready", if n.is_ready() { "True" } else { "False" }.to_string()));
+        fields.push(plain(
+            "Ready",
+            if n.is_ready() { "True" } else { "False" }.to_string(),
+        ));
         let actions = vec![UiAction::NodeReady {
             name: n.meta.name.clone(),
             ready: !n.is_ready(),
@@ -666,7 +704,11 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
         let fields = vec![FieldRow {
             field: "spec.replicas".into(),
             value: replicas.to_string(),
-            how: if w.replicas.is_some() { How::Written } else { How::Defaulted },
+            how: if w.replicas.is_some() {
+                How::Written
+            } else {
+                How::Defaulted
+            },
         }];
         push(w.kind.name(), &w.meta, fields, actions, false);
     }
@@ -678,7 +720,10 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
         if let Some(ip) = p.ips().first() {
             fields.push(plain("status.podIP", ip.to_string()));
         }
-        fields.push(plain("Ready", if p.is_ready() { "True" } else { "False" }.to_string()));
+        fields.push(plain(
+            "Ready",
+            if p.is_ready() { "True" } else { "False" }.to_string(),
+        ));
         if p.is_terminating() {
             fields.push(plain(
                 "metadata.deletionTimestamp",
@@ -716,9 +761,18 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
             "",
             c.origin.map(Origin::Written).unwrap_or(Origin::Builtin),
         );
-        let fields = vec![plain("mode", analysis.proxy_config.mode.as_str().to_string())];
+        let fields = vec![plain(
+            "mode",
+            analysis.proxy_config.mode.as_str().to_string(),
+        )];
         push("KubeProxyConfiguration", &meta, fields, Vec::new(), false);
     }
+    // What the user wrote first, then what the controllers made, then the built-in objects.
+    rows.sort_by_key(|r| match r.origin {
+        OriginKind::Written => 0,
+        OriginKind::Generated => 1,
+        OriginKind::Builtin => 2,
+    });
     // Objects the API server refused exist nowhere else: list them with its words.
     for a in &analysis.admissions {
         if a.success_line().is_none() {
@@ -978,7 +1032,10 @@ mod tests {
 
     #[test]
     fn stored_fields_say_what_was_defaulted_and_allocated() {
-        let text = svcplay::examples::DEFAULT.replace("  clusterIP: 10.97.97.97   # the Service's IP; leave it out and one is allocated\n", "");
+        let text = svcplay::examples::DEFAULT.replace(
+            "  clusterIP: 10.97.97.97   # the Service's IP; leave it out and one is allocated\n",
+            "",
+        );
         let analysis = analyze(&text, Options::default());
         let service = analysis
             .objects
@@ -1021,9 +1078,20 @@ mod tests {
         let pods: Vec<&ObjectRow> = rows.iter().filter(|r| r.kind == "Pod").collect();
         assert_eq!(pods.len(), 3);
         assert_eq!(pods[0].origin, OriginKind::Generated);
-        assert!(pods[0].actions.iter().any(|a| matches!(a, UiAction::PodReady { ready: false, .. })));
-        let service = rows.iter().find(|r| r.kind == "Service" && r.name == "service-clusterip").unwrap_or_else(|| panic!("no Service row"));
-        assert_eq!(service.admission, Some((true, "service/service-clusterip created".into())));
+        assert!(
+            pods[0]
+                .actions
+                .iter()
+                .any(|a| matches!(a, UiAction::PodReady { ready: false, .. }))
+        );
+        let service = rows
+            .iter()
+            .find(|r| r.kind == "Service" && r.name == "service-clusterip")
+            .unwrap_or_else(|| panic!("no Service row"));
+        assert_eq!(
+            service.admission,
+            Some((true, "service/service-clusterip created".into()))
+        );
         let s = selectors(&analysis.objects);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].selector, "app=nginx-pod");

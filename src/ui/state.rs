@@ -276,7 +276,14 @@ pub fn reduce(state: &State, action: Action) -> State {
             next.worker = up;
             if !up && next.analysis.is_none() {
                 // No worker after all: analyse here, late rather than never.
-                return with_text(&State { worker: false, ..next }, state.text.to_string(), false);
+                return with_text(
+                    &State {
+                        worker: false,
+                        ..next
+                    },
+                    state.text.to_string(),
+                    false,
+                );
             }
             next
         }
@@ -310,7 +317,11 @@ pub fn reduce(state: &State, action: Action) -> State {
         },
         Action::ShowRulesOf(object) => State {
             rules_object: object,
-            tab: if object.is_some() { Tab::Rules } else { state.tab },
+            tab: if object.is_some() {
+                Tab::Rules
+            } else {
+                state.tab
+            },
             ..state.clone()
         },
         Action::SetLang(lang) => State {
@@ -436,7 +447,10 @@ mod tests {
                 replicas: 5,
             }),
         );
-        assert!(matches!(state.notice, Some(Notice::Text(Msg::ActionFailed, _))));
+        assert!(matches!(
+            state.notice,
+            Some(Notice::Text(Msg::ActionFailed, _))
+        ));
     }
 
     #[test]
@@ -458,14 +472,21 @@ mod tests {
     fn large_texts_wait_for_the_worker_and_stale_answers_are_dropped() {
         let mut state = State::new(svcplay::examples::DEFAULT);
         state = reduce(&state, Action::WorkerReady(true));
-        let big = format!("{}\n{}", svcplay::examples::DEFAULT, "#\n".repeat(WORKER_THRESHOLD));
+        let big = format!(
+            "{}\n{}",
+            svcplay::examples::DEFAULT,
+            "#\n".repeat(WORKER_THRESHOLD)
+        );
         state = reduce(&state, Action::SetText(big.clone()));
         assert!(state.analysis.is_none() && state.computing());
         let stale = state.rev - 1;
         state = reduce(&state, Action::WorkerSummary(stale, Summary::default()));
         assert!(state.computing());
         let analysis = analyze(&big, Options::default());
-        state = reduce(&state, Action::WorkerSummary(state.rev, snapshot::summary(&analysis)));
+        state = reduce(
+            &state,
+            Action::WorkerSummary(state.rev, snapshot::summary(&analysis)),
+        );
         assert!(!state.computing());
         // Should the worker die, the page analyses the text itself.
         state = reduce(&state, Action::SetText(format!("{big}#\n")));

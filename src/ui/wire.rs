@@ -194,50 +194,195 @@ wire_enum!(RulesView [
     RulesView::NftList,
     RulesView::Userspace,
 ]);
-wire_enum!(How [How::Written, How::Defaulted, How::Allocated]);
+wire_enum!(How [How::Written, How::Defaulted, How::Allocated, How::Observed]);
 wire_enum!(OriginKind [OriginKind::Written, OriginKind::Generated, OriginKind::Builtin]);
 
 wire_struct!(Pos { line, column });
 wire_struct!(Span { start, end });
-wire_struct!(Diagnostic { severity, stage, document, object, path, span, message });
-wire_struct!(Selection { tab, node, mode, rules_view });
-wire_struct!(Summary { diagnostics, nodes, default_node, configured_mode });
-wire_struct!(Source { object, span, label });
-wire_struct!(RulesPanel { mode, views, view, text, status, line_sources, sources });
+wire_struct!(Diagnostic {
+    severity,
+    stage,
+    document,
+    object,
+    path,
+    span,
+    message
+});
+wire_struct!(Selection {
+    tab,
+    node,
+    mode,
+    rules_view
+});
+wire_struct!(Summary {
+    diagnostics,
+    nodes,
+    default_node,
+    configured_mode
+});
+wire_struct!(Source {
+    object,
+    span,
+    label
+});
+wire_struct!(RulesPanel {
+    mode,
+    views,
+    view,
+    text,
+    status,
+    line_sources,
+    sources
+});
 wire_struct!(FieldRow { field, value, how });
-wire_struct!(ObjectRow { kind, namespace, name, origin, object, span, admission, fields, actions, has_rules });
+wire_struct!(ObjectRow {
+    kind,
+    namespace,
+    name,
+    origin,
+    object,
+    span,
+    admission,
+    fields,
+    actions,
+    has_rules
+});
 wire_struct!(LabelMiss { key, wanted, found });
-wire_struct!(SelectorRow { service, object, selector, active, selected, not_selected, other_namespaces });
-wire_struct!(EndpointRow { addresses, ready, serving, terminating, node, zone, target });
-wire_struct!(SliceRow { namespace, name, service, address_type, ports, endpoints });
-wire_struct!(LegacyRow { namespace, name, addresses, not_ready, ports });
-wire_struct!(EndpointsPanel { slices, legacy, kubectl });
-wire_struct!(DnsRow { name, record_type, answers });
-wire_struct!(EndpointShare { endpoint, pod, node, share });
-wire_struct!(ChainShares { service_port, service, chain, shares });
+wire_struct!(SelectorRow {
+    service,
+    object,
+    selector,
+    active,
+    selected,
+    not_selected,
+    other_namespaces
+});
+wire_struct!(EndpointRow {
+    addresses,
+    ready,
+    serving,
+    terminating,
+    node,
+    zone,
+    target
+});
+wire_struct!(SliceRow {
+    namespace,
+    name,
+    service,
+    address_type,
+    ports,
+    endpoints
+});
+wire_struct!(LegacyRow {
+    namespace,
+    name,
+    addresses,
+    not_ready,
+    ports
+});
+wire_struct!(EndpointsPanel {
+    slices,
+    legacy,
+    kubectl
+});
+wire_struct!(DnsRow {
+    name,
+    record_type,
+    answers
+});
+wire_struct!(EndpointShare {
+    endpoint,
+    pod,
+    node,
+    share
+});
+wire_struct!(ChainShares {
+    service_port,
+    service,
+    chain,
+    shares
+});
 wire_struct!(TrafficPanel { supported, chains });
-wire_struct!(Rect { x, y, width, height });
-wire_struct!(NodeBox { name, internal_ip, ready, rect, object });
-wire_struct!(PodBox { namespace, name, ip, ready, terminating, node, rect, object });
-wire_struct!(ServiceBox { namespace, name, type_, cluster_ip, ports, rect, object });
-wire_struct!(Edge { service, pod, serving });
-wire_struct!(Diagram { width, height, nodes, pods, services, edges, omitted_services, omitted_pods });
-wire_struct!(CommandOutput { stdout, stderr, status });
+wire_struct!(Rect {
+    x,
+    y,
+    width,
+    height
+});
+wire_struct!(NodeBox {
+    name,
+    internal_ip,
+    ready,
+    rect,
+    object
+});
+wire_struct!(PodBox {
+    namespace,
+    name,
+    ip,
+    ready,
+    terminating,
+    node,
+    rect,
+    object
+});
+wire_struct!(ServiceBox {
+    namespace,
+    name,
+    type_,
+    cluster_ip,
+    ports,
+    rect,
+    object
+});
+wire_struct!(Edge {
+    service,
+    pod,
+    serving
+});
+wire_struct!(Diagram {
+    width,
+    height,
+    nodes,
+    pods,
+    services,
+    edges,
+    omitted_services,
+    omitted_pods
+});
+wire_struct!(CommandOutput {
+    stdout,
+    stderr,
+    status
+});
 
 impl Wire for UiAction {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
-            UiAction::Scale { namespace, name, replicas } => {
+            UiAction::Scale {
+                namespace,
+                name,
+                replicas,
+            } => {
                 out.push(0);
                 (namespace.clone(), name.clone()).put(out);
                 replicas.put(out);
             }
-            UiAction::PodReady { namespace, name, ready } => {
+            UiAction::PodReady {
+                namespace,
+                name,
+                ready,
+            } => {
                 out.push(1);
                 (namespace.clone(), name.clone()).put(out);
                 ready.put(out);
             }
-            UiAction::PodDelete { namespace, name, delete } => {
+            UiAction::PodDelete {
+                namespace,
+                name,
+                delete,
+            } => {
                 out.push(2);
                 (namespace.clone(), name.clone()).put(out);
                 delete.put(out);
@@ -253,17 +398,32 @@ impl Wire for UiAction {
         Some(match u8::get(r)? {
             0 => {
                 let (namespace, name) = Wire::get(r)?;
-                UiAction::Scale { namespace, name, replicas: Wire::get(r)? }
+                UiAction::Scale {
+                    namespace,
+                    name,
+                    replicas: Wire::get(r)?,
+                }
             }
             1 => {
                 let (namespace, name) = Wire::get(r)?;
-                UiAction::PodReady { namespace, name, ready: Wire::get(r)? }
+                UiAction::PodReady {
+                    namespace,
+                    name,
+                    ready: Wire::get(r)?,
+                }
             }
             2 => {
                 let (namespace, name) = Wire::get(r)?;
-                UiAction::PodDelete { namespace, name, delete: Wire::get(r)? }
+                UiAction::PodDelete {
+                    namespace,
+                    name,
+                    delete: Wire::get(r)?,
+                }
             }
-            3 => UiAction::NodeReady { name: Wire::get(r)?, ready: Wire::get(r)? },
+            3 => UiAction::NodeReady {
+                name: Wire::get(r)?,
+                ready: Wire::get(r)?,
+            },
             _ => return None,
         })
     }
@@ -326,15 +486,30 @@ pub enum Request {
     /// Compute a panel of the last analysed revision.
     Panel { rev: u64, selection: Selection },
     /// Run a terminal command (entry `index`) on `node`.
-    Run { index: usize, node: String, mode: Option<ProxyMode>, line: String },
+    Run {
+        index: usize,
+        node: String,
+        mode: Option<ProxyMode>,
+        line: String,
+    },
 }
 
 /// What the worker answers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Response {
-    Summary { rev: u64, summary: Summary },
-    Panel { rev: u64, selection: Selection, panel: Panel },
-    Output { index: usize, output: CommandOutput },
+    Summary {
+        rev: u64,
+        summary: Summary,
+    },
+    Panel {
+        rev: u64,
+        selection: Selection,
+        panel: Panel,
+    },
+    Output {
+        index: usize,
+        output: CommandOutput,
+    },
 }
 
 impl Wire for Request {
@@ -350,7 +525,12 @@ impl Wire for Request {
                 rev.put(out);
                 selection.put(out);
             }
-            Request::Run { index, node, mode, line } => {
+            Request::Run {
+                index,
+                node,
+                mode,
+                line,
+            } => {
                 out.push(2);
                 index.put(out);
                 node.put(out);
@@ -361,8 +541,14 @@ impl Wire for Request {
     }
     fn get(r: &mut Reader) -> Option<Self> {
         Some(match u8::get(r)? {
-            0 => Request::Analyze { rev: Wire::get(r)?, text: Wire::get(r)? },
-            1 => Request::Panel { rev: Wire::get(r)?, selection: Wire::get(r)? },
+            0 => Request::Analyze {
+                rev: Wire::get(r)?,
+                text: Wire::get(r)?,
+            },
+            1 => Request::Panel {
+                rev: Wire::get(r)?,
+                selection: Wire::get(r)?,
+            },
             2 => Request::Run {
                 index: Wire::get(r)?,
                 node: Wire::get(r)?,
@@ -382,7 +568,11 @@ impl Wire for Response {
                 rev.put(out);
                 summary.put(out);
             }
-            Response::Panel { rev, selection, panel } => {
+            Response::Panel {
+                rev,
+                selection,
+                panel,
+            } => {
                 out.push(1);
                 rev.put(out);
                 selection.put(out);
@@ -397,13 +587,19 @@ impl Wire for Response {
     }
     fn get(r: &mut Reader) -> Option<Self> {
         Some(match u8::get(r)? {
-            0 => Response::Summary { rev: Wire::get(r)?, summary: Wire::get(r)? },
+            0 => Response::Summary {
+                rev: Wire::get(r)?,
+                summary: Wire::get(r)?,
+            },
             1 => Response::Panel {
                 rev: Wire::get(r)?,
                 selection: Wire::get(r)?,
                 panel: Wire::get(r)?,
             },
-            2 => Response::Output { index: Wire::get(r)?, output: Wire::get(r)? },
+            2 => Response::Output {
+                index: Wire::get(r)?,
+                output: Wire::get(r)?,
+            },
             _ => return None,
         })
     }
@@ -433,7 +629,12 @@ mod tests {
                     panel: panel(&analysis, &selection),
                     selection,
                 };
-                assert_eq!(decode::<Response>(&encode(&response)), Some(response), "{}", example.id);
+                assert_eq!(
+                    decode::<Response>(&encode(&response)),
+                    Some(response),
+                    "{}",
+                    example.id
+                );
             }
         }
     }

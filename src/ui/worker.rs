@@ -81,11 +81,12 @@ impl Worker {
     ) -> Option<Worker> {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::prelude::Closure;
-        let on_message = Closure::<dyn Fn(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
-            if let Some(response) = decode::<Response>(&bytes.to_vec()) {
-                on_response(response);
-            }
-        });
+        let on_message =
+            Closure::<dyn Fn(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
+                if let Some(response) = decode::<Response>(&bytes.to_vec()) {
+                    on_response(response);
+                }
+            });
         let on_ready = Closure::<dyn Fn(bool)>::new(on_ready);
         let inner = super::dom::start_worker(
             wasm_bindgen::module(),
@@ -129,7 +130,11 @@ mod tests {
             rev: 3,
             selection: selection.clone(),
         }));
-        let Some(Response::Panel { panel: Panel::Rules(rules), .. }) = decode(&bytes) else {
+        let Some(Response::Panel {
+            panel: Panel::Rules(rules),
+            ..
+        }) = decode(&bytes)
+        else {
             panic!("no panel");
         };
         assert!(rules.text.contains("KUBE-SERVICES"));
