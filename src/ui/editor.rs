@@ -245,6 +245,122 @@ fn scroll_to_line(area: &HtmlTextAreaElement, line: u32) {
     }
 }
 
+/// Texts longer than this (bytes) are edited through a window of lines: a browser's
+/// textarea takes seconds per keystroke with megabytes in it, so it only ever holds
+/// [`WINDOW_LINES`] lines of a big dump, and the page splices edits back into the text.
+pub const LARGE_TEXT: usize = 400_000;
+/// Lines the textarea holds when the text is large.
+pub const WINDOW_LINES: usize = 3000;
+/// The window moves when the view comes this close (in lines) to one of its edges.
+const WINDOW_MARGIN: usize = 400;
+
+/// The part of a large text the textarea holds: lines `first..first + lines` (0-based),
+/// and the bytes before and after them (each including the newline next to the window).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    pub first: usize,
+    pub lines: usize,
+    pub prefix: usize,
+    pub suffix: usize,
+}
+
+/// The window of at most `lines` lines from line `first` of `text`, and its text.
+pub fn window(text: &str, first: usize, lines: usize) -> (Window, &str) {
+    let mut starts = text.match_indices('\n').map(|(i, _)| i + 1);
+    let start = if first == 0 {
+        0
+    } else {
+        starts.by_ref().nth(first - 1).unwrap_or(text.len())
+    };
+    let mut count = 1;
+    let mut end = text.len();
+    for next in starts {
+        if count == lines {
+            // Stop before the newline that ends the window's last line.
+            end = next - 1;
+            break;
+        }
+        count += 1;
+    }
+    let w = Window {
+        first,
+        lines: count,
+        prefix: start,
+        suffix: text.len() - end,
+    };
+    (w, &text[start..end.max(start)])
+}
+
+/// The whole text after the window's text became `value`.
+pub fn splice(text: &str, w: &Window, value: &str) -> String {
+    let prefix = &text[..w.prefix.min(text.len())];
+    let suffix = &text[text.len().saturating_sub(w.suffix)..];
+    let mut out = String::with_capacity(prefix.len() + value.len() + suffix.len());
+    out.push_str(prefix);
+    out.push_str(value);
+    out.push_str(suffix);
+    out
+}
+
+/// What the editor's textarea holds: the whole text, or a window of it.
+#[derive(Clone, Debug, Default)]
+struct Doc {
+    text: Rc<str>,
+    window: Option<Window>,
+}
+
+impl Doc {
+    fn first(&self) -> usize {
+        self.window.map(|w| w.first).unwrap_or(0)
+    }
+
+    /// Puts the window around `line` (0-based) into the textarea, keeping the view on the
+    /// same absolute line and the caret where it was.
+    fn move_window(&mut self, a: &HtmlTextAreaElement, center: usize) {
+        let caret = a
+            .selection_start()
+            .ok()
+            .flatten()
+            .map(|at| position_of(&a.value(), at))
+            .map(|(l, c)| (l as usize - 1 + self.first(), c));
+        let top_line = self.first() + (a.scroll_top() as f64 / LINE_HEIGHT) as usize;
+        let first = center.saturating_sub(WINDOW_LINES / 2);
+        let (w, value) = window(&self.text, first, WINDOW_LINES);
+        a.set_value(value);
+        self.window = Some(w);
+        a.set_scroll_top(((top_line.saturating_sub(w.first)) as f64 * LINE_HEIGHT) as i32);
+        if let Some((line, column)) = caret.filter(|(l, _)| *l >= w.first && *l < w.first + w.lines)
+        {
+            let at = utf16_offset(value, (line - w.first + 1) as u32, column);
+            let _ = a.set_selection_range(at, at);
+        }
+    }
+
+    /// Makes sure `line` (1-based) is in the textarea; returns the line there (1-based).
+    fn bring(&mut self, a: &HtmlTextAreaElement, line: u32) -> u32 {
+        let l = line.max(1) as usize - 1;
+        if let Some(w) = self.window {
+            if l < w.first || l >= w.first + w.lines {
+                self.move_window(a, l);
+            }
+        }
+        (l - self.first() + 1) as u32
+    }
+
+    /// Selects from (line, column) to (line, column), 1-based and absolute.
+    fn select(&mut self, a: &HtmlTextAreaElement, start: (u32, u32), end: (u32, u32)) {
+        let line = self.bring(a, start.0);
+        let value = a.value();
+        let from = utf16_offset(&value, line, start.1);
+        let shift = line as i64 - start.0 as i64;
+        let to_line = (end.0 as i64 + shift).max(line as i64) as u32;
+        let to = utf16_offset(&value, to_line, end.1).max(from);
+        let _ = a.focus();
+        let _ = a.set_selection_range(from, to);
+        scroll_to_line(a, line);
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Find {
     open: bool,
@@ -262,6 +378,10 @@ pub fn Editor(props: &EditorProps) -> Html {
     let hover = use_state(|| None::<(f64, f64, u32)>);
     // After Escape, Tab leaves the editor instead of indenting (keyboard users).
     let tab_leaves = use_mut_ref(|| false);
+    let doc = use_mut_ref(Doc::default);
+    if !Rc::ptr_eq(&doc.borrow().text, &props.text) && *doc.borrow().text != *props.text {
+        doc.borrow_mut().text = props.text.clone();
+    }
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
 
@@ -269,9 +389,22 @@ pub fn Editor(props: &EditorProps) -> Html {
     {
         let textarea = textarea.clone();
         let text = props.text.clone();
+        let doc = doc.clone();
         use_effect_with(props.loads, move |loads| {
             if let Some(a) = area(&textarea) {
-                if *loads == 0 || a.value().is_empty() {
+                let large = text.len() > LARGE_TEXT;
+                {
+                    let mut d = doc.borrow_mut();
+                    d.text = text.clone();
+                    d.window = None;
+                    if large {
+                        a.set_scroll_top(0);
+                        d.move_window(&a, 0);
+                    }
+                }
+                // Not while the document is borrowed: insertText fires an input event.
+                if large {
+                } else if *loads == 0 || a.value().is_empty() {
                     a.set_value(&text);
                 } else {
                     dom::replace_all(&a, &text);
@@ -282,19 +415,17 @@ pub fn Editor(props: &EditorProps) -> Html {
     // Select a range the page asks for (a problem, a rule's source).
     {
         let textarea = textarea.clone();
-        let text = props.text.clone();
+        let doc = doc.clone();
         let scroll = scroll.clone();
         use_effect_with(props.reveal, move |(_, span)| {
             if let (Some(a), Some(span)) = (area(&textarea), span) {
-                let start = utf16_offset(&text, span.start.line, span.start.column);
+                let start = (span.start.line, span.start.column);
                 let end = if span.end.line > 0 && span.end >= span.start {
-                    utf16_offset(&text, span.end.line, span.end.column)
+                    (span.end.line, span.end.column)
                 } else {
                     start
                 };
-                let _ = a.focus();
-                let _ = a.set_selection_range(start, end.max(start));
-                scroll_to_line(&a, span.start.line);
+                doc.borrow_mut().select(&a, start, end);
                 scroll.set((
                     a.scroll_top() as f64,
                     a.scroll_left() as f64,
@@ -325,19 +456,69 @@ pub fn Editor(props: &EditorProps) -> Html {
     let on_input = {
         let on_change = props.on_change.clone();
         let cursor = cursor.clone();
+        let doc = doc.clone();
+        let scroll = scroll.clone();
         Callback::from(move |e: InputEvent| {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             let value = a.value();
-            if let Ok(Some(at)) = a.selection_start() {
-                cursor.set(position_of(&value, at));
+            let mut d = doc.borrow_mut();
+            let full = match d.window {
+                Some(w) => splice(&d.text, &w, &value),
+                None => value,
+            };
+            d.text = Rc::from(full.as_str());
+            if d.window.is_none() && full.len() > LARGE_TEXT {
+                // A big paste: from now on the textarea holds a window around the caret.
+                let line = a
+                    .selection_start()
+                    .ok()
+                    .flatten()
+                    .map(|at| position_of(&full, at).0 as usize - 1)
+                    .unwrap_or(0);
+                d.move_window(&a, line);
+            } else if d.window.is_some() && full.len() < LARGE_TEXT / 2 {
+                let first = d.first();
+                let caret = a
+                    .selection_start()
+                    .ok()
+                    .flatten()
+                    .map(|at| position_of(&a.value(), at));
+                d.window = None;
+                a.set_value(&full);
+                if let Some((l, c)) = caret {
+                    let at = utf16_offset(&full, l + first as u32, c);
+                    let _ = a.set_selection_range(at, at);
+                }
             }
-            on_change.emit(value);
+            if let Ok(Some(at)) = a.selection_start() {
+                let (l, c) = position_of(&a.value(), at);
+                cursor.set((l + d.first() as u32, c));
+            }
+            scroll.set((
+                a.scroll_top() as f64,
+                a.scroll_left() as f64,
+                a.client_height() as f64,
+            ));
+            drop(d);
+            on_change.emit(full);
         })
     };
     let on_scroll = {
         let scroll = scroll.clone();
+        let doc = doc.clone();
         Callback::from(move |e: Event| {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
+            let mut d = doc.borrow_mut();
+            if let Some(w) = d.window {
+                let top = (a.scroll_top() as f64 / LINE_HEIGHT) as usize;
+                let bottom = top + (a.client_height() as f64 / LINE_HEIGHT) as usize;
+                let more_above = w.first > 0 && top < WINDOW_MARGIN;
+                let more_below = w.suffix > 0 && bottom + WINDOW_MARGIN > w.lines;
+                if more_above || more_below {
+                    let center = w.first + (top + bottom) / 2;
+                    d.move_window(&a, center);
+                }
+            }
             scroll.set((
                 a.scroll_top() as f64,
                 a.scroll_left() as f64,
@@ -348,9 +529,11 @@ pub fn Editor(props: &EditorProps) -> Html {
     let update_cursor = {
         let cursor = cursor.clone();
         let scroll = scroll.clone();
+        let doc = doc.clone();
         move |a: &HtmlTextAreaElement| {
             if let Ok(Some(at)) = a.selection_start() {
-                cursor.set(position_of(&a.value(), at));
+                let (l, c) = position_of(&a.value(), at);
+                cursor.set((l + doc.borrow().first() as u32, c));
             }
             let now = (
                 a.scroll_top() as f64,
@@ -452,10 +635,11 @@ pub fn Editor(props: &EditorProps) -> Html {
     let on_mousemove = {
         let hover = hover.clone();
         let marks = marks.clone();
+        let doc = doc.clone();
         Callback::from(move |e: MouseEvent| {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             let y = e.offset_y() as f64 + a.scroll_top() as f64 - PAD_TOP;
-            let line = (y / LINE_HEIGHT).floor() as i64 + 1;
+            let line = (y / LINE_HEIGHT).floor() as i64 + 1 + doc.borrow().first() as i64;
             let over = (line > 0 && marks.contains_key(&(line as u32))).then_some(line as u32);
             let next = over.map(|l| (e.offset_x() as f64, e.offset_y() as f64, l));
             if next.map(|n| n.2) != hover.map(|h| h.2) {
@@ -471,8 +655,10 @@ pub fn Editor(props: &EditorProps) -> Html {
     // What is in view.
     let text = &props.text;
     let (top, left, height) = *scroll;
+    // In a large text the textarea starts at the window's first line.
+    let base = doc.borrow().first();
     let first = ((top - PAD_TOP) / LINE_HEIGHT).floor().max(0.0) as usize;
-    let first = first.saturating_sub(OVERSCAN);
+    let first = first.saturating_sub(OVERSCAN) + base;
     let visible = (height / LINE_HEIGHT).ceil() as usize + 2 * OVERSCAN;
     let mut lines: Vec<(usize, &str)> = Vec::with_capacity(visible);
     let mut total = 0usize;
@@ -482,7 +668,7 @@ pub fn Editor(props: &EditorProps) -> Html {
         }
         total = i + 1;
     }
-    let offset = first as f64 * LINE_HEIGHT;
+    let offset = (first - base) as f64 * LINE_HEIGHT;
     let current_match = find.current.min(matches.len().saturating_sub(1));
 
     let layer = lines.iter().map(|(i, l)| {
@@ -572,18 +758,21 @@ pub fn Editor(props: &EditorProps) -> Html {
     let go_to_match = {
         let find = find.clone();
         let textarea = textarea.clone();
-        let text = props.text.clone();
+        let doc = doc.clone();
         let matches = matches.clone();
         let scroll = scroll.clone();
+        let find_input = find_input.clone();
         move |index: usize| {
             let mut f = (*find).clone();
             f.current = index;
             find.set(f);
             if let (Some(a), Some(m)) = (area(&textarea), matches.get(index)) {
-                let start = utf16_offset(&text, m.0, m.1 as u32 + 1);
-                let end = utf16_offset(&text, m.0, m.2 as u32 + 1);
-                let _ = a.set_selection_range(start, end);
-                scroll_to_line(&a, m.0);
+                doc.borrow_mut()
+                    .select(&a, (m.0, m.1 as u32 + 1), (m.0, m.2 as u32 + 1));
+                // Typing goes on in the find field.
+                if let Some(input) = find_input.cast::<web_sys::HtmlInputElement>() {
+                    let _ = input.focus();
+                }
                 scroll.set((
                     a.scroll_top() as f64,
                     a.scroll_left() as f64,
@@ -806,6 +995,23 @@ mod tests {
             .map(|(_, s)| s.as_str())
             .collect();
         assert_eq!(underlined, "99999");
+    }
+
+    #[test]
+    fn a_window_splices_back_into_the_whole_text() {
+        let text = "l0\nl1\nl2\nl3\nl4";
+        let (w, value) = window(text, 1, 2);
+        assert_eq!(value, "l1\nl2");
+        assert_eq!((w.first, w.lines, w.prefix, w.suffix), (1, 2, 3, 6));
+        assert_eq!(splice(text, &w, "l1\nNEW\nl2"), "l0\nl1\nNEW\nl2\nl3\nl4");
+        assert_eq!(splice(text, &w, value), text);
+        let (w, value) = window(text, 3, 10);
+        assert_eq!((value, w.lines, w.suffix), ("l3\nl4", 2, 0));
+        let (w, value) = window(text, 0, 1);
+        assert_eq!((value, w.prefix), ("l0", 0));
+        assert_eq!(splice(text, &w, ""), "\nl1\nl2\nl3\nl4");
+        let (_, value) = window("", 0, 5);
+        assert_eq!(value, "");
     }
 
     #[test]

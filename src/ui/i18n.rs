@@ -97,6 +97,7 @@ catalogue! {
     ShareCopied => "Link copied: it holds the whole scenario, nothing is uploaded.", "链接已复制:场景全部保存在链接里,不会上传任何数据。";
     ShareLong => "The link is {0} characters long; some chat tools cut long links. Export the file instead.", "链接长度为 {0} 个字符,部分聊天工具会截断长链接,可以改为导出文件。";
     ShareFailed => "Could not make a link in this browser.", "此浏览器无法生成链接。";
+    ShareInAddressBar => "The link is in the address bar: copy it from there (the clipboard was not available).", "链接已放在地址栏中,请从地址栏复制(剪贴板不可用)。";
     LinkDamaged => "This link is damaged or cut short; the scenario it held could not be read. Nothing was loaded.", "链接已损坏或被截断,无法读取其中的场景,未加载任何内容。";
     LinkFuture => "This link was made by a newer svcplay; reload the page to get the newest version. Nothing was loaded.", "此链接由更新版本的 svcplay 生成,请刷新页面以获取最新版本。未加载任何内容。";
     Export => "Export", "导出";

@@ -163,7 +163,7 @@ fn share_link(state: State, dispatch: UseReducerDispatcher<Store>) {
         } else if copied {
             Notice::Msg(Msg::ShareCopied)
         } else {
-            Notice::Msg(Msg::ShareFailed)
+            Notice::Msg(Msg::ShareInAddressBar)
         };
         dispatch.dispatch(Action::Notify(Some(notice)));
     });
@@ -172,14 +172,18 @@ fn share_link(state: State, dispatch: UseReducerDispatcher<Store>) {
 /// Reads the URL and local storage once, at start.
 fn initial_actions(dispatch: UseReducerDispatcher<Store>) {
     let (query, fragment) = dom::location();
+    settings_from_url(&dispatch, &query);
+    load_fragment(dispatch, &query, &fragment, true);
+}
+
+/// The query's settings (language, theme, view…) and embedding options.
+fn settings_from_url(dispatch: &UseReducerDispatcher<Store>, query: &str) {
     let mut settings = share::Settings::default();
     let mut embed = Embed::default();
-    let mut example = None;
-    for (k, v) in share::query_pairs(&query) {
+    for (k, v) in share::query_pairs(query) {
         match k.as_str() {
             "embed" => embed.enabled = v == "1" || v == "true",
             "readonly" => embed.readonly = v == "1" || v == "true",
-            "example" => example = Some(v),
             _ => share::apply_setting(&mut settings, &k, &v),
         }
     }
@@ -205,6 +209,24 @@ fn initial_actions(dispatch: UseReducerDispatcher<Store>) {
     for a in settings_actions(&settings) {
         dispatch.dispatch(a);
     }
+}
+
+/// The fragment's scenario: a share link (`#s1.…`) or an example (`#example=ID`, also
+/// `?example=ID`); at start, else the text saved in this browser.
+fn load_fragment(
+    dispatch: UseReducerDispatcher<Store>,
+    query: &str,
+    fragment: &str,
+    at_start: bool,
+) {
+    let pairs = share::query_pairs(query);
+    let embedded = pairs
+        .iter()
+        .any(|(k, v)| k == "embed" && (v == "1" || v == "true"));
+    let example = pairs
+        .iter()
+        .find(|(k, _)| k == "example")
+        .map(|(_, v)| v.clone());
     if let Some(e) = fragment
         .strip_prefix("example=")
         .map(str::to_string)
@@ -243,7 +265,7 @@ fn initial_actions(dispatch: UseReducerDispatcher<Store>) {
             share::Refusal::Future => Msg::LinkFuture,
         })))),
         None => {
-            if !embed.enabled {
+            if at_start && !embedded {
                 if let Some(text) = dom::load(TEXT_KEY).filter(|t| !t.trim().is_empty()) {
                     dispatch.dispatch(Action::Load(text));
                 }
