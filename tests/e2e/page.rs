@@ -64,6 +64,7 @@ fn run(dist: &Path) -> Result<(), String> {
         session: &session,
         url: server.url(),
         out: out.clone(),
+        server: std::cell::RefCell::new(Some(server)),
     };
     let result = page.story();
     if result.is_err() {
@@ -76,6 +77,8 @@ struct Page<'s> {
     session: &'s Session<'s>,
     url: String,
     out: PathBuf,
+    /// The server of `dist/`; stopped to check that the page works offline.
+    server: std::cell::RefCell<Option<StaticServer>>,
 }
 
 /// The scenario of a gallery example, as the page's gallery holds it.
@@ -98,7 +101,29 @@ impl Page<'_> {
         self.share_links()?;
         self.embedding()?;
         self.timings()?;
+        self.offline()?;
         Ok(())
+    }
+
+    /// After a visit the service worker has cached the page: it loads with the server gone.
+    fn offline(&self) -> Result<(), String> {
+        self.open("")?;
+        self.wait("the service worker to cache the page", RENDER_TIMEOUT, || {
+            let ready = self.exec(
+                "caches.open('svcplay-v1').then(c => c.keys()).then(k => { window.__cached = k.map(r => r.url).join(' '); });
+                 return window.__cached || '';",
+                vec![],
+            )?;
+            let urls = ready.as_str().unwrap_or_default().to_string();
+            Ok((urls.contains(".wasm") && urls.contains("glue.js")).then_some(()))
+        })?;
+        drop(self.server.borrow_mut().take());
+        self.session.navigate("about:blank")?;
+        self.open("")?;
+        self.wait("the rules, offline", UPDATE_TIMEOUT, || {
+            Ok(self.rules_text()?.contains("KUBE-SERVICES").then_some(()))
+        })?;
+        self.screenshot("page-offline")
     }
 
     fn open(&self, query: &str) -> Result<(), String> {
