@@ -45,7 +45,7 @@ pub fn Endpoints(props: &EndpointsProps) -> Html {
                         <th scope="col">{ t(Msg::Ready) }</th>
                         <th scope="col">{ t(Msg::Serving) }</th>
                         <th scope="col">{ t(Msg::Terminating) }</th>
-                        <th scope="col">{ t(Msg::Node) }</th>
+                        <th scope="col">{ t(Msg::NodeColumn) }</th>
                         <th scope="col">{ t(Msg::Zone) }</th>
                         <th scope="col">{ t(Msg::Pod) }</th>
                     </tr></thead>

@@ -137,6 +137,7 @@ catalogue! {
     TabTerminal => "Terminal", "终端";
     Views => "Views of the scenario", "场景视图";
     Node => "node", "节点";
+    NodeColumn => "Node", "节点";
     Mode => "mode", "模式";
     ModeConfigured => "as configured ({0})", "按配置({0})";
     RestoreInput => "iptables-restore input", "iptables-restore 输入";

@@ -34,7 +34,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                     <thead><tr>
                         <th scope="col">{ t(Msg::Endpoint) }</th>
                         <th scope="col">{ t(Msg::Pod) }</th>
-                        <th scope="col">{ t(Msg::Node) }</th>
+                        <th scope="col">{ t(Msg::NodeColumn) }</th>
                         <th scope="col">{ t(Msg::ShareOfTraffic) }</th>
                     </tr></thead>
                     <tbody>
