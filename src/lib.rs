@@ -64,7 +64,9 @@
 //! - [`shares`] — the share of new connections each endpoint gets, read off the typed
 //!   iptables/nftables rules (the page's traffic panel until the simulator lands).
 //! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
-//! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
+//! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
+//!   gallery of every seed lab with English and Chinese explanations, and a generated
+//!   5,000-Service dump for measurements ([`examples::dump`]).
 //!
 //! ## Invariants
 //!

@@ -611,7 +611,8 @@ pub fn Editor(props: &EditorProps) -> Html {
             }
             *tab_leaves.borrow_mut() = false;
             if key == "Enter" && !command && !e.shift_key() && !e.is_composing() && !readonly {
-                // Keep the indentation; one level more after `key:` and `- key:`.
+                // Keep the indentation; one level more after `key:`, and under a list item
+                // (`- port: 80` continues at the column of `port`).
                 let value = a.value();
                 let at = a.selection_start().ok().flatten().unwrap_or(0);
                 let before: Vec<u16> = value.encode_utf16().take(at as usize).collect();
@@ -619,13 +620,8 @@ pub fn Editor(props: &EditorProps) -> Html {
                 let line = before.rsplit('\n').next().unwrap_or_default();
                 let mut indent: String = line.chars().take_while(|c| *c == ' ').collect();
                 let trimmed = line.trim_end();
-                if trimmed.starts_with("- ") || trimmed.trim_start().starts_with("- ") {
+                if trimmed.trim_start().starts_with("- ") || trimmed.ends_with(':') {
                     indent.push_str("  ");
-                } else if trimmed.ends_with(':') {
-                    indent.push_str("  ");
-                }
-                if line.trim_start().starts_with("- ") && !trimmed.ends_with(':') {
-                    // A list item's next line continues the item's mapping.
                 }
                 e.prevent_default();
                 dom::insert_text(&a, &format!("\n{indent}"));

@@ -236,7 +236,7 @@ fn load_fragment(
         dispatch.dispatch(Action::Load(e.text.to_string()));
         return;
     }
-    match share::split_fragment(&fragment) {
+    match share::split_fragment(fragment) {
         Some(Ok((_, data))) => {
             let data = data.to_string();
             yew::platform::spawn_local(async move {

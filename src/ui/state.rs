@@ -248,14 +248,10 @@ pub fn act(text: &str, action: &UiAction) -> Result<String, String> {
 
 /// The state after an action.
 pub fn reduce(state: &State, action: Action) -> State {
-    let next = match action {
-        Action::SetText(text) => {
-            if *text == *state.text {
-                return state.clone();
-            }
-            return with_text(state, text, false);
-        }
-        Action::Load(text) => return with_text(state, text, true),
+    match action {
+        Action::SetText(text) if *text == *state.text => state.clone(),
+        Action::SetText(text) => with_text(state, text, false),
+        Action::Load(text) => with_text(state, text, true),
         Action::WorkerSummary(rev, summary) => {
             let mut next = state.clone();
             if rev == state.rev {
@@ -340,7 +336,7 @@ pub fn reduce(state: &State, action: Action) -> State {
             reveal: (state.reveal.0 + 1, Some(span)),
             ..state.clone()
         },
-        Action::RunCommand(line) => return run_command(state, line),
+        Action::RunCommand(line) => run_command(state, line),
         Action::Act(action) => match act(&state.text, &action) {
             Ok(text) => {
                 let mut next = with_text(state, text, true);
@@ -360,8 +356,7 @@ pub fn reduce(state: &State, action: Action) -> State {
             embed,
             ..state.clone()
         },
-    };
-    next
+    }
 }
 
 fn run_command(state: &State, line: String) -> State {
