@@ -81,7 +81,12 @@
 //!   resolv.conf); [`views::ipvs`] prints `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`
 //!   (port names from [`views::etc_services`]). Every object's AGE is the fixed [`views::kubectl::AGE_SECONDS`].
 //! - [`scenario`] — the pipeline in one call.
-//! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
+//! - [`shares`] — the share of new connections each endpoint gets, read off the typed
+//!   iptables/nftables rules (the page's traffic panel until the simulator lands).
+//! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
+//! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
+//!   gallery of every seed lab with English and Chinese explanations, and a generated
+//!   5,000-Service dump for measurements ([`examples::dump`]).
 //!
 //! ## Invariants
 //!
@@ -104,10 +109,12 @@ pub mod actions;
 pub mod apiserver;
 pub mod controllers;
 pub mod diag;
+pub mod diagram;
 pub mod dns;
 pub mod examples;
 pub mod manifest;
 pub mod model;
 pub mod proxy;
 pub mod scenario;
+pub mod shares;
 pub mod views;
