@@ -73,11 +73,11 @@ mod browser_tests {
         let input = web_sys::Event::new_with_event_init_dict("input", &init).expect("an event");
         let _ = editor.dispatch_event(&input);
         yew::platform::time::sleep(Duration::from_millis(100)).await;
-        // The name reaches kube-proxy's rule comments, as text.
-        let rules = text("rules");
+        // The API server refuses the name, and its message quotes it, as text.
+        let problems = text("diagnostics");
         assert!(
-            rules.contains("<script>window.__pwned=1</script>"),
-            "{rules}"
+            problems.contains("\"<script>window.__pwned=1</script>\": a DNS-1035 label"),
+            "{problems}"
         );
         assert_eq!(body.get_elements_by_tag_name("script").length(), scripts);
         assert_eq!(body.get_elements_by_tag_name("img").length(), 0);
