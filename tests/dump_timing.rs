@@ -2,6 +2,9 @@
 //! Not a budget assertion: run it by hand to read the figures,
 //! `cargo test --release --test dump_timing -- --ignored --nocapture`.
 
+// Tests may read the clock (timeouts, measurements); only the core may not.
+#![allow(clippy::disallowed_methods)]
+
 use std::time::Instant;
 use svcplay::scenario::{Options, analyze};
 
