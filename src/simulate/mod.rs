@@ -470,7 +470,7 @@ impl fmt::Display for SimResult {
         if let Some(t) = self.affinity_seconds {
             writeln!(
                 f,
-                "session affinity: ClientIP, {t} s (a client stays on one endpoint until it is idle that long)"
+                "session affinity: ClientIP, {t} s (a client stays on one endpoint until it is idle that long; EXPECTED is a new client's first request)"
             )?;
         }
         let header = ["ENDPOINT", "POD", "NODE", "COUNT", "SHARE", "EXPECTED"];
@@ -643,3 +643,6 @@ pub fn affinity_of(facts: &ProxyFacts, packet: &Packet) -> Option<i64> {
         })
         .and_then(|info| info.session_affinity_timeout)
 }
+
+#[cfg(test)]
+mod tests;
