@@ -43,6 +43,35 @@ pub fn kernel_probability(p: f64) -> f64 {
     f64::from(stored_threshold(p)) / SCALE
 }
 
+/// A direct-mapped cache of [`stored_threshold`]: a cascade asks for the same few
+/// probabilities millions of times.
+#[derive(Clone, Debug)]
+struct Thresholds {
+    slots: Box<[(u64, u32)]>,
+}
+
+impl Thresholds {
+    const BITS: u32 = 9;
+
+    fn new() -> Thresholds {
+        // No probability has the bit pattern u64::MAX (a NaN), so empty slots never match.
+        Thresholds {
+            slots: vec![(u64::MAX, 0); 1 << Self::BITS].into_boxed_slice(),
+        }
+    }
+
+    #[inline]
+    fn get(&mut self, p: f64) -> u32 {
+        let bits = p.to_bits();
+        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize;
+        let entry = &mut self.slots[slot];
+        if entry.0 != bits {
+            *entry = (bits, stored_threshold(p));
+        }
+        entry.1
+    }
+}
+
 /// A simulator's choices: seeded draws and `recent` lists on a simulated clock.
 #[derive(Clone, Debug)]
 pub struct Seeded {
@@ -50,6 +79,7 @@ pub struct Seeded {
     pub now_ms: u64,
     /// list → client → time of its last `--set`, in milliseconds.
     pub recent: HashMap<String, HashMap<IpAddr, u64>>,
+    thresholds: Thresholds,
 }
 
 impl Seeded {
@@ -58,6 +88,7 @@ impl Seeded {
             rng: Rng::new(seed),
             now_ms: 0,
             recent: HashMap::new(),
+            thresholds: Thresholds::new(),
         }
     }
 }
@@ -65,7 +96,8 @@ impl Seeded {
 impl Choices for Seeded {
     #[inline]
     fn statistic(&mut self, probability: f64) -> Branch {
-        if self.rng.statistic(stored_threshold(probability)) {
+        let threshold = self.thresholds.get(probability);
+        if self.rng.statistic(threshold) {
             Branch::Taken
         } else {
             Branch::Skipped
@@ -112,15 +144,17 @@ pub fn landed(walked: &Walked) -> Landed {
 
 /// Replays a fixed prefix of branch decisions, then takes every new random rule.
 struct Script {
-    /// (taken, the kernel's probability of the rule).
-    decisions: Vec<(bool, f64)>,
+    /// (taken, the kernel's threshold for the rule).
+    decisions: Vec<(bool, u32)>,
     at: usize,
+    /// Whether the walk consulted or updated a `recent` list.
+    recent: bool,
 }
 
 impl Choices for Script {
     fn statistic(&mut self, probability: f64) -> Branch {
         if self.at == self.decisions.len() {
-            self.decisions.push((true, kernel_probability(probability)));
+            self.decisions.push((true, stored_threshold(probability)));
         }
         let taken = self.decisions[self.at].0;
         self.at += 1;
@@ -130,18 +164,51 @@ impl Choices for Script {
             Branch::Skipped
         }
     }
+
+    fn recent_check(&mut self, _list: &str, _src: IpAddr, _seconds: i64) -> bool {
+        self.recent = true;
+        false
+    }
+
+    fn recent_set(&mut self, _list: &str, _src: IpAddr) {
+        self.recent = true;
+    }
 }
 
 /// More branch sequences than this and the enumeration stops (a cascade has one per
 /// endpoint; this is far above any real Service).
 const MAX_PATHS: usize = 1 << 16;
 
-/// The exact distribution of a new client's request over the ends of the walk.
-pub fn analytic(program: &Program<'_>, packet: &Packet) -> Analytic {
-    let mut result = Analytic::default();
+/// One way through the rules: the random branches taken or not (with the kernel's
+/// thresholds), and where it ends.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Path {
+    pub decisions: Vec<(bool, u32)>,
+    pub end: Landed,
+    pub masquerade: bool,
+}
+
+impl Path {
+    /// The path's probability: the stored probabilities multiplied along it.
+    pub fn probability(&self) -> f64 {
+        self.decisions
+            .iter()
+            .map(|&(taken, t)| {
+                let p = f64::from(t) / SCALE;
+                if taken { p } else { 1.0 - p }
+            })
+            .product()
+    }
+}
+
+/// Every branch sequence of a new client's walk, in rule order, and whether any walk
+/// touched a `recent` list (ClientIP affinity).
+pub fn paths(program: &Program<'_>, packet: &Packet) -> (Vec<Path>, bool) {
+    let mut out = Vec::new();
     let mut script = Script {
         decisions: Vec::new(),
         at: 0,
+        recent: false,
     };
     let mut walked = Walked::default();
     for _ in 0..MAX_PATHS {
@@ -149,16 +216,11 @@ pub fn analytic(program: &Program<'_>, packet: &Packet) -> Analytic {
         program.walk_into(packet, &mut script, &mut (), &mut walked);
         // Decisions past what this walk used belong to an abandoned branch.
         script.decisions.truncate(script.at);
-        let p: f64 = script
-            .decisions
-            .iter()
-            .map(|&(taken, p)| if taken { p } else { 1.0 - p })
-            .product();
-        let end = landed(&walked);
-        result.add(end, p);
-        if walked.masquerade {
-            result.masquerade += p;
-        }
+        out.push(Path {
+            decisions: script.decisions.clone(),
+            end: landed(&walked),
+            masquerade: walked.masquerade,
+        });
         // The next sequence: flip the last taken branch, dropping what followed it.
         while script.decisions.last().is_some_and(|d| !d.0) {
             script.decisions.pop();
@@ -168,7 +230,116 @@ pub fn analytic(program: &Program<'_>, packet: &Packet) -> Analytic {
             None => break,
         }
     }
+    (out, script.recent)
+}
+
+/// The exact distribution of a new client's request over the ends of the walk.
+pub fn analytic(program: &Program<'_>, packet: &Packet) -> Analytic {
+    analytic_of(&paths(program, packet).0)
+}
+
+fn analytic_of(paths: &[Path]) -> Analytic {
+    let mut result = Analytic::default();
+    for path in paths {
+        let p = path.probability();
+        result.add(path.end, p);
+        if path.masquerade {
+            result.masquerade += p;
+        }
+    }
     result
+}
+
+/// A branch of the [`Cascade`]: a decision's index, or (negative) `-1 - leaf`.
+type Link = i32;
+
+const UNSET: Link = i32::MIN;
+
+#[derive(Clone, Copy, Debug)]
+struct Decision {
+    threshold: u32,
+    taken: Link,
+    skipped: Link,
+}
+
+/// The walk of one packet compiled into its decision tree: the random rules the walk
+/// meets, in the order it meets them, and the end each sequence of branches reaches.
+/// Built from [`paths`] (walks of the real program), so a request through the tree draws
+/// the same random numbers in the same order and ends where the walk would: the fast
+/// path for a destination without affinity (a walk that touches no `recent` list).
+#[derive(Clone, Debug)]
+pub struct Cascade {
+    decisions: Vec<Decision>,
+    /// (end, masqueraded).
+    pub leaves: Vec<(Landed, bool)>,
+    root: Link,
+}
+
+impl Cascade {
+    /// The tree of `paths`, or `None` when the walk depends on `recent` state.
+    pub fn compile(paths: &[Path], uses_recent: bool) -> Option<Cascade> {
+        if uses_recent || paths.is_empty() {
+            return None;
+        }
+        if paths.len() >= i32::MAX as usize / 2 {
+            return None;
+        }
+        let mut tree = Cascade {
+            decisions: Vec::new(),
+            leaves: Vec::new(),
+            root: UNSET,
+        };
+        for path in paths {
+            let leaf: Link = -1 - tree.leaves.len() as i32;
+            tree.leaves.push((path.end, path.masquerade));
+            let mut at: Option<(usize, bool)> = None;
+            for &(taken, threshold) in &path.decisions {
+                let existing = match at {
+                    None => tree.root,
+                    Some((node, true)) => tree.decisions[node].taken,
+                    Some((node, false)) => tree.decisions[node].skipped,
+                };
+                let node = if existing >= 0 {
+                    existing as usize
+                } else {
+                    let n = tree.decisions.len();
+                    tree.decisions.push(Decision {
+                        threshold,
+                        taken: UNSET,
+                        skipped: UNSET,
+                    });
+                    tree.set(at, n as Link);
+                    n
+                };
+                at = Some((node, taken));
+            }
+            tree.set(at, leaf);
+        }
+        Some(tree)
+    }
+
+    fn set(&mut self, at: Option<(usize, bool)>, link: Link) {
+        match at {
+            None => self.root = link,
+            Some((node, true)) => self.decisions[node].taken = link,
+            Some((node, false)) => self.decisions[node].skipped = link,
+        }
+    }
+
+    /// One request: the leaf it reaches.
+    #[inline]
+    pub fn request(&self, rng: &mut Rng) -> usize {
+        let mut link = self.root;
+        while link >= 0 {
+            let d = &self.decisions[link as usize];
+            link = if rng.statistic(d.threshold) {
+                d.taken
+            } else {
+                d.skipped
+            };
+        }
+        (-1 - link) as usize
+    }
 }
 
 /// The affinity timeout of the Service port `packet` is addressed to, if any.
@@ -181,9 +352,25 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
     let ruleset = crate::proxy::iptables::render(facts);
     let tables = NodeTables::after_sync(&ruleset, &facts.node);
     let program = Program::compile(&tables, facts);
-    let analytic = analytic(&program, packet);
+    let (paths, uses_recent) = paths(&program, packet);
+    let analytic = analytic_of(&paths);
     let mut choices = Seeded::new(request.seed);
     let mut tally = Tally::default();
+    if let Some(cascade) = Cascade::compile(&paths, uses_recent) {
+        let mut counts = vec![0u64; cascade.leaves.len()];
+        for _ in 0..request.requests {
+            counts[cascade.request(&mut choices.rng)] += 1;
+        }
+        for (&(end, masquerade), &count) in cascade.leaves.iter().zip(&counts) {
+            tally.add_many(end, masquerade, count);
+        }
+        return EngineOutput {
+            tally,
+            analytic: Some(analytic),
+            affinity_seconds: affinity(facts, packet),
+            note: None,
+        };
+    }
     let mut walked = Walked::default();
     for i in 0..request.requests {
         choices.now_ms = i.saturating_mul(request.interval_ms);
@@ -224,6 +411,38 @@ mod tests {
                 stored_probability(p),
                 "1/{n}"
             );
+        }
+    }
+
+    #[test]
+    fn the_cascade_tree_draws_like_the_walk() {
+        use crate::scenario::{Options, analyze};
+        let mut text = String::from(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec:\n  clusterIP: 10.96.0.20\n  ports: [{name: http, port: 80, protocol: TCP}]\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-1\n  namespace: default\n  labels: {kubernetes.io/service-name: web}\naddressType: IPv4\nports: [{name: http, port: 8080, protocol: TCP}]\nendpoints:\n",
+        );
+        for i in 0..13 {
+            text.push_str(&format!("- addresses: [10.250.0.{}]\n", i + 1));
+        }
+        let analysis = analyze(&text, Options { stored: true });
+        let facts = analysis.proxy_facts(&analysis.default_node()).remove(0);
+        let tables = NodeTables::after_sync(&crate::proxy::iptables::render(&facts), &facts.node);
+        let program = Program::compile(&tables, &facts);
+        let packet = Packet {
+            src: "10.244.7.7".parse().unwrap(),
+            dst: "10.96.0.20".parse().unwrap(),
+            dport: 80,
+            protocol: crate::proxy::Protocol::Tcp,
+        };
+        let (paths, recent) = paths(&program, &packet);
+        assert_eq!(paths.len(), 13);
+        let cascade = Cascade::compile(&paths, recent).expect("no affinity");
+        let mut tree_rng = Rng::new(99);
+        let mut choices = Seeded::new(99);
+        let mut walked = Walked::default();
+        for _ in 0..20_000 {
+            let leaf = cascade.request(&mut tree_rng);
+            program.walk_into(&packet, &mut choices, &mut (), &mut walked);
+            assert_eq!(cascade.leaves[leaf].0, landed(&walked));
         }
     }
 }

@@ -264,6 +264,22 @@ impl Tally {
         }
     }
 
+    /// `count` requests at once (nothing is added for 0, so unreached ends stay unlisted).
+    pub fn add_many(&mut self, landed: Landed, masquerade: bool, count: u64) {
+        if count == 0 {
+            return;
+        }
+        let counts = &mut self.counts;
+        let at = *self.index.entry(landed).or_insert_with(|| {
+            counts.push((landed, 0));
+            counts.len() - 1
+        });
+        self.counts[at].1 += count;
+        if masquerade {
+            self.masqueraded += count;
+        }
+    }
+
     pub fn count(&self, landed: Landed) -> u64 {
         self.index.get(&landed).map_or(0, |&i| self.counts[i].1)
     }

@@ -19,6 +19,8 @@ pub fn splitmix64(state: &mut u64) -> u64 {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rng {
     s: [u64; 4],
+    /// The low 32 bits of the last 64-bit draw, not yet used by [`Rng::statistic`].
+    spare: Option<u32>,
 }
 
 impl Rng {
@@ -32,6 +34,7 @@ impl Rng {
                 splitmix64(&mut sm),
                 splitmix64(&mut sm),
             ],
+            spare: None,
         }
     }
 
@@ -63,10 +66,19 @@ impl Rng {
     }
 
     /// xt_statistic's random mode: the rule matches when 31 random bits are below the
-    /// stored threshold (`p · 2³¹`, rounded).
+    /// stored threshold (`p · 2³¹`, rounded). Each 64-bit draw serves two rules (its
+    /// upper half, then its lower half): a cascade needs one number per rule it passes.
     #[inline]
     pub fn statistic(&mut self, threshold: u32) -> bool {
-        (self.next_u32() & 0x7FFF_FFFF) < threshold
+        let bits = match self.spare.take() {
+            Some(low) => low,
+            None => {
+                let x = self.next_u64();
+                self.spare = Some(x as u32);
+                (x >> 32) as u32
+            }
+        };
+        (bits & 0x7FFF_FFFF) < threshold
     }
 }
 
