@@ -2267,6 +2267,19 @@ fn simulate_seeds() {
         }
         check_blessed(&case.join("expected.table"), &result.to_string())?;
         check_blessed(&case.join("expected.json"), &result.to_json())?;
-        Ok(2)
+        // The seeds' loop in the simulated terminal, on the client's node.
+        let context = svcplay::views::Context {
+            node: match &result.client {
+                svcplay::simulate::Client::Pod { node: Some(n), .. }
+                | svcplay::simulate::Client::Node(n) => n.clone(),
+                _ => result.node.clone(),
+            },
+        };
+        let target = format!("{}:{}", result.packet.dst, result.packet.dport);
+        let line = format!("while true;do curl {target}; sleep 5; done;");
+        let out = svcplay::views::run(&analysis, &context, &[line.clone()]);
+        let shown = format!("$ {line}\n{}{}", out.stdout, out.stderr);
+        check_blessed(&case.join("expected.curl"), &shown)?;
+        Ok(3)
     });
 }

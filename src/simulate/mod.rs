@@ -27,6 +27,7 @@
 //! Affinity (ClientIP) pins a client until its timeout; the analytical probability is
 //! then the distribution of a new client's first request.
 
+pub mod curl;
 pub mod iptables;
 pub mod ipvs;
 pub mod nftables;
@@ -48,8 +49,9 @@ pub const DEFAULT_INTERVAL_MS: u64 = 1000;
 /// What to simulate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimRequest {
-    /// The node whose rules the requests walk (default: the client's node, else the
-    /// scenario's default node).
+    /// The client's node (default: the node of the client's address, else the
+    /// scenario's default node). The requests walk its rules — or, when the destination
+    /// is another node's own address (a NodePort there), that node's rules.
     pub node: Option<String>,
     /// The client's address (default: the node's own first address).
     pub src: Option<IpAddr>,
@@ -346,6 +348,12 @@ pub fn resolve(
         ));
     }
     let client = Client::of(analysis, &src);
+    // A request to another node's own address (its NodePort) crosses the network and
+    // meets that node's rules, as a packet from outside.
+    let node = match Client::of(analysis, &dst.0) {
+        Client::Node(dst_node) if dst_node != node => dst_node,
+        _ => node,
+    };
     let packet = Packet {
         src,
         dst: dst.0,
