@@ -1,8 +1,12 @@
 //! How fast the simulator sends requests (PRODUCT.md budget: ≥ 50 M simulated requests/s
 //! for a uniform choice, ≥ 5 M/s walking iptables' probability cascade at 100 endpoints).
 //!
-//! - `uniform choice`: one request = one draw of `numgen random mod n` from the seeded
-//!   xoshiro256++ generator (the kernel's `reciprocal_scale`) and one count;
+//! - `uniform choice`: one request = one draw of `numgen random mod 100` from the seeded
+//!   xoshiro256++ generator (the kernel's `reciprocal_scale`) and one count, through the
+//!   nftables walk compiled into its tree of `numgen` choices
+//!   (`simulate::nftables::NumgenTree`, built from walks of the real table: same draws,
+//!   same ends) — the simulator's nftables path without affinity;
+//! - `uniform draw`: the bare generator and a count (the floor under the above);
 //! - `iptables walk, 100 endpoints`: one request = one walk of the compiled node tables
 //!   (nat PREROUTING → KUBE-SERVICES → KUBE-SVC cascade → KUBE-SEP DNAT, then the filter
 //!   chains) with xt_statistic's draws, and its count — the simulator's path with
@@ -58,12 +62,42 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(BATCH));
     let mut rng = Rng::new(1);
     let mut counts = [0u64; 100];
-    group.bench_function("uniform choice", |b| {
+    group.bench_function("uniform draw", |b| {
         b.iter(|| {
             for _ in 0..BATCH {
                 counts[rng.below(100) as usize] += 1;
             }
             black_box(&counts);
+        })
+    });
+
+    let nft = analyze(
+        &format!(
+            "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: nftables\n---\n{}",
+            scenario(100)
+        ),
+        Options { stored: true },
+    );
+    let nft_facts = nft.proxy_facts(&nft.default_node()).remove(0);
+    let table = svcplay::proxy::nftables::ruleset(&nft_facts).table;
+    let nft_packet = svcplay::proxy::trace::Packet {
+        src: "10.244.7.7".parse().expect("constant IP"),
+        dst: "10.96.0.20".parse().expect("constant IP"),
+        dport: 80,
+        protocol: svcplay::proxy::Protocol::Tcp,
+    };
+    let (nft_paths, affinity) = svcplay::simulate::nftables::paths(&table, &nft_facts, &nft_packet);
+    let tree = svcplay::simulate::nftables::NumgenTree::compile(&nft_paths, affinity)
+        .expect("no affinity");
+    assert_eq!(tree.leaves.len(), 100);
+    let mut nft_leaves = vec![0u64; 100];
+    let mut nft_rng = Rng::new(1);
+    group.bench_function("uniform choice", |b| {
+        b.iter(|| {
+            for _ in 0..BATCH {
+                nft_leaves[tree.request(&mut nft_rng)] += 1;
+            }
+            black_box(&nft_leaves);
         })
     });
 

@@ -273,6 +273,10 @@ pub struct Cascade {
     /// (end, masqueraded).
     pub leaves: Vec<(Landed, bool)>,
     root: Link,
+    /// The common shape, kube-proxy's probability cascade: decision `i` leads to a leaf
+    /// when taken and to decision `i + 1` when skipped, the last one skipped to
+    /// `chain_end`. Then a request is a plain loop over (threshold, leaf).
+    chain: Option<(Vec<(u32, u32)>, u32)>,
 }
 
 impl Cascade {
@@ -288,6 +292,7 @@ impl Cascade {
             decisions: Vec::new(),
             leaves: Vec::new(),
             root: UNSET,
+            chain: None,
         };
         for path in paths {
             let leaf: Link = -1 - tree.leaves.len() as i32;
@@ -315,7 +320,29 @@ impl Cascade {
             }
             tree.set(at, leaf);
         }
+        tree.chain = tree.as_chain();
         Some(tree)
+    }
+
+    /// The decisions as a cascade, if they form one (see `chain`).
+    fn as_chain(&self) -> Option<(Vec<(u32, u32)>, u32)> {
+        if self.root != 0 {
+            return None;
+        }
+        let mut chain = Vec::with_capacity(self.decisions.len());
+        for (i, d) in self.decisions.iter().enumerate() {
+            if d.taken >= 0 {
+                return None;
+            }
+            chain.push((d.threshold, (-1 - d.taken) as u32));
+            let last = i + 1 == self.decisions.len();
+            match (last, d.skipped) {
+                (false, next) if next == i as Link + 1 => {}
+                (true, end) if end < 0 => return Some((chain, (-1 - end) as u32)),
+                _ => return None,
+            }
+        }
+        None
     }
 
     fn set(&mut self, at: Option<(usize, bool)>, link: Link) {
@@ -329,6 +356,14 @@ impl Cascade {
     /// One request: the leaf it reaches.
     #[inline]
     pub fn request(&self, rng: &mut Rng) -> usize {
+        if let Some((chain, end)) = &self.chain {
+            for &(threshold, leaf) in chain {
+                if rng.statistic(threshold) {
+                    return leaf as usize;
+                }
+            }
+            return *end as usize;
+        }
         let mut link = self.root;
         while link >= 0 {
             let d = &self.decisions[link as usize];

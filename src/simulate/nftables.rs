@@ -43,6 +43,8 @@ struct Script {
     /// (branch, n).
     decisions: Vec<(usize, usize)>,
     at: usize,
+    /// Whether the walk read or updated an affinity set.
+    affinity: bool,
 }
 
 impl Chooser for Script {
@@ -56,35 +58,44 @@ impl Chooser for Script {
     }
 
     fn in_dynamic_set(&self, _set: &str, _addr: IpAddr) -> bool {
+        // `&self`: the walk that reads a set also updates it, which is recorded there.
         false
     }
 
-    fn update_dynamic_set(&mut self, _set: &str, _addr: IpAddr, _timeout: Option<u64>) {}
+    fn update_dynamic_set(&mut self, _set: &str, _addr: IpAddr, _timeout: Option<u64>) {
+        self.affinity = true;
+    }
 }
 
 /// More branch sequences than this and the enumeration stops.
 const MAX_PATHS: usize = 1 << 14;
 
-/// The exact distribution of a new client's request.
-pub fn analytic(table: &Table, facts: &ProxyFacts, packet: &Packet) -> Analytic {
-    let mut result = Analytic::default();
+/// One way through the table: the `numgen` branches taken (branch, n), and the end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Path {
+    pub decisions: Vec<(usize, usize)>,
+    pub end: Landed,
+    pub masquerade: bool,
+}
+
+/// Every sequence of `numgen` branches of a new client's walk, and whether any walk
+/// updated an affinity set.
+pub fn paths(table: &Table, facts: &ProxyFacts, packet: &Packet) -> (Vec<Path>, bool) {
+    let mut out = Vec::new();
     let mut script = Script {
         decisions: Vec::new(),
         at: 0,
+        affinity: false,
     };
     for _ in 0..MAX_PATHS {
         script.at = 0;
         let walked = trace(table, facts, *packet, &mut script);
         script.decisions.truncate(script.at);
-        let p: f64 = script
-            .decisions
-            .iter()
-            .map(|&(_, n)| 1.0 / n as f64)
-            .product();
-        result.add(Landed::of_outcome(&walked.outcome), p);
-        if walked.masquerade {
-            result.masquerade += p;
-        }
+        out.push(Path {
+            decisions: script.decisions.clone(),
+            end: Landed::of_outcome(&walked.outcome),
+            masquerade: walked.masquerade,
+        });
         // Odometer: advance the last decision that has branches left.
         while script.decisions.last().is_some_and(|&(b, n)| b + 1 >= n) {
             script.decisions.pop();
@@ -94,20 +105,127 @@ pub fn analytic(table: &Table, facts: &ProxyFacts, packet: &Packet) -> Analytic 
             None => break,
         }
     }
+    (out, script.affinity)
+}
+
+/// The exact distribution of a new client's request.
+pub fn analytic(table: &Table, facts: &ProxyFacts, packet: &Packet) -> Analytic {
+    analytic_of(&paths(table, facts, packet).0)
+}
+
+fn analytic_of(paths: &[Path]) -> Analytic {
+    let mut result = Analytic::default();
+    for path in paths {
+        let p: f64 = path
+            .decisions
+            .iter()
+            .map(|&(_, n)| 1.0 / n as f64)
+            .product();
+        result.add(path.end, p);
+        if path.masquerade {
+            result.masquerade += p;
+        }
+    }
     result
+}
+
+/// A branch of a [`NumgenTree`]: a node's index, or (negative) `-1 - leaf`.
+type Link = i32;
+
+/// The walk of one packet compiled into its tree of `numgen` choices, built from
+/// [`paths`] (walks of the real table): a request draws the same numbers in the same
+/// order as the walk and ends where it would. The fast path without affinity.
+#[derive(Clone, Debug)]
+pub struct NumgenTree {
+    /// Per node: `n`, and where its children start in `links`.
+    nodes: Vec<(u32, u32)>,
+    links: Vec<Link>,
+    /// (end, masqueraded).
+    pub leaves: Vec<(Landed, bool)>,
+    root: Link,
+}
+
+impl NumgenTree {
+    /// The tree of `paths`, or `None` when the walk depends on affinity state.
+    pub fn compile(paths: &[Path], uses_affinity: bool) -> Option<NumgenTree> {
+        if uses_affinity || paths.is_empty() || paths.len() >= i32::MAX as usize / 2 {
+            return None;
+        }
+        const UNSET: Link = i32::MIN;
+        let mut tree = NumgenTree {
+            nodes: Vec::new(),
+            links: Vec::new(),
+            leaves: Vec::new(),
+            root: UNSET,
+        };
+        for path in paths {
+            let leaf: Link = -1 - tree.leaves.len() as i32;
+            tree.leaves.push((path.end, path.masquerade));
+            // `slot`: where the link to the next node or leaf is stored (None: the root).
+            let mut slot: Option<usize> = None;
+            for &(branch, n) in &path.decisions {
+                let existing = slot.map_or(tree.root, |s| tree.links[s]);
+                let node = if existing >= 0 {
+                    existing as usize
+                } else {
+                    let node = tree.nodes.len();
+                    tree.nodes.push((n as u32, tree.links.len() as u32));
+                    tree.links.extend(std::iter::repeat_n(UNSET, n));
+                    match slot {
+                        None => tree.root = node as Link,
+                        Some(s) => tree.links[s] = node as Link,
+                    }
+                    node
+                };
+                slot = Some(tree.nodes[node].1 as usize + branch);
+            }
+            match slot {
+                None => tree.root = leaf,
+                Some(s) => tree.links[s] = leaf,
+            }
+        }
+        Some(tree)
+    }
+
+    /// One request: the leaf it reaches.
+    #[inline]
+    pub fn request(&self, rng: &mut Rng) -> usize {
+        let mut link = self.root;
+        while link >= 0 {
+            let (n, start) = self.nodes[link as usize];
+            link = self.links[(start + rng.below(n)) as usize];
+        }
+        (-1 - link) as usize
+    }
 }
 
 /// Runs the requests through the node's `kube-proxy` table.
 pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> EngineOutput {
     let ruleset = crate::proxy::nftables::ruleset(facts);
     let table = &ruleset.table;
-    let analytic = analytic(table, facts, packet);
+    let (paths, uses_affinity) = paths(table, facts, packet);
+    let analytic = analytic_of(&paths);
     let mut chooser = Seeded {
         rng: Rng::new(request.seed),
         now_ms: 0,
         affinity: AffinitySets::new(),
     };
     let mut tally = Tally::default();
+    if let Some(tree) = NumgenTree::compile(&paths, uses_affinity) {
+        let mut counts = vec![0u64; tree.leaves.len()];
+        for _ in 0..request.requests {
+            counts[tree.request(&mut chooser.rng)] += 1;
+        }
+        for (&(end, masquerade), &count) in tree.leaves.iter().zip(&counts) {
+            tally.add_many(end, masquerade, count);
+        }
+        return EngineOutput {
+            tally,
+            analytic: Some(analytic),
+            affinity_seconds: super::affinity_of(facts, packet),
+            note: None,
+        };
+    }
     for i in 0..request.requests {
         chooser.now_ms = i.saturating_mul(request.interval_ms);
         let walked = trace(table, facts, *packet, &mut chooser);
