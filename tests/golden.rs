@@ -2277,7 +2277,7 @@ fn simulate_seeds() {
         };
         let target = format!("{}:{}", result.packet.dst, result.packet.dport);
         let line = format!("while true;do curl {target}; sleep 5; done;");
-        let out = svcplay::views::run(&analysis, &context, &[line.clone()]);
+        let out = svcplay::views::run(&analysis, &context, std::slice::from_ref(&line));
         let shown = format!("$ {line}\n{}{}", out.stdout, out.stderr);
         check_blessed(&case.join("expected.curl"), &shown)?;
         Ok(3)

@@ -54,7 +54,10 @@ fn parse_url(argv: &[String]) -> Result<(IpAddr, u16), CommandOutput> {
         80
     } else {
         port.parse().map_err(|_| {
-            CommandOutput::error(format!("curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n"), 3)
+            CommandOutput::error(
+                "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n",
+                3,
+            )
         })?
     };
     let ip = parse_ip_sloppy(host).ok_or_else(|| {

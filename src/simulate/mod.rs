@@ -96,7 +96,7 @@ impl Client {
         let text = src.to_string();
         for pod in &analysis.objects.pods {
             let has = pod.status.pod_ip.as_deref() == Some(text.as_str())
-                || pod.status.pod_ips.iter().any(|ip| *ip == text);
+                || pod.status.pod_ips.contains(&text);
             if has && !pod.spec.host_network {
                 return Client::Pod {
                     pod: format!("{}/{}", pod.meta.namespace, pod.meta.name),
