@@ -2283,3 +2283,57 @@ fn simulate_seeds() {
         Ok(3)
     });
 }
+
+/// Every scenario of every corpus simulates without panicking, in its own mode, and the
+/// analytical probabilities (where known) account for every request.
+#[test]
+fn simulate_every_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut corpora: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    corpora.sort();
+    let mut simulated = 0;
+    for corpus in corpora {
+        for case in cases(corpus.file_name().unwrap().to_str().unwrap()) {
+            let input = case.join("input.yaml");
+            if !input.is_file() {
+                continue;
+            }
+            let analysis = analyze(&read(&input), Options { stored: true });
+            let request = svcplay::simulate::SimRequest {
+                requests: 50,
+                ..Default::default()
+            };
+            let Ok(result) = svcplay::simulate::run(&analysis, &request) else {
+                continue;
+            };
+            let _ = (result.to_string(), result.to_json());
+            if result.endpoints.iter().all(|e| e.probability.is_some()) {
+                let total: f64 = result
+                    .endpoints
+                    .iter()
+                    .filter_map(|e| e.probability)
+                    .sum::<f64>()
+                    + result.dropped_probability
+                    + result.rejected_probability
+                    + result.unhandled_probability;
+                assert!(
+                    (total - 1.0).abs() < 1e-9,
+                    "{}: probabilities sum to {total}",
+                    case.display()
+                );
+            }
+            let counted: u64 = result.endpoints.iter().map(|e| e.count).sum::<u64>()
+                + result.dropped
+                + result.rejected
+                + result.unhandled;
+            assert_eq!(counted, 50, "{}", case.display());
+            simulated += 1;
+        }
+    }
+    eprintln!("simulated {simulated} fixture scenarios");
+    assert!(simulated > 100);
+}
