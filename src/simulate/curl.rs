@@ -78,43 +78,19 @@ fn answers(
         node: Some(context.node.clone()),
         src: None,
         dst: Some(dst),
-        requests: 1,
+        requests,
         seed: SEED,
         interval_ms,
+        record: usize::try_from(requests).unwrap_or(usize::MAX),
         ..SimRequest::default()
     };
+    let result = match simulate(analysis, &request) {
+        Ok(r) => r,
+        Err(e) => return CommandOutput::error(format!("curl: {e}\n"), 7),
+    };
     let mut out = CommandOutput::default();
-    // Each prefix of the run is a run of its own (same seed, same draws), so the n-th
-    // answer is where the n-th request of one simulation landed.
-    let mut previous: Vec<(Landed, u64)> = Vec::new();
-    for n in 1..=requests {
-        let result = match simulate(
-            analysis,
-            &SimRequest {
-                requests: n,
-                ..request.clone()
-            },
-        ) {
-            Ok(r) => r,
-            Err(e) => return CommandOutput::error(format!("curl: {e}\n"), 7),
-        };
-        let mut now: Vec<(Landed, u64)> = result
-            .endpoints
-            .iter()
-            .map(|e| (Landed::Endpoint(e.ip, e.port), e.count))
-            .collect();
-        now.push((Landed::Drop, result.dropped));
-        now.push((Landed::Reject, result.rejected));
-        now.push((Landed::Unhandled, result.unhandled));
-        let landed = now
-            .iter()
-            .find(|(l, c)| {
-                let before = previous.iter().find(|(p, _)| p == l).map_or(0, |(_, c)| *c);
-                *c > before
-            })
-            .map_or(Landed::Unhandled, |(l, _)| *l);
-        previous = now;
-        let target = format!("{} port {}", dst.0, dst.1);
+    let target = format!("{} port {}", dst.0, dst.1);
+    for landed in result.sequence {
         match landed {
             Landed::Endpoint(ip, _) => out.stdout.push_str(&format!("{ip}\n")),
             Landed::Drop => {

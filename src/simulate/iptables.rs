@@ -390,11 +390,16 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
     let (paths, uses_recent) = paths(&program, packet);
     let analytic = analytic_of(&paths);
     let mut choices = Seeded::new(request.seed);
-    let mut tally = Tally::default();
+    let mut tally = Tally::recording(request.record);
     if let Some(cascade) = Cascade::compile(&paths, uses_recent) {
         let mut counts = vec![0u64; cascade.leaves.len()];
-        for _ in 0..request.requests {
-            counts[cascade.request(&mut choices.rng)] += 1;
+        for i in 0..request.requests {
+            let leaf = cascade.request(&mut choices.rng);
+            counts[leaf] += 1;
+            // Recording stops early; the branch is predictable after that.
+            if i < request.record as u64 {
+                tally.sequence.push(cascade.leaves[leaf].0);
+            }
         }
         for (&(end, masquerade), &count) in cascade.leaves.iter().zip(&counts) {
             tally.add_many(end, masquerade, count);

@@ -51,7 +51,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
     let state = render(facts);
     let walked = trace(facts, &state, packet);
     let landed = Landed::of_outcome(&walked.outcome);
-    let mut tally = Tally::default();
+    let mut tally = Tally::recording(request.record);
     let vs = state.virtual_servers.iter().find(|vs| {
         vs.address == packet.dst && vs.port == packet.dport && vs.protocol == packet.protocol
     });

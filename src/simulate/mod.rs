@@ -63,6 +63,9 @@ pub struct SimRequest {
     pub seed: u64,
     /// Milliseconds between two requests on the simulated clock.
     pub interval_ms: u64,
+    /// How many of the first requests to list in order in [`SimResult::sequence`] (for
+    /// an animation of arrivals, or the terminal's `curl` loop).
+    pub record: usize,
 }
 
 impl Default for SimRequest {
@@ -75,6 +78,7 @@ impl Default for SimRequest {
             requests: 1000,
             seed: 1,
             interval_ms: DEFAULT_INTERVAL_MS,
+            record: 0,
         }
     }
 }
@@ -174,6 +178,8 @@ pub struct SimResult {
     pub affinity_seconds: Option<i64>,
     /// Why some probabilities are unknown, or other caveats.
     pub note: Option<String>,
+    /// Where each of the first [`SimRequest::record`] requests landed, in order.
+    pub sequence: Vec<Landed>,
 }
 
 /// What happened to one request.
@@ -250,11 +256,25 @@ pub struct Tally {
     pub index: HashMap<Landed, usize>,
     pub counts: Vec<(Landed, u64)>,
     pub masqueraded: u64,
+    /// How many requests [`Tally::add`] lists in `sequence`.
+    pub record: usize,
+    pub sequence: Vec<Landed>,
 }
 
 impl Tally {
+    /// A tally that lists the first `record` requests in order.
+    pub fn recording(record: usize) -> Tally {
+        Tally {
+            record,
+            ..Tally::default()
+        }
+    }
+
     #[inline]
     pub fn add(&mut self, landed: Landed, masquerade: bool) {
+        if self.sequence.len() < self.record {
+            self.sequence.push(landed);
+        }
         let counts = &mut self.counts;
         let at = *self.index.entry(landed).or_insert_with(|| {
             counts.push((landed, 0));
@@ -462,6 +482,7 @@ fn assemble(
         masqueraded: output.tally.masqueraded,
         affinity_seconds: output.affinity_seconds,
         note: output.note,
+        sequence: output.tally.sequence,
     }
 }
 

@@ -210,11 +210,15 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
         now_ms: 0,
         affinity: AffinitySets::new(),
     };
-    let mut tally = Tally::default();
+    let mut tally = Tally::recording(request.record);
     if let Some(tree) = NumgenTree::compile(&paths, uses_affinity) {
         let mut counts = vec![0u64; tree.leaves.len()];
-        for _ in 0..request.requests {
-            counts[tree.request(&mut chooser.rng)] += 1;
+        for i in 0..request.requests {
+            let leaf = tree.request(&mut chooser.rng);
+            counts[leaf] += 1;
+            if i < request.record as u64 {
+                tally.sequence.push(tree.leaves[leaf].0);
+            }
         }
         for (&(end, masquerade), &count) in tree.leaves.iter().zip(&counts) {
             tally.add_many(end, masquerade, count);

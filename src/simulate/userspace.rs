@@ -19,7 +19,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
     let proxier = render(facts);
     let walked = trace(&proxier, facts, *packet);
     let landed = Landed::of_outcome(&walked.outcome);
-    let mut tally = Tally::default();
+    let mut tally = Tally::recording(request.record);
     let socket = proxier.socket_for(packet.dst, packet.dport, packet.protocol);
     let (Landed::Endpoint(..), Some(socket)) = (landed, socket) else {
         for _ in 0..request.requests {
