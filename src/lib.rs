@@ -85,7 +85,9 @@
 //!   through the node's rules in its mode, random choices from an in-crate seeded
 //!   generator ([`simulate::rng`], xoshiro256++), affinity on a simulated clock; per
 //!   endpoint the count and the exact probability from the rules
-//!   ([`simulate::run`] → [`simulate::SimResult`], `Display` = the `svcplay simulate` table).
+//!   ([`simulate::run`] → [`simulate::SimResult`], `Display` = the `svcplay simulate` table);
+//!   [`simulate::curl`] answers `curl` and the seeds' `while true; do curl …; done` loop
+//!   in the simulated terminal.
 //! - [`scenario`] — the pipeline in one call.
 //! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
 //!

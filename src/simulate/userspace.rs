@@ -2,7 +2,7 @@
 //!
 //! The walk ([`crate::proxy::userspace::trace`]) finds the proxy socket the portal or
 //! NodePort rule redirects to; the socket's
-//! [`RoundRobin`](crate::proxy::userspace::roundrobin::RoundRobin) then hands each
+//! [`RoundRobin`] then hands each
 //! connection the next endpoint, or the client's remembered one under ClientIP affinity
 //! while it is younger than the timeout. The proxy opens its own connection to the
 //! endpoint, so the endpoint always sees the node's address. The long-run share of each
