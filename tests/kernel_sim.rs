@@ -21,8 +21,11 @@
 //! - a Service with ClientIP affinity: 40 connections from each of two client addresses,
 //!   each client's connections all answered by one endpoint (as the simulator says).
 //!
-//! It needs root, `ip netns`, iptables and python3; elsewhere it prints why it was
-//! skipped and passes.
+//! The same runs again with kube-proxy in nftables mode (the transaction loaded with
+//! `nft -f`): `numgen random mod 4` and the affinity sets against the simulator.
+//!
+//! It needs root, `ip netns`, iptables and python3 (and `nft` for the nftables part);
+//! elsewhere it prints why it was skipped and passes.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -287,14 +290,17 @@ fn chi_square(
     Ok(())
 }
 
-fn check() -> Result<(), String> {
-    let analysis = analyze(SCENARIO, Options { stored: true });
+/// Loads the scenario's rules in `mode` (`iptables` or `nftables`) into a fresh
+/// namespace, connects, and compares with the simulator.
+fn check(mode: &str) -> Result<(), String> {
+    let scenario = SCENARIO.replace("mode: iptables", &format!("mode: {mode}"));
+    let analysis = analyze(&scenario, Options { stored: true });
     let facts = analysis.proxy_facts("node-a");
     let context = &facts.first().ok_or("no IPv4 proxier")?.node;
     let dir = std::env::temp_dir().join(format!("svcplay-kernel-sim-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let input = dir.join("input.yaml");
-    std::fs::write(&input, SCENARIO).map_err(|e| e.to_string())?;
+    std::fs::write(&input, &scenario).map_err(|e| e.to_string())?;
     let restore = svcplay(&[
         "kube-proxy",
         "--stored",
@@ -304,7 +310,7 @@ fn check() -> Result<(), String> {
     ])?;
     let _ = std::fs::remove_dir_all(&dir);
 
-    let mut netns = Netns::create(format!("svcplay-sim-{}", std::process::id()))?;
+    let mut netns = Netns::create(format!("svcplay-sim-{mode}-{}", std::process::id()))?;
     netns.exec(&["ip", "link", "set", "lo", "up"], "")?;
     for ip in ENDPOINTS.iter().chain(&[NODE_IP, OTHER_CLIENT]) {
         netns.exec(&["ip", "addr", "add", &format!("{ip}/32"), "dev", "lo"], "")?;
@@ -312,18 +318,23 @@ fn check() -> Result<(), String> {
     // ClusterIPs are bound to no interface: the first route lookup (before nat OUTPUT
     // rewrites the destination) needs a route, as a node's default route gives it.
     netns.exec(&["ip", "route", "add", "10.96.0.0/16", "dev", "lo"], "")?;
-    for step in startup_steps(context) {
-        let argv = step.argv(IpFamily::IPv4);
-        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-        let stdin = if step == Step::Restore {
-            restore.as_str()
-        } else {
-            ""
-        };
-        if let Step::NfacctAdd(_) = step {
-            continue;
+    if mode == "nftables" {
+        // kube-proxy's nftables transaction, as `nft -f` takes it.
+        netns.exec(&["nft", "-f", "-"], &restore)?;
+    } else {
+        for step in startup_steps(context) {
+            let argv = step.argv(IpFamily::IPv4);
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+            let stdin = if step == Step::Restore {
+                restore.as_str()
+            } else {
+                ""
+            };
+            if let Step::NfacctAdd(_) = step {
+                continue;
+            }
+            netns.exec(&argv, stdin)?;
         }
-        netns.exec(&argv, stdin)?;
     }
     let mut server = Command::new("ip")
         .args(["netns", "exec", &netns.name, "python3", "-c", SERVER])
@@ -339,7 +350,7 @@ fn check() -> Result<(), String> {
 
     let cluster_ip = connect(&netns, NODE_IP, "10.96.0.20", 80, 1000)?;
     chi_square(
-        "ClusterIP 10.96.0.20:80",
+        &format!("{mode}: ClusterIP 10.96.0.20:80"),
         &analysis,
         &cluster_ip,
         NODE_IP,
@@ -348,7 +359,7 @@ fn check() -> Result<(), String> {
     )?;
     let node_port = connect(&netns, NODE_IP, NODE_IP, 30080, 1000)?;
     chi_square(
-        "NodePort 192.168.0.11:30080",
+        &format!("{mode}: NodePort 192.168.0.11:30080"),
         &analysis,
         &node_port,
         NODE_IP,
@@ -376,7 +387,7 @@ fn check() -> Result<(), String> {
         )?;
         let hit = sim.endpoints.iter().filter(|e| e.count > 0).count();
         eprintln!(
-            "affinity: all 40 connections from {client} answered by {first}; the simulator pins it too ({hit} endpoint)"
+            "{mode}: affinity: all 40 connections from {client} answered by {first}; the simulator pins it too ({hit} endpoint)"
         );
         if hit != 1 {
             return Err(format!(
@@ -400,7 +411,15 @@ fn the_kernel_lands_connections_where_the_simulator_says() {
             return;
         }
     }
-    if let Err(e) = check() {
-        panic!("{e}");
+    if let Err(e) = check("iptables") {
+        panic!("iptables: {e}");
+    }
+    let nft = run(&["sh", "-c", "command -v nft"]).is_ok_and(|o| o.status.success());
+    if !nft {
+        eprintln!("nftables part skipped: `nft` is not installed");
+        return;
+    }
+    if let Err(e) = check("nftables") {
+        panic!("nftables: {e}");
     }
 }
