@@ -310,7 +310,7 @@ impl Tally {
 /// What one engine produced.
 pub struct EngineOutput {
     pub tally: Tally,
-    /// `None` entries: no closed form for this mode's choice.
+    /// `None`: the mode's choice has no closed form (some IPVS schedulers).
     pub analytic: Option<Analytic>,
     pub affinity_seconds: Option<i64>,
     pub note: Option<String>,
