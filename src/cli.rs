@@ -269,11 +269,6 @@ fn chosen_node(analysis: &Analysis, cluster: &Cluster, err: &mut impl Write) -> 
     Ok(node)
 }
 
-fn not_implemented(what: &str, stderr: &mut impl Write) -> u8 {
-    let _ = writeln!(stderr, "svcplay: {what} is not implemented yet");
-    USAGE
-}
-
 fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
     match command {
         Command::Apply(args) => {
@@ -480,18 +475,84 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             }
             if errors { INPUT_ERRORS } else { OK }
         }
-        Command::Simulate(args) => {
-            let _ = (
-                &args.cluster,
-                &args.input,
-                args.requests,
-                args.seed,
-                &args.src,
-                &args.dst,
-                args.dport,
+        Command::Simulate(args) => simulate(args, out, err),
+    }
+}
+
+/// `svcplay simulate`: the distribution of N seeded requests, as a table or JSON.
+fn simulate(args: SimulateArgs, out: &mut impl Write, err: &mut impl Write) -> u8 {
+    let json = match args.format.as_str() {
+        "table" => false,
+        "json" => true,
+        other => {
+            let _ = writeln!(
+                err,
+                "error: invalid format {other:?} for --format: must be table or json"
             );
-            let _ = (&args.protocol, &args.format);
-            not_implemented("simulate", err)
+            return USAGE;
+        }
+    };
+    let parse_ip = |flag: &str, text: &str| {
+        svcplay::model::ip::parse_ip_sloppy(text)
+            .ok_or_else(|| format!("error: invalid IP address {text:?} for --{flag}"))
+    };
+    let request = (|| {
+        let src = args
+            .src
+            .as_deref()
+            .map(|s| parse_ip("src", s))
+            .transpose()?;
+        let dst = match (&args.dst, args.dport) {
+            (Some(d), Some(port)) => Some((parse_ip("dst", d)?, port)),
+            _ => None,
+        };
+        let protocol = svcplay::proxy::Protocol::parse(&args.protocol.to_ascii_uppercase())
+            .ok_or_else(|| {
+                format!(
+                    "error: invalid protocol {:?} for --protocol: must be TCP, UDP or SCTP",
+                    args.protocol
+                )
+            })?;
+        Ok::<_, String>(svcplay::simulate::SimRequest {
+            node: args.cluster.node.clone(),
+            src,
+            dst,
+            protocol,
+            requests: args.requests,
+            seed: args.seed,
+            ..svcplay::simulate::SimRequest::default()
+        })
+    })();
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(err, "{e}");
+            return USAGE;
+        }
+    };
+    let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let errors = report(&analysis, &sources, err);
+    // A node given by name must exist; without one, the client's node is used.
+    if args.cluster.node.is_some() {
+        if let Err(code) = chosen_node(&analysis, &args.cluster, err) {
+            return code;
         }
     }
+    match svcplay::simulate::run(&analysis, &request) {
+        Ok(result) => {
+            if json {
+                let _ = write!(out, "{}", result.to_json());
+            } else {
+                let _ = write!(out, "{result}");
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return USAGE;
+        }
+    }
+    if errors { INPUT_ERRORS } else { OK }
 }

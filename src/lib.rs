@@ -22,6 +22,7 @@
 //!        ──iptables::trace─► Trace (a packet walked through the same typed rules)
 //!      ──proxy::ipvs::render──────► IpvsState (virtual servers, ipsets, kube-ipvs0, its rules)
 //!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
+//!      ──simulate::run────► where N seeded requests land (walking the same typed rules)
 //! ```
 //!
 //! [`scenario::analyze`] runs the pipeline up to the controllers and returns an
@@ -80,6 +81,13 @@
 //!   what `kubectl apply` prints ([`views::kubectl::apply`]); [`views::dig`] (`dig`,
 //!   resolv.conf); [`views::ipvs`] prints `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`
 //!   (port names from [`views::etc_services`]). Every object's AGE is the fixed [`views::kubectl::AGE_SECONDS`].
+//! - [`simulate`] — traffic simulation: N requests from a client to a destination walked
+//!   through the node's rules in its mode, random choices from an in-crate seeded
+//!   generator ([`simulate::rng`], xoshiro256++), affinity on a simulated clock; per
+//!   endpoint the count and the exact probability from the rules
+//!   ([`simulate::run`] → [`simulate::SimResult`], `Display` = the `svcplay simulate` table);
+//!   [`simulate::curl`] answers `curl` and the seeds' `while true; do curl …; done` loop
+//!   in the simulated terminal.
 //! - [`scenario`] — the pipeline in one call.
 //! - [`shares`] — the share of new connections each endpoint gets, read off the typed
 //!   iptables/nftables rules (the page's traffic panel until the simulator lands).
@@ -117,4 +125,5 @@ pub mod model;
 pub mod proxy;
 pub mod scenario;
 pub mod shares;
+pub mod simulate;
 pub mod views;

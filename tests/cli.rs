@@ -77,20 +77,49 @@ fn input_errors_exit_1_and_point_at_the_line() {
 }
 
 #[test]
-fn unimplemented_commands_say_so_with_exit_2() {
+fn simulate_prints_a_table_or_json_and_the_same_seed_gives_the_same_numbers() {
     let input = fixture("kube-proxy-iptables/v128-nodeport/input.yaml");
-    for args in [vec![
-        "simulate",
-        input.as_str(),
-        "--requests",
-        "10",
-        "--seed",
-        "1",
-    ]] {
-        let out = svcplay(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented yet"));
+    let args = |format: &str| {
+        vec![
+            "simulate".to_string(),
+            input.clone(),
+            "--stored".into(),
+            "--requests".into(),
+            "200".into(),
+            "--seed".into(),
+            "7".into(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let run = |format: &str| {
+        let a = args(format);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        svcplay(&a)
+    };
+    let table = run("table");
+    assert_eq!(table.status.code(), Some(0), "{table:?}");
+    let text = String::from_utf8_lossy(&table.stdout).to_string();
+    assert!(
+        text.contains("ENDPOINT") && text.contains("EXPECTED"),
+        "{text}"
+    );
+    let json = run("json");
+    assert_eq!(json.status.code(), Some(0));
+    let json = String::from_utf8_lossy(&json.stdout).to_string();
+    for key in [
+        "\"requests\": 200",
+        "\"endpoints\": [",
+        "\"address\"",
+        "\"probability\"",
+        "\"dropped\"",
+        "\"rejected\"",
+    ] {
+        assert!(json.contains(key), "{key} missing in {json}");
     }
+    assert_eq!(String::from_utf8_lossy(&run("json").stdout), json);
+    let bad = run("yaml");
+    assert_eq!(bad.status.code(), Some(2));
 }
 
 #[test]

@@ -2205,3 +2205,135 @@ fn kube_proxy_ipvs_seeds() {
         Ok(4)
     });
 }
+
+// ---- traffic simulation of the seeds' scenarios ------------------------------------------
+//
+// svcplay's own cases (tests/fixtures/simulate-seeds/*/case.md name their seed): the
+// scenario, the `svcplay simulate` flags in `args`, and the table and JSON it prints,
+// blessed with `SVCPLAY_BLESS=1`.
+
+/// The simulation request a case's `args` file describes (the CLI's flags, plus
+/// `--interval-ms`), and whether the objects are taken as stored.
+fn simulate_args(text: &str) -> (svcplay::simulate::SimRequest, bool) {
+    let mut request = svcplay::simulate::SimRequest::default();
+    let mut stored = false;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut dst = None;
+    let mut dport = None;
+    let mut i = 0;
+    while i < words.len() {
+        let value = words.get(i + 1).copied().unwrap_or("");
+        match words[i] {
+            "--stored" => {
+                stored = true;
+                i += 1;
+                continue;
+            }
+            "--requests" => request.requests = value.parse().unwrap(),
+            "--seed" => request.seed = value.parse().unwrap(),
+            "--src" => request.src = Some(value.parse().unwrap()),
+            "--dst" => dst = Some(value.parse().unwrap()),
+            "--dport" => dport = Some(value.parse().unwrap()),
+            "--node" => request.node = Some(value.to_string()),
+            "--interval-ms" => request.interval_ms = value.parse().unwrap(),
+            "--protocol" => request.protocol = svcplay::proxy::Protocol::parse(value).unwrap(),
+            other => panic!("unknown flag {other} in args"),
+        }
+        i += 2;
+    }
+    if let (Some(d), Some(p)) = (dst, dport) {
+        request.dst = Some((d, p));
+    }
+    (request, stored)
+}
+
+#[test]
+fn simulate_seeds() {
+    run_corpus("simulate-seeds", |case| {
+        let (request, stored) = simulate_args(&read(&case.join("args")));
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored });
+        let result = svcplay::simulate::run(&analysis, &request)?;
+        // The analytical probabilities account for every request.
+        let total: f64 = result
+            .endpoints
+            .iter()
+            .filter_map(|e| e.probability)
+            .sum::<f64>()
+            + result.dropped_probability
+            + result.rejected_probability
+            + result.unhandled_probability;
+        if result.endpoints.iter().all(|e| e.probability.is_some()) && (total - 1.0).abs() > 1e-9 {
+            return Err(format!("probabilities sum to {total}"));
+        }
+        check_blessed(&case.join("expected.table"), &result.to_string())?;
+        check_blessed(&case.join("expected.json"), &result.to_json())?;
+        // The seeds' loop in the simulated terminal, on the client's node.
+        let context = svcplay::views::Context {
+            node: match &result.client {
+                svcplay::simulate::Client::Pod { node: Some(n), .. }
+                | svcplay::simulate::Client::Node(n) => n.clone(),
+                _ => result.node.clone(),
+            },
+        };
+        let target = format!("{}:{}", result.packet.dst, result.packet.dport);
+        let line = format!("while true;do curl {target}; sleep 5; done;");
+        let out = svcplay::views::run(&analysis, &context, std::slice::from_ref(&line));
+        let shown = format!("$ {line}\n{}{}", out.stdout, out.stderr);
+        check_blessed(&case.join("expected.curl"), &shown)?;
+        Ok(3)
+    });
+}
+
+/// Every scenario of every corpus simulates without panicking, in its own mode, and the
+/// analytical probabilities (where known) account for every request.
+#[test]
+fn simulate_every_fixture() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut corpora: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    corpora.sort();
+    let mut simulated = 0;
+    for corpus in corpora {
+        for case in cases(corpus.file_name().unwrap().to_str().unwrap()) {
+            let input = case.join("input.yaml");
+            if !input.is_file() {
+                continue;
+            }
+            let analysis = analyze(&read(&input), Options { stored: true });
+            let request = svcplay::simulate::SimRequest {
+                requests: 50,
+                ..Default::default()
+            };
+            let Ok(result) = svcplay::simulate::run(&analysis, &request) else {
+                continue;
+            };
+            let _ = (result.to_string(), result.to_json());
+            if result.endpoints.iter().all(|e| e.probability.is_some()) {
+                let total: f64 = result
+                    .endpoints
+                    .iter()
+                    .filter_map(|e| e.probability)
+                    .sum::<f64>()
+                    + result.dropped_probability
+                    + result.rejected_probability
+                    + result.unhandled_probability;
+                assert!(
+                    (total - 1.0).abs() < 1e-9,
+                    "{}: probabilities sum to {total}",
+                    case.display()
+                );
+            }
+            let counted: u64 = result.endpoints.iter().map(|e| e.count).sum::<u64>()
+                + result.dropped
+                + result.rejected
+                + result.unhandled;
+            assert_eq!(counted, 50, "{}", case.display());
+            simulated += 1;
+        }
+    }
+    eprintln!("simulated {simulated} fixture scenarios");
+    assert!(simulated > 100);
+}

@@ -110,7 +110,11 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         "ipvsadm" => ipvs::ipvsadm(analysis, context, argv),
         "ipset" => ipvs::ipset(analysis, context, argv),
         "ip" => ipvs::ip(analysis, context, argv),
-        "nslookup" | "curl" | "cat" => {
+        "curl" => crate::simulate::curl::run(analysis, context, argv),
+        p if p == "while" || p.starts_with("while ") => {
+            crate::simulate::curl::while_loop(analysis, context, argv)
+        }
+        "nslookup" | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(
                 format!("svcplay: {program} is not implemented yet\n"),
