@@ -61,7 +61,7 @@ browser_tests() {
 }
 
 e2e_test() {
-    SVCPLAY_E2E_DIST="$DIST" cargo test --test e2e -- --nocapture
+    SVCPLAY_E2E_DIST="$DIST" cargo test --test e2e --test e2e_page -- --nocapture
 }
 
 # Step bookkeeping: one summary line per step, printed at the end.

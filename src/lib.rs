@@ -87,7 +87,12 @@
 //!   endpoint the count and the exact probability from the rules
 //!   ([`simulate::run`] → [`simulate::SimResult`], `Display` = the `svcplay simulate` table).
 //! - [`scenario`] — the pipeline in one call.
-//! - [`examples`] — built-in scenarios (the page's default: the seed tutorial's lab).
+//! - [`shares`] — the share of new connections each endpoint gets, read off the typed
+//!   iptables/nftables rules (the page's traffic panel until the simulator lands).
+//! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
+//! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
+//!   gallery of every seed lab with English and Chinese explanations, and a generated
+//!   5,000-Service dump for measurements ([`examples::dump`]).
 //!
 //! ## Invariants
 //!
@@ -110,11 +115,13 @@ pub mod actions;
 pub mod apiserver;
 pub mod controllers;
 pub mod diag;
+pub mod diagram;
 pub mod dns;
 pub mod examples;
 pub mod manifest;
 pub mod model;
 pub mod proxy;
 pub mod scenario;
+pub mod shares;
 pub mod simulate;
 pub mod views;

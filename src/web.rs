@@ -15,3 +15,71 @@ fn main() {
     let _ = ui::start;
     eprintln!("svcplay-web is the page; build it with Trunk (see README.md)");
 }
+
+/// Browser tests of the page (`cargo test --target wasm32-unknown-unknown --bin svcplay-web`
+/// runs them in headless Chromium): the app mounts, shows the default lab's rules, and keeps
+/// hostile text as text.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use std::time::Duration;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn document() -> web_sys::Document {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .expect("a document")
+    }
+
+    async fn mount() {
+        let root = document().create_element("div").expect("a div");
+        document()
+            .body()
+            .expect("a body")
+            .append_child(&root)
+            .expect("appended");
+        yew::Renderer::<crate::ui::App>::with_root(root).render();
+        yew::platform::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    fn text(id: &str) -> String {
+        document()
+            .get_element_by_id(id)
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_app_shows_the_default_labs_rules_and_keeps_hostile_text_as_text() {
+        let body = document().body().expect("a body");
+        let scripts = body.get_elements_by_tag_name("script").length();
+        mount().await;
+        let rules = text("rules");
+        assert!(rules.contains("KUBE-SERVICES"), "{rules}");
+        assert!(rules.contains("--probability 0.3333333333"), "{rules}");
+        let editor: web_sys::HtmlTextAreaElement = document()
+            .get_element_by_id("editor")
+            .expect("#editor")
+            .dyn_into()
+            .expect("a textarea");
+        editor.set_value(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: \"<script>window.__pwned=1</script>\"\n  labels: {a: \"<img src=x onerror=window.__pwned=2>\"}\nspec:\n  ports: [{port: 80}]\n",
+        );
+        // Bubbling, as a real input event does: Yew listens at the root.
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let input = web_sys::Event::new_with_event_init_dict("input", &init).expect("an event");
+        let _ = editor.dispatch_event(&input);
+        yew::platform::time::sleep(Duration::from_millis(100)).await;
+        // The API server refuses the name, and its message quotes it, as text.
+        let problems = text("diagnostics");
+        assert!(
+            problems.contains("\"<script>window.__pwned=1</script>\": a DNS-1035 label"),
+            "{problems}"
+        );
+        assert_eq!(body.get_elements_by_tag_name("script").length(), scripts);
+        assert_eq!(body.get_elements_by_tag_name("img").length(), 0);
+    }
+}

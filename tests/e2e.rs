@@ -13,6 +13,9 @@
 //! Environment: `CHROMEDRIVER` (default /usr/bin/chromedriver) and `CHROMIUM` (default
 //! /usr/bin/chromium) name the binaries; screenshots and ChromeDriver's log go to test-output/.
 
+// Tests may read the clock (timeouts, measurements); only the core may not.
+#![allow(clippy::disallowed_methods)]
+
 mod support;
 
 use std::io::Write;

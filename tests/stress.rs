@@ -4,6 +4,9 @@
 //! printing with and without `-o yaml`, the page's stored-object view and
 //! `kubectl get/describe svc`; nothing may panic. A failure prints the mutant.
 
+// Tests may read the clock (timeouts, measurements); only the core may not.
+#![allow(clippy::disallowed_methods)]
+
 use std::path::Path;
 use svcplay::scenario::{Options, analyze};
 use svcplay::views::kubectl::apply::{Format, SourceFile, apply};

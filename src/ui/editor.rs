@@ -1,34 +1,1039 @@
-//! The scenario editor: a textarea whose every input recomputes the page.
+//! The scenario editor: a transparent textarea over a highlighted copy of its text.
+//!
+//! The textarea (`#editor`) does the editing, so typing, selection, IME input, undo and
+//! redo are the browser's own; the layer under it shows YAML colours, every diagnostic
+//! underlined at its line and column, and find matches. Only the lines in view are drawn,
+//! so a dump of thousands of objects scrolls as fast as a lab. The textarea is not bound
+//! to the state's text (re-setting its value would wipe the undo history); replacements
+//! (examples, actions) go through `insertText`, which keeps it.
 
+use super::dom;
+use super::highlight::{self, Class};
+use super::i18n::{Lang, Msg};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use svcplay::diag::{Diagnostic, Severity, Span};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
+/// The editor's line height in pixels (the CSS says the same: `.code { line-height: 20px }`).
+pub const LINE_HEIGHT: f64 = 20.0;
+/// The textarea's top padding in pixels (`.code textarea { padding-top: 8px }`).
+pub const PAD_TOP: f64 = 8.0;
+/// Lines drawn above and below the visible ones, so a fast scroll shows no gap.
+const OVERSCAN: usize = 20;
+
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
-    pub text: AttrValue,
+    pub text: Rc<str>,
+    /// Changes when the text was replaced by the page (the textarea must follow).
+    pub loads: u64,
+    pub diagnostics: Rc<Vec<Diagnostic>>,
+    /// A range to select, counted so the same range twice selects again.
+    pub reveal: (u64, Option<Span>),
+    pub readonly: bool,
+    pub lang: Lang,
     pub on_change: Callback<String>,
+}
+
+/// A diagnostic's underline on one line: columns `start..end` (0-based characters).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub start: usize,
+    pub end: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// The diagnostics by line (1-based), as underlines.
+pub fn marks(diagnostics: &[Diagnostic], text: &str) -> BTreeMap<u32, Vec<Mark>> {
+    let mut out: BTreeMap<u32, Vec<Mark>> = BTreeMap::new();
+    let lines: Vec<&str> = text.split('\n').collect();
+    for d in diagnostics.iter().filter(|d| d.severity != Severity::Info) {
+        let Some(span) = d.span else { continue };
+        if span.start.line == 0 {
+            continue;
+        }
+        let line = lines
+            .get(span.start.line as usize - 1)
+            .copied()
+            .unwrap_or_default();
+        let len = line.chars().count();
+        let start = (span.start.column.max(1) - 1) as usize;
+        let end = if span.end.line == span.start.line && span.end.column > span.start.column {
+            (span.end.column - 1) as usize
+        } else {
+            // A point: underline the word there (to the next blank), or the rest of the line.
+            let rest: Vec<char> = line.chars().skip(start).collect();
+            let word = rest.iter().take_while(|c| !c.is_whitespace()).count();
+            start + if word > 0 { word } else { rest.len() }
+        };
+        let end = end.max(start + 1);
+        let _ = len;
+        let mut message = String::new();
+        if let Some(o) = &d.object {
+            message.push_str(o);
+            message.push_str(": ");
+        }
+        if !d.path.is_empty() {
+            message.push_str(&d.path);
+            message.push_str(": ");
+        }
+        message.push_str(&d.message);
+        out.entry(span.start.line).or_default().push(Mark {
+            start,
+            end,
+            severity: d.severity,
+            message,
+        });
+    }
+    out
+}
+
+/// The UTF-16 offset (what textarea selections count) of a 1-based line and column.
+pub fn utf16_offset(text: &str, line: u32, column: u32) -> u32 {
+    let mut offset = 0u32;
+    for (i, l) in text.split('\n').enumerate() {
+        if i + 1 == line as usize {
+            let col = l
+                .chars()
+                .take(column.max(1) as usize - 1)
+                .map(|c| c.len_utf16() as u32)
+                .sum::<u32>();
+            return offset + col;
+        }
+        offset += l.chars().map(|c| c.len_utf16() as u32).sum::<u32>() + 1;
+    }
+    offset
+}
+
+/// The 1-based line and column of a UTF-16 offset.
+pub fn position_of(text: &str, utf16: u32) -> (u32, u32) {
+    let (mut line, mut column, mut at) = (1u32, 1u32, 0u32);
+    for c in text.chars() {
+        if at >= utf16 {
+            break;
+        }
+        at += c.len_utf16() as u32;
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    (line, column)
+}
+
+/// Every match of `query` (case-insensitive) as (line, start column, end column), 0-based
+/// columns; at most `limit`.
+pub fn find_all(text: &str, query: &str, limit: usize) -> Vec<(u32, usize, usize)> {
+    if query.is_empty() {
+        return Vec::new();
+    }
+    let needle: Vec<char> = query.to_lowercase().chars().collect();
+    let mut out = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let hay: Vec<char> = line.to_lowercase().chars().collect();
+        if hay.len() != line.chars().count() {
+            // Lower-casing changed the length (rare scripts): match case-sensitively.
+            let hay: Vec<char> = line.chars().collect();
+            let needle: Vec<char> = query.chars().collect();
+            push_matches(&hay, &needle, i, &mut out, limit);
+        } else {
+            push_matches(&hay, &needle, i, &mut out, limit);
+        }
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out
+}
+
+fn push_matches(
+    hay: &[char],
+    needle: &[char],
+    line: usize,
+    out: &mut Vec<(u32, usize, usize)>,
+    limit: usize,
+) {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return;
+    }
+    let mut start = 0;
+    while start + needle.len() <= hay.len() && out.len() < limit {
+        if hay[start..start + needle.len()] == *needle {
+            out.push((line as u32 + 1, start, start + needle.len()));
+            start += needle.len();
+        } else {
+            start += 1;
+        }
+    }
+}
+
+/// The classes of each character range of a line: tokens, underlines, find matches.
+fn segments(line: &str, marks: &[Mark], finds: &[(usize, usize, bool)]) -> Vec<(String, String)> {
+    let chars: Vec<char> = line.chars().collect();
+    let tokens = highlight::line(line);
+    let len = chars.len();
+    let marks_end = marks.iter().map(|m| m.end).max().unwrap_or(0);
+    let total = len.max(marks_end);
+    let mut cuts = vec![0, total];
+    for t in &tokens {
+        cuts.push(t.start);
+        cuts.push(t.end);
+    }
+    for m in marks {
+        cuts.push(m.start.min(total));
+        cuts.push(m.end.min(total));
+    }
+    for (s, e, _) in finds {
+        cuts.push(*s);
+        cuts.push(*e);
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = Vec::new();
+    for pair in cuts.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if a >= b {
+            continue;
+        }
+        let mut class = tokens
+            .iter()
+            .find(|t| t.start <= a && a < t.end)
+            .map(|t| t.class)
+            .unwrap_or(Class::Plain)
+            .css()
+            .to_string();
+        if let Some(m) = marks
+            .iter()
+            .filter(|m| m.start <= a && a < m.end)
+            .min_by_key(|m| m.severity)
+        {
+            class.push_str(if m.severity == Severity::Error {
+                " u-error"
+            } else {
+                " u-warning"
+            });
+        }
+        if let Some((_, _, current)) = finds.iter().find(|(s, e, _)| *s <= a && a < *e) {
+            class.push_str(if *current { " f-current" } else { " f-match" });
+        }
+        // Past the line's end (an underline at the end of the line) draw a blank.
+        let text: String = if a >= len {
+            " ".repeat(b - a)
+        } else {
+            chars[a..b.min(len)].iter().collect::<String>() + &" ".repeat(b.saturating_sub(len))
+        };
+        out.push((class, text));
+    }
+    out
+}
+
+fn area(node: &NodeRef) -> Option<HtmlTextAreaElement> {
+    node.cast::<HtmlTextAreaElement>()
+}
+
+/// Scrolls the textarea so that `line` is in view (a third from the top).
+fn scroll_to_line(area: &HtmlTextAreaElement, line: u32) {
+    let top = (line.saturating_sub(1)) as f64 * LINE_HEIGHT;
+    let height = area.client_height() as f64;
+    let current = area.scroll_top() as f64;
+    if top < current || top + LINE_HEIGHT > current + height - 2.0 * PAD_TOP {
+        area.set_scroll_top((top - height / 3.0).max(0.0) as i32);
+    }
+}
+
+/// Texts longer than this (bytes) are edited through a window of lines: a browser's
+/// textarea takes seconds per keystroke with megabytes in it, so it only ever holds
+/// [`WINDOW_LINES`] lines of a big dump, and the page splices edits back into the text.
+pub const LARGE_TEXT: usize = 400_000;
+/// Lines the textarea holds when the text is large.
+pub const WINDOW_LINES: usize = 3000;
+/// The window moves when the view comes this close (in lines) to one of its edges.
+const WINDOW_MARGIN: usize = 400;
+
+/// The part of a large text the textarea holds: lines `first..first + lines` (0-based),
+/// and the bytes before and after them (each including the newline next to the window).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    pub first: usize,
+    pub lines: usize,
+    pub prefix: usize,
+    pub suffix: usize,
+}
+
+/// The window of at most `lines` lines from line `first` of `text`, and its text.
+pub fn window(text: &str, first: usize, lines: usize) -> (Window, &str) {
+    let mut starts = text.match_indices('\n').map(|(i, _)| i + 1);
+    let start = if first == 0 {
+        0
+    } else {
+        starts.by_ref().nth(first - 1).unwrap_or(text.len())
+    };
+    let mut count = 1;
+    let mut end = text.len();
+    for next in starts {
+        if count == lines {
+            // Stop before the newline that ends the window's last line.
+            end = next - 1;
+            break;
+        }
+        count += 1;
+    }
+    let w = Window {
+        first,
+        lines: count,
+        prefix: start,
+        suffix: text.len() - end,
+    };
+    (w, &text[start..end.max(start)])
+}
+
+/// The whole text after the window's text became `value`.
+pub fn splice(text: &str, w: &Window, value: &str) -> String {
+    let prefix = &text[..w.prefix.min(text.len())];
+    let suffix = &text[text.len().saturating_sub(w.suffix)..];
+    let mut out = String::with_capacity(prefix.len() + value.len() + suffix.len());
+    out.push_str(prefix);
+    out.push_str(value);
+    out.push_str(suffix);
+    out
+}
+
+/// What the editor's textarea holds: the whole text, or a window of it.
+#[derive(Clone, Debug, Default)]
+struct Doc {
+    text: Rc<str>,
+    window: Option<Window>,
+}
+
+impl Doc {
+    fn first(&self) -> usize {
+        self.window.map(|w| w.first).unwrap_or(0)
+    }
+
+    /// Puts the window around `line` (0-based) into the textarea, keeping the view on the
+    /// same absolute line and the caret where it was.
+    fn move_window(&mut self, a: &HtmlTextAreaElement, center: usize) {
+        let caret = a
+            .selection_start()
+            .ok()
+            .flatten()
+            .map(|at| position_of(&a.value(), at))
+            .map(|(l, c)| (l as usize - 1 + self.first(), c));
+        let top_line = self.first() + (a.scroll_top() as f64 / LINE_HEIGHT) as usize;
+        let first = center.saturating_sub(WINDOW_LINES / 2);
+        let (w, value) = window(&self.text, first, WINDOW_LINES);
+        a.set_value(value);
+        self.window = Some(w);
+        a.set_scroll_top(((top_line.saturating_sub(w.first)) as f64 * LINE_HEIGHT) as i32);
+        if let Some((line, column)) = caret.filter(|(l, _)| *l >= w.first && *l < w.first + w.lines)
+        {
+            let at = utf16_offset(value, (line - w.first + 1) as u32, column);
+            let _ = a.set_selection_range(at, at);
+        }
+    }
+
+    /// Makes sure `line` (1-based) is in the textarea; returns the line there (1-based).
+    fn bring(&mut self, a: &HtmlTextAreaElement, line: u32) -> u32 {
+        let l = line.max(1) as usize - 1;
+        if let Some(w) = self.window {
+            if l < w.first || l >= w.first + w.lines {
+                self.move_window(a, l);
+            }
+        }
+        (l - self.first() + 1) as u32
+    }
+
+    /// Selects from (line, column) to (line, column), 1-based and absolute.
+    fn select(&mut self, a: &HtmlTextAreaElement, start: (u32, u32), end: (u32, u32)) {
+        let line = self.bring(a, start.0);
+        let value = a.value();
+        let from = utf16_offset(&value, line, start.1);
+        let shift = line as i64 - start.0 as i64;
+        let to_line = (end.0 as i64 + shift).max(line as i64) as u32;
+        let to = utf16_offset(&value, to_line, end.1).max(from);
+        let _ = a.focus();
+        let _ = a.set_selection_range(from, to);
+        scroll_to_line(a, line);
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Find {
+    open: bool,
+    query: String,
+    current: usize,
 }
 
 #[function_component]
 pub fn Editor(props: &EditorProps) -> Html {
-    let on_input = {
-        let on_change = props.on_change.clone();
-        Callback::from(move |e: InputEvent| {
-            let area: HtmlTextAreaElement = e.target_unchecked_into();
-            on_change.emit(area.value());
+    let textarea = use_node_ref();
+    let find_input = use_node_ref();
+    let scroll = use_state(|| (0.0f64, 0.0f64, 800.0f64));
+    let find = use_state(Find::default);
+    let cursor = use_state(|| (1u32, 1u32));
+    let hover = use_state(|| None::<(f64, f64, u32)>);
+    // After Escape, Tab leaves the editor instead of indenting (keyboard users).
+    let tab_leaves = use_mut_ref(|| false);
+    let doc = use_mut_ref(Doc::default);
+    if !Rc::ptr_eq(&doc.borrow().text, &props.text) && *doc.borrow().text != *props.text {
+        doc.borrow_mut().text = props.text.clone();
+    }
+    let lang = props.lang;
+    let t = |m: Msg| m.text(lang);
+
+    // Set the text at mount, and whenever the page replaces it.
+    {
+        let textarea = textarea.clone();
+        let text = props.text.clone();
+        let doc = doc.clone();
+        use_effect_with(props.loads, move |loads| {
+            if let Some(a) = area(&textarea) {
+                let large = text.len() > LARGE_TEXT;
+                {
+                    let mut d = doc.borrow_mut();
+                    d.text = text.clone();
+                    d.window = None;
+                    if large {
+                        a.set_scroll_top(0);
+                        d.move_window(&a, 0);
+                    }
+                }
+                // Not while the document is borrowed: insertText fires an input event.
+                if large {
+                } else if *loads == 0 || a.value().is_empty() {
+                    a.set_value(&text);
+                } else {
+                    dom::replace_all(&a, &text);
+                }
+            }
+        });
+    }
+    // Select a range the page asks for (a problem, a rule's source).
+    {
+        let textarea = textarea.clone();
+        let doc = doc.clone();
+        let scroll = scroll.clone();
+        use_effect_with(props.reveal, move |(_, span)| {
+            if let (Some(a), Some(span)) = (area(&textarea), span) {
+                let start = (span.start.line, span.start.column);
+                let end = if span.end.line > 0 && span.end >= span.start {
+                    (span.end.line, span.end.column)
+                } else {
+                    start
+                };
+                doc.borrow_mut().select(&a, start, end);
+                scroll.set((
+                    a.scroll_top() as f64,
+                    a.scroll_left() as f64,
+                    a.client_height() as f64,
+                ));
+            }
+        });
+    }
+
+    let marks = {
+        let diagnostics = props.diagnostics.clone();
+        let text = props.text.clone();
+        use_memo((diagnostics, text), |(d, t)| marks(d, t))
+    };
+    let matches = {
+        let query = find.query.clone();
+        let text = props.text.clone();
+        let open = find.open;
+        use_memo((query, text, open), |(q, t, open)| {
+            if *open {
+                find_all(t, q, 10_000)
+            } else {
+                Vec::new()
+            }
         })
     };
+
+    let on_input = {
+        let on_change = props.on_change.clone();
+        let cursor = cursor.clone();
+        let doc = doc.clone();
+        let scroll = scroll.clone();
+        Callback::from(move |e: InputEvent| {
+            let a: HtmlTextAreaElement = e.target_unchecked_into();
+            let value = a.value();
+            let mut d = doc.borrow_mut();
+            let full = match d.window {
+                Some(w) => splice(&d.text, &w, &value),
+                None => value,
+            };
+            d.text = Rc::from(full.as_str());
+            if d.window.is_none() && full.len() > LARGE_TEXT {
+                // A big paste: from now on the textarea holds a window around the caret.
+                let line = a
+                    .selection_start()
+                    .ok()
+                    .flatten()
+                    .map(|at| position_of(&full, at).0 as usize - 1)
+                    .unwrap_or(0);
+                d.move_window(&a, line);
+            } else if d.window.is_some() && full.len() < LARGE_TEXT / 2 {
+                let first = d.first();
+                let caret = a
+                    .selection_start()
+                    .ok()
+                    .flatten()
+                    .map(|at| position_of(&a.value(), at));
+                d.window = None;
+                a.set_value(&full);
+                if let Some((l, c)) = caret {
+                    let at = utf16_offset(&full, l + first as u32, c);
+                    let _ = a.set_selection_range(at, at);
+                }
+            }
+            if let Ok(Some(at)) = a.selection_start() {
+                let (l, c) = position_of(&a.value(), at);
+                cursor.set((l + d.first() as u32, c));
+            }
+            scroll.set((
+                a.scroll_top() as f64,
+                a.scroll_left() as f64,
+                a.client_height() as f64,
+            ));
+            drop(d);
+            on_change.emit(full);
+        })
+    };
+    let on_scroll = {
+        let scroll = scroll.clone();
+        let doc = doc.clone();
+        Callback::from(move |e: Event| {
+            let a: HtmlTextAreaElement = e.target_unchecked_into();
+            let mut d = doc.borrow_mut();
+            if let Some(w) = d.window {
+                let top = (a.scroll_top() as f64 / LINE_HEIGHT) as usize;
+                let bottom = top + (a.client_height() as f64 / LINE_HEIGHT) as usize;
+                let more_above = w.first > 0 && top < WINDOW_MARGIN;
+                let more_below = w.suffix > 0 && bottom + WINDOW_MARGIN > w.lines;
+                if more_above || more_below {
+                    let center = w.first + (top + bottom) / 2;
+                    d.move_window(&a, center);
+                }
+            }
+            scroll.set((
+                a.scroll_top() as f64,
+                a.scroll_left() as f64,
+                a.client_height() as f64,
+            ));
+        })
+    };
+    let update_cursor = {
+        let cursor = cursor.clone();
+        let scroll = scroll.clone();
+        let doc = doc.clone();
+        move |a: &HtmlTextAreaElement| {
+            if let Ok(Some(at)) = a.selection_start() {
+                let (l, c) = position_of(&a.value(), at);
+                cursor.set((l + doc.borrow().first() as u32, c));
+            }
+            let now = (
+                a.scroll_top() as f64,
+                a.scroll_left() as f64,
+                a.client_height() as f64,
+            );
+            if now != *scroll {
+                scroll.set(now);
+            }
+        }
+    };
+    let on_keyup = {
+        let update = update_cursor.clone();
+        Callback::from(move |e: KeyboardEvent| update(&e.target_unchecked_into()))
+    };
+    let on_click = {
+        let update = update_cursor.clone();
+        Callback::from(move |e: MouseEvent| update(&e.target_unchecked_into()))
+    };
+    let open_find = {
+        let find = find.clone();
+        let find_input = find_input.clone();
+        move |prefill: String| {
+            let mut f = (*find).clone();
+            f.open = true;
+            if !prefill.is_empty() && !prefill.contains('\n') {
+                f.query = prefill;
+            }
+            find.set(f);
+            let find_input = find_input.clone();
+            dom::set_timeout(0, move || {
+                if let Some(input) = find_input.cast::<web_sys::HtmlInputElement>() {
+                    let _ = input.focus();
+                    input.select();
+                }
+            });
+        }
+    };
+    let on_keydown = {
+        let readonly = props.readonly;
+        let tab_leaves = tab_leaves.clone();
+        let open_find = open_find.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let a: HtmlTextAreaElement = e.target_unchecked_into();
+            let key = e.key();
+            let command = e.ctrl_key() || e.meta_key();
+            if command && !e.alt_key() && (key == "f" || key == "F") {
+                e.prevent_default();
+                let value = a.value();
+                let (s, end) = (
+                    a.selection_start().ok().flatten().unwrap_or(0),
+                    a.selection_end().ok().flatten().unwrap_or(0),
+                );
+                let selected: String = String::from_utf16_lossy(
+                    &value
+                        .encode_utf16()
+                        .skip(s as usize)
+                        .take((end - s) as usize)
+                        .collect::<Vec<u16>>(),
+                );
+                open_find(selected);
+                return;
+            }
+            if key == "Escape" {
+                *tab_leaves.borrow_mut() = true;
+                return;
+            }
+            if key == "Tab" && !command && !e.alt_key() {
+                if *tab_leaves.borrow() || readonly {
+                    return;
+                }
+                e.prevent_default();
+                indent(&a, e.shift_key());
+                return;
+            }
+            *tab_leaves.borrow_mut() = false;
+            if key == "Enter" && !command && !e.shift_key() && !e.is_composing() && !readonly {
+                // Keep the indentation; one level more after `key:`, and under a list item
+                // (`- port: 80` continues at the column of `port`).
+                let value = a.value();
+                let at = a.selection_start().ok().flatten().unwrap_or(0);
+                let before: Vec<u16> = value.encode_utf16().take(at as usize).collect();
+                let before = String::from_utf16_lossy(&before);
+                let line = before.rsplit('\n').next().unwrap_or_default();
+                let mut indent: String = line.chars().take_while(|c| *c == ' ').collect();
+                let trimmed = line.trim_end();
+                if trimmed.trim_start().starts_with("- ") || trimmed.ends_with(':') {
+                    indent.push_str("  ");
+                }
+                e.prevent_default();
+                dom::insert_text(&a, &format!("\n{indent}"));
+            }
+        })
+    };
+    let on_mousemove = {
+        let hover = hover.clone();
+        let marks = marks.clone();
+        let doc = doc.clone();
+        Callback::from(move |e: MouseEvent| {
+            let a: HtmlTextAreaElement = e.target_unchecked_into();
+            let y = e.offset_y() as f64 + a.scroll_top() as f64 - PAD_TOP;
+            let line = (y / LINE_HEIGHT).floor() as i64 + 1 + doc.borrow().first() as i64;
+            let over = (line > 0 && marks.contains_key(&(line as u32))).then_some(line as u32);
+            let next = over.map(|l| (e.offset_x() as f64, e.offset_y() as f64, l));
+            if next.map(|n| n.2) != hover.map(|h| h.2) {
+                hover.set(next);
+            }
+        })
+    };
+    let on_mouseleave = {
+        let hover = hover.clone();
+        Callback::from(move |_| hover.set(None))
+    };
+
+    // What is in view.
+    let text = &props.text;
+    let (top, left, height) = *scroll;
+    // In a large text the textarea starts at the window's first line.
+    let base = doc.borrow().first();
+    let first = ((top - PAD_TOP) / LINE_HEIGHT).floor().max(0.0) as usize;
+    let first = first.saturating_sub(OVERSCAN) + base;
+    let visible = (height / LINE_HEIGHT).ceil() as usize + 2 * OVERSCAN;
+    let mut lines: Vec<(usize, &str)> = Vec::with_capacity(visible);
+    let mut total = 0usize;
+    for (i, l) in text.split('\n').enumerate() {
+        if i >= first && i < first + visible {
+            lines.push((i, l));
+        }
+        total = i + 1;
+    }
+    let offset = (first - base) as f64 * LINE_HEIGHT;
+    let current_match = find.current.min(matches.len().saturating_sub(1));
+
+    let layer = lines.iter().map(|(i, l)| {
+        let number = *i as u32 + 1;
+        let line_marks: &[Mark] = marks.get(&number).map(Vec::as_slice).unwrap_or(&[]);
+        let finds: Vec<(usize, usize, bool)> = matches
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.0 == number)
+            .map(|(k, m)| (m.1, m.2, k == current_match))
+            .collect();
+        let class = match line_marks.iter().map(|m| m.severity).min() {
+            Some(Severity::Error) => "ln has-error",
+            Some(_) => "ln has-warning",
+            None => "ln",
+        };
+        html! {
+            <div class={class} data-line={number.to_string()}>
+                { for segments(l, line_marks, &finds).into_iter().map(|(c, s)| html! { <span class={c}>{ s }</span> }) }
+            </div>
+        }
+    });
+    let gutter = lines.iter().map(|(i, _)| {
+        let number = *i as u32 + 1;
+        match marks.get(&number) {
+            Some(ms) => {
+                let worst = ms
+                    .iter()
+                    .map(|m| m.severity)
+                    .min()
+                    .unwrap_or(Severity::Warning);
+                let title = ms
+                    .iter()
+                    .map(|m| m.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let class = if worst == Severity::Error {
+                    "g-line g-error"
+                } else {
+                    "g-line g-warning"
+                };
+                html! { <div class={class} title={title}>{ number }</div> }
+            }
+            None => html! { <div class="g-line">{ number }</div> },
+        }
+    });
+    let tooltip = hover.and_then(|(x, y, line)| {
+        let ms = marks.get(&line)?;
+        Some(html! {
+            <div class="tooltip" role="tooltip"
+                style={format!("left:{}px;top:{}px", x.max(0.0) + 12.0, y + 18.0)}>
+                { for ms.iter().map(|m| html! {
+                    <div class={if m.severity == Severity::Error { "tip-error" } else { "tip-warning" }}>{ m.message.clone() }</div>
+                }) }
+            </div>
+        })
+    });
+    let cursor_marks = marks.get(&cursor.0).cloned().unwrap_or_default();
+
+    let undo = {
+        let textarea = textarea.clone();
+        Callback::from(move |_| {
+            if let Some(a) = area(&textarea) {
+                dom::edit_command(&a, "undo");
+            }
+        })
+    };
+    let redo = {
+        let textarea = textarea.clone();
+        Callback::from(move |_| {
+            if let Some(a) = area(&textarea) {
+                dom::edit_command(&a, "redo");
+            }
+        })
+    };
+    let toggle_find = {
+        let find = find.clone();
+        let open_find = open_find.clone();
+        Callback::from(move |_| {
+            if find.open {
+                find.set(Find::default());
+            } else {
+                open_find(String::new());
+            }
+        })
+    };
+    let go_to_match = {
+        let find = find.clone();
+        let textarea = textarea.clone();
+        let doc = doc.clone();
+        let matches = matches.clone();
+        let scroll = scroll.clone();
+        let find_input = find_input.clone();
+        move |index: usize| {
+            let mut f = (*find).clone();
+            f.current = index;
+            find.set(f);
+            if let (Some(a), Some(m)) = (area(&textarea), matches.get(index)) {
+                doc.borrow_mut()
+                    .select(&a, (m.0, m.1 as u32 + 1), (m.0, m.2 as u32 + 1));
+                // Typing goes on in the find field.
+                if let Some(input) = find_input.cast::<web_sys::HtmlInputElement>() {
+                    let _ = input.focus();
+                }
+                scroll.set((
+                    a.scroll_top() as f64,
+                    a.scroll_left() as f64,
+                    a.client_height() as f64,
+                ));
+            }
+        }
+    };
+    let find_bar = find.open.then(|| {
+        let count = matches.len();
+        let on_query = {
+            let find = find.clone();
+            Callback::from(move |e: InputEvent| {
+                let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+                find.set(Find { open: true, query: input.value(), current: 0 });
+            })
+        };
+        let on_find_key = {
+            let go = go_to_match.clone();
+            let find = find.clone();
+            let textarea = textarea.clone();
+            Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+                "Enter" if count > 0 => {
+                    e.prevent_default();
+                    let next = if e.shift_key() {
+                        (current_match + count - 1) % count
+                    } else if find.current >= count {
+                        0
+                    } else {
+                        (current_match + 1) % count
+                    };
+                    go(next);
+                }
+                "Escape" => {
+                    e.prevent_default();
+                    find.set(Find::default());
+                    if let Some(a) = area(&textarea) {
+                        let _ = a.focus();
+                    }
+                }
+                _ => {}
+            })
+        };
+        let next = {
+            let go = go_to_match.clone();
+            Callback::from(move |_| if count > 0 { go((current_match + 1) % count) })
+        };
+        let previous = {
+            let go = go_to_match.clone();
+            Callback::from(move |_| if count > 0 { go((current_match + count - 1) % count) })
+        };
+        let close = toggle_find.clone();
+        let status = if find.query.is_empty() {
+            String::new()
+        } else if count == 0 {
+            t(Msg::FindNone).to_string()
+        } else {
+            Msg::FindCount.fill(lang, &[&(current_match + 1).to_string(), &count.to_string()])
+        };
+        html! {
+            <div class="find-bar" role="search">
+                <input ref={find_input.clone()} type="search" class="find-input"
+                    aria-label={t(Msg::FindPlaceholder)} placeholder={t(Msg::FindPlaceholder)}
+                    value={find.query.clone()} oninput={on_query} onkeydown={on_find_key} />
+                <span class="find-count" aria-live="polite">{ status }</span>
+                <button class="icon" onclick={previous} title={t(Msg::FindPrevious)} aria-label={t(Msg::FindPrevious)}>{ "▲" }</button>
+                <button class="icon" onclick={next} title={t(Msg::FindNext)} aria-label={t(Msg::FindNext)}>{ "▼" }</button>
+                <button class="icon" onclick={close} title={t(Msg::Close)} aria-label={t(Msg::Close)}>{ "×" }</button>
+            </div>
+        }
+    });
+
     html! {
-        <textarea
-            id="editor"
-            class="editor"
-            spellcheck="false"
-            wrap="off"
-            autocapitalize="off"
-            autocomplete="off"
-            aria-label="Scenario YAML"
-            value={props.text.clone()}
-            oninput={on_input}
-        />
+        <div class="editor">
+            <div class="editor-toolbar">
+                if !props.readonly {
+                    <button onclick={undo} title="Ctrl+Z">{ t(Msg::Undo) }</button>
+                    <button onclick={redo} title="Ctrl+Shift+Z">{ t(Msg::Redo) }</button>
+                } else {
+                    <span class="badge">{ t(Msg::ReadOnly) }</span>
+                }
+                <button onclick={toggle_find} title="Ctrl+F" aria-pressed={find.open.to_string()}>{ t(Msg::Find) }</button>
+                <span class="cursor-pos" aria-live="off">
+                    { Msg::CursorAt.fill(lang, &[&cursor.0.to_string(), &cursor.1.to_string()]) }
+                </span>
+            </div>
+            { for find_bar }
+            <div class="editor-body">
+                <div class="gutter" aria-hidden="true">
+                    <div class="gutter-lines" style={format!("transform:translateY({}px)", offset - top)}>
+                        { for gutter }
+                    </div>
+                </div>
+                <div class="code">
+                    <pre class="layer" aria-hidden="true"><code style={format!("transform:translate({}px,{}px)", -left, offset - top)}>{ for layer }</code></pre>
+                    <textarea
+                        id="editor"
+                        ref={textarea}
+                        spellcheck="false"
+                        wrap="off"
+                        autocapitalize="off"
+                        autocomplete="off"
+                        readonly={props.readonly}
+                        aria-label={t(Msg::EditorLabel)}
+                        aria-describedby="editor-status"
+                        data-lines={total.to_string()}
+                        oninput={on_input}
+                        onscroll={on_scroll}
+                        onkeydown={on_keydown}
+                        onkeyup={on_keyup}
+                        onclick={on_click}
+                        onmousemove={on_mousemove}
+                        onmouseleave={on_mouseleave}
+                    />
+                    { for tooltip }
+                </div>
+            </div>
+            <div id="editor-status" class="editor-status" aria-live="polite">
+                { for cursor_marks.iter().map(|m| html! {
+                    <div class={if m.severity == Severity::Error { "tip-error" } else { "tip-warning" }}>
+                        { format!("{}: {}", if m.severity == Severity::Error { t(Msg::Error) } else { t(Msg::Warning) }, m.message) }
+                    </div>
+                }) }
+            </div>
+        </div>
+    }
+}
+
+/// Tab and Shift+Tab: two spaces in or out, on every selected line.
+fn indent(area: &HtmlTextAreaElement, outdent: bool) {
+    let value = area.value();
+    let units: Vec<u16> = value.encode_utf16().collect();
+    let start = area.selection_start().ok().flatten().unwrap_or(0) as usize;
+    let end = area.selection_end().ok().flatten().unwrap_or(0) as usize;
+    let newline = b'\n' as u16;
+    let single_line = !units[start.min(units.len())..end.min(units.len())].contains(&newline);
+    if single_line && !outdent {
+        dom::insert_text(area, "  ");
+        return;
+    }
+    // Select whole lines, then replace them indented.
+    let line_start = units[..start.min(units.len())]
+        .iter()
+        .rposition(|u| *u == newline)
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let line_end = units[end.min(units.len())..]
+        .iter()
+        .position(|u| *u == newline)
+        .map(|i| end + i)
+        .unwrap_or(units.len());
+    let block = String::from_utf16_lossy(&units[line_start..line_end]);
+    let changed: Vec<String> = block
+        .split('\n')
+        .map(|l| {
+            if outdent {
+                l.strip_prefix("  ")
+                    .or_else(|| l.strip_prefix(' '))
+                    .unwrap_or(l)
+                    .to_string()
+            } else {
+                format!("  {l}")
+            }
+        })
+        .collect();
+    let replacement = changed.join("\n");
+    if replacement == block {
+        return;
+    }
+    let _ = area.set_selection_range(line_start as u32, line_end as u32);
+    dom::insert_text(area, &replacement);
+    let new_len = replacement.encode_utf16().count();
+    let _ = area.set_selection_range(line_start as u32, (line_start + new_len) as u32);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use svcplay::diag::{Pos, Stage};
+
+    #[test]
+    fn offsets_count_utf16_like_the_textarea() {
+        let text = "a: 服务\nb: 😀x\nc";
+        assert_eq!(utf16_offset(text, 1, 1), 0);
+        assert_eq!(utf16_offset(text, 2, 1), 6);
+        // The emoji takes two UTF-16 units.
+        assert_eq!(utf16_offset(text, 2, 5), 11);
+        assert_eq!(utf16_offset(text, 3, 1), 13);
+        assert_eq!(position_of(text, 11), (2, 5));
+        assert_eq!(position_of(text, 13), (3, 1));
+    }
+
+    #[test]
+    fn diagnostics_become_underlines_on_their_line() {
+        let text = "kind: Service\nspec:\n  ports:\n  - port: 99999\n";
+        let mut d = Diagnostic::error(Stage::ApiServer, "Invalid value: 99999");
+        d.path = "spec.ports[0].port".into();
+        d.span = Some(Span {
+            start: Pos {
+                line: 4,
+                column: 11,
+            },
+            end: Pos {
+                line: 4,
+                column: 16,
+            },
+        });
+        let mut point = Diagnostic::warning(Stage::Hint, "selector matches no pod");
+        point.span = Some(Span::at(2, 1));
+        let m = marks(&[d, point], text);
+        assert_eq!(m[&4][0].start, 10);
+        assert_eq!(m[&4][0].end, 15);
+        assert!(m[&4][0].message.starts_with("spec.ports[0].port: "));
+        // A point span underlines the word there.
+        assert_eq!((m[&2][0].start, m[&2][0].end), (0, 5));
+        let segs = segments("  - port: 99999", &m[&4], &[]);
+        let underlined: String = segs
+            .iter()
+            .filter(|(c, _)| c.contains("u-error"))
+            .map(|(_, s)| s.as_str())
+            .collect();
+        assert_eq!(underlined, "99999");
+    }
+
+    #[test]
+    fn a_window_splices_back_into_the_whole_text() {
+        let text = "l0\nl1\nl2\nl3\nl4";
+        let (w, value) = window(text, 1, 2);
+        assert_eq!(value, "l1\nl2");
+        assert_eq!((w.first, w.lines, w.prefix, w.suffix), (1, 2, 3, 6));
+        assert_eq!(splice(text, &w, "l1\nNEW\nl2"), "l0\nl1\nNEW\nl2\nl3\nl4");
+        assert_eq!(splice(text, &w, value), text);
+        let (w, value) = window(text, 3, 10);
+        assert_eq!((value, w.lines, w.suffix), ("l3\nl4", 2, 0));
+        let (w, value) = window(text, 0, 1);
+        assert_eq!((value, w.prefix), ("l0", 0));
+        assert_eq!(splice(text, &w, ""), "\nl1\nl2\nl3\nl4");
+        let (_, value) = window("", 0, 5);
+        assert_eq!(value, "");
+    }
+
+    #[test]
+    fn find_is_case_insensitive_and_counts_characters() {
+        let text = "Port: 80\n# 端口 port\nPORT";
+        assert_eq!(
+            find_all(text, "port", 10),
+            [(1, 0, 4), (2, 5, 9), (3, 0, 4)]
+        );
+        assert_eq!(find_all(text, "port", 2).len(), 2);
+        assert!(find_all(text, "", 10).is_empty());
+    }
+
+    #[test]
+    fn an_underline_past_the_end_of_a_line_draws_blanks() {
+        let m = [Mark {
+            start: 3,
+            end: 4,
+            severity: Severity::Warning,
+            message: "m".into(),
+        }];
+        let segs = segments("ab", &m, &[]);
+        assert_eq!(
+            segs.last()
+                .map(|(c, s)| (c.contains("u-warning"), s.as_str())),
+            Some((true, " "))
+        );
     }
 }

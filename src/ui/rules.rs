@@ -1,38 +1,234 @@
-//! The kube-proxy panel: the rules kube-proxy writes on the chosen node.
+//! The kube-proxy panel: what kube-proxy programs on the chosen node, in the chosen mode,
+//! one output at a time (restore input, iptables-save, ipvsadm, ipset, nft), with links
+//! from each rule to the YAML it comes from.
 
+use super::i18n::{Lang, Msg};
+use super::output::OutputActions;
+use super::snapshot::{RulesPanel, RulesView, mode_id, parse_mode};
+use std::rc::Rc;
+use svcplay::diag::Span;
+use svcplay::proxy::config::ProxyMode;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// At most this many lines are drawn; the rest are a filter or a download away.
+pub const MAX_LINES: usize = 3000;
 
 #[derive(Properties, PartialEq)]
 pub struct RulesProps {
-    pub text: AttrValue,
+    pub panel: Rc<RulesPanel>,
     pub nodes: Vec<String>,
     pub node: AttrValue,
+    /// The mode chosen on the page (`None`: the scenario's).
+    pub chosen_mode: Option<ProxyMode>,
+    pub configured_mode: Option<ProxyMode>,
+    pub filter: AttrValue,
+    /// Only the rules of this written object (and its label).
+    pub object: Option<(usize, String)>,
+    pub lang: Lang,
     pub on_node: Callback<String>,
+    pub on_mode: Callback<Option<ProxyMode>>,
+    pub on_view: Callback<RulesView>,
+    pub on_filter: Callback<String>,
+    pub on_clear_object: Callback<()>,
+    pub on_reveal: Callback<Span>,
+}
+
+pub fn view_label(view: RulesView) -> Msg {
+    match view {
+        RulesView::RestoreInput => Msg::RestoreInput,
+        RulesView::IptablesSave => Msg::IptablesSave,
+        RulesView::Ipvsadm => Msg::Ipvsadm,
+        RulesView::Ipset => Msg::Ipset,
+        RulesView::NftTransaction => Msg::NftTransaction,
+        RulesView::NftList => Msg::NftList,
+        RulesView::Userspace => Msg::Userspace,
+    }
+}
+
+fn explanation(view: RulesView) -> Msg {
+    match view {
+        RulesView::RestoreInput => Msg::RulesExplainIptables,
+        RulesView::IptablesSave => Msg::RulesExplainSave,
+        RulesView::NftTransaction => Msg::RulesExplainNft,
+        RulesView::Userspace => Msg::RulesExplainUserspace,
+        _ => Msg::RulesExplainCommand,
+    }
+}
+
+/// The lines shown: (index, line, source) after the filters, and how many were cut.
+pub fn shown_lines<'a>(
+    panel: &'a RulesPanel,
+    filter: &str,
+    object: Option<usize>,
+) -> (Vec<(usize, &'a str, u32)>, usize) {
+    let needle = filter.to_lowercase();
+    let mut shown = Vec::new();
+    let mut cut = 0;
+    for (i, line) in panel.text.lines().enumerate() {
+        let source = panel.line_sources.get(i).copied().unwrap_or(0);
+        if let Some(o) = object {
+            let from = source
+                .checked_sub(1)
+                .and_then(|s| panel.sources.get(s as usize))
+                .map(|s| s.object);
+            if from != Some(o) {
+                continue;
+            }
+        }
+        if !needle.is_empty() && !line.to_lowercase().contains(&needle) {
+            continue;
+        }
+        if shown.len() < MAX_LINES {
+            shown.push((i, line, source));
+        } else {
+            cut += 1;
+        }
+    }
+    (shown, cut)
 }
 
 #[function_component]
 pub fn Rules(props: &RulesProps) -> Html {
-    let on_change = {
-        let on_node = props.on_node.clone();
+    let lang = props.lang;
+    let t = |m: Msg| m.text(lang);
+    let panel = &props.panel;
+    let on_node = {
+        let cb = props.on_node.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            on_node.emit(select.value());
+            cb.emit(select.value());
         })
     };
+    let on_mode = {
+        let cb = props.on_mode.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            cb.emit(parse_mode(&select.value()));
+        })
+    };
+    let on_filter = {
+        let cb = props.on_filter.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            cb.emit(input.value());
+        })
+    };
+    let object = props.object.as_ref().map(|(o, _)| *o);
+    let (lines, cut) = shown_lines(panel, &props.filter, object);
+    let on_line = {
+        let panel = panel.clone();
+        let cb = props.on_reveal.clone();
+        Callback::from(move |e: MouseEvent| {
+            let Some(target) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            else {
+                return;
+            };
+            let Ok(Some(line)) = target.closest("[data-src]") else {
+                return;
+            };
+            let source = line
+                .get_attribute("data-src")
+                .and_then(|s| s.parse::<usize>().ok())
+                .and_then(|s| panel.sources.get(s.checked_sub(1)?));
+            if let Some(source) = source {
+                cb.emit(source.span);
+            }
+        })
+    };
+    let configured = props.configured_mode.unwrap_or(ProxyMode::Iptables);
+    let view = panel.view.unwrap_or(RulesView::RestoreInput);
+    let text: Rc<str> = Rc::from(panel.text.as_str());
+    let modes = [
+        ProxyMode::Iptables,
+        ProxyMode::Ipvs,
+        ProxyMode::Nftables,
+        ProxyMode::Userspace,
+    ];
     html! {
-        <section class="rules" aria-label="kube-proxy rules">
+        <section class="panel rules" aria-labelledby="rules-title">
             <header class="panel-head">
-                <h2>{ "kube-proxy: iptables-restore input" }</h2>
+                <h2 id="rules-title">{ format!("kube-proxy · {}", t(view_label(view))) }</h2>
                 <label>
-                    { "node " }
-                    <select id="node" onchange={on_change}>
+                    { t(Msg::Node) }
+                    <select id="node" onchange={on_node}>
                         { for props.nodes.iter().map(|n| html! {
                             <option value={n.clone()} selected={*n == *props.node}>{ n.clone() }</option>
                         }) }
                     </select>
                 </label>
+                <label>
+                    { t(Msg::Mode) }
+                    <select id="mode" onchange={on_mode}>
+                        <option value="" selected={props.chosen_mode.is_none()}>
+                            { Msg::ModeConfigured.fill(lang, &[mode_id(configured)]) }
+                        </option>
+                        { for modes.iter().map(|m| html! {
+                            <option value={mode_id(*m)} selected={props.chosen_mode == Some(*m)}>{ mode_id(*m) }</option>
+                        }) }
+                    </select>
+                </label>
             </header>
-            <pre id="rules" class="output">{ props.text.clone() }</pre>
+            <div class="subviews" role="group" aria-label={t(Msg::Views)}>
+                { for panel.views.iter().map(|v| {
+                    let cb = props.on_view.clone();
+                    let v = *v;
+                    html! {
+                        <button class={classes!("subview", (v == view).then_some("active"))}
+                            aria-pressed={(v == view).to_string()}
+                            onclick={Callback::from(move |_| cb.emit(v))}>{ t(view_label(v)) }</button>
+                    }
+                }) }
+                <input type="search" class="filter" value={props.filter.clone()} oninput={on_filter}
+                    aria-label={t(Msg::FilterRules)} placeholder={t(Msg::FilterRules)} />
+                <OutputActions text={text} file={view.file_name()} lang={lang} />
+            </div>
+            <p class="explain">{ t(explanation(view)) }</p>
+            if let Some((_, label)) = &props.object {
+                <p class="object-filter">
+                    { Msg::FilterObject.fill(lang, &[label]) }
+                    { " " }
+                    <button onclick={props.on_clear_object.reform(|_| ())}>{ t(Msg::ClearFilter) }</button>
+                </p>
+            }
+            <pre id="rules" class={classes!("output", (panel.status != 0).then_some("failed"))} onclick={on_line}>
+                { for lines.iter().map(|(_, line, source)| {
+                    if *source > 0 {
+                        let label = panel.sources.get(*source as usize - 1).map(|s| Msg::RuleFrom.fill(lang, &[&s.label])).unwrap_or_default();
+                        html! { <span class="rl linked" data-src={source.to_string()} title={label}>{ *line }{ "\n" }</span> }
+                    } else {
+                        html! { <span class="rl">{ *line }{ "\n" }</span> }
+                    }
+                }) }
+            </pre>
+            if cut > 0 {
+                <p class="note">{ Msg::MoreLines.fill(lang, &[&cut.to_string()]) }</p>
+            } else if lines.is_empty() && !panel.text.is_empty() {
+                <p class="note">{ t(Msg::NoLines) }</p>
+            }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::snapshot::rules;
+    use svcplay::scenario::{Options, analyze};
+
+    #[test]
+    fn filters_keep_the_lines_of_an_object_or_a_text() {
+        let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
+        let panel = rules(&analysis, "k8s-worker01", None);
+        let (all, cut) = shown_lines(&panel, "", None);
+        assert_eq!((all.len(), cut), (panel.text.lines().count(), 0));
+        let (dnat, _) = shown_lines(&panel, "dnat", None);
+        assert!(!dnat.is_empty() && dnat.iter().all(|(_, l, _)| l.contains("DNAT")));
+        let service = panel.sources[0].object;
+        let (own, _) = shown_lines(&panel, "", Some(service));
+        assert!(!own.is_empty() && own.iter().all(|(_, _, s)| *s == 1));
+        assert!(shown_lines(&panel, "", Some(service + 100)).0.is_empty());
     }
 }

@@ -1,0 +1,174 @@
+//! The page's side effects: the browser services of `static/glue.js`, local storage, the
+//! URL, timers. Only the app shell and event handlers call these; natively they are never
+//! called (the reducers and snapshots are what the native tests exercise).
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/static/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = deflate)]
+    fn deflate_js(text: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = inflate)]
+    fn inflate_js(text: &str) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = copyText)]
+    fn copy_text_js(text: &str) -> js_sys::Promise;
+    pub fn download(name: &str, text: &str);
+    #[wasm_bindgen(js_name = pickFile)]
+    pub fn pick_file(on_text: &js_sys::Function);
+    #[wasm_bindgen(js_name = insertText)]
+    pub fn insert_text(area: &web_sys::HtmlTextAreaElement, text: &str);
+    #[wasm_bindgen(js_name = replaceAll)]
+    pub fn replace_all(area: &web_sys::HtmlTextAreaElement, text: &str);
+    #[wasm_bindgen(js_name = editCommand)]
+    pub fn edit_command(area: &web_sys::HtmlTextAreaElement, command: &str);
+    #[wasm_bindgen(js_name = startWorker)]
+    pub fn start_worker(
+        module: JsValue,
+        on_message: &js_sys::Function,
+        on_ready: &js_sys::Function,
+    ) -> JsValue;
+    #[wasm_bindgen(js_name = postToWorker)]
+    pub fn post_to_worker(worker: &JsValue, bytes: &js_sys::Uint8Array);
+    #[wasm_bindgen(js_name = registerServiceWorker)]
+    pub fn register_service_worker();
+    #[wasm_bindgen(js_name = notifyParent)]
+    pub fn notify_parent(kind: &str, value: JsValue);
+    #[wasm_bindgen(js_name = watchHeight)]
+    pub fn watch_height();
+    #[wasm_bindgen(js_name = listenToParent)]
+    pub fn listen_to_parent(on_message: &js_sys::Function);
+    #[wasm_bindgen(js_name = afterPaint)]
+    pub fn after_paint(callback: &js_sys::Function);
+}
+
+async fn string_of(promise: js_sys::Promise) -> Option<String> {
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+/// DEFLATE + base64url of `text` (the browser's CompressionStream).
+pub async fn deflate(text: &str) -> Option<String> {
+    string_of(deflate_js(text)).await
+}
+
+/// The text of a DEFLATE + base64url string; `None` if it is damaged or cut short.
+pub async fn inflate(text: &str) -> Option<String> {
+    string_of(inflate_js(text)).await
+}
+
+pub async fn copy_text(text: &str) -> bool {
+    wasm_bindgen_futures::JsFuture::from(copy_text_js(text))
+        .await
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+pub fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+pub fn document() -> Option<web_sys::Document> {
+    window()?.document()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    window()?.local_storage().ok().flatten()
+}
+
+pub fn load(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+/// Saves a value; a full or forbidden storage is not an error worth telling.
+pub fn save(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+/// `location.search` without the `?`, and `location.hash` without the `#`.
+pub fn location() -> (String, String) {
+    let Some(location) = window().map(|w| w.location()) else {
+        return (String::new(), String::new());
+    };
+    let search = location.search().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    (
+        search.trim_start_matches('?').to_string(),
+        hash.trim_start_matches('#').to_string(),
+    )
+}
+
+/// Replaces the URL's query and fragment without reloading or adding history.
+pub fn replace_url(search: &str, hash: &str) {
+    let Some(window) = window() else { return };
+    let path = window.location().pathname().unwrap_or_default();
+    let mut url = path;
+    if !search.is_empty() {
+        url.push('?');
+        url.push_str(search);
+    }
+    if !hash.is_empty() {
+        url.push('#');
+        url.push_str(hash);
+    }
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// The page's own address without query and fragment.
+pub fn page_url() -> String {
+    window()
+        .and_then(|w| {
+            let l = w.location();
+            Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
+        })
+        .unwrap_or_default()
+}
+
+pub fn set_root_attribute(name: &str, value: &str) {
+    if let Some(root) = document().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute(name, value);
+    }
+}
+
+pub fn focus(id: &str) {
+    if let Some(element) = document()
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
+/// The browser's preferred languages, best first.
+pub fn browser_languages() -> Vec<String> {
+    window()
+        .map(|w| {
+            w.navigator()
+                .languages()
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn prefers_dark() -> bool {
+    window()
+        .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// Runs `f` after `ms` milliseconds.
+pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
+    let Some(window) = window() else { return };
+    let callback = Closure::once_into_js(f);
+    let _ =
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+}

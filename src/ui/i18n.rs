@@ -1,0 +1,397 @@
+//! The page's words in English and in Chinese (zh-CN).
+//!
+//! Every string the page shows is a [`Msg`]; the `catalogue!` macro makes each entry
+//! give both languages, so a missing translation does not compile. [`Msg::ALL`] lets the
+//! tests enumerate the catalogue, and a test scans `src/ui/` for text written directly in
+//! the markup. Texts may hold `{0}`, `{1}` placeholders, filled by [`Msg::fill`].
+
+/// The languages of the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// The code used in URLs, local storage and `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        }
+    }
+
+    /// `en`, `en-US`, `zh`, `zh-CN`, `zh-Hans-CN`…; anything else is not a language
+    /// the page has.
+    pub fn parse(code: &str) -> Option<Lang> {
+        let lower = code.to_ascii_lowercase();
+        if lower == "en" || lower.starts_with("en-") {
+            Some(Lang::En)
+        } else if lower == "zh" || lower.starts_with("zh-") || lower.starts_with("zh_") {
+            Some(Lang::Zh)
+        } else {
+            None
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Lang::En => 0,
+            Lang::Zh => 1,
+        }
+    }
+}
+
+macro_rules! catalogue {
+    ($($key:ident => $en:literal, $zh:literal;)*) => {
+        /// One string of the page, in both languages.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            /// Every message, for the tests.
+            #[allow(dead_code)]
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+
+            /// The message's key, as written in the source.
+            #[allow(dead_code)]
+            pub fn key(self) -> &'static str {
+                match self { $(Msg::$key => stringify!($key)),* }
+            }
+
+            /// The text in `lang`.
+            pub fn text(self, lang: Lang) -> &'static str {
+                let texts: [&'static str; 2] = match self { $(Msg::$key => [$en, $zh]),* };
+                texts[lang.index()]
+            }
+        }
+    };
+}
+
+impl Msg {
+    /// The text with `{0}`, `{1}`… replaced by `args`.
+    pub fn fill(self, lang: Lang, args: &[&str]) -> String {
+        let mut text = self.text(lang).to_string();
+        for (i, a) in args.iter().enumerate() {
+            text = text.replace(&format!("{{{i}}}"), a);
+        }
+        text
+    }
+}
+
+catalogue! {
+    Tagline => "Kubernetes Services, from manifests to kube-proxy's rules", "Kubernetes Service:从清单到 kube-proxy 规则";
+    Gallery => "Examples", "示例";
+    GalleryTitle => "Examples: the labs of the tutorials", "示例:教程中的实验";
+    GalleryIntro => "Each example replaces the editor's text (Ctrl+Z brings yours back).", "加载示例会替换编辑器中的内容(按 Ctrl+Z 可以恢复)。";
+    Load => "Load", "加载";
+    Close => "Close", "关闭";
+    Share => "Share", "分享";
+    ShareCopied => "Link copied: it holds the whole scenario, nothing is uploaded.", "链接已复制:场景全部保存在链接里,不会上传任何数据。";
+    ShareLong => "The link is {0} characters long; some chat tools cut long links. Export the file instead.", "链接长度为 {0} 个字符,部分聊天工具会截断长链接,可以改为导出文件。";
+    ShareFailed => "Could not make a link in this browser.", "此浏览器无法生成链接。";
+    ShareInAddressBar => "The link is in the address bar: copy it from there (the clipboard was not available).", "链接已放在地址栏中,请从地址栏复制(剪贴板不可用)。";
+    LinkDamaged => "This link is damaged or cut short; the scenario it held could not be read. Nothing was loaded.", "链接已损坏或被截断,无法读取其中的场景,未加载任何内容。";
+    LinkFuture => "This link was made by a newer svcplay; reload the page to get the newest version. Nothing was loaded.", "此链接由更新版本的 svcplay 生成,请刷新页面以获取最新版本。未加载任何内容。";
+    Export => "Export", "导出";
+    Import => "Import", "导入";
+    SwitchLanguage => "中文", "English";
+    SwitchLanguageLabel => "Switch the page to Chinese", "将页面切换为英文";
+    ThemeDark => "Dark", "深色";
+    ThemeLight => "Light", "浅色";
+    ThemeLabel => "Switch between light and dark", "切换浅色/深色主题";
+    Shortcuts => "Keyboard shortcuts", "键盘快捷键";
+    OpenInPlayground => "Open in svcplay", "在 svcplay 中打开";
+    ReadOnly => "read-only", "只读";
+    Computing => "Computing…", "计算中…";
+    LargeScenario => "Large scenario: computed in the background.", "大型场景:在后台线程中计算。";
+    EditorLabel => "Scenario (multi-document YAML)", "场景(多文档 YAML)";
+    Undo => "Undo", "撤销";
+    Redo => "Redo", "重做";
+    Find => "Find", "查找";
+    FindPlaceholder => "Find in the scenario", "在场景中查找";
+    FindNext => "Next match", "下一个";
+    FindPrevious => "Previous match", "上一个";
+    FindCount => "{0} of {1}", "第 {0}/{1} 个";
+    FindNone => "no match", "无匹配";
+    CursorAt => "line {0}, column {1}", "第 {0} 行,第 {1} 列";
+    Problems => "Problems", "问题";
+    NoProblems => "No problems: the API server accepts every object.", "没有问题:API Server 接受了所有对象。";
+    At => "line {0}, column {1}", "第 {0} 行,第 {1} 列";
+    Error => "error", "错误";
+    Warning => "warning", "警告";
+    TabRules => "kube-proxy", "kube-proxy";
+    TabObjects => "Objects", "对象";
+    TabSelectors => "Selectors", "选择器";
+    TabEndpoints => "Endpoints", "端点";
+    TabDns => "DNS", "DNS";
+    TabTraffic => "Traffic", "流量";
+    TabDiagram => "Diagram", "拓扑图";
+    TabTerminal => "Terminal", "终端";
+    Views => "Views of the scenario", "场景视图";
+    Node => "node", "节点";
+    NodeColumn => "Node", "节点";
+    Mode => "mode", "模式";
+    ModeConfigured => "as configured ({0})", "按配置({0})";
+    RestoreInput => "iptables-restore input", "iptables-restore 输入";
+    IptablesSave => "iptables-save", "iptables-save";
+    Ipvsadm => "ipvsadm -Ln", "ipvsadm -Ln";
+    Ipset => "ipset list", "ipset list";
+    NftTransaction => "nft -f transaction", "nft -f 事务";
+    NftList => "nft list table", "nft list table";
+    Userspace => "userspace proxy", "userspace 代理";
+    RulesExplainIptables => "What kube-proxy writes with iptables-restore on this node. Click a rule to see the YAML it comes from.", "kube-proxy 在此节点上用 iptables-restore 写入的内容。点击一条规则,可在左侧看到产生它的 YAML。";
+    RulesExplainSave => "What iptables-save prints on this node afterwards.", "之后在此节点上运行 iptables-save 看到的内容。";
+    RulesExplainNft => "The transaction kube-proxy sends with nft -f. Click a line to see the YAML it comes from.", "kube-proxy 通过 nft -f 提交的事务。点击一行可查看产生它的 YAML。";
+    RulesExplainCommand => "What this command prints on the node.", "在该节点上运行此命令的输出。";
+    RulesExplainUserspace => "Removed in Kubernetes v1.26: what kube-proxy v1.25 did in userspace mode.", "Kubernetes v1.26 已移除:这是 kube-proxy v1.25 在 userspace 模式下的行为。";
+    FilterRules => "Filter lines", "筛选行";
+    FilterObject => "Only the rules of {0}", "仅显示 {0} 的规则";
+    ClearFilter => "Show all", "显示全部";
+    MoreLines => "{0} more lines are not shown: filter them or download the whole text.", "还有 {0} 行未显示:请筛选或下载完整文本。";
+    NoLines => "No line matches.", "没有匹配的行。";
+    Copy => "Copy", "复制";
+    Copied => "Copied", "已复制";
+    Download => "Download", "下载";
+    RuleFrom => "from {0}", "来自 {0}";
+    Kind => "Kind", "类型";
+    Namespace => "Namespace", "命名空间";
+    Name => "Name", "名称";
+    Origin => "From", "来源";
+    Written => "written", "手写";
+    Generated => "made by a controller", "控制器生成";
+    Builtin => "built in", "内置";
+    ApiServer => "API server", "API Server 的答复";
+    HowWritten => "as written", "按所写";
+    HowDefaulted => "default", "默认值";
+    HowAllocated => "allocated", "自动分配";
+    StoredFields => "As stored", "存储后的字段";
+    AsKubectl => "As kubectl shows it", "kubectl 的输出";
+    Actions => "Actions", "操作";
+    ScaleUp => "Scale up", "扩容";
+    ScaleDown => "Scale down", "缩容";
+    MakeNotReady => "Make not ready", "设为未就绪";
+    MakeReady => "Make ready", "设为就绪";
+    DeletePod => "Delete", "删除";
+    RestorePod => "Undelete", "取消删除";
+    NodeDown => "Lose node", "节点失联";
+    NodeUp => "Node back", "节点恢复";
+    ShowRules => "Rules", "规则";
+    ShowInEditor => "Show in the editor", "在编辑器中显示";
+    ActionFailed => "This action cannot edit the text here: {0}", "此操作无法修改文本:{0}";
+    Selector => "Selector", "选择器";
+    Selects => "Selects", "选中的 Pod";
+    NotSelected => "Not selected, and why", "未选中的 Pod 及原因";
+    OtherNamespaces => "Matching Pods in other namespaces (a Service never selects them)", "其他命名空间中标签匹配的 Pod(Service 不会选中它们)";
+    NoSelector => "No selector: the controllers leave this Service's endpoints alone.", "没有选择器:控制器不会为此 Service 管理端点。";
+    NoPods => "no Pod", "没有 Pod";
+    Ready => "ready", "就绪";
+    NotReady => "not ready", "未就绪";
+    Serving => "serving", "可服务";
+    Terminating => "terminating", "终止中";
+    EndpointSlices => "EndpointSlices", "EndpointSlice(端点切片)";
+    LegacyEndpoints => "Endpoints (legacy)", "Endpoints(旧版)";
+    Address => "Address", "地址";
+    Pod => "Pod", "Pod";
+    Zone => "Zone", "可用区";
+    Ports => "Ports", "端口";
+    NotReadyAddresses => "not ready addresses", "未就绪地址";
+    ForService => "for Service {0}", "属于 Service {0}";
+    NoEndpointSlices => "No EndpointSlice.", "没有 EndpointSlice。";
+    DnsExplain => "The names cluster DNS (CoreDNS) answers for the Services. Ask more with dig in the terminal.", "集群 DNS(CoreDNS)为各 Service 应答的名字。可在终端中用 dig 查询更多。";
+    DnsType => "Type", "类型";
+    DnsAnswer => "Answer", "应答";
+    NoDnsNames => "No Service has a DNS name yet.", "还没有 Service 的 DNS 名称。";
+    TrafficExplain => "How each chain splits new connections between endpoints, read off the rules above (not a simulation).", "根据上面的规则计算出的、每条链在端点之间分配新连接的比例(不是模拟)。";
+    TrafficNotInMode => "The split is computed from the iptables and nftables rules; this mode's rules do not say it yet.", "流量比例根据 iptables 和 nftables 规则计算;此模式的规则暂时无法给出。";
+    NoTraffic => "No Service distributes traffic on this node.", "此节点上没有分配流量的 Service。";
+    ShareOfTraffic => "Share", "比例";
+    Endpoint => "Endpoint", "端点";
+    DiagramLabel => "Diagram of the cluster: Services, nodes and Pods", "集群拓扑:Service、节点和 Pod";
+    ZoomIn => "Zoom in", "放大";
+    ZoomOut => "Zoom out", "缩小";
+    ResetView => "Reset the view", "重置视图";
+    DiagramHint => "Drag to pan, scroll to zoom. Arrows go from each Service to the Pods it selects; dashed arrows lead to Pods that get no traffic.", "拖动可平移,滚轮可缩放。箭头从 Service 指向它选中的 Pod;虚线箭头表示该 Pod 不接收流量。";
+    Omitted => "{0} Services and {1} Pods are not drawn.", "有 {0} 个 Service 和 {1} 个 Pod 未绘制。";
+    Unscheduled => "(no known node)", "(未知节点)";
+    NodeNotReady => "NotReady", "NotReady";
+    TerminalLabel => "Terminal: run commands against the simulated cluster", "终端:对模拟集群运行命令";
+    TerminalPlaceholder => "kubectl get svc -n dev", "kubectl get svc -n dev";
+    TerminalWelcome => "Commands run against the scenario on node {0}: kubectl get/describe, iptables-save, ipvsadm -Ln, ipset list, nft list table ip kube-proxy, dig, cat /etc/resolv.conf. Type help; ↑ and ↓ walk the history.", "命令在节点 {0} 上针对当前场景运行:kubectl get/describe、iptables-save、ipvsadm -Ln、ipset list、nft list table ip kube-proxy、dig、cat /etc/resolv.conf。输入 help 查看帮助;↑ ↓ 浏览历史。";
+    TerminalHelp => "Try: kubectl get svc -A · kubectl get endpointslices -n dev · kubectl describe svc -n dev · iptables-save · ipvsadm -Ln · ipset list · nft list table ip kube-proxy · dig service-clusterip.dev.svc.cluster.local · clear", "试试:kubectl get svc -A · kubectl get endpointslices -n dev · kubectl describe svc -n dev · iptables-save · ipvsadm -Ln · ipset list · nft list table ip kube-proxy · dig service-clusterip.dev.svc.cluster.local · clear";
+    Run => "Run", "运行";
+    ShortcutHelp => "Show this help", "显示本帮助";
+    ShortcutTabs => "Switch view (1 kube-proxy … 8 terminal)", "切换视图(1 kube-proxy … 8 终端)";
+    ShortcutGallery => "Open the examples", "打开示例";
+    ShortcutLanguage => "Switch the language", "切换语言";
+    ShortcutTheme => "Switch the theme", "切换主题";
+    ShortcutEditor => "Go to the editor", "跳到编辑器";
+    ShortcutTerminal => "Go to the terminal", "跳到终端";
+    ShortcutFind => "Find in the editor", "在编辑器中查找";
+    ShortcutUndo => "Undo / redo in the editor", "编辑器撤销 / 重做";
+    ShortcutTab => "Indent / outdent (Esc, then Tab leaves the editor)", "缩进 / 取消缩进(先按 Esc 再按 Tab 可离开编辑器)";
+    ShortcutEscape => "Close a dialog", "关闭对话框";
+    ShortcutShare => "Copy a share link", "复制分享链接";
+    NotComputed => "Not computed yet.", "尚未计算。";
+    SkipToViews => "Skip to the views", "跳到视图";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has_cjk(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    /// Texts that are the same in both languages on purpose: command names, Kubernetes'
+    /// own words, and the language switch (which names the other language).
+    const SAME_IN_BOTH: &[&str] = &[
+        "TabRules",
+        "TabDns",
+        "IptablesSave",
+        "Ipvsadm",
+        "Ipset",
+        "NftList",
+        "Pod",
+        "NodeNotReady",
+        "TerminalPlaceholder",
+    ];
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for m in Msg::ALL {
+            let (en, zh) = (m.text(Lang::En), m.text(Lang::Zh));
+            assert!(!en.trim().is_empty(), "{} has no English text", m.key());
+            assert!(!zh.trim().is_empty(), "{} has no Chinese text", m.key());
+            if SAME_IN_BOTH.contains(&m.key()) {
+                continue;
+            }
+            if *m == Msg::SwitchLanguage {
+                assert!(has_cjk(en) && !has_cjk(zh));
+                continue;
+            }
+            assert!(
+                has_cjk(zh),
+                "{}: the Chinese text is not Chinese: {zh}",
+                m.key()
+            );
+            assert!(
+                !has_cjk(en),
+                "{}: the English text has Chinese: {en}",
+                m.key()
+            );
+            // Both texts take the same placeholders.
+            for i in 0..4 {
+                let p = format!("{{{i}}}");
+                assert_eq!(en.contains(&p), zh.contains(&p), "{}: {p}", m.key());
+            }
+        }
+    }
+
+    #[test]
+    fn languages_parse_from_browser_codes() {
+        assert_eq!(Lang::parse("zh-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("zh-Hans-CN"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("en-GB"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Msg::At.fill(Lang::En, &["7", "3"]), "line 7, column 3");
+        assert_eq!(Msg::At.fill(Lang::Zh, &["7", "3"]), "第 7 行,第 3 列");
+    }
+
+    /// Visible text written straight into the markup would not be translated: every
+    /// literal in an `html!` text position (`{ "..." }`) or a visible attribute must be
+    /// a symbol, a command or a name that is the same in every language.
+    #[test]
+    fn the_markup_has_no_untranslated_text() {
+        let allowed = [
+            "svcplay",
+            "×",
+            "▲",
+            "▼",
+            "−",
+            "+",
+            "⟲",
+            "?",
+            "$",
+            "#",
+            "/",
+            ":",
+            "·",
+            "—",
+            "…",
+            " ",
+            ", ",
+            "…/",
+            "%",
+            "Esc",
+            "Tab",
+            "Shift+Tab",
+            "Ctrl+F",
+            "Ctrl+Z",
+            "Ctrl+Shift+Z",
+            "Alt+1…8",
+            "Alt+G",
+            "Alt+L",
+            "Alt+D",
+            "Alt+E",
+            "Alt+T",
+            "Alt+S",
+            "●",
+            "⚠",
+            "✓",
+            "✗",
+            "↗",
+        ];
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
+        let mut problems = Vec::new();
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        for path in files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        {
+            if path.ends_with("i18n.rs") {
+                continue;
+            }
+            let source = std::fs::read_to_string(path).unwrap_or_default();
+            for pattern in [
+                "{ \"",
+                "title=\"",
+                "aria-label=\"",
+                "placeholder=\"",
+                "alt=\"",
+            ] {
+                for (at, _) in source.match_indices(pattern) {
+                    // `{ "…" }` is text only right after a tag or another child
+                    // (`<td>{ "…" }`, `}{ "…" }`), not in `if c { "class" } else …`.
+                    let before = source[..at].trim_end().chars().last();
+                    if pattern == "{ \"" && !matches!(before, Some('>' | '}')) {
+                        continue;
+                    }
+                    let rest = &source[at + pattern.len()..];
+                    let literal = &rest[..rest.find('"').unwrap_or(0)];
+                    let literal = literal.replace("\\n", "");
+                    let letters = literal.chars().any(|c| c.is_alphabetic());
+                    if letters && !allowed.contains(&literal.as_str()) {
+                        problems.push(format!("{}: {literal:?}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "untranslated text in the markup:\n{}",
+            problems.join("\n")
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! The objects as stored: what `kubectl apply` said about each written object, the fields
+//! the API server defaulted or allocated, what the controllers made, and one-click actions
+//! (scale, readiness, deletion, node loss) that edit the text.
+
+use super::i18n::{Lang, Msg};
+use super::snapshot::{How, ObjectRow, OriginKind, UiAction};
+use std::rc::Rc;
+use svcplay::diag::Span;
+use yew::prelude::*;
+
+/// At most this many objects are listed (a dump can hold tens of thousands).
+pub const MAX_ROWS: usize = 400;
+
+#[derive(Properties, PartialEq)]
+pub struct ObjectsProps {
+    pub rows: Rc<Vec<ObjectRow>>,
+    pub readonly: bool,
+    pub lang: Lang,
+    pub on_action: Callback<UiAction>,
+    pub on_reveal: Callback<Span>,
+    pub on_rules: Callback<usize>,
+}
+
+pub fn action_label(action: &UiAction) -> Msg {
+    match action {
+        UiAction::Scale { replicas, .. } if *replicas > 0 => Msg::ScaleUp,
+        UiAction::Scale { .. } => Msg::ScaleDown,
+        UiAction::PodReady { ready: true, .. } => Msg::MakeReady,
+        UiAction::PodReady { ready: false, .. } => Msg::MakeNotReady,
+        UiAction::PodDelete { delete: true, .. } => Msg::DeletePod,
+        UiAction::PodDelete { delete: false, .. } => Msg::RestorePod,
+        UiAction::NodeReady { ready: false, .. } => Msg::NodeDown,
+        UiAction::NodeReady { ready: true, .. } => Msg::NodeUp,
+    }
+}
+
+fn how(h: How) -> Option<Msg> {
+    match h {
+        How::Written => Some(Msg::HowWritten),
+        How::Defaulted => Some(Msg::HowDefaulted),
+        How::Allocated => Some(Msg::HowAllocated),
+        How::Observed => None,
+    }
+}
+
+#[function_component]
+pub fn Objects(props: &ObjectsProps) -> Html {
+    let lang = props.lang;
+    let t = |m: Msg| m.text(lang);
+    let rows = props.rows.iter().take(MAX_ROWS).map(|row| {
+        let origin = match row.origin {
+            OriginKind::Written => Msg::Written,
+            OriginKind::Generated => Msg::Generated,
+            OriginKind::Builtin => Msg::Builtin,
+        };
+        let name = match row.span {
+            Some(span) => {
+                let cb = props.on_reveal.clone();
+                html! {
+                    <button class="link" title={t(Msg::ShowInEditor)} onclick={Callback::from(move |_| cb.emit(span))}>
+                        { row.name.clone() }
+                    </button>
+                }
+            }
+            None => html! { { row.name.clone() } },
+        };
+        let admission = row.admission.as_ref().map(|(ok, line)| html! {
+            <span class={if *ok { "ok-line" } else { "error-line" }}>{ line.clone() }</span>
+        });
+        // A Scale action whose target is below the current count scales down.
+        let current = row.fields.iter().find(|f| f.field == "spec.replicas").and_then(|f| f.value.parse::<i64>().ok());
+        html! {
+            <tr>
+                <td>{ row.kind.clone() }</td>
+                <td>{ row.namespace.clone() }</td>
+                <th scope="row">{ name }</th>
+                <td>{ t(origin) }</td>
+                <td>{ for admission }</td>
+                <td>
+                    if !row.fields.is_empty() {
+                        <dl class="fields">
+                            { for row.fields.iter().map(|f| html! {
+                                <div class={classes!("field", format!("how-{:?}", f.how).to_lowercase())}>
+                                    <dt>{ f.field.clone() }</dt>
+                                    <dd>
+                                        { f.value.clone() }
+                                        if let Some(h) = how(f.how) { <span class="how">{ t(h) }</span> }
+                                    </dd>
+                                </div>
+                            }) }
+                        </dl>
+                    }
+                </td>
+                <td class="actions">
+                    if !props.readonly {
+                        { for row.actions.iter().map(|a| {
+                            let label = match (a, current) {
+                                (UiAction::Scale { replicas, .. }, Some(c)) if *replicas < c => Msg::ScaleDown,
+                                (UiAction::Scale { .. }, _) => Msg::ScaleUp,
+                                _ => action_label(a),
+                            };
+                            let cb = props.on_action.clone();
+                            let a = a.clone();
+                            html! { <button onclick={Callback::from(move |_| cb.emit(a.clone()))}>{ t(label) }</button> }
+                        }) }
+                    }
+                    if let (true, Some(object)) = (row.has_rules, row.object) {
+                        <button onclick={props.on_rules.reform(move |_| object)}>{ t(Msg::ShowRules) }</button>
+                    }
+                </td>
+            </tr>
+        }
+    });
+    html! {
+        <section class="panel objects" aria-labelledby="objects-title">
+            <header class="panel-head"><h2 id="objects-title">{ t(Msg::TabObjects) }</h2></header>
+            <div class="table-wrap">
+                <table id="objects">
+                    <thead>
+                        <tr>
+                            <th scope="col">{ t(Msg::Kind) }</th>
+                            <th scope="col">{ t(Msg::Namespace) }</th>
+                            <th scope="col">{ t(Msg::Name) }</th>
+                            <th scope="col">{ t(Msg::Origin) }</th>
+                            <th scope="col">{ t(Msg::ApiServer) }</th>
+                            <th scope="col">{ t(Msg::StoredFields) }</th>
+                            <th scope="col">{ t(Msg::Actions) }</th>
+                        </tr>
+                    </thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </div>
+            if props.rows.len() > MAX_ROWS {
+                <p class="note">{ Msg::MoreLines.fill(lang, &[&(props.rows.len() - MAX_ROWS).to_string()]) }</p>
+            }
+        </section>
+    }
+}

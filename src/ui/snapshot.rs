@@ -1,0 +1,1100 @@
+//! What the panels show, as plain data computed from an [`Analysis`].
+//!
+//! Panels never read the analysis themselves: [`summary`] and [`panel`] turn it into
+//! plain values (strings, numbers, lists), which the panels map to HTML. The same values
+//! come from the Web Worker for large scenarios ([`super::wire`] carries them across), so
+//! both paths show exactly the same thing. Everything here is a pure function, tested
+//! natively.
+
+use std::borrow::Cow;
+use svcplay::diag::{Diagnostic, Span};
+use svcplay::model::{Objects, Origin, Service};
+use svcplay::proxy::config::ProxyMode;
+use svcplay::scenario::Analysis;
+use svcplay::views::{self, CommandOutput, Context};
+
+/// The views of the right-hand side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Rules,
+    Objects,
+    Selectors,
+    Endpoints,
+    Dns,
+    Traffic,
+    Diagram,
+    Terminal,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 8] = [
+        Tab::Rules,
+        Tab::Objects,
+        Tab::Selectors,
+        Tab::Endpoints,
+        Tab::Dns,
+        Tab::Traffic,
+        Tab::Diagram,
+        Tab::Terminal,
+    ];
+
+    /// The name used in URLs (`view=`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Tab::Rules => "rules",
+            Tab::Objects => "objects",
+            Tab::Selectors => "selectors",
+            Tab::Endpoints => "endpoints",
+            Tab::Dns => "dns",
+            Tab::Traffic => "traffic",
+            Tab::Diagram => "diagram",
+            Tab::Terminal => "terminal",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.id() == id)
+    }
+}
+
+/// The outputs of the kube-proxy panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RulesView {
+    RestoreInput,
+    IptablesSave,
+    Ipvsadm,
+    Ipset,
+    NftTransaction,
+    NftList,
+    Userspace,
+}
+
+impl RulesView {
+    /// The outputs a mode has, the first being what kube-proxy itself writes.
+    pub fn of_mode(mode: ProxyMode) -> &'static [RulesView] {
+        match mode {
+            ProxyMode::Iptables => &[RulesView::RestoreInput, RulesView::IptablesSave],
+            // IPVS mode's iptables part differs from iptables mode's rules: it is shown
+            // through iptables-save, never as iptables mode's restore input.
+            ProxyMode::Ipvs => &[
+                RulesView::Ipvsadm,
+                RulesView::Ipset,
+                RulesView::IptablesSave,
+            ],
+            ProxyMode::Nftables => &[RulesView::NftTransaction, RulesView::NftList],
+            ProxyMode::Userspace => &[RulesView::Userspace],
+        }
+    }
+
+    pub fn id(self) -> &'static str {
+        match self {
+            RulesView::RestoreInput => "restore",
+            RulesView::IptablesSave => "iptables-save",
+            RulesView::Ipvsadm => "ipvsadm",
+            RulesView::Ipset => "ipset",
+            RulesView::NftTransaction => "nft",
+            RulesView::NftList => "nft-list",
+            RulesView::Userspace => "userspace",
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<RulesView> {
+        [
+            RulesView::RestoreInput,
+            RulesView::IptablesSave,
+            RulesView::Ipvsadm,
+            RulesView::Ipset,
+            RulesView::NftTransaction,
+            RulesView::NftList,
+            RulesView::Userspace,
+        ]
+        .into_iter()
+        .find(|v| v.id() == id)
+    }
+
+    /// The simulated command that prints this view, when one does.
+    pub fn command(self) -> Option<&'static [&'static str]> {
+        match self {
+            RulesView::IptablesSave => Some(&["iptables-save"]),
+            RulesView::Ipvsadm => Some(&["ipvsadm", "-Ln"]),
+            RulesView::Ipset => Some(&["ipset", "list"]),
+            RulesView::NftList => Some(&["nft", "list", "table", "ip", "kube-proxy"]),
+            _ => None,
+        }
+    }
+
+    /// The file name a download of this view gets.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            RulesView::RestoreInput => "iptables-restore.txt",
+            RulesView::IptablesSave => "iptables-save.txt",
+            RulesView::Ipvsadm => "ipvsadm-Ln.txt",
+            RulesView::Ipset => "ipset-list.txt",
+            RulesView::NftTransaction => "kube-proxy.nft",
+            RulesView::NftList => "nft-list-table.txt",
+            RulesView::Userspace => "userspace.txt",
+        }
+    }
+}
+
+pub fn mode_id(mode: ProxyMode) -> &'static str {
+    mode.as_str()
+}
+
+pub fn parse_mode(id: &str) -> Option<ProxyMode> {
+    [
+        ProxyMode::Iptables,
+        ProxyMode::Ipvs,
+        ProxyMode::Nftables,
+        ProxyMode::Userspace,
+    ]
+    .into_iter()
+    .find(|m| m.as_str() == id)
+}
+
+/// Which panel to compute, for which node and mode.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Selection {
+    pub tab: Tab,
+    pub node: Option<String>,
+    /// A mode chosen on the page instead of the scenario's KubeProxyConfiguration.
+    pub mode: Option<ProxyMode>,
+    pub rules_view: Option<RulesView>,
+}
+
+/// What every panel needs, whatever the tab.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub diagnostics: Vec<Diagnostic>,
+    pub nodes: Vec<String>,
+    pub default_node: String,
+    /// The mode the scenario configures.
+    pub configured_mode: Option<ProxyMode>,
+}
+
+pub fn summary(analysis: &Analysis) -> Summary {
+    Summary {
+        diagnostics: analysis.diagnostics.clone(),
+        nodes: analysis.node_names(),
+        default_node: analysis.default_node(),
+        configured_mode: Some(analysis.proxy_config.mode),
+    }
+}
+
+impl Summary {
+    /// The node the panels show: the chosen one if it still exists.
+    pub fn node(&self, chosen: Option<&str>) -> String {
+        match chosen {
+            Some(n) if self.nodes.iter().any(|m| m == n) => n.to_string(),
+            _ => self.default_node.clone(),
+        }
+    }
+}
+
+/// A place in the scenario a line of output comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The written object ([`svcplay::manifest::RawObject::id`]).
+    pub object: usize,
+    pub span: Span,
+    /// `dev/service-clusterip:80` — what the user reads.
+    pub label: String,
+}
+
+/// The kube-proxy panel.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RulesPanel {
+    pub mode: Option<ProxyMode>,
+    pub views: Vec<RulesView>,
+    pub view: Option<RulesView>,
+    pub text: String,
+    /// Non-zero when the view's command failed (its stderr is the text).
+    pub status: i32,
+    /// Per line of `text`: 0, or 1 + an index into `sources`.
+    pub line_sources: Vec<u32>,
+    pub sources: Vec<Source>,
+}
+
+/// How a stored field got its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum How {
+    Written,
+    Defaulted,
+    Allocated,
+    /// A fact of the object (status, generated values): no badge.
+    Observed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldRow {
+    pub field: String,
+    pub value: String,
+    pub how: How,
+}
+
+/// A one-click action, as data (the page runs it through `svcplay::actions`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum UiAction {
+    Scale {
+        namespace: String,
+        name: String,
+        replicas: i64,
+    },
+    PodReady {
+        namespace: String,
+        name: String,
+        ready: bool,
+    },
+    PodDelete {
+        namespace: String,
+        name: String,
+        delete: bool,
+    },
+    NodeReady {
+        name: String,
+        ready: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OriginKind {
+    Written,
+    Generated,
+    Builtin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectRow {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub origin: OriginKind,
+    /// The written object (for generated ones: the object that made it).
+    pub object: Option<usize>,
+    pub span: Option<Span>,
+    /// kubectl's line for the object: `service/x created`, or the API server's refusal.
+    pub admission: Option<(bool, String)>,
+    /// Notable fields as stored.
+    pub fields: Vec<FieldRow>,
+    pub actions: Vec<UiAction>,
+    /// This Service has kube-proxy rules to show.
+    pub has_rules: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelMiss {
+    pub key: String,
+    pub wanted: String,
+    pub found: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelectorRow {
+    pub service: String,
+    pub object: Option<usize>,
+    pub selector: String,
+    pub active: bool,
+    pub selected: Vec<(String, bool)>,
+    pub not_selected: Vec<(String, Vec<LabelMiss>)>,
+    pub other_namespaces: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointRow {
+    pub addresses: String,
+    pub ready: Option<bool>,
+    pub serving: Option<bool>,
+    pub terminating: Option<bool>,
+    pub node: String,
+    pub zone: String,
+    pub target: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SliceRow {
+    pub namespace: String,
+    pub name: String,
+    pub service: String,
+    pub address_type: String,
+    pub ports: String,
+    pub endpoints: Vec<EndpointRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegacyRow {
+    pub namespace: String,
+    pub name: String,
+    pub addresses: Vec<String>,
+    pub not_ready: Vec<String>,
+    pub ports: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointsPanel {
+    pub slices: Vec<SliceRow>,
+    pub legacy: Vec<LegacyRow>,
+    /// `kubectl get endpointslices -A` and `kubectl get endpoints -A`, as kubectl prints.
+    pub kubectl: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DnsRow {
+    pub name: String,
+    pub record_type: String,
+    pub answers: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrafficPanel {
+    /// The mode's rules say how traffic is split (iptables, nftables).
+    pub supported: bool,
+    pub chains: Vec<svcplay::shares::ChainShares>,
+}
+
+/// One panel's data.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Panel {
+    Rules(RulesPanel),
+    Objects(Vec<ObjectRow>),
+    Selectors(Vec<SelectorRow>),
+    Endpoints(EndpointsPanel),
+    Dns(Vec<DnsRow>),
+    Traffic(TrafficPanel),
+    Diagram(svcplay::diagram::Diagram),
+    /// The terminal computes nothing ahead of time.
+    Empty,
+}
+
+/// The analysis with the page's mode instead of the configured one, if one was chosen.
+pub fn with_mode(analysis: &Analysis, mode: Option<ProxyMode>) -> Cow<'_, Analysis> {
+    match mode {
+        Some(m) if m != analysis.proxy_config.mode => {
+            let mut a = analysis.clone();
+            a.proxy_config.mode = m;
+            Cow::Owned(a)
+        }
+        _ => Cow::Borrowed(analysis),
+    }
+}
+
+/// Computes one panel.
+pub fn panel(analysis: &Analysis, selection: &Selection) -> Panel {
+    let summary_node = |a: &Analysis| {
+        let nodes = a.node_names();
+        match &selection.node {
+            Some(n) if nodes.contains(n) => n.clone(),
+            _ => a.default_node(),
+        }
+    };
+    match selection.tab {
+        Tab::Rules => {
+            let analysis = with_mode(analysis, selection.mode);
+            let node = summary_node(&analysis);
+            Panel::Rules(rules(&analysis, &node, selection.rules_view))
+        }
+        Tab::Objects => Panel::Objects(objects(analysis)),
+        Tab::Selectors => Panel::Selectors(selectors(&analysis.objects)),
+        Tab::Endpoints => Panel::Endpoints(endpoints(analysis)),
+        Tab::Dns => Panel::Dns(dns(&analysis.objects)),
+        Tab::Traffic => {
+            let analysis = with_mode(analysis, selection.mode);
+            let node = summary_node(&analysis);
+            Panel::Traffic(traffic(&analysis, &node))
+        }
+        Tab::Diagram => Panel::Diagram(svcplay::diagram::layout(&analysis.objects)),
+        Tab::Terminal => Panel::Empty,
+    }
+}
+
+/// Runs a terminal command on `node`.
+pub fn run(analysis: &Analysis, node: &str, line: &str) -> CommandOutput {
+    let argv = views::split_command_line(line);
+    views::run(
+        analysis,
+        &Context {
+            node: node.to_string(),
+        },
+        &argv,
+    )
+}
+
+fn command(analysis: &Analysis, node: &str, argv: &[&str]) -> CommandOutput {
+    let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+    views::run(
+        analysis,
+        &Context {
+            node: node.to_string(),
+        },
+        &argv,
+    )
+}
+
+/// The provenance of a service port: the `spec.ports[i]` item of the written Service.
+fn port_source(analysis: &Analysis, info: &svcplay::proxy::ServicePortInfo) -> Option<Source> {
+    let object = info.origin.object()?;
+    let raw = analysis.manifest.object(object)?;
+    let span = raw.locate(&format!("spec.ports[{}]", info.port_index));
+    Some(Source {
+        object,
+        span,
+        label: info.name.to_string(),
+    })
+}
+
+pub fn rules(analysis: &Analysis, node: &str, chosen: Option<RulesView>) -> RulesPanel {
+    let mode = analysis.proxy_config.mode;
+    let views = RulesView::of_mode(mode);
+    let view = chosen.filter(|v| views.contains(v)).unwrap_or(views[0]);
+    let mut panel = RulesPanel {
+        mode: Some(mode),
+        views: views.to_vec(),
+        view: Some(view),
+        ..RulesPanel::default()
+    };
+    if let Some(argv) = view.command() {
+        let out = command(analysis, node, argv);
+        panel.status = out.status;
+        panel.text = if out.status == 0 {
+            out.stdout
+        } else {
+            format!("{}{}", out.stdout, out.stderr)
+        };
+        return panel;
+    }
+    match view {
+        RulesView::RestoreInput => {
+            let facts = analysis.proxy_facts(node);
+            let many = facts.len() > 1;
+            for f in &facts {
+                let ruleset = svcplay::proxy::iptables::render(f);
+                if many {
+                    let tool = match f.family {
+                        svcplay::model::ip::IpFamily::IPv4 => "iptables",
+                        _ => "ip6tables",
+                    };
+                    panel
+                        .text
+                        .push_str(&format!("# {tool}-restore input ({})\n", f.family));
+                    panel.line_sources.push(0);
+                }
+                let text = ruleset.to_string();
+                // Rules print one per line, filter table first, in the order stored.
+                let mut rules = ruleset.filter.rules.iter().chain(&ruleset.nat.rules);
+                let mut next_rule = rules.next();
+                let mut index_of = std::collections::HashMap::new();
+                for line in text.lines() {
+                    let mut source = 0;
+                    if line.starts_with("-A ") {
+                        if let Some(rule) = next_rule {
+                            if let Some(sp) = rule.source.service_port {
+                                let key = sp;
+                                let entry = index_of.entry(key).or_insert_with(|| {
+                                    let s = f
+                                        .service_ports
+                                        .get(sp)
+                                        .and_then(|p| port_source(analysis, &p.info));
+                                    s.map(|s| {
+                                        panel.sources.push(s);
+                                        panel.sources.len() as u32
+                                    })
+                                });
+                                source = entry.unwrap_or(0);
+                            }
+                            next_rule = rules.next();
+                        }
+                    }
+                    panel.line_sources.push(source);
+                }
+                panel.text.push_str(&text);
+            }
+        }
+        RulesView::NftTransaction => {
+            for r in analysis.nftables(node) {
+                panel.text.push_str(&r.transaction.to_string());
+            }
+        }
+        RulesView::Userspace => {
+            panel.text = analysis
+                .userspace(node)
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+        }
+        _ => {}
+    }
+    panel
+}
+
+fn origin_kind(origin: &Origin) -> OriginKind {
+    match origin {
+        Origin::Written(_) => OriginKind::Written,
+        Origin::Generated(_) => OriginKind::Generated,
+        Origin::Builtin => OriginKind::Builtin,
+    }
+}
+
+/// The fields of a stored Service a learner looks for, and how each got its value.
+pub fn service_fields(analysis: &Analysis, service: &Service) -> Vec<FieldRow> {
+    let raw = service
+        .meta
+        .origin
+        .object()
+        .and_then(|id| analysis.manifest.object(id));
+    let written = |path: &str| raw.is_some_and(|r| r.node.locate_key(path).0);
+    let mut rows = Vec::new();
+    let mut row = |field: String, value: String, allocated: bool| {
+        let how = if written(&field) {
+            How::Written
+        } else if allocated {
+            How::Allocated
+        } else {
+            How::Defaulted
+        };
+        rows.push(FieldRow { field, value, how });
+    };
+    let spec = &service.spec;
+    row("spec.type".into(), service.type_or_default().into(), false);
+    if let Some(ip) = &spec.cluster_ip {
+        row("spec.clusterIP".into(), ip.clone(), ip != "None");
+    }
+    if !spec.cluster_ips.is_empty() {
+        row(
+            "spec.clusterIPs".into(),
+            spec.cluster_ips.join(", "),
+            spec.cluster_ip.as_deref() != Some("None"),
+        );
+    }
+    if !spec.ip_families.is_empty() {
+        row("spec.ipFamilies".into(), spec.ip_families.join(", "), false);
+    }
+    if let Some(p) = &spec.ip_family_policy {
+        row("spec.ipFamilyPolicy".into(), p.clone(), false);
+    }
+    for (i, port) in spec.ports.iter().enumerate() {
+        let base = format!("spec.ports[{i}]");
+        if let Some(p) = port.port {
+            row(format!("{base}.port"), p.to_string(), false);
+        }
+        if let Some(p) = &port.protocol {
+            row(format!("{base}.protocol"), p.clone(), false);
+        }
+        if let Some(t) = &port.target_port {
+            row(format!("{base}.targetPort"), t.to_string(), false);
+        }
+        if let Some(n) = port.node_port {
+            row(format!("{base}.nodePort"), n.to_string(), true);
+        }
+    }
+    if let Some(a) = &spec.session_affinity {
+        row("spec.sessionAffinity".into(), a.clone(), false);
+    }
+    if let Some(t) = spec.session_affinity_timeout {
+        row(
+            "spec.sessionAffinityConfig.clientIP.timeoutSeconds".into(),
+            t.to_string(),
+            false,
+        );
+    }
+    if let Some(p) = &spec.internal_traffic_policy {
+        row("spec.internalTrafficPolicy".into(), p.clone(), false);
+    }
+    if let Some(p) = &spec.external_traffic_policy {
+        row("spec.externalTrafficPolicy".into(), p.clone(), false);
+    }
+    if let Some(n) = spec.health_check_node_port {
+        row("spec.healthCheckNodePort".into(), n.to_string(), true);
+    }
+    if let Some(a) = spec.allocate_load_balancer_node_ports {
+        row(
+            "spec.allocateLoadBalancerNodePorts".into(),
+            a.to_string(),
+            false,
+        );
+    }
+    if let Some(n) = &spec.external_name {
+        row("spec.externalName".into(), n.clone(), false);
+    }
+    rows
+}
+
+fn written_span(analysis: &Analysis, origin: &Origin) -> Option<Span> {
+    let raw = analysis.manifest.object(origin.object()?)?;
+    Some(raw.node.span)
+}
+
+pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
+    let o = &analysis.objects;
+    let admission_of = |id: Option<usize>| {
+        let id = id?;
+        analysis
+            .admissions
+            .iter()
+            .rev()
+            .find(|a| a.object == id)
+            .map(|a| match a.success_line() {
+                Some(line) => (true, line),
+                None => (false, a.error_text("scenario.yaml").unwrap_or_default()),
+            })
+    };
+    let mut rows = Vec::new();
+    let mut push = |kind: &str,
+                    meta: &svcplay::model::ObjectMeta,
+                    fields: Vec<FieldRow>,
+                    actions: Vec<UiAction>,
+                    has_rules: bool| {
+        let object = meta.origin.object();
+        let written = matches!(meta.origin, Origin::Written(_));
+        rows.push(ObjectRow {
+            kind: kind.to_string(),
+            namespace: meta.namespace.clone(),
+            name: meta.name.clone(),
+            origin: origin_kind(&meta.origin),
+            object,
+            span: written_span(analysis, &meta.origin),
+            admission: if written { admission_of(object) } else { None },
+            fields,
+            actions,
+            has_rules,
+        });
+    };
+    let plain = |field: &str, value: String| FieldRow {
+        field: field.to_string(),
+        value,
+        how: How::Observed,
+    };
+    // The namespaces every cluster has are noise here.
+    for n in o
+        .namespaces
+        .iter()
+        .filter(|n| n.meta.origin != Origin::Builtin)
+    {
+        push("Namespace", &n.meta, Vec::new(), Vec::new(), false);
+    }
+    for n in &o.nodes {
+        let mut fields = Vec::new();
+        if let Some(ip) = n.internal_ip() {
+            fields.push(plain("InternalIP", ip.to_string()));
+        }
+        if !n.pod_cidrs.is_empty() {
+            fields.push(plain("spec.podCIDR", n.pod_cidrs.join(", ")));
+        }
+        fields.push(plain(
+            "Ready",
+            if n.is_ready() { "True" } else { "False" }.to_string(),
+        ));
+        let actions = vec![UiAction::NodeReady {
+            name: n.meta.name.clone(),
+            ready: !n.is_ready(),
+        }];
+        push("Node", &n.meta, fields, actions, false);
+    }
+    for w in &o.workloads {
+        let replicas = w.replicas.unwrap_or(1);
+        let mut actions = vec![UiAction::Scale {
+            namespace: w.meta.namespace.clone(),
+            name: w.meta.name.clone(),
+            replicas: replicas + 1,
+        }];
+        if replicas > 0 {
+            actions.push(UiAction::Scale {
+                namespace: w.meta.namespace.clone(),
+                name: w.meta.name.clone(),
+                replicas: replicas - 1,
+            });
+        }
+        let fields = vec![FieldRow {
+            field: "spec.replicas".into(),
+            value: replicas.to_string(),
+            how: if w.replicas.is_some() {
+                How::Written
+            } else {
+                How::Defaulted
+            },
+        }];
+        push(w.kind.name(), &w.meta, fields, actions, false);
+    }
+    for p in &o.pods {
+        let mut fields = Vec::new();
+        if let Some(n) = &p.spec.node_name {
+            fields.push(plain("spec.nodeName", n.clone()));
+        }
+        if let Some(ip) = p.ips().first() {
+            fields.push(plain("status.podIP", ip.to_string()));
+        }
+        fields.push(plain(
+            "Ready",
+            if p.is_ready() { "True" } else { "False" }.to_string(),
+        ));
+        if p.is_terminating() {
+            fields.push(plain(
+                "metadata.deletionTimestamp",
+                p.meta.deletion_timestamp.clone().unwrap_or_default(),
+            ));
+        }
+        let actions = vec![
+            UiAction::PodReady {
+                namespace: p.meta.namespace.clone(),
+                name: p.meta.name.clone(),
+                ready: !p.is_ready(),
+            },
+            UiAction::PodDelete {
+                namespace: p.meta.namespace.clone(),
+                name: p.meta.name.clone(),
+                delete: !p.is_terminating(),
+            },
+        ];
+        push("Pod", &p.meta, fields, actions, false);
+    }
+    for s in &o.services {
+        let fields = service_fields(analysis, s);
+        let has_rules = s.meta.origin.object().is_some();
+        push("Service", &s.meta, fields, Vec::new(), has_rules);
+    }
+    for s in &o.endpoint_slices {
+        push("EndpointSlice", &s.meta, Vec::new(), Vec::new(), false);
+    }
+    for e in &o.endpoints {
+        push("Endpoints", &e.meta, Vec::new(), Vec::new(), false);
+    }
+    if let Some(c) = &o.kube_proxy_configuration {
+        let meta = svcplay::model::ObjectMeta::new(
+            "",
+            "",
+            c.origin.map(Origin::Written).unwrap_or(Origin::Builtin),
+        );
+        let fields = vec![plain(
+            "mode",
+            analysis.proxy_config.mode.as_str().to_string(),
+        )];
+        push("KubeProxyConfiguration", &meta, fields, Vec::new(), false);
+    }
+    // What the user wrote first, then what the controllers made, then the built-in objects.
+    rows.sort_by_key(|r| match r.origin {
+        OriginKind::Written => 0,
+        OriginKind::Generated => 1,
+        OriginKind::Builtin => 2,
+    });
+    // Objects the API server refused exist nowhere else: list them with its words.
+    for a in &analysis.admissions {
+        if a.success_line().is_none() {
+            rows.push(ObjectRow {
+                kind: a.kind.name().to_string(),
+                namespace: a.namespace.clone(),
+                name: a.name.clone(),
+                origin: OriginKind::Written,
+                object: Some(a.object),
+                span: analysis.manifest.object(a.object).map(|r| r.node.span),
+                admission: Some((false, a.error_text("scenario.yaml").unwrap_or_default())),
+                fields: Vec::new(),
+                actions: Vec::new(),
+                has_rules: false,
+            });
+        }
+    }
+    rows
+}
+
+pub fn selectors(objects: &Objects) -> Vec<SelectorRow> {
+    svcplay::controllers::selection::selections(objects)
+        .into_iter()
+        .filter(|s| s.service.meta.origin != Origin::Builtin)
+        .map(|s| SelectorRow {
+            service: format!("{}/{}", s.service.meta.namespace, s.service.meta.name),
+            object: s.service.meta.origin.object(),
+            selector: s
+                .service
+                .spec
+                .selector
+                .as_ref()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default(),
+            active: s.active,
+            selected: s
+                .selected
+                .iter()
+                .map(|p| (p.meta.name.clone(), p.is_ready() && !p.is_terminating()))
+                .collect(),
+            not_selected: s
+                .not_selected
+                .iter()
+                .map(|(p, d)| {
+                    (
+                        p.meta.name.clone(),
+                        d.iter()
+                            .map(|d| LabelMiss {
+                                key: d.key.clone(),
+                                wanted: d.wanted.clone(),
+                                found: d.found.clone(),
+                            })
+                            .collect(),
+                    )
+                })
+                .collect(),
+            other_namespaces: s
+                .other_namespaces
+                .iter()
+                .map(|p| format!("{}/{}", p.meta.namespace, p.meta.name))
+                .collect(),
+        })
+        .collect()
+}
+
+fn ports_text(ports: &[svcplay::model::EndpointPort]) -> String {
+    ports
+        .iter()
+        .map(|p| {
+            let name = p.name.as_deref().filter(|n| !n.is_empty());
+            let port = p.port.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
+            let proto = p.protocol.as_deref().unwrap_or("TCP");
+            match name {
+                Some(n) => format!("{n} {port}/{proto}"),
+                None => format!("{port}/{proto}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn endpoints(analysis: &Analysis) -> EndpointsPanel {
+    let o = &analysis.objects;
+    let slices = o
+        .endpoint_slices
+        .iter()
+        .map(|s| SliceRow {
+            namespace: s.meta.namespace.clone(),
+            name: s.meta.name.clone(),
+            service: s.service_name().unwrap_or_default().to_string(),
+            address_type: s.address_type.clone(),
+            ports: s.ports.as_deref().map(ports_text).unwrap_or_default(),
+            endpoints: s
+                .endpoints
+                .iter()
+                .map(|e| EndpointRow {
+                    addresses: e.addresses.join(", "),
+                    ready: e.ready,
+                    serving: e.serving,
+                    terminating: e.terminating,
+                    node: e.node_name.clone().unwrap_or_default(),
+                    zone: e.zone.clone().unwrap_or_default(),
+                    target: e
+                        .target_ref
+                        .as_ref()
+                        .map(|t| {
+                            format!(
+                                "{}/{}",
+                                t.kind.as_deref().unwrap_or(""),
+                                t.name.as_deref().unwrap_or("")
+                            )
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect();
+    let legacy = o
+        .endpoints
+        .iter()
+        .map(|e| LegacyRow {
+            namespace: e.meta.namespace.clone(),
+            name: e.meta.name.clone(),
+            addresses: e
+                .subsets
+                .iter()
+                .flat_map(|s| s.addresses.iter().map(|a| a.ip.clone()))
+                .collect(),
+            not_ready: e
+                .subsets
+                .iter()
+                .flat_map(|s| s.not_ready_addresses.iter().map(|a| a.ip.clone()))
+                .collect(),
+            ports: e
+                .subsets
+                .first()
+                .map(|s| ports_text(&s.ports))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let node = analysis.default_node();
+    let mut kubectl = String::new();
+    for argv in [
+        ["kubectl", "get", "endpointslices", "-A"],
+        ["kubectl", "get", "endpoints", "-A"],
+    ] {
+        let out = command(analysis, &node, &argv);
+        kubectl.push_str(&format!("$ {}\n", argv.join(" ")));
+        kubectl.push_str(&out.stdout);
+        kubectl.push_str(&out.stderr);
+        if !kubectl.ends_with('\n') {
+            kubectl.push('\n');
+        }
+    }
+    EndpointsPanel {
+        slices,
+        legacy,
+        kubectl,
+    }
+}
+
+pub fn dns(objects: &Objects) -> Vec<DnsRow> {
+    let cluster = svcplay::dns::Cluster::new(objects);
+    svcplay::dns::service_names(&cluster)
+        .into_iter()
+        .map(|r| DnsRow {
+            name: r.name.clone(),
+            record_type: format!("{:?}", r.qtype).to_uppercase(),
+            answers: r
+                .answer
+                .iter()
+                .map(svcplay::views::dig::record_line)
+                .collect(),
+        })
+        .collect()
+}
+
+pub fn traffic(analysis: &Analysis, node: &str) -> TrafficPanel {
+    let facts = analysis.proxy_facts(node);
+    match analysis.proxy_config.mode {
+        ProxyMode::Iptables => TrafficPanel {
+            supported: true,
+            chains: facts
+                .iter()
+                .flat_map(|f| svcplay::shares::iptables(&svcplay::proxy::iptables::render(f), f))
+                .collect(),
+        },
+        ProxyMode::Nftables => TrafficPanel {
+            supported: true,
+            chains: facts
+                .iter()
+                .flat_map(|f| {
+                    let r = svcplay::proxy::nftables::ruleset(f);
+                    svcplay::shares::nftables(&r.table, f)
+                })
+                .collect(),
+        },
+        _ => TrafficPanel::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use svcplay::scenario::{Options, analyze};
+
+    fn default_analysis() -> Analysis {
+        analyze(svcplay::examples::DEFAULT, Options::default())
+    }
+
+    #[test]
+    fn rules_lines_link_to_the_service_port() {
+        let analysis = default_analysis();
+        let panel = rules(&analysis, "k8s-worker01", None);
+        assert_eq!(panel.view, Some(RulesView::RestoreInput));
+        assert_eq!(panel.line_sources.len(), panel.text.lines().count());
+        assert_eq!(panel.sources.len(), 1, "{:?}", panel.sources);
+        let source = &panel.sources[0];
+        assert_eq!(source.label, "dev/service-clusterip");
+        // spec.ports[0] of the Service: the `- port: 80` line.
+        let line = svcplay::examples::DEFAULT
+            .lines()
+            .nth(source.span.start.line as usize - 1)
+            .unwrap_or_default();
+        assert!(line.contains("port: 80"), "{line}");
+        let linked: Vec<&str> = panel
+            .text
+            .lines()
+            .zip(&panel.line_sources)
+            .filter(|(_, s)| **s == 1)
+            .map(|(l, _)| l)
+            .collect();
+        assert!(linked.iter().any(|l| l.contains("-j DNAT")), "{linked:#?}");
+        assert!(linked.iter().all(|l| l.starts_with("-A ")));
+    }
+
+    #[test]
+    fn a_chosen_mode_replaces_the_configured_one() {
+        let analysis = default_analysis();
+        let selection = Selection {
+            tab: Tab::Rules,
+            node: None,
+            mode: Some(ProxyMode::Nftables),
+            rules_view: None,
+        };
+        let Panel::Rules(panel) = panel(&analysis, &selection) else {
+            panic!("not the rules panel");
+        };
+        assert_eq!(panel.view, Some(RulesView::NftTransaction));
+        assert!(panel.text.contains("table ip kube-proxy"), "{}", panel.text);
+    }
+
+    #[test]
+    fn stored_fields_say_what_was_defaulted_and_allocated() {
+        let text = svcplay::examples::DEFAULT.replace(
+            "  clusterIP: 10.97.97.97   # the Service's IP; leave it out and one is allocated\n",
+            "",
+        );
+        let analysis = analyze(&text, Options::default());
+        let service = analysis
+            .objects
+            .services
+            .iter()
+            .find(|s| s.meta.name == "service-clusterip")
+            .unwrap_or_else(|| panic!("no Service"));
+        let fields = service_fields(&analysis, service);
+        let how = |f: &str| fields.iter().find(|r| r.field == f).map(|r| r.how);
+        assert_eq!(how("spec.clusterIP"), Some(How::Allocated), "{fields:#?}");
+        assert_eq!(how("spec.type"), Some(How::Written));
+        assert_eq!(how("spec.sessionAffinity"), Some(How::Defaulted));
+        assert_eq!(how("spec.ports[0].protocol"), Some(How::Defaulted));
+        assert_eq!(how("spec.ports[0].targetPort"), Some(How::Written));
+    }
+
+    #[test]
+    fn every_tab_computes_for_every_example() {
+        for example in svcplay::examples::EXAMPLES {
+            let analysis = analyze(example.text, Options::default());
+            for tab in Tab::ALL {
+                let selection = Selection {
+                    tab,
+                    node: None,
+                    mode: None,
+                    rules_view: None,
+                };
+                let p = panel(&analysis, &selection);
+                if let Panel::Rules(r) = &p {
+                    assert!(!r.text.trim().is_empty(), "{}", example.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn objects_list_pods_with_their_actions_and_selectors_explain() {
+        let analysis = default_analysis();
+        let rows = objects(&analysis);
+        let pods: Vec<&ObjectRow> = rows.iter().filter(|r| r.kind == "Pod").collect();
+        assert_eq!(pods.len(), 3);
+        assert_eq!(pods[0].origin, OriginKind::Generated);
+        assert!(
+            pods[0]
+                .actions
+                .iter()
+                .any(|a| matches!(a, UiAction::PodReady { ready: false, .. }))
+        );
+        let service = rows
+            .iter()
+            .find(|r| r.kind == "Service" && r.name == "service-clusterip")
+            .unwrap_or_else(|| panic!("no Service row"));
+        assert_eq!(
+            service.admission,
+            Some((true, "service/service-clusterip created".into()))
+        );
+        let s = selectors(&analysis.objects);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].selector, "app=nginx-pod");
+        assert_eq!(s[0].selected.len(), 3);
+    }
+}

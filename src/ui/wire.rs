@@ -1,0 +1,661 @@
+//! The bytes the page and its Web Worker exchange.
+//!
+//! A request (analyse this text, compute that panel, run this command) and its answer
+//! travel as one `Uint8Array` each. The encoding is deliberately simple — little-endian
+//! numbers, length-prefixed strings and lists, a tag byte for enums — and written by hand:
+//! a serialisation framework would cost more of the budgeted wasm than the few types here.
+//! Decoding never panics: malformed bytes give `None`.
+
+use super::snapshot::*;
+use svcplay::diag::{Diagnostic, Pos, Severity, Span, Stage};
+use svcplay::diagram::{Diagram, Edge, NodeBox, PodBox, Rect, ServiceBox};
+use svcplay::proxy::config::ProxyMode;
+use svcplay::shares::{ChainShares, EndpointShare};
+use svcplay::views::CommandOutput;
+
+/// Reads values back in the order they were written.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes }
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.bytes.len() < n {
+            return None;
+        }
+        let (head, tail) = self.bytes.split_at(n);
+        self.bytes = tail;
+        Some(head)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// A value that crosses to and from the worker.
+pub trait Wire: Sized {
+    fn put(&self, out: &mut Vec<u8>);
+    fn get(r: &mut Reader) -> Option<Self>;
+}
+
+/// Encodes one value.
+pub fn encode<T: Wire>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    value.put(&mut out);
+    out
+}
+
+/// Decodes one value, which must use all the bytes.
+pub fn decode<T: Wire>(bytes: &[u8]) -> Option<T> {
+    let mut r = Reader::new(bytes);
+    let value = T::get(&mut r)?;
+    r.is_empty().then_some(value)
+}
+
+macro_rules! wire_number {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            fn get(r: &mut Reader) -> Option<Self> {
+                let bytes = r.take(std::mem::size_of::<$t>())?;
+                Some(<$t>::from_le_bytes(bytes.try_into().ok()?))
+            }
+        }
+    )*};
+}
+wire_number!(u8, u32, u64, i32, i64, f64);
+
+impl Wire for usize {
+    fn put(&self, out: &mut Vec<u8>) {
+        (*self as u64).put(out)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        usize::try_from(u64::get(r)?).ok()
+    }
+}
+
+impl Wire for bool {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(*self))
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        match u8::get(r)? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        }
+    }
+}
+
+impl Wire for String {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.len().put(out);
+        out.extend_from_slice(self.as_bytes());
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        let len = usize::get(r)?;
+        String::from_utf8(r.take(len)?.to_vec()).ok()
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.len().put(out);
+        for v in self {
+            v.put(out);
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        let len = usize::get(r)?;
+        // Each element takes at least one byte: a bogus length cannot reserve memory.
+        if len > r.bytes.len() {
+            return None;
+        }
+        (0..len).map(|_| T::get(r)).collect()
+    }
+}
+
+impl<T: Wire> Wire for Option<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            None => out.push(0),
+            Some(v) => {
+                out.push(1);
+                v.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        match u8::get(r)? {
+            0 => Some(None),
+            1 => Some(Some(T::get(r)?)),
+            _ => None,
+        }
+    }
+}
+
+impl<A: Wire, B: Wire> Wire for (A, B) {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.0.put(out);
+        self.1.put(out);
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some((A::get(r)?, B::get(r)?))
+    }
+}
+
+macro_rules! wire_struct {
+    ($t:ident { $($f:ident),* $(,)? }) => {
+        impl Wire for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                $(self.$f.put(out);)*
+            }
+            fn get(r: &mut Reader) -> Option<Self> {
+                Some($t { $($f: Wire::get(r)?),* })
+            }
+        }
+    };
+}
+
+/// An enum without data, as the index of its variant in a list.
+macro_rules! wire_enum {
+    ($t:ident [$($v:expr),* $(,)?]) => {
+        impl Wire for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                let all = [$($v),*];
+                let i = all.iter().position(|v| v == self).unwrap_or(0);
+                out.push(i as u8);
+            }
+            fn get(r: &mut Reader) -> Option<Self> {
+                let all = [$($v),*];
+                all.get(u8::get(r)? as usize).copied()
+            }
+        }
+    };
+}
+
+wire_enum!(Severity [Severity::Error, Severity::Warning, Severity::Info]);
+wire_enum!(Stage [Stage::Syntax, Stage::Decode, Stage::ApiServer, Stage::Controller, Stage::Proxy, Stage::Hint]);
+wire_enum!(ProxyMode [ProxyMode::Iptables, ProxyMode::Ipvs, ProxyMode::Nftables, ProxyMode::Userspace]);
+wire_enum!(Tab [Tab::Rules, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal]);
+wire_enum!(RulesView [
+    RulesView::RestoreInput,
+    RulesView::IptablesSave,
+    RulesView::Ipvsadm,
+    RulesView::Ipset,
+    RulesView::NftTransaction,
+    RulesView::NftList,
+    RulesView::Userspace,
+]);
+wire_enum!(How [How::Written, How::Defaulted, How::Allocated, How::Observed]);
+wire_enum!(OriginKind [OriginKind::Written, OriginKind::Generated, OriginKind::Builtin]);
+
+wire_struct!(Pos { line, column });
+wire_struct!(Span { start, end });
+wire_struct!(Diagnostic {
+    severity,
+    stage,
+    document,
+    object,
+    path,
+    span,
+    message
+});
+wire_struct!(Selection {
+    tab,
+    node,
+    mode,
+    rules_view
+});
+wire_struct!(Summary {
+    diagnostics,
+    nodes,
+    default_node,
+    configured_mode
+});
+wire_struct!(Source {
+    object,
+    span,
+    label
+});
+wire_struct!(RulesPanel {
+    mode,
+    views,
+    view,
+    text,
+    status,
+    line_sources,
+    sources
+});
+wire_struct!(FieldRow { field, value, how });
+wire_struct!(ObjectRow {
+    kind,
+    namespace,
+    name,
+    origin,
+    object,
+    span,
+    admission,
+    fields,
+    actions,
+    has_rules
+});
+wire_struct!(LabelMiss { key, wanted, found });
+wire_struct!(SelectorRow {
+    service,
+    object,
+    selector,
+    active,
+    selected,
+    not_selected,
+    other_namespaces
+});
+wire_struct!(EndpointRow {
+    addresses,
+    ready,
+    serving,
+    terminating,
+    node,
+    zone,
+    target
+});
+wire_struct!(SliceRow {
+    namespace,
+    name,
+    service,
+    address_type,
+    ports,
+    endpoints
+});
+wire_struct!(LegacyRow {
+    namespace,
+    name,
+    addresses,
+    not_ready,
+    ports
+});
+wire_struct!(EndpointsPanel {
+    slices,
+    legacy,
+    kubectl
+});
+wire_struct!(DnsRow {
+    name,
+    record_type,
+    answers
+});
+wire_struct!(EndpointShare {
+    endpoint,
+    pod,
+    node,
+    share
+});
+wire_struct!(ChainShares {
+    service_port,
+    service,
+    chain,
+    shares
+});
+wire_struct!(TrafficPanel { supported, chains });
+wire_struct!(Rect {
+    x,
+    y,
+    width,
+    height
+});
+wire_struct!(NodeBox {
+    name,
+    internal_ip,
+    ready,
+    rect,
+    object
+});
+wire_struct!(PodBox {
+    namespace,
+    name,
+    ip,
+    ready,
+    terminating,
+    node,
+    rect,
+    object
+});
+wire_struct!(ServiceBox {
+    namespace,
+    name,
+    type_,
+    cluster_ip,
+    ports,
+    rect,
+    object
+});
+wire_struct!(Edge {
+    service,
+    pod,
+    serving
+});
+wire_struct!(Diagram {
+    width,
+    height,
+    nodes,
+    pods,
+    services,
+    edges,
+    omitted_services,
+    omitted_pods
+});
+wire_struct!(CommandOutput {
+    stdout,
+    stderr,
+    status
+});
+
+impl Wire for UiAction {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            UiAction::Scale {
+                namespace,
+                name,
+                replicas,
+            } => {
+                out.push(0);
+                (namespace.clone(), name.clone()).put(out);
+                replicas.put(out);
+            }
+            UiAction::PodReady {
+                namespace,
+                name,
+                ready,
+            } => {
+                out.push(1);
+                (namespace.clone(), name.clone()).put(out);
+                ready.put(out);
+            }
+            UiAction::PodDelete {
+                namespace,
+                name,
+                delete,
+            } => {
+                out.push(2);
+                (namespace.clone(), name.clone()).put(out);
+                delete.put(out);
+            }
+            UiAction::NodeReady { name, ready } => {
+                out.push(3);
+                name.put(out);
+                ready.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match u8::get(r)? {
+            0 => {
+                let (namespace, name) = Wire::get(r)?;
+                UiAction::Scale {
+                    namespace,
+                    name,
+                    replicas: Wire::get(r)?,
+                }
+            }
+            1 => {
+                let (namespace, name) = Wire::get(r)?;
+                UiAction::PodReady {
+                    namespace,
+                    name,
+                    ready: Wire::get(r)?,
+                }
+            }
+            2 => {
+                let (namespace, name) = Wire::get(r)?;
+                UiAction::PodDelete {
+                    namespace,
+                    name,
+                    delete: Wire::get(r)?,
+                }
+            }
+            3 => UiAction::NodeReady {
+                name: Wire::get(r)?,
+                ready: Wire::get(r)?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl Wire for Panel {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Panel::Rules(p) => {
+                out.push(0);
+                p.put(out)
+            }
+            Panel::Objects(p) => {
+                out.push(1);
+                p.put(out)
+            }
+            Panel::Selectors(p) => {
+                out.push(2);
+                p.put(out)
+            }
+            Panel::Endpoints(p) => {
+                out.push(3);
+                p.put(out)
+            }
+            Panel::Dns(p) => {
+                out.push(4);
+                p.put(out)
+            }
+            Panel::Traffic(p) => {
+                out.push(5);
+                p.put(out)
+            }
+            Panel::Diagram(p) => {
+                out.push(6);
+                p.put(out)
+            }
+            Panel::Empty => out.push(7),
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match u8::get(r)? {
+            0 => Panel::Rules(Wire::get(r)?),
+            1 => Panel::Objects(Wire::get(r)?),
+            2 => Panel::Selectors(Wire::get(r)?),
+            3 => Panel::Endpoints(Wire::get(r)?),
+            4 => Panel::Dns(Wire::get(r)?),
+            5 => Panel::Traffic(Wire::get(r)?),
+            6 => Panel::Diagram(Wire::get(r)?),
+            7 => Panel::Empty,
+            _ => return None,
+        })
+    }
+}
+
+/// What the page asks the worker.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    /// Analyse revision `rev` of the text (and keep it for the requests that follow).
+    Analyze { rev: u64, text: String },
+    /// Compute a panel of the last analysed revision.
+    Panel { rev: u64, selection: Selection },
+    /// Run a terminal command (entry `index`) on `node`.
+    Run {
+        index: usize,
+        node: String,
+        mode: Option<ProxyMode>,
+        line: String,
+    },
+}
+
+/// What the worker answers.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Response {
+    Summary {
+        rev: u64,
+        summary: Summary,
+    },
+    Panel {
+        rev: u64,
+        selection: Selection,
+        panel: Panel,
+    },
+    Output {
+        index: usize,
+        output: CommandOutput,
+    },
+}
+
+impl Wire for Request {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Request::Analyze { rev, text } => {
+                out.push(0);
+                rev.put(out);
+                text.put(out);
+            }
+            Request::Panel { rev, selection } => {
+                out.push(1);
+                rev.put(out);
+                selection.put(out);
+            }
+            Request::Run {
+                index,
+                node,
+                mode,
+                line,
+            } => {
+                out.push(2);
+                index.put(out);
+                node.put(out);
+                mode.put(out);
+                line.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match u8::get(r)? {
+            0 => Request::Analyze {
+                rev: Wire::get(r)?,
+                text: Wire::get(r)?,
+            },
+            1 => Request::Panel {
+                rev: Wire::get(r)?,
+                selection: Wire::get(r)?,
+            },
+            2 => Request::Run {
+                index: Wire::get(r)?,
+                node: Wire::get(r)?,
+                mode: Wire::get(r)?,
+                line: Wire::get(r)?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl Wire for Response {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Response::Summary { rev, summary } => {
+                out.push(0);
+                rev.put(out);
+                summary.put(out);
+            }
+            Response::Panel {
+                rev,
+                selection,
+                panel,
+            } => {
+                out.push(1);
+                rev.put(out);
+                selection.put(out);
+                panel.put(out);
+            }
+            Response::Output { index, output } => {
+                out.push(2);
+                index.put(out);
+                output.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match u8::get(r)? {
+            0 => Response::Summary {
+                rev: Wire::get(r)?,
+                summary: Wire::get(r)?,
+            },
+            1 => Response::Panel {
+                rev: Wire::get(r)?,
+                selection: Wire::get(r)?,
+                panel: Wire::get(r)?,
+            },
+            2 => Response::Output {
+                index: Wire::get(r)?,
+                output: Wire::get(r)?,
+            },
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use svcplay::scenario::{Options, analyze};
+
+    #[test]
+    fn every_panel_of_every_example_survives_the_trip() {
+        for example in svcplay::examples::EXAMPLES {
+            let analysis = analyze(example.text, Options::default());
+            let summary = summary(&analysis);
+            let response = Response::Summary { rev: 7, summary };
+            assert_eq!(decode::<Response>(&encode(&response)), Some(response));
+            for tab in Tab::ALL {
+                let selection = Selection {
+                    tab,
+                    node: Some("k8s-worker02".into()),
+                    mode: None,
+                    rules_view: None,
+                };
+                let response = Response::Panel {
+                    rev: 1,
+                    panel: panel(&analysis, &selection),
+                    selection,
+                };
+                assert_eq!(
+                    decode::<Response>(&encode(&response)),
+                    Some(response),
+                    "{}",
+                    example.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_bytes_decode_to_nothing() {
+        let request = Request::Run {
+            index: 3,
+            node: "n".into(),
+            mode: Some(ProxyMode::Ipvs),
+            line: "ipvsadm -Ln".into(),
+        };
+        let bytes = encode(&request);
+        assert_eq!(decode::<Request>(&bytes), Some(request));
+        for cut in 0..bytes.len() {
+            assert_eq!(decode::<Request>(&bytes[..cut]), None);
+        }
+        assert_eq!(decode::<Request>(&[9]), None);
+        // A huge length prefix is refused without allocating.
+        let mut huge = vec![0u8];
+        huge.extend_from_slice(&u64::MAX.to_le_bytes());
+        assert_eq!(decode::<Request>(&huge), None);
+    }
+}

@@ -1,0 +1,155 @@
+//! The core off the main thread: the Web Worker's side and the page's handle on it.
+//!
+//! The worker runs this same wasm module (`static/worker.js` imports the page's JS glue
+//! and instantiates the module the page already compiled), so nothing more is
+//! downloaded. It keeps the analysis of the last text it was sent and answers requests
+//! about it ([`handle`]); the page sends [`Request`]s and turns [`Response`]s into
+//! actions ([`Worker`]). Every message is one byte array ([`super::wire`]).
+
+use super::snapshot;
+use super::wire::{Request, Response, decode, encode};
+use std::cell::RefCell;
+use svcplay::scenario::{Analysis, Options, analyze};
+
+thread_local! {
+    /// The worker's last analysis and its revision.
+    static LAST: RefCell<Option<(u64, Analysis)>> = const { RefCell::new(None) };
+}
+
+/// The worker's answer to one request (`None` for a request it cannot read, or a panel of
+/// a revision it has not analysed).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn answer(request: Request) -> Option<Response> {
+    match request {
+        Request::Analyze { rev, text } => {
+            let analysis = analyze(&text, Options::default());
+            let summary = snapshot::summary(&analysis);
+            LAST.with(|last| *last.borrow_mut() = Some((rev, analysis)));
+            Some(Response::Summary { rev, summary })
+        }
+        Request::Panel { rev, selection } => LAST.with(|last| {
+            let last = last.borrow();
+            let (analysed, analysis) = last.as_ref()?;
+            (*analysed == rev).then(|| Response::Panel {
+                rev,
+                panel: snapshot::panel(analysis, &selection),
+                selection,
+            })
+        }),
+        Request::Run {
+            index,
+            node,
+            mode,
+            line,
+        } => LAST.with(|last| {
+            let last = last.borrow();
+            let (_, analysis) = last.as_ref()?;
+            let output = snapshot::run(&snapshot::with_mode(analysis, mode), &node, &line);
+            Some(Response::Output { index, output })
+        }),
+    }
+}
+
+/// The worker's entry point, called by `static/worker.js` for each message: request
+/// bytes in, response bytes out (empty when there is nothing to answer).
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn worker_handle(request: &[u8]) -> Vec<u8> {
+    decode::<Request>(request)
+        .and_then(answer)
+        .map(|r| encode(&r))
+        .unwrap_or_default()
+}
+
+/// The page's handle on the worker.
+#[derive(Clone)]
+pub struct Worker {
+    inner: wasm_bindgen::JsValue,
+}
+
+impl PartialEq for Worker {
+    fn eq(&self, other: &Worker) -> bool {
+        self.inner == other.inner
+    }
+}
+
+impl Worker {
+    /// Starts the worker; `on_response` gets every answer, `on_ready` whether it started.
+    pub fn start(
+        on_response: impl Fn(Response) + 'static,
+        on_ready: impl Fn(bool) + 'static,
+    ) -> Option<Worker> {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::prelude::Closure;
+        let on_message =
+            Closure::<dyn Fn(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
+                if let Some(response) = decode::<Response>(&bytes.to_vec()) {
+                    on_response(response);
+                }
+            });
+        let on_ready = Closure::<dyn Fn(bool)>::new(on_ready);
+        let inner = super::dom::start_worker(
+            wasm_bindgen::module(),
+            on_message.as_ref().unchecked_ref(),
+            on_ready.as_ref().unchecked_ref(),
+        );
+        // The worker lives as long as the page: so do its callbacks.
+        on_message.forget();
+        on_ready.forget();
+        (!inner.is_null() && !inner.is_undefined()).then_some(Worker { inner })
+    }
+
+    pub fn send(&self, request: &Request) {
+        let bytes = encode(request);
+        super::dom::post_to_worker(&self.inner, &js_sys::Uint8Array::from(&bytes[..]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::snapshot::{Panel, Selection, Tab};
+
+    #[test]
+    fn the_worker_answers_about_the_revision_it_analysed() {
+        let bytes = worker_handle(&encode(&Request::Analyze {
+            rev: 3,
+            text: svcplay::examples::DEFAULT.to_string(),
+        }));
+        let Some(Response::Summary { rev: 3, summary }) = decode(&bytes) else {
+            panic!("no summary");
+        };
+        assert_eq!(summary.default_node, "k8s-worker01");
+        let selection = Selection {
+            tab: Tab::Rules,
+            node: None,
+            mode: None,
+            rules_view: None,
+        };
+        let bytes = worker_handle(&encode(&Request::Panel {
+            rev: 3,
+            selection: selection.clone(),
+        }));
+        let Some(Response::Panel {
+            panel: Panel::Rules(rules),
+            ..
+        }) = decode(&bytes)
+        else {
+            panic!("no panel");
+        };
+        assert!(rules.text.contains("KUBE-SERVICES"));
+        // A panel of another revision is not answered: the page will ask again.
+        assert!(worker_handle(&encode(&Request::Panel { rev: 2, selection })).is_empty());
+        let bytes = worker_handle(&encode(&Request::Run {
+            index: 0,
+            node: "k8s-worker01".into(),
+            mode: None,
+            line: "kubectl get pods -n dev".into(),
+        }));
+        let Some(Response::Output { index: 0, output }) = decode(&bytes) else {
+            panic!("no output");
+        };
+        assert!(output.stdout.contains("pc-deployment-"));
+        assert!(worker_handle(b"garbage").is_empty());
+    }
+}

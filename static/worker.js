@@ -1,0 +1,30 @@
+// svcplay's Web Worker: runs the page's own wasm module off the main thread, so that a
+// scenario of thousands of Services never freezes typing. The page sends one boot message
+// (the URL of its JS glue and the WebAssembly.Module it already compiled), then requests as
+// byte arrays; src/ui/worker.rs answers them. Messages that arrive before the module is
+// ready wait in a queue.
+let handle = null;
+const queue = [];
+
+function answer(bytes) {
+  const out = handle(bytes);
+  if (out.length > 0) self.postMessage(out, [out.buffer]);
+}
+
+self.onmessage = async (event) => {
+  const data = event.data;
+  if (data && data.boot) {
+    try {
+      const glue = await import(data.boot.js);
+      await glue.default({ module_or_path: data.boot.module });
+      handle = glue.worker_handle;
+      self.postMessage({ ready: true });
+      for (const bytes of queue.splice(0)) answer(bytes);
+    } catch (error) {
+      self.postMessage({ ready: false });
+    }
+    return;
+  }
+  if (handle) answer(data);
+  else queue.push(data);
+};

@@ -1,0 +1,10 @@
+//! The page's end-to-end walk-through in headless Chromium (`tests/e2e/page.rs`), with the
+//! shared WebDriver harness (`tests/support/`). Runs only with `SVCPLAY_E2E_DIST` set.
+
+// Tests may read the clock (timeouts, measurements); only the core may not.
+#![allow(clippy::disallowed_methods)]
+
+mod support;
+
+#[path = "e2e/page.rs"]
+mod page;
