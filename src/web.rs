@@ -178,6 +178,47 @@ mod browser_tests {
             "{curl}"
         );
         assert_eq!(curl.lines().count(), 11, "{curl}");
+        // An event edits the text and runs the same requests again: a fourth Pod appears
+        // on the "after" side.
+        let scale_up = format!(
+            "{} dev/pc-deployment",
+            crate::ui::i18n::Msg::ScaleUp.text(crate::ui::i18n::Lang::En)
+        );
+        let buttons = root
+            .query_selector_all(".sim-events button")
+            .expect("buttons");
+        let button = (0..buttons.length())
+            .filter_map(|i| buttons.item(i))
+            .find(|b| b.text_content().as_deref() == Some(scale_up.as_str()))
+            .unwrap_or_else(|| panic!("no button {scale_up:?}"));
+        button
+            .dyn_into::<web_sys::HtmlElement>()
+            .expect("a button")
+            .click();
+        yew::platform::time::sleep(Duration::from_millis(200)).await;
+        let compare: web_sys::Element = find(&root, "#traffic-compare");
+        let rows = compare
+            .query_selector_all("tbody tr")
+            .expect("rows")
+            .length();
+        assert_eq!(rows, 4 + 2, "{:?}", compare.text_content());
+        let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
+        let analysis = svcplay::scenario::analyze(&scaled, svcplay::scenario::Options::default());
+        let after = svcplay::simulate::run(&analysis, &request).expect("the simulation runs");
+        assert_eq!(after.endpoints.len(), 4);
+        for e in &after.endpoints {
+            assert_eq!(
+                shown(format!("traffic-count-{}", e.address())),
+                e.count.to_string(),
+                "{}",
+                e.address()
+            );
+        }
+        // The scaled text is saved after a pause: forget it, for the tests after this one.
+        yew::platform::time::sleep(Duration::from_millis(500)).await;
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.clear();
+        }
         // The app keeps its view in the URL: leave it on the kube-proxy view for the tests
         // that mount after this one.
         find::<web_sys::HtmlElement>(&root, "#tab-rules").click();

@@ -606,7 +606,7 @@ pub fn App() -> Html {
             html! {
                 <traffic::Traffic panel={Rc::new(p.clone())} node={node.clone()} lang={lang}
                     analysis={state.analysis.clone().map(traffic::Scenario)} mode={state.mode}
-                    readonly={state.embed.readonly}
+                    readonly={state.embed.readonly} text={state.text.clone()}
                     on_action={on(&dispatch, Action::Act)}
                     on_mode={on(&dispatch, Action::SelectMode)} />
             }

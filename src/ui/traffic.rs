@@ -464,6 +464,8 @@ pub struct TrafficProps {
     /// The mode chosen on the page, if any.
     pub mode: Option<ProxyMode>,
     pub readonly: bool,
+    /// The scenario text, to check that an event applies before recording "before".
+    pub text: Rc<str>,
     pub on_action: Callback<UiAction>,
     pub on_mode: Callback<Option<ProxyMode>>,
 }
@@ -687,6 +689,12 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         generation: generation.borrow().clone(),
     };
 
+    {
+        // Leaving the tab stops an animation in flight.
+        let generation = generation.borrow().clone();
+        use_effect_with((), move |_| move || generation.set(generation.get() + 1));
+    }
+
     let analysis = props.analysis.as_ref().map(|s| in_mode(&s.0, props.mode));
     let client_list = analysis.as_deref().map(clients).unwrap_or_default();
     let destination_list = analysis.as_deref().map(destinations).unwrap_or_default();
@@ -885,7 +893,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
             );
             html! {
                 <>
-                    <p class="progress" aria-live="polite" id="traffic-progress">
+                    <p class="progress" aria-live="polite" aria-busy={shown.sent.is_some().to_string()} id="traffic-progress">
                         if let Some((sent, total)) = shown.sent {
                             <progress max={total.to_string()} value={sent.to_string()}></progress>
                             { " " }{ Msg::TrafficProgress.fill(lang, &[&sent.to_string(), &total.to_string()]) }
@@ -951,7 +959,14 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                             let compare = compare.clone();
                             let latest = latest.clone();
                             let label_text = text.clone();
+                            let scenario = props.text.clone();
                             let onclick = Callback::from(move |_: MouseEvent| {
+                                // An event that cannot edit the text changes nothing (the
+                                // page says why): no comparison then.
+                                if super::state::act(&scenario, &action).is_err() {
+                                    on_action.emit(action.clone());
+                                    return;
+                                }
                                 // "Before" is the full run of the current inputs (the
                                 // shown one may be mid-animation).
                                 let before = latest.borrow().as_ref().and_then(|(a, r, _)| {

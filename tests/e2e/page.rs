@@ -514,6 +514,19 @@ impl Page<'_> {
             UPDATE_TIMEOUT,
             || Ok(self.text_of(".traffic")?.contains("33.3 %").then_some(())),
         )?;
+        // The simulation: the requests arrive (animated here), then the bars, the counts
+        // and the curl loop stay.
+        self.click("#traffic-run")?;
+        self.wait("the simulation of 1000 requests", UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "return !!document.querySelector('#traffic-curl')
+                    && !document.querySelector('#traffic-progress progress')
+                    && document.querySelectorAll('.traffic table.simulation tbody tr').length > 0;",
+                vec![],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })?;
+        self.screenshot("page-traffic-simulation")?;
         // The theme switch.
         self.click("#theme-button")?;
         let theme = self.string("return document.documentElement.dataset.theme;", vec![])?;
