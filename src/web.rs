@@ -82,4 +82,147 @@ mod browser_tests {
         assert_eq!(body.get_elements_by_tag_name("script").length(), scripts);
         assert_eq!(body.get_elements_by_tag_name("img").length(), 0);
     }
+
+    /// Mounts a fresh app in its own root (after forgetting what earlier apps saved), for
+    /// tests that look only inside it.
+    async fn mount_fresh() -> web_sys::Element {
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.clear();
+        }
+        let root = document().create_element("div").expect("a div");
+        document()
+            .body()
+            .expect("a body")
+            .append_child(&root)
+            .expect("appended");
+        yew::Renderer::<crate::ui::App>::with_root(root.clone()).render();
+        yew::platform::time::sleep(Duration::from_millis(100)).await;
+        root
+    }
+
+    fn find<T: JsCast>(root: &web_sys::Element, selector: &str) -> T {
+        root.query_selector(selector)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no {selector}"))
+            .dyn_into()
+            .unwrap_or_else(|_| panic!("{selector} is not of the expected type"))
+    }
+
+    fn change(target: &web_sys::EventTarget) {
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let event = web_sys::Event::new_with_event_init_dict("change", &init).expect("an event");
+        let _ = target.dispatch_event(&event);
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_traffic_tab_shows_the_simulators_counts_for_a_fixed_seed() {
+        let root = mount_fresh().await;
+        find::<web_sys::HtmlElement>(&root, "#tab-traffic").click();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        let animate: web_sys::HtmlInputElement = find(&root, "#traffic-animate");
+        if animate.checked() {
+            animate.click();
+        }
+        let requests: web_sys::HtmlSelectElement = find(&root, "#traffic-requests");
+        requests.set_value("1000");
+        change(&requests);
+        let seed: web_sys::HtmlInputElement = find(&root, "#traffic-seed");
+        seed.set_value("42");
+        change(&seed);
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        find::<web_sys::HtmlElement>(&root, "#traffic-run").click();
+        yew::platform::time::sleep(Duration::from_millis(200)).await;
+
+        let analysis = svcplay::scenario::analyze(
+            svcplay::examples::DEFAULT,
+            svcplay::scenario::Options::default(),
+        );
+        let request = svcplay::simulate::SimRequest {
+            node: Some("k8s-worker01".into()),
+            dst: Some(("10.97.97.97".parse().expect("an IP"), 80)),
+            requests: 1000,
+            seed: 42,
+            ..svcplay::simulate::SimRequest::default()
+        };
+        let expected = svcplay::simulate::run(&analysis, &request).expect("the simulation runs");
+        assert_eq!(expected.endpoints.len(), 3);
+        let shown = |id: String| {
+            root.query_selector(&format!("[id=\"{id}\"]"))
+                .ok()
+                .flatten()
+                .and_then(|e| e.text_content())
+                .unwrap_or_else(|| panic!("no #{id}"))
+        };
+        for e in &expected.endpoints {
+            assert_eq!(
+                shown(format!("traffic-count-{}", e.address())),
+                e.count.to_string(),
+                "{}",
+                e.address()
+            );
+        }
+        assert_eq!(
+            shown("traffic-dropped".into()),
+            expected.dropped.to_string()
+        );
+        assert_eq!(
+            shown("traffic-rejected".into()),
+            expected.rejected.to_string()
+        );
+        // The curl loop lists the first ten requests after its command line.
+        let curl = shown("traffic-curl".into());
+        assert!(
+            curl.starts_with("$ while true; do curl -s 10.97.97.97:80; done\n"),
+            "{curl}"
+        );
+        assert_eq!(curl.lines().count(), 11, "{curl}");
+        // An event edits the text and runs the same requests again: a fourth Pod appears
+        // on the "after" side.
+        let scale_up = format!(
+            "{} dev/pc-deployment",
+            crate::ui::i18n::Msg::ScaleUp.text(crate::ui::i18n::Lang::En)
+        );
+        let buttons = root
+            .query_selector_all(".sim-events button")
+            .expect("buttons");
+        let button = (0..buttons.length())
+            .filter_map(|i| buttons.item(i))
+            .find(|b| b.text_content().as_deref() == Some(scale_up.as_str()))
+            .unwrap_or_else(|| panic!("no button {scale_up:?}"));
+        button
+            .dyn_into::<web_sys::HtmlElement>()
+            .expect("a button")
+            .click();
+        yew::platform::time::sleep(Duration::from_millis(200)).await;
+        let compare: web_sys::Element = find(&root, "#traffic-compare");
+        let rows = compare
+            .query_selector_all("tbody tr")
+            .expect("rows")
+            .length();
+        assert_eq!(rows, 4 + 2, "{:?}", compare.text_content());
+        let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
+        let analysis = svcplay::scenario::analyze(&scaled, svcplay::scenario::Options::default());
+        let after = svcplay::simulate::run(&analysis, &request).expect("the simulation runs");
+        assert_eq!(after.endpoints.len(), 4);
+        for e in &after.endpoints {
+            assert_eq!(
+                shown(format!("traffic-count-{}", e.address())),
+                e.count.to_string(),
+                "{}",
+                e.address()
+            );
+        }
+        // The scaled text is saved after a pause: forget it, for the tests after this one.
+        yew::platform::time::sleep(Duration::from_millis(500)).await;
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.clear();
+        }
+        // The app keeps its view in the URL: leave it on the kube-proxy view for the tests
+        // that mount after this one.
+        find::<web_sys::HtmlElement>(&root, "#tab-rules").click();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        root.remove();
+    }
 }

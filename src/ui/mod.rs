@@ -603,7 +603,13 @@ pub fn App() -> Html {
             html! { <dns::Dns rows={Rc::new(rows.clone())} lang={lang} /> }
         }
         (_, Some(Panel::Traffic(p))) => {
-            html! { <traffic::Traffic panel={Rc::new(p.clone())} node={node.clone()} lang={lang} /> }
+            html! {
+                <traffic::Traffic panel={Rc::new(p.clone())} node={node.clone()} lang={lang}
+                    analysis={state.analysis.clone().map(traffic::Scenario)} mode={state.mode}
+                    readonly={state.embed.readonly} text={state.text.clone()}
+                    on_action={on(&dispatch, Action::Act)}
+                    on_mode={on(&dispatch, Action::SelectMode)} />
+            }
         }
         (_, Some(Panel::Diagram(d))) => {
             html! { <diagram::Diagram diagram={Rc::new(d.clone())} lang={lang} /> }

@@ -514,6 +514,42 @@ impl Page<'_> {
             UPDATE_TIMEOUT,
             || Ok(self.text_of(".traffic")?.contains("33.3 %").then_some(())),
         )?;
+        // The simulation: the requests arrive (animated here), then the bars, the counts
+        // and the curl loop stay.
+        self.click("#traffic-run")?;
+        self.wait("the simulation of 1000 requests", UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "return !!document.querySelector('#traffic-curl')
+                    && !document.querySelector('#traffic-progress progress')
+                    && document.querySelectorAll('.traffic table.simulation tbody tr').length > 0;",
+                vec![],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })?;
+        self.screenshot("page-traffic-simulation")?;
+        // How long one run of 10,000 requests holds the main thread (animation off: the
+        // click handler runs the whole simulation, the curl loop's ten prefix runs and the
+        // render; an animation frame costs at most one such run).
+        let ms = self.exec(
+            "const a = document.querySelector('#traffic-animate');
+             if (a.checked) a.click();
+             const r = document.querySelector('#traffic-requests');
+             r.value = '10000'; r.dispatchEvent(new Event('change', {bubbles: true}));
+             return new Promise(done => setTimeout(() => {
+                 const t0 = performance.now();
+                 document.querySelector('#traffic-run').click();
+                 done(performance.now() - t0);
+             }, 50));",
+            vec![],
+        )?;
+        let ms = match ms {
+            Json::Number(ms) => format!("{ms:.1}"),
+            other => other.to_string(),
+        };
+        let _ = writeln!(
+            std::io::stderr(),
+            "e2e_page: 10,000 simulated requests (default lab, iptables), click handler: {ms} ms"
+        );
         // The theme switch.
         self.click("#theme-button")?;
         let theme = self.string("return document.documentElement.dataset.theme;", vec![])?;
