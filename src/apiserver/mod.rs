@@ -321,7 +321,9 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
     let mut admissions = Vec::new();
     let mut diagnostics = Vec::new();
     // The canonical text of the last document applied for each object, for `unchanged`.
-    let mut applied: BTreeMap<(Kind, String, String), (String, Node)> = BTreeMap::new();
+    let mut applied: BTreeMap<(Kind, String, String), (String, &Node)> = BTreeMap::new();
+    // Where each stored object is, so that storing one does not scan its whole list.
+    let mut positions = model::Positions::default();
     // Where each Service is in `store.services` (a large dump must not be scanned for
     // every object).
     let mut services: BTreeMap<(String, String), usize> = store
@@ -333,7 +335,13 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
     for raw in &manifest.objects {
         if is_scenario_configuration(raw) {
             let mut ignored = Vec::new();
-            model::insert(&mut store, model::read_object(raw), raw, &mut ignored);
+            model::insert_indexed(
+                &mut store,
+                &mut positions,
+                model::read_object(raw),
+                raw,
+                &mut ignored,
+            );
             diagnostics.extend(ignored);
             continue;
         }
@@ -345,7 +353,7 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
         let identity = (raw.kind, namespace.clone(), raw.name.clone());
         let mut text = String::new();
         canonical(&raw.node, &mut text);
-        let previous = applied.get(&identity).map(|(_, node)| node.clone());
+        let previous = applied.get(&identity).map(|(_, node)| *node);
         let unchanged = applied.get(&identity).is_some_and(|(t, _)| *t == text);
         let (outcome, warnings) = if unchanged {
             (Outcome::Unchanged, Vec::new())
@@ -358,15 +366,16 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             admit_one(
                 raw,
                 old,
-                previous.as_ref(),
+                previous,
                 &namespace,
                 &mut store,
+                &mut positions,
                 &mut alloc,
                 &mut diagnostics,
             )
         };
         if !matches!(outcome, Outcome::Rejected(_)) {
-            applied.insert(identity.clone(), (text, raw.node.clone()));
+            applied.insert(identity.clone(), (text, &raw.node));
         }
         for w in &warnings {
             diagnostics.push(
@@ -418,6 +427,7 @@ fn admit_one(
     previous: Option<&Node>,
     namespace: &str,
     store: &mut Objects,
+    positions: &mut model::Positions,
     alloc: &mut alloc::Allocators,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Outcome, Vec<Warning>) {
@@ -517,7 +527,7 @@ fn admit_one(
         }
     };
     let mut replaced = Vec::new();
-    model::insert(store, object, raw, &mut replaced);
+    model::insert_indexed(store, positions, object, raw, &mut replaced);
     let outcome = if replaced.is_empty() {
         Outcome::Created
     } else {
