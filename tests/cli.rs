@@ -277,15 +277,7 @@ fn kube_proxy_and_trace_in_ipvs_mode() {
 #[test]
 fn iptables_save_in_ipvs_mode_shows_the_rules_ipvs_mode_keeps() {
     let input = fixture("kube-proxy-ipvs/ipvs-16-lb-source-ranges/input.yaml");
-    let out = svcplay(&[
-        "run",
-        "--stored",
-        &input,
-        "--",
-        "iptables-save",
-        "-t",
-        "nat",
-    ]);
+    let out = svcplay(&["run", "--stored", &input, "--", "iptables-save", "-t", "nat"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(

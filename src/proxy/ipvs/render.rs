@@ -457,7 +457,8 @@ fn address(text: &str) -> Address {
     match crate::model::ip::parse_ip_sloppy(text) {
         Some(ip) => Address::Ip(ip),
         None => Address::Cidr(
-            Cidr::parse_sloppy(text).unwrap_or_else(|| Cidr::host(IpAddr::from([0, 0, 0, 0]))),
+            Cidr::parse_sloppy(text)
+                .unwrap_or_else(|| Cidr::host(IpAddr::from([0, 0, 0, 0]))),
         ),
     }
 }
@@ -1105,7 +1106,12 @@ fn write_iptables_rules(
             random_fully: facts.node.random_fully,
         },
     );
-    w.rule(TableName::Nat, KUBE_MARK_MASQ, vec![], Target::MarkOr(mark));
+    w.rule(
+        TableName::Nat,
+        KUBE_MARK_MASQ,
+        vec![],
+        Target::MarkOr(mark),
+    );
 
     Ruleset {
         family,
