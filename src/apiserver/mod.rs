@@ -320,8 +320,9 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
     let mut store = builtin_objects(&mut alloc);
     let mut admissions = Vec::new();
     let mut diagnostics = Vec::new();
-    // The canonical text of the last document applied for each object, for `unchanged`.
-    let mut applied: BTreeMap<(Kind, String, String), (String, &Node)> = BTreeMap::new();
+    // The last document applied for each object, for `unchanged` (their canonical texts
+    // are compared only when an object is applied again, which a dump never does).
+    let mut applied: BTreeMap<(Kind, String, String), &Node> = BTreeMap::new();
     // Where each stored object is, so that storing one does not scan its whole list.
     let mut positions = model::Positions::default();
     // Where each Service is in `store.services` (a large dump must not be scanned for
@@ -351,10 +352,13 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             String::new()
         };
         let identity = (raw.kind, namespace.clone(), raw.name.clone());
-        let mut text = String::new();
-        canonical(&raw.node, &mut text);
-        let previous = applied.get(&identity).map(|(_, node)| *node);
-        let unchanged = applied.get(&identity).is_some_and(|(t, _)| *t == text);
+        let previous = applied.get(&identity).copied();
+        let unchanged = previous.is_some_and(|previous| {
+            let (mut before, mut now) = (String::new(), String::new());
+            canonical(previous, &mut before);
+            canonical(&raw.node, &mut now);
+            before == now
+        });
         let (outcome, warnings) = if unchanged {
             (Outcome::Unchanged, Vec::new())
         } else {
@@ -375,7 +379,7 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             )
         };
         if !matches!(outcome, Outcome::Rejected(_)) {
-            applied.insert(identity.clone(), (text, &raw.node));
+            applied.insert(identity.clone(), &raw.node);
         }
         for w in &warnings {
             diagnostics.push(
