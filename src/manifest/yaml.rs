@@ -102,6 +102,17 @@ impl Node {
     /// building the string for the usual case of a string key (lookups run for every
     /// field of every object of a large dump).
     pub fn key_is(&self, key: &str) -> bool {
+        // Most keys are words: one that differs from `key` and starts with a letter resolves
+        // to itself, a null (`null`) or a boolean (`true`/`false`), so it can only match
+        // those three, and resolving it is not needed to say no.
+        if let (Value::Scalar(text, _), None) = (&self.value, &self.tag) {
+            if text != key
+                && text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+                && !matches!(key, "null" | "true" | "false")
+            {
+                return false;
+            }
+        }
         match self.scalar() {
             Some(Scalar::Str(s)) => s == key,
             Some(_) => self.key_string().as_deref() == Some(key),
