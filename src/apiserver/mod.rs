@@ -320,8 +320,11 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
     let mut store = builtin_objects(&mut alloc);
     let mut admissions = Vec::new();
     let mut diagnostics = Vec::new();
-    // The canonical text of the last document applied for each object, for `unchanged`.
-    let mut applied: BTreeMap<(Kind, String, String), (String, Node)> = BTreeMap::new();
+    // The last document applied for each object, for `unchanged` (their canonical texts
+    // are compared only when an object is applied again, which a dump never does).
+    let mut applied: BTreeMap<(Kind, String, String), &Node> = BTreeMap::new();
+    // Where each stored object is, so that storing one does not scan its whole list.
+    let mut positions = model::Positions::default();
     // Where each Service is in `store.services` (a large dump must not be scanned for
     // every object).
     let mut services: BTreeMap<(String, String), usize> = store
@@ -333,7 +336,13 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
     for raw in &manifest.objects {
         if is_scenario_configuration(raw) {
             let mut ignored = Vec::new();
-            model::insert(&mut store, model::read_object(raw), raw, &mut ignored);
+            model::insert_indexed(
+                &mut store,
+                &mut positions,
+                model::read_object(raw),
+                raw,
+                &mut ignored,
+            );
             diagnostics.extend(ignored);
             continue;
         }
@@ -343,10 +352,13 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             String::new()
         };
         let identity = (raw.kind, namespace.clone(), raw.name.clone());
-        let mut text = String::new();
-        canonical(&raw.node, &mut text);
-        let previous = applied.get(&identity).map(|(_, node)| node.clone());
-        let unchanged = applied.get(&identity).is_some_and(|(t, _)| *t == text);
+        let previous = applied.get(&identity).copied();
+        let unchanged = previous.is_some_and(|previous| {
+            let (mut before, mut now) = (String::new(), String::new());
+            canonical(previous, &mut before);
+            canonical(&raw.node, &mut now);
+            before == now
+        });
         let (outcome, warnings) = if unchanged {
             (Outcome::Unchanged, Vec::new())
         } else {
@@ -358,15 +370,16 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             admit_one(
                 raw,
                 old,
-                previous.as_ref(),
+                previous,
                 &namespace,
                 &mut store,
+                &mut positions,
                 &mut alloc,
                 &mut diagnostics,
             )
         };
         if !matches!(outcome, Outcome::Rejected(_)) {
-            applied.insert(identity.clone(), (text, raw.node.clone()));
+            applied.insert(identity.clone(), &raw.node);
         }
         for w in &warnings {
             diagnostics.push(
@@ -418,6 +431,7 @@ fn admit_one(
     previous: Option<&Node>,
     namespace: &str,
     store: &mut Objects,
+    positions: &mut model::Positions,
     alloc: &mut alloc::Allocators,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Outcome, Vec<Warning>) {
@@ -517,7 +531,7 @@ fn admit_one(
         }
     };
     let mut replaced = Vec::new();
-    model::insert(store, object, raw, &mut replaced);
+    model::insert_indexed(store, positions, object, raw, &mut replaced);
     let outcome = if replaced.is_empty() {
         Outcome::Created
     } else {

@@ -12,6 +12,7 @@ pub mod yaml;
 
 use crate::diag::{Diagnostic, Severity, Span, Stage};
 use schema::{Struct, Ty};
+use std::fmt::Write as _;
 use yaml::{Node, Scalar, Value};
 
 /// The kinds svcplay understands.
@@ -432,7 +433,7 @@ fn read_object(manifest: &mut Manifest, document: usize, list_item: Option<usize
             return;
         }
     }
-    let decode = decode(kind.schema(), node);
+    let (decode, problems) = decode_with_diagnostics(kind.schema(), node);
     let id = manifest.objects.len();
     let object = RawObject {
         id,
@@ -444,7 +445,7 @@ fn read_object(manifest: &mut Manifest, document: usize, list_item: Option<usize
         node: node.clone(),
         decode,
     };
-    for (path, message) in strict_diagnostics(kind.schema(), node) {
+    for (path, message) in problems {
         let span = node.locate_key(&path).1;
         manifest.diagnostics.push(
             Diagnostic::error(Stage::Decode, message)
@@ -464,7 +465,7 @@ pub fn decode(schema: &'static Struct, node: &Node) -> DecodeReport {
         report: &mut report,
         all: None,
     };
-    walker.object(schema, node, "", "");
+    walker.object(schema, node, &mut String::new(), &mut String::new());
     report
 }
 
@@ -477,8 +478,23 @@ pub fn strict_diagnostics(schema: &'static Struct, node: &Node) -> Vec<(String, 
         report: &mut report,
         all: Some(&mut all),
     };
-    walker.object(schema, node, "", "");
+    walker.object(schema, node, &mut String::new(), &mut String::new());
     all
+}
+
+/// [`decode`] and [`strict_diagnostics`] in one walk of the tree.
+fn decode_with_diagnostics(
+    schema: &'static Struct,
+    node: &Node,
+) -> (DecodeReport, Vec<(String, String)>) {
+    let mut report = DecodeReport::default();
+    let mut all = Vec::new();
+    let mut walker = Walker {
+        report: &mut report,
+        all: Some(&mut all),
+    };
+    walker.object(schema, node, &mut String::new(), &mut String::new());
+    (report, all)
 }
 
 struct Walker<'a> {
@@ -487,12 +503,30 @@ struct Walker<'a> {
     all: Option<&'a mut Vec<(String, String)>>,
 }
 
-fn join(base: &str, field: &str) -> String {
-    if base.is_empty() {
-        field.to_string()
-    } else {
-        format!("{base}.{field}")
+/// Appends `.field` to a path (just `field` to the empty path). The walker extends and
+/// truncates one buffer per path instead of building a string for every field it visits.
+fn push_field(path: &mut String, field: &str) {
+    if !path.is_empty() {
+        path.push('.');
     }
+    path.push_str(field);
+}
+
+/// A mapping key as the JSON key it becomes, borrowed when it is a plain string.
+fn key_text(key: &Node) -> std::borrow::Cow<'_, str> {
+    match key.scalar() {
+        Some(Scalar::Str(s)) => std::borrow::Cow::Borrowed(s),
+        _ => std::borrow::Cow::Owned(key.key_string().unwrap_or_default()),
+    }
+}
+
+/// Go's message for a value of the wrong JSON type in a struct field.
+fn mismatch(parent: &Struct, path: &str, ty: Ty, what: String) -> String {
+    format!(
+        "json: cannot unmarshal {what} into Go struct field {}.{path} of type {}",
+        parent.name(),
+        ty.go_name()
+    )
 }
 
 fn json_kind(node: &Node) -> String {
@@ -554,54 +588,64 @@ impl Walker<'_> {
     }
 
     /// `path` is the dotted JSON path without indexes (for Go's messages); `indexed` has them.
-    fn object(&mut self, schema: &'static Struct, node: &Node, path: &str, indexed: &str) {
+    fn object(
+        &mut self,
+        schema: &'static Struct,
+        node: &Node,
+        path: &mut String,
+        indexed: &mut String,
+    ) {
         let Some(entries) = node.entries() else {
             return;
         };
         // JSON re-encoding sorts keys: walk in that order so "first" matches the server.
-        let mut sorted: Vec<(String, &Node)> = entries
+        let mut sorted: Vec<(std::borrow::Cow<'_, str>, &Node)> = entries
             .iter()
-            .map(|e| (e.key.key_string().unwrap_or_default(), &e.value))
+            .map(|e| (key_text(&e.key), &e.value))
             .collect();
         sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        let (path_len, indexed_len) = (path.len(), indexed.len());
         for (key, value) in sorted {
-            let field_path = join(path, &key);
-            let field_indexed = join(indexed, &key);
+            push_field(path, &key);
+            push_field(indexed, &key);
             match schema.field(&key) {
-                None => self.unknown(&field_indexed),
-                Some(ty) => self.value(ty, value, schema, &field_path, &field_indexed),
+                None => self.unknown(indexed),
+                Some(ty) => self.value(ty, value, schema, path, indexed),
             }
+            path.truncate(path_len);
+            indexed.truncate(indexed_len);
         }
     }
 
-    fn value(&mut self, ty: Ty, node: &Node, parent: &'static Struct, path: &str, indexed: &str) {
+    fn value(
+        &mut self,
+        ty: Ty,
+        node: &Node,
+        parent: &'static Struct,
+        path: &mut String,
+        indexed: &mut String,
+    ) {
         if node.is_null() {
             return;
         }
-        let mismatch = |what: String| {
-            format!(
-                "json: cannot unmarshal {what} into Go struct field {}.{path} of type {}",
-                parent.name(),
-                ty.go_name()
-            )
-        };
+        let mismatch = |path: &str, what: String| mismatch(parent, path, ty, what);
         match ty {
             Ty::Any => {}
             Ty::Str(_) => {
                 if !matches!(node.scalar(), Some(Scalar::Str(_))) {
-                    let m = mismatch(json_kind(node));
+                    let m = mismatch(path, json_kind(node));
                     self.type_error(indexed, m);
                 }
             }
             Ty::Bool => {
                 if !matches!(node.scalar(), Some(Scalar::Bool(_))) {
-                    let m = mismatch(json_kind(node));
+                    let m = mismatch(path, json_kind(node));
                     self.type_error(indexed, m);
                 }
             }
             Ty::Float => {
                 if !matches!(node.scalar(), Some(Scalar::Int(_)) | Some(Scalar::Float(_))) {
-                    let m = mismatch(json_kind(node));
+                    let m = mismatch(path, json_kind(node));
                     self.type_error(indexed, m);
                 }
             }
@@ -612,7 +656,7 @@ impl Walker<'_> {
                     None => false,
                 };
                 if !ok {
-                    let m = mismatch(json_kind(node));
+                    let m = mismatch(path, json_kind(node));
                     self.type_error(indexed, m);
                 }
             }
@@ -640,28 +684,34 @@ impl Walker<'_> {
             }
             Ty::Map(value_ty) => match node.entries() {
                 Some(entries) => {
-                    let mut sorted: Vec<(String, &Node)> = entries
+                    let mut sorted: Vec<(std::borrow::Cow<'_, str>, &Node)> = entries
                         .iter()
-                        .map(|e| (e.key.key_string().unwrap_or_default(), &e.value))
+                        .map(|e| (key_text(&e.key), &e.value))
                         .collect();
                     sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                    let indexed_len = indexed.len();
                     for (key, value) in sorted {
-                        self.value(*value_ty, value, parent, path, &format!("{indexed}[{key}]"));
+                        indexed.push('[');
+                        indexed.push_str(&key);
+                        indexed.push(']');
+                        self.value(*value_ty, value, parent, path, indexed);
+                        indexed.truncate(indexed_len);
                     }
                 }
                 None => {
-                    let m = mismatch(json_kind(node));
+                    let m = mismatch(path, json_kind(node));
                     self.type_error(indexed, m);
                 }
             },
             Ty::Array(item_ty) => match node.items() {
                 Some(items) => {
+                    let indexed_len = indexed.len();
                     for (i, item) in items.iter().enumerate() {
-                        let item_indexed = format!("{indexed}[{i}]");
+                        let _ = write!(indexed, "[{i}]");
                         match item_ty {
                             Ty::Struct(s) => {
                                 if item.entries().is_some() {
-                                    self.object(s, item, path, &item_indexed);
+                                    self.object(s, item, path, indexed);
                                 } else if !item.is_null() {
                                     let m = format!(
                                         "json: cannot unmarshal {} into Go struct field {}.{path} of type {}",
@@ -669,15 +719,16 @@ impl Walker<'_> {
                                         parent.name(),
                                         s.go_type
                                     );
-                                    self.type_error(&item_indexed, m);
+                                    self.type_error(indexed, m);
                                 }
                             }
-                            other => self.value(*other, item, parent, path, &item_indexed),
+                            other => self.value(*other, item, parent, path, indexed),
                         }
+                        indexed.truncate(indexed_len);
                     }
                 }
                 None => {
-                    let m = mismatch(json_kind(node));
+                    let m = mismatch(path, json_kind(node));
                     self.type_error(indexed, m);
                 }
             },
@@ -685,7 +736,7 @@ impl Walker<'_> {
                 if node.entries().is_some() {
                     self.object(s, node, path, indexed);
                 } else {
-                    let m = mismatch(json_kind(node));
+                    let m = mismatch(path, json_kind(node));
                     self.type_error(indexed, m);
                 }
             }

@@ -89,15 +89,35 @@ impl Node {
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entries()?
             .iter()
-            .find(|e| e.key.key_string().as_deref() == Some(key))
+            .find(|e| e.key.key_is(key))
             .map(|e| &e.value)
     }
 
     /// The entry (key and value) under `key`.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.entries()?
-            .iter()
-            .find(|e| e.key.key_string().as_deref() == Some(key))
+        self.entries()?.iter().find(|e| e.key.key_is(key))
+    }
+
+    /// Whether this mapping key's string form ([`Node::key_string`]) is `key`, without
+    /// building the string for the usual case of a string key (lookups run for every
+    /// field of every object of a large dump).
+    pub fn key_is(&self, key: &str) -> bool {
+        // Most keys are words: one that differs from `key` and starts with a letter resolves
+        // to itself, a null (`null`) or a boolean (`true`/`false`), so it can only match
+        // those three, and resolving it is not needed to say no.
+        if let (Value::Scalar(text, _), None) = (&self.value, &self.tag) {
+            if text != key
+                && text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+                && !matches!(key, "null" | "true" | "false")
+            {
+                return false;
+            }
+        }
+        match self.scalar() {
+            Some(Scalar::Str(s)) => s == key,
+            Some(_) => self.key_string().as_deref() == Some(key),
+            None => false,
+        }
     }
 
     /// This node resolved as a scalar, or `None` for sequences and mappings.
@@ -287,7 +307,7 @@ fn resolve_int(text: &str) -> Option<i128> {
     if !(first.is_ascii_digit() || first == '-' || first == '+') {
         return None;
     }
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    let plain = without_underscores(text);
     let (negative, digits) = match plain.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, plain.strip_prefix('+').unwrap_or(&plain)),
@@ -317,6 +337,15 @@ fn resolve_int(text: &str) -> Option<i128> {
     Some(value)
 }
 
+/// The text with go-yaml's digit separators removed (borrowed when there are none).
+fn without_underscores(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('_') {
+        std::borrow::Cow::Owned(text.chars().filter(|&c| c != '_').collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 fn resolve_float(text: &str) -> Option<f64> {
     match text {
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(f64::INFINITY),
@@ -325,7 +354,16 @@ fn resolve_float(text: &str) -> Option<f64> {
         _ => {}
     }
     // The yamlStyleFloat pattern: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    // applied after removing underscores, so a text starting with anything else (most
+    // strings) cannot match.
+    if !text
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'_'))
+    {
+        return None;
+    }
+    let plain = without_underscores(text);
     let b = plain.as_bytes();
     let mut i = 0;
     if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
@@ -727,9 +765,9 @@ impl Builder {
                         merge_into(merged, node);
                     } else {
                         let name = k.key_string();
-                        if let Some(existing) = entries
-                            .iter()
-                            .position(|e| name.is_some() && e.key.key_string() == name)
+                        if let Some(existing) = name
+                            .as_deref()
+                            .and_then(|n| entries.iter().position(|e| e.key.key_is(n)))
                         {
                             return Err((
                                 k.span,

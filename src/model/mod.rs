@@ -512,12 +512,92 @@ pub enum Object {
 /// earlier one, as a second `kubectl apply` of it would.
 pub fn build(manifest: &Manifest) -> (Objects, Vec<Diagnostic>) {
     let mut objects = Objects::default();
+    let mut positions = Positions::default();
     let mut diagnostics = Vec::new();
     for raw in &manifest.objects {
         let object = read_object(raw);
-        insert(&mut objects, object, raw, &mut diagnostics);
+        insert_indexed(&mut objects, &mut positions, object, raw, &mut diagnostics);
     }
     (objects, diagnostics)
+}
+
+/// Where each stored object sits in its list of [`Objects`], so that [`insert_indexed`]
+/// finds an earlier definition of the same identity without scanning the list (a
+/// 5,000-Service dump would otherwise compare every object with every earlier one).
+///
+/// The index catches up with objects appended to the lists by other means before each
+/// lookup, and a hit is checked against the object it points at, so a stale entry only
+/// costs a scan. Objects must not be renamed in place between two calls.
+#[derive(Clone, Debug, Default)]
+pub struct Positions {
+    namespaces: ListPositions,
+    nodes: ListPositions,
+    pods: ListPositions,
+    services: ListPositions,
+    endpoints: ListPositions,
+    endpoint_slices: ListPositions,
+    service_cidrs: ListPositions,
+    workloads: ListPositions,
+    node_runtimes: ListPositions,
+}
+
+/// One list's index: identity (kind, namespace, name) to position, for the first
+/// `seen` objects of the list.
+#[derive(Clone, Debug, Default)]
+struct ListPositions {
+    seen: usize,
+    at: BTreeMap<(String, String, String), usize>,
+}
+
+impl ListPositions {
+    /// Replaces the object with `value`'s identity, or appends `value`; true when an
+    /// object was replaced. Same result as replacing the first object of that identity
+    /// found by a scan from the start of the list.
+    fn upsert<T>(
+        &mut self,
+        list: &mut Vec<T>,
+        identity: impl Fn(&T) -> (String, String, String),
+        value: T,
+    ) -> bool {
+        if self.seen > list.len() {
+            // Objects were removed behind the index's back: start again.
+            self.at.clear();
+            self.seen = 0;
+        }
+        for (i, object) in list.iter().enumerate().skip(self.seen) {
+            self.at.entry(identity(object)).or_insert(i);
+        }
+        self.seen = list.len();
+        let key = identity(&value);
+        let at = match self.at.get(&key) {
+            Some(&i) if list.get(i).is_some_and(|o| identity(o) == key) => Some(i),
+            Some(_) => {
+                // A stale entry: scan, and rebuild the index on the next call.
+                self.seen = usize::MAX;
+                list.iter().position(|o| identity(o) == key)
+            }
+            None => None,
+        };
+        match at {
+            Some(i) => {
+                list[i] = value;
+                true
+            }
+            None => {
+                if self.seen == list.len() {
+                    self.at.insert(key, list.len());
+                    self.seen += 1;
+                }
+                list.push(value);
+                false
+            }
+        }
+    }
+}
+
+/// The identity of an object with metadata, as `kubectl apply` matches it within a kind.
+fn meta_identity(meta: &ObjectMeta) -> (String, String, String) {
+    (String::new(), meta.namespace.clone(), meta.name.clone())
 }
 
 /// Adds one object, replacing an earlier one of the same identity (with a warning).
@@ -527,53 +607,73 @@ pub fn insert(
     raw: &RawObject,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut replaced = false;
-    macro_rules! upsert {
-        ($list:expr, $value:expr, $meta:ident) => {{
-            let value = $value;
-            if let Some(slot) = $list.iter_mut().find(|o| {
-                o.$meta.name == value.$meta.name && o.$meta.namespace == value.$meta.namespace
-            }) {
-                *slot = value;
-                replaced = true;
-            } else {
-                $list.push(value);
-            }
-        }};
-    }
-    match object {
-        Object::Namespace(o) => upsert!(objects.namespaces, o, meta),
-        Object::Node(o) => upsert!(objects.nodes, o, meta),
-        Object::Pod(o) => upsert!(objects.pods, o, meta),
-        Object::Service(o) => upsert!(objects.services, o, meta),
-        Object::Endpoints(o) => upsert!(objects.endpoints, o, meta),
-        Object::EndpointSlice(o) => upsert!(objects.endpoint_slices, o, meta),
-        Object::ServiceCidr(o) => upsert!(objects.service_cidrs, o, meta),
-        Object::Workload(o) => {
-            if let Some(slot) = objects.workloads.iter_mut().find(|w| {
-                w.kind == o.kind
-                    && w.meta.name == o.meta.name
-                    && w.meta.namespace == o.meta.namespace
-            }) {
-                *slot = o;
-                replaced = true;
-            } else {
-                objects.workloads.push(o);
-            }
+    insert_indexed(objects, &mut Positions::default(), object, raw, diagnostics)
+}
+
+/// [`insert`] with an index kept across calls (see [`Positions`]).
+pub fn insert_indexed(
+    objects: &mut Objects,
+    positions: &mut Positions,
+    object: Object,
+    raw: &RawObject,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let replaced = match object {
+        Object::Namespace(o) => {
+            positions
+                .namespaces
+                .upsert(&mut objects.namespaces, |o| meta_identity(&o.meta), o)
         }
+        Object::Node(o) => {
+            positions
+                .nodes
+                .upsert(&mut objects.nodes, |o| meta_identity(&o.meta), o)
+        }
+        Object::Pod(o) => positions
+            .pods
+            .upsert(&mut objects.pods, |o| meta_identity(&o.meta), o),
+        Object::Service(o) => {
+            positions
+                .services
+                .upsert(&mut objects.services, |o| meta_identity(&o.meta), o)
+        }
+        Object::Endpoints(o) => {
+            positions
+                .endpoints
+                .upsert(&mut objects.endpoints, |o| meta_identity(&o.meta), o)
+        }
+        Object::EndpointSlice(o) => positions.endpoint_slices.upsert(
+            &mut objects.endpoint_slices,
+            |o| meta_identity(&o.meta),
+            o,
+        ),
+        Object::ServiceCidr(o) => positions.service_cidrs.upsert(
+            &mut objects.service_cidrs,
+            |o| meta_identity(&o.meta),
+            o,
+        ),
+        Object::Workload(o) => positions.workloads.upsert(
+            &mut objects.workloads,
+            |w| {
+                (
+                    w.kind.name().to_string(),
+                    w.meta.namespace.clone(),
+                    w.meta.name.clone(),
+                )
+            },
+            o,
+        ),
         Object::KubeProxyConfiguration(o) => {
-            replaced = objects.kube_proxy_configuration.is_some();
+            let replaced = objects.kube_proxy_configuration.is_some();
             objects.kube_proxy_configuration = Some(o);
+            replaced
         }
-        Object::NodeRuntime(o) => {
-            if let Some(slot) = objects.node_runtimes.iter_mut().find(|r| r.name == o.name) {
-                *slot = o;
-                replaced = true;
-            } else {
-                objects.node_runtimes.push(o);
-            }
-        }
-    }
+        Object::NodeRuntime(o) => positions.node_runtimes.upsert(
+            &mut objects.node_runtimes,
+            |r| (String::new(), String::new(), r.name.clone()),
+            o,
+        ),
+    };
     if replaced {
         diagnostics.push(
             Diagnostic::warning(

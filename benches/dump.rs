@@ -1,0 +1,62 @@
+//! How long the page's big dump takes, stage by stage.
+//!
+//! The budget (PRODUCT.md): a 5,000-Service / 50,000-endpoint dump loads in ≤ 1.5 s (the
+//! page runs `scenario::analyze` in a Web Worker; wasm is 1.5–2× slower than native, so the
+//! native figure should sit well below). The dump is `examples::dump::large_dump(5000, 10)`.
+//! Before criterion's samples, one timed pass prints each stage of the pipeline (parse,
+//! model, admit, controllers, proxy facts, iptables render) so a report can say where the
+//! time goes; criterion then measures `analyze` whole and the YAML parse alone.
+//!
+//! Run with `cargo bench --bench dump`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Instant;
+use svcplay::scenario::{Options, analyze};
+use svcplay::{apiserver, controllers, manifest, model, proxy};
+
+fn stages(text: &str) {
+    let start = Instant::now();
+    let parsed = manifest::parse(text);
+    let parse = start.elapsed();
+    let start = Instant::now();
+    let built = model::build(&parsed);
+    let model_time = start.elapsed();
+    drop(built);
+    let start = Instant::now();
+    let (objects, _, _) = apiserver::admit(&parsed);
+    let admit = start.elapsed();
+    let start = Instant::now();
+    let objects = controllers::run(objects);
+    let controllers_time = start.elapsed();
+    black_box(objects);
+    let analysis = analyze(text, Options::default());
+    let start = Instant::now();
+    let facts = analysis.proxy_facts("node-00");
+    let facts_time = start.elapsed();
+    let start = Instant::now();
+    let rules: Vec<_> = facts.iter().map(proxy::iptables::render).collect();
+    let render = start.elapsed();
+    black_box(rules);
+    eprintln!(
+        "{} bytes of YAML, one pass: parse {parse:?}, model (--stored) {model_time:?}, \
+         admit {admit:?}, controllers {controllers_time:?}, proxy facts {facts_time:?}, \
+         iptables render {render:?}",
+        text.len()
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let text = svcplay::examples::dump::large_dump(5000, 10);
+    stages(&text);
+    let mut group = c.benchmark_group("dump 5k services 50k endpoints");
+    group.sample_size(10);
+    group.bench_function("parse", |b| b.iter(|| manifest::parse(black_box(&text))));
+    group.bench_function("analyze", |b| {
+        b.iter(|| analyze(black_box(&text), Options::default()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
