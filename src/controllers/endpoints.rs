@@ -233,7 +233,9 @@ fn repack(seen: Vec<Seen>) -> Vec<EndpointSubset> {
         }
     }
     for (_, list) in &mut by_port {
-        list.sort_by(|a, b| a.0.ip.as_bytes().cmp(b.0.ip.as_bytes()).then(a.1.cmp(&b.1)));
+        crate::sort::sort_by(list, |a, b| {
+            a.0.ip.as_bytes().cmp(b.0.ip.as_bytes()).then(a.1.cmp(&b.1))
+        });
     }
     let mut subsets: Vec<(Addresses, Vec<EndpointPort>)> = Vec::new();
     for (port, list) in by_port {

@@ -214,7 +214,7 @@ pub fn slices_for(service: &Service, objects: &Objects) -> Vec<EndpointSlice> {
     let publish_not_ready = service.spec.publish_not_ready_addresses.unwrap_or(false);
     let (zone_hints, node_hints) = hint_mode(service);
     let mut pods = selected_pods(service, &objects.pods);
-    pods.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    crate::sort::sort_by(&mut pods, |a, b| a.meta.name.cmp(&b.meta.name));
     let mut out = Vec::new();
     for family in families(service) {
         // Port list → endpoints, in the order groups first appear.

@@ -466,7 +466,7 @@ fn subsets(objects: &Objects, service: &Service) -> Vec<Subset> {
                 && (s.address_type == "IPv4" || s.address_type == "IPv6")
         })
         .collect();
-    slices.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    crate::sort::sort_by(&mut slices, |a, b| a.meta.name.cmp(&b.meta.name));
     slices
         .into_iter()
         .map(|s| {

@@ -470,7 +470,7 @@ fn write_canonical(node: &Yaml, out: &mut String) {
                 .iter()
                 .map(|e| (e.key.key_string().unwrap_or_default(), &e.value))
                 .collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            crate::sort::sort_by(&mut sorted, |a, b| a.0.cmp(&b.0));
             out.push('{');
             for (i, (k, v)) in sorted.into_iter().enumerate() {
                 if i > 0 {

@@ -387,7 +387,7 @@ impl Sets {
     fn finish(mut self) -> Vec<IpSet> {
         for set in &mut self.sets {
             match set.set_type {
-                SetType::BitmapPort => set.entries.sort_by_key(|e| match e {
+                SetType::BitmapPort => crate::sort::sort_by_key(&mut set.entries, |e| match e {
                     SetEntry::Port(p) => *p,
                     _ => 0,
                 }),
@@ -457,8 +457,7 @@ fn address(text: &str) -> Address {
     match crate::model::ip::parse_ip_sloppy(text) {
         Some(ip) => Address::Ip(ip),
         None => Address::Cidr(
-            Cidr::parse_sloppy(text)
-                .unwrap_or_else(|| Cidr::host(IpAddr::from([0, 0, 0, 0]))),
+            Cidr::parse_sloppy(text).unwrap_or_else(|| Cidr::host(IpAddr::from([0, 0, 0, 0]))),
         ),
     }
 }
@@ -1106,12 +1105,7 @@ fn write_iptables_rules(
             random_fully: facts.node.random_fully,
         },
     );
-    w.rule(
-        TableName::Nat,
-        KUBE_MARK_MASQ,
-        vec![],
-        Target::MarkOr(mark),
-    );
+    w.rule(TableName::Nat, KUBE_MARK_MASQ, vec![], Target::MarkOr(mark));
 
     Ruleset {
         family,

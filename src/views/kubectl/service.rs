@@ -30,7 +30,9 @@ pub fn services<'a>(analysis: &'a Analysis, namespace: Option<&str>) -> Vec<&'a 
         .iter()
         .filter(|s| namespace.is_none_or(|ns| s.meta.namespace == ns))
         .collect();
-    out.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    crate::sort::sort_by(&mut out, |a, b| {
+        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+    });
     out
 }
 
