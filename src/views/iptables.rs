@@ -76,10 +76,7 @@ pub fn save(
     if extra {
         return CommandOutput::error("Unknown arguments found on commandline\n", 1);
     }
-    if !matches!(
-        analysis.proxy_config.mode,
-        ProxyMode::Iptables | ProxyMode::Ipvs
-    ) {
+    if !matches!(analysis.proxy_config.mode, ProxyMode::Iptables | ProxyMode::Ipvs) {
         return CommandOutput::error(
             format!(
                 "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",
@@ -210,10 +207,7 @@ pub fn iptables(
             NOT_IMPLEMENTED,
         );
     }
-    if !matches!(
-        analysis.proxy_config.mode,
-        ProxyMode::Iptables | ProxyMode::Ipvs
-    ) {
+    if !matches!(analysis.proxy_config.mode, ProxyMode::Iptables | ProxyMode::Ipvs) {
         return CommandOutput::error(
             format!(
                 "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",

@@ -290,13 +290,7 @@ impl Walker<'_, '_> {
                 }
                 Expr::MarkSetOr(m) => {
                     self.mark |= m;
-                    self.hop(
-                        depth,
-                        chain,
-                        rule,
-                        HopKind::Masquerade,
-                        format!("mark |= {}", super::Mark(*m)),
-                    );
+                    self.hop(depth, chain, rule, HopKind::Masquerade, format!("mark |= {}", super::Mark(*m)));
                     true
                 }
                 Expr::MarkSetXor(m) => {
@@ -314,13 +308,7 @@ impl Walker<'_, '_> {
                     let timeout = self.table.set(set).and_then(|s| s.timeout);
                     let ip = self.addr(*dir);
                     self.chooser.update_dynamic_set(set, ip, timeout);
-                    self.hop(
-                        depth,
-                        chain,
-                        rule,
-                        HopKind::Match,
-                        format!("remember {ip} in @{set}"),
-                    );
+                    self.hop(depth, chain, rule, HopKind::Match, format!("remember {ip} in @{set}"));
                     true
                 }
             };

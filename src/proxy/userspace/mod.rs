@@ -176,7 +176,9 @@ fn rule_matches(rule: &Rule, dst: IpAddr, dport: u16, protocol: Protocol) -> boo
     rule.args.iter().all(|a| match a {
         Arg::Protocol(p) => *p == protocol,
         Arg::Common(iptables::Arg::DestinationPort(p)) => *p == i64::from(dport),
-        Arg::Common(iptables::Arg::Destination(_, d)) => d.contains(&dst),
+        Arg::Common(iptables::Arg::Destination(_, d)) => {
+            d.contains(&dst)
+        }
         _ => true,
     })
 }

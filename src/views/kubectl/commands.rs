@@ -5,10 +5,10 @@
 //! `-n NS`, `--namespace NS`, `--namespace=NS`, `-nNS`, `-A`/`--all-namespaces`,
 //! `-o yaml|wide` (also `-oyaml`, `--output=yaml`), `--show-labels`.
 
-use super::endpoints::{self, Output, Query};
-use super::pods;
 use crate::scenario::Analysis;
 use crate::views::{CommandOutput, Context, NOT_IMPLEMENTED};
+use super::endpoints::{self, Output, Query};
+use super::pods;
 
 /// A parsed `kubectl` command line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
