@@ -6,10 +6,12 @@
 //! of indices with one non-generic routine that calls the comparison through `&mut dyn
 //! FnMut`, then move the elements into place: the results are exactly those of the
 //! standard library's stable sort (equal elements keep their order), and each call site only
-//! adds a few dozen bytes of glue. The extra cost is one index vector and an indirect call
+//! adds a few dozen bytes of glue. [`CollectBTree`] does the same for `collect`ing into a
+//! `BTreeMap` or `BTreeSet`, which sorts too. The extra cost is one index vector and an indirect call
 //! per comparison, which is small next to what the callers do with the sorted values.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts `v` stably with `compare`, like [`slice::sort_by`].
 pub fn sort_by<T>(v: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {
@@ -60,6 +62,43 @@ fn permute<T>(v: &mut [T], order: &mut [usize]) {
     }
 }
 
+/// Collects into a `BTreeMap` or `BTreeSet` by inserting one item at a time.
+///
+/// `BTreeMap::from_iter` (what `collect` calls) first sorts the items with the standard
+/// library's stable sort, compiling one more copy of it for every key and value type. The
+/// result of inserting in turn is the same (a later value replaces an earlier one with an
+/// equal key, as `collect` does), without a sort.
+pub trait CollectBTree: Iterator + Sized {
+    /// Like `collect`, for the ordered collections.
+    fn collect_btree<C: Insert<Self::Item>>(self) -> C {
+        let mut out = C::default();
+        for item in self {
+            out.insert_one(item);
+        }
+        out
+    }
+}
+
+impl<I: Iterator> CollectBTree for I {}
+
+/// An ordered collection that [`CollectBTree::collect_btree`] can fill.
+pub trait Insert<T>: Default {
+    /// Adds one item, replacing the value of an equal key.
+    fn insert_one(&mut self, item: T);
+}
+
+impl<K: Ord, V> Insert<(K, V)> for BTreeMap<K, V> {
+    fn insert_one(&mut self, (key, value): (K, V)) {
+        self.insert(key, value);
+    }
+}
+
+impl<T: Ord> Insert<T> for BTreeSet<T> {
+    fn insert_one(&mut self, item: T) {
+        self.insert(item);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +133,9 @@ mod tests {
                 assert_eq!(by_key, reference);
             }
         }
+        let map: BTreeMap<u8, usize> = values(7, 50).into_iter().collect_btree();
+        let reference: BTreeMap<u8, usize> = values(7, 50).into_iter().collect();
+        assert_eq!(map, reference);
         let mut words = vec!["b", "a", "c", "a"];
         sort(&mut words);
         assert_eq!(words, ["a", "a", "b", "c"]);

@@ -5,6 +5,7 @@ use super::endpoints_line::endpoints_line;
 use super::{Resource, Row, age, format_labels, yaml};
 use crate::model::{IntOrString, Service};
 use crate::scenario::Analysis;
+use crate::sort::CollectBTree;
 use crate::views::tabwriter;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -59,7 +60,7 @@ fn load_balancer_status(svc: &Service, wide: bool) -> String {
                 .filter(|s| !s.is_empty())
                 .or(i.hostname.as_deref().filter(|s| !s.is_empty()))
         })
-        .collect();
+        .collect_btree();
     let mut r = set.into_iter().collect::<Vec<_>>().join(",");
     if !wide && r.len() > LOAD_BALANCER_WIDTH {
         let mut cut = LOAD_BALANCER_WIDTH - 3;
