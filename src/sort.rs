@@ -28,6 +28,17 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 
+/// Sorts `v` stably by a key computed once per element, like [`slice::sort_by_cached_key`].
+pub fn sort_by_cached_key<T, K: Ord>(v: &mut [T], key: impl FnMut(&T) -> K) {
+    if v.len() < 2 {
+        return;
+    }
+    let keys: Vec<K> = v.iter().map(key).collect();
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    sort_indices(&mut order, &mut |a, b| keys[a].cmp(&keys[b]));
+    permute(v, &mut order);
+}
+
 /// Sorts `v` stably in its natural order, like [`slice::sort`].
 pub fn sort<T: Ord>(v: &mut [T]) {
     sort_by(v, T::cmp);
@@ -131,6 +142,11 @@ mod tests {
                 let mut reference = values(seed, n);
                 reference.sort_by_key(|e| std::cmp::Reverse(e.0));
                 assert_eq!(by_key, reference);
+                let mut cached = values(seed, n);
+                sort_by_cached_key(&mut cached, |e| e.0 / 3);
+                let mut reference = values(seed, n);
+                reference.sort_by_cached_key(|e| e.0 / 3);
+                assert_eq!(cached, reference);
             }
         }
         let map: BTreeMap<u8, usize> = values(7, 50).into_iter().collect_btree();

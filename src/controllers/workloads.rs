@@ -232,7 +232,7 @@ pub fn annotated_pods(workload: &Workload, key: &str) -> BTreeSet<String> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
-                .collect()
+                .collect_btree()
         })
         .unwrap_or_default()
 }

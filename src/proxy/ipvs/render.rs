@@ -391,7 +391,7 @@ impl Sets {
                     SetEntry::Port(p) => *p,
                     _ => 0,
                 }),
-                _ => set.entries.sort_by_cached_key(|e| e.to_string()),
+                _ => crate::sort::sort_by_cached_key(&mut set.entries, |e| e.to_string()),
             }
         }
         self.sets

@@ -301,7 +301,7 @@ fn protocol_number(p: crate::proxy::Protocol) -> u8 {
 /// The elements of a set as nft orders them.
 pub fn sorted_elements(set: &Set) -> Vec<&Element> {
     let mut elements: Vec<&Element> = set.elements.iter().collect();
-    elements.sort_by_cached_key(|e| sort_key(&e.key));
+    crate::sort::sort_by_cached_key(&mut elements, |e| sort_key(&e.key));
     elements
 }
 
