@@ -91,6 +91,8 @@
 //! - [`scenario`] — the pipeline in one call.
 //! - [`shares`] — the share of new connections each endpoint gets, read off the typed
 //!   iptables/nftables rules (the page's traffic panel until the simulator lands).
+//! - [`sort`] — stable sorting through one shared copy of the standard library's sort,
+//!   which keeps the page's wasm small (use it instead of `slice::sort_by`).
 //! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
 //! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
 //!   gallery of every seed lab with English and Chinese explanations, and a generated
@@ -126,4 +128,5 @@ pub mod proxy;
 pub mod scenario;
 pub mod shares;
 pub mod simulate;
+pub mod sort;
 pub mod views;

@@ -78,7 +78,7 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
             None => diag,
         });
     }
-    diagnostics.sort_by_key(|d| (d.span.map(|s| s.start), d.severity));
+    crate::sort::sort_by_key(&mut diagnostics, |d| (d.span.map(|s| s.start), d.severity));
     Analysis {
         options,
         manifest,
@@ -195,7 +195,7 @@ impl Analysis {
             .iter()
             .flat_map(|s| s.spec.ip_families.iter().filter_map(|f| IpFamily::parse(f)))
             .collect();
-        families.sort();
+        crate::sort::sort(&mut families);
         families.dedup();
         NodeContext::resolve(&self.objects, node, &families)
     }

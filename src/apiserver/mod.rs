@@ -25,6 +25,7 @@ use crate::diag::{Diagnostic, Severity, Span, Stage};
 use crate::manifest::yaml::{Node, Value};
 use crate::manifest::{Kind, Manifest, RawObject};
 use crate::model::{self, Object, ObjectMeta, Objects, Origin};
+use crate::sort::CollectBTree;
 use field::{ErrorList, FieldError, dedup_lines};
 use names::NameRule;
 use std::collections::BTreeMap;
@@ -250,7 +251,7 @@ fn canonical(node: &Node, out: &mut String) {
             let sorted: BTreeMap<String, &Node> = entries
                 .iter()
                 .map(|e| (e.key.key_string().unwrap_or_default(), &e.value))
-                .collect();
+                .collect_btree();
             out.push('{');
             for (k, v) in sorted {
                 let _ = write!(out, "{k:?}:");
@@ -332,7 +333,7 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
         .iter()
         .enumerate()
         .map(|(i, s)| ((s.meta.namespace.clone(), s.meta.name.clone()), i))
-        .collect();
+        .collect_btree();
     for raw in &manifest.objects {
         if is_scenario_configuration(raw) {
             let mut ignored = Vec::new();

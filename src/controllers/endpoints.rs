@@ -32,6 +32,7 @@ use crate::model::{
     EndpointAddress, EndpointPort, EndpointSubset, Endpoints, IntOrString, ObjectMeta,
     ObjectReference, Objects, Origin, Pod, Service,
 };
+use crate::sort::CollectBTree;
 
 /// `endpoints.kubernetes.io/managed-by` of the objects this controller writes.
 pub const MANAGED_BY_LABEL: &str = "endpoints.kubernetes.io/managed-by";
@@ -49,7 +50,7 @@ pub fn reconcile(objects: &Objects) -> Vec<Endpoints> {
         .services
         .iter()
         .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
-        .collect();
+        .collect_btree();
     for written in &objects.endpoints {
         let owned = services
             .get(&(written.meta.namespace.as_str(), written.meta.name.as_str()))
@@ -70,7 +71,7 @@ pub fn reconcile(objects: &Objects) -> Vec<Endpoints> {
     let kept: std::collections::BTreeSet<(String, String)> = out
         .iter()
         .map(|e| (e.meta.namespace.clone(), e.meta.name.clone()))
-        .collect();
+        .collect_btree();
     for service in &objects.services {
         if service.type_or_default() == "ExternalName" || !has_selector(service) {
             continue;
@@ -233,7 +234,9 @@ fn repack(seen: Vec<Seen>) -> Vec<EndpointSubset> {
         }
     }
     for (_, list) in &mut by_port {
-        list.sort_by(|a, b| a.0.ip.as_bytes().cmp(b.0.ip.as_bytes()).then(a.1.cmp(&b.1)));
+        crate::sort::sort_by(list, |a, b| {
+            a.0.ip.as_bytes().cmp(b.0.ip.as_bytes()).then(a.1.cmp(&b.1))
+        });
     }
     let mut subsets: Vec<(Addresses, Vec<EndpointPort>)> = Vec::new();
     for (port, list) in by_port {

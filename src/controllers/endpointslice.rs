@@ -39,6 +39,7 @@ use crate::model::{
     Endpoint, EndpointPort, EndpointSlice, IntOrString, ObjectMeta, ObjectReference, Objects,
     Origin, OwnerReference, Pod, Service,
 };
+use crate::sort::CollectBTree;
 use std::collections::BTreeMap;
 
 /// `--max-endpoints-per-slice` (kube-controller-manager default).
@@ -196,7 +197,7 @@ pub fn reconcile(objects: &Objects) -> Vec<EndpointSlice> {
         .iter()
         .filter(|s| s.meta.labels.get(MANAGED_BY_LABEL).map(String::as_str) == Some(MANAGED_BY))
         .filter_map(|s| Some((s.meta.namespace.as_str(), s.service_name()?)))
-        .collect();
+        .collect_btree();
     for service in &objects.services {
         if service.spec.type_.as_deref() == Some("ExternalName") || !has_selector(service) {
             continue;
@@ -214,7 +215,7 @@ pub fn slices_for(service: &Service, objects: &Objects) -> Vec<EndpointSlice> {
     let publish_not_ready = service.spec.publish_not_ready_addresses.unwrap_or(false);
     let (zone_hints, node_hints) = hint_mode(service);
     let mut pods = selected_pods(service, &objects.pods);
-    pods.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    crate::sort::sort_by(&mut pods, |a, b| a.meta.name.cmp(&b.meta.name));
     let mut out = Vec::new();
     for family in families(service) {
         // Port list → endpoints, in the order groups first appear.
@@ -375,7 +376,7 @@ fn make_slice(
         .iter()
         .filter(|(k, _)| !reserved.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+        .collect_btree();
     labels.insert(SERVICE_NAME_LABEL.into(), service.meta.name.clone());
     labels.insert(MANAGED_BY_LABEL.into(), MANAGED_BY.into());
     if is_headless_for_labels(service) {

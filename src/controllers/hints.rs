@@ -116,7 +116,7 @@ fn no_pod_matches(service: &Service, pods: &[Pod]) -> Diagnostic {
             })
             .map(|p| p.meta.namespace.as_str())
             .collect();
-        v.sort();
+        crate::sort::sort(&mut v);
         v.dedup();
         v
     };

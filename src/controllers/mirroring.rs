@@ -22,6 +22,7 @@ use crate::model::{
     Endpoint, EndpointAddress, EndpointSlice, Endpoints, ObjectMeta, Objects, Origin,
     OwnerReference,
 };
+use crate::sort::CollectBTree;
 
 /// `endpointslice.kubernetes.io/managed-by` of mirrored slices.
 pub const MANAGED_BY: &str = "endpointslicemirroring-controller.k8s.io";
@@ -39,13 +40,13 @@ pub fn reconcile(objects: &Objects) -> Vec<EndpointSlice> {
         .services
         .iter()
         .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
-        .collect();
+        .collect_btree();
     let dumped: std::collections::BTreeSet<(&str, &str)> = objects
         .endpoint_slices
         .iter()
         .filter(|s| s.meta.labels.get(MANAGED_BY_LABEL).map(String::as_str) == Some(MANAGED_BY))
         .filter_map(|s| Some((s.meta.namespace.as_str(), s.service_name()?)))
-        .collect();
+        .collect_btree();
     for endpoints in &objects.endpoints {
         let key = (
             endpoints.meta.namespace.as_str(),

@@ -57,6 +57,7 @@ use crate::model::{
     Condition, Node, ObjectMeta, Objects, Origin, OwnerReference, Pod, PodStatus, Workload,
 };
 use crate::proxy::config::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
+use crate::sort::CollectBTree;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
@@ -115,7 +116,12 @@ struct Slot {
 /// pod CIDR of each.
 pub fn cluster_is_dual_stack(objects: &Objects) -> bool {
     let service = objects.services.iter().any(|s| {
-        let families: BTreeSet<&str> = s.spec.ip_families.iter().map(String::as_str).collect();
+        let families: BTreeSet<&str> = s
+            .spec
+            .ip_families
+            .iter()
+            .map(String::as_str)
+            .collect_btree();
         families.contains("IPv4") && families.contains("IPv6")
     });
     let node = objects.nodes.iter().any(|n| {
@@ -124,7 +130,7 @@ pub fn cluster_is_dual_stack(objects: &Objects) -> bool {
             .iter()
             .filter_map(|c| Cidr::parse_sloppy(c))
             .map(|c| c.family())
-            .collect();
+            .collect_btree();
         families.len() == 2
     });
     service || node
@@ -226,7 +232,7 @@ pub fn annotated_pods(workload: &Workload, key: &str) -> BTreeSet<String> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
-                .collect()
+                .collect_btree()
         })
         .unwrap_or_default()
 }
@@ -318,7 +324,7 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
             .iter()
             .filter(|p| p.meta.namespace == workload.meta.namespace)
             .map(|p| p.meta.name.as_str())
-            .collect();
+            .collect_btree();
         let not_ready = annotated_pods(workload, NOT_READY_ANNOTATION);
         let terminating = annotated_pods(workload, TERMINATING_ANNOTATION);
         let origin = match workload.meta.origin {
@@ -479,7 +485,7 @@ pub fn mark_pods_on_lost_nodes(objects: &mut Objects) {
         .iter()
         .filter(|n| !n.is_ready())
         .map(|n| n.meta.name.clone())
-        .collect();
+        .collect_btree();
     if lost.is_empty() {
         return;
     }

@@ -28,6 +28,7 @@ pub mod resolv;
 use crate::controllers::endpointslice::has_selector;
 use crate::model::ip::{IpFamily, parse_ip_sloppy};
 use crate::model::{EndpointSlice, Objects, Service};
+use crate::sort::CollectBTree;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -284,7 +285,7 @@ impl<'a> Cluster<'a> {
             ["default", "kube-system", "kube-public", "kube-node-lease"]
                 .iter()
                 .map(|s| s.to_string())
-                .collect();
+                .collect_btree();
         namespaces.extend(objects.namespaces.iter().map(|n| n.meta.name.clone()));
         namespaces.extend(objects.services.iter().map(|s| s.meta.namespace.clone()));
         namespaces.extend(objects.pods.iter().map(|p| p.meta.namespace.clone()));
@@ -466,7 +467,7 @@ fn subsets(objects: &Objects, service: &Service) -> Vec<Subset> {
                 && (s.address_type == "IPv4" || s.address_type == "IPv6")
         })
         .collect();
-    slices.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    crate::sort::sort_by(&mut slices, |a, b| a.meta.name.cmp(&b.meta.name));
     slices
         .into_iter()
         .map(|s| {

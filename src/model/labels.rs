@@ -83,7 +83,7 @@ impl fmt::Display for LabelSelector {
         }
         for r in &self.match_expressions {
             let mut values = r.values.clone();
-            values.sort();
+            crate::sort::sort(&mut values);
             let text = match &r.operator {
                 Operator::In => format!("{} in ({})", r.key, values.join(",")),
                 Operator::NotIn => format!("{} notin ({})", r.key, values.join(",")),
@@ -93,7 +93,7 @@ impl fmt::Display for LabelSelector {
             };
             parts.push((r.key.clone(), text));
         }
-        parts.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::sort::sort_by(&mut parts, |a, b| a.0.cmp(&b.0));
         let joined: Vec<String> = parts.into_iter().map(|p| p.1).collect();
         f.write_str(&joined.join(","))
     }

@@ -3,6 +3,7 @@
 use super::labels::{LabelSelector, Operator, Requirement};
 use super::*;
 use crate::manifest::yaml::{Node as Yaml, Scalar};
+use crate::sort::CollectBTree;
 use std::fmt::Write as _;
 
 fn at<'a>(node: &'a Yaml, path: &[&str]) -> Option<&'a Yaml> {
@@ -43,7 +44,7 @@ fn string_map(node: &Yaml, path: &[&str]) -> Option<BTreeMap<String, String>> {
         entries
             .iter()
             .filter_map(|e| Some((e.key.key_string()?, e.value.as_str()?.to_string())))
-            .collect(),
+            .collect_btree(),
     )
 }
 
@@ -470,7 +471,7 @@ fn write_canonical(node: &Yaml, out: &mut String) {
                 .iter()
                 .map(|e| (e.key.key_string().unwrap_or_default(), &e.value))
                 .collect();
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            crate::sort::sort_by(&mut sorted, |a, b| a.0.cmp(&b.0));
             out.push('{');
             for (i, (k, v)) in sorted.into_iter().enumerate() {
                 if i > 0 {

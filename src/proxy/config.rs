@@ -383,7 +383,7 @@ impl NodeContext {
         let families = match runtime.filter(|r| !r.ip_families.is_empty()) {
             Some(rt) => {
                 let mut f = rt.ip_families.clone();
-                f.sort();
+                crate::sort::sort(&mut f);
                 f.dedup();
                 f
             }

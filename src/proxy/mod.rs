@@ -388,7 +388,7 @@ pub fn endpoints_for(
     let mut keyed: Vec<(EndpointKey, EndpointInfo)> = Vec::new();
     let mut buffer = String::new();
     let mut sorted: Vec<&&EndpointSlice> = slices.iter().collect();
-    sorted.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    crate::sort::sort_by(&mut sorted, |a, b| a.meta.name.cmp(&b.meta.name));
     for slice in sorted {
         if slice.address_type != family.as_str() {
             continue;
@@ -437,7 +437,7 @@ pub fn endpoints_for(
     }
     // kube-proxy sorts by the `ip:port` strings, in byte order (`10.0.1.10:80` before
     // `10.0.1.2:80`). The sort is stable, so equal keys stay in reading order.
-    keyed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    crate::sort::sort_by(&mut keyed, |a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     // Two endpoints with the same `ip:port` (a pod IP reused while the old pod
     // terminates): kube-proxy keeps the first it reads unless a later one is not
     // terminating, which replaces it (`addEndpoints`).
@@ -612,8 +612,9 @@ pub fn facts(
         .iter()
         .filter(|s| watched_by_kube_proxy(&s.meta.labels))
         .collect();
-    services
-        .sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    crate::sort::sort_by(&mut services, |a, b| {
+        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+    });
     let mut service_ports = Vec::new();
     let mut total_endpoints = 0;
     for service in services {

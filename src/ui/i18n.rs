@@ -394,7 +394,7 @@ mod tests {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
             .unwrap_or_default();
-        files.sort();
+        svcplay::sort::sort(&mut files);
         for path in files
             .iter()
             .filter(|p| p.extension().is_some_and(|e| e == "rs"))

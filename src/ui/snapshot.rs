@@ -768,7 +768,7 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
         push("KubeProxyConfiguration", &meta, fields, Vec::new(), false);
     }
     // What the user wrote first, then what the controllers made, then the built-in objects.
-    rows.sort_by_key(|r| match r.origin {
+    svcplay::sort::sort_by_key(&mut rows, |r| match r.origin {
         OriginKind::Written => 0,
         OriginKind::Generated => 1,
         OriginKind::Builtin => 2,

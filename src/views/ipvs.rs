@@ -144,7 +144,9 @@ fn kernel_enumeration(states: &[IpvsState]) -> Vec<&VirtualServer> {
         .flat_map(|s| s.virtual_servers.iter())
         .collect();
     let mut indexed: Vec<(usize, &VirtualServer)> = created.into_iter().enumerate().collect();
-    indexed.sort_by_key(|(i, vs)| (service_bucket(vs), std::cmp::Reverse(*i)));
+    crate::sort::sort_by_key(&mut indexed, |(i, vs)| {
+        (service_bucket(vs), std::cmp::Reverse(*i))
+    });
     indexed.into_iter().map(|(_, vs)| vs).collect()
 }
 

@@ -399,8 +399,9 @@ impl NodeTables {
             Some(at) => at,
             None => {
                 self.tables.push(NodeTable::new(name));
-                self.tables
-                    .sort_by_key(|t| TABLE_ORDER.iter().position(|n| *n == t.name));
+                crate::sort::sort_by_key(&mut self.tables, |t| {
+                    TABLE_ORDER.iter().position(|n| *n == t.name)
+                });
                 self.tables
                     .iter()
                     .position(|t| t.name == name)

@@ -452,7 +452,9 @@ fn assemble(w: Writer) -> (Table, Table) {
             .filter_map(Option::take);
         if &*name == KUBE_SERVICES || &*name == KUBE_NODEPORTS {
             let (mut last, mut rest): (Vec<Rule>, Vec<Rule>) = in_chain.partition(is_last_rule);
-            rest.sort_by(|a, b| service_sort_key(a).cmp(service_sort_key(b)));
+            crate::sort::sort_by(&mut rest, |a, b| {
+                service_sort_key(a).cmp(service_sort_key(b))
+            });
             table.rules.append(&mut rest);
             table.rules.append(&mut last);
         } else {

@@ -264,7 +264,7 @@ fn newline_if_needed(text: &str, at: usize) -> &'static str {
 }
 
 fn apply(text: &str, mut edits: Vec<Edit>) -> String {
-    edits.sort_by_key(|e| std::cmp::Reverse((e.start, e.end)));
+    crate::sort::sort_by_key(&mut edits, |e| std::cmp::Reverse((e.start, e.end)));
     let mut out = text.to_string();
     for e in edits {
         if e.start <= e.end && e.end <= out.len() {

@@ -410,7 +410,7 @@ impl IpvsState {
                 );
             }
             let mut chains = table.chains.clone();
-            chains.sort();
+            crate::sort::sort(&mut chains);
             for chain in &chains {
                 rules.extend(table.chain(chain).cloned());
             }

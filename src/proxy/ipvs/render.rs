@@ -387,11 +387,11 @@ impl Sets {
     fn finish(mut self) -> Vec<IpSet> {
         for set in &mut self.sets {
             match set.set_type {
-                SetType::BitmapPort => set.entries.sort_by_key(|e| match e {
+                SetType::BitmapPort => crate::sort::sort_by_key(&mut set.entries, |e| match e {
                     SetEntry::Port(p) => *p,
                     _ => 0,
                 }),
-                _ => set.entries.sort_by_cached_key(|e| e.to_string()),
+                _ => crate::sort::sort_by_cached_key(&mut set.entries, |e| e.to_string()),
             }
         }
         self.sets

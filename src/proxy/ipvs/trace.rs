@@ -414,7 +414,7 @@ pub fn trace(facts: &ProxyFacts, state: &IpvsState, packet: &Packet) -> Trace {
     if reachable.is_empty() && dropped {
         return finish(w, Outcome::Drop, false);
     }
-    reachable.sort();
+    crate::sort::sort(&mut reachable);
     finish(w, Outcome::Dnat(reachable), masquerade)
 }
 

@@ -172,7 +172,7 @@ impl fmt::Display for Interval {
 /// Sorts and merges overlapping or adjacent intervals, as nft does for anonymous sets.
 fn merge(family: Family, items: &[AddrValue]) -> Vec<Interval> {
     let mut spans: Vec<(u128, u128)> = items.iter().map(|i| interval(i, family)).collect();
-    spans.sort();
+    crate::sort::sort(&mut spans);
     let mut out: Vec<Interval> = Vec::new();
     for (start, end) in spans {
         match out.last_mut() {
@@ -301,7 +301,7 @@ fn protocol_number(p: crate::proxy::Protocol) -> u8 {
 /// The elements of a set as nft orders them.
 pub fn sorted_elements(set: &Set) -> Vec<&Element> {
     let mut elements: Vec<&Element> = set.elements.iter().collect();
-    elements.sort_by_cached_key(|e| sort_key(&e.key));
+    crate::sort::sort_by_cached_key(&mut elements, |e| sort_key(&e.key));
     elements
 }
 
@@ -525,7 +525,7 @@ mod tests {
             k("11.0.0.1", Tcp, 80),
             k("10.0.0.1", Tcp, 80),
         ];
-        keys.sort_by_key(sort_key);
+        crate::sort::sort_by_key(&mut keys, sort_key);
         let text: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
         assert_eq!(
             text,

@@ -84,8 +84,8 @@ impl RoundRobin {
     pub fn set_endpoints(&mut self, endpoints: Vec<String>) {
         let mut old = self.endpoints.clone();
         let mut new = endpoints.clone();
-        old.sort();
-        new.sort();
+        crate::sort::sort(&mut old);
+        crate::sort::sort(&mut new);
         if old == new {
             return;
         }
@@ -190,7 +190,7 @@ mod tests {
         let a = shuffle(endpoints(), 7);
         assert_eq!(a, shuffle(endpoints(), 7));
         let mut sorted = a.clone();
-        sorted.sort();
+        crate::sort::sort(&mut sorted);
         assert_eq!(sorted, endpoints());
     }
 }

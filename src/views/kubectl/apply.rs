@@ -369,7 +369,7 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
         }
     }
     // The builder's errors come before the server's, as kubectl collects them.
-    failures.sort_by_key(|f| matches!(f, Failure::Server(..)));
+    crate::sort::sort_by_key(&mut failures, |f| matches!(f, Failure::Server(..)));
     if failures.len() == 1 {
         match &failures[0] {
             Failure::Client(message) => stderr.push_str(&format!("error: {message}\n")),

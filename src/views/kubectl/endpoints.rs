@@ -134,7 +134,7 @@ pub fn slice_endpoints_cell(slice: &EndpointSlice) -> String {
 
 fn sorted_by_key<T>(items: Vec<T>, key: impl Fn(&T) -> (String, String)) -> Vec<T> {
     let mut items = items;
-    items.sort_by_key(|a| key(a));
+    crate::sort::sort_by_key(&mut items, |a| key(a));
     items
 }
 
@@ -303,7 +303,7 @@ pub fn service_slices<'a>(
         .iter()
         .filter(|s| s.meta.namespace == namespace && s.service_name() == Some(service))
         .collect();
-    slices.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+    crate::sort::sort_by(&mut slices, |a, b| a.meta.name.cmp(&b.meta.name));
     slices
 }
 

@@ -19,6 +19,7 @@ pub mod pods;
 pub mod service;
 pub mod yaml;
 
+use crate::sort::CollectBTree;
 use super::CommandOutput;
 use super::tabwriter;
 use crate::scenario::Analysis;
@@ -325,7 +326,7 @@ fn targets(positional: &[String], verb: &str) -> Result<(Targets, bool), Command
         let kinds = out
             .iter()
             .map(|(r, _)| r.plural)
-            .collect::<std::collections::BTreeSet<_>>();
+            .collect_btree::<std::collections::BTreeSet<_>>();
         return Ok((out, kinds.len() > 1));
     }
     let kinds: Vec<&str> = first.split(',').filter(|s| !s.is_empty()).collect();

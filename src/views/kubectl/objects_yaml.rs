@@ -157,7 +157,7 @@ fn key_text(key: &str) -> String {
 
 fn write_map(entries: &[(String, Yaml)], indent: usize, out: &mut String) {
     let mut sorted: Vec<&(String, Yaml)> = entries.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::sort::sort_by(&mut sorted, |a, b| a.0.cmp(&b.0));
     for (i, (key, value)) in sorted.into_iter().enumerate() {
         if i > 0 || !out.ends_with("- ") {
             out.push_str(&" ".repeat(indent));

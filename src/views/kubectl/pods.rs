@@ -78,7 +78,9 @@ pub fn get_pods(
         .filter(|p| query.all_namespaces || p.meta.namespace == namespace)
         .filter(|p| query.names.is_empty() || query.names.contains(&p.meta.name))
         .collect();
-    pods.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    crate::sort::sort_by(&mut pods, |a, b| {
+        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+    });
     let missing: Vec<&String> = query
         .names
         .iter()

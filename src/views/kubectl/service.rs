@@ -5,6 +5,7 @@ use super::endpoints_line::endpoints_line;
 use super::{Resource, Row, age, format_labels, yaml};
 use crate::model::{IntOrString, Service};
 use crate::scenario::Analysis;
+use crate::sort::CollectBTree;
 use crate::views::tabwriter;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -30,7 +31,9 @@ pub fn services<'a>(analysis: &'a Analysis, namespace: Option<&str>) -> Vec<&'a 
         .iter()
         .filter(|s| namespace.is_none_or(|ns| s.meta.namespace == ns))
         .collect();
-    out.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+    crate::sort::sort_by(&mut out, |a, b| {
+        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+    });
     out
 }
 
@@ -57,7 +60,7 @@ fn load_balancer_status(svc: &Service, wide: bool) -> String {
                 .filter(|s| !s.is_empty())
                 .or(i.hostname.as_deref().filter(|s| !s.is_empty()))
         })
-        .collect();
+        .collect_btree();
     let mut r = set.into_iter().collect::<Vec<_>>().join(",");
     if !wide && r.len() > LOAD_BALANCER_WIDTH {
         let mut cut = LOAD_BALANCER_WIDTH - 3;

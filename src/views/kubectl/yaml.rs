@@ -833,7 +833,7 @@ fn is_leaf(value: &Yaml) -> bool {
 
 fn sorted(entries: &[(String, Yaml)]) -> Vec<&(String, Yaml)> {
     let mut v: Vec<&(String, Yaml)> = entries.iter().collect();
-    v.sort_by(|a, b| key_less(&a.0, &b.0));
+    crate::sort::sort_by(&mut v, |a, b| key_less(&a.0, &b.0));
     v
 }
 
