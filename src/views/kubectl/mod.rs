@@ -19,10 +19,10 @@ pub mod pods;
 pub mod service;
 pub mod yaml;
 
-use crate::sort::CollectBTree;
 use super::CommandOutput;
 use super::tabwriter;
 use crate::scenario::Analysis;
+use crate::sort::CollectBTree;
 use std::collections::BTreeMap;
 
 /// How long ago every object of a scenario was created, in seconds: the AGE column.
