@@ -13,10 +13,14 @@
 //! - [`delete_pod`] / [`restore_pod`]: a written Pod gets / loses
 //!   `metadata.deletionTimestamp`; a generated Pod is added to / removed from
 //!   `svcplay.dev/terminating`.
+//! - [`finish_deletion`]: the deleted Pod is gone — a generated Pod moves from
+//!   `svcplay.dev/terminating` to `svcplay.dev/deleted`; a written Pod's document is removed.
 //! - [`scale`]: `spec.replicas` of a Deployment, ReplicaSet or StatefulSet.
 //! - [`set_node_ready`]: the Node's `Ready` condition (`True` / `False`).
 
-use crate::controllers::{DELETION_TIME, NOT_READY_ANNOTATION, TERMINATING_ANNOTATION};
+use crate::controllers::{
+    DELETED_ANNOTATION, DELETION_TIME, NOT_READY_ANNOTATION, TERMINATING_ANNOTATION,
+};
 use crate::diag::{Pos, Span};
 use crate::manifest::Kind;
 use crate::manifest::yaml::{Node, Value};
@@ -288,10 +292,12 @@ fn toggle_annotation(
             key,
             &quote(&names.join(",")),
         ),
-        Some(annotations) => {
-            let out = remove_entry(text, annotations, key)?;
-            Ok(out)
+        // The last annotation goes with its `annotations:` key: an empty (null) mapping
+        // left behind could not take the next entry.
+        Some(annotations) if annotations.entries().is_some_and(|e| e.len() == 1) => {
+            remove_entry(text, metadata, "annotations")
         }
+        Some(annotations) => remove_entry(text, annotations, key),
         None if names.is_empty() => Ok(text.to_string()),
         None => add_entry(
             text,
@@ -422,6 +428,33 @@ pub fn restore_pod(text: &str, namespace: &str, pod: &str) -> Result<String> {
                 Some(metadata) => remove_entry(text, metadata, "deletionTimestamp"),
                 None => Ok(text.to_string()),
             }
+        }
+    }
+}
+
+/// Ends a deletion: the Pod has terminated and is gone. A generated Pod leaves the
+/// workload's `svcplay.dev/terminating` list for `svcplay.dev/deleted`; a written Pod's
+/// document is removed from the text (its lines, not the `---` around them).
+pub fn finish_deletion(text: &str, namespace: &str, pod: &str) -> Result<String> {
+    match pod_source(text, namespace, pod)? {
+        PodSource::Generated(workload) => {
+            // Added before the other is removed, so `annotations` never becomes empty.
+            let text = toggle_annotation(text, workload, DELETED_ANNOTATION, pod, true)?;
+            toggle_annotation(&text, workload, TERMINATING_ANNOTATION, pod, false)
+        }
+        PodSource::Written(id) => {
+            let manifest = crate::manifest::parse(text);
+            let raw = manifest
+                .object(id)
+                .ok_or_else(|| ActionError::NotFound(format!("no Pod {namespace}/{pod}")))?;
+            if raw.list_item.is_some() {
+                return Err(ActionError::Unsupported(
+                    "the Pod is an item of a List; remove it by hand".into(),
+                ));
+            }
+            let from = line_start(text, raw.node.span.start.line);
+            let to = line_start(text, last_line(&raw.node) + 1);
+            Ok(format!("{}{}", &text[..from], &text[to..]))
         }
     }
 }
@@ -572,6 +605,9 @@ status:
         );
         let back = restore_pod(&text, "dev", &name).unwrap();
         assert_eq!(generated(&back).len(), 2);
+        // Restoring removes the annotation it added, so deleting again works the same.
+        assert_eq!(back, SCENARIO);
+        assert_eq!(delete_pod(&back, "dev", &name).unwrap(), text);
         let written = delete_pod(SCENARIO, "dev", "debug").unwrap();
         assert!(
             written.contains(
@@ -579,6 +615,23 @@ status:
             )
         );
         assert_eq!(restore_pod(&written, "dev", "debug").unwrap(), SCENARIO);
+    }
+
+    #[test]
+    fn a_finished_deletion_leaves_only_the_replacement() {
+        let name = generated(SCENARIO)[0].clone();
+        let terminating = delete_pod(SCENARIO, "dev", &name).unwrap();
+        let gone = finish_deletion(&terminating, "dev", &name).unwrap();
+        let now = generated(&gone);
+        assert_eq!(now.len(), 2, "{now:?}\n{gone}");
+        assert!(!now.contains(&name));
+        assert!(gone.contains("svcplay.dev/deleted"), "{gone}");
+        assert!(!gone.contains("svcplay.dev/terminating: \""), "{gone}");
+        // A written Pod's document goes; the others stay as they were.
+        let written = finish_deletion(SCENARIO, "dev", "debug").unwrap();
+        assert!(!pods(&written).iter().any(|p| p.meta.name == "debug"));
+        assert!(written.contains("kind: Node\nmetadata:\n  name: worker-1\n"));
+        assert!(!written.contains("podIP: 10.244.0.50"));
     }
 
     #[test]

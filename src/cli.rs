@@ -136,6 +136,10 @@ struct SimulateArgs {
     /// table or json.
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     format: String,
+    /// Send from a client on every node (its first Pod, else the node), the requests split
+    /// evenly, each through its own node's rules: a table per client node and the sum.
+    #[arg(long, conflicts_with_all = ["src", "node"])]
+    spread: bool,
 }
 
 /// Exit statuses of the command-line contract.
@@ -540,6 +544,22 @@ fn simulate(args: SimulateArgs, out: &mut impl Write, err: &mut impl Write) -> u
         if let Err(code) = chosen_node(&analysis, &args.cluster, err) {
             return code;
         }
+    }
+    if args.spread {
+        if json {
+            let _ = writeln!(err, "error: --spread prints a table only");
+            return USAGE;
+        }
+        return match svcplay::simulate::spread::run(&analysis, &request) {
+            Ok(spread) => {
+                let _ = write!(out, "{spread}");
+                if errors { INPUT_ERRORS } else { OK }
+            }
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                USAGE
+            }
+        };
     }
     match svcplay::simulate::run(&analysis, &request) {
         Ok(result) => {

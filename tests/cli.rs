@@ -322,3 +322,40 @@ fn iptables_save_in_ipvs_mode_shows_the_rules_ipvs_mode_keeps() {
     ));
     assert!(text.contains(" -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT\n"));
 }
+
+#[test]
+fn simulate_spread_gives_a_table_per_client_node() {
+    let input = fixture("simulate-seeds/ipvs-rr-clusterip/input.yaml");
+    let out = svcplay(&[
+        "simulate",
+        "--stored",
+        &input,
+        "--requests",
+        "30",
+        "--seed",
+        "1",
+        "--spread",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("CLIENT NODE"), "{text}");
+    assert!(text.contains("\n(all) "), "{text}");
+    let both = svcplay(&[
+        "simulate",
+        "--stored",
+        &input,
+        "--requests",
+        "3",
+        "--seed",
+        "1",
+        "--spread",
+        "--src",
+        "10.0.0.1",
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+}

@@ -2280,6 +2280,13 @@ fn simulate_seeds() {
         let out = svcplay::views::run(&analysis, &context, std::slice::from_ref(&line));
         let shown = format!("$ {line}\n{}{}", out.stdout, out.stderr);
         check_blessed(&case.join("expected.curl"), &shown)?;
+        // Cases with `expected.spread`: the same requests from a client on every node.
+        let spread = case.join("expected.spread");
+        if spread.exists() {
+            let all = svcplay::simulate::spread::run(&analysis, &request)?;
+            check_blessed(&spread, &all.to_string())?;
+            return Ok(4);
+        }
         Ok(3)
     });
 }

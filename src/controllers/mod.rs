@@ -42,6 +42,10 @@ pub const DELETION_TIME: &str = "2025-01-01T00:00:05Z";
 pub const NOT_READY_ANNOTATION: &str = "svcplay.dev/not-ready";
 /// Workload annotation: generated Pods (by name) that are being deleted.
 pub const TERMINATING_ANNOTATION: &str = "svcplay.dev/terminating";
+/// Workload annotation: generated Pods (by name) that were deleted and have finished
+/// terminating: they no longer exist (a ReplicaSet's replacement does; a StatefulSet
+/// recreates the same ordinal, so there the annotation changes nothing).
+pub const DELETED_ANNOTATION: &str = "svcplay.dev/deleted";
 
 /// Runs the controllers to a steady state.
 pub fn run(mut objects: Objects) -> Objects {

@@ -49,7 +49,9 @@
 //! one, `node-1` (see [`crate::proxy::config::DEFAULT_NODE_NAME`]).
 
 use super::uid::object_uid;
-use super::{DELETION_TIME, NOT_READY_ANNOTATION, SCENARIO_START, TERMINATING_ANNOTATION};
+use super::{
+    DELETED_ANNOTATION, DELETION_TIME, NOT_READY_ANNOTATION, SCENARIO_START, TERMINATING_ANNOTATION,
+};
 use crate::manifest::Kind;
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use crate::model::labels::selector_matches;
@@ -327,6 +329,7 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
             .collect_btree();
         let not_ready = annotated_pods(workload, NOT_READY_ANNOTATION);
         let terminating = annotated_pods(workload, TERMINATING_ANNOTATION);
+        let deleted = annotated_pods(workload, DELETED_ANNOTATION);
         let origin = match workload.meta.origin {
             Origin::Written(id) | Origin::Generated(id) => Origin::Generated(id),
             Origin::Builtin => Origin::Builtin,
@@ -357,7 +360,8 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 while active < replicas && index < replicas + MAX_PODS_PER_WORKLOAD {
                     let name = pod_name(workload, &owner_name, index);
                     index += 1;
-                    if taken.contains(name.as_str()) {
+                    // A Pod that finished terminating is gone; its name is not reused.
+                    if taken.contains(name.as_str()) || deleted.contains(&name) {
                         continue;
                     }
                     if !terminating.contains(&name) {

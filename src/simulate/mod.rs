@@ -24,6 +24,9 @@
 //! - userspace ([`userspace`]): the portal rules, then kube-proxy v1.25's round robin with
 //!   ClientIP affinity.
 //!
+//! [`spread`] sends the requests from a client on every node at once, each walking its
+//! own node's rules, with the result per client node and summed.
+//!
 //! Affinity (ClientIP) pins a client until its timeout; the analytical probability is
 //! then the distribution of a new client's first request.
 
@@ -32,6 +35,7 @@ pub mod iptables;
 pub mod ipvs;
 pub mod nftables;
 pub mod rng;
+pub mod spread;
 pub mod userspace;
 
 use crate::model::ip::{IpFamily, join_host_port};

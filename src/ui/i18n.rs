@@ -181,6 +181,7 @@ catalogue! {
     MakeReady => "Make ready", "设为就绪";
     DeletePod => "Delete", "删除";
     RestorePod => "Undelete", "取消删除";
+    PodGone => "Finish terminating (gone)", "终止完成(移除)";
     NodeDown => "Lose node", "节点失联";
     NodeUp => "Node back", "节点恢复";
     ShowRules => "Rules", "规则";

@@ -29,6 +29,7 @@ pub fn action_label(action: &UiAction) -> Msg {
         UiAction::PodReady { ready: false, .. } => Msg::MakeNotReady,
         UiAction::PodDelete { delete: true, .. } => Msg::DeletePod,
         UiAction::PodDelete { delete: false, .. } => Msg::RestorePod,
+        UiAction::PodGone { .. } => Msg::PodGone,
         UiAction::NodeReady { ready: false, .. } => Msg::NodeDown,
         UiAction::NodeReady { ready: true, .. } => Msg::NodeUp,
     }

@@ -250,6 +250,11 @@ pub enum UiAction {
         name: String,
         delete: bool,
     },
+    /// A terminating Pod finishes terminating and is gone.
+    PodGone {
+        namespace: String,
+        name: String,
+    },
     NodeReady {
         name: String,
         ready: bool,
@@ -730,7 +735,7 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
                 p.meta.deletion_timestamp.clone().unwrap_or_default(),
             ));
         }
-        let actions = vec![
+        let mut actions = vec![
             UiAction::PodReady {
                 namespace: p.meta.namespace.clone(),
                 name: p.meta.name.clone(),
@@ -742,6 +747,12 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
                 delete: !p.is_terminating(),
             },
         ];
+        if p.is_terminating() {
+            actions.push(UiAction::PodGone {
+                namespace: p.meta.namespace.clone(),
+                name: p.meta.name.clone(),
+            });
+        }
         push("Pod", &p.meta, fields, actions, false);
     }
     for s in &o.services {

@@ -241,6 +241,7 @@ pub fn act(text: &str, action: &UiAction) -> Result<String, String> {
             name,
             delete: false,
         } => actions::restore_pod(text, namespace, name),
+        UiAction::PodGone { namespace, name } => actions::finish_deletion(text, namespace, name),
         UiAction::NodeReady { name, ready } => actions::set_node_ready(text, name, *ready),
     };
     result.map_err(|e| e.to_string())

@@ -392,6 +392,10 @@ impl Wire for UiAction {
                 name.put(out);
                 ready.put(out);
             }
+            UiAction::PodGone { namespace, name } => {
+                out.push(4);
+                (namespace.clone(), name.clone()).put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -424,6 +428,10 @@ impl Wire for UiAction {
                 name: Wire::get(r)?,
                 ready: Wire::get(r)?,
             },
+            4 => {
+                let (namespace, name) = Wire::get(r)?;
+                UiAction::PodGone { namespace, name }
+            }
             _ => return None,
         })
     }
