@@ -213,7 +213,6 @@ catalogue! {
     TrafficSimTitle => "Simulate requests", "模拟请求";
     TrafficSimExplain => "Each request walks this node's kube-proxy rules, like a real connection; every random choice comes from the seed, so the same seed gives the same numbers (as svcplay simulate does).", "每个请求都像真实连接一样经过该节点的 kube-proxy 规则;所有随机选择都来自种子,同一个种子得到同样的结果(与 svcplay simulate 一致)。";
     TrafficSimUnavailable => "This large scenario is analysed in the background; the simulation runs for scenarios analysed on the page.", "这个大型场景在后台线程中分析;模拟只对在页面中分析的场景运行。";
-    TrafficClient => "Client", "客户端";
     TrafficDestination => "Destination", "目标";
     TrafficRequests => "Requests", "请求数";
     TrafficSeed => "Seed", "种子";
@@ -224,6 +223,11 @@ catalogue! {
     TrafficProgress => "{0} of {1} requests sent", "已发送 {0} / {1} 个请求";
     TrafficDone => "All {0} requests sent.", "{0} 个请求已全部发送。";
     TrafficAffinity => "Session affinity ClientIP ({0} s): this client stays on one endpoint until it is idle that long; Expected is a new client's first request.", "会话亲和性 ClientIP({0} 秒):该客户端会一直落在同一个端点上,直到空闲这么久;理论比例指新客户端的第一个请求。";
+    TrafficSpreadTitle => "The same requests from a client on each of the {0} nodes", "同样的请求,分别从 {0} 个节点上的客户端发出";
+    TrafficSpreadExplain => "Each node's first Pod (else the node itself) sends an equal share, through that node's own rules: Local traffic policies and topology hints show per client node.", "每个节点上的第一个 Pod(没有则用节点本身)发送相同份额的请求,经过该节点自己的规则:Local 流量策略和拓扑提示按客户端节点体现。";
+    TrafficClientNode => "Client node", "客户端节点";
+    TrafficClient => "Client", "客户端";
+    TrafficAllNodes => "(all nodes)", "(全部节点)";
     TrafficChainsTitle => "Expected split per chain, read off the rules", "根据规则得出的每条链的理论比例";
     ClientNode => "node {0} itself", "节点 {0} 本身";
     ClientPod => "Pod {0} on {1}", "Pod {0}(节点 {1})";

@@ -470,6 +470,55 @@ pub struct TrafficProps {
     pub on_mode: Callback<Option<ProxyMode>>,
 }
 
+/// The same requests from a client on every node (`simulate::spread`), each through its
+/// own node's rules: one row per client node and endpoint, then the sum.
+fn spread_view(latest: Option<&(Rc<Analysis>, SimRequest, bool)>, lang: Lang) -> Html {
+    let t = |m: Msg| m.text(lang);
+    let Some((analysis, request, _)) = latest else {
+        return html! {};
+    };
+    let Ok(spread) = simulate::spread::run(analysis, request) else {
+        return html! {};
+    };
+    if spread.per_node.len() < 2 {
+        return html! {};
+    }
+    let row = |node: String, client: String, e: &simulate::EndpointShare, total: u64| {
+        html! {
+            <tr>
+                <td>{ node }</td>
+                <td><code>{ client }</code></td>
+                <td><code>{ e.address() }</code>{ " " }{ e.pod.clone().unwrap_or_default() }</td>
+                <td class="num">{ e.count }</td>
+                <td class="num">{ percent(e.count, total) }</td>
+                <td class="num">{ e.probability.map_or_else(|| "-".to_string(), |p| format!("{:.2}%", p * 100.0)) }</td>
+            </tr>
+        }
+    };
+    html! {
+        <details class="spread" id="traffic-spread">
+            <summary>{ Msg::TrafficSpreadTitle.fill(lang, &[&spread.per_node.len().to_string()]) }</summary>
+            <p class="explain">{ t(Msg::TrafficSpreadExplain) }</p>
+            <table>
+                <thead><tr>
+                    <th scope="col">{ t(Msg::TrafficClientNode) }</th>
+                    <th scope="col">{ t(Msg::TrafficClient) }</th>
+                    <th scope="col">{ t(Msg::Endpoint) }</th>
+                    <th scope="col" class="num">{ t(Msg::Count) }</th>
+                    <th scope="col" class="num">{ t(Msg::Observed) }</th>
+                    <th scope="col" class="num">{ t(Msg::Expected) }</th>
+                </tr></thead>
+                <tbody>
+                    { for spread.per_node.iter().flat_map(|r| r.endpoints.iter().map(move |e| (r, e))).map(|(r, e)| {
+                        row(r.node.clone(), r.packet.src.to_string(), e, r.requests)
+                    }) }
+                    { for spread.endpoints.iter().map(|e| row(t(Msg::TrafficAllNodes).to_string(), String::new(), e, spread.requests)) }
+                </tbody>
+            </table>
+        </details>
+    }
+}
+
 fn percent(count: u64, total: u64) -> String {
     if total == 0 {
         return "—".into();
@@ -913,6 +962,9 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                     }
                     if let Some(note) = &r.note {
                         <p class="note">{ note.clone() }</p>
+                    }
+                    if shown.sent.is_none() {
+                        { spread_view(latest.borrow().as_ref(), lang) }
                     }
                 </>
             }
