@@ -27,8 +27,11 @@ mkdir -p "$OUT"
 # inside a function called as a condition, so commands within a step are chained with &&.
 native_tests() {
     # The end-to-end test skips itself without SVCPLAY_E2E_DIST; step 4 runs it for real.
-    # `--all-targets` leaves out doc tests, so they run on their own.
-    env -u SVCPLAY_E2E_DIST cargo test --all-targets &&
+    # `--all-targets` leaves out doc tests, so they run on their own. `--show-output` keeps
+    # what passing tests print (corpus counts, real-kernel chi-square figures) in the log;
+    # the benchmarks run once each as tests, without it (criterion has no such flag).
+    env -u SVCPLAY_E2E_DIST cargo test --lib --bins --tests -- --show-output &&
+        cargo test --benches &&
         cargo test --doc
 }
 
