@@ -71,6 +71,14 @@ pub fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }
 
+/// Milliseconds on the page's monotonic clock (`performance.now()`; 0 where there is none).
+pub fn now_ms() -> f64 {
+    window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_default()
+}
+
 pub fn document() -> Option<web_sys::Document> {
     window()?.document()
 }

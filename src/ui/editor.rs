@@ -336,6 +336,28 @@ impl Doc {
         }
     }
 
+    /// After a big paste: the window around the caret (1-based line and column of the whole
+    /// text) goes into the textarea, with the caret's line in view. Nothing here reads the
+    /// textarea's geometry before its value is the window: that would make the browser lay
+    /// out the whole pasted text (seconds for a 6 MB dump) only to throw it away.
+    fn window_after_paste(&mut self, a: &HtmlTextAreaElement, (line, column): (u32, u32)) {
+        let line = line.max(1) as usize - 1;
+        let (w, value) = window(
+            &self.text,
+            line.saturating_sub(WINDOW_LINES / 2),
+            WINDOW_LINES,
+        );
+        a.set_value(value);
+        self.window = Some(w);
+        if line >= w.first && line < w.first + w.lines {
+            let at = utf16_offset(value, (line - w.first + 1) as u32, column);
+            let _ = a.set_selection_range(at, at);
+        }
+        // A few lines of context above the caret.
+        let top = line.saturating_sub(w.first).saturating_sub(5);
+        a.set_scroll_top((top as f64 * LINE_HEIGHT) as i32);
+    }
+
     /// Makes sure `line` (1-based) is in the textarea; returns the line there (1-based).
     fn bring(&mut self, a: &HtmlTextAreaElement, line: u32) -> u32 {
         let l = line.max(1) as usize - 1;
@@ -469,13 +491,13 @@ pub fn Editor(props: &EditorProps) -> Html {
             d.text = Rc::from(full.as_str());
             if d.window.is_none() && full.len() > LARGE_TEXT {
                 // A big paste: from now on the textarea holds a window around the caret.
-                let line = a
+                let caret = a
                     .selection_start()
                     .ok()
                     .flatten()
-                    .map(|at| position_of(&full, at).0 as usize - 1)
-                    .unwrap_or(0);
-                d.move_window(&a, line);
+                    .map(|at| position_of(&full, at))
+                    .unwrap_or((1, 1));
+                d.window_after_paste(&a, caret);
             } else if d.window.is_some() && full.len() < LARGE_TEXT / 2 {
                 let first = d.first();
                 let caret = a

@@ -14,6 +14,8 @@ use svcplay::scenario::{Analysis, Options, analyze};
 thread_local! {
     /// The worker's last analysis and its revision.
     static LAST: RefCell<Option<(u64, Analysis)>> = const { RefCell::new(None) };
+    /// The page's side: when it sent its last text to analyse, and which revision.
+    static ANALYZE_SENT: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((0, 0.0)) };
 }
 
 /// The worker's answer to one request (`None` for a request it cannot read, or a panel of
@@ -84,6 +86,18 @@ impl Worker {
         let on_message =
             Closure::<dyn Fn(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
                 if let Some(response) = decode::<Response>(&bytes.to_vec()) {
+                    if let Response::Summary { rev, .. } = &response {
+                        // The round trip of one analysis (send, analyse, summarise, answer),
+                        // read by the end-to-end test's timing report.
+                        let (sent_rev, sent_at) = ANALYZE_SENT.with(|s| s.get());
+                        if sent_rev == *rev {
+                            let ms = super::dom::now_ms() - sent_at;
+                            super::dom::set_root_attribute(
+                                "data-worker-analysis-ms",
+                                &format!("{ms:.0}"),
+                            );
+                        }
+                    }
                     on_response(response);
                 }
             });
@@ -100,6 +114,10 @@ impl Worker {
     }
 
     pub fn send(&self, request: &Request) {
+        if let Request::Analyze { rev, .. } = request {
+            let now = super::dom::now_ms();
+            ANALYZE_SENT.with(|s| s.set((*rev, now)));
+        }
         let bytes = encode(request);
         super::dom::post_to_worker(&self.inner, &js_sys::Uint8Array::from(&bytes[..]));
     }
