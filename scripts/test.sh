@@ -63,7 +63,14 @@ size_report() {
     done < <(find "$DIST" -type f | sort)
     printf '  first load gzip, editor included (every file of dist/): %d KB (budget: 420 KB)\n' \
         "$(((all_gz + 500) / 1000))"
-    printf '  editor: compiled into the wasm (a Yew component, no JavaScript editor bundle)\n'
+    printf '  editor: compiled into the wasm (a Yew component, no JavaScript editor bundle); its share below\n'
+    # What the wasm is made of: the wasm cargo linked for Trunk still has its name section.
+    local wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/svcplay-web.wasm" shipped
+    shipped=$(find "$DIST" -name '*_bg.wasm' | head -n 1)
+    if [ -f "$wasm" ] && [ -n "$shipped" ]; then
+        printf '  the wasm by part (bytes of function bodies and data before wasm-opt; share of the shipped gzip):\n'
+        node static/build/wasm-sizes.mjs "$wasm" "$(gzip -9 -c "$shipped" | wc -c)"
+    fi
 }
 
 browser_tests() {
