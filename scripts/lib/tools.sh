@@ -13,8 +13,9 @@ TRUNK_VERSION="0.22.0-beta.1"
 # Debian's wasm-opt (108) cannot parse today's Rust wasm; binaryen 132 from npm can.
 # Trunk.toml pins the same version (`wasm_opt = "version_132"`) so Trunk accepts this binary.
 BINARYEN_VERSION="132"
-# Chromium and ChromeDriver run the browser tests; the iptables family is for real-kernel tests.
-APT_PACKAGES=(chromium chromium-driver iptables nftables nfacct iproute2)
+# Chromium and ChromeDriver run the browser tests (with a small CJK font, so the zh-CN
+# screenshots show Chinese rather than empty boxes); the iptables family is for real-kernel tests.
+APT_PACKAGES=(chromium chromium-driver fonts-wqy-microhei iptables nftables nfacct iproute2)
 
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 # `cargo install` puts binaries here, and .tools/ holds the npm-installed wasm-opt.
