@@ -492,6 +492,8 @@ pub fn Editor(props: &EditorProps) -> Html {
                 None => value,
             };
             d.text = Rc::from(full.as_str());
+            let rewindowed = (d.window.is_none() && full.len() > LARGE_TEXT)
+                || (d.window.is_some() && full.len() < LARGE_TEXT / 2);
             if d.window.is_none() && full.len() > LARGE_TEXT {
                 // A big paste: from now on the textarea holds a window around the caret.
                 let caret = a
@@ -519,11 +521,17 @@ pub fn Editor(props: &EditorProps) -> Html {
                 let (l, c) = position_of(&a.value(), at);
                 cursor.set((l + d.first() as u32, c));
             }
-            scroll.set((
-                a.scroll_top() as f64,
-                a.scroll_left() as f64,
-                a.client_height() as f64,
-            ));
+            // Reading the textarea's geometry makes the browser lay out all its lines at
+            // once (~9 ms for 1,000 lines), and the frame does that anyway: only when the
+            // window changed above is it read here. When typing scrolls the textarea, its
+            // scroll event (on_scroll) moves the highlighted lines with it.
+            if rewindowed {
+                scroll.set((
+                    a.scroll_top() as f64,
+                    a.scroll_left() as f64,
+                    a.client_height() as f64,
+                ));
+            }
             drop(d);
             on_change.emit(full);
         })
