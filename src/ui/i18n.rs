@@ -226,6 +226,7 @@ catalogue! {
     TrafficSpreadTitle => "The same requests from a client on each of the {0} nodes", "同样的请求,分别从 {0} 个节点上的客户端发出";
     TrafficSpreadExplain => "Each node's first Pod (else the node itself) sends an equal share, through that node's own rules: Local traffic policies and topology hints show per client node.", "每个节点上的第一个 Pod(没有则用节点本身)发送相同份额的请求,经过该节点自己的规则:Local 流量策略和拓扑提示按客户端节点体现。";
     TrafficClientNode => "Client node", "客户端节点";
+    TrafficMode => "Mode", "模式";
     TrafficClient => "Client", "客户端";
     TrafficAllNodes => "(all nodes)", "(全部节点)";
     TrafficChainsTitle => "Expected split per chain, read off the rules", "根据规则得出的每条链的理论比例";

@@ -888,7 +888,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                 </select>
             </label>
             <label>
-                { t(Msg::Mode) }
+                { t(Msg::TrafficMode) }
                 <select id="traffic-mode" onchange={on_mode}>
                     <option value="" selected={props.mode.is_none()}>
                         { Msg::ModeConfigured.fill(lang, &[mode_id(configured)]) }

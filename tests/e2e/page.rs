@@ -97,6 +97,7 @@ impl Page<'_> {
         self.terminal()?;
         self.gallery()?;
         self.main_views()?;
+        self.phone()?;
         self.hostile_names()?;
         self.share_links()?;
         self.embedding()?;
@@ -476,6 +477,79 @@ impl Page<'_> {
             vec![],
         )?;
         Ok(())
+    }
+
+    /// On a phone (390 × 844 CSS pixels, touch): one column, the views under the editor,
+    /// nothing wider than the screen; the rules and the traffic table read without zooming.
+    fn phone(&self) -> Result<(), String> {
+        self.session.devtools(
+            "Emulation.setDeviceMetricsOverride",
+            Json::object([
+                ("width", Json::from(390.0)),
+                ("height", Json::from(844.0)),
+                ("deviceScaleFactor", Json::from(2.0)),
+                ("mobile", Json::from(true)),
+            ]),
+        )?;
+        let result = (|| {
+            self.open("")?;
+            self.default_rules()?;
+            let layout = self.string(
+                "const d = document.documentElement;
+                 const editor = document.getElementById('editor').getBoundingClientRect();
+                 const views = document.getElementById('view-panel').getBoundingClientRect();
+                 return [innerWidth, d.scrollWidth, Math.round(editor.bottom), Math.round(views.top),
+                         Math.round(views.width)].join(' ');",
+                vec![],
+            )?;
+            let n: Vec<f64> = layout
+                .split(' ')
+                .map(|x| x.parse().unwrap_or(f64::NAN))
+                .collect();
+            let [width, scroll_width, editor_bottom, views_top, views_width] = n[..] else {
+                return Err(format!("cannot read the phone layout: {layout}"));
+            };
+            if scroll_width > width + 1.0 {
+                return Err(format!(
+                    "on a phone the page is {scroll_width} px wide, wider than the screen ({width} px)"
+                ));
+            }
+            if views_top + 1.0 < editor_bottom || views_width > width + 1.0 {
+                return Err(format!(
+                    "on a phone the views are not one column under the editor (editor ends at \
+                     {editor_bottom}, views start at {views_top}, {views_width} px wide)"
+                ));
+            }
+            self.exec(
+                "document.getElementById('view-panel').scrollIntoView();",
+                vec![],
+            )?;
+            self.screenshot("page-phone-rules")?;
+            self.tab("traffic")?;
+            self.wait("the traffic view on a phone", UPDATE_TIMEOUT, || {
+                Ok((self.exec(
+                    "return !!document.querySelector('.traffic table.shares');",
+                    vec![],
+                )? == Json::Bool(true))
+                .then_some(()))
+            })?;
+            let scroll_width = self.exec("return document.documentElement.scrollWidth;", vec![])?;
+            if let Json::Number(w) = scroll_width {
+                if w > width + 1.0 {
+                    return Err(format!(
+                        "on a phone the traffic view makes the page {w} px wide (screen: {width} px)"
+                    ));
+                }
+            }
+            self.exec(
+                "document.getElementById('view-panel').scrollIntoView();",
+                vec![],
+            )?;
+            self.screenshot("page-phone-traffic")
+        })();
+        self.session
+            .devtools("Emulation.clearDeviceMetricsOverride", Json::object([]))?;
+        result
     }
 
     fn main_views(&self) -> Result<(), String> {

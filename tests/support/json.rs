@@ -47,6 +47,18 @@ impl Json {
     }
 }
 
+impl From<f64> for Json {
+    fn from(n: f64) -> Json {
+        Json::Number(n)
+    }
+}
+
+impl From<bool> for Json {
+    fn from(b: bool) -> Json {
+        Json::Bool(b)
+    }
+}
+
 impl From<&str> for Json {
     fn from(s: &str) -> Json {
         Json::String(s.to_string())

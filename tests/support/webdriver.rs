@@ -184,6 +184,13 @@ impl<'d> Session<'d> {
         self.command("POST", "/execute/sync", Some(body))
     }
 
+    /// Sends a Chrome DevTools Protocol command through ChromeDriver (`goog/cdp/execute`).
+    #[allow(dead_code)] // only the page's walk-through emulates devices
+    pub fn devtools(&self, cmd: &str, params: Json) -> Result<Json, String> {
+        let body = Json::object([("cmd", Json::from(cmd)), ("params", params)]);
+        self.command("POST", "/goog/cdp/execute", Some(body))
+    }
+
     /// A PNG of the current viewport.
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
         let value = self.command("GET", "/screenshot", None)?;
