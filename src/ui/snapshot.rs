@@ -956,7 +956,7 @@ pub fn dns(objects: &Objects) -> Vec<DnsRow> {
         .into_iter()
         .map(|r| DnsRow {
             name: r.name.clone(),
-            record_type: format!("{:?}", r.qtype).to_uppercase(),
+            record_type: format!("{:?}", r.qtype).to_ascii_uppercase(),
             answers: r
                 .answer
                 .iter()
