@@ -135,7 +135,7 @@ mod tests {
                 let mut theirs = ours.clone();
                 // Compare on the first field only, so stability decides the order of ties.
                 sort_by(&mut ours, |a, b| a.0.cmp(&b.0));
-                theirs.sort_by(|a, b| a.0.cmp(&b.0));
+                theirs.sort_by_key(|a| a.0);
                 assert_eq!(ours, theirs, "n={n} seed={seed}");
                 let mut by_key = values(seed, n);
                 sort_by_key(&mut by_key, |e| std::cmp::Reverse(e.0));

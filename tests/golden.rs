@@ -103,7 +103,9 @@ fn normalize_mark(text: &str) -> String {
 /// renderer: the expected files are in this order, and svcplay must print it too.
 fn sort_iptables(text: &str) -> String {
     let mut out = String::new();
-    let mut tables: Vec<(String, Vec<String>, Vec<String>, Vec<String>)> = Vec::new();
+    // Per table: its name, chain declarations, rules, and the rest (COMMIT).
+    type Table = (String, Vec<String>, Vec<String>, Vec<String>);
+    let mut tables: Vec<Table> = Vec::new();
     for line in text.lines() {
         if let Some(name) = line.strip_prefix('*') {
             tables.push((name.to_string(), Vec::new(), Vec::new(), Vec::new()));

@@ -426,6 +426,9 @@ pub fn namespace_exists(store: &Objects, namespace: &str) -> bool {
     store.namespaces.iter().any(|n| n.meta.name == namespace)
 }
 
+// The API server's state for one request is these separate stores; bundling them into a
+// struct would only rename the borrows.
+#[allow(clippy::too_many_arguments)]
 fn admit_one(
     raw: &RawObject,
     old: Option<model::Service>,

@@ -505,10 +505,9 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
     let mut start = 0usize;
     let mut first_line = 1u32;
-    let mut line_no = 1u32;
     let mut offset = 0usize;
     let mut pending_error = None;
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in (1u32..).zip(text.split_inclusive('\n')) {
         if let Some(rest) = line.strip_prefix("---") {
             let trimmed = rest.trim();
             if rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']) {
@@ -527,7 +526,6 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
             }
         }
         offset += line.len();
-        line_no += 1;
     }
     chunks.push(Chunk {
         text: &text[start..],

@@ -644,7 +644,9 @@ fn compare_table(c: &Compare, lang: Lang) -> Html {
             percent_p(Some(p)),
         )
     };
-    let mut lines: Vec<(Html, (String, String), (String, String))> = rows
+    // Per row: the endpoint's cells, then (count, share) before and after the event.
+    type Side = (String, String);
+    let mut lines: Vec<(Html, Side, Side)> = rows
         .iter()
         .map(|(address, pod)| {
             (
@@ -1185,7 +1187,7 @@ mod tests {
     #[test]
     fn external_clients_reach_node_ports_and_events_cover_every_kind() {
         let analysis = analyze(
-            &svcplay::examples::EXAMPLES
+            svcplay::examples::EXAMPLES
                 .iter()
                 .find(|e| e.text.contains("NodePort"))
                 .map(|e| e.text)
