@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of svcplay, after installing whatever is missing:
-#   1. native tests      cargo test --all-targets, then the doc tests
+#   1. native tests      cargo test --all-targets, the doc tests, then clippy (native and wasm)
 #   2. page build        trunk build --release into dist/, with a gzip size report
 #   3. browser tests     the page's #[wasm_bindgen_test]s in headless Chromium
 #   4. end-to-end test   tests/e2e.rs drives the built dist/ in headless Chromium
@@ -32,7 +32,15 @@ native_tests() {
     # the benchmarks run once each as tests, without it (criterion has no such flag).
     env -u SVCPLAY_E2E_DIST cargo test --lib --bins --tests -- --show-output &&
         cargo test --benches &&
-        cargo test --doc
+        cargo test --doc &&
+        clippy
+}
+
+# Lints as errors, for the native targets and for the page's wasm build (clippy.toml also
+# forbids reading clocks outside the UI, the CLI and the tests).
+clippy() {
+    cargo clippy --all-targets -- -D warnings &&
+        cargo clippy --target wasm32-unknown-unknown --bin svcplay-web -- -D warnings
 }
 
 page_build() {
