@@ -271,7 +271,7 @@ impl Manifest {
 /// Parses scenario text. Never fails: every problem is a diagnostic, and everything that
 /// could be read is returned.
 pub fn parse(text: &str) -> Manifest {
-    let (documents, syntax_errors) = yaml::parse_documents(text);
+    let (mut documents, syntax_errors) = yaml::parse_documents(text);
     let mut manifest = Manifest {
         documents: Vec::new(),
         objects: Vec::new(),
@@ -284,15 +284,17 @@ pub fn parse(text: &str) -> Manifest {
                 .in_document(e.document),
         );
     }
-    for doc in &documents {
-        let Some(root) = &doc.root else { continue };
+    for doc in &mut documents {
+        let Some(root) = &mut doc.root else { continue };
         read_document(&mut manifest, doc.index, root);
     }
     manifest.documents = documents;
     manifest
 }
 
-fn read_document(manifest: &mut Manifest, document: usize, root: &Node) {
+/// Reads the object(s) of one document. Each object's node moves into its [`RawObject`]
+/// (the document keeps an empty mapping in its place), so the parsed YAML is held once.
+fn read_document(manifest: &mut Manifest, document: usize, root: &mut Node) {
     if root.is_null() {
         return;
     }
@@ -312,16 +314,24 @@ fn read_document(manifest: &mut Manifest, document: usize, root: &Node) {
     }
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
     if kind == "List" || (kind.ends_with("List") && root.get("items").is_some()) {
-        match root.get("items").map(|n| &n.value) {
-            Some(Value::Seq(items)) => {
-                for (i, item) in items.iter().enumerate() {
+        let items_span = root.locate("items");
+        let items = root
+            .entries_mut()
+            .and_then(|entries| entries.iter_mut().find(|e| e.key.key_is("items")))
+            .map(|e| &mut e.value);
+        match items {
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => {
+                for (i, item) in items.iter_mut().enumerate() {
                     read_object(manifest, document, Some(i), item);
                 }
             }
-            Some(_) if !root.get("items").is_some_and(Node::is_null) => manifest.diagnostics.push(
+            Some(items) if !items.is_null() => manifest.diagnostics.push(
                 Diagnostic::error(Stage::Decode, "items must be a list of objects")
                     .with_path("items")
-                    .with_span(root.locate("items"))
+                    .with_span(items_span)
                     .in_document(document),
             ),
             _ => {}
@@ -343,7 +353,12 @@ fn shape(node: &Node) -> &'static str {
     }
 }
 
-fn read_object(manifest: &mut Manifest, document: usize, list_item: Option<usize>, node: &Node) {
+fn read_object(
+    manifest: &mut Manifest,
+    document: usize,
+    list_item: Option<usize>,
+    node: &mut Node,
+) {
     let prefix = list_item
         .map(|i| format!("items[{i}]."))
         .unwrap_or_default();
@@ -442,9 +457,10 @@ fn read_object(manifest: &mut Manifest, document: usize, list_item: Option<usize
         kind,
         name,
         namespace,
-        node: node.clone(),
+        node: node.take(),
         decode,
     };
+    let node = &object.node;
     for (path, message) in problems {
         let span = node.locate_key(&path).1;
         manifest.diagnostics.push(

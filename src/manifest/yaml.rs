@@ -23,12 +23,12 @@ pub struct Node {
     pub value: Value,
     pub span: Span,
     /// An explicit tag such as `!!str`, written as `handle` + `suffix` (`!!str`).
-    pub tag: Option<String>,
+    pub tag: Option<Box<str>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
-    Scalar(String, Style),
+    Scalar(Box<str>, Style),
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
@@ -86,6 +86,24 @@ impl Node {
     }
 
     /// The value under `key` in a mapping (keys compared after resolution, as JSON keys).
+    /// Moves this node out, leaving an empty mapping with the same span and tag behind.
+    pub fn take(&mut self) -> Node {
+        let empty = Node {
+            value: Value::Map(Vec::new()),
+            span: self.span,
+            tag: self.tag.clone(),
+        };
+        std::mem::replace(self, empty)
+    }
+
+    /// The entries, for a mapping, to change them.
+    pub fn entries_mut(&mut self) -> Option<&mut Vec<Entry>> {
+        match &mut self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entries()?
             .iter()
@@ -106,7 +124,7 @@ impl Node {
         // to itself, a null (`null`) or a boolean (`true`/`false`), so it can only match
         // those three, and resolving it is not needed to say no.
         if let (Value::Scalar(text, _), None) = (&self.value, &self.tag) {
-            if text != key
+            if &**text != key
                 && text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
                 && !matches!(key, "null" | "true" | "false")
             {
@@ -586,7 +604,7 @@ enum Frame {
         items: Vec<Node>,
         start: Span,
         anchor: usize,
-        tag: Option<String>,
+        tag: Option<Box<str>>,
     },
     Map {
         entries: Vec<Entry>,
@@ -594,7 +612,7 @@ enum Frame {
         key: Option<Node>,
         start: Span,
         anchor: usize,
-        tag: Option<String>,
+        tag: Option<Box<str>>,
     },
 }
 
@@ -607,13 +625,13 @@ struct Builder {
     budget: usize,
 }
 
-fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
+fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<Box<str>> {
     tag.map(|t| {
         // saphyr reports the core schema's `!!` handle expanded; give it back its short form.
         if t.handle == "tag:yaml.org,2002:" {
-            format!("!!{}", t.suffix)
+            format!("!!{}", t.suffix).into()
         } else {
-            format!("{}{}", t.handle, t.suffix)
+            format!("{}{}", t.handle, t.suffix).into()
         }
     })
 }
@@ -645,7 +663,7 @@ impl Builder {
                     _ => Style::Block,
                 };
                 let node = Node {
-                    value: Value::Scalar(text.into_owned(), style),
+                    value: Value::Scalar(text.into(), style),
                     span: here,
                     tag: tag_string(tag),
                 };
@@ -690,13 +708,16 @@ impl Builder {
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq {
-                    items,
+                    mut items,
                     start,
                     anchor,
                     tag,
                 }) = self.stack.pop()
                 {
                     let end = items.last().map_or(start.end, |n| n.span.end);
+                    // The tree is kept for the whole analysis: no spare capacity (most
+                    // lists and mappings of a manifest hold one to three items).
+                    items.shrink_to_fit();
                     let node = Node {
                         value: Value::Seq(items),
                         span: Span {
@@ -726,6 +747,7 @@ impl Builder {
                         }
                     }
                     let end = entries.last().map_or(start.end, |e| e.value.span.end);
+                    entries.shrink_to_fit();
                     let node = Node {
                         value: Value::Map(entries),
                         span: Span {
@@ -758,7 +780,7 @@ impl Builder {
                 None => *key = Some(node),
                 Some(k) => {
                     if k.tag.is_none()
-                        && matches!(&k.value, Value::Scalar(t, Style::Plain) if t == "<<")
+                        && matches!(&k.value, Value::Scalar(t, Style::Plain) if &**t == "<<")
                     {
                         merge_into(merged, node);
                     } else {

@@ -101,7 +101,7 @@ pub fn from_node(node: &Node) -> Yaml {
             Some(Scalar::Int(i)) => {
                 i64::try_from(i).map_or_else(|_| Yaml::Str(i.to_string()), Yaml::Int)
             }
-            Some(Scalar::Float(_)) => Yaml::Str(text.clone()),
+            Some(Scalar::Float(_)) => Yaml::Str(text.to_string()),
             Some(Scalar::Str(s)) => Yaml::Str(s.to_string()),
         },
     }
@@ -327,6 +327,9 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
                 }
                 continue;
             };
+            // A recognised object's node moved into its RawObject (the document keeps an
+            // empty mapping in its place).
+            let node = &raw.node;
             if is_scenario_configuration(raw) {
                 continue;
             }
