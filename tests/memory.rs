@@ -5,7 +5,8 @@
 //!
 //! The dump is `examples::dump::large_dump(500, 10)` (500 Services, 5,000 endpoints, 50
 //! Nodes): a tenth of the budget's 5k dump, so the debug build of `cargo test` runs it in
-//! seconds; the ratios do not depend on the size.
+//! seconds; the ratios do not depend on the size. `SVCPLAY_MEMORY_SERVICES=5000` measures the
+//! full dump (use `--release`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,7 +44,11 @@ fn live() -> usize {
 
 #[test]
 fn memory_kept_for_a_dump() {
-    let text = svcplay::examples::dump::large_dump(500, 10);
+    let services = std::env::var("SVCPLAY_MEMORY_SERVICES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(500);
+    let text = svcplay::examples::dump::large_dump(services, 10);
     let yaml = text.len() as f64;
     let before = live();
     PEAK.store(before, Ordering::Relaxed);
@@ -71,13 +76,14 @@ fn memory_kept_for_a_dump() {
     let mb = |n: usize| n as f64 / 1e6;
     let x = |n: usize| n as f64 / yaml;
     println!(
-        "memory for a {:.2} MB dump (500 Services, 5,000 endpoints), live bytes after analysis:\n  \
+        "memory for a {:.2} MB dump ({services} Services, {} endpoints), live bytes after analysis:\n  \
          the model (stored and generated objects) {:.2} MB = {:.1}x the YAML (budget 3x)\n  \
          the API server's admissions (each stored Service, warnings) {:.2} MB = {:.1}x\n  \
          the parsed YAML (kept for spans, field paths and kubectl's messages) {:.2} MB = {:.1}x\n  \
          diagnostics {:.2} MB\n  \
          the whole analysis {:.2} MB = {:.1}x; peak while analysing {:.2} MB = {:.1}x",
         mb(text.len()),
+        services * 10,
         mb(model),
         x(model),
         mb(admitted),
