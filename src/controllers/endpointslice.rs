@@ -280,12 +280,12 @@ pub fn slices_for(service: &Service, objects: &Objects) -> Vec<EndpointSlice> {
                 hostname: endpoint_hostname(pod, service),
                 node_name: node.map(str::to_string),
                 zone,
-                target_ref: Some(ObjectReference {
+                target_ref: Some(Box::new(ObjectReference {
                     kind: Some("Pod".into()),
                     namespace: Some(pod.meta.namespace.clone()),
                     name: Some(pod.meta.name.clone()),
                     uid: pod.meta.uid.clone(),
-                }),
+                })),
                 hints_for_zones,
                 hints_for_nodes,
             });

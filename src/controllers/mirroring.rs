@@ -111,7 +111,7 @@ fn to_endpoint(address: &EndpointAddress, ready: bool, family: IpFamily) -> Opti
         ready: Some(ready),
         hostname: address.hostname.clone().filter(|h| !h.is_empty()),
         node_name: address.node_name.clone().filter(|n| !n.is_empty()),
-        target_ref: address.target_ref.clone(),
+        target_ref: address.target_ref.clone().map(Box::new),
         ..Endpoint::default()
     })
 }

@@ -207,7 +207,7 @@ pub fn read_object(raw: &RawObject) -> Object {
                     target_ref: e
                         .get("targetRef")
                         .filter(|t| !t.is_null())
-                        .map(object_reference),
+                        .map(|t| Box::new(object_reference(t))),
                     hints_for_zones: items(e, &["hints", "forZones"])
                         .iter()
                         .filter_map(|z| string(z, &["name"]))

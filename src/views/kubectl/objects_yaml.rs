@@ -322,7 +322,7 @@ pub fn endpoint_slice_yaml(slice: &EndpointSlice, server: ServerFields) -> Yaml 
                 .opt("hints", hints)
                 .opt_str("hostname", e.hostname.as_deref())
                 .opt_str("nodeName", e.node_name.as_deref())
-                .opt("targetRef", e.target_ref.as_ref().map(object_reference))
+                .opt("targetRef", e.target_ref.as_deref().map(object_reference))
                 .opt_str("zone", e.zone.as_deref())
                 .build()
         })
