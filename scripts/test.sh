@@ -37,10 +37,12 @@ native_tests() {
 }
 
 # Lints as errors, for the native targets and for the page's wasm build (clippy.toml also
-# forbids reading clocks outside the UI, the CLI and the tests).
+# forbids reading clocks outside the UI, the CLI and the tests); and the crate doc, which is
+# the map of the code, without a broken link.
 clippy() {
     cargo clippy --all-targets -- -D warnings &&
-        cargo clippy --target wasm32-unknown-unknown --bin svcplay-web -- -D warnings
+        cargo clippy --target wasm32-unknown-unknown --bin svcplay-web -- -D warnings &&
+        RUSTDOCFLAGS="-D warnings" cargo doc --lib --no-deps
 }
 
 page_build() {

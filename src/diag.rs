@@ -3,7 +3,7 @@
 //! Every stage of the pipeline reports problems as [`Diagnostic`] values instead of failing:
 //! a YAML syntax error, an unknown field, an API-server validation error, a learner warning
 //! ("this selector matches no pod"). Each one names the Kubernetes field path it is about
-//! and, once [`crate::manifest::Scenario::locate`] has resolved that path against the text,
+//! and, once [`crate::manifest::Manifest::locate`] has resolved that path against the text,
 //! the line and column the editor underlines.
 
 use std::fmt;

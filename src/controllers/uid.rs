@@ -2,7 +2,7 @@
 //!
 //! A real API server gives every object a random UUIDv4. svcplay derives a UUIDv5 (SHA-1,
 //! RFC 9562 §5.5) from the object's identity instead — `Kind/namespace/name` (or
-//! `Kind/name` for cluster-scoped kinds) in the namespace [`SVCPLAY_NAMESPACE`] — so the same
+//! `Kind/name` for cluster-scoped kinds) in the namespace [`svcplay_namespace`] — so the same
 //! text always gives the same `targetRef.uid` and `ownerReferences[].uid`, and editing one
 //! object never changes another's UID. Objects whose UID is written in the scenario keep it.
 //!

@@ -243,6 +243,9 @@ impl RawObject {
 /// The parsed scenario text.
 #[derive(Clone, Debug, Default)]
 pub struct Manifest {
+    /// Every document as parsed, except that the node of each recognised object has moved
+    /// into its [`RawObject`] (an empty mapping with the same span stays in its place), so
+    /// the parsed YAML is held once.
     pub documents: Vec<yaml::Document>,
     pub objects: Vec<RawObject>,
     pub diagnostics: Vec<Diagnostic>,
