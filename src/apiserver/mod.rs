@@ -91,12 +91,24 @@ pub struct Admission {
     pub name: String,
     pub outcome: Outcome,
     pub warnings: Vec<Warning>,
-    /// For an accepted Service: the object as stored right after this document
-    /// (what `kubectl apply -o yaml` prints for it).
-    pub stored: Option<model::Service>,
+    /// For an accepted Service: where it is in the store (`Objects::services`).
+    pub stored_at: Option<usize>,
+    /// For an accepted Service that a later document of the scenario changed: the object
+    /// as stored right after this document. `None` when it is the one in the store (most
+    /// Services: keeping a copy of each would double a dump's Services in memory).
+    pub stored: Option<Box<model::Service>>,
 }
 
 impl Admission {
+    /// For an accepted Service, the object as stored right after this document (what
+    /// `kubectl apply -o yaml` prints for it); `objects` is the analysis' store. The
+    /// controllers add only UIDs to stored Services afterwards, which the printer omits.
+    pub fn stored_service<'a>(&'a self, objects: &'a Objects) -> Option<&'a model::Service> {
+        self.stored
+            .as_deref()
+            .or_else(|| objects.services.get(self.stored_at?))
+    }
+
     /// kubectl's stdout line for a success: `service/web created`.
     pub fn success_line(&self) -> Option<String> {
         let verb = match self.outcome {
@@ -391,7 +403,7 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
                     .about(raw.describe()),
             );
         }
-        let stored = match (&outcome, raw.kind) {
+        let stored_at = match (&outcome, raw.kind) {
             (Outcome::Rejected(_), _) => None,
             (_, Kind::Service) => {
                 let key = (identity.1.clone(), raw.name.clone());
@@ -404,10 +416,12 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
                         i
                     }
                 };
-                store.services.get(at).cloned()
+                Some(at)
             }
             _ => None,
         };
+        // A snapshot for now; dropped below when no later document changes the Service.
+        let stored = stored_at.and_then(|at| store.services.get(at).cloned().map(Box::new));
         admissions.push(Admission {
             object: raw.id,
             kind: raw.kind,
@@ -415,8 +429,16 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             name: raw.name.clone(),
             outcome,
             warnings,
+            stored_at,
             stored,
         });
+    }
+    for admission in &mut admissions {
+        if let Some(at) = admission.stored_at {
+            if admission.stored.as_deref() == store.services.get(at) {
+                admission.stored = None;
+            }
+        }
     }
     (store, admissions, diagnostics)
 }
@@ -574,6 +596,22 @@ mod tests {
                 (d.severity, d.path.clone(), s.start.line, s.start.column)
             })
             .collect()
+    }
+
+    #[test]
+    fn an_admission_shows_the_service_as_stored_after_its_own_document() {
+        // The same Service applied twice: the first admission keeps its own snapshot (one
+        // port), the second is the store's object (two ports).
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n    name: http\n  - port: 443\n    name: https\n";
+        let analysis = analyze(text, Options::default());
+        let ports = |i: usize| {
+            analysis.admissions[i]
+                .stored_service(&analysis.objects)
+                .map(|s| s.spec.ports.len())
+        };
+        assert_eq!((ports(0), ports(1)), (Some(1), Some(2)));
+        assert!(analysis.admissions[0].stored.is_some());
+        assert!(analysis.admissions[1].stored.is_none());
     }
 
     #[test]

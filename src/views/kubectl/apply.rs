@@ -357,7 +357,7 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
                         stdout.push('\n');
                     }
                     Format::Yaml => {
-                        let y = match (&admission.stored, raw.kind) {
+                        let y = match (admission.stored_service(&analysis.objects), raw.kind) {
                             (Some(svc), _) => yaml::service(svc),
                             (None, Kind::Namespace) => namespace_yaml(&raw.name, node),
                             (None, kind) => {
