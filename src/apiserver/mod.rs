@@ -93,9 +93,9 @@ pub struct Admission {
     pub warnings: Vec<Warning>,
     /// For an accepted Service: where it is in the store (`Objects::services`).
     pub stored_at: Option<usize>,
-    /// For an accepted Service that a later document of the scenario changed: the object
-    /// as stored right after this document. `None` when it is the one in the store (most
-    /// Services: keeping a copy of each would double a dump's Services in memory).
+    /// For an accepted Service that a later document of the scenario applies again: the
+    /// object as stored right after this document. `None` when no later document touches it
+    /// (most Services: keeping a copy of each would double a dump's Services in memory).
     pub stored: Option<Box<model::Service>>,
 }
 
@@ -365,6 +365,21 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             String::new()
         };
         let identity = (raw.kind, namespace.clone(), raw.name.clone());
+        // The same Service applied again: the admission of its previous document keeps the
+        // object as that document left it (the store is about to change).
+        if raw.kind == Kind::Service {
+            if let Some(&at) = services.get(&(namespace.clone(), raw.name.clone())) {
+                if let Some(earlier) = admissions
+                    .iter_mut()
+                    .rev()
+                    .find(|a: &&mut Admission| a.stored_at == Some(at))
+                {
+                    if earlier.stored.is_none() {
+                        earlier.stored = store.services.get(at).cloned().map(Box::new);
+                    }
+                }
+            }
+        }
         let previous = applied.get(&identity).copied();
         let unchanged = previous.is_some_and(|previous| {
             let (mut before, mut now) = (String::new(), String::new());
@@ -420,8 +435,6 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             }
             _ => None,
         };
-        // A snapshot for now; dropped below when no later document changes the Service.
-        let stored = stored_at.and_then(|at| store.services.get(at).cloned().map(Box::new));
         admissions.push(Admission {
             object: raw.id,
             kind: raw.kind,
@@ -430,15 +443,8 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             outcome,
             warnings,
             stored_at,
-            stored,
+            stored: None,
         });
-    }
-    for admission in &mut admissions {
-        if let Some(at) = admission.stored_at {
-            if admission.stored.as_deref() == store.services.get(at) {
-                admission.stored = None;
-            }
-        }
     }
     (store, admissions, diagnostics)
 }

@@ -318,11 +318,7 @@ fn read_document(manifest: &mut Manifest, document: usize, root: &mut Node) {
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
     if kind == "List" || (kind.ends_with("List") && root.get("items").is_some()) {
         let items_span = root.locate("items");
-        let items = root
-            .entries_mut()
-            .and_then(|entries| entries.iter_mut().find(|e| e.key.key_is("items")))
-            .map(|e| &mut e.value);
-        match items {
+        match root.get_mut("items") {
             Some(Node {
                 value: Value::Seq(items),
                 ..

@@ -85,7 +85,6 @@ impl Node {
         }
     }
 
-    /// The value under `key` in a mapping (keys compared after resolution, as JSON keys).
     /// Moves this node out, leaving an empty mapping with the same span and tag behind.
     pub fn take(&mut self) -> Node {
         let empty = Node {
@@ -96,19 +95,23 @@ impl Node {
         std::mem::replace(self, empty)
     }
 
-    /// The entries, for a mapping, to change them.
-    pub fn entries_mut(&mut self) -> Option<&mut Vec<Entry>> {
-        match &mut self.value {
-            Value::Map(entries) => Some(entries),
-            _ => None,
-        }
-    }
-
+    /// The value under `key` in a mapping (keys compared after resolution, as JSON keys).
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entries()?
             .iter()
             .find(|e| e.key.key_is(key))
             .map(|e| &e.value)
+    }
+
+    /// [`Node::get`], to change the value.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|e| e.key.key_is(key))
+                .map(|e| &mut e.value),
+            _ => None,
+        }
     }
 
     /// The entry (key and value) under `key`.
