@@ -33,7 +33,7 @@ pub struct EditorProps {
     pub reveal: (u64, Option<Span>),
     pub readonly: bool,
     pub lang: Lang,
-    pub on_change: Callback<String>,
+    pub on_change: Callback<Rc<str>>,
 }
 
 /// A diagnostic's underline on one line: columns `start..end` (0-based characters).
@@ -327,6 +327,28 @@ impl Doc {
             .map(|at| position_of(&a.value(), at))
             .map(|(l, c)| (l as usize - 1 + self.first(), c));
         let top_line = self.first() + (a.scroll_top() as f64 / LINE_HEIGHT) as usize;
+        self.show_window(a, center, caret, top_line);
+    }
+
+    /// After a big paste: the window around the caret (1-based line and column of the whole
+    /// text), with a few lines above the caret in view. Unlike [`Doc::move_window`] it reads
+    /// nothing from the textarea: while it holds the whole paste, its geometry would make
+    /// the browser lay out every pasted line (seconds for a 6 MB dump) only to throw it away.
+    fn window_after_paste(&mut self, a: &HtmlTextAreaElement, (line, column): (u32, u32)) {
+        let line = line.max(1) as usize - 1;
+        self.show_window(a, line, Some((line, column)), line.saturating_sub(5));
+    }
+
+    /// The window around `center` (0-based line) into the textarea, scrolled so that
+    /// `top_line` is at the top, with the caret at `caret` (0-based line, 1-based column)
+    /// when that is inside the window.
+    fn show_window(
+        &mut self,
+        a: &HtmlTextAreaElement,
+        center: usize,
+        caret: Option<(usize, u32)>,
+        top_line: usize,
+    ) {
         let first = center.saturating_sub(WINDOW_LINES / 2);
         let (w, value) = window(&self.text, first, WINDOW_LINES);
         a.set_value(value);
@@ -337,28 +359,6 @@ impl Doc {
             let at = utf16_offset(value, (line - w.first + 1) as u32, column);
             let _ = a.set_selection_range(at, at);
         }
-    }
-
-    /// After a big paste: the window around the caret (1-based line and column of the whole
-    /// text) goes into the textarea, with the caret's line in view. Nothing here reads the
-    /// textarea's geometry before its value is the window: that would make the browser lay
-    /// out the whole pasted text (seconds for a 6 MB dump) only to throw it away.
-    fn window_after_paste(&mut self, a: &HtmlTextAreaElement, (line, column): (u32, u32)) {
-        let line = line.max(1) as usize - 1;
-        let (w, value) = window(
-            &self.text,
-            line.saturating_sub(WINDOW_LINES / 2),
-            WINDOW_LINES,
-        );
-        a.set_value(value);
-        self.window = Some(w);
-        if line >= w.first && line < w.first + w.lines {
-            let at = utf16_offset(value, (line - w.first + 1) as u32, column);
-            let _ = a.set_selection_range(at, at);
-        }
-        // A few lines of context above the caret.
-        let top = line.saturating_sub(w.first).saturating_sub(5);
-        a.set_scroll_top((top as f64 * LINE_HEIGHT) as i32);
     }
 
     /// Makes sure `line` (1-based) is in the textarea; returns the line there (1-based).
@@ -491,10 +491,11 @@ pub fn Editor(props: &EditorProps) -> Html {
                 Some(w) => splice(&d.text, &w, &value),
                 None => value,
             };
-            d.text = Rc::from(full.as_str());
-            let rewindowed = (d.window.is_none() && full.len() > LARGE_TEXT)
-                || (d.window.is_some() && full.len() < LARGE_TEXT / 2);
-            if d.window.is_none() && full.len() > LARGE_TEXT {
+            d.text = Rc::from(full);
+            let full = d.text.clone();
+            // Whether the textarea's value changes below (a big paste puts a window in; a
+            // text grown small again goes back whole).
+            let rewindowed = if d.window.is_none() && full.len() > LARGE_TEXT {
                 // A big paste: from now on the textarea holds a window around the caret.
                 let caret = a
                     .selection_start()
@@ -503,6 +504,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     .map(|at| position_of(&full, at))
                     .unwrap_or((1, 1));
                 d.window_after_paste(&a, caret);
+                true
             } else if d.window.is_some() && full.len() < LARGE_TEXT / 2 {
                 let first = d.first();
                 let caret = a
@@ -516,7 +518,10 @@ pub fn Editor(props: &EditorProps) -> Html {
                     let at = utf16_offset(&full, l + first as u32, c);
                     let _ = a.set_selection_range(at, at);
                 }
-            }
+                true
+            } else {
+                false
+            };
             if let Ok(Some(at)) = a.selection_start() {
                 let (l, c) = position_of(&a.value(), at);
                 cursor.set((l + d.first() as u32, c));

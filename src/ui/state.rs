@@ -111,8 +111,9 @@ pub struct State {
 /// What the user (or the app shell) can do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
-    /// The editor's text changed (typing).
-    SetText(String),
+    /// The editor's text changed (typing); the editor's own copy, shared, so a big text is
+    /// not copied again on every keystroke.
+    SetText(Rc<str>),
     /// Replace the text (an example, an action, a link); the editor follows.
     Load(String),
     /// The worker finished analysing revision `rev`.
@@ -197,7 +198,7 @@ impl State {
     }
 }
 
-fn with_text(state: &State, text: String, load: bool) -> State {
+fn with_text(state: &State, text: Rc<str>, load: bool) -> State {
     let mut next = state.clone();
     next.rev += 1;
     if load {
@@ -213,7 +214,7 @@ fn with_text(state: &State, text: String, load: bool) -> State {
         next.summary_rev = next.rev;
         next.analysis = Some(analysis);
     }
-    next.text = Rc::from(text);
+    next.text = text;
     next
 }
 
@@ -252,7 +253,7 @@ pub fn reduce(state: &State, action: Action) -> State {
     match action {
         Action::SetText(text) if *text == *state.text => state.clone(),
         Action::SetText(text) => with_text(state, text, false),
-        Action::Load(text) => with_text(state, text, true),
+        Action::Load(text) => with_text(state, Rc::from(text), true),
         Action::WorkerSummary(rev, summary) => {
             let mut next = state.clone();
             if rev == state.rev {
@@ -278,7 +279,7 @@ pub fn reduce(state: &State, action: Action) -> State {
                         worker: false,
                         ..next
                     },
-                    state.text.to_string(),
+                    state.text.clone(),
                     false,
                 );
             }
@@ -340,7 +341,7 @@ pub fn reduce(state: &State, action: Action) -> State {
         Action::RunCommand(line) => run_command(state, line),
         Action::Act(action) => match act(&state.text, &action) {
             Ok(text) => {
-                let mut next = with_text(state, text, true);
+                let mut next = with_text(state, Rc::from(text), true);
                 next.notice = None;
                 next
             }
@@ -403,7 +404,7 @@ mod tests {
         };
         assert!(rules(&state).contains("--probability 0.3333333333"));
         let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
-        let state = reduce(&state, Action::SetText(scaled));
+        let state = reduce(&state, Action::SetText(scaled.into()));
         assert_eq!(state.rev, 1);
         assert_eq!(state.loads, 0);
         let text = rules(&state);
@@ -473,7 +474,7 @@ mod tests {
             svcplay::examples::DEFAULT,
             "#\n".repeat(WORKER_THRESHOLD)
         );
-        state = reduce(&state, Action::SetText(big.clone()));
+        state = reduce(&state, Action::SetText(big.as_str().into()));
         assert!(state.analysis.is_none() && state.computing());
         let stale = state.rev - 1;
         state = reduce(&state, Action::WorkerSummary(stale, Summary::default()));
@@ -485,7 +486,7 @@ mod tests {
         );
         assert!(!state.computing());
         // Should the worker die, the page analyses the text itself.
-        state = reduce(&state, Action::SetText(format!("{big}#\n")));
+        state = reduce(&state, Action::SetText(format!("{big}#\n").into()));
         state = reduce(&state, Action::WorkerReady(false));
         assert!(state.analysis.is_some() && !state.computing());
     }

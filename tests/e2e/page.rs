@@ -166,14 +166,29 @@ impl Page<'_> {
     }
 
     /// Replaces the editor's text as a paste would.
-    fn set_editor(&self, text: &str) -> Result<(), String> {
-        self.exec(
+    /// Replaces the editor's text as a paste does; returns how long the page's input
+    /// handler took (ms, measured in the page).
+    fn set_editor(&self, text: &str) -> Result<f64, String> {
+        let handler = self.exec(
             "const editor = document.getElementById('editor');
              editor.value = arguments[0];
-             editor.dispatchEvent(new Event('input', {bubbles: true}));",
+             const t = performance.now();
+             editor.dispatchEvent(new Event('input', {bubbles: true}));
+             return performance.now() - t;",
             vec![Json::from(text)],
+        )?;
+        Ok(match handler {
+            Json::Number(ms) => ms,
+            _ => f64::NAN,
+        })
+    }
+
+    /// An attribute the page sets on `<html>` (its timing figures), or "" without it.
+    fn root_attribute(&self, name: &str) -> Result<String, String> {
+        self.string(
+            "return document.documentElement.getAttribute(arguments[0]) || '';",
+            vec![Json::from(name)],
         )
-        .map(drop)
     }
 
     fn tab(&self, id: &str) -> Result<(), String> {
@@ -870,11 +885,7 @@ spec:
                 })
             })?;
             times.push(t);
-            let recompute = self.string(
-                "return document.documentElement.getAttribute('data-recompute-ms') || '';",
-                vec![],
-            )?;
-            if let Ok(ms) = recompute.parse::<f64>() {
+            if let Ok(ms) = self.root_attribute("data-recompute-ms")?.parse::<f64>() {
                 recomputes.push(ms);
             }
             if wait_for_rules {
@@ -911,15 +922,7 @@ spec:
         let dump = svcplay::examples::dump::large_dump(5000, 10);
         self.tab("objects")?;
         let start = Instant::now();
-        // The page's own time for the paste: the input event's handler, in the page.
-        let handler = self.exec(
-            "const editor = document.getElementById('editor');
-             editor.value = arguments[0];
-             const t = performance.now();
-             editor.dispatchEvent(new Event('input', {bubbles: true}));
-             return performance.now() - t;",
-            vec![Json::from(dump.as_str())],
-        )?;
+        let handler = self.set_editor(&dump)?;
         let pasted = start.elapsed();
         let analysed = self.wait(
             "the worker to analyse the dump",
@@ -933,10 +936,7 @@ spec:
             },
         );
         // The page's own figure: from posting the text to the worker to its summary.
-        let round_trip = self.string(
-            "return document.documentElement.getAttribute('data-worker-analysis-ms') || '';",
-            vec![],
-        )?;
+        let round_trip = self.root_attribute("data-worker-analysis-ms")?;
         let big = self.keystrokes(20, false)?;
         report.push_str(&format!(
             "5,000-Service dump ({} bytes, 50,000 endpoints): paste {:.0} ms (input handler {:.0} ms); typing: {}; \
@@ -944,10 +944,7 @@ spec:
              panel shown): {}\n",
             dump.len(),
             pasted.as_secs_f64() * 1000.0,
-            match handler {
-                Json::Number(ms) => ms,
-                _ => f64::NAN,
-            },
+            handler,
             summary(&big),
             if round_trip.is_empty() { "?" } else { &round_trip },
             match analysed {
