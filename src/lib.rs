@@ -36,6 +36,8 @@
 //!   saphyr-parser into [`manifest::yaml::Node`] trees that keep every span) → raw objects of
 //!   known kinds; `kind: List` expanded; strict decoding against [`manifest::schema`] with
 //!   the API server's words. [`manifest::yaml::Node::locate`] turns a field path into a span.
+//!   Each recognised object's tree moves into its [`manifest::RawObject`], so the parsed
+//!   YAML is held once (it stays for spans and kubectl's messages).
 //! - [`model`] — typed objects ([`model::Service`], [`model::Pod`], [`model::Node`],
 //!   [`model::EndpointSlice`], [`model::Workload`], [`model::KubeProxyConfiguration`],
 //!   [`model::NodeRuntime`]…) keeping what was written (`Option` for unset fields), IP and
@@ -112,6 +114,9 @@
 //!   hoc; the tracer and simulator walk the same values the views print.
 //! - **Computed once.** The per-node endpoint facts are computed once and shared by every
 //!   proxy mode.
+//! - **Budgets are measured, not asserted.** Speed in `benches/` (criterion), memory in
+//!   `tests/memory.rs`, the page's size and keystroke timings in the reports of
+//!   `scripts/test.sh` (PRODUCT.md has the budgets).
 //! - **Kubernetes' own words.** Types and fields are named as Kubernetes names them;
 //!   messages are the real components' messages.
 
