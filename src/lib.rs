@@ -130,6 +130,7 @@ pub mod examples;
 pub mod manifest;
 pub mod model;
 pub mod proxy;
+pub mod quote;
 pub mod scenario;
 pub mod shares;
 pub mod simulate;

@@ -42,6 +42,7 @@ use crate::model::ip::{IpFamily, join_host_port};
 use crate::proxy::config::ProxyMode;
 use crate::proxy::trace::{Outcome, Packet};
 use crate::proxy::{Protocol, ProxyFacts};
+use crate::quote;
 use crate::scenario::Analysis;
 use std::collections::HashMap;
 use std::fmt;
@@ -588,29 +589,6 @@ impl fmt::Display for SimResult {
     }
 }
 
-/// JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_opt_string(s: &Option<String>) -> String {
-    s.as_deref().map_or_else(|| "null".to_string(), json_string)
-}
-
 /// A probability as a JSON number: Rust's shortest round-trip form, the same on every
 /// platform.
 fn json_number(p: f64) -> String {
@@ -628,23 +606,23 @@ impl SimResult {
         out.push_str("{\n");
         out.push_str(&format!(
             "  \"mode\": {},\n",
-            json_string(self.mode.as_str())
+            quote::json(self.mode.as_str())
         ));
-        out.push_str(&format!("  \"node\": {},\n", json_string(&self.node)));
+        out.push_str(&format!("  \"node\": {},\n", quote::json(&self.node)));
         out.push_str(&format!(
             "  \"src\": {},\n",
-            json_string(&self.packet.src.to_string())
+            quote::json(&self.packet.src.to_string())
         ));
         out.push_str(&format!(
             "  \"dst\": {},\n",
-            json_string(&join_host_port(
+            quote::json(&join_host_port(
                 &self.packet.dst,
                 i64::from(self.packet.dport)
             ))
         ));
         out.push_str(&format!(
             "  \"protocol\": {},\n",
-            json_string(self.packet.protocol.as_str())
+            quote::json(self.packet.protocol.as_str())
         ));
         out.push_str(&format!("  \"seed\": {},\n", self.seed));
         out.push_str(&format!("  \"requests\": {},\n", self.requests));
@@ -653,9 +631,9 @@ impl SimResult {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
             out.push_str(&format!(
                 "    {{\"address\": {}, \"pod\": {}, \"node\": {}, \"count\": {}, \"probability\": {}}}",
-                json_string(&e.address()),
-                json_opt_string(&e.pod),
-                json_opt_string(&e.node),
+                quote::json(&e.address()),
+                quote::json_or_null(e.pod.as_deref()),
+                quote::json_or_null(e.node.as_deref()),
                 e.count,
                 e.probability.map_or_else(|| "null".to_string(), json_number)
             ));

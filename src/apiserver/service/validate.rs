@@ -6,12 +6,13 @@
 
 use super::allocate::needs_health_check;
 use super::defaults::externally_accessible;
-use crate::apiserver::field::{BadValue, ErrorList, FieldError, json_string};
+use crate::apiserver::field::{BadValue, ErrorList, FieldError};
 use crate::apiserver::meta::{validate_labels, validate_object_meta};
 use crate::apiserver::names::{self, NameRule};
 use crate::manifest::yaml::Node;
 use crate::model::ip::{IpFamily, parse_ip_sloppy};
 use crate::model::{IntOrString, Service, ServicePort};
+use crate::quote;
 
 pub const ANNOTATION_TOPOLOGY_MODE: &str = "service.kubernetes.io/topology-mode";
 pub const ANNOTATION_TOPOLOGY_AWARE_HINTS: &str = "service.kubernetes.io/topology-aware-hints";
@@ -244,7 +245,7 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
                     format!("spec.ports[{i}]"),
                     BadValue::Json(format!(
                         "{{\"Name\":\"\",\"Protocol\":{},\"AppProtocol\":null,\"Port\":{},\"TargetPort\":0,\"NodePort\":0}}",
-                        json_string(key.0),
+                        quote::json(key.0),
                         key.1
                     )),
                 )
