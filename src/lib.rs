@@ -135,4 +135,5 @@ pub mod scenario;
 pub mod shares;
 pub mod simulate;
 pub mod sort;
+pub mod time;
 pub mod views;

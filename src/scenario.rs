@@ -9,9 +9,10 @@ use crate::apiserver::{self, Admission};
 use crate::controllers;
 use crate::diag::{Diagnostic, Severity, Stage};
 use crate::manifest::{self, Manifest};
+use crate::model::DEFAULT_NODE_IP;
 use crate::model::ip::IpFamily;
 use crate::model::{self, Endpoint, EndpointPort, EndpointSlice, ObjectMeta, Objects, Origin};
-use crate::proxy::config::{DEFAULT_NODE_IP, NodeContext, ProxyConfig, ProxyMode};
+use crate::proxy::config::{NodeContext, ProxyConfig, ProxyMode};
 use crate::proxy::{self, ProxyFacts, iptables, ipvs, nftables, userspace};
 
 /// How the scenario's objects enter the cluster.

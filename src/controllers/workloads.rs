@@ -46,7 +46,7 @@
 //! Pods. A Node without a pod CIDR gets `10.244.<n>.0/24` by its position (node-ipam with
 //! kubeadm's `--pod-network-cidr=10.244.0.0/16`), plus `fd00:10:244:<n>::/64` when the
 //! cluster is dual-stack (a Service asks for both families). A scenario without Nodes has
-//! one, `node-1` (see [`crate::proxy::config::DEFAULT_NODE_NAME`]).
+//! one, `node-1` (see [`crate::model::DEFAULT_NODE_NAME`]).
 
 use super::uid::object_uid;
 use super::{
@@ -58,7 +58,7 @@ use crate::model::labels::selector_matches;
 use crate::model::{
     Condition, Node, ObjectMeta, Objects, Origin, OwnerReference, Pod, PodStatus, Workload,
 };
-use crate::proxy::config::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
+use crate::model::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
 use crate::sort::CollectBTree;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;

@@ -18,7 +18,7 @@ pub mod trace;
 pub mod userspace;
 
 use crate::model::ip::{Cidr, IpFamily, join_host_port, parse_ip_sloppy};
-use crate::model::{EndpointSlice, Objects, Origin, Service};
+use crate::model::{EndpointSlice, Objects, Origin, Service, ServiceType, SessionAffinity};
 use config::{NodeContext, ProxyConfig};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -158,7 +158,8 @@ pub struct ServicePortInfo {
 }
 
 impl ServicePortInfo {
-    /// NodePort, load-balancer or external IPs: reachable from outside the cluster.
+    /// kube-proxy's own `ExternallyAccessible` of a service port (not the API's helper of
+    /// the same name): it has a NodePort, load-balancer IPs or external IPs.
     pub fn externally_accessible(&self) -> bool {
         self.node_port != 0 || !self.load_balancer_vips.is_empty() || !self.external_ips.is_empty()
     }
@@ -294,7 +295,7 @@ fn cluster_ip_by_family(service: &Service, family: IpFamily) -> Option<IpAddr> {
 /// ExternalName, headless, or a Service without a cluster IP of the family).
 pub fn service_ports(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
     let spec = &service.spec;
-    if spec.type_.as_deref() == Some("ExternalName") {
+    if service.service_type() == Some(ServiceType::ExternalName) {
         return Vec::new();
     }
     match spec.cluster_ip.as_deref() {
@@ -329,16 +330,12 @@ pub fn service_ports(service: &Service, family: IpFamily) -> Vec<ServicePortInfo
         .filter_map(|r| Cidr::parse_sloppy(r.trim()))
         .filter(|c| c.family() == family)
         .collect();
-    let type_ = spec.type_.as_deref().unwrap_or("");
-    let externally_accessible_by_type = type_ == "LoadBalancer"
-        || type_ == "NodePort"
-        || (type_ == "ClusterIP" && !spec.external_ips.is_empty());
-    let external_policy_local =
-        spec.external_traffic_policy.as_deref() == Some("Local") && externally_accessible_by_type;
-    let internal_policy_local = spec.internal_traffic_policy.as_deref() == Some("Local");
-    let session_affinity_timeout = (spec.session_affinity.as_deref() == Some("ClientIP"))
+    // kube-proxy's `newBaseServiceInfo`, through the API's own helpers.
+    let external_policy_local = service.external_policy_local();
+    let internal_policy_local = service.internal_policy_local();
+    let session_affinity_timeout = (service.session_affinity() == SessionAffinity::ClientIp)
         .then(|| spec.session_affinity_timeout.unwrap_or(10800));
-    let health_check_node_port = if type_ == "LoadBalancer" && external_policy_local {
+    let health_check_node_port = if service.needs_health_check() {
         spec.health_check_node_port.unwrap_or(0)
     } else {
         0
@@ -506,11 +503,7 @@ fn topology_mode(
             has_for_zone = true;
         }
     }
-    let prefer_same_node_gate = config
-        .feature_gates
-        .get("PreferSameTrafficDistribution")
-        .copied()
-        .unwrap_or(true);
+    let prefer_same_node_gate = config.feature_gate("PreferSameTrafficDistribution", true);
     if prefer_same_node_gate && all_node_hints && has_for_node {
         return Some("PreferSameNode");
     }

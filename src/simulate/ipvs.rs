@@ -34,9 +34,8 @@ fn shares(vs: &VirtualServer) -> Option<Vec<(usize, f64)>> {
         .filter(|(_, rs)| rs.weight > 0)
         .map(|(i, rs)| (i, f64::from(rs.weight)))
         .collect();
-    let name = vs.scheduler_name().unwrap_or(SchedulerName::Rr);
     let total: f64 = live.iter().map(|(_, w)| w).sum();
-    match name {
+    match vs.scheduler {
         SchedulerName::Rr => {
             let n = live.len() as f64;
             Some(live.iter().map(|&(i, _)| (i, 1.0 / n)).collect())

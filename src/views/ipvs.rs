@@ -18,7 +18,7 @@ use super::{CommandOutput, Context, NOT_IMPLEMENTED};
 use crate::model::ip::{IpFamily, join_host_port};
 use crate::proxy::Protocol;
 use crate::proxy::ipvs::kernel::Timeouts;
-use crate::proxy::ipvs::schedulers::{SchedulerName, flags};
+use crate::proxy::ipvs::schedulers::flags;
 use crate::proxy::ipvs::{DUMMY_DEVICE, IpSet, IpvsState, RealServer, SetType, VirtualServer};
 use crate::scenario::Analysis;
 use std::fmt;
@@ -233,8 +233,7 @@ fn dest_name(vs: &VirtualServer, rs: &RealServer, numeric: bool) -> String {
 
 /// The names of the scheduler flags set on a service (`print_sched_flags`).
 fn sched_flags(vs: &VirtualServer) -> Vec<&'static str> {
-    let names = SchedulerName::parse(&vs.scheduler)
-        .map_or(["flag-1", "flag-2", "flag-3"], |s| s.flag_names());
+    let names = vs.scheduler.flag_names();
     [flags::SCHED1, flags::SCHED2, flags::SCHED3]
         .iter()
         .zip(names)

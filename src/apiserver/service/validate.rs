@@ -4,8 +4,6 @@
 //! The rule ids of validation.md (M1, S1, P1, C1, ...) are named in the comments so each
 //! can be traced to the document.
 
-use super::allocate::needs_health_check;
-use super::defaults::externally_accessible;
 use crate::apiserver::field::{BadValue, ErrorList, FieldError};
 use crate::apiserver::meta::{validate_labels, validate_object_meta};
 use crate::apiserver::names::{self, NameRule};
@@ -567,7 +565,7 @@ pub fn validate_load_balancer_class(old: Option<&Service>, svc: &Service) -> Err
 fn validate_external_traffic_policy(svc: &Service) -> ErrorList {
     let mut errs = ErrorList::new();
     let etp = svc.spec.external_traffic_policy.as_deref().unwrap_or("");
-    if !externally_accessible(svc) {
+    if !svc.externally_accessible() {
         if !etp.is_empty() {
             errs.push(FieldError::invalid(
                 "spec.externalTrafficPolicy",
@@ -585,7 +583,7 @@ fn validate_external_traffic_policy(svc: &Service) -> ErrorList {
         ));
     }
     let hc = svc.spec.health_check_node_port.unwrap_or(0);
-    if !needs_health_check(svc) {
+    if !svc.needs_health_check() {
         if hc != 0 {
             errs.push(FieldError::invalid(
                 "spec.healthCheckNodePort",
@@ -635,8 +633,8 @@ pub fn validate_service_update(svc: &Service, old: &Service, node: &Node) -> Err
     errs.extend(validate_upgrade_downgrade_ip_families(old, svc));
     errs.extend(validate_load_balancer_class(Some(old), svc));
     // U13.
-    if needs_health_check(old)
-        && needs_health_check(svc)
+    if old.needs_health_check()
+        && svc.needs_health_check()
         && old.spec.health_check_node_port != svc.spec.health_check_node_port
     {
         errs.push(FieldError::forbidden(

@@ -23,7 +23,7 @@ pub mod save;
 pub mod trace;
 
 pub use render::{
-    CT_STATE_INVALID_COUNTER, LOCALHOST_NODEPORTS_COUNTER, NodePortAddresses, localhost_node_ports,
+    CT_STATE_INVALID_COUNTER, LOCALHOST_NODEPORTS_COUNTER, detector_arg, localhost_node_ports,
     render, sep_chain,
 };
 

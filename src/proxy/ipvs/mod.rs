@@ -105,8 +105,8 @@ pub struct VirtualServer {
     pub address: IpAddr,
     pub protocol: Protocol,
     pub port: u16,
-    /// The scheduler name as configured (`ipvs.scheduler`, default `rr`).
-    pub scheduler: String,
+    /// The scheduler (`ipvs.scheduler`, default `rr`).
+    pub scheduler: SchedulerName,
     /// `IP_VS_SVC_F_*` flags: persistent (ClientIP affinity), `mh-port` for mh.
     pub flags: u32,
     /// The persistence timeout in seconds (with the persistent flag).
@@ -135,26 +135,19 @@ impl VirtualServer {
         )
     }
 
-    /// The scheduler as the kernel knows it (`None` for a name no kernel has).
-    pub fn scheduler_name(&self) -> Option<SchedulerName> {
-        SchedulerName::parse(&self.scheduler)
-    }
-
     /// The virtual service as the kernel holds it after kube-proxy's sync: created
     /// empty, then each real server added (to the head of the list) in kube-proxy's
-    /// order, all at time `now`. Unknown schedulers fall back to rr (kube-proxy would
-    /// not have started).
+    /// order, all at time `now`.
     pub fn kernel_service(
         &self,
         timeouts: kernel::Timeouts,
         now: kernel::SimTime,
     ) -> kernel::IpvsService {
-        let name = self.scheduler_name().unwrap_or(SchedulerName::Rr);
         let mut service = kernel::IpvsService::new(
             self.protocol,
             self.address,
             self.port,
-            name,
+            self.scheduler,
             self.flags,
             self.timeout,
             now,

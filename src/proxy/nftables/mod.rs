@@ -23,7 +23,7 @@ mod render;
 pub mod sync;
 pub mod trace;
 
-pub use render::{NodePortAddresses, render};
+pub use render::render;
 pub use sync::Syncer;
 pub use trace::{AffinitySets, AllBranches, Chooser, OneBranch, trace};
 
