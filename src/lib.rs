@@ -15,18 +15,23 @@
 //!      ──apiserver::admit─► Objects as stored (defaults, allocation, validation) + Admissions
 //!      ──controllers::run─► + Pods from workloads, EndpointSlices, Endpoints (+ hints)
 //!      ──proxy::facts─────► ProxyFacts per node and IP family (endpoints categorised once)
-//!      ──proxy::iptables::render──► Ruleset (typed rules; Display = iptables-restore input)
-//!      ──proxy::nftables::render──► Transaction (Display = nft -f input) ──apply──► Table
-//!                                   (Display = `nft list table`; walked by nftables::trace)
-//!        ──iptables::node──► NodeTables (the node's kernel tables; Save = iptables-save)
-//!        ──iptables::trace─► Trace (a packet walked through the same typed rules)
-//!      ──proxy::ipvs::render──────► IpvsState (virtual servers, ipsets, kube-ipvs0, its rules)
-//!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
-//!      ──simulate::run────► where N seeded requests land (walking the same typed rules)
+//!      ──proxy::Proxier───► one per node × family × mode, built once, cached by the Analysis:
+//!          output() / lines()   what the mode writes, each line with its typed Provenance
+//!          trace(packet)        a packet walked through the typed rules
+//!          simulate(requests)   N seeded requests through the same rules (proxy::sim)
+//!        rendering, per mode: iptables::render ─► Ruleset (Display = iptables-restore input)
+//!                             ──iptables::node─► NodeTables (the kernel's; Save = iptables-save)
+//!                             nftables::render ─► Transaction (nft -f) ──apply──► Table (nft list)
+//!                             ipvs::render ─────► IpvsState (virtual servers, ipsets, kube-ipvs0)
+//!                             userspace::render ► the v1.25 proxy sockets and portal rules
+//!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`, `curl`… print
+//!      ──simulate::run────► where N seeded requests from a client of the scenario land
 //! ```
 //!
 //! [`scenario::analyze`] runs the pipeline up to the controllers and returns an
-//! [`scenario::Analysis`]; per-node outputs are computed from it on demand.
+//! [`scenario::Analysis`]; kube-proxy's side is computed from it on demand through the
+//! proxier seam ([`scenario::Analysis::proxy`], [`proxy::Proxier`]): nobody outside
+//! [`proxy`] switches on the proxy mode.
 //!
 //! ## Code map
 //!
@@ -56,8 +61,14 @@
 //! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).
 //! - [`dns`] — the records CoreDNS serves (kubeadm Corefile), `/etc/resolv.conf` and the
 //!   search-list expansion ([`dns::resolv`]).
-//! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
-//!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
+//! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration to types once
+//!   (mode, local detector, `nodePortAddresses`, IPVS scheduler and timeouts) and the node
+//!   it runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares
+//!   ([`proxy::facts_for_packet`]: only what one packet's path needs);
+//!   [`proxy::Proxier`] and [`proxy::NodeProxy`] are the seam every caller goes through
+//!   (what a mode writes, each line with its [`proxy::Provenance`] from
+//!   [`proxy::lines`], a packet walk, a simulation by the engines of [`proxy::sim`]
+//!   with their seeded generator [`proxy::sim::rng`], xoshiro256++);
 //!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
 //!   restore input kube-proxy writes), [`proxy::iptables::node`] (kube-proxy's start on a
 //!   node, the kernel's tables afterwards and `iptables-save` of them, checked against a
@@ -82,17 +93,21 @@
 //!   go-yaml's emitter ([`views::kubectl::yaml`], also the page's "stored object" text), and
 //!   what `kubectl apply` prints ([`views::kubectl::apply`]); [`views::dig`] (`dig`,
 //!   resolv.conf); [`views::ipvs`] prints `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`
-//!   (port names from [`views::etc_services`]). Every object's AGE is the fixed [`views::kubectl::AGE_SECONDS`].
-//! - [`simulate`] — traffic simulation: N requests from a client to a destination walked
-//!   through the node's rules in its mode, random choices from an in-crate seeded
-//!   generator ([`simulate::rng`], xoshiro256++), affinity on a simulated clock; per
-//!   endpoint the count and the exact probability from the rules
-//!   ([`simulate::run`] → [`simulate::SimResult`], `Display` = the `svcplay simulate` table);
-//!   [`simulate::curl`] answers `curl` and the seeds' `while true; do curl …; done` loop
-//!   in the simulated terminal.
+//!   (port names from [`views::etc_services`]); [`views::curl`] answers `curl` and the
+//!   seeds' `while true; do curl …; done` loop. Every object's AGE is the fixed
+//!   [`views::kubectl::AGE_SECONDS`].
+//! - [`simulate`] — traffic simulation: N requests from a client of the scenario to a
+//!   destination, sent through the proxier of the node they meet, affinity on a simulated
+//!   clock ([`time::SimTime`]); per endpoint the count and the exact probability from the
+//!   rules, with the Pod and node behind it ([`simulate::run`] → [`simulate::SimResult`],
+//!   `Display` = the `svcplay simulate` table); [`simulate::clients`] lists who can send
+//!   and where to; [`simulate::spread`] sends from every node at once.
 //! - [`scenario`] — the pipeline in one call.
 //! - [`shares`] — the share of new connections each endpoint gets, read off the typed
 //!   iptables/nftables rules (the page's traffic panel until the simulator lands).
+//! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
+//!   every JSON and Go-quoted output.
+//! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
 //! - [`sort`] — stable sorting through one shared copy of the standard library's sort,
 //!   which keeps the page's wasm small (use it instead of `slice::sort_by`).
 //! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).

@@ -281,6 +281,8 @@ impl NodePortAddresses {
 /// kube-proxy's effective configuration, every field typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProxyConfig {
+    /// The written KubeProxyConfiguration (a raw object id), for provenance.
+    pub object: Option<usize>,
     pub mode: ProxyMode,
     /// `hostnameOverride`, if set.
     pub hostname_override: Option<String>,
@@ -402,6 +404,7 @@ impl ProxyConfig {
             udp_timeout: ipvs_timeout(&c.ipvs_udp_timeout, "udpTimeout", &mut diagnostics),
         };
         let config = ProxyConfig {
+            object: config.and_then(|c| c.origin),
             mode,
             hostname_override: c.hostname_override.clone().filter(|s| !s.is_empty()),
             detect_local_mode: LocalMode::parse(c.detect_local_mode.as_deref().unwrap_or("")),

@@ -1,55 +1,31 @@
-//! Traffic simulation: where N requests land, walked through the rules each proxy mode
-//! generates, with every random choice drawn from a seeded generator.
+//! Traffic simulation: where N requests from a client of the scenario land.
 //!
 //! [`run`] takes an [`Analysis`] and a [`SimRequest`] (client, destination, number of
-//! requests, seed, spacing of the requests on a simulated clock) and returns a
-//! [`SimResult`]: per endpoint the count, and the exact probability computed from the
-//! same rules. Nothing here models a mode a second time: each engine drives the mode's
-//! own walker through its seam.
-//!
-//! - iptables ([`iptables`]): the compiled [`Program`](crate::proxy::iptables::trace::Program)
-//!   walked once per request; its `statistic` choices are drawn like xt_statistic (31
-//!   random bits against the probability stored as `p · 2³¹`), its `recent` lists are kept
-//!   with their timestamps on the simulated clock. The analytical probabilities come from
-//!   enumerating every branch sequence of the same walk, multiplying the stored
-//!   probabilities along it.
-//! - nftables ([`nftables`]): the table's tracer with a chooser that draws `numgen random
-//!   mod n` like the kernel and keeps the affinity sets with their timeouts; analytically,
-//!   every `numgen` branch has probability 1/n.
-//! - IPVS ([`ipvs`]): the IPVS walk (its iptables rules and the virtual server) decides
-//!   whether the request reaches a virtual server; the kernel's scheduler state machine
-//!   ([`IpvsService`](crate::proxy::ipvs::kernel::IpvsService)) then picks the real server
-//!   for each connection, with connection and persistence state. Each request is one
-//!   short connection (opened and closed at its time).
-//! - userspace ([`userspace`]): the portal rules, then kube-proxy v1.25's round robin with
-//!   ClientIP affinity.
+//! requests, seed, spacing of the requests on a simulated clock), resolves who the client
+//! is and which node's rules the requests meet, and sends them through that node's
+//! [`Proxier`](crate::proxy::Proxier) ([`Analysis::simulate`], the engines of
+//! [`crate::proxy::sim`]). It returns a [`SimResult`]: per endpoint the count and the
+//! exact probability computed from the same rules, with the Pod and node behind it;
+//! `Display` is the `svcplay simulate` table, [`SimResult::to_json`] its JSON.
 //!
 //! [`spread`] sends the requests from a client on every node at once, each walking its
-//! own node's rules, with the result per client node and summed.
-//!
-//! Affinity (ClientIP) pins a client until its timeout; the analytical probability is
-//! then the distribution of a new client's first request.
+//! own node's rules, with the result per client node and summed; [`clients`] lists who
+//! can send requests and where to.
 
-pub mod curl;
-pub mod iptables;
-pub mod ipvs;
-pub mod nftables;
-pub mod rng;
+pub mod clients;
 pub mod spread;
-pub mod userspace;
+
+pub use crate::proxy::sim::{DEFAULT_INTERVAL_MS, Landed, parse_host_port};
 
 use crate::model::ip::{IpFamily, join_host_port};
 use crate::proxy::config::ProxyMode;
-use crate::proxy::trace::{Outcome, Packet};
+use crate::proxy::sim::{EngineOutput, Requests};
+use crate::proxy::trace::Packet;
 use crate::proxy::{Protocol, ProxyFacts};
 use crate::quote;
 use crate::scenario::Analysis;
-use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
-
-/// The default spacing of requests on the simulated clock.
-pub const DEFAULT_INTERVAL_MS: u64 = 1000;
 
 /// What to simulate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +47,9 @@ pub struct SimRequest {
     /// How many of the first requests to list in order in [`SimResult::sequence`] (for
     /// an animation of arrivals, or the terminal's `curl` loop).
     pub record: usize,
+    /// The proxy mode (default: the scenario's configured one; the page may choose
+    /// another).
+    pub mode: Option<ProxyMode>,
 }
 
 impl Default for SimRequest {
@@ -84,6 +63,7 @@ impl Default for SimRequest {
             seed: 1,
             interval_ms: DEFAULT_INTERVAL_MS,
             record: 0,
+            mode: None,
         }
     }
 }
@@ -187,140 +167,6 @@ pub struct SimResult {
     pub sequence: Vec<Landed>,
 }
 
-/// What happened to one request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Landed {
-    Endpoint(IpAddr, i64),
-    Drop,
-    Reject,
-    Unhandled,
-}
-
-impl Landed {
-    /// The first end of a walk's outputs: a drop or reject anywhere wins, then the first
-    /// DNAT destination, else nothing handled the packet.
-    pub fn of_outcome(outcome: &Outcome) -> Landed {
-        let strings: Vec<&str> = match outcome {
-            Outcome::Dnat(v) | Outcome::Several(v) => v.iter().map(String::as_str).collect(),
-            Outcome::Accept | Outcome::Nothing => return Landed::Unhandled,
-            Outcome::Drop => return Landed::Drop,
-            Outcome::Reject => return Landed::Reject,
-        };
-        if strings.contains(&"DROP") {
-            return Landed::Drop;
-        }
-        if strings.contains(&"REJECT") {
-            return Landed::Reject;
-        }
-        strings
-            .iter()
-            .find_map(|s| parse_host_port(s))
-            .map_or(Landed::Unhandled, |(ip, port)| Landed::Endpoint(ip, port))
-    }
-}
-
-/// `ip:port` or `[ip]:port`.
-pub fn parse_host_port(text: &str) -> Option<(IpAddr, i64)> {
-    let (host, port) = text.rsplit_once(':')?;
-    let ip = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .ok()?;
-    Some((ip, port.parse().ok()?))
-}
-
-/// The exact distribution over ends, in the order the rules list them.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Analytic {
-    pub ends: Vec<(Landed, f64)>,
-    /// Probability that a request is masqueraded (informational).
-    pub masquerade: f64,
-}
-
-impl Analytic {
-    pub fn add(&mut self, landed: Landed, p: f64) {
-        if let Some(e) = self.ends.iter_mut().find(|(l, _)| *l == landed) {
-            e.1 += p;
-        } else {
-            self.ends.push((landed, p));
-        }
-    }
-
-    pub fn of(&self, landed: Landed) -> f64 {
-        self.ends
-            .iter()
-            .find(|(l, _)| *l == landed)
-            .map_or(0.0, |(_, p)| *p)
-    }
-}
-
-/// Counts per end, kept while the requests run.
-#[derive(Clone, Debug, Default)]
-pub struct Tally {
-    pub index: HashMap<Landed, usize>,
-    pub counts: Vec<(Landed, u64)>,
-    pub masqueraded: u64,
-    /// How many requests [`Tally::add`] lists in `sequence`.
-    pub record: usize,
-    pub sequence: Vec<Landed>,
-}
-
-impl Tally {
-    /// A tally that lists the first `record` requests in order.
-    pub fn recording(record: usize) -> Tally {
-        Tally {
-            record,
-            ..Tally::default()
-        }
-    }
-
-    #[inline]
-    pub fn add(&mut self, landed: Landed, masquerade: bool) {
-        if self.sequence.len() < self.record {
-            self.sequence.push(landed);
-        }
-        let counts = &mut self.counts;
-        let at = *self.index.entry(landed).or_insert_with(|| {
-            counts.push((landed, 0));
-            counts.len() - 1
-        });
-        self.counts[at].1 += 1;
-        if masquerade {
-            self.masqueraded += 1;
-        }
-    }
-
-    /// `count` requests at once (nothing is added for 0, so unreached ends stay unlisted).
-    pub fn add_many(&mut self, landed: Landed, masquerade: bool, count: u64) {
-        if count == 0 {
-            return;
-        }
-        let counts = &mut self.counts;
-        let at = *self.index.entry(landed).or_insert_with(|| {
-            counts.push((landed, 0));
-            counts.len() - 1
-        });
-        self.counts[at].1 += count;
-        if masquerade {
-            self.masqueraded += count;
-        }
-    }
-
-    pub fn count(&self, landed: Landed) -> u64 {
-        self.index.get(&landed).map_or(0, |&i| self.counts[i].1)
-    }
-}
-
-/// What one engine produced.
-pub struct EngineOutput {
-    pub tally: Tally,
-    /// `None`: the mode's choice has no closed form (some IPVS schedulers).
-    pub analytic: Option<Analytic>,
-    pub affinity_seconds: Option<i64>,
-    pub note: Option<String>,
-}
-
 /// Resolves the request's defaults against the scenario: (node, packet, client).
 pub fn resolve(
     analysis: &Analysis,
@@ -354,15 +200,9 @@ pub fn resolve(
                 .clone()
                 .unwrap_or_else(|| analysis.default_node());
             let family = IpFamily::of(&dst.0);
-            let context = analysis.node_context(&node);
-            let src = context
-                .interfaces
-                .iter()
-                .map(|(_, ip, _)| *ip)
-                .find(|ip| !ip.is_loopback() && IpFamily::of(ip) == family)
-                .ok_or_else(|| {
-                    format!("node {node:?} has no {family} address to send from; give --src")
-                })?;
+            let src = clients::node_address(analysis, &node, family).ok_or_else(|| {
+                format!("node {node:?} has no {family} address to send from; give --src")
+            })?;
             (node, src)
         }
     };
@@ -388,35 +228,36 @@ pub fn resolve(
     Ok((node, packet, client))
 }
 
-/// The first Service port with a ClusterIP, `default/kubernetes` last.
+/// The first Service port with a ClusterIP, `default/kubernetes` last (the first
+/// ClusterIP of [`clients::destinations`]).
 fn default_destination(analysis: &Analysis) -> Option<(IpAddr, u16)> {
-    let mut services: Vec<_> = analysis.objects.services.iter().collect();
-    services.sort_by_key(|s| s.meta.namespace == "default" && s.meta.name == "kubernetes");
-    services.iter().find_map(|s| {
-        let ip: IpAddr = s.spec.cluster_ip.as_deref()?.parse().ok()?;
-        let port = s.spec.ports.first()?.port?;
-        Some((ip, u16::try_from(port).ok()?))
-    })
+    clients::destinations(analysis)
+        .into_iter()
+        .find(|d| d.kind == clients::DestinationKind::ClusterIp)
+        .map(|d| (d.ip, d.port))
 }
 
 /// Runs the simulation; an `Err` says why it cannot run (in words for people).
 pub fn run(analysis: &Analysis, request: &SimRequest) -> Result<SimResult, String> {
     let (node, packet, client) = resolve(analysis, request)?;
-    let family = IpFamily::of(&packet.dst);
-    let all = analysis.proxy_facts(&node);
-    let Some(facts) = all.iter().find(|f| f.family == family) else {
-        return Err(format!(
-            "kube-proxy on node {node:?} runs no {family} proxier"
-        ));
+    let mode = request.mode.unwrap_or(analysis.proxy_config.mode);
+    let proxier = analysis.proxier_for(&node, mode, &packet)?;
+    let requests = Requests {
+        count: request.requests,
+        seed: request.seed,
+        interval_ms: request.interval_ms,
+        record: request.record,
     };
-    let mode = analysis.proxy_config.mode;
-    let output = match mode {
-        ProxyMode::Iptables => iptables::simulate(facts, &packet, request),
-        ProxyMode::Nftables => nftables::simulate(facts, &packet, request),
-        ProxyMode::Ipvs => ipvs::simulate(facts, &packet, request),
-        ProxyMode::Userspace => userspace::simulate(facts, &packet, request),
-    };
-    Ok(assemble(mode, node, packet, client, request, facts, output))
+    let output = proxier.simulate(&packet, &requests);
+    Ok(assemble(
+        mode,
+        node,
+        packet,
+        client,
+        request,
+        proxier.facts(),
+        output,
+    ))
 }
 
 fn assemble(
@@ -428,13 +269,30 @@ fn assemble(
     facts: &ProxyFacts,
     output: EngineOutput,
 ) -> SimResult {
+    // The Pod and node behind an endpoint, from the service ports the packet is
+    // addressed to first (the same ones whether the facts hold the whole node or only
+    // this packet's path).
+    let dport = i64::from(packet.dport);
+    let addressed = |info: &crate::proxy::ServicePortInfo| {
+        info.protocol == packet.protocol
+            && ((info.port == dport
+                && (info.cluster_ip == packet.dst
+                    || info.external_ips.contains(&packet.dst)
+                    || info.load_balancer_vips.contains(&packet.dst)))
+                || (info.node_port != 0 && info.node_port == dport))
+    };
     let lookup = |ip: IpAddr, port: i64| {
-        facts
-            .service_ports
-            .iter()
-            .flat_map(|sp| sp.endpoints.iter())
-            .find(|e| e.ip == ip && e.port == port)
-            .map(|e| (e.pod.clone(), e.node_name.clone()))
+        let in_ports = |first: bool| {
+            facts
+                .service_ports
+                .iter()
+                .filter(|sp| addressed(&sp.info) == first)
+                .flat_map(|sp| sp.endpoints.iter())
+                .find(|e| e.ip == ip && e.port == port)
+                .map(|e| (e.pod.clone(), e.node_name.clone()))
+        };
+        in_ports(true)
+            .or_else(|| in_ports(false))
             .unwrap_or((None, None))
     };
     let mut endpoints: Vec<EndpointShare> = Vec::new();
@@ -650,25 +508,6 @@ impl SimResult {
         out.push_str("}\n");
         out
     }
-}
-
-/// The ClientIP affinity timeout of the Service port `packet` is addressed to (by
-/// ClusterIP, externalIP, load-balancer IP or NodePort), if that port has affinity.
-pub fn affinity_of(facts: &ProxyFacts, packet: &Packet) -> Option<i64> {
-    let dport = i64::from(packet.dport);
-    facts
-        .service_ports
-        .iter()
-        .map(|sp| &sp.info)
-        .find(|info| {
-            info.protocol == packet.protocol
-                && ((info.port == dport
-                    && (info.cluster_ip == packet.dst
-                        || info.external_ips.contains(&packet.dst)
-                        || info.load_balancer_vips.contains(&packet.dst)))
-                    || (info.node_port != 0 && info.node_port == dport))
-        })
-        .and_then(|info| info.session_affinity_timeout)
 }
 
 #[cfg(test)]

@@ -382,7 +382,7 @@ fn run_command(state: &State, line: String) -> State {
         state
             .analysis
             .as_ref()
-            .map(|a| snapshot::run(&snapshot::with_mode(a, state.mode), &node, &command))
+            .map(|a| snapshot::run(a, &node, state.mode, &command))
     };
     next.terminal.push(TermEntry {
         node,
@@ -400,7 +400,13 @@ mod tests {
     fn scaling_the_deployment_changes_the_cascade() {
         let state = State::new(svcplay::examples::DEFAULT);
         let rules = |s: &State| {
-            snapshot::rules(s.analysis.as_ref().expect("analysed here"), &s.node(), None).text
+            snapshot::rules(
+                s.analysis.as_ref().expect("analysed here"),
+                &s.node(),
+                None,
+                None,
+            )
+            .text
         };
         assert!(rules(&state).contains("--probability 0.3333333333"));
         let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");

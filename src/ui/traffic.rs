@@ -12,15 +12,16 @@
 //! simulation of `N`), so the bars fill exactly as the requests arrive.
 
 use super::i18n::{Lang, Msg};
-use super::snapshot::{self, TrafficPanel, UiAction, mode_id, parse_mode};
+use super::snapshot::{self, TrafficPanel, UiAction};
 use std::cell::Cell;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::rc::Rc;
 use std::time::Duration;
-use svcplay::model::ip::{IpFamily, join_host_port};
-use svcplay::proxy::Protocol;
+use svcplay::model::ip::join_host_port;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::Analysis;
+use svcplay::simulate::clients::{
+    ClientChoice, Destination, DestinationKind, clients, destinations, request,
+};
 use svcplay::simulate::{self, SimRequest, SimResult};
 use yew::prelude::*;
 
@@ -36,11 +37,6 @@ pub const CURL_LOOP: usize = 10;
 /// Frames of the arrival animation, and the pause between two.
 const FRAMES: u64 = 24;
 const FRAME_MS: u64 = 40;
-/// The address an external client sends from (TEST-NET-3 and the IPv6 documentation
-/// prefix: never a cluster address).
-const EXTERNAL_V4: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10));
-const EXTERNAL_V6: IpAddr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x10));
-
 /// An analysis compared by identity (it is recomputed, never mutated).
 #[derive(Clone)]
 pub struct Scenario(pub Rc<Analysis>);
@@ -51,243 +47,31 @@ impl PartialEq for Scenario {
     }
 }
 
-/// Who sends the requests.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClientChoice {
-    /// The node itself, from its own address.
-    Node(String),
-    /// A Pod (`namespace/name`) on its node, from its own address(es).
-    Pod {
-        pod: String,
-        node: String,
-        ips: Vec<IpAddr>,
-    },
-    /// A client outside the cluster whose packets arrive at this node.
-    External(String),
-}
-
-impl ClientChoice {
-    /// The `<option>` value.
-    pub fn id(&self) -> String {
-        match self {
-            ClientChoice::Node(n) => format!("node:{n}"),
-            ClientChoice::Pod { pod, .. } => format!("pod:{pod}"),
-            ClientChoice::External(n) => format!("external:{n}"),
-        }
-    }
-
-    pub fn label(&self, lang: Lang) -> String {
-        match self {
-            ClientChoice::Node(n) => Msg::ClientNode.fill(lang, &[n]),
-            ClientChoice::Pod { pod, node, .. } => Msg::ClientPod.fill(lang, &[pod, node]),
-            ClientChoice::External(n) => Msg::ClientExternal.fill(lang, &[n]),
-        }
+/// The label of a client in the page's language.
+fn client_label(client: &ClientChoice, lang: Lang) -> String {
+    match client {
+        ClientChoice::Node(n) => Msg::ClientNode.fill(lang, &[n]),
+        ClientChoice::Pod { pod, node, .. } => Msg::ClientPod.fill(lang, &[pod, node]),
+        ClientChoice::External(n) => Msg::ClientExternal.fill(lang, &[n]),
     }
 }
 
-/// Which of a Service's addresses the requests go to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DestinationKind {
-    ClusterIp,
-    NodePort,
-    ExternalIp,
-    LoadBalancer,
-}
-
-/// A Service address and port.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Destination {
-    pub kind: DestinationKind,
-    /// `namespace/name` of the Service.
-    pub service: String,
-    pub ip: IpAddr,
-    pub port: u16,
-    pub protocol: Protocol,
-    /// For a NodePort: the node whose address it is.
-    pub node: Option<String>,
-}
-
-impl Destination {
-    /// `ip:port`.
-    pub fn address(&self) -> String {
-        join_host_port(&self.ip, i64::from(self.port))
-    }
-
-    /// The `<option>` value.
-    pub fn id(&self) -> String {
-        format!(
-            "{:?}|{}|{}",
-            self.kind,
-            self.address(),
-            self.protocol.as_str()
-        )
-    }
-
-    pub fn label(&self, lang: Lang) -> String {
-        let address = format!("{} {}", self.address(), self.protocol.as_str());
-        let s = self.service.as_str();
-        match self.kind {
-            DestinationKind::ClusterIp => Msg::DestClusterIp.fill(lang, &[s, &address]),
-            DestinationKind::NodePort => Msg::DestNodePort.fill(
-                lang,
-                &[s, &address, self.node.as_deref().unwrap_or_default()],
-            ),
-            DestinationKind::ExternalIp => Msg::DestExternalIp.fill(lang, &[s, &address]),
-            DestinationKind::LoadBalancer => Msg::DestLoadBalancer.fill(lang, &[s, &address]),
-        }
-    }
-}
-
-/// The clients a user can pick: every node, every Pod with an address of its own (not
-/// host-network), then an external client arriving at each node.
-pub fn clients(analysis: &Analysis) -> Vec<ClientChoice> {
-    let nodes = analysis.node_names();
-    let mut out: Vec<ClientChoice> = nodes.iter().cloned().map(ClientChoice::Node).collect();
-    for pod in &analysis.objects.pods {
-        let Some(node) = pod.spec.node_name.clone() else {
-            continue;
-        };
-        let ips: Vec<IpAddr> = pod.ips().iter().filter_map(|ip| ip.parse().ok()).collect();
-        if pod.spec.host_network || ips.is_empty() {
-            continue;
-        }
-        out.push(ClientChoice::Pod {
-            pod: format!("{}/{}", pod.meta.namespace, pod.meta.name),
-            node,
-            ips,
-        });
-    }
-    out.extend(nodes.into_iter().map(ClientChoice::External));
-    out
-}
-
-/// A node's own address of `family` (the one NodePorts are reached at).
-fn node_address(analysis: &Analysis, node: &str, family: IpFamily) -> Option<IpAddr> {
-    analysis
-        .node_context(node)
-        .interfaces
-        .iter()
-        .map(|(_, ip, _)| *ip)
-        .find(|ip| !ip.is_loopback() && IpFamily::of(ip) == family)
-}
-
-/// Every address of every Service port: ClusterIPs first (in the simulator's default
-/// order, `default/kubernetes` last), then externalIPs, load-balancer IPs and NodePorts
-/// on each node.
-pub fn destinations(analysis: &Analysis) -> Vec<Destination> {
-    let mut services: Vec<_> = analysis.objects.services.iter().collect();
-    services.sort_by_key(|s| s.meta.namespace == "default" && s.meta.name == "kubernetes");
-    let nodes = analysis.node_names();
-    let mut out = Vec::new();
-    for s in services {
-        let service = format!("{}/{}", s.meta.namespace, s.meta.name);
-        let cluster_ips: Vec<IpAddr> = if s.spec.cluster_ips.is_empty() {
-            s.spec
-                .cluster_ip
-                .iter()
-                .filter_map(|ip| ip.parse().ok())
-                .collect()
-        } else {
-            s.spec
-                .cluster_ips
-                .iter()
-                .filter_map(|ip| ip.parse().ok())
-                .collect()
-        };
-        let externals: Vec<IpAddr> = s
-            .spec
-            .external_ips
-            .iter()
-            .filter_map(|ip| ip.parse().ok())
-            .collect();
-        let balancers: Vec<IpAddr> = s
-            .status
-            .load_balancer_ingress
-            .iter()
-            .filter_map(|i| i.ip.as_deref()?.parse().ok())
-            .collect();
-        let mut push = |kind, ip: IpAddr, port: i64, protocol, node: Option<String>| {
-            if let Ok(port) = u16::try_from(port) {
-                out.push(Destination {
-                    kind,
-                    service: service.clone(),
-                    ip,
-                    port,
-                    protocol,
-                    node,
-                });
-            }
-        };
-        for p in &s.spec.ports {
-            let protocol = p
-                .protocol
-                .as_deref()
-                .and_then(Protocol::parse)
-                .unwrap_or(Protocol::Tcp);
-            let Some(port) = p.port else { continue };
-            for ip in &cluster_ips {
-                push(DestinationKind::ClusterIp, *ip, port, protocol, None);
-            }
-            for ip in &externals {
-                push(DestinationKind::ExternalIp, *ip, port, protocol, None);
-            }
-            for ip in &balancers {
-                push(DestinationKind::LoadBalancer, *ip, port, protocol, None);
-            }
-            if let Some(node_port) = p.node_port.filter(|n| *n > 0) {
-                for node in &nodes {
-                    for family in [IpFamily::IPv4, IpFamily::IPv6] {
-                        if let Some(ip) = node_address(analysis, node, family) {
-                            push(
-                                DestinationKind::NodePort,
-                                ip,
-                                node_port,
-                                protocol,
-                                Some(node.clone()),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The simulator's request for a client, a destination, a count and a seed.
-pub fn request(
-    client: &ClientChoice,
-    destination: &Destination,
-    requests: u64,
-    seed: u64,
-) -> SimRequest {
-    let family = IpFamily::of(&destination.ip);
-    let (node, src) = match client {
-        ClientChoice::Node(n) => (n.clone(), None),
-        ClientChoice::Pod { node, ips, .. } => (
-            node.clone(),
-            ips.iter()
-                .find(|ip| IpFamily::of(ip) == family)
-                .or(ips.first())
-                .copied(),
+/// The label of a destination in the page's language.
+fn destination_label(destination: &Destination, lang: Lang) -> String {
+    let address = format!(
+        "{} {}",
+        destination.address(),
+        destination.protocol.as_str()
+    );
+    let s = destination.service.as_str();
+    match destination.kind {
+        DestinationKind::ClusterIp => Msg::DestClusterIp.fill(lang, &[s, &address]),
+        DestinationKind::NodePort => Msg::DestNodePort.fill(
+            lang,
+            &[s, &address, destination.node.as_deref().unwrap_or_default()],
         ),
-        ClientChoice::External(n) => (
-            n.clone(),
-            Some(if family == IpFamily::IPv6 {
-                EXTERNAL_V6
-            } else {
-                EXTERNAL_V4
-            }),
-        ),
-    };
-    SimRequest {
-        node: Some(node),
-        src,
-        dst: Some((destination.ip, destination.port)),
-        protocol: destination.protocol,
-        requests,
-        seed,
-        ..SimRequest::default()
+        DestinationKind::ExternalIp => Msg::DestExternalIp.fill(lang, &[s, &address]),
+        DestinationKind::LoadBalancer => Msg::DestLoadBalancer.fill(lang, &[s, &address]),
     }
 }
 
@@ -339,14 +123,6 @@ pub fn curl_loop(analysis: &Analysis, request: &SimRequest, k: usize) -> Vec<Lan
         previous = Some(result);
     }
     out
-}
-
-/// The analysis with the page's chosen mode.
-fn in_mode(analysis: &Rc<Analysis>, mode: Option<ProxyMode>) -> Rc<Analysis> {
-    match snapshot::with_mode(analysis, mode) {
-        std::borrow::Cow::Borrowed(_) => analysis.clone(),
-        std::borrow::Cow::Owned(a) => Rc::new(a),
-    }
 }
 
 /// Whether the user asked the system for less motion.
@@ -746,7 +522,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         use_effect_with((), move |_| move || generation.set(generation.get() + 1));
     }
 
-    let analysis = props.analysis.as_ref().map(|s| in_mode(&s.0, props.mode));
+    let analysis = props.analysis.as_ref().map(|s| s.0.clone());
     let client_list = analysis.as_deref().map(clients).unwrap_or_default();
     let destination_list = analysis.as_deref().map(destinations).unwrap_or_default();
     let default_client = format!("node:{}", props.node);
@@ -762,7 +538,10 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         .or(destination_list.first())
         .cloned();
     let sim_request = match (&client, &destination) {
-        (Some(c), Some(d)) => Some(request(c, d, controls.requests, controls.seed)),
+        (Some(c), Some(d)) => Some(SimRequest {
+            mode: props.mode,
+            ..request(c, d, controls.requests, controls.seed)
+        }),
         _ => None,
     };
 
@@ -857,7 +636,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         let cb = props.on_mode.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            cb.emit(parse_mode(&select.value()));
+            cb.emit(ProxyMode::parse(&select.value()));
         })
     };
     let configured = props
@@ -877,7 +656,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                 { t(Msg::TrafficClient) }
                 <select id="traffic-client" onchange={on_client}>
                     { for client_list.iter().map(|c| html! {
-                        <option value={c.id()} selected={Some(c) == client.as_ref()}>{ c.label(lang) }</option>
+                        <option value={c.id()} selected={Some(c) == client.as_ref()}>{ client_label(c, lang) }</option>
                     }) }
                 </select>
             </label>
@@ -885,7 +664,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                 { t(Msg::TrafficDestination) }
                 <select id="traffic-destination" onchange={on_destination}>
                     { for destination_list.iter().map(|d| html! {
-                        <option value={d.id()} selected={Some(d) == destination.as_ref()}>{ d.label(lang) }</option>
+                        <option value={d.id()} selected={Some(d) == destination.as_ref()}>{ destination_label(d, lang) }</option>
                     }) }
                 </select>
             </label>
@@ -893,10 +672,10 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                 { t(Msg::TrafficMode) }
                 <select id="traffic-mode" onchange={on_mode}>
                     <option value="" selected={props.mode.is_none()}>
-                        { Msg::ModeConfigured.fill(lang, &[mode_id(configured)]) }
+                        { Msg::ModeConfigured.fill(lang, &[configured.as_str()]) }
                     </option>
                     { for modes.iter().map(|m| html! {
-                        <option value={mode_id(*m)} selected={props.mode == Some(*m)}>{ mode_id(*m) }</option>
+                        <option value={m.as_str()} selected={props.mode == Some(*m)}>{ m.as_str() }</option>
                     }) }
                 </select>
             </label>
@@ -929,7 +708,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
             let total = shown.sent.map_or(r.requests, |(_, n)| n);
             let client_label = client
                 .as_ref()
-                .map(|c| c.label(lang))
+                .map(|c| client_label(c, lang))
                 .unwrap_or_else(|| r.client.to_string());
             let caption = Msg::TrafficRunCaption.fill(
                 lang,
@@ -1112,24 +891,6 @@ mod tests {
     }
 
     #[test]
-    fn the_default_lab_offers_its_clients_and_the_cluster_ip_first() {
-        let analysis = default_analysis();
-        let c = clients(&analysis);
-        assert!(
-            c.contains(&ClientChoice::Node("k8s-worker01".into())),
-            "{c:?}"
-        );
-        assert!(c.iter().any(
-            |c| matches!(c, ClientChoice::Pod { pod, .. } if pod.starts_with("dev/pc-deployment-"))
-        ));
-        assert!(c.iter().any(|c| matches!(c, ClientChoice::External(_))));
-        let d = destinations(&analysis);
-        assert_eq!(d[0].kind, DestinationKind::ClusterIp);
-        assert_eq!(d[0].address(), "10.97.97.97:80");
-        assert_eq!(d[0].service, "dev/service-clusterip");
-    }
-
-    #[test]
     fn the_panels_request_is_the_simulators_and_the_curl_loop_is_its_prefix() {
         let analysis = default_analysis();
         let client = ClientChoice::Node("k8s-worker01".into());
@@ -1167,9 +928,11 @@ mod tests {
             100,
             7,
         );
-        let mut ipvs = analysis.clone();
-        ipvs.proxy_config.mode = ProxyMode::Ipvs;
-        let curl = curl_loop(&ipvs, &req, 6);
+        let ipvs = SimRequest {
+            mode: Some(ProxyMode::Ipvs),
+            ..req.clone()
+        };
+        let curl = curl_loop(&analysis, &ipvs, 6);
         // Round robin: three pods in turn.
         assert_eq!(curl[0], curl[3], "{curl:?}");
         assert_eq!(curl[1], curl[4], "{curl:?}");
@@ -1185,28 +948,7 @@ mod tests {
     }
 
     #[test]
-    fn external_clients_reach_node_ports_and_events_cover_every_kind() {
-        let analysis = analyze(
-            svcplay::examples::EXAMPLES
-                .iter()
-                .find(|e| e.text.contains("NodePort"))
-                .map(|e| e.text)
-                .unwrap_or_default(),
-            Options::default(),
-        );
-        let d = destinations(&analysis);
-        let node_port = d
-            .iter()
-            .find(|d| d.kind == DestinationKind::NodePort)
-            .expect("a NodePort");
-        let node = node_port.node.clone().unwrap_or_default();
-        let req = request(&ClientChoice::External(node), node_port, 100, 1);
-        assert_eq!(req.src, Some(EXTERNAL_V4));
-        let r = simulate::run(&analysis, &req).expect("runs");
-        assert_eq!(
-            r.endpoints.iter().map(|e| e.count).sum::<u64>() + r.dropped + r.rejected,
-            100
-        );
+    fn events_cover_every_kind() {
         let e = events(&default_analysis());
         for label in [
             Msg::ScaleUp,

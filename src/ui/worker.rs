@@ -46,7 +46,7 @@ pub fn answer(request: Request) -> Option<Response> {
         } => LAST.with(|last| {
             let last = last.borrow();
             let (_, analysis) = last.as_ref()?;
-            let output = snapshot::run(&snapshot::with_mode(analysis, mode), &node, &line);
+            let output = snapshot::run(analysis, &node, mode, &line);
             Some(Response::Output { index, output })
         }),
     }

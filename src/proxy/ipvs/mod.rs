@@ -424,8 +424,16 @@ impl IpvsState {
 /// The iptables-restore payload of IPVS mode: `*nat` … `COMMIT`, `*filter` … `COMMIT`.
 pub struct RestoreInput<'a>(pub &'a Ruleset);
 
+impl RestoreInput<'_> {
+    /// The payload line by line: nat, then filter.
+    pub fn write_lines(&self, sink: &mut dyn super::lines::LineSink) -> fmt::Result {
+        self.0.nat.write_lines(sink)?;
+        self.0.filter.write_lines(sink)
+    }
+}
+
 impl fmt::Display for RestoreInput<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.0.nat, self.0.filter)
+        self.write_lines(&mut super::lines::FmtSink(f))
     }
 }

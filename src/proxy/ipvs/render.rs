@@ -1155,7 +1155,10 @@ endpoints:
 
     fn state(text: &str) -> IpvsState {
         let analysis = analyze(text, Options { stored: true });
-        analysis.ipvs(&analysis.default_node()).remove(0)
+        analysis.proxy(&analysis.default_node()).proxiers[0]
+            .ipvs()
+            .expect("IPVS mode")
+            .clone()
     }
 
     #[test]

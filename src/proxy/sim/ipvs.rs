@@ -14,12 +14,13 @@
 //! schedulers depend on connection state or hashes and have no closed form here.
 
 use super::rng::Rng;
-use super::{Analytic, EngineOutput, Landed, SimRequest, Tally};
+use super::{Analytic, EngineOutput, Landed, Requests, Tally};
 use crate::proxy::ProxyFacts;
-use crate::proxy::ipvs::kernel::{Connection, SimTime};
+use crate::proxy::ipvs::kernel::Connection;
 use crate::proxy::ipvs::schedulers::SchedulerName;
-use crate::proxy::ipvs::{VirtualServer, render, trace};
+use crate::proxy::ipvs::{IpvsState, VirtualServer, trace};
 use crate::proxy::trace::Packet;
+use crate::time::SimTime;
 
 /// The first client port of the simulated connections (Linux's default ephemeral range
 /// starts at 32768).
@@ -46,9 +47,13 @@ fn shares(vs: &VirtualServer) -> Option<Vec<(usize, f64)>> {
 }
 
 /// Runs the requests through IPVS on the node.
-pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> EngineOutput {
-    let state = render(facts);
-    let walked = trace(facts, &state, packet);
+pub fn simulate(
+    facts: &ProxyFacts,
+    state: &IpvsState,
+    packet: &Packet,
+    request: &Requests,
+) -> EngineOutput {
+    let walked = trace(facts, state, packet);
     let landed = Landed::of_outcome(&walked.outcome);
     let mut tally = Tally::recording(request.record);
     let vs = state.virtual_servers.iter().find(|vs| {
@@ -56,7 +61,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
     });
     let (Landed::Endpoint(..), Some(vs)) = (landed, vs) else {
         // Dropped, rejected or not proxied: every request alike.
-        for _ in 0..request.requests {
+        for _ in 0..request.count {
             tally.add(landed, false);
         }
         let mut analytic = Analytic::default();
@@ -74,7 +79,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
     let mut rng = Rng::new(request.seed);
     let port_offset = rng.below(16384) as u16;
     let mut port = FIRST_CLIENT_PORT.wrapping_add(port_offset);
-    for i in 0..request.requests {
+    for i in 0..request.count {
         let now = SimTime(i.saturating_mul(request.interval_ms));
         let conn = Connection {
             client: packet.src,
