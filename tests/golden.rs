@@ -2534,3 +2534,97 @@ fn a_packets_path_walks_like_the_whole_node() {
     eprintln!("{compared} packets walked and simulated both ways");
     assert!(compared > 1000);
 }
+
+/// One packet-flow table, every backend (`tests/fixtures/packet-flows`, see each
+/// case.md): each flow runs through iptables, nftables, IPVS and userspace mode via
+/// `Analysis::trace`; iptables and nftables against their upstream tests' expectations
+/// (each on its own test's scenario), IPVS and userspace (no upstream packet-flow tests)
+/// on the iptables scenario with the mode changed, against svcplay's own blessed results.
+#[test]
+fn packet_flows_every_backend() {
+    use svcplay::proxy::Protocol;
+    use svcplay::proxy::config::ProxyMode;
+    use svcplay::proxy::trace::Packet;
+    run_corpus("packet-flows", |case| {
+        let (documents, errors) =
+            svcplay::manifest::yaml::parse_documents(&read(&case.join("flows.yaml")));
+        if !errors.is_empty() {
+            return Err(format!("{errors:?}"));
+        }
+        let root = documents[0].root.as_ref().ok_or("an empty table")?;
+        let text = |n: &svcplay::manifest::yaml::Node, k: &str| -> Option<String> {
+            let v = n.get(k)?;
+            v.as_str()
+                .map(str::to_string)
+                .or_else(|| v.as_int().map(|i| i.to_string()))
+                .or_else(|| v.as_bool().map(|b| b.to_string()))
+        };
+        let input = |backend: &str| -> Result<svcplay::scenario::Analysis, String> {
+            let inputs = root.get("inputs").ok_or("no inputs")?;
+            let path = text(inputs, backend).ok_or(format!("no {backend} input"))?;
+            Ok(analyze(&read(&case.join(path)), Options { stored: true }))
+        };
+        let iptables = input("iptables")?;
+        let nftables = input("nftables")?;
+        let backends: [(&str, &svcplay::scenario::Analysis, ProxyMode); 4] = [
+            ("iptables", &iptables, ProxyMode::Iptables),
+            ("nftables", &nftables, ProxyMode::Nftables),
+            ("ipvs", &iptables, ProxyMode::Ipvs),
+            ("userspace", &iptables, ProxyMode::Userspace),
+        ];
+        let mut compared = 0;
+        let mut problems = Vec::new();
+        let mut own: Vec<(String, String)> = vec![(String::new(), String::new()); 2];
+        for flow in root.get("flows").and_then(|f| f.items()).unwrap_or(&[]) {
+            let field = |k: &str| text(flow, k).ok_or(format!("a flow without {k}"));
+            let name = field("name")?;
+            let ip = |k: &str| -> Result<std::net::IpAddr, String> {
+                field(k)?.parse().map_err(|e| format!("{k}: {e}"))
+            };
+            let packet = Packet {
+                src: ip("sourceIP")?,
+                dst: ip("destIP")?,
+                dport: field("destPort")?.parse().map_err(|e| format!("{e}"))?,
+                protocol: Protocol::parse(&field("protocol")?).ok_or("bad protocol")?,
+            };
+            for (backend, analysis, mode) in backends {
+                let node = analysis.default_node();
+                let got = match analysis.trace(&node, mode, packet) {
+                    Ok(t) => format!("{:?} masq {}", t.outcome.to_string(), t.masquerade),
+                    Err(e) => format!("error: {e}"),
+                };
+                match flow.get(backend) {
+                    Some(expected) => {
+                        let want = format!(
+                            "{:?} masq {}",
+                            text(expected, "output").unwrap_or_default(),
+                            text(expected, "masq").unwrap_or_default()
+                        );
+                        if got != want {
+                            problems
+                                .push(format!("  {backend} {name:?}: expected {want}, got {got}"));
+                        }
+                        compared += 1;
+                    }
+                    None => {
+                        let at = match backend {
+                            "ipvs" => 0,
+                            "userspace" => 1,
+                            _ => continue,
+                        };
+                        own[at].1.push_str(&format!("{name} ({packet}) => {got}\n"));
+                    }
+                }
+            }
+        }
+        for (file, (_, text)) in ["expected.ipvs", "expected.userspace"].iter().zip(&own) {
+            check_blessed(&case.join(file), text)?;
+            compared += text.lines().count();
+        }
+        if problems.is_empty() {
+            Ok(compared)
+        } else {
+            Err(problems.join("\n"))
+        }
+    });
+}
