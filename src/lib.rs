@@ -74,8 +74,7 @@
 //!   node, the kernel's tables afterwards and `iptables-save` of them, checked against a
 //!   real kernel by `tests/kernel.rs`), [`proxy::iptables::save`] (the `iptables-save`
 //!   form of a rule), [`proxy::iptables::trace`] (packet walks; the seam a simulator
-//!   drives with its own random choices), [`proxy::iptables::panel`] (rules by chain with
-//!   their provenance, for the page); [`proxy::ipvs`] the IPVS mode (virtual
+//!   drives with its own random choices); [`proxy::ipvs`] the IPVS mode (virtual
 //!   servers, ipsets, kube-ipvs0 and the iptables rules it keeps), with the kernel's
 //!   schedulers as deterministic state machines ([`proxy::ipvs::schedulers`],
 //!   [`proxy::ipvs::kernel`]); [`proxy::nftables`] the nftables mode
@@ -103,8 +102,6 @@
 //!   `Display` = the `svcplay simulate` table); [`simulate::clients`] lists who can send
 //!   and where to; [`simulate::spread`] sends from every node at once.
 //! - [`scenario`] — the pipeline in one call.
-//! - [`shares`] — the share of new connections each endpoint gets, read off the typed
-//!   iptables/nftables rules (the page's traffic panel until the simulator lands).
 //! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
 //!   every JSON and Go-quoted output.
 //! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
@@ -147,7 +144,6 @@ pub mod model;
 pub mod proxy;
 pub mod quote;
 pub mod scenario;
-pub mod shares;
 pub mod simulate;
 pub mod sort;
 pub mod time;

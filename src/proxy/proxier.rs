@@ -204,6 +204,23 @@ impl Proxier {
     }
 }
 
+impl Proxier {
+    /// [`Proxier::simulate`] for several packets at once (the rules prepared once for
+    /// all of them).
+    pub fn simulate_many(&self, packets: &[Packet], requests: &Requests) -> Vec<EngineOutput> {
+        match self.rules() {
+            Rules::Iptables(_) => {
+                let tables = self.node_tables().expect("iptables mode has tables");
+                super::sim::iptables::simulate_many(&self.facts, tables, packets, requests)
+            }
+            _ => packets
+                .iter()
+                .map(|packet| self.simulate(packet, requests))
+                .collect(),
+        }
+    }
+}
+
 /// What a proxier writes ([`Proxier::output`]).
 pub struct Output<'a>(&'a Proxier);
 

@@ -260,6 +260,70 @@ pub fn run(analysis: &Analysis, request: &SimRequest) -> Result<SimResult, Strin
     ))
 }
 
+/// The exact shares of a new request from `node` itself to each ClusterIP of the
+/// scenario (the first `limit`, in [`clients::destinations`] order): the simulator's
+/// EXPECTED column for every Service at once, computed from the node's rules rendered
+/// once (no request is sent: the counts are zero).
+pub fn expected(
+    analysis: &Analysis,
+    node: &str,
+    mode: Option<ProxyMode>,
+    limit: usize,
+) -> Vec<SimResult> {
+    let mode = mode.unwrap_or(analysis.proxy_config.mode);
+    let proxy = analysis.proxy_in(node, mode);
+    let destinations: Vec<clients::Destination> = clients::destinations(analysis)
+        .into_iter()
+        .filter(|d| d.kind == clients::DestinationKind::ClusterIp)
+        .take(limit)
+        .collect();
+    let none = Requests {
+        count: 0,
+        seed: 1,
+        interval_ms: DEFAULT_INTERVAL_MS,
+        record: 0,
+    };
+    let mut out = Vec::new();
+    for proxier in &proxy.proxiers {
+        let family = proxier.family();
+        let Some(src) = clients::node_address(analysis, node, family) else {
+            continue;
+        };
+        let packets: Vec<Packet> = destinations
+            .iter()
+            .filter(|d| IpFamily::of(&d.ip) == family)
+            .map(|d| Packet {
+                src,
+                dst: d.ip,
+                dport: d.port,
+                protocol: d.protocol,
+            })
+            .collect();
+        let client = Client::of(analysis, &src);
+        for (packet, output) in packets.iter().zip(proxier.simulate_many(&packets, &none)) {
+            let request = SimRequest {
+                node: Some(node.to_string()),
+                src: Some(src),
+                dst: Some((packet.dst, packet.dport)),
+                protocol: packet.protocol,
+                requests: 0,
+                mode: Some(mode),
+                ..SimRequest::default()
+            };
+            out.push(assemble(
+                mode,
+                node.to_string(),
+                *packet,
+                client.clone(),
+                &request,
+                proxier.facts(),
+                output,
+            ));
+        }
+    }
+    out
+}
+
 fn assemble(
     mode: ProxyMode,
     node: String,
@@ -346,6 +410,36 @@ fn assemble(
         affinity_seconds: output.affinity_seconds,
         note: output.note,
         sequence: output.tally.sequence,
+    }
+}
+
+impl SimResult {
+    /// The result of the first `n` requests of this run, from its recorded sequence
+    /// (the run of `n` requests is a prefix of the run of all of them: same seed, same
+    /// clock). The masqueraded count is the run's own, scaled; `None` when the run did
+    /// not record `n` requests.
+    pub fn prefix(&self, n: u64) -> Option<SimResult> {
+        let n_usize = usize::try_from(n).ok()?;
+        if n_usize > self.sequence.len() {
+            return None;
+        }
+        let landed = &self.sequence[..n_usize];
+        let count = |l: Landed| landed.iter().filter(|x| **x == l).count() as u64;
+        let mut result = self.clone();
+        result.requests = n;
+        for e in &mut result.endpoints {
+            e.count = count(Landed::Endpoint(e.ip, e.port));
+        }
+        result.dropped = count(Landed::Drop);
+        result.rejected = count(Landed::Reject);
+        result.unhandled = count(Landed::Unhandled);
+        result.masqueraded = self
+            .masqueraded
+            .saturating_mul(n)
+            .checked_div(self.requests)
+            .unwrap_or(0);
+        result.sequence.truncate(n_usize);
+        Some(result)
     }
 }
 

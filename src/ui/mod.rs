@@ -386,6 +386,9 @@ pub fn App() -> Html {
                                 selection,
                                 panel,
                             } => dispatch.dispatch(Action::WorkerPanel(rev, selection, panel)),
+                            Response::Simulated { id, answer } => {
+                                dispatch.dispatch(Action::Simulated(id, answer))
+                            }
                             Response::Output { index, output } => {
                                 dispatch.dispatch(Action::TerminalOutput(index, output))
                             }
@@ -542,6 +545,25 @@ pub fn App() -> Html {
         });
     }
 
+    // ... and the traffic panel's simulation, once it has analysed its revision.
+    {
+        let worker = worker.clone();
+        let pending = state
+            .simulation
+            .as_ref()
+            .filter(|s| s.answer.is_none() && s.rev == state.summary_rev)
+            .map(|s| (s.rev, s.id, s.request.clone()));
+        use_effect_with(pending, move |pending| {
+            if let (Some((rev, id, request)), Some(w)) = (pending, worker.borrow().as_ref()) {
+                w.send(&Request::Simulate {
+                    rev: *rev,
+                    id: *id,
+                    request: request.clone(),
+                });
+            }
+        });
+    }
+
     // The panel on show: computed here, or the worker's answer.
     let selection = state.selection();
     let local = state.analysis.clone().map(Same);
@@ -615,8 +637,10 @@ pub fn App() -> Html {
         (_, Some(Panel::Traffic(p))) => {
             html! {
                 <traffic::Traffic panel={Rc::new(p.clone())} node={node.clone()} lang={lang}
-                    analysis={state.analysis.clone().map(traffic::Scenario)} mode={state.mode}
+                    mode={state.mode} configured_mode={state.summary.configured_mode}
+                    simulation={state.simulation.clone()}
                     readonly={state.embed.readonly} text={state.text.clone()}
+                    on_simulate={on(&dispatch, Action::Simulate)}
                     on_action={on(&dispatch, Action::Act)}
                     on_mode={on(&dispatch, Action::SelectMode)} />
             }

@@ -10,6 +10,9 @@ use svcplay::diag::{Diagnostic, Span};
 use svcplay::model::{Objects, Origin, Service};
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::Analysis;
+use svcplay::simulate::clients::{ClientChoice, Destination, clients, destinations};
+use svcplay::simulate::spread::Spread;
+use svcplay::simulate::{SimRequest, SimResult};
 use svcplay::views::{self, CommandOutput, Context};
 
 /// The views of the right-hand side.
@@ -256,11 +259,39 @@ pub struct DnsRow {
     pub answers: Vec<String>,
 }
 
+/// The traffic panel: who can send and where to, the events it offers, and the exact
+/// shares of a new request from the node to every ClusterIP.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrafficPanel {
-    /// The mode's rules say how traffic is split (iptables, nftables).
-    pub supported: bool,
-    pub chains: Vec<svcplay::shares::ChainShares>,
+    pub clients: Vec<ClientChoice>,
+    pub destinations: Vec<Destination>,
+    /// The one-click events: the object (`namespace/name`), the action's position among
+    /// the object's actions (a workload's first Scale scales up), the action.
+    pub events: Vec<(String, u32, UiAction)>,
+    /// The simulator's EXPECTED column for every ClusterIP (at most
+    /// [`EXPECTED_DESTINATIONS`]), from the node itself.
+    pub expected: Vec<SimResult>,
+}
+
+/// How many ClusterIPs the traffic panel lists the exact shares of.
+pub const EXPECTED_DESTINATIONS: usize = 200;
+
+/// A simulation's answer: the run, and the same requests from a client on every node
+/// when the scenario has several.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Simulated {
+    pub result: Result<SimResult, String>,
+    pub spread: Option<Spread>,
+}
+
+/// Runs a simulation for the traffic panel (here or in the worker).
+pub fn simulate(analysis: &Analysis, request: &SimRequest) -> Simulated {
+    Simulated {
+        result: svcplay::simulate::run(analysis, request),
+        spread: svcplay::simulate::spread::run(analysis, request)
+            .ok()
+            .filter(|s| s.per_node.len() > 1),
+    }
 }
 
 /// One panel's data.
@@ -830,23 +861,23 @@ pub fn dns(objects: &Objects) -> Vec<DnsRow> {
 }
 
 pub fn traffic(analysis: &Analysis, node: &str, mode: Option<ProxyMode>) -> TrafficPanel {
-    let proxy = analysis.proxy_in(node, mode.unwrap_or(analysis.proxy_config.mode));
-    let mut panel = TrafficPanel::default();
-    for p in &proxy.proxiers {
-        if let Some(ruleset) = p.iptables() {
-            panel.supported = true;
-            panel
-                .chains
-                .extend(svcplay::shares::iptables(ruleset, p.facts()));
-        }
-        if let Some(ruleset) = p.nftables() {
-            panel.supported = true;
-            panel
-                .chains
-                .extend(svcplay::shares::nftables(&ruleset.table, p.facts()));
+    let mut events = Vec::new();
+    for row in objects(analysis) {
+        let name = if row.namespace.is_empty() {
+            row.name.clone()
+        } else {
+            format!("{}/{}", row.namespace, row.name)
+        };
+        for (i, action) in row.actions.into_iter().enumerate() {
+            events.push((name.clone(), i as u32, action));
         }
     }
-    panel
+    TrafficPanel {
+        clients: clients(analysis),
+        destinations: destinations(analysis),
+        events,
+        expected: svcplay::simulate::expected(analysis, node, mode, EXPECTED_DESTINATIONS),
+    }
 }
 
 #[cfg(test)]

@@ -13,18 +13,17 @@
 //! - [`trace`] walks the same typed rules with a packet (the packet-flow semantics of
 //!   kube-proxy's tests), and lets a simulator drive the random choices.
 //!
-//! What a user reads is exactly what is simulated. [`panel`] groups the rules by chain
-//! with their provenance for the page.
+//! What a user reads is exactly what is simulated; the provenance of each line comes from
+//! the rules' [`RuleSource`] ([`crate::proxy::Proxier::lines`]).
 
 pub mod node;
-pub mod panel;
 mod render;
 pub mod save;
 pub mod trace;
 
 pub use render::{
     CT_STATE_INVALID_COUNTER, LOCALHOST_NODEPORTS_COUNTER, detector_arg, localhost_node_ports,
-    render, sep_chain,
+    render,
 };
 
 use super::Protocol;
@@ -547,20 +546,6 @@ impl fmt::Display for Ruleset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.write_lines(&mut FmtSink(f))
     }
-}
-
-/// The canonical chain order of kube-proxy's test comparator: KUBE-NODEPORTS, then
-/// KUBE-SERVICES, then the other `KUBE-*` chains, then the rest, each by byte order.
-pub fn chain_order(a: &str, b: &str) -> std::cmp::Ordering {
-    fn rank(c: &str) -> u8 {
-        match c {
-            "KUBE-NODEPORTS" => 0,
-            "KUBE-SERVICES" => 1,
-            _ if c.starts_with("KUBE-") => 2,
-            _ => 3,
-        }
-    }
-    rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
 }
 
 /// The key KUBE-SERVICES and KUBE-NODEPORTS rules are sorted by: the comment up to its

@@ -797,11 +797,6 @@ fn service_port_rules(
     }
 }
 
-/// `KUBE-SEP-` + hash of service port name, protocol and endpoint.
-pub fn sep_chain(spn: &str, proto: &str, endpoint: &str) -> String {
-    format!("KUBE-SEP-{}", chain_hash(&[spn, proto, endpoint]))
-}
-
 /// The affinity checks and the probability cascade of a KUBE-SVC/KUBE-SVL chain
 /// (`writeServiceToEndpointRules`).
 struct Cascade<'a> {

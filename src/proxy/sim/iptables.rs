@@ -389,8 +389,30 @@ pub fn simulate(
     packet: &Packet,
     request: &Requests,
 ) -> EngineOutput {
+    run(&Program::compile(tables, facts), facts, packet, request)
+}
+
+/// [`simulate`] for several packets, the tables compiled once.
+pub fn simulate_many(
+    facts: &ProxyFacts,
+    tables: &NodeTables,
+    packets: &[Packet],
+    request: &Requests,
+) -> Vec<EngineOutput> {
     let program = Program::compile(tables, facts);
-    let (paths, uses_recent) = paths(&program, packet);
+    packets
+        .iter()
+        .map(|packet| run(&program, facts, packet, request))
+        .collect()
+}
+
+fn run(
+    program: &Program<'_>,
+    facts: &ProxyFacts,
+    packet: &Packet,
+    request: &Requests,
+) -> EngineOutput {
+    let (paths, uses_recent) = paths(program, packet);
     let analytic = analytic_of(&paths);
     let mut choices = Seeded::new(request.seed);
     let mut tally = Tally::recording(request.record);
