@@ -740,16 +740,19 @@ fn on_path(
     packet: &trace::Packet,
     mut endpoints: impl FnMut(usize) -> Vec<(IpAddr, i64)>,
 ) -> Vec<bool> {
-    let src = packet.src;
+    // A service port's endpoints only matter to a packet its own rules classify: one to
+    // its ClusterIP, external or load-balancer IP and port, or to its NodePort, in its
+    // protocol. Everything else a mode writes for the port (set and map entries, the
+    // rejects of a port without endpoints) is keyed by those same values, so it cannot
+    // match the packet, and it is written for every port anyway.
+    let protocol = packet.protocol;
     let addressed = |info: &ServicePortInfo, dst: IpAddr, dport: i64| {
-        let own = |ip: IpAddr| {
-            info.cluster_ip == ip
-                || info.external_ips.contains(&ip)
-                || info.load_balancer_vips.contains(&ip)
-        };
-        own(dst)
-            || own(src)
-            || (dport != 0 && (info.node_port == dport || info.health_check_node_port == dport))
+        info.protocol == protocol
+            && ((info.port == dport
+                && (info.cluster_ip == dst
+                    || info.external_ips.contains(&dst)
+                    || info.load_balancer_vips.contains(&dst)))
+                || (info.node_port != 0 && info.node_port == dport))
     };
     let mut wanted = vec![false; ports.len()];
     let mut seen = std::collections::HashSet::new();
