@@ -58,7 +58,8 @@
 //!   selector view ([`controllers::selection`]). Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
-//! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).
+//! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`),
+//!   and [`actions::scheduler`] (IPVS mode and its scheduler, written into the text).
 //! - [`dns`] — the records CoreDNS serves (kubeadm Corefile), `/etc/resolv.conf` and the
 //!   search-list expansion ([`dns::resolv`]).
 //! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration to types once
@@ -105,12 +106,66 @@
 //! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
 //!   every JSON and Go-quoted output.
 //! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
+//! - [`hash`] — FNV-1a, which every generated value (ClusterIPs, NodePorts, name
+//!   suffixes, MACs) is derived from.
 //! - [`sort`] — stable sorting through one shared copy of the standard library's sort,
 //!   which keeps the page's wasm small (use it instead of `slice::sort_by`).
 //! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
 //! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
 //!   gallery of every seed lab with English and Chinese explanations, and a generated
 //!   5,000-Service dump for measurements ([`examples::dump`]).
+//!
+//! ## Layers
+//!
+//! Each top-level module imports only the modules on lower lines, and modules of one line
+//! do not import each other (`tests/tidy.rs` reads this diagram and fails on an import
+//! that goes up or sideways). A cycle means a type or function lives in the wrong place.
+//!
+//! ```text
+//! examples  actions  diagram     — built-in scenarios; one-click text edits; the diagram
+//! views                          — the simulated commands (kubectl, iptables-save, nft, dig, curl…)
+//! simulate                       — requests from a client of the scenario, through its node's proxier
+//! scenario                       — the pipeline in one call: the Analysis and its proxier cache
+//! proxy  dns                     — kube-proxy (facts, the Proxier seam, every mode); CoreDNS
+//! controllers                    — Pods, EndpointSlices, Endpoints, learner hints
+//! apiserver                      — admission: defaults, allocation, validation
+//! model                          — typed objects and the API's own helpers
+//! manifest                       — YAML with spans, raw objects, strict decoding
+//! diag  sort  quote  time  hash  — diagnostics, sorting, Go's quoting, SimTime, FNV-1a
+//! ```
+//!
+//! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`) sit above
+//! all of it and are the only code that does I/O.
+//!
+//! ## The page's two wasm modules
+//!
+//! The budget for the page's first load is 300 KB gzip (PRODUCT.md); what does not fit
+//! comes in a second wasm module loaded on first use. On stable Rust the two modules
+//! cannot share a heap (each has its own copy of std), so they talk only in the worker's
+//! bytes (`src/ui/wire.rs`), and the line between them is drawn so that no type has to
+//! cross it:
+//!
+//! - **First module** (the page's main thread): the UI shell and the editor, [`diag`],
+//!   [`sort`], [`quote`], [`time`], [`hash`], [`manifest`], [`model`], [`apiserver`],
+//!   [`controllers`], [`scenario`], [`actions`], [`diagram`], the default example, and
+//!   of [`proxy`]: [`proxy::config`], [`proxy::facts`], [`proxy::lines`], the seam
+//!   ([`proxy::Proxier`], [`proxy::NodeProxy`]) and the default mode's backend
+//!   ([`proxy::iptables`]: its rules, the node's tables, `iptables-save`, its tracer). A
+//!   keystroke on a small scenario therefore shows the API server's words, the
+//!   EndpointSlices and the iptables rules without loading anything else.
+//! - **Second module** (loaded by the Web Worker on first use: another mode, the
+//!   terminal, the traffic panel, DNS, a large scenario): the whole core again, adding
+//!   [`proxy::ipvs`], [`proxy::nftables`], [`proxy::userspace`], [`proxy::sim`],
+//!   [`simulate`], [`views`] (kubectl, dig, ipvsadm, ipset, nft, curl), [`dns`] and the
+//!   gallery and [`examples::dump`]. The worker already answers every panel, command and
+//!   simulation by revision (`Request::Panel`, `Run`, `Simulate`), so the page asks it
+//!   for whatever the first module leaves out.
+//!
+//! The seam is whole in each module: [`proxy::Proxier`] renders the modes its module was
+//! built with (the first module's answers for another mode come from the worker), so no
+//! proxier ever holds rules from the other module. Implementing the split (a cargo
+//! feature that leaves the second module's parts out of the page build, and the worker
+//! loading the second wasm) is the budgets issue's; this is where its line goes.
 //!
 //! ## Invariants
 //!
@@ -139,6 +194,7 @@ pub mod diag;
 pub mod diagram;
 pub mod dns;
 pub mod examples;
+pub mod hash;
 pub mod manifest;
 pub mod model;
 pub mod proxy;

@@ -52,6 +52,7 @@ use super::uid::object_uid;
 use super::{
     DELETED_ANNOTATION, DELETION_TIME, NOT_READY_ANNOTATION, SCENARIO_START, TERMINATING_ANNOTATION,
 };
+use crate::hash::fnv32a;
 use crate::manifest::Kind;
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use crate::model::labels::selector_matches;
@@ -65,16 +66,6 @@ use std::net::IpAddr;
 
 /// The characters Kubernetes uses for generated name parts (`rand.SafeEncodeString`).
 pub const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
-/// 32-bit FNV-1a.
-pub fn fnv32a(data: &[u8]) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in data {
-        hash ^= u32::from(*b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash
-}
 
 /// `rand.SafeEncodeString(fmt.Sprint(hash))`: each decimal digit mapped into the safe
 /// alphabet, as Kubernetes renders the pod-template-hash.

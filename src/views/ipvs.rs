@@ -569,7 +569,7 @@ pub fn size_in_memory(set: &IpSet) -> usize {
 
 /// A hash set's `initval` (random in the kernel), derived from the set's name.
 pub fn initval(set: &IpSet) -> u32 {
-    crate::controllers::workloads::fnv32a(set.name.as_bytes())
+    crate::hash::fnv32a(set.name.as_bytes())
 }
 
 /// The create options the kernel reports for a set (`Header:` / `ipset save`).
@@ -747,10 +747,8 @@ impl DummyDevice {
                 names.push(name);
             }
         }
-        let hash =
-            crate::controllers::workloads::fnv32a(format!("{node}/{DUMMY_DEVICE}").as_bytes())
-                .to_be_bytes();
-        let hash2 = crate::controllers::workloads::fnv32a(node.as_bytes()).to_be_bytes();
+        let hash = crate::hash::fnv32a(format!("{node}/{DUMMY_DEVICE}").as_bytes()).to_be_bytes();
+        let hash2 = crate::hash::fnv32a(node.as_bytes()).to_be_bytes();
         let mac = [
             (hash[0] & 0xfe) | 0x02,
             hash[1],

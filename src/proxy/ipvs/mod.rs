@@ -13,10 +13,9 @@
 //! The kernel side lives in [`kernel`] (one virtual service with its destination list,
 //! connection table, counters and persistence) and [`schedulers`] (rr, wrr, lc, wlc, sed,
 //! nq, fo, ovf, sh, dh, mh, lblc as deterministic state machines); [`trace`] walks a
-//! packet through the rules and the virtual servers; [`edit`] changes the scenario text's
-//! `ipvs.scheduler`.
+//! packet through the rules and the virtual servers. (Choosing the scheduler in the
+//! scenario text is a text edit: [`crate::actions::scheduler`].)
 
-pub mod edit;
 pub mod kernel;
 mod render;
 pub mod schedulers;
