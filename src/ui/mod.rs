@@ -39,6 +39,11 @@ use wasm_bindgen::JsCast;
 use wire::{Request, Response};
 use yew::prelude::*;
 
+/// What makes a scenario large, in bytes: the editor shows it through a window of lines
+/// and its analysis runs in the Web Worker, so typing never waits for it. The seeds' labs
+/// are 2–3 KB; a 5,000-Service dump is megabytes.
+pub const LARGE_TEXT: usize = 100_000;
+
 /// Yew's reducer hook around the plain [`reduce`] function.
 #[derive(Clone, Debug)]
 struct Store(State);

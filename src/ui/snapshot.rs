@@ -431,88 +431,27 @@ fn origin_kind(origin: &Origin) -> OriginKind {
     }
 }
 
-/// The fields of a stored Service a learner looks for, and how each got its value.
+/// The fields of a stored Service a learner looks for, and how each got its value
+/// ([`svcplay::apiserver::service::stored::stored_fields`]).
 pub fn service_fields(analysis: &Analysis, service: &Service) -> Vec<FieldRow> {
+    use svcplay::apiserver::service::stored::{self, stored_fields};
     let raw = service
         .meta
         .origin
         .object()
         .and_then(|id| analysis.manifest.object(id));
-    let written = |path: &str| raw.is_some_and(|r| r.node.locate_key(path).0);
-    let mut rows = Vec::new();
-    let mut row = |field: String, value: String, allocated: bool| {
-        let how = if written(&field) {
-            How::Written
-        } else if allocated {
-            How::Allocated
-        } else {
-            How::Defaulted
-        };
-        rows.push(FieldRow { field, value, how });
-    };
-    let spec = &service.spec;
-    row("spec.type".into(), service.type_or_default().into(), false);
-    if let Some(ip) = &spec.cluster_ip {
-        row("spec.clusterIP".into(), ip.clone(), ip != "None");
-    }
-    if !spec.cluster_ips.is_empty() {
-        row(
-            "spec.clusterIPs".into(),
-            spec.cluster_ips.join(", "),
-            spec.cluster_ip.as_deref() != Some("None"),
-        );
-    }
-    if !spec.ip_families.is_empty() {
-        row("spec.ipFamilies".into(), spec.ip_families.join(", "), false);
-    }
-    if let Some(p) = &spec.ip_family_policy {
-        row("spec.ipFamilyPolicy".into(), p.clone(), false);
-    }
-    for (i, port) in spec.ports.iter().enumerate() {
-        let base = format!("spec.ports[{i}]");
-        if let Some(p) = port.port {
-            row(format!("{base}.port"), p.to_string(), false);
-        }
-        if let Some(p) = &port.protocol {
-            row(format!("{base}.protocol"), p.clone(), false);
-        }
-        if let Some(t) = &port.target_port {
-            row(format!("{base}.targetPort"), t.to_string(), false);
-        }
-        if let Some(n) = port.node_port {
-            row(format!("{base}.nodePort"), n.to_string(), true);
-        }
-    }
-    if let Some(a) = &spec.session_affinity {
-        row("spec.sessionAffinity".into(), a.clone(), false);
-    }
-    if let Some(t) = spec.session_affinity_timeout {
-        row(
-            "spec.sessionAffinityConfig.clientIP.timeoutSeconds".into(),
-            t.to_string(),
-            false,
-        );
-    }
-    if let Some(p) = &spec.internal_traffic_policy {
-        row("spec.internalTrafficPolicy".into(), p.clone(), false);
-    }
-    if let Some(p) = &spec.external_traffic_policy {
-        row("spec.externalTrafficPolicy".into(), p.clone(), false);
-    }
-    if let Some(n) = spec.health_check_node_port {
-        row("spec.healthCheckNodePort".into(), n.to_string(), true);
-    }
-    if let Some(a) = spec.allocate_load_balancer_node_ports {
-        row(
-            "spec.allocateLoadBalancerNodePorts".into(),
-            a.to_string(),
-            false,
-        );
-    }
-    if let Some(n) = &spec.external_name {
-        row("spec.externalName".into(), n.clone(), false);
-    }
-    rows
+    stored_fields(raw, service)
+        .into_iter()
+        .map(|f| FieldRow {
+            field: f.field,
+            value: f.value,
+            how: match f.how {
+                stored::How::Written => How::Written,
+                stored::How::Defaulted => How::Defaulted,
+                stored::How::Allocated => How::Allocated,
+            },
+        })
+        .collect()
 }
 
 fn written_span(analysis: &Analysis, origin: &Origin) -> Option<Span> {
@@ -934,28 +873,6 @@ mod tests {
         };
         assert_eq!(panel.view, Some(RulesView::NftTransaction));
         assert!(panel.text.contains("table ip kube-proxy"), "{}", panel.text);
-    }
-
-    #[test]
-    fn stored_fields_say_what_was_defaulted_and_allocated() {
-        let text = svcplay::examples::DEFAULT.replace(
-            "  clusterIP: 10.97.97.97   # the Service's IP; leave it out and one is allocated\n",
-            "",
-        );
-        let analysis = analyze(&text, Options::default());
-        let service = analysis
-            .objects
-            .services
-            .iter()
-            .find(|s| s.meta.name == "service-clusterip")
-            .unwrap_or_else(|| panic!("no Service"));
-        let fields = service_fields(&analysis, service);
-        let how = |f: &str| fields.iter().find(|r| r.field == f).map(|r| r.how);
-        assert_eq!(how("spec.clusterIP"), Some(How::Allocated), "{fields:#?}");
-        assert_eq!(how("spec.type"), Some(How::Written));
-        assert_eq!(how("spec.sessionAffinity"), Some(How::Defaulted));
-        assert_eq!(how("spec.ports[0].protocol"), Some(How::Defaulted));
-        assert_eq!(how("spec.ports[0].targetPort"), Some(How::Written));
     }
 
     #[test]

@@ -14,9 +14,9 @@ use svcplay::scenario::{Analysis, Options, analyze};
 use svcplay::simulate::SimRequest;
 use svcplay::views::CommandOutput;
 
-/// Scenarios longer than this (in bytes) are analysed in the Web Worker, so that typing
-/// never waits for them. The seeds' labs are 2–3 KB; a 5,000-Service dump is megabytes.
-pub const WORKER_THRESHOLD: usize = 100_000;
+/// Scenarios longer than this (in bytes, [`super::LARGE_TEXT`]) are analysed in the Web
+/// Worker, so that typing never waits for them.
+pub use super::LARGE_TEXT as WORKER_THRESHOLD;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {

@@ -11,6 +11,7 @@
 
 pub mod allocate;
 pub mod defaults;
+pub mod stored;
 pub mod validate;
 pub mod warnings;
 
