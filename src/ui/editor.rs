@@ -602,7 +602,7 @@ pub fn Editor(props: &EditorProps) -> Html {
             }
             find.set(f);
             let find_input = find_input.clone();
-            dom::set_timeout(0, move || {
+            dom::after(0, move || {
                 if let Some(input) = find_input.cast::<web_sys::HtmlInputElement>() {
                     let _ = input.focus();
                     input.select();

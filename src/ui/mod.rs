@@ -324,62 +324,60 @@ pub fn App() -> Html {
         let worker = worker.clone();
         use_effect_with((), move |_| {
             initial_actions(dispatch.clone());
-            let keys = {
+            if let Some(d) = dom::document() {
                 let dispatch = dispatch.clone();
                 let latest = latest.clone();
-                wasm_bindgen::prelude::Closure::<dyn Fn(KeyboardEvent)>::new(
-                    move |e: KeyboardEvent| {
-                        let s = latest.borrow().clone();
-                        if e.key() == "Escape" && s.overlay.is_some() {
-                            dispatch.dispatch(Action::Open(None));
-                            return;
+                // The shortcuts live as long as the page.
+                gloo::events::EventListener::new(&d, "keydown", move |e: &web_sys::Event| {
+                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    let s = latest.borrow().clone();
+                    if e.key() == "Escape" && s.overlay.is_some() {
+                        dispatch.dispatch(Action::Open(None));
+                        return;
+                    }
+                    if typing_in_a_field(e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                        return;
+                    }
+                    let action = match e.key().as_str() {
+                        "?" => Some(Action::Open(Some(Overlay::Help))),
+                        "g" if !s.embed.enabled => Some(Action::Open(Some(Overlay::Gallery))),
+                        "l" => Some(Action::SetLang(s.lang.other())),
+                        "d" => Some(Action::SetTheme(if s.theme == Theme::Dark {
+                            Theme::Light
+                        } else {
+                            Theme::Dark
+                        })),
+                        "e" => {
+                            dom::focus("editor");
+                            None
                         }
-                        if typing_in_a_field(&e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
-                            return;
+                        "t" => {
+                            dom::after(0, || dom::focus("terminal-input"));
+                            Some(Action::SelectTab(Tab::Terminal))
                         }
-                        let action = match e.key().as_str() {
-                            "?" => Some(Action::Open(Some(Overlay::Help))),
-                            "g" if !s.embed.enabled => Some(Action::Open(Some(Overlay::Gallery))),
-                            "l" => Some(Action::SetLang(s.lang.other())),
-                            "d" => Some(Action::SetTheme(if s.theme == Theme::Dark {
-                                Theme::Light
-                            } else {
-                                Theme::Dark
-                            })),
-                            "e" => {
-                                dom::focus("editor");
-                                None
-                            }
-                            "t" => {
-                                dom::set_timeout(0, || dom::focus("terminal-input"));
-                                Some(Action::SelectTab(Tab::Terminal))
-                            }
-                            "s" if !s.embed.enabled => {
-                                share_link(s.clone(), dispatch.clone());
-                                None
-                            }
-                            k => k
-                                .parse::<usize>()
-                                .ok()
-                                .and_then(|n| Tab::ALL.get(n.wrapping_sub(1)))
-                                .map(|tab| Action::SelectTab(*tab)),
-                        };
-                        if let Some(a) = action {
-                            e.prevent_default();
-                            dispatch.dispatch(a);
+                        "s" if !s.embed.enabled => {
+                            share_link(s.clone(), dispatch.clone());
+                            None
                         }
-                    },
-                )
-            };
-            if let Some(d) = dom::document() {
-                let _ =
-                    d.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+                        k => k
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|n| Tab::ALL.get(n.wrapping_sub(1)))
+                            .map(|tab| Action::SelectTab(*tab)),
+                    };
+                    if let Some(a) = action {
+                        e.prevent_default();
+                        dispatch.dispatch(a);
+                    }
+                })
+                .forget();
             }
-            keys.forget();
             // The worker starts once the page has painted: it is only needed for big texts.
             {
                 let dispatch = dispatch.clone();
-                dom::set_timeout(500, move || {
+                dom::after(500, move || {
                     let on_response = {
                         let dispatch = dispatch.clone();
                         move |r: Response| match r {
@@ -457,7 +455,7 @@ pub fn App() -> Html {
         use_effect_with(rev, move |rev| {
             let rev = *rev;
             if rev > 0 {
-                dom::set_timeout(400, move || {
+                dom::after(400, move || {
                     let s = latest.borrow().clone();
                     if s.rev != rev {
                         return;
@@ -484,7 +482,7 @@ pub fn App() -> Html {
             move |(rev, waiting, up)| {
                 if *waiting && *up {
                     let rev = *rev;
-                    dom::set_timeout(120, move || {
+                    dom::after(120, move || {
                         let s = latest.borrow().clone();
                         if s.rev != rev || sent.get() == rev {
                             return;
@@ -679,7 +677,7 @@ pub fn App() -> Html {
             };
             e.prevent_default();
             dispatch.dispatch(Action::SelectTab(Tab::ALL[next]));
-            dom::set_timeout(0, move || {
+            dom::after(0, move || {
                 dom::focus(&format!("tab-{}", Tab::ALL[next].id()))
             });
         })
