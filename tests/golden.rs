@@ -2288,10 +2288,8 @@ fn simulate_seeds() {
     });
 }
 
-/// Every scenario of every corpus simulates without panicking, in its own mode, and the
-/// analytical probabilities (where known) account for every request.
-#[test]
-fn simulate_every_fixture() {
+/// The `input.yaml` of every case of every corpus, in order.
+fn fixture_inputs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut corpora: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
@@ -2299,13 +2297,22 @@ fn simulate_every_fixture() {
         .filter(|p| p.is_dir())
         .collect();
     corpora.sort();
+    corpora
+        .iter()
+        .flat_map(|corpus| cases(corpus.file_name().unwrap().to_str().unwrap()))
+        .map(|case| case.join("input.yaml"))
+        .filter(|input| input.is_file())
+        .collect()
+}
+
+/// Every scenario of every corpus simulates without panicking, in its own mode, and the
+/// analytical probabilities (where known) account for every request.
+#[test]
+fn simulate_every_fixture() {
     let mut simulated = 0;
-    for corpus in corpora {
-        for case in cases(corpus.file_name().unwrap().to_str().unwrap()) {
-            let input = case.join("input.yaml");
-            if !input.is_file() {
-                continue;
-            }
+    for input in fixture_inputs() {
+        let case = input.parent().unwrap_or(&input).to_path_buf();
+        {
             let analysis = analyze(&read(&input), Options { stored: true });
             let request = svcplay::simulate::SimRequest {
                 requests: 50,
@@ -2347,22 +2354,10 @@ fn simulate_every_fixture() {
 /// Every scenario of every corpus (each case's `input.yaml`, taken as stored objects) and
 /// every built-in example (through the API server).
 fn every_scenario() -> Vec<(String, svcplay::scenario::Analysis)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut corpora: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    corpora.sort();
     let mut out = Vec::new();
-    for corpus in corpora {
-        for case in cases(corpus.file_name().unwrap().to_str().unwrap()) {
-            let input = case.join("input.yaml");
-            if input.is_file() {
-                let analysis = analyze(&read(&input), Options { stored: true });
-                out.push((case.display().to_string(), analysis));
-            }
-        }
+    for input in fixture_inputs() {
+        let analysis = analyze(&read(&input), Options { stored: true });
+        out.push((input.display().to_string(), analysis));
     }
     for example in svcplay::examples::EXAMPLES {
         out.push((

@@ -53,18 +53,28 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[test]
-fn the_core_is_pure() {
+/// Every Rust file under `src/`, with its path from the repository root (`src/a/b.rs`).
+fn source_files() -> Vec<(String, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
+    files
+        .into_iter()
+        .map(|file| {
+            let relative = file
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (relative, file)
+        })
+        .collect()
+}
+
+#[test]
+fn the_core_is_pure() {
     let mut problems = Vec::new();
-    for file in files {
-        let relative = file
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (relative, file) in source_files() {
         if EDGES
             .iter()
             .any(|e| relative == *e || relative.starts_with(&format!("{e}/")))
@@ -204,14 +214,7 @@ fn each_module_imports_only_the_layers_below_it() {
             problems.push(format!("`{m}` is in no layer of the lib.rs map"));
         }
     }
-    let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
-    for file in files {
-        let relative = file
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (relative, file) in source_files() {
         let top = relative
             .trim_start_matches("src/")
             .split('/')

@@ -178,6 +178,17 @@ impl ServicePortInfo {
         self.node_port != 0 || !self.load_balancer_vips.is_empty() || !self.external_ips.is_empty()
     }
 
+    /// Whether a packet to `dst:dport` in `protocol` is addressed to this service port:
+    /// its ClusterIP, an external or load-balancer IP with its port, or its NodePort.
+    pub fn addressed_by(&self, dst: IpAddr, dport: i64, protocol: Protocol) -> bool {
+        self.protocol == protocol
+            && ((self.port == dport
+                && (self.cluster_ip == dst
+                    || self.external_ips.contains(&dst)
+                    || self.load_balancer_vips.contains(&dst)))
+                || (self.node_port != 0 && self.node_port == dport))
+    }
+
     pub fn uses_cluster_endpoints(&self) -> bool {
         !self.internal_policy_local || self.externally_accessible()
     }
@@ -745,14 +756,8 @@ fn on_path(
     // protocol. Everything else a mode writes for the port (set and map entries, the
     // rejects of a port without endpoints) is keyed by those same values, so it cannot
     // match the packet, and it is written for every port anyway.
-    let protocol = packet.protocol;
     let addressed = |info: &ServicePortInfo, dst: IpAddr, dport: i64| {
-        info.protocol == protocol
-            && ((info.port == dport
-                && (info.cluster_ip == dst
-                    || info.external_ips.contains(&dst)
-                    || info.load_balancer_vips.contains(&dst)))
-                || (info.node_port != 0 && info.node_port == dport))
+        info.addressed_by(dst, dport, packet.protocol)
     };
     let mut wanted = vec![false; ports.len()];
     let mut seen = std::collections::HashSet::new();

@@ -336,14 +336,8 @@ fn assemble(
     // The Pod and node behind an endpoint, from the service ports the packet is
     // addressed to first (the same ones whether the facts hold the whole node or only
     // this packet's path).
-    let dport = i64::from(packet.dport);
     let addressed = |info: &crate::proxy::ServicePortInfo| {
-        info.protocol == packet.protocol
-            && ((info.port == dport
-                && (info.cluster_ip == packet.dst
-                    || info.external_ips.contains(&packet.dst)
-                    || info.load_balancer_vips.contains(&packet.dst)))
-                || (info.node_port != 0 && info.node_port == dport))
+        info.addressed_by(packet.dst, i64::from(packet.dport), packet.protocol)
     };
     let lookup = |ip: IpAddr, port: i64| {
         let in_ports = |first: bool| {

@@ -141,12 +141,7 @@ pub fn Rules(props: &RulesProps) -> Html {
     let configured = props.configured_mode.unwrap_or(ProxyMode::Iptables);
     let view = panel.view.unwrap_or(RulesView::RestoreInput);
     let text: Rc<str> = Rc::from(panel.text.as_str());
-    let modes = [
-        ProxyMode::Iptables,
-        ProxyMode::Ipvs,
-        ProxyMode::Nftables,
-        ProxyMode::Userspace,
-    ];
+    let modes = ProxyMode::ALL;
     html! {
         <section class="panel rules" aria-labelledby="rules-title">
             <header class="panel-head">

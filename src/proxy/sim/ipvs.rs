@@ -61,17 +61,7 @@ pub fn simulate(
     });
     let (Landed::Endpoint(..), Some(vs)) = (landed, vs) else {
         // Dropped, rejected or not proxied: every request alike.
-        for _ in 0..request.count {
-            tally.add(landed, false);
-        }
-        let mut analytic = Analytic::default();
-        analytic.add(landed, 1.0);
-        return EngineOutput {
-            tally,
-            analytic: Some(analytic),
-            affinity_seconds: super::affinity_of(facts, packet),
-            note: None,
-        };
+        return EngineOutput::alike(landed, false, facts, packet, request);
     };
     let mut service = vs.kernel_service(state.timeouts, SimTime(0));
     // Scheduling is deterministic; the generator only spreads the client ports' start

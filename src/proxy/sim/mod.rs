@@ -175,6 +175,31 @@ impl Tally {
     }
 }
 
+impl EngineOutput {
+    /// Every request ending alike (dropped, rejected, not proxied, or at the one endpoint
+    /// a mode's own choice never comes into): counted, with probability 1.
+    pub fn alike(
+        landed: Landed,
+        masquerade: bool,
+        facts: &ProxyFacts,
+        packet: &Packet,
+        request: &Requests,
+    ) -> EngineOutput {
+        let mut tally = Tally::recording(request.record);
+        for _ in 0..request.count {
+            tally.add(landed, masquerade);
+        }
+        let mut analytic = Analytic::default();
+        analytic.add(landed, 1.0);
+        EngineOutput {
+            tally,
+            analytic: Some(analytic),
+            affinity_seconds: affinity_of(facts, packet),
+            note: None,
+        }
+    }
+}
+
 /// What one engine produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EngineOutput {
@@ -188,18 +213,10 @@ pub struct EngineOutput {
 /// The ClientIP affinity timeout of the Service port `packet` is addressed to (by
 /// ClusterIP, externalIP, load-balancer IP or NodePort), if that port has affinity.
 pub fn affinity_of(facts: &ProxyFacts, packet: &Packet) -> Option<i64> {
-    let dport = i64::from(packet.dport);
     facts
         .service_ports
         .iter()
         .map(|sp| &sp.info)
-        .find(|info| {
-            info.protocol == packet.protocol
-                && ((info.port == dport
-                    && (info.cluster_ip == packet.dst
-                        || info.external_ips.contains(&packet.dst)
-                        || info.load_balancer_vips.contains(&packet.dst)))
-                    || (info.node_port != 0 && info.node_port == dport))
-        })
+        .find(|info| info.addressed_by(packet.dst, i64::from(packet.dport), packet.protocol))
         .and_then(|info| info.session_affinity_timeout)
 }

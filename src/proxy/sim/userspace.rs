@@ -26,20 +26,8 @@ pub fn simulate(
     let mut tally = Tally::recording(request.record);
     let socket = proxier.socket_for(packet.dst, packet.dport, packet.protocol);
     let (Landed::Endpoint(..), Some(socket)) = (landed, socket) else {
-        for _ in 0..request.count {
-            tally.add(
-                landed,
-                walked.masquerade && matches!(landed, Landed::Endpoint(..)),
-            );
-        }
-        let mut analytic = Analytic::default();
-        analytic.add(landed, 1.0);
-        return EngineOutput {
-            tally,
-            analytic: Some(analytic),
-            affinity_seconds: super::affinity_of(facts, packet),
-            note: None,
-        };
+        let masquerade = walked.masquerade && matches!(landed, Landed::Endpoint(..));
+        return EngineOutput::alike(landed, masquerade, facts, packet, request);
     };
     let affinity = socket
         .affinity_timeout
