@@ -16,9 +16,12 @@
 //! validation of kinds other than Service (their metadata is checked, their spec is not).
 
 pub mod alloc;
+pub mod apps;
+pub mod endpoints;
 pub mod field;
 pub mod meta;
 pub mod names;
+pub mod pod;
 pub mod service;
 
 use crate::diag::{Diagnostic, Severity, Span, Stage};
@@ -541,7 +544,7 @@ fn admit_one(
             }
         }
         other => {
-            let errors = match object_meta(&other) {
+            let mut errors = match object_meta(&other) {
                 Some(meta) => meta::validate_object_meta(
                     meta,
                     &raw.node,
@@ -550,6 +553,7 @@ fn admit_one(
                 ),
                 None => ErrorList::new(),
             };
+            errors.extend(validate_spec(raw));
             if !errors.is_empty() {
                 diagnostics.extend(errors.iter().map(|e| error_diagnostic(raw, e)));
                 return reject(Rejection::Invalid(errors));
@@ -570,6 +574,21 @@ fn admit_one(
         Outcome::Configured
     };
     (outcome, warnings)
+}
+
+/// The kind's own create validation after `ValidateObjectMeta`, as its registry strategy
+/// calls it: `ValidatePodCreate`'s spec part, the apps kinds' `Validate<Kind>Spec`,
+/// `ValidateEndpointSlice` and `ValidateEndpoints` after their metadata.
+fn validate_spec(raw: &RawObject) -> ErrorList {
+    match raw.kind {
+        Kind::Pod => pod::validate_pod_spec(raw.node.get("spec"), "spec", true),
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
+            apps::validate_workload_spec(raw.kind, &raw.node)
+        }
+        Kind::EndpointSlice => endpoints::validate_endpoint_slice(&raw.node),
+        Kind::Endpoints => endpoints::validate_endpoints(&raw.node),
+        _ => ErrorList::new(),
+    }
 }
 
 fn object_meta(object: &Object) -> Option<&ObjectMeta> {

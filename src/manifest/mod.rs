@@ -27,6 +27,7 @@ pub enum Kind {
     Deployment,
     ReplicaSet,
     StatefulSet,
+    DaemonSet,
     EndpointSlice,
     ServiceCIDR,
     KubeProxyConfiguration,
@@ -34,7 +35,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -43,6 +44,7 @@ impl Kind {
         Kind::Deployment,
         Kind::ReplicaSet,
         Kind::StatefulSet,
+        Kind::DaemonSet,
         Kind::EndpointSlice,
         Kind::ServiceCIDR,
         Kind::KubeProxyConfiguration,
@@ -59,6 +61,7 @@ impl Kind {
             Kind::Deployment => "Deployment",
             Kind::ReplicaSet => "ReplicaSet",
             Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
             Kind::EndpointSlice => "EndpointSlice",
             Kind::ServiceCIDR => "ServiceCIDR",
             Kind::KubeProxyConfiguration => "KubeProxyConfiguration",
@@ -69,7 +72,7 @@ impl Kind {
     pub fn api_version(self) -> &'static str {
         match self {
             Kind::Namespace | Kind::Node | Kind::Pod | Kind::Service | Kind::Endpoints => "v1",
-            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => "apps/v1",
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
             Kind::EndpointSlice => "discovery.k8s.io/v1",
             Kind::ServiceCIDR => "networking.k8s.io/v1",
             Kind::KubeProxyConfiguration => "kubeproxy.config.k8s.io/v1alpha1",
@@ -88,6 +91,7 @@ impl Kind {
             Kind::Deployment => "deployment.apps",
             Kind::ReplicaSet => "replicaset.apps",
             Kind::StatefulSet => "statefulset.apps",
+            Kind::DaemonSet => "daemonset.apps",
             Kind::EndpointSlice => "endpointslice.discovery.k8s.io",
             Kind::ServiceCIDR => "servicecidr.networking.k8s.io",
             Kind::KubeProxyConfiguration => "kubeproxyconfiguration",
@@ -104,6 +108,7 @@ impl Kind {
                 | Kind::Deployment
                 | Kind::ReplicaSet
                 | Kind::StatefulSet
+                | Kind::DaemonSet
                 | Kind::EndpointSlice
         )
     }
@@ -141,7 +146,6 @@ const IGNORED_KINDS: &[(&str, &str)] = &[
     ("v1", "LimitRange"),
     ("v1", "ResourceQuota"),
     ("v1", "ReplicationController"),
-    ("apps/v1", "DaemonSet"),
     ("apps/v1", "ControllerRevision"),
     ("batch/v1", "Job"),
     ("batch/v1", "CronJob"),

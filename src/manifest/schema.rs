@@ -104,7 +104,10 @@ const DURATION: Ty = Ty::Str("v1.Duration");
 // ---- kube-proxy's configuration and svcplay's NodeRuntime ------------------------------
 
 /// `KubeProxyConfiguration` v1alpha1, from `k8s.io/kube-proxy/config/v1alpha1/types.go`.
-/// `logging` (component-base's `LoggingConfiguration`) is not checked.
+/// `logging` (component-base's `LoggingConfiguration`) is not checked. Also accepted, as
+/// svcplay always has: the top-level `masqueradeAll`, `syncPeriod`, `minSyncPeriod` and
+/// the `linux`/`windows` sections and `detectLocal.clusterCIDRs` of the newer layout,
+/// which the reference corpus's kube-proxy inputs write.
 pub static KUBE_PROXY_CONFIGURATION: Struct = Struct {
     go_type: "v1alpha1.KubeProxyConfiguration",
     fields: &[
@@ -124,14 +127,19 @@ pub static KUBE_PROXY_CONFIGURATION: Struct = Struct {
         ("iptables", Ty::Struct(&KUBE_PROXY_IPTABLES)),
         ("ipvs", Ty::Struct(&KUBE_PROXY_IPVS)),
         ("kind", STRING),
+        ("linux", Ty::Struct(&KUBE_PROXY_LINUX)),
         ("logging", Ty::Any),
+        ("masqueradeAll", Ty::Bool),
         ("metricsBindAddress", STRING),
+        ("minSyncPeriod", DURATION),
         ("mode", Ty::Str("v1alpha1.ProxyMode")),
         ("nftables", Ty::Struct(&KUBE_PROXY_NFTABLES)),
         ("nodePortAddresses", STRINGS),
         ("oomScoreAdj", INT32),
         ("portRange", STRING),
         ("showHiddenMetricsForVersion", STRING),
+        ("syncPeriod", DURATION),
+        ("windows", Ty::Any),
         ("windowsRunAsService", Ty::Bool),
         ("winkernel", Ty::Struct(&KUBE_PROXY_WINKERNEL)),
     ],
@@ -210,7 +218,20 @@ pub static KUBE_PROXY_WINKERNEL: Struct = Struct {
 
 pub static DETECT_LOCAL: Struct = Struct {
     go_type: "v1alpha1.DetectLocalConfiguration",
-    fields: &[("bridgeInterface", STRING), ("interfaceNamePrefix", STRING)],
+    fields: &[
+        ("bridgeInterface", STRING),
+        ("clusterCIDRs", STRINGS),
+        ("interfaceNamePrefix", STRING),
+    ],
+};
+
+pub static KUBE_PROXY_LINUX: Struct = Struct {
+    go_type: "v1alpha1.KubeProxyLinuxConfiguration",
+    fields: &[
+        ("conntrack", Ty::Struct(&KUBE_PROXY_CONNTRACK)),
+        ("masqueradeAll", Ty::Bool),
+        ("oomScoreAdj", INT32),
+    ],
 };
 
 /// svcplay's own kind: the host facts kube-proxy discovers at run time.
@@ -252,6 +273,7 @@ mod tests {
             &KUBE_PROXY_NFTABLES,
             &KUBE_PROXY_WINKERNEL,
             &DETECT_LOCAL,
+            &KUBE_PROXY_LINUX,
             &NODE_RUNTIME,
             &NODE_RUNTIME_INTERFACE,
         ] {

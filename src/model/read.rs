@@ -139,7 +139,7 @@ pub fn read_object(raw: &RawObject) -> Object {
                 host_ip: string(node, &["status", "hostIP"]),
             },
         }),
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => {
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
             let spec = node.get("spec");
             let template = spec.and_then(|s| s.get("template"));
             Object::Workload(Workload {
