@@ -11,9 +11,15 @@
 //! `svcplay apply` can print kubectl's lines, and every error and warning becomes a
 //! diagnostic with the line and column of the field it names.
 //!
+//! Other kinds get their metadata checked and then their own create validation:
+//! [`pod`] (`ValidatePodSpec`), [`apps`] (Deployments, ReplicaSets, StatefulSets,
+//! DaemonSets) and [`endpoints`] (EndpointSlices, Endpoints); each module lists what it
+//! ports and what it leaves out. A field behind an alpha feature gate that a default
+//! v1.35 server has off is dropped on create ([`dropped_fields`]).
+//!
 //! Deliberately absent: server bookkeeping that means nothing to a learner (uid,
-//! resourceVersion, creationTimestamp, the last-applied annotation), and the deep
-//! validation of kinds other than Service (their metadata is checked, their spec is not).
+//! resourceVersion, creationTimestamp, the last-applied annotation), and the validation
+//! of Nodes, Namespaces and ServiceCIDRs beyond their metadata.
 
 pub mod alloc;
 pub mod apps;
@@ -100,6 +106,10 @@ pub struct Admission {
     /// object as stored right after this document. `None` when no later document touches it
     /// (most Services: keeping a copy of each would double a dump's Services in memory).
     pub stored: Option<Box<model::Service>>,
+    /// Fields of the written object the server dropped on create because their alpha
+    /// feature gate is off in a default v1.35 cluster (`dropDisabledFields`): the object
+    /// is created without them.
+    pub dropped: Vec<String>,
 }
 
 impl Admission {
@@ -447,6 +457,7 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             warnings,
             stored_at,
             stored: None,
+            dropped: dropped_fields(raw),
         });
     }
     (store, admissions, diagnostics)
@@ -589,6 +600,29 @@ fn validate_spec(raw: &RawObject) -> ErrorList {
         Kind::Endpoints => endpoints::validate_endpoints(&raw.node),
         _ => ErrorList::new(),
     }
+}
+
+/// The fields a default v1.35 API server drops from this object on create, because the
+/// feature gate behind them is alpha and off: Pod `spec.workloadRef` (`GenericWorkload`),
+/// in a Pod or in a workload's template (`dropDisabledFields`,
+/// `DropDisabledTemplateFields` of `pkg/api/pod`). Other v1.35 fields of the schema are
+/// beta or GA, on by default, and kept.
+pub fn dropped_fields(raw: &RawObject) -> Vec<String> {
+    let spec = match raw.kind {
+        Kind::Pod => "spec",
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
+            "spec.template.spec"
+        }
+        _ => return Vec::new(),
+    };
+    let path = format!("{spec}.workloadRef");
+    let mut node = Some(&raw.node);
+    for step in path.split('.') {
+        node = node.and_then(|n| n.get(step));
+    }
+    node.filter(|n| !n.is_null())
+        .map(|_| vec![path])
+        .unwrap_or_default()
 }
 
 fn object_meta(object: &Object) -> Option<&ObjectMeta> {

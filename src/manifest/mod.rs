@@ -860,6 +860,15 @@ mod tests {
         assert_eq!(unknown.span.unwrap().start.column, 3);
     }
 
+    /// Issue 20 item 6: fields new in v1.35 are in the generated schema.
+    #[test]
+    fn v1_35_pod_status_fields_decode() {
+        let m = parse(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  workloadRef: {name: w, podGroup: g}\n  containers: [{name: c, image: nginx}]\nstatus:\n  allocatedResources: {cpu: 500m}\n  resources: {limits: {cpu: '1'}}\n",
+        );
+        assert!(m.objects[0].decode.is_clean(), "{:?}", m.objects[0].decode);
+    }
+
     #[test]
     fn yaml_1_1_booleans_are_type_errors_in_labels() {
         let m =
