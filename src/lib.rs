@@ -66,8 +66,10 @@
 //!   drives with its own random choices), [`proxy::iptables::panel`] (rules by chain with
 //!   their provenance, for the page); [`proxy::ipvs`] the IPVS mode (virtual
 //!   servers, ipsets, kube-ipvs0 and the iptables rules it keeps), with the kernel's
-//!   schedulers as deterministic state machines ([`proxy::ipvs::schedulers`],
-//!   [`proxy::ipvs::kernel`]); [`proxy::nftables`] the nftables mode
+//!   schedulers as deterministic state machines ([`proxy::ipvs::schedulers`], all
+//!   fourteen, twos drawing from the simulator's seeded generator), the connection table
+//!   ([`proxy::ipvs::kernel`]) and the TCP/SCTP/UDP state tables that count connections
+//!   active or inactive ([`proxy::ipvs::proto`]); [`proxy::nftables`] the nftables mode
 //!   (the transaction kube-proxy sends, the table the kernel then holds, `nft list` text,
 //!   a tracer with a seam for seeded simulation, a `Syncer` replaying successive syncs
 //!   with their stale chains); [`proxy::userspace`] the legacy
