@@ -56,6 +56,9 @@
 //! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).
 //! - [`dns`] — the records CoreDNS serves (kubeadm Corefile), `/etc/resolv.conf` and the
 //!   search-list expansion ([`dns::resolv`]).
+//!   The reply on the wire ([`dns::wire`]: CoreDNS's `SizeAndDo` and `Scrub`, miekg/dns
+//!   compression and truncation) is what `dig` measures and what the real dig is checked
+//!   against (`tests/dig_real.rs`).
 //! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
 //!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
 //!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
