@@ -185,7 +185,7 @@ fn generate(extract: &Extract, overlay: &BTreeMap<(String, String), String>) -> 
          //! `tests/schema_gen.rs` from `schema/openapi-v1.35.txt` (the OpenAPI definitions) and\n\
          //! `schema/go-types-v1.35.txt` (the Go type names). Do not edit: change the inputs and\n\
          //! run `SVCPLAY_BLESS=1 cargo test --test schema_gen`.\n\n\
-         use super::{Struct, Ty};\n\n",
+         use super::{Fields, Struct, Ty};\n\n",
     );
     out.push_str("/// Every kind's top-level struct: `(apiVersion, kind, schema)`.\n");
     writeln!(
@@ -203,35 +203,77 @@ fn generate(extract: &Extract, overlay: &BTreeMap<(String, String), String>) -> 
         .unwrap();
     }
     out.push_str("];\n");
-    let mut statics = BTreeSet::new();
+    // Pack every field as (name offset, name length, type index) into one string of
+    // names and one table of types: a third of the bytes of a slice of (&str, Ty).
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    let mut types: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rows: Vec<(String, Vec<(String, String)>)> = Vec::new();
     let mut used = BTreeSet::new();
     for (definition, body) in &extract.definitions {
         let Definition::Fields(fields) = body else {
             continue;
         };
-        let name = static_name(definition);
-        assert!(statics.insert(name.clone()), "two definitions make {name}");
-        writeln!(out, "\n/// `{definition}`").unwrap();
-        writeln!(out, "pub static {name}: Struct = Struct {{").unwrap();
-        writeln!(out, "    go_type: {:?},", go_struct_name(definition)).unwrap();
-        out.push_str("    fields: &[\n");
         let mut sorted = fields.clone();
         sorted.sort();
+        let mut packed = Vec::new();
         for (field, ty) in &sorted {
             let key = (short_name(definition).to_string(), field.clone());
             let go = overlay.get(&key).map(String::as_str);
             if go.is_some() {
                 used.insert(key);
             }
-            writeln!(out, "        ({field:?}, {}),", rust_type(extract, ty, go)).unwrap();
+            names.entry(field.clone()).or_insert(0);
+            let rust = rust_type(extract, ty, go);
+            let next = types.len();
+            types.entry(rust.clone()).or_insert(next);
+            packed.push((field.clone(), rust));
         }
-        out.push_str("    ],\n};\n");
+        rows.push((definition.clone(), packed));
     }
     let unused: Vec<_> = overlay.keys().filter(|k| !used.contains(*k)).collect();
     assert!(
         unused.is_empty(),
         "overlay entries for no field: {unused:?}"
     );
+    let mut blob = String::new();
+    for (name, offset) in names.iter_mut() {
+        *offset = blob.len();
+        blob.push_str(name);
+    }
+    assert!(blob.len() < 1 << 16 && types.len() < 1 << 10);
+    writeln!(
+        out,
+        "\n/// Every field name of the tables below, each once.\npub static NAMES: &str = {blob:?};"
+    )
+    .unwrap();
+    let mut by_index: Vec<(&usize, &String)> = types.iter().map(|(t, i)| (i, t)).collect();
+    by_index.sort();
+    writeln!(
+        out,
+        "\n/// Every field type of the tables below, each once.\npub static TYPES: [Ty; {}] = [",
+        types.len()
+    )
+    .unwrap();
+    for (_, rust) in by_index {
+        writeln!(out, "    {rust},").unwrap();
+    }
+    out.push_str("];\n");
+    let mut statics = BTreeSet::new();
+    for (definition, packed) in rows {
+        let name = static_name(&definition);
+        assert!(statics.insert(name.clone()), "two definitions make {name}");
+        writeln!(out, "\n/// `{definition}`").unwrap();
+        writeln!(out, "pub static {name}: Struct = Struct {{").unwrap();
+        writeln!(out, "    go_type: {:?},", go_struct_name(&definition)).unwrap();
+        out.push_str("    fields: Fields::Packed(&[\n");
+        for (field, rust) in packed {
+            let offset = names[&field];
+            assert!(field.len() < 64, "{field} is too long to pack");
+            let word = offset as u32 | (field.len() as u32) << 16 | (types[&rust] as u32) << 22;
+            writeln!(out, "        0x{word:08x}, // {field}").unwrap();
+        }
+        out.push_str("    ]),\n};\n");
+    }
     out
 }
 
@@ -330,10 +372,11 @@ fn compiled_table_round_trips() {
         );
         let mut sorted = expected_fields.clone();
         sorted.sort();
-        let names: Vec<&str> = compiled.fields.iter().map(|(n, _)| *n).collect();
+        let compiled_fields = compiled.fields();
+        let names: Vec<&str> = compiled_fields.iter().map(|(n, _)| *n).collect();
         let expected_names: Vec<&str> = sorted.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, expected_names, "{definition}");
-        for ((name, ty), (_, e_ty)) in compiled.fields.iter().zip(&sorted) {
+        for ((name, ty), (_, e_ty)) in compiled_fields.iter().zip(&sorted) {
             fields += 1;
             let go = overlay
                 .get(&(short_name(&definition).to_string(), name.to_string()))

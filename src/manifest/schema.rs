@@ -50,15 +50,48 @@ pub enum Ty {
 pub struct Struct {
     /// `v1.ServicePort` (errors print the part after the dot as the struct name).
     pub go_type: &'static str,
-    pub fields: &'static [(&'static str, Ty)],
+    pub fields: Fields,
+}
+
+/// A struct's fields, sorted by name.
+#[derive(Debug)]
+pub enum Fields {
+    /// Written by hand: each field's name and type.
+    Plain(&'static [(&'static str, Ty)]),
+    /// Generated, packed to keep the page small: each `u32` holds the field name's offset
+    /// in [`generated::NAMES`] (bits 0-15), its length (bits 16-21) and the index of its
+    /// type in [`generated::TYPES`] (bits 22-31).
+    Packed(&'static [u32]),
+}
+
+/// The name and type of a packed field.
+fn unpack(packed: u32) -> (&'static str, Ty) {
+    let offset = (packed & 0xffff) as usize;
+    let len = ((packed >> 16) & 0x3f) as usize;
+    let ty = generated::TYPES[(packed >> 22) as usize];
+    (generated::NAMES.get(offset..offset + len).unwrap_or(""), ty)
 }
 
 impl Struct {
     pub fn field(&self, name: &str) -> Option<Ty> {
-        self.fields
-            .binary_search_by(|(n, _)| (*n).cmp(name))
-            .ok()
-            .map(|i| self.fields[i].1)
+        match self.fields {
+            Fields::Plain(fields) => fields
+                .binary_search_by(|(n, _)| (*n).cmp(name))
+                .ok()
+                .map(|i| fields[i].1),
+            Fields::Packed(fields) => fields
+                .binary_search_by(|p| unpack(*p).0.cmp(name))
+                .ok()
+                .map(|i| unpack(fields[i]).1),
+        }
+    }
+
+    /// Every field, sorted by name.
+    pub fn fields(&self) -> Vec<(&'static str, Ty)> {
+        match self.fields {
+            Fields::Plain(fields) => fields.to_vec(),
+            Fields::Packed(fields) => fields.iter().map(|p| unpack(*p)).collect(),
+        }
     }
 
     /// The bare struct name, `ServicePort` for `v1.ServicePort`.
@@ -110,7 +143,7 @@ const DURATION: Ty = Ty::Str("v1.Duration");
 /// which the reference corpus's kube-proxy inputs write.
 pub static KUBE_PROXY_CONFIGURATION: Struct = Struct {
     go_type: "v1alpha1.KubeProxyConfiguration",
-    fields: &[
+    fields: Fields::Plain(&[
         ("apiVersion", STRING),
         ("bindAddress", STRING),
         ("bindAddressHardFail", Ty::Bool),
@@ -142,24 +175,24 @@ pub static KUBE_PROXY_CONFIGURATION: Struct = Struct {
         ("windows", Ty::Any),
         ("windowsRunAsService", Ty::Bool),
         ("winkernel", Ty::Struct(&KUBE_PROXY_WINKERNEL)),
-    ],
+    ]),
 };
 
 /// component-base's `ClientConnectionConfiguration` v1alpha1.
 pub static CLIENT_CONNECTION: Struct = Struct {
     go_type: "v1alpha1.ClientConnectionConfiguration",
-    fields: &[
+    fields: Fields::Plain(&[
         ("acceptContentTypes", STRING),
         ("burst", INT32),
         ("contentType", STRING),
         ("kubeconfig", STRING),
         ("qps", Ty::Float),
-    ],
+    ]),
 };
 
 pub static KUBE_PROXY_CONNTRACK: Struct = Struct {
     go_type: "v1alpha1.KubeProxyConntrackConfiguration",
-    fields: &[
+    fields: Fields::Plain(&[
         ("maxPerCore", INT32),
         ("min", INT32),
         ("tcpBeLiberal", Ty::Bool),
@@ -167,23 +200,23 @@ pub static KUBE_PROXY_CONNTRACK: Struct = Struct {
         ("tcpEstablishedTimeout", DURATION),
         ("udpStreamTimeout", DURATION),
         ("udpTimeout", DURATION),
-    ],
+    ]),
 };
 
 pub static KUBE_PROXY_IPTABLES: Struct = Struct {
     go_type: "v1alpha1.KubeProxyIPTablesConfiguration",
-    fields: &[
+    fields: Fields::Plain(&[
         ("localhostNodePorts", Ty::Bool),
         ("masqueradeAll", Ty::Bool),
         ("masqueradeBit", INT32),
         ("minSyncPeriod", DURATION),
         ("syncPeriod", DURATION),
-    ],
+    ]),
 };
 
 pub static KUBE_PROXY_IPVS: Struct = Struct {
     go_type: "v1alpha1.KubeProxyIPVSConfiguration",
-    fields: &[
+    fields: Fields::Plain(&[
         ("excludeCIDRs", STRINGS),
         ("minSyncPeriod", DURATION),
         ("scheduler", STRING),
@@ -192,52 +225,52 @@ pub static KUBE_PROXY_IPVS: Struct = Struct {
         ("tcpFinTimeout", DURATION),
         ("tcpTimeout", DURATION),
         ("udpTimeout", DURATION),
-    ],
+    ]),
 };
 
 pub static KUBE_PROXY_NFTABLES: Struct = Struct {
     go_type: "v1alpha1.KubeProxyNFTablesConfiguration",
-    fields: &[
+    fields: Fields::Plain(&[
         ("masqueradeAll", Ty::Bool),
         ("masqueradeBit", INT32),
         ("minSyncPeriod", DURATION),
         ("syncPeriod", DURATION),
-    ],
+    ]),
 };
 
 pub static KUBE_PROXY_WINKERNEL: Struct = Struct {
     go_type: "v1alpha1.KubeProxyWinkernelConfiguration",
-    fields: &[
+    fields: Fields::Plain(&[
         ("enableDSR", Ty::Bool),
         ("forwardHealthCheckVip", Ty::Bool),
         ("networkName", STRING),
         ("rootHnsEndpointName", STRING),
         ("sourceVip", STRING),
-    ],
+    ]),
 };
 
 pub static DETECT_LOCAL: Struct = Struct {
     go_type: "v1alpha1.DetectLocalConfiguration",
-    fields: &[
+    fields: Fields::Plain(&[
         ("bridgeInterface", STRING),
         ("clusterCIDRs", STRINGS),
         ("interfaceNamePrefix", STRING),
-    ],
+    ]),
 };
 
 pub static KUBE_PROXY_LINUX: Struct = Struct {
     go_type: "v1alpha1.KubeProxyLinuxConfiguration",
-    fields: &[
+    fields: Fields::Plain(&[
         ("conntrack", Ty::Struct(&KUBE_PROXY_CONNTRACK)),
         ("masqueradeAll", Ty::Bool),
         ("oomScoreAdj", INT32),
-    ],
+    ]),
 };
 
 /// svcplay's own kind: the host facts kube-proxy discovers at run time.
 pub static NODE_RUNTIME: Struct = Struct {
     go_type: "v1alpha1.NodeRuntime",
-    fields: &[
+    fields: Fields::Plain(&[
         ("apiVersion", STRING),
         ("conntrackTCPBeLiberal", Ty::Bool),
         (
@@ -249,12 +282,12 @@ pub static NODE_RUNTIME: Struct = Struct {
         ("metadata", Ty::Struct(&generated::META_V1_OBJECT_META)),
         ("nfacct", Ty::Bool),
         ("randomFully", Ty::Bool),
-    ],
+    ]),
 };
 
 pub static NODE_RUNTIME_INTERFACE: Struct = Struct {
     go_type: "v1alpha1.Interface",
-    fields: &[("addresses", STRINGS), ("name", STRING)],
+    fields: Fields::Plain(&[("addresses", STRINGS), ("name", STRING)]),
 };
 
 #[cfg(test)]
@@ -278,7 +311,7 @@ mod tests {
             &NODE_RUNTIME_INTERFACE,
         ] {
             assert!(
-                s.fields.windows(2).all(|w| w[0].0 < w[1].0),
+                s.fields().windows(2).all(|w| w[0].0 < w[1].0),
                 "{}",
                 s.go_type
             );

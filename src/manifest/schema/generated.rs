@@ -3,7 +3,7 @@
 //! `schema/go-types-v1.35.txt` (the Go type names). Do not edit: change the inputs and
 //! run `SVCPLAY_BLESS=1 cargo test --test schema_gen`.
 
-use super::{Struct, Ty};
+use super::{Fields, Struct, Ty};
 
 /// Every kind's top-level struct: `(apiVersion, kind, schema)`.
 pub static KINDS: [(&str, &str, &Struct); 12] = [
@@ -21,2363 +21,2652 @@ pub static KINDS: [(&str, &str, &Struct); 12] = [
     ("networking.k8s.io/v1", "ServiceCIDR", &NETWORKING_V1_SERVICE_CIDR),
 ];
 
+/// Every field name of the tables below, each once.
+pub static NAMES: &str = "PortaccessModesactionactiveactiveDeadlineSecondsaddaddressaddressTypeaddressesaffinityallocatableallocateLoadBalancerNodePortsallocatedResourceStatusesallocatedResourcesallocatedResourcesStatusallowPrivilegeEscalationannotationsapiGroupapiVersionappArmorProfileappProtocolarchitectureargsassignedaudienceautomountServiceAccountTokenavailableReplicasawsElasticBlockStoreazureDiskazureFilebinaryDatablockOwnerDeletionbootIDcachingModecapabilitiescapacitycephfscertificateChainPathchapAuthDiscoverychapAuthSessioncidrscinderclaimNameclaimsclientIPclusterIPclusterIPsclusterTrustBundlecollisionCountcommandconditionTypeconditionsconfigconfigMapconfigMapKeyRefconfigMapRefconfigSourcecontainerIDcontainerNamecontainerPortcontainerRuntimeVersioncontainerStatusescontainerscontrollercreationTimestampcredentialBundlePathcsicurrentNumberScheduledcurrentReplicascurrentRevisioncurrentVolumeAttributesClassNamedaemonEndpointsdatadataSourcedataSourceRefdatasetNamedatasetUUIDdeclaredFeaturesdefaultModedeletionGracePeriodSecondsdeletionTimestampdeprecatedTopologydesiredNumberScheduleddevicePathdirectorydiskNamediskURIdivisordnsConfigdnsPolicydownwardAPIdriverdropeffectemptyDirenableServiceLinksendpointsenvenvFromephemeralephemeralContainerStatusesephemeralContainerserrorexecexitCodeexitCodesexpirationSecondsextendedResourceClaimStatusexternalIDexternalIPsexternalNameexternalTrafficPolicyfailureThresholdfcfeaturesfieldPathfieldReffieldsTypefieldsV1fileKeyReffinalizersfinishedAtflexVolumeflockerforNodesforZonesfsGroupfsGroupChangePolicyfsTypefullyLabeledReplicasgatewaygcePersistentDiskgenerateNamegenerationgidgitRepoglusterfsgmsaCredentialSpecgmsaCredentialSpecNamegroupgrpchealthhealthCheckNodePorthintshosthostAliaseshostIPhostIPChostIPshostNetworkhostPIDhostPathhostPorthostProcesshostUsershostnamehostnameOverridehostnameshttpGethttpHeadersimageimageIDimagePullPolicyimagePullSecretsimagesimmutableingressinitContainerStatusesinitContainersinitialDelaySecondsinitiatorNameinternalTrafficPolicyipipFamiliesipFamilyPolicyipModeiqniscsiiscsiInterfaceitemskernelVersionkeykeyPathkeyTypekeyringkindkubeProxyVersionkubeletConfigKeykubeletEndpointkubeletVersionlabelSelectorlabelslastHeartbeatTimelastKnownGoodlastProbeTimelastStatelastTransitionTimelastUpdateTimelevellifecyclelimitslinuxlivenessProbeloadBalancerloadBalancerClassloadBalancerIPloadBalancerSourceRangeslocalhostProfilelunmachineIDmanagedFieldsmanagermatchExpressionsmatchFieldsmatchLabelKeysmatchLabelsmaxExpirationSecondsmaxSkewmaxSurgemaxUnavailablemediummessagemetadataminDomainsminReadySecondsmismatchLabelKeysmodemodifyVolumeStatusmonitorsmountPathmountPropagationnamenamesnameserversnamespacenamespaceSelectornamespacesnfsnodeAffinitynodeAffinityPolicynodeInfonodeNamenodePortnodePublishSecretRefnodeSelectornodeSelectorTermsnodeTaintsPolicynominatedNodeNamenotReadyAddressesnumberAvailablenumberMisschedulednumberReadynumberUnavailableobservedGenerationoperatingSystemoperationoperatoroptionaloptionsordinalsososImageoverheadownerReferencespartitionpathpausedpdIDpdNameperiodSecondspersistentVolumeClaimpersistentVolumeClaimRetentionPolicyphasephotonPersistentDiskpodAffinitypodAffinityTermpodAntiAffinitypodCIDRpodCIDRspodCertificatepodGrouppodGroupReplicaKeypodIPpodIPspodManagementPolicypoolportportalsportsportworxVolumepostStartpreStoppreemptionPolicypreferencepreferredDuringSchedulingIgnoredDuringExecutionprefixprioritypriorityClassNameprivilegedprocMountprogressDeadlineSecondsprojectedprotectionDomainprotocolproviderIDpublishNotReadyAddressespullPolicyqosClassquobyterbdreadOnlyreadOnlyRootFilesystemreadinessGatesreadinessProbereadyreadyReplicasreasonrecursiveReadOnlyrecursiveReadOnlyMountsreferenceregistryreplicasrepositoryrequestrequestMappingsrequestNamerequestsrequiredDuringSchedulingIgnoredDuringExecutionresizeresizePolicyresourceresourceClaimNameresourceClaimStatusesresourceClaimTemplateNameresourceClaimsresourceFieldRefresourceIDresourceNameresourceVersionresourcesrestartCountrestartPolicyrestartPolicyRulesrevisionrevisionHistoryLimitrolerollingUpdaterunAsGrouprunAsNonRootrunAsUserrunAsUserNamerunningruntimeClassNameruntimeHandlersscaleIOschedulerNameschedulingGatesschemeseLinuxChangePolicyseLinuxOptionssearchesseccompProfilesecondssecretsecretFilesecretKeyRefsecretNamesecretRefsecurityContextselectorselfLinkserverserviceserviceAccountserviceAccountNameserviceAccountTokenserviceNameservingsessionAffinitysessionAffinityConfigsetHostnameAsFQDNshareNameshareProcessNamespacesignalsignerNamesizeBytessizeLimitsleepsourcesspecsslEnabledstartstartTimestartedstartedAtstartupProbestatestatusstdinstdinOncestopSignalstorageClassNamestorageModestoragePolicyIDstoragePolicyNamestoragePoolstorageosstrategysubPathsubPathExprsubdomainsubresourcesubsetssuccessThresholdsupplementalGroupssupplementalGroupsPolicyswapsysctlssystemsystemUUIDtaintstargetContainerNametargetPorttargetPortaltargetReftargetVolumeAttributesClassNametargetWWNstcpSockettemplatetenantterminatedterminatingterminatingReplicasterminationGracePeriodSecondsterminationMessagePathterminationMessagePolicytimetimeAddedtimeoutSecondstolerationSecondstolerationstopologyKeytopologySpreadConstraintstrafficDistributionttytypeuidunavailableReplicasunschedulableupdateRevisionupdateStrategyupdatedNumberScheduledupdatedReplicasuseruserAnnotationsuserNamespacesvaluevalueFromvaluesvolumevolumeAttributesvolumeAttributesClassNamevolumeClaimTemplatevolumeClaimTemplatesvolumeDevicesvolumeIDvolumeModevolumeMountsvolumeNamevolumeNamespacevolumePathvolumesvolumesAttachedvolumesInUsevsphereVolumewaitingweightwhenDeletedwhenScaledwhenUnsatisfiablewindowsOptionsworkingDirworkloadRefwwidszone";
+
+/// Every field type of the tables below, each once.
+pub static TYPES: [Ty; 282] = [
+    Ty::Str("string"),
+    Ty::Struct(&META_V1_OBJECT_META),
+    Ty::Struct(&APPS_V1_DAEMON_SET_SPEC),
+    Ty::Struct(&APPS_V1_DAEMON_SET_STATUS),
+    Ty::Time,
+    Ty::Str("v1.ConditionStatus"),
+    Ty::Str("v1.DaemonSetConditionType"),
+    Ty::Int("int32"),
+    Ty::Struct(&META_V1_LABEL_SELECTOR),
+    Ty::Struct(&CORE_V1_POD_TEMPLATE_SPEC),
+    Ty::Struct(&APPS_V1_DAEMON_SET_UPDATE_STRATEGY),
+    Ty::Array(&Ty::Struct(&APPS_V1_DAEMON_SET_CONDITION)),
+    Ty::Int("int64"),
+    Ty::Struct(&APPS_V1_ROLLING_UPDATE_DAEMON_SET),
+    Ty::Str("v1.DaemonSetUpdateStrategyType"),
+    Ty::Struct(&APPS_V1_DEPLOYMENT_SPEC),
+    Ty::Struct(&APPS_V1_DEPLOYMENT_STATUS),
+    Ty::Str("v1.DeploymentConditionType"),
+    Ty::Bool,
+    Ty::Struct(&APPS_V1_DEPLOYMENT_STRATEGY),
+    Ty::Array(&Ty::Struct(&APPS_V1_DEPLOYMENT_CONDITION)),
+    Ty::Struct(&APPS_V1_ROLLING_UPDATE_DEPLOYMENT),
+    Ty::Str("v1.DeploymentStrategyType"),
+    Ty::Struct(&APPS_V1_REPLICA_SET_SPEC),
+    Ty::Struct(&APPS_V1_REPLICA_SET_STATUS),
+    Ty::Str("v1.ReplicaSetConditionType"),
+    Ty::Array(&Ty::Struct(&APPS_V1_REPLICA_SET_CONDITION)),
+    Ty::IntOrString,
+    Ty::Struct(&APPS_V1_STATEFUL_SET_SPEC),
+    Ty::Struct(&APPS_V1_STATEFUL_SET_STATUS),
+    Ty::Str("v1.StatefulSetConditionType"),
+    Ty::Str("v1.PersistentVolumeClaimRetentionPolicyType"),
+    Ty::Struct(&APPS_V1_STATEFUL_SET_ORDINALS),
+    Ty::Struct(&APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY),
+    Ty::Str("v1.PodManagementPolicyType"),
+    Ty::Struct(&APPS_V1_STATEFUL_SET_UPDATE_STRATEGY),
+    Ty::Array(&Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM)),
+    Ty::Array(&Ty::Struct(&APPS_V1_STATEFUL_SET_CONDITION)),
+    Ty::Struct(&APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY),
+    Ty::Str("v1.StatefulSetUpdateStrategyType"),
+    Ty::Struct(&CORE_V1_NODE_AFFINITY),
+    Ty::Struct(&CORE_V1_POD_AFFINITY),
+    Ty::Struct(&CORE_V1_POD_ANTI_AFFINITY),
+    Ty::Str("v1.AppArmorProfileType"),
+    Ty::Str("v1.UniqueVolumeName"),
+    Ty::Str("v1.AzureDataDiskCachingMode"),
+    Ty::Str("v1.AzureDataDiskKind"),
+    Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE),
+    Ty::Map("", &Ty::Str("string")),
+    Ty::Array(&Ty::Str("v1.Capability")),
+    Ty::Array(&Ty::Str("string")),
+    Ty::Map("", &Ty::Bytes),
+    Ty::Str("types.UID"),
+    Ty::Array(&Ty::Struct(&CORE_V1_KEY_TO_PATH)),
+    Ty::Array(&Ty::Struct(&CORE_V1_ENV_VAR)),
+    Ty::Array(&Ty::Struct(&CORE_V1_ENV_FROM_SOURCE)),
+    Ty::Str("v1.PullPolicy"),
+    Ty::Struct(&CORE_V1_LIFECYCLE),
+    Ty::Struct(&CORE_V1_PROBE),
+    Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_PORT)),
+    Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_RESIZE_POLICY)),
+    Ty::Struct(&CORE_V1_RESOURCE_REQUIREMENTS),
+    Ty::Str("v1.ContainerRestartPolicy"),
+    Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_RESTART_RULE)),
+    Ty::Struct(&CORE_V1_SECURITY_CONTEXT),
+    Ty::Str("v1.TerminationMessagePolicy"),
+    Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_DEVICE)),
+    Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_MOUNT)),
+    Ty::Str("v1.Protocol"),
+    Ty::Str("v1.ResourceName"),
+    Ty::Str("v1.ResourceResizeRestartPolicy"),
+    Ty::Str("v1.ContainerRestartRuleAction"),
+    Ty::Struct(&CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES),
+    Ty::Str("v1.ContainerRestartRuleOnExitCodesOperator"),
+    Ty::Array(&Ty::Int("int32")),
+    Ty::Struct(&CORE_V1_CONTAINER_STATE_RUNNING),
+    Ty::Struct(&CORE_V1_CONTAINER_STATE_TERMINATED),
+    Ty::Struct(&CORE_V1_CONTAINER_STATE_WAITING),
+    Ty::Map("v1.ResourceList", &Ty::Quantity),
+    Ty::Array(&Ty::Struct(&CORE_V1_RESOURCE_STATUS)),
+    Ty::Struct(&CORE_V1_CONTAINER_STATE),
+    Ty::Str("v1.Signal"),
+    Ty::Struct(&CORE_V1_CONTAINER_USER),
+    Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_MOUNT_STATUS)),
+    Ty::Struct(&CORE_V1_LINUX_CONTAINER_USER),
+    Ty::Array(&Ty::Struct(&CORE_V1_DOWNWARD_API_VOLUME_FILE)),
+    Ty::Struct(&CORE_V1_OBJECT_FIELD_SELECTOR),
+    Ty::Struct(&CORE_V1_RESOURCE_FIELD_SELECTOR),
+    Ty::Str("v1.StorageMedium"),
+    Ty::Quantity,
+    Ty::Struct(&CORE_V1_OBJECT_REFERENCE),
+    Ty::Array(&Ty::Struct(&CORE_V1_ENDPOINT_ADDRESS)),
+    Ty::Array(&Ty::Struct(&CORE_V1_ENDPOINT_PORT)),
+    Ty::Array(&Ty::Struct(&CORE_V1_ENDPOINT_SUBSET)),
+    Ty::Struct(&CORE_V1_CONFIG_MAP_ENV_SOURCE),
+    Ty::Struct(&CORE_V1_SECRET_ENV_SOURCE),
+    Ty::Struct(&CORE_V1_ENV_VAR_SOURCE),
+    Ty::Struct(&CORE_V1_CONFIG_MAP_KEY_SELECTOR),
+    Ty::Struct(&CORE_V1_FILE_KEY_SELECTOR),
+    Ty::Struct(&CORE_V1_SECRET_KEY_SELECTOR),
+    Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE),
+    Ty::Array(&Ty::Struct(&CORE_V1_HTTP_HEADER)),
+    Ty::Str("v1.URIScheme"),
+    Ty::Str("v1.HostPathType"),
+    Ty::Struct(&CORE_V1_LIFECYCLE_HANDLER),
+    Ty::Struct(&CORE_V1_EXEC_ACTION),
+    Ty::Struct(&CORE_V1_HTTP_GET_ACTION),
+    Ty::Struct(&CORE_V1_SLEEP_ACTION),
+    Ty::Struct(&CORE_V1_TCP_SOCKET_ACTION),
+    Ty::Array(&Ty::Int("int64")),
+    Ty::Str("v1.LoadBalancerIPMode"),
+    Ty::Array(&Ty::Struct(&CORE_V1_PORT_STATUS)),
+    Ty::Array(&Ty::Struct(&CORE_V1_LOAD_BALANCER_INGRESS)),
+    Ty::Str("v1.PersistentVolumeClaimModifyVolumeStatus"),
+    Ty::Struct(&CORE_V1_NAMESPACE_SPEC),
+    Ty::Struct(&CORE_V1_NAMESPACE_STATUS),
+    Ty::Str("v1.NamespaceConditionType"),
+    Ty::Array(&Ty::Str("v1.FinalizerName")),
+    Ty::Array(&Ty::Struct(&CORE_V1_NAMESPACE_CONDITION)),
+    Ty::Str("v1.NamespacePhase"),
+    Ty::Struct(&CORE_V1_NODE_SPEC),
+    Ty::Struct(&CORE_V1_NODE_STATUS),
+    Ty::Str("v1.NodeAddressType"),
+    Ty::Array(&Ty::Struct(&CORE_V1_PREFERRED_SCHEDULING_TERM)),
+    Ty::Struct(&CORE_V1_NODE_SELECTOR),
+    Ty::Str("v1.NodeConditionType"),
+    Ty::Struct(&CORE_V1_CONFIG_MAP_NODE_CONFIG_SOURCE),
+    Ty::Struct(&CORE_V1_NODE_CONFIG_SOURCE),
+    Ty::Struct(&CORE_V1_DAEMON_ENDPOINT),
+    Ty::Struct(&CORE_V1_NODE_RUNTIME_HANDLER_FEATURES),
+    Ty::Array(&Ty::Struct(&CORE_V1_NODE_SELECTOR_TERM)),
+    Ty::Str("v1.NodeSelectorOperator"),
+    Ty::Array(&Ty::Struct(&CORE_V1_NODE_SELECTOR_REQUIREMENT)),
+    Ty::Array(&Ty::Struct(&CORE_V1_TAINT)),
+    Ty::Array(&Ty::Struct(&CORE_V1_NODE_ADDRESS)),
+    Ty::Array(&Ty::Struct(&CORE_V1_NODE_CONDITION)),
+    Ty::Struct(&CORE_V1_NODE_CONFIG_STATUS),
+    Ty::Struct(&CORE_V1_NODE_DAEMON_ENDPOINTS),
+    Ty::Struct(&CORE_V1_NODE_FEATURES),
+    Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_IMAGE)),
+    Ty::Struct(&CORE_V1_NODE_SYSTEM_INFO),
+    Ty::Str("v1.NodePhase"),
+    Ty::Array(&Ty::Struct(&CORE_V1_NODE_RUNTIME_HANDLER)),
+    Ty::Array(&Ty::Struct(&CORE_V1_ATTACHED_VOLUME)),
+    Ty::Array(&Ty::Str("v1.UniqueVolumeName")),
+    Ty::Struct(&CORE_V1_NODE_SWAP_STATUS),
+    Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC),
+    Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS),
+    Ty::Str("v1.PersistentVolumeClaimConditionType"),
+    Ty::Array(&Ty::Str("v1.PersistentVolumeAccessMode")),
+    Ty::Struct(&CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE),
+    Ty::Struct(&CORE_V1_TYPED_OBJECT_REFERENCE),
+    Ty::Struct(&CORE_V1_VOLUME_RESOURCE_REQUIREMENTS),
+    Ty::Str("v1.PersistentVolumeMode"),
+    Ty::Map("map[v1.ResourceName]v1.ClaimResourceStatus", &Ty::Str("v1.ClaimResourceStatus")),
+    Ty::Array(&Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION)),
+    Ty::Struct(&CORE_V1_MODIFY_VOLUME_STATUS),
+    Ty::Str("v1.PersistentVolumeClaimPhase"),
+    Ty::Struct(&CORE_V1_POD_SPEC),
+    Ty::Struct(&CORE_V1_POD_STATUS),
+    Ty::Array(&Ty::Struct(&CORE_V1_WEIGHTED_POD_AFFINITY_TERM)),
+    Ty::Array(&Ty::Struct(&CORE_V1_POD_AFFINITY_TERM)),
+    Ty::Str("v1.PodConditionType"),
+    Ty::Array(&Ty::Struct(&CORE_V1_POD_DNS_CONFIG_OPTION)),
+    Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST)),
+    Ty::Str("v1.OSName"),
+    Ty::Struct(&CORE_V1_APP_ARMOR_PROFILE),
+    Ty::Str("v1.PodFSGroupChangePolicy"),
+    Ty::Str("v1.PodSELinuxChangePolicy"),
+    Ty::Struct(&CORE_V1_SE_LINUX_OPTIONS),
+    Ty::Struct(&CORE_V1_SECCOMP_PROFILE),
+    Ty::Str("v1.SupplementalGroupsPolicy"),
+    Ty::Array(&Ty::Struct(&CORE_V1_SYSCTL)),
+    Ty::Struct(&CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS),
+    Ty::Struct(&CORE_V1_AFFINITY),
+    Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER)),
+    Ty::Struct(&CORE_V1_POD_DNS_CONFIG),
+    Ty::Str("v1.DNSPolicy"),
+    Ty::Array(&Ty::Struct(&CORE_V1_EPHEMERAL_CONTAINER)),
+    Ty::Array(&Ty::Struct(&CORE_V1_HOST_ALIAS)),
+    Ty::Array(&Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
+    Ty::Struct(&CORE_V1_POD_OS),
+    Ty::Str("v1.PreemptionPolicy"),
+    Ty::Array(&Ty::Struct(&CORE_V1_POD_READINESS_GATE)),
+    Ty::Array(&Ty::Struct(&CORE_V1_POD_RESOURCE_CLAIM)),
+    Ty::Str("v1.RestartPolicy"),
+    Ty::Array(&Ty::Struct(&CORE_V1_POD_SCHEDULING_GATE)),
+    Ty::Struct(&CORE_V1_POD_SECURITY_CONTEXT),
+    Ty::Array(&Ty::Struct(&CORE_V1_TOLERATION)),
+    Ty::Array(&Ty::Struct(&CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT)),
+    Ty::Array(&Ty::Struct(&CORE_V1_VOLUME)),
+    Ty::Struct(&CORE_V1_WORKLOAD_REFERENCE),
+    Ty::Array(&Ty::Struct(&CORE_V1_POD_CONDITION)),
+    Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_STATUS)),
+    Ty::Struct(&CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS),
+    Ty::Array(&Ty::Struct(&CORE_V1_HOST_IP)),
+    Ty::Str("v1.PodPhase"),
+    Ty::Array(&Ty::Struct(&CORE_V1_POD_IP)),
+    Ty::Str("v1.PodQOSClass"),
+    Ty::Str("v1.PodResizeStatus"),
+    Ty::Array(&Ty::Struct(&CORE_V1_POD_RESOURCE_CLAIM_STATUS)),
+    Ty::Struct(&CORE_V1_NODE_SELECTOR_TERM),
+    Ty::Struct(&CORE_V1_GRPC_ACTION),
+    Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_PROJECTION)),
+    Ty::Str("v1.ResourceHealthStatus"),
+    Ty::Str("v1.ResourceID"),
+    Ty::Array(&Ty::Struct(&CORE_V1_RESOURCE_CLAIM)),
+    Ty::Array(&Ty::Struct(&CORE_V1_RESOURCE_HEALTH)),
+    Ty::Str("v1.SeccompProfileType"),
+    Ty::Struct(&CORE_V1_CAPABILITIES),
+    Ty::Str("v1.ProcMountType"),
+    Ty::Struct(&CORE_V1_SERVICE_SPEC),
+    Ty::Struct(&CORE_V1_SERVICE_STATUS),
+    Ty::Str("v1.ServiceExternalTrafficPolicy"),
+    Ty::Str("v1.ServiceInternalTrafficPolicy"),
+    Ty::Array(&Ty::Str("v1.IPFamily")),
+    Ty::Str("v1.IPFamilyPolicy"),
+    Ty::Array(&Ty::Struct(&CORE_V1_SERVICE_PORT)),
+    Ty::Str("v1.ServiceAffinity"),
+    Ty::Struct(&CORE_V1_SESSION_AFFINITY_CONFIG),
+    Ty::Str("v1.ServiceType"),
+    Ty::Array(&Ty::Struct(&META_V1_CONDITION)),
+    Ty::Struct(&CORE_V1_LOAD_BALANCER_STATUS),
+    Ty::Struct(&CORE_V1_CLIENT_IP_CONFIG),
+    Ty::Str("v1.TaintEffect"),
+    Ty::Str("v1.TolerationOperator"),
+    Ty::Str("v1.NodeInclusionPolicy"),
+    Ty::Str("v1.UnsatisfiableConstraintAction"),
+    Ty::Struct(&CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_AZURE_DISK_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_AZURE_FILE_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_CEPH_FS_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_CINDER_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_CONFIG_MAP_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_CSI_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_DOWNWARD_API_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_EMPTY_DIR_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_EPHEMERAL_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_FC_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_FLEX_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_FLOCKER_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_GIT_REPO_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_GLUSTERFS_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_HOST_PATH_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_IMAGE_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_ISCSI_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_NFS_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_PORTWORX_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_PROJECTED_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_QUOBYTE_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_RBD_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_SCALE_IO_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_SECRET_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_STORAGE_OS_VOLUME_SOURCE),
+    Ty::Struct(&CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE),
+    Ty::Str("v1.MountPropagationMode"),
+    Ty::Str("v1.RecursiveReadOnlyMode"),
+    Ty::Struct(&CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION),
+    Ty::Struct(&CORE_V1_CONFIG_MAP_PROJECTION),
+    Ty::Struct(&CORE_V1_DOWNWARD_API_PROJECTION),
+    Ty::Struct(&CORE_V1_POD_CERTIFICATE_PROJECTION),
+    Ty::Struct(&CORE_V1_SECRET_PROJECTION),
+    Ty::Struct(&CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION),
+    Ty::Struct(&CORE_V1_POD_AFFINITY_TERM),
+    Ty::Struct(&DISCOVERY_V1_ENDPOINT_CONDITIONS),
+    Ty::Struct(&DISCOVERY_V1_ENDPOINT_HINTS),
+    Ty::Array(&Ty::Struct(&DISCOVERY_V1_FOR_NODE)),
+    Ty::Array(&Ty::Struct(&DISCOVERY_V1_FOR_ZONE)),
+    Ty::Str("v1.AddressType"),
+    Ty::Array(&Ty::Struct(&DISCOVERY_V1_ENDPOINT)),
+    Ty::Array(&Ty::Struct(&DISCOVERY_V1_ENDPOINT_PORT)),
+    Ty::Struct(&NETWORKING_V1_SERVICE_CIDR_SPEC),
+    Ty::Struct(&NETWORKING_V1_SERVICE_CIDR_STATUS),
+    Ty::Array(&Ty::Struct(&META_V1_LABEL_SELECTOR_REQUIREMENT)),
+    Ty::Str("v1.LabelSelectorOperator"),
+    Ty::Any,
+    Ty::Str("v1.ManagedFieldsOperationType"),
+    Ty::Array(&Ty::Struct(&META_V1_MANAGED_FIELDS_ENTRY)),
+    Ty::Array(&Ty::Struct(&META_V1_OWNER_REFERENCE)),
+];
+
 /// `io.k8s.api.apps.v1.DaemonSet`
 pub static APPS_V1_DAEMON_SET: Struct = Struct {
     go_type: "v1.DaemonSet",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&APPS_V1_DAEMON_SET_SPEC)),
-        ("status", Ty::Struct(&APPS_V1_DAEMON_SET_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x008411aa, // spec
+        0x00c611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.DaemonSetCondition`
 pub static APPS_V1_DAEMON_SET_CONDITION: Struct = Struct {
     go_type: "v1.DaemonSetCondition",
-    fields: &[
-        ("lastTransitionTime", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("reason", Ty::Str("string")),
-        ("status", Ty::Str("v1.ConditionStatus")),
-        ("type", Ty::Str("v1.DaemonSetConditionType")),
-    ],
+    fields: Fields::Packed(&[
+        0x011208b4, // lastTransitionTime
+        0x000709d8, // message
+        0x00060e2b, // reason
+        0x014611e7, // status
+        0x0184143a, // type
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.DaemonSetSpec`
 pub static APPS_V1_DAEMON_SET_SPEC: Struct = Struct {
     go_type: "v1.DaemonSetSpec",
-    fields: &[
-        ("minReadySeconds", Ty::Int("int32")),
-        ("revisionHistoryLimit", Ty::Int("int32")),
-        ("selector", Ty::Struct(&META_V1_LABEL_SELECTOR)),
-        ("template", Ty::Struct(&CORE_V1_POD_TEMPLATE_SPEC)),
-        ("updateStrategy", Ty::Struct(&APPS_V1_DAEMON_SET_UPDATE_STRATEGY)),
-    ],
+    fields: Fields::Packed(&[
+        0x01cf09f1, // minReadySeconds
+        0x01d40fab, // revisionHistoryLimit
+        0x020810c7, // selector
+        0x02481348, // template
+        0x028e146f, // updateStrategy
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.DaemonSetStatus`
 pub static APPS_V1_DAEMON_SET_STATUS: Struct = Struct {
     go_type: "v1.DaemonSetStatus",
-    fields: &[
-        ("collisionCount", Ty::Int("int32")),
-        ("conditions", Ty::Array(&Ty::Struct(&APPS_V1_DAEMON_SET_CONDITION))),
-        ("currentNumberScheduled", Ty::Int("int32")),
-        ("desiredNumberScheduled", Ty::Int("int32")),
-        ("numberAvailable", Ty::Int("int32")),
-        ("numberMisscheduled", Ty::Int("int32")),
-        ("numberReady", Ty::Int("int32")),
-        ("numberUnavailable", Ty::Int("int32")),
-        ("observedGeneration", Ty::Int("int64")),
-        ("updatedNumberScheduled", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x01ce0245, // collisionCount
+        0x02ca0267, // conditions
+        0x01d60330, // currentNumberScheduled
+        0x01d6041c, // desiredNumberScheduled
+        0x01cf0b1c, // numberAvailable
+        0x01d20b2b, // numberMisscheduled
+        0x01cb0b3d, // numberReady
+        0x01d10b48, // numberUnavailable
+        0x03120b59, // observedGeneration
+        0x01d6147d, // updatedNumberScheduled
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.DaemonSetUpdateStrategy`
 pub static APPS_V1_DAEMON_SET_UPDATE_STRATEGY: Struct = Struct {
     go_type: "v1.DaemonSetUpdateStrategy",
-    fields: &[
-        ("rollingUpdate", Ty::Struct(&APPS_V1_ROLLING_UPDATE_DAEMON_SET)),
-        ("type", Ty::Str("v1.DaemonSetUpdateStrategyType")),
-    ],
+    fields: Fields::Packed(&[
+        0x034d0fc3, // rollingUpdate
+        0x0384143a, // type
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.Deployment`
 pub static APPS_V1_DEPLOYMENT: Struct = Struct {
     go_type: "v1.Deployment",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&APPS_V1_DEPLOYMENT_SPEC)),
-        ("status", Ty::Struct(&APPS_V1_DEPLOYMENT_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x03c411aa, // spec
+        0x040611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.DeploymentCondition`
 pub static APPS_V1_DEPLOYMENT_CONDITION: Struct = Struct {
     go_type: "v1.DeploymentCondition",
-    fields: &[
-        ("lastTransitionTime", Ty::Time),
-        ("lastUpdateTime", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("reason", Ty::Str("string")),
-        ("status", Ty::Str("v1.ConditionStatus")),
-        ("type", Ty::Str("v1.DeploymentConditionType")),
-    ],
+    fields: Fields::Packed(&[
+        0x011208b4, // lastTransitionTime
+        0x010e08c6, // lastUpdateTime
+        0x000709d8, // message
+        0x00060e2b, // reason
+        0x014611e7, // status
+        0x0444143a, // type
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.DeploymentSpec`
 pub static APPS_V1_DEPLOYMENT_SPEC: Struct = Struct {
     go_type: "v1.DeploymentSpec",
-    fields: &[
-        ("minReadySeconds", Ty::Int("int32")),
-        ("paused", Ty::Bool),
-        ("progressDeadlineSeconds", Ty::Int("int32")),
-        ("replicas", Ty::Int("int32")),
-        ("revisionHistoryLimit", Ty::Int("int32")),
-        ("selector", Ty::Struct(&META_V1_LABEL_SELECTOR)),
-        ("strategy", Ty::Struct(&APPS_V1_DEPLOYMENT_STRATEGY)),
-        ("template", Ty::Struct(&CORE_V1_POD_TEMPLATE_SPEC)),
-    ],
+    fields: Fields::Packed(&[
+        0x01cf09f1, // minReadySeconds
+        0x04860bcf, // paused
+        0x01d70d69, // progressDeadlineSeconds
+        0x01c80e6a, // replicas
+        0x01d40fab, // revisionHistoryLimit
+        0x020810c7, // selector
+        0x04c81254, // strategy
+        0x02481348, // template
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.DeploymentStatus`
 pub static APPS_V1_DEPLOYMENT_STATUS: Struct = Struct {
     go_type: "v1.DeploymentStatus",
-    fields: &[
-        ("availableReplicas", Ty::Int("int32")),
-        ("collisionCount", Ty::Int("int32")),
-        ("conditions", Ty::Array(&Ty::Struct(&APPS_V1_DEPLOYMENT_CONDITION))),
-        ("observedGeneration", Ty::Int("int64")),
-        ("readyReplicas", Ty::Int("int32")),
-        ("replicas", Ty::Int("int32")),
-        ("terminatingReplicas", Ty::Int("int32")),
-        ("unavailableReplicas", Ty::Int("int32")),
-        ("updatedReplicas", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x01d1014c, // availableReplicas
+        0x01ce0245, // collisionCount
+        0x050a0267, // conditions
+        0x03120b59, // observedGeneration
+        0x01cd0e1e, // readyReplicas
+        0x01c80e6a, // replicas
+        0x01d3136b, // terminatingReplicas
+        0x01d31441, // unavailableReplicas
+        0x01cf1493, // updatedReplicas
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.DeploymentStrategy`
 pub static APPS_V1_DEPLOYMENT_STRATEGY: Struct = Struct {
     go_type: "v1.DeploymentStrategy",
-    fields: &[
-        ("rollingUpdate", Ty::Struct(&APPS_V1_ROLLING_UPDATE_DEPLOYMENT)),
-        ("type", Ty::Str("v1.DeploymentStrategyType")),
-    ],
+    fields: Fields::Packed(&[
+        0x054d0fc3, // rollingUpdate
+        0x0584143a, // type
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.ReplicaSet`
 pub static APPS_V1_REPLICA_SET: Struct = Struct {
     go_type: "v1.ReplicaSet",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&APPS_V1_REPLICA_SET_SPEC)),
-        ("status", Ty::Struct(&APPS_V1_REPLICA_SET_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x05c411aa, // spec
+        0x060611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.ReplicaSetCondition`
 pub static APPS_V1_REPLICA_SET_CONDITION: Struct = Struct {
     go_type: "v1.ReplicaSetCondition",
-    fields: &[
-        ("lastTransitionTime", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("reason", Ty::Str("string")),
-        ("status", Ty::Str("v1.ConditionStatus")),
-        ("type", Ty::Str("v1.ReplicaSetConditionType")),
-    ],
+    fields: Fields::Packed(&[
+        0x011208b4, // lastTransitionTime
+        0x000709d8, // message
+        0x00060e2b, // reason
+        0x014611e7, // status
+        0x0644143a, // type
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.ReplicaSetSpec`
 pub static APPS_V1_REPLICA_SET_SPEC: Struct = Struct {
     go_type: "v1.ReplicaSetSpec",
-    fields: &[
-        ("minReadySeconds", Ty::Int("int32")),
-        ("replicas", Ty::Int("int32")),
-        ("selector", Ty::Struct(&META_V1_LABEL_SELECTOR)),
-        ("template", Ty::Struct(&CORE_V1_POD_TEMPLATE_SPEC)),
-    ],
+    fields: Fields::Packed(&[
+        0x01cf09f1, // minReadySeconds
+        0x01c80e6a, // replicas
+        0x020810c7, // selector
+        0x02481348, // template
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.ReplicaSetStatus`
 pub static APPS_V1_REPLICA_SET_STATUS: Struct = Struct {
     go_type: "v1.ReplicaSetStatus",
-    fields: &[
-        ("availableReplicas", Ty::Int("int32")),
-        ("conditions", Ty::Array(&Ty::Struct(&APPS_V1_REPLICA_SET_CONDITION))),
-        ("fullyLabeledReplicas", Ty::Int("int32")),
-        ("observedGeneration", Ty::Int("int64")),
-        ("readyReplicas", Ty::Int("int32")),
-        ("replicas", Ty::Int("int32")),
-        ("terminatingReplicas", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x01d1014c, // availableReplicas
+        0x068a0267, // conditions
+        0x01d40603, // fullyLabeledReplicas
+        0x03120b59, // observedGeneration
+        0x01cd0e1e, // readyReplicas
+        0x01c80e6a, // replicas
+        0x01d3136b, // terminatingReplicas
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.RollingUpdateDaemonSet`
 pub static APPS_V1_ROLLING_UPDATE_DAEMON_SET: Struct = Struct {
     go_type: "v1.RollingUpdateDaemonSet",
-    fields: &[
-        ("maxSurge", Ty::IntOrString),
-        ("maxUnavailable", Ty::IntOrString),
-    ],
+    fields: Fields::Packed(&[
+        0x06c809bc, // maxSurge
+        0x06ce09c4, // maxUnavailable
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.RollingUpdateDeployment`
 pub static APPS_V1_ROLLING_UPDATE_DEPLOYMENT: Struct = Struct {
     go_type: "v1.RollingUpdateDeployment",
-    fields: &[
-        ("maxSurge", Ty::IntOrString),
-        ("maxUnavailable", Ty::IntOrString),
-    ],
+    fields: Fields::Packed(&[
+        0x06c809bc, // maxSurge
+        0x06ce09c4, // maxUnavailable
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy`
 pub static APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY: Struct = Struct {
     go_type: "v1.RollingUpdateStatefulSetStrategy",
-    fields: &[
-        ("maxUnavailable", Ty::IntOrString),
-        ("partition", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x06ce09c4, // maxUnavailable
+        0x01c90bc2, // partition
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.StatefulSet`
 pub static APPS_V1_STATEFUL_SET: Struct = Struct {
     go_type: "v1.StatefulSet",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&APPS_V1_STATEFUL_SET_SPEC)),
-        ("status", Ty::Struct(&APPS_V1_STATEFUL_SET_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x070411aa, // spec
+        0x074611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.StatefulSetCondition`
 pub static APPS_V1_STATEFUL_SET_CONDITION: Struct = Struct {
     go_type: "v1.StatefulSetCondition",
-    fields: &[
-        ("lastTransitionTime", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("reason", Ty::Str("string")),
-        ("status", Ty::Str("v1.ConditionStatus")),
-        ("type", Ty::Str("v1.StatefulSetConditionType")),
-    ],
+    fields: Fields::Packed(&[
+        0x011208b4, // lastTransitionTime
+        0x000709d8, // message
+        0x00060e2b, // reason
+        0x014611e7, // status
+        0x0784143a, // type
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.StatefulSetOrdinals`
 pub static APPS_V1_STATEFUL_SET_ORDINALS: Struct = Struct {
     go_type: "v1.StatefulSetOrdinals",
-    fields: &[
-        ("start", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x01c511b8, // start
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy`
 pub static APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY: Struct = Struct {
     go_type: "v1.StatefulSetPersistentVolumeClaimRetentionPolicy",
-    fields: &[
-        ("whenDeleted", Ty::Str("v1.PersistentVolumeClaimRetentionPolicyType")),
-        ("whenScaled", Ty::Str("v1.PersistentVolumeClaimRetentionPolicyType")),
-    ],
+    fields: Fields::Packed(&[
+        0x07cb15b7, // whenDeleted
+        0x07ca15c2, // whenScaled
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.StatefulSetSpec`
 pub static APPS_V1_STATEFUL_SET_SPEC: Struct = Struct {
     go_type: "v1.StatefulSetSpec",
-    fields: &[
-        ("minReadySeconds", Ty::Int("int32")),
-        ("ordinals", Ty::Struct(&APPS_V1_STATEFUL_SET_ORDINALS)),
-        ("persistentVolumeClaimRetentionPolicy", Ty::Struct(&APPS_V1_STATEFUL_SET_PERSISTENT_VOLUME_CLAIM_RETENTION_POLICY)),
-        ("podManagementPolicy", Ty::Str("v1.PodManagementPolicyType")),
-        ("replicas", Ty::Int("int32")),
-        ("revisionHistoryLimit", Ty::Int("int32")),
-        ("selector", Ty::Struct(&META_V1_LABEL_SELECTOR)),
-        ("serviceName", Ty::Str("string")),
-        ("template", Ty::Struct(&CORE_V1_POD_TEMPLATE_SPEC)),
-        ("updateStrategy", Ty::Struct(&APPS_V1_STATEFUL_SET_UPDATE_STRATEGY)),
-        ("volumeClaimTemplates", Ty::Array(&Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM))),
-    ],
+    fields: Fields::Packed(&[
+        0x01cf09f1, // minReadySeconds
+        0x08080b9a, // ordinals
+        0x08640c01, // persistentVolumeClaimRetentionPolicy
+        0x08930ca9, // podManagementPolicy
+        0x01c80e6a, // replicas
+        0x01d40fab, // revisionHistoryLimit
+        0x020810c7, // selector
+        0x000b1117, // serviceName
+        0x02481348, // template
+        0x08ce146f, // updateStrategy
+        0x09141519, // volumeClaimTemplates
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.StatefulSetStatus`
 pub static APPS_V1_STATEFUL_SET_STATUS: Struct = Struct {
     go_type: "v1.StatefulSetStatus",
-    fields: &[
-        ("availableReplicas", Ty::Int("int32")),
-        ("collisionCount", Ty::Int("int32")),
-        ("conditions", Ty::Array(&Ty::Struct(&APPS_V1_STATEFUL_SET_CONDITION))),
-        ("currentReplicas", Ty::Int("int32")),
-        ("currentRevision", Ty::Str("string")),
-        ("observedGeneration", Ty::Int("int64")),
-        ("readyReplicas", Ty::Int("int32")),
-        ("replicas", Ty::Int("int32")),
-        ("updateRevision", Ty::Str("string")),
-        ("updatedReplicas", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x01d1014c, // availableReplicas
+        0x01ce0245, // collisionCount
+        0x094a0267, // conditions
+        0x01cf0346, // currentReplicas
+        0x000f0355, // currentRevision
+        0x03120b59, // observedGeneration
+        0x01cd0e1e, // readyReplicas
+        0x01c80e6a, // replicas
+        0x000e1461, // updateRevision
+        0x01cf1493, // updatedReplicas
+    ]),
 };
 
 /// `io.k8s.api.apps.v1.StatefulSetUpdateStrategy`
 pub static APPS_V1_STATEFUL_SET_UPDATE_STRATEGY: Struct = Struct {
     go_type: "v1.StatefulSetUpdateStrategy",
-    fields: &[
-        ("rollingUpdate", Ty::Struct(&APPS_V1_ROLLING_UPDATE_STATEFUL_SET_STRATEGY)),
-        ("type", Ty::Str("v1.StatefulSetUpdateStrategyType")),
-    ],
+    fields: Fields::Packed(&[
+        0x098d0fc3, // rollingUpdate
+        0x09c4143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource`
 pub static CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.AWSElasticBlockStoreVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("partition", Ty::Int("int32")),
-        ("readOnly", Ty::Bool),
-        ("volumeID", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x01c90bc2, // partition
+        0x04880ddf, // readOnly
+        0x0008153a, // volumeID
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Affinity`
 pub static CORE_V1_AFFINITY: Struct = Struct {
     go_type: "v1.Affinity",
-    fields: &[
-        ("nodeAffinity", Ty::Struct(&CORE_V1_NODE_AFFINITY)),
-        ("podAffinity", Ty::Struct(&CORE_V1_POD_AFFINITY)),
-        ("podAntiAffinity", Ty::Struct(&CORE_V1_POD_ANTI_AFFINITY)),
-    ],
+    fields: Fields::Packed(&[
+        0x0a0c0a83, // nodeAffinity
+        0x0a4b0c3e, // podAffinity
+        0x0a8f0c58, // podAntiAffinity
+    ]),
 };
 
 /// `io.k8s.api.core.v1.AppArmorProfile`
 pub static CORE_V1_APP_ARMOR_PROFILE: Struct = Struct {
     go_type: "v1.AppArmorProfile",
-    fields: &[
-        ("localhostProfile", Ty::Str("string")),
-        ("type", Ty::Str("v1.AppArmorProfileType")),
-    ],
+    fields: Fields::Packed(&[
+        0x0010093d, // localhostProfile
+        0x0ac4143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.AttachedVolume`
 pub static CORE_V1_ATTACHED_VOLUME: Struct = Struct {
     go_type: "v1.AttachedVolume",
-    fields: &[
-        ("devicePath", Ty::Str("string")),
-        ("name", Ty::Str("v1.UniqueVolumeName")),
-    ],
+    fields: Fields::Packed(&[
+        0x000a0432, // devicePath
+        0x0b040a48, // name
+    ]),
 };
 
 /// `io.k8s.api.core.v1.AzureDiskVolumeSource`
 pub static CORE_V1_AZURE_DISK_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.AzureDiskVolumeSource",
-    fields: &[
-        ("cachingMode", Ty::Str("v1.AzureDataDiskCachingMode")),
-        ("diskName", Ty::Str("string")),
-        ("diskURI", Ty::Str("string")),
-        ("fsType", Ty::Str("string")),
-        ("kind", Ty::Str("v1.AzureDataDiskKind")),
-        ("readOnly", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x0b4b01a5, // cachingMode
+        0x00080445, // diskName
+        0x0007044d, // diskURI
+        0x000605fd, // fsType
+        0x0b84082c, // kind
+        0x04880ddf, // readOnly
+    ]),
 };
 
 /// `io.k8s.api.core.v1.AzureFileVolumeSource`
 pub static CORE_V1_AZURE_FILE_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.AzureFileVolumeSource",
-    fields: &[
-        ("readOnly", Ty::Bool),
-        ("secretName", Ty::Str("string")),
-        ("shareName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x04880ddf, // readOnly
+        0x000a10a5, // secretName
+        0x0009115e, // shareName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.CSIVolumeSource`
 pub static CORE_V1_CSI_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.CSIVolumeSource",
-    fields: &[
-        ("driver", Ty::Str("string")),
-        ("fsType", Ty::Str("string")),
-        ("nodePublishSecretRef", Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
-        ("readOnly", Ty::Bool),
-        ("volumeAttributes", Ty::Map("", &Ty::Str("string"))),
-    ],
+    fields: Fields::Packed(&[
+        0x00060478, // driver
+        0x000605fd, // fsType
+        0x0bd40ab9, // nodePublishSecretRef
+        0x04880ddf, // readOnly
+        0x0c1014dd, // volumeAttributes
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Capabilities`
 pub static CORE_V1_CAPABILITIES: Struct = Struct {
     go_type: "v1.Capabilities",
-    fields: &[
-        ("add", Ty::Array(&Ty::Str("v1.Capability"))),
-        ("drop", Ty::Array(&Ty::Str("v1.Capability"))),
-    ],
+    fields: Fields::Packed(&[
+        0x0c430030, // add
+        0x0c44047e, // drop
+    ]),
 };
 
 /// `io.k8s.api.core.v1.CephFSVolumeSource`
 pub static CORE_V1_CEPH_FS_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.CephFSVolumeSource",
-    fields: &[
-        ("monitors", Ty::Array(&Ty::Str("string"))),
-        ("path", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("secretFile", Ty::Str("string")),
-        ("secretRef", Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
-        ("user", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x0c880a27, // monitors
+        0x00040bcb, // path
+        0x04880ddf, // readOnly
+        0x000a108f, // secretFile
+        0x0bc910af, // secretRef
+        0x000414a2, // user
+    ]),
 };
 
 /// `io.k8s.api.core.v1.CinderVolumeSource`
 pub static CORE_V1_CINDER_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.CinderVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("secretRef", Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
-        ("volumeID", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x04880ddf, // readOnly
+        0x0bc910af, // secretRef
+        0x0008153a, // volumeID
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ClientIPConfig`
 pub static CORE_V1_CLIENT_IP_CONFIG: Struct = Struct {
     go_type: "v1.ClientIPConfig",
-    fields: &[
-        ("timeoutSeconds", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x01ce13d6, // timeoutSeconds
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ClusterTrustBundleProjection`
 pub static CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION: Struct = Struct {
     go_type: "v1.ClusterTrustBundleProjection",
-    fields: &[
-        ("labelSelector", Ty::Struct(&META_V1_LABEL_SELECTOR)),
-        ("name", Ty::Str("string")),
-        ("optional", Ty::Bool),
-        ("path", Ty::Str("string")),
-        ("signerName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x020d086d, // labelSelector
+        0x00040a48, // name
+        0x04880b8b, // optional
+        0x00040bcb, // path
+        0x000a1182, // signerName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ConfigMap`
 pub static CORE_V1_CONFIG_MAP: Struct = Struct {
     go_type: "v1.ConfigMap",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("binaryData", Ty::Map("", &Ty::Bytes)),
-        ("data", Ty::Map("", &Ty::Str("string"))),
-        ("immutable", Ty::Bool),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0cca0183, // binaryData
+        0x0c040393, // data
+        0x04890764, // immutable
+        0x0004082c, // kind
+        0x004809df, // metadata
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ConfigMapEnvSource`
 pub static CORE_V1_CONFIG_MAP_ENV_SOURCE: Struct = Struct {
     go_type: "v1.ConfigMapEnvSource",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("optional", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x04880b8b, // optional
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ConfigMapKeySelector`
 pub static CORE_V1_CONFIG_MAP_KEY_SELECTOR: Struct = Struct {
     go_type: "v1.ConfigMapKeySelector",
-    fields: &[
-        ("key", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("optional", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x00030814, // key
+        0x00040a48, // name
+        0x04880b8b, // optional
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ConfigMapNodeConfigSource`
 pub static CORE_V1_CONFIG_MAP_NODE_CONFIG_SOURCE: Struct = Struct {
     go_type: "v1.ConfigMapNodeConfigSource",
-    fields: &[
-        ("kubeletConfigKey", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("namespace", Ty::Str("string")),
-        ("resourceVersion", Ty::Str("string")),
-        ("uid", Ty::Str("types.UID")),
-    ],
+    fields: Fields::Packed(&[
+        0x00100840, // kubeletConfigKey
+        0x00040a48, // name
+        0x00090a5c, // namespace
+        0x000f0f60, // resourceVersion
+        0x0d03143e, // uid
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ConfigMapProjection`
 pub static CORE_V1_CONFIG_MAP_PROJECTION: Struct = Struct {
     go_type: "v1.ConfigMapProjection",
-    fields: &[
-        ("items", Ty::Array(&Ty::Struct(&CORE_V1_KEY_TO_PATH))),
-        ("name", Ty::Str("string")),
-        ("optional", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x0d450802, // items
+        0x00040a48, // name
+        0x04880b8b, // optional
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ConfigMapVolumeSource`
 pub static CORE_V1_CONFIG_MAP_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.ConfigMapVolumeSource",
-    fields: &[
-        ("defaultMode", Ty::Int("int32")),
-        ("items", Ty::Array(&Ty::Struct(&CORE_V1_KEY_TO_PATH))),
-        ("name", Ty::Str("string")),
-        ("optional", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x01cb03d4, // defaultMode
+        0x0d450802, // items
+        0x00040a48, // name
+        0x04880b8b, // optional
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Container`
 pub static CORE_V1_CONTAINER: Struct = Struct {
     go_type: "v1.Container",
-    fields: &[
-        ("args", Ty::Array(&Ty::Str("string"))),
-        ("command", Ty::Array(&Ty::Str("string"))),
-        ("env", Ty::Array(&Ty::Struct(&CORE_V1_ENV_VAR))),
-        ("envFrom", Ty::Array(&Ty::Struct(&CORE_V1_ENV_FROM_SOURCE))),
-        ("image", Ty::Str("string")),
-        ("imagePullPolicy", Ty::Str("v1.PullPolicy")),
-        ("lifecycle", Ty::Struct(&CORE_V1_LIFECYCLE)),
-        ("livenessProbe", Ty::Struct(&CORE_V1_PROBE)),
-        ("name", Ty::Str("string")),
-        ("ports", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_PORT))),
-        ("readinessProbe", Ty::Struct(&CORE_V1_PROBE)),
-        ("resizePolicy", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_RESIZE_POLICY))),
-        ("resources", Ty::Struct(&CORE_V1_RESOURCE_REQUIREMENTS)),
-        ("restartPolicy", Ty::Str("v1.ContainerRestartPolicy")),
-        ("restartPolicyRules", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_RESTART_RULE))),
-        ("securityContext", Ty::Struct(&CORE_V1_SECURITY_CONTEXT)),
-        ("startupProbe", Ty::Struct(&CORE_V1_PROBE)),
-        ("stdin", Ty::Bool),
-        ("stdinOnce", Ty::Bool),
-        ("terminationMessagePath", Ty::Str("string")),
-        ("terminationMessagePolicy", Ty::Str("v1.TerminationMessagePolicy")),
-        ("tty", Ty::Bool),
-        ("volumeDevices", Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_DEVICE))),
-        ("volumeMounts", Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_MOUNT))),
-        ("workingDir", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x0c84011c, // args
+        0x0c870253, // command
+        0x0d8304ab, // env
+        0x0dc704ae, // envFrom
+        0x00050733, // image
+        0x0e0f073f, // imagePullPolicy
+        0x0e4908d9, // lifecycle
+        0x0e8d08ed, // livenessProbe
+        0x00040a48, // name
+        0x0ec50ccb, // ports
+        0x0e8e0e0b, // readinessProbe
+        0x0f0c0ed9, // resizePolicy
+        0x0f490f6f, // resources
+        0x0f8d0f84, // restartPolicy
+        0x0fd20f91, // restartPolicyRules
+        0x100f10b8, // securityContext
+        0x0e8c11d6, // startupProbe
+        0x048511ed, // stdin
+        0x048911f2, // stdinOnce
+        0x0016139b, // terminationMessagePath
+        0x105813b1, // terminationMessagePolicy
+        0x04831437, // tty
+        0x108d152d, // volumeDevices
+        0x10cc154c, // volumeMounts
+        0x000a15eb, // workingDir
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerExtendedResourceRequest`
 pub static CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST: Struct = Struct {
     go_type: "v1.ContainerExtendedResourceRequest",
-    fields: &[
-        ("containerName", Ty::Str("string")),
-        ("requestName", Ty::Str("string")),
-        ("resourceName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000d02b2, // containerName
+        0x000b0e92, // requestName
+        0x000c0f54, // resourceName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerImage`
 pub static CORE_V1_CONTAINER_IMAGE: Struct = Struct {
     go_type: "v1.ContainerImage",
-    fields: &[
-        ("names", Ty::Array(&Ty::Str("string"))),
-        ("sizeBytes", Ty::Int("int64")),
-    ],
+    fields: Fields::Packed(&[
+        0x0c850a4c, // names
+        0x0309118c, // sizeBytes
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerPort`
 pub static CORE_V1_CONTAINER_PORT: Struct = Struct {
     go_type: "v1.ContainerPort",
-    fields: &[
-        ("containerPort", Ty::Int("int32")),
-        ("hostIP", Ty::Str("string")),
-        ("hostPort", Ty::Int("int32")),
-        ("name", Ty::Str("string")),
-        ("protocol", Ty::Str("v1.Protocol")),
-    ],
+    fields: Fields::Packed(&[
+        0x01cd02bf, // containerPort
+        0x000606b6, // hostIP
+        0x01c806e4, // hostPort
+        0x00040a48, // name
+        0x11080d99, // protocol
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerResizePolicy`
 pub static CORE_V1_CONTAINER_RESIZE_POLICY: Struct = Struct {
     go_type: "v1.ContainerResizePolicy",
-    fields: &[
-        ("resourceName", Ty::Str("v1.ResourceName")),
-        ("restartPolicy", Ty::Str("v1.ResourceResizeRestartPolicy")),
-    ],
+    fields: Fields::Packed(&[
+        0x114c0f54, // resourceName
+        0x118d0f84, // restartPolicy
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerRestartRule`
 pub static CORE_V1_CONTAINER_RESTART_RULE: Struct = Struct {
     go_type: "v1.ContainerRestartRule",
-    fields: &[
-        ("action", Ty::Str("v1.ContainerRestartRuleAction")),
-        ("exitCodes", Ty::Struct(&CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES)),
-    ],
+    fields: Fields::Packed(&[
+        0x11c6000f, // action
+        0x120904fc, // exitCodes
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes`
 pub static CORE_V1_CONTAINER_RESTART_RULE_ON_EXIT_CODES: Struct = Struct {
     go_type: "v1.ContainerRestartRuleOnExitCodes",
-    fields: &[
-        ("operator", Ty::Str("v1.ContainerRestartRuleOnExitCodesOperator")),
-        ("values", Ty::Array(&Ty::Int("int32"))),
-    ],
+    fields: Fields::Packed(&[
+        0x12480b83, // operator
+        0x128614d1, // values
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerState`
 pub static CORE_V1_CONTAINER_STATE: Struct = Struct {
     go_type: "v1.ContainerState",
-    fields: &[
-        ("running", Ty::Struct(&CORE_V1_CONTAINER_STATE_RUNNING)),
-        ("terminated", Ty::Struct(&CORE_V1_CONTAINER_STATE_TERMINATED)),
-        ("waiting", Ty::Struct(&CORE_V1_CONTAINER_STATE_WAITING)),
-    ],
+    fields: Fields::Packed(&[
+        0x12c70ffc, // running
+        0x130a1356, // terminated
+        0x134715aa, // waiting
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerStateRunning`
 pub static CORE_V1_CONTAINER_STATE_RUNNING: Struct = Struct {
     go_type: "v1.ContainerStateRunning",
-    fields: &[
-        ("startedAt", Ty::Time),
-    ],
+    fields: Fields::Packed(&[
+        0x010911cd, // startedAt
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerStateTerminated`
 pub static CORE_V1_CONTAINER_STATE_TERMINATED: Struct = Struct {
     go_type: "v1.ContainerStateTerminated",
-    fields: &[
-        ("containerID", Ty::Str("string")),
-        ("exitCode", Ty::Int("int32")),
-        ("finishedAt", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("reason", Ty::Str("string")),
-        ("signal", Ty::Int("int32")),
-        ("startedAt", Ty::Time),
-    ],
+    fields: Fields::Packed(&[
+        0x000b02a7, // containerID
+        0x01c804f4, // exitCode
+        0x010a05b8, // finishedAt
+        0x000709d8, // message
+        0x00060e2b, // reason
+        0x01c6117c, // signal
+        0x010911cd, // startedAt
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerStateWaiting`
 pub static CORE_V1_CONTAINER_STATE_WAITING: Struct = Struct {
     go_type: "v1.ContainerStateWaiting",
-    fields: &[
-        ("message", Ty::Str("string")),
-        ("reason", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000709d8, // message
+        0x00060e2b, // reason
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerStatus`
 pub static CORE_V1_CONTAINER_STATUS: Struct = Struct {
     go_type: "v1.ContainerStatus",
-    fields: &[
-        ("allocatedResources", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-        ("allocatedResourcesStatus", Ty::Array(&Ty::Struct(&CORE_V1_RESOURCE_STATUS))),
-        ("containerID", Ty::Str("string")),
-        ("image", Ty::Str("string")),
-        ("imageID", Ty::Str("string")),
-        ("lastState", Ty::Struct(&CORE_V1_CONTAINER_STATE)),
-        ("name", Ty::Str("string")),
-        ("ready", Ty::Bool),
-        ("resources", Ty::Struct(&CORE_V1_RESOURCE_REQUIREMENTS)),
-        ("restartCount", Ty::Int("int32")),
-        ("started", Ty::Bool),
-        ("state", Ty::Struct(&CORE_V1_CONTAINER_STATE)),
-        ("stopSignal", Ty::Str("v1.Signal")),
-        ("user", Ty::Struct(&CORE_V1_CONTAINER_USER)),
-        ("volumeMounts", Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_MOUNT_STATUS))),
-    ],
+    fields: Fields::Packed(&[
+        0x13920097, // allocatedResources
+        0x13d800a9, // allocatedResourcesStatus
+        0x000b02a7, // containerID
+        0x00050733, // image
+        0x00070738, // imageID
+        0x140908ab, // lastState
+        0x00040a48, // name
+        0x04850e19, // ready
+        0x0f490f6f, // resources
+        0x01cc0f78, // restartCount
+        0x048711c6, // started
+        0x140511e2, // state
+        0x144a11fb, // stopSignal
+        0x148414a2, // user
+        0x14cc154c, // volumeMounts
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ContainerUser`
 pub static CORE_V1_CONTAINER_USER: Struct = Struct {
     go_type: "v1.ContainerUser",
-    fields: &[
-        ("linux", Ty::Struct(&CORE_V1_LINUX_CONTAINER_USER)),
-    ],
+    fields: Fields::Packed(&[
+        0x150508e8, // linux
+    ]),
 };
 
 /// `io.k8s.api.core.v1.DaemonEndpoint`
 pub static CORE_V1_DAEMON_ENDPOINT: Struct = Struct {
     go_type: "v1.DaemonEndpoint",
-    fields: &[
-        ("Port", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x01c40000, // Port
+    ]),
 };
 
 /// `io.k8s.api.core.v1.DownwardAPIProjection`
 pub static CORE_V1_DOWNWARD_API_PROJECTION: Struct = Struct {
     go_type: "v1.DownwardAPIProjection",
-    fields: &[
-        ("items", Ty::Array(&Ty::Struct(&CORE_V1_DOWNWARD_API_VOLUME_FILE))),
-    ],
+    fields: Fields::Packed(&[
+        0x15450802, // items
+    ]),
 };
 
 /// `io.k8s.api.core.v1.DownwardAPIVolumeFile`
 pub static CORE_V1_DOWNWARD_API_VOLUME_FILE: Struct = Struct {
     go_type: "v1.DownwardAPIVolumeFile",
-    fields: &[
-        ("fieldRef", Ty::Struct(&CORE_V1_OBJECT_FIELD_SELECTOR)),
-        ("mode", Ty::Int("int32")),
-        ("path", Ty::Str("string")),
-        ("resourceFieldRef", Ty::Struct(&CORE_V1_RESOURCE_FIELD_SELECTOR)),
-    ],
+    fields: Fields::Packed(&[
+        0x1588058a, // fieldRef
+        0x01c40a11, // mode
+        0x00040bcb, // path
+        0x15d00f3a, // resourceFieldRef
+    ]),
 };
 
 /// `io.k8s.api.core.v1.DownwardAPIVolumeSource`
 pub static CORE_V1_DOWNWARD_API_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.DownwardAPIVolumeSource",
-    fields: &[
-        ("defaultMode", Ty::Int("int32")),
-        ("items", Ty::Array(&Ty::Struct(&CORE_V1_DOWNWARD_API_VOLUME_FILE))),
-    ],
+    fields: Fields::Packed(&[
+        0x01cb03d4, // defaultMode
+        0x15450802, // items
+    ]),
 };
 
 /// `io.k8s.api.core.v1.EmptyDirVolumeSource`
 pub static CORE_V1_EMPTY_DIR_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.EmptyDirVolumeSource",
-    fields: &[
-        ("medium", Ty::Str("v1.StorageMedium")),
-        ("sizeLimit", Ty::Quantity),
-    ],
+    fields: Fields::Packed(&[
+        0x160609d2, // medium
+        0x16491195, // sizeLimit
+    ]),
 };
 
 /// `io.k8s.api.core.v1.EndpointAddress`
 pub static CORE_V1_ENDPOINT_ADDRESS: Struct = Struct {
     go_type: "v1.EndpointAddress",
-    fields: &[
-        ("hostname", Ty::Str("string")),
-        ("ip", Ty::Str("string")),
-        ("nodeName", Ty::Str("string")),
-        ("targetRef", Ty::Struct(&CORE_V1_OBJECT_REFERENCE)),
-    ],
+    fields: Fields::Packed(&[
+        0x00080700, // hostname
+        0x000207cc, // ip
+        0x00080aa9, // nodeName
+        0x1689130d, // targetRef
+    ]),
 };
 
 /// `io.k8s.api.core.v1.EndpointPort`
 pub static CORE_V1_ENDPOINT_PORT: Struct = Struct {
     go_type: "v1.EndpointPort",
-    fields: &[
-        ("appProtocol", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("port", Ty::Int("int32")),
-        ("protocol", Ty::Str("v1.Protocol")),
-    ],
+    fields: Fields::Packed(&[
+        0x000b0105, // appProtocol
+        0x00040a48, // name
+        0x01c40cc0, // port
+        0x11080d99, // protocol
+    ]),
 };
 
 /// `io.k8s.api.core.v1.EndpointSubset`
 pub static CORE_V1_ENDPOINT_SUBSET: Struct = Struct {
     go_type: "v1.EndpointSubset",
-    fields: &[
-        ("addresses", Ty::Array(&Ty::Struct(&CORE_V1_ENDPOINT_ADDRESS))),
-        ("notReadyAddresses", Ty::Array(&Ty::Struct(&CORE_V1_ENDPOINT_ADDRESS))),
-        ("ports", Ty::Array(&Ty::Struct(&CORE_V1_ENDPOINT_PORT))),
-    ],
+    fields: Fields::Packed(&[
+        0x16c90045, // addresses
+        0x16d10b0b, // notReadyAddresses
+        0x17050ccb, // ports
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Endpoints`
 pub static CORE_V1_ENDPOINTS: Struct = Struct {
     go_type: "v1.Endpoints",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("subsets", Ty::Array(&Ty::Struct(&CORE_V1_ENDPOINT_SUBSET))),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x17471282, // subsets
+    ]),
 };
 
 /// `io.k8s.api.core.v1.EnvFromSource`
 pub static CORE_V1_ENV_FROM_SOURCE: Struct = Struct {
     go_type: "v1.EnvFromSource",
-    fields: &[
-        ("configMapRef", Ty::Struct(&CORE_V1_CONFIG_MAP_ENV_SOURCE)),
-        ("prefix", Ty::Str("string")),
-        ("secretRef", Ty::Struct(&CORE_V1_SECRET_ENV_SOURCE)),
-    ],
+    fields: Fields::Packed(&[
+        0x178c028f, // configMapRef
+        0x00060d37, // prefix
+        0x17c910af, // secretRef
+    ]),
 };
 
 /// `io.k8s.api.core.v1.EnvVar`
 pub static CORE_V1_ENV_VAR: Struct = Struct {
     go_type: "v1.EnvVar",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("value", Ty::Str("string")),
-        ("valueFrom", Ty::Struct(&CORE_V1_ENV_VAR_SOURCE)),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x000514c3, // value
+        0x180914c8, // valueFrom
+    ]),
 };
 
 /// `io.k8s.api.core.v1.EnvVarSource`
 pub static CORE_V1_ENV_VAR_SOURCE: Struct = Struct {
     go_type: "v1.EnvVarSource",
-    fields: &[
-        ("configMapKeyRef", Ty::Struct(&CORE_V1_CONFIG_MAP_KEY_SELECTOR)),
-        ("fieldRef", Ty::Struct(&CORE_V1_OBJECT_FIELD_SELECTOR)),
-        ("fileKeyRef", Ty::Struct(&CORE_V1_FILE_KEY_SELECTOR)),
-        ("resourceFieldRef", Ty::Struct(&CORE_V1_RESOURCE_FIELD_SELECTOR)),
-        ("secretKeyRef", Ty::Struct(&CORE_V1_SECRET_KEY_SELECTOR)),
-    ],
+    fields: Fields::Packed(&[
+        0x184f0280, // configMapKeyRef
+        0x1588058a, // fieldRef
+        0x188a05a4, // fileKeyRef
+        0x15d00f3a, // resourceFieldRef
+        0x18cc1099, // secretKeyRef
+    ]),
 };
 
 /// `io.k8s.api.core.v1.EphemeralContainer`
 pub static CORE_V1_EPHEMERAL_CONTAINER: Struct = Struct {
     go_type: "v1.EphemeralContainer",
-    fields: &[
-        ("args", Ty::Array(&Ty::Str("string"))),
-        ("command", Ty::Array(&Ty::Str("string"))),
-        ("env", Ty::Array(&Ty::Struct(&CORE_V1_ENV_VAR))),
-        ("envFrom", Ty::Array(&Ty::Struct(&CORE_V1_ENV_FROM_SOURCE))),
-        ("image", Ty::Str("string")),
-        ("imagePullPolicy", Ty::Str("v1.PullPolicy")),
-        ("lifecycle", Ty::Struct(&CORE_V1_LIFECYCLE)),
-        ("livenessProbe", Ty::Struct(&CORE_V1_PROBE)),
-        ("name", Ty::Str("string")),
-        ("ports", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_PORT))),
-        ("readinessProbe", Ty::Struct(&CORE_V1_PROBE)),
-        ("resizePolicy", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_RESIZE_POLICY))),
-        ("resources", Ty::Struct(&CORE_V1_RESOURCE_REQUIREMENTS)),
-        ("restartPolicy", Ty::Str("v1.ContainerRestartPolicy")),
-        ("restartPolicyRules", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_RESTART_RULE))),
-        ("securityContext", Ty::Struct(&CORE_V1_SECURITY_CONTEXT)),
-        ("startupProbe", Ty::Struct(&CORE_V1_PROBE)),
-        ("stdin", Ty::Bool),
-        ("stdinOnce", Ty::Bool),
-        ("targetContainerName", Ty::Str("string")),
-        ("terminationMessagePath", Ty::Str("string")),
-        ("terminationMessagePolicy", Ty::Str("v1.TerminationMessagePolicy")),
-        ("tty", Ty::Bool),
-        ("volumeDevices", Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_DEVICE))),
-        ("volumeMounts", Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_MOUNT))),
-        ("workingDir", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x0c84011c, // args
+        0x0c870253, // command
+        0x0d8304ab, // env
+        0x0dc704ae, // envFrom
+        0x00050733, // image
+        0x0e0f073f, // imagePullPolicy
+        0x0e4908d9, // lifecycle
+        0x0e8d08ed, // livenessProbe
+        0x00040a48, // name
+        0x0ec50ccb, // ports
+        0x0e8e0e0b, // readinessProbe
+        0x0f0c0ed9, // resizePolicy
+        0x0f490f6f, // resources
+        0x0f8d0f84, // restartPolicy
+        0x0fd20f91, // restartPolicyRules
+        0x100f10b8, // securityContext
+        0x0e8c11d6, // startupProbe
+        0x048511ed, // stdin
+        0x048911f2, // stdinOnce
+        0x001312e4, // targetContainerName
+        0x0016139b, // terminationMessagePath
+        0x105813b1, // terminationMessagePolicy
+        0x04831437, // tty
+        0x108d152d, // volumeDevices
+        0x10cc154c, // volumeMounts
+        0x000a15eb, // workingDir
+    ]),
 };
 
 /// `io.k8s.api.core.v1.EphemeralVolumeSource`
 pub static CORE_V1_EPHEMERAL_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.EphemeralVolumeSource",
-    fields: &[
-        ("volumeClaimTemplate", Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE)),
-    ],
+    fields: Fields::Packed(&[
+        0x19131506, // volumeClaimTemplate
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ExecAction`
 pub static CORE_V1_EXEC_ACTION: Struct = Struct {
     go_type: "v1.ExecAction",
-    fields: &[
-        ("command", Ty::Array(&Ty::Str("string"))),
-    ],
+    fields: Fields::Packed(&[
+        0x0c870253, // command
+    ]),
 };
 
 /// `io.k8s.api.core.v1.FCVolumeSource`
 pub static CORE_V1_FC_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.FCVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("lun", Ty::Int("int32")),
-        ("readOnly", Ty::Bool),
-        ("targetWWNs", Ty::Array(&Ty::Str("string"))),
-        ("wwids", Ty::Array(&Ty::Str("string"))),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x01c3094d, // lun
+        0x04880ddf, // readOnly
+        0x0c8a1335, // targetWWNs
+        0x0c851600, // wwids
+    ]),
 };
 
 /// `io.k8s.api.core.v1.FileKeySelector`
 pub static CORE_V1_FILE_KEY_SELECTOR: Struct = Struct {
     go_type: "v1.FileKeySelector",
-    fields: &[
-        ("key", Ty::Str("string")),
-        ("optional", Ty::Bool),
-        ("path", Ty::Str("string")),
-        ("volumeName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00030814, // key
+        0x04880b8b, // optional
+        0x00040bcb, // path
+        0x000a1558, // volumeName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.FlexVolumeSource`
 pub static CORE_V1_FLEX_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.FlexVolumeSource",
-    fields: &[
-        ("driver", Ty::Str("string")),
-        ("fsType", Ty::Str("string")),
-        ("options", Ty::Map("", &Ty::Str("string"))),
-        ("readOnly", Ty::Bool),
-        ("secretRef", Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
-    ],
+    fields: Fields::Packed(&[
+        0x00060478, // driver
+        0x000605fd, // fsType
+        0x0c070b93, // options
+        0x04880ddf, // readOnly
+        0x0bc910af, // secretRef
+    ]),
 };
 
 /// `io.k8s.api.core.v1.FlockerVolumeSource`
 pub static CORE_V1_FLOCKER_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.FlockerVolumeSource",
-    fields: &[
-        ("datasetName", Ty::Str("string")),
-        ("datasetUUID", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000b03ae, // datasetName
+        0x000b03b9, // datasetUUID
+    ]),
 };
 
 /// `io.k8s.api.core.v1.GCEPersistentDiskVolumeSource`
 pub static CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.GCEPersistentDiskVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("partition", Ty::Int("int32")),
-        ("pdName", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x01c90bc2, // partition
+        0x00060bd9, // pdName
+        0x04880ddf, // readOnly
+    ]),
 };
 
 /// `io.k8s.api.core.v1.GRPCAction`
 pub static CORE_V1_GRPC_ACTION: Struct = Struct {
     go_type: "v1.GRPCAction",
-    fields: &[
-        ("port", Ty::Int("int32")),
-        ("service", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x01c40cc0, // port
+        0x000710dd, // service
+    ]),
 };
 
 /// `io.k8s.api.core.v1.GitRepoVolumeSource`
 pub static CORE_V1_GIT_REPO_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.GitRepoVolumeSource",
-    fields: &[
-        ("directory", Ty::Str("string")),
-        ("repository", Ty::Str("string")),
-        ("revision", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x0009043c, // directory
+        0x000a0e72, // repository
+        0x00080fa3, // revision
+    ]),
 };
 
 /// `io.k8s.api.core.v1.GlusterfsVolumeSource`
 pub static CORE_V1_GLUSTERFS_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.GlusterfsVolumeSource",
-    fields: &[
-        ("endpoints", Ty::Str("string")),
-        ("path", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x000904a2, // endpoints
+        0x00040bcb, // path
+        0x04880ddf, // readOnly
+    ]),
 };
 
 /// `io.k8s.api.core.v1.HTTPGetAction`
 pub static CORE_V1_HTTP_GET_ACTION: Struct = Struct {
     go_type: "v1.HTTPGetAction",
-    fields: &[
-        ("host", Ty::Str("string")),
-        ("httpHeaders", Ty::Array(&Ty::Struct(&CORE_V1_HTTP_HEADER))),
-        ("path", Ty::Str("string")),
-        ("port", Ty::IntOrString),
-        ("scheme", Ty::Str("v1.URIScheme")),
-    ],
+    fields: Fields::Packed(&[
+        0x000406a7, // host
+        0x194b0728, // httpHeaders
+        0x00040bcb, // path
+        0x06c40cc0, // port
+        0x19861045, // scheme
+    ]),
 };
 
 /// `io.k8s.api.core.v1.HTTPHeader`
 pub static CORE_V1_HTTP_HEADER: Struct = Struct {
     go_type: "v1.HTTPHeader",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("value", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x000514c3, // value
+    ]),
 };
 
 /// `io.k8s.api.core.v1.HostAlias`
 pub static CORE_V1_HOST_ALIAS: Struct = Struct {
     go_type: "v1.HostAlias",
-    fields: &[
-        ("hostnames", Ty::Array(&Ty::Str("string"))),
-        ("ip", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x0c890718, // hostnames
+        0x000207cc, // ip
+    ]),
 };
 
 /// `io.k8s.api.core.v1.HostIP`
 pub static CORE_V1_HOST_IP: Struct = Struct {
     go_type: "v1.HostIP",
-    fields: &[
-        ("ip", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000207cc, // ip
+    ]),
 };
 
 /// `io.k8s.api.core.v1.HostPathVolumeSource`
 pub static CORE_V1_HOST_PATH_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.HostPathVolumeSource",
-    fields: &[
-        ("path", Ty::Str("string")),
-        ("type", Ty::Str("v1.HostPathType")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040bcb, // path
+        0x19c4143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ISCSIVolumeSource`
 pub static CORE_V1_ISCSI_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.ISCSIVolumeSource",
-    fields: &[
-        ("chapAuthDiscovery", Ty::Bool),
-        ("chapAuthSession", Ty::Bool),
-        ("fsType", Ty::Str("string")),
-        ("initiatorName", Ty::Str("string")),
-        ("iqn", Ty::Str("string")),
-        ("iscsiInterface", Ty::Str("string")),
-        ("lun", Ty::Int("int32")),
-        ("portals", Ty::Array(&Ty::Str("string"))),
-        ("readOnly", Ty::Bool),
-        ("secretRef", Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
-        ("targetPortal", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x049101de, // chapAuthDiscovery
+        0x048f01ef, // chapAuthSession
+        0x000605fd, // fsType
+        0x000d07aa, // initiatorName
+        0x000307ec, // iqn
+        0x000e07f4, // iscsiInterface
+        0x01c3094d, // lun
+        0x0c870cc4, // portals
+        0x04880ddf, // readOnly
+        0x0bc910af, // secretRef
+        0x000c1301, // targetPortal
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ImageVolumeSource`
 pub static CORE_V1_IMAGE_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.ImageVolumeSource",
-    fields: &[
-        ("pullPolicy", Ty::Str("v1.PullPolicy")),
-        ("reference", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x0e0a0dc3, // pullPolicy
+        0x00090e59, // reference
+    ]),
 };
 
 /// `io.k8s.api.core.v1.KeyToPath`
 pub static CORE_V1_KEY_TO_PATH: Struct = Struct {
     go_type: "v1.KeyToPath",
-    fields: &[
-        ("key", Ty::Str("string")),
-        ("mode", Ty::Int("int32")),
-        ("path", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00030814, // key
+        0x01c40a11, // mode
+        0x00040bcb, // path
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Lifecycle`
 pub static CORE_V1_LIFECYCLE: Struct = Struct {
     go_type: "v1.Lifecycle",
-    fields: &[
-        ("postStart", Ty::Struct(&CORE_V1_LIFECYCLE_HANDLER)),
-        ("preStop", Ty::Struct(&CORE_V1_LIFECYCLE_HANDLER)),
-        ("stopSignal", Ty::Str("v1.Signal")),
-    ],
+    fields: Fields::Packed(&[
+        0x1a090cde, // postStart
+        0x1a070ce7, // preStop
+        0x144a11fb, // stopSignal
+    ]),
 };
 
 /// `io.k8s.api.core.v1.LifecycleHandler`
 pub static CORE_V1_LIFECYCLE_HANDLER: Struct = Struct {
     go_type: "v1.LifecycleHandler",
-    fields: &[
-        ("exec", Ty::Struct(&CORE_V1_EXEC_ACTION)),
-        ("httpGet", Ty::Struct(&CORE_V1_HTTP_GET_ACTION)),
-        ("sleep", Ty::Struct(&CORE_V1_SLEEP_ACTION)),
-        ("tcpSocket", Ty::Struct(&CORE_V1_TCP_SOCKET_ACTION)),
-    ],
+    fields: Fields::Packed(&[
+        0x1a4404f0, // exec
+        0x1a870721, // httpGet
+        0x1ac5119e, // sleep
+        0x1b09133f, // tcpSocket
+    ]),
 };
 
 /// `io.k8s.api.core.v1.LinuxContainerUser`
 pub static CORE_V1_LINUX_CONTAINER_USER: Struct = Struct {
     go_type: "v1.LinuxContainerUser",
-    fields: &[
-        ("gid", Ty::Int("int64")),
-        ("supplementalGroups", Ty::Array(&Ty::Int("int64"))),
-        ("uid", Ty::Int("int64")),
-    ],
+    fields: Fields::Packed(&[
+        0x03030645, // gid
+        0x1b521299, // supplementalGroups
+        0x0303143e, // uid
+    ]),
 };
 
 /// `io.k8s.api.core.v1.LoadBalancerIngress`
 pub static CORE_V1_LOAD_BALANCER_INGRESS: Struct = Struct {
     go_type: "v1.LoadBalancerIngress",
-    fields: &[
-        ("hostname", Ty::Str("string")),
-        ("ip", Ty::Str("string")),
-        ("ipMode", Ty::Str("v1.LoadBalancerIPMode")),
-        ("ports", Ty::Array(&Ty::Struct(&CORE_V1_PORT_STATUS))),
-    ],
+    fields: Fields::Packed(&[
+        0x00080700, // hostname
+        0x000207cc, // ip
+        0x1b8607e6, // ipMode
+        0x1bc50ccb, // ports
+    ]),
 };
 
 /// `io.k8s.api.core.v1.LoadBalancerStatus`
 pub static CORE_V1_LOAD_BALANCER_STATUS: Struct = Struct {
     go_type: "v1.LoadBalancerStatus",
-    fields: &[
-        ("ingress", Ty::Array(&Ty::Struct(&CORE_V1_LOAD_BALANCER_INGRESS))),
-    ],
+    fields: Fields::Packed(&[
+        0x1c07076d, // ingress
+    ]),
 };
 
 /// `io.k8s.api.core.v1.LocalObjectReference`
 pub static CORE_V1_LOCAL_OBJECT_REFERENCE: Struct = Struct {
     go_type: "v1.LocalObjectReference",
-    fields: &[
-        ("name", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ModifyVolumeStatus`
 pub static CORE_V1_MODIFY_VOLUME_STATUS: Struct = Struct {
     go_type: "v1.ModifyVolumeStatus",
-    fields: &[
-        ("status", Ty::Str("v1.PersistentVolumeClaimModifyVolumeStatus")),
-        ("targetVolumeAttributesClassName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x1c4611e7, // status
+        0x001f1316, // targetVolumeAttributesClassName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NFSVolumeSource`
 pub static CORE_V1_NFS_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.NFSVolumeSource",
-    fields: &[
-        ("path", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("server", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040bcb, // path
+        0x04880ddf, // readOnly
+        0x000610d7, // server
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Namespace`
 pub static CORE_V1_NAMESPACE: Struct = Struct {
     go_type: "v1.Namespace",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&CORE_V1_NAMESPACE_SPEC)),
-        ("status", Ty::Struct(&CORE_V1_NAMESPACE_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x1c8411aa, // spec
+        0x1cc611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NamespaceCondition`
 pub static CORE_V1_NAMESPACE_CONDITION: Struct = Struct {
     go_type: "v1.NamespaceCondition",
-    fields: &[
-        ("lastTransitionTime", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("reason", Ty::Str("string")),
-        ("status", Ty::Str("v1.ConditionStatus")),
-        ("type", Ty::Str("v1.NamespaceConditionType")),
-    ],
+    fields: Fields::Packed(&[
+        0x011208b4, // lastTransitionTime
+        0x000709d8, // message
+        0x00060e2b, // reason
+        0x014611e7, // status
+        0x1d04143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NamespaceSpec`
 pub static CORE_V1_NAMESPACE_SPEC: Struct = Struct {
     go_type: "v1.NamespaceSpec",
-    fields: &[
-        ("finalizers", Ty::Array(&Ty::Str("v1.FinalizerName"))),
-    ],
+    fields: Fields::Packed(&[
+        0x1d4a05ae, // finalizers
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NamespaceStatus`
 pub static CORE_V1_NAMESPACE_STATUS: Struct = Struct {
     go_type: "v1.NamespaceStatus",
-    fields: &[
-        ("conditions", Ty::Array(&Ty::Struct(&CORE_V1_NAMESPACE_CONDITION))),
-        ("phase", Ty::Str("v1.NamespacePhase")),
-    ],
+    fields: Fields::Packed(&[
+        0x1d8a0267, // conditions
+        0x1dc50c25, // phase
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Node`
 pub static CORE_V1_NODE: Struct = Struct {
     go_type: "v1.Node",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&CORE_V1_NODE_SPEC)),
-        ("status", Ty::Struct(&CORE_V1_NODE_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x1e0411aa, // spec
+        0x1e4611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeAddress`
 pub static CORE_V1_NODE_ADDRESS: Struct = Struct {
     go_type: "v1.NodeAddress",
-    fields: &[
-        ("address", Ty::Str("string")),
-        ("type", Ty::Str("v1.NodeAddressType")),
-    ],
+    fields: Fields::Packed(&[
+        0x00070033, // address
+        0x1e84143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeAffinity`
 pub static CORE_V1_NODE_AFFINITY: Struct = Struct {
     go_type: "v1.NodeAffinity",
-    fields: &[
-        ("preferredDuringSchedulingIgnoredDuringExecution", Ty::Array(&Ty::Struct(&CORE_V1_PREFERRED_SCHEDULING_TERM))),
-        ("requiredDuringSchedulingIgnoredDuringExecution", Ty::Struct(&CORE_V1_NODE_SELECTOR)),
-    ],
+    fields: Fields::Packed(&[
+        0x1eef0d08, // preferredDuringSchedulingIgnoredDuringExecution
+        0x1f2e0ea5, // requiredDuringSchedulingIgnoredDuringExecution
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeCondition`
 pub static CORE_V1_NODE_CONDITION: Struct = Struct {
     go_type: "v1.NodeCondition",
-    fields: &[
-        ("lastHeartbeatTime", Ty::Time),
-        ("lastTransitionTime", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("reason", Ty::Str("string")),
-        ("status", Ty::Str("v1.ConditionStatus")),
-        ("type", Ty::Str("v1.NodeConditionType")),
-    ],
+    fields: Fields::Packed(&[
+        0x01110880, // lastHeartbeatTime
+        0x011208b4, // lastTransitionTime
+        0x000709d8, // message
+        0x00060e2b, // reason
+        0x014611e7, // status
+        0x1f44143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeConfigSource`
 pub static CORE_V1_NODE_CONFIG_SOURCE: Struct = Struct {
     go_type: "v1.NodeConfigSource",
-    fields: &[
-        ("configMap", Ty::Struct(&CORE_V1_CONFIG_MAP_NODE_CONFIG_SOURCE)),
-    ],
+    fields: Fields::Packed(&[
+        0x1f890277, // configMap
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeConfigStatus`
 pub static CORE_V1_NODE_CONFIG_STATUS: Struct = Struct {
     go_type: "v1.NodeConfigStatus",
-    fields: &[
-        ("active", Ty::Struct(&CORE_V1_NODE_CONFIG_SOURCE)),
-        ("assigned", Ty::Struct(&CORE_V1_NODE_CONFIG_SOURCE)),
-        ("error", Ty::Str("string")),
-        ("lastKnownGood", Ty::Struct(&CORE_V1_NODE_CONFIG_SOURCE)),
-    ],
+    fields: Fields::Packed(&[
+        0x1fc60015, // active
+        0x1fc80120, // assigned
+        0x000504eb, // error
+        0x1fcd0891, // lastKnownGood
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeDaemonEndpoints`
 pub static CORE_V1_NODE_DAEMON_ENDPOINTS: Struct = Struct {
     go_type: "v1.NodeDaemonEndpoints",
-    fields: &[
-        ("kubeletEndpoint", Ty::Struct(&CORE_V1_DAEMON_ENDPOINT)),
-    ],
+    fields: Fields::Packed(&[
+        0x200f0850, // kubeletEndpoint
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeFeatures`
 pub static CORE_V1_NODE_FEATURES: Struct = Struct {
     go_type: "v1.NodeFeatures",
-    fields: &[
-        ("supplementalGroupsPolicy", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x049812ab, // supplementalGroupsPolicy
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeRuntimeHandler`
 pub static CORE_V1_NODE_RUNTIME_HANDLER: Struct = Struct {
     go_type: "v1.NodeRuntimeHandler",
-    fields: &[
-        ("features", Ty::Struct(&CORE_V1_NODE_RUNTIME_HANDLER_FEATURES)),
-        ("name", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x20480579, // features
+        0x00040a48, // name
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeRuntimeHandlerFeatures`
 pub static CORE_V1_NODE_RUNTIME_HANDLER_FEATURES: Struct = Struct {
     go_type: "v1.NodeRuntimeHandlerFeatures",
-    fields: &[
-        ("recursiveReadOnlyMounts", Ty::Bool),
-        ("userNamespaces", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x04970e42, // recursiveReadOnlyMounts
+        0x048e14b5, // userNamespaces
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeSelector`
 pub static CORE_V1_NODE_SELECTOR: Struct = Struct {
     go_type: "v1.NodeSelector",
-    fields: &[
-        ("nodeSelectorTerms", Ty::Array(&Ty::Struct(&CORE_V1_NODE_SELECTOR_TERM))),
-    ],
+    fields: Fields::Packed(&[
+        0x20910ad9, // nodeSelectorTerms
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeSelectorRequirement`
 pub static CORE_V1_NODE_SELECTOR_REQUIREMENT: Struct = Struct {
     go_type: "v1.NodeSelectorRequirement",
-    fields: &[
-        ("key", Ty::Str("string")),
-        ("operator", Ty::Str("v1.NodeSelectorOperator")),
-        ("values", Ty::Array(&Ty::Str("string"))),
-    ],
+    fields: Fields::Packed(&[
+        0x00030814, // key
+        0x20c80b83, // operator
+        0x0c8614d1, // values
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeSelectorTerm`
 pub static CORE_V1_NODE_SELECTOR_TERM: Struct = Struct {
     go_type: "v1.NodeSelectorTerm",
-    fields: &[
-        ("matchExpressions", Ty::Array(&Ty::Struct(&CORE_V1_NODE_SELECTOR_REQUIREMENT))),
-        ("matchFields", Ty::Array(&Ty::Struct(&CORE_V1_NODE_SELECTOR_REQUIREMENT))),
-    ],
+    fields: Fields::Packed(&[
+        0x2110096d, // matchExpressions
+        0x210b097d, // matchFields
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeSpec`
 pub static CORE_V1_NODE_SPEC: Struct = Struct {
     go_type: "v1.NodeSpec",
-    fields: &[
-        ("configSource", Ty::Struct(&CORE_V1_NODE_CONFIG_SOURCE)),
-        ("externalID", Ty::Str("string")),
-        ("podCIDR", Ty::Str("string")),
-        ("podCIDRs", Ty::Array(&Ty::Str("string"))),
-        ("providerID", Ty::Str("string")),
-        ("taints", Ty::Array(&Ty::Struct(&CORE_V1_TAINT))),
-        ("unschedulable", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x1fcc029b, // configSource
+        0x000a0531, // externalID
+        0x00070c67, // podCIDR
+        0x0c880c6e, // podCIDRs
+        0x000a0da1, // providerID
+        0x214612de, // taints
+        0x048d1454, // unschedulable
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeStatus`
 pub static CORE_V1_NODE_STATUS: Struct = Struct {
     go_type: "v1.NodeStatus",
-    fields: &[
-        ("addresses", Ty::Array(&Ty::Struct(&CORE_V1_NODE_ADDRESS))),
-        ("allocatable", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-        ("capacity", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-        ("conditions", Ty::Array(&Ty::Struct(&CORE_V1_NODE_CONDITION))),
-        ("config", Ty::Struct(&CORE_V1_NODE_CONFIG_STATUS)),
-        ("daemonEndpoints", Ty::Struct(&CORE_V1_NODE_DAEMON_ENDPOINTS)),
-        ("declaredFeatures", Ty::Array(&Ty::Str("string"))),
-        ("features", Ty::Struct(&CORE_V1_NODE_FEATURES)),
-        ("images", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_IMAGE))),
-        ("nodeInfo", Ty::Struct(&CORE_V1_NODE_SYSTEM_INFO)),
-        ("phase", Ty::Str("v1.NodePhase")),
-        ("runtimeHandlers", Ty::Array(&Ty::Struct(&CORE_V1_NODE_RUNTIME_HANDLER))),
-        ("volumesAttached", Ty::Array(&Ty::Struct(&CORE_V1_ATTACHED_VOLUME))),
-        ("volumesInUse", Ty::Array(&Ty::Str("v1.UniqueVolumeName"))),
-    ],
+    fields: Fields::Packed(&[
+        0x21890045, // addresses
+        0x138b0056, // allocatable
+        0x138801bc, // capacity
+        0x21ca0267, // conditions
+        0x22060271, // config
+        0x224f0384, // daemonEndpoints
+        0x0c9003c4, // declaredFeatures
+        0x22880579, // features
+        0x22c6075e, // images
+        0x23080aa1, // nodeInfo
+        0x23450c25, // phase
+        0x238f1013, // runtimeHandlers
+        0x23cf1582, // volumesAttached
+        0x240c1591, // volumesInUse
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeSwapStatus`
 pub static CORE_V1_NODE_SWAP_STATUS: Struct = Struct {
     go_type: "v1.NodeSwapStatus",
-    fields: &[
-        ("capacity", Ty::Int("int64")),
-    ],
+    fields: Fields::Packed(&[
+        0x030801bc, // capacity
+    ]),
 };
 
 /// `io.k8s.api.core.v1.NodeSystemInfo`
 pub static CORE_V1_NODE_SYSTEM_INFO: Struct = Struct {
     go_type: "v1.NodeSystemInfo",
-    fields: &[
-        ("architecture", Ty::Str("string")),
-        ("bootID", Ty::Str("string")),
-        ("containerRuntimeVersion", Ty::Str("string")),
-        ("kernelVersion", Ty::Str("string")),
-        ("kubeProxyVersion", Ty::Str("string")),
-        ("kubeletVersion", Ty::Str("string")),
-        ("machineID", Ty::Str("string")),
-        ("operatingSystem", Ty::Str("string")),
-        ("osImage", Ty::Str("string")),
-        ("swap", Ty::Struct(&CORE_V1_NODE_SWAP_STATUS)),
-        ("systemUUID", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000c0110, // architecture
+        0x0006019f, // bootID
+        0x001702cc, // containerRuntimeVersion
+        0x000d0807, // kernelVersion
+        0x00100830, // kubeProxyVersion
+        0x000e085f, // kubeletVersion
+        0x00090950, // machineID
+        0x000f0b6b, // operatingSystem
+        0x00070ba4, // osImage
+        0x244412c3, // swap
+        0x000a12d4, // systemUUID
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ObjectFieldSelector`
 pub static CORE_V1_OBJECT_FIELD_SELECTOR: Struct = Struct {
     go_type: "v1.ObjectFieldSelector",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("fieldPath", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x00090581, // fieldPath
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ObjectReference`
 pub static CORE_V1_OBJECT_REFERENCE: Struct = Struct {
     go_type: "v1.ObjectReference",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("fieldPath", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("namespace", Ty::Str("string")),
-        ("resourceVersion", Ty::Str("string")),
-        ("uid", Ty::Str("types.UID")),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x00090581, // fieldPath
+        0x0004082c, // kind
+        0x00040a48, // name
+        0x00090a5c, // namespace
+        0x000f0f60, // resourceVersion
+        0x0d03143e, // uid
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PersistentVolumeClaim`
 pub static CORE_V1_PERSISTENT_VOLUME_CLAIM: Struct = Struct {
     go_type: "v1.PersistentVolumeClaim",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC)),
-        ("status", Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x248411aa, // spec
+        0x24c611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PersistentVolumeClaimCondition`
 pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION: Struct = Struct {
     go_type: "v1.PersistentVolumeClaimCondition",
-    fields: &[
-        ("lastProbeTime", Ty::Time),
-        ("lastTransitionTime", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("reason", Ty::Str("string")),
-        ("status", Ty::Str("v1.ConditionStatus")),
-        ("type", Ty::Str("v1.PersistentVolumeClaimConditionType")),
-    ],
+    fields: Fields::Packed(&[
+        0x010d089e, // lastProbeTime
+        0x011208b4, // lastTransitionTime
+        0x000709d8, // message
+        0x00060e2b, // reason
+        0x014611e7, // status
+        0x2504143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PersistentVolumeClaimSpec`
 pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC: Struct = Struct {
     go_type: "v1.PersistentVolumeClaimSpec",
-    fields: &[
-        ("accessModes", Ty::Array(&Ty::Str("v1.PersistentVolumeAccessMode"))),
-        ("dataSource", Ty::Struct(&CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE)),
-        ("dataSourceRef", Ty::Struct(&CORE_V1_TYPED_OBJECT_REFERENCE)),
-        ("resources", Ty::Struct(&CORE_V1_VOLUME_RESOURCE_REQUIREMENTS)),
-        ("selector", Ty::Struct(&META_V1_LABEL_SELECTOR)),
-        ("storageClassName", Ty::Str("string")),
-        ("volumeAttributesClassName", Ty::Str("string")),
-        ("volumeMode", Ty::Str("v1.PersistentVolumeMode")),
-        ("volumeName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x254b0004, // accessModes
+        0x258a0397, // dataSource
+        0x25cd03a1, // dataSourceRef
+        0x26090f6f, // resources
+        0x020810c7, // selector
+        0x00101205, // storageClassName
+        0x001914ed, // volumeAttributesClassName
+        0x264a1542, // volumeMode
+        0x000a1558, // volumeName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PersistentVolumeClaimStatus`
 pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_STATUS: Struct = Struct {
     go_type: "v1.PersistentVolumeClaimStatus",
-    fields: &[
-        ("accessModes", Ty::Array(&Ty::Str("v1.PersistentVolumeAccessMode"))),
-        ("allocatedResourceStatuses", Ty::Map("map[v1.ResourceName]v1.ClaimResourceStatus", &Ty::Str("v1.ClaimResourceStatus"))),
-        ("allocatedResources", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-        ("capacity", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-        ("conditions", Ty::Array(&Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_CONDITION))),
-        ("currentVolumeAttributesClassName", Ty::Str("string")),
-        ("modifyVolumeStatus", Ty::Struct(&CORE_V1_MODIFY_VOLUME_STATUS)),
-        ("phase", Ty::Str("v1.PersistentVolumeClaimPhase")),
-    ],
+    fields: Fields::Packed(&[
+        0x254b0004, // accessModes
+        0x2699007e, // allocatedResourceStatuses
+        0x13920097, // allocatedResources
+        0x138801bc, // capacity
+        0x26ca0267, // conditions
+        0x00200364, // currentVolumeAttributesClassName
+        0x27120a15, // modifyVolumeStatus
+        0x27450c25, // phase
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PersistentVolumeClaimTemplate`
 pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_TEMPLATE: Struct = Struct {
     go_type: "v1.PersistentVolumeClaimTemplate",
-    fields: &[
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_SPEC)),
-    ],
+    fields: Fields::Packed(&[
+        0x004809df, // metadata
+        0x248411aa, // spec
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource`
 pub static CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.PersistentVolumeClaimVolumeSource",
-    fields: &[
-        ("claimName", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x00090209, // claimName
+        0x04880ddf, // readOnly
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource`
 pub static CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.PhotonPersistentDiskVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("pdID", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x00040bd5, // pdID
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Pod`
 pub static CORE_V1_POD: Struct = Struct {
     go_type: "v1.Pod",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&CORE_V1_POD_SPEC)),
-        ("status", Ty::Struct(&CORE_V1_POD_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x278411aa, // spec
+        0x27c611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodAffinity`
 pub static CORE_V1_POD_AFFINITY: Struct = Struct {
     go_type: "v1.PodAffinity",
-    fields: &[
-        ("preferredDuringSchedulingIgnoredDuringExecution", Ty::Array(&Ty::Struct(&CORE_V1_WEIGHTED_POD_AFFINITY_TERM))),
-        ("requiredDuringSchedulingIgnoredDuringExecution", Ty::Array(&Ty::Struct(&CORE_V1_POD_AFFINITY_TERM))),
-    ],
+    fields: Fields::Packed(&[
+        0x282f0d08, // preferredDuringSchedulingIgnoredDuringExecution
+        0x286e0ea5, // requiredDuringSchedulingIgnoredDuringExecution
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodAffinityTerm`
 pub static CORE_V1_POD_AFFINITY_TERM: Struct = Struct {
     go_type: "v1.PodAffinityTerm",
-    fields: &[
-        ("labelSelector", Ty::Struct(&META_V1_LABEL_SELECTOR)),
-        ("matchLabelKeys", Ty::Array(&Ty::Str("string"))),
-        ("mismatchLabelKeys", Ty::Array(&Ty::Str("string"))),
-        ("namespaceSelector", Ty::Struct(&META_V1_LABEL_SELECTOR)),
-        ("namespaces", Ty::Array(&Ty::Str("string"))),
-        ("topologyKey", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x020d086d, // labelSelector
+        0x0c8e0988, // matchLabelKeys
+        0x0c910a00, // mismatchLabelKeys
+        0x02110a65, // namespaceSelector
+        0x0c8a0a76, // namespaces
+        0x000b1400, // topologyKey
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodAntiAffinity`
 pub static CORE_V1_POD_ANTI_AFFINITY: Struct = Struct {
     go_type: "v1.PodAntiAffinity",
-    fields: &[
-        ("preferredDuringSchedulingIgnoredDuringExecution", Ty::Array(&Ty::Struct(&CORE_V1_WEIGHTED_POD_AFFINITY_TERM))),
-        ("requiredDuringSchedulingIgnoredDuringExecution", Ty::Array(&Ty::Struct(&CORE_V1_POD_AFFINITY_TERM))),
-    ],
+    fields: Fields::Packed(&[
+        0x282f0d08, // preferredDuringSchedulingIgnoredDuringExecution
+        0x286e0ea5, // requiredDuringSchedulingIgnoredDuringExecution
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodCertificateProjection`
 pub static CORE_V1_POD_CERTIFICATE_PROJECTION: Struct = Struct {
     go_type: "v1.PodCertificateProjection",
-    fields: &[
-        ("certificateChainPath", Ty::Str("string")),
-        ("credentialBundlePath", Ty::Str("string")),
-        ("keyPath", Ty::Str("string")),
-        ("keyType", Ty::Str("string")),
-        ("maxExpirationSeconds", Ty::Int("int32")),
-        ("signerName", Ty::Str("string")),
-        ("userAnnotations", Ty::Map("", &Ty::Str("string"))),
-    ],
+    fields: Fields::Packed(&[
+        0x001401ca, // certificateChainPath
+        0x00140319, // credentialBundlePath
+        0x00070817, // keyPath
+        0x0007081e, // keyType
+        0x01d409a1, // maxExpirationSeconds
+        0x000a1182, // signerName
+        0x0c0f14a6, // userAnnotations
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodCondition`
 pub static CORE_V1_POD_CONDITION: Struct = Struct {
     go_type: "v1.PodCondition",
-    fields: &[
-        ("lastProbeTime", Ty::Time),
-        ("lastTransitionTime", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("observedGeneration", Ty::Int("int64")),
-        ("reason", Ty::Str("string")),
-        ("status", Ty::Str("v1.ConditionStatus")),
-        ("type", Ty::Str("v1.PodConditionType")),
-    ],
+    fields: Fields::Packed(&[
+        0x010d089e, // lastProbeTime
+        0x011208b4, // lastTransitionTime
+        0x000709d8, // message
+        0x03120b59, // observedGeneration
+        0x00060e2b, // reason
+        0x014611e7, // status
+        0x2884143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodDNSConfig`
 pub static CORE_V1_POD_DNS_CONFIG: Struct = Struct {
     go_type: "v1.PodDNSConfig",
-    fields: &[
-        ("nameservers", Ty::Array(&Ty::Str("string"))),
-        ("options", Ty::Array(&Ty::Struct(&CORE_V1_POD_DNS_CONFIG_OPTION))),
-        ("searches", Ty::Array(&Ty::Str("string"))),
-    ],
+    fields: Fields::Packed(&[
+        0x0c8b0a51, // nameservers
+        0x28c70b93, // options
+        0x0c88106c, // searches
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodDNSConfigOption`
 pub static CORE_V1_POD_DNS_CONFIG_OPTION: Struct = Struct {
     go_type: "v1.PodDNSConfigOption",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("value", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x000514c3, // value
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodExtendedResourceClaimStatus`
 pub static CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS: Struct = Struct {
     go_type: "v1.PodExtendedResourceClaimStatus",
-    fields: &[
-        ("requestMappings", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_EXTENDED_RESOURCE_REQUEST))),
-        ("resourceClaimName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x290f0e83, // requestMappings
+        0x00110eed, // resourceClaimName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodIP`
 pub static CORE_V1_POD_IP: Struct = Struct {
     go_type: "v1.PodIP",
-    fields: &[
-        ("ip", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000207cc, // ip
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodOS`
 pub static CORE_V1_POD_OS: Struct = Struct {
     go_type: "v1.PodOS",
-    fields: &[
-        ("name", Ty::Str("v1.OSName")),
-    ],
+    fields: Fields::Packed(&[
+        0x29440a48, // name
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodReadinessGate`
 pub static CORE_V1_POD_READINESS_GATE: Struct = Struct {
     go_type: "v1.PodReadinessGate",
-    fields: &[
-        ("conditionType", Ty::Str("v1.PodConditionType")),
-    ],
+    fields: Fields::Packed(&[
+        0x288d025a, // conditionType
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodResourceClaim`
 pub static CORE_V1_POD_RESOURCE_CLAIM: Struct = Struct {
     go_type: "v1.PodResourceClaim",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("resourceClaimName", Ty::Str("string")),
-        ("resourceClaimTemplateName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x00110eed, // resourceClaimName
+        0x00190f13, // resourceClaimTemplateName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodResourceClaimStatus`
 pub static CORE_V1_POD_RESOURCE_CLAIM_STATUS: Struct = Struct {
     go_type: "v1.PodResourceClaimStatus",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("resourceClaimName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x00110eed, // resourceClaimName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodSchedulingGate`
 pub static CORE_V1_POD_SCHEDULING_GATE: Struct = Struct {
     go_type: "v1.PodSchedulingGate",
-    fields: &[
-        ("name", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodSecurityContext`
 pub static CORE_V1_POD_SECURITY_CONTEXT: Struct = Struct {
     go_type: "v1.PodSecurityContext",
-    fields: &[
-        ("appArmorProfile", Ty::Struct(&CORE_V1_APP_ARMOR_PROFILE)),
-        ("fsGroup", Ty::Int("int64")),
-        ("fsGroupChangePolicy", Ty::Str("v1.PodFSGroupChangePolicy")),
-        ("runAsGroup", Ty::Int("int64")),
-        ("runAsNonRoot", Ty::Bool),
-        ("runAsUser", Ty::Int("int64")),
-        ("seLinuxChangePolicy", Ty::Str("v1.PodSELinuxChangePolicy")),
-        ("seLinuxOptions", Ty::Struct(&CORE_V1_SE_LINUX_OPTIONS)),
-        ("seccompProfile", Ty::Struct(&CORE_V1_SECCOMP_PROFILE)),
-        ("supplementalGroups", Ty::Array(&Ty::Int("int64"))),
-        ("supplementalGroupsPolicy", Ty::Str("v1.SupplementalGroupsPolicy")),
-        ("sysctls", Ty::Array(&Ty::Struct(&CORE_V1_SYSCTL))),
-        ("windowsOptions", Ty::Struct(&CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS)),
-    ],
+    fields: Fields::Packed(&[
+        0x298f00f6, // appArmorProfile
+        0x030705e3, // fsGroup
+        0x29d305ea, // fsGroupChangePolicy
+        0x030a0fd0, // runAsGroup
+        0x048c0fda, // runAsNonRoot
+        0x03090fe6, // runAsUser
+        0x2a13104b, // seLinuxChangePolicy
+        0x2a4e105e, // seLinuxOptions
+        0x2a8e1074, // seccompProfile
+        0x1b521299, // supplementalGroups
+        0x2ad812ab, // supplementalGroupsPolicy
+        0x2b0712c7, // sysctls
+        0x2b4e15dd, // windowsOptions
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodSpec`
 pub static CORE_V1_POD_SPEC: Struct = Struct {
     go_type: "v1.PodSpec",
-    fields: &[
-        ("activeDeadlineSeconds", Ty::Int("int64")),
-        ("affinity", Ty::Struct(&CORE_V1_AFFINITY)),
-        ("automountServiceAccountToken", Ty::Bool),
-        ("containers", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER))),
-        ("dnsConfig", Ty::Struct(&CORE_V1_POD_DNS_CONFIG)),
-        ("dnsPolicy", Ty::Str("v1.DNSPolicy")),
-        ("enableServiceLinks", Ty::Bool),
-        ("ephemeralContainers", Ty::Array(&Ty::Struct(&CORE_V1_EPHEMERAL_CONTAINER))),
-        ("hostAliases", Ty::Array(&Ty::Struct(&CORE_V1_HOST_ALIAS))),
-        ("hostIPC", Ty::Bool),
-        ("hostNetwork", Ty::Bool),
-        ("hostPID", Ty::Bool),
-        ("hostUsers", Ty::Bool),
-        ("hostname", Ty::Str("string")),
-        ("hostnameOverride", Ty::Str("string")),
-        ("imagePullSecrets", Ty::Array(&Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE))),
-        ("initContainers", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER))),
-        ("nodeName", Ty::Str("string")),
-        ("nodeSelector", Ty::Map("", &Ty::Str("string"))),
-        ("os", Ty::Struct(&CORE_V1_POD_OS)),
-        ("overhead", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-        ("preemptionPolicy", Ty::Str("v1.PreemptionPolicy")),
-        ("priority", Ty::Int("int32")),
-        ("priorityClassName", Ty::Str("string")),
-        ("readinessGates", Ty::Array(&Ty::Struct(&CORE_V1_POD_READINESS_GATE))),
-        ("resourceClaims", Ty::Array(&Ty::Struct(&CORE_V1_POD_RESOURCE_CLAIM))),
-        ("resources", Ty::Struct(&CORE_V1_RESOURCE_REQUIREMENTS)),
-        ("restartPolicy", Ty::Str("v1.RestartPolicy")),
-        ("runtimeClassName", Ty::Str("string")),
-        ("schedulerName", Ty::Str("string")),
-        ("schedulingGates", Ty::Array(&Ty::Struct(&CORE_V1_POD_SCHEDULING_GATE))),
-        ("securityContext", Ty::Struct(&CORE_V1_POD_SECURITY_CONTEXT)),
-        ("serviceAccount", Ty::Str("string")),
-        ("serviceAccountName", Ty::Str("string")),
-        ("setHostnameAsFQDN", Ty::Bool),
-        ("shareProcessNamespace", Ty::Bool),
-        ("subdomain", Ty::Str("string")),
-        ("terminationGracePeriodSeconds", Ty::Int("int64")),
-        ("tolerations", Ty::Array(&Ty::Struct(&CORE_V1_TOLERATION))),
-        ("topologySpreadConstraints", Ty::Array(&Ty::Struct(&CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT))),
-        ("volumes", Ty::Array(&Ty::Struct(&CORE_V1_VOLUME))),
-        ("workloadRef", Ty::Struct(&CORE_V1_WORKLOAD_REFERENCE)),
-    ],
+    fields: Fields::Packed(&[
+        0x0315001b, // activeDeadlineSeconds
+        0x2b88004e, // affinity
+        0x049c0130, // automountServiceAccountToken
+        0x2bca02f4, // containers
+        0x2c09045b, // dnsConfig
+        0x2c490464, // dnsPolicy
+        0x04920490, // enableServiceLinks
+        0x2c9304d8, // ephemeralContainers
+        0x2ccb06ab, // hostAliases
+        0x048706bc, // hostIPC
+        0x048b06ca, // hostNetwork
+        0x048706d5, // hostPID
+        0x048906f7, // hostUsers
+        0x00080700, // hostname
+        0x00100708, // hostnameOverride
+        0x2d10074e, // imagePullSecrets
+        0x2bce0789, // initContainers
+        0x00080aa9, // nodeName
+        0x0c0c0acd, // nodeSelector
+        0x2d420ba2, // os
+        0x13880bab, // overhead
+        0x2d900cee, // preemptionPolicy
+        0x01c80d3d, // priority
+        0x00110d45, // priorityClassName
+        0x2dce0dfd, // readinessGates
+        0x2e0e0f2c, // resourceClaims
+        0x0f490f6f, // resources
+        0x2e4d0f84, // restartPolicy
+        0x00101003, // runtimeClassName
+        0x000d1029, // schedulerName
+        0x2e8f1036, // schedulingGates
+        0x2ecf10b8, // securityContext
+        0x000e10e4, // serviceAccount
+        0x001210f2, // serviceAccountName
+        0x0491114d, // setHostnameAsFQDN
+        0x04951167, // shareProcessNamespace
+        0x0009126e, // subdomain
+        0x031d137e, // terminationGracePeriodSeconds
+        0x2f0b13f5, // tolerations
+        0x2f59140b, // topologySpreadConstraints
+        0x2f87157b, // volumes
+        0x2fcb15f5, // workloadRef
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodStatus`
 pub static CORE_V1_POD_STATUS: Struct = Struct {
     go_type: "v1.PodStatus",
-    fields: &[
-        ("allocatedResources", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-        ("conditions", Ty::Array(&Ty::Struct(&CORE_V1_POD_CONDITION))),
-        ("containerStatuses", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_STATUS))),
-        ("ephemeralContainerStatuses", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_STATUS))),
-        ("extendedResourceClaimStatus", Ty::Struct(&CORE_V1_POD_EXTENDED_RESOURCE_CLAIM_STATUS)),
-        ("hostIP", Ty::Str("string")),
-        ("hostIPs", Ty::Array(&Ty::Struct(&CORE_V1_HOST_IP))),
-        ("initContainerStatuses", Ty::Array(&Ty::Struct(&CORE_V1_CONTAINER_STATUS))),
-        ("message", Ty::Str("string")),
-        ("nominatedNodeName", Ty::Str("string")),
-        ("observedGeneration", Ty::Int("int64")),
-        ("phase", Ty::Str("v1.PodPhase")),
-        ("podIP", Ty::Str("string")),
-        ("podIPs", Ty::Array(&Ty::Struct(&CORE_V1_POD_IP))),
-        ("qosClass", Ty::Str("v1.PodQOSClass")),
-        ("reason", Ty::Str("string")),
-        ("resize", Ty::Str("v1.PodResizeStatus")),
-        ("resourceClaimStatuses", Ty::Array(&Ty::Struct(&CORE_V1_POD_RESOURCE_CLAIM_STATUS))),
-        ("resources", Ty::Struct(&CORE_V1_RESOURCE_REQUIREMENTS)),
-        ("startTime", Ty::Time),
-    ],
+    fields: Fields::Packed(&[
+        0x13920097, // allocatedResources
+        0x300a0267, // conditions
+        0x305102e3, // containerStatuses
+        0x305a04be, // ephemeralContainerStatuses
+        0x309b0516, // extendedResourceClaimStatus
+        0x000606b6, // hostIP
+        0x30c706c3, // hostIPs
+        0x30550774, // initContainerStatuses
+        0x000709d8, // message
+        0x00110afa, // nominatedNodeName
+        0x03120b59, // observedGeneration
+        0x31050c25, // phase
+        0x00050c9e, // podIP
+        0x31460ca3, // podIPs
+        0x31880dcd, // qosClass
+        0x00060e2b, // reason
+        0x31c60ed3, // resize
+        0x32150efe, // resourceClaimStatuses
+        0x0f490f6f, // resources
+        0x010911bd, // startTime
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PodTemplateSpec`
 pub static CORE_V1_POD_TEMPLATE_SPEC: Struct = Struct {
     go_type: "v1.PodTemplateSpec",
-    fields: &[
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&CORE_V1_POD_SPEC)),
-    ],
+    fields: Fields::Packed(&[
+        0x004809df, // metadata
+        0x278411aa, // spec
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PortStatus`
 pub static CORE_V1_PORT_STATUS: Struct = Struct {
     go_type: "v1.PortStatus",
-    fields: &[
-        ("error", Ty::Str("string")),
-        ("port", Ty::Int("int32")),
-        ("protocol", Ty::Str("v1.Protocol")),
-    ],
+    fields: Fields::Packed(&[
+        0x000504eb, // error
+        0x01c40cc0, // port
+        0x11080d99, // protocol
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PortworxVolumeSource`
 pub static CORE_V1_PORTWORX_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.PortworxVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("volumeID", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x04880ddf, // readOnly
+        0x0008153a, // volumeID
+    ]),
 };
 
 /// `io.k8s.api.core.v1.PreferredSchedulingTerm`
 pub static CORE_V1_PREFERRED_SCHEDULING_TERM: Struct = Struct {
     go_type: "v1.PreferredSchedulingTerm",
-    fields: &[
-        ("preference", Ty::Struct(&CORE_V1_NODE_SELECTOR_TERM)),
-        ("weight", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x324a0cfe, // preference
+        0x01c615b1, // weight
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Probe`
 pub static CORE_V1_PROBE: Struct = Struct {
     go_type: "v1.Probe",
-    fields: &[
-        ("exec", Ty::Struct(&CORE_V1_EXEC_ACTION)),
-        ("failureThreshold", Ty::Int("int32")),
-        ("grpc", Ty::Struct(&CORE_V1_GRPC_ACTION)),
-        ("httpGet", Ty::Struct(&CORE_V1_HTTP_GET_ACTION)),
-        ("initialDelaySeconds", Ty::Int("int32")),
-        ("periodSeconds", Ty::Int("int32")),
-        ("successThreshold", Ty::Int("int32")),
-        ("tcpSocket", Ty::Struct(&CORE_V1_TCP_SOCKET_ACTION)),
-        ("terminationGracePeriodSeconds", Ty::Int("int64")),
-        ("timeoutSeconds", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x1a4404f0, // exec
+        0x01d00567, // failureThreshold
+        0x32840685, // grpc
+        0x1a870721, // httpGet
+        0x01d30797, // initialDelaySeconds
+        0x01cd0bdf, // periodSeconds
+        0x01d01289, // successThreshold
+        0x1b09133f, // tcpSocket
+        0x031d137e, // terminationGracePeriodSeconds
+        0x01ce13d6, // timeoutSeconds
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ProjectedVolumeSource`
 pub static CORE_V1_PROJECTED_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.ProjectedVolumeSource",
-    fields: &[
-        ("defaultMode", Ty::Int("int32")),
-        ("sources", Ty::Array(&Ty::Struct(&CORE_V1_VOLUME_PROJECTION))),
-    ],
+    fields: Fields::Packed(&[
+        0x01cb03d4, // defaultMode
+        0x32c711a3, // sources
+    ]),
 };
 
 /// `io.k8s.api.core.v1.QuobyteVolumeSource`
 pub static CORE_V1_QUOBYTE_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.QuobyteVolumeSource",
-    fields: &[
-        ("group", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("registry", Ty::Str("string")),
-        ("tenant", Ty::Str("string")),
-        ("user", Ty::Str("string")),
-        ("volume", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00050680, // group
+        0x04880ddf, // readOnly
+        0x00080e62, // registry
+        0x00061350, // tenant
+        0x000414a2, // user
+        0x000614d7, // volume
+    ]),
 };
 
 /// `io.k8s.api.core.v1.RBDVolumeSource`
 pub static CORE_V1_RBD_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.RBDVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("image", Ty::Str("string")),
-        ("keyring", Ty::Str("string")),
-        ("monitors", Ty::Array(&Ty::Str("string"))),
-        ("pool", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("secretRef", Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
-        ("user", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x00050733, // image
+        0x00070825, // keyring
+        0x0c880a27, // monitors
+        0x00040cbc, // pool
+        0x04880ddf, // readOnly
+        0x0bc910af, // secretRef
+        0x000414a2, // user
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ResourceClaim`
 pub static CORE_V1_RESOURCE_CLAIM: Struct = Struct {
     go_type: "v1.ResourceClaim",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("request", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x00070e7c, // request
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ResourceFieldSelector`
 pub static CORE_V1_RESOURCE_FIELD_SELECTOR: Struct = Struct {
     go_type: "v1.ResourceFieldSelector",
-    fields: &[
-        ("containerName", Ty::Str("string")),
-        ("divisor", Ty::Quantity),
-        ("resource", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000d02b2, // containerName
+        0x16470454, // divisor
+        0x00080ee5, // resource
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ResourceHealth`
 pub static CORE_V1_RESOURCE_HEALTH: Struct = Struct {
     go_type: "v1.ResourceHealth",
-    fields: &[
-        ("health", Ty::Str("v1.ResourceHealthStatus")),
-        ("resourceID", Ty::Str("v1.ResourceID")),
-    ],
+    fields: Fields::Packed(&[
+        0x33060689, // health
+        0x334a0f4a, // resourceID
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ResourceRequirements`
 pub static CORE_V1_RESOURCE_REQUIREMENTS: Struct = Struct {
     go_type: "v1.ResourceRequirements",
-    fields: &[
-        ("claims", Ty::Array(&Ty::Struct(&CORE_V1_RESOURCE_CLAIM))),
-        ("limits", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-        ("requests", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-    ],
+    fields: Fields::Packed(&[
+        0x33860212, // claims
+        0x138608e2, // limits
+        0x13880e9d, // requests
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ResourceStatus`
 pub static CORE_V1_RESOURCE_STATUS: Struct = Struct {
     go_type: "v1.ResourceStatus",
-    fields: &[
-        ("name", Ty::Str("v1.ResourceName")),
-        ("resources", Ty::Array(&Ty::Struct(&CORE_V1_RESOURCE_HEALTH))),
-    ],
+    fields: Fields::Packed(&[
+        0x11440a48, // name
+        0x33c90f6f, // resources
+    ]),
 };
 
 /// `io.k8s.api.core.v1.SELinuxOptions`
 pub static CORE_V1_SE_LINUX_OPTIONS: Struct = Struct {
     go_type: "v1.SELinuxOptions",
-    fields: &[
-        ("level", Ty::Str("string")),
-        ("role", Ty::Str("string")),
-        ("type", Ty::Str("string")),
-        ("user", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000508d4, // level
+        0x00040fbf, // role
+        0x0004143a, // type
+        0x000414a2, // user
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ScaleIOVolumeSource`
 pub static CORE_V1_SCALE_IO_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.ScaleIOVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("gateway", Ty::Str("string")),
-        ("protectionDomain", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("secretRef", Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
-        ("sslEnabled", Ty::Bool),
-        ("storageMode", Ty::Str("string")),
-        ("storagePool", Ty::Str("string")),
-        ("system", Ty::Str("string")),
-        ("volumeName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x00070617, // gateway
+        0x00100d89, // protectionDomain
+        0x04880ddf, // readOnly
+        0x0bc910af, // secretRef
+        0x048a11ae, // sslEnabled
+        0x000b1215, // storageMode
+        0x000b1240, // storagePool
+        0x000612ce, // system
+        0x000a1558, // volumeName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.SeccompProfile`
 pub static CORE_V1_SECCOMP_PROFILE: Struct = Struct {
     go_type: "v1.SeccompProfile",
-    fields: &[
-        ("localhostProfile", Ty::Str("string")),
-        ("type", Ty::Str("v1.SeccompProfileType")),
-    ],
+    fields: Fields::Packed(&[
+        0x0010093d, // localhostProfile
+        0x3404143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.SecretEnvSource`
 pub static CORE_V1_SECRET_ENV_SOURCE: Struct = Struct {
     go_type: "v1.SecretEnvSource",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("optional", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x04880b8b, // optional
+    ]),
 };
 
 /// `io.k8s.api.core.v1.SecretKeySelector`
 pub static CORE_V1_SECRET_KEY_SELECTOR: Struct = Struct {
     go_type: "v1.SecretKeySelector",
-    fields: &[
-        ("key", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("optional", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x00030814, // key
+        0x00040a48, // name
+        0x04880b8b, // optional
+    ]),
 };
 
 /// `io.k8s.api.core.v1.SecretProjection`
 pub static CORE_V1_SECRET_PROJECTION: Struct = Struct {
     go_type: "v1.SecretProjection",
-    fields: &[
-        ("items", Ty::Array(&Ty::Struct(&CORE_V1_KEY_TO_PATH))),
-        ("name", Ty::Str("string")),
-        ("optional", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x0d450802, // items
+        0x00040a48, // name
+        0x04880b8b, // optional
+    ]),
 };
 
 /// `io.k8s.api.core.v1.SecretVolumeSource`
 pub static CORE_V1_SECRET_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.SecretVolumeSource",
-    fields: &[
-        ("defaultMode", Ty::Int("int32")),
-        ("items", Ty::Array(&Ty::Struct(&CORE_V1_KEY_TO_PATH))),
-        ("optional", Ty::Bool),
-        ("secretName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x01cb03d4, // defaultMode
+        0x0d450802, // items
+        0x04880b8b, // optional
+        0x000a10a5, // secretName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.SecurityContext`
 pub static CORE_V1_SECURITY_CONTEXT: Struct = Struct {
     go_type: "v1.SecurityContext",
-    fields: &[
-        ("allowPrivilegeEscalation", Ty::Bool),
-        ("appArmorProfile", Ty::Struct(&CORE_V1_APP_ARMOR_PROFILE)),
-        ("capabilities", Ty::Struct(&CORE_V1_CAPABILITIES)),
-        ("privileged", Ty::Bool),
-        ("procMount", Ty::Str("v1.ProcMountType")),
-        ("readOnlyRootFilesystem", Ty::Bool),
-        ("runAsGroup", Ty::Int("int64")),
-        ("runAsNonRoot", Ty::Bool),
-        ("runAsUser", Ty::Int("int64")),
-        ("seLinuxOptions", Ty::Struct(&CORE_V1_SE_LINUX_OPTIONS)),
-        ("seccompProfile", Ty::Struct(&CORE_V1_SECCOMP_PROFILE)),
-        ("windowsOptions", Ty::Struct(&CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS)),
-    ],
+    fields: Fields::Packed(&[
+        0x049800c1, // allowPrivilegeEscalation
+        0x298f00f6, // appArmorProfile
+        0x344c01b0, // capabilities
+        0x048a0d56, // privileged
+        0x34890d60, // procMount
+        0x04960de7, // readOnlyRootFilesystem
+        0x030a0fd0, // runAsGroup
+        0x048c0fda, // runAsNonRoot
+        0x03090fe6, // runAsUser
+        0x2a4e105e, // seLinuxOptions
+        0x2a8e1074, // seccompProfile
+        0x2b4e15dd, // windowsOptions
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Service`
 pub static CORE_V1_SERVICE: Struct = Struct {
     go_type: "v1.Service",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&CORE_V1_SERVICE_SPEC)),
-        ("status", Ty::Struct(&CORE_V1_SERVICE_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x34c411aa, // spec
+        0x350611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ServiceAccountTokenProjection`
 pub static CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION: Struct = Struct {
     go_type: "v1.ServiceAccountTokenProjection",
-    fields: &[
-        ("audience", Ty::Str("string")),
-        ("expirationSeconds", Ty::Int("int64")),
-        ("path", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00080128, // audience
+        0x03110505, // expirationSeconds
+        0x00040bcb, // path
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ServicePort`
 pub static CORE_V1_SERVICE_PORT: Struct = Struct {
     go_type: "v1.ServicePort",
-    fields: &[
-        ("appProtocol", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("nodePort", Ty::Int("int32")),
-        ("port", Ty::Int("int32")),
-        ("protocol", Ty::Str("v1.Protocol")),
-        ("targetPort", Ty::IntOrString),
-    ],
+    fields: Fields::Packed(&[
+        0x000b0105, // appProtocol
+        0x00040a48, // name
+        0x01c80ab1, // nodePort
+        0x01c40cc0, // port
+        0x11080d99, // protocol
+        0x06ca12f7, // targetPort
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ServiceSpec`
 pub static CORE_V1_SERVICE_SPEC: Struct = Struct {
     go_type: "v1.ServiceSpec",
-    fields: &[
-        ("allocateLoadBalancerNodePorts", Ty::Bool),
-        ("clusterIP", Ty::Str("string")),
-        ("clusterIPs", Ty::Array(&Ty::Str("string"))),
-        ("externalIPs", Ty::Array(&Ty::Str("string"))),
-        ("externalName", Ty::Str("string")),
-        ("externalTrafficPolicy", Ty::Str("v1.ServiceExternalTrafficPolicy")),
-        ("healthCheckNodePort", Ty::Int("int32")),
-        ("internalTrafficPolicy", Ty::Str("v1.ServiceInternalTrafficPolicy")),
-        ("ipFamilies", Ty::Array(&Ty::Str("v1.IPFamily"))),
-        ("ipFamilyPolicy", Ty::Str("v1.IPFamilyPolicy")),
-        ("loadBalancerClass", Ty::Str("string")),
-        ("loadBalancerIP", Ty::Str("string")),
-        ("loadBalancerSourceRanges", Ty::Array(&Ty::Str("string"))),
-        ("ports", Ty::Array(&Ty::Struct(&CORE_V1_SERVICE_PORT))),
-        ("publishNotReadyAddresses", Ty::Bool),
-        ("selector", Ty::Map("", &Ty::Str("string"))),
-        ("sessionAffinity", Ty::Str("v1.ServiceAffinity")),
-        ("sessionAffinityConfig", Ty::Struct(&CORE_V1_SESSION_AFFINITY_CONFIG)),
-        ("trafficDistribution", Ty::Str("string")),
-        ("type", Ty::Str("v1.ServiceType")),
-    ],
+    fields: Fields::Packed(&[
+        0x049d0061, // allocateLoadBalancerNodePorts
+        0x00090220, // clusterIP
+        0x0c8a0229, // clusterIPs
+        0x0c8b053b, // externalIPs
+        0x000c0546, // externalName
+        0x35550552, // externalTrafficPolicy
+        0x01d3068f, // healthCheckNodePort
+        0x359507b7, // internalTrafficPolicy
+        0x35ca07ce, // ipFamilies
+        0x360e07d8, // ipFamilyPolicy
+        0x00110906, // loadBalancerClass
+        0x000e0917, // loadBalancerIP
+        0x0c980925, // loadBalancerSourceRanges
+        0x36450ccb, // ports
+        0x04980dab, // publishNotReadyAddresses
+        0x0c0810c7, // selector
+        0x368f1129, // sessionAffinity
+        0x36d51138, // sessionAffinityConfig
+        0x00131424, // trafficDistribution
+        0x3704143a, // type
+    ]),
 };
 
 /// `io.k8s.api.core.v1.ServiceStatus`
 pub static CORE_V1_SERVICE_STATUS: Struct = Struct {
     go_type: "v1.ServiceStatus",
-    fields: &[
-        ("conditions", Ty::Array(&Ty::Struct(&META_V1_CONDITION))),
-        ("loadBalancer", Ty::Struct(&CORE_V1_LOAD_BALANCER_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x374a0267, // conditions
+        0x378c08fa, // loadBalancer
+    ]),
 };
 
 /// `io.k8s.api.core.v1.SessionAffinityConfig`
 pub static CORE_V1_SESSION_AFFINITY_CONFIG: Struct = Struct {
     go_type: "v1.SessionAffinityConfig",
-    fields: &[
-        ("clientIP", Ty::Struct(&CORE_V1_CLIENT_IP_CONFIG)),
-    ],
+    fields: Fields::Packed(&[
+        0x37c80218, // clientIP
+    ]),
 };
 
 /// `io.k8s.api.core.v1.SleepAction`
 pub static CORE_V1_SLEEP_ACTION: Struct = Struct {
     go_type: "v1.SleepAction",
-    fields: &[
-        ("seconds", Ty::Int("int64")),
-    ],
+    fields: Fields::Packed(&[
+        0x03071082, // seconds
+    ]),
 };
 
 /// `io.k8s.api.core.v1.StorageOSVolumeSource`
 pub static CORE_V1_STORAGE_OS_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.StorageOSVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("secretRef", Ty::Struct(&CORE_V1_LOCAL_OBJECT_REFERENCE)),
-        ("volumeName", Ty::Str("string")),
-        ("volumeNamespace", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x04880ddf, // readOnly
+        0x0bc910af, // secretRef
+        0x000a1558, // volumeName
+        0x000f1562, // volumeNamespace
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Sysctl`
 pub static CORE_V1_SYSCTL: Struct = Struct {
     go_type: "v1.Sysctl",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("value", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x000514c3, // value
+    ]),
 };
 
 /// `io.k8s.api.core.v1.TCPSocketAction`
 pub static CORE_V1_TCP_SOCKET_ACTION: Struct = Struct {
     go_type: "v1.TCPSocketAction",
-    fields: &[
-        ("host", Ty::Str("string")),
-        ("port", Ty::IntOrString),
-    ],
+    fields: Fields::Packed(&[
+        0x000406a7, // host
+        0x06c40cc0, // port
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Taint`
 pub static CORE_V1_TAINT: Struct = Struct {
     go_type: "v1.Taint",
-    fields: &[
-        ("effect", Ty::Str("v1.TaintEffect")),
-        ("key", Ty::Str("string")),
-        ("timeAdded", Ty::Time),
-        ("value", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x38060482, // effect
+        0x00030814, // key
+        0x010913cd, // timeAdded
+        0x000514c3, // value
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Toleration`
 pub static CORE_V1_TOLERATION: Struct = Struct {
     go_type: "v1.Toleration",
-    fields: &[
-        ("effect", Ty::Str("v1.TaintEffect")),
-        ("key", Ty::Str("string")),
-        ("operator", Ty::Str("v1.TolerationOperator")),
-        ("tolerationSeconds", Ty::Int("int64")),
-        ("value", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x38060482, // effect
+        0x00030814, // key
+        0x38480b83, // operator
+        0x031113e4, // tolerationSeconds
+        0x000514c3, // value
+    ]),
 };
 
 /// `io.k8s.api.core.v1.TopologySpreadConstraint`
 pub static CORE_V1_TOPOLOGY_SPREAD_CONSTRAINT: Struct = Struct {
     go_type: "v1.TopologySpreadConstraint",
-    fields: &[
-        ("labelSelector", Ty::Struct(&META_V1_LABEL_SELECTOR)),
-        ("matchLabelKeys", Ty::Array(&Ty::Str("string"))),
-        ("maxSkew", Ty::Int("int32")),
-        ("minDomains", Ty::Int("int32")),
-        ("nodeAffinityPolicy", Ty::Str("v1.NodeInclusionPolicy")),
-        ("nodeTaintsPolicy", Ty::Str("v1.NodeInclusionPolicy")),
-        ("topologyKey", Ty::Str("string")),
-        ("whenUnsatisfiable", Ty::Str("v1.UnsatisfiableConstraintAction")),
-    ],
+    fields: Fields::Packed(&[
+        0x020d086d, // labelSelector
+        0x0c8e0988, // matchLabelKeys
+        0x01c709b5, // maxSkew
+        0x01ca09e7, // minDomains
+        0x38920a8f, // nodeAffinityPolicy
+        0x38900aea, // nodeTaintsPolicy
+        0x000b1400, // topologyKey
+        0x38d115cc, // whenUnsatisfiable
+    ]),
 };
 
 /// `io.k8s.api.core.v1.TypedLocalObjectReference`
 pub static CORE_V1_TYPED_LOCAL_OBJECT_REFERENCE: Struct = Struct {
     go_type: "v1.TypedLocalObjectReference",
-    fields: &[
-        ("apiGroup", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000800e4, // apiGroup
+        0x0004082c, // kind
+        0x00040a48, // name
+    ]),
 };
 
 /// `io.k8s.api.core.v1.TypedObjectReference`
 pub static CORE_V1_TYPED_OBJECT_REFERENCE: Struct = Struct {
     go_type: "v1.TypedObjectReference",
-    fields: &[
-        ("apiGroup", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("namespace", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000800e4, // apiGroup
+        0x0004082c, // kind
+        0x00040a48, // name
+        0x00090a5c, // namespace
+    ]),
 };
 
 /// `io.k8s.api.core.v1.Volume`
 pub static CORE_V1_VOLUME: Struct = Struct {
     go_type: "v1.Volume",
-    fields: &[
-        ("awsElasticBlockStore", Ty::Struct(&CORE_V1_AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE)),
-        ("azureDisk", Ty::Struct(&CORE_V1_AZURE_DISK_VOLUME_SOURCE)),
-        ("azureFile", Ty::Struct(&CORE_V1_AZURE_FILE_VOLUME_SOURCE)),
-        ("cephfs", Ty::Struct(&CORE_V1_CEPH_FS_VOLUME_SOURCE)),
-        ("cinder", Ty::Struct(&CORE_V1_CINDER_VOLUME_SOURCE)),
-        ("configMap", Ty::Struct(&CORE_V1_CONFIG_MAP_VOLUME_SOURCE)),
-        ("csi", Ty::Struct(&CORE_V1_CSI_VOLUME_SOURCE)),
-        ("downwardAPI", Ty::Struct(&CORE_V1_DOWNWARD_API_VOLUME_SOURCE)),
-        ("emptyDir", Ty::Struct(&CORE_V1_EMPTY_DIR_VOLUME_SOURCE)),
-        ("ephemeral", Ty::Struct(&CORE_V1_EPHEMERAL_VOLUME_SOURCE)),
-        ("fc", Ty::Struct(&CORE_V1_FC_VOLUME_SOURCE)),
-        ("flexVolume", Ty::Struct(&CORE_V1_FLEX_VOLUME_SOURCE)),
-        ("flocker", Ty::Struct(&CORE_V1_FLOCKER_VOLUME_SOURCE)),
-        ("gcePersistentDisk", Ty::Struct(&CORE_V1_GCE_PERSISTENT_DISK_VOLUME_SOURCE)),
-        ("gitRepo", Ty::Struct(&CORE_V1_GIT_REPO_VOLUME_SOURCE)),
-        ("glusterfs", Ty::Struct(&CORE_V1_GLUSTERFS_VOLUME_SOURCE)),
-        ("hostPath", Ty::Struct(&CORE_V1_HOST_PATH_VOLUME_SOURCE)),
-        ("image", Ty::Struct(&CORE_V1_IMAGE_VOLUME_SOURCE)),
-        ("iscsi", Ty::Struct(&CORE_V1_ISCSI_VOLUME_SOURCE)),
-        ("name", Ty::Str("string")),
-        ("nfs", Ty::Struct(&CORE_V1_NFS_VOLUME_SOURCE)),
-        ("persistentVolumeClaim", Ty::Struct(&CORE_V1_PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE)),
-        ("photonPersistentDisk", Ty::Struct(&CORE_V1_PHOTON_PERSISTENT_DISK_VOLUME_SOURCE)),
-        ("portworxVolume", Ty::Struct(&CORE_V1_PORTWORX_VOLUME_SOURCE)),
-        ("projected", Ty::Struct(&CORE_V1_PROJECTED_VOLUME_SOURCE)),
-        ("quobyte", Ty::Struct(&CORE_V1_QUOBYTE_VOLUME_SOURCE)),
-        ("rbd", Ty::Struct(&CORE_V1_RBD_VOLUME_SOURCE)),
-        ("scaleIO", Ty::Struct(&CORE_V1_SCALE_IO_VOLUME_SOURCE)),
-        ("secret", Ty::Struct(&CORE_V1_SECRET_VOLUME_SOURCE)),
-        ("storageos", Ty::Struct(&CORE_V1_STORAGE_OS_VOLUME_SOURCE)),
-        ("vsphereVolume", Ty::Struct(&CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE)),
-    ],
+    fields: Fields::Packed(&[
+        0x3914015d, // awsElasticBlockStore
+        0x39490171, // azureDisk
+        0x3989017a, // azureFile
+        0x39c601c4, // cephfs
+        0x3a060203, // cinder
+        0x3a490277, // configMap
+        0x3a83032d, // csi
+        0x3acb046d, // downwardAPI
+        0x3b080488, // emptyDir
+        0x3b4904b5, // ephemeral
+        0x3b820577, // fc
+        0x3bca05c2, // flexVolume
+        0x3c0705cc, // flocker
+        0x3c51061e, // gcePersistentDisk
+        0x3c870648, // gitRepo
+        0x3cc9064f, // glusterfs
+        0x3d0806dc, // hostPath
+        0x3d450733, // image
+        0x3d8507ef, // iscsi
+        0x00040a48, // name
+        0x3dc30a80, // nfs
+        0x3e150bec, // persistentVolumeClaim
+        0x3e540c2a, // photonPersistentDisk
+        0x3e8e0cd0, // portworxVolume
+        0x3ec90d80, // projected
+        0x3f070dd5, // quobyte
+        0x3f430ddc, // rbd
+        0x3f871022, // scaleIO
+        0x3fc61089, // secret
+        0x4009124b, // storageos
+        0x404d159d, // vsphereVolume
+    ]),
 };
 
 /// `io.k8s.api.core.v1.VolumeDevice`
 pub static CORE_V1_VOLUME_DEVICE: Struct = Struct {
     go_type: "v1.VolumeDevice",
-    fields: &[
-        ("devicePath", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000a0432, // devicePath
+        0x00040a48, // name
+    ]),
 };
 
 /// `io.k8s.api.core.v1.VolumeMount`
 pub static CORE_V1_VOLUME_MOUNT: Struct = Struct {
     go_type: "v1.VolumeMount",
-    fields: &[
-        ("mountPath", Ty::Str("string")),
-        ("mountPropagation", Ty::Str("v1.MountPropagationMode")),
-        ("name", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("recursiveReadOnly", Ty::Str("v1.RecursiveReadOnlyMode")),
-        ("subPath", Ty::Str("string")),
-        ("subPathExpr", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00090a2f, // mountPath
+        0x40900a38, // mountPropagation
+        0x00040a48, // name
+        0x04880ddf, // readOnly
+        0x40d10e31, // recursiveReadOnly
+        0x0007125c, // subPath
+        0x000b1263, // subPathExpr
+    ]),
 };
 
 /// `io.k8s.api.core.v1.VolumeMountStatus`
 pub static CORE_V1_VOLUME_MOUNT_STATUS: Struct = Struct {
     go_type: "v1.VolumeMountStatus",
-    fields: &[
-        ("mountPath", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("readOnly", Ty::Bool),
-        ("recursiveReadOnly", Ty::Str("v1.RecursiveReadOnlyMode")),
-    ],
+    fields: Fields::Packed(&[
+        0x00090a2f, // mountPath
+        0x00040a48, // name
+        0x04880ddf, // readOnly
+        0x40d10e31, // recursiveReadOnly
+    ]),
 };
 
 /// `io.k8s.api.core.v1.VolumeProjection`
 pub static CORE_V1_VOLUME_PROJECTION: Struct = Struct {
     go_type: "v1.VolumeProjection",
-    fields: &[
-        ("clusterTrustBundle", Ty::Struct(&CORE_V1_CLUSTER_TRUST_BUNDLE_PROJECTION)),
-        ("configMap", Ty::Struct(&CORE_V1_CONFIG_MAP_PROJECTION)),
-        ("downwardAPI", Ty::Struct(&CORE_V1_DOWNWARD_API_PROJECTION)),
-        ("podCertificate", Ty::Struct(&CORE_V1_POD_CERTIFICATE_PROJECTION)),
-        ("secret", Ty::Struct(&CORE_V1_SECRET_PROJECTION)),
-        ("serviceAccountToken", Ty::Struct(&CORE_V1_SERVICE_ACCOUNT_TOKEN_PROJECTION)),
-    ],
+    fields: Fields::Packed(&[
+        0x41120233, // clusterTrustBundle
+        0x41490277, // configMap
+        0x418b046d, // downwardAPI
+        0x41ce0c76, // podCertificate
+        0x42061089, // secret
+        0x42531104, // serviceAccountToken
+    ]),
 };
 
 /// `io.k8s.api.core.v1.VolumeResourceRequirements`
 pub static CORE_V1_VOLUME_RESOURCE_REQUIREMENTS: Struct = Struct {
     go_type: "v1.VolumeResourceRequirements",
-    fields: &[
-        ("limits", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-        ("requests", Ty::Map("v1.ResourceList", &Ty::Quantity)),
-    ],
+    fields: Fields::Packed(&[
+        0x138608e2, // limits
+        0x13880e9d, // requests
+    ]),
 };
 
 /// `io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource`
 pub static CORE_V1_VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE: Struct = Struct {
     go_type: "v1.VsphereVirtualDiskVolumeSource",
-    fields: &[
-        ("fsType", Ty::Str("string")),
-        ("storagePolicyID", Ty::Str("string")),
-        ("storagePolicyName", Ty::Str("string")),
-        ("volumePath", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x000605fd, // fsType
+        0x000f1220, // storagePolicyID
+        0x0011122f, // storagePolicyName
+        0x000a1571, // volumePath
+    ]),
 };
 
 /// `io.k8s.api.core.v1.WeightedPodAffinityTerm`
 pub static CORE_V1_WEIGHTED_POD_AFFINITY_TERM: Struct = Struct {
     go_type: "v1.WeightedPodAffinityTerm",
-    fields: &[
-        ("podAffinityTerm", Ty::Struct(&CORE_V1_POD_AFFINITY_TERM)),
-        ("weight", Ty::Int("int32")),
-    ],
+    fields: Fields::Packed(&[
+        0x428f0c49, // podAffinityTerm
+        0x01c615b1, // weight
+    ]),
 };
 
 /// `io.k8s.api.core.v1.WindowsSecurityContextOptions`
 pub static CORE_V1_WINDOWS_SECURITY_CONTEXT_OPTIONS: Struct = Struct {
     go_type: "v1.WindowsSecurityContextOptions",
-    fields: &[
-        ("gmsaCredentialSpec", Ty::Str("string")),
-        ("gmsaCredentialSpecName", Ty::Str("string")),
-        ("hostProcess", Ty::Bool),
-        ("runAsUserName", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00120658, // gmsaCredentialSpec
+        0x0016066a, // gmsaCredentialSpecName
+        0x048b06ec, // hostProcess
+        0x000d0fef, // runAsUserName
+    ]),
 };
 
 /// `io.k8s.api.core.v1.WorkloadReference`
 pub static CORE_V1_WORKLOAD_REFERENCE: Struct = Struct {
     go_type: "v1.WorkloadReference",
-    fields: &[
-        ("name", Ty::Str("string")),
-        ("podGroup", Ty::Str("string")),
-        ("podGroupReplicaKey", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+        0x00080c84, // podGroup
+        0x00120c8c, // podGroupReplicaKey
+    ]),
 };
 
 /// `io.k8s.api.discovery.v1.Endpoint`
 pub static DISCOVERY_V1_ENDPOINT: Struct = Struct {
     go_type: "v1.Endpoint",
-    fields: &[
-        ("addresses", Ty::Array(&Ty::Str("string"))),
-        ("conditions", Ty::Struct(&DISCOVERY_V1_ENDPOINT_CONDITIONS)),
-        ("deprecatedTopology", Ty::Map("", &Ty::Str("string"))),
-        ("hints", Ty::Struct(&DISCOVERY_V1_ENDPOINT_HINTS)),
-        ("hostname", Ty::Str("string")),
-        ("nodeName", Ty::Str("string")),
-        ("targetRef", Ty::Struct(&CORE_V1_OBJECT_REFERENCE)),
-        ("zone", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x0c890045, // addresses
+        0x42ca0267, // conditions
+        0x0c12040a, // deprecatedTopology
+        0x430506a2, // hints
+        0x00080700, // hostname
+        0x00080aa9, // nodeName
+        0x1689130d, // targetRef
+        0x00041605, // zone
+    ]),
 };
 
 /// `io.k8s.api.discovery.v1.EndpointConditions`
 pub static DISCOVERY_V1_ENDPOINT_CONDITIONS: Struct = Struct {
     go_type: "v1.EndpointConditions",
-    fields: &[
-        ("ready", Ty::Bool),
-        ("serving", Ty::Bool),
-        ("terminating", Ty::Bool),
-    ],
+    fields: Fields::Packed(&[
+        0x04850e19, // ready
+        0x04871122, // serving
+        0x048b1360, // terminating
+    ]),
 };
 
 /// `io.k8s.api.discovery.v1.EndpointHints`
 pub static DISCOVERY_V1_ENDPOINT_HINTS: Struct = Struct {
     go_type: "v1.EndpointHints",
-    fields: &[
-        ("forNodes", Ty::Array(&Ty::Struct(&DISCOVERY_V1_FOR_NODE))),
-        ("forZones", Ty::Array(&Ty::Struct(&DISCOVERY_V1_FOR_ZONE))),
-    ],
+    fields: Fields::Packed(&[
+        0x434805d3, // forNodes
+        0x438805db, // forZones
+    ]),
 };
 
 /// `io.k8s.api.discovery.v1.EndpointPort`
 pub static DISCOVERY_V1_ENDPOINT_PORT: Struct = Struct {
     go_type: "v1.EndpointPort",
-    fields: &[
-        ("appProtocol", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("port", Ty::Int("int32")),
-        ("protocol", Ty::Str("v1.Protocol")),
-    ],
+    fields: Fields::Packed(&[
+        0x000b0105, // appProtocol
+        0x00040a48, // name
+        0x01c40cc0, // port
+        0x11080d99, // protocol
+    ]),
 };
 
 /// `io.k8s.api.discovery.v1.EndpointSlice`
 pub static DISCOVERY_V1_ENDPOINT_SLICE: Struct = Struct {
     go_type: "v1.EndpointSlice",
-    fields: &[
-        ("addressType", Ty::Str("v1.AddressType")),
-        ("apiVersion", Ty::Str("string")),
-        ("endpoints", Ty::Array(&Ty::Struct(&DISCOVERY_V1_ENDPOINT))),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("ports", Ty::Array(&Ty::Struct(&DISCOVERY_V1_ENDPOINT_PORT))),
-    ],
+    fields: Fields::Packed(&[
+        0x43cb003a, // addressType
+        0x000a00ec, // apiVersion
+        0x440904a2, // endpoints
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x44450ccb, // ports
+    ]),
 };
 
 /// `io.k8s.api.discovery.v1.ForNode`
 pub static DISCOVERY_V1_FOR_NODE: Struct = Struct {
     go_type: "v1.ForNode",
-    fields: &[
-        ("name", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+    ]),
 };
 
 /// `io.k8s.api.discovery.v1.ForZone`
 pub static DISCOVERY_V1_FOR_ZONE: Struct = Struct {
     go_type: "v1.ForZone",
-    fields: &[
-        ("name", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x00040a48, // name
+    ]),
 };
 
 /// `io.k8s.api.networking.v1.ServiceCIDR`
 pub static NETWORKING_V1_SERVICE_CIDR: Struct = Struct {
     go_type: "v1.ServiceCIDR",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("kind", Ty::Str("string")),
-        ("metadata", Ty::Struct(&META_V1_OBJECT_META)),
-        ("spec", Ty::Struct(&NETWORKING_V1_SERVICE_CIDR_SPEC)),
-        ("status", Ty::Struct(&NETWORKING_V1_SERVICE_CIDR_STATUS)),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0004082c, // kind
+        0x004809df, // metadata
+        0x448411aa, // spec
+        0x44c611e7, // status
+    ]),
 };
 
 /// `io.k8s.api.networking.v1.ServiceCIDRSpec`
 pub static NETWORKING_V1_SERVICE_CIDR_SPEC: Struct = Struct {
     go_type: "v1.ServiceCIDRSpec",
-    fields: &[
-        ("cidrs", Ty::Array(&Ty::Str("string"))),
-    ],
+    fields: Fields::Packed(&[
+        0x0c8501fe, // cidrs
+    ]),
 };
 
 /// `io.k8s.api.networking.v1.ServiceCIDRStatus`
 pub static NETWORKING_V1_SERVICE_CIDR_STATUS: Struct = Struct {
     go_type: "v1.ServiceCIDRStatus",
-    fields: &[
-        ("conditions", Ty::Array(&Ty::Struct(&META_V1_CONDITION))),
-    ],
+    fields: Fields::Packed(&[
+        0x374a0267, // conditions
+    ]),
 };
 
 /// `io.k8s.apimachinery.pkg.apis.meta.v1.Condition`
 pub static META_V1_CONDITION: Struct = Struct {
     go_type: "v1.Condition",
-    fields: &[
-        ("lastTransitionTime", Ty::Time),
-        ("message", Ty::Str("string")),
-        ("observedGeneration", Ty::Int("int64")),
-        ("reason", Ty::Str("string")),
-        ("status", Ty::Str("v1.ConditionStatus")),
-        ("type", Ty::Str("string")),
-    ],
+    fields: Fields::Packed(&[
+        0x011208b4, // lastTransitionTime
+        0x000709d8, // message
+        0x03120b59, // observedGeneration
+        0x00060e2b, // reason
+        0x014611e7, // status
+        0x0004143a, // type
+    ]),
 };
 
 /// `io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector`
 pub static META_V1_LABEL_SELECTOR: Struct = Struct {
     go_type: "v1.LabelSelector",
-    fields: &[
-        ("matchExpressions", Ty::Array(&Ty::Struct(&META_V1_LABEL_SELECTOR_REQUIREMENT))),
-        ("matchLabels", Ty::Map("", &Ty::Str("string"))),
-    ],
+    fields: Fields::Packed(&[
+        0x4510096d, // matchExpressions
+        0x0c0b0996, // matchLabels
+    ]),
 };
 
 /// `io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement`
 pub static META_V1_LABEL_SELECTOR_REQUIREMENT: Struct = Struct {
     go_type: "v1.LabelSelectorRequirement",
-    fields: &[
-        ("key", Ty::Str("string")),
-        ("operator", Ty::Str("v1.LabelSelectorOperator")),
-        ("values", Ty::Array(&Ty::Str("string"))),
-    ],
+    fields: Fields::Packed(&[
+        0x00030814, // key
+        0x45480b83, // operator
+        0x0c8614d1, // values
+    ]),
 };
 
 /// `io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry`
 pub static META_V1_MANAGED_FIELDS_ENTRY: Struct = Struct {
     go_type: "v1.ManagedFieldsEntry",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("fieldsType", Ty::Str("string")),
-        ("fieldsV1", Ty::Any),
-        ("manager", Ty::Str("string")),
-        ("operation", Ty::Str("v1.ManagedFieldsOperationType")),
-        ("subresource", Ty::Str("string")),
-        ("time", Ty::Time),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x000a0592, // fieldsType
+        0x4588059c, // fieldsV1
+        0x00070966, // manager
+        0x45c90b7a, // operation
+        0x000b1277, // subresource
+        0x010413c9, // time
+    ]),
 };
 
 /// `io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`
 pub static META_V1_OBJECT_META: Struct = Struct {
     go_type: "v1.ObjectMeta",
-    fields: &[
-        ("annotations", Ty::Map("", &Ty::Str("string"))),
-        ("creationTimestamp", Ty::Time),
-        ("deletionGracePeriodSeconds", Ty::Int("int64")),
-        ("deletionTimestamp", Ty::Time),
-        ("finalizers", Ty::Array(&Ty::Str("string"))),
-        ("generateName", Ty::Str("string")),
-        ("generation", Ty::Int("int64")),
-        ("labels", Ty::Map("", &Ty::Str("string"))),
-        ("managedFields", Ty::Array(&Ty::Struct(&META_V1_MANAGED_FIELDS_ENTRY))),
-        ("name", Ty::Str("string")),
-        ("namespace", Ty::Str("string")),
-        ("ownerReferences", Ty::Array(&Ty::Struct(&META_V1_OWNER_REFERENCE))),
-        ("resourceVersion", Ty::Str("string")),
-        ("selfLink", Ty::Str("string")),
-        ("uid", Ty::Str("types.UID")),
-    ],
+    fields: Fields::Packed(&[
+        0x0c0b00d9, // annotations
+        0x01110308, // creationTimestamp
+        0x031a03df, // deletionGracePeriodSeconds
+        0x011103f9, // deletionTimestamp
+        0x0c8a05ae, // finalizers
+        0x000c062f, // generateName
+        0x030a063b, // generation
+        0x0c06087a, // labels
+        0x460d0959, // managedFields
+        0x00040a48, // name
+        0x00090a5c, // namespace
+        0x464f0bb3, // ownerReferences
+        0x000f0f60, // resourceVersion
+        0x000810cf, // selfLink
+        0x0d03143e, // uid
+    ]),
 };
 
 /// `io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference`
 pub static META_V1_OWNER_REFERENCE: Struct = Struct {
     go_type: "v1.OwnerReference",
-    fields: &[
-        ("apiVersion", Ty::Str("string")),
-        ("blockOwnerDeletion", Ty::Bool),
-        ("controller", Ty::Bool),
-        ("kind", Ty::Str("string")),
-        ("name", Ty::Str("string")),
-        ("uid", Ty::Str("types.UID")),
-    ],
+    fields: Fields::Packed(&[
+        0x000a00ec, // apiVersion
+        0x0492018d, // blockOwnerDeletion
+        0x048a02fe, // controller
+        0x0004082c, // kind
+        0x00040a48, // name
+        0x0d03143e, // uid
+    ]),
 };
