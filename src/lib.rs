@@ -47,11 +47,13 @@
 //! - [`apiserver`] — `kubectl apply` against a fresh cluster: decode errors, the namespace
 //!   check, defaults, deterministic allocation ([`apiserver::alloc`]), validation, warnings,
 //!   in the real order; [`apiserver::service`] holds the Service rules stage by stage,
-//!   [`apiserver::pod`], [`apiserver::apps`] and [`apiserver::endpoints`] the other
-//!   kinds' validation (`pkg/apis/core|apps|discovery/validation`),
+//!   [`apiserver::pod`], [`apiserver::apps`], [`apiserver::endpoints`] and
+//!   [`apiserver::config_map`] the other kinds' validation
+//!   (`pkg/apis/core|apps|discovery/validation`),
 //!   [`apiserver::field`] the field errors rendered as apimachinery renders them,
 //!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
-//! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic names,
+//! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic
+//!   names,
 //!   nodes, IPs, derived UIDs), the node lifecycle controller, the EndpointSlice, mirroring
 //!   and legacy Endpoints controllers; learner warnings ([`controllers::hints`]) and the
 //!   selector view ([`controllers::selection`]). Readiness, deletion and node loss are

@@ -13,9 +13,9 @@
 //!
 //! Other kinds get their metadata checked and then their own create validation:
 //! [`pod`] (`ValidatePodSpec`), [`apps`] (Deployments, ReplicaSets, StatefulSets,
-//! DaemonSets) and [`endpoints`] (EndpointSlices, Endpoints); each module lists what it
-//! ports and what it leaves out. A field behind an alpha feature gate that a default
-//! v1.35 server has off is dropped on create ([`dropped_fields`]).
+//! DaemonSets), [`endpoints`] (EndpointSlices, Endpoints) and [`config_map`]; each
+//! module lists what it ports and what it leaves out. A field behind an alpha feature
+//! gate that a default v1.35 server has off is dropped on create ([`dropped_fields`]).
 //!
 //! Deliberately absent: server bookkeeping that means nothing to a learner (uid,
 //! resourceVersion, creationTimestamp, the last-applied annotation), and the validation
@@ -23,6 +23,7 @@
 
 pub mod alloc;
 pub mod apps;
+pub mod config_map;
 pub mod endpoints;
 pub mod field;
 pub mod meta;
@@ -598,6 +599,7 @@ fn validate_spec(raw: &RawObject) -> ErrorList {
         }
         Kind::EndpointSlice => endpoints::validate_endpoint_slice(&raw.node),
         Kind::Endpoints => endpoints::validate_endpoints(&raw.node),
+        Kind::ConfigMap => config_map::validate_config_map(&raw.node),
         _ => ErrorList::new(),
     }
 }
@@ -635,6 +637,7 @@ fn object_meta(object: &Object) -> Option<&ObjectMeta> {
         Object::Workload(o) => &o.meta,
         Object::EndpointSlice(o) => &o.meta,
         Object::ServiceCidr(o) => &o.meta,
+        Object::ConfigMap(o) => &o.meta,
         Object::KubeProxyConfiguration(_) | Object::NodeRuntime(_) => return None,
     })
 }

@@ -24,6 +24,7 @@ pub enum Kind {
     Pod,
     Service,
     Endpoints,
+    ConfigMap,
     Deployment,
     ReplicaSet,
     StatefulSet,
@@ -35,12 +36,13 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
         Kind::Service,
         Kind::Endpoints,
+        Kind::ConfigMap,
         Kind::Deployment,
         Kind::ReplicaSet,
         Kind::StatefulSet,
@@ -58,6 +60,7 @@ impl Kind {
             Kind::Pod => "Pod",
             Kind::Service => "Service",
             Kind::Endpoints => "Endpoints",
+            Kind::ConfigMap => "ConfigMap",
             Kind::Deployment => "Deployment",
             Kind::ReplicaSet => "ReplicaSet",
             Kind::StatefulSet => "StatefulSet",
@@ -71,7 +74,12 @@ impl Kind {
 
     pub fn api_version(self) -> &'static str {
         match self {
-            Kind::Namespace | Kind::Node | Kind::Pod | Kind::Service | Kind::Endpoints => "v1",
+            Kind::Namespace
+            | Kind::Node
+            | Kind::Pod
+            | Kind::Service
+            | Kind::Endpoints
+            | Kind::ConfigMap => "v1",
             Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
             Kind::EndpointSlice => "discovery.k8s.io/v1",
             Kind::ServiceCIDR => "networking.k8s.io/v1",
@@ -88,6 +96,7 @@ impl Kind {
             Kind::Pod => "pod",
             Kind::Service => "service",
             Kind::Endpoints => "endpoints",
+            Kind::ConfigMap => "configmap",
             Kind::Deployment => "deployment.apps",
             Kind::ReplicaSet => "replicaset.apps",
             Kind::StatefulSet => "statefulset.apps",
@@ -105,6 +114,7 @@ impl Kind {
             Kind::Pod
                 | Kind::Service
                 | Kind::Endpoints
+                | Kind::ConfigMap
                 | Kind::Deployment
                 | Kind::ReplicaSet
                 | Kind::StatefulSet
@@ -137,7 +147,6 @@ impl Kind {
 /// Kubernetes kinds a cluster dump may contain that svcplay does not model: ignored with a
 /// note instead of the "no matches for kind" error an unknown kind gets.
 const IGNORED_KINDS: &[(&str, &str)] = &[
-    ("v1", "ConfigMap"),
     ("v1", "Secret"),
     ("v1", "ServiceAccount"),
     ("v1", "PersistentVolumeClaim"),

@@ -250,6 +250,10 @@ pub fn read_object(raw: &RawObject) -> Object {
                 })
                 .collect(),
         }),
+        Kind::ConfigMap => Object::ConfigMap(ConfigMap {
+            meta: meta(node, raw.kind, origin),
+            data: string_map(node, &["data"]).unwrap_or_default(),
+        }),
         Kind::ServiceCIDR => Object::ServiceCidr(ServiceCidr {
             meta: meta(node, raw.kind, origin),
             cidrs: strings(node, &["spec", "cidrs"]),
