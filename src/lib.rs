@@ -53,8 +53,8 @@
 //!   [`apiserver::field`] the field errors rendered as apimachinery renders them,
 //!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic
-//!   names, nodes, IPs, derived UIDs; a DaemonSet's Pod on each eligible node), the node lifecycle controller, the EndpointSlice, mirroring
-//!   and legacy Endpoints controllers; learner warnings ([`controllers::hints`]) and the
+//!   names, nodes, IPs, derived UIDs; a DaemonSet's Pod on each eligible node), the node
+//!   lifecycle controller, the EndpointSlice, mirroring and legacy Endpoints controllers; learner warnings ([`controllers::hints`]) and the
 //!   selector view ([`controllers::selection`]). Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
