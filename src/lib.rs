@@ -54,8 +54,9 @@
 //!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic
 //!   names, nodes, IPs, derived UIDs; a DaemonSet's Pod on each eligible node), the node
-//!   lifecycle controller, the EndpointSlice, mirroring and legacy Endpoints controllers; learner warnings ([`controllers::hints`]) and the
-//!   selector view ([`controllers::selection`]). Readiness, deletion and node loss are
+//!   lifecycle controller, the EndpointSlice, mirroring and legacy Endpoints controllers;
+//!   learner warnings ([`controllers::hints`]) and the selector view
+//!   ([`controllers::selection`]). Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
 //! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).
