@@ -8,9 +8,11 @@
 //! (`ValidateLabelSelector`, `LabelSelectorAsSelector`'s failure, the empty selector, and
 //! the template labels the selector must match: the learners' most common mistake).
 //!
-//! Not ported: the update strategies' details (`ValidateDeploymentStrategy`'s rolling
-//! update percentages, StatefulSet `updateStrategy`/`ordinals`/PVC retention policy,
-//! DaemonSet `updateStrategy`), read-only persistent disks, and `status` (which a create
+//! Also ported: `ValidateDeploymentStrategy` with `ValidateRollingUpdateDeployment`
+//! (`ValidatePositiveIntOrPercent`, `IsNotMoreThan100Percent`).
+//!
+//! Not ported: the other update strategies (StatefulSet `updateStrategy`/`ordinals`/PVC
+//! retention policy, DaemonSet `updateStrategy`), read-only persistent disks, and `status` (which a create
 //! discards). The fields the defaults fill in (`replicas: 1`, the strategies,
 //! `podManagementPolicy`, `progressDeadlineSeconds: 600`) are validated as defaulted.
 
@@ -301,6 +303,9 @@ fn validate_deployment_spec(spec: Option<&Node>) -> ErrorList {
             selector.as_ref(),
         )),
     }
+    errs.extend(validate_deployment_strategy(
+        spec.and_then(|s| s.get("strategy")),
+    ));
     let min_ready = int(spec, "minReadySeconds").unwrap_or(0);
     errs.extend(validate_nonnegative(
         Some(min_ready),
@@ -321,6 +326,154 @@ fn validate_deployment_spec(spec: Option<&Node>) -> ErrorList {
             BadValue::int(deadline),
             "must be greater than minReadySeconds",
         ));
+    }
+    errs
+}
+
+/// An `intstr.IntOrString` as written: an int, or a string.
+enum IntOrPercent<'a> {
+    Int(i64),
+    Str(&'a str),
+}
+
+impl IntOrPercent<'_> {
+    fn read<'n>(node: Option<&'n Node>, key: &str) -> Option<IntOrPercent<'n>> {
+        let value = node?.get(key)?;
+        match value.as_str() {
+            Some(s) => Some(IntOrPercent::Str(s)),
+            None => value.as_int().map(IntOrPercent::Int),
+        }
+    }
+
+    /// `json.Marshal` of the value (`IntOrString.MarshalJSON`), how errors print it.
+    fn json(&self) -> String {
+        match self {
+            IntOrPercent::Int(i) => i.to_string(),
+            IntOrPercent::Str(s) => json_string(s),
+        }
+    }
+
+    /// `getPercentValue`: the number of a valid percentage.
+    fn percent(&self) -> Option<i64> {
+        match self {
+            IntOrPercent::Str(s) if is_valid_percent(s) => s[..s.len() - 1].parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// `getIntOrPercentValue`: the percentage, else `IntValue()` (a string that is no
+    /// number counts as 0).
+    fn value(&self) -> i64 {
+        match (self.percent(), self) {
+            (Some(p), _) => p,
+            (None, IntOrPercent::Int(i)) => *i,
+            (None, IntOrPercent::Str(s)) => s.parse().unwrap_or(0),
+        }
+    }
+}
+
+/// `IsValidPercent`: `[0-9]+%`.
+fn is_valid_percent(s: &str) -> bool {
+    s.strip_suffix('%')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `ValidatePositiveIntOrPercent`.
+fn validate_positive_int_or_percent(value: &IntOrPercent, path: &str) -> ErrorList {
+    match value {
+        IntOrPercent::Str(s) if !is_valid_percent(s) => vec![FieldError::invalid(
+            path,
+            BadValue::Json(value.json()),
+            names::regex_error(
+                "a valid percent string must be a numeric string followed by an ending '%'",
+                "[0-9]+%",
+                &["1%", "93%"],
+            ),
+        )],
+        IntOrPercent::Str(_) => Vec::new(),
+        IntOrPercent::Int(i) => validate_nonnegative(Some(*i), path),
+    }
+}
+
+/// `IsNotMoreThan100Percent`.
+fn not_more_than_100_percent(value: &IntOrPercent, path: &str) -> ErrorList {
+    match value.percent() {
+        Some(p) if p > 100 => vec![FieldError::invalid(
+            path,
+            BadValue::Json(value.json()),
+            "must not be greater than 100%",
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// `ValidateDeploymentStrategy` on the defaulted strategy (`SetDefaults_Deployment`:
+/// `RollingUpdate` with 25% and 25% unless written otherwise).
+fn validate_deployment_strategy(strategy: Option<&Node>) -> ErrorList {
+    let mut errs = ErrorList::new();
+    let kind = text(strategy, "type")
+        .filter(|t| !t.is_empty())
+        .unwrap_or("RollingUpdate");
+    let rolling = strategy
+        .and_then(|s| s.get("rollingUpdate"))
+        .filter(|r| !r.is_null());
+    let path = "spec.strategy.rollingUpdate";
+    match kind {
+        "Recreate" => {
+            if rolling.is_some() {
+                errs.push(FieldError::forbidden(
+                    path,
+                    "may not be specified when strategy `type` is 'Recreate'",
+                ));
+            }
+        }
+        "RollingUpdate" => {
+            // ValidateRollingUpdateDeployment.
+            let unavailable =
+                IntOrPercent::read(rolling, "maxUnavailable").unwrap_or(IntOrPercent::Str("25%"));
+            let surge = IntOrPercent::read(rolling, "maxSurge").unwrap_or(IntOrPercent::Str("25%"));
+            let unavailable_path = format!("{path}.maxUnavailable");
+            errs.extend(validate_positive_int_or_percent(
+                &unavailable,
+                &unavailable_path,
+            ));
+            errs.extend(validate_positive_int_or_percent(
+                &surge,
+                &format!("{path}.maxSurge"),
+            ));
+            if unavailable.value() == 0 && surge.value() == 0 {
+                errs.push(FieldError::invalid(
+                    &unavailable_path,
+                    BadValue::Json(unavailable.json()),
+                    "may not be 0 when `maxSurge` is 0",
+                ));
+            }
+            errs.extend(not_more_than_100_percent(&unavailable, &unavailable_path));
+        }
+        other => {
+            // The value is the internal struct, which has no json tags.
+            let rolling_json = match rolling {
+                Some(_) => {
+                    let field = |key: &str| {
+                        IntOrPercent::read(rolling, key).map_or("0".to_string(), |v| v.json())
+                    };
+                    format!(
+                        "{{\"MaxUnavailable\":{},\"MaxSurge\":{}}}",
+                        field("maxUnavailable"),
+                        field("maxSurge")
+                    )
+                }
+                None => "null".to_string(),
+            };
+            errs.push(FieldError::not_supported(
+                "spec.strategy",
+                BadValue::Json(format!(
+                    "{{\"Type\":{},\"RollingUpdate\":{rolling_json}}}",
+                    json_string(other)
+                )),
+                &["Recreate", "RollingUpdate"],
+            ));
+        }
     }
     errs
 }
