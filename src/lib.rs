@@ -47,9 +47,9 @@
 //! - [`apiserver`] — `kubectl apply` against a fresh cluster: decode errors, the namespace
 //!   check, defaults, deterministic allocation ([`apiserver::alloc`]), validation, warnings,
 //!   in the real order; [`apiserver::service`] holds the Service rules stage by stage,
-//!   [`apiserver::pod`], [`apiserver::apps`], [`apiserver::endpoints`] and
-//!   [`apiserver::config_map`] the other kinds' validation
-//!   (`pkg/apis/core|apps|discovery/validation`),
+//!   [`apiserver::pod`], [`apiserver::apps`], [`apiserver::endpoints`],
+//!   [`apiserver::config_map`] and [`apiserver::node`] the other kinds' validation
+//!   (`pkg/apis/core|apps|discovery|networking/validation`),
 //!   [`apiserver::field`] the field errors rendered as apimachinery renders them,
 //!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic

@@ -13,13 +13,14 @@
 //!
 //! Other kinds get their metadata checked and then their own create validation:
 //! [`pod`] (`ValidatePodSpec`), [`apps`] (Deployments, ReplicaSets, StatefulSets,
-//! DaemonSets), [`endpoints`] (EndpointSlices, Endpoints) and [`config_map`]; each
-//! module lists what it ports and what it leaves out. A field behind an alpha feature
-//! gate that a default v1.35 server has off is dropped on create ([`dropped_fields`]).
+//! DaemonSets), [`endpoints`] (EndpointSlices, Endpoints), [`config_map`] and [`node`]
+//! (Nodes, ServiceCIDRs); each module lists what it ports and what it leaves out. A
+//! field behind an alpha feature gate that a default v1.35 server has off is dropped on
+//! create ([`dropped_fields`]).
 //!
 //! Deliberately absent: server bookkeeping that means nothing to a learner (uid,
 //! resourceVersion, creationTimestamp, the last-applied annotation), and the validation
-//! of Nodes, Namespaces and ServiceCIDRs beyond their metadata.
+//! of Namespaces beyond their metadata (`ValidateNamespace` checks only finalizers).
 
 pub mod alloc;
 pub mod apps;
@@ -28,6 +29,7 @@ pub mod endpoints;
 pub mod field;
 pub mod meta;
 pub mod names;
+pub mod node;
 pub mod pod;
 pub mod service;
 
@@ -600,6 +602,8 @@ fn validate_spec(raw: &RawObject) -> ErrorList {
         Kind::EndpointSlice => endpoints::validate_endpoint_slice(&raw.node),
         Kind::Endpoints => endpoints::validate_endpoints(&raw.node),
         Kind::ConfigMap => config_map::validate_config_map(&raw.node),
+        Kind::Node => node::validate_node(&raw.node),
+        Kind::ServiceCIDR => node::validate_service_cidr(&raw.node),
         _ => ErrorList::new(),
     }
 }
