@@ -58,6 +58,25 @@ pub fn json_list(items: &[String]) -> String {
     out
 }
 
+/// `json.Marshal` of a `map[string]string` (keys sorted, as Go sorts them), `null` when
+/// unset.
+pub fn json_map(map: Option<&std::collections::BTreeMap<String, String>>) -> String {
+    let Some(map) = map else {
+        return "null".into();
+    };
+    let mut out = String::from("{");
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_json(&mut out, k);
+        out.push(':');
+        write_json(&mut out, v);
+    }
+    out.push('}');
+    out
+}
+
 /// A JSON string, or `null` for `None`.
 pub fn json_or_null(s: Option<&str>) -> String {
     s.map_or_else(|| "null".to_string(), json)

@@ -17,6 +17,7 @@
 //! scenario text is a text edit: [`crate::actions::scheduler`].)
 
 pub mod kernel;
+pub mod proto;
 mod render;
 pub mod schedulers;
 mod trace;
