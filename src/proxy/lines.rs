@@ -108,6 +108,12 @@ impl LineSource {
 pub trait LineSink {
     /// One line, without its newline, and what it was written for.
     fn line(&mut self, source: LineSource, text: fmt::Arguments<'_>) -> fmt::Result;
+
+    /// Whether the sink keeps the sources (a writer may skip working them out when it
+    /// does not: printing a large cluster's rules is a hot path).
+    fn records_sources(&self) -> bool {
+        true
+    }
 }
 
 /// A sink that prints the lines (each with its newline) and forgets their sources: the
@@ -118,6 +124,10 @@ impl LineSink for FmtSink<'_, '_> {
     fn line(&mut self, _source: LineSource, text: fmt::Arguments<'_>) -> fmt::Result {
         self.0.write_fmt(text)?;
         self.0.write_str("\n")
+    }
+
+    fn records_sources(&self) -> bool {
+        false
     }
 }
 

@@ -5,6 +5,7 @@
 //! app shell sends the text and feeds the answers back as actions). Everything the panels
 //! show derives from [`State`] through [`super::snapshot`], so it is all testable natively.
 
+use super::LARGE_TEXT;
 use super::i18n::{Lang, Msg};
 use super::snapshot::{self, Panel, RulesView, Selection, Simulated, Summary, Tab, UiAction};
 use std::rc::Rc;
@@ -13,10 +14,6 @@ use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
 use svcplay::simulate::SimRequest;
 use svcplay::views::CommandOutput;
-
-/// Scenarios longer than this (in bytes, [`super::LARGE_TEXT`]) are analysed in the Web
-/// Worker, so that typing never waits for them.
-pub use super::LARGE_TEXT as WORKER_THRESHOLD;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
@@ -215,7 +212,7 @@ impl State {
 
     /// Whether the text goes to the worker.
     pub fn uses_worker(&self) -> bool {
-        self.worker && self.text.len() > WORKER_THRESHOLD
+        self.worker && self.text.len() > LARGE_TEXT
     }
 }
 
@@ -226,7 +223,7 @@ fn with_text(state: &State, text: Rc<str>, load: bool) -> State {
         next.loads += 1;
     }
     next.worker_panel = None;
-    if state.worker && text.len() > WORKER_THRESHOLD {
+    if state.worker && text.len() > LARGE_TEXT {
         // The shell sends the text to the worker; the old summary stays until it answers.
         next.analysis = None;
     } else {
@@ -539,7 +536,7 @@ mod tests {
         let big = format!(
             "{}\n{}",
             svcplay::examples::DEFAULT,
-            "#\n".repeat(WORKER_THRESHOLD)
+            "#\n".repeat(LARGE_TEXT)
         );
         state = reduce(&state, Action::SetText(big.as_str().into()));
         assert!(state.analysis.is_none() && state.computing());
@@ -598,7 +595,7 @@ mod tests {
         let big = format!(
             "{}\n{}",
             svcplay::examples::DEFAULT,
-            "#\n".repeat(WORKER_THRESHOLD)
+            "#\n".repeat(LARGE_TEXT)
         );
         state = reduce(&state, Action::SetText(big.as_str().into()));
         let pending = state.simulation.clone().expect("still simulating");

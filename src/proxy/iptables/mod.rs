@@ -514,14 +514,23 @@ impl Table {
     /// declarations (each with the source of its first rule), the rules, `COMMIT`.
     pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
         sink.line(LineSource::NONE, format_args!("*{}", self.name.as_str()))?;
-        for (chain, range) in self.chain_slices() {
-            let source = self.rules[range]
-                .first()
-                .map_or(LineSource::NONE, |r| LineSource::of(r.source));
-            sink.line(source, format_args!(":{chain} - [0:0]"))?;
-        }
-        for r in &self.rules {
-            sink.line(r.line_source(), format_args!("{r}"))?;
+        if sink.records_sources() {
+            for (chain, range) in self.chain_slices() {
+                let source = self.rules[range]
+                    .first()
+                    .map_or(LineSource::NONE, |r| LineSource::of(r.source));
+                sink.line(source, format_args!(":{chain} - [0:0]"))?;
+            }
+            for r in &self.rules {
+                sink.line(r.line_source(), format_args!("{r}"))?;
+            }
+        } else {
+            for chain in &self.chains {
+                sink.line(LineSource::NONE, format_args!(":{chain} - [0:0]"))?;
+            }
+            for r in &self.rules {
+                sink.line(LineSource::NONE, format_args!("{r}"))?;
+            }
         }
         sink.line(LineSource::NONE, format_args!("COMMIT"))
     }

@@ -750,9 +750,11 @@ impl Transaction {
             if i > 0 {
                 sink.line(LineSource::NONE, format_args!(""))?;
             }
+            let recording = sink.records_sources();
             let port = section
                 .operations
                 .iter()
+                .filter(|_| recording)
                 .map(|o| o.line_source().rule)
                 .find(|r| r.service_port.is_some())
                 .map_or(LineSource::NONE, |r| {
@@ -766,6 +768,7 @@ impl Transaction {
             }
             for operation in &section.operations {
                 let source = match operation {
+                    _ if !recording => LineSource::NONE,
                     Operation::AddChain(_) | Operation::AddSet(_) => port,
                     _ => operation.line_source(),
                 };
