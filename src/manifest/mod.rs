@@ -249,6 +249,9 @@ pub struct Manifest {
     pub documents: Vec<yaml::Document>,
     pub objects: Vec<RawObject>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What parsing cost (keys compared, alias nodes built), for tests that hold hostile
+    /// input to a bound.
+    pub work: yaml::ParseWork,
 }
 
 impl Manifest {
@@ -274,11 +277,12 @@ impl Manifest {
 /// Parses scenario text. Never fails: every problem is a diagnostic, and everything that
 /// could be read is returned.
 pub fn parse(text: &str) -> Manifest {
-    let (mut documents, syntax_errors) = yaml::parse_documents(text);
+    let (mut documents, syntax_errors, work) = yaml::parse_documents_counted(text);
     let mut manifest = Manifest {
         documents: Vec::new(),
         objects: Vec::new(),
         diagnostics: Vec::new(),
+        work,
     };
     for e in syntax_errors {
         manifest.diagnostics.push(
