@@ -376,7 +376,7 @@ pub struct ObjectReference {
     pub uid: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct EndpointPort {
     /// `None` is an absent name; `Some("")` is the empty name the controller writes.
     pub name: Option<String>,

@@ -607,10 +607,17 @@ pub fn facts(
                 .push(slice);
         }
     }
+    // Services past svcplay's budget are left out (a warning says so).
+    let over_budget: std::collections::HashSet<(&str, &str)> =
+        crate::controllers::budget::over_budget(objects)
+            .into_iter()
+            .map(|(s, _)| (s.meta.namespace.as_str(), s.meta.name.as_str()))
+            .collect();
     let mut services: Vec<&Service> = objects
         .services
         .iter()
         .filter(|s| watched_by_kube_proxy(&s.meta.labels))
+        .filter(|s| !over_budget.contains(&(s.meta.namespace.as_str(), s.meta.name.as_str())))
         .collect();
     crate::sort::sort_by(&mut services, |a, b| {
         (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
