@@ -274,9 +274,34 @@ impl Manifest {
     }
 }
 
+/// The largest scenario svcplay reads, in bytes (16 MiB): one limit wherever a scenario
+/// enters — a file or standard input of the `svcplay` command (which reads no more than
+/// this and one byte), an inflated share link, an embed's `load` message, a saved draft —
+/// and [`parse`] refuses a longer text itself. PRODUCT.md's 5,000-Service dump is 6 MB;
+/// it calls a 20 MB input hostile.
+pub const MAX_SCENARIO_BYTES: usize = 16 << 20;
+
+/// The error for a scenario of `len` bytes, over [`MAX_SCENARIO_BYTES`].
+pub fn too_large(len: usize) -> Option<String> {
+    (len > MAX_SCENARIO_BYTES).then(|| {
+        format!(
+            "the scenario is larger than {} MiB ({MAX_SCENARIO_BYTES} bytes), the most svcplay reads",
+            MAX_SCENARIO_BYTES >> 20
+        )
+    })
+}
+
 /// Parses scenario text. Never fails: every problem is a diagnostic, and everything that
-/// could be read is returned.
+/// could be read is returned (nothing of a text over [`MAX_SCENARIO_BYTES`]).
 pub fn parse(text: &str) -> Manifest {
+    if let Some(message) = too_large(text.len()) {
+        return Manifest {
+            documents: Vec::new(),
+            objects: Vec::new(),
+            diagnostics: vec![Diagnostic::error(Stage::Syntax, message)],
+            work: yaml::ParseWork::default(),
+        };
+    }
     let (mut documents, syntax_errors, work) = yaml::parse_documents_counted(text);
     let mut manifest = Manifest {
         documents: Vec::new(),
