@@ -587,6 +587,13 @@ fn no_raw_escape_reaches_the_terminal() {
         "{stderr}"
     );
     assert!(!stderr.contains('\x1b'));
+    // kubectl's own (client-side) errors quote the same way.
+    let scenario = "apiVersion: v1\nkind: \"\\e[31mService\"\nmetadata:\n  name: web\n";
+    let out = svcplay_capped("apply, ESC in a kind", &["apply", "-"], scenario.as_bytes());
+    assert_eq!(
+        text(&out.stderr),
+        "error: resource mapping not found for name: \"web\" namespace: \"\" from \"STDIN\": no matches for kind \"\\x1b[31mService\" in version \"v1\"\nensure CRDs are installed first\n"
+    );
     // An annotation reaches describe through kubectl's terminal escaper.
     let scenario = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    note: \"\\e[2J\\rgone\"\nspec:\n  ports:\n  - port: 80\n";
     let out = svcplay_capped(

@@ -10,7 +10,7 @@
 pub mod schema;
 pub mod yaml;
 
-use crate::diag::{Diagnostic, Severity, Span, Stage};
+use crate::diag::{Diagnostic, Severity, Span, Stage, go_quote};
 use schema::{Struct, Ty};
 use std::fmt::Write as _;
 use yaml::{Node, Scalar, Value};
@@ -190,7 +190,7 @@ impl DecodeReport {
         let fields: Vec<String> = self
             .unknown_fields
             .iter()
-            .map(|f| format!("unknown field {f:?}"))
+            .map(|f| format!("unknown field {}", go_quote(f)))
             .collect();
         Some(format!("strict decoding error: {}", fields.join(", ")))
     }
@@ -430,7 +430,11 @@ fn read_object(
         let message = if ignored {
             format!("svcplay does not model {kind_name} objects; this document is ignored")
         } else {
-            let mut m = format!("no matches for kind {kind_name:?} in version {api_version:?}");
+            let mut m = format!(
+                "no matches for kind {} in version {}",
+                go_quote(kind_name),
+                go_quote(api_version)
+            );
             if let Some(known) = Kind::from_name(kind_name) {
                 m.push_str(&format!(
                     " (svcplay reads {kind_name} as apiVersion {})",
@@ -626,7 +630,7 @@ impl Walker<'_> {
             };
             all.push((
                 path_indexed.to_string(),
-                format!("unknown field {field:?}{hint}"),
+                format!("unknown field {}{hint}", go_quote(field)),
             ));
         }
     }

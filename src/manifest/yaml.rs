@@ -10,7 +10,7 @@
 //! Hostile input is data too: alias expansion has a budget (a "billion laughs" document is
 //! an error, not an out-of-memory), nesting has a depth limit, and nothing here panics.
 
-use crate::diag::{Pos, Span};
+use crate::diag::{Pos, Span, go_quote};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -594,7 +594,8 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
                 });
                 if !trimmed.is_empty() && !trimmed.starts_with('#') {
                     pending_error = Some(format!(
-                        "only a comment may follow the document separator `---` on its line, found {trimmed:?}"
+                        "only a comment may follow the document separator `---` on its line, found {}",
+                        go_quote(trimmed)
                     ));
                 }
                 start = offset + line.len();
@@ -1008,7 +1009,7 @@ impl<'input> Builder<'input, '_> {
             if let Some(line) = map.keys.find(&map.entries, n, self.work) {
                 return Err((
                     k.span,
-                    format!("mapping key {n:?} already defined at line {line}"),
+                    format!("mapping key {} already defined at line {line}", go_quote(n)),
                 ));
             }
         }

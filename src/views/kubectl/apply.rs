@@ -16,7 +16,7 @@
 
 use super::yaml::{self, Yaml};
 use crate::apiserver::{Admission, is_scenario_configuration};
-use crate::diag::Stage;
+use crate::diag::{Stage, go_quote as q};
 use crate::manifest::yaml::{Node, Scalar, Value};
 use crate::manifest::{Kind, RawObject};
 use crate::scenario::Analysis;
@@ -244,7 +244,8 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
         }
         if root.entries().is_none() {
             failures.push(Failure::Client(format!(
-                "unable to decode {file:?}: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}",
+                "unable to decode {}: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}",
+                q(&file),
                 json_kind(root)
             )));
             continue;
@@ -299,7 +300,8 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
                         format!("[{}]", missing.join(", "))
                     };
                     failures.push(Failure::Client(format!(
-                        "error validating {file:?}: error validating data: {list}; if you choose to ignore these errors, turn validation off with --validate=false"
+                        "error validating {}: error validating data: {list}; if you choose to ignore these errors, turn validation off with --validate=false",
+                        q(&file)
                     )));
                     broken.push(file);
                     continue 'documents;
@@ -324,8 +326,10 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
                         ""
                     };
                     failures.push(Failure::Client(format!(
-                        "error when retrieving current configuration of:\n{}\nName: \"\", Namespace: {ns:?}\nfrom server for: {file:?}: resource name may not be empty",
-                        mapping_text(*kind)
+                        "error when retrieving current configuration of:\n{}\nName: \"\", Namespace: {}\nfrom server for: {}: resource name may not be empty",
+                        mapping_text(*kind),
+                        q(ns),
+                        q(&file)
                     )));
                 } else if ignored {
                     let line = format!("{}/{name} created", resource_of(api_version, kind_name));
@@ -341,7 +345,12 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
                     }
                 } else {
                     failures.push(Failure::Client(format!(
-                        "resource mapping not found for name: {name:?} namespace: {namespace:?} from {file:?}: no matches for kind {kind_name:?} in version {api_version:?}\nensure CRDs are installed first"
+                        "resource mapping not found for name: {} namespace: {} from {}: no matches for kind {} in version {}\nensure CRDs are installed first",
+                        q(name),
+                        q(namespace),
+                        q(&file),
+                        q(kind_name),
+                        q(api_version)
                     )));
                 }
                 continue;
