@@ -679,10 +679,16 @@ pub fn watched_by_kube_proxy(labels: &BTreeMap<String, String>) -> bool {
 fn service_ports_of(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
     let mut ports = service_ports(service, family);
     let mut kept: Vec<ServicePortInfo> = Vec::with_capacity(ports.len());
+    // By name in a map: a Service may list thousands of ports.
+    let mut at: std::collections::HashMap<ServicePortName, usize> =
+        std::collections::HashMap::new();
     for port in ports.drain(..) {
-        match kept.iter().position(|k| k.name == port.name) {
-            Some(at) => kept[at] = port,
-            None => kept.push(port),
+        match at.get(&port.name) {
+            Some(&i) => kept[i] = port,
+            None => {
+                at.insert(port.name.clone(), kept.len());
+                kept.push(port);
+            }
         }
     }
     kept
