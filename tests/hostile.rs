@@ -681,10 +681,9 @@ fn trace_in_userspace_mode_names_the_missing_family() {
     assert!(text(&out.stdout).contains("\nresult: "));
 }
 
-/// `replicas: -1` is created today; the real API server refuses it. Helper "schema" owns
-/// the Deployment validation: this test is the reproducer, ignored until it lands.
+/// `replicas: -1` was created; the real API server refuses it (the Deployment validation
+/// of helper "schema", `apiserver::apps`, now does too).
 #[test]
-#[ignore = "waits for the Deployment/ReplicaSet/StatefulSet validation (issue 21 item 9, helper schema)"]
 fn negative_replicas_are_refused() {
     let scenario = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: -1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: c\n        image: nginx\n";
     let out = svcplay_capped("apply, replicas -1", &["apply", "-"], scenario.as_bytes());

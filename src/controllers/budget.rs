@@ -165,9 +165,13 @@ pub fn warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
             let Origin::Written(id) = workload.meta.origin else {
                 continue;
             };
-            let wanted = usize::try_from(workload.replicas.unwrap_or(1).max(0))
-                .unwrap_or(usize::MAX)
-                .min(super::workloads::MAX_PODS_PER_WORKLOAD);
+            // A DaemonSet wants a Pod per node (at most; some may not be eligible).
+            let wanted = if workload.kind == crate::manifest::Kind::DaemonSet {
+                objects.nodes.len().max(1)
+            } else {
+                usize::try_from(workload.replicas.unwrap_or(1).max(0)).unwrap_or(usize::MAX)
+            }
+            .min(super::workloads::MAX_PODS_PER_WORKLOAD);
             let got = made.get(&id).copied().unwrap_or(0);
             if got < wanted {
                 out.push((
