@@ -117,7 +117,8 @@ struct SimulateArgs {
     cluster: Cluster,
     #[command(flatten)]
     input: Input,
-    /// How many requests to send.
+    /// How many requests to send (at most 10,000,000: the shares have long settled, and
+    /// the exact probabilities are printed beside the counts).
     #[arg(long, value_name = "N")]
     requests: u64,
     /// The seed of the simulation's random choices.
