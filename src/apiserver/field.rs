@@ -213,6 +213,8 @@ pub fn dedup_lines(errors: &[FieldError]) -> Vec<String> {
         .collect()
 }
 
+pub use crate::quote::go as go_quote;
+
 #[cfg(test)]
 mod tests {
     use super::*;

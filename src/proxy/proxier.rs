@@ -272,8 +272,14 @@ impl NodeProxy {
             ));
         }
         self.family(family).ok_or_else(|| {
+            // The userspace proxier ran one family only, so say why the other is missing.
+            let why = if self.mode == ProxyMode::Userspace {
+                " (the userspace mode runs one IP family)"
+            } else {
+                ""
+            };
             format!(
-                "kube-proxy on node {:?} runs no {family} proxier",
+                "kube-proxy on node {:?} runs no {family} proxier{why}",
                 self.node
             )
         })
