@@ -89,6 +89,14 @@ struct KubeProxyArgs {
     cluster: Cluster,
     #[command(flatten)]
     input: Input,
+    /// Follow each rule with two comments: where it comes from (the Service port,
+    /// endpoint and configuration fields, or the kube-proxy function of a fixed rule)
+    /// and what it does, in plain language.
+    #[arg(long)]
+    explain: bool,
+    /// The language of the explanations: en or zh-CN.
+    #[arg(long, value_name = "LANG", default_value = "en")]
+    lang: String,
 }
 
 #[derive(Args, Debug)]
@@ -353,7 +361,24 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                 Ok(node) => node,
                 Err(code) => return code,
             };
-            let _ = write!(out, "{}", analysis.proxy(&node).output());
+            let Some(lang) = svcplay::lang::Lang::parse(&args.lang) else {
+                let _ = writeln!(
+                    err,
+                    "error: invalid value {:?} for '--lang <LANG>': the languages are en and zh-CN",
+                    args.lang
+                );
+                return USAGE;
+            };
+            let proxy = analysis.proxy(&node);
+            if args.explain {
+                let _ = write!(
+                    out,
+                    "{}",
+                    svcplay::proxy::explain::annotate(&proxy.lines(), lang)
+                );
+            } else {
+                let _ = write!(out, "{}", proxy.output());
+            }
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Run(args) => {

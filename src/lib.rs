@@ -82,9 +82,15 @@
 //!   it runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares
 //!   ([`proxy::facts_for_packet`]: only what one packet's path needs);
 //!   [`proxy::Proxier`] and [`proxy::NodeProxy`] are the seam every caller goes through
-//!   (what a mode writes, each line with its [`proxy::Provenance`] from
-//!   [`proxy::lines`], a packet walk, a simulation by the engines of [`proxy::sim`]
-//!   with their seeded generator [`proxy::sim::rng`], xoshiro256++);
+//!   (what a mode writes, each line with its [`proxy::Provenance`], a packet walk, a
+//!   simulation by the engines of [`proxy::sim`] with their seeded generator
+//!   [`proxy::sim::rng`], xoshiro256++); [`proxy::lines`] is how every listing is
+//!   written — each line with its typed source: the service port and endpoint, the
+//!   configuration fields, who writes it ([`proxy::lines::By`]: the kube-proxy function,
+//!   fixed rules included, or the tool printing) and what it does
+//!   ([`proxy::lines::What`], read off the typed rule by each mode); [`proxy::provenance`]
+//!   resolves those sources to objects and field paths, and [`proxy::explain`] words
+//!   them in plain language in English and Chinese;
 //!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
 //!   restore input kube-proxy writes), [`proxy::iptables::node`] (kube-proxy's start on a
 //!   node, the kernel's tables afterwards and `iptables-save` of them, checked against a
@@ -112,7 +118,10 @@
 //!   resolv.conf); [`views::ipvs`] prints `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`
 //!   (port names from [`views::etc_services`]); [`views::curl`] answers `curl` and the
 //!   seeds' `while true; do curl …; done` loop. Every object's AGE is the fixed
-//!   [`views::kubectl::AGE_SECONDS`].
+//!   [`views::kubectl::AGE_SECONDS`]. [`views::listing`] gives any listing of a node's
+//!   kube-proxy (the restore input, `iptables-save`, `ipvsadm -Ln`, `ipset list`,
+//!   `ip addr show kube-ipvs0`, the nft transaction, `nft list`, the userspace proxier)
+//!   with the provenance of every line, printed by the same printers as the commands.
 //! - [`simulate`] — traffic simulation: N requests from a client of the scenario to a
 //!   destination, sent through the proxier of the node they meet, affinity on a simulated
 //!   clock ([`time::SimTime`]); per endpoint the count and the exact probability from the
@@ -120,6 +129,8 @@
 //!   `Display` = the `svcplay simulate` table); [`simulate::clients`] lists who can send
 //!   and where to; [`simulate::spread`] sends from every node at once.
 //! - [`scenario`] — the pipeline in one call.
+//! - [`lang`] — the languages of svcplay's own words ([`lang::Lang`]: English and
+//!   Chinese); what the real components print is never translated.
 //! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
 //!   every JSON and Go-quoted output.
 //! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
@@ -148,7 +159,7 @@
 //! apiserver                      — admission: defaults, allocation, validation
 //! model                          — typed objects and the API's own helpers
 //! manifest                       — YAML with spans, raw objects, strict decoding
-//! diag  sort  quote  time  hash  — diagnostics, sorting, Go's quoting, SimTime, FNV-1a
+//! diag  sort  quote  time  hash  lang — diagnostics, sorting, Go's quoting, SimTime, FNV-1a, languages
 //! ```
 //!
 //! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`) sit above
@@ -215,6 +226,7 @@ pub mod diagram;
 pub mod dns;
 pub mod examples;
 pub mod hash;
+pub mod lang;
 pub mod manifest;
 pub mod model;
 pub mod proxy;

@@ -11,10 +11,12 @@
 //! means (kube-proxy's own design since its change trackers were factored out).
 
 pub mod config;
+pub mod explain;
 pub mod iptables;
 pub mod ipvs;
 pub mod lines;
 pub mod nftables;
+pub mod provenance;
 pub mod proxier;
 pub mod sim;
 pub mod trace;

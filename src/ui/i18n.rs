@@ -144,6 +144,7 @@ catalogue! {
     IptablesSave => "iptables-save", "iptables-save";
     Ipvsadm => "ipvsadm -Ln", "ipvsadm -Ln";
     Ipset => "ipset list", "ipset list";
+    KubeIpvs0 => "ip addr show kube-ipvs0", "ip addr show kube-ipvs0";
     NftTransaction => "nft -f transaction", "nft -f 事务";
     NftList => "nft list table", "nft list table";
     Userspace => "userspace proxy", "userspace 代理";
@@ -302,6 +303,7 @@ mod tests {
         "IptablesSave",
         "Ipvsadm",
         "Ipset",
+        "KubeIpvs0",
         "NftList",
         "Pod",
         "NodeNotReady",

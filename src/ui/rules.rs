@@ -40,6 +40,7 @@ pub fn view_label(view: RulesView) -> Msg {
         RulesView::IptablesSave => Msg::IptablesSave,
         RulesView::Ipvsadm => Msg::Ipvsadm,
         RulesView::Ipset => Msg::Ipset,
+        RulesView::KubeIpvs0 => Msg::KubeIpvs0,
         RulesView::NftTransaction => Msg::NftTransaction,
         RulesView::NftList => Msg::NftList,
         RulesView::Userspace => Msg::Userspace,

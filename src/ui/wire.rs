@@ -253,6 +253,7 @@ wire_enum!(RulesView [
     RulesView::NftTransaction,
     RulesView::NftList,
     RulesView::Userspace,
+    RulesView::KubeIpvs0,
 ]);
 wire_enum!(How [How::Written, How::Defaulted, How::Allocated, How::Observed]);
 wire_enum!(Protocol [Protocol::Tcp, Protocol::Udp, Protocol::Sctp]);

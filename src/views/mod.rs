@@ -12,6 +12,7 @@ pub mod etc_services;
 pub mod iptables;
 pub mod ipvs;
 pub mod kubectl;
+pub mod listing;
 pub mod nft;
 pub mod tabwriter;
 

@@ -1,0 +1,116 @@
+//! Every listing of a node's kube-proxy with the provenance of each line.
+//!
+//! The page's kube-proxy panel and `svcplay kube-proxy --explain` show a listing
+//! ([`Listing`]) with every line linked to where it comes from. [`lines`] writes the
+//! listing through the same printers the simulated commands use ([`super::run`]:
+//! `iptables-save`, `ipvsadm -Ln`, `ipset list`, `ip addr show kube-ipvs0`, `nft list
+//! table ip kube-proxy`) into a sink that keeps each line's typed source, and resolves the
+//! sources against the facts of the family each line is for. The text is therefore the
+//! command's output exactly (`tests/golden.rs` checks it for every case).
+
+use super::Context;
+use super::ipvs::{AddrFilter, DummyDevice, IpAddrShow, IpsetList, IpvsadmListing, ListFormat};
+use crate::model::ip::IpFamily;
+use crate::proxy::iptables::node::SaveOptions;
+use crate::proxy::ipvs::IpvsState;
+use crate::proxy::lines::{LineSink, Recorded};
+use crate::proxy::{Lines, Listing, ProxyFacts};
+use crate::scenario::Analysis;
+
+/// `listing` of kube-proxy on the context's node, each line with its provenance; `None`
+/// when the listing has nothing to show in the node's mode (the command would fail).
+pub fn lines(analysis: &Analysis, context: &Context, listing: Listing) -> Option<Lines> {
+    let proxy = context.proxy(analysis);
+    let facts: Vec<&ProxyFacts> = proxy.proxiers.iter().map(|p| p.facts()).collect();
+    let states: Vec<&IpvsState> = proxy.proxiers.iter().filter_map(|p| p.ipvs()).collect();
+    let mut recorded = Recorded::default();
+    match listing {
+        Listing::RestoreInput | Listing::NftTransaction | Listing::Userspace => {
+            return Some(proxy.lines());
+        }
+        Listing::IptablesSave => {
+            let tables = super::iptables::node_tables(analysis, context, IpFamily::IPv4)?;
+            let (reader, jumps) = proxy.save_reader();
+            recorded.family(IpFamily::IPv4);
+            let _ = tables
+                .save(SaveOptions::default())
+                .write_lines(&mut recorded, reader, jumps);
+        }
+        Listing::Ipvsadm => {
+            if states.is_empty() {
+                return None;
+            }
+            let _ = IpvsadmListing {
+                services: super::ipvs::listing_order(&states, true),
+                format: ListFormat::Default,
+                banner: true,
+                numeric: true,
+            }
+            .write_lines(&mut recorded);
+        }
+        Listing::Ipset => {
+            if states.is_empty() {
+                return None;
+            }
+            let sets = states
+                .iter()
+                .flat_map(|s| {
+                    s.ipsets
+                        .iter()
+                        .map(move |set| (set, s.references(&set.name)))
+                })
+                .collect();
+            let _ = IpsetList { sets }.write_lines(&mut recorded);
+        }
+        Listing::KubeIpvs0 => {
+            if states.is_empty() {
+                return None;
+            }
+            let device = DummyDevice::new(analysis, &context.node, &states);
+            let _ = IpAddrShow {
+                device: &device,
+                filter: AddrFilter::All,
+            }
+            .write_lines(&mut recorded);
+        }
+        Listing::NftList => {
+            let proxier = proxy.family(IpFamily::IPv4)?;
+            let table = &proxier.nftables()?.table;
+            recorded.family(IpFamily::IPv4);
+            let _ = table.write_lines(&mut recorded);
+        }
+    }
+    Some(Lines::resolve_families(recorded, &facts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proxy::config::ProxyMode;
+    use crate::scenario::Options;
+
+    #[test]
+    fn every_listing_of_every_lab_is_the_commands_output() {
+        for e in crate::examples::EXAMPLES {
+            let analysis = crate::scenario::analyze(e.text, Options::default());
+            for mode in ProxyMode::ALL {
+                let context = Context {
+                    node: analysis.default_node(),
+                    mode: Some(mode),
+                };
+                for &listing in context.proxy(&analysis).listings() {
+                    let Some(lines) = lines(&analysis, &context, listing) else {
+                        continue;
+                    };
+                    if let Some(argv) = listing.command() {
+                        let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+                        let out = super::super::run(&analysis, &context, &argv);
+                        assert_eq!(lines.text, out.stdout, "{} {mode:?} {listing:?}", e.id);
+                    }
+                    assert_eq!(lines.line_sources.len(), lines.text.lines().count());
+                    assert!(lines.line_sources.iter().all(|s| *s > 0));
+                }
+            }
+        }
+    }
+}
