@@ -33,9 +33,54 @@ export async function deflate(text) {
   return toBase64Url(await through(new CompressionStream("deflate"), new TextEncoder().encode(text)));
 }
 
-// Rejects when the data is not a complete, intact zlib stream of UTF-8 text.
-export async function inflate(text) {
-  const bytes = await through(new DecompressionStream("deflate"), fromBase64Url(text));
+// Rejects when the data is not a complete, intact zlib stream of UTF-8 text, and (with an
+// error named "TooLarge") as soon as it inflates to more than maxBytes: a link is read as a
+// stream and dropped there, so a DEFLATE bomb (a 408 KB fragment can inflate to 300 MB)
+// never becomes a string. The compressed bytes go in 1 KB at a time: DEFLATE expands a byte
+// to at most ~1,032, so the inflater never holds more than about 1 MB that the reader below
+// has not counted yet.
+export async function inflate(text, maxBytes) {
+  const input = fromBase64Url(text);
+  const stream = new DecompressionStream("deflate");
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  let stopped = false;
+  const feeding = (async () => {
+    try {
+      for (let i = 0; i < input.length && !stopped; i += 1024) {
+        await writer.write(input.subarray(i, i + 1024));
+      }
+      if (!stopped) await writer.close();
+    } catch (_) {
+      // The reader sees the same error (a damaged stream) or stopped on purpose.
+    }
+  })();
+  const chunks = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        stopped = true;
+        reader.cancel().catch(() => {});
+        writer.abort().catch(() => {});
+        const error = new Error(`the scenario is larger than ${maxBytes} bytes`);
+        error.name = "TooLarge";
+        throw error;
+      }
+      chunks.push(value);
+    }
+  } finally {
+    await feeding;
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
   return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
 }
 
@@ -71,14 +116,17 @@ export function download(name, text) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-// Reads a file the user picked (Import).
-export function pickFile(onText) {
+// Reads a file the user picked (Import): onText(text, tooLarge). A file over maxBytes is
+// not read at all (onText(null, true)).
+export function pickFile(onText, maxBytes) {
   const input = document.createElement("input");
   input.type = "file";
   input.accept = ".yaml,.yml,.json,.txt,text/*";
   input.onchange = () => {
     const file = input.files && input.files[0];
-    if (file) file.text().then(onText, () => {});
+    if (!file) return;
+    if (file.size > maxBytes) onText(null, true);
+    else file.text().then((text) => onText(text, false), () => {});
   };
   input.click();
 }

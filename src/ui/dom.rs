@@ -10,12 +10,12 @@ extern "C" {
     #[wasm_bindgen(js_name = deflate)]
     fn deflate_js(text: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = inflate)]
-    fn inflate_js(text: &str) -> js_sys::Promise;
+    fn inflate_js(text: &str, max_bytes: f64) -> js_sys::Promise;
     #[wasm_bindgen(js_name = copyText)]
     fn copy_text_js(text: &str) -> js_sys::Promise;
     pub fn download(name: &str, text: &str);
     #[wasm_bindgen(js_name = pickFile)]
-    pub fn pick_file(on_text: &js_sys::Function);
+    pub fn pick_file(on_text: &js_sys::Function, max_bytes: f64);
     #[wasm_bindgen(js_name = insertText)]
     pub fn insert_text(area: &web_sys::HtmlTextAreaElement, text: &str);
     #[wasm_bindgen(js_name = replaceAll)]
@@ -54,9 +54,32 @@ pub async fn deflate(text: &str) -> Option<String> {
     string_of(deflate_js(text)).await
 }
 
-/// The text of a DEFLATE + base64url string; `None` if it is damaged or cut short.
-pub async fn inflate(text: &str) -> Option<String> {
-    string_of(inflate_js(text)).await
+/// Why a link's data could not be inflated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InflateError {
+    /// Damaged, cut short, or not UTF-8.
+    Damaged,
+    /// It inflates to more than the limit: `glue.js` stopped reading there.
+    TooLarge,
+}
+
+/// The text of a DEFLATE + base64url string, read as a stream that stops once it passes
+/// `max_bytes` (so a DEFLATE bomb never becomes a string).
+pub async fn inflate(text: &str, max_bytes: usize) -> Result<String, InflateError> {
+    match wasm_bindgen_futures::JsFuture::from(inflate_js(text, max_bytes as f64)).await {
+        Ok(v) => v.as_string().ok_or(InflateError::Damaged),
+        Err(e) => {
+            let too_large = js_sys::Reflect::get(&e, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+                .is_some_and(|n| n == "TooLarge");
+            Err(if too_large {
+                InflateError::TooLarge
+            } else {
+                InflateError::Damaged
+            })
+        }
+    }
 }
 
 pub async fn copy_text(text: &str) -> bool {
@@ -91,11 +114,21 @@ pub fn load(key: &str) -> Option<String> {
     storage()?.get_item(key).ok().flatten()
 }
 
-/// Saves a value; a full or forbidden storage is not an error worth telling.
-pub fn save(key: &str, value: &str) {
+/// Saves a value; `false` when the storage is full, forbidden or missing (the caller tells
+/// the user when what failed to save is their work).
+pub fn save(key: &str, value: &str) -> bool {
+    storage().is_some_and(|s| s.set_item(key, value).is_ok())
+}
+
+pub fn remove(key: &str) {
     if let Some(s) = storage() {
-        let _ = s.set_item(key, value);
+        let _ = s.remove_item(key);
     }
+}
+
+/// Milliseconds since the epoch (`Date.now()`): when a scenario went into the history.
+pub fn epoch_ms() -> f64 {
+    js_sys::Date::now()
 }
 
 /// `location.search` without the `?`, and `location.hash` without the `#`.
@@ -179,4 +212,13 @@ pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
     let callback = Closure::once_into_js(f);
     let _ =
         window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+}
+
+/// Runs `f` when the page is hidden for good or for the back-forward cache (`pagehide`):
+/// a page that gets there was not frozen.
+pub fn on_page_hide(f: impl Fn() + 'static) {
+    let Some(window) = window() else { return };
+    let callback = Closure::<dyn Fn()>::new(f);
+    let _ = window.add_event_listener_with_callback("pagehide", callback.as_ref().unchecked_ref());
+    callback.forget();
 }

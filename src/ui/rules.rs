@@ -26,6 +26,11 @@ pub struct RulesProps {
     /// Only the rules of this written object (and its label).
     pub object: Option<(usize, String)>,
     pub lang: Lang,
+    /// Long lines wrap (the reader's preference).
+    #[prop_or_default]
+    pub wrap: bool,
+    #[prop_or_default]
+    pub on_wrap: Callback<bool>,
     pub on_node: Callback<String>,
     pub on_mode: Callback<Option<ProxyMode>>,
     pub on_view: Callback<RulesView>,
@@ -181,6 +186,11 @@ pub fn Rules(props: &RulesProps) -> Html {
                             onclick={Callback::from(move |_| cb.emit(v))}>{ t(view_label(v)) }</button>
                     }
                 }) }
+                <label class="check wrap-toggle">
+                    <input id="wrap-lines" type="checkbox" checked={props.wrap}
+                        onchange={props.on_wrap.reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>().checked())} />
+                    { t(Msg::WrapLines) }
+                </label>
                 <input type="search" class="filter" value={props.filter.clone()} oninput={on_filter}
                     aria-label={t(Msg::FilterRules)} placeholder={t(Msg::FilterRules)} />
                 <OutputActions text={text} file={view.file_name()} lang={lang} />
