@@ -38,6 +38,10 @@ extern "C" {
     pub fn watch_height();
     #[wasm_bindgen(js_name = listenToParent)]
     pub fn listen_to_parent(on_message: &js_sys::Function);
+    #[wasm_bindgen(js_name = exportSvg)]
+    pub fn export_svg(svg: &web_sys::Element, name: &str, width: f64, height: f64);
+    #[wasm_bindgen(js_name = exportPng)]
+    pub fn export_png(svg: &web_sys::Element, name: &str, width: f64, height: f64);
     #[wasm_bindgen(js_name = afterPaint)]
     pub fn after_paint(callback: &js_sys::Function);
 }
@@ -214,11 +218,37 @@ pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
         window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
 }
 
-/// Runs `f` when the page is hidden for good or for the back-forward cache (`pagehide`):
-/// a page that gets there was not frozen.
+/// Runs `f` when the page goes away or out of sight (`pagehide`; `visibilitychange` to
+/// hidden, after which a phone may discard the tab without any other event): a page that
+/// gets there was not frozen, and must save what is not saved yet.
 pub fn on_page_hide(f: impl Fn() + 'static) {
     let Some(window) = window() else { return };
+    let f = std::rc::Rc::new(f);
+    let on_hide = {
+        let f = f.clone();
+        Closure::<dyn Fn()>::new(move || f())
+    };
+    let _ = window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+    on_hide.forget();
+    if let Some(doc) = document() {
+        let on_visibility = Closure::<dyn Fn()>::new(move || {
+            if document().is_some_and(|d| d.hidden()) {
+                f();
+            }
+        });
+        let _ = doc.add_event_listener_with_callback(
+            "visibilitychange",
+            on_visibility.as_ref().unchecked_ref(),
+        );
+        on_visibility.forget();
+    }
+}
+
+/// Runs `f` on every fragment navigation (`hashchange`; `history.replaceState` fires none).
+pub fn on_hash_change(f: impl Fn() + 'static) {
+    let Some(window) = window() else { return };
     let callback = Closure::<dyn Fn()>::new(f);
-    let _ = window.add_event_listener_with_callback("pagehide", callback.as_ref().unchecked_ref());
+    let _ =
+        window.add_event_listener_with_callback("hashchange", callback.as_ref().unchecked_ref());
     callback.forget();
 }

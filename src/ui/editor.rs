@@ -37,6 +37,9 @@ pub struct EditorProps {
     pub diagnostics: Rc<Vec<Diagnostic>>,
     /// A range to select, counted so the same range twice selects again.
     pub reveal: (u64, Option<Span>),
+    /// A line to show near the top without taking focus, counted like `reveal`.
+    #[prop_or_default]
+    pub scroll_to: (u64, u32),
     pub readonly: bool,
     pub lang: Lang,
     /// The text size in percent (100 = 13 px text on 20 px lines).
@@ -475,6 +478,29 @@ pub fn Editor(props: &EditorProps) -> Html {
                 };
                 doc.borrow_mut().select(&a, start, end);
                 cursor.set(start);
+                scroll.set((
+                    a.scroll_top() as f64,
+                    a.scroll_left() as f64,
+                    a.client_height() as f64,
+                ));
+            }
+        });
+    }
+
+    // Show a line near the top (a lab's object), the caret at its start, focus left alone.
+    {
+        let textarea = textarea.clone();
+        let doc = doc.clone();
+        let scroll = scroll.clone();
+        let cursor = cursor.clone();
+        use_effect_with(props.scroll_to, move |(count, line)| {
+            if let (Some(a), true) = (area(&textarea), *count > 0 && *line > 0) {
+                let mut d = doc.borrow_mut();
+                let local = d.bring(&a, *line);
+                let at = utf16_offset(&a.value(), local, 1);
+                let _ = a.set_selection_range(at, at);
+                a.set_scroll_top(((local.saturating_sub(3)) as f64 * d.lh) as i32);
+                cursor.set((*line, 1));
                 scroll.set((
                     a.scroll_top() as f64,
                     a.scroll_left() as f64,

@@ -118,6 +118,24 @@ impl Reducible for Store {
         if marks && (!next.computing() || next.paused) {
             storage::mark_analysing(false);
         }
+        // Where the text's analysis went and what the last one cost, for the end-to-end
+        // tests and anyone looking at the page with developer tools.
+        if next.rev != self.0.rev && cfg!(target_arch = "wasm32") {
+            let place = if next.paused {
+                "paused"
+            } else if analysed {
+                "main"
+            } else {
+                "worker"
+            };
+            dom::set_root_attribute("data-analysis", place);
+        }
+        if next.cost_ms != self.0.cost_ms && cfg!(target_arch = "wasm32") {
+            let cost = next
+                .cost_ms
+                .map_or_else(String::new, |ms| format!("{ms:.1}"));
+            dom::set_root_attribute("data-analysis-ms", &cost);
+        }
         Rc::new(Store(next))
     }
 }
@@ -244,6 +262,13 @@ pub fn share_link(state: State, dispatch: UseReducerDispatcher<Store>) {
     });
 }
 
+/// Saves the text as this browser's draft, with the cost of its analysis when known;
+/// `false` when it is over the size limit or the browser refused.
+fn save_draft(s: &State) -> bool {
+    let cost = s.cost_ms.filter(|_| !s.computing() && !s.paused);
+    s.text.len() <= MAX_SCENARIO_BYTES && storage::save_draft(&s.text, cost)
+}
+
 /// Starts the Web Worker at once: texts from outside are analysed there first.
 fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker> {
     let on_response = {
@@ -348,6 +373,8 @@ pub fn App() -> Html {
     let worker = use_mut_ref(|| None::<worker::Worker>);
     let worker_rev = use_mut_ref(|| Rc::new(Cell::new(0u64)));
     let last_panel = use_mut_ref(|| None::<Rc<Panel>>);
+    // The revision of the text last saved as the draft (0: none yet).
+    let saved_rev = use_mut_ref(|| Rc::new(Cell::new(0u64)));
     let lang = state.lang;
     let t = |m: Msg| m.text(lang);
 
@@ -357,14 +384,31 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         let latest = latest.clone();
         let worker = worker.clone();
+        let saved_rev = saved_rev.clone();
         use_effect_with((), move |_| {
             *worker.borrow_mut() = start_worker(&dispatch);
             start::run(&dispatch);
+            let embedded = start::read_query(&dom::location().0).embed.enabled;
+            if !embedded {
+                let latest = latest.clone();
+                start::listen_to_fragment_changes(dispatch.clone(), move || latest.borrow().lang);
+            }
             keys::install(dispatch.clone(), latest.clone());
             dom::register_service_worker();
-            // A page closed normally was not frozen by an analysis: no safe start for it.
-            dom::on_page_hide(|| storage::mark_analysing(false));
-            if latest.borrow().embed.enabled {
+            // A page closed or hidden normally was not frozen by an analysis (no safe start
+            // for it), and saves an edit made in the last moment before it went.
+            {
+                let latest = latest.clone();
+                let saved = saved_rev.borrow().clone();
+                dom::on_page_hide(move || {
+                    storage::mark_analysing(false);
+                    let s = latest.borrow();
+                    if !s.embed.enabled && s.rev > 0 && saved.get() != s.rev && save_draft(&s) {
+                        saved.set(s.rev);
+                    }
+                });
+            }
+            if embedded {
                 listen_to_parent(&dispatch);
             }
             // The static first paint of index.html gives way to the app.
@@ -410,6 +454,7 @@ pub fn App() -> Html {
     {
         let latest = latest.clone();
         let dispatch = dispatch.clone();
+        let saved = saved_rev.borrow().clone();
         let rev = state.rev;
         use_effect_with(rev, move |rev| {
             let rev = *rev;
@@ -427,8 +472,9 @@ pub fn App() -> Html {
                         dom::notify_parent("state", wasm_bindgen::JsValue::from_str(&s.text));
                         return;
                     }
-                    let cost = s.cost_ms.filter(|_| !s.computing() && !s.paused);
-                    if s.text.len() > MAX_SCENARIO_BYTES || !storage::save_draft(&s.text, cost) {
+                    if save_draft(&s) {
+                        saved.set(rev);
+                    } else {
                         dispatch.dispatch(Action::Notify(Some(Notice::Msg(Msg::SaveFailed))));
                     }
                 });
@@ -498,18 +544,27 @@ pub fn App() -> Html {
             .map(|(i, e)| (i, e.node.clone(), e.command.clone()))
             .collect();
         let mode = state.mode;
-        use_effect_with(pending, move |pending| {
-            if let Some(w) = worker.borrow().as_ref() {
-                for (index, node, line) in pending {
-                    w.send(&Request::Run {
-                        index: *index,
-                        node: node.clone(),
-                        mode,
-                        line: line.clone(),
-                    });
+        // Only once the worker holds the text on show (else the page answers them itself
+        // when its analysis arrives: `state::analyse_here`).
+        let worker_has_it = state.analysis.is_none() && !state.computing() && !state.paused;
+        use_effect_with(
+            (pending, worker_has_it, state.summary_rev),
+            move |(pending, worker_has_it, _)| {
+                if !*worker_has_it {
+                    return;
                 }
-            }
-        });
+                if let Some(w) = worker.borrow().as_ref() {
+                    for (index, node, line) in pending {
+                        w.send(&Request::Run {
+                            index: *index,
+                            node: node.clone(),
+                            mode,
+                            line: line.clone(),
+                        });
+                    }
+                }
+            },
+        );
     }
 
     // The panel on show: computed here, or the worker's answer.
@@ -541,6 +596,12 @@ pub fn App() -> Html {
     let on_rules = on(&dispatch, |o: usize| Action::ShowRulesOf(Some(o)));
     let node = state.node();
     let diagnostics = Rc::new(state.summary.diagnostics.clone());
+    // The editor underlines what stands on its own, not hints that may only follow from a
+    // syntax error (the problems list folds those).
+    let marked = {
+        let (own, _, _) = problems::follow_ons(&diagnostics);
+        Rc::new(own.into_iter().cloned().collect::<Vec<_>>())
+    };
 
     let panel_html = match (state.tab, panel.as_deref()) {
         (Tab::Terminal, _) if state.paused => paused_view(lang, &dispatch),
@@ -794,8 +855,8 @@ pub fn App() -> Html {
             </header>
             <main class="panes" style={format!("--split:{split}")}>
                 <section class="left" aria-label={t(Msg::EditorLabel)}>
-                    <editor::Editor text={state.text.clone()} loads={state.loads} diagnostics={diagnostics.clone()}
-                        reveal={state.reveal} readonly={state.embed.readonly} lang={lang}
+                    <editor::Editor text={state.text.clone()} loads={state.loads} diagnostics={marked}
+                        reveal={state.reveal} scroll_to={state.scroll_to} readonly={state.embed.readonly} lang={lang}
                         scale={state.prefs.text_size} tab_moves_focus={state.prefs.tab_moves_focus}
                         on_tab_mode={{
                             let on_prefs = on_prefs.clone();
@@ -832,13 +893,7 @@ pub fn App() -> Html {
                             let dispatch = dispatch.clone();
                             Callback::from(move |e: &'static svcplay::examples::Example| {
                                 dispatch.dispatch(Action::Open(None));
-                                dispatch.dispatch(Action::Replace(start::example_incoming(e, lang)));
-                                if let Some(line) = svcplay::examples::focus_line(
-                                    svcplay::examples::localized(e, usize::from(lang == Lang::Zh)),
-                                    e.focus,
-                                ) {
-                                    dispatch.dispatch(Action::Reveal(svcplay::diag::Span::at(line, 1)));
-                                }
+                                start::open_example(&dispatch, e, lang);
                             })
                         }} />
                 },

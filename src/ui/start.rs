@@ -63,6 +63,21 @@ pub fn example_incoming(example: &svcplay::examples::Example, lang: Lang) -> Inc
     incoming
 }
 
+/// Opens a built-in example: it replaces the text, and the editor shows the object the
+/// lab is about.
+pub fn open_example(
+    dispatch: &UseReducerDispatcher<super::Store>,
+    example: &'static svcplay::examples::Example,
+    lang: Lang,
+) {
+    let incoming = example_incoming(example, lang);
+    let line = svcplay::examples::focus_line(&incoming.text, example.focus);
+    dispatch.dispatch(Action::Replace(incoming));
+    if let Some(line) = line {
+        dispatch.dispatch(Action::ScrollTo(line));
+    }
+}
+
 /// The notice for a link the page refuses.
 fn refused(refusal: share::Refusal) -> Action {
     Action::Notify(Some(Notice::Msg(match refusal {
@@ -113,9 +128,11 @@ pub fn run(dispatch: &UseReducerDispatcher<super::Store>) {
         dispatch.dispatch(Action::SelectRulesView(view));
     }
 
+    let mut has_draft = false;
     if !embedded {
         dispatch.dispatch(Action::LoadHistory(storage::history()));
         let unfinished = storage::analysis_unfinished();
+        has_draft = storage::draft().is_some();
         match storage::draft() {
             Some((text, cost_ms)) => dispatch.dispatch(Action::OpenDraft {
                 text,
@@ -137,17 +154,50 @@ pub fn run(dispatch: &UseReducerDispatcher<super::Store>) {
         .or(query.example.clone())
         .and_then(|id| svcplay::examples::find(&id));
     if let Some(e) = example {
-        dispatch.dispatch(Action::Replace(example_incoming(e, lang)));
+        open_example(dispatch, e, lang);
     } else {
         match share::split_fragment(&fragment) {
             Some(Ok((_, data))) => open_link(dispatch.clone(), data.to_string()),
             Some(Err(refusal)) => dispatch.dispatch(refused(refusal)),
+            // A first visit: the default lab, in the reader's language, with its
+            // explanation and the editor at its Service.
+            None if !has_draft && !embedded && !query.safe => {
+                if let Some(e) = svcplay::examples::find("clusterip") {
+                    open_example(dispatch, e, lang);
+                }
+            }
             None => {}
         }
     }
     if !fragment.is_empty() || query.example.is_some() {
         dom::replace_url(&query_text_without_example(&query_text), "");
     }
+}
+
+/// A link or an example opened in this tab while the page is open (a fragment navigation,
+/// which does not reload the page: pasting a share link into the address bar of the tab
+/// that made it, or a `#example=ID` link): opened like one at start, through
+/// `Action::Replace`, and then out of the address bar.
+pub fn listen_to_fragment_changes(
+    dispatch: UseReducerDispatcher<super::Store>,
+    lang: impl Fn() -> Lang + 'static,
+) {
+    dom::on_hash_change(move || {
+        let (query, fragment) = dom::location();
+        if let Some(e) = fragment
+            .strip_prefix("example=")
+            .and_then(svcplay::examples::find)
+        {
+            open_example(&dispatch, e, lang());
+        } else {
+            match share::split_fragment(&fragment) {
+                Some(Ok((_, data))) => open_link(dispatch.clone(), data.to_string()),
+                Some(Err(refusal)) => dispatch.dispatch(refused(refusal)),
+                None => return,
+            }
+        }
+        dom::replace_url(&query, "");
+    });
 }
 
 /// The query without `example=` (which would otherwise open the example again on reload).

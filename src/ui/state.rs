@@ -236,6 +236,9 @@ pub struct State {
     pub overlay: Option<Overlay>,
     /// A request to the editor to select a range (counted so the same span twice works).
     pub reveal: (u64, Option<Span>),
+    /// A request to the editor to show a line near its top, without taking focus (a lab
+    /// opens at the object it is about), counted like `reveal`.
+    pub scroll_to: (u64, u32),
     pub terminal: Vec<TermEntry>,
     pub notice: Option<Notice>,
     pub embed: Embed,
@@ -295,6 +298,8 @@ pub enum Action {
     Open(Option<Overlay>),
     /// Select a range of the text in the editor.
     Reveal(Span),
+    /// Show this line (1-based) near the editor's top, the caret at its start.
+    ScrollTo(u32),
     /// Run a terminal command line.
     RunCommand(String),
     /// A one-click action on the cluster, written into the text.
@@ -333,6 +338,7 @@ impl State {
             prefs: Prefs::default(),
             overlay: None,
             reveal: (0, None),
+            scroll_to: (0, 0),
             terminal: Vec::new(),
             notice: None,
             embed: Embed::default(),
@@ -421,6 +427,14 @@ fn analyse_here(next: &mut State, text: &str) {
     let analysis = Rc::new(analyze(text, Options::default()));
     next.summary = Rc::new(snapshot::summary(&analysis));
     next.summary_rev = next.rev;
+    // Commands typed while the text waited for the worker are answered here now.
+    for entry in next.terminal.iter_mut().filter(|e| e.output.is_none()) {
+        entry.output = Some(snapshot::run(
+            &snapshot::with_mode(&analysis, next.mode),
+            &entry.node,
+            &entry.command,
+        ));
+    }
     next.analysis = Some(analysis);
 }
 
@@ -715,6 +729,10 @@ pub fn reduce(state: &State, action: Action) -> State {
         },
         Action::Reveal(span) => State {
             reveal: (state.reveal.0 + 1, Some(span)),
+            ..state.clone()
+        },
+        Action::ScrollTo(line) => State {
+            scroll_to: (state.scroll_to.0 + 1, line),
             ..state.clone()
         },
         Action::RunCommand(line) => run_command(state, line),
@@ -1032,6 +1050,20 @@ mod tests {
             Action::Replace(Incoming::new(e.text, Source::Example(e.id.into()), 0.0)),
         );
         assert!(!opened.paused);
+    }
+
+    #[test]
+    fn commands_typed_while_the_worker_computes_are_answered_when_the_text_is_analysed() {
+        let state = with_worker();
+        let link = Incoming::new(svcplay::examples::DEFAULT, Source::Link, 0.0);
+        let mut state = reduce(&state, Action::SetText("kind: Pod\n".into()));
+        state = reduce(&state, Action::Replace(link));
+        state = reduce(&state, Action::RunCommand("kubectl get svc -n dev".into()));
+        assert!(state.terminal[0].output.is_none());
+        let rev = state.rev;
+        state = reduce(&state, Action::WorkerSummary(rev, Summary::default(), 2.0));
+        let out = state.terminal[0].output.clone().unwrap_or_default();
+        assert!(out.stdout.contains("service-clusterip"), "{out:?}");
     }
 
     #[test]

@@ -82,7 +82,7 @@ pub fn save(
     ) {
         return CommandOutput::error(
             format!(
-                "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",
+                "svcplay: {program} in kube-proxy's {} mode is not simulated\n",
                 analysis.proxy_config.mode.as_str()
             ),
             NOT_IMPLEMENTED,
@@ -216,7 +216,7 @@ pub fn iptables(
     ) {
         return CommandOutput::error(
             format!(
-                "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",
+                "svcplay: {program} in kube-proxy's {} mode is not simulated\n",
                 analysis.proxy_config.mode.as_str()
             ),
             NOT_IMPLEMENTED,
