@@ -485,6 +485,7 @@ impl Page<'_> {
     fn gallery(&self) -> Result<(), String> {
         for e in svcplay::examples::EXAMPLES {
             self.load_example(e.id)?;
+            self.lab_opens_its_point(e)?;
             self.tab("rules")?;
             let ipvs = e.text.contains("mode: ipvs");
             let (status, expected) = if ipvs {

@@ -145,7 +145,7 @@ impl Page<'_> {
     }
 
     /// The caret's line in the editor (1-based, in the whole text).
-    fn caret_line(&self) -> Result<usize, String> {
+    pub(crate) fn caret_line(&self) -> Result<usize, String> {
         let n = self.exec(
             "const e = document.getElementById('editor'); return e.value.slice(0, e.selectionStart).split('\\n').length;",
             vec![],
@@ -154,6 +154,37 @@ impl Page<'_> {
             Json::Number(n) => n as usize,
             _ => 0,
         })
+    }
+
+    /// Issue 22, item 4: a lab opens the view that shows its point, keeps its explanation
+    /// beside the views, and the editor at the object it is about (the readout says where).
+    pub(crate) fn lab_opens_its_point(&self, e: &svcplay::examples::Example) -> Result<(), String> {
+        self.until(
+            &format!("{} to open its view {} with its explanation", e.id, e.view),
+            "const t = document.querySelector('.tab.active'); const l = document.getElementById('lab');
+             return !!t && t.id === 'tab-' + arguments[0] && !!l && l.dataset.example === arguments[1];",
+            vec![Json::from(e.view), Json::from(e.id)],
+        )?;
+        let line = svcplay::examples::focus_line(e.text, e.focus).ok_or("no focus line")? as usize;
+        let caret = self.caret_line()?;
+        let readout = self.text_of(".cursor-pos")?;
+        if caret != line || !readout.contains(&format!("line {line},")) {
+            return Err(format!(
+                "{}: the editor is at line {caret} ({readout:?}), not at its {} (line {line})",
+                e.id, e.focus
+            ));
+        }
+        if e.id == "headless" {
+            // The point of the lab: DNS answers with every ready Pod's address.
+            self.until(
+                "the headless Service's three A records",
+                "return [...document.querySelectorAll('.dns tr')].some(r => r.textContent.includes('service-headliness')
+                     && (r.textContent.match(/10\\.244\\./g) || []).length === 3);",
+                vec![],
+            )?;
+            self.shots("lab-headless", Some(".dns"))?;
+        }
+        Ok(())
     }
 
     /// First visit: the default lab, its explanation beside the views, the editor at its
@@ -236,10 +267,8 @@ impl Page<'_> {
         self.open_link_and_wait(svcplay::examples::DEFAULT)?;
         let again = self.replace_editor_text("replicas: 3", "replicas: 9")?;
         self.saved(&again)?;
-        self.session.navigate(&format!(
-            "{}",
-            self.string("return location.href;", vec![])?
-        ))?;
+        self.session
+            .navigate(&self.string("return location.href;", vec![])?)?;
         self.open("")?;
         if self.editor_value()? != again {
             return Err("a reload after opening a link lost the edits".into());
