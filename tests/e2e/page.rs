@@ -487,6 +487,8 @@ impl Page<'_> {
             self.load_example(e.id)?;
             self.lab_opens_its_point(e)?;
             self.tab("rules")?;
+            // The example is analysed in the worker first: the panel must be this text's.
+            self.panel_shown("rules")?;
             let ipvs = e.text.contains("mode: ipvs");
             let (status, expected) = if ipvs {
                 svcplay_command(e.text, &["run", "--", "ipvsadm", "-Ln"])?
