@@ -582,7 +582,8 @@ pub fn App() -> Html {
             .filter(|(r, s, _)| *r == state.rev && *s == selection)
             .map(|(_, _, p)| p.clone())
     });
-    let stale = panel.is_none();
+    // Paused, the view says so itself: nothing on show is out of date.
+    let stale = panel.is_none() && !state.paused;
     let panel = match panel {
         Some(p) => {
             *last_panel.borrow_mut() = Some(p.clone());
@@ -842,8 +843,10 @@ pub fn App() -> Html {
                         </button>
                     }
                 }
+                // Named by its visible text (the other language's name, in that language), as
+                // speech-input users say what they see; the title explains it.
                 <button id="lang-button" lang={lang.other().code()} title={t(Msg::SwitchLanguageLabel)}
-                    aria-label={t(Msg::SwitchLanguageLabel)} onclick={on_lang}>{ t(Msg::SwitchLanguage) }</button>
+                    onclick={on_lang}>{ t(Msg::SwitchLanguage) }</button>
                 <button id="theme-button" title={t(Msg::ThemeLabel)} aria-label={t(Msg::ThemeLabel)}
                     onclick={on_theme}>
                     { if state.theme == Theme::Dark { t(Msg::ThemeLight) } else { t(Msg::ThemeDark) } }
@@ -864,7 +867,7 @@ pub fn App() -> Html {
                             Callback::from(move |tab_moves_focus: bool| on_prefs.emit(Prefs { tab_moves_focus, ..prefs }))
                         }}
                         on_change={on_text} />
-                    <problems::Problems diagnostics={diagnostics} lang={lang} on_reveal={on_reveal.clone()} />
+                    <problems::Problems diagnostics={diagnostics} paused={state.paused} lang={lang} on_reveal={on_reveal.clone()} />
                 </section>
                 <Splitter split={state.prefs.split} lang={lang} on_split={{
                     let on_prefs = on_prefs.clone();
@@ -878,7 +881,9 @@ pub fn App() -> Html {
                     if !embed {
                         <nav class="tabs" role="tablist" aria-label={t(Msg::Views)} onkeydown={on_tab_keys}>{ for tabs }</nav>
                     }
-                    <div id="view-panel" role="tabpanel" aria-labelledby={format!("tab-{}", state.tab.id())}
+                    // Focusable, so that keyboard users can scroll a view whose content has no
+                    // control of its own (the DNS table, a long list).
+                    <div id="view-panel" role="tabpanel" tabindex="0" aria-labelledby={format!("tab-{}", state.tab.id())}
                         class={classes!("view", stale.then_some("stale"), state.prefs.wrap.then_some("wrap"))}
                         aria-busy={stale.to_string()}>
                         { panel_html }

@@ -28,6 +28,9 @@ pub fn follow_ons(diagnostics: &[Diagnostic]) -> (Vec<&Diagnostic>, Vec<&Diagnos
 #[derive(Properties, PartialEq)]
 pub struct ProblemsProps {
     pub diagnostics: Rc<Vec<Diagnostic>>,
+    /// The analysis is paused (safe start): the diagnostics are not of this text.
+    #[prop_or_default]
+    pub paused: bool,
     pub lang: Lang,
     pub on_reveal: Callback<Span>,
 }
@@ -93,7 +96,9 @@ pub fn Problems(props: &ProblemsProps) -> Html {
                     <span class={if errors > 0 { "count error" } else { "count warning" }}>{ shown.len() }</span>
                 }
             </h2>
-            if shown.is_empty() && follow.is_empty() {
+            if props.paused {
+                <p class="note">{ t(Msg::PausedTitle) }</p>
+            } else if shown.is_empty() && follow.is_empty() {
                 <p class="ok">{ t(Msg::NoProblems) }</p>
             } else {
                 <ul>

@@ -322,7 +322,8 @@ pub fn Rules(props: &RulesProps) -> Html {
                     </table>
                 </div>
             }
-            <pre id="rules" hidden={as_table} class={classes!("output", (panel.status != 0).then_some("failed"))} onclick={on_line}>
+            // Focusable: its long lines scroll sideways, which keyboard users do from here.
+            <pre id="rules" tabindex="0" aria-label={t(view_label(view))} hidden={as_table} class={classes!("output", (panel.status != 0).then_some("failed"))} onclick={on_line}>
                 { for lines.iter().map(|(_, line, source)| {
                     if *source > 0 {
                         let label = panel.sources.get(*source as usize - 1).map(|s| Msg::RuleFrom.fill(lang, &[&s.label])).unwrap_or_default();

@@ -1016,7 +1016,9 @@ impl Page<'_> {
         self.viewport(390.0, 844.0)?;
         self.until(
             "the traffic tables unclipped on a phone",
-            "return [...document.querySelectorAll('.traffic table')].every(t => t.scrollWidth <= t.clientWidth + 1)
+            "const v = document.getElementById('view-panel');
+             return [...document.querySelectorAll('.traffic table')].every(t => t.scrollWidth <= t.clientWidth + 1
+                     && t.getBoundingClientRect().right <= v.getBoundingClientRect().right + 1)
                  && document.documentElement.scrollWidth <= innerWidth + 1;",
             vec![],
         )?;
