@@ -399,6 +399,18 @@ impl Page<'_> {
 
     /// Runs a command in the terminal and compares its output with `svcplay run`'s.
     pub(crate) fn run_in_terminal(&self, scenario: &str, command: &str) -> Result<String, String> {
+        let output = self.type_in_terminal(command)?;
+        let expected = svcplay_run(scenario, command)?;
+        if output != expected {
+            return Err(format!(
+                "terminal `{command}` printed\n{output}\nbut `svcplay run` prints\n{expected}"
+            ));
+        }
+        Ok(output)
+    }
+
+    /// Types a command line in the terminal and returns what it printed.
+    pub(crate) fn type_in_terminal(&self, command: &str) -> Result<String, String> {
         self.tab("terminal")?;
         let before = self.exec(
             "return document.querySelectorAll('.term-entry').length;",
@@ -421,12 +433,6 @@ impl Page<'_> {
             )?;
             Ok((!out.is_empty()).then_some(out))
         })?;
-        let expected = svcplay_run(scenario, command)?;
-        if output != expected {
-            return Err(format!(
-                "terminal `{command}` printed\n{output}\nbut `svcplay run` prints\n{expected}"
-            ));
-        }
         Ok(output)
     }
 
@@ -1014,18 +1020,14 @@ spec:
             "const e = document.getElementById('editor'); e.scrollTop = e.scrollHeight;",
             vec![],
         )?;
-        let last = dump.lines().count();
-        self.wait(
-            "the editor to draw the dump's last line",
-            UPDATE_TIMEOUT,
-            || {
-                Ok((self.exec(
-                    "return !!document.querySelector(`.layer .ln[data-line=\"${arguments[0]}\"]`);",
-                    vec![Json::from(last as f64)],
-                )? == Json::Bool(true))
-                .then_some(()))
-            },
-        )?;
+        // The highlighted layer follows the scroll (it started at line 1).
+        self.wait("the editor to draw the lines scrolled to", UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "return [...document.querySelectorAll('.layer .ln')].some(l => Number(l.dataset.line) > 500);",
+                vec![],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })?;
         self.screenshot("page-large-dump")?;
         let path = self.out.join("keystroke-to-paint.txt");
         std::fs::write(&path, &report)

@@ -1041,7 +1041,7 @@ impl Page<'_> {
                 return Err(format!("an unsupported command says {out:?}"));
             }
         }
-        self.run_in_terminal(svcplay::examples::DEFAULT, "help")?;
+        self.type_in_terminal("help")?;
         self.until(
             "help to fit its pane",
             "const es = document.querySelectorAll('.term-entry pre'); const p = es[es.length - 1];
