@@ -538,6 +538,9 @@ mod tests {
             "✓",
             "✗",
             "↗",
+            // File formats, named the same in every language.
+            "SVG",
+            "PNG",
         ];
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
         let mut problems = Vec::new();

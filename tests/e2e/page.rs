@@ -115,6 +115,7 @@ impl Page<'_> {
         self.embedding()?;
         self.embeds_cannot_change_settings_or_send_too_much()?;
         self.readable_rules_and_panes()?;
+        self.follow_on_warnings()?;
         self.keyboard_and_dialogs()?;
         self.text_size()?;
         self.accessibility()?;

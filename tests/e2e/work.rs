@@ -649,6 +649,28 @@ impl Page<'_> {
             vec![],
         )?;
         self.shots("rules-wrapped", Some("#rules"))?;
+        // The aligned form: one row per rule, the cascade's probabilities in one column.
+        self.click("#rules-table")?;
+        self.until(
+            "the rules as a table",
+            "const cells = [...document.querySelectorAll('#rules-columns tbody td.num')].map(c => c.textContent);
+             return ['0.3333333333', '0.5000000000'].every(p => cells.includes(p));",
+            vec![],
+        )?;
+        self.shots("rules-table", Some("#rules-columns"))?;
+        // A rule's row selects the YAML it comes from; the readout follows the caret there.
+        self.exec(
+            "[...document.querySelectorAll('#rules-columns tr.linked')].find(r => r.textContent.includes('0.3333333333')).click();",
+            vec![],
+        )?;
+        let line = self.caret_line()?;
+        let readout = self.text_of(".cursor-pos")?;
+        if !readout.contains(&format!("line {line},")) || line < 2 {
+            return Err(format!(
+                "after a rule's click the caret is at line {line}, the readout says {readout:?}"
+            ));
+        }
+        self.click("#rules-table")?;
         self.viewport(1440.0, 900.0)?;
         // The splitter: focus it, arrows move it, a reload keeps it.
         let before = self.exec(
@@ -682,6 +704,31 @@ impl Page<'_> {
         )?;
         self.default_viewport()?;
         self.shots("objects", Some("#objects"))?;
+        Ok(())
+    }
+
+    /// Issue 22, item 5: after a syntax error, the hints it may cause are folded under a
+    /// line that says so, and not underlined in the editor.
+    pub(crate) fn follow_on_warnings(&self) -> Result<(), String> {
+        self.fresh("")?;
+        self.default_rules()?;
+        let broken = svcplay::examples::DEFAULT.replace(
+            "    spec:\n      containers:",
+            "   spec:\n      containers:",
+        );
+        self.set_editor(&broken)?;
+        self.until(
+            "the syntax error, with the hints after it folded",
+            "const d = document.getElementById('diagnostics');
+             return !!d.querySelector(':scope > ul .diagnostic.error') && !!d.querySelector('details.follow-on');",
+            vec![],
+        )?;
+        self.exec(
+            "document.querySelector('details.follow-on').open = true;",
+            vec![],
+        )?;
+        self.shots("follow-on", Some("#diagnostics"))?;
+        self.set_editor(svcplay::examples::DEFAULT)?;
         Ok(())
     }
 
