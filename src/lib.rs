@@ -132,9 +132,9 @@
 //!   or edited, so a reload opens the draft, never the link over it.
 //! - **No scenario can freeze the page.** The main thread analyses only what was measured
 //!   cheap; texts from outside go to the Web Worker first; a draft whose analysis never
-//!   finished opens paused (safe start, also `?safe`). One size limit
-//!   (`src/ui/limits.rs`) applies to links (inflated as a capped stream), embed messages,
-//!   imports and drafts.
+//!   finished opens paused (safe start, also `?safe`). The one size limit,
+//!   [`manifest::MAX_SCENARIO_BYTES`], applies to links (inflated as a capped stream),
+//!   embed messages, imports and drafts (`src/ui/limits.rs`).
 //!
 //! ## Invariants
 //!

@@ -1,15 +1,13 @@
 //! The page's limits on what enters it, in one place.
 //!
-//! [`MAX_SCENARIO_BYTES`] is the one documented size limit of a scenario, applied wherever a
-//! scenario enters the page: the text a share link inflates to (`static/glue.js` stops
-//! inflating there, so a DEFLATE bomb never becomes a string), an embedding page's `load`
-//! message, an imported file and the draft saved in this browser. The command-line tool
-//! applies the same limit to its input (issue 21, item 6): until the core defines it, this
-//! is its one definition, and the core's constant replaces it once it lands.
+//! [`MAX_SCENARIO_BYTES`] is the core's one documented size limit of a scenario
+//! ([`svcplay::manifest::MAX_SCENARIO_BYTES`], which the command-line tool applies to its
+//! input), applied wherever a scenario enters the page: the text a share link inflates to
+//! (`static/glue.js` stops inflating there, so a DEFLATE bomb never becomes a string), an
+//! embedding page's `load` message, an imported file and the draft saved in this browser.
 
-/// The largest scenario the page takes, in bytes of UTF-8: 16 MiB. The 5,000-Service dump
-/// that PRODUCT.md budgets is 6 MB; the seeds' labs are 2–3 KB.
-pub const MAX_SCENARIO_BYTES: usize = 16 * 1024 * 1024;
+/// The largest scenario the page takes, in bytes of UTF-8 (16 MiB).
+pub use svcplay::manifest::MAX_SCENARIO_BYTES;
 
 /// Analyses that took longer than this (ms, on the main thread or in the worker) move the
 /// next ones to the Web Worker: the main thread only analyses what is known to be cheap,
