@@ -61,7 +61,7 @@ pub fn install(dispatch: UseReducerDispatcher<Store>, latest: Rc<RefCell<State>>
                     None
                 }
                 "t" => {
-                    dom::set_timeout(0, || dom::focus("terminal-input"));
+                    dom::after(0, || dom::focus("terminal-input"));
                     Some(Action::SelectTab(Tab::Terminal))
                 }
                 "s" if !embed => {

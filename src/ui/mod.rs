@@ -51,6 +51,7 @@ pub mod worker;
 
 use history::{Incoming, Source};
 use i18n::{Lang, Msg};
+pub use limits::LARGE_TEXT;
 use limits::MAX_SCENARIO_BYTES;
 use snapshot::{Panel, Tab};
 use state::{Action, Notice, Overlay, Prefs, State, Theme, WorkerStatus, reduce};
@@ -288,6 +289,7 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
                 selection,
                 panel,
             } => dispatch.dispatch(Action::WorkerPanel(rev, selection, panel)),
+            Response::Simulated { id, answer } => dispatch.dispatch(Action::Simulated(id, answer)),
             Response::Output { index, output } => {
                 dispatch.dispatch(Action::TerminalOutput(index, output))
             }
@@ -463,7 +465,7 @@ pub fn App() -> Html {
                 if fragment.starts_with('s') && share::split_fragment(&fragment).is_some() {
                     dom::replace_url(&query, "");
                 }
-                dom::set_timeout(400, move || {
+                dom::after(400, move || {
                     let s = latest.borrow().clone();
                     if s.rev != rev {
                         return;
@@ -492,7 +494,7 @@ pub fn App() -> Html {
         use_effect_with((state.rev, waiting, up), move |(rev, waiting, up)| {
             if *waiting && *up {
                 let rev = *rev;
-                dom::set_timeout(120, move || {
+                dom::after(120, move || {
                     let s = latest.borrow().clone();
                     if s.rev != rev || sent.get() == rev {
                         return;
@@ -565,6 +567,25 @@ pub fn App() -> Html {
                 }
             },
         );
+    }
+
+    // ... and the traffic panel's simulation, once it has analysed its revision.
+    {
+        let worker = worker.clone();
+        let pending = state
+            .simulation
+            .as_ref()
+            .filter(|s| s.answer.is_none() && s.rev == state.summary_rev)
+            .map(|s| (s.rev, s.id, s.request.clone()));
+        use_effect_with(pending, move |pending| {
+            if let (Some((rev, id, request)), Some(w)) = (pending, worker.borrow().as_ref()) {
+                w.send(&Request::Simulate {
+                    rev: *rev,
+                    id: *id,
+                    request: request.clone(),
+                });
+            }
+        });
     }
 
     // The panel on show: computed here, or the worker's answer.
@@ -657,8 +678,10 @@ pub fn App() -> Html {
         (_, Some(Panel::Traffic(p))) => {
             html! {
                 <traffic::Traffic panel={Rc::new(p.clone())} node={node.clone()} lang={lang}
-                    analysis={state.analysis.clone().map(traffic::Scenario)} mode={state.mode}
+                    mode={state.mode} configured_mode={state.summary.configured_mode}
+                    simulation={state.simulation.clone()}
                     readonly={state.embed.readonly} text={state.text.clone()}
+                    on_simulate={on(&dispatch, Action::Simulate)}
                     on_action={on(&dispatch, Action::Act)}
                     on_mode={on(&dispatch, Action::SelectMode)} />
             }
@@ -708,7 +731,7 @@ pub fn App() -> Html {
             };
             e.prevent_default();
             dispatch.dispatch(Action::SelectTab(Tab::ALL[next]));
-            dom::set_timeout(0, move || {
+            dom::after(0, move || {
                 dom::focus(&format!("tab-{}", Tab::ALL[next].id()))
             });
         })

@@ -1282,13 +1282,13 @@ fn measure_first_paint(dist: &Path) -> Result<(), String> {
         let server = StaticServer::start(dist).map_err(|e| e.to_string())?;
         let profile = TempDir::new("svcplay-e2e-slow").map_err(|e| e.to_string())?;
         let driver = ChromeDriver::start(
-            &crate::page::binary("CHROMEDRIVER", "/usr/bin/chromedriver"),
+            &crate::support::binary("CHROMEDRIVER", "/usr/bin/chromedriver"),
             &out.join("chromedriver-slow.log"),
         )?;
         let session = Session::new(
             &driver,
-            &crate::page::binary("CHROMIUM", "/usr/bin/chromium"),
-            &crate::page::chromium_args(profile.path())?,
+            &crate::support::binary("CHROMIUM", "/usr/bin/chromium"),
+            &crate::support::chromium_args(profile.path(), "1366,900")?,
         )?;
         session.devtools("Network.enable", Json::object([]))?;
         session.devtools(
