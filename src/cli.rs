@@ -253,7 +253,37 @@ fn report(analysis: &Analysis, sources: &Sources, stderr: &mut impl Write) -> bo
     analysis.has_errors()
 }
 
+/// `svcplay --version [--lang zh-CN]`: svcplay's version, then which Kubernetes it
+/// models and how it differs from a real cluster (`svcplay::fidelity`).
+fn version(args: &[String]) -> Option<String> {
+    if !matches!(args.get(1).map(String::as_str), Some("--version" | "-V")) {
+        return None;
+    }
+    let mut lang = svcplay::lang::Lang::En;
+    let mut rest = args.iter().skip(2);
+    while let Some(a) = rest.next() {
+        let code = match a.strip_prefix("--lang=") {
+            Some(code) => Some(code.to_string()),
+            None if a == "--lang" => rest.next().cloned(),
+            None => None,
+        };
+        if let Some(l) = code.as_deref().and_then(svcplay::lang::Lang::parse) {
+            lang = l;
+        }
+    }
+    Some(format!(
+        "svcplay {}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        svcplay::fidelity::version_text(lang)
+    ))
+}
+
 pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(text) = version(&args) {
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        return ExitCode::from(OK);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

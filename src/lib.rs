@@ -129,6 +129,16 @@
 //!   `Display` = the `svcplay simulate` table); [`simulate::clients`] lists who can send
 //!   and where to; [`simulate::spread`] sends from every node at once.
 //! - [`scenario`] — the pipeline in one call.
+//! - [`changes`] — what an edit did downstream ([`changes::diff`] of two analyses on a
+//!   node and mode: endpoints, rules per chain / nft chain or set / virtual server, DNS
+//!   records, traffic shares, and which service ports kube-proxy's change tracking
+//!   would resync), read off [`proxy::Proxier::groups`].
+//! - [`compare`] — one scenario in two or three proxy modes side by side: what each
+//!   programs, rules per Service, a walk of the same packet, and the differences that
+//!   matter when migrating ([`compare::NOTES`], each with its upstream source).
+//! - [`fidelity`] — which Kubernetes is modelled (every component's version, the output
+//!   formats' from the printers' own constants) and the known differences from a real
+//!   cluster: the page's version panel and `svcplay --version`.
 //! - [`lang`] — the languages of svcplay's own words ([`lang::Lang`]: English and
 //!   Chinese); what the real components print is never translated.
 //! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
@@ -169,8 +179,8 @@
 //! that goes up or sideways). A cycle means a type or function lives in the wrong place.
 //!
 //! ```text
-//! examples  actions  diagram     — built-in scenarios; one-click text edits; the diagram
-//! views                          — the simulated commands (kubectl, iptables-save, nft, dig, curl…)
+//! examples  actions  diagram  fidelity — built-in scenarios; one-click text edits; the diagram; what is modelled
+//! views  changes  compare        — the simulated commands (kubectl, iptables-save, nft, dig, curl…); what an edit changed; the modes side by side
 //! simulate                       — requests from a client of the scenario, through its node's proxier
 //! scenario                       — the pipeline in one call: the Analysis and its proxier cache
 //! proxy  dns                     — kube-proxy (facts, the Proxier seam, every mode); CoreDNS
@@ -239,11 +249,14 @@
 
 pub mod actions;
 pub mod apiserver;
+pub mod changes;
+pub mod compare;
 pub mod controllers;
 pub mod diag;
 pub mod diagram;
 pub mod dns;
 pub mod examples;
+pub mod fidelity;
 pub mod hash;
 pub mod lang;
 pub mod manifest;

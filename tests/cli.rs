@@ -111,6 +111,22 @@ fn kube_proxy_explain_follows_each_rule_with_its_source() {
 }
 
 #[test]
+fn version_says_which_kubernetes_is_modelled() {
+    let out = svcplay(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("svcplay "), "{text}");
+    assert!(text.contains("Models Kubernetes v1.35"), "{text}");
+    assert!(text.contains("kube-proxy, nftables mode"), "{text}");
+    assert!(
+        text.contains("Known differences from a real cluster:"),
+        "{text}"
+    );
+    let zh = svcplay(&["--version", "--lang", "zh-CN"]);
+    assert!(String::from_utf8_lossy(&zh.stdout).contains("与真实集群的已知差异"));
+}
+
+#[test]
 fn input_errors_exit_1_and_point_at_the_line() {
     let dir = std::env::temp_dir().join(format!("svcplay-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod explain;
+pub mod groups;
 pub mod iptables;
 pub mod ipvs;
 pub mod lines;
@@ -22,7 +23,7 @@ pub mod sim;
 pub mod trace;
 pub mod userspace;
 
-pub use proxier::{Lines, Listing, NodeProxy, Provenance, Proxier};
+pub use proxier::{Group, GroupKind, Lines, Listing, NodeProxy, Provenance, Proxier};
 
 use crate::model::ip::{Cidr, IpFamily, join_host_port, parse_ip_sloppy};
 use crate::model::{EndpointSlice, Objects, Origin, Service, ServiceType, SessionAffinity};

@@ -25,6 +25,7 @@
 //! [`super::facts_for_packet`] instead, which renders only what the packet can meet.
 
 use super::config::ProxyMode;
+pub use super::groups::{Group, GroupKind};
 use super::iptables::node::{NodeTables, Step};
 use super::lines::{By, FmtSink, LineSink, LineSource, Recorded, What};
 pub use super::provenance::{
@@ -207,6 +208,186 @@ impl Proxier {
 }
 
 impl Proxier {
+    /// What the proxier programs, unit by unit (chains, sets, virtual servers, sockets),
+    /// each with its lines and the service port it was written for.
+    pub fn groups(&self) -> Vec<Group> {
+        let name_of = |i: Option<usize>| {
+            i.and_then(|i| self.facts.service_ports.get(i))
+                .map(|sp| sp.info.name.clone())
+        };
+        let mut out = Vec::new();
+        let iptables_tables = |out: &mut Vec<Group>, ruleset: &iptables::Ruleset| {
+            for table in [&ruleset.filter, &ruleset.nat] {
+                let kind = match table.name {
+                    iptables::TableName::Nat => GroupKind::NatChain,
+                    _ => GroupKind::FilterChain,
+                };
+                for (chain, range) in table.chain_slices() {
+                    let rules = &table.rules[range];
+                    let role = super::lines::ChainRole::of_iptables(chain);
+                    out.push(Group {
+                        kind,
+                        name: chain.to_string(),
+                        service: name_of(iptables::chain_source(rules, role).service_port),
+                        lines: rules.iter().map(|r| r.to_string()).collect(),
+                        line_services: rules
+                            .iter()
+                            .map(|r| name_of(r.source.service_port))
+                            .collect(),
+                    });
+                }
+            }
+        };
+        match self.rules() {
+            Rules::Iptables(ruleset) => iptables_tables(&mut out, ruleset),
+            Rules::Ipvs(state) => {
+                for vs in &state.virtual_servers {
+                    let service = name_of(Some(vs.service_port));
+                    let mut lines = vec![format!("{} {}", vs.identity(), vs.scheduler)];
+                    lines.extend(vs.real_servers.iter().map(|rs| {
+                        format!(
+                            "-> {} {} {}",
+                            rs.address_port(),
+                            rs.forward.name(),
+                            rs.weight
+                        )
+                    }));
+                    out.push(Group {
+                        kind: GroupKind::VirtualServer,
+                        name: vs.identity(),
+                        service: service.clone(),
+                        line_services: vec![service; lines.len()],
+                        lines,
+                    });
+                }
+                for set in &state.ipsets {
+                    out.push(Group {
+                        kind: GroupKind::IpSet,
+                        name: set.name.clone(),
+                        service: None,
+                        lines: set.entries.iter().map(|e| e.to_string()).collect(),
+                        line_services: set
+                            .sources
+                            .iter()
+                            .map(|s| name_of(s.service_port))
+                            .collect(),
+                    });
+                }
+                out.push(Group {
+                    kind: GroupKind::KubeIpvs0,
+                    name: ipvs::DUMMY_DEVICE.to_string(),
+                    service: None,
+                    lines: state
+                        .bound_addresses
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect(),
+                    line_services: state
+                        .bound_sources
+                        .iter()
+                        .map(|s| name_of(s.service_port))
+                        .collect(),
+                });
+                iptables_tables(&mut out, &state.iptables);
+            }
+            Rules::Nftables(ruleset) => {
+                let mut index: std::collections::HashMap<(GroupKind, String), usize> =
+                    std::collections::HashMap::new();
+                for op in ruleset.transaction.operations() {
+                    let (kind, name, line, source) = match op {
+                        nftables::Operation::AddChain(c) => {
+                            (GroupKind::NftChain, c.name.clone(), None, None)
+                        }
+                        nftables::Operation::AddSet(s) => (
+                            GroupKind::NftSet,
+                            s.name.clone(),
+                            None,
+                            s.source.service_port,
+                        ),
+                        nftables::Operation::AddRule { chain, rule } => (
+                            GroupKind::NftChain,
+                            chain.clone(),
+                            Some(rule.to_string()),
+                            rule.source.service_port,
+                        ),
+                        nftables::Operation::AddElement { set, element } => (
+                            GroupKind::NftSet,
+                            set.clone(),
+                            Some(element.to_string()),
+                            element.source.service_port,
+                        ),
+                        nftables::Operation::AddTable { .. } => continue,
+                    };
+                    let at = *index.entry((kind, name.clone())).or_insert_with(|| {
+                        out.push(Group {
+                            kind,
+                            name: name.clone(),
+                            service: None,
+                            lines: Vec::new(),
+                            line_services: Vec::new(),
+                        });
+                        out.len() - 1
+                    });
+                    let group = &mut out[at];
+                    let per_service = match kind {
+                        GroupKind::NftChain => {
+                            super::lines::ChainRole::of_nft(&name).is_per_service()
+                        }
+                        _ => {
+                            super::lines::SetRole::of_nft(&name) == super::lines::SetRole::Affinity
+                        }
+                    };
+                    if per_service && group.service.is_none() {
+                        group.service = name_of(source);
+                    }
+                    if let Some(line) = line {
+                        group.lines.push(line);
+                        group.line_services.push(name_of(source));
+                    }
+                }
+            }
+            Rules::Userspace(proxier) => {
+                let sockets: Vec<&userspace::ProxySocket> = proxier.sockets.iter().collect();
+                out.push(Group {
+                    kind: GroupKind::ProxySockets,
+                    name: "proxy sockets".into(),
+                    service: None,
+                    lines: sockets.iter().map(|s| s.to_string()).collect(),
+                    line_services: sockets
+                        .iter()
+                        .map(|s| name_of(Some(s.service_port)))
+                        .collect(),
+                });
+                let mut chains: Vec<(GroupKind, String)> = Vec::new();
+                for r in proxier.filter.iter().chain(&proxier.nat) {
+                    let kind = match r.table {
+                        iptables::TableName::Nat => GroupKind::NatChain,
+                        _ => GroupKind::FilterChain,
+                    };
+                    let key = (kind, r.chain.clone());
+                    let at = match chains.iter().position(|k| *k == key) {
+                        Some(at) => at,
+                        None => {
+                            chains.push(key.clone());
+                            out.push(Group {
+                                kind,
+                                name: r.chain.clone(),
+                                service: None,
+                                lines: Vec::new(),
+                                line_services: Vec::new(),
+                            });
+                            chains.len() - 1
+                        }
+                    };
+                    let group = &mut out[at + 1];
+                    group.lines.push(r.to_string());
+                    group.line_services.push(name_of(r.service_port));
+                }
+            }
+        }
+        out
+    }
+
     /// [`Proxier::simulate`] for several packets at once (the rules prepared once for
     /// all of them).
     pub fn simulate_many(&self, packets: &[Packet], requests: &Requests) -> Vec<EngineOutput> {
