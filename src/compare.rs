@@ -34,11 +34,23 @@ pub struct Counts {
     pub sockets: usize,
 }
 
+/// One hop of a walk.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Step {
+    /// Nesting depth (a jump into a chain adds one).
+    pub depth: usize,
+    /// Where the rule is: `nat KUBE-SERVICES`, `ipvs TCP 10.96.0.10:53 rr`…
+    pub location: String,
+    /// The rule as the mode's tool prints it.
+    pub rule: String,
+    /// What it did.
+    pub verdict: String,
+}
+
 /// One walk of the packet, as the mode's own words print it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Walk {
-    /// (depth, where, the rule, what it did).
-    pub hops: Vec<(usize, String, String, String)>,
+    pub hops: Vec<Step>,
     /// `10.244.1.2:80, 10.244.2.2:80`, `REJECT`…
     pub result: String,
     pub masquerade: bool,
@@ -67,8 +79,11 @@ pub struct Comparison {
     pub destinations: Vec<String>,
     pub chosen: usize,
     pub columns: Vec<Column>,
-    /// Indexes into [`NOTES`] of the differences that concern this scenario, first.
+    /// Indexes into [`NOTES`], the differences that concern this scenario first.
     pub notes: Vec<usize>,
+    /// The indexes of the notes that concern this scenario and these modes
+    /// ([`Note::applies`]).
+    pub applying: Vec<usize>,
 }
 
 /// A difference between the modes that matters when migrating.
@@ -338,13 +353,11 @@ pub fn compare(
                     hops: t
                         .hops
                         .iter()
-                        .map(|h| {
-                            (
-                                h.depth,
-                                h.location.clone(),
-                                h.rule.clone(),
-                                h.verdict.clone(),
-                            )
+                        .map(|h| Step {
+                            depth: h.depth,
+                            location: h.location.clone(),
+                            rule: h.rule.clone(),
+                            verdict: h.verdict.clone(),
                         })
                         .collect(),
                     result: t.outcome.to_string(),
@@ -361,8 +374,11 @@ pub fn compare(
             }
         })
         .collect();
+    let applying: Vec<usize> = (0..NOTES.len())
+        .filter(|&i| NOTES[i].applies(analysis, modes))
+        .collect();
     let mut notes: Vec<usize> = (0..NOTES.len()).collect();
-    crate::sort::sort_by_key(&mut notes, |&i| !NOTES[i].applies(analysis, modes));
+    crate::sort::sort_by_key(&mut notes, |i| !applying.contains(i));
     Comparison {
         node: node.to_string(),
         packet,
@@ -370,6 +386,7 @@ pub fn compare(
         chosen,
         columns,
         notes,
+        applying,
     }
 }
 
@@ -436,6 +453,12 @@ mod tests {
         assert!(c.columns[1].counts.sets > 0 && c.columns[1].counts.elements > 0);
         // With IPVS among the modes, its notes come first.
         assert!(NOTES[c.notes[0]].applies(&analysis, &DEFAULT_MODES));
+        assert!(c.applying.contains(&c.notes[0]));
+        assert!(
+            c.applying
+                .iter()
+                .all(|i| NOTES[*i].applies(&analysis, &DEFAULT_MODES))
+        );
     }
 
     #[test]
