@@ -18,7 +18,13 @@
 //! - Limits ([`limits`]): the one scenario size limit, and the cost budget that decides
 //!   what the main thread may analyse.
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
+//! - Seeing why: every line of the kube-proxy view links both ways to the YAML it comes
+//!   from, with what it does in words ([`provenance`]); what each edit changed downstream,
+//!   in a line above every view and in full ([`changes`]); the proxy modes side by side
+//!   ([`compare`]); which Kubernetes is modelled ([`versions`]).
 
+pub mod changes;
+pub mod compare;
 pub mod diagram;
 pub mod dialog;
 pub mod dns;
@@ -36,6 +42,7 @@ pub mod limits;
 pub mod objects;
 pub mod output;
 pub mod problems;
+pub mod provenance;
 pub mod recent;
 pub mod rules;
 pub mod selectors;
@@ -46,6 +53,7 @@ pub mod state;
 pub mod storage;
 pub mod terminal;
 pub mod traffic;
+pub mod versions;
 pub mod wire;
 pub mod worker;
 
@@ -170,6 +178,9 @@ fn tab_label(tab: Tab) -> Msg {
         Tab::Traffic => Msg::TabTraffic,
         Tab::Diagram => Msg::TabDiagram,
         Tab::Terminal => Msg::TabTerminal,
+        Tab::Changes => Msg::TabChanges,
+        Tab::Compare => Msg::TabCompare,
+        Tab::Versions => Msg::TabVersions,
     }
 }
 
@@ -632,11 +643,21 @@ pub fn App() -> Html {
             <terminal::Terminal entries={state.terminal.clone()} node={node.clone()} lang={lang}
                 on_run={on(&dispatch, Action::RunCommand)} />
         },
+        (Tab::Changes, _) => {
+            html! { <changes::Changes changes={state.changes.clone()} lang={lang} /> }
+        }
+        (Tab::Versions, _) => html! { <versions::Versions lang={lang} /> },
+        (_, Some(Panel::Compare(c))) => html! {
+            <compare::Compare comparison={Rc::new(c.clone())} lang={lang}
+                modes={if state.compare_modes.is_empty() { svcplay::compare::DEFAULT_MODES.to_vec() } else { state.compare_modes.clone() }}
+                on_target={on(&dispatch, Action::SelectTarget)}
+                on_modes={on(&dispatch, Action::SelectCompareModes)} />
+        },
         (_, Some(Panel::Rules(p))) => {
             let object = state
                 .rules_object
                 .and_then(|o| {
-                    p.sources.iter().find(|s| s.object == o).map(|s| {
+                    p.sources.iter().find(|s| s.object == Some(o)).map(|s| {
                         let label = s.label.split(':').next().unwrap_or(&s.label).to_string();
                         (o, label)
                     })
@@ -659,7 +680,8 @@ pub fn App() -> Html {
                     on_view={on(&dispatch, Action::SelectRulesView)}
                     on_filter={on(&dispatch, Action::FilterRules)}
                     on_clear_object={on(&dispatch, |_| Action::ShowRulesOf(None))}
-                    on_reveal={on_reveal.clone()} />
+                    on_reveal={on_reveal.clone()}
+                    cursor={state.cursor} on_highlight={on(&dispatch, Action::Highlight)} />
             }
         }
         (_, Some(Panel::Objects(rows))) => html! {
@@ -889,6 +911,8 @@ pub fn App() -> Html {
                             let prefs = state.prefs;
                             Callback::from(move |tab_moves_focus: bool| on_prefs.emit(Prefs { tab_moves_focus, ..prefs }))
                         }}
+                        highlight={state.highlight.clone()}
+                        on_cursor={on(&dispatch, |(line, column)| Action::Cursor(line, column))}
                         on_change={on_text} />
                     <problems::Problems diagnostics={diagnostics} paused={state.paused} lang={lang} on_reveal={on_reveal.clone()} />
                 </section>
@@ -903,6 +927,10 @@ pub fn App() -> Html {
                     }
                     if !embed {
                         <nav class="tabs" role="tablist" aria-label={t(Msg::Views)} onkeydown={on_tab_keys}>{ for tabs }</nav>
+                    }
+                    if state.tab != Tab::Changes {
+                        <changes::LastChange changes={state.changes.clone()} nothing={state.changed_nothing} lang={lang}
+                            on_open={on(&dispatch, |_| Action::SelectTab(Tab::Changes))} />
                     }
                     // Focusable, so that keyboard users can scroll a view whose content has no
                     // control of its own (the DNS table, a long list).

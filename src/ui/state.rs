@@ -252,6 +252,21 @@ pub struct State {
     pub simulation: Option<Simulation>,
     pub notice: Option<Notice>,
     pub embed: Embed,
+    /// The compare panel's chosen destination.
+    pub target: Option<usize>,
+    /// The YAML ranges a rule pointed at comes from (the editor highlights them).
+    pub highlight: Rc<Vec<Span>>,
+    /// The editor's cursor (line, column): the rules it comes to are highlighted.
+    pub cursor: Option<(u32, u32)>,
+    /// What the last edits changed downstream, the newest last
+    /// ([`svcplay::changes::KEPT`] of them).
+    pub changes: Rc<Vec<svcplay::changes::Changes>>,
+    /// The last revision that was an edit (its changes are kept when it is analysed).
+    pub edit_rev: u64,
+    /// The last edit analysed changed nothing downstream (it is not kept in `changes`).
+    pub changed_nothing: bool,
+    /// The modes the compare panel shows in columns (empty: its default three).
+    pub compare_modes: Vec<ProxyMode>,
 }
 
 /// What the user (or the app shell) can do.
@@ -320,6 +335,14 @@ pub enum Action {
     Act(UiAction),
     Notify(Option<Notice>),
     SetEmbed(Embed),
+    /// Highlight these YAML ranges in the editor (a rule pointed at).
+    Highlight(Vec<Span>),
+    /// The editor's cursor moved.
+    Cursor(u32, u32),
+    /// The compare panel's destination.
+    SelectTarget(usize),
+    /// The modes the compare panel puts in columns.
+    SelectCompareModes(Vec<ProxyMode>),
 }
 
 impl State {
@@ -357,6 +380,13 @@ impl State {
             simulation: None,
             notice: None,
             embed: Embed::default(),
+            target: None,
+            highlight: Rc::new(Vec::new()),
+            cursor: None,
+            changes: Rc::new(Vec::new()),
+            edit_rev: 0,
+            changed_nothing: false,
+            compare_modes: Vec::new(),
         }
     }
 
@@ -372,6 +402,12 @@ impl State {
             node: Some(self.node()),
             mode: self.mode,
             rules_view: self.rules_view,
+            target: self.target.filter(|_| self.tab == Tab::Compare),
+            compare: if self.tab == Tab::Compare {
+                self.compare_modes.clone()
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -427,12 +463,25 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
         next.loads += 1;
     }
     next.worker_panel = None;
+    // The ranges a rule was traced to are ranges of the old text.
+    next.highlight = Rc::new(Vec::new());
+    if change == Change::Edit {
+        next.edit_rev = next.rev;
+    }
     if state.paused || !analyses_here(state, &text, change) {
         // The shell sends the text to the worker (unless paused); the old summary stays
         // until it answers.
         next.analysis = None;
     } else {
         analyse_here(&mut next, &text);
+        // What the edit changed downstream, on the node and in the mode on show.
+        if let (Change::Edit, Some(before), Some(after)) = (change, &state.analysis, &next.analysis)
+        {
+            let node = state.node();
+            let changes = svcplay::changes::diff(before, after, &node, state.mode);
+            next.changed_nothing = changes.is_empty();
+            next.changes = keep_change(&state.changes, changes);
+        }
     }
     next.text = text;
     if let Some(s) = &state.simulation {
@@ -659,6 +708,10 @@ pub fn reduce(state: &State, action: Action) -> State {
         Action::WorkerSummary(rev, summary, ms) => {
             let mut next = state.clone();
             if rev == state.rev {
+                if let Some(changes) = summary.changes.clone().filter(|_| rev == state.edit_rev) {
+                    next.changed_nothing = changes.is_empty();
+                    next.changes = keep_change(&state.changes, changes);
+                }
                 next.summary = Rc::new(summary);
                 next.summary_rev = rev;
                 next.cost_ms = Some(ms);
@@ -715,6 +768,8 @@ pub fn reduce(state: &State, action: Action) -> State {
         }
         Action::SelectTab(tab) => State {
             tab,
+            // A rule's ranges are lit only while the kube-proxy view shows it.
+            highlight: Rc::new(Vec::new()),
             ..state.clone()
         },
         Action::SelectNode(node) => State {
@@ -811,7 +866,40 @@ pub fn reduce(state: &State, action: Action) -> State {
             embed,
             ..state.clone()
         },
+        Action::Highlight(spans) => State {
+            highlight: Rc::new(spans),
+            ..state.clone()
+        },
+        Action::Cursor(line, column) => State {
+            cursor: Some((line, column)),
+            ..state.clone()
+        },
+        Action::SelectTarget(target) => State {
+            target: Some(target),
+            ..state.clone()
+        },
+        Action::SelectCompareModes(modes) => State {
+            compare_modes: modes,
+            ..state.clone()
+        },
     }
+}
+
+/// The kept changes with one more (the oldest dropped past [`svcplay::changes::KEPT`]).
+/// An edit that changed nothing downstream (a comment, a label nobody selects, a
+/// keystroke inside a word) is not kept: it would push out the edits that did.
+fn keep_change(
+    kept: &Rc<Vec<svcplay::changes::Changes>>,
+    changes: svcplay::changes::Changes,
+) -> Rc<Vec<svcplay::changes::Changes>> {
+    if changes.is_empty() {
+        return kept.clone();
+    }
+    let mut all: Vec<svcplay::changes::Changes> = kept.to_vec();
+    all.push(changes);
+    let extra = all.len().saturating_sub(svcplay::changes::KEPT);
+    all.drain(..extra);
+    Rc::new(all)
 }
 
 fn run_command(state: &State, line: String) -> State {
@@ -870,6 +958,75 @@ mod tests {
         for p in ["0.2500000000", "0.3333333333", "0.5000000000"] {
             assert!(text.contains(&format!("--probability {p}")), "{text}");
         }
+    }
+
+    #[test]
+    fn each_edit_says_what_it_changed_and_the_last_few_are_kept() {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        assert!(state.changes.is_empty());
+        let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
+        state = reduce(&state, Action::SetText(scaled.clone().into()));
+        assert_eq!(state.changes.len(), 1);
+        assert!(!state.changed_nothing);
+        let c = &state.changes[0];
+        assert_eq!(c.endpoints.iter().map(|e| e.added.len()).sum::<usize>(), 1);
+        let summary = c.summary(svcplay::lang::Lang::En);
+        assert!(summary.contains("1 endpoint added"), "{summary}");
+        assert!(summary.contains("KUBE-SVC-"), "{summary}");
+        // A comment changes nothing downstream: said, not kept.
+        state = reduce(
+            &state,
+            Action::SetText(format!("# a note\n{scaled}").into()),
+        );
+        assert!(state.changed_nothing);
+        assert_eq!(state.changes.len(), 1);
+        // Scaling on and on keeps the last KEPT edits.
+        for n in 5..12 {
+            let text = svcplay::examples::DEFAULT.replace("replicas: 3", &format!("replicas: {n}"));
+            state = reduce(&state, Action::SetText(text.into()));
+        }
+        assert_eq!(state.changes.len(), svcplay::changes::KEPT);
+        let last = state.changes.last().expect("the last edit");
+        assert!(last.endpoints.iter().any(|e| e.added.len() == 1));
+        // A summary from the worker with no diff in it adds nothing.
+        let before = state.changes.clone();
+        state = reduce(
+            &state,
+            Action::WorkerSummary(state.rev, Summary::default(), 1.0),
+        );
+        assert_eq!(state.changes, before);
+    }
+
+    #[test]
+    fn a_rule_pointed_at_lights_yaml_until_the_text_or_the_view_changes() {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        let span = Span::default();
+        state = reduce(&state, Action::Highlight(vec![span]));
+        assert_eq!(state.highlight.len(), 1);
+        state = reduce(&state, Action::SelectTab(Tab::Dns));
+        assert!(state.highlight.is_empty());
+        state = reduce(&state, Action::Highlight(vec![span]));
+        state = reduce(
+            &state,
+            Action::SetText(format!("{}\n", svcplay::examples::DEFAULT).into()),
+        );
+        assert!(state.highlight.is_empty());
+        state = reduce(&state, Action::Cursor(12, 3));
+        assert_eq!(state.cursor, Some((12, 3)));
+        // The compare panel's choices go into the selection only on its tab.
+        state = reduce(
+            &state,
+            Action::SelectCompareModes(vec![ProxyMode::Iptables, ProxyMode::Ipvs]),
+        );
+        state = reduce(&state, Action::SelectTarget(1));
+        assert_eq!(state.selection().compare, Vec::new());
+        state = reduce(&state, Action::SelectTab(Tab::Compare));
+        let selection = state.selection();
+        assert_eq!(
+            selection.compare,
+            vec![ProxyMode::Iptables, ProxyMode::Ipvs]
+        );
+        assert_eq!(selection.target, Some(1));
     }
 
     #[test]

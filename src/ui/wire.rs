@@ -8,11 +8,15 @@
 
 use super::snapshot::*;
 use std::net::IpAddr;
+use svcplay::changes::{
+    Changes, DnsChange, EndpointChange, GroupChange, ShareChange, SyncReason, SyncedPort,
+};
+use svcplay::compare::{Column, Comparison, Counts, Step, Walk};
 use svcplay::diag::{Diagnostic, Pos, Severity, Span, Stage};
 use svcplay::diagram::{Diagram, Edge, NodeBox, PodBox, Rect, ServiceBox};
-use svcplay::proxy::Protocol;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::proxy::trace::Packet;
+use svcplay::proxy::{GroupKind, Protocol};
 use svcplay::simulate::clients::{ClientChoice, Destination, DestinationKind};
 use svcplay::simulate::spread::Spread;
 use svcplay::simulate::{Client, EndpointShare, Landed, SimRequest, SimResult};
@@ -244,7 +248,23 @@ macro_rules! wire_enum {
 wire_enum!(Severity [Severity::Error, Severity::Warning, Severity::Info]);
 wire_enum!(Stage [Stage::Syntax, Stage::Decode, Stage::ApiServer, Stage::Controller, Stage::Proxy, Stage::Hint]);
 wire_enum!(ProxyMode [ProxyMode::Iptables, ProxyMode::Ipvs, ProxyMode::Nftables, ProxyMode::Userspace]);
-wire_enum!(Tab [Tab::Rules, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal]);
+wire_enum!(Tab [Tab::Rules, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal, Tab::Changes, Tab::Compare, Tab::Versions]);
+wire_enum!(GroupKind [
+    GroupKind::FilterChain,
+    GroupKind::NatChain,
+    GroupKind::NftChain,
+    GroupKind::NftSet,
+    GroupKind::VirtualServer,
+    GroupKind::IpSet,
+    GroupKind::KubeIpvs0,
+    GroupKind::ProxySockets,
+]);
+wire_enum!(SyncReason [
+    SyncReason::Added,
+    SyncReason::Removed,
+    SyncReason::ServiceChanged,
+    SyncReason::EndpointsChanged,
+]);
 wire_enum!(RulesView [
     RulesView::RestoreInput,
     RulesView::IptablesSave,
@@ -280,18 +300,94 @@ wire_struct!(Selection {
     tab,
     node,
     mode,
-    rules_view
+    rules_view,
+    target,
+    compare
 });
 wire_struct!(Summary {
     diagnostics,
     nodes,
     default_node,
-    configured_mode
+    configured_mode,
+    changes
 });
 wire_struct!(Source {
     object,
     span,
-    label
+    label,
+    spans,
+    from,
+    explain
+});
+wire_struct!(EndpointChange {
+    service,
+    added,
+    removed,
+    now_ready,
+    now_not_ready
+});
+wire_struct!(GroupChange {
+    kind,
+    name,
+    service,
+    added,
+    removed,
+    changed,
+    before,
+    after
+});
+wire_struct!(DnsChange { added, removed });
+wire_struct!(ShareChange {
+    service_port,
+    before,
+    after
+});
+wire_struct!(SyncedPort { name, reason });
+wire_struct!(Changes {
+    node,
+    mode,
+    endpoints,
+    groups,
+    dns,
+    shares,
+    synced
+});
+wire_struct!(Counts {
+    rules,
+    chains,
+    sets,
+    elements,
+    virtual_servers,
+    real_servers,
+    bound_addresses,
+    sockets
+});
+wire_struct!(Step {
+    depth,
+    location,
+    rule,
+    verdict
+});
+wire_struct!(Walk {
+    hops,
+    result,
+    masquerade
+});
+wire_struct!(Column {
+    mode,
+    counts,
+    per_service,
+    fixed,
+    walk
+});
+wire_struct!(Comparison {
+    node,
+    packet,
+    destinations,
+    chosen,
+    columns,
+    notes,
+    applying
 });
 wire_struct!(RulesPanel {
     mode,
@@ -300,7 +396,8 @@ wire_struct!(RulesPanel {
     text,
     status,
     line_sources,
-    sources
+    sources,
+    also
 });
 wire_struct!(FieldRow { field, value, how });
 wire_struct!(ObjectRow {
@@ -676,6 +773,10 @@ impl Wire for Panel {
                 p.put(out)
             }
             Panel::Empty => out.push(7),
+            Panel::Compare(p) => {
+                out.push(8);
+                p.put(out)
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -688,6 +789,7 @@ impl Wire for Panel {
             5 => Panel::Traffic(Wire::get(r)?),
             6 => Panel::Diagram(Wire::get(r)?),
             7 => Panel::Empty,
+            8 => Panel::Compare(Wire::get(r)?),
             _ => return None,
         })
     }
@@ -857,9 +959,14 @@ mod tests {
 
     #[test]
     fn every_panel_of_every_example_survives_the_trip() {
+        let mut before: Option<svcplay::scenario::Analysis> = None;
         for example in svcplay::examples::EXAMPLES {
             let analysis = analyze(example.text, Options::default());
-            let summary = summary(&analysis);
+            let mut summary = summary(&analysis);
+            // What one example changed from the one before, as the worker reports an edit.
+            summary.changes = before
+                .as_ref()
+                .map(|b| svcplay::changes::diff(b, &analysis, &analysis.default_node(), None));
             let response = Response::Summary { rev: 7, summary };
             assert_eq!(decode::<Response>(&encode(&response)), Some(response));
             for tab in Tab::ALL {
@@ -868,6 +975,8 @@ mod tests {
                     node: Some("k8s-worker02".into()),
                     mode: None,
                     rules_view: None,
+                    target: None,
+                    compare: Vec::new(),
                 };
                 let response = Response::Panel {
                     rev: 1,
@@ -881,6 +990,7 @@ mod tests {
                     example.id
                 );
             }
+            before = Some(analysis);
         }
     }
 

@@ -25,8 +25,16 @@ pub fn answer(request: Request) -> Option<Response> {
     match request {
         Request::Analyze { rev, text } => {
             let analysis = analyze(&text, Options::default());
-            let summary = snapshot::summary(&analysis);
-            LAST.with(|last| *last.borrow_mut() = Some((rev, analysis)));
+            let mut summary = snapshot::summary(&analysis);
+            LAST.with(|last| {
+                // What this text changed from the one analysed before, on the default node
+                // in the scenario's mode (the page keeps it when the text was an edit).
+                if let Some((_, before)) = last.borrow().as_ref() {
+                    let node = analysis.default_node();
+                    summary.changes = Some(svcplay::changes::diff(before, &analysis, &node, None));
+                }
+                *last.borrow_mut() = Some((rev, analysis));
+            });
             Some(Response::Summary { rev, summary })
         }
         Request::Panel { rev, selection } => LAST.with(|last| {
@@ -151,6 +159,8 @@ mod tests {
             node: None,
             mode: None,
             rules_view: None,
+            target: None,
+            compare: Vec::new(),
         };
         let bytes = worker_handle(&encode(&Request::Panel {
             rev: 3,
@@ -199,5 +209,26 @@ mod tests {
             .is_empty()
         );
         assert!(worker_handle(b"garbage").is_empty());
+        // The first text has nothing to compare with; the next says what it changed.
+        assert_eq!(summary.changes, None);
+        let scaled = svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 2", 1);
+        let bytes = worker_handle(&encode(&Request::Analyze {
+            rev: 4,
+            text: scaled,
+        }));
+        let Some(Response::Summary { rev: 4, summary }) = decode(&bytes) else {
+            panic!("no summary");
+        };
+        let changes = summary.changes.expect("the changes");
+        assert_eq!(
+            changes
+                .endpoints
+                .iter()
+                .map(|e| e.removed.len())
+                .sum::<usize>(),
+            1,
+            "{changes:?}"
+        );
+        assert!(!changes.synced.is_empty());
     }
 }
