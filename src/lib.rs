@@ -95,6 +95,14 @@
 //!   ([`simulate::run`] → [`simulate::SimResult`], `Display` = the `svcplay simulate` table);
 //!   [`simulate::curl`] answers `curl` and the seeds' `while true; do curl …; done` loop
 //!   in the simulated terminal.
+//! - [`checknode`] — check a real node (`svcplay check-node`, the page's "check a node"):
+//!   pasted `iptables-save`, `ipvsadm -Ln` + `ipset list`, `nft list ruleset` (recognised by
+//!   content, [`checknode::dump`]) read through the same parsers as svcplay's own outputs
+//!   ([`checknode::words`] turns iptables text back into typed rules) and compared item by
+//!   item: `missing`, `extra`, `stale` (a Service port the scenario lacks), with
+//!   differences of another Kubernetes release or of the node's kernel listed apart and
+//!   hash-named chains mapped back to their Services ([`checknode::names`]). It sits
+//!   beside [`views`]; nothing below imports it.
 //! - [`scenario`] — the pipeline in one call.
 //! - [`shares`] — the share of new connections each endpoint gets, read off the typed
 //!   iptables/nftables rules (the page's traffic panel until the simulator lands).
@@ -127,6 +135,7 @@
 
 pub mod actions;
 pub mod apiserver;
+pub mod checknode;
 pub mod controllers;
 pub mod diag;
 pub mod diagram;
