@@ -507,7 +507,16 @@ pub fn check(analysis: &Analysis, node: &str, dumps: &[Dump]) -> Result<Report, 
             match section.kind {
                 DumpKind::Iptables => iptables::check(&mut cx, &mut report, d, &section),
                 DumpKind::Nft => nft::check(&mut cx, &mut report, d, &section),
-                DumpKind::Ipvsadm | DumpKind::Ipset => ipvs_sections.push((d, section)),
+                // One kernel table: the listings of one tool in one dump are read as one.
+                DumpKind::Ipvsadm | DumpKind::Ipset => {
+                    match ipvs_sections
+                        .iter_mut()
+                        .find(|(od, s)| *od == d && s.kind == section.kind)
+                    {
+                        Some((_, s)) => s.lines.extend(section.lines),
+                        None => ipvs_sections.push((d, section)),
+                    }
+                }
             }
         }
     }
@@ -575,3 +584,6 @@ pub(crate) fn table_word(family: IpFamily, table: &str) -> String {
         IpFamily::IPv6 => format!("ip6/{table}"),
     }
 }
+
+#[cfg(test)]
+mod tests;
