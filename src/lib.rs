@@ -103,6 +103,11 @@
 //!   differences of another Kubernetes release or of the node's kernel listed apart and
 //!   hash-named chains mapped back to their Services ([`checknode::names`]). It sits
 //!   beside [`views`]; nothing below imports it.
+//! - [`pernode`] — per-node truth for NodePort and LoadBalancer Services: node by node,
+//!   what kube-proxy does with a connection from outside (accept, forward, drop, reject),
+//!   whether the client IP survives, the rule that decides (a packet walked through that
+//!   node's rules in the scenario's mode, [`pernode::walk`], reusable for any packet), and
+//!   what the health-check NodePort answers (kube-proxy's `/healthz` JSON).
 //! - [`scenario`] — the pipeline in one call.
 //! - [`shares`] — the share of new connections each endpoint gets, read off the typed
 //!   iptables/nftables rules (the page's traffic panel until the simulator lands).
@@ -143,6 +148,7 @@ pub mod dns;
 pub mod examples;
 pub mod manifest;
 pub mod model;
+pub mod pernode;
 pub mod proxy;
 pub mod scenario;
 pub mod shares;

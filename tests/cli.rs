@@ -15,7 +15,14 @@ fn fixture(path: &str) -> String {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["apply", "run", "kube-proxy", "trace", "simulate", "check-node"] {
+    for sub in [
+        "apply",
+        "run",
+        "kube-proxy",
+        "trace",
+        "simulate",
+        "check-node",
+    ] {
         let out = svcplay(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{sub} --help");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -376,9 +383,19 @@ fn check_node_exit_statuses() {
     let out = svcplay(&["check-node", &scenario, "--dump", dump]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.ends_with("kube-proxy in iptables mode: no drift\n"), "{text}");
+    assert!(
+        text.ends_with("kube-proxy in iptables mode: no drift\n"),
+        "{text}"
+    );
 
-    let out = svcplay(&["check-node", &other, "--dump", dump, "--node", "k8s-worker01"]);
+    let out = svcplay(&[
+        "check-node",
+        &other,
+        "--dump",
+        dump,
+        "--node",
+        "k8s-worker01",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -407,7 +424,12 @@ fn check_node_exit_statuses() {
     let out = svcplay(&["check-node", &scenario, "--dump", notes.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not the output of iptables-save"));
-    let out = svcplay(&["check-node", &scenario, "--dump", dir.join("absent").to_str().unwrap()]);
+    let out = svcplay(&[
+        "check-node",
+        &scenario,
+        "--dump",
+        dir.join("absent").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let out = svcplay(&["check-node", &scenario, "--dump", dump, "--node", "nowhere"]);
     assert_eq!(out.status.code(), Some(2));

@@ -74,7 +74,12 @@ fn other_owners_rules_are_ignored() {
     let section = &report.sections[0];
     assert_eq!(section.ignored, 2, "{report}");
     assert!(section.ignored_owners.iter().any(|o| o == "CNI-FORWARD"));
-    assert!(section.ignored_owners.iter().any(|o| o == "kubelet: KUBE-KUBELET-CANARY"));
+    assert!(
+        section
+            .ignored_owners
+            .iter()
+            .any(|o| o == "kubelet: KUBE-KUBELET-CANARY")
+    );
 }
 
 #[test]
@@ -92,16 +97,19 @@ fn release_and_kernel_differences_are_not_drift() {
     } else {
         text.replace("-j MASQUERADE\n", "-j MASQUERADE --random-fully\n")
     };
-    text = text.replace(
-        "\"shop/legacy -> 10.244.1.2:8080\"",
-        "shop/legacy",
-    );
+    text = text.replace("\"shop/legacy -> 10.244.1.2:8080\"", "shop/legacy");
     text = text.replace("--probability 0.33333333349", "--probability 0.33333");
     let report = check_text(&a, &text);
     assert!(report.matches(), "{report}");
     let found = kinds(&report);
-    assert!(found.contains(&(FindingKind::Runtime, "KUBE-FORWARD".into())), "{report}");
-    assert!(found.contains(&(FindingKind::Runtime, "KUBE-POSTROUTING".into())), "{report}");
+    assert!(
+        found.contains(&(FindingKind::Runtime, "KUBE-FORWARD".into())),
+        "{report}"
+    );
+    assert!(
+        found.contains(&(FindingKind::Runtime, "KUBE-POSTROUTING".into())),
+        "{report}"
+    );
     let version: Vec<&Finding> = report
         .findings
         .iter()
@@ -130,7 +138,10 @@ fn nfacct_counters_of_newer_releases_are_not_drift() {
         let report = check_text(analysis, &node_dump);
         assert!(report.matches(), "{report}");
         assert!(
-            report.findings.iter().all(|f| f.kind == FindingKind::Version),
+            report
+                .findings
+                .iter()
+                .all(|f| f.kind == FindingKind::Version),
             "{report}"
         );
         assert!(report.to_string().contains("kubernetes#122812"), "{report}");
@@ -142,20 +153,35 @@ fn a_deleted_service_s_chains_are_stale_and_named() {
     let a = scenario(SCENARIO);
     let text = dump(&a, &["iptables-save"]);
     let without_legacy = {
-        let start = SCENARIO.find("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: legacy").unwrap();
-        let end = SCENARIO.find("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: db").unwrap();
+        let start = SCENARIO
+            .find("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: legacy")
+            .unwrap();
+        let end = SCENARIO
+            .find("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: db")
+            .unwrap();
         format!("{}{}", &SCENARIO[..start], &SCENARIO[end..])
     };
     let b = scenario(&without_legacy);
     let report = check_text(&b, &text);
     assert!(!report.matches());
-    assert!(report.findings.iter().all(|f| f.kind == FindingKind::Stale), "{report}");
-    let svc = format!("KUBE-SVC-{}", crate::proxy::chain_hash(&["shop/legacy", "tcp"]));
+    assert!(
+        report.findings.iter().all(|f| f.kind == FindingKind::Stale),
+        "{report}"
+    );
+    let svc = format!(
+        "KUBE-SVC-{}",
+        crate::proxy::chain_hash(&["shop/legacy", "tcp"])
+    );
     assert_eq!(
         report.legend.get(&svc).map(String::as_str),
         Some("shop/legacy (no such Service port in the scenario)")
     );
-    assert!(report.findings.iter().any(|f| f.rule == format!("-N {svc}")));
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == format!("-N {svc}"))
+    );
 }
 
 #[test]
@@ -173,7 +199,10 @@ fn order_matters_in_a_cascade_but_not_in_kube_services() {
     let report = check_text(&a, &(swapped.join("\n") + "\n"));
     assert!(report.findings.is_empty(), "{report}");
     // Swap the first two rules of web's cascade: out of order.
-    let web = format!("-A KUBE-SVC-{} ", crate::proxy::chain_hash(&["shop/web:http", "tcp"]));
+    let web = format!(
+        "-A KUBE-SVC-{} ",
+        crate::proxy::chain_hash(&["shop/web:http", "tcp"])
+    );
     let cascade: Vec<usize> = (0..lines.len())
         .filter(|&i| lines[i].starts_with(&web) && lines[i].contains("statistic"))
         .collect();
