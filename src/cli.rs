@@ -58,6 +58,17 @@ compared.\n\n\
 Exit status: 0 the node matches, 1 drift or scenario errors (the last line says which), 2 usage error."
     )]
     CheckNode(CheckNodeArgs),
+    /// Node by node, what each NodePort/LoadBalancer Service does with outside traffic.
+    #[command(
+        name = "per-node",
+        long_about = "For every NodePort and LoadBalancer service port: node by node, what kube-proxy does \
+with a connection from an outside client (203.0.113.7) to the node's IP and NodePort, and to the load \
+balancer's IP: accept (a Pod on this node), forward (Pods on other nodes), drop or reject; the Pods it can \
+reach; whether the client IP is preserved; the rule that decides. For LoadBalancer Services with \
+externalTrafficPolicy: Local, what the health-check NodePort answers on each node (kube-proxy's /healthz \
+JSON with localEndpoints).\n\nExit status: 0 fine, 1 the input has errors, 2 usage error."
+    )]
+    PerNode(PerNodeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -170,6 +181,15 @@ struct CheckNodeArgs {
     /// ipset list or nft list ruleset (`-` reads standard input). Repeatable.
     #[arg(long = "dump", value_name = "DUMP", required = true)]
     dumps: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct PerNodeArgs {
+    /// Take the objects as already stored: no defaulting, allocation or validation.
+    #[arg(long)]
+    stored: bool,
+    #[command(flatten)]
+    input: Input,
 }
 
 /// Exit statuses of the command-line contract.
@@ -511,6 +531,24 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
         }
         Command::Simulate(args) => simulate(args, out, err),
         Command::CheckNode(args) => check_node(args, out, err),
+        Command::PerNode(args) => {
+            let (analysis, sources) = match load(&args.input, args.stored, err) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            let errors = report(&analysis, &sources, err);
+            let table = svcplay::pernode::table(&analysis);
+            if table.is_empty() {
+                let _ = writeln!(err, "no NodePort or LoadBalancer Service in the scenario");
+            }
+            for (i, service) in table.iter().enumerate() {
+                if i > 0 {
+                    let _ = writeln!(out);
+                }
+                let _ = write!(out, "{service}");
+            }
+            if errors { INPUT_ERRORS } else { OK }
+        }
     }
 }
 

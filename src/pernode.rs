@@ -517,39 +517,81 @@ impl fmt::Display for Walk {
 }
 
 impl fmt::Display for ServiceTruth {
-    /// A plain-text table: one line per node.
+    /// A table, one line per node (`svcplay per-node`), then the health-check answers.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
+        write!(
             f,
-            "{} ({}, externalTrafficPolicy: {}, {} {} nodePort {})",
+            "{}  {}  externalTrafficPolicy: {}  {} {}",
             self.service_port,
             self.service_type,
             self.external_traffic_policy,
             self.protocol.as_str(),
-            self.port,
-            self.node_port
+            self.port
         )?;
+        if self.node_port != 0 {
+            write!(f, "  nodePort {}", self.node_port)?;
+        }
+        if let Some(ip) = self.load_balancer_ip {
+            write!(f, "  load balancer {ip}")?;
+        }
+        if self.health_check_node_port != 0 {
+            write!(f, "  healthCheckNodePort {}", self.health_check_node_port)?;
+        }
+        writeln!(f)?;
+        let mut text = String::from("NODE\tDESTINATION\tTRAFFIC\tPODS\tCLIENT IP\tDECIDED BY\n");
+        let mut line = |row: &NodeRow, to: String, walk: &Walk| {
+            let pods = if walk.destinations.is_empty() {
+                "-".to_string()
+            } else {
+                walk.destinations
+                    .iter()
+                    .map(|d| match (&d.node, d.local) {
+                        (_, true) => format!("{} (here)", d.endpoint),
+                        (Some(n), false) => format!("{} ({n})", d.endpoint),
+                        (None, false) => d.endpoint.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let client = match (walk.destinations.is_empty(), walk.client_ip_preserved) {
+                (true, _) => "-",
+                (false, true) if walk.reply_bypasses_node => "preserved (reply bypasses node)",
+                (false, true) => "preserved",
+                (false, false) => "masqueraded",
+            };
+            let decided = walk
+                .decided_by
+                .as_ref()
+                .map_or("-".to_string(), |h| format!("{}: {}", h.location, h.rule));
+            text.push_str(&format!(
+                "{}\t{to}\t{}\t{pods}\t{client}\t{decided}\n",
+                row.node,
+                walk.verdict.word()
+            ));
+        };
         for row in &self.rows {
-            write!(f, "  {}", row.node)?;
             if let (Some(ip), Some(w)) = (row.node_ip, &row.node_port) {
-                write!(f, "  {}: {w}", join_host_port(&ip, self.node_port))?;
-                if let Some(h) = &w.decided_by {
-                    write!(f, " [{}: {}]", h.location, h.rule)?;
-                }
+                line(row, join_host_port(&ip, self.node_port), w);
             }
             if let (Some(ip), Some(w)) = (self.load_balancer_ip, &row.load_balancer) {
-                write!(f, "  {}: {w}", join_host_port(&ip, self.port))?;
+                line(row, join_host_port(&ip, self.port), w);
             }
+        }
+        f.write_str(&crate::views::tabwriter::format(&text, 0, 2))?;
+        for row in &self.rows {
             if let Some(h) = &row.health {
-                write!(
+                writeln!(
                     f,
-                    "  healthz :{} {} localEndpoints {}",
+                    "{}: GET /healthz on :{} -> {} {}",
+                    row.node,
                     h.port,
                     h.status(),
-                    h.local_endpoints
+                    h.reason()
                 )?;
+                for l in h.body().lines() {
+                    writeln!(f, "  {l}")?;
+                }
             }
-            writeln!(f)?;
         }
         Ok(())
     }

@@ -434,3 +434,29 @@ fn check_node_exit_statuses() {
     let out = svcplay(&["check-node", &scenario, "--dump", dump, "--node", "nowhere"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `svcplay per-node`: the node-by-node table of a Local NodePort.
+#[test]
+fn per_node_prints_what_each_node_does() {
+    let out = svcplay(&["per-node", &fixture("check-node/scenario-a.yaml")]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(
+            "shop/api  NodePort  externalTrafficPolicy: Local  TCP 80  nodePort 30080\nNODE "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("k8s-master01  192.168.115.160:30080  drop ")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("k8s-worker01  192.168.115.161:30080  accept ")
+                && l.contains("  preserved  ")
+        ),
+        "{text}"
+    );
+}
