@@ -106,6 +106,8 @@ pub struct State {
     pub terminal: Vec<TermEntry>,
     pub notice: Option<Notice>,
     pub embed: Embed,
+    /// The node dump pasted on the check tab, exactly as the user pasted it.
+    pub dump: String,
 }
 
 /// What the user (or the app shell) can do.
@@ -140,6 +142,8 @@ pub enum Action {
     RunCommand(String),
     /// A one-click action on the cluster, written into the text.
     Act(UiAction),
+    /// The node dump on the check tab changed.
+    SetDump(String),
     Notify(Option<Notice>),
     SetEmbed(Embed),
 }
@@ -169,6 +173,7 @@ impl State {
             terminal: Vec::new(),
             notice: None,
             embed: Embed::default(),
+            dump: String::new(),
         }
     }
 
@@ -184,6 +189,11 @@ impl State {
             node: Some(self.node()),
             mode: self.mode,
             rules_view: self.rules_view,
+            dump: if self.tab == Tab::Check {
+                self.dump.clone()
+            } else {
+                String::new()
+            },
         }
     }
 
@@ -294,6 +304,10 @@ pub fn reduce(state: &State, action: Action) -> State {
         }
         Action::SelectTab(tab) => State {
             tab,
+            ..state.clone()
+        },
+        Action::SetDump(dump) => State {
+            dump,
             ..state.clone()
         },
         Action::SelectNode(node) => State {
