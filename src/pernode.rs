@@ -229,7 +229,21 @@ struct NodeProxy {
 
 impl NodeProxy {
     fn new(analysis: &Analysis, node: &str) -> NodeProxy {
-        let facts = analysis.proxy_facts(node);
+        NodeProxy::keeping(analysis, node, |_| true)
+    }
+
+    /// The node's kube-proxy with only the service ports `keep` selects: the rules of
+    /// the others do not change where an outside packet to these goes.
+    fn keeping(
+        analysis: &Analysis,
+        node: &str,
+        keep: impl Fn(&crate::proxy::ServicePortInfo) -> bool,
+    ) -> NodeProxy {
+        let mut facts = analysis.proxy_facts(node);
+        for f in &mut facts {
+            // `total_endpoints` stays the whole node's: large-cluster mode is kept.
+            f.service_ports.retain(|sp| keep(&sp.info));
+        }
         let mode = analysis.proxy_config.mode;
         let mut proxy = NodeProxy {
             node: node.to_string(),
@@ -390,7 +404,28 @@ pub const MAX_SERVICE_PORTS: usize = 100;
 /// Every NodePort and LoadBalancer service port of the scenario, node by node.
 pub fn table(analysis: &Analysis) -> Vec<ServiceTruth> {
     let nodes = analysis.node_names();
-    let proxies: Vec<NodeProxy> = nodes.iter().map(|n| NodeProxy::new(analysis, n)).collect();
+    let Some(first_node) = nodes.first() else {
+        return Vec::new();
+    };
+    // The service ports to walk (the same on every node: only their endpoints' locality
+    // differs), at most MAX_SERVICE_PORTS of them.
+    let mut wanted: Vec<crate::proxy::ServicePortName> = Vec::new();
+    for f in analysis.proxy_facts(first_node) {
+        for sp in &f.service_ports {
+            let info = &sp.info;
+            let external = info.node_port != 0 || !info.load_balancer_vips.is_empty();
+            if external && !wanted.contains(&info.name) && wanted.len() < MAX_SERVICE_PORTS {
+                wanted.push(info.name.clone());
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let proxies: Vec<NodeProxy> = nodes
+        .iter()
+        .map(|n| NodeProxy::keeping(analysis, n, |info| wanted.contains(&info.name)))
+        .collect();
     let Some(first) = proxies.first() else {
         return Vec::new();
     };

@@ -2399,13 +2399,24 @@ fn check_node_iptables() {
             let mut compared = 0;
             for entry in std::fs::read_dir(case).unwrap().filter_map(Result::ok) {
                 let name = entry.file_name().to_string_lossy().to_string();
-                if name.starts_with("expected") && name.ends_with(".iptables") {
-                    // Dual-stack expectations hold one restore input per family.
+                // Restore inputs (`expected*.iptables`, `expected.ip6tables`) and the
+                // blessed `iptables-save` / `ip6tables-save` of the own corpus.
+                let dump = name.starts_with("expected")
+                    && (name.ends_with(".iptables")
+                        || name.ends_with(".ip6tables")
+                        || name.ends_with("tables-save"));
+                if dump {
                     let text = read(&entry.path());
-                    for part in text.split("# ip6tables-restore input") {
-                        check_node_clean(&analysis, &name, part.to_string())?;
-                        compared += 1;
+                    let report = check_node_clean(&analysis, &name, text)?;
+                    let family = if name.contains("ip6tables") {
+                        "IPv6"
+                    } else {
+                        "IPv4"
+                    };
+                    if !report.sections[0].description.contains(family) {
+                        return Err(format!("{name} read as {}", report.sections[0].description));
                     }
+                    compared += 1;
                 }
             }
             let context = svcplay::views::Context { node };

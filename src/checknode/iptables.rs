@@ -114,16 +114,50 @@ struct ReadChain {
     rules: Vec<ReadRule>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct ReadTable {
     name: String,
     chains: Vec<ReadChain>,
+    /// Chain name → index into `chains` (a large node has 10⁵ chains).
+    index: HashMap<String, usize>,
 }
 
 impl ReadTable {
+    fn new(name: &str) -> ReadTable {
+        ReadTable {
+            name: name.to_string(),
+            ..ReadTable::default()
+        }
+    }
+
+    fn with_chains(name: &str, chains: Vec<ReadChain>) -> ReadTable {
+        let index = chains
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
+        ReadTable {
+            name: name.to_string(),
+            chains,
+            index,
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        if self.index.remove(name).is_some() {
+            self.chains.retain(|c| c.name != name);
+            self.index = self
+                .chains
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.name.clone(), i))
+                .collect();
+        }
+    }
+
     fn chain_mut(&mut self, name: &str, line: Option<usize>) -> &mut ReadChain {
-        let at = match self.chains.iter().position(|c| c.name == name) {
-            Some(at) => at,
+        let at = match self.index.get(name) {
+            Some(&at) => at,
             None => {
                 let builtin = TableName::parse(&self.name)
                     .is_some_and(|t| builtin_chains(t).contains(&name))
@@ -134,6 +168,7 @@ impl ReadTable {
                     line,
                     rules: Vec::new(),
                 });
+                self.index.insert(name.to_string(), self.chains.len() - 1);
                 self.chains.len() - 1
             }
         };
@@ -141,7 +176,7 @@ impl ReadTable {
     }
 
     fn chain(&self, name: &str) -> Option<&ReadChain> {
-        self.chains.iter().find(|c| c.name == name)
+        self.index.get(name).map(|&i| &self.chains[i])
     }
 }
 
@@ -208,19 +243,13 @@ fn read(section: &Section<'_>) -> ReadDump {
             continue;
         }
         if let Some(name) = line.strip_prefix('*') {
-            tables.push(ReadTable {
-                name: name.to_string(),
-                chains: Vec::new(),
-            });
+            tables.push(ReadTable::new(name));
             continue;
         }
         if tables.is_empty() {
             // Rules before any `*table` line: kube-proxy's rules live in filter and nat;
             // take them as nat, the table people paste most.
-            tables.push(ReadTable {
-                name: "nat".into(),
-                chains: Vec::new(),
-            });
+            tables.push(ReadTable::new("nat"));
         }
         let table = tables.last_mut().expect("a table was just pushed");
         if let Some(rest) = line.strip_prefix(':') {
@@ -256,13 +285,9 @@ fn read(section: &Section<'_>) -> ReadDump {
                     chain.rules.push(rule);
                 }
             }
-            Some("-X") if words.len() >= 2 => {
-                table.chains.retain(|c| c.name != words[1]);
-            }
-            Some("-F") if words.len() >= 2 => {
-                if let Some(c) = table.chains.iter_mut().find(|c| c.name == words[1]) {
-                    c.rules.clear();
-                }
+            Some("-X") if words.len() >= 2 => table.remove(&words[1]),
+            Some("-F") if words.len() >= 2 && table.chain(&words[1]).is_some() => {
+                table.chain_mut(&words[1], None).rules.clear();
             }
             _ => {}
         }
@@ -282,33 +307,30 @@ fn expected(cx: &Context<'_>, family: IpFamily, restore_input: bool) -> Vec<Read
         let sp = rule.source.service_port?;
         facts?.service_ports.get(sp)?.info.origin.object()
     };
-    let from_rules = |name: TableName, chains: Vec<(String, bool, Vec<&Rule>)>| ReadTable {
-        name: name.as_str().to_string(),
-        chains: chains
-            .into_iter()
-            .map(|(chain, builtin, rules)| ReadChain {
-                name: chain,
-                builtin,
-                line: None,
-                rules: rules
-                    .into_iter()
-                    .map(|r| ReadRule {
-                        // Through the same reader as the dump, so both print alike.
-                        text: {
-                            let saved = canonical(r, family);
-                            let words = words::split(&saved);
-                            match words::parse_rule(&r.chain, &words[2..], family) {
-                                Some(again) => canonical(&again, family),
-                                None => saved,
-                            }
-                        },
-                        typed: Some(r.clone()),
-                        line: None,
-                        object: object_of(r),
-                    })
-                    .collect(),
-            })
-            .collect(),
+    let from_rules = |name: TableName, chains: Vec<(String, bool, Vec<&Rule>)>| {
+        ReadTable::with_chains(
+            name.as_str(),
+            chains
+                .into_iter()
+                .map(|(chain, builtin, rules)| ReadChain {
+                    name: chain,
+                    builtin,
+                    line: None,
+                    rules: rules
+                        .into_iter()
+                        .map(|r| ReadRule {
+                            // The dump's rules are read back into the same typed rules and
+                            // printed the same way (the golden harness checks that svcplay's
+                            // own `iptables-save` reads back unchanged, rule for rule).
+                            text: canonical(r, family),
+                            typed: Some(r.clone()),
+                            line: None,
+                            object: object_of(r),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        )
     };
     match cx.mode {
         ProxyMode::Iptables | ProxyMode::Ipvs if restore_input => {
@@ -631,6 +653,7 @@ pub(crate) fn check(cx: &mut Context<'_>, report: &mut Report, dump: usize, sect
     }
     let tolerances = tolerances(cx, family);
     let mut ignored_owners: Vec<String> = Vec::new();
+    let mut owners_seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut findings: Vec<Finding> = Vec::new();
     for exp_table in &expected {
         if !read.tables.iter().any(|t| t.name == exp_table.name)
@@ -653,7 +676,7 @@ pub(crate) fn check(cx: &mut Context<'_>, report: &mut Report, dump: usize, sect
         let mut chain_names: Vec<&str> = table.chains.iter().map(|c| c.name.as_str()).collect();
         if let Some(exp) = exp {
             for c in &exp.chains {
-                if !chain_names.contains(&c.name.as_str()) {
+                if table.chain(&c.name).is_none() {
                     chain_names.push(&c.name);
                 }
             }
@@ -713,7 +736,7 @@ pub(crate) fn check(cx: &mut Context<'_>, report: &mut Report, dump: usize, sect
                 } else {
                     name.to_string()
                 };
-                if !ignored_owners.contains(&who) {
+                if owners_seen.insert(who.clone()) {
                     ignored_owners.push(who);
                 }
                 continue;
@@ -731,7 +754,7 @@ pub(crate) fn check(cx: &mut Context<'_>, report: &mut Report, dump: usize, sect
                 if kubelet {
                     info.ignored += 1;
                     let who = "kubelet: KUBE-FIREWALL".to_string();
-                    if !ignored_owners.contains(&who) {
+                    if owners_seen.insert(who.clone()) {
                         ignored_owners.push(who);
                     }
                 } else {

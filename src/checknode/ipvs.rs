@@ -19,7 +19,7 @@ use super::{Context, Finding, FindingKind, Item, Report, Scope, pair};
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use crate::proxy::config::ProxyMode;
 use crate::views::ipvs::{IpvsadmListing, ListFormat, listing_order};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 /// A virtual service and its real servers, in `ipvsadm -S` syntax.
@@ -227,58 +227,74 @@ fn set_family(name: &str) -> IpFamily {
     }
 }
 
-/// Whether a virtual server is on a Service address of the scenario.
-fn on_service_address(cx: &Context<'_>, address: &IpAddr, port: u16) -> bool {
-    for f in &cx.facts {
-        if f.service_cidrs.iter().any(|c| c.contains(address)) {
-            return true;
-        }
-        for sp in &f.service_ports {
-            let i = &sp.info;
-            if i.cluster_ip == *address
-                || i.external_ips.contains(address)
-                || i.load_balancer_vips.contains(address)
-            {
-                return true;
+/// The Service port each of svcplay's virtual servers is for (`TCP/10.96.0.1:443` →
+/// `default/kubernetes:https` and its written object), every family.
+fn service_ports_by_key(cx: &Context<'_>) -> HashMap<String, (String, Option<usize>)> {
+    let mut out = HashMap::new();
+    if cx.mode != ProxyMode::Ipvs {
+        return out;
+    }
+    for state in cx.analysis.ipvs(&cx.node) {
+        let Some(facts) = cx.facts.iter().find(|f| f.family == state.family) else {
+            continue;
+        };
+        for vs in &state.virtual_servers {
+            let key = format!(
+                "{}/{}",
+                vs.protocol.as_str(),
+                crate::model::ip::join_host_port(&vs.address, vs.port)
+            );
+            if let Some(sp) = facts.service_ports.get(vs.service_port) {
+                out.insert(key, (sp.info.name.to_string(), sp.info.origin.object()));
             }
-            if i.node_port != 0 && i64::from(port) == i.node_port {
-                return true;
-            }
-        }
-        if f.node.interfaces.iter().any(|(_, ip, _)| ip == address)
-            && (30000..=32767).contains(&port)
-        {
-            return true;
         }
     }
-    // The default Service range, for a dump taken with the scenario's Services gone.
-    Cidr::parse_sloppy("10.96.0.0/12").is_some_and(|c| c.contains(address))
+    out
 }
 
-/// The Service port a virtual server is for, from svcplay's own state.
-fn service_port_of(
-    cx: &Context<'_>,
-    family: IpFamily,
-    key: &str,
-) -> Option<(String, Option<usize>)> {
-    let facts = cx.facts.iter().find(|f| f.family == family)?;
-    let state = cx
-        .analysis
-        .ipvs(&cx.node)
-        .into_iter()
-        .find(|s| s.family == family)?;
-    for vs in &state.virtual_servers {
-        let k = format!(
-            "{}/{}",
-            vs.protocol.as_str(),
-            crate::model::ip::join_host_port(&vs.address, vs.port)
-        );
-        if k == key {
-            let info = &facts.service_ports.get(vs.service_port)?.info;
-            return Some((info.name.to_string(), info.origin.object()));
+/// The scenario's Service addresses and NodePorts, for telling kube-proxy's virtual
+/// servers from other owners'.
+struct ServiceAddresses {
+    addresses: HashSet<IpAddr>,
+    node_ports: HashSet<u16>,
+    node_addresses: HashSet<IpAddr>,
+    cidrs: Vec<Cidr>,
+}
+
+impl ServiceAddresses {
+    fn of(cx: &Context<'_>) -> ServiceAddresses {
+        let mut a = ServiceAddresses {
+            addresses: HashSet::new(),
+            node_ports: HashSet::new(),
+            node_addresses: HashSet::new(),
+            cidrs: Vec::new(),
+        };
+        for f in &cx.facts {
+            a.cidrs.extend(f.service_cidrs.iter().copied());
+            a.node_addresses
+                .extend(f.node.interfaces.iter().map(|(_, ip, _)| *ip));
+            for sp in &f.service_ports {
+                let i = &sp.info;
+                a.addresses.insert(i.cluster_ip);
+                a.addresses.extend(i.external_ips.iter().copied());
+                a.addresses.extend(i.load_balancer_vips.iter().copied());
+                if let Ok(p) = u16::try_from(i.node_port) {
+                    a.node_ports.insert(p);
+                }
+            }
         }
+        // The default Service range, for a dump taken with the scenario's Services gone.
+        a.cidrs.extend(Cidr::parse_sloppy("10.96.0.0/12"));
+        a
     }
-    None
+
+    /// Whether a virtual server is on a Service address of the scenario.
+    fn contains(&self, address: &IpAddr, port: u16) -> bool {
+        self.addresses.contains(address)
+            || self.cidrs.iter().any(|c| c.contains(address))
+            || (self.node_addresses.contains(address)
+                && (self.node_ports.contains(&port) || (30000..=32767).contains(&port)))
+    }
 }
 
 fn expected_services(cx: &Context<'_>) -> Vec<(IpFamily, Vec<Service>)> {
@@ -358,9 +374,15 @@ fn virtual_servers(
 ) -> Vec<Finding> {
     let found = read(&section.lines);
     let expected = expected_services(cx);
+    let names = service_ports_by_key(cx);
+    let addresses = ServiceAddresses::of(cx);
+    let expected_keys: HashSet<&str> = expected
+        .iter()
+        .flat_map(|(_, e)| e.iter().map(|x| x.key.as_str()))
+        .collect();
     let mut out = Vec::new();
     // Families present in the dump (an IPv4-only listing says nothing of IPv6).
-    let families: Vec<IpFamily> = found
+    let families: HashSet<IpFamily> = found
         .iter()
         .filter_map(|s| s.address.map(|a| IpFamily::of(&a)))
         .collect();
@@ -368,12 +390,8 @@ fn virtual_servers(
         BTreeMap::new();
     for s in &found {
         let family = s.address.map_or(IpFamily::IPv4, |a| IpFamily::of(&a));
-        let ours = s
-            .address
-            .is_some_and(|a| on_service_address(cx, &a, s.port))
-            || expected
-                .iter()
-                .any(|(_, e)| e.iter().any(|x| x.key == s.key));
+        let ours = s.address.is_some_and(|a| addresses.contains(&a, s.port))
+            || expected_keys.contains(s.key.as_str());
         if !ours {
             info.ignored += 1 + s.real.len();
             if !info
@@ -401,9 +419,9 @@ fn virtual_servers(
                 .1 = Some(s);
         }
     }
-    for (key, (found, wanted, family)) in by_key {
-        let named = service_port_of(cx, family, &key);
-        let object = named.as_ref().and_then(|n| n.1);
+    for (key, (found, wanted, _)) in by_key {
+        let named = names.get(&key);
+        let object = named.and_then(|n| n.1);
         let exists = named.is_some();
         let mut scope = Scope {
             table: "ipvs".into(),

@@ -223,7 +223,19 @@ impl fmt::Display for Report {
             if s.ignored > 0 {
                 write!(f, ", {} of other owners ignored", s.ignored)?;
                 if !s.ignored_owners.is_empty() {
-                    write!(f, " ({})", s.ignored_owners.join(", "))?;
+                    // A CNI plugin can have hundreds of chains: name a few.
+                    const SHOWN: usize = 8;
+                    let shown: Vec<&str> = s
+                        .ignored_owners
+                        .iter()
+                        .take(SHOWN)
+                        .map(String::as_str)
+                        .collect();
+                    write!(f, " ({}", shown.join(", "))?;
+                    if s.ignored_owners.len() > SHOWN {
+                        write!(f, " and {} more", s.ignored_owners.len() - SHOWN)?;
+                    }
+                    f.write_str(")")?;
                 }
             }
             writeln!(f)?;
@@ -422,7 +434,7 @@ pub(crate) fn pair_tolerated(
         if candidates.is_empty() {
             continue;
         }
-        let i = candidates.remove(0);
+        let i = candidates.swap_remove(0);
         let expected = &scope.expected[i].text;
         // The tolerances the pair needs: without any one of them the two differ.
         let all_but = |text: &str, skip: usize| {
@@ -453,8 +465,9 @@ pub(crate) fn pair_tolerated(
         paired_found.push(j);
         out.push((j, i, kind, reasons));
     }
+    let paired_found: std::collections::HashSet<usize> = paired_found.into_iter().collect();
     pairing.extra.retain(|j| !paired_found.contains(j));
-    let paired_expected: Vec<usize> = out.iter().map(|p| p.1).collect();
+    let paired_expected: std::collections::HashSet<usize> = out.iter().map(|p| p.1).collect();
     pairing.missing.retain(|i| !paired_expected.contains(i));
     out
 }

@@ -26,6 +26,7 @@ use super::dump::{DumpKind, Section};
 use super::{Context, Finding, FindingKind, Item, Report, Scope, Tolerance};
 use super::{pair, pair_tolerated};
 use crate::proxy::config::ProxyMode;
+use std::collections::HashMap;
 
 /// One chain as listed.
 #[derive(Clone, Debug, Default)]
@@ -546,21 +547,23 @@ fn compare(
     }
     scopes.push(declarations);
     // Set elements.
+    let found_sets: HashMap<&str, &ListedSet> =
+        found.sets.iter().map(|s| (s.name.as_str(), s)).collect();
+    let wanted_sets: HashMap<&str, &ListedSet> = wanted
+        .map(|w| w.sets.iter().map(|s| (s.name.as_str(), s)).collect())
+        .unwrap_or_default();
     let mut set_names: Vec<&str> = found.sets.iter().map(|s| s.name.as_str()).collect();
+    let mut seen: std::collections::HashSet<&str> = set_names.iter().copied().collect();
     if let Some(w) = wanted {
         for s in &w.sets {
-            if !set_names.contains(&s.name.as_str()) {
+            if seen.insert(&s.name) {
                 set_names.push(&s.name);
             }
         }
     }
     for name in set_names {
         if name.starts_with("affinity-") {
-            let n = found
-                .sets
-                .iter()
-                .find(|s| s.name == name)
-                .map_or(0, |s| s.elements.len());
+            let n = found_sets.get(name).map_or(0, |s| s.elements.len());
             if n > 0 {
                 info.notes.push(format!(
                     "set {name}: its {n} element(s) are clients with session affinity (runtime state): not compared"
@@ -574,14 +577,14 @@ fn compare(
             ordered: false,
             ..Scope::default()
         };
-        if let Some(s) = found.sets.iter().find(|s| s.name == name) {
+        if let Some(s) = found_sets.get(name) {
             scope.found = s
                 .elements
                 .iter()
                 .map(|(e, l)| item(&format!("element {e}"), *l))
                 .collect();
         }
-        if let Some(s) = wanted.and_then(|w| w.sets.iter().find(|s| s.name == name)) {
+        if let Some(s) = wanted_sets.get(name) {
             scope.expected = s
                 .elements
                 .iter()
@@ -592,13 +595,19 @@ fn compare(
     }
     // Chain rules.
     let mut chain_names: Vec<&str> = found.chains.iter().map(|c| c.name.as_str()).collect();
+    let mut seen: std::collections::HashSet<&str> = chain_names.iter().copied().collect();
     if let Some(w) = wanted {
         for c in &w.chains {
-            if !chain_names.contains(&c.name.as_str()) {
+            if seen.insert(&c.name) {
                 chain_names.push(&c.name);
             }
         }
     }
+    let found_chains: HashMap<&str, &ListedChain> =
+        found.chains.iter().map(|c| (c.name.as_str(), c)).collect();
+    let wanted_chains: HashMap<&str, &ListedChain> = wanted
+        .map(|w| w.chains.iter().map(|c| (c.name.as_str(), c)).collect())
+        .unwrap_or_default();
     for name in chain_names {
         let mut scope = Scope {
             table: tword.clone(),
@@ -606,10 +615,10 @@ fn compare(
             ordered: true,
             ..Scope::default()
         };
-        if let Some(c) = found.chains.iter().find(|c| c.name == name) {
+        if let Some(c) = found_chains.get(name) {
             scope.found = c.rules.iter().map(|(r, l)| item(r, *l)).collect();
         }
-        if let Some(c) = wanted.and_then(|w| w.chains.iter().find(|c| c.name == name)) {
+        if let Some(c) = wanted_chains.get(name) {
             scope.expected = c.rules.iter().map(|(r, _)| item(r, None)).collect();
         }
         scopes.push(scope);

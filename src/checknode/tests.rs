@@ -291,3 +291,63 @@ fn unrecognised_dumps_are_usage_errors() {
         "notes.txt: not the output of iptables-save, ip6tables-save, ipvsadm -Ln, ipset list or nft list ruleset"
     );
 }
+
+#[test]
+fn no_dump_makes_it_panic() {
+    // Every line of each tool's output cut at every word, one at a time, and a few
+    // hostile lines: reports or usage errors, never a panic.
+    let mut dumps = Vec::new();
+    for (mode, commands) in [
+        ("iptables", vec![vec!["iptables-save"]]),
+        ("nftables", vec![vec!["nft", "list", "ruleset"]]),
+        ("ipvs", vec![vec!["ipvsadm", "-Ln"], vec!["ipset", "list"]]),
+    ] {
+        let a = scenario(&SCENARIO.replace("mode: iptables", &format!("mode: {mode}")));
+        let text: String = commands.iter().map(|c| dump(&a, c)).collect();
+        dumps.push((a, text));
+    }
+    let hostile = [
+        "-A",
+        "-A KUBE-SVC-AAAAAAAAAAAAAAAA -j",
+        "-A X -m comment --comment \"unterminated",
+        "-A X ! ! -s",
+        "table ip kube-proxy {",
+        "elements = { , , }",
+        "TCP  [::1:80 rr",
+        "  -> :",
+        "Name: ",
+        "Members:",
+        "*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j KUBE-SEP-ZZZZZZZZZZZZZZZZ -m statistic --mode random --probability x",
+        "-X KUBE-SERVICES",
+        "\u{0}\u{feff}é",
+    ];
+    for (analysis, text) in &dumps {
+        let node = analysis.default_node();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate().step_by(4) {
+            let words: Vec<&str> = line.split(' ').collect();
+            for cut in 0..words.len() {
+                let mut variant: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                variant[i] = words[..cut].join(" ");
+                let _ = check(
+                    analysis,
+                    &node,
+                    &[Dump {
+                        name: "cut".into(),
+                        text: variant.join("\n"),
+                    }],
+                );
+            }
+        }
+        for h in hostile {
+            let _ = check(
+                analysis,
+                &node,
+                &[Dump {
+                    name: "hostile".into(),
+                    text: format!("{text}\n{h}\n"),
+                }],
+            );
+        }
+    }
+}
