@@ -335,6 +335,14 @@ pub struct Namespace {
     pub meta: ObjectMeta,
 }
 
+/// A ConfigMap: kept so that the cluster holds it (kube-proxy's own configuration lives
+/// in one); nothing svcplay computes reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigMap {
+    pub meta: ObjectMeta,
+    pub data: BTreeMap<String, String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceCidr {
     pub meta: ObjectMeta,
@@ -477,6 +485,7 @@ pub struct Objects {
     pub workloads: Vec<Workload>,
     pub endpoint_slices: Vec<EndpointSlice>,
     pub service_cidrs: Vec<ServiceCidr>,
+    pub config_maps: Vec<ConfigMap>,
     pub kube_proxy_configuration: Option<KubeProxyConfiguration>,
     pub node_runtimes: Vec<NodeRuntime>,
 }
@@ -504,6 +513,7 @@ pub enum Object {
     Workload(Workload),
     EndpointSlice(EndpointSlice),
     ServiceCidr(ServiceCidr),
+    ConfigMap(ConfigMap),
     KubeProxyConfiguration(KubeProxyConfiguration),
     NodeRuntime(NodeRuntime),
 }
@@ -539,6 +549,7 @@ pub struct Positions {
     endpoints: ListPositions,
     endpoint_slices: ListPositions,
     service_cidrs: ListPositions,
+    config_maps: ListPositions,
     workloads: ListPositions,
     node_runtimes: ListPositions,
 }
@@ -654,6 +665,11 @@ pub fn insert_indexed(
             |o| meta_identity(&o.meta),
             o,
         ),
+        Object::ConfigMap(o) => {
+            positions
+                .config_maps
+                .upsert(&mut objects.config_maps, |o| meta_identity(&o.meta), o)
+        }
         Object::Workload(o) => positions.workloads.upsert(
             &mut objects.workloads,
             |w| {
