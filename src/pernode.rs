@@ -15,9 +15,10 @@
 //! what the health-check NodePort answers ([`HealthCheck`]): kube-proxy's service health
 //! server's JSON, whose `localEndpoints` tell the load balancer which nodes to use.
 //!
-//! [`walk`] takes any packet and node, so a traffic animation can replay its requests
-//! through it: each [`Walk`] holds the full [`Trace`] (every hop, rule and object), the
-//! destinations with their nodes, and where the source was rewritten.
+//! [`walk`] takes any packet and node ([`NodeProxy`] keeps a node's rules for many), so a
+//! traffic animation can replay its requests through it: each [`Walk`] holds the full
+//! [`Trace`] (every hop, rule and object), the destinations with their nodes, and where the
+//! source was rewritten.
 
 use crate::model::ip::{IpFamily, join_host_port};
 use crate::proxy::config::ProxyMode;
@@ -216,8 +217,9 @@ pub struct ServiceTruth {
     pub rows: Vec<NodeRow>,
 }
 
-/// One node's kube-proxy, built once for all the packets walked through it.
-struct NodeProxy {
+/// One node's kube-proxy in the scenario's mode, its rules built once for every packet
+/// walked through it (what an animation replaying many requests wants).
+pub struct NodeProxy {
     node: String,
     facts: Vec<ProxyFacts>,
     mode: ProxyMode,
@@ -228,7 +230,8 @@ struct NodeProxy {
 }
 
 impl NodeProxy {
-    fn new(analysis: &Analysis, node: &str) -> NodeProxy {
+    /// `node`'s kube-proxy with every service port.
+    pub fn new(analysis: &Analysis, node: &str) -> NodeProxy {
         NodeProxy::keeping(analysis, node, |_| true)
     }
 
@@ -297,7 +300,8 @@ impl NodeProxy {
         Ok((trace, facts))
     }
 
-    fn walk(&self, packet: Packet) -> Result<Walk, String> {
+    /// Walks `packet` through this node's rules and reads what the node does with it.
+    pub fn walk(&self, packet: Packet) -> Result<Walk, String> {
         let (trace, facts) = self.trace(packet)?;
         Ok(read_walk(&self.node, facts, trace))
     }
