@@ -353,17 +353,35 @@ fn read_walk(node: &str, facts: &ProxyFacts, trace: Trace) -> Walk {
         .iter()
         .position(|h| h.kind == HopKind::Dnat)
         .unwrap_or(trace.hops.len());
+    // A hop that picks one endpoint (the probability cascade, the numgen map, the
+    // endpoint's own chain) comes after the decision.
     let endpoint_level = |h: &Hop| {
-        h.verdict.contains("KUBE-SEP-")
-            || h.verdict.contains("endpoint-")
+        [&h.verdict, &h.rule]
+            .iter()
+            .any(|t| t.contains("KUBE-SEP-") || t.contains("endpoint-"))
             || h.rule_ref.as_ref().is_some_and(|r| r.endpoint.is_some())
     };
-    let decided_by = match verdict {
+    // In IPVS mode the virtual server decides (its real servers, or none).
+    let virtual_server = trace
+        .hops
+        .iter()
+        .rev()
+        .find(|h| h.location.starts_with("ipvs "))
+        .cloned();
+    let decided_by = virtual_server.or_else(|| match verdict {
+        // The rule that dropped or rejected (nftables decides through a verdict map
+        // element: `@no-endpoint-nodeports: tcp . 30080 : drop`).
         Verdict::Drop | Verdict::Reject => trace
             .hops
             .iter()
             .rev()
-            .find(|h| h.kind == HopKind::Verdict)
+            .find(|h| {
+                let v = h.verdict.to_ascii_lowercase();
+                h.kind == HopKind::Verdict
+                    || v.ends_with("drop")
+                    || v.ends_with("reject")
+                    || v.ends_with("goto reject-chain")
+            })
             .cloned(),
         Verdict::Accept | Verdict::Forward => trace.hops[..first_dnat]
             .iter()
@@ -372,7 +390,7 @@ fn read_walk(node: &str, facts: &ProxyFacts, trace: Trace) -> Walk {
             .or_else(|| trace.hops.get(first_dnat))
             .cloned(),
         Verdict::NoRule => None,
-    };
+    });
     let masqueraded_by = trace
         .hops
         .iter()
@@ -598,10 +616,9 @@ impl fmt::Display for ServiceTruth {
                 (false, true) => "preserved",
                 (false, false) => "masqueraded",
             };
-            let decided = walk
-                .decided_by
-                .as_ref()
-                .map_or("-".to_string(), |h| format!("{}: {}", h.location, h.rule));
+            let decided = walk.decided_by.as_ref().map_or("-".to_string(), |h| {
+                format!("{}: {}  => {}", h.location, h.rule, h.verdict)
+            });
             text.push_str(&format!(
                 "{}\t{to}\t{}\t{pods}\t{client}\t{decided}\n",
                 row.node,
@@ -745,6 +762,17 @@ mod tests {
             assert_eq!(verdicts, expected, "{mode}: {}", truth[0]);
             let master = truth[0].rows[0].node_port.as_ref().unwrap();
             assert_eq!(master.reply_bypasses_node, mode == "ipvs", "{mode}");
+            let decided = master.decided_by.as_ref().unwrap();
+            if mode == "ipvs" {
+                assert_eq!(decided.location, "ipvs LOCAL_IN", "{}", truth[0]);
+                assert_eq!(decided.rule, "TCP  192.168.115.160:30080 rr");
+            } else {
+                assert!(
+                    decided.rule.contains("DROP") || decided.verdict.ends_with(": drop"),
+                    "{}",
+                    truth[0]
+                );
+            }
         }
     }
 
@@ -778,6 +806,40 @@ mod tests {
         );
         assert!(response.contains("\"localEndpoints\": 0,"), "{response}");
         assert_eq!(go_quote("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\x01\"");
+    }
+
+    #[test]
+    fn a_load_balancer_ip_is_walked_too() {
+        // kube-proxy's own nftables test of a LoadBalancer with externalTrafficPolicy:
+        // Local (one local endpoint of two), as stored objects.
+        let text =
+            include_str!("../tests/fixtures/kube-proxy-nftables/nft-12-etp-local/input.yaml");
+        let truth = table(&analyze(text, Options { stored: true }));
+        let t = &truth[0];
+        assert_eq!(t.load_balancer_ip, Some("1.2.3.4".parse().unwrap()), "{t}");
+        let row = &t.rows[0];
+        for walk in [
+            row.node_port.as_ref().unwrap(),
+            row.load_balancer.as_ref().unwrap(),
+        ] {
+            assert_eq!(walk.verdict, Verdict::Accept, "{t}");
+            assert_eq!(walk.destinations.len(), 1);
+            assert_eq!(walk.destinations[0].endpoint, "10.180.2.1:80");
+            assert!(walk.client_ip_preserved);
+            assert!(
+                walk.decided_by
+                    .as_ref()
+                    .unwrap()
+                    .rule
+                    .contains("goto local-"),
+                "{t}"
+            );
+        }
+        let health = row.health.as_ref().unwrap();
+        assert_eq!(
+            (health.port, health.status(), health.local_endpoints),
+            (30000, 200, 1)
+        );
     }
 
     #[test]

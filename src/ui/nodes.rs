@@ -60,6 +60,9 @@ fn row(r: &NodesRow, health: bool, lang: Lang) -> Html {
                 if !r.rule.is_empty() {
                     <span class="rule-location">{ r.rule_location.clone() }</span>
                     <code class="rule-text">{ r.rule.clone() }</code>
+                    if !r.rule_verdict.is_empty() {
+                        <span class="rule-location">{ format!("⇒ {}", r.rule_verdict) }</span>
+                    }
                 } else {
                     { "-" }
                 }

@@ -379,9 +379,11 @@ pub struct NodesRow {
     pub pods: Vec<(String, String)>,
     /// preserved, masqueraded, bypass (preserved, but the reply skips the node), or empty.
     pub client: String,
-    /// Where the deciding rule is (`nat KUBE-EXT-…`) and the rule itself.
+    /// Where the deciding rule is (`nat KUBE-EXT-…`), the rule itself and what it did
+    /// (`jump to KUBE-SVL-…`, `@no-endpoint-nodeports: tcp . 30080 : drop`).
     pub rule_location: String,
     pub rule: String,
+    pub rule_verdict: String,
     /// The health-check NodePort's HTTP status on this node (0: none) and its body.
     pub health_status: u32,
     pub health_body: String,
@@ -562,6 +564,10 @@ pub fn nodes(analysis: &Analysis) -> Vec<NodesService> {
                             .decided_by
                             .as_ref()
                             .map_or(String::new(), |h| h.rule.clone()),
+                        rule_verdict: walk
+                            .decided_by
+                            .as_ref()
+                            .map_or(String::new(), |h| h.verdict.clone()),
                         health_status: health.map_or(0, |h| u32::from(h.status())),
                         health_body: health.map_or(String::new(), |h| h.body()),
                     });

@@ -223,6 +223,7 @@ wire_struct!(NodesRow {
     client,
     rule_location,
     rule,
+    rule_verdict,
     health_status,
     health_body
 });
