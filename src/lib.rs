@@ -53,7 +53,8 @@
 //!   [`apiserver::field`] the field errors rendered as apimachinery renders them,
 //!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic
-//!   names, nodes, IPs, derived UIDs; a DaemonSet's Pod on each eligible node), the node
+//!   names, nodes, IPs, derived UIDs; taints and tolerations as the scheduler and
+//!   `NodeShouldRunDaemonPod` weigh them; a DaemonSet's Pod on each eligible node), the node
 //!   lifecycle controller, the EndpointSlice, mirroring and legacy Endpoints controllers;
 //!   learner warnings ([`controllers::hints`]) and the selector view
 //!   ([`controllers::selection`]). Readiness, deletion and node loss are

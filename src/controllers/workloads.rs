@@ -36,8 +36,9 @@
 //!
 //! ## Placement and IPs
 //!
-//! Each new Pod goes to the eligible Node (schedulable, no NoSchedule/NoExecute taint,
-//! matching `nodeSelector`) with the fewest Pods, ties broken by the order the Nodes are
+//! Each new Pod goes to the eligible Node (every NoSchedule/NoExecute taint tolerated by
+//! the Pod, a cordoned Node counting as tainted `node.kubernetes.io/unschedulable`, and
+//! `nodeSelector` matching) with the fewest Pods, ties broken by the order the Nodes are
 //! written — the spreading the default scheduler's scoring produces on empty nodes. A
 //! Node's readiness does not change placement: the scenario describes Pods placed while
 //! their Nodes were Ready, so taking a Node down never moves its Pods. IPs come from the
@@ -56,7 +57,8 @@ use crate::manifest::Kind;
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use crate::model::labels::selector_matches;
 use crate::model::{
-    Condition, Node, ObjectMeta, Objects, Origin, OwnerReference, Pod, PodStatus, Workload,
+    Condition, Node, ObjectMeta, Objects, Origin, OwnerReference, Pod, PodSpec, PodStatus, Taint,
+    Toleration, Workload,
 };
 use crate::proxy::config::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
 use crate::sort::CollectBTree;
@@ -106,7 +108,11 @@ pub fn pod_template_hash(fingerprint: &str) -> String {
 /// A Node as the scheduler and IPAM see it.
 struct Slot {
     name: String,
-    eligible: bool,
+    /// The taints the scheduler sees: the written ones, plus
+    /// `node.kubernetes.io/unschedulable:NoSchedule` on a cordoned Node (which the node
+    /// lifecycle controller adds, `TaintNodesByCondition`, and the scheduler's
+    /// NodeUnschedulable filter checks the same way).
+    taints: Vec<Taint>,
     labels: BTreeMap<String, String>,
     pod_cidrs: Vec<Cidr>,
     host_ip: Option<String>,
@@ -152,12 +158,50 @@ fn default_pod_cidrs(position: usize, dual_stack: bool) -> Vec<Cidr> {
     out
 }
 
+/// `node.kubernetes.io/unschedulable` (`v1.TaintNodeUnschedulable`).
+const TAINT_NODE_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+
+/// Whether every NoSchedule and NoExecute taint is tolerated: the negation of
+/// `v1helper.FindMatchingUntoleratedTaint` with the filter the scheduler's TaintToleration
+/// plugin and the DaemonSet controller's `predicates` use. PreferNoSchedule only weighs on
+/// scoring, so it never keeps a Pod off a Node.
+fn tolerates_taints(taints: &[Taint], tolerations: &[Toleration]) -> bool {
+    taints
+        .iter()
+        .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
+        .all(|taint| tolerations.iter().any(|t| t.tolerates(taint)))
+}
+
+/// The tolerations of a DaemonSet's Pod: the template's, plus what
+/// `AddOrUpdateDaemonPodTolerations` (pkg/controller/daemon/util `daemonset_util.go`)
+/// adds, so daemon Pods run on not-ready, unreachable, pressured and cordoned Nodes (and,
+/// with `hostNetwork`, on Nodes whose network is unavailable). Taints such as the
+/// control plane's `node-role.kubernetes.io/control-plane:NoSchedule` still need a
+/// toleration in the template (kubeadm's kube-proxy DaemonSet tolerates everything with
+/// `operator: Exists`).
+fn daemon_pod_tolerations(spec: &PodSpec) -> Vec<Toleration> {
+    let mut tolerations = spec.tolerations.clone();
+    let mut added = vec![
+        ("node.kubernetes.io/not-ready", "NoExecute"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+        (TAINT_NODE_UNSCHEDULABLE, "NoSchedule"),
+    ];
+    if spec.host_network {
+        added.push(("node.kubernetes.io/network-unavailable", "NoSchedule"));
+    }
+    tolerations.extend(added.into_iter().map(|(k, e)| Toleration::exists(k, e)));
+    tolerations
+}
+
 fn node_slots(objects: &Objects) -> Vec<Slot> {
     let dual_stack = cluster_is_dual_stack(objects);
     if objects.nodes.is_empty() {
         return vec![Slot {
             name: DEFAULT_NODE_NAME.into(),
-            eligible: true,
+            taints: Vec::new(),
             labels: BTreeMap::new(),
             pod_cidrs: default_pod_cidrs(0, dual_stack),
             host_ip: Some(DEFAULT_NODE_IP.into()),
@@ -178,13 +222,18 @@ fn node_slots(objects: &Objects) -> Vec<Slot> {
             if pod_cidrs.is_empty() {
                 pod_cidrs = default_pod_cidrs(i, dual_stack);
             }
-            let blocked = n
-                .taints
-                .iter()
-                .any(|t| t.effect == "NoSchedule" || t.effect == "NoExecute");
+            let mut taints = n.taints.clone();
+            let cordon = Taint {
+                key: TAINT_NODE_UNSCHEDULABLE.into(),
+                value: None,
+                effect: "NoSchedule".into(),
+            };
+            if n.unschedulable && !taints.iter().any(|t| t.key == cordon.key) {
+                taints.push(cordon);
+            }
             Slot {
                 name: n.meta.name.clone(),
-                eligible: !n.unschedulable && !blocked,
+                taints,
                 labels: n.meta.labels.clone(),
                 pod_cidrs,
                 host_ip: n.internal_ip().map(str::to_string),
@@ -345,15 +394,23 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
         // written Pod standing in for its ordinal; a ReplicaSet creates Pods until
         // `replicas` of them are active (not terminating).
         let mut plan: Vec<(usize, String)> = Vec::new();
-        // A DaemonSet's Pods are bound to their nodes by its controller, one per node the
-        // template's nodeSelector matches (svcplay treats an unschedulable or NoSchedule-
-        // tainted node as not eligible, as the template carries no tolerations for them).
+        // A DaemonSet's Pods are bound to their nodes by its controller, one per node where
+        // `NodeShouldRunDaemonPod` says it should run (pkg/controller/daemon `predicates`):
+        // the template's nodeName, if any, is the node, its nodeSelector matches, and every
+        // NoSchedule/NoExecute taint is tolerated with the daemon tolerations added.
         let mut pinned: BTreeMap<String, usize> = BTreeMap::new();
         match workload.kind {
             Kind::DaemonSet => {
+                let template = &workload.template.spec;
+                let tolerations = daemon_pod_tolerations(template);
                 for (index, slot) in slots.iter().enumerate() {
-                    if !slot.eligible
-                        || !selector_matches(&workload.template.spec.node_selector, &slot.labels)
+                    let fits_node_name = template
+                        .node_name
+                        .as_deref()
+                        .is_none_or(|n| n.is_empty() || n == slot.name);
+                    if !fits_node_name
+                        || !selector_matches(&template.node_selector, &slot.labels)
+                        || !tolerates_taints(&slot.taints, &tolerations)
                     {
                         continue;
                     }
@@ -434,7 +491,8 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                         .iter()
                         .enumerate()
                         .filter(|(_, s)| {
-                            s.eligible && selector_matches(&spec.node_selector, &s.labels)
+                            tolerates_taints(&s.taints, &spec.tolerations)
+                                && selector_matches(&spec.node_selector, &s.labels)
                         })
                         .min_by_key(|(i, s)| (s.pods, *i))
                         .map(|(i, _)| i)
@@ -564,5 +622,95 @@ mod tests {
         assert_ne!(name_suffix("dev/web-abc/0"), name_suffix("dev/web-abc/1"));
         // Digits map to `alphabet[rune % 27]`: real hashes such as `59c564ffb7` use only these.
         assert_eq!(safe_encode(1234567890), "56789bcdf4");
+    }
+
+    /// The Nodes each workload's Pods landed on, by workload name (sorted).
+    fn placement(text: &str) -> BTreeMap<String, Vec<String>> {
+        let (objects, _) = crate::model::build(&crate::manifest::parse(text));
+        let objects = super::super::run(objects);
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for pod in &objects.pods {
+            let owner = pod.meta.labels.get("app").cloned().unwrap_or_default();
+            out.entry(owner)
+                .or_default()
+                .push(pod.spec.node_name.clone().unwrap_or_default());
+        }
+        for nodes in out.values_mut() {
+            nodes.sort();
+        }
+        out
+    }
+
+    const NODES: &str = "apiVersion: v1\nkind: Node\nmetadata: {name: cp}\nspec:\n  taints:\n  - {key: node-role.kubernetes.io/control-plane, effect: NoSchedule}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: worker-1}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: worker-2}\nspec: {unschedulable: true}\n";
+
+    fn workload(kind: &str, name: &str, extra_spec: &str) -> String {
+        let replicas = if kind == "Deployment" {
+            "  replicas: 2\n"
+        } else {
+            ""
+        };
+        format!(
+            "---\napiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n{replicas}  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n{extra_spec}      containers: [{{name: c, image: nginx}}]\n"
+        )
+    }
+
+    /// `NodeShouldRunDaemonPod`: the daemon tolerations (`AddOrUpdateDaemonPodTolerations`)
+    /// let a DaemonSet's Pod onto a cordoned Node, but not past the control plane's
+    /// NoSchedule taint unless the template tolerates it; kube-proxy's `operator: Exists`
+    /// toleration reaches every Node.
+    #[test]
+    fn daemon_pods_tolerate_cordoned_nodes_and_honour_template_tolerations() {
+        let text = format!(
+            "{NODES}{}{}",
+            workload("DaemonSet", "agent", ""),
+            workload(
+                "DaemonSet",
+                "kube-proxy",
+                "      tolerations: [{operator: Exists}]\n"
+            ),
+        );
+        let placed = placement(&text);
+        assert_eq!(placed["agent"], ["worker-1", "worker-2"]);
+        assert_eq!(placed["kube-proxy"], ["cp", "worker-1", "worker-2"]);
+    }
+
+    /// The scheduler's TaintToleration and NodeUnschedulable filters: a Deployment's Pods
+    /// avoid the cordoned Node and the tainted one, unless they tolerate the taint.
+    #[test]
+    fn scheduled_pods_honour_their_tolerations() {
+        let text = format!(
+            "{NODES}{}{}",
+            workload(
+                "Deployment",
+                "ops",
+                "      tolerations:\n      - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}\n"
+            ),
+            workload("Deployment", "web", ""),
+        );
+        let placed = placement(&text);
+        assert_eq!(placed["web"], ["worker-1", "worker-1"]);
+        assert_eq!(placed["ops"], ["cp", "worker-1"]);
+    }
+
+    /// `Toleration.ToleratesTaint`: empty key or effect match all, `Equal` compares values.
+    #[test]
+    fn toleration_matching() {
+        let taint = Taint {
+            key: "dedicated".into(),
+            value: Some("db".into()),
+            effect: "NoSchedule".into(),
+        };
+        let toleration = |key: &str, operator: &str, value: &str, effect: &str| Toleration {
+            key: key.into(),
+            operator: operator.into(),
+            value: value.into(),
+            effect: effect.into(),
+        };
+        assert!(toleration("dedicated", "", "db", "").tolerates(&taint));
+        assert!(toleration("dedicated", "Equal", "db", "NoSchedule").tolerates(&taint));
+        assert!(!toleration("dedicated", "Equal", "web", "NoSchedule").tolerates(&taint));
+        assert!(toleration("", "Exists", "", "").tolerates(&taint));
+        assert!(!toleration("dedicated", "Exists", "", "NoExecute").tolerates(&taint));
+        assert!(!toleration("dedicated", "Lt", "db", "").tolerates(&taint));
     }
 }
