@@ -124,7 +124,15 @@ pub fn CheckNode(props: &CheckNodeProps) -> Html {
                 <p class="error-line" id="check-result">{ p.error.clone() }</p>
             } else {
                 <p id="check-result" class={if p.matches { "ok-line" } else { "warning-line" }}>
-                    { if p.matches { t(Msg::CheckMatches).to_string() } else { p.summary.clone() } }
+                    { if p.matches {
+                        Msg::CheckMatches.fill(lang, &[&p.node, &apart.len().to_string()])
+                    } else {
+                        let count = |k: &str| drift.iter().filter(|r| r.kind == k).count().to_string();
+                        Msg::CheckDrift.fill(lang, &[
+                            &p.node, &count("missing"), &count("extra"), &count("stale"),
+                            &apart.len().to_string(),
+                        ])
+                    } }
                 </p>
                 if !drift.is_empty() { { findings(&drift, lang) } }
                 if !apart.is_empty() {
