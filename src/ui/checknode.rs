@@ -125,14 +125,16 @@ pub fn CheckNode(props: &CheckNodeProps) -> Html {
             } else {
                 <p id="check-result" class={if p.matches { "ok-line" } else { "warning-line" }}>
                     { if p.matches {
-                        Msg::CheckMatches.fill(lang, &[&p.node, &apart.len().to_string()])
+                        Msg::CheckMatches.fill(lang, &[&p.node])
                     } else {
                         let count = |k: &str| drift.iter().filter(|r| r.kind == k).count().to_string();
                         Msg::CheckDrift.fill(lang, &[
                             &p.node, &count("missing"), &count("extra"), &count("stale"),
-                            &apart.len().to_string(),
                         ])
                     } }
+                    if !apart.is_empty() {
+                        { " " }{ Msg::CheckApart.fill(lang, &[&apart.len().to_string()]) }
+                    }
                 </p>
                 if !drift.is_empty() { { findings(&drift, lang) } }
                 if !apart.is_empty() {

@@ -307,8 +307,9 @@ catalogue! {
     CheckDump => "Node dump", "节点转储";
     CheckPlaceholder => "Paste the output of iptables-save, ipvsadm -Ln and ipset list, or nft list ruleset", "在此粘贴 iptables-save、ipvsadm -Ln 与 ipset list,或 nft list ruleset 的输出";
     CheckEmpty => "Nothing pasted yet.", "尚未粘贴内容。";
-    CheckMatches => "{0} matches the scenario ({1} differences not counted: another release or the node's kernel).", "{0} 与场景一致(另有 {1} 处差异不计入:其他版本或节点内核所致)。";
-    CheckDrift => "Drift on {0}: {1} missing, {2} extra, {3} stale; {4} differences not counted (another release or the node's kernel).", "{0} 上有偏差:缺少 {1} 条,多余 {2} 条,残留 {3} 条;另有 {4} 处差异不计入(其他版本或节点内核所致)。";
+    CheckMatches => "{0} matches the scenario.", "{0} 与场景一致。";
+    CheckDrift => "Drift on {0}: {1} missing, {2} extra, {3} stale.", "{0} 上有偏差:缺少 {1} 条,多余 {2} 条,残留 {3} 条。";
+    CheckApart => "{0} differences are not counted: another Kubernetes release or the node's kernel explains them.", "另有 {0} 处差异不计入:由其他 Kubernetes 版本或节点内核造成。";
     CheckNotDrift => "Not drift: another Kubernetes release or the node's kernel", "不算偏差:其他 Kubernetes 版本或节点内核造成的差异";
     CheckLegend => "Chains named by a hash", "以哈希命名的链";
     FindingMissing => "missing", "缺少";

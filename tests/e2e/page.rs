@@ -182,7 +182,7 @@ impl Page<'_> {
             .then_some(()))
         })?;
         let result = self.text_of("#check-result")?;
-        if !result.contains("Drift on k8s-worker01: 1 missing, 0 extra, 19 stale;") {
+        if !result.contains("Drift on k8s-worker01: 1 missing, 0 extra, 19 stale.") {
             return Err(format!("the check's summary: {result}"));
         }
         let legend = self.text_of(".check .legend")?;
