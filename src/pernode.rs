@@ -15,15 +15,15 @@
 //! what the health-check NodePort answers ([`HealthCheck`]): kube-proxy's service health
 //! server's JSON, whose `localEndpoints` tell the load balancer which nodes to use.
 //!
-//! [`walk`] takes any packet and node ([`NodeProxy`] keeps a node's rules for many), so a
-//! traffic animation can replay its requests through it: each [`Walk`] holds the full
-//! [`Trace`] (every hop, rule and object), the destinations with their nodes, and where the
-//! source was rewritten.
+//! [`walk`] takes any packet and node (through the analysis's proxier for that packet's
+//! path, [`Analysis::proxier_for`]), so a traffic animation can replay its requests
+//! through it: each [`Walk`] holds the full [`Trace`] (every hop, rule and object), the
+//! destinations with their nodes, and where the source was rewritten.
 
 use crate::model::ip::{IpFamily, join_host_port};
 use crate::proxy::config::ProxyMode;
 use crate::proxy::trace::{Hop, HopKind, Outcome, Packet, Trace};
-use crate::proxy::{ProxyFacts, iptables, ipvs, nftables, userspace};
+use crate::proxy::{NodeProxy, ProxyFacts};
 use crate::scenario::Analysis;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -217,93 +217,46 @@ pub struct ServiceTruth {
     pub rows: Vec<NodeRow>,
 }
 
-/// One node's kube-proxy in the scenario's mode, its rules built once for every packet
-/// walked through it (what an animation replaying many requests wants).
-pub struct NodeProxy {
-    node: String,
-    facts: Vec<ProxyFacts>,
-    mode: ProxyMode,
-    iptables: Vec<iptables::node::NodeTables>,
-    nftables: Vec<nftables::Table>,
-    ipvs: Vec<ipvs::IpvsState>,
-    userspace: Option<userspace::Proxier>,
+/// kube-proxy on one node (the proxier seam, [`crate::proxy::NodeProxy`]) with only the
+/// service ports the table walks: the rules of the others do not change where an outside
+/// packet to these goes, and a large cluster's whole ruleset is not rendered per node.
+struct Walker {
+    proxy: NodeProxy,
 }
 
-impl NodeProxy {
-    /// `node`'s kube-proxy with every service port.
-    pub fn new(analysis: &Analysis, node: &str) -> NodeProxy {
-        NodeProxy::keeping(analysis, node, |_| true)
-    }
-
-    /// The node's kube-proxy with only the service ports `keep` selects: the rules of
-    /// the others do not change where an outside packet to these goes.
-    fn keeping(
+impl Walker {
+    fn new(
         analysis: &Analysis,
         node: &str,
+        mode: ProxyMode,
         keep: impl Fn(&crate::proxy::ServicePortInfo) -> bool,
-    ) -> NodeProxy {
-        let mut facts = analysis.proxy_facts(node);
+    ) -> Walker {
+        let mut facts: Vec<ProxyFacts> = analysis
+            .proxy_in(node, mode)
+            .proxiers
+            .iter()
+            .map(|p| p.facts().clone())
+            .collect();
         for f in &mut facts {
             // `total_endpoints` stays the whole node's: large-cluster mode is kept.
             f.service_ports.retain(|sp| keep(&sp.info));
         }
-        let mode = analysis.proxy_config.mode;
-        let mut proxy = NodeProxy {
-            node: node.to_string(),
-            facts: Vec::new(),
-            mode,
-            iptables: Vec::new(),
-            nftables: Vec::new(),
-            ipvs: Vec::new(),
-            userspace: None,
-        };
-        match mode {
-            ProxyMode::Iptables => {
-                proxy.iptables = facts
-                    .iter()
-                    .map(|f| iptables::node::NodeTables::after_sync(&iptables::render(f), &f.node))
-                    .collect();
-            }
-            ProxyMode::Nftables => {
-                proxy.nftables = facts.iter().map(|f| nftables::ruleset(f).table).collect();
-            }
-            ProxyMode::Ipvs => proxy.ipvs = facts.iter().map(ipvs::render).collect(),
-            ProxyMode::Userspace => proxy.userspace = facts.first().map(userspace::render),
+        Walker {
+            proxy: NodeProxy::new(node, mode, facts),
         }
-        proxy.facts = facts;
-        proxy
     }
 
-    fn trace(&self, packet: Packet) -> Result<(Trace, &ProxyFacts), String> {
-        let family = IpFamily::of(&packet.dst);
-        let Some(at) = self.facts.iter().position(|f| f.family == family) else {
-            return Err(format!(
-                "kube-proxy on node {:?} runs no {family} proxier",
-                self.node
-            ));
-        };
-        let facts = &self.facts[at];
-        let trace = match self.mode {
-            ProxyMode::Iptables => iptables::trace::trace(facts, &self.iptables[at], packet),
-            ProxyMode::Nftables => nftables::trace(
-                &self.nftables[at],
-                facts,
-                packet,
-                &mut nftables::AllBranches,
-            ),
-            ProxyMode::Ipvs => ipvs::trace(facts, &self.ipvs[at], &packet),
-            ProxyMode::Userspace => match &self.userspace {
-                Some(p) if at == 0 => userspace::trace(p, facts, packet),
-                _ => return Err("the userspace proxier runs the primary family only".into()),
-            },
-        };
-        Ok((trace, facts))
+    fn facts(&self, family: IpFamily) -> Option<&ProxyFacts> {
+        self.proxy.family(family).map(|p| p.facts())
     }
 
-    /// Walks `packet` through this node's rules and reads what the node does with it.
-    pub fn walk(&self, packet: Packet) -> Result<Walk, String> {
-        let (trace, facts) = self.trace(packet)?;
-        Ok(read_walk(&self.node, facts, trace))
+    fn walk(&self, packet: Packet) -> Result<Walk, String> {
+        let proxier = self.proxy.for_packet(&packet)?;
+        Ok(read_walk(
+            &self.proxy.node,
+            proxier.facts(),
+            proxier.trace(packet),
+        ))
     }
 }
 
@@ -413,18 +366,26 @@ fn read_walk(node: &str, facts: &ProxyFacts, trace: Trace) -> Walk {
     }
 }
 
-/// Walks `packet` through `node`'s kube-proxy in the scenario's mode (every random branch
-/// followed) and reads what the node does with it.
-pub fn walk(analysis: &Analysis, node: &str, packet: Packet) -> Result<Walk, String> {
-    NodeProxy::new(analysis, node).walk(packet)
+/// Walks `packet` through `node`'s kube-proxy in `mode` (every random branch followed,
+/// through the proxier the analysis keeps for that packet's path) and reads what the node
+/// does with it.
+pub fn walk(
+    analysis: &Analysis,
+    node: &str,
+    mode: ProxyMode,
+    packet: Packet,
+) -> Result<Walk, String> {
+    let proxier = analysis.proxier_for(node, mode, &packet)?;
+    Ok(read_walk(node, proxier.facts(), proxier.trace(packet)))
 }
 
 /// At most this many service ports are walked (a large dump has thousands; the table is
 /// for reading).
 pub const MAX_SERVICE_PORTS: usize = 100;
 
-/// Every NodePort and LoadBalancer service port of the scenario, node by node.
-pub fn table(analysis: &Analysis) -> Vec<ServiceTruth> {
+/// Every NodePort and LoadBalancer service port of the scenario, node by node, kube-proxy
+/// in `mode`.
+pub fn table(analysis: &Analysis, mode: ProxyMode) -> Vec<ServiceTruth> {
     let nodes = analysis.node_names();
     let Some(first_node) = nodes.first() else {
         return Vec::new();
@@ -432,8 +393,8 @@ pub fn table(analysis: &Analysis) -> Vec<ServiceTruth> {
     // The service ports to walk (the same on every node: only their endpoints' locality
     // differs), at most MAX_SERVICE_PORTS of them.
     let mut wanted: Vec<crate::proxy::ServicePortName> = Vec::new();
-    for f in analysis.proxy_facts(first_node) {
-        for sp in &f.service_ports {
+    for p in &analysis.proxy_in(first_node, mode).proxiers {
+        for sp in &p.facts().service_ports {
             let info = &sp.info;
             let external = info.node_port != 0 || !info.load_balancer_vips.is_empty();
             if external && !wanted.contains(&info.name) && wanted.len() < MAX_SERVICE_PORTS {
@@ -444,15 +405,15 @@ pub fn table(analysis: &Analysis) -> Vec<ServiceTruth> {
     if wanted.is_empty() {
         return Vec::new();
     }
-    let proxies: Vec<NodeProxy> = nodes
+    let proxies: Vec<Walker> = nodes
         .iter()
-        .map(|n| NodeProxy::keeping(analysis, n, |info| wanted.contains(&info.name)))
+        .map(|n| Walker::new(analysis, n, mode, |info| wanted.contains(&info.name)))
         .collect();
     let Some(first) = proxies.first() else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for facts in &first.facts {
+    for facts in first.proxy.proxiers.iter().map(|p| p.facts()) {
         for sp in &facts.service_ports {
             let info = &sp.info;
             if info.node_port == 0 && info.load_balancer_vips.is_empty() {
@@ -476,7 +437,7 @@ pub fn table(analysis: &Analysis) -> Vec<ServiceTruth> {
             let rows = proxies
                 .iter()
                 .map(|proxy| {
-                    let node_facts = proxy.facts.iter().find(|f| f.family == facts.family);
+                    let node_facts = proxy.facts(facts.family);
                     let node_ip = node_facts.map(|f| f.node.proxier_node_ip(facts.family));
                     let walk_to = |dst: IpAddr, port: i64| {
                         let packet = Packet {
@@ -499,7 +460,7 @@ pub fn table(analysis: &Analysis) -> Vec<ServiceTruth> {
                         .then(|| node_facts.map(|f| health_check(f, info)))
                         .flatten();
                     NodeRow {
-                        node: proxy.node.clone(),
+                        node: proxy.proxy.node.clone(),
                         node_ip,
                         node_port,
                         load_balancer,
@@ -665,7 +626,8 @@ mod tests {
     );
 
     fn rows(text: &str) -> Vec<ServiceTruth> {
-        table(&analyze(text, Options::default()))
+        let analysis = analyze(text, Options::default());
+        table(&analysis, analysis.proxy_config.mode)
     }
 
     #[test]
@@ -814,7 +776,8 @@ mod tests {
         // Local (one local endpoint of two), as stored objects.
         let text =
             include_str!("../tests/fixtures/kube-proxy-nftables/nft-12-etp-local/input.yaml");
-        let truth = table(&analyze(text, Options { stored: true }));
+        let analysis = analyze(text, Options { stored: true });
+        let truth = table(&analysis, analysis.proxy_config.mode);
         let t = &truth[0];
         assert_eq!(t.load_balancer_ip, Some("1.2.3.4".parse().unwrap()), "{t}");
         let row = &t.rows[0];

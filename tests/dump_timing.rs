@@ -38,14 +38,15 @@ fn check_node_on_the_full_dump() {
     let text = svcplay::examples::dump::large_dump(5000, 10);
     let analysis = analyze(&text, Options::default());
     let node = analysis.default_node();
-    let context = svcplay::views::Context { node: node.clone() };
+    let context = svcplay::views::Context::new(node.clone());
     let save = svcplay::views::run(&analysis, &context, &["iptables-save".to_string()]).stdout;
     let dump = [svcplay::checknode::Dump {
         name: "node".into(),
         text: save.clone(),
     }];
     let start = Instant::now();
-    let report = svcplay::checknode::check(&analysis, &node, &dump).expect("a dump");
+    let report = svcplay::checknode::check(&analysis, &node, analysis.proxy_config.mode, &dump)
+        .expect("a dump");
     eprintln!(
         "check-node, {} bytes of iptables-save against its own scenario: {:?}, {} findings",
         save.len(),
@@ -59,14 +60,15 @@ fn check_node_on_the_full_dump() {
         i % 10 != 0
     });
     let start = Instant::now();
-    let report = svcplay::checknode::check(&fewer, &node, &dump).expect("a dump");
+    let report =
+        svcplay::checknode::check(&fewer, &node, fewer.proxy_config.mode, &dump).expect("a dump");
     eprintln!(
         "check-node against the scenario without one Service in ten: {:?}, {} stale",
         start.elapsed(),
         report.count(svcplay::checknode::FindingKind::Stale)
     );
     let start = Instant::now();
-    let table = svcplay::pernode::table(&analysis);
+    let table = svcplay::pernode::table(&analysis, analysis.proxy_config.mode);
     eprintln!(
         "per-node table: {} service ports over {} nodes in {:?}",
         table.len(),

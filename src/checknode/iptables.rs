@@ -35,7 +35,7 @@ use super::{
 use crate::model::ip::IpFamily;
 use crate::proxy::Protocol;
 use crate::proxy::config::ProxyMode;
-use crate::proxy::iptables::node::{NodeTables, builtin_chains};
+use crate::proxy::iptables::node::builtin_chains;
 use crate::proxy::iptables::{Arg, Rule, Ruleset, TableName, Target};
 use std::collections::HashMap;
 
@@ -301,7 +301,7 @@ fn read(section: &Section<'_>) -> ReadDump {
 
 /// What svcplay expects for one family: the node's tables after kube-proxy's start and
 /// sync (for an `iptables-save`), or kube-proxy's restore input alone.
-fn expected(cx: &Context<'_>, family: IpFamily, restore_input: bool) -> Vec<ReadTable> {
+fn expected(cx: &Context, family: IpFamily, restore_input: bool) -> Vec<ReadTable> {
     let facts = cx.facts.iter().find(|f| f.family == family);
     let object_of = |rule: &Rule| -> Option<usize> {
         let sp = rule.source.service_port?;
@@ -332,50 +332,49 @@ fn expected(cx: &Context<'_>, family: IpFamily, restore_input: bool) -> Vec<Read
                 .collect(),
         )
     };
-    match cx.mode {
-        ProxyMode::Iptables | ProxyMode::Ipvs if restore_input => {
-            let ruleset: Option<Ruleset> = if cx.mode == ProxyMode::Ipvs {
-                cx.analysis
-                    .ipvs(&cx.node)
-                    .into_iter()
-                    .find(|s| s.family == family)
-                    .map(|s| s.iptables)
-            } else {
-                facts.map(crate::proxy::iptables::render)
-            };
-            let Some(ruleset) = ruleset else {
-                return Vec::new();
-            };
-            [&ruleset.filter, &ruleset.nat]
+    let Some(proxier) = cx.proxier(family) else {
+        return Vec::new();
+    };
+    let tables_of = |t: &crate::proxy::iptables::Table| {
+        let chains = t
+            .chains
+            .iter()
+            .map(|c| (c.to_string(), false, t.chain(c).collect()))
+            .collect();
+        from_rules(t.name, chains)
+    };
+    if restore_input {
+        // kube-proxy's restore input: iptables mode's ruleset, or IPVS mode's iptables
+        // part; the modes that leave iptables alone have none.
+        if let Some(ruleset) = proxier.iptables() {
+            return [&ruleset.filter, &ruleset.nat]
                 .into_iter()
-                .map(|t| {
-                    let chains = t
-                        .chains
-                        .iter()
-                        .map(|c| (c.to_string(), false, t.chain(c).collect()))
-                        .collect();
-                    from_rules(t.name, chains)
-                })
-                .collect()
+                .map(tables_of)
+                .collect();
         }
-        ProxyMode::Iptables | ProxyMode::Ipvs => {
-            let tables: NodeTables =
-                crate::views::iptables::node_tables(cx.analysis, &cx.node, family);
-            tables
-                .tables
-                .iter()
-                .map(|t| {
-                    let chains = t
-                        .chains()
-                        .map(|c| (c.name.clone(), c.policy.is_some(), c.rules.iter().collect()))
-                        .collect();
-                    from_rules(t.name, chains)
-                })
-                .collect()
+        if let Some(state) = proxier.ipvs() {
+            let ruleset: &Ruleset = &state.iptables;
+            return [&ruleset.filter, &ruleset.nat]
+                .into_iter()
+                .map(tables_of)
+                .collect();
         }
-        // In nftables mode kube-proxy owns no iptables rules.
-        ProxyMode::Nftables | ProxyMode::Userspace => Vec::new(),
+        return Vec::new();
     }
+    let Some(tables) = proxier.node_tables() else {
+        return Vec::new();
+    };
+    tables
+        .tables
+        .iter()
+        .map(|t| {
+            let chains = t
+                .chains()
+                .map(|c| (c.name.clone(), c.policy.is_some(), c.rules.iter().collect()))
+                .collect();
+            from_rules(t.name, chains)
+        })
+        .collect()
 }
 
 fn strip_nfacct(text: &str) -> String {
@@ -440,7 +439,7 @@ fn requote(words: &[String]) -> String {
         .join(" ")
 }
 
-fn tolerances(cx: &Context<'_>, family: IpFamily) -> Vec<Tolerance> {
+fn tolerances(cx: &Context, family: IpFamily) -> Vec<Tolerance> {
     let node = cx
         .facts
         .iter()
@@ -478,7 +477,7 @@ fn tolerances(cx: &Context<'_>, family: IpFamily) -> Vec<Tolerance> {
 
 /// A rule that only some releases or kernels write at all: (kind, reason).
 fn lone_tolerated(
-    cx: &Context<'_>,
+    cx: &Context,
     family: IpFamily,
     rule: &ReadRule,
 ) -> Option<(FindingKind, String)> {
@@ -517,7 +516,7 @@ fn lone_tolerated(
 
 /// Whether a rule of the dump belongs to a Service port the scenario does not have (or to
 /// another proxy mode): the reason.
-fn stale_reason(cx: &Context<'_>, chain: &str, rule: &ReadRule) -> Option<String> {
+fn stale_reason(cx: &Context, chain: &str, rule: &ReadRule) -> Option<String> {
     if !matches!(cx.mode, ProxyMode::Iptables | ProxyMode::Ipvs) {
         return Some(format!(
             "left by kube-proxy in iptables or IPVS mode: the scenario's kube-proxy runs in {} mode",
@@ -556,7 +555,7 @@ fn stale_reason(cx: &Context<'_>, chain: &str, rule: &ReadRule) -> Option<String
 }
 
 /// Names the dump's hash chains the scenario does not explain, from their rules.
-fn learn_names(cx: &mut Context<'_>, dump: &ReadDump) {
+fn learn_names(cx: &mut Context, dump: &ReadDump) {
     let mut comments: HashMap<String, Vec<String>> = HashMap::new();
     let mut dnat: HashMap<String, String> = HashMap::new();
     let mut protocol: HashMap<String, Protocol> = HashMap::new();
@@ -621,7 +620,7 @@ fn describe(dump: &ReadDump) -> String {
 }
 
 /// Compares one `iptables-save` section with what kube-proxy should have programmed.
-pub(crate) fn check(cx: &mut Context<'_>, report: &mut Report, dump: usize, section: &Section<'_>) {
+pub(crate) fn check(cx: &mut Context, report: &mut Report, dump: usize, section: &Section<'_>) {
     let read = read(section);
     let family = read.family;
     let expected = expected(cx, family, read.restore_input);
@@ -885,7 +884,7 @@ fn item(rule: &ReadRule) -> Item {
 /// The findings of one chain.
 #[allow(clippy::too_many_arguments)]
 fn compare_scope(
-    cx: &Context<'_>,
+    cx: &Context,
     scope: &Scope,
     section: usize,
     found: &[&ReadRule],

@@ -229,13 +229,13 @@ fn set_family(name: &str) -> IpFamily {
 
 /// The Service port each of svcplay's virtual servers is for (`TCP/10.96.0.1:443` →
 /// `default/kubernetes:https` and its written object), every family.
-fn service_ports_by_key(cx: &Context<'_>) -> HashMap<String, (String, Option<usize>)> {
+fn service_ports_by_key(cx: &Context) -> HashMap<String, (String, Option<usize>)> {
     let mut out = HashMap::new();
     if cx.mode != ProxyMode::Ipvs {
         return out;
     }
-    for state in cx.analysis.ipvs(&cx.node) {
-        let Some(facts) = cx.facts.iter().find(|f| f.family == state.family) else {
+    for proxier in &cx.proxy.proxiers {
+        let (Some(state), facts) = (proxier.ipvs(), proxier.facts()) else {
             continue;
         };
         for vs in &state.virtual_servers {
@@ -262,7 +262,7 @@ struct ServiceAddresses {
 }
 
 impl ServiceAddresses {
-    fn of(cx: &Context<'_>) -> ServiceAddresses {
+    fn of(cx: &Context) -> ServiceAddresses {
         let mut a = ServiceAddresses {
             addresses: HashSet::new(),
             node_ports: HashSet::new(),
@@ -297,16 +297,17 @@ impl ServiceAddresses {
     }
 }
 
-fn expected_services(cx: &Context<'_>) -> Vec<(IpFamily, Vec<Service>)> {
+fn expected_services(cx: &Context) -> Vec<(IpFamily, Vec<Service>)> {
     if cx.mode != ProxyMode::Ipvs {
         return Vec::new();
     }
-    let states = cx.analysis.ipvs(&cx.node);
-    states
+    cx.proxy
+        .proxiers
         .iter()
+        .filter_map(|p| p.ipvs())
         .map(|state| {
             let listing = IpvsadmListing {
-                services: listing_order(std::slice::from_ref(state), true),
+                services: listing_order(&[state], true),
                 format: ListFormat::Rule,
                 banner: false,
                 numeric: true,
@@ -325,13 +326,14 @@ fn expected_services(cx: &Context<'_>) -> Vec<(IpFamily, Vec<Service>)> {
         .collect()
 }
 
-fn expected_sets(cx: &Context<'_>) -> Vec<IpSet> {
+fn expected_sets(cx: &Context) -> Vec<IpSet> {
     if cx.mode != ProxyMode::Ipvs {
         return Vec::new();
     }
-    cx.analysis
-        .ipvs(&cx.node)
+    cx.proxy
+        .proxiers
         .iter()
+        .filter_map(|p| p.ipvs())
         .flat_map(|state| state.ipsets.iter())
         .map(|set| IpSet {
             name: set.name.clone(),
@@ -343,7 +345,7 @@ fn expected_sets(cx: &Context<'_>) -> Vec<IpSet> {
 }
 
 /// Compares every `ipvsadm` and `ipset` section of the dumps.
-pub(crate) fn check(cx: &mut Context<'_>, report: &mut Report, sections: &[(usize, Section<'_>)]) {
+pub(crate) fn check(cx: &mut Context, report: &mut Report, sections: &[(usize, Section<'_>)]) {
     for (dump, section) in sections {
         let index = report.sections.len();
         let mut info = super::Section {
@@ -367,7 +369,7 @@ pub(crate) fn check(cx: &mut Context<'_>, report: &mut Report, sections: &[(usiz
 }
 
 fn virtual_servers(
-    cx: &Context<'_>,
+    cx: &Context,
     index: usize,
     section: &Section<'_>,
     info: &mut super::Section,
@@ -522,7 +524,7 @@ fn virtual_servers(
 }
 
 fn ipsets(
-    cx: &Context<'_>,
+    cx: &Context,
     index: usize,
     section: &Section<'_>,
     info: &mut super::Section,

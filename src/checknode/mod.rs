@@ -34,13 +34,14 @@ mod nft;
 pub mod words;
 
 use crate::model::ip::IpFamily;
-use crate::proxy::ProxyFacts;
 use crate::proxy::config::ProxyMode;
+use crate::proxy::{NodeProxy, Proxier, ProxyFacts};
 use crate::scenario::Analysis;
 use dump::DumpKind;
 use names::Names;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 /// One pasted dump: a name (the file name, or `dump 1` in the page) and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -473,26 +474,44 @@ pub(crate) fn pair_tolerated(
 }
 
 /// What every section's comparison needs.
-pub(crate) struct Context<'a> {
-    pub analysis: &'a Analysis,
+pub(crate) struct Context {
     pub node: String,
     pub mode: ProxyMode,
+    /// kube-proxy on the node in `mode`: one proxier per family (the seam every
+    /// expectation is read from).
+    pub proxy: Arc<NodeProxy>,
+    /// The proxiers' facts, IPv4 first.
     pub facts: Vec<ProxyFacts>,
     pub names: Names,
 }
 
-/// Compares the node's dumps with what kube-proxy should have programmed on `node`.
-pub fn check(analysis: &Analysis, node: &str, dumps: &[Dump]) -> Result<Report, CheckError> {
-    let mode = analysis.proxy_config.mode;
+impl Context {
+    /// The proxier of a family, if the node runs one.
+    pub fn proxier(&self, family: IpFamily) -> Option<&Proxier> {
+        self.proxy.family(family).map(|p| p.as_ref())
+    }
+}
+
+/// Compares the node's dumps with what kube-proxy in `mode` should have programmed on
+/// `node`.
+pub fn check(
+    analysis: &Analysis,
+    node: &str,
+    mode: ProxyMode,
+    dumps: &[Dump],
+) -> Result<Report, CheckError> {
     if mode == ProxyMode::Userspace {
         return Err(CheckError::Mode(mode));
     }
-    let facts = analysis.proxy_facts(node);
-    let names = Names::from_scenario(&facts);
+    let proxy = analysis.proxy_in(node, mode);
+    let facts: Vec<ProxyFacts> = proxy.proxiers.iter().map(|p| p.facts().clone()).collect();
+    // Hash-named chains are iptables mode's: named from its proxier's typed lines, also
+    // when the node should run another mode (its leftovers are then named).
+    let names = Names::from_proxy(&analysis.proxy_in(node, ProxyMode::Iptables));
     let mut cx = Context {
-        analysis,
         node: node.to_string(),
         mode,
+        proxy,
         facts,
         names,
     };

@@ -3,14 +3,15 @@
 //! kube-proxy's iptables chains are named by a hash (`KUBE-SVC-` + the first 16 base32
 //! characters of SHA-256 of `namespace/name:port` and the protocol; `KUBE-SEP-` adds the
 //! endpoint's `ip:port`), so a name alone does not say which Service it is for.
-//! [`Names::from_scenario`] hashes every Service port and endpoint the node's kube-proxy
-//! sees, which names every chain svcplay expects; a chain the scenario does not explain
+//! [`Names::from_proxy`] reads them off kube-proxy's own output in iptables mode, each line
+//! with its typed source (the seam's [`Proxier::lines`](crate::proxy::Proxier::lines)),
+//! which names every chain svcplay expects; a chain the scenario does not explain
 //! (a Service deleted while kube-proxy was not running) is named from its own rules'
 //! comments (`"ns/svc:p80 -> 10.0.1.2:80"`), and the comment's name is checked against
 //! the hash. nftables chains carry the Service's name in clear
 //! (`service-ULMVA6XW-ns1/svc1/tcp/p80`).
 
-use crate::proxy::{Protocol, ProxyFacts, chain_hash};
+use crate::proxy::{NodeProxy, Protocol, chain_hash};
 use std::collections::HashMap;
 
 /// What a name stands for.
@@ -61,46 +62,53 @@ pub struct Names {
 }
 
 impl Names {
-    /// The names of the service ports (and their endpoints) in `facts`, every family.
-    pub fn from_scenario(facts: &[ProxyFacts]) -> Names {
+    /// The names in the output of `proxy` (kube-proxy in iptables mode on the node): every
+    /// line with a typed source names the chain it declares or appends to, and the chain
+    /// it jumps to, for its Service port (and, for a `KUBE-SEP-` chain, its endpoint).
+    pub fn from_proxy(proxy: &NodeProxy) -> Names {
         let mut names = Names::default();
-        for f in facts {
-            for sp in &f.service_ports {
-                let spn = sp.info.name.to_string();
-                let object = sp.info.origin.object();
-                let proto = sp.info.protocol.lower();
-                names.service_ports.insert(spn.clone(), object);
-                let hash = chain_hash(&[&spn, proto]);
-                for prefix in [
-                    "KUBE-SVC-",
-                    "KUBE-SVL-",
-                    "KUBE-EXT-",
-                    "KUBE-FW-",
-                    "KUBE-XLB-",
-                ] {
-                    names.by_chain.insert(
-                        format!("{prefix}{hash}"),
-                        Named {
-                            service_port: spn.clone(),
-                            endpoint: None,
-                            in_scenario: true,
-                            verified: true,
-                            object,
-                        },
-                    );
+        for proxier in &proxy.proxiers {
+            for sp in &proxier.facts().service_ports {
+                names
+                    .service_ports
+                    .insert(sp.info.name.to_string(), sp.info.origin.object());
+            }
+            let lines = proxier.lines();
+            for (line, provenance) in lines.iter() {
+                let Some(port) = provenance.and_then(|p| p.service_port.as_ref()) else {
+                    continue;
+                };
+                let endpoint = provenance
+                    .and_then(|p| p.endpoint.as_ref())
+                    .map(|e| e.address.clone());
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let mut chains: Vec<&str> = Vec::new();
+                match words.first() {
+                    Some(&"-A") => chains.extend(words.get(1)),
+                    Some(w) if w.starts_with(':') => chains.push(&w[1..]),
+                    _ => {}
                 }
-                for e in &sp.endpoints {
-                    let endpoint = e.endpoint_string();
-                    names.by_chain.insert(
-                        format!("KUBE-SEP-{}", chain_hash(&[&spn, proto, &endpoint])),
-                        Named {
-                            service_port: spn.clone(),
-                            endpoint: Some(endpoint),
-                            in_scenario: true,
-                            verified: true,
-                            object,
-                        },
-                    );
+                if let Some(j) = words.iter().position(|w| *w == "-j") {
+                    chains.extend(words.get(j + 1));
+                }
+                for chain in chains {
+                    let Some(prefix) = hash_prefix(chain) else {
+                        continue;
+                    };
+                    let named = Named {
+                        service_port: port.name.to_string(),
+                        endpoint: (prefix == "KUBE-SEP-").then(|| endpoint.clone()).flatten(),
+                        in_scenario: true,
+                        verified: true,
+                        object: port.origin.object(),
+                    };
+                    let better = names
+                        .by_chain
+                        .get(chain)
+                        .is_none_or(|old| old.endpoint.is_none() && named.endpoint.is_some());
+                    if better {
+                        names.by_chain.insert(chain.to_string(), named);
+                    }
                 }
             }
         }

@@ -248,13 +248,14 @@ fn read(lines: &[(usize, &str)]) -> Option<ListedTable> {
 }
 
 /// The tables svcplay expects, as `nft list` prints them, read back.
-fn expected(cx: &Context<'_>) -> Vec<ListedTable> {
+fn expected(cx: &Context) -> Vec<ListedTable> {
     if cx.mode != ProxyMode::Nftables {
         return Vec::new();
     }
-    cx.analysis
-        .nftables(&cx.node)
+    cx.proxy
+        .proxiers
         .iter()
+        .filter_map(|p| p.nftables())
         .filter_map(|r| {
             let text = r.table.to_string();
             let lines: Vec<(usize, &str)> = text.lines().map(|l| (0, l)).collect();
@@ -463,7 +464,7 @@ fn addresses(found: &ListedTable) -> Vec<(String, String)> {
 
 /// Whether a found item belongs to a Service port the scenario does not have.
 fn stale(
-    cx: &Context<'_>,
+    cx: &Context,
     scope_chain: &str,
     text: &str,
     addresses: &[(String, String)],
@@ -490,7 +491,7 @@ fn stale(
 
 /// Compares one listed table with the expected one (absent: everything found is extra).
 fn compare(
-    cx: &Context<'_>,
+    cx: &Context,
     found: &ListedTable,
     wanted: Option<&ListedTable>,
     section: usize,
@@ -728,7 +729,7 @@ fn is_kube_proxy(table: &ListedTable) -> bool {
 }
 
 /// Compares one `nft list` table section.
-pub(crate) fn check(cx: &mut Context<'_>, report: &mut Report, dump: usize, section: &Section<'_>) {
+pub(crate) fn check(cx: &mut Context, report: &mut Report, dump: usize, section: &Section<'_>) {
     let Some(found) = read(&section.lines) else {
         return;
     };
@@ -761,7 +762,7 @@ pub(crate) fn check(cx: &mut Context<'_>, report: &mut Report, dump: usize, sect
 
 /// In nftables mode, kube-proxy's tables that no dump holds although nft listings were
 /// given: everything in them is missing.
-pub(crate) fn missing_tables(cx: &mut Context<'_>, report: &mut Report) {
+pub(crate) fn missing_tables(cx: &mut Context, report: &mut Report) {
     if cx.mode != ProxyMode::Nftables {
         return;
     }

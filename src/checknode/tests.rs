@@ -12,9 +12,7 @@ fn scenario(text: &str) -> Analysis {
 }
 
 fn dump(analysis: &Analysis, command: &[&str]) -> String {
-    let context = ViewContext {
-        node: analysis.default_node(),
-    };
+    let context = ViewContext::new(analysis.default_node());
     let argv: Vec<String> = command.iter().map(|s| s.to_string()).collect();
     let out = run(analysis, &context, &argv);
     assert_eq!(out.status, 0, "{}", out.stderr);
@@ -26,6 +24,7 @@ fn check_text(analysis: &Analysis, text: &str) -> Report {
     check(
         analysis,
         &node,
+        analysis.proxy_config.mode,
         &[Dump {
             name: "node.txt".into(),
             text: text.into(),
@@ -227,7 +226,7 @@ fn order_matters_in_a_cascade_but_not_in_kube_services() {
 fn restore_input_and_save_forms_compare_alike() {
     let a = scenario(SCENARIO);
     let node = a.default_node();
-    let restore: String = a.iptables(&node).iter().map(|r| r.to_string()).collect();
+    let restore = a.proxy(&node).output().to_string();
     let report = check_text(&a, &restore);
     assert!(report.findings.is_empty(), "{report}");
     assert!(report.sections[0].description.contains("restore input"));
@@ -280,6 +279,7 @@ fn unrecognised_dumps_are_usage_errors() {
     let err = check(
         &a,
         &node,
+        a.proxy_config.mode,
         &[Dump {
             name: "notes.txt".into(),
             text: "hello\nworld\n".into(),
@@ -332,6 +332,7 @@ fn no_dump_makes_it_panic() {
                 let _ = check(
                     analysis,
                     &node,
+                    analysis.proxy_config.mode,
                     &[Dump {
                         name: "cut".into(),
                         text: variant.join("\n"),
@@ -343,6 +344,7 @@ fn no_dump_makes_it_panic() {
             let _ = check(
                 analysis,
                 &node,
+                analysis.proxy_config.mode,
                 &[Dump {
                     name: "hostile".into(),
                     text: format!("{text}\n{h}\n"),

@@ -47,12 +47,14 @@
 //! Pods. A Node without a pod CIDR gets `10.244.<n>.0/24` by its position (node-ipam with
 //! kubeadm's `--pod-network-cidr=10.244.0.0/16`), plus `fd00:10:244:<n>::/64` when the
 //! cluster is dual-stack (a Service asks for both families). A scenario without Nodes has
-//! one, `node-1` (see [`crate::proxy::config::DEFAULT_NODE_NAME`]).
+//! one, `node-1` (see [`crate::model::DEFAULT_NODE_NAME`]).
 
+use super::budget::MAX_PODS;
 use super::uid::object_uid;
 use super::{
     DELETED_ANNOTATION, DELETION_TIME, NOT_READY_ANNOTATION, SCENARIO_START, TERMINATING_ANNOTATION,
 };
+use crate::hash::fnv32a;
 use crate::manifest::Kind;
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use crate::model::labels::selector_matches;
@@ -60,23 +62,14 @@ use crate::model::{
     Condition, Node, ObjectMeta, Objects, Origin, OwnerReference, Pod, PodSpec, PodStatus, Taint,
     Toleration, Workload,
 };
-use crate::proxy::config::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
+use crate::model::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
 use crate::sort::CollectBTree;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::net::IpAddr;
 
 /// The characters Kubernetes uses for generated name parts (`rand.SafeEncodeString`).
 pub const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
-/// 32-bit FNV-1a.
-pub fn fnv32a(data: &[u8]) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in data {
-        hash ^= u32::from(*b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash
-}
 
 /// `rand.SafeEncodeString(fmt.Sprint(hash))`: each decimal digit mapped into the safe
 /// alphabet, as Kubernetes renders the pod-template-hash.
@@ -118,6 +111,10 @@ struct Slot {
     host_ip: Option<String>,
     pods: usize,
     used: BTreeSet<IpAddr>,
+    /// Per pod CIDR, the index from which addresses may still be free: addresses are only
+    /// taken while Pods are generated, so the search for the next one starts where the
+    /// last one ended (searching from `.2` each time took minutes for 10,000 Pods).
+    next: Vec<u128>,
 }
 
 /// Whether the cluster runs both IP families: a Service asks for both, or a Node has a
@@ -207,6 +204,7 @@ fn node_slots(objects: &Objects) -> Vec<Slot> {
             host_ip: Some(DEFAULT_NODE_IP.into()),
             pods: 0,
             used: BTreeSet::new(),
+            next: Vec::new(),
         }];
     }
     objects
@@ -239,6 +237,7 @@ fn node_slots(objects: &Objects) -> Vec<Slot> {
                 host_ip: n.internal_ip().map(str::to_string),
                 pods: 0,
                 used: BTreeSet::new(),
+                next: Vec::new(),
             }
         })
         .collect()
@@ -309,7 +308,8 @@ pub fn deployment_replica_set(workload: &Workload, pods: &[Pod]) -> String {
 }
 
 /// The largest number of Pods svcplay makes for one workload; more would only slow the
-/// page down (a learner warning says so).
+/// page down (a learner warning says so). The whole cluster has its own budget,
+/// [`super::budget::MAX_PODS`].
 pub const MAX_PODS_PER_WORKLOAD: usize = 5000;
 
 /// The name of the `index`-th Pod a workload creates.
@@ -345,12 +345,19 @@ pub fn generated_pod_names(objects: &Objects, workload: &Workload) -> Vec<String
 /// generated Pods (the caller appends them to the objects).
 pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
     let mut slots = node_slots(objects);
+    let slot_of: HashMap<String, usize> = slots
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, s)| (s.name.clone(), i))
+        .collect();
     for pod in &objects.pods {
         if let Some(slot) = pod
             .spec
             .node_name
             .as_ref()
-            .and_then(|n| slots.iter_mut().find(|s| &s.name == n))
+            .and_then(|n| slot_of.get(n))
+            .map(|&i| &mut slots[i])
         {
             slot.pods += 1;
             for ip in pod.ips() {
@@ -361,6 +368,8 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
         }
     }
     let mut generated: Vec<Pod> = Vec::new();
+    // The cluster-wide budget (a learner warning names the workloads it cuts).
+    let mut room = MAX_PODS.saturating_sub(objects.pods.len());
     for workload in &objects.workloads {
         let replicas = usize::try_from(workload.replicas.unwrap_or(1).max(0))
             .unwrap_or(0)
@@ -446,6 +455,19 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 }
             }
         }
+        plan.truncate(room);
+        room -= plan.len();
+        // The nodes this workload's Pods may go to, fewest Pods first (first written on
+        // ties): a heap, since only this workload's Pods change the counts meanwhile.
+        let mut fewest: BinaryHeap<Reverse<(usize, usize)>> = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                tolerates_taints(&s.taints, &workload.template.spec.tolerations)
+                    && selector_matches(&workload.template.spec.node_selector, &s.labels)
+            })
+            .map(|(i, s)| Reverse((s.pods, i)))
+            .collect();
         for (index, name) in plan {
             let mut labels = workload.template.labels.clone();
             match workload.kind {
@@ -483,19 +505,13 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 .copied()
                 .or_else(|| {
                     spec.node_name
-                        .clone()
-                        .and_then(|n| slots.iter().position(|s| s.name == n))
+                        .as_ref()
+                        .and_then(|n| slot_of.get(n).copied())
                 })
                 .or_else(|| {
-                    slots
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, s)| {
-                            tolerates_taints(&s.taints, &spec.tolerations)
-                                && selector_matches(&spec.node_selector, &s.labels)
-                        })
-                        .min_by_key(|(i, s)| (s.pods, *i))
-                        .map(|(i, _)| i)
+                    let Reverse((pods, i)) = fewest.pop()?;
+                    fewest.push(Reverse((pods + 1, i)));
+                    Some(i)
                 });
             let ready = !not_ready.contains(&name);
             let mut status = PodStatus {
@@ -511,8 +527,9 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 slot.pods += 1;
                 spec.node_name = Some(slot.name.clone());
                 let mut ips = Vec::new();
-                for cidr in slot.pod_cidrs.clone() {
-                    if let Some(ip) = next_free(&cidr, &slot.used) {
+                slot.next.resize(slot.pod_cidrs.len(), 2);
+                for (c, cidr) in slot.pod_cidrs.iter().enumerate() {
+                    if let Some(ip) = next_free(cidr, &slot.used, &mut slot.next[c]) {
                         slot.used.insert(ip);
                         ips.push(ip.to_string());
                     }
@@ -596,16 +613,20 @@ pub fn mark_pods_on_lost_nodes(objects: &mut Objects) {
     }
 }
 
-/// The first address from `.2` on that is not taken (`.1` is the node's bridge).
-fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>) -> Option<IpAddr> {
+/// The first address from `.2` on that is not taken (`.1` is the node's bridge); `from`
+/// is where the last search ended (every address before it is taken), and moves on.
+fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>, from: &mut u128) -> Option<IpAddr> {
     let limit = cidr.size().min(1 << 16);
     let last = match cidr.family() {
         IpFamily::IPv4 => limit.saturating_sub(1),
         IpFamily::IPv6 => limit,
     };
-    (2..last)
-        .filter_map(|i| cidr.nth(i))
-        .find(|ip| !used.contains(ip))
+    let start = (*from).max(2);
+    let found = (start..last)
+        .filter_map(|i| cidr.nth(i).map(|ip| (i, ip)))
+        .find(|(_, ip)| !used.contains(ip));
+    *from = found.map_or(last, |(i, _)| i + 1);
+    found.map(|(_, ip)| ip)
 }
 
 #[cfg(test)]
