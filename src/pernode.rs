@@ -133,8 +133,8 @@ impl HealthCheck {
     pub fn body(&self) -> String {
         format!(
             "{{\n\t\"service\": {{\n\t\t\"namespace\": {},\n\t\t\"name\": {}\n\t}},\n\t\"localEndpoints\": {},\n\t\"serviceProxyHealthy\": true\n}}",
-            go_quote(&self.namespace),
-            go_quote(&self.name),
+            crate::quote::go(&self.namespace),
+            crate::quote::go(&self.name),
             self.local_endpoints
         )
     }
@@ -153,31 +153,6 @@ impl fmt::Display for HealthCheck {
             body.len()
         )
     }
-}
-
-/// Go's `strconv.Quote` for the names in the health check's JSON.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// One node's row of the table.
@@ -767,7 +742,6 @@ mod tests {
             "{response}"
         );
         assert!(response.contains("\"localEndpoints\": 0,"), "{response}");
-        assert_eq!(go_quote("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\x01\"");
     }
 
     #[test]

@@ -20,10 +20,14 @@
 //!
 //! Needs root, `ip netns`, iptables 1.8 and nft; elsewhere it says why it skipped and passes.
 
+#[path = "support/netns.rs"]
+mod netns;
+
+use netns::{Netns, unavailable};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use svcplay::proxy::iptables::node::{Step, startup_steps};
 use svcplay::scenario::{Options, analyze};
@@ -37,10 +41,6 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn run(program: &str, args: &[&str]) -> Option<Output> {
-    Command::new(program).args(args).output().ok()
-}
-
 fn svcplay(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_svcplay"))
         .args(args)
@@ -52,79 +52,12 @@ fn stdout(out: Output) -> String {
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
-/// Why the test cannot run here, if it cannot.
-fn unavailable() -> Option<String> {
-    match run("id", &["-u"]) {
-        Some(o) if String::from_utf8_lossy(&o.stdout).trim() == "0" => {}
-        _ => return Some("not running as root".into()),
-    }
-    for (tool, arg) in [
-        ("ip", "-V"),
-        ("iptables-save", "--version"),
-        ("iptables-restore", "--version"),
-        ("nft", "--version"),
-    ] {
-        if !run(tool, &[arg]).is_some_and(|o| o.status.success()) {
-            return Some(format!("`{tool}` is not available"));
-        }
-    }
-    None
+/// Runs `argv` in the namespace; a failure fails the test.
+fn exec(netns: &Netns, argv: &[&str], stdin: &str) -> String {
+    netns.exec(argv, stdin).unwrap_or_else(|e| panic!("{e}"))
 }
 
-static NAMESPACES: AtomicUsize = AtomicUsize::new(0);
-
-/// A network namespace that is deleted when dropped.
-struct Netns(String);
-
-impl Netns {
-    fn new() -> Result<Netns, String> {
-        let name = format!(
-            "svcplay-cn-{}-{}",
-            std::process::id(),
-            NAMESPACES.fetch_add(1, Ordering::SeqCst)
-        );
-        let out = run("ip", &["netns", "add", &name]).ok_or("cannot run ip")?;
-        if !out.status.success() {
-            return Err(format!(
-                "ip netns add {name}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(Netns(name))
-    }
-
-    /// Runs `argv` in the namespace with `stdin`; its standard output, or why it failed.
-    fn exec(&self, argv: &[&str], stdin: &str) -> String {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.0])
-            .args(argv)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run ip netns exec");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write the input");
-        let out = child.wait_with_output().expect("the output");
-        assert!(
-            out.status.success(),
-            "{} failed: {}",
-            argv.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("UTF-8")
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = run("ip", &["netns", "del", &self.0]);
-    }
-}
+static FILES: AtomicUsize = AtomicUsize::new(0);
 
 /// `svcplay check-node SCENARIO --dump DUMP`: its exit status and output.
 fn check_node(scenario: &Path, dump: &str) -> (i32, String) {
@@ -164,7 +97,7 @@ fn tempfile(text: &str) -> Temp {
     let path = std::env::temp_dir().join(format!(
         "svcplay-check-node-{}-{}.txt",
         std::process::id(),
-        NAMESPACES.fetch_add(1, Ordering::SeqCst)
+        FILES.fetch_add(1, Ordering::SeqCst)
     ));
     let mut file = std::fs::File::create(&path).expect("create a temporary file");
     file.write_all(text.as_bytes()).expect("write it");
@@ -341,11 +274,11 @@ fn is_legacy(item: &Item, names: &[String]) -> bool {
 
 #[test]
 fn check_node_reads_what_the_kernel_prints() {
-    if let Some(why) = unavailable() {
+    if let Some(why) = unavailable(&["ip", "iptables-save", "iptables-restore", "nft"]) {
         eprintln!("kernel_check_node: skipped: {why}");
         return;
     }
-    let probe = match Netns::new() {
+    let probe = match Netns::create("svcplay-cn") {
         Ok(n) => n,
         Err(e) => {
             eprintln!("kernel_check_node: skipped: {e}");
@@ -366,7 +299,7 @@ fn iptables_mode(failures: &mut Vec<String>) {
     let analysis = analyze(&a_text, Options::default());
     let node = analysis.default_node();
     let restore = stdout(svcplay(&["kube-proxy", a_path.to_str().unwrap()]));
-    let netns = Netns::new().expect("a network namespace");
+    let netns = Netns::create("svcplay-cn").expect("a network namespace");
     // kubelet's and a CNI plugin's rules, there before kube-proxy starts.
     for argv in [
         &["iptables", "-t", "mangle", "-N", "KUBE-KUBELET-CANARY"][..],
@@ -392,7 +325,7 @@ fn iptables_mode(failures: &mut Vec<String>) {
             "ACCEPT",
         ],
     ] {
-        netns.exec(argv, "");
+        exec(&netns, argv, "");
     }
     for facts in analysis.proxy_facts(&node) {
         for step in startup_steps(&facts.node) {
@@ -403,10 +336,10 @@ fn iptables_mode(failures: &mut Vec<String>) {
             } else {
                 ""
             };
-            netns.exec(&argv, stdin);
+            exec(&netns, &argv, stdin);
         }
     }
-    let dump = netns.exec(&["iptables-save", "-c"], "");
+    let dump = exec(&netns, &["iptables-save", "-c"], "");
 
     // 1. The node holds exactly A.
     let (status, output) = check_node(&a_path, &dump);
@@ -481,10 +414,10 @@ fn iptables_mode(failures: &mut Vec<String>) {
         "KUBE-SVC-{}",
         svcplay::proxy::chain_hash(&["shop/web:http", "tcp"])
     );
-    let listed = netns.exec(&["iptables", "-t", "nat", "-S", &web], "");
+    let listed = exec(&netns, &["iptables", "-t", "nat", "-S", &web], "");
     let deleted = listed.lines().nth(2).expect("a second rule").to_string();
-    netns.exec(&["iptables", "-t", "nat", "-D", &web, "2"], "");
-    let dump = netns.exec(&["iptables-save"], "");
+    exec(&netns, &["iptables", "-t", "nat", "-D", &web, "2"], "");
+    let dump = exec(&netns, &["iptables-save"], "");
     let (status, output) = check_node(&a_path, &dump);
     let expected = vec![(
         "missing".to_string(),
@@ -514,14 +447,15 @@ fn nftables_mode(failures: &mut Vec<String>) {
     };
     let (a_path, b_path) = (scenario("scenario-a.yaml"), scenario("scenario-b.yaml"));
     let transaction = stdout(svcplay(&["kube-proxy", a_path.to_str().unwrap()]));
-    let netns = Netns::new().expect("a network namespace");
+    let netns = Netns::create("svcplay-cn").expect("a network namespace");
     // Another owner's table, which check-node must leave alone.
-    netns.exec(
+    exec(
+        &netns,
         &["nft", "-f", "-"],
         "table inet filter {\n chain input {\n  type filter hook input priority 0; policy accept;\n  tcp dport 22 accept\n }\n}\n",
     );
-    netns.exec(&["nft", "-f", "-"], &transaction);
-    let dump = netns.exec(&["nft", "list", "ruleset"], "");
+    exec(&netns, &["nft", "-f", "-"], &transaction);
+    let dump = exec(&netns, &["nft", "list", "ruleset"], "");
 
     let (status, output) = check_node(&a_path, &dump);
     if status != 0 || !findings(&output).is_empty() {
@@ -586,7 +520,8 @@ fn nftables_mode(failures: &mut Vec<String>) {
     );
 
     // One rule and one map element deleted in the kernel.
-    let handles = netns.exec(
+    let handles = exec(
+        &netns,
         &[
             "nft",
             "-a",
@@ -606,7 +541,8 @@ fn nftables_mode(failures: &mut Vec<String>) {
                 .then(|| (rule.to_string(), handle.to_string()))
         })
         .expect("the masquerading chain's return rule");
-    netns.exec(
+    exec(
+        &netns,
         &[
             "nft",
             "delete",
@@ -619,7 +555,8 @@ fn nftables_mode(failures: &mut Vec<String>) {
         ],
         "",
     );
-    netns.exec(
+    exec(
+        &netns,
         &[
             "nft",
             "delete",
@@ -631,7 +568,7 @@ fn nftables_mode(failures: &mut Vec<String>) {
         ],
         "",
     );
-    let dump = netns.exec(&["nft", "list", "ruleset"], "");
+    let dump = exec(&netns, &["nft", "list", "ruleset"], "");
     let (status, output) = check_node(&a_path, &dump);
     let got = findings(&output);
     let ok = status == 1
