@@ -24,6 +24,7 @@
 //!   ([`compare`]); which Kubernetes is modelled ([`versions`]).
 
 pub mod changes;
+pub mod checknode;
 pub mod compare;
 pub mod diagram;
 pub mod dialog;
@@ -39,6 +40,7 @@ pub mod i18n;
 pub mod keys;
 pub mod lab;
 pub mod limits;
+pub mod nodes;
 pub mod objects;
 pub mod output;
 pub mod problems;
@@ -171,6 +173,8 @@ impl PartialEq for Same {
 fn tab_label(tab: Tab) -> Msg {
     match tab {
         Tab::Rules => Msg::TabRules,
+        Tab::Nodes => Msg::TabNodes,
+        Tab::Check => Msg::TabCheck,
         Tab::Objects => Msg::TabObjects,
         Tab::Selectors => Msg::TabSelectors,
         Tab::Endpoints => Msg::TabEndpoints,
@@ -684,6 +688,14 @@ pub fn App() -> Html {
                     cursor={state.cursor} on_highlight={on(&dispatch, Action::Highlight)} />
             }
         }
+        (_, Some(Panel::Nodes(services))) => html! {
+            <nodes::Nodes services={Rc::new(services.clone())} lang={lang} on_rules={on_rules.clone()} />
+        },
+        (_, Some(Panel::Check(p))) => html! {
+            <checknode::CheckNode panel={Rc::new(p.clone())} dump={state.dump.clone()}
+                nodes={state.summary.nodes.clone()} node={node.clone()} lang={lang}
+                on_dump={on(&dispatch, Action::SetDump)} on_node={on(&dispatch, Action::SelectNode)} />
+        },
         (_, Some(Panel::Objects(rows))) => html! {
             <objects::Objects rows={Rc::new(rows.clone())} readonly={state.embed.readonly} lang={lang}
                 on_action={on(&dispatch, Action::Act)} on_reveal={on_reveal.clone()} on_rules={on_rules.clone()} />

@@ -267,6 +267,8 @@ pub struct State {
     pub changed_nothing: bool,
     /// The modes the compare panel shows in columns (empty: its default three).
     pub compare_modes: Vec<ProxyMode>,
+    /// The node dump pasted on the check tab, exactly as the user pasted it.
+    pub dump: String,
 }
 
 /// What the user (or the app shell) can do.
@@ -333,6 +335,8 @@ pub enum Action {
     RunCommand(String),
     /// A one-click action on the cluster, written into the text.
     Act(UiAction),
+    /// The node dump on the check tab changed.
+    SetDump(String),
     Notify(Option<Notice>),
     SetEmbed(Embed),
     /// Highlight these YAML ranges in the editor (a rule pointed at).
@@ -387,6 +391,7 @@ impl State {
             edit_rev: 0,
             changed_nothing: false,
             compare_modes: Vec::new(),
+            dump: String::new(),
         }
     }
 
@@ -407,6 +412,11 @@ impl State {
                 self.compare_modes.clone()
             } else {
                 Vec::new()
+            },
+            dump: if self.tab == Tab::Check {
+                self.dump.clone()
+            } else {
+                String::new()
             },
         }
     }
@@ -770,6 +780,10 @@ pub fn reduce(state: &State, action: Action) -> State {
             tab,
             // A rule's ranges are lit only while the kube-proxy view shows it.
             highlight: Rc::new(Vec::new()),
+            ..state.clone()
+        },
+        Action::SetDump(dump) => State {
+            dump,
             ..state.clone()
         },
         Action::SelectNode(node) => State {

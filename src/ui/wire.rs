@@ -248,7 +248,7 @@ macro_rules! wire_enum {
 wire_enum!(Severity [Severity::Error, Severity::Warning, Severity::Info]);
 wire_enum!(Stage [Stage::Syntax, Stage::Decode, Stage::ApiServer, Stage::Controller, Stage::Proxy, Stage::Hint]);
 wire_enum!(ProxyMode [ProxyMode::Iptables, ProxyMode::Ipvs, ProxyMode::Nftables, ProxyMode::Userspace]);
-wire_enum!(Tab [Tab::Rules, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal, Tab::Changes, Tab::Compare, Tab::Versions]);
+wire_enum!(Tab [Tab::Rules, Tab::Nodes, Tab::Check, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal, Tab::Changes, Tab::Compare, Tab::Versions]);
 wire_enum!(GroupKind [
     GroupKind::FilterChain,
     GroupKind::NatChain,
@@ -302,7 +302,47 @@ wire_struct!(Selection {
     mode,
     rules_view,
     target,
-    compare
+    compare,
+    dump
+});
+wire_struct!(NodesRow {
+    node,
+    destination,
+    verdict,
+    pods,
+    client,
+    rule_location,
+    rule,
+    rule_verdict,
+    health_status,
+    health_body
+});
+wire_struct!(NodesService {
+    service_port,
+    service_type,
+    policy,
+    ports,
+    object,
+    rows
+});
+wire_struct!(CheckRow {
+    kind,
+    table,
+    chain,
+    rule,
+    note,
+    line,
+    service
+});
+wire_struct!(CheckPanel {
+    node,
+    error,
+    findings,
+    legend,
+    sections,
+    summary,
+    matches,
+    text
 });
 wire_struct!(Summary {
     diagnostics,
@@ -774,8 +814,16 @@ impl Wire for Panel {
             }
             Panel::Empty => out.push(7),
             Panel::Compare(p) => {
-                out.push(8);
+                out.push(10);
                 p.put(out)
+            }
+            Panel::Nodes(p) => {
+                out.push(8);
+                p.put(out);
+            }
+            Panel::Check(p) => {
+                out.push(9);
+                p.put(out);
             }
         }
     }
@@ -789,7 +837,9 @@ impl Wire for Panel {
             5 => Panel::Traffic(Wire::get(r)?),
             6 => Panel::Diagram(Wire::get(r)?),
             7 => Panel::Empty,
-            8 => Panel::Compare(Wire::get(r)?),
+            8 => Panel::Nodes(Wire::get(r)?),
+            9 => Panel::Check(Wire::get(r)?),
+            10 => Panel::Compare(Wire::get(r)?),
             _ => return None,
         })
     }
@@ -977,6 +1027,7 @@ mod tests {
                     rules_view: None,
                     target: None,
                     compare: Vec::new(),
+                    dump: String::new(),
                 };
                 let response = Response::Panel {
                     rev: 1,
@@ -992,6 +1043,33 @@ mod tests {
             }
             before = Some(analysis);
         }
+    }
+
+    #[test]
+    fn a_node_check_survives_the_trip() {
+        let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
+        let node = analysis.default_node();
+        let save = run(&analysis, &node, None, "iptables-save").stdout;
+        let selection = Selection {
+            tab: Tab::Check,
+            node: Some(node),
+            mode: None,
+            rules_view: None,
+            target: None,
+            compare: Vec::new(),
+            dump: save.replace("-j MASQUERADE", "-j MASQUERADE --random-fully"),
+        };
+        let request = Request::Panel {
+            rev: 3,
+            selection: selection.clone(),
+        };
+        assert_eq!(decode::<Request>(&encode(&request)), Some(request));
+        let response = Response::Panel {
+            rev: 3,
+            panel: panel(&analysis, &selection),
+            selection,
+        };
+        assert_eq!(decode::<Response>(&encode(&response)), Some(response));
     }
 
     #[test]

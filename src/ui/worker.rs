@@ -161,6 +161,7 @@ mod tests {
             rules_view: None,
             target: None,
             compare: Vec::new(),
+            dump: String::new(),
         };
         let bytes = worker_handle(&encode(&Request::Panel {
             rev: 3,
