@@ -2855,6 +2855,9 @@ fn every_line_of_every_listing_has_a_source() {
     use svcplay::proxy::lines::{By, What};
     use svcplay::views::Context;
     let (mut scenarios, mut listings, mut lines_seen, mut rule_lines) = (0, 0, 0, 0);
+    // Per mode: (lines with a source, lines).
+    let mut per_mode: std::collections::BTreeMap<&str, (usize, usize)> =
+        std::collections::BTreeMap::new();
     let mut failures: Vec<String> = Vec::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut all: Vec<(String, svcplay::scenario::Analysis)> = every_scenario_file()
@@ -2910,6 +2913,11 @@ fn every_line_of_every_listing_has_a_source() {
                     }
                     for (i, (line, p)) in lines.iter().enumerate() {
                         lines_seen += 1;
+                        let counts = per_mode.entry(mode.as_str()).or_default();
+                        counts.1 += 1;
+                        if p.is_some() {
+                            counts.0 += 1;
+                        }
                         let Some(p) = p else {
                             problem(format!("line {} has no source: {line}", i + 1));
                             continue;
@@ -2962,5 +2970,8 @@ fn every_line_of_every_listing_has_a_source() {
     eprintln!(
         "provenance: {scenarios} scenarios, {listings} listings (every node, mode and listing), {lines_seen} lines, {rule_lines} of them rules: every one with a source"
     );
+    for (mode, (sourced, total)) in &per_mode {
+        eprintln!("provenance: {mode}: {sourced}/{total} lines with a source");
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
