@@ -1,6 +1,7 @@
 //! The page's end-to-end walk-through in headless Chromium (`tests/e2e/page.rs`, with the
 //! steps of a page a learner can work in in `tests/e2e/work.rs`), with the shared WebDriver
-//! harness (`tests/support/`). Runs only with `SVCPLAY_E2E_DIST` set.
+//! harness (`tests/support/`), and "seeing why" (`tests/e2e/insight.rs`). Runs only with
+//! `SVCPLAY_E2E_DIST` set.
 
 // Tests may read the clock (timeouts, measurements); only the core may not.
 #![allow(clippy::disallowed_methods)]
@@ -12,3 +13,6 @@ mod page;
 
 #[path = "e2e/work.rs"]
 mod work;
+
+#[path = "e2e/insight.rs"]
+mod insight;

@@ -5,7 +5,7 @@
 //! diff is the core's, computed where the text was analysed (here or in the worker).
 
 use super::i18n::{Lang, Msg};
-use super::provenance::core_lang;
+use super::provenance::{after_colon, core_lang};
 use std::rc::Rc;
 use svcplay::changes::{Changes as Diff, GroupChange};
 use yew::prelude::*;
@@ -35,7 +35,7 @@ pub fn LastChange(props: &LastChangeProps) -> Html {
     };
     html! {
         <p id="last-change" class="last-change" role="status">
-            <strong>{ t(Msg::LastEdit) }</strong>{ " " }
+            <strong>{ t(Msg::LastEdit) }</strong>{ after_colon(lang) }
             <span class="last-change-text">{ text }</span>{ " " }
             <button class="link" onclick={props.on_open.reform(|_| ())}>{ t(Msg::ShowChanges) }</button>
         </p>
@@ -78,7 +78,7 @@ fn edit(c: &Diff, k: usize, lang: Lang) -> Html {
     html! {
         <details class="edit" open={k == 0} data-edit={k.to_string()}>
             <summary>
-                <strong>{ heading }</strong>{ " " }
+                <strong>{ heading }</strong>{ after_colon(lang) }
                 <span class="edit-summary">{ c.summary(core) }</span>
             </summary>
             <p class="explain">{ Msg::ChangesWhere.fill(lang, &[&c.node, mode]) }</p>

@@ -515,11 +515,18 @@ pub fn App() -> Html {
                         return;
                     }
                     if let Some(w) = worker.borrow().as_ref() {
+                        // The worker holds the analysis of the last text it was sent (none
+                        // before the first); a text analysed since, here, goes along for
+                        // the worker to say what changed.
+                        let holds = sent.get() > 0 && s.analysed.0 == sent.get();
+                        let before =
+                            (!holds && s.analysed.0 != rev).then(|| s.analysed.1.to_string());
                         sent.set(rev);
                         ANALYSIS_SENT.with(|a| a.set((rev, dom::now_ms())));
                         w.send(&Request::Analyze {
                             rev,
                             text: s.text.to_string(),
+                            before,
                         });
                     }
                 });

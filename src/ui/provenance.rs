@@ -299,6 +299,15 @@ pub fn lines_per_object(panel: &RulesPanel) -> HashMap<usize, usize> {
     out
 }
 
+/// What follows a label's colon: a space in English, nothing after Chinese's full-width
+/// colon (which carries its own space).
+pub fn after_colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => " ",
+        Lang::Zh => "",
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ReadoutProps {
     pub panel: std::rc::Rc<RulesPanel>,
@@ -339,13 +348,13 @@ pub fn Readout(props: &ReadoutProps) -> Html {
                 <div class="readout-source">
                     if let Some(what) = s.explain.get(at) {
                         <p class="readout-what">
-                            if k == 0 { <strong>{ t(Msg::RuleWhat) }</strong>{ " " } }
+                            if k == 0 { <strong>{ t(Msg::RuleWhat) }</strong>{ after_colon(lang) } }
                             { what.clone() }
                         </p>
                     }
                     if let Some(from) = s.from.get(at) {
                         <p class="readout-from">
-                            <strong>{ t(Msg::RuleComesFrom) }</strong>{ " " }
+                            <strong>{ t(Msg::RuleComesFrom) }</strong>{ after_colon(lang) }
                             { from.clone() }
                         </p>
                     }

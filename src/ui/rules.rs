@@ -218,6 +218,16 @@ pub fn Rules(props: &RulesProps) -> Html {
     // explanation and lights its YAML; the editor's cursor lights the lines it made.
     let chosen = use_state(|| None::<usize>);
     let pointed = use_state(|| None::<usize>);
+    // A line number means nothing in another listing: a new text, node, mode or view
+    // forgets the line chosen.
+    {
+        let chosen = chosen.clone();
+        let pointed = pointed.clone();
+        use_effect_with(panel.text.clone(), move |_| {
+            chosen.set(None);
+            pointed.set(None);
+        });
+    }
     let lit = props
         .cursor
         .map(|c| super::provenance::lines_at(panel, c))
@@ -363,7 +373,8 @@ pub fn Rules(props: &RulesProps) -> Html {
             }
             if as_table {
                 <div class="table-wrap">
-                    <table id="rules-columns" class="rule-table" onclick={on_line.clone()}>
+                    <table id="rules-columns" class="rule-table" onclick={on_line.clone()}
+                        onmouseover={on_point.clone()} onmouseleave={on_leave.clone()}>
                         <thead><tr>
                             <th scope="col">{ t(Msg::RuleChain) }</th>
                             <th scope="col">{ t(Msg::RuleMatch) }</th>
@@ -373,7 +384,7 @@ pub fn Rules(props: &RulesProps) -> Html {
                         </tr></thead>
                         <tbody>
                             { for lines.iter().filter_map(|(i, line, source)| rule_row(line).map(|r| (r, *i, *source))).map(|(r, i, source)| html! {
-                                <tr class={classes!((source > 0).then_some("linked"), lit.contains(&i).then_some("lit"))} data-line={i.to_string()}>
+                                <tr class={classes!((source > 0).then_some("linked"), lit.contains(&i).then_some("lit"), (*chosen == Some(i)).then_some("chosen"))} data-line={i.to_string()}>
                                     <th scope="row"><code>{ r.chain }</code></th>
                                     <td><code>{ r.matches }</code></td>
                                     <td class="num"><code>{ r.probability }</code></td>
@@ -386,7 +397,6 @@ pub fn Rules(props: &RulesProps) -> Html {
                 </div>
             }
             // Focusable: its long lines scroll sideways, which keyboard users do from here.
-            <super::provenance::Readout panel={panel.clone()} line={readout_line} lit={lit.len()} lang={lang} />
             <pre id="rules" tabindex="0" aria-label={t(view_label(view))} hidden={as_table} class={classes!("output", (panel.status != 0).then_some("failed"))}
                 onclick={on_line} onmouseover={on_point} onmouseleave={on_leave}>
                 { for lines.iter().map(|(i, line, source)| {
@@ -407,6 +417,9 @@ pub fn Rules(props: &RulesProps) -> Html {
             } else if lines.is_empty() && !panel.text.is_empty() {
                 <p class="note">{ t(Msg::NoLines) }</p>
             }
+            // Below the rules and held at the bottom of the view: as it grows or shrinks
+            // with the rule pointed at, the rules above do not move under the pointer.
+            <super::provenance::Readout panel={panel.clone()} line={readout_line} lit={lit.len()} lang={lang} />
         </section>
     }
 }

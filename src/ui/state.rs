@@ -265,6 +265,9 @@ pub struct State {
     pub edit_rev: u64,
     /// The last edit analysed changed nothing downstream (it is not kept in `changes`).
     pub changed_nothing: bool,
+    /// The last text analysed, here or in the worker, and its revision: the worker is
+    /// sent it with the next text when it does not hold it, to say what changed.
+    pub analysed: (u64, Rc<str>),
     /// The modes the compare panel shows in columns (empty: its default three).
     pub compare_modes: Vec<ProxyMode>,
     /// The node dump pasted on the check tab, exactly as the user pasted it.
@@ -390,6 +393,7 @@ impl State {
             changes: Rc::new(Vec::new()),
             edit_rev: 0,
             changed_nothing: false,
+            analysed: (0, Rc::from(text)),
             compare_modes: Vec::new(),
             dump: String::new(),
         }
@@ -484,9 +488,16 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
         next.analysis = None;
     } else {
         analyse_here(&mut next, &text);
-        // What the edit changed downstream, on the node and in the mode on show.
-        if let (Change::Edit, Some(before), Some(after)) = (change, &state.analysis, &next.analysis)
-        {
+        // What the edit changed downstream, on the node and in the mode on show. When
+        // the text before was analysed in the worker (a text loaded from outside is), it
+        // is analysed here once more: it is within SMALL_EDIT_BYTES of this one, which
+        // was just found cheap.
+        let before = match (&state.analysis, change) {
+            (Some(before), _) => Some(before.clone()),
+            (None, Change::Edit) => Some(Rc::new(analyze(&state.text, Options::default()))),
+            _ => None,
+        };
+        if let (Change::Edit, Some(before), Some(after)) = (change, &before, &next.analysis) {
             let node = state.node();
             let changes = svcplay::changes::diff(before, after, &node, state.mode);
             next.changed_nothing = changes.is_empty();
@@ -531,6 +542,7 @@ fn analyse_here(next: &mut State, text: &str) {
         ));
     }
     next.analysis = Some(analysis);
+    next.analysed = (next.rev, Rc::from(text));
 }
 
 /// Applies what a link asks to show: view, mode, node and output.
@@ -724,6 +736,7 @@ pub fn reduce(state: &State, action: Action) -> State {
                 }
                 next.summary = Rc::new(summary);
                 next.summary_rev = rev;
+                next.analysed = (rev, state.text.clone());
                 next.cost_ms = Some(ms);
                 // Now known to be cheap: analyse it here too, so that what needs the
                 // analysis on the page (the traffic simulation) has it, and the next
@@ -1009,6 +1022,23 @@ mod tests {
             Action::WorkerSummary(state.rev, Summary::default(), 1.0),
         );
         assert_eq!(state.changes, before);
+    }
+
+    #[test]
+    fn an_edit_of_a_text_the_worker_analysed_says_what_it_changed() {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        // As after a text from outside: the worker holds its analysis, the page none.
+        state.analysis = None;
+        let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 2");
+        state = reduce(&state, Action::SetText(scaled.into()));
+        assert!(state.analysis.is_some(), "a small edit is analysed here");
+        assert_eq!(state.changes.len(), 1);
+        let removed: usize = state.changes[0]
+            .endpoints
+            .iter()
+            .map(|e| e.removed.len())
+            .sum();
+        assert_eq!(removed, 1);
     }
 
     #[test]

@@ -848,8 +848,14 @@ impl Wire for Panel {
 /// What the page asks the worker.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request {
-    /// Analyse revision `rev` of the text (and keep it for the requests that follow).
-    Analyze { rev: u64, text: String },
+    /// Analyse revision `rev` of the text (and keep it for the requests that follow);
+    /// `before` is the text analysed last when the worker does not hold it (the page
+    /// analysed it), for the worker to say what changed from it.
+    Analyze {
+        rev: u64,
+        text: String,
+        before: Option<String>,
+    },
     /// Compute a panel of the last analysed revision.
     Panel { rev: u64, selection: Selection },
     /// Run a terminal command (entry `index`) on `node`.
@@ -892,10 +898,11 @@ pub enum Response {
 impl Wire for Request {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
-            Request::Analyze { rev, text } => {
+            Request::Analyze { rev, text, before } => {
                 out.push(0);
                 rev.put(out);
                 text.put(out);
+                before.put(out);
             }
             Request::Panel { rev, selection } => {
                 out.push(1);
@@ -927,6 +934,7 @@ impl Wire for Request {
             0 => Request::Analyze {
                 rev: Wire::get(r)?,
                 text: Wire::get(r)?,
+                before: Wire::get(r)?,
             },
             1 => Request::Panel {
                 rev: Wire::get(r)?,
