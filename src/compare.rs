@@ -12,7 +12,7 @@ use crate::proxy::config::ProxyMode;
 use crate::proxy::trace::Packet;
 use crate::proxy::{Group, GroupKind, Protocol};
 use crate::scenario::Analysis;
-use crate::simulate::clients::{ClientChoice, Destination, clients, destinations};
+use crate::simulate::clients::{ClientChoice, Destination, DestinationKind, clients, destinations};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -304,14 +304,19 @@ fn source_on(analysis: &Analysis, node: &str, dst: &IpAddr) -> Option<IpAddr> {
         .copied()
 }
 
-/// `dev/web 10.97.97.97:80/TCP (ClusterIP)`.
+/// `dev/web 10.97.97.97:80/TCP (ClusterIP)`: the kind in the Service API's words.
 fn destination_label(d: &Destination) -> String {
+    let kind = match d.kind {
+        DestinationKind::ClusterIp => "ClusterIP",
+        DestinationKind::NodePort => "NodePort",
+        DestinationKind::ExternalIp => "externalIPs",
+        DestinationKind::LoadBalancer => "LoadBalancer",
+    };
     format!(
-        "{} {}/{} ({:?})",
+        "{} {}/{} ({kind})",
         d.service,
         d.address(),
-        d.protocol.as_str(),
-        d.kind
+        d.protocol.as_str()
     )
 }
 
@@ -429,6 +434,10 @@ mod tests {
         assert_eq!(c.columns.len(), 3);
         let p = c.packet.expect("a packet");
         assert_eq!(p.dst.to_string(), "10.97.97.97");
+        assert_eq!(
+            c.destinations[c.chosen],
+            "dev/service-clusterip 10.97.97.97:80/TCP (ClusterIP)"
+        );
         for col in &c.columns {
             let walk = col.walk.as_ref().expect("a walk");
             // Every mode sends the packet to one of the three Pods.

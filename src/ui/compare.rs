@@ -159,7 +159,7 @@ fn column(col: &Column, lang: Lang) -> Html {
                                 <li style={format!("--depth:{}", h.depth)}>
                                     <span class="where">{ h.location.clone() }</span>
                                     <code>{ h.rule.clone() }</code>
-                                    <span class="verdict">{ h.verdict.clone() }</span>
+                                    <span class="hop-verdict">{ h.verdict.clone() }</span>
                                 </li>
                             }) }
                         </ol>
