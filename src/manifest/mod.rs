@@ -7,6 +7,7 @@
 //! spanned YAML tree, so any later stage can turn a field path into a line and column
 //! ([`Manifest::locate`]).
 
+pub mod emit;
 pub mod schema;
 pub mod yaml;
 
