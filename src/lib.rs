@@ -131,6 +131,7 @@ pub mod manifest;
 pub mod model;
 pub mod proxy;
 pub mod scenario;
+pub mod session;
 pub mod shares;
 pub mod simulate;
 pub mod sort;

@@ -31,7 +31,15 @@ pub struct Analysis {
     pub objects: Objects,
     /// What the API server did with each written object (empty with `stored`).
     pub admissions: Vec<Admission>,
+    /// The configuration kube-proxy runs with: the scenario's KubeProxyConfiguration, or,
+    /// while a session's change of it waits for kube-proxy's restart, the one it started
+    /// with ([`crate::session::KubeProxyState`]; restarted nodes run
+    /// [`Analysis::configured_proxy_config`], see [`Analysis::on_node`]).
     pub proxy_config: ProxyConfig,
+    /// The configuration the scenario (kube-proxy's ConfigMap) says now.
+    pub configured_proxy_config: ProxyConfig,
+    /// The session document and the files of the scenario (format v2, [`crate::session`]).
+    pub session: crate::session::Scenario,
     /// Every diagnostic, with spans, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -40,6 +48,8 @@ pub struct Analysis {
 pub fn analyze(text: &str, options: Options) -> Analysis {
     let manifest = manifest::parse(text);
     let mut diagnostics = manifest.diagnostics.clone();
+    let session = crate::session::read(&manifest);
+    diagnostics.extend(session.diagnostics.iter().cloned());
     let (objects, admissions) = if options.stored {
         let (objects, d) = model::build(&manifest);
         diagnostics.extend(d);
@@ -67,6 +77,29 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
     for (object, diagnostic) in controllers::hints::warnings(&objects) {
         diagnostics.push(manifest.locate(object, diagnostic));
     }
+    if !options.stored {
+        // What a kubeadm cluster runs in kube-system (kube-proxy, CoreDNS, kube-dns).
+        let dns_ip = objects
+            .service_cidrs
+            .iter()
+            .flat_map(|c| c.cidrs.iter())
+            .find_map(|c| crate::model::ip::Cidr::parse_sloppy(c))
+            .and_then(|c| c.nth(10))
+            .map(|ip| ip.to_string());
+        let written = manifest
+            .objects
+            .iter()
+            .rev()
+            .find(|o| o.kind == manifest::Kind::KubeProxyConfiguration)
+            .map(|o| &o.node);
+        let config_conf = controllers::kubeadm::kube_proxy_config_conf(written);
+        controllers::kubeadm::add(
+            &mut objects,
+            &session.session.restarts,
+            dns_ip.as_deref(),
+            config_conf,
+        );
+    }
     let (proxy_config, d) = ProxyConfig::resolve(objects.kube_proxy_configuration.as_ref());
     let config_object = objects
         .kube_proxy_configuration
@@ -78,6 +111,13 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
             None => diag,
         });
     }
+    let configured_proxy_config = proxy_config.clone();
+    let proxy_config = session
+        .session
+        .kube_proxy
+        .configuration
+        .as_deref()
+        .map_or(proxy_config, running_configuration);
     crate::sort::sort_by_key(&mut diagnostics, |d| (d.span.map(|s| s.start), d.severity));
     Analysis {
         options,
@@ -85,8 +125,17 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
         objects,
         admissions,
         proxy_config,
+        configured_proxy_config,
+        session,
         diagnostics,
     }
+}
+
+/// The configuration a kube-proxy that started before the ConfigMap changed still runs
+/// (the session's copy of the KubeProxyConfiguration document it read then).
+fn running_configuration(document: &str) -> ProxyConfig {
+    let (objects, _) = model::build(&manifest::parse(document));
+    ProxyConfig::resolve(objects.kube_proxy_configuration.as_ref()).0
 }
 
 /// The API server's own EndpointSlice for `default/kubernetes`: the control plane's
@@ -159,6 +208,23 @@ fn kubernetes_endpoints(slice: &EndpointSlice) -> model::Endpoints {
 }
 
 impl Analysis {
+    /// The analysis as kube-proxy on `node` sees it: the same, unless that node's
+    /// kube-proxy was restarted since the session changed its ConfigMap (then it runs the
+    /// configuration the scenario holds now).
+    pub fn on_node(&self, node: &str) -> std::borrow::Cow<'_, Analysis> {
+        let state = &self.session.session.kube_proxy;
+        if state.configuration.is_some()
+            && state.restarted.iter().any(|n| n == node)
+            && self.proxy_config != self.configured_proxy_config
+        {
+            let mut copy = self.clone();
+            copy.proxy_config = self.configured_proxy_config.clone();
+            std::borrow::Cow::Owned(copy)
+        } else {
+            std::borrow::Cow::Borrowed(self)
+        }
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics

@@ -22,6 +22,7 @@
 pub mod endpoints;
 pub mod endpointslice;
 pub mod hints;
+pub mod kubeadm;
 pub mod mirroring;
 pub mod selection;
 pub mod uid;

@@ -516,6 +516,30 @@ pub fn mark_pods_on_lost_nodes(objects: &mut Objects) {
     }
 }
 
+/// The next `count` free Pod addresses of each of the node's pod CIDRs (after every Pod
+/// already on it), for Pods that are placed after the workload controllers ran (the
+/// kube-system add-ons of [`super::kubeadm`]). `None` for a node the scenario lacks.
+pub fn free_pod_ips(objects: &Objects, node: &str, count: usize) -> Option<Vec<Vec<String>>> {
+    let mut slot = node_slots(objects).into_iter().find(|s| s.name == node)?;
+    for pod in &objects.pods {
+        if pod.spec.node_name.as_deref() == Some(node) {
+            slot.used.extend(pod.ips().into_iter().filter_map(parse_ip_sloppy));
+        }
+    }
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let mut ips = Vec::new();
+        for cidr in slot.pod_cidrs.clone() {
+            if let Some(ip) = next_free(&cidr, &slot.used) {
+                slot.used.insert(ip);
+                ips.push(ip.to_string());
+            }
+        }
+        out.push(ips);
+    }
+    Some(out)
+}
+
 /// The first address from `.2` on that is not taken (`.1` is the node's bridge).
 fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>) -> Option<IpAddr> {
     let limit = cidr.size().min(1 << 16);

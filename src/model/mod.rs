@@ -466,6 +466,28 @@ pub struct Interface {
     pub addresses: Vec<String>,
 }
 
+// ---- What a kubeadm cluster runs in kube-system ------------------------------------------
+
+/// An `apps/v1` DaemonSet: one Pod per eligible Node. svcplay has the ones a kubeadm
+/// cluster runs (kube-proxy); it does not read DaemonSets from the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DaemonSet {
+    pub meta: ObjectMeta,
+    pub selector: BTreeMap<String, String>,
+    pub template: PodTemplate,
+    /// The image of its one container.
+    pub image: String,
+}
+
+/// A `v1` ConfigMap. svcplay has the ones a kubeadm cluster keeps in kube-system
+/// (`kube-proxy`, whose `config.conf` is the scenario's KubeProxyConfiguration, and
+/// `coredns`); it does not read ConfigMaps from the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigMap {
+    pub meta: ObjectMeta,
+    pub data: BTreeMap<String, String>,
+}
+
 /// Every object of the scenario, by kind, in the order written.
 #[derive(Clone, Debug, Default)]
 pub struct Objects {
@@ -479,6 +501,10 @@ pub struct Objects {
     pub service_cidrs: Vec<ServiceCidr>,
     pub kube_proxy_configuration: Option<KubeProxyConfiguration>,
     pub node_runtimes: Vec<NodeRuntime>,
+    /// The kube-system DaemonSets of a kubeadm cluster (never written).
+    pub daemon_sets: Vec<DaemonSet>,
+    /// The kube-system ConfigMaps of a kubeadm cluster (never written).
+    pub config_maps: Vec<ConfigMap>,
 }
 
 impl Objects {

@@ -262,7 +262,9 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
                 .and_then(Node::as_str)
                 .unwrap_or("");
             let Some(raw) = raw else {
-                if node.entries().is_none() {
+                if node.entries().is_none()
+                    || crate::manifest::is_session_kind(api_version, kind_name)
+                {
                     continue;
                 }
                 let mut missing = Vec::new();
