@@ -246,7 +246,11 @@ fn coredns_template() -> PodTemplate {
             containers: vec![container(
                 "coredns",
                 COREDNS_IMAGE,
-                &[("dns", 53, "UDP"), ("dns-tcp", 53, "TCP"), ("metrics", 9153, "TCP")],
+                &[
+                    ("dns", 53, "UDP"),
+                    ("dns-tcp", 53, "TCP"),
+                    ("metrics", 9153, "TCP"),
+                ],
             )],
             ..PodSpec::default()
         },
@@ -293,7 +297,10 @@ pub fn add(
         meta: kube_proxy_cm,
         data: [
             ("config.conf".to_string(), config_conf),
-            ("kubeconfig.conf".to_string(), kube_proxy_kubeconfig(&home_ip)),
+            (
+                "kubeconfig.conf".to_string(),
+                kube_proxy_kubeconfig(&home_ip),
+            ),
         ]
         .into_iter()
         .collect(),
@@ -678,10 +685,7 @@ pub fn kube_proxy_config_conf(written: Option<&Node>) -> String {
 pub fn kube_proxy_document(config_conf: &str) -> Result<String, String> {
     let (docs, errors) = crate::manifest::yaml::parse_documents(config_conf);
     if let Some(e) = errors.first() {
-        return Err(format!(
-            "yaml: line {}: {}",
-            e.span.start.line, e.message
-        ));
+        return Err(format!("yaml: line {}: {}", e.span.start.line, e.message));
     }
     let edited = match docs.into_iter().find_map(|d| d.root) {
         Some(root) if root.entries().is_some() => tree(&root),
@@ -694,7 +698,10 @@ pub fn kube_proxy_document(config_conf: &str) -> Result<String, String> {
     };
     fields.retain(|(k, _)| k != "apiVersion" && k != "kind");
     let mut all = vec![
-        ("apiVersion".to_string(), Yaml::str("kubeproxy.config.k8s.io/v1alpha1")),
+        (
+            "apiVersion".to_string(),
+            Yaml::str("kubeproxy.config.k8s.io/v1alpha1"),
+        ),
         ("kind".to_string(), Yaml::str("KubeProxyConfiguration")),
     ];
     all.extend(fields);
@@ -708,7 +715,12 @@ mod tests {
     #[test]
     fn config_conf_round_trips_to_the_fields_that_differ() {
         let conf = kube_proxy_config_conf(None);
-        assert!(conf.starts_with("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nbindAddress: 0.0.0.0\n"), "{conf}");
+        assert!(
+            conf.starts_with(
+                "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nbindAddress: 0.0.0.0\n"
+            ),
+            "{conf}"
+        );
         assert!(conf.contains("\nmode: \"\"\n"), "{conf}");
         let edited = conf.replace("mode: \"\"", "mode: \"ipvs\"");
         assert_eq!(

@@ -523,7 +523,8 @@ pub fn free_pod_ips(objects: &Objects, node: &str, count: usize) -> Option<Vec<V
     let mut slot = node_slots(objects).into_iter().find(|s| s.name == node)?;
     for pod in &objects.pods {
         if pod.spec.node_name.as_deref() == Some(node) {
-            slot.used.extend(pod.ips().into_iter().filter_map(parse_ip_sloppy));
+            slot.used
+                .extend(pod.ips().into_iter().filter_map(parse_ip_sloppy));
         }
     }
     let mut out = Vec::new();

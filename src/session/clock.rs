@@ -183,7 +183,10 @@ pub fn parse_sleep(text: &str) -> Option<i64> {
         Some(i) => (&text[..i], &text[i..]),
         None => (text, "s"),
     };
-    let value: f64 = number.parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
+    let value: f64 = number
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
     let factor = match unit {
         "s" => 1.0,
         "m" => 60.0,
@@ -201,7 +204,10 @@ mod tests {
 
     #[test]
     fn the_scenario_starts_on_new_year_2025() {
-        assert_eq!(rfc3339(SCENARIO_START_EPOCH), crate::controllers::SCENARIO_START);
+        assert_eq!(
+            rfc3339(SCENARIO_START_EPOCH),
+            crate::controllers::SCENARIO_START
+        );
         assert_eq!(
             parse_rfc3339(crate::controllers::SCENARIO_START),
             Some(SCENARIO_START_EPOCH)
@@ -209,7 +215,10 @@ mod tests {
         assert_eq!(ctime(start()), "Wed Jan  1 00:00:10 2025");
         assert_eq!(dig_when(start()), "Wed Jan 01 00:00:10 UTC 2025");
         assert_eq!(date(start() + 86_400 * 40), "Mon Feb 10 00:00:10 UTC 2025");
-        assert_eq!(parse_rfc3339("2025-01-01T01:00:00+01:00"), Some(SCENARIO_START_EPOCH));
+        assert_eq!(
+            parse_rfc3339("2025-01-01T01:00:00+01:00"),
+            Some(SCENARIO_START_EPOCH)
+        );
         assert_eq!(parse_rfc3339("2025-13-01T00:00:00Z"), None);
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(parse_sleep("5"), Some(5));

@@ -137,6 +137,9 @@ pub struct Session {
     /// that a scheduler's rotation continues from one `curl` to the next.
     pub requests: BTreeMap<String, u64>,
     pub pod_files: Vec<PodFile>,
+    /// The ReplicaSets each Deployment (`namespace/name`) left behind when a rollout
+    /// replaced its template, oldest first (they keep existing with no Pods).
+    pub replica_sets: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for Session {
@@ -150,6 +153,7 @@ impl Default for Session {
             connections: Vec::new(),
             requests: BTreeMap::new(),
             pod_files: Vec::new(),
+            replica_sets: BTreeMap::new(),
         }
     }
 }
@@ -310,6 +314,15 @@ fn read_session(root: &Node) -> (Session, Vec<(String, crate::diag::Span)>) {
             reply_dst: string(item, "replyDst").unwrap_or_default(),
         });
     }
+    for (key, value) in entries(root, "replicaSets") {
+        let names: Vec<String> = value
+            .items()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect();
+        s.replica_sets.insert(key, names);
+    }
     for item in items(root, "podFiles") {
         s.pod_files.push(PodFile {
             pod: string(item, "pod").unwrap_or_default(),
@@ -418,6 +431,17 @@ impl Session {
             ("connections", connections),
             ("requests", counts(&self.requests)),
             ("podFiles", pod_files),
+            (
+                "replicaSets",
+                (!self.replica_sets.is_empty()).then(|| {
+                    Yaml::Map(
+                        self.replica_sets
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Yaml::strings(v)))
+                            .collect(),
+                    )
+                }),
+            ),
         ]));
         format!("# svcplay's session: what the terminal changed that objects do not hold.\n{body}")
     }
@@ -523,7 +547,8 @@ mod tests {
         s.kube_proxy.configuration =
             Some("apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n".into());
         s.restarts.insert("kube-proxy/k8s-master01".into(), 1);
-        s.requests.insert("k8s-master01 10.97.97.97:80/TCP".into(), 4);
+        s.requests
+            .insert("k8s-master01 10.97.97.97:80/TCP".into(), 4);
         s.pod_files.push(PodFile {
             pod: "dev/web-1".into(),
             path: "/usr/share/nginx/html/index.html".into(),
@@ -544,7 +569,10 @@ mod tests {
             iptables: "*nat\n:KUBE-SEP-X - [0:0]\nCOMMIT\n".into(),
             ..Leftover::default()
         });
-        let text = set_session("apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n", &s);
+        let text = set_session(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n",
+            &s,
+        );
         let manifest = crate::manifest::parse(&text);
         assert!(
             manifest.diagnostics.is_empty(),
@@ -554,7 +582,10 @@ mod tests {
         let back = read(&manifest);
         assert!(back.diagnostics.is_empty(), "{:?}", back.diagnostics);
         assert_eq!(back.session, s, "{text}");
-        assert_eq!(set_session(&text, &Session::default()).trim_end(), "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}");
+        assert_eq!(
+            set_session(&text, &Session::default()).trim_end(),
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}"
+        );
     }
 
     #[test]

@@ -113,7 +113,12 @@ fn with_newline(body: &str) -> String {
 
 /// Replaces a document's own lines with `body`.
 pub fn replace(text: &str, doc: &Doc, body: &str) -> String {
-    format!("{}{}{}", &text[..doc.start], with_newline(body), &text[doc.end..])
+    format!(
+        "{}{}{}",
+        &text[..doc.start],
+        with_newline(body),
+        &text[doc.end..]
+    )
 }
 
 /// Removes a document and its separator line.
@@ -212,9 +217,15 @@ mod tests {
             ["Namespace", "Session"]
         );
         let first = remove(TEXT, &docs[0]);
-        assert!(first.starts_with("apiVersion: v1\nkind: Service"), "{first}");
+        assert!(
+            first.starts_with("apiVersion: v1\nkind: Service"),
+            "{first}"
+        );
         let replaced = replace(TEXT, &docs[1], "kind: X\n\n");
-        assert!(replaced.contains("---\nkind: X\n--- # the session"), "{replaced}");
+        assert!(
+            replaced.contains("---\nkind: X\n--- # the session"),
+            "{replaced}"
+        );
         assert_eq!(insert("", None, "a: 1"), "a: 1\n");
         assert_eq!(insert("a: 1", None, "b: 2"), "a: 1\n---\nb: 2\n");
     }
