@@ -40,6 +40,9 @@ enum Command {
     Trace(TraceArgs),
     /// Distribute N requests over the endpoints, walking the generated rules.
     Simulate(SimulateArgs),
+    /// A terminal session over the scenario: commands from stdin (or --script), one per
+    /// line, each echoed after the prompt and followed by what the real tool prints.
+    Shell(crate::shell_cli::ShellArgs),
 }
 
 #[derive(Args, Debug)]
@@ -148,14 +151,14 @@ const INPUT_ERRORS: u8 = 1;
 const USAGE: u8 = 2;
 
 /// The scenario text of the given files, and where each file starts (for line numbers).
-struct Sources {
-    text: String,
+pub(crate) struct Sources {
+    pub(crate) text: String,
     /// (file name, first line of the file in `text`).
-    files: Vec<(String, u32)>,
+    pub(crate) files: Vec<(String, u32)>,
 }
 
 impl Sources {
-    fn read(files: &[String]) -> Result<Sources, String> {
+    pub(crate) fn read(files: &[String]) -> Result<Sources, String> {
         let mut text = String::new();
         let mut starts = Vec::new();
         for file in files {
@@ -206,7 +209,7 @@ impl Sources {
 
 /// Prints the diagnostics to stderr as `file:line:col: severity: ...`; returns whether
 /// any is an error.
-fn report(analysis: &Analysis, sources: &Sources, stderr: &mut impl Write) -> bool {
+pub(crate) fn report(analysis: &Analysis, sources: &Sources, stderr: &mut impl Write) -> bool {
     for d in &analysis.diagnostics {
         if d.severity == Severity::Info {
             continue;
@@ -480,6 +483,7 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Simulate(args) => simulate(args, out, err),
+        Command::Shell(args) => crate::shell_cli::run(args, out, err),
     }
 }
 

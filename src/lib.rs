@@ -133,6 +133,7 @@ pub mod proxy;
 pub mod scenario;
 pub mod session;
 pub mod shares;
+pub mod shell;
 pub mod simulate;
 pub mod sort;
 pub mod views;

@@ -96,6 +96,7 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
         controllers::kubeadm::add(
             &mut objects,
             &session.session.restarts,
+            &session.session.restart_times,
             dns_ip.as_deref(),
             config_conf,
         );

@@ -30,7 +30,7 @@ use super::workloads::{free_pod_ips, name_suffix, pod_template_hash};
 use super::{SCENARIO_START, endpoints, endpointslice};
 use crate::manifest::Kind;
 use crate::manifest::emit::{Yaml, to_string};
-use crate::manifest::yaml::{Node, Scalar, Value};
+use crate::manifest::yaml::Node;
 use crate::model::labels::LabelSelector;
 use crate::model::{
     Condition, ConfigMap, Container, ContainerPort, DaemonSet, IntOrString, ObjectMeta, Objects,
@@ -278,10 +278,17 @@ fn kube_proxy_template() -> PodTemplate {
 pub fn add(
     objects: &mut Objects,
     restarts: &BTreeMap<String, u32>,
+    restart_times: &BTreeMap<String, i64>,
     dns_ip: Option<&str>,
     config_conf: String,
 ) {
     let restarts_of = |key: &str| restarts.get(key).copied().unwrap_or(0);
+    let started = |key: &str| {
+        restart_times
+            .get(key)
+            .map(|t| crate::session::clock::rfc3339(*t))
+            .unwrap_or_else(|| SCENARIO_START.to_string())
+    };
     let nodes = node_names(objects);
     let home = home_node(objects);
     let home_ip = nodes
@@ -374,6 +381,7 @@ pub fn add(
         pod_labels.insert("controller-revision-hash".into(), revision.clone());
         pod_labels.insert("pod-template-generation".into(), "1".into());
         let mut m = meta(&name, pod_labels);
+        m.creation_timestamp = Some(started(&kube_proxy_restart_key(node)));
         m.generate_name = Some("kube-proxy-".into());
         m.owner_references.push(OwnerReference {
             api_version: "apps/v1".into(),
@@ -423,6 +431,7 @@ pub fn add(
             let mut pod_labels = template.labels.clone();
             pod_labels.insert("pod-template-hash".into(), hash.clone());
             let mut m = meta(&name, pod_labels);
+            m.creation_timestamp = Some(started(COREDNS_RESTART_KEY));
             m.generate_name = Some(format!("{rs}-"));
             m.owner_references.push(OwnerReference {
                 api_version: "apps/v1".into(),
@@ -605,27 +614,7 @@ pub fn kubeadm_defaults() -> Yaml {
     ])
 }
 
-/// A YAML tree as JSON-like data (scalars resolved as YAML 1.2 core).
-pub fn tree(node: &Node) -> Yaml {
-    match &node.value {
-        Value::Seq(items) => Yaml::Seq(items.iter().map(tree).collect()),
-        Value::Map(entries) => Yaml::Map(
-            entries
-                .iter()
-                .map(|e| (e.key.key_string().unwrap_or_default(), tree(&e.value)))
-                .collect(),
-        ),
-        Value::Scalar(text, _) => match node.scalar() {
-            Some(Scalar::Null) | None => Yaml::Null,
-            Some(Scalar::Bool(b)) => Yaml::Bool(b),
-            Some(Scalar::Int(i)) => {
-                i64::try_from(i).map_or_else(|_| Yaml::Str(i.to_string()), Yaml::Int)
-            }
-            Some(Scalar::Float(_)) => Yaml::Str(text.to_string()),
-            Some(Scalar::Str(s)) => Yaml::Str(s.to_string()),
-        },
-    }
-}
+pub use crate::manifest::emit::from_node as tree;
 
 /// `base` with `over`'s values laid over it, maps merged key by key.
 fn overlay(base: &Yaml, over: &Yaml) -> Yaml {

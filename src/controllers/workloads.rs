@@ -462,7 +462,12 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
             meta.uid = Some(object_uid("Pod", &meta.namespace, &meta.name));
             meta.labels = labels;
             meta.annotations = workload.template.annotations.clone();
-            meta.creation_timestamp = Some(SCENARIO_START.into());
+            // Created with the object it comes from (a session creates objects later).
+            meta.creation_timestamp = workload
+                .meta
+                .creation_timestamp
+                .clone()
+                .or_else(|| Some(SCENARIO_START.into()));
             if terminating.contains(&meta.name) {
                 meta.deletion_timestamp = Some(DELETION_TIME.into());
             }

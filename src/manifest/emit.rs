@@ -13,7 +13,7 @@
 //! `emitterc.go` (`yaml_emitter_analyze_scalar`, `yaml_emitter_select_scalar_style`,
 //! the `write_*_scalar` functions) and `sorter.go` (`keyList.Less`).
 
-use crate::manifest::yaml::{Scalar, Style, resolve};
+use crate::manifest::yaml::{Node, Scalar, Style, Value, resolve};
 use std::cmp::Ordering;
 
 /// A JSON-like value, the shape the API server's JSON has.
@@ -75,6 +75,29 @@ pub fn opt_strings(items: &[String]) -> Option<Yaml> {
 /// `Some` for a non-empty map (omitempty).
 pub fn opt_map(m: &std::collections::BTreeMap<String, String>) -> Option<Yaml> {
     (!m.is_empty()).then(|| Yaml::string_map(m))
+}
+
+/// A parsed YAML tree as JSON-like data: scalars resolved as YAML 1.2's core schema
+/// resolves them (floats kept as written), as the API server's JSON would hold them.
+pub fn from_node(node: &Node) -> Yaml {
+    match &node.value {
+        Value::Seq(items) => Yaml::Seq(items.iter().map(from_node).collect()),
+        Value::Map(entries) => Yaml::Map(
+            entries
+                .iter()
+                .map(|e| (e.key.key_string().unwrap_or_default(), from_node(&e.value)))
+                .collect(),
+        ),
+        Value::Scalar(text, _) => match node.scalar() {
+            Some(Scalar::Null) | None => Yaml::Null,
+            Some(Scalar::Bool(b)) => Yaml::Bool(b),
+            Some(Scalar::Int(i)) => {
+                i64::try_from(i).map_or_else(|_| Yaml::Str(i.to_string()), Yaml::Int)
+            }
+            Some(Scalar::Float(_)) => Yaml::Str(text.to_string()),
+            Some(Scalar::Str(s)) => Yaml::Str(s.to_string()),
+        },
+    }
 }
 
 // ---- the emitter ----------------------------------------------------------------------

@@ -76,20 +76,16 @@ pub struct KubeProxyState {
     pub restarted: Vec<String>,
 }
 
-/// What one node kept from a proxy mode it no longer runs.
+/// A proxy mode whose rules one node still holds: kube-proxy switched away from it
+/// (between iptables and IPVS, which clean up nothing of each other:
+/// `platformCleanup` in kube-proxy's `server_linux.go`). The rules are what that mode
+/// writes for the cluster as it is (svcplay does not keep a copy of the cluster at the
+/// moment of the switch), under the new mode's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Leftover {
     pub node: String,
     /// The mode that wrote them (`iptables`, `ipvs`).
     pub mode: String,
-    /// Chains and rules left in the iptables tables, in `iptables-save` form (tables,
-    /// chain lines and rules; no comments, no counters).
-    pub iptables: String,
-    /// The same for ip6tables.
-    pub ip6tables: String,
-    /// IPVS virtual servers left in the kernel, as `ipvsadm -Ln` lists them (after the
-    /// two header lines of the banner).
-    pub ipvsadm: String,
 }
 
 /// One connection a request of the session made (a conntrack entry).
@@ -131,6 +127,10 @@ pub struct Session {
     /// How many times each built-in Pod set was replaced (`kube-proxy/NODE`, `coredns`),
     /// which gives the replacements new names.
     pub restarts: BTreeMap<String, u32>,
+    /// When each built-in Pod set was last replaced (their AGE starts there).
+    pub restart_times: BTreeMap<String, i64>,
+    /// Kernel modules loaded by hand (`modprobe`).
+    pub modules: Vec<String>,
     pub leftovers: Vec<Leftover>,
     pub connections: Vec<Connection>,
     /// How many requests each client sent to each destination (`NODE IP:PORT/PROTO`), so
@@ -149,6 +149,8 @@ impl Default for Session {
             time: clock::start(),
             kube_proxy: KubeProxyState::default(),
             restarts: BTreeMap::new(),
+            restart_times: BTreeMap::new(),
+            modules: Vec::new(),
             leftovers: Vec::new(),
             connections: Vec::new(),
             requests: BTreeMap::new(),
@@ -281,6 +283,12 @@ fn read_session(root: &Node) -> (Session, Vec<(String, crate::diag::Span)>) {
             s.restarts.insert(key, n);
         }
     }
+    for (key, value) in entries(root, "restartTimes") {
+        if let Some(t) = value.as_str().and_then(clock::parse_rfc3339) {
+            s.restart_times.insert(key, t);
+        }
+    }
+    s.modules = strings(root, "modules");
     for (key, value) in entries(root, "requests") {
         if let Some(n) = value.as_int().and_then(|n| u64::try_from(n).ok()) {
             s.requests.insert(key, n);
@@ -290,9 +298,6 @@ fn read_session(root: &Node) -> (Session, Vec<(String, crate::diag::Span)>) {
         s.leftovers.push(Leftover {
             node: string(item, "node").unwrap_or_default(),
             mode: string(item, "mode").unwrap_or_default(),
-            iptables: string(item, "iptables").unwrap_or_default(),
-            ip6tables: string(item, "ip6tables").unwrap_or_default(),
-            ipvsadm: string(item, "ipvsadm").unwrap_or_default(),
         });
     }
     for item in items(root, "connections") {
@@ -331,10 +336,6 @@ fn read_session(root: &Node) -> (Session, Vec<(String, crate::diag::Span)>) {
         });
     }
     (s, problems)
-}
-
-fn opt_text(s: &str) -> Option<Yaml> {
-    (!s.is_empty()).then(|| Yaml::str(s))
 }
 
 impl Session {
@@ -380,9 +381,6 @@ impl Session {
                         map(vec![
                             ("node", Some(Yaml::str(&l.node))),
                             ("mode", Some(Yaml::str(&l.mode))),
-                            ("iptables", opt_text(&l.iptables)),
-                            ("ip6tables", opt_text(&l.ip6tables)),
-                            ("ipvsadm", opt_text(&l.ipvsadm)),
                         ])
                     })
                     .collect(),
@@ -427,6 +425,21 @@ impl Session {
             ("time", Some(Yaml::str(clock::rfc3339(self.time)))),
             ("kubeProxy", kube_proxy),
             ("restarts", counts(&restarts)),
+            (
+                "restartTimes",
+                (!self.restart_times.is_empty()).then(|| {
+                    Yaml::Map(
+                        self.restart_times
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Yaml::str(clock::rfc3339(*v))))
+                            .collect(),
+                    )
+                }),
+            ),
+            (
+                "modules",
+                (!self.modules.is_empty()).then(|| Yaml::strings(&self.modules)),
+            ),
             ("leftovers", leftovers),
             ("connections", connections),
             ("requests", counts(&self.requests)),
@@ -566,8 +579,6 @@ mod tests {
         s.leftovers.push(Leftover {
             node: "k8s-master01".into(),
             mode: "iptables".into(),
-            iptables: "*nat\n:KUBE-SEP-X - [0:0]\nCOMMIT\n".into(),
-            ..Leftover::default()
         });
         let text = set_session(
             "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n",
