@@ -56,6 +56,9 @@
 //! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).
 //! - [`dns`] — the records CoreDNS serves (kubeadm Corefile), `/etc/resolv.conf` and the
 //!   search-list expansion ([`dns::resolv`]).
+//!   The reply on the wire ([`dns::wire`]: CoreDNS's `SizeAndDo` and `Scrub`, miekg/dns
+//!   compression and truncation) is what `dig` measures and what the real dig is checked
+//!   against (`tests/dig_real.rs`).
 //! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
 //!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
 //!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
@@ -66,8 +69,10 @@
 //!   drives with its own random choices), [`proxy::iptables::panel`] (rules by chain with
 //!   their provenance, for the page); [`proxy::ipvs`] the IPVS mode (virtual
 //!   servers, ipsets, kube-ipvs0 and the iptables rules it keeps), with the kernel's
-//!   schedulers as deterministic state machines ([`proxy::ipvs::schedulers`],
-//!   [`proxy::ipvs::kernel`]); [`proxy::nftables`] the nftables mode
+//!   schedulers as deterministic state machines ([`proxy::ipvs::schedulers`], all
+//!   fourteen, twos drawing from the simulator's seeded generator), the connection table
+//!   ([`proxy::ipvs::kernel`]) and the TCP/SCTP/UDP state tables that count connections
+//!   active or inactive ([`proxy::ipvs::proto`]); [`proxy::nftables`] the nftables mode
 //!   (the transaction kube-proxy sends, the table the kernel then holds, `nft list` text,
 //!   a tracer with a seam for seeded simulation, a `Syncer` replaying successive syncs
 //!   with their stale chains); [`proxy::userspace`] the legacy

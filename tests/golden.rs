@@ -1288,7 +1288,22 @@ fn seed_command(case: &Path, command: &str) -> String {
 
 #[test]
 fn endpoints_seeds() {
-    run_corpus("endpoints-seeds", |case| {
+    command_corpus("endpoints-seeds");
+}
+
+// ---- dig: CoreDNS's reply as dig 9.18 prints it --------------------------------------
+// svcplay's own cases (issue 20 items 8-11; each case.md names the CoreDNS, miekg/dns and
+// BIND functions): each line of `commands.txt` through `svcplay run`, `expected.txt`
+// blessed with `SVCPLAY_BLESS=1` after `tests/dig_real.rs` showed the real dig prints the
+// same for the same reply bytes.
+#[test]
+fn dig() {
+    command_corpus("dig");
+}
+
+/// A corpus of `input.yaml` + `commands.txt` → `expected.txt` cases.
+fn command_corpus(corpus: &str) {
+    run_corpus(corpus, |case| {
         let commands = read(&case.join("commands.txt"));
         let mut actual = String::new();
         let mut n = 0;

@@ -3,9 +3,42 @@
 //! Written from `endpoints-dns/dns.md` and CoreDNS's kubernetes plugin (`parse.go`
 //! parseRequest, `kubernetes.go` findServices/findPods/endpointHostname, `reverse.go`,
 //! `handler.go`, `plugin/backend_lookup.go` A/AAAA/SRV/PTR/CNAME assembly). The Corefile is
-//! kubeadm's: `kubernetes cluster.local in-addr.arpa ip6.arpa { pods insecure; fallthrough
-//! in-addr.arpa ip6.arpa; ttl 30 }`, `forward . /etc/resolv.conf`, `cache 30`,
-//! `loadbalance`.
+//! the one kubeadm writes today (`cmd/kubeadm/app/phases/addons/dns/manifests.go`,
+//! `CoreDNSConfigMap`):
+//!
+//! ```text
+//! .:53 {
+//!     errors
+//!     health {
+//!        lameduck 5s
+//!     }
+//!     ready
+//!     kubernetes cluster.local in-addr.arpa ip6.arpa {
+//!        pods insecure
+//!        fallthrough in-addr.arpa ip6.arpa
+//!        ttl 30
+//!     }
+//!     prometheus :9153
+//!     forward . /etc/resolv.conf {
+//!        max_concurrent 1000
+//!     }
+//!     cache 30 {
+//!        disable success cluster.local
+//!        disable denial cluster.local
+//!     }
+//!     loop
+//!     reload
+//!     loadbalance
+//! }
+//! ```
+//!
+//! The `disable` lines are why TTLs of `cluster.local` names never count down: those
+//! answers are never cached, every query is answered afresh with the full TTL. The cache
+//! plugin still caps every TTL it passes through at 30 s (`plugin/cache/cache.go`,
+//! `ResponseWriter.WriteMsg`: `computeTTL` with `cache 30`'s maximum, applied to the
+//! reply by `filterRRSlice`) before `set` checks the `disable` list, so even
+//! `dns-version.cluster.local. TXT`, which the kubernetes plugin gives a TTL of 28800,
+//! reaches the client with 30 ([`cache_ttl`]).
 //!
 //! [`resolve`] answers one question the way the server does: the rcode (NOERROR, NXDOMAIN),
 //! the answer, authority (the SOA of a negative answer) and additional sections. Endpoints
@@ -24,6 +57,7 @@
 //! the configured ones (a cached answer would count down).
 
 pub mod resolv;
+pub mod wire;
 
 use crate::controllers::endpointslice::has_selector;
 use crate::model::ip::{IpFamily, parse_ip_sloppy};
@@ -37,8 +71,20 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub const CLUSTER_DOMAIN: &str = "cluster.local";
 /// `ttl 30` in kubeadm's Corefile.
 pub const TTL: u32 = 30;
-/// The TTL CoreDNS gives `dns-version` TXT.
+/// The TTL the kubernetes plugin gives `dns-version` TXT (before the cache plugin caps
+/// it, see [`cache_ttl`]).
 pub const DNS_VERSION_TTL: u32 = 28800;
+/// `cache 30` in kubeadm's Corefile: the cache plugin's maximum TTL for answers.
+pub const CACHE_MAX_TTL: u32 = 30;
+/// The cache plugin's default minimum TTL (`minTTL`, 5 s).
+pub const CACHE_MIN_TTL: u32 = 5;
+
+/// The TTL a record reaches the client with after the cache plugin
+/// (`plugin/cache/cache.go` `computeTTL`: raised to the minimum, capped at the maximum),
+/// whether or not the answer is then cached.
+pub fn cache_ttl(ttl: u32) -> u32 {
+    ttl.clamp(CACHE_MIN_TTL, CACHE_MAX_TTL)
+}
 /// `DNSSchemaVersion` CoreDNS reports.
 pub const DNS_SCHEMA_VERSION: &str = "1.1.0";
 /// The SOA serial svcplay prints: the Unix time of [`crate::controllers::SCENARIO_START`].
@@ -813,7 +859,7 @@ pub fn resolve(cluster: &Cluster, name: &str, qtype: RecordType) -> Response {
         if qtype == RecordType::Txt {
             response.answer.push(Record {
                 name: name.clone(),
-                ttl: DNS_VERSION_TTL,
+                ttl: cache_ttl(DNS_VERSION_TTL),
                 data: RData::Txt(DNS_SCHEMA_VERSION.into()),
             });
             return response;

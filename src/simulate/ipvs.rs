@@ -11,12 +11,16 @@
 //!
 //! The analytical share is the scheduler's long-run share for a new client: 1/n of the
 //! real servers with a weight for `rr`, weight over total weight for `wrr`. Other
-//! schedulers depend on connection state or hashes and have no closed form here.
+//! schedulers depend on connection state, hashes or (twos) random draws and have no
+//! closed form here. twos' draws come from the request's seeded generator
+//! ([`IpvsService::seed_random`](crate::proxy::ipvs::kernel::IpvsService::seed_random)).
+//! A request no real server may take is refused (`ip_vs_leave` answers ICMP port
+//! unreachable): it counts as rejected, not dropped.
 
 use super::rng::Rng;
 use super::{Analytic, EngineOutput, Landed, SimRequest, Tally};
 use crate::proxy::ProxyFacts;
-use crate::proxy::ipvs::kernel::{Connection, SimTime};
+use crate::proxy::ipvs::kernel::{Connection, Decision, SimTime};
 use crate::proxy::ipvs::schedulers::SchedulerName;
 use crate::proxy::ipvs::{VirtualServer, render, trace};
 use crate::proxy::trace::Packet;
@@ -70,10 +74,12 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
         };
     };
     let mut service = vs.kernel_service(state.timeouts, SimTime(0));
-    // Scheduling is deterministic; the generator only spreads the client ports' start
-    // so that different seeds give different (hash-scheduler) tuples.
+    // The generator spreads the client ports' start, so that different seeds give
+    // different (hash-scheduler) tuples, and then stands for the kernel's
+    // `get_random_u32()` in twos (the other schedulers draw nothing).
     let mut rng = Rng::new(request.seed);
     let port_offset = rng.below(16384) as u16;
+    service.seed_random(rng.next_u64());
     let mut port = FIRST_CLIENT_PORT.wrapping_add(port_offset);
     for i in 0..request.requests {
         let now = SimTime(i.saturating_mul(request.interval_ms));
@@ -86,9 +92,9 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
         } else {
             port + 1
         };
-        let chosen = service.schedule(&conn, now);
+        let decision = service.connect(&conn, now);
         service.close(&conn, now);
-        match chosen {
+        match decision.dest() {
             Some(index) => {
                 let dest = service.dest(index);
                 tally.add(
@@ -96,7 +102,10 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
                     walked.masquerade,
                 );
             }
-            // No destination with a weight: the kernel drops the packet.
+            // No destination the scheduler may use: `ip_vs_leave` sends ICMP port
+            // unreachable, so the client's connection is refused.
+            None if decision == Decision::NoDestination => tally.add(Landed::Reject, false),
+            // A packet of a connection whose real server was deleted: dropped silently.
             None => tally.add(Landed::Drop, false),
         }
     }
@@ -108,14 +117,14 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
                 analytic.add(Landed::Endpoint(rs.address, i64::from(rs.port)), p);
             }
             if analytic.ends.is_empty() {
-                analytic.add(Landed::Drop, 1.0);
+                analytic.add(Landed::Reject, 1.0);
             }
             (Some(analytic), None)
         }
         None => (
             None,
             Some(format!(
-                "the {} scheduler's choice depends on connection state or hashes; no closed-form probability",
+                "the {} scheduler's choice depends on connection state, hashes or random draws; no closed-form probability",
                 vs.scheduler
             )),
         ),

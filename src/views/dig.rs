@@ -4,15 +4,21 @@
 //! The format was checked against dig 9.18.49 (Debian 12) talking to a test server: a
 //! blank line, the `; <<>> DiG ... <<>> ARGS` banner, the mDNS warning for `.local` names,
 //! the header (`flags: qr aa rd`, CoreDNS sets no `ra`, hence the recursion warning), the
-//! EDNS pseudo-section (dig offers 1232 bytes and CoreDNS echoes it), then the sections.
-//! Record lines are aligned the way BIND's `masterdump` does: the TTL at column 24, the
-//! class at 32, the type at 40 and the data at 48, with tabs of 8, and a single space when
-//! a field already passed its column.
+//! EDNS pseudo-section (the client's size, DO and COOKIE echoed by CoreDNS), then the
+//! sections. Record lines are aligned the way BIND's `masterdump` does: the TTL at column
+//! 24, the class at 32, the type at 40 and the data at 48, with tabs of 8, and a single
+//! space when a field already passed its column. `tests/dig_real.rs` keeps checking it:
+//! the real dig, asked through a server that answers with svcplay's reply bytes, prints
+//! what this view prints.
 //!
-//! What varies in a real run is fixed here: the message id is [`DIG_ID`], the query time
-//! 0 msec, `WHEN` is [`WHEN`] (the scenario's start plus its age), and `MSG SIZE` is the
-//! uncompressed size of the response (CoreDNS only compresses answers too big for the
-//! client's buffer).
+//! The reply is the one CoreDNS sends for the query the options make
+//! ([`crate::dns::wire`]): `+[no]recurse`, `+[no]dnssec`, `+[no]cdflag`, `+bufsize=N`,
+//! `+[no]edns`, `+[no]cookie[=HEX]`, `+[no]tcp`/`+vc` and `+[no]ignore` change it; a reply
+//! truncated over UDP makes dig retry over TCP, as the real one does.
+//!
+//! What varies in a real run is fixed here: the message id is [`DIG_ID`], the client
+//! COOKIE is [`DIG_CLIENT_COOKIE`], the query time 0 msec, `WHEN` is [`WHEN`] (the
+//! scenario's start plus its age), and `MSG SIZE` is the size of the reply built.
 //!
 //! Where it runs: `svcplay run FILE -- dig ...` and `cat /etc/resolv.conf` run in a client
 //! Pod of the `default` namespace; `kubectl exec POD -- dig ...` runs them in that Pod's
@@ -22,9 +28,8 @@
 //! the cluster, are not invented: a `;; svcplay:` comment says what would be asked.
 
 use crate::dns::resolv::{expansions, resolv_conf};
-use crate::dns::{
-    Cluster, Rcode, Record, RecordType, Response, resolve, reverse_name, wire_name_len,
-};
+use crate::dns::wire::{self, Edns, Query};
+use crate::dns::{Cluster, Rcode, Record, RecordType, Response, resolve, reverse_name};
 use crate::model::ip::parse_ip_sloppy;
 use crate::scenario::Analysis;
 use crate::views::{CommandOutput, Context};
@@ -60,9 +65,71 @@ struct Options {
     authority: bool,
     additional: bool,
     stats: bool,
+    /// RD in the query (`+[no]recurse`).
+    recurse: bool,
+    /// DO in the query's OPT record (`+[no]dnssec`).
+    dnssec: bool,
+    /// CD in the query (`+[no]cdflag`).
+    cdflag: bool,
+    /// The query carries an OPT record (`+noedns` removes it).
+    edns: bool,
+    /// The advertised UDP size (`+bufsize=N`).
+    bufsize: u16,
+    /// The COOKIE option: `None` with `+nocookie`, else the cookie sent.
+    cookie: Option<Vec<u8>>,
+    /// Ask over TCP (`+tcp`, `+vc`).
+    tcp: bool,
+    /// Keep a truncated UDP reply instead of retrying over TCP (`+ignore`).
+    ignore: bool,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
+/// The client COOKIE svcplay's dig sends: the ASCII bytes of `svcplay!`. A real dig 9.18
+/// sends 8 random bytes (`dig.c` `compute_cookie` copies its random `cookie_secret`),
+/// which CoreDNS echoes unchanged.
+pub const DIG_CLIENT_COOKIE: [u8; 8] = *b"svcplay!";
+/// dig 9.18's default EDNS UDP size (`+bufsize`).
+pub const DIG_BUFSIZE: u16 = 1232;
+
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 || text.is_empty() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// A dig option dig refuses: what it prints on stdout and stderr, and its exit status.
+struct Refusal {
+    stdout: String,
+    stderr: String,
+    status: i32,
+}
+
+/// dig's `parse_uint` failure (`dig.c`): the reason on stdout, "Couldn't parse" on stderr,
+/// exit status 10.
+fn invalid_number(what: &str, value: &str, range: bool) -> Refusal {
+    let why = if range {
+        "out of range"
+    } else {
+        "not a valid number"
+    };
+    Refusal {
+        stdout: format!("invalid {what} '{value}': {why}\n"),
+        stderr: format!("dig: Couldn't parse {what}\n"),
+        status: 10,
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(what: &str, value: &str) -> Result<T, Refusal> {
+    value.parse().map_err(|_| {
+        let range = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+        invalid_number(what, value, range)
+    })
+}
+
+fn parse(args: &[String]) -> Result<Options, Refusal> {
     let mut o = Options {
         server: None,
         name: None,
@@ -76,6 +143,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
         authority: true,
         additional: true,
         stats: true,
+        recurse: true,
+        dnssec: false,
+        cdflag: false,
+        edns: true,
+        bufsize: DIG_BUFSIZE,
+        cookie: Some(DIG_CLIENT_COOKIE.to_vec()),
+        tcp: false,
+        ignore: false,
     };
     let mut i = 0;
     while i < args.len() {
@@ -87,7 +162,11 @@ fn parse(args: &[String]) -> Result<Options, String> {
             let ip = args
                 .get(i)
                 .and_then(|s| parse_ip_sloppy(s))
-                .ok_or_else(|| "Invalid IP address".to_string())?;
+                .ok_or_else(|| Refusal {
+                    stdout: String::new(),
+                    stderr: "dig: Invalid IP address\n".into(),
+                    status: 1,
+                })?;
             o.name = Some(reverse_name(&ip));
             o.qtype = Some(RecordType::Ptr);
         } else if a == "-t" {
@@ -103,7 +182,48 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 None => (false, option),
             };
             let on = !negated;
+            let (word, value) = match word.split_once('=') {
+                Some((w, v)) => (w, Some(v)),
+                None => (word, None),
+            };
             match word {
+                "recurse" | "rec" => o.recurse = on,
+                "dnssec" => o.dnssec = on,
+                "cdflag" | "cd" => o.cdflag = on,
+                "tcp" | "vc" => o.tcp = on,
+                "ignore" => o.ignore = on,
+                "edns" => {
+                    o.edns = on;
+                    if let Some(v) = value {
+                        parse_number::<u8>("edns", v)?;
+                    }
+                }
+                "bufsize" | "buf" => match value {
+                    Some(v) => {
+                        o.bufsize = parse_number("buffer size", v)?;
+                        o.edns = true;
+                    }
+                    None => o.bufsize = DIG_BUFSIZE,
+                },
+                "cookie" => {
+                    o.cookie = if on {
+                        match value {
+                            Some(v) => {
+                                Some(hex_bytes(v).filter(|b| (8..=40).contains(&b.len())).ok_or(
+                                    Refusal {
+                                        stdout: String::new(),
+                                        stderr:
+                                            "dig: isc_hex_decodestring: bad hex encoding\n".into(),
+                                        status: 1,
+                                    },
+                                )?)
+                            }
+                            None => Some(DIG_CLIENT_COOKIE.to_vec()),
+                        }
+                    } else {
+                        None
+                    };
+                }
                 "short" => o.short = on,
                 "search" => o.search = on,
                 "cmd" => o.cmd = on,
@@ -186,30 +306,53 @@ pub fn question_line(name: &str, qtype: RecordType) -> String {
     out
 }
 
-fn message_size(response: &Response) -> usize {
-    12 + wire_name_len(&response.name)
-        + 4
-        + response
-            .answer
-            .iter()
-            .chain(&response.authority)
-            .chain(&response.additional)
-            .map(Record::wire_len)
-            .sum::<usize>()
-        + 11
-}
-
 fn upstream_note(name: &str) -> String {
     format!(
         ";; svcplay: {name} is outside the cluster: CoreDNS asks the node's resolver (forward . /etc/resolv.conf) for it, which svcplay cannot reach offline, so no upstream records are shown\n"
     )
 }
 
-/// Prints a full dig response.
+/// The query dig sends for these options (`dig.c` `setup_lookup`).
+fn query_of(o: &Options, tcp: bool, ipv6: bool) -> Query {
+    Query {
+        id: DIG_ID,
+        recursion_desired: o.recurse,
+        checking_disabled: o.cdflag,
+        edns: o.edns.then(|| Edns {
+            udp_size: o.bufsize,
+            dnssec_ok: o.dnssec,
+            cookie: o.cookie.clone(),
+        }),
+        tcp,
+        ipv6,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Prints a full dig response: CoreDNS's reply to the query the options make
+/// ([`crate::dns::wire::reply`]); a truncated UDP reply makes dig say so and ask again
+/// over TCP, unless `+ignore`.
 fn render(response: &Response, o: &Options, argv: &[String], server: &str) -> String {
     let mut out = String::new();
+    let ipv6 = server.contains(':');
+    let mut query = query_of(o, o.tcp, ipv6);
+    let mut reply = wire::reply(response, &query);
+    if reply.truncated && !query.tcp && !o.ignore {
+        // A comment: `+short` and `+nocomments` keep it quiet.
+        if o.comments && !o.short {
+            out.push_str(";; Truncated, retrying in TCP mode.\n");
+        }
+        query = query_of(o, true, ipv6);
+        reply = wire::reply(response, &query);
+    }
+    let answer = &response.answer[..reply.answer];
+    let authority = &response.authority[..reply.authority];
+    let additional = &response.additional[..reply.additional];
     if o.short {
-        for r in &response.answer {
+        for r in answer {
             let _ = writeln!(out, "{}", r.rdata_text());
         }
         if let Some(name) = &response.upstream {
@@ -242,15 +385,43 @@ fn render(response: &Response, o: &Options, argv: &[String], server: &str) -> St
             ";; ->>HEADER<<- opcode: QUERY, status: {}, id: {DIG_ID}",
             response.rcode
         );
+        // `dns_message_headertotext`: qr aa tc rd ra ad cd, the ones set.
+        let mut flags = String::from("qr aa");
+        if reply.truncated {
+            flags.push_str(" tc");
+        }
+        if query.recursion_desired {
+            flags.push_str(" rd");
+        }
+        if query.checking_disabled {
+            flags.push_str(" cd");
+        }
         let _ = writeln!(
             out,
-            ";; flags: qr aa rd; QUERY: 1, ANSWER: {}, AUTHORITY: {}, ADDITIONAL: {}",
-            response.answer.len(),
-            response.authority.len(),
-            response.additional.len() + 1
+            ";; flags: {flags}; QUERY: 1, ANSWER: {}, AUTHORITY: {}, ADDITIONAL: {}",
+            reply.answer,
+            reply.authority,
+            reply.additional + usize::from(query.edns.is_some())
         );
-        out.push_str(";; WARNING: recursion requested but not available\n\n");
-        out.push_str(";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n");
+        // CoreDNS never sets RA.
+        if query.recursion_desired {
+            out.push_str(";; WARNING: recursion requested but not available\n");
+        }
+        out.push('\n');
+        if let Some(edns) = &query.edns {
+            // `SizeAndDo` echoes the client's OPT record: its size, DO, and the COOKIE,
+            // which dig calls "echoed" when only its own 8 bytes come back.
+            let _ = writeln!(
+                out,
+                ";; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:{}; udp: {}",
+                if edns.dnssec_ok { " do" } else { "" },
+                edns.udp_size
+            );
+            if let Some(cookie) = &edns.cookie {
+                let verdict = if cookie.len() >= 16 { "good" } else { "echoed" };
+                let _ = writeln!(out, "; COOKIE: {} ({verdict})", hex(cookie));
+            }
+        }
     }
     if o.question {
         if o.comments {
@@ -261,10 +432,10 @@ fn render(response: &Response, o: &Options, argv: &[String], server: &str) -> St
             out.push('\n');
         }
     }
-    let sections: [(&str, &Vec<Record>, bool); 3] = [
-        ("ANSWER", &response.answer, o.answer),
-        ("AUTHORITY", &response.authority, o.authority),
-        ("ADDITIONAL", &response.additional, o.additional),
+    let sections: [(&str, &[Record], bool); 3] = [
+        ("ANSWER", answer, o.answer),
+        ("AUTHORITY", authority, o.authority),
+        ("ADDITIONAL", additional, o.additional),
     ];
     for (title, records, shown) in sections {
         if !shown || records.is_empty() {
@@ -287,9 +458,10 @@ fn render(response: &Response, o: &Options, argv: &[String], server: &str) -> St
     }
     if o.stats {
         out.push_str(";; Query time: 0 msec\n");
-        let _ = writeln!(out, ";; SERVER: {server}#53({server}) (UDP)");
+        let transport = if query.tcp { "TCP" } else { "UDP" };
+        let _ = writeln!(out, ";; SERVER: {server}#53({server}) ({transport})");
         let _ = writeln!(out, ";; WHEN: {WHEN}");
-        let _ = writeln!(out, ";; MSG SIZE  rcvd: {}\n", message_size(response));
+        let _ = writeln!(out, ";; MSG SIZE  rcvd: {}\n", reply.bytes.len());
     }
     out
 }
@@ -299,7 +471,13 @@ pub fn dig(analysis: &Analysis, client: &Client, argv: &[String]) -> CommandOutp
     let cluster = Cluster::new(&analysis.objects);
     let o = match parse(argv) {
         Ok(o) => o,
-        Err(e) => return CommandOutput::error(format!("dig: {e}\n"), 1),
+        Err(r) => {
+            return CommandOutput {
+                stdout: r.stdout,
+                stderr: r.stderr,
+                status: r.status,
+            };
+        }
     };
     let nameserver = cluster.dns_service_ip();
     let server = o.server.clone().unwrap_or_else(|| nameserver.clone());

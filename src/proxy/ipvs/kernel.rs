@@ -2,23 +2,29 @@
 //! table, the counters `ipvsadm` shows, persistence templates, and the scheduler.
 //!
 //! This is the simulator's side of IPVS mode (the rules side is [`super::IpvsState`]). An
-//! [`IpvsService`] is driven with explicit time: [`IpvsService::schedule`] opens a
+//! [`IpvsService`] is driven with explicit time: [`IpvsService::connect`] opens a
 //! connection (using a persistence template or asking the [`Scheduler`]),
 //! [`IpvsService::close`] ends one, [`IpvsService::expire`] lets the timers run. It follows
-//! `ip_vs_core.c` / `ip_vs_conn.c` / `ip_vs_ctl.c` (Linux 6.1):
+//! `ip_vs_core.c` / `ip_vs_conn.c` / `ip_vs_ctl.c` (read in a mainline 6.17 tree):
 //!
 //! - a new destination is inserted at the head of the list (`list_add_rcu`), so the list
 //!   is walked newest first;
-//! - a TCP connection counts as active from its first packet (IPVS state SYN_RECV), moves
-//!   to inactive when it closes (TIME_WAIT, 120 s) and is forgotten when that expires; an
-//!   idle established connection expires after 900 s; UDP connections are always
-//!   inactive and expire 300 s after their last packet;
+//! - every connection is created inactive and then moved by its protocol's state table
+//!   ([`super::proto`]): TCP counts as active from the client's SYN (SYN_RECV) until it
+//!   closes, then waits 120 s in TIME_WAIT; SCTP counts as active only in ESTABLISHED
+//!   and a finished association waits 61 s in CLOSED; UDP is never active and expires
+//!   300 s after its last packet; an idle TCP or SCTP connection expires after 900 s;
+//! - a destination with an upper connection threshold is overloaded while it holds that
+//!   many connections (`ip_vs_bind_dest` / `ip_vs_unbind_dest`);
 //! - a persistent service (sessionAffinity ClientIP) keeps one template per client
 //!   address; a valid template (its destination still there and, with kube-proxy's
 //!   `expire_quiescent_template=1`, not at weight 0) bypasses the scheduler; each new
 //!   connection through it restarts its timer; a template that expires while it still
-//!   controls connections is postponed by 60 s at a time.
+//!   controls connections is postponed by 60 s at a time;
+//! - when the scheduler finds no destination, `ip_vs_leave` answers with ICMP port
+//!   unreachable ([`Decision::NoDestination`]).
 
+use super::proto::{Direction, ProtoState, SctpEvent, SctpState, Segment, TcpFlag, TcpState};
 use super::schedulers::{
     Dest, DestList, RealServerIndex, SchedPacket, Scheduler, SchedulerName, flags,
 };
@@ -117,9 +123,8 @@ pub fn go_duration_secs(text: &str) -> Option<u64> {
     Some((total_ms / 1000.0) as u64)
 }
 
-/// TIME_WAIT, which `ipvsadm --set` cannot change.
-const TCP_TIME_WAIT_SECS: u64 = 120;
-/// How far an expiring template that still controls connections is postponed.
+/// How far an expiring template that still controls connections is postponed
+/// (`ip_vs_conn_expire`'s `expire_later`: `cp->timeout = 60*HZ`).
 const TEMPLATE_POSTPONE_SECS: u64 = 60;
 
 /// A connection to the virtual service, identified by its client end.
@@ -129,12 +134,12 @@ pub struct Connection {
     pub client_port: u16,
 }
 
-/// Where a connection is in its life.
+/// Which of a destination's counters a connection is in (`IP_VS_CONN_F_INACTIVE`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnState {
-    /// Counted in ActiveConn (TCP from its first packet until it closes).
+    /// Counted in ActiveConn.
     Active,
-    /// Counted in InActConn (UDP always; TCP after it closed).
+    /// Counted in InActConn.
     Inactive,
 }
 
@@ -142,9 +147,10 @@ pub enum ConnState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnEntry {
     pub dest: RealServerIndex,
+    /// The counter it is in.
     pub state: ConnState,
-    /// TCP after close: waits for TIME_WAIT to run out and cannot be reused.
-    pub closed: bool,
+    /// Its protocol state ([`super::proto`]).
+    pub proto: ProtoState,
     pub expires: SimTime,
     /// The persistence template that controls it, keyed by client address.
     pub template: Option<IpAddr>,
@@ -171,15 +177,20 @@ pub enum Decision {
     Persistent(RealServerIndex),
     /// The connection already existed.
     Existing(RealServerIndex),
-    /// No destination available: the kernel drops the packet (TCP gets an ICMP error).
+    /// No destination available: `ip_vs_leave` answers with ICMP port unreachable and
+    /// drops the packet (the client sees its connection refused).
     NoDestination,
+    /// The packet belongs to a connection whose destination was deleted: `ip_vs_in_hook`
+    /// expires the connection and silently drops the packet (the client's retransmission
+    /// is then scheduled afresh).
+    Dropped,
 }
 
 impl Decision {
     pub fn dest(self) -> Option<RealServerIndex> {
         match self {
             Decision::Scheduled(d) | Decision::Persistent(d) | Decision::Existing(d) => Some(d),
-            Decision::NoDestination => None,
+            Decision::NoDestination | Decision::Dropped => None,
         }
     }
 }
@@ -253,6 +264,16 @@ impl IpvsService {
         self.order.iter().map(|&i| (i, &self.dests[i.0]))
     }
 
+    /// Seeds the generator that stands for the kernel's `get_random_u32()` (twos).
+    pub fn seed_random(&mut self, seed: u64) {
+        self.scheduler.seed_random(seed);
+    }
+
+    /// The destination of an existing connection.
+    pub fn dest_of(&self, conn: &Connection) -> Option<RealServerIndex> {
+        self.conns.get(conn).map(|e| e.dest)
+    }
+
     /// `ipvsadm -a`: adds a destination at the head of the list.
     pub fn add_real_server(&mut self, addr: IpAddr, port: u16, weight: i32) -> RealServerIndex {
         let index = RealServerIndex(self.dests.len());
@@ -275,6 +296,25 @@ impl IpvsService {
             dest.last_weight = weight;
         }
         dest.weight = weight;
+        let list = DestList {
+            order: &self.order,
+            dests: &self.dests,
+        };
+        self.scheduler.dest_updated(&list);
+    }
+
+    /// `ipvsadm -e -x UPPER -y LOWER`: the connection thresholds (`__ip_vs_update_dest`:
+    /// the overload flag is cleared when the new upper threshold is 0 or above the
+    /// destination's connections).
+    pub fn set_thresholds(&mut self, index: RealServerIndex, upper: u32, lower: u32) {
+        let Some(dest) = self.dests.get_mut(index.0) else {
+            return;
+        };
+        if upper == 0 || upper > dest.total_conns() {
+            dest.overloaded = false;
+        }
+        dest.u_threshold = upper;
+        dest.l_threshold = lower;
         let list = DestList {
             order: &self.order,
             dests: &self.dests,
@@ -307,18 +347,53 @@ impl IpvsService {
         d.available && d.weight != 0
     }
 
-    /// A new connection arrives at `now`: its destination, and how it was chosen.
+    /// The packet that opens a connection: TCP's SYN, SCTP's INIT, a UDP datagram.
+    fn first_segment(&self) -> Segment {
+        match self.protocol {
+            Protocol::Tcp => Segment::Tcp(Direction::Input, TcpFlag::Syn),
+            Protocol::Sctp => Segment::Sctp(Direction::Input, SctpEvent::Init),
+            Protocol::Udp => Segment::Udp,
+        }
+    }
+
+    /// A new connection arrives at `now` and the server accepts it: the client's first
+    /// packet ([`IpvsService::open`]) and, for TCP and SCTP, the rest of the handshake
+    /// ([`IpvsService::handshake`]) at the same instant. Returns its destination, and how
+    /// it was chosen.
     pub fn connect(&mut self, conn: &Connection, now: SimTime) -> Decision {
+        let decision = self.open(conn, now);
+        if matches!(decision, Decision::Scheduled(_) | Decision::Persistent(_)) {
+            self.handshake(conn, now);
+        }
+        decision
+    }
+
+    /// The client's first packet of a connection at `now` (`ip_vs_in_hook`, then the
+    /// protocol's `conn_schedule` and `ip_vs_schedule`).
+    ///
+    /// A SYN or INIT on the tuple of an existing connection takes it over when that one
+    /// is finished (`conn_reuse_mode=1`, `is_new_conn_expected`) or its destination was
+    /// quiesced (`expire_nodest_conn=1`, which kube-proxy sets), unless a persistence
+    /// template controls it; otherwise the packet joins the existing connection.
+    pub fn open(&mut self, conn: &Connection, now: SimTime) -> Decision {
         self.expire(now);
         if let Some(entry) = self.conns.get(conn) {
-            if !entry.closed && self.dests[entry.dest.0].available {
+            let dest = &self.dests[entry.dest.0];
+            let is_new_conn = self.protocol != Protocol::Udp;
+            let resched = is_new_conn
+                && entry.template.is_none()
+                && (dest.weight == 0 || entry.proto.finished());
+            if resched {
+                self.drop_conn(conn);
+            } else if !dest.available {
+                self.drop_conn(conn);
+                return Decision::Dropped;
+            } else {
                 let dest = entry.dest;
-                self.touch(conn, now);
+                let segment = self.first_segment();
+                self.segment(conn, segment, now);
                 return Decision::Existing(dest);
             }
-            // A new connection on the tuple of a closed (or orphaned) one: the old entry
-            // is expired at once and the new one scheduled (`conn_reuse_mode`).
-            self.drop_conn(conn);
         }
         let packet = SchedPacket {
             saddr: conn.client,
@@ -328,15 +403,15 @@ impl IpvsService {
         };
         let mut template_key = None;
         let decision = if self.persistent() {
+            // `ip_vs_sched_persist`: a valid template of the client's address decides;
+            // otherwise the scheduler, and a new template.
             let key = conn.client;
             let valid = self
                 .templates
                 .get(&key)
                 .is_some_and(|t| self.template_valid(t));
-            if !valid {
-                if let Some(old) = self.templates.remove(&key) {
-                    self.release_template(&old);
-                }
+            if !valid && let Some(old) = self.templates.remove(&key) {
+                self.release_template(&old);
             }
             if valid {
                 let template = self.templates.get_mut(&key).expect("checked above");
@@ -360,7 +435,11 @@ impl IpvsService {
                                 n_control: 0,
                             },
                         );
-                        self.dests[dest.0].persist_conns += 1;
+                        // `ip_vs_bind_dest` of a template: PersistConn, and the overload
+                        // check (templates are not counted in it).
+                        let d = &mut self.dests[dest.0];
+                        d.persist_conns += 1;
+                        d.update_overload_on_bind();
                         template_key = Some(key);
                         Decision::Scheduled(dest)
                     }
@@ -377,30 +456,54 @@ impl IpvsService {
         let Some(dest) = decision.dest() else {
             return decision;
         };
-        if let Some(key) = template_key {
-            if let Some(t) = self.templates.get_mut(&key) {
-                t.n_control += 1;
-            }
+        if let Some(key) = template_key
+            && let Some(t) = self.templates.get_mut(&key)
+        {
+            t.n_control += 1;
         }
-        let (state, expires) = match self.protocol {
-            Protocol::Udp => (ConnState::Inactive, now.plus_secs(self.timeouts.udp)),
-            Protocol::Tcp | Protocol::Sctp => (ConnState::Active, now.plus_secs(self.timeouts.tcp)),
+        // `ip_vs_conn_new` → `ip_vs_bind_dest`: every connection starts inactive.
+        let d = &mut self.dests[dest.0];
+        d.inactive_conns += 1;
+        d.update_overload_on_bind();
+        let proto = match self.protocol {
+            Protocol::Tcp => ProtoState::Tcp(TcpState::None),
+            Protocol::Sctp => ProtoState::Sctp(SctpState::None),
+            Protocol::Udp => ProtoState::Udp,
         };
-        match state {
-            ConnState::Active => self.dests[dest.0].active_conns += 1,
-            ConnState::Inactive => self.dests[dest.0].inactive_conns += 1,
-        }
         self.conns.insert(
             *conn,
             ConnEntry {
                 dest,
-                state,
-                closed: false,
-                expires,
+                state: ConnState::Inactive,
+                proto,
+                expires: now.plus_secs(3),
                 template: template_key,
             },
         );
+        let segment = self.first_segment();
+        self.segment(conn, segment, now);
         decision
+    }
+
+    /// The rest of the handshake after the client's first packet, all at `now`: TCP's
+    /// SYN-ACK out and ACK in; SCTP's INIT ACK out, COOKIE ECHO in, COOKIE ACK out. UDP
+    /// has none.
+    pub fn handshake(&mut self, conn: &Connection, now: SimTime) {
+        let segments: &[Segment] = match self.protocol {
+            Protocol::Tcp => &[
+                Segment::Tcp(Direction::Output, TcpFlag::Syn),
+                Segment::Tcp(Direction::Input, TcpFlag::Ack),
+            ],
+            Protocol::Sctp => &[
+                Segment::Sctp(Direction::Output, SctpEvent::InitAck),
+                Segment::Sctp(Direction::Input, SctpEvent::CookieEcho),
+                Segment::Sctp(Direction::Output, SctpEvent::CookieAck),
+            ],
+            Protocol::Udp => &[],
+        };
+        for &segment in segments {
+            self.segment(conn, segment, now);
+        }
     }
 
     /// [`IpvsService::connect`], returning only the destination: the simulator's entry
@@ -409,9 +512,38 @@ impl IpvsService {
         self.connect(conn, now).dest()
     }
 
-    /// A packet of an existing connection at `now`: restarts its idle timer. A
-    /// connection whose destination was deleted is expired at once
-    /// (`expire_nodest_conn=1`). Returns whether the connection still exists.
+    /// One packet of an existing connection at `now`: the protocol's state transition
+    /// (`set_tcp_state` / `set_sctp_state` / `udp_state_transition`) with the counters
+    /// it moves, then `ip_vs_conn_put` restarts the timer with the new state's timeout.
+    pub fn segment(&mut self, conn: &Connection, segment: Segment, now: SimTime) {
+        let Some(entry) = self.conns.get_mut(conn) else {
+            return;
+        };
+        let next = entry.proto.next(segment);
+        if next != entry.proto {
+            let d = &mut self.dests[entry.dest.0];
+            match (entry.state, next.active()) {
+                (ConnState::Active, false) => {
+                    d.active_conns = d.active_conns.saturating_sub(1);
+                    d.inactive_conns += 1;
+                    entry.state = ConnState::Inactive;
+                }
+                (ConnState::Inactive, true) => {
+                    d.inactive_conns = d.inactive_conns.saturating_sub(1);
+                    d.active_conns += 1;
+                    entry.state = ConnState::Active;
+                }
+                _ => {}
+            }
+            entry.proto = next;
+        }
+        entry.expires = now.plus_secs(entry.proto.timeout(&self.timeouts));
+    }
+
+    /// A data packet from the client of an existing connection at `now` (restarts its
+    /// timer). A connection whose destination was deleted is expired at once and the
+    /// packet dropped (`expire_nodest_conn=1`). Returns whether the connection still
+    /// exists.
     pub fn touch(&mut self, conn: &Connection, now: SimTime) -> bool {
         self.expire(now);
         let Some(entry) = self.conns.get(conn) else {
@@ -421,40 +553,42 @@ impl IpvsService {
             self.drop_conn(conn);
             return false;
         }
-        let seconds = match (self.protocol, entry.closed) {
-            (_, true) => return true,
-            (Protocol::Udp, _) => self.timeouts.udp,
-            _ => self.timeouts.tcp,
+        let segment = match self.protocol {
+            Protocol::Tcp => Segment::Tcp(Direction::Input, TcpFlag::Ack),
+            Protocol::Sctp => Segment::Sctp(Direction::Input, SctpEvent::Data),
+            Protocol::Udp => Segment::Udp,
         };
-        if let Some(entry) = self.conns.get_mut(conn) {
-            entry.expires = now.plus_secs(seconds);
-        }
+        self.segment(conn, segment, now);
         true
     }
 
-    /// The connection ends at `now`. TCP (and SCTP) moves to InActConn for TIME_WAIT;
-    /// UDP has no end and simply waits for its timeout.
+    /// The client ends the connection at `now`: TCP's FIN in, FIN out, ACK in (TIME_WAIT,
+    /// 120 s); SCTP's SHUTDOWN in, SHUTDOWN ACK out, SHUTDOWN COMPLETE in (CLOSED,
+    /// 61 s). UDP has no end and simply waits for its timeout.
     pub fn close(&mut self, conn: &Connection, now: SimTime) {
         self.expire(now);
-        if self.protocol == Protocol::Udp {
-            return;
-        }
-        let Some(entry) = self.conns.get_mut(conn) else {
-            return;
+        let segments: &[Segment] = match self.protocol {
+            Protocol::Tcp => &[
+                Segment::Tcp(Direction::Input, TcpFlag::Fin),
+                Segment::Tcp(Direction::Output, TcpFlag::Fin),
+                Segment::Tcp(Direction::Input, TcpFlag::Ack),
+            ],
+            Protocol::Sctp => &[
+                Segment::Sctp(Direction::Input, SctpEvent::Shutdown),
+                Segment::Sctp(Direction::Output, SctpEvent::ShutdownAck),
+                Segment::Sctp(Direction::Input, SctpEvent::ShutdownComplete),
+            ],
+            Protocol::Udp => &[],
         };
-        if entry.closed {
+        if self.conns.get(conn).is_none_or(|e| e.proto.finished()) {
             return;
         }
-        entry.closed = true;
-        entry.expires = now.plus_secs(TCP_TIME_WAIT_SECS);
-        if entry.state == ConnState::Active {
-            entry.state = ConnState::Inactive;
-            let d = &mut self.dests[entry.dest.0];
-            d.active_conns = d.active_conns.saturating_sub(1);
-            d.inactive_conns += 1;
+        for &segment in segments {
+            self.segment(conn, segment, now);
         }
     }
 
+    /// `ip_vs_conn_expire` → `ip_vs_unbind_dest` of a connection.
     fn drop_conn(&mut self, conn: &Connection) {
         let Some(entry) = self.conns.remove(conn) else {
             return;
@@ -464,16 +598,19 @@ impl IpvsService {
             ConnState::Active => d.active_conns = d.active_conns.saturating_sub(1),
             ConnState::Inactive => d.inactive_conns = d.inactive_conns.saturating_sub(1),
         }
-        if let Some(key) = entry.template {
-            if let Some(t) = self.templates.get_mut(&key) {
-                t.n_control = t.n_control.saturating_sub(1);
-            }
+        d.update_overload_on_unbind();
+        if let Some(key) = entry.template
+            && let Some(t) = self.templates.get_mut(&key)
+        {
+            t.n_control = t.n_control.saturating_sub(1);
         }
     }
 
+    /// `ip_vs_unbind_dest` of a template.
     fn release_template(&mut self, template: &Template) {
         let d = &mut self.dests[template.dest.0];
         d.persist_conns = d.persist_conns.saturating_sub(1);
+        d.update_overload_on_unbind();
     }
 
     /// Lets the timers run up to `now`, in time order: connections end before templates
@@ -674,5 +811,81 @@ mod tests {
         assert_eq!(svc.order.len(), 2);
         assert!(!svc.touch(&a, SimTime(1)));
         assert_eq!(svc.dest(d).active_conns, 0);
+    }
+
+    /// `set_sctp_state`: an INIT alone leaves the association inactive in INIT1 (4 s);
+    /// the COOKIE ACK makes it active (ESTABLISHED, 900 s); a finished association is
+    /// inactive in CLOSED for `IP_VS_SCTP_MAX_RTO` = 61 s. TCP's SYN alone is already
+    /// active (SYN_RECV, 60 s).
+    #[test]
+    fn sctp_counts_as_active_only_when_established() {
+        let mut svc = service(Protocol::Sctp, 0);
+        let c = conn(1, 1000);
+        let d = svc.open(&c, SimTime(0)).dest().unwrap();
+        assert_eq!(
+            (svc.dest(d).active_conns, svc.dest(d).inactive_conns),
+            (0, 1)
+        );
+        assert_eq!(svc.conns[&c].proto, ProtoState::Sctp(SctpState::Init1));
+        // Unanswered, it is gone after 4 s.
+        svc.expire(SimTime::from_secs(4));
+        assert!(svc.conns.is_empty());
+        let d = svc.connect(&c, SimTime::from_secs(5)).dest().unwrap();
+        assert_eq!(
+            (svc.dest(d).active_conns, svc.dest(d).inactive_conns),
+            (1, 0)
+        );
+        svc.close(&c, SimTime::from_secs(10));
+        assert_eq!(svc.conns[&c].proto, ProtoState::Sctp(SctpState::Closed));
+        assert_eq!(
+            (svc.dest(d).active_conns, svc.dest(d).inactive_conns),
+            (0, 1)
+        );
+        svc.expire(SimTime::from_secs(10 + 60));
+        assert_eq!(svc.conns.len(), 1);
+        svc.expire(SimTime::from_secs(10 + 61));
+        assert!(svc.conns.is_empty());
+        assert_eq!(counters(&svc), [(0, 0); 3]);
+
+        let mut svc = service(Protocol::Tcp, 0);
+        let d = svc.open(&c, SimTime(0)).dest().unwrap();
+        assert_eq!(
+            (svc.dest(d).active_conns, svc.dest(d).inactive_conns),
+            (1, 0)
+        );
+        svc.expire(SimTime::from_secs(60));
+        assert!(svc.conns.is_empty());
+    }
+
+    /// `is_new_conn_expected`: an INIT on the tuple of a CLOSED association is a new
+    /// association, scheduled afresh; on an ESTABLISHED one it joins it.
+    #[test]
+    fn a_new_sctp_init_takes_over_a_closed_association() {
+        let mut svc = service(Protocol::Sctp, 0);
+        let c = conn(1, 1000);
+        let first = svc.schedule(&c, SimTime(0)).unwrap();
+        assert_eq!(svc.connect(&c, SimTime(1)), Decision::Existing(first));
+        svc.close(&c, SimTime(2));
+        assert!(matches!(svc.connect(&c, SimTime(3)), Decision::Scheduled(d) if d != first));
+    }
+
+    /// `ip_vs_in_hook` with `expire_nodest_conn=1`: a SYN on the tuple of a connection
+    /// whose real server was quiesced is rescheduled; one whose real server was deleted
+    /// is dropped and its connection expired.
+    #[test]
+    fn reused_tuples_of_quiesced_and_deleted_servers() {
+        let mut svc = service(Protocol::Tcp, 0);
+        let c = conn(1, 1000);
+        let first = svc.schedule(&c, SimTime(0)).unwrap();
+        svc.set_weight(first, 0);
+        assert!(matches!(svc.connect(&c, SimTime(1)), Decision::Scheduled(d) if d != first));
+        let second = svc.dest_of(&c).unwrap();
+        svc.remove_real_server(second);
+        assert_eq!(svc.connect(&c, SimTime(2)), Decision::Dropped);
+        assert!(svc.conns.is_empty());
+        assert!(matches!(
+            svc.connect(&c, SimTime(3)),
+            Decision::Scheduled(_)
+        ));
     }
 }

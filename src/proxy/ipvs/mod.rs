@@ -18,6 +18,7 @@
 
 pub mod edit;
 pub mod kernel;
+pub mod proto;
 mod render;
 pub mod schedulers;
 mod trace;

@@ -1,9 +1,29 @@
-//! The kernel's IPVS schedulers (Linux 6.1, `net/netfilter/ipvs/ip_vs_*.c`) as deterministic
-//! state machines.
+//! The kernel's IPVS schedulers (`net/netfilter/ipvs/ip_vs_*.c`) as deterministic state
+//! machines.
+//!
+//! Ported from the reference's Linux 6.1 reading and checked again, function by function,
+//! against a mainline 6.17 tree (the `Kingxukai/linux` mirror at 0291023e; `ip_vs_twos.c`
+//! there draws with `get_random_u32_below`). Where `kube-proxy-ipvs/schedulers.md`
+//! disagrees with the C code the C code is followed. The disagreements found:
+//!
+//! - wrr: after a walk that fails past the last pass, `ip_vs_wrr_schedule` leaves its
+//!   mark at the list head (`err_over`: `mark->cl = dest`, the cursor back at the head);
+//!   the note's pseudo-code leaves `cl` where it was.
+//! - twos: the note says the lower `overhead / weight` wins; the C code keeps the first
+//!   draw on a tie, and because both draws fall in `[0, total]` (`total_weight += 1`)
+//!   the first server of the list gets one value more than its weight (with weights
+//!   1, 1, 1: 2/4, 1/4, 1/4 before the load comparison).
+//! - lblcr: the note only says "similar, with server sets"; the set's own rules
+//!   (`ip_vs_dest_set_min` skips unavailable members, the most loaded member leaves a
+//!   set unmodified for `lblcr_expiration`, even the one just chosen) are here.
+//! - counters: the note has SCTP flows counted like UDP; `set_sctp_state` counts them as
+//!   active in ESTABLISHED only, and a finished association waits 61 s in CLOSED
+//!   ([`super::proto`]).
 //!
 //! Each [`Scheduler`] keeps exactly the state its kernel module keeps — rr's pointer into the
 //! destination list, wrr's current weight, sh's and dh's 256-bucket tables, mh's 4093-slot
-//! Maglev table, lblc's per-destination-address cache — and is told about every change of
+//! Maglev table, lblc's per-destination-address cache, lblcr's per-address server sets,
+//! twos' random generator — and is told about every change of
 //! the destination list through the same hooks the kernel calls (`add_dest`, `del_dest`,
 //! `upd_dest`). Given the same list and the same sequence of connections, it picks the
 //! real servers the kernel picks. The list itself (the order the kernel walks, newest
@@ -14,6 +34,7 @@
 //! `hsiphash` (SipHash-1-3 on 64-bit kernels) with mh's fixed keys.
 
 use super::kernel::SimTime;
+use crate::simulate::rng::Rng;
 use std::net::IpAddr;
 
 /// A real server's stable index in its service (it never changes while the real server
@@ -105,12 +126,6 @@ impl SchedulerName {
             _ => ["flag-1", "flag-2", "flag-3"],
         }
     }
-
-    /// Whether svcplay simulates this scheduler (lblcr keeps server sets and twos draws
-    /// random numbers; neither is modelled yet).
-    pub fn is_simulated(self) -> bool {
-        !matches!(self, SchedulerName::Lblcr | SchedulerName::Twos)
-    }
 }
 
 /// What the kernel knows about one destination (`struct ip_vs_dest`).
@@ -128,9 +143,15 @@ pub struct Dest {
     /// `IP_VS_DEST_F_AVAILABLE`: false once the destination was deleted (it then lingers
     /// in the kernel's trash while connections still use it).
     pub available: bool,
-    /// `IP_VS_DEST_F_OVERLOAD`: only set with an upper connection threshold, which
-    /// kube-proxy never configures.
+    /// `IP_VS_DEST_F_OVERLOAD`: set by `ip_vs_bind_dest` once the destination holds
+    /// `u_threshold` connections, cleared by `ip_vs_unbind_dest` (see
+    /// [`Dest::update_overload_on_unbind`]). Only an upper threshold sets it, and
+    /// kube-proxy never configures one (`ipvsadm -x` does).
     pub overloaded: bool,
+    /// The upper connection threshold (`ipvsadm -x`, 0 = none).
+    pub u_threshold: u32,
+    /// The lower connection threshold (`ipvsadm -y`, 0 = three quarters of the upper).
+    pub l_threshold: u32,
 }
 
 impl Dest {
@@ -145,6 +166,38 @@ impl Dest {
             persist_conns: 0,
             available: true,
             overloaded: false,
+            u_threshold: 0,
+            l_threshold: 0,
+        }
+    }
+
+    /// `ip_vs_dest_totalconns`: what the thresholds count (templates are not counted).
+    pub fn total_conns(&self) -> u32 {
+        self.active_conns + self.inactive_conns
+    }
+
+    /// The end of `ip_vs_bind_dest`: a destination reaching its upper threshold is
+    /// overloaded.
+    pub fn update_overload_on_bind(&mut self) {
+        if self.u_threshold != 0 && self.total_conns() >= self.u_threshold {
+            self.overloaded = true;
+        }
+    }
+
+    /// The end of `ip_vs_unbind_dest`: below the lower threshold (or, without one, below
+    /// three quarters of the upper) the destination takes new connections again.
+    pub fn update_overload_on_unbind(&mut self) {
+        let total = u64::from(self.total_conns());
+        if self.l_threshold != 0 {
+            if total < u64::from(self.l_threshold) {
+                self.overloaded = false;
+            }
+        } else if self.u_threshold != 0 {
+            if total * 4 < u64::from(self.u_threshold) * 3 {
+                self.overloaded = false;
+            }
+        } else {
+            self.overloaded = false;
         }
     }
 
@@ -341,6 +394,9 @@ impl WrrMark {
             if self.cw <= 0 {
                 self.cw = self.mw;
                 if last_pass || last.is_none() {
+                    // `err_over` after a full traversal: `mark->cl = dest` with `dest` back
+                    // at the list head, so the next walk starts from the head.
+                    self.cl = None;
                     return None;
                 }
                 restarted = true;
@@ -664,6 +720,215 @@ fn weighted_least(list: &DestList, overhead: fn(&Dest) -> i64) -> Option<RealSer
     Some(least)
 }
 
+/// How long an lblcr server set may go unmodified before its most loaded member is
+/// dropped, and an entry unused before the full check removes it (`lblcr_expiration`,
+/// 24 hours, the same default as lblc's).
+pub const LBLCR_EXPIRATION_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// One entry of lblcr's cache (`struct ip_vs_lblcr_entry`): the server set of one
+/// destination address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LblcrEntry {
+    pub addr: IpAddr,
+    /// The server set in the kernel's order: `ip_vs_dest_set_insert` adds at the head
+    /// (`list_add_rcu`), so the newest member comes first. A member may be a deleted
+    /// destination (the set holds a reference; it is skipped as unavailable).
+    pub set: Vec<RealServerIndex>,
+    /// `set.lastmod`: when a member was last added or removed.
+    pub lastmod: SimTime,
+    pub lastuse: SimTime,
+}
+
+/// lblcr's cache (`struct ip_vs_lblcr_table`), keyed by the packet's destination address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LblcrTable {
+    pub entries: Vec<LblcrEntry>,
+    /// When the next full expiration check runs (every 30 minutes, as lblc's).
+    pub next_full_check: SimTime,
+}
+
+impl LblcrTable {
+    /// `ip_vs_lblcr_full_check`, run every 30 minutes by `ip_vs_lblcr_check_expire`: an
+    /// entry survives while `lastuse + expiration` is after the check (`time_after`).
+    fn expire(&mut self, now: SimTime) {
+        while self.next_full_check <= now {
+            let check = self.next_full_check;
+            self.entries
+                .retain(|e| e.lastuse.0.saturating_add(LBLCR_EXPIRATION_MS) > check.0);
+            self.next_full_check = SimTime(check.0 + LBLC_FULL_CHECK_MS);
+        }
+    }
+
+    /// `ip_vs_dest_set_min`: the weighted least-connection member. The first stage takes
+    /// the first member that is not overloaded, has a weight and is available; the second
+    /// replaces it by a later available, not overloaded member with a strictly smaller
+    /// `overhead / weight`.
+    fn set_min(list: &DestList, set: &[RealServerIndex]) -> Option<RealServerIndex> {
+        let mut members = set.iter();
+        let (mut least, mut loh) = loop {
+            let &i = members.next()?;
+            let d = list.dest(i);
+            if d.overloaded {
+                continue;
+            }
+            if d.weight > 0 && d.available {
+                break (i, d.conn_overhead());
+            }
+        };
+        for &i in members {
+            let d = list.dest(i);
+            if d.overloaded {
+                continue;
+            }
+            let doh = d.conn_overhead();
+            if loh * i64::from(d.weight) > doh * i64::from(list.dest(least).weight) && d.available {
+                least = i;
+                loh = doh;
+            }
+        }
+        Some(least)
+    }
+
+    /// `ip_vs_dest_set_max`: the weighted most-connection member with a weight (it does
+    /// not look at overload or availability).
+    fn set_max(list: &DestList, set: &[RealServerIndex]) -> Option<RealServerIndex> {
+        let mut members = set.iter();
+        let (mut most, mut moh) = loop {
+            let &i = members.next()?;
+            let d = list.dest(i);
+            if d.weight > 0 {
+                break (i, d.conn_overhead());
+            }
+        };
+        for &i in members {
+            let d = list.dest(i);
+            let doh = d.conn_overhead();
+            if moh * i64::from(d.weight) < doh * i64::from(list.dest(most).weight) && d.weight > 0 {
+                most = i;
+                moh = doh;
+            }
+        }
+        Some(most)
+    }
+
+    /// `ip_vs_lblcr_schedule`.
+    fn schedule(
+        &mut self,
+        list: &DestList,
+        daddr: &IpAddr,
+        now: SimTime,
+    ) -> Option<RealServerIndex> {
+        self.expire(now);
+        if let Some(en) = self.entries.iter_mut().find(|e| e.addr == *daddr) {
+            en.lastuse = now;
+            let dest = LblcrTable::set_min(list, &en.set);
+            // More than one member and the set unmodified for longer than the expiration:
+            // the most loaded member leaves (`ip_vs_dest_set_erase`).
+            if en.set.len() > 1
+                && now.0 > en.lastmod.0.saturating_add(LBLCR_EXPIRATION_MS)
+                && let Some(m) = LblcrTable::set_max(list, &en.set)
+            {
+                en.set.retain(|&i| i != m);
+                en.lastmod = now;
+            }
+            if let Some(dest) = dest
+                && !LblcTable::is_overloaded(list, list.dest(dest))
+            {
+                return Some(dest);
+            }
+            // The cache entry is invalid: schedule, and add the choice to the set
+            // (`ip_vs_dest_set_insert` with `check`: no duplicate, newest first).
+            let dest = weighted_least(list, Dest::conn_overhead)?;
+            if !en.set.contains(&dest) {
+                en.set.insert(0, dest);
+                en.lastmod = now;
+            }
+            return Some(dest);
+        }
+        // No cache entry: schedule (`__ip_vs_lblcr_schedule`, the wlc rule over the
+        // service's list) and create one (`ip_vs_lblcr_new`).
+        let dest = weighted_least(list, Dest::conn_overhead)?;
+        self.entries.push(LblcrEntry {
+            addr: *daddr,
+            set: vec![dest],
+            lastmod: now,
+            lastuse: now,
+        });
+        Some(dest)
+    }
+}
+
+/// The seed of twos' generator until [`Scheduler::seed_random`] gives another: svcplay
+/// draws the kernel's `get_random_u32()` from its own seeded generator
+/// ([`crate::simulate::rng::Rng`], xoshiro256++), so a run is reproducible.
+pub const TWOS_DEFAULT_SEED: u64 = 0;
+
+/// `get_random_u32_below(ceil)` (`drivers/char/random.c` `__get_random_u32_below`):
+/// Lemire's multiply-and-reject on 32-bit draws, so the result is exactly uniform. The
+/// kernel's `get_random_u32()` is the simulator's seeded generator here.
+pub fn get_random_u32_below(rng: &mut Rng, ceil: u32) -> u32 {
+    let rand = rng.next_u32();
+    if ceil == 0 {
+        return rand;
+    }
+    let mut mult = u64::from(ceil) * u64::from(rand);
+    if (mult as u32) < ceil {
+        let bound = ceil.wrapping_neg() % ceil;
+        while (mult as u32) < bound {
+            mult = u64::from(ceil) * u64::from(rng.next_u32());
+        }
+    }
+    (mult >> 32) as u32
+}
+
+/// `ip_vs_twos_schedule`: two random draws in `[0, total weight]` pick two destinations
+/// by their weight intervals in list order; the one with the smaller
+/// `overhead / weight` wins, the first draw on a tie. Returns NULL only when no
+/// destination has a weight (and is not overloaded).
+fn twos_schedule(list: &DestList, rng: &mut Rng) -> Option<RealServerIndex> {
+    let usable = |d: &Dest| !d.overloaded && d.weight > 0;
+    let total_weight: i64 = list
+        .iter()
+        .filter(|(_, d)| usable(d))
+        .map(|(_, d)| i64::from(d.weight))
+        .sum();
+    // `choice1` starts as the last usable destination (the first loop's leftover).
+    let mut choice1 = list.iter().filter(|(_, d)| usable(d)).last()?.0;
+    // "Add 1 to total_weight so that the random weights are inclusive from 0 to
+    // total_weight": both draws come before the walk, in this order.
+    let ceil = u32::try_from(total_weight + 1).unwrap_or(u32::MAX);
+    let mut rweight1 = i64::from(get_random_u32_below(rng, ceil));
+    let mut rweight2 = i64::from(get_random_u32_below(rng, ceil));
+    let (mut weight1, mut weight2) = (-1i64, -1i64);
+    let (mut overhead1, mut overhead2) = (0i64, 0i64);
+    let mut choice2 = None;
+    for (i, d) in list.iter() {
+        if !usable(d) {
+            continue;
+        }
+        let weight = i64::from(d.weight);
+        rweight1 -= weight;
+        rweight2 -= weight;
+        if rweight1 <= 0 && weight1 == -1 {
+            choice1 = i;
+            weight1 = weight;
+            overhead1 = d.conn_overhead();
+        }
+        if rweight2 <= 0 && weight2 == -1 {
+            choice2 = Some(i);
+            weight2 = weight;
+            overhead2 = d.conn_overhead();
+        }
+        if weight1 != -1 && weight2 != -1 {
+            break;
+        }
+    }
+    match choice2 {
+        Some(c2) if weight2 * overhead1 > weight1 * overhead2 => Some(c2),
+        _ => Some(choice1),
+    }
+}
+
 /// sed's and nq's overhead: the active connections plus the new one.
 fn sed_overhead(d: &Dest) -> i64 {
     i64::from(d.active_conns) + 1
@@ -687,8 +952,12 @@ pub enum SchedulerState {
     Dh(BucketTable),
     Mh(Box<MhState>),
     Lblc(LblcTable),
-    /// A scheduler svcplay does not simulate: it never picks.
-    Unsimulated,
+    Lblcr(LblcrTable),
+    /// twos keeps no state of its own in the kernel; svcplay keeps the generator that
+    /// stands for the kernel's `get_random_u32()`.
+    Twos {
+        random: Rng,
+    },
 }
 
 /// One virtual server's scheduler: its name and the state its kernel module keeps.
@@ -717,9 +986,23 @@ impl Scheduler {
                 entries: Vec::new(),
                 next_full_check: SimTime(now.0 + LBLC_FULL_CHECK_MS),
             }),
-            SchedulerName::Lblcr | SchedulerName::Twos => SchedulerState::Unsimulated,
+            SchedulerName::Lblcr => SchedulerState::Lblcr(LblcrTable {
+                entries: Vec::new(),
+                next_full_check: SimTime(now.0 + LBLC_FULL_CHECK_MS),
+            }),
+            SchedulerName::Twos => SchedulerState::Twos {
+                random: Rng::new(TWOS_DEFAULT_SEED),
+            },
         };
         Scheduler { name, state }
+    }
+
+    /// Seeds the generator that stands for the kernel's `get_random_u32()` (only twos
+    /// draws random numbers; the other schedulers ignore it).
+    pub fn seed_random(&mut self, seed: u64) {
+        if let SchedulerState::Twos { random } = &mut self.state {
+            *random = Rng::new(seed);
+        }
     }
 
     /// The `add_dest` hook: `list` already holds the new destination.
@@ -882,7 +1165,8 @@ impl Scheduler {
                 )
             }
             SchedulerState::Lblc(table) => table.schedule(list, &packet.daddr, now),
-            SchedulerState::Unsimulated => None,
+            SchedulerState::Lblcr(table) => table.schedule(list, &packet.daddr, now),
+            SchedulerState::Twos { random } => twos_schedule(list, random),
         }
     }
 
@@ -900,11 +1184,6 @@ impl Scheduler {
             SchedulerState::Mh(_) if packet.svc_flags & flags::SCHED2 == 0 => probe
                 .schedule(list, packet, SimTime(0))
                 .into_iter()
-                .collect(),
-            SchedulerState::Unsimulated => list
-                .iter()
-                .filter(|(_, d)| d.weight > 0)
-                .map(|(i, _)| i)
                 .collect(),
             _ => list
                 .iter()
@@ -1497,7 +1776,7 @@ mod tests {
     fn every_scheduler_skips_quiesced_servers() {
         for name in SchedulerName::ALL
             .into_iter()
-            .filter(|n| n.is_simulated() && *n != SchedulerName::Dh)
+            .filter(|n| *n != SchedulerName::Dh)
         {
             let mut svc = service(name, Protocol::Tcp, &[(1, 1), (2, 1), (3, 1)]);
             for octet in [1, 3] {
@@ -1514,5 +1793,319 @@ mod tests {
                 assert!(got.is_none() || got == Some(two), "{name:?}");
             }
         }
+    }
+
+    /// `ip_vs_lblcr_schedule` on weight-1 servers (order .3 .2 .1), 8 long-lived TCP
+    /// connections to one VIP, derived by hand: `__ip_vs_lblcr_schedule` (the wlc rule)
+    /// fills the set .3, then .2 when .3 holds 2 connections while .2 is idle
+    /// (`is_overloaded`), then .1; once nobody is idle the set's least loaded member
+    /// (`ip_vs_dest_set_min`) takes the connection: .1 (first of three at 512), then .2
+    /// (.1 is at 768). lblc would have kept .1.
+    #[test]
+    fn lblcr_example() {
+        let mut svc = service(
+            SchedulerName::Lblcr,
+            Protocol::Tcp,
+            &[(1, 1), (2, 1), (3, 1)],
+        );
+        assert_eq!(picks(&mut svc, 8), ".3 .3 .2 .2 .1 .1 .1 .2");
+        let SchedulerState::Lblcr(table) = &svc.scheduler.state else {
+            panic!()
+        };
+        let set: Vec<String> = table.entries[0]
+            .set
+            .iter()
+            .map(|&i| last_octet(&svc, i))
+            .collect();
+        // `ip_vs_dest_set_insert` adds at the head.
+        assert_eq!(set.join(" "), ".1 .2 .3");
+        assert_eq!(table.entries[0].lastmod, SimTime(5));
+    }
+
+    /// lblcr's set shrinks once it has gone unmodified for `lblcr_expiration` (24 h): the
+    /// most loaded member (`ip_vs_dest_set_max`, the first on a tie) is erased, though
+    /// `ip_vs_dest_set_min` already chose it for this connection, which still goes there.
+    #[test]
+    fn lblcr_drops_the_most_loaded_member_after_a_day() {
+        let mut svc = service(
+            SchedulerName::Lblcr,
+            Protocol::Tcp,
+            &[(1, 1), (2, 1), (3, 1)],
+        );
+        picks(&mut svc, 8);
+        let day = SimTime::from_secs(86_401);
+        let conn = |n: u8| Connection {
+            client: IpAddr::from([192, 168, 200, n]),
+            client_port: 1,
+        };
+        // Every connection has been idle for more than 900 s and is gone: all at 0.
+        let first = svc.schedule(&conn(1), day).unwrap();
+        assert_eq!(last_octet(&svc, first), ".1");
+        let SchedulerState::Lblcr(table) = &svc.scheduler.state else {
+            panic!()
+        };
+        let set: Vec<String> = table.entries[0]
+            .set
+            .iter()
+            .map(|&i| last_octet(&svc, i))
+            .collect();
+        assert_eq!(set.join(" "), ".2 .3");
+        assert_eq!(table.entries[0].lastmod, day);
+        let next = svc.schedule(&conn(2), SimTime(day.0 + 1)).unwrap();
+        assert_eq!(last_octet(&svc, next), ".2");
+    }
+
+    /// `ip_vs_lblcr_schedule` returns NULL only when no server has a weight; a cached set
+    /// whose members are all quiesced falls back to the whole list.
+    #[test]
+    fn lblcr_reschedules_when_its_set_is_quiesced() {
+        let mut svc = service(
+            SchedulerName::Lblcr,
+            Protocol::Tcp,
+            &[(1, 1), (2, 1), (3, 1)],
+        );
+        assert_eq!(picks(&mut svc, 1), ".3");
+        let three = index_of(&svc, 3);
+        svc.set_weight(three, 0);
+        assert_eq!(picks(&mut svc, 1), ".2");
+        for octet in [1, 2] {
+            let i = index_of(&svc, octet);
+            svc.set_weight(i, 0);
+        }
+        assert_eq!(picks(&mut svc, 1), "-");
+    }
+
+    /// `get_random_u32_below` (`__get_random_u32_below`): the high half of `ceil · rand`,
+    /// redrawn only while the low half is below `2^32 mod ceil`.
+    #[test]
+    fn get_random_u32_below_is_lemires_method() {
+        let mut rng = Rng::new(7);
+        for ceil in [1u32, 2, 7, 1000, 0x8000_0001] {
+            for _ in 0..200 {
+                let mut probe = rng.clone();
+                let bound = ceil.wrapping_neg() % ceil;
+                let mut mult = u64::from(ceil) * u64::from(probe.next_u32());
+                while (mult as u32) < bound {
+                    mult = u64::from(ceil) * u64::from(probe.next_u32());
+                }
+                let got = get_random_u32_below(&mut rng, ceil);
+                assert_eq!(got, (mult >> 32) as u32);
+                assert!(got < ceil);
+                assert_eq!(rng, probe);
+            }
+        }
+    }
+
+    /// `ip_vs_twos_schedule` with weights .1=1 .2=2 .3=3 (order .3 .2 .1): the total is 6,
+    /// the draws fall in [0, 6] (`total_weight += 1`), and a draw r picks the first
+    /// server whose running sum reaches it: .3 for 0–3, .2 for 4–5, .1 for 6. With every
+    /// server idle the first draw's server wins (`weight2 * overhead1 > weight1 *
+    /// overhead2` is 0 > 0). The draws are the simulator's generator standing for
+    /// `get_random_u32()`.
+    #[test]
+    fn twos_picks_by_weight_intervals() {
+        let mut svc = service(
+            SchedulerName::Twos,
+            Protocol::Udp,
+            &[(1, 1), (2, 2), (3, 3)],
+        );
+        svc.seed_random(42);
+        let mut draws = Rng::new(42);
+        for k in 0..200u32 {
+            let r1 = get_random_u32_below(&mut draws, 7);
+            let _r2 = get_random_u32_below(&mut draws, 7);
+            let expected = match r1 {
+                0..=3 => ".3",
+                4..=5 => ".2",
+                _ => ".1",
+            };
+            let SchedulerState::Twos { random } = &mut svc.scheduler.state else {
+                panic!()
+            };
+            let list = DestList {
+                order: &svc.order,
+                dests: &svc.dests,
+            };
+            // Idle servers: nothing counted (the scheduler alone, no connection made).
+            let got = twos_schedule(&list, random).unwrap();
+            assert_eq!(last_octet(&svc, got), expected, "draw {k}: r1={r1}");
+        }
+        // The "+1" gives the first server in the list one extra value: 4/7, 2/7, 1/7.
+        let mut counts = [0u32; 3];
+        let list = svc.list();
+        let mut rng = Rng::new(1);
+        for _ in 0..70_000 {
+            let got = twos_schedule(&list, &mut rng).unwrap();
+            counts[got.0] += 1;
+        }
+        let (one, two, three) = (counts[0], counts[1], counts[2]);
+        assert!((9_500..10_500).contains(&one), "{counts:?}");
+        assert!((19_300..20_700).contains(&two), "{counts:?}");
+        assert!((39_000..41_000).contains(&three), "{counts:?}");
+    }
+
+    /// `ip_vs_twos_schedule`'s second stage: the second draw's server wins when its
+    /// `overhead / weight` is strictly smaller. .3 holds three active connections (768),
+    /// .1 none: whichever is drawn second, the idle one wins.
+    #[test]
+    fn twos_prefers_the_less_loaded_of_its_two_draws() {
+        let mut svc = service(SchedulerName::Twos, Protocol::Tcp, &[(1, 1), (3, 1)]);
+        let (one, three) = (index_of(&svc, 1), index_of(&svc, 3));
+        svc.dests[three.0].active_conns = 3;
+        let mut draws = Rng::new(9);
+        let mut rng = Rng::new(9);
+        for _ in 0..100 {
+            // Order .3 .1, total 2, draws in [0, 2]: .3 for 0–1, .1 for 2.
+            let r1 = get_random_u32_below(&mut draws, 3);
+            let r2 = get_random_u32_below(&mut draws, 3);
+            let pick = |r: u32| if r <= 1 { three } else { one };
+            let (c1, c2) = (pick(r1), pick(r2));
+            let expected = if c2 == one && c1 == three { one } else { c1 };
+            assert_eq!(twos_schedule(&svc.list(), &mut rng), Some(expected));
+        }
+        // All quiesced: no destination.
+        for i in [one, three] {
+            svc.set_weight(i, 0);
+        }
+        assert_eq!(twos_schedule(&svc.list(), &mut rng), None);
+    }
+
+    /// `ip_vs_wrr_schedule`'s `err_over` after a full traversal leaves `mark->cl` at the
+    /// list head (the walk's cursor is back at the head), so the next walk starts there.
+    /// Order .3(w2) .2(w2) .1(w1), mark at .3 with cw 2, everything overloaded.
+    #[test]
+    fn wrr_starts_from_the_head_after_a_failed_walk() {
+        let mut svc = service(SchedulerName::Wrr, Protocol::Tcp, &[(1, 1), (2, 2), (3, 2)]);
+        let three = index_of(&svc, 3);
+        for i in svc.order.clone() {
+            svc.dests[i.0].overloaded = true;
+        }
+        let SchedulerState::Wrr(mark) = &mut svc.scheduler.state else {
+            panic!()
+        };
+        assert_eq!((mark.di, mark.mw), (1, 2));
+        mark.cl = Some(three);
+        mark.cw = 2;
+        assert_eq!(picks(&mut svc, 1), "-");
+        let SchedulerState::Wrr(mark) = &svc.scheduler.state else {
+            panic!()
+        };
+        assert_eq!((mark.cl, mark.cw), (None, 2));
+        for i in svc.order.clone() {
+            svc.dests[i.0].overloaded = false;
+        }
+        // From the head with cw 2: .3 (had the mark stayed at .3, .2 would come first).
+        assert_eq!(picks(&mut svc, 1), ".3");
+    }
+
+    /// `ip_vs_bind_dest` / `ip_vs_unbind_dest`: with `ipvsadm -x 1` on .3, .3 is
+    /// `IP_VS_DEST_F_OVERLOAD` from its first connection until that connection leaves the
+    /// table (TIME_WAIT included: 120 s after the close), and rr walks past it.
+    #[test]
+    fn an_upper_threshold_overloads_a_server_until_its_connections_expire() {
+        let mut svc = service(SchedulerName::Rr, Protocol::Tcp, &[(1, 1), (2, 1), (3, 1)]);
+        let three = index_of(&svc, 3);
+        svc.set_thresholds(three, 1, 0);
+        let conn = |n: u8| Connection {
+            client: IpAddr::from([192, 168, 5, n]),
+            client_port: 1,
+        };
+        let mut got = Vec::new();
+        for n in 1..=4 {
+            let d = svc.schedule(&conn(n), SimTime(u64::from(n))).unwrap();
+            got.push(last_octet(&svc, d));
+        }
+        assert_eq!(got.join(" "), ".3 .2 .1 .2");
+        assert!(svc.dest(three).overloaded);
+        svc.close(&conn(1), SimTime(10));
+        svc.expire(SimTime(10 + 119_999));
+        assert!(svc.dest(three).overloaded);
+        svc.expire(SimTime(10 + 120_000));
+        assert!(!svc.dest(three).overloaded);
+        // rr's pointer is at .2: .1, then .3 again.
+        assert_eq!(picks(&mut svc, 2), ".1 .3");
+    }
+
+    /// Every scheduler's C function returns NULL when no server has a weight, and only
+    /// then for the schedulers that do not hash (sh, dh and mh without fallback also
+    /// return NULL when the hashed server is quiesced). With short connections (ovf only
+    /// counts active ones), one server with a weight is always found.
+    #[test]
+    fn no_scheduler_refuses_while_a_server_has_a_weight() {
+        for name in SchedulerName::ALL {
+            let mut svc = service(name, Protocol::Tcp, &[(1, 1), (2, 1), (3, 1)]);
+            let hashing = matches!(
+                name,
+                SchedulerName::Sh | SchedulerName::Dh | SchedulerName::Mh
+            );
+            for k in 0..50u32 {
+                let conn = Connection {
+                    client: IpAddr::from(std::net::Ipv4Addr::from(0x0A00_0000 + k)),
+                    client_port: 1,
+                };
+                let now = SimTime(u64::from(k));
+                let got = svc.schedule(&conn, now);
+                assert!(got.is_some(), "{name:?}");
+                svc.close(&conn, now);
+            }
+            for octet in [1, 3] {
+                let i = index_of(&svc, octet);
+                svc.set_weight(i, 0);
+            }
+            let two = index_of(&svc, 2);
+            for k in 50..100u32 {
+                let conn = Connection {
+                    client: IpAddr::from(std::net::Ipv4Addr::from(0x0A00_0000 + k)),
+                    client_port: 1,
+                };
+                let now = SimTime(u64::from(k));
+                let got = svc.schedule(&conn, now);
+                if hashing {
+                    assert!(got.is_none() || got == Some(two), "{name:?}");
+                } else {
+                    assert_eq!(got, Some(two), "{name:?}");
+                }
+                svc.close(&conn, now);
+            }
+            svc.set_weight(two, 0);
+            let conn = Connection {
+                client: IpAddr::from([10, 1, 1, 1]),
+                client_port: 1,
+            };
+            assert_eq!(
+                svc.connect(&conn, SimTime(1000)),
+                super::super::kernel::Decision::NoDestination,
+                "{name:?}"
+            );
+        }
+    }
+
+    /// Issue 20 item 3, derived from `set_sctp_state` and `sctp_timeouts`: lc over SCTP
+    /// and TCP with two servers (order .2 .1), three short connections at 0, 1 and 2 s.
+    /// At 61.5 s SCTP's first association has left CLOSED (61 s after its close; the
+    /// others leave at 62 and 63) while TCP keeps all three in TIME_WAIT (120 s): SCTP
+    /// counts .2:1 .1:1 and picks .2 (the first on a tie), TCP counts .2:2 .1:1 and picks
+    /// .1.
+    #[test]
+    fn lc_over_sctp_counts_closed_associations_for_61_seconds() {
+        let mut picks_at = Vec::new();
+        for protocol in [Protocol::Sctp, Protocol::Tcp] {
+            let mut svc = service(SchedulerName::Lc, protocol, &[(1, 1), (2, 1)]);
+            let conn = |n: u8| Connection {
+                client: IpAddr::from([192, 168, 6, n]),
+                client_port: 1,
+            };
+            let mut got = Vec::new();
+            for n in 0..3u8 {
+                let now = SimTime::from_secs(u64::from(n));
+                let d = svc.schedule(&conn(n), now).unwrap();
+                svc.close(&conn(n), now);
+                got.push(last_octet(&svc, d));
+            }
+            assert_eq!(got.join(" "), ".2 .1 .2");
+            let d = svc.schedule(&conn(9), SimTime(61_500)).unwrap();
+            picks_at.push(last_octet(&svc, d));
+        }
+        assert_eq!(picks_at, [".2", ".1"]);
     }
 }
