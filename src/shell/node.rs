@@ -190,7 +190,10 @@ pub fn run(ctx: &mut Ctx, argv: &[String], stdin: Option<String>) -> CommandOutp
         "curl" => curl(ctx, argv),
         "wget" => super::pod::wget(ctx, argv),
         "ping" => super::pod::ping(ctx, argv),
-        "dig" => crate::views::dig::run(&on_node, &context, &argv[1..]),
+        "dig" => {
+            let out = crate::views::dig::run(&on_node, &context, &argv[1..]);
+            dig_waited(ctx, out, &argv[1..])
+        }
         "nslookup" => super::pod::nslookup(ctx, argv),
         "hostname" => CommandOutput::ok(format!("{node}\n")),
         "uname" => {
@@ -981,4 +984,15 @@ fn ssh(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
         "Last login: {} from {from}\n",
         crate::session::clock::ctime(now - 3600)
     ))
+}
+
+/// A `dig` that got no answer waited for one (`+tries` × `+time`): the session clock
+/// advances by that much.
+pub(crate) fn dig_waited(ctx: &mut Ctx, out: CommandOutput, args: &[String]) -> CommandOutput {
+    if out.status == 9 && out.stdout.ends_with(";; no servers could be reached\n") {
+        if let Some(seconds) = crate::views::dig::timeout_seconds(args) {
+            ctx.sleep(seconds);
+        }
+    }
+    out
 }

@@ -129,13 +129,14 @@ pub fn run(ctx: &mut Ctx, argv: &[String], stdin: Option<String>) -> CommandOutp
         "ping" => ping(ctx, argv),
         "dig" => {
             let analysis = ctx.analysis();
-            crate::views::dig::dig(
+            let out = crate::views::dig::dig(
                 &analysis,
                 &crate::views::dig::Client {
                     namespace: shell.namespace.clone(),
                 },
                 &argv[1..],
-            )
+            );
+            super::node::dig_waited(ctx, out, &argv[1..])
         }
         "hostname" => {
             if argv.iter().any(|a| a == "-i" || a == "-I") {
