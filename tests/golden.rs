@@ -2444,13 +2444,13 @@ mod shell_seeds {
     fn seed_blocks(text: &str) -> Vec<Block> {
         let mut blocks: Vec<Block> = Vec::new();
         for line in text.lines() {
-            let marker = match line.trim().split_whitespace().collect::<Vec<_>>()[..] {
+            let marker = match line.split_whitespace().collect::<Vec<_>>()[..] {
                 ["##excerpt"] => Some(Marker::Excerpt),
                 ["##rows-any-order"] => Some(Marker::RowsAnyOrder),
                 ["##rotation"] => Some(Marker::Rotation),
-                ["##one-of", ref values @ ..] => {
-                    Some(Marker::OneOf(values.iter().map(|v| v.to_string()).collect()))
-                }
+                ["##one-of", ref values @ ..] => Some(Marker::OneOf(
+                    values.iter().map(|v| v.to_string()).collect(),
+                )),
                 _ => None,
             };
             if let Some(marker) = marker {
@@ -2460,6 +2460,15 @@ mod shell_seeds {
                 continue;
             }
             if line.starts_with("##") {
+                continue;
+            }
+            // A command continued with a backslash takes the next line.
+            if let Some(b) = blocks.last_mut()
+                && b.output.is_empty()
+                && b.command.ends_with('\\')
+            {
+                b.command.push('\n');
+                b.command.push_str(line);
                 continue;
             }
             if let Some((_, command)) = prompt_split(line) {
@@ -2500,7 +2509,8 @@ mod shell_seeds {
         let mut at = 0;
         for c in commands {
             let first = c.lines().next().unwrap_or("");
-            while at < lines.len() && !(lines[at].ends_with(first) && lines[at].len() > first.len()) {
+            while at < lines.len() && !(lines[at].ends_with(first) && lines[at].len() > first.len())
+            {
                 at += 1;
             }
             if at < lines.len() {
@@ -2547,7 +2557,9 @@ mod shell_seeds {
 
     /// A command line without its trailing `# svcplay: …` directive.
     fn strip_directive(command: &str) -> &str {
-        command.find(" # svcplay:").map_or(command, |at| &command[..at])
+        command
+            .find(" # svcplay:")
+            .map_or(command, |at| &command[..at])
     }
 
     /// Substitutions applied line by line (for the comparisons that keep lines).

@@ -344,13 +344,17 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
         // Which indices to create. A StatefulSet has exactly the ordinals 0..replicas, a
         // written Pod standing in for its ordinal; a ReplicaSet creates Pods until
         // `replicas` of them are active (not terminating).
-        let mut plan: Vec<(usize, String)> = Vec::new();
+        // The third field marks a Pod that was deleted: it is replayed (scheduled, given
+        // its address) and dropped, so its address stays taken as the CNI plugin's
+        // host-local IPAM keeps it (it hands out the address after the last one it
+        // reserved) and the Pod created in its place gets a new one.
+        let mut plan: Vec<(usize, String, bool)> = Vec::new();
         match workload.kind {
             Kind::StatefulSet => {
                 for index in 0..replicas {
                     let name = pod_name(workload, &owner_name, index);
                     if !taken.contains(name.as_str()) {
-                        plan.push((index, name));
+                        plan.push((index, name, false));
                     }
                 }
             }
@@ -360,18 +364,22 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 while active < replicas && index < replicas + MAX_PODS_PER_WORKLOAD {
                     let name = pod_name(workload, &owner_name, index);
                     index += 1;
+                    if taken.contains(name.as_str()) {
+                        continue;
+                    }
                     // A Pod that finished terminating is gone; its name is not reused.
-                    if taken.contains(name.as_str()) || deleted.contains(&name) {
+                    if deleted.contains(&name) {
+                        plan.push((index - 1, name, true));
                         continue;
                     }
                     if !terminating.contains(&name) {
                         active += 1;
                     }
-                    plan.push((index - 1, name));
+                    plan.push((index - 1, name, false));
                 }
             }
         }
-        for (index, name) in plan {
+        for (index, name, gone) in plan {
             let mut labels = workload.template.labels.clone();
             match workload.kind {
                 Kind::Deployment => {
@@ -417,6 +425,9 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                         .min_by_key(|(i, s)| (s.pods, *i))
                         .map(|(i, _)| i)
                 });
+            if gone && chosen.is_none() {
+                continue;
+            }
             let ready = !not_ready.contains(&name);
             let mut status = PodStatus {
                 phase: Some("Pending".into()),
@@ -436,6 +447,10 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                         slot.used.insert(ip);
                         ips.push(ip.to_string());
                     }
+                }
+                if gone {
+                    slot.pods -= 1;
+                    continue;
                 }
                 let flag = |b: bool| if b { "True" } else { "False" };
                 status = PodStatus {

@@ -791,6 +791,10 @@ fn apply_files(ctx: &mut Ctx, args: &Parsed, stdin: Option<String>, apply: bool)
         let mut result = before.clone();
         for (i, body) in &appended {
             let o = &objects[*i];
+            // kubectl refuses a document without apiVersion or kind before sending it.
+            if o.api_version.is_empty() || o.kind.is_empty() {
+                continue;
+            }
             let ns = if namespaced_kind(&o.kind) {
                 namespace_for(&o.namespace, args.namespace()).unwrap_or_default()
             } else {

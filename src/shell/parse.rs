@@ -781,7 +781,8 @@ fn token_text(t: &Token) -> String {
 
 /// Parses a command line (possibly several lines).
 pub fn parse(text: &str) -> Result<List, String> {
-    let tokens = tokenize(text)?;
+    let text = join_continued_lines(text);
+    let tokens = tokenize(&text)?;
     let mut parser = Parser { tokens, at: 0 };
     let list = parser.list(&[])?;
     if let Some(t) = parser.peek() {
@@ -790,9 +791,62 @@ pub fn parse(text: &str) -> Result<List, String> {
     Ok(list)
 }
 
+/// bash's line continuation: a backslash before a newline (outside single quotes)
+/// joins the two lines.
+fn join_continued_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let (mut single, mut double) = (false, false);
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if !single => {
+                double = !double;
+                out.push(c);
+            }
+            '\\' if !single => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                } else {
+                    out.push(c);
+                    if let Some(n) = chars.next() {
+                        out.push(n);
+                    }
+                }
+            }
+            '\'' if !double => {
+                single = !single;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether the text ends with a backslash that continues it on the next line.
+fn ends_with_continuation(text: &str) -> bool {
+    let (mut single, mut double) = (false, false);
+    let mut chars = text.chars();
+    let mut last_escape = false;
+    while let Some(c) = chars.next() {
+        last_escape = false;
+        match c {
+            '\\' if !single && chars.next().is_none() => last_escape = true,
+            '\\' => {}
+            '"' if !single => double = !double,
+            '\'' if !double => single = !single,
+            _ => {}
+        }
+    }
+    last_escape
+}
+
 /// Whether a line is unfinished (an open quote, loop or heredoc), so that the terminal
 /// asks for more with `> ` as bash does.
 pub fn incomplete(text: &str) -> bool {
+    if ends_with_continuation(text) {
+        return true;
+    }
     match parse(text) {
         Ok(_) => false,
         Err(e) => {
@@ -813,6 +867,28 @@ mod tests {
             Command::Simple { words, .. } => words.iter().map(Word::source).collect(),
             _ => Vec::new(),
         }
+    }
+
+    #[test]
+    fn joins_continued_lines() {
+        let text = "kubectl expose deployment my-app \\\n  --type=NodePort \\";
+        assert!(incomplete(text));
+        let text = format!("{text}\n  --port=80");
+        assert!(!incomplete(&text));
+        let list = parse(&text).unwrap();
+        assert_eq!(
+            words(&list.0[0].1.commands[0]),
+            [
+                "kubectl",
+                "expose",
+                "deployment",
+                "my-app",
+                "--type=NodePort",
+                "--port=80"
+            ]
+        );
+        assert!(!incomplete("echo 'a\\'"));
+        assert!(incomplete("echo \"it's\" \\"));
     }
 
     #[test]

@@ -407,20 +407,29 @@ pub fn nslookup(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
         .iter()
         .filter(|r| matches!(r.data, RData::A(_) | RData::Aaaa(_)))
         .collect();
-    if addresses.is_empty() {
-        return CommandOutput {
-            stdout: out,
-            stderr: format!("** server can't find {name}: NXDOMAIN\n\n"),
-            status: 1,
-        };
-    }
+    let mut canonical = false;
     for record in &answer.answer {
         if let RData::Cname(target) = &record.data {
+            canonical = true;
             out.push_str(&format!(
                 "{}\tcanonical name = {target}\n",
                 record.name.trim_end_matches('.')
             ));
         }
+    }
+    if addresses.is_empty() {
+        // An ExternalName's target outside the cluster: the CNAME, and what is not shown.
+        if canonical && let Some(target) = &answer.upstream {
+            out.push_str(&format!(
+                ";; svcplay: {target} is outside the cluster: CoreDNS asks the node's resolver (forward . /etc/resolv.conf) for it, which svcplay cannot reach offline, so no upstream records are shown\n\n"
+            ));
+            return CommandOutput::ok(out);
+        }
+        return CommandOutput {
+            stdout: out,
+            stderr: format!("** server can't find {name}: NXDOMAIN\n\n"),
+            status: 1,
+        };
     }
     for record in addresses {
         out.push_str(&format!(
