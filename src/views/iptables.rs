@@ -199,54 +199,155 @@ pub fn iptables(
     argv: &[String],
 ) -> CommandOutput {
     let program = iptables::tool(family);
+    let usage = |message: String| {
+        CommandOutput::error(
+            format!(
+                "{program} v1.8.9 (nf_tables): {message}\nTry `{program} -h' or '{program} --help' for more information.\n"
+            ),
+            2,
+        )
+    };
     let mut table = "filter".to_string();
-    let mut list_rules = false;
+    // -S / -L, and the chain named after it.
+    let mut command: Option<char> = None;
     let mut counters = false;
+    let mut format = crate::views::iptables_list::Format {
+        ipv6: family == IpFamily::IPv6,
+        ..Default::default()
+    };
     let mut chain: Option<String> = None;
-    let mut args = argv.iter().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-t" | "--table" => match args.next() {
-                Some(t) => table = t.clone(),
-                None => {
-                    return CommandOutput::error(
-                        format!(
-                            "{program} v1.8.9 (nf_tables): option \"-t\" requires an argument\nTry `{program} -h' or '{program} --help' for more information.\n"
-                        ),
-                        2,
-                    );
+    let mut i = 1;
+    let set_command = |command: &mut Option<char>, c: char| -> Result<(), CommandOutput> {
+        match *command {
+            Some(other) if other != c => {
+                let (a, b) = if c == 'S' { ('S', other) } else { (c, other) };
+                Err(usage(format!("Cannot use -{a} with -{b}")))
+            }
+            _ => {
+                *command = Some(c);
+                Ok(())
+            }
+        }
+    };
+    while i < argv.len() {
+        let arg = argv[i].as_str();
+        i += 1;
+        // The optional chain after -L / -S: the next word when it is not an option.
+        let optional_chain = |chain: &mut Option<String>, i: &mut usize| {
+            if let Some(next) = argv.get(*i)
+                && !next.starts_with('-')
+            {
+                *chain = Some(next.clone());
+                *i += 1;
+            }
+        };
+        match arg {
+            "-t" | "--table" => match argv.get(i) {
+                Some(t) => {
+                    table = t.clone();
+                    i += 1;
                 }
+                None => return usage("option \"-t\" requires an argument".into()),
             },
-            "-S" | "--list-rules" => list_rules = true,
-            "-v" | "--verbose" => counters = true,
-            "-w" | "--wait" | "-n" | "--numeric" => {}
-            a if a.starts_with('-') => {
+            a if a.starts_with("--table=") => table = a["--table=".len()..].to_string(),
+            "-S" | "--list-rules" | "-L" | "--list" => {
+                let c = if matches!(arg, "-S" | "--list-rules") {
+                    'S'
+                } else {
+                    'L'
+                };
+                if let Err(e) = set_command(&mut command, c) {
+                    return e;
+                }
+                optional_chain(&mut chain, &mut i);
+            }
+            "-v" | "--verbose" => {
+                counters = true;
+                format.verbose = true;
+            }
+            "-n" | "--numeric" => format.numeric = true,
+            "-x" | "--exact" => format.exact = true,
+            "--line-numbers" => format.line_numbers = true,
+            "-w" | "--wait" => {
+                if argv.get(i).is_some_and(|n| n.parse::<u32>().is_ok()) {
+                    i += 1;
+                }
+            }
+            a if a.starts_with("--") => {
                 return CommandOutput::error(
                     format!(
-                        "svcplay: `{program} {a}' is not simulated; try `{program} -t nat -S' or `{program}-save'\n"
+                        "svcplay: `{program} {a}' is not simulated; try `{program} -t nat -L -n' or `{program}-save'\n"
                     ),
                     NOT_IMPLEMENTED,
                 );
             }
-            a if list_rules && chain.is_none() => chain = Some(a.to_string()),
-            a => {
-                return CommandOutput::error(
-                    format!(
-                        "{program} v1.8.9 (nf_tables): Bad argument `{a}'\nTry `{program} -h' or '{program} --help' for more information.\n"
-                    ),
-                    2,
-                );
+            a if a.starts_with('-') && a.len() > 1 => {
+                // Grouped short options (`-nvL`); -t, -L and -S take the rest as their
+                // argument, as getopt does (`-Lx` lists the chain `x`).
+                let rest: Vec<char> = a[1..].chars().collect();
+                let mut k = 0;
+                while k < rest.len() {
+                    let c = rest[k];
+                    k += 1;
+                    let tail: String = rest[k..].iter().collect();
+                    match c {
+                        'n' => format.numeric = true,
+                        'v' => {
+                            counters = true;
+                            format.verbose = true;
+                        }
+                        'x' => format.exact = true,
+                        'w' => {}
+                        't' => {
+                            if tail.is_empty() {
+                                match argv.get(i) {
+                                    Some(t) => {
+                                        table = t.clone();
+                                        i += 1;
+                                    }
+                                    None => {
+                                        return usage("option \"-t\" requires an argument".into());
+                                    }
+                                }
+                            } else {
+                                table = tail;
+                            }
+                            break;
+                        }
+                        'L' | 'S' => {
+                            if let Err(e) = set_command(&mut command, c) {
+                                return e;
+                            }
+                            if tail.is_empty() {
+                                optional_chain(&mut chain, &mut i);
+                            } else {
+                                chain = Some(tail);
+                            }
+                            break;
+                        }
+                        _ => {
+                            return CommandOutput::error(
+                                format!(
+                                    "svcplay: `{program} -{c}' is not simulated; try `{program} -t nat -L -n' or `{program}-save'\n"
+                                ),
+                                NOT_IMPLEMENTED,
+                            );
+                        }
+                    }
+                }
             }
+            a => return usage(format!("Bad argument `{a}'")),
         }
     }
-    if !list_rules {
+    let Some(command) = command else {
         return CommandOutput::error(
             format!(
-                "svcplay: only `{program} [-t TABLE] -S [CHAIN]' is simulated; try `{program}-save'\n"
+                "svcplay: only `{program} [-t TABLE] -L|-S [CHAIN]' is simulated; try `{program}-save'\n"
             ),
             NOT_IMPLEMENTED,
         );
-    }
+    };
+    let list_rules = command == 'S';
     if !matches!(
         analysis.proxy_config.mode,
         ProxyMode::Iptables | ProxyMode::Ipvs
@@ -274,6 +375,70 @@ pub fn iptables(
         None if table == "raw" => vec!["PREROUTING", "OUTPUT"],
         None => vec!["INPUT", "FORWARD", "OUTPUT"],
     };
+    if !list_rules {
+        use crate::views::iptables_list::{Chain, list};
+        // Every chain of the table: the built-in ones (with their policy) first, as the
+        // kernel holds them, then kube-proxy's.
+        let mut chains: Vec<Chain> = Vec::new();
+        for name in &builtin {
+            let rules = node_table
+                .and_then(|t| t.chain(name))
+                .map(|c| {
+                    c.rules
+                        .iter()
+                        .map(|r| r.saved(family).to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            chains.push(Chain {
+                name,
+                policy: Some("ACCEPT"),
+                rules,
+            });
+        }
+        if let Some(t) = node_table {
+            for c in t.chains() {
+                if builtin.contains(&c.name.as_str()) {
+                    continue;
+                }
+                chains.push(Chain {
+                    name: &c.name,
+                    policy: c.policy.as_ref().map(|_| "ACCEPT"),
+                    rules: c
+                        .rules
+                        .iter()
+                        .map(|r| r.saved(family).to_string())
+                        .collect(),
+                });
+            }
+        }
+        let shown: Vec<Chain> = match &chain {
+            Some(name) => {
+                let Some(c) = chains.iter().find(|c| c.name == name) else {
+                    return CommandOutput::error(
+                        format!(
+                            "{program} v1.8.9 (nf_tables): chain `{name}' in table `{table}' is incompatible, use 'nft' tool.\n"
+                        ),
+                        1,
+                    );
+                };
+                vec![Chain {
+                    name: c.name,
+                    policy: c.policy,
+                    rules: c.rules.clone(),
+                }]
+            }
+            None => chains
+                .iter()
+                .map(|c| Chain {
+                    name: c.name,
+                    policy: c.policy,
+                    rules: c.rules.clone(),
+                })
+                .collect(),
+        };
+        return CommandOutput::ok(list(&shown, &chains, format));
+    }
     let policy = |name: &str| {
         if counters {
             format!("-P {name} ACCEPT -c 0 0\n")
