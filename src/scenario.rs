@@ -59,6 +59,8 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
         diagnostics.extend(d);
         (objects, admissions)
     };
+    let mut objects = objects;
+    objects.retired_pod_ips = session.session.retired_pod_ips.clone();
     let mut objects = controllers::run(objects);
     if !options.stored {
         let slice = kubernetes_endpoint_slice(&objects);

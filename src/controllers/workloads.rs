@@ -295,6 +295,7 @@ pub fn generated_pod_names(objects: &Objects, workload: &Workload) -> Vec<String
 /// The Pods the workload controllers create, added after the written Pods. Returns the
 /// generated Pods (the caller appends them to the objects).
 pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
+    let retired_ips = retired(objects);
     let mut slots = node_slots(objects);
     for pod in &objects.pods {
         if let Some(slot) = pod
@@ -442,8 +443,11 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 slot.pods += 1;
                 spec.node_name = Some(slot.name.clone());
                 let mut ips = Vec::new();
+                // A deleted Pod replays as it was allocated: before its address retired.
+                let no_retired = BTreeSet::new();
+                let retired_now = if gone { &no_retired } else { &retired_ips };
                 for cidr in slot.pod_cidrs.clone() {
-                    if let Some(ip) = next_free(&cidr, &slot.used) {
+                    if let Some(ip) = next_free(&cidr, &slot.used, retired_now) {
                         slot.used.insert(ip);
                         ips.push(ip.to_string());
                     }
@@ -540,6 +544,7 @@ pub fn mark_pods_on_lost_nodes(objects: &mut Objects) {
 /// already on it), for Pods that are placed after the workload controllers ran (the
 /// kube-system add-ons of [`super::kubeadm`]). `None` for a node the scenario lacks.
 pub fn free_pod_ips(objects: &Objects, node: &str, count: usize) -> Option<Vec<Vec<String>>> {
+    let retired_ips = retired(objects);
     let mut slot = node_slots(objects).into_iter().find(|s| s.name == node)?;
     for pod in &objects.pods {
         if pod.spec.node_name.as_deref() == Some(node) {
@@ -551,7 +556,7 @@ pub fn free_pod_ips(objects: &Objects, node: &str, count: usize) -> Option<Vec<V
     for _ in 0..count {
         let mut ips = Vec::new();
         for cidr in slot.pod_cidrs.clone() {
-            if let Some(ip) = next_free(&cidr, &slot.used) {
+            if let Some(ip) = next_free(&cidr, &slot.used, &retired_ips) {
                 slot.used.insert(ip);
                 ips.push(ip.to_string());
             }
@@ -561,8 +566,11 @@ pub fn free_pod_ips(objects: &Objects, node: &str, count: usize) -> Option<Vec<V
     Some(out)
 }
 
-/// The first address from `.2` on that is not taken (`.1` is the node's bridge).
-fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>) -> Option<IpAddr> {
+/// The first address from `.2` on that is not taken (`.1` is the node's bridge) and
+/// was not held by a Pod that is gone ([`Objects::retired_pod_ips`]): the CNI plugin's
+/// host-local IPAM hands out the address after the last one it reserved, so a new Pod
+/// gets a new address; when the block has no other, a retired one is reused.
+fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>, retired: &BTreeSet<IpAddr>) -> Option<IpAddr> {
     let limit = cidr.size().min(1 << 16);
     let last = match cidr.family() {
         IpFamily::IPv4 => limit.saturating_sub(1),
@@ -570,7 +578,20 @@ fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>) -> Option<IpAddr> {
     };
     (2..last)
         .filter_map(|i| cidr.nth(i))
-        .find(|ip| !used.contains(ip))
+        .find(|ip| !used.contains(ip) && !retired.contains(ip))
+        .or_else(|| {
+            (2..last)
+                .filter_map(|i| cidr.nth(i))
+                .find(|ip| !used.contains(ip))
+        })
+}
+
+fn retired(objects: &Objects) -> BTreeSet<IpAddr> {
+    objects
+        .retired_pod_ips
+        .iter()
+        .filter_map(|ip| parse_ip_sloppy(ip))
+        .collect()
 }
 
 #[cfg(test)]

@@ -505,6 +505,10 @@ pub struct Objects {
     pub daemon_sets: Vec<DaemonSet>,
     /// The kube-system ConfigMaps of a kubeadm cluster (never written).
     pub config_maps: Vec<ConfigMap>,
+    /// Pod addresses the session saw handed back (their Pods are gone): the IPAM hands
+    /// them out again only when nothing else is free (`crate::session`'s
+    /// `retiredPodIPs`).
+    pub retired_pod_ips: Vec<String>,
 }
 
 impl Objects {

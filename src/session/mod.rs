@@ -140,7 +140,14 @@ pub struct Session {
     /// The ReplicaSets each Deployment (`namespace/name`) left behind when a rollout
     /// replaced its template, oldest first (they keep existing with no Pods).
     pub replica_sets: BTreeMap<String, Vec<String>>,
+    /// Addresses of Pods that are gone (deleted, scaled away, replaced by a rollout): the
+    /// IPAM does not hand them out again while others are free, so a new Pod gets a new
+    /// address, as with Calico's and the host-local plugin's allocators.
+    pub retired_pod_ips: Vec<String>,
 }
+
+/// How many retired Pod addresses the session remembers (the oldest are forgotten).
+pub const MAX_RETIRED_POD_IPS: usize = 512;
 
 impl Default for Session {
     fn default() -> Session {
@@ -156,6 +163,7 @@ impl Default for Session {
             requests: BTreeMap::new(),
             pod_files: Vec::new(),
             replica_sets: BTreeMap::new(),
+            retired_pod_ips: Vec::new(),
         }
     }
 }
@@ -328,6 +336,7 @@ fn read_session(root: &Node) -> (Session, Vec<(String, crate::diag::Span)>) {
             .collect();
         s.replica_sets.insert(key, names);
     }
+    s.retired_pod_ips = strings(root, "retiredPodIPs");
     for item in items(root, "podFiles") {
         s.pod_files.push(PodFile {
             pod: string(item, "pod").unwrap_or_default(),
@@ -444,6 +453,10 @@ impl Session {
             ("connections", connections),
             ("requests", counts(&self.requests)),
             ("podFiles", pod_files),
+            (
+                "retiredPodIPs",
+                (!self.retired_pod_ips.is_empty()).then(|| Yaml::strings(&self.retired_pod_ips)),
+            ),
             (
                 "replicaSets",
                 (!self.replica_sets.is_empty()).then(|| {

@@ -37,6 +37,8 @@ pub struct LoopState {
 pub struct Ctx {
     text: String,
     analysis: Option<Rc<Analysis>>,
+    /// The text and analysis the line started from (to see which Pods it removed).
+    original: (String, Option<Rc<Analysis>>),
     session: Option<Session>,
     pub changed: bool,
     pub terminal: Terminal,
@@ -59,6 +61,7 @@ impl Ctx {
         Ctx {
             text: request.text.to_string(),
             analysis: request.analysis.clone(),
+            original: (request.text.to_string(), request.analysis.clone()),
             session: None,
             changed: false,
             terminal: request.terminal.clone(),
@@ -163,9 +166,56 @@ impl Ctx {
     }
 }
 
-fn outcome(ctx: Ctx, pending: Option<Pending>) -> Outcome {
+/// Pods the line removed (deleted, scaled away, replaced) hand their addresses back:
+/// the session retires them, so the IPAM gives new Pods new addresses.
+fn retire_pod_ips(ctx: &mut Ctx) {
+    if !ctx.changed {
+        return;
+    }
+    let before = match &ctx.original.1 {
+        Some(a) => a.clone(),
+        None => Rc::new(analyze(&ctx.original.0, Options::default())),
+    };
+    let after = ctx.analysis();
+    // Also when a new Pod of the same line took the address (a rollout's new Pods start
+    // while the old ones still hold theirs): retired, the new Pod moves to a free one.
+    let gone: Vec<String> = before
+        .objects
+        .pods
+        .iter()
+        .filter(|p| {
+            !after
+                .objects
+                .pods
+                .iter()
+                .any(|q| q.meta.namespace == p.meta.namespace && q.meta.name == p.meta.name)
+        })
+        .flat_map(|p| p.ips().into_iter().map(str::to_string))
+        .collect();
+    if gone.is_empty() {
+        return;
+    }
+    let mut s = ctx.session();
+    for ip in gone {
+        if !s.retired_pod_ips.contains(&ip) {
+            s.retired_pod_ips.push(ip);
+        }
+    }
+    let excess = s
+        .retired_pod_ips
+        .len()
+        .saturating_sub(session::MAX_RETIRED_POD_IPS);
+    s.retired_pod_ips.drain(..excess);
+    ctx.set_session(s);
+}
+
+fn outcome(mut ctx: Ctx, pending: Option<Pending>) -> Outcome {
+    retire_pod_ips(&mut ctx);
     let mut terminal = ctx.terminal;
-    terminal.variables = ctx.vars.into_iter().filter(|(k, _)| k != "?").collect();
+    // `$?` is the last command's status at the next prompt too.
+    let mut variables = ctx.vars;
+    variables.insert("?".into(), ctx.status.to_string());
+    terminal.variables = variables;
     Outcome {
         output: ctx.out,
         status: ctx.status,
@@ -954,11 +1004,29 @@ fn builtin(ctx: &mut Ctx, argv: &[String], stdin: Option<&str>) -> Option<Comman
         "wc" => {
             let input = stdin.unwrap_or("");
             let lines = input.matches('\n').count();
-            if args.iter().any(|a| a == "-l") {
-                CommandOutput::ok(format!("{lines}\n"))
+            let words = input.split_whitespace().count();
+            let flags: String = args
+                .iter()
+                .filter(|a| a.starts_with('-'))
+                .flat_map(|a| a.trim_start_matches('-').chars())
+                .collect();
+            // GNU wc: the counts asked for (all three by default) in the order lines,
+            // words, bytes; one count alone prints bare, several padded to 7.
+            let mut counts = Vec::new();
+            if flags.is_empty() || flags.contains('l') {
+                counts.push(lines);
+            }
+            if flags.is_empty() || flags.contains('w') {
+                counts.push(words);
+            }
+            if flags.is_empty() || flags.contains('c') || flags.contains('m') {
+                counts.push(input.len());
+            }
+            if counts.len() == 1 {
+                CommandOutput::ok(format!("{}\n", counts[0]))
             } else {
-                let words = input.split_whitespace().count();
-                CommandOutput::ok(format!("{lines:7} {words:7} {:7}\n", input.len()))
+                let text: Vec<String> = counts.iter().map(|n| format!("{n:7}")).collect();
+                CommandOutput::ok(format!("{}\n", text.join(" ")))
             }
         }
         "sort" => {
@@ -1084,22 +1152,37 @@ pub fn absolute(cwd: &str, path: &str) -> String {
 }
 
 fn grep(args: &[String], stdin: Option<&str>, extended: bool) -> CommandOutput {
-    let mut invert = false;
-    let mut ignore = false;
-    let mut count = false;
+    let mut extended = extended;
+    let (mut invert, mut ignore, mut count, mut numbers, mut quiet, mut word, mut fixed) =
+        (false, false, false, false, false, false, false);
     let mut pattern: Option<String> = None;
-    for a in args {
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
         match a.as_str() {
-            "-v" => invert = true,
-            "-i" => ignore = true,
-            "-c" => count = true,
-            "-E" | "-w" | "--color=auto" | "--color" => {}
+            "--color=auto" | "--color" | "--color=never" | "--color=always" => {}
+            "-e" | "--regexp" => {
+                pattern = args.get(i).cloned();
+                i += 1;
+            }
+            "--" => {
+                if pattern.is_none() {
+                    pattern = args.get(i).cloned();
+                }
+                break;
+            }
             _ if a.starts_with('-') && a.len() > 1 && pattern.is_none() => {
                 for c in a[1..].chars() {
                     match c {
                         'v' => invert = true,
                         'i' => ignore = true,
                         'c' => count = true,
+                        'n' => numbers = true,
+                        'q' => quiet = true,
+                        'w' => word = true,
+                        'E' => extended = true,
+                        'F' => fixed = true,
                         _ => {}
                     }
                 }
@@ -1114,40 +1197,62 @@ fn grep(args: &[String], stdin: Option<&str>, extended: bool) -> CommandOutput {
             2,
         );
     };
-    let alternatives: Vec<String> = if extended || pattern.contains("\\|") {
-        pattern
-            .split(if extended { "|" } else { "\\|" })
-            .map(|s| s.to_string())
-            .collect()
-    } else {
-        vec![pattern]
-    };
+    let regex = super::regex::Regex::new(&pattern, extended, ignore);
     let matches = |line: &str| -> bool {
-        alternatives.iter().any(|p| {
-            let p = p.trim_start_matches('^');
-            if ignore {
-                line.to_lowercase().contains(&p.to_lowercase())
+        if fixed {
+            return if ignore {
+                line.to_lowercase().contains(&pattern.to_lowercase())
             } else {
-                line.contains(p)
-            }
-        })
+                line.contains(pattern.as_str())
+            };
+        }
+        if word {
+            // -w: the match must stand as a word; checked on the line's words.
+            return line
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| {
+                    !w.is_empty() && regex.is_match(w) && {
+                        let r = super::regex::Regex::new(&format!("^{pattern}$"), extended, ignore);
+                        r.is_match(w)
+                    }
+                });
+        }
+        regex.is_match(line)
     };
-    let found: Vec<&str> = stdin
+    let found: Vec<(usize, &str)> = stdin
         .unwrap_or("")
         .lines()
-        .filter(|l| matches(l) != invert)
+        .enumerate()
+        .filter(|(_, l)| matches(l) != invert)
         .collect();
+    let status = i32::from(found.is_empty());
+    if quiet {
+        return CommandOutput {
+            stdout: String::new(),
+            stderr: String::new(),
+            status,
+        };
+    }
     if count {
         return CommandOutput {
             stdout: format!("{}\n", found.len()),
             stderr: String::new(),
-            status: i32::from(found.is_empty()),
+            status,
         };
     }
     CommandOutput {
-        stdout: found.iter().map(|l| format!("{l}\n")).collect(),
+        stdout: found
+            .iter()
+            .map(|(n, l)| {
+                if numbers {
+                    format!("{}:{l}\n", n + 1)
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect(),
         stderr: String::new(),
-        status: i32::from(found.is_empty()),
+        status,
     }
 }
 

@@ -1765,6 +1765,23 @@ fn object_tree(ctx: &mut Ctx, t: &Target) -> Result<(Yaml, Option<Doc>), String>
     ))
 }
 
+/// The object as the API server stores it (its `-o yaml`), without `status` and the
+/// metadata the server sets, to be written back as the scenario's document.
+fn server_object(ctx: &mut Ctx, t: &Target) -> Option<Yaml> {
+    let analysis = ctx.analysis();
+    let view = View::new(&analysis);
+    let mut tree = (t.resource.object?)(&view, &t.namespace, &t.name)?;
+    if let Yaml::Map(entries) = &mut tree {
+        entries.retain(|(k, _)| k != "status");
+    }
+    if let Some(meta) = get_mut(&mut tree, "metadata") {
+        for key in ["uid", "resourceVersion", "generation", "managedFields"] {
+            remove_key(meta, key);
+        }
+    }
+    Some(tree)
+}
+
 /// Writes an object's tree back: its document replaced, or a new document.
 fn write_tree(ctx: &mut Ctx, tree: &Yaml, doc: Option<&Doc>) {
     let text_now = ctx.text().to_string();
@@ -2242,7 +2259,26 @@ fn patch(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                 merge_patch(&mut tree, &patch);
                 Ok(())
             }
-            "json" => json_patch(&mut tree, &patch),
+            "json" => {
+                // A JSON patch addresses the object as the server stores it: with its
+                // defaults (`replace /spec/sessionAffinity` works on a Service that does
+                // not write it). Applied to the written document first; where a path
+                // only the stored object has is missing, to the stored object (without
+                // status and server-set metadata), which is then written.
+                match json_patch(&mut tree, &patch) {
+                    Ok(()) => Ok(()),
+                    Err(first) => match server_object(ctx, &t) {
+                        Some(mut stored) => match json_patch(&mut stored, &patch) {
+                            Ok(()) => {
+                                tree = stored;
+                                Ok(())
+                            }
+                            Err(_) => Err(first),
+                        },
+                        None => Err(first),
+                    },
+                }
+            }
             other => Err(format!(
                 "--type must be one of [json merge strategic], not \"{other}\""
             )),
@@ -3039,8 +3075,15 @@ fn logs(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             );
         }
     };
-    let mut out = String::new();
+    // `--tail=N` keeps each Pod's last N lines; with a selector kubectl asks for 10.
+    let tail: Option<usize> = match args.value("tail") {
+        Some(t) => t.parse::<i64>().ok().and_then(|n| usize::try_from(n).ok()),
+        None if args.value("selector").is_some() => Some(10),
+        None => None,
+    };
+    let mut all = String::new();
     for p in pods {
+        let mut out = String::new();
         let stamp = |offset: i64| {
             let c = clock::civil(crate::views::kubectl::created(&p.meta) + offset);
             format!(
@@ -3095,8 +3138,14 @@ fn logs(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
         }) {
             out.push_str("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration\n/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/\n/docker-entrypoint.sh: Configuration complete; ready for start up\n");
         }
+        let lines: Vec<&str> = out.lines().collect();
+        let from = tail.map_or(0, |n| lines.len().saturating_sub(n));
+        for line in &lines[from..] {
+            all.push_str(line);
+            all.push('\n');
+        }
     }
-    CommandOutput::ok(out)
+    CommandOutput::ok(all)
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ pub mod net;
 pub mod node;
 pub mod parse;
 pub mod pod;
+pub mod regex;
 pub mod script;
 
 use crate::scenario::Analysis;

@@ -313,7 +313,52 @@ fn ipvsadm(
         old.proxy_config.mode = ProxyMode::Ipvs;
         return crate::views::ipvs::ipvsadm(&old, context, argv);
     }
-    let _ = ctx;
+    // `ipvsadm -Lc` / `-Lnc` / `--connection`: IPVS's connection table, from the
+    // connections the session's requests made to virtual services of this node (the
+    // session clock gives each its remaining TIME_WAIT, two minutes as IPVS's default).
+    let listing = argv.iter().skip(1).any(|a| {
+        a == "-c"
+            || a == "--connection"
+            || (a.starts_with('-') && !a.starts_with("--") && a.contains('c') && a.contains('L'))
+    });
+    if listing && analysis.proxy_config.mode == ProxyMode::Ipvs {
+        let now = ctx.session().time;
+        let mut out = String::from(
+            "IPVS connection entries\npro expire state       source             virtual            destination\n",
+        );
+        let virtuals: Vec<String> = analysis
+            .proxy_facts(&context.node)
+            .iter()
+            .flat_map(|f| crate::proxy::ipvs::render(f).virtual_servers)
+            .map(|v| {
+                let a = v.address;
+                match a {
+                    std::net::IpAddr::V4(_) => format!("{a}:{}", v.port),
+                    std::net::IpAddr::V6(_) => format!("[{a}]:{}", v.port),
+                }
+            })
+            .collect();
+        for c in ctx.session().connections.iter().rev() {
+            if c.node != context.node || !virtuals.contains(&c.dst) {
+                continue;
+            }
+            let left = (super::net::CONNTRACK_TIME_WAIT - (now - c.time)).max(0);
+            let _ = std::fmt::Write::write_fmt(
+                &mut out,
+                format_args!(
+                    "{:<3} {:02}:{:02}  {:<11} {:<18} {:<18} {}\n",
+                    c.protocol.to_uppercase(),
+                    left / 60,
+                    left % 60,
+                    "TIME_WAIT",
+                    c.src,
+                    c.dst,
+                    c.reply_src
+                ),
+            );
+        }
+        return CommandOutput::ok(out);
+    }
     crate::views::ipvs::ipvsadm(analysis, context, argv)
 }
 
@@ -522,35 +567,85 @@ fn conntrack(ctx: &mut Ctx, node: &str, argv: &[String]) -> CommandOutput {
 /// `curl` from the node (or, through [`super::pod`], from a Pod).
 pub fn curl(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
     let mut silent = false;
+    let mut show_error = false;
     let mut include = false;
     let mut head = false;
-    let mut verbose = false;
     let mut url: Option<String> = None;
     let mut output: Option<String> = None;
+    let mut connect_timeout: Option<f64> = None;
+    let mut max_time: Option<f64> = None;
     let mut i = 1;
+    // The options that take a value, by their short letter and long name.
+    let takes_value =
+        |c: char| matches!(c, 'm' | 'H' | 'X' | 'A' | 'o' | 'd' | 'u' | 'w' | 'e' | 'x');
     while i < argv.len() {
-        let a = &argv[i];
-        match a.as_str() {
-            "-s" | "--silent" | "-sS" | "-S" => silent = true,
-            "-i" | "--include" => include = true,
-            "-I" | "--head" => head = true,
-            "-v" | "--verbose" => verbose = true,
-            "-m" | "--max-time" | "--connect-timeout" | "-H" | "--header" | "-X" | "-A" => i += 1,
-            "-o" | "--output" => {
-                output = argv.get(i + 1).cloned();
-                i += 1;
+        let a = argv[i].clone();
+        i += 1;
+        if let Some(long) = a.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            let mut value = || {
+                inline.clone().or_else(|| {
+                    let v = argv.get(i).cloned();
+                    i += 1;
+                    v
+                })
+            };
+            match name {
+                "silent" => silent = true,
+                "show-error" => show_error = true,
+                "include" => include = true,
+                "head" => head = true,
+                "output" => output = value(),
+                "max-time" => max_time = value().and_then(|v| v.parse().ok()),
+                "connect-timeout" => connect_timeout = value().and_then(|v| v.parse().ok()),
+                "header" | "request" | "user-agent" | "data" | "user" | "write-out" | "referer"
+                | "proxy" | "resolve" | "retry" => {
+                    let _ = value();
+                }
+                _ => {}
             }
-            "-L" | "-k" | "--insecure" | "-f" | "--fail" => {}
-            _ if a.starts_with('-') => {
-                if a.contains('s') {
-                    silent = true;
+        } else if a.len() > 1 && a.starts_with('-') {
+            let chars: Vec<char> = a[1..].chars().collect();
+            let mut k = 0;
+            while k < chars.len() {
+                let c = chars[k];
+                k += 1;
+                if takes_value(c) {
+                    let rest: String = chars[k..].iter().collect();
+                    let v = if rest.is_empty() {
+                        let v = argv.get(i).cloned();
+                        i += 1;
+                        v
+                    } else {
+                        Some(rest)
+                    };
+                    match c {
+                        'o' => output = v,
+                        'm' => max_time = v.and_then(|v| v.parse().ok()),
+                        _ => {}
+                    }
+                    break;
+                }
+                match c {
+                    's' => silent = true,
+                    'S' => show_error = true,
+                    'i' => include = true,
+                    'I' => head = true,
+                    _ => {}
                 }
             }
-            _ => url = Some(a.clone()),
+        } else {
+            url = Some(a);
         }
-        i += 1;
     }
-    let _ = (silent, verbose);
+    // -s hides curl's error messages, unless -S shows them again.
+    let quiet = silent && !show_error;
+    let fail = |message: String, status: i32| {
+        CommandOutput::error(if quiet { String::new() } else { message }, status)
+    };
     let Some(url) = url else {
         return CommandOutput::error(
             "curl: try 'curl --help' or 'curl --manual' for more information\n",
@@ -559,7 +654,7 @@ pub fn curl(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
     };
     let (host, port, path) = match net::parse_url(&url) {
         Ok(x) => x,
-        Err(e) => return CommandOutput::error(format!("{e}\n"), 3),
+        Err(e) => return fail(format!("{e}\n"), 3),
     };
     let family = if host.contains(':') {
         IpFamily::IPv6
@@ -570,15 +665,14 @@ pub fn curl(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
     let ip = match net::resolve(ctx, &client, &host) {
         Ok(ip) => ip,
         Err(net::Unresolved::Unknown) => {
-            return CommandOutput::error(format!("curl: (6) Could not resolve host: {host}\n"), 6);
+            return fail(format!("curl: (6) Could not resolve host: {host}\n"), 6);
         }
         Err(net::Unresolved::Upstream(name)) => {
-            return CommandOutput::error(
-                format!(
-                    "curl: (6) Could not resolve host: {host}\nsvcplay: {name} is resolved by CoreDNS's upstream servers, which svcplay does not reach\n"
-                ),
-                6,
-            );
+            let mut out = fail(format!("curl: (6) Could not resolve host: {host}\n"), 6);
+            out.stderr.push_str(&format!(
+                "svcplay: {name} is resolved by CoreDNS's upstream servers, which svcplay does not reach\n"
+            ));
+            return out;
         }
     };
     let target = format!("{ip} port {port}");
@@ -607,27 +701,52 @@ pub fn curl(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
                 }
                 CommandOutput::ok(text)
             }
-            None => CommandOutput::error(
+            None => fail(
                 format!(
                     "curl: (7) Failed to connect to {ep} port {ep_port} after 0 ms: Couldn't connect to server\n"
                 ),
                 7,
             ),
         },
-        net::Landing::Refused => CommandOutput::error(
+        net::Landing::Refused => fail(
             format!(
                 "curl: (7) Failed to connect to {target} after 0 ms: Couldn't connect to server\n"
             ),
             7,
         ),
         net::Landing::Timeout => {
-            ctx.sleep(130);
-            CommandOutput::error(
-                format!(
-                    "curl: (28) Failed to connect to {target} after 130000 ms: Connection timed out\n"
-                ),
-                28,
-            )
+            // Nothing answers: curl's own limits (curl 7.88's messages), else the
+            // kernel's SYN retries (about 130 s).
+            let limit =
+                |t: Option<f64>| t.filter(|t| *t > 0.0).map(|t| (t * 1000.0).round() as i64);
+            match (limit(max_time), limit(connect_timeout)) {
+                (Some(m), c) if c.is_none_or(|c| m <= c) => {
+                    ctx.sleep((m + 999) / 1000);
+                    fail(
+                        format!("curl: (28) Connection timed out after {m} milliseconds\n"),
+                        28,
+                    )
+                }
+                (_, Some(c)) => {
+                    ctx.sleep((c + 999) / 1000);
+                    fail(
+                        format!(
+                            "curl: (28) Failed to connect to {target} after {} ms: Timeout was reached\n",
+                            c + 1
+                        ),
+                        28,
+                    )
+                }
+                _ => {
+                    ctx.sleep(130);
+                    fail(
+                        format!(
+                            "curl: (28) Failed to connect to {target} after 130000 ms: Connection timed out\n"
+                        ),
+                        28,
+                    )
+                }
+            }
         }
     }
 }

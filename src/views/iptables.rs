@@ -47,9 +47,20 @@ pub fn node_tables(analysis: &Analysis, node: &str, family: IpFamily) -> NodeTab
         }
     };
     let ipvs_mode = |tables: &mut NodeTables| {
-        // IPVS mode keeps iptables rules too: its state says where each one goes.
+        // IPVS mode keeps iptables rules too: its state says where each one goes. Its
+        // jumps from the built-in chains are ensured (`iptables -C`, then `-A`): one an
+        // earlier mode left is not added twice.
         let state = crate::proxy::ipvs::render(&facts);
-        tables.apply(&iptables::node::Step::Restore, &state.save_ruleset());
+        let mut ruleset = state.save_ruleset();
+        for source in [&mut ruleset.filter, &mut ruleset.nat] {
+            let existing = tables.table(source.name);
+            source.rules.retain(|rule| {
+                !existing
+                    .and_then(|t| t.chain(&rule.chain))
+                    .is_some_and(|c| c.policy.is_some() && c.rules.contains(rule))
+            });
+        }
+        tables.apply(&iptables::node::Step::Restore, &ruleset);
     };
     match (previous, mode) {
         (Some("iptables"), ProxyMode::Ipvs) => iptables_mode(&mut tables),
@@ -336,7 +347,14 @@ pub fn iptables(
                     }
                 }
             }
-            a => return usage(format!("Bad argument `{a}'")),
+            a => {
+                return CommandOutput::error(
+                    format!(
+                        "Bad argument `{a}'\nTry `{program} -h' or '{program} --help' for more information.\n"
+                    ),
+                    2,
+                );
+            }
         }
     }
     let Some(command) = command else {

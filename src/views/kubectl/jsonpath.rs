@@ -58,6 +58,22 @@ fn unescape(s: &str) -> String {
 }
 
 /// Parses `.a.b[0]['c'][*]..d[?(@.x=="y")]`.
+/// A field name up to the next `.` or `[`; `\.` stands for a dot in the name
+/// (`{.data.config\.conf}`), as kubectl's JSONPath reads it.
+fn read_name(chars: &[char], i: &mut usize) -> String {
+    let mut name = String::new();
+    while *i < chars.len() && !matches!(chars[*i], '.' | '[') {
+        if chars[*i] == '\\' && *i + 1 < chars.len() {
+            name.push(chars[*i + 1]);
+            *i += 2;
+            continue;
+        }
+        name.push(chars[*i]);
+        *i += 1;
+    }
+    name
+}
+
 fn parse_path(text: &str) -> Result<Vec<Step>, String> {
     let chars: Vec<char> = text.trim().chars().collect();
     let mut steps = Vec::new();
@@ -72,19 +88,11 @@ fn parse_path(text: &str) -> Result<Vec<Step>, String> {
         match chars[i] {
             '.' if chars.get(i + 1) == Some(&'.') => {
                 i += 2;
-                let start = i;
-                while i < chars.len() && !matches!(chars[i], '.' | '[') {
-                    i += 1;
-                }
-                steps.push(Step::Recursive(chars[start..i].iter().collect()));
+                steps.push(Step::Recursive(read_name(&chars, &mut i)));
             }
             '.' => {
                 i += 1;
-                let start = i;
-                while i < chars.len() && !matches!(chars[i], '.' | '[') {
-                    i += 1;
-                }
-                let name: String = chars[start..i].iter().collect();
+                let name = read_name(&chars, &mut i);
                 if name == "*" {
                     steps.push(Step::Wildcard);
                 } else if !name.is_empty() {
@@ -153,11 +161,7 @@ fn parse_path(text: &str) -> Result<Vec<Step>, String> {
             c if c.is_whitespace() => i += 1,
             _ => {
                 // A bare field name (`{metadata.name}`).
-                let start = i;
-                while i < chars.len() && !matches!(chars[i], '.' | '[') {
-                    i += 1;
-                }
-                steps.push(Step::Field(chars[start..i].iter().collect()));
+                steps.push(Step::Field(read_name(&chars, &mut i)));
             }
         }
     }
