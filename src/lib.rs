@@ -35,7 +35,9 @@
 //! - [`manifest`] — scenario text → documents (split on `---` like kubectl, parsed with
 //!   saphyr-parser into [`manifest::yaml::Node`] trees that keep every span) → raw objects of
 //!   known kinds; `kind: List` expanded; strict decoding against [`manifest::schema`] with
-//!   the API server's words. [`manifest::yaml::Node::locate`] turns a field path into a span.
+//!   the API server's words (the Kubernetes kinds' tables are generated from the v1.35
+//!   OpenAPI document by `tests/schema_gen.rs` from `schema/`; Go's self-decoding types,
+//!   Quantity, Time and base64, in [`manifest::gotypes`]). [`manifest::yaml::Node::locate`] turns a field path into a span.
 //!   Each recognised object's tree moves into its [`manifest::RawObject`], so the parsed
 //!   YAML is held once (it stays for spans and kubectl's messages).
 //! - [`model`] — typed objects ([`model::Service`], [`model::Pod`], [`model::Node`],
@@ -45,12 +47,16 @@
 //! - [`apiserver`] — `kubectl apply` against a fresh cluster: decode errors, the namespace
 //!   check, defaults, deterministic allocation ([`apiserver::alloc`]), validation, warnings,
 //!   in the real order; [`apiserver::service`] holds the Service rules stage by stage,
+//!   [`apiserver::pod`], [`apiserver::apps`], [`apiserver::endpoints`],
+//!   [`apiserver::config_map`] and [`apiserver::node`] the other kinds' validation
+//!   (`pkg/apis/core|apps|discovery|networking/validation`),
 //!   [`apiserver::field`] the field errors rendered as apimachinery renders them,
 //!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
-//! - [`controllers`] — Deployments/ReplicaSets/StatefulSets → Pods (deterministic names,
-//!   nodes, IPs, derived UIDs), the node lifecycle controller, the EndpointSlice, mirroring
-//!   and legacy Endpoints controllers; learner warnings ([`controllers::hints`]) and the
-//!   selector view ([`controllers::selection`]). Readiness, deletion and node loss are
+//! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic
+//!   names, nodes, IPs, derived UIDs; a DaemonSet's Pod on each eligible node), the node
+//!   lifecycle controller, the EndpointSlice, mirroring and legacy Endpoints controllers;
+//!   learner warnings ([`controllers::hints`]) and the selector view
+//!   ([`controllers::selection`]). Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
 //! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).

@@ -103,6 +103,26 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
             config_conf,
         );
     }
+    // Written DaemonSets (workloads whose controller made their Pods) are listed with
+    // kubeadm's built-in ones (`kubectl get ds`).
+    let written_daemon_sets: Vec<model::DaemonSet> = objects
+        .workloads
+        .iter()
+        .filter(|w| w.kind == manifest::Kind::DaemonSet)
+        .map(|w| model::DaemonSet {
+            meta: w.meta.clone(),
+            selector: w.selector.match_labels.clone(),
+            template: w.template.clone(),
+            image: w
+                .template
+                .spec
+                .containers
+                .first()
+                .and_then(|c| c.image.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    objects.daemon_sets.splice(0..0, written_daemon_sets);
     let (proxy_config, d) = ProxyConfig::resolve(objects.kube_proxy_configuration.as_ref());
     let config_object = objects
         .kube_proxy_configuration

@@ -1513,6 +1513,21 @@ fn service_api_own() {
     });
 }
 
+/// svcplay's own cases for the other kinds (issue 20 items 4-7): strict decoding's
+/// wording, the generated v1.35 schema, alpha-gated fields and the validation of Pods,
+/// workloads, EndpointSlices and Endpoints. Each `case.md` names the upstream function
+/// it was written from; `SVCPLAY_BLESS=1` writes a missing `.expected`.
+#[test]
+fn kinds_api_own() {
+    let bless = std::env::var_os("SVCPLAY_BLESS").is_some();
+    run_corpus("kinds-api-own", |case| {
+        if !case.join("case.md").exists() {
+            return Err("case.md (the rule and its source) is missing".into());
+        }
+        check_service_api_case(case, bless)
+    });
+}
+
 // ---- kubectl views: `$ command` transcripts ---------------------------------------------
 
 /// The `$ command` blocks of a transcript file: each command and the lines it prints.

@@ -350,7 +350,25 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
         // host-local IPAM keeps it (it hands out the address after the last one it
         // reserved) and the Pod created in its place gets a new one.
         let mut plan: Vec<(usize, String, bool)> = Vec::new();
+        // A DaemonSet's Pods are bound to their nodes by its controller, one per node the
+        // template's nodeSelector matches (svcplay treats an unschedulable or NoSchedule-
+        // tainted node as not eligible, as the template carries no tolerations for them).
+        let mut pinned: BTreeMap<String, usize> = BTreeMap::new();
         match workload.kind {
+            Kind::DaemonSet => {
+                for (index, slot) in slots.iter().enumerate() {
+                    if !slot.eligible
+                        || !selector_matches(&workload.template.spec.node_selector, &slot.labels)
+                    {
+                        continue;
+                    }
+                    let name = pod_name(workload, &owner_name, index);
+                    if !taken.contains(name.as_str()) && !deleted.contains(&name) {
+                        pinned.insert(name.clone(), index);
+                        plan.push((index, name, false));
+                    }
+                }
+            }
             Kind::StatefulSet => {
                 for index in 0..replicas {
                     let name = pod_name(workload, &owner_name, index);
@@ -412,10 +430,14 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 }
             }
             // Schedule: the eligible node with the fewest pods, first written on ties.
-            let chosen = spec
-                .node_name
-                .clone()
-                .and_then(|n| slots.iter().position(|s| s.name == n))
+            let chosen = pinned
+                .get(&name)
+                .copied()
+                .or_else(|| {
+                    spec.node_name
+                        .clone()
+                        .and_then(|n| slots.iter().position(|s| s.name == n))
+                })
                 .or_else(|| {
                     slots
                         .iter()

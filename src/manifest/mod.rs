@@ -8,6 +8,7 @@
 //! ([`Manifest::locate`]).
 
 pub mod emit;
+pub mod gotypes;
 pub mod schema;
 pub mod yaml;
 
@@ -24,9 +25,11 @@ pub enum Kind {
     Pod,
     Service,
     Endpoints,
+    ConfigMap,
     Deployment,
     ReplicaSet,
     StatefulSet,
+    DaemonSet,
     EndpointSlice,
     ServiceCIDR,
     KubeProxyConfiguration,
@@ -34,15 +37,17 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
         Kind::Service,
         Kind::Endpoints,
+        Kind::ConfigMap,
         Kind::Deployment,
         Kind::ReplicaSet,
         Kind::StatefulSet,
+        Kind::DaemonSet,
         Kind::EndpointSlice,
         Kind::ServiceCIDR,
         Kind::KubeProxyConfiguration,
@@ -56,9 +61,11 @@ impl Kind {
             Kind::Pod => "Pod",
             Kind::Service => "Service",
             Kind::Endpoints => "Endpoints",
+            Kind::ConfigMap => "ConfigMap",
             Kind::Deployment => "Deployment",
             Kind::ReplicaSet => "ReplicaSet",
             Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
             Kind::EndpointSlice => "EndpointSlice",
             Kind::ServiceCIDR => "ServiceCIDR",
             Kind::KubeProxyConfiguration => "KubeProxyConfiguration",
@@ -68,8 +75,13 @@ impl Kind {
 
     pub fn api_version(self) -> &'static str {
         match self {
-            Kind::Namespace | Kind::Node | Kind::Pod | Kind::Service | Kind::Endpoints => "v1",
-            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => "apps/v1",
+            Kind::Namespace
+            | Kind::Node
+            | Kind::Pod
+            | Kind::Service
+            | Kind::Endpoints
+            | Kind::ConfigMap => "v1",
+            Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => "apps/v1",
             Kind::EndpointSlice => "discovery.k8s.io/v1",
             Kind::ServiceCIDR => "networking.k8s.io/v1",
             Kind::KubeProxyConfiguration => "kubeproxy.config.k8s.io/v1alpha1",
@@ -85,9 +97,11 @@ impl Kind {
             Kind::Pod => "pod",
             Kind::Service => "service",
             Kind::Endpoints => "endpoints",
+            Kind::ConfigMap => "configmap",
             Kind::Deployment => "deployment.apps",
             Kind::ReplicaSet => "replicaset.apps",
             Kind::StatefulSet => "statefulset.apps",
+            Kind::DaemonSet => "daemonset.apps",
             Kind::EndpointSlice => "endpointslice.discovery.k8s.io",
             Kind::ServiceCIDR => "servicecidr.networking.k8s.io",
             Kind::KubeProxyConfiguration => "kubeproxyconfiguration",
@@ -101,9 +115,11 @@ impl Kind {
             Kind::Pod
                 | Kind::Service
                 | Kind::Endpoints
+                | Kind::ConfigMap
                 | Kind::Deployment
                 | Kind::ReplicaSet
                 | Kind::StatefulSet
+                | Kind::DaemonSet
                 | Kind::EndpointSlice
         )
     }
@@ -113,20 +129,14 @@ impl Kind {
         self == Kind::KubeProxyConfiguration
     }
 
+    /// The kind's schema: generated from the Kubernetes OpenAPI document, or written by
+    /// hand for kube-proxy's configuration and svcplay's NodeRuntime.
     pub fn schema(self) -> &'static Struct {
         match self {
-            Kind::Namespace => &schema::NAMESPACE,
-            Kind::Node => &schema::NODE,
-            Kind::Pod => &schema::POD,
-            Kind::Service => &schema::SERVICE,
-            Kind::Endpoints => &schema::ENDPOINTS,
-            Kind::Deployment => &schema::DEPLOYMENT,
-            Kind::ReplicaSet => &schema::REPLICA_SET,
-            Kind::StatefulSet => &schema::STATEFUL_SET,
-            Kind::EndpointSlice => &schema::ENDPOINT_SLICE,
-            Kind::ServiceCIDR => &schema::SERVICE_CIDR,
             Kind::KubeProxyConfiguration => &schema::KUBE_PROXY_CONFIGURATION,
             Kind::NodeRuntime => &schema::NODE_RUNTIME,
+            other => schema::kind(other.api_version(), other.name())
+                .expect("every Kubernetes kind svcplay reads is in the generated schema"),
         }
     }
 
@@ -145,7 +155,6 @@ pub fn is_session_kind(api_version: &str, kind: &str) -> bool {
 /// Kubernetes kinds a cluster dump may contain that svcplay does not model: ignored with a
 /// note instead of the "no matches for kind" error an unknown kind gets.
 const IGNORED_KINDS: &[(&str, &str)] = &[
-    ("v1", "ConfigMap"),
     ("v1", "Secret"),
     ("v1", "ServiceAccount"),
     ("v1", "PersistentVolumeClaim"),
@@ -154,7 +163,6 @@ const IGNORED_KINDS: &[(&str, &str)] = &[
     ("v1", "LimitRange"),
     ("v1", "ResourceQuota"),
     ("v1", "ReplicationController"),
-    ("apps/v1", "DaemonSet"),
     ("apps/v1", "ControllerRevision"),
     ("batch/v1", "Job"),
     ("batch/v1", "CronJob"),
@@ -492,6 +500,7 @@ pub fn decode(schema: &'static Struct, node: &Node) -> DecodeReport {
     let mut report = DecodeReport::default();
     let mut walker = Walker {
         report: &mut report,
+        aborted: false,
         all: None,
     };
     walker.object(schema, node, &mut String::new(), &mut String::new());
@@ -505,6 +514,7 @@ pub fn strict_diagnostics(schema: &'static Struct, node: &Node) -> Vec<(String, 
     let mut all = Vec::new();
     let mut walker = Walker {
         report: &mut report,
+        aborted: false,
         all: Some(&mut all),
     };
     walker.object(schema, node, &mut String::new(), &mut String::new());
@@ -520,6 +530,7 @@ fn decode_with_diagnostics(
     let mut all = Vec::new();
     let mut walker = Walker {
         report: &mut report,
+        aborted: false,
         all: Some(&mut all),
     };
     walker.object(schema, node, &mut String::new(), &mut String::new());
@@ -528,6 +539,8 @@ fn decode_with_diagnostics(
 
 struct Walker<'a> {
     report: &'a mut DecodeReport,
+    /// A self-decoding type's error ended the decode (see [`Walker::abort`]).
+    aborted: bool,
     /// When collecting for the editor: (path with indexes, message) of every problem.
     all: Option<&'a mut Vec<(String, String)>>,
 }
@@ -549,21 +562,25 @@ fn key_text(key: &Node) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Go's message for a value of the wrong JSON type in a struct field.
-fn mismatch(parent: &Struct, path: &str, ty: Ty, what: String) -> String {
+/// `UnmarshalTypeError.Error()` with the field context `addErrorContext` adds: the
+/// struct holding the field and the dotted field path from the root (no list indexes).
+fn mismatch(parent: &Struct, path: &str, what: &str, go_type: &str) -> String {
     format!(
-        "json: cannot unmarshal {what} into Go struct field {}.{path} of type {}",
-        parent.name(),
-        ty.go_name()
+        "json: cannot unmarshal {what} into Go struct field {}.{path} of type {go_type}",
+        parent.name()
     )
 }
 
-fn json_kind(node: &Node) -> String {
+/// The `Value` of Go's `UnmarshalTypeError` for a JSON value decoded into `target`:
+/// `literalStore` prints the number itself (`number 99999999999`) only when the target is
+/// an integer or a float that cannot hold it; any other target gets the bare JSON type.
+/// (kubernetes-sigs/json `decode.go`, `literalStore`, `array`, `object`.)
+fn json_kind(node: &Node, numeric_target: bool) -> String {
     match &node.value {
         Value::Seq(_) => "array".to_string(),
         Value::Map(_) => "object".to_string(),
         Value::Scalar(text, _) => match node.scalar() {
-            Some(Scalar::Int(_)) | Some(Scalar::Float(_)) => {
+            Some(Scalar::Int(_)) | Some(Scalar::Float(_)) if numeric_target => {
                 format!("number {}", number_text(node, text))
             }
             Some(s) => s.json_type().to_string(),
@@ -587,9 +604,48 @@ fn number_text(node: &Node, text: &str) -> String {
     }
 }
 
+/// The JSON text a self-decoding type's `UnmarshalJSON` receives, as far as its parser
+/// looks at it (a string without its quotes for `Quantity`; a non-scalar only needs to
+/// start with its bracket).
+fn literal_text(node: &Node) -> String {
+    match &node.value {
+        Value::Seq(_) => "[".into(),
+        Value::Map(_) => "{".into(),
+        Value::Scalar(text, _) => match node.scalar() {
+            Some(Scalar::Str(s)) => s.to_string(),
+            Some(Scalar::Bool(b)) => b.to_string(),
+            Some(Scalar::Null) => "null".into(),
+            _ => number_text(node, text),
+        },
+    }
+}
+
+/// Whether an integer fits the named Go integer type.
+fn int_fits(width: &str, i: i128) -> bool {
+    match width {
+        "int32" => i32::try_from(i).is_ok(),
+        "uint8" => u8::try_from(i).is_ok(),
+        _ => i64::try_from(i).is_ok(),
+    }
+}
+
 impl Walker<'_> {
+    /// A `d.saveError`: the first one is reported unless a later error aborts the decode.
     fn type_error(&mut self, path_indexed: &str, message: String) {
         if self.report.type_error.is_none() {
+            self.report.type_error = Some(message.clone());
+        }
+        if let Some(all) = self.all.as_deref_mut() {
+            all.push((path_indexed.to_string(), message));
+        }
+    }
+
+    /// An error returned by a type's own `UnmarshalJSON` (IntOrString, Time, Quantity):
+    /// Go's decoder stops there and `unmarshal()` returns it, with the field context, in
+    /// place of any error saved before it. Later problems are still listed for the editor.
+    fn abort(&mut self, path_indexed: &str, message: String) {
+        if !self.aborted {
+            self.aborted = true;
             self.report.type_error = Some(message.clone());
         }
         if let Some(all) = self.all.as_deref_mut() {
@@ -657,61 +713,87 @@ impl Walker<'_> {
         if node.is_null() {
             return;
         }
-        let mismatch = |path: &str, what: String| mismatch(parent, path, ty, what);
+        let numeric = matches!(ty, Ty::Int(_) | Ty::Float);
+        let wrong = |path: &str| mismatch(parent, path, &json_kind(node, numeric), &ty.go_name());
         match ty {
             Ty::Any => {}
             Ty::Str(_) => {
                 if !matches!(node.scalar(), Some(Scalar::Str(_))) {
-                    let m = mismatch(path, json_kind(node));
+                    let m = wrong(path);
                     self.type_error(indexed, m);
                 }
             }
             Ty::Bool => {
                 if !matches!(node.scalar(), Some(Scalar::Bool(_))) {
-                    let m = mismatch(path, json_kind(node));
+                    let m = wrong(path);
                     self.type_error(indexed, m);
                 }
             }
             Ty::Float => {
                 if !matches!(node.scalar(), Some(Scalar::Int(_)) | Some(Scalar::Float(_))) {
-                    let m = mismatch(path, json_kind(node));
+                    let m = wrong(path);
                     self.type_error(indexed, m);
                 }
             }
             Ty::Int(width) => {
-                let ok = match node.as_int() {
-                    Some(i) if width == "int32" => i32::try_from(i).is_ok(),
-                    Some(_) => true,
-                    None => false,
+                let ok = match node.scalar() {
+                    Some(Scalar::Int(i)) => int_fits(width, i),
+                    Some(Scalar::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                        int_fits(width, f as i128)
+                    }
+                    _ => false,
                 };
                 if !ok {
-                    let m = mismatch(path, json_kind(node));
+                    let m = wrong(path);
                     self.type_error(indexed, m);
                 }
             }
-            Ty::IntOrString => match node.scalar() {
-                Some(Scalar::Str(_)) => {}
-                Some(Scalar::Int(i)) if i32::try_from(i).is_ok() => {}
+            Ty::Bytes => match node.scalar() {
+                Some(Scalar::Str(s)) => {
+                    // A base64 error is saved without field context (not a type error).
+                    if let Err(e) = gotypes::check_base64(s) {
+                        self.type_error(indexed, e);
+                    }
+                }
+                _ if node.items().is_some() => {
+                    self.value(Ty::Array(&Ty::Int("uint8")), node, parent, path, indexed)
+                }
                 _ => {
-                    // IntOrString decodes a non-string as an int32 with a plain json.Unmarshal.
-                    let m = format!(
-                        "json: cannot unmarshal {} into Go value of type int32",
-                        json_kind(node)
-                    );
+                    let m = wrong(path);
                     self.type_error(indexed, m);
                 }
             },
+            // IntOrString.UnmarshalJSON: a string is kept; anything else goes through
+            // json.Unmarshal into an int32, whose error unmarshal() gives this field's context.
+            Ty::IntOrString => match node.scalar() {
+                Some(Scalar::Str(_)) => {}
+                Some(Scalar::Int(i)) if i32::try_from(i).is_ok() => {}
+                Some(Scalar::Float(f)) if f.fract() == 0.0 && i32::try_from(f as i128).is_ok() => {}
+                _ => {
+                    let m = mismatch(parent, path, &json_kind(node, true), "int32");
+                    self.abort(indexed, m);
+                }
+            },
+            // metav1.Time.UnmarshalJSON: json.Unmarshal into a string, then
+            // time.Parse(time.RFC3339, ...), whose error has no field context.
+            Ty::Time => match node.scalar() {
+                Some(Scalar::Str(s)) => {
+                    if let Err(e) = gotypes::parse_rfc3339(s) {
+                        self.abort(indexed, e);
+                    }
+                }
+                _ => {
+                    let m = mismatch(parent, path, &json_kind(node, false), "string");
+                    self.abort(indexed, m);
+                }
+            },
+            // Quantity.UnmarshalJSON: ParseQuantity of the literal (quotes stripped).
             Ty::Quantity => {
-                if !matches!(
-                    node.scalar(),
-                    Some(Scalar::Str(_)) | Some(Scalar::Int(_)) | Some(Scalar::Float(_))
-                ) {
-                    let m = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-                        .to_string();
-                    self.type_error(indexed, m);
+                if let Err(e) = gotypes::parse_quantity(&literal_text(node)) {
+                    self.abort(indexed, e.to_string());
                 }
             }
-            Ty::Map(value_ty) => match node.entries() {
+            Ty::Map(_, value_ty) => match node.entries() {
                 Some(entries) => {
                     let mut sorted: Vec<(std::borrow::Cow<'_, str>, &Node)> = entries
                         .iter()
@@ -728,7 +810,7 @@ impl Walker<'_> {
                     }
                 }
                 None => {
-                    let m = mismatch(path, json_kind(node));
+                    let m = wrong(path);
                     self.type_error(indexed, m);
                 }
             },
@@ -737,27 +819,12 @@ impl Walker<'_> {
                     let indexed_len = indexed.len();
                     for (i, item) in items.iter().enumerate() {
                         let _ = write!(indexed, "[{i}]");
-                        match item_ty {
-                            Ty::Struct(s) => {
-                                if item.entries().is_some() {
-                                    self.object(s, item, path, indexed);
-                                } else if !item.is_null() {
-                                    let m = format!(
-                                        "json: cannot unmarshal {} into Go struct field {}.{path} of type {}",
-                                        json_kind(item),
-                                        parent.name(),
-                                        s.go_type
-                                    );
-                                    self.type_error(indexed, m);
-                                }
-                            }
-                            other => self.value(*other, item, parent, path, indexed),
-                        }
+                        self.value(*item_ty, item, parent, path, indexed);
                         indexed.truncate(indexed_len);
                     }
                 }
                 None => {
-                    let m = mismatch(path, json_kind(node));
+                    let m = wrong(path);
                     self.type_error(indexed, m);
                 }
             },
@@ -765,7 +832,7 @@ impl Walker<'_> {
                 if node.entries().is_some() {
                     self.object(s, node, path, indexed);
                 } else {
-                    let m = mismatch(path, json_kind(node));
+                    let m = wrong(path);
                     self.type_error(indexed, m);
                 }
             }
@@ -814,6 +881,15 @@ mod tests {
             .unwrap();
         assert_eq!(unknown.span.unwrap().start.line, 6);
         assert_eq!(unknown.span.unwrap().start.column, 3);
+    }
+
+    /// Issue 20 item 6: fields new in v1.35 are in the generated schema.
+    #[test]
+    fn v1_35_pod_status_fields_decode() {
+        let m = parse(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  workloadRef: {name: w, podGroup: g}\n  containers: [{name: c, image: nginx}]\nstatus:\n  allocatedResources: {cpu: 500m}\n  resources: {limits: {cpu: '1'}}\n",
+        );
+        assert!(m.objects[0].decode.is_clean(), "{:?}", m.objects[0].decode);
     }
 
     #[test]

@@ -335,6 +335,15 @@ pub struct Namespace {
     pub meta: ObjectMeta,
 }
 
+/// A ConfigMap: kept so that the cluster holds it (kube-proxy's own configuration lives
+/// in one, built in by [`crate::controllers::kubeadm`]); nothing svcplay computes reads
+/// a written one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigMap {
+    pub meta: ObjectMeta,
+    pub data: BTreeMap<String, String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceCidr {
     pub meta: ObjectMeta,
@@ -479,15 +488,6 @@ pub struct DaemonSet {
     pub image: String,
 }
 
-/// A `v1` ConfigMap. svcplay has the ones a kubeadm cluster keeps in kube-system
-/// (`kube-proxy`, whose `config.conf` is the scenario's KubeProxyConfiguration, and
-/// `coredns`); it does not read ConfigMaps from the scenario.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigMap {
-    pub meta: ObjectMeta,
-    pub data: BTreeMap<String, String>,
-}
-
 /// Every object of the scenario, by kind, in the order written.
 #[derive(Clone, Debug, Default)]
 pub struct Objects {
@@ -499,12 +499,15 @@ pub struct Objects {
     pub workloads: Vec<Workload>,
     pub endpoint_slices: Vec<EndpointSlice>,
     pub service_cidrs: Vec<ServiceCidr>,
+    /// Written ConfigMaps, then the kube-system ones of a kubeadm cluster (built in:
+    /// `kube-proxy`, whose `config.conf` is the running KubeProxyConfiguration, and
+    /// `coredns`).
+    pub config_maps: Vec<ConfigMap>,
     pub kube_proxy_configuration: Option<KubeProxyConfiguration>,
     pub node_runtimes: Vec<NodeRuntime>,
-    /// The kube-system DaemonSets of a kubeadm cluster (never written).
+    /// The kube-system DaemonSets of a kubeadm cluster (never written; written
+    /// DaemonSets are [`Workload`]s).
     pub daemon_sets: Vec<DaemonSet>,
-    /// The kube-system ConfigMaps of a kubeadm cluster (never written).
-    pub config_maps: Vec<ConfigMap>,
     /// Pod addresses the session saw handed back (their Pods are gone): the IPAM hands
     /// them out again only when nothing else is free (`crate::session`'s
     /// `retiredPodIPs`).
@@ -534,6 +537,7 @@ pub enum Object {
     Workload(Workload),
     EndpointSlice(EndpointSlice),
     ServiceCidr(ServiceCidr),
+    ConfigMap(ConfigMap),
     KubeProxyConfiguration(KubeProxyConfiguration),
     NodeRuntime(NodeRuntime),
 }
@@ -569,6 +573,7 @@ pub struct Positions {
     endpoints: ListPositions,
     endpoint_slices: ListPositions,
     service_cidrs: ListPositions,
+    config_maps: ListPositions,
     workloads: ListPositions,
     node_runtimes: ListPositions,
 }
@@ -684,6 +689,11 @@ pub fn insert_indexed(
             |o| meta_identity(&o.meta),
             o,
         ),
+        Object::ConfigMap(o) => {
+            positions
+                .config_maps
+                .upsert(&mut objects.config_maps, |o| meta_identity(&o.meta), o)
+        }
         Object::Workload(o) => positions.workloads.upsert(
             &mut objects.workloads,
             |w| {

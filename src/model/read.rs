@@ -139,7 +139,7 @@ pub fn read_object(raw: &RawObject) -> Object {
                 host_ip: string(node, &["status", "hostIP"]),
             },
         }),
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => {
+        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
             let spec = node.get("spec");
             let template = spec.and_then(|s| s.get("template"));
             Object::Workload(Workload {
@@ -249,6 +249,10 @@ pub fn read_object(raw: &RawObject) -> Object {
                     }
                 })
                 .collect(),
+        }),
+        Kind::ConfigMap => Object::ConfigMap(ConfigMap {
+            meta: meta(node, raw.kind, origin),
+            data: string_map(node, &["data"]).unwrap_or_default(),
         }),
         Kind::ServiceCIDR => Object::ServiceCidr(ServiceCidr {
             meta: meta(node, raw.kind, origin),

@@ -87,6 +87,25 @@ fn json_kind(node: &Node) -> &'static str {
 
 pub use crate::manifest::emit::from_node;
 
+/// Removes a dotted field path from a printed object (a field the server dropped).
+fn remove_path(value: &mut Yaml, path: &str) {
+    let (parent, last) = match path.rsplit_once('.') {
+        Some((p, l)) => (Some(p), l),
+        None => (None, path),
+    };
+    let mut at = value;
+    for step in parent.into_iter().flat_map(|p| p.split('.')) {
+        let Yaml::Map(entries) = at else { return };
+        let Some((_, next)) = entries.iter_mut().find(|(k, _)| k == step) else {
+            return;
+        };
+        at = next;
+    }
+    if let Yaml::Map(entries) = at {
+        entries.retain(|(k, _)| k != last);
+    }
+}
+
 /// The object the server would return for a written object of a kind svcplay does not
 /// serialise itself: the document, with the namespace filled in and the server's
 /// bookkeeping dropped.
@@ -358,7 +377,15 @@ pub fn apply_from(
                             (Some(svc), _) => yaml::service(svc),
                             (None, Kind::Namespace) => namespace_yaml(&raw.name, node),
                             (None, kind) => {
-                                generic_yaml(node, kind.namespaced(), raw.namespace_or_default())
+                                let mut y = generic_yaml(
+                                    node,
+                                    kind.namespaced(),
+                                    raw.namespace_or_default(),
+                                );
+                                for path in &admission.dropped {
+                                    remove_path(&mut y, path);
+                                }
+                                y
                             }
                         };
                         print_yaml(&mut stdout, &y);
