@@ -517,15 +517,16 @@ pub fn App() -> Html {
             },
         );
     }
-    // ... and terminal commands.
+    // ... and terminal commands of a scenario the worker holds (its views answer).
     {
         let worker = worker.clone();
+        let node = state.node();
         let pending: Vec<(usize, String, String)> = state
             .terminal
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.output.is_none())
-            .map(|(i, e)| (i, e.node.clone(), e.command.clone()))
+            .filter(|(_, e)| e.running && e.output.is_empty() && state.pending.is_none())
+            .map(|(i, e)| (i, node.clone(), e.command.clone()))
             .collect();
         let mode = state.mode;
         use_effect_with(pending, move |pending| {
@@ -538,6 +539,42 @@ pub fn App() -> Html {
                         line: line.clone(),
                     });
                 }
+            }
+        });
+    }
+
+    // A running loop: its next iteration after a moment (longer when it slept), so that
+    // the page shows each one as it comes and never freezes; Ctrl+C stops it.
+    {
+        let dispatch = dispatch.clone();
+        let step = state
+            .pending
+            .as_ref()
+            .map(|p| (p.iterations, p.slept, state.terminal.len()));
+        use_effect_with(step, move |step| {
+            if let Some((_, slept, _)) = step {
+                let delay = (150 + 150 * (*slept).clamp(0, 5)) as i32;
+                let dispatch = dispatch.clone();
+                dom::set_timeout(delay, move || dispatch.dispatch(Action::TerminalTick));
+            }
+        });
+    }
+    // The terminal's history, kept per scenario in local storage.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(state.history_key.clone(), move |key| {
+            let stored = dom::load(&format!("svcplay.history.{key}"))
+                .map(|t| t.lines().map(str::to_string).collect::<Vec<_>>())
+                .unwrap_or_default();
+            dispatch.dispatch(Action::SetHistory(stored));
+        });
+    }
+    {
+        let key = state.history_key.clone();
+        let history = state.history.clone();
+        use_effect_with((key, history), move |(key, history)| {
+            if !history.is_empty() {
+                dom::save(&format!("svcplay.history.{key}"), &history.join("\n"));
             }
         });
     }
@@ -573,10 +610,27 @@ pub fn App() -> Html {
     let diagnostics = Rc::new(state.summary.diagnostics.clone());
 
     let panel_html = match (state.tab, panel.as_deref()) {
-        (Tab::Terminal, _) => html! {
-            <terminal::Terminal entries={state.terminal.clone()} node={node.clone()} lang={lang}
-                on_run={on(&dispatch, Action::RunCommand)} />
-        },
+        (Tab::Terminal, _) => {
+            let complete = {
+                let analysis = state.analysis.clone();
+                let shell = state.shell.clone();
+                Callback::from(move |line: String| match &analysis {
+                    Some(a) => svcplay::shell::complete(a, &shell, &line),
+                    None => Vec::new(),
+                })
+            };
+            html! {
+                <terminal::Terminal entries={state.terminal.clone()} prompt={state::prompt(state)}
+                    node={state.analysis.as_ref().map_or(node.clone(), |a| svcplay::shell::node_of(a))}
+                    history={state.history.clone()} running={state.pending.is_some()}
+                    editing={state.editing.clone()} lang={lang}
+                    on_run={on(&dispatch, Action::RunCommand)}
+                    on_interrupt={on(&dispatch, Action::TerminalInterrupt)}
+                    on_clear={on(&dispatch, |_: ()| Action::TerminalClear)}
+                    on_edit_done={on(&dispatch, Action::TerminalEditorDone)}
+                    complete={complete} />
+            }
+        }
         (_, Some(Panel::Rules(p))) => {
             let object = state
                 .rules_object

@@ -54,14 +54,28 @@ pub enum Notice {
     Text(Msg, String),
 }
 
-/// One command run in the terminal.
+/// One command line run in the terminal, with what it printed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TermEntry {
-    pub node: String,
+    /// The prompt the line was entered after (`[root@k8s-master01 ~]# `, a Pod's `# `).
+    pub prompt: String,
     pub command: String,
-    /// `None` while the worker computes it.
-    pub output: Option<CommandOutput>,
+    /// What it printed, in order: `(stderr, text)`.
+    pub output: Vec<(bool, String)>,
+    /// Still running: the worker computes it, or a loop waits for its next iteration.
+    pub running: bool,
 }
+
+impl TermEntry {
+    /// Stdout and stderr as one text.
+    #[cfg(test)]
+    pub fn text(&self) -> String {
+        self.output.iter().map(|(_, t)| t.as_str()).collect()
+    }
+}
+
+/// How many lines of history the terminal keeps (and stores per scenario).
+pub const HISTORY_LIMIT: usize = 500;
 
 /// Embedding options (`?embed=1&view=…&readonly=1`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -104,6 +118,17 @@ pub struct State {
     /// A request to the editor to select a range (counted so the same span twice works).
     pub reveal: (u64, Option<Span>),
     pub terminal: Vec<TermEntry>,
+    /// The shell's own state: the Pod it is in, `ssh` hops, variables, `cd`.
+    pub shell: svcplay::shell::Terminal,
+    /// A loop waiting for its next iteration (the app shell's timer resumes it).
+    pub pending: Option<svcplay::shell::Pending>,
+    /// An editor a command opened (`vi FILE`, `kubectl edit`), shown over the page.
+    pub editing: Option<svcplay::shell::Editor>,
+    /// The lines entered, oldest first (↑/↓, Ctrl+R), kept per scenario.
+    pub history: Vec<String>,
+    /// Which scenario the history belongs to: set when a scenario is loaded (gallery,
+    /// link, start), not when the terminal's own commands change the text.
+    pub history_key: String,
     pub notice: Option<Notice>,
     pub embed: Embed,
 }
@@ -138,6 +163,16 @@ pub enum Action {
     Reveal(Span),
     /// Run a terminal command line.
     RunCommand(String),
+    /// The next iteration of the terminal's running loop.
+    TerminalTick,
+    /// Ctrl+C: stops the running loop, or abandons the line being typed.
+    TerminalInterrupt(String),
+    /// Ctrl+L: clears the terminal's screen.
+    TerminalClear,
+    /// The editor a command opened was closed: the text saved, or `None` (quit).
+    TerminalEditorDone(Option<String>),
+    /// The history stored for this scenario (read by the app shell).
+    SetHistory(Vec<String>),
     /// A one-click action on the cluster, written into the text.
     Act(UiAction),
     Notify(Option<Notice>),
@@ -167,6 +202,11 @@ impl State {
             overlay: None,
             reveal: (0, None),
             terminal: Vec::new(),
+            shell: svcplay::shell::Terminal::default(),
+            pending: None,
+            editing: None,
+            history: Vec::new(),
+            history_key: history_key(text),
             notice: None,
             embed: Embed::default(),
         }
@@ -253,7 +293,19 @@ pub fn reduce(state: &State, action: Action) -> State {
     match action {
         Action::SetText(text) if *text == *state.text => state.clone(),
         Action::SetText(text) => with_text(state, text, false),
-        Action::Load(text) => with_text(state, Rc::from(text), true),
+        Action::Load(text) => {
+            // Another scenario: its own history, a fresh shell.
+            let mut next = with_text(state, Rc::from(text.as_str()), true);
+            let key = history_key(&text);
+            if key != state.history_key {
+                next.history_key = key;
+                next.history = Vec::new();
+                next.shell = svcplay::shell::Terminal::default();
+                next.pending = None;
+                next.editing = None;
+            }
+            next
+        }
         Action::WorkerSummary(rev, summary) => {
             let mut next = state.clone();
             if rev == state.rev {
@@ -288,10 +340,22 @@ pub fn reduce(state: &State, action: Action) -> State {
         Action::TerminalOutput(index, output) => {
             let mut next = state.clone();
             if let Some(entry) = next.terminal.get_mut(index) {
-                entry.output = Some(output);
+                entry.output = output_chunks(&output);
+                entry.running = false;
             }
             next
         }
+        Action::TerminalTick => resume_loop(state),
+        Action::TerminalInterrupt(typed) => interrupt(state, typed),
+        Action::TerminalClear => State {
+            terminal: Vec::new(),
+            ..state.clone()
+        },
+        Action::TerminalEditorDone(saved) => finish_edit(state, saved),
+        Action::SetHistory(history) => State {
+            history,
+            ..state.clone()
+        },
         Action::SelectTab(tab) => State {
             tab,
             ..state.clone()
@@ -361,34 +425,147 @@ pub fn reduce(state: &State, action: Action) -> State {
     }
 }
 
+/// A scenario's identity for its stored history: a hash of its text as it was loaded.
+pub fn history_key(text: &str) -> String {
+    // FNV-1a, 64 bits.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// The prompt the terminal shows now.
+pub fn prompt(state: &State) -> String {
+    match &state.analysis {
+        Some(a) => svcplay::shell::prompt(a, &state.shell),
+        None => format!("[root@{} ~]# ", state.node()),
+    }
+}
+
+fn output_chunks(output: &CommandOutput) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    if !output.stdout.is_empty() {
+        out.push((false, output.stdout.clone()));
+    }
+    if !output.stderr.is_empty() {
+        out.push((true, output.stderr.clone()));
+    }
+    out
+}
+
+fn chunks(outcome: &svcplay::shell::Outcome) -> Vec<(bool, String)> {
+    outcome
+        .output
+        .iter()
+        .map(|c| (c.stream == svcplay::shell::Stream::Stderr, c.text.clone()))
+        .collect()
+}
+
+/// Takes what a shell step did: its output into the last entry, its shell state, its
+/// loop and editor, and the scenario text it left (the editor and every view follow).
+fn apply_outcome(state: &State, outcome: svcplay::shell::Outcome) -> State {
+    let mut next = if outcome.changed {
+        with_text(state, Rc::from(outcome.text.as_str()), true)
+    } else {
+        state.clone()
+    };
+    if outcome.clear {
+        next.terminal.clear();
+    } else if let Some(entry) = next.terminal.last_mut() {
+        entry.output.extend(chunks(&outcome));
+        entry.running = outcome.pending.is_some();
+    }
+    next.shell = outcome.terminal;
+    next.pending = outcome.pending;
+    next.editing = outcome.editor;
+    next
+}
+
 fn run_command(state: &State, line: String) -> State {
     let mut next = state.clone();
-    let command = line.trim().to_string();
-    match command.as_str() {
-        "" => return next,
-        "clear" => {
-            next.terminal.clear();
-            return next;
-        }
-        _ => {}
+    let command = line.trim_end().to_string();
+    if state.pending.is_some() || state.editing.is_some() {
+        return next;
     }
-    let node = state.node();
-    let output = if command == "help" {
-        Some(CommandOutput::ok(format!(
-            "{}\n",
-            Msg::TerminalHelp.text(state.lang)
-        )))
-    } else {
-        state
-            .analysis
-            .as_ref()
-            .map(|a| snapshot::run(&snapshot::with_mode(a, state.mode), &node, &command))
+    if !command.trim().is_empty() {
+        next.history.push(command.clone());
+        let excess = next.history.len().saturating_sub(HISTORY_LIMIT);
+        next.history.drain(..excess);
+    }
+    let prompt = prompt(state);
+    let Some(analysis) = state.analysis.clone() else {
+        // A scenario the worker analyses: its views answer (read-only commands).
+        next.terminal.push(TermEntry {
+            prompt,
+            command,
+            output: Vec::new(),
+            running: true,
+        });
+        return next;
     };
     next.terminal.push(TermEntry {
-        node,
-        command,
-        output,
+        prompt,
+        command: command.clone(),
+        output: Vec::new(),
+        running: false,
     });
+    if command.trim().is_empty() {
+        return next;
+    }
+    let outcome = svcplay::shell::run(svcplay::shell::Request {
+        text: &state.text,
+        analysis: Some(analysis),
+        terminal: &state.shell,
+        line: &command,
+        interrupt_after: None,
+    });
+    apply_outcome(&next, outcome)
+}
+
+fn resume_loop(state: &State) -> State {
+    let Some(pending) = state.pending.clone() else {
+        return state.clone();
+    };
+    let outcome = svcplay::shell::resume(
+        svcplay::shell::Request {
+            text: &state.text,
+            analysis: state.analysis.clone(),
+            terminal: &state.shell,
+            line: "",
+            interrupt_after: None,
+        },
+        pending,
+    );
+    apply_outcome(state, outcome)
+}
+
+fn interrupt(state: &State, typed: String) -> State {
+    if state.pending.is_some() {
+        let outcome = svcplay::shell::interrupt(&state.text, &state.shell);
+        return apply_outcome(state, outcome);
+    }
+    // At the prompt bash prints the line with ^C and gives a new prompt.
+    let mut next = state.clone();
+    next.terminal.push(TermEntry {
+        prompt: prompt(state),
+        command: format!("{typed}^C"),
+        output: Vec::new(),
+        running: false,
+    });
+    next
+}
+
+fn finish_edit(state: &State, saved: Option<String>) -> State {
+    let Some(editor) = state.editing.clone() else {
+        return state.clone();
+    };
+    let outcome = svcplay::shell::finish_edit(&state.text, &state.shell, &editor, saved.as_deref());
+    let mut next = apply_outcome(state, outcome);
+    if next.editing.as_ref() == Some(&editor) {
+        next.editing = None;
+    }
     next
 }
 
@@ -456,13 +633,51 @@ mod tests {
         let state = reduce(&state, Action::RunCommand("kubectl get pods -n dev".into()));
         let state = reduce(&state, Action::RunCommand("nosuch".into()));
         assert_eq!(state.terminal.len(), 2);
-        let out = state.terminal[0].output.clone().unwrap_or_default();
-        assert_eq!(out.status, 0);
-        assert!(out.stdout.contains("pc-deployment-"), "{out:?}");
-        let out = state.terminal[1].output.clone().unwrap_or_default();
-        assert_eq!(out.stderr, "bash: nosuch: command not found\n");
+        assert!(
+            state.terminal[0].text().contains("pc-deployment-"),
+            "{:?}",
+            state.terminal[0]
+        );
+        assert_eq!(
+            state.terminal[1].output,
+            vec![(true, "bash: nosuch: command not found\n".to_string())]
+        );
+        assert_eq!(state.history, ["kubectl get pods -n dev", "nosuch"]);
         let state = reduce(&state, Action::RunCommand("clear".into()));
         assert!(state.terminal.is_empty());
+    }
+
+    #[test]
+    fn the_terminal_changes_the_scenario_and_the_editor_follows() {
+        let state = State::new(svcplay::examples::DEFAULT);
+        let loads = state.loads;
+        let state = reduce(
+            &state,
+            Action::RunCommand("kubectl scale deployment pc-deployment -n dev --replicas=5".into()),
+        );
+        assert!(state.text.contains("replicas: 5"), "{}", state.text);
+        assert_eq!(state.loads, loads + 1);
+        // A loop runs one iteration per tick until Ctrl+C.
+        let state = reduce(
+            &state,
+            Action::RunCommand("while true; do echo hi; sleep 1; done".into()),
+        );
+        assert!(state.pending.is_some());
+        let state = reduce(&state, Action::TerminalTick);
+        let state = reduce(&state, Action::TerminalInterrupt(String::new()));
+        assert!(state.pending.is_none());
+        let last = state.terminal.last().unwrap().text();
+        assert!(
+            last.starts_with("hi\nhi\n") && last.ends_with("^C\n"),
+            "{last:?}"
+        );
+        // vi opens the editor; saving writes the file.
+        let state = reduce(&state, Action::RunCommand("vi notes.txt".into()));
+        assert!(state.editing.is_some());
+        let state = reduce(&state, Action::TerminalEditorDone(Some("hello\n".into())));
+        assert!(state.editing.is_none());
+        let state = reduce(&state, Action::RunCommand("cat notes.txt".into()));
+        assert_eq!(state.terminal.last().unwrap().text(), "hello\n");
     }
 
     #[test]
