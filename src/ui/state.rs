@@ -474,7 +474,13 @@ fn apply_outcome(state: &State, outcome: svcplay::shell::Outcome) -> State {
     if outcome.clear {
         next.terminal.clear();
     } else if let Some(entry) = next.terminal.last_mut() {
-        entry.output.extend(chunks(&outcome));
+        // Text of one stream after the same stream continues it (a loop's lines).
+        for (err, text) in chunks(&outcome) {
+            match entry.output.last_mut() {
+                Some((last_err, last)) if *last_err == err => last.push_str(&text),
+                _ => entry.output.push((err, text)),
+            }
+        }
         entry.running = outcome.pending.is_some();
     }
     next.shell = outcome.terminal;

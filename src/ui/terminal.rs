@@ -199,6 +199,23 @@ pub fn Terminal(props: &TerminalProps) -> Html {
         let on_interrupt = props.on_interrupt.clone();
         Callback::from(move |_| on_interrupt.emit(String::new()))
     };
+    // The editor's text is set once when it opens (not on every render, which would undo
+    // what the person typed).
+    {
+        let area = editor_area.clone();
+        let content = props
+            .editing
+            .as_ref()
+            .map(|e| (e.title.clone(), e.content.clone()));
+        use_effect_with(content, move |content| {
+            if let (Some((_, text)), Some(a)) =
+                (content, area.cast::<web_sys::HtmlTextAreaElement>())
+            {
+                a.set_value(text);
+                let _ = a.focus();
+            }
+        });
+    }
     let editor = props.editing.as_ref().map(|ed| {
         let save = {
             let on_done = props.on_edit_done.clone();
@@ -219,7 +236,7 @@ pub fn Terminal(props: &TerminalProps) -> Html {
             <div class="term-editor" role="dialog" aria-modal="true" aria-labelledby="term-editor-title">
                 <h3 id="term-editor-title">{ Msg::EditorTitle.fill(lang, &[&ed.title]) }</h3>
                 <textarea id="term-editor-text" ref={editor_area.clone()} spellcheck="false"
-                    autocapitalize="off" value={ed.content.clone()} rows="20" />
+                    autocapitalize="off" rows="20" />
                 <div class="term-editor-buttons">
                     <button id="term-editor-save" class="primary" onclick={save}>{ t(Msg::EditorSave) }</button>
                     <button id="term-editor-quit" onclick={quit}>{ t(Msg::EditorQuit) }</button>
