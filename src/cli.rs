@@ -42,6 +42,14 @@ enum Command {
     Simulate(SimulateArgs),
     /// A terminal session over the scenario: commands from stdin (or --script), one per
     /// line, each echoed after the prompt and followed by what the real tool prints.
+    ///
+    /// kubectl (get, describe, explain, create/apply/delete -f, run, expose, scale, label,
+    /// annotate, patch, set selector, edit, rollout restart, exec -it POD -- sh, logs), the
+    /// node's tools (iptables -L/-S, iptables-save, ipvsadm, ipset, nft, ip, conntrack,
+    /// modprobe, lsmod, yum), curl/wget/ping/dig/nslookup, ls/cat/vi, ssh NODE, loops and
+    /// sleep (a session clock). Commands that change the cluster edit the scenario; --save
+    /// writes it (format v2). Exit status: 0 every command succeeded, 1 a command failed
+    /// (or the scenario has errors), 2 usage error.
     Shell(crate::shell_cli::ShellArgs),
 }
 

@@ -59,6 +59,9 @@
 //!   ([`controllers::selection`]). Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
+//!   [`controllers::kubeadm`] adds a kubeadm cluster's kube-system objects (kube-proxy's
+//!   DaemonSet, Pods and ConfigMap, CoreDNS and kube-dns, the static control-plane Pods;
+//!   not under `--stored`).
 //! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).
 //! - [`dns`] — the records CoreDNS serves (kubeadm Corefile), `/etc/resolv.conf` and the
 //!   search-list expansion ([`dns::resolv`]).
@@ -85,15 +88,25 @@
 //!   userspace mode as kube-proxy v1.25 ran it (proxy sockets, portal rules, the
 //!   round-robin balancer with ClientIP affinity and explicit time); [`proxy::trace`] is
 //!   the packet-walk shape every mode produces.
-//! - [`views`] — simulated commands (`svcplay run`, the page's terminal): `iptables-save`,
-//!   `ip6tables-save` and `iptables -S` ([`views::iptables`]); [`views::nft`]
+//! - [`views`] — simulated commands (`svcplay run`, the lab terminal): `iptables-save`,
+//!   `ip6tables-save` and `iptables -S` ([`views::iptables`]), `iptables -L` in its forms
+//!   ([`views::iptables_list`], checked against the real tool); [`views::nft`]
 //!   answers `nft list …`; Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
-//!   tables; [`views::kubectl`]: `kubectl get|describe` (one [`views::kubectl::Resource`]
-//!   per resource: services, endpoints, endpointslices, pods), `exec`, `-o yaml` through
-//!   go-yaml's emitter ([`views::kubectl::yaml`], also the page's "stored object" text), and
+//!   tables; [`views::kubectl`]: `kubectl get|describe|explain` over one
+//!   [`views::kubectl::Resource`] table (services, endpoints, endpointslices, pods,
+//!   deployments, replicasets, statefulsets, daemonsets, nodes, namespaces, configmaps,
+//!   events), kubectl's flag parsing ([`views::kubectl::flags`]), `-o yaml` through
+//!   go-yaml's emitter ([`manifest::emit`], also the page's "stored object" text), and
 //!   what `kubectl apply` prints ([`views::kubectl::apply`]); [`views::dig`] (`dig`,
 //!   resolv.conf); [`views::ipvs`] prints `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`
-//!   (port names from [`views::etc_services`]). Every object's AGE is the fixed [`views::kubectl::AGE_SECONDS`].
+//!   (port names from [`views::etc_services`]). AGE is measured on the session clock.
+//! - [`session`] — scenario format v2: named `File`s (on the node's disk) and the `Session`
+//!   document (the session clock, the node, the running kube-proxy's configuration, rules
+//!   a previous mode left, conntrack entries, files written in Pods), each change a pure
+//!   edit of the text ([`session::text`]).
+//! - [`shell`] — the lab terminal of the page and `svcplay shell`: a bash-like parser and
+//!   executor over the scenario text; kubectl's verbs that change things as pure edits,
+//!   a Pod's shell, the node's tools, loops stepped one iteration at a time.
 //! - [`simulate`] — traffic simulation: N requests from a client to a destination walked
 //!   through the node's rules in its mode, random choices from an in-crate seeded
 //!   generator ([`simulate::rng`], xoshiro256++), affinity on a simulated clock; per
