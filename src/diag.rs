@@ -129,6 +129,31 @@ impl Diagnostic {
     }
 }
 
+/// `text` with every control character except newline and tab written as an escape
+/// (`\x1b`, `\r`, `\u0085`, the way Go's `%q` writes them), so that a diagnostic quoting
+/// the scenario never sends a raw terminal escape sequence to the user's terminal.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// `line 7, column 3: error: spec.ports[0].port: Required value` — the one-line form the CLI
 /// prints on stderr and the page's problem list shows.
 impl fmt::Display for Diagnostic {

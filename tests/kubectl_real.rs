@@ -117,7 +117,11 @@ fn explain_prints_what_the_real_kubectl_prints() {
     let home = std::env::temp_dir().join(format!("svcplay-kubectl-real-{}", std::process::id()));
     std::fs::create_dir_all(&home).unwrap();
     let scenario = home.join("scenario.yaml");
-    std::fs::write(&scenario, "").unwrap();
+    std::fs::write(
+        &scenario,
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: dev\n",
+    )
+    .unwrap();
     let mut failures = Vec::new();
     for line in EXPLAINS {
         let args: Vec<&str> = line.split_whitespace().collect();

@@ -68,19 +68,19 @@ impl BadValue {
 
     /// A value of a named string type (`core.ServiceType`, `*core.IPFamilyPolicy`...).
     pub fn named_string(s: &str) -> BadValue {
-        BadValue::Json(json_string(s))
+        BadValue::Json(crate::quote::json(s))
     }
 
     /// A `[]string`.
     pub fn string_list(items: &[String]) -> BadValue {
-        BadValue::Json(json_string_list(items))
+        BadValue::Json(crate::quote::json_list(items))
     }
 
     fn render(&self) -> Option<String> {
         match self {
             BadValue::Omitted => None,
             BadValue::Plain(s) | BadValue::Json(s) => Some(s.clone()),
-            BadValue::GoString(s) => Some(go_quote(s)),
+            BadValue::GoString(s) => Some(crate::quote::go(s)),
         }
     }
 }
@@ -136,7 +136,7 @@ impl FieldError {
         let detail = if supported.is_empty() {
             String::new()
         } else {
-            let quoted: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
+            let quoted: Vec<String> = supported.iter().map(|s| crate::quote::go(s)).collect();
             format!("supported values: {}", quoted.join(", "))
         };
         Self::new(path, ErrorType::NotSupported, value, detail)
@@ -213,95 +213,7 @@ pub fn dedup_lines(errors: &[FieldError]) -> Vec<String> {
         .collect()
 }
 
-/// Go's `strconv.Quote`: `\a \b \f \n \r \t \v \\ \"` escapes, `\xNN` for other control
-/// bytes and invalid UTF-8, `\uNNNN`/`\UNNNNNNNN` for non-printable runes; printable
-/// Unicode is kept as is.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{07}' => out.push_str("\\a"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0C}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{0B}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7F => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if go_is_print(c) => out.push(c),
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An approximation of Go's `unicode.IsPrint` good for the characters people type: the
-/// C1 controls, the separators other than the space, the surrogates, private use and
-/// the format characters are not printable.
-fn go_is_print(c: char) -> bool {
-    let u = c as u32;
-    if u < 0x20 || (0x7F..=0x9F).contains(&u) {
-        return false;
-    }
-    // Spaces other than U+0020 (Zs/Zl/Zp) are not IsPrint.
-    if matches!(
-        u,
-        0xA0 | 0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000
-    ) {
-        return false;
-    }
-    // Format characters (Cf) people meet: soft hyphen, zero-width, bidi marks, BOM.
-    if matches!(u, 0xAD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF) {
-        return false;
-    }
-    // Private use and noncharacters.
-    if (0xE000..=0xF8FF).contains(&u) || u == 0xFFFE || u == 0xFFFF || u >= 0xF0000 {
-        return false;
-    }
-    true
-}
-
-/// Go's `json.Marshal` of a string: `"`, `\` and control characters escaped, and — the
-/// default HTML-safe encoding — `<`, `>`, `&`, U+2028 and U+2029 as `\u003c` etc.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// `json.Marshal` of a `[]string`.
-pub fn json_string_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| json_string(s)).collect();
-    format!("[{}]", quoted.join(","))
-}
+pub use crate::quote::go as go_quote;
 
 #[cfg(test)]
 mod tests {
@@ -344,11 +256,5 @@ mod tests {
             FieldError::too_long("metadata.annotations", 262144).body(),
             "Too long: may not be more than 262144 bytes"
         );
-    }
-
-    #[test]
-    fn go_and_json_quoting_differ_where_go_differs() {
-        assert_eq!(go_quote("<a>\t\u{1}é"), "\"<a>\\t\\x01é\"");
-        assert_eq!(json_string("<a>\t\u{1}é"), "\"\\u003ca\\u003e\\t\\u0001é\"");
     }
 }

@@ -37,7 +37,7 @@ use crate::model::{
     Origin, OwnerReference, Pod, PodSpec, PodStatus, PodTemplate, Service, ServicePort,
     ServiceSpec, ServiceStatus, Workload,
 };
-use crate::proxy::config::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
+use crate::model::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
 use std::collections::BTreeMap;
 
 /// The Kubernetes version of the simulated cluster.

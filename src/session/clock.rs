@@ -7,13 +7,18 @@
 //! prints and reads the forms the simulated tools use: RFC 3339 (Kubernetes timestamps),
 //! C's `ctime` (`iptables-save`), `date` (dig's `;; WHEN:` and `date`).
 
+/// How long after the objects' creation the scenario is first looked at (the
+/// controllers' `SCENARIO_AGE_SECONDS`, checked equal by a test: `session` sits below
+/// `controllers` in the crate's layers).
+pub const FIRST_LOOK_SECONDS: i64 = 10;
+
 /// Seconds since the Unix epoch of 2025-01-01T00:00:00Z ([`crate::controllers::SCENARIO_START`]).
 pub const SCENARIO_START_EPOCH: i64 = 1_735_689_600;
 
 /// The session clock before anything happened: the scenario's objects are
 /// [`crate::controllers::SCENARIO_AGE_SECONDS`] old.
 pub fn start() -> i64 {
-    SCENARIO_START_EPOCH + crate::controllers::SCENARIO_AGE_SECONDS
+    SCENARIO_START_EPOCH + FIRST_LOOK_SECONDS
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's `days_from_civil`).
@@ -212,6 +217,7 @@ mod tests {
             parse_rfc3339(crate::controllers::SCENARIO_START),
             Some(SCENARIO_START_EPOCH)
         );
+        assert_eq!(FIRST_LOOK_SECONDS, crate::controllers::SCENARIO_AGE_SECONDS);
         assert_eq!(ctime(start()), "Wed Jan  1 00:00:10 2025");
         assert_eq!(dig_when(start()), "Wed Jan 01 00:00:10 UTC 2025");
         assert_eq!(date(start() + 86_400 * 40), "Mon Feb 10 00:00:10 UTC 2025");

@@ -343,7 +343,7 @@ fn read(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
     let analysis = ctx.analysis();
     let node = ctx.node();
     let on_node = analysis.on_node(&node);
-    crate::views::kubectl::run(&on_node, &crate::views::Context { node }, argv)
+    crate::views::kubectl::run(&on_node, &crate::views::Context::new(node), argv)
 }
 
 // ---- files and documents ------------------------------------------------------------------

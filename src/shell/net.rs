@@ -195,6 +195,7 @@ pub fn request(ctx: &mut Ctx, client: &Client, dst: (IpAddr, u16), protocol: Pro
         let k = session.requests.get(&key).copied().unwrap_or(0);
         let on_node = analysis.on_node(&client.node);
         let request = SimRequest {
+            mode: None,
             node: Some(client.node.clone()),
             src: Some(client.ip),
             dst: Some(dst),
@@ -228,9 +229,7 @@ pub fn request(ctx: &mut Ctx, client: &Client, dst: (IpAddr, u16), protocol: Pro
     if let Landing::Endpoint(ip, port) = landing {
         let mut session = ctx.session();
         let n = session.connections.len() as u64 + session.time as u64;
-        let sport = 32768
-            + (crate::controllers::workloads::fnv32a(format!("{key}#{n}").as_bytes()) % 28232)
-                as u16;
+        let sport = 32768 + (crate::hash::fnv32a(format!("{key}#{n}").as_bytes()) % 28232) as u16;
         let now = session.time;
         session.connections.push(Connection {
             time: now,

@@ -172,7 +172,7 @@ pub fn run(ctx: &mut Ctx, argv: &[String], stdin: Option<String>) -> CommandOutp
     let analysis = ctx.analysis();
     let node = ctx.node();
     let on_node = analysis.on_node(&node).into_owned();
-    let context = Context { node: node.clone() };
+    let context = Context::new(node.clone());
     match program {
         "iptables-save" => crate::views::iptables::save(&on_node, &context, IpFamily::IPv4, argv),
         "ip6tables-save" => crate::views::iptables::save(&on_node, &context, IpFamily::IPv6, argv),

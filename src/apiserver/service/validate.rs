@@ -4,14 +4,14 @@
 //! The rule ids of validation.md (M1, S1, P1, C1, ...) are named in the comments so each
 //! can be traced to the document.
 
-use super::allocate::needs_health_check;
-use super::defaults::externally_accessible;
-use crate::apiserver::field::{BadValue, ErrorList, FieldError, json_string};
+use crate::apiserver::field::{BadValue, ErrorList, FieldError};
 use crate::apiserver::meta::{validate_labels, validate_object_meta};
 use crate::apiserver::names::{self, NameRule};
 use crate::manifest::yaml::Node;
 use crate::model::ip::{IpFamily, parse_ip_sloppy};
 use crate::model::{IntOrString, Service, ServicePort};
+use crate::quote;
+use std::collections::HashSet;
 
 pub const ANNOTATION_TOPOLOGY_MODE: &str = "service.kubernetes.io/topology-mode";
 pub const ANNOTATION_TOPOLOGY_AWARE_HINTS: &str = "service.kubernetes.io/topology-aware-hints";
@@ -111,7 +111,8 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
     }
 
     // P1-P7.
-    let mut names_seen: Vec<&str> = Vec::new();
+    // Sets: a Service may list thousands of ports, and each is checked against the others.
+    let mut names_seen: HashSet<&str> = HashSet::new();
     for (i, port) in spec.ports.iter().enumerate() {
         errs.extend(validate_service_port(
             port,
@@ -215,7 +216,7 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
     }
 
     // N1: the same (protocol, nodePort) twice.
-    let mut node_ports: Vec<(&str, i64)> = Vec::new();
+    let mut node_ports: HashSet<(&str, i64)> = HashSet::new();
     for (i, port) in spec.ports.iter().enumerate() {
         let np = port.node_port.unwrap_or(0);
         if np == 0 {
@@ -228,11 +229,11 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
                 BadValue::int(np),
             ));
         }
-        node_ports.push(key);
+        node_ports.insert(key);
     }
 
     // N2: the same (protocol, port) twice; the value is the internal key struct as JSON.
-    let mut keys: Vec<(&str, i64)> = Vec::new();
+    let mut keys: HashSet<(&str, i64)> = HashSet::new();
     for (i, port) in spec.ports.iter().enumerate() {
         let key = (
             port.protocol.as_deref().unwrap_or(""),
@@ -244,14 +245,14 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
                     format!("spec.ports[{i}]"),
                     BadValue::Json(format!(
                         "{{\"Name\":\"\",\"Protocol\":{},\"AppProtocol\":null,\"Port\":{},\"TargetPort\":0,\"NodePort\":0}}",
-                        json_string(key.0),
+                        quote::json(key.0),
                         key.1
                     )),
                 )
                 .at(format!("spec.ports[{i}].port")),
             );
         }
-        keys.push(key);
+        keys.insert(key);
     }
 
     // L1, L1b, L2, L2b: the field (historical capital-L path), else the annotation.
@@ -330,7 +331,7 @@ fn validate_service_port<'a>(
     port: &'a ServicePort,
     i: usize,
     require_name: bool,
-    names_seen: &mut Vec<&'a str>,
+    names_seen: &mut HashSet<&'a str>,
 ) -> ErrorList {
     let mut errs = ErrorList::new();
     let path = format!("spec.ports[{i}]");
@@ -350,7 +351,7 @@ fn validate_service_port<'a>(
                 BadValue::go_string(&port.name),
             ));
         } else {
-            names_seen.push(&port.name);
+            names_seen.insert(&port.name);
         }
     }
     let number = port.port.unwrap_or(0);
@@ -566,7 +567,7 @@ pub fn validate_load_balancer_class(old: Option<&Service>, svc: &Service) -> Err
 fn validate_external_traffic_policy(svc: &Service) -> ErrorList {
     let mut errs = ErrorList::new();
     let etp = svc.spec.external_traffic_policy.as_deref().unwrap_or("");
-    if !externally_accessible(svc) {
+    if !svc.externally_accessible() {
         if !etp.is_empty() {
             errs.push(FieldError::invalid(
                 "spec.externalTrafficPolicy",
@@ -584,7 +585,7 @@ fn validate_external_traffic_policy(svc: &Service) -> ErrorList {
         ));
     }
     let hc = svc.spec.health_check_node_port.unwrap_or(0);
-    if !needs_health_check(svc) {
+    if !svc.needs_health_check() {
         if hc != 0 {
             errs.push(FieldError::invalid(
                 "spec.healthCheckNodePort",
@@ -634,8 +635,8 @@ pub fn validate_service_update(svc: &Service, old: &Service, node: &Node) -> Err
     errs.extend(validate_upgrade_downgrade_ip_families(old, svc));
     errs.extend(validate_load_balancer_class(Some(old), svc));
     // U13.
-    if needs_health_check(old)
-        && needs_health_check(svc)
+    if old.needs_health_check()
+        && svc.needs_health_check()
         && old.spec.health_check_node_port != svc.spec.health_check_node_port
     {
         errs.push(FieldError::forbidden(

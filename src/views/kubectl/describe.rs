@@ -722,11 +722,7 @@ pub fn node(view: &View, _namespace: &str, name: &str) -> Option<String> {
             let _ = writeln!(t, "  {}:\t{}", a.type_, a.address);
         }
     } else {
-        let _ = writeln!(
-            t,
-            "  InternalIP:\t{}",
-            crate::proxy::config::DEFAULT_NODE_IP
-        );
+        let _ = writeln!(t, "  InternalIP:\t{}", crate::model::DEFAULT_NODE_IP);
     }
     let _ = writeln!(t, "  Hostname:\t{name}");
     let cidrs = node.map(|n| n.pod_cidrs.clone()).unwrap_or_default();

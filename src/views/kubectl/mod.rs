@@ -38,6 +38,7 @@ pub mod yaml;
 
 use super::CommandOutput;
 use super::tabwriter;
+use crate::apiserver::field::go_quote;
 use crate::model::ObjectMeta;
 use crate::model::labels::{LabelSelector, Operator, Requirement};
 use crate::scenario::Analysis;
@@ -884,8 +885,9 @@ fn get(view: &View, args: &Parsed) -> CommandOutput {
             if rows.is_empty() {
                 if !args.bool("ignore-not-found") {
                     errors.push(format!(
-                        "Error from server (NotFound): {} {name:?} not found",
-                        resource.qualified()
+                        "Error from server (NotFound): {} {} not found",
+                        resource.qualified(),
+                        go_quote(name)
                     ));
                 }
                 continue;
@@ -1163,8 +1165,9 @@ fn describe(view: &View, args: &Parsed) -> CommandOutput {
         if chosen.is_empty() {
             match name {
                 Some(name) => errors.push(format!(
-                    "Error from server (NotFound): {} {name:?} not found",
-                    resource.qualified()
+                    "Error from server (NotFound): {} {} not found",
+                    resource.qualified(),
+                    go_quote(name)
                 )),
                 None => stderr.push_str(&no_resources(namespace.as_deref())),
             }
@@ -1172,7 +1175,7 @@ fn describe(view: &View, args: &Parsed) -> CommandOutput {
         }
         for row in chosen {
             if let Some(text) = describer(view, &row.namespace, &row.name) {
-                blocks.push(text);
+                blocks.push(escape_terminal(&text));
             }
         }
     }
@@ -1250,7 +1253,7 @@ fn cluster_info(view: &View) -> CommandOutput {
         .objects
         .node(&home)
         .and_then(|n| n.internal_ip())
-        .unwrap_or(crate::proxy::config::DEFAULT_NODE_IP)
+        .unwrap_or(crate::model::DEFAULT_NODE_IP)
         .to_string();
     CommandOutput::ok(format!(
         "\u{1b}[0;32mKubernetes control plane\u{1b}[0m is running at \u{1b}[0;33mhttps://{ip}:6443\u{1b}[0m\n\u{1b}[0;32mCoreDNS\u{1b}[0m is running at \u{1b}[0;33mhttps://{ip}:6443/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\u{1b}[0m\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
@@ -1324,6 +1327,13 @@ fn exec(analysis: &Analysis, _context: &super::Context, argv: &[String]) -> Comm
             super::NOT_IMPLEMENTED,
         ),
     }
+}
+
+/// What kubectl's describe writes goes through cli-runtime's `printers.WriteEscaped`
+/// (`terminalEscaper`: ESC becomes `^[`, CR becomes `\r`), so an annotation holding a
+/// terminal escape sequence is shown, not obeyed (kubernetes issue 101695).
+pub fn escape_terminal(text: &str) -> String {
+    text.replace('\x1b', "^[").replace('\r', "\\r")
 }
 
 #[cfg(test)]

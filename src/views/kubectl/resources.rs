@@ -884,7 +884,7 @@ pub const CONTAINER_RUNTIME: &str = "containerd://1.6.33";
 fn nodes_of(view: &View) -> Vec<ObjectMeta> {
     if view.analysis.objects.nodes.is_empty() {
         let mut meta = ObjectMeta::new(
-            crate::proxy::config::DEFAULT_NODE_NAME,
+            crate::model::DEFAULT_NODE_NAME,
             "",
             crate::model::Origin::Builtin,
         );
@@ -924,7 +924,7 @@ fn node_rows(view: &View, _namespace: Option<&str>, _wide: bool) -> Vec<Row> {
             let internal = node
                 .and_then(|n| n.internal_ip())
                 .unwrap_or(if node.is_none() {
-                    crate::proxy::config::DEFAULT_NODE_IP
+                    crate::model::DEFAULT_NODE_IP
                 } else {
                     "<none>"
                 })
