@@ -131,6 +131,19 @@
 //!   rules, with the Pod and node behind it ([`simulate::run`] → [`simulate::SimResult`],
 //!   `Display` = the `svcplay simulate` table); [`simulate::clients`] lists who can send
 //!   and where to; [`simulate::spread`] sends from every node at once.
+//! - [`checknode`] — check a real node (`svcplay check-node`, the page's "check a node"):
+//!   pasted `iptables-save`, `ipvsadm -Ln` + `ipset list`, `nft list ruleset` (recognised by
+//!   content, [`checknode::dump`]) read through the same parsers as svcplay's own outputs
+//!   ([`checknode::words`] turns iptables text back into typed rules) and compared item by
+//!   item: `missing`, `extra`, `stale` (a Service port the scenario lacks), with
+//!   differences of another Kubernetes release or of the node's kernel listed apart and
+//!   hash-named chains mapped back to their Services ([`checknode::names`]). It sits
+//!   beside [`views`]; nothing below imports it.
+//! - [`pernode`] — per-node truth for NodePort and LoadBalancer Services: node by node,
+//!   what kube-proxy does with a connection from outside (accept, forward, drop, reject),
+//!   whether the client IP survives, the rule that decides (a packet walked through that
+//!   node's rules in the scenario's mode, [`pernode::walk`], reusable for any packet), and
+//!   what the health-check NodePort answers (kube-proxy's `/healthz` JSON).
 //! - [`scenario`] — the pipeline in one call.
 //! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
 //!   every JSON and Go-quoted output.
@@ -141,8 +154,27 @@
 //!   which keeps the page's wasm small (use it instead of `slice::sort_by`).
 //! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
 //! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
-//!   gallery of every seed lab with English and Chinese explanations, and a generated
-//!   5,000-Service dump for measurements ([`examples::dump`]).
+//!   gallery of every seed lab with English and Chinese explanations, the view that shows
+//!   each lab's point and the object it is about, its Chinese twin (the same YAML with its
+//!   comments in Chinese, `src/examples/zh/`), and a generated 5,000-Service dump for
+//!   measurements ([`examples::dump`]).
+//!
+//! ## The page (`src/ui/`, outside this crate's library)
+//!
+//! The Yew app's own map is `src/ui/mod.rs`. Two of its rules bind every later feature
+//! (lessons, embeds, the lab terminal):
+//! - **Nothing the user typed is lost without their say-so.** Every path that puts a new
+//!   scenario in the editor — share links, examples, imports, an embedding page's `load`,
+//!   lessons, an embed's "Open in svcplay" — goes through one action, `Action::Replace`
+//!   (`src/ui/history.rs`): the text it replaces is kept in a small history of recent
+//!   scenarios (saved in local storage before the new text is analysed) with a one-click
+//!   way back, or the user is asked first. A share link leaves the address bar once opened
+//!   or edited, so a reload opens the draft, never the link over it.
+//! - **No scenario can freeze the page.** The main thread analyses only what was measured
+//!   cheap; texts from outside go to the Web Worker first; a draft whose analysis never
+//!   finished opens paused (safe start, also `?safe`). The one size limit,
+//!   [`manifest::MAX_SCENARIO_BYTES`], applies to links (inflated as a capped stream),
+//!   embed messages, imports and drafts (`src/ui/limits.rs`).
 //!
 //! ## Layers
 //!
@@ -151,7 +183,7 @@
 //! that goes up or sideways). A cycle means a type or function lives in the wrong place.
 //!
 //! ```text
-//! shell                          — the lab terminal: command lines over the scenario text
+//! shell  checknode  pernode      — the lab terminal; check a real node's dumps; per-node truth of NodePorts
 //! examples  actions  diagram     — built-in scenarios; one-click text edits; the diagram
 //! views                          — the simulated commands (kubectl, iptables-save, nft, dig, curl…)
 //! simulate                       — requests from a client of the scenario, through its node's proxier
@@ -186,8 +218,9 @@
 //! - **Second module** (loaded by the Web Worker on first use: another mode, the
 //!   terminal, the traffic panel, DNS, a large scenario): the whole core again, adding
 //!   [`proxy::ipvs`], [`proxy::nftables`], [`proxy::userspace`], [`proxy::sim`],
-//!   [`simulate`], [`views`] (kubectl, dig, ipvsadm, ipset, nft, curl), [`dns`] and the
-//!   gallery and [`examples::dump`]. The worker already answers every panel, command and
+//!   [`simulate`], [`views`] (kubectl, dig, ipvsadm, ipset, nft, curl), [`dns`],
+//!   [`checknode`] and [`pernode`] (the check and per-node tabs), and the gallery and
+//!   [`examples::dump`]. The worker already answers every panel, command and
 //!   simulation by revision (`Request::Panel`, `Run`, `Simulate`), so the page asks it
 //!   for whatever the first module leaves out.
 //!
@@ -222,6 +255,7 @@
 
 pub mod actions;
 pub mod apiserver;
+pub mod checknode;
 pub mod controllers;
 pub mod diag;
 pub mod diagram;
@@ -230,6 +264,7 @@ pub mod examples;
 pub mod hash;
 pub mod manifest;
 pub mod model;
+pub mod pernode;
 pub mod proxy;
 pub mod quote;
 pub mod scenario;

@@ -78,23 +78,35 @@ pub fn is_command(name: &str) -> bool {
 }
 
 /// `help`: the commands, a short line each (it fits a narrow pane).
-pub const HELP: &str = "svcplay's lab terminal: a node of the scenario's cluster.
+pub const HELP: &str =
+    "svcplay's lab terminal: a node of the scenario's cluster. One command per line:
 
-kubectl       get, describe, explain, create/apply/delete -f FILE,
-              run, expose, scale, label, annotate, patch, set selector,
-              edit, rollout restart, exec -it POD -- sh
-kube-proxy    iptables-save, iptables -t nat -L|-S [CHAIN] [-n],
-              ipvsadm -Ln, ipset list, nft list ruleset,
-              conntrack -L, ip addr, ip route
-traffic       curl URL, ping IP, dig @10.96.0.10 NAME,
-              while true; do curl URL; sleep 1; done
-files         ls, cat FILE, vi FILE, echo TEXT > FILE
-node          ssh NODE, modprobe ip_vs, lsmod, yum install
-shell         history, clear, sleep N, exit; Tab completes,
-              Up/Down walk the history, Ctrl+C stops a loop,
-              Ctrl+L clears, Ctrl+R searches the history
+kubectl get|describe|explain          the cluster's objects
+kubectl create|apply|delete -f FILE   change the cluster from a file
+kubectl run|expose|scale|label        change the cluster from flags
+kubectl annotate|patch|set selector   change an object's fields
+kubectl edit KIND NAME                edit an object in the editor
+kubectl rollout restart KIND NAME     replace a workload's Pods
+kubectl exec -it POD -- sh            a shell inside a Pod
+iptables-save                         kube-proxy's iptables rules
+iptables -t nat -L|-S [CHAIN] [-n]    one table or chain
+ipvsadm -Ln                           the IPVS virtual servers
+ipset list                            the IPVS mode's ipsets
+nft list ruleset                      the nftables rules
+conntrack -L                          the connection table
+ip addr | ip route                    the node's addresses and routes
+curl URL                              one request through kube-proxy
+ping IP                               an ICMP echo
+dig @10.96.0.10 NAME                  a DNS query to CoreDNS
+while true; do curl URL; sleep 1; done   a loop (Ctrl+C stops it)
+ls | cat FILE | vi FILE               the node's files
+echo TEXT > FILE                      write a file
+ssh NODE                              another node of the cluster
+modprobe ip_vs | lsmod                the kernel's IPVS modules
+yum install PACKAGE                   install a package
+history | clear | sleep N | exit      the shell itself
+Tab completes; Up/Down walk the history; Ctrl+L clears; Ctrl+R searches the history.
 ";
-
 fn not_found(program: &str) -> CommandOutput {
     CommandOutput::error(format!("bash: {program}: command not found\n"), 127)
 }

@@ -22,11 +22,16 @@ use crate::support::http::StaticServer;
 use crate::support::json::Json;
 use crate::support::webdriver::Session;
 
-const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
-const UPDATE_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const UPDATE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One browser at a time: the tests of this binary would otherwise run side by side on a
+/// two-core machine and measure each other.
+pub(crate) static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn the_playground_page() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let Some(dist) = crate::support::e2e_dist("e2e_page") else {
         return;
     };
@@ -53,16 +58,20 @@ fn the_playground_page() {
     }
 }
 
-struct Page<'s> {
-    session: &'s Session<'s>,
-    url: String,
-    out: PathBuf,
+pub(crate) fn out_dir() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test-output")
+}
+
+pub(crate) struct Page<'s> {
+    pub(crate) session: &'s Session<'s>,
+    pub(crate) url: String,
+    pub(crate) out: PathBuf,
     /// The server of `dist/`; stopped to check that the page works offline.
-    server: std::cell::RefCell<Option<StaticServer>>,
+    pub(crate) server: std::cell::RefCell<Option<StaticServer>>,
 }
 
 /// The scenario of a gallery example, as the page's gallery holds it.
-fn example(id: &str) -> Result<&'static str, String> {
+pub(crate) fn example(id: &str) -> Result<&'static str, String> {
     svcplay::examples::find(id)
         .map(|e| e.text)
         .ok_or_else(|| format!("no example {id}"))
@@ -71,20 +80,152 @@ fn example(id: &str) -> Result<&'static str, String> {
 impl Page<'_> {
     fn story(&self) -> Result<(), String> {
         self.open("")?;
+        self.first_visit()?;
         self.default_rules()?;
+        self.data_loss()?;
+        self.links_keep_the_readers_settings()?;
+        self.safe_start()?;
+        self.failed_saves_are_reported()?;
+        self.deflate_bomb()?;
+        self.outside_texts_are_analysed_off_the_main_thread()?;
         self.errors_are_underlined()?;
         self.language_switch()?;
         self.terminal()?;
         self.seed_lab()?;
         self.gallery()?;
         self.main_views()?;
+        self.per_node_and_check()?;
         self.phone()?;
         self.hostile_names()?;
         self.share_links()?;
         self.embedding()?;
+        self.embeds_cannot_change_settings_or_send_too_much()?;
+        self.readable_rules_and_panes()?;
+        self.follow_on_warnings()?;
+        self.keyboard_and_dialogs()?;
+        self.text_size()?;
+        self.accessibility()?;
+        self.chinese_typography()?;
+        self.diagram_controls()?;
+        self.consistency()?;
         self.timings()?;
         self.offline()?;
+        self.service_worker_update()?;
         Ok(())
+    }
+
+    /// The per-node table of a `Local` NodePort (drop on the node without Pods, accept with
+    /// the client IP on the others), and a real node's dump pasted on the check tab: a
+    /// deleted Service's chains are stale, a rule deleted on the node is missing.
+    fn per_node_and_check(&self) -> Result<(), String> {
+        let before = self.string("return document.getElementById('editor').value;", vec![])?;
+        self.load_example("local-traffic-policy")?;
+        self.tab("nodes")?;
+        self.wait("the per-node table", UPDATE_TIMEOUT, || {
+            let text = self.text_of(".nodes table.per-node")?;
+            Ok((text.contains("k8s-master01")
+                && self.exec(
+                    "return document.querySelectorAll('.nodes tr.verdict-drop').length === 1
+                        && document.querySelectorAll('.nodes tr.verdict-accept').length === 2;",
+                    vec![],
+                )? == Json::Bool(true))
+            .then_some(()))
+        })?;
+        let table = self.text_of(".nodes table.per-node")?;
+        for word in ["has no local endpoints", "KUBE-SVL-", "preserved"] {
+            if !table.contains(word) {
+                return Err(format!("the per-node table lacks {word:?}:\n{table}"));
+            }
+        }
+        self.screenshot("page-per-node-local")?;
+
+        // A node that still has the rules of a Service deleted since (dev/old), and lost
+        // one rule of my-service's local chain.
+        let lab = example("local-traffic-policy")?;
+        let with_old = format!(
+            "{lab}---\napiVersion: v1\nkind: Service\nmetadata: {{name: old, namespace: dev}}\nspec:\n  type: NodePort\n  selector: {{app: nginx-pod}}\n  ports: [{{port: 8080, targetPort: 80, nodePort: 30088}}]\n"
+        );
+        let (status, save) = svcplay_command(
+            &with_old,
+            &["run", "--node", "k8s-worker01", "--", "iptables-save"],
+        )?;
+        if status != 0 {
+            return Err(format!("svcplay run failed ({status})"));
+        }
+        let mut deleted = false;
+        let dump: String = save
+            .lines()
+            .filter(|l| {
+                let drop = !deleted && l.starts_with("-A KUBE-SVL-");
+                deleted |= drop;
+                !drop
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        self.tab("check")?;
+        self.wait("the check tab", UPDATE_TIMEOUT, || {
+            Ok(
+                (self.exec("return !!document.getElementById('check-dump');", vec![])?
+                    == Json::Bool(true))
+                .then_some(()),
+            )
+        })?;
+        self.exec(
+            "const s = document.getElementById('check-node');
+             s.value = 'k8s-worker01';
+             s.dispatchEvent(new Event('change', {bubbles: true}));
+             const d = document.getElementById('check-dump');
+             d.value = arguments[0];
+             d.dispatchEvent(new Event('input', {bubbles: true}));
+             return true;",
+            vec![Json::from(dump.as_str())],
+        )?;
+        self.wait("the node check's findings", UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "return document.querySelectorAll('.check .findings tr.finding-stale').length > 0
+                    && document.querySelectorAll('.check .findings tr.finding-missing').length === 1;",
+                vec![],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })?;
+        let result = self.text_of("#check-result")?;
+        if !result.contains("Drift on k8s-worker01: 1 missing, 0 extra, 19 stale.") {
+            return Err(format!("the check's summary: {result}"));
+        }
+        let legend = self.text_of(".check .legend")?;
+        if !legend.contains("dev/old (no such Service port in the scenario)") {
+            return Err(format!(
+                "the legend does not name the stale chains: {legend}"
+            ));
+        }
+        self.screenshot("page-check-node-drift")?;
+
+        // As a LoadBalancer: each node's health-check NodePort answers kube-proxy's JSON.
+        let balanced = lab.replace(
+            "type: NodePort",
+            "type: LoadBalancer\n  healthCheckNodePort: 32000",
+        );
+        self.set_editor(&balanced)?;
+        self.tab("nodes")?;
+        self.wait("the health-check answers", UPDATE_TIMEOUT, || {
+            let text = self.text_of(".nodes .health")?;
+            Ok((text.contains("/healthz → 503") && text.contains("/healthz → 200")).then_some(()))
+        })?;
+        self.exec(
+            "document.querySelectorAll('.nodes details').forEach(d => d.open = true); return true;",
+            vec![],
+        )?;
+        let table = self.text_of(".nodes .health")?;
+        if !table.contains("\"localEndpoints\": 2,") {
+            return Err(format!(
+                "no localEndpoints in the health-check answers:\n{table}"
+            ));
+        }
+        self.screenshot("page-per-node-health")?;
+        // Leave the page with the text the steps after this one expect (main_views' last).
+        self.tab("rules")?;
+        self.set_editor(&before)?;
+        self.wait_saved(&before)
     }
 
     /// After a visit the service worker has cached the page: it loads with the server gone.
@@ -92,7 +233,8 @@ impl Page<'_> {
         self.open("")?;
         self.wait("the service worker to cache the page", RENDER_TIMEOUT, || {
             let ready = self.exec(
-                "caches.open('svcplay-v1').then(c => c.keys()).then(k => { window.__cached = k.map(r => r.url).join(' '); });
+                "caches.keys().then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()))))
+                    .then(all => { window.__cached = all.flat().map(r => r.url).join(' '); });
                  return window.__cached || '';",
                 vec![],
             )?;
@@ -108,7 +250,7 @@ impl Page<'_> {
         self.screenshot("page-offline")
     }
 
-    fn open(&self, query: &str) -> Result<(), String> {
+    pub(crate) fn open(&self, query: &str) -> Result<(), String> {
         self.session.navigate(&format!("{}{query}", self.url))?;
         self.wait("the app to render #editor, #rules and #diagnostics", RENDER_TIMEOUT, || {
             let script = "return ['editor', 'diagnostics'].every(id => document.getElementById(id)) && document.querySelector('#view-panel') !== null;";
@@ -116,11 +258,11 @@ impl Page<'_> {
         })
     }
 
-    fn exec(&self, script: &str, args: Vec<Json>) -> Result<Json, String> {
+    pub(crate) fn exec(&self, script: &str, args: Vec<Json>) -> Result<Json, String> {
         self.session.execute(script, args)
     }
 
-    fn string(&self, script: &str, args: Vec<Json>) -> Result<String, String> {
+    pub(crate) fn string(&self, script: &str, args: Vec<Json>) -> Result<String, String> {
         Ok(self
             .exec(script, args)?
             .as_str()
@@ -128,14 +270,14 @@ impl Page<'_> {
             .to_string())
     }
 
-    fn text_of(&self, selector: &str) -> Result<String, String> {
+    pub(crate) fn text_of(&self, selector: &str) -> Result<String, String> {
         self.string(
             "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
             vec![Json::from(selector)],
         )
     }
 
-    fn click(&self, selector: &str) -> Result<(), String> {
+    pub(crate) fn click(&self, selector: &str) -> Result<(), String> {
         let found = self.exec(
             "const e = document.querySelector(arguments[0]); if (!e) return false; e.click(); return true;",
             vec![Json::from(selector)],
@@ -149,7 +291,7 @@ impl Page<'_> {
     /// Replaces the editor's text as a paste would.
     /// Replaces the editor's text as a paste does; returns how long the page's input
     /// handler took (ms, measured in the page).
-    fn set_editor(&self, text: &str) -> Result<f64, String> {
+    pub(crate) fn set_editor(&self, text: &str) -> Result<f64, String> {
         let handler = self.exec(
             "const editor = document.getElementById('editor');
              editor.value = arguments[0];
@@ -165,18 +307,18 @@ impl Page<'_> {
     }
 
     /// An attribute the page sets on `<html>` (its timing figures), or "" without it.
-    fn root_attribute(&self, name: &str) -> Result<String, String> {
+    pub(crate) fn root_attribute(&self, name: &str) -> Result<String, String> {
         self.string(
             "return document.documentElement.getAttribute(arguments[0]) || '';",
             vec![Json::from(name)],
         )
     }
 
-    fn tab(&self, id: &str) -> Result<(), String> {
+    pub(crate) fn tab(&self, id: &str) -> Result<(), String> {
         self.click(&format!("#tab-{id}"))
     }
 
-    fn wait<T>(
+    pub(crate) fn wait<T>(
         &self,
         what: &str,
         timeout: Duration,
@@ -209,7 +351,7 @@ impl Page<'_> {
         }
     }
 
-    fn screenshot(&self, name: &str) -> Result<(), String> {
+    pub(crate) fn screenshot(&self, name: &str) -> Result<(), String> {
         let png = self.session.screenshot()?;
         let path = self.out.join(format!("{name}.png"));
         std::fs::write(&path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -217,11 +359,32 @@ impl Page<'_> {
         Ok(())
     }
 
-    fn rules_text(&self) -> Result<String, String> {
+    /// Waits until the view `tab` is selected and its panel is up to date.
+    pub(crate) fn panel_shown(&self, tab: &str) -> Result<(), String> {
+        self.wait(&format!("the {tab} view"), UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "const t = document.querySelector('.tab.active'); const v = document.getElementById('view-panel');
+                 return !!t && t.id === 'tab-' + arguments[0] && !!v && v.getAttribute('aria-busy') === 'false'
+                     && v.children.length > 0;",
+                vec![Json::from(tab)],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })
+    }
+
+    /// Waits until this browser has saved `text` as the draft.
+    pub(crate) fn saved(&self, text: &str) -> Result<(), String> {
+        self.wait("the draft to be saved", UPDATE_TIMEOUT, || {
+            let kept = self.string("return localStorage.getItem('svcplay.text') || '';", vec![])?;
+            Ok((kept == text).then_some(()))
+        })
+    }
+
+    pub(crate) fn rules_text(&self) -> Result<String, String> {
         self.text_of("#rules")
     }
 
-    fn default_rules(&self) -> Result<(), String> {
+    pub(crate) fn default_rules(&self) -> Result<(), String> {
         self.wait(
             "#rules to show the default lab's cascade",
             UPDATE_TIMEOUT,
@@ -303,7 +466,22 @@ impl Page<'_> {
             },
         )?;
         self.set_editor(example("clusterip")?)?;
-        Ok(())
+        // The next step reloads the page, which starts from the text saved in local
+        // storage (saved 400 ms after the last edit): wait for it.
+        self.wait_saved(example("clusterip")?)
+    }
+
+    /// Waits until the page has saved `text` in local storage (it debounces the save).
+    fn wait_saved(&self, text: &str) -> Result<(), String> {
+        self.wait(
+            "the page to keep the text in local storage",
+            UPDATE_TIMEOUT,
+            || {
+                let saved =
+                    self.string("return localStorage.getItem('svcplay.text') || '';", vec![])?;
+                Ok((saved == text).then_some(()))
+            },
+        )
     }
 
     fn language_switch(&self) -> Result<(), String> {
@@ -313,12 +491,17 @@ impl Page<'_> {
             let tab = self.text_of("#tab-objects")?;
             Ok((lang == "zh-CN" && tab == "对象").then_some(()))
         })?;
-        let url = self.string("return location.href;", vec![])?;
-        if !url.contains("lang=zh-CN") {
-            return Err(format!("the language is not in the URL: {url}"));
+        // The reader's choice is kept in this browser, never in the address (which a reader
+        // may copy and send).
+        let (url, kept) = (
+            self.string("return location.href;", vec![])?,
+            self.string("return localStorage.getItem('svcplay.lang') || '';", vec![])?,
+        );
+        if url.contains("lang=") || kept != "zh-CN" {
+            return Err(format!("the language: address {url}, kept {kept:?}"));
         }
         self.screenshot("page-zh-CN")?;
-        // A reload keeps it (URL and local storage); back to English for the rest.
+        // A reload keeps it (local storage); back to English for the rest.
         self.open("")?;
         let lang = self.string("return document.documentElement.lang;", vec![])?;
         if lang != "zh-CN" {
@@ -332,7 +515,19 @@ impl Page<'_> {
 
     /// Runs a command in the terminal and compares its output with `svcplay shell`'s for
     /// the same scenario and command.
-    fn run_in_terminal(&self, scenario: &str, command: &str) -> Result<String, String> {
+    pub(crate) fn run_in_terminal(&self, scenario: &str, command: &str) -> Result<String, String> {
+        let output = self.type_in_terminal(command)?;
+        let expected = svcplay_shell(scenario, command)?;
+        if output != expected {
+            return Err(format!(
+                "terminal `{command}` printed\n{output}\nbut `svcplay shell` prints\n{expected}"
+            ));
+        }
+        Ok(output)
+    }
+
+    /// Types a command line in the terminal and returns what it printed.
+    pub(crate) fn type_in_terminal(&self, command: &str) -> Result<String, String> {
         self.tab("terminal")?;
         let before = self.exec(
             "return document.querySelectorAll('.term-entry').length;",
@@ -355,12 +550,6 @@ impl Page<'_> {
             )?;
             Ok((!out.is_empty()).then_some(out))
         })?;
-        let expected = svcplay_shell(scenario, command)?;
-        if output != expected {
-            return Err(format!(
-                "terminal `{command}` printed\n{output}\nbut `svcplay shell` prints\n{expected}"
-            ));
-        }
         Ok(output)
     }
 
@@ -561,7 +750,7 @@ impl Page<'_> {
         Ok(())
     }
 
-    fn load_example(&self, id: &str) -> Result<(), String> {
+    pub(crate) fn load_example(&self, id: &str) -> Result<(), String> {
         self.click("#gallery-button")?;
         self.wait("the gallery to open", UPDATE_TIMEOUT, || {
             Ok(
@@ -587,7 +776,10 @@ impl Page<'_> {
     fn gallery(&self) -> Result<(), String> {
         for e in svcplay::examples::EXAMPLES {
             self.load_example(e.id)?;
+            self.lab_opens_its_point(e)?;
             self.tab("rules")?;
+            // The example is analysed in the worker first: the panel must be this text's.
+            self.panel_shown("rules")?;
             let ipvs = e.text.contains("mode: ipvs");
             let (status, expected) = if ipvs {
                 svcplay_command(e.text, &["run", "--", "ipvsadm", "-Ln"])?
@@ -615,7 +807,7 @@ impl Page<'_> {
                     "e2e_page: {}: svcplay cannot print it yet (status {status})",
                     e.id
                 );
-                if !rules.contains("not implemented yet") {
+                if !rules.contains("is not simulated") {
                     return Err(format!("example {}: #rules shows {rules:?}", e.id));
                 }
             }
@@ -859,7 +1051,7 @@ spec:
             "diagram",
         ] {
             self.tab(tab)?;
-            thread::sleep(Duration::from_millis(150));
+            self.panel_shown(tab)?;
         }
         let verdict = self.string(
             "return JSON.stringify({pwned: window.__pwned === undefined ? null : window.__pwned,
@@ -875,7 +1067,7 @@ spec:
         self.screenshot("page-hostile-names")
     }
 
-    fn notice(&self) -> Result<String, String> {
+    pub(crate) fn notice(&self) -> Result<String, String> {
         self.text_of(".notice")
     }
 
@@ -892,7 +1084,7 @@ spec:
         })?;
         // Somewhere else, then the link.
         self.set_editor(example("headless")?)?;
-        thread::sleep(Duration::from_millis(600));
+        self.saved(example("headless")?)?;
         // A fresh load, as when the link is opened in a new tab.
         self.session.navigate("about:blank")?;
         self.session.navigate(&link)?;
@@ -919,7 +1111,7 @@ spec:
             ("future", format!("s9.{data}"), "newer svcplay"),
         ] {
             self.set_editor(example("headless")?)?;
-            thread::sleep(Duration::from_millis(600));
+            self.saved(example("headless")?)?;
             self.session.navigate("about:blank")?;
             self.session.navigate(&format!("{base}#{fragment}"))?;
             let notice = self.wait(
@@ -1039,7 +1231,13 @@ spec:
                 recomputes.push(ms);
             }
             if wait_for_rules {
-                thread::sleep(Duration::from_millis(20));
+                self.wait("the page to finish computing", UPDATE_TIMEOUT, || {
+                    let busy = self.exec(
+                        "return !!document.querySelector('.busy[role=status]');",
+                        vec![],
+                    )?;
+                    Ok((busy == Json::Bool(false)).then_some(()))
+                })?;
             }
         }
         Ok((times, recomputes))
@@ -1107,7 +1305,14 @@ spec:
             "const e = document.getElementById('editor'); e.scrollTop = e.scrollHeight;",
             vec![],
         )?;
-        thread::sleep(Duration::from_millis(300));
+        // The highlighted layer follows the scroll (it started at line 1).
+        self.wait("the editor to draw the lines scrolled to", UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "return [...document.querySelectorAll('.layer .ln')].some(l => Number(l.dataset.line) > 500);",
+                vec![],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })?;
         self.screenshot("page-large-dump")?;
         let path = self.out.join("keystroke-to-paint.txt");
         std::fs::write(&path, &report)
