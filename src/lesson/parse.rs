@@ -79,6 +79,8 @@ enum Section {
     Check,
     Hint,
     Solution,
+    /// After an unknown section heading: its lines are not reported again.
+    Skip,
 }
 
 #[derive(Default)]
@@ -897,7 +899,7 @@ fn push<'a>(step: &mut Option<StepBuilder<'a>>, section: Option<Section>, line: 
         Some(Section::Check) => Some(&mut s.check),
         Some(Section::Hint) => s.hints.last_mut().map(|(_, l)| l),
         Some(Section::Solution) => s.solution.as_mut(),
-        None => None,
+        Some(Section::Skip) | None => None,
     };
     if let Some(t) = target {
         t.push(line);
