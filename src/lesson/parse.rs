@@ -435,7 +435,7 @@ impl Parser {
                             5,
                             format!("unknown section \"{rest}\"; the sections are {SECTIONS}"),
                         );
-                        None
+                        Some(Section::Skip)
                     }
                 };
                 continue;
