@@ -453,8 +453,20 @@ impl fmt::Display for Diagnostic {
 /// The largest lesson file svcplay reads (a lesson holds a few scenarios).
 pub const MAX_LESSON_BYTES: usize = 1024 * 1024;
 
+macro_rules! builtin {
+    ($file:literal) => {
+        ($file, include_str!(concat!("builtin/", $file)))
+    };
+}
+
 /// The built-in lessons' sources, in course order: (file name, Markdown).
-pub const BUILTIN_SOURCES: &[(&str, &str)] = &[];
+pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
+    builtin!("01-clusterip.md"),
+    builtin!("02-headless-dns.md"),
+    builtin!("03-nodeport.md"),
+    builtin!("04-loadbalancer-externalname.md"),
+    builtin!("05-kube-proxy-ipvs.md"),
+];
 
 /// The built-in lessons, parsed, in course order. A built-in lesson that does not parse
 /// is a bug caught by the tests, so it is left out here rather than panicking.
