@@ -196,4 +196,3 @@ fn handle(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
         ),
     }
 }
-

@@ -3102,3 +3102,32 @@ fn packet_flows_every_backend() {
         }
     });
 }
+
+// ---- lessons: the parser's diagnostics and lesson check's problems ----------------------
+
+/// What `svcplay lesson check` finds in a lesson file: every parse diagnostic
+/// (`LINE:COLUMN: message`), or every problem of `lesson::validate`, or `ok`.
+fn lesson_findings(source: &str) -> String {
+    match svcplay::lesson::parse(source) {
+        Err(diagnostics) => diagnostics.iter().map(|d| format!("{d}\n")).collect(),
+        Ok(lesson) => {
+            let problems = svcplay::lesson::validate(&lesson);
+            if problems.is_empty() {
+                format!("ok  {}\n", lesson.id)
+            } else {
+                problems.iter().map(|p| format!("{p}\n")).collect()
+            }
+        }
+    }
+}
+
+/// svcplay's own cases (`tests/fixtures/lessons/`, each `case.md` says what it shows):
+/// `lesson.md` gives `expected.txt` (blessed with `SVCPLAY_BLESS=1`, reviewed).
+#[test]
+fn lessons() {
+    run_corpus("lessons", |case| {
+        let actual = lesson_findings(&read(&case.join("lesson.md")));
+        check_blessed(&case.join("expected.txt"), &actual)?;
+        Ok(1)
+    });
+}
