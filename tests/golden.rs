@@ -3131,3 +3131,22 @@ fn lessons() {
         Ok(1)
     });
 }
+
+/// docs/lessons.md's complete example is a sound lesson: it parses and passes
+/// `lesson check` (what a trainer copying it starts from).
+#[test]
+fn lessons_doc_example() {
+    let doc = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lessons.md"));
+    let start = doc.find("````markdown\n").expect("the example block") + "````markdown\n".len();
+    let end = start + doc[start..].find("\n````\n").expect("its end") + 1;
+    let example = &doc[start..end];
+    let lesson = svcplay::lesson::parse(example).unwrap_or_else(|d| {
+        panic!(
+            "docs/lessons.md's example does not parse:\n{}",
+            d.iter().map(|d| format!("{d}\n")).collect::<String>()
+        )
+    });
+    let problems = svcplay::lesson::validate(&lesson);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(lesson.steps[0].checks.len() >= 2 && !lesson.steps[0].hints.is_empty());
+}

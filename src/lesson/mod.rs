@@ -512,3 +512,6 @@ impl Lesson {
 pub fn analyze(text: &str) -> Analysis {
     crate::scenario::analyze(text, crate::scenario::Options::default())
 }
+
+#[cfg(test)]
+mod tests;
