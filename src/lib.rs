@@ -206,8 +206,9 @@
 //! diag  sort  quote  time  hash  — diagnostics, sorting, Go's quoting, SimTime, FNV-1a
 //! ```
 //!
-//! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`) sit above
-//! all of it and are the only code that does I/O.
+//! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`,
+//! `src/shell_cli.rs`, `src/lesson_cli.rs`, `src/serve_cli.rs`) sit above all of it and
+//! are the only code that does I/O.
 //!
 //! ## The page's two wasm modules
 //!

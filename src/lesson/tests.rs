@@ -1,3 +1,6 @@
+//! The lesson format's tests: the built-in lessons, snippets, starts, checks and
+//! solutions, and hostile lesson text.
+
 use super::*;
 
 #[test]
