@@ -427,12 +427,20 @@ mod tests {
             + 1;
         let lit = lines_at(&panel, (replicas, 5));
         assert!(lit.iter().any(|i| lines[*i].contains("-j DNAT")), "{lit:?}");
-        // And back: a DNAT rule's ranges include the replicas line.
-        let dnat = lines.iter().position(|l| l.contains("-j DNAT")).unwrap();
+        // And back: a DNAT rule of the lab's Service (not of kubeadm's add-ons, which
+        // come first and have no YAML) has ranges that include the replicas line.
+        let dnat = lines
+            .iter()
+            .position(|l| l.contains("-j DNAT") && l.contains("dev/service-clusterip"))
+            .unwrap();
         assert!(
             spans_of_line(&panel, dnat)
                 .iter()
-                .any(|s| s.start.line <= replicas && replicas <= s.end.line)
+                .any(|s| s.start.line <= replicas && replicas <= s.end.line),
+            "{} {:?} replicas {replicas} lit {:?}",
+            lines[dnat],
+            spans_of_line(&panel, dnat),
+            lit.iter().map(|i| lines[*i]).collect::<Vec<_>>()
         );
     }
 }
