@@ -116,14 +116,15 @@ impl Page<'_> {
         )
     }
 
-    /// Pointing at and clicking a DNAT rule: the readout says what it does and where it
+    /// Pointing at and clicking a DNAT rule of the lab's Service (kubeadm's kube-dns,
+    /// whose rules come first, has no YAML in the editor): the readout says what it does and where it
     /// comes from, the editor lights the Service port and the Deployment's replicas, and
     /// selects the port.
     fn rule_to_yaml(&self, words: &Words) -> Result<(), String> {
         self.tab("rules")?;
         self.panel_shown("rules")?;
         let clicked = self.exec(
-            "const l = [...document.querySelectorAll('#rules .rl')].find(l => l.textContent.includes('-j DNAT'));
+            "const l = [...document.querySelectorAll('#rules .rl')].find(l => l.textContent.includes('-j DNAT') && l.textContent.includes('dev/service-clusterip'));
              if (!l) return false;
              l.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
              l.click();
