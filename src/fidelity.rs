@@ -43,8 +43,8 @@ pub const MODELLED: &[Modelled] = &[
         },
         version: KUBERNETES,
         what: Text {
-            en: "apply, get, describe and their error messages, as kubectl v1.35 prints them",
-            zh: "apply、get、describe 及其错误信息，与 kubectl v1.35 的输出一致",
+            en: "get, describe, explain (the Service's fields, from v1.30's OpenAPI document), apply and the verbs the lab terminal runs (create, delete, run, expose, scale, label, annotate, set, patch, rollout, edit, exec), with their error messages, as kubectl v1.35 prints them",
+            zh: "get、describe、explain（Service 的字段，取自 v1.30 的 OpenAPI 文档）、apply 以及实验终端运行的命令（create、delete、run、expose、scale、label、annotate、set、patch、rollout、edit、exec）及其错误信息，与 kubectl v1.35 的输出一致",
         },
     },
     Modelled {
@@ -188,16 +188,20 @@ pub const DIFFERENCES: &[Text] = &[
         zh: "随机取值由对象的身份推导：ClusterIP、NodePort、名称后缀、Pod IP 和 UID 都是确定的，而真实集群是随机选取的。",
     },
     Text {
-        en: "Time stands still: every object is created at 2025-01-01T00:00:00Z and looked at 10 s later (AGE 10s); iptables-save prints a fixed date.",
-        zh: "时间是固定的：所有对象都在 2025-01-01T00:00:00Z 创建，10 秒后查看（AGE 10s）；iptables-save 打印固定日期。",
+        en: "Time is the session's own clock, not the real one: every object is created at 2025-01-01T00:00:00Z and first looked at 10 s later (AGE 10s); only the lab terminal's commands that take time (sleep, a dig that times out) move it on, and iptables-save, dig and date print it.",
+        zh: "时间是会话自己的时钟，而不是真实时间：所有对象都在 2025-01-01T00:00:00Z 创建，10 秒后第一次查看（AGE 10s）；只有实验终端里耗时的命令（sleep、超时的 dig）会让它前进，iptables-save、dig 和 date 打印的就是它。",
     },
     Text {
         en: "kube-proxy is the only writer of the node's tables: kubelet's chains, the CNI plugin's and Docker's rules are not there.",
         zh: "节点上的规则只有 kube-proxy 写入：没有 kubelet 的链，也没有 CNI 插件和 Docker 的规则。",
     },
     Text {
-        en: "No packet flows through a kernel: counters and the conntrack table are empty, traffic is simulated with svcplay's own seeded random numbers over the same rules.",
-        zh: "没有数据包真正经过内核：计数器和连接跟踪表为空，流量模拟用 svcplay 自己的带种子随机数在同一套规则上进行。",
+        en: "No packet flows through a kernel: the rules' counters stay at zero, the conntrack table holds only the connections the lab terminal's requests made, and traffic is simulated with svcplay's own seeded random numbers over the same rules.",
+        zh: "没有数据包真正经过内核：规则的计数器保持为零，连接跟踪表里只有实验终端的请求建立的连接，流量模拟用 svcplay 自己的带种子随机数在同一套规则上进行。",
+    },
+    Text {
+        en: "The lab terminal is a bash-like shell over the scenario, not bash on a node: it runs the commands and tools of the labs (kubectl, iptables, ipvsadm, nft, curl, dig…); any other program gets bash's “command not found”, and a kubectl command svcplay lacks says it is not simulated.",
+        zh: "实验终端是作用于场景的类 bash 外壳，不是节点上真正的 bash：它运行实验用到的命令和工具（kubectl、iptables、ipvsadm、nft、curl、dig…）；其他程序会得到 bash 的 “command not found”，svcplay 没有的 kubectl 命令会提示未模拟。",
     },
     Text {
         en: "Pod state is written in the scenario (readiness, termination, node loss): there are no probes, restarts, images or evictions.",
