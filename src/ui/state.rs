@@ -1380,6 +1380,14 @@ mod tests {
         );
         assert!(state.text.contains("replicas: 5"), "{}", state.text);
         assert_eq!(state.loads, loads + 1);
+        // The terminal's change is the user's edit: "what changed" says so like any other.
+        assert_eq!(state.changes.len(), 1);
+        let added: usize = state.changes[0]
+            .endpoints
+            .iter()
+            .map(|e| e.added.len())
+            .sum();
+        assert_eq!(added, 2, "{:?}", state.changes[0].endpoints);
         // A loop runs one iteration per tick until Ctrl+C.
         let state = reduce(
             &state,
