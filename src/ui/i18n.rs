@@ -110,7 +110,7 @@ catalogue! {
     Shortcuts => "Shortcuts and settings", "快捷键与设置";
     ShortcutsCaption => "Keyboard shortcuts", "键盘快捷键";
     Settings => "Settings", "设置";
-    PrefShortcuts => "Single-key shortcuts (g, l, 1…8…)", "单键快捷键（g、l、1…8 等）";
+    PrefShortcuts => "Single-key shortcuts (g, l, 1…9…)", "单键快捷键（g、l、1…9 等）";
     PrefTabMovesFocus => "In the editor, Tab moves to the next control instead of indenting", "在编辑器中，Tab 键跳到下一个控件而不是缩进";
     TextSize => "Text size", "文字大小";
     SourceTyped => "Your scenario", "你的场景";
@@ -379,7 +379,8 @@ catalogue! {
     TerminalHelp => "Try:\n  kubectl get svc -A\n  kubectl get endpointslices -n dev\n  kubectl describe svc -n dev\n  iptables-save\n  ipvsadm -Ln\n  ipset list\n  nft list table ip kube-proxy\n  dig service-clusterip.dev.svc.cluster.local\n  clear", "试试：\n  kubectl get svc -A\n  kubectl get endpointslices -n dev\n  kubectl describe svc -n dev\n  iptables-save\n  ipvsadm -Ln\n  ipset list\n  nft list table ip kube-proxy\n  dig service-clusterip.dev.svc.cluster.local\n  clear";
     Run => "Run", "运行";
     ShortcutHelp => "Show this help", "显示本帮助";
-    ShortcutTabs => "Switch view (1 kube-proxy … 8 terminal)", "切换视图（1 kube-proxy … 8 终端）";
+    ShortcutTabs => "Switch view (1 kube-proxy … 9 diagram, 0 terminal); in the tab list: arrows, Home, End", "切换视图（1 kube-proxy … 9 拓扑图，0 终端）；在标签栏中：方向键、Home、End";
+    ShortcutMoreTabs => "What changed, the modes side by side, the versions", "变化、模式对比、版本";
     ShortcutGallery => "Open the examples", "打开示例";
     ShortcutLanguage => "Switch the language", "切换语言";
     ShortcutTheme => "Switch the theme", "切换主题";

@@ -799,14 +799,14 @@ pub fn App() -> Html {
         });
     }
 
-    let tabs = Tab::ALL.iter().enumerate().map(|(i, tab)| {
+    let tabs = Tab::ALL.iter().map(|tab| {
         let selected = *tab == state.tab;
         let tab = *tab;
         html! {
             <button role="tab" id={format!("tab-{}", tab.id())} aria-selected={selected.to_string()}
                 aria-controls="view-panel" tabindex={if selected { "0" } else { "-1" }}
                 class={classes!("tab", selected.then_some("active"))}
-                title={format!("{}", i + 1)}
+                title={tab.shortcut()} aria-keyshortcuts={tab.shortcut()}
                 onclick={on(&dispatch, move |_| Action::SelectTab(tab))}>{ t(tab_label(tab)) }</button>
         }
     });
@@ -815,9 +815,13 @@ pub fn App() -> Html {
         let current = state.tab;
         Callback::from(move |e: KeyboardEvent| {
             let i = Tab::ALL.iter().position(|t| *t == current).unwrap_or(0);
+            // The tab list's keys (WAI-ARIA's tabs pattern): arrows to the next and the
+            // previous tab, Home and End to the first and the last.
             let next = match e.key().as_str() {
                 "ArrowRight" => (i + 1) % Tab::ALL.len(),
                 "ArrowLeft" => (i + Tab::ALL.len() - 1) % Tab::ALL.len(),
+                "Home" => 0,
+                "End" => Tab::ALL.len() - 1,
                 _ => return,
             };
             e.prevent_default();

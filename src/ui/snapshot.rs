@@ -77,6 +77,27 @@ impl Tab {
     pub fn parse(id: &str) -> Option<Tab> {
         Tab::ALL.into_iter().find(|t| t.id() == id)
     }
+
+    /// The single key that shows this view ([`super::keys`]): `1`…`9` and `0` for the
+    /// first ten, in the order of the tabs, then a letter of the view's name for the
+    /// rest (one digit per tab stops at ten; `t` also opens the terminal).
+    pub fn shortcut(self) -> &'static str {
+        match self {
+            Tab::Rules => "1",
+            Tab::Nodes => "2",
+            Tab::Check => "3",
+            Tab::Objects => "4",
+            Tab::Selectors => "5",
+            Tab::Endpoints => "6",
+            Tab::Dns => "7",
+            Tab::Traffic => "8",
+            Tab::Diagram => "9",
+            Tab::Terminal => "0",
+            Tab::Changes => "c",
+            Tab::Compare => "m",
+            Tab::Versions => "v",
+        }
+    }
 }
 
 /// The outputs of the kube-proxy panel: the listings of a mode's state.
