@@ -108,7 +108,11 @@
 //! - [`views`] — simulated commands (`svcplay run`, the lab terminal): `iptables-save`,
 //!   `ip6tables-save` and `iptables -S` ([`views::iptables`]), `iptables -L` in its forms
 //!   ([`views::iptables_list`], checked against the real tool); [`views::nft`]
-//!   answers `nft list …`; Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
+//!   answers `nft list …`: kube-proxy's nftables tables and, through
+//!   [`views::iptables_nft`], the tables iptables-nft created on the node (the same
+//!   typed tables as `iptables-save`, in the kernel's creation order, each rule as nft
+//!   prints iptables-nft's translation; checked against a real kernel by
+//!   `tests/kernel_iptables_nft.rs`); Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
 //!   tables; [`views::kubectl`]: `kubectl get|describe|explain` over one
 //!   [`views::kubectl::Resource`] table (services, endpoints, endpointslices, pods,
 //!   deployments, replicasets, statefulsets, daemonsets, nodes, namespaces, configmaps,

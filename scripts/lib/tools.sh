@@ -18,7 +18,7 @@ BINARYEN_VERSION="132"
 AXE_VERSION="4.14.1"
 # Chromium and ChromeDriver run the browser tests (with a small CJK font, so the zh-CN
 # screenshots show Chinese rather than empty boxes); the iptables family is for real-kernel tests.
-APT_PACKAGES=(chromium chromium-driver fonts-wqy-microhei iptables nftables nfacct iproute2 bind9-dnsutils)
+APT_PACKAGES=(chromium chromium-driver fonts-wqy-microhei iptables nftables nfacct ipset iproute2 bind9-dnsutils)
 
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 # `cargo install` puts binaries here, and .tools/ holds the npm-installed wasm-opt.

@@ -515,7 +515,8 @@ wire_struct!(Diagram {
 wire_struct!(CommandOutput {
     stdout,
     stderr,
-    status
+    status,
+    interleaved
 });
 
 impl Wire for UiAction {
