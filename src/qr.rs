@@ -313,7 +313,7 @@ impl QrCode {
         let last = centres.len().saturating_sub(1);
         for (i, &cy) in centres.iter().enumerate() {
             for (j, &cx) in centres.iter().enumerate() {
-                if (i == 0 && j == 0) || (i == 0 && j == last) || (i == last && j == 0) {
+                if (i == 0 && (j == 0 || j == last)) || (i == last && j == 0) {
                     continue;
                 }
                 for dy in -2i32..=2 {
