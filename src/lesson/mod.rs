@@ -466,6 +466,14 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
     builtin!("03-nodeport.md"),
     builtin!("04-loadbalancer-externalname.md"),
     builtin!("05-kube-proxy-ipvs.md"),
+    builtin!("06-no-endpoints.md"),
+    builtin!("07-nodeport-local.md"),
+    builtin!("08-session-affinity.md"),
+    builtin!("09-hairpin.md"),
+    builtin!("10-ping-clusterip.md"),
+    builtin!("11-long-lived-connections.md"),
+    builtin!("12-proxy-modes.md"),
+    builtin!("13-prefer-close.md"),
 ];
 
 /// The built-in lessons, parsed, in course order. A built-in lesson that does not parse
@@ -504,3 +512,6 @@ impl Lesson {
 pub fn analyze(text: &str) -> Analysis {
     crate::scenario::analyze(text, crate::scenario::Options::default())
 }
+
+#[cfg(test)]
+mod tests;

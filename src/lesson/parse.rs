@@ -180,6 +180,7 @@ impl Parser {
         // The front matter starts on the file's line 2.
         let offset = 1;
         let (documents, errors) = parse_documents(text);
+        let broken = !errors.is_empty();
         for e in errors {
             self.error(
                 e.span.start.line + offset,
@@ -188,6 +189,9 @@ impl Parser {
             );
         }
         let Some(root) = documents.into_iter().next().and_then(|d| d.root) else {
+            if broken {
+                return;
+            }
             self.error(
                 2,
                 1,

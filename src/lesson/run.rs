@@ -86,7 +86,8 @@ pub(super) fn start(lesson: &Lesson, step: usize, lang: Lang) -> Result<String, 
 /// replace or add documents, files are written, commands run in the lab terminal one
 /// line at a time (loops run until their `# svcplay: interrupt after N`, or
 /// [`shell::DEFAULT_INTERRUPT_AFTER`] iterations; editors take the ```` ```ex ````
-/// sessions in order). Nothing is lost: a failure is reported and the rest still runs.
+/// sessions in order). A command that fails is a failure of the solution unless its
+/// line ends with `# svcplay: fails`. Nothing is lost: a failure is reported and the rest still runs.
 pub fn solve(step: &Step, text: &str, terminal: &Terminal) -> Solved {
     let mut solved = Solved {
         text: text.to_string(),
@@ -221,8 +222,10 @@ fn run_line(solved: &mut Solved, entered: &str, sessions: &mut impl Iterator<Ite
         }
     }
     // A loop the solution lets run until it is interrupted ends with status 130, as
-    // Ctrl+C leaves it; that is no failure.
-    if outcome.status != 0 && !(looped && outcome.status == 130) {
+    // Ctrl+C leaves it; that is no failure. Nor is a command the lesson shows failing
+    // (`ping CLUSTER-IP  # svcplay: fails`).
+    let expected = entered.trim_end().ends_with("# svcplay: fails");
+    if outcome.status != 0 && !(looped && outcome.status == 130) && !expected {
         let said = outcome
             .output
             .iter()
