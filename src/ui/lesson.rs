@@ -491,7 +491,8 @@ pub fn LessonPane(props: &PaneProps) -> Html {
             };
             html! {
                 <div class={classes!("snippet", format!("snippet-{}", s.lang))}>
-                    <pre><code>{ s.text.trim_end().to_string() }</code></pre>
+                    // Focusable: a long line scrolls, and keyboard users must reach it.
+                    <pre tabindex="0"><code>{ s.text.trim_end().to_string() }</code></pre>
                     { button }
                 </div>
             }

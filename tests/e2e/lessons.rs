@@ -79,6 +79,12 @@ fn viewport(page: &Page, width: f64, height: f64) -> Result<(), String> {
 }
 
 fn axe(page: &Page, what: &str, failures: &mut Vec<String>) -> Result<(), String> {
+    // A view being recomputed is dimmed on purpose: judge the page once it is current.
+    until(
+        page,
+        "the view to be current",
+        "const v = document.getElementById('view-panel'); return !v || v.getAttribute('aria-busy') === 'false';",
+    )?;
     let loaded = page.exec("return typeof axe !== 'undefined';", vec![])? == Json::Bool(true);
     if !loaded {
         let file =
