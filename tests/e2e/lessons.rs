@@ -234,6 +234,14 @@ fn story(page: &Page) -> Result<(), String> {
             "return !!document.querySelector('.app.presenter #presenter-qr svg path')
                 && getComputedStyle(document.querySelector('.top')).display === 'none';",
         )?;
+        // The view current (not dimmed while the worker analyses), the terminal drawn.
+        until(
+            page,
+            "the presenter's view to be current",
+            "return document.getElementById('view-panel').getAttribute('aria-busy') === 'false'
+                && !document.querySelector('.view.stale') && !document.querySelector('.top .busy[role=status]')
+                && !!document.querySelector('#view-panel .term-welcome');",
+        )?;
         let name = format!(
             "lessons-presenter-{}-1280x720",
             if lang == "en" { "en" } else { "zh" }
