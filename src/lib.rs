@@ -163,6 +163,8 @@
 //! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
 //! - [`hash`] — FNV-1a, which every generated value (ClusterIPs, NodePorts, name
 //!   suffixes, MACs) is derived from.
+//! - [`qr`] — a QR code encoder (ISO/IEC 18004, byte mode, versions 1–40) drawn as SVG:
+//!   the presenter mode shows the room the link to the lesson step on screen.
 //! - [`sort`] — stable sorting through one shared copy of the standard library's sort,
 //!   which keeps the page's wasm small (use it instead of `slice::sort_by`).
 //! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
@@ -207,7 +209,7 @@
 //! apiserver                      — admission: defaults, allocation, validation
 //! model  session                 — typed objects and the API's own helpers; format v2's files and session
 //! manifest                       — YAML with spans, raw objects, strict decoding
-//! diag  sort  quote  time  hash  — diagnostics, sorting, Go's quoting, SimTime, FNV-1a
+//! diag  sort  quote  time  hash  qr  — diagnostics, sorting, Go's quoting, SimTime, FNV-1a, QR codes
 //! ```
 //!
 //! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`,
@@ -282,6 +284,7 @@ pub mod manifest;
 pub mod model;
 pub mod pernode;
 pub mod proxy;
+pub mod qr;
 pub mod quote;
 pub mod scenario;
 pub mod session;

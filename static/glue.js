@@ -285,6 +285,17 @@ export function exportPng(svg, name, width, height) {
 
 // ---- Measuring: time from now to the next painted frame (keystroke-to-paint).
 
+// A text file of this site (a self-hosted lesson), refused past maxBytes or when the server
+// answers with an error; same-origin only (the page checks too), never with credentials of
+// another site.
+export async function fetchText(url, maxBytes) {
+  const response = await fetch(url, { credentials: "same-origin", mode: "same-origin" });
+  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+  const text = await response.text();
+  if (text.length > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
+  return text;
+}
+
 export function afterPaint(callback) {
   requestAnimationFrame(() => setTimeout(callback, 0));
 }

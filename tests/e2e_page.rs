@@ -12,3 +12,6 @@ mod page;
 
 #[path = "e2e/work.rs"]
 mod work;
+
+#[path = "e2e/lessons.rs"]
+mod lessons;

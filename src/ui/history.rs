@@ -38,7 +38,7 @@ pub enum Source {
     File,
     /// The page that embeds this one sent it (`svcplay:load`).
     Embed,
-    /// A lesson's starting scenario, by lesson id (lessons land later; the path is ready).
+    /// A lesson step's scenario (its start, or its solution applied), by lesson id.
     Lesson(String),
 }
 
@@ -82,7 +82,12 @@ impl Source {
             Source::Link => Msg::SourceLink.text(lang).into(),
             Source::File => Msg::SourceFile.text(lang).into(),
             Source::Embed => Msg::SourceEmbed.text(lang).into(),
-            Source::Lesson(id) => Msg::SourceLesson.fill(lang, &[id]),
+            Source::Lesson(id) => {
+                // A built-in lesson by its title; a lesson file by its id.
+                let title = svcplay::lesson::find(id)
+                    .map(|l| l.title.get(super::lesson::lesson_lang(lang)).to_string());
+                Msg::SourceLesson.fill(lang, &[title.as_deref().unwrap_or(id)])
+            }
         }
     }
 }

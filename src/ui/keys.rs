@@ -6,6 +6,7 @@
 //! the setting.
 
 use super::dom;
+use super::lesson::LessonAction;
 use super::snapshot::Tab;
 use super::state::{Action, Overlay, State};
 use super::{Store, choose_lang, choose_theme, share_link};
@@ -35,6 +36,28 @@ pub fn install(dispatch: UseReducerDispatcher<Store>, latest: Rc<RefCell<State>>
             if e.key() == "Escape" && s.overlay.is_some() {
                 dispatch.dispatch(Action::Open(None));
                 return;
+            }
+            // Presenter mode: a clicker's PageUp/PageDown (and the arrow keys) change step,
+            // Escape leaves; whatever the shortcut setting, outside text fields.
+            if let Some(course) = s.course.as_ref().filter(|c| c.presenter) {
+                if !typing_in_a_field(&e) {
+                    let now = dom::epoch_ms();
+                    let action = match e.key().as_str() {
+                        "PageDown" | "ArrowRight" | "ArrowDown" | " " => {
+                            Some(LessonAction::Step(course.step + 1, now))
+                        }
+                        "PageUp" | "ArrowLeft" | "ArrowUp" => {
+                            Some(LessonAction::Step(course.step.saturating_sub(1), now))
+                        }
+                        "Escape" if s.overlay.is_none() => Some(LessonAction::Presenter(false)),
+                        _ => None,
+                    };
+                    if let Some(a) = action {
+                        e.prevent_default();
+                        dispatch.dispatch(Action::Lesson(a));
+                        return;
+                    }
+                }
             }
             if !s.prefs.shortcuts
                 || typing_in_a_field(&e)

@@ -18,6 +18,9 @@
 //! - Limits ([`limits`]): the one scenario size limit, and the cost budget that decides
 //!   what the main thread may analyse.
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
+//! - Lessons ([`lesson`]): the lesson list with progress, the lesson pane beside the
+//!   editor and the views (checks after every change, hints, solution, reset), the
+//!   presenter mode with the QR code of the step's link ([`svcplay::qr`]).
 
 pub mod checknode;
 pub mod diagram;
@@ -33,6 +36,7 @@ pub mod history;
 pub mod i18n;
 pub mod keys;
 pub mod lab;
+pub mod lesson;
 pub mod limits;
 pub mod nodes;
 pub mod objects;
@@ -53,6 +57,7 @@ pub mod worker;
 
 use history::{Incoming, Source};
 use i18n::{Lang, Msg};
+use lesson::LessonAction;
 pub use limits::LARGE_TEXT;
 use limits::MAX_SCENARIO_BYTES;
 use snapshot::{Panel, Tab};
@@ -625,6 +630,46 @@ pub fn App() -> Html {
         });
     }
 
+    // The lesson's progress, saved when a step is passed.
+    {
+        let latest = latest.clone();
+        use_effect_with(state.progress_rev, move |rev| {
+            let s = latest.borrow();
+            if *rev > 0 && !s.embed.enabled {
+                storage::save_progress(&s.progress);
+            }
+        });
+    }
+    // The link to the lesson step on show (the presenter's QR code): a lesson file's
+    // Markdown is deflated into it first, as share links carry scenarios.
+    {
+        let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        let key = state
+            .course
+            .as_ref()
+            .map(|c| (c.lesson.id.clone(), c.step, c.origin.clone()));
+        use_effect_with(key, move |key| {
+            let course = latest.borrow().course.clone();
+            if key.is_none() {
+                return;
+            }
+            yew::platform::spawn_local(async move {
+                let Some(course) = course else {
+                    return;
+                };
+                let data = match &course.origin {
+                    lesson::Origin::File(markdown) => dom::deflate(markdown).await,
+                    _ => None,
+                };
+                if let Some(fragment) = course.fragment(data.as_deref()) {
+                    let link = format!("{}#{}", dom::page_url(), fragment);
+                    dispatch.dispatch(Action::Lesson(LessonAction::SetLink(link)));
+                }
+            });
+        });
+    }
+
     // The panel on show: computed here, or the worker's answer.
     let selection = state.selection();
     let local = state.analysis.clone().map(Same);
@@ -842,6 +887,66 @@ pub fn App() -> Html {
             });
         })
     };
+    let on_lesson_import = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: ()| {
+            let dispatch = dispatch.clone();
+            let on_text = wasm_bindgen::prelude::Closure::once_into_js(
+                move |text: Option<String>, too_large: bool| match text {
+                    Some(text) if !too_large => {
+                        let markdown: Rc<str> = Rc::from(text);
+                        start::open_lesson_file(
+                            &dispatch,
+                            markdown.clone(),
+                            lesson::Origin::File(markdown),
+                            0,
+                        )
+                    }
+                    _ => dispatch.dispatch(Action::Notify(Some(Notice::Text(
+                        Msg::TooLarge,
+                        (svcplay::lesson::MAX_LESSON_BYTES / (1024 * 1024)).to_string(),
+                    )))),
+                },
+            );
+            dom::pick_file(
+                on_text.unchecked_ref(),
+                svcplay::lesson::MAX_LESSON_BYTES as f64,
+            );
+        })
+    };
+    let on_lesson_open = {
+        let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        Callback::from(move |id: String| {
+            let s = latest.borrow().clone();
+            start::open_builtin_lesson(&dispatch, &s.progress, &id, None);
+        })
+    };
+    let on_lesson_ask = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |ask: lesson::Ask| {
+            let now = dom::epoch_ms();
+            let action = match ask {
+                lesson::Ask::Step(i) => LessonAction::Step(i, now),
+                lesson::Ask::Check => LessonAction::Check,
+                lesson::Ask::Hint => LessonAction::Hint,
+                lesson::Ask::Solve => LessonAction::Solve(now),
+                lesson::Ask::Reset => LessonAction::Reset(now),
+                lesson::Ask::Manifest(yaml) => LessonAction::Manifest(yaml),
+                lesson::Ask::Presenter(on) => LessonAction::Presenter(on),
+                lesson::Ask::Close => LessonAction::Close,
+                lesson::Ask::Run(line) => {
+                    dispatch.dispatch(Action::SelectTab(Tab::Terminal));
+                    for l in line.lines().filter(|l| !l.trim().is_empty()) {
+                        dispatch.dispatch(Action::RunCommand(l.to_string()));
+                    }
+                    return;
+                }
+            };
+            dispatch.dispatch(Action::Lesson(action));
+        })
+    };
+    let presenter = state.course.as_ref().is_some_and(|c| c.presenter);
     let notice = state.notice.as_ref().map(|n| {
         let (text, button) = match n {
             Notice::Msg(m) => (t(*m).to_string(), None),
@@ -900,7 +1005,7 @@ pub fn App() -> Html {
         .and_then(svcplay::examples::find);
 
     html! {
-        <div class={classes!("app", embed.then_some("embed"))}>
+        <div class={classes!("app", embed.then_some("embed"), presenter.then_some("presenter"))}>
             <a class="skip" href="#views">{ t(Msg::SkipToViews) }</a>
             <header class="top">
                 <h1>{ "svcplay" }</h1>
@@ -918,6 +1023,7 @@ pub fn App() -> Html {
                 if embed {
                     <a class="button" href="#" onclick={open_in_playground}>{ t(Msg::OpenInPlayground) }{ " ↗" }</a>
                 } else {
+                    <button id="lessons-button" class="primary" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::Lessons)))}>{ t(Msg::Lessons) }</button>
                     <button id="gallery-button" class="primary" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::Gallery)))}>{ t(Msg::Gallery) }</button>
                     <button id="share-button" onclick={on_share}>{ t(Msg::Share) }</button>
                     <button id="export-button" onclick={on_export}>{ t(Msg::Export) }</button>
@@ -960,7 +1066,17 @@ pub fn App() -> Html {
                     Callback::from(move |split: u8| on_prefs.emit(Prefs { split, ..prefs }))
                 }} />
                 <section class="right" id="views" aria-label={t(Msg::Views)}>
-                    if let Some(lab) = lab {
+                    if let Some(course) = state.course.clone().filter(|_| !embed) {
+                        <lesson::LessonPane course={course.clone()} progress={state.progress.clone()} lang={lang}
+                            readonly={state.embed.readonly} on_ask={on_lesson_ask} />
+                        if presenter {
+                            if let Some(link) = course.link.clone() {
+                                <lesson::QrLink link={link} lang={lang} />
+                            }
+                        } else if let Some(link) = course.link.clone() {
+                            <p class="lesson-link"><a id="lesson-link" href={link}>{ t(Msg::LessonLink) }</a></p>
+                        }
+                    } else if let Some(lab) = lab {
                         <lab::Lab example={lab} lang={lang} on_close={on(&dispatch, |_| Action::CloseLab)} />
                     }
                     if !embed {
@@ -986,6 +1102,11 @@ pub fn App() -> Html {
                                 start::open_example(&dispatch, e, lang);
                             })
                         }} />
+                },
+                Some(Overlay::Lessons) => html! {
+                    <lesson::LessonList lang={lang} progress={state.progress.clone()}
+                        on_open={on_lesson_open} on_import={on_lesson_import}
+                        on_close={on(&dispatch, |_| Action::Open(None))} />
                 },
                 Some(Overlay::Help) => html! {
                     <help::Help lang={lang} prefs={state.prefs} on_prefs={on_prefs.clone()}

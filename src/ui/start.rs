@@ -8,6 +8,8 @@
 //!    last analysis never finished (the page froze or crashed on it) opens paused.
 //! 4. The fragment: a share link (`#s1.…`, inflated by `glue.js` with the size cap) or an
 //!    example (`#example=ID`, `?example=ID`) replaces the draft through `Action::Replace`,
+//!    A lesson link (`#lesson=ID&step=N`, `#lesson-file=…`, `?lesson-url=…`, see
+//!    [`super::lesson`]) opens the lesson at that step the same way. Either
 //!    which keeps the draft in the history first ([`super::history`]). The fragment then
 //!    leaves the address bar: a reload opens the draft — the link's text with the user's
 //!    edits — and never the link again over their work.
@@ -15,11 +17,13 @@
 use super::dom;
 use super::history::{Incoming, Source};
 use super::i18n::{Lang, Msg};
+use super::lesson::{Course, LessonAction, Origin, Progress, Wanted};
 use super::limits::MAX_SCENARIO_BYTES;
 use super::share::{self, Settings};
 use super::snapshot::Tab;
 use super::state::{Action, Embed, Notice, Theme};
 use super::storage;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// What the URL's query asks for.
@@ -147,6 +151,22 @@ pub fn run(dispatch: &UseReducerDispatcher<super::Store>) {
         dispatch.dispatch(Action::Pause(Msg::SafeStartAsked));
     }
 
+    if !embedded {
+        dispatch.dispatch(Action::Lesson(LessonAction::LoadProgress(
+            storage::progress(),
+        )));
+    }
+    // A lesson link: `#lesson=…`, `#lesson-file=…`, or `?lesson-url=…` (self-hosted).
+    let lesson_link = super::lesson::read_link(&fragment).or_else(|| {
+        super::lesson::read_link(&query_text).filter(|(w, _)| matches!(w, Wanted::Url(_)))
+    });
+    if let Some((wanted, step)) = lesson_link.filter(|_| !embedded) {
+        open_lesson_link(dispatch, wanted, step, lang);
+        if !fragment.is_empty() {
+            dom::replace_url(&query_text, "");
+        }
+        return;
+    }
     // The fragment: an example or a share link, then out of the address bar.
     let example = fragment
         .strip_prefix("example=")
@@ -184,7 +204,9 @@ pub fn listen_to_fragment_changes(
 ) {
     dom::on_hash_change(move || {
         let (query, fragment) = dom::location();
-        if let Some(e) = fragment
+        if let Some((wanted, step)) = super::lesson::read_link(&fragment) {
+            open_lesson_link(&dispatch, wanted, step, lang());
+        } else if let Some(e) = fragment
             .strip_prefix("example=")
             .and_then(svcplay::examples::find)
         {
@@ -207,6 +229,111 @@ fn query_text_without_example(query: &str) -> String {
         .filter(|p| !p.is_empty() && !p.starts_with("example="))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Opens what a lesson link names, at step `step`.
+pub fn open_lesson_link(
+    dispatch: &UseReducerDispatcher<super::Store>,
+    wanted: Wanted,
+    step: usize,
+    _lang: Lang,
+) {
+    match wanted {
+        Wanted::Builtin(id) => open_builtin_lesson(dispatch, &Progress::default(), &id, Some(step)),
+        Wanted::File(data) => {
+            let dispatch = dispatch.clone();
+            yew::platform::spawn_local(async move {
+                match dom::inflate(&data, svcplay::lesson::MAX_LESSON_BYTES).await {
+                    Ok(markdown) => {
+                        let markdown: Rc<str> = Rc::from(markdown);
+                        open_lesson_file(&dispatch, markdown.clone(), Origin::File(markdown), step)
+                    }
+                    Err(dom::InflateError::Damaged) => {
+                        dispatch.dispatch(refused(share::Refusal::Damaged))
+                    }
+                    Err(dom::InflateError::TooLarge) => {
+                        dispatch.dispatch(Action::Notify(Some(Notice::Text(
+                            Msg::TooLarge,
+                            (svcplay::lesson::MAX_LESSON_BYTES / (1024 * 1024)).to_string(),
+                        ))))
+                    }
+                }
+            });
+        }
+        Wanted::Url(url) => {
+            if !super::lesson::same_origin(&url, &dom::origin()) {
+                dispatch.dispatch(Action::Notify(Some(Notice::Msg(Msg::LessonNotSameSite))));
+                return;
+            }
+            let dispatch = dispatch.clone();
+            yew::platform::spawn_local(async move {
+                match dom::fetch_text(&url, svcplay::lesson::MAX_LESSON_BYTES).await {
+                    Ok(markdown) => {
+                        open_lesson_file(&dispatch, Rc::from(markdown), Origin::Url(url), step)
+                    }
+                    Err(e) => dispatch
+                        .dispatch(Action::Lesson(LessonAction::Failed(Msg::LessonBroken, e))),
+                }
+            });
+        }
+    }
+}
+
+/// Opens a built-in lesson: at `step`, or where the learner left it (the first step not
+/// passed yet).
+pub fn open_builtin_lesson(
+    dispatch: &UseReducerDispatcher<super::Store>,
+    progress: &Progress,
+    id: &str,
+    step: Option<usize>,
+) {
+    match svcplay::lesson::find(id) {
+        Some(lesson) => {
+            let step = step.unwrap_or_else(|| {
+                (0..lesson.steps.len())
+                    .find(|i| !progress.has(&lesson, *i))
+                    .unwrap_or(0)
+            });
+            let course = Course::new(Rc::new(lesson), Origin::Builtin, step);
+            dispatch.dispatch(Action::Lesson(LessonAction::Open(course, dom::epoch_ms())));
+        }
+        None => dispatch.dispatch(Action::Lesson(LessonAction::Failed(
+            Msg::LessonNotFound,
+            id.to_string(),
+        ))),
+    }
+}
+
+/// Opens a lesson file's Markdown (imported, from a link or from the site) at `step`; a
+/// file that does not parse says where and why.
+pub fn open_lesson_file(
+    dispatch: &UseReducerDispatcher<super::Store>,
+    markdown: Rc<str>,
+    origin: Origin,
+    step: usize,
+) {
+    match svcplay::lesson::parse(&markdown) {
+        Ok(lesson) => {
+            let course = Course::new(Rc::new(lesson), origin, step);
+            dispatch.dispatch(Action::Lesson(LessonAction::Open(course, dom::epoch_ms())));
+        }
+        Err(diagnostics) => {
+            let first = diagnostics
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let more = diagnostics.len().saturating_sub(1);
+            let text = if more > 0 {
+                format!("{first} (+{more})")
+            } else {
+                first
+            };
+            dispatch.dispatch(Action::Lesson(LessonAction::Failed(
+                Msg::LessonBroken,
+                text,
+            )));
+        }
+    }
 }
 
 /// Inflates a share link's data (off the wasm, capped) and replaces the text with it.

@@ -13,6 +13,7 @@
 
 use super::history::{self, Entry, History, Incoming, Source};
 use super::i18n::{Lang, Msg};
+use super::lesson::{self, Course, LessonAction, Progress};
 use super::limits::{
     COMMAND_BUDGET_MS, LARGE_TEXT, MAIN_THREAD_BUDGET_MS, MAX_SCENARIO_BYTES, SMALL_EDIT_BYTES,
 };
@@ -76,6 +77,8 @@ pub enum Overlay {
     /// "Replace your scenario?": the text to replace is too big for the history
     /// ([`State::pending`] holds what would replace it).
     ConfirmReplace,
+    /// The lesson list.
+    Lessons,
 }
 
 /// A short message at the bottom of the page.
@@ -281,6 +284,12 @@ pub struct State {
     pub embed: Embed,
     /// The node dump pasted on the check tab, exactly as the user pasted it.
     pub dump: String,
+    /// The lesson open on the page ([`super::lesson`]).
+    pub course: Option<Rc<Course>>,
+    /// The lesson steps this browser passed.
+    pub progress: Rc<Progress>,
+    /// Counts changes to the progress (not its loading at start): the shell saves it then.
+    pub progress_rev: u64,
 }
 
 /// What the user (or the app shell) can do.
@@ -361,6 +370,8 @@ pub enum Action {
     SetDump(String),
     Notify(Option<Notice>),
     SetEmbed(Embed),
+    /// Something for the open lesson ([`super::lesson`]).
+    Lesson(LessonAction),
 }
 
 impl State {
@@ -404,6 +415,9 @@ impl State {
             notice: None,
             embed: Embed::default(),
             dump: String::new(),
+            course: None,
+            progress: Rc::new(Progress::default()),
+            progress_rev: 0,
         }
     }
 
@@ -629,9 +643,143 @@ pub fn act(text: &str, action: &UiAction) -> Result<String, String> {
     result.map_err(|e| e.to_string())
 }
 
-/// The state after an action.
+/// The state after an action; with a lesson open, its checks run again on what changed.
 pub fn reduce(state: &State, action: Action) -> State {
-    answer_waiting(reduce_action(state, action))
+    let forced = matches!(action, Action::Lesson(LessonAction::Check));
+    let command = match &action {
+        Action::RunCommand(line) if !line.trim().is_empty() && state.looping.is_none() => {
+            Some(line.trim_end().to_string())
+        }
+        _ => None,
+    };
+    let mut next = answer_waiting(reduce_action(state, action));
+    let Some(course) = next.course.clone() else {
+        return next;
+    };
+    let mut course = (*course).clone();
+    let mut force = forced;
+    if let Some(line) = command {
+        course.commands.push(line);
+        force = true;
+    }
+    // Large texts wait for the worker; a paused one for the user.
+    let affordable = next.analysis.is_some() || next.text.len() <= LARGE_TEXT;
+    if next.paused || !affordable {
+        next.course = Some(Rc::new(course));
+        return next;
+    }
+    if let Some(checked) = lesson::recheck(
+        &course,
+        next.rev,
+        &next.text,
+        next.analysis.as_deref(),
+        force,
+    ) {
+        course = checked;
+        if course.passed() {
+            if let Some(progress) = next.progress.with(&course.lesson, course.step) {
+                next.progress = Rc::new(progress);
+                next.progress_rev += 1;
+            }
+        }
+    }
+    next.course = Some(Rc::new(course));
+    next
+}
+
+/// A step's scenario in the editor (through [`replace`]), the course at that step.
+fn open_step(state: &State, course: Course, at_ms: f64) -> State {
+    match lesson::start_incoming(&course, state.lang, at_ms) {
+        Ok(incoming) => {
+            let mut next = replace(state, incoming, false);
+            next.course = Some(Rc::new(course));
+            next
+        }
+        Err(e) => State {
+            notice: Some(Notice::Text(Msg::LessonStartFailed, e)),
+            ..state.clone()
+        },
+    }
+}
+
+fn reduce_lesson(state: &State, action: LessonAction) -> State {
+    let with_course = |course: Course| State {
+        course: Some(Rc::new(course)),
+        ..state.clone()
+    };
+    let current = state.course.as_deref().cloned();
+    match (action, current) {
+        (LessonAction::Open(course, at_ms), _) => {
+            let mut next = open_step(state, course, at_ms);
+            if next.overlay == Some(Overlay::Lessons) {
+                next.overlay = None;
+            }
+            next
+        }
+        (LessonAction::LoadProgress(progress), _) => State {
+            progress: Rc::new(progress),
+            ..state.clone()
+        },
+        (LessonAction::Failed(msg, arg), _) => State {
+            notice: Some(Notice::Text(msg, arg)),
+            ..state.clone()
+        },
+        (_, None) => state.clone(),
+        (LessonAction::Step(step, at_ms), Some(course)) => {
+            if step >= course.lesson.steps.len() || step == course.step {
+                return state.clone();
+            }
+            let target = course.at(step);
+            // The next step carries on from where this one ends: the learner's own passing
+            // work stays in the editor (no replacement) unless the step starts afresh.
+            let carries_on = step == course.step + 1
+                && course.passed()
+                && course.lesson.steps[step].start.is_none();
+            if carries_on {
+                with_course(target)
+            } else {
+                open_step(state, target, at_ms)
+            }
+        }
+        (LessonAction::Reset(at_ms), Some(course)) => {
+            open_step(state, course.at(course.step), at_ms)
+        }
+        (LessonAction::Solve(at_ms), Some(mut course)) => {
+            let Some(solved) = lesson::solved(&course, &state.text, &state.shell) else {
+                return state.clone();
+            };
+            course.commands.extend(solved.commands);
+            let incoming =
+                Incoming::new(solved.text, Source::Lesson(course.lesson.id.clone()), at_ms);
+            let mut next = replace(state, incoming, false);
+            next.course = Some(Rc::new(course));
+            if let Some(failure) = solved.failures.first() {
+                next.notice = Some(Notice::Text(Msg::ActionFailed, failure.clone()));
+            }
+            next
+        }
+        (LessonAction::Manifest(yaml), Some(_)) => {
+            let text = lesson::with_manifest(&state.text, &yaml);
+            with_text(state, Rc::from(text), true, Change::Edit)
+        }
+        (LessonAction::Hint, Some(mut course)) => {
+            course.hints += 1;
+            with_course(course)
+        }
+        (LessonAction::Check, Some(course)) => with_course(course),
+        (LessonAction::Presenter(on), Some(mut course)) => {
+            course.presenter = on;
+            with_course(course)
+        }
+        (LessonAction::SetLink(link), Some(mut course)) => {
+            course.link = Some(link);
+            with_course(course)
+        }
+        (LessonAction::Close, Some(_)) => State {
+            course: None,
+            ..state.clone()
+        },
+    }
 }
 
 /// Commands typed while the text waited for its analysis, run by the shell (in order, each
@@ -663,6 +811,7 @@ fn answer_waiting(mut state: State) -> State {
 
 fn reduce_action(state: &State, action: Action) -> State {
     match action {
+        Action::Lesson(action) => reduce_lesson(state, action),
         Action::SetText(text) if *text == *state.text => state.clone(),
         Action::SetText(text) => with_text(state, text, false, Change::Edit),
         Action::Replace(incoming) => replace(state, incoming, false),
