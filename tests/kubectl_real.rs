@@ -166,3 +166,67 @@ fn explain_prints_what_the_real_kubectl_prints() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Commands kubectl does not have: cobra's `unknown command` error and its suggestions
+/// (`Command.SuggestionsFor`), as the real kubectl prints them without a cluster.
+#[test]
+fn unknown_commands_print_what_the_real_kubectl_prints() {
+    if Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_err()
+    {
+        eprintln!("kubectl_real: skipped, kubectl is not installed");
+        return;
+    }
+    let words = [
+        "pf", "foo", "ge", "xx", "ex", "gte", "rollou", "DESCRIBE", "Get",
+    ];
+    let scenario = std::env::temp_dir().join(format!(
+        "svcplay-kubectl-unknown-{}.yaml",
+        std::process::id()
+    ));
+    std::fs::write(
+        &scenario,
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: dev\n",
+    )
+    .unwrap();
+    let mut failures = Vec::new();
+    for word in words {
+        let real = Command::new("kubectl")
+            .env("KUBECONFIG", "/dev/null")
+            .arg(word)
+            .output()
+            .unwrap();
+        let ours = Command::new(env!("CARGO_BIN_EXE_svcplay"))
+            .arg("run")
+            .arg(&scenario)
+            .arg("--")
+            .arg("kubectl")
+            .arg(word)
+            .output()
+            .unwrap();
+        let text = |o: &std::process::Output| {
+            (
+                String::from_utf8_lossy(&o.stdout).to_string(),
+                String::from_utf8_lossy(&o.stderr).to_string(),
+                o.status.code(),
+            )
+        };
+        if text(&real) != text(&ours) {
+            failures.push(format!(
+                "kubectl {word}\n--- real kubectl: {:?}\n--- svcplay:      {:?}",
+                text(&real),
+                text(&ours)
+            ));
+        }
+    }
+    let _ = std::fs::remove_file(&scenario);
+    eprintln!(
+        "kubectl_real: {}/{} unknown commands equal the real kubectl's",
+        words.len() - failures.len(),
+        words.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -542,30 +542,26 @@ pub fn App() -> Html {
     // ... and terminal commands of a scenario the worker holds (its views answer).
     {
         let worker = worker.clone();
-        let node = state.node();
-        let pending: Vec<(usize, String, String)> = state
+        let waiting: Vec<(usize, String)> = state
             .terminal
             .iter()
             .enumerate()
             .filter(|(_, e)| e.running && e.output.is_empty() && state.looping.is_none())
-            .map(|(i, e)| (i, node.clone(), e.command.clone()))
+            .map(|(i, e)| (i, e.command.clone()))
             .collect();
-        let mode = state.mode;
         // Only once the worker holds the text on show (else the page answers them itself
-        // when its analysis arrives: `state::analyse_here`).
+        // when its analysis arrives: `state::answer_waiting`).
         let worker_has_it = state.analysis.is_none() && !state.computing() && !state.paused;
         use_effect_with(
-            (pending, worker_has_it, state.summary_rev),
-            move |(pending, worker_has_it, _)| {
+            (waiting, worker_has_it, state.summary_rev),
+            move |(waiting, worker_has_it, _)| {
                 if !*worker_has_it {
                     return;
                 }
                 if let Some(w) = worker.borrow().as_ref() {
-                    for (index, node, line) in pending {
+                    for (index, line) in waiting {
                         w.send(&Request::Run {
                             index: *index,
-                            node: node.clone(),
-                            mode,
                             line: line.clone(),
                         });
                     }

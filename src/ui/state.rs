@@ -514,20 +514,6 @@ fn analyse_here(next: &mut State, text: &str) {
     let analysis = Rc::new(analyze(text, Options::default()));
     next.summary = Rc::new(snapshot::summary(&analysis));
     next.summary_rev = next.rev;
-    // Commands typed while the text waited for the worker are answered here now.
-    // (Read-only: the views answer them, as the worker does; a command that changes the
-    // cluster needs the shell, which runs once the page holds the analysis.)
-    let node = next.node();
-    let mode = next.mode;
-    let waiting = next.looping.is_none();
-    for entry in next
-        .terminal
-        .iter_mut()
-        .filter(|e| waiting && e.running && e.output.is_empty())
-    {
-        entry.output = output_chunks(&snapshot::run(&analysis, &node, mode, &entry.command));
-        entry.running = false;
-    }
     next.analysis = Some(analysis);
 }
 
@@ -645,6 +631,37 @@ pub fn act(text: &str, action: &UiAction) -> Result<String, String> {
 
 /// The state after an action.
 pub fn reduce(state: &State, action: Action) -> State {
+    answer_waiting(reduce_action(state, action))
+}
+
+/// Commands typed while the text waited for its analysis, run by the shell (in order, each
+/// in the state the one before left) once the page holds the analysis.
+fn answer_waiting(mut state: State) -> State {
+    while state.looping.is_none() && state.editing.is_none() {
+        let Some(analysis) = state.analysis.clone() else {
+            break;
+        };
+        let Some(index) = state
+            .terminal
+            .iter()
+            .position(|e| e.running && e.output.is_empty())
+        else {
+            break;
+        };
+        let line = state.terminal[index].command.clone();
+        let outcome = svcplay::shell::run(svcplay::shell::Request {
+            text: &state.text,
+            analysis: Some(analysis),
+            terminal: &state.shell,
+            line: &line,
+            interrupt_after: None,
+        });
+        state = apply_outcome_at(&state, index, outcome);
+    }
+    state
+}
+
+fn reduce_action(state: &State, action: Action) -> State {
     match action {
         Action::SetText(text) if *text == *state.text => state.clone(),
         Action::SetText(text) => with_text(state, text, false, Change::Edit),
@@ -731,7 +748,17 @@ pub fn reduce(state: &State, action: Action) -> State {
                 // Now known to be cheap: analyse it here too, so that what needs the
                 // analysis on the page (the traffic simulation) has it, and the next
                 // keystroke is analysed here.
-                if ms <= MAIN_THREAD_BUDGET_MS && state.text.len() <= LARGE_TEXT {
+                // So is a text terminal commands wait for, up to what a command may cost.
+                let waiting = state
+                    .terminal
+                    .iter()
+                    .any(|e| e.running && e.output.is_empty());
+                let budget = if waiting {
+                    COMMAND_BUDGET_MS
+                } else {
+                    MAIN_THREAD_BUDGET_MS
+                };
+                if ms <= budget && state.text.len() <= LARGE_TEXT {
                     let text = state.text.clone();
                     analyse_here(&mut next, &text);
                 }
@@ -774,7 +801,12 @@ pub fn reduce(state: &State, action: Action) -> State {
         }
         Action::TerminalOutput(index, output) => {
             let mut next = state.clone();
-            if let Some(entry) = next.terminal.get_mut(index) {
+            // (Unless the page's shell answered it first, once the analysis arrived here.)
+            if let Some(entry) = next
+                .terminal
+                .get_mut(index)
+                .filter(|e| e.running && e.output.is_empty())
+            {
                 entry.output = output_chunks(&output);
                 entry.running = false;
             }
@@ -937,6 +969,11 @@ fn chunks(outcome: &svcplay::shell::Outcome) -> Vec<(bool, String)> {
 /// Takes what a shell step did: its output into the last entry, its shell state, its
 /// loop and editor, and the scenario text it left (the editor and every view follow).
 fn apply_outcome(state: &State, outcome: svcplay::shell::Outcome) -> State {
+    apply_outcome_at(state, state.terminal.len().saturating_sub(1), outcome)
+}
+
+/// [`apply_outcome`] into entry `index`.
+fn apply_outcome_at(state: &State, index: usize, outcome: svcplay::shell::Outcome) -> State {
     let mut next = if outcome.changed {
         // What the terminal changes is the user's own edit (the editor's undo takes it
         // back), not a replacement: it keeps no entry in the recent scenarios.
@@ -946,7 +983,7 @@ fn apply_outcome(state: &State, outcome: svcplay::shell::Outcome) -> State {
     };
     if outcome.clear {
         next.terminal.clear();
-    } else if let Some(entry) = next.terminal.last_mut() {
+    } else if let Some(entry) = next.terminal.get_mut(index) {
         // Text of one stream after the same stream continues it (a loop's lines).
         for (err, text) in chunks(&outcome) {
             match entry.output.last_mut() {

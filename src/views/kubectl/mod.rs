@@ -527,28 +527,82 @@ pub fn run(analysis: &Analysis, context: &super::Context, argv: &[String]) -> Co
         Some("api-resources") => api_resources(&args),
         Some("version") => version(&args),
         Some("cluster-info") => cluster_info(&view),
-        Some(other) => CommandOutput::error(
-            format!(
-                "error: unknown command \"{other}\" for \"kubectl\"\n\nDid you mean this?\n{}Run 'kubectl --help' for usage.\n",
-                suggestion(other)
-            ),
-            1,
-        ),
+        Some(other) if KUBECTL_COMMANDS.contains(&other) => {
+            CommandOutput::error(format!("svcplay: kubectl {other} is not simulated\n"), 1)
+        }
+        Some(other) => CommandOutput::error(unknown_command(other), 1),
         None => CommandOutput::ok(KUBECTL_USAGE),
     }
 }
 
-fn suggestion(word: &str) -> String {
-    let verbs = [
-        "get", "describe", "create", "apply", "delete", "edit", "exec", "expose", "scale", "label",
-        "annotate", "patch", "run", "rollout", "set", "explain", "logs",
-    ];
-    let close: Vec<&str> = verbs
+/// kubectl's commands in the order it registers them (`kubectl --help`, then the `options`
+/// and `help` commands), which is the order cobra suggests them in.
+const KUBECTL_COMMANDS: &[&str] = &[
+    "create",
+    "expose",
+    "run",
+    "set",
+    "explain",
+    "get",
+    "edit",
+    "delete",
+    "rollout",
+    "scale",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "top",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "describe",
+    "logs",
+    "attach",
+    "exec",
+    "port-forward",
+    "proxy",
+    "cp",
+    "auth",
+    "debug",
+    "events",
+    "diff",
+    "apply",
+    "patch",
+    "replace",
+    "wait",
+    "kustomize",
+    "label",
+    "annotate",
+    "completion",
+    "api-resources",
+    "api-versions",
+    "config",
+    "plugin",
+    "version",
+    "options",
+    "help",
+];
+
+/// What kubectl prints for a command it does not have: cobra's `unknown command` error with
+/// the suggestions of `Command.SuggestionsFor` (a Levenshtein distance of at most 2, case
+/// ignored, or a prefix), as kubectl prints an error cobra returns (`Error: ` and no usage).
+fn unknown_command(word: &str) -> String {
+    let lower = word.to_lowercase();
+    let close: Vec<&str> = KUBECTL_COMMANDS
         .iter()
         .copied()
-        .filter(|v| levenshtein(v, word) <= 2)
+        .filter(|c| levenshtein(c, &lower) <= 2 || c.starts_with(&lower))
         .collect();
-    close.iter().map(|v| format!("\t{v}\n")).collect::<String>() + "\n"
+    let mut out = format!("Error: unknown command \"{word}\" for \"kubectl\"\n");
+    if !close.is_empty() {
+        out.push_str("\nDid you mean this?\n");
+        for c in close {
+            out.push_str(&format!("\t{c}\n"));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
