@@ -45,7 +45,9 @@
 //!   Quantity, Time and base64, in [`manifest::gotypes`]). [`manifest::yaml::Node::locate`] turns a field path into a span.
 //!   Each recognised object's tree moves into its [`manifest::RawObject`], so the parsed
 //!   YAML is held once (it stays for spans and kubectl's messages). The one size limit of
-//!   a scenario wherever it enters is [`manifest::MAX_SCENARIO_BYTES`]; parsing counts
+//!   a scenario wherever it enters is [`manifest::MAX_SCENARIO_BYTES`]. After an edit,
+//!   [`manifest::reparse`] parses only the documents whose text changed and moves the
+//!   others' trees and objects from the previous parse to their new lines. Parsing counts
 //!   its work ([`manifest::yaml::ParseWork`]: keys compared, alias nodes built) so tests
 //!   hold hostile input to linear work.
 //! - [`model`] — typed objects ([`model::Service`], [`model::Pod`], [`model::Node`],
@@ -157,7 +159,9 @@
 //!   whether the client IP survives, the rule that decides (a packet walked through that
 //!   node's rules in the scenario's mode, [`pernode::walk`], reusable for any packet), and
 //!   what the health-check NodePort answers (kube-proxy's `/healthz` JSON).
-//! - [`scenario`] — the pipeline in one call.
+//! - [`scenario`] — the pipeline in one call; [`scenario::Analysis::edit`] is the same
+//!   after an edit of the text, with less work (equal to a full [`scenario::analyze`]:
+//!   `tests/incremental.rs` checks random edit sequences view by view).
 //! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
 //!   every JSON and Go-quoted output.
 //! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
