@@ -3,7 +3,8 @@
 #   1. native tests      cargo test --all-targets, the doc tests, then clippy (native and wasm)
 #   2. page build        trunk build --release into dist/, with a gzip size report
 #   3. browser tests     the page's #[wasm_bindgen_test]s in headless Chromium
-#   4. end-to-end test   tests/e2e.rs drives the built dist/ in headless Chromium
+#   4. end-to-end test   tests/e2e*.rs drive the built dist/ in headless Chromium (e2e_embed.rs
+#                        also builds the Hugo and MkDocs recipes of docs/embedding.md)
 # Every step runs even when an earlier one failed (except the end-to-end test, which needs the
 # page build), so one run shows everything that is broken. Exits non-zero if any step failed.
 # Logs and reports land in test-output/. Respects CARGO_TARGET_DIR (default: target/).
@@ -90,7 +91,7 @@ browser_tests() {
 }
 
 e2e_test() {
-    SVCPLAY_E2E_DIST="$DIST" cargo test --test e2e --test e2e_page -- --nocapture
+    SVCPLAY_E2E_DIST="$DIST" cargo test --test e2e --test e2e_page --test e2e_embed -- --nocapture
 }
 
 # Step bookkeeping: one summary line per step, printed at the end.

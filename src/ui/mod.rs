@@ -2,7 +2,8 @@
 //!
 //! The app shell ([`App`]) owns the state ([`state::State`], changed only through
 //! [`state::reduce`]) and the side effects: the URL and share links, local storage, the
-//! Web Worker, keyboard shortcuts, messages with an embedding page. Components are small,
+//! Web Worker, keyboard shortcuts, messages with an embedding page ([`embed`]: the
+//! options of `?embed=1` and the postMessage protocol of `docs/embedding.md`). Components are small,
 //! one per file, and only map props to HTML; the data they show comes from
 //! [`snapshot`], computed on the main thread for small scenarios and in the worker for
 //! large ones. Nothing here computes Kubernetes behaviour: that is the core's job.
@@ -11,6 +12,7 @@ pub mod diagram;
 pub mod dns;
 pub mod dom;
 pub mod editor;
+pub mod embed;
 pub mod endpoints;
 pub mod gallery;
 pub mod help;
@@ -191,11 +193,13 @@ fn settings_from_url(dispatch: &UseReducerDispatcher<Store>, query: &str) {
     let mut settings = share::Settings::default();
     let mut embed = Embed::default();
     for (k, v) in share::query_pairs(query) {
-        match k.as_str() {
-            "embed" => embed.enabled = v == "1" || v == "true",
-            "readonly" => embed.readonly = v == "1" || v == "true",
-            _ => share::apply_setting(&mut settings, &k, &v),
+        if !embed.apply(&k, &v) {
+            share::apply_setting(&mut settings, &k, &v);
         }
+    }
+    if embed.enabled {
+        embed.waits_for_text = !dom::location().1.is_empty();
+        settings.tab = embed.first_view(settings.tab);
     }
     // Language: the URL, else what was chosen before, else the browser's.
     let lang = settings
@@ -356,8 +360,8 @@ pub fn App() -> Html {
                             k => k
                                 .parse::<usize>()
                                 .ok()
-                                .and_then(|n| Tab::ALL.get(n.wrapping_sub(1)))
-                                .map(|tab| Action::SelectTab(*tab)),
+                                .and_then(|n| s.embed.tabs().get(n.wrapping_sub(1)).copied())
+                                .map(Action::SelectTab),
                         };
                         if let Some(a) = action {
                             e.prevent_default();
@@ -398,35 +402,18 @@ pub fn App() -> Html {
                     *worker.borrow_mut() = worker::Worker::start(on_response, on_ready);
                 });
             }
-            dom::register_service_worker();
-            let embedded = share::query_pairs(&dom::location().0)
+            // An embed is not a visit to the playground: no offline copy for it.
+            if !share::query_pairs(&dom::location().0)
                 .iter()
-                .any(|(k, v)| k == "embed" && (v == "1" || v == "true"));
-            if embedded {
-                let dispatch = dispatch.clone();
-                let on_message = wasm_bindgen::prelude::Closure::<dyn Fn(String, String)>::new(
-                    move |kind: String, value: String| match kind.as_str() {
-                        "set-theme" => {
-                            if let Some(t) = Theme::parse(&value) {
-                                dispatch.dispatch(Action::SetTheme(t));
-                            }
-                        }
-                        "set-lang" => {
-                            if let Some(l) = Lang::parse(&value) {
-                                dispatch.dispatch(Action::SetLang(l));
-                            }
-                        }
-                        "load" => dispatch.dispatch(Action::Load(value)),
-                        _ => {}
-                    },
-                );
-                dom::listen_to_parent(on_message.as_ref().unchecked_ref());
-                on_message.forget();
-                dom::watch_height();
-                dom::notify_parent("ready", wasm_bindgen::JsValue::UNDEFINED);
+                .any(|(k, v)| k == "embed" && (v == "1" || v == "true"))
+            {
+                dom::register_service_worker();
             }
         });
     }
+
+    // The embedding page's protocol, when framed (src/ui/embed.rs).
+    embed::use_embed(state, &dispatch);
 
     // Language and theme: on the document, in storage and in the URL.
     {
@@ -442,7 +429,7 @@ pub fn App() -> Html {
     }
 
     // The text: saved locally (debounced); a share link in the URL no longer describes it
-    // once edited; an embedding page hears about it.
+    // once edited. (An embedding page hears about it through `embed::use_embed`.)
     {
         let latest = latest.clone();
         let rev = state.rev;
@@ -456,9 +443,6 @@ pub fn App() -> Html {
                     }
                     if !s.embed.enabled && s.text.len() < 2_000_000 {
                         dom::save(TEXT_KEY, &s.text);
-                    }
-                    if s.embed.enabled {
-                        dom::notify_parent("state", wasm_bindgen::JsValue::from_str(&s.text));
                     }
                 });
             }
@@ -627,7 +611,9 @@ pub fn App() -> Html {
         _ => html! { <p class="note">{ t(Msg::NotComputed) }</p> },
     };
 
-    let tabs = Tab::ALL.iter().enumerate().map(|(i, tab)| {
+    // The views on offer: all of them, or those an embed was asked to show.
+    let shown = state.embed.tabs();
+    let tabs = shown.iter().enumerate().map(|(i, tab)| {
         let selected = *tab == state.tab;
         let tab = *tab;
         html! {
@@ -641,18 +627,17 @@ pub fn App() -> Html {
     let on_tab_keys = {
         let dispatch = dispatch.clone();
         let current = state.tab;
+        let shown = shown.clone();
         Callback::from(move |e: KeyboardEvent| {
-            let i = Tab::ALL.iter().position(|t| *t == current).unwrap_or(0);
+            let i = shown.iter().position(|t| *t == current).unwrap_or(0);
             let next = match e.key().as_str() {
-                "ArrowRight" => (i + 1) % Tab::ALL.len(),
-                "ArrowLeft" => (i + Tab::ALL.len() - 1) % Tab::ALL.len(),
+                "ArrowRight" => shown[(i + 1) % shown.len()],
+                "ArrowLeft" => shown[(i + shown.len() - 1) % shown.len()],
                 _ => return,
             };
             e.prevent_default();
-            dispatch.dispatch(Action::SelectTab(Tab::ALL[next]));
-            dom::set_timeout(0, move || {
-                dom::focus(&format!("tab-{}", Tab::ALL[next].id()))
-            });
+            dispatch.dispatch(Action::SelectTab(next));
+            dom::set_timeout(0, move || dom::focus(&format!("tab-{}", next.id())));
         })
     };
 
@@ -753,7 +738,7 @@ pub fn App() -> Html {
                     <problems::Problems diagnostics={diagnostics} lang={lang} on_reveal={on_reveal.clone()} />
                 </section>
                 <section class="right" id="views" aria-label={t(Msg::Views)}>
-                    if !embed {
+                    if shown.len() > 1 {
                         <nav class="tabs" role="tablist" aria-label={t(Msg::Views)} onkeydown={on_tab_keys}>{ for tabs }</nav>
                     }
                     <div id="view-panel" role="tabpanel" aria-labelledby={format!("tab-{}", state.tab.id())}

@@ -63,12 +63,8 @@ pub struct TermEntry {
     pub output: Option<CommandOutput>,
 }
 
-/// Embedding options (`?embed=1&view=…&readonly=1`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Embed {
-    pub enabled: bool,
-    pub readonly: bool,
-}
+/// Embedding options (`?embed=1&view=…&readonly=1`), read and used by [`super::embed`].
+pub use super::embed::Embed;
 
 /// Everything the page shows derives from this.
 #[derive(Clone, Debug)]
