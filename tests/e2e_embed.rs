@@ -141,6 +141,9 @@ parent.postMessage({type: 'svcplay:state', protocol: 1, value: 'kind: Stranger\\
 parent.postMessage({stranger: 'done'}, '*');
 </script>";
 
+/// One step of the story, named in its error.
+type Step<'t> = fn(&Test<'t>) -> Result<(), String>;
+
 struct Test<'s> {
     session: &'s Session<'s>,
     pg: &'s StaticServer,
@@ -159,7 +162,7 @@ fn gzip_size(path: &Path) -> Option<usize> {
 
 impl Test<'_> {
     fn story(&self) -> Result<(), String> {
-        let steps: [(&str, fn(&Self) -> Result<(), String>); 9] = [
+        let steps: [(&str, Step<'_>); 9] = [
             ("before a click", Self::before_a_click),
             ("the first click", Self::first_click),
             ("auto-height", Self::auto_height),
@@ -280,9 +283,15 @@ impl Test<'_> {
         })
     }
 
-    /// What the playground's server has sent: (requests, bytes, gzip bytes, paths).
-    fn fetched(&self) -> (usize, usize, usize, Vec<String>) {
-        let served = self.pg.served();
+    /// What the playground's server has sent: (requests, bytes, gzip bytes, paths); with
+    /// `distinct`, each file once (the test server forbids caching, so the Web Worker fetches
+    /// the page's scripts again; a host that lets them be cached sends them once).
+    fn fetched(&self, distinct: bool) -> (usize, usize, usize, Vec<String>) {
+        let mut served = self.pg.served();
+        if distinct {
+            let mut seen = std::collections::HashSet::new();
+            served.retain(|(p, _)| seen.insert(p.clone()));
+        }
         let dist = PathBuf::from(std::env::var_os("SVCPLAY_E2E_DIST").unwrap_or_default());
         let mut gz = 0;
         for (path, _) in &served {
@@ -310,7 +319,7 @@ impl Test<'_> {
             Ok((n == 3.0).then_some(()))
         })?;
         // The network log: the playground's server, and what the page itself saw.
-        let (requests, bytes, gz, paths) = self.fetched();
+        let (requests, bytes, gz, paths) = self.fetched(false);
         let expected = format!("/svcplay/{VERSION}/embed.js");
         if requests != 1 || !paths[0].starts_with(&expected) {
             return Err(format!(
@@ -452,10 +461,13 @@ impl Test<'_> {
                 .any(|(p, _)| p.ends_with("/worker.js"))
                 .then_some(()))
         })?;
-        let (requests, bytes, gz, paths) = self.fetched();
+        let (requests, bytes, gz, paths) = self.fetched(false);
+        let (files, file_bytes, file_gz, _) = self.fetched(true);
         self.note(&format!(
-            "  after clicking one block: {requests} requests, {bytes} B from the playground \
-             (gzip {gz} B), embed.js included:"
+            "  after clicking one block: {files} files, {file_bytes} B from the playground \
+             (gzip {file_gz} B), embed.js included; {requests} requests, {bytes} B (gzip {gz} B) \
+             with the worker's second fetch of the scripts, which this test server forbids \
+             caching:"
         ));
         for p in &paths {
             self.note(&format!("    {p}"));

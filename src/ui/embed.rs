@@ -482,7 +482,7 @@ mod tests {
         assert_eq!(editor_lines(""), MIN_LINES);
         assert_eq!(editor_lines(&"a\n".repeat(12)), 13);
         assert_eq!(editor_lines("a\nb"), MIN_LINES);
-        assert_eq!(editor_lines(&"a\n".repeat(7).trim_end()), 7);
+        assert_eq!(editor_lines("a\n".repeat(7).trim_end()), 7);
         assert_eq!(editor_lines(&"a\n".repeat(500)), AUTO_LINES);
     }
 }
