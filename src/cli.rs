@@ -8,7 +8,9 @@
 use clap::{Args, Parser, Subcommand};
 use std::io::{Read, Write};
 use std::process::ExitCode;
-use svcplay::diag::Severity;
+use svcplay::diag::{Severity, escape_controls};
+use svcplay::manifest::yaml::count_line_breaks;
+use svcplay::manifest::{MAX_SCENARIO_BYTES, too_large};
 use svcplay::scenario::{self, Analysis, Options};
 use svcplay::views::kubectl::apply;
 
@@ -115,7 +117,8 @@ struct SimulateArgs {
     cluster: Cluster,
     #[command(flatten)]
     input: Input,
-    /// How many requests to send.
+    /// How many requests to send (at most 10,000,000: the shares have long settled, and
+    /// the exact probabilities are printed beside the counts).
     #[arg(long, value_name = "N")]
     requests: u64,
     /// The seed of the simulation's random choices.
@@ -155,35 +158,51 @@ struct Sources {
 }
 
 impl Sources {
+    /// Reads the files (`-` is standard input) as one scenario, reading no more than
+    /// [`MAX_SCENARIO_BYTES`] in all and one byte (so `/dev/zero` is refused at once).
     fn read(files: &[String]) -> Result<Sources, String> {
         let mut text = String::new();
         let mut starts = Vec::new();
         for file in files {
-            let content = if file == "-" {
-                let mut buf = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut buf)
-                    .map_err(|e| format!("error: reading standard input: {e}"))?;
-                buf
+            // The room left, and one byte to tell a longer input.
+            let room = (MAX_SCENARIO_BYTES + 1).saturating_sub(text.len()) as u64;
+            let mut bytes = Vec::new();
+            let read = if file == "-" {
+                std::io::stdin().lock().take(room).read_to_end(&mut bytes)
             } else {
-                let bytes = std::fs::read(file)
-                    .map_err(|e| format!("error: the path {file:?} cannot be read: {e}"))?;
-                String::from_utf8(bytes).map_err(|e| {
-                    format!(
-                        "error: {file:?} is not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    )
-                })?
+                std::fs::File::open(file).and_then(|f| f.take(room).read_to_end(&mut bytes))
             };
+            let name = if file == "-" {
+                "standard input".to_string()
+            } else {
+                format!("{file:?}")
+            };
+            read.map_err(|e| match file.as_str() {
+                "-" => format!("error: reading standard input: {e}"),
+                _ => format!("error: the path {file:?} cannot be read: {e}"),
+            })?;
+            if let Some(message) = too_large(text.len() + bytes.len()) {
+                return Err(format!("error: {name}: {message}"));
+            }
+            let content = String::from_utf8(bytes).map_err(|e| {
+                format!(
+                    "error: {name} is not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                )
+            })?;
             if !text.is_empty() {
-                if !text.ends_with('\n') {
+                if !text.ends_with(['\n', '\r']) {
                     text.push('\n');
                 }
                 text.push_str("---\n");
             }
-            let first_line = text.matches('\n').count() as u32 + 1;
+            // Lines as the parser counts them (a lone CR breaks a line too).
+            let first_line = count_line_breaks(&text) as u32 + 1;
             starts.push((file.clone(), first_line));
             text.push_str(&content);
+        }
+        if let Some(message) = too_large(text.len()) {
+            return Err(format!("error: {message}"));
         }
         Ok(Sources {
             text,
@@ -213,14 +232,15 @@ fn report(analysis: &Analysis, sources: &Sources, stderr: &mut impl Write) -> bo
         }
         let mut plain = d.clone();
         plain.span = None;
-        let _ = match d.span {
-            Some(span) => writeln!(
-                stderr,
+        // The message may quote the scenario: no raw control character reaches the terminal.
+        let line = match d.span {
+            Some(span) => format!(
                 "{}: {plain}",
                 sources.place(span.start.line, span.start.column)
             ),
-            None => writeln!(stderr, "{plain}"),
+            None => plain.to_string(),
         };
+        let _ = writeln!(stderr, "{}", escape_controls(&line));
     }
     analysis.has_errors()
 }
@@ -241,6 +261,25 @@ pub fn main() -> ExitCode {
 }
 
 fn load(input: &Input, stored: bool, stderr: &mut impl Write) -> Result<(Analysis, Sources), u8> {
+    let (analysis, sources) = load_quiet(input, stored, stderr)?;
+    // An empty scenario is a fresh cluster (only `default/kubernetes`), which the views
+    // show; but an empty file or standard input is usually a mistake, so say so.
+    // (`apply` says kubectl's `error: no objects passed to apply` instead.)
+    if analysis.manifest.documents.is_empty() && analysis.diagnostics.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "warning: the scenario holds no objects: showing a fresh cluster"
+        );
+    }
+    Ok((analysis, sources))
+}
+
+/// [`load`] without the warning for an empty scenario.
+fn load_quiet(
+    input: &Input,
+    stored: bool,
+    stderr: &mut impl Write,
+) -> Result<(Analysis, Sources), u8> {
     let sources = Sources::read(&input.files).map_err(|e| {
         let _ = writeln!(stderr, "{e}");
         INPUT_ERRORS
@@ -287,7 +326,7 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                     return USAGE;
                 }
             };
-            let (analysis, sources) = match load(&args.input, false, err) {
+            let (analysis, sources) = match load_quiet(&args.input, false, err) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
@@ -453,9 +492,17 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                     let _ = write!(out, "{trace}");
                 }
                 svcplay::proxy::config::ProxyMode::Userspace => {
+                    // The userspace proxier runs one family (the first the node has).
+                    let family = svcplay::model::ip::IpFamily::of(&packet.dst);
                     let facts = analysis.proxy_facts(&node);
-                    let (Some(facts), Some(proxier)) = (facts.first(), analysis.userspace(&node))
-                    else {
+                    let (Some(facts), Some(proxier)) = (
+                        facts.first().filter(|f| f.family == family),
+                        analysis.userspace(&node),
+                    ) else {
+                        let _ = writeln!(
+                            err,
+                            "error: kube-proxy on node {node:?} runs no {family} proxier (the userspace mode runs one IP family)"
+                        );
                         return USAGE;
                     };
                     let trace = svcplay::proxy::userspace::trace(&proxier, facts, packet);
@@ -534,6 +581,11 @@ fn simulate(args: SimulateArgs, out: &mut impl Write, err: &mut impl Write) -> u
             return USAGE;
         }
     };
+    // Refused before the scenario is read.
+    if let Err(e) = svcplay::simulate::check_requests(request.requests) {
+        let _ = writeln!(err, "error: {e}");
+        return USAGE;
+    }
     let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
         Ok(x) => x,
         Err(code) => return code,

@@ -39,7 +39,10 @@
 //!   OpenAPI document by `tests/schema_gen.rs` from `schema/`; Go's self-decoding types,
 //!   Quantity, Time and base64, in [`manifest::gotypes`]). [`manifest::yaml::Node::locate`] turns a field path into a span.
 //!   Each recognised object's tree moves into its [`manifest::RawObject`], so the parsed
-//!   YAML is held once (it stays for spans and kubectl's messages).
+//!   YAML is held once (it stays for spans and kubectl's messages). The one size limit of
+//!   a scenario wherever it enters is [`manifest::MAX_SCENARIO_BYTES`]; parsing counts
+//!   its work ([`manifest::yaml::ParseWork`]: keys compared, alias nodes built) so tests
+//!   hold hostile input to linear work.
 //! - [`model`] — typed objects ([`model::Service`], [`model::Pod`], [`model::Node`],
 //!   [`model::EndpointSlice`], [`model::Workload`], [`model::KubeProxyConfiguration`],
 //!   [`model::NodeRuntime`]…) keeping what was written (`Option` for unset fields), IP and
@@ -53,10 +56,13 @@
 //!   [`apiserver::field`] the field errors rendered as apimachinery renders them,
 //!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic
-//!   names, nodes, IPs, derived UIDs; a DaemonSet's Pod on each eligible node), the node
+//!   names, nodes, IPs, derived UIDs; taints and tolerations as the scheduler and
+//!   `NodeShouldRunDaemonPod` weigh them; a DaemonSet's Pod on each eligible node), the node
 //!   lifecycle controller, the EndpointSlice, mirroring and legacy Endpoints controllers;
 //!   learner warnings ([`controllers::hints`]) and the selector view
-//!   ([`controllers::selection`]). Readiness, deletion and node loss are
+//!   ([`controllers::selection`]); svcplay's cluster-wide budgets (Pods, kube-proxy's
+//!   entries, endpoints per Service) and their warnings ([`controllers::budget`]), which
+//!   [`proxy::facts`] obeys. Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
 //! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).
@@ -125,6 +131,9 @@
 //!   hoc; the tracer and simulator walk the same values the views print.
 //! - **Computed once.** The per-node endpoint facts are computed once and shared by every
 //!   proxy mode.
+//! - **Hostile input is bounded.** Every entry has a limit (size, nesting, aliases, Pods,
+//!   kube-proxy's entries, simulated requests; README "Limits"); past one, a clear
+//!   diagnostic or usage error, never a hang (`tests/hostile.rs`).
 //! - **Budgets are measured, not asserted.** Speed in `benches/` (criterion), memory in
 //!   `tests/memory.rs`, the page's size and keystroke timings in the reports of
 //!   `scripts/test.sh` (PRODUCT.md has the budgets).

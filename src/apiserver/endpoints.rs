@@ -5,7 +5,8 @@
 //!
 //! Ported: `validateAddressType`, `validateEndpoints` (addresses required, each checked
 //! against the slice's address type with `IsValidIPv4Address` / `IsValidIPv6Address` /
-//! `IsFullyQualifiedDomainName`, then `ValidateEndpointIP`; `nodeName`; `hostname`),
+//! `IsFullyQualifiedDomainName`, and IP addresses then always with `ValidateEndpointIP`;
+//! `nodeName`; `hostname`),
 //! `validatePorts` (names, duplicates, protocols, `appProtocol`); `validateEndpointSubsets`,
 //! `validateEndpointAddress` and `validateEndpointPort`.
 //!
@@ -60,14 +61,18 @@ pub fn validate_endpoint_slice(slice: &Node) -> ErrorList {
                 }
                 _ => continue,
             };
-            match family_error {
-                Some(msg) => errs.push(FieldError::invalid(
+            // Both checks run, whatever the first found: `validateEndpoints` appends
+            // `IsValidIPv4Address` (or `IsValidIPv6Address`) and then `ValidateEndpointIP`,
+            // so an unparsable address is reported twice and `::1` in an IPv4 slice as
+            // both the wrong family and loopback.
+            if let Some(msg) = family_error {
+                errs.push(FieldError::invalid(
                     &path,
                     BadValue::go_string(address),
                     msg,
-                )),
-                None => errs.extend(validate_endpoint_ip(address, &path)),
+                ));
             }
+            errs.extend(validate_endpoint_ip(address, &path));
         }
         if let Some(node_name) = text(Some(endpoint), "nodeName") {
             for msg in names::is_dns1123_subdomain(node_name) {

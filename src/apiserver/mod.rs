@@ -38,7 +38,7 @@ use crate::manifest::yaml::{Node, Value};
 use crate::manifest::{Kind, Manifest, RawObject};
 use crate::model::{self, Object, ObjectMeta, Objects, Origin};
 use crate::sort::CollectBTree;
-use field::{ErrorList, FieldError, dedup_lines};
+use field::{ErrorList, FieldError, dedup_lines, go_quote};
 use names::NameRule;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -166,9 +166,9 @@ impl Admission {
                     format!("[{}]", lines.join(", "))
                 };
                 format!(
-                    "{} {:?} is invalid: {aggregate}",
+                    "{} {} is invalid: {aggregate}",
                     self.kind.name(),
-                    self.name
+                    go_quote(&self.name)
                 )
             }
             Rejection::Status { message, .. } => message.clone(),
@@ -185,7 +185,11 @@ impl Admission {
         };
         if let Rejection::Invalid(errors) = rejection {
             let lines = dedup_lines(errors);
-            let head = format!("The {} {:?} is invalid: ", self.kind.name(), self.name);
+            let head = format!(
+                "The {} {} is invalid: ",
+                self.kind.name(),
+                go_quote(&self.name)
+            );
             return Some(if lines.len() == 1 {
                 format!("{head}{}", lines[0])
             } else {
@@ -204,8 +208,9 @@ impl Admission {
     /// "<file>": <status message>`.
     pub fn aggregate_text(&self, file: &str) -> Option<String> {
         Some(format!(
-            "Error from server ({}): error when creating {file:?}: {}",
+            "Error from server ({}): error when creating {}: {}",
             self.reason()?,
+            go_quote(file),
             self.status_message()?
         ))
     }
@@ -513,7 +518,7 @@ fn admit_one(
     }
     // 2. Admission: the namespace must exist (NamespaceLifecycle).
     if raw.kind.namespaced() && !namespace_exists(store, namespace) {
-        let message = format!("namespaces {namespace:?} not found");
+        let message = format!("namespaces {} not found", go_quote(namespace));
         diagnostics.push(
             Diagnostic::error(Stage::ApiServer, message.clone())
                 .with_path("metadata.namespace")

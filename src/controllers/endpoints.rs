@@ -33,6 +33,7 @@ use crate::model::{
     ObjectReference, Objects, Origin, Pod, Service,
 };
 use crate::sort::CollectBTree;
+use std::collections::HashMap;
 
 /// `endpoints.kubernetes.io/managed-by` of the objects this controller writes.
 pub const MANAGED_BY_LABEL: &str = "endpoints.kubernetes.io/managed-by";
@@ -102,12 +103,35 @@ fn primary_family(service: &Service) -> IpFamily {
         .unwrap_or(IpFamily::IPv4)
 }
 
-/// One (address, ready) seen for one port key; `None` is the port-less sentinel.
+/// One Pod the controller took: its address, UID and readiness.
 struct Seen {
-    port: Option<EndpointPort>,
     address: EndpointAddress,
     uid: String,
     ready: bool,
+}
+
+/// The port keys the controller met (`None` is the port-less sentinel), in first-seen
+/// order, each with the Pods (indexes into the [`Seen`] list) seen for it. Kept by key
+/// so that a Service with 200 ports over 5,000 Pods costs 200 × 5,000 steps, not their
+/// square.
+#[derive(Default)]
+struct ByPort {
+    ports: Vec<(Option<EndpointPort>, Vec<usize>)>,
+    index: HashMap<Option<EndpointPort>, usize>,
+}
+
+impl ByPort {
+    fn add(&mut self, port: Option<EndpointPort>, seen: usize) {
+        let i = match self.index.get(&port) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(port.clone(), self.ports.len());
+                self.ports.push((port, Vec::new()));
+                self.ports.len() - 1
+            }
+        };
+        self.ports[i].1.push(seen);
+    }
 }
 
 /// The Endpoints object the controller writes for one Service.
@@ -115,6 +139,7 @@ pub fn endpoints_for(service: &Service, pods: &[Pod]) -> Endpoints {
     let publish_not_ready = service.spec.publish_not_ready_addresses.unwrap_or(false);
     let family = primary_family(service);
     let mut seen: Vec<Seen> = Vec::new();
+    let mut by_port = ByPort::default();
     for pod in selected_pods(service, pods) {
         if matches!(
             pod.status.phase.as_deref(),
@@ -148,14 +173,15 @@ pub fn endpoints_for(service: &Service, pods: &[Pod]) -> Endpoints {
         };
         let ready = publish_not_ready || pod.is_ready();
         let uid = pod.meta.uid.clone().unwrap_or_default();
+        let at = seen.len();
+        seen.push(Seen {
+            address,
+            uid,
+            ready,
+        });
         if service.spec.ports.is_empty() {
             if service.is_headless() {
-                seen.push(Seen {
-                    port: None,
-                    address,
-                    uid,
-                    ready,
-                });
+                by_port.add(None, at);
             }
             continue;
         }
@@ -167,20 +193,16 @@ pub fn endpoints_for(service: &Service, pods: &[Pod]) -> Endpoints {
             let Some(number) = resolve_target_port(pod, &target, &protocol) else {
                 continue;
             };
-            seen.push(Seen {
-                port: Some(EndpointPort {
-                    name: Some(sp.name.clone()),
-                    port: Some(number),
-                    protocol: Some(protocol),
-                    app_protocol: sp.app_protocol.clone(),
-                }),
-                address: address.clone(),
-                uid: uid.clone(),
-                ready,
-            });
+            let port = EndpointPort {
+                name: Some(sp.name.clone()),
+                port: Some(number),
+                protocol: Some(protocol),
+                app_protocol: sp.app_protocol.clone(),
+            };
+            by_port.add(Some(port), at);
         }
     }
-    let subsets = repack(seen);
+    let subsets = repack(&seen, by_port);
     let (subsets, truncated) = truncate(subsets);
     let mut meta = ObjectMeta::new(
         service.meta.name.clone(),
@@ -212,47 +234,46 @@ pub fn endpoints_for(service: &Service, pods: &[Pod]) -> Endpoints {
 }
 
 /// `RepackSubsets` + `SortSubsets`: ports with equal address sets share a subset.
-fn repack(seen: Vec<Seen>) -> Vec<EndpointSubset> {
-    // Port → addresses (keyed by IP + UID; not ready wins), in first-seen order.
-    type Addresses = Vec<(EndpointAddress, String, bool)>;
-    let mut by_port: Vec<(Option<EndpointPort>, Addresses)> = Vec::new();
-    for s in seen {
-        let i = match by_port.iter().position(|(p, _)| *p == s.port) {
-            Some(i) => i,
-            None => {
-                by_port.push((s.port.clone(), Vec::new()));
-                by_port.len() - 1
+fn repack(seen: &[Seen], by_port: ByPort) -> Vec<EndpointSubset> {
+    // Per port, the addresses (keyed by IP + UID; not ready wins) as (Pod, ready), sorted.
+    type Addresses = Vec<(usize, bool)>;
+    let mut lists: Vec<(Option<EndpointPort>, Addresses)> = Vec::new();
+    for (port, pods) in by_port.ports {
+        let mut list: Addresses = Vec::new();
+        let mut at: HashMap<(&str, &str), usize> = HashMap::new();
+        for i in pods {
+            let s = &seen[i];
+            match at.get(&(s.address.ip.as_str(), s.uid.as_str())) {
+                Some(&j) => list[j].1 &= s.ready,
+                None => {
+                    at.insert((s.address.ip.as_str(), s.uid.as_str()), list.len());
+                    list.push((i, s.ready));
+                }
             }
-        };
-        let list = &mut by_port[i].1;
-        match list
-            .iter_mut()
-            .find(|(a, uid, _)| a.ip == s.address.ip && *uid == s.uid)
-        {
-            Some(entry) => entry.2 &= s.ready,
-            None => list.push((s.address, s.uid, s.ready)),
         }
-    }
-    for (_, list) in &mut by_port {
-        crate::sort::sort_by(list, |a, b| {
-            a.0.ip.as_bytes().cmp(b.0.ip.as_bytes()).then(a.1.cmp(&b.1))
+        crate::sort::sort_by(&mut list, |a, b| {
+            let (x, y) = (&seen[a.0], &seen[b.0]);
+            x.address
+                .ip
+                .as_bytes()
+                .cmp(y.address.ip.as_bytes())
+                .then(x.uid.cmp(&y.uid))
         });
+        lists.push((port, list));
     }
+    // Ports whose address lists are equal (IP, UID, readiness) share a subset.
+    type Key<'a> = Vec<(&'a str, &'a str, bool)>;
     let mut subsets: Vec<(Addresses, Vec<EndpointPort>)> = Vec::new();
-    for (port, list) in by_port {
-        let same = |a: &Addresses| {
-            a.len() == list.len()
-                && a.iter()
-                    .zip(&list)
-                    .all(|(x, y)| x.0.ip == y.0.ip && x.1 == y.1 && x.2 == y.2)
-        };
-        let i = match subsets.iter().position(|(a, _)| same(a)) {
-            Some(i) => i,
-            None => {
-                subsets.push((list.clone(), Vec::new()));
-                subsets.len() - 1
-            }
-        };
+    let mut subset_of: HashMap<Key, usize> = HashMap::new();
+    for (port, list) in lists {
+        let key: Key = list
+            .iter()
+            .map(|&(i, ready)| (seen[i].address.ip.as_str(), seen[i].uid.as_str(), ready))
+            .collect();
+        let i = *subset_of.entry(key).or_insert_with(|| {
+            subsets.push((list, Vec::new()));
+            subsets.len() - 1
+        });
         subsets[i].1.extend(port);
     }
     subsets
@@ -262,7 +283,8 @@ fn repack(seen: Vec<Seen>) -> Vec<EndpointSubset> {
                 ports,
                 ..EndpointSubset::default()
             };
-            for (address, _, ready) in list {
+            for (i, ready) in list {
+                let address = seen[i].address.clone();
                 if ready {
                     subset.addresses.push(address);
                 } else {

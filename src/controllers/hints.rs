@@ -8,7 +8,8 @@
 //!   or that some selected Pods lack (they get no traffic on that port).
 //! - A numeric `targetPort` that no container of the selected Pods lists (allowed, but
 //!   usually a typo).
-//! - A workload with more replicas than svcplay generates.
+//! - A workload with more replicas than svcplay generates, and what the cluster-wide
+//!   budgets cut ([`super::budget`]).
 
 use super::endpointslice::{has_selector, resolve_target_port, selected_pods};
 use super::workloads::MAX_PODS_PER_WORKLOAD;
@@ -52,6 +53,7 @@ pub fn warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
             ));
         }
     }
+    out.extend(super::budget::warnings(objects));
     out
 }
 

@@ -11,7 +11,8 @@
 //!
 //! Everything generated carries [`Origin::Generated`] pointing at the written object it
 //! comes from, and a UID derived from its identity ([`uid`]). [`hints`] holds the learner
-//! warnings about selectors and ports, [`selection`] the page's selector view.
+//! warnings about selectors and ports, [`selection`] the page's selector view, [`budget`]
+//! svcplay's cluster-wide budgets (Pods, kube-proxy's entries) and their warnings.
 //!
 //! Time does not pass in svcplay: every object is taken as created at [`SCENARIO_START`]
 //! and observed [`SCENARIO_AGE_SECONDS`] later (what `AGE` columns print); Pods deleted with the
@@ -19,6 +20,7 @@
 //!
 //! [`Origin::Generated`]: crate::model::Origin::Generated
 
+pub mod budget;
 pub mod endpoints;
 pub mod endpointslice;
 pub mod hints;

@@ -36,8 +36,9 @@
 //!
 //! ## Placement and IPs
 //!
-//! Each new Pod goes to the eligible Node (schedulable, no NoSchedule/NoExecute taint,
-//! matching `nodeSelector`) with the fewest Pods, ties broken by the order the Nodes are
+//! Each new Pod goes to the eligible Node (every NoSchedule/NoExecute taint tolerated by
+//! the Pod, a cordoned Node counting as tainted `node.kubernetes.io/unschedulable`, and
+//! `nodeSelector` matching) with the fewest Pods, ties broken by the order the Nodes are
 //! written — the spreading the default scheduler's scoring produces on empty nodes. A
 //! Node's readiness does not change placement: the scenario describes Pods placed while
 //! their Nodes were Ready, so taking a Node down never moves its Pods. IPs come from the
@@ -48,6 +49,7 @@
 //! cluster is dual-stack (a Service asks for both families). A scenario without Nodes has
 //! one, `node-1` (see [`crate::proxy::config::DEFAULT_NODE_NAME`]).
 
+use super::budget::MAX_PODS;
 use super::uid::object_uid;
 use super::{
     DELETED_ANNOTATION, DELETION_TIME, NOT_READY_ANNOTATION, SCENARIO_START, TERMINATING_ANNOTATION,
@@ -56,11 +58,13 @@ use crate::manifest::Kind;
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use crate::model::labels::selector_matches;
 use crate::model::{
-    Condition, Node, ObjectMeta, Objects, Origin, OwnerReference, Pod, PodStatus, Workload,
+    Condition, Node, ObjectMeta, Objects, Origin, OwnerReference, Pod, PodSpec, PodStatus, Taint,
+    Toleration, Workload,
 };
 use crate::proxy::config::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
 use crate::sort::CollectBTree;
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 use std::net::IpAddr;
 
 /// The characters Kubernetes uses for generated name parts (`rand.SafeEncodeString`).
@@ -106,12 +110,20 @@ pub fn pod_template_hash(fingerprint: &str) -> String {
 /// A Node as the scheduler and IPAM see it.
 struct Slot {
     name: String,
-    eligible: bool,
+    /// The taints the scheduler sees: the written ones, plus
+    /// `node.kubernetes.io/unschedulable:NoSchedule` on a cordoned Node (which the node
+    /// lifecycle controller adds, `TaintNodesByCondition`, and the scheduler's
+    /// NodeUnschedulable filter checks the same way).
+    taints: Vec<Taint>,
     labels: BTreeMap<String, String>,
     pod_cidrs: Vec<Cidr>,
     host_ip: Option<String>,
     pods: usize,
     used: BTreeSet<IpAddr>,
+    /// Per pod CIDR, the index from which addresses may still be free: addresses are only
+    /// taken while Pods are generated, so the search for the next one starts where the
+    /// last one ended (searching from `.2` each time took minutes for 10,000 Pods).
+    next: Vec<u128>,
 }
 
 /// Whether the cluster runs both IP families: a Service asks for both, or a Node has a
@@ -152,17 +164,56 @@ fn default_pod_cidrs(position: usize, dual_stack: bool) -> Vec<Cidr> {
     out
 }
 
+/// `node.kubernetes.io/unschedulable` (`v1.TaintNodeUnschedulable`).
+const TAINT_NODE_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+
+/// Whether every NoSchedule and NoExecute taint is tolerated: the negation of
+/// `v1helper.FindMatchingUntoleratedTaint` with the filter the scheduler's TaintToleration
+/// plugin and the DaemonSet controller's `predicates` use. PreferNoSchedule only weighs on
+/// scoring, so it never keeps a Pod off a Node.
+fn tolerates_taints(taints: &[Taint], tolerations: &[Toleration]) -> bool {
+    taints
+        .iter()
+        .filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute")
+        .all(|taint| tolerations.iter().any(|t| t.tolerates(taint)))
+}
+
+/// The tolerations of a DaemonSet's Pod: the template's, plus what
+/// `AddOrUpdateDaemonPodTolerations` (pkg/controller/daemon/util `daemonset_util.go`)
+/// adds, so daemon Pods run on not-ready, unreachable, pressured and cordoned Nodes (and,
+/// with `hostNetwork`, on Nodes whose network is unavailable). Taints such as the
+/// control plane's `node-role.kubernetes.io/control-plane:NoSchedule` still need a
+/// toleration in the template (kubeadm's kube-proxy DaemonSet tolerates everything with
+/// `operator: Exists`).
+fn daemon_pod_tolerations(spec: &PodSpec) -> Vec<Toleration> {
+    let mut tolerations = spec.tolerations.clone();
+    let mut added = vec![
+        ("node.kubernetes.io/not-ready", "NoExecute"),
+        ("node.kubernetes.io/unreachable", "NoExecute"),
+        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
+        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
+        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
+        (TAINT_NODE_UNSCHEDULABLE, "NoSchedule"),
+    ];
+    if spec.host_network {
+        added.push(("node.kubernetes.io/network-unavailable", "NoSchedule"));
+    }
+    tolerations.extend(added.into_iter().map(|(k, e)| Toleration::exists(k, e)));
+    tolerations
+}
+
 fn node_slots(objects: &Objects) -> Vec<Slot> {
     let dual_stack = cluster_is_dual_stack(objects);
     if objects.nodes.is_empty() {
         return vec![Slot {
             name: DEFAULT_NODE_NAME.into(),
-            eligible: true,
+            taints: Vec::new(),
             labels: BTreeMap::new(),
             pod_cidrs: default_pod_cidrs(0, dual_stack),
             host_ip: Some(DEFAULT_NODE_IP.into()),
             pods: 0,
             used: BTreeSet::new(),
+            next: Vec::new(),
         }];
     }
     objects
@@ -178,18 +229,24 @@ fn node_slots(objects: &Objects) -> Vec<Slot> {
             if pod_cidrs.is_empty() {
                 pod_cidrs = default_pod_cidrs(i, dual_stack);
             }
-            let blocked = n
-                .taints
-                .iter()
-                .any(|t| t.effect == "NoSchedule" || t.effect == "NoExecute");
+            let mut taints = n.taints.clone();
+            let cordon = Taint {
+                key: TAINT_NODE_UNSCHEDULABLE.into(),
+                value: None,
+                effect: "NoSchedule".into(),
+            };
+            if n.unschedulable && !taints.iter().any(|t| t.key == cordon.key) {
+                taints.push(cordon);
+            }
             Slot {
                 name: n.meta.name.clone(),
-                eligible: !n.unschedulable && !blocked,
+                taints,
                 labels: n.meta.labels.clone(),
                 pod_cidrs,
                 host_ip: n.internal_ip().map(str::to_string),
                 pods: 0,
                 used: BTreeSet::new(),
+                next: Vec::new(),
             }
         })
         .collect()
@@ -260,7 +317,8 @@ pub fn deployment_replica_set(workload: &Workload, pods: &[Pod]) -> String {
 }
 
 /// The largest number of Pods svcplay makes for one workload; more would only slow the
-/// page down (a learner warning says so).
+/// page down (a learner warning says so). The whole cluster has its own budget,
+/// [`super::budget::MAX_PODS`].
 pub const MAX_PODS_PER_WORKLOAD: usize = 5000;
 
 /// The name of the `index`-th Pod a workload creates.
@@ -296,12 +354,19 @@ pub fn generated_pod_names(objects: &Objects, workload: &Workload) -> Vec<String
 /// generated Pods (the caller appends them to the objects).
 pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
     let mut slots = node_slots(objects);
+    let slot_of: HashMap<String, usize> = slots
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, s)| (s.name.clone(), i))
+        .collect();
     for pod in &objects.pods {
         if let Some(slot) = pod
             .spec
             .node_name
             .as_ref()
-            .and_then(|n| slots.iter_mut().find(|s| &s.name == n))
+            .and_then(|n| slot_of.get(n))
+            .map(|&i| &mut slots[i])
         {
             slot.pods += 1;
             for ip in pod.ips() {
@@ -312,6 +377,8 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
         }
     }
     let mut generated: Vec<Pod> = Vec::new();
+    // The cluster-wide budget (a learner warning names the workloads it cuts).
+    let mut room = MAX_PODS.saturating_sub(objects.pods.len());
     for workload in &objects.workloads {
         let replicas = usize::try_from(workload.replicas.unwrap_or(1).max(0))
             .unwrap_or(0)
@@ -345,15 +412,23 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
         // written Pod standing in for its ordinal; a ReplicaSet creates Pods until
         // `replicas` of them are active (not terminating).
         let mut plan: Vec<(usize, String)> = Vec::new();
-        // A DaemonSet's Pods are bound to their nodes by its controller, one per node the
-        // template's nodeSelector matches (svcplay treats an unschedulable or NoSchedule-
-        // tainted node as not eligible, as the template carries no tolerations for them).
+        // A DaemonSet's Pods are bound to their nodes by its controller, one per node where
+        // `NodeShouldRunDaemonPod` says it should run (pkg/controller/daemon `predicates`):
+        // the template's nodeName, if any, is the node, its nodeSelector matches, and every
+        // NoSchedule/NoExecute taint is tolerated with the daemon tolerations added.
         let mut pinned: BTreeMap<String, usize> = BTreeMap::new();
         match workload.kind {
             Kind::DaemonSet => {
+                let template = &workload.template.spec;
+                let tolerations = daemon_pod_tolerations(template);
                 for (index, slot) in slots.iter().enumerate() {
-                    if !slot.eligible
-                        || !selector_matches(&workload.template.spec.node_selector, &slot.labels)
+                    let fits_node_name = template
+                        .node_name
+                        .as_deref()
+                        .is_none_or(|n| n.is_empty() || n == slot.name);
+                    if !fits_node_name
+                        || !selector_matches(&template.node_selector, &slot.labels)
+                        || !tolerates_taints(&slot.taints, &tolerations)
                     {
                         continue;
                     }
@@ -389,6 +464,19 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 }
             }
         }
+        plan.truncate(room);
+        room -= plan.len();
+        // The nodes this workload's Pods may go to, fewest Pods first (first written on
+        // ties): a heap, since only this workload's Pods change the counts meanwhile.
+        let mut fewest: BinaryHeap<Reverse<(usize, usize)>> = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                tolerates_taints(&s.taints, &workload.template.spec.tolerations)
+                    && selector_matches(&workload.template.spec.node_selector, &s.labels)
+            })
+            .map(|(i, s)| Reverse((s.pods, i)))
+            .collect();
         for (index, name) in plan {
             let mut labels = workload.template.labels.clone();
             match workload.kind {
@@ -426,18 +514,13 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 .copied()
                 .or_else(|| {
                     spec.node_name
-                        .clone()
-                        .and_then(|n| slots.iter().position(|s| s.name == n))
+                        .as_ref()
+                        .and_then(|n| slot_of.get(n).copied())
                 })
                 .or_else(|| {
-                    slots
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, s)| {
-                            s.eligible && selector_matches(&spec.node_selector, &s.labels)
-                        })
-                        .min_by_key(|(i, s)| (s.pods, *i))
-                        .map(|(i, _)| i)
+                    let Reverse((pods, i)) = fewest.pop()?;
+                    fewest.push(Reverse((pods + 1, i)));
+                    Some(i)
                 });
             let ready = !not_ready.contains(&name);
             let mut status = PodStatus {
@@ -453,8 +536,9 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 slot.pods += 1;
                 spec.node_name = Some(slot.name.clone());
                 let mut ips = Vec::new();
-                for cidr in slot.pod_cidrs.clone() {
-                    if let Some(ip) = next_free(&cidr, &slot.used) {
+                slot.next.resize(slot.pod_cidrs.len(), 2);
+                for (c, cidr) in slot.pod_cidrs.iter().enumerate() {
+                    if let Some(ip) = next_free(cidr, &slot.used, &mut slot.next[c]) {
                         slot.used.insert(ip);
                         ips.push(ip.to_string());
                     }
@@ -538,16 +622,20 @@ pub fn mark_pods_on_lost_nodes(objects: &mut Objects) {
     }
 }
 
-/// The first address from `.2` on that is not taken (`.1` is the node's bridge).
-fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>) -> Option<IpAddr> {
+/// The first address from `.2` on that is not taken (`.1` is the node's bridge); `from`
+/// is where the last search ended (every address before it is taken), and moves on.
+fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>, from: &mut u128) -> Option<IpAddr> {
     let limit = cidr.size().min(1 << 16);
     let last = match cidr.family() {
         IpFamily::IPv4 => limit.saturating_sub(1),
         IpFamily::IPv6 => limit,
     };
-    (2..last)
-        .filter_map(|i| cidr.nth(i))
-        .find(|ip| !used.contains(ip))
+    let start = (*from).max(2);
+    let found = (start..last)
+        .filter_map(|i| cidr.nth(i).map(|ip| (i, ip)))
+        .find(|(_, ip)| !used.contains(ip));
+    *from = found.map_or(last, |(i, _)| i + 1);
+    found.map(|(_, ip)| ip)
 }
 
 #[cfg(test)]
@@ -564,5 +652,95 @@ mod tests {
         assert_ne!(name_suffix("dev/web-abc/0"), name_suffix("dev/web-abc/1"));
         // Digits map to `alphabet[rune % 27]`: real hashes such as `59c564ffb7` use only these.
         assert_eq!(safe_encode(1234567890), "56789bcdf4");
+    }
+
+    /// The Nodes each workload's Pods landed on, by workload name (sorted).
+    fn placement(text: &str) -> BTreeMap<String, Vec<String>> {
+        let (objects, _) = crate::model::build(&crate::manifest::parse(text));
+        let objects = super::super::run(objects);
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for pod in &objects.pods {
+            let owner = pod.meta.labels.get("app").cloned().unwrap_or_default();
+            out.entry(owner)
+                .or_default()
+                .push(pod.spec.node_name.clone().unwrap_or_default());
+        }
+        for nodes in out.values_mut() {
+            nodes.sort();
+        }
+        out
+    }
+
+    const NODES: &str = "apiVersion: v1\nkind: Node\nmetadata: {name: cp}\nspec:\n  taints:\n  - {key: node-role.kubernetes.io/control-plane, effect: NoSchedule}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: worker-1}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: worker-2}\nspec: {unschedulable: true}\n";
+
+    fn workload(kind: &str, name: &str, extra_spec: &str) -> String {
+        let replicas = if kind == "Deployment" {
+            "  replicas: 2\n"
+        } else {
+            ""
+        };
+        format!(
+            "---\napiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: {name}}}\nspec:\n{replicas}  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n{extra_spec}      containers: [{{name: c, image: nginx}}]\n"
+        )
+    }
+
+    /// `NodeShouldRunDaemonPod`: the daemon tolerations (`AddOrUpdateDaemonPodTolerations`)
+    /// let a DaemonSet's Pod onto a cordoned Node, but not past the control plane's
+    /// NoSchedule taint unless the template tolerates it; kube-proxy's `operator: Exists`
+    /// toleration reaches every Node.
+    #[test]
+    fn daemon_pods_tolerate_cordoned_nodes_and_honour_template_tolerations() {
+        let text = format!(
+            "{NODES}{}{}",
+            workload("DaemonSet", "agent", ""),
+            workload(
+                "DaemonSet",
+                "kube-proxy",
+                "      tolerations: [{operator: Exists}]\n"
+            ),
+        );
+        let placed = placement(&text);
+        assert_eq!(placed["agent"], ["worker-1", "worker-2"]);
+        assert_eq!(placed["kube-proxy"], ["cp", "worker-1", "worker-2"]);
+    }
+
+    /// The scheduler's TaintToleration and NodeUnschedulable filters: a Deployment's Pods
+    /// avoid the cordoned Node and the tainted one, unless they tolerate the taint.
+    #[test]
+    fn scheduled_pods_honour_their_tolerations() {
+        let text = format!(
+            "{NODES}{}{}",
+            workload(
+                "Deployment",
+                "ops",
+                "      tolerations:\n      - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}\n"
+            ),
+            workload("Deployment", "web", ""),
+        );
+        let placed = placement(&text);
+        assert_eq!(placed["web"], ["worker-1", "worker-1"]);
+        assert_eq!(placed["ops"], ["cp", "worker-1"]);
+    }
+
+    /// `Toleration.ToleratesTaint`: empty key or effect match all, `Equal` compares values.
+    #[test]
+    fn toleration_matching() {
+        let taint = Taint {
+            key: "dedicated".into(),
+            value: Some("db".into()),
+            effect: "NoSchedule".into(),
+        };
+        let toleration = |key: &str, operator: &str, value: &str, effect: &str| Toleration {
+            key: key.into(),
+            operator: operator.into(),
+            value: value.into(),
+            effect: effect.into(),
+        };
+        assert!(toleration("dedicated", "", "db", "").tolerates(&taint));
+        assert!(toleration("dedicated", "Equal", "db", "NoSchedule").tolerates(&taint));
+        assert!(!toleration("dedicated", "Equal", "web", "NoSchedule").tolerates(&taint));
+        assert!(toleration("", "Exists", "", "").tolerates(&taint));
+        assert!(!toleration("dedicated", "Exists", "", "NoExecute").tolerates(&taint));
+        assert!(!toleration("dedicated", "Lt", "db", "").tolerates(&taint));
     }
 }

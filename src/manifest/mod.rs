@@ -11,7 +11,7 @@ pub mod gotypes;
 pub mod schema;
 pub mod yaml;
 
-use crate::diag::{Diagnostic, Severity, Span, Stage};
+use crate::diag::{Diagnostic, Severity, Span, Stage, go_quote};
 use schema::{Struct, Ty};
 use std::fmt::Write as _;
 use yaml::{Node, Scalar, Value};
@@ -198,7 +198,7 @@ impl DecodeReport {
         let fields: Vec<String> = self
             .unknown_fields
             .iter()
-            .map(|f| format!("unknown field {f:?}"))
+            .map(|f| format!("unknown field {}", go_quote(f)))
             .collect();
         Some(format!("strict decoding error: {}", fields.join(", ")))
     }
@@ -257,6 +257,9 @@ pub struct Manifest {
     pub documents: Vec<yaml::Document>,
     pub objects: Vec<RawObject>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What parsing cost (keys compared, alias nodes built), for tests that hold hostile
+    /// input to a bound.
+    pub work: yaml::ParseWork,
 }
 
 impl Manifest {
@@ -279,14 +282,40 @@ impl Manifest {
     }
 }
 
+/// The largest scenario svcplay reads, in bytes (16 MiB): one limit wherever a scenario
+/// enters — a file or standard input of the `svcplay` command (which reads no more than
+/// this and one byte), an inflated share link, an embed's `load` message, a saved draft —
+/// and [`parse`] refuses a longer text itself. PRODUCT.md's 5,000-Service dump is 6 MB;
+/// it calls a 20 MB input hostile.
+pub const MAX_SCENARIO_BYTES: usize = 16 << 20;
+
+/// The error for a scenario of `len` bytes, over [`MAX_SCENARIO_BYTES`].
+pub fn too_large(len: usize) -> Option<String> {
+    (len > MAX_SCENARIO_BYTES).then(|| {
+        format!(
+            "the scenario is larger than {} MiB ({MAX_SCENARIO_BYTES} bytes), the most svcplay reads",
+            MAX_SCENARIO_BYTES >> 20
+        )
+    })
+}
+
 /// Parses scenario text. Never fails: every problem is a diagnostic, and everything that
-/// could be read is returned.
+/// could be read is returned (nothing of a text over [`MAX_SCENARIO_BYTES`]).
 pub fn parse(text: &str) -> Manifest {
-    let (mut documents, syntax_errors) = yaml::parse_documents(text);
+    if let Some(message) = too_large(text.len()) {
+        return Manifest {
+            documents: Vec::new(),
+            objects: Vec::new(),
+            diagnostics: vec![Diagnostic::error(Stage::Syntax, message)],
+            work: yaml::ParseWork::default(),
+        };
+    }
+    let (mut documents, syntax_errors, work) = yaml::parse_documents_counted(text);
     let mut manifest = Manifest {
         documents: Vec::new(),
         objects: Vec::new(),
         diagnostics: Vec::new(),
+        work,
     };
     for e in syntax_errors {
         manifest.diagnostics.push(
@@ -409,7 +438,11 @@ fn read_object(
         let message = if ignored {
             format!("svcplay does not model {kind_name} objects; this document is ignored")
         } else {
-            let mut m = format!("no matches for kind {kind_name:?} in version {api_version:?}");
+            let mut m = format!(
+                "no matches for kind {} in version {}",
+                go_quote(kind_name),
+                go_quote(api_version)
+            );
             if let Some(known) = Kind::from_name(kind_name) {
                 m.push_str(&format!(
                     " (svcplay reads {kind_name} as apiVersion {})",
@@ -653,7 +686,7 @@ impl Walker<'_> {
             };
             all.push((
                 path_indexed.to_string(),
-                format!("unknown field {field:?}{hint}"),
+                format!("unknown field {}{hint}", go_quote(field)),
             ));
         }
     }

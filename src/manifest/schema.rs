@@ -136,11 +136,21 @@ const DURATION: Ty = Ty::Str("v1.Duration");
 
 // ---- kube-proxy's configuration and svcplay's NodeRuntime ------------------------------
 
-/// `KubeProxyConfiguration` v1alpha1, from `k8s.io/kube-proxy/config/v1alpha1/types.go`.
-/// `logging` (component-base's `LoggingConfiguration`) is not checked. Also accepted, as
-/// svcplay always has: the top-level `masqueradeAll`, `syncPeriod`, `minSyncPeriod` and
-/// the `linux`/`windows` sections and `detectLocal.clusterCIDRs` of the newer layout,
-/// which the reference corpus's kube-proxy inputs write.
+/// `KubeProxyConfiguration` v1alpha1, from `k8s.io/kube-proxy/config/v1alpha1/types.go`
+/// (kubernetes/kubernetes staging, read at ce3490900116). `logging` (component-base's
+/// `LoggingConfiguration`) is not checked.
+///
+/// Not v1alpha1 fields, accepted anyway: the top-level `masqueradeAll`, `syncPeriod`,
+/// `minSyncPeriod`, the `linux`/`windows` sections and `detectLocal.clusterCIDRs`. They are
+/// fields of kube-proxy's internal configuration (and its v1alpha2 layout), not of
+/// v1alpha1, where `masqueradeAll` and the sync periods live under `iptables`, `ipvs` and
+/// `nftables`. The real kube-proxy would not refuse them: `Options.loadConfig`
+/// (cmd/kube-proxy/app/options.go) decodes strictly, and on a strict decoding error
+/// decodes again leniently (v1alpha1 only), logging `"Using lenient decoding as strict
+/// decoding failed" err="strict decoding error: unknown field ..."` and ignoring the
+/// field. svcplay applies them instead, because the reference corpus's kube-proxy inputs
+/// (translated from upstream proxier tests, which set these values on the proxier
+/// directly) write them at the top level.
 pub static KUBE_PROXY_CONFIGURATION: Struct = Struct {
     go_type: "v1alpha1.KubeProxyConfiguration",
     fields: Fields::Plain(&[

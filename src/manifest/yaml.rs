@@ -10,9 +10,10 @@
 //! Hostile input is data too: alias expansion has a budget (a "billion laughs" document is
 //! an error, not an out-of-memory), nesting has a depth limit, and nothing here panics.
 
-use crate::diag::{Pos, Span};
+use crate::diag::{Pos, Span, go_quote};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 
 /// Deepest nesting accepted in one document.
 pub const MAX_DEPTH: usize = 256;
@@ -447,13 +448,31 @@ pub struct SyntaxError {
     pub message: String,
 }
 
+/// The work parsing did that hostile input could make large, counted so tests can hold
+/// it to a bound (linear in the text) without timing anything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParseWork {
+    /// Mapping keys looked up among a mapping's earlier keys (duplicate checks and `<<`
+    /// merges): one per key in a set, one per earlier key in a short mapping.
+    pub key_comparisons: u64,
+    /// Nodes built by alias expansion (each charged to the alias budget).
+    pub alias_nodes: u64,
+}
+
 /// Splits the text into documents and parses each one. Empty documents (only comments or
 /// blank lines) are dropped, as kubectl drops them.
 pub fn parse_documents(text: &str) -> (Vec<Document>, Vec<SyntaxError>) {
+    let (documents, errors, _) = parse_documents_counted(text);
+    (documents, errors)
+}
+
+/// [`parse_documents`], also telling the work it did.
+pub fn parse_documents_counted(text: &str) -> (Vec<Document>, Vec<SyntaxError>, ParseWork) {
     let mut documents = Vec::new();
     let mut errors = Vec::new();
+    let mut work = ParseWork::default();
     for chunk in split_documents(text) {
-        if chunk.text.lines().all(is_blank_or_comment) {
+        if lines_with_breaks(chunk.text).all(is_blank_or_comment) {
             if let Some(message) = chunk.separator_error {
                 errors.push(SyntaxError {
                     document: documents.len(),
@@ -471,8 +490,8 @@ pub fn parse_documents(text: &str) -> (Vec<Document>, Vec<SyntaxError>) {
                 message: message.clone(),
             });
         }
-        let last_line = chunk.first_line + chunk.text.lines().count().max(1) as u32 - 1;
-        match parse_one(chunk.text, chunk.first_line) {
+        let last_line = chunk.first_line + lines_with_breaks(chunk.text).count().max(1) as u32 - 1;
+        match parse_one(chunk.text, chunk.first_line, &mut work) {
             Ok(roots) => {
                 let mut roots = roots.into_iter();
                 let root = roots.next();
@@ -506,7 +525,43 @@ pub fn parse_documents(text: &str) -> (Vec<Document>, Vec<SyntaxError>) {
             }
         }
     }
-    (documents, errors)
+    (documents, errors, work)
+}
+
+/// The lines of `text`, each with its line break: `\n`, `\r\n` or a lone `\r`, the breaks
+/// YAML (and the parser) know, so the documents and line numbers found here agree with
+/// the parser's (a text with old Mac line endings is not one long comment line).
+pub fn lines_with_breaks(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let end = match bytes[start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+        {
+            Some(i) if bytes[start + i] == b'\r' && bytes.get(start + i + 1) == Some(&b'\n') => {
+                start + i + 2
+            }
+            Some(i) => start + i + 1,
+            None => bytes.len(),
+        };
+        let line = &text[start..end];
+        start = end;
+        Some(line)
+    })
+}
+
+/// How many line breaks `text` holds, counted as [`lines_with_breaks`] counts them.
+pub fn count_line_breaks(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
 }
 
 fn is_blank_or_comment(line: &str) -> bool {
@@ -528,7 +583,7 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut first_line = 1u32;
     let mut offset = 0usize;
     let mut pending_error = None;
-    for (line_no, line) in (1u32..).zip(text.split_inclusive('\n')) {
+    for (line_no, line) in (1u32..).zip(lines_with_breaks(text)) {
         if let Some(rest) = line.strip_prefix("---") {
             let trimmed = rest.trim();
             if rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']) {
@@ -539,7 +594,8 @@ fn split_documents(text: &str) -> Vec<Chunk<'_>> {
                 });
                 if !trimmed.is_empty() && !trimmed.starts_with('#') {
                     pending_error = Some(format!(
-                        "only a comment may follow the document separator `---` on its line, found {trimmed:?}"
+                        "only a comment may follow the document separator `---` on its line, found {}",
+                        go_quote(trimmed)
                     ));
                 }
                 start = offset + line.len();
@@ -584,14 +640,17 @@ fn scan_error(e: ScanError, first_line: u32) -> ParseError {
 }
 
 /// Builds the trees of one chunk from the parser's events.
-fn parse_one(text: &str, first_line: u32) -> Result<Vec<Node>, ParseError> {
+fn parse_one(text: &str, first_line: u32, work: &mut ParseWork) -> Result<Vec<Node>, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder {
         first_line,
         stack: Vec::new(),
         anchors: HashMap::new(),
+        recorded: Vec::new(),
+        recording: 0,
         roots: Vec::new(),
-        budget: 10_000 + text.len() * 4,
+        budget: alias_budget(text.len()),
+        work,
     };
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| scan_error(e, first_line))?;
@@ -602,33 +661,123 @@ fn parse_one(text: &str, first_line: u32) -> Result<Vec<Node>, ParseError> {
     Ok(builder.roots)
 }
 
-enum Frame {
-    Seq {
-        items: Vec<Node>,
-        start: Span,
-        anchor: usize,
-        tag: Option<Box<str>>,
-    },
-    Map {
-        entries: Vec<Entry>,
-        merged: Vec<Entry>,
-        key: Option<Node>,
-        start: Span,
-        anchor: usize,
-        tag: Option<Box<str>>,
+/// How many nodes alias expansion may build in a chunk of `len` bytes: a few times what
+/// the text could hold written out, so a "billion laughs" document is an error, not an
+/// out-of-memory.
+fn alias_budget(len: usize) -> usize {
+    10_000 + len * 4
+}
+
+/// Mappings with more entries than this keep their keys in a set; smaller ones (nearly all
+/// of a manifest's) are searched in place, which is quicker than hashing.
+const LINEAR_KEYS: usize = 8;
+
+/// The keys of a mapping being built, to find a duplicate without comparing every pair
+/// (10,000 keys compared pairwise took 15 s).
+#[derive(Default)]
+struct Keys {
+    /// Each key's string form and line, once the mapping outgrows [`LINEAR_KEYS`].
+    set: Option<HashMap<Box<str>, u32>>,
+}
+
+impl Keys {
+    /// The line of an earlier entry whose key's string form is `name`.
+    fn find(&self, entries: &[Entry], name: &str, work: &mut ParseWork) -> Option<u32> {
+        match &self.set {
+            Some(set) => {
+                work.key_comparisons += 1;
+                set.get(name).copied()
+            }
+            None => {
+                work.key_comparisons += entries.len() as u64;
+                entries
+                    .iter()
+                    .find(|e| e.key.key_is(name))
+                    .map(|e| e.key.span.start.line)
+            }
+        }
+    }
+
+    /// Notes the entry just pushed (its key's string form is `name`).
+    fn add(&mut self, entries: &[Entry], name: Option<String>) {
+        match &mut self.set {
+            Some(set) => {
+                if let (Some(name), Some(e)) = (name, entries.last()) {
+                    set.entry(name.into()).or_insert(e.key.span.start.line);
+                }
+            }
+            None if entries.len() > LINEAR_KEYS => {
+                let mut set = HashMap::with_capacity(entries.len() * 2);
+                for e in entries {
+                    if let Some(name) = e.key.key_string() {
+                        set.entry(name.into()).or_insert(e.key.span.start.line);
+                    }
+                }
+                self.set = Some(set);
+            }
+            None => {}
+        }
+    }
+}
+
+/// A mapping being built.
+struct MapFrame {
+    entries: Vec<Entry>,
+    keys: Keys,
+    /// Entries merged in with `<<`, and their keys' string forms (the first merged wins).
+    merged: Vec<Entry>,
+    merged_keys: HashSet<Option<Box<str>>>,
+    /// The key read, waiting for its value.
+    key: Option<Node>,
+}
+
+enum Body {
+    Seq(Vec<Node>),
+    Map(Box<MapFrame>),
+}
+
+/// A sequence or mapping being built.
+struct Frame {
+    body: Body,
+    start: Span,
+    /// The anchor the node defines (0: none), and where its events start in
+    /// [`Builder::recorded`].
+    anchor: usize,
+    recorded_from: usize,
+    tag: Option<Box<str>>,
+    /// For the copy an alias makes: the alias's span, which the copy takes.
+    alias: Option<Span>,
+}
+
+/// Where an event comes from: the parser, or the replay of an anchored node's events
+/// for an alias (the copy defines no anchors and is charged to the alias budget).
+#[derive(Clone, Copy, PartialEq)]
+enum Source {
+    Parser,
+    Replay {
+        /// Set on the first event of the copy: the alias's span.
+        alias: Option<Span>,
     },
 }
 
-struct Builder {
+struct Builder<'input, 'w> {
     first_line: u32,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Each anchor's events, as a range of `recorded`.
+    anchors: HashMap<usize, Range<usize>>,
+    /// The events of anchored nodes, each recorded once however deeply anchors nest, and
+    /// replayed where an alias names the anchor. (Keeping a copy of each anchored subtree
+    /// instead made 250 nested anchors around 50,000 items take 1.2 GB without an alias.)
+    recorded: Vec<(Event<'input>, Span)>,
+    /// How many anchored nodes are open: their events are being recorded.
+    recording: usize,
     roots: Vec<Node>,
-    /// How many nodes alias expansion may still copy.
+    /// How many nodes alias expansion may still build.
     budget: usize,
+    work: &'w mut ParseWork,
 }
 
-fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<Box<str>> {
+fn tag_string(tag: Option<&saphyr_parser::Tag>) -> Option<Box<str>> {
     tag.map(|t| {
         // saphyr reports the core schema's `!!` handle expanded; give it back its short form.
         if t.handle == "tag:yaml.org,2002:" {
@@ -639,26 +788,95 @@ fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<B
     })
 }
 
-fn count_nodes(node: &Node) -> usize {
-    match &node.value {
-        Value::Scalar(..) => 1,
-        Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Value::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|e| count_nodes(&e.key) + count_nodes(&e.value))
-                .sum::<usize>()
-        }
-    }
-}
-
-impl Builder {
-    /// Feeds one event; returns true at the end of the stream.
-    fn event(&mut self, event: Event<'_>, span: saphyr_parser::Span) -> Result<bool, ParseError> {
+impl<'input> Builder<'input, '_> {
+    /// Feeds one event from the parser; returns true at the end of the stream.
+    fn event(
+        &mut self,
+        event: Event<'input>,
+        span: saphyr_parser::Span,
+    ) -> Result<bool, ParseError> {
         let here = to_span(span, self.first_line);
         match event {
-            Event::StreamStart | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {}
-            Event::StreamEnd => return Ok(true),
+            Event::StreamEnd => Ok(true),
+            Event::Alias(id) => {
+                if self.recording > 0 {
+                    // The copy of an anchored node holding this alias expands it again.
+                    self.recorded.push((Event::Alias(id), here));
+                }
+                self.expand(id, here)?;
+                Ok(false)
+            }
+            event => {
+                if self.recording > 0
+                    || matches!(
+                        event,
+                        Event::Scalar(_, _, a, _) | Event::SequenceStart(a, _) | Event::MappingStart(a, _) if a != 0
+                    )
+                {
+                    self.recorded.push((event.clone(), here));
+                }
+                self.node_event(event, here, Source::Parser)?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Builds the copy an alias names by replaying the anchored node's events (aliases
+    /// inside it expand in turn), charging every node to the alias budget.
+    fn expand(&mut self, id: usize, here: Span) -> Result<(), ParseError> {
+        let unknown = || (here, "unknown anchor".to_string());
+        let mut replays: Vec<(Range<usize>, Option<Span>)> = vec![(
+            self.anchors.get(&id).cloned().ok_or_else(unknown)?,
+            Some(here),
+        )];
+        while let Some((range, alias)) = replays.last_mut() {
+            let Some(i) = range.next() else {
+                replays.pop();
+                continue;
+            };
+            let alias = alias.take();
+            let (event, span) = self.recorded[i].clone();
+            if let Event::Alias(inner) = event {
+                let range = self.anchors.get(&inner).cloned().ok_or_else(unknown)?;
+                replays.push((range, Some(span)));
+                continue;
+            }
+            if matches!(
+                event,
+                Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..)
+            ) {
+                if self.budget == 0 {
+                    return Err((here, "document contains excessive aliasing".to_string()));
+                }
+                self.budget -= 1;
+                self.work.alias_nodes += 1;
+            }
+            self.node_event(event, span, Source::Replay { alias })?;
+        }
+        Ok(())
+    }
+
+    /// Builds nodes from one event (not an alias).
+    fn node_event(
+        &mut self,
+        event: Event<'input>,
+        here: Span,
+        source: Source,
+    ) -> Result<(), ParseError> {
+        let copy = match source {
+            Source::Parser => None,
+            Source::Replay { alias } => Some(alias),
+        };
+        // A copy defines no anchors: they were defined where the anchored node was written.
+        let own = |anchor: usize| if copy.is_some() { 0 } else { anchor };
+        let is_seq = matches!(event, Event::SequenceStart(..));
+        match event {
+            Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart(_)
+            | Event::DocumentEnd
+            | Event::Nothing
+            | Event::Alias(_) => {}
             Event::Scalar(text, style, anchor, tag) => {
                 let style = match style {
                     ScalarStyle::Plain => Style::Plain,
@@ -667,155 +885,151 @@ impl Builder {
                 };
                 let node = Node {
                     value: Value::Scalar(text.into(), style),
-                    span: here,
-                    tag: tag_string(tag),
+                    span: copy.flatten().unwrap_or(here),
+                    tag: tag_string(tag.as_deref()),
                 };
-                self.finish(node, anchor)?;
-            }
-            Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
-                    return Err((here, "unknown anchor".to_string()));
-                };
-                let cost = count_nodes(target);
-                if cost > self.budget {
-                    return Err((here, "document contains excessive aliasing".to_string()));
+                let anchor = own(anchor);
+                if anchor != 0 {
+                    // `event` recorded the scalar last.
+                    let at = self.recorded.len() - 1;
+                    self.anchors.insert(anchor, at..at + 1);
                 }
-                self.budget -= cost;
-                let mut node = target.clone();
-                node.span = here;
-                self.finish(node, 0)?;
+                self.finish(node)?;
             }
-            Event::SequenceStart(anchor, tag) => {
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
                 if self.stack.len() >= MAX_DEPTH {
                     return Err((here, format!("exceeded max depth of {MAX_DEPTH}")));
                 }
-                self.stack.push(Frame::Seq {
-                    items: Vec::new(),
+                let anchor = own(anchor);
+                if anchor != 0 {
+                    self.recording += 1;
+                }
+                let body = if is_seq {
+                    Body::Seq(Vec::new())
+                } else {
+                    Body::Map(Box::new(MapFrame {
+                        entries: Vec::new(),
+                        keys: Keys::default(),
+                        merged: Vec::new(),
+                        merged_keys: HashSet::new(),
+                        key: None,
+                    }))
+                };
+                self.stack.push(Frame {
+                    body,
                     start: here,
                     anchor,
-                    tag: tag_string(tag),
+                    // `event` recorded the start of an anchored node last.
+                    recorded_from: self.recorded.len().saturating_sub(1),
+                    tag: tag_string(tag.as_deref()),
+                    alias: copy.flatten(),
                 });
             }
-            Event::MappingStart(anchor, tag) => {
-                if self.stack.len() >= MAX_DEPTH {
-                    return Err((here, format!("exceeded max depth of {MAX_DEPTH}")));
-                }
-                self.stack.push(Frame::Map {
-                    entries: Vec::new(),
-                    merged: Vec::new(),
-                    key: None,
-                    start: here,
-                    anchor,
-                    tag: tag_string(tag),
-                });
-            }
-            Event::SequenceEnd => {
-                if let Some(Frame::Seq {
-                    mut items,
-                    start,
-                    anchor,
-                    tag,
-                }) = self.stack.pop()
-                {
-                    let end = items.last().map_or(start.end, |n| n.span.end);
-                    // The tree is kept for the whole analysis: no spare capacity (most
-                    // lists and mappings of a manifest hold one to three items).
-                    items.shrink_to_fit();
-                    let node = Node {
-                        value: Value::Seq(items),
-                        span: Span {
-                            start: start.start,
-                            end,
-                        },
-                        tag,
-                    };
-                    self.finish(node, anchor)?;
-                }
-            }
-            Event::MappingEnd => {
-                if let Some(Frame::Map {
-                    mut entries,
-                    merged,
-                    start,
-                    anchor,
-                    tag,
-                    ..
-                }) = self.stack.pop()
-                {
-                    // Keys written in the mapping win over keys merged in with `<<`.
-                    for e in merged {
-                        let name = e.key.key_string();
-                        if !entries.iter().any(|x| x.key.key_string() == name) {
-                            entries.push(e);
-                        }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return Ok(());
+                };
+                let (value, end) = match frame.body {
+                    Body::Seq(mut items) => {
+                        let end = items.last().map_or(frame.start.end, |n| n.span.end);
+                        // The tree is kept for the whole analysis: no spare capacity (most
+                        // lists and mappings of a manifest hold one to three items).
+                        items.shrink_to_fit();
+                        (Value::Seq(items), end)
                     }
-                    let end = entries.last().map_or(start.end, |e| e.value.span.end);
-                    entries.shrink_to_fit();
-                    let node = Node {
-                        value: Value::Map(entries),
-                        span: Span {
-                            start: start.start,
-                            end,
-                        },
-                        tag,
-                    };
-                    self.finish(node, anchor)?;
+                    Body::Map(map) => {
+                        let MapFrame {
+                            mut entries,
+                            keys,
+                            merged,
+                            ..
+                        } = *map;
+                        // Keys written in the mapping win over keys merged in with `<<`.
+                        let written = entries.len();
+                        for e in merged {
+                            let taken = match e.key.key_string() {
+                                Some(name) => {
+                                    keys.find(&entries[..written], &name, self.work).is_some()
+                                }
+                                None => entries[..written]
+                                    .iter()
+                                    .any(|x| x.key.key_string().is_none()),
+                            };
+                            if !taken {
+                                entries.push(e);
+                            }
+                        }
+                        let end = entries.last().map_or(frame.start.end, |e| e.value.span.end);
+                        entries.shrink_to_fit();
+                        (Value::Map(entries), end)
+                    }
+                };
+                let node = Node {
+                    value,
+                    span: frame.alias.unwrap_or(Span {
+                        start: frame.start.start,
+                        end,
+                    }),
+                    tag: frame.tag,
+                };
+                if frame.anchor != 0 {
+                    self.anchors
+                        .insert(frame.anchor, frame.recorded_from..self.recorded.len());
+                    self.recording -= 1;
                 }
+                self.finish(node)?;
             }
         }
-        Ok(false)
+        Ok(())
     }
 
-    /// A complete node: record its anchor and attach it to its parent.
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), ParseError> {
-        if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+    /// A complete node: attach it to its parent.
+    fn finish(&mut self, node: Node) -> Result<(), ParseError> {
+        let Some(frame) = self.stack.last_mut() else {
+            self.roots.push(node);
+            return Ok(());
+        };
+        let map = match &mut frame.body {
+            Body::Seq(items) => {
+                items.push(node);
+                return Ok(());
+            }
+            Body::Map(map) => map,
+        };
+        let Some(k) = map.key.take() else {
+            map.key = Some(node);
+            return Ok(());
+        };
+        if k.tag.is_none() && matches!(&k.value, Value::Scalar(t, Style::Plain) if &**t == "<<") {
+            merge_into(&mut map.merged, &mut map.merged_keys, node, self.work);
+            return Ok(());
         }
-        match self.stack.last_mut() {
-            None => self.roots.push(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map {
-                entries,
-                merged,
-                key,
-                ..
-            }) => match key.take() {
-                None => *key = Some(node),
-                Some(k) => {
-                    if k.tag.is_none()
-                        && matches!(&k.value, Value::Scalar(t, Style::Plain) if &**t == "<<")
-                    {
-                        merge_into(merged, node);
-                    } else {
-                        let name = k.key_string();
-                        if let Some(existing) = name
-                            .as_deref()
-                            .and_then(|n| entries.iter().position(|e| e.key.key_is(n)))
-                        {
-                            return Err((
-                                k.span,
-                                format!(
-                                    "mapping key {:?} already defined at line {}",
-                                    name.unwrap_or_default(),
-                                    entries[existing].key.span.start.line
-                                ),
-                            ));
-                        }
-                        entries.push(Entry {
-                            key: k,
-                            value: node,
-                        });
-                    }
-                }
-            },
+        let name = k.key_string();
+        if let Some(n) = name.as_deref() {
+            if let Some(line) = map.keys.find(&map.entries, n, self.work) {
+                return Err((
+                    k.span,
+                    format!("mapping key {} already defined at line {line}", go_quote(n)),
+                ));
+            }
         }
+        map.entries.push(Entry {
+            key: k,
+            value: node,
+        });
+        map.keys.add(&map.entries, name);
         Ok(())
     }
 }
 
-/// YAML merge keys (`<<: *defaults`): entries of the merged mapping(s) that the mapping
-/// does not set itself.
-fn merge_into(entries: &mut Vec<Entry>, merged: Node) {
+/// YAML merge keys (`<<: *defaults`): entries of the merged mapping(s) whose keys no
+/// earlier merged mapping had (the mapping's own keys win later, at its end).
+fn merge_into(
+    entries: &mut Vec<Entry>,
+    keys: &mut HashSet<Option<Box<str>>>,
+    merged: Node,
+    work: &mut ParseWork,
+) {
     let sources: Vec<Node> = match merged.value {
         Value::Seq(items) => items,
         _ => vec![merged],
@@ -823,8 +1037,8 @@ fn merge_into(entries: &mut Vec<Entry>, merged: Node) {
     for source in sources {
         if let Value::Map(more) = source.value {
             for e in more {
-                let name = e.key.key_string();
-                if !entries.iter().any(|x| x.key.key_string() == name) {
+                work.key_comparisons += 1;
+                if keys.insert(e.key.key_string().map(Into::into)) {
                     entries.push(e);
                 }
             }
@@ -930,5 +1144,123 @@ mod tests {
             "mapping key \"a\" already defined at line 1"
         );
         assert_eq!(errors[0].span.start.line, 3);
+    }
+
+    #[test]
+    fn duplicate_keys_in_a_large_mapping_are_found_through_a_set() {
+        // 10,000 numeric keys: the work is linear (a set lookup per key past the first
+        // few), where comparing every pair took 15 s.
+        let mut text = String::new();
+        for i in 0..10_000 {
+            text.push_str(&format!("{i}: v\n"));
+        }
+        let (docs, errors, work) = parse_documents_counted(&text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            docs[0].root.as_ref().unwrap().entries().unwrap().len(),
+            10_000
+        );
+        assert!(work.key_comparisons < 3 * 10_000, "{work:?}");
+        // A duplicate far down is still found, and points at the first definition; `0x10`
+        // is the key 16, written differently.
+        text.push_str("0x10: again\n");
+        let (_, errors, _) = parse_documents_counted(&text);
+        assert_eq!(
+            errors[0].message,
+            "mapping key \"16\" already defined at line 17"
+        );
+        assert_eq!(errors[0].span.start.line, 10_001);
+    }
+
+    #[test]
+    fn merge_keys_are_checked_through_a_set() {
+        let mut text = String::from("m:\n  a: own\n");
+        for i in 0..10_000 {
+            text.push_str(&format!("  <<: {{k{i}: {i}, a: merged}}\n"));
+        }
+        let (docs, errors, work) = parse_documents_counted(&text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let m = docs[0].root.as_ref().unwrap().get("m").unwrap();
+        // Written keys win; of the merged ones the first wins.
+        assert_eq!(m.entries().unwrap().len(), 10_001);
+        assert_eq!(m.get("a").unwrap().as_str(), Some("own"));
+        assert_eq!(m.get("k9999").unwrap().as_int(), Some(9999));
+        assert!(work.key_comparisons < 5 * 20_000, "{work:?}");
+    }
+
+    #[test]
+    fn nested_anchors_are_not_copied_until_an_alias_names_them() {
+        // 250 anchors nested around 10,000 items, no alias: nothing is copied (a copy per
+        // anchor made 250 anchors around 50,000 items take 1.2 GB).
+        let mut inner = format!("[{}]", vec!["x"; 10_000].join(", "));
+        for i in 0..250 {
+            inner = format!("&a{i} [{inner}]");
+        }
+        let (docs, errors, work) = parse_documents_counted(&format!("a: {inner}\n"));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(docs[0].root.is_some());
+        assert_eq!(work.alias_nodes, 0);
+        // An alias copies exactly the anchored node, spans and all, taking the alias's
+        // span itself; anchors inside the copy keep naming the originals.
+        let text = "a: &a\n  b: &b [1, 2]\n  c: *b\nd: *a\ne: *b\n";
+        let (docs, errors, work) = parse_documents_counted(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let root = docs[0].root.as_ref().unwrap();
+        let mut a = root.get("a").unwrap().clone();
+        a.span = root.get("d").unwrap().span;
+        assert_eq!(root.get("d"), Some(&a));
+        assert_eq!(root.get("d").unwrap().span.start.line, 4);
+        assert_eq!(root.get("e").unwrap().items().unwrap().len(), 2);
+        // c (3 nodes), d (a: 2 keys + b's 3 + c's 3 = 9), e (3).
+        assert_eq!(work.alias_nodes, 15);
+        // An alias to its own ancestor is refused, as before.
+        let (_, errors) = parse_documents("a: &a [*a]\n");
+        assert_eq!(errors[0].message, "unknown anchor");
+    }
+
+    #[test]
+    fn alias_chains_deeper_than_the_nesting_limit_are_errors() {
+        let mut text = String::from("a0: &a0 [x]\n");
+        for i in 1..300 {
+            text.push_str(&format!("a{i}: &a{i} [*a{}]\n", i - 1));
+        }
+        let (_, errors) = parse_documents(&text);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].message.contains("max depth") || errors[0].message.contains("aliasing"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_lone_carriage_return_breaks_lines() {
+        // Old Mac line endings: the parser breaks lines at a lone CR, so the documents and
+        // line numbers must too (the text was one comment line and silently empty).
+        let text = "# c\rapiVersion: v1\rkind: Namespace\rmetadata:\r  name: x\r---\rb: 1\r";
+        let (docs, errors) = parse_documents(text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(docs.len(), 2);
+        let root = docs[0].root.as_ref().unwrap();
+        assert_eq!(root.get("kind").unwrap().as_str(), Some("Namespace"));
+        assert_eq!(root.get("kind").unwrap().span.start.line, 3);
+        assert_eq!((docs[1].first_line, docs[1].last_line), (7, 7));
+        assert_eq!(
+            docs[1]
+                .root
+                .as_ref()
+                .unwrap()
+                .get("b")
+                .unwrap()
+                .span
+                .start
+                .line,
+            7
+        );
+        assert_eq!(count_line_breaks(text), 7);
+        assert_eq!(count_line_breaks("a\r\nb\nc\rd"), 3);
+        assert_eq!(
+            lines_with_breaks("a\r\nb\nc\rd").collect::<Vec<_>>(),
+            ["a\r\n", "b\n", "c\r", "d"]
+        );
     }
 }

@@ -200,6 +200,52 @@ pub struct PodSpec {
     pub init_containers: Vec<Container>,
     pub readiness_gates: Vec<String>,
     pub node_selector: BTreeMap<String, String>,
+    /// `spec.tolerations`: which Node taints the scheduler and the DaemonSet controller
+    /// let this Pod onto.
+    pub tolerations: Vec<Toleration>,
+}
+
+/// A Pod's `spec.tolerations[]` entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Toleration {
+    pub key: String,
+    /// `Equal` (also when empty) or `Exists`.
+    pub operator: String,
+    pub value: String,
+    /// Empty matches every effect.
+    pub effect: String,
+}
+
+impl Toleration {
+    /// An `Exists` toleration of one taint key and effect, as the DaemonSet controller
+    /// adds them (`AddOrUpdateDaemonPodTolerations`).
+    pub fn exists(key: &str, effect: &str) -> Toleration {
+        Toleration {
+            key: key.into(),
+            operator: "Exists".into(),
+            value: String::new(),
+            effect: effect.into(),
+        }
+    }
+
+    /// `Toleration.ToleratesTaint` (k8s.io/api/core/v1 `toleration.go`): the effect and
+    /// key match when given, then `Equal` (or no operator) compares the values and
+    /// `Exists` matches any. The v1.35 alpha `Lt`/`Gt` operators (feature gate
+    /// `TaintTolerationComparisonOperators`, off by default) match nothing, as any other
+    /// operator.
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        if !self.effect.is_empty() && self.effect != taint.effect {
+            return false;
+        }
+        if !self.key.is_empty() && self.key != taint.key {
+            return false;
+        }
+        match self.operator.as_str() {
+            "" | "Equal" => self.value == taint.value.as_deref().unwrap_or(""),
+            "Exists" => true,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -384,7 +430,7 @@ pub struct ObjectReference {
     pub uid: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct EndpointPort {
     /// `None` is an absent name; `Some("")` is the empty name the controller writes.
     pub name: Option<String>,

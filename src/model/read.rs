@@ -411,6 +411,15 @@ fn pod_spec(spec: Option<&Yaml>) -> PodSpec {
             .filter_map(|g| string(g, &["conditionType"]))
             .collect(),
         node_selector: string_map(spec, &["nodeSelector"]).unwrap_or_default(),
+        tolerations: items(spec, &["tolerations"])
+            .iter()
+            .map(|t| Toleration {
+                key: string(t, &["key"]).unwrap_or_default(),
+                operator: string(t, &["operator"]).unwrap_or_default(),
+                value: string(t, &["value"]).unwrap_or_default(),
+                effect: string(t, &["effect"]).unwrap_or_default(),
+            })
+            .collect(),
     }
 }
 

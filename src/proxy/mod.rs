@@ -607,10 +607,17 @@ pub fn facts(
                 .push(slice);
         }
     }
+    // Services past svcplay's budget are left out (a warning says so).
+    let over_budget: std::collections::HashSet<(&str, &str)> =
+        crate::controllers::budget::over_budget(objects)
+            .into_iter()
+            .map(|(s, _)| (s.meta.namespace.as_str(), s.meta.name.as_str()))
+            .collect();
     let mut services: Vec<&Service> = objects
         .services
         .iter()
         .filter(|s| watched_by_kube_proxy(&s.meta.labels))
+        .filter(|s| !over_budget.contains(&(s.meta.namespace.as_str(), s.meta.name.as_str())))
         .collect();
     crate::sort::sort_by(&mut services, |a, b| {
         (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
@@ -672,10 +679,16 @@ pub fn watched_by_kube_proxy(labels: &BTreeMap<String, String>) -> bool {
 fn service_ports_of(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
     let mut ports = service_ports(service, family);
     let mut kept: Vec<ServicePortInfo> = Vec::with_capacity(ports.len());
+    // By name in a map: a Service may list thousands of ports.
+    let mut at: std::collections::HashMap<ServicePortName, usize> =
+        std::collections::HashMap::new();
     for port in ports.drain(..) {
-        match kept.iter().position(|k| k.name == port.name) {
-            Some(at) => kept[at] = port,
-            None => kept.push(port),
+        match at.get(&port.name) {
+            Some(&i) => kept[i] = port,
+            None => {
+                at.insert(port.name.clone(), kept.len());
+                kept.push(port);
+            }
         }
     }
     kept

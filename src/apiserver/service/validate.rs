@@ -12,6 +12,7 @@ use crate::apiserver::names::{self, NameRule};
 use crate::manifest::yaml::Node;
 use crate::model::ip::{IpFamily, parse_ip_sloppy};
 use crate::model::{IntOrString, Service, ServicePort};
+use std::collections::HashSet;
 
 pub const ANNOTATION_TOPOLOGY_MODE: &str = "service.kubernetes.io/topology-mode";
 pub const ANNOTATION_TOPOLOGY_AWARE_HINTS: &str = "service.kubernetes.io/topology-aware-hints";
@@ -111,7 +112,8 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
     }
 
     // P1-P7.
-    let mut names_seen: Vec<&str> = Vec::new();
+    // Sets: a Service may list thousands of ports, and each is checked against the others.
+    let mut names_seen: HashSet<&str> = HashSet::new();
     for (i, port) in spec.ports.iter().enumerate() {
         errs.extend(validate_service_port(
             port,
@@ -215,7 +217,7 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
     }
 
     // N1: the same (protocol, nodePort) twice.
-    let mut node_ports: Vec<(&str, i64)> = Vec::new();
+    let mut node_ports: HashSet<(&str, i64)> = HashSet::new();
     for (i, port) in spec.ports.iter().enumerate() {
         let np = port.node_port.unwrap_or(0);
         if np == 0 {
@@ -228,11 +230,11 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
                 BadValue::int(np),
             ));
         }
-        node_ports.push(key);
+        node_ports.insert(key);
     }
 
     // N2: the same (protocol, port) twice; the value is the internal key struct as JSON.
-    let mut keys: Vec<(&str, i64)> = Vec::new();
+    let mut keys: HashSet<(&str, i64)> = HashSet::new();
     for (i, port) in spec.ports.iter().enumerate() {
         let key = (
             port.protocol.as_deref().unwrap_or(""),
@@ -251,7 +253,7 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
                 .at(format!("spec.ports[{i}].port")),
             );
         }
-        keys.push(key);
+        keys.insert(key);
     }
 
     // L1, L1b, L2, L2b: the field (historical capital-L path), else the annotation.
@@ -330,7 +332,7 @@ fn validate_service_port<'a>(
     port: &'a ServicePort,
     i: usize,
     require_name: bool,
-    names_seen: &mut Vec<&'a str>,
+    names_seen: &mut HashSet<&'a str>,
 ) -> ErrorList {
     let mut errs = ErrorList::new();
     let path = format!("spec.ports[{i}]");
@@ -350,7 +352,7 @@ fn validate_service_port<'a>(
                 BadValue::go_string(&port.name),
             ));
         } else {
-            names_seen.push(&port.name);
+            names_seen.insert(&port.name);
         }
     }
     let number = port.port.unwrap_or(0);

@@ -21,6 +21,7 @@ pub mod yaml;
 
 use super::CommandOutput;
 use super::tabwriter;
+use crate::apiserver::field::go_quote;
 use crate::scenario::Analysis;
 use crate::sort::CollectBTree;
 use std::collections::BTreeMap;
@@ -408,8 +409,9 @@ fn get(analysis: &Analysis, args: &[String]) -> CommandOutput {
             rows.retain(|r| &r.name == name);
             if rows.is_empty() {
                 errors.push(format!(
-                    "Error from server (NotFound): {} {name:?} not found",
-                    resource.plural
+                    "Error from server (NotFound): {} {} not found",
+                    resource.plural,
+                    go_quote(name)
                 ));
                 continue;
             }
@@ -565,8 +567,9 @@ fn describe(analysis: &Analysis, args: &[String]) -> CommandOutput {
         if chosen.is_empty() {
             match name {
                 Some(name) => errors.push(format!(
-                    "Error from server (NotFound): {} {name:?} not found",
-                    resource.plural
+                    "Error from server (NotFound): {} {} not found",
+                    resource.plural,
+                    go_quote(name)
                 )),
                 None => stderr.push_str(&no_resources(namespace.as_deref())),
             }
@@ -574,7 +577,7 @@ fn describe(analysis: &Analysis, args: &[String]) -> CommandOutput {
         }
         for row in chosen {
             if let Some(text) = describer(analysis, &row.namespace, &row.name) {
-                blocks.push(text);
+                blocks.push(escape_terminal(&text));
             }
         }
     }
@@ -587,6 +590,13 @@ fn describe(analysis: &Analysis, args: &[String]) -> CommandOutput {
         stderr,
         status: if errors.is_empty() { 0 } else { 1 },
     }
+}
+
+/// What kubectl's describe writes goes through cli-runtime's `printers.WriteEscaped`
+/// (`terminalEscaper`: ESC becomes `^[`, CR becomes `\r`), so an annotation holding a
+/// terminal escape sequence is shown, not obeyed (kubernetes issue 101695).
+pub fn escape_terminal(text: &str) -> String {
+    text.replace('\x1b', "^[").replace('\r', "\\r")
 }
 
 #[cfg(test)]

@@ -1,0 +1,65 @@
+//! Fuzzes what `svcplay kube-proxy`, `trace` and `simulate` compute: any text analysed
+//! (through the API server and `--stored`), then every proxy mode's output on the
+//! default node, a packet walk to the first Service port and a short simulation.
+//! Nothing reachable from input may panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use svcplay::proxy::trace::Packet;
+use svcplay::scenario::{Options, analyze};
+use svcplay::simulate::{SimRequest, run};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for stored in [false, true] {
+        let analysis = analyze(text, Options { stored });
+        let node = analysis.default_node();
+        for ruleset in analysis.iptables(&node) {
+            let _ = ruleset.to_string();
+        }
+        for ruleset in analysis.nftables(&node) {
+            let _ = ruleset.transaction.to_string();
+            let _ = ruleset.table.to_string();
+        }
+        if let Some(proxier) = analysis.userspace(&node) {
+            let _ = proxier.to_string();
+        }
+        for facts in analysis.proxy_facts(&node) {
+            let state = svcplay::proxy::ipvs::render(&facts);
+            let _ = state.restore_input();
+        }
+        // A packet to the first Service port with a ClusterIP, from the node.
+        let target = analysis.objects.services.iter().find_map(|s| {
+            let ip = svcplay::model::ip::parse_ip_sloppy(s.spec.cluster_ip.as_deref()?)?;
+            let port = u16::try_from(s.spec.ports.first()?.port?).ok()?;
+            Some((ip, port))
+        });
+        if let Some((dst, dport)) = target {
+            let src = if dst.is_ipv4() {
+                "10.0.0.99".parse().unwrap()
+            } else {
+                "fd00::99".parse().unwrap()
+            };
+            let packet = Packet {
+                src,
+                dst,
+                dport,
+                protocol: svcplay::proxy::Protocol::Tcp,
+            };
+            if let Ok(trace) = svcplay::views::iptables::trace(&analysis, &node, packet) {
+                let _ = trace.to_string();
+            }
+        }
+        let request = SimRequest {
+            requests: 64,
+            seed: 7,
+            ..SimRequest::default()
+        };
+        if let Ok(result) = run(&analysis, &request) {
+            let _ = result.to_string();
+            let _ = result.to_json();
+        }
+    }
+});
