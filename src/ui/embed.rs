@@ -28,10 +28,9 @@ use yew::prelude::*;
 /// message from a host that speaks a newer one is refused with the `error` `protocol`.
 pub const PROTOCOL: u32 = 1;
 
-/// The longest value a message may carry, in bytes: the size limit of a scenario, wherever
-/// it enters (a `load` is a scenario; no other message comes near it).
-// TODO(reliab): the core's `manifest::MAX_SCENARIO_BYTES` once it is on main.
-pub const MAX_MESSAGE_BYTES: usize = 16 << 20;
+/// The longest value a message may carry, in bytes: the core's one size limit of a scenario,
+/// wherever it enters (a `load` is a scenario; no other message comes near it).
+pub const MAX_MESSAGE_BYTES: usize = svcplay::manifest::MAX_SCENARIO_BYTES;
 
 /// The most lines of text an auto-height embed's editor shows before it scrolls, so that a
 /// long scenario does not make a docs page's frame endless.
