@@ -435,6 +435,11 @@ impl Test<'_> {
         {
             return Err(format!("frame 0's URL: {src}"));
         }
+        // The frame's own address keeps its options (a reload of the frame keeps them too).
+        let own = self.in_frame_string(0, "return location.search;")?;
+        if !own.contains("embed=1") || !own.contains("height=auto") || !own.contains("view=rules") {
+            return Err(format!("frame 0's own address lost its options: {own}"));
+        }
         let hidden = self.string(
             "return getComputedStyle(document.querySelector('pre.svcplay')).display;",
             vec![],

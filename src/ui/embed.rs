@@ -98,6 +98,35 @@ impl Embed {
         true
     }
 
+    /// The options as query parameters (`embed=1`, `readonly=1`, …), for the frame's own
+    /// address: a reload of the frame keeps them.
+    pub fn query(&self) -> Vec<String> {
+        let mut pairs = vec!["embed=1".to_string()];
+        if self.readonly {
+            pairs.push("readonly=1".into());
+        }
+        if !self.views.is_empty() {
+            let views: Vec<&str> = self.views.iter().map(|t| t.id()).collect();
+            pairs.push(format!("views={}", views.join(",")));
+        }
+        if self.auto_height {
+            pairs.push("height=auto".into());
+        }
+        let mut text = |key: &str, value: &str| {
+            if !value.is_empty() {
+                pairs.push(format!("{key}={}", encode(value)));
+            }
+        };
+        text("run", &self.run.join("\n"));
+        text("lesson", self.lesson.as_deref().unwrap_or(""));
+        text(
+            "step",
+            &self.step.map(|s| s.to_string()).unwrap_or_default(),
+        );
+        text("version", self.version.as_deref().unwrap_or(""));
+        pairs
+    }
+
     /// The views it shows tabs for.
     pub fn tabs(&self) -> Vec<Tab> {
         if self.views.is_empty() {
@@ -120,6 +149,20 @@ impl Embed {
             _ => self.views.first().copied().or(asked),
         }
     }
+}
+
+/// Percent-encodes a query value (everything but RFC 3986's unreserved characters).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(char::from(byte))
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }
 
 /// A message from the embedding page, checked.
@@ -398,6 +441,9 @@ mod tests {
             (Some("intro"), Some(2), Some("0.1.0"))
         );
         assert!(!Embed::default().apply("view", "rules"));
+        // The frame's address keeps them, so that a reload does too.
+        let again = embed(&e.query().join("&"));
+        assert_eq!(again, e);
         let fixed = embed("embed=1&height=400");
         assert!(!fixed.auto_height && fixed.views.is_empty());
         assert_eq!(fixed.tabs(), Tab::ALL);

@@ -123,9 +123,8 @@ fn query_of(state: &State) -> String {
         format!("view={}", state.tab.id()),
     ];
     if state.embed.enabled {
-        pairs.insert(0, "embed=1".into());
-        if state.embed.readonly {
-            pairs.insert(1, "readonly=1".into());
+        for (i, pair) in state.embed.query().into_iter().enumerate() {
+            pairs.insert(i, pair);
         }
         if let Some(m) = state.mode {
             pairs.push(format!("mode={}", m.as_str()));
