@@ -4,7 +4,7 @@
 //! - `uniform choice`: one request = one draw of `numgen random mod 100` from the seeded
 //!   xoshiro256++ generator (the kernel's `reciprocal_scale`) and one count, through the
 //!   nftables walk compiled into its tree of `numgen` choices
-//!   (`simulate::nftables::NumgenTree`, built from walks of the real table: same draws,
+//!   (`proxy::sim::nftables::NumgenTree`, built from walks of the real table: same draws,
 //!   same ends) — the simulator's nftables path without affinity;
 //! - `uniform draw`: the bare generator and a count (the floor under the above);
 //! - `iptables walk, 100 endpoints`: one request = one walk of the compiled node tables
@@ -12,7 +12,7 @@
 //!   chains) with xt_statistic's draws, and its count — the simulator's path with
 //!   ClientIP affinity (the `recent` lists make each walk depend on state);
 //! - `iptables cascade tree, 100 endpoints`: the same walk compiled into its decision
-//!   tree (`simulate::iptables::Cascade`, built from walks of the program; same draws in
+//!   tree (`proxy::sim::iptables::Cascade`, built from walks of the program; same draws in
 //!   the same order, same ends) — the simulator's path without affinity;
 //! - `simulate::run`: the whole call for 10,000 requests (render, compile, analytical
 //!   enumeration and the walks).
@@ -23,10 +23,11 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::fmt::Write as _;
 use std::hint::black_box;
 use svcplay::proxy::iptables;
+use svcplay::proxy::sim::Tally;
+use svcplay::proxy::sim::iptables::{Seeded, landed};
+use svcplay::proxy::sim::rng::Rng;
 use svcplay::scenario::{Options, analyze};
-use svcplay::simulate::iptables::{Seeded, landed};
-use svcplay::simulate::rng::Rng;
-use svcplay::simulate::{SimRequest, Tally};
+use svcplay::simulate::SimRequest;
 
 /// One Service with `n` endpoints, as kube-proxy's tests write it (stored objects).
 fn scenario(n: usize) -> String {
@@ -86,8 +87,9 @@ fn bench(c: &mut Criterion) {
         dport: 80,
         protocol: svcplay::proxy::Protocol::Tcp,
     };
-    let (nft_paths, affinity) = svcplay::simulate::nftables::paths(&table, &nft_facts, &nft_packet);
-    let tree = svcplay::simulate::nftables::NumgenTree::compile(&nft_paths, affinity)
+    let (nft_paths, affinity) =
+        svcplay::proxy::sim::nftables::paths(&table, &nft_facts, &nft_packet);
+    let tree = svcplay::proxy::sim::nftables::NumgenTree::compile(&nft_paths, affinity)
         .expect("no affinity");
     assert_eq!(tree.leaves.len(), 100);
     let mut nft_leaves = vec![0u64; 100];
@@ -123,10 +125,10 @@ fn bench(c: &mut Criterion) {
         })
     });
     // The simulator's fast path for a destination without affinity: the same walk
-    // compiled into its decision tree (simulate::iptables::Cascade), same draws.
-    let (paths, recent) = svcplay::simulate::iptables::paths(&program, &packet);
+    // compiled into its decision tree (proxy::sim::iptables::Cascade), same draws.
+    let (paths, recent) = svcplay::proxy::sim::iptables::paths(&program, &packet);
     let cascade =
-        svcplay::simulate::iptables::Cascade::compile(&paths, recent).expect("no affinity");
+        svcplay::proxy::sim::iptables::Cascade::compile(&paths, recent).expect("no affinity");
     let mut leaves = vec![0u64; cascade.leaves.len()];
     let mut tree_rng = Rng::new(1);
     group.bench_function("iptables cascade tree, 100 endpoints", |b| {

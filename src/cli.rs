@@ -353,52 +353,7 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                 Ok(node) => node,
                 Err(code) => return code,
             };
-            match analysis.proxy_config.mode {
-                svcplay::proxy::config::ProxyMode::Iptables => {
-                    let rulesets = analysis.iptables(&node);
-                    let many = rulesets.len() > 1;
-                    for ruleset in rulesets {
-                        if many {
-                            let tool = if ruleset.family == svcplay::model::ip::IpFamily::IPv4 {
-                                "iptables"
-                            } else {
-                                "ip6tables"
-                            };
-                            let _ = writeln!(out, "# {tool}-restore input ({})", ruleset.family);
-                        }
-                        let _ = write!(out, "{ruleset}");
-                    }
-                }
-                svcplay::proxy::config::ProxyMode::Nftables => {
-                    for (i, ruleset) in analysis.nftables(&node).iter().enumerate() {
-                        if i > 0 {
-                            let _ = writeln!(out);
-                        }
-                        let _ = write!(out, "{}", ruleset.transaction);
-                    }
-                }
-                svcplay::proxy::config::ProxyMode::Userspace => {
-                    if let Some(proxier) = analysis.userspace(&node) {
-                        let _ = write!(out, "{proxier}");
-                    }
-                }
-                svcplay::proxy::config::ProxyMode::Ipvs => {
-                    // IPVS mode's iptables part (the virtual servers are `run -- ipvsadm -Ln`).
-                    let states = analysis.ipvs(&node);
-                    let many = states.len() > 1;
-                    for state in states {
-                        if many {
-                            let tool = if state.family == svcplay::model::ip::IpFamily::IPv4 {
-                                "iptables"
-                            } else {
-                                "ip6tables"
-                            };
-                            let _ = writeln!(out, "# {tool}-restore input ({})", state.family);
-                        }
-                        let _ = write!(out, "{}", state.restore_input());
-                    }
-                }
-            }
+            let _ = write!(out, "{}", analysis.proxy(&node).output());
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Run(args) => {
@@ -411,7 +366,7 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                 Ok(node) => node,
                 Err(code) => return code,
             };
-            let context = svcplay::views::Context { node };
+            let context = svcplay::views::Context::new(node);
             let output = svcplay::views::run(&analysis, &context, &args.command);
             let _ = out.write_all(output.stdout.as_bytes());
             let _ = err.write_all(output.stderr.as_bytes());
@@ -458,70 +413,13 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                 Ok(node) => node,
                 Err(code) => return code,
             };
-            let dst = packet.dst;
-            match analysis.proxy_config.mode {
-                svcplay::proxy::config::ProxyMode::Iptables => {
-                    match svcplay::views::iptables::trace(&analysis, &node, packet) {
-                        Ok(trace) => {
-                            let _ = write!(out, "{trace}");
-                        }
-                        Err(e) => {
-                            let _ = writeln!(err, "error: {e}");
-                            return USAGE;
-                        }
-                    }
-                }
-                svcplay::proxy::config::ProxyMode::Nftables => {
-                    let facts = analysis.proxy_facts(&node);
-                    let rulesets = analysis.nftables(&node);
-                    let family = svcplay::model::ip::IpFamily::of(&dst);
-                    let Some((facts, ruleset)) = facts
-                        .iter()
-                        .zip(&rulesets)
-                        .find(|(f, _)| f.family == family)
-                    else {
-                        let _ = writeln!(err, "error: node {node:?} has no {family} proxier");
-                        return USAGE;
-                    };
-                    let trace = svcplay::proxy::nftables::trace(
-                        &ruleset.table,
-                        facts,
-                        packet,
-                        &mut svcplay::proxy::nftables::AllBranches,
-                    );
+            match analysis.trace(&node, analysis.proxy_config.mode, packet) {
+                Ok(trace) => {
                     let _ = write!(out, "{trace}");
                 }
-                svcplay::proxy::config::ProxyMode::Userspace => {
-                    // The userspace proxier runs one family (the first the node has).
-                    let family = svcplay::model::ip::IpFamily::of(&packet.dst);
-                    let facts = analysis.proxy_facts(&node);
-                    let (Some(facts), Some(proxier)) = (
-                        facts.first().filter(|f| f.family == family),
-                        analysis.userspace(&node),
-                    ) else {
-                        let _ = writeln!(
-                            err,
-                            "error: kube-proxy on node {node:?} runs no {family} proxier (the userspace mode runs one IP family)"
-                        );
-                        return USAGE;
-                    };
-                    let trace = svcplay::proxy::userspace::trace(&proxier, facts, packet);
-                    let _ = write!(out, "{trace}");
-                }
-                svcplay::proxy::config::ProxyMode::Ipvs => {
-                    let family = svcplay::model::ip::IpFamily::of(&packet.dst);
-                    let facts = analysis
-                        .proxy_facts(&node)
-                        .into_iter()
-                        .find(|f| f.family == family);
-                    let Some(facts) = facts else {
-                        let _ =
-                            writeln!(err, "error: kube-proxy on {node} runs no {family} proxier");
-                        return USAGE;
-                    };
-                    let state = svcplay::proxy::ipvs::render(&facts);
-                    let trace = svcplay::proxy::ipvs::trace(&facts, &state, &packet);
-                    let _ = write!(out, "{trace}");
+                Err(e) => {
+                    let _ = writeln!(err, "error: {e}");
+                    return USAGE;
                 }
             }
             if errors { INPUT_ERRORS } else { OK }

@@ -7,7 +7,6 @@
 //! the line and column the editor underlines.
 
 use std::fmt;
-use std::fmt::Write as _;
 
 /// A position in the scenario text. Lines and columns are 1-based; columns count
 /// Unicode scalar values (what a person counts), not bytes.
@@ -130,67 +129,6 @@ impl Diagnostic {
     }
 }
 
-/// `line 7, column 3: error: spec.ports[0].port: Required value` — the one-line form the CLI
-/// prints on stderr and the page's problem list shows.
-/// Go's `strconv.Quote`: `\a \b \f \n \r \t \v \\ \"` escapes, `\xNN` for other control
-/// bytes and invalid UTF-8, `\uNNNN`/`\UNNNNNNNN` for non-printable runes; printable
-/// Unicode is kept as is.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{07}' => out.push_str("\\a"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0C}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{0B}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7F => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if go_is_print(c) => out.push(c),
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// An approximation of Go's `unicode.IsPrint` good for the characters people type: the
-/// C1 controls, the separators other than the space, the surrogates, private use and
-/// the format characters are not printable.
-fn go_is_print(c: char) -> bool {
-    let u = c as u32;
-    if u < 0x20 || (0x7F..=0x9F).contains(&u) {
-        return false;
-    }
-    // Spaces other than U+0020 (Zs/Zl/Zp) are not IsPrint.
-    if matches!(
-        u,
-        0xA0 | 0x1680 | 0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F | 0x3000
-    ) {
-        return false;
-    }
-    // Format characters (Cf) people meet: soft hyphen, zero-width, bidi marks, BOM.
-    if matches!(u, 0xAD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF) {
-        return false;
-    }
-    // Private use and noncharacters.
-    if (0xE000..=0xF8FF).contains(&u) || u == 0xFFFE || u == 0xFFFF || u >= 0xF0000 {
-        return false;
-    }
-    true
-}
-
 /// `text` with every control character except newline and tab written as an escape
 /// (`\x1b`, `\r`, `\u0085`, the way Go's `%q` writes them), so that a diagnostic quoting
 /// the scenario never sends a raw terminal escape sequence to the user's terminal.
@@ -216,6 +154,8 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `line 7, column 3: error: spec.ports[0].port: Required value` — the one-line form the CLI
+/// prints on stderr and the page's problem list shows.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(span) = self.span {

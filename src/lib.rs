@@ -15,18 +15,23 @@
 //!      ──apiserver::admit─► Objects as stored (defaults, allocation, validation) + Admissions
 //!      ──controllers::run─► + Pods from workloads, EndpointSlices, Endpoints (+ hints)
 //!      ──proxy::facts─────► ProxyFacts per node and IP family (endpoints categorised once)
-//!      ──proxy::iptables::render──► Ruleset (typed rules; Display = iptables-restore input)
-//!      ──proxy::nftables::render──► Transaction (Display = nft -f input) ──apply──► Table
-//!                                   (Display = `nft list table`; walked by nftables::trace)
-//!        ──iptables::node──► NodeTables (the node's kernel tables; Save = iptables-save)
-//!        ──iptables::trace─► Trace (a packet walked through the same typed rules)
-//!      ──proxy::ipvs::render──────► IpvsState (virtual servers, ipsets, kube-ipvs0, its rules)
-//!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`… print
-//!      ──simulate::run────► where N seeded requests land (walking the same typed rules)
+//!      ──proxy::Proxier───► one per node × family × mode, built once, cached by the Analysis:
+//!          output() / lines()   what the mode writes, each line with its typed Provenance
+//!          trace(packet)        a packet walked through the typed rules
+//!          simulate(requests)   N seeded requests through the same rules (proxy::sim)
+//!        rendering, per mode: iptables::render ─► Ruleset (Display = iptables-restore input)
+//!                             ──iptables::node─► NodeTables (the kernel's; Save = iptables-save)
+//!                             nftables::render ─► Transaction (nft -f) ──apply──► Table (nft list)
+//!                             ipvs::render ─────► IpvsState (virtual servers, ipsets, kube-ipvs0)
+//!                             userspace::render ► the v1.25 proxy sockets and portal rules
+//!      ──views::run───────► what `kubectl`, `iptables-save`, `dig`, `curl`… print
+//!      ──simulate::run────► where N seeded requests from a client of the scenario land
 //! ```
 //!
 //! [`scenario::analyze`] runs the pipeline up to the controllers and returns an
-//! [`scenario::Analysis`]; per-node outputs are computed from it on demand.
+//! [`scenario::Analysis`]; kube-proxy's side is computed from it on demand through the
+//! proxier seam ([`scenario::Analysis::proxy`], [`proxy::Proxier`]): nobody outside
+//! [`proxy`] switches on the proxy mode.
 //!
 //! ## Code map
 //!
@@ -65,21 +70,27 @@
 //!   [`proxy::facts`] obeys. Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
-//! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`).
+//! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`),
+//!   and [`actions::scheduler`] (IPVS mode and its scheduler, written into the text).
 //! - [`dns`] — the records CoreDNS serves (kubeadm Corefile), `/etc/resolv.conf` and the
 //!   search-list expansion ([`dns::resolv`]).
 //!   The reply on the wire ([`dns::wire`]: CoreDNS's `SizeAndDo` and `Scrub`, miekg/dns
 //!   compression and truncation) is what `dig` measures and what the real dig is checked
 //!   against (`tests/dig_real.rs`).
-//! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration and the node it
-//!   runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares;
+//! - [`proxy`] — kube-proxy. [`proxy::config`] resolves its configuration to types once
+//!   (mode, local detector, `nodePortAddresses`, IPVS scheduler and timeouts) and the node
+//!   it runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares
+//!   ([`proxy::facts_for_packet`]: only what one packet's path needs);
+//!   [`proxy::Proxier`] and [`proxy::NodeProxy`] are the seam every caller goes through
+//!   (what a mode writes, each line with its [`proxy::Provenance`] from
+//!   [`proxy::lines`], a packet walk, a simulation by the engines of [`proxy::sim`]
+//!   with their seeded generator [`proxy::sim::rng`], xoshiro256++);
 //!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
 //!   restore input kube-proxy writes), [`proxy::iptables::node`] (kube-proxy's start on a
 //!   node, the kernel's tables afterwards and `iptables-save` of them, checked against a
 //!   real kernel by `tests/kernel.rs`), [`proxy::iptables::save`] (the `iptables-save`
 //!   form of a rule), [`proxy::iptables::trace`] (packet walks; the seam a simulator
-//!   drives with its own random choices), [`proxy::iptables::panel`] (rules by chain with
-//!   their provenance, for the page); [`proxy::ipvs`] the IPVS mode (virtual
+//!   drives with its own random choices); [`proxy::ipvs`] the IPVS mode (virtual
 //!   servers, ipsets, kube-ipvs0 and the iptables rules it keeps), with the kernel's
 //!   schedulers as deterministic state machines ([`proxy::ipvs::schedulers`], all
 //!   fourteen, twos drawing from the simulator's seeded generator), the connection table
@@ -99,23 +110,79 @@
 //!   go-yaml's emitter ([`views::kubectl::yaml`], also the page's "stored object" text), and
 //!   what `kubectl apply` prints ([`views::kubectl::apply`]); [`views::dig`] (`dig`,
 //!   resolv.conf); [`views::ipvs`] prints `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`
-//!   (port names from [`views::etc_services`]). Every object's AGE is the fixed [`views::kubectl::AGE_SECONDS`].
-//! - [`simulate`] — traffic simulation: N requests from a client to a destination walked
-//!   through the node's rules in its mode, random choices from an in-crate seeded
-//!   generator ([`simulate::rng`], xoshiro256++), affinity on a simulated clock; per
-//!   endpoint the count and the exact probability from the rules
-//!   ([`simulate::run`] → [`simulate::SimResult`], `Display` = the `svcplay simulate` table);
-//!   [`simulate::curl`] answers `curl` and the seeds' `while true; do curl …; done` loop
-//!   in the simulated terminal.
+//!   (port names from [`views::etc_services`]); [`views::curl`] answers `curl` and the
+//!   seeds' `while true; do curl …; done` loop. Every object's AGE is the fixed
+//!   [`views::kubectl::AGE_SECONDS`].
+//! - [`simulate`] — traffic simulation: N requests from a client of the scenario to a
+//!   destination, sent through the proxier of the node they meet, affinity on a simulated
+//!   clock ([`time::SimTime`]); per endpoint the count and the exact probability from the
+//!   rules, with the Pod and node behind it ([`simulate::run`] → [`simulate::SimResult`],
+//!   `Display` = the `svcplay simulate` table); [`simulate::clients`] lists who can send
+//!   and where to; [`simulate::spread`] sends from every node at once.
 //! - [`scenario`] — the pipeline in one call.
-//! - [`shares`] — the share of new connections each endpoint gets, read off the typed
-//!   iptables/nftables rules (the page's traffic panel until the simulator lands).
+//! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
+//!   every JSON and Go-quoted output.
+//! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
+//! - [`hash`] — FNV-1a, which every generated value (ClusterIPs, NodePorts, name
+//!   suffixes, MACs) is derived from.
 //! - [`sort`] — stable sorting through one shared copy of the standard library's sort,
 //!   which keeps the page's wasm small (use it instead of `slice::sort_by`).
 //! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
 //! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
 //!   gallery of every seed lab with English and Chinese explanations, and a generated
 //!   5,000-Service dump for measurements ([`examples::dump`]).
+//!
+//! ## Layers
+//!
+//! Each top-level module imports only the modules on lower lines, and modules of one line
+//! do not import each other (`tests/tidy.rs` reads this diagram and fails on an import
+//! that goes up or sideways). A cycle means a type or function lives in the wrong place.
+//!
+//! ```text
+//! examples  actions  diagram     — built-in scenarios; one-click text edits; the diagram
+//! views                          — the simulated commands (kubectl, iptables-save, nft, dig, curl…)
+//! simulate                       — requests from a client of the scenario, through its node's proxier
+//! scenario                       — the pipeline in one call: the Analysis and its proxier cache
+//! proxy  dns                     — kube-proxy (facts, the Proxier seam, every mode); CoreDNS
+//! controllers                    — Pods, EndpointSlices, Endpoints, learner hints
+//! apiserver                      — admission: defaults, allocation, validation
+//! model                          — typed objects and the API's own helpers
+//! manifest                       — YAML with spans, raw objects, strict decoding
+//! diag  sort  quote  time  hash  — diagnostics, sorting, Go's quoting, SimTime, FNV-1a
+//! ```
+//!
+//! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`) sit above
+//! all of it and are the only code that does I/O.
+//!
+//! ## The page's two wasm modules
+//!
+//! The budget for the page's first load is 300 KB gzip (PRODUCT.md); what does not fit
+//! comes in a second wasm module loaded on first use. On stable Rust the two modules
+//! cannot share a heap (each has its own copy of std), so they talk only in the worker's
+//! bytes (`src/ui/wire.rs`), and the line between them is drawn so that no type has to
+//! cross it:
+//!
+//! - **First module** (the page's main thread): the UI shell and the editor, [`diag`],
+//!   [`sort`], [`quote`], [`time`], [`hash`], [`manifest`], [`model`], [`apiserver`],
+//!   [`controllers`], [`scenario`], [`actions`], [`diagram`], the default example, and
+//!   of [`proxy`]: [`proxy::config`], [`proxy::facts`], [`proxy::lines`], the seam
+//!   ([`proxy::Proxier`], [`proxy::NodeProxy`]) and the default mode's backend
+//!   ([`proxy::iptables`]: its rules, the node's tables, `iptables-save`, its tracer). A
+//!   keystroke on a small scenario therefore shows the API server's words, the
+//!   EndpointSlices and the iptables rules without loading anything else.
+//! - **Second module** (loaded by the Web Worker on first use: another mode, the
+//!   terminal, the traffic panel, DNS, a large scenario): the whole core again, adding
+//!   [`proxy::ipvs`], [`proxy::nftables`], [`proxy::userspace`], [`proxy::sim`],
+//!   [`simulate`], [`views`] (kubectl, dig, ipvsadm, ipset, nft, curl), [`dns`] and the
+//!   gallery and [`examples::dump`]. The worker already answers every panel, command and
+//!   simulation by revision (`Request::Panel`, `Run`, `Simulate`), so the page asks it
+//!   for whatever the first module leaves out.
+//!
+//! The seam is whole in each module: [`proxy::Proxier`] renders the modes its module was
+//! built with (the first module's answers for another mode come from the worker), so no
+//! proxier ever holds rules from the other module. Implementing the split (a cargo
+//! feature that leaves the second module's parts out of the page build, and the worker
+//! loading the second wasm) is the budgets issue's; this is where its line goes.
 //!
 //! ## Invariants
 //!
@@ -147,11 +214,13 @@ pub mod diag;
 pub mod diagram;
 pub mod dns;
 pub mod examples;
+pub mod hash;
 pub mod manifest;
 pub mod model;
 pub mod proxy;
+pub mod quote;
 pub mod scenario;
-pub mod shares;
 pub mod simulate;
 pub mod sort;
+pub mod time;
 pub mod views;

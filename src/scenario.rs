@@ -1,18 +1,26 @@
 //! The whole pipeline in one call: scenario text → everything the views need.
 //!
 //! [`analyze`] runs parse → model → API server (unless `stored`) → controllers and returns
-//! an [`Analysis`]; per-node, per-mode outputs are computed from it on demand
-//! ([`Analysis::proxy_facts`], [`Analysis::iptables`]). The page and the CLI both call
-//! this and nothing else of the pipeline.
+//! an [`Analysis`]. kube-proxy's side is computed from it on demand and kept: the
+//! [`NodeProxy`] of a node and mode ([`Analysis::proxy`]) is built once and cached, so
+//! the page's worker, the terminal and the simulator asking about the same node share
+//! one rendering; a packet walked or simulated on a node whose rules nobody asked for
+//! goes through a proxier of that packet's path only ([`Analysis::trace`],
+//! [`Analysis::simulate`]). The page and the CLI both call this and nothing else of the
+//! pipeline.
 
 use crate::apiserver::{self, Admission};
 use crate::controllers;
 use crate::diag::{Diagnostic, Severity, Stage};
 use crate::manifest::{self, Manifest};
+use crate::model::DEFAULT_NODE_IP;
 use crate::model::ip::IpFamily;
 use crate::model::{self, Endpoint, EndpointPort, EndpointSlice, ObjectMeta, Objects, Origin};
-use crate::proxy::config::{DEFAULT_NODE_IP, NodeContext, ProxyConfig, ProxyMode};
-use crate::proxy::{self, ProxyFacts, iptables, ipvs, nftables, userspace};
+use crate::proxy::config::{NodeContext, ProxyConfig, ProxyMode};
+use crate::proxy::sim::{EngineOutput, Requests};
+use crate::proxy::trace::{Packet, Trace};
+use crate::proxy::{self, NodeProxy, Proxier, ProxyFacts};
+use std::sync::{Arc, Mutex};
 
 /// How the scenario's objects enter the cluster.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,6 +42,61 @@ pub struct Analysis {
     pub proxy_config: ProxyConfig,
     /// Every diagnostic, with spans, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
+    /// kube-proxy's renderings asked for so far.
+    proxies: ProxyCache,
+}
+
+/// The kube-proxy renderings an analysis keeps: the last few nodes' whole rulesets (a
+/// node and mode each) and the last few packets' paths. A clone starts empty (it may be
+/// changed, and the renderings would no longer match).
+#[derive(Default)]
+struct ProxyCache(Mutex<CacheEntries>);
+
+#[derive(Default)]
+struct CacheEntries {
+    /// Most recently used last.
+    nodes: Vec<((String, ProxyMode), Arc<NodeProxy>)>,
+    paths: Vec<((String, ProxyMode, Packet), Arc<Proxier>)>,
+}
+
+/// How many nodes' rulesets, and how many packets' paths, an analysis keeps.
+const CACHED_NODES: usize = 4;
+const CACHED_PATHS: usize = 8;
+
+impl Clone for ProxyCache {
+    fn clone(&self) -> ProxyCache {
+        ProxyCache::default()
+    }
+}
+
+impl std::fmt::Debug for ProxyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProxyCache")
+    }
+}
+
+impl ProxyCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, CacheEntries> {
+        // Nothing panics while holding the lock; a poisoned one still holds valid data.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Finds `key` in a most-recently-used-last list, moving it to the end.
+fn touch<K: PartialEq, V: Clone>(list: &mut Vec<(K, V)>, key: &K) -> Option<V> {
+    let at = list.iter().position(|(k, _)| k == key)?;
+    let entry = list.remove(at);
+    let value = entry.1.clone();
+    list.push(entry);
+    Some(value)
+}
+
+/// Adds an entry to a most-recently-used-last list of at most `cap` entries.
+fn remember<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
+    if list.len() >= cap {
+        list.remove(0);
+    }
+    list.push((key, value));
 }
 
 /// Runs the pipeline. Never fails and never panics: problems are diagnostics.
@@ -86,6 +149,7 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
         admissions,
         proxy_config,
         diagnostics,
+        proxies: ProxyCache::default(),
     }
 }
 
@@ -210,36 +274,116 @@ impl Analysis {
             .collect()
     }
 
-    /// The iptables rulesets kube-proxy writes on `node` (one per family).
-    pub fn iptables(&self, node: &str) -> Vec<iptables::Ruleset> {
-        self.proxy_facts(node)
-            .iter()
-            .map(iptables::render)
-            .collect()
+    /// kube-proxy on `node` in the scenario's mode (see [`Analysis::proxy_in`]).
+    pub fn proxy(&self, node: &str) -> Arc<NodeProxy> {
+        self.proxy_in(node, self.proxy_config.mode)
     }
 
-    /// The nftables rulesets kube-proxy programs on `node` (one per family, IPv4 first):
-    /// the transaction it sends and the table the kernel then holds.
-    pub fn nftables(&self, node: &str) -> Vec<nftables::Ruleset> {
-        self.proxy_facts(node)
-            .iter()
-            .map(nftables::ruleset)
-            .collect()
-    }
-
-    /// The userspace proxier on `node` (legacy mode, as in kube-proxy v1.25), for the
-    /// node's primary IP family.
-    pub fn userspace(&self, node: &str) -> Option<userspace::Proxier> {
-        self.proxy_facts(node).first().map(userspace::render)
-    }
-
-    /// kube-proxy's IPVS state on `node` (one per family, IPv4 first); empty unless the
-    /// scenario's KubeProxyConfiguration says `mode: ipvs`.
-    pub fn ipvs(&self, node: &str) -> Vec<ipvs::IpvsState> {
-        if self.proxy_config.mode != ProxyMode::Ipvs {
-            return Vec::new();
+    /// kube-proxy on `node` in `mode` (the page may show another mode than the
+    /// configured one): one proxier per family it runs, built once and kept.
+    pub fn proxy_in(&self, node: &str, mode: ProxyMode) -> Arc<NodeProxy> {
+        let key = (node.to_string(), mode);
+        if let Some(found) = touch(&mut self.proxies.entries().nodes, &key) {
+            return found;
         }
-        self.proxy_facts(node).iter().map(ipvs::render).collect()
+        let config = self.config_in(mode);
+        let context = self.node_context(node);
+        let facts = context
+            .families
+            .iter()
+            .map(|family| proxy::facts(&self.objects, &config, &context, *family))
+            .collect();
+        let built = Arc::new(NodeProxy::new(node, mode, facts));
+        remember(
+            &mut self.proxies.entries().nodes,
+            key,
+            built.clone(),
+            CACHED_NODES,
+        );
+        built
+    }
+
+    /// The configuration with `mode` instead of the configured one (the rest as
+    /// resolved for the configured mode).
+    fn config_in(&self, mode: ProxyMode) -> ProxyConfig {
+        let mut config = self.proxy_config.clone();
+        config.mode = mode;
+        config
+    }
+
+    /// The proxier `packet` meets on `node` in `mode`: the node's own when its rules are
+    /// rendered already, else one built from the facts of this packet's path
+    /// ([`proxy::facts_for_packet`]), which ends every walk where the whole ruleset
+    /// would. An error says why there is none.
+    pub fn proxier_for(
+        &self,
+        node: &str,
+        mode: ProxyMode,
+        packet: &Packet,
+    ) -> Result<Arc<Proxier>, String> {
+        let key = (node.to_string(), mode);
+        let whole = self
+            .proxies
+            .entries()
+            .nodes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, p)| p.clone());
+        if let Some(whole) = whole {
+            let proxier = whole.for_packet(packet)?;
+            if proxier.is_rendered() {
+                return Ok(proxier.clone());
+            }
+        }
+        let path_key = (node.to_string(), mode, *packet);
+        if let Some(found) = touch(&mut self.proxies.entries().paths, &path_key) {
+            return Ok(found);
+        }
+        let context = self.node_context(node);
+        let config = self.config_in(mode);
+        let families: Vec<ProxyFacts> = context
+            .families
+            .iter()
+            .map(|family| ProxyFacts {
+                family: *family,
+                node: context.clone(),
+                config: config.clone(),
+                service_ports: Vec::new(),
+                total_endpoints: 0,
+                service_cidrs: Vec::new(),
+            })
+            .collect();
+        // Which family runs (and the error when none does) as for the whole node.
+        let shape = NodeProxy::new(node, mode, families);
+        let family = shape.for_packet(packet)?.family();
+        let facts = proxy::facts_for_packet(&self.objects, &config, &context, family, packet);
+        let built = Arc::new(Proxier::new(facts));
+        remember(
+            &mut self.proxies.entries().paths,
+            path_key,
+            built.clone(),
+            CACHED_PATHS,
+        );
+        Ok(built)
+    }
+
+    /// Walks `packet` through kube-proxy's rules on `node` in `mode`, every random branch
+    /// followed (`svcplay trace`).
+    pub fn trace(&self, node: &str, mode: ProxyMode, packet: Packet) -> Result<Trace, String> {
+        Ok(self.proxier_for(node, mode, &packet)?.trace(packet))
+    }
+
+    /// Sends seeded requests of `packet` through kube-proxy's rules on `node` in `mode`.
+    pub fn simulate(
+        &self,
+        node: &str,
+        mode: ProxyMode,
+        packet: &Packet,
+        requests: &Requests,
+    ) -> Result<EngineOutput, String> {
+        Ok(self
+            .proxier_for(node, mode, packet)?
+            .simulate(packet, requests))
     }
 
     /// A problem of the command line or the scenario as a whole, as a diagnostic.

@@ -177,9 +177,7 @@ fn svcplay_dig_prints_what_the_real_dig_prints() {
         argv.extend(args.iter().cloned());
         let ours = svcplay::views::dig::run(
             &analysis,
-            &svcplay::views::Context {
-                node: String::new(),
-            },
+            &svcplay::views::Context::new(String::new()),
             &argv,
         );
         let (real, ours) = (

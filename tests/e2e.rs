@@ -19,14 +19,12 @@
 mod support;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::TempDir;
-use support::http::StaticServer;
 use support::json::Json;
-use support::webdriver::{ChromeDriver, Session};
+use support::webdriver::Session;
 
 /// The seeds' ClusterIP lab: 4 replicas behind one ClusterIP Service.
 const SCENARIO: &str = include_str!("e2e/scale-four.yaml");
@@ -38,8 +36,6 @@ const CASCADE: [&str; 3] = [
 ];
 /// A line that no YAML parser accepts: an unclosed flow sequence.
 const BROKEN_LINE: &str = "metadata: {name: broken, labels: [unclosed";
-/// The same chromium arguments as the wasm-bindgen browser tests use.
-const WEBDRIVER_JSON: &str = include_str!("../webdriver.json");
 
 /// How long the app may take to start: fetching and compiling the wasm on a busy machine.
 const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -48,53 +44,28 @@ const UPDATE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[test]
 fn page_recomputes_rules_and_diagnostics_as_the_user_types() {
-    let Some(dist) = std::env::var_os("SVCPLAY_E2E_DIST") else {
-        // Written to stderr directly, because the test harness hides `println!` of passing tests.
-        let _ = writeln!(
-            std::io::stderr(),
-            "e2e: skipped; set SVCPLAY_E2E_DIST to a built dist/ directory to run it (scripts/test.sh does)"
-        );
+    let Some(dist) = support::e2e_dist("e2e") else {
         return;
     };
-    if let Err(message) = run(Path::new(&dist)) {
+    let result = support::with_browser(
+        "chromedriver",
+        &dist,
+        "1280,1024",
+        |session, server, out| {
+            let result = check_page(session, &server.url(), out);
+            if result.is_err() {
+                // A picture of the failure helps more than any message; losing it must
+                // not hide the error.
+                let _ = session
+                    .screenshot()
+                    .map(|png| std::fs::write(out.join("e2e-failure.png"), png));
+            }
+            result
+        },
+    );
+    if let Err(message) = result {
         panic!("end-to-end test failed: {message}");
     }
-}
-
-fn run(dist: &Path) -> Result<(), String> {
-    if !dist.join("index.html").is_file() {
-        return Err(format!(
-            "{} has no index.html; build it with `trunk build --release`",
-            dist.display()
-        ));
-    }
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-output");
-    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-
-    // Declared in this order so that they drop in reverse: the session quits Chromium before
-    // ChromeDriver is killed, and Chromium is gone before its profile directory is removed.
-    let server =
-        StaticServer::start(dist).map_err(|e| format!("cannot start the static server: {e}"))?;
-    let profile = TempDir::new("svcplay-e2e-chromium")
-        .map_err(|e| format!("cannot create a profile dir: {e}"))?;
-    let driver = ChromeDriver::start(
-        &binary("CHROMEDRIVER", "/usr/bin/chromedriver"),
-        &out.join("chromedriver.log"),
-    )?;
-    let session = Session::new(
-        &driver,
-        &binary("CHROMIUM", "/usr/bin/chromium"),
-        &chromium_args(profile.path())?,
-    )?;
-
-    let result = check_page(&session, &server.url(), &out);
-    if result.is_err() {
-        // A picture of the failure helps more than any message; losing it must not hide the error.
-        let _ = session
-            .screenshot()
-            .map(|png| std::fs::write(out.join("e2e-failure.png"), png));
-    }
-    result
 }
 
 /// The user's story: open the page, paste the scenario, read the rules, then break the YAML.
@@ -210,27 +181,6 @@ fn save_screenshot(session: &Session, path: &Path) -> Result<(), String> {
 fn mentions_a_line(text: &str) -> bool {
     text.match_indices("line ")
         .any(|(i, m)| text[i + m.len()..].starts_with(|c: char| c.is_ascii_digit()))
-}
-
-fn binary(variable: &str, default: &str) -> PathBuf {
-    std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from)
-}
-
-/// webdriver.json's Chromium arguments, plus a fresh profile and a fixed window for screenshots.
-fn chromium_args(profile: &Path) -> Result<Vec<String>, String> {
-    let config = Json::parse(WEBDRIVER_JSON).map_err(|e| format!("webdriver.json: {e}"))?;
-    let Some(Json::Array(args)) = config.get("goog:chromeOptions").and_then(|o| o.get("args"))
-    else {
-        return Err("webdriver.json has no goog:chromeOptions.args".to_string());
-    };
-    let mut args: Vec<String> = args
-        .iter()
-        .filter_map(Json::as_str)
-        .map(str::to_string)
-        .collect();
-    args.push(format!("--user-data-dir={}", profile.display()));
-    args.push("--window-size=1280,1024".to_string());
-    Ok(args)
 }
 
 #[test]

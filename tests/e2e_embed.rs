@@ -28,12 +28,11 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::TempDir;
 use support::http::StaticServer;
 use support::json::Json;
 use support::webdriver::{ChromeDriver, Session};
+use support::{TempDir, binary, chromium_args};
 
-const WEBDRIVER_JSON: &str = include_str!("../webdriver.json");
 const RECIPE: &str = include_str!("../docs/examples/plain.html");
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The folder of the "older version" the large block asks for.
@@ -43,20 +42,12 @@ const UPDATE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[test]
 fn docs_pages_embed_the_playground() {
-    let Some(dist) = std::env::var_os("SVCPLAY_E2E_DIST") else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "e2e_embed: skipped; set SVCPLAY_E2E_DIST to a built dist/ directory to run it (scripts/test.sh does)"
-        );
+    let Some(dist) = support::e2e_dist("e2e_embed") else {
         return;
     };
-    if let Err(message) = run(Path::new(&dist)) {
+    if let Err(message) = run(&dist) {
         panic!("end-to-end test of embedding failed: {message}");
     }
-}
-
-fn out_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("test-output")
 }
 
 fn run(dist: &Path) -> Result<(), String> {
@@ -66,8 +57,7 @@ fn run(dist: &Path) -> Result<(), String> {
     if !dist.join("embed.js").is_file() {
         return Err(format!("{} has no embed.js", dist.display()));
     }
-    let out = out_dir();
-    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let out = support::out_dir()?;
     // The playground's origin: dist/ at /svcplay/VERSION/, and the same build again as an
     // "older" version beside it.
     let playground = TempDir::new("svcplay-e2e-embed-pg").map_err(|e| e.to_string())?;
@@ -102,7 +92,7 @@ fn run(dist: &Path) -> Result<(), String> {
     let session = Session::new(
         &driver,
         &binary("CHROMIUM", "/usr/bin/chromium"),
-        &chromium_args(profile.path())?,
+        &chromium_args(profile.path(), "1100,1300")?,
     )?;
     let test = Test {
         session: &session,
@@ -972,24 +962,4 @@ fn svcplay_run(scenario: &str, command: &str) -> Result<String, String> {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     ))
-}
-
-fn binary(variable: &str, default: &str) -> PathBuf {
-    std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from)
-}
-
-fn chromium_args(profile: &Path) -> Result<Vec<String>, String> {
-    let config = Json::parse(WEBDRIVER_JSON).map_err(|e| format!("webdriver.json: {e}"))?;
-    let Some(Json::Array(args)) = config.get("goog:chromeOptions").and_then(|o| o.get("args"))
-    else {
-        return Err("webdriver.json has no goog:chromeOptions.args".to_string());
-    };
-    let mut args: Vec<String> = args
-        .iter()
-        .filter_map(Json::as_str)
-        .map(str::to_string)
-        .collect();
-    args.push(format!("--user-data-dir={}", profile.display()));
-    args.push("--window-size=1100,1300".to_string());
-    Ok(args)
 }

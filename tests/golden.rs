@@ -179,9 +179,10 @@ fn kube_proxy_iptables() {
         let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
         let node = analysis.default_node();
         let actual: String = analysis
-            .iptables(&node)
+            .proxy(&node)
+            .proxiers
             .iter()
-            .map(|r| r.to_string())
+            .map(|p| p.output().to_string())
             .collect();
         if sort_iptables(&actual) != actual {
             return Err(format!(
@@ -367,17 +368,9 @@ fn check_flows_with(
 
 /// The flows of a case through the nftables tracer (every branch).
 fn check_flows(case: &Path, analysis: &svcplay::scenario::Analysis) -> Result<usize, String> {
-    use svcplay::proxy::nftables::{AllBranches, trace};
     let node = analysis.default_node();
-    let facts = analysis.proxy_facts(&node);
-    let rulesets = analysis.nftables(&node);
     check_flows_with(case, |packet| {
-        let (facts, ruleset) = facts
-            .iter()
-            .zip(&rulesets)
-            .find(|(f, _)| f.family == svcplay::model::ip::IpFamily::of(&packet.dst))
-            .ok_or("no table of its family")?;
-        Ok(trace(&ruleset.table, facts, packet, &mut AllBranches))
+        analysis.trace(&node, analysis.proxy_config.mode, packet)
     })
 }
 
@@ -386,7 +379,8 @@ fn kube_proxy_nftables() {
     run_corpus("kube-proxy-nftables", |case| {
         let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
         let node = analysis.default_node();
-        let rulesets = analysis.nftables(&node);
+        let proxy = analysis.proxy(&node);
+        let rulesets: Vec<_> = proxy.proxiers.iter().filter_map(|p| p.nftables()).collect();
         let transaction: String = rulesets.iter().map(|r| r.transaction.to_string()).collect();
         let mut compared = 0;
         compare_nft(&read(&case.join("expected.nft")), &transaction)
@@ -478,7 +472,8 @@ fn kube_proxy_nftables_svcplay() {
     run_corpus("kube-proxy-nftables-svcplay", |case| {
         let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
         let node = analysis.default_node();
-        let rulesets = analysis.nftables(&node);
+        let proxy = analysis.proxy(&node);
+        let rulesets: Vec<_> = proxy.proxiers.iter().filter_map(|p| p.nftables()).collect();
         let transaction: Vec<String> = rulesets.iter().map(|r| r.transaction.to_string()).collect();
         check_blessed(&case.join("expected.nft"), &transaction.join("\n"))?;
         let listing: String = rulesets.iter().map(|r| r.table.to_string()).collect();
@@ -493,7 +488,7 @@ fn kube_proxy_nftables_svcplay() {
 /// (blessed), hand-written packet flows and round-robin choices.
 #[test]
 fn kube_proxy_userspace() {
-    use svcplay::proxy::userspace::{roundrobin::RoundRobin, trace};
+    use svcplay::proxy::userspace::roundrobin::RoundRobin;
     run_corpus("kube-proxy-userspace", |case| {
         let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
         if !analysis
@@ -504,17 +499,18 @@ fn kube_proxy_userspace() {
             return Err("no warning that the userspace mode was removed".into());
         }
         let node = analysis.default_node();
-        let proxier = analysis.userspace(&node).ok_or("no userspace proxier")?;
-        check_blessed(&case.join("expected.txt"), &proxier.to_string())?;
-        let facts = analysis.proxy_facts(&node);
-        let mut compared =
-            1 + check_flows_with(case, |packet| Ok(trace(&proxier, &facts[0], packet)))?;
+        let proxy = analysis.proxy(&node);
+        let proxier = proxy.proxiers.first().ok_or("no userspace proxier")?;
+        check_blessed(&case.join("expected.txt"), &proxy.output().to_string())?;
+        let mut compared = 1 + check_flows_with(case, |packet| Ok(proxier.trace(packet)))?;
         let requests = case.join("requests.yaml");
         if requests.exists() {
             let (documents, _) = svcplay::manifest::yaml::parse_documents(&read(&requests));
             let root = documents[0].root.as_ref().unwrap();
             let service = root.get("service").and_then(|s| s.as_str()).unwrap();
             let socket = proxier
+                .userspace()
+                .ok_or("no userspace proxier")?
                 .sockets
                 .iter()
                 .find(|s| s.name.to_string() == service)
@@ -768,9 +764,7 @@ mod endpoints_dns {
 
     fn run_command(analysis: &Analysis, line: &str) -> views::CommandOutput {
         let argv = views::split_command_line(line);
-        let context = Context {
-            node: analysis.default_node(),
-        };
+        let context = Context::new(analysis.default_node());
         views::run(analysis, &context, &argv)
     }
 
@@ -1580,9 +1574,7 @@ fn kubectl_service() {
     run_corpus("kubectl-service", |case| {
         let stored = case.join("STORED").exists();
         let analysis = analyze(&read(&case.join("input.yaml")), Options { stored });
-        let context = svcplay::views::Context {
-            node: analysis.default_node(),
-        };
+        let context = svcplay::views::Context::new(analysis.default_node());
         let mut n = 0;
         for (command, expected) in transcript(&read(&case.join("expected.txt"))) {
             let argv = svcplay::views::split_command_line(&command);
@@ -1674,7 +1666,7 @@ fn check_iptables_flows(case: &Path) -> Result<usize, String> {
             protocol: svcplay::proxy::Protocol::parse(&flow.protocol)
                 .ok_or(format!("bad protocol {:?}", flow.protocol))?,
         };
-        let trace = svcplay::views::iptables::trace(&analysis, &node, packet)?;
+        let trace = analysis.trace(&node, analysis.proxy_config.mode, packet)?;
         let output = trace.outcome.to_string();
         if output != flow.output || trace.masquerade != flow.masq {
             problems.push(format!(
@@ -1684,7 +1676,8 @@ fn check_iptables_flows(case: &Path) -> Result<usize, String> {
         }
     }
     // Whole chains the test asserts (`assertIPTablesChainEqual`): kube-proxy's order.
-    let rulesets = analysis.iptables(&node);
+    let proxy = analysis.proxy(&node);
+    let rulesets: Vec<_> = proxy.proxiers.iter().filter_map(|p| p.iptables()).collect();
     for (which, expected) in &chains {
         let (table, chain) = which.split_once('/').ok_or("bad chain key")?;
         let actual: String = rulesets
@@ -1724,7 +1717,8 @@ fn kube_proxy_iptables_own() {
     run_corpus("kube-proxy-iptables-own", |case| {
         let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
         let node = analysis.default_node();
-        let rulesets = analysis.iptables(&node);
+        let proxy = analysis.proxy(&node);
+        let rulesets: Vec<_> = proxy.proxiers.iter().filter_map(|p| p.iptables()).collect();
         let mut compared = 0;
         for ruleset in &rulesets {
             let file = if rulesets.len() > 1 && ruleset.family == svcplay::model::ip::IpFamily::IPv6
@@ -1753,7 +1747,7 @@ fn kube_proxy_iptables_own() {
         }
         // What `iptables-save` shows on the node afterwards (checked against a real kernel
         // by tests/kernel.rs; kept here so the view is also checked without root).
-        let context = svcplay::views::Context { node: node.clone() };
+        let context = svcplay::views::Context::new(node.clone());
         for ruleset in &rulesets {
             let tool = format!("{}-save", ruleset.tool());
             let output = svcplay::views::run(&analysis, &context, std::slice::from_ref(&tool));
@@ -2049,11 +2043,12 @@ fn kube_proxy_ipvs() {
         let input = read(&case.join("input.yaml"));
         let analysis = analyze(&input, Options { stored: true });
         let node = analysis.default_node();
-        let states = analysis.ipvs(&node);
+        let proxy = analysis.proxy(&node);
+        let states: Vec<_> = proxy.proxiers.iter().filter_map(|p| p.ipvs()).collect();
         let [state] = states.as_slice() else {
             return Err(format!("expected one proxier, got {}", states.len()));
         };
-        let context = Context { node: node.clone() };
+        let context = Context::new(node.clone());
         let command = |line: &str| {
             let argv: Vec<String> = line.split(' ').map(String::from).collect();
             let out = run(&analysis, &context, &argv);
@@ -2133,7 +2128,8 @@ fn contains_words(haystack: &str, needle: &[&str]) -> bool {
 
 #[test]
 fn kube_proxy_ipvs_seeds() {
-    use svcplay::proxy::ipvs::kernel::{Connection, SimTime};
+    use svcplay::proxy::ipvs::kernel::Connection;
+    use svcplay::time::SimTime;
     use svcplay::views::{Context, run};
     run_corpus("kube-proxy-ipvs-seeds", |case| {
         let stored = case.join("stored").exists();
@@ -2142,7 +2138,7 @@ fn kube_proxy_ipvs_seeds() {
             return Err(format!("{:#?}", analysis.diagnostics));
         }
         let node = analysis.default_node();
-        let context = Context { node: node.clone() };
+        let context = Context::new(node.clone());
         let listing = run(&analysis, &context, &["ipvsadm".into(), "-Ln".into()]).stdout;
         check_blessed(&case.join("expected.ipvsadm"), &listing)?;
 
@@ -2197,7 +2193,8 @@ fn kube_proxy_ipvs_seeds() {
             None => (target.trim().to_string(), 80),
         };
         let answers: Vec<&str> = answers.split_whitespace().collect();
-        let state = analysis.ipvs(&node);
+        let proxy = analysis.proxy(&node);
+        let state: Vec<_> = proxy.proxiers.iter().filter_map(|p| p.ipvs()).collect();
         let vs = state
             .iter()
             .flat_map(|s| s.virtual_servers.iter())
@@ -2300,13 +2297,11 @@ fn simulate_seeds() {
         check_blessed(&case.join("expected.table"), &result.to_string())?;
         check_blessed(&case.join("expected.json"), &result.to_json())?;
         // The seeds' loop in the simulated terminal, on the client's node.
-        let context = svcplay::views::Context {
-            node: match &result.client {
-                svcplay::simulate::Client::Pod { node: Some(n), .. }
-                | svcplay::simulate::Client::Node(n) => n.clone(),
-                _ => result.node.clone(),
-            },
-        };
+        let context = svcplay::views::Context::new(match &result.client {
+            svcplay::simulate::Client::Pod { node: Some(n), .. }
+            | svcplay::simulate::Client::Node(n) => n.clone(),
+            _ => result.node.clone(),
+        });
         let target = format!("{}:{}", result.packet.dst, result.packet.dport);
         let line = format!("while true;do curl {target}; sleep 5; done;");
         let out = svcplay::views::run(&analysis, &context, std::slice::from_ref(&line));
@@ -2323,10 +2318,8 @@ fn simulate_seeds() {
     });
 }
 
-/// Every scenario of every corpus simulates without panicking, in its own mode, and the
-/// analytical probabilities (where known) account for every request.
-#[test]
-fn simulate_every_fixture() {
+/// The `input.yaml` of every case of every corpus, in order.
+fn fixture_inputs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut corpora: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
@@ -2334,13 +2327,22 @@ fn simulate_every_fixture() {
         .filter(|p| p.is_dir())
         .collect();
     corpora.sort();
+    corpora
+        .iter()
+        .flat_map(|corpus| cases(corpus.file_name().unwrap().to_str().unwrap()))
+        .map(|case| case.join("input.yaml"))
+        .filter(|input| input.is_file())
+        .collect()
+}
+
+/// Every scenario of every corpus simulates without panicking, in its own mode, and the
+/// analytical probabilities (where known) account for every request.
+#[test]
+fn simulate_every_fixture() {
     let mut simulated = 0;
-    for corpus in corpora {
-        for case in cases(corpus.file_name().unwrap().to_str().unwrap()) {
-            let input = case.join("input.yaml");
-            if !input.is_file() {
-                continue;
-            }
+    for input in fixture_inputs() {
+        let case = input.parent().unwrap_or(&input).to_path_buf();
+        {
             let analysis = analyze(&read(&input), Options { stored: true });
             let request = svcplay::simulate::SimRequest {
                 requests: 50,
@@ -2375,4 +2377,279 @@ fn simulate_every_fixture() {
     }
     eprintln!("simulated {simulated} fixture scenarios");
     assert!(simulated > 100);
+}
+
+// ---- The proxier seam ---------------------------------------------------------------------
+
+/// Every scenario of every corpus (each case's `input.yaml`, taken as stored objects) and
+/// every built-in example (through the API server).
+fn every_scenario() -> Vec<(String, svcplay::scenario::Analysis)> {
+    let mut out = Vec::new();
+    for input in fixture_inputs() {
+        let analysis = analyze(&read(&input), Options { stored: true });
+        out.push((input.display().to_string(), analysis));
+    }
+    for example in svcplay::examples::EXAMPLES {
+        out.push((
+            format!("example {}", example.id),
+            analyze(example.text, Options::default()),
+        ));
+    }
+    out
+}
+
+/// `Proxier::lines` is exactly `Proxier::output`, in every mode, and every line that
+/// names a Service port or an endpoint written in the scenario names a field that is
+/// there.
+#[test]
+fn proxier_lines_are_its_output_with_their_provenance() {
+    use svcplay::model::Origin;
+    use svcplay::proxy::config::ProxyMode;
+    let mut checked = 0;
+    let mut linked = 0;
+    for (name, analysis) in every_scenario() {
+        for node in analysis.node_names() {
+            for mode in ProxyMode::ALL {
+                let proxy = analysis.proxy_in(&node, mode);
+                let lines = proxy.lines();
+                assert_eq!(
+                    lines.text,
+                    proxy.output().to_string(),
+                    "{name}, {node}, {mode:?}"
+                );
+                assert_eq!(lines.line_sources.len(), lines.text.lines().count());
+                for (line, provenance) in lines.iter() {
+                    let Some(p) = provenance else { continue };
+                    linked += 1;
+                    let written = |origin: &Origin, path: &str| {
+                        let Origin::Written(id) = origin else {
+                            return true;
+                        };
+                        analysis
+                            .manifest
+                            .object(*id)
+                            .is_some_and(|raw| raw.node.locate_key(path).0)
+                    };
+                    if let Some(port) = &p.service_port {
+                        assert!(
+                            written(&port.origin, &port.path),
+                            "{name}, {mode:?}: {line}: {port:?}"
+                        );
+                    }
+                    if let Some(e) = &p.endpoint {
+                        if let Some(path) = &e.path {
+                            assert!(written(&e.origin, path), "{name}: {line}: {e:?}");
+                        }
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    eprintln!("{checked} node outputs, {linked} lines with provenance");
+    assert!(linked > 1000);
+}
+
+/// A walk or a simulation through a proxier of one packet's path
+/// (`proxy::facts_for_packet`) ends exactly where one through the node's whole ruleset
+/// does: the same hops, outcome, counts, sequence and probabilities, in every mode, for
+/// packets to every Service address and NodePort from a pod, the node, an endpoint and
+/// an outside client, and to ports nothing listens on.
+#[test]
+fn a_packets_path_walks_like_the_whole_node() {
+    use svcplay::model::ip::IpFamily;
+    use svcplay::proxy::config::ProxyMode;
+    use svcplay::proxy::sim::Requests;
+    use svcplay::proxy::trace::Packet;
+    use svcplay::proxy::{Proxier, facts_for_packet};
+    let requests = Requests {
+        count: 40,
+        seed: 11,
+        interval_ms: 700,
+        record: 40,
+    };
+    let mut compared = 0;
+    for (name, analysis) in every_scenario() {
+        let node = analysis.default_node();
+        let context = analysis.node_context(&node);
+        for mode in ProxyMode::ALL {
+            let whole = analysis.proxy_in(&node, mode);
+            for proxier in whole.proxiers.iter() {
+                let facts = proxier.facts();
+                let family = facts.family;
+                // Where packets come from: a pod of the cluster CIDR, the node itself, an
+                // endpoint (hairpin) and an outside client.
+                let mut sources: Vec<std::net::IpAddr> = facts
+                    .config
+                    .cluster_cidrs
+                    .iter()
+                    .filter(|c| c.family() == family)
+                    .filter_map(|c| c.nth(77))
+                    .collect();
+                sources.extend(context.node_ip(family));
+                sources.push(match family {
+                    IpFamily::IPv4 => "203.0.113.10".parse().unwrap(),
+                    IpFamily::IPv6 => "2001:db8:ff::10".parse().unwrap(),
+                });
+                // Where they go: every address and port of every service port, NodePorts
+                // on the node's addresses, and a port nothing uses.
+                let mut targets = Vec::new();
+                for sp in &facts.service_ports {
+                    let info = &sp.info;
+                    if let Some(e) = sp.endpoints.first() {
+                        sources.push(e.ip);
+                    }
+                    let port = u16::try_from(info.port).unwrap_or(0);
+                    for ip in std::iter::once(&info.cluster_ip)
+                        .chain(&info.external_ips)
+                        .chain(&info.load_balancer_vips)
+                    {
+                        targets.push((*ip, port, info.protocol));
+                        targets.push((*ip, port.wrapping_add(1), info.protocol));
+                    }
+                    for (_, ip, _) in &context.interfaces {
+                        if IpFamily::of(ip) != family {
+                            continue;
+                        }
+                        for p in [info.node_port, info.health_check_node_port] {
+                            if let Ok(p) = u16::try_from(p) {
+                                if p != 0 {
+                                    targets.push((*ip, p, info.protocol));
+                                }
+                            }
+                        }
+                    }
+                }
+                sources.sort();
+                sources.dedup();
+                targets.sort();
+                targets.dedup();
+                // Bounded: the largest scenarios would otherwise take minutes unoptimised.
+                for &(dst, dport, protocol) in targets.iter().take(60) {
+                    for &src in sources.iter().take(6) {
+                        let packet = Packet {
+                            src,
+                            dst,
+                            dport,
+                            protocol,
+                        };
+                        let path = Proxier::new(facts_for_packet(
+                            &analysis.objects,
+                            &facts.config,
+                            &facts.node,
+                            family,
+                            &packet,
+                        ));
+                        assert_eq!(
+                            path.trace(packet),
+                            proxier.trace(packet),
+                            "{name}, {mode:?}: {packet}"
+                        );
+                        assert_eq!(
+                            path.simulate(&packet, &requests),
+                            proxier.simulate(&packet, &requests),
+                            "{name}, {mode:?}: {packet}"
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{compared} packets walked and simulated both ways");
+    assert!(compared > 1000);
+}
+
+/// One packet-flow table, every backend (`tests/fixtures/packet-flows`, see each
+/// case.md): each flow runs through iptables, nftables, IPVS and userspace mode via
+/// `Analysis::trace`; iptables and nftables against their upstream tests' expectations
+/// (each on its own test's scenario), IPVS and userspace (no upstream packet-flow tests)
+/// on the iptables scenario with the mode changed, against svcplay's own blessed results.
+#[test]
+fn packet_flows_every_backend() {
+    use svcplay::proxy::Protocol;
+    use svcplay::proxy::config::ProxyMode;
+    use svcplay::proxy::trace::Packet;
+    run_corpus("packet-flows", |case| {
+        let (documents, errors) =
+            svcplay::manifest::yaml::parse_documents(&read(&case.join("flows.yaml")));
+        if !errors.is_empty() {
+            return Err(format!("{errors:?}"));
+        }
+        let root = documents[0].root.as_ref().ok_or("an empty table")?;
+        let text = |n: &svcplay::manifest::yaml::Node, k: &str| -> Option<String> {
+            let v = n.get(k)?;
+            v.as_str()
+                .map(str::to_string)
+                .or_else(|| v.as_int().map(|i| i.to_string()))
+                .or_else(|| v.as_bool().map(|b| b.to_string()))
+        };
+        let input = |backend: &str| -> Result<svcplay::scenario::Analysis, String> {
+            let inputs = root.get("inputs").ok_or("no inputs")?;
+            let path = text(inputs, backend).ok_or(format!("no {backend} input"))?;
+            Ok(analyze(&read(&case.join(path)), Options { stored: true }))
+        };
+        let iptables = input("iptables")?;
+        let nftables = input("nftables")?;
+        let backends: [(&str, &svcplay::scenario::Analysis, ProxyMode); 4] = [
+            ("iptables", &iptables, ProxyMode::Iptables),
+            ("nftables", &nftables, ProxyMode::Nftables),
+            ("ipvs", &iptables, ProxyMode::Ipvs),
+            ("userspace", &iptables, ProxyMode::Userspace),
+        ];
+        let mut compared = 0;
+        let mut problems = Vec::new();
+        let mut own: Vec<(String, String)> = vec![(String::new(), String::new()); 2];
+        for flow in root.get("flows").and_then(|f| f.items()).unwrap_or(&[]) {
+            let field = |k: &str| text(flow, k).ok_or(format!("a flow without {k}"));
+            let name = field("name")?;
+            let ip = |k: &str| -> Result<std::net::IpAddr, String> {
+                field(k)?.parse().map_err(|e| format!("{k}: {e}"))
+            };
+            let packet = Packet {
+                src: ip("sourceIP")?,
+                dst: ip("destIP")?,
+                dport: field("destPort")?.parse().map_err(|e| format!("{e}"))?,
+                protocol: Protocol::parse(&field("protocol")?).ok_or("bad protocol")?,
+            };
+            for (backend, analysis, mode) in backends {
+                let node = analysis.default_node();
+                let got = match analysis.trace(&node, mode, packet) {
+                    Ok(t) => format!("{:?} masq {}", t.outcome.to_string(), t.masquerade),
+                    Err(e) => format!("error: {e}"),
+                };
+                match flow.get(backend) {
+                    Some(expected) => {
+                        let want = format!(
+                            "{:?} masq {}",
+                            text(expected, "output").unwrap_or_default(),
+                            text(expected, "masq").unwrap_or_default()
+                        );
+                        if got != want {
+                            problems
+                                .push(format!("  {backend} {name:?}: expected {want}, got {got}"));
+                        }
+                        compared += 1;
+                    }
+                    None => {
+                        let at = match backend {
+                            "ipvs" => 0,
+                            "userspace" => 1,
+                            _ => continue,
+                        };
+                        own[at].1.push_str(&format!("{name} ({packet}) => {got}\n"));
+                    }
+                }
+            }
+        }
+        for (file, (_, text)) in ["expected.ipvs", "expected.userspace"].iter().zip(&own) {
+            check_blessed(&case.join(file), text)?;
+            compared += text.lines().count();
+        }
+        if problems.is_empty() {
+            Ok(compared)
+        } else {
+            Err(problems.join("\n"))
+        }
+    });
 }

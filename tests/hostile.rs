@@ -269,10 +269,14 @@ fn a_service_past_the_entry_budget_is_left_out_of_kube_proxy() {
             let analysis = analyze(&text, Options::default());
             let warned = warnings(&analysis);
             let rules: usize = analysis
-                .iptables(&analysis.default_node())
-                .iter()
-                .map(|r| r.to_string().lines().count())
-                .sum();
+                .proxy_in(
+                    &analysis.default_node(),
+                    svcplay::proxy::config::ProxyMode::Iptables,
+                )
+                .output()
+                .to_string()
+                .lines()
+                .count();
             (warned, rules)
         },
     );
@@ -295,10 +299,14 @@ fn a_service_past_the_entry_budget_is_left_out_of_kube_proxy() {
         || {
             let analysis = analyze(&text, Options::default());
             let rules: usize = analysis
-                .iptables(&analysis.default_node())
-                .iter()
-                .map(|r| r.to_string().lines().count())
-                .sum();
+                .proxy_in(
+                    &analysis.default_node(),
+                    svcplay::proxy::config::ProxyMode::Iptables,
+                )
+                .output()
+                .to_string()
+                .lines()
+                .count();
             (warnings(&analysis), rules)
         },
     );

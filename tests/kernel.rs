@@ -17,9 +17,12 @@
 //! ones), and `nfacct` for the cases whose node has nfacct counters. Elsewhere it prints
 //! why it was skipped and passes.
 
-use std::io::Write;
+#[path = "support/netns.rs"]
+mod netns;
+
+use netns::{Netns, run, unavailable};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use svcplay::model::ip::IpFamily;
 use svcplay::proxy::iptables::node::{Step, startup_steps};
 use svcplay::scenario::{Options, analyze};
@@ -49,84 +52,8 @@ fn cases() -> Vec<PathBuf> {
     out
 }
 
-fn run(argv: &[&str]) -> std::io::Result<Output> {
-    Command::new(argv[0]).args(&argv[1..]).output()
-}
-
 fn succeeds(argv: &[&str]) -> bool {
     run(argv).is_ok_and(|o| o.status.success())
-}
-
-/// Why the kernel test cannot run here, if it cannot.
-fn unavailable() -> Option<String> {
-    match run(&["id", "-u"]) {
-        Ok(o) if String::from_utf8_lossy(&o.stdout).trim() == "0" => {}
-        Ok(_) => return Some("not running as root".into()),
-        Err(e) => return Some(format!("cannot run `id -u`: {e}")),
-    }
-    for tool in [
-        "ip",
-        "iptables-restore",
-        "iptables-save",
-        "ip6tables-restore",
-        "ip6tables-save",
-    ] {
-        if !succeeds(&["sh", "-c", &format!("command -v {tool}")]) {
-            return Some(format!("`{tool}` is not installed"));
-        }
-    }
-    None
-}
-
-/// A network namespace that is deleted when dropped.
-struct Netns(String);
-
-impl Netns {
-    fn create(name: String) -> Result<Netns, String> {
-        let out = run(&["ip", "netns", "add", &name]).map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!(
-                "ip netns add {name}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(Netns(name))
-    }
-
-    /// Runs `argv` inside the namespace, feeding `stdin`.
-    fn exec(&self, argv: &[String], stdin: &str) -> Result<String, String> {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.0])
-            .args(argv)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("{argv:?}: {e}"))?;
-        if let Some(mut input) = child.stdin.take() {
-            input
-                .write_all(stdin.as_bytes())
-                .map_err(|e| format!("{argv:?}: writing stdin: {e}"))?;
-        }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| format!("{argv:?}: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "{} failed ({}): {}",
-                argv.join(" "),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = run(&["ip", "netns", "del", &self.0]);
-    }
 }
 
 fn svcplay(args: &[&str]) -> Result<String, String> {
@@ -216,7 +143,7 @@ enum Checked {
     Skipped(String),
 }
 
-fn check_case(case: &Path, number: usize, nfacct_tool: bool) -> Result<Checked, String> {
+fn check_case(case: &Path, nfacct_tool: bool) -> Result<Checked, String> {
     let input = case.join("input.yaml");
     let input = input.to_str().ok_or("non-UTF-8 path")?;
     let text = std::fs::read_to_string(input).map_err(|e| e.to_string())?;
@@ -233,7 +160,7 @@ fn check_case(case: &Path, number: usize, nfacct_tool: bool) -> Result<Checked, 
         ));
     }
     let restore = svcplay(&["kube-proxy", "--stored", input])?;
-    let netns = Netns::create(format!("svcplay-kernel-{}-{number}", std::process::id()))?;
+    let netns = Netns::create("svcplay-kernel")?;
     for (family, context) in &contexts {
         let ruleset = restore_input(&restore, *family, contexts.len());
         for step in startup_steps(context) {
@@ -249,6 +176,7 @@ fn check_case(case: &Path, number: usize, nfacct_tool: bool) -> Result<Checked, 
                     continue;
                 }
             }
+            let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
             netns.exec(&argv, stdin)?;
         }
     }
@@ -257,7 +185,7 @@ fn check_case(case: &Path, number: usize, nfacct_tool: bool) -> Result<Checked, 
             IpFamily::IPv4 => "iptables-save",
             IpFamily::IPv6 => "ip6tables-save",
         };
-        let kernel = normalize(&netns.exec(&[tool.to_string()], "")?);
+        let kernel = normalize(&netns.exec(&[tool], "")?);
         let ours = normalize(&svcplay(&["run", "--stored", input, "--", tool])?);
         if kernel != ours {
             return Err(format!("{tool} differs:\n{}", diff(&kernel, &ours)));
@@ -266,7 +194,7 @@ fn check_case(case: &Path, number: usize, nfacct_tool: bool) -> Result<Checked, 
         let lister = tool.trim_end_matches("-save");
         for table in ["filter", "nat", "mangle"] {
             let argv = [lister, "-t", table, "-S"];
-            let kernel = netns.exec(&argv.map(String::from), "")?;
+            let kernel = netns.exec(&argv, "")?;
             let mut ours_argv = vec!["run", "--stored", input, "--"];
             ours_argv.extend(argv);
             let ours = svcplay(&ours_argv)?;
@@ -284,13 +212,19 @@ fn check_case(case: &Path, number: usize, nfacct_tool: bool) -> Result<Checked, 
 
 #[test]
 fn a_real_kernel_agrees_with_iptables_save() {
-    if let Some(why) = unavailable() {
+    if let Some(why) = unavailable(&[
+        "ip",
+        "iptables-restore",
+        "iptables-save",
+        "ip6tables-restore",
+        "ip6tables-save",
+    ]) {
         eprintln!("kernel test skipped: {why}");
         return;
     }
     let nfacct_tool = succeeds(&["sh", "-c", "command -v nfacct"]);
     // Creating a namespace can fail in a container without the right capabilities.
-    match Netns::create(format!("svcplay-kernel-{}-probe", std::process::id())) {
+    match Netns::create("svcplay-kernel-probe") {
         Ok(_probe) => {}
         Err(e) => {
             eprintln!("kernel test skipped: cannot create a network namespace: {e}");
@@ -302,13 +236,13 @@ fn a_real_kernel_agrees_with_iptables_save() {
     let mut failures = Vec::new();
     let mut agreed = 0;
     let mut skipped = Vec::new();
-    for (n, case) in all.iter().enumerate() {
+    for case in &all {
         let name = case
             .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
             .unwrap_or(case)
             .display()
             .to_string();
-        match check_case(case, n, nfacct_tool) {
+        match check_case(case, nfacct_tool) {
             Ok(Checked::Agreed) => agreed += 1,
             Ok(Checked::Skipped(why)) => skipped.push(format!("{name}: {why}")),
             Err(e) => failures.push(format!("{name}:\n{e}")),

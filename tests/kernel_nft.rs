@@ -10,91 +10,21 @@
 //! still load, and the listings are compared as sorted lines with whitespace collapsed,
 //! since nft's layout changes between releases; the test says so when it happens.
 
+#[path = "support/netns.rs"]
+mod netns;
+
+use netns::{Netns, run, unavailable};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Command, Output};
 
 /// The nft version svcplay's listings are written for.
 const NFT_VERSION: &str = "v1.0.6";
-
-fn run(program: &str, args: &[&str]) -> Option<Output> {
-    Command::new(program).args(args).output().ok()
-}
 
 fn svcplay(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_svcplay"))
         .args(args)
         .output()
         .expect("run svcplay")
-}
-
-/// Why the test cannot run here, if it cannot.
-fn unavailable() -> Option<String> {
-    match run("id", &["-u"]) {
-        Some(o) if String::from_utf8_lossy(&o.stdout).trim() == "0" => {}
-        _ => return Some("not running as root".into()),
-    }
-    if !run("ip", &["netns", "list"]).is_some_and(|o| o.status.success()) {
-        return Some("`ip netns` is not available".into());
-    }
-    if !run("nft", &["--version"]).is_some_and(|o| o.status.success()) {
-        return Some("`nft` is not available".into());
-    }
-    None
-}
-
-static NAMESPACES: AtomicUsize = AtomicUsize::new(0);
-
-/// A network namespace that is deleted when dropped.
-struct Netns(String);
-
-impl Netns {
-    fn new() -> Result<Netns, String> {
-        let name = format!(
-            "svcplay-kt-{}-{}",
-            std::process::id(),
-            NAMESPACES.fetch_add(1, Ordering::SeqCst)
-        );
-        let out = run("ip", &["netns", "add", &name]).ok_or("cannot run ip")?;
-        if !out.status.success() {
-            return Err(format!(
-                "ip netns add {name}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(Netns(name))
-    }
-
-    /// Runs `nft ARGS` in the namespace, with `stdin` as its input.
-    fn nft(&self, args: &[&str], stdin: &str) -> Output {
-        self.exec("nft", args, stdin)
-    }
-
-    /// Runs `PROGRAM ARGS` in the namespace, with `stdin` as its input.
-    fn exec(&self, program: &str, args: &[&str], stdin: &str) -> Output {
-        use std::io::Write;
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.0, program])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run ip netns exec");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write the input");
-        child.wait_with_output().expect("the output")
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = run("ip", &["netns", "del", &self.0]);
-    }
 }
 
 /// Every nftables scenario of the fixtures: the reference cases, their sync steps and
@@ -142,11 +72,12 @@ fn loosely(text: &str) -> Vec<String> {
 
 #[test]
 fn the_kernel_lists_what_svcplay_prints() {
-    if let Some(why) = unavailable() {
+    if let Some(why) = unavailable(&["ip", "nft"]) {
         println!("kernel_nft: skipped: {why}");
         return;
     }
-    let version = run("nft", &["--version"])
+    let version = run(&["nft", "--version"])
+        .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
         .unwrap_or_default();
     let exact = version.split_whitespace().nth(1) == Some(NFT_VERSION);
@@ -176,14 +107,16 @@ fn the_kernel_lists_what_svcplay_prints() {
             continue;
         }
         let transaction = String::from_utf8(transaction.stdout).unwrap();
-        let netns = match Netns::new() {
+        let netns = match Netns::create("svcplay-kt") {
             Ok(n) => n,
             Err(e) => {
                 println!("kernel_nft: skipped: {e}");
                 return;
             }
         };
-        let loaded = netns.nft(&["-f", "-"], &transaction);
+        let loaded = netns
+            .output(&["nft", "-f", "-"], &transaction)
+            .expect("run nft -f");
         if !loaded.status.success() {
             failures.push(format!(
                 "{name}: nft -f refused the transaction:\n{}",
@@ -199,7 +132,9 @@ fn the_kernel_lists_what_svcplay_prints() {
         }
         let mut ok = true;
         for command in commands {
-            let kernel = netns.nft(&command, "");
+            let kernel = netns
+                .output(&[&["nft"][..], &command[..]].concat(), "")
+                .expect("run nft list");
             let kernel = String::from_utf8_lossy(&kernel.stdout).to_string();
             let mut args = vec!["run", "--stored", input_text, "--", "nft"];
             args.extend(&command);
@@ -243,11 +178,11 @@ fn the_kernel_lists_what_svcplay_prints() {
 /// business; this checks that every rule is one the kernel accepts.)
 #[test]
 fn the_kernel_loads_the_userspace_rules() {
-    if let Some(why) = unavailable() {
+    if let Some(why) = unavailable(&["ip", "nft"]) {
         println!("kernel_nft: skipped: {why}");
         return;
     }
-    if !run("iptables-restore", &["--version"]).is_some_and(|o| o.status.success()) {
+    if !run(&["iptables-restore", "--version"]).is_ok_and(|o| o.status.success()) {
         println!("kernel_nft: skipped: `iptables-restore` is not available");
         return;
     }
@@ -264,14 +199,16 @@ fn the_kernel_loads_the_userspace_rules() {
     for input in &cases {
         let out = svcplay(&["kube-proxy", "--stored", input.to_str().unwrap()]);
         let rules = String::from_utf8(out.stdout).unwrap();
-        let netns = match Netns::new() {
+        let netns = match Netns::create("svcplay-kt") {
             Ok(n) => n,
             Err(e) => {
                 println!("kernel_nft: skipped: {e}");
                 return;
             }
         };
-        let restore = netns.exec("iptables-restore", &["--noflush"], &rules);
+        let restore = netns
+            .output(&["iptables-restore", "--noflush"], &rules)
+            .expect("run iptables-restore");
         if !restore.status.success() {
             failures.push(format!(
                 "{}: iptables-restore refused the rules:\n{}",
@@ -280,7 +217,9 @@ fn the_kernel_loads_the_userspace_rules() {
             ));
             continue;
         }
-        let saved = netns.exec("iptables-save", &[], "");
+        let saved = netns
+            .output(&["iptables-save"], "")
+            .expect("run iptables-save");
         let count = |text: &str| text.lines().filter(|l| l.starts_with("-A ")).count();
         let saved = String::from_utf8_lossy(&saved.stdout).to_string();
         if count(&saved) != count(&rules) {

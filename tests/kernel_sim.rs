@@ -27,9 +27,12 @@
 //! It needs root, `ip netns`, iptables and python3 (and `nft` for the nftables part);
 //! elsewhere it prints why it was skipped and passes.
 
+#[path = "support/netns.rs"]
+mod netns;
+
+use netns::{Netns, run, unavailable};
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use svcplay::model::ip::IpFamily;
 use svcplay::proxy::iptables::node::{Step, startup_steps};
 use svcplay::scenario::{Options, analyze};
@@ -125,83 +128,6 @@ for _ in range(n):
     s.close()
     print(data.decode().strip() or "-")
 "#;
-
-fn run(argv: &[&str]) -> std::io::Result<Output> {
-    Command::new(argv[0]).args(&argv[1..]).output()
-}
-
-fn unavailable() -> Option<String> {
-    match run(&["id", "-u"]) {
-        Ok(o) if String::from_utf8_lossy(&o.stdout).trim() == "0" => {}
-        Ok(_) => return Some("not running as root".into()),
-        Err(e) => return Some(format!("cannot run `id -u`: {e}")),
-    }
-    for tool in ["ip", "iptables", "iptables-restore", "python3"] {
-        let found =
-            run(&["sh", "-c", &format!("command -v {tool}")]).is_ok_and(|o| o.status.success());
-        if !found {
-            return Some(format!("`{tool}` is not installed"));
-        }
-    }
-    None
-}
-
-/// A network namespace that is deleted when dropped (with the server we started in it).
-struct Netns {
-    name: String,
-    server: Option<Child>,
-}
-
-impl Netns {
-    fn create(name: String) -> Result<Netns, String> {
-        let out = run(&["ip", "netns", "add", &name]).map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            return Err(format!(
-                "ip netns add {name}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(Netns { name, server: None })
-    }
-
-    fn exec(&self, argv: &[&str], stdin: &str) -> Result<String, String> {
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.name])
-            .args(argv)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("{argv:?}: {e}"))?;
-        if let Some(mut input) = child.stdin.take() {
-            input
-                .write_all(stdin.as_bytes())
-                .map_err(|e| format!("{argv:?}: writing stdin: {e}"))?;
-        }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| format!("{argv:?}: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "{} failed ({}): {}",
-                argv.join(" "),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        if let Some(mut server) = self.server.take() {
-            let _ = server.kill();
-            let _ = server.wait();
-        }
-        let _ = run(&["ip", "netns", "del", &self.name]);
-    }
-}
 
 fn svcplay(args: &[&str]) -> Result<String, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_svcplay"))
@@ -310,7 +236,7 @@ fn check(mode: &str) -> Result<(), String> {
     ])?;
     let _ = std::fs::remove_dir_all(&dir);
 
-    let mut netns = Netns::create(format!("svcplay-sim-{mode}-{}", std::process::id()))?;
+    let mut netns = Netns::create(&format!("svcplay-sim-{mode}"))?;
     netns.exec(&["ip", "link", "set", "lo", "up"], "")?;
     for ip in ENDPOINTS.iter().chain(&[NODE_IP, OTHER_CLIENT]) {
         netns.exec(&["ip", "addr", "add", &format!("{ip}/32"), "dev", "lo"], "")?;
@@ -336,17 +262,12 @@ fn check(mode: &str) -> Result<(), String> {
             netns.exec(&argv, stdin)?;
         }
     }
-    let mut server = Command::new("ip")
-        .args(["netns", "exec", &netns.name, "python3", "-c", SERVER])
-        .args(ENDPOINTS)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| e.to_string())?;
+    let mut argv = vec!["python3", "-c", SERVER];
+    argv.extend(ENDPOINTS);
+    let server = netns.spawn(&argv)?;
     let mut ready = [0u8; 6];
     let stdout = server.stdout.as_mut().ok_or("no server stdout")?;
     std::io::Read::read_exact(stdout, &mut ready).map_err(|e| format!("server: {e}"))?;
-    netns.server = Some(server);
 
     let cluster_ip = connect(&netns, NODE_IP, "10.96.0.20", 80, 1000)?;
     chi_square(
@@ -400,11 +321,11 @@ fn check(mode: &str) -> Result<(), String> {
 
 #[test]
 fn the_kernel_lands_connections_where_the_simulator_says() {
-    if let Some(why) = unavailable() {
+    if let Some(why) = unavailable(&["ip", "iptables", "iptables-restore", "python3"]) {
         eprintln!("kernel simulation test skipped: {why}");
         return;
     }
-    match Netns::create(format!("svcplay-sim-{}-probe", std::process::id())) {
+    match Netns::create("svcplay-sim-probe") {
         Ok(_probe) => {}
         Err(e) => {
             eprintln!("kernel simulation test skipped: cannot create a network namespace: {e}");

@@ -246,9 +246,7 @@ fn exercise(text: &str) {
         let _ = apply(&analysis, &files, Format::Default);
         let _ = apply(&analysis, &files, Format::Yaml);
         let _ = stored_services(&analysis);
-        let context = Context {
-            node: analysis.default_node(),
-        };
+        let context = Context::new(analysis.default_node());
         for command in [
             "kubectl get svc -A -o wide",
             "kubectl get svc -A -o yaml",

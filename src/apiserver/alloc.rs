@@ -14,7 +14,7 @@
 //! Every value taken while admitting one object is journaled, so a rejected object gives
 //! its values back ([`Allocators::rollback`]), as the registry's transactions do.
 
-use crate::controllers::workloads::fnv32a;
+use crate::hash::fnv32a;
 use crate::manifest::{Kind, Manifest};
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use std::collections::BTreeSet;

@@ -16,7 +16,7 @@
 //! discards). The fields the defaults fill in (`replicas: 1`, the strategies,
 //! `podManagementPolicy`, `progressDeadlineSeconds: 600`) are validated as defaulted.
 
-use super::field::{BadValue, ErrorList, FieldError, json_string};
+use super::field::{BadValue, ErrorList, FieldError};
 use super::meta::validate_labels;
 use super::names;
 use super::pod::{
@@ -24,6 +24,7 @@ use super::pod::{
 };
 use crate::manifest::Kind;
 use crate::manifest::yaml::Node;
+use crate::quote;
 
 /// `ValidateDeployment`/`ReplicaSet`/`StatefulSet`/`DaemonSet`'s spec part (the caller
 /// validated the metadata first).
@@ -87,11 +88,11 @@ impl<'a> Selector<'a> {
                 .map(|(key, op, values)| {
                     let mut s = format!(
                         "{{\"key\":{},\"operator\":{}",
-                        json_string(key),
-                        json_string(op)
+                        quote::json(key),
+                        quote::json(op)
                     );
                     if !values.is_empty() {
-                        let v: Vec<String> = values.iter().map(|v| json_string(v)).collect();
+                        let v: Vec<String> = values.iter().map(|v| quote::json(v)).collect();
                         s.push_str(&format!(",\"values\":[{}]", v.join(",")));
                     }
                     s.push('}');
@@ -349,7 +350,7 @@ impl IntOrPercent<'_> {
     fn json(&self) -> String {
         match self {
             IntOrPercent::Int(i) => i.to_string(),
-            IntOrPercent::Str(s) => json_string(s),
+            IntOrPercent::Str(s) => quote::json(s),
         }
     }
 
@@ -469,7 +470,7 @@ fn validate_deployment_strategy(strategy: Option<&Node>) -> ErrorList {
                 "spec.strategy",
                 BadValue::Json(format!(
                     "{{\"Type\":{},\"RollingUpdate\":{rolling_json}}}",
-                    json_string(other)
+                    quote::json(other)
                 )),
                 &["Recreate", "RollingUpdate"],
             ));

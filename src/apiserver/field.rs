@@ -68,19 +68,19 @@ impl BadValue {
 
     /// A value of a named string type (`core.ServiceType`, `*core.IPFamilyPolicy`...).
     pub fn named_string(s: &str) -> BadValue {
-        BadValue::Json(json_string(s))
+        BadValue::Json(crate::quote::json(s))
     }
 
     /// A `[]string`.
     pub fn string_list(items: &[String]) -> BadValue {
-        BadValue::Json(json_string_list(items))
+        BadValue::Json(crate::quote::json_list(items))
     }
 
     fn render(&self) -> Option<String> {
         match self {
             BadValue::Omitted => None,
             BadValue::Plain(s) | BadValue::Json(s) => Some(s.clone()),
-            BadValue::GoString(s) => Some(go_quote(s)),
+            BadValue::GoString(s) => Some(crate::quote::go(s)),
         }
     }
 }
@@ -136,7 +136,7 @@ impl FieldError {
         let detail = if supported.is_empty() {
             String::new()
         } else {
-            let quoted: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
+            let quoted: Vec<String> = supported.iter().map(|s| crate::quote::go(s)).collect();
             format!("supported values: {}", quoted.join(", "))
         };
         Self::new(path, ErrorType::NotSupported, value, detail)
@@ -213,38 +213,7 @@ pub fn dedup_lines(errors: &[FieldError]) -> Vec<String> {
         .collect()
 }
 
-pub use crate::diag::go_quote;
-
-/// Go's `json.Marshal` of a string: `"`, `\` and control characters escaped, and — the
-/// default HTML-safe encoding — `<`, `>`, `&`, U+2028 and U+2029 as `\u003c` etc.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// `json.Marshal` of a `[]string`.
-pub fn json_string_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| json_string(s)).collect();
-    format!("[{}]", quoted.join(","))
-}
+pub use crate::quote::go as go_quote;
 
 #[cfg(test)]
 mod tests {
@@ -287,11 +256,5 @@ mod tests {
             FieldError::too_long("metadata.annotations", 262144).body(),
             "Too long: may not be more than 262144 bytes"
         );
-    }
-
-    #[test]
-    fn go_and_json_quoting_differ_where_go_differs() {
-        assert_eq!(go_quote("<a>\t\u{1}é"), "\"<a>\\t\\x01é\"");
-        assert_eq!(json_string("<a>\t\u{1}é"), "\"\\u003ca\\u003e\\t\\u0001é\"");
     }
 }

@@ -186,17 +186,17 @@ fn validate_owner_references(meta: &ObjectMeta) -> ErrorList {
 
 /// `json.Marshal` of the `[]metav1.OwnerReference`.
 fn owner_references_json(meta: &ObjectMeta) -> String {
-    use super::field::json_string;
+    use crate::quote;
     let items: Vec<String> = meta
         .owner_references
         .iter()
         .map(|o| {
             let mut s = format!(
                 "{{\"apiVersion\":{},\"kind\":{},\"name\":{},\"uid\":{}",
-                json_string(&o.api_version),
-                json_string(&o.kind),
-                json_string(&o.name),
-                json_string(&o.uid)
+                quote::json(&o.api_version),
+                quote::json(&o.kind),
+                quote::json(&o.name),
+                quote::json(&o.uid)
             );
             if let Some(c) = o.controller {
                 s.push_str(&format!(",\"controller\":{c}"));

@@ -8,11 +8,12 @@
 //! no duplicates). Not ported: the node's annotations rule, `ValidateNodeResources`
 //! (capacity and allocatable), `configSource`.
 
-use super::field::{BadValue, ErrorList, FieldError, json_string_list};
+use super::field::{BadValue, ErrorList, FieldError};
 use super::names;
 use super::pod::{list, text};
 use crate::manifest::yaml::Node;
 use crate::model::ip::{Cidr, IpFamily};
+use crate::quote;
 use std::collections::BTreeSet;
 
 /// Whether a list of CIDRs holds exactly one of each family (`IsDualStackCIDRStrings`).
@@ -63,9 +64,9 @@ pub fn validate_node(node: &Node) -> ErrorList {
                 at.clone(),
                 BadValue::Json(format!(
                     "{{\"Key\":{},\"Value\":{},\"Effect\":{},\"TimeAdded\":null}}",
-                    super::field::json_string(key),
-                    super::field::json_string(value),
-                    super::field::json_string(effect)
+                    quote::json(key),
+                    quote::json(value),
+                    quote::json(effect)
                 )),
             );
             duplicate.detail = "taints must be unique by key and effect pair".into();
@@ -94,7 +95,7 @@ pub fn validate_node(node: &Node) -> ErrorList {
             let owned: Vec<String> = cidrs.iter().map(|c| c.to_string()).collect();
             errs.push(FieldError::invalid(
                 "spec.podCIDRs",
-                BadValue::Json(json_string_list(&owned)),
+                BadValue::Json(quote::json_list(&owned)),
                 "may specify no more than one CIDR for each IP family",
             ));
         }
@@ -121,7 +122,7 @@ pub fn validate_service_cidr(service_cidr: &Node) -> ErrorList {
         .collect();
     let owned: Vec<String> = cidrs.iter().map(|c| c.to_string()).collect();
     // The value is the internal ServiceCIDRSpec, which has no json tags.
-    let spec_json = || BadValue::Json(format!("{{\"CIDRs\":{}}}", json_string_list(&owned)));
+    let spec_json = || BadValue::Json(format!("{{\"CIDRs\":{}}}", quote::json_list(&owned)));
     if cidrs.is_empty() {
         return vec![FieldError::required(
             "spec.cidrs",

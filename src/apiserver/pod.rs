@@ -22,7 +22,7 @@
 //! `terminationGracePeriodSeconds`) are never "Required"; only a value written wrong is
 //! reported.
 
-use super::field::{BadValue, ErrorList, FieldError, json_string};
+use super::field::{BadValue, ErrorList, FieldError};
 use super::meta::validate_labels;
 use super::names;
 use crate::manifest::yaml::Node;
@@ -61,19 +61,7 @@ pub(crate) fn string_map(node: Option<&Node>, key: &str) -> Option<BTreeMap<Stri
     )
 }
 
-/// `json.Marshal` of a `map[string]string` (keys sorted), `null` when unset.
-pub(crate) fn json_map(map: Option<&BTreeMap<String, String>>) -> String {
-    match map {
-        None => "null".into(),
-        Some(map) => {
-            let items: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
-                .collect();
-            format!("{{{}}}", items.join(","))
-        }
-    }
-}
+pub(crate) use crate::quote::json_map;
 
 /// `ValidateDNS1123Label(value, path)`.
 pub(crate) fn validate_dns1123_label(value: &str, path: &str) -> ErrorList {

@@ -47,13 +47,14 @@
 //! Pods. A Node without a pod CIDR gets `10.244.<n>.0/24` by its position (node-ipam with
 //! kubeadm's `--pod-network-cidr=10.244.0.0/16`), plus `fd00:10:244:<n>::/64` when the
 //! cluster is dual-stack (a Service asks for both families). A scenario without Nodes has
-//! one, `node-1` (see [`crate::proxy::config::DEFAULT_NODE_NAME`]).
+//! one, `node-1` (see [`crate::model::DEFAULT_NODE_NAME`]).
 
 use super::budget::MAX_PODS;
 use super::uid::object_uid;
 use super::{
     DELETED_ANNOTATION, DELETION_TIME, NOT_READY_ANNOTATION, SCENARIO_START, TERMINATING_ANNOTATION,
 };
+use crate::hash::fnv32a;
 use crate::manifest::Kind;
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use crate::model::labels::selector_matches;
@@ -61,7 +62,7 @@ use crate::model::{
     Condition, Node, ObjectMeta, Objects, Origin, OwnerReference, Pod, PodSpec, PodStatus, Taint,
     Toleration, Workload,
 };
-use crate::proxy::config::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
+use crate::model::{DEFAULT_NODE_IP, DEFAULT_NODE_NAME};
 use crate::sort::CollectBTree;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
@@ -69,16 +70,6 @@ use std::net::IpAddr;
 
 /// The characters Kubernetes uses for generated name parts (`rand.SafeEncodeString`).
 pub const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
-/// 32-bit FNV-1a.
-pub fn fnv32a(data: &[u8]) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for b in data {
-        hash ^= u32::from(*b);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash
-}
 
 /// `rand.SafeEncodeString(fmt.Sprint(hash))`: each decimal digit mapped into the safe
 /// alphabet, as Kubernetes renders the pod-template-hash.

@@ -84,11 +84,7 @@ mod tests {
             .map(|d| d.to_string())
             .collect();
         assert!(errors.is_empty(), "{errors:#?}");
-        let rules: String = analysis
-            .iptables("node-00")
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
+        let rules = analysis.proxy("node-00").output().to_string();
         assert!(
             rules.contains("team-9/svc-00029:http cluster IP"),
             "{rules}"

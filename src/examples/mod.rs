@@ -185,29 +185,15 @@ pub fn find(id: &str) -> Option<&'static Example> {
 mod tests {
     use super::*;
     use crate::diag::Severity;
-    use crate::proxy::config::ProxyMode;
     use crate::scenario::{Options, analyze};
 
     /// What kube-proxy writes on the default node, in the configured mode.
     fn kube_proxy_output(text: &str) -> String {
         let analysis = analyze(text, Options::default());
-        let node = analysis.default_node();
-        match analysis.proxy_config.mode {
-            ProxyMode::Iptables | ProxyMode::Ipvs => analysis
-                .iptables(&node)
-                .iter()
-                .map(|r| r.to_string())
-                .collect(),
-            ProxyMode::Nftables => analysis
-                .nftables(&node)
-                .iter()
-                .map(|r| r.transaction.to_string())
-                .collect(),
-            ProxyMode::Userspace => analysis
-                .userspace(&node)
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-        }
+        analysis
+            .proxy(&analysis.default_node())
+            .output()
+            .to_string()
     }
 
     #[test]

@@ -11,7 +11,8 @@ pub mod gotypes;
 pub mod schema;
 pub mod yaml;
 
-use crate::diag::{Diagnostic, Severity, Span, Stage, go_quote};
+use crate::diag::{Diagnostic, Severity, Span, Stage};
+use crate::quote::go as go_quote;
 use schema::{Struct, Ty};
 use std::fmt::Write as _;
 use yaml::{Node, Scalar, Value};

@@ -10,7 +10,8 @@
 //! Hostile input is data too: alias expansion has a budget (a "billion laughs" document is
 //! an error, not an out-of-memory), nesting has a depth limit, and nothing here panics.
 
-use crate::diag::{Pos, Span, go_quote};
+use crate::diag::{Pos, Span};
+use crate::quote::go as go_quote;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;

@@ -129,6 +129,15 @@ impl Cidr {
         }
     }
 
+    /// The block of every address of a family: `0.0.0.0/0` or `::/0`.
+    pub fn zero(family: IpFamily) -> Cidr {
+        let addr = match family {
+            IpFamily::IPv4 => IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            IpFamily::IPv6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
+        };
+        Cidr { addr, prefix: 0 }
+    }
+
     pub fn family(&self) -> IpFamily {
         IpFamily::of(&self.addr)
     }

@@ -10,6 +10,11 @@ pub mod ip;
 pub mod labels;
 mod read;
 
+/// The node of a scenario without Node objects (the default single-node cluster).
+pub const DEFAULT_NODE_NAME: &str = "node-1";
+/// Its InternalIP.
+pub const DEFAULT_NODE_IP: &str = "192.168.0.2";
+
 use crate::diag::{Diagnostic, Stage};
 use crate::manifest::{Kind, Manifest, RawObject};
 use ip::IpFamily;
@@ -170,14 +175,111 @@ pub struct LoadBalancerIngress {
     pub ip_mode: Option<String>,
 }
 
+/// `spec.type` as a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ServiceType {
+    ClusterIp,
+    NodePort,
+    LoadBalancer,
+    ExternalName,
+}
+
+impl ServiceType {
+    pub fn parse(text: &str) -> Option<ServiceType> {
+        match text {
+            "ClusterIP" => Some(ServiceType::ClusterIp),
+            "NodePort" => Some(ServiceType::NodePort),
+            "LoadBalancer" => Some(ServiceType::LoadBalancer),
+            "ExternalName" => Some(ServiceType::ExternalName),
+            _ => None,
+        }
+    }
+}
+
+/// `spec.externalTrafficPolicy` / `spec.internalTrafficPolicy` as a value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TrafficPolicy {
+    /// `Cluster`, the default: every ready endpoint of the cluster.
+    #[default]
+    Cluster,
+    /// `Local`: only the endpoints on the node the traffic arrives at.
+    Local,
+}
+
+impl TrafficPolicy {
+    /// The policy a stored value names: `Local`, or `Cluster` for anything else (the API
+    /// server admits nothing else; stored objects may hold anything).
+    pub fn of(written: Option<&str>) -> TrafficPolicy {
+        match written {
+            Some("Local") => TrafficPolicy::Local,
+            _ => TrafficPolicy::Cluster,
+        }
+    }
+}
+
+/// `spec.sessionAffinity` as a value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SessionAffinity {
+    #[default]
+    None,
+    ClientIp,
+}
+
 impl Service {
     /// `spec.type`, `ClusterIP` when unset (what the API server would default).
     pub fn type_or_default(&self) -> &str {
         self.spec.type_.as_deref().unwrap_or("ClusterIP")
     }
 
+    /// `spec.type` as stored (`None` when unset or not a type the API knows).
+    pub fn service_type(&self) -> Option<ServiceType> {
+        self.spec.type_.as_deref().and_then(ServiceType::parse)
+    }
+
     pub fn is_headless(&self) -> bool {
         self.spec.cluster_ip.as_deref() == Some("None")
+    }
+
+    pub fn external_traffic_policy(&self) -> TrafficPolicy {
+        TrafficPolicy::of(self.spec.external_traffic_policy.as_deref())
+    }
+
+    pub fn internal_traffic_policy(&self) -> TrafficPolicy {
+        TrafficPolicy::of(self.spec.internal_traffic_policy.as_deref())
+    }
+
+    pub fn session_affinity(&self) -> SessionAffinity {
+        match self.spec.session_affinity.as_deref() {
+            Some("ClientIP") => SessionAffinity::ClientIp,
+            _ => SessionAffinity::None,
+        }
+    }
+
+    // The helpers of `pkg/api/v1/service/util.go` (and their twins in
+    // `pkg/api/service/util.go`), shared by the API server and kube-proxy.
+
+    /// `ExternallyAccessible`: LoadBalancer, NodePort, or ClusterIP with externalIPs.
+    pub fn externally_accessible(&self) -> bool {
+        match self.service_type() {
+            Some(ServiceType::LoadBalancer | ServiceType::NodePort) => true,
+            Some(ServiceType::ClusterIp) => !self.spec.external_ips.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// `ExternalPolicyLocal`: externally accessible with `externalTrafficPolicy: Local`.
+    pub fn external_policy_local(&self) -> bool {
+        self.externally_accessible() && self.external_traffic_policy() == TrafficPolicy::Local
+    }
+
+    /// `InternalPolicyLocal`: `internalTrafficPolicy: Local`.
+    pub fn internal_policy_local(&self) -> bool {
+        self.internal_traffic_policy() == TrafficPolicy::Local
+    }
+
+    /// `NeedsHealthCheck`: a LoadBalancer with `externalTrafficPolicy: Local`.
+    pub fn needs_health_check(&self) -> bool {
+        self.service_type() == Some(ServiceType::LoadBalancer) && self.external_policy_local()
     }
 }
 

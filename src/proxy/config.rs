@@ -1,16 +1,26 @@
 //! kube-proxy's effective configuration and the node it runs on.
 //!
 //! [`ProxyConfig::resolve`] applies kube-proxy's own defaults to the scenario's
-//! `KubeProxyConfiguration` (or to none); [`NodeContext::resolve`] gathers what kube-proxy
-//! knows about its node: name, labels (zone), primary IPs, the host's interface addresses
-//! and kernel capabilities (from the `NodeRuntime` document, or defaults that describe a
-//! typical kubeadm node when there is none).
+//! `KubeProxyConfiguration` (or to none) and turns every field into its type once — the
+//! mode, the local-traffic detector ([`LocalMode`]), `nodePortAddresses`
+//! ([`NodePortAddressesConfig`], made per family by [`NodePortAddresses::new`]), the IPVS
+//! scheduler ([`SchedulerName`]) and timeouts ([`IpvsConfig`]) — reporting what kube-proxy
+//! would refuse as diagnostics, so no renderer parses a string of the configuration again.
+//! [`NodeContext::resolve`] gathers what kube-proxy knows about its node: name, labels
+//! (zone), primary IPs, the host's interface addresses and kernel capabilities (from the
+//! `NodeRuntime` document, or defaults that describe a typical kubeadm node when there is
+//! none).
+//!
+//! This module is the bottom of `proxy`: it imports nothing of the modes.
 
 use crate::diag::{Diagnostic, Stage};
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
-use crate::model::{KubeProxyConfiguration, Node, NodeRuntime, Objects};
+use crate::model::{
+    DEFAULT_NODE_IP, DEFAULT_NODE_NAME, KubeProxyConfiguration, Node, NodeRuntime, Objects,
+};
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// The proxy modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,6 +33,14 @@ pub enum ProxyMode {
 }
 
 impl ProxyMode {
+    /// Every mode, in the order the page offers them.
+    pub const ALL: [ProxyMode; 4] = [
+        ProxyMode::Iptables,
+        ProxyMode::Ipvs,
+        ProxyMode::Nftables,
+        ProxyMode::Userspace,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProxyMode::Iptables => "iptables",
@@ -31,9 +49,44 @@ impl ProxyMode {
             ProxyMode::Userspace => "userspace",
         }
     }
+
+    /// The mode of this name (`mode:` as kube-proxy spells it).
+    pub fn parse(name: &str) -> Option<ProxyMode> {
+        ProxyMode::ALL.into_iter().find(|m| m.as_str() == name)
+    }
 }
 
-/// How kube-proxy tells traffic from local pods apart (`detectLocalMode`).
+/// `detectLocalMode`: how kube-proxy tells traffic from local pods apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalMode {
+    /// `ClusterCIDR` (the default): the source is in `clusterCIDR`.
+    ClusterCidr,
+    /// `NodeCIDR`: the source is in the node's `spec.podCIDRs`.
+    NodeCidr,
+    /// `BridgeInterface`: the packet comes in on `bridgeInterface`.
+    BridgeInterface,
+    /// `InterfaceNamePrefix`: the packet comes in on an interface named `prefix*`.
+    InterfaceNamePrefix,
+    /// A value kube-proxy does not know: `getLocalDetectors` says "Defaulting to no-op
+    /// detect-local".
+    NoOp,
+}
+
+impl LocalMode {
+    /// The mode a `detectLocalMode` value names (empty: the default, ClusterCIDR).
+    pub fn parse(text: &str) -> LocalMode {
+        match text {
+            "" | "ClusterCIDR" => LocalMode::ClusterCidr,
+            "NodeCIDR" => LocalMode::NodeCidr,
+            "BridgeInterface" => LocalMode::BridgeInterface,
+            "InterfaceNamePrefix" => LocalMode::InterfaceNamePrefix,
+            _ => LocalMode::NoOp,
+        }
+    }
+}
+
+/// How kube-proxy tells traffic from local pods apart on one node for one family
+/// (`detectLocalMode` resolved against the configuration and the node).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LocalDetector {
     /// No detector: no `! -s CIDR` masquerade rule, no pod short-circuit in KUBE-EXT.
@@ -44,50 +97,204 @@ pub enum LocalDetector {
     Interface(String),
 }
 
-impl LocalDetector {
-    /// The arguments that match traffic from local pods (`IfLocal`).
-    pub fn if_local(&self) -> Option<Vec<String>> {
+/// The IPVS scheduling methods of the kernel, by the names `ipvsadm -s` takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SchedulerName {
+    Rr,
+    Wrr,
+    Lc,
+    Wlc,
+    Lblc,
+    Lblcr,
+    Dh,
+    Sh,
+    Sed,
+    Nq,
+    Fo,
+    Ovf,
+    Mh,
+    Twos,
+}
+
+impl SchedulerName {
+    pub const ALL: [SchedulerName; 14] = [
+        SchedulerName::Rr,
+        SchedulerName::Wrr,
+        SchedulerName::Lc,
+        SchedulerName::Wlc,
+        SchedulerName::Lblc,
+        SchedulerName::Lblcr,
+        SchedulerName::Dh,
+        SchedulerName::Sh,
+        SchedulerName::Sed,
+        SchedulerName::Nq,
+        SchedulerName::Fo,
+        SchedulerName::Ovf,
+        SchedulerName::Mh,
+        SchedulerName::Twos,
+    ];
+
+    pub fn parse(name: &str) -> Option<SchedulerName> {
+        SchedulerName::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
         match self {
-            LocalDetector::NoOp => None,
-            LocalDetector::Cidr(c) => Some(vec!["-s".into(), c.to_string()]),
-            LocalDetector::Interface(i) => Some(vec!["-i".into(), i.clone()]),
+            SchedulerName::Rr => "rr",
+            SchedulerName::Wrr => "wrr",
+            SchedulerName::Lc => "lc",
+            SchedulerName::Wlc => "wlc",
+            SchedulerName::Lblc => "lblc",
+            SchedulerName::Lblcr => "lblcr",
+            SchedulerName::Dh => "dh",
+            SchedulerName::Sh => "sh",
+            SchedulerName::Sed => "sed",
+            SchedulerName::Nq => "nq",
+            SchedulerName::Fo => "fo",
+            SchedulerName::Ovf => "ovf",
+            SchedulerName::Mh => "mh",
+            SchedulerName::Twos => "twos",
         }
     }
 
-    /// The arguments that match traffic not from local pods (`IfNotLocal`).
-    pub fn if_not_local(&self) -> Option<Vec<String>> {
-        self.if_local().map(|mut args| {
-            args.insert(0, "!".into());
-            args
-        })
+    /// The names of the scheduler flag bits, as `ipvsadm` prints them.
+    pub fn flag_names(self) -> [&'static str; 3] {
+        match self {
+            SchedulerName::Sh => ["sh-fallback", "sh-port", "flag-3"],
+            SchedulerName::Mh => ["mh-fallback", "mh-port", "flag-3"],
+            _ => ["flag-1", "flag-2", "flag-3"],
+        }
     }
 }
 
-/// kube-proxy's effective configuration.
+impl fmt::Display for SchedulerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// kube-proxy's `ipvs` section, typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpvsConfig {
+    /// `ipvs.scheduler` (`rr` when empty; a name no kernel has falls back to `rr` with an
+    /// error diagnostic).
+    pub scheduler: SchedulerName,
+    pub strict_arp: bool,
+    pub exclude_cidrs: Vec<Cidr>,
+    /// `ipvs.tcpTimeout`, `ipvs.tcpFinTimeout`, `ipvs.udpTimeout` in whole seconds; `None`
+    /// (unset, or zero) keeps the kernel's value, as `ipvsadm --set` with 0 does.
+    pub tcp_timeout: Option<u64>,
+    pub tcp_fin_timeout: Option<u64>,
+    pub udp_timeout: Option<u64>,
+}
+
+/// `nodePortAddresses` as kube-proxy's server hands it to the proxiers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodePortAddressesConfig {
+    /// Not written: every local address — except in nftables mode, whose backend
+    /// defaults an empty list to `primary`.
+    Unset,
+    /// `[primary]`: the node's primary IPs (`cmd/kube-proxy` turns them into `/32` and
+    /// `/128` CIDRs before the proxiers see the list).
+    Primary,
+    /// CIDRs (an empty list or a `/0` means every local address).
+    Cidrs(Vec<Cidr>),
+}
+
+/// Which addresses NodePorts listen on for one family (`NodePortAddresses` of
+/// `pkg/proxy/util/nodeport_addresses.go`, after `cmd/kube-proxy`'s handling of
+/// `primary`). Every mode uses this one value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodePortAddresses {
+    pub cidrs: Vec<Cidr>,
+    /// No CIDR of this family, or a `/0`: every local address.
+    pub match_all: bool,
+    /// Some CIDR covers IPv4 loopback (`containsIPv4Loopback`).
+    pub contains_ipv4_loopback: bool,
+}
+
+impl NodePortAddresses {
+    /// `NewNodePortAddresses(family, cidrStrings)` for the proxier of `family` on `node`.
+    /// `primary` becomes the node's primary IPs of both families (loopback left out), as
+    /// `cmd/kube-proxy` writes them; then the CIDRs of the family are kept, none means
+    /// the family's `/0`, and a `/0` makes the others irrelevant.
+    pub fn new(family: IpFamily, config: &ProxyConfig, node: &NodeContext) -> NodePortAddresses {
+        let primary = || {
+            [IpFamily::IPv4, IpFamily::IPv6]
+                .into_iter()
+                .filter_map(|f| node.node_ip(f))
+                .filter(|ip| !ip.is_loopback())
+                .map(Cidr::host)
+                .collect::<Vec<Cidr>>()
+        };
+        let written = match &config.node_port_addresses {
+            NodePortAddressesConfig::Unset if config.mode == ProxyMode::Nftables => primary(),
+            NodePortAddressesConfig::Unset => Vec::new(),
+            NodePortAddressesConfig::Primary => primary(),
+            NodePortAddressesConfig::Cidrs(cidrs) => cidrs.clone(),
+        };
+        let mut cidrs: Vec<Cidr> = written
+            .into_iter()
+            .filter(|c| c.family() == family)
+            .collect();
+        if cidrs.is_empty() {
+            cidrs.push(Cidr::zero(family));
+        }
+        let loopback_start = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0));
+        let mut contains_ipv4_loopback = false;
+        let mut kept = Vec::new();
+        let mut match_all = false;
+        for cidr in cidrs {
+            if cidr.family() == IpFamily::IPv4
+                && (cidr.addr.is_loopback() || cidr.contains(&loopback_start))
+            {
+                contains_ipv4_loopback = true;
+            }
+            // A /0 matches every address: kube-proxy ignores the other CIDRs.
+            if cidr.prefix == 0 {
+                kept = vec![cidr];
+                match_all = true;
+                break;
+            }
+            kept.push(cidr);
+        }
+        NodePortAddresses {
+            cidrs: kept,
+            match_all,
+            contains_ipv4_loopback,
+        }
+    }
+
+    /// The host addresses inside the CIDRs, deduplicated (`GetNodeIPs`). kube-proxy
+    /// collects them in a Go map (random order); svcplay keeps the interfaces' order.
+    pub fn node_ips(&self, node: &NodeContext) -> Vec<IpAddr> {
+        let mut ips: Vec<IpAddr> = Vec::new();
+        for (_, ip, _) in &node.interfaces {
+            if self.cidrs.iter().any(|c| c.contains(ip)) && !ips.contains(ip) {
+                ips.push(*ip);
+            }
+        }
+        ips
+    }
+}
+
+/// kube-proxy's effective configuration, every field typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProxyConfig {
+    /// The written KubeProxyConfiguration (a raw object id), for provenance.
+    pub object: Option<usize>,
     pub mode: ProxyMode,
     /// `hostnameOverride`, if set.
     pub hostname_override: Option<String>,
-    pub detect_local_mode: String,
+    pub detect_local_mode: LocalMode,
     pub cluster_cidrs: Vec<Cidr>,
     pub bridge_interface: Option<String>,
     pub interface_name_prefix: Option<String>,
-    /// `nodePortAddresses` as written (CIDRs or the keyword `primary`); empty = all.
-    pub node_port_addresses: Vec<String>,
-    /// Whether the user wrote `nodePortAddresses` (nftables mode defaults it to `primary`).
-    pub node_port_addresses_set: bool,
+    pub node_port_addresses: NodePortAddressesConfig,
     pub masquerade_all: bool,
     pub masquerade_bit: u32,
     pub localhost_node_ports: bool,
-    pub ipvs_scheduler: String,
-    pub ipvs_strict_arp: bool,
-    pub ipvs_exclude_cidrs: Vec<String>,
-    /// `ipvs.tcpTimeout`, `ipvs.tcpFinTimeout`, `ipvs.udpTimeout` as written (Go
-    /// durations such as `900s`); unset or zero keeps the kernel's values.
-    pub ipvs_tcp_timeout: Option<String>,
-    pub ipvs_tcp_fin_timeout: Option<String>,
-    pub ipvs_udp_timeout: Option<String>,
+    pub ipvs: IpvsConfig,
     pub feature_gates: BTreeMap<String, bool>,
 }
 
@@ -180,31 +387,38 @@ impl ProxyConfig {
                 _ => c.iptables_masquerade_all,
             })
             .unwrap_or(false);
+        let ipvs = IpvsConfig {
+            scheduler: ipvs_scheduler(mode, c.ipvs_scheduler.as_deref(), &mut diagnostics),
+            strict_arp: c.ipvs_strict_arp.unwrap_or(false),
+            exclude_cidrs: c
+                .ipvs_exclude_cidrs
+                .iter()
+                .filter_map(|text| Cidr::parse_sloppy(text.trim()))
+                .collect(),
+            tcp_timeout: ipvs_timeout(&c.ipvs_tcp_timeout, "tcpTimeout", &mut diagnostics),
+            tcp_fin_timeout: ipvs_timeout(
+                &c.ipvs_tcp_fin_timeout,
+                "tcpFinTimeout",
+                &mut diagnostics,
+            ),
+            udp_timeout: ipvs_timeout(&c.ipvs_udp_timeout, "udpTimeout", &mut diagnostics),
+        };
         let config = ProxyConfig {
+            object: config.and_then(|c| c.origin),
             mode,
             hostname_override: c.hostname_override.clone().filter(|s| !s.is_empty()),
-            detect_local_mode: c
-                .detect_local_mode
-                .clone()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "ClusterCIDR".into()),
+            detect_local_mode: LocalMode::parse(c.detect_local_mode.as_deref().unwrap_or("")),
             cluster_cidrs,
             bridge_interface: c.bridge_interface.clone(),
             interface_name_prefix: c.interface_name_prefix.clone(),
-            node_port_addresses: c.node_port_addresses.clone().unwrap_or_default(),
-            node_port_addresses_set: c
-                .node_port_addresses
-                .as_ref()
-                .is_some_and(|v| !v.is_empty()),
+            node_port_addresses: node_port_addresses(
+                c.node_port_addresses.as_deref().unwrap_or(&[]),
+                &mut diagnostics,
+            ),
             masquerade_all,
             masquerade_bit,
             localhost_node_ports: c.iptables_localhost_node_ports.unwrap_or(true),
-            ipvs_scheduler: ipvs_scheduler(mode, c.ipvs_scheduler.as_deref(), &mut diagnostics),
-            ipvs_strict_arp: c.ipvs_strict_arp.unwrap_or(false),
-            ipvs_exclude_cidrs: c.ipvs_exclude_cidrs.clone(),
-            ipvs_tcp_timeout: c.ipvs_tcp_timeout.clone(),
-            ipvs_tcp_fin_timeout: c.ipvs_tcp_fin_timeout.clone(),
-            ipvs_udp_timeout: c.ipvs_udp_timeout.clone(),
+            ipvs,
             feature_gates: c.feature_gates.clone(),
         };
         (config, diagnostics)
@@ -221,31 +435,71 @@ impl ProxyConfig {
         1u32 << self.masquerade_bit.min(31)
     }
 
+    /// Whether a feature gate is on (`featureGates`, else its default).
+    pub fn feature_gate(&self, name: &str, default: bool) -> bool {
+        self.feature_gates.get(name).copied().unwrap_or(default)
+    }
+
     /// The local-traffic detector for one IP family on one node.
     pub fn local_detector(&self, family: IpFamily, node: &NodeContext) -> LocalDetector {
-        match self.detect_local_mode.as_str() {
-            "NodeCIDR" => node
-                .pod_cidrs
+        let cidr_of = |cidrs: &[Cidr]| {
+            cidrs
                 .iter()
                 .find(|c| c.family() == family)
-                .map_or(LocalDetector::NoOp, |c| LocalDetector::Cidr(*c)),
-            "BridgeInterface" => match &self.bridge_interface {
+                .map_or(LocalDetector::NoOp, |c| LocalDetector::Cidr(*c))
+        };
+        match self.detect_local_mode {
+            LocalMode::NodeCidr => cidr_of(&node.pod_cidrs),
+            LocalMode::BridgeInterface => match &self.bridge_interface {
                 Some(i) if !i.is_empty() => LocalDetector::Interface(i.clone()),
                 _ => LocalDetector::NoOp,
             },
-            "InterfaceNamePrefix" => match &self.interface_name_prefix {
+            LocalMode::InterfaceNamePrefix => match &self.interface_name_prefix {
                 Some(p) if !p.is_empty() => LocalDetector::Interface(format!("{p}+")),
                 _ => LocalDetector::NoOp,
             },
-            "ClusterCIDR" => self
-                .cluster_cidrs
-                .iter()
-                .find(|c| c.family() == family)
-                .map_or(LocalDetector::NoOp, |c| LocalDetector::Cidr(*c)),
+            LocalMode::ClusterCidr => cidr_of(&self.cluster_cidrs),
             // `getLocalDetectors`: "Defaulting to no-op detect-local".
-            _ => LocalDetector::NoOp,
+            LocalMode::NoOp => LocalDetector::NoOp,
         }
     }
+}
+
+/// `nodePortAddresses`, checked as kube-proxy's `validateKubeProxyNodePortAddress` does:
+/// `primary` only alone, every other entry a CIDR. Entries it would refuse are left out
+/// (with an error diagnostic each).
+fn node_port_addresses(
+    written: &[String],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> NodePortAddressesConfig {
+    if written.is_empty() {
+        return NodePortAddressesConfig::Unset;
+    }
+    if written.len() == 1 && written[0] == "primary" {
+        return NodePortAddressesConfig::Primary;
+    }
+    let mut cidrs = Vec::new();
+    for (i, text) in written.iter().enumerate() {
+        let problem = if text == "primary" {
+            "can't use both 'primary' and CIDRs"
+        } else {
+            match Cidr::parse_sloppy(text.trim()) {
+                Some(cidr) => {
+                    cidrs.push(cidr);
+                    continue;
+                }
+                None => "must be a valid CIDR",
+            }
+        };
+        diagnostics.push(
+            Diagnostic::error(
+                Stage::Proxy,
+                format!("invalid value {text:?} for nodePortAddresses[{i}]: {problem} (kube-proxy would not start; the entry is left out)"),
+            )
+            .with_path(format!("nodePortAddresses[{i}]")),
+        );
+    }
+    NodePortAddressesConfig::Cidrs(cidrs)
 }
 
 /// `ipvs.scheduler`, or `rr` when it is empty. In IPVS mode a name no kernel scheduler
@@ -255,16 +509,13 @@ fn ipvs_scheduler(
     mode: ProxyMode,
     written: Option<&str>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> String {
+) -> SchedulerName {
     let name = written.filter(|s| !s.is_empty()).unwrap_or("rr");
-    if super::ipvs::schedulers::SchedulerName::parse(name).is_some() {
-        return name.to_string();
+    if let Some(scheduler) = SchedulerName::parse(name) {
+        return scheduler;
     }
     if mode == ProxyMode::Ipvs {
-        let known: Vec<&str> = super::ipvs::schedulers::SchedulerName::ALL
-            .iter()
-            .map(|s| s.as_str())
-            .collect();
+        let known: Vec<&str> = SchedulerName::ALL.iter().map(|s| s.as_str()).collect();
         diagnostics.push(
             Diagnostic::error(
                 Stage::Proxy,
@@ -276,7 +527,66 @@ fn ipvs_scheduler(
             .with_path("ipvs.scheduler"),
         );
     }
-    "rr".into()
+    SchedulerName::Rr
+}
+
+/// An IPVS timeout (a Go duration such as `900s`) in whole seconds; `None` when unset or
+/// zero. A value Go cannot parse is an error (kube-proxy would not load its
+/// configuration) and the kernel's value stays.
+fn ipvs_timeout(
+    written: &Option<String>,
+    field: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<u64> {
+    let text = written.as_deref()?;
+    match parse_go_duration(text) {
+        Some(seconds) => Some(seconds).filter(|s| *s > 0),
+        None => {
+            diagnostics.push(
+                Diagnostic::error(
+                    Stage::Proxy,
+                    format!("invalid value {text:?} for ipvs.{field}: time: invalid duration {text:?} (kube-proxy would not start; keeping the kernel's timeout)"),
+                )
+                .with_path(format!("ipvs.{field}")),
+            );
+            None
+        }
+    }
+}
+
+/// Parses a Go duration (`900s`, `15m`, `1h30m`, `0`) into whole seconds.
+pub fn parse_go_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text == "0" {
+        return Some(0);
+    }
+    let mut total_ms: f64 = 0.0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let value: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "h" => 3_600_000.0,
+            "m" => 60_000.0,
+            "s" => 1000.0,
+            "ms" => 1.0,
+            "us" | "µs" => 0.001,
+            "ns" => 0.000_001,
+            _ => return None,
+        };
+        total_ms += value * factor;
+        rest = &rest[unit_len..];
+    }
+    Some((total_ms / 1000.0) as u64)
 }
 
 /// What kube-proxy knows about the node it runs on.
@@ -438,10 +748,6 @@ impl NodeContext {
     }
 }
 
-/// The node of a scenario without Node objects.
-pub const DEFAULT_NODE_NAME: &str = "node-1";
-/// Its InternalIP.
-pub const DEFAULT_NODE_IP: &str = "192.168.0.2";
 /// Whether a node without a NodeRuntime document has kube-proxy's nfacct counters. Kernels
 /// of common distributions do not load `nfnetlink_acct` by default, so: no.
 pub const DEFAULT_NFACCT: bool = false;
@@ -457,5 +763,93 @@ fn parse_interface_address(text: &str) -> Option<(IpAddr, u8)> {
             let ip = parse_ip_sloppy(text)?;
             Some((ip, IpFamily::of(&ip).bits()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("900s"), Some(900));
+        assert_eq!(parse_go_duration("15m"), Some(900));
+        assert_eq!(parse_go_duration("1h2m3s"), Some(3723));
+        assert_eq!(parse_go_duration("0"), Some(0));
+        assert_eq!(parse_go_duration("1500ms"), Some(1));
+        assert_eq!(parse_go_duration("fast"), None);
+    }
+
+    fn config(text: &str) -> (ProxyConfig, Vec<Diagnostic>) {
+        let analysis = crate::scenario::analyze(
+            &format!(
+                "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n{text}"
+            ),
+            crate::scenario::Options { stored: true },
+        );
+        let (config, diagnostics) =
+            ProxyConfig::resolve(analysis.objects.kube_proxy_configuration.as_ref());
+        (config, diagnostics)
+    }
+
+    fn node(ips: &[&str]) -> NodeContext {
+        let ips: Vec<IpAddr> = ips.iter().map(|ip| ip.parse().unwrap()).collect();
+        NodeContext {
+            name: "n".into(),
+            labels: BTreeMap::new(),
+            interfaces: ips.iter().map(|ip| ("eth0".to_string(), *ip, 24)).collect(),
+            node_ips: ips,
+            pod_cidrs: Vec::new(),
+            families: vec![IpFamily::IPv4],
+            nfacct: false,
+            random_fully: true,
+            conntrack_tcp_be_liberal: false,
+            runtime_origin: None,
+        }
+    }
+
+    #[test]
+    fn every_field_is_typed_once() {
+        let (c, d) = config(
+            "mode: ipvs\ndetectLocalMode: BridgeInterface\ndetectLocal: {bridgeInterface: cni0}\nipvs:\n  scheduler: wrr\n  tcpTimeout: 15m\n  udpTimeout: 0s\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.mode, ProxyMode::Ipvs);
+        assert_eq!(c.ipvs.scheduler, SchedulerName::Wrr);
+        assert_eq!(c.ipvs.tcp_timeout, Some(900));
+        assert_eq!(c.ipvs.udp_timeout, None);
+        assert_eq!(c.detect_local_mode, LocalMode::BridgeInterface);
+        assert_eq!(
+            c.local_detector(IpFamily::IPv4, &node(&["192.168.0.2"])),
+            LocalDetector::Interface("cni0".into())
+        );
+        let (c, d) = config("mode: ipvs\nipvs:\n  scheduler: nope\n  tcpFinTimeout: soon\n");
+        assert_eq!(c.ipvs.scheduler, SchedulerName::Rr);
+        assert_eq!(c.ipvs.tcp_fin_timeout, None);
+        let paths: Vec<&str> = d.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["ipvs.scheduler", "ipvs.tcpFinTimeout"]);
+    }
+
+    #[test]
+    fn node_port_addresses_are_one_value_for_every_mode() {
+        let n = node(&["192.168.0.2", "2001:db8::1"]);
+        // Unset: every address, except in nftables mode, which defaults to `primary`.
+        let (c, _) = config("mode: iptables\n");
+        let v4 = NodePortAddresses::new(IpFamily::IPv4, &c, &n);
+        assert!(v4.match_all && v4.contains_ipv4_loopback);
+        let (c, _) = config("mode: nftables\n");
+        let v6 = NodePortAddresses::new(IpFamily::IPv6, &c, &n);
+        assert!(!v6.match_all);
+        assert_eq!(v6.node_ips(&n), ["2001:db8::1".parse::<IpAddr>().unwrap()]);
+        let (c, d) = config("nodePortAddresses: [primary]\n");
+        assert!(d.is_empty());
+        assert_eq!(c.node_port_addresses, NodePortAddressesConfig::Primary);
+        // A CIDR list keeps its family's entries; none of the family means all of them.
+        let (c, d) = config("nodePortAddresses: [10.0.0.0/8, primary, nope]\n");
+        assert_eq!(d.len(), 2, "{d:?}");
+        let v4 = NodePortAddresses::new(IpFamily::IPv4, &c, &n);
+        assert_eq!(v4.cidrs.len(), 1);
+        assert!(!v4.match_all && !v4.contains_ipv4_loopback);
+        assert!(NodePortAddresses::new(IpFamily::IPv6, &c, &n).match_all);
     }
 }

@@ -13,12 +13,17 @@
 pub mod config;
 pub mod iptables;
 pub mod ipvs;
+pub mod lines;
 pub mod nftables;
+pub mod proxier;
+pub mod sim;
 pub mod trace;
 pub mod userspace;
 
+pub use proxier::{Lines, Listing, NodeProxy, Provenance, Proxier};
+
 use crate::model::ip::{Cidr, IpFamily, join_host_port, parse_ip_sloppy};
-use crate::model::{EndpointSlice, Objects, Origin, Service};
+use crate::model::{EndpointSlice, Objects, Origin, Service, ServiceType, SessionAffinity};
 use config::{NodeContext, ProxyConfig};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -134,6 +139,15 @@ fn push_decimal(out: &mut String, mut n: u64) {
     out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
+/// Which service port and endpoint a rule (or set element, or virtual server) was written
+/// for: indexes into [`ProxyFacts::service_ports`] and that port's `endpoints`. Every mode
+/// records it on what it renders, so provenance comes from the typed rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RuleSource {
+    pub service_port: Option<usize>,
+    pub endpoint: Option<usize>,
+}
+
 /// One service port as kube-proxy sees it (`ServicePort` in kube-proxy's words).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServicePortInfo {
@@ -158,9 +172,21 @@ pub struct ServicePortInfo {
 }
 
 impl ServicePortInfo {
-    /// NodePort, load-balancer or external IPs: reachable from outside the cluster.
+    /// kube-proxy's own `ExternallyAccessible` of a service port (not the API's helper of
+    /// the same name): it has a NodePort, load-balancer IPs or external IPs.
     pub fn externally_accessible(&self) -> bool {
         self.node_port != 0 || !self.load_balancer_vips.is_empty() || !self.external_ips.is_empty()
+    }
+
+    /// Whether a packet to `dst:dport` in `protocol` is addressed to this service port:
+    /// its ClusterIP, an external or load-balancer IP with its port, or its NodePort.
+    pub fn addressed_by(&self, dst: IpAddr, dport: i64, protocol: Protocol) -> bool {
+        self.protocol == protocol
+            && ((self.port == dport
+                && (self.cluster_ip == dst
+                    || self.external_ips.contains(&dst)
+                    || self.load_balancer_vips.contains(&dst)))
+                || (self.node_port != 0 && self.node_port == dport))
     }
 
     pub fn uses_cluster_endpoints(&self) -> bool {
@@ -187,8 +213,9 @@ pub struct EndpointInfo {
     pub node_hints: Vec<String>,
     /// The pod (`targetRef`) behind the endpoint, if the slice says.
     pub pod: Option<String>,
-    /// The EndpointSlice it came from.
+    /// The EndpointSlice it came from, and the endpoint's index in its `endpoints`.
     pub slice: Origin,
+    pub slice_index: usize,
 }
 
 impl EndpointInfo {
@@ -255,7 +282,8 @@ pub struct ProxyFacts {
     pub config: ProxyConfig,
     /// Service ports in a stable order (namespace/name, then spec order).
     pub service_ports: Vec<ServicePortFacts>,
-    /// Endpoints over all programmed service ports (large-cluster mode above 1000).
+    /// Endpoints over all programmed service ports (large-cluster mode above 1000). Facts
+    /// made for one packet ([`facts_for_packet`]) stop counting past the threshold.
     pub total_endpoints: usize,
     /// The CIDRs of the cluster's ServiceCIDR objects in this family (nftables mode drops
     /// traffic to their unallocated addresses).
@@ -294,7 +322,7 @@ fn cluster_ip_by_family(service: &Service, family: IpFamily) -> Option<IpAddr> {
 /// ExternalName, headless, or a Service without a cluster IP of the family).
 pub fn service_ports(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
     let spec = &service.spec;
-    if spec.type_.as_deref() == Some("ExternalName") {
+    if service.service_type() == Some(ServiceType::ExternalName) {
         return Vec::new();
     }
     match spec.cluster_ip.as_deref() {
@@ -329,16 +357,12 @@ pub fn service_ports(service: &Service, family: IpFamily) -> Vec<ServicePortInfo
         .filter_map(|r| Cidr::parse_sloppy(r.trim()))
         .filter(|c| c.family() == family)
         .collect();
-    let type_ = spec.type_.as_deref().unwrap_or("");
-    let externally_accessible_by_type = type_ == "LoadBalancer"
-        || type_ == "NodePort"
-        || (type_ == "ClusterIP" && !spec.external_ips.is_empty());
-    let external_policy_local =
-        spec.external_traffic_policy.as_deref() == Some("Local") && externally_accessible_by_type;
-    let internal_policy_local = spec.internal_traffic_policy.as_deref() == Some("Local");
-    let session_affinity_timeout = (spec.session_affinity.as_deref() == Some("ClientIP"))
+    // kube-proxy's `newBaseServiceInfo`, through the API's own helpers.
+    let external_policy_local = service.external_policy_local();
+    let internal_policy_local = service.internal_policy_local();
+    let session_affinity_timeout = (service.session_affinity() == SessionAffinity::ClientIp)
         .then(|| spec.session_affinity_timeout.unwrap_or(10800));
-    let health_check_node_port = if type_ == "LoadBalancer" && external_policy_local {
+    let health_check_node_port = if service.needs_health_check() {
         spec.health_check_node_port.unwrap_or(0)
     } else {
         0
@@ -405,7 +429,7 @@ pub fn endpoints_for(
             if name != port_name || port_protocol != Some(protocol) {
                 continue;
             }
-            for endpoint in &slice.endpoints {
+            for (slice_index, endpoint) in slice.endpoints.iter().enumerate() {
                 let Some(address) = endpoint.addresses.first() else {
                     continue;
                 };
@@ -428,6 +452,7 @@ pub fn endpoints_for(
                     node_hints: endpoint.hints_for_nodes.clone(),
                     pod: endpoint.target_ref.as_ref().and_then(|t| t.name.clone()),
                     slice: slice.meta.origin.clone(),
+                    slice_index,
                 };
                 buffer.clear();
                 write_host_port(&mut buffer, &info.ip, info.port);
@@ -506,11 +531,7 @@ fn topology_mode(
             has_for_zone = true;
         }
     }
-    let prefer_same_node_gate = config
-        .feature_gates
-        .get("PreferSameTrafficDistribution")
-        .copied()
-        .unwrap_or(true);
+    let prefer_same_node_gate = config.feature_gate("PreferSameTrafficDistribution", true);
     if prefer_same_node_gate && all_node_hints && has_for_node {
         return Some("PreferSameNode");
     }
@@ -592,6 +613,100 @@ pub fn facts(
     node: &NodeContext,
     family: IpFamily,
 ) -> ProxyFacts {
+    build_facts(objects, config, node, family, None)
+}
+
+/// kube-proxy's view on `node` for `family`, as far as one packet's path needs it: every
+/// service port is there (so every mode writes its fixed and shared rules, names and
+/// orders exactly as for the whole node), but only the service ports the packet can meet
+/// keep their endpoints — those addressed by its destination or source (ClusterIP,
+/// external or load-balancer IP, NodePort, health-check port) and, since a DNAT rewrites
+/// the destination, those addressed by the endpoints of those, until none is added. A
+/// walk or a simulation through these facts ends exactly where one through
+/// [`facts`] does (`proxy::proxier`'s tests check it on every corpus), without building
+/// the rules of the other service ports' endpoints.
+pub fn facts_for_packet(
+    objects: &Objects,
+    config: &ProxyConfig,
+    node: &NodeContext,
+    family: IpFamily,
+    packet: &trace::Packet,
+) -> ProxyFacts {
+    build_facts(objects, config, node, family, Some(packet))
+}
+
+fn build_facts(
+    objects: &Objects,
+    config: &ProxyConfig,
+    node: &NodeContext,
+    family: IpFamily,
+    packet: Option<&trace::Packet>,
+) -> ProxyFacts {
+    let ports = ordered_service_ports(objects, family);
+    let endpoints_of = |i: usize| {
+        let (info, slices) = &ports[i];
+        endpoints_for(slices, &info.name.port, info.protocol, family, &node.name)
+    };
+    let mut endpoints: Vec<Option<Vec<EndpointInfo>>> = vec![None; ports.len()];
+    let wanted = match packet {
+        None => vec![true; ports.len()],
+        Some(packet) => on_path(&ports, packet, |i| {
+            endpoints[i]
+                .get_or_insert_with(|| endpoints_of(i))
+                .iter()
+                .map(|e| (e.ip, e.port))
+                .collect()
+        }),
+    };
+    let mut service_ports = Vec::with_capacity(ports.len());
+    let mut total_endpoints = 0;
+    for (i, (info, _)) in ports.iter().enumerate() {
+        let endpoints = if wanted[i] {
+            let e = endpoints[i].take().unwrap_or_else(|| endpoints_of(i));
+            total_endpoints += e.len();
+            e
+        } else {
+            // Counted only as far as large-cluster mode needs (it changes the comments
+            // of every rule).
+            if total_endpoints <= LARGE_CLUSTER_ENDPOINTS_THRESHOLD {
+                total_endpoints += endpoints_of(i).len();
+            }
+            Vec::new()
+        };
+        let (cluster, local, reachable, has_any_endpoints) =
+            categorize(info, &endpoints, node, config);
+        service_ports.push(ServicePortFacts {
+            info: info.clone(),
+            endpoints,
+            cluster,
+            local,
+            reachable,
+            has_any_endpoints,
+        });
+    }
+    let service_cidrs = objects
+        .service_cidrs
+        .iter()
+        .flat_map(|s| s.cidrs.iter())
+        .filter_map(|c| Cidr::parse_sloppy(c.trim()))
+        .filter(|c| c.family() == family)
+        .collect();
+    ProxyFacts {
+        family,
+        node: node.clone(),
+        config: config.clone(),
+        service_ports,
+        total_endpoints,
+        service_cidrs,
+    }
+}
+
+/// Every programmed service port of the family in kube-proxy's order (Services by
+/// namespace/name, ports in spec order), each with its Service's EndpointSlices.
+fn ordered_service_ports(
+    objects: &Objects,
+    family: IpFamily,
+) -> Vec<(ServicePortInfo, Vec<&EndpointSlice>)> {
     // Looked up once per Service: a hash map, since a large cluster has 10⁴ of them.
     let mut slices_by_service: std::collections::HashMap<(&str, &str), Vec<&EndpointSlice>> =
         std::collections::HashMap::new();
@@ -622,44 +737,53 @@ pub fn facts(
     crate::sort::sort_by(&mut services, |a, b| {
         (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
     });
-    let mut service_ports = Vec::new();
-    let mut total_endpoints = 0;
+    let mut out = Vec::new();
     for service in services {
         let slices = slices_by_service
             .get(&(service.meta.namespace.as_str(), service.meta.name.as_str()))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+            .cloned()
+            .unwrap_or_default();
         for info in service_ports_of(service, family) {
-            let endpoints =
-                endpoints_for(slices, &info.name.port, info.protocol, family, &node.name);
-            total_endpoints += endpoints.len();
-            let (cluster, local, reachable, has_any_endpoints) =
-                categorize(&info, &endpoints, node, config);
-            service_ports.push(ServicePortFacts {
-                info,
-                endpoints,
-                cluster,
-                local,
-                reachable,
-                has_any_endpoints,
-            });
+            out.push((info, slices.clone()));
         }
     }
-    let service_cidrs = objects
-        .service_cidrs
-        .iter()
-        .flat_map(|s| s.cidrs.iter())
-        .filter_map(|c| Cidr::parse_sloppy(c.trim()))
-        .filter(|c| c.family() == family)
-        .collect();
-    ProxyFacts {
-        family,
-        node: node.clone(),
-        config: config.clone(),
-        service_ports,
-        total_endpoints,
-        service_cidrs,
+    out
+}
+
+/// Which service ports a packet can meet (see [`facts_for_packet`]): a fixed point over
+/// the destinations it can be rewritten to. `endpoints(i)` gives the `(ip, port)`
+/// targets of service port `i`.
+fn on_path(
+    ports: &[(ServicePortInfo, Vec<&EndpointSlice>)],
+    packet: &trace::Packet,
+    mut endpoints: impl FnMut(usize) -> Vec<(IpAddr, i64)>,
+) -> Vec<bool> {
+    // A service port's endpoints only matter to a packet its own rules classify: one to
+    // its ClusterIP, external or load-balancer IP and port, or to its NodePort, in its
+    // protocol. Everything else a mode writes for the port (set and map entries, the
+    // rejects of a port without endpoints) is keyed by those same values, so it cannot
+    // match the packet, and it is written for every port anyway.
+    let addressed = |info: &ServicePortInfo, dst: IpAddr, dport: i64| {
+        info.addressed_by(dst, dport, packet.protocol)
+    };
+    let mut wanted = vec![false; ports.len()];
+    let mut seen = std::collections::HashSet::new();
+    let mut targets = vec![(packet.dst, i64::from(packet.dport))];
+    seen.insert(targets[0]);
+    while let Some((dst, dport)) = targets.pop() {
+        for (i, (info, _)) in ports.iter().enumerate() {
+            if wanted[i] || !addressed(info, dst, dport) {
+                continue;
+            }
+            wanted[i] = true;
+            for target in endpoints(i) {
+                if seen.insert(target) {
+                    targets.push(target);
+                }
+            }
+        }
     }
+    wanted
 }
 
 /// The label of objects meant for another service proxy: kube-proxy ignores them.

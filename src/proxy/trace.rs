@@ -62,7 +62,10 @@ pub struct RuleRef {
     /// `nat`, `filter`, … (for IPVS: `ipvs`).
     pub table: String,
     pub chain: String,
-    /// The rule's position in its chain, from 0.
+    /// The rule's position, from 0, among the rules of its chain written for the same
+    /// service port and endpoint (the same [`RuleSource`](super::RuleSource)): a name
+    /// for the rule that no other Service's rules can shift, so it stays the same in a
+    /// walk through the rules one packet needs and in one through the node's whole set.
     pub index: usize,
     /// The service port the rule was written for (an index into
     /// [`ProxyFacts::service_ports`](super::ProxyFacts)).

@@ -1,54 +1,31 @@
-//! Traffic simulation: where N requests land, walked through the rules each proxy mode
-//! generates, with every random choice drawn from a seeded generator.
+//! Traffic simulation: where N requests from a client of the scenario land.
 //!
 //! [`run`] takes an [`Analysis`] and a [`SimRequest`] (client, destination, number of
-//! requests, seed, spacing of the requests on a simulated clock) and returns a
-//! [`SimResult`]: per endpoint the count, and the exact probability computed from the
-//! same rules. Nothing here models a mode a second time: each engine drives the mode's
-//! own walker through its seam.
-//!
-//! - iptables ([`iptables`]): the compiled [`Program`](crate::proxy::iptables::trace::Program)
-//!   walked once per request; its `statistic` choices are drawn like xt_statistic (31
-//!   random bits against the probability stored as `p · 2³¹`), its `recent` lists are kept
-//!   with their timestamps on the simulated clock. The analytical probabilities come from
-//!   enumerating every branch sequence of the same walk, multiplying the stored
-//!   probabilities along it.
-//! - nftables ([`nftables`]): the table's tracer with a chooser that draws `numgen random
-//!   mod n` like the kernel and keeps the affinity sets with their timeouts; analytically,
-//!   every `numgen` branch has probability 1/n.
-//! - IPVS ([`ipvs`]): the IPVS walk (its iptables rules and the virtual server) decides
-//!   whether the request reaches a virtual server; the kernel's scheduler state machine
-//!   ([`IpvsService`](crate::proxy::ipvs::kernel::IpvsService)) then picks the real server
-//!   for each connection, with connection and persistence state. Each request is one
-//!   short connection (opened and closed at its time).
-//! - userspace ([`userspace`]): the portal rules, then kube-proxy v1.25's round robin with
-//!   ClientIP affinity.
+//! requests, seed, spacing of the requests on a simulated clock), resolves who the client
+//! is and which node's rules the requests meet, and sends them through that node's
+//! [`Proxier`](crate::proxy::Proxier) ([`Analysis::simulate`], the engines of
+//! [`crate::proxy::sim`]). It returns a [`SimResult`]: per endpoint the count and the
+//! exact probability computed from the same rules, with the Pod and node behind it;
+//! `Display` is the `svcplay simulate` table, [`SimResult::to_json`] its JSON.
 //!
 //! [`spread`] sends the requests from a client on every node at once, each walking its
-//! own node's rules, with the result per client node and summed.
-//!
-//! Affinity (ClientIP) pins a client until its timeout; the analytical probability is
-//! then the distribution of a new client's first request.
+//! own node's rules, with the result per client node and summed; [`clients`] lists who
+//! can send requests and where to.
 
-pub mod curl;
-pub mod iptables;
-pub mod ipvs;
-pub mod nftables;
-pub mod rng;
+pub mod clients;
 pub mod spread;
-pub mod userspace;
+
+pub use crate::proxy::sim::{DEFAULT_INTERVAL_MS, Landed, parse_host_port};
 
 use crate::model::ip::{IpFamily, join_host_port};
 use crate::proxy::config::ProxyMode;
-use crate::proxy::trace::{Outcome, Packet};
+use crate::proxy::sim::{EngineOutput, Requests};
+use crate::proxy::trace::Packet;
 use crate::proxy::{Protocol, ProxyFacts};
+use crate::quote;
 use crate::scenario::Analysis;
-use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
-
-/// The default spacing of requests on the simulated clock.
-pub const DEFAULT_INTERVAL_MS: u64 = 1000;
 
 /// The most requests one simulation sends (10 million): each walks the rules, so 10¹²
 /// would run for hours, while the counts' shares settle long before (at 10⁷ within
@@ -85,6 +62,9 @@ pub struct SimRequest {
     /// How many of the first requests to list in order in [`SimResult::sequence`] (for
     /// an animation of arrivals, or the terminal's `curl` loop).
     pub record: usize,
+    /// The proxy mode (default: the scenario's configured one; the page may choose
+    /// another).
+    pub mode: Option<ProxyMode>,
 }
 
 impl Default for SimRequest {
@@ -98,6 +78,7 @@ impl Default for SimRequest {
             seed: 1,
             interval_ms: DEFAULT_INTERVAL_MS,
             record: 0,
+            mode: None,
         }
     }
 }
@@ -201,140 +182,6 @@ pub struct SimResult {
     pub sequence: Vec<Landed>,
 }
 
-/// What happened to one request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Landed {
-    Endpoint(IpAddr, i64),
-    Drop,
-    Reject,
-    Unhandled,
-}
-
-impl Landed {
-    /// The first end of a walk's outputs: a drop or reject anywhere wins, then the first
-    /// DNAT destination, else nothing handled the packet.
-    pub fn of_outcome(outcome: &Outcome) -> Landed {
-        let strings: Vec<&str> = match outcome {
-            Outcome::Dnat(v) | Outcome::Several(v) => v.iter().map(String::as_str).collect(),
-            Outcome::Accept | Outcome::Nothing => return Landed::Unhandled,
-            Outcome::Drop => return Landed::Drop,
-            Outcome::Reject => return Landed::Reject,
-        };
-        if strings.contains(&"DROP") {
-            return Landed::Drop;
-        }
-        if strings.contains(&"REJECT") {
-            return Landed::Reject;
-        }
-        strings
-            .iter()
-            .find_map(|s| parse_host_port(s))
-            .map_or(Landed::Unhandled, |(ip, port)| Landed::Endpoint(ip, port))
-    }
-}
-
-/// `ip:port` or `[ip]:port`.
-pub fn parse_host_port(text: &str) -> Option<(IpAddr, i64)> {
-    let (host, port) = text.rsplit_once(':')?;
-    let ip = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .ok()?;
-    Some((ip, port.parse().ok()?))
-}
-
-/// The exact distribution over ends, in the order the rules list them.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Analytic {
-    pub ends: Vec<(Landed, f64)>,
-    /// Probability that a request is masqueraded (informational).
-    pub masquerade: f64,
-}
-
-impl Analytic {
-    pub fn add(&mut self, landed: Landed, p: f64) {
-        if let Some(e) = self.ends.iter_mut().find(|(l, _)| *l == landed) {
-            e.1 += p;
-        } else {
-            self.ends.push((landed, p));
-        }
-    }
-
-    pub fn of(&self, landed: Landed) -> f64 {
-        self.ends
-            .iter()
-            .find(|(l, _)| *l == landed)
-            .map_or(0.0, |(_, p)| *p)
-    }
-}
-
-/// Counts per end, kept while the requests run.
-#[derive(Clone, Debug, Default)]
-pub struct Tally {
-    pub index: HashMap<Landed, usize>,
-    pub counts: Vec<(Landed, u64)>,
-    pub masqueraded: u64,
-    /// How many requests [`Tally::add`] lists in `sequence`.
-    pub record: usize,
-    pub sequence: Vec<Landed>,
-}
-
-impl Tally {
-    /// A tally that lists the first `record` requests in order.
-    pub fn recording(record: usize) -> Tally {
-        Tally {
-            record,
-            ..Tally::default()
-        }
-    }
-
-    #[inline]
-    pub fn add(&mut self, landed: Landed, masquerade: bool) {
-        if self.sequence.len() < self.record {
-            self.sequence.push(landed);
-        }
-        let counts = &mut self.counts;
-        let at = *self.index.entry(landed).or_insert_with(|| {
-            counts.push((landed, 0));
-            counts.len() - 1
-        });
-        self.counts[at].1 += 1;
-        if masquerade {
-            self.masqueraded += 1;
-        }
-    }
-
-    /// `count` requests at once (nothing is added for 0, so unreached ends stay unlisted).
-    pub fn add_many(&mut self, landed: Landed, masquerade: bool, count: u64) {
-        if count == 0 {
-            return;
-        }
-        let counts = &mut self.counts;
-        let at = *self.index.entry(landed).or_insert_with(|| {
-            counts.push((landed, 0));
-            counts.len() - 1
-        });
-        self.counts[at].1 += count;
-        if masquerade {
-            self.masqueraded += count;
-        }
-    }
-
-    pub fn count(&self, landed: Landed) -> u64 {
-        self.index.get(&landed).map_or(0, |&i| self.counts[i].1)
-    }
-}
-
-/// What one engine produced.
-pub struct EngineOutput {
-    pub tally: Tally,
-    /// `None`: the mode's choice has no closed form (some IPVS schedulers).
-    pub analytic: Option<Analytic>,
-    pub affinity_seconds: Option<i64>,
-    pub note: Option<String>,
-}
-
 /// Resolves the request's defaults against the scenario: (node, packet, client).
 pub fn resolve(
     analysis: &Analysis,
@@ -369,15 +216,9 @@ pub fn resolve(
                 .clone()
                 .unwrap_or_else(|| analysis.default_node());
             let family = IpFamily::of(&dst.0);
-            let context = analysis.node_context(&node);
-            let src = context
-                .interfaces
-                .iter()
-                .map(|(_, ip, _)| *ip)
-                .find(|ip| !ip.is_loopback() && IpFamily::of(ip) == family)
-                .ok_or_else(|| {
-                    format!("node {node:?} has no {family} address to send from; give --src")
-                })?;
+            let src = clients::node_address(analysis, &node, family).ok_or_else(|| {
+                format!("node {node:?} has no {family} address to send from; give --src")
+            })?;
             (node, src)
         }
     };
@@ -403,35 +244,100 @@ pub fn resolve(
     Ok((node, packet, client))
 }
 
-/// The first Service port with a ClusterIP, `default/kubernetes` last.
+/// The first Service port with a ClusterIP, `default/kubernetes` last (the first
+/// ClusterIP of [`clients::destinations`]).
 fn default_destination(analysis: &Analysis) -> Option<(IpAddr, u16)> {
-    let mut services: Vec<_> = analysis.objects.services.iter().collect();
-    services.sort_by_key(|s| s.meta.namespace == "default" && s.meta.name == "kubernetes");
-    services.iter().find_map(|s| {
-        let ip: IpAddr = s.spec.cluster_ip.as_deref()?.parse().ok()?;
-        let port = s.spec.ports.first()?.port?;
-        Some((ip, u16::try_from(port).ok()?))
-    })
+    clients::destinations(analysis)
+        .into_iter()
+        .find(|d| d.kind == clients::DestinationKind::ClusterIp)
+        .map(|d| (d.ip, d.port))
 }
 
 /// Runs the simulation; an `Err` says why it cannot run (in words for people).
 pub fn run(analysis: &Analysis, request: &SimRequest) -> Result<SimResult, String> {
     let (node, packet, client) = resolve(analysis, request)?;
-    let family = IpFamily::of(&packet.dst);
-    let all = analysis.proxy_facts(&node);
-    let Some(facts) = all.iter().find(|f| f.family == family) else {
-        return Err(format!(
-            "kube-proxy on node {node:?} runs no {family} proxier"
-        ));
+    let mode = request.mode.unwrap_or(analysis.proxy_config.mode);
+    let proxier = analysis.proxier_for(&node, mode, &packet)?;
+    let requests = Requests {
+        count: request.requests,
+        seed: request.seed,
+        interval_ms: request.interval_ms,
+        record: request.record,
     };
-    let mode = analysis.proxy_config.mode;
-    let output = match mode {
-        ProxyMode::Iptables => iptables::simulate(facts, &packet, request),
-        ProxyMode::Nftables => nftables::simulate(facts, &packet, request),
-        ProxyMode::Ipvs => ipvs::simulate(facts, &packet, request),
-        ProxyMode::Userspace => userspace::simulate(facts, &packet, request),
+    let output = proxier.simulate(&packet, &requests);
+    Ok(assemble(
+        mode,
+        node,
+        packet,
+        client,
+        request,
+        proxier.facts(),
+        output,
+    ))
+}
+
+/// The exact shares of a new request from `node` itself to each ClusterIP of the
+/// scenario (the first `limit`, in [`clients::destinations`] order): the simulator's
+/// EXPECTED column for every Service at once, computed from the node's rules rendered
+/// once (no request is sent: the counts are zero).
+pub fn expected(
+    analysis: &Analysis,
+    node: &str,
+    mode: Option<ProxyMode>,
+    limit: usize,
+) -> Vec<SimResult> {
+    let mode = mode.unwrap_or(analysis.proxy_config.mode);
+    let proxy = analysis.proxy_in(node, mode);
+    let destinations: Vec<clients::Destination> = clients::destinations(analysis)
+        .into_iter()
+        .filter(|d| d.kind == clients::DestinationKind::ClusterIp)
+        .take(limit)
+        .collect();
+    let none = Requests {
+        count: 0,
+        seed: 1,
+        interval_ms: DEFAULT_INTERVAL_MS,
+        record: 0,
     };
-    Ok(assemble(mode, node, packet, client, request, facts, output))
+    let mut out = Vec::new();
+    for proxier in &proxy.proxiers {
+        let family = proxier.family();
+        let Some(src) = clients::node_address(analysis, node, family) else {
+            continue;
+        };
+        let packets: Vec<Packet> = destinations
+            .iter()
+            .filter(|d| IpFamily::of(&d.ip) == family)
+            .map(|d| Packet {
+                src,
+                dst: d.ip,
+                dport: d.port,
+                protocol: d.protocol,
+            })
+            .collect();
+        let client = Client::of(analysis, &src);
+        for (packet, output) in packets.iter().zip(proxier.simulate_many(&packets, &none)) {
+            let request = SimRequest {
+                node: Some(node.to_string()),
+                src: Some(src),
+                dst: Some((packet.dst, packet.dport)),
+                protocol: packet.protocol,
+                requests: 0,
+                mode: Some(mode),
+                ..SimRequest::default()
+            };
+            out.push(assemble(
+                mode,
+                node.to_string(),
+                *packet,
+                client.clone(),
+                &request,
+                proxier.facts(),
+                output,
+            ));
+        }
+    }
+    out
 }
 
 fn assemble(
@@ -443,13 +349,24 @@ fn assemble(
     facts: &ProxyFacts,
     output: EngineOutput,
 ) -> SimResult {
+    // The Pod and node behind an endpoint, from the service ports the packet is
+    // addressed to first (the same ones whether the facts hold the whole node or only
+    // this packet's path).
+    let addressed = |info: &crate::proxy::ServicePortInfo| {
+        info.addressed_by(packet.dst, i64::from(packet.dport), packet.protocol)
+    };
     let lookup = |ip: IpAddr, port: i64| {
-        facts
-            .service_ports
-            .iter()
-            .flat_map(|sp| sp.endpoints.iter())
-            .find(|e| e.ip == ip && e.port == port)
-            .map(|e| (e.pod.clone(), e.node_name.clone()))
+        let in_ports = |first: bool| {
+            facts
+                .service_ports
+                .iter()
+                .filter(|sp| addressed(&sp.info) == first)
+                .flat_map(|sp| sp.endpoints.iter())
+                .find(|e| e.ip == ip && e.port == port)
+                .map(|e| (e.pod.clone(), e.node_name.clone()))
+        };
+        in_ports(true)
+            .or_else(|| in_ports(false))
             .unwrap_or((None, None))
     };
     let mut endpoints: Vec<EndpointShare> = Vec::new();
@@ -503,6 +420,36 @@ fn assemble(
         affinity_seconds: output.affinity_seconds,
         note: output.note,
         sequence: output.tally.sequence,
+    }
+}
+
+impl SimResult {
+    /// The result of the first `n` requests of this run, from its recorded sequence
+    /// (the run of `n` requests is a prefix of the run of all of them: same seed, same
+    /// clock). The masqueraded count is the run's own, scaled; `None` when the run did
+    /// not record `n` requests.
+    pub fn prefix(&self, n: u64) -> Option<SimResult> {
+        let n_usize = usize::try_from(n).ok()?;
+        if n_usize > self.sequence.len() {
+            return None;
+        }
+        let landed = &self.sequence[..n_usize];
+        let count = |l: Landed| landed.iter().filter(|x| **x == l).count() as u64;
+        let mut result = self.clone();
+        result.requests = n;
+        for e in &mut result.endpoints {
+            e.count = count(Landed::Endpoint(e.ip, e.port));
+        }
+        result.dropped = count(Landed::Drop);
+        result.rejected = count(Landed::Reject);
+        result.unhandled = count(Landed::Unhandled);
+        result.masqueraded = self
+            .masqueraded
+            .saturating_mul(n)
+            .checked_div(self.requests)
+            .unwrap_or(0);
+        result.sequence.truncate(n_usize);
+        Some(result)
     }
 }
 
@@ -604,29 +551,6 @@ impl fmt::Display for SimResult {
     }
 }
 
-/// JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn json_opt_string(s: &Option<String>) -> String {
-    s.as_deref().map_or_else(|| "null".to_string(), json_string)
-}
-
 /// A probability as a JSON number: Rust's shortest round-trip form, the same on every
 /// platform.
 fn json_number(p: f64) -> String {
@@ -644,23 +568,23 @@ impl SimResult {
         out.push_str("{\n");
         out.push_str(&format!(
             "  \"mode\": {},\n",
-            json_string(self.mode.as_str())
+            quote::json(self.mode.as_str())
         ));
-        out.push_str(&format!("  \"node\": {},\n", json_string(&self.node)));
+        out.push_str(&format!("  \"node\": {},\n", quote::json(&self.node)));
         out.push_str(&format!(
             "  \"src\": {},\n",
-            json_string(&self.packet.src.to_string())
+            quote::json(&self.packet.src.to_string())
         ));
         out.push_str(&format!(
             "  \"dst\": {},\n",
-            json_string(&join_host_port(
+            quote::json(&join_host_port(
                 &self.packet.dst,
                 i64::from(self.packet.dport)
             ))
         ));
         out.push_str(&format!(
             "  \"protocol\": {},\n",
-            json_string(self.packet.protocol.as_str())
+            quote::json(self.packet.protocol.as_str())
         ));
         out.push_str(&format!("  \"seed\": {},\n", self.seed));
         out.push_str(&format!("  \"requests\": {},\n", self.requests));
@@ -669,9 +593,9 @@ impl SimResult {
             out.push_str(if i == 0 { "\n" } else { ",\n" });
             out.push_str(&format!(
                 "    {{\"address\": {}, \"pod\": {}, \"node\": {}, \"count\": {}, \"probability\": {}}}",
-                json_string(&e.address()),
-                json_opt_string(&e.pod),
-                json_opt_string(&e.node),
+                quote::json(&e.address()),
+                quote::json_or_null(e.pod.as_deref()),
+                quote::json_or_null(e.node.as_deref()),
                 e.count,
                 e.probability.map_or_else(|| "null".to_string(), json_number)
             ));
@@ -688,25 +612,6 @@ impl SimResult {
         out.push_str("}\n");
         out
     }
-}
-
-/// The ClientIP affinity timeout of the Service port `packet` is addressed to (by
-/// ClusterIP, externalIP, load-balancer IP or NodePort), if that port has affinity.
-pub fn affinity_of(facts: &ProxyFacts, packet: &Packet) -> Option<i64> {
-    let dport = i64::from(packet.dport);
-    facts
-        .service_ports
-        .iter()
-        .map(|sp| &sp.info)
-        .find(|info| {
-            info.protocol == packet.protocol
-                && ((info.port == dport
-                    && (info.cluster_ip == packet.dst
-                        || info.external_ips.contains(&packet.dst)
-                        || info.load_balancer_vips.contains(&packet.dst)))
-                    || (info.node_port != 0 && info.node_port == dport))
-        })
-        .and_then(|info| info.session_affinity_timeout)
 }
 
 #[cfg(test)]

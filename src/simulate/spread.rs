@@ -39,14 +39,7 @@ fn client_on(analysis: &Analysis, node: &str, family: IpFamily) -> Option<IpAddr
         .flat_map(|p| p.status.pod_ip.iter().chain(&p.status.pod_ips))
         .filter_map(|ip| crate::model::ip::parse_ip_sloppy(ip))
         .find(|ip| IpFamily::of(ip) == family);
-    pod.or_else(|| {
-        analysis
-            .node_context(node)
-            .interfaces
-            .iter()
-            .map(|(_, ip, _)| *ip)
-            .find(|ip| !ip.is_loopback() && IpFamily::of(ip) == family)
-    })
+    pod.or_else(|| super::clients::node_address(analysis, node, family))
 }
 
 /// Sends `request.requests` requests from a client on every node (see the module

@@ -222,3 +222,68 @@ fn the_same_seed_gives_the_same_numbers() {
     assert_eq!(a.to_json(), b.to_json());
     assert_ne!(a.to_json(), c.to_json());
 }
+
+#[test]
+fn expected_shares_are_the_simulators_expected_column() {
+    let analysis = analyze(crate::examples::DEFAULT, Options::default());
+    let node = analysis.default_node();
+    for mode in ProxyMode::ALL {
+        let expected = expected(&analysis, &node, Some(mode), 200);
+        assert!(!expected.is_empty(), "{mode:?}");
+        for e in &expected {
+            let request = SimRequest {
+                node: Some(node.clone()),
+                dst: Some((e.packet.dst, e.packet.dport)),
+                protocol: e.packet.protocol,
+                requests: 200,
+                mode: Some(mode),
+                ..SimRequest::default()
+            };
+            let run = run(&analysis, &request).expect("runs");
+            let p = |r: &SimResult| -> Vec<(String, Option<f64>)> {
+                r.endpoints
+                    .iter()
+                    .map(|e| (e.address(), e.probability))
+                    .collect()
+            };
+            assert_eq!(p(e), p(&run), "{mode:?} {}", e.packet);
+            assert_eq!(e.dropped_probability, run.dropped_probability);
+            assert_eq!(e.rejected_probability, run.rejected_probability);
+        }
+    }
+}
+
+#[test]
+fn a_prefix_of_a_recorded_run_is_the_shorter_run() {
+    for mode in ["iptables", "nftables", "ipvs", "userspace"] {
+        for affinity in [None, Some(30)] {
+            let text = scenario(mode, 4, affinity, "");
+            let analysis = analyze(&text, Options { stored: true });
+            let long = SimRequest {
+                requests: 300,
+                seed: 5,
+                record: 300,
+                ..SimRequest::default()
+            };
+            let long = run(&analysis, &long).expect("runs");
+            for n in [0, 1, 17, 100, 300] {
+                let short = SimRequest {
+                    requests: n,
+                    seed: 5,
+                    ..SimRequest::default()
+                };
+                let short = run(&analysis, &short).expect("runs");
+                let prefix = long.prefix(n).expect("recorded");
+                let counts = |r: &SimResult| -> Vec<(String, u64)> {
+                    r.endpoints.iter().map(|e| (e.address(), e.count)).collect()
+                };
+                assert_eq!(counts(&prefix), counts(&short), "{mode} {affinity:?} {n}");
+                assert_eq!(
+                    (prefix.dropped, prefix.rejected, prefix.unhandled),
+                    (short.dropped, short.rejected, short.unhandled)
+                );
+            }
+            assert!(long.prefix(301).is_none());
+        }
+    }
+}

@@ -1,6 +1,12 @@
 //! The page's side effects: the browser services of `static/glue.js`, local storage, the
-//! URL, timers. Only the app shell and event handlers call these; natively they are never
-//! called (the reducers and snapshots are what the native tests exercise).
+//! URL. Only the app shell and event handlers call these; natively they are never called
+//! (the reducers and snapshots are what the native tests exercise).
+//!
+//! Timers and event listeners are gloo's (`gloo::timers`, `gloo::events`), already in the
+//! build through Yew. Local storage stays here: gloo's `LocalStorage` stores values as
+//! JSON through serde (a saved draft would no longer read back as the text it is, and
+//! serde_json would join the wasm), and its `raw()` throws where the browser forbids
+//! storage (a sandboxed embed), where these functions do without it.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -167,10 +173,7 @@ pub fn prefers_dark() -> bool {
         .is_some_and(|m| m.matches())
 }
 
-/// Runs `f` after `ms` milliseconds.
-pub fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
-    let Some(window) = window() else { return };
-    let callback = Closure::once_into_js(f);
-    let _ =
-        window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+/// Runs `f` after `ms` milliseconds (a gloo timeout that nothing cancels).
+pub fn after(ms: u32, f: impl FnOnce() + 'static) {
+    gloo::timers::callback::Timeout::new(ms, f).forget();
 }

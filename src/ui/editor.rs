@@ -245,13 +245,13 @@ fn scroll_to_line(area: &HtmlTextAreaElement, line: u32) {
     }
 }
 
-/// Texts longer than this (bytes) are edited through a window of lines: a browser's
-/// textarea lays out all its lines again after every keystroke (about 9 µs a line in
-/// headless Chromium: 9 ms for 1,000 lines, seconds for a 6 MB dump), so it only ever
-/// holds [`WINDOW_LINES`] lines of a big text, and the page splices edits back into the
-/// text. The same size sends the analysis to the Web Worker (`state::WORKER_THRESHOLD`).
-/// Moving the window resets the browser's undo history, so labs stay whole.
-pub const LARGE_TEXT: usize = 100_000;
+/// Texts longer than this (bytes, [`super::LARGE_TEXT`]) are edited through a window of
+/// lines: a browser's textarea lays out all its lines again after every keystroke (about
+/// 9 µs a line in headless Chromium: 9 ms for 1,000 lines, seconds for a 6 MB dump), so
+/// it only ever holds [`WINDOW_LINES`] lines of a big text, and the page splices edits
+/// back into the text. Moving the window resets the browser's undo history, so labs stay
+/// whole.
+pub use super::LARGE_TEXT;
 /// Lines the textarea holds when the text is large.
 pub const WINDOW_LINES: usize = 1000;
 /// The window moves when the view comes this close (in lines) to one of its edges.
@@ -602,7 +602,7 @@ pub fn Editor(props: &EditorProps) -> Html {
             }
             find.set(f);
             let find_input = find_input.clone();
-            dom::set_timeout(0, move || {
+            dom::after(0, move || {
                 if let Some(input) = find_input.cast::<web_sys::HtmlInputElement>() {
                     let _ = input.focus();
                     input.select();

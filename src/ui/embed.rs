@@ -399,7 +399,7 @@ fn post_state(state: &State) {
         l.get()
     });
     let state = state.clone();
-    super::dom::set_timeout(300, move || {
+    super::dom::after(300, move || {
         if LATEST.with(|l| l.get()) != ticket {
             return;
         }

@@ -212,7 +212,6 @@ catalogue! {
     NoDnsNames => "No Service has a DNS name yet.", "还没有 Service 的 DNS 名称。";
     TrafficSimTitle => "Simulate requests", "模拟请求";
     TrafficSimExplain => "Each request walks this node's kube-proxy rules, like a real connection; every random choice comes from the seed, so the same seed gives the same numbers (as svcplay simulate does).", "每个请求都像真实连接一样经过该节点的 kube-proxy 规则;所有随机选择都来自种子,同一个种子得到同样的结果(与 svcplay simulate 一致)。";
-    TrafficSimUnavailable => "This large scenario is analysed in the background; the simulation runs for scenarios analysed on the page.", "这个大型场景在后台线程中分析;模拟只对在页面中分析的场景运行。";
     TrafficDestination => "Destination", "目标";
     TrafficRequests => "Requests", "请求数";
     TrafficSeed => "Seed", "种子";
@@ -229,7 +228,7 @@ catalogue! {
     TrafficMode => "Mode", "模式";
     TrafficClient => "Client", "客户端";
     TrafficAllNodes => "(all nodes)", "(全部节点)";
-    TrafficChainsTitle => "Expected split per chain, read off the rules", "根据规则得出的每条链的理论比例";
+    TrafficChainsTitle => "Expected shares from this node, for every Service", "从该节点出发时每个 Service 的理论比例";
     ClientNode => "node {0} itself", "节点 {0} 本身";
     ClientPod => "Pod {0} on {1}", "Pod {0}(节点 {1})";
     ClientExternal => "external client, arriving at node {0}", "外部客户端,到达节点 {0}";
@@ -254,8 +253,7 @@ catalogue! {
     CompareCaption => "Before and after: {0}", "事件前后:{0}";
     Before => "Before", "之前";
     After => "After", "之后";
-    TrafficExplain => "How each chain splits new connections between endpoints, read off the rules above (not a simulation).", "根据上面的规则计算出的、每条链在端点之间分配新连接的比例(不是模拟)。";
-    TrafficNotInMode => "The split is computed from the iptables and nftables rules; this mode's rules do not say it yet.", "流量比例根据 iptables 和 nftables 规则计算;此模式的规则暂时无法给出。";
+    TrafficExplain => "Where a new request from this node to each ClusterIP lands, computed from the rules as the simulator computes its EXPECTED column (the probabilities the kernel stores, every branch of the walk), not sampled.", "从该节点发往每个 ClusterIP 的新请求会落在哪里:与模拟器的 EXPECTED 列用同一方法根据规则算出(内核实际保存的概率,遍历每条分支),不是抽样。";
     NoTraffic => "No Service distributes traffic on this node.", "此节点上没有分配流量的 Service。";
     ShareOfTraffic => "Share", "比例";
     Endpoint => "Endpoint", "端点";

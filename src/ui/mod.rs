@@ -41,6 +41,11 @@ use wasm_bindgen::JsCast;
 use wire::{Request, Response};
 use yew::prelude::*;
 
+/// What makes a scenario large, in bytes: the editor shows it through a window of lines
+/// and its analysis runs in the Web Worker, so typing never waits for it. The seeds' labs
+/// are 2–3 KB; a 5,000-Service dump is megabytes.
+pub const LARGE_TEXT: usize = 100_000;
+
 /// Yew's reducer hook around the plain [`reduce`] function.
 #[derive(Clone, Debug)]
 struct Store(State);
@@ -322,62 +327,60 @@ pub fn App() -> Html {
         let worker = worker.clone();
         use_effect_with((), move |_| {
             initial_actions(dispatch.clone());
-            let keys = {
+            if let Some(d) = dom::document() {
                 let dispatch = dispatch.clone();
                 let latest = latest.clone();
-                wasm_bindgen::prelude::Closure::<dyn Fn(KeyboardEvent)>::new(
-                    move |e: KeyboardEvent| {
-                        let s = latest.borrow().clone();
-                        if e.key() == "Escape" && s.overlay.is_some() {
-                            dispatch.dispatch(Action::Open(None));
-                            return;
+                // The shortcuts live as long as the page.
+                gloo::events::EventListener::new(&d, "keydown", move |e: &web_sys::Event| {
+                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    let s = latest.borrow().clone();
+                    if e.key() == "Escape" && s.overlay.is_some() {
+                        dispatch.dispatch(Action::Open(None));
+                        return;
+                    }
+                    if typing_in_a_field(e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                        return;
+                    }
+                    let action = match e.key().as_str() {
+                        "?" => Some(Action::Open(Some(Overlay::Help))),
+                        "g" if !s.embed.enabled => Some(Action::Open(Some(Overlay::Gallery))),
+                        "l" => Some(Action::SetLang(s.lang.other())),
+                        "d" => Some(Action::SetTheme(if s.theme == Theme::Dark {
+                            Theme::Light
+                        } else {
+                            Theme::Dark
+                        })),
+                        "e" => {
+                            dom::focus("editor");
+                            None
                         }
-                        if typing_in_a_field(&e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
-                            return;
+                        "t" => {
+                            dom::after(0, || dom::focus("terminal-input"));
+                            Some(Action::SelectTab(Tab::Terminal))
                         }
-                        let action = match e.key().as_str() {
-                            "?" => Some(Action::Open(Some(Overlay::Help))),
-                            "g" if !s.embed.enabled => Some(Action::Open(Some(Overlay::Gallery))),
-                            "l" => Some(Action::SetLang(s.lang.other())),
-                            "d" => Some(Action::SetTheme(if s.theme == Theme::Dark {
-                                Theme::Light
-                            } else {
-                                Theme::Dark
-                            })),
-                            "e" => {
-                                dom::focus("editor");
-                                None
-                            }
-                            "t" => {
-                                dom::set_timeout(0, || dom::focus("terminal-input"));
-                                Some(Action::SelectTab(Tab::Terminal))
-                            }
-                            "s" if !s.embed.enabled => {
-                                share_link(s.clone(), dispatch.clone());
-                                None
-                            }
-                            k => k
-                                .parse::<usize>()
-                                .ok()
-                                .and_then(|n| s.embed.tabs().get(n.wrapping_sub(1)).copied())
-                                .map(Action::SelectTab),
-                        };
-                        if let Some(a) = action {
-                            e.prevent_default();
-                            dispatch.dispatch(a);
+                        "s" if !s.embed.enabled => {
+                            share_link(s.clone(), dispatch.clone());
+                            None
                         }
-                    },
-                )
-            };
-            if let Some(d) = dom::document() {
-                let _ =
-                    d.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+                        k => k
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|n| s.embed.tabs().get(n.wrapping_sub(1)).copied())
+                            .map(Action::SelectTab),
+                    };
+                    if let Some(a) = action {
+                        e.prevent_default();
+                        dispatch.dispatch(a);
+                    }
+                })
+                .forget();
             }
-            keys.forget();
             // The worker starts once the page has painted: it is only needed for big texts.
             {
                 let dispatch = dispatch.clone();
-                dom::set_timeout(500, move || {
+                dom::after(500, move || {
                     let on_response = {
                         let dispatch = dispatch.clone();
                         move |r: Response| match r {
@@ -389,6 +392,9 @@ pub fn App() -> Html {
                                 selection,
                                 panel,
                             } => dispatch.dispatch(Action::WorkerPanel(rev, selection, panel)),
+                            Response::Simulated { id, answer } => {
+                                dispatch.dispatch(Action::Simulated(id, answer))
+                            }
                             Response::Output { index, output } => {
                                 dispatch.dispatch(Action::TerminalOutput(index, output))
                             }
@@ -435,7 +441,7 @@ pub fn App() -> Html {
         use_effect_with(rev, move |rev| {
             let rev = *rev;
             if rev > 0 {
-                dom::set_timeout(400, move || {
+                dom::after(400, move || {
                     let s = latest.borrow().clone();
                     if s.rev != rev {
                         return;
@@ -459,7 +465,7 @@ pub fn App() -> Html {
             move |(rev, waiting, up)| {
                 if *waiting && *up {
                     let rev = *rev;
-                    dom::set_timeout(120, move || {
+                    dom::after(120, move || {
                         let s = latest.borrow().clone();
                         if s.rev != rev || sent.get() == rev {
                             return;
@@ -521,6 +527,25 @@ pub fn App() -> Html {
                         line: line.clone(),
                     });
                 }
+            }
+        });
+    }
+
+    // ... and the traffic panel's simulation, once it has analysed its revision.
+    {
+        let worker = worker.clone();
+        let pending = state
+            .simulation
+            .as_ref()
+            .filter(|s| s.answer.is_none() && s.rev == state.summary_rev)
+            .map(|s| (s.rev, s.id, s.request.clone()));
+        use_effect_with(pending, move |pending| {
+            if let (Some((rev, id, request)), Some(w)) = (pending, worker.borrow().as_ref()) {
+                w.send(&Request::Simulate {
+                    rev: *rev,
+                    id: *id,
+                    request: request.clone(),
+                });
             }
         });
     }
@@ -598,8 +623,10 @@ pub fn App() -> Html {
         (_, Some(Panel::Traffic(p))) => {
             html! {
                 <traffic::Traffic panel={Rc::new(p.clone())} node={node.clone()} lang={lang}
-                    analysis={state.analysis.clone().map(traffic::Scenario)} mode={state.mode}
+                    mode={state.mode} configured_mode={state.summary.configured_mode}
+                    simulation={state.simulation.clone()}
                     readonly={state.embed.readonly} text={state.text.clone()}
+                    on_simulate={on(&dispatch, Action::Simulate)}
                     on_action={on(&dispatch, Action::Act)}
                     on_mode={on(&dispatch, Action::SelectMode)} />
             }
@@ -636,7 +663,7 @@ pub fn App() -> Html {
             };
             e.prevent_default();
             dispatch.dispatch(Action::SelectTab(next));
-            dom::set_timeout(0, move || dom::focus(&format!("tab-{}", next.id())));
+            dom::after(0, move || dom::focus(&format!("tab-{}", next.id())));
         })
     };
 

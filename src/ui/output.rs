@@ -27,7 +27,7 @@ pub fn OutputActions(props: &OutputActionsProps) -> Html {
                 if dom::copy_text(&text).await {
                     copied.set(true);
                     let copied = copied.clone();
-                    dom::set_timeout(1500, move || copied.set(false));
+                    dom::after(1500, move || copied.set(false));
                 }
             });
         })

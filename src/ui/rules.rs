@@ -4,7 +4,7 @@
 
 use super::i18n::{Lang, Msg};
 use super::output::OutputActions;
-use super::snapshot::{RulesPanel, RulesView, mode_id, parse_mode};
+use super::snapshot::{RulesPanel, RulesView};
 use std::rc::Rc;
 use svcplay::diag::Span;
 use svcplay::proxy::config::ProxyMode;
@@ -104,7 +104,7 @@ pub fn Rules(props: &RulesProps) -> Html {
         let cb = props.on_mode.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            cb.emit(parse_mode(&select.value()));
+            cb.emit(ProxyMode::parse(&select.value()));
         })
     };
     let on_filter = {
@@ -141,12 +141,7 @@ pub fn Rules(props: &RulesProps) -> Html {
     let configured = props.configured_mode.unwrap_or(ProxyMode::Iptables);
     let view = panel.view.unwrap_or(RulesView::RestoreInput);
     let text: Rc<str> = Rc::from(panel.text.as_str());
-    let modes = [
-        ProxyMode::Iptables,
-        ProxyMode::Ipvs,
-        ProxyMode::Nftables,
-        ProxyMode::Userspace,
-    ];
+    let modes = ProxyMode::ALL;
     html! {
         <section class="panel rules" aria-labelledby="rules-title">
             <header class="panel-head">
@@ -163,10 +158,10 @@ pub fn Rules(props: &RulesProps) -> Html {
                     { t(Msg::Mode) }
                     <select id="mode" onchange={on_mode}>
                         <option value="" selected={props.chosen_mode.is_none()}>
-                            { Msg::ModeConfigured.fill(lang, &[mode_id(configured)]) }
+                            { Msg::ModeConfigured.fill(lang, &[configured.as_str()]) }
                         </option>
                         { for modes.iter().map(|m| html! {
-                            <option value={mode_id(*m)} selected={props.chosen_mode == Some(*m)}>{ mode_id(*m) }</option>
+                            <option value={m.as_str()} selected={props.chosen_mode == Some(*m)}>{ m.as_str() }</option>
                         }) }
                     </select>
                 </label>
@@ -221,7 +216,7 @@ mod tests {
     #[test]
     fn filters_keep_the_lines_of_an_object_or_a_text() {
         let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
-        let panel = rules(&analysis, "k8s-worker01", None);
+        let panel = rules(&analysis, "k8s-worker01", None, None);
         let (all, cut) = shown_lines(&panel, "", None);
         assert_eq!((all.len(), cut), (panel.text.lines().count(), 0));
         let (dnat, _) = shown_lines(&panel, "dnat", None);

@@ -8,7 +8,7 @@
 //! the text inside, so it is tested natively.
 
 use super::i18n::Lang;
-use super::snapshot::{RulesView, Tab, parse_mode};
+use super::snapshot::{RulesView, Tab};
 use super::state::Theme;
 use svcplay::proxy::config::ProxyMode;
 
@@ -97,7 +97,7 @@ pub fn apply_setting(settings: &mut Settings, key: &str, value: &str) {
         "lang" => settings.lang = Lang::parse(value).or(settings.lang),
         "theme" => settings.theme = Theme::parse(value).or(settings.theme),
         "view" => settings.tab = Tab::parse(value).or(settings.tab),
-        "mode" => settings.mode = parse_mode(value).or(settings.mode),
+        "mode" => settings.mode = ProxyMode::parse(value).or(settings.mode),
         "node" if !value.is_empty() => settings.node = Some(value.to_string()),
         "output" => settings.rules_view = RulesView::parse(value).or(settings.rules_view),
         _ => {}

@@ -5,17 +5,15 @@
 //! app shell sends the text and feeds the answers back as actions). Everything the panels
 //! show derives from [`State`] through [`super::snapshot`], so it is all testable natively.
 
+use super::LARGE_TEXT;
 use super::i18n::{Lang, Msg};
-use super::snapshot::{self, Panel, RulesView, Selection, Summary, Tab, UiAction};
+use super::snapshot::{self, Panel, RulesView, Selection, Simulated, Summary, Tab, UiAction};
 use std::rc::Rc;
 use svcplay::diag::Span;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
+use svcplay::simulate::SimRequest;
 use svcplay::views::CommandOutput;
-
-/// Scenarios longer than this (in bytes) are analysed in the Web Worker, so that typing
-/// never waits for them. The seeds' labs are 2–3 KB; a 5,000-Service dump is megabytes.
-pub const WORKER_THRESHOLD: usize = 100_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
@@ -63,6 +61,18 @@ pub struct TermEntry {
     pub output: Option<CommandOutput>,
 }
 
+/// The traffic panel's simulation: the last requests sent, and their answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Simulation {
+    /// Counts simulations; an answer names the one it is for.
+    pub id: u64,
+    /// The text revision it runs on.
+    pub rev: u64,
+    pub request: SimRequest,
+    /// `None` while the worker computes it.
+    pub answer: Option<Rc<Simulated>>,
+}
+
 /// Embedding options (`?embed=1&view=…&readonly=1`), read and used by [`super::embed`].
 pub use super::embed::Embed;
 
@@ -100,6 +110,9 @@ pub struct State {
     /// A request to the editor to select a range (counted so the same span twice works).
     pub reveal: (u64, Option<Span>),
     pub terminal: Vec<TermEntry>,
+    /// The traffic panel's last simulation; it runs again on every new revision of the
+    /// text and every change of mode, so "after an event" is always current.
+    pub simulation: Option<Simulation>,
     pub notice: Option<Notice>,
     pub embed: Embed,
 }
@@ -120,6 +133,10 @@ pub enum Action {
     WorkerReady(bool),
     /// The worker answered terminal entry `index`.
     TerminalOutput(usize, CommandOutput),
+    /// Run a simulation for the traffic panel (here, or in the worker for large texts).
+    Simulate(SimRequest),
+    /// The worker answered simulation `id`.
+    Simulated(u64, Simulated),
     SelectTab(Tab),
     SelectNode(String),
     SelectMode(Option<ProxyMode>),
@@ -163,6 +180,7 @@ impl State {
             overlay: None,
             reveal: (0, None),
             terminal: Vec::new(),
+            simulation: None,
             notice: None,
             embed: Embed::default(),
         }
@@ -190,7 +208,7 @@ impl State {
 
     /// Whether the text goes to the worker.
     pub fn uses_worker(&self) -> bool {
-        self.worker && self.text.len() > WORKER_THRESHOLD
+        self.worker && self.text.len() > LARGE_TEXT
     }
 }
 
@@ -201,7 +219,7 @@ fn with_text(state: &State, text: Rc<str>, load: bool) -> State {
         next.loads += 1;
     }
     next.worker_panel = None;
-    if state.worker && text.len() > WORKER_THRESHOLD {
+    if state.worker && text.len() > LARGE_TEXT {
         // The shell sends the text to the worker; the old summary stays until it answers.
         next.analysis = None;
     } else {
@@ -211,6 +229,26 @@ fn with_text(state: &State, text: Rc<str>, load: bool) -> State {
         next.analysis = Some(analysis);
     }
     next.text = text;
+    if let Some(s) = &state.simulation {
+        next = simulate(&next, s.request.clone());
+    }
+    next
+}
+
+/// The state with `request` sent: answered at once when the text was analysed here, else
+/// left to the worker (the app shell sends it once the worker has the revision).
+fn simulate(state: &State, request: SimRequest) -> State {
+    let mut next = state.clone();
+    let id = state.simulation.as_ref().map_or(1, |s| s.id + 1);
+    next.simulation = Some(Simulation {
+        id,
+        rev: state.rev,
+        answer: state
+            .analysis
+            .as_ref()
+            .map(|a| Rc::new(snapshot::simulate(a, &request))),
+        request,
+    });
     next
 }
 
@@ -296,11 +334,31 @@ pub fn reduce(state: &State, action: Action) -> State {
             node: Some(node),
             ..state.clone()
         },
-        Action::SelectMode(mode) => State {
-            mode,
-            rules_view: None,
-            ..state.clone()
-        },
+        Action::SelectMode(mode) => {
+            let next = State {
+                mode,
+                rules_view: None,
+                ..state.clone()
+            };
+            match &state.simulation {
+                Some(s) if s.request.mode != mode => simulate(
+                    &next,
+                    SimRequest {
+                        mode,
+                        ..s.request.clone()
+                    },
+                ),
+                _ => next,
+            }
+        }
+        Action::Simulate(request) => simulate(state, request),
+        Action::Simulated(id, answer) => {
+            let mut next = state.clone();
+            if let Some(s) = next.simulation.as_mut().filter(|s| s.id == id) {
+                s.answer = Some(Rc::new(answer));
+            }
+            next
+        }
         Action::SelectRulesView(view) => State {
             rules_view: Some(view),
             ..state.clone()
@@ -378,7 +436,7 @@ fn run_command(state: &State, line: String) -> State {
         state
             .analysis
             .as_ref()
-            .map(|a| snapshot::run(&snapshot::with_mode(a, state.mode), &node, &command))
+            .map(|a| snapshot::run(a, &node, state.mode, &command))
     };
     next.terminal.push(TermEntry {
         node,
@@ -396,7 +454,13 @@ mod tests {
     fn scaling_the_deployment_changes_the_cascade() {
         let state = State::new(svcplay::examples::DEFAULT);
         let rules = |s: &State| {
-            snapshot::rules(s.analysis.as_ref().expect("analysed here"), &s.node(), None).text
+            snapshot::rules(
+                s.analysis.as_ref().expect("analysed here"),
+                &s.node(),
+                None,
+                None,
+            )
+            .text
         };
         assert!(rules(&state).contains("--probability 0.3333333333"));
         let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
@@ -468,7 +532,7 @@ mod tests {
         let big = format!(
             "{}\n{}",
             svcplay::examples::DEFAULT,
-            "#\n".repeat(WORKER_THRESHOLD)
+            "#\n".repeat(LARGE_TEXT)
         );
         state = reduce(&state, Action::SetText(big.as_str().into()));
         assert!(state.analysis.is_none() && state.computing());
@@ -485,5 +549,68 @@ mod tests {
         state = reduce(&state, Action::SetText(format!("{big}#\n").into()));
         state = reduce(&state, Action::WorkerReady(false));
         assert!(state.analysis.is_some() && !state.computing());
+    }
+
+    #[test]
+    fn simulations_run_here_or_wait_for_the_worker_and_follow_every_edit() {
+        let request = SimRequest {
+            node: Some("k8s-worker01".into()),
+            dst: Some(("10.97.97.97".parse().unwrap(), 80)),
+            requests: 100,
+            record: 100,
+            ..SimRequest::default()
+        };
+        let state = State::new(svcplay::examples::DEFAULT);
+        let state = reduce(&state, Action::Simulate(request.clone()));
+        let sim = state.simulation.clone().expect("a simulation");
+        let answer = sim.answer.expect("analysed here, answered at once");
+        assert_eq!(answer.result.as_ref().map(|r| r.endpoints.len()), Ok(3));
+        // An edit runs the same requests again: a fourth Pod is reached.
+        let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
+        let state = reduce(&state, Action::SetText(scaled.into()));
+        let after = state.simulation.clone().expect("still simulating");
+        assert_eq!(after.id, sim.id + 1);
+        let endpoints = |s: &Simulation| {
+            s.answer
+                .as_ref()
+                .and_then(|a| a.result.as_ref().ok().map(|r| r.endpoints.len()))
+        };
+        assert_eq!(endpoints(&after), Some(4));
+        // Another mode: the same requests through IPVS.
+        let state = reduce(&state, Action::SelectMode(Some(ProxyMode::Ipvs)));
+        let ipvs = state.simulation.clone().expect("still simulating");
+        assert_eq!(ipvs.request.mode, Some(ProxyMode::Ipvs));
+        assert_eq!(
+            ipvs.answer
+                .and_then(|a| a.result.clone().ok())
+                .map(|r| r.mode),
+            Some(ProxyMode::Ipvs)
+        );
+        // A large text waits for the worker's answer, and only takes its own.
+        let mut state = reduce(&state, Action::WorkerReady(true));
+        let big = format!(
+            "{}\n{}",
+            svcplay::examples::DEFAULT,
+            "#\n".repeat(LARGE_TEXT)
+        );
+        state = reduce(&state, Action::SetText(big.as_str().into()));
+        let pending = state.simulation.clone().expect("still simulating");
+        assert!(pending.answer.is_none());
+        let analysis = analyze(&big, Options::default());
+        let answer = snapshot::simulate(&analysis, &pending.request);
+        state = reduce(&state, Action::Simulated(pending.id - 1, answer.clone()));
+        assert!(
+            state
+                .simulation
+                .as_ref()
+                .is_some_and(|s| s.answer.is_none())
+        );
+        state = reduce(&state, Action::Simulated(pending.id, answer));
+        assert!(
+            state
+                .simulation
+                .as_ref()
+                .is_some_and(|s| s.answer.is_some())
+        );
     }
 }

@@ -1,27 +1,30 @@
 //! The traffic panel: N requests sent through the simulator ([`svcplay::simulate`]) from a
-//! chosen client to a chosen Service address, watched as they arrive, compared with the
-//! exact shares the rules give, the first requests of the seeds' `curl` loop in order, and
-//! events (scale, delete, readiness, node loss) that edit the text and show the
-//! distribution before and after.
+//! chosen client to a chosen Service address, watched as they arrive, the exact shares
+//! the rules give every Service from this node, the first requests of the seeds' `curl`
+//! loop in order, and events (scale, delete, readiness, node loss) that edit the text and
+//! show the distribution before and after.
 //!
-//! Nothing here decides where a request lands: [`svcplay::simulate::run`] does. The panel
-//! only chooses its inputs (client, destination, count, seed) and shows its answers. The
-//! seed is an input: the page draws a random one only when the user asks for a new seed.
-//! The animation is honest: each frame shows the simulator's result for the first `n`
-//! requests of the same seeded run (the simulation of `n` requests is a prefix of the
-//! simulation of `N`), so the bars fill exactly as the requests arrive.
+//! Nothing here decides where a request lands, and nothing here runs the simulator: the
+//! panel sends [`SimRequest`]s through `on_simulate` and shows the answers the state
+//! holds ([`super::state::Simulation`]), computed on the page for small scenarios and by
+//! the Web Worker for large ones; the lists it offers come in its
+//! [`TrafficPanel`](super::snapshot::TrafficPanel). The seed is an input: the page draws
+//! a random one only when the user asks for a new seed. The animation is honest: the
+//! simulator records where every request landed, and each frame shows the first `n` of
+//! them ([`SimResult::prefix`], the run of `n` requests), so the bars fill exactly as the
+//! requests arrive. The state re-runs the same requests after every edit of the text, so
+//! an event's "after" is the simulator's answer for the edited scenario.
 
 use super::i18n::{Lang, Msg};
-use super::snapshot::{self, TrafficPanel, UiAction, mode_id, parse_mode};
-use std::cell::Cell;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use super::snapshot::{Simulated, TrafficPanel, UiAction};
+use super::state::Simulation;
 use std::rc::Rc;
 use std::time::Duration;
-use svcplay::model::ip::{IpFamily, join_host_port};
-use svcplay::proxy::Protocol;
+use svcplay::model::ip::join_host_port;
 use svcplay::proxy::config::ProxyMode;
-use svcplay::scenario::Analysis;
-use svcplay::simulate::{self, SimRequest, SimResult};
+use svcplay::simulate::clients::{ClientChoice, Destination, DestinationKind, request};
+use svcplay::simulate::spread::Spread;
+use svcplay::simulate::{Landed, SimRequest, SimResult};
 use yew::prelude::*;
 
 /// The request counts offered.
@@ -36,258 +39,31 @@ pub const CURL_LOOP: usize = 10;
 /// Frames of the arrival animation, and the pause between two.
 const FRAMES: u64 = 24;
 const FRAME_MS: u64 = 40;
-/// The address an external client sends from (TEST-NET-3 and the IPv6 documentation
-/// prefix: never a cluster address).
-const EXTERNAL_V4: IpAddr = IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10));
-const EXTERNAL_V6: IpAddr = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x10));
-
-/// An analysis compared by identity (it is recomputed, never mutated).
-#[derive(Clone)]
-pub struct Scenario(pub Rc<Analysis>);
-
-impl PartialEq for Scenario {
-    fn eq(&self, other: &Scenario) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+/// The label of a client in the page's language.
+fn client_label(client: &ClientChoice, lang: Lang) -> String {
+    match client {
+        ClientChoice::Node(n) => Msg::ClientNode.fill(lang, &[n]),
+        ClientChoice::Pod { pod, node, .. } => Msg::ClientPod.fill(lang, &[pod, node]),
+        ClientChoice::External(n) => Msg::ClientExternal.fill(lang, &[n]),
     }
 }
 
-/// Who sends the requests.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClientChoice {
-    /// The node itself, from its own address.
-    Node(String),
-    /// A Pod (`namespace/name`) on its node, from its own address(es).
-    Pod {
-        pod: String,
-        node: String,
-        ips: Vec<IpAddr>,
-    },
-    /// A client outside the cluster whose packets arrive at this node.
-    External(String),
-}
-
-impl ClientChoice {
-    /// The `<option>` value.
-    pub fn id(&self) -> String {
-        match self {
-            ClientChoice::Node(n) => format!("node:{n}"),
-            ClientChoice::Pod { pod, .. } => format!("pod:{pod}"),
-            ClientChoice::External(n) => format!("external:{n}"),
-        }
-    }
-
-    pub fn label(&self, lang: Lang) -> String {
-        match self {
-            ClientChoice::Node(n) => Msg::ClientNode.fill(lang, &[n]),
-            ClientChoice::Pod { pod, node, .. } => Msg::ClientPod.fill(lang, &[pod, node]),
-            ClientChoice::External(n) => Msg::ClientExternal.fill(lang, &[n]),
-        }
-    }
-}
-
-/// Which of a Service's addresses the requests go to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DestinationKind {
-    ClusterIp,
-    NodePort,
-    ExternalIp,
-    LoadBalancer,
-}
-
-/// A Service address and port.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Destination {
-    pub kind: DestinationKind,
-    /// `namespace/name` of the Service.
-    pub service: String,
-    pub ip: IpAddr,
-    pub port: u16,
-    pub protocol: Protocol,
-    /// For a NodePort: the node whose address it is.
-    pub node: Option<String>,
-}
-
-impl Destination {
-    /// `ip:port`.
-    pub fn address(&self) -> String {
-        join_host_port(&self.ip, i64::from(self.port))
-    }
-
-    /// The `<option>` value.
-    pub fn id(&self) -> String {
-        format!(
-            "{:?}|{}|{}",
-            self.kind,
-            self.address(),
-            self.protocol.as_str()
-        )
-    }
-
-    pub fn label(&self, lang: Lang) -> String {
-        let address = format!("{} {}", self.address(), self.protocol.as_str());
-        let s = self.service.as_str();
-        match self.kind {
-            DestinationKind::ClusterIp => Msg::DestClusterIp.fill(lang, &[s, &address]),
-            DestinationKind::NodePort => Msg::DestNodePort.fill(
-                lang,
-                &[s, &address, self.node.as_deref().unwrap_or_default()],
-            ),
-            DestinationKind::ExternalIp => Msg::DestExternalIp.fill(lang, &[s, &address]),
-            DestinationKind::LoadBalancer => Msg::DestLoadBalancer.fill(lang, &[s, &address]),
-        }
-    }
-}
-
-/// The clients a user can pick: every node, every Pod with an address of its own (not
-/// host-network), then an external client arriving at each node.
-pub fn clients(analysis: &Analysis) -> Vec<ClientChoice> {
-    let nodes = analysis.node_names();
-    let mut out: Vec<ClientChoice> = nodes.iter().cloned().map(ClientChoice::Node).collect();
-    for pod in &analysis.objects.pods {
-        let Some(node) = pod.spec.node_name.clone() else {
-            continue;
-        };
-        let ips: Vec<IpAddr> = pod.ips().iter().filter_map(|ip| ip.parse().ok()).collect();
-        if pod.spec.host_network || ips.is_empty() {
-            continue;
-        }
-        out.push(ClientChoice::Pod {
-            pod: format!("{}/{}", pod.meta.namespace, pod.meta.name),
-            node,
-            ips,
-        });
-    }
-    out.extend(nodes.into_iter().map(ClientChoice::External));
-    out
-}
-
-/// A node's own address of `family` (the one NodePorts are reached at).
-fn node_address(analysis: &Analysis, node: &str, family: IpFamily) -> Option<IpAddr> {
-    analysis
-        .node_context(node)
-        .interfaces
-        .iter()
-        .map(|(_, ip, _)| *ip)
-        .find(|ip| !ip.is_loopback() && IpFamily::of(ip) == family)
-}
-
-/// Every address of every Service port: ClusterIPs first (in the simulator's default
-/// order, `default/kubernetes` last), then externalIPs, load-balancer IPs and NodePorts
-/// on each node.
-pub fn destinations(analysis: &Analysis) -> Vec<Destination> {
-    let mut services: Vec<_> = analysis.objects.services.iter().collect();
-    services.sort_by_key(|s| s.meta.namespace == "default" && s.meta.name == "kubernetes");
-    let nodes = analysis.node_names();
-    let mut out = Vec::new();
-    for s in services {
-        let service = format!("{}/{}", s.meta.namespace, s.meta.name);
-        let cluster_ips: Vec<IpAddr> = if s.spec.cluster_ips.is_empty() {
-            s.spec
-                .cluster_ip
-                .iter()
-                .filter_map(|ip| ip.parse().ok())
-                .collect()
-        } else {
-            s.spec
-                .cluster_ips
-                .iter()
-                .filter_map(|ip| ip.parse().ok())
-                .collect()
-        };
-        let externals: Vec<IpAddr> = s
-            .spec
-            .external_ips
-            .iter()
-            .filter_map(|ip| ip.parse().ok())
-            .collect();
-        let balancers: Vec<IpAddr> = s
-            .status
-            .load_balancer_ingress
-            .iter()
-            .filter_map(|i| i.ip.as_deref()?.parse().ok())
-            .collect();
-        let mut push = |kind, ip: IpAddr, port: i64, protocol, node: Option<String>| {
-            if let Ok(port) = u16::try_from(port) {
-                out.push(Destination {
-                    kind,
-                    service: service.clone(),
-                    ip,
-                    port,
-                    protocol,
-                    node,
-                });
-            }
-        };
-        for p in &s.spec.ports {
-            let protocol = p
-                .protocol
-                .as_deref()
-                .and_then(Protocol::parse)
-                .unwrap_or(Protocol::Tcp);
-            let Some(port) = p.port else { continue };
-            for ip in &cluster_ips {
-                push(DestinationKind::ClusterIp, *ip, port, protocol, None);
-            }
-            for ip in &externals {
-                push(DestinationKind::ExternalIp, *ip, port, protocol, None);
-            }
-            for ip in &balancers {
-                push(DestinationKind::LoadBalancer, *ip, port, protocol, None);
-            }
-            if let Some(node_port) = p.node_port.filter(|n| *n > 0) {
-                for node in &nodes {
-                    for family in [IpFamily::IPv4, IpFamily::IPv6] {
-                        if let Some(ip) = node_address(analysis, node, family) {
-                            push(
-                                DestinationKind::NodePort,
-                                ip,
-                                node_port,
-                                protocol,
-                                Some(node.clone()),
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The simulator's request for a client, a destination, a count and a seed.
-pub fn request(
-    client: &ClientChoice,
-    destination: &Destination,
-    requests: u64,
-    seed: u64,
-) -> SimRequest {
-    let family = IpFamily::of(&destination.ip);
-    let (node, src) = match client {
-        ClientChoice::Node(n) => (n.clone(), None),
-        ClientChoice::Pod { node, ips, .. } => (
-            node.clone(),
-            ips.iter()
-                .find(|ip| IpFamily::of(ip) == family)
-                .or(ips.first())
-                .copied(),
+/// The label of a destination in the page's language.
+fn destination_label(destination: &Destination, lang: Lang) -> String {
+    let address = format!(
+        "{} {}",
+        destination.address(),
+        destination.protocol.as_str()
+    );
+    let s = destination.service.as_str();
+    match destination.kind {
+        DestinationKind::ClusterIp => Msg::DestClusterIp.fill(lang, &[s, &address]),
+        DestinationKind::NodePort => Msg::DestNodePort.fill(
+            lang,
+            &[s, &address, destination.node.as_deref().unwrap_or_default()],
         ),
-        ClientChoice::External(n) => (
-            n.clone(),
-            Some(if family == IpFamily::IPv6 {
-                EXTERNAL_V6
-            } else {
-                EXTERNAL_V4
-            }),
-        ),
-    };
-    SimRequest {
-        node: Some(node),
-        src,
-        dst: Some((destination.ip, destination.port)),
-        protocol: destination.protocol,
-        requests,
-        seed,
-        ..SimRequest::default()
+        DestinationKind::ExternalIp => Msg::DestExternalIp.fill(lang, &[s, &address]),
+        DestinationKind::LoadBalancer => Msg::DestLoadBalancer.fill(lang, &[s, &address]),
     }
 }
 
@@ -301,52 +77,27 @@ pub enum Landing {
     NotProxied,
 }
 
-/// The first `k` requests of the run, in order. The simulator reports counts, not a
-/// sequence; since the run of `i` requests is a prefix of the run of `i + 1` (same seed,
-/// same clock), request `i + 1` landed wherever the counts grew by one.
-pub fn curl_loop(analysis: &Analysis, request: &SimRequest, k: usize) -> Vec<Landing> {
-    let mut out = Vec::new();
-    let mut previous: Option<SimResult> = None;
-    for i in 1..=k.min(usize::try_from(request.requests).unwrap_or(usize::MAX)) {
-        let step = SimRequest {
-            requests: i as u64,
-            ..request.clone()
-        };
-        let Ok(result) = simulate::run(analysis, &step) else {
-            break;
-        };
-        let before = |address: &str| {
-            previous.as_ref().map_or(0, |p| {
-                p.endpoints
+/// The first `k` requests of a run, in order, from the sequence the simulator recorded.
+pub fn curl_loop(result: &SimResult, k: usize) -> Vec<Landing> {
+    result
+        .sequence
+        .iter()
+        .take(k)
+        .map(|landed| match *landed {
+            Landed::Endpoint(ip, port) => {
+                let address = join_host_port(&ip, port);
+                let pod = result
+                    .endpoints
                     .iter()
-                    .find(|e| e.address() == address)
-                    .map_or(0, |e| e.count)
-            })
-        };
-        let grew = result
-            .endpoints
-            .iter()
-            .find(|e| e.count > before(&e.address()));
-        let landing = match grew {
-            Some(e) => Landing::Endpoint(e.address(), e.pod.clone()),
-            None if result.dropped > previous.as_ref().map_or(0, |p| p.dropped) => Landing::Dropped,
-            None if result.rejected > previous.as_ref().map_or(0, |p| p.rejected) => {
-                Landing::Rejected
+                    .find(|e| e.ip == ip && e.port == port)
+                    .and_then(|e| e.pod.clone());
+                Landing::Endpoint(address, pod)
             }
-            None => Landing::NotProxied,
-        };
-        out.push(landing);
-        previous = Some(result);
-    }
-    out
-}
-
-/// The analysis with the page's chosen mode.
-fn in_mode(analysis: &Rc<Analysis>, mode: Option<ProxyMode>) -> Rc<Analysis> {
-    match snapshot::with_mode(analysis, mode) {
-        std::borrow::Cow::Borrowed(_) => analysis.clone(),
-        std::borrow::Cow::Owned(a) => Rc::new(a),
-    }
+            Landed::Drop => Landing::Dropped,
+            Landed::Reject => Landing::Rejected,
+            Landed::Unhandled => Landing::NotProxied,
+        })
+        .collect()
 }
 
 /// Whether the user asked the system for less motion.
@@ -384,73 +135,8 @@ struct Controls {
 struct Compare {
     label: String,
     before: SimResult,
-    after: Option<Result<SimResult, String>>,
-}
-
-/// What a run shows.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Shown {
-    result: Option<Result<SimResult, String>>,
-    /// Requests sent so far, while the animation runs.
-    sent: Option<(u64, u64)>,
-    curl: Vec<Landing>,
-    curl_address: String,
-}
-
-/// The setters a run needs (held by an animation across frames).
-#[derive(Clone)]
-struct Runner {
-    shown: UseStateSetter<Shown>,
-    generation: Rc<Cell<u64>>,
-}
-
-impl Runner {
-    /// Runs `request` on `analysis`: at once, or in frames of growing prefixes.
-    fn start(&self, analysis: Rc<Analysis>, request: SimRequest, animate: bool) {
-        let generation = self.generation.get() + 1;
-        self.generation.set(generation);
-        let curl = curl_loop(&analysis, &request, CURL_LOOP);
-        let curl_address = request
-            .dst
-            .map(|(ip, port)| join_host_port(&ip, i64::from(port)))
-            .unwrap_or_default();
-        if !animate || request.requests < FRAMES {
-            self.shown.set(Shown {
-                result: Some(simulate::run(&analysis, &request)),
-                sent: None,
-                curl,
-                curl_address,
-            });
-            return;
-        }
-        let runner = self.clone();
-        yew::platform::spawn_local(async move {
-            for k in 1..=FRAMES {
-                if runner.generation.get() != generation {
-                    return;
-                }
-                let n = (request.requests * k).div_ceil(FRAMES);
-                let partial = SimRequest {
-                    requests: n,
-                    ..request.clone()
-                };
-                runner.shown.set(Shown {
-                    result: Some(simulate::run(&analysis, &partial)),
-                    sent: (k < FRAMES).then_some((n, request.requests)),
-                    // The curl loop appears line by line with the first frames.
-                    curl: curl
-                        .iter()
-                        .take(usize::try_from(k).unwrap_or(usize::MAX))
-                        .cloned()
-                        .collect(),
-                    curl_address: curl_address.clone(),
-                });
-                if k < FRAMES {
-                    yew::platform::time::sleep(Duration::from_millis(FRAME_MS)).await;
-                }
-            }
-        });
-    }
+    /// The simulation the event was recorded on: a later one is "after".
+    before_id: u64,
 }
 
 #[derive(Properties, PartialEq)]
@@ -458,32 +144,25 @@ pub struct TrafficProps {
     pub panel: Rc<TrafficPanel>,
     pub node: AttrValue,
     pub lang: Lang,
-    /// The analysis, when it was computed on the page (not for scenarios left to the
-    /// worker).
-    pub analysis: Option<Scenario>,
     /// The mode chosen on the page, if any.
     pub mode: Option<ProxyMode>,
+    /// The mode the scenario configures.
+    pub configured_mode: Option<ProxyMode>,
+    /// The last simulation and its answer.
+    pub simulation: Option<Simulation>,
     pub readonly: bool,
     /// The scenario text, to check that an event applies before recording "before".
     pub text: Rc<str>,
+    pub on_simulate: Callback<SimRequest>,
     pub on_action: Callback<UiAction>,
     pub on_mode: Callback<Option<ProxyMode>>,
 }
 
 /// The same requests from a client on every node (`simulate::spread`), each through its
 /// own node's rules: one row per client node and endpoint, then the sum.
-fn spread_view(latest: Option<&(Rc<Analysis>, SimRequest, bool)>, lang: Lang) -> Html {
+fn spread_view(spread: &Spread, lang: Lang) -> Html {
     let t = |m: Msg| m.text(lang);
-    let Some((analysis, request, _)) = latest else {
-        return html! {};
-    };
-    let Ok(spread) = simulate::spread::run(analysis, request) else {
-        return html! {};
-    };
-    if spread.per_node.len() < 2 {
-        return html! {};
-    }
-    let row = |node: String, client: String, e: &simulate::EndpointShare, total: u64| {
+    let row = |node: String, client: String, e: &svcplay::simulate::EndpointShare, total: u64| {
         html! {
             <tr>
                 <td>{ node }</td>
@@ -616,9 +295,9 @@ fn client_ip(r: &SimResult, lang: Lang) -> String {
 }
 
 /// Before and after an event, per endpoint.
-fn compare_table(c: &Compare, lang: Lang) -> Html {
+fn compare_table(c: &Compare, after: Option<&Result<SimResult, String>>, lang: Lang) -> Html {
     let t = |m: Msg| m.text(lang);
-    let after = match &c.after {
+    let after = match after {
         None => return html! { <p class="note">{ t(Msg::Computing) }</p> },
         Some(Err(e)) => return html! { <p class="error-line">{ e.clone() }</p> },
         Some(Ok(a)) => a,
@@ -697,27 +376,74 @@ fn compare_table(c: &Compare, lang: Lang) -> Html {
     }
 }
 
-/// The events offered: scale each workload, flip and delete each Pod, lose each node,
-/// as the objects panel offers them (the same [`UiAction`]s, run through
-/// `svcplay::actions`).
-fn events(analysis: &Analysis) -> Vec<(String, Msg, UiAction)> {
-    let mut out = Vec::new();
-    for row in snapshot::objects(analysis) {
-        let name = if row.namespace.is_empty() {
-            row.name.clone()
-        } else {
-            format!("{}/{}", row.namespace, row.name)
-        };
-        for (i, a) in row.actions.iter().enumerate() {
-            let label = match a {
-                UiAction::Scale { .. } if i == 0 => Msg::ScaleUp,
-                UiAction::Scale { .. } => Msg::ScaleDown,
-                _ => super::objects::action_label(a),
-            };
-            out.push((name.clone(), label, a.clone()));
-        }
+/// The label of an event: a workload's first Scale scales up, its second down; the
+/// other actions are labelled as in the objects panel.
+fn event_label(position: u32, action: &UiAction) -> Msg {
+    match action {
+        UiAction::Scale { .. } if position == 0 => Msg::ScaleUp,
+        UiAction::Scale { .. } => Msg::ScaleDown,
+        _ => super::objects::action_label(action),
     }
-    out
+}
+
+/// The exact shares of a new request from the node to every ClusterIP: the simulator's
+/// EXPECTED column, computed from the same rules.
+fn expected_tables(expected: &[SimResult], lang: Lang) -> Html {
+    let t = |m: Msg| m.text(lang);
+    html! {
+        <details class="chains" open=true>
+            <summary>{ t(Msg::TrafficChainsTitle) }</summary>
+            <p class="explain">{ t(Msg::TrafficExplain) }</p>
+            if expected.is_empty() {
+                <p class="note">{ t(Msg::NoTraffic) }</p>
+            }
+            { for expected.iter().map(|r| {
+                let others = [
+                    (Msg::Dropped, r.dropped_probability),
+                    (Msg::Rejected, r.rejected_probability),
+                    (Msg::NotProxied, r.unhandled_probability),
+                ];
+                html! {
+                    <table class="shares">
+                        <caption><code>{ join_host_port(&r.packet.dst, i64::from(r.packet.dport)) }</code>{ " " }{ r.packet.protocol.as_str() }</caption>
+                        <thead><tr>
+                            <th scope="col">{ t(Msg::Endpoint) }</th>
+                            <th scope="col">{ t(Msg::Pod) }</th>
+                            <th scope="col">{ t(Msg::NodeColumn) }</th>
+                            <th scope="col">{ t(Msg::ShareOfTraffic) }</th>
+                        </tr></thead>
+                        <tbody>
+                            { for r.endpoints.iter().map(|e| {
+                                let share = e.probability.map(|p| p * 100.0);
+                                html! {
+                                    <tr>
+                                        <th scope="row"><code>{ e.address() }</code></th>
+                                        <td>{ e.pod.clone().unwrap_or_default() }</td>
+                                        <td>{ e.node.clone().unwrap_or_default() }</td>
+                                        <td class="share">
+                                            <span class="bar" aria-hidden="true"><span style={format!("width:{:.1}%", share.unwrap_or(0.0))}></span></span>
+                                            { percent_p(e.probability) }
+                                        </td>
+                                    </tr>
+                                }
+                            }) }
+                            { for others.iter().filter(|(_, p)| *p > 0.0).map(|(m, p)| html! {
+                                <tr class="other">
+                                    <th scope="row">{ t(*m) }</th>
+                                    <td></td>
+                                    <td></td>
+                                    <td class="share">{ percent_p(Some(*p)) }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                }
+            }) }
+            if let Some(note) = expected.iter().find_map(|r| r.note.clone()) {
+                <p class="note">{ note }</p>
+            }
+        </details>
+    }
 }
 
 #[function_component]
@@ -732,23 +458,13 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         seed: DEFAULT_SEED,
         animate: !prefers_reduced_motion(),
     });
-    let shown = use_state(Shown::default);
     let compare = use_state(|| None::<Compare>);
-    let generation = use_mut_ref(|| Rc::new(Cell::new(0u64)));
-    let runner = Runner {
-        shown: shown.setter(),
-        generation: generation.borrow().clone(),
-    };
+    // The animation: how many of the answer's requests are shown, for which simulation.
+    let frame = use_state(|| None::<(u64, u64)>);
+    let generation = use_mut_ref(|| 0u64);
 
-    {
-        // Leaving the tab stops an animation in flight.
-        let generation = generation.borrow().clone();
-        use_effect_with((), move |_| move || generation.set(generation.get() + 1));
-    }
-
-    let analysis = props.analysis.as_ref().map(|s| in_mode(&s.0, props.mode));
-    let client_list = analysis.as_deref().map(clients).unwrap_or_default();
-    let destination_list = analysis.as_deref().map(destinations).unwrap_or_default();
+    let client_list = &p.clients;
+    let destination_list = &p.destinations;
     let default_client = format!("node:{}", props.node);
     let client = client_list
         .iter()
@@ -762,50 +478,66 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         .or(destination_list.first())
         .cloned();
     let sim_request = match (&client, &destination) {
-        (Some(c), Some(d)) => Some(request(c, d, controls.requests, controls.seed)),
+        (Some(c), Some(d)) => Some(SimRequest {
+            mode: props.mode,
+            // Every request is recorded: the animation and the curl loop read them.
+            record: usize::try_from(controls.requests).unwrap_or(usize::MAX),
+            ..request(c, d, controls.requests, controls.seed)
+        }),
         _ => None,
     };
 
-    // The latest inputs, for the re-run after the scenario changes.
-    let latest = use_mut_ref(|| None::<(Rc<Analysis>, SimRequest, bool)>);
-    *latest.borrow_mut() = analysis
-        .clone()
-        .zip(sim_request.clone())
-        .map(|(a, r)| (a, r, controls.animate));
-    let has_run = shown.result.is_some();
-    let waiting_compare = compare.as_ref().is_some_and(|c| c.after.is_none());
+    // A new answer is shown at once, or in frames of growing prefixes.
+    let answer: Option<(u64, Rc<Simulated>)> = props
+        .simulation
+        .as_ref()
+        .and_then(|s| Some((s.id, s.answer.clone()?)));
     {
-        // When the scenario (or mode) changes after a run, the same requests run again;
-        // after an event, that run is the "after" side.
-        let latest = latest.clone();
-        let runner = runner.clone();
-        let compare = compare.clone();
-        let identity = props.analysis.clone();
-        use_effect_with((identity, props.mode), move |_| {
-            if has_run {
-                if let Some((analysis, request, animate)) = latest.borrow().clone() {
-                    if waiting_compare {
-                        if let Some(c) = (*compare).clone() {
-                            compare.set(Some(Compare {
-                                after: Some(simulate::run(&analysis, &request)),
-                                ..c
-                            }));
+        let frame = frame.clone();
+        let generation = generation.clone();
+        let animate = controls.animate;
+        let id = answer.as_ref().map(|(id, _)| *id);
+        let total = answer
+            .as_ref()
+            .and_then(|(_, a)| a.result.as_ref().ok())
+            .map_or(0, |r| r.requests);
+        use_effect_with(id, move |id| {
+            *generation.borrow_mut() += 1;
+            let current = *generation.borrow();
+            match id {
+                Some(id) if animate && total >= FRAMES => {
+                    let id = *id;
+                    let generation = generation.clone();
+                    yew::platform::spawn_local(async move {
+                        for k in 1..=FRAMES {
+                            if *generation.borrow() != current {
+                                return;
+                            }
+                            frame.set((k < FRAMES).then(|| (id, (total * k).div_ceil(FRAMES))));
+                            if k < FRAMES {
+                                yew::platform::time::sleep(Duration::from_millis(FRAME_MS)).await;
+                            }
                         }
-                    }
-                    runner.start(analysis, request, animate);
+                    });
                 }
+                _ => frame.set(None),
             }
+            // Leaving the tab (or a newer answer) stops an animation in flight.
+            move || *generation.borrow_mut() += 1
         });
     }
+    let sent = frame
+        .filter(|(id, _)| Some(*id) == answer.as_ref().map(|(id, _)| *id))
+        .map(|(_, n)| n);
 
     let run_now = {
-        let latest = latest.clone();
-        let runner = runner.clone();
         let compare = compare.clone();
+        let on_simulate = props.on_simulate.clone();
+        let request = sim_request.clone();
         Callback::from(move |_: MouseEvent| {
-            if let Some((analysis, request, animate)) = latest.borrow().clone() {
+            if let Some(request) = &request {
                 compare.set(None);
-                runner.start(analysis, request, animate);
+                on_simulate.emit(request.clone());
             }
         })
     };
@@ -857,19 +589,11 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         let cb = props.on_mode.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            cb.emit(parse_mode(&select.value()));
+            cb.emit(ProxyMode::parse(&select.value()));
         })
     };
-    let configured = props
-        .analysis
-        .as_ref()
-        .map_or(ProxyMode::Iptables, |a| a.0.proxy_config.mode);
-    let modes = [
-        ProxyMode::Iptables,
-        ProxyMode::Ipvs,
-        ProxyMode::Nftables,
-        ProxyMode::Userspace,
-    ];
+    let configured = props.configured_mode.unwrap_or(ProxyMode::Iptables);
+    let modes = ProxyMode::ALL;
 
     let controls_html = html! {
         <form class="sim-controls" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
@@ -877,7 +601,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                 { t(Msg::TrafficClient) }
                 <select id="traffic-client" onchange={on_client}>
                     { for client_list.iter().map(|c| html! {
-                        <option value={c.id()} selected={Some(c) == client.as_ref()}>{ c.label(lang) }</option>
+                        <option value={c.id()} selected={Some(c) == client.as_ref()}>{ client_label(c, lang) }</option>
                     }) }
                 </select>
             </label>
@@ -885,7 +609,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                 { t(Msg::TrafficDestination) }
                 <select id="traffic-destination" onchange={on_destination}>
                     { for destination_list.iter().map(|d| html! {
-                        <option value={d.id()} selected={Some(d) == destination.as_ref()}>{ d.label(lang) }</option>
+                        <option value={d.id()} selected={Some(d) == destination.as_ref()}>{ destination_label(d, lang) }</option>
                     }) }
                 </select>
             </label>
@@ -893,10 +617,10 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                 { t(Msg::TrafficMode) }
                 <select id="traffic-mode" onchange={on_mode}>
                     <option value="" selected={props.mode.is_none()}>
-                        { Msg::ModeConfigured.fill(lang, &[mode_id(configured)]) }
+                        { Msg::ModeConfigured.fill(lang, &[configured.as_str()]) }
                     </option>
                     { for modes.iter().map(|m| html! {
-                        <option value={mode_id(*m)} selected={props.mode == Some(*m)}>{ mode_id(*m) }</option>
+                        <option value={m.as_str()} selected={props.mode == Some(*m)}>{ m.as_str() }</option>
                     }) }
                 </select>
             </label>
@@ -922,20 +646,26 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         </form>
     };
 
-    let results_html = match &shown.result {
+    let full = answer.as_ref().map(|(_, a)| &a.result);
+    let results_html = match full {
+        None if props.simulation.is_some() => html! { <p class="note">{ t(Msg::Computing) }</p> },
         None => html! { <p class="note">{ t(Msg::TrafficPressRun) }</p> },
         Some(Err(e)) => html! { <p class="error-line" role="alert">{ e.clone() }</p> },
-        Some(Ok(r)) => {
-            let total = shown.sent.map_or(r.requests, |(_, n)| n);
-            let client_label = client
+        Some(Ok(full)) => {
+            let shown = sent
+                .and_then(|n| full.prefix(n))
+                .unwrap_or_else(|| full.clone());
+            let r = &shown;
+            let total = full.requests;
+            let client_label_text = client
                 .as_ref()
-                .map(|c| c.label(lang))
+                .map(|c| client_label(c, lang))
                 .unwrap_or_else(|| r.client.to_string());
             let caption = Msg::TrafficRunCaption.fill(
                 lang,
                 &[
                     &total.to_string(),
-                    &client_label,
+                    &client_label_text,
                     &join_host_port(&r.packet.dst, i64::from(r.packet.dport)),
                     &r.node,
                     r.mode.as_str(),
@@ -944,12 +674,12 @@ pub fn Traffic(props: &TrafficProps) -> Html {
             );
             html! {
                 <>
-                    <p class="progress" aria-live="polite" aria-busy={shown.sent.is_some().to_string()} id="traffic-progress">
-                        if let Some((sent, total)) = shown.sent {
-                            <progress max={total.to_string()} value={sent.to_string()}></progress>
-                            { " " }{ Msg::TrafficProgress.fill(lang, &[&sent.to_string(), &total.to_string()]) }
+                    <p class="progress" aria-live="polite" aria-busy={sent.is_some().to_string()} id="traffic-progress">
+                        if let Some(n) = sent {
+                            <progress max={total.to_string()} value={n.to_string()}></progress>
+                            { " " }{ Msg::TrafficProgress.fill(lang, &[&n.to_string(), &total.to_string()]) }
                         } else {
-                            { Msg::TrafficDone.fill(lang, &[&r.requests.to_string()]) }
+                            { Msg::TrafficDone.fill(lang, &[&total.to_string()]) }
                         }
                     </p>
                     { results_table(r, lang, caption) }
@@ -958,22 +688,42 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                         { " · " }
                         <span class="simbar key"><span class="expected" style="left:50%"></span></span>{ t(Msg::Expected) }
                     </p>
-                    <p id="traffic-client-ip">{ client_ip(r, lang) }</p>
+                    if sent.is_none() {
+                        <p id="traffic-client-ip">{ client_ip(r, lang) }</p>
+                    }
                     if let Some(s) = r.affinity_seconds {
                         <p class="note">{ Msg::TrafficAffinity.fill(lang, &[&s.to_string()]) }</p>
                     }
                     if let Some(note) = &r.note {
                         <p class="note">{ note.clone() }</p>
                     }
-                    if shown.sent.is_none() {
-                        { spread_view(latest.borrow().as_ref(), lang) }
+                    if sent.is_none() {
+                        if let Some(spread) = answer.as_ref().and_then(|(_, a)| a.spread.as_ref()) {
+                            { spread_view(spread, lang) }
+                        }
                     }
                 </>
             }
         }
     };
 
-    let curl_html = if shown.curl.is_empty() {
+    // The curl loop: the first requests of the run in order, appearing with the frames.
+    let curl: Vec<Landing> = match full {
+        Some(Ok(r)) => {
+            let shown = sent.map_or(CURL_LOOP, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX).min(CURL_LOOP)
+            });
+            curl_loop(r, CURL_LOOP.min(shown))
+        }
+        _ => Vec::new(),
+    };
+    let curl_address = props
+        .simulation
+        .as_ref()
+        .and_then(|s| s.request.dst)
+        .map(|(ip, port)| join_host_port(&ip, i64::from(port)))
+        .unwrap_or_default();
+    let curl_html = if curl.is_empty() {
         html! {}
     } else {
         html! {
@@ -981,8 +731,8 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                 <h3 id="curl-title">{ t(Msg::CurlTitle) }</h3>
                 <p class="explain">{ Msg::CurlExplain.fill(lang, &[&CURL_LOOP.to_string()]) }</p>
                 <pre class="output" id="traffic-curl"><code>
-                    { format!("$ while true; do curl -s {}; done\n", shown.curl_address) }
-                    { for shown.curl.iter().enumerate().map(|(i, l)| {
+                    { format!("$ while true; do curl -s {curl_address}; done\n") }
+                    { for curl.iter().enumerate().map(|(i, l)| {
                         let what = match l {
                             Landing::Endpoint(address, pod) => format!(
                                 "{}  ({address})",
@@ -999,52 +749,56 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         }
     };
 
-    let events_html = match (&analysis, props.readonly) {
-        (Some(a), false) => {
-            let list = events(a);
-            html! {
-                <section class="sim-events" aria-labelledby="events-title">
-                    <h3 id="events-title">{ t(Msg::EventsTitle) }</h3>
-                    <p class="explain">{ t(Msg::EventsExplain) }</p>
-                    <div class="actions" role="group" aria-labelledby="events-title">
-                        { for list.into_iter().take(40).map(|(name, label, action)| {
-                            let text = format!("{} {name}", t(label));
-                            let on_action = props.on_action.clone();
-                            let compare = compare.clone();
-                            let latest = latest.clone();
-                            let label_text = text.clone();
-                            let scenario = props.text.clone();
-                            let onclick = Callback::from(move |_: MouseEvent| {
-                                // An event that cannot edit the text changes nothing (the
-                                // page says why): no comparison then.
-                                if super::state::act(&scenario, &action).is_err() {
-                                    on_action.emit(action.clone());
-                                    return;
-                                }
-                                // "Before" is the full run of the current inputs (the
-                                // shown one may be mid-animation).
-                                let before = latest.borrow().as_ref().and_then(|(a, r, _)| {
-                                    simulate::run(a, r).ok()
-                                });
-                                if let Some(before) = before {
-                                    compare.set(Some(Compare {
-                                        label: label_text.clone(),
-                                        before,
-                                        after: None,
-                                    }));
-                                }
+    // "After" an event: the first answer of a later simulation (the state runs the same
+    // requests again once the event has edited the text).
+    let after: Option<&Result<SimResult, String>> = compare.as_ref().and_then(|c| {
+        answer
+            .as_ref()
+            .filter(|(id, _)| *id > c.before_id)
+            .map(|(_, a)| &a.result)
+    });
+    let events_html = if props.readonly {
+        html! {}
+    } else {
+        html! {
+            <section class="sim-events" aria-labelledby="events-title">
+                <h3 id="events-title">{ t(Msg::EventsTitle) }</h3>
+                <p class="explain">{ t(Msg::EventsExplain) }</p>
+                <div class="actions" role="group" aria-labelledby="events-title">
+                    { for p.events.iter().take(40).map(|(name, position, action)| {
+                        let text = format!("{} {name}", t(event_label(*position, action)));
+                        let on_action = props.on_action.clone();
+                        let compare = compare.clone();
+                        let label_text = text.clone();
+                        let scenario = props.text.clone();
+                        let before = answer.as_ref().and_then(|(id, a)| Some((*id, a.result.clone().ok()?)));
+                        let action = action.clone();
+                        let onclick = Callback::from(move |_: MouseEvent| {
+                            // An event that cannot edit the text changes nothing (the page
+                            // says why): no comparison then.
+                            if super::state::act(&scenario, &action).is_err() {
                                 on_action.emit(action.clone());
-                            });
-                            html! { <button type="button" {onclick}>{ text }</button> }
-                        }) }
-                    </div>
-                    if let Some(c) = compare.as_ref() {
-                        { compare_table(c, lang) }
-                    }
-                </section>
-            }
+                                return;
+                            }
+                            // "Before" is the whole run of the current requests (the
+                            // shown one may be mid-animation).
+                            if let Some((before_id, before)) = &before {
+                                compare.set(Some(Compare {
+                                    label: label_text.clone(),
+                                    before: before.clone(),
+                                    before_id: *before_id,
+                                }));
+                            }
+                            on_action.emit(action.clone());
+                        });
+                        html! { <button type="button" {onclick}>{ text }</button> }
+                    }) }
+                </div>
+                if let Some(c) = compare.as_ref() {
+                    { compare_table(c, after, lang) }
+                }
+            </section>
         }
-        _ => html! {},
     };
 
     html! {
@@ -1054,50 +808,11 @@ pub fn Traffic(props: &TrafficProps) -> Html {
             </header>
             <h3>{ t(Msg::TrafficSimTitle) }</h3>
             <p class="explain">{ t(Msg::TrafficSimExplain) }</p>
-            if analysis.is_none() {
-                <p class="note">{ t(Msg::TrafficSimUnavailable) }</p>
-            } else {
-                { controls_html }
-                { results_html }
-                { curl_html }
-                { events_html }
-            }
-            <details class="chains">
-                <summary>{ t(Msg::TrafficChainsTitle) }</summary>
-                <p class="explain">{ t(Msg::TrafficExplain) }</p>
-                if !p.supported {
-                    <p class="note">{ t(Msg::TrafficNotInMode) }</p>
-                } else if p.chains.is_empty() {
-                    <p class="note">{ t(Msg::NoTraffic) }</p>
-                }
-                { for p.chains.iter().take(200).map(|c| html! {
-                    <table class="shares">
-                        <caption><strong>{ c.service.clone() }</strong>{ " · " }<code>{ c.chain.clone() }</code></caption>
-                        <thead><tr>
-                            <th scope="col">{ t(Msg::Endpoint) }</th>
-                            <th scope="col">{ t(Msg::Pod) }</th>
-                            <th scope="col">{ t(Msg::NodeColumn) }</th>
-                            <th scope="col">{ t(Msg::ShareOfTraffic) }</th>
-                        </tr></thead>
-                        <tbody>
-                            { for c.shares.iter().map(|s| {
-                                let percent = s.share * 100.0;
-                                html! {
-                                    <tr>
-                                        <th scope="row"><code>{ s.endpoint.clone() }</code></th>
-                                        <td>{ s.pod.clone().unwrap_or_default() }</td>
-                                        <td>{ s.node.clone().unwrap_or_default() }</td>
-                                        <td class="share">
-                                            <span class="bar" aria-hidden="true"><span style={format!("width:{percent:.1}%")}></span></span>
-                                            { format!("{percent:.1} %") }
-                                        </td>
-                                    </tr>
-                                }
-                            }) }
-                        </tbody>
-                    </table>
-                }) }
-            </details>
+            { controls_html }
+            { results_html }
+            { curl_html }
+            { events_html }
+            { expected_tables(&p.expected, lang) }
         </section>
     }
 }
@@ -1105,42 +820,37 @@ pub fn Traffic(props: &TrafficProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use svcplay::scenario::{Options, analyze};
+    use svcplay::scenario::{Analysis, Options, analyze};
+    use svcplay::simulate::clients::destinations;
 
     fn default_analysis() -> Analysis {
         analyze(svcplay::examples::DEFAULT, Options::default())
     }
 
-    #[test]
-    fn the_default_lab_offers_its_clients_and_the_cluster_ip_first() {
-        let analysis = default_analysis();
-        let c = clients(&analysis);
-        assert!(
-            c.contains(&ClientChoice::Node("k8s-worker01".into())),
-            "{c:?}"
-        );
-        assert!(c.iter().any(
-            |c| matches!(c, ClientChoice::Pod { pod, .. } if pod.starts_with("dev/pc-deployment-"))
-        ));
-        assert!(c.iter().any(|c| matches!(c, ClientChoice::External(_))));
-        let d = destinations(&analysis);
-        assert_eq!(d[0].kind, DestinationKind::ClusterIp);
-        assert_eq!(d[0].address(), "10.97.97.97:80");
-        assert_eq!(d[0].service, "dev/service-clusterip");
+    /// The panel's request for the default lab's ClusterIP from its node, recorded.
+    fn recorded(analysis: &Analysis, requests: u64, seed: u64) -> SimRequest {
+        let destination = destinations(analysis)[0].clone();
+        SimRequest {
+            record: usize::try_from(requests).unwrap_or(usize::MAX),
+            ..request(
+                &ClientChoice::Node("k8s-worker01".into()),
+                &destination,
+                requests,
+                seed,
+            )
+        }
     }
 
     #[test]
-    fn the_panels_request_is_the_simulators_and_the_curl_loop_is_its_prefix() {
+    fn the_curl_loop_is_the_first_requests_of_the_run() {
         let analysis = default_analysis();
-        let client = ClientChoice::Node("k8s-worker01".into());
-        let destination = destinations(&analysis)[0].clone();
-        let req = request(&client, &destination, 1000, DEFAULT_SEED);
-        let result = simulate::run(&analysis, &req).expect("runs");
+        let req = recorded(&analysis, 1000, DEFAULT_SEED);
+        let result = svcplay::simulate::run(&analysis, &req).expect("runs");
         assert_eq!(result.endpoints.len(), 3);
         assert_eq!(result.endpoints.iter().map(|e| e.count).sum::<u64>(), 1000);
-        let curl = curl_loop(&analysis, &req, CURL_LOOP);
+        let curl = curl_loop(&result, CURL_LOOP);
         assert_eq!(curl.len(), CURL_LOOP);
-        let ten = simulate::run(
+        let ten = svcplay::simulate::run(
             &analysis,
             &SimRequest {
                 requests: CURL_LOOP as u64,
@@ -1160,16 +870,12 @@ mod tests {
     #[test]
     fn ipvs_round_robin_and_affinity_show_in_the_curl_loop() {
         let analysis = default_analysis();
-        let destination = destinations(&analysis)[0].clone();
-        let req = request(
-            &ClientChoice::Node("k8s-worker01".into()),
-            &destination,
-            100,
-            7,
-        );
-        let mut ipvs = analysis.clone();
-        ipvs.proxy_config.mode = ProxyMode::Ipvs;
-        let curl = curl_loop(&ipvs, &req, 6);
+        let req = recorded(&analysis, 100, 7);
+        let ipvs = SimRequest {
+            mode: Some(ProxyMode::Ipvs),
+            ..req.clone()
+        };
+        let curl = curl_loop(&svcplay::simulate::run(&analysis, &ipvs).expect("runs"), 6);
         // Round robin: three pods in turn.
         assert_eq!(curl[0], curl[3], "{curl:?}");
         assert_eq!(curl[1], curl[4], "{curl:?}");
@@ -1179,42 +885,39 @@ mod tests {
             "  sessionAffinity: ClientIP\n  clusterIP: 10.97.97.97",
         );
         let sticky = analyze(&sticky, Options::default());
-        let curl = curl_loop(&sticky, &req, CURL_LOOP);
+        let curl = curl_loop(
+            &svcplay::simulate::run(&sticky, &req).expect("runs"),
+            CURL_LOOP,
+        );
         assert!(curl.iter().all(|l| *l == curl[0]), "{curl:?}");
         assert!(matches!(curl[0], Landing::Endpoint(..)));
     }
 
     #[test]
-    fn external_clients_reach_node_ports_and_events_cover_every_kind() {
-        let analysis = analyze(
-            svcplay::examples::EXAMPLES
-                .iter()
-                .find(|e| e.text.contains("NodePort"))
-                .map(|e| e.text)
-                .unwrap_or_default(),
-            Options::default(),
-        );
-        let d = destinations(&analysis);
-        let node_port = d
+    fn events_cover_every_kind() {
+        let panel = super::super::snapshot::traffic(&default_analysis(), "k8s-worker01", None);
+        let labels: Vec<Msg> = panel
+            .events
             .iter()
-            .find(|d| d.kind == DestinationKind::NodePort)
-            .expect("a NodePort");
-        let node = node_port.node.clone().unwrap_or_default();
-        let req = request(&ClientChoice::External(node), node_port, 100, 1);
-        assert_eq!(req.src, Some(EXTERNAL_V4));
-        let r = simulate::run(&analysis, &req).expect("runs");
-        assert_eq!(
-            r.endpoints.iter().map(|e| e.count).sum::<u64>() + r.dropped + r.rejected,
-            100
-        );
-        let e = events(&default_analysis());
+            .map(|(_, position, action)| event_label(*position, action))
+            .collect();
         for label in [
             Msg::ScaleUp,
             Msg::ScaleDown,
             Msg::MakeNotReady,
             Msg::DeletePod,
         ] {
-            assert!(e.iter().any(|(_, l, _)| *l == label), "{label:?}");
+            assert!(labels.contains(&label), "{label:?}");
+        }
+        // The exact shares of the lab's Service: a third each.
+        let lab = panel
+            .expected
+            .iter()
+            .find(|r| r.packet.dst.to_string() == "10.97.97.97")
+            .expect("the lab's ClusterIP");
+        assert_eq!(lab.endpoints.len(), 3);
+        for e in &lab.endpoints {
+            assert_eq!(percent_p(e.probability), "33.3 %");
         }
     }
 }

@@ -7,10 +7,15 @@
 //! Decoding never panics: malformed bytes give `None`.
 
 use super::snapshot::*;
+use std::net::IpAddr;
 use svcplay::diag::{Diagnostic, Pos, Severity, Span, Stage};
 use svcplay::diagram::{Diagram, Edge, NodeBox, PodBox, Rect, ServiceBox};
+use svcplay::proxy::Protocol;
 use svcplay::proxy::config::ProxyMode;
-use svcplay::shares::{ChainShares, EndpointShare};
+use svcplay::proxy::trace::Packet;
+use svcplay::simulate::clients::{ClientChoice, Destination, DestinationKind};
+use svcplay::simulate::spread::Spread;
+use svcplay::simulate::{Client, EndpointShare, Landed, SimRequest, SimResult};
 use svcplay::views::CommandOutput;
 
 /// Reads values back in the order they were written.
@@ -70,7 +75,7 @@ macro_rules! wire_number {
         }
     )*};
 }
-wire_number!(u8, u32, u64, i32, i64, f64);
+wire_number!(u8, u16, u32, u64, i32, i64, f64);
 
 impl Wire for usize {
     fn put(&self, out: &mut Vec<u8>) {
@@ -141,6 +146,61 @@ impl<T: Wire> Wire for Option<T> {
     }
 }
 
+impl Wire for IpAddr {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            IpAddr::V4(v4) => {
+                out.push(4);
+                out.extend_from_slice(&v4.octets());
+            }
+            IpAddr::V6(v6) => {
+                out.push(6);
+                out.extend_from_slice(&v6.octets());
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match u8::get(r)? {
+            4 => IpAddr::from(<[u8; 4]>::try_from(r.take(4)?).ok()?),
+            6 => IpAddr::from(<[u8; 16]>::try_from(r.take(16)?).ok()?),
+            _ => return None,
+        })
+    }
+}
+
+impl<T: Wire, E: Wire> Wire for Result<T, E> {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Ok(v) => {
+                out.push(0);
+                v.put(out);
+            }
+            Err(e) => {
+                out.push(1);
+                e.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        match u8::get(r)? {
+            0 => Some(Ok(T::get(r)?)),
+            1 => Some(Err(E::get(r)?)),
+            _ => None,
+        }
+    }
+}
+
+impl<A: Wire, B: Wire, C: Wire> Wire for (A, B, C) {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.0.put(out);
+        self.1.put(out);
+        self.2.put(out);
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some((A::get(r)?, B::get(r)?, C::get(r)?))
+    }
+}
+
 impl<A: Wire, B: Wire> Wire for (A, B) {
     fn put(&self, out: &mut Vec<u8>) {
         self.0.put(out);
@@ -195,6 +255,13 @@ wire_enum!(RulesView [
     RulesView::Userspace,
 ]);
 wire_enum!(How [How::Written, How::Defaulted, How::Allocated, How::Observed]);
+wire_enum!(Protocol [Protocol::Tcp, Protocol::Udp, Protocol::Sctp]);
+wire_enum!(DestinationKind [
+    DestinationKind::ClusterIp,
+    DestinationKind::NodePort,
+    DestinationKind::ExternalIp,
+    DestinationKind::LoadBalancer,
+]);
 wire_enum!(OriginKind [OriginKind::Written, OriginKind::Generated, OriginKind::Builtin]);
 
 wire_struct!(Pos { line, column });
@@ -291,19 +358,73 @@ wire_struct!(DnsRow {
     record_type,
     answers
 });
+wire_struct!(Packet {
+    src,
+    dst,
+    dport,
+    protocol
+});
 wire_struct!(EndpointShare {
-    endpoint,
+    ip,
+    port,
     pod,
     node,
-    share
+    count,
+    probability
 });
-wire_struct!(ChainShares {
-    service_port,
+wire_struct!(SimResult {
+    mode,
+    node,
+    packet,
+    client,
+    requests,
+    seed,
+    interval_ms,
+    endpoints,
+    dropped,
+    rejected,
+    unhandled,
+    dropped_probability,
+    rejected_probability,
+    unhandled_probability,
+    masqueraded,
+    affinity_seconds,
+    note,
+    sequence
+});
+wire_struct!(SimRequest {
+    node,
+    src,
+    dst,
+    protocol,
+    requests,
+    seed,
+    interval_ms,
+    record,
+    mode
+});
+wire_struct!(Spread {
+    per_node,
+    endpoints,
+    requests,
+    dropped,
+    rejected
+});
+wire_struct!(Destination {
+    kind,
     service,
-    chain,
-    shares
+    ip,
+    port,
+    protocol,
+    node
 });
-wire_struct!(TrafficPanel { supported, chains });
+wire_struct!(TrafficPanel {
+    clients,
+    destinations,
+    events,
+    expected
+});
+wire_struct!(Simulated { result, spread });
 wire_struct!(Rect {
     x,
     y,
@@ -437,6 +558,91 @@ impl Wire for UiAction {
     }
 }
 
+impl Wire for Landed {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Landed::Endpoint(ip, port) => {
+                out.push(0);
+                ip.put(out);
+                port.put(out);
+            }
+            Landed::Drop => out.push(1),
+            Landed::Reject => out.push(2),
+            Landed::Unhandled => out.push(3),
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match u8::get(r)? {
+            0 => Landed::Endpoint(Wire::get(r)?, Wire::get(r)?),
+            1 => Landed::Drop,
+            2 => Landed::Reject,
+            3 => Landed::Unhandled,
+            _ => return None,
+        })
+    }
+}
+
+impl Wire for Client {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Client::Pod { pod, node } => {
+                out.push(0);
+                pod.put(out);
+                node.put(out);
+            }
+            Client::Node(n) => {
+                out.push(1);
+                n.put(out);
+            }
+            Client::External => out.push(2),
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match u8::get(r)? {
+            0 => Client::Pod {
+                pod: Wire::get(r)?,
+                node: Wire::get(r)?,
+            },
+            1 => Client::Node(Wire::get(r)?),
+            2 => Client::External,
+            _ => return None,
+        })
+    }
+}
+
+impl Wire for ClientChoice {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            ClientChoice::Node(n) => {
+                out.push(0);
+                n.put(out);
+            }
+            ClientChoice::Pod { pod, node, ips } => {
+                out.push(1);
+                pod.put(out);
+                node.put(out);
+                ips.put(out);
+            }
+            ClientChoice::External(n) => {
+                out.push(2);
+                n.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match u8::get(r)? {
+            0 => ClientChoice::Node(Wire::get(r)?),
+            1 => ClientChoice::Pod {
+                pod: Wire::get(r)?,
+                node: Wire::get(r)?,
+                ips: Wire::get(r)?,
+            },
+            2 => ClientChoice::External(Wire::get(r)?),
+            _ => return None,
+        })
+    }
+}
+
 impl Wire for Panel {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
@@ -500,6 +706,12 @@ pub enum Request {
         mode: Option<ProxyMode>,
         line: String,
     },
+    /// Run simulation `id` on revision `rev`.
+    Simulate {
+        rev: u64,
+        id: u64,
+        request: SimRequest,
+    },
 }
 
 /// What the worker answers.
@@ -517,6 +729,10 @@ pub enum Response {
     Output {
         index: usize,
         output: CommandOutput,
+    },
+    Simulated {
+        id: u64,
+        answer: Simulated,
     },
 }
 
@@ -545,6 +761,12 @@ impl Wire for Request {
                 mode.put(out);
                 line.put(out);
             }
+            Request::Simulate { rev, id, request } => {
+                out.push(3);
+                rev.put(out);
+                id.put(out);
+                request.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -562,6 +784,11 @@ impl Wire for Request {
                 node: Wire::get(r)?,
                 mode: Wire::get(r)?,
                 line: Wire::get(r)?,
+            },
+            3 => Request::Simulate {
+                rev: Wire::get(r)?,
+                id: Wire::get(r)?,
+                request: Wire::get(r)?,
             },
             _ => return None,
         })
@@ -591,6 +818,11 @@ impl Wire for Response {
                 index.put(out);
                 output.put(out);
             }
+            Response::Simulated { id, answer } => {
+                out.push(3);
+                id.put(out);
+                answer.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -607,6 +839,10 @@ impl Wire for Response {
             2 => Response::Output {
                 index: Wire::get(r)?,
                 output: Wire::get(r)?,
+            },
+            3 => Response::Simulated {
+                id: Wire::get(r)?,
+                answer: Wire::get(r)?,
             },
             _ => return None,
         })

@@ -46,8 +46,16 @@ pub fn answer(request: Request) -> Option<Response> {
         } => LAST.with(|last| {
             let last = last.borrow();
             let (_, analysis) = last.as_ref()?;
-            let output = snapshot::run(&snapshot::with_mode(analysis, mode), &node, &line);
+            let output = snapshot::run(analysis, &node, mode, &line);
             Some(Response::Output { index, output })
+        }),
+        Request::Simulate { rev, id, request } => LAST.with(|last| {
+            let last = last.borrow();
+            let (analysed, analysis) = last.as_ref()?;
+            (*analysed == rev).then(|| Response::Simulated {
+                id,
+                answer: snapshot::simulate(analysis, &request),
+            })
         }),
     }
 }
@@ -168,6 +176,28 @@ mod tests {
             panic!("no output");
         };
         assert!(output.stdout.contains("pc-deployment-"));
+        let request = svcplay::simulate::SimRequest {
+            requests: 10,
+            record: 10,
+            ..Default::default()
+        };
+        let bytes = worker_handle(&encode(&Request::Simulate {
+            rev: 3,
+            id: 9,
+            request: request.clone(),
+        }));
+        let Some(Response::Simulated { id: 9, answer }) = decode(&bytes) else {
+            panic!("no simulation");
+        };
+        assert_eq!(answer.result.map(|r| r.sequence.len()), Ok(10));
+        assert!(
+            worker_handle(&encode(&Request::Simulate {
+                rev: 2,
+                id: 10,
+                request
+            }))
+            .is_empty()
+        );
         assert!(worker_handle(b"garbage").is_empty());
     }
 }

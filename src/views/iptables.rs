@@ -1,13 +1,12 @@
 //! `iptables-save`, `ip6tables-save` and `iptables -S` on a node of the scenario.
 //!
-//! The tables come from [`NodeTables::after_sync`] (in IPVS mode from the IPVS state's
-//! `save_ruleset`): kube-proxy's start and first sync on
-//! an empty node, printed as iptables 1.8.9 (nf_tables) prints them. Options: `-t TABLE`
+//! The tables are the node's proxier's ([`crate::proxy::Proxier::node_tables`]):
+//! kube-proxy's start and first sync on an empty node (in IPVS mode, the rules IPVS mode
+//! keeps), printed as iptables 1.8.9 (nf_tables) prints them. Options: `-t TABLE`
 //! (`--table=TABLE`) and `-c` (`--counters`); errors are worded as the real tool's.
 
 use super::{CommandOutput, Context, NOT_IMPLEMENTED};
 use crate::model::ip::IpFamily;
-use crate::proxy::config::ProxyMode;
 use crate::proxy::iptables::node::{IPTABLES_VERSION, NodeTables, SAVE_TIMESTAMP, SaveOptions};
 use crate::proxy::iptables::{self, TableName};
 use crate::scenario::Analysis;
@@ -15,23 +14,29 @@ use crate::scenario::Analysis;
 /// The tables `iptables-save -t` accepts.
 const KNOWN_TABLES: [&str; 5] = ["filter", "nat", "mangle", "raw", "security"];
 
-/// The node's tables of one family, after kube-proxy synced (empty tables when kube-proxy
-/// runs no proxier of that family there).
-pub fn node_tables(analysis: &Analysis, node: &str, family: IpFamily) -> NodeTables {
-    if analysis.proxy_config.mode == ProxyMode::Ipvs {
-        // IPVS mode keeps iptables rules too: its state says where each one goes.
-        let mut tables = NodeTables::new(family);
-        if let Some(state) = analysis.ipvs(node).iter().find(|s| s.family == family) {
-            tables.apply(&iptables::node::Step::Restore, &state.save_ruleset());
-        }
-        return tables;
+/// The node's tables of one family, after kube-proxy synced: `None` when its mode
+/// leaves iptables alone; empty tables when it runs no proxier of that family there.
+pub fn node_tables(analysis: &Analysis, context: &Context, family: IpFamily) -> Option<NodeTables> {
+    let proxy = context.proxy(analysis);
+    match proxy.family(family) {
+        Some(proxier) => proxier.node_tables().cloned(),
+        None => proxy
+            .proxiers
+            .first()
+            .and_then(|p| p.node_tables())
+            .map(|_| NodeTables::new(family)),
     }
-    analysis
-        .proxy_facts(node)
-        .iter()
-        .find(|f| f.family == family)
-        .map(|facts| NodeTables::after_sync(&iptables::render(facts), &facts.node))
-        .unwrap_or_else(|| NodeTables::new(family))
+}
+
+/// The error for a mode whose rules `program` cannot list.
+fn not_in_mode(analysis: &Analysis, context: &Context, program: &str) -> CommandOutput {
+    CommandOutput::error(
+        format!(
+            "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",
+            context.mode(analysis).as_str()
+        ),
+        NOT_IMPLEMENTED,
+    )
 }
 
 /// `iptables-save ARGS` (IPv4) or `ip6tables-save ARGS` (IPv6).
@@ -76,19 +81,9 @@ pub fn save(
     if extra {
         return CommandOutput::error("Unknown arguments found on commandline\n", 1);
     }
-    if !matches!(
-        analysis.proxy_config.mode,
-        ProxyMode::Iptables | ProxyMode::Ipvs
-    ) {
-        return CommandOutput::error(
-            format!(
-                "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",
-                analysis.proxy_config.mode.as_str()
-            ),
-            NOT_IMPLEMENTED,
-        );
-    }
-    let tables = node_tables(analysis, &context.node, family);
+    let Some(tables) = node_tables(analysis, context, family) else {
+        return not_in_mode(analysis, context, &program);
+    };
     if let Some(name) = &table {
         if !KNOWN_TABLES.contains(&name.as_str()) {
             return CommandOutput::error(format!("Table `{name}' does not exist\n"), 1);
@@ -126,30 +121,6 @@ fn empty_table(program: &str, name: &str) -> String {
     }
     out.push_str(&format!("COMMIT\n# Completed on {SAVE_TIMESTAMP}\n"));
     out
-}
-
-/// Walks `packet` through the iptables rules of `node` (the family of its destination),
-/// every random branch followed: `svcplay trace` and the page's packet walk.
-pub fn trace(
-    analysis: &Analysis,
-    node: &str,
-    packet: crate::proxy::trace::Packet,
-) -> Result<crate::proxy::trace::Trace, String> {
-    let family = IpFamily::of(&packet.dst);
-    if IpFamily::of(&packet.src) != family {
-        return Err(format!(
-            "the source {} and the destination {} are of different IP families",
-            packet.src, packet.dst
-        ));
-    }
-    let all = analysis.proxy_facts(node);
-    let Some(facts) = all.iter().find(|f| f.family == family) else {
-        return Err(format!(
-            "kube-proxy on node {node:?} runs no {family} proxier (NodeRuntime ipFamilies)"
-        ));
-    };
-    let tables = NodeTables::after_sync(&iptables::render(facts), &facts.node);
-    Ok(iptables::trace::trace(facts, &tables, packet))
 }
 
 /// `iptables [-t TABLE] -S [CHAIN]` (`--list-rules`; also `ip6tables`): the rules as
@@ -210,18 +181,9 @@ pub fn iptables(
             NOT_IMPLEMENTED,
         );
     }
-    if !matches!(
-        analysis.proxy_config.mode,
-        ProxyMode::Iptables | ProxyMode::Ipvs
-    ) {
-        return CommandOutput::error(
-            format!(
-                "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",
-                analysis.proxy_config.mode.as_str()
-            ),
-            NOT_IMPLEMENTED,
-        );
-    }
+    let Some(tables) = node_tables(analysis, context, family) else {
+        return not_in_mode(analysis, context, program);
+    };
     if !KNOWN_TABLES.contains(&table.as_str()) {
         return CommandOutput::error(
             format!(
@@ -230,7 +192,6 @@ pub fn iptables(
             3,
         );
     }
-    let tables = node_tables(analysis, &context.node, family);
     let node_table = TableName::parse(&table).and_then(|t| tables.table(t));
     let builtin: Vec<&str> = match TableName::parse(&table) {
         Some(t) => iptables::node::builtin_chains(t).to_vec(),

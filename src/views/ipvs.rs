@@ -18,7 +18,7 @@ use super::{CommandOutput, Context, NOT_IMPLEMENTED};
 use crate::model::ip::{IpFamily, join_host_port};
 use crate::proxy::Protocol;
 use crate::proxy::ipvs::kernel::Timeouts;
-use crate::proxy::ipvs::schedulers::{SchedulerName, flags};
+use crate::proxy::ipvs::schedulers::flags;
 use crate::proxy::ipvs::{DUMMY_DEVICE, IpSet, IpvsState, RealServer, SetType, VirtualServer};
 use crate::scenario::Analysis;
 use std::fmt;
@@ -138,7 +138,7 @@ fn service_bucket(vs: &VirtualServer) -> u32 {
 
 /// The virtual servers as the kernel enumerates them: bucket by bucket, the newest
 /// first within a bucket.
-fn kernel_enumeration(states: &[IpvsState]) -> Vec<&VirtualServer> {
+fn kernel_enumeration<'a>(states: &[&'a IpvsState]) -> Vec<&'a VirtualServer> {
     let created: Vec<&VirtualServer> = states
         .iter()
         .flat_map(|s| s.virtual_servers.iter())
@@ -151,7 +151,10 @@ fn kernel_enumeration(states: &[IpvsState]) -> Vec<&VirtualServer> {
 }
 
 /// The services (and each one's real servers) in the order `ipvsadm -L` prints them.
-pub fn listing_order(states: &[IpvsState], sort: bool) -> Vec<(&VirtualServer, Vec<&RealServer>)> {
+pub fn listing_order<'a>(
+    states: &[&'a IpvsState],
+    sort: bool,
+) -> Vec<(&'a VirtualServer, Vec<&'a RealServer>)> {
     let mut services = kernel_enumeration(states);
     if sort {
         glibc_msort(&mut services, &|a, b| cmp_services(a, b));
@@ -233,8 +236,7 @@ fn dest_name(vs: &VirtualServer, rs: &RealServer, numeric: bool) -> String {
 
 /// The names of the scheduler flags set on a service (`print_sched_flags`).
 fn sched_flags(vs: &VirtualServer) -> Vec<&'static str> {
-    let names = SchedulerName::parse(&vs.scheduler)
-        .map_or(["flag-1", "flag-2", "flag-3"], |s| s.flag_names());
+    let names = vs.scheduler.flag_names();
     [flags::SCHED1, flags::SCHED2, flags::SCHED3]
         .iter()
         .zip(names)
@@ -373,10 +375,12 @@ impl fmt::Display for IpvsadmListing<'_> {
 
 /// The IPVS protocol timeouts on the node: kube-proxy's settings in IPVS mode, else
 /// the kernel's defaults.
-fn timeouts(analysis: &Analysis, node: &str) -> Timeouts {
-    analysis
-        .ipvs(node)
-        .first()
+fn timeouts(analysis: &Analysis, context: &Context) -> Timeouts {
+    context
+        .proxy(analysis)
+        .proxiers
+        .iter()
+        .find_map(|p| p.ipvs())
         .map_or(Timeouts::default(), |s| s.timeouts)
 }
 
@@ -498,7 +502,7 @@ pub fn ipvsadm(analysis: &Analysis, context: &Context, argv: &[String]) -> Comma
         command = Command::List;
     }
     if timeout {
-        let t = timeouts(analysis, &context.node);
+        let t = timeouts(analysis, context);
         return CommandOutput::ok(format!(
             "Timeout (tcp tcpfin udp): {} {} {}\n",
             t.tcp, t.tcp_fin, t.udp
@@ -511,7 +515,8 @@ pub fn ipvsadm(analysis: &Analysis, context: &Context, argv: &[String]) -> Comma
             "state", "source", "virtual", "destination"
         ));
     }
-    let states = analysis.ipvs(&context.node);
+    let proxy = context.proxy(analysis);
+    let states: Vec<&IpvsState> = proxy.proxiers.iter().filter_map(|p| p.ipvs()).collect();
     let mut services = listing_order(&states, sort);
     if command == Command::Save {
         format = ListFormat::Rule;
@@ -564,7 +569,7 @@ pub fn size_in_memory(set: &IpSet) -> usize {
 
 /// A hash set's `initval` (random in the kernel), derived from the set's name.
 pub fn initval(set: &IpSet) -> u32 {
-    crate::controllers::workloads::fnv32a(set.name.as_bytes())
+    crate::hash::fnv32a(set.name.as_bytes())
 }
 
 /// The create options the kernel reports for a set (`Header:` / `ipset save`).
@@ -681,7 +686,8 @@ pub fn ipset(analysis: &Analysis, context: &Context, argv: &[String]) -> Command
             1,
         );
     };
-    let states = analysis.ipvs(&context.node);
+    let proxy = context.proxy(analysis);
+    let states: Vec<&IpvsState> = proxy.proxiers.iter().filter_map(|p| p.ipvs()).collect();
     let mut sets: Vec<(&IpSet, usize)> = states
         .iter()
         .flat_map(|s| {
@@ -733,7 +739,7 @@ pub struct DummyDevice {
 impl DummyDevice {
     /// kube-ipvs0 on `node`: numbered after the node's other interfaces, with a
     /// locally administered MAC address derived from the node's name.
-    pub fn new(analysis: &Analysis, node: &str, states: &[IpvsState]) -> DummyDevice {
+    pub fn new(analysis: &Analysis, node: &str, states: &[&IpvsState]) -> DummyDevice {
         let context = analysis.node_context(node);
         let mut names: Vec<&str> = Vec::new();
         for (name, _, _) in &context.interfaces {
@@ -741,10 +747,8 @@ impl DummyDevice {
                 names.push(name);
             }
         }
-        let hash =
-            crate::controllers::workloads::fnv32a(format!("{node}/{DUMMY_DEVICE}").as_bytes())
-                .to_be_bytes();
-        let hash2 = crate::controllers::workloads::fnv32a(node.as_bytes()).to_be_bytes();
+        let hash = crate::hash::fnv32a(format!("{node}/{DUMMY_DEVICE}").as_bytes()).to_be_bytes();
+        let hash2 = crate::hash::fnv32a(node.as_bytes()).to_be_bytes();
         let mac = [
             (hash[0] & 0xfe) | 0x02,
             hash[1],
@@ -859,7 +863,8 @@ pub fn ip(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOut
             NOT_IMPLEMENTED,
         );
     };
-    let states = analysis.ipvs(&context.node);
+    let proxy = context.proxy(analysis);
+    let states: Vec<&IpvsState> = proxy.proxiers.iter().filter_map(|p| p.ipvs()).collect();
     if device != DUMMY_DEVICE || states.is_empty() {
         let exists = analysis
             .node_context(&context.node)
@@ -915,9 +920,7 @@ mod tests {
 
     fn run(text: &str, line: &str) -> CommandOutput {
         let analysis = analyze(text, Options { stored: true });
-        let context = Context {
-            node: analysis.default_node(),
-        };
+        let context = Context::new(analysis.default_node());
         super::super::run(&analysis, &context, &super::super::split_command_line(line))
     }
 

@@ -6,6 +6,7 @@
 //! page's terminal both call it, so they cannot differ. Each family of commands lives in
 //! its own module; this one only dispatches.
 
+pub mod curl;
 pub mod dig;
 pub mod etc_services;
 pub mod iptables;
@@ -14,7 +15,10 @@ pub mod kubectl;
 pub mod nft;
 pub mod tabwriter;
 
+use crate::proxy::NodeProxy;
+use crate::proxy::config::ProxyMode;
 use crate::scenario::Analysis;
+use std::sync::Arc;
 
 /// What a simulated command prints, and its exit status.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,10 +50,32 @@ impl CommandOutput {
 pub const NOT_IMPLEMENTED: i32 = 2;
 
 /// Where a command runs: the node whose tables it reads (and, for `curl` and `dig`, the
-/// client's address).
+/// client's address), and the proxy mode when the page shows another one than the
+/// configured.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Context {
     pub node: String,
+    pub mode: Option<ProxyMode>,
+}
+
+impl Context {
+    /// Commands on `node`, kube-proxy in its configured mode.
+    pub fn new(node: impl Into<String>) -> Context {
+        Context {
+            node: node.into(),
+            mode: None,
+        }
+    }
+
+    /// The proxy mode the node's kube-proxy runs in.
+    pub fn mode(&self, analysis: &Analysis) -> ProxyMode {
+        self.mode.unwrap_or(analysis.proxy_config.mode)
+    }
+
+    /// kube-proxy on the node (cached by the analysis).
+    pub fn proxy(&self, analysis: &Analysis) -> Arc<NodeProxy> {
+        analysis.proxy_in(&self.node, self.mode(analysis))
+    }
 }
 
 /// Splits a command line the way a shell would for simple commands: blanks separate
@@ -110,10 +136,8 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         "ipvsadm" => ipvs::ipvsadm(analysis, context, argv),
         "ipset" => ipvs::ipset(analysis, context, argv),
         "ip" => ipvs::ip(analysis, context, argv),
-        "curl" => crate::simulate::curl::run(analysis, context, argv),
-        p if p == "while" || p.starts_with("while ") => {
-            crate::simulate::curl::while_loop(analysis, context, argv)
-        }
+        "curl" => curl::run(analysis, context, argv),
+        p if p == "while" || p.starts_with("while ") => curl::while_loop(analysis, context, argv),
         "nslookup" | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(

@@ -7,21 +7,19 @@
 //! NAME`. A missing object gets nft's own error, with the caret under the missing name.
 
 use super::{CommandOutput, Context, NOT_IMPLEMENTED};
-use crate::proxy::config::ProxyMode;
 use crate::proxy::nftables::list::{ChainOf, Ruleset, SetOf, Tables};
 use crate::proxy::nftables::{TABLE, Table};
 use crate::scenario::Analysis;
 use std::fmt::Write as _;
 
-/// The kube-proxy tables on `node` (none outside nftables mode).
-pub fn tables(analysis: &Analysis, node: &str) -> Vec<Table> {
-    if analysis.proxy_config.mode != ProxyMode::Nftables {
-        return Vec::new();
-    }
-    analysis
-        .nftables(node)
-        .into_iter()
-        .map(|r| r.table)
+/// The kube-proxy tables on the node (none outside nftables mode).
+pub fn tables(analysis: &Analysis, context: &Context) -> Vec<Table> {
+    context
+        .proxy(analysis)
+        .proxiers
+        .iter()
+        .filter_map(|p| p.nftables())
+        .map(|r| r.table.clone())
         .collect()
 }
 
@@ -82,7 +80,7 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
             NOT_IMPLEMENTED,
         );
     }
-    let tables = tables(analysis, &context.node);
+    let tables = tables(analysis, context);
     let find = |family: Option<&str>, name: &str| -> Option<&Table> {
         if name != TABLE {
             return None;
@@ -177,9 +175,7 @@ spec:
 
     fn nft(line: &str) -> CommandOutput {
         let analysis = analyze(SCENARIO, Options { stored: true });
-        let context = Context {
-            node: analysis.default_node(),
-        };
+        let context = Context::new(analysis.default_node());
         let argv = crate::views::split_command_line(line);
         run(&analysis, &context, &argv)
     }

@@ -12,7 +12,7 @@
 //! declares the shared WebDriver harness, `tests/support/`.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -20,57 +20,37 @@ use std::time::{Duration, Instant};
 use crate::support::TempDir;
 use crate::support::http::StaticServer;
 use crate::support::json::Json;
-use crate::support::webdriver::{ChromeDriver, Session};
+use crate::support::webdriver::Session;
 
-const WEBDRIVER_JSON: &str = include_str!("../../webdriver.json");
 const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[test]
 fn the_playground_page() {
-    let Some(dist) = std::env::var_os("SVCPLAY_E2E_DIST") else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "e2e_page: skipped; set SVCPLAY_E2E_DIST to a built dist/ directory to run it (scripts/test.sh does)"
-        );
+    let Some(dist) = crate::support::e2e_dist("e2e_page") else {
         return;
     };
-    if let Err(message) = run(Path::new(&dist)) {
+    let result = crate::support::with_browser(
+        "chromedriver-page",
+        &dist,
+        "1366,900",
+        |session, server, out| {
+            let page = Page {
+                session,
+                url: server.url(),
+                out: out.to_path_buf(),
+                server: std::cell::RefCell::new(Some(server)),
+            };
+            let result = page.story();
+            if result.is_err() {
+                let _ = page.screenshot("e2e-page-failure");
+            }
+            result
+        },
+    );
+    if let Err(message) = result {
         panic!("end-to-end test of the page failed: {message}");
     }
-}
-
-fn out_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("test-output")
-}
-
-fn run(dist: &Path) -> Result<(), String> {
-    let out = out_dir();
-    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let server =
-        StaticServer::start(dist).map_err(|e| format!("cannot start the static server: {e}"))?;
-    let profile = TempDir::new("svcplay-e2e-page")
-        .map_err(|e| format!("cannot create a profile dir: {e}"))?;
-    let driver = ChromeDriver::start(
-        &binary("CHROMEDRIVER", "/usr/bin/chromedriver"),
-        &out.join("chromedriver-page.log"),
-    )?;
-    let session = Session::new(
-        &driver,
-        &binary("CHROMIUM", "/usr/bin/chromium"),
-        &chromium_args(profile.path())?,
-    )?;
-    let page = Page {
-        session: &session,
-        url: server.url(),
-        out: out.clone(),
-        server: std::cell::RefCell::new(Some(server)),
-    };
-    let result = page.story();
-    if result.is_err() {
-        let _ = page.screenshot("e2e-page-failure");
-    }
-    result
 }
 
 struct Page<'s> {
@@ -1024,24 +1004,4 @@ fn svcplay_command(scenario: &str, args: &[&str]) -> Result<(i32, String), Strin
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
     ))
-}
-
-fn binary(variable: &str, default: &str) -> PathBuf {
-    std::env::var_os(variable).map_or_else(|| PathBuf::from(default), PathBuf::from)
-}
-
-fn chromium_args(profile: &Path) -> Result<Vec<String>, String> {
-    let config = Json::parse(WEBDRIVER_JSON).map_err(|e| format!("webdriver.json: {e}"))?;
-    let Some(Json::Array(args)) = config.get("goog:chromeOptions").and_then(|o| o.get("args"))
-    else {
-        return Err("webdriver.json has no goog:chromeOptions.args".to_string());
-    };
-    let mut args: Vec<String> = args
-        .iter()
-        .filter_map(Json::as_str)
-        .map(str::to_string)
-        .collect();
-    args.push(format!("--user-data-dir={}", profile.display()));
-    args.push("--window-size=1366,900".to_string());
-    Ok(args)
 }

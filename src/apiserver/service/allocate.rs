@@ -135,10 +135,10 @@ pub fn patch_allocated_values(
             }
         }
     }
-    let needs_hc = |s: &Service| {
-        type_of(s) == "LoadBalancer" && s.spec.external_traffic_policy.as_deref() == Some("Local")
-    };
-    if needs_hc(old) && needs_hc(svc) && svc.spec.health_check_node_port.unwrap_or(0) == 0 {
+    if old.needs_health_check()
+        && svc.needs_health_check()
+        && svc.spec.health_check_node_port.unwrap_or(0) == 0
+    {
         svc.spec.health_check_node_port = old.spec.health_check_node_port;
     }
 }
@@ -533,11 +533,6 @@ pub fn update_node_ports(
         .into_iter()
         .filter(|p| !new_ports.contains(p))
         .collect())
-}
-
-/// `apiservice.NeedsHealthCheck`: LoadBalancer with `externalTrafficPolicy: Local`.
-pub fn needs_health_check(svc: &Service) -> bool {
-    type_of(svc) == "LoadBalancer" && svc.spec.external_traffic_policy.as_deref() == Some("Local")
 }
 
 /// `allocHealthCheckNodePort`: its failures are internal errors (HTTP 500, case 56).

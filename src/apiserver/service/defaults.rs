@@ -10,15 +10,6 @@ use crate::model::{IntOrString, Service};
 /// `v1.DefaultClientIPServiceAffinitySeconds`: three hours.
 pub const DEFAULT_CLIENT_IP_AFFINITY_SECONDS: i64 = 10800;
 
-/// `service.ExternallyAccessible`: LoadBalancer, NodePort, or ClusterIP with externalIPs.
-pub fn externally_accessible(svc: &Service) -> bool {
-    match svc.spec.type_.as_deref() {
-        Some("LoadBalancer") | Some("NodePort") => true,
-        Some("ClusterIP") => !svc.spec.external_ips.is_empty(),
-        _ => false,
-    }
-}
-
 /// `SetDefaults_Service`, in its order.
 pub fn set_defaults(svc: &mut Service) {
     let spec = &mut svc.spec;
@@ -59,7 +50,7 @@ pub fn set_defaults(svc: &mut Service) {
         .external_traffic_policy
         .as_deref()
         .is_none_or(str::is_empty)
-        && externally_accessible(svc)
+        && svc.externally_accessible()
     {
         svc.spec.external_traffic_policy = Some("Cluster".into());
     }

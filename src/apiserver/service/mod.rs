@@ -11,6 +11,7 @@
 
 pub mod allocate;
 pub mod defaults;
+pub mod stored;
 pub mod validate;
 pub mod warnings;
 
@@ -120,7 +121,7 @@ fn create_steps(
     allocate::init_ip_family_fields(&mut svc, None, alloc)?;
     allocate::alloc_cluster_ips(&mut svc, alloc)?;
     allocate::init_node_ports(&mut svc, alloc)?;
-    if allocate::needs_health_check(&svc) {
+    if svc.needs_health_check() {
         allocate::alloc_health_check_node_port(&mut svc, alloc)?;
     }
     // PrepareForCreate: a new Service has an empty status.
@@ -202,8 +203,8 @@ fn update_steps(
         svc.spec.cluster_ips.clear();
     }
     let mut released_ports = allocate::update_node_ports(&mut svc, old, alloc)?;
-    let needed = allocate::needs_health_check(old);
-    let needs = allocate::needs_health_check(&svc);
+    let needed = old.needs_health_check();
+    let needs = svc.needs_health_check();
     if !needed && needs {
         allocate::alloc_health_check_node_port(&mut svc, alloc)?;
     } else if needed && !needs {

@@ -4,14 +4,13 @@
 //! The rule ids of validation.md (M1, S1, P1, C1, ...) are named in the comments so each
 //! can be traced to the document.
 
-use super::allocate::needs_health_check;
-use super::defaults::externally_accessible;
-use crate::apiserver::field::{BadValue, ErrorList, FieldError, json_string};
+use crate::apiserver::field::{BadValue, ErrorList, FieldError};
 use crate::apiserver::meta::{validate_labels, validate_object_meta};
 use crate::apiserver::names::{self, NameRule};
 use crate::manifest::yaml::Node;
 use crate::model::ip::{IpFamily, parse_ip_sloppy};
 use crate::model::{IntOrString, Service, ServicePort};
+use crate::quote;
 use std::collections::HashSet;
 
 pub const ANNOTATION_TOPOLOGY_MODE: &str = "service.kubernetes.io/topology-mode";
@@ -246,7 +245,7 @@ pub fn validate_service(svc: &Service, node: &Node) -> ErrorList {
                     format!("spec.ports[{i}]"),
                     BadValue::Json(format!(
                         "{{\"Name\":\"\",\"Protocol\":{},\"AppProtocol\":null,\"Port\":{},\"TargetPort\":0,\"NodePort\":0}}",
-                        json_string(key.0),
+                        quote::json(key.0),
                         key.1
                     )),
                 )
@@ -568,7 +567,7 @@ pub fn validate_load_balancer_class(old: Option<&Service>, svc: &Service) -> Err
 fn validate_external_traffic_policy(svc: &Service) -> ErrorList {
     let mut errs = ErrorList::new();
     let etp = svc.spec.external_traffic_policy.as_deref().unwrap_or("");
-    if !externally_accessible(svc) {
+    if !svc.externally_accessible() {
         if !etp.is_empty() {
             errs.push(FieldError::invalid(
                 "spec.externalTrafficPolicy",
@@ -586,7 +585,7 @@ fn validate_external_traffic_policy(svc: &Service) -> ErrorList {
         ));
     }
     let hc = svc.spec.health_check_node_port.unwrap_or(0);
-    if !needs_health_check(svc) {
+    if !svc.needs_health_check() {
         if hc != 0 {
             errs.push(FieldError::invalid(
                 "spec.healthCheckNodePort",
@@ -636,8 +635,8 @@ pub fn validate_service_update(svc: &Service, old: &Service, node: &Node) -> Err
     errs.extend(validate_upgrade_downgrade_ip_families(old, svc));
     errs.extend(validate_load_balancer_class(Some(old), svc));
     // U13.
-    if needs_health_check(old)
-        && needs_health_check(svc)
+    if old.needs_health_check()
+        && svc.needs_health_check()
         && old.spec.health_check_node_port != svc.spec.health_check_node_port
     {
         errs.push(FieldError::forbidden(

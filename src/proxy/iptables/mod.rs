@@ -13,21 +13,21 @@
 //! - [`trace`] walks the same typed rules with a packet (the packet-flow semantics of
 //!   kube-proxy's tests), and lets a simulator drive the random choices.
 //!
-//! What a user reads is exactly what is simulated. [`panel`] groups the rules by chain
-//! with their provenance for the page.
+//! What a user reads is exactly what is simulated; the provenance of each line comes from
+//! the rules' [`RuleSource`] ([`crate::proxy::Proxier::lines`]).
 
 pub mod node;
-pub mod panel;
 mod render;
 pub mod save;
 pub mod trace;
 
 pub use render::{
-    CT_STATE_INVALID_COUNTER, LOCALHOST_NODEPORTS_COUNTER, NodePortAddresses, localhost_node_ports,
-    render, sep_chain,
+    CT_STATE_INVALID_COUNTER, LOCALHOST_NODEPORTS_COUNTER, detector_arg, localhost_node_ports,
+    render,
 };
 
 use super::Protocol;
+use super::lines::{ConfigField, ConfigFields, FmtSink, LineSink, LineSource};
 use crate::model::ip::{Cidr, IpFamily, join_host_port};
 use std::fmt;
 use std::net::IpAddr;
@@ -240,14 +240,7 @@ impl Target {
     }
 }
 
-/// Which Service port and endpoint a rule was written for (for provenance links).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct RuleSource {
-    /// Index into [`ProxyFacts::service_ports`](super::ProxyFacts).
-    pub service_port: Option<usize>,
-    /// Index into that service port's `endpoints`.
-    pub endpoint: Option<usize>,
-}
+pub use crate::proxy::RuleSource;
 
 /// One `-A CHAIN ...` line.
 #[derive(Clone, Debug, PartialEq)]
@@ -482,41 +475,86 @@ impl fmt::Display for Rule {
     }
 }
 
+impl Rule {
+    /// The configuration fields the rule's typed arguments come from: the masquerade
+    /// mark, the local-traffic detector (the only negated source CIDR and the only input
+    /// interface kube-proxy writes), `--random-fully` and the nfacct counters.
+    pub fn config_fields(&self) -> ConfigFields {
+        let mut fields = ConfigFields::NONE;
+        for arg in &self.args {
+            fields = match arg {
+                Arg::Mark { .. } => fields.with(ConfigField::MasqueradeBit),
+                Arg::Source(Neg::Not, Address::Cidr(_)) | Arg::InInterface(..) => {
+                    fields.with(ConfigField::DetectLocal)
+                }
+                Arg::Nfacct(_) => fields.with(ConfigField::Nfacct),
+                _ => fields,
+            };
+        }
+        match &self.target {
+            Some(Target::MarkOr(_) | Target::MarkXor(_)) => fields.with(ConfigField::MasqueradeBit),
+            Some(Target::Masquerade { random_fully: true }) => {
+                fields.with(ConfigField::RandomFully)
+            }
+            _ => fields,
+        }
+    }
+
+    /// What the rule's line was written for.
+    pub fn line_source(&self) -> LineSource {
+        LineSource {
+            rule: self.source,
+            config: self.config_fields(),
+        }
+    }
+}
+
+impl Table {
+    /// The table as iptables-restore input, line by line: `*TABLE`, the chain
+    /// declarations (each with the source of its first rule), the rules, `COMMIT`.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
+        sink.line(LineSource::NONE, format_args!("*{}", self.name.as_str()))?;
+        if sink.records_sources() {
+            for (chain, range) in self.chain_slices() {
+                let source = self.rules[range]
+                    .first()
+                    .map_or(LineSource::NONE, |r| LineSource::of(r.source));
+                sink.line(source, format_args!(":{chain} - [0:0]"))?;
+            }
+            for r in &self.rules {
+                sink.line(r.line_source(), format_args!("{r}"))?;
+            }
+        } else {
+            for chain in &self.chains {
+                sink.line(LineSource::NONE, format_args!(":{chain} - [0:0]"))?;
+            }
+            for r in &self.rules {
+                sink.line(LineSource::NONE, format_args!("{r}"))?;
+            }
+        }
+        sink.line(LineSource::NONE, format_args!("COMMIT"))
+    }
+}
+
 impl fmt::Display for Table {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "*{}", self.name.as_str())?;
-        for c in &self.chains {
-            f.write_str(":")?;
-            f.write_str(c)?;
-            f.write_str(" - [0:0]\n")?;
-        }
-        for r in &self.rules {
-            fmt::Display::fmt(r, f)?;
-            f.write_str("\n")?;
-        }
-        f.write_str("COMMIT\n")
+        self.write_lines(&mut FmtSink(f))
+    }
+}
+
+impl Ruleset {
+    /// The `iptables-restore` input kube-proxy writes, line by line: filter, then nat.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
+        self.filter.write_lines(sink)?;
+        self.nat.write_lines(sink)
     }
 }
 
 impl fmt::Display for Ruleset {
     /// The `iptables-restore` input kube-proxy writes, in the canonical order of its tests.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.filter, self.nat)
+        self.write_lines(&mut FmtSink(f))
     }
-}
-
-/// The canonical chain order of kube-proxy's test comparator: KUBE-NODEPORTS, then
-/// KUBE-SERVICES, then the other `KUBE-*` chains, then the rest, each by byte order.
-pub fn chain_order(a: &str, b: &str) -> std::cmp::Ordering {
-    fn rank(c: &str) -> u8 {
-        match c {
-            "KUBE-NODEPORTS" => 0,
-            "KUBE-SERVICES" => 1,
-            _ if c.starts_with("KUBE-") => 2,
-            _ => 3,
-        }
-    }
-    rank(a).cmp(&rank(b)).then_with(|| a.cmp(b))
 }
 
 /// The key KUBE-SERVICES and KUBE-NODEPORTS rules are sorted by: the comment up to its

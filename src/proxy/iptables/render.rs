@@ -14,9 +14,9 @@ use super::{
     is_last_rule, service_sort_key,
 };
 use crate::model::ip::{Cidr, IpFamily};
-use crate::proxy::config::{LocalDetector, NodeContext, ProxyConfig};
+use crate::proxy::config::{LocalDetector, NodePortAddresses};
 use crate::proxy::{Protocol, ProxyFacts, ServicePortFacts, chain_hash, hashed_chain_name};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 pub(crate) const KUBE_SERVICES: &str = "KUBE-SERVICES";
 pub(crate) const KUBE_EXTERNAL_SERVICES: &str = "KUBE-EXTERNAL-SERVICES";
@@ -32,83 +32,6 @@ const NODEPORTS_COMMENT: &str =
 pub const CT_STATE_INVALID_COUNTER: &str = "ct_state_invalid_dropped_pkts";
 /// The nfacct counter of accepted localhost NodePort packets.
 pub const LOCALHOST_NODEPORTS_COUNTER: &str = "localhost_nps_accepted_pkts";
-
-/// Which addresses NodePorts listen on (`nodePortAddresses`), for one family.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodePortAddresses {
-    pub cidrs: Vec<Cidr>,
-    /// An empty list or a /0: every local address.
-    pub match_all: bool,
-    pub contains_ipv4_loopback: bool,
-}
-
-impl NodePortAddresses {
-    /// kube-proxy's `NewNodePortAddresses(family, cidrStrings)`, after `cmd/kube-proxy`
-    /// replaced the single keyword `primary` by the node's IPs (`ip/32`, `ip/128`,
-    /// loopback node IPs left out).
-    pub fn new(family: IpFamily, config: &ProxyConfig, node: &NodeContext) -> NodePortAddresses {
-        let mut cidrs: Vec<Cidr> = Vec::new();
-        if config.node_port_addresses.len() == 1 && config.node_port_addresses[0] == "primary" {
-            for f in [IpFamily::IPv4, IpFamily::IPv6] {
-                if let Some(ip) = node.node_ip(f).filter(|ip| !ip.is_loopback()) {
-                    if f == family {
-                        cidrs.push(Cidr::host(ip));
-                    }
-                }
-            }
-        } else {
-            for text in &config.node_port_addresses {
-                if let Some(cidr) = Cidr::parse_sloppy(text.trim()) {
-                    if cidr.family() == family {
-                        cidrs.push(cidr);
-                    }
-                }
-            }
-        }
-        if cidrs.is_empty() {
-            let all = match family {
-                IpFamily::IPv4 => "0.0.0.0/0",
-                IpFamily::IPv6 => "::/0",
-            };
-            cidrs.push(Cidr::parse_sloppy(all).expect("constant CIDR"));
-        }
-        let loopback_start = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0));
-        let mut contains_ipv4_loopback = false;
-        let mut kept = Vec::new();
-        let mut match_all = false;
-        for cidr in cidrs {
-            if cidr.family() == IpFamily::IPv4
-                && (cidr.addr.is_loopback() || cidr.contains(&loopback_start))
-            {
-                contains_ipv4_loopback = true;
-            }
-            // A /0 matches every address: kube-proxy ignores the other CIDRs.
-            if cidr.prefix == 0 {
-                kept = vec![cidr];
-                match_all = true;
-                break;
-            }
-            kept.push(cidr);
-        }
-        NodePortAddresses {
-            cidrs: kept,
-            match_all,
-            contains_ipv4_loopback,
-        }
-    }
-
-    /// The host addresses inside the configured CIDRs, deduplicated. kube-proxy collects
-    /// them in a Go map (random order); svcplay keeps the interfaces' order.
-    pub fn node_ips(&self, node: &NodeContext) -> Vec<IpAddr> {
-        let mut ips: Vec<IpAddr> = Vec::new();
-        for (_, ip, _) in &node.interfaces {
-            if self.cidrs.iter().any(|c| c.contains(ip)) && !ips.contains(ip) {
-                ips.push(*ip);
-            }
-        }
-        ips
-    }
-}
 
 /// Whether kube-proxy accepts NodePort connections on 127.0.0.1 for this family: IPv4
 /// only, `localhostNodePorts` on, and `nodePortAddresses` covering the loopback block
@@ -186,7 +109,7 @@ struct Fixed {
 
 /// The source/interface match of a local-traffic detector (`IfLocal`, or `IfNotLocal`
 /// with [`Neg::Not`]); `None` for the no-op detector.
-fn detector_arg(detector: &LocalDetector, neg: Neg) -> Option<Arg> {
+pub fn detector_arg(detector: &LocalDetector, neg: Neg) -> Option<Arg> {
     match detector {
         LocalDetector::NoOp => None,
         LocalDetector::Cidr(c) => Some(Arg::Source(neg, Address::Cidr(*c))),
@@ -872,11 +795,6 @@ fn service_port_rules(
             source,
         );
     }
-}
-
-/// `KUBE-SEP-` + hash of service port name, protocol and endpoint.
-pub fn sep_chain(spn: &str, proto: &str, endpoint: &str) -> String {
-    format!("KUBE-SEP-{}", chain_hash(&[spn, proto, endpoint]))
 }
 
 /// The affinity checks and the probability cascade of a KUBE-SVC/KUBE-SVL chain

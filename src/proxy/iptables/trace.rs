@@ -104,7 +104,8 @@ pub struct Event<'a> {
     pub depth: usize,
     pub table: TableName,
     pub chain: &'a str,
-    /// The rule's position in its chain.
+    /// The rule's position among the rules of its chain written for the same source
+    /// (see [`crate::proxy::trace::RuleRef`]).
     pub index: usize,
     pub rule: &'a Rule,
     pub effect: Effect<'a>,
@@ -234,11 +235,18 @@ impl<'a> Program<'a> {
         let mut at = 0;
         for table in &tables.tables {
             for chain in table.chains() {
+                // A rule is named by its position among the chain's rules written for the
+                // same source, which no other Service's rules can shift.
+                let mut nth: HashMap<crate::proxy::RuleSource, usize> = HashMap::new();
                 let rules = chain
                     .rules
                     .iter()
-                    .enumerate()
-                    .map(|(index, rule)| compile_rule(rule, index, table.name, &by_name))
+                    .map(|rule| {
+                        let n = nth.entry(rule.source).or_insert(0);
+                        let index = *n;
+                        *n += 1;
+                        compile_rule(rule, index, table.name, &by_name)
+                    })
                     .collect();
                 chains[at].rules = rules;
                 at += 1;

@@ -32,20 +32,7 @@ use crate::proxy::Protocol;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-/// Simulated time in milliseconds since the simulation started. The core reads no
-/// clock: every call that lets time pass takes the current `SimTime`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SimTime(pub u64);
-
-impl SimTime {
-    pub fn from_secs(seconds: u64) -> SimTime {
-        SimTime(seconds.saturating_mul(1000))
-    }
-
-    fn plus_secs(self, seconds: u64) -> SimTime {
-        SimTime(self.0.saturating_add(seconds.saturating_mul(1000)))
-    }
-}
+pub use crate::time::SimTime;
 
 /// IPVS's protocol timeouts, in seconds (`ipvsadm --set`, kube-proxy's
 /// `ipvs.tcpTimeout` / `tcpFinTimeout` / `udpTimeout`).
@@ -70,57 +57,16 @@ impl Default for Timeouts {
 }
 
 impl Timeouts {
-    /// kube-proxy's `ipvs.tcpTimeout`, `tcpFinTimeout` and `udpTimeout` (Go durations;
-    /// unset or zero keeps the kernel's value, as `ipvsadm --set` with 0 does).
-    pub fn from_config(config: &crate::proxy::config::ProxyConfig) -> Timeouts {
-        let pick = |v: &Option<String>, default: u64| {
-            v.as_deref()
-                .and_then(go_duration_secs)
-                .filter(|s| *s > 0)
-                .unwrap_or(default)
-        };
+    /// The timeouts kube-proxy sets (`ipvs.tcpTimeout`, `tcpFinTimeout`, `udpTimeout`);
+    /// an unset one keeps the kernel's value, as `ipvsadm --set` with 0 does.
+    pub fn of(config: &crate::proxy::config::IpvsConfig) -> Timeouts {
         let d = Timeouts::default();
         Timeouts {
-            tcp: pick(&config.ipvs_tcp_timeout, d.tcp),
-            tcp_fin: pick(&config.ipvs_tcp_fin_timeout, d.tcp_fin),
-            udp: pick(&config.ipvs_udp_timeout, d.udp),
+            tcp: config.tcp_timeout.unwrap_or(d.tcp),
+            tcp_fin: config.tcp_fin_timeout.unwrap_or(d.tcp_fin),
+            udp: config.udp_timeout.unwrap_or(d.udp),
         }
     }
-}
-
-/// Parses a Go duration (`900s`, `15m`, `1h30m`, `0`) into whole seconds.
-pub fn go_duration_secs(text: &str) -> Option<u64> {
-    let text = text.trim();
-    if text == "0" {
-        return Some(0);
-    }
-    let mut total_ms: f64 = 0.0;
-    let mut rest = text;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let value: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let factor = match &rest[..unit_len] {
-            "h" => 3_600_000.0,
-            "m" => 60_000.0,
-            "s" => 1000.0,
-            "ms" => 1.0,
-            "us" | "µs" => 0.001,
-            "ns" => 0.000_001,
-            _ => return None,
-        };
-        total_ms += value * factor;
-        rest = &rest[unit_len..];
-    }
-    Some((total_ms / 1000.0) as u64)
 }
 
 /// How far an expiring template that still controls connections is postponed
@@ -683,16 +629,6 @@ mod tests {
         svc.real_servers()
             .map(|(_, d)| (d.active_conns, d.inactive_conns))
             .collect()
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(go_duration_secs("900s"), Some(900));
-        assert_eq!(go_duration_secs("15m"), Some(900));
-        assert_eq!(go_duration_secs("1h2m3s"), Some(3723));
-        assert_eq!(go_duration_secs("0"), Some(0));
-        assert_eq!(go_duration_secs("1500ms"), Some(1));
-        assert_eq!(go_duration_secs("fast"), None);
     }
 
     #[test]

@@ -13,10 +13,9 @@
 //! The kernel side lives in [`kernel`] (one virtual service with its destination list,
 //! connection table, counters and persistence) and [`schedulers`] (rr, wrr, lc, wlc, sed,
 //! nq, fo, ovf, sh, dh, mh, lblc as deterministic state machines); [`trace`] walks a
-//! packet through the rules and the virtual servers; [`edit`] changes the scenario text's
-//! `ipvs.scheduler`.
+//! packet through the rules and the virtual servers. (Choosing the scheduler in the
+//! scenario text is a text edit: [`crate::actions::scheduler`].)
 
-pub mod edit;
 pub mod kernel;
 pub mod proto;
 mod render;
@@ -106,8 +105,8 @@ pub struct VirtualServer {
     pub address: IpAddr,
     pub protocol: Protocol,
     pub port: u16,
-    /// The scheduler name as configured (`ipvs.scheduler`, default `rr`).
-    pub scheduler: String,
+    /// The scheduler (`ipvs.scheduler`, default `rr`).
+    pub scheduler: SchedulerName,
     /// `IP_VS_SVC_F_*` flags: persistent (ClientIP affinity), `mh-port` for mh.
     pub flags: u32,
     /// The persistence timeout in seconds (with the persistent flag).
@@ -136,26 +135,19 @@ impl VirtualServer {
         )
     }
 
-    /// The scheduler as the kernel knows it (`None` for a name no kernel has).
-    pub fn scheduler_name(&self) -> Option<SchedulerName> {
-        SchedulerName::parse(&self.scheduler)
-    }
-
     /// The virtual service as the kernel holds it after kube-proxy's sync: created
     /// empty, then each real server added (to the head of the list) in kube-proxy's
-    /// order, all at time `now`. Unknown schedulers fall back to rr (kube-proxy would
-    /// not have started).
+    /// order, all at time `now`.
     pub fn kernel_service(
         &self,
         timeouts: kernel::Timeouts,
         now: kernel::SimTime,
     ) -> kernel::IpvsService {
-        let name = self.scheduler_name().unwrap_or(SchedulerName::Rr);
         let mut service = kernel::IpvsService::new(
             self.protocol,
             self.address,
             self.port,
-            name,
+            self.scheduler,
             self.flags,
             self.timeout,
             now,
@@ -432,8 +424,16 @@ impl IpvsState {
 /// The iptables-restore payload of IPVS mode: `*nat` … `COMMIT`, `*filter` … `COMMIT`.
 pub struct RestoreInput<'a>(pub &'a Ruleset);
 
+impl RestoreInput<'_> {
+    /// The payload line by line: nat, then filter.
+    pub fn write_lines(&self, sink: &mut dyn super::lines::LineSink) -> fmt::Result {
+        self.0.nat.write_lines(sink)?;
+        self.0.filter.write_lines(sink)
+    }
+}
+
 impl fmt::Display for RestoreInput<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.0.nat, self.0.filter)
+        self.write_lines(&mut super::lines::FmtSink(f))
     }
 }

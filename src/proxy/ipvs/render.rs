@@ -14,9 +14,10 @@ use super::{
     VirtualServer,
 };
 use crate::model::ip::{Cidr, IpFamily};
-use crate::proxy::config::{NodeContext, ProxyConfig};
+use crate::proxy::config::{NodePortAddresses, SchedulerName};
 use crate::proxy::iptables::{
     Address, Arg, Args, Mark, Neg, Rule, RuleSource, Ruleset, Table, TableName, Target,
+    detector_arg,
 };
 use crate::proxy::{Protocol, ProxyFacts, ServicePortFacts};
 use std::collections::{HashMap, HashSet};
@@ -398,35 +399,6 @@ impl Sets {
     }
 }
 
-/// Which addresses NodePorts use (`nodePortAddresses`) for one family.
-struct NodePortAddresses {
-    cidrs: Vec<Cidr>,
-    match_all: bool,
-}
-
-impl NodePortAddresses {
-    /// `NewNodePortAddresses`, with kube-proxy's `primary` keyword turned into the node
-    /// IP (as its server does before building the proxiers).
-    fn new(family: IpFamily, config: &ProxyConfig, node: &NodeContext) -> NodePortAddresses {
-        let mut cidrs = Vec::new();
-        for text in &config.node_port_addresses {
-            if text == "primary" {
-                if let Some(ip) = node.node_ip(family).filter(|ip| !ip.is_loopback()) {
-                    cidrs.push(Cidr::host(ip));
-                }
-                continue;
-            }
-            if let Some(cidr) = Cidr::parse_sloppy(text) {
-                if cidr.family() == family {
-                    cidrs.push(cidr);
-                }
-            }
-        }
-        let match_all = cidrs.is_empty() || cidrs.iter().any(|c| c.prefix == 0);
-        NodePortAddresses { cidrs, match_all }
-    }
-}
-
 /// Whether an address counts as a node address for IPVS (`isValidForSet`): the
 /// proxier's family, not loopback, not IPv6 link-local.
 fn valid_node_address(ip: &IpAddr, family: IpFamily) -> bool {
@@ -436,29 +408,6 @@ fn valid_node_address(ip: &IpAddr, family: IpFamily) -> bool {
     match ip {
         IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
         IpAddr::V4(_) => true,
-    }
-}
-
-/// One typed argument for the local-traffic detector's match (`! -s CIDR`, `-i IF+`).
-fn detector_arg(args: &[String]) -> Arg {
-    let (neg, rest) = match args.first().map(String::as_str) {
-        Some("!") => (Neg::Not, &args[1..]),
-        _ => (Neg::Is, args),
-    };
-    match rest {
-        [flag, value] if flag == "-i" => Arg::InInterface(neg, value.clone()),
-        [_, value] => Arg::Source(neg, address(value)),
-        _ => Arg::Source(neg, address("")),
-    }
-}
-
-/// An address or CIDR as kube-proxy writes it into a rule (`-s 10.0.0.0/8`, `-s 1.2.3.4`).
-fn address(text: &str) -> Address {
-    match crate::model::ip::parse_ip_sloppy(text) {
-        Some(ip) => Address::Ip(ip),
-        None => Address::Cidr(
-            Cidr::parse_sloppy(text).unwrap_or_else(|| Cidr::host(IpAddr::from([0, 0, 0, 0]))),
-        ),
     }
 }
 
@@ -568,7 +517,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
     let family = facts.family;
     let node = &facts.node;
     let config = &facts.config;
-    let scheduler = config.ipvs_scheduler.clone();
+    let scheduler = config.ipvs.scheduler;
     let host_prefix = family.bits();
     let mut sets = Sets::new(family);
     let mut virtual_servers: Vec<VirtualServer> = Vec::new();
@@ -588,7 +537,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
         if info.session_affinity_timeout.is_some() {
             f |= flags::PERSISTENT;
         }
-        if scheduler == "mh" {
+        if scheduler == SchedulerName::Mh {
             f |= flags::SCHED2;
         }
         f
@@ -658,7 +607,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                 address,
                 protocol,
                 port,
-                scheduler: scheduler.clone(),
+                scheduler,
                 flags: vs_flags(info),
                 timeout: vs_timeout(info),
                 netmask: host_prefix,
@@ -863,7 +812,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
         bound_addresses: bound,
         ipsets: sets.finish(),
         iptables,
-        timeouts: super::kernel::Timeouts::from_config(config),
+        timeouts: super::kernel::Timeouts::of(&config.ipvs),
         jumps,
     }
 }
@@ -890,13 +839,16 @@ fn write_iptables_rules(
 
     // Connections from localhost are left alone early.
     let lo = match family {
-        IpFamily::IPv4 => "127.0.0.0/8",
-        IpFamily::IPv6 => "::1/128",
+        IpFamily::IPv4 => Cidr {
+            addr: IpAddr::from([127, 0, 0, 0]),
+            prefix: 8,
+        },
+        IpFamily::IPv6 => Cidr::host(std::net::Ipv6Addr::LOCALHOST.into()),
     };
     w.rule(
         TableName::Nat,
         KUBE_SERVICES,
-        vec![Arg::Source(Neg::Is, address(lo))],
+        vec![Arg::Source(Neg::Is, Address::Cidr(lo))],
         Target::Return,
     );
 
@@ -925,11 +877,11 @@ fn write_iptables_rules(
                 args,
                 Target::Jump(KUBE_MARK_MASQ.into()),
             );
-        } else if let Some(not_local) = detector.if_not_local() {
+        } else if let Some(not_local) = detector_arg(&detector, Neg::Not) {
             // Off-cluster traffic to a service VIP is masqueraded.
             let mut args = base;
             args.push(match_set(KUBE_CLUSTER_IP, "dst,dst"));
-            args.push(detector_arg(&not_local));
+            args.push(not_local);
             w.rule(
                 TableName::Nat,
                 KUBE_SERVICES,
@@ -1203,7 +1155,10 @@ endpoints:
 
     fn state(text: &str) -> IpvsState {
         let analysis = analyze(text, Options { stored: true });
-        analysis.ipvs(&analysis.default_node()).remove(0)
+        analysis.proxy(&analysis.default_node()).proxiers[0]
+            .ipvs()
+            .expect("IPVS mode")
+            .clone()
     }
 
     #[test]

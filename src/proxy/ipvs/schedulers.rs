@@ -33,8 +33,9 @@
 //! Hashes are the kernel's: `hash_32` (multiplicative, golden ratio) for sh and dh, and
 //! `hsiphash` (SipHash-1-3 on 64-bit kernels) with mh's fixed keys.
 
-use super::kernel::SimTime;
-use crate::simulate::rng::Rng;
+pub use crate::proxy::config::SchedulerName;
+use crate::proxy::sim::rng::Rng;
+use crate::time::SimTime;
 use std::net::IpAddr;
 
 /// A real server's stable index in its service (it never changes while the real server
@@ -56,76 +57,6 @@ pub mod flags {
     pub const SCHED2: u32 = 0x0010;
     /// `IP_VS_SVC_F_SCHED3`.
     pub const SCHED3: u32 = 0x0020;
-}
-
-/// The IPVS scheduling methods of the kernel, by the names `ipvsadm -s` takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum SchedulerName {
-    Rr,
-    Wrr,
-    Lc,
-    Wlc,
-    Lblc,
-    Lblcr,
-    Dh,
-    Sh,
-    Sed,
-    Nq,
-    Fo,
-    Ovf,
-    Mh,
-    Twos,
-}
-
-impl SchedulerName {
-    pub const ALL: [SchedulerName; 14] = [
-        SchedulerName::Rr,
-        SchedulerName::Wrr,
-        SchedulerName::Lc,
-        SchedulerName::Wlc,
-        SchedulerName::Lblc,
-        SchedulerName::Lblcr,
-        SchedulerName::Dh,
-        SchedulerName::Sh,
-        SchedulerName::Sed,
-        SchedulerName::Nq,
-        SchedulerName::Fo,
-        SchedulerName::Ovf,
-        SchedulerName::Mh,
-        SchedulerName::Twos,
-    ];
-
-    pub fn parse(name: &str) -> Option<SchedulerName> {
-        SchedulerName::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SchedulerName::Rr => "rr",
-            SchedulerName::Wrr => "wrr",
-            SchedulerName::Lc => "lc",
-            SchedulerName::Wlc => "wlc",
-            SchedulerName::Lblc => "lblc",
-            SchedulerName::Lblcr => "lblcr",
-            SchedulerName::Dh => "dh",
-            SchedulerName::Sh => "sh",
-            SchedulerName::Sed => "sed",
-            SchedulerName::Nq => "nq",
-            SchedulerName::Fo => "fo",
-            SchedulerName::Ovf => "ovf",
-            SchedulerName::Mh => "mh",
-            SchedulerName::Twos => "twos",
-        }
-    }
-
-    /// The names of the scheduler flag bits, as `ipvsadm` prints them.
-    pub fn flag_names(self) -> [&'static str; 3] {
-        match self {
-            SchedulerName::Sh => ["sh-fallback", "sh-port", "flag-3"],
-            SchedulerName::Mh => ["mh-fallback", "mh-port", "flag-3"],
-            _ => ["flag-1", "flag-2", "flag-3"],
-        }
-    }
 }
 
 /// What the kernel knows about one destination (`struct ip_vs_dest`).
@@ -860,7 +791,7 @@ impl LblcrTable {
 
 /// The seed of twos' generator until [`Scheduler::seed_random`] gives another: svcplay
 /// draws the kernel's `get_random_u32()` from its own seeded generator
-/// ([`crate::simulate::rng::Rng`], xoshiro256++), so a run is reproducible.
+/// ([`crate::proxy::sim::rng::Rng`], xoshiro256++), so a run is reproducible.
 pub const TWOS_DEFAULT_SEED: u64 = 0;
 
 /// `get_random_u32_below(ceil)` (`drivers/char/random.c` `__get_random_u32_below`):

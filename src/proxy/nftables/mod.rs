@@ -23,11 +23,12 @@ mod render;
 pub mod sync;
 pub mod trace;
 
-pub use render::{NodePortAddresses, render};
+pub use render::render;
 pub use sync::Syncer;
 pub use trace::{AffinitySets, AllBranches, Chooser, OneBranch, trace};
 
 use super::Protocol;
+use super::lines::{ConfigField, ConfigFields, FmtSink, LineSink, LineSource};
 use crate::model::ip::{Cidr, IpFamily, join_host_port};
 use std::fmt;
 use std::net::IpAddr;
@@ -212,14 +213,9 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// Which service port and endpoint an object was written for (indexes into
-/// [`ProxyFacts::service_ports`](super::ProxyFacts) and that port's `endpoints`), for
-/// provenance links and trace hops.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Source {
-    pub service_port: Option<usize>,
-    pub endpoint: Option<usize>,
-}
+/// Which service port and endpoint an object was written for (the provenance every
+/// mode shares).
+pub type Source = crate::proxy::RuleSource;
 
 /// One element of a set or map.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -709,28 +705,88 @@ impl fmt::Display for Line<'_> {
     }
 }
 
-impl fmt::Display for Transaction {
-    /// The `nft -f` input: sections separated by blank lines, each after its heading.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Rule {
+    /// The configuration fields the rule's expressions come from: the masquerade mark
+    /// and the local-traffic detector.
+    pub fn config_fields(&self) -> ConfigFields {
+        self.exprs
+            .iter()
+            .fold(ConfigFields::NONE, |fields, e| match e {
+                Expr::MarkUnset(_) | Expr::MarkSetOr(_) | Expr::MarkSetXor(_) => {
+                    fields.with(ConfigField::MasqueradeBit)
+                }
+                Expr::Iif { .. }
+                | Expr::Addr {
+                    dir: Dir::Src,
+                    op: Op::Ne,
+                    value: AddrValue::Prefix(_),
+                    ..
+                } => fields.with(ConfigField::DetectLocal),
+                _ => fields,
+            })
+    }
+}
+
+impl Operation {
+    /// What the operation's line was written for.
+    pub fn line_source(&self) -> LineSource {
+        match self {
+            Operation::AddRule { rule, .. } => LineSource {
+                rule: rule.source,
+                config: rule.config_fields(),
+            },
+            Operation::AddElement { element, .. } => LineSource::of(element.source),
+            _ => LineSource::NONE,
+        }
+    }
+}
+
+impl Transaction {
+    /// The `nft -f` input line by line: sections separated by blank lines, each after its
+    /// heading. A section's heading, chains and sets are attributed to the service port
+    /// its rules and elements were written for.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
         for (i, section) in self.sections.iter().enumerate() {
             if i > 0 {
-                writeln!(f)?;
+                sink.line(LineSource::NONE, format_args!(""))?;
             }
+            let recording = sink.records_sources();
+            let port = section
+                .operations
+                .iter()
+                .filter(|_| recording)
+                .map(|o| o.line_source().rule)
+                .find(|r| r.service_port.is_some())
+                .map_or(LineSource::NONE, |r| {
+                    LineSource::of(Source {
+                        service_port: r.service_port,
+                        endpoint: None,
+                    })
+                });
             if let Some(h) = &section.heading {
-                writeln!(f, "# {h}")?;
+                sink.line(port, format_args!("# {h}"))?;
             }
             for operation in &section.operations {
-                writeln!(
-                    f,
-                    "{}",
-                    Line {
-                        family: self.family,
-                        operation
-                    }
-                )?;
+                let source = match operation {
+                    _ if !recording => LineSource::NONE,
+                    Operation::AddChain(_) | Operation::AddSet(_) => port,
+                    _ => operation.line_source(),
+                };
+                let line = Line {
+                    family: self.family,
+                    operation,
+                };
+                sink.line(source, format_args!("{line}"))?;
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for Transaction {
+    /// The `nft -f` input: sections separated by blank lines, each after its heading.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_lines(&mut FmtSink(f))
     }
 }
 

@@ -18,8 +18,8 @@ use super::{
     AddrValue, BaseChain, Chain, ChainType, Dir, Element, Expr, Family, Hook, Key, KeyType, Op,
     Operation, Rule, Section, Set, SetFlag, Source, TABLE_COMMENT, Transaction, Verdict,
 };
-use crate::model::ip::{Cidr, IpFamily};
-use crate::proxy::config::{LocalDetector, NodeContext, ProxyConfig};
+use crate::model::ip::Cidr;
+use crate::proxy::config::{LocalDetector, NodePortAddresses};
 use crate::proxy::{ProxyFacts, ServicePortFacts, chain_hash};
 use std::net::IpAddr;
 
@@ -41,57 +41,6 @@ const MASQUERADING: &str = "masquerading";
 
 /// Chains can be 256 characters long; kube-proxy keeps 16 for its prefixes.
 const CHAIN_NAME_BASE_MAX: usize = 256 - 16;
-
-/// Which addresses accept NodePorts (`nodePortAddresses`) for one family. In nftables
-/// mode an unset list means `primary` (kube-proxy's startup defaulting).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodePortAddresses {
-    pub cidrs: Vec<Cidr>,
-    /// No CIDR of this family, or a `/0`: every local address (`fib daddr type local`).
-    pub match_all: bool,
-}
-
-impl NodePortAddresses {
-    /// kube-proxy's `NewNodePortAddresses(family, cidrStrings, primaryIP)`, after the
-    /// nftables mode's defaulting of an empty list to `["primary"]`.
-    pub fn new(family: IpFamily, config: &ProxyConfig, node: &NodeContext) -> NodePortAddresses {
-        let primary = ["primary".to_string()];
-        let texts: &[String] = if config.node_port_addresses_set {
-            &config.node_port_addresses
-        } else {
-            &primary
-        };
-        let mut cidrs = Vec::new();
-        for text in texts {
-            if text == "primary" {
-                if let Some(ip) = node.node_ip(family) {
-                    cidrs.push(Cidr::host(ip));
-                }
-            } else if let Some(cidr) = Cidr::parse_sloppy(text.trim()) {
-                if cidr.family() == family {
-                    cidrs.push(cidr);
-                }
-            }
-        }
-        NodePortAddresses {
-            match_all: cidrs.is_empty() || cidrs.iter().any(|c| c.prefix == 0),
-            cidrs,
-        }
-    }
-
-    /// `GetNodeIPs`: the host's addresses inside the CIDRs, in interface order, without
-    /// duplicates and without loopback (kube-proxy logs "localhost NodePorts are not
-    /// supported" and skips them).
-    pub fn node_ips(&self, node: &NodeContext) -> Vec<IpAddr> {
-        let mut ips: Vec<IpAddr> = Vec::new();
-        for (_, ip, _) in &node.interfaces {
-            if self.cidrs.iter().any(|c| c.contains(ip)) && !ips.contains(ip) && !ip.is_loopback() {
-                ips.push(*ip);
-            }
-        }
-        ips
-    }
-}
 
 /// `hashAndTruncate`: the first 8 characters of base32(sha256(name)), a dash, the name,
 /// cut to 240 characters with `...` if longer.
@@ -507,7 +456,12 @@ fn fixed_rules(
         }]),
     );
     if !node_ports.match_all {
+        // `GetNodeIPs` without loopback: kube-proxy logs "localhost NodePorts are not
+        // supported" and skips them.
         for ip in node_ports.node_ips(&facts.node) {
+            if ip.is_loopback() {
+                continue;
+            }
             w.element(NODEPORT_IPS, Key::Addr(ip), None, None);
         }
     }

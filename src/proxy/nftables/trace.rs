@@ -458,14 +458,14 @@ ports: [{name: p, port: 8080}]
         let analysis = analyze(SCENARIO, Options { stored: true });
         let node = analysis.default_node();
         let facts = analysis.proxy_facts(&node);
-        let rulesets = analysis.nftables(&node);
+        let rulesets = super::super::ruleset(&facts[0]);
         let packet = Packet {
             src: "10.244.3.3".parse().unwrap(),
             dst: "10.96.0.45".parse().unwrap(),
             dport: 80,
             protocol: Protocol::Tcp,
         };
-        trace(&rulesets[0].table, &facts[0], packet, chooser)
+        trace(&rulesets.table, &facts[0], packet, chooser)
     }
 
     #[test]

@@ -31,8 +31,9 @@
 pub mod roundrobin;
 
 use super::iptables::{self, Neg, TableName};
+use super::lines::{FmtSink, LineSink, LineSource};
 use super::trace::{Hop, HopKind, Outcome, Trace};
-use super::{Protocol, ProxyFacts, ServicePortName};
+use super::{Protocol, ProxyFacts, RuleSource, ServicePortName};
 use crate::model::ip::{Cidr, IpFamily, join_host_port};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -410,24 +411,25 @@ pub fn render(facts: &ProxyFacts) -> Proxier {
     }
 }
 
-/// The rules of one table as an `iptables-restore --noflush` input.
-struct TableText<'a> {
+/// The rules of one table as an `iptables-restore --noflush` input, line by line.
+fn write_table(
+    sink: &mut dyn LineSink,
     name: TableName,
-    chains: &'a [&'a str],
-    rules: &'a [Rule],
-}
-
-impl fmt::Display for TableText<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "*{}", self.name.as_str())?;
-        for c in self.chains {
-            writeln!(f, ":{c} - [0:0]")?;
-        }
-        for r in self.rules {
-            writeln!(f, "{r}")?;
-        }
-        writeln!(f, "COMMIT")
+    chains: &[&str],
+    rules: &[Rule],
+) -> fmt::Result {
+    sink.line(LineSource::NONE, format_args!("*{}", name.as_str()))?;
+    for c in chains {
+        sink.line(LineSource::NONE, format_args!(":{c} - [0:0]"))?;
     }
+    for r in rules {
+        let source = LineSource::of(RuleSource {
+            service_port: r.service_port,
+            endpoint: None,
+        });
+        sink.line(source, format_args!("{r}"))?;
+    }
+    sink.line(LineSource::NONE, format_args!("COMMIT"))
 }
 
 impl fmt::Display for ProxySocket {
@@ -454,64 +456,86 @@ impl fmt::Display for ProxySocket {
     }
 }
 
-impl fmt::Display for Proxier {
+impl Proxier {
     /// A description of the proxy sockets as `#` comments, then the iptables rules as an
-    /// `iptables-restore --noflush` input (arguments in the order kube-proxy passed them).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "# kube-proxy userspace mode as in Kubernetes {LAST_RELEASE}, the last release that had it (removed in {REMOVED_IN})."
+    /// `iptables-restore --noflush` input (arguments in the order kube-proxy passed
+    /// them), line by line; a socket's and a rule's line name their service port.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
+        let none = LineSource::NONE;
+        sink.line(
+            none,
+            format_args!(
+                "# kube-proxy userspace mode as in Kubernetes {LAST_RELEASE}, the last release that had it (removed in {REMOVED_IN})."
+            ),
         )?;
-        writeln!(
-            f,
-            "# kube-proxy listens on one port per Service port and proxies each connection itself"
+        sink.line(
+            none,
+            format_args!(
+                "# kube-proxy listens on one port per Service port and proxies each connection itself"
+            ),
         )?;
-        writeln!(
-            f,
-            "# to an endpoint it picks round robin; the iptables rules below redirect Service traffic"
+        sink.line(
+            none,
+            format_args!(
+                "# to an endpoint it picks round robin; the iptables rules below redirect Service traffic"
+            ),
         )?;
-        writeln!(
-            f,
-            "# to those ports (host traffic is DNATed to {}). Proxy ports were random; svcplay derives them.",
-            self.host_ip
+        sink.line(
+            none,
+            format_args!(
+                "# to those ports (host traffic is DNATed to {}). Proxy ports were random; svcplay derives them.",
+                self.host_ip
+            ),
         )?;
-        writeln!(f, "# proxy sockets:")?;
+        sink.line(none, format_args!("# proxy sockets:"))?;
+        let port_of = |index: Option<usize>| {
+            LineSource::of(RuleSource {
+                service_port: index,
+                endpoint: None,
+            })
+        };
         for s in &self.sockets {
-            writeln!(f, "#   {s}")?;
+            sink.line(port_of(Some(s.service_port)), format_args!("#   {s}"))?;
         }
         if !self.held_ports.is_empty() {
-            writeln!(f, "# ports held open so nothing else takes them:")?;
+            sink.line(
+                none,
+                format_args!("# ports held open so nothing else takes them:"),
+            )?;
             for h in &self.held_ports {
                 let addr = match h.ip {
                     Some(ip) => join_host_port(&ip, h.port),
                     None => format!(":{}", h.port),
                 };
-                writeln!(f, "#   {addr}/{} for {}", h.protocol.as_str(), h.owner)?;
+                let owner = self
+                    .sockets
+                    .iter()
+                    .find(|s| s.name == h.owner)
+                    .map(|s| s.service_port);
+                sink.line(
+                    port_of(owner),
+                    format_args!("#   {addr}/{} for {}", h.protocol.as_str(), h.owner),
+                )?;
             }
         }
-        write!(
-            f,
-            "{}",
-            TableText {
-                name: TableName::Filter,
-                chains: &[NODEPORT_NON_LOCAL],
-                rules: &self.filter,
-            }
-        )?;
-        write!(
-            f,
-            "{}",
-            TableText {
-                name: TableName::Nat,
-                chains: &[
-                    PORTALS_CONTAINER,
-                    PORTALS_HOST,
-                    NODEPORT_CONTAINER,
-                    NODEPORT_HOST
-                ],
-                rules: &self.nat,
-            }
+        write_table(sink, TableName::Filter, &[NODEPORT_NON_LOCAL], &self.filter)?;
+        write_table(
+            sink,
+            TableName::Nat,
+            &[
+                PORTALS_CONTAINER,
+                PORTALS_HOST,
+                NODEPORT_CONTAINER,
+                NODEPORT_HOST,
+            ],
+            &self.nat,
         )
+    }
+}
+
+impl fmt::Display for Proxier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_lines(&mut FmtSink(f))
     }
 }
 

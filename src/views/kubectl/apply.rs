@@ -16,9 +16,10 @@
 
 use super::yaml::{self, Yaml};
 use crate::apiserver::{Admission, is_scenario_configuration};
-use crate::diag::{Stage, go_quote as q};
+use crate::diag::Stage;
 use crate::manifest::yaml::{Node, Scalar, Value};
 use crate::manifest::{Kind, RawObject};
+use crate::quote::go as q;
 use crate::scenario::Analysis;
 use crate::views::CommandOutput;
 use std::collections::{HashMap, HashSet};

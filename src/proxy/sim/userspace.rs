@@ -8,34 +8,26 @@
 //! endpoint, so the endpoint always sees the node's address. The long-run share of each
 //! endpoint is 1/n; a client with affinity stays on one.
 
-use super::{Analytic, EngineOutput, Landed, SimRequest, Tally};
+use super::{Analytic, EngineOutput, Landed, Requests, Tally};
 use crate::proxy::ProxyFacts;
 use crate::proxy::trace::Packet;
 use crate::proxy::userspace::roundrobin::RoundRobin;
-use crate::proxy::userspace::{render, trace};
+use crate::proxy::userspace::{Proxier, trace};
 
 /// Runs the requests through the userspace proxier on the node.
-pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> EngineOutput {
-    let proxier = render(facts);
-    let walked = trace(&proxier, facts, *packet);
+pub fn simulate(
+    facts: &ProxyFacts,
+    proxier: &Proxier,
+    packet: &Packet,
+    request: &Requests,
+) -> EngineOutput {
+    let walked = trace(proxier, facts, *packet);
     let landed = Landed::of_outcome(&walked.outcome);
     let mut tally = Tally::recording(request.record);
     let socket = proxier.socket_for(packet.dst, packet.dport, packet.protocol);
     let (Landed::Endpoint(..), Some(socket)) = (landed, socket) else {
-        for _ in 0..request.requests {
-            tally.add(
-                landed,
-                walked.masquerade && matches!(landed, Landed::Endpoint(..)),
-            );
-        }
-        let mut analytic = Analytic::default();
-        analytic.add(landed, 1.0);
-        return EngineOutput {
-            tally,
-            analytic: Some(analytic),
-            affinity_seconds: super::affinity_of(facts, packet),
-            note: None,
-        };
+        let masquerade = walked.masquerade && matches!(landed, Landed::Endpoint(..));
+        return EngineOutput::alike(landed, masquerade, facts, packet, request);
     };
     let affinity = socket
         .affinity_timeout
@@ -48,7 +40,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
             analytic.add(Landed::Endpoint(ip, port), 1.0 / n);
         }
     }
-    for i in 0..request.requests {
+    for i in 0..request.count {
         let now_ms = i.saturating_mul(request.interval_ms);
         let landed = balancer
             .next(packet.src, now_ms)

@@ -13,10 +13,10 @@
 //! server` when the rules reject it or nothing answers, `(28) … Connection timed out`
 //! when they drop it.
 
-use super::{Landed, SimRequest, run as simulate};
+use super::{CommandOutput, Context};
 use crate::model::ip::parse_ip_sloppy;
 use crate::scenario::Analysis;
-use crate::views::{CommandOutput, Context};
+use crate::simulate::{DEFAULT_INTERVAL_MS, Landed, SimRequest, run as simulate};
 use std::net::IpAddr;
 
 /// How many iterations of `while true; do curl …; done` are shown.
@@ -82,6 +82,7 @@ fn answers(
         seed: SEED,
         interval_ms,
         record: usize::try_from(requests).unwrap_or(usize::MAX),
+        mode: context.mode,
         ..SimRequest::default()
     };
     let result = match simulate(analysis, &request) {
@@ -113,7 +114,7 @@ fn answers(
 /// `curl URL`: one request from the node.
 pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOutput {
     match parse_url(argv) {
-        Ok(dst) => answers(analysis, context, dst, 1, super::DEFAULT_INTERVAL_MS),
+        Ok(dst) => answers(analysis, context, dst, 1, DEFAULT_INTERVAL_MS),
         Err(e) => e,
     }
 }
@@ -200,9 +201,7 @@ endpoints:
 
     fn answers(mode: &str, affinity: bool, line: &str) -> Vec<String> {
         let analysis = analyze(&scenario(mode, affinity), Options { stored: true });
-        let context = Context {
-            node: analysis.default_node(),
-        };
+        let context = Context::new(analysis.default_node());
         let words = crate::views::split_command_line(line);
         let out = crate::views::run(&analysis, &context, &words);
         assert_eq!(out.status, 0, "{out:?}");

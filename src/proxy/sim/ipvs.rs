@@ -18,12 +18,13 @@
 //! unreachable): it counts as rejected, not dropped.
 
 use super::rng::Rng;
-use super::{Analytic, EngineOutput, Landed, SimRequest, Tally};
+use super::{Analytic, EngineOutput, Landed, Requests, Tally};
 use crate::proxy::ProxyFacts;
-use crate::proxy::ipvs::kernel::{Connection, Decision, SimTime};
+use crate::proxy::ipvs::kernel::{Connection, Decision};
 use crate::proxy::ipvs::schedulers::SchedulerName;
-use crate::proxy::ipvs::{VirtualServer, render, trace};
+use crate::proxy::ipvs::{IpvsState, VirtualServer, trace};
 use crate::proxy::trace::Packet;
+use crate::time::SimTime;
 
 /// The first client port of the simulated connections (Linux's default ephemeral range
 /// starts at 32768).
@@ -38,9 +39,8 @@ fn shares(vs: &VirtualServer) -> Option<Vec<(usize, f64)>> {
         .filter(|(_, rs)| rs.weight > 0)
         .map(|(i, rs)| (i, f64::from(rs.weight)))
         .collect();
-    let name = vs.scheduler_name().unwrap_or(SchedulerName::Rr);
     let total: f64 = live.iter().map(|(_, w)| w).sum();
-    match name {
+    match vs.scheduler {
         SchedulerName::Rr => {
             let n = live.len() as f64;
             Some(live.iter().map(|&(i, _)| (i, 1.0 / n)).collect())
@@ -51,9 +51,13 @@ fn shares(vs: &VirtualServer) -> Option<Vec<(usize, f64)>> {
 }
 
 /// Runs the requests through IPVS on the node.
-pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> EngineOutput {
-    let state = render(facts);
-    let walked = trace(facts, &state, packet);
+pub fn simulate(
+    facts: &ProxyFacts,
+    state: &IpvsState,
+    packet: &Packet,
+    request: &Requests,
+) -> EngineOutput {
+    let walked = trace(facts, state, packet);
     let landed = Landed::of_outcome(&walked.outcome);
     let mut tally = Tally::recording(request.record);
     let vs = state.virtual_servers.iter().find(|vs| {
@@ -61,17 +65,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
     });
     let (Landed::Endpoint(..), Some(vs)) = (landed, vs) else {
         // Dropped, rejected or not proxied: every request alike.
-        for _ in 0..request.requests {
-            tally.add(landed, false);
-        }
-        let mut analytic = Analytic::default();
-        analytic.add(landed, 1.0);
-        return EngineOutput {
-            tally,
-            analytic: Some(analytic),
-            affinity_seconds: super::affinity_of(facts, packet),
-            note: None,
-        };
+        return EngineOutput::alike(landed, false, facts, packet, request);
     };
     let mut service = vs.kernel_service(state.timeouts, SimTime(0));
     // The generator spreads the client ports' start, so that different seeds give
@@ -81,7 +75,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
     let port_offset = rng.below(16384) as u16;
     service.seed_random(rng.next_u64());
     let mut port = FIRST_CLIENT_PORT.wrapping_add(port_offset);
-    for i in 0..request.requests {
+    for i in 0..request.count {
         let now = SimTime(i.saturating_mul(request.interval_ms));
         let conn = Connection {
             client: packet.src,

@@ -9,7 +9,7 @@
 //! stored probabilities along each.
 
 use super::rng::Rng;
-use super::{Analytic, EngineOutput, Landed, SimRequest, Tally};
+use super::{Analytic, EngineOutput, Landed, Requests, Tally};
 use crate::proxy::ProxyFacts;
 use crate::proxy::iptables::node::NodeTables;
 use crate::proxy::iptables::save::stored_probability;
@@ -382,18 +382,43 @@ fn affinity(facts: &ProxyFacts, packet: &Packet) -> Option<i64> {
     super::affinity_of(facts, packet)
 }
 
-/// Runs the requests through the node's iptables rules.
-pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> EngineOutput {
-    let ruleset = crate::proxy::iptables::render(facts);
-    let tables = NodeTables::after_sync(&ruleset, &facts.node);
-    let program = Program::compile(&tables, facts);
-    let (paths, uses_recent) = paths(&program, packet);
+/// Runs the requests through the node's iptables tables (as kube-proxy left them).
+pub fn simulate(
+    facts: &ProxyFacts,
+    tables: &NodeTables,
+    packet: &Packet,
+    request: &Requests,
+) -> EngineOutput {
+    run(&Program::compile(tables, facts), facts, packet, request)
+}
+
+/// [`simulate`] for several packets, the tables compiled once.
+pub fn simulate_many(
+    facts: &ProxyFacts,
+    tables: &NodeTables,
+    packets: &[Packet],
+    request: &Requests,
+) -> Vec<EngineOutput> {
+    let program = Program::compile(tables, facts);
+    packets
+        .iter()
+        .map(|packet| run(&program, facts, packet, request))
+        .collect()
+}
+
+fn run(
+    program: &Program<'_>,
+    facts: &ProxyFacts,
+    packet: &Packet,
+    request: &Requests,
+) -> EngineOutput {
+    let (paths, uses_recent) = paths(program, packet);
     let analytic = analytic_of(&paths);
     let mut choices = Seeded::new(request.seed);
     let mut tally = Tally::recording(request.record);
     if let Some(cascade) = Cascade::compile(&paths, uses_recent) {
         let mut counts = vec![0u64; cascade.leaves.len()];
-        for i in 0..request.requests {
+        for i in 0..request.count {
             let leaf = cascade.request(&mut choices.rng);
             counts[leaf] += 1;
             // Recording stops early; the branch is predictable after that.
@@ -412,7 +437,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
         };
     }
     let mut walked = Walked::default();
-    for i in 0..request.requests {
+    for i in 0..request.count {
         choices.now_ms = i.saturating_mul(request.interval_ms);
         program.walk_into(packet, &mut choices, &mut (), &mut walked);
         tally.add(landed(&walked), walked.masquerade);

@@ -8,7 +8,7 @@
 //! `mod n` has probability 1/n.
 
 use super::rng::Rng;
-use super::{Analytic, EngineOutput, Landed, SimRequest, Tally};
+use super::{Analytic, EngineOutput, Landed, Requests, Tally};
 use crate::proxy::ProxyFacts;
 use crate::proxy::nftables::trace::{AffinitySets, Branches, Chooser};
 use crate::proxy::nftables::{Table, trace};
@@ -200,9 +200,12 @@ impl NumgenTree {
 }
 
 /// Runs the requests through the node's `kube-proxy` table.
-pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> EngineOutput {
-    let ruleset = crate::proxy::nftables::ruleset(facts);
-    let table = &ruleset.table;
+pub fn simulate(
+    facts: &ProxyFacts,
+    table: &Table,
+    packet: &Packet,
+    request: &Requests,
+) -> EngineOutput {
     let (paths, uses_affinity) = paths(table, facts, packet);
     let analytic = analytic_of(&paths);
     let mut chooser = Seeded {
@@ -213,7 +216,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
     let mut tally = Tally::recording(request.record);
     if let Some(tree) = NumgenTree::compile(&paths, uses_affinity) {
         let mut counts = vec![0u64; tree.leaves.len()];
-        for i in 0..request.requests {
+        for i in 0..request.count {
             let leaf = tree.request(&mut chooser.rng);
             counts[leaf] += 1;
             if i < request.record as u64 {
@@ -230,7 +233,7 @@ pub fn simulate(facts: &ProxyFacts, packet: &Packet, request: &SimRequest) -> En
             note: None,
         };
     }
-    for i in 0..request.requests {
+    for i in 0..request.count {
         chooser.now_ms = i.saturating_mul(request.interval_ms);
         let walked = trace(table, facts, *packet, &mut chooser);
         tally.add(Landed::of_outcome(&walked.outcome), walked.masquerade);

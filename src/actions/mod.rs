@@ -18,6 +18,8 @@
 //! - [`scale`]: `spec.replicas` of a Deployment, ReplicaSet or StatefulSet.
 //! - [`set_node_ready`]: the Node's `Ready` condition (`True` / `False`).
 
+pub mod scheduler;
+
 use crate::controllers::{
     DELETED_ANNOTATION, DELETION_TIME, NOT_READY_ANNOTATION, TERMINATING_ANNOTATION,
 };
