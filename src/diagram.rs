@@ -100,6 +100,62 @@ pub struct Edge {
     pub serving: bool,
 }
 
+impl NodeBox {
+    /// Where the node's name and address are written: arrows keep out of it.
+    pub fn label(&self) -> Rect {
+        Rect {
+            x: self.rect.x + 8,
+            y: self.rect.y + 4,
+            width: self.rect.width - 16,
+            height: NODE_HEADER - 8,
+        }
+    }
+}
+
+/// An arrow's way from a Service to a Pod: down from the Service's bottom, a curve to the
+/// gap at the left of the Pod's column (between the node's edge and its Pods, so never
+/// across the node's label), straight down that gap, then right into the Pod's left side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub start: (i32, i32),
+    /// The gap's x, and where the arrow enters it (just above the node's box).
+    pub gap_x: i32,
+    pub gap_top: i32,
+    pub end: (i32, i32),
+}
+
+/// The way of an arrow (`None` for an edge whose ends are not drawn).
+pub fn route(diagram: &Diagram, edge: &Edge) -> Option<Route> {
+    let s = diagram.services.get(edge.service)?.rect;
+    let p = diagram.pods.get(edge.pod)?;
+    let node = diagram.nodes.get(p.node)?.rect;
+    Some(Route {
+        start: (s.x + s.width / 2, s.y + s.height),
+        gap_x: node.x + (p.rect.x - node.x) / 2,
+        gap_top: node.y - 12,
+        end: (p.rect.x, p.rect.y + p.rect.height / 2),
+    })
+}
+
+/// A name shortened to `max` characters keeping what tells it apart: its last
+/// `-`-separated part (a Pod's random suffix), after an ellipsis: `pc-deployment-84b…-r54rn`.
+pub fn short_name(name: &str, max: usize) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    if chars.len() <= max {
+        return name.to_string();
+    }
+    let suffix: Vec<char> = match name.rfind('-') {
+        Some(at) if name[at..].chars().count() < max / 2 => name[at..].chars().collect(),
+        _ => Vec::new(),
+    };
+    let keep = max.saturating_sub(1 + suffix.len());
+    chars[..keep]
+        .iter()
+        .chain(['…'].iter())
+        .chain(suffix.iter())
+        .collect()
+}
+
 /// The whole picture.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Diagram {
@@ -291,6 +347,40 @@ mod tests {
                 d.width,
                 d.height
             );
+        }
+    }
+
+    #[test]
+    fn pod_names_keep_their_suffix_and_arrows_keep_out_of_node_labels() {
+        assert_eq!(
+            short_name("pc-deployment-84b58d4547-r54rn", 24),
+            "pc-deployment-84b…-r54rn"
+        );
+        assert_eq!(
+            short_name("pc-deployment-84b58d4547-r54rn", 24)
+                .chars()
+                .count(),
+            24
+        );
+        assert_eq!(short_name("short", 24), "short");
+        assert_eq!(
+            short_name("averyveryverylongnamewithoutdashes", 10),
+            "averyvery…"
+        );
+        let d = diagram_of(crate::examples::DEFAULT);
+        let names: Vec<String> = d.pods.iter().map(|p| short_name(&p.name, 24)).collect();
+        let mut distinct = names.clone();
+        distinct.dedup();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
+        for e in &d.edges {
+            let r = route(&d, e).unwrap_or_else(|| panic!("no route for {e:?}"));
+            for n in &d.nodes {
+                let label = n.label();
+                // The straight part runs down the gap, left of every label it passes.
+                let beside = r.gap_x < label.x || r.gap_x > label.x + label.width;
+                assert!(beside, "{r:?} crosses {}'s label {label:?}", n.name);
+            }
+            assert!(r.gap_top < d.nodes[d.pods[e.pod].node].rect.y);
         }
     }
 

@@ -129,8 +129,27 @@
 //!   which keeps the page's wasm small (use it instead of `slice::sort_by`).
 //! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
 //! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
-//!   gallery of every seed lab with English and Chinese explanations, and a generated
-//!   5,000-Service dump for measurements ([`examples::dump`]).
+//!   gallery of every seed lab with English and Chinese explanations, the view that shows
+//!   each lab's point and the object it is about, its Chinese twin (the same YAML with its
+//!   comments in Chinese, `src/examples/zh/`), and a generated 5,000-Service dump for
+//!   measurements ([`examples::dump`]).
+//!
+//! ## The page (`src/ui/`, outside this crate's library)
+//!
+//! The Yew app's own map is `src/ui/mod.rs`. Two of its rules bind every later feature
+//! (lessons, embeds, the lab terminal):
+//! - **Nothing the user typed is lost without their say-so.** Every path that puts a new
+//!   scenario in the editor — share links, examples, imports, an embedding page's `load`,
+//!   lessons, an embed's "Open in svcplay" — goes through one action, `Action::Replace`
+//!   (`src/ui/history.rs`): the text it replaces is kept in a small history of recent
+//!   scenarios (saved in local storage before the new text is analysed) with a one-click
+//!   way back, or the user is asked first. A share link leaves the address bar once opened
+//!   or edited, so a reload opens the draft, never the link over it.
+//! - **No scenario can freeze the page.** The main thread analyses only what was measured
+//!   cheap; texts from outside go to the Web Worker first; a draft whose analysis never
+//!   finished opens paused (safe start, also `?safe`). The one size limit,
+//!   [`manifest::MAX_SCENARIO_BYTES`], applies to links (inflated as a capped stream),
+//!   embed messages, imports and drafts (`src/ui/limits.rs`).
 //!
 //! ## Layers
 //!

@@ -18,7 +18,9 @@ fn main() {
 
 /// Browser tests of the page (`cargo test --target wasm32-unknown-unknown --bin svcplay-web`
 /// runs them in headless Chromium): the app mounts, shows the default lab's rules, and keeps
-/// hostile text as text.
+/// hostile text as text; the traffic simulation; a share link's inflating stops at the size
+/// limit. They wait for conditions (polling with a deadline), never for a fixed time: a
+/// loaded two-core machine renders late.
 #[cfg(all(test, target_arch = "wasm32"))]
 mod browser_tests {
     use std::time::Duration;
@@ -26,6 +28,40 @@ mod browser_tests {
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
+
+    /// How long a condition may take to come true on a busy machine.
+    const DEADLINE_MS: f64 = 30_000.0;
+
+    /// Polls `check` every 20 ms until it yields a value; panics after [`DEADLINE_MS`]
+    /// saying what it waited for.
+    async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+        let start = crate::ui::dom::now_ms();
+        loop {
+            if let Some(value) = check() {
+                return value;
+            }
+            if crate::ui::dom::now_ms() - start > DEADLINE_MS {
+                let root = document().document_element().expect("<html>");
+                let attribute = |n: &str| root.get_attribute(n).unwrap_or_default();
+                panic!(
+                    "waited {DEADLINE_MS} ms for {what} (analysis: {:?}, cost {:?} ms; busy: {:?}; problems: {:?}; editor: {:?})",
+                    attribute("data-analysis"),
+                    attribute("data-analysis-ms"),
+                    document()
+                        .query_selector(".busy")
+                        .ok()
+                        .flatten()
+                        .and_then(|b| b.text_content()),
+                    text("diagnostics"),
+                    document()
+                        .get_element_by_id("editor")
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                        .map(|e| e.value().chars().take(80).collect::<String>())
+                );
+            }
+            yew::platform::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 
     fn document() -> web_sys::Document {
         web_sys::window()
@@ -40,8 +76,14 @@ mod browser_tests {
             .expect("a body")
             .append_child(&root)
             .expect("appended");
-        yew::Renderer::<crate::ui::App>::with_root(root).render();
-        yew::platform::time::sleep(Duration::from_millis(100)).await;
+        yew::Renderer::<crate::ui::App>::with_root(root.clone()).render();
+        // Started: the first visit's lab is on show beside its rules.
+        wait_for("the app's start", || {
+            let started = root.query_selector("#lab").ok().flatten().is_some()
+                && text("rules").contains("KUBE-SERVICES");
+            started.then_some(())
+        })
+        .await;
     }
 
     fn text(id: &str) -> String {
@@ -72,9 +114,12 @@ mod browser_tests {
         init.set_bubbles(true);
         let input = web_sys::Event::new_with_event_init_dict("input", &init).expect("an event");
         let _ = editor.dispatch_event(&input);
-        yew::platform::time::sleep(Duration::from_millis(100)).await;
         // The API server refuses the name, and its message quotes it, as text.
-        let problems = text("diagnostics");
+        let problems = wait_for("the API server's refusal", || {
+            let t = text("diagnostics");
+            t.contains("DNS-1035").then_some(t)
+        })
+        .await;
         assert!(
             problems.contains("\"<script>window.__pwned=1</script>\": a DNS-1035 label"),
             "{problems}"
@@ -96,8 +141,27 @@ mod browser_tests {
             .append_child(&root)
             .expect("appended");
         yew::Renderer::<crate::ui::App>::with_root(root.clone()).render();
-        yew::platform::time::sleep(Duration::from_millis(100)).await;
+        wait_for("the app's start in its root", || {
+            root.query_selector("#lab").ok().flatten()?;
+            root.query_selector("#view-panel #rules").ok().flatten()
+        })
+        .await;
         root
+    }
+
+    /// Waits for the browser's next frame: by then the app has rendered what the events
+    /// before it changed (Yew renders in a microtask), so its handlers see the new values.
+    async fn next_frame() {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.request_animation_frame(&resolve);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    fn exists(root: &web_sys::Element, selector: &str) -> Option<()> {
+        root.query_selector(selector).ok().flatten().map(drop)
     }
 
     fn find<T: JsCast>(root: &web_sys::Element, selector: &str) -> T {
@@ -120,20 +184,32 @@ mod browser_tests {
     async fn the_traffic_tab_shows_the_simulators_counts_for_a_fixed_seed() {
         let root = mount_fresh().await;
         find::<web_sys::HtmlElement>(&root, "#tab-traffic").click();
-        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        wait_for("the traffic view", || exists(&root, "#traffic-run")).await;
+        // Animation off, 1,000 requests, seed 42: one change per rendered frame, since each
+        // control's handler starts from the controls of the last render (two changes before
+        // a render would keep only the second).
         let animate: web_sys::HtmlInputElement = find(&root, "#traffic-animate");
         if animate.checked() {
             animate.click();
         }
+        next_frame().await;
         let requests: web_sys::HtmlSelectElement = find(&root, "#traffic-requests");
         requests.set_value("1000");
         change(&requests);
+        next_frame().await;
         let seed: web_sys::HtmlInputElement = find(&root, "#traffic-seed");
         seed.set_value("42");
         change(&seed);
-        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        next_frame().await;
         find::<web_sys::HtmlElement>(&root, "#traffic-run").click();
-        yew::platform::time::sleep(Duration::from_millis(200)).await;
+        // Finished: the curl loop is listed and no progress bar is left.
+        wait_for("the simulation to finish", || {
+            let done = exists(&root, "#traffic-curl").is_some()
+                && exists(&root, "#traffic-progress progress").is_none()
+                && exists(&root, ".traffic table.simulation tbody tr").is_some();
+            done.then_some(())
+        })
+        .await;
 
         let analysis = svcplay::scenario::analyze(
             svcplay::examples::DEFAULT,
@@ -155,11 +231,17 @@ mod browser_tests {
                 .and_then(|e| e.text_content())
                 .unwrap_or_else(|| panic!("no #{id}"))
         };
+        let caption = root
+            .query_selector(".traffic table.simulation caption")
+            .ok()
+            .flatten()
+            .and_then(|c| c.text_content())
+            .unwrap_or_default();
         for e in &expected.endpoints {
             assert_eq!(
                 shown(format!("traffic-count-{}", e.address())),
                 e.count.to_string(),
-                "{}",
+                "{} ({caption})",
                 e.address()
             );
         }
@@ -195,7 +277,12 @@ mod browser_tests {
             .dyn_into::<web_sys::HtmlElement>()
             .expect("a button")
             .click();
-        yew::platform::time::sleep(Duration::from_millis(200)).await;
+        wait_for("the before/after table with a fourth Pod", || {
+            let compare = root.query_selector("#traffic-compare").ok().flatten()?;
+            let rows = compare.query_selector_all("tbody tr").ok()?.length();
+            (rows == 4 + 2).then_some(())
+        })
+        .await;
         let compare: web_sys::Element = find(&root, "#traffic-compare");
         let rows = compare
             .query_selector_all("tbody tr")
@@ -214,15 +301,53 @@ mod browser_tests {
                 e.address()
             );
         }
-        // The scaled text is saved after a pause: forget it, for the tests after this one.
-        yew::platform::time::sleep(Duration::from_millis(500)).await;
-        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = storage.clear();
-        }
+        // The scaled text is saved after a pause: wait for it, then forget it, for the
+        // tests after this one.
+        let storage = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .expect("local storage");
+        wait_for("the scaled text to be saved", || {
+            storage
+                .get_item("svcplay.text")
+                .ok()
+                .flatten()
+                .filter(|t| t.contains("replicas: 4"))
+        })
+        .await;
+        let _ = storage.clear();
         // The app keeps its view in the URL: leave it on the kube-proxy view for the tests
         // that mount after this one.
         find::<web_sys::HtmlElement>(&root, "#tab-rules").click();
-        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        wait_for("the kube-proxy view", || exists(&root, "#rules")).await;
         root.remove();
+    }
+
+    /// Issue 21, item 12: a share link's data is inflated as a stream that stops at the
+    /// size limit; a link under the limit still opens.
+    #[wasm_bindgen_test]
+    async fn inflating_a_link_stops_at_the_size_limit() {
+        use crate::ui::dom::{InflateError, deflate, inflate};
+        // 8 MB of one byte: about 8 KB once compressed.
+        let big = "#".repeat(8 << 20);
+        let data = deflate(&big).await.expect("compressed");
+        assert!(data.len() < 100_000, "{}", data.len());
+        assert_eq!(inflate(&data, 1 << 20).await, Err(InflateError::TooLarge));
+        assert_eq!(
+            inflate(&data, 16 << 20).await.map(|t| t.len()),
+            Ok(big.len())
+        );
+        let small = deflate("svcplay-share 1\n\nkind: Service\n")
+            .await
+            .expect("compressed");
+        assert_eq!(
+            inflate(&small, 1 << 20).await.as_deref(),
+            Ok("svcplay-share 1\n\nkind: Service\n")
+        );
+        assert_eq!(
+            inflate("not base64!", 1 << 20).await,
+            Err(InflateError::Damaged)
+        );
+        let cut = &small[..small.len() / 2];
+        assert_eq!(inflate(cut, 1 << 20).await, Err(InflateError::Damaged));
     }
 }

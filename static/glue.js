@@ -33,9 +33,54 @@ export async function deflate(text) {
   return toBase64Url(await through(new CompressionStream("deflate"), new TextEncoder().encode(text)));
 }
 
-// Rejects when the data is not a complete, intact zlib stream of UTF-8 text.
-export async function inflate(text) {
-  const bytes = await through(new DecompressionStream("deflate"), fromBase64Url(text));
+// Rejects when the data is not a complete, intact zlib stream of UTF-8 text, and (with an
+// error named "TooLarge") as soon as it inflates to more than maxBytes: a link is read as a
+// stream and dropped there, so a DEFLATE bomb (a 408 KB fragment can inflate to 300 MB)
+// never becomes a string. The compressed bytes go in 1 KB at a time: DEFLATE expands a byte
+// to at most ~1,032, so the inflater never holds more than about 1 MB that the reader below
+// has not counted yet.
+export async function inflate(text, maxBytes) {
+  const input = fromBase64Url(text);
+  const stream = new DecompressionStream("deflate");
+  const writer = stream.writable.getWriter();
+  const reader = stream.readable.getReader();
+  let stopped = false;
+  const feeding = (async () => {
+    try {
+      for (let i = 0; i < input.length && !stopped; i += 1024) {
+        await writer.write(input.subarray(i, i + 1024));
+      }
+      if (!stopped) await writer.close();
+    } catch (_) {
+      // The reader sees the same error (a damaged stream) or stopped on purpose.
+    }
+  })();
+  const chunks = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > maxBytes) {
+        stopped = true;
+        reader.cancel().catch(() => {});
+        writer.abort().catch(() => {});
+        const error = new Error(`the scenario is larger than ${maxBytes} bytes`);
+        error.name = "TooLarge";
+        throw error;
+      }
+      chunks.push(value);
+    }
+  } finally {
+    await feeding;
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
   return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
 }
 
@@ -60,8 +105,12 @@ export async function copyText(text) {
   }
 }
 
-export function download(name, text) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+// Saves `data` (a string, or a Blob such as a PNG) as a file; tells the page through a
+// `svcplay:download` event (name and size), which the end-to-end test listens to.
+export function download(name, data) {
+  const blob = data instanceof Blob ? data : new Blob([data], { type: "text/plain;charset=utf-8" });
+  dispatchEvent(new CustomEvent("svcplay:download", { detail: { name, size: blob.size } }));
+  const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;
   a.download = name;
@@ -71,14 +120,17 @@ export function download(name, text) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-// Reads a file the user picked (Import).
-export function pickFile(onText) {
+// Reads a file the user picked (Import): onText(text, tooLarge). A file over maxBytes is
+// not read at all (onText(null, true)).
+export function pickFile(onText, maxBytes) {
   const input = document.createElement("input");
   input.type = "file";
   input.accept = ".yaml,.yml,.json,.txt,text/*";
   input.onchange = () => {
     const file = input.files && input.files[0];
-    if (file) file.text().then(onText, () => {});
+    if (!file) return;
+    if (file.size > maxBytes) onText(null, true);
+    else file.text().then((text) => onText(text, false), () => {});
   };
   input.click();
 }
@@ -95,6 +147,8 @@ export function insertText(area, text) {
   }
 }
 
+// Replaces the whole text as one undoable edit. execCommand needs the focus, which then
+// goes back where it was: loading an example must not move the keyboard into the editor.
 export function replaceAll(area, text) {
   if (area.value === text) return;
   if (text.length > 200000) {
@@ -103,11 +157,17 @@ export function replaceAll(area, text) {
     area.dispatchEvent(new Event("input", { bubbles: true }));
     return;
   }
+  const before = document.activeElement;
   area.focus();
   area.select();
   insertText(area, text);
   area.setSelectionRange(0, 0);
   area.scrollTop = 0;
+  if (before && before !== area && before !== document.body && typeof before.focus === "function") {
+    before.focus();
+  } else if (before !== area) {
+    area.blur();
+  }
 }
 
 export function editCommand(area, command) {
@@ -143,6 +203,51 @@ export function postToWorker(worker, bytes) {
 export function registerServiceWorker() {
   if (!("serviceWorker" in navigator) || location.protocol === "file:") return;
   navigator.serviceWorker.register(new URL("sw.js", document.baseURI)).catch(() => {});
+}
+
+// ---- The diagram as a file: SVG with its styles written in (the page's CSS variables do
+// not travel), and PNG drawn from that SVG at twice the size.
+
+const SVG_STYLES = ["fill", "stroke", "stroke-width", "stroke-dasharray", "font-family", "font-size", "font-weight", "opacity"];
+
+function standaloneSvg(svg, width, height) {
+  const copy = svg.cloneNode(true);
+  const from = svg.querySelectorAll("*");
+  const to = copy.querySelectorAll("*");
+  from.forEach((element, i) => {
+    const style = getComputedStyle(element);
+    to[i].setAttribute("style", SVG_STYLES.map((p) => `${p}:${style.getPropertyValue(p)}`).join(";"));
+  });
+  copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  copy.setAttribute("width", String(width));
+  copy.setAttribute("height", String(height));
+  copy.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  copy.style.background = getComputedStyle(svg.parentElement || svg).backgroundColor;
+  const group = copy.querySelector("g[transform]");
+  if (group) group.removeAttribute("transform");
+  return new XMLSerializer().serializeToString(copy);
+}
+
+export function exportSvg(svg, name, width, height) {
+  download(name, new Blob([standaloneSvg(svg, width, height)], { type: "image/svg+xml" }));
+}
+
+export function exportPng(svg, name, width, height) {
+  const url = URL.createObjectURL(new Blob([standaloneSvg(svg, width, height)], { type: "image/svg+xml" }));
+  const image = new Image();
+  image.onload = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = width * 2;
+    canvas.height = height * 2;
+    const context = canvas.getContext("2d");
+    context.fillStyle = getComputedStyle(svg.parentElement || svg).backgroundColor || "#fff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.scale(2, 2);
+    context.drawImage(image, 0, 0);
+    URL.revokeObjectURL(url);
+    canvas.toBlob((blob) => blob && download(name, blob), "image/png");
+  };
+  image.src = url;
 }
 
 // ---- Measuring: time from now to the next painted frame (keystroke-to-paint).

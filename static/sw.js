@@ -1,75 +1,76 @@
 // svcplay's service worker: after the first visit the page works offline.
-// Everything is same-origin and static. Navigations go to the network first (so a new
-// version shows as soon as it is deployed) and fall back to the cached page; every other
-// file is served from the cache first (Trunk puts a content hash in their names, and the
-// worker and glue scripts are small and refreshed in the background).
-const CACHE = "svcplay-v1";
+//
+// Each build has its own cache, `svcplay-BUILD`: static/build/version.mjs (a Trunk hook)
+// writes the build's id and its list of files below, so a deploy changes this file, the
+// browser installs the new worker, which caches exactly the new build's files (refusing to
+// install if the page it fetches is of another build or any file fails), then deletes every
+// older cache. Nothing else is ever written to a cache: it stays one build's files.
+//
+// Files whose names carry Trunk's content hash never change: they are served from the
+// cache first. The page itself and the files whose URL stays the same across builds
+// (wasm-bindgen's snippets, worker.js) are fetched from the network first, so a page
+// fresh from the network never meets a stale script, and from the cache only offline;
+// the cached page and those files come from the same build, so offline they agree.
+const BUILD = "dev";
+const FILES = [];
+const CACHE = `svcplay-${BUILD}`;
+const IMMUTABLE = /-[0-9a-f]{8,}(_bg)?\.[a-z]+$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(CACHE).then(async (cache) => {
-      // Cache the page and every file it names, so the next visit works offline.
-      const response = await fetch("./", { cache: "no-cache" });
-      const html = await response.clone().text();
-      await cache.put("./", response);
-      const urls = new Set(["worker.js", "sw.js"]);
-      for (const match of html.matchAll(/(?:href|src)=["']?([^"' >]+)/g)) {
-        const url = new URL(match[1], self.registration.scope);
-        if (url.origin === self.location.origin) urls.add(url.href);
+    (async () => {
+      const cache = await caches.open(CACHE);
+      const page = await fetch("./", { cache: "reload" });
+      if (!page.ok) throw new Error(`svcplay: the page answered ${page.status}`);
+      const html = await page.clone().text();
+      if (BUILD !== "dev" && !html.includes(`content="${BUILD}"`)) {
+        throw new Error("svcplay: the page on the server is of another build");
       }
-      for (const match of html.matchAll(/from\s*["']([^"']+)["']|module_or_path:\s*[`'"]([^`'"]+)/g)) {
-        const url = new URL(match[1] || match[2], self.registration.scope);
-        if (url.origin === self.location.origin) urls.add(url.href);
-      }
-      await Promise.all([...urls].map((u) => cache.add(u).catch(() => {})));
-      // The JS glue imports wasm-bindgen's snippets (./snippets/…): cache those too.
-      for (const url of [...urls].filter((u) => u.endsWith(".js"))) {
-        const response = await cache.match(url);
-        if (!response) continue;
-        const js = await response.text();
-        for (const match of js.matchAll(/["'](\.\/snippets\/[^"']+)["']/g)) {
-          await cache.add(new URL(match[1], url).href).catch(() => {});
-        }
-      }
-    })
+      await cache.put("./", page);
+      await cache.addAll(FILES.map((f) => new Request(f, { cache: "reload" })));
+      await self.skipWaiting();
+    })()
   );
-  self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
-    caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
-      .then(() => self.clients.claim())
+    (async () => {
+      for (const key of await caches.keys()) {
+        if (key.startsWith("svcplay-") && key !== CACHE) await caches.delete(key);
+      }
+      await self.clients.claim();
+    })()
   );
 });
 
+async function fromCache(request) {
+  const cache = await caches.open(CACHE);
+  return cache.match(request, { ignoreSearch: true });
+}
+
+async function networkFirst(request, fallback) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cached = await fromCache(fallback);
+    if (cached) return cached;
+    throw error;
+  }
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
-    event.respondWith(
-      fetch(request)
-        .then((response) => {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put("./", copy));
-          return response;
-        })
-        .catch(() => caches.match("./"))
-    );
+    // Any page of the scope (a 404 included) comes from the network; offline, the app.
+    event.respondWith(networkFirst(request, new URL("./", self.registration.scope).href));
     return;
   }
-  event.respondWith(
-    caches.match(request, { ignoreSearch: true }).then((cached) => {
-      const network = fetch(request)
-        .then((response) => {
-          if (response.ok) {
-            const copy = response.clone();
-            caches.open(CACHE).then((cache) => cache.put(request, copy));
-          }
-          return response;
-        })
-        .catch(() => cached);
-      return cached || network;
-    })
-  );
+  if (IMMUTABLE.test(url.pathname)) {
+    event.respondWith(fromCache(request).then((cached) => cached || fetch(request)));
+    return;
+  }
+  event.respondWith(networkFirst(request, request));
 });

@@ -1,5 +1,6 @@
-//! The page's end-to-end walk-through in headless Chromium (`tests/e2e/page.rs`), with the
-//! shared WebDriver harness (`tests/support/`). Runs only with `SVCPLAY_E2E_DIST` set.
+//! The page's end-to-end walk-through in headless Chromium (`tests/e2e/page.rs`, with the
+//! steps of a page a learner can work in in `tests/e2e/work.rs`), with the shared WebDriver
+//! harness (`tests/support/`). Runs only with `SVCPLAY_E2E_DIST` set.
 
 // Tests may read the clock (timeouts, measurements); only the core may not.
 #![allow(clippy::disallowed_methods)]
@@ -8,3 +9,6 @@ mod support;
 
 #[path = "e2e/page.rs"]
 mod page;
+
+#[path = "e2e/work.rs"]
+mod work;

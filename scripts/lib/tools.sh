@@ -13,6 +13,9 @@ TRUNK_VERSION="0.22.0-beta.1"
 # Debian's wasm-opt (108) cannot parse today's Rust wasm; binaryen 132 from npm can.
 # Trunk.toml pins the same version (`wasm_opt = "version_132"`) so Trunk accepts this binary.
 BINARYEN_VERSION="132"
+# axe-core checks the page's accessibility in the end-to-end test (tests/e2e/page.rs injects
+# its axe.min.js into the page), installed into .tools/ like wasm-opt.
+AXE_VERSION="4.14.1"
 # Chromium and ChromeDriver run the browser tests (with a small CJK font, so the zh-CN
 # screenshots show Chinese rather than empty boxes); the iptables family is for real-kernel tests;
 # Hugo builds the embedding recipe's example site (tests/e2e_embed.rs, docs/hugo/).
@@ -120,6 +123,21 @@ ensure_wasm_opt() {
     record "binaryen (wasm-opt)" "$BINARYEN_VERSION" "installed in $((SECONDS - start)) s"
 }
 
+ensure_axe_core() {
+    local package="$ROOT/.tools/node_modules/axe-core/package.json" start
+    if [ -f "$package" ] && grep -q "\"version\": \"$AXE_VERSION\"" "$package"; then
+        record "axe-core" "$AXE_VERSION" "present"
+        return
+    fi
+    command -v npm >/dev/null || die "npm is needed to install axe-core@$AXE_VERSION"
+    note "npm install axe-core@$AXE_VERSION into .tools/"
+    start=$SECONDS
+    npm install --prefix "$ROOT/.tools" --no-audit --no-fund --loglevel=error \
+        "axe-core@$AXE_VERSION" >/dev/null
+    [ -f "$ROOT/.tools/node_modules/axe-core/axe.min.js" ] || die "axe-core did not install"
+    record "axe-core" "$AXE_VERSION" "installed in $((SECONDS - start)) s"
+}
+
 # Download the crates the build needs now, so that builds and tests can run with --offline.
 ensure_crates() {
     local start
@@ -169,6 +187,7 @@ ensure_tools() {
     ensure_cargo_tool wasm-bindgen "$wb_version" wasm-bindgen-cli
     ensure_cargo_tool trunk "$TRUNK_VERSION" trunk --locked
     ensure_wasm_opt
+    ensure_axe_core
     ensure_mkdocs
     printf '\nTools (%d s):\n' "$((SECONDS - start))"
     printf '  %s\n' "${INSTALL_REPORT[@]}"

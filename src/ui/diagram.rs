@@ -1,11 +1,20 @@
 //! The cluster diagram as SVG: Services on top, one column per Node with its Pods, arrows
 //! from each Service to the Pods it selects (dashed when the Pod gets no traffic). Drag to
-//! pan, wheel or buttons to zoom. The layout is the core's ([`svcplay::diagram`]).
+//! pan, wheel or buttons to zoom, "Fit" to see it all (the default on a narrow screen);
+//! export it as SVG or PNG. The layout, the arrows' routes and the shortened names are the
+//! core's ([`svcplay::diagram`]); a label that would still overflow its box is squeezed
+//! to fit (SVG `textLength`) once the browser has measured it.
 
+use super::dom;
 use super::i18n::{Lang, Msg};
 use std::rc::Rc;
-use svcplay::diagram::Diagram as Layout;
+use svcplay::diagram::{Diagram as Layout, route, short_name};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// Characters of a title (12 px) and of a mono sub-line (11 px) that fit a box's width.
+const TITLE_CHARS: usize = 24;
+const SUB_CHARS: usize = 26;
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
@@ -32,7 +41,63 @@ pub fn Diagram(props: &DiagramProps) -> Html {
     let t = |m: Msg| m.text(lang);
     let view = use_state(|| HOME);
     let drag = use_mut_ref(|| None::<(f64, f64, View)>);
+    let svg = use_node_ref();
     let d = &props.diagram;
+    // The scale at which the whole picture fits the panel's width (never above 1).
+    let fit_scale = {
+        let svg = svg.clone();
+        let width = f64::from(d.width.max(1) + 20);
+        move || {
+            svg.cast::<web_sys::Element>()
+                .map(|e| (f64::from(e.client_width()) / width).min(1.0))
+                .filter(|s| *s > 0.0)
+                .unwrap_or(1.0)
+        }
+    };
+    // Labels the browser measures wider than their box are squeezed into it; on a narrow
+    // screen the picture starts fitted to the width.
+    {
+        let svg = svg.clone();
+        let view = view.clone();
+        let fit_scale = fit_scale.clone();
+        use_effect_with(props.diagram.clone(), move |_| {
+            if let Some(root) = svg.cast::<web_sys::Element>() {
+                squeeze_labels(&root);
+                let scale = fit_scale();
+                if scale < 1.0 {
+                    view.set(View {
+                        scale,
+                        x: 0.0,
+                        y: 0.0,
+                    });
+                }
+            }
+        });
+    }
+    let fit = {
+        let view = view.clone();
+        let fit_scale = fit_scale.clone();
+        Callback::from(move |_: MouseEvent| {
+            view.set(View {
+                scale: fit_scale(),
+                x: 0.0,
+                y: 0.0,
+            })
+        })
+    };
+    let export = |png: bool| {
+        let svg = svg.clone();
+        let (w, h) = (d.width + 20, d.height.max(200) + 20);
+        Callback::from(move |_: MouseEvent| {
+            if let Some(root) = svg.cast::<web_sys::Element>() {
+                if png {
+                    dom::export_png(&root, "svcplay-diagram.png", f64::from(w), f64::from(h));
+                } else {
+                    dom::export_svg(&root, "svcplay-diagram.svg", f64::from(w), f64::from(h));
+                }
+            }
+        })
+    };
 
     let zoom = |factor: f64| {
         let view = view.clone();
@@ -91,13 +156,16 @@ pub fn Diagram(props: &DiagramProps) -> Html {
     };
 
     let edges = d.edges.iter().filter_map(|e| {
-        let s = d.services.get(e.service)?.rect;
-        let p = d.pods.get(e.pod)?.rect;
-        // From the Service's bottom into the Pod's left side, so that arrows to Pods lower
-        // in a column are not hidden by the Pods above them.
-        let (x1, y1) = (s.x + s.width / 2, s.y + s.height);
-        let (x2, y2) = (p.x, p.y + p.height / 2);
-        let path = format!("M{x1},{y1} C{x1},{} {},{y2} {x2},{y2}", y1 + (y2 - y1) / 2, x2 - 60);
+        // Down from the Service, along the gap left of the Pod's column (never across the
+        // node's label), then into the Pod's left side.
+        let r = route(d, e)?;
+        let ((x1, y1), (x2, y2), gx, gt) = (r.start, r.end, r.gap_x, r.gap_top);
+        let path = format!(
+            "M{x1},{y1} C{x1},{} {gx},{} {gx},{gt} L{gx},{} Q{gx},{y2} {x2},{y2}",
+            y1 + 30,
+            gt - 30,
+            y2 - 6
+        );
         Some(html! { <path class={if e.serving { "edge" } else { "edge idle" }} d={path} marker-end="url(#arrow)" /> })
     });
     let nodes = d.nodes.iter().map(|n| {
@@ -106,8 +174,8 @@ pub fn Diagram(props: &DiagramProps) -> Html {
         html! {
             <g class={classes!("node", (!n.ready && !n.name.is_empty()).then_some("down"))}>
                 <rect x={r.x.to_string()} y={r.y.to_string()} width={r.width.to_string()} height={r.height.to_string()} rx="8" />
-                <text x={(r.x + 10).to_string()} y={(r.y + 18).to_string()} class="title">{ title }</text>
-                <text x={(r.x + 10).to_string()} y={(r.y + 34).to_string()} class="sub">
+                <text x={(r.x + 10).to_string()} y={(r.y + 18).to_string()} class="title" data-max={(r.width - 18).to_string()}>{ short_name(&title, TITLE_CHARS) }</text>
+                <text x={(r.x + 10).to_string()} y={(r.y + 34).to_string()} class="sub" data-max={(r.width - 18).to_string()}>
                     { n.internal_ip.clone().unwrap_or_default() }
                     { if !n.ready && !n.name.is_empty() { format!(" · {}", t(Msg::NodeNotReady)) } else { String::new() } }
                 </text>
@@ -122,8 +190,8 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             <g class={classes!("pod", state)}>
                 <title>{ format!("{}/{} · {}", p.namespace, p.name, status) }</title>
                 <rect x={r.x.to_string()} y={r.y.to_string()} width={r.width.to_string()} height={r.height.to_string()} rx="6" />
-                <text x={(r.x + 8).to_string()} y={(r.y + 19).to_string()} class="title">{ short(&p.name, 26) }</text>
-                <text x={(r.x + 8).to_string()} y={(r.y + 37).to_string()} class="sub">{ format!("{} · {}", p.ip.clone().unwrap_or_default(), status) }</text>
+                <text x={(r.x + 8).to_string()} y={(r.y + 19).to_string()} class="title" data-max={(r.width - 14).to_string()}>{ short_name(&p.name, TITLE_CHARS) }</text>
+                <text x={(r.x + 8).to_string()} y={(r.y + 37).to_string()} class="sub" data-max={(r.width - 14).to_string()}>{ format!("{} · {}", p.ip.clone().unwrap_or_default(), status) }</text>
             </g>
         }
     });
@@ -133,9 +201,9 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             <g class="service">
                 <title>{ format!("{}/{} · {} · {}", s.namespace, s.name, s.type_, s.ports) }</title>
                 <rect x={r.x.to_string()} y={r.y.to_string()} width={r.width.to_string()} height={r.height.to_string()} rx="6" />
-                <text x={(r.x + 8).to_string()} y={(r.y + 18).to_string()} class="title">{ short(&s.name, 26) }</text>
-                <text x={(r.x + 8).to_string()} y={(r.y + 34).to_string()} class="sub">{ format!("{} {}", s.type_, s.cluster_ip.clone().unwrap_or_default()) }</text>
-                <text x={(r.x + 8).to_string()} y={(r.y + 50).to_string()} class="sub">{ short(&s.ports, 30) }</text>
+                <text x={(r.x + 8).to_string()} y={(r.y + 18).to_string()} class="title" data-max={(r.width - 14).to_string()}>{ short_name(&s.name, TITLE_CHARS) }</text>
+                <text x={(r.x + 8).to_string()} y={(r.y + 34).to_string()} class="sub" data-max={(r.width - 14).to_string()}>{ format!("{} {}", s.type_, s.cluster_ip.clone().unwrap_or_default()) }</text>
+                <text x={(r.x + 8).to_string()} y={(r.y + 50).to_string()} class="sub" data-max={(r.width - 14).to_string()}>{ short(&s.ports, SUB_CHARS) }</text>
             </g>
         }
     });
@@ -147,7 +215,10 @@ pub fn Diagram(props: &DiagramProps) -> Html {
                 <span class="zoom">
                     <button onclick={zoom(1.25)} title={t(Msg::ZoomIn)} aria-label={t(Msg::ZoomIn)}>{ "+" }</button>
                     <button onclick={zoom(0.8)} title={t(Msg::ZoomOut)} aria-label={t(Msg::ZoomOut)}>{ "−" }</button>
+                    <button id="diagram-fit" onclick={fit}>{ t(Msg::FitDiagram) }</button>
                     <button onclick={reset} title={t(Msg::ResetView)} aria-label={t(Msg::ResetView)}>{ "⟲" }</button>
+                    <button id="diagram-svg" onclick={export(false)} title={t(Msg::ExportSvg)}>{ "SVG" }</button>
+                    <button id="diagram-png" onclick={export(true)} title={t(Msg::ExportPng)}>{ "PNG" }</button>
                 </span>
             </header>
             <p class="explain">{ t(Msg::DiagramHint) }</p>
@@ -155,7 +226,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
                 <p class="note">{ Msg::Omitted.fill(lang, &[&d.omitted_services.to_string(), &d.omitted_pods.to_string()]) }</p>
             }
             <div class="svg-wrap">
-                <svg id="diagram" role="img" aria-label={t(Msg::DiagramLabel)}
+                <svg id="diagram" ref={svg} role="img" aria-label={t(Msg::DiagramLabel)}
                     width="100%" height={(d.height.max(200) + 20).to_string()}
                     onwheel={on_wheel} onpointerdown={on_down} onpointermove={on_move}
                     onpointerup={on_up.clone()} onpointerleave={on_up}>
@@ -173,6 +244,28 @@ pub fn Diagram(props: &DiagramProps) -> Html {
                 </svg>
             </div>
         </section>
+    }
+}
+
+/// Squeezes every label (`text[data-max]`) the browser measures wider than its box into
+/// that width, so that no label leaves its box whatever the font.
+fn squeeze_labels(root: &web_sys::Element) {
+    let Ok(texts) = root.query_selector_all("text[data-max]") else {
+        return;
+    };
+    for text in (0..texts.length()).filter_map(|i| texts.item(i)) {
+        let Ok(text) = text.dyn_into::<web_sys::SvgTextContentElement>() else {
+            continue;
+        };
+        let max: f32 = text
+            .get_attribute("data-max")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(f32::MAX);
+        let _ = text.remove_attribute("textLength");
+        if text.get_computed_text_length() > max {
+            let _ = text.set_attribute("textLength", &max.to_string());
+            let _ = text.set_attribute("lengthAdjust", "spacingAndGlyphs");
+        }
     }
 }
 

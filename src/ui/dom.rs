@@ -16,12 +16,12 @@ extern "C" {
     #[wasm_bindgen(js_name = deflate)]
     fn deflate_js(text: &str) -> js_sys::Promise;
     #[wasm_bindgen(js_name = inflate)]
-    fn inflate_js(text: &str) -> js_sys::Promise;
+    fn inflate_js(text: &str, max_bytes: f64) -> js_sys::Promise;
     #[wasm_bindgen(js_name = copyText)]
     fn copy_text_js(text: &str) -> js_sys::Promise;
     pub fn download(name: &str, text: &str);
     #[wasm_bindgen(js_name = pickFile)]
-    pub fn pick_file(on_text: &js_sys::Function);
+    pub fn pick_file(on_text: &js_sys::Function, max_bytes: f64);
     #[wasm_bindgen(js_name = insertText)]
     pub fn insert_text(area: &web_sys::HtmlTextAreaElement, text: &str);
     #[wasm_bindgen(js_name = replaceAll)]
@@ -38,6 +38,10 @@ extern "C" {
     pub fn post_to_worker(worker: &JsValue, bytes: &js_sys::Uint8Array);
     #[wasm_bindgen(js_name = registerServiceWorker)]
     pub fn register_service_worker();
+    #[wasm_bindgen(js_name = exportSvg)]
+    pub fn export_svg(svg: &web_sys::Element, name: &str, width: f64, height: f64);
+    #[wasm_bindgen(js_name = exportPng)]
+    pub fn export_png(svg: &web_sys::Element, name: &str, width: f64, height: f64);
     #[wasm_bindgen(js_name = afterPaint)]
     pub fn after_paint(callback: &js_sys::Function);
 }
@@ -54,9 +58,32 @@ pub async fn deflate(text: &str) -> Option<String> {
     string_of(deflate_js(text)).await
 }
 
-/// The text of a DEFLATE + base64url string; `None` if it is damaged or cut short.
-pub async fn inflate(text: &str) -> Option<String> {
-    string_of(inflate_js(text)).await
+/// Why a link's data could not be inflated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InflateError {
+    /// Damaged, cut short, or not UTF-8.
+    Damaged,
+    /// It inflates to more than the limit: `glue.js` stopped reading there.
+    TooLarge,
+}
+
+/// The text of a DEFLATE + base64url string, read as a stream that stops once it passes
+/// `max_bytes` (so a DEFLATE bomb never becomes a string).
+pub async fn inflate(text: &str, max_bytes: usize) -> Result<String, InflateError> {
+    match wasm_bindgen_futures::JsFuture::from(inflate_js(text, max_bytes as f64)).await {
+        Ok(v) => v.as_string().ok_or(InflateError::Damaged),
+        Err(e) => {
+            let too_large = js_sys::Reflect::get(&e, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+                .is_some_and(|n| n == "TooLarge");
+            Err(if too_large {
+                InflateError::TooLarge
+            } else {
+                InflateError::Damaged
+            })
+        }
+    }
 }
 
 pub async fn copy_text(text: &str) -> bool {
@@ -91,11 +118,21 @@ pub fn load(key: &str) -> Option<String> {
     storage()?.get_item(key).ok().flatten()
 }
 
-/// Saves a value; a full or forbidden storage is not an error worth telling.
-pub fn save(key: &str, value: &str) {
+/// Saves a value; `false` when the storage is full, forbidden or missing (the caller tells
+/// the user when what failed to save is their work).
+pub fn save(key: &str, value: &str) -> bool {
+    storage().is_some_and(|s| s.set_item(key, value).is_ok())
+}
+
+pub fn remove(key: &str) {
     if let Some(s) = storage() {
-        let _ = s.set_item(key, value);
+        let _ = s.remove_item(key);
     }
+}
+
+/// Milliseconds since the epoch (`Date.now()`): when a scenario went into the history.
+pub fn epoch_ms() -> f64 {
+    js_sys::Date::now()
 }
 
 /// `location.search` without the `?`, and `location.hash` without the `#`.
@@ -176,4 +213,39 @@ pub fn prefers_dark() -> bool {
 /// Runs `f` after `ms` milliseconds (a gloo timeout that nothing cancels).
 pub fn after(ms: u32, f: impl FnOnce() + 'static) {
     gloo::timers::callback::Timeout::new(ms, f).forget();
+}
+
+/// Runs `f` when the page goes away or out of sight (`pagehide`; `visibilitychange` to
+/// hidden, after which a phone may discard the tab without any other event): a page that
+/// gets there was not frozen, and must save what is not saved yet.
+pub fn on_page_hide(f: impl Fn() + 'static) {
+    let Some(window) = window() else { return };
+    let f = std::rc::Rc::new(f);
+    let on_hide = {
+        let f = f.clone();
+        Closure::<dyn Fn()>::new(move || f())
+    };
+    let _ = window.add_event_listener_with_callback("pagehide", on_hide.as_ref().unchecked_ref());
+    on_hide.forget();
+    if let Some(doc) = document() {
+        let on_visibility = Closure::<dyn Fn()>::new(move || {
+            if document().is_some_and(|d| d.hidden()) {
+                f();
+            }
+        });
+        let _ = doc.add_event_listener_with_callback(
+            "visibilitychange",
+            on_visibility.as_ref().unchecked_ref(),
+        );
+        on_visibility.forget();
+    }
+}
+
+/// Runs `f` on every fragment navigation (`hashchange`; `history.replaceState` fires none).
+pub fn on_hash_change(f: impl Fn() + 'static) {
+    let Some(window) = window() else { return };
+    let callback = Closure::<dyn Fn()>::new(f);
+    let _ =
+        window.add_event_listener_with_callback("hashchange", callback.as_ref().unchecked_ref());
+    callback.forget();
 }

@@ -16,8 +16,14 @@ use svcplay::diag::{Diagnostic, Severity, Span};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-/// The editor's line height in pixels (the CSS says the same: `.code { line-height: 20px }`).
+/// The editor's line height in pixels at text size 100 % (the CSS says the same:
+/// `.code { line-height: calc(20px * var(--scale)) }`); [`line_height`] scales it.
 pub const LINE_HEIGHT: f64 = 20.0;
+
+/// The line height at a text size in percent (the page's `Prefs::text_size`).
+pub fn line_height(scale: u16) -> f64 {
+    (LINE_HEIGHT * f64::from(scale) / 100.0).round()
+}
 /// The textarea's top padding in pixels (`.code textarea { padding-top: 8px }`).
 pub const PAD_TOP: f64 = 8.0;
 /// Lines drawn above and below the visible ones, so a fast scroll shows no gap.
@@ -31,8 +37,20 @@ pub struct EditorProps {
     pub diagnostics: Rc<Vec<Diagnostic>>,
     /// A range to select, counted so the same range twice selects again.
     pub reveal: (u64, Option<Span>),
+    /// A line to show near the top without taking focus, counted like `reveal`.
+    #[prop_or_default]
+    pub scroll_to: (u64, u32),
     pub readonly: bool,
     pub lang: Lang,
+    /// The text size in percent (100 = 13 px text on 20 px lines).
+    #[prop_or(100)]
+    pub scale: u16,
+    /// Tab moves focus on instead of indenting.
+    #[prop_or_default]
+    pub tab_moves_focus: bool,
+    /// The user switched what Tab does.
+    #[prop_or_default]
+    pub on_tab_mode: Callback<bool>,
     pub on_change: Callback<Rc<str>>,
 }
 
@@ -236,11 +254,11 @@ fn area(node: &NodeRef) -> Option<HtmlTextAreaElement> {
 }
 
 /// Scrolls the textarea so that `line` is in view (a third from the top).
-fn scroll_to_line(area: &HtmlTextAreaElement, line: u32) {
-    let top = (line.saturating_sub(1)) as f64 * LINE_HEIGHT;
+fn scroll_to_line(area: &HtmlTextAreaElement, line: u32, lh: f64) {
+    let top = (line.saturating_sub(1)) as f64 * lh;
     let height = area.client_height() as f64;
     let current = area.scroll_top() as f64;
-    if top < current || top + LINE_HEIGHT > current + height - 2.0 * PAD_TOP {
+    if top < current || top + lh > current + height - 2.0 * PAD_TOP {
         area.set_scroll_top((top - height / 3.0).max(0.0) as i32);
     }
 }
@@ -310,6 +328,8 @@ pub fn splice(text: &str, w: &Window, value: &str) -> String {
 struct Doc {
     text: Rc<str>,
     window: Option<Window>,
+    /// The line height in pixels at the current text size.
+    lh: f64,
 }
 
 impl Doc {
@@ -326,7 +346,7 @@ impl Doc {
             .flatten()
             .map(|at| position_of(&a.value(), at))
             .map(|(l, c)| (l as usize - 1 + self.first(), c));
-        let top_line = self.first() + (a.scroll_top() as f64 / LINE_HEIGHT) as usize;
+        let top_line = self.first() + (a.scroll_top() as f64 / self.lh) as usize;
         self.show_window(a, center, caret, top_line);
     }
 
@@ -353,7 +373,7 @@ impl Doc {
         let (w, value) = window(&self.text, first, WINDOW_LINES);
         a.set_value(value);
         self.window = Some(w);
-        a.set_scroll_top(((top_line.saturating_sub(w.first)) as f64 * LINE_HEIGHT) as i32);
+        a.set_scroll_top(((top_line.saturating_sub(w.first)) as f64 * self.lh) as i32);
         if let Some((line, column)) = caret.filter(|(l, _)| *l >= w.first && *l < w.first + w.lines)
         {
             let at = utf16_offset(value, (line - w.first + 1) as u32, column);
@@ -382,7 +402,7 @@ impl Doc {
         let to = utf16_offset(&value, to_line, end.1).max(from);
         let _ = a.focus();
         let _ = a.set_selection_range(from, to);
-        scroll_to_line(a, line);
+        scroll_to_line(a, line, self.lh);
     }
 }
 
@@ -407,15 +427,19 @@ pub fn Editor(props: &EditorProps) -> Html {
     if !Rc::ptr_eq(&doc.borrow().text, &props.text) && *doc.borrow().text != *props.text {
         doc.borrow_mut().text = props.text.clone();
     }
+    doc.borrow_mut().lh = line_height(props.scale);
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
 
-    // Set the text at mount, and whenever the page replaces it.
+    // Set the text at mount, and whenever the page replaces it; the caret (and its
+    // readout) go back to the start.
     {
         let textarea = textarea.clone();
         let text = props.text.clone();
         let doc = doc.clone();
+        let cursor = cursor.clone();
         use_effect_with(props.loads, move |loads| {
+            cursor.set((1, 1));
             if let Some(a) = area(&textarea) {
                 let large = text.len() > LARGE_TEXT;
                 {
@@ -437,11 +461,13 @@ pub fn Editor(props: &EditorProps) -> Html {
             }
         });
     }
-    // Select a range the page asks for (a problem, a rule's source).
+    // Select a range the page asks for (a problem, a rule's source, a lab's object); the
+    // readout follows the caret there.
     {
         let textarea = textarea.clone();
         let doc = doc.clone();
         let scroll = scroll.clone();
+        let cursor = cursor.clone();
         use_effect_with(props.reveal, move |(_, span)| {
             if let (Some(a), Some(span)) = (area(&textarea), span) {
                 let start = (span.start.line, span.start.column);
@@ -451,6 +477,30 @@ pub fn Editor(props: &EditorProps) -> Html {
                     start
                 };
                 doc.borrow_mut().select(&a, start, end);
+                cursor.set(start);
+                scroll.set((
+                    a.scroll_top() as f64,
+                    a.scroll_left() as f64,
+                    a.client_height() as f64,
+                ));
+            }
+        });
+    }
+
+    // Show a line near the top (a lab's object), the caret at its start, focus left alone.
+    {
+        let textarea = textarea.clone();
+        let doc = doc.clone();
+        let scroll = scroll.clone();
+        let cursor = cursor.clone();
+        use_effect_with(props.scroll_to, move |(count, line)| {
+            if let (Some(a), true) = (area(&textarea), *count > 0 && *line > 0) {
+                let mut d = doc.borrow_mut();
+                let local = d.bring(&a, *line);
+                let at = utf16_offset(&a.value(), local, 1);
+                let _ = a.set_selection_range(at, at);
+                a.set_scroll_top(((local.saturating_sub(3)) as f64 * d.lh) as i32);
+                cursor.set((*line, 1));
                 scroll.set((
                     a.scroll_top() as f64,
                     a.scroll_left() as f64,
@@ -548,8 +598,8 @@ pub fn Editor(props: &EditorProps) -> Html {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             let mut d = doc.borrow_mut();
             if let Some(w) = d.window {
-                let top = (a.scroll_top() as f64 / LINE_HEIGHT) as usize;
-                let bottom = top + (a.client_height() as f64 / LINE_HEIGHT) as usize;
+                let top = (a.scroll_top() as f64 / d.lh) as usize;
+                let bottom = top + (a.client_height() as f64 / d.lh) as usize;
                 let more_above = w.first > 0 && top < WINDOW_MARGIN;
                 let more_below = w.suffix > 0 && bottom + WINDOW_MARGIN > w.lines;
                 if more_above || more_below {
@@ -611,7 +661,7 @@ pub fn Editor(props: &EditorProps) -> Html {
         }
     };
     let on_keydown = {
-        let readonly = props.readonly;
+        let readonly = props.readonly || props.tab_moves_focus;
         let tab_leaves = tab_leaves.clone();
         let open_find = open_find.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -673,7 +723,7 @@ pub fn Editor(props: &EditorProps) -> Html {
         Callback::from(move |e: MouseEvent| {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             let y = e.offset_y() as f64 + a.scroll_top() as f64 - PAD_TOP;
-            let line = (y / LINE_HEIGHT).floor() as i64 + 1 + doc.borrow().first() as i64;
+            let line = (y / doc.borrow().lh).floor() as i64 + 1 + doc.borrow().first() as i64;
             let over = (line > 0 && marks.contains_key(&(line as u32))).then_some(line as u32);
             let next = over.map(|l| (e.offset_x() as f64, e.offset_y() as f64, l));
             if next.map(|n| n.2) != hover.map(|h| h.2) {
@@ -691,9 +741,10 @@ pub fn Editor(props: &EditorProps) -> Html {
     let (top, left, height) = *scroll;
     // In a large text the textarea starts at the window's first line.
     let base = doc.borrow().first();
-    let first = ((top - PAD_TOP) / LINE_HEIGHT).floor().max(0.0) as usize;
+    let lh = line_height(props.scale);
+    let first = ((top - PAD_TOP) / lh).floor().max(0.0) as usize;
     let first = first.saturating_sub(OVERSCAN) + base;
-    let visible = (height / LINE_HEIGHT).ceil() as usize + 2 * OVERSCAN;
+    let visible = (height / lh).ceil() as usize + 2 * OVERSCAN;
     let mut lines: Vec<(usize, &str)> = Vec::with_capacity(visible);
     let mut total = 0usize;
     for (i, l) in text.split('\n').enumerate() {
@@ -702,7 +753,7 @@ pub fn Editor(props: &EditorProps) -> Html {
         }
         total = i + 1;
     }
-    let offset = (first - base) as f64 * LINE_HEIGHT;
+    let offset = (first - base) as f64 * lh;
     let current_match = find.current.min(matches.len().saturating_sub(1));
 
     let layer = lines.iter().map(|(i, l)| {
@@ -889,6 +940,13 @@ pub fn Editor(props: &EditorProps) -> Html {
                     <span class="badge">{ t(Msg::ReadOnly) }</span>
                 }
                 <button onclick={toggle_find} title="Ctrl+F" aria-pressed={find.open.to_string()}>{ t(Msg::Find) }</button>
+                if !props.readonly {
+                    <button id="tab-mode" aria-pressed={props.tab_moves_focus.to_string()}
+                        title={t(Msg::TabModeExplain)}
+                        onclick={props.on_tab_mode.reform({ let on = props.tab_moves_focus; move |_| !on })}>
+                        { if props.tab_moves_focus { t(Msg::TabMovesFocus) } else { t(Msg::TabIndents) } }
+                    </button>
+                }
                 <span class="cursor-pos" aria-live="off">
                     { Msg::CursorAt.fill(lang, &[&cursor.0.to_string(), &cursor.1.to_string()]) }
                 </span>
@@ -911,7 +969,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                         autocomplete="off"
                         readonly={props.readonly}
                         aria-label={t(Msg::EditorLabel)}
-                        aria-describedby="editor-status"
+                        aria-describedby="editor-status tab-hint"
                         data-lines={total.to_string()}
                         oninput={on_input}
                         onscroll={on_scroll}
@@ -924,6 +982,9 @@ pub fn Editor(props: &EditorProps) -> Html {
                     { for tooltip }
                 </div>
             </div>
+            if !props.readonly && !props.tab_moves_focus {
+                <p class="tab-hint" id="tab-hint">{ t(Msg::TabHint) }</p>
+            }
             <div id="editor-status" class="editor-status" aria-live="polite">
                 { for cursor_marks.iter().map(|m| html! {
                     <div class={if m.severity == Severity::Error { "tip-error" } else { "tip-warning" }}>

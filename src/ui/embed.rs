@@ -19,9 +19,10 @@
 //!   `state` after each change, and the commands of `run=` once the scenario is in.
 
 use super::Store;
-use super::i18n::Lang;
+use super::history::{Incoming, Source};
+use super::i18n::{Lang, Msg};
 use super::snapshot::Tab;
-use super::state::{Action, State, Theme};
+use super::state::{Action, Notice, State, Theme};
 use yew::prelude::*;
 
 /// The protocol's version: every message svcplay sends carries it (`protocol: 1`), and a
@@ -250,10 +251,14 @@ impl Inbound {
         }
     }
 
-    /// What the message does to the page.
-    pub fn actions(self) -> Vec<Action> {
+    /// What the message does to the page; `now_ms` dates a replaced text.
+    pub fn actions(self, now_ms: f64) -> Vec<Action> {
         match self {
-            Inbound::Load(text) => vec![Action::Load(text)],
+            // As every path that replaces the text (src/ui/history.rs); an embed keeps no
+            // history, so nothing of the reader's own is at stake.
+            Inbound::Load(text) => {
+                vec![Action::Replace(Incoming::new(text, Source::Embed, now_ms))]
+            }
             Inbound::SetTheme(theme) => vec![Action::SetTheme(theme)],
             Inbound::SetLang(lang) => vec![Action::SetLang(lang)],
             Inbound::SetView(tab) => vec![Action::SelectTab(tab)],
@@ -372,11 +377,20 @@ fn install(embed: Embed, dispatch: UseReducerDispatcher<Store>) {
             &kind, value, protocol, &embed,
         ) {
             Ok(message) => {
-                for action in message.actions() {
+                for action in message.actions(super::dom::epoch_ms()) {
                     dispatch.dispatch(action);
                 }
             }
-            Err(refusal) => frame::post_error(PROTOCOL, refusal.code(), &kind),
+            Err(refusal) => {
+                frame::post_error(PROTOCOL, refusal.code(), &kind);
+                if refusal == Refusal::TooLarge {
+                    // The reader sees why the example did not change, as for a link.
+                    dispatch.dispatch(Action::Notify(Some(Notice::Text(
+                        Msg::TooLarge,
+                        (MAX_MESSAGE_BYTES >> 20).to_string(),
+                    ))));
+                }
+            }
         },
     );
     frame::listen(on_message.as_ref().unchecked_ref(), MAX_MESSAGE_BYTES);
@@ -508,7 +522,7 @@ mod tests {
         let state = State::new(svcplay::examples::DEFAULT);
         let mut next = state.clone();
         for action in
-            Inbound::Run(vec!["kubectl get pods -n dev".into(), "nosuch".into()]).actions()
+            Inbound::Run(vec!["kubectl get pods -n dev".into(), "nosuch".into()]).actions(0.0)
         {
             next = super::super::state::reduce(&next, action);
         }

@@ -87,19 +87,19 @@ impl Msg {
 }
 
 catalogue! {
-    Tagline => "Kubernetes Services, from manifests to kube-proxy's rules", "Kubernetes Service:从清单到 kube-proxy 规则";
+    Tagline => "Kubernetes Services, from manifests to kube-proxy's rules", "Kubernetes Service：从清单到 kube-proxy 规则";
     Gallery => "Examples", "示例";
-    GalleryTitle => "Examples: the labs of the tutorials", "示例:教程中的实验";
-    GalleryIntro => "Each example replaces the editor's text (Ctrl+Z brings yours back).", "加载示例会替换编辑器中的内容(按 Ctrl+Z 可以恢复)。";
+    GalleryTitle => "Examples: the labs of the tutorials", "示例：教程中的实验";
+    GalleryIntro => "Loading an example replaces the editor's text; yours is kept in Recent, one click away.", "加载示例会替换编辑器中的内容；原来的内容保存在“最近”中，一键即可恢复。";
     Load => "Load", "加载";
     Close => "Close", "关闭";
     Share => "Share", "分享";
-    ShareCopied => "Link copied: it holds the whole scenario, nothing is uploaded.", "链接已复制:场景全部保存在链接里,不会上传任何数据。";
-    ShareLong => "The link is {0} characters long; some chat tools cut long links. Export the file instead.", "链接长度为 {0} 个字符,部分聊天工具会截断长链接,可以改为导出文件。";
+    ShareCopied => "Link copied: it holds the whole scenario, nothing is uploaded.", "链接已复制：场景全部保存在链接里，不会上传任何数据。";
+    ShareLong => "The link is {0} characters long; some chat tools cut long links. Export the file instead.", "链接长度为 {0} 个字符，部分聊天工具会截断长链接，可以改为导出文件。";
     ShareFailed => "Could not make a link in this browser.", "此浏览器无法生成链接。";
-    ShareInAddressBar => "The link is in the address bar: copy it from there (the clipboard was not available).", "链接已放在地址栏中,请从地址栏复制(剪贴板不可用)。";
-    LinkDamaged => "This link is damaged or cut short; the scenario it held could not be read. Nothing was loaded.", "链接已损坏或被截断,无法读取其中的场景,未加载任何内容。";
-    LinkFuture => "This link was made by a newer svcplay; reload the page to get the newest version. Nothing was loaded.", "此链接由更新版本的 svcplay 生成,请刷新页面以获取最新版本。未加载任何内容。";
+    ShareInAddressBar => "The link is in the address bar: copy it from there (the clipboard was not available).", "链接已放在地址栏中，请从地址栏复制（剪贴板不可用）。";
+    LinkDamaged => "This link is damaged or cut short; the scenario it held could not be read. Nothing was loaded.", "链接已损坏或被截断，无法读取其中的场景，未加载任何内容。";
+    LinkFuture => "This link was made by a newer svcplay; reload the page to get the newest version. Nothing was loaded.", "此链接由更新版本的 svcplay 生成，请刷新页面以获取最新版本。未加载任何内容。";
     Export => "Export", "导出";
     Import => "Import", "导入";
     SwitchLanguage => "中文", "English";
@@ -107,24 +107,78 @@ catalogue! {
     ThemeDark => "Dark", "深色";
     ThemeLight => "Light", "浅色";
     ThemeLabel => "Switch between light and dark", "切换浅色/深色主题";
-    Shortcuts => "Keyboard shortcuts", "键盘快捷键";
+    Shortcuts => "Shortcuts and settings", "快捷键与设置";
+    ShortcutsCaption => "Keyboard shortcuts", "键盘快捷键";
+    Settings => "Settings", "设置";
+    PrefShortcuts => "Single-key shortcuts (g, l, 1…8…)", "单键快捷键（g、l、1…8 等）";
+    PrefTabMovesFocus => "In the editor, Tab moves to the next control instead of indenting", "在编辑器中，Tab 键跳到下一个控件而不是缩进";
+    TextSize => "Text size", "文字大小";
+    SourceTyped => "Your scenario", "你的场景";
+    SourceExample => "Example: {0}", "示例：{0}";
+    SourceLink => "A shared link", "分享链接";
+    SourceFile => "An imported file", "导入的文件";
+    SourceEmbed => "The embedding page", "嵌入本页的页面";
+    SourceLesson => "Lesson {0}", "课程 {0}";
+    Replaced => "Opened: {0}. Your previous scenario is kept in Recent.", "已打开：{0}。你之前的场景保存在“最近”中。";
+    BringBack => "Bring back my scenario", "恢复我的场景";
+    Restored => "Scenario restored; the one it replaced is in Recent.", "场景已恢复；被替换的场景保存在“最近”中。";
+    Recent => "Recent", "最近";
+    RecentTitle => "Recent scenarios", "最近的场景";
+    RecentIntro => "Scenarios that a link, an example or an import replaced, newest first. Opening one puts the current scenario here in its place.", "被链接、示例或导入替换掉的场景，最新的在前。打开其中一个时，当前场景会保存到这里。";
+    RecentNone => "Nothing yet.", "暂无内容。";
+    RecentMeta => "{0} · {1} lines", "{0} · {1} 行";
+    Open => "Open", "打开";
+    Forget => "Forget", "删除";
+    JustNow => "just now", "刚刚";
+    MinutesAgo => "{0} min ago", "{0} 分钟前";
+    HoursAgo => "{0} h ago", "{0} 小时前";
+    DaysAgo => "{0} days ago", "{0} 天前";
+    ConfirmTitle => "Replace your scenario?", "替换你的场景？";
+    ConfirmExplain => "{0} would replace your scenario ({1} KB), which is too large to keep in Recent. Export it first to keep a copy.", "{0}将替换你的场景（{1} KB），它太大，无法保存在“最近”中。请先导出以保留副本。";
+    ExportFirst => "Export mine first", "先导出我的场景";
+    ReplaceAnyway => "Replace", "替换";
+    Cancel => "Cancel", "取消";
+    TooLarge => "This scenario is larger than {0} MiB, the most svcplay takes; nothing was loaded.", "该场景超过 {0} MiB（svcplay 能处理的上限），未加载任何内容。";
+    SaveFailed => "Your scenario could not be saved in this browser (storage full or blocked): use Export to keep it.", "无法在此浏览器中保存你的场景（存储已满或被禁止）：请用“导出”保留它。";
+    Paused => "Analysis paused", "分析已暂停";
+    PausedTitle => "The analysis is paused", "分析已暂停";
+    PausedExplain => "The text is shown as it was saved; nothing is computed until you resume. Fix or shorten the scenario first if it is what made the page stop.", "文本按保存时的样子显示；在你继续之前不会进行任何计算。如果正是这个场景让页面停止响应，请先修改或缩短它。";
+    Resume => "Resume the analysis", "继续分析";
+    SafeStartDraft => "Safe start: the last analysis of this draft did not finish (the page stopped or crashed), so it is paused.", "安全启动：上次对这份草稿的分析没有完成（页面停止响应或崩溃），因此已暂停分析。";
+    SafeStartAsked => "Safe start (?safe): the analysis is paused.", "安全启动（?safe）：分析已暂停。";
+    WorkerDied => "The analysis stopped: this scenario needs more memory or time than the page has. It is paused; edit it, then resume.", "分析中止：这个场景需要的内存或时间超出了页面的能力。已暂停；请修改后再继续。";
+    ResizePanes => "Resize the editor and the views", "调整编辑器与视图的宽度";
+    LabTitle => "Lab: {0}", "实验：{0}";
+    CloseLab => "Hide the lab's explanation", "隐藏实验说明";
     OpenInPlayground => "Open in svcplay", "在 svcplay 中打开";
     ReadOnly => "read-only", "只读";
     Computing => "Computing…", "计算中…";
-    LargeScenario => "Large scenario: computed in the background.", "大型场景:在后台线程中计算。";
-    EditorLabel => "Scenario (multi-document YAML)", "场景(多文档 YAML)";
+    LargeScenario => "Large scenario: computed in the background.", "大型场景：在后台线程中计算。";
+    EditorLabel => "Scenario (multi-document YAML)", "场景（多文档 YAML）";
     Undo => "Undo", "撤销";
     Redo => "Redo", "重做";
     Find => "Find", "查找";
+    TabIndents => "Tab: indent", "Tab：缩进";
+    TabMovesFocus => "Tab: next control", "Tab：下一个控件";
+    TabModeExplain => "What the Tab key does in the editor", "编辑器中 Tab 键的作用";
+    TabHint => "Tab indents. To leave the editor: Esc, then Tab.", "Tab 键用于缩进。离开编辑器：先按 Esc，再按 Tab。";
+    WrapLines => "Wrap lines", "自动换行";
+    RulesAsTable => "Table", "表格";
+    RuleChain => "Chain", "链";
+    RuleMatch => "Match", "匹配条件";
+    RuleProbability => "Probability", "概率";
+    RuleTarget => "Target", "目标";
+    RuleComment => "Comment", "注释";
     FindPlaceholder => "Find in the scenario", "在场景中查找";
     FindNext => "Next match", "下一个";
     FindPrevious => "Previous match", "上一个";
     FindCount => "{0} of {1}", "第 {0}/{1} 个";
     FindNone => "no match", "无匹配";
-    CursorAt => "line {0}, column {1}", "第 {0} 行,第 {1} 列";
+    CursorAt => "line {0}, column {1}", "第 {0} 行，第 {1} 列";
     Problems => "Problems", "问题";
-    NoProblems => "No problems: the API server accepts every object.", "没有问题:API Server 接受了所有对象。";
-    At => "line {0}, column {1}", "第 {0} 行,第 {1} 列";
+    FollowOn => "{0} more warnings may only follow from the syntax error at line {1}: show them", "另有 {0} 条警告可能只是第 {1} 行语法错误的后果：点击查看";
+    NoProblems => "No problems: the API server accepts every object.", "没有问题：API Server 接受了所有对象。";
+    At => "line {0}, column {1}", "第 {0} 行，第 {1} 列";
     Error => "error", "错误";
     Warning => "warning", "警告";
     TabRules => "kube-proxy", "kube-proxy";
@@ -139,7 +193,7 @@ catalogue! {
     Node => "node", "节点";
     NodeColumn => "Node", "节点";
     Mode => "mode", "模式";
-    ModeConfigured => "as configured ({0})", "按配置({0})";
+    ModeConfigured => "as configured ({0})", "按配置（{0}）";
     RestoreInput => "iptables-restore input", "iptables-restore 输入";
     IptablesSave => "iptables-save", "iptables-save";
     Ipvsadm => "ipvsadm -Ln", "ipvsadm -Ln";
@@ -147,15 +201,15 @@ catalogue! {
     NftTransaction => "nft -f transaction", "nft -f 事务";
     NftList => "nft list table", "nft list table";
     Userspace => "userspace proxy", "userspace 代理";
-    RulesExplainIptables => "What kube-proxy writes with iptables-restore on this node. Click a rule to see the YAML it comes from.", "kube-proxy 在此节点上用 iptables-restore 写入的内容。点击一条规则,可在左侧看到产生它的 YAML。";
+    RulesExplainIptables => "What kube-proxy writes with iptables-restore on this node. Click a rule to see the YAML it comes from.", "kube-proxy 在此节点上用 iptables-restore 写入的内容。点击一条规则，可在左侧看到产生它的 YAML。";
     RulesExplainSave => "What iptables-save prints on this node afterwards.", "之后在此节点上运行 iptables-save 看到的内容。";
     RulesExplainNft => "The transaction kube-proxy sends with nft -f. Click a line to see the YAML it comes from.", "kube-proxy 通过 nft -f 提交的事务。点击一行可查看产生它的 YAML。";
     RulesExplainCommand => "What this command prints on the node.", "在该节点上运行此命令的输出。";
-    RulesExplainUserspace => "Removed in Kubernetes v1.26: what kube-proxy v1.25 did in userspace mode.", "Kubernetes v1.26 已移除:这是 kube-proxy v1.25 在 userspace 模式下的行为。";
+    RulesExplainUserspace => "Removed in Kubernetes v1.26: what kube-proxy v1.25 did in userspace mode.", "Kubernetes v1.26 已移除：这是 kube-proxy v1.25 在 userspace 模式下的行为。";
     FilterRules => "Filter lines", "筛选行";
     FilterObject => "Only the rules of {0}", "仅显示 {0} 的规则";
     ClearFilter => "Show all", "显示全部";
-    MoreLines => "{0} more lines are not shown: filter them or download the whole text.", "还有 {0} 行未显示:请筛选或下载完整文本。";
+    MoreLines => "{0} more lines are not shown: filter them or download the whole text.", "还有 {0} 行未显示：请筛选或下载完整文本。";
     NoLines => "No line matches.", "没有匹配的行。";
     Copy => "Copy", "复制";
     Copied => "Copied", "已复制";
@@ -181,24 +235,24 @@ catalogue! {
     MakeReady => "Make ready", "设为就绪";
     DeletePod => "Delete", "删除";
     RestorePod => "Undelete", "取消删除";
-    PodGone => "Finish terminating (gone)", "终止完成(移除)";
+    PodGone => "Finish terminating (gone)", "终止完成（移除）";
     NodeDown => "Lose node", "节点失联";
     NodeUp => "Node back", "节点恢复";
     ShowRules => "Rules", "规则";
     ShowInEditor => "Show in the editor", "在编辑器中显示";
-    ActionFailed => "This action cannot edit the text here: {0}", "此操作无法修改文本:{0}";
+    ActionFailed => "This action cannot edit the text here: {0}", "此操作无法修改文本：{0}";
     Selector => "Selector", "选择器";
     Selects => "Selects", "选中的 Pod";
     NotSelected => "Not selected, and why", "未选中的 Pod 及原因";
-    OtherNamespaces => "Matching Pods in other namespaces (a Service never selects them)", "其他命名空间中标签匹配的 Pod(Service 不会选中它们)";
-    NoSelector => "No selector: the controllers leave this Service's endpoints alone.", "没有选择器:控制器不会为此 Service 管理端点。";
+    OtherNamespaces => "Matching Pods in other namespaces (a Service never selects them)", "其他命名空间中标签匹配的 Pod（Service 不会选中它们）";
+    NoSelector => "No selector: the controllers leave this Service's endpoints alone.", "没有选择器：控制器不会为此 Service 管理端点。";
     NoPods => "no Pod", "没有 Pod";
     Ready => "ready", "就绪";
     NotReady => "not ready", "未就绪";
     Serving => "serving", "可服务";
     Terminating => "terminating", "终止中";
-    EndpointSlices => "EndpointSlices", "EndpointSlice(端点切片)";
-    LegacyEndpoints => "Endpoints (legacy)", "Endpoints(旧版)";
+    EndpointSlices => "EndpointSlices", "EndpointSlice（端点切片）";
+    LegacyEndpoints => "Endpoints (legacy)", "Endpoints（旧版）";
     Address => "Address", "地址";
     Pod => "Pod", "Pod";
     Zone => "Zone", "可用区";
@@ -206,72 +260,75 @@ catalogue! {
     NotReadyAddresses => "not ready addresses", "未就绪地址";
     ForService => "for Service {0}", "属于 Service {0}";
     NoEndpointSlices => "No EndpointSlice.", "没有 EndpointSlice。";
-    DnsExplain => "The names cluster DNS (CoreDNS) answers for the Services. Ask more with dig in the terminal.", "集群 DNS(CoreDNS)为各 Service 应答的名字。可在终端中用 dig 查询更多。";
+    DnsExplain => "The names cluster DNS (CoreDNS) answers for the Services. Ask more with dig in the terminal.", "集群 DNS（CoreDNS）为各 Service 应答的名字。可在终端中用 dig 查询更多。";
     DnsType => "Type", "类型";
     DnsAnswer => "Answer", "应答";
     NoDnsNames => "No Service has a DNS name yet.", "还没有 Service 的 DNS 名称。";
     TrafficSimTitle => "Simulate requests", "模拟请求";
-    TrafficSimExplain => "Each request walks this node's kube-proxy rules, like a real connection; every random choice comes from the seed, so the same seed gives the same numbers (as svcplay simulate does).", "每个请求都像真实连接一样经过该节点的 kube-proxy 规则;所有随机选择都来自种子,同一个种子得到同样的结果(与 svcplay simulate 一致)。";
+    TrafficSimExplain => "Each request walks this node's kube-proxy rules, like a real connection; every random choice comes from the seed, so the same seed gives the same numbers (as svcplay simulate does).", "每个请求都像真实连接一样经过该节点的 kube-proxy 规则；所有随机选择都来自种子，同一个种子得到同样的结果（与 svcplay simulate 一致）。";
     TrafficDestination => "Destination", "目标";
     TrafficRequests => "Requests", "请求数";
     TrafficSeed => "Seed", "种子";
     TrafficNewSeed => "New seed", "新种子";
     TrafficAnimate => "Animate", "动画";
     TrafficPressRun => "Press Run to send the requests.", "点击“运行”发送请求。";
-    TrafficRunCaption => "{0} requests from {1} to {2}, through the rules of node {3} ({4} mode, seed {5})", "{0} 个请求:从 {1} 到 {2},经过节点 {3} 的规则({4} 模式,种子 {5})";
+    TrafficRunCaption => "{0} requests from {1} to {2}, through the rules of node {3} ({4} mode, seed {5})", "{0} 个请求：从 {1} 到 {2}，经过节点 {3} 的规则（{4} 模式，种子 {5}）";
     TrafficProgress => "{0} of {1} requests sent", "已发送 {0} / {1} 个请求";
     TrafficDone => "All {0} requests sent.", "{0} 个请求已全部发送。";
-    TrafficAffinity => "Session affinity ClientIP ({0} s): this client stays on one endpoint until it is idle that long; Expected is a new client's first request.", "会话亲和性 ClientIP({0} 秒):该客户端会一直落在同一个端点上,直到空闲这么久;理论比例指新客户端的第一个请求。";
-    TrafficSpreadTitle => "The same requests from a client on each of the {0} nodes", "同样的请求,分别从 {0} 个节点上的客户端发出";
-    TrafficSpreadExplain => "Each node's first Pod (else the node itself) sends an equal share, through that node's own rules: Local traffic policies and topology hints show per client node.", "每个节点上的第一个 Pod(没有则用节点本身)发送相同份额的请求,经过该节点自己的规则:Local 流量策略和拓扑提示按客户端节点体现。";
+    TrafficAffinity => "Session affinity ClientIP ({0} s): this client stays on one endpoint until it is idle that long; Expected is a new client's first request.", "会话亲和性 ClientIP（{0} 秒）：该客户端会一直落在同一个端点上，直到空闲这么久；理论比例指新客户端的第一个请求。";
+    TrafficSpreadTitle => "The same requests from a client on each of the {0} nodes", "同样的请求，分别从 {0} 个节点上的客户端发出";
+    TrafficSpreadExplain => "Each node's first Pod (else the node itself) sends an equal share, through that node's own rules: Local traffic policies and topology hints show per client node.", "每个节点上的第一个 Pod（没有则用节点本身）发送相同份额的请求，经过该节点自己的规则：Local 流量策略和拓扑提示按客户端节点体现。";
     TrafficClientNode => "Client node", "客户端节点";
     TrafficMode => "Mode", "模式";
     TrafficClient => "Client", "客户端";
-    TrafficAllNodes => "(all nodes)", "(全部节点)";
+    TrafficAllNodes => "(all nodes)", "（全部节点）";
     TrafficChainsTitle => "Expected shares from this node, for every Service", "从该节点出发时每个 Service 的理论比例";
     ClientNode => "node {0} itself", "节点 {0} 本身";
-    ClientPod => "Pod {0} on {1}", "Pod {0}(节点 {1})";
-    ClientExternal => "external client, arriving at node {0}", "外部客户端,到达节点 {0}";
+    ClientPod => "Pod {0} on {1}", "Pod {0}（节点 {1}）";
+    ClientExternal => "external client, arriving at node {0}", "外部客户端，到达节点 {0}";
     DestClusterIp => "{0}: ClusterIP {1}", "{0} 的 ClusterIP {1}";
-    DestNodePort => "{0}: NodePort {1} on node {2}", "{0}:节点 {2} 上的 NodePort {1}";
-    DestExternalIp => "{0}: externalIP {1}", "{0}:外部 IP {1}";
-    DestLoadBalancer => "{0}: load-balancer IP {1}", "{0}:负载均衡器 IP {1}";
+    DestNodePort => "{0}: NodePort {1} on node {2}", "{0}：节点 {2} 上的 NodePort {1}";
+    DestExternalIp => "{0}: externalIP {1}", "{0}：外部 IP {1}";
+    DestLoadBalancer => "{0}: load-balancer IP {1}", "{0}：负载均衡器 IP {1}";
     Count => "Count", "次数";
     Observed => "Observed", "实际比例";
     Expected => "Expected", "理论比例";
-    Dropped => "(dropped)", "(丢弃)";
-    Rejected => "(rejected)", "(拒绝)";
-    NotProxied => "(not proxied)", "(未被代理)";
-    ClientIpPreserved => "Client IP: preserved (the endpoints see {0}).", "客户端 IP:保留(端点看到的是 {0})。";
-    ClientIpMasqueraded => "Client IP: masqueraded (the endpoints see the node's address).", "客户端 IP:被伪装(端点看到的是节点的地址)。";
+    Dropped => "(dropped)", "（丢弃）";
+    Rejected => "(rejected)", "（拒绝）";
+    NotProxied => "(not proxied)", "（未被代理）";
+    ClientIpPreserved => "Client IP: preserved (the endpoints see {0}).", "客户端 IP：保留（端点看到的是 {0}）。";
+    ClientIpMasqueraded => "Client IP: masqueraded (the endpoints see the node's address).", "客户端 IP：被伪装（端点看到的是节点的地址）。";
     ClientIpPartly => "Client IP: masqueraded for {0} of {1} requests.", "客户端 IP:{1} 个请求中有 {0} 个被伪装。";
     ClientIpNone => "No request reached an endpoint.", "没有请求到达端点。";
     CurlTitle => "The curl loop", "curl 循环";
-    CurlExplain => "The first {0} requests in order, with the same seed: in turn in IPVS mode (rr), at random in iptables and nftables mode, always the same Pod with ClientIP affinity.", "按顺序列出前 {0} 个请求(同一个种子):IPVS 模式(rr)下轮流,iptables 和 nftables 模式下随机,ClientIP 会话亲和时始终是同一个 Pod。";
+    CurlExplain => "The first {0} requests in order, with the same seed: in turn in IPVS mode (rr), at random in iptables and nftables mode, always the same Pod with ClientIP affinity.", "按顺序列出前 {0} 个请求（同一个种子）：IPVS 模式（rr）下轮流，iptables 和 nftables 模式下随机，ClientIP 会话亲和时始终是同一个 Pod。";
     EventsTitle => "Events", "事件";
-    EventsExplain => "Each event edits the scenario text (Ctrl+Z in the editor undoes it); the same requests then run again, and the distributions before and after are shown side by side.", "每个事件都会修改场景文本(在编辑器中按 Ctrl+Z 可撤销);随后重新发送同样的请求,并排显示事件前后的分布。";
-    CompareCaption => "Before and after: {0}", "事件前后:{0}";
+    EventsExplain => "Each event edits the scenario text (Ctrl+Z in the editor undoes it); the same requests then run again, and the distributions before and after are shown side by side.", "每个事件都会修改场景文本（在编辑器中按 Ctrl+Z 可撤销）；随后重新发送同样的请求，并排显示事件前后的分布。";
+    CompareCaption => "Before and after: {0}", "事件前后：{0}";
     Before => "Before", "之前";
     After => "After", "之后";
-    TrafficExplain => "Where a new request from this node to each ClusterIP lands, computed from the rules as the simulator computes its EXPECTED column (the probabilities the kernel stores, every branch of the walk), not sampled.", "从该节点发往每个 ClusterIP 的新请求会落在哪里:与模拟器的 EXPECTED 列用同一方法根据规则算出(内核实际保存的概率,遍历每条分支),不是抽样。";
+    TrafficExplain => "Where a new request from this node to each ClusterIP lands, computed from the rules as the simulator computes its EXPECTED column (the probabilities the kernel stores, every branch of the walk), not sampled.", "从该节点发往每个 ClusterIP 的新请求会落在哪里：与模拟器的 EXPECTED 列用同一方法根据规则算出（内核实际保存的概率，遍历每条分支），不是抽样。";
     NoTraffic => "No Service distributes traffic on this node.", "此节点上没有分配流量的 Service。";
     ShareOfTraffic => "Share", "比例";
     Endpoint => "Endpoint", "端点";
-    DiagramLabel => "Diagram of the cluster: Services, nodes and Pods", "集群拓扑:Service、节点和 Pod";
+    DiagramLabel => "Diagram of the cluster: Services, nodes and Pods", "集群拓扑：Service、节点和 Pod";
     ZoomIn => "Zoom in", "放大";
     ZoomOut => "Zoom out", "缩小";
     ResetView => "Reset the view", "重置视图";
-    DiagramHint => "Drag to pan, scroll to zoom. Arrows go from each Service to the Pods it selects; dashed arrows lead to Pods that get no traffic.", "拖动可平移,滚轮可缩放。箭头从 Service 指向它选中的 Pod;虚线箭头表示该 Pod 不接收流量。";
+    FitDiagram => "Fit", "适应宽度";
+    ExportSvg => "Save the diagram as SVG", "将拓扑图保存为 SVG";
+    ExportPng => "Save the diagram as PNG", "将拓扑图保存为 PNG";
+    DiagramHint => "Drag to pan, scroll to zoom. Arrows go from each Service to the Pods it selects; dashed arrows lead to Pods that get no traffic.", "拖动可平移，滚轮可缩放。箭头从 Service 指向它选中的 Pod；虚线箭头表示该 Pod 不接收流量。";
     Omitted => "{0} Services and {1} Pods are not drawn.", "有 {0} 个 Service 和 {1} 个 Pod 未绘制。";
-    Unscheduled => "(no known node)", "(未知节点)";
+    Unscheduled => "(no known node)", "（未知节点）";
     NodeNotReady => "NotReady", "NotReady";
-    TerminalLabel => "Terminal: run commands against the simulated cluster", "终端:对模拟集群运行命令";
+    TerminalLabel => "Terminal: run commands against the simulated cluster", "终端：对模拟集群运行命令";
     TerminalPlaceholder => "kubectl get svc -n dev", "kubectl get svc -n dev";
-    TerminalWelcome => "Commands run against the scenario on node {0}: kubectl get/describe, iptables-save, ipvsadm -Ln, ipset list, nft list table ip kube-proxy, dig, cat /etc/resolv.conf. Type help; ↑ and ↓ walk the history.", "命令在节点 {0} 上针对当前场景运行:kubectl get/describe、iptables-save、ipvsadm -Ln、ipset list、nft list table ip kube-proxy、dig、cat /etc/resolv.conf。输入 help 查看帮助;↑ ↓ 浏览历史。";
-    TerminalHelp => "Try: kubectl get svc -A · kubectl get endpointslices -n dev · kubectl describe svc -n dev · iptables-save · ipvsadm -Ln · ipset list · nft list table ip kube-proxy · dig service-clusterip.dev.svc.cluster.local · clear", "试试:kubectl get svc -A · kubectl get endpointslices -n dev · kubectl describe svc -n dev · iptables-save · ipvsadm -Ln · ipset list · nft list table ip kube-proxy · dig service-clusterip.dev.svc.cluster.local · clear";
+    TerminalWelcome => "Commands run against the scenario on node {0}: kubectl get/describe, iptables-save, ipvsadm -Ln, ipset list, nft list table ip kube-proxy, dig, cat /etc/resolv.conf. Type help; ↑ and ↓ walk the history.", "命令在节点 {0} 上针对当前场景运行：kubectl get/describe、iptables-save、ipvsadm -Ln、ipset list、nft list table ip kube-proxy、dig、cat /etc/resolv.conf。输入 help 查看帮助；↑ ↓ 浏览历史。";
+    TerminalHelp => "Try:\n  kubectl get svc -A\n  kubectl get endpointslices -n dev\n  kubectl describe svc -n dev\n  iptables-save\n  ipvsadm -Ln\n  ipset list\n  nft list table ip kube-proxy\n  dig service-clusterip.dev.svc.cluster.local\n  clear", "试试：\n  kubectl get svc -A\n  kubectl get endpointslices -n dev\n  kubectl describe svc -n dev\n  iptables-save\n  ipvsadm -Ln\n  ipset list\n  nft list table ip kube-proxy\n  dig service-clusterip.dev.svc.cluster.local\n  clear";
     Run => "Run", "运行";
     ShortcutHelp => "Show this help", "显示本帮助";
-    ShortcutTabs => "Switch view (1 kube-proxy … 8 terminal)", "切换视图(1 kube-proxy … 8 终端)";
+    ShortcutTabs => "Switch view (1 kube-proxy … 8 terminal)", "切换视图（1 kube-proxy … 8 终端）";
     ShortcutGallery => "Open the examples", "打开示例";
     ShortcutLanguage => "Switch the language", "切换语言";
     ShortcutTheme => "Switch the theme", "切换主题";
@@ -279,7 +336,7 @@ catalogue! {
     ShortcutTerminal => "Go to the terminal", "跳到终端";
     ShortcutFind => "Find in the editor", "在编辑器中查找";
     ShortcutUndo => "Undo / redo in the editor", "编辑器撤销 / 重做";
-    ShortcutTab => "Indent / outdent (Esc, then Tab leaves the editor)", "缩进 / 取消缩进(先按 Esc 再按 Tab 可离开编辑器)";
+    ShortcutTab => "Indent / outdent (Esc, then Tab leaves the editor)", "缩进 / 取消缩进（先按 Esc 再按 Tab 可离开编辑器）";
     ShortcutEscape => "Close a dialog", "关闭对话框";
     ShortcutShare => "Copy a share link", "复制分享链接";
     NotComputed => "Not computed yet.", "尚未计算。";
@@ -346,7 +403,94 @@ mod tests {
         assert_eq!(Lang::parse("en-GB"), Some(Lang::En));
         assert_eq!(Lang::parse("fr"), None);
         assert_eq!(Msg::At.fill(Lang::En, &["7", "3"]), "line 7, column 3");
-        assert_eq!(Msg::At.fill(Lang::Zh, &["7", "3"]), "第 7 行,第 3 列");
+        assert_eq!(Msg::At.fill(Lang::Zh, &["7", "3"]), "第 7 行，第 3 列");
+    }
+
+    /// Characters that only Traditional Chinese writes (the page is in Simplified Chinese):
+    /// the Traditional forms of words the page and its labs use.
+    const TRADITIONAL: &str = "務詳說這個們來時會對為與從點選擇網絡節數據設應複認號圖區開關閉顯動態體畫實驗練習場規則檔線請問題錯誤後處載務轉發機";
+
+    /// What is wrong with a Chinese text's typography: half-width `, : ; ( )` next to a
+    /// Chinese character (a Chinese sentence takes the full-width `，：；（）`; ASCII stays
+    /// inside code, names and numbers), and Traditional characters.
+    pub fn chinese_typography(text: &str) -> Vec<String> {
+        let chars: Vec<char> = text.chars().collect();
+        let is_cjk = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+        let neighbour = |i: usize, forward: bool| {
+            let mut j = i as isize;
+            loop {
+                j += if forward { 1 } else { -1 };
+                match usize::try_from(j).ok().and_then(|j| chars.get(j)) {
+                    Some(' ') => continue,
+                    Some(c) => return Some(*c),
+                    None => return None,
+                }
+            }
+        };
+        let mut problems = Vec::new();
+        for (i, c) in chars.iter().enumerate() {
+            if ",:;()".contains(*c)
+                && (neighbour(i, false).is_some_and(is_cjk)
+                    || neighbour(i, true).is_some_and(is_cjk))
+            {
+                let around: String = chars[i.saturating_sub(6)..(i + 6).min(chars.len())]
+                    .iter()
+                    .collect();
+                problems.push(format!("half-width {c:?} in {around:?}"));
+            }
+            if TRADITIONAL.contains(*c) {
+                problems.push(format!("Traditional {c:?}"));
+            }
+        }
+        problems
+    }
+
+    #[test]
+    fn chinese_text_uses_full_width_punctuation_and_simplified_characters() {
+        assert_eq!(
+            chinese_typography("没有问题：API Server 接受（全部）。10.0.0.1:80"),
+            Vec::<String>::new()
+        );
+        assert_eq!(chinese_typography("没有问题:API").len(), 1);
+        assert_eq!(chinese_typography("第 1 行,第 1 列").len(), 1);
+        assert_eq!(chinese_typography("客户端 IP:被伪装(端点)").len(), 3);
+        assert_eq!(chinese_typography("Service服務詳解").len(), 2);
+        let mut problems = Vec::new();
+        for m in Msg::ALL {
+            for p in chinese_typography(m.text(Lang::Zh)) {
+                problems.push(format!("{}: {p}", m.key()));
+            }
+        }
+        for e in svcplay::examples::EXAMPLES {
+            let zh = [
+                e.title[1],
+                e.explanation[1],
+                svcplay::examples::localized(e, 1),
+            ];
+            for text in zh {
+                // In the YAML only the comments are Chinese sentences.
+                let sentences: Vec<&str> = text
+                    .lines()
+                    .map(|l| {
+                        l.find('#')
+                            .map_or(if text == zh[2] { "" } else { l }, |at| &l[at..])
+                    })
+                    .collect();
+                for p in chinese_typography(&sentences.join("\n")) {
+                    problems.push(format!("example {}: {p}", e.id));
+                }
+            }
+        }
+        let index = include_str!("../../index.html");
+        for line in index
+            .lines()
+            .filter(|l| l.contains("zh-CN") || l.contains("svcplay 在"))
+        {
+            for p in chinese_typography(line) {
+                problems.push(format!("index.html: {p}"));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
     /// Visible text written straight into the markup would not be translated: every
@@ -392,6 +536,9 @@ mod tests {
             "✓",
             "✗",
             "↗",
+            // File formats, named the same in every language.
+            "SVG",
+            "PNG",
         ];
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui");
         let mut problems = Vec::new();

@@ -1,14 +1,27 @@
 //! The page: a Yew app around the core.
 //!
 //! The app shell ([`App`]) owns the state ([`state::State`], changed only through
-//! [`state::reduce`]) and the side effects: the URL and share links, local storage, the
-//! Web Worker, keyboard shortcuts, messages with an embedding page ([`embed`]: the
-//! options of `?embed=1` and the postMessage protocol of `docs/embedding.md`). Components are small,
-//! one per file, and only map props to HTML; the data they show comes from
-//! [`snapshot`], computed on the main thread for small scenarios and in the worker for
-//! large ones. Nothing here computes Kubernetes behaviour: that is the core's job.
+//! [`state::reduce`]) and the side effects: the URL and share links, local storage
+//! ([`storage`]), the Web Worker, keyboard shortcuts ([`keys`]), messages with an embedding
+//! page ([`embed`]: the options of `?embed=1` and the postMessage protocol of
+//! `docs/embedding.md`). Components are small, one per file, and only map props to HTML; the data they show
+//! comes from [`snapshot`], computed on the main thread for scenarios known to be cheap and
+//! in the worker for the rest. Nothing here computes Kubernetes behaviour: that is the
+//! core's job.
+//!
+//! - Start-up ([`start`]): the URL's query, the reader's saved settings, the draft, then a
+//!   share link or example from the fragment.
+//! - **Replacing the text** ([`history`]): every path that puts a new scenario in the editor
+//!   (links, examples, imports, an embedding page's `load`, lessons, recent scenarios)
+//!   dispatches `Action::Replace`; the text it replaces is kept in the history of recent
+//!   scenarios first, or the user is asked. Nothing the user typed is lost without their
+//!   say-so.
+//! - Limits ([`limits`]): the one scenario size limit, and the cost budget that decides
+//!   what the main thread may analyse.
+//! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
 
 pub mod diagram;
+pub mod dialog;
 pub mod dns;
 pub mod dom;
 pub mod editor;
@@ -17,23 +30,33 @@ pub mod endpoints;
 pub mod gallery;
 pub mod help;
 pub mod highlight;
+pub mod history;
 pub mod i18n;
+pub mod keys;
+pub mod lab;
+pub mod limits;
 pub mod objects;
 pub mod output;
 pub mod problems;
+pub mod recent;
 pub mod rules;
 pub mod selectors;
 pub mod share;
 pub mod snapshot;
+pub mod start;
 pub mod state;
+pub mod storage;
 pub mod terminal;
 pub mod traffic;
 pub mod wire;
 pub mod worker;
 
+use history::{Incoming, Source};
 use i18n::{Lang, Msg};
+pub use limits::LARGE_TEXT;
+use limits::MAX_SCENARIO_BYTES;
 use snapshot::{Panel, Tab};
-use state::{Action, Embed, Notice, Overlay, State, Theme, reduce};
+use state::{Action, Notice, Overlay, Prefs, State, Theme, WorkerStatus, reduce};
 use std::cell::Cell;
 use std::rc::Rc;
 use svcplay::scenario::Analysis;
@@ -41,28 +64,80 @@ use wasm_bindgen::JsCast;
 use wire::{Request, Response};
 use yew::prelude::*;
 
-/// What makes a scenario large, in bytes: the editor shows it through a window of lines
-/// and its analysis runs in the Web Worker, so typing never waits for it. The seeds' labs
-/// are 2–3 KB; a 5,000-Service dump is megabytes.
-pub const LARGE_TEXT: usize = 100_000;
+thread_local! {
+    /// The revision last sent to the worker for analysis, and when (ms): its round trip is
+    /// the cost of that analysis.
+    static ANALYSIS_SENT: Cell<(u64, f64)> = const { Cell::new((0, 0.0)) };
+}
 
-/// Yew's reducer hook around the plain [`reduce`] function.
+/// Yew's reducer hook around the plain [`reduce`] function, with what only the shell can
+/// do around it: measuring what an analysis on the main thread cost, and marking in local
+/// storage while an analysis runs, so that a freeze or crash leaves a trace the next start
+/// finds (the safe start).
 #[derive(Clone, Debug)]
-struct Store(State);
+pub struct Store(State);
+
+/// Whether an action can start an analysis.
+fn analyses(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::SetText(_)
+            | Action::Replace(_)
+            | Action::ConfirmReplace
+            | Action::Restore(_)
+            | Action::OpenDraft { .. }
+            | Action::Resume
+            | Action::Act(_)
+            | Action::WorkerSummary(..)
+            | Action::WorkerReady(_)
+    )
+}
 
 impl Reducible for Store {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        // In the page, how long an edit takes to recompute on the main thread (analysis and
-        // summary), for the end-to-end test's timing report (PRODUCT.md: ≤ 4 ms in wasm for
-        // a 10-Service scenario).
-        let timed = cfg!(target_arch = "wasm32") && matches!(action, Action::SetText(_));
-        let start = if timed { dom::now_ms() } else { 0.0 };
-        let next = reduce(&self.0, action);
-        if timed && next.analysis.is_some() && next.rev != self.0.rev {
+        let marks = cfg!(target_arch = "wasm32") && analyses(&action) && !self.0.embed.enabled;
+        if marks {
+            storage::mark_analysing(true);
+        }
+        let typing = matches!(action, Action::SetText(_));
+        let start = dom::now_ms();
+        let mut next = reduce(&self.0, action);
+        let analysed = match (&next.analysis, &self.0.analysis) {
+            (Some(a), Some(b)) => !Rc::ptr_eq(a, b),
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if analysed && cfg!(target_arch = "wasm32") {
             let ms = dom::now_ms() - start;
-            dom::set_root_attribute("data-recompute-ms", &format!("{ms:.2}"));
+            next.cost_ms = Some(ms);
+            // For the end-to-end test's timing report (PRODUCT.md: ≤ 4 ms in wasm for a
+            // 10-Service scenario).
+            if typing {
+                dom::set_root_attribute("data-recompute-ms", &format!("{ms:.2}"));
+            }
+        }
+        if marks && (!next.computing() || next.paused) {
+            storage::mark_analysing(false);
+        }
+        // Where the text's analysis went and what the last one cost, for the end-to-end
+        // tests and anyone looking at the page with developer tools.
+        if next.rev != self.0.rev && cfg!(target_arch = "wasm32") {
+            let place = if next.paused {
+                "paused"
+            } else if analysed {
+                "main"
+            } else {
+                "worker"
+            };
+            dom::set_root_attribute("data-analysis", place);
+        }
+        if next.cost_ms != self.0.cost_ms && cfg!(target_arch = "wasm32") {
+            let cost = next
+                .cost_ms
+                .map_or_else(String::new, |ms| format!("{ms:.1}"));
+            dom::set_root_attribute("data-analysis-ms", &cost);
         }
         Rc::new(Store(next))
     }
@@ -100,17 +175,38 @@ fn tab_label(tab: Tab) -> Msg {
     }
 }
 
-/// Local storage keys.
-const LANG_KEY: &str = "svcplay.lang";
-const THEME_KEY: &str = "svcplay.theme";
-const TEXT_KEY: &str = "svcplay.text";
+/// The reader chose a language: shown, and kept for their next visits (not by an embed,
+/// which shares this browser's storage with the main site).
+pub fn choose_lang(dispatch: &UseReducerDispatcher<Store>, state: &State, lang: Lang) {
+    if !state.embed.enabled {
+        storage::save_lang(lang);
+    }
+    dispatch.dispatch(Action::SetLang(lang));
+}
 
-/// The share-link settings of the current state.
+/// The reader chose a theme (kept as [`choose_lang`] keeps a language).
+pub fn choose_theme(dispatch: &UseReducerDispatcher<Store>, state: &State, theme: Theme) {
+    if !state.embed.enabled {
+        storage::save_theme(theme);
+    }
+    dispatch.dispatch(Action::SetTheme(theme));
+}
+
+/// The reader changed a preference (kept as [`choose_lang`] keeps a language).
+pub fn choose_prefs(dispatch: &UseReducerDispatcher<Store>, state: &State, prefs: Prefs) {
+    if !state.embed.enabled {
+        storage::save_prefs(&prefs);
+    }
+    dispatch.dispatch(Action::SetPrefs(prefs));
+}
+
+/// What a share link of the current state carries: the text, the view, the mode, the node
+/// and the output — never the language or the theme.
 fn shared_of(state: &State) -> share::Shared {
     share::Shared {
         settings: share::Settings {
-            lang: Some(state.lang),
-            theme: Some(state.theme),
+            lang: None,
+            theme: None,
             tab: Some(state.tab),
             mode: state.mode,
             node: state.node.clone(),
@@ -120,58 +216,39 @@ fn shared_of(state: &State) -> share::Shared {
     }
 }
 
-/// The query string for the page's settings (kept in the URL so a reload keeps them).
+/// The query string the address bar keeps: the view (so a reload keeps it) and, in an
+/// embed, the embedding options its page set. Never the language or the theme: an address
+/// copied from the bar must not impose them on its reader.
 fn query_of(state: &State) -> String {
-    let mut pairs = vec![
-        format!("lang={}", state.lang.code()),
-        format!("theme={}", state.theme.id()),
-        format!("view={}", state.tab.id()),
-    ];
+    let mut pairs = Vec::new();
     if state.embed.enabled {
-        for (i, pair) in state.embed.query().into_iter().enumerate() {
-            pairs.insert(i, pair);
-        }
+        pairs.extend(state.embed.query());
+        pairs.push(format!("lang={}", state.lang.code()));
+        pairs.push(format!("theme={}", state.theme.id()));
         if let Some(m) = state.mode {
             pairs.push(format!("mode={}", m.as_str()));
         }
     }
+    pairs.push(format!("view={}", state.tab.id()));
     pairs.join("&")
 }
 
-/// Settings to actions.
-fn settings_actions(settings: &share::Settings) -> Vec<Action> {
-    let mut out = Vec::new();
-    if let Some(l) = settings.lang {
-        out.push(Action::SetLang(l));
-    }
-    if let Some(t) = settings.theme {
-        out.push(Action::SetTheme(t));
-    }
-    if let Some(t) = settings.tab {
-        out.push(Action::SelectTab(t));
-    }
-    if settings.mode.is_some() {
-        out.push(Action::SelectMode(settings.mode));
-    }
-    if let Some(n) = &settings.node {
-        out.push(Action::SelectNode(n.clone()));
-    }
-    if let Some(v) = settings.rules_view {
-        out.push(Action::SelectRulesView(v));
-    }
-    out
+/// A share link of the state: `page#s1.…`, no query (the reader keeps their language and
+/// theme).
+async fn link_of(state: &State) -> Option<(String, String)> {
+    let data = dom::deflate(&share::payload(&shared_of(state))).await?;
+    let fragment = share::fragment(&data);
+    Some((format!("{}#{}", dom::page_url(), fragment), fragment))
 }
 
-/// Makes a share link of the state, puts it in the address bar and on the clipboard.
-fn share_link(state: State, dispatch: UseReducerDispatcher<Store>) {
+/// Makes a share link of the state, puts it in the address bar (until the next edit) and
+/// on the clipboard.
+pub fn share_link(state: State, dispatch: UseReducerDispatcher<Store>) {
     yew::platform::spawn_local(async move {
-        let payload = share::payload(&shared_of(&state));
-        let Some(data) = dom::deflate(&payload).await else {
+        let Some((url, fragment)) = link_of(&state).await else {
             dispatch.dispatch(Action::Notify(Some(Notice::Msg(Msg::ShareFailed))));
             return;
         };
-        let fragment = share::fragment(&data);
-        let url = format!("{}?{}#{}", dom::page_url(), query_of(&state), fragment);
         dom::replace_url(&query_of(&state), &fragment);
         let copied = dom::copy_text(&url).await;
         let notice = if url.len() > share::LONG_LINK {
@@ -185,129 +262,73 @@ fn share_link(state: State, dispatch: UseReducerDispatcher<Store>) {
     });
 }
 
-/// Reads the URL and local storage once, at start.
-fn initial_actions(dispatch: UseReducerDispatcher<Store>) {
-    let (query, fragment) = dom::location();
-    settings_from_url(&dispatch, &query);
-    load_fragment(dispatch, &query, &fragment, true);
+/// Saves the text as this browser's draft, with the cost of its analysis when known;
+/// `false` when it is over the size limit or the browser refused.
+fn save_draft(s: &State) -> bool {
+    let cost = s.cost_ms.filter(|_| !s.computing() && !s.paused);
+    s.text.len() <= MAX_SCENARIO_BYTES && storage::save_draft(&s.text, cost)
 }
 
-/// The query's settings (language, theme, view…) and embedding options.
-fn settings_from_url(dispatch: &UseReducerDispatcher<Store>, query: &str) {
-    let mut settings = share::Settings::default();
-    let mut embed = Embed::default();
-    for (k, v) in share::query_pairs(query) {
-        if !embed.apply(&k, &v) {
-            share::apply_setting(&mut settings, &k, &v);
-        }
-    }
-    if embed.enabled {
-        embed.waits_for_text = !dom::location().1.is_empty();
-        settings.tab = embed.first_view(settings.tab);
-    }
-    // Language: the URL, else what was chosen before, else the browser's.
-    let lang = settings
-        .lang
-        .or_else(|| dom::load(LANG_KEY).and_then(|l| Lang::parse(&l)))
-        .or_else(|| dom::browser_languages().iter().find_map(|l| Lang::parse(l)))
-        .unwrap_or(Lang::En);
-    let theme = settings
-        .theme
-        .or_else(|| dom::load(THEME_KEY).and_then(|t| Theme::parse(&t)))
-        .unwrap_or(if dom::prefers_dark() {
-            Theme::Dark
-        } else {
-            Theme::Light
-        });
-    settings.lang = Some(lang);
-    settings.theme = Some(theme);
-    if embed.enabled {
-        dispatch.dispatch(Action::SetEmbed(embed.clone()));
-    }
-    for a in settings_actions(&settings) {
-        dispatch.dispatch(a);
-    }
-}
-
-/// The fragment's scenario: a share link (`#s1.…`) or an example (`#example=ID`, also
-/// `?example=ID`); at start, else the text saved in this browser.
-fn load_fragment(
-    dispatch: UseReducerDispatcher<Store>,
-    query: &str,
-    fragment: &str,
-    at_start: bool,
-) {
-    let pairs = share::query_pairs(query);
-    let embedded = pairs
-        .iter()
-        .any(|(k, v)| k == "embed" && (v == "1" || v == "true"));
-    let example = pairs
-        .iter()
-        .find(|(k, _)| k == "example")
-        .map(|(_, v)| v.clone());
-    if let Some(e) = fragment
-        .strip_prefix("example=")
-        .map(str::to_string)
-        .or(example)
-        .and_then(|id| svcplay::examples::find(&id))
-    {
-        dispatch.dispatch(Action::Load(e.text.to_string()));
-        return;
-    }
-    match share::split_fragment(fragment) {
-        Some(Ok((_, data))) => {
-            let data = data.to_string();
-            yew::platform::spawn_local(async move {
-                let shared = match dom::inflate(&data).await {
-                    Some(payload) => share::parse_payload(&payload),
-                    None => Err(share::Refusal::Damaged),
+/// Starts the Web Worker at once: texts from outside are analysed there first.
+fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker> {
+    let on_response = {
+        let dispatch = dispatch.clone();
+        move |r: Response| match r {
+            Response::Summary { rev, summary } => {
+                let (sent, at) = ANALYSIS_SENT.with(|a| a.get());
+                let ms = if sent == rev {
+                    dom::now_ms() - at
+                } else {
+                    f64::INFINITY
                 };
-                match shared {
-                    Ok(shared) => {
-                        for a in settings_actions(&shared.settings) {
-                            dispatch.dispatch(a);
-                        }
-                        dispatch.dispatch(Action::Load(shared.text));
-                    }
-                    Err(refusal) => {
-                        dispatch.dispatch(Action::Notify(Some(Notice::Msg(match refusal {
-                            share::Refusal::Damaged => Msg::LinkDamaged,
-                            share::Refusal::Future => Msg::LinkFuture,
-                        }))))
-                    }
-                }
-            });
-        }
-        Some(Err(refusal)) => dispatch.dispatch(Action::Notify(Some(Notice::Msg(match refusal {
-            share::Refusal::Damaged => Msg::LinkDamaged,
-            share::Refusal::Future => Msg::LinkFuture,
-        })))),
-        None => {
-            if at_start && !embedded {
-                if let Some(text) = dom::load(TEXT_KEY).filter(|t| !t.trim().is_empty()) {
-                    dispatch.dispatch(Action::Load(text));
-                }
+                dispatch.dispatch(Action::WorkerSummary(rev, summary, ms))
+            }
+            Response::Panel {
+                rev,
+                selection,
+                panel,
+            } => dispatch.dispatch(Action::WorkerPanel(rev, selection, panel)),
+            Response::Simulated { id, answer } => dispatch.dispatch(Action::Simulated(id, answer)),
+            Response::Output { index, output } => {
+                dispatch.dispatch(Action::TerminalOutput(index, output))
             }
         }
-    }
+    };
+    let on_ready = {
+        let dispatch = dispatch.clone();
+        move |up: bool| dispatch.dispatch(Action::WorkerReady(up))
+    };
+    let worker = worker::Worker::start(on_response, on_ready);
+    dispatch.dispatch(if worker.is_some() {
+        Action::WorkerStarting
+    } else {
+        Action::WorkerReady(false)
+    });
+    worker
 }
 
-/// Whether a key event comes from a field where letters are text.
-fn typing_in_a_field(e: &KeyboardEvent) -> bool {
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| {
-            let tag = el.tag_name().to_ascii_lowercase();
-            tag == "textarea"
-                || tag == "input"
-                || tag == "select"
-                || el.has_attribute("contenteditable")
-        })
+/// The views while the analysis is paused (safe start).
+fn paused_view(lang: Lang, dispatch: &UseReducerDispatcher<Store>) -> Html {
+    let t = |m: Msg| m.text(lang);
+    html! {
+        <section class="panel paused" aria-labelledby="paused-title">
+            <h2 id="paused-title">{ t(Msg::PausedTitle) }</h2>
+            <p>{ t(Msg::PausedExplain) }</p>
+            <button id="resume-button" class="primary" onclick={on(dispatch, |_| Action::Resume)}>{ t(Msg::Resume) }</button>
+        </section>
+    }
 }
 
 #[function_component]
 pub fn App() -> Html {
-    let store = use_reducer(|| Store(State::new(svcplay::examples::DEFAULT)));
+    let store = use_reducer(|| {
+        let start = dom::now_ms();
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        if cfg!(target_arch = "wasm32") {
+            state.cost_ms = Some(dom::now_ms() - start);
+        }
+        Store(state)
+    });
     let state = &store.0;
     let dispatch = store.dispatcher();
     // The latest state, for handlers installed once (keyboard, worker).
@@ -316,103 +337,47 @@ pub fn App() -> Html {
     let worker = use_mut_ref(|| None::<worker::Worker>);
     let worker_rev = use_mut_ref(|| Rc::new(Cell::new(0u64)));
     let last_panel = use_mut_ref(|| None::<Rc<Panel>>);
+    // The revision of the text last saved as the draft (0: none yet).
+    let saved_rev = use_mut_ref(|| Rc::new(Cell::new(0u64)));
     let lang = state.lang;
     let t = |m: Msg| m.text(lang);
 
-    // Start: read the URL and storage, install the keyboard shortcuts, the worker, the
-    // service worker and (when embedded) the messages with the parent page.
+    // Start: the worker first (texts from outside go to it), then the URL and storage, the
+    // keyboard shortcuts, the service worker and (when embedded) the parent page.
     {
         let dispatch = dispatch.clone();
         let latest = latest.clone();
         let worker = worker.clone();
+        let saved_rev = saved_rev.clone();
         use_effect_with((), move |_| {
-            initial_actions(dispatch.clone());
-            if let Some(d) = dom::document() {
-                let dispatch = dispatch.clone();
+            *worker.borrow_mut() = start_worker(&dispatch);
+            start::run(&dispatch);
+            let embedded = start::read_query(&dom::location().0).embed.enabled;
+            if !embedded {
                 let latest = latest.clone();
-                // The shortcuts live as long as the page.
-                gloo::events::EventListener::new(&d, "keydown", move |e: &web_sys::Event| {
-                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
-                        return;
-                    };
-                    let s = latest.borrow().clone();
-                    if e.key() == "Escape" && s.overlay.is_some() {
-                        dispatch.dispatch(Action::Open(None));
-                        return;
-                    }
-                    if typing_in_a_field(e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
-                        return;
-                    }
-                    let action = match e.key().as_str() {
-                        "?" => Some(Action::Open(Some(Overlay::Help))),
-                        "g" if !s.embed.enabled => Some(Action::Open(Some(Overlay::Gallery))),
-                        "l" => Some(Action::SetLang(s.lang.other())),
-                        "d" => Some(Action::SetTheme(if s.theme == Theme::Dark {
-                            Theme::Light
-                        } else {
-                            Theme::Dark
-                        })),
-                        "e" => {
-                            dom::focus("editor");
-                            None
-                        }
-                        "t" => {
-                            dom::after(0, || dom::focus("terminal-input"));
-                            Some(Action::SelectTab(Tab::Terminal))
-                        }
-                        "s" if !s.embed.enabled => {
-                            share_link(s.clone(), dispatch.clone());
-                            None
-                        }
-                        k => k
-                            .parse::<usize>()
-                            .ok()
-                            .and_then(|n| s.embed.tabs().get(n.wrapping_sub(1)).copied())
-                            .map(Action::SelectTab),
-                    };
-                    if let Some(a) = action {
-                        e.prevent_default();
-                        dispatch.dispatch(a);
-                    }
-                })
-                .forget();
+                start::listen_to_fragment_changes(dispatch.clone(), move || latest.borrow().lang);
             }
-            // The worker starts once the page has painted: it is only needed for big texts.
+            keys::install(dispatch.clone(), latest.clone());
+            // An embed is not a visit to the playground: no offline copy for it.
+            if !embedded {
+                dom::register_service_worker();
+            }
+            // A page closed or hidden normally was not frozen by an analysis (no safe start
+            // for it), and saves an edit made in the last moment before it went.
             {
-                let dispatch = dispatch.clone();
-                dom::after(500, move || {
-                    let on_response = {
-                        let dispatch = dispatch.clone();
-                        move |r: Response| match r {
-                            Response::Summary { rev, summary } => {
-                                dispatch.dispatch(Action::WorkerSummary(rev, summary))
-                            }
-                            Response::Panel {
-                                rev,
-                                selection,
-                                panel,
-                            } => dispatch.dispatch(Action::WorkerPanel(rev, selection, panel)),
-                            Response::Simulated { id, answer } => {
-                                dispatch.dispatch(Action::Simulated(id, answer))
-                            }
-                            Response::Output { index, output } => {
-                                dispatch.dispatch(Action::TerminalOutput(index, output))
-                            }
-                        }
-                    };
-                    let on_ready = {
-                        let dispatch = dispatch.clone();
-                        move |up: bool| dispatch.dispatch(Action::WorkerReady(up))
-                    };
-                    *worker.borrow_mut() = worker::Worker::start(on_response, on_ready);
+                let latest = latest.clone();
+                let saved = saved_rev.borrow().clone();
+                dom::on_page_hide(move || {
+                    storage::mark_analysing(false);
+                    let s = latest.borrow();
+                    if !s.embed.enabled && s.rev > 0 && saved.get() != s.rev && save_draft(&s) {
+                        saved.set(s.rev);
+                    }
                 });
             }
-            // An embed is not a visit to the playground: no offline copy for it.
-            if !share::query_pairs(&dom::location().0)
-                .iter()
-                .any(|(k, v)| k == "embed" && (v == "1" || v == "true"))
-            {
-                dom::register_service_worker();
+            // The static first paint of index.html gives way to the app.
+            if let Some(boot) = dom::document().and_then(|d| d.get_element_by_id("boot")) {
+                boot.remove();
             }
         });
     }
@@ -420,34 +385,63 @@ pub fn App() -> Html {
     // The embedding page's protocol, when framed (src/ui/embed.rs).
     embed::use_embed(state, &dispatch);
 
-    // Language and theme: on the document, in storage and in the URL.
+    // Language, theme and text size: on the document and in the URL (saved only when the
+    // reader chooses them: `choose_lang`, `choose_theme`, `choose_prefs`).
     {
         let query = query_of(state);
-        use_effect_with((lang, state.theme, query), move |(lang, theme, query)| {
-            dom::set_root_attribute("lang", lang.code());
-            dom::set_root_attribute("data-theme", theme.id());
-            dom::save(LANG_KEY, lang.code());
-            dom::save(THEME_KEY, theme.id());
-            let (_, fragment) = dom::location();
-            dom::replace_url(query, &fragment);
+        let size = state.prefs.text_size;
+        use_effect_with(
+            (lang, state.theme, size, query),
+            move |(lang, theme, size, query)| {
+                dom::set_root_attribute("lang", lang.code());
+                dom::set_root_attribute("data-theme", theme.id());
+                dom::set_root_attribute("style", &format!("--scale:{}", f64::from(*size) / 100.0));
+                let (_, fragment) = dom::location();
+                dom::replace_url(query, &fragment);
+            },
+        );
+    }
+
+    // The recent scenarios: saved as soon as a replacement changes them, before the new
+    // text's analysis (which runs in the worker) can do any harm.
+    {
+        let latest = latest.clone();
+        let dispatch = dispatch.clone();
+        use_effect_with(state.history_rev, move |rev| {
+            let s = latest.borrow().clone();
+            if *rev > 0 && !s.embed.enabled && !storage::save_history(&s.history) {
+                dispatch.dispatch(Action::Notify(Some(Notice::Msg(Msg::SaveFailed))));
+            }
         });
     }
 
-    // The text: saved locally (debounced); a share link in the URL no longer describes it
-    // once edited. (An embedding page hears about it through `embed::use_embed`.)
+    // The text: saved locally a moment after each edit (a failure is reported); a share
+    // link in the address bar no longer describes it and leaves. (An embedding page hears
+    // about it through `embed::use_embed`.)
     {
         let latest = latest.clone();
+        let dispatch = dispatch.clone();
+        let saved = saved_rev.borrow().clone();
         let rev = state.rev;
         use_effect_with(rev, move |rev| {
             let rev = *rev;
             if rev > 0 {
+                let (query, fragment) = dom::location();
+                if fragment.starts_with('s') && share::split_fragment(&fragment).is_some() {
+                    dom::replace_url(&query, "");
+                }
                 dom::after(400, move || {
                     let s = latest.borrow().clone();
                     if s.rev != rev {
                         return;
                     }
-                    if !s.embed.enabled && s.text.len() < 2_000_000 {
-                        dom::save(TEXT_KEY, &s.text);
+                    if s.embed.enabled {
+                        return;
+                    }
+                    if save_draft(&s) {
+                        saved.set(rev);
+                    } else {
+                        dispatch.dispatch(Action::Notify(Some(Notice::Msg(Msg::SaveFailed))));
                     }
                 });
             }
@@ -459,28 +453,27 @@ pub fn App() -> Html {
         let worker = worker.clone();
         let latest = latest.clone();
         let sent = worker_rev.borrow().clone();
-        let waiting = state.analysis.is_none();
-        use_effect_with(
-            (state.rev, waiting, state.worker),
-            move |(rev, waiting, up)| {
-                if *waiting && *up {
-                    let rev = *rev;
-                    dom::after(120, move || {
-                        let s = latest.borrow().clone();
-                        if s.rev != rev || sent.get() == rev {
-                            return;
-                        }
-                        if let Some(w) = worker.borrow().as_ref() {
-                            sent.set(rev);
-                            w.send(&Request::Analyze {
-                                rev,
-                                text: s.text.to_string(),
-                            });
-                        }
-                    });
-                }
-            },
-        );
+        let waiting = state.analysis.is_none() && !state.paused;
+        let up = state.worker == WorkerStatus::Up;
+        use_effect_with((state.rev, waiting, up), move |(rev, waiting, up)| {
+            if *waiting && *up {
+                let rev = *rev;
+                dom::after(120, move || {
+                    let s = latest.borrow().clone();
+                    if s.rev != rev || sent.get() == rev {
+                        return;
+                    }
+                    if let Some(w) = worker.borrow().as_ref() {
+                        sent.set(rev);
+                        ANALYSIS_SENT.with(|a| a.set((rev, dom::now_ms())));
+                        w.send(&Request::Analyze {
+                            rev,
+                            text: s.text.to_string(),
+                        });
+                    }
+                });
+            }
+        });
     }
     // ... and ask it for the panel on show.
     {
@@ -517,18 +510,27 @@ pub fn App() -> Html {
             .map(|(i, e)| (i, e.node.clone(), e.command.clone()))
             .collect();
         let mode = state.mode;
-        use_effect_with(pending, move |pending| {
-            if let Some(w) = worker.borrow().as_ref() {
-                for (index, node, line) in pending {
-                    w.send(&Request::Run {
-                        index: *index,
-                        node: node.clone(),
-                        mode,
-                        line: line.clone(),
-                    });
+        // Only once the worker holds the text on show (else the page answers them itself
+        // when its analysis arrives: `state::analyse_here`).
+        let worker_has_it = state.analysis.is_none() && !state.computing() && !state.paused;
+        use_effect_with(
+            (pending, worker_has_it, state.summary_rev),
+            move |(pending, worker_has_it, _)| {
+                if !*worker_has_it {
+                    return;
                 }
-            }
-        });
+                if let Some(w) = worker.borrow().as_ref() {
+                    for (index, node, line) in pending {
+                        w.send(&Request::Run {
+                            index: *index,
+                            node: node.clone(),
+                            mode,
+                            line: line.clone(),
+                        });
+                    }
+                }
+            },
+        );
     }
 
     // ... and the traffic panel's simulation, once it has analysed its revision.
@@ -565,7 +567,8 @@ pub fn App() -> Html {
             .filter(|(r, s, _)| *r == state.rev && *s == selection)
             .map(|(_, _, p)| p.clone())
     });
-    let stale = panel.is_none();
+    // Paused, the view says so itself: nothing on show is out of date.
+    let stale = panel.is_none() && !state.paused;
     let panel = match panel {
         Some(p) => {
             *last_panel.borrow_mut() = Some(p.clone());
@@ -579,8 +582,16 @@ pub fn App() -> Html {
     let on_rules = on(&dispatch, |o: usize| Action::ShowRulesOf(Some(o)));
     let node = state.node();
     let diagnostics = Rc::new(state.summary.diagnostics.clone());
+    // The editor underlines what stands on its own, not hints that may only follow from a
+    // syntax error (the problems list folds those).
+    let marked = {
+        let (own, _, _) = problems::follow_ons(&diagnostics);
+        Rc::new(own.into_iter().cloned().collect::<Vec<_>>())
+    };
 
     let panel_html = match (state.tab, panel.as_deref()) {
+        (Tab::Terminal, _) if state.paused => paused_view(lang, &dispatch),
+        (_, _) if state.paused => paused_view(lang, &dispatch),
         (Tab::Terminal, _) => html! {
             <terminal::Terminal entries={state.terminal.clone()} node={node.clone()} lang={lang}
                 on_run={on(&dispatch, Action::RunCommand)} />
@@ -597,6 +608,14 @@ pub fn App() -> Html {
                 .or_else(|| state.rules_object.map(|o| (o, format!("#{o}"))));
             html! {
                 <rules::Rules panel={Rc::new(p.clone())} nodes={state.summary.nodes.clone()} node={node.clone()}
+                    wrap={state.prefs.wrap} on_wrap={{
+                        let dispatch = dispatch.clone();
+                        let latest = latest.clone();
+                        Callback::from(move |wrap: bool| {
+                            let s = latest.borrow().clone();
+                            choose_prefs(&dispatch, &s, Prefs { wrap, ..s.prefs });
+                        })
+                    }}
                     chosen_mode={state.mode} configured_mode={state.summary.configured_mode}
                     filter={state.rules_filter.clone()} object={object} lang={lang}
                     on_node={on(&dispatch, Action::SelectNode)}
@@ -636,6 +655,22 @@ pub fn App() -> Html {
         }
         _ => html! { <p class="note">{ t(Msg::NotComputed) }</p> },
     };
+
+    // The first panel on the screen: the page is interactive (for the timing report).
+    {
+        let shown = panel.is_some() && !stale;
+        use_effect_with(shown, move |shown| {
+            if *shown {
+                let root = dom::document().and_then(|d| d.document_element());
+                if root.is_some_and(|r| !r.has_attribute("data-interactive-ms")) {
+                    dom::set_root_attribute(
+                        "data-interactive-ms",
+                        &format!("{:.0}", dom::now_ms()),
+                    );
+                }
+            }
+        });
+    }
 
     // The views on offer: all of them, or those an embed was asked to show.
     let shown = state.embed.tabs();
@@ -680,49 +715,92 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |_| {
             let dispatch = dispatch.clone();
-            let on_text = wasm_bindgen::prelude::Closure::once_into_js(move |text: String| {
-                dispatch.dispatch(Action::Load(text));
-            });
-            dom::pick_file(on_text.unchecked_ref());
+            let on_text = wasm_bindgen::prelude::Closure::once_into_js(
+                move |text: Option<String>, too_large: bool| {
+                    dispatch.dispatch(match text {
+                        Some(text) if !too_large => {
+                            Action::Replace(Incoming::new(text, Source::File, dom::epoch_ms()))
+                        }
+                        _ => Action::Notify(Some(Notice::Text(
+                            Msg::TooLarge,
+                            (MAX_SCENARIO_BYTES / (1024 * 1024)).to_string(),
+                        ))),
+                    });
+                },
+            );
+            dom::pick_file(on_text.unchecked_ref(), MAX_SCENARIO_BYTES as f64);
         })
     };
+    // An embed's way out: the main site opens its scenario as a share link would, and that
+    // link replaces the reader's draft only through `Action::Replace` (kept in the history).
     let open_in_playground = {
         let latest = latest.clone();
         Callback::from(move |e: MouseEvent| {
             e.prevent_default();
             let s = latest.borrow().clone();
             yew::platform::spawn_local(async move {
-                let mut plain = s.clone();
-                plain.embed = Embed::default();
-                let fragment = dom::deflate(&share::payload(&shared_of(&s)))
-                    .await
-                    .map(|d| share::fragment(&d))
-                    .unwrap_or_default();
-                let url = format!("{}?{}#{}", dom::page_url(), query_of(&plain), fragment);
-                if let Some(w) = dom::window() {
+                if let (Some((url, _)), Some(w)) = (link_of(&s).await, dom::window()) {
                     let _ = w.open_with_url_and_target(&url, "_blank");
                 }
             });
         })
     };
     let notice = state.notice.as_ref().map(|n| {
-        let text = match n {
-            Notice::Msg(m) => t(*m).to_string(),
-            Notice::Text(m, arg) => m.fill(lang, &[arg]),
+        let (text, button) = match n {
+            Notice::Msg(m) => (t(*m).to_string(), None),
+            Notice::Text(m, arg) => (m.fill(lang, &[arg]), None),
+            Notice::Replaced(source) => (
+                Msg::Replaced.fill(lang, &[&source.label(lang)]),
+                Some(html! {
+                    <button id="bring-back" onclick={on(&dispatch, |_| Action::Restore(0))}>{ t(Msg::BringBack) }</button>
+                }),
+            ),
+            Notice::Paused(m) => (
+                t(*m).to_string(),
+                Some(html! {
+                    <button onclick={on(&dispatch, |_| Action::Resume)}>{ t(Msg::Resume) }</button>
+                }),
+            ),
         };
         html! {
             <div class="notice" role="status">
                 <span>{ text }</span>
-                <button class="icon" aria-label={t(Msg::Close)} onclick={on(&dispatch, |_| Action::Notify(None))}>{ "×" }</button>
+                { for button }
+                <button class="icon" aria-label={t(Msg::Close)} title={t(Msg::Close)} onclick={on(&dispatch, |_| Action::Notify(None))}>{ "×" }</button>
             </div>
         }
     });
     let embed = state.embed.enabled;
-    let next_theme = if state.theme == Theme::Dark {
-        Theme::Light
-    } else {
-        Theme::Dark
+    let on_lang = {
+        let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        Callback::from(move |_| {
+            let s = latest.borrow().clone();
+            choose_lang(&dispatch, &s, s.lang.other());
+        })
     };
+    let on_theme = {
+        let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        Callback::from(move |_| {
+            let s = latest.borrow().clone();
+            choose_theme(&dispatch, &s, s.theme.other());
+        })
+    };
+    let on_prefs = {
+        let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        Callback::from(move |prefs: Prefs| {
+            let s = latest.borrow().clone();
+            choose_prefs(&dispatch, &s, prefs);
+        })
+    };
+    let split = f64::from(state.prefs.split);
+    let lab = state
+        .lab
+        .as_deref()
+        .filter(|_| !embed)
+        .and_then(svcplay::examples::find);
 
     html! {
         <div class={classes!("app", embed.then_some("embed"))}>
@@ -733,7 +811,9 @@ pub fn App() -> Html {
                     <p class="tagline">{ t(Msg::Tagline) }</p>
                 }
                 <span class="spacer"></span>
-                if state.computing() {
+                if state.paused {
+                    <span class="busy" role="status">{ t(Msg::Paused) }</span>
+                } else if state.computing() {
                     <span class="busy" role="status">{ t(Msg::Computing) }</span>
                 } else if state.uses_worker() {
                     <span class="busy idle">{ t(Msg::LargeScenario) }</span>
@@ -743,13 +823,20 @@ pub fn App() -> Html {
                 } else {
                     <button id="gallery-button" class="primary" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::Gallery)))}>{ t(Msg::Gallery) }</button>
                     <button id="share-button" onclick={on_share}>{ t(Msg::Share) }</button>
-                    <button onclick={on_export}>{ t(Msg::Export) }</button>
-                    <button onclick={on_import}>{ t(Msg::Import) }</button>
+                    <button id="export-button" onclick={on_export}>{ t(Msg::Export) }</button>
+                    <button id="import-button" onclick={on_import}>{ t(Msg::Import) }</button>
+                    if !state.history.entries.is_empty() {
+                        <button id="recent-button" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::History)))}>
+                            { t(Msg::Recent) }{ format!(" ({})", state.history.entries.len()) }
+                        </button>
+                    }
                 }
+                // Named by its visible text (the other language's name, in that language), as
+                // speech-input users say what they see; the title explains it.
                 <button id="lang-button" lang={lang.other().code()} title={t(Msg::SwitchLanguageLabel)}
-                    onclick={on(&dispatch, move |_| Action::SetLang(lang.other()))}>{ t(Msg::SwitchLanguage) }</button>
+                    onclick={on_lang}>{ t(Msg::SwitchLanguage) }</button>
                 <button id="theme-button" title={t(Msg::ThemeLabel)} aria-label={t(Msg::ThemeLabel)}
-                    onclick={on(&dispatch, move |_| Action::SetTheme(next_theme))}>
+                    onclick={on_theme}>
                     { if state.theme == Theme::Dark { t(Msg::ThemeLight) } else { t(Msg::ThemeDark) } }
                 </button>
                 if !embed {
@@ -757,18 +844,36 @@ pub fn App() -> Html {
                         onclick={on(&dispatch, |_| Action::Open(Some(Overlay::Help)))}>{ "?" }</button>
                 }
             </header>
-            <main class="panes">
+            <main class="panes" style={format!("--split:{split}")}>
                 <section class="left" aria-label={t(Msg::EditorLabel)}>
-                    <editor::Editor text={state.text.clone()} loads={state.loads} diagnostics={diagnostics.clone()}
-                        reveal={state.reveal} readonly={state.embed.readonly} lang={lang} on_change={on_text} />
-                    <problems::Problems diagnostics={diagnostics} lang={lang} on_reveal={on_reveal.clone()} />
+                    <editor::Editor text={state.text.clone()} loads={state.loads} diagnostics={marked}
+                        reveal={state.reveal} scroll_to={state.scroll_to} readonly={state.embed.readonly} lang={lang}
+                        scale={state.prefs.text_size} tab_moves_focus={state.prefs.tab_moves_focus}
+                        on_tab_mode={{
+                            let on_prefs = on_prefs.clone();
+                            let prefs = state.prefs;
+                            Callback::from(move |tab_moves_focus: bool| on_prefs.emit(Prefs { tab_moves_focus, ..prefs }))
+                        }}
+                        on_change={on_text} />
+                    <problems::Problems diagnostics={diagnostics} paused={state.paused} lang={lang} on_reveal={on_reveal.clone()} />
                 </section>
+                <Splitter split={state.prefs.split} lang={lang} on_split={{
+                    let on_prefs = on_prefs.clone();
+                    let prefs = state.prefs;
+                    Callback::from(move |split: u8| on_prefs.emit(Prefs { split, ..prefs }))
+                }} />
                 <section class="right" id="views" aria-label={t(Msg::Views)}>
+                    if let Some(lab) = lab {
+                        <lab::Lab example={lab} lang={lang} on_close={on(&dispatch, |_| Action::CloseLab)} />
+                    }
                     if shown.len() > 1 {
                         <nav class="tabs" role="tablist" aria-label={t(Msg::Views)} onkeydown={on_tab_keys}>{ for tabs }</nav>
                     }
-                    <div id="view-panel" role="tabpanel" aria-labelledby={format!("tab-{}", state.tab.id())}
-                        class={classes!("view", stale.then_some("stale"))} aria-busy={stale.to_string()}>
+                    // Focusable, so that keyboard users can scroll a view whose content has no
+                    // control of its own (the DNS table, a long list).
+                    <div id="view-panel" role="tabpanel" tabindex="0" aria-labelledby={format!("tab-{}", state.tab.id())}
+                        class={classes!("view", stale.then_some("stale"), state.prefs.wrap.then_some("wrap"))}
+                        aria-busy={stale.to_string()}>
                         { panel_html }
                     </div>
                 </section>
@@ -781,14 +886,103 @@ pub fn App() -> Html {
                             let dispatch = dispatch.clone();
                             Callback::from(move |e: &'static svcplay::examples::Example| {
                                 dispatch.dispatch(Action::Open(None));
-                                dispatch.dispatch(Action::Load(e.text.to_string()));
+                                start::open_example(&dispatch, e, lang);
                             })
                         }} />
                 },
-                Some(Overlay::Help) => html! { <help::Help lang={lang} on_close={on(&dispatch, |_| Action::Open(None))} /> },
+                Some(Overlay::Help) => html! {
+                    <help::Help lang={lang} prefs={state.prefs} on_prefs={on_prefs.clone()}
+                        on_close={on(&dispatch, |_| Action::Open(None))} />
+                },
+                Some(Overlay::History) => html! {
+                    <recent::Recent lang={lang} history={state.history.clone()} now_ms={dom::epoch_ms()}
+                        on_open={on(&dispatch, Action::Restore)} on_forget={on(&dispatch, Action::Forget)}
+                        on_close={on(&dispatch, |_| Action::Open(None))} />
+                },
+                Some(Overlay::ConfirmReplace) => html! {
+                    <recent::ConfirmReplace lang={lang} size={state.text.len()}
+                        source={state.pending.as_ref().map(|p| p.source.label(lang)).unwrap_or_default()}
+                        on_export={{
+                            let latest = latest.clone();
+                            Callback::from(move |_| dom::download("scenario.yaml", &latest.borrow().text))
+                        }}
+                        on_replace={on(&dispatch, |_| Action::ConfirmReplace)}
+                        on_close={on(&dispatch, |_| Action::Open(None))} />
+                },
                 None => html! {},
             } }
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SplitterProps {
+    split: u8,
+    lang: Lang,
+    on_split: Callback<u8>,
+}
+
+/// The bar between the editor and the views: drag it, or focus it and use the arrow keys
+/// (Home and End for the extremes), to give one side more room (WAI-ARIA's window
+/// splitter).
+#[function_component]
+fn Splitter(props: &SplitterProps) -> Html {
+    let (min, max) = Prefs::SPLIT_RANGE;
+    let dragging = use_mut_ref(|| false);
+    let split = props.split;
+    let on_key = {
+        let cb = props.on_split.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let next = match e.key().as_str() {
+                "ArrowLeft" | "ArrowUp" => split.saturating_sub(4),
+                "ArrowRight" | "ArrowDown" => split.saturating_add(4),
+                "Home" => min,
+                "End" => max,
+                _ => return,
+            };
+            e.prevent_default();
+            cb.emit(next.clamp(min, max));
+        })
+    };
+    let on_down = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: PointerEvent| {
+            *dragging.borrow_mut() = true;
+            if let Some(el) = e.target_dyn_into::<web_sys::Element>() {
+                let _ = el.set_pointer_capture(e.pointer_id());
+            }
+        })
+    };
+    let on_move = {
+        let dragging = dragging.clone();
+        let cb = props.on_split.clone();
+        Callback::from(move |e: PointerEvent| {
+            if !*dragging.borrow() {
+                return;
+            }
+            let panes = e
+                .target_dyn_into::<web_sys::Element>()
+                .and_then(|el| el.parent_element());
+            if let Some(panes) = panes {
+                let r = panes.get_bounding_client_rect();
+                if r.width() > 0.0 {
+                    let percent =
+                        ((f64::from(e.client_x()) - r.left()) * 100.0 / r.width()).round();
+                    cb.emit((percent.clamp(f64::from(min), f64::from(max))) as u8);
+                }
+            }
+        })
+    };
+    let on_up = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: PointerEvent| *dragging.borrow_mut() = false)
+    };
+    html! {
+        <div class="splitter" role="separator" tabindex="0" aria-orientation="vertical"
+            aria-controls="views" aria-label={Msg::ResizePanes.text(props.lang)}
+            aria-valuemin={min.to_string()} aria-valuemax={max.to_string()} aria-valuenow={split.to_string()}
+            onkeydown={on_key} onpointerdown={on_down} onpointermove={on_move}
+            onpointerup={on_up.clone()} onpointercancel={on_up}></div>
     }
 }
 

@@ -26,6 +26,11 @@ pub struct RulesProps {
     /// Only the rules of this written object (and its label).
     pub object: Option<(usize, String)>,
     pub lang: Lang,
+    /// Long lines wrap (the reader's preference).
+    #[prop_or_default]
+    pub wrap: bool,
+    #[prop_or_default]
+    pub on_wrap: Callback<bool>,
     pub on_node: Callback<String>,
     pub on_mode: Callback<Option<ProxyMode>>,
     pub on_view: Callback<RulesView>,
@@ -54,6 +59,90 @@ fn explanation(view: RulesView) -> Msg {
         RulesView::Userspace => Msg::RulesExplainUserspace,
         _ => Msg::RulesExplainCommand,
     }
+}
+
+/// One iptables rule (`-A CHAIN …`) in columns: the parts a learner compares across rules
+/// (the chain, what it matches, the probability of the random choice, where it jumps or
+/// DNATs to) aligned, instead of at different places of long lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleRow {
+    pub chain: String,
+    pub matches: String,
+    pub probability: String,
+    pub target: String,
+    pub comment: String,
+}
+
+/// Splits an iptables rule into its words, a `"…"` (with `\"` inside) being one word.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c == ' ' {
+            chars.next();
+            continue;
+        }
+        let mut word = String::new();
+        if c == '"' {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => word.extend(chars.next()),
+                    '"' => break,
+                    c => word.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ' ' {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+        }
+        out.push(word);
+    }
+    out
+}
+
+/// The columns of an `-A` line of iptables-restore input or iptables-save; `None` for the
+/// other lines (tables, chain declarations, COMMIT).
+pub fn rule_row(line: &str) -> Option<RuleRow> {
+    let w = words(line);
+    if w.first().map(String::as_str) != Some("-A") || w.len() < 2 {
+        return None;
+    }
+    let mut row = RuleRow {
+        chain: w[1].clone(),
+        ..RuleRow::default()
+    };
+    let mut matches: Vec<&str> = Vec::new();
+    let mut i = 2;
+    while i < w.len() {
+        match (w[i].as_str(), w.get(i + 1).map(String::as_str)) {
+            ("-m", Some("comment")) if w.get(i + 2).map(String::as_str) == Some("--comment") => {
+                row.comment = w.get(i + 3).cloned().unwrap_or_default();
+                i += 4;
+            }
+            ("-m", Some("statistic")) => i += 2,
+            ("--mode", Some("random")) => i += 2,
+            ("--probability", Some(p)) => {
+                row.probability = p.to_string();
+                i += 2;
+            }
+            ("-j", Some(_)) => {
+                row.target = w[i + 1..].join(" ");
+                break;
+            }
+            (word, _) => {
+                matches.push(word);
+                i += 1;
+            }
+        }
+    }
+    row.matches = matches.join(" ");
+    Some(row)
 }
 
 /// The lines shown: (index, line, source) after the filters, and how many were cut.
@@ -116,6 +205,8 @@ pub fn Rules(props: &RulesProps) -> Html {
     };
     let object = props.object.as_ref().map(|(o, _)| *o);
     let (lines, cut) = shown_lines(panel, &props.filter, object);
+    // The aligned form: only for iptables' own outputs, whose rules are `-A` lines.
+    let table = use_state(|| false);
     let on_line = {
         let panel = panel.clone();
         let cb = props.on_reveal.clone();
@@ -140,6 +231,8 @@ pub fn Rules(props: &RulesProps) -> Html {
     };
     let configured = props.configured_mode.unwrap_or(ProxyMode::Iptables);
     let view = panel.view.unwrap_or(RulesView::RestoreInput);
+    let tabular = matches!(view, RulesView::RestoreInput | RulesView::IptablesSave);
+    let as_table = *table && tabular;
     let text: Rc<str> = Rc::from(panel.text.as_str());
     let modes = ProxyMode::ALL;
     html! {
@@ -176,6 +269,18 @@ pub fn Rules(props: &RulesProps) -> Html {
                             onclick={Callback::from(move |_| cb.emit(v))}>{ t(view_label(v)) }</button>
                     }
                 }) }
+                if tabular {
+                    <button id="rules-table" class={classes!("subview", as_table.then_some("active"))}
+                        aria-pressed={as_table.to_string()}
+                        onclick={{ let table = table.clone(); Callback::from(move |_| table.set(!*table)) }}>
+                        { t(Msg::RulesAsTable) }
+                    </button>
+                }
+                <label class="check wrap-toggle">
+                    <input id="wrap-lines" type="checkbox" checked={props.wrap}
+                        onchange={props.on_wrap.reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>().checked())} />
+                    { t(Msg::WrapLines) }
+                </label>
                 <input type="search" class="filter" value={props.filter.clone()} oninput={on_filter}
                     aria-label={t(Msg::FilterRules)} placeholder={t(Msg::FilterRules)} />
                 <OutputActions text={text} file={view.file_name()} lang={lang} />
@@ -188,7 +293,32 @@ pub fn Rules(props: &RulesProps) -> Html {
                     <button onclick={props.on_clear_object.reform(|_| ())}>{ t(Msg::ClearFilter) }</button>
                 </p>
             }
-            <pre id="rules" class={classes!("output", (panel.status != 0).then_some("failed"))} onclick={on_line}>
+            if as_table {
+                <div class="table-wrap">
+                    <table id="rules-columns" class="rule-table" onclick={on_line.clone()}>
+                        <thead><tr>
+                            <th scope="col">{ t(Msg::RuleChain) }</th>
+                            <th scope="col">{ t(Msg::RuleMatch) }</th>
+                            <th scope="col">{ t(Msg::RuleProbability) }</th>
+                            <th scope="col">{ t(Msg::RuleTarget) }</th>
+                            <th scope="col">{ t(Msg::RuleComment) }</th>
+                        </tr></thead>
+                        <tbody>
+                            { for lines.iter().filter_map(|(_, line, source)| rule_row(line).map(|r| (r, *source))).map(|(r, source)| html! {
+                                <tr class={classes!((source > 0).then_some("linked"))} data-src={(source > 0).then(|| source.to_string())}>
+                                    <th scope="row"><code>{ r.chain }</code></th>
+                                    <td><code>{ r.matches }</code></td>
+                                    <td class="num"><code>{ r.probability }</code></td>
+                                    <td><code>{ r.target }</code></td>
+                                    <td>{ r.comment }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                </div>
+            }
+            // Focusable: its long lines scroll sideways, which keyboard users do from here.
+            <pre id="rules" tabindex="0" aria-label={t(view_label(view))} hidden={as_table} class={classes!("output", (panel.status != 0).then_some("failed"))} onclick={on_line}>
                 { for lines.iter().map(|(_, line, source)| {
                     if *source > 0 {
                         let label = panel.sources.get(*source as usize - 1).map(|s| Msg::RuleFrom.fill(lang, &[&s.label])).unwrap_or_default();
@@ -212,6 +342,48 @@ mod tests {
     use super::*;
     use crate::ui::snapshot::rules;
     use svcplay::scenario::{Options, analyze};
+
+    #[test]
+    fn rules_split_into_aligned_columns() {
+        let row = rule_row(
+            "-A KUBE-SVC-NPX46M4PTMTKRN6Y -m comment --comment \"dev/service-clusterip -> 10.244.1.2:80\" -m statistic --mode random --probability 0.3333333333 -j KUBE-SEP-UXQYEOUUCB4375GQ",
+        );
+        assert_eq!(
+            row,
+            Some(RuleRow {
+                chain: "KUBE-SVC-NPX46M4PTMTKRN6Y".into(),
+                matches: String::new(),
+                probability: "0.3333333333".into(),
+                target: "KUBE-SEP-UXQYEOUUCB4375GQ".into(),
+                comment: "dev/service-clusterip -> 10.244.1.2:80".into(),
+            })
+        );
+        let dnat = rule_row(
+            "-A KUBE-SEP-X -m comment --comment dev/s -m tcp -p tcp -j DNAT --to-destination 10.244.1.2:80",
+        );
+        assert_eq!(
+            dnat.map(|r| (r.matches, r.target)),
+            Some((
+                "-m tcp -p tcp".into(),
+                "DNAT --to-destination 10.244.1.2:80".into()
+            ))
+        );
+        assert_eq!(rule_row(":KUBE-SERVICES - [0:0]"), None);
+        assert_eq!(rule_row("COMMIT"), None);
+        // Every rule of every lab splits, each with a target.
+        for e in svcplay::examples::EXAMPLES {
+            let analysis = analyze(e.text, Options::default());
+            let panel = rules(&analysis, &analysis.default_node(), None, None);
+            for line in panel.text.lines().filter(|l| l.starts_with("-A ")) {
+                let row = rule_row(line).unwrap_or_default();
+                assert!(
+                    !row.chain.is_empty() && !row.target.is_empty(),
+                    "{}: {line}",
+                    e.id
+                );
+            }
+        }
+    }
 
     #[test]
     fn filters_keep_the_lines_of_an_object_or_a_text() {

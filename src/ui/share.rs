@@ -1,11 +1,19 @@
-//! Share links (C1): the whole state in the URL fragment, and the page's URL parameters.
+//! Share links (C1): the scenario in the URL fragment, and the page's URL parameters.
 //!
 //! A link is `#s1.` followed by the DEFLATE (zlib) + base64url of a small text: a header
 //! line, `key=value` settings, a blank line, then the scenario. The `1` is the format's
 //! version: a link from a newer format is refused with a message instead of being
 //! misread, and a damaged or cut-short link fails zlib's checksum and is refused too.
-//! Compression is the browser's (`CompressionStream`); this module only builds and reads
+//! Compression is the browser's (`CompressionStream`, `static/glue.js`, which also stops
+//! inflating at [`super::limits::MAX_SCENARIO_BYTES`]); this module only builds and reads
 //! the text inside, so it is tested natively.
+//!
+//! A link carries the scenario, the view, the proxy mode, the node and the output: what the
+//! sender wants the reader to look at. It never carries the sender's language or theme
+//! (PRODUCT.md C1): those stay the reader's. Links made before this rule wrote `lang=` and
+//! `theme=` lines; [`parse_payload`] ignores them. Only the page's URL query may ask for a
+//! language explicitly (`?lang=zh-CN`, e.g. a lesson in Chinese), and even then the page
+//! shows it without making it the reader's saved choice.
 
 use super::i18n::Lang;
 use super::snapshot::{RulesView, Tab};
@@ -18,7 +26,8 @@ const HEADER: &str = "svcplay-share 1";
 /// Links longer than this may be cut by chat tools and mail clients: the page warns.
 pub const LONG_LINK: usize = 8000;
 
-/// What a link carries besides the text.
+/// What a link or the URL's query carries besides the text. `lang` and `theme` come only
+/// from the query, never from a link's payload.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings {
     pub lang: Option<Lang>,
@@ -55,8 +64,6 @@ pub fn payload(shared: &Shared) -> String {
             out.push_str(&format!("{k}={}\n", v.replace('\n', " ")));
         }
     };
-    line("lang", s.lang.map(Lang::code));
-    line("theme", s.theme.map(Theme::id));
     line("view", s.tab.map(Tab::id));
     line("mode", s.mode.map(ProxyMode::as_str));
     line("node", s.node.as_deref());
@@ -66,7 +73,8 @@ pub fn payload(shared: &Shared) -> String {
     out
 }
 
-/// Reads the text of a link back; unknown settings are ignored (a newer minor addition).
+/// Reads the text of a link back; unknown settings are ignored (a newer minor addition), and
+/// so are the `lang=` and `theme=` that links of earlier versions carried.
 pub fn parse_payload(payload: &str) -> Result<Shared, Refusal> {
     let (header, rest) = payload.split_once('\n').ok_or(Refusal::Damaged)?;
     if header != HEADER {
@@ -83,7 +91,9 @@ pub fn parse_payload(payload: &str) -> Result<Shared, Refusal> {
     let mut settings = Settings::default();
     for line in settings_text.lines().filter(|l| !l.is_empty()) {
         let (k, v) = line.split_once('=').ok_or(Refusal::Damaged)?;
-        apply_setting(&mut settings, k, v);
+        if k != "lang" && k != "theme" {
+            apply_setting(&mut settings, k, v);
+        }
     }
     Ok(Shared {
         settings,
@@ -171,8 +181,8 @@ mod tests {
     fn payloads_round_trip() {
         let shared = Shared {
             settings: Settings {
-                lang: Some(Lang::Zh),
-                theme: Some(Theme::Dark),
+                lang: None,
+                theme: None,
                 tab: Some(Tab::Terminal),
                 mode: Some(ProxyMode::Ipvs),
                 node: Some("k8s-worker02".into()),
@@ -203,8 +213,33 @@ mod tests {
         assert_eq!(split_fragment("sx.abc"), Some(Err(Refusal::Damaged)));
         assert_eq!(split_fragment("example=nodeport"), None);
         // Unknown settings from a newer page are ignored, not fatal.
-        let shared = parse_payload("svcplay-share 1\nfuture=1\nlang=en\n\nx").unwrap_or_default();
-        assert_eq!(shared.settings.lang, Some(Lang::En));
+        let shared = parse_payload("svcplay-share 1\nfuture=1\nview=dns\n\nx").unwrap_or_default();
+        assert_eq!(shared.settings.tab, Some(Tab::Dns));
+    }
+
+    #[test]
+    fn links_never_carry_the_senders_language_or_theme() {
+        let shared = Shared {
+            settings: Settings {
+                lang: Some(Lang::Zh),
+                theme: Some(Theme::Dark),
+                tab: Some(Tab::Dns),
+                ..Settings::default()
+            },
+            text: "x".into(),
+        };
+        let text = payload(&shared);
+        assert!(
+            !text.contains("lang=") && !text.contains("theme="),
+            "{text}"
+        );
+        // A link of an earlier version said both: the reader's own stay.
+        let old = parse_payload("svcplay-share 1\nlang=en\ntheme=light\nview=traffic\n\nx")
+            .unwrap_or_default();
+        assert_eq!(
+            (old.settings.lang, old.settings.theme, old.settings.tab),
+            (None, None, Some(Tab::Traffic))
+        );
     }
 
     #[test]

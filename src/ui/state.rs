@@ -1,12 +1,20 @@
 //! The page's state and its transitions, as plain data and functions.
 //!
-//! [`reduce`] is the only way the state changes. Small scenarios are analysed right here,
-//! on the main thread (a few milliseconds); large ones are left to the Web Worker (the
-//! app shell sends the text and feeds the answers back as actions). Everything the panels
-//! show derives from [`State`] through [`super::snapshot`], so it is all testable natively.
+//! [`reduce`] is the only way the state changes. Where a text is analysed is decided by
+//! cost, not size ([`analyses_here`]): the main thread analyses an edit only when the last
+//! analysis was measured cheap ([`MAIN_THREAD_BUDGET_MS`]) and the edit is small; anything
+//! else — a text from outside (a link, a draft of unknown cost, an import), a paste, a
+//! large text — goes to the Web Worker first, so that no scenario can freeze the page
+//! (the app shell sends the text and feeds the answers back as actions). A draft whose
+//! analysis never finished opens paused ([`State::paused`], the safe start). Everything
+//! the panels show derives from [`State`] through [`super::snapshot`], so it is all
+//! testable natively. Every replacement of the text goes through `Action::Replace`
+//! ([`super::history`]: nothing the user typed is lost without their say-so).
 
-use super::LARGE_TEXT;
+use super::history::{self, Entry, History, Incoming, Source};
 use super::i18n::{Lang, Msg};
+use super::limits::{LARGE_TEXT, MAIN_THREAD_BUDGET_MS, MAX_SCENARIO_BYTES, SMALL_EDIT_BYTES};
+use super::share::Settings;
 use super::snapshot::{self, Panel, RulesView, Selection, Simulated, Summary, Tab, UiAction};
 use std::rc::Rc;
 use svcplay::diag::Span;
@@ -14,6 +22,17 @@ use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
 use svcplay::simulate::SimRequest;
 use svcplay::views::CommandOutput;
+
+/// The Web Worker, as far as the page knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerStatus {
+    /// Started, not answered yet: texts for it wait.
+    Starting,
+    /// Takes texts.
+    Up,
+    /// None in this browser (or it failed to start): the page analyses everything itself.
+    Down,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
@@ -26,6 +45,13 @@ impl Theme {
         match self {
             Theme::Light => "light",
             Theme::Dark => "dark",
+        }
+    }
+
+    pub fn other(self) -> Theme {
+        match self {
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Light,
         }
     }
 
@@ -43,6 +69,11 @@ impl Theme {
 pub enum Overlay {
     Gallery,
     Help,
+    /// The recent scenarios ([`History`]).
+    History,
+    /// "Replace your scenario?": the text to replace is too big for the history
+    /// ([`State::pending`] holds what would replace it).
+    ConfirmReplace,
 }
 
 /// A short message at the bottom of the page.
@@ -50,6 +81,86 @@ pub enum Overlay {
 pub enum Notice {
     Msg(Msg),
     Text(Msg, String),
+    /// A scenario from `Source` replaced the user's, which is first in the history: the
+    /// notice offers to bring it back.
+    Replaced(Source),
+    /// Safe start: the analysis is paused (the message says why); the notice offers to
+    /// resume it.
+    Paused(Msg),
+}
+
+/// The reader's display and keyboard preferences, kept in this browser when the reader
+/// chooses them (never by a link or an embedding page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prefs {
+    /// Single-key shortcuts (`g`, `l`, `1`…). They can be turned off (WCAG 2.1.4):
+    /// speech-input users say words whose letters would otherwise fire them.
+    pub shortcuts: bool,
+    /// The text size, in percent of the default (one of [`Prefs::TEXT_SIZES`]).
+    pub text_size: u16,
+    /// Long lines of the outputs wrap instead of scrolling sideways.
+    pub wrap: bool,
+    /// The editor's share of the page's width, in percent ([`Prefs::SPLIT_RANGE`]).
+    pub split: u8,
+    /// In the editor, Tab moves focus on instead of indenting.
+    pub tab_moves_focus: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Prefs {
+        Prefs {
+            shortcuts: true,
+            text_size: 100,
+            wrap: false,
+            split: 44,
+            tab_moves_focus: false,
+        }
+    }
+}
+
+impl Prefs {
+    pub const TEXT_SIZES: [u16; 5] = [100, 115, 130, 150, 175];
+    pub const SPLIT_RANGE: (u8, u8) = (20, 80);
+
+    /// The form kept in local storage: `key=value` pairs joined by `;`.
+    pub fn encode(&self) -> String {
+        format!(
+            "shortcuts={};size={};wrap={};split={};tab={}",
+            u8::from(self.shortcuts),
+            self.text_size,
+            u8::from(self.wrap),
+            self.split,
+            if self.tab_moves_focus {
+                "focus"
+            } else {
+                "indent"
+            }
+        )
+    }
+
+    /// Reads [`Prefs::encode`]'s form; unknown or out-of-range values keep the defaults.
+    pub fn decode(stored: &str) -> Prefs {
+        let mut p = Prefs::default();
+        for (k, v) in stored.split(';').filter_map(|kv| kv.split_once('=')) {
+            match k {
+                "shortcuts" => p.shortcuts = v != "0",
+                "size" => {
+                    if let Some(size) = v.parse().ok().filter(|s| Prefs::TEXT_SIZES.contains(s)) {
+                        p.text_size = size;
+                    }
+                }
+                "wrap" => p.wrap = v == "1",
+                "split" => {
+                    if let Ok(split) = v.parse::<u8>() {
+                        p.split = split.clamp(Prefs::SPLIT_RANGE.0, Prefs::SPLIT_RANGE.1);
+                    }
+                }
+                "tab" => p.tab_moves_focus = v == "focus",
+                _ => {}
+            }
+        }
+        p
+    }
 }
 
 /// One command run in the terminal.
@@ -94,8 +205,26 @@ pub struct State {
     pub summary_rev: u64,
     /// A panel the worker computed, for a revision and selection.
     pub worker_panel: Option<(u64, Selection, Rc<Panel>)>,
-    /// The worker is up and takes large scenarios.
-    pub worker: bool,
+    /// Whether the worker takes texts.
+    pub worker: WorkerStatus,
+    /// How long the last analysis took (ms, measured by the app shell on the main thread
+    /// or as the worker's round trip); `None` when unknown. Decides where the next edit
+    /// is analysed ([`analyses_here`]).
+    pub cost_ms: Option<f64>,
+    /// Safe start: the text is shown but not analysed until the user resumes (a draft
+    /// whose last analysis never finished, `?safe`, or a worker that died on the text).
+    pub paused: bool,
+    /// Where the text came from.
+    pub source: Source,
+    /// The recent scenarios that replacements pushed out.
+    pub history: Rc<History>,
+    /// Counts the user's changes to the history (not its loading at start): the shell
+    /// saves it when this moves.
+    pub history_rev: u64,
+    /// A replacement waiting for the user's yes ([`Overlay::ConfirmReplace`]).
+    pub pending: Option<Incoming>,
+    /// The example whose explanation the page shows beside the views, by id.
+    pub lab: Option<String>,
     pub tab: Tab,
     pub node: Option<String>,
     pub mode: Option<ProxyMode>,
@@ -106,9 +235,13 @@ pub struct State {
     pub rules_object: Option<usize>,
     pub lang: Lang,
     pub theme: Theme,
+    pub prefs: Prefs,
     pub overlay: Option<Overlay>,
     /// A request to the editor to select a range (counted so the same span twice works).
     pub reveal: (u64, Option<Span>),
+    /// A request to the editor to show a line near its top, without taking focus (a lab
+    /// opens at the object it is about), counted like `reveal`.
+    pub scroll_to: (u64, u32),
     pub terminal: Vec<TermEntry>,
     /// The traffic panel's last simulation; it runs again on every new revision of the
     /// text and every change of mode, so "after an event" is always current.
@@ -123,14 +256,37 @@ pub enum Action {
     /// The editor's text changed (typing); the editor's own copy, shared, so a big text is
     /// not copied again on every keystroke.
     SetText(Rc<str>),
-    /// Replace the text (an example, an action, a link); the editor follows.
-    Load(String),
-    /// The worker finished analysing revision `rev`.
-    WorkerSummary(u64, Summary),
+    /// Replace the text with a scenario from outside (a link, an example, a file, an
+    /// embedding page, a lesson, a recent scenario): the only way the text is replaced,
+    /// see [`super::history`].
+    Replace(Incoming),
+    /// The user said yes to [`State::pending`].
+    ConfirmReplace,
+    /// Open recent scenario `i` (the current one takes its place in the history).
+    Restore(usize),
+    /// Drop recent scenario `i` from the history.
+    Forget(usize),
+    /// At start: the draft this browser saved, with the cost of its last analysis (ms)
+    /// if known; `safe` opens it paused.
+    OpenDraft {
+        text: String,
+        cost_ms: Option<f64>,
+        safe: bool,
+    },
+    /// At start, without a draft: pause the analysis of whatever comes (`?safe`).
+    Pause(Msg),
+    /// Resume a paused analysis.
+    Resume,
+    /// Hide the lab's explanation.
+    CloseLab,
+    /// The worker finished analysing revision `rev`, in this many ms (its round trip).
+    WorkerSummary(u64, Summary, f64),
     /// The worker computed a panel.
     WorkerPanel(u64, Selection, Panel),
-    /// The worker started (true) or failed (false).
+    /// The worker started (true) or failed or died (false).
     WorkerReady(bool),
+    /// The shell started a worker: texts wait for it rather than being analysed here.
+    WorkerStarting,
     /// The worker answered terminal entry `index`.
     TerminalOutput(usize, CommandOutput),
     /// Run a simulation for the traffic panel (here, or in the worker for large texts).
@@ -146,9 +302,14 @@ pub enum Action {
     ShowRulesOf(Option<usize>),
     SetLang(Lang),
     SetTheme(Theme),
+    SetPrefs(Prefs),
+    /// At start: the recent scenarios this browser kept.
+    LoadHistory(History),
     Open(Option<Overlay>),
     /// Select a range of the text in the editor.
     Reveal(Span),
+    /// Show this line (1-based) near the editor's top, the caret at its start.
+    ScrollTo(u32),
     /// Run a terminal command line.
     RunCommand(String),
     /// A one-click action on the cluster, written into the text.
@@ -168,7 +329,14 @@ impl State {
             summary_rev: 0,
             analysis: Some(analysis),
             worker_panel: None,
-            worker: false,
+            worker: WorkerStatus::Down,
+            cost_ms: None,
+            paused: false,
+            source: Source::Typed,
+            history: Rc::new(History::default()),
+            history_rev: 0,
+            pending: None,
+            lab: None,
             tab: Tab::Rules,
             node: None,
             mode: None,
@@ -177,8 +345,10 @@ impl State {
             rules_object: None,
             lang: Lang::En,
             theme: Theme::Light,
+            prefs: Prefs::default(),
             overlay: None,
             reveal: (0, None),
+            scroll_to: (0, 0),
             terminal: Vec::new(),
             simulation: None,
             notice: None,
@@ -206,27 +376,59 @@ impl State {
         self.summary_rev != self.rev
     }
 
-    /// Whether the text goes to the worker.
+    /// Whether the text waits for the worker (not analysed here, not paused).
     pub fn uses_worker(&self) -> bool {
-        self.worker && self.text.len() > LARGE_TEXT
+        self.analysis.is_none() && !self.paused && self.worker != WorkerStatus::Down
     }
 }
 
-fn with_text(state: &State, text: Rc<str>, load: bool) -> State {
+/// How a new text came to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The user typed, or a one-click action edited the text.
+    Edit,
+    /// It came from outside (a link, a draft, a file, an embedding page): its cost is
+    /// unknown.
+    Outside,
+    /// This very text was analysed before, at [`State::cost_ms`] (a draft saved with the
+    /// cost of its last analysis).
+    Known,
+}
+
+/// Whether `text` is analysed on the main thread: only when it is known to be cheap — an
+/// edit no bigger than [`SMALL_EDIT_BYTES`] of a text whose last analysis took at most
+/// [`MAIN_THREAD_BUDGET_MS`] — or when there is no worker at all. Deciding by bytes alone
+/// let a 971-byte link freeze the page (issue 21, item 13).
+pub fn analyses_here(state: &State, text: &str, change: Change) -> bool {
+    match state.worker {
+        WorkerStatus::Down => true,
+        _ if text.len() > LARGE_TEXT => false,
+        _ => {
+            let cheap = state.cost_ms.is_some_and(|ms| ms <= MAIN_THREAD_BUDGET_MS);
+            match change {
+                Change::Edit => cheap && text.len().abs_diff(state.text.len()) <= SMALL_EDIT_BYTES,
+                Change::Known => cheap,
+                Change::Outside => false,
+            }
+        }
+    }
+}
+
+/// The state with `text` in the editor (`load`: replaced by the page, so the editor
+/// follows), analysed here or left to the worker.
+fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State {
     let mut next = state.clone();
     next.rev += 1;
     if load {
         next.loads += 1;
     }
     next.worker_panel = None;
-    if state.worker && text.len() > LARGE_TEXT {
-        // The shell sends the text to the worker; the old summary stays until it answers.
+    if state.paused || !analyses_here(state, &text, change) {
+        // The shell sends the text to the worker (unless paused); the old summary stays
+        // until it answers.
         next.analysis = None;
     } else {
-        let analysis = Rc::new(analyze(&text, Options::default()));
-        next.summary = Rc::new(snapshot::summary(&analysis));
-        next.summary_rev = next.rev;
-        next.analysis = Some(analysis);
+        analyse_here(&mut next, &text);
     }
     next.text = text;
     if let Some(s) = &state.simulation {
@@ -250,6 +452,95 @@ fn simulate(state: &State, request: SimRequest) -> State {
         request,
     });
     next
+}
+
+fn analyse_here(next: &mut State, text: &str) {
+    let analysis = Rc::new(analyze(text, Options::default()));
+    next.summary = Rc::new(snapshot::summary(&analysis));
+    next.summary_rev = next.rev;
+    // Commands typed while the text waited for the worker are answered here now.
+    for entry in next.terminal.iter_mut().filter(|e| e.output.is_none()) {
+        entry.output = Some(snapshot::run(
+            &analysis,
+            &entry.node,
+            next.mode,
+            &entry.command,
+        ));
+    }
+    next.analysis = Some(analysis);
+}
+
+/// Applies what a link asks to show: view, mode, node and output.
+fn apply_settings(next: &mut State, settings: &Settings) {
+    if let Some(tab) = settings.tab {
+        next.tab = tab;
+    }
+    if settings.mode.is_some() {
+        next.mode = settings.mode;
+        next.rules_view = None;
+    }
+    if let Some(node) = &settings.node {
+        next.node = Some(node.clone());
+    }
+    if let Some(view) = settings.rules_view {
+        next.rules_view = Some(view);
+    }
+}
+
+/// The one replacement of the text (see [`super::history`]).
+fn replace(state: &State, incoming: Incoming, confirmed: bool) -> State {
+    if incoming.text.len() > MAX_SCENARIO_BYTES {
+        return State {
+            notice: Some(Notice::Text(
+                Msg::TooLarge,
+                (MAX_SCENARIO_BYTES / (1024 * 1024)).to_string(),
+            )),
+            ..state.clone()
+        };
+    }
+    let mut next = state.clone();
+    let mut kept = false;
+    if *incoming.text != *state.text && !state.embed.enabled && history::worth_keeping(&state.text)
+    {
+        let entry = Entry {
+            text: state.text.clone(),
+            source: state.source.clone(),
+            at_ms: incoming.at_ms,
+        };
+        match state.history.with(entry) {
+            Ok(h) => {
+                next.history = Rc::new(h);
+                next.history_rev += 1;
+                kept = true;
+            }
+            Err(history::TooBig) if !confirmed => {
+                next.pending = Some(incoming);
+                next.overlay = Some(Overlay::ConfirmReplace);
+                return next;
+            }
+            Err(history::TooBig) => {}
+        }
+    }
+    next.pending = None;
+    if next.overlay == Some(Overlay::ConfirmReplace) {
+        next.overlay = None;
+    }
+    apply_settings(&mut next, &incoming.settings);
+    next.lab = match &incoming.source {
+        Source::Example(id) => Some(id.clone()),
+        _ => None,
+    };
+    // A built-in example is known to be safe: opening one ends a safe start.
+    if matches!(incoming.source, Source::Example(_)) {
+        next.paused = false;
+    }
+    next.notice = kept.then(|| Notice::Replaced(incoming.source.clone()));
+    next.source = incoming.source;
+    if *incoming.text == *state.text {
+        return next;
+    }
+    next.rules_object = None;
+    with_text(&next, Rc::from(incoming.text), true, Change::Outside)
 }
 
 /// Runs a one-click action on the text.
@@ -286,13 +577,94 @@ pub fn act(text: &str, action: &UiAction) -> Result<String, String> {
 pub fn reduce(state: &State, action: Action) -> State {
     match action {
         Action::SetText(text) if *text == *state.text => state.clone(),
-        Action::SetText(text) => with_text(state, text, false),
-        Action::Load(text) => with_text(state, Rc::from(text), true),
-        Action::WorkerSummary(rev, summary) => {
+        Action::SetText(text) => with_text(state, text, false, Change::Edit),
+        Action::Replace(incoming) => replace(state, incoming, false),
+        Action::ConfirmReplace => match state.pending.clone() {
+            Some(incoming) => replace(state, incoming, true),
+            None => state.clone(),
+        },
+        Action::Restore(i) => match state.history.entries.get(i) {
+            Some(entry) => {
+                let incoming = Incoming::new(entry.text.to_string(), entry.source.clone(), 0.0);
+                let without = State {
+                    history: Rc::new(state.history.without(i)),
+                    history_rev: state.history_rev + 1,
+                    ..state.clone()
+                };
+                let mut next = replace(&without, incoming, false);
+                if next.notice == Some(Notice::Replaced(entry.source.clone())) {
+                    next.notice = Some(Notice::Msg(Msg::Restored));
+                }
+                // A restored text is the user's own again.
+                if next.overlay == Some(Overlay::History) {
+                    next.overlay = None;
+                }
+                next
+            }
+            None => state.clone(),
+        },
+        Action::Forget(i) => State {
+            history: Rc::new(state.history.without(i)),
+            history_rev: state.history_rev + 1,
+            ..state.clone()
+        },
+        Action::OpenDraft {
+            text,
+            cost_ms,
+            safe,
+        } => {
+            let start = State {
+                paused: safe,
+                cost_ms,
+                source: Source::Typed,
+                notice: safe.then_some(Notice::Paused(Msg::SafeStartDraft)),
+                ..state.clone()
+            };
+            // The draft's cost is that of its last analysis: when cheap, it is analysed
+            // here at once; otherwise (or unknown) in the worker.
+            let change = if cost_ms.is_some() {
+                Change::Known
+            } else {
+                Change::Outside
+            };
+            let mut next = with_text(&start, Rc::from(text), true, change);
+            next.cost_ms = cost_ms;
+            next
+        }
+        Action::Pause(why) => State {
+            paused: true,
+            notice: Some(Notice::Paused(why)),
+            ..state.clone()
+        },
+        Action::Resume => {
+            let mut next = State {
+                paused: false,
+                notice: None,
+                ..state.clone()
+            };
+            if next.analysis.is_none() && next.worker == WorkerStatus::Down {
+                let text = next.text.clone();
+                analyse_here(&mut next, &text);
+            }
+            next
+        }
+        Action::CloseLab => State {
+            lab: None,
+            ..state.clone()
+        },
+        Action::WorkerSummary(rev, summary, ms) => {
             let mut next = state.clone();
             if rev == state.rev {
                 next.summary = Rc::new(summary);
                 next.summary_rev = rev;
+                next.cost_ms = Some(ms);
+                // Now known to be cheap: analyse it here too, so that what needs the
+                // analysis on the page (the traffic simulation) has it, and the next
+                // keystroke is analysed here.
+                if ms <= MAIN_THREAD_BUDGET_MS && state.text.len() <= LARGE_TEXT {
+                    let text = state.text.clone();
+                    analyse_here(&mut next, &text);
+                }
             }
             next
         }
@@ -303,19 +675,30 @@ pub fn reduce(state: &State, action: Action) -> State {
             }
             next
         }
-        Action::WorkerReady(up) => {
-            let mut next = state.clone();
-            next.worker = up;
-            if !up && next.analysis.is_none() {
-                // No worker after all: analyse here, late rather than never.
-                return with_text(
-                    &State {
-                        worker: false,
-                        ..next
-                    },
-                    state.text.clone(),
-                    false,
-                );
+        Action::WorkerStarting => State {
+            worker: WorkerStatus::Starting,
+            ..state.clone()
+        },
+        Action::WorkerReady(true) => State {
+            worker: WorkerStatus::Up,
+            ..state.clone()
+        },
+        Action::WorkerReady(false) => {
+            let mut next = State {
+                worker: WorkerStatus::Down,
+                ..state.clone()
+            };
+            if next.analysis.is_none() && !next.paused {
+                if state.worker == WorkerStatus::Up {
+                    // The worker died with a text to analyse, maybe because of it: analysing
+                    // it here could freeze the page, so the user decides.
+                    next.paused = true;
+                    next.notice = Some(Notice::Paused(Msg::WorkerDied));
+                } else {
+                    // There never was a worker: analyse here, late rather than never.
+                    let text = next.text.clone();
+                    analyse_here(&mut next, &text);
+                }
             }
             next
         }
@@ -384,6 +767,14 @@ pub fn reduce(state: &State, action: Action) -> State {
             theme,
             ..state.clone()
         },
+        Action::SetPrefs(prefs) => State {
+            prefs,
+            ..state.clone()
+        },
+        Action::LoadHistory(history) => State {
+            history: Rc::new(history),
+            ..state.clone()
+        },
         Action::Open(overlay) => State {
             overlay,
             ..state.clone()
@@ -392,10 +783,14 @@ pub fn reduce(state: &State, action: Action) -> State {
             reveal: (state.reveal.0 + 1, Some(span)),
             ..state.clone()
         },
+        Action::ScrollTo(line) => State {
+            scroll_to: (state.scroll_to.0 + 1, line),
+            ..state.clone()
+        },
         Action::RunCommand(line) => run_command(state, line),
         Action::Act(action) => match act(&state.text, &action) {
             Ok(text) => {
-                let mut next = with_text(state, Rc::from(text), true);
+                let mut next = with_text(state, Rc::from(text), true, Change::Edit);
                 next.notice = None;
                 next
             }
@@ -535,20 +930,213 @@ mod tests {
             "#\n".repeat(LARGE_TEXT)
         );
         state = reduce(&state, Action::SetText(big.as_str().into()));
-        assert!(state.analysis.is_none() && state.computing());
+        assert!(state.analysis.is_none() && state.computing() && state.uses_worker());
         let stale = state.rev - 1;
-        state = reduce(&state, Action::WorkerSummary(stale, Summary::default()));
+        state = reduce(
+            &state,
+            Action::WorkerSummary(stale, Summary::default(), 1.0),
+        );
         assert!(state.computing());
         let analysis = analyze(&big, Options::default());
         state = reduce(
             &state,
-            Action::WorkerSummary(state.rev, snapshot::summary(&analysis)),
+            Action::WorkerSummary(state.rev, snapshot::summary(&analysis), 800.0),
         );
-        assert!(!state.computing());
-        // Should the worker die, the page analyses the text itself.
+        assert!(!state.computing() && state.analysis.is_none());
+        assert_eq!(state.cost_ms, Some(800.0));
+        // Should the worker die on a text, the page does not analyse that text itself
+        // (it may be what killed the worker): it pauses, and the user resumes.
         state = reduce(&state, Action::SetText(format!("{big}#\n").into()));
         state = reduce(&state, Action::WorkerReady(false));
-        assert!(state.analysis.is_some() && !state.computing());
+        assert!(state.paused && state.analysis.is_none());
+        assert_eq!(state.notice, Some(Notice::Paused(Msg::WorkerDied)));
+        state = reduce(&state, Action::Resume);
+        assert!(!state.paused && state.analysis.is_some() && !state.computing());
+    }
+
+    /// A page whose worker is up, with the default lab analysed here at a known cost.
+    fn with_worker() -> State {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        state.cost_ms = Some(2.0);
+        reduce(&state, Action::WorkerReady(true))
+    }
+
+    #[test]
+    fn where_a_text_is_analysed_depends_on_its_cost_not_its_size() {
+        let state = with_worker();
+        // Typing in a cheap text: here.
+        let typed = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
+        let next = reduce(&state, Action::SetText(typed.as_str().into()));
+        assert!(next.analysis.is_some() && !next.computing());
+        // A paste, or any text from outside, whatever its size: the worker first.
+        let pasted = format!("{typed}\n{}", "# pasted\n".repeat(100));
+        let next = reduce(&state, Action::SetText(pasted.as_str().into()));
+        assert!(next.analysis.is_none() && next.computing());
+        let link = Incoming::new("kind: Service\n", Source::Link, 0.0);
+        let next = reduce(&state, Action::Replace(link));
+        assert!(next.analysis.is_none() && next.computing());
+        // A small text whose last analysis was slow: typing in it goes to the worker too.
+        let slow = State {
+            cost_ms: Some(15_000.0),
+            ..state.clone()
+        };
+        let next = reduce(&slow, Action::SetText(typed.as_str().into()));
+        assert!(next.analysis.is_none());
+        // Once the worker says it is cheap, the page analyses it as well.
+        let next = reduce(
+            &next,
+            Action::WorkerSummary(next.rev, Summary::default(), 3.0),
+        );
+        assert!(next.analysis.is_some() && !next.computing());
+        // Without a worker everything is analysed here.
+        let alone = State::new(svcplay::examples::DEFAULT);
+        let next = reduce(&alone, Action::SetText(pasted.as_str().into()));
+        assert!(next.analysis.is_some());
+    }
+
+    #[test]
+    fn a_replacement_keeps_the_users_text_one_click_away() {
+        let state = with_worker();
+        let mine = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 7");
+        let state = reduce(&state, Action::SetText(mine.as_str().into()));
+        let mut link = Incoming::new("kind: Service\n", Source::Link, 5.0);
+        link.settings.tab = Some(Tab::Dns);
+        let state = reduce(&state, Action::Replace(link.clone()));
+        assert_eq!(&*state.text, "kind: Service\n");
+        assert_eq!(state.tab, Tab::Dns);
+        assert_eq!(state.history.entries.len(), 1);
+        assert_eq!(&*state.history.entries[0].text, mine);
+        assert_eq!(state.history.entries[0].at_ms, 5.0);
+        assert_eq!(state.history_rev, 1);
+        assert_eq!(state.notice, Some(Notice::Replaced(Source::Link)));
+        // The same link again changes nothing and keeps nothing twice.
+        let again = reduce(&state, Action::Replace(link));
+        assert_eq!(again.history.entries.len(), 1);
+        assert_eq!(again.rev, state.rev);
+        // "Bring back my scenario": the two swap.
+        let back = reduce(&state, Action::Restore(0));
+        assert_eq!(&*back.text, mine);
+        assert_eq!(&*back.history.entries[0].text, "kind: Service\n");
+        assert_eq!(back.history.entries.len(), 1);
+        assert_eq!(back.notice, Some(Notice::Msg(Msg::Restored)));
+        // An example as shipped is not worth keeping: opening another replaces it quietly.
+        let example = svcplay::examples::find("nodeport")
+            .map(|e| e.text)
+            .unwrap_or_default();
+        let fresh = with_worker();
+        let shown = reduce(
+            &fresh,
+            Action::Replace(Incoming::new(
+                example,
+                Source::Example("nodeport".into()),
+                0.0,
+            )),
+        );
+        assert!(shown.history.entries.is_empty() && shown.notice.is_none());
+        assert_eq!(shown.lab.as_deref(), Some("nodeport"));
+        let forgotten = reduce(&back, Action::Forget(0));
+        assert!(forgotten.history.entries.is_empty());
+    }
+
+    #[test]
+    fn a_text_too_big_for_the_history_is_replaced_only_after_asking() {
+        let state = with_worker();
+        let huge = format!(
+            "kind: Service\n{}",
+            "#\n".repeat(crate::ui::limits::HISTORY_BYTES)
+        );
+        let state = reduce(&state, Action::SetText(huge.as_str().into()));
+        let state = reduce(
+            &state,
+            Action::Replace(Incoming::new("kind: Pod\n", Source::Link, 0.0)),
+        );
+        assert_eq!(&*state.text, huge);
+        assert_eq!(state.overlay, Some(Overlay::ConfirmReplace));
+        assert!(state.pending.is_some());
+        let state = reduce(&state, Action::ConfirmReplace);
+        assert_eq!(&*state.text, "kind: Pod\n");
+        assert!(state.overlay.is_none() && state.pending.is_none());
+        // Over the scenario size limit nothing comes in at all.
+        let over = "#".repeat(MAX_SCENARIO_BYTES + 1);
+        let refused = reduce(
+            &state,
+            Action::Replace(Incoming::new(over, Source::Link, 0.0)),
+        );
+        assert_eq!(&*refused.text, "kind: Pod\n");
+        assert!(matches!(
+            refused.notice,
+            Some(Notice::Text(Msg::TooLarge, _))
+        ));
+    }
+
+    #[test]
+    fn an_embed_keeps_no_history() {
+        let mut state = with_worker();
+        state.embed.enabled = true;
+        let state = reduce(&state, Action::SetText("kind: Service\n".into()));
+        let state = reduce(
+            &state,
+            Action::Replace(Incoming::new("kind: Pod\n", Source::Embed, 0.0)),
+        );
+        assert!(state.history.entries.is_empty() && state.notice.is_none());
+    }
+
+    #[test]
+    fn a_draft_opens_by_its_cost_and_paused_after_a_crash() {
+        let state = with_worker();
+        let draft = |cost_ms, safe| Action::OpenDraft {
+            text: "kind: Service\n".into(),
+            cost_ms,
+            safe,
+        };
+        let cheap = reduce(&state, draft(Some(3.0), false));
+        assert!(cheap.analysis.is_some() && cheap.loads == 1);
+        let unknown = reduce(&state, draft(None, false));
+        assert!(unknown.analysis.is_none() && unknown.computing() && !unknown.paused);
+        let safe = reduce(&state, draft(None, true));
+        assert!(safe.paused && safe.analysis.is_none() && !safe.uses_worker());
+        assert_eq!(safe.notice, Some(Notice::Paused(Msg::SafeStartDraft)));
+        // Typing while paused stays paused; resuming hands the text to the worker.
+        let typed = reduce(&safe, Action::SetText("kind: Service\n#\n".into()));
+        assert!(typed.paused && typed.analysis.is_none());
+        let resumed = reduce(&typed, Action::Resume);
+        assert!(!resumed.paused && resumed.uses_worker());
+        // A built-in example is known safe: opening one ends the safe start.
+        let e = svcplay::examples::EXAMPLES[0];
+        let opened = reduce(
+            &typed,
+            Action::Replace(Incoming::new(e.text, Source::Example(e.id.into()), 0.0)),
+        );
+        assert!(!opened.paused);
+    }
+
+    #[test]
+    fn commands_typed_while_the_worker_computes_are_answered_when_the_text_is_analysed() {
+        let state = with_worker();
+        let link = Incoming::new(svcplay::examples::DEFAULT, Source::Link, 0.0);
+        let mut state = reduce(&state, Action::SetText("kind: Pod\n".into()));
+        state = reduce(&state, Action::Replace(link));
+        state = reduce(&state, Action::RunCommand("kubectl get svc -n dev".into()));
+        assert!(state.terminal[0].output.is_none());
+        let rev = state.rev;
+        state = reduce(&state, Action::WorkerSummary(rev, Summary::default(), 2.0));
+        let out = state.terminal[0].output.clone().unwrap_or_default();
+        assert!(out.stdout.contains("service-clusterip"), "{out:?}");
+    }
+
+    #[test]
+    fn preferences_round_trip_and_ignore_nonsense() {
+        let prefs = Prefs {
+            shortcuts: false,
+            text_size: 130,
+            wrap: true,
+            split: 60,
+            tab_moves_focus: true,
+        };
+        assert_eq!(Prefs::decode(&prefs.encode()), prefs);
+        assert_eq!(Prefs::decode(""), Prefs::default());
+        let odd = Prefs::decode("size=999;split=3;shortcuts=0;zzz");
+        assert_eq!((odd.text_size, odd.split, odd.shortcuts), (100, 20, false));
     }
 
     #[test]

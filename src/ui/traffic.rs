@@ -170,7 +170,7 @@ fn spread_view(spread: &Spread, lang: Lang) -> Html {
                 <td><code>{ e.address() }</code>{ " " }{ e.pod.clone().unwrap_or_default() }</td>
                 <td class="num">{ e.count }</td>
                 <td class="num">{ percent(e.count, total) }</td>
-                <td class="num">{ e.probability.map_or_else(|| "-".to_string(), |p| format!("{:.2}%", p * 100.0)) }</td>
+                <td class="num">{ e.probability.map_or_else(|| "-".to_string(), |p| format!("{:.1} %", p * 100.0)) }</td>
             </tr>
         }
     };

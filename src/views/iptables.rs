@@ -32,7 +32,7 @@ pub fn node_tables(analysis: &Analysis, context: &Context, family: IpFamily) -> 
 fn not_in_mode(analysis: &Analysis, context: &Context, program: &str) -> CommandOutput {
     CommandOutput::error(
         format!(
-            "svcplay: {program} in kube-proxy's {} mode is not implemented yet\n",
+            "svcplay: {program} in kube-proxy's {} mode is not simulated\n",
             context.mode(analysis).as_str()
         ),
         NOT_IMPLEMENTED,

@@ -473,7 +473,7 @@ pub fn ipvsadm(analysis: &Analysis, context: &Context, argv: &[String]) -> Comma
                         other => {
                             return CommandOutput::error(
                                 format!(
-                                    "svcplay: ipvsadm -{other} is not implemented yet (supported: -L/-l, -n, -c, -S, -t, -u, --stats, --rate, --timeout, --nosort)\n"
+                                    "svcplay: ipvsadm -{other} is not simulated (supported: -L/-l, -n, -c, -S, -t, -u, --stats, --rate, --timeout, --nosort)\n"
                                 ),
                                 NOT_IMPLEMENTED,
                             );
@@ -485,7 +485,7 @@ pub fn ipvsadm(analysis: &Analysis, context: &Context, argv: &[String]) -> Comma
             other => {
                 return CommandOutput::error(
                     format!(
-                        "svcplay: ipvsadm {other} is not implemented yet (supported: -L/-l, -n, -c, -S, -t, -u, --stats, --rate, --timeout, --nosort)\n"
+                        "svcplay: ipvsadm {other} is not simulated (supported: -L/-l, -n, -c, -S, -t, -u, --stats, --rate, --timeout, --nosort)\n"
                     ),
                     NOT_IMPLEMENTED,
                 );
@@ -657,7 +657,7 @@ pub fn ipset(analysis: &Analysis, context: &Context, argv: &[String]) -> Command
                 other => {
                     return CommandOutput::error(
                         format!(
-                            "svcplay: ipset -o {} is not implemented yet\n",
+                            "svcplay: ipset -o {} is not simulated\n",
                             other.unwrap_or("")
                         ),
                         NOT_IMPLEMENTED,
@@ -670,7 +670,7 @@ pub fn ipset(analysis: &Analysis, context: &Context, argv: &[String]) -> Command
             other => {
                 return CommandOutput::error(
                     format!(
-                        "svcplay: ipset {other} is not implemented yet (supported: list [-n] [NAME], save [NAME])\n"
+                        "svcplay: ipset {other} is not simulated (supported: list [-n] [NAME], save [NAME])\n"
                     ),
                     NOT_IMPLEMENTED,
                 );
@@ -857,7 +857,7 @@ pub fn ip(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOut
     let (true, Some(device)) = (is_addr, device) else {
         return CommandOutput::error(
             format!(
-                "svcplay: {} is not implemented yet (supported: ip addr show kube-ipvs0)\n",
+                "svcplay: {} is not simulated (supported: ip addr show kube-ipvs0)\n",
                 argv.join(" ")
             ),
             NOT_IMPLEMENTED,
@@ -874,7 +874,7 @@ pub fn ip(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOut
         if exists {
             return CommandOutput::error(
                 format!(
-                    "svcplay: ip addr show {device} is not implemented yet (supported: kube-ipvs0)\n"
+                    "svcplay: ip addr show {device} is not simulated (supported: kube-ipvs0)\n"
                 ),
                 NOT_IMPLEMENTED,
             );

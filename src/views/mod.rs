@@ -141,7 +141,7 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         "nslookup" | "cat" => {
             let _ = (analysis, context);
             CommandOutput::error(
-                format!("svcplay: {program} is not implemented yet\n"),
+                format!("svcplay: {program} is not simulated\n"),
                 NOT_IMPLEMENTED,
             )
         }

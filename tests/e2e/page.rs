@@ -22,11 +22,16 @@ use crate::support::http::StaticServer;
 use crate::support::json::Json;
 use crate::support::webdriver::Session;
 
-const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
-const UPDATE_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const UPDATE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One browser at a time: the tests of this binary would otherwise run side by side on a
+/// two-core machine and measure each other.
+pub(crate) static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn the_playground_page() {
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
     let Some(dist) = crate::support::e2e_dist("e2e_page") else {
         return;
     };
@@ -53,16 +58,20 @@ fn the_playground_page() {
     }
 }
 
-struct Page<'s> {
-    session: &'s Session<'s>,
-    url: String,
-    out: PathBuf,
+pub(crate) fn out_dir() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test-output")
+}
+
+pub(crate) struct Page<'s> {
+    pub(crate) session: &'s Session<'s>,
+    pub(crate) url: String,
+    pub(crate) out: PathBuf,
     /// The server of `dist/`; stopped to check that the page works offline.
-    server: std::cell::RefCell<Option<StaticServer>>,
+    pub(crate) server: std::cell::RefCell<Option<StaticServer>>,
 }
 
 /// The scenario of a gallery example, as the page's gallery holds it.
-fn example(id: &str) -> Result<&'static str, String> {
+pub(crate) fn example(id: &str) -> Result<&'static str, String> {
     svcplay::examples::find(id)
         .map(|e| e.text)
         .ok_or_else(|| format!("no example {id}"))
@@ -71,7 +80,14 @@ fn example(id: &str) -> Result<&'static str, String> {
 impl Page<'_> {
     fn story(&self) -> Result<(), String> {
         self.open("")?;
+        self.first_visit()?;
         self.default_rules()?;
+        self.data_loss()?;
+        self.links_keep_the_readers_settings()?;
+        self.safe_start()?;
+        self.failed_saves_are_reported()?;
+        self.deflate_bomb()?;
+        self.outside_texts_are_analysed_off_the_main_thread()?;
         self.errors_are_underlined()?;
         self.language_switch()?;
         self.terminal()?;
@@ -81,8 +97,18 @@ impl Page<'_> {
         self.hostile_names()?;
         self.share_links()?;
         self.embedding()?;
+        self.embeds_cannot_change_settings_or_send_too_much()?;
+        self.readable_rules_and_panes()?;
+        self.follow_on_warnings()?;
+        self.keyboard_and_dialogs()?;
+        self.text_size()?;
+        self.accessibility()?;
+        self.chinese_typography()?;
+        self.diagram_controls()?;
+        self.consistency()?;
         self.timings()?;
         self.offline()?;
+        self.service_worker_update()?;
         Ok(())
     }
 
@@ -91,7 +117,8 @@ impl Page<'_> {
         self.open("")?;
         self.wait("the service worker to cache the page", RENDER_TIMEOUT, || {
             let ready = self.exec(
-                "caches.open('svcplay-v1').then(c => c.keys()).then(k => { window.__cached = k.map(r => r.url).join(' '); });
+                "caches.keys().then(keys => Promise.all(keys.map(k => caches.open(k).then(c => c.keys()))))
+                    .then(all => { window.__cached = all.flat().map(r => r.url).join(' '); });
                  return window.__cached || '';",
                 vec![],
             )?;
@@ -107,7 +134,7 @@ impl Page<'_> {
         self.screenshot("page-offline")
     }
 
-    fn open(&self, query: &str) -> Result<(), String> {
+    pub(crate) fn open(&self, query: &str) -> Result<(), String> {
         self.session.navigate(&format!("{}{query}", self.url))?;
         self.wait("the app to render #editor, #rules and #diagnostics", RENDER_TIMEOUT, || {
             let script = "return ['editor', 'diagnostics'].every(id => document.getElementById(id)) && document.querySelector('#view-panel') !== null;";
@@ -115,11 +142,11 @@ impl Page<'_> {
         })
     }
 
-    fn exec(&self, script: &str, args: Vec<Json>) -> Result<Json, String> {
+    pub(crate) fn exec(&self, script: &str, args: Vec<Json>) -> Result<Json, String> {
         self.session.execute(script, args)
     }
 
-    fn string(&self, script: &str, args: Vec<Json>) -> Result<String, String> {
+    pub(crate) fn string(&self, script: &str, args: Vec<Json>) -> Result<String, String> {
         Ok(self
             .exec(script, args)?
             .as_str()
@@ -127,14 +154,14 @@ impl Page<'_> {
             .to_string())
     }
 
-    fn text_of(&self, selector: &str) -> Result<String, String> {
+    pub(crate) fn text_of(&self, selector: &str) -> Result<String, String> {
         self.string(
             "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
             vec![Json::from(selector)],
         )
     }
 
-    fn click(&self, selector: &str) -> Result<(), String> {
+    pub(crate) fn click(&self, selector: &str) -> Result<(), String> {
         let found = self.exec(
             "const e = document.querySelector(arguments[0]); if (!e) return false; e.click(); return true;",
             vec![Json::from(selector)],
@@ -148,7 +175,7 @@ impl Page<'_> {
     /// Replaces the editor's text as a paste would.
     /// Replaces the editor's text as a paste does; returns how long the page's input
     /// handler took (ms, measured in the page).
-    fn set_editor(&self, text: &str) -> Result<f64, String> {
+    pub(crate) fn set_editor(&self, text: &str) -> Result<f64, String> {
         let handler = self.exec(
             "const editor = document.getElementById('editor');
              editor.value = arguments[0];
@@ -164,18 +191,18 @@ impl Page<'_> {
     }
 
     /// An attribute the page sets on `<html>` (its timing figures), or "" without it.
-    fn root_attribute(&self, name: &str) -> Result<String, String> {
+    pub(crate) fn root_attribute(&self, name: &str) -> Result<String, String> {
         self.string(
             "return document.documentElement.getAttribute(arguments[0]) || '';",
             vec![Json::from(name)],
         )
     }
 
-    fn tab(&self, id: &str) -> Result<(), String> {
+    pub(crate) fn tab(&self, id: &str) -> Result<(), String> {
         self.click(&format!("#tab-{id}"))
     }
 
-    fn wait<T>(
+    pub(crate) fn wait<T>(
         &self,
         what: &str,
         timeout: Duration,
@@ -208,7 +235,7 @@ impl Page<'_> {
         }
     }
 
-    fn screenshot(&self, name: &str) -> Result<(), String> {
+    pub(crate) fn screenshot(&self, name: &str) -> Result<(), String> {
         let png = self.session.screenshot()?;
         let path = self.out.join(format!("{name}.png"));
         std::fs::write(&path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -216,11 +243,32 @@ impl Page<'_> {
         Ok(())
     }
 
-    fn rules_text(&self) -> Result<String, String> {
+    /// Waits until the view `tab` is selected and its panel is up to date.
+    pub(crate) fn panel_shown(&self, tab: &str) -> Result<(), String> {
+        self.wait(&format!("the {tab} view"), UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "const t = document.querySelector('.tab.active'); const v = document.getElementById('view-panel');
+                 return !!t && t.id === 'tab-' + arguments[0] && !!v && v.getAttribute('aria-busy') === 'false'
+                     && v.children.length > 0;",
+                vec![Json::from(tab)],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })
+    }
+
+    /// Waits until this browser has saved `text` as the draft.
+    pub(crate) fn saved(&self, text: &str) -> Result<(), String> {
+        self.wait("the draft to be saved", UPDATE_TIMEOUT, || {
+            let kept = self.string("return localStorage.getItem('svcplay.text') || '';", vec![])?;
+            Ok((kept == text).then_some(()))
+        })
+    }
+
+    pub(crate) fn rules_text(&self) -> Result<String, String> {
         self.text_of("#rules")
     }
 
-    fn default_rules(&self) -> Result<(), String> {
+    pub(crate) fn default_rules(&self) -> Result<(), String> {
         self.wait(
             "#rules to show the default lab's cascade",
             UPDATE_TIMEOUT,
@@ -312,12 +360,17 @@ impl Page<'_> {
             let tab = self.text_of("#tab-objects")?;
             Ok((lang == "zh-CN" && tab == "对象").then_some(()))
         })?;
-        let url = self.string("return location.href;", vec![])?;
-        if !url.contains("lang=zh-CN") {
-            return Err(format!("the language is not in the URL: {url}"));
+        // The reader's choice is kept in this browser, never in the address (which a reader
+        // may copy and send).
+        let (url, kept) = (
+            self.string("return location.href;", vec![])?,
+            self.string("return localStorage.getItem('svcplay.lang') || '';", vec![])?,
+        );
+        if url.contains("lang=") || kept != "zh-CN" {
+            return Err(format!("the language: address {url}, kept {kept:?}"));
         }
         self.screenshot("page-zh-CN")?;
-        // A reload keeps it (URL and local storage); back to English for the rest.
+        // A reload keeps it (local storage); back to English for the rest.
         self.open("")?;
         let lang = self.string("return document.documentElement.lang;", vec![])?;
         if lang != "zh-CN" {
@@ -330,7 +383,19 @@ impl Page<'_> {
     }
 
     /// Runs a command in the terminal and compares its output with `svcplay run`'s.
-    fn run_in_terminal(&self, scenario: &str, command: &str) -> Result<String, String> {
+    pub(crate) fn run_in_terminal(&self, scenario: &str, command: &str) -> Result<String, String> {
+        let output = self.type_in_terminal(command)?;
+        let expected = svcplay_run(scenario, command)?;
+        if output != expected {
+            return Err(format!(
+                "terminal `{command}` printed\n{output}\nbut `svcplay run` prints\n{expected}"
+            ));
+        }
+        Ok(output)
+    }
+
+    /// Types a command line in the terminal and returns what it printed.
+    pub(crate) fn type_in_terminal(&self, command: &str) -> Result<String, String> {
         self.tab("terminal")?;
         let before = self.exec(
             "return document.querySelectorAll('.term-entry').length;",
@@ -353,12 +418,6 @@ impl Page<'_> {
             )?;
             Ok((!out.is_empty()).then_some(out))
         })?;
-        let expected = svcplay_run(scenario, command)?;
-        if output != expected {
-            return Err(format!(
-                "terminal `{command}` printed\n{output}\nbut `svcplay run` prints\n{expected}"
-            ));
-        }
         Ok(output)
     }
 
@@ -391,7 +450,7 @@ impl Page<'_> {
         Ok(())
     }
 
-    fn load_example(&self, id: &str) -> Result<(), String> {
+    pub(crate) fn load_example(&self, id: &str) -> Result<(), String> {
         self.click("#gallery-button")?;
         self.wait("the gallery to open", UPDATE_TIMEOUT, || {
             Ok(
@@ -417,7 +476,10 @@ impl Page<'_> {
     fn gallery(&self) -> Result<(), String> {
         for e in svcplay::examples::EXAMPLES {
             self.load_example(e.id)?;
+            self.lab_opens_its_point(e)?;
             self.tab("rules")?;
+            // The example is analysed in the worker first: the panel must be this text's.
+            self.panel_shown("rules")?;
             let ipvs = e.text.contains("mode: ipvs");
             let (status, expected) = if ipvs {
                 svcplay_command(e.text, &["run", "--", "ipvsadm", "-Ln"])?
@@ -445,7 +507,7 @@ impl Page<'_> {
                     "e2e_page: {}: svcplay cannot print it yet (status {status})",
                     e.id
                 );
-                if !rules.contains("not implemented yet") {
+                if !rules.contains("is not simulated") {
                     return Err(format!("example {}: #rules shows {rules:?}", e.id));
                 }
             }
@@ -689,7 +751,7 @@ spec:
             "diagram",
         ] {
             self.tab(tab)?;
-            thread::sleep(Duration::from_millis(150));
+            self.panel_shown(tab)?;
         }
         let verdict = self.string(
             "return JSON.stringify({pwned: window.__pwned === undefined ? null : window.__pwned,
@@ -705,7 +767,7 @@ spec:
         self.screenshot("page-hostile-names")
     }
 
-    fn notice(&self) -> Result<String, String> {
+    pub(crate) fn notice(&self) -> Result<String, String> {
         self.text_of(".notice")
     }
 
@@ -722,7 +784,7 @@ spec:
         })?;
         // Somewhere else, then the link.
         self.set_editor(example("headless")?)?;
-        thread::sleep(Duration::from_millis(600));
+        self.saved(example("headless")?)?;
         // A fresh load, as when the link is opened in a new tab.
         self.session.navigate("about:blank")?;
         self.session.navigate(&link)?;
@@ -749,7 +811,7 @@ spec:
             ("future", format!("s9.{data}"), "newer svcplay"),
         ] {
             self.set_editor(example("headless")?)?;
-            thread::sleep(Duration::from_millis(600));
+            self.saved(example("headless")?)?;
             self.session.navigate("about:blank")?;
             self.session.navigate(&format!("{base}#{fragment}"))?;
             let notice = self.wait(
@@ -870,7 +932,13 @@ spec:
                 recomputes.push(ms);
             }
             if wait_for_rules {
-                thread::sleep(Duration::from_millis(20));
+                self.wait("the page to finish computing", UPDATE_TIMEOUT, || {
+                    let busy = self.exec(
+                        "return !!document.querySelector('.busy[role=status]');",
+                        vec![],
+                    )?;
+                    Ok((busy == Json::Bool(false)).then_some(()))
+                })?;
             }
         }
         Ok((times, recomputes))
@@ -938,7 +1006,14 @@ spec:
             "const e = document.getElementById('editor'); e.scrollTop = e.scrollHeight;",
             vec![],
         )?;
-        thread::sleep(Duration::from_millis(300));
+        // The highlighted layer follows the scroll (it started at line 1).
+        self.wait("the editor to draw the lines scrolled to", UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "return [...document.querySelectorAll('.layer .ln')].some(l => Number(l.dataset.line) > 500);",
+                vec![],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })?;
         self.screenshot("page-large-dump")?;
         let path = self.out.join("keystroke-to-paint.txt");
         std::fs::write(&path, &report)

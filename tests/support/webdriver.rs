@@ -191,6 +191,43 @@ impl<'d> Session<'d> {
         self.command("POST", "/goog/cdp/execute", Some(body))
     }
 
+    /// Presses keys as a user does (WebDriver actions: real key events, so Tab moves focus):
+    /// each string is one key, pressed and released in turn; WebDriver's key codes name the
+    /// special keys ([`keys`]). A `+` between keys holds the first while pressing the second
+    /// (`keys::SHIFT + "+" + keys::TAB`).
+    #[allow(dead_code)] // only the page's walk-through types
+    pub fn keys(&self, presses: &[&str]) -> Result<(), String> {
+        let mut actions = Vec::new();
+        for press in presses {
+            let parts: Vec<&str> = if press.len() > 1 && press.contains('+') {
+                press.split('+').collect()
+            } else {
+                vec![press]
+            };
+            for part in &parts {
+                actions.push(Json::object([
+                    ("type", Json::from("keyDown")),
+                    ("value", Json::from(*part)),
+                ]));
+            }
+            for part in parts.iter().rev() {
+                actions.push(Json::object([
+                    ("type", Json::from("keyUp")),
+                    ("value", Json::from(*part)),
+                ]));
+            }
+        }
+        let body = Json::object([(
+            "actions",
+            Json::from(vec![Json::object([
+                ("type", Json::from("key")),
+                ("id", Json::from("keyboard")),
+                ("actions", Json::from(actions)),
+            ])]),
+        )]);
+        self.command("POST", "/actions", Some(body)).map(drop)
+    }
+
     /// A PNG of the current viewport.
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
         let value = self.command("GET", "/screenshot", None)?;
@@ -267,6 +304,18 @@ impl Drop for Session<'_> {
     fn drop(&mut self) {
         let _ = self.command("DELETE", "", None);
     }
+}
+
+/// WebDriver's codes for the special keys ([`Session::keys`]).
+#[allow(dead_code)]
+pub mod keys {
+    pub const TAB: &str = "\u{E004}";
+    pub const ENTER: &str = "\u{E007}";
+    pub const SHIFT: &str = "\u{E008}";
+    pub const ESCAPE: &str = "\u{E00C}";
+    pub const HOME: &str = "\u{E011}";
+    pub const LEFT: &str = "\u{E012}";
+    pub const RIGHT: &str = "\u{E014}";
 }
 
 /// Decodes standard base64 (WebDriver's screenshot encoding), ignoring line breaks.

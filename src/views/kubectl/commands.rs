@@ -199,7 +199,7 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
         }
         _ => CommandOutput::error(
             format!(
-                "svcplay: kubectl {} is not implemented yet\n",
+                "svcplay: kubectl {} is not simulated\n",
                 args.words.join(" ")
             ),
             NOT_IMPLEMENTED,

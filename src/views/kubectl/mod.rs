@@ -273,7 +273,7 @@ fn selector_matches(selector: &str, labels: &BTreeMap<String, String>) -> bool {
 
 fn not_implemented(what: &str) -> CommandOutput {
     CommandOutput::error(
-        format!("svcplay: kubectl {what} is not implemented yet\n"),
+        format!("svcplay: kubectl {what} is not simulated\n"),
         super::NOT_IMPLEMENTED,
     )
 }
