@@ -187,6 +187,9 @@
   Embed.prototype.hear = function (data) {
     var type = data.type.slice("svcplay:".length);
     if (type === "ready") {
+      // A frame that starts again (reloaded) has lost its text, and what the reader typed in
+      // it: it gets the latest back (nothing is queued by then).
+      if (this.ready) this.frame.contentWindow.postMessage({ type: "svcplay:load", protocol: PROTOCOL, value: this.text }, origin);
       this.ready = true;
       this.box.setAttribute("data-svcplay-state", "ready");
       if (this.options.version && data.version !== this.options.version) {

@@ -152,7 +152,7 @@ fn gzip_size(path: &Path) -> Option<usize> {
 
 impl Test<'_> {
     fn story(&self) -> Result<(), String> {
-        let steps: [(&str, Step<'_>); 9] = [
+        let steps: [(&str, Step<'_>); 10] = [
             ("before a click", Self::before_a_click),
             ("the first click", Self::first_click),
             ("auto-height", Self::auto_height),
@@ -160,6 +160,7 @@ impl Test<'_> {
             ("messages", Self::messages),
             ("a stranger's messages", Self::strangers_are_ignored),
             ("open in playground", Self::open_in_playground),
+            ("the reader's work", Self::the_readers_work_is_kept),
             ("the other blocks", Self::the_other_blocks),
             ("a large block", Self::a_large_block_in_a_message),
         ];
@@ -716,6 +717,104 @@ impl Test<'_> {
         self.session.close_window()?;
         self.session.switch_to_window(&main)?;
         result.and(shot)
+    }
+
+    /// What the reader typed in an embed is theirs: a `load` from the page keeps it one click
+    /// away, a reload of the frame gets it back from embed.js, and the frame neither reads nor
+    /// writes the main site's storage (its draft, recent scenarios, language, theme).
+    fn the_readers_work_is_kept(&self) -> Result<(), String> {
+        // Frame 0 holds the reader's edit of the previous step.
+        let edited = self
+            .block_text("pre.svcplay")?
+            .replace("replicas: 3", "replicas: 5");
+        let editor =
+            |n: usize| self.in_frame_string(n, "return document.getElementById('editor').value;");
+        if editor(0)? != edited {
+            return Err("frame 0 does not hold the reader's edit".into());
+        }
+        // The frame's local storage (the playground's origin, as the frame sees it), before.
+        const STORAGE: &str = "return JSON.stringify(Object.keys(localStorage).filter(k => k.startsWith('svcplay.')).sort().map(k => [k, localStorage.getItem(k)]));";
+        let storage = self.in_frame_string(0, STORAGE)?;
+        let page = "apiVersion: v1\nkind: Service\nmetadata:\n  name: from-the-page\nspec:\n  ports:\n  - port: 80\n";
+        self.post(0, "load", page)?;
+        self.wait(
+            "frame 0 to take the page's text and offer the reader's back",
+            UPDATE_TIMEOUT,
+            || {
+                let seen = self.in_frame(
+                    0,
+                    "const b = document.getElementById('bring-back');
+                 const r = document.getElementById('recent-button');
+                 return [document.getElementById('editor').value === arguments[0], !!b,
+                         r ? r.textContent : ''].join('|');",
+                    vec![Json::from(page)],
+                )?;
+                Ok((seen.as_str() == Some("true|true|Recent (1)")).then_some(()))
+            },
+        )?;
+        self.exec(
+            "document.querySelectorAll('.svcplay-embed')[0].scrollIntoView();",
+            vec![],
+        )?;
+        self.screenshot("embed-load-keeps-the-readers-edit")?;
+        self.in_frame(0, "document.getElementById('bring-back').click();", vec![])?;
+        self.wait_for_state(0, &edited, "frame 0 to bring the reader's edit back")?;
+        if editor(0)? != edited {
+            return Err("Bring back did not put the reader's edit in the editor".into());
+        }
+        // Nothing of that (nor of the typing, set-lang and set-theme before) was saved.
+        let after = self.in_frame_string(0, STORAGE)?;
+        if after != storage {
+            return Err(format!(
+                "frame 0 changed the local storage: {storage} → {after}"
+            ));
+        }
+        // The main site's settings and draft, there before a reload of the frame, are not read.
+        self.in_frame(
+            0,
+            "localStorage.setItem('svcplay.lang', 'zh-CN'); localStorage.setItem('svcplay.theme', 'dark');
+             localStorage.setItem('svcplay.text', 'kind: TheMainSitesDraft\\n');",
+            vec![],
+        )?;
+        let seeded = self.in_frame_string(0, STORAGE)?;
+        let readies = |n: usize| {
+            self.number(
+                "return window.__m.filter(m => m.frame === arguments[0] && m.data.type === 'svcplay:ready').length;",
+                vec![Json::from(n as f64)],
+            )
+        };
+        let before = readies(0)?;
+        self.in_frame(0, "location.reload();", vec![])?;
+        self.wait("frame 0 to start again", LOAD_TIMEOUT, || {
+            Ok((readies(0)? > before).then_some(()))
+        })?;
+        self.wait(
+            "the reloaded frame to get the reader's edit back",
+            UPDATE_TIMEOUT,
+            || Ok((editor(0)? == edited).then_some(())),
+        )?;
+        let looks = self.in_frame_string(
+            0,
+            "return document.documentElement.lang + '|' + document.documentElement.dataset.theme;",
+        )?;
+        if looks != "en|light" {
+            return Err(format!(
+                "the reloaded frame took the main site's settings: lang|theme = {looks}"
+            ));
+        }
+        let after = self.in_frame_string(0, STORAGE)?;
+        self.in_frame(
+            0,
+            "['svcplay.lang', 'svcplay.theme', 'svcplay.text'].forEach(k => localStorage.removeItem(k));",
+            vec![],
+        )?;
+        if after != seeded {
+            return Err(format!(
+                "the reloaded frame changed the local storage: {seeded} → {after}"
+            ));
+        }
+        self.note("The reader's work: a load kept their edit (Recent, Bring back); a reload of the frame got it back; the frame read and wrote no svcplay.* storage");
+        Ok(())
     }
 
     /// The readonly block, and the group with its terminal command.

@@ -12,7 +12,9 @@
 //!   `set-view`, `run`) and says why it refuses one ([`Refusal`], sent back as `error`).
 //!   Messages are data: a `load` replaces the text as any link does, a `run` goes to the
 //!   simulated terminal; nothing in a message is ever executed, and no value is longer than
-//!   [`MAX_MESSAGE_BYTES`].
+//!   [`MAX_MESSAGE_BYTES`]. A `load` never silently replaces what the reader edited: the
+//!   reducer keeps it in memory, in the embed's Recent, with a "Bring back" button (an
+//!   embed reads and writes none of the main site's storage, [`super::storage`]).
 //! - [`use_embed`] installs it all in the app: the listener (only the parent window is heard,
 //!   `static/embed-frame.js`), `ready`, `resize` (the content's real height: an auto-height
 //!   embed lays the page out at its content's height instead of filling the viewport),
@@ -254,8 +256,8 @@ impl Inbound {
     /// What the message does to the page; `now_ms` dates a replaced text.
     pub fn actions(self, now_ms: f64) -> Vec<Action> {
         match self {
-            // As every path that replaces the text (src/ui/history.rs); an embed keeps no
-            // history, so nothing of the reader's own is at stake.
+            // As every path that replaces the text (src/ui/history.rs): what the reader
+            // edited is kept, for this visit, one click away.
             Inbound::Load(text) => {
                 vec![Action::Replace(Incoming::new(text, Source::Embed, now_ms))]
             }

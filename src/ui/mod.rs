@@ -825,11 +825,12 @@ pub fn App() -> Html {
                     <button id="share-button" onclick={on_share}>{ t(Msg::Share) }</button>
                     <button id="export-button" onclick={on_export}>{ t(Msg::Export) }</button>
                     <button id="import-button" onclick={on_import}>{ t(Msg::Import) }</button>
-                    if !state.history.entries.is_empty() {
-                        <button id="recent-button" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::History)))}>
-                            { t(Msg::Recent) }{ format!(" ({})", state.history.entries.len()) }
-                        </button>
-                    }
+                }
+                // An embed has one too once its page replaced what the reader had edited.
+                if !state.history.entries.is_empty() {
+                    <button id="recent-button" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::History)))}>
+                        { t(Msg::Recent) }{ format!(" ({})", state.history.entries.len()) }
+                    </button>
                 }
                 // Named by its visible text (the other language's name, in that language), as
                 // speech-input users say what they see; the title explains it.
@@ -895,7 +896,7 @@ pub fn App() -> Html {
                         on_close={on(&dispatch, |_| Action::Open(None))} />
                 },
                 Some(Overlay::History) => html! {
-                    <recent::Recent lang={lang} history={state.history.clone()} now_ms={dom::epoch_ms()}
+                    <recent::Recent lang={lang} history={state.history.clone()} now_ms={dom::epoch_ms()} embedded={embed}
                         on_open={on(&dispatch, Action::Restore)} on_forget={on(&dispatch, Action::Forget)}
                         on_close={on(&dispatch, |_| Action::Open(None))} />
                 },
