@@ -408,7 +408,9 @@ impl Test<'_> {
 
     fn first_click(&self) -> Result<(), String> {
         let text = self.block_text("pre.svcplay")?;
+        let clicked = Instant::now();
         self.click_run(0)?;
+        let ready = clicked.elapsed();
         self.wait_for_state(0, &text, "frame 0 to report the block's YAML")?;
         let editor = self.in_frame_string(0, "return document.getElementById('editor').value;")?;
         if editor != text {
@@ -445,6 +447,7 @@ impl Test<'_> {
             )?;
             Ok(rules.contains("30080").then_some(rules))
         })?;
+        let shown = clicked.elapsed();
         if !rules.contains("KUBE-NODEPORTS") {
             return Err(format!("frame 0's rules have no KUBE-NODEPORTS:\n{rules}"));
         }
@@ -468,6 +471,13 @@ impl Test<'_> {
         for p in &paths {
             self.note(&format!("    {p}"));
         }
+        // Measured, not asserted: what the reader waits for after the click (the test's
+        // polling adds up to 0.1 s to each; CI is a loaded 2-core machine).
+        self.note(&format!(
+            "  click → frame ready (svcplay:ready): {:.2} s; click → the block's rules shown: {:.2} s",
+            ready.as_secs_f64(),
+            shown.as_secs_f64()
+        ));
         self.screenshot("embed-docs-after-click")
     }
 
@@ -847,6 +857,23 @@ impl Test<'_> {
         if output != expected {
             return Err(format!(
                 "frame 2's terminal printed\n{output}\nbut `svcplay run` prints\n{expected}"
+            ));
+        }
+        // The page runs another command with a `run` message.
+        let command = "kubectl get services";
+        let expected = svcplay_run(&shop, command)?;
+        self.post(2, "run", command)?;
+        let output = self.wait("frame 2's answer to a run message", UPDATE_TIMEOUT, || {
+            let out = self.in_frame_string(
+                2,
+                "const e = document.querySelectorAll('.term-entry')[1];
+                 return e ? [...e.querySelectorAll('.term-out, .term-err')].map(p => p.textContent).join('') : '';",
+            )?;
+            Ok((!out.is_empty()).then_some(out))
+        })?;
+        if output != expected {
+            return Err(format!(
+                "frame 2 ran the page's `{command}` and printed\n{output}\nbut `svcplay run` prints\n{expected}"
             ));
         }
         // Both blocks of the group stay on the page, the frame after the second.
