@@ -12,8 +12,8 @@ export function postReady(protocol, version) {
   post(protocol, "ready", { version });
 }
 
-export function postState(protocol, text, view, mode, node, errors, warnings) {
-  post(protocol, "state", { value: text, view, mode: mode || null, node, errors, warnings });
+export function postState(protocol, text, edited, view, mode, node, errors, warnings) {
+  post(protocol, "state", { value: text, edited, view, mode: mode || null, node, errors, warnings });
 }
 
 export function postError(protocol, code, about) {
@@ -21,7 +21,7 @@ export function postError(protocol, code, about) {
 }
 
 // Hears the parent window only (never a sibling frame, a popup or this frame itself), and
-// only `{type: "svcplay:…", value: "…"}`: a value that is not a string, or longer than the
+// only `{type: "svcplay:…", value: "…"}` (with `own: true` on a `load` of the reader's text): a value that is not a string, or longer than the
 // scenario size limit, is refused here, before it is copied into the wasm. (A string's
 // length counts UTF-16 units, never more than its UTF-8 bytes, so nothing under the limit
 // is refused; the exact byte count is checked again in Rust.)
@@ -42,7 +42,7 @@ export function listen(onMessage, maxLength) {
       postError(1, "too-large", kind);
       return;
     }
-    onMessage(kind, value, Math.min(protocol, 0xffffffff));
+    onMessage(kind, value, Math.min(protocol, 0xffffffff), data.own === true);
   });
 }
 

@@ -189,7 +189,7 @@
     if (type === "ready") {
       // A frame that starts again (reloaded) has lost its text, and what the reader typed in
       // it: it gets the latest back (nothing is queued by then).
-      if (this.ready) this.frame.contentWindow.postMessage({ type: "svcplay:load", protocol: PROTOCOL, value: this.text }, origin);
+      if (this.ready) this.frame.contentWindow.postMessage({ type: "svcplay:load", protocol: PROTOCOL, value: this.text, own: this.edited }, origin);
       this.ready = true;
       this.box.setAttribute("data-svcplay-state", "ready");
       if (this.options.version && data.version !== this.options.version) {
@@ -201,6 +201,8 @@
       this.frame.style.height = Math.max(80, Math.min(Math.ceil(data.value), 10000)) + "px";
     } else if (type === "state" && typeof data.value === "string") {
       this.text = data.value;
+      // Whether it is the reader's own (typed, edited), which a reloaded frame must know.
+      this.edited = data.edited === true;
     }
     // The host page's own scripts can follow along: svcplay:ready, :resize, :state, :error.
     this.box.dispatchEvent(new CustomEvent(data.type, { bubbles: true, detail: data }));

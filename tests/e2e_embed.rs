@@ -397,10 +397,26 @@ impl Test<'_> {
 
     /// Waits for a `state` message from frame `n` whose text is `text`.
     fn wait_for_state(&self, n: usize, text: &str, what: &str) -> Result<(), String> {
+        self.wait_for_state_since(0, n, text, what)
+    }
+
+    /// How many messages the page has heard so far (for [`Test::wait_for_state_since`]).
+    fn heard(&self) -> Result<usize, String> {
+        Ok(self.number("return window.__m.length;", vec![])? as usize)
+    }
+
+    /// Waits for such a message among those heard after the first `since`.
+    fn wait_for_state_since(
+        &self,
+        since: usize,
+        n: usize,
+        text: &str,
+        what: &str,
+    ) -> Result<(), String> {
         self.wait(what, UPDATE_TIMEOUT, || {
             let seen = self.exec(
-                "return window.__m.some(m => m.frame === arguments[0] && m.data.type === 'svcplay:state' && m.data.value === arguments[1]);",
-                vec![Json::from(n as f64), Json::from(text)],
+                "return window.__m.slice(arguments[2]).some(m => m.frame === arguments[0] && m.data.type === 'svcplay:state' && m.data.value === arguments[1]);",
+                vec![Json::from(n as f64), Json::from(text), Json::from(since as f64)],
             )?;
             Ok((seen == Json::Bool(true)).then_some(()))
         })
@@ -717,11 +733,14 @@ impl Test<'_> {
         let result = self.wait("the full playground with the edited text", LOAD_TIMEOUT, || {
             let state = self.string(
                 "const e = document.getElementById('editor'); const t = document.querySelector('.tab.active');
+                 const r = document.getElementById('rules');
                  return e && t && !document.documentElement.hasAttribute('data-embed-height') && !document.querySelector('.embed')
-                   ? (e.value === arguments[0]) + '|' + t.id : '';",
+                   ? [e.value === arguments[0], t.id, !document.querySelector('.busy:not(.idle)'),
+                      !!r && r.textContent.includes('30080')].join('|') : '';",
                 vec![Json::from(edited.as_str())],
             )?;
-            Ok((state == "true|tab-rules").then_some(()))
+            // The text, the view, and its rules computed (not the old scenario's, greyed).
+            Ok((state == "true|tab-rules|true|true").then_some(()))
         });
         let shot = self.screenshot("embed-opened-in-playground");
         self.session.close_window()?;
@@ -767,8 +786,9 @@ impl Test<'_> {
             vec![],
         )?;
         self.screenshot("embed-load-keeps-the-readers-edit")?;
+        let since = self.heard()?;
         self.in_frame(0, "document.getElementById('bring-back').click();", vec![])?;
-        self.wait_for_state(0, &edited, "frame 0 to bring the reader's edit back")?;
+        self.wait_for_state_since(since, 0, &edited, "frame 0 to bring the reader's edit back")?;
         if editor(0)? != edited {
             return Err("Bring back did not put the reader's edit in the editor".into());
         }
@@ -803,6 +823,15 @@ impl Test<'_> {
             UPDATE_TIMEOUT,
             || Ok((editor(0)? == edited).then_some(())),
         )?;
+        // …as the reader's own (`edited` in its `state`): a later load keeps it again.
+        self.wait("the reloaded frame to call the text the reader's", UPDATE_TIMEOUT, || {
+            let last = self.exec(
+                "const s = window.__m.filter(m => m.frame === 0 && m.data.type === 'svcplay:state').pop();
+                 return !!s && s.data.value === arguments[0] && s.data.edited === true;",
+                vec![Json::from(edited.as_str())],
+            )?;
+            Ok((last == Json::Bool(true)).then_some(()))
+        })?;
         let looks = self.in_frame_string(
             0,
             "return document.documentElement.lang + '|' + document.documentElement.dataset.theme;",

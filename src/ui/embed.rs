@@ -173,6 +173,10 @@ fn encode(value: &str) -> String {
 pub enum Inbound {
     /// Replace the scenario (as a link does).
     Load(String),
+    /// The reader's own text, coming back (a `load` with `own: true`: embed.js gives a
+    /// reloaded frame the text the reader had edited); it stays theirs, kept if the page
+    /// later replaces it.
+    Own(String),
     SetTheme(Theme),
     SetLang(Lang),
     SetView(Tab),
@@ -253,9 +257,20 @@ impl Inbound {
         }
     }
 
+    /// A `load` marked `own`: the reader's text (any other message is unchanged).
+    pub fn own(self) -> Inbound {
+        match self {
+            Inbound::Load(text) => Inbound::Own(text),
+            other => other,
+        }
+    }
+
     /// What the message does to the page; `now_ms` dates a replaced text.
     pub fn actions(self, now_ms: f64) -> Vec<Action> {
         match self {
+            Inbound::Own(text) => {
+                vec![Action::Replace(Incoming::new(text, Source::Typed, now_ms))]
+            }
             // As every path that replaces the text (src/ui/history.rs): what the reader
             // edited is kept, for this visit, one click away.
             Inbound::Load(text) => {
@@ -299,6 +314,7 @@ mod frame {
         pub fn post_state(
             protocol: u32,
             text: &str,
+            edited: bool,
             view: &str,
             mode: Option<String>,
             node: &str,
@@ -354,6 +370,7 @@ pub fn use_embed(state: &State, dispatch: &UseReducerDispatcher<Store>) {
     {
         let key = (
             state.rev,
+            state.edited,
             state.tab,
             state.mode,
             state.node(),
@@ -374,10 +391,12 @@ fn install(embed: Embed, dispatch: UseReducerDispatcher<Store>) {
     if embed.auto_height {
         super::dom::set_root_attribute("data-embed-height", "auto");
     }
-    let on_message = Closure::<dyn Fn(String, String, u32)>::new(
-        move |kind: String, value: String, protocol: u32| match Inbound::parse(
+    let on_message = Closure::<dyn Fn(String, String, u32, bool)>::new(
+        move |kind: String, value: String, protocol: u32, own: bool| match Inbound::parse(
             &kind, value, protocol, &embed,
-        ) {
+        )
+        .map(|m| if own { m.own() } else { m })
+        {
             Ok(message) => {
                 for action in message.actions(super::dom::epoch_ms()) {
                     dispatch.dispatch(action);
@@ -423,6 +442,7 @@ fn post_state(state: &State) {
         frame::post_state(
             PROTOCOL,
             &state.text,
+            state.edited,
             state.tab.id(),
             state.mode.map(|m| m.as_str().to_string()),
             &state.node(),
@@ -536,6 +556,29 @@ mod tests {
                 .as_ref()
                 .is_some_and(|o| o.stdout.contains("pc-deployment-"))
         );
+    }
+
+    #[test]
+    fn the_readers_own_text_stays_theirs_after_a_reload() {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        state.embed = embed("embed=1");
+        let reduce_all = |mut s: State, message: Inbound| {
+            for action in message.actions(0.0) {
+                s = super::super::state::reduce(&s, action);
+            }
+            s
+        };
+        // A reloaded frame gets the reader's edit back from embed.js (`own: true`)…
+        let own = Inbound::parse("load", "kind: Service\n# mine\n".into(), 1, &state.embed)
+            .map(Inbound::own);
+        let state = reduce_all(state, own.expect("a load"));
+        assert!(state.edited && state.history.entries.is_empty());
+        // …so that the page's next `load` keeps it, as before the reload.
+        let state = reduce_all(state, Inbound::Load("kind: Pod\n".into()));
+        assert_eq!(&*state.history.entries[0].text, "kind: Service\n# mine\n");
+        assert!(!state.edited);
+        // `own` marks only a load.
+        assert_eq!(Inbound::SetView(Tab::Dns).own(), Inbound::SetView(Tab::Dns));
     }
 
     #[test]

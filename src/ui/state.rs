@@ -549,13 +549,18 @@ fn replace(state: &State, incoming: Incoming, confirmed: bool) -> State {
         next.paused = false;
     }
     next.notice = kept.then(|| Notice::Replaced(incoming.source.clone()));
+    // The reader's own text coming back (an embed's, after its frame was reloaded) stays
+    // theirs.
+    let edited = incoming.source == Source::Typed;
     next.source = incoming.source;
-    next.edited = false;
+    next.edited = edited;
     if *incoming.text == *state.text {
         return next;
     }
     next.rules_object = None;
-    with_text(&next, Rc::from(incoming.text), true, Change::Outside)
+    let mut next = with_text(&next, Rc::from(incoming.text), true, Change::Outside);
+    next.edited = edited;
+    next
 }
 
 /// Runs a one-click action on the text.
