@@ -42,6 +42,35 @@ enum Command {
     Trace(TraceArgs),
     /// Distribute N requests over the endpoints, walking the generated rules.
     Simulate(SimulateArgs),
+    /// Compare a real node's dumps with what kube-proxy should have programmed there.
+    #[command(
+        name = "check-node",
+        long_about = "Compare a real node's dumps (iptables-save / ip6tables-save, ipvsadm -Ln with \
+ipset list, nft list ruleset; each recognised from its content, several may be pasted into one file) \
+with what kube-proxy should have programmed on the node for the scenario. Only kube-proxy's own rules \
+are compared: its KUBE-* chains and its jumps from the built-in chains, its kube-proxy nftables tables, \
+the IPVS virtual servers on Service addresses and its KUBE-* ipsets; kubelet's and the CNI plugin's \
+rules are ignored.\n\n\
+Output: one line per finding, `missing|extra|stale <table> <chain> <rule>`, the rule in its tool's own \
+syntax (iptables -S, nft list, ipvsadm -S, ipset save). stale: the rule belongs to a Service port the \
+scenario does not have (left behind by a crashed or stopped kube-proxy, or by kube-proxy in another \
+mode). Differences that only another Kubernetes release or the node's kernel explain are listed apart as \
+`version` / `runtime` lines and are not drift; `#` lines name hash chains' Services and say what was \
+compared.\n\n\
+Exit status: 0 the node matches, 1 drift or scenario errors (the last line says which), 2 usage error."
+    )]
+    CheckNode(CheckNodeArgs),
+    /// Node by node, what each NodePort/LoadBalancer Service does with outside traffic.
+    #[command(
+        name = "per-node",
+        long_about = "For every NodePort and LoadBalancer service port: node by node, what kube-proxy does \
+with a connection from an outside client (203.0.113.7) to the node's IP and NodePort, and to the load \
+balancer's IP: accept (a Pod on this node), forward (Pods on other nodes), drop or reject; the Pods it can \
+reach; whether the client IP is preserved; the rule that decides. For LoadBalancer Services with \
+externalTrafficPolicy: Local, what the health-check NodePort answers on each node (kube-proxy's /healthz \
+JSON with localEndpoints).\n\nExit status: 0 fine, 1 the input has errors, 2 usage error."
+    )]
+    PerNode(PerNodeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -143,6 +172,27 @@ struct SimulateArgs {
     /// evenly, each through its own node's rules: a table per client node and the sum.
     #[arg(long, conflicts_with_all = ["src", "node"])]
     spread: bool,
+}
+
+#[derive(Args, Debug)]
+struct CheckNodeArgs {
+    #[command(flatten)]
+    cluster: Cluster,
+    #[command(flatten)]
+    input: Input,
+    /// A dump of the node: the output of iptables-save, ip6tables-save, ipvsadm -Ln,
+    /// ipset list or nft list ruleset (`-` reads standard input). Repeatable.
+    #[arg(long = "dump", value_name = "DUMP", required = true)]
+    dumps: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct PerNodeArgs {
+    /// Take the objects as already stored: no defaulting, allocation or validation.
+    #[arg(long)]
+    stored: bool,
+    #[command(flatten)]
+    input: Input,
 }
 
 /// Exit statuses of the command-line contract.
@@ -425,6 +475,93 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Simulate(args) => simulate(args, out, err),
+        Command::CheckNode(args) => check_node(args, out, err),
+        Command::PerNode(args) => {
+            let (analysis, sources) = match load(&args.input, args.stored, err) {
+                Ok(x) => x,
+                Err(code) => return code,
+            };
+            let errors = report(&analysis, &sources, err);
+            let table = svcplay::pernode::table(&analysis, analysis.proxy_config.mode);
+            if table.is_empty() {
+                let _ = writeln!(err, "no NodePort or LoadBalancer Service in the scenario");
+            }
+            for (i, service) in table.iter().enumerate() {
+                if i > 0 {
+                    let _ = writeln!(out);
+                }
+                let _ = write!(out, "{service}");
+            }
+            if errors { INPUT_ERRORS } else { OK }
+        }
+    }
+}
+
+/// `svcplay check-node`: the node's dumps against the scenario.
+fn check_node(args: CheckNodeArgs, out: &mut impl Write, err: &mut impl Write) -> u8 {
+    if args.input.files.iter().any(|f| f == "-") && args.dumps.iter().any(|d| d == "-") {
+        let _ = writeln!(
+            err,
+            "error: standard input can be the scenario or a dump, not both"
+        );
+        return USAGE;
+    }
+    let mut dumps = Vec::new();
+    for name in &args.dumps {
+        let text = if name == "-" {
+            let mut buf = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut buf) {
+                let _ = writeln!(err, "error: reading standard input: {e}");
+                return USAGE;
+            }
+            buf
+        } else {
+            match std::fs::read(name) {
+                Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(e) => {
+                    let _ = writeln!(err, "error: the dump {name:?} cannot be read: {e}");
+                    return USAGE;
+                }
+            }
+        };
+        dumps.push(svcplay::checknode::Dump {
+            name: name.clone(),
+            text,
+        });
+    }
+    let (analysis, sources) = match load(&args.input, args.cluster.stored, err) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let errors = report(&analysis, &sources, err);
+    let node = match chosen_node(&analysis, &args.cluster, err) {
+        Ok(node) => node,
+        Err(code) => return code,
+    };
+    let report =
+        match svcplay::checknode::check(&analysis, &node, analysis.proxy_config.mode, &dumps) {
+            Ok(report) => report,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return USAGE;
+            }
+        };
+    let _ = write!(out, "{report}");
+    let errors_count = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    if errors {
+        let _ = writeln!(
+            out,
+            "# the scenario has {errors_count} error(s) (on standard error): what kube-proxy should have programmed may be incomplete"
+        );
+    }
+    if errors || !report.matches() {
+        INPUT_ERRORS
+    } else {
+        OK
     }
 }
 

@@ -119,6 +119,19 @@
 //!   rules, with the Pod and node behind it ([`simulate::run`] → [`simulate::SimResult`],
 //!   `Display` = the `svcplay simulate` table); [`simulate::clients`] lists who can send
 //!   and where to; [`simulate::spread`] sends from every node at once.
+//! - [`checknode`] — check a real node (`svcplay check-node`, the page's "check a node"):
+//!   pasted `iptables-save`, `ipvsadm -Ln` + `ipset list`, `nft list ruleset` (recognised by
+//!   content, [`checknode::dump`]) read through the same parsers as svcplay's own outputs
+//!   ([`checknode::words`] turns iptables text back into typed rules) and compared item by
+//!   item: `missing`, `extra`, `stale` (a Service port the scenario lacks), with
+//!   differences of another Kubernetes release or of the node's kernel listed apart and
+//!   hash-named chains mapped back to their Services ([`checknode::names`]). It sits
+//!   beside [`views`]; nothing below imports it.
+//! - [`pernode`] — per-node truth for NodePort and LoadBalancer Services: node by node,
+//!   what kube-proxy does with a connection from outside (accept, forward, drop, reject),
+//!   whether the client IP survives, the rule that decides (a packet walked through that
+//!   node's rules in the scenario's mode, [`pernode::walk`], reusable for any packet), and
+//!   what the health-check NodePort answers (kube-proxy's `/healthz` JSON).
 //! - [`scenario`] — the pipeline in one call.
 //! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
 //!   every JSON and Go-quoted output.
@@ -158,6 +171,7 @@
 //! that goes up or sideways). A cycle means a type or function lives in the wrong place.
 //!
 //! ```text
+//! checknode  pernode             — check a real node's dumps; per-node truth of NodePorts
 //! examples  actions  diagram     — built-in scenarios; one-click text edits; the diagram
 //! views                          — the simulated commands (kubectl, iptables-save, nft, dig, curl…)
 //! simulate                       — requests from a client of the scenario, through its node's proxier
@@ -192,8 +206,9 @@
 //! - **Second module** (loaded by the Web Worker on first use: another mode, the
 //!   terminal, the traffic panel, DNS, a large scenario): the whole core again, adding
 //!   [`proxy::ipvs`], [`proxy::nftables`], [`proxy::userspace`], [`proxy::sim`],
-//!   [`simulate`], [`views`] (kubectl, dig, ipvsadm, ipset, nft, curl), [`dns`] and the
-//!   gallery and [`examples::dump`]. The worker already answers every panel, command and
+//!   [`simulate`], [`views`] (kubectl, dig, ipvsadm, ipset, nft, curl), [`dns`],
+//!   [`checknode`] and [`pernode`] (the check and per-node tabs), and the gallery and
+//!   [`examples::dump`]. The worker already answers every panel, command and
 //!   simulation by revision (`Request::Panel`, `Run`, `Simulate`), so the page asks it
 //!   for whatever the first module leaves out.
 //!
@@ -228,6 +243,7 @@
 
 pub mod actions;
 pub mod apiserver;
+pub mod checknode;
 pub mod controllers;
 pub mod diag;
 pub mod diagram;
@@ -236,6 +252,7 @@ pub mod examples;
 pub mod hash;
 pub mod manifest;
 pub mod model;
+pub mod pernode;
 pub mod proxy;
 pub mod quote;
 pub mod scenario;

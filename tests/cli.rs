@@ -15,7 +15,14 @@ fn fixture(path: &str) -> String {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["apply", "run", "kube-proxy", "trace", "simulate"] {
+    for sub in [
+        "apply",
+        "run",
+        "kube-proxy",
+        "trace",
+        "simulate",
+        "check-node",
+    ] {
         let out = svcplay(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{sub} --help");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -358,4 +365,98 @@ fn simulate_spread_gives_a_table_per_client_node() {
         "10.0.0.1",
     ]);
     assert_eq!(both.status.code(), Some(2));
+}
+
+/// `svcplay check-node`: 0 when the node matches, 1 on drift or scenario errors (the
+/// output says which), 2 on usage errors.
+#[test]
+fn check_node_exit_statuses() {
+    let dir = std::env::temp_dir().join(format!("svcplay-cli-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = fixture("check-node/scenario-a.yaml");
+    let other = fixture("check-node/scenario-b.yaml");
+    let save = svcplay(&["run", &scenario, "--", "iptables-save"]).stdout;
+    let dump = dir.join("node.txt");
+    std::fs::write(&dump, &save).unwrap();
+    let dump = dump.to_str().unwrap();
+
+    let out = svcplay(&["check-node", &scenario, "--dump", dump]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.ends_with("kube-proxy in iptables mode: no drift\n"),
+        "{text}"
+    );
+
+    let out = svcplay(&[
+        "check-node",
+        &other,
+        "--dump",
+        dump,
+        "--node",
+        "k8s-worker01",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("stale nat KUBE-SERVICES -A KUBE-SERVICES -d 10.96.10.30/32 ")),
+        "{text}"
+    );
+    assert!(text.contains(": drift: "), "{text}");
+
+    // Scenario errors: exit 1, and the output says so.
+    let broken = dir.join("broken.yaml");
+    std::fs::write(
+        &broken,
+        std::fs::read_to_string(&scenario).unwrap() + "---\napiVersion: v1\nkind: Service\nmetadata: {name: bad}\nspec: {ports: [{port: 0}]}\n",
+    )
+    .unwrap();
+    let out = svcplay(&["check-node", broken.to_str().unwrap(), "--dump", dump]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("# the scenario has 2 error(s)"), "{text}");
+
+    // Usage errors.
+    assert_eq!(svcplay(&["check-node", &scenario]).status.code(), Some(2));
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "just some notes\n").unwrap();
+    let out = svcplay(&["check-node", &scenario, "--dump", notes.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not the output of iptables-save"));
+    let out = svcplay(&[
+        "check-node",
+        &scenario,
+        "--dump",
+        dir.join("absent").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = svcplay(&["check-node", &scenario, "--dump", dump, "--node", "nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `svcplay per-node`: the node-by-node table of a Local NodePort.
+#[test]
+fn per_node_prints_what_each_node_does() {
+    let out = svcplay(&["per-node", &fixture("check-node/scenario-a.yaml")]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(
+            "shop/api  NodePort  externalTrafficPolicy: Local  TCP 80  nodePort 30080\nNODE "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("k8s-master01  192.168.115.160:30080  drop ")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("k8s-worker01  192.168.115.161:30080  accept ")
+                && l.contains("  preserved  ")
+        ),
+        "{text}"
+    );
 }

@@ -28,3 +28,51 @@ fn timings_of_the_full_dump() {
         rendered.elapsed()
     );
 }
+
+/// `check-node` on the big dump: the node's `iptables-save` against its own scenario
+/// (everything pairs up) and against the scenario with one Service in ten gone (a tenth
+/// of the rules stale), and the per-node table.
+#[test]
+#[ignore]
+fn check_node_on_the_full_dump() {
+    let text = svcplay::examples::dump::large_dump(5000, 10);
+    let analysis = analyze(&text, Options::default());
+    let node = analysis.default_node();
+    let context = svcplay::views::Context::new(node.clone());
+    let save = svcplay::views::run(&analysis, &context, &["iptables-save".to_string()]).stdout;
+    let dump = [svcplay::checknode::Dump {
+        name: "node".into(),
+        text: save.clone(),
+    }];
+    let start = Instant::now();
+    let report = svcplay::checknode::check(&analysis, &node, analysis.proxy_config.mode, &dump)
+        .expect("a dump");
+    eprintln!(
+        "check-node, {} bytes of iptables-save against its own scenario: {:?}, {} findings",
+        save.len(),
+        start.elapsed(),
+        report.findings.len()
+    );
+    let mut fewer = analysis.clone();
+    let mut i = 0;
+    fewer.objects.services.retain(|_| {
+        i += 1;
+        i % 10 != 0
+    });
+    let start = Instant::now();
+    let report =
+        svcplay::checknode::check(&fewer, &node, fewer.proxy_config.mode, &dump).expect("a dump");
+    eprintln!(
+        "check-node against the scenario without one Service in ten: {:?}, {} stale",
+        start.elapsed(),
+        report.count(svcplay::checknode::FindingKind::Stale)
+    );
+    let start = Instant::now();
+    let table = svcplay::pernode::table(&analysis, analysis.proxy_config.mode);
+    eprintln!(
+        "per-node table: {} service ports over {} nodes in {:?}",
+        table.len(),
+        analysis.node_names().len(),
+        start.elapsed()
+    );
+}

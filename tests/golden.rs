@@ -2379,6 +2379,135 @@ fn simulate_every_fixture() {
     assert!(simulated > 100);
 }
 
+// ---- check-node: every corpus's expected rules checked against its own scenario -------
+
+/// Runs `svcplay check-node`'s core on one dump; the report must show no drift.
+fn check_node_clean(
+    analysis: &svcplay::scenario::Analysis,
+    name: &str,
+    text: String,
+) -> Result<svcplay::checknode::Report, String> {
+    let node = analysis.default_node();
+    let dump = svcplay::checknode::Dump {
+        name: name.into(),
+        text,
+    };
+    let report = svcplay::checknode::check(
+        analysis,
+        &node,
+        analysis.proxy_config.mode,
+        std::slice::from_ref(&dump),
+    )
+    .map_err(|e| e.to_string())?;
+    if !report.matches() || !report.unrecognised.is_empty() {
+        return Err(format!("{name}: drift reported:\n{report}"));
+    }
+    Ok(report)
+}
+
+/// The iptables corpora: the expected restore input (taken from kube-proxy's tests) and
+/// svcplay's own `iptables-save` / `ip6tables-save` of the node show no drift; svcplay's
+/// own dump shows no difference at all.
+#[test]
+fn check_node_iptables() {
+    for corpus in [
+        "kube-proxy-iptables",
+        "kube-proxy-iptables-own",
+        "kube-proxy-iptables-flows",
+    ] {
+        run_corpus(corpus, |case| {
+            let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+            let node = analysis.default_node();
+            let mut compared = 0;
+            for entry in std::fs::read_dir(case).unwrap().filter_map(Result::ok) {
+                let name = entry.file_name().to_string_lossy().to_string();
+                // Restore inputs (`expected*.iptables`, `expected.ip6tables`) and the
+                // blessed `iptables-save` / `ip6tables-save` of the own corpus.
+                let dump = name.starts_with("expected")
+                    && (name.ends_with(".iptables")
+                        || name.ends_with(".ip6tables")
+                        || name.ends_with("tables-save"));
+                if dump {
+                    let text = read(&entry.path());
+                    let report = check_node_clean(&analysis, &name, text)?;
+                    let family = if name.contains("ip6tables") {
+                        "IPv6"
+                    } else {
+                        "IPv4"
+                    };
+                    if !report.sections[0].description.contains(family) {
+                        return Err(format!("{name} read as {}", report.sections[0].description));
+                    }
+                    compared += 1;
+                }
+            }
+            let context = svcplay::views::Context::new(node);
+            for tool in ["iptables-save", "ip6tables-save"] {
+                let out = svcplay::views::run(&analysis, &context, &[tool.to_string()]);
+                if !out.stdout.contains("-A ") {
+                    continue;
+                }
+                let report = check_node_clean(&analysis, tool, out.stdout)?;
+                if !report.findings.is_empty() {
+                    return Err(format!("{tool}: differences reported:\n{report}"));
+                }
+                compared += 1;
+            }
+            Ok(compared)
+        });
+    }
+}
+
+/// The nftables corpora: the expected `nft list` (from kube-proxy's tests) shows no
+/// drift.
+#[test]
+fn check_node_nftables() {
+    for corpus in ["kube-proxy-nftables", "kube-proxy-nftables-svcplay"] {
+        run_corpus(corpus, |case| {
+            let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+            let listing = case.join("expected.list.nft");
+            let text = if listing.is_file() {
+                read(&listing)
+            } else {
+                let node = analysis.default_node();
+                analysis
+                    .proxy(&node)
+                    .proxiers
+                    .iter()
+                    .filter_map(|p| p.nftables())
+                    .map(|r| r.table.to_string())
+                    .collect()
+            };
+            let report = check_node_clean(&analysis, "expected.list.nft", text)?;
+            Ok(report.sections.len())
+        });
+    }
+}
+
+/// The IPVS corpus: the expected `ipvsadm -Ln`, `ipset list` and restore input together
+/// show no drift (the restore input's `--random-fully` is a runtime difference: the
+/// cases' NodeRuntime says the host's iptables lacks it).
+#[test]
+fn check_node_ipvs() {
+    run_corpus("kube-proxy-ipvs", |case| {
+        let analysis = analyze(&read(&case.join("input.yaml")), Options { stored: true });
+        let text = [
+            "expected.ipvsadm",
+            "expected.ipset",
+            "expected.iptables-restore",
+        ]
+        .iter()
+        .map(|f| read(&case.join(f)))
+        .collect::<Vec<_>>()
+        .join("\n");
+        let report = check_node_clean(&analysis, "expected.*", text)?;
+        if report.sections.len() != 3 {
+            return Err(format!("three sections expected:\n{report}"));
+        }
+        Ok(report.sections.len())
+    });
+}
+
 // ---- The proxier seam ---------------------------------------------------------------------
 
 /// Every scenario of every corpus (each case's `input.yaml`, taken as stored objects) and

@@ -20,6 +20,7 @@
 //!   what the main thread may analyse.
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
 
+pub mod checknode;
 pub mod diagram;
 pub mod dialog;
 pub mod dns;
@@ -35,6 +36,7 @@ pub mod i18n;
 pub mod keys;
 pub mod lab;
 pub mod limits;
+pub mod nodes;
 pub mod objects;
 pub mod output;
 pub mod problems;
@@ -165,6 +167,8 @@ impl PartialEq for Same {
 fn tab_label(tab: Tab) -> Msg {
     match tab {
         Tab::Rules => Msg::TabRules,
+        Tab::Nodes => Msg::TabNodes,
+        Tab::Check => Msg::TabCheck,
         Tab::Objects => Msg::TabObjects,
         Tab::Selectors => Msg::TabSelectors,
         Tab::Endpoints => Msg::TabEndpoints,
@@ -626,6 +630,14 @@ pub fn App() -> Html {
                     on_reveal={on_reveal.clone()} />
             }
         }
+        (_, Some(Panel::Nodes(services))) => html! {
+            <nodes::Nodes services={Rc::new(services.clone())} lang={lang} on_rules={on_rules.clone()} />
+        },
+        (_, Some(Panel::Check(p))) => html! {
+            <checknode::CheckNode panel={Rc::new(p.clone())} dump={state.dump.clone()}
+                nodes={state.summary.nodes.clone()} node={node.clone()} lang={lang}
+                on_dump={on(&dispatch, Action::SetDump)} on_node={on(&dispatch, Action::SelectNode)} />
+        },
         (_, Some(Panel::Objects(rows))) => html! {
             <objects::Objects rows={Rc::new(rows.clone())} readonly={state.embed.readonly} lang={lang}
                 on_action={on(&dispatch, Action::Act)} on_reveal={on_reveal.clone()} on_rules={on_rules.clone()} />

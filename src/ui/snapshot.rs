@@ -19,6 +19,10 @@ use svcplay::views::{self, CommandOutput, Context};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tab {
     Rules,
+    /// Per-node truth of NodePort/LoadBalancer Services.
+    Nodes,
+    /// Check a real node's dump against the scenario.
+    Check,
     Objects,
     Selectors,
     Endpoints,
@@ -29,8 +33,10 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 10] = [
         Tab::Rules,
+        Tab::Nodes,
+        Tab::Check,
         Tab::Objects,
         Tab::Selectors,
         Tab::Endpoints,
@@ -44,6 +50,8 @@ impl Tab {
     pub fn id(self) -> &'static str {
         match self {
             Tab::Rules => "rules",
+            Tab::Nodes => "nodes",
+            Tab::Check => "check",
             Tab::Objects => "objects",
             Tab::Selectors => "selectors",
             Tab::Endpoints => "endpoints",
@@ -70,6 +78,8 @@ pub struct Selection {
     /// A mode chosen on the page instead of the scenario's KubeProxyConfiguration.
     pub mode: Option<ProxyMode>,
     pub rules_view: Option<RulesView>,
+    /// The node dump pasted on the check tab (empty on the other tabs).
+    pub dump: String,
 }
 
 /// What every panel needs, whatever the tab.
@@ -294,10 +304,83 @@ pub fn simulate(analysis: &Analysis, request: &SimRequest) -> Simulated {
     }
 }
 
+/// One node's line of the per-node table (words, not translated text: the component
+/// translates).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodesRow {
+    pub node: String,
+    /// `192.168.1.10:30080` (or the load balancer's `ip:port`).
+    pub destination: String,
+    /// [`svcplay::pernode::Verdict::word`]: accept, forward, drop, reject, no rule.
+    pub verdict: String,
+    /// Each Pod it can reach: `ip:port`, and its node (empty when it is this one).
+    pub pods: Vec<(String, String)>,
+    /// preserved, masqueraded, bypass (preserved, but the reply skips the node), or empty.
+    pub client: String,
+    /// Where the deciding rule is (`nat KUBE-EXT-…`), the rule itself and what it did
+    /// (`jump to KUBE-SVL-…`, `@no-endpoint-nodeports: tcp . 30080 : drop`).
+    pub rule_location: String,
+    pub rule: String,
+    pub rule_verdict: String,
+    /// The health-check NodePort's HTTP status on this node (0: none) and its body.
+    pub health_status: u32,
+    pub health_body: String,
+}
+
+/// The per-node table of one NodePort/LoadBalancer service port.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodesService {
+    /// `namespace/name:port`.
+    pub service_port: String,
+    pub service_type: String,
+    /// `Cluster` or `Local`.
+    pub policy: String,
+    /// `TCP 80 · nodePort 30080 · healthCheckNodePort 32000`.
+    pub ports: String,
+    /// The written Service (for the link to the YAML).
+    pub object: Option<usize>,
+    pub rows: Vec<NodesRow>,
+}
+
+/// One line of a node check.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckRow {
+    /// missing, extra, stale, version, runtime.
+    pub kind: String,
+    pub table: String,
+    pub chain: String,
+    pub rule: String,
+    pub note: String,
+    /// The dump's line (0: none).
+    pub line: usize,
+    /// The Service port behind a hash-named chain (`shop/web:http -> 10.0.1.2:80`).
+    pub service: String,
+}
+
+/// The check of a pasted node dump.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckPanel {
+    pub node: String,
+    /// Why the dump could not be checked (empty when it was).
+    pub error: String,
+    pub findings: Vec<CheckRow>,
+    /// `KUBE-SVC-…: ns/svc:p` lines.
+    pub legend: Vec<String>,
+    /// What each part of the dump was and how much of it was compared.
+    pub sections: Vec<String>,
+    /// The report's last line (`node …: drift: 2 missing, …`).
+    pub summary: String,
+    pub matches: bool,
+    /// The report as `svcplay check-node` prints it, for copying.
+    pub text: String,
+}
+
 /// One panel's data.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Panel {
     Rules(RulesPanel),
+    Nodes(Vec<NodesService>),
+    Check(CheckPanel),
     Objects(Vec<ObjectRow>),
     Selectors(Vec<SelectorRow>),
     Endpoints(EndpointsPanel),
@@ -324,6 +407,13 @@ pub fn panel(analysis: &Analysis, selection: &Selection) -> Panel {
             selection.mode,
             selection.rules_view,
         )),
+        Tab::Nodes => Panel::Nodes(nodes(analysis, selection.mode)),
+        Tab::Check => Panel::Check(check(
+            analysis,
+            &summary_node(analysis),
+            selection.mode,
+            &selection.dump,
+        )),
         Tab::Objects => Panel::Objects(objects(analysis)),
         Tab::Selectors => Panel::Selectors(selectors(&analysis.objects)),
         Tab::Endpoints => Panel::Endpoints(endpoints(analysis)),
@@ -332,6 +422,150 @@ pub fn panel(analysis: &Analysis, selection: &Selection) -> Panel {
         Tab::Diagram => Panel::Diagram(svcplay::diagram::layout(&analysis.objects)),
         Tab::Terminal => Panel::Empty,
     }
+}
+
+/// The per-node truth of every NodePort/LoadBalancer service port (kube-proxy in `mode`,
+/// when the page chose one).
+pub fn nodes(analysis: &Analysis, mode: Option<ProxyMode>) -> Vec<NodesService> {
+    svcplay::pernode::table(analysis, mode.unwrap_or(analysis.proxy_config.mode))
+        .into_iter()
+        .map(|t| {
+            let mut ports = format!("{} {}", t.protocol.as_str(), t.port);
+            if t.node_port != 0 {
+                ports.push_str(&format!(" · nodePort {}", t.node_port));
+            }
+            if let Some(ip) = t.load_balancer_ip {
+                ports.push_str(&format!(" · {ip}"));
+            }
+            if t.health_check_node_port != 0 {
+                ports.push_str(&format!(
+                    " · healthCheckNodePort {}",
+                    t.health_check_node_port
+                ));
+            }
+            let mut rows = Vec::new();
+            for row in &t.rows {
+                let walks = [
+                    row.node_ip
+                        .zip(row.node_port.as_ref())
+                        .map(|(ip, w)| (svcplay::model::ip::join_host_port(&ip, t.node_port), w)),
+                    t.load_balancer_ip
+                        .zip(row.load_balancer.as_ref())
+                        .map(|(ip, w)| (svcplay::model::ip::join_host_port(&ip, t.port), w)),
+                ];
+                for (i, (destination, walk)) in walks.into_iter().flatten().enumerate() {
+                    let client = match (walk.destinations.is_empty(), walk.client_ip_preserved) {
+                        (true, _) => "",
+                        (false, true) if walk.reply_bypasses_node => "bypass",
+                        (false, true) => "preserved",
+                        (false, false) => "masqueraded",
+                    };
+                    let health = row.health.as_ref().filter(|_| i == 0);
+                    rows.push(NodesRow {
+                        node: row.node.clone(),
+                        destination,
+                        verdict: walk.verdict.word().to_string(),
+                        pods: walk
+                            .destinations
+                            .iter()
+                            .map(|d| {
+                                let node = if d.local {
+                                    String::new()
+                                } else {
+                                    d.node.clone().unwrap_or_default()
+                                };
+                                (d.endpoint.clone(), node)
+                            })
+                            .collect(),
+                        client: client.to_string(),
+                        rule_location: walk
+                            .decided_by
+                            .as_ref()
+                            .map_or(String::new(), |h| h.location.clone()),
+                        rule: walk
+                            .decided_by
+                            .as_ref()
+                            .map_or(String::new(), |h| h.rule.clone()),
+                        rule_verdict: walk
+                            .decided_by
+                            .as_ref()
+                            .map_or(String::new(), |h| h.verdict.clone()),
+                        health_status: health.map_or(0, |h| u32::from(h.status())),
+                        health_body: health.map_or(String::new(), |h| h.body()),
+                    });
+                }
+            }
+            NodesService {
+                service_port: t.service_port,
+                service_type: t.service_type,
+                policy: t.external_traffic_policy.to_string(),
+                ports,
+                object: t.object,
+                rows,
+            }
+        })
+        .collect()
+}
+
+/// The check of a pasted dump of `node` against the scenario, kube-proxy in `mode` when
+/// the page chose one (nothing pasted: empty).
+pub fn check(analysis: &Analysis, node: &str, mode: Option<ProxyMode>, dump: &str) -> CheckPanel {
+    let mut panel = CheckPanel {
+        node: node.to_string(),
+        ..CheckPanel::default()
+    };
+    if dump.trim().is_empty() {
+        return panel;
+    }
+    let dumps = [svcplay::checknode::Dump {
+        name: "dump".into(),
+        text: dump.to_string(),
+    }];
+    let mode = mode.unwrap_or(analysis.proxy_config.mode);
+    match svcplay::checknode::check(analysis, node, mode, &dumps) {
+        Err(e) => panel.error = e.to_string(),
+        Ok(report) => {
+            // Missing first, then extra, stale, and what is not drift.
+            let mut findings: Vec<&svcplay::checknode::Finding> = report.findings.iter().collect();
+            svcplay::sort::sort_by_key(&mut findings, |f| f.kind);
+            panel.findings = findings
+                .into_iter()
+                .map(|f| CheckRow {
+                    kind: f.kind.word().to_string(),
+                    table: f.table.clone(),
+                    chain: f.chain.clone(),
+                    rule: f.rule.clone(),
+                    note: f.note.clone().unwrap_or_default(),
+                    line: f.line.unwrap_or(0),
+                    service: report.legend.get(&f.chain).cloned().unwrap_or_default(),
+                })
+                .collect();
+            panel.legend = report
+                .legend
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect();
+            panel.text = report.to_string();
+            let comments: Vec<&str> = panel
+                .text
+                .lines()
+                .filter(|l| l.starts_with("# dump:"))
+                .collect();
+            panel.sections = comments
+                .iter()
+                .map(|l| l.trim_start_matches("# ").to_string())
+                .collect();
+            panel.summary = panel
+                .text
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim_start_matches("# ")
+                .to_string();
+            panel.matches = report.matches();
+        }
+    }
+    panel
 }
 
 /// Runs a terminal command on `node` (kube-proxy in `mode`, when the page chose one).
@@ -867,6 +1101,7 @@ mod tests {
             node: None,
             mode: Some(ProxyMode::Nftables),
             rules_view: None,
+            dump: String::new(),
         };
         let Panel::Rules(panel) = panel(&analysis, &selection) else {
             panic!("not the rules panel");
@@ -885,6 +1120,7 @@ mod tests {
                     node: None,
                     mode: None,
                     rules_view: None,
+                    dump: String::new(),
                 };
                 let p = panel(&analysis, &selection);
                 if let Panel::Rules(r) = &p {
@@ -892,6 +1128,66 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_per_node_table_and_the_node_check() {
+        let lab = svcplay::examples::find("local-traffic-policy").unwrap();
+        let analysis = analyze(lab.text, Options::default());
+        let services = nodes(&analysis, None);
+        assert_eq!(services.len(), 1);
+        let verdicts: Vec<(&str, &str, &str)> = services[0]
+            .rows
+            .iter()
+            .map(|r| (r.node.as_str(), r.verdict.as_str(), r.client.as_str()))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("k8s-master01", "drop", ""),
+                ("k8s-worker01", "accept", "preserved"),
+                ("k8s-worker02", "accept", "preserved")
+            ]
+        );
+        assert_eq!(services[0].policy, "Local");
+        // The node's own iptables-save matches; one rule deleted is missing.
+        let save = run(&analysis, "k8s-worker01", None, "iptables-save").stdout;
+        let p = check(&analysis, "k8s-worker01", None, &save);
+        assert!(
+            p.matches && p.error.is_empty() && p.findings.is_empty(),
+            "{p:?}"
+        );
+        assert_eq!(p.sections.len(), 1, "{p:?}");
+        let broken: String = save
+            .lines()
+            .filter(|l| !l.starts_with("-A KUBE-SVL-"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let p = check(&analysis, "k8s-worker01", None, &broken);
+        assert!(!p.matches);
+        assert!(p.findings.iter().all(|f| f.kind == "missing"), "{p:?}");
+        assert!(p.summary.contains("drift: 2 missing"), "{p:?}");
+        let p = check(&analysis, "k8s-worker01", None, "not a dump\n");
+        assert!(p.error.contains("not the output of"), "{p:?}");
+        assert_eq!(
+            check(&analysis, "k8s-worker01", None, "  \n"),
+            CheckPanel {
+                node: "k8s-worker01".into(),
+                ..CheckPanel::default()
+            }
+        );
+        // Through the panel, the dump travels in the selection.
+        let selection = Selection {
+            tab: Tab::Check,
+            node: Some("k8s-worker01".into()),
+            mode: None,
+            rules_view: None,
+            dump: broken,
+        };
+        let Panel::Check(p) = panel(&analysis, &selection) else {
+            panic!("not the check panel");
+        };
+        assert_eq!(p.findings.len(), 2);
     }
 
     #[test]

@@ -252,6 +252,8 @@ pub struct State {
     pub simulation: Option<Simulation>,
     pub notice: Option<Notice>,
     pub embed: Embed,
+    /// The node dump pasted on the check tab, exactly as the user pasted it.
+    pub dump: String,
 }
 
 /// What the user (or the app shell) can do.
@@ -318,6 +320,8 @@ pub enum Action {
     RunCommand(String),
     /// A one-click action on the cluster, written into the text.
     Act(UiAction),
+    /// The node dump on the check tab changed.
+    SetDump(String),
     Notify(Option<Notice>),
     SetEmbed(Embed),
 }
@@ -358,6 +362,7 @@ impl State {
             simulation: None,
             notice: None,
             embed: Embed::default(),
+            dump: String::new(),
         }
     }
 
@@ -373,6 +378,11 @@ impl State {
             node: Some(self.node()),
             mode: self.mode,
             rules_view: self.rules_view,
+            dump: if self.tab == Tab::Check {
+                self.dump.clone()
+            } else {
+                String::new()
+            },
         }
     }
 
@@ -734,6 +744,10 @@ pub fn reduce(state: &State, action: Action) -> State {
         }
         Action::SelectTab(tab) => State {
             tab,
+            ..state.clone()
+        },
+        Action::SetDump(dump) => State {
+            dump,
             ..state.clone()
         },
         Action::SelectNode(node) => State {

@@ -244,7 +244,7 @@ macro_rules! wire_enum {
 wire_enum!(Severity [Severity::Error, Severity::Warning, Severity::Info]);
 wire_enum!(Stage [Stage::Syntax, Stage::Decode, Stage::ApiServer, Stage::Controller, Stage::Proxy, Stage::Hint]);
 wire_enum!(ProxyMode [ProxyMode::Iptables, ProxyMode::Ipvs, ProxyMode::Nftables, ProxyMode::Userspace]);
-wire_enum!(Tab [Tab::Rules, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal]);
+wire_enum!(Tab [Tab::Rules, Tab::Nodes, Tab::Check, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal]);
 wire_enum!(RulesView [
     RulesView::RestoreInput,
     RulesView::IptablesSave,
@@ -279,7 +279,47 @@ wire_struct!(Selection {
     tab,
     node,
     mode,
-    rules_view
+    rules_view,
+    dump
+});
+wire_struct!(NodesRow {
+    node,
+    destination,
+    verdict,
+    pods,
+    client,
+    rule_location,
+    rule,
+    rule_verdict,
+    health_status,
+    health_body
+});
+wire_struct!(NodesService {
+    service_port,
+    service_type,
+    policy,
+    ports,
+    object,
+    rows
+});
+wire_struct!(CheckRow {
+    kind,
+    table,
+    chain,
+    rule,
+    note,
+    line,
+    service
+});
+wire_struct!(CheckPanel {
+    node,
+    error,
+    findings,
+    legend,
+    sections,
+    summary,
+    matches,
+    text
 });
 wire_struct!(Summary {
     diagnostics,
@@ -675,6 +715,14 @@ impl Wire for Panel {
                 p.put(out)
             }
             Panel::Empty => out.push(7),
+            Panel::Nodes(p) => {
+                out.push(8);
+                p.put(out);
+            }
+            Panel::Check(p) => {
+                out.push(9);
+                p.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -687,6 +735,8 @@ impl Wire for Panel {
             5 => Panel::Traffic(Wire::get(r)?),
             6 => Panel::Diagram(Wire::get(r)?),
             7 => Panel::Empty,
+            8 => Panel::Nodes(Wire::get(r)?),
+            9 => Panel::Check(Wire::get(r)?),
             _ => return None,
         })
     }
@@ -867,6 +917,7 @@ mod tests {
                     node: Some("k8s-worker02".into()),
                     mode: None,
                     rules_view: None,
+                    dump: String::new(),
                 };
                 let response = Response::Panel {
                     rev: 1,
@@ -881,6 +932,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_node_check_survives_the_trip() {
+        let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
+        let node = analysis.default_node();
+        let save = run(&analysis, &node, None, "iptables-save").stdout;
+        let selection = Selection {
+            tab: Tab::Check,
+            node: Some(node),
+            mode: None,
+            rules_view: None,
+            dump: save.replace("-j MASQUERADE", "-j MASQUERADE --random-fully"),
+        };
+        let request = Request::Panel {
+            rev: 3,
+            selection: selection.clone(),
+        };
+        assert_eq!(decode::<Request>(&encode(&request)), Some(request));
+        let response = Response::Panel {
+            rev: 3,
+            panel: panel(&analysis, &selection),
+            selection,
+        };
+        assert_eq!(decode::<Response>(&encode(&response)), Some(response));
     }
 
     #[test]

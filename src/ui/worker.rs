@@ -151,6 +151,7 @@ mod tests {
             node: None,
             mode: None,
             rules_view: None,
+            dump: String::new(),
         };
         let bytes = worker_handle(&encode(&Request::Panel {
             rev: 3,

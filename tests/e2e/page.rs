@@ -93,6 +93,7 @@ impl Page<'_> {
         self.terminal()?;
         self.gallery()?;
         self.main_views()?;
+        self.per_node_and_check()?;
         self.phone()?;
         self.hostile_names()?;
         self.share_links()?;
@@ -110,6 +111,120 @@ impl Page<'_> {
         self.offline()?;
         self.service_worker_update()?;
         Ok(())
+    }
+
+    /// The per-node table of a `Local` NodePort (drop on the node without Pods, accept with
+    /// the client IP on the others), and a real node's dump pasted on the check tab: a
+    /// deleted Service's chains are stale, a rule deleted on the node is missing.
+    fn per_node_and_check(&self) -> Result<(), String> {
+        let before = self.string("return document.getElementById('editor').value;", vec![])?;
+        self.load_example("local-traffic-policy")?;
+        self.tab("nodes")?;
+        self.wait("the per-node table", UPDATE_TIMEOUT, || {
+            let text = self.text_of(".nodes table.per-node")?;
+            Ok((text.contains("k8s-master01")
+                && self.exec(
+                    "return document.querySelectorAll('.nodes tr.verdict-drop').length === 1
+                        && document.querySelectorAll('.nodes tr.verdict-accept').length === 2;",
+                    vec![],
+                )? == Json::Bool(true))
+            .then_some(()))
+        })?;
+        let table = self.text_of(".nodes table.per-node")?;
+        for word in ["has no local endpoints", "KUBE-SVL-", "preserved"] {
+            if !table.contains(word) {
+                return Err(format!("the per-node table lacks {word:?}:\n{table}"));
+            }
+        }
+        self.screenshot("page-per-node-local")?;
+
+        // A node that still has the rules of a Service deleted since (dev/old), and lost
+        // one rule of my-service's local chain.
+        let lab = example("local-traffic-policy")?;
+        let with_old = format!(
+            "{lab}---\napiVersion: v1\nkind: Service\nmetadata: {{name: old, namespace: dev}}\nspec:\n  type: NodePort\n  selector: {{app: nginx-pod}}\n  ports: [{{port: 8080, targetPort: 80, nodePort: 30088}}]\n"
+        );
+        let (status, save) = svcplay_command(
+            &with_old,
+            &["run", "--node", "k8s-worker01", "--", "iptables-save"],
+        )?;
+        if status != 0 {
+            return Err(format!("svcplay run failed ({status})"));
+        }
+        let mut deleted = false;
+        let dump: String = save
+            .lines()
+            .filter(|l| {
+                let drop = !deleted && l.starts_with("-A KUBE-SVL-");
+                deleted |= drop;
+                !drop
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        self.tab("check")?;
+        self.wait("the check tab", UPDATE_TIMEOUT, || {
+            Ok(
+                (self.exec("return !!document.getElementById('check-dump');", vec![])?
+                    == Json::Bool(true))
+                .then_some(()),
+            )
+        })?;
+        self.exec(
+            "const s = document.getElementById('check-node');
+             s.value = 'k8s-worker01';
+             s.dispatchEvent(new Event('change', {bubbles: true}));
+             const d = document.getElementById('check-dump');
+             d.value = arguments[0];
+             d.dispatchEvent(new Event('input', {bubbles: true}));
+             return true;",
+            vec![Json::from(dump.as_str())],
+        )?;
+        self.wait("the node check's findings", UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "return document.querySelectorAll('.check .findings tr.finding-stale').length > 0
+                    && document.querySelectorAll('.check .findings tr.finding-missing').length === 1;",
+                vec![],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })?;
+        let result = self.text_of("#check-result")?;
+        if !result.contains("Drift on k8s-worker01: 1 missing, 0 extra, 19 stale.") {
+            return Err(format!("the check's summary: {result}"));
+        }
+        let legend = self.text_of(".check .legend")?;
+        if !legend.contains("dev/old (no such Service port in the scenario)") {
+            return Err(format!(
+                "the legend does not name the stale chains: {legend}"
+            ));
+        }
+        self.screenshot("page-check-node-drift")?;
+
+        // As a LoadBalancer: each node's health-check NodePort answers kube-proxy's JSON.
+        let balanced = lab.replace(
+            "type: NodePort",
+            "type: LoadBalancer\n  healthCheckNodePort: 32000",
+        );
+        self.set_editor(&balanced)?;
+        self.tab("nodes")?;
+        self.wait("the health-check answers", UPDATE_TIMEOUT, || {
+            let text = self.text_of(".nodes .health")?;
+            Ok((text.contains("/healthz → 503") && text.contains("/healthz → 200")).then_some(()))
+        })?;
+        self.exec(
+            "document.querySelectorAll('.nodes details').forEach(d => d.open = true); return true;",
+            vec![],
+        )?;
+        let table = self.text_of(".nodes .health")?;
+        if !table.contains("\"localEndpoints\": 2,") {
+            return Err(format!(
+                "no localEndpoints in the health-check answers:\n{table}"
+            ));
+        }
+        self.screenshot("page-per-node-health")?;
+        // Leave the page with the text the steps after this one expect (main_views' last).
+        self.tab("rules")?;
+        self.set_editor(&before)?;
+        self.wait_saved(&before)
     }
 
     /// After a visit the service worker has cached the page: it loads with the server gone.
@@ -350,7 +465,22 @@ impl Page<'_> {
             },
         )?;
         self.set_editor(example("clusterip")?)?;
-        Ok(())
+        // The next step reloads the page, which starts from the text saved in local
+        // storage (saved 400 ms after the last edit): wait for it.
+        self.wait_saved(example("clusterip")?)
+    }
+
+    /// Waits until the page has saved `text` in local storage (it debounces the save).
+    fn wait_saved(&self, text: &str) -> Result<(), String> {
+        self.wait(
+            "the page to keep the text in local storage",
+            UPDATE_TIMEOUT,
+            || {
+                let saved =
+                    self.string("return localStorage.getItem('svcplay.text') || '';", vec![])?;
+                Ok((saved == text).then_some(()))
+            },
+        )
     }
 
     fn language_switch(&self) -> Result<(), String> {

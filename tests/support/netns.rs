@@ -1,7 +1,7 @@
 //! Network namespaces for the real-kernel tests (`tests/kernel*.rs`): one per case, made
 //! with `ip netns add`, commands run in it with `ip netns exec`, deleted (with any server
 //! started in it) when dropped. Each kernel test includes this file as its `netns`
-//! module, so the three tests share one implementation.
+//! module, so the kernel tests share one implementation.
 
 // Each kernel test uses part of it.
 #![allow(dead_code)]
