@@ -95,6 +95,7 @@
     this.blocks = group;
     this.options = {};
     group.forEach(function (block) {
+      warnUnknown(block);
       PARAMETERS.concat(["load"]).forEach(function (name) {
         var value = attribute(block, name);
         if (value !== null && !(name in self.options)) self.options[name] = value;
@@ -121,6 +122,20 @@
     this.button.addEventListener("click", function () { self.load(true); });
     this.box.appendChild(this.button);
     if (this.options.load === "eager") this.load();
+  }
+
+  // A misspelt option would be ignored without a word: the docs author hears of it.
+  var KNOWN = PARAMETERS.concat(["load", "group", "done"]);
+  function warnUnknown(block) {
+    var elements = block.tagName === "CODE" && block.parentElement && block.parentElement.tagName === "PRE" ? [block, block.parentElement] : [block];
+    elements.forEach(function (e) {
+      Array.prototype.forEach.call(e.attributes, function (a) {
+        var name = a.name.indexOf("data-svcplay-") === 0 ? a.name.slice("data-svcplay-".length) : null;
+        if (name !== null && KNOWN.indexOf(name) < 0) {
+          console.warn("svcplay: unknown option " + a.name + " (ignored); the options are data-svcplay-" + KNOWN.slice(0, -1).join(", -") + " (docs/embedding.md)");
+        }
+      });
+    });
   }
 
   function setStyle(element, style) {

@@ -942,10 +942,20 @@ impl Test<'_> {
             "const pre = document.createElement('pre'); pre.className = 'svcplay';
              pre.dataset.svcplayLoad = 'eager'; pre.dataset.svcplayVersion = arguments[1];
              pre.dataset.svcplayViews = 'objects'; pre.dataset.svcplayHeight = '480';
+             pre.dataset.svcplayVeiw = 'dns';
              pre.textContent = arguments[0]; document.body.appendChild(pre); window.svcplay.scan();",
             vec![Json::from(big.as_str()), Json::from(OLD_VERSION)],
         )?;
         let n = 3;
+        // The misspelt option is named in the console, for the docs author.
+        let mut console = Vec::new();
+        self.wait("a warning about data-svcplay-veiw", UPDATE_TIMEOUT, || {
+            console.extend(self.session.console_messages()?);
+            Ok(console
+                .iter()
+                .any(|m| m.contains("unknown option data-svcplay-veiw (ignored)"))
+                .then_some(()))
+        })?;
         self.wait("the large block's frame to be ready", LOAD_TIMEOUT, || {
             let state = self.string(
                 "const b = document.querySelectorAll('.svcplay-embed')[3]; return b ? b.dataset.svcplayState : '';",
