@@ -905,6 +905,17 @@ impl Test<'_> {
                 "frame 2 ran the page's `{command}` and printed\n{output}\nbut `svcplay run` prints\n{expected}"
             ));
         }
+        // The full playground keeps a scenario's command history in local storage; an embed
+        // does not.
+        let kept = self.in_frame_string(
+            2,
+            "return Object.keys(localStorage).filter(k => k.startsWith('svcplay.commands.')).join(' ');",
+        )?;
+        if !kept.is_empty() {
+            return Err(format!(
+                "frame 2 saved its commands in local storage: {kept}"
+            ));
+        }
         // Both blocks of the group stay on the page, the frame after the second.
         let shown = self.string(
             "return [...document.querySelectorAll('code[data-svcplay-group]')].map(c => getComputedStyle(c.parentElement).display).join(',');",

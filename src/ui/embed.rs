@@ -550,12 +550,7 @@ mod tests {
         }
         assert_eq!(next.tab, Tab::Terminal);
         assert_eq!(next.terminal.len(), 2);
-        assert!(
-            next.terminal[0]
-                .output
-                .as_ref()
-                .is_some_and(|o| o.stdout.contains("pc-deployment-"))
-        );
+        assert!(next.terminal[0].text().contains("pc-deployment-"));
     }
 
     #[test]
