@@ -888,6 +888,16 @@ impl Test<'_> {
                 "frame 2's terminal printed\n{output}\nbut `svcplay run` prints\n{expected}"
             ));
         }
+        // The command ran on the group's scenario, at its node's prompt.
+        let prompt = self.in_frame_string(
+            2,
+            "const p = document.querySelector('.term-entry .prompt'); return p ? p.textContent : '';",
+        )?;
+        if !prompt.contains("@node-1 ") {
+            return Err(format!(
+                "frame 2's command ran at the prompt {prompt:?}, not node-1's"
+            ));
+        }
         // The page runs another command with a `run` message.
         let command = "kubectl get services";
         let expected = svcplay_run(&shop, command)?;

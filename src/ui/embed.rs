@@ -343,11 +343,14 @@ pub fn use_embed(state: &State, dispatch: &UseReducerDispatcher<Store>) {
             }
         });
     }
-    // The commands of `run=`, once the scenario they are about is in.
+    // The commands of `run=`, once the scenario they are about is in (and analysed).
     {
         let dispatch = dispatch.clone();
         let ran = use_mut_ref(|| false);
-        let ready = embed.enabled && (state.loads > 0 || !embed.waits_for_text);
+        // And once it is analysed: the shell's prompt names the scenario's node, not the
+        // one of the text before it.
+        let ready =
+            embed.enabled && (state.loads > 0 || !embed.waits_for_text) && !state.computing();
         use_effect_with((ready, embed.run.clone()), move |(ready, run)| {
             if *ready && !run.is_empty() && !*ran.borrow() {
                 *ran.borrow_mut() = true;
