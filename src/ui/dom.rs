@@ -38,12 +38,6 @@ extern "C" {
     pub fn post_to_worker(worker: &JsValue, bytes: &js_sys::Uint8Array);
     #[wasm_bindgen(js_name = registerServiceWorker)]
     pub fn register_service_worker();
-    #[wasm_bindgen(js_name = notifyParent)]
-    pub fn notify_parent(kind: &str, value: JsValue);
-    #[wasm_bindgen(js_name = watchHeight)]
-    pub fn watch_height();
-    #[wasm_bindgen(js_name = listenToParent)]
-    pub fn listen_to_parent(on_message: &js_sys::Function);
     #[wasm_bindgen(js_name = exportSvg)]
     pub fn export_svg(svg: &web_sys::Element, name: &str, width: f64, height: f64);
     #[wasm_bindgen(js_name = exportPng)]

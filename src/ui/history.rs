@@ -18,7 +18,9 @@
 //! The app shell saves the history in local storage as soon as it changes, before the new
 //! text is analysed (texts from outside are analysed in the Web Worker, so a hostile link
 //! cannot freeze the page before its predecessor is safe); a failed save is reported.
-//! Embedded pages keep no history: their text belongs to the page that embeds them.
+//! Embedded pages save nothing: their text belongs to the page that embeds them until the
+//! reader edits it; an edited text that the page replaces is kept in memory for the visit
+//! (`State::edited`), in the embed's own Recent.
 
 use super::i18n::{Lang, Msg};
 use super::limits::{HISTORY_BYTES, HISTORY_ENTRIES};

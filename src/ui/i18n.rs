@@ -117,7 +117,7 @@ catalogue! {
     SourceExample => "Example: {0}", "示例：{0}";
     SourceLink => "A shared link", "分享链接";
     SourceFile => "An imported file", "导入的文件";
-    SourceEmbed => "The embedding page", "嵌入本页的页面";
+    SourceEmbed => "The page's example", "页面发来的示例";
     SourceLesson => "Lesson {0}", "课程 {0}";
     Replaced => "Opened: {0}. Your previous scenario is kept in Recent.", "已打开：{0}。你之前的场景保存在“最近”中。";
     BringBack => "Bring back my scenario", "恢复我的场景";
@@ -126,6 +126,7 @@ catalogue! {
     RecentTitle => "Recent scenarios", "最近的场景";
     RecentIntro => "Scenarios that a link, an example or an import replaced, newest first. Opening one puts the current scenario here in its place.", "被链接、示例或导入替换掉的场景，最新的在前。打开其中一个时，当前场景会保存到这里。";
     RecentNone => "Nothing yet.", "暂无内容。";
+    RecentEmbedded => "Here they are kept until you leave this page: an embedded playground saves nothing in your browser.", "在这里它们只保留到你离开本页为止：嵌入的演练场不会在浏览器中保存任何内容。";
     RecentMeta => "{0} · {1} lines", "{0} · {1} 行";
     Open => "Open", "打开";
     Forget => "Forget", "删除";

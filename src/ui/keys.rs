@@ -94,8 +94,9 @@ pub fn install(dispatch: UseReducerDispatcher<Store>, latest: Rc<RefCell<State>>
                 k => k
                     .parse::<usize>()
                     .ok()
-                    .and_then(|n| Tab::ALL.get(n.wrapping_sub(1)))
-                    .map(|tab| Action::SelectTab(*tab)),
+                    // The n-th view on offer (an embed may offer only some).
+                    .and_then(|n| s.embed.tabs().get(n.wrapping_sub(1)).copied())
+                    .map(Action::SelectTab),
             };
             if let Some(a) = action {
                 e.prevent_default();

@@ -3,7 +3,8 @@
 //! The app shell ([`App`]) owns the state ([`state::State`], changed only through
 //! [`state::reduce`]) and the side effects: the URL and share links, local storage
 //! ([`storage`]), the Web Worker, keyboard shortcuts ([`keys`]), messages with an embedding
-//! page. Components are small, one per file, and only map props to HTML; the data they show
+//! page ([`embed`]: the options of `?embed=1` and the postMessage protocol of
+//! `docs/embedding.md`). Components are small, one per file, and only map props to HTML; the data they show
 //! comes from [`snapshot`], computed on the main thread for scenarios known to be cheap and
 //! in the worker for the rest. Nothing here computes Kubernetes behaviour: that is the
 //! core's job.
@@ -28,6 +29,7 @@ pub mod dialog;
 pub mod dns;
 pub mod dom;
 pub mod editor;
+pub mod embed;
 pub mod endpoints;
 pub mod gallery;
 pub mod help;
@@ -229,10 +231,7 @@ fn shared_of(state: &State) -> share::Shared {
 fn query_of(state: &State) -> String {
     let mut pairs = Vec::new();
     if state.embed.enabled {
-        pairs.push("embed=1".to_string());
-        if state.embed.readonly {
-            pairs.push("readonly=1".into());
-        }
+        pairs.extend(state.embed.query());
         pairs.push(format!("lang={}", state.lang.code()));
         pairs.push(format!("theme={}", state.theme.id()));
         if let Some(m) = state.mode {
@@ -317,43 +316,6 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
     worker
 }
 
-/// Listens to the embedding page: `set-theme` and `set-lang` change what this frame shows
-/// (never the reader's saved settings), `load` replaces its text (up to the size limit).
-fn listen_to_parent(dispatch: &UseReducerDispatcher<Store>) {
-    let dispatch = dispatch.clone();
-    let on_message = wasm_bindgen::prelude::Closure::<dyn Fn(String, String)>::new(
-        move |kind: String, value: String| match kind.as_str() {
-            "set-theme" => {
-                if let Some(t) = Theme::parse(&value) {
-                    dispatch.dispatch(Action::SetTheme(t));
-                }
-            }
-            "set-lang" => {
-                if let Some(l) = Lang::parse(&value) {
-                    dispatch.dispatch(Action::SetLang(l));
-                }
-            }
-            "load" if value.len() > MAX_SCENARIO_BYTES => {
-                dom::notify_parent("error", wasm_bindgen::JsValue::from_str("too-large"));
-                dispatch.dispatch(Action::Notify(Some(Notice::Text(
-                    Msg::TooLarge,
-                    (MAX_SCENARIO_BYTES / (1024 * 1024)).to_string(),
-                ))));
-            }
-            "load" => dispatch.dispatch(Action::Replace(Incoming::new(
-                value,
-                Source::Embed,
-                dom::epoch_ms(),
-            ))),
-            _ => {}
-        },
-    );
-    dom::listen_to_parent(on_message.as_ref().unchecked_ref());
-    on_message.forget();
-    dom::watch_height();
-    dom::notify_parent("ready", wasm_bindgen::JsValue::UNDEFINED);
-}
-
 /// The views while the analysis is paused (safe start).
 fn paused_view(lang: Lang, dispatch: &UseReducerDispatcher<Store>) -> Html {
     let t = |m: Msg| m.text(lang);
@@ -405,7 +367,10 @@ pub fn App() -> Html {
                 start::listen_to_fragment_changes(dispatch.clone(), move || latest.borrow().lang);
             }
             keys::install(dispatch.clone(), latest.clone());
-            dom::register_service_worker();
+            // An embed is not a visit to the playground: no offline copy for it.
+            if !embedded {
+                dom::register_service_worker();
+            }
             // A page closed or hidden normally was not frozen by an analysis (no safe start
             // for it), and saves an edit made in the last moment before it went.
             {
@@ -419,15 +384,15 @@ pub fn App() -> Html {
                     }
                 });
             }
-            if embedded {
-                listen_to_parent(&dispatch);
-            }
             // The static first paint of index.html gives way to the app.
             if let Some(boot) = dom::document().and_then(|d| d.get_element_by_id("boot")) {
                 boot.remove();
             }
         });
     }
+
+    // The embedding page's protocol, when framed (src/ui/embed.rs).
+    embed::use_embed(state, &dispatch);
 
     // Language, theme and text size: on the document and in the URL (saved only when the
     // reader chooses them: `choose_lang`, `choose_theme`, `choose_prefs`).
@@ -460,8 +425,8 @@ pub fn App() -> Html {
     }
 
     // The text: saved locally a moment after each edit (a failure is reported); a share
-    // link in the address bar no longer describes it and leaves; an embedding page hears
-    // about it.
+    // link in the address bar no longer describes it and leaves. (An embedding page hears
+    // about it through `embed::use_embed`.)
     {
         let latest = latest.clone();
         let dispatch = dispatch.clone();
@@ -480,7 +445,6 @@ pub fn App() -> Html {
                         return;
                     }
                     if s.embed.enabled {
-                        dom::notify_parent("state", wasm_bindgen::JsValue::from_str(&s.text));
                         return;
                     }
                     if save_draft(&s) {
@@ -815,7 +779,9 @@ pub fn App() -> Html {
         });
     }
 
-    let tabs = Tab::ALL.iter().enumerate().map(|(i, tab)| {
+    // The views on offer: all of them, or those an embed was asked to show.
+    let shown = state.embed.tabs();
+    let tabs = shown.iter().enumerate().map(|(i, tab)| {
         let selected = *tab == state.tab;
         let tab = *tab;
         html! {
@@ -829,18 +795,17 @@ pub fn App() -> Html {
     let on_tab_keys = {
         let dispatch = dispatch.clone();
         let current = state.tab;
+        let shown = shown.clone();
         Callback::from(move |e: KeyboardEvent| {
-            let i = Tab::ALL.iter().position(|t| *t == current).unwrap_or(0);
+            let i = shown.iter().position(|t| *t == current).unwrap_or(0);
             let next = match e.key().as_str() {
-                "ArrowRight" => (i + 1) % Tab::ALL.len(),
-                "ArrowLeft" => (i + Tab::ALL.len() - 1) % Tab::ALL.len(),
+                "ArrowRight" => shown[(i + 1) % shown.len()],
+                "ArrowLeft" => shown[(i + shown.len() - 1) % shown.len()],
                 _ => return,
             };
             e.prevent_default();
-            dispatch.dispatch(Action::SelectTab(Tab::ALL[next]));
-            dom::after(0, move || {
-                dom::focus(&format!("tab-{}", Tab::ALL[next].id()))
-            });
+            dispatch.dispatch(Action::SelectTab(next));
+            dom::after(0, move || dom::focus(&format!("tab-{}", next.id())));
         })
     };
 
@@ -1028,11 +993,12 @@ pub fn App() -> Html {
                     <button id="share-button" onclick={on_share}>{ t(Msg::Share) }</button>
                     <button id="export-button" onclick={on_export}>{ t(Msg::Export) }</button>
                     <button id="import-button" onclick={on_import}>{ t(Msg::Import) }</button>
-                    if !state.history.entries.is_empty() {
-                        <button id="recent-button" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::History)))}>
-                            { t(Msg::Recent) }{ format!(" ({})", state.history.entries.len()) }
-                        </button>
-                    }
+                }
+                // An embed has one too once its page replaced what the reader had edited.
+                if !state.history.entries.is_empty() {
+                    <button id="recent-button" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::History)))}>
+                        { t(Msg::Recent) }{ format!(" ({})", state.history.entries.len()) }
+                    </button>
                 }
                 // Named by its visible text (the other language's name, in that language), as
                 // speech-input users say what they see; the title explains it.
@@ -1079,7 +1045,7 @@ pub fn App() -> Html {
                     } else if let Some(lab) = lab {
                         <lab::Lab example={lab} lang={lang} on_close={on(&dispatch, |_| Action::CloseLab)} />
                     }
-                    if !embed {
+                    if shown.len() > 1 {
                         <nav class="tabs" role="tablist" aria-label={t(Msg::Views)} onkeydown={on_tab_keys}>{ for tabs }</nav>
                     }
                     // Focusable, so that keyboard users can scroll a view whose content has no
@@ -1113,7 +1079,7 @@ pub fn App() -> Html {
                         on_close={on(&dispatch, |_| Action::Open(None))} />
                 },
                 Some(Overlay::History) => html! {
-                    <recent::Recent lang={lang} history={state.history.clone()} now_ms={dom::epoch_ms()}
+                    <recent::Recent lang={lang} history={state.history.clone()} now_ms={dom::epoch_ms()} embedded={embed}
                         on_open={on(&dispatch, Action::Restore)} on_forget={on(&dispatch, Action::Forget)}
                         on_close={on(&dispatch, |_| Action::Open(None))} />
                 },

@@ -1,6 +1,7 @@
 //! The page's start: what the URL asks for and what this browser kept, in this order.
 //!
-//! 1. The URL's query ([`read_query`]): an embedding page's options (`embed`, `readonly`),
+//! 1. The URL's query ([`read_query`]): an embedding page's options (`embed`, `readonly`,
+//!    `views`, `height`… read by [`super::embed::Embed::apply`]),
 //!    a language or theme asked for explicitly (shown, never saved as the reader's choice),
 //!    the view, mode and node, and `safe` for a safe start.
 //! 2. The reader's saved settings where the URL did not ask ([`super::storage`]).
@@ -44,9 +45,10 @@ fn yes(v: &str) -> bool {
 pub fn read_query(query: &str) -> Query {
     let mut q = Query::default();
     for (k, v) in share::query_pairs(query) {
+        if q.embed.apply(&k, &v) {
+            continue;
+        }
         match k.as_str() {
-            "embed" => q.embed.enabled = yes(&v),
-            "readonly" => q.embed.readonly = yes(&v),
             "safe" => q.safe = yes(&v),
             "example" => q.example = Some(v),
             _ => share::apply_setting(&mut q.settings, &k, &v),
@@ -93,9 +95,13 @@ fn refused(refusal: share::Refusal) -> Action {
 /// Reads the URL and storage once, at start, and dispatches what they ask for.
 pub fn run(dispatch: &UseReducerDispatcher<super::Store>) {
     let (query_text, fragment) = dom::location();
-    let query = read_query(&query_text);
+    let mut query = read_query(&query_text);
     let embedded = query.embed.enabled;
     if embedded {
+        // Commands of `run=` wait for the scenario the fragment carries; the first view is
+        // one the embed offers (src/ui/embed.rs).
+        query.embed.waits_for_text = !fragment.is_empty();
+        query.settings.tab = query.embed.first_view(query.settings.tab);
         dispatch.dispatch(Action::SetEmbed(query.embed.clone()));
     }
     // Language: the URL, else the reader's choice, else the browser's.

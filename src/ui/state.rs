@@ -203,12 +203,8 @@ pub struct Simulation {
     pub answer: Option<Rc<Simulated>>,
 }
 
-/// Embedding options (`?embed=1&view=…&readonly=1`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Embed {
-    pub enabled: bool,
-    pub readonly: bool,
-}
+/// Embedding options (`?embed=1&view=…&readonly=1`), read and used by [`super::embed`].
+pub use super::embed::Embed;
 
 /// Everything the page shows derives from this.
 #[derive(Clone, Debug)]
@@ -220,6 +216,10 @@ pub struct State {
     /// Counts programmatic replacements of the text (examples, actions, links), which
     /// the editor applies to its textarea.
     pub loads: u64,
+    /// The reader has changed the text since it last came from outside (typed, a one-click
+    /// action) or brought it back from Recent: it is theirs. An embed keeps only such a
+    /// text when its page sends another.
+    pub edited: bool,
     /// The analysis of `rev`, when it was computed on the main thread.
     pub analysis: Option<Rc<Analysis>>,
     /// Diagnostics, nodes and mode of the last analysis (possibly of an older revision
@@ -381,6 +381,7 @@ impl State {
             text: Rc::from(text),
             rev: 0,
             loads: 0,
+            edited: false,
             summary: Rc::new(snapshot::summary(&analysis)),
             summary_rev: 0,
             analysis: Some(analysis),
@@ -501,6 +502,7 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
         analyse_here(&mut next, &text);
     }
     next.text = text;
+    next.edited = change == Change::Edit;
     if let Some(s) = &state.simulation {
         next = simulate(&next, s.request.clone());
     }
@@ -561,11 +563,19 @@ fn replace(state: &State, incoming: Incoming, confirmed: bool) -> State {
     }
     let mut next = state.clone();
     let mut kept = false;
-    if *incoming.text != *state.text && !state.embed.enabled && history::worth_keeping(&state.text)
-    {
+    // An embed's text belongs to the page that embeds it, until the reader edits it: then it
+    // is theirs, kept (for this visit only: an embed saves nothing) when the page sends
+    // another.
+    let at_stake = history::worth_keeping(&state.text) && (!state.embed.enabled || state.edited);
+    if *incoming.text != *state.text && at_stake {
         let entry = Entry {
             text: state.text.clone(),
-            source: state.source.clone(),
+            // What an embed keeps is always the reader's edit, whatever it was made from.
+            source: if state.embed.enabled {
+                Source::Typed
+            } else {
+                state.source.clone()
+            },
             at_ms: incoming.at_ms,
         };
         match state.history.with(entry) {
@@ -596,7 +606,11 @@ fn replace(state: &State, incoming: Incoming, confirmed: bool) -> State {
         next.paused = false;
     }
     next.notice = kept.then(|| Notice::Replaced(incoming.source.clone()));
+    // The reader's own text coming back (an embed's, after its frame was reloaded) stays
+    // theirs.
+    let edited = incoming.source == Source::Typed;
     next.source = incoming.source;
+    next.edited = edited;
     if *incoming.text == *state.text {
         return next;
     }
@@ -610,7 +624,9 @@ fn replace(state: &State, incoming: Incoming, confirmed: bool) -> State {
         next.looping = None;
         next.editing = None;
     }
-    with_text(&next, Rc::from(incoming.text), true, Change::Outside)
+    let mut next = with_text(&next, Rc::from(incoming.text), true, Change::Outside);
+    next.edited = edited;
+    next
 }
 
 /// Runs a one-click action on the text.
@@ -830,6 +846,9 @@ fn reduce_action(state: &State, action: Action) -> State {
                 let mut next = replace(&without, incoming, false);
                 if next.notice == Some(Notice::Replaced(entry.source.clone())) {
                     next.notice = Some(Notice::Msg(Msg::Restored));
+                }
+                if *next.text == *entry.text {
+                    next.edited = true;
                 }
                 // A restored text is the user's own again.
                 if next.overlay == Some(Overlay::History) {
@@ -1515,15 +1534,32 @@ mod tests {
     }
 
     #[test]
-    fn an_embed_keeps_no_history() {
+    fn an_embed_keeps_what_the_reader_edited_and_only_that() {
         let mut state = with_worker();
         state.embed.enabled = true;
-        let state = reduce(&state, Action::SetText("kind: Service\n".into()));
-        let state = reduce(
-            &state,
-            Action::Replace(Incoming::new("kind: Pod\n", Source::Embed, 0.0)),
-        );
+        let block = |text: &str| Action::Replace(Incoming::new(text, Source::Link, 0.0));
+        let page = |text: &str| Action::Replace(Incoming::new(text, Source::Embed, 0.0));
+        // The block's text, then the page's next one: nothing of the reader's is at stake.
+        let state = reduce(&state, block("kind: Service\n"));
+        let state = reduce(&state, page("kind: Pod\n"));
         assert!(state.history.entries.is_empty() && state.notice.is_none());
+        // The reader edits it; the page sends another: the edit is kept, one click away.
+        let state = reduce(&state, Action::SetText("kind: Pod\n# mine\n".into()));
+        let state = reduce(&state, page("kind: Node\n"));
+        assert_eq!(&*state.text, "kind: Node\n");
+        let kept = &state.history.entries[0];
+        assert_eq!(
+            (kept.text.as_ref(), &kept.source),
+            ("kind: Pod\n# mine\n", &Source::Typed)
+        );
+        assert_eq!(state.notice, Some(Notice::Replaced(Source::Embed)));
+        // Bringing it back swaps them; the page's text, unedited, is not kept.
+        let state = reduce(&state, Action::Restore(0));
+        assert_eq!(&*state.text, "kind: Pod\n# mine\n");
+        assert!(state.history.entries.is_empty());
+        // And it is the reader's again: the page's next text keeps it once more.
+        let state = reduce(&state, page("kind: Node\n"));
+        assert_eq!(state.history.entries.len(), 1);
     }
 
     #[test]
