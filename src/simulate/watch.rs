@@ -30,7 +30,8 @@ pub struct Walk {
     /// The hop that chose (an index into `trace.hops`); see
     /// [`Watched::decided_by`](crate::proxy::sim::Watched::decided_by).
     pub decided_by: Option<usize>,
-    /// `namespace/name` of the Pod behind the endpoint, when the scenario knows it.
+    /// The Pod behind the endpoint (its EndpointSlice `targetRef` name), when the
+    /// scenario knows it.
     pub pod: Option<String>,
     /// The node that Pod runs on.
     pub pod_node: Option<String>,
