@@ -349,8 +349,8 @@ pub fn WatchView(props: &WatchProps) -> Html {
                 <text x={(r.x + 8).to_string()} y={(r.y + 37).to_string()} class="sub">{ pod.ip.clone().unwrap_or_default() }</text>
                 if count > 0 {
                     <g class="counter">
-                        <rect x={(r.x + r.width - 44).to_string()} y={(r.y + 6).to_string()} width="38" height="20" rx="10" />
-                        <text x={(r.x + r.width - 25).to_string()} y={(r.y + 21).to_string()} text-anchor="middle" class="count">{ count }</text>
+                        <rect x={(r.x + r.width - 54).to_string()} y={(r.y + 27).to_string()} width="38" height="18" rx="9" />
+                        <text x={(r.x + r.width - 35).to_string()} y={(r.y + 40).to_string()} text-anchor="middle" class="count">{ count }</text>
                     </g>
                 }
             </g>
@@ -424,7 +424,7 @@ pub fn WatchView(props: &WatchProps) -> Html {
                 <g class="flight">
                     <polyline class={classes!("way", ended.then_some("stopped"))} points={drawn.join(" ")} />
                     { tags }
-                    <circle class={classes!("packet", ended.then_some("stopped"))} r="7" cx="0" cy="0"
+                    <circle class={classes!("packet", ended.then_some("stopped"))} r="8" cx="0" cy="0"
                         style={format!("transform: translate({}px, {}px)", dot.x, dot.y)} />
                 </g>
             }
@@ -506,8 +506,8 @@ pub fn WatchView(props: &WatchProps) -> Html {
                 } else {
                     <button type="button" id="watch-play" class="primary" onclick={on(PlayerAction::Play)} aria-pressed="false">{ t(Msg::WatchPlay) }</button>
                 }
-                <button type="button" id="watch-back" onclick={on(PlayerAction::Back)} aria-label={t(Msg::WatchBackLabel)} disabled={p.fresh || p.request == 0}>{ "← " }{ t(Msg::WatchBack) }</button>
-                <button type="button" id="watch-step" onclick={on(PlayerAction::Step)} aria-label={t(Msg::WatchStepLabel)} disabled={p.finished()}>{ t(Msg::WatchStep) }{ " →" }</button>
+                <button type="button" id="watch-back" onclick={on(PlayerAction::Back)} title={t(Msg::WatchBackLabel)} disabled={p.fresh || p.request == 0}>{ "← " }{ t(Msg::WatchBack) }</button>
+                <button type="button" id="watch-step" onclick={on(PlayerAction::Step)} title={t(Msg::WatchStepLabel)} disabled={p.finished()}>{ t(Msg::WatchStep) }{ " →" }</button>
                 <button type="button" id="watch-restart" onclick={on(PlayerAction::Restart)}>{ t(Msg::WatchRestart) }</button>
                 <label>
                     { t(Msg::WatchSpeed) }
@@ -518,7 +518,9 @@ pub fn WatchView(props: &WatchProps) -> Html {
                     </select>
                 </label>
             </div>
-            <div class="watch-status" aria-live="polite" aria-atomic="true">
+            // Announced when paused or stepped; while playing, a change every second
+            // would drown a screen reader, so the region is quiet then.
+            <div class="watch-status" aria-live={if p.playing { "off" } else { "polite" }} aria-atomic="true">
                 if !p.playing { { summary } } else {
                     <p id="watch-position">{ Msg::WatchPosition.fill(lang, &[&(p.request + 1).to_string(), &total.to_string(), &format!("{:.1}", current.map_or(0, |j| j.at_ms) as f64 / 1000.0)]) }</p>
                 }
