@@ -293,7 +293,9 @@ pub const EXPECTED_DESTINATIONS: usize = 200;
 pub struct Simulated {
     pub result: Result<SimResult, String>,
     pub spread: Option<Spread>,
-    pub watch: Option<Watching>,
+    /// Shared: the watch and its diagram are most of the answer's size, and the panel
+    /// hands them to the player on every render.
+    pub watch: Option<std::rc::Rc<Watching>>,
 }
 
 /// The first requests of a run, each with its walk, and the diagram they cross.
@@ -315,9 +317,11 @@ pub fn simulate(analysis: &Analysis, request: &SimRequest) -> Simulated {
             .filter(|s| s.per_node.len() > 1),
         watch: svcplay::simulate::watch::run(analysis, request, WATCHED_REQUESTS)
             .ok()
-            .map(|watch| Watching {
-                watch,
-                diagram: svcplay::diagram::layout(&analysis.objects),
+            .map(|watch| {
+                std::rc::Rc::new(Watching {
+                    watch,
+                    diagram: svcplay::diagram::layout(&analysis.objects),
+                })
             }),
     }
 }

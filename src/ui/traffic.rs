@@ -461,7 +461,7 @@ enum ControlsAction {
     /// rendered).
     Run,
     /// An event is about to edit the text: keep the current answer as "before".
-    Record(Compare),
+    Record(Box<Compare>),
 }
 
 /// The panel's own state: its inputs, how many runs were asked, and the event whose
@@ -497,7 +497,7 @@ impl Reducible for PanelState {
                 next.runs += 1;
                 next.compare = None;
             }
-            ControlsAction::Record(compare) => next.compare = Some(compare),
+            ControlsAction::Record(compare) => next.compare = Some(*compare),
         }
         Rc::new(next)
     }
@@ -810,7 +810,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         .and_then(|(id, a)| Some((*id, a.watch.clone()?)))
     {
         Some((id, watching)) => html! {
-            <super::watch::WatchView watching={Rc::new(watching)} {id} autoplay={controls.animate} lang={lang} />
+            <super::watch::WatchView watching={watching} {id} autoplay={controls.animate} lang={lang} />
         },
         None => html! {},
     };
@@ -851,11 +851,11 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                             // "Before" is the whole run of the current requests (the
                             // shown one may be mid-animation).
                             if let Some((before_id, before)) = &before {
-                                dispatcher.dispatch(ControlsAction::Record(Compare {
+                                dispatcher.dispatch(ControlsAction::Record(Box::new(Compare {
                                     label: label_text.clone(),
                                     before: before.clone(),
                                     before_id: *before_id,
-                                }));
+                                })));
                             }
                             on_action.emit(action.clone());
                         });

@@ -202,6 +202,15 @@ impl<A: Wire, B: Wire, C: Wire> Wire for (A, B, C) {
     }
 }
 
+impl<T: Wire> Wire for std::rc::Rc<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        (**self).put(out)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        T::get(r).map(std::rc::Rc::new)
+    }
+}
+
 impl<A: Wire, B: Wire> Wire for (A, B) {
     fn put(&self, out: &mut Vec<u8>) {
         self.0.put(out);

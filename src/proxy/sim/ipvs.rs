@@ -4,7 +4,7 @@
 //! The walk ([`crate::proxy::ipvs::trace`]) evaluates the iptables rules IPVS mode keeps
 //! (drops, rejects, the masquerade mark) and finds the virtual server. Each request is
 //! then one short connection to that virtual server's
-//! [`IpvsService`](crate::proxy::ipvs::kernel::IpvsService) — opened at its time on the
+//! [`IpvsService`] — opened at its time on the
 //! simulated clock with the next client port, and closed at once — so rr's pointer, wrr's
 //! current weight, the connection counters and persistence templates (ClientIP affinity)
 //! evolve as in the kernel.
