@@ -213,20 +213,25 @@ mod tests {
         }
     }
 
+    /// `n` requests from node k8s-worker01 itself to the lab's first ClusterIP.
+    fn from_worker(analysis: &Analysis, mode: ProxyMode, n: u64, seed: u64) -> SimRequest {
+        sim(
+            analysis,
+            ClientChoice::Node("k8s-worker01".into()),
+            DestinationKind::ClusterIp,
+            mode,
+            n,
+            seed,
+        )
+    }
+
     #[test]
     fn every_watched_request_is_the_simulations_request() {
         for id in ["clusterip", "session-affinity"] {
             let analysis = lab(id);
             for mode in MODES {
                 for seed in [1, 7, 123_456] {
-                    let req = sim(
-                        &analysis,
-                        ClientChoice::Node("k8s-worker01".into()),
-                        DestinationKind::ClusterIp,
-                        mode,
-                        300,
-                        seed,
-                    );
+                    let req = from_worker(&analysis, mode, 300, seed);
                     let result = super::super::run(&analysis, &req).expect("runs");
                     let watch = run(&analysis, &req, 300).expect("watches");
                     assert_eq!(watch.journeys.len(), 300, "{id} {mode:?}");
@@ -282,14 +287,7 @@ mod tests {
     fn affinity_pins_every_request_after_the_first() {
         let analysis = lab("session-affinity");
         for mode in MODES {
-            let req = sim(
-                &analysis,
-                ClientChoice::Node("k8s-worker01".into()),
-                DestinationKind::ClusterIp,
-                mode,
-                50,
-                3,
-            );
+            let req = from_worker(&analysis, mode, 50, 3);
             let watch = run(&analysis, &req, 50).expect("watches");
             assert!(!watch.journeys[0].pinned, "{mode:?}");
             assert!(watch.journeys[1..].iter().all(|j| j.pinned), "{mode:?}");
@@ -299,14 +297,7 @@ mod tests {
         }
         // Without affinity, nothing is pinned and the requests spread.
         let analysis = lab("clusterip");
-        let req = sim(
-            &analysis,
-            ClientChoice::Node("k8s-worker01".into()),
-            DestinationKind::ClusterIp,
-            ProxyMode::Iptables,
-            50,
-            3,
-        );
+        let req = from_worker(&analysis, ProxyMode::Iptables, 50, 3);
         let watch = run(&analysis, &req, 50).expect("watches");
         assert!(watch.journeys.iter().all(|j| !j.pinned));
         assert_eq!(watch.counts(50).len(), 3);
@@ -378,14 +369,7 @@ mod tests {
             .replace("replicas: 3", "replicas: 0");
         let analysis = analyze(&text, Options::default());
         for mode in MODES {
-            let req = sim(
-                &analysis,
-                ClientChoice::Node("k8s-worker01".into()),
-                DestinationKind::ClusterIp,
-                mode,
-                5,
-                1,
-            );
+            let req = from_worker(&analysis, mode, 5, 1);
             let watch = run(&analysis, &req, 5).expect("watches");
             let walk = &watch.walks[0];
             assert_eq!(walk.landed, Landed::Reject, "{mode:?}");
@@ -396,14 +380,7 @@ mod tests {
     #[test]
     fn a_watch_follows_at_most_its_limit_and_the_runs_requests() {
         let analysis = lab("clusterip");
-        let req = sim(
-            &analysis,
-            ClientChoice::Node("k8s-worker01".into()),
-            DestinationKind::ClusterIp,
-            ProxyMode::Iptables,
-            10,
-            1,
-        );
+        let req = from_worker(&analysis, ProxyMode::Iptables, 10, 1);
         assert_eq!(run(&analysis, &req, 100).unwrap().journeys.len(), 10);
         let req = SimRequest {
             requests: 100_000,
