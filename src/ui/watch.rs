@@ -44,10 +44,11 @@ pub struct Player {
 }
 
 /// What the player can be asked to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PlayerAction {
     /// A new watch: its ways' numbers of stops, and whether to start playing.
     Load {
+        stops: Rc<[usize]>,
         autoplay: bool,
     },
     Play,
@@ -104,13 +105,18 @@ impl Player {
     }
 
     pub fn reduce(&self, action: PlayerAction) -> Player {
+        if let PlayerAction::Load { stops, autoplay } = action {
+            let mut next = Player::new(stops, autoplay);
+            next.speed = self.speed;
+            return next;
+        }
         let mut next = self.clone();
         if self.stops.is_empty() {
             next.playing = false;
             return next;
         }
         match action {
-            PlayerAction::Load { autoplay } => return Player::new(self.stops.clone(), autoplay),
+            PlayerAction::Load { .. } => {}
             PlayerAction::Play if self.finished() => {
                 next = Player::new(self.stops.clone(), true);
                 next.speed = self.speed;
@@ -228,13 +234,16 @@ pub fn WatchView(props: &WatchProps) -> Html {
     };
     // A new simulation starts the player again (through the reducer: never a copy of
     // the state of an earlier render).
+    // The first render's player is already the mounted watch's.
     {
         let player = player.clone();
         let autoplay = props.autoplay;
         let stops = stops.clone();
-        use_effect_with(props.id, move |_| {
-            if player.0.stops != stops {
-                player.dispatch(PlayerAction::Load { autoplay });
+        let mounted = use_mut_ref(|| props.id);
+        use_effect_with(props.id, move |id| {
+            if *mounted.borrow() != *id {
+                *mounted.borrow_mut() = *id;
+                player.dispatch(PlayerAction::Load { stops, autoplay });
             }
         });
     }
@@ -260,7 +269,7 @@ pub fn WatchView(props: &WatchProps) -> Html {
     }
     let on = |action: PlayerAction| {
         let player = player.clone();
-        Callback::from(move |_: MouseEvent| player.dispatch(action))
+        Callback::from(move |_: MouseEvent| player.dispatch(action.clone()))
     };
     let on_speed = {
         let player = player.clone();
@@ -591,6 +600,16 @@ mod tests {
         assert!(!p.playing && p.finished());
         // Play again from the end starts over.
         let p = p.reduce(PlayerAction::Play);
+        assert!(p.playing && p.fresh && p.request == 0);
+        // A new watch replaces the ways and keeps the speed.
+        let loaded = p.reduce(PlayerAction::Speed(3)).reduce(PlayerAction::Load {
+            stops: Rc::from(vec![4, 4, 4]),
+            autoplay: false,
+        });
+        assert_eq!(
+            (loaded.stops.len(), loaded.speed, loaded.playing),
+            (3, 3, false)
+        );
         assert!(p.playing && p.fresh && p.request == 0);
         // A paused player ignores a late tick; pausing mid-way keeps the place.
         let q = p
