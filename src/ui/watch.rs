@@ -433,8 +433,13 @@ pub fn WatchView(props: &WatchProps) -> Html {
                 <g class="flight">
                     <polyline class={classes!("way", ended.then_some("stopped"))} points={drawn.join(" ")} />
                     { tags }
-                    <circle class={classes!("packet", ended.then_some("stopped"))} r="8" cx="0" cy="0"
-                        style={format!("transform: translate({}px, {}px)", dot.x, dot.y)} />
+                    // A new element per request: the dot glides along one request's way,
+                    // never back from the last Pod to the next client; stepped or paused,
+                    // it stands still at its stop.
+                    <g class="packet-layer">
+                        <circle key={p.request.to_string()} class={classes!("packet", ended.then_some("stopped"), (!p.playing).then_some("still"))} r="8" cx="0" cy="0"
+                            style={format!("transform: translate({}px, {}px)", dot.x, dot.y)} />
+                    </g>
                 </g>
             }
         }
