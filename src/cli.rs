@@ -42,6 +42,17 @@ enum Command {
     Trace(TraceArgs),
     /// Distribute N requests over the endpoints, walking the generated rules.
     Simulate(SimulateArgs),
+    /// A terminal session over the scenario: commands from stdin (or --script), one per
+    /// line, each echoed after the prompt and followed by what the real tool prints.
+    ///
+    /// kubectl (get, describe, explain, create/apply/delete -f, run, expose, scale, label,
+    /// annotate, patch, set selector, edit, rollout restart, exec -it POD -- sh, logs), the
+    /// node's tools (iptables -L/-S, iptables-save, ipvsadm, ipset, nft, ip, conntrack,
+    /// modprobe, lsmod, yum), curl/wget/ping/dig/nslookup, ls/cat/vi, ssh NODE, loops and
+    /// sleep (a session clock). Commands that change the cluster edit the scenario; --save
+    /// writes it (format v2). Exit status: 0 every command succeeded, 1 a command failed
+    /// (or the scenario has errors), 2 usage error.
+    Shell(crate::shell_cli::ShellArgs),
     /// Compare a real node's dumps with what kube-proxy should have programmed there.
     #[command(
         name = "check-node",
@@ -201,16 +212,16 @@ const INPUT_ERRORS: u8 = 1;
 const USAGE: u8 = 2;
 
 /// The scenario text of the given files, and where each file starts (for line numbers).
-struct Sources {
-    text: String,
+pub(crate) struct Sources {
+    pub(crate) text: String,
     /// (file name, first line of the file in `text`).
-    files: Vec<(String, u32)>,
+    pub(crate) files: Vec<(String, u32)>,
 }
 
 impl Sources {
     /// Reads the files (`-` is standard input) as one scenario, reading no more than
     /// [`MAX_SCENARIO_BYTES`] in all and one byte (so `/dev/zero` is refused at once).
-    fn read(files: &[String]) -> Result<Sources, String> {
+    pub(crate) fn read(files: &[String]) -> Result<Sources, String> {
         let mut text = String::new();
         let mut starts = Vec::new();
         for file in files {
@@ -275,7 +286,7 @@ impl Sources {
 
 /// Prints the diagnostics to stderr as `file:line:col: severity: ...`; returns whether
 /// any is an error.
-fn report(analysis: &Analysis, sources: &Sources, stderr: &mut impl Write) -> bool {
+pub(crate) fn report(analysis: &Analysis, sources: &Sources, stderr: &mut impl Write) -> bool {
     for d in &analysis.diagnostics {
         if d.severity == Severity::Info {
             continue;
@@ -475,6 +486,7 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Simulate(args) => simulate(args, out, err),
+        Command::Shell(args) => crate::shell_cli::run(args, out, err),
         Command::CheckNode(args) => check_node(args, out, err),
         Command::PerNode(args) => {
             let (analysis, sources) = match load(&args.input, args.stored, err) {

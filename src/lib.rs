@@ -71,6 +71,9 @@
 //!   [`proxy::facts`] obeys. Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
+//!   [`controllers::kubeadm`] adds a kubeadm cluster's kube-system objects (kube-proxy's
+//!   DaemonSet, Pods and ConfigMap, CoreDNS and kube-dns, the static control-plane Pods;
+//!   not under `--stored`).
 //! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`),
 //!   and [`actions::scheduler`] (IPVS mode and its scheduler, written into the text).
 //! - [`dns`] — the records CoreDNS serves (kubeadm Corefile), `/etc/resolv.conf` and the
@@ -103,17 +106,26 @@
 //!   userspace mode as kube-proxy v1.25 ran it (proxy sockets, portal rules, the
 //!   round-robin balancer with ClientIP affinity and explicit time); [`proxy::trace`] is
 //!   the packet-walk shape every mode produces.
-//! - [`views`] — simulated commands (`svcplay run`, the page's terminal): `iptables-save`,
-//!   `ip6tables-save` and `iptables -S` ([`views::iptables`]); [`views::nft`]
+//! - [`views`] — simulated commands (`svcplay run`, the lab terminal): `iptables-save`,
+//!   `ip6tables-save` and `iptables -S` ([`views::iptables`]), `iptables -L` in its forms
+//!   ([`views::iptables_list`], checked against the real tool); [`views::nft`]
 //!   answers `nft list …`; Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
-//!   tables; [`views::kubectl`]: `kubectl get|describe` (one [`views::kubectl::Resource`]
-//!   per resource: services, endpoints, endpointslices, pods), `exec`, `-o yaml` through
-//!   go-yaml's emitter ([`views::kubectl::yaml`], also the page's "stored object" text), and
+//!   tables; [`views::kubectl`]: `kubectl get|describe|explain` over one
+//!   [`views::kubectl::Resource`] table (services, endpoints, endpointslices, pods,
+//!   deployments, replicasets, statefulsets, daemonsets, nodes, namespaces, configmaps,
+//!   events), kubectl's flag parsing ([`views::kubectl::flags`]), `-o yaml` through
+//!   go-yaml's emitter ([`manifest::emit`], also the page's "stored object" text), and
 //!   what `kubectl apply` prints ([`views::kubectl::apply`]); [`views::dig`] (`dig`,
 //!   resolv.conf); [`views::ipvs`] prints `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`
 //!   (port names from [`views::etc_services`]); [`views::curl`] answers `curl` and the
-//!   seeds' `while true; do curl …; done` loop. Every object's AGE is the fixed
-//!   [`views::kubectl::AGE_SECONDS`].
+//!   seeds' `while true; do curl …; done` loop. AGE is measured on the session clock.
+//! - [`session`] — scenario format v2: named `File`s (on the node's disk) and the `Session`
+//!   document (the session clock, the node, the running kube-proxy's configuration, rules
+//!   a previous mode left, conntrack entries, files written in Pods), each change a pure
+//!   edit of the text ([`session::text`]).
+//! - [`shell`] — the lab terminal of the page and `svcplay shell`: a bash-like parser and
+//!   executor over the scenario text; kubectl's verbs that change things as pure edits,
+//!   a Pod's shell, the node's tools, loops stepped one iteration at a time.
 //! - [`simulate`] — traffic simulation: N requests from a client of the scenario to a
 //!   destination, sent through the proxier of the node they meet, affinity on a simulated
 //!   clock ([`time::SimTime`]); per endpoint the count and the exact probability from the
@@ -177,7 +189,7 @@
 //! that goes up or sideways). A cycle means a type or function lives in the wrong place.
 //!
 //! ```text
-//! checknode  pernode             — check a real node's dumps; per-node truth of NodePorts
+//! shell  checknode  pernode      — the lab terminal; check a real node's dumps; per-node truth of NodePorts
 //! examples  actions  diagram     — built-in scenarios; one-click text edits; the diagram
 //! views                          — the simulated commands (kubectl, iptables-save, nft, dig, curl…)
 //! simulate                       — requests from a client of the scenario, through its node's proxier
@@ -185,7 +197,7 @@
 //! proxy  dns                     — kube-proxy (facts, the Proxier seam, every mode); CoreDNS
 //! controllers                    — Pods, EndpointSlices, Endpoints, learner hints
 //! apiserver                      — admission: defaults, allocation, validation
-//! model                          — typed objects and the API's own helpers
+//! model  session                 — typed objects and the API's own helpers; format v2's files and session
 //! manifest                       — YAML with spans, raw objects, strict decoding
 //! diag  sort  quote  time  hash  — diagnostics, sorting, Go's quoting, SimTime, FNV-1a
 //! ```
@@ -262,6 +274,8 @@ pub mod pernode;
 pub mod proxy;
 pub mod quote;
 pub mod scenario;
+pub mod session;
+pub mod shell;
 pub mod simulate;
 pub mod sort;
 pub mod time;

@@ -39,7 +39,15 @@ pub struct Analysis {
     pub objects: Objects,
     /// What the API server did with each written object (empty with `stored`).
     pub admissions: Vec<Admission>,
+    /// The configuration kube-proxy runs with: the scenario's KubeProxyConfiguration, or,
+    /// while a session's change of it waits for kube-proxy's restart, the one it started
+    /// with ([`crate::session::KubeProxyState`]; restarted nodes run
+    /// [`Analysis::configured_proxy_config`], see [`Analysis::on_node`]).
     pub proxy_config: ProxyConfig,
+    /// The configuration the scenario (kube-proxy's ConfigMap) says now.
+    pub configured_proxy_config: ProxyConfig,
+    /// The session document and the files of the scenario (format v2, [`crate::session`]).
+    pub session: crate::session::Scenario,
     /// Every diagnostic, with spans, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
     /// kube-proxy's renderings asked for so far.
@@ -103,6 +111,8 @@ fn remember<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
 pub fn analyze(text: &str, options: Options) -> Analysis {
     let manifest = manifest::parse(text);
     let mut diagnostics = manifest.diagnostics.clone();
+    let session = crate::session::read(&manifest);
+    diagnostics.extend(session.diagnostics.iter().cloned());
     let (objects, admissions) = if options.stored {
         let (objects, d) = model::build(&manifest);
         diagnostics.extend(d);
@@ -112,6 +122,8 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
         diagnostics.extend(d);
         (objects, admissions)
     };
+    let mut objects = objects;
+    objects.retired_pod_ips = session.session.retired_pod_ips.clone();
     let mut objects = controllers::run(objects);
     if !options.stored {
         let slice = kubernetes_endpoint_slice(&objects);
@@ -130,6 +142,50 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
     for (object, diagnostic) in controllers::hints::warnings(&objects) {
         diagnostics.push(manifest.locate(object, diagnostic));
     }
+    if !options.stored {
+        // What a kubeadm cluster runs in kube-system (kube-proxy, CoreDNS, kube-dns).
+        let dns_ip = objects
+            .service_cidrs
+            .iter()
+            .flat_map(|c| c.cidrs.iter())
+            .find_map(|c| crate::model::ip::Cidr::parse_sloppy(c))
+            .and_then(|c| c.nth(10))
+            .map(|ip| ip.to_string());
+        let written = manifest
+            .objects
+            .iter()
+            .rev()
+            .find(|o| o.kind == manifest::Kind::KubeProxyConfiguration)
+            .map(|o| &o.node);
+        let config_conf = controllers::kubeadm::kube_proxy_config_conf(written);
+        controllers::kubeadm::add(
+            &mut objects,
+            &session.session.restarts,
+            &session.session.restart_times,
+            dns_ip.as_deref(),
+            config_conf,
+        );
+    }
+    // Written DaemonSets (workloads whose controller made their Pods) are listed with
+    // kubeadm's built-in ones (`kubectl get ds`).
+    let written_daemon_sets: Vec<model::DaemonSet> = objects
+        .workloads
+        .iter()
+        .filter(|w| w.kind == manifest::Kind::DaemonSet)
+        .map(|w| model::DaemonSet {
+            meta: w.meta.clone(),
+            selector: w.selector.match_labels.clone(),
+            template: w.template.clone(),
+            image: w
+                .template
+                .spec
+                .containers
+                .first()
+                .and_then(|c| c.image.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    objects.daemon_sets.splice(0..0, written_daemon_sets);
     let (proxy_config, d) = ProxyConfig::resolve(objects.kube_proxy_configuration.as_ref());
     let config_object = objects
         .kube_proxy_configuration
@@ -141,6 +197,13 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
             None => diag,
         });
     }
+    let configured_proxy_config = proxy_config.clone();
+    let proxy_config = session
+        .session
+        .kube_proxy
+        .configuration
+        .as_deref()
+        .map_or(proxy_config, running_configuration);
     crate::sort::sort_by_key(&mut diagnostics, |d| (d.span.map(|s| s.start), d.severity));
     Analysis {
         options,
@@ -148,9 +211,18 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
         objects,
         admissions,
         proxy_config,
+        configured_proxy_config,
+        session,
         diagnostics,
         proxies: ProxyCache::default(),
     }
+}
+
+/// The configuration a kube-proxy that started before the ConfigMap changed still runs
+/// (the session's copy of the KubeProxyConfiguration document it read then).
+fn running_configuration(document: &str) -> ProxyConfig {
+    let (objects, _) = model::build(&manifest::parse(document));
+    ProxyConfig::resolve(objects.kube_proxy_configuration.as_ref()).0
 }
 
 /// The API server's own EndpointSlice for `default/kubernetes`: the control plane's
@@ -223,6 +295,23 @@ fn kubernetes_endpoints(slice: &EndpointSlice) -> model::Endpoints {
 }
 
 impl Analysis {
+    /// The analysis as kube-proxy on `node` sees it: the same, unless that node's
+    /// kube-proxy was restarted since the session changed its ConfigMap (then it runs the
+    /// configuration the scenario holds now).
+    pub fn on_node(&self, node: &str) -> std::borrow::Cow<'_, Analysis> {
+        let state = &self.session.session.kube_proxy;
+        if state.configuration.is_some()
+            && state.restarted.iter().any(|n| n == node)
+            && self.proxy_config != self.configured_proxy_config
+        {
+            let mut copy = self.clone();
+            copy.proxy_config = self.configured_proxy_config.clone();
+            std::borrow::Cow::Owned(copy)
+        } else {
+            std::borrow::Cow::Borrowed(self)
+        }
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics

@@ -22,6 +22,7 @@ fn every_subcommand_has_help() {
         "trace",
         "simulate",
         "check-node",
+        "shell",
     ] {
         let out = svcplay(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{sub} --help");
@@ -365,6 +366,77 @@ fn simulate_spread_gives_a_table_per_client_node() {
         "10.0.0.1",
     ]);
     assert_eq!(both.status.code(), Some(2));
+}
+
+/// Runs `svcplay shell FILE --script` with these commands; (status, stdout, stderr).
+fn shell(scenario: &str, commands: &str, extra: &[&str]) -> (Option<i32>, String, String) {
+    let dir = std::env::temp_dir().join(format!(
+        "svcplay-cli-shell-{}-{}",
+        std::process::id(),
+        commands.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("script.sh");
+    std::fs::write(&script, commands).unwrap();
+    let mut args = vec!["shell", scenario, "--script", script.to_str().unwrap()];
+    args.extend(extra);
+    let out = svcplay(&args);
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn shell_has_help_and_exits_1_when_a_command_fails_2_on_usage() {
+    let out = svcplay(&["shell", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Exit status"));
+    let lab = fixture("shell/kube-proxy-switch/scenario.yaml");
+    let (status, out, _) = shell(&lab, "kubectl get nodes\n", &[]);
+    assert_eq!(status, Some(0), "{out}");
+    assert!(
+        out.starts_with("[root@master ~]# kubectl get nodes\nNAME "),
+        "{out}"
+    );
+    let (status, out, _) = shell(&lab, "kubectl get nodes\nnosuchcommand\nhostname\n", &[]);
+    assert_eq!(status, Some(1), "{out}");
+    assert!(
+        out.ends_with("[root@master ~]# hostname\nmaster\n"),
+        "a failure does not stop the session:\n{out}"
+    );
+    // The scenario from standard input needs the commands from a file.
+    assert_eq!(svcplay(&["shell", "-"]).status.code(), Some(2));
+    assert_eq!(svcplay(&["shell", &lab, "--bogus"]).status.code(), Some(2));
+}
+
+#[test]
+fn shell_save_writes_the_changed_scenario_which_opens_where_it_left() {
+    let lab = fixture("shell/kube-proxy-switch/scenario.yaml");
+    let dir = std::env::temp_dir().join(format!("svcplay-cli-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let saved = dir.join("saved.yaml");
+    let (status, out, _) = shell(
+        &lab,
+        "kubectl scale deployment web --replicas=2\nsleep 30\nssh worker1\n",
+        &["--save", saved.to_str().unwrap()],
+    );
+    assert_eq!(status, Some(0), "{out}");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(text.contains("replicas: 2"), "{text}");
+    assert!(text.contains("kind: Session"), "{text}");
+    assert!(text.contains("time: \"2025-01-01T00:00:40Z\""), "{text}");
+    // Reopened, the session goes on where it stopped: on worker1, 30 s later.
+    let (status, out, _) = shell(saved.to_str().unwrap(), "date\nkubectl get pods\n", &[]);
+    assert_eq!(status, Some(0), "{out}");
+    assert!(
+        out.starts_with("[root@worker1 ~]# date\nWed Jan  1 00:00:40 UTC 2025\n"),
+        "{out}"
+    );
+    assert_eq!(out.matches("web-").count(), 2, "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `svcplay check-node`: 0 when the node matches, 1 on drift or scenario errors (the

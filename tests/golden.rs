@@ -2379,6 +2379,326 @@ fn simulate_every_fixture() {
     assert!(simulated > 100);
 }
 
+// ---- the lab terminal: the seed tutorials replayed through `svcplay shell` -----------------
+//
+// Each case of `tests/fixtures/shell-seeds/` is a seed tutorial's terminal session:
+// `scenario.yaml` (the lab as the seed starts it: its files on the node's disk, format
+// v2), `script.sh` (the commands, in the seed's order, with the ones the seed's page
+// left out — `exit`, `ssh`, a `sleep` where the author waited), `editor.ex` (what the
+// editors opened are given), `seed.txt` (the seed's own lines, split at its prompts;
+// `##` lines are the seed's comments, `##excerpt` after a command says the seed shows
+// part of the output) and `substitutions.yaml` (each value the real cluster chose at
+// random, or printed differently in v1.35, with svcplay's and why).
+//
+// The harness runs the real `svcplay shell` and checks:
+// 1. the whole transcript equals `expected.txt` (svcplay's own, blessed with
+//    `SVCPLAY_BLESS=1`), so any change of output shows;
+// 2. every command of `seed.txt` (after the substitutions) appears in the transcript in
+//    the seed's order, and its output equals the seed's, whitespace normalised (the
+//    pages flattened the terminals) — or contains it for an excerpt; a command the
+//    seed shows without output is only required to run.
+
+mod shell_seeds {
+    use super::{blessing, diff, read};
+    use std::path::Path;
+
+    /// Collapses every run of whitespace to one space.
+    fn normalize(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// `- seed: …` / `svcplay: …` pairs, in order.
+    fn substitutions(case: &Path) -> Vec<(String, String)> {
+        let path = case.join("substitutions.yaml");
+        if !path.exists() {
+            return Vec::new();
+        }
+        let text = read(&path);
+        let (docs, errors) = svcplay::manifest::yaml::parse_documents(&text);
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        let mut out = Vec::new();
+        for item in docs
+            .first()
+            .and_then(|d| d.root.as_ref())
+            .and_then(|r| r.items())
+            .unwrap_or(&[])
+        {
+            let get = |k: &str| {
+                item.get(k)
+                    .and_then(|n| n.as_str())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| panic!("{}: an entry needs {k}", path.display()))
+            };
+            let _ = get("why");
+            out.push((normalize(&get("seed")), normalize(&get("svcplay"))));
+        }
+        out
+    }
+
+    /// A command and what follows it, up to the next command.
+    struct Block {
+        command: String,
+        output: String,
+        marker: Marker,
+    }
+
+    /// How a seed block's output is compared (a `##` line after its command).
+    #[derive(Clone, PartialEq)]
+    enum Marker {
+        /// All of it, in order.
+        Exact,
+        /// `##excerpt`: the seed shows a part of the output.
+        Excerpt,
+        /// `##rows-any-order`: the same lines, in any order.
+        RowsAnyOrder,
+        /// `##rotation`: the same cycle, entered at another point.
+        Rotation,
+        /// `##one-of A B …`: the output is one of these.
+        OneOf(Vec<String>),
+    }
+
+    /// The seed's blocks: a line with a prompt starts one.
+    fn seed_blocks(text: &str) -> Vec<Block> {
+        let mut blocks: Vec<Block> = Vec::new();
+        for line in text.lines() {
+            let marker = match line.split_whitespace().collect::<Vec<_>>()[..] {
+                ["##excerpt"] => Some(Marker::Excerpt),
+                ["##rows-any-order"] => Some(Marker::RowsAnyOrder),
+                ["##rotation"] => Some(Marker::Rotation),
+                ["##one-of", ref values @ ..] => Some(Marker::OneOf(
+                    values.iter().map(|v| v.to_string()).collect(),
+                )),
+                _ => None,
+            };
+            if let Some(marker) = marker {
+                if let Some(b) = blocks.last_mut() {
+                    b.marker = marker;
+                }
+                continue;
+            }
+            if line.starts_with("##") {
+                continue;
+            }
+            // A command continued with a backslash takes the next line.
+            if let Some(b) = blocks.last_mut()
+                && b.output.is_empty()
+                && b.command.ends_with('\\')
+            {
+                b.command.push('\n');
+                b.command.push_str(line);
+                continue;
+            }
+            if let Some((_, command)) = prompt_split(line) {
+                blocks.push(Block {
+                    command: command.to_string(),
+                    output: String::new(),
+                    marker: Marker::Exact,
+                });
+            } else if let Some(b) = blocks.last_mut() {
+                b.output.push_str(line);
+                b.output.push('\n');
+            }
+        }
+        blocks
+    }
+
+    /// `(prompt, command)` of a line that starts with a shell prompt.
+    fn prompt_split(line: &str) -> Option<(&str, &str)> {
+        if line.starts_with('[') {
+            let end = line.find("]# ")?;
+            return Some((&line[..end + 3], &line[end + 3..]));
+        }
+        if line.starts_with("root@") {
+            if line.ends_with(":/#") {
+                return Some((line, ""));
+            }
+            let end = line.find("# ")?;
+            return Some((&line[..end + 2], &line[end + 2..]));
+        }
+        None
+    }
+
+    /// The transcript's blocks, found by the script's commands (each echoed after a
+    /// prompt, in order).
+    fn transcript_blocks(transcript: &str, commands: &[String]) -> Vec<Block> {
+        let lines: Vec<&str> = transcript.lines().collect();
+        let mut starts: Vec<(usize, String)> = Vec::new();
+        let mut at = 0;
+        for c in commands {
+            let first = c.lines().next().unwrap_or("");
+            while at < lines.len() && !(lines[at].ends_with(first) && lines[at].len() > first.len())
+            {
+                at += 1;
+            }
+            if at < lines.len() {
+                starts.push((at, c.clone()));
+                at += c.lines().count();
+            }
+        }
+        let mut out = Vec::new();
+        for (i, (start, command)) in starts.iter().enumerate() {
+            let from = start + command.lines().count();
+            let to = starts.get(i + 1).map_or(lines.len(), |(s, _)| *s);
+            out.push(Block {
+                command: command.clone(),
+                output: lines[from..to.max(from)].join("\n"),
+                marker: Marker::Exact,
+            });
+        }
+        out
+    }
+
+    /// The script's commands, as `svcplay shell` reads them (comments skipped, open
+    /// lines continued).
+    fn commands(script: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut buffer = String::new();
+        for line in script.lines() {
+            if buffer.is_empty() && line.trim_start().starts_with('#') {
+                continue;
+            }
+            if !buffer.is_empty() {
+                buffer.push('\n');
+            }
+            buffer.push_str(line);
+            if svcplay::shell::parse::incomplete(&buffer) {
+                continue;
+            }
+            let entered = std::mem::take(&mut buffer);
+            if !entered.trim().is_empty() {
+                out.push(entered);
+            }
+        }
+        out
+    }
+
+    /// A command line without its trailing `# svcplay: …` directive.
+    fn strip_directive(command: &str) -> &str {
+        command
+            .find(" # svcplay:")
+            .map_or(command, |at| &command[..at])
+    }
+
+    /// Substitutions applied line by line (for the comparisons that keep lines).
+    fn apply_lines(text: &str, apply: &dyn Fn(&str) -> String) -> String {
+        text.lines().map(apply).collect::<Vec<_>>().join("\n")
+    }
+
+    pub fn check(case: &Path) -> Result<usize, String> {
+        let script = case.join("script.sh");
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_svcplay"));
+        command
+            .arg("shell")
+            .arg(case.join("scenario.yaml"))
+            .arg("--script")
+            .arg(&script);
+        if case.join("editor.ex").exists() {
+            command.arg("--editor-script").arg(case.join("editor.ex"));
+        }
+        let output = command.output().map_err(|e| e.to_string())?;
+        let transcript = String::from_utf8_lossy(&output.stdout).to_string();
+        let expected_path = case.join("expected.txt");
+        if blessing() || !expected_path.exists() {
+            std::fs::write(&expected_path, &transcript).map_err(|e| e.to_string())?;
+        }
+        let expected = read(&expected_path);
+        if transcript != expected {
+            return Err(format!("expected.txt:\n{}", diff(&expected, &transcript)));
+        }
+        let want_status = if case.join("FAILS").exists() { 1 } else { 0 };
+        if output.status.code() != Some(want_status) {
+            return Err(format!(
+                "svcplay shell exited {:?} (want {want_status}); stderr: {}",
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let substitutions = substitutions(case);
+        let apply = |text: &str| {
+            let mut t = normalize(text);
+            for (seed, ours) in &substitutions {
+                t = normalize(&t.replace(seed.as_str(), ours));
+            }
+            t
+        };
+        let blocks = transcript_blocks(&transcript, &commands(&read(&script)));
+        let mut checks = 1;
+        let mut next = 0;
+        // Cases of svcplay's own (`tests/fixtures/shell`) have no seed to compare with.
+        let seed_text = if case.join("seed.txt").exists() {
+            read(&case.join("seed.txt"))
+        } else {
+            String::new()
+        };
+        for seed in seed_blocks(&seed_text) {
+            // An empty prompt: the seed pressed Enter (the script has no blank commands).
+            if seed.command.trim().is_empty() {
+                continue;
+            }
+            let want_command = apply(&seed.command);
+            let Some(found) = blocks[next..]
+                .iter()
+                .position(|b| normalize(strip_directive(&b.command)) == want_command)
+            else {
+                return Err(format!(
+                    "the seed's command {want_command:?} is not in the transcript after block {next}"
+                ));
+            };
+            let block = &blocks[next + found];
+            next += found + 1;
+            let want = apply(&seed.output);
+            // A loop the script interrupted ends in ^C, which the seed's page may leave out.
+            let mut lines: Vec<&str> = block.output.lines().collect();
+            if lines.last().is_some_and(|l| l.trim() == "^C") && !seed.output.contains("^C") {
+                lines.pop();
+            }
+            let got = normalize(&lines.join("\n"));
+            let ok = want.is_empty()
+                || match &seed.marker {
+                    Marker::Exact => got == want,
+                    Marker::Excerpt => got.contains(&want),
+                    Marker::RowsAnyOrder => {
+                        let rows = |t: &str| {
+                            let mut r: Vec<String> = t.lines().map(normalize).collect();
+                            r.retain(|l| !l.is_empty());
+                            r.sort();
+                            r
+                        };
+                        rows(&apply_lines(&seed.output, &apply)) == rows(&lines.join("\n"))
+                    }
+                    Marker::Rotation => {
+                        let want: Vec<&str> = want.split(' ').collect();
+                        let got: Vec<&str> = got.split(' ').collect();
+                        want.len() == got.len()
+                            && (0..want.len().max(1)).any(|k| {
+                                (0..want.len()).all(|i| got[i] == want[(i + k) % want.len()])
+                            })
+                    }
+                    Marker::OneOf(values) => values.iter().any(|v| apply(v) == got),
+                };
+            if !ok {
+                return Err(format!(
+                    "{want_command}:\n  seed (after substitutions): {want}\n  svcplay:                     {got}"
+                ));
+            }
+            checks += 1;
+        }
+        Ok(checks)
+    }
+}
+
+#[test]
+fn shell_seeds() {
+    run_corpus("shell-seeds", shell_seeds::check);
+}
+
+/// svcplay's own `svcplay shell` cases: every verb and flag of issue 15, transcripts
+/// blessed with `SVCPLAY_BLESS=1` and reviewed (each `case.md` says what it shows).
+#[test]
+fn shell_cases() {
+    run_corpus("shell", shell_seeds::check);
+}
+
 // ---- check-node: every corpus's expected rules checked against its own scenario -------
 
 /// Runs `svcplay check-node`'s core on one dump; the report must show no drift.

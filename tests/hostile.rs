@@ -236,7 +236,15 @@ fn pods_stop_at_the_cluster_budget_with_a_warning() {
         || analyze(&text, Options::default()),
     );
     println!("  Pods generated: {}", analysis.objects.pods.len());
-    assert_eq!(analysis.objects.pods.len(), MAX_PODS);
+    // The workload controllers stop at the budget; kubeadm's kube-system Pods (CoreDNS,
+    // kube-proxy, built in) come on top of it.
+    let generated = analysis
+        .objects
+        .pods
+        .iter()
+        .filter(|p| p.meta.origin != svcplay::model::Origin::Builtin)
+        .count();
+    assert_eq!(generated, MAX_PODS);
     let warned = warnings(&analysis);
     assert!(
         warned.iter().any(|w| w.contains(&format!(
@@ -253,7 +261,7 @@ fn pods_stop_at_the_cluster_budget_with_a_warning() {
         .collect();
     ips.sort_unstable();
     ips.dedup();
-    assert_eq!(ips.len(), MAX_PODS);
+    assert_eq!(ips.len(), analysis.objects.pods.len());
     assert!(peak < 1024 * MB, "{peak}");
 }
 

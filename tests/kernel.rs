@@ -1,7 +1,8 @@
 //! A real kernel agrees: kube-proxy's rules, loaded by the real `iptables-restore` into a
 //! fresh network namespace, read back by the real `iptables-save`, equal what
 //! `svcplay run -- iptables-save` prints (apart from the timestamp comment lines and the
-//! counters), and `iptables -t TABLE -S` equals `svcplay run -- iptables -t TABLE -S`.
+//! counters), and `iptables -t TABLE -S` and `iptables -t TABLE -L` (with `-n`, `-v`,
+//! `-x`, `--line-numbers`, and without `-n`: names) equal svcplay's.
 //!
 //! For every case of the kube-proxy iptables corpora (`tests/fixtures/kube-proxy-iptables*`)
 //! and every IP family its node runs, the test creates a network namespace and replays
@@ -192,18 +193,29 @@ fn check_case(case: &Path, nfacct_tool: bool) -> Result<Checked, String> {
         }
         // `iptables -t TABLE -S` lists the same rules with -P/-N lines.
         let lister = tool.trim_end_matches("-save");
+        // `iptables -t TABLE -L` in each of its forms lists them as columns.
         for table in ["filter", "nat", "mangle"] {
-            let argv = [lister, "-t", table, "-S"];
-            let kernel = netns.exec(&argv, "")?;
-            let mut ours_argv = vec!["run", "--stored", input, "--"];
-            ours_argv.extend(argv);
-            let ours = svcplay(&ours_argv)?;
-            if kernel != ours {
-                return Err(format!(
-                    "{} differs:\n{}",
-                    argv.join(" "),
-                    diff(&kernel, &ours)
-                ));
+            for flags in [
+                &["-S"][..],
+                &["-L", "-n"],
+                &["-L", "-n", "-v"],
+                &["-L", "-n", "--line-numbers"],
+                &["-nvxL"],
+                &["-L"],
+            ] {
+                let mut argv = vec![lister, "-t", table];
+                argv.extend(flags);
+                let kernel = netns.exec(&argv, "")?;
+                let mut ours_argv = vec!["run", "--stored", input, "--"];
+                ours_argv.extend(&argv);
+                let ours = svcplay(&ours_argv)?;
+                if kernel != ours {
+                    return Err(format!(
+                        "{} differs:\n{}",
+                        argv.join(" "),
+                        diff(&kernel, &ours)
+                    ));
+                }
             }
         }
     }

@@ -229,7 +229,12 @@ pub fn endpoints_for(service: &Service, pods: &[Pod]) -> Endpoints {
         &meta.namespace,
         &meta.name,
     ));
-    meta.creation_timestamp = Some(SCENARIO_START.into());
+    // Created with the object it comes from (a session creates objects later).
+    meta.creation_timestamp = service
+        .meta
+        .creation_timestamp
+        .clone()
+        .or_else(|| Some(SCENARIO_START.into()));
     Endpoints { meta, subsets }
 }
 

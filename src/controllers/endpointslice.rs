@@ -390,7 +390,12 @@ fn make_slice(
         &meta.namespace,
         &meta.name,
     ));
-    meta.creation_timestamp = Some(SCENARIO_START.into());
+    // Created with the object it comes from (a session creates objects later).
+    meta.creation_timestamp = service
+        .meta
+        .creation_timestamp
+        .clone()
+        .or_else(|| Some(SCENARIO_START.into()));
     meta.owner_references.push(OwnerReference {
         api_version: "v1".into(),
         kind: "Service".into(),

@@ -24,6 +24,7 @@ pub mod budget;
 pub mod endpoints;
 pub mod endpointslice;
 pub mod hints;
+pub mod kubeadm;
 pub mod mirroring;
 pub mod selection;
 pub mod uid;

@@ -344,6 +344,7 @@ pub fn generated_pod_names(objects: &Objects, workload: &Workload) -> Vec<String
 /// The Pods the workload controllers create, added after the written Pods. Returns the
 /// generated Pods (the caller appends them to the objects).
 pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
+    let retired_ips = retired(objects);
     let mut slots = node_slots(objects);
     let slot_of: HashMap<String, usize> = slots
         .iter()
@@ -402,7 +403,11 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
         // Which indices to create. A StatefulSet has exactly the ordinals 0..replicas, a
         // written Pod standing in for its ordinal; a ReplicaSet creates Pods until
         // `replicas` of them are active (not terminating).
-        let mut plan: Vec<(usize, String)> = Vec::new();
+        // The third field marks a Pod that was deleted: it is replayed (scheduled, given
+        // its address) and dropped, so its address stays taken as the CNI plugin's
+        // host-local IPAM keeps it (it hands out the address after the last one it
+        // reserved) and the Pod created in its place gets a new one.
+        let mut plan: Vec<(usize, String, bool)> = Vec::new();
         // A DaemonSet's Pods are bound to their nodes by its controller, one per node where
         // `NodeShouldRunDaemonPod` says it should run (pkg/controller/daemon `predicates`):
         // the template's nodeName, if any, is the node, its nodeSelector matches, and every
@@ -426,7 +431,7 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                     let name = pod_name(workload, &owner_name, index);
                     if !taken.contains(name.as_str()) && !deleted.contains(&name) {
                         pinned.insert(name.clone(), index);
-                        plan.push((index, name));
+                        plan.push((index, name, false));
                     }
                 }
             }
@@ -434,7 +439,7 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 for index in 0..replicas {
                     let name = pod_name(workload, &owner_name, index);
                     if !taken.contains(name.as_str()) {
-                        plan.push((index, name));
+                        plan.push((index, name, false));
                     }
                 }
             }
@@ -444,19 +449,31 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 while active < replicas && index < replicas + MAX_PODS_PER_WORKLOAD {
                     let name = pod_name(workload, &owner_name, index);
                     index += 1;
+                    if taken.contains(name.as_str()) {
+                        continue;
+                    }
                     // A Pod that finished terminating is gone; its name is not reused.
-                    if taken.contains(name.as_str()) || deleted.contains(&name) {
+                    if deleted.contains(&name) {
+                        plan.push((index - 1, name, true));
                         continue;
                     }
                     if !terminating.contains(&name) {
                         active += 1;
                     }
-                    plan.push((index - 1, name));
+                    plan.push((index - 1, name, false));
                 }
             }
         }
-        plan.truncate(room);
-        room -= plan.len();
+        // Replayed deleted Pods take no room.
+        let mut kept = 0;
+        plan.retain(|(_, _, gone)| {
+            if *gone {
+                return true;
+            }
+            kept += 1;
+            kept <= room
+        });
+        room -= kept.min(room);
         // The nodes this workload's Pods may go to, fewest Pods first (first written on
         // ties): a heap, since only this workload's Pods change the counts meanwhile.
         let mut fewest: BinaryHeap<Reverse<(usize, usize)>> = slots
@@ -468,7 +485,7 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
             })
             .map(|(i, s)| Reverse((s.pods, i)))
             .collect();
-        for (index, name) in plan {
+        for (index, name, gone) in plan {
             let mut labels = workload.template.labels.clone();
             match workload.kind {
                 Kind::Deployment => {
@@ -510,9 +527,13 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 })
                 .or_else(|| {
                     let Reverse((pods, i)) = fewest.pop()?;
-                    fewest.push(Reverse((pods + 1, i)));
+                    // A replayed deleted Pod leaves the count as it was.
+                    fewest.push(Reverse((if gone { pods } else { pods + 1 }, i)));
                     Some(i)
                 });
+            if gone && chosen.is_none() {
+                continue;
+            }
             let ready = !not_ready.contains(&name);
             let mut status = PodStatus {
                 phase: Some("Pending".into()),
@@ -528,11 +549,18 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
                 spec.node_name = Some(slot.name.clone());
                 let mut ips = Vec::new();
                 slot.next.resize(slot.pod_cidrs.len(), 2);
+                // A deleted Pod replays as it was allocated: before its address retired.
+                let no_retired = BTreeSet::new();
+                let retired_now = if gone { &no_retired } else { &retired_ips };
                 for (c, cidr) in slot.pod_cidrs.iter().enumerate() {
-                    if let Some(ip) = next_free(cidr, &slot.used, &mut slot.next[c]) {
+                    if let Some(ip) = next_free(cidr, &slot.used, retired_now, &mut slot.next[c]) {
                         slot.used.insert(ip);
                         ips.push(ip.to_string());
                     }
+                }
+                if gone {
+                    slot.pods -= 1;
+                    continue;
                 }
                 let flag = |b: bool| if b { "True" } else { "False" };
                 status = PodStatus {
@@ -559,7 +587,12 @@ pub fn generate_pods(objects: &Objects) -> Vec<Pod> {
             meta.uid = Some(object_uid("Pod", &meta.namespace, &meta.name));
             meta.labels = labels;
             meta.annotations = workload.template.annotations.clone();
-            meta.creation_timestamp = Some(SCENARIO_START.into());
+            // Created with the object it comes from (a session creates objects later).
+            meta.creation_timestamp = workload
+                .meta
+                .creation_timestamp
+                .clone()
+                .or_else(|| Some(SCENARIO_START.into()));
             if terminating.contains(&meta.name) {
                 meta.deletion_timestamp = Some(DELETION_TIME.into());
             }
@@ -613,9 +646,52 @@ pub fn mark_pods_on_lost_nodes(objects: &mut Objects) {
     }
 }
 
-/// The first address from `.2` on that is not taken (`.1` is the node's bridge); `from`
-/// is where the last search ended (every address before it is taken), and moves on.
-fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>, from: &mut u128) -> Option<IpAddr> {
+/// The next `count` free Pod addresses of each of the node's pod CIDRs (after every Pod
+/// already on it), for Pods that are placed after the workload controllers ran (the
+/// kube-system add-ons of [`super::kubeadm`]). `None` for a node the scenario lacks.
+pub fn free_pod_ips(objects: &Objects, node: &str, count: usize) -> Option<Vec<Vec<String>>> {
+    let retired_ips = retired(objects);
+    let mut slot = node_slots(objects).into_iter().find(|s| s.name == node)?;
+    for pod in &objects.pods {
+        if pod.spec.node_name.as_deref() == Some(node) {
+            slot.used
+                .extend(pod.ips().into_iter().filter_map(parse_ip_sloppy));
+        }
+    }
+    let mut next = vec![2u128; slot.pod_cidrs.len()];
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let mut ips = Vec::new();
+        for (c, cidr) in slot.pod_cidrs.iter().enumerate() {
+            if let Some(ip) = next_free(cidr, &slot.used, &retired_ips, &mut next[c]) {
+                slot.used.insert(ip);
+                ips.push(ip.to_string());
+            }
+        }
+        out.push(ips);
+    }
+    Some(out)
+}
+
+fn retired(objects: &Objects) -> BTreeSet<IpAddr> {
+    objects
+        .retired_pod_ips
+        .iter()
+        .filter_map(|ip| parse_ip_sloppy(ip))
+        .collect()
+}
+
+/// The first address from `.2` on that is not taken (`.1` is the node's bridge) and was
+/// not held by a Pod that is gone ([`Objects::retired_pod_ips`]: the CNI plugin's
+/// host-local IPAM hands out the address after the last one it reserved, so a new Pod
+/// gets a new address; when the block has no other, a retired one is reused); `from` is
+/// where the last search ended (every address before it is taken), and moves on.
+fn next_free(
+    cidr: &Cidr,
+    used: &BTreeSet<IpAddr>,
+    retired: &BTreeSet<IpAddr>,
+    from: &mut u128,
+) -> Option<IpAddr> {
     let limit = cidr.size().min(1 << 16);
     let last = match cidr.family() {
         IpFamily::IPv4 => limit.saturating_sub(1),
@@ -624,9 +700,22 @@ fn next_free(cidr: &Cidr, used: &BTreeSet<IpAddr>, from: &mut u128) -> Option<Ip
     let start = (*from).max(2);
     let found = (start..last)
         .filter_map(|i| cidr.nth(i).map(|ip| (i, ip)))
+        .find(|(_, ip)| !used.contains(ip) && !retired.contains(ip));
+    if let Some((i, ip)) = found {
+        // Retired addresses skipped stay free for the fallback, so the cursor only moves
+        // past the ones taken.
+        if retired.is_empty() {
+            *from = i + 1;
+        }
+        return Some(ip);
+    }
+    let fallback = (2..last)
+        .filter_map(|i| cidr.nth(i).map(|ip| (i, ip)))
         .find(|(_, ip)| !used.contains(ip));
-    *from = found.map_or(last, |(i, _)| i + 1);
-    found.map(|(_, ip)| ip)
+    if retired.is_empty() {
+        *from = fallback.map_or(last, |(i, _)| i + 1);
+    }
+    fallback.map(|(_, ip)| ip)
 }
 
 #[cfg(test)]

@@ -205,8 +205,15 @@ pub fn layout(objects: &Objects) -> Diagram {
             object: node.meta.origin.object(),
         });
     }
-    let drawn_pods: Vec<&crate::model::Pod> = objects.pods.iter().take(MAX_PODS).collect();
-    diagram.omitted_pods = objects.pods.len() - drawn_pods.len();
+    // The cluster's own Pods (kube-system's add-ons, [`crate::controllers::kubeadm`]) are
+    // folded away, like the built-in Services: the diagram is about the scenario's.
+    let pods: Vec<&crate::model::Pod> = objects
+        .pods
+        .iter()
+        .filter(|p| p.meta.origin != Origin::Builtin)
+        .collect();
+    let drawn_pods: Vec<&crate::model::Pod> = pods.iter().copied().take(MAX_PODS).collect();
+    diagram.omitted_pods = pods.len() - drawn_pods.len();
     let column_of = |pod: &crate::model::Pod| {
         pod.spec
             .node_name

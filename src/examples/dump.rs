@@ -89,7 +89,8 @@ mod tests {
             rules.contains("team-9/svc-00029:http cluster IP"),
             "{rules}"
         );
-        // Plus default/kubernetes's one endpoint.
-        assert_eq!(rules.matches("-j DNAT").count(), 30 * 4 + 1);
+        // Plus default/kubernetes's one endpoint and kube-dns's three ports on its two
+        // CoreDNS Pods (the dump has no kube-dns of its own).
+        assert_eq!(rules.matches("-j DNAT").count(), 30 * 4 + 1 + 3 * 2);
     }
 }

@@ -7,6 +7,7 @@
 //! spanned YAML tree, so any later stage can turn a field path into a line and column
 //! ([`Manifest::locate`]).
 
+pub mod emit;
 pub mod gotypes;
 pub mod schema;
 pub mod yaml;
@@ -143,6 +144,13 @@ impl Kind {
     fn from_name(kind: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == kind)
     }
+}
+
+/// Whether a document of this apiVersion and kind is one of svcplay's session documents
+/// (`svcplay.dev/v1alpha1` `Session` or `File`, scenario format v2, see
+/// [`crate::session`]): not an object, so it is left to the session to read.
+pub fn is_session_kind(api_version: &str, kind: &str) -> bool {
+    api_version == "svcplay.dev/v1alpha1" && (kind == "Session" || kind == "File")
 }
 
 /// Kubernetes kinds a cluster dump may contain that svcplay does not model: ignored with a
@@ -354,6 +362,12 @@ fn read_document(manifest: &mut Manifest, document: usize, root: &mut Node) {
         return;
     }
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+    if is_session_kind(
+        root.get("apiVersion").and_then(Node::as_str).unwrap_or(""),
+        kind,
+    ) {
+        return;
+    }
     if kind == "List" || (kind.ends_with("List") && root.get("items").is_some()) {
         let items_span = root.locate("items");
         match root.get_mut("items") {

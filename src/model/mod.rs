@@ -484,7 +484,8 @@ pub struct Namespace {
 }
 
 /// A ConfigMap: kept so that the cluster holds it (kube-proxy's own configuration lives
-/// in one); nothing svcplay computes reads it.
+/// in one, built in by [`crate::controllers::kubeadm`]); nothing svcplay computes reads
+/// a written one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigMap {
     pub meta: ObjectMeta,
@@ -622,6 +623,19 @@ pub struct Interface {
     pub addresses: Vec<String>,
 }
 
+// ---- What a kubeadm cluster runs in kube-system ------------------------------------------
+
+/// An `apps/v1` DaemonSet: one Pod per eligible Node. svcplay has the ones a kubeadm
+/// cluster runs (kube-proxy); it does not read DaemonSets from the scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DaemonSet {
+    pub meta: ObjectMeta,
+    pub selector: BTreeMap<String, String>,
+    pub template: PodTemplate,
+    /// The image of its one container.
+    pub image: String,
+}
+
 /// Every object of the scenario, by kind, in the order written.
 #[derive(Clone, Debug, Default)]
 pub struct Objects {
@@ -633,9 +647,19 @@ pub struct Objects {
     pub workloads: Vec<Workload>,
     pub endpoint_slices: Vec<EndpointSlice>,
     pub service_cidrs: Vec<ServiceCidr>,
+    /// Written ConfigMaps, then the kube-system ones of a kubeadm cluster (built in:
+    /// `kube-proxy`, whose `config.conf` is the running KubeProxyConfiguration, and
+    /// `coredns`).
     pub config_maps: Vec<ConfigMap>,
     pub kube_proxy_configuration: Option<KubeProxyConfiguration>,
     pub node_runtimes: Vec<NodeRuntime>,
+    /// The kube-system DaemonSets of a kubeadm cluster (never written; written
+    /// DaemonSets are [`Workload`]s).
+    pub daemon_sets: Vec<DaemonSet>,
+    /// Pod addresses the session saw handed back (their Pods are gone): the IPAM hands
+    /// them out again only when nothing else is free (`crate::session`'s
+    /// `retiredPodIPs`).
+    pub retired_pod_ips: Vec<String>,
 }
 
 impl Objects {

@@ -28,13 +28,15 @@ pub struct Spread {
     pub rejected: u64,
 }
 
-/// The client on `node`: its first running Pod of the family, else the node itself.
+/// The client on `node`: its first running Pod of the family (of the scenario's own: the
+/// cluster's add-ons in kube-system are not clients), else the node itself.
 fn client_on(analysis: &Analysis, node: &str, family: IpFamily) -> Option<IpAddr> {
     let pod = analysis
         .objects
         .pods
         .iter()
         .filter(|p| p.spec.node_name.as_deref() == Some(node) && !p.spec.host_network)
+        .filter(|p| p.meta.origin != crate::model::Origin::Builtin)
         .filter(|p| !p.is_terminating())
         .flat_map(|p| p.status.pod_ip.iter().chain(&p.status.pod_ips))
         .filter_map(|ip| crate::model::ip::parse_ip_sloppy(ip))

@@ -84,7 +84,8 @@ pub fn Endpoints(props: &EndpointsProps) -> Html {
                 </tbody>
             </table>
             <h2>{ t(Msg::AsKubectl) }{ " " }<OutputActions text={Rc::<str>::from(p.kubectl.as_str())} file="kubectl-get-endpoints.txt" lang={lang} /></h2>
-            <pre class="output">{ p.kubectl.clone() }</pre>
+            // Focusable, so that a keyboard can scroll it when it is wider than the pane.
+            <pre class="output" tabindex="0" aria-label={t(Msg::AsKubectl)}>{ p.kubectl.clone() }</pre>
         </section>
     }
 }

@@ -355,7 +355,13 @@ catalogue! {
     NodeNotReady => "NotReady", "NotReady";
     TerminalLabel => "Terminal: run commands against the simulated cluster", "终端：对模拟集群运行命令";
     TerminalPlaceholder => "kubectl get svc -n dev", "kubectl get svc -n dev";
-    TerminalWelcome => "Commands run against the scenario on node {0}: kubectl get/describe, iptables-save, ipvsadm -Ln, ipset list, nft list table ip kube-proxy, dig, cat /etc/resolv.conf. Type help; ↑ and ↓ walk the history.", "命令在节点 {0} 上针对当前场景运行：kubectl get/describe、iptables-save、ipvsadm -Ln、ipset list、nft list table ip kube-proxy、dig、cat /etc/resolv.conf。输入 help 查看帮助；↑ ↓ 浏览历史。";
+    TerminalWelcome => "A shell on node {0} of the scenario's cluster: kubectl (get, describe, apply, edit, exec -it…), iptables, ipvsadm, curl, dig, vi. What changes the cluster changes the scenario (Ctrl+Z in the editor undoes it). Type help; Tab completes, ↑ ↓ walk the history, Ctrl+C stops a loop, Ctrl+R searches.", "场景集群节点 {0} 上的 shell：kubectl（get、describe、apply、edit、exec -it…）、iptables、ipvsadm、curl、dig、vi。修改集群的命令会修改场景（在编辑器中按 Ctrl+Z 撤销）。输入 help 查看帮助；Tab 补全，↑ ↓ 浏览历史，Ctrl+C 停止循环，Ctrl+R 搜索历史。";
+    TerminalRunning => "Running — Ctrl+C stops it", "运行中 — 按 Ctrl+C 停止";
+    TerminalStop => "Stop (Ctrl+C)", "停止（Ctrl+C）";
+    TerminalSearch => "(reverse-i-search)", "（反向搜索）";
+    EditorSave => "Save and quit (:wq)", "保存并退出（:wq）";
+    EditorQuit => "Quit without saving (:q!)", "不保存退出（:q!）";
+    EditorTitle => "Editing {0}", "正在编辑 {0}";
     TerminalHelp => "Try:\n  kubectl get svc -A\n  kubectl get endpointslices -n dev\n  kubectl describe svc -n dev\n  iptables-save\n  ipvsadm -Ln\n  ipset list\n  nft list table ip kube-proxy\n  dig service-clusterip.dev.svc.cluster.local\n  clear", "试试：\n  kubectl get svc -A\n  kubectl get endpointslices -n dev\n  kubectl describe svc -n dev\n  iptables-save\n  ipvsadm -Ln\n  ipset list\n  nft list table ip kube-proxy\n  dig service-clusterip.dev.svc.cluster.local\n  clear";
     Run => "Run", "运行";
     ShortcutHelp => "Show this help", "显示本帮助";

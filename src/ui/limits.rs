@@ -19,6 +19,11 @@ pub const LARGE_TEXT: usize = 100_000;
 /// so that typing never waits (PRODUCT.md: a keystroke is painted within a frame).
 pub const MAIN_THREAD_BUDGET_MS: f64 = 25.0;
 
+/// How long (ms, as last measured) an analysis may take on the main thread when a terminal
+/// command needs it (the shell changes the cluster, so it needs the analysis here): the
+/// user asked for the command and waits for its answer anyway.
+pub const COMMAND_BUDGET_MS: f64 = 1_000.0;
+
 /// An edit that changes the text's length by more than this (bytes) is a paste or a
 /// replacement, not typing: its cost is not known from the last analysis, so it goes to
 /// the worker first.

@@ -540,32 +540,29 @@ pub fn App() -> Html {
             },
         );
     }
-    // ... and terminal commands.
+    // ... and terminal commands of a scenario the worker holds (its views answer).
     {
         let worker = worker.clone();
-        let pending: Vec<(usize, String, String)> = state
+        let waiting: Vec<(usize, String)> = state
             .terminal
             .iter()
             .enumerate()
-            .filter(|(_, e)| e.output.is_none())
-            .map(|(i, e)| (i, e.node.clone(), e.command.clone()))
+            .filter(|(_, e)| e.running && e.output.is_empty() && state.looping.is_none())
+            .map(|(i, e)| (i, e.command.clone()))
             .collect();
-        let mode = state.mode;
         // Only once the worker holds the text on show (else the page answers them itself
-        // when its analysis arrives: `state::analyse_here`).
+        // when its analysis arrives: `state::answer_waiting`).
         let worker_has_it = state.analysis.is_none() && !state.computing() && !state.paused;
         use_effect_with(
-            (pending, worker_has_it, state.summary_rev),
-            move |(pending, worker_has_it, _)| {
+            (waiting, worker_has_it, state.summary_rev),
+            move |(waiting, worker_has_it, _)| {
                 if !*worker_has_it {
                     return;
                 }
                 if let Some(w) = worker.borrow().as_ref() {
-                    for (index, node, line) in pending {
+                    for (index, line) in waiting {
                         w.send(&Request::Run {
                             index: *index,
-                            node: node.clone(),
-                            mode,
                             line: line.clone(),
                         });
                     }
@@ -574,6 +571,42 @@ pub fn App() -> Html {
         );
     }
 
+    // A running loop: its next iteration after a moment (longer when it slept), so that
+    // the page shows each one as it comes and never freezes; Ctrl+C stops it.
+    {
+        let dispatch = dispatch.clone();
+        let step = state
+            .looping
+            .as_ref()
+            .map(|p| (p.iterations, p.slept, state.terminal.len()));
+        use_effect_with(step, move |step| {
+            if let Some((_, slept, _)) = step {
+                let delay = (150 + 150 * (*slept).clamp(0, 5)) as u32;
+                let dispatch = dispatch.clone();
+                dom::after(delay, move || dispatch.dispatch(Action::TerminalTick));
+            }
+        });
+    }
+    // The terminal's command history, kept per scenario in local storage.
+    {
+        let dispatch = dispatch.clone();
+        let embedded = state.embed.enabled;
+        use_effect_with(state.commands_key.clone(), move |key| {
+            if !embedded {
+                dispatch.dispatch(Action::SetCommands(storage::load_commands(key)));
+            }
+        });
+    }
+    {
+        let key = state.commands_key.clone();
+        let commands = state.commands.clone();
+        let embedded = state.embed.enabled;
+        use_effect_with((key, commands), move |(key, commands)| {
+            if !commands.is_empty() && !embedded {
+                storage::save_commands(key, commands);
+            }
+        });
+    }
     // ... and the traffic panel's simulation, once it has analysed its revision.
     {
         let worker = worker.clone();
@@ -633,10 +666,27 @@ pub fn App() -> Html {
     let panel_html = match (state.tab, panel.as_deref()) {
         (Tab::Terminal, _) if state.paused => paused_view(lang, &dispatch),
         (_, _) if state.paused => paused_view(lang, &dispatch),
-        (Tab::Terminal, _) => html! {
-            <terminal::Terminal entries={state.terminal.clone()} node={node.clone()} lang={lang}
-                on_run={on(&dispatch, Action::RunCommand)} />
-        },
+        (Tab::Terminal, _) => {
+            let complete = {
+                let analysis = state.analysis.clone();
+                let shell = state.shell.clone();
+                Callback::from(move |line: String| match &analysis {
+                    Some(a) => svcplay::shell::complete(a, &shell, &line),
+                    None => Vec::new(),
+                })
+            };
+            html! {
+                <terminal::Terminal entries={state.terminal.clone()} prompt={state::prompt(state)}
+                    node={state.analysis.as_ref().map_or(node.clone(), |a| svcplay::shell::node_of(a))}
+                    history={state.commands.clone()} running={state.looping.is_some()}
+                    editing={state.editing.clone()} lang={lang}
+                    on_run={on(&dispatch, Action::RunCommand)}
+                    on_interrupt={on(&dispatch, Action::TerminalInterrupt)}
+                    on_clear={on(&dispatch, |_: ()| Action::TerminalClear)}
+                    on_edit_done={on(&dispatch, Action::TerminalEditorDone)}
+                    complete={complete} />
+            }
+        }
         (_, Some(Panel::Rules(p))) => {
             let object = state
                 .rules_object

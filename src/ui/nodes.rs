@@ -128,7 +128,7 @@ pub fn Nodes(props: &NodesProps) -> Html {
                                                 <strong>{ r.node.clone() }</strong>{ " " }
                                                 <code>{ format!("GET /healthz → {}", r.health_status) }</code>
                                             </summary>
-                                            <pre class="output">{ r.health_body.clone() }</pre>
+                                            <pre class="output" tabindex="0">{ r.health_body.clone() }</pre>
                                         </details>
                                     </li>
                                 }) }

@@ -781,7 +781,13 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
         }];
         push("Node", &n.meta, fields, actions, false);
     }
-    for w in &o.workloads {
+    // kubeadm's add-ons (CoreDNS, kube-proxy, the control plane's static Pods) are
+    // built in: `kubectl get pods -n kube-system` in the terminal lists them.
+    for w in o
+        .workloads
+        .iter()
+        .filter(|w| w.meta.origin != Origin::Builtin)
+    {
         let replicas = w.replicas.unwrap_or(1);
         let mut actions = vec![UiAction::Scale {
             namespace: w.meta.namespace.clone(),
@@ -806,7 +812,7 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
         }];
         push(w.kind.name(), &w.meta, fields, actions, false);
     }
-    for p in &o.pods {
+    for p in o.pods.iter().filter(|p| p.meta.origin != Origin::Builtin) {
         let mut fields = Vec::new();
         if let Some(n) = &p.spec.node_name {
             fields.push(plain("spec.nodeName", n.clone()));

@@ -13,7 +13,9 @@
 
 use super::history::{self, Entry, History, Incoming, Source};
 use super::i18n::{Lang, Msg};
-use super::limits::{LARGE_TEXT, MAIN_THREAD_BUDGET_MS, MAX_SCENARIO_BYTES, SMALL_EDIT_BYTES};
+use super::limits::{
+    COMMAND_BUDGET_MS, LARGE_TEXT, MAIN_THREAD_BUDGET_MS, MAX_SCENARIO_BYTES, SMALL_EDIT_BYTES,
+};
 use super::share::Settings;
 use super::snapshot::{self, Panel, RulesView, Selection, Simulated, Summary, Tab, UiAction};
 use std::rc::Rc;
@@ -163,14 +165,28 @@ impl Prefs {
     }
 }
 
-/// One command run in the terminal.
+/// One command line run in the terminal, with what it printed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TermEntry {
-    pub node: String,
+    /// The prompt the line was entered after (`[root@k8s-master01 ~]# `, a Pod's `# `).
+    pub prompt: String,
     pub command: String,
-    /// `None` while the worker computes it.
-    pub output: Option<CommandOutput>,
+    /// What it printed, in order: `(stderr, text)`.
+    pub output: Vec<(bool, String)>,
+    /// Still running: the worker computes it, or a loop waits for its next iteration.
+    pub running: bool,
 }
+
+impl TermEntry {
+    /// Stdout and stderr as one text.
+    #[cfg(test)]
+    pub fn text(&self) -> String {
+        self.output.iter().map(|(_, t)| t.as_str()).collect()
+    }
+}
+
+/// How many lines of history the terminal keeps (and stores per scenario).
+pub const HISTORY_LIMIT: usize = 500;
 
 /// The traffic panel's simulation: the last requests sent, and their answer.
 #[derive(Clone, Debug, PartialEq)]
@@ -247,6 +263,17 @@ pub struct State {
     /// opens at the object it is about), counted like `reveal`.
     pub scroll_to: (u64, u32),
     pub terminal: Vec<TermEntry>,
+    /// The shell's own state: the Pod it is in, `ssh` hops, variables, `cd`.
+    pub shell: svcplay::shell::Terminal,
+    /// A loop waiting for its next iteration (the app shell's timer resumes it).
+    pub looping: Option<svcplay::shell::Pending>,
+    /// An editor a command opened (`vi FILE`, `kubectl edit`), shown over the page.
+    pub editing: Option<svcplay::shell::Editor>,
+    /// The lines entered, oldest first (↑/↓, Ctrl+R), kept per scenario.
+    pub commands: Vec<String>,
+    /// Which scenario the command history belongs to: set when a scenario is loaded (gallery,
+    /// link, start), not when the terminal's own commands change the text.
+    pub commands_key: String,
     /// The traffic panel's last simulation; it runs again on every new revision of the
     /// text and every change of mode, so "after an event" is always current.
     pub simulation: Option<Simulation>,
@@ -318,6 +345,16 @@ pub enum Action {
     ScrollTo(u32),
     /// Run a terminal command line.
     RunCommand(String),
+    /// The next iteration of the terminal's running loop.
+    TerminalTick,
+    /// Ctrl+C: stops the running loop, or abandons the line being typed.
+    TerminalInterrupt(String),
+    /// Ctrl+L: clears the terminal's screen.
+    TerminalClear,
+    /// The editor a command opened was closed: the text saved, or `None` (quit).
+    TerminalEditorDone(Option<String>),
+    /// The history stored for this scenario (read by the app shell).
+    SetCommands(Vec<String>),
     /// A one-click action on the cluster, written into the text.
     Act(UiAction),
     /// The node dump on the check tab changed.
@@ -358,6 +395,11 @@ impl State {
             reveal: (0, None),
             scroll_to: (0, 0),
             terminal: Vec::new(),
+            shell: svcplay::shell::Terminal::default(),
+            looping: None,
+            editing: None,
+            commands: Vec::new(),
+            commands_key: commands_key(text),
             simulation: None,
             notice: None,
             embed: Embed::default(),
@@ -472,15 +514,6 @@ fn analyse_here(next: &mut State, text: &str) {
     let analysis = Rc::new(analyze(text, Options::default()));
     next.summary = Rc::new(snapshot::summary(&analysis));
     next.summary_rev = next.rev;
-    // Commands typed while the text waited for the worker are answered here now.
-    for entry in next.terminal.iter_mut().filter(|e| e.output.is_none()) {
-        entry.output = Some(snapshot::run(
-            &analysis,
-            &entry.node,
-            next.mode,
-            &entry.command,
-        ));
-    }
     next.analysis = Some(analysis);
 }
 
@@ -554,6 +587,15 @@ fn replace(state: &State, incoming: Incoming, confirmed: bool) -> State {
         return next;
     }
     next.rules_object = None;
+    // Another scenario: its own command history, a fresh shell.
+    let key = commands_key(&incoming.text);
+    if key != state.commands_key {
+        next.commands_key = key;
+        next.commands = Vec::new();
+        next.shell = svcplay::shell::Terminal::default();
+        next.looping = None;
+        next.editing = None;
+    }
     with_text(&next, Rc::from(incoming.text), true, Change::Outside)
 }
 
@@ -589,6 +631,37 @@ pub fn act(text: &str, action: &UiAction) -> Result<String, String> {
 
 /// The state after an action.
 pub fn reduce(state: &State, action: Action) -> State {
+    answer_waiting(reduce_action(state, action))
+}
+
+/// Commands typed while the text waited for its analysis, run by the shell (in order, each
+/// in the state the one before left) once the page holds the analysis.
+fn answer_waiting(mut state: State) -> State {
+    while state.looping.is_none() && state.editing.is_none() {
+        let Some(analysis) = state.analysis.clone() else {
+            break;
+        };
+        let Some(index) = state
+            .terminal
+            .iter()
+            .position(|e| e.running && e.output.is_empty())
+        else {
+            break;
+        };
+        let line = state.terminal[index].command.clone();
+        let outcome = svcplay::shell::run(svcplay::shell::Request {
+            text: &state.text,
+            analysis: Some(analysis),
+            terminal: &state.shell,
+            line: &line,
+            interrupt_after: None,
+        });
+        state = apply_outcome_at(&state, index, outcome);
+    }
+    state
+}
+
+fn reduce_action(state: &State, action: Action) -> State {
     match action {
         Action::SetText(text) if *text == *state.text => state.clone(),
         Action::SetText(text) => with_text(state, text, false, Change::Edit),
@@ -675,7 +748,17 @@ pub fn reduce(state: &State, action: Action) -> State {
                 // Now known to be cheap: analyse it here too, so that what needs the
                 // analysis on the page (the traffic simulation) has it, and the next
                 // keystroke is analysed here.
-                if ms <= MAIN_THREAD_BUDGET_MS && state.text.len() <= LARGE_TEXT {
+                // So is a text terminal commands wait for, up to what a command may cost.
+                let waiting = state
+                    .terminal
+                    .iter()
+                    .any(|e| e.running && e.output.is_empty());
+                let budget = if waiting {
+                    COMMAND_BUDGET_MS
+                } else {
+                    MAIN_THREAD_BUDGET_MS
+                };
+                if ms <= budget && state.text.len() <= LARGE_TEXT {
                     let text = state.text.clone();
                     analyse_here(&mut next, &text);
                 }
@@ -718,11 +801,28 @@ pub fn reduce(state: &State, action: Action) -> State {
         }
         Action::TerminalOutput(index, output) => {
             let mut next = state.clone();
-            if let Some(entry) = next.terminal.get_mut(index) {
-                entry.output = Some(output);
+            // (Unless the page's shell answered it first, once the analysis arrived here.)
+            if let Some(entry) = next
+                .terminal
+                .get_mut(index)
+                .filter(|e| e.running && e.output.is_empty())
+            {
+                entry.output = output_chunks(&output);
+                entry.running = false;
             }
             next
         }
+        Action::TerminalTick => resume_loop(state),
+        Action::TerminalInterrupt(typed) => interrupt(state, typed),
+        Action::TerminalClear => State {
+            terminal: Vec::new(),
+            ..state.clone()
+        },
+        Action::TerminalEditorDone(saved) => finish_edit(state, saved),
+        Action::SetCommands(commands) => State {
+            commands,
+            ..state.clone()
+        },
         Action::SelectTab(tab) => State {
             tab,
             ..state.clone()
@@ -828,34 +928,174 @@ pub fn reduce(state: &State, action: Action) -> State {
     }
 }
 
+/// A scenario's identity for its stored history: a hash of its text as it was loaded.
+pub fn commands_key(text: &str) -> String {
+    // FNV-1a, 64 bits.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// The prompt the terminal shows now.
+pub fn prompt(state: &State) -> String {
+    match &state.analysis {
+        Some(a) => svcplay::shell::prompt(a, &state.shell),
+        None => format!("[root@{} ~]# ", state.node()),
+    }
+}
+
+fn output_chunks(output: &CommandOutput) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    if !output.stdout.is_empty() {
+        out.push((false, output.stdout.clone()));
+    }
+    if !output.stderr.is_empty() {
+        out.push((true, output.stderr.clone()));
+    }
+    out
+}
+
+fn chunks(outcome: &svcplay::shell::Outcome) -> Vec<(bool, String)> {
+    outcome
+        .output
+        .iter()
+        .map(|c| (c.stream == svcplay::shell::Stream::Stderr, c.text.clone()))
+        .collect()
+}
+
+/// Takes what a shell step did: its output into the last entry, its shell state, its
+/// loop and editor, and the scenario text it left (the editor and every view follow).
+fn apply_outcome(state: &State, outcome: svcplay::shell::Outcome) -> State {
+    apply_outcome_at(state, state.terminal.len().saturating_sub(1), outcome)
+}
+
+/// [`apply_outcome`] into entry `index`.
+fn apply_outcome_at(state: &State, index: usize, outcome: svcplay::shell::Outcome) -> State {
+    let mut next = if outcome.changed {
+        // What the terminal changes is the user's own edit (the editor's undo takes it
+        // back), not a replacement: it keeps no entry in the recent scenarios.
+        with_text(state, Rc::from(outcome.text.as_str()), true, Change::Edit)
+    } else {
+        state.clone()
+    };
+    if outcome.clear {
+        next.terminal.clear();
+    } else if let Some(entry) = next.terminal.get_mut(index) {
+        // Text of one stream after the same stream continues it (a loop's lines).
+        for (err, text) in chunks(&outcome) {
+            match entry.output.last_mut() {
+                Some((last_err, last)) if *last_err == err => last.push_str(&text),
+                _ => entry.output.push((err, text)),
+            }
+        }
+        entry.running = outcome.pending.is_some();
+    }
+    next.shell = outcome.terminal;
+    next.looping = outcome.pending;
+    next.editing = outcome.editor;
+    next
+}
+
 fn run_command(state: &State, line: String) -> State {
     let mut next = state.clone();
-    let command = line.trim().to_string();
-    match command.as_str() {
-        "" => return next,
-        "clear" => {
-            next.terminal.clear();
-            return next;
-        }
-        _ => {}
+    let command = line.trim_end().to_string();
+    if state.looping.is_some() || state.editing.is_some() {
+        return next;
     }
-    let node = state.node();
-    let output = if command == "help" {
-        Some(CommandOutput::ok(format!(
-            "{}\n",
-            Msg::TerminalHelp.text(state.lang)
-        )))
-    } else {
-        state
-            .analysis
-            .as_ref()
-            .map(|a| snapshot::run(a, &node, state.mode, &command))
+    if !command.trim().is_empty() {
+        next.commands.push(command.clone());
+        let excess = next.commands.len().saturating_sub(HISTORY_LIMIT);
+        next.commands.drain(..excess);
+    }
+    let prompt = prompt(state);
+    // The shell needs the analysis on this thread. A text the worker has measured (this
+    // revision: `cost_ms` is its cost) as cheap enough for a pause the user asked for, or
+    // any text without a worker, is analysed here now; otherwise the worker's views
+    // answer, read-only.
+    let analysis = state.analysis.clone().or_else(|| {
+        let affordable = state.worker == WorkerStatus::Down
+            || (state.text.len() <= LARGE_TEXT
+                && state.summary_rev == state.rev
+                && state.cost_ms.is_some_and(|ms| ms <= COMMAND_BUDGET_MS));
+        (affordable && !state.paused).then(|| {
+            analyse_here(&mut next, &state.text);
+            next.analysis.clone()
+        })?
+    });
+    let Some(analysis) = analysis else {
+        // A scenario the worker analyses: its views answer (read-only commands).
+        next.terminal.push(TermEntry {
+            prompt,
+            command,
+            output: Vec::new(),
+            running: true,
+        });
+        return next;
     };
     next.terminal.push(TermEntry {
-        node,
-        command,
-        output,
+        prompt,
+        command: command.clone(),
+        output: Vec::new(),
+        running: false,
     });
+    if command.trim().is_empty() {
+        return next;
+    }
+    let outcome = svcplay::shell::run(svcplay::shell::Request {
+        text: &state.text,
+        analysis: Some(analysis),
+        terminal: &state.shell,
+        line: &command,
+        interrupt_after: None,
+    });
+    apply_outcome(&next, outcome)
+}
+
+fn resume_loop(state: &State) -> State {
+    let Some(pending) = state.looping.clone() else {
+        return state.clone();
+    };
+    let outcome = svcplay::shell::resume(
+        svcplay::shell::Request {
+            text: &state.text,
+            analysis: state.analysis.clone(),
+            terminal: &state.shell,
+            line: "",
+            interrupt_after: None,
+        },
+        pending,
+    );
+    apply_outcome(state, outcome)
+}
+
+fn interrupt(state: &State, typed: String) -> State {
+    if state.looping.is_some() {
+        let outcome = svcplay::shell::interrupt(&state.text, &state.shell);
+        return apply_outcome(state, outcome);
+    }
+    // At the prompt bash prints the line with ^C and gives a new prompt.
+    let mut next = state.clone();
+    next.terminal.push(TermEntry {
+        prompt: prompt(state),
+        command: format!("{typed}^C"),
+        output: Vec::new(),
+        running: false,
+    });
+    next
+}
+
+fn finish_edit(state: &State, saved: Option<String>) -> State {
+    let Some(editor) = state.editing.clone() else {
+        return state.clone();
+    };
+    let outcome = svcplay::shell::finish_edit(&state.text, &state.shell, &editor, saved.as_deref());
+    let mut next = apply_outcome(state, outcome);
+    if next.editing.as_ref() == Some(&editor) {
+        next.editing = None;
+    }
     next
 }
 
@@ -929,13 +1169,51 @@ mod tests {
         let state = reduce(&state, Action::RunCommand("kubectl get pods -n dev".into()));
         let state = reduce(&state, Action::RunCommand("nosuch".into()));
         assert_eq!(state.terminal.len(), 2);
-        let out = state.terminal[0].output.clone().unwrap_or_default();
-        assert_eq!(out.status, 0);
-        assert!(out.stdout.contains("pc-deployment-"), "{out:?}");
-        let out = state.terminal[1].output.clone().unwrap_or_default();
-        assert_eq!(out.stderr, "bash: nosuch: command not found\n");
+        assert!(
+            state.terminal[0].text().contains("pc-deployment-"),
+            "{:?}",
+            state.terminal[0]
+        );
+        assert_eq!(
+            state.terminal[1].output,
+            vec![(true, "bash: nosuch: command not found\n".to_string())]
+        );
+        assert_eq!(state.commands, ["kubectl get pods -n dev", "nosuch"]);
         let state = reduce(&state, Action::RunCommand("clear".into()));
         assert!(state.terminal.is_empty());
+    }
+
+    #[test]
+    fn the_terminal_changes_the_scenario_and_the_editor_follows() {
+        let state = State::new(svcplay::examples::DEFAULT);
+        let loads = state.loads;
+        let state = reduce(
+            &state,
+            Action::RunCommand("kubectl scale deployment pc-deployment -n dev --replicas=5".into()),
+        );
+        assert!(state.text.contains("replicas: 5"), "{}", state.text);
+        assert_eq!(state.loads, loads + 1);
+        // A loop runs one iteration per tick until Ctrl+C.
+        let state = reduce(
+            &state,
+            Action::RunCommand("while true; do echo hi; sleep 1; done".into()),
+        );
+        assert!(state.looping.is_some());
+        let state = reduce(&state, Action::TerminalTick);
+        let state = reduce(&state, Action::TerminalInterrupt(String::new()));
+        assert!(state.looping.is_none());
+        let last = state.terminal.last().unwrap().text();
+        assert!(
+            last.starts_with("hi\nhi\n") && last.ends_with("^C\n"),
+            "{last:?}"
+        );
+        // vi opens the editor; saving writes the file.
+        let state = reduce(&state, Action::RunCommand("vi notes.txt".into()));
+        assert!(state.editing.is_some());
+        let state = reduce(&state, Action::TerminalEditorDone(Some("hello\n".into())));
+        assert!(state.editing.is_none());
+        let state = reduce(&state, Action::RunCommand("cat notes.txt".into()));
+        assert_eq!(state.terminal.last().unwrap().text(), "hello\n");
     }
 
     #[test]
@@ -1135,11 +1413,20 @@ mod tests {
         let mut state = reduce(&state, Action::SetText("kind: Pod\n".into()));
         state = reduce(&state, Action::Replace(link));
         state = reduce(&state, Action::RunCommand("kubectl get svc -n dev".into()));
-        assert!(state.terminal[0].output.is_none());
+        assert!(state.terminal[0].running && state.terminal[0].output.is_empty());
         let rev = state.rev;
         state = reduce(&state, Action::WorkerSummary(rev, Summary::default(), 2.0));
-        let out = state.terminal[0].output.clone().unwrap_or_default();
-        assert!(out.stdout.contains("service-clusterip"), "{out:?}");
+        let out = state.terminal[0].text();
+        assert!(
+            !state.terminal[0].running && out.contains("service-clusterip"),
+            "{out:?}"
+        );
+        // Now the page holds the analysis: the shell answers, and may change the cluster.
+        state = reduce(
+            &state,
+            Action::RunCommand("kubectl scale deployment pc-deployment -n dev --replicas=4".into()),
+        );
+        assert!(state.text.contains("replicas: 4"), "{}", state.text);
     }
 
     #[test]

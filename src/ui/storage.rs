@@ -7,6 +7,9 @@
 //!   analysis ([`TEXT_COST`]); the recent scenarios ([`HISTORY`]) as soon as a
 //!   replacement pushes one in. A save that fails (storage full or forbidden) is reported
 //!   to the user, with the advice to export: their work is not silently unsaved.
+//! - The terminal's command history ([`COMMANDS`] followed by the scenario's
+//!   [`super::state::commands_key`]) after every command line, for ↑/↓ and Ctrl+R when the
+//!   same scenario is opened again.
 //! - [`ANALYSING`] is set while an analysis of the text is running or waiting and removed
 //!   when it finishes or the page is closed normally: found at the next start, it means the
 //!   page froze or crashed on the draft, which then opens paused (the safe start).
@@ -25,6 +28,7 @@ pub const TEXT: &str = "svcplay.text";
 pub const TEXT_COST: &str = "svcplay.text.cost";
 pub const HISTORY: &str = "svcplay.history";
 pub const ANALYSING: &str = "svcplay.analysing";
+pub const COMMANDS: &str = "svcplay.commands.";
 
 pub fn lang() -> Option<Lang> {
     dom::load(LANG).and_then(|l| Lang::parse(&l))
@@ -80,6 +84,17 @@ pub fn save_draft(text: &str, cost_ms: Option<f64>) -> bool {
 
 pub fn save_history(history: &History) -> bool {
     dom::save(HISTORY, &history.encode())
+}
+
+/// The command lines entered in the terminal for the scenario `key`, oldest first.
+pub fn load_commands(key: &str) -> Vec<String> {
+    dom::load(&format!("{COMMANDS}{key}"))
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+pub fn save_commands(key: &str, commands: &[String]) -> bool {
+    dom::save(&format!("{COMMANDS}{key}"), &commands.join("\n"))
 }
 
 pub fn save_lang(lang: Lang) {

@@ -839,13 +839,9 @@ pub enum Request {
     Analyze { rev: u64, text: String },
     /// Compute a panel of the last analysed revision.
     Panel { rev: u64, selection: Selection },
-    /// Run a terminal command (entry `index`) on `node`.
-    Run {
-        index: usize,
-        node: String,
-        mode: Option<ProxyMode>,
-        line: String,
-    },
+    /// Run a terminal command (entry `index`) on the terminal's node, read-only: for a
+    /// scenario too costly to analyse on the page (see `state::run_command`).
+    Run { index: usize, line: String },
     /// Run simulation `id` on revision `rev`.
     Simulate {
         rev: u64,
@@ -889,16 +885,9 @@ impl Wire for Request {
                 rev.put(out);
                 selection.put(out);
             }
-            Request::Run {
-                index,
-                node,
-                mode,
-                line,
-            } => {
+            Request::Run { index, line } => {
                 out.push(2);
                 index.put(out);
-                node.put(out);
-                mode.put(out);
                 line.put(out);
             }
             Request::Simulate { rev, id, request } => {
@@ -921,8 +910,6 @@ impl Wire for Request {
             },
             2 => Request::Run {
                 index: Wire::get(r)?,
-                node: Wire::get(r)?,
-                mode: Wire::get(r)?,
                 line: Wire::get(r)?,
             },
             3 => Request::Simulate {
@@ -1069,8 +1056,6 @@ mod tests {
     fn malformed_bytes_decode_to_nothing() {
         let request = Request::Run {
             index: 3,
-            node: "n".into(),
-            mode: Some(ProxyMode::Ipvs),
             line: "ipvsadm -Ln".into(),
         };
         let bytes = encode(&request);

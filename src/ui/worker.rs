@@ -38,15 +38,12 @@ pub fn answer(request: Request) -> Option<Response> {
                 selection,
             })
         }),
-        Request::Run {
-            index,
-            node,
-            mode,
-            line,
-        } => LAST.with(|last| {
+        Request::Run { index, line } => LAST.with(|last| {
             let last = last.borrow();
             let (_, analysis) = last.as_ref()?;
-            let output = snapshot::run(analysis, &node, mode, &line);
+            // On the terminal's node, as the shell would run it (not the node a view shows).
+            let node = svcplay::shell::node_of(analysis);
+            let output = snapshot::run(analysis, &node, None, &line);
             Some(Response::Output { index, output })
         }),
         Request::Simulate { rev, id, request } => LAST.with(|last| {
@@ -169,8 +166,6 @@ mod tests {
         assert!(worker_handle(&encode(&Request::Panel { rev: 2, selection })).is_empty());
         let bytes = worker_handle(&encode(&Request::Run {
             index: 0,
-            node: "k8s-worker01".into(),
-            mode: None,
             line: "kubectl get pods -n dev".into(),
         }));
         let Some(Response::Output { index: 0, output }) = decode(&bytes) else {

@@ -17,14 +17,16 @@
 //! truncated over UDP makes dig retry over TCP, as the real one does.
 //!
 //! What varies in a real run is fixed here: the message id is [`DIG_ID`], the client
-//! COOKIE is [`DIG_CLIENT_COOKIE`], the query time 0 msec, `WHEN` is [`WHEN`] (the
-//! scenario's start plus its age), and `MSG SIZE` is the size of the reply built.
+//! COOKIE is [`DIG_CLIENT_COOKIE`], the query time 0 msec, `WHEN` is the session clock
+//! ([`crate::session`]; [`WHEN`] in a fresh scenario), and `MSG SIZE` is the size of the
+//! reply built.
 //!
 //! Where it runs: `svcplay run FILE -- dig ...` and `cat /etc/resolv.conf` run in a client
 //! Pod of the `default` namespace; `kubectl exec POD -- dig ...` runs them in that Pod's
 //! namespace. Without `@server`, dig asks the nameserver of the Pod's resolv.conf. An
-//! `@server` that is not the cluster DNS gets svcplay's note instead of an answer: svcplay
-//! only simulates CoreDNS. Names CoreDNS forwards upstream, and ExternalName targets outside
+//! `@server` that is not the cluster DNS answers nothing: dig times out as the real one
+//! does (`+tries`/`+retry` times `+time` seconds, [`timeout_seconds`]) — svcplay only
+//! simulates CoreDNS. Names CoreDNS forwards upstream, and ExternalName targets outside
 //! the cluster, are not invented: a `;; svcplay:` comment says what would be asked.
 
 use crate::dns::resolv::{expansions, resolv_conf};
@@ -81,6 +83,10 @@ struct Options {
     tcp: bool,
     /// Keep a truncated UDP reply instead of retrying over TCP (`+ignore`).
     ignore: bool,
+    /// `+tries=N` (`+retry=N` is N+1): how many times a UDP query is sent.
+    tries: u32,
+    /// `+time=N`: seconds to wait for each try.
+    time: u32,
 }
 
 /// The client COOKIE svcplay's dig sends: the ASCII bytes of `svcplay!`. A real dig 9.18
@@ -151,6 +157,8 @@ fn parse(args: &[String]) -> Result<Options, Refusal> {
         cookie: Some(DIG_CLIENT_COOKIE.to_vec()),
         tcp: false,
         ignore: false,
+        tries: 3,
+        time: 5,
     };
     let mut i = 0;
     while i < args.len() {
@@ -223,6 +231,21 @@ fn parse(args: &[String]) -> Result<Options, Refusal> {
                     } else {
                         None
                     };
+                }
+                "tries" => {
+                    if let Some(v) = value {
+                        o.tries = parse_number::<u32>("tries", v)?.max(1);
+                    }
+                }
+                "retry" => {
+                    if let Some(v) = value {
+                        o.tries = parse_number::<u32>("retry", v)?.saturating_add(1);
+                    }
+                }
+                "time" => {
+                    if let Some(v) = value {
+                        o.time = parse_number::<u32>("time", v)?.max(1);
+                    }
                 }
                 "short" => o.short = on,
                 "search" => o.search = on,
@@ -335,7 +358,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Prints a full dig response: CoreDNS's reply to the query the options make
 /// ([`crate::dns::wire::reply`]); a truncated UDP reply makes dig say so and ask again
 /// over TCP, unless `+ignore`.
-fn render(response: &Response, o: &Options, argv: &[String], server: &str) -> String {
+fn render(response: &Response, o: &Options, argv: &[String], server: &str, when: &str) -> String {
     let mut out = String::new();
     let ipv6 = server.contains(':');
     let mut query = query_of(o, o.tcp, ipv6);
@@ -460,7 +483,7 @@ fn render(response: &Response, o: &Options, argv: &[String], server: &str) -> St
         out.push_str(";; Query time: 0 msec\n");
         let transport = if query.tcp { "TCP" } else { "UDP" };
         let _ = writeln!(out, ";; SERVER: {server}#53({server}) ({transport})");
-        let _ = writeln!(out, ";; WHEN: {WHEN}");
+        let _ = writeln!(out, ";; WHEN: {when}");
         let _ = writeln!(out, ";; MSG SIZE  rcvd: {}\n", reply.bytes.len());
     }
     out
@@ -484,12 +507,21 @@ pub fn dig(analysis: &Analysis, client: &Client, argv: &[String]) -> CommandOutp
     let is_cluster_dns = parse_ip_sloppy(&server).is_some()
         && parse_ip_sloppy(&server) == parse_ip_sloppy(&nameserver);
     if !is_cluster_dns {
-        return CommandOutput::error(
-            format!(
-                "svcplay: {server} is not the cluster's DNS server ({nameserver}); svcplay only simulates CoreDNS\n"
-            ),
-            9,
-        );
+        // Nothing answers there: each try times out, then the banner and the verdict.
+        let mut out = String::new();
+        for _ in 0..o.tries {
+            let _ = writeln!(out, ";; communications error to {server}#53: timed out");
+        }
+        if o.cmd {
+            let _ = writeln!(out, "\n; <<>> DiG {DIG_VERSION} <<>> {}", argv.join(" "));
+            out.push_str("; (1 server found)\n;; global options: +cmd\n");
+        }
+        out.push_str(";; no servers could be reached\n");
+        return CommandOutput {
+            stdout: out,
+            stderr: String::new(),
+            status: 9,
+        };
     }
     let name = o.name.clone().unwrap_or_else(|| ".".to_string());
     let qtype = o.qtype.unwrap_or(if name == "." {
@@ -513,10 +545,23 @@ pub fn dig(analysis: &Analysis, client: &Client, argv: &[String]) -> CommandOutp
     };
     let status = if response.is_forwarded() { 9 } else { 0 };
     CommandOutput {
-        stdout: render(&response, &o, argv, &server),
+        stdout: render(
+            &response,
+            &o,
+            argv,
+            &server,
+            &crate::session::clock::dig_when(analysis.session.session.time),
+        ),
         stderr: String::new(),
         status,
     }
+}
+
+/// The seconds a dig waits before it gives up on a server that does not answer
+/// (`+tries` × `+time`; 15 by default), `None` when its arguments do not parse.
+pub fn timeout_seconds(argv: &[String]) -> Option<i64> {
+    let o = parse(argv).ok()?;
+    Some(i64::from(o.tries) * i64::from(o.time))
 }
 
 /// `dig` from the default client Pod (namespace `default`).

@@ -10,6 +10,7 @@ pub mod curl;
 pub mod dig;
 pub mod etc_services;
 pub mod iptables;
+pub mod iptables_list;
 pub mod ipvs;
 pub mod kubectl;
 pub mod nft;

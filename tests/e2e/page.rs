@@ -91,6 +91,7 @@ impl Page<'_> {
         self.errors_are_underlined()?;
         self.language_switch()?;
         self.terminal()?;
+        self.seed_lab()?;
         self.gallery()?;
         self.main_views()?;
         self.per_node_and_check()?;
@@ -512,13 +513,14 @@ impl Page<'_> {
         })
     }
 
-    /// Runs a command in the terminal and compares its output with `svcplay run`'s.
+    /// Runs a command in the terminal and compares its output with `svcplay shell`'s for
+    /// the same scenario and command.
     pub(crate) fn run_in_terminal(&self, scenario: &str, command: &str) -> Result<String, String> {
         let output = self.type_in_terminal(command)?;
-        let expected = svcplay_run(scenario, command)?;
+        let expected = svcplay_shell(scenario, command)?;
         if output != expected {
             return Err(format!(
-                "terminal `{command}` printed\n{output}\nbut `svcplay run` prints\n{expected}"
+                "terminal `{command}` printed\n{output}\nbut `svcplay shell` prints\n{expected}"
             ));
         }
         Ok(output)
@@ -549,6 +551,174 @@ impl Page<'_> {
             Ok((!out.is_empty()).then_some(out))
         })?;
         Ok(output)
+    }
+
+    /// Types a line into the terminal and returns the text of its entry once `done` says
+    /// it is complete.
+    fn type_line(&self, line: &str, done: impl Fn(&str) -> bool) -> Result<String, String> {
+        let before = self.exec(
+            "return document.querySelectorAll('.term-entry').length;",
+            vec![],
+        )?;
+        self.exec(
+            "const i = document.getElementById('terminal-input'); i.value = arguments[0];
+             i.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));",
+            vec![Json::from(line)],
+        )?;
+        self.wait(&format!("the terminal to answer {line}"), UPDATE_TIMEOUT, || {
+            let n = self.exec("return document.querySelectorAll('.term-entry').length;", vec![])?;
+            if n == before {
+                return Ok(None);
+            }
+            let out = self.string(
+                "const es = document.querySelectorAll('.term-entry'); const e = es[es.length - 1];
+                 return [...e.querySelectorAll('.term-out, .term-err')].map(p => p.textContent).join('');",
+                vec![],
+            )?;
+            Ok(done(&out).then_some(out))
+        })
+    }
+
+    /// The prompt the terminal shows for the next line.
+    fn prompt(&self) -> Result<String, String> {
+        Ok(self.text_of(".term-input .prompt")?.trim_end().to_string())
+    }
+
+    /// The ClusterIP lab of seed 002 in the page's terminal, as a learner follows it:
+    /// create the Deployment, list its Pods, exec into each and write its address into
+    /// nginx's index page, create the Service, loop curl over its ClusterIP (the three
+    /// Pods answer in turn) and stop the loop with Ctrl+C, switch kube-proxy to IPVS with
+    /// `kubectl edit` in the page's editor, restart kube-proxy, and list the virtual
+    /// servers. The scenario's editor follows each change, and the views show them.
+    fn seed_lab(&self) -> Result<(), String> {
+        const LAB: &str = include_str!("seed-lab.yaml");
+        self.set_editor(LAB)?;
+        self.tab("terminal")?;
+        self.wait("the lab's prompt", UPDATE_TIMEOUT, || {
+            Ok((self.prompt()? == "[root@k8s-master01 ~]#").then_some(()))
+        })?;
+        let any = |out: &str| !out.is_empty();
+        let created = self.type_line("kubectl create -f deployment.yaml", any)?;
+        if created != "deployment.apps/pc-deployment created\n" {
+            return Err(format!("kubectl create printed {created:?}"));
+        }
+        // The editor follows: the Deployment is a document of the scenario now.
+        let editor = self.string("return document.getElementById('editor').value;", vec![])?;
+        if !editor.contains("kind: Deployment\nmetadata:\n  creationTimestamp:") {
+            return Err(format!(
+                "the editor does not hold the created Deployment:\n{editor}"
+            ));
+        }
+        let pods = self.type_line("kubectl get pods -n dev -o wide", any)?;
+        let rows: Vec<(String, String)> = pods
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                Some((w.first()?.to_string(), w.get(5)?.to_string()))
+            })
+            .collect();
+        if rows.len() != 3 {
+            return Err(format!("three Pods expected:\n{pods}"));
+        }
+        self.screenshot("page-lab-pods")?;
+        for (pod, ip) in &rows {
+            self.type_line(&format!("kubectl exec -it {pod} -n dev -- /bin/sh"), |_| {
+                true
+            })?;
+            self.wait("the Pod's prompt", UPDATE_TIMEOUT, || {
+                Ok((self.prompt()? == "#").then_some(()))
+            })?;
+            self.type_line(
+                &format!("echo \"{ip}\" > /usr/share/nginx/html/index.html"),
+                |_| true,
+            )?;
+            self.type_line("exit", any)?;
+        }
+        self.type_line("kubectl create -f service-clusterip.yaml", any)?;
+        // The loop: one iteration after the other until Ctrl+C.
+        let loop_out = self.type_line("while true; do curl 10.10.97.97; sleep 1; done", |out| {
+            out.lines().count() >= 6
+        })?;
+        self.screenshot("page-lab-curl-loop")?;
+        self.exec(
+            "const i = document.getElementById('terminal-input');
+             i.dispatchEvent(new KeyboardEvent('keydown', {key: 'c', ctrlKey: true, bubbles: true}));",
+            vec![],
+        )?;
+        let stopped = self.wait("Ctrl+C to stop the loop", UPDATE_TIMEOUT, || {
+            let out = self.string(
+                "const es = document.querySelectorAll('.term-entry'); const e = es[es.length - 1];
+                 return [...e.querySelectorAll('.term-out, .term-err')].map(p => p.textContent).join('');",
+                vec![],
+            )?;
+            Ok(out.ends_with("^C\n").then_some(out))
+        })?;
+        for (_, ip) in &rows {
+            if !loop_out.contains(ip.as_str()) || !stopped.contains(ip.as_str()) {
+                return Err(format!("the loop never reached {ip}:\n{stopped}"));
+            }
+        }
+        // The IPVS switch: kubectl edit opens the page's editor on the ConfigMap.
+        self.type_line("kubectl edit cm kube-proxy -n kube-system", |_| true)?;
+        self.wait("the editor to open", UPDATE_TIMEOUT, || {
+            Ok((self.exec(
+                "return !!document.getElementById('term-editor-text');",
+                vec![],
+            )? == Json::Bool(true))
+            .then_some(()))
+        })?;
+        self.exec(
+            "const a = document.getElementById('term-editor-text');
+             a.value = a.value.replace('mode: \"\"', 'mode: \"ipvs\"');",
+            vec![],
+        )?;
+        self.screenshot("page-lab-edit-configmap")?;
+        self.click("#term-editor-save")?;
+        let edited = self.wait("kubectl edit to finish", UPDATE_TIMEOUT, || {
+            let out = self.string(
+                "const es = document.querySelectorAll('.term-entry'); const e = es[es.length - 1];
+                 return [...e.querySelectorAll('.term-out, .term-err')].map(p => p.textContent).join('');",
+                vec![],
+            )?;
+            Ok((!out.is_empty()).then_some(out))
+        })?;
+        if edited != "configmap/kube-proxy edited\n" {
+            return Err(format!("kubectl edit printed {edited:?}"));
+        }
+        // Not yet: the running kube-proxy keeps its mode until it restarts.
+        let before = self.type_line("ipvsadm -Ln", any)?;
+        if before.contains("10.10.97.97") {
+            return Err(format!("IPVS rules before kube-proxy restarted:\n{before}"));
+        }
+        self.type_line(
+            "kubectl delete pod -l k8s-app=kube-proxy -n kube-system",
+            any,
+        )?;
+        let ipvs = self.type_line("ipvsadm -Ln", any)?;
+        if !ipvs.contains("TCP  10.10.97.97:80 rr") {
+            return Err(format!("no virtual server for the Service:\n{ipvs}"));
+        }
+        for (_, ip) in &rows {
+            if !ipvs.contains(&format!("-> {ip}:80")) {
+                return Err(format!("{ip} is not a real server:\n{ipvs}"));
+            }
+        }
+        self.screenshot("page-lab-ipvsadm")?;
+        // The views follow: the kube-proxy tab now shows IPVS mode (its ipvsadm view).
+        self.tab("rules")?;
+        self.wait(
+            "the kube-proxy tab to show IPVS mode",
+            UPDATE_TIMEOUT,
+            || {
+                Ok(self
+                    .rules_text()?
+                    .contains("TCP  10.10.97.97:80 rr")
+                    .then_some(()))
+            },
+        )?;
+        self.screenshot("page-lab-rules-ipvs")?;
+        Ok(())
     }
 
     fn terminal(&self) -> Result<(), String> {
@@ -1175,22 +1345,25 @@ fn summary(v: &[f64]) -> String {
     )
 }
 
-/// What `svcplay run FILE -- COMMAND` prints (stdout then stderr).
-fn svcplay_run(scenario: &str, command: &str) -> Result<String, String> {
-    let dir = TempDir::new("svcplay-e2e-run").map_err(|e| e.to_string())?;
+/// What `svcplay shell FILE` prints for one command line (without its prompt line).
+fn svcplay_shell(scenario: &str, command: &str) -> Result<String, String> {
+    let dir = TempDir::new("svcplay-e2e-shell").map_err(|e| e.to_string())?;
     let file = dir.path().join("scenario.yaml");
+    let script = dir.path().join("script.sh");
     std::fs::write(&file, scenario).map_err(|e| e.to_string())?;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_svcplay"));
-    cmd.arg("run").arg(&file).arg("--");
-    cmd.args(svcplay::views::split_command_line(command));
-    let out = cmd
+    std::fs::write(&script, format!("{command}\n")).map_err(|e| e.to_string())?;
+    let out = Command::new(env!("CARGO_BIN_EXE_svcplay"))
+        .arg("shell")
+        .arg(&file)
+        .arg("--script")
+        .arg(&script)
         .output()
         .map_err(|e| format!("cannot run svcplay: {e}"))?;
-    Ok(format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    ))
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    Ok(text
+        .split_once('\n')
+        .map(|(_, rest)| rest.to_string())
+        .unwrap_or_default())
 }
 
 /// `svcplay SUBCOMMAND FILE [ARGS...]`: its exit status and stdout.

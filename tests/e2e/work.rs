@@ -1079,7 +1079,10 @@ impl Page<'_> {
         )?;
         self.default_viewport()?;
         let unsupported = [
-            self.run_in_terminal(svcplay::examples::DEFAULT, "kubectl apply -f x.yaml")?,
+            self.run_in_terminal(
+                svcplay::examples::DEFAULT,
+                "kubectl port-forward svc/x 8080:80",
+            )?,
             self.run_in_terminal(svcplay::examples::DEFAULT, "ipvsadm -A -t 1.2.3.4:80")?,
             self.run_in_terminal(svcplay::examples::DEFAULT, "nft add table ip x")?,
         ];

@@ -87,27 +87,7 @@ fn json_kind(node: &Node) -> &'static str {
     }
 }
 
-/// A document's tree as JSON-like data (for kinds svcplay does not model).
-pub fn from_node(node: &Node) -> Yaml {
-    match &node.value {
-        Value::Seq(items) => Yaml::Seq(items.iter().map(from_node).collect()),
-        Value::Map(entries) => Yaml::Map(
-            entries
-                .iter()
-                .map(|e| (e.key.key_string().unwrap_or_default(), from_node(&e.value)))
-                .collect(),
-        ),
-        Value::Scalar(text, _) => match node.scalar() {
-            Some(Scalar::Null) | None => Yaml::Null,
-            Some(Scalar::Bool(b)) => Yaml::Bool(b),
-            Some(Scalar::Int(i)) => {
-                i64::try_from(i).map_or_else(|_| Yaml::Str(i.to_string()), Yaml::Int)
-            }
-            Some(Scalar::Float(_)) => Yaml::Str(text.to_string()),
-            Some(Scalar::Str(s)) => Yaml::Str(s.to_string()),
-        },
-    }
-}
+pub use crate::manifest::emit::from_node;
 
 /// Removes a dotted field path from a printed object (a field the server dropped).
 fn remove_path(value: &mut Yaml, path: &str) {
@@ -189,6 +169,18 @@ fn namespace_yaml(name: &str, node: &Node) -> Yaml {
 
 /// Prints what `kubectl apply -f FILE...` prints for the scenario.
 pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> CommandOutput {
+    apply_from(analysis, files, format, 0)
+}
+
+/// [`apply`] for the documents that start on line `first_line` or later: the terminal's
+/// `kubectl apply -f FILE` appends the file to a cluster that already holds objects, and
+/// prints for the file's objects only.
+pub fn apply_from(
+    analysis: &Analysis,
+    files: &[SourceFile],
+    format: Format,
+    first_line: u32,
+) -> CommandOutput {
     let file_of = |line: u32| -> String {
         let name = files
             .iter()
@@ -237,6 +229,9 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
         .collect();
     let mut objects = 0usize;
     'documents: for doc in &manifest.documents {
+        if doc.last_line < first_line {
+            continue;
+        }
         let file = file_of(doc.first_line);
         if broken.contains(&file) {
             continue;
@@ -303,7 +298,9 @@ pub fn apply(analysis: &Analysis, files: &[SourceFile], format: Format) -> Comma
                 .and_then(Node::as_str)
                 .unwrap_or("");
             let Some(raw) = raw else {
-                if node.entries().is_none() {
+                if node.entries().is_none()
+                    || crate::manifest::is_session_kind(api_version, kind_name)
+                {
                     continue;
                 }
                 let mut missing = Vec::new();

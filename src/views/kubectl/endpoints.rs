@@ -6,11 +6,11 @@
 //! order. `AGE` is [`super::age`]. Every request on `endpoints` carries the API server's
 //! v1.33 deprecation warning, which kubectl prints on stderr.
 
-use super::objects_yaml::{ServerFields, endpoint_slice_yaml, endpoints_yaml, list_yaml};
+use super::objects_yaml::{ServerFields, endpoint_slice_yaml, endpoints_yaml};
+use super::yaml::Yaml;
+use super::{Resource, Row, View};
 use crate::model::{EndpointSlice, Endpoints};
 use crate::scenario::Analysis;
-use crate::views::CommandOutput;
-use crate::views::tabwriter;
 
 /// The warning the API server sends with every `v1` Endpoints request since v1.33.
 pub const ENDPOINTS_DEPRECATION_WARNING: &str =
@@ -25,34 +25,6 @@ fn join_host_port(host: &str, port: i64) -> String {
         format!("[{host}]:{port}")
     } else {
         format!("{host}:{port}")
-    }
-}
-
-/// The output format asked for with `-o`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Output {
-    Table,
-    Wide,
-    Yaml,
-}
-
-/// Which objects a `get` asks for.
-#[derive(Clone, Debug, Default)]
-pub struct Query<'a> {
-    /// `-n`; `None` means the context's namespace (`default`).
-    pub namespace: Option<&'a str>,
-    pub all_namespaces: bool,
-    /// Names given on the command line (none: all).
-    pub names: &'a [String],
-}
-
-impl Query<'_> {
-    fn namespace(&self) -> &str {
-        self.namespace.unwrap_or("default")
-    }
-
-    fn wants(&self, namespace: &str) -> bool {
-        self.all_namespaces || namespace == self.namespace()
     }
 }
 
@@ -132,162 +104,107 @@ pub fn slice_endpoints_cell(slice: &EndpointSlice) -> String {
     listed(&addresses, addresses.len())
 }
 
-fn sorted_by_key<T>(items: Vec<T>, key: impl Fn(&T) -> (String, String)) -> Vec<T> {
-    let mut items = items;
-    crate::sort::sort_by_key(&mut items, |a| key(a));
-    items
-}
-
-fn not_found(resource: &str, names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("Error from server (NotFound): {resource} \"{n}\" not found\n"))
-        .collect()
-}
-
-fn no_resources(query: &Query) -> String {
-    if query.all_namespaces {
-        "No resources found\n".into()
-    } else {
-        format!("No resources found in {} namespace.\n", query.namespace())
-    }
-}
-
-/// `kubectl get endpoints [NAME...] [-n NS|-A] [-o yaml]`.
-pub fn get_endpoints(analysis: &Analysis, query: &Query, output: Output) -> CommandOutput {
-    let mut stderr = ENDPOINTS_DEPRECATION_WARNING.to_string();
-    let found: Vec<&Endpoints> = analysis
+fn endpoints_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
+    let mut list: Vec<&Endpoints> = view
+        .analysis
         .objects
         .endpoints
         .iter()
-        .filter(|e| query.wants(&e.meta.namespace))
-        .filter(|e| query.names.is_empty() || query.names.contains(&e.meta.name))
+        .filter(|e| namespace.is_none_or(|ns| e.meta.namespace == ns))
         .collect();
-    let found = sorted_by_key(found, |e| (e.meta.namespace.clone(), e.meta.name.clone()));
-    let missing: Vec<String> = query
-        .names
-        .iter()
-        .filter(|n| !found.iter().any(|e| &e.meta.name == *n))
-        .cloned()
-        .collect();
-    let stdout = match output {
-        Output::Yaml => {
-            let items: Vec<_> = found
-                .iter()
-                .map(|e| endpoints_yaml(e, ServerFields::Include))
-                .collect();
-            if query.names.len() == 1 && items.len() == 1 {
-                items[0].to_yaml()
-            } else if items.is_empty() && !query.names.is_empty() {
-                String::new()
-            } else {
-                list_yaml(items).to_yaml()
-            }
-        }
-        Output::Table | Output::Wide => {
-            if found.is_empty() {
-                String::new()
-            } else {
-                let mut text = String::new();
-                if query.all_namespaces {
-                    text.push_str("NAMESPACE\t");
-                }
-                text.push_str("NAME\tENDPOINTS\tAGE\n");
-                for e in &found {
-                    if query.all_namespaces {
-                        text.push_str(&e.meta.namespace);
-                        text.push('\t');
-                    }
-                    text.push_str(&format!(
-                        "{}\t{}\t{}\n",
-                        e.meta.name,
-                        endpoints_cell(e),
-                        super::age()
-                    ));
-                }
-                tabwriter::format(&text, 6, 3)
-            }
-        }
-    };
-    if found.is_empty() && query.names.is_empty() {
-        stderr.push_str(&no_resources(query));
-    }
-    stderr.push_str(&not_found("endpoints", &missing));
-    CommandOutput {
-        stdout,
-        stderr,
-        status: if missing.is_empty() { 0 } else { 1 },
-    }
+    crate::sort::sort_by(&mut list, |a, b| {
+        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+    });
+    list.into_iter()
+        .map(|e| Row {
+            namespace: e.meta.namespace.clone(),
+            name: e.meta.name.clone(),
+            cells: vec![endpoints_cell(e), view.age(&e.meta)],
+            wide: Vec::new(),
+            labels: e.meta.labels.clone(),
+        })
+        .collect()
 }
 
-/// `kubectl get endpointslices [NAME...] [-n NS|-A] [-o yaml]`.
-pub fn get_endpoint_slices(analysis: &Analysis, query: &Query, output: Output) -> CommandOutput {
-    let found: Vec<&EndpointSlice> = analysis
+fn endpoints_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
+    view.analysis
+        .objects
+        .endpoints
+        .iter()
+        .find(|e| e.meta.namespace == namespace && e.meta.name == name)
+        .map(|e| endpoints_yaml(e, ServerFields::Include))
+}
+
+/// `v1` Endpoints: every request carries the API server's v1.33 deprecation warning.
+pub const ENDPOINTS: Resource = Resource {
+    names: &["ep", "endpoint", "endpoints"],
+    kind: "Endpoints",
+    group: "",
+    version: "v1",
+    plural: "endpoints",
+    namespaced: true,
+    header: &["ENDPOINTS", "AGE"],
+    wide_header: &[],
+    rows: endpoints_rows,
+    describe: Some(super::describe::endpoints),
+    object: Some(endpoints_object),
+    warning: Some(crate::apiserver::ENDPOINTS_DEPRECATED),
+    field_labels: &[],
+    short_names: &["ep"],
+};
+
+fn slice_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
+    let mut list: Vec<&EndpointSlice> = view
+        .analysis
         .objects
         .endpoint_slices
         .iter()
-        .filter(|s| query.wants(&s.meta.namespace))
-        .filter(|s| query.names.is_empty() || query.names.contains(&s.meta.name))
+        .filter(|s| namespace.is_none_or(|ns| s.meta.namespace == ns))
         .collect();
-    let found = sorted_by_key(found, |s| (s.meta.namespace.clone(), s.meta.name.clone()));
-    let missing: Vec<String> = query
-        .names
-        .iter()
-        .filter(|n| !found.iter().any(|s| &s.meta.name == *n))
-        .cloned()
-        .collect();
-    let mut stderr = String::new();
-    let stdout = match output {
-        Output::Yaml => {
-            let items: Vec<_> = found
-                .iter()
-                .map(|s| endpoint_slice_yaml(s, ServerFields::Include))
-                .collect();
-            if query.names.len() == 1 && items.len() == 1 {
-                items[0].to_yaml()
-            } else if items.is_empty() && !query.names.is_empty() {
-                String::new()
-            } else {
-                list_yaml(items).to_yaml()
-            }
-        }
-        Output::Table | Output::Wide => {
-            if found.is_empty() {
-                String::new()
-            } else {
-                let mut text = String::new();
-                if query.all_namespaces {
-                    text.push_str("NAMESPACE\t");
-                }
-                text.push_str("NAME\tADDRESSTYPE\tPORTS\tENDPOINTS\tAGE\n");
-                for s in &found {
-                    if query.all_namespaces {
-                        text.push_str(&s.meta.namespace);
-                        text.push('\t');
-                    }
-                    text.push_str(&format!(
-                        "{}\t{}\t{}\t{}\t{}\n",
-                        s.meta.name,
-                        s.address_type,
-                        slice_ports_cell(s),
-                        slice_endpoints_cell(s),
-                        super::age()
-                    ));
-                }
-                tabwriter::format(&text, 6, 3)
-            }
-        }
-    };
-    if found.is_empty() && query.names.is_empty() {
-        stderr.push_str(&no_resources(query));
-    }
-    stderr.push_str(&not_found("endpointslices.discovery.k8s.io", &missing));
-    CommandOutput {
-        stdout,
-        stderr,
-        status: if missing.is_empty() { 0 } else { 1 },
-    }
+    crate::sort::sort_by(&mut list, |a, b| {
+        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
+    });
+    list.into_iter()
+        .map(|s| Row {
+            namespace: s.meta.namespace.clone(),
+            name: s.meta.name.clone(),
+            cells: vec![
+                s.address_type.clone(),
+                slice_ports_cell(s),
+                slice_endpoints_cell(s),
+                view.age(&s.meta),
+            ],
+            wide: Vec::new(),
+            labels: s.meta.labels.clone(),
+        })
+        .collect()
 }
+
+fn slice_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
+    view.analysis
+        .objects
+        .endpoint_slices
+        .iter()
+        .find(|s| s.meta.namespace == namespace && s.meta.name == name)
+        .map(|s| endpoint_slice_yaml(s, ServerFields::Include))
+}
+
+pub const ENDPOINT_SLICES: Resource = Resource {
+    names: &["endpointslice", "endpointslices"],
+    kind: "EndpointSlice",
+    group: "discovery.k8s.io",
+    version: "v1",
+    plural: "endpointslices",
+    namespaced: true,
+    header: &["ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"],
+    wide_header: &[],
+    rows: slice_rows,
+    describe: Some(super::describe::endpoint_slice),
+    object: Some(slice_object),
+    warning: None,
+    field_labels: &[],
+    short_names: &[],
+};
 
 /// The EndpointSlices `kubectl describe service` lists for a Service: label
 /// `kubernetes.io/service-name=<name>` in its namespace, every manager and family, in API

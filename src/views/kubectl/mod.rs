@@ -1,35 +1,56 @@
-//! `kubectl`: the simulated command's `get` and `describe`, and `apply`'s printing.
+//! `kubectl`: what it prints when it reads the cluster (`get`, `describe`, `explain`,
+//! `api-resources`, `version`), and `apply`'s printing.
 //!
-//! [`run`] parses a kubectl command line the way kubectl's flags read it and answers
-//! from the [`Analysis`], printing exactly what kubectl v1.35 prints: tables through Go's
-//! text/tabwriter ([`crate::views::tabwriter`]), describe blocks, `-o yaml` through
-//! go-yaml's emitter ([`yaml`]). Each resource kubectl knows is one [`Resource`] entry in
-//! [`RESOURCES`] with its own module (a table, a describer, a YAML form); adding a
-//! resource is one entry there and one file.
+//! [`run`] reads a command line as kubectl's flag parser does ([`flags`]) and answers from
+//! the [`Analysis`], printing exactly what kubectl v1.35 prints: tables through Go's
+//! text/tabwriter ([`crate::views::tabwriter`]), describe blocks ([`describe`]), `-o
+//! yaml` through the crate's go-yaml emitter ([`yaml`]), `-o json` as Go's encoder prints
+//! it ([`json`]), `-o jsonpath=…` and `-o custom-columns=…` through client-go's JSONPath
+//! ([`jsonpath`]), `-o name`. The verbs that change the cluster are the terminal's
+//! ([`crate::shell`]): they edit the scenario and then print through these views.
 //!
-//! Time: svcplay has no clock. Every object is [`AGE_SECONDS`] old, printed with
-//! apimachinery's `HumanDuration` (`10s`), so outputs never depend on when they were made.
+//! **One table of resources.** Every resource kubectl knows here is one [`Resource`] in
+//! [`RESOURCES`]: its names (short, singular, plural, kind, with the group), its table
+//! columns, how it lists its objects as rows, how it describes one, and its object as
+//! the server returns it (which `-o yaml|json|jsonpath|custom-columns` and
+//! `--field-selector` read). Services ([`service`]), Endpoints and EndpointSlices
+//! ([`endpoints`]), Pods ([`pods`]), and Deployments, ReplicaSets, StatefulSets,
+//! DaemonSets, Nodes, Namespaces, ConfigMaps and Events ([`resources`]).
+//!
+//! Time: the clock is the session's ([`crate::session`]; 10 s after the objects were
+//! created when nothing has happened). An object's AGE is the clock minus its
+//! `creationTimestamp` (written, or the scenario's start), printed with apimachinery's
+//! `HumanDuration`.
 
 pub mod apply;
-pub mod commands;
+pub mod describe;
 pub mod endpoints;
 pub mod endpoints_line;
+pub mod explain;
+pub mod flags;
+pub mod json;
+pub mod jsonpath;
 pub mod objects_yaml;
 pub mod pods;
+pub mod resources;
 pub mod service;
 pub mod yaml;
 
 use super::CommandOutput;
 use super::tabwriter;
 use crate::apiserver::field::go_quote;
+use crate::model::ObjectMeta;
+use crate::model::labels::{LabelSelector, Operator, Requirement};
 use crate::scenario::Analysis;
-use crate::sort::CollectBTree;
+use crate::session::clock;
+use flags::Parsed;
 use std::collections::BTreeMap;
+use yaml::Yaml;
 
-/// How long ago every object of a scenario was created, in seconds: the AGE column.
+/// How long ago every object of a fresh scenario was created, in seconds.
 pub const AGE_SECONDS: i64 = crate::controllers::SCENARIO_AGE_SECONDS;
 
-/// The AGE every object shows (`10s`).
+/// The AGE every object of a fresh scenario shows (`10s`).
 pub fn age() -> String {
     human_duration(AGE_SECONDS)
 }
@@ -100,6 +121,41 @@ pub fn format_labels(labels: &BTreeMap<String, String>) -> String {
     }
 }
 
+/// When an object was created: its `creationTimestamp`, or the scenario's start.
+pub fn created(meta: &ObjectMeta) -> i64 {
+    meta.creation_timestamp
+        .as_deref()
+        .and_then(clock::parse_rfc3339)
+        .unwrap_or(clock::SCENARIO_START_EPOCH)
+}
+
+/// The cluster as one kubectl command sees it: the analysis and the session clock.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub analysis: &'a Analysis,
+    /// The session clock (epoch seconds).
+    pub now: i64,
+}
+
+impl<'a> View<'a> {
+    pub fn new(analysis: &'a Analysis) -> View<'a> {
+        View {
+            analysis,
+            now: analysis.session.session.time,
+        }
+    }
+
+    /// An object's AGE.
+    pub fn age(&self, meta: &ObjectMeta) -> String {
+        human_duration(self.now - created(meta))
+    }
+
+    /// How long ago an epoch second was.
+    pub fn since(&self, epoch: i64) -> String {
+        human_duration(self.now - epoch)
+    }
+}
+
 /// One row of a `kubectl get` table.
 #[derive(Clone, Debug, Default)]
 pub struct Row {
@@ -109,25 +165,27 @@ pub struct Row {
     pub cells: Vec<String>,
     /// The `-o wide` cells, after those.
     pub wide: Vec<String>,
-    /// The object's labels (`--show-labels`, `-l`).
+    /// The object's labels (`--show-labels`, `-l`, `-L`).
     pub labels: BTreeMap<String, String>,
 }
 
-/// Lists a resource's objects as table rows: `(analysis, namespace or all, wide)`.
-pub type RowsFn = fn(&Analysis, Option<&str>, bool) -> Vec<Row>;
-/// Describes one object: `(analysis, namespace, name)`.
-pub type DescribeFn = fn(&Analysis, &str, &str) -> Option<String>;
-/// One object as the server returns it: `(analysis, namespace, name)`.
-pub type YamlFn = fn(&Analysis, &str, &str) -> Option<yaml::Yaml>;
+/// Lists a resource's objects as table rows: `(view, namespace or all, wide)`.
+pub type RowsFn = fn(&View, Option<&str>, bool) -> Vec<Row>;
+/// Describes one object: `(view, namespace, name)`.
+pub type DescribeFn = fn(&View, &str, &str) -> Option<String>;
+/// One object as the server returns it: `(view, namespace, name)`.
+pub type ObjectFn = fn(&View, &str, &str) -> Option<Yaml>;
 
 /// A resource kubectl knows: how to list, print, describe and serialise it.
 pub struct Resource {
-    /// The names kubectl accepts for it (`svc`, `service`, `services`).
+    /// The names kubectl accepts for it (`svc`, `service`, `services`), lower case.
     pub names: &'static [&'static str],
-    /// Its plural, as messages name it (`services "web" not found`).
+    pub kind: &'static str,
+    /// The API group (empty for the core group).
+    pub group: &'static str,
+    pub version: &'static str,
+    /// Its plural (`services`, `deployments`).
     pub plural: &'static str,
-    /// The prefix of names in multi-resource tables and `-o name` (`service`).
-    pub singular: &'static str,
     pub namespaced: bool,
     /// The column names after NAME, and the `-o wide` ones.
     pub header: &'static [&'static str],
@@ -137,159 +195,503 @@ pub struct Resource {
     pub rows: RowsFn,
     /// `kubectl describe` of one object.
     pub describe: Option<DescribeFn>,
-    /// `-o yaml` of one object.
-    pub yaml: Option<YamlFn>,
-    /// A warning the server sends with every read of this resource.
+    /// The object as the server returns it.
+    pub object: Option<ObjectFn>,
+    /// A warning the server sends with every request on this resource.
     pub warning: Option<&'static str>,
+    /// The field selectors the server supports beyond `metadata.name` and
+    /// `metadata.namespace`.
+    pub field_labels: &'static [&'static str],
+    /// The short names `kubectl api-resources` lists.
+    pub short_names: &'static [&'static str],
 }
 
-/// The resources svcplay answers for. One entry per resource.
-pub const RESOURCES: &[&Resource] = &[&service::RESOURCE];
+impl Resource {
+    /// `services`, `deployments.apps`: how server errors name the resource.
+    pub fn qualified(&self) -> String {
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
+    }
 
-/// kubectl resource names svcplay knows of but does not answer yet.
-const KNOWN_ELSEWHERE: &[&str] = &[
-    "no",
-    "node",
-    "nodes",
-    "ns",
-    "namespace",
-    "namespaces",
-    "deploy",
-    "deployment",
-    "deployments",
-    "rs",
-    "replicaset",
-    "replicasets",
-    "sts",
-    "statefulset",
-    "statefulsets",
-    "all",
+    /// `service`, `deployment.apps`: the prefix of `-o name` and multi-kind tables.
+    pub fn prefix(&self) -> String {
+        let kind = self.kind.to_lowercase();
+        if self.group.is_empty() {
+            kind
+        } else {
+            format!("{kind}.{}", self.group)
+        }
+    }
+
+    /// Whether its table has a NAME column (Events name their object instead).
+    pub fn name_column(&self) -> bool {
+        self.kind != "Event"
+    }
+
+    /// `v1`, `apps/v1`.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+}
+
+/// Every resource svcplay answers for, in `kubectl api-resources` order.
+pub const RESOURCES: &[&Resource] = &[
+    &resources::CONFIG_MAPS,
+    &endpoints::ENDPOINTS,
+    &resources::EVENTS,
+    &resources::NAMESPACES,
+    &resources::NODES,
+    &pods::RESOURCE,
+    &service::RESOURCE,
+    &resources::DAEMON_SETS,
+    &resources::DEPLOYMENTS,
+    &resources::REPLICA_SETS,
+    &resources::STATEFUL_SETS,
+    &endpoints::ENDPOINT_SLICES,
 ];
 
-fn find_resource(word: &str) -> Option<&'static Resource> {
+/// What `kubectl get all` lists, in its order.
+const ALL: &[&str] = &[
+    "pods",
+    "services",
+    "daemonsets",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+];
+
+/// Resource types kubectl knows that svcplay's cluster has no objects of.
+const EMPTY_TYPES: &[(&str, &[&str])] = &[
+    ("jobs.batch", &["job", "jobs"]),
+    ("cronjobs.batch", &["cj", "cronjob", "cronjobs"]),
+    ("secrets", &["secret", "secrets"]),
+    (
+        "serviceaccounts",
+        &["sa", "serviceaccount", "serviceaccounts"],
+    ),
+    (
+        "ingresses.networking.k8s.io",
+        &["ing", "ingress", "ingresses"],
+    ),
+    (
+        "networkpolicies.networking.k8s.io",
+        &["netpol", "networkpolicy", "networkpolicies"],
+    ),
+    (
+        "persistentvolumeclaims",
+        &["pvc", "persistentvolumeclaim", "persistentvolumeclaims"],
+    ),
+    (
+        "persistentvolumes",
+        &["pv", "persistentvolume", "persistentvolumes"],
+    ),
+    (
+        "replicationcontrollers",
+        &["rc", "replicationcontroller", "replicationcontrollers"],
+    ),
+    (
+        "horizontalpodautoscalers.autoscaling",
+        &["hpa", "horizontalpodautoscaler", "horizontalpodautoscalers"],
+    ),
+];
+
+/// The resource a word names (`svc`, `Service`, `deployments.apps`, `deploy`).
+pub fn find_resource(word: &str) -> Option<&'static Resource> {
     let lower = word.to_lowercase();
-    let base = lower.split('.').next().unwrap_or(&lower).to_string();
-    RESOURCES
-        .iter()
-        .copied()
-        .find(|r| r.names.contains(&lower.as_str()) || r.names.contains(&base.as_str()))
+    let (base, group) = match lower.split_once('.') {
+        Some((b, g)) => (b.to_string(), Some(g.to_string())),
+        None => (lower.clone(), None),
+    };
+    RESOURCES.iter().copied().find(|r| {
+        r.names.contains(&base.as_str())
+            && group
+                .as_deref()
+                .is_none_or(|g| g == r.group || (r.group.is_empty() && g == r.version))
+    })
 }
 
-/// A parsed `kubectl get|describe` command line.
-#[derive(Clone, Debug, Default)]
-struct Args {
-    positional: Vec<String>,
-    namespace: Option<String>,
-    all_namespaces: bool,
-    output: Option<String>,
-    show_labels: bool,
-    selector: Option<String>,
-}
-
-fn usage_error(message: &str, verb: &str) -> CommandOutput {
-    CommandOutput::error(
-        format!("error: {message}\nSee 'kubectl {verb} -h' for help and examples\n"),
-        1,
-    )
-}
-
-fn parse_args(args: &[String], verb: &str) -> Result<Args, CommandOutput> {
-    let mut out = Args::default();
-    let mut i = 0;
-    while i < args.len() {
-        let a = &args[i];
-        let mut value = |flag: &str| -> Result<String, CommandOutput> {
-            i += 1;
-            args.get(i)
-                .cloned()
-                .ok_or_else(|| usage_error(&format!("flag needs an argument: {flag}"), verb))
-        };
-        match a.as_str() {
-            "-n" | "--namespace" => out.namespace = Some(value(a)?),
-            "-o" | "--output" => out.output = Some(value(a)?),
-            "-l" | "--selector" => out.selector = Some(value(a)?),
-            "-A" | "--all-namespaces" => out.all_namespaces = true,
-            "--show-labels" => out.show_labels = true,
-            "--show-events" | "--show-events=true" | "--show-events=false" => {}
-            _ => {
-                if let Some(v) = a.strip_prefix("--namespace=") {
-                    out.namespace = Some(v.into());
-                } else if let Some(v) = a.strip_prefix("--output=") {
-                    out.output = Some(v.into());
-                } else if let Some(v) = a.strip_prefix("--selector=") {
-                    out.selector = Some(v.into());
-                } else if let Some(v) = a
-                    .strip_prefix("-n")
-                    .filter(|v| !v.is_empty() && !a.starts_with("--"))
-                {
-                    out.namespace = Some(v.trim_start_matches('=').into());
-                } else if let Some(v) = a
-                    .strip_prefix("-o")
-                    .filter(|v| !v.is_empty() && !a.starts_with("--"))
-                {
-                    out.output = Some(v.trim_start_matches('=').into());
-                } else if let Some(v) = a
-                    .strip_prefix("-l")
-                    .filter(|v| !v.is_empty() && !a.starts_with("--"))
-                {
-                    out.selector = Some(v.trim_start_matches('=').into());
-                } else if a.starts_with("--") {
-                    let flag = a.split('=').next().unwrap_or(a);
-                    return Err(usage_error(&format!("unknown flag: {flag}"), verb));
-                } else if a.starts_with('-') && a.len() > 1 {
-                    let c = a.chars().nth(1).unwrap_or('-');
-                    return Err(usage_error(
-                        &format!("unknown shorthand flag: '{c}' in {a}"),
-                        verb,
-                    ));
-                } else {
-                    out.positional.push(a.clone());
-                }
+/// A `-l` selector (kubectl's `labels.Parse`): `k=v`, `k==v`, `k!=v`, `k`, `!k`,
+/// `k in (a,b)`, `k notin (a,b)`, comma-separated.
+pub fn parse_selector(text: &str) -> Result<LabelSelector, String> {
+    let mut selector = LabelSelector::default();
+    let mut parts: Vec<String> = Vec::new();
+    let mut depth = 0;
+    let mut current = String::new();
+    for c in text.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                current.push(c);
             }
+            ')' => {
+                depth -= 1;
+                current.push(c);
+            }
+            ',' if depth == 0 => parts.push(std::mem::take(&mut current)),
+            c => current.push(c),
         }
-        i += 1;
     }
-    Ok(out)
+    parts.push(current);
+    for part in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let set = |op: &str, operator: Operator| -> Option<Requirement> {
+            let (key, rest) = part.split_once(&format!(" {op} "))?;
+            let values = rest
+                .trim()
+                .strip_prefix('(')?
+                .strip_suffix(')')?
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .collect();
+            Some(Requirement {
+                key: key.trim().to_string(),
+                operator,
+                values,
+            })
+        };
+        if let Some(r) = set("notin", Operator::NotIn).or_else(|| set("in", Operator::In)) {
+            selector.match_expressions.push(r);
+        } else if let Some((k, v)) = part.split_once("!=") {
+            selector.match_expressions.push(Requirement {
+                key: k.trim().into(),
+                operator: Operator::NotIn,
+                values: vec![v.trim().into()],
+            });
+        } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
+            selector
+                .match_labels
+                .insert(k.trim().into(), v.trim().into());
+        } else if let Some(k) = part.strip_prefix('!') {
+            selector.match_expressions.push(Requirement {
+                key: k.trim().into(),
+                operator: Operator::DoesNotExist,
+                values: Vec::new(),
+            });
+        } else if part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        {
+            selector.match_expressions.push(Requirement {
+                key: part.into(),
+                operator: Operator::Exists,
+                values: Vec::new(),
+            });
+        } else {
+            return Err(format!("unable to parse requirement: found '{part}'"));
+        }
+    }
+    Ok(selector)
 }
 
-/// `-l` selectors of equality form: `k=v`, `k==v`, `k!=v`, `k`, `!k`, comma-separated.
-fn selector_matches(selector: &str, labels: &BTreeMap<String, String>) -> bool {
-    selector
-        .split(',')
+/// A `--field-selector`: `path=value`, `path==value`, `path!=value`, comma-separated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldRequirement {
+    pub path: String,
+    pub value: String,
+    pub equal: bool,
+}
+
+pub fn parse_field_selector(text: &str) -> Result<Vec<FieldRequirement>, String> {
+    text.split(',')
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .all(|req| {
-            if let Some((k, v)) = req.split_once("!=") {
-                labels.get(k.trim()).map(String::as_str) != Some(v.trim())
-            } else if let Some((k, v)) = req.split_once("==").or_else(|| req.split_once('=')) {
-                labels.get(k.trim()).map(String::as_str) == Some(v.trim())
-            } else if let Some(k) = req.strip_prefix('!') {
-                !labels.contains_key(k.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            if let Some((k, v)) = p.split_once("!=") {
+                Ok(FieldRequirement {
+                    path: k.trim().into(),
+                    value: v.trim().into(),
+                    equal: false,
+                })
+            } else if let Some((k, v)) = p.split_once("==").or_else(|| p.split_once('=')) {
+                Ok(FieldRequirement {
+                    path: k.trim().into(),
+                    value: v.trim().into(),
+                    equal: true,
+                })
             } else {
-                labels.contains_key(req)
+                Err(format!("invalid selector: '{p}'; can't understand '{p}'"))
             }
         })
+        .collect()
 }
 
-fn not_implemented(what: &str) -> CommandOutput {
-    CommandOutput::error(
-        format!("svcplay: kubectl {what} is not simulated\n"),
-        super::NOT_IMPLEMENTED,
-    )
+/// The value of a dotted path (`status.phase`) of an object, as the server's field
+/// selectors read it.
+fn field_value(object: &Yaml, path: &str) -> String {
+    let mut value = object;
+    for key in path.split('.') {
+        match value {
+            Yaml::Map(entries) => match entries.iter().find(|(k, _)| k == key) {
+                Some((_, v)) => value = v,
+                None => return String::new(),
+            },
+            _ => return String::new(),
+        }
+    }
+    match value {
+        Yaml::Str(s) => s.clone(),
+        Yaml::Int(i) => i.to_string(),
+        Yaml::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
 }
 
-/// `No resources found in dev namespace.` / `No resources found` (all namespaces).
-fn no_resources(namespace: Option<&str>) -> String {
+/// `No resources found in dev namespace.` / `No resources found`.
+pub fn no_resources(namespace: Option<&str>) -> String {
     match namespace {
         Some(ns) => format!("No resources found in {ns} namespace.\n"),
         None => "No resources found\n".into(),
     }
 }
 
-/// Splits `svc,ep` and `svc/web` forms into resources and names.
-type Targets = Vec<(&'static Resource, Option<String>)>;
+/// The namespace a command works in: `-n`, else `default`; `None` with `-A`.
+fn namespace_of(args: &Parsed) -> Option<String> {
+    if args.bool("all-namespaces") {
+        None
+    } else {
+        Some(args.namespace().unwrap_or("default").to_string())
+    }
+}
 
-fn targets(positional: &[String], verb: &str) -> Result<(Targets, bool), CommandOutput> {
+fn verb_flags(verb: &str) -> Option<&'static [flags::Flag]> {
+    match verb {
+        "get" => Some(flags::GET),
+        "describe" => Some(flags::DESCRIBE),
+        "explain" => Some(flags::EXPLAIN),
+        "api-resources" => Some(API_RESOURCES_FLAGS),
+        "version" => Some(VERSION_FLAGS),
+        "cluster-info" => Some(&[]),
+        _ => None,
+    }
+}
+
+const API_RESOURCES_FLAGS: &[flags::Flag] = &[
+    flags::OUTPUT,
+    flags::Flag {
+        long: "namespaced",
+        short: None,
+        value: false,
+    },
+    flags::Flag {
+        long: "no-headers",
+        short: None,
+        value: false,
+    },
+    flags::Flag {
+        long: "api-group",
+        short: None,
+        value: true,
+    },
+];
+
+const VERSION_FLAGS: &[flags::Flag] = &[
+    flags::OUTPUT,
+    flags::Flag {
+        long: "client",
+        short: None,
+        value: false,
+    },
+];
+
+/// The verbs this module answers; the others are the terminal's ([`crate::shell`]).
+pub const READ_VERBS: &[&str] = &[
+    "get",
+    "describe",
+    "explain",
+    "api-resources",
+    "version",
+    "cluster-info",
+];
+
+/// Runs `kubectl ARGS...` (`argv` without the program name) for the verbs that only read.
+pub fn run(analysis: &Analysis, context: &super::Context, argv: &[String]) -> CommandOutput {
+    let view = View::new(analysis);
+    let before_dash: Vec<String> = argv.iter().take_while(|a| *a != "--").cloned().collect();
+    if before_dash.iter().any(|a| a == "exec") {
+        return exec(analysis, context, argv);
+    }
+    let args = match flags::parse(argv, &verb_flags) {
+        Ok(a) => a,
+        Err(e) => return CommandOutput::error(e, 1),
+    };
+    match args.verb.as_deref() {
+        Some("get") => get(&view, &args),
+        Some("describe") => describe(&view, &args),
+        Some("explain") => explain::run(&args),
+        Some("api-resources") => api_resources(&args),
+        Some("version") => version(&args),
+        Some("cluster-info") => cluster_info(&view),
+        Some(other) if KUBECTL_COMMANDS.contains(&other) => {
+            CommandOutput::error(format!("svcplay: kubectl {other} is not simulated\n"), 1)
+        }
+        Some(other) => CommandOutput::error(unknown_command(other), 1),
+        None => CommandOutput::ok(KUBECTL_USAGE),
+    }
+}
+
+/// kubectl's commands in the order it registers them (`kubectl --help`, then the `options`
+/// and `help` commands), which is the order cobra suggests them in.
+const KUBECTL_COMMANDS: &[&str] = &[
+    "create",
+    "expose",
+    "run",
+    "set",
+    "explain",
+    "get",
+    "edit",
+    "delete",
+    "rollout",
+    "scale",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "top",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "describe",
+    "logs",
+    "attach",
+    "exec",
+    "port-forward",
+    "proxy",
+    "cp",
+    "auth",
+    "debug",
+    "events",
+    "diff",
+    "apply",
+    "patch",
+    "replace",
+    "wait",
+    "kustomize",
+    "label",
+    "annotate",
+    "completion",
+    "api-resources",
+    "api-versions",
+    "config",
+    "plugin",
+    "version",
+    "options",
+    "help",
+];
+
+/// What kubectl prints for a command it does not have: cobra's `unknown command` error with
+/// the suggestions of `Command.SuggestionsFor` (a Levenshtein distance of at most 2, case
+/// ignored, or a prefix), as kubectl prints an error cobra returns (`Error: ` and no usage).
+fn unknown_command(word: &str) -> String {
+    let lower = word.to_lowercase();
+    let close: Vec<&str> = KUBECTL_COMMANDS
+        .iter()
+        .copied()
+        .filter(|c| levenshtein(c, &lower) <= 2 || c.starts_with(&lower))
+        .collect();
+    let mut out = format!("Error: unknown command \"{word}\" for \"kubectl\"\n");
+    if !close.is_empty() {
+        out.push_str("\nDid you mean this?\n");
+        for c in close {
+            out.push_str(&format!("\t{c}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut row = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            row.push((prev[j + 1] + 1).min(row[j] + 1).min(prev[j] + cost));
+        }
+        prev = row;
+    }
+    prev[b.len()]
+}
+
+/// The top of `kubectl` without arguments.
+const KUBECTL_USAGE: &str = "kubectl controls the Kubernetes cluster manager.
+
+ Find more information at: https://kubernetes.io/docs/reference/kubectl/
+
+Basic Commands (Beginner):
+  create          Create a resource from a file or from stdin
+  expose          Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service
+  run             Run a particular image on the cluster
+  set             Set specific features on objects
+
+Basic Commands (Intermediate):
+  explain         Get documentation for a resource
+  get             Display one or many resources
+  edit            Edit a resource on the server
+  delete          Delete resources by file names, stdin, resources and names, or by resources and label selector
+
+Deploy Commands:
+  rollout         Manage the rollout of a resource
+  scale           Set a new size for a deployment, replica set, or replication controller
+
+Troubleshooting and Debugging Commands:
+  describe        Show details of a specific resource or group of resources
+  logs            Print the logs for a container in a pod
+  exec            Execute a command in a container
+
+Advanced Commands:
+  apply           Apply a configuration to a resource by file name or stdin
+  patch           Update fields of a resource
+
+Settings Commands:
+  label           Update the labels on a resource
+  annotate        Update the annotations on a resource
+
+Other Commands:
+  api-resources   Print the supported API resources on the server
+  version         Print the client and server version information
+
+Usage:
+  kubectl [flags] [options]
+
+Use \"kubectl <command> --help\" for more information about a given command.
+Use \"kubectl options\" for a list of global command-line options (applies to all commands).
+";
+
+/// What a resource argument resolved to.
+pub enum Target {
+    Resource(&'static Resource),
+    /// A type kubectl knows but the cluster has no objects of (`jobs`): its qualified name.
+    Empty(&'static str),
+}
+
+/// `svc,ep` and `svc/web` forms: resources and names.
+pub type Targets = Vec<(Target, Option<String>)>;
+
+/// Resolves a resource word, or kubectl's error for it.
+pub fn resolve_type(word: &str) -> Result<Target, CommandOutput> {
+    if let Some(r) = find_resource(word) {
+        return Ok(Target::Resource(r));
+    }
+    let lower = word.to_lowercase();
+    let base = lower.split('.').next().unwrap_or(&lower);
+    if let Some((name, _)) = EMPTY_TYPES.iter().find(|(_, names)| names.contains(&base)) {
+        return Ok(Target::Empty(name));
+    }
+    Err(CommandOutput::error(
+        format!("error: the server doesn't have a resource type {word:?}\n"),
+        1,
+    ))
+}
+
+/// kubectl's resource-builder: `TYPE[,TYPE] [NAME...]` or `TYPE/NAME...`; `all` expands.
+pub fn targets(positional: &[String], verb: &str) -> Result<(Targets, bool), CommandOutput> {
     let Some(first) = positional.first() else {
         return Err(CommandOutput::error(
             format!(
@@ -298,19 +700,7 @@ fn targets(positional: &[String], verb: &str) -> Result<(Targets, bool), Command
             1,
         ));
     };
-    let resolve = |word: &str| -> Result<&'static Resource, CommandOutput> {
-        match find_resource(word) {
-            Some(r) => Ok(r),
-            None if KNOWN_ELSEWHERE.contains(&word.to_lowercase().as_str()) => {
-                Err(not_implemented(&format!("{verb} {word}")))
-            }
-            None => Err(CommandOutput::error(
-                format!("error: the server doesn't have a resource type {word:?}\n"),
-                1,
-            )),
-        }
-    };
-    let mut out = Vec::new();
+    let mut out: Targets = Vec::new();
     if positional.iter().any(|p| p.contains('/')) {
         for p in positional {
             let Some((kind, name)) = p.split_once('/') else {
@@ -321,135 +711,347 @@ fn targets(positional: &[String], verb: &str) -> Result<(Targets, bool), Command
                     1,
                 ));
             };
-            out.push((resolve(kind)?, Some(name.to_string())));
+            out.push((resolve_type(kind)?, Some(name.to_string())));
         }
-        // Names are prefixed with their kind only when several kinds are listed.
-        let kinds = out
+        let kinds: std::collections::BTreeSet<String> = out
             .iter()
-            .map(|(r, _)| r.plural)
-            .collect_btree::<std::collections::BTreeSet<_>>();
+            .map(|(t, _)| match t {
+                Target::Resource(r) => r.plural.to_string(),
+                Target::Empty(n) => n.to_string(),
+            })
+            .collect();
         return Ok((out, kinds.len() > 1));
     }
-    let kinds: Vec<&str> = first.split(',').filter(|s| !s.is_empty()).collect();
-    let names = &positional[1..];
-    for kind in &kinds {
-        let r = resolve(kind)?;
-        if names.is_empty() {
-            out.push((r, None));
+    let words: Vec<&str> = first.split(',').filter(|s| !s.is_empty()).collect();
+    let mut kinds: Vec<Target> = Vec::new();
+    for word in &words {
+        if word.eq_ignore_ascii_case("all") {
+            for name in ALL {
+                if let Some(r) = find_resource(name) {
+                    kinds.push(Target::Resource(r));
+                }
+            }
         } else {
-            for n in names {
-                out.push((r, Some(n.clone())));
+            kinds.push(resolve_type(word)?);
+        }
+    }
+    let multi = words.len() > 1 || words.iter().any(|w| w.eq_ignore_ascii_case("all"));
+    let names = &positional[1..];
+    for kind in kinds {
+        if names.is_empty() {
+            out.push((kind, None));
+        } else {
+            for (i, n) in names.iter().enumerate() {
+                let k = match &kind {
+                    Target::Resource(r) => Target::Resource(r),
+                    Target::Empty(e) => Target::Empty(e),
+                };
+                let _ = i;
+                out.push((k, Some(n.clone())));
             }
         }
     }
-    Ok((out, kinds.len() > 1))
+    Ok((out, multi))
 }
 
-/// Runs `kubectl ARGS...` (`argv` without the program name). `exec`, and `get` of
-/// Endpoints, EndpointSlices and Pods, are answered by [`commands`].
-pub fn run(analysis: &Analysis, context: &super::Context, argv: &[String]) -> CommandOutput {
-    if commands::handles(argv) {
-        return commands::run(analysis, context, argv);
+/// The rows of a resource that `args` select (namespace, `-l`, `--field-selector`).
+fn select(
+    view: &View,
+    resource: &Resource,
+    namespace: Option<&str>,
+    args: &Parsed,
+    wide: bool,
+) -> Result<Vec<Row>, CommandOutput> {
+    let ns = if resource.namespaced { namespace } else { None };
+    let mut rows = (resource.rows)(view, ns, wide);
+    if let Some(text) = args.value("selector") {
+        let selector =
+            parse_selector(text).map_err(|e| CommandOutput::error(format!("error: {e}\n"), 1))?;
+        rows.retain(|r| selector.matches(&r.labels));
     }
-    match argv.first().map(String::as_str) {
-        Some("get") => get(analysis, &argv[1..]),
-        Some("describe") => describe(analysis, &argv[1..]),
-        Some(other) => not_implemented(other),
-        None => not_implemented("without a command"),
+    if let Some(text) = args.value("field-selector") {
+        let requirements = parse_field_selector(text)
+            .map_err(|e| CommandOutput::error(format!("error: {e}\n"), 1))?;
+        for req in &requirements {
+            let known = matches!(req.path.as_str(), "metadata.name" | "metadata.namespace")
+                || resource.field_labels.contains(&req.path.as_str());
+            if !known {
+                let mut allowed = vec!["metadata.name", "metadata.namespace"];
+                allowed.extend(resource.field_labels.iter().copied());
+                return Err(CommandOutput::error(
+                    format!(
+                        "Error from server (BadRequest): Unable to find \"{}/{}, Resource={}\" that match label selector \"{}\", field selector \"{text}\": field label not supported: {}\n",
+                        resource.group,
+                        resource.version,
+                        resource.plural,
+                        args.value("selector").unwrap_or(""),
+                        req.path
+                    ),
+                    1,
+                ));
+            }
+        }
+        rows.retain(|row| {
+            let object = resource
+                .object
+                .and_then(|f| f(view, &row.namespace, &row.name));
+            requirements.iter().all(|req| {
+                let value = match req.path.as_str() {
+                    "metadata.name" => row.name.clone(),
+                    "metadata.namespace" => row.namespace.clone(),
+                    path => object
+                        .as_ref()
+                        .map(|o| field_value(o, path))
+                        .unwrap_or_default(),
+                };
+                (value == req.value) == req.equal
+            })
+        });
+    }
+    Ok(rows)
+}
+
+/// How `get` prints.
+enum Format {
+    Table { wide: bool },
+    Name,
+    Yaml,
+    Json,
+    JsonPath(jsonpath::Template),
+    CustomColumns(Vec<(String, jsonpath::Template)>),
+}
+
+fn output_format(output: Option<&str>) -> Result<Format, CommandOutput> {
+    let allowed = "json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide";
+    let bad = |f: &str| {
+        CommandOutput::error(
+            format!(
+                "error: unable to match a printer suitable for the output format \"{f}\", allowed formats are: {allowed}\n"
+            ),
+            1,
+        )
+    };
+    let Some(output) = output else {
+        return Ok(Format::Table { wide: false });
+    };
+    let (name, arg) = match output.split_once('=') {
+        Some((n, a)) => (n, Some(a)),
+        None => (output, None),
+    };
+    match (name, arg) {
+        ("wide", None) => Ok(Format::Table { wide: true }),
+        ("name", None) => Ok(Format::Name),
+        ("yaml", None) => Ok(Format::Yaml),
+        ("json", None) => Ok(Format::Json),
+        ("jsonpath", Some(t)) | ("jsonpath-as-json", Some(t)) => {
+            jsonpath::parse(t).map(Format::JsonPath).map_err(|e| {
+                CommandOutput::error(format!("error: error parsing jsonpath {t}, {e}\n"), 1)
+            })
+        }
+        ("jsonpath", None) => Err(CommandOutput::error(
+            "error: template format specified but no template given\n",
+            1,
+        )),
+        ("custom-columns", Some(spec)) => {
+            let mut columns = Vec::new();
+            for part in spec.split(',').filter(|p| !p.is_empty()) {
+                let Some((header, path)) = part.split_once(':') else {
+                    return Err(CommandOutput::error(
+                        format!(
+                            "error: unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>\n"
+                        ),
+                        1,
+                    ));
+                };
+                let expr = if path.starts_with('{') {
+                    path.to_string()
+                } else {
+                    format!(
+                        "{{{}}}",
+                        if path.starts_with('.') {
+                            path.to_string()
+                        } else {
+                            format!(".{path}")
+                        }
+                    )
+                };
+                let template = jsonpath::parse(&expr)
+                    .map_err(|e| CommandOutput::error(format!("error: {e}\n"), 1))?;
+                columns.push((header.to_string(), template));
+            }
+            Ok(Format::CustomColumns(columns))
+        }
+        ("custom-columns", None) => Err(CommandOutput::error(
+            "error: custom-columns format specified but no custom columns given\n",
+            1,
+        )),
+        _ => Err(bad(output)),
     }
 }
 
-fn get(analysis: &Analysis, args: &[String]) -> CommandOutput {
-    let args = match parse_args(args, "get") {
-        Ok(a) => a,
+/// `kubectl get`.
+fn get(view: &View, args: &Parsed) -> CommandOutput {
+    let format = match output_format(args.value("output")) {
+        Ok(f) => f,
         Err(e) => return e,
     };
-    let (targets, multi) = match targets(&args.positional, "get") {
+    let (targets, multi) = match targets(&args.args, "get") {
         Ok(t) => t,
         Err(e) => return e,
     };
-    let namespace = if args.all_namespaces {
-        None
-    } else {
-        Some(args.namespace.clone().unwrap_or_else(|| "default".into()))
-    };
-    if args.all_namespaces && targets.iter().any(|(_, n)| n.is_some()) {
+    let namespace = namespace_of(args);
+    if namespace.is_none() && targets.iter().any(|(_, n)| n.is_some()) {
         return CommandOutput::error(
             "error: a resource cannot be retrieved by name across all namespaces\n",
             1,
         );
     }
-    let output = args.output.clone().unwrap_or_default();
-    if !matches!(output.as_str(), "" | "wide" | "yaml" | "name") {
-        return not_implemented(&format!("get -o {output}"));
-    }
-    let mut stdout = String::new();
+    let wide = matches!(format, Format::Table { wide: true });
     let mut stderr = String::new();
-    let mut errors = Vec::new();
-    let mut warned = Vec::new();
-    let mut yaml_items = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    let mut warned: Vec<&str> = Vec::new();
+    // Per resource (in the order asked), the rows found.
     let mut tables: Vec<(&Resource, Vec<Row>)> = Vec::new();
-    for (resource, name) in &targets {
+    for (target, name) in &targets {
+        let resource = match target {
+            Target::Resource(r) => *r,
+            Target::Empty(qualified) => {
+                if let Some(name) = name {
+                    errors.push(format!(
+                        "Error from server (NotFound): {qualified} {name:?} not found"
+                    ));
+                }
+                continue;
+            }
+        };
         if let Some(w) = resource.warning {
             if !warned.contains(&w) {
                 stderr.push_str(&format!("Warning: {w}\n"));
                 warned.push(w);
             }
         }
-        let ns = if resource.namespaced {
-            namespace.as_deref()
-        } else {
-            None
+        let mut rows = match select(view, resource, namespace.as_deref(), args, wide) {
+            Ok(r) => r,
+            Err(e) => return e,
         };
-        let mut rows = (resource.rows)(analysis, ns, output == "wide");
-        if let Some(sel) = &args.selector {
-            rows.retain(|r| selector_matches(sel, &r.labels));
-        }
         if let Some(name) = name {
             rows.retain(|r| &r.name == name);
             if rows.is_empty() {
-                errors.push(format!(
-                    "Error from server (NotFound): {} {} not found",
-                    resource.plural,
-                    go_quote(name)
-                ));
+                if !args.bool("ignore-not-found") {
+                    errors.push(format!(
+                        "Error from server (NotFound): {} {} not found",
+                        resource.qualified(),
+                        go_quote(name)
+                    ));
+                }
                 continue;
             }
         }
-        match tables.iter_mut().find(|(r, _)| std::ptr::eq(*r, *resource)) {
+        match tables.iter_mut().find(|(r, _)| std::ptr::eq(*r, resource)) {
             Some((_, existing)) => existing.extend(rows),
             None => tables.push((resource, rows)),
         }
     }
+    if let Some(sort_by) = args.value("sort-by") {
+        let template = match jsonpath::parse(&if sort_by.starts_with('{') {
+            sort_by.to_string()
+        } else {
+            format!("{{{sort_by}}}")
+        }) {
+            Ok(t) => t,
+            Err(e) => return CommandOutput::error(format!("error: {e}\n"), 1),
+        };
+        for (resource, rows) in &mut tables {
+            let key = |row: &Row| -> String {
+                resource
+                    .object
+                    .and_then(|f| f(view, &row.namespace, &row.name))
+                    .map(|o| template.execute(&o))
+                    .unwrap_or_default()
+            };
+            let mut keyed: Vec<(String, Row)> = rows.drain(..).map(|r| (key(&r), r)).collect();
+            crate::sort::sort_by(&mut keyed, |a, b| natural_cmp(&a.0, &b.0));
+            rows.extend(keyed.into_iter().map(|(_, r)| r));
+        }
+    }
     let any = tables.iter().any(|(_, rows)| !rows.is_empty());
-    // kubectl's "single item implied": exactly one named object was asked for.
     let single_named = targets.len() == 1 && targets[0].1.is_some();
-    match output.as_str() {
-        "yaml" => {
+    let object = |resource: &Resource, row: &Row| -> Option<Yaml> {
+        resource
+            .object
+            .and_then(|f| f(view, &row.namespace, &row.name))
+    };
+    let mut stdout = String::new();
+    match &format {
+        Format::Yaml | Format::Json | Format::JsonPath(_) => {
+            let mut items = Vec::new();
             for (resource, rows) in &tables {
-                let Some(to_yaml) = resource.yaml else {
-                    return not_implemented(&format!("get {} -o yaml", resource.plural));
-                };
                 for row in rows {
-                    if let Some(y) = to_yaml(analysis, &row.namespace, &row.name) {
-                        yaml_items.push(y);
+                    if let Some(o) = object(resource, row) {
+                        items.push(o);
                     }
                 }
             }
-            if single_named && yaml_items.len() == 1 {
-                stdout.push_str(&yaml::to_string(&yaml_items[0]));
+            let value = if single_named && items.len() == 1 {
+                items.pop()
             } else if any || errors.is_empty() {
-                stdout.push_str(&yaml::to_string(&yaml::list(yaml_items)));
-            }
-        }
-        "name" => {
-            for (resource, rows) in &tables {
-                for row in rows {
-                    stdout.push_str(&format!("{}/{}\n", resource.singular, row.name));
+                Some(yaml::list(items))
+            } else {
+                None
+            };
+            if let Some(value) = value {
+                match &format {
+                    Format::Yaml => stdout.push_str(&yaml::to_string(&value)),
+                    Format::Json => stdout.push_str(&json::to_string(&value)),
+                    Format::JsonPath(t) => stdout.push_str(&t.execute(&value)),
+                    _ => {}
                 }
             }
         }
-        _ => {
+        Format::Name => {
+            for (resource, rows) in &tables {
+                for row in rows {
+                    stdout.push_str(&format!("{}/{}\n", resource.prefix(), row.name));
+                }
+            }
+        }
+        Format::CustomColumns(columns) => {
+            let mut text = String::new();
+            if !args.bool("no-headers") {
+                text.push_str(
+                    &columns
+                        .iter()
+                        .map(|(h, _)| h.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\t"),
+                );
+                text.push('\n');
+            }
+            let mut lines = 0;
+            for (resource, rows) in &tables {
+                for row in rows {
+                    let o = object(resource, row).unwrap_or(Yaml::Null);
+                    let cells: Vec<String> = columns
+                        .iter()
+                        .map(|(_, t)| {
+                            let values = t.values(&o);
+                            if values.is_empty() {
+                                "<none>".to_string()
+                            } else {
+                                values.join(",")
+                            }
+                        })
+                        .collect();
+                    text.push_str(&cells.join("\t"));
+                    text.push('\n');
+                    lines += 1;
+                }
+            }
+            if lines > 0 {
+                stdout.push_str(&tabwriter::format(&text, 5, 3));
+            }
+        }
+        Format::Table { wide } => {
             let mut first = true;
             for (resource, rows) in &tables {
                 if rows.is_empty() {
@@ -459,16 +1061,31 @@ fn get(analysis: &Analysis, args: &[String]) -> CommandOutput {
                     stdout.push('\n');
                 }
                 first = false;
-                stdout.push_str(&table(resource, rows, &args, output == "wide", multi));
+                let prefixed = multi || args.bool("show-kind");
+                stdout.push_str(&table(
+                    resource,
+                    rows,
+                    args,
+                    namespace.is_none(),
+                    *wide,
+                    prefixed,
+                ));
             }
         }
     }
-    if !any && errors.is_empty() && output != "yaml" {
+    if !any
+        && errors.is_empty()
+        && !matches!(format, Format::Yaml | Format::Json | Format::JsonPath(_))
+    {
         stderr.push_str(&no_resources(namespace.as_deref()));
     }
     for e in &errors {
         stderr.push_str(e);
         stderr.push('\n');
+    }
+    if args.bool("watch") && errors.is_empty() {
+        // A watch keeps printing changes until interrupted; nothing changes while it waits.
+        stdout.push_str("^C");
     }
     CommandOutput {
         stdout,
@@ -477,38 +1094,73 @@ fn get(analysis: &Analysis, args: &[String]) -> CommandOutput {
     }
 }
 
+/// Natural ordering of `--sort-by` keys: numbers by value, else text.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
+        _ => a.cmp(b),
+    }
+}
+
 /// One `kubectl get` table, aligned like kubectl (tabwriter minwidth 6, padding 3).
-fn table(resource: &Resource, rows: &[Row], args: &Args, wide: bool, prefixed: bool) -> String {
+fn table(
+    resource: &Resource,
+    rows: &[Row],
+    args: &Parsed,
+    all_namespaces: bool,
+    wide: bool,
+    prefixed: bool,
+) -> String {
+    let label_columns: Vec<String> = args
+        .all("label-columns")
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let show_namespace = all_namespaces && resource.namespaced;
     let mut text = String::new();
-    let mut header: Vec<String> = Vec::new();
-    if args.all_namespaces && resource.namespaced {
-        header.push("NAMESPACE".into());
+    if !args.bool("no-headers") {
+        let mut header: Vec<String> = Vec::new();
+        if show_namespace {
+            header.push("NAMESPACE".into());
+        }
+        if resource.name_column() {
+            header.push("NAME".into());
+        }
+        header.extend(resource.header.iter().map(|s| s.to_string()));
+        if wide {
+            header.extend(resource.wide_header.iter().map(|s| s.to_string()));
+        }
+        for l in &label_columns {
+            header.push(l.rsplit('/').next().unwrap_or(l).to_uppercase());
+        }
+        if args.bool("show-labels") {
+            header.push("LABELS".into());
+        }
+        text.push_str(&header.join("\t"));
+        text.push('\n');
     }
-    header.push("NAME".into());
-    header.extend(resource.header.iter().map(|s| s.to_string()));
-    if wide {
-        header.extend(resource.wide_header.iter().map(|s| s.to_string()));
-    }
-    if args.show_labels {
-        header.push("LABELS".into());
-    }
-    text.push_str(&header.join("\t"));
-    text.push('\n');
     for row in rows {
         let mut cells: Vec<String> = Vec::new();
-        if args.all_namespaces && resource.namespaced {
+        if show_namespace {
             cells.push(row.namespace.clone());
         }
-        cells.push(if prefixed {
-            format!("{}/{}", resource.singular, row.name)
-        } else {
-            row.name.clone()
-        });
+        if resource.name_column() {
+            cells.push(if prefixed {
+                format!("{}/{}", resource.prefix(), row.name)
+            } else {
+                row.name.clone()
+            });
+        }
         cells.extend(row.cells.iter().cloned());
         if wide {
             cells.extend(row.wide.iter().cloned());
         }
-        if args.show_labels {
+        for l in &label_columns {
+            cells.push(row.labels.get(l).cloned().unwrap_or_default());
+        }
+        if args.bool("show-labels") {
             cells.push(format_labels(&row.labels));
         }
         text.push_str(&cells.join("\t"));
@@ -517,39 +1169,39 @@ fn table(resource: &Resource, rows: &[Row], args: &Args, wide: bool, prefixed: b
     tabwriter::format(&text, 6, 3)
 }
 
-fn describe(analysis: &Analysis, args: &[String]) -> CommandOutput {
-    let args = match parse_args(args, "describe") {
-        Ok(a) => a,
-        Err(e) => return e,
-    };
-    let (targets, _) = match targets(&args.positional, "describe") {
+/// `kubectl describe`.
+fn describe(view: &View, args: &Parsed) -> CommandOutput {
+    let (targets, _) = match targets(&args.args, "describe") {
         Ok(t) => t,
         Err(e) => return e,
     };
-    let namespace = if args.all_namespaces {
-        None
-    } else {
-        Some(args.namespace.clone().unwrap_or_else(|| "default".into()))
-    };
+    let namespace = namespace_of(args);
     let mut blocks: Vec<String> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
     let mut stderr = String::new();
-    for (resource, name) in &targets {
+    for (target, name) in &targets {
+        let resource = match target {
+            Target::Resource(r) => *r,
+            Target::Empty(qualified) => {
+                match name {
+                    Some(name) => errors.push(format!(
+                        "Error from server (NotFound): {qualified} {name:?} not found"
+                    )),
+                    None => stderr.push_str(&no_resources(namespace.as_deref())),
+                }
+                continue;
+            }
+        };
         let Some(describer) = resource.describe else {
-            return not_implemented(&format!("describe {}", resource.plural));
+            continue;
         };
         if let Some(w) = resource.warning {
             stderr.push_str(&format!("Warning: {w}\n"));
         }
-        let ns = if resource.namespaced {
-            namespace.as_deref()
-        } else {
-            None
+        let rows = match select(view, resource, namespace.as_deref(), args, false) {
+            Ok(r) => r,
+            Err(e) => return e,
         };
-        let mut rows = (resource.rows)(analysis, ns, false);
-        if let Some(sel) = &args.selector {
-            rows.retain(|r| selector_matches(sel, &r.labels));
-        }
         let chosen: Vec<&Row> = match name {
             None => rows.iter().collect(),
             Some(name) => {
@@ -568,7 +1220,7 @@ fn describe(analysis: &Analysis, args: &[String]) -> CommandOutput {
             match name {
                 Some(name) => errors.push(format!(
                     "Error from server (NotFound): {} {} not found",
-                    resource.plural,
+                    resource.qualified(),
                     go_quote(name)
                 )),
                 None => stderr.push_str(&no_resources(namespace.as_deref())),
@@ -576,7 +1228,7 @@ fn describe(analysis: &Analysis, args: &[String]) -> CommandOutput {
             continue;
         }
         for row in chosen {
-            if let Some(text) = describer(analysis, &row.namespace, &row.name) {
+            if let Some(text) = describer(view, &row.namespace, &row.name) {
                 blocks.push(escape_terminal(&text));
             }
         }
@@ -589,6 +1241,145 @@ fn describe(analysis: &Analysis, args: &[String]) -> CommandOutput {
         stdout: blocks.join("\n\n"),
         stderr,
         status: if errors.is_empty() { 0 } else { 1 },
+    }
+}
+
+/// `kubectl api-resources`.
+fn api_resources(args: &Parsed) -> CommandOutput {
+    let mut rows: Vec<&Resource> = RESOURCES.to_vec();
+    if let Some(group) = args.value("api-group") {
+        rows.retain(|r| r.group == group);
+    }
+    if args.has("namespaced") {
+        let want = args.bool("namespaced");
+        rows.retain(|r| r.namespaced == want);
+    }
+    if args.value("output") == Some("name") {
+        return CommandOutput::ok(
+            rows.iter()
+                .map(|r| {
+                    if r.group.is_empty() {
+                        format!("{}\n", r.plural)
+                    } else {
+                        format!("{}.{}\n", r.plural, r.group)
+                    }
+                })
+                .collect::<String>(),
+        );
+    }
+    let mut text = String::new();
+    if !args.bool("no-headers") {
+        text.push_str("NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND\n");
+    }
+    for r in rows {
+        text.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            r.plural,
+            r.short_names.join(","),
+            r.api_version(),
+            r.namespaced,
+            r.kind
+        ));
+    }
+    CommandOutput::ok(tabwriter::format(&text, 0, 3))
+}
+
+/// `kubectl version`.
+fn version(args: &Parsed) -> CommandOutput {
+    let client = format!(
+        "Client Version: {}\nKustomize Version: v5.7.1\n",
+        crate::controllers::kubeadm::KUBERNETES_VERSION
+    );
+    if args.bool("client") {
+        return CommandOutput::ok(client);
+    }
+    CommandOutput::ok(format!(
+        "{client}Server Version: {}\n",
+        crate::controllers::kubeadm::KUBERNETES_VERSION
+    ))
+}
+
+/// `kubectl cluster-info`.
+fn cluster_info(view: &View) -> CommandOutput {
+    let home = crate::controllers::kubeadm::home_node(&view.analysis.objects);
+    let ip = view
+        .analysis
+        .objects
+        .node(&home)
+        .and_then(|n| n.internal_ip())
+        .unwrap_or(crate::model::DEFAULT_NODE_IP)
+        .to_string();
+    CommandOutput::ok(format!(
+        "\u{1b}[0;32mKubernetes control plane\u{1b}[0m is running at \u{1b}[0;33mhttps://{ip}:6443\u{1b}[0m\n\u{1b}[0;32mCoreDNS\u{1b}[0m is running at \u{1b}[0;33mhttps://{ip}:6443/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\u{1b}[0m\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n"
+    ))
+}
+
+/// `kubectl exec [-it] POD [-n NS] [-c C] -- COMMAND...` without a terminal session
+/// (`svcplay run`): `cat /etc/resolv.conf` and `dig` inside the Pod. The terminal
+/// ([`crate::shell`]) runs every command a Pod has.
+fn exec(analysis: &Analysis, _context: &super::Context, argv: &[String]) -> CommandOutput {
+    let exec_flags: &[flags::Flag] = &[
+        flags::Flag {
+            long: "stdin",
+            short: Some('i'),
+            value: false,
+        },
+        flags::Flag {
+            long: "tty",
+            short: Some('t'),
+            value: false,
+        },
+        flags::Flag {
+            long: "container",
+            short: Some('c'),
+            value: true,
+        },
+        flags::Flag {
+            long: "quiet",
+            short: Some('q'),
+            value: false,
+        },
+    ];
+    let args = match flags::parse(argv, &|v| (v == "exec").then_some(exec_flags)) {
+        Ok(a) => a,
+        Err(e) => return CommandOutput::error(e, 1),
+    };
+    let namespace = args.namespace().unwrap_or("default").to_string();
+    let command = args.command.clone().unwrap_or_default();
+    let Some(pod) = args.args.first() else {
+        return CommandOutput::error(
+            "error: expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\nPOD_NAME and COMMAND are required arguments for the exec command\nSee 'kubectl exec -h' for help and examples\n",
+            1,
+        );
+    };
+    let pod = pod
+        .strip_prefix("pod/")
+        .or_else(|| pod.strip_prefix("pods/"))
+        .unwrap_or(pod);
+    if !analysis
+        .objects
+        .pods
+        .iter()
+        .any(|p| p.meta.name == pod && p.meta.namespace == namespace)
+    {
+        return CommandOutput::error(
+            format!("Error from server (NotFound): pods \"{pod}\" not found\n"),
+            1,
+        );
+    }
+    let client = crate::views::dig::Client { namespace };
+    match command.first().map(String::as_str) {
+        Some("cat") if command.get(1).map(String::as_str) == Some("/etc/resolv.conf") => {
+            crate::views::dig::resolv_conf_of(analysis, &client)
+        }
+        Some("dig") => crate::views::dig::dig(analysis, &client, &command[1..]),
+        _ => CommandOutput::error(
+            format!(
+                "svcplay: `svcplay run` answers `cat /etc/resolv.conf` and `dig` inside a Pod; `svcplay shell` runs {:?}\n",
+                command.join(" ")
+            ),
+            super::NOT_IMPLEMENTED,
+        ),
     }
 }
 
@@ -630,9 +1421,40 @@ mod tests {
         let labels: BTreeMap<String, String> = [("app".to_string(), "web".to_string())]
             .into_iter()
             .collect();
-        assert!(selector_matches("app=web", &labels));
-        assert!(selector_matches("app==web,!tier", &labels));
-        assert!(!selector_matches("app!=web", &labels));
-        assert!(!selector_matches("tier", &labels));
+        let m = |s: &str| parse_selector(s).unwrap().matches(&labels);
+        assert!(m("app=web"));
+        assert!(m("app==web,!tier"));
+        assert!(!m("app!=web"));
+        assert!(!m("tier"));
+        assert!(m("app in (web, db)"));
+        assert!(!m("app notin (web)"));
+        assert!(parse_selector("a=b=c,(").is_err());
+    }
+
+    #[test]
+    fn every_name_kubectl_accepts() {
+        for (word, plural) in [
+            ("svc", "services"),
+            ("Service", "services"),
+            ("ep", "endpoints"),
+            ("endpointslices.discovery.k8s.io", "endpointslices"),
+            ("po", "pods"),
+            ("deploy", "deployments"),
+            ("deployments.apps", "deployments"),
+            ("rs", "replicasets"),
+            ("sts", "statefulsets"),
+            ("ds", "daemonsets"),
+            ("no", "nodes"),
+            ("ns", "namespaces"),
+            ("cm", "configmaps"),
+            ("ev", "events"),
+        ] {
+            assert_eq!(
+                find_resource(word).map(|r| r.plural),
+                Some(plural),
+                "{word}"
+            );
+        }
+        assert!(find_resource("widgets").is_none());
     }
 }

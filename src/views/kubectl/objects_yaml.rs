@@ -1,11 +1,5 @@
-//! `kubectl get -o yaml` for Endpoints, EndpointSlices and Pods: a small YAML emitter
-//! with the style of the `go-yaml` v2 library kubectl prints with, and the trees of
-//! those objects.
-//!
-//! kubectl converts objects to JSON and then to YAML, so map keys come out sorted,
-//! sequences under a key are not indented (`ports:` then `- name: http` at the same
-//! column), and a string is double-quoted when it would otherwise read back as something
-//! else (`""`, `"80"`, `"true"`, a timestamp) or holds characters YAML treats specially.
+//! `kubectl get -o yaml` for Endpoints and EndpointSlices: the trees of those objects,
+//! printed through the crate's one go-yaml emitter ([`crate::manifest::emit`]).
 //!
 //! Server-set metadata: svcplay has no `resourceVersion`, `generation` or `managedFields`
 //! and prints none. [`ServerFields::Include`] prints `uid` and `creationTimestamp` (the
@@ -13,43 +7,10 @@
 //! out what the server set and keeps only what the scenario wrote — the form of the
 //! reference cases' expected files.
 
-use crate::manifest::yaml::{Scalar, Style, resolve};
+pub use crate::manifest::emit::Yaml;
 use crate::model::{
     EndpointAddress, EndpointPort, EndpointSlice, Endpoints, ObjectMeta, ObjectReference, Origin,
 };
-use std::fmt::Write as _;
-
-/// A JSON-like value, printed as kubectl prints YAML.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Yaml {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Str(String),
-    Seq(Vec<Yaml>),
-    /// Entries in any order: printed sorted by key.
-    Map(Vec<(String, Yaml)>),
-}
-
-impl Yaml {
-    pub fn str(s: impl Into<String>) -> Yaml {
-        Yaml::Str(s.into())
-    }
-
-    /// Prints the value as a YAML document (no `---`), ending in a newline.
-    pub fn to_yaml(&self) -> String {
-        let mut out = String::new();
-        match self {
-            Yaml::Map(entries) if !entries.is_empty() => write_map(entries, 0, &mut out),
-            Yaml::Seq(items) if !items.is_empty() => write_seq(items, 0, &mut out),
-            scalar => {
-                out.push_str(&scalar_text(scalar));
-                out.push('\n');
-            }
-        }
-        out
-    }
-}
 
 /// A map builder that skips unset values.
 #[derive(Default)]
@@ -77,126 +38,6 @@ impl MapBuilder {
     }
     pub fn build(self) -> Yaml {
         Yaml::Map(self.0)
-    }
-}
-
-fn needs_quotes(s: &str) -> bool {
-    if s.is_empty() {
-        return true;
-    }
-    if !matches!(resolve(s, Style::Plain, None), Scalar::Str(_)) {
-        return true;
-    }
-    if looks_like_timestamp(s) {
-        return true;
-    }
-    let first = s.chars().next().unwrap_or(' ');
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
-        && !(first == '-' && s.len() > 1 && !s[1..].starts_with(' '))
-    {
-        return true;
-    }
-    if first == ' ' || s.ends_with(' ') || s.ends_with(':') {
-        return true;
-    }
-    s.contains(": ") || s.contains(" #") || s.chars().any(|c| c.is_control() || c == '\u{feff}')
-}
-
-/// go-yaml v2 resolves `2025-01-01` and `2025-01-01T00:00:00Z` as timestamps, so kubectl
-/// quotes strings of that shape.
-fn looks_like_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 8
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && s[5..]
-            .split(['-', 'T', 't', ' '])
-            .next()
-            .is_some_and(|m| !m.is_empty() && m.len() <= 2 && m.bytes().all(|c| c.is_ascii_digit()))
-}
-
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn scalar_text(value: &Yaml) -> String {
-    match value {
-        Yaml::Null => "null".into(),
-        Yaml::Bool(b) => b.to_string(),
-        Yaml::Int(i) => i.to_string(),
-        Yaml::Str(s) if needs_quotes(s) => quote(s),
-        Yaml::Str(s) => s.clone(),
-        Yaml::Seq(_) => "[]".into(),
-        Yaml::Map(_) => "{}".into(),
-    }
-}
-
-fn key_text(key: &str) -> String {
-    if needs_quotes(key) {
-        quote(key)
-    } else {
-        key.to_string()
-    }
-}
-
-fn write_map(entries: &[(String, Yaml)], indent: usize, out: &mut String) {
-    let mut sorted: Vec<&(String, Yaml)> = entries.iter().collect();
-    crate::sort::sort_by(&mut sorted, |a, b| a.0.cmp(&b.0));
-    for (i, (key, value)) in sorted.into_iter().enumerate() {
-        if i > 0 || !out.ends_with("- ") {
-            out.push_str(&" ".repeat(indent));
-        }
-        out.push_str(&key_text(key));
-        out.push(':');
-        match value {
-            Yaml::Map(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_map(inner, indent + 2, out);
-            }
-            Yaml::Seq(items) if !items.is_empty() => {
-                out.push('\n');
-                write_seq(items, indent, out);
-            }
-            scalar => {
-                out.push(' ');
-                out.push_str(&scalar_text(scalar));
-                out.push('\n');
-            }
-        }
-    }
-}
-
-fn write_seq(items: &[Yaml], indent: usize, out: &mut String) {
-    for item in items {
-        out.push_str(&" ".repeat(indent));
-        out.push_str("- ");
-        match item {
-            Yaml::Map(inner) if !inner.is_empty() => write_map(inner, indent + 2, out),
-            Yaml::Seq(inner) if !inner.is_empty() => {
-                out.push('\n');
-                write_seq(inner, indent + 2, out);
-            }
-            scalar => {
-                out.push_str(&scalar_text(scalar));
-                out.push('\n');
-            }
-        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! `kubectl get pods [-o wide] [--show-labels]`, as kubectl prints the table.
+//! Pods in kubectl: the `get pods` table (the server's `printPod`), the Pod as the server
+//! returns it, and (in [`super::describe`]) `describe pod`.
 //!
 //! svcplay has no container statuses, so READY counts every container (and native
 //! sidecar) as ready when the Pod's `ContainersReady` condition is `True`; RESTARTS is 0.
@@ -6,12 +7,11 @@
 //! `Succeeded`, `Error` for `Failed`, else the phase. READINESS GATES is `<none>` or
 //! `<true gates>/<gates>`.
 
-use super::endpoints::{Output, Query};
+use super::resources::{pod_spec_yaml, server_meta};
+use super::yaml::{Yaml, map};
+use super::{Resource, Row, View};
 use crate::model::Pod;
-use crate::model::labels::format_map;
-use crate::scenario::Analysis;
-use crate::views::CommandOutput;
-use crate::views::tabwriter;
+use crate::session::clock;
 
 fn condition(pod: &Pod, type_: &str) -> bool {
     pod.status
@@ -63,73 +63,19 @@ fn readiness_gates_cell(pod: &Pod) -> String {
     format!("{true_gates}/{}", pod.spec.readiness_gates.len())
 }
 
-/// `kubectl get pods [NAME...] [-n NS|-A] [-o wide] [--show-labels]`.
-pub fn get_pods(
-    analysis: &Analysis,
-    query: &Query,
-    output: Output,
-    show_labels: bool,
-) -> CommandOutput {
-    let namespace = query.namespace.unwrap_or("default");
-    let mut pods: Vec<&Pod> = analysis
+fn rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
+    let mut pods: Vec<&Pod> = view
+        .analysis
         .objects
         .pods
         .iter()
-        .filter(|p| query.all_namespaces || p.meta.namespace == namespace)
-        .filter(|p| query.names.is_empty() || query.names.contains(&p.meta.name))
+        .filter(|p| namespace.is_none_or(|ns| p.meta.namespace == ns))
         .collect();
     crate::sort::sort_by(&mut pods, |a, b| {
         (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
     });
-    let missing: Vec<&String> = query
-        .names
-        .iter()
-        .filter(|n| !pods.iter().any(|p| &p.meta.name == *n))
-        .collect();
-    let mut stderr: String = missing
-        .iter()
-        .map(|n| format!("Error from server (NotFound): pods \"{n}\" not found\n"))
-        .collect();
-    if pods.is_empty() {
-        if query.names.is_empty() {
-            stderr.push_str(&if query.all_namespaces {
-                "No resources found\n".to_string()
-            } else {
-                format!("No resources found in {namespace} namespace.\n")
-            });
-        }
-        return CommandOutput {
-            stdout: String::new(),
-            stderr,
-            status: if missing.is_empty() { 0 } else { 1 },
-        };
-    }
-    let wide = output == Output::Wide;
-    let mut text = String::new();
-    if query.all_namespaces {
-        text.push_str("NAMESPACE\t");
-    }
-    text.push_str("NAME\tREADY\tSTATUS\tRESTARTS\tAGE");
-    if wide {
-        text.push_str("\tIP\tNODE\tNOMINATED NODE\tREADINESS GATES");
-    }
-    if show_labels {
-        text.push_str("\tLABELS");
-    }
-    text.push('\n');
-    for pod in &pods {
-        if query.all_namespaces {
-            text.push_str(&pod.meta.namespace);
-            text.push('\t');
-        }
-        text.push_str(&format!(
-            "{}\t{}\t{}\t0\t{}",
-            pod.meta.name,
-            ready_cell(pod),
-            status_cell(pod),
-            super::age()
-        ));
-        if wide {
+    pods.into_iter()
+        .map(|pod| {
             let ip = pod
                 .status
                 .pod_ip
@@ -143,25 +89,150 @@ pub fn get_pods(
                 .clone()
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "<none>".into());
-            text.push_str(&format!(
-                "\t{ip}\t{node}\t<none>\t{}",
-                readiness_gates_cell(pod)
-            ));
-        }
-        if show_labels {
-            let labels = if pod.meta.labels.is_empty() {
-                "<none>".to_string()
-            } else {
-                format_map(&pod.meta.labels)
-            };
-            text.push('\t');
-            text.push_str(&labels);
-        }
-        text.push('\n');
-    }
-    CommandOutput {
-        stdout: tabwriter::format(&text, 6, 3),
-        stderr,
-        status: if missing.is_empty() { 0 } else { 1 },
-    }
+            Row {
+                namespace: pod.meta.namespace.clone(),
+                name: pod.meta.name.clone(),
+                cells: vec![
+                    ready_cell(pod),
+                    status_cell(pod),
+                    "0".into(),
+                    view.age(&pod.meta),
+                ],
+                wide: vec![ip, node, "<none>".into(), readiness_gates_cell(pod)],
+                labels: pod.meta.labels.clone(),
+            }
+        })
+        .collect()
 }
+
+/// A Pod as the API server returns it, with the server's defaults and the kubelet's
+/// status.
+pub fn object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
+    let pod = view
+        .analysis
+        .objects
+        .pods
+        .iter()
+        .find(|p| p.meta.namespace == namespace && p.meta.name == name)?;
+    let at = Yaml::str(clock::rfc3339(super::created(&pod.meta)));
+    let conditions: Vec<Yaml> = pod
+        .status
+        .conditions
+        .iter()
+        .map(|c| {
+            map(vec![
+                ("lastProbeTime", Some(Yaml::Null)),
+                ("lastTransitionTime", Some(at.clone())),
+                ("status", Some(Yaml::str(c.status.clone()))),
+                ("type", Some(Yaml::str(c.type_.clone()))),
+            ])
+        })
+        .collect();
+    let running = pod.status.phase.as_deref() == Some("Running");
+    let ready = condition(pod, "ContainersReady");
+    let statuses: Vec<Yaml> = pod
+        .spec
+        .containers
+        .iter()
+        .filter(|_| pod.spec.node_name.is_some())
+        .map(|c| {
+            let image = c.image.clone().unwrap_or_default();
+            map(vec![
+                (
+                    "image",
+                    Some(Yaml::str(super::describe::full_image(&image))),
+                ),
+                ("name", Some(Yaml::str(c.name.clone()))),
+                ("ready", Some(Yaml::Bool(ready))),
+                ("restartCount", Some(Yaml::Int(0))),
+                ("started", Some(Yaml::Bool(running))),
+                (
+                    "state",
+                    Some(if running {
+                        map(vec![(
+                            "running",
+                            Some(map(vec![("startedAt", Some(at.clone()))])),
+                        )])
+                    } else {
+                        map(vec![(
+                            "waiting",
+                            Some(map(vec![("reason", Some(Yaml::str("ContainerCreating")))])),
+                        )])
+                    }),
+                ),
+            ])
+        })
+        .collect();
+    let ips = pod.ips();
+    let host_ip = pod.status.host_ip.clone();
+    Some(map(vec![
+        ("apiVersion", Some(Yaml::str("v1"))),
+        ("kind", Some(Yaml::str("Pod"))),
+        ("metadata", Some(server_meta(&pod.meta))),
+        ("spec", Some(pod_spec_yaml(&pod.spec, Some(pod)))),
+        (
+            "status",
+            Some(map(vec![
+                (
+                    "conditions",
+                    (!conditions.is_empty()).then_some(Yaml::Seq(conditions)),
+                ),
+                (
+                    "containerStatuses",
+                    (!statuses.is_empty()).then_some(Yaml::Seq(statuses)),
+                ),
+                ("hostIP", host_ip.clone().map(Yaml::Str)),
+                (
+                    "hostIPs",
+                    host_ip.map(|ip| Yaml::Seq(vec![map(vec![("ip", Some(Yaml::str(ip)))])])),
+                ),
+                (
+                    "phase",
+                    Some(Yaml::str(
+                        pod.status.phase.clone().unwrap_or_else(|| "Pending".into()),
+                    )),
+                ),
+                ("podIP", pod.status.pod_ip.clone().map(Yaml::Str)),
+                (
+                    "podIPs",
+                    (!ips.is_empty()).then(|| {
+                        Yaml::Seq(
+                            ips.iter()
+                                .map(|ip| map(vec![("ip", Some(Yaml::str(*ip)))]))
+                                .collect(),
+                        )
+                    }),
+                ),
+                ("qosClass", Some(Yaml::str("BestEffort"))),
+                ("startTime", pod.spec.node_name.as_ref().map(|_| at.clone())),
+            ])),
+        ),
+    ]))
+}
+
+pub const RESOURCE: Resource = Resource {
+    names: &["po", "pod", "pods"],
+    kind: "Pod",
+    group: "",
+    version: "v1",
+    plural: "pods",
+    namespaced: true,
+    header: &["READY", "STATUS", "RESTARTS", "AGE"],
+    wide_header: &["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
+    rows,
+    describe: Some(super::describe::pod),
+    object: Some(object),
+    warning: None,
+    field_labels: &[
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "spec.hostNetwork",
+        "status.phase",
+        "status.podIP",
+        "status.podIPs",
+        "status.nominatedNodeName",
+    ],
+    short_names: &["po"],
+};

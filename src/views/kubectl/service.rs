@@ -1,8 +1,9 @@
 //! Services in kubectl: the `get svc` table (the server's `printService`), `describe svc`
 //! (kubectl's `describeService`) and `-o yaml` (kubectl-output.md §2, §3).
 
+use super::describe::{write_annotations, write_labels};
 use super::endpoints_line::endpoints_line;
-use super::{Resource, Row, age, format_labels, yaml};
+use super::{Resource, Row, View, format_labels, yaml};
 use crate::model::{IntOrString, Service};
 use crate::scenario::Analysis;
 use crate::sort::CollectBTree;
@@ -12,15 +13,19 @@ use std::fmt::Write as _;
 
 pub const RESOURCE: Resource = Resource {
     names: &["svc", "service", "services"],
+    kind: "Service",
+    group: "",
+    version: "v1",
     plural: "services",
-    singular: "service",
     namespaced: true,
     header: &["TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
     wide_header: &["SELECTOR"],
     rows,
-    describe: Some(describe),
-    yaml: Some(to_yaml),
+    describe: Some(describe_in),
+    object: Some(to_yaml),
     warning: None,
+    field_labels: &[],
+    short_names: &["svc"],
 };
 
 /// The Services of a namespace (or all), in the server's list order: namespace, then name.
@@ -123,8 +128,8 @@ pub fn port_string(svc: &Service) -> String {
         .join(",")
 }
 
-fn rows(analysis: &Analysis, namespace: Option<&str>, wide: bool) -> Vec<Row> {
-    services(analysis, namespace)
+fn rows(view: &View, namespace: Option<&str>, wide: bool) -> Vec<Row> {
+    services(view.analysis, namespace)
         .into_iter()
         .map(|svc| Row {
             namespace: svc.meta.namespace.clone(),
@@ -138,7 +143,7 @@ fn rows(analysis: &Analysis, namespace: Option<&str>, wide: bool) -> Vec<Row> {
                     .unwrap_or_else(|| "<none>".into()),
                 external_ip(svc, wide),
                 port_string(svc),
-                age(),
+                view.age(&svc.meta),
             ],
             wide: vec![format_labels(
                 svc.spec.selector.as_ref().unwrap_or(&Default::default()),
@@ -148,71 +153,12 @@ fn rows(analysis: &Analysis, namespace: Option<&str>, wide: bool) -> Vec<Row> {
         .collect()
 }
 
-fn to_yaml(analysis: &Analysis, namespace: &str, name: &str) -> Option<yaml::Yaml> {
-    find(analysis, namespace, name).map(yaml::service)
+fn to_yaml(view: &View, namespace: &str, name: &str) -> Option<yaml::Yaml> {
+    find(view.analysis, namespace, name).map(yaml::service)
 }
 
-/// `printLabelsMultiline`: one `k=v` per line, the others starting with a tab.
-fn write_labels(
-    out: &mut String,
-    title: &str,
-    labels: &std::collections::BTreeMap<String, String>,
-) {
-    let _ = write!(out, "{title}:\t");
-    if labels.is_empty() {
-        out.push_str("<none>\n");
-        return;
-    }
-    for (i, (k, v)) in labels.iter().enumerate() {
-        if i > 0 {
-            out.push('\t');
-        }
-        let _ = writeln!(out, "{k}={v}");
-    }
-}
-
-/// The annotation kubectl never shows in describe.
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-/// `maxAnnotationLen`.
-const MAX_ANNOTATION_LEN: usize = 140;
-
-/// `printAnnotationsMultiline`: long or multi-line values go on their own lines, each
-/// cut to 138 bytes plus `...`.
-fn write_annotations(out: &mut String, annotations: &std::collections::BTreeMap<String, String>) {
-    out.push_str("Annotations:\t");
-    let keys: Vec<&String> = annotations.keys().filter(|k| *k != LAST_APPLIED).collect();
-    if keys.is_empty() {
-        out.push_str("<none>\n");
-        return;
-    }
-    for (i, key) in keys.into_iter().enumerate() {
-        if i > 0 {
-            out.push('\t');
-        }
-        let value = annotations[key]
-            .strip_suffix('\n')
-            .unwrap_or(&annotations[key]);
-        if value.len() + key.len() + 2 > MAX_ANNOTATION_LEN || value.contains('\n') {
-            let _ = writeln!(out, "{key}:");
-            for line in value.split('\n') {
-                let _ = writeln!(out, "\t  {}", shorten(line, MAX_ANNOTATION_LEN - 2));
-            }
-        } else {
-            let _ = writeln!(out, "{key}: {value}");
-        }
-    }
-}
-
-/// `shorten`: a byte cut (Go slices strings by bytes), kept on a character boundary.
-fn shorten(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut cut = max;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}...", &s[..cut])
+fn describe_in(view: &View, namespace: &str, name: &str) -> Option<String> {
+    describe(view.analysis, namespace, name)
 }
 
 /// `kubectl describe service`: every line of `describeService`, aligned by tabwriter
