@@ -53,6 +53,12 @@ enum Command {
     /// writes it (format v2). Exit status: 0 every command succeeded, 1 a command failed
     /// (or the scenario has errors), 2 usage error.
     Shell(crate::shell_cli::ShellArgs),
+    /// Lessons: `svcplay lesson check FILE... | --builtin` validates them (format, both
+    /// languages, each step's solution passes its checks and its start does not).
+    Lesson(crate::lesson_cli::LessonArgs),
+    /// Serve the built page (dist/) over HTTP on 127.0.0.1, for a workshop laptop with no
+    /// web server (the page does not work from file://). Prints the URL first.
+    Serve(crate::serve_cli::ServeArgs),
     /// Compare a real node's dumps with what kube-proxy should have programmed there.
     #[command(
         name = "check-node",
@@ -487,6 +493,8 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
         }
         Command::Simulate(args) => simulate(args, out, err),
         Command::Shell(args) => crate::shell_cli::run(args, out, err),
+        Command::Lesson(args) => crate::lesson_cli::run(args, out, err),
+        Command::Serve(args) => crate::serve_cli::run(args, out, err),
         Command::CheckNode(args) => check_node(args, out, err),
         Command::PerNode(args) => {
             let (analysis, sources) = match load(&args.input, args.stored, err) {

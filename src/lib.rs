@@ -126,6 +126,15 @@
 //! - [`shell`] — the lab terminal of the page and `svcplay shell`: a bash-like parser and
 //!   executor over the scenario text; kubectl's verbs that change things as pure edits,
 //!   a Pod's shell, the node's tools, loops stepped one iteration at a time.
+//! - [`lesson`] — lessons (PRODUCT.md E1): one Markdown file per lesson with both
+//!   languages ([`lesson::parse`] → [`lesson::Lesson`] or [`lesson::Diagnostic`]s with
+//!   line and column), each step's start ([`lesson::Lesson::start`]: its own scenario and
+//!   files, or what the previous step's solution leaves), declarative checks over the
+//!   analysis and the commands entered ([`lesson::check`] → [`lesson::CheckOutcome`]s
+//!   saying what they saw in both languages), solutions of edits and terminal commands
+//!   run through [`shell`] ([`lesson::solve`]), the lesson's self-test
+//!   ([`lesson::validate`], `svcplay lesson check`) and the built-in lessons
+//!   ([`lesson::builtin`], `src/lesson/builtin/*.md`).
 //! - [`simulate`] — traffic simulation: N requests from a client of the scenario to a
 //!   destination, sent through the proxier of the node they meet, affinity on a simulated
 //!   clock ([`time::SimTime`]); per endpoint the count and the exact probability from the
@@ -189,6 +198,7 @@
 //! that goes up or sideways). A cycle means a type or function lives in the wrong place.
 //!
 //! ```text
+//! lesson                         — lessons: the Markdown format, checks, starts and solutions
 //! shell  checknode  pernode      — the lab terminal; check a real node's dumps; per-node truth of NodePorts
 //! examples  actions  diagram     — built-in scenarios; one-click text edits; the diagram
 //! views                          — the simulated commands (kubectl, iptables-save, nft, dig, curl…)
@@ -202,8 +212,9 @@
 //! diag  sort  quote  time  hash  — diagnostics, sorting, Go's quoting, SimTime, FNV-1a
 //! ```
 //!
-//! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`) sit above
-//! all of it and are the only code that does I/O.
+//! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`,
+//! `src/shell_cli.rs`, `src/lesson_cli.rs`, `src/serve_cli.rs`) sit above all of it and
+//! are the only code that does I/O.
 //!
 //! ## The page's two wasm modules
 //!
@@ -268,6 +279,7 @@ pub mod diagram;
 pub mod dns;
 pub mod examples;
 pub mod hash;
+pub mod lesson;
 pub mod manifest;
 pub mod model;
 pub mod pernode;

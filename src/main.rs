@@ -3,6 +3,10 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
 #[cfg(not(target_arch = "wasm32"))]
+mod lesson_cli;
+#[cfg(not(target_arch = "wasm32"))]
+mod serve_cli;
+#[cfg(not(target_arch = "wasm32"))]
 mod shell_cli;
 
 #[cfg(not(target_arch = "wasm32"))]

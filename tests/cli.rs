@@ -23,6 +23,8 @@ fn every_subcommand_has_help() {
         "simulate",
         "check-node",
         "shell",
+        "lesson",
+        "serve",
     ] {
         let out = svcplay(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0), "{sub} --help");
@@ -531,4 +533,147 @@ fn per_node_prints_what_each_node_does() {
         ),
         "{text}"
     );
+}
+
+#[test]
+fn lesson_check_builtin_passes_one_line_per_lesson() {
+    // What CI runs: every built-in lesson parses, and each step's solution passes its
+    // checks while its start does not.
+    let out = svcplay(&["lesson", "check", "--builtin"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), svcplay::lesson::BUILTIN_SOURCES.len());
+    assert!(lines.iter().all(|l| l.starts_with("ok  ")), "{stdout}");
+    eprintln!("lesson check --builtin: {} lessons ok", lines.len());
+}
+
+#[test]
+fn lesson_check_reports_what_failed_and_exits_1_or_2() {
+    let good = fixture("lessons/ok/lesson.md");
+    let bad = fixture("lessons/solution-fails/lesson.md");
+    let broken = fixture("lessons/check-syntax/lesson.md");
+    let out = svcplay(&["lesson", "check", &good, &bad, &broken]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "ok  selector-typo");
+    assert!(
+        lines[1].starts_with("fail  selector-typo: step fix-selector: line 81: its solution fails"),
+        "{stdout}"
+    );
+    assert!(lines[2].starts_with("fail  "), "{stdout}");
+    // Every problem on stderr, a parse problem as FILE:LINE:COLUMN.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{broken}:81:31: \"=>\" is not a comparison")),
+        "{stderr}"
+    );
+    assert_eq!(svcplay(&["lesson", "check"]).status.code(), Some(2));
+    assert_eq!(
+        svcplay(&["lesson", "check", "--builtin", &good])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        svcplay(&["lesson", "check", "/nonexistent/lesson.md"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+/// Sends one HTTP/1.1 GET and returns the status line, the headers and the body.
+fn http_get(address: &str, path: &str) -> (String, String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to svcplay serve");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header block");
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let (status, headers) = head.split_once("\r\n").unwrap_or((&head, ""));
+    (
+        status.to_string(),
+        headers.to_string(),
+        response[split + 4..].to_vec(),
+    )
+}
+
+#[test]
+fn serve_answers_the_page_with_its_mime_types() {
+    use std::io::BufRead;
+    let dir = std::env::temp_dir().join(format!("svcplay-serve-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>svcplay</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("svcplay-web_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dir.join("sub/app.js"), "export {};").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_svcplay"))
+        .args(["serve", "--port", "0", "--dir", dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start svcplay serve");
+    // The first line is the URL (with the port the system chose); reading it waits
+    // until the server listens.
+    let mut url = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let address = url
+        .trim()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    assert!(address.starts_with("127.0.0.1:"), "{url}");
+    let (status, headers, body) = http_get(&address, "/");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        headers.contains("Content-Type: text/html; charset=utf-8"),
+        "{headers}"
+    );
+    assert_eq!(body, b"<!doctype html><title>svcplay</title>");
+    let (status, headers, body) = http_get(&address, "/svcplay-web_bg.wasm");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        headers.contains("Content-Type: application/wasm"),
+        "{headers}"
+    );
+    assert_eq!(body, b"\0asm\x01\0\0\0");
+    let (_, headers, _) = http_get(&address, "/sub/app.js?v=1");
+    assert!(
+        headers.contains("Content-Type: text/javascript"),
+        "{headers}"
+    );
+    assert_eq!(
+        http_get(&address, "/missing.js").0,
+        "HTTP/1.1 404 Not Found"
+    );
+    assert_eq!(
+        http_get(&address, "/../Cargo.toml").0,
+        "HTTP/1.1 404 Not Found"
+    );
+    assert_eq!(
+        http_get(&address, "/%2e%2e/Cargo.toml").0,
+        "HTTP/1.1 404 Not Found"
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    // Without a built page: a usage error that says how to build one.
+    let out = svcplay(&["serve", "--dir", "/nonexistent/dist"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("trunk build --release"));
 }

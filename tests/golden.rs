@@ -3102,3 +3102,51 @@ fn packet_flows_every_backend() {
         }
     });
 }
+
+// ---- lessons: the parser's diagnostics and lesson check's problems ----------------------
+
+/// What `svcplay lesson check` finds in a lesson file: every parse diagnostic
+/// (`LINE:COLUMN: message`), or every problem of `lesson::validate`, or `ok`.
+fn lesson_findings(source: &str) -> String {
+    match svcplay::lesson::parse(source) {
+        Err(diagnostics) => diagnostics.iter().map(|d| format!("{d}\n")).collect(),
+        Ok(lesson) => {
+            let problems = svcplay::lesson::validate(&lesson);
+            if problems.is_empty() {
+                format!("ok  {}\n", lesson.id)
+            } else {
+                problems.iter().map(|p| format!("{p}\n")).collect()
+            }
+        }
+    }
+}
+
+/// svcplay's own cases (`tests/fixtures/lessons/`, each `case.md` says what it shows):
+/// `lesson.md` gives `expected.txt` (blessed with `SVCPLAY_BLESS=1`, reviewed).
+#[test]
+fn lessons() {
+    run_corpus("lessons", |case| {
+        let actual = lesson_findings(&read(&case.join("lesson.md")));
+        check_blessed(&case.join("expected.txt"), &actual)?;
+        Ok(1)
+    });
+}
+
+/// docs/lessons.md's complete example is a sound lesson: it parses and passes
+/// `lesson check` (what a trainer copying it starts from).
+#[test]
+fn lessons_doc_example() {
+    let doc = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lessons.md"));
+    let start = doc.find("````markdown\n").expect("the example block") + "````markdown\n".len();
+    let end = start + doc[start..].find("\n````\n").expect("its end") + 1;
+    let example = &doc[start..end];
+    let lesson = svcplay::lesson::parse(example).unwrap_or_else(|d| {
+        panic!(
+            "docs/lessons.md's example does not parse:\n{}",
+            d.iter().map(|d| format!("{d}\n")).collect::<String>()
+        )
+    });
+    let problems = svcplay::lesson::validate(&lesson);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(lesson.steps[0].checks.len() >= 2 && !lesson.steps[0].hints.is_empty());
+}

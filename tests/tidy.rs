@@ -12,6 +12,8 @@ const EDGES: &[&str] = &[
     "src/main.rs",
     "src/cli.rs",
     "src/shell_cli.rs",
+    "src/lesson_cli.rs",
+    "src/serve_cli.rs",
     "src/web.rs",
     "src/ui",
 ];
