@@ -19,6 +19,7 @@
 //!          output() / lines()   what the mode writes, each line with its typed Provenance
 //!          trace(packet)        a packet walked through the typed rules
 //!          simulate(requests)   N seeded requests through the same rules (proxy::sim)
+//!          watch(requests)      the first of them, each walked hop by hop (proxy::sim)
 //!        rendering, per mode: iptables::render ─► Ruleset (Display = iptables-restore input)
 //!                             ──iptables::node─► NodeTables (the kernel's; Save = iptables-save)
 //!                             nftables::render ─► Transaction (nft -f) ──apply──► Table (nft list)
@@ -145,7 +146,10 @@
 //!   clock ([`time::SimTime`]); per endpoint the count and the exact probability from the
 //!   rules, with the Pod and node behind it ([`simulate::run`] → [`simulate::SimResult`],
 //!   `Display` = the `svcplay simulate` table); [`simulate::clients`] lists who can send
-//!   and where to; [`simulate::spread`] sends from every node at once.
+//!   and where to; [`simulate::spread`] sends from every node at once;
+//!   [`simulate::watch`] follows the first requests of the same seeded run one at a time,
+//!   each with its own walk from [`proxy::Proxier::watch`] (the hop that chose, affinity
+//!   pinning, masquerade, the crossing to the Pod's node).
 //! - [`checknode`] — check a real node (`svcplay check-node`, the page's "check a node"):
 //!   pasted `iptables-save`, `ipvsadm -Ln` + `ipset list`, `nft list ruleset` (recognised by
 //!   content, [`checknode::dump`]) read through the same parsers as svcplay's own outputs
@@ -171,7 +175,9 @@
 //!   the presenter mode shows the room the link to the lesson step on screen.
 //! - [`sort`] — stable sorting through one shared copy of the standard library's sort,
 //!   which keeps the page's wasm small (use it instead of `slice::sort_by`).
-//! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
+//! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout);
+//!   [`diagram::watch`] places a watched simulation on it (the client, each node's
+//!   kube-proxy, the way of every request).
 //! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
 //!   gallery of every seed lab with English and Chinese explanations, the view that shows
 //!   each lab's point and the object it is about, its Chinese twin (the same YAML with its

@@ -1,5 +1,6 @@
 //! The page's end-to-end walk-through in headless Chromium (`tests/e2e/page.rs`, with the
-//! steps of a page a learner can work in in `tests/e2e/work.rs`), with the shared WebDriver
+//! steps of a page a learner can work in in `tests/e2e/work.rs`, and watching the traffic
+//! on the diagram in `tests/e2e/watch.rs`), with the shared WebDriver
 //! harness (`tests/support/`). Runs only with `SVCPLAY_E2E_DIST` set.
 
 // Tests may read the clock (timeouts, measurements); only the core may not.
@@ -15,3 +16,5 @@ mod work;
 
 #[path = "e2e/lessons.rs"]
 mod lessons;
+#[path = "e2e/watch.rs"]
+mod watch;

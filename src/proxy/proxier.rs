@@ -27,7 +27,7 @@
 use super::config::ProxyMode;
 use super::iptables::node::{NodeTables, Step};
 use super::lines::{ConfigField, FmtSink, LineSink, LineSource, Recorded};
-use super::sim::{EngineOutput, Requests};
+use super::sim::{EngineOutput, Requests, Watched};
 use super::trace::{Packet, Trace};
 use super::{ProxyFacts, RuleSource, ServicePortName, iptables, ipvs, nftables, userspace};
 use crate::model::Origin;
@@ -205,6 +205,26 @@ impl Proxier {
 }
 
 impl Proxier {
+    /// The first `requests.record` requests of [`Proxier::simulate`]'s seeded run, each
+    /// walked hop by hop with the choices it drew (the page's animation and its step
+    /// through one request).
+    pub fn watch(&self, packet: &Packet, requests: &Requests) -> Vec<Watched> {
+        let facts = &self.facts;
+        match self.rules() {
+            Rules::Iptables(_) => {
+                let tables = self.node_tables().expect("iptables mode has tables");
+                super::sim::iptables::watch(facts, tables, packet, requests)
+            }
+            Rules::Ipvs(state) => super::sim::ipvs::watch(facts, state, packet, requests),
+            Rules::Nftables(ruleset) => {
+                super::sim::nftables::watch(facts, &ruleset.table, packet, requests)
+            }
+            Rules::Userspace(proxier) => {
+                super::sim::userspace::watch(facts, proxier, packet, requests)
+            }
+        }
+    }
+
     /// [`Proxier::simulate`] for several packets at once (the rules prepared once for
     /// all of them).
     pub fn simulate_many(&self, packets: &[Packet], requests: &Requests) -> Vec<EngineOutput> {

@@ -344,6 +344,37 @@ catalogue! {
     ClientIpMasqueraded => "Client IP: masqueraded (the endpoints see the node's address).", "客户端 IP：被伪装（端点看到的是节点的地址）。";
     ClientIpPartly => "Client IP: masqueraded for {0} of {1} requests.", "客户端 IP:{1} 个请求中有 {0} 个被伪装。";
     ClientIpNone => "No request reached an endpoint.", "没有请求到达端点。";
+    WatchTitle => "Watch the requests on the cluster", "在集群图上观看请求";
+    WatchExplain => "The first {0} requests of this run, one at a time: each leaves its client, meets the kube-proxy of the node that handles it (the rule that chose is shown as it happens), crosses to the Pod's node when it must, and lands on a Pod, whose counter grows. Each request is the simulation's own, walked through the rules with its own random draws: the same seed gives the same animation.", "本次运行的前 {0} 个请求，逐个播放：每个请求从客户端出发，经过处理它的节点上的 kube-proxy（实时显示做出选择的规则），必要时跨到 Pod 所在的节点，最后落到某个 Pod 上，其计数随之增加。每个请求都是模拟中的同一个请求，按它自己的随机抽样走过规则：同一个种子得到同样的动画。";
+    WatchPlay => "Play", "播放";
+    WatchPause => "Pause", "暂停";
+    WatchStep => "Step", "单步";
+    WatchStepLabel => "Next request, shown with its walk", "下一个请求（显示其路径）";
+    WatchBack => "Back", "后退";
+    WatchBackLabel => "Previous request", "上一个请求";
+    WatchRestart => "Restart", "重新开始";
+    WatchSpeed => "Speed", "速度";
+    WatchKeys => "Keys on the picture: Space plays or pauses, → steps one request, ← goes back one.", "在图上可用按键：空格播放或暂停，→ 前进一个请求，← 后退一个请求。";
+    WatchPosition => "Request {0} of {1}, sent at {2} s on the simulated clock", "第 {0} / {1} 个请求，模拟时钟 {2} 秒时发出";
+    WatchNotStarted => "No request sent yet: press Play or Step.", "还没有发送请求：点击“播放”或“单步”。";
+    WatchLanded => "Landed on Pod {0} on node {1}.", "落在节点 {1} 上的 Pod {0}。";
+    WatchLandedEndpoint => "Landed on {0}.", "落在 {0}。";
+    WatchCrossed => "Crossed from node {0} to node {1}.", "从节点 {0} 跨到节点 {1}。";
+    WatchMasquerade => "Source rewritten to the node's address (masquerade).", "源地址被改写为节点地址（伪装）。";
+    WatchPreserved => "Client IP preserved.", "保留了客户端 IP。";
+    WatchPinned => "Pinned by ClientIP affinity: the same endpoint as this client's last request.", "被 ClientIP 会话亲和固定：与该客户端上一个请求相同的端点。";
+    WatchDroppedAt => "Dropped by kube-proxy's rules on node {0}.", "被节点 {0} 上 kube-proxy 的规则丢弃。";
+    WatchRejectedAt => "Rejected by kube-proxy's rules on node {0}.", "被节点 {0} 上 kube-proxy 的规则拒绝。";
+    WatchNotProxiedAt => "No kube-proxy rule on node {0} handled it.", "节点 {0} 上没有 kube-proxy 规则处理它。";
+    WatchChose => "Chosen by {0}: {1}", "由 {0} 选择：{1}";
+    WatchWalkTitle => "The walk of request {0} through kube-proxy on node {1}", "第 {0} 个请求经过节点 {1} 上 kube-proxy 的路径";
+    WatchOutside => "external client {0}", "外部客户端 {0}";
+    WatchDiagramLabel => "The cluster, with the way of the current request and a counter on each Pod", "集群图：当前请求的路径，以及每个 Pod 上的计数";
+    WatchMasqTag => "MASQ", "伪装";
+    WatchPinTag => "affinity", "亲和";
+    WatchDropTag => "DROP", "丢弃";
+    WatchRejectTag => "REJECT", "拒绝";
+    KubeProxy => "kube-proxy", "kube-proxy";
     CurlTitle => "The curl loop", "curl 循环";
     CurlExplain => "The first {0} requests in order, with the same seed: in turn in IPVS mode (rr), at random in iptables and nftables mode, always the same Pod with ClientIP affinity.", "按顺序列出前 {0} 个请求（同一个种子）：IPVS 模式（rr）下轮流，iptables 和 nftables 模式下随机，ClientIP 会话亲和时始终是同一个 Pod。";
     EventsTitle => "Events", "事件";
@@ -451,6 +482,7 @@ mod tests {
         "Pod",
         "NodeNotReady",
         "TerminalPlaceholder",
+        "KubeProxy",
     ];
 
     #[test]

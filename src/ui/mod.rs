@@ -54,6 +54,7 @@ pub mod state;
 pub mod storage;
 pub mod terminal;
 pub mod traffic;
+pub mod watch;
 pub mod wire;
 pub mod worker;
 
