@@ -152,7 +152,7 @@ fn gzip_size(path: &Path) -> Option<usize> {
 
 impl Test<'_> {
     fn story(&self) -> Result<(), String> {
-        let steps: [(&str, Step<'_>); 10] = [
+        let steps: [(&str, Step<'_>); 11] = [
             ("before a click", Self::before_a_click),
             ("the first click", Self::first_click),
             ("auto-height", Self::auto_height),
@@ -163,6 +163,7 @@ impl Test<'_> {
             ("the reader's work", Self::the_readers_work_is_kept),
             ("the other blocks", Self::the_other_blocks),
             ("a large block", Self::a_large_block_in_a_message),
+            ("a lesson step", Self::a_lesson_step),
         ];
         for (name, step) in steps {
             step(self).map_err(|e| format!("{name}: {e}"))?;
@@ -939,6 +940,37 @@ impl Test<'_> {
             vec![],
         )?;
         self.screenshot("embed-docs-group-terminal")
+    }
+
+    /// A frame about a lesson step (`lesson=ID&step=N`, embed.js's `data-svcplay-lesson`)
+    /// opens that built-in lesson at that step, and keeps no progress.
+    fn a_lesson_step(&self) -> Result<(), String> {
+        let url = format!(
+            "{}/svcplay/{VERSION}/index.html?embed=1&lesson=clusterip&step=2",
+            self.pg_origin
+        );
+        self.session.navigate(&url)?;
+        let shown = self.wait("the lesson pane at step 2", UPDATE_TIMEOUT, || {
+            let s = self.string(
+                "const l = document.getElementById('lesson');
+                 return l ? l.dataset.lesson + '/' + l.dataset.step : '';",
+                vec![],
+            )?;
+            Ok((!s.is_empty()).then_some(s))
+        })?;
+        if shown != "clusterip/2" {
+            return Err(format!(
+                "the embed opened lesson step {shown}, not clusterip/2"
+            ));
+        }
+        let kept = self.string(
+            "return Object.keys(localStorage).filter(k => k.startsWith('svcplay.')).join(' ');",
+            vec![],
+        )?;
+        if !kept.is_empty() {
+            return Err(format!("the lesson embed wrote local storage: {kept}"));
+        }
+        self.screenshot("embed-lesson-step")
     }
 
     /// A block too long for a URL goes in a `load` message, to the version folder it names;

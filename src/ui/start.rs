@@ -173,6 +173,14 @@ pub fn run(dispatch: &UseReducerDispatcher<super::Store>) {
         }
         return;
     }
+    // An embed about a lesson step (`lesson=ID&step=N`, embed.js's `data-svcplay-lesson`):
+    // that built-in lesson at that step, from the step's own start. Its progress is not kept
+    // (an embed stores nothing).
+    if let Some(id) = query.embed.lesson.clone().filter(|_| embedded) {
+        let step = query.embed.step.map(|n| (n as usize).saturating_sub(1));
+        open_builtin_lesson(dispatch, &Progress::default(), &id, step.or(Some(0)));
+        return;
+    }
     // The fragment: an example or a share link, then out of the address bar.
     let example = fragment
         .strip_prefix("example=")
