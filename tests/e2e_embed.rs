@@ -949,6 +949,10 @@ impl Test<'_> {
             "{}/svcplay/{VERSION}/index.html?embed=1&lesson=clusterip&step=2",
             self.pg_origin
         );
+        // The full playground opened earlier on this origin saved its draft: start clean.
+        self.session
+            .navigate(&format!("{}/svcplay/{VERSION}/embed.js", self.pg_origin))?;
+        self.exec("localStorage.clear();", vec![])?;
         self.session.navigate(&url)?;
         let shown = self.wait("the lesson pane at step 2", UPDATE_TIMEOUT, || {
             let s = self.string(

@@ -1033,7 +1033,8 @@ pub fn App() -> Html {
                     Callback::from(move |split: u8| on_prefs.emit(Prefs { split, ..prefs }))
                 }} />
                 <section class="right" id="views" aria-label={t(Msg::Views)}>
-                    if let Some(course) = state.course.clone().filter(|_| !embed) {
+                    // In an embed only when the host asked for a lesson step (`lesson=`).
+                    if let Some(course) = state.course.clone().filter(|_| !embed || state.embed.lesson.is_some()) {
                         <lesson::LessonPane course={course.clone()} progress={state.progress.clone()} lang={lang}
                             readonly={state.embed.readonly} on_ask={on_lesson_ask} />
                         if presenter {
