@@ -7,12 +7,16 @@
 //! model, admit, controllers, proxy facts, iptables render) so a report can say where the
 //! time goes; criterion then measures `analyze` whole and the YAML parse alone.
 //!
+//! Issue 19's keystroke edit: one character typed into a Service in the middle of the
+//! dump (`port: 80` → `port: 801`), analysed again with `Analysis::edit` (what the worker
+//! calls) against `analyze` of the whole edited text (what it called before).
+//!
 //! Run with `cargo bench --bench dump`.
 
 // A benchmark reads the clock to print its per-stage times; only the core may not.
 #![allow(clippy::disallowed_methods)]
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Instant;
 use svcplay::scenario::{Options, analyze};
@@ -59,6 +63,32 @@ fn bench(c: &mut Criterion) {
         b.iter(|| analyze(black_box(&text), Options::default()))
     });
     group.finish();
+    let edited = keystroke(&text);
+    let analysed = analyze(&text, Options::default());
+    let mut group = c.benchmark_group("keystroke in the 5k dump");
+    group.sample_size(10);
+    group.bench_function("full analyze", |b| {
+        b.iter(|| analyze(black_box(&edited), Options::default()))
+    });
+    group.bench_function("Analysis::edit", |b| {
+        b.iter_batched(
+            || analysed.clone(),
+            |previous| previous.edit(&text, black_box(&edited)),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+/// The dump with one digit typed after Service `svc-02500`'s `port: 80`.
+fn keystroke(text: &str) -> String {
+    let service = text
+        .find("name: svc-02500\n")
+        .expect("the dump has svc-02500");
+    let port = service + text[service..].find("port: 80").expect("a port") + "port: 80".len();
+    let mut edited = text.to_string();
+    edited.insert(port, '1');
+    edited
 }
 
 criterion_group!(benches, bench);

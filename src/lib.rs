@@ -19,6 +19,7 @@
 //!          output() / lines()   what the mode writes, each line with its typed Provenance
 //!          trace(packet)        a packet walked through the typed rules
 //!          simulate(requests)   N seeded requests through the same rules (proxy::sim)
+//!          watch(requests)      the first of them, each walked hop by hop (proxy::sim)
 //!        rendering, per mode: iptables::render ─► Ruleset (Display = iptables-restore input)
 //!                             ──iptables::node─► NodeTables (the kernel's; Save = iptables-save)
 //!                             nftables::render ─► Transaction (nft -f) ──apply──► Table (nft list)
@@ -45,7 +46,9 @@
 //!   Quantity, Time and base64, in [`manifest::gotypes`]). [`manifest::yaml::Node::locate`] turns a field path into a span.
 //!   Each recognised object's tree moves into its [`manifest::RawObject`], so the parsed
 //!   YAML is held once (it stays for spans and kubectl's messages). The one size limit of
-//!   a scenario wherever it enters is [`manifest::MAX_SCENARIO_BYTES`]; parsing counts
+//!   a scenario wherever it enters is [`manifest::MAX_SCENARIO_BYTES`]. After an edit,
+//!   [`manifest::reparse`] parses only the documents whose text changed and moves the
+//!   others' trees and objects from the previous parse to their new lines. Parsing counts
 //!   its work ([`manifest::yaml::ParseWork`]: keys compared, alias nodes built) so tests
 //!   hold hostile input to linear work.
 //! - [`model`] — typed objects ([`model::Service`], [`model::Pod`], [`model::Node`],
@@ -114,7 +117,11 @@
 //! - [`views`] — simulated commands (`svcplay run`, the lab terminal): `iptables-save`,
 //!   `ip6tables-save` and `iptables -S` ([`views::iptables`]), `iptables -L` in its forms
 //!   ([`views::iptables_list`], checked against the real tool); [`views::nft`]
-//!   answers `nft list …`; Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
+//!   answers `nft list …`: kube-proxy's nftables tables and, through
+//!   [`views::iptables_nft`], the tables iptables-nft created on the node (the same
+//!   typed tables as `iptables-save`, in the kernel's creation order, each rule as nft
+//!   prints iptables-nft's translation; checked against a real kernel by
+//!   `tests/kernel_iptables_nft.rs`); Go's `text/tabwriter` ([`views::tabwriter`]) for kubectl's
 //!   tables; [`views::kubectl`]: `kubectl get|describe|explain` over one
 //!   [`views::kubectl::Resource`] table (services, endpoints, endpointslices, pods,
 //!   deployments, replicasets, statefulsets, daemonsets, nodes, namespaces, configmaps,
@@ -149,7 +156,10 @@
 //!   clock ([`time::SimTime`]); per endpoint the count and the exact probability from the
 //!   rules, with the Pod and node behind it ([`simulate::run`] → [`simulate::SimResult`],
 //!   `Display` = the `svcplay simulate` table); [`simulate::clients`] lists who can send
-//!   and where to; [`simulate::spread`] sends from every node at once.
+//!   and where to; [`simulate::spread`] sends from every node at once;
+//!   [`simulate::watch`] follows the first requests of the same seeded run one at a time,
+//!   each with its own walk from [`proxy::Proxier::watch`] (the hop that chose, affinity
+//!   pinning, masquerade, the crossing to the Pod's node).
 //! - [`checknode`] — check a real node (`svcplay check-node`, the page's "check a node"):
 //!   pasted `iptables-save`, `ipvsadm -Ln` + `ipset list`, `nft list ruleset` (recognised by
 //!   content, [`checknode::dump`]) read through the same parsers as svcplay's own outputs
@@ -163,7 +173,9 @@
 //!   whether the client IP survives, the rule that decides (a packet walked through that
 //!   node's rules in the scenario's mode, [`pernode::walk`], reusable for any packet), and
 //!   what the health-check NodePort answers (kube-proxy's `/healthz` JSON).
-//! - [`scenario`] — the pipeline in one call.
+//! - [`scenario`] — the pipeline in one call; [`scenario::Analysis::edit`] is the same
+//!   after an edit of the text, with less work (equal to a full [`scenario::analyze`]:
+//!   `tests/incremental.rs` checks random edit sequences view by view).
 //! - [`changes`] — what an edit did downstream ([`changes::diff`] of two analyses on a
 //!   node and mode: endpoints, rules per chain / nft chain or set / virtual server, DNS
 //!   records, traffic shares, and which service ports kube-proxy's change tracking
@@ -181,9 +193,13 @@
 //! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
 //! - [`hash`] — FNV-1a, which every generated value (ClusterIPs, NodePorts, name
 //!   suffixes, MACs) is derived from.
+//! - [`qr`] — a QR code encoder (ISO/IEC 18004, byte mode, versions 1–40) drawn as SVG:
+//!   the presenter mode shows the room the link to the lesson step on screen.
 //! - [`sort`] — stable sorting through one shared copy of the standard library's sort,
 //!   which keeps the page's wasm small (use it instead of `slice::sort_by`).
-//! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout).
+//! - [`diagram`] — the page's cluster diagram as boxes and arrows (a pure layout);
+//!   [`diagram::watch`] places a watched simulation on it (the client, each node's
+//!   kube-proxy, the way of every request).
 //! - [`examples`] — built-in scenarios: the page's default (the seed tutorial's lab), the
 //!   gallery of every seed lab with English and Chinese explanations, the view that shows
 //!   each lab's point and the object it is about, its Chinese twin (the same YAML with its
@@ -225,7 +241,7 @@
 //! apiserver                      — admission: defaults, allocation, validation
 //! model  session                 — typed objects and the API's own helpers; format v2's files and session
 //! manifest                       — YAML with spans, raw objects, strict decoding
-//! diag  sort  quote  time  hash  lang — diagnostics, sorting, Go's quoting, SimTime, FNV-1a, languages
+//! diag  sort  quote  time  hash  lang  qr — diagnostics, sorting, Go's quoting, SimTime, FNV-1a, languages, QR codes
 //! ```
 //!
 //! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`,
@@ -304,6 +320,7 @@ pub mod manifest;
 pub mod model;
 pub mod pernode;
 pub mod proxy;
+pub mod qr;
 pub mod quote;
 pub mod scenario;
 pub mod session;

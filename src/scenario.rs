@@ -109,7 +109,11 @@ fn remember<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
 
 /// Runs the pipeline. Never fails and never panics: problems are diagnostics.
 pub fn analyze(text: &str, options: Options) -> Analysis {
-    let manifest = manifest::parse(text);
+    analyze_manifest(manifest::parse(text), options)
+}
+
+/// The pipeline after parsing.
+fn analyze_manifest(manifest: Manifest, options: Options) -> Analysis {
     let mut diagnostics = manifest.diagnostics.clone();
     let session = crate::session::read(&manifest);
     diagnostics.extend(session.diagnostics.iter().cloned());
@@ -295,6 +299,18 @@ fn kubernetes_endpoints(slice: &EndpointSlice) -> model::Endpoints {
 }
 
 impl Analysis {
+    /// The analysis of `text`, the text `self` was made from (`previous_text`) having
+    /// been edited into it: equal to `analyze(text, self.options)`, computed with less work
+    /// (the worker calls it on every keystroke in a large scenario). Only the documents
+    /// whose text changed are parsed again ([`manifest::reparse`]).
+    pub fn edit(self, previous_text: &str, text: &str) -> Analysis {
+        let options = self.options;
+        analyze_manifest(
+            manifest::reparse(self.manifest, previous_text, text),
+            options,
+        )
+    }
+
     /// The analysis as kube-proxy on `node` sees it: the same, unless that node's
     /// kube-proxy was restarted since the session changed its ConfigMap (then it runs the
     /// configuration the scenario holds now).

@@ -1,8 +1,8 @@
 // Browser services the page's Rust code calls (a wasm-bindgen snippet, see src/ui/dom.rs).
 // They live in JavaScript because the browser already does them well and their Rust
 // bindings would add to the budgeted wasm: compression for share links, the clipboard,
-// downloads, the Web Worker, the service worker, messages with an embedding page, and
-// text edits that keep the textarea's own undo history.
+// downloads, the Web Worker, the service worker, and text edits that keep the textarea's
+// own undo history. (Messages with an embedding page are static/embed-frame.js.)
 
 // ---- Share links: DEFLATE (zlib, whose Adler-32 checksum catches tampering) + base64url.
 
@@ -205,39 +205,6 @@ export function registerServiceWorker() {
   navigator.serviceWorker.register(new URL("sw.js", document.baseURI)).catch(() => {});
 }
 
-// ---- Embedding: messages with the page that holds this one in an iframe.
-
-export function notifyParent(type, value) {
-  if (window.parent === window) return;
-  const message = { type: "svcplay:" + type };
-  if (value !== undefined) message.value = value;
-  window.parent.postMessage(message, "*");
-}
-
-// Tells the parent page the document's height whenever it changes (auto-height iframes).
-export function watchHeight() {
-  if (window.parent === window || typeof ResizeObserver === "undefined") return;
-  let last = -1;
-  new ResizeObserver(() => {
-    const height = Math.ceil(document.documentElement.scrollHeight);
-    if (height !== last) {
-      last = height;
-      notifyParent("resize", height);
-    }
-  }).observe(document.body);
-}
-
-// Calls onMessage(type, value) for the parent's svcplay messages whose value is a string.
-export function listenToParent(onMessage) {
-  window.addEventListener("message", (event) => {
-    if (event.source !== window.parent || window.parent === window) return;
-    const data = event.data;
-    if (!data || typeof data.type !== "string" || !data.type.startsWith("svcplay:")) return;
-    if (typeof data.value !== "string") return;
-    onMessage(data.type.slice("svcplay:".length), data.value);
-  });
-}
-
 // ---- The diagram as a file: SVG with its styles written in (the page's CSS variables do
 // not travel), and PNG drawn from that SVG at twice the size.
 
@@ -284,6 +251,17 @@ export function exportPng(svg, name, width, height) {
 }
 
 // ---- Measuring: time from now to the next painted frame (keystroke-to-paint).
+
+// A text file of this site (a self-hosted lesson), refused past maxBytes or when the server
+// answers with an error; same-origin only (the page checks too), never with credentials of
+// another site.
+export async function fetchText(url, maxBytes) {
+  const response = await fetch(url, { credentials: "same-origin", mode: "same-origin" });
+  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+  const text = await response.text();
+  if (text.length > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
+  return text;
+}
 
 export function afterPaint(callback) {
   requestAnimationFrame(() => setTimeout(callback, 0));

@@ -3296,6 +3296,113 @@ fn every_line_of_every_listing_has_a_source() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+// QR codes (`tests/fixtures/qr/`): each case's bytes (`data.bin`) encoded at its level must
+// give exactly the reference symbol (`expected.txt`, `#` dark) with the version and mask of
+// `symbol.txt`: the reference was made by segno 1.6.6 (`generate.py`), an independent
+// implementation of ISO/IEC 18004 whose mask choice follows the same penalty rules. Where
+// `zbarimg` is installed (Debian's zbar-tools), every symbol must also decode back to its
+// bytes.
+mod qr {
+    use super::{diff, read};
+    use std::path::Path;
+    use svcplay::qr::{EcLevel, QrCode};
+
+    fn field<'a>(symbol: &'a str, name: &str) -> &'a str {
+        symbol
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("symbol.txt has no {name}"))
+    }
+
+    /// The symbol as a binary PGM image, `scale` pixels per module, quiet zone included.
+    fn pgm(code: &QrCode, scale: usize) -> Vec<u8> {
+        let side = code.svg_extent() * scale;
+        let mut image = format!("P5 {side} {side} 255\n").into_bytes();
+        for py in 0..side {
+            for px in 0..side {
+                let (x, y) = ((px / scale).wrapping_sub(4), (py / scale).wrapping_sub(4));
+                let dark = x < code.size() && y < code.size() && code.dark(x, y);
+                image.push(if dark { 0 } else { 255 });
+            }
+        }
+        image
+    }
+
+    /// What zbarimg reads from the symbol, or `None` without zbarimg.
+    fn zbar(code: &QrCode, dir: &Path) -> Option<Result<Vec<u8>, String>> {
+        let image = dir.join("qr.pgm");
+        std::fs::write(&image, pgm(code, 4)).unwrap();
+        let output = std::process::Command::new("zbarimg")
+            .args(["--quiet", "--raw", "-Sbinary"])
+            .arg(&image)
+            .output()
+            .ok()?;
+        let _ = std::fs::remove_file(&image);
+        Some(if output.status.success() {
+            Ok(output.stdout)
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        })
+    }
+
+    pub fn check(
+        case: &Path,
+        tmp: &Path,
+        decoded: &std::cell::Cell<usize>,
+    ) -> Result<usize, String> {
+        let data = std::fs::read(case.join("data.bin")).map_err(|e| e.to_string())?;
+        let symbol = read(&case.join("symbol.txt"));
+        let level = match field(&symbol, "level") {
+            "L" => EcLevel::L,
+            "M" => EcLevel::M,
+            "Q" => EcLevel::Q,
+            _ => EcLevel::H,
+        };
+        let code = QrCode::encode(&data, level).map_err(|e| e.to_string())?;
+        // The modules under the reference's own mask first: a difference there is in the
+        // data, error correction or placement, not in the choice of mask.
+        let mask: u8 = field(&symbol, "mask").parse().unwrap();
+        let masked = QrCode::encode_with_mask(&data, level, mask).map_err(|e| e.to_string())?;
+        let expected = read(&case.join("expected.txt"));
+        if masked.rows() != expected {
+            return Err(format!(
+                "under mask {mask}:\n{}",
+                diff(&expected, &masked.rows())
+            ));
+        }
+        let got = (code.version().to_string(), code.mask().to_string());
+        let want = (
+            field(&symbol, "version").to_string(),
+            field(&symbol, "mask").to_string(),
+        );
+        if got != want {
+            return Err(format!("version and mask {got:?}, expected {want:?}"));
+        }
+        match zbar(&code, tmp) {
+            None => Ok(3),
+            Some(Ok(text)) => {
+                // zbarimg ends what it read with a newline.
+                if text.strip_suffix(b"\n").unwrap_or(&text) != data.as_slice() {
+                    return Err(format!("zbarimg read {:?}", String::from_utf8_lossy(&text)));
+                }
+                decoded.set(decoded.get() + 1);
+                Ok(4)
+            }
+            Some(Err(e)) => Err(format!("zbarimg could not read the symbol: {e}")),
+        }
+    }
+}
+
+#[test]
+fn qr_codes() {
+    let tmp = std::env::temp_dir().join(format!("svcplay-qr-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let decoded = std::cell::Cell::new(0);
+    run_corpus("qr", |case| qr::check(case, &tmp, &decoded));
+    eprintln!("qr: {} symbols decoded by zbarimg", decoded.get());
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
 // ---- lessons: the parser's diagnostics and lesson check's problems ----------------------
 
 /// What `svcplay lesson check` finds in a lesson file: every parse diagnostic

@@ -17,8 +17,13 @@ BINARYEN_VERSION="132"
 # its axe.min.js into the page), installed into .tools/ like wasm-opt.
 AXE_VERSION="4.14.1"
 # Chromium and ChromeDriver run the browser tests (with a small CJK font, so the zh-CN
-# screenshots show Chinese rather than empty boxes); the iptables family is for real-kernel tests.
-APT_PACKAGES=(chromium chromium-driver fonts-wqy-microhei iptables nftables nfacct iproute2 bind9-dnsutils)
+# screenshots show Chinese rather than empty boxes); the iptables family (and ipset) is for
+# real-kernel tests; Hugo builds the embedding recipe's example site (tests/e2e_embed.rs,
+# docs/hugo/).
+APT_PACKAGES=(chromium chromium-driver fonts-wqy-microhei iptables nftables nfacct ipset iproute2 bind9-dnsutils hugo)
+# MkDocs builds the other docs-site recipe's example (docs/mkdocs/), from PyPI into the
+# machine's Python when missing.
+MKDOCS_VERSION="1.6.1"
 
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 # `cargo install` puts binaries here, and .tools/ holds the npm-installed wasm-opt.
@@ -146,6 +151,30 @@ ensure_crates() {
     record "crates (Cargo.lock)" "" "fetched in $((SECONDS - start)) s"
 }
 
+ensure_mkdocs() {
+    local start
+    if has_version_of "python3 -m mkdocs" "$MKDOCS_VERSION"; then
+        record "mkdocs (PyPI)" "$MKDOCS_VERSION" "present"
+        return
+    fi
+    command -v python3 >/dev/null || die "python3 is needed to install mkdocs"
+    note "python3 -m pip install mkdocs==$MKDOCS_VERSION"
+    start=$SECONDS
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "mkdocs==$MKDOCS_VERSION"
+    has_version_of "python3 -m mkdocs" "$MKDOCS_VERSION" ||
+        die "python3 -m mkdocs --version does not report $MKDOCS_VERSION after installing"
+    record "mkdocs (PyPI)" "$MKDOCS_VERSION" "installed in $((SECONDS - start)) s"
+}
+
+# has_version_of "CMD ARGS" VERSION: has_version for a command with arguments.
+has_version_of() {
+    local word
+    for word in $($1 --version 2>/dev/null); do
+        [ "$word" = "$2" ] && return 0
+    done
+    return 1
+}
+
 ensure_tools() {
     local start=$SECONDS wb_version
     wb_version="$(wasm_bindgen_version)"
@@ -159,6 +188,7 @@ ensure_tools() {
     ensure_cargo_tool trunk "$TRUNK_VERSION" trunk --locked
     ensure_wasm_opt
     ensure_axe_core
+    ensure_mkdocs
     printf '\nTools (%d s):\n' "$((SECONDS - start))"
     printf '  %s\n' "${INSTALL_REPORT[@]}"
     printf '\n'

@@ -469,8 +469,16 @@ fn traffic(
         )
     } else {
         Text::new(
-            format!("{} Pods: {}{lost_en}", landed.len(), list(&landed, 6)),
-            format!("{} 个 Pod：{}{lost_zh}", landed.len(), list(&landed, 6)),
+            format!(
+                "{} Pods: {}; {answered_n} of {requests} requests answered{lost_en}",
+                landed.len(),
+                list(&landed, 6)
+            ),
+            format!(
+                "{} 个 Pod：{}；{requests} 个请求中 {answered_n} 个得到应答{lost_zh}",
+                landed.len(),
+                list(&landed, 6)
+            ),
         )
     };
     outcome(passed, goal, saw)

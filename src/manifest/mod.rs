@@ -326,19 +326,148 @@ pub fn parse(text: &str) -> Manifest {
         diagnostics: Vec::new(),
         work,
     };
-    for e in syntax_errors {
-        manifest.diagnostics.push(
-            Diagnostic::error(Stage::Syntax, e.message)
-                .with_span(e.span)
-                .in_document(e.document),
-        );
-    }
+    manifest.diagnostics = syntax_diagnostics(syntax_errors);
     for doc in &mut documents {
         let Some(root) = &mut doc.root else { continue };
         read_document(&mut manifest, doc.index, root);
     }
     manifest.documents = documents;
     manifest
+}
+
+/// [`parse`] of `text`, given the manifest `previous` parsed from `previous_text`: a
+/// document whose chunk (its text between `---` separators, and the separator's own
+/// error) is unchanged is taken over from `previous` — its tree, its objects with their
+/// strict decoding and its decode diagnostics, moved to its new lines and renumbered —
+/// and only the other documents are parsed and read. The result equals `parse(text)`
+/// (`tests/incremental.rs` checks it on random edit sequences). A document of
+/// `previous` with a syntax error is always parsed again.
+pub fn reparse(previous: Manifest, previous_text: &str, text: &str) -> Manifest {
+    if too_large(text.len()).is_some() || too_large(previous_text.len()).is_some() {
+        return parse(text);
+    }
+    let old_chunks = yaml::split_documents(previous_text);
+    let mut old_document = Vec::with_capacity(old_chunks.len());
+    let mut count = 0;
+    for chunk in &old_chunks {
+        old_document.push((!chunk.is_blank()).then(|| {
+            count += 1;
+            count - 1
+        }));
+    }
+    // `previous` must be this text's parse, and every diagnostic must say its document.
+    if count != previous.documents.len()
+        || previous.diagnostics.iter().any(|d| d.document.is_none())
+    {
+        return parse(text);
+    }
+    let Manifest {
+        documents,
+        objects,
+        diagnostics,
+        work,
+    } = previous;
+    let mut reusable = vec![true; count];
+    let mut old_diagnostics: Vec<Vec<Diagnostic>> = vec![Vec::new(); count];
+    for d in diagnostics {
+        let document = d.document.unwrap_or_default().min(count.saturating_sub(1));
+        if d.stage == Stage::Syntax {
+            // A document with a syntax error of its own (or after a bad separator) is parsed
+            // again, so the syntax errors are all found afresh.
+            if let Some(r) = reusable.get_mut(document) {
+                *r = false;
+            }
+        } else if let Some(list) = old_diagnostics.get_mut(document) {
+            list.push(d);
+        }
+    }
+    let mut old_objects: Vec<Vec<RawObject>> = vec![Vec::new(); count];
+    for o in objects {
+        if let Some(list) = old_objects.get_mut(o.document) {
+            list.push(o);
+        }
+    }
+    let mut old_documents: Vec<Option<yaml::Document>> = documents.into_iter().map(Some).collect();
+    let new_chunks = yaml::split_documents(text);
+    // A chunk is looked for at its own position and at its position counted from the end,
+    // which finds every chunk before and after one edited place.
+    let from_end = old_chunks.len() as isize - new_chunks.len() as isize;
+    let mut manifest = Manifest {
+        documents: Vec::with_capacity(new_chunks.len()),
+        objects: Vec::new(),
+        diagnostics: Vec::new(),
+        work,
+    };
+    let mut syntax_errors = Vec::new();
+    let mut fresh = yaml::ParseWork::default();
+    for (i, chunk) in new_chunks.iter().enumerate() {
+        let Some(index) = yaml::chunk_start(chunk, manifest.documents.len(), &mut syntax_errors)
+        else {
+            continue;
+        };
+        let kept = [i as isize, i as isize + from_end]
+            .into_iter()
+            .filter_map(|j| usize::try_from(j).ok())
+            .find_map(|j| {
+                let old = old_document.get(j).copied().flatten()?;
+                (reusable[old] && old_documents[old].is_some() && old_chunks[j].same_text(chunk))
+                    .then_some(old)
+            });
+        let Some(old) = kept else {
+            let mut document = yaml::parse_chunk(chunk, index, &mut fresh, &mut syntax_errors);
+            if let Some(root) = &mut document.root {
+                read_document(&mut manifest, index, root);
+            }
+            manifest.documents.push(document);
+            continue;
+        };
+        let Some(mut document) = old_documents[old].take() else {
+            continue;
+        };
+        let delta = i64::from(chunk.first_line) - i64::from(document.first_line);
+        document.index = index;
+        document.first_line = chunk.first_line;
+        document.last_line = (i64::from(document.last_line) + delta) as u32;
+        if let Some(root) = &mut document.root {
+            root.shift_lines(delta);
+        }
+        manifest.documents.push(document);
+        for mut object in std::mem::take(&mut old_objects[old]) {
+            object.id = manifest.objects.len();
+            object.document = index;
+            object.node.shift_lines(delta);
+            manifest.objects.push(object);
+        }
+        for mut d in std::mem::take(&mut old_diagnostics[old]) {
+            d.document = Some(index);
+            d.span = d.span.map(|s| yaml::shift_span(s, delta));
+            manifest.diagnostics.push(d);
+        }
+    }
+    // The work of the documents parsed again replaces that of the ones left behind.
+    let mut dropped = yaml::ParseWork::default();
+    for (j, chunk) in old_chunks.iter().enumerate() {
+        if let Some(old) = old_document[j].filter(|&old| old_documents[old].is_some()) {
+            yaml::parse_chunk(chunk, old, &mut dropped, &mut Vec::new());
+        }
+    }
+    manifest.work = manifest.work - dropped + fresh;
+    let decoded = std::mem::take(&mut manifest.diagnostics);
+    manifest.diagnostics = syntax_diagnostics(syntax_errors);
+    manifest.diagnostics.extend(decoded);
+    manifest
+}
+
+/// The parser's syntax errors as diagnostics.
+fn syntax_diagnostics(errors: Vec<yaml::SyntaxError>) -> Vec<Diagnostic> {
+    errors
+        .into_iter()
+        .map(|e| {
+            Diagnostic::error(Stage::Syntax, e.message)
+                .with_span(e.span)
+                .in_document(e.document)
+        })
+        .collect()
 }
 
 /// Reads the object(s) of one document. Each object's node moves into its [`RawObject`]

@@ -72,6 +72,24 @@ impl Scalar<'_> {
 }
 
 impl Node {
+    /// Moves every span of the tree `delta` lines down (up when negative): a document
+    /// kept from an earlier text whose lines before it grew or shrank
+    /// ([`crate::manifest::reparse`]).
+    pub fn shift_lines(&mut self, delta: i64) {
+        if delta == 0 {
+            return;
+        }
+        self.span = shift_span(self.span, delta);
+        match &mut self.value {
+            Value::Scalar(..) => {}
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.shift_lines(delta)),
+            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                e.key.shift_lines(delta);
+                e.value.shift_lines(delta);
+            }),
+        }
+    }
+
     /// The mapping entries, if this is a mapping.
     pub fn entries(&self) -> Option<&[Entry]> {
         match &self.value {
@@ -460,6 +478,27 @@ pub struct ParseWork {
     pub alias_nodes: u64,
 }
 
+impl std::ops::Add for ParseWork {
+    type Output = ParseWork;
+    fn add(self, other: ParseWork) -> ParseWork {
+        ParseWork {
+            key_comparisons: self.key_comparisons + other.key_comparisons,
+            alias_nodes: self.alias_nodes + other.alias_nodes,
+        }
+    }
+}
+
+/// The work of a text less that of some of its documents (saturating: never below zero).
+impl std::ops::Sub for ParseWork {
+    type Output = ParseWork;
+    fn sub(self, other: ParseWork) -> ParseWork {
+        ParseWork {
+            key_comparisons: self.key_comparisons.saturating_sub(other.key_comparisons),
+            alias_nodes: self.alias_nodes.saturating_sub(other.alias_nodes),
+        }
+    }
+}
+
 /// Splits the text into documents and parses each one. Empty documents (only comments or
 /// blank lines) are dropped, as kubectl drops them.
 pub fn parse_documents(text: &str) -> (Vec<Document>, Vec<SyntaxError>) {
@@ -473,60 +512,85 @@ pub fn parse_documents_counted(text: &str) -> (Vec<Document>, Vec<SyntaxError>, 
     let mut errors = Vec::new();
     let mut work = ParseWork::default();
     for chunk in split_documents(text) {
-        if lines_with_breaks(chunk.text).all(is_blank_or_comment) {
-            if let Some(message) = chunk.separator_error {
-                errors.push(SyntaxError {
-                    document: documents.len(),
-                    span: Span::at(chunk.first_line.saturating_sub(1).max(1), 4),
-                    message,
-                });
-            }
+        let Some(index) = chunk_start(&chunk, documents.len(), &mut errors) else {
             continue;
-        }
-        let index = documents.len();
+        };
+        documents.push(parse_chunk(&chunk, index, &mut work, &mut errors));
+    }
+    (documents, errors, work)
+}
+
+/// Whether `chunk` is a document (not only blanks and comments), reporting an error of
+/// the separator before it: the index it gets (`documents` so far), or `None` when it is
+/// blank. The first half of [`parse_documents_counted`]'s step, shared with the
+/// incremental re-parse ([`crate::manifest::reparse`]).
+pub(crate) fn chunk_start(
+    chunk: &Chunk,
+    documents: usize,
+    errors: &mut Vec<SyntaxError>,
+) -> Option<usize> {
+    if chunk.is_blank() {
         if let Some(message) = &chunk.separator_error {
             errors.push(SyntaxError {
-                document: index,
+                document: documents,
                 span: Span::at(chunk.first_line.saturating_sub(1).max(1), 4),
                 message: message.clone(),
             });
         }
-        let last_line = chunk.first_line + lines_with_breaks(chunk.text).count().max(1) as u32 - 1;
-        match parse_one(chunk.text, chunk.first_line, &mut work) {
-            Ok(roots) => {
-                let mut roots = roots.into_iter();
-                let root = roots.next();
-                if roots.next().is_some() {
-                    errors.push(SyntaxError {
-                        document: index,
-                        span: Span::at(chunk.first_line, 1),
-                        message: "more than one document between `---` separators (a `...` document end marker?)"
-                            .to_string(),
-                    });
-                }
-                documents.push(Document {
-                    index,
-                    root,
-                    first_line: chunk.first_line,
-                    last_line,
-                });
-            }
-            Err(e) => {
+        return None;
+    }
+    if let Some(message) = &chunk.separator_error {
+        errors.push(SyntaxError {
+            document: documents,
+            span: Span::at(chunk.first_line.saturating_sub(1).max(1), 4),
+            message: message.clone(),
+        });
+    }
+    Some(documents)
+}
+
+/// Parses one non-blank chunk into the document numbered `index`: the second half of
+/// [`parse_documents_counted`]'s step.
+pub(crate) fn parse_chunk(
+    chunk: &Chunk,
+    index: usize,
+    work: &mut ParseWork,
+    errors: &mut Vec<SyntaxError>,
+) -> Document {
+    let last_line = chunk.last_line();
+    match parse_one(chunk.text, chunk.first_line, work) {
+        Ok(roots) => {
+            let mut roots = roots.into_iter();
+            let root = roots.next();
+            if roots.next().is_some() {
                 errors.push(SyntaxError {
                     document: index,
-                    span: e.0,
-                    message: e.1,
+                    span: Span::at(chunk.first_line, 1),
+                    message: "more than one document between `---` separators (a `...` document end marker?)"
+                        .to_string(),
                 });
-                documents.push(Document {
-                    index,
-                    root: None,
-                    first_line: chunk.first_line,
-                    last_line,
-                });
+            }
+            Document {
+                index,
+                root,
+                first_line: chunk.first_line,
+                last_line,
+            }
+        }
+        Err(e) => {
+            errors.push(SyntaxError {
+                document: index,
+                span: e.0,
+                message: e.1,
+            });
+            Document {
+                index,
+                root: None,
+                first_line: chunk.first_line,
+                last_line,
             }
         }
     }
-    (documents, errors, work)
 }
 
 /// The lines of `text`, each with its line break: `\n`, `\r\n` or a lone `\r`, the breaks
@@ -565,20 +629,55 @@ pub fn count_line_breaks(text: &str) -> usize {
         .count()
 }
 
+/// `span` moved `delta` lines (see [`Node::shift_lines`]).
+pub fn shift_span(span: Span, delta: i64) -> Span {
+    let line = |l: u32| (i64::from(l) + delta).clamp(0, i64::from(u32::MAX)) as u32;
+    Span {
+        start: Pos {
+            line: line(span.start.line),
+            column: span.start.column,
+        },
+        end: Pos {
+            line: line(span.end.line),
+            column: span.end.column,
+        },
+    }
+}
+
 fn is_blank_or_comment(line: &str) -> bool {
     let t = line.trim();
     t.is_empty() || t.starts_with('#')
 }
 
-struct Chunk<'a> {
-    text: &'a str,
-    first_line: u32,
-    separator_error: Option<String>,
+/// The text between two `---` separators, where it starts, and what was wrong with the
+/// separator before it.
+pub(crate) struct Chunk<'a> {
+    pub(crate) text: &'a str,
+    pub(crate) first_line: u32,
+    pub(crate) separator_error: Option<String>,
+}
+
+impl Chunk<'_> {
+    /// Only blanks and comments: no document.
+    pub(crate) fn is_blank(&self) -> bool {
+        lines_with_breaks(self.text).all(is_blank_or_comment)
+    }
+
+    /// The same text after the same separator, wherever it starts: it parses to the same
+    /// document, moved.
+    pub(crate) fn same_text(&self, other: &Chunk) -> bool {
+        self.text == other.text && self.separator_error == other.separator_error
+    }
+
+    /// The last line of the text the chunk holds.
+    fn last_line(&self) -> u32 {
+        self.first_line + lines_with_breaks(self.text).count().max(1) as u32 - 1
+    }
 }
 
 /// Splits on lines that begin with `---`. Like kubectl, only blanks or a comment may follow
 /// the separator on its line.
-fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+pub(crate) fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
     let mut start = 0usize;
     let mut first_line = 1u32;

@@ -31,7 +31,7 @@ use super::lines::{By, FmtSink, LineSink, LineSource, Recorded, What};
 pub use super::provenance::{
     AddressKind, ConfigProvenance, EndpointProvenance, Lines, PortProvenance, Provenance,
 };
-use super::sim::{EngineOutput, Requests};
+use super::sim::{EngineOutput, Requests, Watched};
 use super::trace::{Packet, Trace};
 use super::{ProxyFacts, iptables, ipvs, nftables, userspace};
 use crate::model::ip::IpFamily;
@@ -386,6 +386,26 @@ impl Proxier {
             }
         }
         out
+    }
+
+    /// The first `requests.record` requests of [`Proxier::simulate`]'s seeded run, each
+    /// walked hop by hop with the choices it drew (the page's animation and its step
+    /// through one request).
+    pub fn watch(&self, packet: &Packet, requests: &Requests) -> Vec<Watched> {
+        let facts = &self.facts;
+        match self.rules() {
+            Rules::Iptables(_) => {
+                let tables = self.node_tables().expect("iptables mode has tables");
+                super::sim::iptables::watch(facts, tables, packet, requests)
+            }
+            Rules::Ipvs(state) => super::sim::ipvs::watch(facts, state, packet, requests),
+            Rules::Nftables(ruleset) => {
+                super::sim::nftables::watch(facts, &ruleset.table, packet, requests)
+            }
+            Rules::Userspace(proxier) => {
+                super::sim::userspace::watch(facts, proxier, packet, requests)
+            }
+        }
     }
 
     /// [`Proxier::simulate`] for several packets at once (the rules prepared once for

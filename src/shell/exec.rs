@@ -143,6 +143,22 @@ impl Ctx {
     /// Output in the order a terminal shows it: the server's warnings first, stdout,
     /// then the other stderr lines.
     pub fn emit(&mut self, out: &CommandOutput) {
+        // A program that says where its stderr fell in its stdout (nft's warnings before
+        // each table) is shown in that order.
+        if let Some(chunks) = out.in_order() {
+            for (is_stderr, text) in chunks {
+                let stream = if is_stderr {
+                    Stream::Stderr
+                } else {
+                    Stream::Stdout
+                };
+                self.out.push(Chunk {
+                    stream,
+                    text: text.to_string(),
+                });
+            }
+            return;
+        }
         let (warnings, rest): (Vec<&str>, Vec<&str>) = out
             .stderr
             .split_inclusive('\n')
@@ -487,8 +503,19 @@ fn run_command(
             }
             let mut out = dispatch(ctx, argv, stdin);
             if merge_err {
-                out.stdout.push_str(&out.stderr);
+                // `2>&1`: one stream, in the order the program wrote it.
+                let merged: Option<String> = out
+                    .in_order()
+                    .map(|chunks| chunks.into_iter().map(|(_, text)| text).collect());
+                match merged {
+                    Some(text) => out.stdout = text,
+                    None => out.stdout.push_str(&out.stderr),
+                }
                 out.stderr.clear();
+            }
+            if merge_err || stderr_to.is_some() || stdout_to.is_some() || capture {
+                // The streams part: where stderr fell in stdout no longer applies.
+                out.interleaved.clear();
             }
             if let Some((path, append)) = stderr_to {
                 let err = std::mem::take(&mut out.stderr);
@@ -1228,6 +1255,7 @@ fn grep(args: &[String], stdin: Option<&str>, extended: bool) -> CommandOutput {
     let status = i32::from(found.is_empty());
     if quiet {
         return CommandOutput {
+            interleaved: Vec::new(),
             stdout: String::new(),
             stderr: String::new(),
             status,
@@ -1235,12 +1263,14 @@ fn grep(args: &[String], stdin: Option<&str>, extended: bool) -> CommandOutput {
     }
     if count {
         return CommandOutput {
+            interleaved: Vec::new(),
             stdout: format!("{}\n", found.len()),
             stderr: String::new(),
             status,
         };
     }
     CommandOutput {
+        interleaved: Vec::new(),
         stdout: found
             .iter()
             .map(|(n, l)| {

@@ -2890,6 +2890,7 @@ fn in_pod(ctx: &mut Ctx, namespace: &str, pod: &str, command: &[String]) -> Comm
             let outcome = super::exec::run(request);
             ctx.set_text(outcome.text.clone());
             CommandOutput {
+                interleaved: Vec::new(),
                 stdout: outcome
                     .output
                     .iter()

@@ -570,6 +570,7 @@ fn conntrack(ctx: &mut Ctx, node: &str, argv: &[String]) -> CommandOutput {
         n += 1;
     }
     CommandOutput {
+        interleaved: Vec::new(),
         stdout: out,
         stderr: format!("conntrack v1.4.7 (conntrack-tools): {n} flow entries have been shown.\n"),
         status: 0,

@@ -321,6 +321,7 @@ pub fn wget(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
     }
     match super::exec::write_file(ctx, "index.html", &out.stdout, false) {
         Ok(()) => CommandOutput {
+            interleaved: Vec::new(),
             stdout: String::new(),
             stderr: if quiet {
                 String::new()
@@ -373,6 +374,7 @@ pub fn nslookup(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
         let r = crate::dns::resolve(&cluster, &reverse, RecordType::Ptr);
         if r.answer.is_empty() {
             return CommandOutput {
+                interleaved: Vec::new(),
                 stdout: out,
                 stderr: format!("** server can't find {reverse}: NXDOMAIN\n\n"),
                 status: 1,
@@ -394,6 +396,7 @@ pub fn nslookup(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
     };
     if answer.is_forwarded() {
         return CommandOutput {
+            interleaved: Vec::new(),
             stdout: out,
             stderr: format!(
                 ";; svcplay: {} goes to CoreDNS's upstream servers, which svcplay does not reach\n",
@@ -426,6 +429,7 @@ pub fn nslookup(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
             return CommandOutput::ok(out);
         }
         return CommandOutput {
+            interleaved: Vec::new(),
             stdout: out,
             stderr: format!("** server can't find {name}: NXDOMAIN\n\n"),
             status: 1,
@@ -533,6 +537,7 @@ pub fn ping(ctx: &mut Ctx, argv: &[String]) -> CommandOutput {
         ));
     }
     CommandOutput {
+        interleaved: Vec::new(),
         stdout: out,
         stderr: String::new(),
         status: if received > 0 { 0 } else { 1 },

@@ -14,6 +14,7 @@
 
 pub mod clients;
 pub mod spread;
+pub mod watch;
 
 pub use crate::proxy::sim::{DEFAULT_INTERVAL_MS, Landed, parse_host_port};
 
@@ -340,6 +341,32 @@ pub fn expected(
     out
 }
 
+/// The Pod (`namespace/name`) and node behind an endpoint, from the service ports the
+/// packet is addressed to first (the same ones whether the facts hold the whole node or
+/// only this packet's path).
+pub fn endpoint_owner(
+    facts: &ProxyFacts,
+    packet: &Packet,
+    ip: IpAddr,
+    port: i64,
+) -> (Option<String>, Option<String>) {
+    let addressed = |info: &crate::proxy::ServicePortInfo| {
+        info.addressed_by(packet.dst, i64::from(packet.dport), packet.protocol)
+    };
+    let in_ports = |first: bool| {
+        facts
+            .service_ports
+            .iter()
+            .filter(|sp| addressed(&sp.info) == first)
+            .flat_map(|sp| sp.endpoints.iter())
+            .find(|e| e.ip == ip && e.port == port)
+            .map(|e| (e.pod.clone(), e.node_name.clone()))
+    };
+    in_ports(true)
+        .or_else(|| in_ports(false))
+        .unwrap_or((None, None))
+}
+
 fn assemble(
     mode: ProxyMode,
     node: String,
@@ -349,26 +376,7 @@ fn assemble(
     facts: &ProxyFacts,
     output: EngineOutput,
 ) -> SimResult {
-    // The Pod and node behind an endpoint, from the service ports the packet is
-    // addressed to first (the same ones whether the facts hold the whole node or only
-    // this packet's path).
-    let addressed = |info: &crate::proxy::ServicePortInfo| {
-        info.addressed_by(packet.dst, i64::from(packet.dport), packet.protocol)
-    };
-    let lookup = |ip: IpAddr, port: i64| {
-        let in_ports = |first: bool| {
-            facts
-                .service_ports
-                .iter()
-                .filter(|sp| addressed(&sp.info) == first)
-                .flat_map(|sp| sp.endpoints.iter())
-                .find(|e| e.ip == ip && e.port == port)
-                .map(|e| (e.pod.clone(), e.node_name.clone()))
-        };
-        in_ports(true)
-            .or_else(|| in_ports(false))
-            .unwrap_or((None, None))
-    };
+    let lookup = |ip: IpAddr, port: i64| endpoint_owner(facts, &packet, ip, port);
     let mut endpoints: Vec<EndpointShare> = Vec::new();
     let push = |ip: IpAddr, port: i64, endpoints: &mut Vec<EndpointShare>| {
         if !endpoints.iter().any(|e| e.ip == ip && e.port == port) {

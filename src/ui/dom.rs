@@ -38,16 +38,12 @@ extern "C" {
     pub fn post_to_worker(worker: &JsValue, bytes: &js_sys::Uint8Array);
     #[wasm_bindgen(js_name = registerServiceWorker)]
     pub fn register_service_worker();
-    #[wasm_bindgen(js_name = notifyParent)]
-    pub fn notify_parent(kind: &str, value: JsValue);
-    #[wasm_bindgen(js_name = watchHeight)]
-    pub fn watch_height();
-    #[wasm_bindgen(js_name = listenToParent)]
-    pub fn listen_to_parent(on_message: &js_sys::Function);
     #[wasm_bindgen(js_name = exportSvg)]
     pub fn export_svg(svg: &web_sys::Element, name: &str, width: f64, height: f64);
     #[wasm_bindgen(js_name = exportPng)]
     pub fn export_png(svg: &web_sys::Element, name: &str, width: f64, height: f64);
+    #[wasm_bindgen(js_name = fetchText)]
+    fn fetch_text_js(url: &str, max_bytes: f64) -> js_sys::Promise;
     #[wasm_bindgen(js_name = afterPaint)]
     pub fn after_paint(callback: &js_sys::Function);
 }
@@ -173,6 +169,22 @@ pub fn replace_url(search: &str, hash: &str) {
 }
 
 /// The page's own address without query and fragment.
+/// Fetches a text file of this site (a self-hosted lesson), up to `max_bytes`; the error
+/// says why not, in the browser's words.
+pub async fn fetch_text(url: &str, max_bytes: usize) -> Result<String, String> {
+    match wasm_bindgen_futures::JsFuture::from(fetch_text_js(url, max_bytes as f64)).await {
+        Ok(v) => v.as_string().ok_or_else(|| "not text".to_string()),
+        Err(e) => Err(js_sys::Error::from(e).message().into()),
+    }
+}
+
+/// The page's origin (`https://host:port`).
+pub fn origin() -> String {
+    window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
 pub fn page_url() -> String {
     window()
         .and_then(|w| {

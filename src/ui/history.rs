@@ -18,7 +18,9 @@
 //! The app shell saves the history in local storage as soon as it changes, before the new
 //! text is analysed (texts from outside are analysed in the Web Worker, so a hostile link
 //! cannot freeze the page before its predecessor is safe); a failed save is reported.
-//! Embedded pages keep no history: their text belongs to the page that embeds them.
+//! Embedded pages save nothing: their text belongs to the page that embeds them until the
+//! reader edits it; an edited text that the page replaces is kept in memory for the visit
+//! (`State::edited`), in the embed's own Recent.
 
 use super::i18n::{Lang, Msg};
 use super::limits::{HISTORY_BYTES, HISTORY_ENTRIES};
@@ -38,7 +40,7 @@ pub enum Source {
     File,
     /// The page that embeds this one sent it (`svcplay:load`).
     Embed,
-    /// A lesson's starting scenario, by lesson id (lessons land later; the path is ready).
+    /// A lesson step's scenario (its start, or its solution applied), by lesson id.
     Lesson(String),
 }
 
@@ -82,7 +84,12 @@ impl Source {
             Source::Link => Msg::SourceLink.text(lang).into(),
             Source::File => Msg::SourceFile.text(lang).into(),
             Source::Embed => Msg::SourceEmbed.text(lang).into(),
-            Source::Lesson(id) => Msg::SourceLesson.fill(lang, &[id]),
+            Source::Lesson(id) => {
+                // A built-in lesson by its title; a lesson file by its id.
+                let title = svcplay::lesson::find(id)
+                    .map(|l| l.title.get(super::lesson::lesson_lang(lang)).to_string());
+                Msg::SourceLesson.fill(lang, &[title.as_deref().unwrap_or(id)])
+            }
         }
     }
 }

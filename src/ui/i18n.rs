@@ -117,7 +117,7 @@ catalogue! {
     SourceExample => "Example: {0}", "示例：{0}";
     SourceLink => "A shared link", "分享链接";
     SourceFile => "An imported file", "导入的文件";
-    SourceEmbed => "The embedding page", "嵌入本页的页面";
+    SourceEmbed => "The page's example", "页面发来的示例";
     SourceLesson => "Lesson {0}", "课程 {0}";
     Replaced => "Opened: {0}. Your previous scenario is kept in Recent.", "已打开：{0}。你之前的场景保存在“最近”中。";
     BringBack => "Bring back my scenario", "恢复我的场景";
@@ -126,6 +126,7 @@ catalogue! {
     RecentTitle => "Recent scenarios", "最近的场景";
     RecentIntro => "Scenarios that a link, an example or an import replaced, newest first. Opening one puts the current scenario here in its place.", "被链接、示例或导入替换掉的场景，最新的在前。打开其中一个时，当前场景会保存到这里。";
     RecentNone => "Nothing yet.", "暂无内容。";
+    RecentEmbedded => "Here they are kept until you leave this page: an embedded playground saves nothing in your browser.", "在这里它们只保留到你离开本页为止：嵌入的演练场不会在浏览器中保存任何内容。";
     RecentMeta => "{0} · {1} lines", "{0} · {1} 行";
     Open => "Open", "打开";
     Forget => "Forget", "删除";
@@ -150,6 +151,49 @@ catalogue! {
     ResizePanes => "Resize the editor and the views", "调整编辑器与视图的宽度";
     LabTitle => "Lab: {0}", "实验：{0}";
     CloseLab => "Hide the lab's explanation", "隐藏实验说明";
+    Lessons => "Lessons", "课程";
+    LessonsTitle => "Lessons: learn Services step by step", "课程：一步步学习 Service";
+    LessonsIntro => "Each step starts from a scenario, says what to do and checks it as you go. Opening a step replaces the editor's text; yours is kept in Recent.", "每一步都从一个场景开始，说明要做什么，并随时检查你的操作。打开某一步会替换编辑器中的内容；原来的内容保存在“最近”中。";
+    LessonImport => "Open a lesson file…", "打开课程文件…";
+    LessonStart => "Start", "开始";
+    LessonContinue => "Continue", "继续";
+    LessonMinutes => "about {0} min", "约 {0} 分钟";
+    LessonDone => "{0} of {1} steps done", "已完成 {0}/{1} 步";
+    LessonSteps => "Lesson steps", "课程步骤";
+    LessonStepOf => "Step {0} of {1}", "第 {0} 步，共 {1} 步";
+    LessonPrev => "Previous step", "上一步";
+    LessonPrevTitle => "Previous step (PageUp in presenter mode)", "上一步（演示模式下按 PageUp）";
+    LessonNext => "Next step", "下一步";
+    LessonNextTitle => "Next step (PageDown in presenter mode)", "下一步（演示模式下按 PageDown）";
+    LessonClose => "Close the lesson", "关闭课程";
+    LessonChecks => "Checks", "检查";
+    LessonCheck => "Check", "检查";
+    LessonChecking => "Checking…", "正在检查……";
+    LessonPassed => "All checks pass: step done.", "全部检查通过：本步完成。";
+    LessonFailing => "Not yet: {0} check(s) to go.", "还没有完成：还有 {0} 项检查未通过。";
+    LessonCheckPassed => "passed", "通过";
+    LessonCheckFailed => "not yet", "未通过";
+    LessonHint => "Show a hint ({0} of {1} shown)", "显示提示（已显示 {0}/{1}）";
+    LessonHintN => "Hint {0}:", "提示 {0}：";
+    LessonSolve => "Show solution", "显示答案";
+    LessonSolveTitle => "Applies the solution to your scenario; your text is kept in Recent (Bring back undoes it)", "把答案应用到你的场景中；原来的内容保存在“最近”中（“恢复我的场景”可撤销）";
+    LessonReset => "Reset step", "重置本步";
+    LessonResetTitle => "Starts the step again from its scenario; your text is kept in Recent", "从本步的初始场景重新开始；原来的内容保存在“最近”中";
+    LessonRun => "Run", "运行";
+    LessonRunTitle => "Run this command in the terminal", "在终端中运行这条命令";
+    LessonPut => "Put in the editor", "放入编辑器";
+    LessonPutTitle => "Adds this manifest to the scenario (or replaces the object of the same name)", "把这个清单加入场景（或替换同名对象）";
+    LessonNotFound => "There is no lesson “{0}”.", "没有名为“{0}”的课程。";
+    LessonBroken => "The lesson file cannot be read: {0}", "无法读取课程文件：{0}";
+    LessonStartFailed => "This step cannot start: {0}", "这一步无法开始：{0}";
+    LessonNotSameSite => "Lessons are only opened from this site's own address.", "只能打开本站地址下的课程。";
+    LessonLink => "Link to this step", "本步骤的链接";
+    Presenter => "Present", "演示";
+    PresenterTitle => "Presenter mode: large type for a projector, PageUp/PageDown change step, Escape leaves", "演示模式：适合投影的大字号，PageUp/PageDown 切换步骤，Esc 退出";
+    PresenterExit => "Leave presenter mode", "退出演示模式";
+    PresenterExitTitle => "Back to the editor (Escape)", "回到编辑器（Esc）";
+    PresenterQr => "Scan to open this step", "扫码打开这一步";
+    PresenterLinkTooLong => "This lesson's link is too long for a QR code: share it another way.", "这个课程的链接太长，无法生成二维码：请用其他方式分享。";
     OpenInPlayground => "Open in svcplay", "在 svcplay 中打开";
     ReadOnly => "read-only", "只读";
     Computing => "Computing…", "计算中…";
@@ -345,6 +389,37 @@ catalogue! {
     ClientIpMasqueraded => "Client IP: masqueraded (the endpoints see the node's address).", "客户端 IP：被伪装（端点看到的是节点的地址）。";
     ClientIpPartly => "Client IP: masqueraded for {0} of {1} requests.", "客户端 IP:{1} 个请求中有 {0} 个被伪装。";
     ClientIpNone => "No request reached an endpoint.", "没有请求到达端点。";
+    WatchTitle => "Watch the requests on the cluster", "在集群图上观看请求";
+    WatchExplain => "The first {0} requests of this run, one at a time: each leaves its client, meets the kube-proxy of the node that handles it (the rule that chose is shown as it happens), crosses to the Pod's node when it must, and lands on a Pod, whose counter grows. Each request is the simulation's own, walked through the rules with its own random draws: the same seed gives the same animation.", "本次运行的前 {0} 个请求，逐个播放：每个请求从客户端出发，经过处理它的节点上的 kube-proxy（实时显示做出选择的规则），必要时跨到 Pod 所在的节点，最后落到某个 Pod 上，其计数随之增加。每个请求都是模拟中的同一个请求，按它自己的随机抽样走过规则：同一个种子得到同样的动画。";
+    WatchPlay => "Play", "播放";
+    WatchPause => "Pause", "暂停";
+    WatchStep => "Step", "单步";
+    WatchStepLabel => "Next request, shown with its walk", "下一个请求（显示其路径）";
+    WatchBack => "Back", "后退";
+    WatchBackLabel => "Previous request", "上一个请求";
+    WatchRestart => "Restart", "重新开始";
+    WatchSpeed => "Speed", "速度";
+    WatchKeys => "Keys on the picture: Space plays or pauses, → steps one request, ← goes back one.", "在图上可用按键：空格播放或暂停，→ 前进一个请求，← 后退一个请求。";
+    WatchPosition => "Request {0} of {1}, sent at {2} s on the simulated clock", "第 {0} / {1} 个请求，模拟时钟 {2} 秒时发出";
+    WatchNotStarted => "No request sent yet: press Play or Step.", "还没有发送请求：点击“播放”或“单步”。";
+    WatchLanded => "Landed on Pod {0} on node {1}.", "落在节点 {1} 上的 Pod {0}。";
+    WatchLandedEndpoint => "Landed on {0}.", "落在 {0}。";
+    WatchCrossed => "Crossed from node {0} to node {1}.", "从节点 {0} 跨到节点 {1}。";
+    WatchMasquerade => "Source rewritten to the node's address (masquerade).", "源地址被改写为节点地址（伪装）。";
+    WatchPreserved => "Client IP preserved.", "保留了客户端 IP。";
+    WatchPinned => "Pinned by ClientIP affinity: the same endpoint as this client's last request.", "被 ClientIP 会话亲和固定：与该客户端上一个请求相同的端点。";
+    WatchDroppedAt => "Dropped by kube-proxy's rules on node {0}.", "被节点 {0} 上 kube-proxy 的规则丢弃。";
+    WatchRejectedAt => "Rejected by kube-proxy's rules on node {0}.", "被节点 {0} 上 kube-proxy 的规则拒绝。";
+    WatchNotProxiedAt => "No kube-proxy rule on node {0} handled it.", "节点 {0} 上没有 kube-proxy 规则处理它。";
+    WatchChose => "Chosen by {0}: {1}", "由 {0} 选择：{1}";
+    WatchWalkTitle => "The walk of request {0} through kube-proxy on node {1}", "第 {0} 个请求经过节点 {1} 上 kube-proxy 的路径";
+    WatchOutside => "external client {0}", "外部客户端 {0}";
+    WatchDiagramLabel => "The cluster, with the way of the current request and a counter on each Pod", "集群图：当前请求的路径，以及每个 Pod 上的计数";
+    WatchMasqTag => "MASQ", "伪装";
+    WatchPinTag => "affinity", "亲和";
+    WatchDropTag => "DROP", "丢弃";
+    WatchRejectTag => "REJECT", "拒绝";
+    KubeProxy => "kube-proxy", "kube-proxy";
     CurlTitle => "The curl loop", "curl 循环";
     CurlExplain => "The first {0} requests in order, with the same seed: in turn in IPVS mode (rr), at random in iptables and nftables mode, always the same Pod with ClientIP affinity.", "按顺序列出前 {0} 个请求（同一个种子）：IPVS 模式（rr）下轮流，iptables 和 nftables 模式下随机，ClientIP 会话亲和时始终是同一个 Pod。";
     EventsTitle => "Events", "事件";
@@ -455,6 +530,7 @@ mod tests {
         "NodeNotReady",
         "TerminalPlaceholder",
         "Service",
+        "KubeProxy",
     ];
 
     #[test]

@@ -7,6 +7,7 @@
 //! the setting.
 
 use super::dom;
+use super::lesson::LessonAction;
 use super::snapshot::Tab;
 use super::state::{Action, Overlay, State};
 use super::{Store, choose_lang, choose_theme, share_link};
@@ -36,6 +37,28 @@ pub fn install(dispatch: UseReducerDispatcher<Store>, latest: Rc<RefCell<State>>
             if e.key() == "Escape" && s.overlay.is_some() {
                 dispatch.dispatch(Action::Open(None));
                 return;
+            }
+            // Presenter mode: a clicker's PageUp/PageDown (and the arrow keys) change step,
+            // Escape leaves; whatever the shortcut setting, outside text fields.
+            if let Some(course) = s.course.as_ref().filter(|c| c.presenter) {
+                if !typing_in_a_field(&e) {
+                    let now = dom::epoch_ms();
+                    let action = match e.key().as_str() {
+                        "PageDown" | "ArrowRight" | "ArrowDown" | " " => {
+                            Some(LessonAction::Step(course.step + 1, now))
+                        }
+                        "PageUp" | "ArrowLeft" | "ArrowUp" => {
+                            Some(LessonAction::Step(course.step.saturating_sub(1), now))
+                        }
+                        "Escape" if s.overlay.is_none() => Some(LessonAction::Presenter(false)),
+                        _ => None,
+                    };
+                    if let Some(a) = action {
+                        e.prevent_default();
+                        dispatch.dispatch(Action::Lesson(a));
+                        return;
+                    }
+                }
             }
             if !s.prefs.shortcuts
                 || typing_in_a_field(&e)
@@ -69,7 +92,11 @@ pub fn install(dispatch: UseReducerDispatcher<Store>, latest: Rc<RefCell<State>>
                     share_link(s.clone(), dispatch.clone());
                     None
                 }
-                k => Tab::ALL
+                // Every view's own key, among the views on offer (an embed may offer
+                // only some).
+                k => s
+                    .embed
+                    .tabs()
                     .into_iter()
                     .find(|tab| tab.shortcut() == k)
                     .map(Action::SelectTab),

@@ -3,7 +3,8 @@
 //! The app shell ([`App`]) owns the state ([`state::State`], changed only through
 //! [`state::reduce`]) and the side effects: the URL and share links, local storage
 //! ([`storage`]), the Web Worker, keyboard shortcuts ([`keys`]), messages with an embedding
-//! page. Components are small, one per file, and only map props to HTML; the data they show
+//! page ([`embed`]: the options of `?embed=1` and the postMessage protocol of
+//! `docs/embedding.md`). Components are small, one per file, and only map props to HTML; the data they show
 //! comes from [`snapshot`], computed on the main thread for scenarios known to be cheap and
 //! in the worker for the rest. Nothing here computes Kubernetes behaviour: that is the
 //! core's job.
@@ -18,6 +19,9 @@
 //! - Limits ([`limits`]): the one scenario size limit, and the cost budget that decides
 //!   what the main thread may analyse.
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
+//! - Lessons ([`lesson`]): the lesson list with progress, the lesson pane beside the
+//!   editor and the views (checks after every change, hints, solution, reset), the
+//!   presenter mode with the QR code of the step's link ([`svcplay::qr`]).
 //! - Seeing why: every line of the kube-proxy view links both ways to the YAML it comes
 //!   from, with what it does in words ([`provenance`]); what each edit changed downstream,
 //!   in a line above every view and in full ([`changes`]); the proxy modes side by side
@@ -31,6 +35,7 @@ pub mod dialog;
 pub mod dns;
 pub mod dom;
 pub mod editor;
+pub mod embed;
 pub mod endpoints;
 pub mod gallery;
 pub mod help;
@@ -39,6 +44,7 @@ pub mod history;
 pub mod i18n;
 pub mod keys;
 pub mod lab;
+pub mod lesson;
 pub mod limits;
 pub mod nodes;
 pub mod objects;
@@ -56,11 +62,13 @@ pub mod storage;
 pub mod terminal;
 pub mod traffic;
 pub mod versions;
+pub mod watch;
 pub mod wire;
 pub mod worker;
 
 use history::{Incoming, Source};
 use i18n::{Lang, Msg};
+use lesson::LessonAction;
 pub use limits::LARGE_TEXT;
 use limits::MAX_SCENARIO_BYTES;
 use snapshot::{Panel, Tab};
@@ -235,10 +243,7 @@ fn shared_of(state: &State) -> share::Shared {
 fn query_of(state: &State) -> String {
     let mut pairs = Vec::new();
     if state.embed.enabled {
-        pairs.push("embed=1".to_string());
-        if state.embed.readonly {
-            pairs.push("readonly=1".into());
-        }
+        pairs.extend(state.embed.query());
         pairs.push(format!("lang={}", state.lang.code()));
         pairs.push(format!("theme={}", state.theme.id()));
         if let Some(m) = state.mode {
@@ -323,43 +328,6 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
     worker
 }
 
-/// Listens to the embedding page: `set-theme` and `set-lang` change what this frame shows
-/// (never the reader's saved settings), `load` replaces its text (up to the size limit).
-fn listen_to_parent(dispatch: &UseReducerDispatcher<Store>) {
-    let dispatch = dispatch.clone();
-    let on_message = wasm_bindgen::prelude::Closure::<dyn Fn(String, String)>::new(
-        move |kind: String, value: String| match kind.as_str() {
-            "set-theme" => {
-                if let Some(t) = Theme::parse(&value) {
-                    dispatch.dispatch(Action::SetTheme(t));
-                }
-            }
-            "set-lang" => {
-                if let Some(l) = Lang::parse(&value) {
-                    dispatch.dispatch(Action::SetLang(l));
-                }
-            }
-            "load" if value.len() > MAX_SCENARIO_BYTES => {
-                dom::notify_parent("error", wasm_bindgen::JsValue::from_str("too-large"));
-                dispatch.dispatch(Action::Notify(Some(Notice::Text(
-                    Msg::TooLarge,
-                    (MAX_SCENARIO_BYTES / (1024 * 1024)).to_string(),
-                ))));
-            }
-            "load" => dispatch.dispatch(Action::Replace(Incoming::new(
-                value,
-                Source::Embed,
-                dom::epoch_ms(),
-            ))),
-            _ => {}
-        },
-    );
-    dom::listen_to_parent(on_message.as_ref().unchecked_ref());
-    on_message.forget();
-    dom::watch_height();
-    dom::notify_parent("ready", wasm_bindgen::JsValue::UNDEFINED);
-}
-
 /// The views while the analysis is paused (safe start).
 fn paused_view(lang: Lang, dispatch: &UseReducerDispatcher<Store>) -> Html {
     let t = |m: Msg| m.text(lang);
@@ -411,7 +379,10 @@ pub fn App() -> Html {
                 start::listen_to_fragment_changes(dispatch.clone(), move || latest.borrow().lang);
             }
             keys::install(dispatch.clone(), latest.clone());
-            dom::register_service_worker();
+            // An embed is not a visit to the playground: no offline copy for it.
+            if !embedded {
+                dom::register_service_worker();
+            }
             // A page closed or hidden normally was not frozen by an analysis (no safe start
             // for it), and saves an edit made in the last moment before it went.
             {
@@ -425,15 +396,15 @@ pub fn App() -> Html {
                     }
                 });
             }
-            if embedded {
-                listen_to_parent(&dispatch);
-            }
             // The static first paint of index.html gives way to the app.
             if let Some(boot) = dom::document().and_then(|d| d.get_element_by_id("boot")) {
                 boot.remove();
             }
         });
     }
+
+    // The embedding page's protocol, when framed (src/ui/embed.rs).
+    embed::use_embed(state, &dispatch);
 
     // Language, theme and text size: on the document and in the URL (saved only when the
     // reader chooses them: `choose_lang`, `choose_theme`, `choose_prefs`).
@@ -466,8 +437,8 @@ pub fn App() -> Html {
     }
 
     // The text: saved locally a moment after each edit (a failure is reported); a share
-    // link in the address bar no longer describes it and leaves; an embedding page hears
-    // about it.
+    // link in the address bar no longer describes it and leaves. (An embedding page hears
+    // about it through `embed::use_embed`.)
     {
         let latest = latest.clone();
         let dispatch = dispatch.clone();
@@ -486,7 +457,6 @@ pub fn App() -> Html {
                         return;
                     }
                     if s.embed.enabled {
-                        dom::notify_parent("state", wasm_bindgen::JsValue::from_str(&s.text));
                         return;
                     }
                     if save_draft(&s) {
@@ -640,6 +610,46 @@ pub fn App() -> Html {
                     request: request.clone(),
                 });
             }
+        });
+    }
+
+    // The lesson's progress, saved when a step is passed.
+    {
+        let latest = latest.clone();
+        use_effect_with(state.progress_rev, move |rev| {
+            let s = latest.borrow();
+            if *rev > 0 && !s.embed.enabled {
+                storage::save_progress(&s.progress);
+            }
+        });
+    }
+    // The link to the lesson step on show (the presenter's QR code): a lesson file's
+    // Markdown is deflated into it first, as share links carry scenarios.
+    {
+        let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        let key = state
+            .course
+            .as_ref()
+            .map(|c| (c.lesson.id.clone(), c.step, c.origin.clone()));
+        use_effect_with(key, move |key| {
+            let course = latest.borrow().course.clone();
+            if key.is_none() {
+                return;
+            }
+            yew::platform::spawn_local(async move {
+                let Some(course) = course else {
+                    return;
+                };
+                let data = match &course.origin {
+                    lesson::Origin::File(markdown) => dom::deflate(markdown).await,
+                    _ => None,
+                };
+                if let Some(fragment) = course.fragment(data.as_deref()) {
+                    let link = format!("{}#{}", dom::page_url(), fragment);
+                    dispatch.dispatch(Action::Lesson(LessonAction::SetLink(link)));
+                }
+            });
         });
     }
 
@@ -799,7 +809,9 @@ pub fn App() -> Html {
         });
     }
 
-    let tabs = Tab::ALL.iter().map(|tab| {
+    // The views on offer: all of them, or those an embed was asked to show.
+    let shown = state.embed.tabs();
+    let tabs = shown.iter().map(|tab| {
         let selected = *tab == state.tab;
         let tab = *tab;
         html! {
@@ -813,22 +825,21 @@ pub fn App() -> Html {
     let on_tab_keys = {
         let dispatch = dispatch.clone();
         let current = state.tab;
+        let shown = shown.clone();
         Callback::from(move |e: KeyboardEvent| {
-            let i = Tab::ALL.iter().position(|t| *t == current).unwrap_or(0);
+            let i = shown.iter().position(|t| *t == current).unwrap_or(0);
             // The tab list's keys (WAI-ARIA's tabs pattern): arrows to the next and the
-            // previous tab, Home and End to the first and the last.
+            // previous tab on offer, Home and End to the first and the last.
             let next = match e.key().as_str() {
-                "ArrowRight" => (i + 1) % Tab::ALL.len(),
-                "ArrowLeft" => (i + Tab::ALL.len() - 1) % Tab::ALL.len(),
-                "Home" => 0,
-                "End" => Tab::ALL.len() - 1,
+                "ArrowRight" => shown[(i + 1) % shown.len()],
+                "ArrowLeft" => shown[(i + shown.len() - 1) % shown.len()],
+                "Home" => shown[0],
+                "End" => shown[shown.len() - 1],
                 _ => return,
             };
             e.prevent_default();
-            dispatch.dispatch(Action::SelectTab(Tab::ALL[next]));
-            dom::after(0, move || {
-                dom::focus(&format!("tab-{}", Tab::ALL[next].id()))
-            });
+            dispatch.dispatch(Action::SelectTab(next));
+            dom::after(0, move || dom::focus(&format!("tab-{}", next.id())));
         })
     };
 
@@ -875,6 +886,66 @@ pub fn App() -> Html {
             });
         })
     };
+    let on_lesson_import = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: ()| {
+            let dispatch = dispatch.clone();
+            let on_text = wasm_bindgen::prelude::Closure::once_into_js(
+                move |text: Option<String>, too_large: bool| match text {
+                    Some(text) if !too_large => {
+                        let markdown: Rc<str> = Rc::from(text);
+                        start::open_lesson_file(
+                            &dispatch,
+                            markdown.clone(),
+                            lesson::Origin::File(markdown),
+                            0,
+                        )
+                    }
+                    _ => dispatch.dispatch(Action::Notify(Some(Notice::Text(
+                        Msg::TooLarge,
+                        (svcplay::lesson::MAX_LESSON_BYTES / (1024 * 1024)).to_string(),
+                    )))),
+                },
+            );
+            dom::pick_file(
+                on_text.unchecked_ref(),
+                svcplay::lesson::MAX_LESSON_BYTES as f64,
+            );
+        })
+    };
+    let on_lesson_open = {
+        let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        Callback::from(move |id: String| {
+            let s = latest.borrow().clone();
+            start::open_builtin_lesson(&dispatch, &s.progress, &id, None);
+        })
+    };
+    let on_lesson_ask = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |ask: lesson::Ask| {
+            let now = dom::epoch_ms();
+            let action = match ask {
+                lesson::Ask::Step(i) => LessonAction::Step(i, now),
+                lesson::Ask::Check => LessonAction::Check,
+                lesson::Ask::Hint => LessonAction::Hint,
+                lesson::Ask::Solve => LessonAction::Solve(now),
+                lesson::Ask::Reset => LessonAction::Reset(now),
+                lesson::Ask::Manifest(yaml) => LessonAction::Manifest(yaml),
+                lesson::Ask::Presenter(on) => LessonAction::Presenter(on),
+                lesson::Ask::Close => LessonAction::Close,
+                lesson::Ask::Run(line) => {
+                    dispatch.dispatch(Action::SelectTab(Tab::Terminal));
+                    for l in line.lines().filter(|l| !l.trim().is_empty()) {
+                        dispatch.dispatch(Action::RunCommand(l.to_string()));
+                    }
+                    return;
+                }
+            };
+            dispatch.dispatch(Action::Lesson(action));
+        })
+    };
+    let presenter = state.course.as_ref().is_some_and(|c| c.presenter);
     let notice = state.notice.as_ref().map(|n| {
         let (text, button) = match n {
             Notice::Msg(m) => (t(*m).to_string(), None),
@@ -933,7 +1004,7 @@ pub fn App() -> Html {
         .and_then(svcplay::examples::find);
 
     html! {
-        <div class={classes!("app", embed.then_some("embed"))}>
+        <div class={classes!("app", embed.then_some("embed"), presenter.then_some("presenter"))}>
             <a class="skip" href="#views">{ t(Msg::SkipToViews) }</a>
             <header class="top">
                 <h1>{ "svcplay" }</h1>
@@ -951,15 +1022,17 @@ pub fn App() -> Html {
                 if embed {
                     <a class="button" href="#" onclick={open_in_playground}>{ t(Msg::OpenInPlayground) }{ " ↗" }</a>
                 } else {
+                    <button id="lessons-button" class="primary" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::Lessons)))}>{ t(Msg::Lessons) }</button>
                     <button id="gallery-button" class="primary" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::Gallery)))}>{ t(Msg::Gallery) }</button>
                     <button id="share-button" onclick={on_share}>{ t(Msg::Share) }</button>
                     <button id="export-button" onclick={on_export}>{ t(Msg::Export) }</button>
                     <button id="import-button" onclick={on_import}>{ t(Msg::Import) }</button>
-                    if !state.history.entries.is_empty() {
-                        <button id="recent-button" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::History)))}>
-                            { t(Msg::Recent) }{ format!(" ({})", state.history.entries.len()) }
-                        </button>
-                    }
+                }
+                // An embed has one too once its page replaced what the reader had edited.
+                if !state.history.entries.is_empty() {
+                    <button id="recent-button" onclick={on(&dispatch, |_| Action::Open(Some(Overlay::History)))}>
+                        { t(Msg::Recent) }{ format!(" ({})", state.history.entries.len()) }
+                    </button>
                 }
                 // Named by its visible text (the other language's name, in that language), as
                 // speech-input users say what they see; the title explains it.
@@ -995,10 +1068,21 @@ pub fn App() -> Html {
                     Callback::from(move |split: u8| on_prefs.emit(Prefs { split, ..prefs }))
                 }} />
                 <section class="right" id="views" aria-label={t(Msg::Views)}>
-                    if let Some(lab) = lab {
+                    // In an embed only when the host asked for a lesson step (`lesson=`).
+                    if let Some(course) = state.course.clone().filter(|_| !embed || state.embed.lesson.is_some()) {
+                        <lesson::LessonPane course={course.clone()} progress={state.progress.clone()} lang={lang}
+                            readonly={state.embed.readonly} on_ask={on_lesson_ask} />
+                        if presenter {
+                            if let Some(link) = course.link.clone() {
+                                <lesson::QrLink link={link} lang={lang} />
+                            }
+                        } else if let Some(link) = course.link.clone() {
+                            <p class="lesson-link"><a id="lesson-link" href={link}>{ t(Msg::LessonLink) }</a></p>
+                        }
+                    } else if let Some(lab) = lab {
                         <lab::Lab example={lab} lang={lang} on_close={on(&dispatch, |_| Action::CloseLab)} />
                     }
-                    if !embed {
+                    if shown.len() > 1 {
                         <nav class="tabs" role="tablist" aria-label={t(Msg::Views)} onkeydown={on_tab_keys}>{ for tabs }</nav>
                     }
                     if state.tab != Tab::Changes {
@@ -1026,12 +1110,17 @@ pub fn App() -> Html {
                             })
                         }} />
                 },
+                Some(Overlay::Lessons) => html! {
+                    <lesson::LessonList lang={lang} progress={state.progress.clone()}
+                        on_open={on_lesson_open} on_import={on_lesson_import}
+                        on_close={on(&dispatch, |_| Action::Open(None))} />
+                },
                 Some(Overlay::Help) => html! {
                     <help::Help lang={lang} prefs={state.prefs} on_prefs={on_prefs.clone()}
                         on_close={on(&dispatch, |_| Action::Open(None))} />
                 },
                 Some(Overlay::History) => html! {
-                    <recent::Recent lang={lang} history={state.history.clone()} now_ms={dom::epoch_ms()}
+                    <recent::Recent lang={lang} history={state.history.clone()} now_ms={dom::epoch_ms()} embedded={embed}
                         on_open={on(&dispatch, Action::Restore)} on_forget={on(&dispatch, Action::Forget)}
                         on_close={on(&dispatch, |_| Action::Open(None))} />
                 },

@@ -14,6 +14,9 @@ pub struct RecentProps {
     pub history: Rc<History>,
     /// Now (ms since the epoch), for "5 minutes ago".
     pub now_ms: f64,
+    /// In an embed, which keeps them only in memory.
+    #[prop_or_default]
+    pub embedded: bool,
     pub on_open: Callback<usize>,
     pub on_forget: Callback<usize>,
     pub on_close: Callback<()>,
@@ -37,6 +40,9 @@ pub fn Recent(props: &RecentProps) -> Html {
     html! {
         <Dialog id="recent" title={t(Msg::RecentTitle)} close_label={t(Msg::Close)} on_close={props.on_close.clone()}>
             <p class="explain">{ t(Msg::RecentIntro) }</p>
+            if props.embedded {
+                <p class="explain">{ t(Msg::RecentEmbedded) }</p>
+            }
             if props.history.entries.is_empty() {
                 <p class="note">{ t(Msg::RecentNone) }</p>
             }

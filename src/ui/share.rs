@@ -80,9 +80,14 @@ pub fn parse_payload(payload: &str) -> Result<Shared, Refusal> {
     if header != HEADER {
         return Err(Refusal::Damaged);
     }
-    let (settings_text, text) = rest
-        .split_once("\n\n")
-        .unwrap_or((rest.trim_end_matches('\n'), ""));
+    // No settings at all (embed.js writes none): the blank line follows the header at once,
+    // and a blank line inside the scenario must not be taken for it.
+    let (settings_text, text) = match rest.strip_prefix('\n') {
+        Some(text) => ("", text),
+        None => rest
+            .split_once("\n\n")
+            .unwrap_or((rest.trim_end_matches('\n'), "")),
+    };
     let mut settings = Settings::default();
     for line in settings_text.lines().filter(|l| !l.is_empty()) {
         let (k, v) = line.split_once('=').ok_or(Refusal::Damaged)?;
@@ -188,6 +193,12 @@ mod tests {
         assert_eq!(parse_payload(&payload(&shared)), Ok(shared));
         let empty = Shared::default();
         assert_eq!(parse_payload(&payload(&empty)), Ok(empty));
+        // Only a text, with blank lines in it (what embed.js writes).
+        let bare = Shared {
+            settings: Settings::default(),
+            text: "kind: Service\n\n\nmetadata:\n  name: web\n".into(),
+        };
+        assert_eq!(parse_payload(&payload(&bare)), Ok(bare));
     }
 
     #[test]

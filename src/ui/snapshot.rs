@@ -12,6 +12,7 @@ use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::Analysis;
 use svcplay::simulate::clients::{ClientChoice, Destination, clients, destinations};
 use svcplay::simulate::spread::Spread;
+use svcplay::simulate::watch::Watch;
 use svcplay::simulate::{SimRequest, SimResult};
 use svcplay::views::{self, CommandOutput, Context};
 
@@ -341,13 +342,26 @@ pub struct TrafficPanel {
 /// How many ClusterIPs the traffic panel lists the exact shares of.
 pub const EXPECTED_DESTINATIONS: usize = 200;
 
-/// A simulation's answer: the run, and the same requests from a client on every node
-/// when the scenario has several.
+/// A simulation's answer: the run, the same requests from a client on every node
+/// when the scenario has several, and its first requests one at a time on the diagram.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Simulated {
     pub result: Result<SimResult, String>,
     pub spread: Option<Spread>,
+    /// Shared: the watch and its diagram are most of the answer's size, and the panel
+    /// hands them to the player on every render.
+    pub watch: Option<std::rc::Rc<Watching>>,
 }
+
+/// The first requests of a run, each with its walk, and the diagram they cross.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Watching {
+    pub watch: Watch,
+    pub diagram: svcplay::diagram::Diagram,
+}
+
+/// How many requests of a run the traffic panel follows one at a time.
+pub const WATCHED_REQUESTS: u64 = 100;
 
 /// Runs a simulation for the traffic panel (here or in the worker).
 pub fn simulate(analysis: &Analysis, request: &SimRequest) -> Simulated {
@@ -356,6 +370,14 @@ pub fn simulate(analysis: &Analysis, request: &SimRequest) -> Simulated {
         spread: svcplay::simulate::spread::run(analysis, request)
             .ok()
             .filter(|s| s.per_node.len() > 1),
+        watch: svcplay::simulate::watch::run(analysis, request, WATCHED_REQUESTS)
+            .ok()
+            .map(|watch| {
+                std::rc::Rc::new(Watching {
+                    watch,
+                    diagram: svcplay::diagram::layout(&analysis.objects),
+                })
+            }),
     }
 }
 

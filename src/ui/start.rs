@@ -1,6 +1,7 @@
 //! The page's start: what the URL asks for and what this browser kept, in this order.
 //!
-//! 1. The URL's query ([`read_query`]): an embedding page's options (`embed`, `readonly`),
+//! 1. The URL's query ([`read_query`]): an embedding page's options (`embed`, `readonly`,
+//!    `views`, `height`… read by [`super::embed::Embed::apply`]),
 //!    a language or theme asked for explicitly (shown, never saved as the reader's choice),
 //!    the view, mode and node, and `safe` for a safe start.
 //! 2. The reader's saved settings where the URL did not ask ([`super::storage`]).
@@ -8,6 +9,8 @@
 //!    last analysis never finished (the page froze or crashed on it) opens paused.
 //! 4. The fragment: a share link (`#s1.…`, inflated by `glue.js` with the size cap) or an
 //!    example (`#example=ID`, `?example=ID`) replaces the draft through `Action::Replace`,
+//!    A lesson link (`#lesson=ID&step=N`, `#lesson-file=…`, `?lesson-url=…`, see
+//!    [`super::lesson`]) opens the lesson at that step the same way. Either
 //!    which keeps the draft in the history first ([`super::history`]). The fragment then
 //!    leaves the address bar: a reload opens the draft — the link's text with the user's
 //!    edits — and never the link again over their work.
@@ -15,11 +18,13 @@
 use super::dom;
 use super::history::{Incoming, Source};
 use super::i18n::{Lang, Msg};
+use super::lesson::{Course, LessonAction, Origin, Progress, Wanted};
 use super::limits::MAX_SCENARIO_BYTES;
 use super::share::{self, Settings};
 use super::snapshot::Tab;
 use super::state::{Action, Embed, Notice, Theme};
 use super::storage;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// What the URL's query asks for.
@@ -40,9 +45,10 @@ fn yes(v: &str) -> bool {
 pub fn read_query(query: &str) -> Query {
     let mut q = Query::default();
     for (k, v) in share::query_pairs(query) {
+        if q.embed.apply(&k, &v) {
+            continue;
+        }
         match k.as_str() {
-            "embed" => q.embed.enabled = yes(&v),
-            "readonly" => q.embed.readonly = yes(&v),
             "safe" => q.safe = yes(&v),
             "example" => q.example = Some(v),
             _ => share::apply_setting(&mut q.settings, &k, &v),
@@ -89,9 +95,13 @@ fn refused(refusal: share::Refusal) -> Action {
 /// Reads the URL and storage once, at start, and dispatches what they ask for.
 pub fn run(dispatch: &UseReducerDispatcher<super::Store>) {
     let (query_text, fragment) = dom::location();
-    let query = read_query(&query_text);
+    let mut query = read_query(&query_text);
     let embedded = query.embed.enabled;
     if embedded {
+        // Commands of `run=` wait for the scenario the fragment carries; the first view is
+        // one the embed offers (src/ui/embed.rs).
+        query.embed.waits_for_text = !fragment.is_empty();
+        query.settings.tab = query.embed.first_view(query.settings.tab);
         dispatch.dispatch(Action::SetEmbed(query.embed.clone()));
     }
     // Language: the URL, else the reader's choice, else the browser's.
@@ -147,6 +157,30 @@ pub fn run(dispatch: &UseReducerDispatcher<super::Store>) {
         dispatch.dispatch(Action::Pause(Msg::SafeStartAsked));
     }
 
+    if !embedded {
+        dispatch.dispatch(Action::Lesson(LessonAction::LoadProgress(
+            storage::progress(),
+        )));
+    }
+    // A lesson link: `#lesson=…`, `#lesson-file=…`, or `?lesson-url=…` (self-hosted).
+    let lesson_link = super::lesson::read_link(&fragment).or_else(|| {
+        super::lesson::read_link(&query_text).filter(|(w, _)| matches!(w, Wanted::Url(_)))
+    });
+    if let Some((wanted, step)) = lesson_link.filter(|_| !embedded) {
+        open_lesson_link(dispatch, wanted, step, lang);
+        if !fragment.is_empty() {
+            dom::replace_url(&query_text, "");
+        }
+        return;
+    }
+    // An embed about a lesson step (`lesson=ID&step=N`, embed.js's `data-svcplay-lesson`):
+    // that built-in lesson at that step, from the step's own start. Its progress is not kept
+    // (an embed stores nothing).
+    if let Some(id) = query.embed.lesson.clone().filter(|_| embedded) {
+        let step = query.embed.step.map(|n| (n as usize).saturating_sub(1));
+        open_builtin_lesson(dispatch, &Progress::default(), &id, step.or(Some(0)));
+        return;
+    }
     // The fragment: an example or a share link, then out of the address bar.
     let example = fragment
         .strip_prefix("example=")
@@ -184,7 +218,9 @@ pub fn listen_to_fragment_changes(
 ) {
     dom::on_hash_change(move || {
         let (query, fragment) = dom::location();
-        if let Some(e) = fragment
+        if let Some((wanted, step)) = super::lesson::read_link(&fragment) {
+            open_lesson_link(&dispatch, wanted, step, lang());
+        } else if let Some(e) = fragment
             .strip_prefix("example=")
             .and_then(svcplay::examples::find)
         {
@@ -207,6 +243,111 @@ fn query_text_without_example(query: &str) -> String {
         .filter(|p| !p.is_empty() && !p.starts_with("example="))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Opens what a lesson link names, at step `step`.
+pub fn open_lesson_link(
+    dispatch: &UseReducerDispatcher<super::Store>,
+    wanted: Wanted,
+    step: usize,
+    _lang: Lang,
+) {
+    match wanted {
+        Wanted::Builtin(id) => open_builtin_lesson(dispatch, &Progress::default(), &id, Some(step)),
+        Wanted::File(data) => {
+            let dispatch = dispatch.clone();
+            yew::platform::spawn_local(async move {
+                match dom::inflate(&data, svcplay::lesson::MAX_LESSON_BYTES).await {
+                    Ok(markdown) => {
+                        let markdown: Rc<str> = Rc::from(markdown);
+                        open_lesson_file(&dispatch, markdown.clone(), Origin::File(markdown), step)
+                    }
+                    Err(dom::InflateError::Damaged) => {
+                        dispatch.dispatch(refused(share::Refusal::Damaged))
+                    }
+                    Err(dom::InflateError::TooLarge) => {
+                        dispatch.dispatch(Action::Notify(Some(Notice::Text(
+                            Msg::TooLarge,
+                            (svcplay::lesson::MAX_LESSON_BYTES / (1024 * 1024)).to_string(),
+                        ))))
+                    }
+                }
+            });
+        }
+        Wanted::Url(url) => {
+            if !super::lesson::same_origin(&url, &dom::origin()) {
+                dispatch.dispatch(Action::Notify(Some(Notice::Msg(Msg::LessonNotSameSite))));
+                return;
+            }
+            let dispatch = dispatch.clone();
+            yew::platform::spawn_local(async move {
+                match dom::fetch_text(&url, svcplay::lesson::MAX_LESSON_BYTES).await {
+                    Ok(markdown) => {
+                        open_lesson_file(&dispatch, Rc::from(markdown), Origin::Url(url), step)
+                    }
+                    Err(e) => dispatch
+                        .dispatch(Action::Lesson(LessonAction::Failed(Msg::LessonBroken, e))),
+                }
+            });
+        }
+    }
+}
+
+/// Opens a built-in lesson: at `step`, or where the learner left it (the first step not
+/// passed yet).
+pub fn open_builtin_lesson(
+    dispatch: &UseReducerDispatcher<super::Store>,
+    progress: &Progress,
+    id: &str,
+    step: Option<usize>,
+) {
+    match svcplay::lesson::find(id) {
+        Some(lesson) => {
+            let step = step.unwrap_or_else(|| {
+                (0..lesson.steps.len())
+                    .find(|i| !progress.has(&lesson, *i))
+                    .unwrap_or(0)
+            });
+            let course = Course::new(Rc::new(lesson), Origin::Builtin, step);
+            dispatch.dispatch(Action::Lesson(LessonAction::Open(course, dom::epoch_ms())));
+        }
+        None => dispatch.dispatch(Action::Lesson(LessonAction::Failed(
+            Msg::LessonNotFound,
+            id.to_string(),
+        ))),
+    }
+}
+
+/// Opens a lesson file's Markdown (imported, from a link or from the site) at `step`; a
+/// file that does not parse says where and why.
+pub fn open_lesson_file(
+    dispatch: &UseReducerDispatcher<super::Store>,
+    markdown: Rc<str>,
+    origin: Origin,
+    step: usize,
+) {
+    match svcplay::lesson::parse(&markdown) {
+        Ok(lesson) => {
+            let course = Course::new(Rc::new(lesson), origin, step);
+            dispatch.dispatch(Action::Lesson(LessonAction::Open(course, dom::epoch_ms())));
+        }
+        Err(diagnostics) => {
+            let first = diagnostics
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let more = diagnostics.len().saturating_sub(1);
+            let text = if more > 0 {
+                format!("{first} (+{more})")
+            } else {
+                first
+            };
+            dispatch.dispatch(Action::Lesson(LessonAction::Failed(
+                Msg::LessonBroken,
+                text,
+            )));
+        }
+    }
 }
 
 /// Inflates a share link's data (off the wasm, capped) and replaces the text with it.

@@ -13,6 +13,7 @@
 
 use super::history::{self, Entry, History, Incoming, Source};
 use super::i18n::{Lang, Msg};
+use super::lesson::{self, Course, LessonAction, Progress};
 use super::limits::{
     COMMAND_BUDGET_MS, LARGE_TEXT, MAIN_THREAD_BUDGET_MS, MAX_SCENARIO_BYTES, SMALL_EDIT_BYTES,
 };
@@ -76,6 +77,8 @@ pub enum Overlay {
     /// "Replace your scenario?": the text to replace is too big for the history
     /// ([`State::pending`] holds what would replace it).
     ConfirmReplace,
+    /// The lesson list.
+    Lessons,
 }
 
 /// A short message at the bottom of the page.
@@ -200,12 +203,8 @@ pub struct Simulation {
     pub answer: Option<Rc<Simulated>>,
 }
 
-/// Embedding options (`?embed=1&view=…&readonly=1`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Embed {
-    pub enabled: bool,
-    pub readonly: bool,
-}
+/// Embedding options (`?embed=1&view=…&readonly=1`), read and used by [`super::embed`].
+pub use super::embed::Embed;
 
 /// Everything the page shows derives from this.
 #[derive(Clone, Debug)]
@@ -217,6 +216,10 @@ pub struct State {
     /// Counts programmatic replacements of the text (examples, actions, links), which
     /// the editor applies to its textarea.
     pub loads: u64,
+    /// The reader has changed the text since it last came from outside (typed, a one-click
+    /// action) or brought it back from Recent: it is theirs. An embed keeps only such a
+    /// text when its page sends another.
+    pub edited: bool,
     /// The analysis of `rev`, when it was computed on the main thread.
     pub analysis: Option<Rc<Analysis>>,
     /// Diagnostics, nodes and mode of the last analysis (possibly of an older revision
@@ -299,6 +302,12 @@ pub struct State {
     pub compare_modes: Vec<ProxyMode>,
     /// The node dump pasted on the check tab, exactly as the user pasted it.
     pub dump: String,
+    /// The lesson open on the page ([`super::lesson`]).
+    pub course: Option<Rc<Course>>,
+    /// The lesson steps this browser passed.
+    pub progress: Rc<Progress>,
+    /// Counts changes to the progress (not its loading at start): the shell saves it then.
+    pub progress_rev: u64,
 }
 
 /// What the user (or the app shell) can do.
@@ -387,6 +396,8 @@ pub enum Action {
     SelectTarget(usize),
     /// The modes the compare panel puts in columns.
     SelectCompareModes(Vec<ProxyMode>),
+    /// Something for the open lesson ([`super::lesson`]).
+    Lesson(LessonAction),
 }
 
 impl State {
@@ -396,6 +407,7 @@ impl State {
             text: Rc::from(text),
             rev: 0,
             loads: 0,
+            edited: false,
             summary: Rc::new(snapshot::summary(&analysis)),
             summary_rev: 0,
             analysis: Some(analysis),
@@ -438,6 +450,9 @@ impl State {
             analysed: (0, Rc::from(text)),
             compare_modes: Vec::new(),
             dump: String::new(),
+            course: None,
+            progress: Rc::new(Progress::default()),
+            progress_rev: 0,
         }
     }
 
@@ -547,6 +562,7 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
         }
     }
     next.text = text;
+    next.edited = change == Change::Edit;
     if let Some(s) = &state.simulation {
         next = simulate(&next, s.request.clone());
     }
@@ -608,11 +624,19 @@ fn replace(state: &State, incoming: Incoming, confirmed: bool) -> State {
     }
     let mut next = state.clone();
     let mut kept = false;
-    if *incoming.text != *state.text && !state.embed.enabled && history::worth_keeping(&state.text)
-    {
+    // An embed's text belongs to the page that embeds it, until the reader edits it: then it
+    // is theirs, kept (for this visit only: an embed saves nothing) when the page sends
+    // another.
+    let at_stake = history::worth_keeping(&state.text) && (!state.embed.enabled || state.edited);
+    if *incoming.text != *state.text && at_stake {
         let entry = Entry {
             text: state.text.clone(),
-            source: state.source.clone(),
+            // What an embed keeps is always the reader's edit, whatever it was made from.
+            source: if state.embed.enabled {
+                Source::Typed
+            } else {
+                state.source.clone()
+            },
             at_ms: incoming.at_ms,
         };
         match state.history.with(entry) {
@@ -643,7 +667,11 @@ fn replace(state: &State, incoming: Incoming, confirmed: bool) -> State {
         next.paused = false;
     }
     next.notice = kept.then(|| Notice::Replaced(incoming.source.clone()));
+    // The reader's own text coming back (an embed's, after its frame was reloaded) stays
+    // theirs.
+    let edited = incoming.source == Source::Typed;
     next.source = incoming.source;
+    next.edited = edited;
     if *incoming.text == *state.text {
         return next;
     }
@@ -657,7 +685,9 @@ fn replace(state: &State, incoming: Incoming, confirmed: bool) -> State {
         next.looping = None;
         next.editing = None;
     }
-    with_text(&next, Rc::from(incoming.text), true, Change::Outside)
+    let mut next = with_text(&next, Rc::from(incoming.text), true, Change::Outside);
+    next.edited = edited;
+    next
 }
 
 /// Runs a one-click action on the text.
@@ -690,9 +720,143 @@ pub fn act(text: &str, action: &UiAction) -> Result<String, String> {
     result.map_err(|e| e.to_string())
 }
 
-/// The state after an action.
+/// The state after an action; with a lesson open, its checks run again on what changed.
 pub fn reduce(state: &State, action: Action) -> State {
-    answer_waiting(reduce_action(state, action))
+    let forced = matches!(action, Action::Lesson(LessonAction::Check));
+    let command = match &action {
+        Action::RunCommand(line) if !line.trim().is_empty() && state.looping.is_none() => {
+            Some(line.trim_end().to_string())
+        }
+        _ => None,
+    };
+    let mut next = answer_waiting(reduce_action(state, action));
+    let Some(course) = next.course.clone() else {
+        return next;
+    };
+    let mut course = (*course).clone();
+    let mut force = forced;
+    if let Some(line) = command {
+        course.commands.push(line);
+        force = true;
+    }
+    // Large texts wait for the worker; a paused one for the user.
+    let affordable = next.analysis.is_some() || next.text.len() <= LARGE_TEXT;
+    if next.paused || !affordable {
+        next.course = Some(Rc::new(course));
+        return next;
+    }
+    if let Some(checked) = lesson::recheck(
+        &course,
+        next.rev,
+        &next.text,
+        next.analysis.as_deref(),
+        force,
+    ) {
+        course = checked;
+        if course.passed() {
+            if let Some(progress) = next.progress.with(&course.lesson, course.step) {
+                next.progress = Rc::new(progress);
+                next.progress_rev += 1;
+            }
+        }
+    }
+    next.course = Some(Rc::new(course));
+    next
+}
+
+/// A step's scenario in the editor (through [`replace`]), the course at that step.
+fn open_step(state: &State, course: Course, at_ms: f64) -> State {
+    match lesson::start_incoming(&course, state.lang, at_ms) {
+        Ok(incoming) => {
+            let mut next = replace(state, incoming, false);
+            next.course = Some(Rc::new(course));
+            next
+        }
+        Err(e) => State {
+            notice: Some(Notice::Text(Msg::LessonStartFailed, e)),
+            ..state.clone()
+        },
+    }
+}
+
+fn reduce_lesson(state: &State, action: LessonAction) -> State {
+    let with_course = |course: Course| State {
+        course: Some(Rc::new(course)),
+        ..state.clone()
+    };
+    let current = state.course.as_deref().cloned();
+    match (action, current) {
+        (LessonAction::Open(course, at_ms), _) => {
+            let mut next = open_step(state, course, at_ms);
+            if next.overlay == Some(Overlay::Lessons) {
+                next.overlay = None;
+            }
+            next
+        }
+        (LessonAction::LoadProgress(progress), _) => State {
+            progress: Rc::new(progress),
+            ..state.clone()
+        },
+        (LessonAction::Failed(msg, arg), _) => State {
+            notice: Some(Notice::Text(msg, arg)),
+            ..state.clone()
+        },
+        (_, None) => state.clone(),
+        (LessonAction::Step(step, at_ms), Some(course)) => {
+            if step >= course.lesson.steps.len() || step == course.step {
+                return state.clone();
+            }
+            let target = course.at(step);
+            // The next step carries on from where this one ends: the learner's own passing
+            // work stays in the editor (no replacement) unless the step starts afresh.
+            let carries_on = step == course.step + 1
+                && course.passed()
+                && course.lesson.steps[step].start.is_none();
+            if carries_on {
+                with_course(target)
+            } else {
+                open_step(state, target, at_ms)
+            }
+        }
+        (LessonAction::Reset(at_ms), Some(course)) => {
+            open_step(state, course.at(course.step), at_ms)
+        }
+        (LessonAction::Solve(at_ms), Some(mut course)) => {
+            let Some(solved) = lesson::solved(&course, &state.text, &state.shell) else {
+                return state.clone();
+            };
+            course.commands.extend(solved.commands);
+            let incoming =
+                Incoming::new(solved.text, Source::Lesson(course.lesson.id.clone()), at_ms);
+            let mut next = replace(state, incoming, false);
+            next.course = Some(Rc::new(course));
+            if let Some(failure) = solved.failures.first() {
+                next.notice = Some(Notice::Text(Msg::ActionFailed, failure.clone()));
+            }
+            next
+        }
+        (LessonAction::Manifest(yaml), Some(_)) => {
+            let text = lesson::with_manifest(&state.text, &yaml);
+            with_text(state, Rc::from(text), true, Change::Edit)
+        }
+        (LessonAction::Hint, Some(mut course)) => {
+            course.hints += 1;
+            with_course(course)
+        }
+        (LessonAction::Check, Some(course)) => with_course(course),
+        (LessonAction::Presenter(on), Some(mut course)) => {
+            course.presenter = on;
+            with_course(course)
+        }
+        (LessonAction::SetLink(link), Some(mut course)) => {
+            course.link = Some(link);
+            with_course(course)
+        }
+        (LessonAction::Close, Some(_)) => State {
+            course: None,
+            ..state.clone()
+        },
+    }
 }
 
 /// Commands typed while the text waited for its analysis, run by the shell (in order, each
@@ -724,6 +888,7 @@ fn answer_waiting(mut state: State) -> State {
 
 fn reduce_action(state: &State, action: Action) -> State {
     match action {
+        Action::Lesson(action) => reduce_lesson(state, action),
         Action::SetText(text) if *text == *state.text => state.clone(),
         Action::SetText(text) => with_text(state, text, false, Change::Edit),
         Action::Replace(incoming) => replace(state, incoming, false),
@@ -742,6 +907,9 @@ fn reduce_action(state: &State, action: Action) -> State {
                 let mut next = replace(&without, incoming, false);
                 if next.notice == Some(Notice::Replaced(entry.source.clone())) {
                     next.notice = Some(Notice::Msg(Msg::Restored));
+                }
+                if *next.text == *entry.text {
+                    next.edited = true;
                 }
                 // A restored text is the user's own again.
                 if next.overlay == Some(Overlay::History) {
@@ -1561,15 +1729,32 @@ mod tests {
     }
 
     #[test]
-    fn an_embed_keeps_no_history() {
+    fn an_embed_keeps_what_the_reader_edited_and_only_that() {
         let mut state = with_worker();
         state.embed.enabled = true;
-        let state = reduce(&state, Action::SetText("kind: Service\n".into()));
-        let state = reduce(
-            &state,
-            Action::Replace(Incoming::new("kind: Pod\n", Source::Embed, 0.0)),
-        );
+        let block = |text: &str| Action::Replace(Incoming::new(text, Source::Link, 0.0));
+        let page = |text: &str| Action::Replace(Incoming::new(text, Source::Embed, 0.0));
+        // The block's text, then the page's next one: nothing of the reader's is at stake.
+        let state = reduce(&state, block("kind: Service\n"));
+        let state = reduce(&state, page("kind: Pod\n"));
         assert!(state.history.entries.is_empty() && state.notice.is_none());
+        // The reader edits it; the page sends another: the edit is kept, one click away.
+        let state = reduce(&state, Action::SetText("kind: Pod\n# mine\n".into()));
+        let state = reduce(&state, page("kind: Node\n"));
+        assert_eq!(&*state.text, "kind: Node\n");
+        let kept = &state.history.entries[0];
+        assert_eq!(
+            (kept.text.as_ref(), &kept.source),
+            ("kind: Pod\n# mine\n", &Source::Typed)
+        );
+        assert_eq!(state.notice, Some(Notice::Replaced(Source::Embed)));
+        // Bringing it back swaps them; the page's text, unedited, is not kept.
+        let state = reduce(&state, Action::Restore(0));
+        assert_eq!(&*state.text, "kind: Pod\n# mine\n");
+        assert!(state.history.entries.is_empty());
+        // And it is the reader's again: the page's next text keeps it once more.
+        let state = reduce(&state, page("kind: Node\n"));
+        assert_eq!(state.history.entries.len(), 1);
     }
 
     #[test]

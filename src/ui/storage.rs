@@ -10,6 +10,7 @@
 //! - The terminal's command history ([`COMMANDS`] followed by the scenario's
 //!   [`super::state::commands_key`]) after every command line, for ↑/↓ and Ctrl+R when the
 //!   same scenario is opened again.
+//! - The lesson steps the learner passed ([`PROGRESS`]) as soon as one is passed.
 //! - [`ANALYSING`] is set while an analysis of the text is running or waiting and removed
 //!   when it finishes or the page is closed normally: found at the next start, it means the
 //!   page froze or crashed on the draft, which then opens paused (the safe start).
@@ -19,6 +20,7 @@
 use super::dom;
 use super::history::History;
 use super::i18n::Lang;
+use super::lesson::Progress;
 use super::state::{Prefs, Theme};
 
 pub const LANG: &str = "svcplay.lang";
@@ -29,6 +31,8 @@ pub const TEXT_COST: &str = "svcplay.text.cost";
 pub const HISTORY: &str = "svcplay.history";
 pub const ANALYSING: &str = "svcplay.analysing";
 pub const COMMANDS: &str = "svcplay.commands.";
+/// The lesson steps passed ([`super::lesson::Progress`]), saved when one is passed.
+pub const PROGRESS: &str = "svcplay.lessons";
 
 pub fn lang() -> Option<Lang> {
     dom::load(LANG).and_then(|l| Lang::parse(&l))
@@ -95,6 +99,16 @@ pub fn load_commands(key: &str) -> Vec<String> {
 
 pub fn save_commands(key: &str, commands: &[String]) -> bool {
     dom::save(&format!("{COMMANDS}{key}"), &commands.join("\n"))
+}
+
+pub fn progress() -> Progress {
+    dom::load(PROGRESS)
+        .map(|p| Progress::decode(&p))
+        .unwrap_or_default()
+}
+
+pub fn save_progress(progress: &Progress) -> bool {
+    dom::save(PROGRESS, &progress.encode())
 }
 
 pub fn save_lang(lang: Lang) {

@@ -446,19 +446,81 @@ fn expected_tables(expected: &[SimResult], lang: Lang) -> Html {
     }
 }
 
+/// What the panel's inputs can be asked to change. Every handler dispatches one of
+/// these: the reducer applies it to the current inputs, never to a copy taken when the
+/// handler was made, so two changes in a row both count.
+#[derive(Clone, Debug, PartialEq)]
+enum ControlsAction {
+    Client(String),
+    Destination(String),
+    Requests(String),
+    Seed(String),
+    Animate(bool),
+    NewSeed(u64),
+    /// Send the requests the inputs describe (an effect sends them once the inputs are
+    /// rendered).
+    Run,
+    /// An event is about to edit the text: keep the current answer as "before".
+    Record(Box<Compare>),
+}
+
+/// The panel's own state: its inputs, how many runs were asked, and the event whose
+/// before and after are compared.
+#[derive(Clone, Debug, PartialEq)]
+struct PanelState {
+    controls: Controls,
+    runs: u64,
+    compare: Option<Compare>,
+}
+
+impl Reducible for PanelState {
+    type Action = ControlsAction;
+    fn reduce(self: Rc<Self>, action: ControlsAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        let c = &mut next.controls;
+        match action {
+            ControlsAction::Client(v) => c.client = Some(v),
+            ControlsAction::Destination(v) => c.destination = Some(v),
+            ControlsAction::Requests(v) => {
+                if let Ok(n) = v.parse() {
+                    c.requests = n;
+                }
+            }
+            ControlsAction::Seed(v) => {
+                if let Ok(n) = v.trim().parse() {
+                    c.seed = n;
+                }
+            }
+            ControlsAction::Animate(on) => c.animate = on,
+            ControlsAction::NewSeed(seed) => c.seed = seed,
+            ControlsAction::Run => {
+                next.runs += 1;
+                next.compare = None;
+            }
+            ControlsAction::Record(compare) => next.compare = Some(*compare),
+        }
+        Rc::new(next)
+    }
+}
+
 #[function_component]
 pub fn Traffic(props: &TrafficProps) -> Html {
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
     let p = &props.panel;
-    let controls = use_state(|| Controls {
-        client: None,
-        destination: None,
-        requests: DEFAULT_REQUESTS,
-        seed: DEFAULT_SEED,
-        animate: !prefers_reduced_motion(),
+    let state = use_reducer(|| PanelState {
+        controls: Controls {
+            client: None,
+            destination: None,
+            requests: DEFAULT_REQUESTS,
+            seed: DEFAULT_SEED,
+            animate: !prefers_reduced_motion(),
+        },
+        runs: 0,
+        compare: None,
     });
-    let compare = use_state(|| None::<Compare>);
+    let controls = &state.controls;
+    let compare = &state.compare;
     // The animation: how many of the answer's requests are shown, for which simulation.
     let frame = use_state(|| None::<(u64, u64)>);
     let generation = use_mut_ref(|| 0u64);
@@ -486,6 +548,19 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         }),
         _ => None,
     };
+    // A Run asked through the reducer sends the request of the inputs as rendered after
+    // it: whatever changed just before the click is in it.
+    {
+        let on_simulate = props.on_simulate.clone();
+        let request = sim_request.clone();
+        use_effect_with(state.runs, move |runs| {
+            if *runs > 0 {
+                if let Some(request) = request {
+                    on_simulate.emit(request);
+                }
+            }
+        });
+    }
 
     // A new answer is shown at once, or in frames of growing prefixes.
     let answer: Option<(u64, Rc<Simulated>)> = props
@@ -531,18 +606,11 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         .map(|(_, n)| n);
 
     let run_now = {
-        let compare = compare.clone();
-        let on_simulate = props.on_simulate.clone();
-        let request = sim_request.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(request) = &request {
-                compare.set(None);
-                on_simulate.emit(request.clone());
-            }
-        })
+        let dispatcher = state.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatcher.dispatch(ControlsAction::Run))
     };
-    let set = |f: fn(&mut Controls, String)| {
-        let controls = controls.clone();
+    let set = |f: fn(String) -> ControlsAction| {
+        let dispatcher = state.dispatcher();
         Callback::from(move |e: Event| {
             let value = e
                 .target_dyn_into::<web_sys::HtmlInputElement>()
@@ -558,31 +626,18 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                         .map(|s| s.value())
                 })
                 .unwrap_or_default();
-            let mut next = (*controls).clone();
-            f(&mut next, value);
-            controls.set(next);
+            dispatcher.dispatch(f(value));
         })
     };
-    let on_client = set(|c, v| c.client = Some(v));
-    let on_destination = set(|c, v| c.destination = Some(v));
-    let on_requests = set(|c, v| {
-        if let Ok(n) = v.parse() {
-            c.requests = n;
-        }
-    });
-    let on_seed = set(|c, v| {
-        if let Ok(n) = v.trim().parse() {
-            c.seed = n;
-        }
-    });
-    let on_animate = set(|c, v| c.animate = v == "true");
+    let on_client = set(ControlsAction::Client);
+    let on_destination = set(ControlsAction::Destination);
+    let on_requests = set(ControlsAction::Requests);
+    let on_seed = set(ControlsAction::Seed);
+    let on_animate = set(|v| ControlsAction::Animate(v == "true"));
     let on_new_seed = {
-        let controls = controls.clone();
+        let dispatcher = state.dispatcher();
         Callback::from(move |_: MouseEvent| {
-            controls.set(Controls {
-                seed: random_seed(),
-                ..(*controls).clone()
-            });
+            dispatcher.dispatch(ControlsAction::NewSeed(random_seed()));
         })
     };
     let on_mode = {
@@ -749,6 +804,17 @@ pub fn Traffic(props: &TrafficProps) -> Html {
         }
     };
 
+    // The first requests one at a time on the cluster diagram.
+    let watch_html = match answer
+        .as_ref()
+        .and_then(|(id, a)| Some((*id, a.watch.clone()?)))
+    {
+        Some((id, watching)) => html! {
+            <super::watch::WatchView watching={watching} {id} autoplay={controls.animate} lang={lang} />
+        },
+        None => html! {},
+    };
+
     // "After" an event: the first answer of a later simulation (the state runs the same
     // requests again once the event has edited the text).
     let after: Option<&Result<SimResult, String>> = compare.as_ref().and_then(|c| {
@@ -768,8 +834,10 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                     { for p.events.iter().take(40).map(|(name, position, action)| {
                         let text = format!("{} {name}", t(event_label(*position, action)));
                         let on_action = props.on_action.clone();
-                        let compare = compare.clone();
+                        let dispatcher = state.dispatcher();
                         let label_text = text.clone();
+                        // The props of this render are the newest the panel has: a new
+                        // text or answer renders the panel again before the next click.
                         let scenario = props.text.clone();
                         let before = answer.as_ref().and_then(|(id, a)| Some((*id, a.result.clone().ok()?)));
                         let action = action.clone();
@@ -783,11 +851,11 @@ pub fn Traffic(props: &TrafficProps) -> Html {
                             // "Before" is the whole run of the current requests (the
                             // shown one may be mid-animation).
                             if let Some((before_id, before)) = &before {
-                                compare.set(Some(Compare {
+                                dispatcher.dispatch(ControlsAction::Record(Box::new(Compare {
                                     label: label_text.clone(),
                                     before: before.clone(),
                                     before_id: *before_id,
-                                }));
+                                })));
                             }
                             on_action.emit(action.clone());
                         });
@@ -810,6 +878,7 @@ pub fn Traffic(props: &TrafficProps) -> Html {
             <p class="explain">{ t(Msg::TrafficSimExplain) }</p>
             { controls_html }
             { results_html }
+            { watch_html }
             { curl_html }
             { events_html }
             { expected_tables(&p.expected, lang) }

@@ -11,14 +11,16 @@ use std::net::IpAddr;
 use svcplay::changes::{
     Changes, DnsChange, EndpointChange, GroupChange, ShareChange, SyncReason, SyncedPort,
 };
-use svcplay::compare::{Column, Comparison, Counts, Step, Walk};
+// Two walks cross the wire: a compare column's packet walk and a watched request's.
+use svcplay::compare::{Column, Comparison, Counts, Step, Walk as ModeWalk};
 use svcplay::diag::{Diagnostic, Pos, Severity, Span, Stage};
 use svcplay::diagram::{Diagram, Edge, NodeBox, PodBox, Rect, ServiceBox};
 use svcplay::proxy::config::ProxyMode;
-use svcplay::proxy::trace::Packet;
+use svcplay::proxy::trace::{Hop, HopKind, Outcome, Packet, RuleRef, Trace};
 use svcplay::proxy::{GroupKind, Protocol};
 use svcplay::simulate::clients::{ClientChoice, Destination, DestinationKind};
 use svcplay::simulate::spread::Spread;
+use svcplay::simulate::watch::{Journey, Walk, Watch};
 use svcplay::simulate::{Client, EndpointShare, Landed, SimRequest, SimResult};
 use svcplay::views::CommandOutput;
 
@@ -205,6 +207,15 @@ impl<A: Wire, B: Wire, C: Wire> Wire for (A, B, C) {
     }
 }
 
+impl<T: Wire> Wire for std::rc::Rc<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        (**self).put(out)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        T::get(r).map(std::rc::Rc::new)
+    }
+}
+
 impl<A: Wire, B: Wire> Wire for (A, B) {
     fn put(&self, out: &mut Vec<u8>) {
         self.0.put(out);
@@ -284,6 +295,7 @@ wire_enum!(DestinationKind [
     DestinationKind::LoadBalancer,
 ]);
 wire_enum!(OriginKind [OriginKind::Written, OriginKind::Generated, OriginKind::Builtin]);
+wire_enum!(HopKind [HopKind::Match, HopKind::Jump, HopKind::Masquerade, HopKind::Dnat, HopKind::Verdict, HopKind::Return]);
 
 wire_struct!(Pos { line, column });
 wire_struct!(Span { start, end });
@@ -408,7 +420,7 @@ wire_struct!(Step {
     rule,
     verdict
 });
-wire_struct!(Walk {
+wire_struct!(ModeWalk {
     hops,
     result,
     masquerade
@@ -562,7 +574,56 @@ wire_struct!(TrafficPanel {
     events,
     expected
 });
-wire_struct!(Simulated { result, spread });
+wire_struct!(Simulated {
+    result,
+    spread,
+    watch
+});
+wire_struct!(Watching { watch, diagram });
+wire_struct!(Watch {
+    mode,
+    node,
+    client,
+    packet,
+    seed,
+    interval_ms,
+    walks,
+    journeys
+});
+wire_struct!(Walk {
+    trace,
+    landed,
+    decided_by,
+    pod,
+    pod_node
+});
+wire_struct!(Journey {
+    walk,
+    pinned,
+    at_ms
+});
+wire_struct!(Trace {
+    packet,
+    hops,
+    outcome,
+    masquerade
+});
+wire_struct!(Hop {
+    depth,
+    location,
+    rule,
+    verdict,
+    object,
+    kind,
+    rule_ref
+});
+wire_struct!(RuleRef {
+    table,
+    chain,
+    index,
+    service_port,
+    endpoint
+});
 wire_struct!(Rect {
     x,
     y,
@@ -613,7 +674,8 @@ wire_struct!(Diagram {
 wire_struct!(CommandOutput {
     stdout,
     stderr,
-    status
+    status,
+    interleaved
 });
 
 impl Wire for UiAction {
@@ -691,6 +753,36 @@ impl Wire for UiAction {
                 let (namespace, name) = Wire::get(r)?;
                 UiAction::PodGone { namespace, name }
             }
+            _ => return None,
+        })
+    }
+}
+
+impl Wire for Outcome {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Outcome::Dnat(to) => {
+                out.push(0);
+                to.put(out);
+            }
+            Outcome::Accept => out.push(1),
+            Outcome::Drop => out.push(2),
+            Outcome::Reject => out.push(3),
+            Outcome::Nothing => out.push(4),
+            Outcome::Several(ends) => {
+                out.push(5);
+                ends.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Some(match u8::get(r)? {
+            0 => Outcome::Dnat(Wire::get(r)?),
+            1 => Outcome::Accept,
+            2 => Outcome::Drop,
+            3 => Outcome::Reject,
+            4 => Outcome::Nothing,
+            5 => Outcome::Several(Wire::get(r)?),
             _ => return None,
         })
     }
@@ -1001,6 +1093,22 @@ impl Wire for Response {
 mod tests {
     use super::*;
     use svcplay::scenario::{Options, analyze};
+
+    #[test]
+    fn a_watch_of_every_mode_survives_the_trip() {
+        let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
+        for mode in ProxyMode::ALL {
+            let request = SimRequest {
+                requests: 40,
+                record: 40,
+                mode: Some(mode),
+                ..SimRequest::default()
+            };
+            let answer = simulate(&analysis, &request);
+            assert!(answer.watch.is_some(), "{mode:?}");
+            assert_eq!(decode::<Simulated>(&encode(&answer)), Some(answer));
+        }
+    }
 
     #[test]
     fn every_panel_of_every_example_survives_the_trip() {

@@ -202,7 +202,11 @@ mod tests {
         let Some(Response::Simulated { id: 9, answer }) = decode(&bytes) else {
             panic!("no simulation");
         };
+        let watch = answer.watch.as_ref().expect("a watch").watch.clone();
         assert_eq!(answer.result.map(|r| r.sequence.len()), Ok(10));
+        // The watch crossed whole, and its requests are the run's.
+        assert_eq!(watch.journeys.len(), 10);
+        assert!(!watch.walks.is_empty() && watch.walks.iter().all(|w| !w.trace.hops.is_empty()));
         assert!(
             worker_handle(&encode(&Request::Simulate {
                 rev: 2,

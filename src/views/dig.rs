@@ -496,6 +496,7 @@ pub fn dig(analysis: &Analysis, client: &Client, argv: &[String]) -> CommandOutp
         Ok(o) => o,
         Err(r) => {
             return CommandOutput {
+                interleaved: Vec::new(),
                 stdout: r.stdout,
                 stderr: r.stderr,
                 status: r.status,
@@ -518,6 +519,7 @@ pub fn dig(analysis: &Analysis, client: &Client, argv: &[String]) -> CommandOutp
         }
         out.push_str(";; no servers could be reached\n");
         return CommandOutput {
+            interleaved: Vec::new(),
             stdout: out,
             stderr: String::new(),
             status: 9,
@@ -545,6 +547,7 @@ pub fn dig(analysis: &Analysis, client: &Client, argv: &[String]) -> CommandOutp
     };
     let status = if response.is_forwarded() { 9 } else { 0 };
     CommandOutput {
+        interleaved: Vec::new(),
         stdout: render(
             &response,
             &o,

@@ -11,6 +11,7 @@ pub mod dig;
 pub mod etc_services;
 pub mod iptables;
 pub mod iptables_list;
+pub mod iptables_nft;
 pub mod ipvs;
 pub mod kubectl;
 pub mod listing;
@@ -28,6 +29,11 @@ pub struct CommandOutput {
     pub stdout: String,
     pub stderr: String,
     pub status: i32,
+    /// Where the program wrote stderr while writing stdout, for a terminal that shows
+    /// both in order (nft writes its warnings between tables): `(stdout offset, stderr
+    /// offset)` pairs, each saying the stderr text up to the second offset was written
+    /// when stdout held the first. Empty: stderr comes as the terminal orders it.
+    pub interleaved: Vec<(usize, usize)>,
 }
 
 impl CommandOutput {
@@ -36,7 +42,28 @@ impl CommandOutput {
             stdout: stdout.into(),
             stderr: String::new(),
             status: 0,
+            interleaved: Vec::new(),
         }
+    }
+
+    /// Stdout and stderr in the order the program wrote them (`true`: stderr), when it
+    /// says so ([`CommandOutput::interleaved`]); `None` when it does not, or when the
+    /// offsets no longer fit the texts.
+    pub fn in_order(&self) -> Option<Vec<(bool, &str)>> {
+        if self.interleaved.is_empty() {
+            return None;
+        }
+        let mut chunks = Vec::new();
+        let (mut out_at, mut err_at) = (0, 0);
+        for &(out_to, err_to) in &self.interleaved {
+            chunks.push((false, self.stdout.get(out_at..out_to)?));
+            chunks.push((true, self.stderr.get(err_at..err_to)?));
+            (out_at, err_at) = (out_to, err_to);
+        }
+        chunks.push((false, self.stdout.get(out_at..)?));
+        chunks.push((true, self.stderr.get(err_at..)?));
+        chunks.retain(|(_, text)| !text.is_empty());
+        Some(chunks)
     }
 
     pub fn error(stderr: impl Into<String>, status: i32) -> CommandOutput {
@@ -44,6 +71,7 @@ impl CommandOutput {
             stdout: String::new(),
             stderr: stderr.into(),
             status,
+            interleaved: Vec::new(),
         }
     }
 }

@@ -1,14 +1,21 @@
-//! `nft list …` on the scenario's node: what nft 1.0.6 prints for kube-proxy's tables.
+//! `nft list …` on the scenario's node: what nft 1.0.6 prints of the node's nftables
+//! ruleset.
 //!
-//! In nftables mode kube-proxy owns `table ip kube-proxy` and `table ip6 kube-proxy` (one
-//! per family it proxies); in the other modes the node has no nftables ruleset of
-//! kube-proxy's, so `nft list ruleset` prints nothing. Supported: `list ruleset [FAMILY]`,
-//! `list tables [FAMILY]`, `list table [FAMILY] NAME`, `list chain|set|map [FAMILY] TABLE
-//! NAME`. A missing object gets nft's own error, with the caret under the missing name.
+//! The node's iptables is iptables-nft 1.8.9 (what its `iptables-save` says), so the
+//! tables kube-proxy's iptables and IPVS modes fill are nftables tables too (`table ip
+//! nat`, `table ip6 filter`…), listed by [`super::iptables_nft`] from the same typed
+//! tables as `iptables-save`. In nftables mode kube-proxy owns `table ip kube-proxy` and
+//! `table ip6 kube-proxy` (one per family it proxies), and leaves iptables alone.
+//! Supported: `list ruleset [FAMILY]`, `list tables [FAMILY]`, `list table [FAMILY]
+//! NAME`, `list chain|set|map [FAMILY] TABLE NAME`. A missing object gets nft's own
+//! error, with the caret under the missing name.
 
+use super::iptables_nft::{self, Listing, NftTable};
 use super::{CommandOutput, Context, NOT_IMPLEMENTED};
-use crate::proxy::nftables::list::{ChainOf, Ruleset, SetOf, Tables};
-use crate::proxy::nftables::{TABLE, Table};
+use crate::model::ip::IpFamily;
+use crate::proxy::iptables::node::NodeTables;
+use crate::proxy::nftables::Table;
+use crate::proxy::nftables::list::SetOf;
 use crate::scenario::Analysis;
 use std::fmt::Write as _;
 
@@ -64,11 +71,31 @@ fn family_at(words: &[String], i: usize) -> (Option<&str>, usize) {
     }
 }
 
-fn family_matches(table: &Table, family: Option<&str>) -> bool {
-    family.is_none_or(|f| f == table.family.as_str())
+/// The node's iptables tables of each family, as its `iptables-save` lists them (none in
+/// the modes that leave iptables alone).
+pub fn xtables(analysis: &Analysis, context: &Context) -> Vec<NodeTables> {
+    [IpFamily::IPv4, IpFamily::IPv6]
+        .into_iter()
+        .filter_map(|family| super::iptables::node_tables(analysis, context, family))
+        .collect()
 }
 
-/// Runs `nft ARGS…` (`argv[0]` is `nft`).
+/// A listing as a command's output, stderr placed where nft wrote it.
+fn output(listing: Listing) -> CommandOutput {
+    let mut out = CommandOutput::ok(String::new());
+    let mut written = 0;
+    for (at, text) in &listing.stderr {
+        written += text.len();
+        out.interleaved.push((*at, written));
+    }
+    out.stderr = listing.stderr_text();
+    out.stdout = listing.stdout;
+    out
+}
+
+/// Runs `nft ARGS…` (`argv[0]` is `nft`): the tables iptables-nft created on the node
+/// ([`super::iptables_nft`]) and kube-proxy's own nftables tables, in the order nft
+/// lists them.
 pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOutput {
     let words: Vec<String> = argv.iter().skip(1).cloned().collect();
     if words.first().map(String::as_str) != Some("list") {
@@ -80,14 +107,15 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
             NOT_IMPLEMENTED,
         );
     }
-    let tables = tables(analysis, context);
-    let find = |family: Option<&str>, name: &str| -> Option<&Table> {
-        if name != TABLE {
-            return None;
-        }
+    let kube_proxy = tables(analysis, context);
+    let xtables = xtables(analysis, context);
+    let all = iptables_nft::node_tables(&xtables, &kube_proxy);
+    let find = |family: Option<&str>, name: &str| -> Option<NftTable> {
         // Without a family word, nft means `ip`.
         let family = family.unwrap_or("ip");
-        tables.iter().find(|t| t.family.as_str() == family)
+        all.iter()
+            .find(|t| t.family() == family && t.name() == name)
+            .copied()
     };
     let Some(what) = words.get(1) else {
         return syntax_error(&words, 0);
@@ -98,15 +126,15 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
             if next < words.len() {
                 return syntax_error(&words, next);
             }
-            let chosen: Vec<Table> = tables
+            let chosen: Vec<NftTable> = all
                 .iter()
-                .filter(|t| family_matches(t, family))
-                .cloned()
+                .filter(|t| family.is_none_or(|f| f == t.family()))
+                .copied()
                 .collect();
             if what == "ruleset" {
-                CommandOutput::ok(Ruleset(&chosen).to_string())
+                output(iptables_nft::list_tables(&chosen))
             } else {
-                CommandOutput::ok(Tables(&chosen).to_string())
+                CommandOutput::ok(iptables_nft::list_names(&chosen))
             }
         }
         "table" => {
@@ -118,7 +146,7 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
                 return syntax_error(&words, next + 1);
             }
             match find(family, name) {
-                Some(t) => CommandOutput::ok(t.to_string()),
+                Some(t) => output(iptables_nft::list_tables(&[t])),
                 None => no_such(&words, next),
             }
         }
@@ -133,21 +161,23 @@ pub fn run(analysis: &Analysis, context: &Context, argv: &[String]) -> CommandOu
             let Some(table) = find(family, table_name) else {
                 return no_such(&words, next);
             };
-            let out = match what.as_str() {
-                "chain" => table.chain(name).map(|c| ChainOf(table, c).to_string()),
-                kind => table
+            let out = match (what.as_str(), table) {
+                ("chain", _) => iptables_nft::list_chain(&table, name).map(output),
+                (kind, NftTable::KubeProxy(table)) => table
                     .set(name)
                     .filter(|s| s.kind() == kind)
-                    .map(|s| SetOf(table, s).to_string()),
+                    .map(|s| CommandOutput::ok(SetOf(table, s).to_string())),
+                // iptables-nft makes no sets or maps.
+                (_, NftTable::Xtables(..)) => None,
             };
             match out {
-                Some(text) => CommandOutput::ok(text),
+                Some(out) => out,
                 None => no_such(&words, next + 1),
             }
         }
         _ => CommandOutput::error(
             format!(
-                "svcplay: nft {} is not simulated (try `nft list ruleset` or `nft list table ip kube-proxy`)\n",
+                "svcplay: nft {} is not simulated (try `nft list ruleset` or `nft list tables`)\n",
                 words.join(" ")
             ),
             NOT_IMPLEMENTED,

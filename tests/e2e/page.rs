@@ -1137,7 +1137,8 @@ spec:
     /// Embed mode: one view, read-only, the URL's language and theme; the postMessage
     /// protocol with the embedding page (ready, resize, load, state).
     fn embedding(&self) -> Result<(), String> {
-        self.open("?embed=1&view=rules&readonly=1&lang=zh-CN&theme=dark")?;
+        // One view (`views=rules`): no tabs (an embed offering several has its own tabs).
+        self.open("?embed=1&views=rules&readonly=1&lang=zh-CN&theme=dark")?;
         let state = self.string(
             "return [!!document.querySelector('.tabs'), document.getElementById('editor').readOnly,
                      document.documentElement.lang, document.documentElement.dataset.theme,

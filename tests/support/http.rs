@@ -5,8 +5,8 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -123,7 +123,11 @@ pub struct StaticServer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    log: Log,
 }
+
+/// What the server sent: each request's path and the bytes of its body, in order.
+type Log = Arc<Mutex<Vec<(String, usize)>>>;
 
 impl StaticServer {
     pub fn start(root: &Path) -> io::Result<StaticServer> {
@@ -131,8 +135,10 @@ impl StaticServer {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let root = root.to_path_buf();
+        let log = Log::default();
         let thread = thread::spawn({
             let stop = Arc::clone(&stop);
+            let log = Arc::clone(&log);
             move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -142,7 +148,8 @@ impl StaticServer {
                     // never carry a request, and those must not block the others.
                     if let Ok(stream) = stream {
                         let root = root.clone();
-                        thread::spawn(move || serve_one(stream, &root));
+                        let log = Arc::clone(&log);
+                        thread::spawn(move || serve_one(stream, &root, &log));
                     }
                 }
             }
@@ -151,11 +158,19 @@ impl StaticServer {
             addr,
             stop,
             thread: Some(thread),
+            log,
         })
     }
 
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// Every request answered so far: its path (without the query) and the body's bytes
+    /// (0 for a 404), in the order the answers were written.
+    #[allow(dead_code)] // only the embedding test reads the network log
+    pub fn served(&self) -> Vec<(String, usize)> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 }
 
@@ -171,7 +186,7 @@ impl Drop for StaticServer {
     }
 }
 
-fn serve_one(mut stream: TcpStream, root: &Path) {
+fn serve_one(mut stream: TcpStream, root: &Path, log: &Log) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -189,10 +204,17 @@ fn serve_one(mut stream: TcpStream, root: &Path) {
     } else {
         None
     };
-    let response = match file
+    let found = file
         .as_ref()
-        .and_then(|f| fs::read(f).ok().map(|body| (f, body)))
-    {
+        .and_then(|f| fs::read(f).ok().map(|body| (f, body)));
+    if !method.is_empty() {
+        let path = target.split(['?', '#']).next().unwrap_or("").to_string();
+        let bytes = found.as_ref().map_or(0, |(_, body)| body.len());
+        if let Ok(mut log) = log.lock() {
+            log.push((path, bytes));
+        }
+    }
+    let response = match found {
         Some((file, body)) => {
             let mut out = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\n\

@@ -94,6 +94,7 @@ pub fn chromium_args(profile: &Path, window: &str) -> Result<Vec<String>, String
 /// reverse order of starting: Chromium quits before ChromeDriver is killed, and is gone
 /// before its profile directory is removed. (`CHROMEDRIVER` and `CHROMIUM` name the
 /// binaries; by default those of Debian's packages.)
+#[allow(dead_code)] // e2e_embed.rs serves its own layout (the playground under a sub-path)
 pub fn with_browser<T>(
     name: &str,
     dist: &Path,

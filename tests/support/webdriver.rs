@@ -257,6 +257,49 @@ impl<'d> Session<'d> {
     }
 }
 
+/// Frames and windows, for pages that embed others or open new ones.
+#[allow(dead_code)] // only the embedding test uses them
+impl Session<'_> {
+    /// Runs the next commands inside this iframe (an element reference, as a script that
+    /// returns the element gives it).
+    pub fn enter_frame(&self, frame: Json) -> Result<(), String> {
+        self.command("POST", "/frame", Some(Json::object([("id", frame)])))
+            .map(drop)
+    }
+
+    /// Back to the top-level document.
+    pub fn leave_frames(&self) -> Result<(), String> {
+        self.command("POST", "/frame", Some(Json::object([("id", Json::Null)])))
+            .map(drop)
+    }
+
+    pub fn window(&self) -> Result<String, String> {
+        let value = self.command("GET", "/window", None)?;
+        Ok(value.as_str().unwrap_or_default().to_string())
+    }
+
+    pub fn windows(&self) -> Result<Vec<String>, String> {
+        let Json::Array(handles) = self.command("GET", "/window/handles", None)? else {
+            return Ok(Vec::new());
+        };
+        Ok(handles
+            .iter()
+            .filter_map(Json::as_str)
+            .map(str::to_string)
+            .collect())
+    }
+
+    pub fn switch_to_window(&self, handle: &str) -> Result<(), String> {
+        let body = Json::object([("handle", Json::from(handle))]);
+        self.command("POST", "/window", Some(body)).map(drop)
+    }
+
+    /// Closes the current window (switch to another one afterwards).
+    pub fn close_window(&self) -> Result<(), String> {
+        self.command("DELETE", "/window", None).map(drop)
+    }
+}
+
 impl Drop for Session<'_> {
     fn drop(&mut self) {
         let _ = self.command("DELETE", "", None);

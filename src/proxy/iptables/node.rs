@@ -305,6 +305,11 @@ pub struct NodeTable {
     pub name: TableName,
     pub builtin: Vec<NodeChain>,
     pub user: BTreeMap<String, NodeChain>,
+    /// The chains that exist in the kernel, in the order they were created: what
+    /// `nft list` shows. iptables-nft creates a built-in chain only when a rule is put
+    /// in it (or a restore declares it), while `iptables-save` lists every built-in
+    /// chain of the table whether it exists or not.
+    pub created: Vec<String>,
 }
 
 impl NodeTable {
@@ -320,6 +325,20 @@ impl NodeTable {
                 })
                 .collect(),
             user: BTreeMap::new(),
+            created: Vec::new(),
+        }
+    }
+
+    /// The chains the kernel holds, in creation order (`nft list` order).
+    pub fn kernel_chains(&self) -> impl Iterator<Item = &NodeChain> {
+        self.created.iter().filter_map(|name| self.chain(name))
+    }
+
+    /// Records that the kernel now holds chain `name` (a built-in chain is created on
+    /// first use).
+    fn create(&mut self, name: &str) {
+        if !self.created.iter().any(|c| c == name) {
+            self.created.push(name.to_string());
         }
     }
 
@@ -345,6 +364,7 @@ impl NodeTable {
     /// Creates a user chain, or flushes it if it exists (what a `:CHAIN - [0:0]` line of
     /// `iptables-restore --noflush` does).
     fn declare(&mut self, name: &str) {
+        self.create(name);
         match self.chain_mut(name) {
             Some(chain) => chain.rules.clear(),
             None => {
@@ -369,6 +389,8 @@ pub struct NodeTables {
     pub tables: Vec<NodeTable>,
     /// The nfacct counters that exist.
     pub nfacct: Vec<String>,
+    /// The tables in the order the kernel created them (`nft list` order).
+    pub created: Vec<TableName>,
 }
 
 impl NodeTables {
@@ -378,7 +400,25 @@ impl NodeTables {
             family,
             tables: Vec::new(),
             nfacct: Vec::new(),
+            created: Vec::new(),
         }
+    }
+
+    /// The tables in kernel creation order (`nft list` order).
+    pub fn kernel_tables(&self) -> impl Iterator<Item = &NodeTable> {
+        self.created.iter().filter_map(|name| self.table(*name))
+    }
+
+    /// These tables as a fresh kernel holds them after `iptables-restore` of their
+    /// `iptables-save` text: tables in save order, in each every built-in chain (the
+    /// save declares their policies) and then the others by name.
+    pub fn restored(&self) -> NodeTables {
+        let mut tables = self.clone();
+        tables.created = tables.tables.iter().map(|t| t.name).collect();
+        for table in &mut tables.tables {
+            table.created = table.chains().map(|c| c.name.clone()).collect();
+        }
+        tables
     }
 
     /// The node after kube-proxy's start and first sync with `ruleset`.
@@ -399,6 +439,7 @@ impl NodeTables {
         let at = match self.tables.iter().position(|t| t.name == name) {
             Some(at) => at,
             None => {
+                self.created.push(name);
                 self.tables.push(NodeTable::new(name));
                 crate::sort::sort_by_key(&mut self.tables, |t| {
                     TABLE_ORDER.iter().position(|n| *n == t.name)
@@ -426,10 +467,15 @@ impl NodeTables {
                 if table.chain(&rule.chain).is_none() {
                     return;
                 }
-                if let Some(chain) = table.chain_mut(&rule.chain) {
-                    if !chain.rules.contains(rule) {
+                let inserted = match table.chain_mut(&rule.chain) {
+                    Some(chain) if !chain.rules.contains(rule) => {
                         chain.rules.insert(0, rule.clone());
+                        true
                     }
+                    _ => false,
+                };
+                if inserted {
+                    table.create(&rule.chain);
                 }
             }
             Step::NfacctAdd(name) => {
@@ -450,6 +496,7 @@ impl NodeTables {
                         if let Some(chain) = table.chain_mut(&rule.chain) {
                             chain.rules.push(rule.clone());
                         }
+                        table.create(&rule.chain);
                     }
                 }
             }

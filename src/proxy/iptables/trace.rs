@@ -533,12 +533,28 @@ impl<'a> Walk<'_, 'a> {
 /// The node's rules of `packet`'s family walked with every branch followed: the
 /// command-line contract's trace, each hop linked to its rule and object.
 pub fn trace(facts: &ProxyFacts, tables: &NodeTables, packet: Packet) -> Trace {
-    let program = Program::compile(tables, facts);
+    trace_with(
+        &Program::compile(tables, facts),
+        facts,
+        packet,
+        &mut EveryBranch,
+    )
+}
+
+/// One walk of `packet` with `choices` deciding the random and stateful matches,
+/// collected into a [`Trace`]: with a simulator's seeded choices, one request seen hop
+/// by hop.
+pub fn trace_with(
+    program: &Program<'_>,
+    facts: &ProxyFacts,
+    packet: Packet,
+    choices: &mut impl Choices,
+) -> Trace {
     let mut hops = Hops {
         facts,
         hops: Vec::new(),
     };
-    let walked = program.walk(&packet, &mut EveryBranch, &mut hops);
+    let walked = program.walk(&packet, choices, &mut hops);
     Trace {
         packet,
         hops: hops.hops,

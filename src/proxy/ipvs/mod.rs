@@ -23,7 +23,7 @@ pub mod schedulers;
 mod trace;
 
 pub use render::{carry_over_graceful, render};
-pub use trace::trace;
+pub use trace::{IPVS_TABLE, trace};
 
 use super::Protocol;
 use super::iptables::{Rule, Ruleset, TableName};

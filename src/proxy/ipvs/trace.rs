@@ -14,7 +14,7 @@ use super::{IpvsState, RealServer, VirtualServer};
 use crate::model::ip::{Cidr, join_host_port, parse_ip_sloppy};
 use crate::proxy::ProxyFacts;
 use crate::proxy::iptables::{Address, Arg, Neg, Rule, TableName, Target};
-use crate::proxy::trace::{Hop, HopKind, Outcome, Packet, Trace};
+use crate::proxy::trace::{Hop, HopKind, Outcome, Packet, RuleRef, Trace};
 use std::net::IpAddr;
 
 /// What the walk of one chain ended with.
@@ -244,6 +244,21 @@ fn vs_line(vs: &VirtualServer) -> String {
     line
 }
 
+/// The table name of a virtual server's hop ([`RuleRef::table`]).
+pub const IPVS_TABLE: &str = "ipvs";
+
+/// The [`RuleRef`] of a virtual server's hop: table [`IPVS_TABLE`], the hook as its
+/// chain, the Service port it was made for.
+fn virtual_server_ref(hook: &str, vs: &VirtualServer) -> RuleRef {
+    RuleRef {
+        table: IPVS_TABLE.to_string(),
+        chain: hook.to_string(),
+        index: 0,
+        service_port: Some(vs.service_port),
+        endpoint: None,
+    }
+}
+
 /// Walks the first packet of a connection through IPVS mode on the facts' node.
 pub fn trace(facts: &ProxyFacts, state: &IpvsState, packet: &Packet) -> Trace {
     let mut w = Walker {
@@ -306,6 +321,10 @@ pub fn trace(facts: &ProxyFacts, state: &IpvsState, packet: &Packet) -> Trace {
             vs_line(vs),
             "no destination available: ICMP port unreachable".into(),
         );
+        if let Some(hop) = w.hops.last_mut() {
+            hop.kind = HopKind::Verdict;
+            hop.rule_ref = Some(virtual_server_ref(hook, vs));
+        }
         return finish(w, Outcome::Reject, false);
     }
     let scheduler_note = match kernel.scheduler.name {
@@ -364,12 +383,14 @@ pub fn trace(facts: &ProxyFacts, state: &IpvsState, packet: &Packet) -> Trace {
         vs_line(vs),
         format!("{scheduler_note}{persistence}"),
     );
-    // The virtual server links back to the Service it was made for.
+    // The virtual server links back to the Service it was made for, and names itself
+    // as IPVS's hop (where a simulated connection's scheduler chooses).
     if let Some(hop) = w.hops.last_mut() {
         hop.object = facts
             .service_ports
             .get(vs.service_port)
             .and_then(|sp| sp.info.origin.object());
+        hop.rule_ref = Some(virtual_server_ref(hook, vs));
     }
 
     // After IPVS: filter OUTPUT and nat POSTROUTING, once per possible real server.

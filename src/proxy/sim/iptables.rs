@@ -9,11 +9,11 @@
 //! stored probabilities along each.
 
 use super::rng::Rng;
-use super::{Analytic, EngineOutput, Landed, Requests, Tally};
+use super::{Analytic, EngineOutput, Landed, Requests, Tally, Watched};
 use crate::proxy::ProxyFacts;
 use crate::proxy::iptables::node::NodeTables;
 use crate::proxy::iptables::save::stored_probability;
-use crate::proxy::iptables::trace::{Branch, Choices, Output, Program, Walked};
+use crate::proxy::iptables::trace::{Branch, Choices, Output, Program, Walked, trace_with};
 use crate::proxy::trace::Packet;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -448,6 +448,54 @@ fn run(
         affinity_seconds: affinity(facts, packet),
         note: None,
     }
+}
+
+/// [`Seeded`] that notes whether a `recent` check found the client (affinity chose).
+struct Noting<'a> {
+    seeded: &'a mut Seeded,
+    pinned: bool,
+}
+
+impl Choices for Noting<'_> {
+    fn statistic(&mut self, probability: f64) -> Branch {
+        self.seeded.statistic(probability)
+    }
+
+    fn recent_check(&mut self, list: &str, src: IpAddr, seconds: i64) -> bool {
+        let found = self.seeded.recent_check(list, src, seconds);
+        self.pinned |= found;
+        found
+    }
+
+    fn recent_set(&mut self, list: &str, src: IpAddr) {
+        self.seeded.recent_set(list, src)
+    }
+}
+
+/// The first `request.record` requests of [`simulate`]'s run, each walked hop by hop
+/// with the same seeded draws and `recent` lists (the fast path draws the same numbers
+/// in the same order as these walks, so request `i` here is request `i` there).
+pub fn watch(
+    facts: &ProxyFacts,
+    tables: &NodeTables,
+    packet: &Packet,
+    request: &Requests,
+) -> Vec<Watched> {
+    let program = Program::compile(tables, facts);
+    let mut seeded = Seeded::new(request.seed);
+    let count = request.count.min(request.record as u64);
+    (0..count)
+        .map(|i| {
+            seeded.now_ms = i.saturating_mul(request.interval_ms);
+            let mut noting = Noting {
+                seeded: &mut seeded,
+                pinned: false,
+            };
+            let trace = trace_with(&program, facts, *packet, &mut noting);
+            let pinned = noting.pinned;
+            Watched::of_walk(trace, pinned)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub mod rng;
 pub mod userspace;
 
 use crate::proxy::ProxyFacts;
-use crate::proxy::trace::{Outcome, Packet};
+use crate::proxy::trace::{Hop, HopKind, Outcome, Packet, Trace};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -219,4 +219,64 @@ pub fn affinity_of(facts: &ProxyFacts, packet: &Packet) -> Option<i64> {
         .map(|sp| &sp.info)
         .find(|info| info.addressed_by(packet.dst, i64::from(packet.dport), packet.protocol))
         .and_then(|info| info.session_affinity_timeout)
+}
+
+/// One request of a watched run ([`Proxier::watch`](super::Proxier::watch)): its own
+/// walk through the rules, with the random choices and affinity state the seeded run
+/// gave it — the same request, at the same place in the seeded sequence, as the one
+/// [`Tally::sequence`] lists.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Watched {
+    /// The walk of this request alone: one branch of every random rule, the one drawn.
+    pub trace: Trace,
+    /// Where it ended, as the simulator counts it.
+    pub landed: Landed,
+    /// The hop (an index into `trace.hops`) that chose: the rule that jumped into the
+    /// chosen endpoint's chain, the `numgen` or affinity rule, the virtual server's
+    /// scheduler, the userspace proxy's round robin; for a drop or reject, the rule
+    /// with that verdict.
+    pub decided_by: Option<usize>,
+    /// ClientIP affinity chose (a `recent` entry, an affinity set, a persistence
+    /// template or the round robin's remembered client), not a fresh random draw.
+    pub pinned: bool,
+}
+
+impl Watched {
+    /// A watched request from its walk, `decided_by` found from the hops: for an
+    /// endpoint, the hop one level up from the DNAT (the rule that jumped into the
+    /// endpoint's chain), for a drop or reject the last verdict.
+    pub fn of_walk(trace: Trace, pinned: bool) -> Watched {
+        let landed = Landed::of_outcome(&trace.outcome);
+        let decided_by = deciding_hop(&trace.hops, landed);
+        Watched {
+            trace,
+            landed,
+            decided_by,
+            pinned,
+        }
+    }
+}
+
+/// The hop that chose a walk's end; see [`Watched::decided_by`].
+pub fn deciding_hop(hops: &[Hop], landed: Landed) -> Option<usize> {
+    match landed {
+        Landed::Endpoint(..) => {
+            let dnat = hops.iter().rposition(|h| h.kind == HopKind::Dnat)?;
+            let depth = hops[dnat].depth;
+            if depth == 0 {
+                return Some(dnat);
+            }
+            hops[..dnat]
+                .iter()
+                .rposition(|h| h.depth + 1 == depth && h.kind == HopKind::Jump)
+                .or(Some(dnat))
+        }
+        // The verdict ends the walk: its last verdict hop, else its last hop (a verdict
+        // map element, the userspace proxy closing the connection).
+        Landed::Drop | Landed::Reject => hops
+            .iter()
+            .rposition(|h| h.kind == HopKind::Verdict)
+            .or(hops.len().checked_sub(1)),
+        Landed::Unhandled => None,
+    }
 }

@@ -8,7 +8,7 @@
 //! `mod n` has probability 1/n.
 
 use super::rng::Rng;
-use super::{Analytic, EngineOutput, Landed, Requests, Tally};
+use super::{Analytic, EngineOutput, Landed, Requests, Tally, Watched};
 use crate::proxy::ProxyFacts;
 use crate::proxy::nftables::trace::{AffinitySets, Branches, Chooser};
 use crate::proxy::nftables::{Table, trace};
@@ -244,4 +244,57 @@ pub fn simulate(
         affinity_seconds: super::affinity_of(facts, packet),
         note: None,
     }
+}
+
+/// [`Seeded`] that notes whether an affinity set held the client (affinity chose).
+struct Noting<'a> {
+    seeded: &'a mut Seeded,
+    pinned: std::cell::Cell<bool>,
+}
+
+impl Chooser for Noting<'_> {
+    fn numgen(&mut self, n: usize) -> Branches {
+        self.seeded.numgen(n)
+    }
+
+    fn in_dynamic_set(&self, set: &str, addr: IpAddr) -> bool {
+        let found = self.seeded.in_dynamic_set(set, addr);
+        if found {
+            self.pinned.set(true);
+        }
+        found
+    }
+
+    fn update_dynamic_set(&mut self, set: &str, addr: IpAddr, timeout: Option<u64>) {
+        self.seeded.update_dynamic_set(set, addr, timeout)
+    }
+}
+
+/// The first `request.record` requests of [`simulate`]'s run, each walked hop by hop
+/// with the same seeded `numgen` draws and affinity sets (the fast path's tree draws
+/// the same numbers in the same order as these walks).
+pub fn watch(
+    facts: &ProxyFacts,
+    table: &Table,
+    packet: &Packet,
+    request: &Requests,
+) -> Vec<Watched> {
+    let mut seeded = Seeded {
+        rng: Rng::new(request.seed),
+        now_ms: 0,
+        affinity: AffinitySets::new(),
+    };
+    let count = request.count.min(request.record as u64);
+    (0..count)
+        .map(|i| {
+            seeded.now_ms = i.saturating_mul(request.interval_ms);
+            let mut noting = Noting {
+                seeded: &mut seeded,
+                pinned: std::cell::Cell::new(false),
+            };
+            let walked = trace(table, facts, *packet, &mut noting);
+            let pinned = noting.pinned.get();
+            Watched::of_walk(walked, pinned)
+        })
+        .collect()
 }

@@ -49,6 +49,16 @@ impl RoundRobin {
         &self.endpoints
     }
 
+    /// Whether [`next`](Self::next) at `now_ms` would hand `client` its remembered
+    /// endpoint (ClientIP affinity younger than the timeout) rather than the next in turn.
+    pub fn remembers(&self, client: IpAddr, now_ms: u64) -> bool {
+        self.affinity_seconds.is_some_and(|ttl| {
+            self.clients
+                .get(&client)
+                .is_some_and(|a| now_ms.saturating_sub(a.last_used_ms) / 1000 < ttl)
+        })
+    }
+
     /// `NextEndpoint(svc, client, false)` at `now_ms`: the endpoint for a new connection
     /// from `client`, or `None` without endpoints (kube-proxy then closes the connection).
     pub fn next(&mut self, client: IpAddr, now_ms: u64) -> Option<String> {

@@ -454,12 +454,14 @@ pub fn apply_from(
     if objects == 0 && failures.is_empty() {
         stderr.push_str("error: no objects passed to apply\n");
         return CommandOutput {
+            interleaved: Vec::new(),
             stdout,
             stderr,
             status: 1,
         };
     }
     CommandOutput {
+        interleaved: Vec::new(),
         stdout,
         stderr,
         status: if failures.is_empty() { 0 } else { 1 },

@@ -286,6 +286,7 @@ pub fn run(args: &Parsed) -> CommandOutput {
         let property = definition.get("properties").and_then(|p| p.get(name));
         let Some(property) = property else {
             return CommandOutput {
+                interleaved: Vec::new(),
                 stdout: out,
                 stderr: format!("error: field \"{name}\" does not exist\n"),
                 status: 1,

@@ -1088,6 +1088,7 @@ fn get(view: &View, args: &Parsed) -> CommandOutput {
         stdout.push_str("^C");
     }
     CommandOutput {
+        interleaved: Vec::new(),
         stdout,
         stderr,
         status: if errors.is_empty() { 0 } else { 1 },
@@ -1238,6 +1239,7 @@ fn describe(view: &View, args: &Parsed) -> CommandOutput {
         stderr.push('\n');
     }
     CommandOutput {
+        interleaved: Vec::new(),
         stdout: blocks.join("\n\n"),
         stderr,
         status: if errors.is_empty() { 0 } else { 1 },

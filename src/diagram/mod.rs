@@ -6,6 +6,11 @@
 //! top, then one column per Node holding its Pods (Pods that no known Node runs go to a
 //! last, "unscheduled" column). Units are SVG user units (about a pixel at zoom 1).
 //! Big dumps are cut to [`MAX_SERVICES`] and [`MAX_PODS`], with the counts left out.
+//!
+//! [`watch`] places a watched simulation on the same picture: each node's kube-proxy,
+//! the client, and the way of every request.
+
+pub mod watch;
 
 use crate::controllers::endpointslice::selected_pods;
 use crate::model::{Objects, Origin};

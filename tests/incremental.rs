@@ -1,0 +1,338 @@
+//! The incremental analysis equals the full one: random edit sequences on generated
+//! scenarios, each step analysed both ways (`Analysis::edit` from the previous step's
+//! incremental result, and `analyze` of the whole text), compared byte for byte — the
+//! whole analysis (the parsed manifest with every span, the stored and generated objects,
+//! the admissions, the diagnostics, kube-proxy's configuration) and what every view
+//! prints: kubectl's tables, EndpointSlices, Endpoints and nodes, `dig`, `iptables-save`,
+//! `nft list ruleset`, `ipvsadm -Ln`, and the diagnostics as the page lists them.
+//!
+//! The generator is seeded (a failure prints the seed, the case and the edit), so a run is
+//! the same everywhere; `SVCPLAY_INCREMENTAL_CASES` runs more cases.
+
+use svcplay::examples;
+use svcplay::proxy::config::ProxyMode;
+use svcplay::scenario::{Analysis, Options, analyze};
+use svcplay::views::{self, Context};
+
+/// SplitMix64: a small seeded generator, enough to pick edits.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Workloads, selectors and named ports, so that an edit reaches the controllers.
+const WORKLOADS: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: nginx
+        image: nginx
+        ports:
+        - name: http
+          containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  type: NodePort
+  selector:
+    app: web
+  ports:
+  - port: 80
+    targetPort: http
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: client
+  labels:
+    app: client
+spec:
+  containers:
+  - name: c
+    image: busybox
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db
+  namespace: default
+spec:
+  clusterIP: None
+  selector:
+    app: web
+  ports:
+  - port: 5432
+";
+
+/// The scenarios the edits start from.
+fn bases() -> Vec<String> {
+    let mut bases: Vec<String> = examples::EXAMPLES
+        .iter()
+        .map(|e| e.text.to_string())
+        .collect();
+    bases.push(examples::dump::large_dump(12, 3));
+    bases.push(WORKLOADS.to_string());
+    bases.push(format!("{WORKLOADS}---\n{}", examples::DEFAULT));
+    bases
+}
+
+/// Values an edit writes over a word of the text.
+const WORDS: &[&str] = &[
+    "web",
+    "app",
+    "80",
+    "8080",
+    "NodePort",
+    "ClusterIP",
+    "LoadBalancer",
+    "None",
+    "true",
+    "false",
+    "3",
+    "0",
+    "10.96.0.20",
+    "TCP",
+    "UDP",
+    "http",
+    "Local",
+    "ipvs",
+    "nftables",
+    "node-01",
+    "team-1",
+    "x",
+    "",
+    "{",
+    "- ",
+    ": ",
+    "\"",
+    "[10.200.0.9]",
+];
+
+/// Lines an edit inserts.
+const LINES: &[&str] = &[
+    "---\n",
+    "  labels:\n    app: web\n",
+    "# a comment\n",
+    "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: extra\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 81\n",
+    "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-1\n",
+    "---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n",
+    "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: node-99\n",
+    "  bogus: 1\n",
+    "--- bad\n",
+    "\t\n",
+];
+
+/// One random edit of `text`: what a person does in the editor (a keystroke, a deleted
+/// range, a pasted line, a value typed over), or a whole document moved or removed.
+fn edit(rng: &mut Rng, text: &str) -> (String, String) {
+    let boundaries: Vec<usize> = (0..=text.len())
+        .filter(|&i| text.is_char_boundary(i))
+        .collect();
+    let at = *rng.pick(&boundaries);
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut out = text.to_string();
+    let what = match rng.below(7) {
+        0 => {
+            let c = *rng.pick(&['a', '1', ' ', '\n', ':', '-', '#', 'é']);
+            out.insert(at, c);
+            format!("insert {c:?} at {at}")
+        }
+        1 => {
+            let ends: Vec<usize> = boundaries
+                .iter()
+                .copied()
+                .filter(|&e| e >= at && e <= at + 40)
+                .collect();
+            let end = *rng.pick(&ends);
+            out.replace_range(at..end, "");
+            format!("delete {at}..{end}")
+        }
+        2 => {
+            let line = rng.pick(LINES);
+            out.insert_str(line_start, line);
+            format!("insert line {line:?} at {line_start}")
+        }
+        3 | 4 => {
+            // A word (letters, digits, dots) typed over.
+            let word_start = text[..at]
+                .rfind(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-'))
+                .map_or(0, |i| i + 1);
+            let word_end = text[at..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '.' || c == '-'))
+                .map_or(text.len(), |i| at + i);
+            let word = rng.pick(WORDS);
+            out.replace_range(word_start..word_end, word);
+            format!(
+                "replace {:?} at {word_start} by {word:?}",
+                &text[word_start..word_end]
+            )
+        }
+        5 => {
+            // A document removed or duplicated.
+            let starts: Vec<usize> = std::iter::once(0)
+                .chain(text.match_indices("\n---").map(|(i, _)| i + 1))
+                .collect();
+            let k = rng.below(starts.len());
+            let start = starts[k];
+            let end = starts.get(k + 1).copied().unwrap_or(text.len());
+            if rng.below(2) == 0 {
+                out.replace_range(start..end, "");
+                format!("remove document {start}..{end}")
+            } else {
+                let doc = text[start..end].to_string();
+                let doc = if doc.starts_with("---") {
+                    doc
+                } else {
+                    format!("---\n{doc}")
+                };
+                let doc = if doc.ends_with('\n') {
+                    doc
+                } else {
+                    format!("{doc}\n")
+                };
+                out.insert_str(end.min(out.len()), &doc);
+                format!("duplicate document {start}..{end}")
+            }
+        }
+        _ => {
+            // The line joined to the next (a deleted line break).
+            match text[at..].find('\n') {
+                Some(i) => {
+                    out.replace_range(at + i..at + i + 1, "");
+                    format!("join line at {}", at + i)
+                }
+                None => {
+                    out.push('\n');
+                    "newline at the end".to_string()
+                }
+            }
+        }
+    };
+    (out, what)
+}
+
+/// Every output compared: the analysis itself and what the views print.
+fn outputs(analysis: &Analysis) -> Vec<(String, String)> {
+    let mut out = vec![("analysis".to_string(), format!("{analysis:#?}"))];
+    let diagnostics: Vec<String> = analysis.diagnostics.iter().map(|d| d.to_string()).collect();
+    out.push(("diagnostics".into(), diagnostics.join("\n")));
+    let commands: &[(&str, Option<ProxyMode>)] = &[
+        ("kubectl get services -A -o wide", None),
+        ("kubectl get endpointslices -A", None),
+        ("kubectl get endpoints -A", None),
+        ("kubectl get pods -A -o wide", None),
+        ("kubectl get nodes -o wide", None),
+        ("kubectl get all -A", None),
+        ("kubectl describe services", None),
+        ("dig web.default.svc.cluster.local", None),
+        ("iptables-save", Some(ProxyMode::Iptables)),
+        ("nft list ruleset", Some(ProxyMode::Nftables)),
+        ("ipvsadm -Ln", Some(ProxyMode::Ipvs)),
+        ("iptables-save", None),
+    ];
+    let mut nodes = analysis.node_names();
+    nodes.truncate(2);
+    for node in nodes {
+        for (command, mode) in commands {
+            let context = Context {
+                node: node.clone(),
+                mode: *mode,
+            };
+            let argv = views::split_command_line(command);
+            let result = views::run(analysis, &context, &argv);
+            out.push((
+                format!("{command} on {node} ({mode:?})"),
+                format!(
+                    "{}\n--- stderr ---\n{}\n{}",
+                    result.stdout, result.stderr, result.status
+                ),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn incremental_analysis_equals_a_full_one() {
+    let cases: usize = std::env::var("SVCPLAY_INCREMENTAL_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(24);
+    const EDITS: usize = 6;
+    let bases = bases();
+    let mut rng = Rng(0x5eed_1c4e);
+    let mut compared = 0;
+    for case in 0..cases {
+        let seed = rng.next();
+        let mut case_rng = Rng(seed);
+        let mut text = case_rng.pick(&bases).clone();
+        let mut incremental = analyze(&text, Options::default());
+        for step in 0..EDITS {
+            let (edited, what) = edit(&mut case_rng, &text);
+            incremental = incremental.edit(&text, &edited);
+            let full = analyze(&edited, Options::default());
+            for ((name, got), (_, want)) in outputs(&incremental).iter().zip(outputs(&full)) {
+                if *got != want {
+                    let at = got
+                        .bytes()
+                        .zip(want.bytes())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(got.len().min(want.len()));
+                    let around = |s: &str| {
+                        let mut from = at.saturating_sub(300).min(s.len());
+                        while !s.is_char_boundary(from) {
+                            from -= 1;
+                        }
+                        let mut to = (at + 300).min(s.len());
+                        while !s.is_char_boundary(to) {
+                            to += 1;
+                        }
+                        s[from..to].to_string()
+                    };
+                    panic!(
+                        "case {case} (seed {seed:#x}), edit {step}: {what}\n{name} differs at byte {at}:\n\
+                         incremental: …{}…\nfull:        …{}…\n--- the edited text ---\n{edited}",
+                        around(got),
+                        around(&want),
+                    );
+                }
+                compared += 1;
+            }
+            text = edited;
+        }
+    }
+    println!("{cases} cases × {EDITS} edits: {compared} outputs byte-equal");
+}
