@@ -2,18 +2,27 @@
 //!
 //! The worker runs this same wasm module (`static/worker.js` imports the page's JS glue
 //! and instantiates the module the page already compiled), so nothing more is
-//! downloaded. It keeps the analysis of the last text it was sent and answers requests
-//! about it ([`handle`]); the page sends [`Request`]s and turns [`Response`]s into
-//! actions ([`Worker`]). Every message is one byte array ([`super::wire`]).
+//! downloaded. It keeps the last text it was sent and its analysis, and answers requests
+//! about it ([`answer`]); the next text is analysed as an edit of that one
+//! ([`Analysis::edit`], which re-does only what the edit changed). The page sends
+//! [`Request`]s and turns [`Response`]s into actions ([`Worker`]). Every message is one
+//! byte array ([`super::wire`]).
 
 use super::snapshot;
 use super::wire::{Request, Response, decode, encode};
 use std::cell::RefCell;
 use svcplay::scenario::{Analysis, Options, analyze};
 
+/// The worker's last analysis: its revision, the text it was made from, and the analysis.
+struct Last {
+    rev: u64,
+    text: String,
+    analysis: Analysis,
+}
+
 thread_local! {
-    /// The worker's last analysis and its revision.
-    static LAST: RefCell<Option<(u64, Analysis)>> = const { RefCell::new(None) };
+    /// The worker's last analysis.
+    static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
     /// The page's side: when it sent its last text to analyse, and which revision.
     static ANALYZE_SENT: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((0, 0.0)) };
 }
@@ -24,14 +33,30 @@ thread_local! {
 pub fn answer(request: Request) -> Option<Response> {
     match request {
         Request::Analyze { rev, text } => {
-            let analysis = analyze(&text, Options::default());
+            // Every text the page sends is the last one edited (a keystroke, a paste, an
+            // example opened): `edit` equals a full analysis whatever the change, and costs
+            // only what the change touched.
+            let analysis = match LAST.with(|last| last.borrow_mut().take()) {
+                Some(last) => last.analysis.edit(&last.text, &text),
+                None => analyze(&text, Options::default()),
+            };
             let summary = snapshot::summary(&analysis);
-            LAST.with(|last| *last.borrow_mut() = Some((rev, analysis)));
+            LAST.with(|last| {
+                *last.borrow_mut() = Some(Last {
+                    rev,
+                    text,
+                    analysis,
+                })
+            });
             Some(Response::Summary { rev, summary })
         }
         Request::Panel { rev, selection } => LAST.with(|last| {
             let last = last.borrow();
-            let (analysed, analysis) = last.as_ref()?;
+            let Last {
+                rev: analysed,
+                analysis,
+                ..
+            } = last.as_ref()?;
             (*analysed == rev).then(|| Response::Panel {
                 rev,
                 panel: snapshot::panel(analysis, &selection),
@@ -40,7 +65,7 @@ pub fn answer(request: Request) -> Option<Response> {
         }),
         Request::Run { index, line } => LAST.with(|last| {
             let last = last.borrow();
-            let (_, analysis) = last.as_ref()?;
+            let analysis = &last.as_ref()?.analysis;
             // On the terminal's node, as the shell would run it (not the node a view shows).
             let node = svcplay::shell::node_of(analysis);
             let output = snapshot::run(analysis, &node, None, &line);
@@ -48,7 +73,11 @@ pub fn answer(request: Request) -> Option<Response> {
         }),
         Request::Simulate { rev, id, request } => LAST.with(|last| {
             let last = last.borrow();
-            let (analysed, analysis) = last.as_ref()?;
+            let Last {
+                rev: analysed,
+                analysis,
+                ..
+            } = last.as_ref()?;
             (*analysed == rev).then(|| Response::Simulated {
                 id,
                 answer: snapshot::simulate(analysis, &request),
@@ -199,5 +228,29 @@ mod tests {
             .is_empty()
         );
         assert!(worker_handle(b"garbage").is_empty());
+    }
+
+    #[test]
+    fn the_next_text_is_analysed_as_an_edit_of_the_last() {
+        let first = svcplay::examples::DEFAULT.to_string();
+        // A Service's port typed over, then a document appended, then another text whole.
+        let edited = first.replacen("port: 80", "port: 8081", 1);
+        let appended =
+            format!("{edited}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-1\n");
+        let other = svcplay::examples::dump::large_dump(3, 2);
+        for (rev, text) in [first, edited, appended, other].into_iter().enumerate() {
+            let rev = rev as u64 + 10;
+            let bytes = worker_handle(&encode(&Request::Analyze {
+                rev,
+                text: text.clone(),
+            }));
+            let Some(Response::Summary { summary, .. }) = decode(&bytes) else {
+                panic!("no summary");
+            };
+            assert_eq!(
+                summary,
+                snapshot::summary(&analyze(&text, Options::default()))
+            );
+        }
     }
 }
