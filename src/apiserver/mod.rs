@@ -448,8 +448,8 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                 .kind
                 .namespaced()
                 .then(|| namespace_exists(&store, &namespace));
-            let replayed = match previous.as_mut().filter(|_| first) {
-                Some(previous) => previous.replay(
+            let replayed = previous.as_mut().filter(|_| first).and_then(|previous| {
+                previous.replay(
                     raw,
                     namespace_found,
                     &mut store,
@@ -457,9 +457,8 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                     &mut alloc,
                     &mut diagnostics,
                     &mut journal,
-                ),
-                None => None,
-            };
+                )
+            });
             match replayed {
                 Some(replayed) => replayed,
                 None => {
