@@ -32,15 +32,30 @@ thread_local! {
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn answer(request: Request) -> Option<Response> {
     match request {
-        Request::Analyze { rev, text } => {
+        Request::Analyze { rev, text, before } => {
+            // What this text changed from the one analysed before (here, or sent along
+            // when the page analysed it), on the default node in the scenario's mode; the
+            // page keeps it when the text was an edit.
+            let sent = before.map(|b| analyze(&b, Options::default()));
             // Every text the page sends is the last one edited (a keystroke, a paste, an
-            // example opened): `edit` equals a full analysis whatever the change, and costs
-            // only what the change touched.
-            let analysis = match LAST.with(|last| last.borrow_mut().take()) {
-                Some(last) => last.analysis.edit(&last.text, &text),
-                None => analyze(&text, Options::default()),
+            // example opened): `edit` equals a full analysis whatever the change, and
+            // costs only what the change touched. It consumes the analysis it starts
+            // from, so the last one is copied when the changes are measured from it
+            // (the original keeps the renderings it cached for the diff).
+            let (previous, analysis) = match LAST.with(|last| last.borrow_mut().take()) {
+                Some(last) if sent.is_none() => {
+                    let analysis = last.analysis.clone().edit(&last.text, &text);
+                    (Some(last.analysis), analysis)
+                }
+                Some(last) => (sent, last.analysis.edit(&last.text, &text)),
+                None => (sent, analyze(&text, Options::default())),
             };
-            let summary = snapshot::summary(&analysis);
+            let mut summary = snapshot::summary(&analysis);
+            if let Some(previous) = &previous {
+                let node = analysis.default_node();
+                summary.changes = Some(svcplay::changes::diff(previous, &analysis, &node, None));
+            }
+            drop(previous);
             LAST.with(|last| {
                 *last.borrow_mut() = Some(Last {
                     rev,
@@ -167,6 +182,7 @@ mod tests {
         let bytes = worker_handle(&encode(&Request::Analyze {
             rev: 3,
             text: svcplay::examples::DEFAULT.to_string(),
+            before: None,
         }));
         let Some(Response::Summary { rev: 3, summary }) = decode(&bytes) else {
             panic!("no summary");
@@ -177,6 +193,8 @@ mod tests {
             node: None,
             mode: None,
             rules_view: None,
+            target: None,
+            compare: Vec::new(),
             dump: String::new(),
         };
         let bytes = worker_handle(&encode(&Request::Panel {
@@ -228,6 +246,40 @@ mod tests {
             .is_empty()
         );
         assert!(worker_handle(b"garbage").is_empty());
+        // The first text has nothing to compare with; the next says what it changed.
+        assert_eq!(summary.changes, None);
+        let scaled = svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 2", 1);
+        let bytes = worker_handle(&encode(&Request::Analyze {
+            rev: 4,
+            text: scaled.clone(),
+            before: None,
+        }));
+        let Some(Response::Summary { rev: 4, summary }) = decode(&bytes) else {
+            panic!("no summary");
+        };
+        let changes = summary.changes.expect("the changes");
+        assert_eq!(
+            changes
+                .endpoints
+                .iter()
+                .map(|e| e.removed.len())
+                .sum::<usize>(),
+            1,
+            "{changes:?}"
+        );
+        assert!(!changes.synced.is_empty());
+        // A text the page analysed comes along: the change is from it, not from rev 4.
+        let bytes = worker_handle(&encode(&Request::Analyze {
+            rev: 6,
+            text: scaled.clone(),
+            before: Some(svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 1", 1)),
+        }));
+        let Some(Response::Summary { rev: 6, summary }) = decode(&bytes) else {
+            panic!("no summary");
+        };
+        let changes = summary.changes.expect("the changes");
+        let added: usize = changes.endpoints.iter().map(|e| e.added.len()).sum();
+        assert_eq!(added, 1, "{changes:?}");
     }
 
     #[test]
@@ -238,19 +290,26 @@ mod tests {
         let appended =
             format!("{edited}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-1\n");
         let other = svcplay::examples::dump::large_dump(3, 2);
+        let mut before: Option<String> = None;
         for (rev, text) in [first, edited, appended, other].into_iter().enumerate() {
             let rev = rev as u64 + 10;
             let bytes = worker_handle(&encode(&Request::Analyze {
                 rev,
                 text: text.clone(),
+                before: None,
             }));
-            let Some(Response::Summary { summary, .. }) = decode(&bytes) else {
+            let Some(Response::Summary { mut summary, .. }) = decode(&bytes) else {
                 panic!("no summary");
             };
-            assert_eq!(
-                summary,
-                snapshot::summary(&analyze(&text, Options::default()))
-            );
+            let full = analyze(&text, Options::default());
+            // The changes are measured from the text before, as from a full analysis.
+            let changes = before.map(|b| {
+                let node = full.default_node();
+                svcplay::changes::diff(&analyze(&b, Options::default()), &full, &node, None)
+            });
+            assert_eq!(summary.changes.take(), changes);
+            assert_eq!(summary, snapshot::summary(&full));
+            before = Some(text);
         }
     }
 }
