@@ -2847,6 +2847,7 @@ fn run_pod(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                 program: is_shell(cmd).unwrap_or_default(),
                 cwd: "/".into(),
                 remove_on_exit: remove,
+                busybox: super::is_busybox_image(&image),
             });
             CommandOutput::ok("If you don't see a command prompt, try pressing enter.\n")
         }
@@ -2877,6 +2878,7 @@ fn in_pod(ctx: &mut Ctx, namespace: &str, pod: &str, command: &[String]) -> Comm
         program: "sh".into(),
         cwd: "/".into(),
         remove_on_exit: false,
+        busybox: false,
     });
     let out = match command {
         [sh, flag, script] if is_shell(std::slice::from_ref(sh)).is_some() && flag == "-c" => {
@@ -3028,6 +3030,12 @@ fn exec(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             program,
             cwd: "/".into(),
             remove_on_exit: false,
+            busybox: p
+                .spec
+                .containers
+                .first()
+                .and_then(|c| c.image.as_deref())
+                .is_some_and(super::is_busybox_image),
         });
         return CommandOutput::ok("");
     }
