@@ -11,6 +11,7 @@
 //! capacity, allocatable resources and system info, resource requests (none of the
 //! scenario's containers have any, so requests print `0 (0%)`).
 
+use super::named;
 use super::resources::{Event, events_for};
 use super::{View, format_labels};
 use crate::model::{ObjectMeta, Pod, PodSpec};
@@ -57,6 +58,14 @@ fn shorten(s: &str, max: usize) -> String {
 /// cut to 138 bytes plus `...`.
 pub fn write_annotations(out: &mut String, annotations: &BTreeMap<String, String>) {
     write_annotations_titled(out, "Annotations", annotations);
+}
+
+/// The first lines of most describers: `Name`, `Namespace`, `Labels`, `Annotations`.
+pub fn write_meta(out: &mut String, meta: &ObjectMeta) {
+    let _ = writeln!(out, "Name:\t{}", meta.name);
+    let _ = writeln!(out, "Namespace:\t{}", meta.namespace);
+    write_labels(out, "Labels", &meta.labels);
+    write_annotations(out, &meta.annotations);
 }
 
 fn write_annotations_titled(out: &mut String, title: &str, annotations: &BTreeMap<String, String>) {
@@ -310,12 +319,7 @@ fn write_list(t: &mut String, title: &str, items: &[String]) {
 
 /// `kubectl describe pod`.
 pub fn pod(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let pod = view
-        .analysis
-        .objects
-        .pods
-        .iter()
-        .find(|p| p.meta.namespace == namespace && p.meta.name == name)?;
+    let pod = named(&view.analysis.objects.pods, |o| &o.meta, namespace, name)?;
     let mut t = String::new();
     let _ = writeln!(t, "Name:\t{}", pod.meta.name);
     let _ = writeln!(t, "Namespace:\t{}", pod.meta.namespace);
@@ -569,12 +573,12 @@ pub fn stateful_set(view: &View, namespace: &str, name: &str) -> Option<String> 
 
 /// `kubectl describe daemonset`.
 pub fn daemon_set(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let ds = view
-        .analysis
-        .objects
-        .daemon_sets
-        .iter()
-        .find(|d| d.meta.namespace == namespace && d.meta.name == name)?;
+    let ds = named(
+        &view.analysis.objects.daemon_sets,
+        |o| &o.meta,
+        namespace,
+        name,
+    )?;
     let pods: Vec<&Pod> = view
         .analysis
         .objects
@@ -775,17 +779,14 @@ pub fn namespace(view: &View, _namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe configmap`.
 pub fn config_map(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let cm = view
-        .analysis
-        .objects
-        .config_maps
-        .iter()
-        .find(|c| c.meta.namespace == namespace && c.meta.name == name)?;
+    let cm = named(
+        &view.analysis.objects.config_maps,
+        |o| &o.meta,
+        namespace,
+        name,
+    )?;
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{name}");
-    let _ = writeln!(t, "Namespace:\t{namespace}");
-    write_labels(&mut t, "Labels", &cm.meta.labels);
-    write_annotations(&mut t, &cm.meta.annotations);
+    write_meta(&mut t, &cm.meta);
     let mut out = tabwriter::format(&t, 0, 2);
     out.push_str("\nData\n====\n");
     for (k, v) in &cm.data {
@@ -797,17 +798,14 @@ pub fn config_map(view: &View, namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe endpoints`.
 pub fn endpoints(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let e = view
-        .analysis
-        .objects
-        .endpoints
-        .iter()
-        .find(|e| e.meta.namespace == namespace && e.meta.name == name)?;
+    let e = named(
+        &view.analysis.objects.endpoints,
+        |o| &o.meta,
+        namespace,
+        name,
+    )?;
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{name}");
-    let _ = writeln!(t, "Namespace:\t{namespace}");
-    write_labels(&mut t, "Labels", &e.meta.labels);
-    write_annotations(&mut t, &e.meta.annotations);
+    write_meta(&mut t, &e.meta);
     t.push_str("Subsets:\n");
     for subset in &e.subsets {
         let join = |l: &[crate::model::EndpointAddress]| {
@@ -848,17 +846,14 @@ pub fn endpoints(view: &View, namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe endpointslice`.
 pub fn endpoint_slice(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let s = view
-        .analysis
-        .objects
-        .endpoint_slices
-        .iter()
-        .find(|s| s.meta.namespace == namespace && s.meta.name == name)?;
+    let s = named(
+        &view.analysis.objects.endpoint_slices,
+        |o| &o.meta,
+        namespace,
+        name,
+    )?;
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{name}");
-    let _ = writeln!(t, "Namespace:\t{namespace}");
-    write_labels(&mut t, "Labels", &s.meta.labels);
-    write_annotations(&mut t, &s.meta.annotations);
+    write_meta(&mut t, &s.meta);
     let _ = writeln!(t, "AddressType:\t{}", s.address_type);
     match s.ports.as_deref() {
         Some(ports) if !ports.is_empty() => {

@@ -121,6 +121,37 @@ pub fn format_labels(labels: &BTreeMap<String, String>) -> String {
     }
 }
 
+/// The objects of `items` in `namespace` (`None`: every namespace), in the API server's
+/// list order: namespace, then name.
+pub(crate) fn in_list_order<'a, T: 'a>(
+    items: impl IntoIterator<Item = &'a T>,
+    meta: impl Fn(&T) -> &ObjectMeta,
+    namespace: Option<&str>,
+) -> Vec<&'a T> {
+    let mut list: Vec<&T> = items
+        .into_iter()
+        .filter(|o| namespace.is_none_or(|ns| meta(o).namespace == ns))
+        .collect();
+    crate::sort::sort_by(&mut list, |a, b| {
+        let (a, b) = (meta(a), meta(b));
+        (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
+    });
+    list
+}
+
+/// The object `namespace/name` among `items`.
+pub(crate) fn named<'a, T>(
+    items: &'a [T],
+    meta: impl Fn(&T) -> &ObjectMeta,
+    namespace: &str,
+    name: &str,
+) -> Option<&'a T> {
+    items.iter().find(|o| {
+        let m = meta(o);
+        m.namespace == namespace && m.name == name
+    })
+}
+
 /// When an object was created: its `creationTimestamp`, or the scenario's start.
 pub fn created(meta: &ObjectMeta) -> i64 {
     meta.creation_timestamp

@@ -18,6 +18,7 @@
 use super::describe;
 use super::yaml::{Yaml, map, object_meta, opt_map, opt_str};
 use super::{Resource, Row, View, created, format_labels};
+use super::{in_list_order, named};
 use crate::manifest::Kind;
 use crate::model::{ObjectMeta, Pod, Workload};
 use crate::session::clock;
@@ -70,17 +71,13 @@ pub fn workload<'a>(
 }
 
 fn workloads<'a>(view: &View<'a>, kind: Kind, namespace: Option<&str>) -> Vec<&'a Workload> {
-    let mut out: Vec<&Workload> = view
+    let of_kind = view
         .analysis
         .objects
         .workloads
         .iter()
-        .filter(|w| w.kind == kind && namespace.is_none_or(|ns| w.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut out, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
-    out
+        .filter(|w| w.kind == kind);
+    in_list_order(of_kind, |w| &w.meta, namespace)
 }
 
 /// The Pods a workload controls (through its ReplicaSet for a Deployment).
@@ -545,16 +542,8 @@ pub const STATEFUL_SETS: Resource = Resource {
 };
 
 fn daemon_set_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let mut list: Vec<&crate::model::DaemonSet> = view
-        .analysis
-        .objects
-        .daemon_sets
-        .iter()
-        .filter(|d| namespace.is_none_or(|ns| d.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut list, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
+    let list: Vec<&crate::model::DaemonSet> =
+        in_list_order(&view.analysis.objects.daemon_sets, |o| &o.meta, namespace);
     list.into_iter()
         .map(|d| {
             let pods: Vec<&Pod> = view
@@ -593,12 +582,12 @@ fn daemon_set_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row
 }
 
 fn daemon_set_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    let d = view
-        .analysis
-        .objects
-        .daemon_sets
-        .iter()
-        .find(|d| d.meta.namespace == namespace && d.meta.name == name)?;
+    let d = named(
+        &view.analysis.objects.daemon_sets,
+        |o| &o.meta,
+        namespace,
+        name,
+    )?;
     let n = view
         .analysis
         .objects
@@ -1163,16 +1152,8 @@ pub const NAMESPACES: Resource = Resource {
 // ---- ConfigMaps ---------------------------------------------------------------------------
 
 fn config_map_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let mut list: Vec<&crate::model::ConfigMap> = view
-        .analysis
-        .objects
-        .config_maps
-        .iter()
-        .filter(|c| namespace.is_none_or(|ns| c.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut list, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
+    let list: Vec<&crate::model::ConfigMap> =
+        in_list_order(&view.analysis.objects.config_maps, |o| &o.meta, namespace);
     list.into_iter()
         .map(|c| Row {
             namespace: c.meta.namespace.clone(),
@@ -1185,12 +1166,12 @@ fn config_map_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row
 }
 
 fn config_map_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    let c = view
-        .analysis
-        .objects
-        .config_maps
-        .iter()
-        .find(|c| c.meta.namespace == namespace && c.meta.name == name)?;
+    let c = named(
+        &view.analysis.objects.config_maps,
+        |o| &o.meta,
+        namespace,
+        name,
+    )?;
     Some(map(vec![
         ("apiVersion", Some(Yaml::str("v1"))),
         (
