@@ -10,36 +10,19 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::page::{BROWSER, Page, UPDATE_TIMEOUT};
+use crate::page::{Page, UPDATE_TIMEOUT, walk};
 use crate::support::json::Json;
 
 #[test]
 fn lessons() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(dist) = crate::support::e2e_dist("e2e_page lessons") else {
-        return;
-    };
-    let result = crate::support::with_browser(
+    walk(
+        "e2e_page lessons",
         "chromedriver-lessons",
-        &dist,
         "1366,900",
-        |session, server, out| {
-            let page = Page {
-                session,
-                url: server.url(),
-                out: out.to_path_buf(),
-                server: std::cell::RefCell::new(Some(server)),
-            };
-            let result = story(&page);
-            if result.is_err() {
-                let _ = page.screenshot("lessons-failure");
-            }
-            result
-        },
+        "lessons-failure",
+        "lessons",
+        story,
     );
-    if let Err(message) = result {
-        panic!("end-to-end test of lessons failed: {message}");
-    }
 }
 
 fn until(page: &Page, what: &str, script: &str) -> Result<(), String> {

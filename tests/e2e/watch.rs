@@ -10,7 +10,7 @@
 
 use std::io::Write;
 
-use crate::page::{BROWSER, Page, UPDATE_TIMEOUT, example};
+use crate::page::{Page, UPDATE_TIMEOUT, example, walk};
 use crate::support::json::Json;
 use svcplay::scenario::{Options, analyze};
 use svcplay::simulate::clients::{ClientChoice, DestinationKind, destinations, request};
@@ -18,32 +18,15 @@ use svcplay::simulate::{Landed, SimRequest};
 
 #[test]
 fn watching_the_traffic() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(dist) = crate::support::e2e_dist("e2e_page watching_the_traffic") else {
-        return;
-    };
-    let result = crate::support::with_browser(
+    walk(
+        "e2e_page watching_the_traffic",
         "chromedriver-watch",
-        &dist,
         // Wide enough for five node columns beside the editor.
         "1920,1200",
-        |session, server, out| {
-            let page = Page {
-                session,
-                url: server.url(),
-                out: out.to_path_buf(),
-                server: std::cell::RefCell::new(Some(server)),
-            };
-            let result = watch_story(&page);
-            if result.is_err() {
-                let _ = page.screenshot("e2e-watch-failure");
-            }
-            result
-        },
+        "e2e-watch-failure",
+        "watching the traffic",
+        watch_story,
     );
-    if let Err(message) = result {
-        panic!("end-to-end test of watching the traffic failed: {message}");
-    }
 }
 
 /// 50 Pods of one Deployment on 5 worker nodes behind one ClusterIP Service.
