@@ -222,47 +222,33 @@ fn write_containers(t: &mut String, spec: &PodSpec, pod: Option<&Pod>, space: &s
             let repo = full.rsplit_once(':').map_or(full.as_str(), |(r, _)| r);
             let _ = writeln!(t, "    Image ID:\t{repo}@sha256:{}", hex_of(&full, 64));
         }
-        let ports: Vec<String> = c
-            .ports
-            .iter()
-            .map(|p| {
-                let proto = p.protocol.as_deref().unwrap_or("TCP");
-                match &p.name {
-                    Some(n) if !n.is_empty() => format!("{}/{proto} ({n})", p.container_port),
-                    _ => format!("{}/{proto}", p.container_port),
-                }
-            })
-            .collect();
-        let host_ports: Vec<String> = c
-            .ports
-            .iter()
-            .map(|p| {
-                let proto = p.protocol.as_deref().unwrap_or("TCP");
-                match &p.name {
-                    Some(n) if !n.is_empty() => format!("0/{proto} ({n})"),
-                    _ => format!("0/{proto}"),
-                }
-            })
-            .collect();
-        let joined = ports.join(", ");
-        if joined.contains(',') {
-            let _ = writeln!(t, "    Ports:\t{joined}");
-        } else {
-            let _ = writeln!(
-                t,
-                "    Port:\t{}",
-                if joined.is_empty() { "<none>" } else { &joined }
-            );
-        }
-        let joined = host_ports.join(", ");
-        if joined.contains(',') {
-            let _ = writeln!(t, "    Host Ports:\t{joined}");
-        } else {
-            let _ = writeln!(
-                t,
-                "    Host Port:\t{}",
-                if joined.is_empty() { "<none>" } else { &joined }
-            );
+        // describe.go's `describeContainerPorts` and `describeContainerHostPorts`: the
+        // host port of a container port that sets none is 0.
+        let ports = |host: bool| {
+            let ports: Vec<String> = c
+                .ports
+                .iter()
+                .map(|p| {
+                    let number = if host { 0 } else { p.container_port };
+                    let proto = p.protocol.as_deref().unwrap_or("TCP");
+                    match &p.name {
+                        Some(n) if !n.is_empty() => format!("{number}/{proto} ({n})"),
+                        _ => format!("{number}/{proto}"),
+                    }
+                })
+                .collect();
+            ports.join(", ")
+        };
+        for (title, joined) in [("Port", ports(false)), ("Host Port", ports(true))] {
+            if joined.contains(',') {
+                let _ = writeln!(t, "    {title}s:\t{joined}");
+            } else {
+                let _ = writeln!(
+                    t,
+                    "    {title}:\t{}",
+                    if joined.is_empty() { "<none>" } else { &joined }
+                );
+            }
         }
         if let Some(pod) = pod {
             let running = pod.status.phase.as_deref() == Some("Running");
@@ -319,7 +305,7 @@ fn write_list(t: &mut String, title: &str, items: &[String]) {
 
 /// `kubectl describe pod`.
 pub fn pod(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let pod = named(&view.analysis.objects.pods, |o| &o.meta, namespace, name)?;
+    let pod = named(&view.analysis.objects.pods, namespace, name)?;
     let mut t = String::new();
     let _ = writeln!(t, "Name:\t{}", pod.meta.name);
     let _ = writeln!(t, "Namespace:\t{}", pod.meta.namespace);
@@ -573,25 +559,8 @@ pub fn stateful_set(view: &View, namespace: &str, name: &str) -> Option<String> 
 
 /// `kubectl describe daemonset`.
 pub fn daemon_set(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let ds = named(
-        &view.analysis.objects.daemon_sets,
-        |o| &o.meta,
-        namespace,
-        name,
-    )?;
-    let pods: Vec<&Pod> = view
-        .analysis
-        .objects
-        .pods
-        .iter()
-        .filter(|p| {
-            p.meta.namespace == namespace
-                && p.meta
-                    .owner_references
-                    .iter()
-                    .any(|o| o.kind == "DaemonSet" && o.name == name)
-        })
-        .collect();
+    let ds = named(&view.analysis.objects.daemon_sets, namespace, name)?;
+    let pods = super::resources::daemon_set_pods(&view.analysis.objects, ds);
     let (running, waiting, succeeded, failed) = pod_counts(&pods);
     let n = pods.len();
     let mut t = String::new();
@@ -779,12 +748,7 @@ pub fn namespace(view: &View, _namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe configmap`.
 pub fn config_map(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let cm = named(
-        &view.analysis.objects.config_maps,
-        |o| &o.meta,
-        namespace,
-        name,
-    )?;
+    let cm = named(&view.analysis.objects.config_maps, namespace, name)?;
     let mut t = String::new();
     write_meta(&mut t, &cm.meta);
     let mut out = tabwriter::format(&t, 0, 2);
@@ -798,12 +762,7 @@ pub fn config_map(view: &View, namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe endpoints`.
 pub fn endpoints(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let e = named(
-        &view.analysis.objects.endpoints,
-        |o| &o.meta,
-        namespace,
-        name,
-    )?;
+    let e = named(&view.analysis.objects.endpoints, namespace, name)?;
     let mut t = String::new();
     write_meta(&mut t, &e.meta);
     t.push_str("Subsets:\n");
@@ -846,12 +805,7 @@ pub fn endpoints(view: &View, namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe endpointslice`.
 pub fn endpoint_slice(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let s = named(
-        &view.analysis.objects.endpoint_slices,
-        |o| &o.meta,
-        namespace,
-        name,
-    )?;
+    let s = named(&view.analysis.objects.endpoint_slices, namespace, name)?;
     let mut t = String::new();
     write_meta(&mut t, &s.meta);
     let _ = writeln!(t, "AddressType:\t{}", s.address_type);

@@ -106,8 +106,7 @@ pub fn slice_endpoints_cell(slice: &EndpointSlice) -> String {
 }
 
 fn endpoints_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let list: Vec<&Endpoints> =
-        in_list_order(&view.analysis.objects.endpoints, |o| &o.meta, namespace);
+    let list: Vec<&Endpoints> = in_list_order(&view.analysis.objects.endpoints, namespace);
     list.into_iter()
         .map(|e| Row {
             namespace: e.meta.namespace.clone(),
@@ -120,13 +119,8 @@ fn endpoints_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row>
 }
 
 fn endpoints_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    named(
-        &view.analysis.objects.endpoints,
-        |o| &o.meta,
-        namespace,
-        name,
-    )
-    .map(|e| endpoints_yaml(e, ServerFields::Include))
+    named(&view.analysis.objects.endpoints, namespace, name)
+        .map(|e| endpoints_yaml(e, ServerFields::Include))
 }
 
 /// `v1` Endpoints: every request carries the API server's v1.33 deprecation warning.
@@ -148,11 +142,8 @@ pub const ENDPOINTS: Resource = Resource {
 };
 
 fn slice_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let list: Vec<&EndpointSlice> = in_list_order(
-        &view.analysis.objects.endpoint_slices,
-        |o| &o.meta,
-        namespace,
-    );
+    let list: Vec<&EndpointSlice> =
+        in_list_order(&view.analysis.objects.endpoint_slices, namespace);
     list.into_iter()
         .map(|s| Row {
             namespace: s.meta.namespace.clone(),
@@ -170,13 +161,8 @@ fn slice_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
 }
 
 fn slice_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    named(
-        &view.analysis.objects.endpoint_slices,
-        |o| &o.meta,
-        namespace,
-        name,
-    )
-    .map(|s| endpoint_slice_yaml(s, ServerFields::Include))
+    named(&view.analysis.objects.endpoint_slices, namespace, name)
+        .map(|s| endpoint_slice_yaml(s, ServerFields::Include))
 }
 
 pub const ENDPOINT_SLICES: Resource = Resource {

@@ -65,7 +65,7 @@ fn readiness_gates_cell(pod: &Pod) -> String {
 }
 
 fn rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let pods: Vec<&Pod> = in_list_order(&view.analysis.objects.pods, |o| &o.meta, namespace);
+    let pods: Vec<&Pod> = in_list_order(&view.analysis.objects.pods, namespace);
     pods.into_iter()
         .map(|pod| {
             let ip = pod
@@ -100,7 +100,7 @@ fn rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
 /// A Pod as the API server returns it, with the server's defaults and the kubelet's
 /// status.
 pub fn object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    let pod = named(&view.analysis.objects.pods, |o| &o.meta, namespace, name)?;
+    let pod = named(&view.analysis.objects.pods, namespace, name)?;
     let at = Yaml::str(clock::rfc3339(super::created(&pod.meta)));
     let conditions: Vec<Yaml> = pod
         .status

@@ -31,11 +31,11 @@ pub const RESOURCE: Resource = Resource {
 
 /// The Services of a namespace (or all), in the server's list order: namespace, then name.
 pub fn services<'a>(analysis: &'a Analysis, namespace: Option<&str>) -> Vec<&'a Service> {
-    in_list_order(&analysis.objects.services, |o| &o.meta, namespace)
+    in_list_order(&analysis.objects.services, namespace)
 }
 
 fn find<'a>(analysis: &'a Analysis, namespace: &str, name: &str) -> Option<&'a Service> {
-    named(&analysis.objects.services, |o| &o.meta, namespace, name)
+    named(&analysis.objects.services, namespace, name)
 }
 
 /// The `-o wide` header width of the LoadBalancer ingress list before it is clipped.
