@@ -1538,7 +1538,7 @@ fn expose(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             )
         }
         "Pod" => {
-            let Some(p) = named(&analysis.objects.pods, |p| &p.meta, &namespace, &name) else {
+            let Some(p) = named(&analysis.objects.pods, &namespace, &name) else {
                 return CommandOutput::error(
                     format!("Error from server (NotFound): pods \"{name}\" not found\n"),
                     1,
@@ -1719,6 +1719,22 @@ fn expose(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
 
 // ---- editing an object's document ----------------------------------------------------------
 
+/// [`object_tree`] for a verb that goes on to the next target when this one cannot be
+/// edited (the error is added to `out`).
+fn tree_to_edit(ctx: &mut Ctx, t: &Target, out: &mut CommandOutput) -> Option<(Yaml, Option<Doc>)> {
+    object_tree(ctx, t).map_err(|e| add_error(out, &e)).ok()
+}
+
+/// Sets `spec.KEY` of an object's tree, adding `spec` when it has none.
+fn set_spec(tree: &mut Yaml, key: &str, value: Yaml) {
+    if get(tree, "spec").is_none() {
+        set_key(tree, "spec", Yaml::Map(Vec::new()));
+    }
+    if let Some(spec) = get_mut(tree, "spec") {
+        set_key(spec, key, value);
+    }
+}
+
 /// The object's tree to edit: its written document, or (a Pod a workload made) the Pod
 /// as the server holds it.
 fn object_tree(ctx: &mut Ctx, t: &Target) -> Result<(Yaml, Option<Doc>), String> {
@@ -1829,12 +1845,7 @@ fn scale(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             }
             Err(_) => match object_tree(ctx, &t) {
                 Ok((mut tree, doc)) => {
-                    if get(&tree, "spec").is_none() {
-                        set_key(&mut tree, "spec", Yaml::Map(Vec::new()));
-                    }
-                    if let Some(spec) = get_mut(&mut tree, "spec") {
-                        set_key(spec, "replicas", Yaml::Int(replicas));
-                    }
+                    set_spec(&mut tree, "replicas", Yaml::Int(replicas));
                     write_tree(ctx, &tree, doc.as_ref());
                     out.stdout
                         .push_str(&format!("{}/{} scaled\n", t.resource.prefix(), t.name));
@@ -1877,12 +1888,8 @@ fn label(ctx: &mut Ctx, args: &Parsed, labels: bool) -> CommandOutput {
     };
     let field = if labels { "labels" } else { "annotations" };
     for t in targets {
-        let (mut tree, doc) = match object_tree(ctx, &t) {
-            Ok(x) => x,
-            Err(e) => {
-                add_error(&mut out, &e);
-                continue;
-            }
+        let Some((mut tree, doc)) = tree_to_edit(ctx, &t, &mut out) else {
+            continue;
         };
         let before = tree.clone();
         let meta = metadata(&mut tree);
@@ -1973,12 +1980,7 @@ fn set(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                 }
                 match object_tree(ctx, &t) {
                     Ok((mut tree, doc)) => {
-                        if get(&tree, "spec").is_none() {
-                            set_key(&mut tree, "spec", Yaml::Map(Vec::new()));
-                        }
-                        if let Some(spec) = get_mut(&mut tree, "spec") {
-                            set_key(spec, "selector", Yaml::Map(pairs.clone()));
-                        }
+                        set_spec(&mut tree, "selector", Yaml::Map(pairs.clone()));
                         write_tree(ctx, &tree, doc.as_ref());
                         out.stdout
                             .push_str(&format!("service/{} selector updated\n", t.name));
@@ -2213,12 +2215,8 @@ fn patch(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
         Err(e) => return e,
     };
     for t in targets {
-        let (mut tree, doc) = match object_tree(ctx, &t) {
-            Ok(x) => x,
-            Err(e) => {
-                add_error(&mut out, &e);
-                continue;
-            }
+        let Some((mut tree, doc)) = tree_to_edit(ctx, &t, &mut out) else {
+            continue;
         };
         let before = tree.clone();
         let result = match kind {
