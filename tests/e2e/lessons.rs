@@ -68,20 +68,7 @@ fn axe(page: &Page, what: &str, failures: &mut Vec<String>) -> Result<(), String
         "the view to be current",
         "const v = document.getElementById('view-panel'); return !v || v.getAttribute('aria-busy') === 'false';",
     )?;
-    let loaded = page.exec("return typeof axe !== 'undefined';", vec![])? == Json::Bool(true);
-    if !loaded {
-        let file =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/node_modules/axe-core/axe.min.js");
-        let source = std::fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read axe-core at {} ({e})", file.display()))?;
-        page.exec(&source, vec![])?;
-    }
-    let found = page.string(
-        "const r = await axe.run(document, {resultTypes: ['violations']});
-         return JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')));",
-        vec![],
-    )?;
+    let found = page.axe_violations()?;
     let _ = writeln!(std::io::stderr(), "lessons axe {what}: {found}");
     if found != "[]" {
         failures.push(format!("{what}: {found}"));

@@ -343,6 +343,30 @@ impl Page<'_> {
         self.session.save_screenshot(&self.out, name, "e2e_page")
     }
 
+    /// axe-core's serious and critical violations on the page as it is, as JSON (`[]`:
+    /// none). axe-core (`SVCPLAY_AXE`, else `.tools/node_modules/axe-core/axe.min.js`) is
+    /// put into the page first when the page does not have it yet.
+    pub(crate) fn axe_violations(&self) -> Result<String, String> {
+        if self.exec("return typeof axe !== 'undefined';", vec![])? != Json::Bool(true) {
+            let file = std::env::var_os("SVCPLAY_AXE").map_or_else(
+                || {
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join(".tools/node_modules/axe-core/axe.min.js")
+                },
+                PathBuf::from,
+            );
+            let source = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read axe-core at {} ({e})", file.display()))?;
+            self.exec(&source, vec![])?;
+        }
+        self.string(
+            "const r = await axe.run(document, {resultTypes: ['violations']});
+             return JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')));",
+            vec![],
+        )
+    }
+
     /// Waits until the view `tab` is selected and its panel is up to date.
     pub(crate) fn panel_shown(&self, tab: &str) -> Result<(), String> {
         self.wait(&format!("the {tab} view"), UPDATE_TIMEOUT, || {

@@ -441,17 +441,7 @@ fn core_watch(
 
 /// axe-core on the page as it is: no serious or critical violation.
 fn axe_clean(page: &Page<'_>, lang: &str) -> Result<(), String> {
-    let axe_file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".tools/node_modules/axe-core/axe.min.js");
-    let axe = std::fs::read_to_string(&axe_file)
-        .map_err(|e| format!("cannot read axe-core at {} ({e})", axe_file.display()))?;
-    page.exec(&axe, vec![])?;
-    let found = page.string(
-        "const r = await axe.run(document, {resultTypes: ['violations']});
-         return JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')));",
-        vec![],
-    )?;
+    let found = page.axe_violations()?;
     let _ = writeln!(
         std::io::stderr(),
         "e2e_page: axe on the watch ({lang}): {found}"
