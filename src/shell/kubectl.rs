@@ -1110,6 +1110,13 @@ struct Target {
     name: String,
 }
 
+impl Target {
+    /// What kubectl's operation printer says about it: `TYPE/NAME OPERATION`.
+    fn operation(&self, operation: &str) -> String {
+        format!("{}/{} {operation}\n", self.resource.prefix(), self.name)
+    }
+}
+
 /// [`select_targets`] for the verbs that go on past the objects not found: the targets
 /// found, and the output so far, an error line for each object missing.
 fn found_targets(
@@ -1840,15 +1847,13 @@ fn scale(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
         match crate::actions::scale(&text_now, &t.namespace, &t.name, replicas) {
             Ok(text) => {
                 ctx.set_text(text);
-                out.stdout
-                    .push_str(&format!("{}/{} scaled\n", t.resource.prefix(), t.name));
+                out.stdout.push_str(&t.operation("scaled"));
             }
             Err(_) => match object_tree(ctx, &t) {
                 Ok((mut tree, doc)) => {
                     set_spec(&mut tree, "replicas", Yaml::Int(replicas));
                     write_tree(ctx, &tree, doc.as_ref());
-                    out.stdout
-                        .push_str(&format!("{}/{} scaled\n", t.resource.prefix(), t.name));
+                    out.stdout.push_str(&t.operation("scaled"));
                 }
                 Err(e) => {
                     add_error(&mut out, &e);
@@ -1929,21 +1934,16 @@ fn label(ctx: &mut Ctx, args: &Parsed, labels: bool) -> CommandOutput {
             }
         }
         if tree == before {
-            out.stdout.push_str(&format!(
-                "{}/{} not {}\n",
-                t.resource.prefix(),
-                t.name,
-                if labels { "labeled" } else { "annotated" }
-            ));
+            out.stdout.push_str(&t.operation(if labels {
+                "not labeled"
+            } else {
+                "not annotated"
+            }));
             continue;
         }
         write_tree(ctx, &tree, doc.as_ref());
-        out.stdout.push_str(&format!(
-            "{}/{} {}\n",
-            t.resource.prefix(),
-            t.name,
-            if labels { "labeled" } else { "annotated" }
-        ));
+        out.stdout
+            .push_str(&t.operation(if labels { "labeled" } else { "annotated" }));
     }
     out
 }
@@ -2018,11 +2018,7 @@ fn set(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                             }
                         }
                         write_tree(ctx, &tree, doc.as_ref());
-                        out.stdout.push_str(&format!(
-                            "{}/{} image updated\n",
-                            t.resource.prefix(),
-                            t.name
-                        ));
+                        out.stdout.push_str(&t.operation("image updated"));
                     }
                     Err(e) => {
                         add_error(&mut out, &e);
@@ -2257,11 +2253,7 @@ fn patch(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             continue;
         }
         if tree == before {
-            out.stdout.push_str(&format!(
-                "{}/{} patched (no change)\n",
-                t.resource.prefix(),
-                t.name
-            ));
+            out.stdout.push_str(&t.operation("patched (no change)"));
             continue;
         }
         // The API server validates the patched object.
@@ -2289,8 +2281,7 @@ fn patch(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             ctx.set_text(before_text);
             continue;
         }
-        out.stdout
-            .push_str(&format!("{}/{} patched\n", t.resource.prefix(), t.name));
+        out.stdout.push_str(&t.operation("patched"));
     }
     out
 }
@@ -2374,11 +2365,7 @@ fn rollout(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                             }
                             ctx.set_session(s);
                         }
-                        out.stdout.push_str(&format!(
-                            "{}/{} restarted\n",
-                            t.resource.prefix(),
-                            t.name
-                        ));
+                        out.stdout.push_str(&t.operation("restarted"));
                     }
                     Err(e) => {
                         add_error(&mut out, &e);

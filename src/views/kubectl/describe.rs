@@ -60,6 +60,18 @@ pub fn write_annotations(out: &mut String, annotations: &BTreeMap<String, String
     write_annotations_titled(out, "Annotations", annotations);
 }
 
+/// The first lines of the Deployment and StatefulSet describers: `Name`, `Namespace`,
+/// `CreationTimestamp`.
+fn write_name_and_created(out: &mut String, meta: &ObjectMeta) {
+    let _ = writeln!(out, "Name:\t{}", meta.name);
+    let _ = writeln!(out, "Namespace:\t{}", meta.namespace);
+    let _ = writeln!(
+        out,
+        "CreationTimestamp:\t{}",
+        rfc1123z(super::created(meta))
+    );
+}
+
 /// The first lines of most describers: `Name`, `Namespace`, `Labels`, `Annotations`.
 pub fn write_meta(out: &mut String, meta: &ObjectMeta) {
     let _ = writeln!(out, "Name:\t{}", meta.name);
@@ -431,13 +443,7 @@ pub fn deployment(view: &View, namespace: &str, name: &str) -> Option<String> {
         .filter(|p| !p.is_terminating() && p.is_ready())
         .count();
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{}", w.meta.name);
-    let _ = writeln!(t, "Namespace:\t{}", w.meta.namespace);
-    let _ = writeln!(
-        t,
-        "CreationTimestamp:\t{}",
-        rfc1123z(super::created(&w.meta))
-    );
+    write_name_and_created(&mut t, &w.meta);
     write_labels(&mut t, "Labels", &w.meta.labels);
     let mut annotations = w.meta.annotations.clone();
     annotations
@@ -525,13 +531,7 @@ pub fn stateful_set(view: &View, namespace: &str, name: &str) -> Option<String> 
     let pods = super::resources::pods_of(view, w);
     let (running, waiting, succeeded, failed) = pod_counts(&pods);
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{}", w.meta.name);
-    let _ = writeln!(t, "Namespace:\t{}", w.meta.namespace);
-    let _ = writeln!(
-        t,
-        "CreationTimestamp:\t{}",
-        rfc1123z(super::created(&w.meta))
-    );
+    write_name_and_created(&mut t, &w.meta);
     let _ = writeln!(t, "Selector:\t{}", w.selector);
     write_labels(&mut t, "Labels", &w.meta.labels);
     write_annotations(&mut t, &w.meta.annotations);
