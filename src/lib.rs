@@ -113,7 +113,8 @@
 //!   with their stale chains); [`proxy::userspace`] the legacy
 //!   userspace mode as kube-proxy v1.25 ran it (proxy sockets, portal rules, the
 //!   round-robin balancer with ClientIP affinity and explicit time); [`proxy::trace`] is
-//!   the packet-walk shape every mode produces.
+//!   the packet-walk shape every mode produces, its verdicts in English and, through
+//!   [`proxy::trace::verdict_words`], in Chinese.
 //! - [`views`] — simulated commands (`svcplay run`, the lab terminal): `iptables-save`,
 //!   `ip6tables-save` and `iptables -S` ([`views::iptables`]), `iptables -L` in its forms
 //!   ([`views::iptables_list`], checked against the real tool); [`views::nft`]

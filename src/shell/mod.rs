@@ -145,6 +145,11 @@ pub struct Outcome {
     /// The scenario text afterwards (the same text when nothing changed).
     pub text: String,
     pub changed: bool,
+    /// Whether the change is more than the session clock moving (`sleep`, a timeout
+    /// waited out) and the traffic it records (conntrack entries, the schedulers' request
+    /// counts): such a line changes no object and no rule, and the page does not count
+    /// it as an edit in "what changed".
+    pub edited: bool,
     pub terminal: Terminal,
     pub editor: Option<Editor>,
     /// `clear` (or Ctrl+L): the terminal's screen is cleared.
@@ -192,6 +197,7 @@ pub fn interrupt(text: &str, terminal: &Terminal) -> Outcome {
         failed: true,
         text: text.to_string(),
         changed: false,
+        edited: false,
         terminal: terminal.clone(),
         editor: None,
         clear: false,

@@ -55,6 +55,39 @@ fn curl_loops_rotate_and_sleep_moves_the_clock() {
     assert!(text.contains("kind: Session"), "{text}");
 }
 
+/// `sleep` and `curl` change the text (the session's clock, its conntrack entries and
+/// request counts) but no object or rule: not an edit for the page's "what changed".
+#[test]
+fn the_clock_and_traffic_are_no_edit() {
+    let text = lab();
+    let one = |line: &str| {
+        run(Request {
+            text: &text,
+            analysis: None,
+            terminal: &Terminal::default(),
+            line,
+            interrupt_after: Some(3),
+        })
+    };
+    for line in [
+        "sleep 5",
+        "curl -s 10.97.97.97",
+        "curl -s 10.97.97.97; sleep 1",
+    ] {
+        let o = one(line);
+        assert!(o.changed && !o.edited, "{line}: {o:?}");
+    }
+    for line in [
+        "kubectl scale deployment pc-deployment -n dev --replicas=4",
+        "sleep 1; kubectl scale deployment pc-deployment -n dev --replicas=4",
+    ] {
+        let o = one(line);
+        assert!(o.changed && o.edited, "{line}");
+    }
+    let o = one("echo hi");
+    assert!(!o.changed && !o.edited);
+}
+
 #[test]
 fn exec_writes_index_html_and_curl_shows_it() {
     let analysis = crate::scenario::analyze(&lab(), crate::scenario::Options::default());

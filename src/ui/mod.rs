@@ -497,6 +497,9 @@ pub fn App() -> Html {
                             rev,
                             text: s.text.to_string(),
                             before,
+                            // What changed is said of what the user is viewing.
+                            node: s.node(),
+                            mode: s.mode,
                         });
                     }
                 });

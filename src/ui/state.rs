@@ -498,6 +498,10 @@ impl State {
 pub enum Change {
     /// The user typed, or a one-click action edited the text.
     Edit,
+    /// The terminal moved the session clock or recorded traffic and nothing else
+    /// ([`svcplay::shell::Outcome::edited`]): the user's text like an edit, but no edit
+    /// in "what changed" (no object or rule changed).
+    Clock,
     /// It came from outside (a link, a draft, a file, an embedding page): its cost is
     /// unknown.
     Outside,
@@ -517,7 +521,9 @@ pub fn analyses_here(state: &State, text: &str, change: Change) -> bool {
         _ => {
             let cheap = state.cost_ms.is_some_and(|ms| ms <= MAIN_THREAD_BUDGET_MS);
             match change {
-                Change::Edit => cheap && text.len().abs_diff(state.text.len()) <= SMALL_EDIT_BYTES,
+                Change::Edit | Change::Clock => {
+                    cheap && text.len().abs_diff(state.text.len()) <= SMALL_EDIT_BYTES
+                }
                 Change::Known => cheap,
                 Change::Outside => false,
             }
@@ -562,7 +568,7 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
         }
     }
     next.text = text;
-    next.edited = change == Change::Edit;
+    next.edited = matches!(change, Change::Edit | Change::Clock);
     if let Some(s) = &state.simulation {
         next = simulate(&next, s.request.clone());
     }
@@ -1255,8 +1261,14 @@ fn apply_outcome(state: &State, outcome: svcplay::shell::Outcome) -> State {
 fn apply_outcome_at(state: &State, index: usize, outcome: svcplay::shell::Outcome) -> State {
     let mut next = if outcome.changed {
         // What the terminal changes is the user's own edit (the editor's undo takes it
-        // back), not a replacement: it keeps no entry in the recent scenarios.
-        with_text(state, Rc::from(outcome.text.as_str()), true, Change::Edit)
+        // back), not a replacement: it keeps no entry in the recent scenarios. A line
+        // that only moved the clock (`sleep`) changed nothing downstream to show.
+        let change = if outcome.edited {
+            Change::Edit
+        } else {
+            Change::Clock
+        };
+        with_text(state, Rc::from(outcome.text.as_str()), true, change)
     } else {
         state.clone()
     };
@@ -1580,6 +1592,21 @@ mod tests {
             last.starts_with("hi\nhi\n") && last.ends_with("^C\n"),
             "{last:?}"
         );
+        // The loop's steps and a curl moved the session clock and recorded connections:
+        // the text changed, nothing downstream did, and the scaling stays the last edit.
+        let scaled = state.text.clone();
+        let state = reduce(&state, Action::RunCommand("curl -s 10.97.97.97".into()));
+        assert!(
+            state
+                .terminal
+                .last()
+                .unwrap()
+                .text()
+                .contains("Welcome to nginx!")
+        );
+        assert_ne!(state.text, scaled);
+        assert_eq!(state.changes.len(), 1);
+        assert!(!state.changed_nothing);
         // vi opens the editor; saving writes the file.
         let state = reduce(&state, Action::RunCommand("vi notes.txt".into()));
         assert!(state.editing.is_some());

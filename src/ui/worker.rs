@@ -23,20 +23,28 @@ thread_local! {
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn answer(request: Request) -> Option<Response> {
     match request {
-        Request::Analyze { rev, text, before } => {
+        Request::Analyze {
+            rev,
+            text,
+            before,
+            node,
+            mode,
+        } => {
             let analysis = analyze(&text, Options::default());
             let mut summary = snapshot::summary(&analysis);
             LAST.with(|last| {
                 // What this text changed from the one analysed before (here, or sent
-                // along when the page analysed it), on the default node in the scenario's
-                // mode; the page keeps it when the text was an edit.
+                // along when the page analysed it), on the node and in the mode the user
+                // is viewing (as the page says it when it analyses an edit itself; the
+                // default node when the edit removed that node); the page keeps it when
+                // the text was an edit.
                 let sent = before.map(|b| analyze(&b, Options::default()));
                 let held = last.borrow();
                 let previous = sent.as_ref().or(held.as_ref().map(|(_, a)| a));
                 if let Some(previous) = previous {
-                    let node = analysis.default_node();
+                    let node = summary.node(Some(&node));
                     summary.changes =
-                        Some(svcplay::changes::diff(previous, &analysis, &node, None));
+                        Some(svcplay::changes::diff(previous, &analysis, &node, mode));
                 }
                 drop(held);
                 *last.borrow_mut() = Some((rev, analysis));
@@ -153,6 +161,8 @@ mod tests {
             rev: 3,
             text: svcplay::examples::DEFAULT.to_string(),
             before: None,
+            node: String::new(),
+            mode: None,
         }));
         let Some(Response::Summary { rev: 3, summary }) = decode(&bytes) else {
             panic!("no summary");
@@ -223,6 +233,8 @@ mod tests {
             rev: 4,
             text: scaled.clone(),
             before: None,
+            node: String::new(),
+            mode: None,
         }));
         let Some(Response::Summary { rev: 4, summary }) = decode(&bytes) else {
             panic!("no summary");
@@ -243,6 +255,8 @@ mod tests {
             rev: 6,
             text: scaled.clone(),
             before: Some(svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 1", 1)),
+            node: String::new(),
+            mode: None,
         }));
         let Some(Response::Summary { rev: 6, summary }) = decode(&bytes) else {
             panic!("no summary");
@@ -250,5 +264,42 @@ mod tests {
         let changes = summary.changes.expect("the changes");
         let added: usize = changes.endpoints.iter().map(|e| e.added.len()).sum();
         assert_eq!(added, 1, "{changes:?}");
+        assert_eq!(
+            changes.node, "k8s-worker01",
+            "an unknown node: the default one"
+        );
+    }
+
+    /// The worker says what an edit changed on the node and in the mode the user is
+    /// viewing, as the page does when it analyses the edit itself.
+    #[test]
+    fn the_workers_changes_are_of_the_node_and_mode_on_show() {
+        use svcplay::proxy::config::ProxyMode;
+        let before = svcplay::examples::DEFAULT.to_string();
+        let after = svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 4", 1);
+        let a = analyze(&before, Options::default());
+        let b = analyze(&after, Options::default());
+        let node = a
+            .node_names()
+            .into_iter()
+            .find(|n| *n != a.default_node())
+            .expect("another node");
+        for mode in [ProxyMode::Nftables, ProxyMode::Ipvs] {
+            let bytes = worker_handle(&encode(&Request::Analyze {
+                rev: 11,
+                text: after.clone(),
+                before: Some(before.clone()),
+                node: node.clone(),
+                mode: Some(mode),
+            }));
+            let Some(Response::Summary { summary, .. }) = decode(&bytes) else {
+                panic!("no summary");
+            };
+            let changes = summary.changes.expect("the changes");
+            assert_eq!(changes.node, node);
+            assert_eq!(changes.mode, Some(mode));
+            assert_eq!(changes, svcplay::changes::diff(&a, &b, &node, Some(mode)));
+            assert!(!changes.groups.is_empty(), "{changes:?}");
+        }
     }
 }
