@@ -1218,7 +1218,17 @@ pub fn commands_key(text: &str) -> String {
 pub fn prompt(state: &State) -> String {
     match &state.analysis {
         Some(a) => svcplay::shell::prompt(a, &state.shell),
-        None => format!("[root@{} ~]# ", state.node()),
+        // Not the views' node: the shell's, read from the text (its session document and
+        // Nodes) while the worker analyses it.
+        None => svcplay::shell::prompt_in_text(&state.text, &state.shell),
+    }
+}
+
+/// The node the terminal's shell is on (its welcome line names it), analysed or not.
+pub fn shell_node(state: &State) -> String {
+    match &state.analysis {
+        Some(a) => svcplay::shell::node_of(a),
+        None => svcplay::shell::node_in_text(&state.text),
     }
 }
 
@@ -1834,6 +1844,26 @@ mod tests {
             Action::RunCommand("kubectl scale deployment pc-deployment -n dev --replicas=4".into()),
         );
         assert!(state.text.contains("replicas: 4"), "{}", state.text);
+    }
+
+    #[test]
+    fn the_terminal_names_the_shells_node_while_the_worker_computes() {
+        let state = with_worker();
+        let link = Incoming::new(svcplay::examples::DEFAULT, Source::Link, 0.0);
+        let mut state = reduce(&state, Action::SetText("kind: Pod\n".into()));
+        state = reduce(&state, Action::Replace(link));
+        assert!(state.analysis.is_none() && state.computing());
+        // The views show a worker node; the shell starts on the control plane.
+        let rev = state.rev;
+        let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
+        state = reduce(
+            &state,
+            Action::WorkerSummary(rev, snapshot::summary(&analysis), 300.0),
+        );
+        assert!(state.analysis.is_none());
+        assert_eq!(state.node(), "k8s-worker01");
+        assert_eq!(shell_node(&state), "k8s-master01");
+        assert_eq!(prompt(&state), "[root@k8s-master01 ~]# ");
     }
 
     #[test]

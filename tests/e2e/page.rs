@@ -14,7 +14,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::support::TempDir;
@@ -31,30 +30,47 @@ pub(crate) static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn the_playground_page() {
+    walk(
+        "e2e_page",
+        "chromedriver-page",
+        "1366,900",
+        "e2e-page-failure",
+        "the page",
+        |page| page.story(),
+    );
+}
+
+/// Runs a walk-through of the page in its own headless Chromium (one browser at a time):
+/// ChromeDriver's log is `test-output/{driver}.log`, a screenshot `{failure}.png` shows
+/// where it failed, and the test panics naming `what` failed. Skipped (as `test`) without
+/// `SVCPLAY_E2E_DIST`.
+pub(crate) fn walk(
+    test: &str,
+    driver: &str,
+    window: &str,
+    failure: &str,
+    what: &str,
+    story: impl FnOnce(&Page) -> Result<(), String>,
+) {
     let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(dist) = crate::support::e2e_dist("e2e_page") else {
+    let Some(dist) = crate::support::e2e_dist(test) else {
         return;
     };
-    let result = crate::support::with_browser(
-        "chromedriver-page",
-        &dist,
-        "1366,900",
-        |session, server, out| {
-            let page = Page {
-                session,
-                url: server.url(),
-                out: out.to_path_buf(),
-                server: std::cell::RefCell::new(Some(server)),
-            };
-            let result = page.story();
-            if result.is_err() {
-                let _ = page.screenshot("e2e-page-failure");
-            }
-            result
-        },
-    );
+    let result = crate::support::with_browser(driver, &dist, window, |session, server, out| {
+        let page = Page {
+            session,
+            url: server.url(),
+            out: out.to_path_buf(),
+            server: std::cell::RefCell::new(Some(server)),
+        };
+        let result = story(&page);
+        if result.is_err() {
+            let _ = page.screenshot(failure);
+        }
+        result
+    });
     if let Err(message) = result {
-        panic!("end-to-end test of the page failed: {message}");
+        panic!("end-to-end test of {what} failed: {message}");
     }
 }
 
@@ -264,11 +280,7 @@ impl Page<'_> {
     }
 
     pub(crate) fn string(&self, script: &str, args: Vec<Json>) -> Result<String, String> {
-        Ok(self
-            .exec(script, args)?
-            .as_str()
-            .unwrap_or_default()
-            .to_string())
+        self.session.string(script, args)
     }
 
     pub(crate) fn text_of(&self, selector: &str) -> Result<String, String> {
@@ -323,41 +335,37 @@ impl Page<'_> {
         &self,
         what: &str,
         timeout: Duration,
-        mut check: impl FnMut() -> Result<Option<T>, String>,
+        check: impl FnMut() -> Result<Option<T>, String>,
     ) -> Result<T, String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(value) = check()? {
-                return Ok(value);
-            }
-            if Instant::now() > deadline {
-                let page = self
-                    .string(
-                        "return document.body ? document.body.innerText : '';",
-                        vec![],
-                    )
-                    .map(|t| t.chars().take(3000).collect::<String>())
-                    .unwrap_or_default();
-                let console = self
-                    .session
-                    .console_messages()
-                    .map(|m| m.join("\n"))
-                    .unwrap_or_default();
-                return Err(format!(
-                    "timed out after {}s waiting for {what}\n--- page text ---\n{page}\n--- browser console ---\n{console}",
-                    timeout.as_secs()
-                ));
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
+        self.session.wait(what, timeout, &[], check)
     }
 
     pub(crate) fn screenshot(&self, name: &str) -> Result<(), String> {
-        let png = self.session.screenshot()?;
-        let path = self.out.join(format!("{name}.png"));
-        std::fs::write(&path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        let _ = writeln!(std::io::stderr(), "e2e_page: screenshot {}", path.display());
-        Ok(())
+        self.session.save_screenshot(&self.out, name, "e2e_page")
+    }
+
+    /// axe-core's serious and critical violations on the page as it is, as JSON (`[]`:
+    /// none). axe-core (`SVCPLAY_AXE`, else `.tools/node_modules/axe-core/axe.min.js`) is
+    /// put into the page first when the page does not have it yet.
+    pub(crate) fn axe_violations(&self) -> Result<String, String> {
+        if self.exec("return typeof axe !== 'undefined';", vec![])? != Json::Bool(true) {
+            let file = std::env::var_os("SVCPLAY_AXE").map_or_else(
+                || {
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join(".tools/node_modules/axe-core/axe.min.js")
+                },
+                PathBuf::from,
+            );
+            let source = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read axe-core at {} ({e})", file.display()))?;
+            self.exec(&source, vec![])?;
+        }
+        self.string(
+            "const r = await axe.run(document, {resultTypes: ['violations']});
+             return JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')));",
+            vec![],
+        )
     }
 
     /// Waits until the view `tab` is selected and its panel is up to date.
