@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of svcplay, after installing whatever is missing:
-#   1. native tests      cargo test --all-targets, the doc tests, then clippy (native and wasm)
+#   1. native tests      cargo test --all-targets, the doc tests, clippy (native and wasm), the
+#                        crate doc, and the fuzz targets compiled on stable
 #   2. page build        trunk build --release into dist/, with a gzip size report
 #   3. browser tests     the page's #[wasm_bindgen_test]s in headless Chromium
 #   4. end-to-end test   tests/e2e*.rs drive the built dist/ in headless Chromium (e2e_embed.rs
@@ -43,7 +44,15 @@ native_tests() {
 clippy() {
     cargo clippy --all-targets -- -D warnings &&
         cargo clippy --target wasm32-unknown-unknown --bin svcplay-web -- -D warnings &&
-        RUSTDOCFLAGS="-D warnings" cargo doc --lib --no-deps
+        RUSTDOCFLAGS="-D warnings" cargo doc --lib --no-deps &&
+        fuzz_targets_compile
+}
+
+# The fuzz targets run only on nightly (cargo-fuzz), which these machines cannot fetch; they
+# include the page's start-up code by path, so they rot silently when it changes (all five had
+# stopped compiling by the time anyone looked). Checking them on stable keeps them in step.
+fuzz_targets_compile() {
+    (cd fuzz && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/fuzz" cargo check --bins --quiet)
 }
 
 page_build() {
