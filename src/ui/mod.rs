@@ -105,6 +105,7 @@ impl Reducible for Store {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let _timed = dom::timed("reduce");
         let marks = cfg!(target_arch = "wasm32") && analyses(&action) && !self.0.embed.enabled;
         if marks {
             storage::mark_analysing(true);
@@ -331,6 +332,7 @@ fn paused_view(lang: Lang, dispatch: &UseReducerDispatcher<Store>) -> Html {
 
 #[function_component]
 pub fn App() -> Html {
+    let _timed = dom::timed("view:App");
     let store = use_reducer(|| {
         let start = dom::now_ms();
         let mut state = State::new(svcplay::examples::DEFAULT);
@@ -639,6 +641,7 @@ pub fn App() -> Html {
     let selection = state.selection();
     let local = state.analysis.clone().map(Same);
     let computed = use_memo((local, selection.clone()), |(analysis, selection)| {
+        let _timed = dom::timed("panel");
         analysis
             .as_ref()
             .map(|a| Rc::new(snapshot::panel(&a.0, selection)))

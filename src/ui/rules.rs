@@ -179,6 +179,7 @@ pub fn shown_lines<'a>(
 
 #[function_component]
 pub fn Rules(props: &RulesProps) -> Html {
+    let _timed = super::dom::timed("view:Rules");
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
     let panel = &props.panel;
