@@ -177,6 +177,73 @@ pub fn shown_lines<'a>(
     (shown, cut)
 }
 
+/// The lines of a rules panel (or, as a table, its rows), after the filters.
+#[derive(Properties)]
+pub struct RuleLinesProps {
+    pub panel: Rc<RulesPanel>,
+    pub filter: AttrValue,
+    pub object: Option<usize>,
+    /// Rows of the aligned table instead of the lines of the text.
+    pub table: bool,
+    pub lang: Lang,
+}
+
+impl PartialEq for RuleLinesProps {
+    /// Equal when they draw the same: the text, which lines link to which written object
+    /// and under which label — not where in the YAML the links point (those spans move
+    /// whenever a line is typed above them, and only the click handler of [`Rules`], which
+    /// always has the current panel, reads them). A keystroke that leaves the rules as they
+    /// were (most of them) then skips drawing thousands of lines again.
+    fn eq(&self, other: &RuleLinesProps) -> bool {
+        let (a, b) = (&*self.panel, &*other.panel);
+        let same_lines = Rc::ptr_eq(&self.panel, &other.panel)
+            || (a.text == b.text
+                && a.status == b.status
+                && a.line_sources == b.line_sources
+                && a.sources.len() == b.sources.len()
+                && a.sources
+                    .iter()
+                    .zip(&b.sources)
+                    .all(|(x, y)| x.object == y.object && x.label == y.label));
+        same_lines
+            && self.filter == other.filter
+            && self.object == other.object
+            && self.table == other.table
+            && self.lang == other.lang
+    }
+}
+
+#[function_component]
+pub fn RuleLines(props: &RuleLinesProps) -> Html {
+    let _timed = super::dom::timed("view:RuleLines");
+    let lang = props.lang;
+    let panel = &props.panel;
+    let (lines, _) = shown_lines(panel, &props.filter, props.object);
+    if props.table {
+        return html! {
+            { for lines.iter().filter_map(|(_, line, source)| rule_row(line).map(|r| (r, *source))).map(|(r, source)| html! {
+                <tr class={classes!((source > 0).then_some("linked"))} data-src={(source > 0).then(|| source.to_string())}>
+                    <th scope="row"><code>{ r.chain }</code></th>
+                    <td><code>{ r.matches }</code></td>
+                    <td class="num"><code>{ r.probability }</code></td>
+                    <td><code>{ r.target }</code></td>
+                    <td>{ r.comment }</td>
+                </tr>
+            }) }
+        };
+    }
+    html! {
+        { for lines.iter().map(|(_, line, source)| {
+            if *source > 0 {
+                let label = panel.sources.get(*source as usize - 1).map(|s| Msg::RuleFrom.fill(lang, &[&s.label])).unwrap_or_default();
+                html! { <span class="rl linked" data-src={source.to_string()} title={label}>{ *line }{ "\n" }</span> }
+            } else {
+                html! { <span class="rl">{ *line }{ "\n" }</span> }
+            }
+        }) }
+    }
+}
+
 #[function_component]
 pub fn Rules(props: &RulesProps) -> Html {
     let _timed = super::dom::timed("view:Rules");
@@ -205,6 +272,7 @@ pub fn Rules(props: &RulesProps) -> Html {
         })
     };
     let object = props.object.as_ref().map(|(o, _)| *o);
+    // Only counted here: the lines themselves are drawn by `RuleLines`.
     let (lines, cut) = shown_lines(panel, &props.filter, object);
     // The aligned form: only for iptables' own outputs, whose rules are `-A` lines.
     let table = use_state(|| false);
@@ -305,29 +373,14 @@ pub fn Rules(props: &RulesProps) -> Html {
                             <th scope="col">{ t(Msg::RuleComment) }</th>
                         </tr></thead>
                         <tbody>
-                            { for lines.iter().filter_map(|(_, line, source)| rule_row(line).map(|r| (r, *source))).map(|(r, source)| html! {
-                                <tr class={classes!((source > 0).then_some("linked"))} data-src={(source > 0).then(|| source.to_string())}>
-                                    <th scope="row"><code>{ r.chain }</code></th>
-                                    <td><code>{ r.matches }</code></td>
-                                    <td class="num"><code>{ r.probability }</code></td>
-                                    <td><code>{ r.target }</code></td>
-                                    <td>{ r.comment }</td>
-                                </tr>
-                            }) }
+                            <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=true lang={lang} />
                         </tbody>
                     </table>
                 </div>
             }
             // Focusable: its long lines scroll sideways, which keyboard users do from here.
             <pre id="rules" tabindex="0" aria-label={t(view_label(view))} hidden={as_table} class={classes!("output", (panel.status != 0).then_some("failed"))} onclick={on_line}>
-                { for lines.iter().map(|(_, line, source)| {
-                    if *source > 0 {
-                        let label = panel.sources.get(*source as usize - 1).map(|s| Msg::RuleFrom.fill(lang, &[&s.label])).unwrap_or_default();
-                        html! { <span class="rl linked" data-src={source.to_string()} title={label}>{ *line }{ "\n" }</span> }
-                    } else {
-                        html! { <span class="rl">{ *line }{ "\n" }</span> }
-                    }
-                }) }
+                <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=false lang={lang} />
             </pre>
             if cut > 0 {
                 <p class="note">{ Msg::MoreLines.fill(lang, &[&cut.to_string()]) }</p>
