@@ -18,6 +18,13 @@
 //!   say-so.
 //! - Limits ([`limits`]): the one scenario size limit, and the cost budget that decides
 //!   what the main thread may analyse.
+//! - **Typing** (issue 19: keystroke to painted frame within a frame): the editor's
+//!   textarea holds a window of a long text's lines ([`editor::windowed`]); a typed text
+//!   analysed here is analysed right after the frame that paints the keystroke
+//!   ([`state::State::deferred`], `Action::AnalyseTyped`), the views marked busy
+//!   meanwhile; the rules' lines are drawn again only when they changed
+//!   ([`rules::RuleLines`]). [`dom::timed`] names where a keystroke's time goes for the
+//!   end-to-end timing report.
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
 //! - Lessons ([`lesson`]): the lesson list with progress, the lesson pane beside the
 //!   editor and the views (checks after every change, hints, solution, reset), the
@@ -98,6 +105,7 @@ fn analyses(action: &Action) -> bool {
             | Action::Act(_)
             | Action::WorkerSummary(..)
             | Action::WorkerReady(_)
+            | Action::AnalyseTyped(_)
     )
 }
 
@@ -110,7 +118,7 @@ impl Reducible for Store {
         if marks {
             storage::mark_analysing(true);
         }
-        let typing = matches!(action, Action::SetText(_));
+        let typing = matches!(action, Action::SetText(_) | Action::AnalyseTyped(_));
         let start = dom::now_ms();
         let mut next = reduce(&self.0, action);
         let analysed = match (&next.analysis, &self.0.analysis) {
@@ -135,7 +143,7 @@ impl Reducible for Store {
         if next.rev != self.0.rev && cfg!(target_arch = "wasm32") {
             let place = if next.paused {
                 "paused"
-            } else if analysed {
+            } else if analysed || next.deferred {
                 "main"
             } else {
                 "worker"
@@ -465,7 +473,7 @@ pub fn App() -> Html {
         let worker = worker.clone();
         let latest = latest.clone();
         let sent = worker_rev.borrow().clone();
-        let waiting = state.analysis.is_none() && !state.paused;
+        let waiting = state.analysis.is_none() && !state.paused && !state.deferred;
         let up = state.worker == WorkerStatus::Up;
         use_effect_with((state.rev, waiting, up), move |(rev, waiting, up)| {
             if *waiting && *up {
@@ -484,6 +492,20 @@ pub fn App() -> Html {
                         });
                     }
                 });
+            }
+        });
+    }
+    // A typed text analysed here: once the frame that paints the keystroke has gone, so
+    // that typing shows at once and the views follow in the next frame.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((state.rev, state.deferred), move |(rev, deferred)| {
+            if *deferred {
+                let rev = *rev;
+                let after = wasm_bindgen::closure::Closure::once_into_js(move || {
+                    dispatch.dispatch(Action::AnalyseTyped(rev))
+                });
+                dom::after_paint(after.unchecked_ref());
             }
         });
     }
@@ -653,7 +675,10 @@ pub fn App() -> Html {
             .filter(|(r, s, _)| *r == state.rev && *s == selection)
             .map(|(_, _, p)| p.clone())
     });
-    // Paused, the view says so itself: nothing on show is out of date.
+    // Paused, the view says so itself: nothing on show is out of date. Views of an older
+    // text are aria-busy; they dim only while the worker computes: a typed text's views
+    // follow a frame later, and dimming them for that frame would make every keystroke
+    // flicker (and repaint the whole panel twice).
     let stale = panel.is_none() && !state.paused;
     let panel = match panel {
         Some(p) => {
@@ -984,7 +1009,7 @@ pub fn App() -> Html {
                 <span class="spacer"></span>
                 if state.paused {
                     <span class="busy" role="status">{ t(Msg::Paused) }</span>
-                } else if state.computing() {
+                } else if state.computing() && !state.deferred {
                     <span class="busy" role="status">{ t(Msg::Computing) }</span>
                 } else if state.uses_worker() {
                     <span class="busy idle">{ t(Msg::LargeScenario) }</span>
@@ -1056,7 +1081,7 @@ pub fn App() -> Html {
                     // Focusable, so that keyboard users can scroll a view whose content has no
                     // control of its own (the DNS table, a long list).
                     <div id="view-panel" role="tabpanel" tabindex="0" aria-labelledby={format!("tab-{}", state.tab.id())}
-                        class={classes!("view", stale.then_some("stale"), state.prefs.wrap.then_some("wrap"))}
+                        class={classes!("view", (stale && !state.deferred).then_some("stale"), state.prefs.wrap.then_some("wrap"))}
                         aria-busy={stale.to_string()}>
                         { panel_html }
                     </div>

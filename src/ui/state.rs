@@ -2,7 +2,8 @@
 //!
 //! [`reduce`] is the only way the state changes. Where a text is analysed is decided by
 //! cost, not size ([`analyses_here`]): the main thread analyses an edit only when the last
-//! analysis was measured cheap ([`MAIN_THREAD_BUDGET_MS`]) and the edit is small; anything
+//! analysis was measured cheap ([`MAIN_THREAD_BUDGET_MS`]) and the edit is small (typing
+//! is analysed right after the frame that paints it: [`State::deferred`]); anything
 //! else — a text from outside (a link, a draft of unknown cost, an import), a paste, a
 //! large text — goes to the Web Worker first, so that no scenario can freeze the page
 //! (the app shell sends the text and feeds the answers back as actions). A draft whose
@@ -290,6 +291,11 @@ pub struct State {
     pub progress: Rc<Progress>,
     /// Counts changes to the progress (not its loading at start): the shell saves it then.
     pub progress_rev: u64,
+    /// The text on show was typed and will be analysed on the main thread right after the
+    /// frame that paints the keystroke ([`Action::AnalyseTyped`]): the editor paints first,
+    /// the views follow a frame later (marked busy meanwhile), and keystrokes that come
+    /// faster than frames are analysed once.
+    pub deferred: bool,
 }
 
 /// What the user (or the app shell) can do.
@@ -319,6 +325,9 @@ pub enum Action {
     Pause(Msg),
     /// Resume a paused analysis.
     Resume,
+    /// The frame that painted a keystroke has gone: analyse revision `rev` here, if it is
+    /// still the text on show and waits for it ([`State::deferred`]).
+    AnalyseTyped(u64),
     /// Hide the lab's explanation.
     CloseLab,
     /// The worker finished analysing revision `rev`, in this many ms (its round trip).
@@ -419,6 +428,7 @@ impl State {
             course: None,
             progress: Rc::new(Progress::default()),
             progress_rev: 0,
+            deferred: false,
         }
     }
 
@@ -449,7 +459,10 @@ impl State {
 
     /// Whether the text waits for the worker (not analysed here, not paused).
     pub fn uses_worker(&self) -> bool {
-        self.analysis.is_none() && !self.paused && self.worker != WorkerStatus::Down
+        self.analysis.is_none()
+            && !self.paused
+            && !self.deferred
+            && self.worker != WorkerStatus::Down
     }
 }
 
@@ -458,6 +471,9 @@ impl State {
 pub enum Change {
     /// The user typed, or a one-click action edited the text.
     Edit,
+    /// The user typed in the editor: an edit whose analysis, when it runs here, waits for
+    /// the keystroke's frame ([`State::deferred`]).
+    Typed,
     /// It came from outside (a link, a draft, a file, an embedding page): its cost is
     /// unknown.
     Outside,
@@ -477,7 +493,9 @@ pub fn analyses_here(state: &State, text: &str, change: Change) -> bool {
         _ => {
             let cheap = state.cost_ms.is_some_and(|ms| ms <= MAIN_THREAD_BUDGET_MS);
             match change {
-                Change::Edit => cheap && text.len().abs_diff(state.text.len()) <= SMALL_EDIT_BYTES,
+                Change::Edit | Change::Typed => {
+                    cheap && text.len().abs_diff(state.text.len()) <= SMALL_EDIT_BYTES
+                }
                 Change::Known => cheap,
                 Change::Outside => false,
             }
@@ -494,15 +512,20 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
         next.loads += 1;
     }
     next.worker_panel = None;
+    next.deferred = false;
     if state.paused || !analyses_here(state, &text, change) {
         // The shell sends the text to the worker (unless paused); the old summary stays
         // until it answers.
         next.analysis = None;
+    } else if change == Change::Typed {
+        // The shell dispatches `AnalyseTyped` once the keystroke is painted.
+        next.analysis = None;
+        next.deferred = true;
     } else {
         analyse_here(&mut next, &text);
     }
     next.text = text;
-    next.edited = change == Change::Edit;
+    next.edited = matches!(change, Change::Edit | Change::Typed);
     if let Some(s) = &state.simulation {
         next = simulate(&next, s.request.clone());
     }
@@ -678,9 +701,10 @@ pub fn reduce(state: &State, action: Action) -> State {
         course.commands.push(line);
         force = true;
     }
-    // Large texts wait for the worker; a paused one for the user.
+    // Large texts wait for the worker; a paused one for the user; a typed one for its
+    // analysis after the keystroke's frame.
     let affordable = next.analysis.is_some() || next.text.len() <= LARGE_TEXT;
-    if next.paused || !affordable {
+    if next.paused || !affordable || next.deferred {
         next.course = Some(Rc::new(course));
         return next;
     }
@@ -829,7 +853,21 @@ fn reduce_action(state: &State, action: Action) -> State {
     match action {
         Action::Lesson(action) => reduce_lesson(state, action),
         Action::SetText(text) if *text == *state.text => state.clone(),
-        Action::SetText(text) => with_text(state, text, false, Change::Edit),
+        Action::SetText(text) => with_text(state, text, false, Change::Typed),
+        Action::AnalyseTyped(rev) if rev == state.rev && state.deferred => {
+            let mut next = state.clone();
+            next.deferred = false;
+            analyse_here(&mut next, &state.text);
+            // The keystroke sent the traffic panel's requests again (`with_text`): they are
+            // answered now, under the same id.
+            if let (Some(s), Some(a)) = (&mut next.simulation, &next.analysis) {
+                if s.rev == rev && s.answer.is_none() {
+                    s.answer = Some(Rc::new(snapshot::simulate(a, &s.request)));
+                }
+            }
+            next
+        }
+        Action::AnalyseTyped(_) => state.clone(),
         Action::Replace(incoming) => replace(state, incoming, false),
         Action::ConfirmReplace => match state.pending.clone() {
             Some(incoming) => replace(state, incoming, true),
@@ -1267,6 +1305,14 @@ fn finish_edit(state: &State, saved: Option<String>) -> State {
     next
 }
 
+/// The user types `text` in the editor, and the frame that paints it goes by (the app
+/// shell then dispatches [`Action::AnalyseTyped`]).
+#[cfg(test)]
+pub fn type_in(state: &State, text: Rc<str>) -> State {
+    let next = reduce(state, Action::SetText(text));
+    reduce(&next, Action::AnalyseTyped(next.rev))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1285,7 +1331,7 @@ mod tests {
         };
         assert!(rules(&state).contains("--probability 0.3333333333"));
         let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
-        let state = reduce(&state, Action::SetText(scaled.into()));
+        let state = type_in(&state, scaled.into());
         assert_eq!(state.rev, 1);
         assert_eq!(state.loads, 0);
         let text = rules(&state);
@@ -1393,7 +1439,7 @@ mod tests {
             svcplay::examples::DEFAULT,
             "#\n".repeat(LARGE_TEXT)
         );
-        state = reduce(&state, Action::SetText(big.as_str().into()));
+        state = type_in(&state, big.as_str().into());
         assert!(state.analysis.is_none() && state.computing() && state.uses_worker());
         let stale = state.rev - 1;
         state = reduce(
@@ -1410,7 +1456,7 @@ mod tests {
         assert_eq!(state.cost_ms, Some(800.0));
         // Should the worker die on a text, the page does not analyse that text itself
         // (it may be what killed the worker): it pauses, and the user resumes.
-        state = reduce(&state, Action::SetText(format!("{big}#\n").into()));
+        state = type_in(&state, format!("{big}#\n").into());
         state = reduce(&state, Action::WorkerReady(false));
         assert!(state.paused && state.analysis.is_none());
         assert_eq!(state.notice, Some(Notice::Paused(Msg::WorkerDied)));
@@ -1430,11 +1476,11 @@ mod tests {
         let state = with_worker();
         // Typing in a cheap text: here.
         let typed = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
-        let next = reduce(&state, Action::SetText(typed.as_str().into()));
+        let next = type_in(&state, typed.as_str().into());
         assert!(next.analysis.is_some() && !next.computing());
         // A paste, or any text from outside, whatever its size: the worker first.
         let pasted = format!("{typed}\n{}", "# pasted\n".repeat(100));
-        let next = reduce(&state, Action::SetText(pasted.as_str().into()));
+        let next = type_in(&state, pasted.as_str().into());
         assert!(next.analysis.is_none() && next.computing());
         let link = Incoming::new("kind: Service\n", Source::Link, 0.0);
         let next = reduce(&state, Action::Replace(link));
@@ -1444,7 +1490,7 @@ mod tests {
             cost_ms: Some(15_000.0),
             ..state.clone()
         };
-        let next = reduce(&slow, Action::SetText(typed.as_str().into()));
+        let next = type_in(&slow, typed.as_str().into());
         assert!(next.analysis.is_none());
         // Once the worker says it is cheap, the page analyses it as well.
         let next = reduce(
@@ -1454,15 +1500,53 @@ mod tests {
         assert!(next.analysis.is_some() && !next.computing());
         // Without a worker everything is analysed here.
         let alone = State::new(svcplay::examples::DEFAULT);
-        let next = reduce(&alone, Action::SetText(pasted.as_str().into()));
+        let next = type_in(&alone, pasted.as_str().into());
         assert!(next.analysis.is_some());
+    }
+
+    #[test]
+    fn a_keystroke_is_painted_first_and_analysed_after_its_frame() {
+        let state = with_worker();
+        let one = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
+        let two = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 5");
+        // The keystroke: the text is the user's at once; its analysis waits for the frame,
+        // and nothing on show claims to be of this text (the views are stale, the worker
+        // is not asked, no lesson check runs on an analysis of its own).
+        let typed = reduce(&state, Action::SetText(one.as_str().into()));
+        assert_eq!(&*typed.text, one);
+        assert!(typed.deferred && typed.analysis.is_none() && typed.computing());
+        assert!(!typed.uses_worker());
+        // Two keystrokes in one frame: the first one's turn finds a newer text and does
+        // nothing; the second one's analyses the text on show, once.
+        let typed = reduce(&typed, Action::SetText(two.as_str().into()));
+        let stale = reduce(&typed, Action::AnalyseTyped(typed.rev - 1));
+        assert!(stale.deferred && stale.analysis.is_none());
+        let done = reduce(&stale, Action::AnalyseTyped(typed.rev));
+        assert!(!done.deferred && !done.computing());
+        let rules = snapshot::rules(
+            done.analysis.as_ref().expect("analysed"),
+            &done.node(),
+            None,
+            None,
+        );
+        assert!(
+            rules.text.contains("--probability 0.2000000000"),
+            "{}",
+            rules.text
+        );
+        // Its turn again (a late timer) changes nothing.
+        let again = reduce(&done, Action::AnalyseTyped(done.rev));
+        assert!(Rc::ptr_eq(
+            again.analysis.as_ref().expect("kept"),
+            done.analysis.as_ref().expect("analysed")
+        ));
     }
 
     #[test]
     fn a_replacement_keeps_the_users_text_one_click_away() {
         let state = with_worker();
         let mine = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 7");
-        let state = reduce(&state, Action::SetText(mine.as_str().into()));
+        let state = type_in(&state, mine.as_str().into());
         let mut link = Incoming::new("kind: Service\n", Source::Link, 5.0);
         link.settings.tab = Some(Tab::Dns);
         let state = reduce(&state, Action::Replace(link.clone()));
@@ -1509,7 +1593,7 @@ mod tests {
             "kind: Service\n{}",
             "#\n".repeat(crate::ui::limits::HISTORY_BYTES)
         );
-        let state = reduce(&state, Action::SetText(huge.as_str().into()));
+        let state = type_in(&state, huge.as_str().into());
         let state = reduce(
             &state,
             Action::Replace(Incoming::new("kind: Pod\n", Source::Link, 0.0)),
@@ -1544,7 +1628,7 @@ mod tests {
         let state = reduce(&state, page("kind: Pod\n"));
         assert!(state.history.entries.is_empty() && state.notice.is_none());
         // The reader edits it; the page sends another: the edit is kept, one click away.
-        let state = reduce(&state, Action::SetText("kind: Pod\n# mine\n".into()));
+        let state = type_in(&state, "kind: Pod\n# mine\n".into());
         let state = reduce(&state, page("kind: Node\n"));
         assert_eq!(&*state.text, "kind: Node\n");
         let kept = &state.history.entries[0];
@@ -1578,7 +1662,7 @@ mod tests {
         assert!(safe.paused && safe.analysis.is_none() && !safe.uses_worker());
         assert_eq!(safe.notice, Some(Notice::Paused(Msg::SafeStartDraft)));
         // Typing while paused stays paused; resuming hands the text to the worker.
-        let typed = reduce(&safe, Action::SetText("kind: Service\n#\n".into()));
+        let typed = type_in(&safe, "kind: Service\n#\n".into());
         assert!(typed.paused && typed.analysis.is_none());
         let resumed = reduce(&typed, Action::Resume);
         assert!(!resumed.paused && resumed.uses_worker());
@@ -1595,7 +1679,7 @@ mod tests {
     fn commands_typed_while_the_worker_computes_are_answered_when_the_text_is_analysed() {
         let state = with_worker();
         let link = Incoming::new(svcplay::examples::DEFAULT, Source::Link, 0.0);
-        let mut state = reduce(&state, Action::SetText("kind: Pod\n".into()));
+        let mut state = type_in(&state, "kind: Pod\n".into());
         state = reduce(&state, Action::Replace(link));
         state = reduce(&state, Action::RunCommand("kubectl get svc -n dev".into()));
         assert!(state.terminal[0].running && state.terminal[0].output.is_empty());
@@ -1645,7 +1729,7 @@ mod tests {
         assert_eq!(answer.result.as_ref().map(|r| r.endpoints.len()), Ok(3));
         // An edit runs the same requests again: a fourth Pod is reached.
         let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
-        let state = reduce(&state, Action::SetText(scaled.into()));
+        let state = type_in(&state, scaled.into());
         let after = state.simulation.clone().expect("still simulating");
         assert_eq!(after.id, sim.id + 1);
         let endpoints = |s: &Simulation| {
@@ -1671,7 +1755,7 @@ mod tests {
             svcplay::examples::DEFAULT,
             "#\n".repeat(LARGE_TEXT)
         );
-        state = reduce(&state, Action::SetText(big.as_str().into()));
+        state = type_in(&state, big.as_str().into());
         let pending = state.simulation.clone().expect("still simulating");
         assert!(pending.answer.is_none());
         let analysis = analyze(&big, Options::default());
