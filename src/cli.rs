@@ -135,6 +135,14 @@ struct KubeProxyArgs {
     cluster: Cluster,
     #[command(flatten)]
     input: Input,
+    /// Follow each rule with two comments: where it comes from (the Service port,
+    /// endpoint and configuration fields, or the kube-proxy function of a fixed rule)
+    /// and what it does, in plain language.
+    #[arg(long)]
+    explain: bool,
+    /// The language of the explanations: en or zh-CN.
+    #[arg(long, value_name = "LANG", default_value = "en")]
+    lang: String,
 }
 
 #[derive(Args, Debug)]
@@ -312,7 +320,37 @@ pub(crate) fn report(analysis: &Analysis, sources: &Sources, stderr: &mut impl W
     analysis.has_errors()
 }
 
+/// `svcplay --version [--lang zh-CN]`: svcplay's version, then which Kubernetes it
+/// models and how it differs from a real cluster (`svcplay::fidelity`).
+fn version(args: &[String]) -> Option<String> {
+    if !matches!(args.get(1).map(String::as_str), Some("--version" | "-V")) {
+        return None;
+    }
+    let mut lang = svcplay::lang::Lang::En;
+    let mut rest = args.iter().skip(2);
+    while let Some(a) = rest.next() {
+        let code = match a.strip_prefix("--lang=") {
+            Some(code) => Some(code.to_string()),
+            None if a == "--lang" => rest.next().cloned(),
+            None => None,
+        };
+        if let Some(l) = code.as_deref().and_then(svcplay::lang::Lang::parse) {
+            lang = l;
+        }
+    }
+    Some(format!(
+        "svcplay {}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        svcplay::fidelity::version_text(lang)
+    ))
+}
+
 pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(text) = version(&args) {
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        return ExitCode::from(OK);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -420,7 +458,24 @@ fn run(command: Command, out: &mut impl Write, err: &mut impl Write) -> u8 {
                 Ok(node) => node,
                 Err(code) => return code,
             };
-            let _ = write!(out, "{}", analysis.proxy(&node).output());
+            let Some(lang) = svcplay::lang::Lang::parse(&args.lang) else {
+                let _ = writeln!(
+                    err,
+                    "error: invalid value {:?} for '--lang <LANG>': the languages are en and zh-CN",
+                    args.lang
+                );
+                return USAGE;
+            };
+            let proxy = analysis.proxy(&node);
+            if args.explain {
+                let _ = write!(
+                    out,
+                    "{}",
+                    svcplay::proxy::explain::annotate(&proxy.lines(), lang)
+                );
+            } else {
+                let _ = write!(out, "{}", proxy.output());
+            }
             if errors { INPUT_ERRORS } else { OK }
         }
         Command::Run(args) => {

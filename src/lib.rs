@@ -88,9 +88,15 @@
 //!   it runs on; [`proxy::facts`] computes the per-node endpoint facts every mode shares
 //!   ([`proxy::facts_for_packet`]: only what one packet's path needs);
 //!   [`proxy::Proxier`] and [`proxy::NodeProxy`] are the seam every caller goes through
-//!   (what a mode writes, each line with its [`proxy::Provenance`] from
-//!   [`proxy::lines`], a packet walk, a simulation by the engines of [`proxy::sim`]
-//!   with their seeded generator [`proxy::sim::rng`], xoshiro256++);
+//!   (what a mode writes, each line with its [`proxy::Provenance`], a packet walk, a
+//!   simulation by the engines of [`proxy::sim`] with their seeded generator
+//!   [`proxy::sim::rng`], xoshiro256++); [`proxy::lines`] is how every listing is
+//!   written — each line with its typed source: the service port and endpoint, the
+//!   configuration fields, who writes it ([`proxy::lines::By`]: the kube-proxy function,
+//!   fixed rules included, or the tool printing) and what it does
+//!   ([`proxy::lines::What`], read off the typed rule by each mode); [`proxy::provenance`]
+//!   resolves those sources to objects and field paths, and [`proxy::explain`] words
+//!   them in plain language in English and Chinese;
 //!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
 //!   restore input kube-proxy writes), [`proxy::iptables::node`] (kube-proxy's start on a
 //!   node, the kernel's tables afterwards and `iptables-save` of them, checked against a
@@ -125,6 +131,10 @@
 //!   resolv.conf); [`views::ipvs`] prints `ipvsadm`, `ipset` and `ip addr show kube-ipvs0`
 //!   (port names from [`views::etc_services`]); [`views::curl`] answers `curl` and the
 //!   seeds' `while true; do curl …; done` loop. AGE is measured on the session clock.
+//!   [`views::listing`] gives any listing of a node's
+//!   kube-proxy (the restore input, `iptables-save`, `ipvsadm -Ln`, `ipset list`,
+//!   `ip addr show kube-ipvs0`, the nft transaction, `nft list`, the userspace proxier)
+//!   with the provenance of every line, printed by the same printers as the commands.
 //! - [`session`] — scenario format v2: named `File`s (on the node's disk) and the `Session`
 //!   document (the session clock, the node, the running kube-proxy's configuration, rules
 //!   a previous mode left, conntrack entries, files written in Pods), each change a pure
@@ -166,6 +176,18 @@
 //! - [`scenario`] — the pipeline in one call; [`scenario::Analysis::edit`] is the same
 //!   after an edit of the text, with less work (equal to a full [`scenario::analyze`]:
 //!   `tests/incremental.rs` checks random edit sequences view by view).
+//! - [`changes`] — what an edit did downstream ([`changes::diff`] of two analyses on a
+//!   node and mode: endpoints, rules per chain / nft chain or set / virtual server, DNS
+//!   records, traffic shares, and which service ports kube-proxy's change tracking
+//!   would resync), read off [`proxy::Proxier::groups`].
+//! - [`compare`] — one scenario in two or three proxy modes side by side: what each
+//!   programs, rules per Service, a walk of the same packet, and the differences that
+//!   matter when migrating ([`compare::NOTES`], each with its upstream source).
+//! - [`fidelity`] — which Kubernetes is modelled (every component's version, the output
+//!   formats' from the printers' own constants) and the known differences from a real
+//!   cluster: the page's version panel and `svcplay --version`.
+//! - [`lang`] — the languages of svcplay's own words ([`lang::Lang`]: English and
+//!   Chinese); what the real components print is never translated.
 //! - [`quote`] — Go's `json.Marshal` and `strconv.Quote` of a string: the one escaper of
 //!   every JSON and Go-quoted output.
 //! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
@@ -210,8 +232,8 @@
 //! ```text
 //! lesson                         — lessons: the Markdown format, checks, starts and solutions
 //! shell  checknode  pernode      — the lab terminal; check a real node's dumps; per-node truth of NodePorts
-//! examples  actions  diagram     — built-in scenarios; one-click text edits; the diagram
-//! views                          — the simulated commands (kubectl, iptables-save, nft, dig, curl…)
+//! examples  actions  diagram  fidelity — built-in scenarios; one-click text edits; the diagram; what is modelled
+//! views  changes  compare        — the simulated commands (kubectl, iptables-save, nft, dig, curl…); what an edit changed; the modes side by side
 //! simulate                       — requests from a client of the scenario, through its node's proxier
 //! scenario                       — the pipeline in one call: the Analysis and its proxier cache
 //! proxy  dns                     — kube-proxy (facts, the Proxier seam, every mode); CoreDNS
@@ -219,7 +241,7 @@
 //! apiserver                      — admission: defaults, allocation, validation
 //! model  session                 — typed objects and the API's own helpers; format v2's files and session
 //! manifest                       — YAML with spans, raw objects, strict decoding
-//! diag  sort  quote  time  hash  qr  — diagnostics, sorting, Go's quoting, SimTime, FNV-1a, QR codes
+//! diag  sort  quote  time  hash  lang  qr — diagnostics, sorting, Go's quoting, SimTime, FNV-1a, languages, QR codes
 //! ```
 //!
 //! The page (`src/web.rs`, `src/ui/`) and the CLI (`src/main.rs`, `src/cli.rs`,
@@ -282,13 +304,17 @@
 
 pub mod actions;
 pub mod apiserver;
+pub mod changes;
 pub mod checknode;
+pub mod compare;
 pub mod controllers;
 pub mod diag;
 pub mod diagram;
 pub mod dns;
 pub mod examples;
+pub mod fidelity;
 pub mod hash;
+pub mod lang;
 pub mod lesson;
 pub mod manifest;
 pub mod model;

@@ -69,6 +69,74 @@ fn kube_proxy_prints_the_restore_input() {
 }
 
 #[test]
+fn kube_proxy_explain_follows_each_rule_with_its_source() {
+    let file = fixture("kube-proxy-iptables/v128-nodeport/input.yaml");
+    let plain = svcplay(&["kube-proxy", "--stored", &file]);
+    let out = svcplay(&["kube-proxy", "--stored", "--explain", &file]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Without the comments, the output is kube-proxy's restore input unchanged.
+    let bare: String = text
+        .lines()
+        .filter(|l| !l.starts_with("# "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(bare, String::from_utf8_lossy(&plain.stdout));
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("-A KUBE-NODEPORTS -m comment --comment ns1/svc1:p80"))
+        .expect("the NodePort rule");
+    assert!(
+        lines[at + 1]
+            .starts_with("# source: Service ns1/svc1 spec.ports[0] (spec.ports[0].nodePort)"),
+        "{}",
+        lines[at + 1]
+    );
+    assert!(
+        lines[at + 2].starts_with("# what: Sends traffic to NodePort 3001/TCP"),
+        "{}",
+        lines[at + 2]
+    );
+    // A fixed rule names kube-proxy's function.
+    let mark = lines
+        .iter()
+        .position(|l| *l == "-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000")
+        .expect("the mark rule");
+    assert!(
+        lines[mark + 1]
+            .contains("kube-proxy's fixed rules: pkg/proxy/iptables/proxier.go: syncProxyRules")
+    );
+    let zh = svcplay(&[
+        "kube-proxy",
+        "--stored",
+        "--explain",
+        "--lang",
+        "zh-CN",
+        &file,
+    ]);
+    assert!(String::from_utf8_lossy(&zh.stdout).contains("# 作用："));
+    let bad = svcplay(&["kube-proxy", "--stored", "--explain", "--lang", "fr", &file]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn version_says_which_kubernetes_is_modelled() {
+    let out = svcplay(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("svcplay "), "{text}");
+    assert!(text.contains("Models Kubernetes v1.35"), "{text}");
+    assert!(text.contains("kube-proxy, nftables mode"), "{text}");
+    assert!(
+        text.contains("Known differences from a real cluster:"),
+        "{text}"
+    );
+    let zh = svcplay(&["--version", "--lang", "zh-CN"]);
+    assert!(String::from_utf8_lossy(&zh.stdout).contains("与真实集群的已知差异"));
+}
+
+#[test]
 fn input_errors_exit_1_and_point_at_the_line() {
     let dir = std::env::temp_dir().join(format!("svcplay-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

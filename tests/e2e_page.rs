@@ -1,7 +1,8 @@
 //! The page's end-to-end walk-through in headless Chromium (`tests/e2e/page.rs`, with the
 //! steps of a page a learner can work in in `tests/e2e/work.rs`, and watching the traffic
-//! on the diagram in `tests/e2e/watch.rs`), with the shared WebDriver
-//! harness (`tests/support/`). Runs only with `SVCPLAY_E2E_DIST` set.
+//! on the diagram in `tests/e2e/watch.rs`), with the shared WebDriver harness
+//! (`tests/support/`), and "seeing why" (`tests/e2e/insight.rs`). Runs only with
+//! `SVCPLAY_E2E_DIST` set.
 
 // Tests may read the clock (timeouts, measurements); only the core may not.
 #![allow(clippy::disallowed_methods)]
@@ -14,6 +15,8 @@ mod page;
 #[path = "e2e/work.rs"]
 mod work;
 
+#[path = "e2e/insight.rs"]
+mod insight;
 #[path = "e2e/lessons.rs"]
 mod lessons;
 #[path = "e2e/watch.rs"]

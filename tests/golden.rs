@@ -3103,6 +3103,199 @@ fn packet_flows_every_backend() {
     });
 }
 
+// ---- provenance: every line of every listing has a source ------------------------------
+
+/// Every scenario file of the corpora (the cases' inputs and the API corpora's
+/// manifests): (path, stored), the kube-proxy corpora taken as stored objects as their
+/// own tests take them.
+fn every_scenario_file() -> Vec<(PathBuf, bool)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut out = Vec::new();
+    let mut corpora: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    corpora.sort();
+    for corpus in corpora {
+        let name = corpus.file_name().unwrap().to_string_lossy().to_string();
+        let stored = name.starts_with("kube-proxy") || name == "packet-flows";
+        let mut files = Vec::new();
+        let mut stack = vec![corpus];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().filter_map(Result::ok) {
+                let path = entry.path();
+                let file = entry.file_name().to_string_lossy().to_string();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if file.ends_with(".yaml")
+                    && !file.starts_with("expected")
+                    && !file.contains("flows")
+                {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        out.extend(files.into_iter().map(|f| (f, stored)));
+    }
+    out
+}
+
+/// kube-proxy's chain names that belong to one service port: iptables' hashed chains and
+/// nftables' `service-HASH8-…` chains.
+fn names_a_service_chain(line: &str) -> bool {
+    [
+        "KUBE-SVC-",
+        "KUBE-SVL-",
+        "KUBE-EXT-",
+        "KUBE-FW-",
+        "KUBE-SEP-",
+    ]
+    .iter()
+    .any(|p| line.contains(p))
+        || ["service-", "local-", "external-", "firewall-", "endpoint-"]
+            .iter()
+            .any(|p| {
+                line.match_indices(p).any(|(at, _)| {
+                    let rest = &line[at + p.len()..];
+                    rest.len() > 9
+                        && rest.as_bytes()[8] == b'-'
+                        && rest[..8]
+                            .bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                })
+            })
+}
+
+#[test]
+fn every_line_of_every_listing_has_a_source() {
+    use svcplay::proxy::Listing;
+    use svcplay::proxy::config::ProxyMode;
+    use svcplay::proxy::lines::{By, What};
+    use svcplay::views::Context;
+    let (mut scenarios, mut listings, mut lines_seen, mut rule_lines) = (0, 0, 0, 0);
+    // Per mode: (lines with a source, lines).
+    let mut per_mode: std::collections::BTreeMap<&str, (usize, usize)> =
+        std::collections::BTreeMap::new();
+    let mut failures: Vec<String> = Vec::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut all: Vec<(String, svcplay::scenario::Analysis)> = every_scenario_file()
+        .into_iter()
+        .map(|(path, stored)| {
+            let name = path
+                .strip_prefix(&root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            (name, analyze(&read(&path), Options { stored }))
+        })
+        .collect();
+    for example in svcplay::examples::EXAMPLES {
+        all.push((
+            format!("example {}", example.id),
+            analyze(example.text, Options::default()),
+        ));
+    }
+    for (name, analysis) in all {
+        scenarios += 1;
+        let mut nodes = analysis.node_names();
+        if nodes.is_empty() {
+            nodes.push(analysis.default_node());
+        }
+        for node in nodes {
+            for mode in ProxyMode::ALL {
+                let context = Context {
+                    node: node.clone(),
+                    mode: Some(mode),
+                };
+                for &listing in Listing::of_mode(mode) {
+                    let Some(lines) = svcplay::views::listing::lines(&analysis, &context, listing)
+                    else {
+                        continue;
+                    };
+                    listings += 1;
+                    let expected = match listing.command() {
+                        Some(argv) => {
+                            let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+                            svcplay::views::run(&analysis, &context, &argv).stdout
+                        }
+                        None => context.proxy(&analysis).output().to_string(),
+                    };
+                    let mut problem = |what: String| {
+                        if failures.len() < 40 {
+                            failures.push(format!("{name} {node} {mode:?} {listing:?}: {what}"));
+                        }
+                    };
+                    if lines.text != expected {
+                        problem(format!("text differs:\n{}", diff(&expected, &lines.text)));
+                        continue;
+                    }
+                    for (i, (line, p)) in lines.iter().enumerate() {
+                        lines_seen += 1;
+                        let counts = per_mode.entry(mode.as_str()).or_default();
+                        counts.1 += 1;
+                        if p.is_some() {
+                            counts.0 += 1;
+                        }
+                        let Some(p) = p else {
+                            problem(format!("line {} has no source: {line}", i + 1));
+                            continue;
+                        };
+                        // A line is a Service's, kube-proxy's fixed line (its writer named),
+                        // the kernel's built-in chain, or the layout of the tool printing.
+                        let layout = matches!(p.what, What::Layout | What::Note);
+                        let known = p.service_port.is_some()
+                            || p.by.is_kube_proxy()
+                            || p.by == By::Kernel
+                            || layout;
+                        if !known {
+                            problem(format!("line {} has no source: {line}", i + 1));
+                        }
+                        if !layout {
+                            rule_lines += 1;
+                        }
+                        let rule = line.starts_with("-A ") || line.starts_with("add rule");
+                        if rule && !p.by.is_kube_proxy() {
+                            problem(format!(
+                                "line {} is a rule kube-proxy did not write: {line}",
+                                i + 1
+                            ));
+                        }
+                        if names_a_service_chain(line) && p.service_port.is_none() {
+                            problem(format!(
+                                "line {} names a Service's chain but has no Service: {line}",
+                                i + 1
+                            ));
+                        }
+                        let endpoint_line = line.starts_with("-A KUBE-SEP-")
+                            || line.starts_with(":KUBE-SEP-")
+                            || (listing == Listing::Ipvsadm
+                                && line.starts_with("  -> ")
+                                && !line.contains("RemoteAddress"));
+                        if endpoint_line && p.endpoint.is_none() {
+                            problem(format!(
+                                "line {} is an endpoint's but has no endpoint: {line}",
+                                i + 1
+                            ));
+                        }
+                        if p.explain(svcplay::lang::Lang::En).is_empty() {
+                            problem(format!("line {} has no explanation: {line}", i + 1));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "provenance: {scenarios} scenarios, {listings} listings (every node, mode and listing), {lines_seen} lines, {rule_lines} of them rules: every one with a source"
+    );
+    for (mode, (sourced, total)) in &per_mode {
+        eprintln!("provenance: {mode}: {sourced}/{total} lines with a source");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 // QR codes (`tests/fixtures/qr/`): each case's bytes (`data.bin`) encoded at its level must
 // give exactly the reference symbol (`expected.txt`, `#` dark) with the version and mask of
 // `symbol.txt`: the reference was made by segno 1.6.6 (`generate.py`), an independent

@@ -11,16 +11,19 @@
 //! means (kube-proxy's own design since its change trackers were factored out).
 
 pub mod config;
+pub mod explain;
+pub mod groups;
 pub mod iptables;
 pub mod ipvs;
 pub mod lines;
 pub mod nftables;
+pub mod provenance;
 pub mod proxier;
 pub mod sim;
 pub mod trace;
 pub mod userspace;
 
-pub use proxier::{Lines, Listing, NodeProxy, Provenance, Proxier};
+pub use proxier::{Group, GroupKind, Lines, Listing, NodeProxy, Provenance, Proxier};
 
 use crate::model::ip::{Cidr, IpFamily, join_host_port, parse_ip_sloppy};
 use crate::model::{EndpointSlice, Objects, Origin, Service, ServiceType, SessionAffinity};

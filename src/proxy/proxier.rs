@@ -25,12 +25,15 @@
 //! [`super::facts_for_packet`] instead, which renders only what the packet can meet.
 
 use super::config::ProxyMode;
+pub use super::groups::{Group, GroupKind};
 use super::iptables::node::{NodeTables, Step};
-use super::lines::{ConfigField, FmtSink, LineSink, LineSource, Recorded};
+use super::lines::{By, FmtSink, LineSink, LineSource, Recorded, What};
+pub use super::provenance::{
+    AddressKind, ConfigProvenance, EndpointProvenance, Lines, PortProvenance, Provenance,
+};
 use super::sim::{EngineOutput, Requests, Watched};
 use super::trace::{Packet, Trace};
-use super::{ProxyFacts, RuleSource, ServicePortName, iptables, ipvs, nftables, userspace};
-use crate::model::Origin;
+use super::{ProxyFacts, iptables, ipvs, nftables, userspace};
 use crate::model::ip::IpFamily;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -205,6 +208,186 @@ impl Proxier {
 }
 
 impl Proxier {
+    /// What the proxier programs, unit by unit (chains, sets, virtual servers, sockets),
+    /// each with its lines and the service port it was written for.
+    pub fn groups(&self) -> Vec<Group> {
+        let name_of = |i: Option<usize>| {
+            i.and_then(|i| self.facts.service_ports.get(i))
+                .map(|sp| sp.info.name.clone())
+        };
+        let mut out = Vec::new();
+        let iptables_tables = |out: &mut Vec<Group>, ruleset: &iptables::Ruleset| {
+            for table in [&ruleset.filter, &ruleset.nat] {
+                let kind = match table.name {
+                    iptables::TableName::Nat => GroupKind::NatChain,
+                    _ => GroupKind::FilterChain,
+                };
+                for (chain, range) in table.chain_slices() {
+                    let rules = &table.rules[range];
+                    let role = super::lines::ChainRole::of_iptables(chain);
+                    out.push(Group {
+                        kind,
+                        name: chain.to_string(),
+                        service: name_of(iptables::chain_source(rules, role).service_port),
+                        lines: rules.iter().map(|r| r.to_string()).collect(),
+                        line_services: rules
+                            .iter()
+                            .map(|r| name_of(r.source.service_port))
+                            .collect(),
+                    });
+                }
+            }
+        };
+        match self.rules() {
+            Rules::Iptables(ruleset) => iptables_tables(&mut out, ruleset),
+            Rules::Ipvs(state) => {
+                for vs in &state.virtual_servers {
+                    let service = name_of(Some(vs.service_port));
+                    let mut lines = vec![format!("{} {}", vs.identity(), vs.scheduler)];
+                    lines.extend(vs.real_servers.iter().map(|rs| {
+                        format!(
+                            "-> {} {} {}",
+                            rs.address_port(),
+                            rs.forward.name(),
+                            rs.weight
+                        )
+                    }));
+                    out.push(Group {
+                        kind: GroupKind::VirtualServer,
+                        name: vs.identity(),
+                        service: service.clone(),
+                        line_services: vec![service; lines.len()],
+                        lines,
+                    });
+                }
+                for set in &state.ipsets {
+                    out.push(Group {
+                        kind: GroupKind::IpSet,
+                        name: set.name.clone(),
+                        service: None,
+                        lines: set.entries.iter().map(|e| e.to_string()).collect(),
+                        line_services: set
+                            .sources
+                            .iter()
+                            .map(|s| name_of(s.service_port))
+                            .collect(),
+                    });
+                }
+                out.push(Group {
+                    kind: GroupKind::KubeIpvs0,
+                    name: ipvs::DUMMY_DEVICE.to_string(),
+                    service: None,
+                    lines: state
+                        .bound_addresses
+                        .iter()
+                        .map(|a| a.to_string())
+                        .collect(),
+                    line_services: state
+                        .bound_sources
+                        .iter()
+                        .map(|s| name_of(s.service_port))
+                        .collect(),
+                });
+                iptables_tables(&mut out, &state.iptables);
+            }
+            Rules::Nftables(ruleset) => {
+                let mut index: std::collections::HashMap<(GroupKind, String), usize> =
+                    std::collections::HashMap::new();
+                for op in ruleset.transaction.operations() {
+                    let (kind, name, line, source) = match op {
+                        nftables::Operation::AddChain(c) => {
+                            (GroupKind::NftChain, c.name.clone(), None, None)
+                        }
+                        nftables::Operation::AddSet(s) => (
+                            GroupKind::NftSet,
+                            s.name.clone(),
+                            None,
+                            s.source.service_port,
+                        ),
+                        nftables::Operation::AddRule { chain, rule } => (
+                            GroupKind::NftChain,
+                            chain.clone(),
+                            Some(rule.to_string()),
+                            rule.source.service_port,
+                        ),
+                        nftables::Operation::AddElement { set, element } => (
+                            GroupKind::NftSet,
+                            set.clone(),
+                            Some(element.to_string()),
+                            element.source.service_port,
+                        ),
+                        nftables::Operation::AddTable { .. } => continue,
+                    };
+                    let at = *index.entry((kind, name.clone())).or_insert_with(|| {
+                        out.push(Group {
+                            kind,
+                            name: name.clone(),
+                            service: None,
+                            lines: Vec::new(),
+                            line_services: Vec::new(),
+                        });
+                        out.len() - 1
+                    });
+                    let group = &mut out[at];
+                    let per_service = match kind {
+                        GroupKind::NftChain => {
+                            super::lines::ChainRole::of_nft(&name).is_per_service()
+                        }
+                        _ => {
+                            super::lines::SetRole::of_nft(&name) == super::lines::SetRole::Affinity
+                        }
+                    };
+                    if per_service && group.service.is_none() {
+                        group.service = name_of(source);
+                    }
+                    if let Some(line) = line {
+                        group.lines.push(line);
+                        group.line_services.push(name_of(source));
+                    }
+                }
+            }
+            Rules::Userspace(proxier) => {
+                let sockets: Vec<&userspace::ProxySocket> = proxier.sockets.iter().collect();
+                out.push(Group {
+                    kind: GroupKind::ProxySockets,
+                    name: "proxy sockets".into(),
+                    service: None,
+                    lines: sockets.iter().map(|s| s.to_string()).collect(),
+                    line_services: sockets
+                        .iter()
+                        .map(|s| name_of(Some(s.service_port)))
+                        .collect(),
+                });
+                let mut chains: Vec<(GroupKind, String)> = Vec::new();
+                for r in proxier.filter.iter().chain(&proxier.nat) {
+                    let kind = match r.table {
+                        iptables::TableName::Nat => GroupKind::NatChain,
+                        _ => GroupKind::FilterChain,
+                    };
+                    let key = (kind, r.chain.clone());
+                    let at = match chains.iter().position(|k| *k == key) {
+                        Some(at) => at,
+                        None => {
+                            chains.push(key.clone());
+                            out.push(Group {
+                                kind,
+                                name: r.chain.clone(),
+                                service: None,
+                                lines: Vec::new(),
+                                line_services: Vec::new(),
+                            });
+                            chains.len() - 1
+                        }
+                    };
+                    let group = &mut out[at + 1];
+                    group.lines.push(r.to_string());
+                    group.line_services.push(name_of(r.service_port));
+                }
+            }
+        }
+        out
+    }
+
     /// The first `requests.record` requests of [`Proxier::simulate`]'s seeded run, each
     /// walked hop by hop with the choices it drew (the page's animation and its step
     /// through one request).
@@ -305,6 +488,15 @@ impl NodeProxy {
         })
     }
 
+    /// How `iptables-save` reads the node's rules in this mode: the restored rules, and
+    /// who ensured the jumps from the built-in chains.
+    pub fn save_reader(&self) -> (iptables::Reader, By) {
+        match self.mode {
+            ProxyMode::Ipvs => (ipvs::READER, By::IpvsJumps),
+            _ => (iptables::Reader::IPTABLES, By::IptablesJumps),
+        }
+    }
+
     /// The outputs a page or a terminal offers for the mode, the first being what
     /// kube-proxy itself writes (or, in IPVS mode, the virtual servers it programs).
     pub fn listings(&self) -> &'static [Listing] {
@@ -325,14 +517,16 @@ impl NodeProxy {
         for (i, p) in self.proxiers.iter().enumerate() {
             match self.mode {
                 ProxyMode::Iptables | ProxyMode::Ipvs if many => sink.line(
-                    LineSource::NONE,
+                    LineSource::fixed(By::Svcplay, What::Note),
                     format_args!(
                         "# {}-restore input ({})",
                         iptables::tool(p.family()),
                         p.family()
                     ),
                 )?,
-                ProxyMode::Nftables if i > 0 => sink.line(LineSource::NONE, format_args!(""))?,
+                ProxyMode::Nftables if i > 0 => {
+                    sink.line(LineSource::layout(By::Svcplay), format_args!(""))?
+                }
                 _ => {}
             }
             p.write_lines(sink)?;
@@ -350,7 +544,7 @@ impl NodeProxy {
             match self.mode {
                 ProxyMode::Iptables | ProxyMode::Ipvs if many => {
                     let _ = header.line(
-                        LineSource::NONE,
+                        LineSource::fixed(By::Svcplay, What::Note),
                         format_args!(
                             "# {}-restore input ({})",
                             iptables::tool(p.family()),
@@ -359,7 +553,7 @@ impl NodeProxy {
                     );
                 }
                 ProxyMode::Nftables if i > 0 => {
-                    let _ = header.line(LineSource::NONE, format_args!(""));
+                    let _ = header.line(LineSource::layout(By::Svcplay), format_args!(""));
                 }
                 _ => {}
             }
@@ -391,6 +585,8 @@ pub enum Listing {
     Ipvsadm,
     /// `ipset list`.
     Ipset,
+    /// `ip addr show kube-ipvs0`: the Service addresses IPVS mode binds to the node.
+    KubeIpvs0,
     /// nftables mode's `nft -f` transaction ([`NodeProxy::output`]).
     NftTransaction,
     /// `nft list table ip kube-proxy`.
@@ -400,11 +596,12 @@ pub enum Listing {
 }
 
 impl Listing {
-    pub const ALL: [Listing; 7] = [
+    pub const ALL: [Listing; 8] = [
         Listing::RestoreInput,
         Listing::IptablesSave,
         Listing::Ipvsadm,
         Listing::Ipset,
+        Listing::KubeIpvs0,
         Listing::NftTransaction,
         Listing::NftList,
         Listing::Userspace,
@@ -416,7 +613,12 @@ impl Listing {
             ProxyMode::Iptables => &[Listing::RestoreInput, Listing::IptablesSave],
             // IPVS mode's iptables part differs from iptables mode's rules: it is shown
             // through iptables-save, never as iptables mode's restore input.
-            ProxyMode::Ipvs => &[Listing::Ipvsadm, Listing::Ipset, Listing::IptablesSave],
+            ProxyMode::Ipvs => &[
+                Listing::Ipvsadm,
+                Listing::Ipset,
+                Listing::KubeIpvs0,
+                Listing::IptablesSave,
+            ],
             ProxyMode::Nftables => &[Listing::NftTransaction, Listing::NftList],
             ProxyMode::Userspace => &[Listing::Userspace],
         }
@@ -429,6 +631,7 @@ impl Listing {
             Listing::IptablesSave => "iptables-save",
             Listing::Ipvsadm => "ipvsadm",
             Listing::Ipset => "ipset",
+            Listing::KubeIpvs0 => "kube-ipvs0",
             Listing::NftTransaction => "nft",
             Listing::NftList => "nft-list",
             Listing::Userspace => "userspace",
@@ -446,6 +649,7 @@ impl Listing {
             Listing::IptablesSave => Some(&["iptables-save"]),
             Listing::Ipvsadm => Some(&["ipvsadm", "-Ln"]),
             Listing::Ipset => Some(&["ipset", "list"]),
+            Listing::KubeIpvs0 => Some(&["ip", "addr", "show", "kube-ipvs0"]),
             Listing::NftList => Some(&["nft", "list", "table", "ip", "kube-proxy"]),
             Listing::RestoreInput | Listing::NftTransaction | Listing::Userspace => None,
         }
@@ -458,174 +662,10 @@ impl Listing {
             Listing::IptablesSave => "iptables-save.txt",
             Listing::Ipvsadm => "ipvsadm-Ln.txt",
             Listing::Ipset => "ipset-list.txt",
+            Listing::KubeIpvs0 => "ip-addr-kube-ipvs0.txt",
             Listing::NftTransaction => "kube-proxy.nft",
             Listing::NftList => "nft-list-table.txt",
             Listing::Userspace => "userspace.txt",
         }
     }
-}
-
-/// Where a line of output comes from, resolved to objects and field paths.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Provenance {
-    pub service_port: Option<PortProvenance>,
-    pub endpoint: Option<EndpointProvenance>,
-    /// Configuration fields the line depends on, each with its document.
-    pub config: Vec<ConfigProvenance>,
-}
-
-/// The Service port a line was written for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PortProvenance {
-    /// Index into the facts' `service_ports`.
-    pub index: usize,
-    /// `namespace/name:port`, as kube-proxy names it.
-    pub name: ServicePortName,
-    /// The Service: written in the scenario, or made by the cluster.
-    pub origin: Origin,
-    /// The port's field in the written Service: `spec.ports[0]`.
-    pub path: String,
-}
-
-/// The endpoint a line was written for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EndpointProvenance {
-    /// Index into the service port's `endpoints`.
-    pub index: usize,
-    /// `ip:port`.
-    pub address: String,
-    /// The Pod behind it (`targetRef`), when the slice names one.
-    pub pod: Option<String>,
-    /// The EndpointSlice: written in the scenario, or made by a controller from a
-    /// written object.
-    pub origin: Origin,
-    /// The endpoint's field in a written EndpointSlice: `endpoints[2]`.
-    pub path: Option<String>,
-}
-
-/// A configuration field a line depends on.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigProvenance {
-    pub field: ConfigField,
-    /// The written document holding it (the KubeProxyConfiguration or the NodeRuntime);
-    /// `None` when kube-proxy's default applies.
-    pub object: Option<usize>,
-    /// The field path in that document.
-    pub path: &'static str,
-}
-
-/// An output with the provenance of each line ([`Proxier::lines`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Lines {
-    /// The output, exactly as [`Proxier::output`] prints it.
-    pub text: String,
-    /// Per line of `text`: 0, or 1 + an index into `sources`.
-    pub line_sources: Vec<u32>,
-    /// The distinct provenances, in order of first use.
-    pub sources: Vec<Provenance>,
-}
-
-impl Lines {
-    /// Resolves recorded line sources against the facts they index.
-    fn resolve(recorded: Recorded, facts: &ProxyFacts) -> Lines {
-        let mut index: std::collections::HashMap<LineSource, u32> =
-            std::collections::HashMap::new();
-        let mut sources = Vec::new();
-        let line_sources = recorded
-            .sources
-            .iter()
-            .map(|source| {
-                *index
-                    .entry(*source)
-                    .or_insert_with(|| match provenance(facts, *source) {
-                        Some(p) => {
-                            sources.push(p);
-                            sources.len() as u32
-                        }
-                        None => 0,
-                    })
-            })
-            .collect();
-        Lines {
-            text: recorded.text,
-            line_sources,
-            sources,
-        }
-    }
-
-    /// Appends another output's lines.
-    pub fn append(&mut self, other: Lines) {
-        let offset = self.sources.len() as u32;
-        self.text.push_str(&other.text);
-        self.line_sources.extend(
-            other
-                .line_sources
-                .into_iter()
-                .map(|s| if s == 0 { 0 } else { s + offset }),
-        );
-        self.sources.extend(other.sources);
-    }
-
-    /// Every line with its provenance, if it has one.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&Provenance>)> {
-        self.text.lines().zip(&self.line_sources).map(|(line, s)| {
-            let source = match *s {
-                0 => None,
-                n => self.sources.get(n as usize - 1),
-            };
-            (line, source)
-        })
-    }
-}
-
-/// A line source resolved against the facts; `None` for a line written for nothing in
-/// particular.
-fn provenance(facts: &ProxyFacts, source: LineSource) -> Option<Provenance> {
-    let RuleSource {
-        service_port,
-        endpoint,
-    } = source.rule;
-    let sp = service_port.and_then(|i| Some((i, facts.service_ports.get(i)?)));
-    let port = sp.map(|(index, sp)| PortProvenance {
-        index,
-        name: sp.info.name.clone(),
-        origin: sp.info.origin.clone(),
-        path: format!("spec.ports[{}]", sp.info.port_index),
-    });
-    let endpoint = sp.and_then(|(_, sp)| {
-        let index = endpoint?;
-        let e = sp.endpoints.get(index)?;
-        Some(EndpointProvenance {
-            index,
-            address: e.endpoint_string(),
-            pod: e.pod.clone(),
-            origin: e.slice.clone(),
-            path: matches!(e.slice, Origin::Written(_))
-                .then(|| format!("endpoints[{}]", e.slice_index)),
-        })
-    });
-    let config: Vec<ConfigProvenance> = source
-        .config
-        .iter()
-        .map(|field| ConfigProvenance {
-            field,
-            object: if field.of_node_runtime() {
-                facts.node.runtime_origin
-            } else {
-                facts.config.object
-            },
-            path: match (field, facts.config.mode) {
-                (ConfigField::MasqueradeBit, ProxyMode::Nftables) => "nftables.masqueradeBit",
-                _ => field.path(),
-            },
-        })
-        .collect();
-    if port.is_none() && endpoint.is_none() && config.is_empty() {
-        return None;
-    }
-    Some(Provenance {
-        service_port: port,
-        endpoint,
-        config,
-    })
 }

@@ -52,6 +52,15 @@ pub struct EditorProps {
     #[prop_or_default]
     pub on_tab_mode: Callback<bool>,
     pub on_change: Callback<Rc<str>>,
+    /// YAML ranges to light up: where the rule pointed at in the kube-proxy view comes
+    /// from (whole lines are lit).
+    #[prop_or_default]
+    pub highlight: Rc<Vec<Span>>,
+    /// The caret moved by a click or a navigation key (1-based line and column), for the
+    /// kube-proxy view to light up the rules that come from the YAML there. Typing is not
+    /// reported: the text changes and everything is recomputed anyway.
+    #[prop_or_default]
+    pub on_cursor: Callback<(u32, u32)>,
 }
 
 /// A diagnostic's underline on one line: columns `start..end` (0-based characters).
@@ -247,6 +256,17 @@ fn segments(line: &str, marks: &[Mark], finds: &[(usize, usize, bool)]) -> Vec<(
         out.push((class, text));
     }
     out
+}
+
+/// Whether a highlighted range lights line `number`: a range ending at the start of a
+/// line (a block's end, just past its last newline) does not light that line.
+fn lights(span: &Span, number: u32) -> bool {
+    let last = if span.end.line > span.start.line && span.end.column <= 1 {
+        span.end.line - 1
+    } else {
+        span.end.line.max(span.start.line)
+    };
+    span.start.line <= number && number <= last
 }
 
 fn area(node: &NodeRef) -> Option<HtmlTextAreaElement> {
@@ -640,10 +660,15 @@ pub fn Editor(props: &EditorProps) -> Html {
         let cursor = cursor.clone();
         let scroll = scroll.clone();
         let doc = doc.clone();
-        move |a: &HtmlTextAreaElement| {
+        let on_cursor = props.on_cursor.clone();
+        move |a: &HtmlTextAreaElement, report: bool| {
             if let Ok(Some(at)) = a.selection_start() {
                 let (l, c) = position_of(&a.value(), at);
-                cursor.set((l + doc.borrow().first() as u32, c));
+                let at = (l + doc.borrow().first() as u32, c);
+                if report {
+                    on_cursor.emit(at);
+                }
+                cursor.set(at);
             }
             let now = (
                 a.scroll_top() as f64,
@@ -657,11 +682,24 @@ pub fn Editor(props: &EditorProps) -> Html {
     };
     let on_keyup = {
         let update = update_cursor.clone();
-        Callback::from(move |e: KeyboardEvent| update(&e.target_unchecked_into()))
+        Callback::from(move |e: KeyboardEvent| {
+            let moves = matches!(
+                e.key().as_str(),
+                "ArrowUp"
+                    | "ArrowDown"
+                    | "ArrowLeft"
+                    | "ArrowRight"
+                    | "Home"
+                    | "End"
+                    | "PageUp"
+                    | "PageDown"
+            );
+            update(&e.target_unchecked_into(), moves)
+        })
     };
     let on_click = {
         let update = update_cursor.clone();
-        Callback::from(move |e: MouseEvent| update(&e.target_unchecked_into()))
+        Callback::from(move |e: MouseEvent| update(&e.target_unchecked_into(), true))
     };
     let open_find = {
         let find = find.clone();
@@ -792,6 +830,8 @@ pub fn Editor(props: &EditorProps) -> Html {
             Some(_) => "ln has-warning",
             None => "ln",
         };
+        let lit = props.highlight.iter().any(|s| lights(s, number));
+        let class = classes!(class, lit.then_some("src-lit"));
         html! {
             <div class={class} data-line={number.to_string()}>
                 { for segments(l, line_marks, &finds).into_iter().map(|(c, s)| html! { <span class={c}>{ s }</span> }) }

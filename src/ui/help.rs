@@ -9,7 +9,8 @@ use yew::prelude::*;
 /// The shortcuts: keys as typed, and what they do.
 pub const SHORTCUTS: &[(&str, Msg)] = &[
     ("?", Msg::ShortcutHelp),
-    ("1 … 8", Msg::ShortcutTabs),
+    ("1 … 9, 0", Msg::ShortcutTabs),
+    ("c / m / v", Msg::ShortcutMoreTabs),
     ("g", Msg::ShortcutGallery),
     ("e", Msg::ShortcutEditor),
     ("t", Msg::ShortcutTerminal),

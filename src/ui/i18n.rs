@@ -110,7 +110,7 @@ catalogue! {
     Shortcuts => "Shortcuts and settings", "快捷键与设置";
     ShortcutsCaption => "Keyboard shortcuts", "键盘快捷键";
     Settings => "Settings", "设置";
-    PrefShortcuts => "Single-key shortcuts (g, l, 1…8…)", "单键快捷键（g、l、1…8 等）";
+    PrefShortcuts => "Single-key shortcuts (g, l, 1…9…)", "单键快捷键（g、l、1…9 等）";
     PrefTabMovesFocus => "In the editor, Tab moves to the next control instead of indenting", "在编辑器中，Tab 键跳到下一个控件而不是缩进";
     TextSize => "Text size", "文字大小";
     SourceTyped => "Your scenario", "你的场景";
@@ -233,6 +233,50 @@ catalogue! {
     TabTraffic => "Traffic", "流量";
     TabDiagram => "Diagram", "拓扑图";
     TabTerminal => "Terminal", "终端";
+    TabChanges => "Changes", "变化";
+    TabCompare => "Modes side by side", "模式对比";
+    TabVersions => "Versions", "版本";
+    LastEdit => "Last edit:", "上一次编辑：";
+    EarlierEdit => "Earlier edit:", "更早的编辑：";
+    ShowChanges => "What changed", "查看变化";
+    ChangedNothing => "nothing changed downstream", "下游没有变化";
+    ChangesExplain => "What each of your last {0} edits that changed something did downstream: endpoints, what kube-proxy programs (per chain, set or virtual server), DNS records and traffic shares, and which Services a real kube-proxy would resync.", "最近 {0} 次产生影响的编辑各自在下游造成的变化：端点、kube-proxy 写入的内容（按链、集合或虚拟服务）、DNS 记录和流量比例，以及真实的 kube-proxy 会重新同步哪些 Service。";
+    ChangesWhere => "On node {0}, kube-proxy in {1} mode.", "节点 {0}，kube-proxy 使用 {1} 模式。";
+    NoChangesYet => "Edit the scenario (scale a Deployment, change a port): what the edit changed shows here.", "编辑场景（例如扩缩 Deployment、修改端口），这里会显示这次编辑带来的变化。";
+    Service => "Service", "Service";
+    Added => "Added", "新增";
+    Removed => "Removed", "移除";
+    NowReady => "Now ready", "变为就绪";
+    NowNotReady => "Now not ready", "变为未就绪";
+    ChangedUnits => "What kube-proxy programs: {0} changed", "kube-proxy 写入的内容：{0} 处变化";
+    TrafficShares => "Traffic shares", "流量比例";
+    CompareExplain => "The same scenario on node {0} with kube-proxy in each mode: what it programs, the lines each Service takes, and where the same packet goes.", "同一个场景在节点 {0} 上，kube-proxy 分别使用各模式：写入的内容、每个 Service 占用的行数，以及同一个数据包的去向。";
+    CompareModes => "Modes in columns", "对比的模式";
+    CompareNoDestination => "The scenario has no Service address to send a packet to.", "场景中没有可发送数据包的 Service 地址。";
+    ComparePacket => "The packet: {0}, from a client on the node.", "数据包：{0}，从节点上的客户端发出。";
+    ComparePacketWalk => "The packet's walk", "数据包的路径";
+    LinesPerService => "Lines per Service port", "每个 Service 端口的行数";
+    FixedLines => "kube-proxy's fixed lines", "kube-proxy 的固定行";
+    MigrationNotes => "What changes when you migrate", "迁移时需要注意的差异";
+    AppliesHere => "applies to this scenario", "与本场景相关";
+    RemovedMode => "removed in v1.26", "v1.26 已移除";
+    CountRules => "rules", "规则";
+    CountChains => "chains", "链";
+    CountSets => "sets", "集合";
+    CountElements => "set elements", "集合元素";
+    CountVirtualServers => "virtual servers", "虚拟服务";
+    CountRealServers => "real servers", "真实服务器";
+    CountBound => "addresses on kube-ipvs0", "kube-ipvs0 上的地址";
+    CountSockets => "proxy sockets", "代理套接字";
+    VersionsExplain => "svcplay models Kubernetes {0} (svcplay {1}): each component below is reproduced at the version shown, its output byte for byte as that version prints it.", "svcplay 模拟的是 Kubernetes {0}（svcplay {1}）：下列各组件按所示版本重现，输出与该版本逐字节一致。";
+    Component => "Component", "组件";
+    Version => "Version", "版本";
+    WhatIsModelled => "What svcplay reproduces", "svcplay 重现的内容";
+    KnownDifferences => "Known differences from a real cluster", "与真实集群的已知差异";
+    RuleWhat => "What it does:", "作用：";
+    RuleComesFrom => "Comes from:", "来源：";
+    RuleHint => "Point at a rule to see where it comes from and what it does; put the cursor on a Service port, an endpoint or a policy field in the editor to light up its rules.", "指向一条规则，可查看它的来源和作用；在编辑器中把光标放在 Service 端口、端点或策略字段上，可高亮它产生的规则。";
+    RulesLit => "{0} lines come from the YAML at the cursor (highlighted).", "光标处的 YAML 产生了 {0} 行（已高亮）。";
     Views => "Views of the scenario", "场景视图";
     Node => "node", "节点";
     NodeColumn => "Node", "节点";
@@ -242,6 +286,7 @@ catalogue! {
     IptablesSave => "iptables-save", "iptables-save";
     Ipvsadm => "ipvsadm -Ln", "ipvsadm -Ln";
     Ipset => "ipset list", "ipset list";
+    KubeIpvs0 => "ip addr show kube-ipvs0", "ip addr show kube-ipvs0";
     NftTransaction => "nft -f transaction", "nft -f 事务";
     NftList => "nft list table", "nft list table";
     Userspace => "userspace proxy", "userspace 代理";
@@ -409,7 +454,8 @@ catalogue! {
     TerminalHelp => "Try:\n  kubectl get svc -A\n  kubectl get endpointslices -n dev\n  kubectl describe svc -n dev\n  iptables-save\n  ipvsadm -Ln\n  ipset list\n  nft list table ip kube-proxy\n  dig service-clusterip.dev.svc.cluster.local\n  clear", "试试：\n  kubectl get svc -A\n  kubectl get endpointslices -n dev\n  kubectl describe svc -n dev\n  iptables-save\n  ipvsadm -Ln\n  ipset list\n  nft list table ip kube-proxy\n  dig service-clusterip.dev.svc.cluster.local\n  clear";
     Run => "Run", "运行";
     ShortcutHelp => "Show this help", "显示本帮助";
-    ShortcutTabs => "Switch view (1 kube-proxy … 8 terminal)", "切换视图（1 kube-proxy … 8 终端）";
+    ShortcutTabs => "Switch view (1 kube-proxy … 9 diagram, 0 terminal); in the tab list: arrows, Home, End", "切换视图（1 kube-proxy … 9 拓扑图，0 终端）；在标签栏中：方向键、Home、End";
+    ShortcutMoreTabs => "What changed, the modes side by side, the versions", "变化、模式对比、版本";
     ShortcutGallery => "Open the examples", "打开示例";
     ShortcutLanguage => "Switch the language", "切换语言";
     ShortcutTheme => "Switch the theme", "切换主题";
@@ -478,10 +524,12 @@ mod tests {
         "IptablesSave",
         "Ipvsadm",
         "Ipset",
+        "KubeIpvs0",
         "NftList",
         "Pod",
         "NodeNotReady",
         "TerminalPlaceholder",
+        "Service",
         "KubeProxy",
     ];
 

@@ -1,6 +1,7 @@
 //! The page's keyboard shortcuts (listed in the `?` dialog, [`super::help::SHORTCUTS`]).
 //!
-//! Single keys (`?`, `g`, `l`, `d`, `e`, `t`, `s`, `1`…`8`) act only outside text fields,
+//! Single keys (`?`, `g`, `l`, `d`, `e`, `t`, `s`, and every view's own key,
+//! [`Tab::shortcut`]: `1`…`9`, `0`, `c`, `m`, `v`) act only outside text fields,
 //! and the reader can turn them off ([`super::state::Prefs::shortcuts`], WCAG 2.1.4: a
 //! speech-input user's words would otherwise fire them). Escape closes a dialog whatever
 //! the setting.
@@ -91,11 +92,13 @@ pub fn install(dispatch: UseReducerDispatcher<Store>, latest: Rc<RefCell<State>>
                     share_link(s.clone(), dispatch.clone());
                     None
                 }
-                k => k
-                    .parse::<usize>()
-                    .ok()
-                    // The n-th view on offer (an embed may offer only some).
-                    .and_then(|n| s.embed.tabs().get(n.wrapping_sub(1)).copied())
+                // Every view's own key, among the views on offer (an embed may offer
+                // only some).
+                k => s
+                    .embed
+                    .tabs()
+                    .into_iter()
+                    .find(|tab| tab.shortcut() == k)
                     .map(Action::SelectTab),
             };
             if let Some(a) = action {

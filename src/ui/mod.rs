@@ -29,8 +29,14 @@
 //! - Lessons ([`lesson`]): the lesson list with progress, the lesson pane beside the
 //!   editor and the views (checks after every change, hints, solution, reset), the
 //!   presenter mode with the QR code of the step's link ([`svcplay::qr`]).
+//! - Seeing why: every line of the kube-proxy view links both ways to the YAML it comes
+//!   from, with what it does in words ([`provenance`]); what each edit changed downstream,
+//!   in a line above every view and in full ([`changes`]); the proxy modes side by side
+//!   ([`compare`]); which Kubernetes is modelled ([`versions`]).
 
+pub mod changes;
 pub mod checknode;
+pub mod compare;
 pub mod diagram;
 pub mod dialog;
 pub mod dns;
@@ -51,6 +57,7 @@ pub mod nodes;
 pub mod objects;
 pub mod output;
 pub mod problems;
+pub mod provenance;
 pub mod recent;
 pub mod rules;
 pub mod selectors;
@@ -61,6 +68,7 @@ pub mod state;
 pub mod storage;
 pub mod terminal;
 pub mod traffic;
+pub mod versions;
 pub mod watch;
 pub mod wire;
 pub mod worker;
@@ -191,6 +199,9 @@ fn tab_label(tab: Tab) -> Msg {
         Tab::Traffic => Msg::TabTraffic,
         Tab::Diagram => Msg::TabDiagram,
         Tab::Terminal => Msg::TabTerminal,
+        Tab::Changes => Msg::TabChanges,
+        Tab::Compare => Msg::TabCompare,
+        Tab::Versions => Msg::TabVersions,
     }
 }
 
@@ -484,11 +495,18 @@ pub fn App() -> Html {
                         return;
                     }
                     if let Some(w) = worker.borrow().as_ref() {
+                        // The worker holds the analysis of the last text it was sent (none
+                        // before the first); a text analysed since, here, goes along for
+                        // the worker to say what changed.
+                        let holds = sent.get() > 0 && s.analysed.0 == sent.get();
+                        let before =
+                            (!holds && s.analysed.0 != rev).then(|| s.analysed.1.to_string());
                         sent.set(rev);
                         ANALYSIS_SENT.with(|a| a.set((rev, dom::now_ms())));
                         w.send(&Request::Analyze {
                             rev,
                             text: s.text.to_string(),
+                            before,
                         });
                     }
                 });
@@ -724,11 +742,21 @@ pub fn App() -> Html {
                     complete={complete} />
             }
         }
+        (Tab::Changes, _) => {
+            html! { <changes::Changes changes={state.changes.clone()} lang={lang} /> }
+        }
+        (Tab::Versions, _) => html! { <versions::Versions lang={lang} /> },
+        (_, Some(Panel::Compare(c))) => html! {
+            <compare::Compare comparison={Rc::new(c.clone())} lang={lang}
+                modes={if state.compare_modes.is_empty() { svcplay::compare::DEFAULT_MODES.to_vec() } else { state.compare_modes.clone() }}
+                on_target={on(&dispatch, Action::SelectTarget)}
+                on_modes={on(&dispatch, Action::SelectCompareModes)} />
+        },
         (_, Some(Panel::Rules(p))) => {
             let object = state
                 .rules_object
                 .and_then(|o| {
-                    p.sources.iter().find(|s| s.object == o).map(|s| {
+                    p.sources.iter().find(|s| s.object == Some(o)).map(|s| {
                         let label = s.label.split(':').next().unwrap_or(&s.label).to_string();
                         (o, label)
                     })
@@ -751,7 +779,8 @@ pub fn App() -> Html {
                     on_view={on(&dispatch, Action::SelectRulesView)}
                     on_filter={on(&dispatch, Action::FilterRules)}
                     on_clear_object={on(&dispatch, |_| Action::ShowRulesOf(None))}
-                    on_reveal={on_reveal.clone()} />
+                    on_reveal={on_reveal.clone()}
+                    cursor={state.cursor} on_highlight={on(&dispatch, Action::Highlight)} />
             }
         }
         (_, Some(Panel::Nodes(services))) => html! {
@@ -810,14 +839,14 @@ pub fn App() -> Html {
 
     // The views on offer: all of them, or those an embed was asked to show.
     let shown = state.embed.tabs();
-    let tabs = shown.iter().enumerate().map(|(i, tab)| {
+    let tabs = shown.iter().map(|tab| {
         let selected = *tab == state.tab;
         let tab = *tab;
         html! {
             <button role="tab" id={format!("tab-{}", tab.id())} aria-selected={selected.to_string()}
                 aria-controls="view-panel" tabindex={if selected { "0" } else { "-1" }}
                 class={classes!("tab", selected.then_some("active"))}
-                title={format!("{}", i + 1)}
+                title={tab.shortcut()} aria-keyshortcuts={tab.shortcut()}
                 onclick={on(&dispatch, move |_| Action::SelectTab(tab))}>{ t(tab_label(tab)) }</button>
         }
     });
@@ -827,9 +856,13 @@ pub fn App() -> Html {
         let shown = shown.clone();
         Callback::from(move |e: KeyboardEvent| {
             let i = shown.iter().position(|t| *t == current).unwrap_or(0);
+            // The tab list's keys (WAI-ARIA's tabs pattern): arrows to the next and the
+            // previous tab on offer, Home and End to the first and the last.
             let next = match e.key().as_str() {
                 "ArrowRight" => shown[(i + 1) % shown.len()],
                 "ArrowLeft" => shown[(i + shown.len() - 1) % shown.len()],
+                "Home" => shown[0],
+                "End" => shown[shown.len() - 1],
                 _ => return,
             };
             e.prevent_default();
@@ -1052,6 +1085,8 @@ pub fn App() -> Html {
                             let prefs = state.prefs;
                             Callback::from(move |tab_moves_focus: bool| on_prefs.emit(Prefs { tab_moves_focus, ..prefs }))
                         }}
+                        highlight={state.highlight.clone()}
+                        on_cursor={on(&dispatch, |(line, column)| Action::Cursor(line, column))}
                         on_change={on_text} />
                     <problems::Problems diagnostics={diagnostics} paused={state.paused} lang={lang} on_reveal={on_reveal.clone()} />
                 </section>
@@ -1077,6 +1112,10 @@ pub fn App() -> Html {
                     }
                     if shown.len() > 1 {
                         <nav class="tabs" role="tablist" aria-label={t(Msg::Views)} onkeydown={on_tab_keys}>{ for tabs }</nav>
+                    }
+                    if state.tab != Tab::Changes {
+                        <changes::LastChange changes={state.changes.clone()} nothing={state.changed_nothing} lang={lang}
+                            on_open={on(&dispatch, |_| Action::SelectTab(Tab::Changes))} />
                     }
                     // Focusable, so that keyboard users can scroll a view whose content has no
                     // control of its own (the DNS table, a long list).

@@ -5,6 +5,7 @@
 use super::i18n::{Lang, Msg};
 use super::output::OutputActions;
 use super::snapshot::{RulesPanel, RulesView};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use svcplay::diag::Span;
 use svcplay::proxy::config::ProxyMode;
@@ -37,6 +38,12 @@ pub struct RulesProps {
     pub on_filter: Callback<String>,
     pub on_clear_object: Callback<()>,
     pub on_reveal: Callback<Span>,
+    /// The editor's cursor: the rules that come from the YAML there are lit.
+    #[prop_or_default]
+    pub cursor: Option<(u32, u32)>,
+    /// The YAML ranges of the rule pointed at or chosen, for the editor to highlight.
+    #[prop_or_default]
+    pub on_highlight: Callback<Vec<Span>>,
 }
 
 pub fn view_label(view: RulesView) -> Msg {
@@ -45,6 +52,7 @@ pub fn view_label(view: RulesView) -> Msg {
         RulesView::IptablesSave => Msg::IptablesSave,
         RulesView::Ipvsadm => Msg::Ipvsadm,
         RulesView::Ipset => Msg::Ipset,
+        RulesView::KubeIpvs0 => Msg::KubeIpvs0,
         RulesView::NftTransaction => Msg::NftTransaction,
         RulesView::NftList => Msg::NftList,
         RulesView::Userspace => Msg::Userspace,
@@ -161,7 +169,7 @@ pub fn shown_lines<'a>(
                 .checked_sub(1)
                 .and_then(|s| panel.sources.get(s as usize))
                 .map(|s| s.object);
-            if from != Some(o) {
+            if from != Some(Some(o)) {
                 continue;
             }
         }
@@ -185,15 +193,20 @@ pub struct RuleLinesProps {
     pub object: Option<usize>,
     /// Rows of the aligned table instead of the lines of the text.
     pub table: bool,
+    /// The lines the editor's cursor lights.
+    pub lit: Rc<BTreeSet<usize>>,
+    /// The line chosen (clicked).
+    pub chosen: Option<usize>,
     pub lang: Lang,
 }
 
 impl PartialEq for RuleLinesProps {
     /// Equal when they draw the same: the text, which lines link to which written object
-    /// and under which label — not where in the YAML the links point (those spans move
-    /// whenever a line is typed above them, and only the click handler of [`Rules`], which
-    /// always has the current panel, reads them). A keystroke that leaves the rules as they
-    /// were (most of them) then skips drawing thousands of lines again.
+    /// and under which label, the lines lit and chosen — not where in the YAML the links
+    /// point (those spans move whenever a line is typed above them, and only the handlers
+    /// of [`Rules`], which always have the current panel, read them). A keystroke that
+    /// leaves the rules as they were (most of them) then skips drawing thousands of lines
+    /// again.
     fn eq(&self, other: &RuleLinesProps) -> bool {
         let (a, b) = (&*self.panel, &*other.panel);
         let same_lines = Rc::ptr_eq(&self.panel, &other.panel)
@@ -201,14 +214,17 @@ impl PartialEq for RuleLinesProps {
                 && a.status == b.status
                 && a.line_sources == b.line_sources
                 && a.sources.len() == b.sources.len()
-                && a.sources
-                    .iter()
-                    .zip(&b.sources)
-                    .all(|(x, y)| x.object == y.object && x.label == y.label));
+                && a.sources.iter().zip(&b.sources).all(|(x, y)| {
+                    x.object == y.object
+                        && x.label == y.label
+                        && x.spans.is_empty() == y.spans.is_empty()
+                }));
         same_lines
             && self.filter == other.filter
             && self.object == other.object
             && self.table == other.table
+            && self.lit == other.lit
+            && self.chosen == other.chosen
             && self.lang == other.lang
     }
 }
@@ -218,11 +234,12 @@ pub fn RuleLines(props: &RuleLinesProps) -> Html {
     let _timed = super::dom::timed("view:RuleLines");
     let lang = props.lang;
     let panel = &props.panel;
+    let (lit, chosen) = (&props.lit, props.chosen);
     let (lines, _) = shown_lines(panel, &props.filter, props.object);
     if props.table {
         return html! {
-            { for lines.iter().filter_map(|(_, line, source)| rule_row(line).map(|r| (r, *source))).map(|(r, source)| html! {
-                <tr class={classes!((source > 0).then_some("linked"))} data-src={(source > 0).then(|| source.to_string())}>
+            { for lines.iter().filter_map(|(i, line, source)| rule_row(line).map(|r| (r, *i, *source))).map(|(r, i, source)| html! {
+                <tr class={classes!((source > 0).then_some("linked"), lit.contains(&i).then_some("lit"), (chosen == Some(i)).then_some("chosen"))} data-line={i.to_string()}>
                     <th scope="row"><code>{ r.chain }</code></th>
                     <td><code>{ r.matches }</code></td>
                     <td class="num"><code>{ r.probability }</code></td>
@@ -233,13 +250,17 @@ pub fn RuleLines(props: &RuleLinesProps) -> Html {
         };
     }
     html! {
-        { for lines.iter().map(|(_, line, source)| {
-            if *source > 0 {
-                let label = panel.sources.get(*source as usize - 1).map(|s| Msg::RuleFrom.fill(lang, &[&s.label])).unwrap_or_default();
-                html! { <span class="rl linked" data-src={source.to_string()} title={label}>{ *line }{ "\n" }</span> }
-            } else {
-                html! { <span class="rl">{ *line }{ "\n" }</span> }
-            }
+        { for lines.iter().map(|(i, line, source)| {
+            let source = panel.sources.get((*source as usize).wrapping_sub(1));
+            let linked = source.is_some_and(|s| !s.spans.is_empty());
+            let class = classes!(
+                "rl",
+                linked.then_some("linked"),
+                lit.contains(i).then_some("lit"),
+                (chosen == Some(*i)).then_some("chosen"),
+            );
+            let label = source.filter(|_| linked).map(|s| Msg::RuleFrom.fill(lang, &[&s.label]));
+            html! { <span class={class} data-line={i.to_string()} title={label}>{ *line }{ "\n" }</span> }
         }) }
     }
 }
@@ -276,28 +297,101 @@ pub fn Rules(props: &RulesProps) -> Html {
     let (lines, cut) = shown_lines(panel, &props.filter, object);
     // The aligned form: only for iptables' own outputs, whose rules are `-A` lines.
     let table = use_state(|| false);
+    // Provenance both ways: the line chosen (clicked) or pointed at shows its source and
+    // explanation and lights its YAML; the editor's cursor lights the lines it made.
+    let chosen = use_state(|| None::<usize>);
+    let pointed = use_state(|| None::<usize>);
+    // A line number means nothing in another listing: a new text, node, mode or view
+    // forgets the line chosen.
+    {
+        let chosen = chosen.clone();
+        let pointed = pointed.clone();
+        use_effect_with(panel.text.clone(), move |_| {
+            chosen.set(None);
+            pointed.set(None);
+        });
+    }
+    let lit = Rc::new(
+        props
+            .cursor
+            .map(|c| super::provenance::lines_at(panel, c))
+            .unwrap_or_default(),
+    );
+    let line_at = |e: &MouseEvent| -> Option<usize> {
+        let target = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+        target
+            .closest("[data-line]")
+            .ok()??
+            .get_attribute("data-line")?
+            .parse()
+            .ok()
+    };
     let on_line = {
         let panel = panel.clone();
         let cb = props.on_reveal.clone();
+        let highlight = props.on_highlight.clone();
+        let chosen = chosen.clone();
         Callback::from(move |e: MouseEvent| {
-            let Some(target) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            else {
-                return;
-            };
-            let Ok(Some(line)) = target.closest("[data-src]") else {
-                return;
-            };
-            let source = line
-                .get_attribute("data-src")
-                .and_then(|s| s.parse::<usize>().ok())
-                .and_then(|s| panel.sources.get(s.checked_sub(1)?));
-            if let Some(source) = source {
-                cb.emit(source.span);
+            let Some(i) = line_at(&e) else { return };
+            chosen.set(Some(i));
+            highlight.emit(super::provenance::spans_of_line(&panel, i));
+            let first = super::provenance::sources_of(&panel, i)
+                .into_iter()
+                .find_map(|s| panel.sources.get(s as usize - 1)?.span);
+            if let Some(span) = first {
+                cb.emit(span);
             }
         })
     };
+    let on_point = {
+        let panel = panel.clone();
+        let highlight = props.on_highlight.clone();
+        let pointed = pointed.clone();
+        Callback::from(move |e: MouseEvent| {
+            let i = line_at(&e);
+            if i != *pointed {
+                pointed.set(i);
+                if let Some(i) = i {
+                    highlight.emit(super::provenance::spans_of_line(&panel, i));
+                }
+            }
+        })
+    };
+    let on_leave = {
+        let panel = panel.clone();
+        let highlight = props.on_highlight.clone();
+        let pointed = pointed.clone();
+        let chosen = chosen.clone();
+        Callback::from(move |_: MouseEvent| {
+            pointed.set(None);
+            highlight.emit(
+                (*chosen)
+                    .map(|i| super::provenance::spans_of_line(&panel, i))
+                    .unwrap_or_default(),
+            );
+        })
+    };
+    // The first line the cursor lights is brought into view.
+    {
+        let first = lit.iter().next().copied();
+        use_effect_with(first, move |first| {
+            if let Some(i) = first {
+                let found = super::dom::document().and_then(|d| {
+                    d.query_selector(&format!("#rules [data-line=\"{i}\"]"))
+                        .ok()
+                        .flatten()
+                });
+                if let Some(el) = found {
+                    let options = web_sys::ScrollIntoViewOptions::new();
+                    options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                    el.scroll_into_view_with_scroll_into_view_options(&options);
+                }
+            }
+        });
+    }
+    let readout_line = (*pointed)
+        .or(*chosen)
+        .filter(|i| *i < panel.line_sources.len());
     let configured = props.configured_mode.unwrap_or(ProxyMode::Iptables);
     let view = panel.view.unwrap_or(RulesView::RestoreInput);
     let tabular = matches!(view, RulesView::RestoreInput | RulesView::IptablesSave);
@@ -364,7 +458,8 @@ pub fn Rules(props: &RulesProps) -> Html {
             }
             if as_table {
                 <div class="table-wrap">
-                    <table id="rules-columns" class="rule-table" onclick={on_line.clone()}>
+                    <table id="rules-columns" class="rule-table" onclick={on_line.clone()}
+                        onmouseover={on_point.clone()} onmouseleave={on_leave.clone()}>
                         <thead><tr>
                             <th scope="col">{ t(Msg::RuleChain) }</th>
                             <th scope="col">{ t(Msg::RuleMatch) }</th>
@@ -373,20 +468,26 @@ pub fn Rules(props: &RulesProps) -> Html {
                             <th scope="col">{ t(Msg::RuleComment) }</th>
                         </tr></thead>
                         <tbody>
-                            <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=true lang={lang} />
+                            <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=true
+                                lit={lit.clone()} chosen={*chosen} lang={lang} />
                         </tbody>
                     </table>
                 </div>
             }
             // Focusable: its long lines scroll sideways, which keyboard users do from here.
-            <pre id="rules" tabindex="0" aria-label={t(view_label(view))} hidden={as_table} class={classes!("output", (panel.status != 0).then_some("failed"))} onclick={on_line}>
-                <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=false lang={lang} />
+            <pre id="rules" tabindex="0" aria-label={t(view_label(view))} hidden={as_table} class={classes!("output", (panel.status != 0).then_some("failed"))}
+                onclick={on_line} onmouseover={on_point} onmouseleave={on_leave}>
+                <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=false
+                    lit={lit.clone()} chosen={*chosen} lang={lang} />
             </pre>
             if cut > 0 {
                 <p class="note">{ Msg::MoreLines.fill(lang, &[&cut.to_string()]) }</p>
             } else if lines.is_empty() && !panel.text.is_empty() {
                 <p class="note">{ t(Msg::NoLines) }</p>
             }
+            // Below the rules and held at the bottom of the view: as it grows or shrinks
+            // with the rule pointed at, the rules above do not move under the pointer.
+            <super::provenance::Readout panel={panel.clone()} line={readout_line} lit={lit.len()} lang={lang} />
         </section>
     }
 }
@@ -447,9 +548,17 @@ mod tests {
         assert_eq!((all.len(), cut), (panel.text.lines().count(), 0));
         let (dnat, _) = shown_lines(&panel, "dnat", None);
         assert!(!dnat.is_empty() && dnat.iter().all(|(_, l, _)| l.contains("DNAT")));
-        let service = panel.sources[0].object;
+        let service = panel
+            .sources
+            .iter()
+            .find_map(|s| s.object)
+            .expect("a written Service");
         let (own, _) = shown_lines(&panel, "", Some(service));
-        assert!(!own.is_empty() && own.iter().all(|(_, _, s)| *s == 1));
+        assert!(!own.is_empty());
+        assert!(
+            own.iter()
+                .all(|(_, _, s)| panel.sources[*s as usize - 1].object == Some(service))
+        );
         assert!(shown_lines(&panel, "", Some(service + 100)).0.is_empty());
     }
 }

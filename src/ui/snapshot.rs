@@ -31,10 +31,16 @@ pub enum Tab {
     Traffic,
     Diagram,
     Terminal,
+    /// What the last edits changed downstream.
+    Changes,
+    /// The proxy modes side by side.
+    Compare,
+    /// Which Kubernetes is modelled.
+    Versions,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 10] = [
+    pub const ALL: [Tab; 13] = [
         Tab::Rules,
         Tab::Nodes,
         Tab::Check,
@@ -45,6 +51,9 @@ impl Tab {
         Tab::Traffic,
         Tab::Diagram,
         Tab::Terminal,
+        Tab::Changes,
+        Tab::Compare,
+        Tab::Versions,
     ];
 
     /// The name used in URLs (`view=`).
@@ -60,11 +69,35 @@ impl Tab {
             Tab::Traffic => "traffic",
             Tab::Diagram => "diagram",
             Tab::Terminal => "terminal",
+            Tab::Changes => "changes",
+            Tab::Compare => "compare",
+            Tab::Versions => "versions",
         }
     }
 
     pub fn parse(id: &str) -> Option<Tab> {
         Tab::ALL.into_iter().find(|t| t.id() == id)
+    }
+
+    /// The single key that shows this view ([`super::keys`]): `1`…`9` and `0` for the
+    /// first ten, in the order of the tabs, then a letter of the view's name for the
+    /// rest (one digit per tab stops at ten; `t` also opens the terminal).
+    pub fn shortcut(self) -> &'static str {
+        match self {
+            Tab::Rules => "1",
+            Tab::Nodes => "2",
+            Tab::Check => "3",
+            Tab::Objects => "4",
+            Tab::Selectors => "5",
+            Tab::Endpoints => "6",
+            Tab::Dns => "7",
+            Tab::Traffic => "8",
+            Tab::Diagram => "9",
+            Tab::Terminal => "0",
+            Tab::Changes => "c",
+            Tab::Compare => "m",
+            Tab::Versions => "v",
+        }
     }
 }
 
@@ -79,6 +112,11 @@ pub struct Selection {
     /// A mode chosen on the page instead of the scenario's KubeProxyConfiguration.
     pub mode: Option<ProxyMode>,
     pub rules_view: Option<RulesView>,
+    /// The destination the compare panel sends its packet to (an index into the
+    /// scenario's destinations).
+    pub target: Option<usize>,
+    /// The modes the compare panel puts in columns (empty: iptables, nftables, IPVS).
+    pub compare: Vec<ProxyMode>,
     /// The node dump pasted on the check tab (empty on the other tabs).
     pub dump: String,
 }
@@ -91,6 +129,10 @@ pub struct Summary {
     pub default_node: String,
     /// The mode the scenario configures.
     pub configured_mode: Option<ProxyMode>,
+    /// What this analysis changed from the previous one the worker analysed (on the
+    /// default node, in the configured mode); the page computes its own for the texts it
+    /// analyses itself.
+    pub changes: Option<svcplay::changes::Changes>,
 }
 
 pub fn summary(analysis: &Analysis) -> Summary {
@@ -99,6 +141,7 @@ pub fn summary(analysis: &Analysis) -> Summary {
         nodes: analysis.node_names(),
         default_node: analysis.default_node(),
         configured_mode: Some(analysis.proxy_config.mode),
+        changes: None,
     }
 }
 
@@ -112,14 +155,23 @@ impl Summary {
     }
 }
 
-/// A place in the scenario a line of output comes from.
+/// Where a line of output comes from ([`super::provenance`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
-    /// The written object ([`svcplay::manifest::RawObject::id`]).
-    pub object: usize,
-    pub span: Span,
+    /// The written Service it was made for ([`svcplay::manifest::RawObject::id`]).
+    pub object: Option<usize>,
+    /// What a click on the line selects in the editor.
+    pub span: Option<Span>,
     /// `dev/service-clusterip:80` — what the user reads.
     pub label: String,
+    /// Every YAML range it comes from: the Service port, the Service's fields, the
+    /// endpoint (or the workload of its Pod), the configuration fields.
+    pub spans: Vec<Span>,
+    /// Where it comes from, in English and Chinese (empty past the lines drawn of a very
+    /// large listing).
+    pub from: Vec<String>,
+    /// What it does, in English and Chinese.
+    pub explain: Vec<String>,
 }
 
 /// The kube-proxy panel.
@@ -134,6 +186,9 @@ pub struct RulesPanel {
     /// Per line of `text`: 0, or 1 + an index into `sources`.
     pub line_sources: Vec<u32>,
     pub sources: Vec<Source>,
+    /// Further sources of some lines (line, 1 + an index into `sources`): nft prints two
+    /// set elements to a line.
+    pub also: Vec<(u32, u32)>,
 }
 
 /// How a stored field got its value.
@@ -409,7 +464,8 @@ pub enum Panel {
     Dns(Vec<DnsRow>),
     Traffic(TrafficPanel),
     Diagram(svcplay::diagram::Diagram),
-    /// The terminal computes nothing ahead of time.
+    Compare(svcplay::compare::Comparison),
+    /// The terminal, the changes and the versions compute nothing from the analysis.
     Empty,
 }
 
@@ -442,7 +498,17 @@ pub fn panel(analysis: &Analysis, selection: &Selection) -> Panel {
         Tab::Dns => Panel::Dns(dns(&analysis.objects)),
         Tab::Traffic => Panel::Traffic(traffic(analysis, &summary_node(analysis), selection.mode)),
         Tab::Diagram => Panel::Diagram(svcplay::diagram::layout(&analysis.objects)),
-        Tab::Terminal => Panel::Empty,
+        Tab::Compare => Panel::Compare(svcplay::compare::compare(
+            analysis,
+            &summary_node(analysis),
+            if selection.compare.is_empty() {
+                &svcplay::compare::DEFAULT_MODES
+            } else {
+                &selection.compare
+            },
+            selection.target,
+        )),
+        Tab::Terminal | Tab::Changes | Tab::Versions => Panel::Empty,
     }
 }
 
@@ -610,8 +676,9 @@ fn command(
     views::run(analysis, &context, &argv)
 }
 
-/// The kube-proxy panel: the chosen listing of the node's kube-proxy, its own output
-/// with the Service port of every line linked to the YAML that produced it.
+/// The kube-proxy panel: the chosen listing of the node's kube-proxy, every line with
+/// where it comes from (the YAML ranges, both ways) and what it does
+/// ([`super::provenance`]), from the typed rules ([`views::listing`]).
 pub fn rules(
     analysis: &Analysis,
     node: &str,
@@ -627,54 +694,24 @@ pub fn rules(
         view: Some(view),
         ..RulesPanel::default()
     };
-    if let Some(argv) = view.command() {
-        let out = command(analysis, node, mode, argv);
-        panel.status = out.status;
-        panel.text = if out.status == 0 {
-            out.stdout
-        } else {
-            format!("{}{}", out.stdout, out.stderr)
-        };
+    let context = Context {
+        node: node.to_string(),
+        mode,
+    };
+    let Some(lines) = views::listing::lines(analysis, &context, view) else {
+        // The listing has nothing in this mode: the command says why.
+        if let Some(argv) = view.command() {
+            let out = command(analysis, node, mode, argv);
+            panel.status = out.status;
+            panel.text = format!("{}{}", out.stdout, out.stderr);
+        }
         return panel;
-    }
-    let lines = proxy.lines();
-    // One link per Service port written in the scenario, to its `spec.ports[i]` item.
-    let mut links: std::collections::HashMap<(usize, String), u32> =
-        std::collections::HashMap::new();
-    let page_sources: Vec<u32> = lines
-        .sources
-        .iter()
-        .map(|p| {
-            let Some(port) = &p.service_port else {
-                return 0;
-            };
-            let Some(object) = port.origin.object() else {
-                return 0;
-            };
-            let Some(raw) = analysis.manifest.object(object) else {
-                return 0;
-            };
-            *links.entry((object, port.path.clone())).or_insert_with(|| {
-                panel.sources.push(Source {
-                    object,
-                    span: raw.locate(&port.path),
-                    label: port.name.to_string(),
-                });
-                panel.sources.len() as u32
-            })
-        })
-        .collect();
-    panel.line_sources = lines
-        .line_sources
-        .iter()
-        .map(|&s| {
-            if s == 0 {
-                0
-            } else {
-                page_sources[s as usize - 1]
-            }
-        })
-        .collect();
+    };
+    let (line_sources, sources, also) =
+        super::provenance::panel_sources(analysis, &lines, super::rules::MAX_LINES);
+    panel.line_sources = line_sources;
+    panel.sources = sources;
+    panel.also = also;
     panel.text = lines.text;
     panel
 }
@@ -1096,20 +1133,31 @@ mod tests {
         let panel = rules(&analysis, "k8s-worker01", None, None);
         assert_eq!(panel.view, Some(RulesView::RestoreInput));
         assert_eq!(panel.line_sources.len(), panel.text.lines().count());
-        assert_eq!(panel.sources.len(), 1, "{:?}", panel.sources);
-        let source = &panel.sources[0];
-        assert_eq!(source.label, "dev/service-clusterip");
-        // spec.ports[0] of the Service: the `- port: 80` line.
+        // Every line has a source: the Service's lines link to its YAML, kube-proxy's
+        // fixed lines name the function that writes them.
+        assert!(panel.line_sources.iter().all(|s| *s > 0));
+        let service: Vec<u32> = (1..=panel.sources.len() as u32)
+            .filter(|s| {
+                panel.sources[*s as usize - 1]
+                    .label
+                    .starts_with("dev/service-clusterip")
+            })
+            .collect();
+        assert!(!service.is_empty(), "{:?}", panel.sources);
+        // spec.ports[0] of the Service: the `- port: 80` line comes first.
+        let span = panel.sources[service[0] as usize - 1]
+            .span
+            .expect("a written Service port");
         let line = svcplay::examples::DEFAULT
             .lines()
-            .nth(source.span.start.line as usize - 1)
+            .nth(span.start.line as usize - 1)
             .unwrap_or_default();
         assert!(line.contains("port: 80"), "{line}");
         let linked: Vec<&str> = panel
             .text
             .lines()
             .zip(&panel.line_sources)
-            .filter(|(_, s)| **s == 1)
+            .filter(|(_, s)| service.contains(s))
             .map(|(l, _)| l)
             .collect();
         assert!(linked.iter().any(|l| l.contains("-j DNAT")), "{linked:#?}");
@@ -1129,6 +1177,8 @@ mod tests {
             node: None,
             mode: Some(ProxyMode::Nftables),
             rules_view: None,
+            target: None,
+            compare: Vec::new(),
             dump: String::new(),
         };
         let Panel::Rules(panel) = panel(&analysis, &selection) else {
@@ -1148,6 +1198,8 @@ mod tests {
                     node: None,
                     mode: None,
                     rules_view: None,
+                    target: None,
+                    compare: Vec::new(),
                     dump: String::new(),
                 };
                 let p = panel(&analysis, &selection);
@@ -1210,6 +1262,8 @@ mod tests {
             node: Some("k8s-worker01".into()),
             mode: None,
             rules_view: None,
+            target: None,
+            compare: Vec::new(),
             dump: broken,
         };
         let Panel::Check(p) = panel(&analysis, &selection) else {

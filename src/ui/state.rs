@@ -283,6 +283,24 @@ pub struct State {
     pub simulation: Option<Simulation>,
     pub notice: Option<Notice>,
     pub embed: Embed,
+    /// The compare panel's chosen destination.
+    pub target: Option<usize>,
+    /// The YAML ranges a rule pointed at comes from (the editor highlights them).
+    pub highlight: Rc<Vec<Span>>,
+    /// The editor's cursor (line, column): the rules it comes to are highlighted.
+    pub cursor: Option<(u32, u32)>,
+    /// What the last edits changed downstream, the newest last
+    /// ([`svcplay::changes::KEPT`] of them).
+    pub changes: Rc<Vec<svcplay::changes::Changes>>,
+    /// The last revision that was an edit (its changes are kept when it is analysed).
+    pub edit_rev: u64,
+    /// The last edit analysed changed nothing downstream (it is not kept in `changes`).
+    pub changed_nothing: bool,
+    /// The last text analysed, here or in the worker, and its revision: the worker is
+    /// sent it with the next text when it does not hold it, to say what changed.
+    pub analysed: (u64, Rc<str>),
+    /// The modes the compare panel shows in columns (empty: its default three).
+    pub compare_modes: Vec<ProxyMode>,
     /// The node dump pasted on the check tab, exactly as the user pasted it.
     pub dump: String,
     /// The lesson open on the page ([`super::lesson`]).
@@ -296,6 +314,9 @@ pub struct State {
     /// the views follow a frame later (marked busy meanwhile), and keystrokes that come
     /// faster than frames are analysed once.
     pub deferred: bool,
+    /// Where the deferred typing started: the analysis on show before its first keystroke
+    /// (none when the worker had analysed that text) and that text, for what it changed.
+    pub typed_from: Option<(Option<Rc<Analysis>>, Rc<str>)>,
 }
 
 /// What the user (or the app shell) can do.
@@ -379,6 +400,14 @@ pub enum Action {
     SetDump(String),
     Notify(Option<Notice>),
     SetEmbed(Embed),
+    /// Highlight these YAML ranges in the editor (a rule pointed at).
+    Highlight(Vec<Span>),
+    /// The editor's cursor moved.
+    Cursor(u32, u32),
+    /// The compare panel's destination.
+    SelectTarget(usize),
+    /// The modes the compare panel puts in columns.
+    SelectCompareModes(Vec<ProxyMode>),
     /// Something for the open lesson ([`super::lesson`]).
     Lesson(LessonAction),
 }
@@ -424,11 +453,20 @@ impl State {
             simulation: None,
             notice: None,
             embed: Embed::default(),
+            target: None,
+            highlight: Rc::new(Vec::new()),
+            cursor: None,
+            changes: Rc::new(Vec::new()),
+            edit_rev: 0,
+            changed_nothing: false,
+            analysed: (0, Rc::from(text)),
+            compare_modes: Vec::new(),
             dump: String::new(),
             course: None,
             progress: Rc::new(Progress::default()),
             progress_rev: 0,
             deferred: false,
+            typed_from: None,
         }
     }
 
@@ -444,6 +482,12 @@ impl State {
             node: Some(self.node()),
             mode: self.mode,
             rules_view: self.rules_view,
+            target: self.target.filter(|_| self.tab == Tab::Compare),
+            compare: if self.tab == Tab::Compare {
+                self.compare_modes.clone()
+            } else {
+                Vec::new()
+            },
             dump: if self.tab == Tab::Check {
                 self.dump.clone()
             } else {
@@ -513,16 +557,32 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
     }
     next.worker_panel = None;
     next.deferred = false;
+    next.typed_from = None;
+    // The ranges a rule was traced to are ranges of the old text.
+    next.highlight = Rc::new(Vec::new());
+    if matches!(change, Change::Edit | Change::Typed) {
+        next.edit_rev = next.rev;
+    }
     if state.paused || !analyses_here(state, &text, change) {
         // The shell sends the text to the worker (unless paused); the old summary stays
         // until it answers.
         next.analysis = None;
     } else if change == Change::Typed {
-        // The shell dispatches `AnalyseTyped` once the keystroke is painted.
+        // The shell dispatches `AnalyseTyped` once the keystroke is painted; what the
+        // typing changed is found then, from where the first keystroke not yet analysed
+        // started.
         next.analysis = None;
         next.deferred = true;
+        next.typed_from = if state.deferred {
+            state.typed_from.clone()
+        } else {
+            Some((state.analysis.clone(), state.text.clone()))
+        };
     } else {
         analyse_here(&mut next, &text);
+        if change == Change::Edit {
+            note_changes(&mut next, state, state.analysis.clone(), &state.text);
+        }
     }
     next.text = text;
     next.edited = matches!(change, Change::Edit | Change::Typed);
@@ -530,6 +590,21 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
         next = simulate(&next, s.request.clone());
     }
     next
+}
+
+/// What an edit changed downstream, on the node and in the mode on show (`next` holds the
+/// analysis after it, `state` is the page before it). When the text before was analysed
+/// in the worker (a text loaded from outside is), it is analysed here once more: it is
+/// within SMALL_EDIT_BYTES of this one, which was just found cheap.
+fn note_changes(next: &mut State, state: &State, before: Option<Rc<Analysis>>, before_text: &str) {
+    let Some(after) = next.analysis.clone() else {
+        return;
+    };
+    let before = before.unwrap_or_else(|| Rc::new(analyze(before_text, Options::default())));
+    let node = state.node();
+    let changes = svcplay::changes::diff(&before, &after, &node, state.mode);
+    next.changed_nothing = changes.is_empty();
+    next.changes = keep_change(&state.changes, changes);
 }
 
 /// The state with `request` sent: answered at once when the text was analysed here, else
@@ -554,6 +629,7 @@ fn analyse_here(next: &mut State, text: &str) {
     next.summary = Rc::new(snapshot::summary(&analysis));
     next.summary_rev = next.rev;
     next.analysis = Some(analysis);
+    next.analysed = (next.rev, Rc::from(text));
 }
 
 /// Applies what a link asks to show: view, mode, node and output.
@@ -857,7 +933,11 @@ fn reduce_action(state: &State, action: Action) -> State {
         Action::AnalyseTyped(rev) if rev == state.rev && state.deferred => {
             let mut next = state.clone();
             next.deferred = false;
+            next.typed_from = None;
             analyse_here(&mut next, &state.text);
+            if let Some((before, before_text)) = &state.typed_from {
+                note_changes(&mut next, state, before.clone(), before_text);
+            }
             // The keystroke sent the traffic panel's requests again (`with_text`): they are
             // answered now, under the same id.
             if let (Some(s), Some(a)) = (&mut next.simulation, &next.analysis) {
@@ -948,8 +1028,13 @@ fn reduce_action(state: &State, action: Action) -> State {
         Action::WorkerSummary(rev, summary, ms) => {
             let mut next = state.clone();
             if rev == state.rev {
+                if let Some(changes) = summary.changes.clone().filter(|_| rev == state.edit_rev) {
+                    next.changed_nothing = changes.is_empty();
+                    next.changes = keep_change(&state.changes, changes);
+                }
                 next.summary = Rc::new(summary);
                 next.summary_rev = rev;
+                next.analysed = (rev, state.text.clone());
                 next.cost_ms = Some(ms);
                 // Now known to be cheap: analyse it here too, so that what needs the
                 // analysis on the page (the traffic simulation) has it, and the next
@@ -1031,6 +1116,8 @@ fn reduce_action(state: &State, action: Action) -> State {
         },
         Action::SelectTab(tab) => State {
             tab,
+            // A rule's ranges are lit only while the kube-proxy view shows it.
+            highlight: Rc::new(Vec::new()),
             ..state.clone()
         },
         Action::SetDump(dump) => State {
@@ -1131,7 +1218,40 @@ fn reduce_action(state: &State, action: Action) -> State {
             embed,
             ..state.clone()
         },
+        Action::Highlight(spans) => State {
+            highlight: Rc::new(spans),
+            ..state.clone()
+        },
+        Action::Cursor(line, column) => State {
+            cursor: Some((line, column)),
+            ..state.clone()
+        },
+        Action::SelectTarget(target) => State {
+            target: Some(target),
+            ..state.clone()
+        },
+        Action::SelectCompareModes(modes) => State {
+            compare_modes: modes,
+            ..state.clone()
+        },
     }
+}
+
+/// The kept changes with one more (the oldest dropped past [`svcplay::changes::KEPT`]).
+/// An edit that changed nothing downstream (a comment, a label nobody selects, a
+/// keystroke inside a word) is not kept: it would push out the edits that did.
+fn keep_change(
+    kept: &Rc<Vec<svcplay::changes::Changes>>,
+    changes: svcplay::changes::Changes,
+) -> Rc<Vec<svcplay::changes::Changes>> {
+    if changes.is_empty() {
+        return kept.clone();
+    }
+    let mut all: Vec<svcplay::changes::Changes> = kept.to_vec();
+    all.push(changes);
+    let extra = all.len().saturating_sub(svcplay::changes::KEPT);
+    all.drain(..extra);
+    Rc::new(all)
 }
 
 /// A scenario's identity for its stored history: a hash of its text as it was loaded.
@@ -1341,6 +1461,86 @@ mod tests {
     }
 
     #[test]
+    fn each_edit_says_what_it_changed_and_the_last_few_are_kept() {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        assert!(state.changes.is_empty());
+        let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
+        state = type_in(&state, scaled.clone().into());
+        assert_eq!(state.changes.len(), 1);
+        assert!(!state.changed_nothing);
+        let c = &state.changes[0];
+        assert_eq!(c.endpoints.iter().map(|e| e.added.len()).sum::<usize>(), 1);
+        let summary = c.summary(svcplay::lang::Lang::En);
+        assert!(summary.contains("1 endpoint added"), "{summary}");
+        assert!(summary.contains("KUBE-SVC-"), "{summary}");
+        // A comment changes nothing downstream: said, not kept.
+        state = type_in(&state, format!("# a note\n{scaled}").into());
+        assert!(state.changed_nothing);
+        assert_eq!(state.changes.len(), 1);
+        // Scaling on and on keeps the last KEPT edits.
+        for n in 5..12 {
+            let text = svcplay::examples::DEFAULT.replace("replicas: 3", &format!("replicas: {n}"));
+            state = type_in(&state, text.into());
+        }
+        assert_eq!(state.changes.len(), svcplay::changes::KEPT);
+        let last = state.changes.last().expect("the last edit");
+        assert!(last.endpoints.iter().any(|e| e.added.len() == 1));
+        // A summary from the worker with no diff in it adds nothing.
+        let before = state.changes.clone();
+        state = reduce(
+            &state,
+            Action::WorkerSummary(state.rev, Summary::default(), 1.0),
+        );
+        assert_eq!(state.changes, before);
+    }
+
+    #[test]
+    fn an_edit_of_a_text_the_worker_analysed_says_what_it_changed() {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        // As after a text from outside: the worker holds its analysis, the page none.
+        state.analysis = None;
+        let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 2");
+        state = type_in(&state, scaled.into());
+        assert!(state.analysis.is_some(), "a small edit is analysed here");
+        assert_eq!(state.changes.len(), 1);
+        let removed: usize = state.changes[0]
+            .endpoints
+            .iter()
+            .map(|e| e.removed.len())
+            .sum();
+        assert_eq!(removed, 1);
+    }
+
+    #[test]
+    fn a_rule_pointed_at_lights_yaml_until_the_text_or_the_view_changes() {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        let span = Span::default();
+        state = reduce(&state, Action::Highlight(vec![span]));
+        assert_eq!(state.highlight.len(), 1);
+        state = reduce(&state, Action::SelectTab(Tab::Dns));
+        assert!(state.highlight.is_empty());
+        state = reduce(&state, Action::Highlight(vec![span]));
+        state = type_in(&state, format!("{}\n", svcplay::examples::DEFAULT).into());
+        assert!(state.highlight.is_empty());
+        state = reduce(&state, Action::Cursor(12, 3));
+        assert_eq!(state.cursor, Some((12, 3)));
+        // The compare panel's choices go into the selection only on its tab.
+        state = reduce(
+            &state,
+            Action::SelectCompareModes(vec![ProxyMode::Iptables, ProxyMode::Ipvs]),
+        );
+        state = reduce(&state, Action::SelectTarget(1));
+        assert_eq!(state.selection().compare, Vec::new());
+        state = reduce(&state, Action::SelectTab(Tab::Compare));
+        let selection = state.selection();
+        assert_eq!(
+            selection.compare,
+            vec![ProxyMode::Iptables, ProxyMode::Ipvs]
+        );
+        assert_eq!(selection.target, Some(1));
+    }
+
+    #[test]
     fn the_chosen_node_falls_back_when_it_disappears() {
         let state = State::new(svcplay::examples::DEFAULT);
         assert_eq!(state.node(), "k8s-worker01");
@@ -1407,6 +1607,14 @@ mod tests {
         );
         assert!(state.text.contains("replicas: 5"), "{}", state.text);
         assert_eq!(state.loads, loads + 1);
+        // The terminal's change is the user's edit: "what changed" says so like any other.
+        assert_eq!(state.changes.len(), 1);
+        let added: usize = state.changes[0]
+            .endpoints
+            .iter()
+            .map(|e| e.added.len())
+            .sum();
+        assert_eq!(added, 2, "{:?}", state.changes[0].endpoints);
         // A loop runs one iteration per tick until Ctrl+C.
         let state = reduce(
             &state,
@@ -1523,6 +1731,14 @@ mod tests {
         assert!(stale.deferred && stale.analysis.is_none());
         let done = reduce(&stale, Action::AnalyseTyped(typed.rev));
         assert!(!done.deferred && !done.computing());
+        // What the typing changed is told from where it started (3 replicas, not 4).
+        assert_eq!(done.changes.len(), 1);
+        let added: usize = done.changes[0]
+            .endpoints
+            .iter()
+            .map(|e| e.added.len())
+            .sum();
+        assert_eq!(added, 2);
         let rules = snapshot::rules(
             done.analysis.as_ref().expect("analysed"),
             &done.node(),

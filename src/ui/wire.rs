@@ -8,11 +8,16 @@
 
 use super::snapshot::*;
 use std::net::IpAddr;
+use svcplay::changes::{
+    Changes, DnsChange, EndpointChange, GroupChange, ShareChange, SyncReason, SyncedPort,
+};
+// Two walks cross the wire: a compare column's packet walk and a watched request's.
+use svcplay::compare::{Column, Comparison, Counts, Step, Walk as ModeWalk};
 use svcplay::diag::{Diagnostic, Pos, Severity, Span, Stage};
 use svcplay::diagram::{Diagram, Edge, NodeBox, PodBox, Rect, ServiceBox};
-use svcplay::proxy::Protocol;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::proxy::trace::{Hop, HopKind, Outcome, Packet, RuleRef, Trace};
+use svcplay::proxy::{GroupKind, Protocol};
 use svcplay::simulate::clients::{ClientChoice, Destination, DestinationKind};
 use svcplay::simulate::spread::Spread;
 use svcplay::simulate::watch::{Journey, Walk, Watch};
@@ -254,7 +259,23 @@ macro_rules! wire_enum {
 wire_enum!(Severity [Severity::Error, Severity::Warning, Severity::Info]);
 wire_enum!(Stage [Stage::Syntax, Stage::Decode, Stage::ApiServer, Stage::Controller, Stage::Proxy, Stage::Hint]);
 wire_enum!(ProxyMode [ProxyMode::Iptables, ProxyMode::Ipvs, ProxyMode::Nftables, ProxyMode::Userspace]);
-wire_enum!(Tab [Tab::Rules, Tab::Nodes, Tab::Check, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal]);
+wire_enum!(Tab [Tab::Rules, Tab::Nodes, Tab::Check, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal, Tab::Changes, Tab::Compare, Tab::Versions]);
+wire_enum!(GroupKind [
+    GroupKind::FilterChain,
+    GroupKind::NatChain,
+    GroupKind::NftChain,
+    GroupKind::NftSet,
+    GroupKind::VirtualServer,
+    GroupKind::IpSet,
+    GroupKind::KubeIpvs0,
+    GroupKind::ProxySockets,
+]);
+wire_enum!(SyncReason [
+    SyncReason::Added,
+    SyncReason::Removed,
+    SyncReason::ServiceChanged,
+    SyncReason::EndpointsChanged,
+]);
 wire_enum!(RulesView [
     RulesView::RestoreInput,
     RulesView::IptablesSave,
@@ -263,6 +284,7 @@ wire_enum!(RulesView [
     RulesView::NftTransaction,
     RulesView::NftList,
     RulesView::Userspace,
+    RulesView::KubeIpvs0,
 ]);
 wire_enum!(How [How::Written, How::Defaulted, How::Allocated, How::Observed]);
 wire_enum!(Protocol [Protocol::Tcp, Protocol::Udp, Protocol::Sctp]);
@@ -291,6 +313,8 @@ wire_struct!(Selection {
     node,
     mode,
     rules_view,
+    target,
+    compare,
     dump
 });
 wire_struct!(NodesRow {
@@ -336,12 +360,86 @@ wire_struct!(Summary {
     diagnostics,
     nodes,
     default_node,
-    configured_mode
+    configured_mode,
+    changes
 });
 wire_struct!(Source {
     object,
     span,
-    label
+    label,
+    spans,
+    from,
+    explain
+});
+wire_struct!(EndpointChange {
+    service,
+    added,
+    removed,
+    now_ready,
+    now_not_ready
+});
+wire_struct!(GroupChange {
+    kind,
+    name,
+    service,
+    added,
+    removed,
+    changed,
+    before,
+    after
+});
+wire_struct!(DnsChange { added, removed });
+wire_struct!(ShareChange {
+    service_port,
+    before,
+    after
+});
+wire_struct!(SyncedPort { name, reason });
+wire_struct!(Changes {
+    node,
+    mode,
+    endpoints,
+    groups,
+    dns,
+    shares,
+    synced
+});
+wire_struct!(Counts {
+    rules,
+    chains,
+    sets,
+    elements,
+    virtual_servers,
+    real_servers,
+    bound_addresses,
+    sockets
+});
+wire_struct!(Step {
+    depth,
+    location,
+    rule,
+    verdict
+});
+wire_struct!(ModeWalk {
+    hops,
+    result,
+    masquerade
+});
+wire_struct!(Column {
+    mode,
+    counts,
+    per_service,
+    fixed,
+    walk
+});
+wire_struct!(Comparison {
+    node,
+    packet,
+    destinations,
+    chosen,
+    columns,
+    notes,
+    applying
 });
 wire_struct!(RulesPanel {
     mode,
@@ -350,7 +448,8 @@ wire_struct!(RulesPanel {
     text,
     status,
     line_sources,
-    sources
+    sources,
+    also
 });
 wire_struct!(FieldRow { field, value, how });
 wire_struct!(ObjectRow {
@@ -806,6 +905,10 @@ impl Wire for Panel {
                 p.put(out)
             }
             Panel::Empty => out.push(7),
+            Panel::Compare(p) => {
+                out.push(10);
+                p.put(out)
+            }
             Panel::Nodes(p) => {
                 out.push(8);
                 p.put(out);
@@ -828,6 +931,7 @@ impl Wire for Panel {
             7 => Panel::Empty,
             8 => Panel::Nodes(Wire::get(r)?),
             9 => Panel::Check(Wire::get(r)?),
+            10 => Panel::Compare(Wire::get(r)?),
             _ => return None,
         })
     }
@@ -836,8 +940,14 @@ impl Wire for Panel {
 /// What the page asks the worker.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request {
-    /// Analyse revision `rev` of the text (and keep it for the requests that follow).
-    Analyze { rev: u64, text: String },
+    /// Analyse revision `rev` of the text (and keep it for the requests that follow);
+    /// `before` is the text analysed last when the worker does not hold it (the page
+    /// analysed it), for the worker to say what changed from it.
+    Analyze {
+        rev: u64,
+        text: String,
+        before: Option<String>,
+    },
     /// Compute a panel of the last analysed revision.
     Panel { rev: u64, selection: Selection },
     /// Run a terminal command (entry `index`) on the terminal's node, read-only: for a
@@ -876,10 +986,11 @@ pub enum Response {
 impl Wire for Request {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
-            Request::Analyze { rev, text } => {
+            Request::Analyze { rev, text, before } => {
                 out.push(0);
                 rev.put(out);
                 text.put(out);
+                before.put(out);
             }
             Request::Panel { rev, selection } => {
                 out.push(1);
@@ -904,6 +1015,7 @@ impl Wire for Request {
             0 => Request::Analyze {
                 rev: Wire::get(r)?,
                 text: Wire::get(r)?,
+                before: Wire::get(r)?,
             },
             1 => Request::Panel {
                 rev: Wire::get(r)?,
@@ -1000,9 +1112,14 @@ mod tests {
 
     #[test]
     fn every_panel_of_every_example_survives_the_trip() {
+        let mut before: Option<svcplay::scenario::Analysis> = None;
         for example in svcplay::examples::EXAMPLES {
             let analysis = analyze(example.text, Options::default());
-            let summary = summary(&analysis);
+            let mut summary = summary(&analysis);
+            // What one example changed from the one before, as the worker reports an edit.
+            summary.changes = before
+                .as_ref()
+                .map(|b| svcplay::changes::diff(b, &analysis, &analysis.default_node(), None));
             let response = Response::Summary { rev: 7, summary };
             assert_eq!(decode::<Response>(&encode(&response)), Some(response));
             for tab in Tab::ALL {
@@ -1011,6 +1128,8 @@ mod tests {
                     node: Some("k8s-worker02".into()),
                     mode: None,
                     rules_view: None,
+                    target: None,
+                    compare: Vec::new(),
                     dump: String::new(),
                 };
                 let response = Response::Panel {
@@ -1025,6 +1144,7 @@ mod tests {
                     example.id
                 );
             }
+            before = Some(analysis);
         }
     }
 
@@ -1038,6 +1158,8 @@ mod tests {
             node: Some(node),
             mode: None,
             rules_view: None,
+            target: None,
+            compare: Vec::new(),
             dump: save.replace("-j MASQUERADE", "-j MASQUERADE --random-fully"),
         };
         let request = Request::Panel {

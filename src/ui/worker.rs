@@ -23,10 +23,24 @@ thread_local! {
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn answer(request: Request) -> Option<Response> {
     match request {
-        Request::Analyze { rev, text } => {
+        Request::Analyze { rev, text, before } => {
             let analysis = analyze(&text, Options::default());
-            let summary = snapshot::summary(&analysis);
-            LAST.with(|last| *last.borrow_mut() = Some((rev, analysis)));
+            let mut summary = snapshot::summary(&analysis);
+            LAST.with(|last| {
+                // What this text changed from the one analysed before (here, or sent
+                // along when the page analysed it), on the default node in the scenario's
+                // mode; the page keeps it when the text was an edit.
+                let sent = before.map(|b| analyze(&b, Options::default()));
+                let held = last.borrow();
+                let previous = sent.as_ref().or(held.as_ref().map(|(_, a)| a));
+                if let Some(previous) = previous {
+                    let node = analysis.default_node();
+                    summary.changes =
+                        Some(svcplay::changes::diff(previous, &analysis, &node, None));
+                }
+                drop(held);
+                *last.borrow_mut() = Some((rev, analysis));
+            });
             Some(Response::Summary { rev, summary })
         }
         Request::Panel { rev, selection } => LAST.with(|last| {
@@ -138,6 +152,7 @@ mod tests {
         let bytes = worker_handle(&encode(&Request::Analyze {
             rev: 3,
             text: svcplay::examples::DEFAULT.to_string(),
+            before: None,
         }));
         let Some(Response::Summary { rev: 3, summary }) = decode(&bytes) else {
             panic!("no summary");
@@ -148,6 +163,8 @@ mod tests {
             node: None,
             mode: None,
             rules_view: None,
+            target: None,
+            compare: Vec::new(),
             dump: String::new(),
         };
         let bytes = worker_handle(&encode(&Request::Panel {
@@ -199,5 +216,39 @@ mod tests {
             .is_empty()
         );
         assert!(worker_handle(b"garbage").is_empty());
+        // The first text has nothing to compare with; the next says what it changed.
+        assert_eq!(summary.changes, None);
+        let scaled = svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 2", 1);
+        let bytes = worker_handle(&encode(&Request::Analyze {
+            rev: 4,
+            text: scaled.clone(),
+            before: None,
+        }));
+        let Some(Response::Summary { rev: 4, summary }) = decode(&bytes) else {
+            panic!("no summary");
+        };
+        let changes = summary.changes.expect("the changes");
+        assert_eq!(
+            changes
+                .endpoints
+                .iter()
+                .map(|e| e.removed.len())
+                .sum::<usize>(),
+            1,
+            "{changes:?}"
+        );
+        assert!(!changes.synced.is_empty());
+        // A text the page analysed comes along: the change is from it, not from rev 4.
+        let bytes = worker_handle(&encode(&Request::Analyze {
+            rev: 6,
+            text: scaled.clone(),
+            before: Some(svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 1", 1)),
+        }));
+        let Some(Response::Summary { rev: 6, summary }) = decode(&bytes) else {
+            panic!("no summary");
+        };
+        let changes = summary.changes.expect("the changes");
+        let added: usize = changes.endpoints.iter().map(|e| e.added.len()).sum();
+        assert_eq!(added, 1, "{changes:?}");
     }
 }

@@ -16,10 +16,13 @@
 
 use super::{CommandOutput, Context, NOT_IMPLEMENTED};
 use crate::model::ip::{IpFamily, join_host_port};
-use crate::proxy::Protocol;
 use crate::proxy::ipvs::kernel::Timeouts;
 use crate::proxy::ipvs::schedulers::flags;
 use crate::proxy::ipvs::{DUMMY_DEVICE, IpSet, IpvsState, RealServer, SetType, VirtualServer};
+use crate::proxy::lines::{
+    By, ConfigField, ConfigFields, FmtSink, LineSink, LineSource, SetRole, What,
+};
+use crate::proxy::{Protocol, RuleSource};
 use crate::scenario::Analysis;
 use std::fmt;
 use std::net::IpAddr;
@@ -250,87 +253,136 @@ fn largenum(n: u64) -> String {
     format!("{n:>9}")
 }
 
-impl fmt::Display for IpvsadmListing<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl IpvsadmListing<'_> {
+    /// The listing line by line: the banner and headings by ipvsadm, each virtual
+    /// server with its service port (and the scheduler's configuration), each real
+    /// server with its endpoint.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
+        use fmt::Write as _;
+        let layout = LineSource::layout(By::Ipvsadm);
         if self.banner && self.format != ListFormat::Rule {
-            writeln!(
-                f,
-                "IP Virtual Server version {IPVS_VERSION} (size={IPVS_CONN_TAB_SIZE})"
+            sink.line(
+                layout,
+                format_args!(
+                    "IP Virtual Server version {IPVS_VERSION} (size={IPVS_CONN_TAB_SIZE})"
+                ),
             )?;
         }
         match self.format {
             ListFormat::Default => {
-                writeln!(f, "Prot LocalAddress:Port Scheduler Flags")?;
-                writeln!(
-                    f,
-                    "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn"
+                sink.line(
+                    layout,
+                    format_args!("Prot LocalAddress:Port Scheduler Flags"),
+                )?;
+                sink.line(
+                    layout,
+                    format_args!(
+                        "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn"
+                    ),
                 )?;
             }
             ListFormat::Stats => {
-                writeln!(
-                    f,
-                    "{:<33} {:>8} {:>8} {:>8} {:>8} {:>8}",
-                    "Prot LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes", "OutBytes"
+                sink.line(
+                    layout,
+                    format_args!(
+                        "{:<33} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                        "Prot LocalAddress:Port",
+                        "Conns",
+                        "InPkts",
+                        "OutPkts",
+                        "InBytes",
+                        "OutBytes"
+                    ),
                 )?;
-                writeln!(f, "  -> RemoteAddress:Port")?;
+                sink.line(layout, format_args!("  -> RemoteAddress:Port"))?;
             }
             ListFormat::Rate => {
-                writeln!(
-                    f,
-                    "{:<33} {:>8} {:>8} {:>8} {:>8} {:>8}",
-                    "Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"
+                sink.line(
+                    layout,
+                    format_args!(
+                        "{:<33} {:>8} {:>8} {:>8} {:>8} {:>8}",
+                        "Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"
+                    ),
                 )?;
-                writeln!(f, "  -> RemoteAddress:Port")?;
+                sink.line(layout, format_args!("  -> RemoteAddress:Port"))?;
             }
             ListFormat::Rule => {}
         }
         for (vs, dests) in &self.services {
+            sink.family(IpFamily::of(&vs.address));
+            let port_source = RuleSource {
+                service_port: Some(vs.service_port),
+                endpoint: None,
+            };
+            let vs_source = LineSource::of(
+                By::IpvsSync,
+                port_source,
+                What::VirtualServer(vs.entry.entry(vs.address)),
+            )
+            .with_config(ConfigFields::NONE.with(ConfigField::IpvsScheduler));
+            let rs_source = |rs: &RealServer| {
+                LineSource::of(
+                    By::IpvsSync,
+                    RuleSource {
+                        service_port: Some(vs.service_port),
+                        endpoint: rs.endpoint,
+                    },
+                    What::RealServer,
+                )
+            };
             let name = service_name(vs, self.numeric);
             match self.format {
                 ListFormat::Default => {
-                    write!(f, "{name} {}", vs.scheduler)?;
+                    let mut line = format!("{name} {}", vs.scheduler);
                     let flag_names = sched_flags(vs);
                     if !flag_names.is_empty() {
-                        write!(f, " ({})", flag_names.join(","))?;
+                        let _ = write!(line, " ({})", flag_names.join(","));
                     }
                     if vs.persistent() {
-                        write!(f, " persistent {}", vs.timeout)?;
+                        let _ = write!(line, " persistent {}", vs.timeout);
                         let host = if vs.address.is_ipv4() { 32 } else { 128 };
                         if vs.netmask != host {
                             if vs.address.is_ipv4() {
                                 let mask = u32::MAX
                                     .checked_shl(u32::from(32 - vs.netmask))
                                     .unwrap_or(0);
-                                write!(f, " mask {}", std::net::Ipv4Addr::from(mask))?;
+                                let _ = write!(line, " mask {}", std::net::Ipv4Addr::from(mask));
                             } else {
-                                write!(f, " mask {}", vs.netmask)?;
+                                let _ = write!(line, " mask {}", vs.netmask);
                             }
                         }
                     }
                     if vs.flags & flags::ONEPACKET != 0 {
-                        write!(f, " ops")?;
+                        line.push_str(" ops");
                     }
-                    writeln!(f)?;
+                    sink.line(vs_source, format_args!("{line}"))?;
                     for rs in dests {
-                        writeln!(
-                            f,
-                            "  -> {:<28} {:<7} {:<6} {:<10} {:<10}",
-                            dest_name(vs, rs, self.numeric),
-                            rs.forward.name(),
-                            rs.weight,
-                            rs.active_conns,
-                            rs.inactive_conns
+                        sink.line(
+                            rs_source(rs),
+                            format_args!(
+                                "  -> {:<28} {:<7} {:<6} {:<10} {:<10}",
+                                dest_name(vs, rs, self.numeric),
+                                rs.forward.name(),
+                                rs.weight,
+                                rs.active_conns,
+                                rs.inactive_conns
+                            ),
                         )?;
                     }
                 }
                 ListFormat::Stats | ListFormat::Rate => {
-                    writeln!(f, "{name:<33}{}", largenum(0).repeat(5))?;
+                    sink.line(
+                        vs_source,
+                        format_args!("{name:<33}{}", largenum(0).repeat(5)),
+                    )?;
                     for rs in dests {
-                        writeln!(
-                            f,
-                            "  -> {:<28}{}",
-                            dest_name(vs, rs, self.numeric),
-                            largenum(0).repeat(5)
+                        sink.line(
+                            rs_source(rs),
+                            format_args!(
+                                "  -> {:<28}{}",
+                                dest_name(vs, rs, self.numeric),
+                                largenum(0).repeat(5)
+                            ),
                         )?;
                     }
                 }
@@ -344,32 +396,40 @@ impl fmt::Display for IpvsadmListing<'_> {
                         "{switch} {}",
                         addr_port(&vs.address, vs.port, vs.protocol, self.numeric)
                     );
-                    write!(f, "-A {svc} -s {}", vs.scheduler)?;
+                    let mut line = format!("-A {svc} -s {}", vs.scheduler);
                     let flag_names = sched_flags(vs);
                     if !flag_names.is_empty() {
-                        write!(f, " -b {}", flag_names.join(","))?;
+                        let _ = write!(line, " -b {}", flag_names.join(","));
                     }
                     if vs.persistent() {
-                        write!(f, " -p {}", vs.timeout)?;
+                        let _ = write!(line, " -p {}", vs.timeout);
                     }
-                    writeln!(f)?;
+                    sink.line(vs_source, format_args!("{line}"))?;
                     for rs in dests {
                         let switch = match rs.forward {
                             crate::proxy::ipvs::ForwardMethod::Masq => "-m",
                             crate::proxy::ipvs::ForwardMethod::Tunnel => "-i",
                             _ => "-g",
                         };
-                        writeln!(
-                            f,
-                            "-a {svc} -r {} {switch} -w {}",
-                            addr_port(&rs.address, rs.port, vs.protocol, self.numeric),
-                            rs.weight
+                        sink.line(
+                            rs_source(rs),
+                            format_args!(
+                                "-a {svc} -r {} {switch} -w {}",
+                                addr_port(&rs.address, rs.port, vs.protocol, self.numeric),
+                                rs.weight
+                            ),
                         )?;
                     }
                 }
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for IpvsadmListing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_lines(&mut FmtSink(f))
     }
 }
 
@@ -593,25 +653,52 @@ pub struct IpsetList<'a> {
     pub sets: Vec<(&'a IpSet, usize)>,
 }
 
-impl fmt::Display for IpsetList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl IpsetList<'_> {
+    /// The listing line by line: each set's header lines by kube-proxy's set, each
+    /// member with the service port (and endpoint) it was added for.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
         for (i, (set, references)) in self.sets.iter().enumerate() {
+            sink.family(set.family);
             if i > 0 {
-                writeln!(f)?;
+                sink.line(LineSource::layout(By::Ipset), format_args!(""))?;
             }
-            writeln!(f, "Name: {}", set.name)?;
-            writeln!(f, "Type: {}", set.set_type.as_str())?;
-            writeln!(f, "Revision: {}", set.set_type.revision())?;
-            writeln!(f, "Header: {}", header(set))?;
-            writeln!(f, "Size in memory: {}", size_in_memory(set))?;
-            writeln!(f, "References: {references}")?;
-            writeln!(f, "Number of entries: {}", set.entries.len())?;
-            writeln!(f, "Members:")?;
-            for e in &set.entries {
-                writeln!(f, "{e}")?;
+            let role = crate::proxy::ipvs::set_purpose(&set.name)
+                .map_or(What::Layout, |p| What::Set(SetRole::Ipvs(p)));
+            let head = LineSource::fixed(By::IpvsSets, role);
+            let tool = LineSource::layout(By::Ipset);
+            sink.line(head, format_args!("Name: {}", set.name))?;
+            sink.line(head, format_args!("Type: {}", set.set_type.as_str()))?;
+            sink.line(tool, format_args!("Revision: {}", set.set_type.revision()))?;
+            sink.line(head, format_args!("Header: {}", header(set)))?;
+            sink.line(
+                tool,
+                format_args!("Size in memory: {}", size_in_memory(set)),
+            )?;
+            sink.line(tool, format_args!("References: {references}"))?;
+            sink.line(
+                tool,
+                format_args!("Number of entries: {}", set.entries.len()),
+            )?;
+            sink.line(tool, format_args!("Members:"))?;
+            let member = match role {
+                What::Set(r) => What::Member(r),
+                other => other,
+            };
+            for (k, e) in set.entries.iter().enumerate() {
+                let source = set.sources.get(k).copied().unwrap_or_default();
+                sink.line(
+                    LineSource::of(By::IpvsSync, source, member),
+                    format_args!("{e}"),
+                )?;
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for IpsetList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_lines(&mut FmtSink(f))
     }
 }
 
@@ -734,6 +821,9 @@ pub struct DummyDevice {
     pub ipv4: Vec<IpAddr>,
     /// IPv6 addresses, the kernel's order (the newest first).
     pub ipv6: Vec<IpAddr>,
+    /// Per address, the service port that bound it.
+    pub ipv4_sources: Vec<RuleSource>,
+    pub ipv6_sources: Vec<RuleSource>,
 }
 
 impl DummyDevice {
@@ -757,24 +847,29 @@ impl DummyDevice {
             hash2[0],
             hash2[1],
         ];
-        let mut ipv4 = Vec::new();
-        let mut ipv6 = Vec::new();
+        let mut ipv4: Vec<(IpAddr, RuleSource)> = Vec::new();
+        let mut ipv6: Vec<(IpAddr, RuleSource)> = Vec::new();
         for state in states {
-            for ip in &state.bound_addresses {
+            for (k, ip) in state.bound_addresses.iter().enumerate() {
+                let source = state.bound_sources.get(k).copied().unwrap_or_default();
                 match ip {
-                    IpAddr::V4(_) if !ipv4.contains(ip) => ipv4.push(*ip),
-                    IpAddr::V6(_) if !ipv6.contains(ip) => ipv6.push(*ip),
+                    IpAddr::V4(_) if !ipv4.iter().any(|(a, _)| a == ip) => ipv4.push((*ip, source)),
+                    IpAddr::V6(_) if !ipv6.iter().any(|(a, _)| a == ip) => ipv6.push((*ip, source)),
                     _ => {}
                 }
             }
         }
         // IPv6 addresses of one scope are listed newest first.
         ipv6.reverse();
+        let (ipv4, ipv4_sources) = ipv4.into_iter().unzip();
+        let (ipv6, ipv6_sources) = ipv6.into_iter().unzip();
         DummyDevice {
             index: names.len() + 1,
             mac,
             ipv4,
             ipv6,
+            ipv4_sources,
+            ipv6_sources,
         }
     }
 }
@@ -793,8 +888,10 @@ pub struct IpAddrShow<'a> {
     pub filter: AddrFilter,
 }
 
-impl fmt::Display for IpAddrShow<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl IpAddrShow<'_> {
+    /// The listing line by line: the device's lines by iproute2 (kube-proxy created the
+    /// device), each address (and its lifetime line) with the service port that bound it.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
         let d = self.device;
         let v4 = self.filter != AddrFilter::V6;
         let v6 = self.filter != AddrFilter::V4;
@@ -804,29 +901,56 @@ impl fmt::Display for IpAddrShow<'_> {
         {
             return Ok(());
         }
-        writeln!(
-            f,
-            "{}: {DUMMY_DEVICE}: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN group default ",
-            d.index
+        let device = LineSource::fixed(By::IpvsSync, What::Layout);
+        sink.line(
+            device,
+            format_args!(
+                "{}: {DUMMY_DEVICE}: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN group default ",
+                d.index
+            ),
         )?;
         if self.filter == AddrFilter::All {
             let mac: Vec<String> = d.mac.iter().map(|b| format!("{b:02x}")).collect();
-            writeln!(f, "    link/ether {} brd ff:ff:ff:ff:ff:ff", mac.join(":"))?;
+            sink.line(
+                LineSource::layout(By::IpAddr),
+                format_args!("    link/ether {} brd ff:ff:ff:ff:ff:ff", mac.join(":")),
+            )?;
         }
+        let bound = |source: &RuleSource| LineSource::of(By::IpvsSync, *source, What::BoundAddress);
         if v4 {
-            for ip in &d.ipv4 {
-                writeln!(f, "    inet {ip}/32 scope global {DUMMY_DEVICE}")?;
-                writeln!(f, "       valid_lft forever preferred_lft forever")?;
+            sink.family(IpFamily::IPv4);
+            for (ip, source) in d.ipv4.iter().zip(&d.ipv4_sources) {
+                sink.line(
+                    bound(source),
+                    format_args!("    inet {ip}/32 scope global {DUMMY_DEVICE}"),
+                )?;
+                sink.line(
+                    bound(source),
+                    format_args!("       valid_lft forever preferred_lft forever"),
+                )?;
             }
         }
         if v6 {
-            for ip in &d.ipv6 {
+            sink.family(IpFamily::IPv6);
+            for (ip, source) in d.ipv6.iter().zip(&d.ipv6_sources) {
                 // The device is never set up, so duplicate address detection never runs.
-                writeln!(f, "    inet6 {ip}/128 scope global tentative ")?;
-                writeln!(f, "       valid_lft forever preferred_lft forever")?;
+                sink.line(
+                    bound(source),
+                    format_args!("    inet6 {ip}/128 scope global tentative "),
+                )?;
+                sink.line(
+                    bound(source),
+                    format_args!("       valid_lft forever preferred_lft forever"),
+                )?;
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for IpAddrShow<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_lines(&mut FmtSink(f))
     }
 }
 

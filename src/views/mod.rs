@@ -14,6 +14,7 @@ pub mod iptables_list;
 pub mod iptables_nft;
 pub mod ipvs;
 pub mod kubectl;
+pub mod listing;
 pub mod nft;
 pub mod tabwriter;
 

@@ -107,6 +107,7 @@ impl Page<'_> {
         self.readable_rules_and_panes()?;
         self.follow_on_warnings()?;
         self.keyboard_and_dialogs()?;
+        self.every_view_in_reach()?;
         self.text_size()?;
         self.accessibility()?;
         self.chinese_typography()?;

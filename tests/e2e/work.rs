@@ -22,6 +22,24 @@ use crate::support::webdriver::{ChromeDriver, Session, keys};
 /// The three sizes every point is pictured at: a laptop, a small laptop, a phone.
 const SIZES: [(f64, f64); 3] = [(1440.0, 900.0), (1280.0, 720.0), (390.0, 844.0)];
 
+/// Every view of the page (its tab's id) with its single-key shortcut, in the tabs' order
+/// (`Tab::ALL` and `Tab::shortcut` in `src/ui/snapshot.rs`).
+pub(crate) const VIEWS: [(&str, &str); 13] = [
+    ("rules", "1"),
+    ("nodes", "2"),
+    ("check", "3"),
+    ("objects", "4"),
+    ("selectors", "5"),
+    ("endpoints", "6"),
+    ("dns", "7"),
+    ("traffic", "8"),
+    ("diagram", "9"),
+    ("terminal", "0"),
+    ("changes", "c"),
+    ("compare", "m"),
+    ("versions", "v"),
+];
+
 /// What `chinese_typography` in `src/ui/i18n.rs` checks, on the text the page shows:
 /// half-width `, : ; ( )` next to a Chinese character.
 fn half_width_next_to_chinese(text: &str) -> Vec<String> {
@@ -835,6 +853,94 @@ impl Page<'_> {
         Ok(())
     }
 
+    /// Every view is in reach: by its own key, by the tab list's arrows, Home and End, and
+    /// in sight on every screen (the tabs wrap, none is behind a sideways scroll), in
+    /// English and in Chinese.
+    pub(crate) fn every_view_in_reach(&self) -> Result<(), String> {
+        for lang in ["en", "zh-CN"] {
+            self.fresh("")?;
+            self.exec(
+                "localStorage.setItem('svcplay.lang', arguments[0]);",
+                vec![Json::from(lang)],
+            )?;
+            self.open("")?;
+            self.default_rules()?;
+            let active = "const t = document.querySelector('.tab.active'); return !!t && t.id === 'tab-' + arguments[0];";
+            for (view, key) in VIEWS {
+                self.exec("document.activeElement.blur();", vec![])?;
+                self.keys(&[key])?;
+                self.until(
+                    &format!("`{key}` to show the {view} view"),
+                    active,
+                    vec![Json::from(view)],
+                )?;
+                let title = self.string(
+                    "return document.getElementById('tab-' + arguments[0]).getAttribute('aria-keyshortcuts') || '';",
+                    vec![Json::from(view)],
+                )?;
+                if title != key {
+                    return Err(format!(
+                        "the {view} tab names {title:?} as its key, not {key:?}"
+                    ));
+                }
+            }
+            // The tab list: End, Home, then the arrows through every tab, focus following.
+            self.click("#tab-rules")?;
+            self.exec("document.getElementById('tab-rules').focus();", vec![])?;
+            let focused = "const t = document.querySelector('.tab.active'); return !!t && t.id === 'tab-' + arguments[0] && document.activeElement === t;";
+            self.keys(&[keys::END])?;
+            self.until("End to the last tab", focused, vec![Json::from("versions")])?;
+            self.keys(&[keys::HOME])?;
+            self.until("Home to the first tab", focused, vec![Json::from("rules")])?;
+            for (view, _) in VIEWS.iter().skip(1) {
+                self.keys(&[keys::RIGHT])?;
+                self.until(
+                    &format!("the right arrow to the {view} tab"),
+                    focused,
+                    vec![Json::from(*view)],
+                )?;
+            }
+            self.keys(&[keys::RIGHT])?;
+            self.until(
+                "the right arrow round to the first tab",
+                focused,
+                vec![Json::from("rules")],
+            )?;
+            // In sight on every screen: each tab inside the window and inside the tab list.
+            let result = (|| {
+                for (w, h) in SIZES {
+                    self.viewport(w, h)?;
+                    let hidden = self.string(
+                        "const bar = document.querySelector('.tabs').getBoundingClientRect();
+                         return [...document.querySelectorAll('.tabs .tab')].filter(t => {
+                             const r = t.getBoundingClientRect();
+                             return r.width === 0 || r.left < Math.max(0, bar.left) - 1
+                                 || r.right > Math.min(innerWidth, bar.right) + 1
+                                 || r.top < bar.top - 1 || r.bottom > bar.bottom + 1;
+                         }).map(t => t.id).join(' ');",
+                        vec![],
+                    )?;
+                    if !hidden.is_empty() {
+                        return Err(format!(
+                            "at {w}×{h} ({lang}) these tabs are out of sight: {hidden}"
+                        ));
+                    }
+                    self.exec(
+                        "document.querySelector('.tabs').scrollIntoView({block: 'nearest'});
+                         return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
+                        vec![],
+                    )?;
+                    self.screenshot(&format!("work-tabs-{lang}-{w}x{h}"))?;
+                }
+                Ok(())
+            })();
+            self.default_viewport()?;
+            result?;
+        }
+        self.exec("localStorage.clear();", vec![])?;
+        Ok(())
+    }
+
     /// Issue 22, item 6: the text size grows the page's text and the editor's lines.
     pub(crate) fn text_size(&self) -> Result<(), String> {
         self.fresh("")?;
@@ -861,7 +967,7 @@ impl Page<'_> {
         Ok(())
     }
 
-    /// Issue 22, item 6: axe-core finds no serious or critical issue on the main views, in
+    /// Issue 22, item 6: axe-core finds no serious or critical issue on any view, in
     /// English and in Chinese, light and dark.
     pub(crate) fn accessibility(&self) -> Result<(), String> {
         let axe_file = std::env::var_os("SVCPLAY_AXE").map_or_else(
@@ -888,16 +994,7 @@ impl Page<'_> {
             self.open("")?;
             self.default_rules()?;
             self.exec(&axe, vec![])?;
-            for tab in [
-                "rules",
-                "objects",
-                "selectors",
-                "endpoints",
-                "dns",
-                "traffic",
-                "diagram",
-                "terminal",
-            ] {
+            for (tab, _) in VIEWS {
                 self.tab(tab)?;
                 if tab != "terminal" {
                     self.panel_shown(tab)?;

@@ -313,6 +313,7 @@ pub mod keys {
     pub const ENTER: &str = "\u{E007}";
     pub const SHIFT: &str = "\u{E008}";
     pub const ESCAPE: &str = "\u{E00C}";
+    pub const END: &str = "\u{E010}";
     pub const HOME: &str = "\u{E011}";
     pub const LEFT: &str = "\u{E012}";
     pub const RIGHT: &str = "\u{E014}";

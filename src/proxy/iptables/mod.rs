@@ -20,6 +20,7 @@ pub mod node;
 mod render;
 pub mod save;
 pub mod trace;
+mod what;
 
 pub use render::{
     CT_STATE_INVALID_COUNTER, LOCALHOST_NODEPORTS_COUNTER, detector_arg, localhost_node_ports,
@@ -27,7 +28,7 @@ pub use render::{
 };
 
 use super::Protocol;
-use super::lines::{ConfigField, ConfigFields, FmtSink, LineSink, LineSource};
+use super::lines::{By, ChainRole, ConfigField, ConfigFields, FmtSink, LineSink, LineSource, What};
 use crate::model::ip::{Cidr, IpFamily, join_host_port};
 use std::fmt;
 use std::net::IpAddr;
@@ -484,10 +485,17 @@ impl Rule {
         for arg in &self.args {
             fields = match arg {
                 Arg::Mark { .. } => fields.with(ConfigField::MasqueradeBit),
-                Arg::Source(Neg::Not, Address::Cidr(_)) | Arg::InInterface(..) => {
+                Arg::Source(Neg::Not, Address::Cidr(c)) if !c.addr.is_loopback() => {
                     fields.with(ConfigField::DetectLocal)
                 }
+                Arg::InInterface(..) => fields.with(ConfigField::DetectLocal),
+                Arg::Destination(_, Address::Cidr(c)) if c.addr.is_loopback() => {
+                    fields.with(ConfigField::LocalhostNodePorts)
+                }
                 Arg::Nfacct(_) => fields.with(ConfigField::Nfacct),
+                Arg::CtState(Neg::Is, s) if s == "INVALID" => {
+                    fields.with(ConfigField::ConntrackTcpBeLiberal)
+                }
                 _ => fields,
             };
         }
@@ -500,53 +508,84 @@ impl Rule {
         }
     }
 
-    /// What the rule's line was written for.
-    pub fn line_source(&self) -> LineSource {
-        LineSource {
-            rule: self.source,
-            config: self.config_fields(),
-        }
+    /// What the rule's line was written for, by `by`, read with `what`.
+    pub fn line_source(&self, reader: Reader) -> LineSource {
+        LineSource::of(reader.by, self.source, (reader.what)(self))
+            .with_config(self.config_fields())
     }
+}
+
+/// The source of a chain's declaration: the service port its rules were written for, and
+/// the endpoint for an endpoint's chain.
+pub fn chain_source(rules: &[Rule], role: ChainRole) -> RuleSource {
+    if !role.is_per_service() {
+        return RuleSource::default();
+    }
+    let first = rules.first().map_or(RuleSource::default(), |r| r.source);
+    RuleSource {
+        service_port: first.service_port,
+        endpoint: first.endpoint.filter(|_| role == ChainRole::Endpoint),
+    }
+}
+
+/// How a mode reads its iptables rules into line sources: who writes them, and what each
+/// does (IPVS mode knows its sets; iptables mode reads [`Rule::what`]).
+#[derive(Clone, Copy)]
+pub struct Reader {
+    pub by: By,
+    pub what: fn(&Rule) -> What,
+}
+
+impl Reader {
+    /// iptables mode's `syncProxyRules`.
+    pub const IPTABLES: Reader = Reader {
+        by: By::IptablesSync,
+        what: Rule::what,
+    };
 }
 
 impl Table {
     /// The table as iptables-restore input, line by line: `*TABLE`, the chain
     /// declarations (each with the source of its first rule), the rules, `COMMIT`.
-    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
-        sink.line(LineSource::NONE, format_args!("*{}", self.name.as_str()))?;
+    pub fn write_lines(&self, sink: &mut dyn LineSink, reader: Reader) -> fmt::Result {
+        let layout = LineSource::layout(reader.by);
+        sink.line(layout, format_args!("*{}", self.name.as_str()))?;
         if sink.records_sources() {
             for (chain, range) in self.chain_slices() {
-                let source = self.rules[range]
-                    .first()
-                    .map_or(LineSource::NONE, |r| LineSource::of(r.source));
+                let role = ChainRole::of_iptables(chain);
+                let source = LineSource::of(
+                    reader.by,
+                    chain_source(&self.rules[range], role),
+                    What::Chain(role),
+                );
                 sink.line(source, format_args!(":{chain} - [0:0]"))?;
             }
             for r in &self.rules {
-                sink.line(r.line_source(), format_args!("{r}"))?;
+                sink.line(r.line_source(reader), format_args!("{r}"))?;
             }
         } else {
             for chain in &self.chains {
-                sink.line(LineSource::NONE, format_args!(":{chain} - [0:0]"))?;
+                sink.line(layout, format_args!(":{chain} - [0:0]"))?;
             }
             for r in &self.rules {
-                sink.line(LineSource::NONE, format_args!("{r}"))?;
+                sink.line(layout, format_args!("{r}"))?;
             }
         }
-        sink.line(LineSource::NONE, format_args!("COMMIT"))
+        sink.line(layout, format_args!("COMMIT"))
     }
 }
 
 impl fmt::Display for Table {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_lines(&mut FmtSink(f))
+        self.write_lines(&mut FmtSink(f), Reader::IPTABLES)
     }
 }
 
 impl Ruleset {
     /// The `iptables-restore` input kube-proxy writes, line by line: filter, then nat.
     pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
-        self.filter.write_lines(sink)?;
-        self.nat.write_lines(sink)
+        self.filter.write_lines(sink, Reader::IPTABLES)?;
+        self.nat.write_lines(sink, Reader::IPTABLES)
     }
 }
 

@@ -270,6 +270,8 @@ pub struct IpSet {
     /// list ascending; hash sets in the kernel's bucket order, which svcplay replaces
     /// with a sorted listing).
     pub entries: Vec<SetEntry>,
+    /// Per member, the service port (and endpoint) it was added for.
+    pub sources: Vec<super::RuleSource>,
 }
 
 impl IpSet {
@@ -323,6 +325,8 @@ pub struct IpvsState {
     pub virtual_servers: Vec<VirtualServer>,
     /// The addresses bound to kube-ipvs0, in the order they were bound.
     pub bound_addresses: Vec<IpAddr>,
+    /// Per bound address, the service port that bound it first.
+    pub bound_sources: Vec<super::RuleSource>,
     /// Every set, in kube-proxy's `ipsetInfo` order.
     pub ipsets: Vec<IpSet>,
     /// The rules kube-proxy passes to `iptables-restore --noflush`: nat and filter
@@ -427,8 +431,65 @@ pub struct RestoreInput<'a>(pub &'a Ruleset);
 impl RestoreInput<'_> {
     /// The payload line by line: nat, then filter.
     pub fn write_lines(&self, sink: &mut dyn super::lines::LineSink) -> fmt::Result {
-        self.0.nat.write_lines(sink)?;
-        self.0.filter.write_lines(sink)
+        self.0.nat.write_lines(sink, READER)?;
+        self.0.filter.write_lines(sink, READER)
+    }
+}
+
+/// How IPVS mode's iptables rules read: written by `writeIptablesRules`, its set
+/// matches known.
+pub const READER: super::iptables::Reader = super::iptables::Reader {
+    by: super::lines::By::IpvsIptables,
+    what: rule_what,
+};
+
+/// What one of IPVS mode's iptables rules does: a rule matching one of its sets by the
+/// set's purpose, any other as iptables mode reads it.
+pub fn rule_what(rule: &Rule) -> super::lines::What {
+    use super::iptables::Arg;
+    use super::lines::{SetRole, What};
+    let set = rule.args.iter().find_map(|a| match a {
+        Arg::MatchSet { set, .. } => Some(set.as_str()),
+        _ => None,
+    });
+    match set.and_then(set_purpose) {
+        Some(purpose) => What::SetRule {
+            set: SetRole::Ipvs(purpose),
+            action: rule.action(),
+        },
+        None => rule.what(),
+    }
+}
+
+/// The purpose of one of kube-proxy's sets, by its name on either family's proxier.
+pub fn set_purpose(name: &str) -> Option<super::lines::IpvsSet> {
+    use super::lines::IpvsSet as P;
+    let base = name.replacen("KUBE-6-", "KUBE-", 1);
+    Some(match base.as_str() {
+        "KUBE-LOOP-BACK" => P::LoopBack,
+        "KUBE-CLUSTER-IP" => P::ClusterIp,
+        "KUBE-EXTERNAL-IP" => P::ExternalIp,
+        "KUBE-EXTERNAL-IP-LOCAL" => P::ExternalIpLocal,
+        "KUBE-LOAD-BALANCER" => P::LoadBalancer,
+        "KUBE-LOAD-BALANCER-FW" => P::LoadBalancerFw,
+        "KUBE-LOAD-BALANCER-LOCAL" => P::LoadBalancerLocal,
+        "KUBE-LOAD-BALANCER-SOURCE-IP" => P::LoadBalancerSourceIp,
+        "KUBE-LOAD-BALANCER-SOURCE-CIDR" => P::LoadBalancerSourceCidr,
+        "KUBE-HEALTH-CHECK-NODE-PORT" => P::HealthCheckNodePort,
+        "KUBE-IPVS-IPS" => P::IpvsIps,
+        b if b.starts_with("KUBE-NODE-PORT-LOCAL-") => P::NodePortLocal,
+        b if b.starts_with("KUBE-NODE-PORT-") => P::NodePort,
+        _ => return None,
+    })
+}
+
+impl EntryPoint {
+    /// The Service address a virtual server answers on, in the words every mode shares.
+    pub fn entry(self, address: IpAddr) -> super::lines::Entry {
+        match self {
+            EntryPoint::NodePort => super::lines::Entry::NodePort,
+            _ => super::lines::Entry::Address(address),
+        }
     }
 }
 

@@ -363,6 +363,7 @@ impl Sets {
                     family,
                     comment,
                     entries: Vec::new(),
+                    sources: Vec::new(),
                 })
                 .collect(),
             seen: IPSET_INFO.iter().map(|_| HashSet::new()).collect(),
@@ -376,24 +377,32 @@ impl Sets {
             .expect("every set of IPSET_INFO exists")
     }
 
-    fn insert(&mut self, base: &str, entry: SetEntry) {
+    /// Adds a member (for the service port and endpoint of `source`); a member already
+    /// there keeps its first source.
+    fn insert(&mut self, base: &str, entry: SetEntry, source: RuleSource) {
         if let Some(i) = self.sets.iter().position(|s| s.base_name == base) {
             if self.seen[i].insert(entry.clone()) {
                 self.sets[i].entries.push(entry);
+                self.sets[i].sources.push(source);
             }
         }
     }
 
-    /// Sorts every set's members the way the views list them.
+    /// Sorts every set's members the way the views list them (each keeping its source).
     fn finish(mut self) -> Vec<IpSet> {
         for set in &mut self.sets {
+            let mut members: Vec<(SetEntry, RuleSource)> = std::mem::take(&mut set.entries)
+                .into_iter()
+                .zip(std::mem::take(&mut set.sources))
+                .collect();
             match set.set_type {
-                SetType::BitmapPort => crate::sort::sort_by_key(&mut set.entries, |e| match e {
+                SetType::BitmapPort => crate::sort::sort_by_key(&mut members, |(e, _)| match e {
                     SetEntry::Port(p) => *p,
                     _ => 0,
                 }),
-                _ => crate::sort::sort_by_cached_key(&mut set.entries, |e| e.to_string()),
+                _ => crate::sort::sort_by_cached_key(&mut members, |(e, _)| e.to_string()),
             }
+            (set.entries, set.sources) = members.into_iter().unzip();
         }
         self.sets
     }
@@ -592,9 +601,11 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
 
     let mut vs_index: HashMap<(IpAddr, Protocol, u16), usize> = HashMap::new();
     let mut bound_set: HashSet<IpAddr> = HashSet::new();
-    let mut bind = |bound: &mut Vec<IpAddr>, ip: IpAddr| {
+    let mut bound_sources: Vec<RuleSource> = Vec::new();
+    let mut bind = |bound: &mut Vec<IpAddr>, ip: IpAddr, source: RuleSource| {
         if bound_set.insert(ip) {
             bound.push(ip);
+            bound_sources.push(source);
         }
     };
 
@@ -602,6 +613,10 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
         let info = &sp.info;
         let protocol = info.protocol;
         let port = port16(info.port);
+        let src = RuleSource {
+            service_port: Some(index),
+            endpoint: None,
+        };
         let make_vs =
             |address: IpAddr, port: u16, entry: EntryPoint, only_local: bool| VirtualServer {
                 address,
@@ -617,7 +632,10 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
             };
 
         // Hairpin traffic: every local endpoint, whatever its condition.
-        for e in sp.endpoints.iter().filter(|e| e.local && e.port != 0) {
+        for (i, e) in sp.endpoints.iter().enumerate() {
+            if !e.local || e.port == 0 {
+                continue;
+            }
             sets.insert(
                 KUBE_LOOP_BACK,
                 SetEntry::IpPortIp {
@@ -625,6 +643,10 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                     protocol,
                     port: port16(e.port),
                     ip2: e.ip,
+                },
+                RuleSource {
+                    service_port: Some(index),
+                    endpoint: Some(i),
                 },
             );
         }
@@ -637,6 +659,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                 protocol,
                 port,
             },
+            src,
         );
         upsert(
             &mut virtual_servers,
@@ -648,7 +671,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                 info.internal_policy_local,
             ),
         );
-        bind(&mut bound, info.cluster_ip);
+        bind(&mut bound, info.cluster_ip, src);
 
         // External IPs.
         for ip in &info.external_ips {
@@ -658,9 +681,9 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                 port,
             };
             if info.external_policy_local {
-                sets.insert(KUBE_EXTERNAL_IP_LOCAL, entry);
+                sets.insert(KUBE_EXTERNAL_IP_LOCAL, entry, src);
             } else {
-                sets.insert(KUBE_EXTERNAL_IP, entry);
+                sets.insert(KUBE_EXTERNAL_IP, entry, src);
             }
             upsert(
                 &mut virtual_servers,
@@ -673,7 +696,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                 ),
             );
             if !node_addresses.contains(ip) {
-                bind(&mut bound, *ip);
+                bind(&mut bound, *ip, src);
             }
         }
 
@@ -684,12 +707,12 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                 protocol,
                 port,
             };
-            sets.insert(KUBE_LOAD_BALANCER, entry.clone());
+            sets.insert(KUBE_LOAD_BALANCER, entry.clone(), src);
             if info.external_policy_local {
-                sets.insert(KUBE_LOAD_BALANCER_LOCAL, entry.clone());
+                sets.insert(KUBE_LOAD_BALANCER_LOCAL, entry.clone(), src);
             }
             if !info.load_balancer_source_ranges.is_empty() {
-                sets.insert(KUBE_LOAD_BALANCER_FW, entry);
+                sets.insert(KUBE_LOAD_BALANCER_FW, entry, src);
                 let node_ip = node.node_ip(family);
                 let mut allow_from_node = false;
                 for cidr in &info.load_balancer_source_ranges {
@@ -701,6 +724,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                             port,
                             net: *cidr,
                         },
+                        src,
                     );
                     if node_ip.is_some_and(|n| cidr.contains(&n)) {
                         allow_from_node = true;
@@ -715,6 +739,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                             port,
                             ip2: *ip,
                         },
+                        src,
                     );
                 } else {
                     no_node_access.push((*ip, protocol, port));
@@ -731,7 +756,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                 ),
             );
             if !node_addresses.contains(ip) {
-                bind(&mut bound, *ip);
+                bind(&mut bound, *ip, src);
             }
         }
 
@@ -759,9 +784,9 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
                 _ => vec![SetEntry::Port(node_port)],
             };
             for e in &entries {
-                sets.insert(set, e.clone());
+                sets.insert(set, e.clone(), src);
                 if info.external_policy_local {
-                    sets.insert(local_set, e.clone());
+                    sets.insert(local_set, e.clone(), src);
                 }
             }
             for ip in &node_ips {
@@ -782,12 +807,13 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
             sets.insert(
                 KUBE_HEALTH_CHECK_NODE_PORT,
                 SetEntry::Port(port16(info.health_check_node_port)),
+                src,
             );
         }
     }
 
-    for ip in &bound {
-        sets.insert(KUBE_IPVS_IPS, SetEntry::Ip(*ip));
+    for (ip, source) in bound.iter().zip(&bound_sources) {
+        sets.insert(KUBE_IPVS_IPS, SetEntry::Ip(*ip), *source);
     }
 
     let iptables = write_iptables_rules(facts, &sets, &no_node_access);
@@ -810,6 +836,7 @@ pub fn render(facts: &ProxyFacts) -> IpvsState {
         family,
         virtual_servers,
         bound_addresses: bound,
+        bound_sources,
         ipsets: sets.finish(),
         iptables,
         timeouts: super::kernel::Timeouts::of(&config.ipvs),

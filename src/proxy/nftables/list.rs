@@ -22,12 +22,12 @@
 use super::{
     AddrValue, Chain, ChainType, Element, Expr, Family, Hook, Key, KeyType, Rule, Set, TABLE, Table,
 };
+use crate::proxy::lines::{
+    By, ChainRole, ConfigField, ConfigFields, FmtSink, LineSink, LineSource, SetRole, What,
+};
 use std::cmp::Ordering;
 use std::fmt;
 use std::net::IpAddr;
-
-/// The separator nft prints between set elements that start a new line.
-const ELEMENT_NEWLINE: &str = ",\n\t\t\t     ";
 
 /// An expression as nft lists it.
 pub struct Listed<'a, T>(pub &'a T);
@@ -305,33 +305,41 @@ pub fn sorted_elements(set: &Set) -> Vec<&Element> {
     elements
 }
 
-impl fmt::Display for Listed<'_, Set> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// Who writes a set's or chain's objects: `syncProxyRules` for a service port's,
+/// `setupNFTables` for the fixed ones.
+fn by(source: &super::Source) -> By {
+    if source.service_port.is_some() {
+        By::NftSync
+    } else {
+        By::NftSetup
+    }
+}
+
+impl Listed<'_, Set> {
+    /// The set as nft lists it, line by line: its declaration lines with the set's
+    /// source, each line of elements with its elements' sources.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
         let set = self.0;
-        writeln!(f, "\t{} {} {{", set.kind(), set.name)?;
-        write!(f, "\t\ttype {}", set.key)?;
-        if set.verdict_map {
-            f.write_str(" : verdict")?;
-        }
-        writeln!(f)?;
+        let head = LineSource::of(
+            by(&set.source),
+            set.source,
+            What::Set(SetRole::of_nft(&set.name)),
+        );
+        let map = if set.verdict_map { " : verdict" } else { "" };
+        sink.line(head, format_args!("\t{} {} {{", set.kind(), set.name))?;
+        sink.line(head, format_args!("\t\ttype {}{map}", set.key))?;
         if let Some(size) = set.size {
-            writeln!(f, "\t\tsize {size}")?;
+            sink.line(head, format_args!("\t\tsize {size}"))?;
         }
         if !set.flags.is_empty() {
-            f.write_str("\t\tflags ")?;
-            for (i, flag) in set.flags.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(",")?;
-                }
-                write!(f, "{flag}")?;
-            }
-            writeln!(f)?;
+            let flags: Vec<String> = set.flags.iter().map(|f| f.to_string()).collect();
+            sink.line(head, format_args!("\t\tflags {}", flags.join(",")))?;
         }
         if let Some(t) = set.timeout {
-            writeln!(f, "\t\ttimeout {}", Duration(t))?;
+            sink.line(head, format_args!("\t\ttimeout {}", Duration(t)))?;
         }
         if let Some(c) = &set.comment {
-            writeln!(f, "\t\tcomment \"{c}\"")?;
+            sink.line(head, format_args!("\t\tcomment \"{c}\""))?;
         }
         if !set.elements.is_empty() {
             // Plain IPv4 addresses go two to a line; anything wider one to a line.
@@ -339,78 +347,143 @@ impl fmt::Display for Listed<'_, Set> {
                 KeyType::Addr(Family::Ip) => 2,
                 _ => 1,
             };
-            f.write_str("\t\telements = { ")?;
-            let mut count = 0;
-            for (i, e) in sorted_elements(set).into_iter().enumerate() {
-                if i > 0 {
-                    if count < per_line {
-                        f.write_str(", ")?;
-                    } else {
-                        f.write_str(ELEMENT_NEWLINE)?;
-                        count = 0;
-                    }
+            let elements = sorted_elements(set);
+            let chunks: Vec<&[&Element]> = elements.chunks(per_line).collect();
+            let recording = sink.records_sources();
+            let source = |e: &Element| {
+                if !recording {
+                    return head;
                 }
-                write!(f, "{e}")?;
-                count += 1;
+                let mut source = LineSource::of(By::NftSync, e.source, e.what(&set.name));
+                if e.source.service_port.is_none() {
+                    source.config = ConfigFields::NONE.with(ConfigField::NodePortAddresses);
+                }
+                source
+            };
+            for (i, chunk) in chunks.iter().enumerate() {
+                let mut text = String::new();
+                for (j, e) in chunk.iter().enumerate() {
+                    if j > 0 {
+                        text.push_str(", ");
+                    }
+                    text.push_str(&e.to_string());
+                }
+                let first = i == 0;
+                let last = i + 1 == chunks.len();
+                let open = if first {
+                    "\t\telements = { "
+                } else {
+                    "\t\t\t     "
+                };
+                let close = if last { " }" } else { "," };
+                sink.line(source(chunk[0]), format_args!("{open}{text}{close}"))?;
+                for e in &chunk[1..] {
+                    sink.also(source(e));
+                }
             }
-            writeln!(f, " }}")?;
         }
-        writeln!(f, "\t}}")
+        sink.line(head, format_args!("\t}}"))
     }
 }
 
-impl fmt::Display for Listed<'_, Chain> {
+impl fmt::Display for Listed<'_, Set> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_lines(&mut FmtSink(f))
+    }
+}
+
+impl Listed<'_, Chain> {
+    /// The chain as nft lists it, line by line: its declaration with the source of its
+    /// rules' service port (and endpoint, for an endpoint's chain), then its rules.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
         let chain = self.0;
-        writeln!(f, "\tchain {} {{", chain.name)?;
+        let role = ChainRole::of_nft(&chain.name);
+        let first = chain
+            .rules
+            .iter()
+            .map(|r| r.source)
+            .find(|s| s.service_port.is_some())
+            .unwrap_or_default();
+        let source = super::Source {
+            service_port: first.service_port,
+            endpoint: first.endpoint.filter(|_| role == ChainRole::Endpoint),
+        };
+        let head = LineSource::of(by(&source), source, What::Chain(role));
+        sink.line(head, format_args!("\tchain {} {{", chain.name))?;
         if let Some(c) = &chain.comment {
-            writeln!(f, "\t\tcomment \"{c}\"")?;
+            sink.line(head, format_args!("\t\tcomment \"{c}\""))?;
         }
         if let Some(b) = chain.base {
             let type_ = match b.type_ {
                 ChainType::Filter => "filter",
                 ChainType::Nat => "nat",
             };
-            writeln!(
-                f,
-                "\t\ttype {type_} hook {} priority {}; policy accept;",
-                b.hook,
-                Priority {
-                    hook: b.hook,
-                    value: b.priority
-                }
+            sink.line(
+                head,
+                format_args!(
+                    "\t\ttype {type_} hook {} priority {}; policy accept;",
+                    b.hook,
+                    Priority {
+                        hook: b.hook,
+                        value: b.priority
+                    }
+                ),
             )?;
         }
+        let recording = sink.records_sources();
         for rule in &chain.rules {
-            writeln!(f, "\t\t{}", Listed(rule))?;
+            let source = if recording {
+                LineSource::of(by(&rule.source), rule.source, rule.what(&chain.name))
+                    .with_config(rule.config_fields())
+            } else {
+                head
+            };
+            sink.line(source, format_args!("\t\t{}", Listed(rule)))?;
         }
-        writeln!(f, "\t}}")
+        sink.line(head, format_args!("\t}}"))
+    }
+}
+
+impl fmt::Display for Listed<'_, Chain> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_lines(&mut FmtSink(f))
+    }
+}
+
+impl Table {
+    /// `nft list table ip kube-proxy`, line by line.
+    pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
+        let layout = LineSource::layout(By::NftList);
+        sink.line(layout, format_args!("table {} {TABLE} {{", self.family))?;
+        if let Some(c) = &self.comment {
+            sink.line(
+                LineSource::layout(By::NftSetup),
+                format_args!("\tcomment \"{c}\""),
+            )?;
+        }
+        let mut first = true;
+        for set in &self.sets {
+            if !first {
+                sink.line(layout, format_args!(""))?;
+            }
+            first = false;
+            Listed(set).write_lines(sink)?;
+        }
+        for chain in &self.chains {
+            if !first {
+                sink.line(layout, format_args!(""))?;
+            }
+            first = false;
+            Listed(chain).write_lines(sink)?;
+        }
+        sink.line(layout, format_args!("}}"))
     }
 }
 
 impl fmt::Display for Table {
     /// `nft list table ip kube-proxy`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "table {} {TABLE} {{", self.family)?;
-        if let Some(c) = &self.comment {
-            writeln!(f, "\tcomment \"{c}\"")?;
-        }
-        let mut first = true;
-        for set in &self.sets {
-            if !first {
-                writeln!(f)?;
-            }
-            first = false;
-            write!(f, "{}", Listed(set))?;
-        }
-        for chain in &self.chains {
-            if !first {
-                writeln!(f)?;
-            }
-            first = false;
-            write!(f, "{}", Listed(chain))?;
-        }
-        writeln!(f, "}}")
+        self.write_lines(&mut FmtSink(f))
     }
 }
 

@@ -22,13 +22,16 @@ pub mod list;
 mod render;
 pub mod sync;
 pub mod trace;
+mod what;
 
 pub use render::render;
 pub use sync::Syncer;
 pub use trace::{AffinitySets, AllBranches, Chooser, OneBranch, trace};
 
 use super::Protocol;
-use super::lines::{ConfigField, ConfigFields, FmtSink, LineSink, LineSource};
+use super::lines::{
+    By, ChainRole, ConfigField, ConfigFields, FmtSink, LineSink, LineSource, SetRole, What,
+};
 use crate::model::ip::{Cidr, IpFamily, join_host_port};
 use std::fmt;
 use std::net::IpAddr;
@@ -140,6 +143,8 @@ pub struct Set {
     /// The size nft gives the set in the kernel: 65535 for a set a rule updates from the
     /// packet path (`update @set { … }`), none otherwise.
     pub size: Option<u32>,
+    /// The service port and endpoint a per-endpoint set (ClientIP affinity) is for.
+    pub source: Source,
 }
 
 impl Set {
@@ -154,6 +159,7 @@ impl Set {
             comment: Some(comment.to_string()),
             elements: Vec::new(),
             size: None,
+            source: Source::default(),
         }
     }
 
@@ -728,48 +734,85 @@ impl Rule {
 }
 
 impl Operation {
-    /// What the operation's line was written for.
+    /// What the operation's line was written for. Objects of no service port are
+    /// `setupNFTables`'s (the table, base chains, sets, maps and fixed rules), the rest
+    /// `syncProxyRules`'s.
     pub fn line_source(&self) -> LineSource {
+        let by = |source: &Source| {
+            if source.service_port.is_some() {
+                By::NftSync
+            } else {
+                By::NftSetup
+            }
+        };
         match self {
-            Operation::AddRule { rule, .. } => LineSource {
-                rule: rule.source,
-                config: rule.config_fields(),
-            },
-            Operation::AddElement { element, .. } => LineSource::of(element.source),
-            _ => LineSource::NONE,
+            Operation::AddTable { .. } => LineSource::layout(By::NftSetup),
+            Operation::AddSet(set) => LineSource::of(
+                by(&set.source),
+                set.source,
+                What::Set(SetRole::of_nft(&set.name)),
+            ),
+            Operation::AddChain(chain) => {
+                LineSource::fixed(By::NftSetup, What::Chain(ChainRole::of_nft(&chain.name)))
+            }
+            Operation::AddRule { chain, rule } => {
+                LineSource::of(by(&rule.source), rule.source, rule.what(chain))
+                    .with_config(rule.config_fields())
+            }
+            Operation::AddElement { set, element } => {
+                let mut source = LineSource::of(By::NftSync, element.source, element.what(set));
+                if element.source.service_port.is_none() {
+                    // The node addresses of `nodeport-ips` come from `nodePortAddresses`.
+                    source.config = ConfigFields::NONE.with(ConfigField::NodePortAddresses);
+                }
+                source
+            }
         }
     }
 }
 
 impl Transaction {
     /// The `nft -f` input line by line: sections separated by blank lines, each after its
-    /// heading. A section's heading, chains and sets are attributed to the service port
-    /// its rules and elements were written for.
+    /// heading. A section's heading and chains are attributed to the service port its
+    /// rules and elements were written for (an endpoint's chain to its endpoint).
     pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
+        let recording = sink.records_sources();
         for (i, section) in self.sections.iter().enumerate() {
             if i > 0 {
-                sink.line(LineSource::NONE, format_args!(""))?;
+                sink.line(LineSource::layout(By::NftSync), format_args!(""))?;
             }
-            let recording = sink.records_sources();
             let port = section
                 .operations
                 .iter()
                 .filter(|_| recording)
-                .map(|o| o.line_source().rule)
-                .find(|r| r.service_port.is_some())
-                .map_or(LineSource::NONE, |r| {
-                    LineSource::of(Source {
-                        service_port: r.service_port,
+                .find_map(|o| {
+                    let rule = o.line_source().rule;
+                    rule.service_port.map(|_| Source {
+                        service_port: rule.service_port,
                         endpoint: None,
                     })
                 });
             if let Some(h) = &section.heading {
-                sink.line(port, format_args!("# {h}"))?;
+                let source = match port {
+                    Some(p) => LineSource::of(By::NftSync, p, What::Note),
+                    None => LineSource::fixed(By::NftSync, What::Note),
+                };
+                sink.line(source, format_args!("# {h}"))?;
             }
             for operation in &section.operations {
                 let source = match operation {
-                    _ if !recording => LineSource::NONE,
-                    Operation::AddChain(_) | Operation::AddSet(_) => port,
+                    _ if !recording => LineSource::layout(By::NftSync),
+                    Operation::AddChain(chain) => match port {
+                        Some(p) => {
+                            let role = ChainRole::of_nft(&chain.name);
+                            LineSource::of(
+                                By::NftSync,
+                                chain_source(section, &chain.name, p, role),
+                                What::Chain(role),
+                            )
+                        }
+                        None => operation.line_source(),
+                    },
                     _ => operation.line_source(),
                 };
                 let line = Line {
@@ -781,6 +824,22 @@ impl Transaction {
         }
         Ok(())
     }
+}
+
+/// The source of a per-service chain's declaration: its service port, and for an
+/// endpoint's chain the endpoint its rules were written for.
+fn chain_source(section: &Section, chain: &str, port: Source, role: ChainRole) -> Source {
+    if role != ChainRole::Endpoint {
+        return port;
+    }
+    section
+        .operations
+        .iter()
+        .find_map(|o| match o {
+            Operation::AddRule { chain: c, rule } if c == chain => Some(rule.source),
+            _ => None,
+        })
+        .unwrap_or(port)
 }
 
 impl fmt::Display for Transaction {

@@ -33,7 +33,7 @@ const SERVICE_ENDPOINTS_CHECK: &str = "service-endpoints-check";
 const NODEPORT_ENDPOINTS_CHECK: &str = "nodeport-endpoints-check";
 const NO_ENDPOINT_SERVICES: &str = "no-endpoint-services";
 const NO_ENDPOINT_NODEPORTS: &str = "no-endpoint-nodeports";
-const REJECT_CHAIN: &str = "reject-chain";
+pub(super) const REJECT_CHAIN: &str = "reject-chain";
 const FIREWALL_IPS: &str = "firewall-ips";
 const FIREWALL_CHECK: &str = "firewall-check";
 const MARK_MASQ: &str = "mark-for-masquerade";
@@ -220,13 +220,17 @@ pub fn render(facts: &ProxyFacts) -> Transaction {
         sets.operations
             .push(addr_set(NODEPORT_IPS, "IPs that accept NodePort traffic"));
     }
-    for sp in &facts.service_ports {
+    for (index, sp) in facts.service_ports.iter().enumerate() {
         let Some(timeout) = sp.info.session_affinity_timeout else {
             continue;
         };
         let names = Names::of(sp);
         for &i in &sp.reachable {
             sets.operations.push(Operation::AddSet(Set {
+                source: Source {
+                    service_port: Some(index),
+                    endpoint: Some(i),
+                },
                 name: names.affinity_sets[i].clone(),
                 key: KeyType::Addr(family),
                 verdict_map: false,

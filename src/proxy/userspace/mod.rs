@@ -31,7 +31,7 @@
 pub mod roundrobin;
 
 use super::iptables::{self, Neg, TableName};
-use super::lines::{FmtSink, LineSink, LineSource};
+use super::lines::{By, ChainRole, Entry, FmtSink, LineSink, LineSource, What};
 use super::trace::{Hop, HopKind, Outcome, Trace};
 use super::{Protocol, ProxyFacts, RuleSource, ServicePortName};
 use crate::model::ip::{Cidr, IpFamily, join_host_port};
@@ -130,6 +130,8 @@ pub struct ProxySocket {
     pub port: u16,
     /// The endpoints (`ip:port`) the round robin cycles through, in order.
     pub endpoints: Vec<String>,
+    /// Their indexes in the service port's facts.
+    pub endpoint_indexes: Vec<usize>,
     /// ClientIP affinity timeout in seconds, if the Service has ClientIP affinity.
     pub affinity_timeout: Option<i64>,
 }
@@ -313,6 +315,9 @@ pub fn render(facts: &ProxyFacts) -> Proxier {
                 .filter(|e| e.ready)
                 .map(|e| join_host_port(&e.ip, e.port))
                 .collect(),
+            endpoint_indexes: (0..sp.endpoints.len())
+                .filter(|&i| sp.endpoints[i].ready)
+                .collect(),
             affinity_timeout: info.session_affinity_timeout,
         });
         let service_port = u16::try_from(info.port).unwrap_or(0);
@@ -418,18 +423,62 @@ fn write_table(
     chains: &[&str],
     rules: &[Rule],
 ) -> fmt::Result {
-    sink.line(LineSource::NONE, format_args!("*{}", name.as_str()))?;
+    let layout = LineSource::layout(By::Userspace);
+    sink.line(layout, format_args!("*{}", name.as_str()))?;
     for c in chains {
-        sink.line(LineSource::NONE, format_args!(":{c} - [0:0]"))?;
+        sink.line(
+            LineSource::fixed(By::Userspace, What::Chain(ChainRole::Other)),
+            format_args!(":{c} - [0:0]"),
+        )?;
     }
     for r in rules {
-        let source = LineSource::of(RuleSource {
-            service_port: r.service_port,
-            endpoint: None,
-        });
+        let source = LineSource::of(
+            By::Userspace,
+            RuleSource {
+                service_port: r.service_port,
+                endpoint: None,
+            },
+            r.what(),
+        );
         sink.line(source, format_args!("{r}"))?;
     }
-    sink.line(LineSource::NONE, format_args!("COMMIT"))
+    sink.line(layout, format_args!("COMMIT"))
+}
+
+impl Rule {
+    /// What the rule does: a portal (traffic to a Service address or NodePort sent to
+    /// the proxy socket), or the filter rule accepting the proxy port.
+    pub fn what(&self) -> What {
+        if self.chain == NODEPORT_NON_LOCAL {
+            return What::AcceptProxyPort;
+        }
+        if let Target::Common(iptables::Target::Jump(to)) = &self.target {
+            if ChainRole::of_iptables(&self.chain) == ChainRole::Builtin {
+                return What::Jump(if to.contains("NODEPORT") {
+                    ChainRole::NodePorts
+                } else {
+                    ChainRole::Services
+                });
+            }
+        }
+        let address = self.args.iter().find_map(|a| match a {
+            Arg::Common(iptables::Arg::Destination(
+                iptables::Neg::Is,
+                iptables::Address::Ip(ip),
+            )) => Some(*ip),
+            _ => None,
+        });
+        let entry = match address {
+            Some(ip) if self.chain == PORTALS_CONTAINER || self.chain == PORTALS_HOST => {
+                Entry::Address(ip)
+            }
+            _ => Entry::NodePort,
+        };
+        What::Portal {
+            entry,
+            host: self.chain == PORTALS_HOST || self.chain == NODEPORT_HOST,
+        }
+    }
 }
 
 impl fmt::Display for ProxySocket {
@@ -461,7 +510,7 @@ impl Proxier {
     /// `iptables-restore --noflush` input (arguments in the order kube-proxy passed
     /// them), line by line; a socket's and a rule's line name their service port.
     pub fn write_lines(&self, sink: &mut dyn LineSink) -> fmt::Result {
-        let none = LineSource::NONE;
+        let none = LineSource::fixed(By::Svcplay, What::Note);
         sink.line(
             none,
             format_args!(
@@ -488,14 +537,36 @@ impl Proxier {
             ),
         )?;
         sink.line(none, format_args!("# proxy sockets:"))?;
-        let port_of = |index: Option<usize>| {
-            LineSource::of(RuleSource {
-                service_port: index,
-                endpoint: None,
-            })
+        let port_of = |index: Option<usize>, what: What| {
+            LineSource::of(
+                By::Userspace,
+                RuleSource {
+                    service_port: index,
+                    endpoint: None,
+                },
+                what,
+            )
         };
         for s in &self.sockets {
-            sink.line(port_of(Some(s.service_port)), format_args!("#   {s}"))?;
+            sink.line(
+                port_of(Some(s.service_port), What::ProxySocket),
+                format_args!("#   {s}"),
+            )?;
+            // Each endpoint the socket proxies to is one of its sources.
+            if sink.records_sources() {
+                {
+                    for &e in &s.endpoint_indexes {
+                        sink.also(LineSource::of(
+                            By::Userspace,
+                            RuleSource {
+                                service_port: Some(s.service_port),
+                                endpoint: Some(e),
+                            },
+                            What::ProxySocket,
+                        ));
+                    }
+                }
+            }
         }
         if !self.held_ports.is_empty() {
             sink.line(
@@ -513,7 +584,7 @@ impl Proxier {
                     .find(|s| s.name == h.owner)
                     .map(|s| s.service_port);
                 sink.line(
-                    port_of(owner),
+                    port_of(owner, What::HeldPort),
                     format_args!("#   {addr}/{} for {}", h.protocol.as_str(), h.owner),
                 )?;
             }

@@ -1,0 +1,446 @@
+//! Provenance on the page: every rule linked to its YAML, and back.
+//!
+//! [`panel_sources`] turns the core's [`Lines`] of a listing (each line's
+//! [`Provenance`]: Service port, Service fields, endpoint, configuration fields, who
+//! writes it, what it does) into the kube-proxy panel's [`Source`]s: the YAML ranges it
+//! comes from (located in the written objects by field path, through the parsed
+//! manifest's spans), and its explanation in both languages. The page uses them both
+//! ways: hovering or selecting a rule highlights its YAML lines (the editor's `highlight`),
+//! and the editor's cursor on a Service port, an endpoint or a policy field highlights the
+//! rules that come from it ([`lines_at`]). [`Readout`] shows the chosen rule's source
+//! and explanation beside the rules.
+
+use super::i18n::{Lang, Msg};
+use super::snapshot::{RulesPanel, Source};
+use std::collections::{BTreeSet, HashMap};
+use svcplay::diag::{Pos, Span};
+use svcplay::manifest::yaml::Node;
+use svcplay::model::Origin;
+use svcplay::proxy::{Lines, Provenance};
+use svcplay::scenario::Analysis;
+use yew::prelude::*;
+
+/// Above this many distinct sources, only those of the lines the panel draws get their
+/// explanations (a 5,000-Service dump has ~10⁵ of them).
+const EXPLAINED: usize = 5000;
+
+/// The core's language for the page's.
+pub fn core_lang(lang: Lang) -> svcplay::lang::Lang {
+    match lang {
+        Lang::En => svcplay::lang::Lang::En,
+        Lang::Zh => svcplay::lang::Lang::Zh,
+    }
+}
+
+/// One step of a field path: `spec`, `ports`, `[0]`.
+enum Step<'a> {
+    Field(&'a str),
+    Index(usize),
+}
+
+fn steps(path: &str) -> Vec<Step<'_>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (name, rest) = match part.find('[') {
+            Some(at) => (&part[..at], &part[at..]),
+            None => (part, ""),
+        };
+        if !name.is_empty() {
+            out.push(Step::Field(name));
+        }
+        for index in rest.split('[').filter(|s| !s.is_empty()) {
+            if let Ok(i) = index.trim_end_matches(']').parse() {
+                out.push(Step::Index(i));
+            }
+        }
+    }
+    out
+}
+
+/// The lines a field path covers in an object: from a field's key to the end of its
+/// value, or a list item; `None` when the path is not written.
+pub fn span_of(root: &Node, path: &str) -> Option<Span> {
+    let mut node = root;
+    let mut span = root.span;
+    for step in steps(path) {
+        match step {
+            Step::Field(name) => {
+                let entry = node.entry(name)?;
+                span = Span {
+                    start: entry.key.span.start,
+                    end: entry.value.span.end,
+                };
+                node = &entry.value;
+            }
+            Step::Index(i) => {
+                node = node.items()?.get(i)?;
+                span = node.span;
+            }
+        }
+    }
+    Some(span)
+}
+
+/// The YAML ranges of one provenance, the Service port's first.
+fn spans(analysis: &Analysis, p: &Provenance) -> (Option<usize>, Vec<Span>) {
+    let raw = |id: usize| analysis.manifest.object(id);
+    let mut out = Vec::new();
+    let mut object = None;
+    if let Some(port) = &p.service_port {
+        if let Origin::Written(id) = port.origin {
+            object = Some(id);
+            if let Some(raw) = raw(id) {
+                out.extend(span_of(&raw.node, &port.path));
+                for field in &p.fields {
+                    out.extend(span_of(&raw.node, field));
+                }
+            }
+        }
+    }
+    if let Some(e) = &p.endpoint {
+        match (&e.origin, &e.path) {
+            (Origin::Written(id), Some(path)) => {
+                if let Some(raw) = raw(*id) {
+                    out.extend(span_of(&raw.node, path));
+                }
+            }
+            _ => {
+                // A controller's EndpointSlice: the endpoint is a Pod, written or made by
+                // a workload, whose replicas (or template) the person edits.
+                let namespace = p
+                    .service_port
+                    .as_ref()
+                    .map(|s| s.name.namespace.as_str())
+                    .unwrap_or("default");
+                let pod = e.pod.as_deref().and_then(|name| {
+                    analysis
+                        .objects
+                        .pods
+                        .iter()
+                        .find(|pod| pod.meta.name == name && pod.meta.namespace == namespace)
+                });
+                match pod.map(|pod| &pod.meta.origin) {
+                    Some(Origin::Written(id)) => {
+                        if let Some(raw) = raw(*id) {
+                            out.push(raw.node.span);
+                        }
+                    }
+                    Some(Origin::Generated(id)) => {
+                        if let Some(raw) = raw(*id) {
+                            out.extend(
+                                span_of(&raw.node, "spec.replicas").or_else(|| {
+                                    span_of(&raw.node, "spec.template.metadata.labels")
+                                }),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for c in &p.config {
+        if let Some(raw) = c.object.and_then(raw) {
+            out.extend(span_of(&raw.node, c.path));
+        }
+    }
+    (object, out)
+}
+
+/// What the user reads on hovering a line: the Service port, else who writes it.
+fn label(p: &Provenance) -> String {
+    match &p.service_port {
+        Some(port) => match &p.endpoint {
+            Some(e) => format!("{} → {}", port.name, e.address),
+            None => port.name.to_string(),
+        },
+        None => p.by.upstream().to_string(),
+    }
+}
+
+/// The panel's sources of a listing: per line 0 or 1 + an index into the sources, the
+/// sources, and the further sources of some lines.
+pub fn panel_sources(
+    analysis: &Analysis,
+    lines: &Lines,
+    shown: usize,
+) -> (Vec<u32>, Vec<Source>, Vec<(u32, u32)>) {
+    let explained: Option<BTreeSet<u32>> = (lines.sources.len() > EXPLAINED).then(|| {
+        let mut needed: BTreeSet<u32> = lines.line_sources.iter().take(shown).copied().collect();
+        needed.extend(
+            lines
+                .also
+                .iter()
+                .filter(|(l, _)| (*l as usize) < shown)
+                .map(|(_, s)| *s),
+        );
+        needed
+    });
+    let sources = lines
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (object, spans) = spans(analysis, p);
+            let wanted = explained
+                .as_ref()
+                .is_none_or(|needed| needed.contains(&(i as u32 + 1)));
+            let both = |f: &dyn Fn(svcplay::lang::Lang) -> String| {
+                if wanted {
+                    svcplay::lang::Lang::ALL.iter().map(|l| f(*l)).collect()
+                } else {
+                    Vec::new()
+                }
+            };
+            Source {
+                object,
+                span: spans.first().copied(),
+                label: label(p),
+                explain: both(&|l| p.explain(l)),
+                from: both(&|l| p.source_text(l)),
+                spans,
+            }
+        })
+        .collect();
+    (lines.line_sources.clone(), sources, lines.also.clone())
+}
+
+fn contains(span: &Span, pos: Pos) -> bool {
+    let key = |p: Pos| (p.line, p.column);
+    key(span.start) <= key(pos) && key(pos) <= key(span.end)
+}
+
+fn size(span: &Span) -> (u32, u32) {
+    (
+        span.end.line.saturating_sub(span.start.line),
+        span.end.column.saturating_sub(span.start.column),
+    )
+}
+
+/// Every source of line `i` (its own, then those it also prints).
+pub fn sources_of(panel: &RulesPanel, i: usize) -> Vec<u32> {
+    let mut out: Vec<u32> = panel.line_sources.get(i).copied().into_iter().collect();
+    out.extend(
+        panel
+            .also
+            .iter()
+            .filter(|(l, _)| *l as usize == i)
+            .map(|(_, s)| *s),
+    );
+    out.retain(|s| *s > 0);
+    out
+}
+
+/// The lines whose sources come from the YAML at the cursor: the smallest range of any
+/// source around the cursor (a Service port's `nodePort`, not the whole port), and every
+/// line with a source that has that range.
+pub fn lines_at(panel: &RulesPanel, cursor: (u32, u32)) -> BTreeSet<usize> {
+    let pos = Pos {
+        line: cursor.0,
+        column: cursor.1,
+    };
+    let best = panel
+        .sources
+        .iter()
+        .flat_map(|s| s.spans.iter())
+        .filter(|span| contains(span, pos))
+        .min_by_key(|span| size(span))
+        .copied();
+    let Some(best) = best else {
+        return BTreeSet::new();
+    };
+    let hit: Vec<bool> = panel
+        .sources
+        .iter()
+        .map(|s| s.spans.contains(&best))
+        .collect();
+    let is_hit = |s: u32| s > 0 && hit.get(s as usize - 1).copied().unwrap_or(false);
+    let mut out: BTreeSet<usize> = panel
+        .line_sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| is_hit(**s))
+        .map(|(i, _)| i)
+        .collect();
+    out.extend(
+        panel
+            .also
+            .iter()
+            .filter(|(_, s)| is_hit(*s))
+            .map(|(l, _)| *l as usize),
+    );
+    out
+}
+
+/// The YAML ranges of line `i` (every source it prints).
+pub fn spans_of_line(panel: &RulesPanel, i: usize) -> Vec<Span> {
+    let mut out = Vec::new();
+    for s in sources_of(panel, i) {
+        if let Some(source) = panel.sources.get(s as usize - 1) {
+            out.extend(source.spans.iter().copied());
+        }
+    }
+    out
+}
+
+/// How many lines of each written object's range the rules come from, for tests.
+#[allow(dead_code)]
+pub fn lines_per_object(panel: &RulesPanel) -> HashMap<usize, usize> {
+    let mut out = HashMap::new();
+    for s in &panel.line_sources {
+        if let Some(o) = s
+            .checked_sub(1)
+            .and_then(|s| panel.sources.get(s as usize))
+            .and_then(|s| s.object)
+        {
+            *out.entry(o).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// What follows a label's colon: a space in English, nothing after Chinese's full-width
+/// colon (which carries its own space).
+pub fn after_colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => " ",
+        Lang::Zh => "",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ReadoutProps {
+    pub panel: std::rc::Rc<RulesPanel>,
+    /// The line chosen (clicked) or pointed at.
+    pub line: Option<usize>,
+    /// How many lines the cursor in the editor lights up.
+    pub lit: usize,
+    pub lang: Lang,
+}
+
+/// The chosen rule's source and explanation, beside the rules.
+#[function_component]
+pub fn Readout(props: &ReadoutProps) -> Html {
+    let lang = props.lang;
+    let t = |m: Msg| m.text(lang);
+    let at = match lang {
+        Lang::En => 0,
+        Lang::Zh => 1,
+    };
+    let Some(i) = props.line else {
+        let hint = if props.lit > 0 {
+            Msg::RulesLit.fill(lang, &[&props.lit.to_string()])
+        } else {
+            t(Msg::RuleHint).to_string()
+        };
+        return html! { <p id="rule-readout" class="readout idle" aria-live="polite">{ hint }</p> };
+    };
+    let panel = &props.panel;
+    let text = panel.text.lines().nth(i).unwrap_or_default().to_string();
+    let sources: Vec<&Source> = sources_of(panel, i)
+        .into_iter()
+        .filter_map(|s| panel.sources.get(s as usize - 1))
+        .collect();
+    html! {
+        <div id="rule-readout" class="readout" aria-live="polite">
+            <code class="readout-rule">{ text }</code>
+            { for sources.iter().enumerate().map(|(k, s)| html! {
+                <div class="readout-source">
+                    if let Some(what) = s.explain.get(at) {
+                        <p class="readout-what">
+                            if k == 0 { <strong>{ t(Msg::RuleWhat) }</strong>{ after_colon(lang) } }
+                            { what.clone() }
+                        </p>
+                    }
+                    if let Some(from) = s.from.get(at) {
+                        <p class="readout-from">
+                            <strong>{ t(Msg::RuleComesFrom) }</strong>{ after_colon(lang) }
+                            { from.clone() }
+                        </p>
+                    }
+                </div>
+            }) }
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::snapshot::rules;
+    use svcplay::proxy::Listing;
+    use svcplay::proxy::config::ProxyMode;
+    use svcplay::scenario::{Options, analyze};
+
+    #[test]
+    fn field_paths_cover_their_lines() {
+        let (docs, _) = svcplay::manifest::yaml::parse_documents(
+            "spec:\n  ports:\n  - port: 80\n    nodePort: 30080\n  sessionAffinity: ClientIP\n",
+        );
+        let root = docs[0].root.as_ref().unwrap();
+        let port = span_of(root, "spec.ports[0]").unwrap();
+        assert_eq!((port.start.line, port.end.line), (3, 4));
+        let node_port = span_of(root, "spec.ports[0].nodePort").unwrap();
+        assert_eq!((node_port.start.line, node_port.end.line), (4, 4));
+        assert!(span_of(root, "spec.externalTrafficPolicy").is_none());
+    }
+
+    #[test]
+    fn every_mode_links_the_lab_both_ways() {
+        let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
+        let node = analysis.default_node();
+        for mode in ProxyMode::ALL {
+            for &view in Listing::of_mode(mode) {
+                let panel = rules(&analysis, &node, Some(mode), Some(view));
+                assert_eq!(panel.line_sources.len(), panel.text.lines().count());
+                assert!(
+                    panel.line_sources.iter().all(|s| *s > 0),
+                    "{mode:?} {view:?}"
+                );
+                for s in &panel.sources {
+                    assert_eq!(s.explain.len(), 2);
+                    assert_eq!(s.from.len(), 2);
+                }
+            }
+        }
+        // The Service's port in the YAML lights up its rules; the cluster IP's rule is
+        // among them.
+        let panel = rules(&analysis, &node, Some(ProxyMode::Iptables), None);
+        let text = svcplay::examples::DEFAULT;
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("- port: 80") || l.trim() == "port: 80")
+            .expect("the Service's port") as u32
+            + 1;
+        let lit = lines_at(&panel, (line, 5));
+        let lines: Vec<&str> = panel.text.lines().collect();
+        assert!(
+            lit.iter().any(|i| lines[*i].contains("10.97.97.97")),
+            "{:?}",
+            lit.iter().map(|i| lines[*i]).collect::<Vec<_>>()
+        );
+        // The Deployment's replicas light up the endpoints' rules.
+        let replicas = text
+            .lines()
+            .position(|l| l.trim() == "replicas: 3")
+            .expect("replicas") as u32
+            + 1;
+        let lit = lines_at(&panel, (replicas, 5));
+        assert!(lit.iter().any(|i| lines[*i].contains("-j DNAT")), "{lit:?}");
+        // And back: a DNAT rule of the lab's Service (not of kubeadm's add-ons, which
+        // come first and have no YAML) has ranges that include the replicas line.
+        let dnat = lines
+            .iter()
+            .position(|l| l.contains("-j DNAT") && l.contains("dev/service-clusterip"))
+            .unwrap();
+        assert!(
+            spans_of_line(&panel, dnat)
+                .iter()
+                .any(|s| s.start.line <= replicas && replicas <= s.end.line),
+            "{} {:?} replicas {replicas} lit {:?}",
+            lines[dnat],
+            spans_of_line(&panel, dnat),
+            lit.iter().map(|i| lines[*i]).collect::<Vec<_>>()
+        );
+    }
+}
