@@ -426,6 +426,106 @@ mod tests {
     use crate::lang::has_half_width_punctuation;
     use crate::scenario::{Options, analyze};
 
+    /// Every verdict a walk writes (the modes side by side for every destination of every
+    /// lab from every node, and the watched requests of every mode) is either the tools'
+    /// own words or one of [`crate::proxy::trace::VERDICT_WORDS`]' phrasings: the page
+    /// says none of svcplay's own words in English when it is in Chinese.
+    #[test]
+    fn every_walks_verdict_is_said_in_chinese() {
+        use crate::proxy::trace::verdict_words;
+        use crate::simulate::SimRequest;
+        use crate::simulate::clients::request;
+        // What the tools print: targets, nft's verdicts and map elements, marks.
+        let tools = |v: &str| {
+            matches!(
+                v,
+                "" | "ACCEPT" | "DROP" | "REJECT" | "MASQUERADE" | "drop" | "accept" | "reject"
+            ) || ["goto ", "mark |= ", "@", "-j "]
+                .iter()
+                .any(|p| v.starts_with(p))
+        };
+        let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        let mut seen = std::collections::BTreeSet::new();
+        let mut problems = std::collections::BTreeSet::new();
+        let mut check = |v: &str| {
+            if !seen.insert(v.to_string()) {
+                return;
+            }
+            assert_eq!(verdict_words(v, Lang::En), v);
+            let zh = verdict_words(v, Lang::Zh);
+            if zh == v && !tools(v) {
+                problems.insert(format!("not translated: {v}"));
+            }
+            if zh != v && (!cjk(&zh) || has_half_width_punctuation(&zh)) {
+                problems.insert(format!("{v} -> {zh}"));
+            }
+        };
+        for example in crate::examples::EXAMPLES {
+            let analysis = analyze(example.text, Options::default());
+            let all = destinations(&analysis);
+            let mut nodes = analysis.node_names();
+            if nodes.is_empty() {
+                nodes.push(analysis.default_node());
+            }
+            for node in &nodes {
+                for i in 0..all.len() {
+                    let c = compare(&analysis, node, &ProxyMode::ALL, Some(i));
+                    for column in &c.columns {
+                        for hop in column.walk.iter().flat_map(|w| &w.hops) {
+                            check(&hop.verdict);
+                        }
+                    }
+                }
+                for mode in ProxyMode::ALL {
+                    for d in all.iter().take(4) {
+                        let req = SimRequest {
+                            mode: Some(mode),
+                            record: 12,
+                            ..request(&ClientChoice::Node(node.clone()), d, 12, 1)
+                        };
+                        let Ok(watch) = crate::simulate::watch::run(&analysis, &req, 12) else {
+                            continue;
+                        };
+                        for hop in watch.walks.iter().flat_map(|w| &w.trace.hops) {
+                            check(&hop.verdict);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{}",
+            problems.into_iter().collect::<Vec<_>>().join("\n")
+        );
+        assert!(seen.len() > 20, "{seen:?}");
+    }
+
+    #[test]
+    fn a_verdict_in_chinese_keeps_the_tools_words() {
+        use crate::proxy::trace::verdict_words;
+        for (en, zh) in [
+            (
+                "jump to KUBE-SEP-ABC (random, probability 0.3333333333: taken)",
+                "跳转到 KUBE-SEP-ABC（随机，概率 0.3333333333：命中）",
+            ),
+            ("DNAT to 10.244.1.2:80", "DNAT 到 10.244.1.2:80"),
+            (
+                "rr chooses among 10.244.1.2:80, 10.244.2.2:80 (list order); a first connection goes to 10.244.1.2:80; persistent: later connections from 10.0.0.2 within 10800 s reuse its real server",
+                "rr 在 10.244.1.2:80, 10.244.2.2:80 中选择（按列表顺序）；第一个连接去往 10.244.1.2:80；持久：10.0.0.2 在 10800 秒内的后续连接沿用同一个真实服务器",
+            ),
+            (
+                "branch 1 of 3: goto endpoint-X",
+                "3 个分支中的分支 1：goto endpoint-X",
+            ),
+            ("goto service-ABC", "goto service-ABC"),
+            ("ACCEPT", "ACCEPT"),
+        ] {
+            assert_eq!(verdict_words(en, Lang::Zh), zh);
+            assert_eq!(verdict_words(en, Lang::En), en);
+        }
+    }
+
     #[test]
     fn the_default_lab_in_three_modes() {
         let analysis = analyze(crate::examples::DEFAULT, Options::default());

@@ -63,6 +63,9 @@
 //!   (`pkg/apis/core|apps|discovery|networking/validation`),
 //!   [`apiserver::field`] the field errors rendered as apimachinery renders them,
 //!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
+//!   Each admission's reads (its namespace, every question asked of the allocators) and
+//!   effects are journaled ([`apiserver::replay`]); after an edit, an untouched object
+//!   whose reads answer the same is replayed instead of admitted again.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic
 //!   names, nodes, IPs, derived UIDs; taints and tolerations as the scheduler and
 //!   `NodeShouldRunDaemonPod` weigh them; a DaemonSet's Pod on each eligible node), the node
@@ -113,7 +116,8 @@
 //!   with their stale chains); [`proxy::userspace`] the legacy
 //!   userspace mode as kube-proxy v1.25 ran it (proxy sockets, portal rules, the
 //!   round-robin balancer with ClientIP affinity and explicit time); [`proxy::trace`] is
-//!   the packet-walk shape every mode produces.
+//!   the packet-walk shape every mode produces, its verdicts in English and, through
+//!   [`proxy::trace::verdict_words`], in Chinese.
 //! - [`views`] — simulated commands (`svcplay run`, the lab terminal): `iptables-save`,
 //!   `ip6tables-save` and `iptables -S` ([`views::iptables`]), `iptables -L` in its forms
 //!   ([`views::iptables_list`], checked against the real tool); [`views::nft`]
@@ -174,8 +178,11 @@
 //!   node's rules in the scenario's mode, [`pernode::walk`], reusable for any packet), and
 //!   what the health-check NodePort answers (kube-proxy's `/healthz` JSON).
 //! - [`scenario`] — the pipeline in one call; [`scenario::Analysis::edit`] is the same
-//!   after an edit of the text, with less work (equal to a full [`scenario::analyze`]:
-//!   `tests/incremental.rs` checks random edit sequences view by view).
+//!   after an edit of the text, with less work — the changed documents re-parsed
+//!   ([`manifest::reparse_moved`]), the untouched objects' admissions replayed
+//!   ([`apiserver::replay`]) — and equal to a full [`scenario::analyze`]
+//!   (`tests/incremental.rs` checks random edit sequences view by view). The page's
+//!   worker analyses every text as an edit of the last.
 //! - [`changes`] — what an edit did downstream ([`changes::diff`] of two analyses on a
 //!   node and mode: endpoints, rules per chain / nft chain or set / virtual server, DNS
 //!   records, traffic shares, and which service ports kube-proxy's change tracking

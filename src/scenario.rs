@@ -52,6 +52,9 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// kube-proxy's renderings asked for so far.
     proxies: ProxyCache,
+    /// What the API server read and did for each written object, replayed by
+    /// [`Analysis::edit`] for the objects an edit did not touch.
+    admission_journal: apiserver::replay::Journal,
 }
 
 /// The kube-proxy renderings an analysis keeps: the last few nodes' whole rulesets (a
@@ -109,22 +112,27 @@ fn remember<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
 
 /// Runs the pipeline. Never fails and never panics: problems are diagnostics.
 pub fn analyze(text: &str, options: Options) -> Analysis {
-    analyze_manifest(manifest::parse(text), options)
+    analyze_manifest(manifest::parse(text), options, None)
 }
 
-/// The pipeline after parsing.
-fn analyze_manifest(manifest: Manifest, options: Options) -> Analysis {
+/// The pipeline after parsing; `previous` holds what the analysis before an edit admitted
+/// (see [`Analysis::edit`]).
+fn analyze_manifest(
+    manifest: Manifest,
+    options: Options,
+    previous: Option<apiserver::replay::Previous>,
+) -> Analysis {
     let mut diagnostics = manifest.diagnostics.clone();
     let session = crate::session::read(&manifest);
     diagnostics.extend(session.diagnostics.iter().cloned());
-    let (objects, admissions) = if options.stored {
+    let (objects, admissions, admission_journal) = if options.stored {
         let (objects, d) = model::build(&manifest);
         diagnostics.extend(d);
-        (objects, Vec::new())
+        (objects, Vec::new(), apiserver::replay::Journal::default())
     } else {
-        let (objects, admissions, d) = apiserver::admit(&manifest);
-        diagnostics.extend(d);
-        (objects, admissions)
+        let admitted = apiserver::admit_edited(&manifest, previous);
+        diagnostics.extend(admitted.diagnostics);
+        (admitted.objects, admitted.admissions, admitted.journal)
     };
     let mut objects = objects;
     objects.retired_pod_ips = session.session.retired_pod_ips.clone();
@@ -219,6 +227,7 @@ fn analyze_manifest(manifest: Manifest, options: Options) -> Analysis {
         session,
         diagnostics,
         proxies: ProxyCache::default(),
+        admission_journal,
     }
 }
 
@@ -302,13 +311,21 @@ impl Analysis {
     /// The analysis of `text`, the text `self` was made from (`previous_text`) having
     /// been edited into it: equal to `analyze(text, self.options)`, computed with less work
     /// (the worker calls it on every keystroke in a large scenario). Only the documents
-    /// whose text changed are parsed again ([`manifest::reparse`]).
+    /// whose text changed are parsed again ([`manifest::reparse`]), and the API server
+    /// replays its admission of every object whose document did not change and whose
+    /// reads answer the same ([`apiserver::replay`]).
     pub fn edit(self, previous_text: &str, text: &str) -> Analysis {
         let options = self.options;
-        analyze_manifest(
-            manifest::reparse(self.manifest, previous_text, text),
-            options,
-        )
+        let (manifest, moved) = manifest::reparse_moved(self.manifest, previous_text, text);
+        let previous = (!options.stored)
+            .then(|| apiserver::replay::Previous::new(self.admission_journal, self.objects, moved));
+        analyze_manifest(manifest, options, previous)
+    }
+
+    /// How many of the API server's admissions this analysis replayed from the one it
+    /// was edited from (0 after [`analyze`]): what [`Analysis::edit`] saved.
+    pub fn admissions_replayed(&self) -> usize {
+        self.admission_journal.replayed()
     }
 
     /// The analysis as kube-proxy on `node` sees it: the same, unless that node's

@@ -117,9 +117,7 @@ fn svcplay_dig_prints_what_the_real_dig_prints() {
         &text,
         svcplay::scenario::Options { stored: false },
     ));
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = udp.local_addr().unwrap().port();
-    let tcp = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let (udp, tcp, port) = udp_and_tcp_on_one_port();
     let stop = Arc::new(AtomicBool::new(false));
     let answer = {
         let analysis = Arc::clone(&analysis);
@@ -194,4 +192,21 @@ fn svcplay_dig_prints_what_the_real_dig_prints() {
     server.join().unwrap();
     eprintln!("real dig agrees with svcplay on {agree} of {asked} questions");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A UDP socket and a TCP listener on the same free local port (dig falls back to TCP on
+/// the port it was given). The kernel picks a free UDP port; the same TCP port may be
+/// taken by another program (other test runs share this machine), so another UDP port is
+/// tried until both are free.
+fn udp_and_tcp_on_one_port() -> (UdpSocket, TcpListener, u16) {
+    let mut last = None;
+    for _ in 0..100 {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        match TcpListener::bind(("127.0.0.1", port)) {
+            Ok(tcp) => return (udp, tcp, port),
+            Err(e) => last = Some(e),
+        }
+    }
+    panic!("no local port free for both UDP and TCP in 100 tries: {last:?}");
 }

@@ -25,7 +25,6 @@ mod support;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use support::http::StaticServer;
@@ -176,11 +175,7 @@ impl Test<'_> {
     }
 
     fn string(&self, script: &str, args: Vec<Json>) -> Result<String, String> {
-        Ok(self
-            .exec(script, args)?
-            .as_str()
-            .unwrap_or_default()
-            .to_string())
+        self.session.string(script, args)
     }
 
     fn number(&self, script: &str, args: Vec<Json>) -> Result<f64, String> {
@@ -194,49 +189,15 @@ impl Test<'_> {
         &self,
         what: &str,
         timeout: Duration,
-        mut check: impl FnMut() -> Result<Option<T>, String>,
+        check: impl FnMut() -> Result<Option<T>, String>,
     ) -> Result<T, String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(value) = check()? {
-                return Ok(value);
-            }
-            if Instant::now() > deadline {
-                let _ = self.session.leave_frames();
-                let page = self
-                    .string(
-                        "return document.body ? document.body.innerText : '';",
-                        vec![],
-                    )
-                    .map(|t| t.chars().take(2000).collect::<String>())
-                    .unwrap_or_default();
-                let messages = self
-                    .string("return JSON.stringify((window.__m || []).map(m => [m.frame, m.data.type, m.data.value && String(m.data.value).slice(0, 60)]));", vec![])
-                    .unwrap_or_default();
-                let console = self
-                    .session
-                    .console_messages()
-                    .map(|m| m.join("\n"))
-                    .unwrap_or_default();
-                return Err(format!(
-                    "timed out after {}s waiting for {what}\n--- page text ---\n{page}\n--- messages ---\n{messages}\n--- browser console ---\n{console}",
-                    timeout.as_secs()
-                ));
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
+        let messages = "return JSON.stringify((window.__m || []).map(m => [m.frame, m.data.type, m.data.value && String(m.data.value).slice(0, 60)]));";
+        self.session
+            .wait(what, timeout, &[("messages", messages)], check)
     }
 
     fn screenshot(&self, name: &str) -> Result<(), String> {
-        let png = self.session.screenshot()?;
-        let path = self.out.join(format!("{name}.png"));
-        std::fs::write(&path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        let _ = writeln!(
-            std::io::stderr(),
-            "e2e_embed: screenshot {}",
-            path.display()
-        );
-        Ok(())
+        self.session.save_screenshot(&self.out, name, "e2e_embed")
     }
 
     fn note(&self, line: &str) {

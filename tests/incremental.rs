@@ -97,6 +97,39 @@ spec:
   - port: 5432
 ";
 
+/// Services the API server allocates for (no ClusterIP written, NodePorts and
+/// health-check ports of every kind), some asking for values explicitly, so that an edit
+/// of one can move what another would be given.
+fn allocating() -> String {
+    let mut text = String::new();
+    for i in 0..8 {
+        let (type_, extra) = match i % 4 {
+            0 => ("ClusterIP", ""),
+            1 => ("NodePort", "\n    nodePort: 30100"),
+            2 => ("LoadBalancer", ""),
+            _ => ("NodePort", ""),
+        };
+        let policy = if i == 2 {
+            "\n  externalTrafficPolicy: Local"
+        } else {
+            ""
+        };
+        let ip = if i == 4 {
+            "\n  clusterIP: 10.96.0.20"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: team-{}\nspec:\n  type: {type_}{policy}{ip}\n  selector:\n    app: web\n  ports:\n  - name: http\n    port: 80{extra}\n",
+            i % 2
+        ));
+        if i == 1 {
+            text.push_str("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-1\n");
+        }
+    }
+    format!("{WORKLOADS}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-0\n{text}")
+}
+
 /// The scenarios the edits start from.
 fn bases() -> Vec<String> {
     let mut bases: Vec<String> = examples::EXAMPLES
@@ -106,8 +139,37 @@ fn bases() -> Vec<String> {
     bases.push(examples::dump::large_dump(12, 3));
     bases.push(WORKLOADS.to_string());
     bases.push(format!("{WORKLOADS}---\n{}", examples::DEFAULT));
+    bases.push(allocating());
+    bases.push(allocating());
     bases
 }
+
+/// Fields an edit gives another value (`key: ` at the start of a line's text, the
+/// values it may get): what changes selectors, ports, replicas, types and allocations.
+const FIELDS: &[(&str, &[&str])] = &[
+    ("app: ", &["web", "db", "other", "client"]),
+    ("replicas: ", &["0", "1", "2", "5"]),
+    (
+        "type: ",
+        &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"],
+    ),
+    ("port: ", &["80", "81", "8080", "443"]),
+    ("targetPort: ", &["http", "8080", "80", "web"]),
+    ("nodePort: ", &["30100", "30101", "31000", "80"]),
+    (
+        "clusterIP: ",
+        &["None", "10.96.0.20", "10.96.16.3", "10.96.0.10", "\"\""],
+    ),
+    (
+        "namespace: ",
+        &["default", "team-0", "team-1", "team-9", "missing"],
+    ),
+    (
+        "name: ",
+        &["web", "svc-1", "svc-00003", "team-1", "node-01"],
+    ),
+    ("externalTrafficPolicy: ", &["Cluster", "Local"]),
+];
 
 /// Values an edit writes over a word of the text.
 const WORDS: &[&str] = &[
@@ -164,7 +226,27 @@ fn edit(rng: &mut Rng, text: &str) -> (String, String) {
     let at = *rng.pick(&boundaries);
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let mut out = text.to_string();
-    let what = match rng.below(7) {
+    let what = match rng.below(9) {
+        7 | 8 => {
+            // A field given another value (a selector, a port, replicas, a type...).
+            let (key, values) = rng.pick(FIELDS);
+            let places: Vec<usize> = text
+                .match_indices(key)
+                .map(|(i, _)| i)
+                .filter(|&i| text[..i].ends_with([' ', '\n', '-', '{']))
+                .collect();
+            if places.is_empty() {
+                out.insert_str(line_start, "# nothing to change\n");
+                return (out, format!("no {key:?}: a comment at {line_start}"));
+            }
+            let place = *rng.pick(&places) + key.len();
+            let end = text[place..]
+                .find(['\n', ',', '}', ']'])
+                .map_or(text.len(), |i| place + i);
+            let value = rng.pick(values);
+            out.replace_range(place..end, value);
+            format!("set {key:?}{:?} at {place} to {value:?}", &text[place..end])
+        }
         0 => {
             let c = *rng.pick(&['a', '1', ' ', '\n', ':', '-', '#', 'é']);
             out.insert(at, c);
@@ -295,6 +377,7 @@ fn incremental_analysis_equals_a_full_one() {
     let bases = bases();
     let mut rng = Rng(0x5eed_1c4e);
     let mut compared = 0;
+    let (mut replayed, mut admitted) = (0, 0);
     for case in 0..cases {
         let seed = rng.next();
         let mut case_rng = Rng(seed);
@@ -304,6 +387,8 @@ fn incremental_analysis_equals_a_full_one() {
             let (edited, what) = edit(&mut case_rng, &text);
             incremental = incremental.edit(&text, &edited);
             let full = analyze(&edited, Options::default());
+            replayed += incremental.admissions_replayed();
+            admitted += full.admissions.len();
             for ((name, got), (_, want)) in outputs(&incremental).iter().zip(outputs(&full)) {
                 if *got != want {
                     let at = got
@@ -334,5 +419,8 @@ fn incremental_analysis_equals_a_full_one() {
             text = edited;
         }
     }
-    println!("{cases} cases × {EDITS} edits: {compared} outputs byte-equal");
+    println!(
+        "{cases} cases × {EDITS} edits: {compared} outputs byte-equal; \
+         {replayed} of {admitted} admissions replayed"
+    );
 }

@@ -28,9 +28,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = apply(&analysis, &files, Format::Default);
         let _ = apply(&analysis, &files, Format::Yaml);
         let _ = stored_services(&analysis);
-        let context = Context {
-            node: analysis.default_node(),
-        };
+        let context = Context::new(analysis.default_node());
         for command in COMMANDS {
             let _ = run(&analysis, &context, &split_command_line(command));
         }

@@ -5,6 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use svcplay::proxy::config::ProxyMode;
 use svcplay::proxy::trace::Packet;
 use svcplay::scenario::{Options, analyze};
 use svcplay::simulate::{SimRequest, run};
@@ -16,19 +17,10 @@ fuzz_target!(|data: &[u8]| {
     for stored in [false, true] {
         let analysis = analyze(text, Options { stored });
         let node = analysis.default_node();
-        for ruleset in analysis.iptables(&node) {
-            let _ = ruleset.to_string();
-        }
-        for ruleset in analysis.nftables(&node) {
-            let _ = ruleset.transaction.to_string();
-            let _ = ruleset.table.to_string();
-        }
-        if let Some(proxier) = analysis.userspace(&node) {
-            let _ = proxier.to_string();
-        }
-        for facts in analysis.proxy_facts(&node) {
-            let state = svcplay::proxy::ipvs::render(&facts);
-            let _ = state.restore_input();
+        // Every mode's listings (iptables-save, nft, ipvsadm, ipset, the userspace
+        // proxier), as `svcplay kube-proxy` prints them for the configured one.
+        for mode in ProxyMode::ALL {
+            let _ = analysis.proxy_in(&node, mode).output().to_string();
         }
         // A packet to the first Service port with a ClusterIP, from the node.
         let target = analysis.objects.services.iter().find_map(|s| {
@@ -48,8 +40,10 @@ fuzz_target!(|data: &[u8]| {
                 dport,
                 protocol: svcplay::proxy::Protocol::Tcp,
             };
-            if let Ok(trace) = svcplay::views::iptables::trace(&analysis, &node, packet) {
-                let _ = trace.to_string();
+            for mode in ProxyMode::ALL {
+                if let Ok(trace) = analysis.trace(&node, mode, packet.clone()) {
+                    let _ = trace.to_string();
+                }
             }
         }
         let request = SimRequest {

@@ -19,8 +19,6 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let analysis = lab();
-    let context = Context {
-        node: analysis.default_node(),
-    };
+    let context = Context::new(analysis.default_node());
     let _ = run(analysis, &context, &split_command_line(line));
 });

@@ -8,23 +8,19 @@
 //! payload (or a draft) after. Nothing may panic.
 #![no_main]
 
-// The page's modules, compiled here as they are in the page (they use only std, the core
-// and each other through `super::`): the fuzz crate cannot import a binary's modules.
+// The page's modules, compiled here as `src/web.rs` compiles them natively for its tests:
+// the fuzz crate cannot import a binary's modules, so it includes the page's whole `ui`
+// module by path (its modules reach each other through `super::`, and some are Yew
+// components), with the page's dependencies in `Cargo.toml`. Including single files went
+// stale when `ui::state` came to use `history`, `lesson` and `embed`.
 #[allow(dead_code, clippy::all)]
-#[path = "../../src/ui/i18n.rs"]
-mod i18n;
-#[allow(dead_code, clippy::all)]
-#[path = "../../src/ui/share.rs"]
-mod share;
-#[allow(dead_code, clippy::all)]
-#[path = "../../src/ui/snapshot.rs"]
-mod snapshot;
-#[allow(dead_code, clippy::all)]
-#[path = "../../src/ui/state.rs"]
-mod state;
+#[path = "../../src/ui/mod.rs"]
+mod ui;
 
 use libfuzzer_sys::fuzz_target;
-use state::{Action, State, reduce};
+use ui::history::{Incoming, Source};
+use ui::state::{Action, State, reduce};
+use ui::{share, start};
 
 fuzz_target!(|data: &[u8]| {
     let (head, rest) = match data.iter().position(|&b| b == 0) {
@@ -33,23 +29,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let head = String::from_utf8_lossy(head);
     let (fragment, query) = head.split_once('?').unwrap_or((&head, ""));
-    let mut settings = share::Settings::default();
-    for (k, v) in share::query_pairs(query) {
-        share::apply_setting(&mut settings, &k, &v);
-    }
+    // What the page reads from its address, as `ui::start::run` reads it.
+    let query = start::read_query(query);
     let _ = share::split_fragment(fragment);
     let Ok(payload) = std::str::from_utf8(rest) else {
         return;
     };
-    let mut state = State::new("");
-    let text = match share::parse_payload(payload) {
-        Ok(shared) => {
-            settings = shared.settings;
-            shared.text
-        }
-        // A draft is the scenario text itself.
-        Err(_) => payload.to_string(),
-    };
+    let mut state = reduce(&State::new(""), Action::SetEmbed(query.embed.clone()));
+    let settings = &query.settings;
     if let Some(l) = settings.lang {
         state = reduce(&state, Action::SetLang(l));
     }
@@ -62,11 +49,30 @@ fuzz_target!(|data: &[u8]| {
     if settings.mode.is_some() {
         state = reduce(&state, Action::SelectMode(settings.mode));
     }
-    if let Some(n) = settings.node {
+    if let Some(n) = settings.node.clone() {
         state = reduce(&state, Action::SelectNode(n));
     }
     if let Some(v) = settings.rules_view {
         state = reduce(&state, Action::SelectRulesView(v));
     }
-    let _ = reduce(&state, Action::Load(text));
+    state = match share::parse_payload(payload) {
+        // A share link replaces the text (asking first when the text is too big to keep).
+        Ok(shared) => {
+            let mut incoming = Incoming::new(shared.text, Source::Link, 0.0);
+            incoming.settings = shared.settings;
+            reduce(&state, Action::Replace(incoming))
+        }
+        // A draft is the scenario text itself.
+        Err(_) => reduce(
+            &state,
+            Action::OpenDraft {
+                text: payload.to_string(),
+                cost_ms: None,
+                safe: query.safe,
+            },
+        ),
+    };
+    if state.pending.is_some() {
+        let _ = reduce(&state, Action::ConfirmReplace);
+    }
 });

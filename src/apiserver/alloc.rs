@@ -13,6 +13,12 @@
 //!
 //! Every value taken while admitting one object is journaled, so a rejected object gives
 //! its values back ([`Allocators::rollback`]), as the registry's transactions do.
+//!
+//! While an admission is recorded ([`Allocators::record`]) every question it asks the
+//! allocators (is this address taken? is this port requested?) is kept with its answer,
+//! and every value it keeps: after an edit, an unchanged object whose questions all get
+//! the same answers again would be allocated the same values, so the API server replays
+//! its admission instead of running it ([`super::admit_edited`]).
 
 use crate::hash::fnv32a;
 use crate::manifest::{Kind, Manifest};
@@ -81,10 +87,28 @@ impl fmt::Display for PortError {
     }
 }
 
+/// A value taken from the allocators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Taken {
+pub enum Taken {
     Ip(IpAddr),
     Port(i64),
+}
+
+/// A question an allocation asks about the allocators' state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    IpTaken(IpAddr),
+    IpRequested(IpAddr),
+    PortTaken(i64),
+    PortRequested(i64),
+}
+
+/// What one recorded admission read from the allocators (each question with its answer)
+/// and the values it kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recording {
+    pub reads: Vec<(Read, bool)>,
+    pub taken: Vec<Taken>,
 }
 
 /// The cluster's allocators: service CIDRs and the values taken so far.
@@ -97,6 +121,8 @@ pub struct Allocators {
     requested_ips: BTreeSet<IpAddr>,
     requested_ports: BTreeSet<i64>,
     journal: Vec<Taken>,
+    /// The admission being recorded, if one is.
+    recording: std::cell::RefCell<Option<Recording>>,
 }
 
 /// `calculateRangeOffset`: the size of the static band of a range.
@@ -187,7 +213,58 @@ impl Allocators {
             requested_ips: BTreeSet::new(),
             requested_ports: BTreeSet::new(),
             journal: Vec::new(),
+            recording: std::cell::RefCell::new(None),
         }
+    }
+
+    /// Starts recording what the next admission reads and keeps.
+    pub fn record(&mut self) {
+        *self.recording.get_mut() = Some(Recording::default());
+    }
+
+    /// Stops recording and returns what was recorded.
+    pub fn recorded(&mut self) -> Recording {
+        self.recording.get_mut().take().unwrap_or_default()
+    }
+
+    /// Whether every recorded question gets the same answer now.
+    pub fn answers_again(&self, reads: &[(Read, bool)]) -> bool {
+        reads.iter().all(|&(read, answer)| self.ask(read) == answer)
+    }
+
+    /// Keeps the values a replayed admission kept.
+    pub fn take_again(&mut self, taken: &[Taken]) {
+        for taken in taken {
+            match *taken {
+                Taken::Ip(ip) => self.ips.insert(ip),
+                Taken::Port(port) => self.node_ports.insert(port),
+            };
+        }
+    }
+
+    fn ask(&self, read: Read) -> bool {
+        match read {
+            Read::IpTaken(ip) => self.ips.contains(&ip),
+            Read::IpRequested(ip) => self.requested_ips.contains(&ip),
+            Read::PortTaken(port) => self.node_ports.contains(&port),
+            Read::PortRequested(port) => self.requested_ports.contains(&port),
+        }
+    }
+
+    /// Answers `read`, noting the question and its answer while recording.
+    fn read(&self, read: Read) -> bool {
+        let answer = self.ask(read);
+        if let Some(recording) = self.recording.borrow_mut().as_mut() {
+            recording.reads.push((read, answer));
+        }
+        answer
+    }
+
+    /// Whether `other` allocates from the same service ranges (admissions recorded
+    /// against other ranges are not replayed: the ranges decide more than the questions
+    /// recorded).
+    pub fn same_ranges(&self, other: &Allocators) -> bool {
+        self.service_cidrs == other.service_cidrs
     }
 
     /// The primary range (the first `--service-cluster-ip-range`).
@@ -235,6 +312,9 @@ impl Allocators {
 
     /// Gives back every value taken since `begin`.
     pub fn rollback(&mut self) {
+        if let Some(recording) = self.recording.get_mut() {
+            recording.taken.retain(|t| !self.journal.contains(t));
+        }
         for taken in self.journal.drain(..) {
             match taken {
                 Taken::Ip(ip) => {
@@ -257,21 +337,27 @@ impl Allocators {
     }
 
     pub fn is_ip_taken(&self, ip: &IpAddr) -> bool {
-        self.ips.contains(ip)
+        self.read(Read::IpTaken(*ip))
     }
 
     pub fn is_node_port_taken(&self, port: i64) -> bool {
-        self.node_ports.contains(&port)
+        self.read(Read::PortTaken(port))
     }
 
     fn take_ip(&mut self, ip: IpAddr) {
         self.ips.insert(ip);
         self.journal.push(Taken::Ip(ip));
+        if let Some(recording) = self.recording.get_mut() {
+            recording.taken.push(Taken::Ip(ip));
+        }
     }
 
     fn take_port(&mut self, port: i64) {
         self.node_ports.insert(port);
         self.journal.push(Taken::Port(port));
+        if let Some(recording) = self.recording.get_mut() {
+            recording.taken.push(Taken::Port(port));
+        }
     }
 
     /// Reserves a requested ClusterIP (`AllocateService` of the MetaAllocator).
@@ -284,7 +370,7 @@ impl Allocators {
         if offset == 0 || broadcast {
             return Err(IpError::NotInRange { ip, range: cidr });
         }
-        if self.ips.contains(&ip) {
+        if self.read(Read::IpTaken(ip)) {
             return Err(IpError::Allocated);
         }
         self.take_ip(ip);
@@ -337,7 +423,9 @@ impl Allocators {
             for k in 0..span.min(1 << 20) {
                 let offset = lo + (first + k) % span;
                 let Some(ip) = cidr.nth(offset) else { continue };
-                if self.ips.contains(&ip) || (avoid_requested && self.requested_ips.contains(&ip)) {
+                if self.read(Read::IpTaken(ip))
+                    || (avoid_requested && self.read(Read::IpRequested(ip)))
+                {
                     continue;
                 }
                 return Some(ip);
@@ -354,7 +442,7 @@ impl Allocators {
                 max: NODE_PORT_MAX,
             });
         }
-        if self.node_ports.contains(&port) {
+        if self.read(Read::PortTaken(port)) {
             return Err(PortError::Allocated);
         }
         self.take_port(port);
@@ -378,8 +466,8 @@ impl Allocators {
                 let first = start % span;
                 for k in 0..span {
                     let port = lo + (first + k) % span;
-                    if self.node_ports.contains(&port)
-                        || (avoid_requested && self.requested_ports.contains(&port))
+                    if self.read(Read::PortTaken(port))
+                        || (avoid_requested && self.read(Read::PortRequested(port)))
                     {
                         continue;
                     }

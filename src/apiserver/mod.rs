@@ -31,6 +31,7 @@ pub mod meta;
 pub mod names;
 pub mod node;
 pub mod pod;
+pub mod replay;
 pub mod service;
 
 use crate::diag::{Diagnostic, Severity, Span, Stage};
@@ -350,10 +351,32 @@ fn error_diagnostic(raw: &RawObject, error: &FieldError) -> Diagnostic {
 
 /// Runs every written object through the API server, in order.
 pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) {
+    let admitted = admit_edited(manifest, None);
+    (admitted.objects, admitted.admissions, admitted.diagnostics)
+}
+
+/// What [`admit_edited`] returns.
+pub struct Admitted {
+    /// The store after the last object.
+    pub objects: Objects,
+    pub admissions: Vec<Admission>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// What each admission read and did, for the next edit's replay.
+    pub journal: replay::Journal,
+}
+
+/// [`admit`], replaying the previous analysis' admissions of the objects an edit did not
+/// touch ([`replay`]); `None` admits every object afresh. Equal to [`admit`] either way.
+pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> Admitted {
     let mut alloc = alloc::Allocators::new(manifest);
     let mut store = builtin_objects(&mut alloc);
     let mut admissions = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut previous = previous.filter(|p| p.same_ranges(&alloc));
+    let mut journal = replay::Journal::new(&alloc, manifest.objects.len());
+    // The first object of each identity whose admission the journal holds: applying that
+    // identity again forgets it (the store's object is no longer the one it stored).
+    let mut journaled: BTreeMap<(Kind, String, String), usize> = BTreeMap::new();
     // The last document applied for each object, for `unchanged` (their canonical texts
     // are compared only when an object is applied again, which a dump never does).
     let mut applied: BTreeMap<(Kind, String, String), &Node> = BTreeMap::new();
@@ -401,13 +424,16 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
                 }
             }
         }
-        let previous = applied.get(&identity).copied();
-        let unchanged = previous.is_some_and(|previous| {
+        let previous_node = applied.get(&identity).copied();
+        let unchanged = previous_node.is_some_and(|previous| {
             let (mut before, mut now) = (String::new(), String::new());
             canonical(previous, &mut before);
             canonical(&raw.node, &mut now);
             before == now
         });
+        if let Some(earlier) = journaled.remove(&identity) {
+            journal.forget(earlier);
+        }
         let (outcome, warnings) = if unchanged {
             (Outcome::Unchanged, Vec::new())
         } else {
@@ -416,18 +442,58 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
                 .and_then(|i| store.services.get(*i))
                 .filter(|_| raw.kind == Kind::Service)
                 .cloned();
-            admit_one(
-                raw,
-                old,
-                previous,
-                &namespace,
-                &mut store,
-                &mut positions,
-                &mut alloc,
-                &mut diagnostics,
-            )
+            // Only the first application of an object is journaled and replayed.
+            let first = old.is_none() && previous_node.is_none();
+            let namespace_found = raw
+                .kind
+                .namespaced()
+                .then(|| namespace_exists(&store, &namespace));
+            let replayed = previous.as_mut().filter(|_| first).and_then(|previous| {
+                previous.replay(
+                    raw,
+                    namespace_found,
+                    &mut store,
+                    &mut positions,
+                    &mut alloc,
+                    &mut diagnostics,
+                    &mut journal,
+                )
+            });
+            match replayed {
+                Some(replayed) => replayed,
+                None => {
+                    alloc.record();
+                    let from = diagnostics.len();
+                    let (outcome, warnings) = admit_one(
+                        raw,
+                        old,
+                        previous_node,
+                        &namespace,
+                        &mut store,
+                        &mut positions,
+                        &mut alloc,
+                        &mut diagnostics,
+                    );
+                    let allocations = alloc.recorded();
+                    if first {
+                        journal.keep(
+                            raw,
+                            namespace_found,
+                            allocations,
+                            &diagnostics[from..],
+                            &outcome,
+                            &warnings,
+                            &store,
+                        );
+                    }
+                    (outcome, warnings)
+                }
+            }
         };
         if !matches!(outcome, Outcome::Rejected(_)) {
+            if outcome == Outcome::Created {
+                journaled.insert(identity.clone(), raw.id);
+            }
             applied.insert(identity.clone(), &raw.node);
         }
         for w in &warnings {
@@ -468,7 +534,12 @@ pub fn admit(manifest: &Manifest) -> (Objects, Vec<Admission>, Vec<Diagnostic>) 
             dropped: dropped_fields(raw),
         });
     }
-    (store, admissions, diagnostics)
+    Admitted {
+        objects: store,
+        admissions,
+        diagnostics,
+        journal,
+    }
 }
 
 /// Whether a namespace exists in the cluster (built in, or created earlier in the file).

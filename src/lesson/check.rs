@@ -65,6 +65,30 @@ fn no_service(service: &ObjectName) -> Text {
     )
 }
 
+fn no_node(node: &str) -> Text {
+    Text::new(
+        format!("there is no node {node}"),
+        format!("没有名为 {node} 的节点"),
+    )
+}
+
+/// The node a check runs on (the terminal's when the check names none) and the check's
+/// goal there; `Err`: the check's failure when the scenario has no such node.
+fn on_node(
+    analysis: &Analysis,
+    node: Option<&str>,
+    goal: impl FnOnce(&str) -> Text,
+) -> Result<(String, Text), CheckOutcome> {
+    let node = node.map_or_else(|| crate::shell::node_of(analysis), str::to_string);
+    let goal = goal(&node);
+    if analysis.node_names().contains(&node) {
+        Ok((node, goal))
+    } else {
+        let saw = no_node(&node);
+        Err(outcome(false, goal, saw))
+    }
+}
+
 /// Runs one check.
 pub fn check_one(
     check: &Check,
@@ -388,10 +412,7 @@ fn traffic(
         }
         From::Node(n) => {
             if !analysis.node_names().contains(n) {
-                return fail(
-                    format!("there is no node {n}"),
-                    format!("没有名为 {n} 的节点"),
-                );
+                return fail(no_node(n).en, no_node(n).zh);
             }
             request.node = Some(n.clone());
         }
@@ -417,10 +438,7 @@ fn traffic(
         To::Node(n, port) => match node_ip(analysis, n) {
             Some(ip) if analysis.node_names().contains(n) => Some((ip, *port)),
             _ => {
-                return fail(
-                    format!("there is no node {n}"),
-                    format!("没有名为 {n} 的节点"),
-                );
+                return fail(no_node(n).en, no_node(n).zh);
             }
         },
     };
@@ -494,28 +512,23 @@ fn jumps_for_port(line: &str, port: u16) -> bool {
 }
 
 fn chain(analysis: &Analysis, node: Option<&str>, port: u16, present: bool) -> CheckOutcome {
-    let node = node.map_or_else(|| crate::shell::node_of(analysis), str::to_string);
-    let goal = if present {
-        Text::new(
-            format!("{node}'s iptables rules send port {port} to a KUBE-SVC chain"),
-            format!("节点 {node} 的 iptables 规则把端口 {port} 转给一条 KUBE-SVC 链"),
-        )
-    } else {
-        Text::new(
-            format!("{node}'s iptables rules have no KUBE-SVC chain for port {port}"),
-            format!("节点 {node} 的 iptables 规则里没有端口 {port} 的 KUBE-SVC 链"),
-        )
-    };
-    if !analysis.node_names().contains(&node) {
-        return outcome(
-            false,
-            goal,
+    let goal = |node: &str| {
+        if present {
             Text::new(
-                format!("there is no node {node}"),
-                format!("没有名为 {node} 的节点"),
-            ),
-        );
-    }
+                format!("{node}'s iptables rules send port {port} to a KUBE-SVC chain"),
+                format!("节点 {node} 的 iptables 规则把端口 {port} 转给一条 KUBE-SVC 链"),
+            )
+        } else {
+            Text::new(
+                format!("{node}'s iptables rules have no KUBE-SVC chain for port {port}"),
+                format!("节点 {node} 的 iptables 规则里没有端口 {port} 的 KUBE-SVC 链"),
+            )
+        }
+    };
+    let (node, goal) = match on_node(analysis, node, goal) {
+        Ok(found) => found,
+        Err(failed) => return failed,
+    };
     let on_node = analysis.on_node(&node);
     let save = crate::views::iptables::save(
         &on_node,
@@ -627,14 +640,7 @@ fn mode_check(analysis: &Analysis, mode: ProxyMode, node: Option<&str>) -> Check
     };
     let nodes = match node {
         Some(n) if !analysis.node_names().iter().any(|x| x == n) => {
-            return outcome(
-                false,
-                goal,
-                Text::new(
-                    format!("there is no node {n}"),
-                    format!("没有名为 {n} 的节点"),
-                ),
-            );
+            return outcome(false, goal, no_node(n));
         }
         Some(n) => vec![n.to_string()],
         None => analysis.node_names(),
@@ -739,28 +745,23 @@ fn output(
     wanted: &str,
     contains: bool,
 ) -> CheckOutcome {
-    let node = node.map_or_else(|| crate::shell::node_of(analysis), str::to_string);
-    let goal = if contains {
-        Text::new(
-            format!("`{command}` on {node} prints \"{wanted}\""),
-            format!("在节点 {node} 上运行 `{command}` 的输出包含 \"{wanted}\""),
-        )
-    } else {
-        Text::new(
-            format!("`{command}` on {node} does not print \"{wanted}\""),
-            format!("在节点 {node} 上运行 `{command}` 的输出不包含 \"{wanted}\""),
-        )
-    };
-    if !analysis.node_names().contains(&node) {
-        return outcome(
-            false,
-            goal,
+    let goal = |node: &str| {
+        if contains {
             Text::new(
-                format!("there is no node {node}"),
-                format!("没有名为 {node} 的节点"),
-            ),
-        );
-    }
+                format!("`{command}` on {node} prints \"{wanted}\""),
+                format!("在节点 {node} 上运行 `{command}` 的输出包含 \"{wanted}\""),
+            )
+        } else {
+            Text::new(
+                format!("`{command}` on {node} does not print \"{wanted}\""),
+                format!("在节点 {node} 上运行 `{command}` 的输出不包含 \"{wanted}\""),
+            )
+        }
+    };
+    let (node, goal) = match on_node(analysis, node, goal) {
+        Ok(found) => found,
+        Err(failed) => return failed,
+    };
     // The command runs on a copy of the scenario whose terminal is on `node`; whatever it
     // changes is thrown away.
     let mut session = analysis.session.session.clone();

@@ -343,8 +343,24 @@ pub fn parse(text: &str) -> Manifest {
 /// (`tests/incremental.rs` checks it on random edit sequences). A document of
 /// `previous` with a syntax error is always parsed again.
 pub fn reparse(previous: Manifest, previous_text: &str, text: &str) -> Manifest {
+    reparse_moved(previous, previous_text, text).0
+}
+
+/// [`reparse`], also saying for each object of the result ([`RawObject::id`]) the id it
+/// had in `previous` when its document was taken over (`None` when it was read afresh):
+/// the later stages replay what they did with an object that did not change.
+pub fn reparse_moved(
+    previous: Manifest,
+    previous_text: &str,
+    text: &str,
+) -> (Manifest, Vec<Option<usize>>) {
+    let whole = |text: &str| {
+        let manifest = parse(text);
+        let moved = vec![None; manifest.objects.len()];
+        (manifest, moved)
+    };
     if too_large(text.len()).is_some() || too_large(previous_text.len()).is_some() {
-        return parse(text);
+        return whole(text);
     }
     let old_chunks = yaml::split_documents(previous_text);
     let mut old_document = Vec::with_capacity(old_chunks.len());
@@ -359,7 +375,7 @@ pub fn reparse(previous: Manifest, previous_text: &str, text: &str) -> Manifest 
     if count != previous.documents.len()
         || previous.diagnostics.iter().any(|d| d.document.is_none())
     {
-        return parse(text);
+        return whole(text);
     }
     let Manifest {
         documents,
@@ -400,6 +416,7 @@ pub fn reparse(previous: Manifest, previous_text: &str, text: &str) -> Manifest 
     };
     let mut syntax_errors = Vec::new();
     let mut fresh = yaml::ParseWork::default();
+    let mut moved = Vec::new();
     for (i, chunk) in new_chunks.iter().enumerate() {
         let Some(index) = yaml::chunk_start(chunk, manifest.documents.len(), &mut syntax_errors)
         else {
@@ -419,6 +436,7 @@ pub fn reparse(previous: Manifest, previous_text: &str, text: &str) -> Manifest 
                 read_document(&mut manifest, index, root);
             }
             manifest.documents.push(document);
+            moved.resize(manifest.objects.len(), None);
             continue;
         };
         let Some(mut document) = old_documents[old].take() else {
@@ -433,6 +451,7 @@ pub fn reparse(previous: Manifest, previous_text: &str, text: &str) -> Manifest 
         }
         manifest.documents.push(document);
         for mut object in std::mem::take(&mut old_objects[old]) {
+            moved.push(Some(object.id));
             object.id = manifest.objects.len();
             object.document = index;
             object.node.shift_lines(delta);
@@ -455,7 +474,7 @@ pub fn reparse(previous: Manifest, previous_text: &str, text: &str) -> Manifest 
     let decoded = std::mem::take(&mut manifest.diagnostics);
     manifest.diagnostics = syntax_diagnostics(syntax_errors);
     manifest.diagnostics.extend(decoded);
-    manifest
+    (manifest, moved)
 }
 
 /// The parser's syntax errors as diagnostics.

@@ -9,9 +9,12 @@
 //! A hop says which rule matched ([`RuleRef`]: table, chain, position, and the Service
 //! port and endpoint the rule was written for), what it did ([`HopKind`] and a verdict in
 //! words), and which written object produced it (`object`, a raw object id), so the page
-//! can link every step to the rule and the rule to the YAML.
+//! can link every step to the rule and the rule to the YAML. The verdicts are written in
+//! English (the CLI and the golden traces read them); [`verdict_words`] says them in the
+//! page's language.
 
 use super::Protocol;
+use crate::lang::Lang;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -169,4 +172,146 @@ impl fmt::Display for Trace {
         writeln!(f, "result: {}", self.outcome)?;
         writeln!(f, "masquerade: {}", self.masquerade)
     }
+}
+
+/// A hop's verdict ([`Hop::verdict`]) in `lang`: svcplay's own words translated, the
+/// tools' words (targets, chains, addresses, nft's verdicts) kept as they print.
+///
+/// The walks write their verdicts in English (the CLI and the golden traces read them);
+/// each phrasing they use is one of [`VERDICT_WORDS`], with the random choice
+/// of iptables mode and IPVS's persistence as suffixes.
+pub fn verdict_words(verdict: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => verdict.to_string(),
+        Lang::Zh => verdict_zh(verdict).unwrap_or_else(|| verdict.to_string()),
+    }
+}
+
+/// The phrasings of the walks' verdicts: English with `{}` for each value in order, and
+/// Chinese with `{0}`, `{1}`… (more specific phrasings before the ones they contain).
+pub const VERDICT_WORDS: &[(&str, &str)] = &[
+    // iptables mode (proxy::iptables::trace) and IPVS mode's iptables rules.
+    ("jump to {}", "跳转到 {0}"),
+    ("jump {}", "跳转到 {0}"),
+    (
+        "MASQUERADE: marked for masquerading (KUBE-MARK-MASQ)",
+        "MASQUERADE：标记为需要伪装（KUBE-MARK-MASQ）",
+    ),
+    ("DNAT to {}", "DNAT 到 {0}"),
+    ("return", "返回"),
+    ("continue", "继续"),
+    ("mark {} (masquerade later)", "打上标记 {0}（之后伪装）"),
+    ("clear mark {}", "清除标记 {0}"),
+    // IPVS (proxy::ipvs::trace, proxy::sim::ipvs).
+    (
+        "no destination available: ICMP port unreachable",
+        "没有可用的目的地：ICMP 端口不可达",
+    ),
+    (
+        "{} (mh-port) hashes the source address and port: one of {}, depending on the connection's source port",
+        "{0}（mh-port）对源地址和端口做哈希：{1} 之一，取决于连接的源端口",
+    ),
+    ("{} hashes the packet to {}", "{0} 按哈希把数据包送往 {1}"),
+    (
+        "{} chooses among {} (list order); a first connection goes to {}",
+        "{0} 在 {1} 中选择（按列表顺序）；第一个连接去往 {2}",
+    ),
+    ("{} schedules the connection to {}", "{0} 把连接调度到 {1}"),
+    (
+        "persistence template of {}: the connection goes to {} again",
+        "{0} 的持久化模板：连接再次去往 {1}",
+    ),
+    ("existing connection to {}", "已有连接，去往 {0}"),
+    (
+        "the connection's real server is gone: dropped",
+        "连接的真实服务器已不存在：丢弃",
+    ),
+    // nftables mode (proxy::nftables::trace).
+    ("every branch of {}", "{0} 个分支全部走一遍"),
+    (
+        "branch {} of {}: goto {}",
+        "{1} 个分支中的分支 {0}：goto {2}",
+    ),
+    ("remember {} in @{}", "在 @{1} 中记下 {0}"),
+    // The userspace proxier (proxy::userspace, proxy::sim::userspace).
+    (
+        "REDIRECT to kube-proxy's port {}",
+        "REDIRECT 到 kube-proxy 的端口 {0}",
+    ),
+    (
+        "no endpoints: the connection is accepted and closed",
+        "没有端点：连接被接受后随即关闭",
+    ),
+    (
+        "connect from the node to one of {} endpoints",
+        "从节点连接到 {0} 个端点之一",
+    ),
+    (
+        "ClientIP affinity: the connection goes to {} again",
+        "ClientIP 亲和性：连接再次去往 {0}",
+    ),
+    (
+        "round robin: the connection goes to {}",
+        "轮询：连接去往 {0}",
+    ),
+];
+
+/// The verdict in Chinese, `None` when it is the tools' own words (or no phrasing fits).
+fn verdict_zh(verdict: &str) -> Option<String> {
+    // iptables mode's random choice: `… (random, probability P: HOW)`.
+    if let Some((head, tail)) = verdict.split_once(" (random, probability ") {
+        let (p, how) = tail.strip_suffix(')')?.split_once(": ")?;
+        let how = match how {
+            "taken" => "命中",
+            "not taken" => "未命中",
+            "both branches followed" => "两个分支都走",
+            _ => return None,
+        };
+        let head = verdict_zh(head).unwrap_or_else(|| head.to_string());
+        return Some(format!("{head}（随机，概率 {p}：{how}）"));
+    }
+    // IPVS's persistence after the scheduler's choice.
+    if let Some((head, tail)) = verdict.split_once("; persistent: later connections from ") {
+        let (client, seconds) = tail
+            .strip_suffix(" s reuse its real server")?
+            .split_once(" within ")?;
+        let head = verdict_zh(head).unwrap_or_else(|| head.to_string());
+        return Some(format!(
+            "{head}；持久：{client} 在 {seconds} 秒内的后续连接沿用同一个真实服务器"
+        ));
+    }
+    VERDICT_WORDS.iter().find_map(|(en, zh)| {
+        let values = template_values(en, verdict)?;
+        let mut out = zh.to_string();
+        for (i, v) in values.iter().enumerate() {
+            out = out.replace(&format!("{{{i}}}"), v);
+        }
+        Some(out)
+    })
+}
+
+/// The values of `text` in the places of `template`'s `{}`, if it has that form (each
+/// value non-empty).
+fn template_values<'t>(template: &str, text: &'t str) -> Option<Vec<&'t str>> {
+    let mut literals = template.split("{}");
+    let mut rest = text.strip_prefix(literals.next()?)?;
+    let literals: Vec<&str> = literals.collect();
+    let mut values = Vec::new();
+    for (i, literal) in literals.iter().enumerate() {
+        let value = if i + 1 == literals.len() {
+            let value = rest.strip_suffix(literal)?;
+            rest = "";
+            value
+        } else {
+            let at = rest.find(literal)?;
+            let value = &rest[..at];
+            rest = &rest[at + literal.len()..];
+            value
+        };
+        if value.is_empty() {
+            return None;
+        }
+        values.push(value);
+    }
+    rest.is_empty().then_some(values)
 }

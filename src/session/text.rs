@@ -53,7 +53,8 @@ impl Doc {
     }
 }
 
-fn is_separator(line: &str) -> bool {
+/// Whether `line` (without its newline) starts a new document.
+pub(crate) fn is_separator(line: &str) -> bool {
     line.strip_prefix("---").is_some_and(|rest| {
         rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t') || rest.starts_with('#')
     })

@@ -41,6 +41,8 @@ pub struct Ctx {
     original: (String, Option<Rc<Analysis>>),
     session: Option<Session>,
     pub changed: bool,
+    /// Changed more than the clock and the record of traffic ([`super::Outcome::edited`]).
+    pub edited: bool,
     pub terminal: Terminal,
     pub out: Vec<Chunk>,
     pub vars: BTreeMap<String, String>,
@@ -64,6 +66,7 @@ impl Ctx {
             original: (request.text.to_string(), request.analysis.clone()),
             session: None,
             changed: false,
+            edited: false,
             terminal: request.terminal.clone(),
             out: Vec::new(),
             vars: request.terminal.variables.clone(),
@@ -100,6 +103,7 @@ impl Ctx {
             self.analysis = None;
             self.session = None;
             self.changed = true;
+            self.edited = true;
         }
     }
 
@@ -120,6 +124,15 @@ impl Ctx {
         self.session = Some(s);
     }
 
+    /// [`Ctx::set_session`] after the clock moved or traffic was recorded (conntrack
+    /// entries, the schedulers' request counts) and nothing else: not an edit
+    /// ([`super::Outcome::edited`]).
+    pub fn set_session_time(&mut self, s: Session) {
+        let edited = self.edited;
+        self.set_session(s);
+        self.edited = edited;
+    }
+
     /// The node the terminal is on.
     pub fn node(&mut self) -> String {
         super::node_of(&self.analysis())
@@ -136,7 +149,7 @@ impl Ctx {
         let now = s.time;
         s.connections
             .retain(|c| now - c.time < super::net::CONNTRACK_TIME_WAIT);
-        self.set_session(s);
+        self.set_session_time(s);
         self.slept += seconds;
     }
 
@@ -237,6 +250,7 @@ fn outcome(mut ctx: Ctx, pending: Option<Pending>) -> Outcome {
         status: ctx.status,
         failed: ctx.failed,
         changed: ctx.changed,
+        edited: ctx.edited,
         text: ctx.text,
         terminal,
         editor: ctx.editor,

@@ -31,7 +31,7 @@ use crate::session::text::{self, Doc};
 use crate::session::{self, clock};
 use crate::views::CommandOutput;
 use crate::views::kubectl::flags::{self, Flag, Parsed};
-use crate::views::kubectl::{Resource, View, find_resource, parse_selector};
+use crate::views::kubectl::{Resource, View, find_resource, named, parse_selector};
 
 /// kubectl's verbs (Tab completion).
 pub const VERBS: &[&str] = &[
@@ -644,11 +644,13 @@ fn apply_files(ctx: &mut Ctx, args: &Parsed, stdin: Option<String>, apply: bool)
     for (file, content) in files {
         let objects = objects_of(&content);
         if objects.is_empty() {
-            out.stderr.push_str(&format!(
-                "error: no objects passed to {}\n",
-                if apply { "apply" } else { "create" }
-            ));
-            out.status = 1;
+            add_error(
+                &mut out,
+                &format!(
+                    "error: no objects passed to {}\n",
+                    if apply { "apply" } else { "create" }
+                ),
+            );
             continue;
         }
         let before = ctx.text().to_string();
@@ -830,8 +832,7 @@ fn apply_files(ctx: &mut Ctx, args: &Parsed, stdin: Option<String>, apply: bool)
             out.status = printed.status;
         }
         if !failures.is_empty() {
-            out.stderr.push_str(&failures);
-            out.status = 1;
+            add_error(&mut out, &failures);
         }
         if !dry_run {
             ctx.set_text(result);
@@ -1109,6 +1110,35 @@ struct Target {
     name: String,
 }
 
+impl Target {
+    /// What kubectl's operation printer says about it: `TYPE/NAME OPERATION`.
+    fn operation(&self, operation: &str) -> String {
+        format!("{}/{} {operation}\n", self.resource.prefix(), self.name)
+    }
+}
+
+/// [`select_targets`] for the verbs that go on past the objects not found: the targets
+/// found, and the output so far, an error line for each object missing.
+fn found_targets(
+    ctx: &mut Ctx,
+    args: &Parsed,
+    words: &[String],
+    verb: &str,
+) -> Result<(Vec<Target>, CommandOutput), CommandOutput> {
+    let (targets, missing) = select_targets(ctx, args, words, verb)?;
+    let mut out = CommandOutput::ok("");
+    for m in missing {
+        add_error(&mut out, &format!("{m}\n"));
+    }
+    Ok((targets, out))
+}
+
+/// Adds an error to the output of a command that goes on (its status becomes 1).
+fn add_error(out: &mut CommandOutput, message: &str) {
+    out.stderr.push_str(message);
+    out.status = 1;
+}
+
 /// The objects `TYPE NAME…`, `TYPE/NAME…`, `TYPE -l SEL`, `TYPE --all` name.
 fn select_targets(
     ctx: &mut Ctx,
@@ -1185,20 +1215,21 @@ fn delete(ctx: &mut Ctx, args: &Parsed, stdin: Option<String>) -> CommandOutput 
         for (file, content) in files {
             for o in objects_of(&content) {
                 let Some(resource) = find_resource(&o.kind) else {
-                    out.stderr.push_str(&format!(
-                        "Error from server (NotFound): error when deleting \"{file}\": {} \"{}\" not found\n",
-                        plural_of(&o.api_version, &o.kind),
-                        o.name
-                    ));
-                    out.status = 1;
+                    add_error(
+                        &mut out,
+                        &format!(
+                            "Error from server (NotFound): error when deleting \"{file}\": {} \"{}\" not found\n",
+                            plural_of(&o.api_version, &o.kind),
+                            o.name
+                        ),
+                    );
                     continue;
                 };
                 let ns = if resource.namespaced {
                     match namespace_for(&o.namespace, args.namespace()) {
                         Ok(ns) => ns,
                         Err(e) => {
-                            out.stderr.push_str(&format!("{e}\n"));
-                            out.status = 1;
+                            add_error(&mut out, &format!("{e}\n"));
                             continue;
                         }
                     }
@@ -1208,12 +1239,14 @@ fn delete(ctx: &mut Ctx, args: &Parsed, stdin: Option<String>) -> CommandOutput 
                 let analysis = ctx.analysis();
                 if !exists(&analysis, resource.kind, &ns, &o.name) {
                     if !args.bool("ignore-not-found") {
-                        out.stderr.push_str(&format!(
-                            "Error from server (NotFound): error when deleting \"{file}\": {} \"{}\" not found\n",
-                            resource.qualified(),
-                            o.name
-                        ));
-                        out.status = 1;
+                        add_error(
+                            &mut out,
+                            &format!(
+                                "Error from server (NotFound): error when deleting \"{file}\": {} \"{}\" not found\n",
+                                resource.qualified(),
+                                o.name
+                            ),
+                        );
                     }
                     continue;
                 }
@@ -1268,8 +1301,7 @@ fn delete(ctx: &mut Ctx, args: &Parsed, stdin: Option<String>) -> CommandOutput 
                 }
             }
             Err(e) => {
-                out.stderr.push_str(&e);
-                out.status = 1;
+                add_error(&mut out, &e);
             }
         }
     }
@@ -1445,6 +1477,26 @@ type Exposed = (
     Vec<(String, String)>,
 );
 
+fn pairs(map: &std::collections::BTreeMap<String, String>) -> Vec<(String, String)> {
+    map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// The containers' ports as `kubectl expose` reads them: number, protocol, name.
+fn container_ports(containers: &[crate::model::Container]) -> Vec<(i64, String, Option<String>)> {
+    containers
+        .iter()
+        .flat_map(|c| {
+            c.ports.iter().map(|p| {
+                (
+                    p.container_port,
+                    p.protocol.clone().unwrap_or_else(|| "TCP".into()),
+                    p.name.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
 // ---- expose ---------------------------------------------------------------------------------
 
 fn expose(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
@@ -1487,68 +1539,22 @@ fn expose(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                 );
             }
             (
-                w.selector
-                    .match_labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-                w.template
-                    .spec
-                    .containers
-                    .iter()
-                    .flat_map(|c| {
-                        c.ports.iter().map(|p| {
-                            (
-                                p.container_port,
-                                p.protocol.clone().unwrap_or_else(|| "TCP".into()),
-                                p.name.clone(),
-                            )
-                        })
-                    })
-                    .collect(),
-                w.meta
-                    .labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
+                pairs(&w.selector.match_labels),
+                container_ports(&w.template.spec.containers),
+                pairs(&w.meta.labels),
             )
         }
         "Pod" => {
-            let Some(p) = analysis
-                .objects
-                .pods
-                .iter()
-                .find(|p| p.meta.namespace == namespace && p.meta.name == name)
-            else {
+            let Some(p) = named(&analysis.objects.pods, &namespace, &name) else {
                 return CommandOutput::error(
                     format!("Error from server (NotFound): pods \"{name}\" not found\n"),
                     1,
                 );
             };
             (
-                p.meta
-                    .labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-                p.spec
-                    .containers
-                    .iter()
-                    .flat_map(|c| {
-                        c.ports.iter().map(|p| {
-                            (
-                                p.container_port,
-                                p.protocol.clone().unwrap_or_else(|| "TCP".into()),
-                                p.name.clone(),
-                            )
-                        })
-                    })
-                    .collect(),
-                p.meta
-                    .labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
+                pairs(&p.meta.labels),
+                container_ports(&p.spec.containers),
+                pairs(&p.meta.labels),
             )
         }
         "Service" => {
@@ -1576,11 +1582,7 @@ fn expose(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                         )
                     })
                     .collect(),
-                s.meta
-                    .labels
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
+                pairs(&s.meta.labels),
             )
         }
         other => {
@@ -1724,6 +1726,22 @@ fn expose(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
 
 // ---- editing an object's document ----------------------------------------------------------
 
+/// [`object_tree`] for a verb that goes on to the next target when this one cannot be
+/// edited (the error is added to `out`).
+fn tree_to_edit(ctx: &mut Ctx, t: &Target, out: &mut CommandOutput) -> Option<(Yaml, Option<Doc>)> {
+    object_tree(ctx, t).map_err(|e| add_error(out, &e)).ok()
+}
+
+/// Sets `spec.KEY` of an object's tree, adding `spec` when it has none.
+fn set_spec(tree: &mut Yaml, key: &str, value: Yaml) {
+    if get(tree, "spec").is_none() {
+        set_key(tree, "spec", Yaml::Map(Vec::new()));
+    }
+    if let Some(spec) = get_mut(tree, "spec") {
+        set_key(spec, key, value);
+    }
+}
+
 /// The object's tree to edit: its written document, or (a Pod a workload made) the Pod
 /// as the server holds it.
 fn object_tree(ctx: &mut Ctx, t: &Target) -> Result<(Yaml, Option<Doc>), String> {
@@ -1810,46 +1828,35 @@ fn scale(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             "scale",
         );
     }
-    let (targets, missing) = match select_targets(ctx, args, &args.args, "scale") {
+    let (targets, mut out) = match found_targets(ctx, args, &args.args, "scale") {
         Ok(t) => t,
         Err(e) => return e,
     };
-    let mut out = CommandOutput::ok("");
-    for m in missing {
-        out.stderr.push_str(&format!("{m}\n"));
-        out.status = 1;
-    }
     for t in targets {
         if !matches!(t.resource.kind, "Deployment" | "ReplicaSet" | "StatefulSet") {
-            out.stderr.push_str(&format!(
-                "error: no scaler has been implemented for {{\"\" \"{}\"}}\n",
-                t.resource.kind
-            ));
-            out.status = 1;
+            add_error(
+                &mut out,
+                &format!(
+                    "error: no scaler has been implemented for {{\"\" \"{}\"}}\n",
+                    t.resource.kind
+                ),
+            );
             continue;
         }
         let text_now = ctx.text().to_string();
         match crate::actions::scale(&text_now, &t.namespace, &t.name, replicas) {
             Ok(text) => {
                 ctx.set_text(text);
-                out.stdout
-                    .push_str(&format!("{}/{} scaled\n", t.resource.prefix(), t.name));
+                out.stdout.push_str(&t.operation("scaled"));
             }
             Err(_) => match object_tree(ctx, &t) {
                 Ok((mut tree, doc)) => {
-                    if get(&tree, "spec").is_none() {
-                        set_key(&mut tree, "spec", Yaml::Map(Vec::new()));
-                    }
-                    if let Some(spec) = get_mut(&mut tree, "spec") {
-                        set_key(spec, "replicas", Yaml::Int(replicas));
-                    }
+                    set_spec(&mut tree, "replicas", Yaml::Int(replicas));
                     write_tree(ctx, &tree, doc.as_ref());
-                    out.stdout
-                        .push_str(&format!("{}/{} scaled\n", t.resource.prefix(), t.name));
+                    out.stdout.push_str(&t.operation("scaled"));
                 }
                 Err(e) => {
-                    out.stderr.push_str(&e);
-                    out.status = 1;
+                    add_error(&mut out, &e);
                 }
             },
         }
@@ -1880,24 +1887,14 @@ fn label(ctx: &mut Ctx, args: &Parsed, labels: bool) -> CommandOutput {
             verb,
         );
     }
-    let (targets, missing) = match select_targets(ctx, args, &words, verb) {
+    let (targets, mut out) = match found_targets(ctx, args, &words, verb) {
         Ok(t) => t,
         Err(e) => return e,
     };
-    let mut out = CommandOutput::ok("");
-    for m in missing {
-        out.stderr.push_str(&format!("{m}\n"));
-        out.status = 1;
-    }
     let field = if labels { "labels" } else { "annotations" };
     for t in targets {
-        let (mut tree, doc) = match object_tree(ctx, &t) {
-            Ok(x) => x,
-            Err(e) => {
-                out.stderr.push_str(&e);
-                out.status = 1;
-                continue;
-            }
+        let Some((mut tree, doc)) = tree_to_edit(ctx, &t, &mut out) else {
+            continue;
         };
         let before = tree.clone();
         let meta = metadata(&mut tree);
@@ -1912,10 +1909,12 @@ fn label(ctx: &mut Ctx, args: &Parsed, labels: bool) -> CommandOutput {
                     let current = get(map_, k).cloned();
                     match current {
                         Some(Yaml::Str(c)) if &c != v && !args.bool("overwrite") => {
-                            out.stderr.push_str(&format!(
-                                "error: '{k}' already has a value ({c}), and --overwrite is false\n"
-                            ));
-                            out.status = 1;
+                            add_error(
+                                &mut out,
+                                &format!(
+                                    "error: '{k}' already has a value ({c}), and --overwrite is false\n"
+                                ),
+                            );
                             failed = true;
                         }
                         _ => set_key(map_, k, Yaml::str(v.clone())),
@@ -1935,21 +1934,16 @@ fn label(ctx: &mut Ctx, args: &Parsed, labels: bool) -> CommandOutput {
             }
         }
         if tree == before {
-            out.stdout.push_str(&format!(
-                "{}/{} not {}\n",
-                t.resource.prefix(),
-                t.name,
-                if labels { "labeled" } else { "annotated" }
-            ));
+            out.stdout.push_str(&t.operation(if labels {
+                "not labeled"
+            } else {
+                "not annotated"
+            }));
             continue;
         }
         write_tree(ctx, &tree, doc.as_ref());
-        out.stdout.push_str(&format!(
-            "{}/{} {}\n",
-            t.resource.prefix(),
-            t.name,
-            if labels { "labeled" } else { "annotated" }
-        ));
+        out.stdout
+            .push_str(&t.operation(if labels { "labeled" } else { "annotated" }));
     }
     out
 }
@@ -1963,15 +1957,10 @@ fn set(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                 return usage("one selector is required", "set selector");
             };
             let words = rest[..rest.len() - 1].to_vec();
-            let (targets, missing) = match select_targets(ctx, args, &words, "set selector") {
+            let (targets, mut out) = match found_targets(ctx, args, &words, "set selector") {
                 Ok(t) => t,
                 Err(e) => return e,
             };
-            let mut out = CommandOutput::ok("");
-            for m in missing {
-                out.stderr.push_str(&format!("{m}\n"));
-                out.status = 1;
-            }
             let pairs: Vec<(String, Yaml)> = expression
                 .split(',')
                 .filter_map(|p| p.split_once('='))
@@ -1979,29 +1968,25 @@ fn set(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                 .collect();
             for t in targets {
                 if t.resource.kind != "Service" {
-                    out.stderr.push_str(&format!(
-                        "error: the {} \"{}\" has no selector to set\n",
-                        t.resource.kind.to_lowercase(),
-                        t.name
-                    ));
-                    out.status = 1;
+                    add_error(
+                        &mut out,
+                        &format!(
+                            "error: the {} \"{}\" has no selector to set\n",
+                            t.resource.kind.to_lowercase(),
+                            t.name
+                        ),
+                    );
                     continue;
                 }
                 match object_tree(ctx, &t) {
                     Ok((mut tree, doc)) => {
-                        if get(&tree, "spec").is_none() {
-                            set_key(&mut tree, "spec", Yaml::Map(Vec::new()));
-                        }
-                        if let Some(spec) = get_mut(&mut tree, "spec") {
-                            set_key(spec, "selector", Yaml::Map(pairs.clone()));
-                        }
+                        set_spec(&mut tree, "selector", Yaml::Map(pairs.clone()));
                         write_tree(ctx, &tree, doc.as_ref());
                         out.stdout
                             .push_str(&format!("service/{} selector updated\n", t.name));
                     }
                     Err(e) => {
-                        out.stderr.push_str(&e);
-                        out.status = 1;
+                        add_error(&mut out, &e);
                     }
                 }
             }
@@ -2011,15 +1996,10 @@ fn set(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             let rest = &args.args[1..];
             let (words, images): (Vec<String>, Vec<String>) =
                 rest.iter().cloned().partition(|w| !w.contains('='));
-            let (targets, missing) = match select_targets(ctx, args, &words, "set image") {
+            let (targets, mut out) = match found_targets(ctx, args, &words, "set image") {
                 Ok(t) => t,
                 Err(e) => return e,
             };
-            let mut out = CommandOutput::ok("");
-            for m in missing {
-                out.stderr.push_str(&format!("{m}\n"));
-                out.status = 1;
-            }
             for t in targets {
                 match object_tree(ctx, &t) {
                     Ok((mut tree, doc)) => {
@@ -2038,15 +2018,10 @@ fn set(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                             }
                         }
                         write_tree(ctx, &tree, doc.as_ref());
-                        out.stdout.push_str(&format!(
-                            "{}/{} image updated\n",
-                            t.resource.prefix(),
-                            t.name
-                        ));
+                        out.stdout.push_str(&t.operation("image updated"));
                     }
                     Err(e) => {
-                        out.stderr.push_str(&e);
-                        out.status = 1;
+                        add_error(&mut out, &e);
                     }
                 }
             }
@@ -2231,23 +2206,13 @@ fn patch(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
         );
     };
     let kind = args.value("type").unwrap_or("strategic");
-    let (targets, missing) = match select_targets(ctx, args, &args.args, "patch") {
+    let (targets, mut out) = match found_targets(ctx, args, &args.args, "patch") {
         Ok(t) => t,
         Err(e) => return e,
     };
-    let mut out = CommandOutput::ok("");
-    for m in missing {
-        out.stderr.push_str(&format!("{m}\n"));
-        out.status = 1;
-    }
     for t in targets {
-        let (mut tree, doc) = match object_tree(ctx, &t) {
-            Ok(x) => x,
-            Err(e) => {
-                out.stderr.push_str(&e);
-                out.status = 1;
-                continue;
-            }
+        let Some((mut tree, doc)) = tree_to_edit(ctx, &t, &mut out) else {
+            continue;
         };
         let before = tree.clone();
         let result = match kind {
@@ -2284,17 +2249,11 @@ fn patch(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             )),
         };
         if let Err(e) = result {
-            out.stderr
-                .push_str(&format!("The request is invalid: {e}\n"));
-            out.status = 1;
+            add_error(&mut out, &format!("The request is invalid: {e}\n"));
             continue;
         }
         if tree == before {
-            out.stdout.push_str(&format!(
-                "{}/{} patched (no change)\n",
-                t.resource.prefix(),
-                t.name
-            ));
+            out.stdout.push_str(&t.operation("patched (no change)"));
             continue;
         }
         // The API server validates the patched object.
@@ -2308,20 +2267,21 @@ fn patch(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
         });
         if let Some(a) = refused {
             let message = a.status_message().unwrap_or_default();
-            out.stderr.push_str(&format!(
-                "The {} \"{}\" is invalid: {}\n",
-                t.resource.kind,
-                t.name,
-                message
-                    .split_once(" is invalid: ")
-                    .map_or(message.as_str(), |(_, m)| m)
-            ));
-            out.status = 1;
+            add_error(
+                &mut out,
+                &format!(
+                    "The {} \"{}\" is invalid: {}\n",
+                    t.resource.kind,
+                    t.name,
+                    message
+                        .split_once(" is invalid: ")
+                        .map_or(message.as_str(), |(_, m)| m)
+                ),
+            );
             ctx.set_text(before_text);
             continue;
         }
-        out.stdout
-            .push_str(&format!("{}/{} patched\n", t.resource.prefix(), t.name));
+        out.stdout.push_str(&t.operation("patched"));
     }
     out
 }
@@ -2331,15 +2291,10 @@ fn rollout(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
         return usage("Required resource not specified.", "rollout");
     };
     let words = args.args[1..].to_vec();
-    let (targets, missing) = match select_targets(ctx, args, &words, &format!("rollout {sub}")) {
+    let (targets, mut out) = match found_targets(ctx, args, &words, &format!("rollout {sub}")) {
         Ok(t) => t,
         Err(e) => return e,
     };
-    let mut out = CommandOutput::ok("");
-    for m in missing {
-        out.stderr.push_str(&format!("{m}\n"));
-        out.status = 1;
-    }
     for t in targets {
         match sub.as_str() {
             "restart" => {
@@ -2410,15 +2365,10 @@ fn rollout(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                             }
                             ctx.set_session(s);
                         }
-                        out.stdout.push_str(&format!(
-                            "{}/{} restarted\n",
-                            t.resource.prefix(),
-                            t.name
-                        ));
+                        out.stdout.push_str(&t.operation("restarted"));
                     }
                     Err(e) => {
-                        out.stderr.push_str(&e);
-                        out.status = 1;
+                        add_error(&mut out, &e);
                     }
                 }
             }
@@ -2847,6 +2797,7 @@ fn run_pod(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
                 program: is_shell(cmd).unwrap_or_default(),
                 cwd: "/".into(),
                 remove_on_exit: remove,
+                busybox: super::is_busybox_image(&image),
             });
             CommandOutput::ok("If you don't see a command prompt, try pressing enter.\n")
         }
@@ -2877,6 +2828,7 @@ fn in_pod(ctx: &mut Ctx, namespace: &str, pod: &str, command: &[String]) -> Comm
         program: "sh".into(),
         cwd: "/".into(),
         remove_on_exit: false,
+        busybox: false,
     });
     let out = match command {
         [sh, flag, script] if is_shell(std::slice::from_ref(sh)).is_some() && flag == "-c" => {
@@ -3028,6 +2980,12 @@ fn exec(ctx: &mut Ctx, args: &Parsed) -> CommandOutput {
             program,
             cwd: "/".into(),
             remove_on_exit: false,
+            busybox: p
+                .spec
+                .containers
+                .first()
+                .and_then(|c| c.image.as_deref())
+                .is_some_and(super::is_busybox_image),
         });
         return CommandOutput::ok("");
     }

@@ -74,6 +74,9 @@ pub struct PodShell {
     pub cwd: String,
     /// `kubectl run --rm -it`: the Pod is deleted when its shell exits.
     pub remove_on_exit: bool,
+    /// The container runs busybox's shell (a busybox or alpine image), whose prompt shows
+    /// the directory; decided when the shell starts, so the prompt needs no analysis.
+    pub busybox: bool,
 }
 
 /// What the terminal holds that is not scenario state.
@@ -142,6 +145,11 @@ pub struct Outcome {
     /// The scenario text afterwards (the same text when nothing changed).
     pub text: String,
     pub changed: bool,
+    /// Whether the change is more than the session clock moving (`sleep`, a timeout
+    /// waited out) and the traffic it records (conntrack entries, the schedulers' request
+    /// counts): such a line changes no object and no rule, and the page does not count
+    /// it as an edit in "what changed".
+    pub edited: bool,
     pub terminal: Terminal,
     pub editor: Option<Editor>,
     /// `clear` (or Ctrl+L): the terminal's screen is cleared.
@@ -189,6 +197,7 @@ pub fn interrupt(text: &str, terminal: &Terminal) -> Outcome {
         failed: true,
         text: text.to_string(),
         changed: false,
+        edited: false,
         terminal: terminal.clone(),
         editor: None,
         clear: false,
@@ -209,12 +218,22 @@ pub fn finish_edit(
 
 /// The prompt bash (or the Pod's shell) shows.
 pub fn prompt(analysis: &Analysis, terminal: &Terminal) -> String {
+    prompt_on(terminal, || node_of(analysis))
+}
+
+/// [`prompt`] for a text not analysed yet (the page while its worker computes): the node
+/// is read from the text ([`node_in_text`]), the rest of the prompt is the terminal's.
+pub fn prompt_in_text(text: &str, terminal: &Terminal) -> String {
+    prompt_on(terminal, || node_in_text(text))
+}
+
+fn prompt_on(terminal: &Terminal, node: impl FnOnce() -> String) -> String {
     match &terminal.pod {
         Some(p) if p.program.ends_with("bash") => format!("root@{}:{}# ", p.pod, p.cwd),
-        Some(p) if is_busybox(analysis, p) => format!("{} # ", p.cwd),
+        Some(p) if p.busybox => format!("{} # ", p.cwd),
         Some(_) => "# ".into(),
         None => {
-            let node = node_of(analysis);
+            let node = node();
             let dir = match terminal.cwd.as_deref() {
                 None | Some("/root") => "~".to_string(),
                 Some("/") => "/".to_string(),
@@ -225,15 +244,9 @@ pub fn prompt(analysis: &Analysis, terminal: &Terminal) -> String {
     }
 }
 
-fn is_busybox(analysis: &Analysis, shell: &PodShell) -> bool {
-    analysis
-        .objects
-        .pods
-        .iter()
-        .find(|p| p.meta.namespace == shell.namespace && p.meta.name == shell.pod)
-        .and_then(|p| p.spec.containers.first())
-        .and_then(|c| c.image.as_deref())
-        .is_some_and(|i| i.contains("busybox") || i.contains("alpine"))
+/// Whether a container image's shell is busybox's (its prompt shows the directory).
+pub(crate) fn is_busybox_image(image: &str) -> bool {
+    image.contains("busybox") || image.contains("alpine")
 }
 
 /// The node the terminal is on: the session's, else where it starts (the first
@@ -246,6 +259,51 @@ pub fn node_of(analysis: &Analysis) -> String {
         .clone()
         .filter(|n| analysis.node_names().contains(n))
         .unwrap_or_else(|| crate::controllers::kubeadm::home_node(&analysis.objects))
+}
+
+/// [`node_of`] the analysis of `text`, without analysing all of it: only the documents
+/// that can name or choose a node are analysed (those holding Nodes or `NodeRuntime`s,
+/// the session document, a kube-proxy configuration's `hostnameOverride`), so a pasted
+/// `List` of 5,000 Services costs a scan of the text. The page asks this while its worker
+/// analyses a costly text, so the terminal names the node the shell is on, not the node
+/// the views show.
+pub fn node_in_text(text: &str) -> String {
+    let mut kept = String::new();
+    let mut document = String::new();
+    let mut keep = |document: &mut String| {
+        if names_a_node(document) {
+            if !document.starts_with("---") {
+                kept.push_str("---\n");
+            }
+            kept.push_str(document);
+            if !document.ends_with('\n') {
+                kept.push('\n');
+            }
+        }
+        document.clear();
+    };
+    for line in text.split_inclusive('\n') {
+        if crate::session::text::is_separator(line.trim_end_matches(['\n', '\r'])) {
+            keep(&mut document);
+        }
+        document.push_str(line);
+    }
+    keep(&mut document);
+    node_of(&crate::scenario::analyze(&kept, Default::default()))
+}
+
+/// Whether a document may hold what [`node_of`] reads: a word `Node` (`kind: Node`, not
+/// `NodePort`), a `NodeList`, a `NodeRuntime`, the session document, a `hostnameOverride`.
+fn names_a_node(document: &str) -> bool {
+    ["Session", "NodeList", "NodeRuntime", "hostnameOverride"]
+        .iter()
+        .any(|w| document.contains(w))
+        || document.match_indices("Node").any(|(i, _)| {
+            !document[i + 4..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 /// The words Tab completes at the end of `line`: commands, kubectl verbs, resource

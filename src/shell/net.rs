@@ -223,7 +223,7 @@ pub fn request(ctx: &mut Ctx, client: &Client, dst: (IpAddr, u16), protocol: Pro
             Err(_) => Landing::Timeout,
         };
         session.requests.insert(key.clone(), k + 1);
-        ctx.set_session(session);
+        ctx.set_session_time(session);
         landing
     };
     if let Landing::Endpoint(ip, port) = landing {
@@ -243,7 +243,7 @@ pub fn request(ctx: &mut Ctx, client: &Client, dst: (IpAddr, u16), protocol: Pro
         session
             .connections
             .retain(|c| now - c.time < CONNTRACK_TIME_WAIT);
-        ctx.set_session(session);
+        ctx.set_session_time(session);
     }
     landing
 }

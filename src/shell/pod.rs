@@ -115,6 +115,7 @@ fn shell_of(ctx: &Ctx) -> PodShell {
         program: "sh".into(),
         cwd: "/".into(),
         remove_on_exit: false,
+        busybox: false,
     })
 }
 

@@ -7,6 +7,7 @@ use super::provenance::core_lang;
 use std::rc::Rc;
 use svcplay::compare::{Column, Comparison, NOTES, result_words};
 use svcplay::proxy::config::ProxyMode;
+use svcplay::proxy::trace::verdict_words;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -159,7 +160,7 @@ fn column(col: &Column, lang: Lang) -> Html {
                                 <li style={format!("--depth:{}", h.depth)}>
                                     <span class="where">{ h.location.clone() }</span>
                                     <code>{ h.rule.clone() }</code>
-                                    <span class="hop-verdict">{ h.verdict.clone() }</span>
+                                    <span class="hop-verdict">{ verdict_words(&h.verdict, core_lang(lang)) }</span>
                                 </li>
                             }) }
                         </ol>

@@ -507,6 +507,9 @@ pub fn App() -> Html {
                             rev,
                             text: s.text.to_string(),
                             before,
+                            // What changed is said of what the user is viewing.
+                            node: s.node(),
+                            mode: s.mode,
                         });
                     }
                 });
@@ -732,7 +735,7 @@ pub fn App() -> Html {
             };
             html! {
                 <terminal::Terminal entries={state.terminal.clone()} prompt={state::prompt(state)}
-                    node={state.analysis.as_ref().map_or(node.clone(), |a| svcplay::shell::node_of(a))}
+                    node={state::shell_node(state)}
                     history={state.commands.clone()} running={state.looping.is_some()}
                     editing={state.editing.clone()} lang={lang}
                     on_run={on(&dispatch, Action::RunCommand)}

@@ -3,8 +3,10 @@
 //! [`super::snapshot::nodes`].
 
 use super::i18n::{Lang, Msg};
+use super::provenance::core_lang;
 use super::snapshot::{NodesRow, NodesService};
 use std::rc::Rc;
+use svcplay::proxy::trace::verdict_words;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -61,7 +63,7 @@ fn row(r: &NodesRow, health: bool, lang: Lang) -> Html {
                     <span class="rule-location">{ r.rule_location.clone() }</span>
                     <code class="rule-text">{ r.rule.clone() }</code>
                     if !r.rule_verdict.is_empty() {
-                        <span class="rule-location">{ format!("⇒ {}", r.rule_verdict) }</span>
+                        <span class="rule-location">{ format!("⇒ {}", verdict_words(&r.rule_verdict, core_lang(lang))) }</span>
                     }
                 } else {
                     { "-" }

@@ -518,6 +518,10 @@ pub enum Change {
     /// The user typed in the editor: an edit whose analysis, when it runs here, waits for
     /// the keystroke's frame ([`State::deferred`]).
     Typed,
+    /// The terminal moved the session clock or recorded traffic and nothing else
+    /// ([`svcplay::shell::Outcome::edited`]): the user's text like an edit, but no edit
+    /// in "what changed" (no object or rule changed).
+    Clock,
     /// It came from outside (a link, a draft, a file, an embedding page): its cost is
     /// unknown.
     Outside,
@@ -537,7 +541,7 @@ pub fn analyses_here(state: &State, text: &str, change: Change) -> bool {
         _ => {
             let cheap = state.cost_ms.is_some_and(|ms| ms <= MAIN_THREAD_BUDGET_MS);
             match change {
-                Change::Edit | Change::Typed => {
+                Change::Edit | Change::Typed | Change::Clock => {
                     cheap && text.len().abs_diff(state.text.len()) <= SMALL_EDIT_BYTES
                 }
                 Change::Known => cheap,
@@ -585,7 +589,7 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
         }
     }
     next.text = text;
-    next.edited = matches!(change, Change::Edit | Change::Typed);
+    next.edited = matches!(change, Change::Edit | Change::Typed | Change::Clock);
     if let Some(s) = &state.simulation {
         next = simulate(&next, s.request.clone());
     }
@@ -1269,7 +1273,17 @@ pub fn commands_key(text: &str) -> String {
 pub fn prompt(state: &State) -> String {
     match &state.analysis {
         Some(a) => svcplay::shell::prompt(a, &state.shell),
-        None => format!("[root@{} ~]# ", state.node()),
+        // Not the views' node: the shell's, read from the text (its session document and
+        // Nodes) while the worker analyses it.
+        None => svcplay::shell::prompt_in_text(&state.text, &state.shell),
+    }
+}
+
+/// The node the terminal's shell is on (its welcome line names it), analysed or not.
+pub fn shell_node(state: &State) -> String {
+    match &state.analysis {
+        Some(a) => svcplay::shell::node_of(a),
+        None => svcplay::shell::node_in_text(&state.text),
     }
 }
 
@@ -1302,8 +1316,14 @@ fn apply_outcome(state: &State, outcome: svcplay::shell::Outcome) -> State {
 fn apply_outcome_at(state: &State, index: usize, outcome: svcplay::shell::Outcome) -> State {
     let mut next = if outcome.changed {
         // What the terminal changes is the user's own edit (the editor's undo takes it
-        // back), not a replacement: it keeps no entry in the recent scenarios.
-        with_text(state, Rc::from(outcome.text.as_str()), true, Change::Edit)
+        // back), not a replacement: it keeps no entry in the recent scenarios. A line
+        // that only moved the clock (`sleep`) changed nothing downstream to show.
+        let change = if outcome.edited {
+            Change::Edit
+        } else {
+            Change::Clock
+        };
+        with_text(state, Rc::from(outcome.text.as_str()), true, change)
     } else {
         state.clone()
     };
@@ -1629,6 +1649,21 @@ mod tests {
             last.starts_with("hi\nhi\n") && last.ends_with("^C\n"),
             "{last:?}"
         );
+        // The loop's steps and a curl moved the session clock and recorded connections:
+        // the text changed, nothing downstream did, and the scaling stays the last edit.
+        let scaled = state.text.clone();
+        let state = reduce(&state, Action::RunCommand("curl -s 10.97.97.97".into()));
+        assert!(
+            state
+                .terminal
+                .last()
+                .unwrap()
+                .text()
+                .contains("Welcome to nginx!")
+        );
+        assert_ne!(state.text, scaled);
+        assert_eq!(state.changes.len(), 1);
+        assert!(!state.changed_nothing);
         // vi opens the editor; saving writes the file.
         let state = reduce(&state, Action::RunCommand("vi notes.txt".into()));
         assert!(state.editing.is_some());
@@ -1912,6 +1947,26 @@ mod tests {
             Action::RunCommand("kubectl scale deployment pc-deployment -n dev --replicas=4".into()),
         );
         assert!(state.text.contains("replicas: 4"), "{}", state.text);
+    }
+
+    #[test]
+    fn the_terminal_names_the_shells_node_while_the_worker_computes() {
+        let state = with_worker();
+        let link = Incoming::new(svcplay::examples::DEFAULT, Source::Link, 0.0);
+        let mut state = reduce(&state, Action::SetText("kind: Pod\n".into()));
+        state = reduce(&state, Action::Replace(link));
+        assert!(state.analysis.is_none() && state.computing());
+        // The views show a worker node; the shell starts on the control plane.
+        let rev = state.rev;
+        let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
+        state = reduce(
+            &state,
+            Action::WorkerSummary(rev, snapshot::summary(&analysis), 300.0),
+        );
+        assert!(state.analysis.is_none());
+        assert_eq!(state.node(), "k8s-worker01");
+        assert_eq!(shell_node(&state), "k8s-master01");
+        assert_eq!(prompt(&state), "[root@k8s-master01 ~]# ");
     }
 
     #[test]

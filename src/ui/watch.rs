@@ -13,12 +13,14 @@
 //! transition).
 
 use super::i18n::{Lang, Msg};
+use super::provenance::core_lang;
 use super::snapshot::Watching;
 use std::rc::Rc;
 use std::time::Duration;
 use svcplay::diagram::short_name;
 use svcplay::diagram::watch::{ClientSpot, Scene, Stop, Waypoint, scene, way};
 use svcplay::model::ip::join_host_port;
+use svcplay::proxy::trace::verdict_words;
 use svcplay::simulate::Landed;
 use yew::prelude::*;
 
@@ -453,7 +455,10 @@ pub fn WatchView(props: &WatchProps) -> Html {
             let seconds = format!("{:.1}", j.at_ms as f64 / 1000.0);
             let mut lines = Vec::new();
             if let Some(hop) = walk.decided_by.and_then(|h| walk.trace.hops.get(h)) {
-                lines.push(Msg::WatchChose.fill(lang, &[&hop.location, &hop.verdict]));
+                lines.push(Msg::WatchChose.fill(
+                    lang,
+                    &[&hop.location, &verdict_words(&hop.verdict, core_lang(lang))],
+                ));
             }
             if j.pinned {
                 lines.push(t(Msg::WatchPinned).to_string());
@@ -499,7 +504,7 @@ pub fn WatchView(props: &WatchProps) -> Html {
                                 <li class={classes!(chose.then_some("chose"))} style={format!("margin-left:{}em", h.depth)}>
                                     <code class="where">{ h.location.clone() }</code>{ ": " }<code>{ h.rule.clone() }</code>
                                     if !h.verdict.is_empty() {
-                                        <div class="verdict">{ "⇒ " }{ h.verdict.clone() }</div>
+                                        <div class="verdict">{ "⇒ " }{ verdict_words(&h.verdict, core_lang(lang)) }</div>
                                     }
                                 </li>
                             }

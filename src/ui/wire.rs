@@ -942,11 +942,14 @@ impl Wire for Panel {
 pub enum Request {
     /// Analyse revision `rev` of the text (and keep it for the requests that follow);
     /// `before` is the text analysed last when the worker does not hold it (the page
-    /// analysed it), for the worker to say what changed from it.
+    /// analysed it), for the worker to say what changed from it, on `node` in `mode`
+    /// (what the user is viewing; the scenario's own mode when `None`).
     Analyze {
         rev: u64,
         text: String,
         before: Option<String>,
+        node: String,
+        mode: Option<ProxyMode>,
     },
     /// Compute a panel of the last analysed revision.
     Panel { rev: u64, selection: Selection },
@@ -986,11 +989,19 @@ pub enum Response {
 impl Wire for Request {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
-            Request::Analyze { rev, text, before } => {
+            Request::Analyze {
+                rev,
+                text,
+                before,
+                node,
+                mode,
+            } => {
                 out.push(0);
                 rev.put(out);
                 text.put(out);
                 before.put(out);
+                node.put(out);
+                mode.put(out);
             }
             Request::Panel { rev, selection } => {
                 out.push(1);
@@ -1016,6 +1027,8 @@ impl Wire for Request {
                 rev: Wire::get(r)?,
                 text: Wire::get(r)?,
                 before: Wire::get(r)?,
+                node: Wire::get(r)?,
+                mode: Wire::get(r)?,
             },
             1 => Request::Panel {
                 rev: Wire::get(r)?,

@@ -2,18 +2,27 @@
 //!
 //! The worker runs this same wasm module (`static/worker.js` imports the page's JS glue
 //! and instantiates the module the page already compiled), so nothing more is
-//! downloaded. It keeps the analysis of the last text it was sent and answers requests
-//! about it ([`handle`]); the page sends [`Request`]s and turns [`Response`]s into
-//! actions ([`Worker`]). Every message is one byte array ([`super::wire`]).
+//! downloaded. It keeps the last text it was sent and its analysis, and answers requests
+//! about it ([`answer`]); the next text is analysed as an edit of that one
+//! ([`Analysis::edit`], which re-does only what the edit changed). The page sends
+//! [`Request`]s and turns [`Response`]s into actions ([`Worker`]). Every message is one
+//! byte array ([`super::wire`]).
 
 use super::snapshot;
 use super::wire::{Request, Response, decode, encode};
 use std::cell::RefCell;
 use svcplay::scenario::{Analysis, Options, analyze};
 
+/// The worker's last analysis: its revision, the text it was made from, and the analysis.
+struct Last {
+    rev: u64,
+    text: String,
+    analysis: Analysis,
+}
+
 thread_local! {
-    /// The worker's last analysis and its revision.
-    static LAST: RefCell<Option<(u64, Analysis)>> = const { RefCell::new(None) };
+    /// The worker's last analysis.
+    static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
     /// The page's side: when it sent its last text to analyse, and which revision.
     static ANALYZE_SENT: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((0, 0.0)) };
 }
@@ -23,29 +32,53 @@ thread_local! {
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn answer(request: Request) -> Option<Response> {
     match request {
-        Request::Analyze { rev, text, before } => {
-            let analysis = analyze(&text, Options::default());
-            let mut summary = snapshot::summary(&analysis);
-            LAST.with(|last| {
-                // What this text changed from the one analysed before (here, or sent
-                // along when the page analysed it), on the default node in the scenario's
-                // mode; the page keeps it when the text was an edit.
-                let sent = before.map(|b| analyze(&b, Options::default()));
-                let held = last.borrow();
-                let previous = sent.as_ref().or(held.as_ref().map(|(_, a)| a));
-                if let Some(previous) = previous {
-                    let node = analysis.default_node();
-                    summary.changes =
-                        Some(svcplay::changes::diff(previous, &analysis, &node, None));
+        Request::Analyze {
+            rev,
+            text,
+            before,
+            node,
+            mode,
+        } => {
+            // What this text changed from the one analysed before (here, or sent along
+            // when the page analysed it), on the node and in the mode the user is viewing
+            // (as the page says it when it analyses an edit itself; the default node when
+            // the edit removed that node); the page keeps it when the text was an edit.
+            let sent = before.map(|b| analyze(&b, Options::default()));
+            // Every text the page sends is the last one edited (a keystroke, a paste, an
+            // example opened): `edit` equals a full analysis whatever the change, and
+            // costs only what the change touched. It consumes the analysis it starts
+            // from, so the last one is copied when the changes are measured from it
+            // (the original keeps the renderings it cached for the diff).
+            let (previous, analysis) = match LAST.with(|last| last.borrow_mut().take()) {
+                Some(last) if sent.is_none() => {
+                    let analysis = last.analysis.clone().edit(&last.text, &text);
+                    (Some(last.analysis), analysis)
                 }
-                drop(held);
-                *last.borrow_mut() = Some((rev, analysis));
+                Some(last) => (sent, last.analysis.edit(&last.text, &text)),
+                None => (sent, analyze(&text, Options::default())),
+            };
+            let mut summary = snapshot::summary(&analysis);
+            if let Some(previous) = &previous {
+                let node = summary.node(Some(&node));
+                summary.changes = Some(svcplay::changes::diff(previous, &analysis, &node, mode));
+            }
+            drop(previous);
+            LAST.with(|last| {
+                *last.borrow_mut() = Some(Last {
+                    rev,
+                    text,
+                    analysis,
+                })
             });
             Some(Response::Summary { rev, summary })
         }
         Request::Panel { rev, selection } => LAST.with(|last| {
             let last = last.borrow();
-            let (analysed, analysis) = last.as_ref()?;
+            let Last {
+                rev: analysed,
+                analysis,
+                ..
+            } = last.as_ref()?;
             (*analysed == rev).then(|| Response::Panel {
                 rev,
                 panel: snapshot::panel(analysis, &selection),
@@ -54,7 +87,7 @@ pub fn answer(request: Request) -> Option<Response> {
         }),
         Request::Run { index, line } => LAST.with(|last| {
             let last = last.borrow();
-            let (_, analysis) = last.as_ref()?;
+            let analysis = &last.as_ref()?.analysis;
             // On the terminal's node, as the shell would run it (not the node a view shows).
             let node = svcplay::shell::node_of(analysis);
             let output = snapshot::run(analysis, &node, None, &line);
@@ -62,7 +95,11 @@ pub fn answer(request: Request) -> Option<Response> {
         }),
         Request::Simulate { rev, id, request } => LAST.with(|last| {
             let last = last.borrow();
-            let (analysed, analysis) = last.as_ref()?;
+            let Last {
+                rev: analysed,
+                analysis,
+                ..
+            } = last.as_ref()?;
             (*analysed == rev).then(|| Response::Simulated {
                 id,
                 answer: snapshot::simulate(analysis, &request),
@@ -153,6 +190,8 @@ mod tests {
             rev: 3,
             text: svcplay::examples::DEFAULT.to_string(),
             before: None,
+            node: String::new(),
+            mode: None,
         }));
         let Some(Response::Summary { rev: 3, summary }) = decode(&bytes) else {
             panic!("no summary");
@@ -223,6 +262,8 @@ mod tests {
             rev: 4,
             text: scaled.clone(),
             before: None,
+            node: String::new(),
+            mode: None,
         }));
         let Some(Response::Summary { rev: 4, summary }) = decode(&bytes) else {
             panic!("no summary");
@@ -243,6 +284,8 @@ mod tests {
             rev: 6,
             text: scaled.clone(),
             before: Some(svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 1", 1)),
+            node: String::new(),
+            mode: None,
         }));
         let Some(Response::Summary { rev: 6, summary }) = decode(&bytes) else {
             panic!("no summary");
@@ -250,5 +293,75 @@ mod tests {
         let changes = summary.changes.expect("the changes");
         let added: usize = changes.endpoints.iter().map(|e| e.added.len()).sum();
         assert_eq!(added, 1, "{changes:?}");
+        assert_eq!(
+            changes.node, "k8s-worker01",
+            "an unknown node: the default one"
+        );
+    }
+
+    /// The worker says what an edit changed on the node and in the mode the user is
+    /// viewing, as the page does when it analyses the edit itself.
+    #[test]
+    fn the_workers_changes_are_of_the_node_and_mode_on_show() {
+        use svcplay::proxy::config::ProxyMode;
+        let before = svcplay::examples::DEFAULT.to_string();
+        let after = svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 4", 1);
+        let a = analyze(&before, Options::default());
+        let b = analyze(&after, Options::default());
+        let node = a
+            .node_names()
+            .into_iter()
+            .find(|n| *n != a.default_node())
+            .expect("another node");
+        for mode in [ProxyMode::Nftables, ProxyMode::Ipvs] {
+            let bytes = worker_handle(&encode(&Request::Analyze {
+                rev: 11,
+                text: after.clone(),
+                before: Some(before.clone()),
+                node: node.clone(),
+                mode: Some(mode),
+            }));
+            let Some(Response::Summary { summary, .. }) = decode(&bytes) else {
+                panic!("no summary");
+            };
+            let changes = summary.changes.expect("the changes");
+            assert_eq!(changes.node, node);
+            assert_eq!(changes.mode, Some(mode));
+            assert_eq!(changes, svcplay::changes::diff(&a, &b, &node, Some(mode)));
+            assert!(!changes.groups.is_empty(), "{changes:?}");
+        }
+    }
+
+    #[test]
+    fn the_next_text_is_analysed_as_an_edit_of_the_last() {
+        let first = svcplay::examples::DEFAULT.to_string();
+        // A Service's port typed over, then a document appended, then another text whole.
+        let edited = first.replacen("port: 80", "port: 8081", 1);
+        let appended =
+            format!("{edited}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-1\n");
+        let other = svcplay::examples::dump::large_dump(3, 2);
+        let mut before: Option<String> = None;
+        for (rev, text) in [first, edited, appended, other].into_iter().enumerate() {
+            let rev = rev as u64 + 10;
+            let bytes = worker_handle(&encode(&Request::Analyze {
+                rev,
+                text: text.clone(),
+                before: None,
+                node: String::new(),
+                mode: None,
+            }));
+            let Some(Response::Summary { mut summary, .. }) = decode(&bytes) else {
+                panic!("no summary");
+            };
+            let full = analyze(&text, Options::default());
+            // The changes are measured from the text before, as from a full analysis.
+            let changes = before.map(|b| {
+                let node = full.default_node();
+                svcplay::changes::diff(&analyze(&b, Options::default()), &full, &node, None)
+            });
+            assert_eq!(summary.changes.take(), changes);
+            assert_eq!(summary, snapshot::summary(&full));
+            before = Some(text);
+        }
     }
 }

@@ -7,36 +7,19 @@
 //! A test of its own in the `e2e_page` crate (a fresh browser), run only with
 //! `SVCPLAY_E2E_DIST` set, like the walk-through in `tests/e2e/page.rs`.
 
-use crate::page::{BROWSER, Page, UPDATE_TIMEOUT};
+use crate::page::{Page, UPDATE_TIMEOUT, walk};
 use crate::support::json::Json;
 
 #[test]
 fn seeing_why() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(dist) = crate::support::e2e_dist("e2e_page") else {
-        return;
-    };
-    let result = crate::support::with_browser(
+    walk(
+        "e2e_page",
         "chromedriver-insight",
-        &dist,
         "1440,900",
-        |session, server, out| {
-            let page = Page {
-                session,
-                url: server.url(),
-                out: out.to_path_buf(),
-                server: std::cell::RefCell::new(Some(server)),
-            };
-            let result = page.seeing_why();
-            if result.is_err() {
-                let _ = page.screenshot("insight-failure");
-            }
-            result
-        },
+        "insight-failure",
+        "seeing why",
+        |page| page.seeing_why(),
     );
-    if let Err(message) = result {
-        panic!("end-to-end test of seeing why failed: {message}");
-    }
 }
 
 /// The words of each language the views must show.

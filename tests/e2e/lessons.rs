@@ -10,36 +10,19 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::page::{BROWSER, Page, UPDATE_TIMEOUT};
+use crate::page::{Page, UPDATE_TIMEOUT, walk};
 use crate::support::json::Json;
 
 #[test]
 fn lessons() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(dist) = crate::support::e2e_dist("e2e_page lessons") else {
-        return;
-    };
-    let result = crate::support::with_browser(
+    walk(
+        "e2e_page lessons",
         "chromedriver-lessons",
-        &dist,
         "1366,900",
-        |session, server, out| {
-            let page = Page {
-                session,
-                url: server.url(),
-                out: out.to_path_buf(),
-                server: std::cell::RefCell::new(Some(server)),
-            };
-            let result = story(&page);
-            if result.is_err() {
-                let _ = page.screenshot("lessons-failure");
-            }
-            result
-        },
+        "lessons-failure",
+        "lessons",
+        story,
     );
-    if let Err(message) = result {
-        panic!("end-to-end test of lessons failed: {message}");
-    }
 }
 
 fn until(page: &Page, what: &str, script: &str) -> Result<(), String> {
@@ -85,20 +68,7 @@ fn axe(page: &Page, what: &str, failures: &mut Vec<String>) -> Result<(), String
         "the view to be current",
         "const v = document.getElementById('view-panel'); return !v || v.getAttribute('aria-busy') === 'false';",
     )?;
-    let loaded = page.exec("return typeof axe !== 'undefined';", vec![])? == Json::Bool(true);
-    if !loaded {
-        let file =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/node_modules/axe-core/axe.min.js");
-        let source = std::fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read axe-core at {} ({e})", file.display()))?;
-        page.exec(&source, vec![])?;
-    }
-    let found = page.string(
-        "const r = await axe.run(document, {resultTypes: ['violations']});
-         return JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')));",
-        vec![],
-    )?;
+    let found = page.axe_violations()?;
     let _ = writeln!(std::io::stderr(), "lessons axe {what}: {found}");
     if found != "[]" {
         failures.push(format!("{what}: {found}"));

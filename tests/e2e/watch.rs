@@ -10,7 +10,7 @@
 
 use std::io::Write;
 
-use crate::page::{BROWSER, Page, UPDATE_TIMEOUT, example};
+use crate::page::{Page, UPDATE_TIMEOUT, example, walk};
 use crate::support::json::Json;
 use svcplay::scenario::{Options, analyze};
 use svcplay::simulate::clients::{ClientChoice, DestinationKind, destinations, request};
@@ -18,32 +18,15 @@ use svcplay::simulate::{Landed, SimRequest};
 
 #[test]
 fn watching_the_traffic() {
-    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(dist) = crate::support::e2e_dist("e2e_page watching_the_traffic") else {
-        return;
-    };
-    let result = crate::support::with_browser(
+    walk(
+        "e2e_page watching_the_traffic",
         "chromedriver-watch",
-        &dist,
         // Wide enough for five node columns beside the editor.
         "1920,1200",
-        |session, server, out| {
-            let page = Page {
-                session,
-                url: server.url(),
-                out: out.to_path_buf(),
-                server: std::cell::RefCell::new(Some(server)),
-            };
-            let result = watch_story(&page);
-            if result.is_err() {
-                let _ = page.screenshot("e2e-watch-failure");
-            }
-            result
-        },
+        "e2e-watch-failure",
+        "watching the traffic",
+        watch_story,
     );
-    if let Err(message) = result {
-        panic!("end-to-end test of watching the traffic failed: {message}");
-    }
 }
 
 /// 50 Pods of one Deployment on 5 worker nodes behind one ClusterIP Service.
@@ -458,17 +441,7 @@ fn core_watch(
 
 /// axe-core on the page as it is: no serious or critical violation.
 fn axe_clean(page: &Page<'_>, lang: &str) -> Result<(), String> {
-    let axe_file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".tools/node_modules/axe-core/axe.min.js");
-    let axe = std::fs::read_to_string(&axe_file)
-        .map_err(|e| format!("cannot read axe-core at {} ({e})", axe_file.display()))?;
-    page.exec(&axe, vec![])?;
-    let found = page.string(
-        "const r = await axe.run(document, {resultTypes: ['violations']});
-         return JSON.stringify(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-            .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')));",
-        vec![],
-    )?;
+    let found = page.axe_violations()?;
     let _ = writeln!(
         std::io::stderr(),
         "e2e_page: axe on the watch ({lang}): {found}"

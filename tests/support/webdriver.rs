@@ -5,6 +5,7 @@
 //! session are guards, so they are cleaned up by `Drop` even when a test fails half way.
 
 use std::fs::File;
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -254,6 +255,73 @@ impl<'d> Session<'d> {
                 format!("{} {}", field("level"), field("message"))
             })
             .collect())
+    }
+}
+
+/// Waiting for a page and keeping what it showed: the page's and the embedding tests' own
+/// helpers (tests/e2e.rs has its simpler ones).
+#[allow(dead_code)]
+impl Session<'_> {
+    /// What `script` returns, as a string ("" when it returns something else).
+    pub fn string(&self, script: &str, args: Vec<Json>) -> Result<String, String> {
+        Ok(self
+            .execute(script, args)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Polls `check` every 100 ms until it gives a value or `timeout` has passed. The
+    /// error then names `what` and shows the page's text (of the top-level document), one
+    /// section per `(title, script)` of `report` with what the script returns, and the
+    /// browser's console.
+    pub fn wait<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        report: &[(&str, &str)],
+        mut check: impl FnMut() -> Result<Option<T>, String>,
+    ) -> Result<T, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(value) = check()? {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                let _ = self.leave_frames();
+                let page = self
+                    .string(
+                        "return document.body ? document.body.innerText : '';",
+                        vec![],
+                    )
+                    .map(|t| t.chars().take(3000).collect::<String>())
+                    .unwrap_or_default();
+                let mut sections = format!("--- page text ---\n{page}\n");
+                for (title, script) in report {
+                    let said = self.string(script, vec![]).unwrap_or_default();
+                    sections.push_str(&format!("--- {title} ---\n{said}\n"));
+                }
+                let console = self
+                    .console_messages()
+                    .map(|m| m.join("\n"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "timed out after {}s waiting for {what}\n{sections}--- browser console ---\n{console}",
+                    timeout.as_secs()
+                ));
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Saves a PNG of the viewport as `dir/{name}.png` and says so on stderr, after
+    /// `test`'s name.
+    pub fn save_screenshot(&self, dir: &Path, name: &str, test: &str) -> Result<(), String> {
+        let png = self.screenshot()?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let _ = writeln!(std::io::stderr(), "{test}: screenshot {}", path.display());
+        Ok(())
     }
 }
 

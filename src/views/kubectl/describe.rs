@@ -11,6 +11,7 @@
 //! capacity, allocatable resources and system info, resource requests (none of the
 //! scenario's containers have any, so requests print `0 (0%)`).
 
+use super::named;
 use super::resources::{Event, events_for};
 use super::{View, format_labels};
 use crate::model::{ObjectMeta, Pod, PodSpec};
@@ -57,6 +58,26 @@ fn shorten(s: &str, max: usize) -> String {
 /// cut to 138 bytes plus `...`.
 pub fn write_annotations(out: &mut String, annotations: &BTreeMap<String, String>) {
     write_annotations_titled(out, "Annotations", annotations);
+}
+
+/// The first lines of the Deployment and StatefulSet describers: `Name`, `Namespace`,
+/// `CreationTimestamp`.
+fn write_name_and_created(out: &mut String, meta: &ObjectMeta) {
+    let _ = writeln!(out, "Name:\t{}", meta.name);
+    let _ = writeln!(out, "Namespace:\t{}", meta.namespace);
+    let _ = writeln!(
+        out,
+        "CreationTimestamp:\t{}",
+        rfc1123z(super::created(meta))
+    );
+}
+
+/// The first lines of most describers: `Name`, `Namespace`, `Labels`, `Annotations`.
+pub fn write_meta(out: &mut String, meta: &ObjectMeta) {
+    let _ = writeln!(out, "Name:\t{}", meta.name);
+    let _ = writeln!(out, "Namespace:\t{}", meta.namespace);
+    write_labels(out, "Labels", &meta.labels);
+    write_annotations(out, &meta.annotations);
 }
 
 fn write_annotations_titled(out: &mut String, title: &str, annotations: &BTreeMap<String, String>) {
@@ -213,47 +234,33 @@ fn write_containers(t: &mut String, spec: &PodSpec, pod: Option<&Pod>, space: &s
             let repo = full.rsplit_once(':').map_or(full.as_str(), |(r, _)| r);
             let _ = writeln!(t, "    Image ID:\t{repo}@sha256:{}", hex_of(&full, 64));
         }
-        let ports: Vec<String> = c
-            .ports
-            .iter()
-            .map(|p| {
-                let proto = p.protocol.as_deref().unwrap_or("TCP");
-                match &p.name {
-                    Some(n) if !n.is_empty() => format!("{}/{proto} ({n})", p.container_port),
-                    _ => format!("{}/{proto}", p.container_port),
-                }
-            })
-            .collect();
-        let host_ports: Vec<String> = c
-            .ports
-            .iter()
-            .map(|p| {
-                let proto = p.protocol.as_deref().unwrap_or("TCP");
-                match &p.name {
-                    Some(n) if !n.is_empty() => format!("0/{proto} ({n})"),
-                    _ => format!("0/{proto}"),
-                }
-            })
-            .collect();
-        let joined = ports.join(", ");
-        if joined.contains(',') {
-            let _ = writeln!(t, "    Ports:\t{joined}");
-        } else {
-            let _ = writeln!(
-                t,
-                "    Port:\t{}",
-                if joined.is_empty() { "<none>" } else { &joined }
-            );
-        }
-        let joined = host_ports.join(", ");
-        if joined.contains(',') {
-            let _ = writeln!(t, "    Host Ports:\t{joined}");
-        } else {
-            let _ = writeln!(
-                t,
-                "    Host Port:\t{}",
-                if joined.is_empty() { "<none>" } else { &joined }
-            );
+        // describe.go's `describeContainerPorts` and `describeContainerHostPorts`: the
+        // host port of a container port that sets none is 0.
+        let ports = |host: bool| {
+            let ports: Vec<String> = c
+                .ports
+                .iter()
+                .map(|p| {
+                    let number = if host { 0 } else { p.container_port };
+                    let proto = p.protocol.as_deref().unwrap_or("TCP");
+                    match &p.name {
+                        Some(n) if !n.is_empty() => format!("{number}/{proto} ({n})"),
+                        _ => format!("{number}/{proto}"),
+                    }
+                })
+                .collect();
+            ports.join(", ")
+        };
+        for (title, joined) in [("Port", ports(false)), ("Host Port", ports(true))] {
+            if joined.contains(',') {
+                let _ = writeln!(t, "    {title}s:\t{joined}");
+            } else {
+                let _ = writeln!(
+                    t,
+                    "    {title}:\t{}",
+                    if joined.is_empty() { "<none>" } else { &joined }
+                );
+            }
         }
         if let Some(pod) = pod {
             let running = pod.status.phase.as_deref() == Some("Running");
@@ -310,12 +317,7 @@ fn write_list(t: &mut String, title: &str, items: &[String]) {
 
 /// `kubectl describe pod`.
 pub fn pod(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let pod = view
-        .analysis
-        .objects
-        .pods
-        .iter()
-        .find(|p| p.meta.namespace == namespace && p.meta.name == name)?;
+    let pod = named(&view.analysis.objects.pods, namespace, name)?;
     let mut t = String::new();
     let _ = writeln!(t, "Name:\t{}", pod.meta.name);
     let _ = writeln!(t, "Namespace:\t{}", pod.meta.namespace);
@@ -441,13 +443,7 @@ pub fn deployment(view: &View, namespace: &str, name: &str) -> Option<String> {
         .filter(|p| !p.is_terminating() && p.is_ready())
         .count();
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{}", w.meta.name);
-    let _ = writeln!(t, "Namespace:\t{}", w.meta.namespace);
-    let _ = writeln!(
-        t,
-        "CreationTimestamp:\t{}",
-        rfc1123z(super::created(&w.meta))
-    );
+    write_name_and_created(&mut t, &w.meta);
     write_labels(&mut t, "Labels", &w.meta.labels);
     let mut annotations = w.meta.annotations.clone();
     annotations
@@ -535,13 +531,7 @@ pub fn stateful_set(view: &View, namespace: &str, name: &str) -> Option<String> 
     let pods = super::resources::pods_of(view, w);
     let (running, waiting, succeeded, failed) = pod_counts(&pods);
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{}", w.meta.name);
-    let _ = writeln!(t, "Namespace:\t{}", w.meta.namespace);
-    let _ = writeln!(
-        t,
-        "CreationTimestamp:\t{}",
-        rfc1123z(super::created(&w.meta))
-    );
+    write_name_and_created(&mut t, &w.meta);
     let _ = writeln!(t, "Selector:\t{}", w.selector);
     write_labels(&mut t, "Labels", &w.meta.labels);
     write_annotations(&mut t, &w.meta.annotations);
@@ -569,25 +559,8 @@ pub fn stateful_set(view: &View, namespace: &str, name: &str) -> Option<String> 
 
 /// `kubectl describe daemonset`.
 pub fn daemon_set(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let ds = view
-        .analysis
-        .objects
-        .daemon_sets
-        .iter()
-        .find(|d| d.meta.namespace == namespace && d.meta.name == name)?;
-    let pods: Vec<&Pod> = view
-        .analysis
-        .objects
-        .pods
-        .iter()
-        .filter(|p| {
-            p.meta.namespace == namespace
-                && p.meta
-                    .owner_references
-                    .iter()
-                    .any(|o| o.kind == "DaemonSet" && o.name == name)
-        })
-        .collect();
+    let ds = named(&view.analysis.objects.daemon_sets, namespace, name)?;
+    let pods = super::resources::daemon_set_pods(&view.analysis.objects, ds);
     let (running, waiting, succeeded, failed) = pod_counts(&pods);
     let n = pods.len();
     let mut t = String::new();
@@ -775,17 +748,9 @@ pub fn namespace(view: &View, _namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe configmap`.
 pub fn config_map(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let cm = view
-        .analysis
-        .objects
-        .config_maps
-        .iter()
-        .find(|c| c.meta.namespace == namespace && c.meta.name == name)?;
+    let cm = named(&view.analysis.objects.config_maps, namespace, name)?;
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{name}");
-    let _ = writeln!(t, "Namespace:\t{namespace}");
-    write_labels(&mut t, "Labels", &cm.meta.labels);
-    write_annotations(&mut t, &cm.meta.annotations);
+    write_meta(&mut t, &cm.meta);
     let mut out = tabwriter::format(&t, 0, 2);
     out.push_str("\nData\n====\n");
     for (k, v) in &cm.data {
@@ -797,17 +762,9 @@ pub fn config_map(view: &View, namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe endpoints`.
 pub fn endpoints(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let e = view
-        .analysis
-        .objects
-        .endpoints
-        .iter()
-        .find(|e| e.meta.namespace == namespace && e.meta.name == name)?;
+    let e = named(&view.analysis.objects.endpoints, namespace, name)?;
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{name}");
-    let _ = writeln!(t, "Namespace:\t{namespace}");
-    write_labels(&mut t, "Labels", &e.meta.labels);
-    write_annotations(&mut t, &e.meta.annotations);
+    write_meta(&mut t, &e.meta);
     t.push_str("Subsets:\n");
     for subset in &e.subsets {
         let join = |l: &[crate::model::EndpointAddress]| {
@@ -848,17 +805,9 @@ pub fn endpoints(view: &View, namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe endpointslice`.
 pub fn endpoint_slice(view: &View, namespace: &str, name: &str) -> Option<String> {
-    let s = view
-        .analysis
-        .objects
-        .endpoint_slices
-        .iter()
-        .find(|s| s.meta.namespace == namespace && s.meta.name == name)?;
+    let s = named(&view.analysis.objects.endpoint_slices, namespace, name)?;
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{name}");
-    let _ = writeln!(t, "Namespace:\t{namespace}");
-    write_labels(&mut t, "Labels", &s.meta.labels);
-    write_annotations(&mut t, &s.meta.annotations);
+    write_meta(&mut t, &s.meta);
     let _ = writeln!(t, "AddressType:\t{}", s.address_type);
     match s.ports.as_deref() {
         Some(ports) if !ports.is_empty() => {

@@ -9,6 +9,7 @@
 use super::objects_yaml::{ServerFields, endpoint_slice_yaml, endpoints_yaml};
 use super::yaml::Yaml;
 use super::{Resource, Row, View};
+use super::{in_list_order, named};
 use crate::model::{EndpointSlice, Endpoints};
 use crate::scenario::Analysis;
 
@@ -105,16 +106,7 @@ pub fn slice_endpoints_cell(slice: &EndpointSlice) -> String {
 }
 
 fn endpoints_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let mut list: Vec<&Endpoints> = view
-        .analysis
-        .objects
-        .endpoints
-        .iter()
-        .filter(|e| namespace.is_none_or(|ns| e.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut list, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
+    let list: Vec<&Endpoints> = in_list_order(&view.analysis.objects.endpoints, namespace);
     list.into_iter()
         .map(|e| Row {
             namespace: e.meta.namespace.clone(),
@@ -127,11 +119,7 @@ fn endpoints_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row>
 }
 
 fn endpoints_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    view.analysis
-        .objects
-        .endpoints
-        .iter()
-        .find(|e| e.meta.namespace == namespace && e.meta.name == name)
+    named(&view.analysis.objects.endpoints, namespace, name)
         .map(|e| endpoints_yaml(e, ServerFields::Include))
 }
 
@@ -154,16 +142,8 @@ pub const ENDPOINTS: Resource = Resource {
 };
 
 fn slice_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let mut list: Vec<&EndpointSlice> = view
-        .analysis
-        .objects
-        .endpoint_slices
-        .iter()
-        .filter(|s| namespace.is_none_or(|ns| s.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut list, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
+    let list: Vec<&EndpointSlice> =
+        in_list_order(&view.analysis.objects.endpoint_slices, namespace);
     list.into_iter()
         .map(|s| Row {
             namespace: s.meta.namespace.clone(),
@@ -181,11 +161,7 @@ fn slice_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
 }
 
 fn slice_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    view.analysis
-        .objects
-        .endpoint_slices
-        .iter()
-        .find(|s| s.meta.namespace == namespace && s.meta.name == name)
+    named(&view.analysis.objects.endpoint_slices, namespace, name)
         .map(|s| endpoint_slice_yaml(s, ServerFields::Include))
 }
 

@@ -121,6 +121,55 @@ pub fn format_labels(labels: &BTreeMap<String, String>) -> String {
     }
 }
 
+/// An object with metadata, as kubectl's printers and describers find and list them.
+pub(crate) trait Meta {
+    fn meta(&self) -> &ObjectMeta;
+}
+
+macro_rules! meta {
+    ($($t:ty),*) => {
+        $(impl Meta for $t {
+            fn meta(&self) -> &ObjectMeta {
+                &self.meta
+            }
+        })*
+    };
+}
+
+meta!(
+    crate::model::Pod,
+    crate::model::Service,
+    crate::model::Endpoints,
+    crate::model::EndpointSlice,
+    crate::model::ConfigMap,
+    crate::model::DaemonSet,
+    crate::model::Workload
+);
+
+/// The objects of `items` in `namespace` (`None`: every namespace), in the API server's
+/// list order: namespace, then name.
+pub(crate) fn in_list_order<'a, T: Meta + 'a>(
+    items: impl IntoIterator<Item = &'a T>,
+    namespace: Option<&str>,
+) -> Vec<&'a T> {
+    let mut list: Vec<&T> = items
+        .into_iter()
+        .filter(|o| namespace.is_none_or(|ns| o.meta().namespace == ns))
+        .collect();
+    crate::sort::sort_by(&mut list, |a, b| {
+        let (a, b) = (a.meta(), b.meta());
+        (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
+    });
+    list
+}
+
+/// The object `namespace/name` among `items`.
+pub(crate) fn named<'a, T: Meta>(items: &'a [T], namespace: &str, name: &str) -> Option<&'a T> {
+    items
+        .iter()
+        .find(|o| o.meta().namespace == namespace && o.meta().name == name)
+}
+
 /// When an object was created: its `creationTimestamp`, or the scenario's start.
 pub fn created(meta: &ObjectMeta) -> i64 {
     meta.creation_timestamp

@@ -10,6 +10,7 @@
 use super::resources::{pod_spec_yaml, server_meta};
 use super::yaml::{Yaml, map};
 use super::{Resource, Row, View};
+use super::{in_list_order, named};
 use crate::model::Pod;
 use crate::session::clock;
 
@@ -64,16 +65,7 @@ fn readiness_gates_cell(pod: &Pod) -> String {
 }
 
 fn rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let mut pods: Vec<&Pod> = view
-        .analysis
-        .objects
-        .pods
-        .iter()
-        .filter(|p| namespace.is_none_or(|ns| p.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut pods, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
+    let pods: Vec<&Pod> = in_list_order(&view.analysis.objects.pods, namespace);
     pods.into_iter()
         .map(|pod| {
             let ip = pod
@@ -108,12 +100,7 @@ fn rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
 /// A Pod as the API server returns it, with the server's defaults and the kubelet's
 /// status.
 pub fn object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    let pod = view
-        .analysis
-        .objects
-        .pods
-        .iter()
-        .find(|p| p.meta.namespace == namespace && p.meta.name == name)?;
+    let pod = named(&view.analysis.objects.pods, namespace, name)?;
     let at = Yaml::str(clock::rfc3339(super::created(&pod.meta)));
     let conditions: Vec<Yaml> = pod
         .status

@@ -18,6 +18,7 @@
 use super::describe;
 use super::yaml::{Yaml, map, object_meta, opt_map, opt_str};
 use super::{Resource, Row, View, created, format_labels};
+use super::{in_list_order, named};
 use crate::manifest::Kind;
 use crate::model::{ObjectMeta, Pod, Workload};
 use crate::session::clock;
@@ -70,17 +71,13 @@ pub fn workload<'a>(
 }
 
 fn workloads<'a>(view: &View<'a>, kind: Kind, namespace: Option<&str>) -> Vec<&'a Workload> {
-    let mut out: Vec<&Workload> = view
+    let of_kind = view
         .analysis
         .objects
         .workloads
         .iter()
-        .filter(|w| w.kind == kind && namespace.is_none_or(|ns| w.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut out, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
-    out
+        .filter(|w| w.kind == kind);
+    in_list_order(of_kind, namespace)
 }
 
 /// The Pods a workload controls (through its ReplicaSet for a Deployment).
@@ -544,32 +541,30 @@ pub const STATEFUL_SETS: Resource = Resource {
     short_names: &["sts"],
 };
 
-fn daemon_set_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let mut list: Vec<&crate::model::DaemonSet> = view
-        .analysis
-        .objects
-        .daemon_sets
+/// The Pods a DaemonSet owns (owner references name an owner in the Pod's namespace).
+pub(crate) fn daemon_set_pods<'a>(
+    objects: &'a crate::model::Objects,
+    daemon_set: &crate::model::DaemonSet,
+) -> Vec<&'a Pod> {
+    objects
+        .pods
         .iter()
-        .filter(|d| namespace.is_none_or(|ns| d.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut list, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
+        .filter(|p| {
+            p.meta.namespace == daemon_set.meta.namespace
+                && p.meta
+                    .owner_references
+                    .iter()
+                    .any(|o| o.kind == "DaemonSet" && o.name == daemon_set.meta.name)
+        })
+        .collect()
+}
+
+fn daemon_set_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
+    let list: Vec<&crate::model::DaemonSet> =
+        in_list_order(&view.analysis.objects.daemon_sets, namespace);
     list.into_iter()
         .map(|d| {
-            let pods: Vec<&Pod> = view
-                .analysis
-                .objects
-                .pods
-                .iter()
-                .filter(|p| {
-                    p.meta.namespace == d.meta.namespace
-                        && p.meta
-                            .owner_references
-                            .iter()
-                            .any(|o| o.kind == "DaemonSet" && o.name == d.meta.name)
-                })
-                .collect();
+            let pods = daemon_set_pods(&view.analysis.objects, d);
             let n = pods.len().to_string();
             let ready = pods.iter().filter(|p| p.is_ready()).count().to_string();
             let (containers, images) = images(&d.template.spec);
@@ -593,24 +588,8 @@ fn daemon_set_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row
 }
 
 fn daemon_set_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    let d = view
-        .analysis
-        .objects
-        .daemon_sets
-        .iter()
-        .find(|d| d.meta.namespace == namespace && d.meta.name == name)?;
-    let n = view
-        .analysis
-        .objects
-        .pods
-        .iter()
-        .filter(|p| {
-            p.meta
-                .owner_references
-                .iter()
-                .any(|o| o.kind == "DaemonSet" && o.name == name)
-        })
-        .count() as i64;
+    let d = named(&view.analysis.objects.daemon_sets, namespace, name)?;
+    let n = daemon_set_pods(&view.analysis.objects, d).len() as i64;
     let mut annotations = d.meta.annotations.clone();
     annotations.insert(
         "deprecated.daemonset.template.generation".into(),
@@ -1163,16 +1142,8 @@ pub const NAMESPACES: Resource = Resource {
 // ---- ConfigMaps ---------------------------------------------------------------------------
 
 fn config_map_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
-    let mut list: Vec<&crate::model::ConfigMap> = view
-        .analysis
-        .objects
-        .config_maps
-        .iter()
-        .filter(|c| namespace.is_none_or(|ns| c.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut list, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
+    let list: Vec<&crate::model::ConfigMap> =
+        in_list_order(&view.analysis.objects.config_maps, namespace);
     list.into_iter()
         .map(|c| Row {
             namespace: c.meta.namespace.clone(),
@@ -1185,12 +1156,7 @@ fn config_map_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row
 }
 
 fn config_map_object(view: &View, namespace: &str, name: &str) -> Option<Yaml> {
-    let c = view
-        .analysis
-        .objects
-        .config_maps
-        .iter()
-        .find(|c| c.meta.namespace == namespace && c.meta.name == name)?;
+    let c = named(&view.analysis.objects.config_maps, namespace, name)?;
     Some(map(vec![
         ("apiVersion", Some(Yaml::str("v1"))),
         (
@@ -1331,17 +1297,7 @@ pub fn all_events(view: &View) -> Vec<Event> {
         }
     }
     for d in &objects.daemon_sets {
-        for (i, p) in objects
-            .pods
-            .iter()
-            .filter(|p| {
-                p.meta
-                    .owner_references
-                    .iter()
-                    .any(|o| o.kind == "DaemonSet" && o.name == d.meta.name)
-            })
-            .enumerate()
-        {
+        for (i, p) in daemon_set_pods(objects, d).into_iter().enumerate() {
             out.push(event(
                 &d.meta.namespace,
                 "DaemonSet",

@@ -1,9 +1,10 @@
 //! Services in kubectl: the `get svc` table (the server's `printService`), `describe svc`
 //! (kubectl's `describeService`) and `-o yaml` (kubectl-output.md §2, §3).
 
-use super::describe::{write_annotations, write_labels};
+use super::describe::write_meta;
 use super::endpoints_line::endpoints_line;
 use super::{Resource, Row, View, format_labels, yaml};
+use super::{in_list_order, named};
 use crate::model::{IntOrString, Service};
 use crate::scenario::Analysis;
 use crate::sort::CollectBTree;
@@ -30,24 +31,11 @@ pub const RESOURCE: Resource = Resource {
 
 /// The Services of a namespace (or all), in the server's list order: namespace, then name.
 pub fn services<'a>(analysis: &'a Analysis, namespace: Option<&str>) -> Vec<&'a Service> {
-    let mut out: Vec<&Service> = analysis
-        .objects
-        .services
-        .iter()
-        .filter(|s| namespace.is_none_or(|ns| s.meta.namespace == ns))
-        .collect();
-    crate::sort::sort_by(&mut out, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
-    out
+    in_list_order(&analysis.objects.services, namespace)
 }
 
 fn find<'a>(analysis: &'a Analysis, namespace: &str, name: &str) -> Option<&'a Service> {
-    analysis
-        .objects
-        .services
-        .iter()
-        .find(|s| s.meta.namespace == namespace && s.meta.name == name)
+    named(&analysis.objects.services, namespace, name)
 }
 
 /// The `-o wide` header width of the LoadBalancer ingress list before it is clipped.
@@ -167,10 +155,7 @@ pub fn describe(analysis: &Analysis, namespace: &str, name: &str) -> Option<Stri
     let svc = find(analysis, namespace, name)?;
     let spec = &svc.spec;
     let mut t = String::new();
-    let _ = writeln!(t, "Name:\t{}", svc.meta.name);
-    let _ = writeln!(t, "Namespace:\t{}", svc.meta.namespace);
-    write_labels(&mut t, "Labels", &svc.meta.labels);
-    write_annotations(&mut t, &svc.meta.annotations);
+    write_meta(&mut t, &svc.meta);
     let _ = writeln!(
         t,
         "Selector:\t{}",
