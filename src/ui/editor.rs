@@ -283,33 +283,17 @@ fn scroll_to_line(area: &HtmlTextAreaElement, line: u32, lh: f64) {
     }
 }
 
-/// Texts longer than this (bytes, [`super::LARGE_TEXT`]) or of more than
-/// [`WINDOWED_LINES`] lines are edited through a window of lines: a browser's textarea
-/// lays out all its lines again after every keystroke (9–20 µs a line in headless
-/// Chromium, by load: a 1,272-line scenario took 27 ms from keystroke to paint with
-/// nothing else to do, seconds for a 6 MB dump), so it only ever holds [`WINDOW_LINES`]
-/// lines of a long text, and the page splices edits back into the text. Moving the
-/// window resets the browser's undo history, so labs (under 100 lines) stay whole.
+/// Texts longer than this (bytes, [`super::LARGE_TEXT`]) are edited through a window of
+/// lines: a browser's textarea lays out all its lines again after every keystroke (about
+/// 9 µs a line in headless Chromium: 9 ms for 1,000 lines, seconds for a 6 MB dump), so
+/// it only ever holds [`WINDOW_LINES`] lines of a big text, and the page splices edits
+/// back into the text. Moving the window resets the browser's undo history, so labs stay
+/// whole.
 pub use super::LARGE_TEXT;
-/// Texts of more lines than this are edited through a window (see [`LARGE_TEXT`]).
-pub const WINDOWED_LINES: usize = 300;
-/// Lines the textarea holds when the text is long: a page of lines (about 40) and a
-/// margin above and below (9 ms of layout in the keystroke's frame for 300 lines on the
-/// loaded test machine, 27 ms for 1,272).
-pub const WINDOW_LINES: usize = 200;
+/// Lines the textarea holds when the text is large.
+pub const WINDOW_LINES: usize = 1000;
 /// The window moves when the view comes this close (in lines) to one of its edges.
-const WINDOW_MARGIN: usize = 50;
-
-/// Whether `text` is edited through a window ([`LARGE_TEXT`]).
-pub fn windowed(text: &str) -> bool {
-    text.len() > LARGE_TEXT || text.bytes().filter(|b| *b == b'\n').count() >= WINDOWED_LINES
-}
-
-/// Whether a windowed text became short enough to be edited whole again (half the
-/// thresholds, so that a text near them does not switch at every keystroke).
-fn whole_again(text: &str) -> bool {
-    text.len() < LARGE_TEXT / 2 && text.bytes().filter(|b| *b == b'\n').count() < WINDOWED_LINES / 2
-}
+const WINDOW_MARGIN: usize = 250;
 
 /// The part of a large text the textarea holds: lines `first..first + lines` (0-based),
 /// and the bytes before and after them (each including the newline next to the window).
@@ -478,7 +462,7 @@ pub fn Editor(props: &EditorProps) -> Html {
         use_effect_with(props.loads, move |loads| {
             cursor.set((1, 1));
             if let Some(a) = area(&textarea) {
-                let large = windowed(&text);
+                let large = text.len() > LARGE_TEXT;
                 {
                     let mut d = doc.borrow_mut();
                     d.text = text.clone();
@@ -574,10 +558,6 @@ pub fn Editor(props: &EditorProps) -> Html {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             let value = a.value();
             let mut d = doc.borrow_mut();
-            // A window that a paste made long (a whole scenario pasted over the window's
-            // lines) is put around the caret again, as a first big paste is.
-            let overfull = d.window.is_some() && windowed(&value);
-            let first = d.first() as u32;
             let full = match d.window {
                 Some(w) => splice(&d.text, &w, &value),
                 None => value,
@@ -586,18 +566,17 @@ pub fn Editor(props: &EditorProps) -> Html {
             let full = d.text.clone();
             // Whether the textarea's value changes below (a big paste puts a window in; a
             // text grown small again goes back whole).
-            let rewindowed = if (d.window.is_none() && windowed(&full)) || overfull {
+            let rewindowed = if d.window.is_none() && full.len() > LARGE_TEXT {
                 // A big paste: from now on the textarea holds a window around the caret.
                 let caret = a
                     .selection_start()
                     .ok()
                     .flatten()
-                    .map(|at| position_of(&a.value(), at))
-                    .map(|(l, c)| (l + first, c))
+                    .map(|at| position_of(&full, at))
                     .unwrap_or((1, 1));
                 d.window_after_paste(&a, caret);
                 true
-            } else if d.window.is_some() && whole_again(&full) {
+            } else if d.window.is_some() && full.len() < LARGE_TEXT / 2 {
                 let first = d.first();
                 let caret = a
                     .selection_start()

@@ -10,9 +10,8 @@
 pub use svcplay::manifest::MAX_SCENARIO_BYTES;
 
 /// What makes a scenario large, in bytes: the editor shows it through a window of lines
-/// (as it does a text of [`super::editor::WINDOWED_LINES`] lines or more) and its analysis
-/// always runs in the Web Worker, whatever its last cost, so typing never waits for it.
-/// The seeds' labs are 2–3 KB; a 5,000-Service dump is megabytes.
+/// and its analysis always runs in the Web Worker, whatever its last cost, so typing never
+/// waits for it. The seeds' labs are 2–3 KB; a 5,000-Service dump is megabytes.
 pub const LARGE_TEXT: usize = 100_000;
 
 /// Analyses that took longer than this (ms, on the main thread or in the worker) move the

@@ -535,16 +535,7 @@ impl Page<'_> {
             "the slow text shown while it is analysed",
             RENDER_TIMEOUT,
             || {
-                // A text this long is edited through a window of its first lines; the
-                // editor counts all of them.
-                let value = self.editor_value()?;
-                let lines = self.string(
-                    "return document.getElementById('editor').dataset.lines || '';",
-                    vec![],
-                )?;
-                let shown = !value.is_empty()
-                    && slow.starts_with(&value)
-                    && lines == slow.split('\n').count().to_string();
+                let shown = self.editor_value()? == slow;
                 let busy = self.bool(
                     "return !!document.querySelector('.busy[role=status]');",
                     vec![],
