@@ -108,6 +108,42 @@ pub fn now_ms() -> f64 {
         .unwrap_or_default()
 }
 
+/// Where one keystroke's time goes, phase by phase: while a value made by [`timed`] lives
+/// (a reduce, a panel, a component's view), its time is measured, and when it goes it is
+/// appended as `[name, ms, when it ended]` to `window.__svcplayMarks` — only when a tool set that to an
+/// array (the end-to-end timing report does); otherwise it costs one property read.
+pub struct Timed {
+    name: &'static str,
+    start: f64,
+    marks: Option<js_sys::Array>,
+}
+
+/// Starts timing the phase `name` (see [`Timed`]).
+pub fn timed(name: &'static str) -> Timed {
+    let marks = if cfg!(target_arch = "wasm32") {
+        window()
+            .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__svcplayMarks")).ok())
+            .and_then(|m| m.dyn_into::<js_sys::Array>().ok())
+    } else {
+        None
+    };
+    let start = if marks.is_some() { now_ms() } else { 0.0 };
+    Timed { name, start, marks }
+}
+
+impl Drop for Timed {
+    fn drop(&mut self) {
+        if let Some(marks) = &self.marks {
+            let now = now_ms();
+            marks.push(&js_sys::Array::of3(
+                &JsValue::from_str(self.name),
+                &JsValue::from_f64(now - self.start),
+                &JsValue::from_f64(now),
+            ));
+        }
+    }
+}
+
 pub fn document() -> Option<web_sys::Document> {
     window()?.document()
 }

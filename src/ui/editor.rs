@@ -435,6 +435,7 @@ struct Find {
 
 #[function_component]
 pub fn Editor(props: &EditorProps) -> Html {
+    let _timed = dom::timed("view:Editor");
     let textarea = use_node_ref();
     let find_input = use_node_ref();
     let scroll = use_state(|| (0.0f64, 0.0f64, 800.0f64));

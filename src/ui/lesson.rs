@@ -761,7 +761,7 @@ mod tests {
         assert_eq!(s.course.as_ref().unwrap().hints, 1);
         // The learner types, then asks for the solution: their text is kept.
         let typed = format!("{}# my note\n", s.text);
-        let s = reduce(&s, Action::SetText(Rc::from(typed.as_str())));
+        let s = crate::ui::state::type_in(&s, Rc::from(typed.as_str()));
         let s = reduce(&s, Action::Lesson(LessonAction::Solve(2.0)));
         assert!(s.history.entries.iter().any(|e| *e.text == *typed));
         let c = s.course.clone().unwrap();

@@ -18,6 +18,13 @@
 //!   say-so.
 //! - Limits ([`limits`]): the one scenario size limit, and the cost budget that decides
 //!   what the main thread may analyse.
+//! - **Typing** (issue 19: keystroke to painted frame within a frame): the editor's
+//!   textarea holds a window of a long text's lines ([`editor::windowed`]); a typed text
+//!   analysed here is analysed right after the frame that paints the keystroke
+//!   ([`state::State::deferred`], `Action::AnalyseTyped`), the views marked busy
+//!   meanwhile; the rules' lines are drawn again only when they changed
+//!   ([`rules::RuleLines`]). [`dom::timed`] names where a keystroke's time goes for the
+//!   end-to-end timing report.
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
 //! - Lessons ([`lesson`]): the lesson list with progress, the lesson pane beside the
 //!   editor and the views (checks after every change, hints, solution, reset), the
@@ -106,6 +113,7 @@ fn analyses(action: &Action) -> bool {
             | Action::Act(_)
             | Action::WorkerSummary(..)
             | Action::WorkerReady(_)
+            | Action::AnalyseTyped(_)
     )
 }
 
@@ -113,11 +121,12 @@ impl Reducible for Store {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let _timed = dom::timed("reduce");
         let marks = cfg!(target_arch = "wasm32") && analyses(&action) && !self.0.embed.enabled;
         if marks {
             storage::mark_analysing(true);
         }
-        let typing = matches!(action, Action::SetText(_));
+        let typing = matches!(action, Action::SetText(_) | Action::AnalyseTyped(_));
         let start = dom::now_ms();
         let mut next = reduce(&self.0, action);
         let analysed = match (&next.analysis, &self.0.analysis) {
@@ -142,7 +151,7 @@ impl Reducible for Store {
         if next.rev != self.0.rev && cfg!(target_arch = "wasm32") {
             let place = if next.paused {
                 "paused"
-            } else if analysed {
+            } else if analysed || next.deferred {
                 "main"
             } else {
                 "worker"
@@ -342,6 +351,7 @@ fn paused_view(lang: Lang, dispatch: &UseReducerDispatcher<Store>) -> Html {
 
 #[function_component]
 pub fn App() -> Html {
+    let _timed = dom::timed("view:App");
     let store = use_reducer(|| {
         let start = dom::now_ms();
         let mut state = State::new(svcplay::examples::DEFAULT);
@@ -474,7 +484,7 @@ pub fn App() -> Html {
         let worker = worker.clone();
         let latest = latest.clone();
         let sent = worker_rev.borrow().clone();
-        let waiting = state.analysis.is_none() && !state.paused;
+        let waiting = state.analysis.is_none() && !state.paused && !state.deferred;
         let up = state.worker == WorkerStatus::Up;
         use_effect_with((state.rev, waiting, up), move |(rev, waiting, up)| {
             if *waiting && *up {
@@ -503,6 +513,20 @@ pub fn App() -> Html {
                         });
                     }
                 });
+            }
+        });
+    }
+    // A typed text analysed here: once the frame that paints the keystroke has gone, so
+    // that typing shows at once and the views follow in the next frame.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((state.rev, state.deferred), move |(rev, deferred)| {
+            if *deferred {
+                let rev = *rev;
+                let after = wasm_bindgen::closure::Closure::once_into_js(move || {
+                    dispatch.dispatch(Action::AnalyseTyped(rev))
+                });
+                dom::after_paint(after.unchecked_ref());
             }
         });
     }
@@ -660,6 +684,7 @@ pub fn App() -> Html {
     let selection = state.selection();
     let local = state.analysis.clone().map(Same);
     let computed = use_memo((local, selection.clone()), |(analysis, selection)| {
+        let _timed = dom::timed("panel");
         analysis
             .as_ref()
             .map(|a| Rc::new(snapshot::panel(&a.0, selection)))
@@ -671,7 +696,10 @@ pub fn App() -> Html {
             .filter(|(r, s, _)| *r == state.rev && *s == selection)
             .map(|(_, _, p)| p.clone())
     });
-    // Paused, the view says so itself: nothing on show is out of date.
+    // Paused, the view says so itself: nothing on show is out of date. Views of an older
+    // text are aria-busy; they dim only while the worker computes: a typed text's views
+    // follow a frame later, and dimming them for that frame would make every keystroke
+    // flicker (and repaint the whole panel twice).
     let stale = panel.is_none() && !state.paused;
     let panel = match panel {
         Some(p) => {
@@ -1017,7 +1045,7 @@ pub fn App() -> Html {
                 <span class="spacer"></span>
                 if state.paused {
                     <span class="busy" role="status">{ t(Msg::Paused) }</span>
-                } else if state.computing() {
+                } else if state.computing() && !state.deferred {
                     <span class="busy" role="status">{ t(Msg::Computing) }</span>
                 } else if state.uses_worker() {
                     <span class="busy idle">{ t(Msg::LargeScenario) }</span>
@@ -1095,7 +1123,7 @@ pub fn App() -> Html {
                     // Focusable, so that keyboard users can scroll a view whose content has no
                     // control of its own (the DNS table, a long list).
                     <div id="view-panel" role="tabpanel" tabindex="0" aria-labelledby={format!("tab-{}", state.tab.id())}
-                        class={classes!("view", stale.then_some("stale"), state.prefs.wrap.then_some("wrap"))}
+                        class={classes!("view", (stale && !state.deferred).then_some("stale"), state.prefs.wrap.then_some("wrap"))}
                         aria-busy={stale.to_string()}>
                         { panel_html }
                     </div>

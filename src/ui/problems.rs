@@ -37,6 +37,7 @@ pub struct ProblemsProps {
 
 #[function_component]
 pub fn Problems(props: &ProblemsProps) -> Html {
+    let _timed = super::dom::timed("view:Problems");
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
     let (shown, follow, syntax_line) = follow_ons(&props.diagnostics);

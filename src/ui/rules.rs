@@ -5,6 +5,7 @@
 use super::i18n::{Lang, Msg};
 use super::output::OutputActions;
 use super::snapshot::{RulesPanel, RulesView};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use svcplay::diag::Span;
 use svcplay::proxy::config::ProxyMode;
@@ -184,8 +185,89 @@ pub fn shown_lines<'a>(
     (shown, cut)
 }
 
+/// The lines of a rules panel (or, as a table, its rows), after the filters.
+#[derive(Properties)]
+pub struct RuleLinesProps {
+    pub panel: Rc<RulesPanel>,
+    pub filter: AttrValue,
+    pub object: Option<usize>,
+    /// Rows of the aligned table instead of the lines of the text.
+    pub table: bool,
+    /// The lines the editor's cursor lights.
+    pub lit: Rc<BTreeSet<usize>>,
+    /// The line chosen (clicked).
+    pub chosen: Option<usize>,
+    pub lang: Lang,
+}
+
+impl PartialEq for RuleLinesProps {
+    /// Equal when they draw the same: the text, which lines link to which written object
+    /// and under which label, the lines lit and chosen — not where in the YAML the links
+    /// point (those spans move whenever a line is typed above them, and only the handlers
+    /// of [`Rules`], which always have the current panel, read them). A keystroke that
+    /// leaves the rules as they were (most of them) then skips drawing thousands of lines
+    /// again.
+    fn eq(&self, other: &RuleLinesProps) -> bool {
+        let (a, b) = (&*self.panel, &*other.panel);
+        let same_lines = Rc::ptr_eq(&self.panel, &other.panel)
+            || (a.text == b.text
+                && a.status == b.status
+                && a.line_sources == b.line_sources
+                && a.sources.len() == b.sources.len()
+                && a.sources.iter().zip(&b.sources).all(|(x, y)| {
+                    x.object == y.object
+                        && x.label == y.label
+                        && x.spans.is_empty() == y.spans.is_empty()
+                }));
+        same_lines
+            && self.filter == other.filter
+            && self.object == other.object
+            && self.table == other.table
+            && self.lit == other.lit
+            && self.chosen == other.chosen
+            && self.lang == other.lang
+    }
+}
+
+#[function_component]
+pub fn RuleLines(props: &RuleLinesProps) -> Html {
+    let _timed = super::dom::timed("view:RuleLines");
+    let lang = props.lang;
+    let panel = &props.panel;
+    let (lit, chosen) = (&props.lit, props.chosen);
+    let (lines, _) = shown_lines(panel, &props.filter, props.object);
+    if props.table {
+        return html! {
+            { for lines.iter().filter_map(|(i, line, source)| rule_row(line).map(|r| (r, *i, *source))).map(|(r, i, source)| html! {
+                <tr class={classes!((source > 0).then_some("linked"), lit.contains(&i).then_some("lit"), (chosen == Some(i)).then_some("chosen"))} data-line={i.to_string()}>
+                    <th scope="row"><code>{ r.chain }</code></th>
+                    <td><code>{ r.matches }</code></td>
+                    <td class="num"><code>{ r.probability }</code></td>
+                    <td><code>{ r.target }</code></td>
+                    <td>{ r.comment }</td>
+                </tr>
+            }) }
+        };
+    }
+    html! {
+        { for lines.iter().map(|(i, line, source)| {
+            let source = panel.sources.get((*source as usize).wrapping_sub(1));
+            let linked = source.is_some_and(|s| !s.spans.is_empty());
+            let class = classes!(
+                "rl",
+                linked.then_some("linked"),
+                lit.contains(i).then_some("lit"),
+                (chosen == Some(*i)).then_some("chosen"),
+            );
+            let label = source.filter(|_| linked).map(|s| Msg::RuleFrom.fill(lang, &[&s.label]));
+            html! { <span class={class} data-line={i.to_string()} title={label}>{ *line }{ "\n" }</span> }
+        }) }
+    }
+}
+
 #[function_component]
 pub fn Rules(props: &RulesProps) -> Html {
+    let _timed = super::dom::timed("view:Rules");
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
     let panel = &props.panel;
@@ -211,6 +293,7 @@ pub fn Rules(props: &RulesProps) -> Html {
         })
     };
     let object = props.object.as_ref().map(|(o, _)| *o);
+    // Only counted here: the lines themselves are drawn by `RuleLines`.
     let (lines, cut) = shown_lines(panel, &props.filter, object);
     // The aligned form: only for iptables' own outputs, whose rules are `-A` lines.
     let table = use_state(|| false);
@@ -228,10 +311,12 @@ pub fn Rules(props: &RulesProps) -> Html {
             pointed.set(None);
         });
     }
-    let lit = props
-        .cursor
-        .map(|c| super::provenance::lines_at(panel, c))
-        .unwrap_or_default();
+    let lit = Rc::new(
+        props
+            .cursor
+            .map(|c| super::provenance::lines_at(panel, c))
+            .unwrap_or_default(),
+    );
     let line_at = |e: &MouseEvent| -> Option<usize> {
         let target = e.target()?.dyn_into::<web_sys::Element>().ok()?;
         target
@@ -383,15 +468,8 @@ pub fn Rules(props: &RulesProps) -> Html {
                             <th scope="col">{ t(Msg::RuleComment) }</th>
                         </tr></thead>
                         <tbody>
-                            { for lines.iter().filter_map(|(i, line, source)| rule_row(line).map(|r| (r, *i, *source))).map(|(r, i, source)| html! {
-                                <tr class={classes!((source > 0).then_some("linked"), lit.contains(&i).then_some("lit"), (*chosen == Some(i)).then_some("chosen"))} data-line={i.to_string()}>
-                                    <th scope="row"><code>{ r.chain }</code></th>
-                                    <td><code>{ r.matches }</code></td>
-                                    <td class="num"><code>{ r.probability }</code></td>
-                                    <td><code>{ r.target }</code></td>
-                                    <td>{ r.comment }</td>
-                                </tr>
-                            }) }
+                            <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=true
+                                lit={lit.clone()} chosen={*chosen} lang={lang} />
                         </tbody>
                     </table>
                 </div>
@@ -399,18 +477,8 @@ pub fn Rules(props: &RulesProps) -> Html {
             // Focusable: its long lines scroll sideways, which keyboard users do from here.
             <pre id="rules" tabindex="0" aria-label={t(view_label(view))} hidden={as_table} class={classes!("output", (panel.status != 0).then_some("failed"))}
                 onclick={on_line} onmouseover={on_point} onmouseleave={on_leave}>
-                { for lines.iter().map(|(i, line, source)| {
-                    let source = panel.sources.get((*source as usize).wrapping_sub(1));
-                    let linked = source.is_some_and(|s| !s.spans.is_empty());
-                    let class = classes!(
-                        "rl",
-                        linked.then_some("linked"),
-                        lit.contains(i).then_some("lit"),
-                        (*chosen == Some(*i)).then_some("chosen"),
-                    );
-                    let label = source.filter(|_| linked).map(|s| Msg::RuleFrom.fill(lang, &[&s.label]));
-                    html! { <span class={class} data-line={i.to_string()} title={label}>{ *line }{ "\n" }</span> }
-                }) }
+                <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=false
+                    lit={lit.clone()} chosen={*chosen} lang={lang} />
             </pre>
             if cut > 0 {
                 <p class="note">{ Msg::MoreLines.fill(lang, &[&cut.to_string()]) }</p>

@@ -2,7 +2,8 @@
 //!
 //! [`reduce`] is the only way the state changes. Where a text is analysed is decided by
 //! cost, not size ([`analyses_here`]): the main thread analyses an edit only when the last
-//! analysis was measured cheap ([`MAIN_THREAD_BUDGET_MS`]) and the edit is small; anything
+//! analysis was measured cheap ([`MAIN_THREAD_BUDGET_MS`]) and the edit is small (typing
+//! is analysed right after the frame that paints it: [`State::deferred`]); anything
 //! else — a text from outside (a link, a draft of unknown cost, an import), a paste, a
 //! large text — goes to the Web Worker first, so that no scenario can freeze the page
 //! (the app shell sends the text and feeds the answers back as actions). A draft whose
@@ -308,6 +309,14 @@ pub struct State {
     pub progress: Rc<Progress>,
     /// Counts changes to the progress (not its loading at start): the shell saves it then.
     pub progress_rev: u64,
+    /// The text on show was typed and will be analysed on the main thread right after the
+    /// frame that paints the keystroke ([`Action::AnalyseTyped`]): the editor paints first,
+    /// the views follow a frame later (marked busy meanwhile), and keystrokes that come
+    /// faster than frames are analysed once.
+    pub deferred: bool,
+    /// Where the deferred typing started: the analysis on show before its first keystroke
+    /// (none when the worker had analysed that text) and that text, for what it changed.
+    pub typed_from: Option<(Option<Rc<Analysis>>, Rc<str>)>,
 }
 
 /// What the user (or the app shell) can do.
@@ -337,6 +346,9 @@ pub enum Action {
     Pause(Msg),
     /// Resume a paused analysis.
     Resume,
+    /// The frame that painted a keystroke has gone: analyse revision `rev` here, if it is
+    /// still the text on show and waits for it ([`State::deferred`]).
+    AnalyseTyped(u64),
     /// Hide the lab's explanation.
     CloseLab,
     /// The worker finished analysing revision `rev`, in this many ms (its round trip).
@@ -453,6 +465,8 @@ impl State {
             course: None,
             progress: Rc::new(Progress::default()),
             progress_rev: 0,
+            deferred: false,
+            typed_from: None,
         }
     }
 
@@ -489,7 +503,10 @@ impl State {
 
     /// Whether the text waits for the worker (not analysed here, not paused).
     pub fn uses_worker(&self) -> bool {
-        self.analysis.is_none() && !self.paused && self.worker != WorkerStatus::Down
+        self.analysis.is_none()
+            && !self.paused
+            && !self.deferred
+            && self.worker != WorkerStatus::Down
     }
 }
 
@@ -498,6 +515,9 @@ impl State {
 pub enum Change {
     /// The user typed, or a one-click action edited the text.
     Edit,
+    /// The user typed in the editor: an edit whose analysis, when it runs here, waits for
+    /// the keystroke's frame ([`State::deferred`]).
+    Typed,
     /// The terminal moved the session clock or recorded traffic and nothing else
     /// ([`svcplay::shell::Outcome::edited`]): the user's text like an edit, but no edit
     /// in "what changed" (no object or rule changed).
@@ -521,7 +541,7 @@ pub fn analyses_here(state: &State, text: &str, change: Change) -> bool {
         _ => {
             let cheap = state.cost_ms.is_some_and(|ms| ms <= MAIN_THREAD_BUDGET_MS);
             match change {
-                Change::Edit | Change::Clock => {
+                Change::Edit | Change::Typed | Change::Clock => {
                     cheap && text.len().abs_diff(state.text.len()) <= SMALL_EDIT_BYTES
                 }
                 Change::Known => cheap,
@@ -540,39 +560,55 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
         next.loads += 1;
     }
     next.worker_panel = None;
+    next.deferred = false;
+    next.typed_from = None;
     // The ranges a rule was traced to are ranges of the old text.
     next.highlight = Rc::new(Vec::new());
-    if change == Change::Edit {
+    if matches!(change, Change::Edit | Change::Typed) {
         next.edit_rev = next.rev;
     }
     if state.paused || !analyses_here(state, &text, change) {
         // The shell sends the text to the worker (unless paused); the old summary stays
         // until it answers.
         next.analysis = None;
+    } else if change == Change::Typed {
+        // The shell dispatches `AnalyseTyped` once the keystroke is painted; what the
+        // typing changed is found then, from where the first keystroke not yet analysed
+        // started.
+        next.analysis = None;
+        next.deferred = true;
+        next.typed_from = if state.deferred {
+            state.typed_from.clone()
+        } else {
+            Some((state.analysis.clone(), state.text.clone()))
+        };
     } else {
         analyse_here(&mut next, &text);
-        // What the edit changed downstream, on the node and in the mode on show. When
-        // the text before was analysed in the worker (a text loaded from outside is), it
-        // is analysed here once more: it is within SMALL_EDIT_BYTES of this one, which
-        // was just found cheap.
-        let before = match (&state.analysis, change) {
-            (Some(before), _) => Some(before.clone()),
-            (None, Change::Edit) => Some(Rc::new(analyze(&state.text, Options::default()))),
-            _ => None,
-        };
-        if let (Change::Edit, Some(before), Some(after)) = (change, &before, &next.analysis) {
-            let node = state.node();
-            let changes = svcplay::changes::diff(before, after, &node, state.mode);
-            next.changed_nothing = changes.is_empty();
-            next.changes = keep_change(&state.changes, changes);
+        if change == Change::Edit {
+            note_changes(&mut next, state, state.analysis.clone(), &state.text);
         }
     }
     next.text = text;
-    next.edited = matches!(change, Change::Edit | Change::Clock);
+    next.edited = matches!(change, Change::Edit | Change::Typed | Change::Clock);
     if let Some(s) = &state.simulation {
         next = simulate(&next, s.request.clone());
     }
     next
+}
+
+/// What an edit changed downstream, on the node and in the mode on show (`next` holds the
+/// analysis after it, `state` is the page before it). When the text before was analysed
+/// in the worker (a text loaded from outside is), it is analysed here once more: it is
+/// within SMALL_EDIT_BYTES of this one, which was just found cheap.
+fn note_changes(next: &mut State, state: &State, before: Option<Rc<Analysis>>, before_text: &str) {
+    let Some(after) = next.analysis.clone() else {
+        return;
+    };
+    let before = before.unwrap_or_else(|| Rc::new(analyze(before_text, Options::default())));
+    let node = state.node();
+    let changes = svcplay::changes::diff(&before, &after, &node, state.mode);
+    next.changed_nothing = changes.is_empty();
+    next.changes = keep_change(&state.changes, changes);
 }
 
 /// The state with `request` sent: answered at once when the text was analysed here, else
@@ -745,9 +781,10 @@ pub fn reduce(state: &State, action: Action) -> State {
         course.commands.push(line);
         force = true;
     }
-    // Large texts wait for the worker; a paused one for the user.
+    // Large texts wait for the worker; a paused one for the user; a typed one for its
+    // analysis after the keystroke's frame.
     let affordable = next.analysis.is_some() || next.text.len() <= LARGE_TEXT;
-    if next.paused || !affordable {
+    if next.paused || !affordable || next.deferred {
         next.course = Some(Rc::new(course));
         return next;
     }
@@ -896,7 +933,25 @@ fn reduce_action(state: &State, action: Action) -> State {
     match action {
         Action::Lesson(action) => reduce_lesson(state, action),
         Action::SetText(text) if *text == *state.text => state.clone(),
-        Action::SetText(text) => with_text(state, text, false, Change::Edit),
+        Action::SetText(text) => with_text(state, text, false, Change::Typed),
+        Action::AnalyseTyped(rev) if rev == state.rev && state.deferred => {
+            let mut next = state.clone();
+            next.deferred = false;
+            next.typed_from = None;
+            analyse_here(&mut next, &state.text);
+            if let Some((before, before_text)) = &state.typed_from {
+                note_changes(&mut next, state, before.clone(), before_text);
+            }
+            // The keystroke sent the traffic panel's requests again (`with_text`): they are
+            // answered now, under the same id.
+            if let (Some(s), Some(a)) = (&mut next.simulation, &next.analysis) {
+                if s.rev == rev && s.answer.is_none() {
+                    s.answer = Some(Rc::new(snapshot::simulate(a, &s.request)));
+                }
+            }
+            next
+        }
+        Action::AnalyseTyped(_) => state.clone(),
         Action::Replace(incoming) => replace(state, incoming, false),
         Action::ConfirmReplace => match state.pending.clone() {
             Some(incoming) => replace(state, incoming, true),
@@ -1390,6 +1445,14 @@ fn finish_edit(state: &State, saved: Option<String>) -> State {
     next
 }
 
+/// The user types `text` in the editor, and the frame that paints it goes by (the app
+/// shell then dispatches [`Action::AnalyseTyped`]).
+#[cfg(test)]
+pub fn type_in(state: &State, text: Rc<str>) -> State {
+    let next = reduce(state, Action::SetText(text));
+    reduce(&next, Action::AnalyseTyped(next.rev))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1408,7 +1471,7 @@ mod tests {
         };
         assert!(rules(&state).contains("--probability 0.3333333333"));
         let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
-        let state = reduce(&state, Action::SetText(scaled.into()));
+        let state = type_in(&state, scaled.into());
         assert_eq!(state.rev, 1);
         assert_eq!(state.loads, 0);
         let text = rules(&state);
@@ -1422,7 +1485,7 @@ mod tests {
         let mut state = State::new(svcplay::examples::DEFAULT);
         assert!(state.changes.is_empty());
         let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
-        state = reduce(&state, Action::SetText(scaled.clone().into()));
+        state = type_in(&state, scaled.clone().into());
         assert_eq!(state.changes.len(), 1);
         assert!(!state.changed_nothing);
         let c = &state.changes[0];
@@ -1431,16 +1494,13 @@ mod tests {
         assert!(summary.contains("1 endpoint added"), "{summary}");
         assert!(summary.contains("KUBE-SVC-"), "{summary}");
         // A comment changes nothing downstream: said, not kept.
-        state = reduce(
-            &state,
-            Action::SetText(format!("# a note\n{scaled}").into()),
-        );
+        state = type_in(&state, format!("# a note\n{scaled}").into());
         assert!(state.changed_nothing);
         assert_eq!(state.changes.len(), 1);
         // Scaling on and on keeps the last KEPT edits.
         for n in 5..12 {
             let text = svcplay::examples::DEFAULT.replace("replicas: 3", &format!("replicas: {n}"));
-            state = reduce(&state, Action::SetText(text.into()));
+            state = type_in(&state, text.into());
         }
         assert_eq!(state.changes.len(), svcplay::changes::KEPT);
         let last = state.changes.last().expect("the last edit");
@@ -1460,7 +1520,7 @@ mod tests {
         // As after a text from outside: the worker holds its analysis, the page none.
         state.analysis = None;
         let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 2");
-        state = reduce(&state, Action::SetText(scaled.into()));
+        state = type_in(&state, scaled.into());
         assert!(state.analysis.is_some(), "a small edit is analysed here");
         assert_eq!(state.changes.len(), 1);
         let removed: usize = state.changes[0]
@@ -1480,10 +1540,7 @@ mod tests {
         state = reduce(&state, Action::SelectTab(Tab::Dns));
         assert!(state.highlight.is_empty());
         state = reduce(&state, Action::Highlight(vec![span]));
-        state = reduce(
-            &state,
-            Action::SetText(format!("{}\n", svcplay::examples::DEFAULT).into()),
-        );
+        state = type_in(&state, format!("{}\n", svcplay::examples::DEFAULT).into());
         assert!(state.highlight.is_empty());
         state = reduce(&state, Action::Cursor(12, 3));
         assert_eq!(state.cursor, Some((12, 3)));
@@ -1625,7 +1682,7 @@ mod tests {
             svcplay::examples::DEFAULT,
             "#\n".repeat(LARGE_TEXT)
         );
-        state = reduce(&state, Action::SetText(big.as_str().into()));
+        state = type_in(&state, big.as_str().into());
         assert!(state.analysis.is_none() && state.computing() && state.uses_worker());
         let stale = state.rev - 1;
         state = reduce(
@@ -1642,7 +1699,7 @@ mod tests {
         assert_eq!(state.cost_ms, Some(800.0));
         // Should the worker die on a text, the page does not analyse that text itself
         // (it may be what killed the worker): it pauses, and the user resumes.
-        state = reduce(&state, Action::SetText(format!("{big}#\n").into()));
+        state = type_in(&state, format!("{big}#\n").into());
         state = reduce(&state, Action::WorkerReady(false));
         assert!(state.paused && state.analysis.is_none());
         assert_eq!(state.notice, Some(Notice::Paused(Msg::WorkerDied)));
@@ -1662,11 +1719,11 @@ mod tests {
         let state = with_worker();
         // Typing in a cheap text: here.
         let typed = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
-        let next = reduce(&state, Action::SetText(typed.as_str().into()));
+        let next = type_in(&state, typed.as_str().into());
         assert!(next.analysis.is_some() && !next.computing());
         // A paste, or any text from outside, whatever its size: the worker first.
         let pasted = format!("{typed}\n{}", "# pasted\n".repeat(100));
-        let next = reduce(&state, Action::SetText(pasted.as_str().into()));
+        let next = type_in(&state, pasted.as_str().into());
         assert!(next.analysis.is_none() && next.computing());
         let link = Incoming::new("kind: Service\n", Source::Link, 0.0);
         let next = reduce(&state, Action::Replace(link));
@@ -1676,7 +1733,7 @@ mod tests {
             cost_ms: Some(15_000.0),
             ..state.clone()
         };
-        let next = reduce(&slow, Action::SetText(typed.as_str().into()));
+        let next = type_in(&slow, typed.as_str().into());
         assert!(next.analysis.is_none());
         // Once the worker says it is cheap, the page analyses it as well.
         let next = reduce(
@@ -1686,15 +1743,61 @@ mod tests {
         assert!(next.analysis.is_some() && !next.computing());
         // Without a worker everything is analysed here.
         let alone = State::new(svcplay::examples::DEFAULT);
-        let next = reduce(&alone, Action::SetText(pasted.as_str().into()));
+        let next = type_in(&alone, pasted.as_str().into());
         assert!(next.analysis.is_some());
+    }
+
+    #[test]
+    fn a_keystroke_is_painted_first_and_analysed_after_its_frame() {
+        let state = with_worker();
+        let one = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
+        let two = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 5");
+        // The keystroke: the text is the user's at once; its analysis waits for the frame,
+        // and nothing on show claims to be of this text (the views are stale, the worker
+        // is not asked, no lesson check runs on an analysis of its own).
+        let typed = reduce(&state, Action::SetText(one.as_str().into()));
+        assert_eq!(&*typed.text, one);
+        assert!(typed.deferred && typed.analysis.is_none() && typed.computing());
+        assert!(!typed.uses_worker());
+        // Two keystrokes in one frame: the first one's turn finds a newer text and does
+        // nothing; the second one's analyses the text on show, once.
+        let typed = reduce(&typed, Action::SetText(two.as_str().into()));
+        let stale = reduce(&typed, Action::AnalyseTyped(typed.rev - 1));
+        assert!(stale.deferred && stale.analysis.is_none());
+        let done = reduce(&stale, Action::AnalyseTyped(typed.rev));
+        assert!(!done.deferred && !done.computing());
+        // What the typing changed is told from where it started (3 replicas, not 4).
+        assert_eq!(done.changes.len(), 1);
+        let added: usize = done.changes[0]
+            .endpoints
+            .iter()
+            .map(|e| e.added.len())
+            .sum();
+        assert_eq!(added, 2);
+        let rules = snapshot::rules(
+            done.analysis.as_ref().expect("analysed"),
+            &done.node(),
+            None,
+            None,
+        );
+        assert!(
+            rules.text.contains("--probability 0.2000000000"),
+            "{}",
+            rules.text
+        );
+        // Its turn again (a late timer) changes nothing.
+        let again = reduce(&done, Action::AnalyseTyped(done.rev));
+        assert!(Rc::ptr_eq(
+            again.analysis.as_ref().expect("kept"),
+            done.analysis.as_ref().expect("analysed")
+        ));
     }
 
     #[test]
     fn a_replacement_keeps_the_users_text_one_click_away() {
         let state = with_worker();
         let mine = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 7");
-        let state = reduce(&state, Action::SetText(mine.as_str().into()));
+        let state = type_in(&state, mine.as_str().into());
         let mut link = Incoming::new("kind: Service\n", Source::Link, 5.0);
         link.settings.tab = Some(Tab::Dns);
         let state = reduce(&state, Action::Replace(link.clone()));
@@ -1741,7 +1844,7 @@ mod tests {
             "kind: Service\n{}",
             "#\n".repeat(crate::ui::limits::HISTORY_BYTES)
         );
-        let state = reduce(&state, Action::SetText(huge.as_str().into()));
+        let state = type_in(&state, huge.as_str().into());
         let state = reduce(
             &state,
             Action::Replace(Incoming::new("kind: Pod\n", Source::Link, 0.0)),
@@ -1776,7 +1879,7 @@ mod tests {
         let state = reduce(&state, page("kind: Pod\n"));
         assert!(state.history.entries.is_empty() && state.notice.is_none());
         // The reader edits it; the page sends another: the edit is kept, one click away.
-        let state = reduce(&state, Action::SetText("kind: Pod\n# mine\n".into()));
+        let state = type_in(&state, "kind: Pod\n# mine\n".into());
         let state = reduce(&state, page("kind: Node\n"));
         assert_eq!(&*state.text, "kind: Node\n");
         let kept = &state.history.entries[0];
@@ -1810,7 +1913,7 @@ mod tests {
         assert!(safe.paused && safe.analysis.is_none() && !safe.uses_worker());
         assert_eq!(safe.notice, Some(Notice::Paused(Msg::SafeStartDraft)));
         // Typing while paused stays paused; resuming hands the text to the worker.
-        let typed = reduce(&safe, Action::SetText("kind: Service\n#\n".into()));
+        let typed = type_in(&safe, "kind: Service\n#\n".into());
         assert!(typed.paused && typed.analysis.is_none());
         let resumed = reduce(&typed, Action::Resume);
         assert!(!resumed.paused && resumed.uses_worker());
@@ -1827,7 +1930,7 @@ mod tests {
     fn commands_typed_while_the_worker_computes_are_answered_when_the_text_is_analysed() {
         let state = with_worker();
         let link = Incoming::new(svcplay::examples::DEFAULT, Source::Link, 0.0);
-        let mut state = reduce(&state, Action::SetText("kind: Pod\n".into()));
+        let mut state = type_in(&state, "kind: Pod\n".into());
         state = reduce(&state, Action::Replace(link));
         state = reduce(&state, Action::RunCommand("kubectl get svc -n dev".into()));
         assert!(state.terminal[0].running && state.terminal[0].output.is_empty());
@@ -1897,7 +2000,7 @@ mod tests {
         assert_eq!(answer.result.as_ref().map(|r| r.endpoints.len()), Ok(3));
         // An edit runs the same requests again: a fourth Pod is reached.
         let scaled = svcplay::examples::DEFAULT.replace("replicas: 3", "replicas: 4");
-        let state = reduce(&state, Action::SetText(scaled.into()));
+        let state = type_in(&state, scaled.into());
         let after = state.simulation.clone().expect("still simulating");
         assert_eq!(after.id, sim.id + 1);
         let endpoints = |s: &Simulation| {
@@ -1923,7 +2026,7 @@ mod tests {
             svcplay::examples::DEFAULT,
             "#\n".repeat(LARGE_TEXT)
         );
-        state = reduce(&state, Action::SetText(big.as_str().into()));
+        state = type_in(&state, big.as_str().into());
         let pending = state.simulation.clone().expect("still simulating");
         assert!(pending.answer.is_none());
         let analysis = analyze(&big, Options::default());
