@@ -73,16 +73,17 @@ size_report() {
         printf '  %-56s %10d %10d\n' "${file#"$DIST"/}" "$raw" "$gz"
     done < <(find "$DIST" -type f \( -name '*.wasm' -o -name '*.js' \) ! -path "$DIST/embed.js" | sort)
     printf '  %-56s %10d %10d\n' total "$total_raw" "$total_gz"
-    printf '  total gzip: %d KB (budget for wasm + JS without an editor: 250 KB)\n' \
-        "$(((total_gz + 500) / 1000))"
+    printf '  total gzip: %d KB\n' "$(((total_gz + 500) / 1000))"
     # The editor is written in Yew (src/ui/editor.rs): it is inside the wasm above, not a
     # separate bundle, so the first load is every file of dist/ (HTML and CSS included).
     local all_gz=0
     while IFS= read -r file; do
         all_gz=$((all_gz + $(gzip -9 -c "$file" | wc -c)))
     done < <(find "$DIST" -type f ! -path "$DIST/embed.js" | sort)
-    printf '  first load gzip, editor included (every file of dist/ but embed.js): %d KB (budget: 420 KB)\n' \
-        "$(((all_gz + 500) / 1000))"
+    # PRODUCT.md's budget (issue 19): 300 KB gzip fetched before the page is interactive. The
+    # page is one wasm module today, so that is every file of dist/ but embed.js.
+    printf '  first load gzip (every file of dist/ but embed.js): %d KB (budget: 300 KB, %d.%02d×)\n' \
+        "$(((all_gz + 500) / 1000))" "$((all_gz / 300000))" "$(((all_gz % 300000) * 100 / 300000))"
     # embed.js is for docs pages (docs/embedding.md): all they fetch before a reader clicks.
     printf '  embed.js (docs pages, not loaded by the playground): %d bytes, gzip %d\n' \
         "$(wc -c <"$DIST/embed.js")" "$(gzip -9 -c "$DIST/embed.js" | wc -c)"
