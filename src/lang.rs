@@ -26,6 +26,14 @@ impl Lang {
         }
     }
 
+    /// `en` or `zh`: the key a lesson file writes each language's text under.
+    pub fn key(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
     /// `en`, `en-US`, `zh`, `zh-CN`, `zh_CN`, `zh-Hans-CN`…; anything else is not a
     /// language svcplay has.
     pub fn parse(code: &str) -> Option<Lang> {

@@ -27,44 +27,8 @@ use crate::proxy::config::ProxyMode;
 use crate::scenario::Analysis;
 use std::fmt;
 
-/// The learner's language.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Lang {
-    #[default]
-    En,
-    /// Simplified Chinese (`zh-CN`).
-    Zh,
-}
-
-impl Lang {
-    /// Both languages, English first.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
-
-    /// The BCP 47 tag the page uses (`en`, `zh-CN`).
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Zh => "zh-CN",
-        }
-    }
-
-    /// The key a lesson file uses (`en`, `zh`).
-    pub fn key(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Zh => "zh",
-        }
-    }
-
-    /// `en`, `zh`, `zh-CN` (any case); `None` for anything else.
-    pub fn parse(text: &str) -> Option<Lang> {
-        match text.to_ascii_lowercase().as_str() {
-            "en" | "en-us" | "en-gb" => Some(Lang::En),
-            "zh" | "zh-cn" | "zh-hans" => Some(Lang::Zh),
-            _ => None,
-        }
-    }
-}
+/// The learner's language: svcplay's one [`crate::lang::Lang`].
+pub use crate::lang::Lang;
 
 /// A text in both languages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
