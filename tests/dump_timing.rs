@@ -76,3 +76,42 @@ fn check_node_on_the_full_dump() {
         start.elapsed()
     );
 }
+
+/// The `svcplay` binary end to end on the big dump: the file read, parsed, admitted, the
+/// controllers run and kube-proxy's rules written, as a user runs it. Compares builds:
+/// `SVCPLAY_CLI=target/cli/svcplay` (the speed profile) against `target/release/svcplay`
+/// (opt-level "z", the page's size profile); without it, the binary this test was built with.
+/// `cargo test --release --test dump_timing -- --ignored --nocapture cli_`
+#[test]
+#[ignore]
+fn cli_end_to_end_on_the_full_dump() {
+    let cli = std::env::var("SVCPLAY_CLI").unwrap_or_else(|_| env!("CARGO_BIN_EXE_svcplay").into());
+    let dir = std::env::temp_dir().join(format!("svcplay-dump-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let file = dir.join("dump.yaml");
+    std::fs::write(&file, svcplay::examples::dump::large_dump(5000, 10)).expect("the dump written");
+    let file = file.to_str().expect("a UTF-8 path");
+    let commands: [&[&str]; 3] = [
+        &["kube-proxy", file],
+        &["run", file, "--", "iptables-save"],
+        &["simulate", file, "--requests", "10000", "--seed", "1"],
+    ];
+    for args in commands {
+        let start = Instant::now();
+        let output = std::process::Command::new(&cli)
+            .args(args)
+            .output()
+            .expect("the CLI runs");
+        let took = start.elapsed();
+        assert!(
+            output.status.success() || output.status.code() == Some(1),
+            "{args:?}: {output:?}"
+        );
+        eprintln!(
+            "{cli} {}: {took:?}, {} bytes out",
+            args.join(" ").replace(file, "DUMP"),
+            output.stdout.len()
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

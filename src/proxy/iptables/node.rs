@@ -29,7 +29,7 @@ use super::{
 use crate::model::ip::IpFamily;
 use crate::proxy::config::NodeContext;
 use crate::proxy::lines::{By, ChainRole, FmtSink, LineSink, LineSource, What};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 /// The chain kube-proxy's iptables monitor creates to notice that someone flushed the
@@ -310,6 +310,9 @@ pub struct NodeTable {
     /// in it (or a restore declares it), while `iptables-save` lists every built-in
     /// chain of the table whether it exists or not.
     pub created: Vec<String>,
+    /// The names in `created`, to answer "does the kernel hold it" without walking a
+    /// list of 100,000 chains per declared chain (a 5,000-Service dump's restore).
+    created_names: HashSet<String>,
 }
 
 impl NodeTable {
@@ -326,6 +329,7 @@ impl NodeTable {
                 .collect(),
             user: BTreeMap::new(),
             created: Vec::new(),
+            created_names: HashSet::new(),
         }
     }
 
@@ -337,7 +341,7 @@ impl NodeTable {
     /// Records that the kernel now holds chain `name` (a built-in chain is created on
     /// first use).
     fn create(&mut self, name: &str) {
-        if !self.created.iter().any(|c| c == name) {
+        if self.created_names.insert(name.to_string()) {
             self.created.push(name.to_string());
         }
     }
@@ -417,6 +421,7 @@ impl NodeTables {
         tables.created = tables.tables.iter().map(|t| t.name).collect();
         for table in &mut tables.tables {
             table.created = table.chains().map(|c| c.name.clone()).collect();
+            table.created_names = table.created.iter().cloned().collect();
         }
         tables
     }
