@@ -96,7 +96,9 @@ if (process.env.SVCPLAY_PRERENDER === "off") {
   );
 } else {
   const started = Date.now();
-  const captures = await capture();
+  // A failure is reported only once the browser, ChromeDriver and the server have stopped
+  // (process.exit would skip capture's clean-up and leave the browser running).
+  const captures = await capture().catch((error) => fail(`capturing the pre-render failed: ${error.message}`));
   let out = readFileSync(file, "utf8");
   const templates = captures
     .map(
@@ -218,8 +220,6 @@ async function capture() {
       captures.push({ ...captured, lang, theme });
     }
     return captures;
-  } catch (error) {
-    fail(`capturing the pre-render failed: ${error.message}`);
   } finally {
     if (session) await command("DELETE", `/session/${session}`).catch(() => {});
     driver.kill();
