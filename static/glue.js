@@ -266,3 +266,19 @@ export async function fetchText(url, maxBytes) {
 export function afterPaint(callback) {
   requestAnimationFrame(() => setTimeout(callback, 0));
 }
+
+// ---- The pre-rendered first view (static/loader.js) gives way to the app (src/ui/prerender.rs).
+
+// Just before the app mounts: the text the reader typed into the pre-render, if any.
+export function prerenderHandover() {
+  const loader = window.svcplayLoader;
+  const text = loader && loader.handover ? loader.handover() : undefined;
+  return typeof text === "string" ? text : undefined;
+}
+
+// Once the app shows its start: the loader restores the editor's selection, scroll and
+// focus and replays what was clicked meanwhile.
+export function prerenderLive() {
+  const loader = window.svcplayLoader;
+  if (loader && loader.live) loader.live();
+}

@@ -76,7 +76,11 @@ fn check_page(session: &Session, url: &str, out: &Path) -> Result<(), String> {
         "the app to render #editor, #rules and #diagnostics",
         RENDER_TIMEOUT,
         || {
-            let script = "return ['editor', 'rules', 'diagnostics'].every(id => document.getElementById(id));";
+            // The app itself, not the pre-rendered lab a fresh visit shows until the app
+            // takes over (static/loader.js).
+            let script =
+                "return ['editor', 'rules', 'diagnostics'].every(id => document.getElementById(id))
+                && !document.documentElement.hasAttribute('data-prerender');";
             Ok((session.execute(script, vec![])? == Json::Bool(true)).then_some(()))
         },
     )?;

@@ -17,7 +17,8 @@ BINARYEN_VERSION="132"
 # its axe.min.js into the page), installed into .tools/ like wasm-opt.
 AXE_VERSION="4.14.1"
 # Chromium and ChromeDriver run the browser tests (with a small CJK font, so the zh-CN
-# screenshots show Chinese rather than empty boxes); the iptables family (and ipset) is for
+# screenshots show Chinese rather than empty boxes) and, at every page build, capture the
+# pre-rendered default lab of the first load (static/build/prerender.mjs); the iptables family (and ipset) is for
 # real-kernel tests; Hugo builds the embedding recipe's example site (tests/e2e_embed.rs,
 # docs/hugo/).
 APT_PACKAGES=(chromium chromium-driver fonts-wqy-microhei iptables nftables nfacct ipset iproute2 bind9-dnsutils hugo)

@@ -46,6 +46,10 @@ extern "C" {
     fn fetch_text_js(url: &str, max_bytes: f64) -> js_sys::Promise;
     #[wasm_bindgen(js_name = afterPaint)]
     pub fn after_paint(callback: &js_sys::Function);
+    #[wasm_bindgen(js_name = prerenderHandover)]
+    pub fn prerender_handover() -> Option<String>;
+    #[wasm_bindgen(js_name = prerenderLive)]
+    pub fn prerender_live();
 }
 
 async fn string_of(promise: js_sys::Promise) -> Option<String> {

@@ -10,7 +10,9 @@
 //! core's job.
 //!
 //! - Start-up ([`start`]): the URL's query, the reader's saved settings, the draft, then a
-//!   share link or example from the fragment.
+//!   share link or example from the fragment. On a fresh visit the app takes over from the
+//!   default lab pre-rendered in `index.html` ([`prerender`]): what the reader typed there
+//!   before this module arrived becomes their edit.
 //! - **Replacing the text** ([`history`]): every path that puts a new scenario in the editor
 //!   (links, examples, imports, an embedding page's `load`, lessons, recent scenarios)
 //!   dispatches `Action::Replace`; the text it replaces is kept in the history of recent
@@ -56,6 +58,7 @@ pub mod limits;
 pub mod nodes;
 pub mod objects;
 pub mod output;
+pub mod prerender;
 pub mod problems;
 pub mod provenance;
 pub mod recent;
@@ -370,6 +373,8 @@ pub fn App() -> Html {
     let last_panel = use_mut_ref(|| None::<Rc<Panel>>);
     // The revision of the text last saved as the draft (0: none yet).
     let saved_rev = use_mut_ref(|| Rc::new(Cell::new(0u64)));
+    // Whether the start (URL, storage, the first visit's lab) has been dispatched.
+    let started = use_mut_ref(|| false);
     let lang = state.lang;
     let t = |m: Msg| m.text(lang);
 
@@ -380,9 +385,11 @@ pub fn App() -> Html {
         let latest = latest.clone();
         let worker = worker.clone();
         let saved_rev = saved_rev.clone();
+        let started = started.clone();
         use_effect_with((), move |_| {
             *worker.borrow_mut() = start_worker(&dispatch);
             start::run(&dispatch);
+            *started.borrow_mut() = true;
             let embedded = start::read_query(&dom::location().0).embed.enabled;
             if !embedded {
                 let latest = latest.clone();
@@ -409,6 +416,18 @@ pub fn App() -> Html {
             // The static first paint of index.html gives way to the app.
             if let Some(boot) = dom::document().and_then(|d| d.get_element_by_id("boot")) {
                 boot.remove();
+            }
+        });
+    }
+
+    // The pre-rendered lab gives way to the app (src/ui/prerender.rs) after the first render
+    // that shows what the start dispatched: a render begun once `started` was set. Effects
+    // run children first, so the editor has its text and scroll position by then.
+    {
+        let after_start = *started.borrow();
+        use_effect_with(after_start, |after_start| {
+            if *after_start {
+                prerender::live();
             }
         });
     }
@@ -1248,5 +1267,8 @@ pub fn start() {
     if web_sys::window().is_none() {
         return;
     }
+    // Mounting replaces everything in <body>, the pre-rendered lab included: what the reader
+    // typed into it is kept first (src/ui/prerender.rs).
+    prerender::take();
     yew::Renderer::<App>::new().render();
 }

@@ -94,6 +94,22 @@ fn refused(refusal: share::Refusal) -> Action {
 
 /// Reads the URL and storage once, at start, and dispatches what they ask for.
 pub fn run(dispatch: &UseReducerDispatcher<super::Store>) {
+    let mut typed = super::prerender::typed();
+    open_start(dispatch, &mut typed);
+    // Typed into the pre-rendered lab, but the start opened something else (work saved or a
+    // link opened in another tab meanwhile): the typed text comes in like any replacement,
+    // which keeps what it replaces one click away.
+    if let Some(text) = typed {
+        dispatch.dispatch(Action::Replace(Incoming::new(
+            text,
+            Source::Typed,
+            dom::epoch_ms(),
+        )));
+    }
+}
+
+/// [`run`]'s start; a first visit takes `typed`, the text typed into the pre-render.
+fn open_start(dispatch: &UseReducerDispatcher<super::Store>, typed: &mut Option<String>) {
     let (query_text, fragment) = dom::location();
     let mut query = read_query(&query_text);
     let embedded = query.embed.enabled;
@@ -198,6 +214,11 @@ pub fn run(dispatch: &UseReducerDispatcher<super::Store>) {
             None if !has_draft && !embedded && !query.safe => {
                 if let Some(e) = svcplay::examples::find("clusterip") {
                     open_example(dispatch, e, lang);
+                    // The pre-rendered lab (src/ui/prerender.rs) was this one: what the
+                    // reader typed into it is their edit of it.
+                    if let Some(text) = typed.take() {
+                        dispatch.dispatch(Action::SetText(text.into()));
+                    }
                 }
             }
             None => {}

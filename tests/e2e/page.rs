@@ -273,8 +273,11 @@ impl Page<'_> {
 
     pub(crate) fn open(&self, query: &str) -> Result<(), String> {
         self.session.navigate(&format!("{}{query}", self.url))?;
+        // The app itself, not the pre-rendered lab a fresh visit shows until it takes over
+        // (static/loader.js, tests/e2e/prerender.rs).
         self.wait("the app to render #editor, #rules and #diagnostics", RENDER_TIMEOUT, || {
-            let script = "return ['editor', 'diagnostics'].every(id => document.getElementById(id)) && document.querySelector('#view-panel') !== null;";
+            let script = "return ['editor', 'diagnostics'].every(id => document.getElementById(id)) && document.querySelector('#view-panel') !== null
+                && !document.documentElement.hasAttribute('data-prerender');";
             Ok((self.exec(script, vec![])? == Json::Bool(true)).then_some(()))
         })
     }

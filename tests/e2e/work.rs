@@ -1274,7 +1274,8 @@ impl Page<'_> {
         let _ = url;
         self.wait("the app at the new address", RENDER_TIMEOUT, || {
             Ok(self
-                .bool("return !!document.getElementById('editor') && !!document.getElementById('view-panel');", vec![])?
+                .bool("return !!document.getElementById('editor') && !!document.getElementById('view-panel')
+                    && !document.documentElement.hasAttribute('data-prerender');", vec![])?
                 .then_some(()))
         })
     }

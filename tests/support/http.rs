@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -124,7 +124,21 @@ pub struct StaticServer {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     log: Log,
+    gate: Gate,
 }
+
+/// Requests whose path contains the text held here wait until it is cleared (the test of the
+/// pre-rendered page holds the app's module back to act before it arrives); every request's
+/// path in the order they arrived.
+#[derive(Default)]
+struct Held {
+    part: Option<String>,
+    arrived: Vec<String>,
+}
+type Gate = Arc<(Mutex<Held>, Condvar)>;
+
+/// How long a held request waits at most: a test that forgets to release fails, never hangs.
+const HOLD_AT_MOST: Duration = Duration::from_secs(180);
 
 /// What the server sent: each request's path and the bytes of its body, in order.
 type Log = Arc<Mutex<Vec<(String, usize)>>>;
@@ -136,9 +150,11 @@ impl StaticServer {
         let stop = Arc::new(AtomicBool::new(false));
         let root = root.to_path_buf();
         let log = Log::default();
+        let gate = Gate::default();
         let thread = thread::spawn({
             let stop = Arc::clone(&stop);
             let log = Arc::clone(&log);
+            let gate = Arc::clone(&gate);
             move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -149,7 +165,8 @@ impl StaticServer {
                     if let Ok(stream) = stream {
                         let root = root.clone();
                         let log = Arc::clone(&log);
-                        thread::spawn(move || serve_one(stream, &root, &log));
+                        let gate = Arc::clone(&gate);
+                        thread::spawn(move || serve_one(stream, &root, &log, &gate));
                     }
                 }
             }
@@ -159,7 +176,35 @@ impl StaticServer {
             stop,
             thread: Some(thread),
             log,
+            gate,
         })
+    }
+
+    /// Holds every request whose path contains `part` until [`StaticServer::release`].
+    #[allow(dead_code)] // only the pre-render's test holds requests
+    pub fn hold(&self, part: &str) {
+        if let Ok(mut held) = self.gate.0.lock() {
+            held.part = Some(part.to_string());
+        }
+    }
+
+    /// Lets the held requests (and the next ones) through.
+    #[allow(dead_code)]
+    pub fn release(&self) {
+        if let Ok(mut held) = self.gate.0.lock() {
+            held.part = None;
+        }
+        self.gate.1.notify_all();
+    }
+
+    /// The path of every request so far, in the order they arrived (held ones included).
+    #[allow(dead_code)]
+    pub fn arrived(&self) -> Vec<String> {
+        self.gate
+            .0
+            .lock()
+            .map(|h| h.arrived.clone())
+            .unwrap_or_default()
     }
 
     pub fn url(&self) -> String {
@@ -186,7 +231,7 @@ impl Drop for StaticServer {
     }
 }
 
-fn serve_one(mut stream: TcpStream, root: &Path, log: &Log) {
+fn serve_one(mut stream: TcpStream, root: &Path, log: &Log, gate: &Gate) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -199,6 +244,18 @@ fn serve_one(mut stream: TcpStream, root: &Path, log: &Log) {
     let head = String::from_utf8_lossy(&head);
     let mut words = head.split_whitespace();
     let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    if !method.is_empty() {
+        let path = target.split(['?', '#']).next().unwrap_or("").to_string();
+        let (lock, released) = &**gate;
+        if let Ok(mut held) = lock.lock() {
+            held.arrived.push(path.clone());
+            let _ = released.wait_timeout_while(held, HOLD_AT_MOST, |h| {
+                h.part
+                    .as_ref()
+                    .is_some_and(|part| path.contains(part.as_str()))
+            });
+        }
+    }
     let file = if method == "GET" || method == "HEAD" {
         resolve(root, target)
     } else {
