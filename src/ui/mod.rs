@@ -1066,7 +1066,7 @@ pub fn App() -> Html {
                     <span class="busy" role="status">{ t(Msg::Paused) }</span>
                 } else if state.computing() && !state.deferred {
                     <span class="busy" role="status">{ t(Msg::Computing) }</span>
-                } else if state.uses_worker() {
+                } else if state.uses_worker() && state.is_large() {
                     <span class="busy idle">{ t(Msg::LargeScenario) }</span>
                 }
                 if embed {

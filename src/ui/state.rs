@@ -502,6 +502,13 @@ impl State {
     }
 
     /// Whether the text waits for the worker (not analysed here, not paused).
+    /// Whether the text is large: over [`LARGE_TEXT`] bytes, or its last analysis took more
+    /// than [`MAIN_THREAD_BUDGET_MS`]. A text from outside whose cost is not known yet goes
+    /// to the worker too, but is not called large (the Chinese default lab is 88 lines).
+    pub fn is_large(&self) -> bool {
+        self.text.len() > LARGE_TEXT || self.cost_ms.is_some_and(|ms| ms > MAIN_THREAD_BUDGET_MS)
+    }
+
     pub fn uses_worker(&self) -> bool {
         self.analysis.is_none()
             && !self.paused
@@ -1712,6 +1719,25 @@ mod tests {
         let mut state = State::new(svcplay::examples::DEFAULT);
         state.cost_ms = Some(2.0);
         reduce(&state, Action::WorkerReady(true))
+    }
+
+    #[test]
+    fn a_text_from_outside_of_unknown_cost_is_not_called_large() {
+        let state = with_worker();
+        let text = format!("# 默认实验\n{}", svcplay::examples::DEFAULT);
+        let link = Incoming::new(&text, Source::Link, 0.0);
+        let next = reduce(&state, Action::Replace(link));
+        assert!(next.uses_worker() && !next.is_large());
+        let slow = State {
+            cost_ms: Some(15_000.0),
+            ..next.clone()
+        };
+        assert!(slow.is_large());
+        let long = State {
+            text: "#\n".repeat(LARGE_TEXT).into(),
+            ..next
+        };
+        assert!(long.is_large());
     }
 
     #[test]
