@@ -873,7 +873,7 @@ pub fn insert_indexed(
                     raw.describe()
                 ),
             )
-            .with_span(raw.node.locate("metadata.name"))
+            .with_span(raw.locate("metadata.name"))
             .in_document(raw.document)
             .about(raw.describe()),
         );

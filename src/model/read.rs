@@ -118,7 +118,7 @@ fn endpoint_port(p: &Yaml) -> EndpointPort {
 
 /// Reads one raw object into its typed value.
 pub fn read_object(raw: &RawObject) -> Object {
-    let node = &raw.node;
+    let node = &raw.node();
     let origin = Origin::Written(raw.id);
     match raw.kind {
         Kind::Namespace => Object::Namespace(Namespace {
