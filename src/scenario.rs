@@ -221,6 +221,10 @@ fn analyze_manifest(
     // document again (the analysis keeps the text, not trees ten times its size).
     let mut manifest = manifest;
     manifest.release_trees();
+    objects.shrink_to_fit();
+    let mut admissions = admissions;
+    admissions.shrink_to_fit();
+    diagnostics.shrink_to_fit();
     Analysis {
         options,
         manifest,

@@ -149,6 +149,10 @@ impl Journal {
             Outcome::Configured | Outcome::Unchanged => return,
         };
         if let Some(slot) = self.records.get_mut(raw.id) {
+            let mut allocations = allocations;
+            // Kept for the analysis' lifetime, one per object of a dump: no spare room.
+            allocations.reads.shrink_to_fit();
+            allocations.taken.shrink_to_fit();
             *slot = Some(Record {
                 line: raw.span.start.line,
                 namespace_found,

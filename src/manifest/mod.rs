@@ -361,6 +361,10 @@ impl Manifest {
                 object.tree = None;
             }
         }
+        // The lists grew by pushes (up to twice the room they need, 10,000 objects in a
+        // dump); nothing is added to them after parsing.
+        self.objects.shrink_to_fit();
+        self.documents.shrink_to_fit();
     }
 
     /// Fills in the span of a diagnostic that names an object and a path.
