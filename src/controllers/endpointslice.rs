@@ -277,9 +277,9 @@ pub fn slices_for(service: &Service, objects: &Objects) -> Vec<EndpointSlice> {
                 ready: Some(ready),
                 serving: Some(serving),
                 terminating: Some(terminating),
-                hostname: endpoint_hostname(pod, service),
+                hostname: endpoint_hostname(pod, service).map(Into::into),
                 node_name: node.map(str::to_string),
-                zone,
+                zone: zone.map(Into::into),
                 target_ref: Some(Box::new(ObjectReference {
                     kind: Some("Pod".into()),
                     namespace: Some(pod.meta.namespace.clone()),
@@ -485,7 +485,7 @@ spec:
                     assert!(e.hints.is_none());
                 } else {
                     assert_eq!(e.ready, Some(true));
-                    assert_eq!(e.hints_for_zones(), vec![e.zone.clone().unwrap()]);
+                    assert_eq!(e.hints_for_zones(), vec![e.zone.as_deref().unwrap()]);
                     assert_eq!(e.hints_for_nodes(), vec![e.node_name.clone().unwrap()]);
                 }
             }

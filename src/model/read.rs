@@ -205,9 +205,9 @@ pub fn read_object(raw: &RawObject) -> Object {
                     ready: boolean(e, &["conditions", "ready"]),
                     serving: boolean(e, &["conditions", "serving"]),
                     terminating: boolean(e, &["conditions", "terminating"]),
-                    hostname: string(e, &["hostname"]),
+                    hostname: string(e, &["hostname"]).map(Into::into),
                     node_name: string(e, &["nodeName"]),
-                    zone: string(e, &["zone"]),
+                    zone: string(e, &["zone"]).map(Into::into),
                     target_ref: e
                         .get("targetRef")
                         .filter(|t| !t.is_null())

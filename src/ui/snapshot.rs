@@ -1022,7 +1022,7 @@ pub fn endpoints(analysis: &Analysis) -> EndpointsPanel {
                     serving: e.serving,
                     terminating: e.terminating,
                     node: e.node_name.clone().unwrap_or_default(),
-                    zone: e.zone.clone().unwrap_or_default(),
+                    zone: e.zone.as_deref().unwrap_or_default().to_string(),
                     target: e
                         .target_ref
                         .as_ref()
