@@ -44,8 +44,11 @@
 //!   the API server's words (the Kubernetes kinds' tables are generated from the v1.35
 //!   OpenAPI document by `tests/schema_gen.rs` from `schema/`; Go's self-decoding types,
 //!   Quantity, Time and base64, in [`manifest::gotypes`]). [`manifest::yaml::Node::locate`] turns a field path into a span.
-//!   Each recognised object's tree moves into its [`manifest::RawObject`], so the parsed
-//!   YAML is held once (it stays for spans and kubectl's messages). The one size limit of
+//!   Each recognised object's tree moves into its [`manifest::RawObject`] for the stages
+//!   of one analysis; afterwards ([`manifest::Manifest::release_trees`]) an object keeps
+//!   where its document is in the shared text and [`manifest::RawObject::node`] parses
+//!   it again for spans, field paths and kubectl's messages (an analysis holds the text,
+//!   not trees ten times its size). The one size limit of
 //!   a scenario wherever it enters is [`manifest::MAX_SCENARIO_BYTES`]. After an edit,
 //!   [`manifest::reparse`] parses only the documents whose text changed and moves the
 //!   others' trees and objects from the previous parse to their new lines. Parsing counts

@@ -168,8 +168,8 @@ fn analyze_manifest(
             .iter()
             .rev()
             .find(|o| o.kind == manifest::Kind::KubeProxyConfiguration)
-            .map(|o| &o.node);
-        let config_conf = controllers::kubeadm::kube_proxy_config_conf(written);
+            .map(|o| o.node());
+        let config_conf = controllers::kubeadm::kube_proxy_config_conf(written.as_deref());
         controllers::kubeadm::add(
             &mut objects,
             &session.session.restarts,
@@ -217,6 +217,14 @@ fn analyze_manifest(
         .as_deref()
         .map_or(proxy_config, running_configuration);
     crate::sort::sort_by_key(&mut diagnostics, |d| (d.span.map(|s| s.start), d.severity));
+    // The stages are done with the objects' trees: what reads one later parses its
+    // document again (the analysis keeps the text, not trees ten times its size).
+    let mut manifest = manifest;
+    manifest.release_trees();
+    objects.shrink_to_fit();
+    let mut admissions = admissions;
+    admissions.shrink_to_fit();
+    diagnostics.shrink_to_fit();
     Analysis {
         options,
         manifest,

@@ -115,3 +115,47 @@ fn cli_end_to_end_on_the_full_dump() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Issue 19 item 4's re-parse of one keystroke in the dump (`port: 80` → `port: 801` in
+/// Service `svc-02500`, as `benches/dump.rs` types it): what `manifest::reparse_moved`
+/// costs when the previous manifest holds every object's tree (each one's spans moved
+/// line by line, as before an analysis let go of its trees) and when it holds none (an
+/// analysis' manifest: each untouched object only gets its new place in the text).
+#[test]
+#[ignore]
+fn reparse_of_a_keystroke_in_the_full_dump() {
+    let text = svcplay::examples::dump::large_dump(5000, 10);
+    let at = text
+        .find("name: svc-02500\n")
+        .expect("the dump has svc-02500");
+    let port = at + text[at..].find("port: 80").expect("a port") + "port: 80".len();
+    let mut edited = text.clone();
+    edited.insert(port, '1');
+    let start = Instant::now();
+    let held = svcplay::manifest::parse(&text);
+    let parsed = start.elapsed();
+    let mut released = held.clone();
+    released.release_trees();
+    // What reading every object's tree again costs (a listing whose provenance names every
+    // object: the rules view of the dump), against the parse that built them first.
+    let start = Instant::now();
+    let nodes: usize = released
+        .objects
+        .iter()
+        .map(|o| o.node().span.end.line as usize)
+        .sum();
+    eprintln!(
+        "parse {parsed:?}; every object's tree parsed again {:?} ({nodes})",
+        start.elapsed()
+    );
+    for (what, previous) in [("trees held", held), ("trees released", released)] {
+        let start = Instant::now();
+        let (manifest, moved) = svcplay::manifest::reparse_moved(previous, &text, &edited);
+        let took = start.elapsed();
+        eprintln!(
+            "reparse of one keystroke, {what}: {took:?} ({} of {} objects moved)",
+            moved.iter().filter(|m| m.is_some()).count(),
+            manifest.objects.len()
+        );
+    }
+}

@@ -2877,7 +2877,7 @@ fn proxier_lines_are_its_output_with_their_provenance() {
                         analysis
                             .manifest
                             .object(*id)
-                            .is_some_and(|raw| raw.node.locate_key(path).0)
+                            .is_some_and(|raw| raw.node().locate_key(path).0)
                     };
                     if let Some(port) = &p.service_port {
                         assert!(

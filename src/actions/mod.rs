@@ -262,7 +262,7 @@ fn toggle_annotation(
     let raw = manifest
         .object(workload)
         .ok_or_else(|| ActionError::NotFound("the workload is gone".into()))?;
-    let root = &raw.node;
+    let root = &raw.node();
     let metadata = root
         .get("metadata")
         .ok_or_else(|| ActionError::Unsupported("the workload has no metadata".into()))?;
@@ -323,7 +323,7 @@ fn set_condition(
     let raw = manifest
         .object(object)
         .ok_or_else(|| ActionError::NotFound("the object is gone".into()))?;
-    let root = &raw.node;
+    let root = &raw.node();
     let status = root.get("status");
     let conditions = status.and_then(|s| s.get("conditions"));
     if let Some(items) = conditions.and_then(|c| c.items()) {
@@ -397,8 +397,8 @@ pub fn delete_pod(text: &str, namespace: &str, pod: &str) -> Result<String> {
             let raw = manifest
                 .object(id)
                 .ok_or_else(|| ActionError::NotFound(format!("no Pod {namespace}/{pod}")))?;
-            let metadata = raw
-                .node
+            let tree = raw.node();
+            let metadata = tree
                 .get("metadata")
                 .ok_or_else(|| ActionError::Unsupported("the Pod has no metadata".into()))?;
             if metadata.get("deletionTimestamp").is_some() {
@@ -407,7 +407,7 @@ pub fn delete_pod(text: &str, namespace: &str, pod: &str) -> Result<String> {
             set_entry(
                 text,
                 metadata,
-                key_indent(&raw.node, "metadata"),
+                key_indent(&tree, "metadata"),
                 "deletionTimestamp",
                 &quote(DELETION_TIME),
             )
@@ -426,7 +426,7 @@ pub fn restore_pod(text: &str, namespace: &str, pod: &str) -> Result<String> {
             let raw = manifest
                 .object(id)
                 .ok_or_else(|| ActionError::NotFound(format!("no Pod {namespace}/{pod}")))?;
-            match raw.node.get("metadata") {
+            match raw.node().get("metadata") {
                 Some(metadata) => remove_entry(text, metadata, "deletionTimestamp"),
                 None => Ok(text.to_string()),
             }
@@ -454,8 +454,8 @@ pub fn finish_deletion(text: &str, namespace: &str, pod: &str) -> Result<String>
                     "the Pod is an item of a List; remove it by hand".into(),
                 ));
             }
-            let from = line_start(text, raw.node.span.start.line);
-            let to = line_start(text, last_line(&raw.node) + 1);
+            let from = line_start(text, raw.span.start.line);
+            let to = line_start(text, last_line(&raw.node()) + 1);
             Ok(format!("{}{}", &text[..from], &text[to..]))
         }
     }
@@ -471,14 +471,14 @@ pub fn scale(text: &str, namespace: &str, workload: &str, replicas: i64) -> Resu
         workload,
     )
     .ok_or_else(|| ActionError::NotFound(format!("no workload {namespace}/{workload}")))?;
-    let spec = raw
-        .node
+    let tree = raw.node();
+    let spec = tree
         .get("spec")
         .ok_or_else(|| ActionError::Unsupported("the workload has no spec".into()))?;
     set_entry(
         text,
         spec,
-        key_indent(&raw.node, "spec"),
+        key_indent(&tree, "spec"),
         "replicas",
         &replicas.max(0).to_string(),
     )

@@ -21,7 +21,8 @@
 //! its admission instead of running it ([`super::admit_edited`]).
 
 use crate::hash::fnv32a;
-use crate::manifest::{Kind, Manifest};
+use crate::manifest::yaml::Node;
+use crate::manifest::{Kind, Manifest, RawObject};
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -111,6 +112,41 @@ pub struct Recording {
     pub taken: Vec<Taken>,
 }
 
+/// The ClusterIPs and NodePorts one Service asks for by writing them (`spec.clusterIP`,
+/// `spec.clusterIPs`, each port's `nodePort`, `spec.healthCheckNodePort`): every
+/// Service's are set aside before any is admitted, so that no allocation hands them out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Requests {
+    pub ips: Vec<IpAddr>,
+    pub ports: Vec<i64>,
+}
+
+impl Requests {
+    /// The requests a Service's written node makes.
+    pub fn of(service: &Node) -> Requests {
+        let Some(spec) = service.get("spec") else {
+            return Requests::default();
+        };
+        let mut ips: Vec<&str> = spec
+            .get("clusterIPs")
+            .and_then(|c| c.items())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|n| n.as_str())
+            .collect();
+        ips.extend(spec.get("clusterIP").and_then(|n| n.as_str()));
+        let ports = spec.get("ports").and_then(|p| p.items()).unwrap_or(&[]);
+        Requests {
+            ips: ips.into_iter().filter_map(parse_ip_sloppy).collect(),
+            ports: ports
+                .iter()
+                .filter_map(|p| p.get("nodePort").and_then(|n| n.as_int()))
+                .chain(spec.get("healthCheckNodePort").and_then(|n| n.as_int()))
+                .collect(),
+        }
+    }
+}
+
 /// The cluster's allocators: service CIDRs and the values taken so far.
 #[derive(Clone, Debug)]
 pub struct Allocators {
@@ -144,6 +180,17 @@ impl Allocators {
     /// replaces the default range; others add ranges), with kubeadm's default otherwise,
     /// and every ClusterIP and NodePort some Service requests explicitly.
     pub fn new(manifest: &Manifest) -> Allocators {
+        Allocators::new_reusing(manifest, |_| None).0
+    }
+
+    /// [`Allocators::new`], with each Service's requests taken from `known` when it knows
+    /// them (after an edit: the previous analysis' requests of a Service whose document
+    /// was not parsed again, which an analysis keeps instead of the Service's tree), and
+    /// every Service's requests by [`RawObject::id`], for the next edit.
+    pub fn new_reusing(
+        manifest: &Manifest,
+        known: impl Fn(&RawObject) -> Option<Requests>,
+    ) -> (Allocators, Vec<Option<Requests>>) {
         let mut primary = Vec::new();
         let mut extra = Vec::new();
         for raw in manifest
@@ -152,7 +199,7 @@ impl Allocators {
             .filter(|o| o.kind == Kind::ServiceCIDR)
         {
             let cidrs: Vec<Cidr> = raw
-                .node
+                .node()
                 .get("spec")
                 .and_then(|s| s.get("cidrs"))
                 .and_then(|c| c.items())
@@ -172,32 +219,20 @@ impl Allocators {
         }
         primary.extend(extra);
         let mut allocators = Allocators::with_cidrs(primary);
+        let mut all = vec![None; manifest.objects.len()];
         for raw in manifest.objects.iter().filter(|o| o.kind == Kind::Service) {
-            let Some(spec) = raw.node.get("spec") else {
-                continue;
-            };
-            let mut ips: Vec<&str> = spec
-                .get("clusterIPs")
-                .and_then(|c| c.items())
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|n| n.as_str())
-                .collect();
-            ips.extend(spec.get("clusterIP").and_then(|n| n.as_str()));
+            let requests = known(raw).unwrap_or_else(|| Requests::of(&raw.node()));
             allocators
                 .requested_ips
-                .extend(ips.into_iter().filter_map(parse_ip_sloppy));
-            let ports = spec.get("ports").and_then(|p| p.items()).unwrap_or(&[]);
-            allocators.requested_ports.extend(
-                ports
-                    .iter()
-                    .filter_map(|p| p.get("nodePort").and_then(|n| n.as_int())),
-            );
+                .extend(requests.ips.iter().copied());
             allocators
                 .requested_ports
-                .extend(spec.get("healthCheckNodePort").and_then(|n| n.as_int()));
+                .extend(requests.ports.iter().copied());
+            if let Some(slot) = all.get_mut(raw.id) {
+                *slot = Some(requests);
+            }
         }
-        allocators
+        (allocators, all)
     }
 
     pub fn with_cidrs(service_cidrs: Vec<Cidr>) -> Allocators {

@@ -344,7 +344,7 @@ fn fallbacks(path: &str) -> Vec<String> {
 fn error_diagnostic(raw: &RawObject, error: &FieldError) -> Diagnostic {
     Diagnostic::error(Stage::ApiServer, error.body())
         .with_path(error.path.clone())
-        .with_span(locate_field(&raw.node, error.editor_path()))
+        .with_span(locate_field(&raw.node(), error.editor_path()))
         .in_document(raw.document)
         .about(raw.describe())
 }
@@ -368,18 +368,21 @@ pub struct Admitted {
 /// [`admit`], replaying the previous analysis' admissions of the objects an edit did not
 /// touch ([`replay`]); `None` admits every object afresh. Equal to [`admit`] either way.
 pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> Admitted {
-    let mut alloc = alloc::Allocators::new(manifest);
+    let (mut alloc, requests) = alloc::Allocators::new_reusing(manifest, |raw| {
+        previous.as_ref().and_then(|p| p.requests(raw))
+    });
     let mut store = builtin_objects(&mut alloc);
     let mut admissions = Vec::new();
     let mut diagnostics = Vec::new();
     let mut previous = previous.filter(|p| p.same_ranges(&alloc));
     let mut journal = replay::Journal::new(&alloc, manifest.objects.len());
+    journal.keep_requests(requests);
     // The first object of each identity whose admission the journal holds: applying that
     // identity again forgets it (the store's object is no longer the one it stored).
     let mut journaled: BTreeMap<(Kind, String, String), usize> = BTreeMap::new();
     // The last document applied for each object, for `unchanged` (their canonical texts
     // are compared only when an object is applied again, which a dump never does).
-    let mut applied: BTreeMap<(Kind, String, String), &Node> = BTreeMap::new();
+    let mut applied: BTreeMap<(Kind, String, String), &RawObject> = BTreeMap::new();
     // Where each stored object is, so that storing one does not scan its whole list.
     let mut positions = model::Positions::default();
     // Where each Service is in `store.services` (a large dump must not be scanned for
@@ -424,11 +427,13 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                 }
             }
         }
-        let previous_node = applied.get(&identity).copied();
+        // Read only when the same object is applied again (a dump never does).
+        let previous_tree = applied.get(&identity).map(|earlier| earlier.node());
+        let previous_node = previous_tree.as_deref();
         let unchanged = previous_node.is_some_and(|previous| {
             let (mut before, mut now) = (String::new(), String::new());
             canonical(previous, &mut before);
-            canonical(&raw.node, &mut now);
+            canonical(&raw.node(), &mut now);
             before == now
         });
         if let Some(earlier) = journaled.remove(&identity) {
@@ -494,13 +499,13 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
             if outcome == Outcome::Created {
                 journaled.insert(identity.clone(), raw.id);
             }
-            applied.insert(identity.clone(), &raw.node);
+            applied.insert(identity.clone(), raw);
         }
         for w in &warnings {
             diagnostics.push(
                 Diagnostic::warning(Stage::ApiServer, w.text.clone())
                     .with_path(w.path.clone())
-                    .with_span(locate_field(&raw.node, &w.path))
+                    .with_span(locate_field(&raw.node(), &w.path))
                     .in_document(raw.document)
                     .about(raw.describe()),
             );
@@ -578,9 +583,9 @@ fn admit_one(
                 format!("the API server refuses {}: {message}", raw.describe()),
             )
             .with_span(if first.is_empty() {
-                raw.node.locate("kind")
+                raw.locate("kind")
             } else {
-                locate_field(&raw.node, &first)
+                locate_field(&raw.node(), &first)
             })
             .in_document(raw.document)
             .about(raw.describe()),
@@ -593,7 +598,7 @@ fn admit_one(
         diagnostics.push(
             Diagnostic::error(Stage::ApiServer, message.clone())
                 .with_path("metadata.namespace")
-                .with_span(locate_field(&raw.node, "metadata.namespace"))
+                .with_span(locate_field(&raw.node(), "metadata.namespace"))
                 .in_document(raw.document)
                 .about(raw.describe()),
         );
@@ -622,7 +627,7 @@ fn admit_one(
                             format!("Internal error occurred: {message}"),
                         )
                         .with_path(path.clone())
-                        .with_span(locate_field(&raw.node, &path))
+                        .with_span(locate_field(&raw.node(), &path))
                         .in_document(raw.document)
                         .about(raw.describe()),
                     );
@@ -637,7 +642,7 @@ fn admit_one(
             let mut errors = match object_meta(&other) {
                 Some(meta) => meta::validate_object_meta(
                     meta,
-                    &raw.node,
+                    &raw.node(),
                     raw.kind.namespaced(),
                     name_rule(raw.kind),
                 ),
@@ -670,16 +675,17 @@ fn admit_one(
 /// calls it: `ValidatePodCreate`'s spec part, the apps kinds' `Validate<Kind>Spec`,
 /// `ValidateEndpointSlice` and `ValidateEndpoints` after their metadata.
 fn validate_spec(raw: &RawObject) -> ErrorList {
+    let tree = &raw.node();
     match raw.kind {
-        Kind::Pod => pod::validate_pod_spec(raw.node.get("spec"), "spec", true),
+        Kind::Pod => pod::validate_pod_spec(tree.get("spec"), "spec", true),
         Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet | Kind::DaemonSet => {
-            apps::validate_workload_spec(raw.kind, &raw.node)
+            apps::validate_workload_spec(raw.kind, tree)
         }
-        Kind::EndpointSlice => endpoints::validate_endpoint_slice(&raw.node),
-        Kind::Endpoints => endpoints::validate_endpoints(&raw.node),
-        Kind::ConfigMap => config_map::validate_config_map(&raw.node),
-        Kind::Node => node::validate_node(&raw.node),
-        Kind::ServiceCIDR => node::validate_service_cidr(&raw.node),
+        Kind::EndpointSlice => endpoints::validate_endpoint_slice(tree),
+        Kind::Endpoints => endpoints::validate_endpoints(tree),
+        Kind::ConfigMap => config_map::validate_config_map(tree),
+        Kind::Node => node::validate_node(tree),
+        Kind::ServiceCIDR => node::validate_service_cidr(tree),
         _ => ErrorList::new(),
     }
 }
@@ -698,7 +704,8 @@ pub fn dropped_fields(raw: &RawObject) -> Vec<String> {
         _ => return Vec::new(),
     };
     let path = format!("{spec}.workloadRef");
-    let mut node = Some(&raw.node);
+    let tree = raw.node();
+    let mut node = Some(&*tree);
     for step in path.split('.') {
         node = node.and_then(|n| n.get(step));
     }

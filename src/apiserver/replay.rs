@@ -20,7 +20,7 @@
 //! Namespaces — a dump's objects. An object applied twice in the text (`configured`,
 //! `unchanged`) is always admitted afresh.
 
-use super::alloc::{Allocators, Recording};
+use super::alloc::{Allocators, Recording, Requests};
 use super::{Outcome, Warning};
 use crate::diag::Diagnostic;
 use crate::manifest::{Kind, RawObject, yaml};
@@ -35,6 +35,10 @@ pub struct Journal {
     records: Vec<Option<Record>>,
     /// How many of the admissions were replayed rather than run.
     replayed: usize,
+    /// Each Service's requests ([`Requests`], by [`RawObject::id`]): the allocators read
+    /// every Service's before any admission, and an analysis keeps no trees to read them
+    /// from again.
+    requests: Vec<Option<Requests>>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -90,7 +94,13 @@ impl Journal {
             service_cidrs: alloc.service_cidrs.clone(),
             records: vec![None; objects],
             replayed: 0,
+            requests: Vec::new(),
         }
+    }
+
+    /// Keeps every Service's requests (see [`Journal::requests`]).
+    pub(super) fn keep_requests(&mut self, requests: Vec<Option<Requests>>) {
+        self.requests = requests;
     }
 
     /// Keeps what admitting `raw` (for the first time in the text) read and did, when it
@@ -139,8 +149,12 @@ impl Journal {
             Outcome::Configured | Outcome::Unchanged => return,
         };
         if let Some(slot) = self.records.get_mut(raw.id) {
+            let mut allocations = allocations;
+            // Kept for the analysis' lifetime, one per object of a dump: no spare room.
+            allocations.reads.shrink_to_fit();
+            allocations.taken.shrink_to_fit();
             *slot = Some(Record {
-                line: raw.node.span.start.line,
+                line: raw.span.start.line,
                 namespace_found,
                 allocations,
                 diagnostics: diagnostics.to_vec(),
@@ -201,6 +215,13 @@ impl Previous {
         }
     }
 
+    /// The requests the Service `raw` made before the edit, when its document was not
+    /// parsed again (its text, so its requests, are the same).
+    pub(super) fn requests(&self, raw: &RawObject) -> Option<Requests> {
+        let old = self.moved.get(raw.id).copied().flatten()?;
+        self.journal.requests.get(old).cloned().flatten()
+    }
+
     /// Whether the previous admissions were made with `alloc`'s ranges.
     pub(super) fn same_ranges(&self, alloc: &Allocators) -> bool {
         self.journal.service_cidrs == alloc.service_cidrs
@@ -258,8 +279,8 @@ impl Previous {
             }
         };
         alloc.take_again(&record.allocations.taken);
-        let delta = i64::from(raw.node.span.start.line) - i64::from(record.line);
-        record.line = raw.node.span.start.line;
+        let delta = i64::from(raw.span.start.line) - i64::from(record.line);
+        record.line = raw.span.start.line;
         for d in &mut record.diagnostics {
             d.document = Some(raw.document);
             d.span = d.span.map(|s| yaml::shift_span(s, delta));

@@ -277,17 +277,16 @@ pub fn slices_for(service: &Service, objects: &Objects) -> Vec<EndpointSlice> {
                 ready: Some(ready),
                 serving: Some(serving),
                 terminating: Some(terminating),
-                hostname: endpoint_hostname(pod, service),
+                hostname: endpoint_hostname(pod, service).map(Into::into),
                 node_name: node.map(str::to_string),
-                zone,
+                zone: zone.map(Into::into),
                 target_ref: Some(Box::new(ObjectReference {
                     kind: Some("Pod".into()),
                     namespace: Some(pod.meta.namespace.clone()),
                     name: Some(pod.meta.name.clone()),
                     uid: pod.meta.uid.clone(),
                 })),
-                hints_for_zones,
-                hints_for_nodes,
+                hints: crate::model::EndpointHints::of(hints_for_zones, hints_for_nodes),
             });
         }
         groups.retain(|(_, endpoints)| !endpoints.is_empty());
@@ -483,11 +482,11 @@ spec:
                 let name = e.target_ref.as_ref().unwrap().name.clone().unwrap();
                 if name == not_ready {
                     assert_eq!(e.ready, Some(false));
-                    assert!(e.hints_for_zones.is_empty() && e.hints_for_nodes.is_empty());
+                    assert!(e.hints.is_none());
                 } else {
                     assert_eq!(e.ready, Some(true));
-                    assert_eq!(e.hints_for_zones, vec![e.zone.clone().unwrap()]);
-                    assert_eq!(e.hints_for_nodes, vec![e.node_name.clone().unwrap()]);
+                    assert_eq!(e.hints_for_zones(), vec![e.zone.as_deref().unwrap()]);
+                    assert_eq!(e.hints_for_nodes(), vec![e.node_name.clone().unwrap()]);
                 }
             }
         }

@@ -109,7 +109,11 @@ fn to_endpoint(address: &EndpointAddress, ready: bool, family: IpFamily) -> Opti
     Some(Endpoint {
         addresses: vec![ip.to_string()],
         ready: Some(ready),
-        hostname: address.hostname.clone().filter(|h| !h.is_empty()),
+        hostname: address
+            .hostname
+            .as_deref()
+            .filter(|h| !h.is_empty())
+            .map(Into::into),
         node_name: address.node_name.clone().filter(|n| !n.is_empty()),
         target_ref: address.target_ref.clone().map(Box::new),
         ..Endpoint::default()

@@ -524,7 +524,7 @@ fn subsets(objects: &Objects, service: &Service) -> Vec<Subset> {
                 .flat_map(|e| {
                     e.addresses
                         .iter()
-                        .map(|a| (a.clone(), e.hostname.clone()))
+                        .map(|a| (a.clone(), e.hostname.as_deref().map(str::to_string)))
                         .collect::<Vec<_>>()
                 })
                 .collect();

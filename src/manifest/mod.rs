@@ -3,9 +3,10 @@
 //! Stage one of the pipeline. [`parse`] splits the text into YAML documents ([`yaml`]),
 //! expands `kind: List` documents (as `kubectl get -o yaml` prints them), recognises each
 //! object's `apiVersion` and `kind`, and checks every field against the kind's schema
-//! ([`schema`]) the way the API server's strict decoder does. The result keeps each object's
-//! spanned YAML tree, so any later stage can turn a field path into a line and column
-//! ([`Manifest::locate`]).
+//! ([`schema`]) the way the API server's strict decoder does. Each object holds its spanned
+//! YAML tree while one analysis reads it, and then only where its document is in the
+//! (shared) text, parsing it again when asked ([`RawObject::node`]), so any later stage
+//! can still turn a field path into a line and column ([`Manifest::locate`]).
 
 pub mod emit;
 pub mod gotypes;
@@ -16,6 +17,7 @@ use crate::diag::{Diagnostic, Severity, Span, Stage};
 use crate::quote::go as go_quote;
 use schema::{Struct, Ty};
 use std::fmt::Write as _;
+use std::sync::Arc;
 use yaml::{Node, Scalar, Value};
 
 /// The kinds svcplay understands.
@@ -227,9 +229,40 @@ pub struct RawObject {
     pub name: String,
     /// `metadata.namespace` as written, if any.
     pub namespace: Option<String>,
-    /// The object's mapping node.
-    pub node: Node,
+    /// Where the object's mapping node was written.
+    pub span: Span,
     pub decode: DecodeReport,
+    /// The object's mapping node while the manifest holds it: from [`parse`] until the
+    /// analysis is done with it ([`Manifest::release_trees`]). Afterwards [`RawObject::node`]
+    /// parses the object's document again from `source`, so an analysis keeps the text
+    /// (once, shared) instead of a tree ten times its size.
+    tree: Option<Node>,
+    source: Source,
+}
+
+/// Where an object's document is in the scenario text: enough to parse it again.
+#[derive(Clone, Debug)]
+struct Source {
+    /// The whole scenario text, shared by every object of the manifest.
+    text: std::sync::Arc<str>,
+    /// The document's chunk (its text between `---` separators), as byte offsets.
+    start: u32,
+    end: u32,
+    /// The chunk's first line (1-based).
+    first_line: u32,
+}
+
+impl Source {
+    /// The source of `chunk`, a chunk of `text`, whose copy `shared` holds.
+    fn of(shared: &Arc<str>, text: &str, chunk: &yaml::Chunk) -> Source {
+        let start = (chunk.text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        Source {
+            text: shared.clone(),
+            start: start as u32,
+            end: (start + chunk.text.len()) as u32,
+            first_line: chunk.first_line,
+        }
+    }
 }
 
 impl RawObject {
@@ -253,7 +286,49 @@ impl RawObject {
 
     /// The span of a field path of this object (see [`Node::locate`]).
     pub fn locate(&self, path: &str) -> Span {
-        self.node.locate(path)
+        self.node().locate(path)
+    }
+
+    /// The object's mapping node: the one parsed with the manifest while it is held, else
+    /// the object's document parsed again (the same tree, at the document's present lines).
+    pub fn node(&self) -> std::borrow::Cow<'_, Node> {
+        match &self.tree {
+            Some(tree) => std::borrow::Cow::Borrowed(tree),
+            None => std::borrow::Cow::Owned(self.parse_again()),
+        }
+    }
+
+    /// Whether the tree is held (see [`RawObject::node`]).
+    pub fn holds_tree(&self) -> bool {
+        self.tree.is_some()
+    }
+
+    /// Parses the object's document again and takes the object's node out of it. The
+    /// chunk parsed before, so it parses again the same; were it not to, an empty mapping
+    /// at the object's span stands in (never a panic).
+    fn parse_again(&self) -> Node {
+        let empty = || Node {
+            value: Value::Map(Vec::new()),
+            span: self.span,
+            tag: None,
+        };
+        let s = &self.source;
+        let Some(chunk) = s.text.get(s.start as usize..s.end as usize) else {
+            return empty();
+        };
+        let Some(mut root) = yaml::parse_root(chunk, s.first_line) else {
+            return empty();
+        };
+        match self.list_item {
+            None => root,
+            Some(i) => match root.get_mut("items") {
+                Some(Node {
+                    value: Value::Seq(items),
+                    ..
+                }) if i < items.len() => items.swap_remove(i),
+                _ => empty(),
+            },
+        }
     }
 }
 
@@ -274,6 +349,22 @@ pub struct Manifest {
 impl Manifest {
     pub fn object(&self, id: usize) -> Option<&RawObject> {
         self.objects.get(id)
+    }
+
+    /// Lets go of the objects' trees once the analysis is done with them: each object keeps
+    /// where its document is in the (shared) text and parses it again when asked
+    /// ([`RawObject::node`]). An item of a `kind: List` document keeps its tree, since
+    /// reading it again means parsing the whole list.
+    pub fn release_trees(&mut self) {
+        for object in &mut self.objects {
+            if object.list_item.is_none() {
+                object.tree = None;
+            }
+        }
+        // The lists grew by pushes (up to twice the room they need, 10,000 objects in a
+        // dump); nothing is added to them after parsing.
+        self.objects.shrink_to_fit();
+        self.documents.shrink_to_fit();
     }
 
     /// Fills in the span of a diagnostic that names an object and a path.
@@ -319,19 +410,30 @@ pub fn parse(text: &str) -> Manifest {
             work: yaml::ParseWork::default(),
         };
     }
-    let (mut documents, syntax_errors, work) = yaml::parse_documents_counted(text);
-    let mut manifest = Manifest {
-        documents: Vec::new(),
-        objects: Vec::new(),
-        diagnostics: Vec::new(),
-        work,
-    };
-    manifest.diagnostics = syntax_diagnostics(syntax_errors);
-    for doc in &mut documents {
-        let Some(root) = &mut doc.root else { continue };
-        read_document(&mut manifest, doc.index, root);
+    let shared: Arc<str> = Arc::from(text);
+    let mut manifest = Manifest::default();
+    let mut syntax_errors = Vec::new();
+    // The steps of `yaml::parse_documents_counted`, each document read as it is parsed
+    // (its objects keep where its chunk is, to parse it again).
+    for chunk in yaml::split_documents(text) {
+        let Some(index) = yaml::chunk_start(&chunk, manifest.documents.len(), &mut syntax_errors)
+        else {
+            continue;
+        };
+        let mut document = yaml::parse_chunk(&chunk, index, &mut manifest.work, &mut syntax_errors);
+        if let Some(root) = &mut document.root {
+            read_document(
+                &mut manifest,
+                index,
+                root,
+                &Source::of(&shared, text, &chunk),
+            );
+        }
+        manifest.documents.push(document);
     }
-    manifest.documents = documents;
+    let decoded = std::mem::take(&mut manifest.diagnostics);
+    manifest.diagnostics = syntax_diagnostics(syntax_errors);
+    manifest.diagnostics.extend(decoded);
     manifest
 }
 
@@ -405,6 +507,7 @@ pub fn reparse_moved(
     }
     let mut old_documents: Vec<Option<yaml::Document>> = documents.into_iter().map(Some).collect();
     let new_chunks = yaml::split_documents(text);
+    let shared: Arc<str> = Arc::from(text);
     // A chunk is looked for at its own position and at its position counted from the end,
     // which finds every chunk before and after one edited place.
     let from_end = old_chunks.len() as isize - new_chunks.len() as isize;
@@ -433,7 +536,12 @@ pub fn reparse_moved(
         let Some(old) = kept else {
             let mut document = yaml::parse_chunk(chunk, index, &mut fresh, &mut syntax_errors);
             if let Some(root) = &mut document.root {
-                read_document(&mut manifest, index, root);
+                read_document(
+                    &mut manifest,
+                    index,
+                    root,
+                    &Source::of(&shared, text, chunk),
+                );
             }
             manifest.documents.push(document);
             moved.resize(manifest.objects.len(), None);
@@ -454,7 +562,11 @@ pub fn reparse_moved(
             moved.push(Some(object.id));
             object.id = manifest.objects.len();
             object.document = index;
-            object.node.shift_lines(delta);
+            object.span = yaml::shift_span(object.span, delta);
+            object.source = Source::of(&shared, text, chunk);
+            if let Some(tree) = &mut object.tree {
+                tree.shift_lines(delta);
+            }
             manifest.objects.push(object);
         }
         for mut d in std::mem::take(&mut old_diagnostics[old]) {
@@ -491,7 +603,7 @@ fn syntax_diagnostics(errors: Vec<yaml::SyntaxError>) -> Vec<Diagnostic> {
 
 /// Reads the object(s) of one document. Each object's node moves into its [`RawObject`]
 /// (the document keeps an empty mapping in its place), so the parsed YAML is held once.
-fn read_document(manifest: &mut Manifest, document: usize, root: &mut Node) {
+fn read_document(manifest: &mut Manifest, document: usize, root: &mut Node, source: &Source) {
     if root.is_null() {
         return;
     }
@@ -524,7 +636,7 @@ fn read_document(manifest: &mut Manifest, document: usize, root: &mut Node) {
                 ..
             }) => {
                 for (i, item) in items.iter_mut().enumerate() {
-                    read_object(manifest, document, Some(i), item);
+                    read_object(manifest, document, Some(i), item, source);
                 }
             }
             Some(items) if !items.is_null() => manifest.diagnostics.push(
@@ -537,7 +649,7 @@ fn read_document(manifest: &mut Manifest, document: usize, root: &mut Node) {
         }
         return;
     }
-    read_object(manifest, document, None, root);
+    read_object(manifest, document, None, root, source);
 }
 
 fn shape(node: &Node) -> &'static str {
@@ -557,6 +669,7 @@ fn read_object(
     document: usize,
     list_item: Option<usize>,
     node: &mut Node,
+    source: &Source,
 ) {
     let prefix = list_item
         .map(|i| format!("items[{i}]."))
@@ -660,12 +773,13 @@ fn read_object(
         kind,
         name,
         namespace,
-        node: node.take(),
+        span: node.span,
         decode,
+        tree: Some(node.take()),
+        source: source.clone(),
     };
-    let node = &object.node;
     for (path, message) in problems {
-        let span = node.locate_key(&path).1;
+        let span = object.node().locate_key(&path).1;
         manifest.diagnostics.push(
             Diagnostic::error(Stage::Decode, message)
                 .with_path(format!("{prefix}{path}"))
@@ -1039,6 +1153,41 @@ mod tests {
         );
         assert!(messages[1].starts_with("no matches for kind \"Deployment\" in version \"v1\" (svcplay reads Deployment as apiVersion apps/v1)"));
         assert_eq!(m.diagnostics[0].span.unwrap().start.line, 9);
+    }
+
+    /// An object whose tree was let go parses to the same tree again, also after an edit
+    /// moved its document (issue 19 item 4: the analysis keeps the text, not the trees).
+    #[test]
+    fn a_released_tree_parses_again_the_same() {
+        let text = "# a dump\napiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: ns\n- apiVersion: v1\n  kind: Node\n  metadata: {name: w}\n---\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\n";
+        let fresh = parse(text);
+        let trees: Vec<Node> = fresh
+            .objects
+            .iter()
+            .map(|o| o.node().into_owned())
+            .collect();
+        let mut released = fresh.clone();
+        released.release_trees();
+        assert!(!released.objects[0].holds_tree());
+        for (object, tree) in released.objects.iter().zip(&trees) {
+            assert_eq!(&*object.node(), tree, "{}", object.describe());
+            assert_eq!(object.span, tree.span);
+        }
+        // Two comment lines more in the first document: it is parsed again, the others
+        // (a list's items and a document with CRLF line ends) move two lines down.
+        let edited = text.replacen("# a dump\n", "# a dump\n#\n#\n", 1);
+        let (moved, from) = reparse_moved(released, text, &edited);
+        assert_eq!(from, vec![None, Some(1), Some(2), Some(3)]);
+        assert!(!moved.objects[3].holds_tree());
+        let whole = parse(&edited);
+        for (object, expected) in moved.objects.iter().zip(&whole.objects) {
+            assert_eq!(*object.node(), *expected.node(), "{}", object.describe());
+            assert_eq!(object.span, expected.span);
+            assert_eq!(
+                object.locate("metadata.name"),
+                expected.locate("metadata.name")
+            );
+        }
     }
 
     #[test]

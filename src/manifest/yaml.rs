@@ -739,6 +739,16 @@ fn scan_error(e: ScanError, first_line: u32) -> ParseError {
     )
 }
 
+/// The first tree of a chunk that starts at `first_line`, as [`parse_chunk`] parses it
+/// (`None` when it does not parse): how an object's node is read again
+/// ([`crate::manifest::RawObject::node`]).
+pub(crate) fn parse_root(text: &str, first_line: u32) -> Option<Node> {
+    parse_one(text, first_line, &mut ParseWork::default())
+        .ok()?
+        .into_iter()
+        .next()
+}
+
 /// Builds the trees of one chunk from the parser's events.
 fn parse_one(text: &str, first_line: u32, work: &mut ParseWork) -> Result<Vec<Node>, ParseError> {
     let mut parser = Parser::new_from_str(text);

@@ -2536,7 +2536,7 @@ pub fn finish_edit(
                 .iter()
                 .rev()
                 .find(|o| o.kind == crate::manifest::Kind::KubeProxyConfiguration)
-                .map(|o| crate::manifest::emit::to_string(&from_node(&o.node)))
+                .map(|o| crate::manifest::emit::to_string(&from_node(&o.node())))
                 .unwrap_or_else(|| {
                     "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n"
                         .into()

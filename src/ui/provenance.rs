@@ -81,8 +81,41 @@ pub fn span_of(root: &Node, path: &str) -> Option<Span> {
     Some(span)
 }
 
+/// The trees of the last few objects a listing's sources named: an analysis keeps no
+/// trees ([`svcplay::manifest::RawObject::node`] parses the object's document again), and
+/// a listing names the same Service and EndpointSlice line after line.
+#[derive(Default)]
+struct Trees<'a> {
+    /// Most recently used last.
+    recent: Vec<(usize, std::borrow::Cow<'a, Node>)>,
+}
+
+impl<'a> Trees<'a> {
+    const KEPT: usize = 4;
+
+    fn of(&mut self, raw: &'a svcplay::manifest::RawObject) -> &Node {
+        match self.recent.iter().position(|(id, _)| *id == raw.id) {
+            Some(at) => {
+                let entry = self.recent.remove(at);
+                self.recent.push(entry);
+            }
+            None => {
+                if self.recent.len() >= Self::KEPT {
+                    self.recent.remove(0);
+                }
+                self.recent.push((raw.id, raw.node()));
+            }
+        }
+        &self.recent[self.recent.len() - 1].1
+    }
+}
+
 /// The YAML ranges of one provenance, the Service port's first.
-fn spans(analysis: &Analysis, p: &Provenance) -> (Option<usize>, Vec<Span>) {
+fn spans<'a>(
+    analysis: &'a Analysis,
+    p: &Provenance,
+    trees: &mut Trees<'a>,
+) -> (Option<usize>, Vec<Span>) {
     let raw = |id: usize| analysis.manifest.object(id);
     let mut out = Vec::new();
     let mut object = None;
@@ -90,9 +123,10 @@ fn spans(analysis: &Analysis, p: &Provenance) -> (Option<usize>, Vec<Span>) {
         if let Origin::Written(id) = port.origin {
             object = Some(id);
             if let Some(raw) = raw(id) {
-                out.extend(span_of(&raw.node, &port.path));
+                let node = trees.of(raw);
+                out.extend(span_of(node, &port.path));
                 for field in &p.fields {
-                    out.extend(span_of(&raw.node, field));
+                    out.extend(span_of(node, field));
                 }
             }
         }
@@ -101,7 +135,7 @@ fn spans(analysis: &Analysis, p: &Provenance) -> (Option<usize>, Vec<Span>) {
         match (&e.origin, &e.path) {
             (Origin::Written(id), Some(path)) => {
                 if let Some(raw) = raw(*id) {
-                    out.extend(span_of(&raw.node, path));
+                    out.extend(span_of(trees.of(raw), path));
                 }
             }
             _ => {
@@ -122,15 +156,15 @@ fn spans(analysis: &Analysis, p: &Provenance) -> (Option<usize>, Vec<Span>) {
                 match pod.map(|pod| &pod.meta.origin) {
                     Some(Origin::Written(id)) => {
                         if let Some(raw) = raw(*id) {
-                            out.push(raw.node.span);
+                            out.push(raw.span);
                         }
                     }
                     Some(Origin::Generated(id)) => {
                         if let Some(raw) = raw(*id) {
+                            let node = trees.of(raw);
                             out.extend(
-                                span_of(&raw.node, "spec.replicas").or_else(|| {
-                                    span_of(&raw.node, "spec.template.metadata.labels")
-                                }),
+                                span_of(node, "spec.replicas")
+                                    .or_else(|| span_of(node, "spec.template.metadata.labels")),
                             );
                         }
                     }
@@ -141,7 +175,7 @@ fn spans(analysis: &Analysis, p: &Provenance) -> (Option<usize>, Vec<Span>) {
     }
     for c in &p.config {
         if let Some(raw) = c.object.and_then(raw) {
-            out.extend(span_of(&raw.node, c.path));
+            out.extend(span_of(trees.of(raw), c.path));
         }
     }
     (object, out)
@@ -176,12 +210,13 @@ pub fn panel_sources(
         );
         needed
     });
+    let mut trees = Trees::default();
     let sources = lines
         .sources
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let (object, spans) = spans(analysis, p);
+            let (object, spans) = spans(analysis, p, &mut trees);
             let wanted = explained
                 .as_ref()
                 .is_none_or(|needed| needed.contains(&(i as u32 + 1)));

@@ -749,7 +749,7 @@ pub fn service_fields(analysis: &Analysis, service: &Service) -> Vec<FieldRow> {
 
 fn written_span(analysis: &Analysis, origin: &Origin) -> Option<Span> {
     let raw = analysis.manifest.object(origin.object()?)?;
-    Some(raw.node.span)
+    Some(raw.span)
 }
 
 pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
@@ -925,7 +925,7 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
                 name: a.name.clone(),
                 origin: OriginKind::Written,
                 object: Some(a.object),
-                span: analysis.manifest.object(a.object).map(|r| r.node.span),
+                span: analysis.manifest.object(a.object).map(|r| r.span),
                 admission: Some((false, a.error_text("scenario.yaml").unwrap_or_default())),
                 fields: Vec::new(),
                 actions: Vec::new(),
@@ -1022,7 +1022,7 @@ pub fn endpoints(analysis: &Analysis) -> EndpointsPanel {
                     serving: e.serving,
                     terminating: e.terminating,
                     node: e.node_name.clone().unwrap_or_default(),
-                    zone: e.zone.clone().unwrap_or_default(),
+                    zone: e.zone.as_deref().unwrap_or_default().to_string(),
                     target: e
                         .target_ref
                         .as_ref()

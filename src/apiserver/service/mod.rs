@@ -126,7 +126,7 @@ fn create_steps(
     }
     // PrepareForCreate: a new Service has an empty status.
     svc.status = ServiceStatus::default();
-    let errs = validate::validate_service(&svc, &raw.node);
+    let errs = validate::validate_service(&svc, &raw.node());
     if !errs.is_empty() {
         return Err(Refusal::Invalid(dedup(errs)));
     }
@@ -188,7 +188,7 @@ fn update_steps(
             .and_then(|s| s.get(field))
             .is_some()
     };
-    let server_set = |field: &str| !written(Some(&raw.node), field) && !written(previous, field);
+    let server_set = |field: &str| !written(Some(&raw.node()), field) && !written(previous, field);
     allocate::patch_allocated_values(
         &mut svc,
         old,
@@ -218,7 +218,7 @@ fn update_steps(
     if svc.spec.type_.as_deref() != Some("LoadBalancer") {
         svc.status = ServiceStatus::default();
     }
-    let errs = validate::validate_service_update(&svc, old, &raw.node);
+    let errs = validate::validate_service_update(&svc, old, &raw.node());
     if !errs.is_empty() {
         return Err(Refusal::Invalid(dedup(errs)));
     }
@@ -261,7 +261,7 @@ mod tests {
         let (raw, mut svc) = parse(
             "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  clusterIP: 10.96.0.50\n  ports: [{port: 80, targetPort: 80}]\n",
         );
-        let errs = lines(&validate::validate_service(&svc, &raw.node));
+        let errs = lines(&validate::validate_service(&svc, &raw.node()));
         assert_eq!(
             errs,
             vec![
@@ -275,7 +275,7 @@ mod tests {
         svc.spec.cluster_ips = vec!["10.96.0.50".into()];
         svc.spec.ports[0].protocol = Some("TCP".into());
         svc.spec.session_affinity = Some("ClientIP".into());
-        let errs = lines(&validate::validate_service(&svc, &raw.node));
+        let errs = lines(&validate::validate_service(&svc, &raw.node()));
         assert_eq!(
             errs,
             vec![
@@ -290,7 +290,7 @@ mod tests {
         svc.spec.allocate_load_balancer_node_ports = Some(true);
         svc.spec.external_traffic_policy = Some("Local".into());
         svc.spec.internal_traffic_policy = Some("Cluster".into());
-        let errs = lines(&validate::validate_service(&svc, &raw.node));
+        let errs = lines(&validate::validate_service(&svc, &raw.node()));
         assert_eq!(
             errs,
             vec![
@@ -300,7 +300,7 @@ mod tests {
         );
         svc.spec.session_affinity_config = false;
         svc.spec.health_check_node_port = Some(70000);
-        let errs = lines(&validate::validate_service(&svc, &raw.node));
+        let errs = lines(&validate::validate_service(&svc, &raw.node()));
         assert_eq!(
             errs,
             vec![

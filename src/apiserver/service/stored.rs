@@ -32,7 +32,7 @@ pub struct StoredField {
 /// yaml` prints them, each with how it got its value. `raw` is the Service as written
 /// (`None` for one the cluster made itself: everything is then defaulted or allocated).
 pub fn stored_fields(raw: Option<&RawObject>, service: &Service) -> Vec<StoredField> {
-    let written = |path: &str| raw.is_some_and(|r| r.node.locate_key(path).0);
+    let written = |path: &str| raw.is_some_and(|r| r.node().locate_key(path).0);
     let mut rows = Vec::new();
     let mut row = |field: String, value: String, allocated: bool| {
         let how = if written(&field) {

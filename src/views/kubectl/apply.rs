@@ -374,7 +374,7 @@ pub fn apply_from(
             };
             // A recognised object's node moved into its RawObject (the document keeps an
             // empty mapping in its place).
-            let node = &raw.node;
+            let node = &raw.node();
             if is_scenario_configuration(raw) {
                 continue;
             }

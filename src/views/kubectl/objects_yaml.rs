@@ -141,19 +141,18 @@ pub fn endpoint_slice_yaml(slice: &EndpointSlice, server: ServerFields) -> Yaml 
                         .collect(),
                 )
             };
-            let hints =
-                (!e.hints_for_zones.is_empty() || !e.hints_for_nodes.is_empty()).then(|| {
-                    MapBuilder::new()
-                        .opt(
-                            "forNodes",
-                            (!e.hints_for_nodes.is_empty()).then(|| named(&e.hints_for_nodes)),
-                        )
-                        .opt(
-                            "forZones",
-                            (!e.hints_for_zones.is_empty()).then(|| named(&e.hints_for_zones)),
-                        )
-                        .build()
-                });
+            let hints = e.hints.as_ref().map(|h| {
+                MapBuilder::new()
+                    .opt(
+                        "forNodes",
+                        (!h.for_nodes.is_empty()).then(|| named(&h.for_nodes)),
+                    )
+                    .opt(
+                        "forZones",
+                        (!h.for_zones.is_empty()).then(|| named(&h.for_zones)),
+                    )
+                    .build()
+            });
             MapBuilder::new()
                 .set(
                     "addresses",
