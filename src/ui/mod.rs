@@ -126,12 +126,20 @@ impl Reducible for Store {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let _timed = dom::timed("reduce");
         let marks = cfg!(target_arch = "wasm32") && analyses(&action) && !self.0.embed.enabled;
-        if marks {
+        // A typed text is never analysed in its own reduce: it waits for the keystroke's
+        // frame (`AnalyseTyped` marks the analysis then) or goes to the worker. So it is
+        // marked after the reduce, and only when the worker has it, which spares the
+        // keystroke a storage write.
+        let typed = matches!(action, Action::SetText(_));
+        if marks && !typed {
             storage::mark_analysing(true);
         }
         let typing = matches!(action, Action::SetText(_) | Action::AnalyseTyped(_));
         let start = dom::now_ms();
         let mut next = reduce(&self.0, action);
+        if marks && typed && next.uses_worker() {
+            storage::mark_analysing(true);
+        }
         let analysed = match (&next.analysis, &self.0.analysis) {
             (Some(a), Some(b)) => !Rc::ptr_eq(a, b),
             (Some(_), None) => true,
@@ -187,6 +195,19 @@ struct Same(Rc<Analysis>);
 impl PartialEq for Same {
     fn eq(&self, other: &Same) -> bool {
         Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The panel on show compared by identity (a new one is a new computation or answer).
+struct SamePanel(Option<Rc<Panel>>);
+
+impl PartialEq for SamePanel {
+    fn eq(&self, other: &SamePanel) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
     }
 }
 
@@ -728,6 +749,13 @@ pub fn App() -> Html {
         None => last_panel.borrow().clone(),
     };
 
+    // The rules panel for the rules view, made once per panel: the view and its readout
+    // compare their props at every render of the page (each keystroke), and the same `Rc`
+    // is equal at once where a fresh copy would be cloned and compared line by line.
+    let rules_panel = use_memo(SamePanel(panel.clone()), |p| match p.0.as_deref() {
+        Some(Panel::Rules(r)) => Some(Rc::new(r.clone())),
+        _ => None,
+    });
     let on_text = on(&dispatch, Action::SetText);
     let on_reveal = on(&dispatch, Action::Reveal);
     let on_rules = on(&dispatch, |o: usize| Action::ShowRulesOf(Some(o)));
@@ -775,6 +803,7 @@ pub fn App() -> Html {
                 on_modes={on(&dispatch, Action::SelectCompareModes)} />
         },
         (_, Some(Panel::Rules(p))) => {
+            let rules_panel = (*rules_panel).clone().unwrap_or_else(|| Rc::new(p.clone()));
             let object = state
                 .rules_object
                 .and_then(|o| {
@@ -785,7 +814,7 @@ pub fn App() -> Html {
                 })
                 .or_else(|| state.rules_object.map(|o| (o, format!("#{o}"))));
             html! {
-                <rules::Rules panel={Rc::new(p.clone())} nodes={state.summary.nodes.clone()} node={node.clone()}
+                <rules::Rules panel={rules_panel} nodes={state.summary.nodes.clone()} node={node.clone()}
                     wrap={state.prefs.wrap} on_wrap={{
                         let dispatch = dispatch.clone();
                         let latest = latest.clone();

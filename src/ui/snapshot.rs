@@ -174,8 +174,11 @@ pub struct Source {
     pub explain: Vec<String>,
 }
 
-/// The kube-proxy panel.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The kube-proxy panel. `Eq` matters for speed: an `Rc` of an `Eq` type compares by
+/// pointer first, so the rules view's and the readout's props (which hold the panel) are
+/// equal at once while typing leaves the panel as it was, instead of comparing every line
+/// of the listing on each keystroke (≈ 1 ms for a 10-Service scenario).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RulesPanel {
     pub mode: Option<ProxyMode>,
     pub views: Vec<RulesView>,

@@ -1208,70 +1208,97 @@ spec:
         self.screenshot("page-embedded-in-a-host")
     }
 
-    /// Keystroke-to-paint: from an input event to the frame after the page updated.
+    /// Keystroke-to-paint: from an input event to the frame after the page updated, the
+    /// text changed by a script (see [`Typing::Script`]).
     fn keystrokes(&self, count: usize, wait_for_rules: bool) -> Result<Vec<f64>, String> {
-        Ok(self.keystrokes_and_recomputes(count, wait_for_rules)?.paint)
+        Ok(self
+            .keystrokes_and_recomputes(count, wait_for_rules, Typing::Script)?
+            .paint)
     }
 
     /// Keystroke-to-paint times, how long each edit took to recompute on the main thread
     /// as the page measured it (none when the worker analyses), and where each keystroke's
-    /// time went (see [`Keystrokes`]).
+    /// time went (see [`Keystrokes`]). Each keystroke types "x" or "y" at the end of the
+    /// editor's first line.
     fn keystrokes_and_recomputes(
         &self,
         count: usize,
         wait_for_rules: bool,
+        typing: Typing,
     ) -> Result<Keystrokes, String> {
         let mut out = Keystrokes::default();
+        if typing == Typing::Keyboard {
+            // The caret at the end of the first line, where a script would type, and the
+            // listeners that time a typed key: from its keydown reaching the page (the
+            // first listener of all, capturing on the window) to the task after the next
+            // frame, as below. The phases: the key's events and the browser's editing up
+            // to the input event, the page's input handlers with the render they schedule
+            // (Yew renders in a microtask, which runs as each listener returns), then the
+            // frame. Views updated: as below.
+            self.exec(
+                "const e = document.getElementById('editor');
+                 e.focus();
+                 const at = e.value.indexOf('\\n');
+                 e.setSelectionRange(at, at);
+                 if (window.__keystrokeListeners) return;
+                 window.__keystrokeListeners = true;
+                 const current = () => {
+                   const v = document.getElementById('view-panel');
+                   return !document.querySelector('.busy[role=status]') && (!v || v.getAttribute('aria-busy') === 'false');
+                 };
+                 window.addEventListener('keydown', () => {
+                   const k = window.__keystroke;
+                   if (!k || k.t0 !== null) return;
+                   k.t0 = performance.now();
+                   requestAnimationFrame(() => {
+                     const t3 = performance.now();
+                     k.phases['to the frame'] = t3 - (k.t2 ?? k.t0);
+                     setTimeout(() => {
+                       window.__paintedAt = performance.now();
+                       window.__painted = performance.now() - k.t0;
+                       k.phases['frame (style, layout, paint)'] = performance.now() - t3;
+                     }, 0);
+                   });
+                   const frame = () => requestAnimationFrame(() => {
+                     if (current()) setTimeout(() => { window.__updated = performance.now() - k.t0; }, 0);
+                     else frame();
+                   });
+                   if (k.views) frame();
+                 }, true);
+                 window.addEventListener('input', () => {
+                   const k = window.__keystroke;
+                   if (!k || k.t0 === null || k.t1 !== null) return;
+                   k.t1 = performance.now();
+                   k.phases['key events and editing'] = k.t1 - k.t0;
+                 }, true);
+                 window.addEventListener('input', () => {
+                   const k = window.__keystroke;
+                   if (!k || k.t1 === null || k.t2 !== null) return;
+                   k.t2 = performance.now();
+                   k.phases['input handlers and render'] = k.t2 - k.t1;
+                 });",
+                vec![],
+            )?;
+        }
         for i in 0..count {
             self.exec(
                 "document.documentElement.removeAttribute('data-recompute-ms');",
                 vec![],
             )?;
-            // The figure is `__painted`: from the input event to a task after the next
-            // frame (requestAnimationFrame, then setTimeout 0). The other times only split
-            // it: the input event's handlers (the editor and the reduce), the page's render
-            // (Yew renders in a microtask, which runs before the one queued here), and the
-            // frame (style, layout, paint). The page adds its own phases to __svcplayMarks.
-            self.exec(
-                "window.__painted = null;
-                 window.__updated = null;
-                 window.__svcplayMarks = [];
-                 const phases = {};
-                 window.__phases = phases;
-                 const e = document.getElementById('editor');
-                 const at = e.value.indexOf('\\n') ;
-                 const t0 = performance.now();
-                 e.setRangeText(arguments[0], at, at, 'end');
-                 e.dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'insertText', data: arguments[0]}));
-                 const t1 = performance.now();
-                 phases['input event'] = t1 - t0;
-                 queueMicrotask(() => { phases['render'] = performance.now() - t1; phases.t2 = performance.now(); });
-                 requestAnimationFrame(() => {
-                   const t3 = performance.now();
-                   phases['to the frame'] = t3 - phases.t2;
-                   setTimeout(() => {
-                     window.__paintedAt = performance.now();
-                     window.__painted = performance.now() - t0;
-                     phases['frame (style, layout, paint)'] = performance.now() - t3;
-                   }, 0);
-                 });
-                 // Keystroke to views updated: the first frame that paints views of the
-                 // typed text (checked before that frame paints: no busy indicator, the
-                 // view panel not aria-busy), then the task after it, as above.
-                 const current = () => {
-                   const v = document.getElementById('view-panel');
-                   return !document.querySelector('.busy[role=status]') && (!v || v.getAttribute('aria-busy') === 'false');
-                 };
-                 const frame = () => requestAnimationFrame(() => {
-                   if (current()) setTimeout(() => { window.__updated = performance.now() - t0; }, 0);
-                   else frame();
-                 });
-                 if (arguments[1]) frame();",
-                vec![
-                    Json::from(if i % 2 == 0 { "x" } else { "y" }),
-                    Json::Bool(wait_for_rules),
-                ],
-            )?;
+            let key = if i % 2 == 0 { "x" } else { "y" };
+            if typing == Typing::Keyboard {
+                self.exec(
+                    "window.__painted = null;
+                     window.__updated = null;
+                     window.__svcplayMarks = [];
+                     window.__keystroke = {t0: null, t1: null, t2: null, phases: {}, views: arguments[0]};
+                     window.__phases = window.__keystroke.phases;",
+                    vec![Json::Bool(wait_for_rules)],
+                )?;
+                self.session.key("keyDown", key)?;
+            } else {
+                self.script_keystroke(key, wait_for_rules)?;
+            }
             let t = self.wait("a painted frame", UPDATE_TIMEOUT, || {
                 Ok(match self.exec("return window.__painted;", vec![])? {
                     Json::Number(n) => Some(n),
@@ -1279,6 +1306,9 @@ spec:
                 })
             })?;
             out.paint.push(t);
+            if typing == Typing::Keyboard {
+                self.session.key("keyUp", key)?;
+            }
             if wait_for_rules {
                 let t = self.wait("the views of the typed text", UPDATE_TIMEOUT, || {
                     Ok(match self.exec("return window.__updated;", vec![])? {
@@ -1324,21 +1354,103 @@ spec:
         Ok(out)
     }
 
+    /// Types `key` at the end of the editor's first line by script: the textarea's value
+    /// replaced (`setRangeText`) and an input event dispatched, timed from just before the
+    /// replacement. The figure is `__painted`: from the input event to a task after the
+    /// next frame (requestAnimationFrame, then setTimeout 0). The other times only split
+    /// it: the input event's handlers (the editor and the reduce), the page's render (Yew
+    /// renders in a microtask, which runs before the one queued here), and the frame
+    /// (style, layout, paint). The page adds its own phases to __svcplayMarks.
+    fn script_keystroke(&self, key: &str, wait_for_rules: bool) -> Result<(), String> {
+        self.exec(
+            "window.__painted = null;
+             window.__updated = null;
+             window.__svcplayMarks = [];
+             const phases = {};
+             window.__phases = phases;
+             const e = document.getElementById('editor');
+             const at = e.value.indexOf('\\n') ;
+             const t0 = performance.now();
+             e.setRangeText(arguments[0], at, at, 'end');
+             e.dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'insertText', data: arguments[0]}));
+             const t1 = performance.now();
+             phases['input event'] = t1 - t0;
+             queueMicrotask(() => { phases['render'] = performance.now() - t1; phases.t2 = performance.now(); });
+             requestAnimationFrame(() => {
+               const t3 = performance.now();
+               phases['to the frame'] = t3 - phases.t2;
+               setTimeout(() => {
+                 window.__paintedAt = performance.now();
+                 window.__painted = performance.now() - t0;
+                 phases['frame (style, layout, paint)'] = performance.now() - t3;
+               }, 0);
+             });
+             // Keystroke to views updated: the first frame that paints views of the
+             // typed text (checked before that frame paints: no busy indicator, the
+             // view panel not aria-busy), then the task after it, as above.
+             const current = () => {
+               const v = document.getElementById('view-panel');
+               return !document.querySelector('.busy[role=status]') && (!v || v.getAttribute('aria-busy') === 'false');
+             };
+             const frame = () => requestAnimationFrame(() => {
+               if (current()) setTimeout(() => { window.__updated = performance.now() - t0; }, 0);
+               else frame();
+             });
+             if (arguments[1]) frame();",
+            vec![Json::from(key), Json::Bool(wait_for_rules)],
+        )
+        .map(drop)
+    }
+
+    /// Thirty keystrokes typed on the keyboard (the figure of issue 19's budget), then
+    /// thirty typed by script as in the rounds before (see [`Typing`]), each with its
+    /// budget and ratio and where the time went, into `report`; the keyboard's figures
+    /// are returned.
+    fn typed_both_ways(
+        &self,
+        report: &mut String,
+        scenario: &str,
+        budget: f64,
+    ) -> Result<Keystrokes, String> {
+        let typed = self.keystrokes_and_recomputes(30, true, Typing::Keyboard)?;
+        // The keys went into the editor, where a script would have typed them.
+        let first_line = self.string(
+            "return document.getElementById('editor').value.split('\\n')[0];",
+            vec![],
+        )?;
+        if !first_line.ends_with(&"xy".repeat(15)) {
+            return Err(format!(
+                "the typed keys did not end the editor's first line: {first_line:?}"
+            ));
+        }
+        report.push_str(&format!(
+            "{scenario}, rules view, keys typed: keystroke to painted frame {}; keystroke to views updated {}; recompute on the main thread: {}\n{}",
+            budgeted(&typed.paint, budget),
+            summary(&typed.updated),
+            summary(&typed.recompute),
+            typed.phases_report()
+        ));
+        let script = self.keystrokes_and_recomputes(30, true, Typing::Script)?;
+        report.push_str(&format!(
+            "{scenario}, rules view, text replaced by script (setRangeText, the earlier rounds' measurement): keystroke to painted frame {}; keystroke to views updated {}\n{}",
+            budgeted(&script.paint, budget),
+            summary(&script.updated),
+            script.phases_report()
+        ));
+        Ok(typed)
+    }
+
     fn timings(&self) -> Result<(), String> {
         let mut report = String::from("Keystroke-to-paint (ms, headless Chromium, this machine)\n");
         self.open("")?;
         self.set_editor(example("clusterip")?)?;
         self.tab("rules")?;
         self.default_rules()?;
-        let small = self.keystrokes_and_recomputes(30, true)?;
-        report.push_str(&format!(
-            "default lab ({} bytes), rules view: keystroke to painted frame {}; keystroke to views updated {}; recompute on the main thread: {}\n{}",
-            example("clusterip")?.len(),
-            budgeted(&small.paint, DEFAULT_LAB_BUDGET_MS),
-            summary(&small.updated),
-            summary(&small.recompute),
-            small.phases_report()
-        ));
+        let small = self.typed_both_ways(
+            &mut report,
+            &format!("default lab ({} bytes)", example("clusterip")?.len()),
+            DEFAULT_LAB_BUDGET_MS,
+        )?;
         // PRODUCT.md's budget scenario: 10 Services (10 endpoints each, 50 Nodes).
         let ten_text = svcplay::examples::dump::large_dump(10, 10);
         self.set_editor(&ten_text)?;
@@ -1357,15 +1469,11 @@ spec:
             )?;
             Ok((top == Json::Bool(true)).then_some(()))
         })?;
-        let ten = self.keystrokes_and_recomputes(30, true)?;
-        report.push_str(&format!(
-            "10-Service scenario ({} bytes), rules view: keystroke to painted frame {}; keystroke to views updated {}; recompute on the main thread: {}\n{}",
-            ten_text.len(),
-            budgeted(&ten.paint, TEN_SERVICES_BUDGET_MS),
-            summary(&ten.updated),
-            summary(&ten.recompute),
-            ten.phases_report()
-        ));
+        self.typed_both_ways(
+            &mut report,
+            &format!("10-Service scenario ({} bytes)", ten_text.len()),
+            TEN_SERVICES_BUDGET_MS,
+        )?;
 
         let dump = svcplay::examples::dump::large_dump(5000, 10);
         self.tab("objects")?;
@@ -1458,6 +1566,20 @@ spec:
         }
         Ok(())
     }
+}
+
+/// How a measured keystroke types its letter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Typing {
+    /// A key pressed through WebDriver: the browser's own key events and editing (keydown,
+    /// keypress, beforeinput, the text inserted into the textarea's line, input), as a
+    /// typist's keystroke; the key is released once its frame is painted.
+    Keyboard,
+    /// The textarea's value replaced by a script (`setRangeText`) and an input event
+    /// dispatched: the measurement of the rounds before issue 19's item 2. Chromium then
+    /// rebuilds the textarea's whole text (one text node and one `<br>` per line: style,
+    /// layout and paint of every line), which no keystroke, paste or IME input does.
+    Script,
 }
 
 /// What a series of keystrokes measured.

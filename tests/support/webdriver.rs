@@ -229,6 +229,29 @@ impl<'d> Session<'d> {
         self.command("POST", "/actions", Some(body)).map(drop)
     }
 
+    /// Presses (`keyDown`) or releases (`keyUp`) one key, as [`Session::keys`] does, on its
+    /// own: a key held between two calls is released by the second (the keystroke
+    /// measurement releases a key once its frame is painted, as a typist's finger lifts
+    /// after the letter appeared).
+    #[allow(dead_code)] // only the page's walk-through measures keystrokes
+    pub fn key(&self, kind: &str, key: &str) -> Result<(), String> {
+        let body = Json::object([(
+            "actions",
+            Json::from(vec![Json::object([
+                ("type", Json::from("key")),
+                ("id", Json::from("keyboard")),
+                (
+                    "actions",
+                    Json::from(vec![Json::object([
+                        ("type", Json::from(kind)),
+                        ("value", Json::from(key)),
+                    ])]),
+                ),
+            ])]),
+        )]);
+        self.command("POST", "/actions", Some(body)).map(drop)
+    }
+
     /// A PNG of the current viewport.
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
         let value = self.command("GET", "/screenshot", None)?;
