@@ -19,7 +19,9 @@ use crate::dns;
 use crate::lang::Lang;
 use crate::model::Objects;
 use crate::proxy::config::ProxyMode;
-use crate::proxy::{EndpointInfo, Group, GroupKind, ProxyFacts, ServicePortFacts, ServicePortInfo};
+use crate::proxy::{
+    EndpointInfo, Group, GroupKind, NodeProxy, ProxyFacts, ServicePortFacts, ServicePortInfo,
+};
 use crate::scenario::Analysis;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -354,6 +356,29 @@ fn group_summary(g: &GroupChange, lang: Lang) -> String {
     }
 }
 
+/// What [`diff`] compares of an analysis besides kube-proxy's rules: the endpoints of
+/// every Service and the DNS records CoreDNS serves. The page's worker keeps the one of
+/// its last analysis ([`Downstream::of`]), so that after an edit, which consumes that
+/// analysis ([`Analysis::edit`]), what changed is still measured against it
+/// ([`diff_from`]) without a copy of the whole analysis.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Downstream {
+    /// `namespace/name` → `ip` → ready.
+    endpoints: BTreeMap<String, BTreeMap<String, bool>>,
+    /// `name TYPE data`.
+    dns: BTreeSet<String>,
+}
+
+impl Downstream {
+    /// The endpoints and DNS records of `objects`.
+    pub fn of(objects: &Objects) -> Downstream {
+        Downstream {
+            endpoints: service_endpoints(objects),
+            dns: dns_records(objects),
+        }
+    }
+}
+
 /// The endpoints of every Service: `namespace/name` → `ip` → ready.
 fn service_endpoints(objects: &Objects) -> BTreeMap<String, BTreeMap<String, bool>> {
     let mut out: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
@@ -372,9 +397,10 @@ fn service_endpoints(objects: &Objects) -> BTreeMap<String, BTreeMap<String, boo
     out
 }
 
-fn endpoint_changes(before: &Objects, after: &Objects) -> Vec<EndpointChange> {
-    let b = service_endpoints(before);
-    let a = service_endpoints(after);
+fn endpoint_changes(
+    b: &BTreeMap<String, BTreeMap<String, bool>>,
+    a: &BTreeMap<String, BTreeMap<String, bool>>,
+) -> Vec<EndpointChange> {
     let services: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
     let empty = BTreeMap::new();
     let mut out = Vec::new();
@@ -606,22 +632,37 @@ pub fn diff(before: &Analysis, after: &Analysis, node: &str, mode: Option<ProxyM
     let mode_of = |a: &Analysis| mode.unwrap_or(a.proxy_config.mode);
     let old = before.proxy_in(node, mode_of(before));
     let new = after.proxy_in(node, mode_of(after));
-    let groups_of = |p: &crate::proxy::NodeProxy| -> Vec<Group> {
-        p.proxiers.iter().flat_map(|x| x.groups()).collect()
-    };
-    let facts_of = |p: &crate::proxy::NodeProxy| -> Vec<ProxyFacts> {
+    diff_from(
+        &Downstream::of(&before.objects),
+        &old,
+        &Downstream::of(&after.objects),
+        &new,
+    )
+}
+
+/// [`diff`] from what it compares of each analysis: its [`Downstream`] and kube-proxy on
+/// the node on show (`old` and `new`, each in the mode [`diff`] picks for its analysis).
+pub fn diff_from(
+    before: &Downstream,
+    old: &NodeProxy,
+    after: &Downstream,
+    new: &NodeProxy,
+) -> Changes {
+    let groups_of =
+        |p: &NodeProxy| -> Vec<Group> { p.proxiers.iter().flat_map(|x| x.groups()).collect() };
+    let facts_of = |p: &NodeProxy| -> Vec<ProxyFacts> {
         p.proxiers.iter().map(|x| x.facts().clone()).collect()
     };
-    let (synced, shares) = port_changes(&facts_of(&old), &facts_of(&new));
-    let (db, da) = (dns_records(&before.objects), dns_records(&after.objects));
+    let (synced, shares) = port_changes(&facts_of(old), &facts_of(new));
+    let (db, da) = (&before.dns, &after.dns);
     Changes {
-        node: node.to_string(),
-        mode: Some(mode_of(after)),
-        endpoints: endpoint_changes(&before.objects, &after.objects),
-        groups: group_changes(&groups_of(&old), &groups_of(&new)),
+        node: new.node.clone(),
+        mode: Some(new.mode),
+        endpoints: endpoint_changes(&before.endpoints, &after.endpoints),
+        groups: group_changes(&groups_of(old), &groups_of(new)),
         dns: DnsChange {
-            added: da.difference(&db).cloned().collect(),
-            removed: db.difference(&da).cloned().collect(),
+            added: da.difference(db).cloned().collect(),
+            removed: db.difference(da).cloned().collect(),
         },
         shares,
         synced,

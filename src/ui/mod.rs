@@ -319,6 +319,9 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
                 panel,
             } => dispatch.dispatch(Action::WorkerPanel(rev, selection, panel)),
             Response::Simulated { id, answer } => dispatch.dispatch(Action::Simulated(id, answer)),
+            Response::Changes { rev, changes } => {
+                dispatch.dispatch(Action::WorkerChanges(rev, changes))
+            }
             Response::Output { index, output } => {
                 dispatch.dispatch(Action::TerminalOutput(index, output))
             }
@@ -553,6 +556,22 @@ pub fn App() -> Html {
                 }
             },
         );
+    }
+    // ... and, after the panel, what the edit changed (it renders the rules of the node on
+    // show for the text before too: the visible views come first).
+    {
+        let worker = worker.clone();
+        let needed = state.analysis.is_none()
+            && !state.computing()
+            && state.summary_rev == state.rev
+            && state.edit_rev == state.rev;
+        use_effect_with((state.summary_rev, needed), move |(rev, needed)| {
+            if *needed {
+                if let Some(w) = worker.borrow().as_ref() {
+                    w.send(&Request::Changes { rev: *rev });
+                }
+            }
+        });
     }
     // ... and terminal commands of a scenario the worker holds (its views answer).
     {

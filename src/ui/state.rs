@@ -355,6 +355,10 @@ pub enum Action {
     WorkerSummary(u64, Summary, f64),
     /// The worker computed a panel.
     WorkerPanel(u64, Selection, Panel),
+    /// The worker said what the edit that made revision `rev` changed (asked after its
+    /// summary and the view on show: [`svcplay::changes::diff`] on a large scenario
+    /// renders the rules of the node on show for both texts).
+    WorkerChanges(u64, svcplay::changes::Changes),
     /// The worker started (true) or failed or died (false).
     WorkerReady(bool),
     /// The shell started a worker: texts wait for it rather than being analysed here.
@@ -1032,10 +1036,6 @@ fn reduce_action(state: &State, action: Action) -> State {
         Action::WorkerSummary(rev, summary, ms) => {
             let mut next = state.clone();
             if rev == state.rev {
-                if let Some(changes) = summary.changes.clone().filter(|_| rev == state.edit_rev) {
-                    next.changed_nothing = changes.is_empty();
-                    next.changes = keep_change(&state.changes, changes);
-                }
                 next.summary = Rc::new(summary);
                 next.summary_rev = rev;
                 next.analysed = (rev, state.text.clone());
@@ -1064,6 +1064,15 @@ fn reduce_action(state: &State, action: Action) -> State {
             let mut next = state.clone();
             if rev == state.rev {
                 next.worker_panel = Some((rev, selection, Rc::new(panel)));
+            }
+            next
+        }
+        Action::WorkerChanges(rev, changes) => {
+            let mut next = state.clone();
+            // Kept when the revision is still the one on show and was an edit.
+            if rev == state.rev && rev == state.edit_rev && rev == state.summary_rev {
+                next.changed_nothing = changes.is_empty();
+                next.changes = keep_change(&state.changes, changes);
             }
             next
         }
