@@ -1716,6 +1716,47 @@ mod tests {
         assert!(!state.paused && state.analysis.is_some() && !state.computing());
     }
 
+    /// What an edit analysed in the worker changed comes after its summary: kept for the
+    /// edit on show, not for an older revision nor before its summary.
+    #[test]
+    fn the_workers_changes_follow_the_summary_of_the_edit_on_show() {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        state = reduce(&state, Action::WorkerReady(true));
+        let big = format!(
+            "{}\n{}",
+            svcplay::examples::DEFAULT,
+            "#\n".repeat(LARGE_TEXT)
+        );
+        state = type_in(&state, big.as_str().into());
+        let scaled = big.replacen("replicas: 3", "replicas: 2", 1);
+        let (before, after) = (
+            analyze(&big, Options::default()),
+            analyze(&scaled, Options::default()),
+        );
+        let changes = svcplay::changes::diff(&before, &after, &after.default_node(), None);
+        assert!(!changes.is_empty());
+        state = reduce(
+            &state,
+            Action::WorkerSummary(state.rev, snapshot::summary(&before), 900.0),
+        );
+        state = type_in(&state, scaled.as_str().into());
+        let kept = state.changes.len();
+        // Before the summary of the edit: not yet.
+        state = reduce(&state, Action::WorkerChanges(state.rev, changes.clone()));
+        assert_eq!(state.changes.len(), kept);
+        state = reduce(
+            &state,
+            Action::WorkerSummary(state.rev, snapshot::summary(&after), 900.0),
+        );
+        // Of an older revision: dropped.
+        state = reduce(&state, Action::WorkerChanges(state.rev - 1, changes.clone()));
+        assert_eq!(state.changes.len(), kept);
+        state = reduce(&state, Action::WorkerChanges(state.rev, changes.clone()));
+        assert_eq!(state.changes.len(), kept + 1);
+        assert_eq!(state.changes.last(), Some(&changes));
+        assert!(!state.changed_nothing);
+    }
+
     /// A page whose worker is up, with the default lab analysed here at a known cost.
     fn with_worker() -> State {
         let mut state = State::new(svcplay::examples::DEFAULT);
