@@ -478,14 +478,19 @@ fn line_changes(before: &[String], after: &[String]) -> (Vec<String>, Vec<String
     (added, removed)
 }
 
-fn group_changes(before: &[Group], after: &[Group]) -> Vec<GroupChange> {
-    let old: HashMap<(GroupKind, &str), &Group> = before.iter().map(|g| (g.key(), g)).collect();
-    let new: HashMap<(GroupKind, &str), &Group> = after.iter().map(|g| (g.key(), g)).collect();
+fn group_changes(before: &[&Group], after: &[&Group]) -> Vec<GroupChange> {
+    let old: HashMap<(GroupKind, &str), &Group> = before.iter().map(|g| (g.key(), *g)).collect();
+    let new: HashMap<(GroupKind, &str), &Group> = after.iter().map(|g| (g.key(), *g)).collect();
     let mut out = Vec::new();
     let none: Vec<String> = Vec::new();
     let mut visit = |key: (GroupKind, &str), b: Option<&&Group>, a: Option<&&Group>| {
         let bl = b.map_or(&none, |g| &g.lines);
         let al = a.map_or(&none, |g| &g.lines);
+        // Most groups of a large node are the same before and after (kube-proxy's partial
+        // sync would not write them): no multiset to compare.
+        if bl == al && b.is_some() == a.is_some() {
+            return;
+        }
         let (added, removed) = line_changes(bl, al);
         // A chain that exists with no rules before and after is no change either.
         if added.is_empty() && removed.is_empty() && (b.is_some() == a.is_some()) {
@@ -511,11 +516,11 @@ fn group_changes(before: &[Group], after: &[Group]) -> Vec<GroupChange> {
         });
     };
     for g in after {
-        visit(g.key(), old.get(&g.key()), Some(&g));
+        visit(g.key(), old.get(&g.key()), Some(g));
     }
     for g in before {
         if !new.contains_key(&g.key()) {
-            visit(g.key(), Some(&g), None);
+            visit(g.key(), Some(g), None);
         }
     }
     out
@@ -563,21 +568,16 @@ fn same_endpoints(a: &[EndpointInfo], b: &[EndpointInfo]) -> bool {
 }
 
 fn port_changes(
-    before: &[ProxyFacts],
-    after: &[ProxyFacts],
+    before: &[&ProxyFacts],
+    after: &[&ProxyFacts],
 ) -> (Vec<SyncedPort>, Vec<ShareChange>) {
-    let index = |facts: &[ProxyFacts]| -> BTreeMap<String, ServicePortFacts> {
+    fn index<'a>(facts: &[&'a ProxyFacts]) -> BTreeMap<String, &'a ServicePortFacts> {
         facts
             .iter()
             .flat_map(|f| f.service_ports.iter())
-            .map(|sp| {
-                (
-                    format!("{} {}", sp.info.name, sp.info.cluster_ip),
-                    sp.clone(),
-                )
-            })
+            .map(|sp| (format!("{} {}", sp.info.name, sp.info.cluster_ip), sp))
             .collect()
-    };
+    }
     let b = index(before);
     let a = index(after);
     let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
@@ -612,8 +612,8 @@ fn port_changes(
             }
         }
         let (sb, sa) = (
-            old.map(shares).unwrap_or_default(),
-            new.map(shares).unwrap_or_default(),
+            old.map(|sp| shares(sp)).unwrap_or_default(),
+            new.map(|sp| shares(sp)).unwrap_or_default(),
         );
         if sb != sa && !(sb.is_empty() && sa.is_empty()) {
             share_changes.push(ShareChange {
@@ -648,11 +648,12 @@ pub fn diff_from(
     after: &Downstream,
     new: &NodeProxy,
 ) -> Changes {
-    let groups_of =
-        |p: &NodeProxy| -> Vec<Group> { p.proxiers.iter().flat_map(|x| x.groups()).collect() };
-    let facts_of = |p: &NodeProxy| -> Vec<ProxyFacts> {
-        p.proxiers.iter().map(|x| x.facts().clone()).collect()
-    };
+    fn groups_of(p: &NodeProxy) -> Vec<&Group> {
+        p.proxiers.iter().flat_map(|x| x.groups()).collect()
+    }
+    fn facts_of(p: &NodeProxy) -> Vec<&ProxyFacts> {
+        p.proxiers.iter().map(|x| x.facts()).collect()
+    }
     let (synced, shares) = port_changes(&facts_of(old), &facts_of(new));
     let (db, da) = (&before.dns, &after.dns);
     Changes {

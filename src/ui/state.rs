@@ -1749,7 +1749,10 @@ mod tests {
             Action::WorkerSummary(state.rev, snapshot::summary(&after), 900.0),
         );
         // Of an older revision: dropped.
-        state = reduce(&state, Action::WorkerChanges(state.rev - 1, changes.clone()));
+        state = reduce(
+            &state,
+            Action::WorkerChanges(state.rev - 1, changes.clone()),
+        );
         assert_eq!(state.changes.len(), kept);
         state = reduce(&state, Action::WorkerChanges(state.rev, changes.clone()));
         assert_eq!(state.changes.len(), kept + 1);
