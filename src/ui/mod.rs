@@ -87,6 +87,10 @@ use wasm_bindgen::JsCast;
 use wire::{Request, Response};
 use yew::prelude::*;
 
+/// How long after an edit's summary the worker is asked what it changed, if no keystroke
+/// came meanwhile (a keystroke's text reaches the worker 120 ms after it).
+const CHANGES_AFTER_MS: u32 = 400;
+
 thread_local! {
     /// The revision last sent to the worker for analysis, and when (ms): its round trip is
     /// the cost of that analysis.
@@ -557,19 +561,26 @@ pub fn App() -> Html {
             },
         );
     }
-    // ... and, after the panel, what the edit changed (it renders the rules of the node on
-    // show for the text before too: the visible views come first).
+    // ... and, after the panel, what the edit changed, once typing has paused: on a large
+    // node it lists the rules of the sync after the edit, which the worker must not be busy
+    // with when the next keystroke's text arrives (the visible views come first).
     {
         let worker = worker.clone();
+        let latest = latest.clone();
         let needed = state.analysis.is_none()
             && !state.computing()
             && state.summary_rev == state.rev
             && state.edit_rev == state.rev;
         use_effect_with((state.summary_rev, needed), move |(rev, needed)| {
             if *needed {
-                if let Some(w) = worker.borrow().as_ref() {
-                    w.send(&Request::Changes { rev: *rev });
-                }
+                let rev = *rev;
+                dom::after(CHANGES_AFTER_MS, move || {
+                    let s = latest.borrow();
+                    let still = s.rev == rev && s.summary_rev == rev && s.analysis.is_none();
+                    if let (true, Some(w)) = (still, worker.borrow().as_ref()) {
+                        w.send(&Request::Changes { rev });
+                    }
+                });
             }
         });
     }
