@@ -565,18 +565,21 @@ pub fn App() -> Html {
     // node it lists the rules of the sync after the edit, which the worker must not be busy
     // with when the next keystroke's text arrives (the visible views come first).
     {
+        // Asked of the revisions sent to the worker only (a text it found cheap is analysed
+        // here too afterwards: the changes still come from the worker).
         let worker = worker.clone();
         let latest = latest.clone();
-        let needed = state.analysis.is_none()
-            && !state.computing()
+        let sent = worker_rev.borrow().clone();
+        let needed = !state.computing()
             && state.summary_rev == state.rev
-            && state.edit_rev == state.rev;
+            && state.edit_rev == state.rev
+            && sent.get() == state.rev;
         use_effect_with((state.summary_rev, needed), move |(rev, needed)| {
             if *needed {
                 let rev = *rev;
                 dom::after(CHANGES_AFTER_MS, move || {
                     let s = latest.borrow();
-                    let still = s.rev == rev && s.summary_rev == rev && s.analysis.is_none();
+                    let still = s.rev == rev && s.summary_rev == rev && sent.get() == rev;
                     if let (true, Some(w)) = (still, worker.borrow().as_ref()) {
                         w.send(&Request::Changes { rev });
                     }
