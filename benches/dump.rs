@@ -83,29 +83,55 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-/// One timed pass of the keystroke's edit, stage by stage: re-parsing the changed
-/// document, the rest of `Analysis::edit` (admission replaying every untouched object,
-/// the controllers, kubeadm's objects, hints), and then the rules the page shows first
-/// (node-00's iptables lines, which the edit's analysis computes on demand).
+/// One timed pass of the keystroke's edit as the page's worker does it, stage by stage:
+/// what it keeps of the analysis the edit consumes (kube-proxy on the node on show, already
+/// rendered for the rules view, and the endpoints and DNS records measured after the
+/// previous edit), re-parsing the changed document, the rest of `Analysis::edit`
+/// (admission replaying every untouched object, the controllers, kubeadm's objects,
+/// hints) and the summary — the worker's answer to the keystroke —; then the rules the
+/// page shows (node-00's iptables lines, computed on demand), and "what changed", which
+/// the worker sends after them.
 fn edit_stages(analysed: &svcplay::scenario::Analysis, text: &str, edited: &str) {
+    use svcplay::changes::{Downstream, diff_from};
     let previous = analysed.clone();
     let manifest = previous.manifest.clone();
     let start = Instant::now();
     let reparsed = manifest::reparse_moved(manifest, text, edited);
     let reparse = start.elapsed();
     black_box(reparsed);
+    // The rules view was on show: node-00's rules are rendered in the analysis before.
+    let old = previous.proxy("node-00");
+    black_box(old.lines());
     let start = Instant::now();
+    let before = Downstream::of(&previous.objects);
+    let downstream = start.elapsed();
+    let start = Instant::now();
+    let kept = previous.cached_proxy("node-00", previous.proxy_config.mode);
     let analysis = previous.edit(text, edited);
+    let summary = (
+        analysis.diagnostics.len(),
+        analysis.node_names(),
+        analysis.default_node(),
+    );
     let edit = start.elapsed();
+    black_box((kept, summary));
     let start = Instant::now();
-    let lines = analysis.proxy("node-00").lines();
+    let new = analysis.proxy("node-00");
+    let lines = new.lines();
     let rules = start.elapsed();
     black_box(lines);
+    let start = Instant::now();
+    let changes = diff_from(&before, &old, &Downstream::of(&analysis.objects), &new);
+    let changed = start.elapsed();
     eprintln!(
-        "keystroke, one pass: reparse {reparse:?} (inside) Analysis::edit {edit:?}, \
-         {} of {} admissions replayed; node-00's rules afterwards {rules:?}",
+        "keystroke, one pass: reparse {reparse:?} (inside) Analysis::edit + summary {edit:?} \
+         (budget 50 ms: {:.1}×), {} of {} admissions replayed; node-00's rules afterwards \
+         {rules:?}; what changed after them {changed:?} ({} rule groups; of it the endpoints \
+         and DNS records {downstream:?})",
+        edit.as_secs_f64() * 1000.0 / 50.0,
         analysis.admissions_replayed(),
-        analysis.admissions.len()
+        analysis.admissions.len(),
+        changes.groups.len(),
     );
 }
 

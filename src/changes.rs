@@ -19,7 +19,9 @@ use crate::dns;
 use crate::lang::Lang;
 use crate::model::Objects;
 use crate::proxy::config::ProxyMode;
-use crate::proxy::{EndpointInfo, Group, GroupKind, ProxyFacts, ServicePortFacts, ServicePortInfo};
+use crate::proxy::{
+    EndpointInfo, Group, GroupKind, NodeProxy, ProxyFacts, ServicePortFacts, ServicePortInfo,
+};
 use crate::scenario::Analysis;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -354,6 +356,29 @@ fn group_summary(g: &GroupChange, lang: Lang) -> String {
     }
 }
 
+/// What [`diff`] compares of an analysis besides kube-proxy's rules: the endpoints of
+/// every Service and the DNS records CoreDNS serves. The page's worker keeps the one of
+/// its last analysis ([`Downstream::of`]), so that after an edit, which consumes that
+/// analysis ([`Analysis::edit`]), what changed is still measured against it
+/// ([`diff_from`]) without a copy of the whole analysis.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Downstream {
+    /// `namespace/name` → `ip` → ready.
+    endpoints: BTreeMap<String, BTreeMap<String, bool>>,
+    /// `name TYPE data`.
+    dns: BTreeSet<String>,
+}
+
+impl Downstream {
+    /// The endpoints and DNS records of `objects`.
+    pub fn of(objects: &Objects) -> Downstream {
+        Downstream {
+            endpoints: service_endpoints(objects),
+            dns: dns_records(objects),
+        }
+    }
+}
+
 /// The endpoints of every Service: `namespace/name` → `ip` → ready.
 fn service_endpoints(objects: &Objects) -> BTreeMap<String, BTreeMap<String, bool>> {
     let mut out: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
@@ -372,9 +397,10 @@ fn service_endpoints(objects: &Objects) -> BTreeMap<String, BTreeMap<String, boo
     out
 }
 
-fn endpoint_changes(before: &Objects, after: &Objects) -> Vec<EndpointChange> {
-    let b = service_endpoints(before);
-    let a = service_endpoints(after);
+fn endpoint_changes(
+    b: &BTreeMap<String, BTreeMap<String, bool>>,
+    a: &BTreeMap<String, BTreeMap<String, bool>>,
+) -> Vec<EndpointChange> {
     let services: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
     let empty = BTreeMap::new();
     let mut out = Vec::new();
@@ -452,14 +478,19 @@ fn line_changes(before: &[String], after: &[String]) -> (Vec<String>, Vec<String
     (added, removed)
 }
 
-fn group_changes(before: &[Group], after: &[Group]) -> Vec<GroupChange> {
-    let old: HashMap<(GroupKind, &str), &Group> = before.iter().map(|g| (g.key(), g)).collect();
-    let new: HashMap<(GroupKind, &str), &Group> = after.iter().map(|g| (g.key(), g)).collect();
+fn group_changes(before: &[&Group], after: &[&Group]) -> Vec<GroupChange> {
+    let old: HashMap<(GroupKind, &str), &Group> = before.iter().map(|g| (g.key(), *g)).collect();
+    let new: HashMap<(GroupKind, &str), &Group> = after.iter().map(|g| (g.key(), *g)).collect();
     let mut out = Vec::new();
     let none: Vec<String> = Vec::new();
     let mut visit = |key: (GroupKind, &str), b: Option<&&Group>, a: Option<&&Group>| {
         let bl = b.map_or(&none, |g| &g.lines);
         let al = a.map_or(&none, |g| &g.lines);
+        // Most groups of a large node are the same before and after (kube-proxy's partial
+        // sync would not write them): no multiset to compare.
+        if bl == al && b.is_some() == a.is_some() {
+            return;
+        }
         let (added, removed) = line_changes(bl, al);
         // A chain that exists with no rules before and after is no change either.
         if added.is_empty() && removed.is_empty() && (b.is_some() == a.is_some()) {
@@ -485,11 +516,11 @@ fn group_changes(before: &[Group], after: &[Group]) -> Vec<GroupChange> {
         });
     };
     for g in after {
-        visit(g.key(), old.get(&g.key()), Some(&g));
+        visit(g.key(), old.get(&g.key()), Some(g));
     }
     for g in before {
         if !new.contains_key(&g.key()) {
-            visit(g.key(), Some(&g), None);
+            visit(g.key(), Some(g), None);
         }
     }
     out
@@ -537,21 +568,16 @@ fn same_endpoints(a: &[EndpointInfo], b: &[EndpointInfo]) -> bool {
 }
 
 fn port_changes(
-    before: &[ProxyFacts],
-    after: &[ProxyFacts],
+    before: &[&ProxyFacts],
+    after: &[&ProxyFacts],
 ) -> (Vec<SyncedPort>, Vec<ShareChange>) {
-    let index = |facts: &[ProxyFacts]| -> BTreeMap<String, ServicePortFacts> {
+    fn index<'a>(facts: &[&'a ProxyFacts]) -> BTreeMap<String, &'a ServicePortFacts> {
         facts
             .iter()
             .flat_map(|f| f.service_ports.iter())
-            .map(|sp| {
-                (
-                    format!("{} {}", sp.info.name, sp.info.cluster_ip),
-                    sp.clone(),
-                )
-            })
+            .map(|sp| (format!("{} {}", sp.info.name, sp.info.cluster_ip), sp))
             .collect()
-    };
+    }
     let b = index(before);
     let a = index(after);
     let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
@@ -586,8 +612,8 @@ fn port_changes(
             }
         }
         let (sb, sa) = (
-            old.map(shares).unwrap_or_default(),
-            new.map(shares).unwrap_or_default(),
+            old.map(|sp| shares(sp)).unwrap_or_default(),
+            new.map(|sp| shares(sp)).unwrap_or_default(),
         );
         if sb != sa && !(sb.is_empty() && sa.is_empty()) {
             share_changes.push(ShareChange {
@@ -606,22 +632,38 @@ pub fn diff(before: &Analysis, after: &Analysis, node: &str, mode: Option<ProxyM
     let mode_of = |a: &Analysis| mode.unwrap_or(a.proxy_config.mode);
     let old = before.proxy_in(node, mode_of(before));
     let new = after.proxy_in(node, mode_of(after));
-    let groups_of = |p: &crate::proxy::NodeProxy| -> Vec<Group> {
+    diff_from(
+        &Downstream::of(&before.objects),
+        &old,
+        &Downstream::of(&after.objects),
+        &new,
+    )
+}
+
+/// [`diff`] from what it compares of each analysis: its [`Downstream`] and kube-proxy on
+/// the node on show (`old` and `new`, each in the mode [`diff`] picks for its analysis).
+pub fn diff_from(
+    before: &Downstream,
+    old: &NodeProxy,
+    after: &Downstream,
+    new: &NodeProxy,
+) -> Changes {
+    fn groups_of(p: &NodeProxy) -> Vec<&Group> {
         p.proxiers.iter().flat_map(|x| x.groups()).collect()
-    };
-    let facts_of = |p: &crate::proxy::NodeProxy| -> Vec<ProxyFacts> {
-        p.proxiers.iter().map(|x| x.facts().clone()).collect()
-    };
-    let (synced, shares) = port_changes(&facts_of(&old), &facts_of(&new));
-    let (db, da) = (dns_records(&before.objects), dns_records(&after.objects));
+    }
+    fn facts_of(p: &NodeProxy) -> Vec<&ProxyFacts> {
+        p.proxiers.iter().map(|x| x.facts()).collect()
+    }
+    let (synced, shares) = port_changes(&facts_of(old), &facts_of(new));
+    let (db, da) = (&before.dns, &after.dns);
     Changes {
-        node: node.to_string(),
-        mode: Some(mode_of(after)),
-        endpoints: endpoint_changes(&before.objects, &after.objects),
-        groups: group_changes(&groups_of(&old), &groups_of(&new)),
+        node: new.node.clone(),
+        mode: Some(new.mode),
+        endpoints: endpoint_changes(&before.endpoints, &after.endpoints),
+        groups: group_changes(&groups_of(old), &groups_of(new)),
         dns: DnsChange {
-            added: da.difference(&db).cloned().collect(),
-            removed: db.difference(&da).cloned().collect(),
+            added: da.difference(db).cloned().collect(),
+            removed: db.difference(da).cloned().collect(),
         },
         shares,
         synced,

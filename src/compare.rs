@@ -260,7 +260,7 @@ impl Note {
     }
 }
 
-fn counts(groups: &[Group]) -> Counts {
+fn counts(groups: &[&Group]) -> Counts {
     let mut c = Counts::default();
     for g in groups {
         match g.kind {
@@ -342,11 +342,11 @@ pub fn compare(
         .iter()
         .map(|&mode| {
             let proxy = analysis.proxy_in(node, mode);
-            let groups: Vec<Group> = proxy.proxiers.iter().flat_map(|p| p.groups()).collect();
+            let groups: Vec<&Group> = proxy.proxiers.iter().flat_map(|p| p.groups()).collect();
             let mut per_service: BTreeMap<String, usize> = BTreeMap::new();
             let mut fixed = 0;
             for g in &groups {
-                for s in &g.line_services {
+                for s in g.line_services.iter() {
                     match s {
                         Some(s) => *per_service.entry(s.to_string()).or_default() += 1,
                         None => fixed += 1,

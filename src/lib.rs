@@ -184,12 +184,15 @@
 //!   after an edit of the text, with less work — the changed documents re-parsed
 //!   ([`manifest::reparse_moved`]), the untouched objects' admissions replayed
 //!   ([`apiserver::replay`]) — and equal to a full [`scenario::analyze`]
-//!   (`tests/incremental.rs` checks random edit sequences view by view). The page's
-//!   worker analyses every text as an edit of the last.
+//!   (`tests/incremental.rs` checks random edit sequences view by view, every node's
+//!   rules in every mode, and what changed). The page's worker analyses every text as an
+//!   edit of the last, answers its summary first and what changed when asked after.
 //! - [`changes`] — what an edit did downstream ([`changes::diff`] of two analyses on a
 //!   node and mode: endpoints, rules per chain / nft chain or set / virtual server, DNS
 //!   records, traffic shares, and which service ports kube-proxy's change tracking
-//!   would resync), read off [`proxy::Proxier::groups`].
+//!   would resync), read off [`proxy::Proxier::groups`]; [`changes::diff_from`] is the
+//!   same from what the worker keeps of an analysis an edit consumed
+//!   ([`changes::Downstream`] and kube-proxy on the node on show).
 //! - [`compare`] — one scenario in two or three proxy modes side by side: what each
 //!   programs, rules per Service, a walk of the same packet, and the differences that
 //!   matter when migrating ([`compare::NOTES`], each with its upstream source).

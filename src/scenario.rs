@@ -433,6 +433,19 @@ impl Analysis {
         built
     }
 
+    /// kube-proxy on `node` in `mode` when it was built already ([`Analysis::proxy_in`]),
+    /// without building it: what the page's worker keeps of an analysis an edit consumes,
+    /// to say what the edit changed.
+    pub fn cached_proxy(&self, node: &str, mode: ProxyMode) -> Option<Arc<NodeProxy>> {
+        let key = (node.to_string(), mode);
+        self.proxies
+            .entries()
+            .nodes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, p)| p.clone())
+    }
+
     /// The configuration with `mode` instead of the configured one (the rest as
     /// resolved for the configured mode).
     fn config_in(&self, mode: ProxyMode) -> ProxyConfig {

@@ -4,11 +4,17 @@
 //! whole analysis (the parsed manifest with every span, the stored and generated objects,
 //! the admissions, the diagnostics, kube-proxy's configuration) and what every view
 //! prints: kubectl's tables, EndpointSlices, Endpoints and nodes, `dig`, `iptables-save`,
-//! `nft list ruleset`, `ipvsadm -Ln`, and the diagnostics as the page lists them.
+//! `nft list ruleset`, `ipvsadm -Ln`, kube-proxy's lines with their provenance on every
+//! node in every mode, and the diagnostics as the page lists them. What changed is
+//! compared too, measured as the page's worker measures it — from what it keeps of the
+//! analysis an edit consumes (`changes::Downstream` and kube-proxy on the node on show,
+//! taken before the edit; `changes::diff_from`) — against `changes::diff` of the two full
+//! analyses.
 //!
 //! The generator is seeded (a failure prints the seed, the case and the edit), so a run is
 //! the same everywhere; `SVCPLAY_INCREMENTAL_CASES` runs more cases.
 
+use svcplay::changes::{Downstream, diff, diff_from};
 use svcplay::examples;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
@@ -345,6 +351,13 @@ fn outputs(analysis: &Analysis) -> Vec<(String, String)> {
         ("ipvsadm -Ln", Some(ProxyMode::Ipvs)),
         ("iptables-save", None),
     ];
+    // kube-proxy's lines, each with its provenance, on every node in every mode.
+    for node in analysis.node_names() {
+        for mode in ProxyMode::ALL {
+            let lines = analysis.proxy_in(&node, mode).lines();
+            out.push((format!("{mode:?} lines on {node}"), format!("{lines:?}")));
+        }
+    }
     let mut nodes = analysis.node_names();
     nodes.truncate(2);
     for node in nodes {
@@ -378,15 +391,44 @@ fn incremental_analysis_equals_a_full_one() {
     let mut rng = Rng(0x5eed_1c4e);
     let mut compared = 0;
     let (mut replayed, mut admitted) = (0, 0);
+    let mut changes_compared = 0;
     for case in 0..cases {
         let seed = rng.next();
         let mut case_rng = Rng(seed);
         let mut text = case_rng.pick(&bases).clone();
         let mut incremental = analyze(&text, Options::default());
+        let mut full_before = analyze(&text, Options::default());
+        // The mode on show, drawn apart from the edits (`None`: the configured one).
+        let mut view_rng = Rng(seed ^ 0x0123_4567_89ab_cdef);
         for step in 0..EDITS {
             let (edited, what) = edit(&mut case_rng, &text);
+            // What the worker keeps of the analysis before the edit consumes it.
+            let mode = *view_rng.pick(&[
+                None,
+                Some(ProxyMode::Iptables),
+                Some(ProxyMode::Nftables),
+                Some(ProxyMode::Ipvs),
+                Some(ProxyMode::Userspace),
+            ]);
+            let node = incremental.default_node();
+            let kept = incremental.proxy_in(&node, mode.unwrap_or(incremental.proxy_config.mode));
+            let before = Downstream::of(&incremental.objects);
             incremental = incremental.edit(&text, &edited);
             let full = analyze(&edited, Options::default());
+            // The node on show afterwards (the default one when the edit removed it: the
+            // worker then analyses the text before again, `diff` itself).
+            if incremental.node_names().contains(&node) {
+                let now =
+                    incremental.proxy_in(&node, mode.unwrap_or(incremental.proxy_config.mode));
+                let got = diff_from(&before, &kept, &Downstream::of(&incremental.objects), &now);
+                let want = diff(&full_before, &full, &node, mode);
+                assert_eq!(
+                    format!("{got:#?}"),
+                    format!("{want:#?}"),
+                    "case {case} (seed {seed:#x}), edit {step}: {what}: what changed on {node} in {mode:?}"
+                );
+                changes_compared += 1;
+            }
             replayed += incremental.admissions_replayed();
             admitted += full.admissions.len();
             for ((name, got), (_, want)) in outputs(&incremental).iter().zip(outputs(&full)) {
@@ -417,10 +459,11 @@ fn incremental_analysis_equals_a_full_one() {
                 compared += 1;
             }
             text = edited;
+            full_before = full;
         }
     }
     println!(
-        "{cases} cases × {EDITS} edits: {compared} outputs byte-equal; \
-         {replayed} of {admitted} admissions replayed"
+        "{cases} cases × {EDITS} edits: {compared} outputs byte-equal, {changes_compared} \
+         changes equal; {replayed} of {admitted} admissions replayed"
     );
 }

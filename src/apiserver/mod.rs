@@ -41,7 +41,7 @@ use crate::model::{self, Object, ObjectMeta, Objects, Origin};
 use crate::sort::CollectBTree;
 use field::{ErrorList, FieldError, dedup_lines, go_quote};
 use names::NameRule;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// What happened to one object.
@@ -379,20 +379,21 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
     journal.keep_requests(requests);
     // The first object of each identity whose admission the journal holds: applying that
     // identity again forgets it (the store's object is no longer the one it stored).
-    let mut journaled: BTreeMap<(Kind, String, String), usize> = BTreeMap::new();
+    // (Hash maps: these are only looked up, never listed, and a dump holds 10⁴ objects.)
+    let mut journaled: HashMap<(Kind, String, String), usize> = HashMap::new();
     // The last document applied for each object, for `unchanged` (their canonical texts
     // are compared only when an object is applied again, which a dump never does).
-    let mut applied: BTreeMap<(Kind, String, String), &RawObject> = BTreeMap::new();
+    let mut applied: HashMap<(Kind, String, String), &RawObject> = HashMap::new();
     // Where each stored object is, so that storing one does not scan its whole list.
     let mut positions = model::Positions::default();
     // Where each Service is in `store.services` (a large dump must not be scanned for
     // every object).
-    let mut services: BTreeMap<(String, String), usize> = store
+    let mut services: HashMap<(String, String), usize> = store
         .services
         .iter()
         .enumerate()
         .map(|(i, s)| ((s.meta.namespace.clone(), s.meta.name.clone()), i))
-        .collect_btree();
+        .collect();
     for raw in &manifest.objects {
         if is_scenario_configuration(raw) {
             let mut ignored = Vec::new();

@@ -15,9 +15,11 @@
 //! SHA-1 is written here (about 60 lines) rather than pulled in as a crate: it is only
 //! used for these identifiers, and the page's download budget is tight.
 
-/// `uuid5(NAMESPACE_URL, "https://svcplay.dev/uid")`, the namespace of every derived UID.
+/// `uuid5(NAMESPACE_URL, "https://svcplay.dev/uid")`, the namespace of every derived UID
+/// (computed once: every Service of a 5,000-Service dump asks for it on each edit).
 pub fn svcplay_namespace() -> [u8; 16] {
-    uuid5_bytes(&NAMESPACE_URL, b"https://svcplay.dev/uid")
+    static NAMESPACE: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
+    *NAMESPACE.get_or_init(|| uuid5_bytes(&NAMESPACE_URL, b"https://svcplay.dev/uid"))
 }
 
 /// RFC 9562's URL namespace, `6ba7b811-9dad-11d1-80b4-00c04fd430c8`.
@@ -50,15 +52,16 @@ pub fn uuid5_bytes(namespace: &[u8; 16], name: &[u8]) -> [u8; 16] {
 
 /// The canonical `8-4-4-4-12` lower-case form.
 pub fn format_uuid(bytes: &[u8; 16]) -> String {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// SHA-1 (FIPS 180-4) of `data`.

@@ -63,7 +63,7 @@ use crate::controllers::endpointslice::has_selector;
 use crate::model::ip::{IpFamily, parse_ip_sloppy};
 use crate::model::{EndpointSlice, Objects, Service};
 use crate::sort::CollectBTree;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -323,6 +323,12 @@ pub struct Cluster<'a> {
     pub domain: String,
     pub ttl: u32,
     namespaces: BTreeSet<String>,
+    /// The Services of each (namespace, name), ASCII case folded as CoreDNS matches them,
+    /// by position in `objects.services` (in order): a name is looked up, not searched
+    /// for among 5,000 Services.
+    services: HashMap<(String, String), Vec<usize>>,
+    /// The EndpointSlices of each (namespace, Service name), by position (in order).
+    slices: HashMap<(String, String), Vec<usize>>,
 }
 
 impl<'a> Cluster<'a> {
@@ -344,12 +350,43 @@ impl<'a> Cluster<'a> {
                 .map(|s| s.meta.namespace.clone()),
         );
         namespaces.retain(|n| !n.is_empty());
+        let mut services: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (i, s) in objects.services.iter().enumerate() {
+            services
+                .entry((
+                    s.meta.namespace.to_ascii_lowercase(),
+                    s.meta.name.to_ascii_lowercase(),
+                ))
+                .or_default()
+                .push(i);
+        }
+        let mut slices: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (i, s) in objects.endpoint_slices.iter().enumerate() {
+            if let Some(service) = s.service_name() {
+                slices
+                    .entry((s.meta.namespace.clone(), service.to_string()))
+                    .or_default()
+                    .push(i);
+            }
+        }
         Cluster {
             objects,
             domain: CLUSTER_DOMAIN.into(),
             ttl: TTL,
             namespaces,
+            services,
+            slices,
         }
+    }
+
+    /// The Services named `name` in `namespace`, ASCII case folded (in order).
+    fn services_named(&self, namespace: &str, name: &str) -> impl Iterator<Item = &'a Service> {
+        let objects = self.objects;
+        self.services
+            .get(&(namespace.to_ascii_lowercase(), name.to_ascii_lowercase()))
+            .into_iter()
+            .flatten()
+            .map(move |&i| &objects.services[i])
     }
 
     /// Whether a namespace exists (every namespace an object names does).
@@ -503,15 +540,15 @@ struct Subset {
     ports: Vec<(String, String, i64)>,
 }
 
-fn subsets(objects: &Objects, service: &Service) -> Vec<Subset> {
-    let mut slices: Vec<&EndpointSlice> = objects
-        .endpoint_slices
-        .iter()
-        .filter(|s| {
-            s.meta.namespace == service.meta.namespace
-                && s.service_name() == Some(service.meta.name.as_str())
-                && (s.address_type == "IPv4" || s.address_type == "IPv6")
-        })
+fn subsets(cluster: &Cluster, service: &Service) -> Vec<Subset> {
+    let objects = cluster.objects;
+    let mut slices: Vec<&EndpointSlice> = cluster
+        .slices
+        .get(&(service.meta.namespace.clone(), service.meta.name.clone()))
+        .into_iter()
+        .flatten()
+        .map(|&i| &objects.endpoint_slices[i])
+        .filter(|s| s.address_type == "IPv4" || s.address_type == "IPv6")
         .collect();
     crate::sort::sort_by(&mut slices, |a, b| a.meta.name.cmp(&b.meta.name));
     slices
@@ -599,10 +636,7 @@ fn records(cluster: &Cluster, labels: &[&str]) -> Lookup {
     }
     let mut found = false;
     let mut entries = Vec::new();
-    for service in cluster.objects.services.iter().filter(|s| {
-        s.meta.namespace.eq_ignore_ascii_case(&r.namespace)
-            && s.meta.name.eq_ignore_ascii_case(&r.service)
-    }) {
+    for service in cluster.services_named(&r.namespace, &r.service) {
         let domain = service_domain(service, &cluster.domain);
         if service.type_or_default() == "ExternalName" {
             if !r.endpoint.is_empty() || !r.port.is_empty() || !r.protocol.is_empty() {
@@ -627,7 +661,7 @@ fn records(cluster: &Cluster, labels: &[&str]) -> Lookup {
             continue;
         }
         if service.is_headless() || !r.endpoint.is_empty() {
-            for subset in subsets(cluster.objects, service) {
+            for subset in subsets(cluster, service) {
                 for (ip, hostname) in &subset.addresses {
                     let name = endpoint_hostname(hostname.as_deref(), ip);
                     if !r.endpoint.is_empty() && !r.endpoint.eq_ignore_ascii_case(&name) {
@@ -766,7 +800,7 @@ fn ptr_targets(cluster: &Cluster, ip: &IpAddr) -> Vec<String> {
     }
     let mut out = Vec::new();
     for service in &cluster.objects.services {
-        for subset in subsets(cluster.objects, service) {
+        for subset in subsets(cluster, service) {
             for (address, hostname) in &subset.addresses {
                 if parse_ip_sloppy(address).as_ref() == Some(ip) {
                     out.push(format!(
@@ -1030,7 +1064,7 @@ pub fn service_names(cluster: &Cluster) -> Vec<Response> {
         }
         if service.is_headless() || has_selector(service) {
             let mut names = BTreeSet::new();
-            for subset in subsets(cluster.objects, service) {
+            for subset in subsets(cluster, service) {
                 for (ip, hostname) in &subset.addresses {
                     names.insert(endpoint_hostname(hostname.as_deref(), ip));
                 }

@@ -794,11 +794,11 @@ pub struct Positions {
 }
 
 /// One list's index: identity (kind, namespace, name) to position, for the first
-/// `seen` objects of the list.
+/// `seen` objects of the list (a hash map: it is only looked up, never listed).
 #[derive(Clone, Debug, Default)]
 struct ListPositions {
     seen: usize,
-    at: BTreeMap<(String, String, String), usize>,
+    at: std::collections::HashMap<(String, String, String), usize>,
 }
 
 impl ListPositions {

@@ -44,6 +44,9 @@ pub struct Proxier {
     facts: ProxyFacts,
     rules: OnceLock<Rules>,
     tables: OnceLock<NodeTables>,
+    /// [`Proxier::groups`], listed once: what changed compares the groups of the sync
+    /// before an edit, which the page's worker keeps, with the next sync's.
+    groups: OnceLock<Vec<Group>>,
 }
 
 /// What a mode renders.
@@ -63,6 +66,7 @@ impl Proxier {
             facts,
             rules: OnceLock::new(),
             tables: OnceLock::new(),
+            groups: OnceLock::new(),
         }
     }
 
@@ -209,8 +213,12 @@ impl Proxier {
 
 impl Proxier {
     /// What the proxier programs, unit by unit (chains, sets, virtual servers, sockets),
-    /// each with its lines and the service port it was written for.
-    pub fn groups(&self) -> Vec<Group> {
+    /// each with its lines and the service port it was written for (listed on first use).
+    pub fn groups(&self) -> &[Group] {
+        self.groups.get_or_init(|| self.list_groups())
+    }
+
+    fn list_groups(&self) -> Vec<Group> {
         let name_of = |i: Option<usize>| {
             i.and_then(|i| self.facts.service_ports.get(i))
                 .map(|sp| sp.info.name.clone())

@@ -90,6 +90,10 @@ use wasm_bindgen::JsCast;
 use wire::{Request, Response};
 use yew::prelude::*;
 
+/// How long after an edit's summary the worker is asked what it changed, if no keystroke
+/// came meanwhile (a keystroke's text reaches the worker 120 ms after it).
+const CHANGES_AFTER_MS: u32 = 400;
+
 thread_local! {
     /// The revision last sent to the worker for analysis, and when (ms): its round trip is
     /// the cost of that analysis.
@@ -343,6 +347,9 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
                 panel,
             } => dispatch.dispatch(Action::WorkerPanel(rev, selection, panel)),
             Response::Simulated { id, answer } => dispatch.dispatch(Action::Simulated(id, answer)),
+            Response::Changes { rev, changes } => {
+                dispatch.dispatch(Action::WorkerChanges(rev, changes))
+            }
             Response::Output { index, output } => {
                 dispatch.dispatch(Action::TerminalOutput(index, output))
             }
@@ -593,6 +600,32 @@ pub fn App() -> Html {
                 }
             },
         );
+    }
+    // ... and, after the panel, what the edit changed, once typing has paused: on a large
+    // node it lists the rules of the sync after the edit, which the worker must not be busy
+    // with when the next keystroke's text arrives (the visible views come first).
+    {
+        // Asked of the revisions sent to the worker only (a text it found cheap is analysed
+        // here too afterwards: the changes still come from the worker).
+        let worker = worker.clone();
+        let latest = latest.clone();
+        let sent = worker_rev.borrow().clone();
+        let needed = !state.computing()
+            && state.summary_rev == state.rev
+            && state.edit_rev == state.rev
+            && sent.get() == state.rev;
+        use_effect_with((state.summary_rev, needed), move |(rev, needed)| {
+            if *needed {
+                let rev = *rev;
+                dom::after(CHANGES_AFTER_MS, move || {
+                    let s = latest.borrow();
+                    let still = s.rev == rev && s.summary_rev == rev && sent.get() == rev;
+                    if let (true, Some(w)) = (still, worker.borrow().as_ref()) {
+                        w.send(&Request::Changes { rev });
+                    }
+                });
+            }
+        });
     }
     // ... and terminal commands of a scenario the worker holds (its views answer).
     {

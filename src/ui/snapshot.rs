@@ -129,10 +129,6 @@ pub struct Summary {
     pub default_node: String,
     /// The mode the scenario configures.
     pub configured_mode: Option<ProxyMode>,
-    /// What this analysis changed from the previous one the worker analysed (on the
-    /// default node, in the configured mode); the page computes its own for the texts it
-    /// analyses itself.
-    pub changes: Option<svcplay::changes::Changes>,
 }
 
 pub fn summary(analysis: &Analysis) -> Summary {
@@ -141,7 +137,6 @@ pub fn summary(analysis: &Analysis) -> Summary {
         nodes: analysis.node_names(),
         default_node: analysis.default_node(),
         configured_mode: Some(analysis.proxy_config.mode),
-        changes: None,
     }
 }
 

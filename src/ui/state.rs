@@ -355,6 +355,10 @@ pub enum Action {
     WorkerSummary(u64, Summary, f64),
     /// The worker computed a panel.
     WorkerPanel(u64, Selection, Panel),
+    /// The worker said what the edit that made revision `rev` changed (asked after its
+    /// summary and the view on show: [`svcplay::changes::diff`] on a large scenario
+    /// renders the rules of the node on show for both texts).
+    WorkerChanges(u64, svcplay::changes::Changes),
     /// The worker started (true) or failed or died (false).
     WorkerReady(bool),
     /// The shell started a worker: texts wait for it rather than being analysed here.
@@ -1039,10 +1043,6 @@ fn reduce_action(state: &State, action: Action) -> State {
         Action::WorkerSummary(rev, summary, ms) => {
             let mut next = state.clone();
             if rev == state.rev {
-                if let Some(changes) = summary.changes.clone().filter(|_| rev == state.edit_rev) {
-                    next.changed_nothing = changes.is_empty();
-                    next.changes = keep_change(&state.changes, changes);
-                }
                 next.summary = Rc::new(summary);
                 next.summary_rev = rev;
                 next.analysed = (rev, state.text.clone());
@@ -1071,6 +1071,15 @@ fn reduce_action(state: &State, action: Action) -> State {
             let mut next = state.clone();
             if rev == state.rev {
                 next.worker_panel = Some((rev, selection, Rc::new(panel)));
+            }
+            next
+        }
+        Action::WorkerChanges(rev, changes) => {
+            let mut next = state.clone();
+            // Kept when the revision is still the one on show and was an edit.
+            if rev == state.rev && rev == state.edit_rev && rev == state.summary_rev {
+                next.changed_nothing = changes.is_empty();
+                next.changes = keep_change(&state.changes, changes);
             }
             next
         }
@@ -1712,6 +1721,50 @@ mod tests {
         assert_eq!(state.notice, Some(Notice::Paused(Msg::WorkerDied)));
         state = reduce(&state, Action::Resume);
         assert!(!state.paused && state.analysis.is_some() && !state.computing());
+    }
+
+    /// What an edit analysed in the worker changed comes after its summary: kept for the
+    /// edit on show, not for an older revision nor before its summary.
+    #[test]
+    fn the_workers_changes_follow_the_summary_of_the_edit_on_show() {
+        let mut state = State::new(svcplay::examples::DEFAULT);
+        state = reduce(&state, Action::WorkerReady(true));
+        let big = format!(
+            "{}\n{}",
+            svcplay::examples::DEFAULT,
+            "#\n".repeat(LARGE_TEXT)
+        );
+        state = type_in(&state, big.as_str().into());
+        let scaled = big.replacen("replicas: 3", "replicas: 2", 1);
+        let (before, after) = (
+            analyze(&big, Options::default()),
+            analyze(&scaled, Options::default()),
+        );
+        let changes = svcplay::changes::diff(&before, &after, &after.default_node(), None);
+        assert!(!changes.is_empty());
+        state = reduce(
+            &state,
+            Action::WorkerSummary(state.rev, snapshot::summary(&before), 900.0),
+        );
+        state = type_in(&state, scaled.as_str().into());
+        let kept = state.changes.len();
+        // Before the summary of the edit: not yet.
+        state = reduce(&state, Action::WorkerChanges(state.rev, changes.clone()));
+        assert_eq!(state.changes.len(), kept);
+        state = reduce(
+            &state,
+            Action::WorkerSummary(state.rev, snapshot::summary(&after), 900.0),
+        );
+        // Of an older revision: dropped.
+        state = reduce(
+            &state,
+            Action::WorkerChanges(state.rev - 1, changes.clone()),
+        );
+        assert_eq!(state.changes.len(), kept);
+        state = reduce(&state, Action::WorkerChanges(state.rev, changes.clone()));
+        assert_eq!(state.changes.len(), kept + 1);
+        assert_eq!(state.changes.last(), Some(&changes));
+        assert!(!state.changed_nothing);
     }
 
     /// A page whose worker is up, with the default lab analysed here at a known cost.

@@ -360,8 +360,7 @@ wire_struct!(Summary {
     diagnostics,
     nodes,
     default_node,
-    configured_mode,
-    changes
+    configured_mode
 });
 wire_struct!(Source {
     object,
@@ -962,6 +961,9 @@ pub enum Request {
         id: u64,
         request: SimRequest,
     },
+    /// Say what the edit that made revision `rev` changed (asked once its summary and the
+    /// view on show have come: the visible views first).
+    Changes { rev: u64 },
 }
 
 /// What the worker answers.
@@ -983,6 +985,12 @@ pub enum Response {
     Simulated {
         id: u64,
         answer: Simulated,
+    },
+    /// What the edit that made revision `rev` changed, on the node and in the mode on show
+    /// when its text was sent.
+    Changes {
+        rev: u64,
+        changes: svcplay::changes::Changes,
     },
 }
 
@@ -1019,6 +1027,10 @@ impl Wire for Request {
                 id.put(out);
                 request.put(out);
             }
+            Request::Changes { rev } => {
+                out.push(4);
+                rev.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -1043,6 +1055,7 @@ impl Wire for Request {
                 id: Wire::get(r)?,
                 request: Wire::get(r)?,
             },
+            4 => Request::Changes { rev: Wire::get(r)? },
             _ => return None,
         })
     }
@@ -1076,6 +1089,11 @@ impl Wire for Response {
                 id.put(out);
                 answer.put(out);
             }
+            Response::Changes { rev, changes } => {
+                out.push(4);
+                rev.put(out);
+                changes.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -1096,6 +1114,10 @@ impl Wire for Response {
             3 => Response::Simulated {
                 id: Wire::get(r)?,
                 answer: Wire::get(r)?,
+            },
+            4 => Response::Changes {
+                rev: Wire::get(r)?,
+                changes: Wire::get(r)?,
             },
             _ => return None,
         })
@@ -1128,13 +1150,21 @@ mod tests {
         let mut before: Option<svcplay::scenario::Analysis> = None;
         for example in svcplay::examples::EXAMPLES {
             let analysis = analyze(example.text, Options::default());
-            let mut summary = summary(&analysis);
-            // What one example changed from the one before, as the worker reports an edit.
-            summary.changes = before
-                .as_ref()
-                .map(|b| svcplay::changes::diff(b, &analysis, &analysis.default_node(), None));
-            let response = Response::Summary { rev: 7, summary };
+            let response = Response::Summary {
+                rev: 7,
+                summary: summary(&analysis),
+            };
             assert_eq!(decode::<Response>(&encode(&response)), Some(response));
+            // What one example changed from the one before, as the worker reports an edit.
+            if let Some(b) = &before {
+                let response = Response::Changes {
+                    rev: 7,
+                    changes: svcplay::changes::diff(b, &analysis, &analysis.default_node(), None),
+                };
+                assert_eq!(decode::<Response>(&encode(&response)), Some(response));
+                let request = Request::Changes { rev: 7 };
+                assert_eq!(decode::<Request>(&encode(&request)), Some(request));
+            }
             for tab in Tab::ALL {
                 let selection = Selection {
                     tab,

@@ -11,6 +11,10 @@
 use super::snapshot;
 use super::wire::{Request, Response, decode, encode};
 use std::cell::RefCell;
+use std::sync::Arc;
+use svcplay::changes::{Changes, Downstream};
+use svcplay::proxy::NodeProxy;
+use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
 
 /// The worker's last analysis: its revision, the text it was made from, and the analysis.
@@ -18,6 +22,39 @@ struct Last {
     rev: u64,
     text: String,
     analysis: Analysis,
+    /// What "what changed" compares of `analysis` besides kube-proxy's rules, once
+    /// measured (when the page asked what this revision changed): the next edit is
+    /// measured from it.
+    downstream: Option<Downstream>,
+    /// What is left of the text before, to say what this revision changed when the page
+    /// asks ([`Request::Changes`]); `None` for the first text.
+    before: Option<Before>,
+}
+
+/// What the worker keeps of the analysis an edit started from, which the edit consumed
+/// ([`Analysis::edit`]): enough to say what the edit changed on the node and in the mode
+/// the user was viewing, after the summary has gone (the visible views first).
+struct Before {
+    /// The node on show when the text was sent, and the mode (`None`: each analysis'
+    /// configured mode).
+    node: String,
+    mode: Option<ProxyMode>,
+    earlier: Earlier,
+}
+
+enum Earlier {
+    /// A text the page analysed itself (sent along with the edit): analysed here whole.
+    Analysis(Box<Analysis>),
+    /// The worker's own last analysis: its endpoints and DNS records, kube-proxy on the
+    /// node on show (built before the edit, rendered on demand from its own facts), its
+    /// configured mode, and its text, analysed again whole only if the edit leaves another
+    /// node on show (it removed the one the user was viewing).
+    Kept {
+        downstream: Downstream,
+        proxy: Arc<NodeProxy>,
+        configured_mode: ProxyMode,
+        text: String,
+    },
 }
 
 thread_local! {
@@ -25,6 +62,75 @@ thread_local! {
     static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
     /// The page's side: when it sent its last text to analyse, and which revision.
     static ANALYZE_SENT: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((0, 0.0)) };
+}
+
+/// The node a revision's panels show: the chosen one if it still exists, else the
+/// default ([`snapshot::Summary::node`]).
+fn node_on_show(analysis: &Analysis, chosen: &str) -> String {
+    if analysis.node_names().iter().any(|n| n == chosen) {
+        chosen.to_string()
+    } else {
+        analysis.default_node()
+    }
+}
+
+/// What the worker keeps of `last` for the changes of the edit that consumes it: kube-proxy
+/// on the node on show as `last` has it (its facts, taken before the edit; rendered only
+/// if it was not already), and its endpoints and DNS records (measured when the page
+/// asked about `last`, else now).
+fn keep_before(last: &mut Last, node: &str, mode: Option<ProxyMode>) -> Before {
+    let analysis = &last.analysis;
+    let configured_mode = analysis.proxy_config.mode;
+    let shown = node_on_show(analysis, node);
+    let proxy_mode = mode.unwrap_or(configured_mode);
+    let proxy = analysis
+        .cached_proxy(&shown, proxy_mode)
+        .unwrap_or_else(|| analysis.proxy_in(&shown, proxy_mode));
+    let downstream = last
+        .downstream
+        .take()
+        .unwrap_or_else(|| Downstream::of(&analysis.objects));
+    Before {
+        node: node.to_string(),
+        mode,
+        earlier: Earlier::Kept {
+            downstream,
+            proxy,
+            configured_mode,
+            text: std::mem::take(&mut last.text),
+        },
+    }
+}
+
+/// What the last edit changed (`diff` of the analysis before and the last one), on the
+/// node on show in the mode on show; keeps the last analysis' [`Downstream`] for the next.
+fn changes_of(last: &mut Last) -> Option<Changes> {
+    let before = last.before.take()?;
+    let after = &last.analysis;
+    let node = node_on_show(after, &before.node);
+    let changes = match before.earlier {
+        Earlier::Analysis(earlier) => svcplay::changes::diff(&earlier, after, &node, before.mode),
+        Earlier::Kept {
+            downstream,
+            proxy,
+            configured_mode,
+            text,
+        } => {
+            let old_mode = before.mode.unwrap_or(configured_mode);
+            if proxy.node == node && proxy.mode == old_mode {
+                let new_mode = before.mode.unwrap_or(after.proxy_config.mode);
+                let new = after.proxy_in(&node, new_mode);
+                let now = last
+                    .downstream
+                    .get_or_insert_with(|| Downstream::of(&after.objects));
+                svcplay::changes::diff_from(&downstream, &proxy, now, &new)
+            } else {
+                let earlier = analyze(&text, Options::default());
+                svcplay::changes::diff(&earlier, after, &node, before.mode)
+            }
+        }
+    };
+    Some(changes)
 }
 
 /// The worker's answer to one request (`None` for a request it cannot read, or a panel of
@@ -39,39 +145,58 @@ pub fn answer(request: Request) -> Option<Response> {
             node,
             mode,
         } => {
-            // What this text changed from the one analysed before (here, or sent along
-            // when the page analysed it), on the node and in the mode the user is viewing
-            // (as the page says it when it analyses an edit itself; the default node when
-            // the edit removed that node); the page keeps it when the text was an edit.
-            let sent = before.map(|b| analyze(&b, Options::default()));
             // Every text the page sends is the last one edited (a keystroke, a paste, an
             // example opened): `edit` equals a full analysis whatever the change, and
             // costs only what the change touched. It consumes the analysis it starts
-            // from, so the last one is copied when the changes are measured from it
-            // (the original keeps the renderings it cached for the diff).
-            let (previous, analysis) = match LAST.with(|last| last.borrow_mut().take()) {
-                Some(last) if sent.is_none() => {
-                    let analysis = last.analysis.clone().edit(&last.text, &text);
-                    (Some(last.analysis), analysis)
+            // from: what "what changed" needs of it is kept aside first, and the changes
+            // are measured when the page asks (after the summary and the view on show).
+            // A text the page analysed itself comes along (`before`): the changes are
+            // from it.
+            let last = LAST.with(|last| last.borrow_mut().take());
+            let (earlier, analysis) = match last {
+                Some(mut last) => {
+                    let kept = match before {
+                        Some(b) => Before {
+                            node,
+                            mode,
+                            earlier: Earlier::Analysis(Box::new(analyze(&b, Options::default()))),
+                        },
+                        None => keep_before(&mut last, &node, mode),
+                    };
+                    let previous_text = match &kept.earlier {
+                        Earlier::Kept { text, .. } => text.as_str(),
+                        Earlier::Analysis(_) => last.text.as_str(),
+                    };
+                    let analysis = last.analysis.edit(previous_text, &text);
+                    (Some(kept), analysis)
                 }
-                Some(last) => (sent, last.analysis.edit(&last.text, &text)),
-                None => (sent, analyze(&text, Options::default())),
+                None => (
+                    before.map(|b| Before {
+                        node,
+                        mode,
+                        earlier: Earlier::Analysis(Box::new(analyze(&b, Options::default()))),
+                    }),
+                    analyze(&text, Options::default()),
+                ),
             };
-            let mut summary = snapshot::summary(&analysis);
-            if let Some(previous) = &previous {
-                let node = summary.node(Some(&node));
-                summary.changes = Some(svcplay::changes::diff(previous, &analysis, &node, mode));
-            }
-            drop(previous);
+            let summary = snapshot::summary(&analysis);
             LAST.with(|last| {
                 *last.borrow_mut() = Some(Last {
                     rev,
                     text,
                     analysis,
+                    downstream: None,
+                    before: earlier,
                 })
             });
             Some(Response::Summary { rev, summary })
         }
+        Request::Changes { rev } => LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            let last = last.as_mut().filter(|l| l.rev == rev)?;
+            let changes = changes_of(last)?;
+            Some(Response::Changes { rev, changes })
+        }),
         Request::Panel { rev, selection } => LAST.with(|last| {
             let last = last.borrow();
             let Last {
@@ -184,6 +309,14 @@ mod tests {
     use super::*;
     use crate::ui::snapshot::{Panel, Selection, Tab};
 
+    /// What the worker says the edit that made `rev` changed, as the page asks it.
+    fn changes(rev: u64) -> Option<Changes> {
+        match decode(&worker_handle(&encode(&Request::Changes { rev })))? {
+            Response::Changes { rev: r, changes } if r == rev => Some(changes),
+            _ => None,
+        }
+    }
+
     #[test]
     fn the_worker_answers_about_the_revision_it_analysed() {
         let bytes = worker_handle(&encode(&Request::Analyze {
@@ -256,7 +389,7 @@ mod tests {
         );
         assert!(worker_handle(b"garbage").is_empty());
         // The first text has nothing to compare with; the next says what it changed.
-        assert_eq!(summary.changes, None);
+        assert_eq!(changes(3), None);
         let scaled = svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 2", 1);
         let bytes = worker_handle(&encode(&Request::Analyze {
             rev: 4,
@@ -265,10 +398,13 @@ mod tests {
             node: String::new(),
             mode: None,
         }));
-        let Some(Response::Summary { rev: 4, summary }) = decode(&bytes) else {
+        let Some(Response::Summary { rev: 4, .. }) = decode(&bytes) else {
             panic!("no summary");
         };
-        let changes = summary.changes.expect("the changes");
+        // Not of another revision; once only.
+        assert_eq!(changes(5), None);
+        let changes = super::tests::changes(4).expect("the changes");
+        assert_eq!(super::tests::changes(4), None);
         assert_eq!(
             changes
                 .endpoints
@@ -287,10 +423,10 @@ mod tests {
             node: String::new(),
             mode: None,
         }));
-        let Some(Response::Summary { rev: 6, summary }) = decode(&bytes) else {
+        let Some(Response::Summary { rev: 6, .. }) = decode(&bytes) else {
             panic!("no summary");
         };
-        let changes = summary.changes.expect("the changes");
+        let changes = super::tests::changes(6).expect("the changes");
         let added: usize = changes.endpoints.iter().map(|e| e.added.len()).sum();
         assert_eq!(added, 1, "{changes:?}");
         assert_eq!(
@@ -321,10 +457,10 @@ mod tests {
                 node: node.clone(),
                 mode: Some(mode),
             }));
-            let Some(Response::Summary { summary, .. }) = decode(&bytes) else {
+            let Some(Response::Summary { .. }) = decode(&bytes) else {
                 panic!("no summary");
             };
-            let changes = summary.changes.expect("the changes");
+            let changes = super::tests::changes(11).expect("the changes");
             assert_eq!(changes.node, node);
             assert_eq!(changes.mode, Some(mode));
             assert_eq!(changes, svcplay::changes::diff(&a, &b, &node, Some(mode)));
@@ -350,7 +486,7 @@ mod tests {
                 node: String::new(),
                 mode: None,
             }));
-            let Some(Response::Summary { mut summary, .. }) = decode(&bytes) else {
+            let Some(Response::Summary { summary, .. }) = decode(&bytes) else {
                 panic!("no summary");
             };
             let full = analyze(&text, Options::default());
@@ -359,7 +495,7 @@ mod tests {
                 let node = full.default_node();
                 svcplay::changes::diff(&analyze(&b, Options::default()), &full, &node, None)
             });
-            assert_eq!(summary.changes.take(), changes);
+            assert_eq!(super::tests::changes(rev), changes);
             assert_eq!(summary, snapshot::summary(&full));
             before = Some(text);
         }
