@@ -129,6 +129,11 @@ pub struct Summary {
     pub default_node: String,
     /// The mode the scenario configures.
     pub configured_mode: Option<ProxyMode>,
+    /// The linear memory of the wasm module that made this summary once it had analysed
+    /// the text (the worker's, or the page's), in bytes: its high-water mark, since a
+    /// wasm memory never shrinks. 0 natively. Issue 19 reports it for the 5,000-Service
+    /// dump (`tests/e2e/page.rs`' timings).
+    pub memory_bytes: u64,
 }
 
 pub fn summary(analysis: &Analysis) -> Summary {
@@ -137,6 +142,19 @@ pub fn summary(analysis: &Analysis) -> Summary {
         nodes: analysis.node_names(),
         default_node: analysis.default_node(),
         configured_mode: Some(analysis.proxy_config.mode),
+        memory_bytes: wasm_memory_bytes(),
+    }
+}
+
+/// The size of this wasm module's linear memory (64 KiB pages); 0 natively.
+fn wasm_memory_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as u64 * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
     }
 }
 

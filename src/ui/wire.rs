@@ -360,7 +360,8 @@ wire_struct!(Summary {
     diagnostics,
     nodes,
     default_node,
-    configured_mode
+    configured_mode,
+    memory_bytes
 });
 wire_struct!(Source {
     object,

@@ -267,9 +267,10 @@ impl Worker {
         let on_message =
             Closure::<dyn Fn(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
                 if let Some(response) = decode::<Response>(&bytes.to_vec()) {
-                    if let Response::Summary { rev, .. } = &response {
+                    if let Response::Summary { rev, summary } = &response {
                         // The round trip of one analysis (send, analyse, summarise, answer),
-                        // read by the end-to-end test's timing report.
+                        // and the worker's wasm memory after it, read by the end-to-end
+                        // test's timing report.
                         let (sent_rev, sent_at) = ANALYZE_SENT.with(|s| s.get());
                         if sent_rev == *rev {
                             let ms = super::dom::now_ms() - sent_at;
@@ -278,6 +279,10 @@ impl Worker {
                                 &format!("{ms:.0}"),
                             );
                         }
+                        super::dom::set_root_attribute(
+                            "data-worker-memory-bytes",
+                            &summary.memory_bytes.to_string(),
+                        );
                     }
                     on_response(response);
                 }

@@ -1493,6 +1493,11 @@ spec:
         );
         // The page's own figure: from posting the text to the worker to its summary.
         let round_trip = self.root_attribute("data-worker-analysis-ms")?;
+        // The worker's wasm memory once it holds the dump's analysis (issue 19 item 4).
+        let memory = self
+            .root_attribute("data-worker-memory-bytes")?
+            .parse::<f64>()
+            .ok();
         let big = self.keystrokes(20, false)?;
         // One more keystroke once the worker is idle: the worker analyses the text as an
         // edit of the one before (issue 19's budget: the views updated 50 ms after it).
@@ -1520,6 +1525,16 @@ spec:
                 Ok((!ms.is_empty()).then_some(ms))
             },
         )?;
+        let memory_line = match memory {
+            Some(bytes) => format!(
+                "5,000-Service dump: the worker's wasm memory after its analysis {:.1} MB = {:.1}x the YAML \
+                 (the module's high-water mark: a wasm memory never shrinks; tests/memory.rs \
+                 measures the analysis itself, budget 6x)\n",
+                bytes / 1e6,
+                bytes / dump.len() as f64
+            ),
+            None => "5,000-Service dump: the worker's wasm memory was not reported\n".into(),
+        };
         let edit_line = format!(
             "5,000-Service dump, one keystroke analysed in the worker as an edit \
              (request to summary): {edit_trip} ms (budget: views updated 50 ms after it)\n"
@@ -1539,6 +1554,7 @@ spec:
             }
         ));
         report.push_str(&edit_line);
+        report.push_str(&memory_line);
         // Scroll down, as far as the textarea goes, until past line 500: the textarea's
         // window (a few hundred lines) moves on ahead of the view each time, and the
         // highlighted layer follows the scroll (it started at line 1).
