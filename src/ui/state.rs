@@ -1689,16 +1689,23 @@ mod tests {
         assert_eq!(state.terminal.last().unwrap().text(), "hello\n");
     }
 
-    #[test]
-    fn large_texts_wait_for_the_worker_and_stale_answers_are_dropped() {
-        let mut state = State::new(svcplay::examples::DEFAULT);
-        state = reduce(&state, Action::WorkerReady(true));
+    /// A page with its worker up where the user typed a text over [`LARGE_TEXT`] bytes.
+    fn typed_a_large_text() -> (State, String) {
+        let state = reduce(
+            &State::new(svcplay::examples::DEFAULT),
+            Action::WorkerReady(true),
+        );
         let big = format!(
             "{}\n{}",
             svcplay::examples::DEFAULT,
             "#\n".repeat(LARGE_TEXT)
         );
-        state = type_in(&state, big.as_str().into());
+        (type_in(&state, big.as_str().into()), big)
+    }
+
+    #[test]
+    fn large_texts_wait_for_the_worker_and_stale_answers_are_dropped() {
+        let (mut state, big) = typed_a_large_text();
         assert!(state.analysis.is_none() && state.computing() && state.uses_worker());
         let stale = state.rev - 1;
         state = reduce(
@@ -1727,14 +1734,7 @@ mod tests {
     /// edit on show, not for an older revision nor before its summary.
     #[test]
     fn the_workers_changes_follow_the_summary_of_the_edit_on_show() {
-        let mut state = State::new(svcplay::examples::DEFAULT);
-        state = reduce(&state, Action::WorkerReady(true));
-        let big = format!(
-            "{}\n{}",
-            svcplay::examples::DEFAULT,
-            "#\n".repeat(LARGE_TEXT)
-        );
-        state = type_in(&state, big.as_str().into());
+        let (mut state, big) = typed_a_large_text();
         let scaled = big.replacen("replicas: 3", "replicas: 2", 1);
         let (before, after) = (
             analyze(&big, Options::default()),

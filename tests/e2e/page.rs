@@ -1318,11 +1318,7 @@ spec:
                 })?;
                 out.updated.push(t);
                 self.wait("the page to finish computing", UPDATE_TIMEOUT, || {
-                    let busy = self.exec(
-                        "return !!document.querySelector('.busy[role=status]');",
-                        vec![],
-                    )?;
-                    Ok((busy == Json::Bool(false)).then_some(()))
+                    Ok((!self.busy()?).then_some(()))
                 })?;
             }
             let phases = self.exec(
@@ -1440,6 +1436,16 @@ spec:
         Ok(typed)
     }
 
+    /// Whether the page says it is computing (its busy line); not whether the worker is idle:
+    /// the page may have asked it what the last edit changed.
+    pub(crate) fn busy(&self) -> Result<bool, String> {
+        let busy = self.exec(
+            "return !!document.querySelector('.busy[role=status]');",
+            vec![],
+        )?;
+        Ok(busy == Json::Bool(true))
+    }
+
     /// Types one key in the dump and waits for the worker's summary of it: its request to
     /// summary time, as the page measured it.
     fn one_keystroke_in_the_dump(&self) -> Result<String, String> {
@@ -1501,13 +1507,7 @@ spec:
         let analysed = self.wait(
             "the worker to analyse the dump",
             Duration::from_secs(300),
-            || {
-                let busy = self.exec(
-                    "return !!document.querySelector('.busy[role=status]');",
-                    vec![],
-                )?;
-                Ok((busy == Json::Bool(false)).then(|| start.elapsed()))
-            },
+            || Ok((!self.busy()?).then(|| start.elapsed())),
         );
         // The page's own figure: from posting the text to the worker to its summary.
         let round_trip = self.root_attribute("data-worker-analysis-ms")?;
@@ -1517,18 +1517,12 @@ spec:
             .parse::<f64>()
             .ok();
         let big = self.keystrokes(20, false)?;
-        // One more keystroke once the worker is idle: the worker analyses the text as an
-        // edit of the one before (issue 19's budget: the views updated 50 ms after it).
+        // Then single keystrokes, each analysed by the worker as an edit of the text before
+        // (issue 19's budget: the views updated 50 ms after it).
         self.wait(
             "the worker to analyse the typed text",
             Duration::from_secs(300),
-            || {
-                let busy = self.exec(
-                    "return !!document.querySelector('.busy[role=status]');",
-                    vec![],
-                )?;
-                Ok((busy == Json::Bool(false)).then_some(()))
-            },
+            || Ok((!self.busy()?).then_some(())),
         )?;
         // A keystroke as soon as the page is no longer busy: the page asks the worker what
         // the last edit changed 400 ms after its summary, and a keystroke then waits for that.

@@ -536,11 +536,7 @@ impl Page<'_> {
             RENDER_TIMEOUT,
             || {
                 let shown = self.editor_value()? == slow;
-                let busy = self.bool(
-                    "return !!document.querySelector('.busy[role=status]');",
-                    vec![],
-                )?;
-                Ok((shown && busy).then_some(()))
+                Ok((shown && self.busy()?).then_some(()))
             },
         )?;
         self.click("#tab-dns")?;
@@ -550,11 +546,7 @@ impl Page<'_> {
             vec![],
         )?;
         self.wait("the worker's answer", Duration::from_secs(300), || {
-            Ok((!self.bool(
-                "return !!document.querySelector('.busy[role=status]');",
-                vec![],
-            )?)
-            .then_some(()))
+            Ok((!self.busy()?).then_some(()))
         })?;
         // Typing in it goes to the worker too (its analysis was measured slow).
         self.set_editor(&format!("{slow}# typed\n"))?;
@@ -566,13 +558,7 @@ impl Page<'_> {
         self.wait(
             "the worker's second answer",
             Duration::from_secs(300),
-            || {
-                Ok((!self.bool(
-                    "return !!document.querySelector('.busy[role=status]');",
-                    vec![],
-                )?)
-                .then_some(()))
-            },
+            || Ok((!self.busy()?).then_some(())),
         )?;
         self.exec("localStorage.clear();", vec![])?;
         Ok(())
