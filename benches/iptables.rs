@@ -16,7 +16,6 @@
 //! Run with `cargo bench --bench iptables`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use svcplay::model::{
@@ -83,7 +82,8 @@ fn objects() -> Objects {
             status,
         });
         let mut meta = ObjectMeta::new(format!("{name}-abcde"), namespace, Origin::Generated(i));
-        meta.labels = BTreeMap::from([("kubernetes.io/service-name".into(), name)]);
+        meta.labels =
+            svcplay::model::StringMap::from([("kubernetes.io/service-name".into(), name)]);
         objects.endpoint_slices.push(EndpointSlice {
             meta,
             address_type: "IPv4".into(),

@@ -57,7 +57,9 @@
 //! - [`model`] — typed objects ([`model::Service`], [`model::Pod`], [`model::Node`],
 //!   [`model::EndpointSlice`], [`model::Workload`], [`model::KubeProxyConfiguration`],
 //!   [`model::NodeRuntime`]…) keeping what was written (`Option` for unset fields), IP and
-//!   CIDR parsing the Kubernetes way ([`model::ip`]), label selectors ([`model::labels`]).
+//!   CIDR parsing the Kubernetes way ([`model::ip`]), label selectors ([`model::labels`]);
+//!   labels, annotations, selectors and ConfigMap data are [`model::StringMap`]s (a sorted
+//!   boxed slice with `BTreeMap`'s interface, as small as its entries).
 //! - [`apiserver`] — `kubectl apply` against a fresh cluster: decode errors, the namespace
 //!   check, defaults, deterministic allocation ([`apiserver::alloc`]), validation, warnings,
 //!   in the real order; [`apiserver::service`] holds the Service rules stage by stage,

@@ -94,9 +94,10 @@ pub fn validate_object_meta(
 }
 
 /// `ValidateLabels`: every key (label-key rules) and value (label-value rules). Go walks
-/// the map in random order; svcplay walks it sorted, so the order is stable.
-pub fn validate_labels(
-    labels: &std::collections::BTreeMap<String, String>,
+/// the map in random order; svcplay walks it sorted, so the order is stable (a stored
+/// object's `StringMap` or a map read from the request).
+pub fn validate_labels<'a>(
+    labels: impl IntoIterator<Item = (&'a String, &'a String)>,
     path: &str,
 ) -> ErrorList {
     let mut errs = ErrorList::new();
@@ -114,7 +115,9 @@ pub fn validate_labels(
 
 /// `ValidateAnnotations`: keys are checked lower-cased (upper case is allowed), the value
 /// shown is the key as written; then the total size.
-pub fn validate_annotations(annotations: &std::collections::BTreeMap<String, String>) -> ErrorList {
+pub fn validate_annotations<'a>(
+    annotations: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> ErrorList {
     let path = "metadata.annotations";
     let mut errs = ErrorList::new();
     let mut total = 0usize;

@@ -40,7 +40,6 @@ use crate::model::{
     Origin, OwnerReference, Pod, Service,
 };
 use crate::sort::CollectBTree;
-use std::collections::BTreeMap;
 
 /// `--max-endpoints-per-slice` (kube-controller-manager default).
 pub const MAX_ENDPOINTS_PER_SLICE: usize = 100;
@@ -369,7 +368,7 @@ fn make_slice(
     );
     meta.generate_name = Some(prefix);
     let reserved = [SERVICE_NAME_LABEL, MANAGED_BY_LABEL, HEADLESS_LABEL];
-    let mut labels: BTreeMap<String, String> = service
+    let mut labels: crate::model::StringMap = service
         .meta
         .labels
         .iter()

@@ -16,7 +16,6 @@ use super::workloads::MAX_PODS_PER_WORKLOAD;
 use crate::diag::{Diagnostic, Stage};
 use crate::model::labels::{format_map, selector_matches};
 use crate::model::{IntOrString, Objects, Pod, Service};
-use std::collections::BTreeMap;
 
 /// The warnings for a scenario, with field paths; the caller resolves spans
 /// ([`crate::manifest::Manifest::locate`]) from each object's origin.
@@ -71,8 +70,8 @@ fn selector_path(key: &str) -> String {
 
 /// How far a Pod's labels are from a selector: the selector entries it misses.
 pub fn label_differences(
-    selector: &BTreeMap<String, String>,
-    labels: &BTreeMap<String, String>,
+    selector: &crate::model::StringMap,
+    labels: &crate::model::StringMap,
 ) -> Vec<LabelDifference> {
     selector
         .iter()

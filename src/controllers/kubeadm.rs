@@ -135,7 +135,7 @@ pub fn home_node(objects: &Objects) -> String {
         .map_or_else(|| DEFAULT_NODE_NAME.to_string(), |n| n.0.clone())
 }
 
-fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+fn labels(pairs: &[(&str, &str)]) -> crate::model::StringMap {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -164,7 +164,7 @@ fn running_status(ips: Vec<String>, host_ip: Option<String>) -> PodStatus {
     }
 }
 
-fn meta(name: &str, labels_: BTreeMap<String, String>) -> ObjectMeta {
+fn meta(name: &str, labels_: crate::model::StringMap) -> ObjectMeta {
     let mut meta = ObjectMeta::new(name, KUBE_SYSTEM, Origin::Builtin);
     meta.uid = Some(object_uid("Pod", KUBE_SYSTEM, name));
     meta.labels = labels_;
@@ -241,7 +241,7 @@ fn kube_dns_service(cluster_ip: &str) -> Service {
 fn coredns_template() -> PodTemplate {
     PodTemplate {
         labels: labels(&[KUBE_DNS_LABEL]),
-        annotations: BTreeMap::new(),
+        annotations: Default::default(),
         spec: PodSpec {
             containers: vec![container(
                 "coredns",
@@ -261,7 +261,7 @@ fn coredns_template() -> PodTemplate {
 fn kube_proxy_template() -> PodTemplate {
     PodTemplate {
         labels: labels(&[KUBE_PROXY_LABEL]),
-        annotations: BTreeMap::new(),
+        annotations: Default::default(),
         spec: PodSpec {
             host_network: true,
             containers: vec![container("kube-proxy", KUBE_PROXY_IMAGE, &[])],

@@ -106,7 +106,7 @@ struct Slot {
     /// lifecycle controller adds, `TaintNodesByCondition`, and the scheduler's
     /// NodeUnschedulable filter checks the same way).
     taints: Vec<Taint>,
-    labels: BTreeMap<String, String>,
+    labels: crate::model::StringMap,
     pod_cidrs: Vec<Cidr>,
     host_ip: Option<String>,
     pods: usize,
@@ -199,7 +199,7 @@ fn node_slots(objects: &Objects) -> Vec<Slot> {
         return vec![Slot {
             name: DEFAULT_NODE_NAME.into(),
             taints: Vec::new(),
-            labels: BTreeMap::new(),
+            labels: Default::default(),
             pod_cidrs: default_pod_cidrs(0, dual_stack),
             host_ip: Some(DEFAULT_NODE_IP.into()),
             pods: 0,

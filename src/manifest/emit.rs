@@ -42,9 +42,10 @@ impl Yaml {
         Yaml::Seq(items.iter().map(|s| Yaml::str(s.clone())).collect())
     }
 
-    pub fn string_map(map: &std::collections::BTreeMap<String, String>) -> Yaml {
+    /// A map of strings (labels, annotations, selectors) from its entries in order.
+    pub fn string_map<'a>(map: impl IntoIterator<Item = (&'a String, &'a String)>) -> Yaml {
         Yaml::Map(
-            map.iter()
+            map.into_iter()
                 .map(|(k, v)| (k.clone(), Yaml::str(v.clone())))
                 .collect(),
         )
@@ -73,8 +74,9 @@ pub fn opt_strings(items: &[String]) -> Option<Yaml> {
 }
 
 /// `Some` for a non-empty map (omitempty).
-pub fn opt_map(m: &std::collections::BTreeMap<String, String>) -> Option<Yaml> {
-    (!m.is_empty()).then(|| Yaml::string_map(m))
+pub fn opt_map<'a>(m: impl IntoIterator<Item = (&'a String, &'a String)>) -> Option<Yaml> {
+    let mut entries = m.into_iter().peekable();
+    entries.peek().is_some().then(|| Yaml::string_map(entries))
 }
 
 /// A parsed YAML tree as JSON-like data: scalars resolved as YAML 1.2's core schema

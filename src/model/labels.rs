@@ -1,7 +1,7 @@
 //! Label selectors: `matchLabels` and `matchExpressions`, and Service selectors (a plain
 //! map, where an empty map selects nothing... for Services; everything for workloads).
 
-use std::collections::BTreeMap;
+use super::StringMap;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,12 +24,12 @@ pub struct Requirement {
 /// A `metav1.LabelSelector`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LabelSelector {
-    pub match_labels: BTreeMap<String, String>,
+    pub match_labels: StringMap,
     pub match_expressions: Vec<Requirement>,
 }
 
 impl Requirement {
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &StringMap) -> bool {
         let value = labels.get(&self.key);
         match &self.operator {
             Operator::In => value.is_some_and(|v| self.values.contains(v)),
@@ -44,7 +44,7 @@ impl Requirement {
 impl LabelSelector {
     /// Whether `labels` satisfy every requirement. An empty selector matches everything,
     /// as `metav1.LabelSelectorAsSelector` makes it.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &StringMap) -> bool {
         self.match_labels
             .iter()
             .all(|(k, v)| labels.get(k) == Some(v))
@@ -59,15 +59,12 @@ impl LabelSelector {
 /// A Service's selector matches a pod when every key/value is among the pod's labels.
 /// Callers must treat an absent or empty Service selector as "selects nothing" (the
 /// EndpointSlice controller skips such Services).
-pub fn selector_matches(
-    selector: &BTreeMap<String, String>,
-    labels: &BTreeMap<String, String>,
-) -> bool {
+pub fn selector_matches(selector: &StringMap, labels: &StringMap) -> bool {
     selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
 /// `app=nginx,tier=web`, the way kubectl prints a map selector (sorted by key).
-pub fn format_map(map: &BTreeMap<String, String>) -> String {
+pub fn format_map(map: &StringMap) -> String {
     map.iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
@@ -103,7 +100,7 @@ impl fmt::Display for LabelSelector {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    fn labels(pairs: &[(&str, &str)]) -> StringMap {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -9,6 +9,7 @@
 pub mod ip;
 pub mod labels;
 mod read;
+pub mod string_map;
 
 /// The node of a scenario without Node objects (the default single-node cluster).
 pub const DEFAULT_NODE_NAME: &str = "node-1";
@@ -22,6 +23,7 @@ use labels::LabelSelector;
 use std::collections::BTreeMap;
 
 pub use read::read_object;
+pub use string_map::StringMap;
 
 /// Where an object came from: written in the scenario, or made by a controller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,8 +65,8 @@ pub struct ObjectMeta {
     pub namespace: String,
     pub generate_name: Option<String>,
     pub uid: Option<String>,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+    pub labels: StringMap,
+    pub annotations: StringMap,
     pub owner_references: Vec<OwnerReference>,
     pub creation_timestamp: Option<String>,
     pub deletion_timestamp: Option<String>,
@@ -82,8 +84,8 @@ impl ObjectMeta {
             namespace: namespace.into(),
             generate_name: None,
             uid: None,
-            labels: BTreeMap::new(),
-            annotations: BTreeMap::new(),
+            labels: StringMap::new(),
+            annotations: StringMap::new(),
             owner_references: Vec::new(),
             creation_timestamp: None,
             deletion_timestamp: None,
@@ -130,7 +132,7 @@ pub struct Service {
 pub struct ServiceSpec {
     pub type_: Option<String>,
     /// `None` when `selector` is absent (a selector-less Service), as opposed to `{}`.
-    pub selector: Option<BTreeMap<String, String>>,
+    pub selector: Option<StringMap>,
     pub cluster_ip: Option<String>,
     pub cluster_ips: Vec<String>,
     pub ip_families: Vec<String>,
@@ -301,7 +303,7 @@ pub struct PodSpec {
     pub containers: Vec<Container>,
     pub init_containers: Vec<Container>,
     pub readiness_gates: Vec<String>,
-    pub node_selector: BTreeMap<String, String>,
+    pub node_selector: StringMap,
     /// `spec.tolerations`: which Node taints the scheduler and the DaemonSet controller
     /// let this Pod onto.
     pub tolerations: Vec<Toleration>,
@@ -420,8 +422,8 @@ pub struct Workload {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PodTemplate {
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+    pub labels: StringMap,
+    pub annotations: StringMap,
     pub spec: PodSpec,
     /// A canonical text of the template, the input of the pod-template-hash.
     pub fingerprint: String,
@@ -489,7 +491,7 @@ pub struct Namespace {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigMap {
     pub meta: ObjectMeta,
-    pub data: BTreeMap<String, String>,
+    pub data: StringMap,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -666,7 +668,7 @@ pub struct Interface {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DaemonSet {
     pub meta: ObjectMeta,
-    pub selector: BTreeMap<String, String>,
+    pub selector: StringMap,
     pub template: PodTemplate,
     /// The image of its one container.
     pub image: String,

@@ -42,7 +42,7 @@ fn strings(node: &Yaml, path: &[&str]) -> Vec<String> {
     strings
 }
 
-fn string_map(node: &Yaml, path: &[&str]) -> Option<BTreeMap<String, String>> {
+fn string_map(node: &Yaml, path: &[&str]) -> Option<StringMap> {
     let entries = at(node, path)?.entries()?;
     Some(
         entries

@@ -593,7 +593,7 @@ pub fn parse_go_duration(text: &str) -> Option<u64> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeContext {
     pub name: String,
-    pub labels: BTreeMap<String, String>,
+    pub labels: crate::model::StringMap,
     /// The node's primary IP per family (first InternalIP of that family).
     pub node_ips: Vec<IpAddr>,
     /// Host interface addresses (with their prefix), loopback included.
@@ -796,7 +796,7 @@ mod tests {
         let ips: Vec<IpAddr> = ips.iter().map(|ip| ip.parse().unwrap()).collect();
         NodeContext {
             name: "n".into(),
-            labels: BTreeMap::new(),
+            labels: Default::default(),
             interfaces: ips.iter().map(|ip| ("eth0".to_string(), *ip, 24)).collect(),
             node_ips: ips,
             pod_cidrs: Vec::new(),

@@ -29,7 +29,6 @@ use crate::model::ip::{Cidr, IpFamily, join_host_port, parse_ip_sloppy};
 use crate::model::{EndpointSlice, Objects, Origin, Service, ServiceType, SessionAffinity};
 use config::{NodeContext, ProxyConfig};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -796,7 +795,7 @@ pub const LABEL_HEADLESS: &str = "service.kubernetes.io/headless";
 
 /// kube-proxy's informers only list Services and EndpointSlices without the
 /// `service-proxy-name` and `headless` labels (`cmd/kube-proxy`'s label selector).
-pub fn watched_by_kube_proxy(labels: &BTreeMap<String, String>) -> bool {
+pub fn watched_by_kube_proxy(labels: &crate::model::StringMap) -> bool {
     !labels.contains_key(LABEL_SERVICE_PROXY_NAME) && !labels.contains_key(LABEL_HEADLESS)
 }
 

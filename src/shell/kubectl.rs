@@ -1477,7 +1477,7 @@ type Exposed = (
     Vec<(String, String)>,
 );
 
-fn pairs(map: &std::collections::BTreeMap<String, String>) -> Vec<(String, String)> {
+fn pairs(map: &crate::model::StringMap) -> Vec<(String, String)> {
     map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 

@@ -17,7 +17,6 @@ use super::{View, format_labels};
 use crate::model::{ObjectMeta, Pod, PodSpec};
 use crate::session::clock;
 use crate::views::tabwriter;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The annotation kubectl never shows in describe.
@@ -26,7 +25,7 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 const MAX_ANNOTATION_LEN: usize = 140;
 
 /// `printLabelsMultiline`: one `k=v` per line, the others starting with a tab.
-pub fn write_labels(out: &mut String, title: &str, labels: &BTreeMap<String, String>) {
+pub fn write_labels(out: &mut String, title: &str, labels: &crate::model::StringMap) {
     let _ = write!(out, "{title}:\t");
     if labels.is_empty() {
         out.push_str("<none>\n");
@@ -56,7 +55,7 @@ fn shorten(s: &str, max: usize) -> String {
 
 /// `printAnnotationsMultiline`: long or multi-line values go on their own lines, each
 /// cut to 138 bytes plus `...`.
-pub fn write_annotations(out: &mut String, annotations: &BTreeMap<String, String>) {
+pub fn write_annotations(out: &mut String, annotations: &crate::model::StringMap) {
     write_annotations_titled(out, "Annotations", annotations);
 }
 
@@ -80,7 +79,7 @@ pub fn write_meta(out: &mut String, meta: &ObjectMeta) {
     write_annotations(out, &meta.annotations);
 }
 
-fn write_annotations_titled(out: &mut String, title: &str, annotations: &BTreeMap<String, String>) {
+fn write_annotations_titled(out: &mut String, title: &str, annotations: &crate::model::StringMap) {
     let _ = write!(out, "{title}:\t");
     let keys: Vec<&String> = annotations.keys().filter(|k| *k != LAST_APPLIED).collect();
     if keys.is_empty() {
@@ -402,8 +401,8 @@ pub fn pod(view: &View, namespace: &str, name: &str) -> Option<String> {
 /// `DescribePodTemplate`.
 fn write_template(
     t: &mut String,
-    labels: &BTreeMap<String, String>,
-    annotations: &BTreeMap<String, String>,
+    labels: &crate::model::StringMap,
+    annotations: &crate::model::StringMap,
     spec: &PodSpec,
 ) {
     t.push_str("Pod Template:\n");
@@ -734,7 +733,7 @@ pub fn node(view: &View, _namespace: &str, name: &str) -> Option<String> {
 
 /// `kubectl describe namespace`.
 pub fn namespace(view: &View, _namespace: &str, name: &str) -> Option<String> {
-    let mut labels = BTreeMap::new();
+    let mut labels = crate::model::StringMap::new();
     labels.insert("kubernetes.io/metadata.name".to_string(), name.to_string());
     let mut t = String::new();
     let _ = writeln!(t, "Name:\t{name}");

@@ -44,7 +44,6 @@ use crate::model::labels::{LabelSelector, Operator, Requirement};
 use crate::scenario::Analysis;
 use crate::session::clock;
 use flags::Parsed;
-use std::collections::BTreeMap;
 use yaml::Yaml;
 
 /// How long ago every object of a fresh scenario was created, in seconds.
@@ -113,7 +112,7 @@ pub fn human_duration(seconds: i64) -> String {
 }
 
 /// `labels.FormatLabels`: `k=v,k2=v2` sorted by key, `<none>` when empty.
-pub fn format_labels(labels: &BTreeMap<String, String>) -> String {
+pub fn format_labels(labels: &crate::model::StringMap) -> String {
     if labels.is_empty() {
         "<none>".into()
     } else {
@@ -215,7 +214,7 @@ pub struct Row {
     /// The `-o wide` cells, after those.
     pub wide: Vec<String>,
     /// The object's labels (`--show-labels`, `-l`, `-L`).
-    pub labels: BTreeMap<String, String>,
+    pub labels: crate::model::StringMap,
 }
 
 /// Lists a resource's objects as table rows: `(view, namespace or all, wide)`.
@@ -1469,7 +1468,7 @@ mod tests {
 
     #[test]
     fn selectors() {
-        let labels: BTreeMap<String, String> = [("app".to_string(), "web".to_string())]
+        let labels: crate::model::StringMap = [("app".to_string(), "web".to_string())]
             .into_iter()
             .collect();
         let m = |s: &str| parse_selector(s).unwrap().matches(&labels);

@@ -48,7 +48,7 @@ pub enum ServerFields {
     Omit,
 }
 
-fn string_map(map: &std::collections::BTreeMap<String, String>) -> Option<Yaml> {
+fn string_map(map: &crate::model::StringMap) -> Option<Yaml> {
     (!map.is_empty())
         .then(|| Yaml::Map(map.iter().map(|(k, v)| (k.clone(), Yaml::str(v))).collect()))
 }

@@ -166,7 +166,7 @@ fn deployment_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row
         .collect()
 }
 
-fn template_yaml(w: &Workload, labels: &BTreeMap<String, String>) -> Yaml {
+fn template_yaml(w: &Workload, labels: &crate::model::StringMap) -> Yaml {
     map(vec![
         (
             "metadata",
@@ -279,10 +279,10 @@ pub struct ReplicaSetInfo<'a> {
     pub current_count: usize,
     pub ready: usize,
     pub selector: String,
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
-    pub template_labels: BTreeMap<String, String>,
-    pub template_annotations: BTreeMap<String, String>,
+    pub labels: crate::model::StringMap,
+    pub annotations: crate::model::StringMap,
+    pub template_labels: crate::model::StringMap,
+    pub template_annotations: crate::model::StringMap,
     pub created: i64,
 }
 
@@ -304,7 +304,7 @@ pub fn replica_set_rows<'a>(view: &View<'a>, namespace: Option<&str>) -> Vec<Rep
         selector
             .match_labels
             .insert("pod-template-hash".into(), hash.clone());
-        let mut annotations = BTreeMap::new();
+        let mut annotations = crate::model::StringMap::new();
         annotations.insert(
             "deployment.kubernetes.io/desired-replicas".to_string(),
             w.replicas.unwrap_or(1).to_string(),
@@ -837,7 +837,7 @@ pub fn pod_spec_yaml(spec: &crate::model::PodSpec, pod: Option<&Pod>) -> Yaml {
 // ---- Nodes --------------------------------------------------------------------------------
 
 /// The labels the kubelet puts on every Node, and the written ones.
-pub fn node_labels(meta: &ObjectMeta) -> BTreeMap<String, String> {
+pub fn node_labels(meta: &ObjectMeta) -> crate::model::StringMap {
     let mut labels = meta.labels.clone();
     for (k, v) in [
         ("beta.kubernetes.io/arch", "amd64"),
@@ -1084,7 +1084,7 @@ fn namespace_rows(view: &View, _namespace: Option<&str>, _wide: bool) -> Vec<Row
     namespace_names(view)
         .into_iter()
         .map(|(name, at)| {
-            let mut labels = BTreeMap::new();
+            let mut labels = crate::model::StringMap::new();
             labels.insert("kubernetes.io/metadata.name".to_string(), name.clone());
             Row {
                 namespace: String::new(),
@@ -1397,7 +1397,7 @@ fn event_rows(view: &View, namespace: Option<&str>, _wide: bool) -> Vec<Row> {
                 e.message.clone(),
             ],
             wide: Vec::new(),
-            labels: BTreeMap::new(),
+            labels: crate::model::StringMap::new(),
         })
         .collect()
 }
