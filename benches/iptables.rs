@@ -89,11 +89,11 @@ fn objects() -> Objects {
             address_type: "IPv4".into(),
             endpoints: (0..ENDPOINTS_PER_SERVICE)
                 .map(|e| Endpoint {
-                    addresses: vec![pod_ip(i, e)],
+                    addresses: vec![pod_ip(i, e)].into(),
                     ready: Some(true),
                     serving: Some(true),
                     terminating: Some(false),
-                    node_name: Some(node_name(i + e)),
+                    node_name: Some(node_name(i + e).into()),
                     ..Endpoint::default()
                 })
                 .collect(),
@@ -232,7 +232,7 @@ fn bench(c: &mut Criterion) {
     let mut slice = objects.endpoint_slices[1].clone();
     slice.endpoints = (0..100)
         .map(|e| Endpoint {
-            addresses: vec![format!("10.250.0.{}", e + 1)],
+            addresses: vec![format!("10.250.0.{}", e + 1)].into(),
             ..Endpoint::default()
         })
         .collect();

@@ -275,7 +275,7 @@ fn kubernetes_endpoint_slice(objects: &Objects) -> EndpointSlice {
         endpoints: addresses
             .into_iter()
             .map(|a| Endpoint {
-                addresses: vec![a],
+                addresses: vec![a].into(),
                 ready: Some(true),
                 ..Endpoint::default()
             })

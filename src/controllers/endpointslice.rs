@@ -272,12 +272,12 @@ pub fn slices_for(service: &Service, objects: &Objects) -> Vec<EndpointSlice> {
                 _ => Vec::new(),
             };
             groups[index].1.push(Endpoint {
-                addresses,
+                addresses: addresses.into(),
                 ready: Some(ready),
                 serving: Some(serving),
                 terminating: Some(terminating),
                 hostname: endpoint_hostname(pod, service).map(Into::into),
-                node_name: node.map(str::to_string),
+                node_name: node.map(Box::from),
                 zone: zone.map(Into::into),
                 target_ref: Some(Box::new(ObjectReference {
                     kind: Some("Pod".into()),
@@ -485,7 +485,10 @@ spec:
                 } else {
                     assert_eq!(e.ready, Some(true));
                     assert_eq!(e.hints_for_zones(), vec![e.zone.as_deref().unwrap()]);
-                    assert_eq!(e.hints_for_nodes(), vec![e.node_name.clone().unwrap()]);
+                    assert_eq!(
+                        e.hints_for_nodes(),
+                        vec![e.node_name.as_deref().unwrap().to_string()]
+                    );
                 }
             }
         }

@@ -107,14 +107,18 @@ fn to_endpoint(address: &EndpointAddress, ready: bool, family: IpFamily) -> Opti
         return None;
     }
     Some(Endpoint {
-        addresses: vec![ip.to_string()],
+        addresses: vec![ip.to_string()].into(),
         ready: Some(ready),
         hostname: address
             .hostname
             .as_deref()
             .filter(|h| !h.is_empty())
             .map(Into::into),
-        node_name: address.node_name.clone().filter(|n| !n.is_empty()),
+        node_name: address
+            .node_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .map(Box::from),
         target_ref: address.target_ref.clone().map(Box::new),
         ..Endpoint::default()
     })

@@ -513,14 +513,14 @@ pub struct EndpointSlice {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Endpoint {
-    pub addresses: Vec<String>,
+    pub addresses: Box<[String]>,
     pub ready: Option<bool>,
     pub serving: Option<bool>,
     pub terminating: Option<bool>,
     /// `hostname` and `zone` as boxed text (16 bytes, not a `String`'s 24): set on few
     /// endpoints, kept by each of a dump's 50,000.
     pub hostname: Option<Box<str>>,
-    pub node_name: Option<String>,
+    pub node_name: Option<Box<str>>,
     pub zone: Option<Box<str>>,
     /// Boxed: most endpoints of a dump have none, and 50,000 of them would carry 88 bytes
     /// each for nothing.
@@ -705,7 +705,7 @@ impl Objects {
     /// grown by pushes has up to twice the room it needs, and the 5,000-Service dump's
     /// Services alone would keep 2.4 MB of empty slots): every list of objects, and the
     /// lists of the objects a dump holds thousands of (Services' ports and addresses,
-    /// EndpointSlices' endpoints and their addresses). Called once the analysis is
+    /// EndpointSlices' endpoints). Called once the analysis is
     /// built; what it holds is unchanged.
     pub fn shrink_to_fit(&mut self) {
         for service in &mut self.services {
@@ -715,9 +715,6 @@ impl Objects {
         }
         for slice in &mut self.endpoint_slices {
             slice.endpoints.shrink_to_fit();
-            for endpoint in &mut slice.endpoints {
-                endpoint.addresses.shrink_to_fit();
-            }
         }
         self.namespaces.shrink_to_fit();
         self.nodes.shrink_to_fit();

@@ -201,12 +201,12 @@ pub fn read_object(raw: &RawObject) -> Object {
             endpoints: items(node, &["endpoints"])
                 .iter()
                 .map(|e| Endpoint {
-                    addresses: strings(e, &["addresses"]),
+                    addresses: strings(e, &["addresses"]).into(),
                     ready: boolean(e, &["conditions", "ready"]),
                     serving: boolean(e, &["conditions", "serving"]),
                     terminating: boolean(e, &["conditions", "terminating"]),
                     hostname: string(e, &["hostname"]).map(Into::into),
-                    node_name: string(e, &["nodeName"]),
+                    node_name: string(e, &["nodeName"]).map(Box::from),
                     zone: string(e, &["zone"]).map(Into::into),
                     target_ref: e
                         .get("targetRef")

@@ -449,7 +449,7 @@ pub fn endpoints_for(
                     serving: endpoint.serving.unwrap_or(true),
                     terminating: endpoint.terminating.unwrap_or(false),
                     local,
-                    node_name: endpoint.node_name.clone(),
+                    node_name: endpoint.node_name.as_deref().map(str::to_string),
                     zone_hints: endpoint.hints_for_zones().to_vec(),
                     node_hints: endpoint.hints_for_nodes().to_vec(),
                     pod: endpoint.target_ref.as_ref().and_then(|t| t.name.clone()),

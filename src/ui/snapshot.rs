@@ -1037,7 +1037,7 @@ pub fn endpoints(analysis: &Analysis) -> EndpointsPanel {
                     ready: e.ready,
                     serving: e.serving,
                     terminating: e.terminating,
-                    node: e.node_name.clone().unwrap_or_default(),
+                    node: e.node_name.as_deref().unwrap_or_default().to_string(),
                     zone: e.zone.as_deref().unwrap_or_default().to_string(),
                     target: e
                         .target_ref
