@@ -11,7 +11,8 @@
 //! `SVCPLAY_MEMORY_SERVICES=N` measures one dump of N Services instead.
 //!
 //! The parts: the model is the objects as stored plus what the controllers made
-//! (`Analysis::objects`); the admissions are what the API server answered for each
+//! (`Analysis::objects`), also shown list by list (EndpointSlices, Services, Pods...: what
+//! to make smaller first); the admissions are what the API server answered for each
 //! written object; the parsed YAML is the manifest (the text, each object's place in it,
 //! the documents); the rest is the admission journal an edit replays, the session and
 //! kube-proxy's configuration.
