@@ -838,6 +838,30 @@ pub fn diff(before: &Analysis, after: &Analysis, node: &str, mode: Option<ProxyM
     )
 }
 
+/// [`diff`] comparing every group of both rulesets ([`Proxier::groups`]), never only the
+/// chains whose typed rules differ ([`Proxier::changed_chains`]): the reference the
+/// property test holds the partial comparison to.
+///
+/// [`Proxier::groups`]: crate::proxy::Proxier::groups
+/// [`Proxier::changed_chains`]: crate::proxy::Proxier::changed_chains
+pub fn diff_every_group(
+    before: &Analysis,
+    after: &Analysis,
+    node: &str,
+    mode: Option<ProxyMode>,
+) -> Changes {
+    let mode_of = |a: &Analysis| mode.unwrap_or(a.proxy_config.mode);
+    let old = before.proxy_in(node, mode_of(before));
+    let new = after.proxy_in(node, mode_of(after));
+    compare(
+        &Downstream::of(&before.objects),
+        &old,
+        &Downstream::of(&after.objects),
+        &new,
+        false,
+    )
+}
+
 /// [`diff`] from what it compares of each analysis: its [`Downstream`] and kube-proxy on
 /// the node on show (`old` and `new`, each in the mode [`diff`] picks for its analysis).
 pub fn diff_from(
@@ -845,6 +869,18 @@ pub fn diff_from(
     old: &NodeProxy,
     after: &Downstream,
     new: &NodeProxy,
+) -> Changes {
+    compare(before, old, after, new, true)
+}
+
+/// [`diff_from`]; `partial`: only the chains whose rules differ are listed, when both
+/// sides are one family in iptables mode.
+fn compare(
+    before: &Downstream,
+    old: &NodeProxy,
+    after: &Downstream,
+    new: &NodeProxy,
+    partial: bool,
 ) -> Changes {
     fn groups_of(p: &NodeProxy) -> Vec<&Group> {
         p.proxiers.iter().flat_map(|x| x.groups()).collect()
@@ -858,7 +894,18 @@ pub fn diff_from(
         node: new.node.clone(),
         mode: Some(new.mode),
         endpoints: endpoint_changes(&before.endpoints, &after.endpoints),
-        groups: group_changes(&groups_of(old), &groups_of(new)),
+        groups: match (old.proxiers.as_slice(), new.proxiers.as_slice()) {
+            // One family in iptables mode on both sides: only the chains whose rules
+            // differ are listed.
+            ([o], [n]) if partial => match n.changed_chains(o) {
+                Some((before, after)) => group_changes(
+                    &before.iter().collect::<Vec<_>>(),
+                    &after.iter().collect::<Vec<_>>(),
+                ),
+                None => group_changes(&groups_of(old), &groups_of(new)),
+            },
+            _ => group_changes(&groups_of(old), &groups_of(new)),
+        },
         dns: DnsChange {
             added: records_only_in(da, db),
             removed: records_only_in(db, da),

@@ -8,8 +8,9 @@
 //! node in every mode, and the diagnostics as the page lists them. What changed is
 //! compared too, measured as the page's worker measures it — from what it keeps of the
 //! analysis an edit consumes (`Analysis::downstream` and kube-proxy on the node on show,
-//! taken before the edit; `changes::diff_from`) — against `changes::diff` of the two full
-//! analyses. The page asks what changed only after a pause in typing: some steps measure
+//! taken before the edit; `changes::diff_from`) — against `changes::diff_every_group` of
+//! the two full analyses (every chain, set and virtual server of both listed and compared
+//! as text, where `diff` compares only the iptables chains whose typed rules differ). The page asks what changed only after a pause in typing: some steps measure
 //! nothing, so that the next measure patches the endpoints and DNS records of an analysis
 //! several edits back (`changes::Downstream::patched`); each one measured equals
 //! `Downstream::of` the full analysis.
@@ -17,7 +18,7 @@
 //! The generator is seeded (a failure prints the seed, the case and the edit), so a run is
 //! the same everywhere; `SVCPLAY_INCREMENTAL_CASES` runs more cases.
 
-use svcplay::changes::{Downstream, diff, diff_from};
+use svcplay::changes::{Downstream, diff, diff_every_group, diff_from};
 use svcplay::examples;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
@@ -457,7 +458,13 @@ fn incremental_analysis_equals_a_full_one() {
                      records patched after the edit differ from a full measure"
                 );
                 let got = diff_from(&before, &kept, &downstream, &now);
-                let want = diff(&full_before, &full, &node, mode);
+                let want = diff_every_group(&full_before, &full, &node, mode);
+                assert_eq!(
+                    format!("{:#?}", diff(&full_before, &full, &node, mode)),
+                    format!("{want:#?}"),
+                    "case {case} (seed {seed:#x}), edit {step}: {what}: the chains compared \
+                     as typed rules on {node} in {mode:?}"
+                );
                 assert_eq!(
                     format!("{got:#?}"),
                     format!("{want:#?}"),
