@@ -192,8 +192,9 @@
 //!   records, traffic shares, and which service ports kube-proxy's change tracking
 //!   would resync), read off [`proxy::Proxier::groups`]; [`changes::diff_from`] is the
 //!   same from what the worker keeps of an analysis an edit consumed
-//!   ([`scenario::Analysis::downstream`]: the [`changes::Downstream`] endpoints and DNS
-//!   records, measured again after an edit only for the Services it touched; and
+//!   ([`scenario::Analysis::downstream`]: the endpoints and DNS records,
+//!   [`dns::downstream::Downstream`], measured again after an edit only for the Services
+//!   it touched; and
 //!   kube-proxy on the node on show); a service port whose facts did not change is not
 //!   compared further.
 //! - [`compare`] — one scenario in two or three proxy modes side by side: what each

@@ -10,9 +10,9 @@
 //! pipeline.
 
 use crate::apiserver::{self, Admission};
-use crate::changes::Downstream;
 use crate::controllers;
 use crate::diag::{Diagnostic, Severity, Stage};
+use crate::dns::downstream::Downstream;
 use crate::manifest::{self, Manifest};
 use crate::model::DEFAULT_NODE_IP;
 use crate::model::ip::IpFamily;
@@ -417,7 +417,7 @@ impl Analysis {
     /// [`Analysis::edit`], only the Services the edit touched are measured again when the
     /// analysis it was edited from (or one before) had measured its own: what the page's
     /// worker keeps of an analysis an edit consumes and compares the next one with
-    /// ([`crate::changes::diff_from`]).
+    /// (`crate::changes::diff_from`).
     pub fn downstream(&self) -> Arc<Downstream> {
         self.downstream
             .computed

@@ -56,6 +56,7 @@
 //! uses the Unix time of the last change it saw; here the scenario's start), and TTLs are
 //! the configured ones (a cached answer would count down).
 
+pub mod downstream;
 pub mod resolv;
 pub mod wire;
 
