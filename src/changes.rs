@@ -15,15 +15,15 @@
 //! while the IPVS proxier updates the virtual servers that differ. [`SyncedPort`] lists
 //! them with the reason. The function is pure: the page keeps the last few results.
 
-use crate::dns;
+pub use crate::dns::downstream::Downstream;
 use crate::lang::Lang;
-use crate::model::Objects;
 use crate::proxy::config::ProxyMode;
 use crate::proxy::{
     EndpointInfo, Group, GroupKind, NodeProxy, ProxyFacts, ServicePortFacts, ServicePortInfo,
 };
 use crate::scenario::Analysis;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// How many edits the page keeps.
 pub const KEPT: usize = 5;
@@ -356,59 +356,57 @@ fn group_summary(g: &GroupChange, lang: Lang) -> String {
     }
 }
 
-/// What [`diff`] compares of an analysis besides kube-proxy's rules: the endpoints of
-/// every Service and the DNS records CoreDNS serves. The page's worker keeps the one of
-/// its last analysis ([`Downstream::of`]), so that after an edit, which consumes that
-/// analysis ([`Analysis::edit`]), what changed is still measured against it
-/// ([`diff_from`]) without a copy of the whole analysis.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Downstream {
-    /// `namespace/name` → `ip` → ready.
-    endpoints: BTreeMap<String, BTreeMap<String, bool>>,
-    /// `name TYPE data`.
-    dns: BTreeSet<String>,
-}
-
-impl Downstream {
-    /// The endpoints and DNS records of `objects`.
-    pub fn of(objects: &Objects) -> Downstream {
-        Downstream {
-            endpoints: service_endpoints(objects),
-            dns: dns_records(objects),
-        }
-    }
-}
-
-/// The endpoints of every Service: `namespace/name` → `ip` → ready.
-fn service_endpoints(objects: &Objects) -> BTreeMap<String, BTreeMap<String, bool>> {
-    let mut out: BTreeMap<String, BTreeMap<String, bool>> = BTreeMap::new();
-    for slice in &objects.endpoint_slices {
-        let Some(service) = slice.service_name() else {
-            continue;
-        };
-        let key = format!("{}/{service}", slice.meta.namespace);
-        let entry = out.entry(key).or_default();
-        for e in &slice.endpoints {
-            for a in &e.addresses {
-                entry.insert(a.clone(), e.ready.unwrap_or(true));
-            }
-        }
-    }
-    out
-}
-
 fn endpoint_changes(
-    b: &BTreeMap<String, BTreeMap<String, bool>>,
-    a: &BTreeMap<String, BTreeMap<String, bool>>,
+    b: &BTreeMap<Arc<str>, Arc<BTreeMap<String, bool>>>,
+    a: &BTreeMap<Arc<str>, Arc<BTreeMap<String, bool>>>,
 ) -> Vec<EndpointChange> {
-    let services: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
     let empty = BTreeMap::new();
     let mut out = Vec::new();
-    for service in services {
-        let old = b.get(service).unwrap_or(&empty);
-        let new = a.get(service).unwrap_or(&empty);
+    // Both sorted by Service: walked side by side, the Services an edit did not touch
+    // share their endpoints (compared by pointer first).
+    let mut before = b.iter().peekable();
+    let mut after = a.iter().peekable();
+    loop {
+        let (service, old, new) = match (before.peek(), after.peek()) {
+            (None, None) => break,
+            (Some((kb, vb)), Some((ka, va))) => match kb.cmp(ka) {
+                std::cmp::Ordering::Equal => {
+                    let item = ((*ka).clone(), &***vb, &***va);
+                    let same = Arc::ptr_eq(vb, va);
+                    before.next();
+                    after.next();
+                    if same {
+                        continue;
+                    }
+                    item
+                }
+                std::cmp::Ordering::Less => {
+                    let item = ((*kb).clone(), &***vb, &empty);
+                    before.next();
+                    item
+                }
+                std::cmp::Ordering::Greater => {
+                    let item = ((*ka).clone(), &empty, &***va);
+                    after.next();
+                    item
+                }
+            },
+            (Some((kb, vb)), None) => {
+                let item = ((*kb).clone(), &***vb, &empty);
+                before.next();
+                item
+            }
+            (None, Some((ka, va))) => {
+                let item = ((*ka).clone(), &empty, &***va);
+                after.next();
+                item
+            }
+        };
+        if old == new {
+            continue;
+        }
         let mut change = EndpointChange {
-            service: service.clone(),
+            service: service.to_string(),
             ..EndpointChange::default()
         };
         for (ip, ready) in new {
@@ -440,12 +438,11 @@ fn endpoint_changes(
     out
 }
 
-fn dns_records(objects: &Objects) -> BTreeSet<String> {
-    let cluster = dns::Cluster::new(objects);
-    dns::service_names(&cluster)
-        .iter()
-        .flat_map(|r| r.answer.iter())
-        .map(|r| format!("{} {} {}", r.name, r.record_type(), r.rdata_text()))
+/// The records only in `a` (of the two multisets' keys).
+fn records_only_in(a: &BTreeMap<Arc<str>, u32>, b: &BTreeMap<Arc<str>, u32>) -> Vec<String> {
+    a.keys()
+        .filter(|r| !b.contains_key(&**r))
+        .map(|r| r.to_string())
         .collect()
 }
 
@@ -585,6 +582,14 @@ fn port_changes(
     let mut share_changes = Vec::new();
     for key in keys {
         let (old, new) = (b.get(key), a.get(key));
+        // Most ports of a large node are the same before and after: neither synced nor
+        // with other shares (both follow from the facts alone), and not copied to be
+        // compared without their origins.
+        if let (Some(o), Some(n)) = (old, new)
+            && o == n
+        {
+            continue;
+        }
         let name = new
             .or(old)
             .map(|sp| sp.info.name.to_string())
@@ -640,6 +645,30 @@ pub fn diff(before: &Analysis, after: &Analysis, node: &str, mode: Option<ProxyM
     )
 }
 
+/// [`diff`] comparing every group of both rulesets ([`Proxier::groups`]), never only the
+/// chains whose typed rules differ ([`Proxier::changed_chains`]): the reference the
+/// property test holds the partial comparison to.
+///
+/// [`Proxier::groups`]: crate::proxy::Proxier::groups
+/// [`Proxier::changed_chains`]: crate::proxy::Proxier::changed_chains
+pub fn diff_every_group(
+    before: &Analysis,
+    after: &Analysis,
+    node: &str,
+    mode: Option<ProxyMode>,
+) -> Changes {
+    let mode_of = |a: &Analysis| mode.unwrap_or(a.proxy_config.mode);
+    let old = before.proxy_in(node, mode_of(before));
+    let new = after.proxy_in(node, mode_of(after));
+    compare(
+        &Downstream::of(&before.objects),
+        &old,
+        &Downstream::of(&after.objects),
+        &new,
+        false,
+    )
+}
+
 /// [`diff`] from what it compares of each analysis: its [`Downstream`] and kube-proxy on
 /// the node on show (`old` and `new`, each in the mode [`diff`] picks for its analysis).
 pub fn diff_from(
@@ -647,6 +676,18 @@ pub fn diff_from(
     old: &NodeProxy,
     after: &Downstream,
     new: &NodeProxy,
+) -> Changes {
+    compare(before, old, after, new, true)
+}
+
+/// [`diff_from`]; `partial`: only the chains whose rules differ are listed, when both
+/// sides are one family in iptables mode.
+fn compare(
+    before: &Downstream,
+    old: &NodeProxy,
+    after: &Downstream,
+    new: &NodeProxy,
+    partial: bool,
 ) -> Changes {
     fn groups_of(p: &NodeProxy) -> Vec<&Group> {
         p.proxiers.iter().flat_map(|x| x.groups()).collect()
@@ -660,10 +701,21 @@ pub fn diff_from(
         node: new.node.clone(),
         mode: Some(new.mode),
         endpoints: endpoint_changes(&before.endpoints, &after.endpoints),
-        groups: group_changes(&groups_of(old), &groups_of(new)),
+        groups: match (old.proxiers.as_slice(), new.proxiers.as_slice()) {
+            // One family in iptables mode on both sides: only the chains whose rules
+            // differ are listed.
+            ([o], [n]) if partial => match n.changed_chains(o) {
+                Some((before, after)) => group_changes(
+                    &before.iter().collect::<Vec<_>>(),
+                    &after.iter().collect::<Vec<_>>(),
+                ),
+                None => group_changes(&groups_of(old), &groups_of(new)),
+            },
+            _ => group_changes(&groups_of(old), &groups_of(new)),
+        },
         dns: DnsChange {
-            added: da.difference(db).cloned().collect(),
-            removed: db.difference(da).cloned().collect(),
+            added: records_only_in(da, db),
+            removed: records_only_in(db, da),
         },
         shares,
         synced,

@@ -194,7 +194,11 @@
 //!   records, traffic shares, and which service ports kube-proxy's change tracking
 //!   would resync), read off [`proxy::Proxier::groups`]; [`changes::diff_from`] is the
 //!   same from what the worker keeps of an analysis an edit consumed
-//!   ([`changes::Downstream`] and kube-proxy on the node on show).
+//!   ([`scenario::Analysis::downstream`]: the endpoints and DNS records,
+//!   [`dns::downstream::Downstream`], measured again after an edit only for the Services
+//!   it touched; and
+//!   kube-proxy on the node on show); a service port whose facts did not change is not
+//!   compared further.
 //! - [`compare`] — one scenario in two or three proxy modes side by side: what each
 //!   programs, rules per Service, a walk of the same packet, and the differences that
 //!   matter when migrating ([`compare::NOTES`], each with its upstream source).

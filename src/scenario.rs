@@ -12,6 +12,7 @@
 use crate::apiserver::{self, Admission};
 use crate::controllers;
 use crate::diag::{Diagnostic, Severity, Stage};
+use crate::dns::downstream::Downstream;
 use crate::manifest::{self, Manifest};
 use crate::model::DEFAULT_NODE_IP;
 use crate::model::ip::IpFamily;
@@ -20,7 +21,8 @@ use crate::proxy::config::{NodeContext, ProxyConfig, ProxyMode};
 use crate::proxy::sim::{EngineOutput, Requests};
 use crate::proxy::trace::{Packet, Trace};
 use crate::proxy::{self, NodeProxy, Proxier, ProxyFacts};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// How the scenario's objects enter the cluster.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,6 +57,31 @@ pub struct Analysis {
     /// What the API server read and did for each written object, replayed by
     /// [`Analysis::edit`] for the objects an edit did not touch.
     admission_journal: apiserver::replay::Journal,
+    /// What "what changed" compares besides kube-proxy ([`Analysis::downstream`]).
+    downstream: DownstreamCache,
+}
+
+/// An analysis' [`Downstream`], computed once when asked; after an edit, from the one of
+/// the analysis it was edited from (or an earlier one) and the Services the edits since
+/// touched.
+#[derive(Clone, Default)]
+struct DownstreamCache {
+    computed: OnceLock<Arc<Downstream>>,
+    base: Option<DownstreamBase>,
+}
+
+/// An earlier analysis' [`Downstream`] and the Services (`namespace`, `name`) whose
+/// Service or EndpointSlices the edits since it did not carry over.
+type DownstreamBase = (Arc<Downstream>, Arc<HashSet<(String, String)>>);
+
+/// Past this many touched Services, the whole [`Downstream`] is computed again.
+const MAX_TOUCHED_SERVICES: usize = 512;
+
+impl std::fmt::Debug for DownstreamCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Computed or not, from a base or not, it is the same for the same objects.
+        f.write_str("DownstreamCache")
+    }
 }
 
 /// The kube-proxy renderings an analysis keeps: the last few nodes' whole rulesets (a
@@ -112,7 +139,7 @@ fn remember<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
 
 /// Runs the pipeline. Never fails and never panics: problems are diagnostics.
 pub fn analyze(text: &str, options: Options) -> Analysis {
-    analyze_manifest(manifest::parse(text), options, None)
+    analyze_manifest(manifest::parse(text), options, None, None)
 }
 
 /// The pipeline after parsing; `previous` holds what the analysis before an edit admitted
@@ -121,18 +148,29 @@ fn analyze_manifest(
     manifest: Manifest,
     options: Options,
     previous: Option<apiserver::replay::Previous>,
+    downstream_base: Option<DownstreamBase>,
 ) -> Analysis {
     let mut diagnostics = manifest.diagnostics.clone();
     let session = crate::session::read(&manifest);
     diagnostics.extend(session.diagnostics.iter().cloned());
-    let (objects, admissions, admission_journal) = if options.stored {
+    let (objects, admissions, admission_journal, edited) = if options.stored {
         let (objects, d) = model::build(&manifest);
         diagnostics.extend(d);
-        (objects, Vec::new(), apiserver::replay::Journal::default())
+        (
+            objects,
+            Vec::new(),
+            apiserver::replay::Journal::default(),
+            None,
+        )
     } else {
         let admitted = apiserver::admit_edited(&manifest, previous);
         diagnostics.extend(admitted.diagnostics);
-        (admitted.objects, admitted.admissions, admitted.journal)
+        (
+            admitted.objects,
+            admitted.admissions,
+            admitted.journal,
+            admitted.edited,
+        )
     };
     let mut objects = objects;
     objects.retired_pod_ips = session.session.retired_pod_ips.clone();
@@ -209,6 +247,14 @@ fn analyze_manifest(
             None => diag,
         });
     }
+    // The Services whose endpoints and records may differ from the analysis before.
+    let downstream_base = downstream_base
+        .zip(edited)
+        .and_then(|((before, touched), edited)| {
+            let mut touched = Arc::unwrap_or_clone(touched);
+            touched.extend(touched_services(&objects, &edited));
+            (touched.len() <= MAX_TOUCHED_SERVICES).then(|| (before, Arc::new(touched)))
+        });
     let configured_proxy_config = proxy_config.clone();
     let proxy_config = session
         .session
@@ -236,7 +282,39 @@ fn analyze_manifest(
         diagnostics,
         proxies: ProxyCache::default(),
         admission_journal,
+        downstream: DownstreamCache {
+            computed: OnceLock::new(),
+            base: downstream_base,
+        },
     }
+}
+
+/// The Services (`namespace`, `name`) an edit's admission did not carry over whole: those
+/// of every Service and EndpointSlice not replayed from the analysis before (admitted
+/// afresh, made by the controllers or the cluster), and of those it left behind.
+fn touched_services(objects: &Objects, edited: &apiserver::Edited) -> HashSet<(String, String)> {
+    let replayed = |origin: &Origin| match origin {
+        Origin::Written(id) => edited.replayed.get(*id).copied().unwrap_or(false),
+        Origin::Generated(_) | Origin::Builtin => false,
+    };
+    let mut out = HashSet::new();
+    let services = objects
+        .services
+        .iter()
+        .filter(|s| !replayed(&s.meta.origin));
+    for s in services.chain(&edited.retired_services) {
+        out.insert((s.meta.namespace.clone(), s.meta.name.clone()));
+    }
+    let slices = objects
+        .endpoint_slices
+        .iter()
+        .filter(|s| !replayed(&s.meta.origin));
+    for s in slices.chain(&edited.retired_endpoint_slices) {
+        if let Some(service) = s.service_name() {
+            out.insert((s.meta.namespace.clone(), service.to_string()));
+        }
+    }
+    out
 }
 
 /// The configuration a kube-proxy that started before the ConfigMap changed still runs
@@ -325,9 +403,31 @@ impl Analysis {
     pub fn edit(self, previous_text: &str, text: &str) -> Analysis {
         let options = self.options;
         let (manifest, moved) = manifest::reparse_moved(self.manifest, previous_text, text);
+        let downstream = match self.downstream.computed.into_inner() {
+            Some(computed) => Some((computed, Arc::default())),
+            None => self.downstream.base,
+        };
         let previous = (!options.stored)
             .then(|| apiserver::replay::Previous::new(self.admission_journal, self.objects, moved));
-        analyze_manifest(manifest, options, previous)
+        analyze_manifest(manifest, options, previous, downstream)
+    }
+
+    /// What "what changed" compares of this analysis besides kube-proxy: the endpoints
+    /// of every Service and the DNS records ([`Downstream`]), computed once. After
+    /// [`Analysis::edit`], only the Services the edit touched are measured again when the
+    /// analysis it was edited from (or one before) had measured its own: what the page's
+    /// worker keeps of an analysis an edit consumes and compares the next one with
+    /// (`crate::changes::diff_from`).
+    pub fn downstream(&self) -> Arc<Downstream> {
+        self.downstream
+            .computed
+            .get_or_init(|| {
+                let patched = self.downstream.base.as_ref().and_then(|(before, touched)| {
+                    Downstream::patched(before, &self.objects, touched)
+                });
+                Arc::new(patched.unwrap_or_else(|| Downstream::of(&self.objects)))
+            })
+            .clone()
     }
 
     /// How many of the API server's admissions this analysis replayed from the one it

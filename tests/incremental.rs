@@ -7,14 +7,18 @@
 //! `nft list ruleset`, `ipvsadm -Ln`, kube-proxy's lines with their provenance on every
 //! node in every mode, and the diagnostics as the page lists them. What changed is
 //! compared too, measured as the page's worker measures it — from what it keeps of the
-//! analysis an edit consumes (`changes::Downstream` and kube-proxy on the node on show,
-//! taken before the edit; `changes::diff_from`) — against `changes::diff` of the two full
-//! analyses.
+//! analysis an edit consumes (`Analysis::downstream` and kube-proxy on the node on show,
+//! taken before the edit; `changes::diff_from`) — against `changes::diff_every_group` of
+//! the two full analyses (every chain, set and virtual server of both listed and compared
+//! as text, where `diff` compares only the iptables chains whose typed rules differ). The page asks what changed only after a pause in typing: some steps measure
+//! nothing, so that the next measure patches the endpoints and DNS records of an analysis
+//! several edits back (`changes::Downstream::patched`); each one measured equals
+//! `Downstream::of` the full analysis.
 //!
 //! The generator is seeded (a failure prints the seed, the case and the edit), so a run is
 //! the same everywhere; `SVCPLAY_INCREMENTAL_CASES` runs more cases.
 
-use svcplay::changes::{Downstream, diff, diff_from};
+use svcplay::changes::{Downstream, diff, diff_every_group, diff_from};
 use svcplay::examples;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
@@ -175,6 +179,8 @@ const FIELDS: &[(&str, &[&str])] = &[
         &["web", "svc-1", "svc-00003", "team-1", "node-01"],
     ),
     ("externalTrafficPolicy: ", &["Cluster", "Local"]),
+    ("ready: ", &["true", "false"]),
+    ("hostname: ", &["web-0", "db", "a.b"]),
 ];
 
 /// Values an edit writes over a word of the text.
@@ -219,6 +225,8 @@ const LINES: &[&str] = &[
     "---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n",
     "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: node-99\n",
     "  bogus: 1\n",
+    "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: alias\nspec:\n  type: ExternalName\n  externalName: web.default.svc.cluster.local\n",
+    "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: web-extra\n  labels:\n    kubernetes.io/service-name: web\naddressType: IPv4\nports:\n- name: http\n  port: 8080\nendpoints:\n- addresses: [10.200.0.9]\n  hostname: web-9\n  conditions: {ready: false}\n",
     "--- bad\n",
     "\t\n",
 ];
@@ -296,9 +304,30 @@ fn edit(rng: &mut Rng, text: &str) -> (String, String) {
             let k = rng.below(starts.len());
             let start = starts[k];
             let end = starts.get(k + 1).copied().unwrap_or(text.len());
-            if rng.below(2) == 0 {
+            let choice = rng.below(3);
+            if choice == 0 {
                 out.replace_range(start..end, "");
                 format!("remove document {start}..{end}")
+            } else if choice == 1 {
+                // Moved after another document (cut and pasted).
+                let doc = text[start..end].trim_start_matches("---\n").to_string();
+                let doc = if doc.ends_with('\n') {
+                    doc
+                } else {
+                    format!("{doc}\n")
+                };
+                out.replace_range(start..end, "");
+                let targets: Vec<usize> = std::iter::once(out.len())
+                    .chain(out.match_indices("\n---").map(|(i, _)| i + 1))
+                    .collect();
+                let to = *rng.pick(&targets);
+                let doc = if to == out.len() && !out.is_empty() && !out.ends_with('\n') {
+                    format!("\n---\n{doc}")
+                } else {
+                    format!("---\n{doc}")
+                };
+                out.insert_str(to, &doc);
+                format!("move document {start}..{end} to {to}")
             } else {
                 let doc = text[start..end].to_string();
                 let doc = if doc.starts_with("---") {
@@ -411,17 +440,31 @@ fn incremental_analysis_equals_a_full_one() {
                 Some(ProxyMode::Userspace),
             ]);
             let node = incremental.default_node();
+            // Whether the page asks what this edit changed (after a pause in typing).
+            let measured = view_rng.below(3) != 0;
             let kept = incremental.proxy_in(&node, mode.unwrap_or(incremental.proxy_config.mode));
-            let before = Downstream::of(&incremental.objects);
+            let before = measured.then(|| incremental.downstream());
             incremental = incremental.edit(&text, &edited);
             let full = analyze(&edited, Options::default());
             // The node on show afterwards (the default one when the edit removed it: the
             // worker then analyses the text before again, `diff` itself).
-            if incremental.node_names().contains(&node) {
+            if let Some(before) = before.filter(|_| incremental.node_names().contains(&node)) {
                 let now =
                     incremental.proxy_in(&node, mode.unwrap_or(incremental.proxy_config.mode));
-                let got = diff_from(&before, &kept, &Downstream::of(&incremental.objects), &now);
-                let want = diff(&full_before, &full, &node, mode);
+                let downstream = incremental.downstream();
+                assert!(
+                    *downstream == Downstream::of(&full.objects),
+                    "case {case} (seed {seed:#x}), edit {step}: {what}: the endpoints and DNS \
+                     records patched after the edit differ from a full measure"
+                );
+                let got = diff_from(&before, &kept, &downstream, &now);
+                let want = diff_every_group(&full_before, &full, &node, mode);
+                assert_eq!(
+                    format!("{:#?}", diff(&full_before, &full, &node, mode)),
+                    format!("{want:#?}"),
+                    "case {case} (seed {seed:#x}), edit {step}: {what}: the chains compared \
+                     as typed rules on {node} in {mode:?}"
+                );
                 assert_eq!(
                     format!("{got:#?}"),
                     format!("{want:#?}"),

@@ -363,6 +363,24 @@ pub struct Admitted {
     pub diagnostics: Vec<Diagnostic>,
     /// What each admission read and did, for the next edit's replay.
     pub journal: replay::Journal,
+    /// After an edit ([`admit_edited`] with a previous analysis whose admissions could
+    /// be replayed), what it did not carry over unchanged; `None` when every object was
+    /// admitted afresh.
+    pub edited: Option<Edited>,
+}
+
+/// What an edit's admission did not carry over from the analysis before: what depends
+/// only on the stored Services and EndpointSlices (the endpoints and DNS records of
+/// each Service) can be recomputed for the Services these name and kept for the rest.
+#[derive(Clone, Debug, Default)]
+pub struct Edited {
+    /// Per raw object of the edited text: whether its admission was replayed (its
+    /// stored object is the one the analysis before stored, moved).
+    pub replayed: Vec<bool>,
+    /// The Services and EndpointSlices of the analysis before that were not replayed
+    /// (removed, changed, or made by the controllers and the cluster).
+    pub retired_services: Vec<model::Service>,
+    pub retired_endpoint_slices: Vec<model::EndpointSlice>,
 }
 
 /// [`admit`], replaying the previous analysis' admissions of the objects an edit did not
@@ -376,6 +394,7 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
     let mut diagnostics = Vec::new();
     let mut previous = previous.filter(|p| p.same_ranges(&alloc));
     let mut journal = replay::Journal::new(&alloc, manifest.objects.len());
+    let mut replayed_objects = vec![false; manifest.objects.len()];
     journal.keep_requests(requests);
     // The first object of each identity whose admission the journal holds: applying that
     // identity again forgets it (the store's object is no longer the one it stored).
@@ -466,7 +485,13 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                 )
             });
             match replayed {
-                Some(replayed) => replayed,
+                Some(replayed) => {
+                    // (A replay that replaced a stored object is not the object before.)
+                    if let Some(flag) = replayed_objects.get_mut(raw.id) {
+                        *flag = replayed.0 != Outcome::Configured;
+                    }
+                    replayed
+                }
                 None => {
                     alloc.record();
                     let from = diagnostics.len();
@@ -540,11 +565,20 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
             dropped: dropped_fields(raw),
         });
     }
+    let edited = previous.map(|previous| {
+        let (retired_services, retired_endpoint_slices) = previous.retired();
+        Edited {
+            replayed: replayed_objects,
+            retired_services,
+            retired_endpoint_slices,
+        }
+    });
     Admitted {
         objects: store,
         admissions,
         diagnostics,
         journal,
+        edited,
     }
 }
 

@@ -215,6 +215,15 @@ impl Previous {
         }
     }
 
+    /// What was never replayed: the previous analysis' Services and EndpointSlices
+    /// that the edit removed or changed (or that its controllers and the cluster made).
+    pub(super) fn retired(self) -> (Vec<model::Service>, Vec<model::EndpointSlice>) {
+        (
+            self.services.into_iter().flatten().collect(),
+            self.endpoint_slices.into_iter().flatten().collect(),
+        )
+    }
+
     /// The requests the Service `raw` made before the edit, when its document was not
     /// parsed again (its text, so its requests, are the same).
     pub(super) fn requests(&self, raw: &RawObject) -> Option<Requests> {

@@ -56,6 +56,7 @@
 //! uses the Unix time of the last change it saw; here the scenario's start), and TTLs are
 //! the configured ones (a cached answer would count down).
 
+pub mod downstream;
 pub mod resolv;
 pub mod wire;
 
@@ -333,40 +334,41 @@ pub struct Cluster<'a> {
 
 impl<'a> Cluster<'a> {
     pub fn new(objects: &'a Objects) -> Cluster<'a> {
-        let mut namespaces: BTreeSet<String> =
-            ["default", "kube-system", "kube-public", "kube-node-lease"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect_btree();
-        namespaces.extend(objects.namespaces.iter().map(|n| n.meta.name.clone()));
-        namespaces.extend(objects.services.iter().map(|s| s.meta.namespace.clone()));
-        namespaces.extend(objects.pods.iter().map(|p| p.meta.namespace.clone()));
-        namespaces.extend(objects.workloads.iter().map(|w| w.meta.namespace.clone()));
-        namespaces.extend(objects.endpoints.iter().map(|e| e.meta.namespace.clone()));
-        namespaces.extend(
-            objects
-                .endpoint_slices
-                .iter()
-                .map(|s| s.meta.namespace.clone()),
-        );
-        namespaces.retain(|n| !n.is_empty());
+        Cluster::indexing(objects, |_, _| true)
+    }
+
+    /// The cluster with only the Services whose ASCII case folded (namespace, name)
+    /// `keep` keeps, and only the EndpointSlices of such a name, looked up: enough to
+    /// answer for those Services' own names ([`service_names_of`]) without indexing
+    /// 5,000 others (what an edit changed recomputes the records of the Services it
+    /// touched).
+    pub fn indexing(objects: &'a Objects, keep: impl Fn(&str, &str) -> bool) -> Cluster<'a> {
+        let namespaces: BTreeSet<String> = namespace_names(objects)
+            .into_iter()
+            .map(str::to_string)
+            .collect_btree();
         let mut services: HashMap<(String, String), Vec<usize>> = HashMap::new();
         for (i, s) in objects.services.iter().enumerate() {
-            services
-                .entry((
-                    s.meta.namespace.to_ascii_lowercase(),
-                    s.meta.name.to_ascii_lowercase(),
-                ))
-                .or_default()
-                .push(i);
+            let key = (
+                s.meta.namespace.to_ascii_lowercase(),
+                s.meta.name.to_ascii_lowercase(),
+            );
+            if keep(&key.0, &key.1) {
+                services.entry(key).or_default().push(i);
+            }
         }
         let mut slices: HashMap<(String, String), Vec<usize>> = HashMap::new();
         for (i, s) in objects.endpoint_slices.iter().enumerate() {
             if let Some(service) = s.service_name() {
-                slices
-                    .entry((s.meta.namespace.clone(), service.to_string()))
-                    .or_default()
-                    .push(i);
+                if keep(
+                    &s.meta.namespace.to_ascii_lowercase(),
+                    &service.to_ascii_lowercase(),
+                ) {
+                    slices
+                        .entry((s.meta.namespace.clone(), service.to_string()))
+                        .or_default()
+                        .push(i);
+                }
             }
         }
         Cluster {
@@ -1038,46 +1040,75 @@ fn address_record(name: &str, ip: IpAddr, ttl: u32) -> Record {
 pub fn service_names(cluster: &Cluster) -> Vec<Response> {
     let mut out = Vec::new();
     for service in &cluster.objects.services {
-        let domain = service_domain(service, &cluster.domain);
-        let mut ask = |name: String, t: RecordType| {
-            let r = resolve(cluster, &name, t);
-            if !r.answer.is_empty() {
-                out.push(r);
-            }
-        };
-        if service.type_or_default() == "ExternalName" {
-            ask(domain.clone(), RecordType::Cname);
-            continue;
+        out.extend(service_names_of(cluster, service));
+    }
+    out
+}
+
+/// [`service_names`] of one Service (the names it makes CoreDNS answer for, in order).
+pub fn service_names_of(cluster: &Cluster, service: &Service) -> Vec<Response> {
+    let mut out = Vec::new();
+    let domain = service_domain(service, &cluster.domain);
+    let mut ask = |name: String, t: RecordType| {
+        let r = resolve(cluster, &name, t);
+        if !r.answer.is_empty() {
+            out.push(r);
         }
-        ask(domain.clone(), RecordType::A);
-        ask(domain.clone(), RecordType::Aaaa);
-        for port in service.spec.ports.iter().filter(|p| !p.name.is_empty()) {
-            let protocol = port
-                .protocol
-                .as_deref()
-                .unwrap_or("TCP")
-                .to_ascii_lowercase();
-            ask(
-                format!("_{}._{protocol}.{domain}", port.name),
-                RecordType::Srv,
-            );
-        }
-        if service.is_headless() || has_selector(service) {
-            let mut names = BTreeSet::new();
-            for subset in subsets(cluster, service) {
-                for (ip, hostname) in &subset.addresses {
-                    names.insert(endpoint_hostname(hostname.as_deref(), ip));
-                }
+    };
+    if service.type_or_default() == "ExternalName" {
+        ask(domain.clone(), RecordType::Cname);
+        return out;
+    }
+    ask(domain.clone(), RecordType::A);
+    ask(domain.clone(), RecordType::Aaaa);
+    for port in service.spec.ports.iter().filter(|p| !p.name.is_empty()) {
+        let protocol = port
+            .protocol
+            .as_deref()
+            .unwrap_or("TCP")
+            .to_ascii_lowercase();
+        ask(
+            format!("_{}._{protocol}.{domain}", port.name),
+            RecordType::Srv,
+        );
+    }
+    if service.is_headless() || has_selector(service) {
+        let mut names = BTreeSet::new();
+        for subset in subsets(cluster, service) {
+            for (ip, hostname) in &subset.addresses {
+                names.insert(endpoint_hostname(hostname.as_deref(), ip));
             }
-            if service.is_headless() {
-                for n in names {
-                    ask(format!("{n}.{domain}"), RecordType::A);
-                    ask(format!("{n}.{domain}"), RecordType::Aaaa);
-                }
+        }
+        if service.is_headless() {
+            for n in names {
+                ask(format!("{n}.{domain}"), RecordType::A);
+                ask(format!("{n}.{domain}"), RecordType::Aaaa);
             }
         }
     }
     out
+}
+
+/// The namespaces CoreDNS's cluster knows: the built-in ones and every namespace an
+/// object is created in or names.
+pub fn namespace_names(objects: &Objects) -> BTreeSet<&str> {
+    let mut namespaces: BTreeSet<&str> =
+        ["default", "kube-system", "kube-public", "kube-node-lease"]
+            .into_iter()
+            .collect_btree();
+    namespaces.extend(objects.namespaces.iter().map(|n| n.meta.name.as_str()));
+    namespaces.extend(objects.services.iter().map(|s| s.meta.namespace.as_str()));
+    namespaces.extend(objects.pods.iter().map(|p| p.meta.namespace.as_str()));
+    namespaces.extend(objects.workloads.iter().map(|w| w.meta.namespace.as_str()));
+    namespaces.extend(objects.endpoints.iter().map(|e| e.meta.namespace.as_str()));
+    namespaces.extend(
+        objects
+            .endpoint_slices
+            .iter()
+            .map(|s| s.meta.namespace.as_str()),
+    );
+    namespaces.retain(|n| !n.is_empty());
+    namespaces
 }
 
 #[cfg(test)]

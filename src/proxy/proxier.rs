@@ -218,6 +218,78 @@ impl Proxier {
         self.groups.get_or_init(|| self.list_groups())
     }
 
+    /// The group of one iptables chain of `table` and its rules.
+    fn chain_group(&self, table: &iptables::Table, chain: &str, rules: &[iptables::Rule]) -> Group {
+        let name_of = |i: Option<usize>| {
+            i.and_then(|i| self.facts.service_ports.get(i))
+                .map(|sp| sp.info.name.clone())
+        };
+        let kind = match table.name {
+            iptables::TableName::Nat => GroupKind::NatChain,
+            _ => GroupKind::FilterChain,
+        };
+        let role = super::lines::ChainRole::of_iptables(chain);
+        Group {
+            kind,
+            name: chain.to_string(),
+            service: name_of(iptables::chain_source(rules, role).service_port),
+            lines: rules.iter().map(|r| r.to_string()).collect(),
+            line_services: rules
+                .iter()
+                .map(|r| name_of(r.source.service_port))
+                .collect(),
+        }
+    }
+
+    /// Of the iptables chains of `before` and of `self` (both in iptables mode, else
+    /// `None`), the groups a comparison of [`Proxier::groups`] by key could find changed,
+    /// each list in its own order: every chain of `self` whose rules differ from those of
+    /// the chain of `before` its key finds (the last of that name, as a map of the
+    /// groups would), or that `before` lacks; of `before`, the chains so found and those
+    /// `self` lacks. A chain whose rules are the same (compared as typed rules first: the
+    /// chain, the arguments and the target a line prints) is not listed — what
+    /// kube-proxy's partial sync leaves out of its restore input.
+    pub fn changed_chains(&self, before: &Proxier) -> Option<(Vec<Group>, Vec<Group>)> {
+        let (Rules::Iptables(new), Rules::Iptables(old)) = (self.rules(), before.rules()) else {
+            return None;
+        };
+        let same = |a: &[iptables::Rule], b: &[iptables::Rule]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.chain == y.chain && x.args == y.args && x.target == y.target)
+        };
+        let (mut earlier, mut later) = (Vec::new(), Vec::new());
+        for (old, new) in [(&old.filter, &new.filter), (&old.nat, &new.nat)] {
+            let old_chains = old.chain_slices();
+            let new_chains = new.chain_slices();
+            let old_index: std::collections::HashMap<&str, usize> = old_chains
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _))| (*name, i))
+                .collect();
+            let new_names: std::collections::HashSet<&str> =
+                new_chains.iter().map(|(name, _)| *name).collect();
+            let mut old_wanted = vec![false; old_chains.len()];
+            for (name, range) in &new_chains {
+                let rules = &new.rules[range.clone()];
+                if let Some(&at) = old_index.get(name) {
+                    if same(&old.rules[old_chains[at].1.clone()], rules) {
+                        continue;
+                    }
+                    old_wanted[at] = true;
+                }
+                later.push(self.chain_group(new, name, rules));
+            }
+            for (at, (name, range)) in old_chains.iter().enumerate() {
+                if old_wanted[at] || !new_names.contains(name) {
+                    earlier.push(before.chain_group(old, name, &old.rules[range.clone()]));
+                }
+            }
+        }
+        Some((earlier, later))
+    }
+
     fn list_groups(&self) -> Vec<Group> {
         let name_of = |i: Option<usize>| {
             i.and_then(|i| self.facts.service_ports.get(i))
@@ -226,23 +298,8 @@ impl Proxier {
         let mut out = Vec::new();
         let iptables_tables = |out: &mut Vec<Group>, ruleset: &iptables::Ruleset| {
             for table in [&ruleset.filter, &ruleset.nat] {
-                let kind = match table.name {
-                    iptables::TableName::Nat => GroupKind::NatChain,
-                    _ => GroupKind::FilterChain,
-                };
                 for (chain, range) in table.chain_slices() {
-                    let rules = &table.rules[range];
-                    let role = super::lines::ChainRole::of_iptables(chain);
-                    out.push(Group {
-                        kind,
-                        name: chain.to_string(),
-                        service: name_of(iptables::chain_source(rules, role).service_port),
-                        lines: rules.iter().map(|r| r.to_string()).collect(),
-                        line_services: rules
-                            .iter()
-                            .map(|r| name_of(r.source.service_port))
-                            .collect(),
-                    });
+                    out.push(self.chain_group(table, chain, &table.rules[range]));
                 }
             }
         };
