@@ -593,8 +593,14 @@ pub fn Editor(props: &EditorProps) -> Html {
             } else {
                 false
             };
+            // The textarea's value is the whole text unless a window is in it (read again
+            // only then: copying a long text out of the textarea costs a keystroke time).
             if let Ok(Some(at)) = a.selection_start() {
-                let (l, c) = position_of(&a.value(), at);
+                let (l, c) = if rewindowed || d.window.is_some() {
+                    position_of(&a.value(), at)
+                } else {
+                    position_of(&d.text, at)
+                };
                 cursor.set((l + d.first() as u32, c));
             }
             // Reading the textarea's geometry makes the browser lay out all its lines at
@@ -795,52 +801,44 @@ pub fn Editor(props: &EditorProps) -> Html {
     let offset = (first - base) as f64 * lh;
     let current_match = find.current.min(matches.len().saturating_sub(1));
 
+    // One component per line, keyed by its number: a keystroke changes one line's props,
+    // so Yew draws that line again and compares the others' props only (drawing every line
+    // in view cost ~1 ms a keystroke).
     let layer = lines.iter().map(|(i, l)| {
         let number = *i as u32 + 1;
-        let line_marks: &[Mark] = marks.get(&number).map(Vec::as_slice).unwrap_or(&[]);
+        let line_marks: Vec<Mark> = marks.get(&number).cloned().unwrap_or_default();
         let finds: Vec<(usize, usize, bool)> = matches
             .iter()
             .enumerate()
             .filter(|(_, m)| m.0 == number)
             .map(|(k, m)| (m.1, m.2, k == current_match))
             .collect();
-        let class = match line_marks.iter().map(|m| m.severity).min() {
-            Some(Severity::Error) => "ln has-error",
-            Some(_) => "ln has-warning",
-            None => "ln",
-        };
         let lit = props.highlight.iter().any(|s| lights(s, number));
-        let class = classes!(class, lit.then_some("src-lit"));
         html! {
-            <div class={class} data-line={number.to_string()}>
-                { for segments(l, line_marks, &finds).into_iter().map(|(c, s)| html! { <span class={c}>{ s }</span> }) }
-            </div>
+            <Line key={number} number={number} text={AttrValue::from(l.to_string())}
+                marks={line_marks} finds={finds} lit={lit} />
         }
     });
-    let gutter = lines.iter().map(|(i, _)| {
-        let number = *i as u32 + 1;
-        match marks.get(&number) {
-            Some(ms) => {
-                let worst = ms
-                    .iter()
-                    .map(|m| m.severity)
-                    .min()
-                    .unwrap_or(Severity::Warning);
-                let title = ms
-                    .iter()
-                    .map(|m| m.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                let class = if worst == Severity::Error {
-                    "g-line g-error"
-                } else {
-                    "g-line g-warning"
-                };
-                html! { <div class={class} title={title}>{ number }</div> }
-            }
-            None => html! { <div class="g-line">{ number }</div> },
-        }
-    });
+    let gutter_marks: Vec<(u32, Severity, String)> = lines
+        .iter()
+        .filter_map(|(i, _)| {
+            let number = *i as u32 + 1;
+            let ms = marks.get(&number)?;
+            let worst = ms
+                .iter()
+                .map(|m| m.severity)
+                .min()
+                .unwrap_or(Severity::Warning);
+            let title = ms
+                .iter()
+                .map(|m| m.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n");
+            Some((number, worst, title))
+        })
+        .collect();
+    let gutter_first = lines.first().map_or(1, |(i, _)| *i as u32 + 1);
+    let gutter_count = lines.len() as u32;
     let tooltip = hover.and_then(|(x, y, line)| {
         let ms = marks.get(&line)?;
         Some(html! {
@@ -996,7 +994,7 @@ pub fn Editor(props: &EditorProps) -> Html {
             <div class="editor-body">
                 <div class="gutter" aria-hidden="true">
                     <div class="gutter-lines" style={format!("transform:translateY({}px)", offset - top)}>
-                        { for gutter }
+                        <Gutter first={gutter_first} count={gutter_count} marks={gutter_marks} />
                     </div>
                 </div>
                 <div class="code">
@@ -1034,6 +1032,65 @@ pub fn Editor(props: &EditorProps) -> Html {
                 }) }
             </div>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LineProps {
+    /// The line's number (1-based).
+    number: u32,
+    text: AttrValue,
+    /// The underlines on this line.
+    marks: Vec<Mark>,
+    /// The find matches on this line: start and end columns, whether it is the current one.
+    finds: Vec<(usize, usize, bool)>,
+    /// Lit as the source of the rule pointed at in the kube-proxy view.
+    lit: bool,
+}
+
+/// One line of the highlighted layer: its tokens, underlines and find matches.
+#[function_component]
+fn Line(props: &LineProps) -> Html {
+    let class = match props.marks.iter().map(|m| m.severity).min() {
+        Some(Severity::Error) => "ln has-error",
+        Some(_) => "ln has-warning",
+        None => "ln",
+    };
+    let class = classes!(class, props.lit.then_some("src-lit"));
+    html! {
+        <div class={class} data-line={props.number.to_string()}>
+            { for segments(&props.text, &props.marks, &props.finds).into_iter().map(|(c, s)| html! { <span class={c}>{ s }</span> }) }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct GutterProps {
+    /// The first line drawn (1-based) and how many.
+    first: u32,
+    count: u32,
+    /// The lines drawn that have underlines: number, worst severity, their messages.
+    marks: Vec<(u32, Severity, String)>,
+}
+
+/// The line numbers beside the layer's lines, marked where a line has a problem. Its own
+/// component, so that a keystroke that changes no line count nor problem draws none.
+#[function_component]
+fn Gutter(props: &GutterProps) -> Html {
+    html! {
+        { for (props.first..props.first + props.count).map(|number| {
+            match props.marks.iter().find(|(n, _, _)| *n == number) {
+                Some((_, worst, title)) => {
+                    let class = if *worst == Severity::Error {
+                        "g-line g-error"
+                    } else {
+                        "g-line g-warning"
+                    };
+                    html! { <div class={class} title={title.clone()}>{ number }</div> }
+                }
+                None => html! { <div class="g-line">{ number }</div> },
+            }
+        }) }
     }
 }
 
