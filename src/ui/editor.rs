@@ -3,7 +3,9 @@
 //! The textarea (`#editor`) does the editing, so typing, selection, IME input, undo and
 //! redo are the browser's own; the layer under it shows YAML colours, every diagnostic
 //! underlined at its line and column, and find matches. Only the lines in view are drawn,
-//! so a dump of thousands of objects scrolls as fast as a lab. The textarea is not bound
+//! so a dump of thousands of objects scrolls as fast as a lab; each is a component keyed by
+//! its number ([`Line`]), so a keystroke draws the typed line again and Yew only compares
+//! the others' props (the line numbers likewise, [`Gutter`]). The textarea is not bound
 //! to the state's text (re-setting its value would wipe the undo history); replacements
 //! (examples, actions) go through `insertText`, which keeps it.
 
