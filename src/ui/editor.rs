@@ -77,8 +77,16 @@ pub struct Mark {
 /// The diagnostics by line (1-based), as underlines.
 pub fn marks(diagnostics: &[Diagnostic], text: &str) -> BTreeMap<u32, Vec<Mark>> {
     let mut out: BTreeMap<u32, Vec<Mark>> = BTreeMap::new();
+    let underlined = |d: &&Diagnostic| d.severity != Severity::Info;
+    // The text is split only when something is underlined (it is at every keystroke).
+    if !diagnostics
+        .iter()
+        .any(|d| underlined(&d) && d.span.is_some())
+    {
+        return out;
+    }
     let lines: Vec<&str> = text.split('\n').collect();
-    for d in diagnostics.iter().filter(|d| d.severity != Severity::Info) {
+    for d in diagnostics.iter().filter(underlined) {
         let Some(span) = d.span else { continue };
         if span.start.line == 0 {
             continue;
@@ -258,6 +266,29 @@ fn segments(line: &str, marks: &[Mark], finds: &[(usize, usize, bool)]) -> Vec<(
         out.push((class, text));
     }
     out
+}
+
+/// Lines `first..first + count` of `text` (0-based, with their numbers) and how many lines
+/// it has: the lines after the view are only counted (a byte scan, not a split; this runs
+/// at every keystroke).
+fn lines_in_view(text: &str, first: usize, count: usize) -> (Vec<(usize, &str)>, usize) {
+    let mut lines = Vec::with_capacity(count);
+    let mut start = 0usize;
+    let mut total = 0usize;
+    loop {
+        let end = text[start..].find('\n').map(|at| start + at);
+        if total >= first && total < first + count {
+            lines.push((total, &text[start..end.unwrap_or(text.len())]));
+        }
+        total += 1;
+        let Some(end) = end else { break };
+        start = end + 1;
+        if total >= first + count {
+            total += 1 + text[start..].bytes().filter(|b| *b == b'\n').count();
+            break;
+        }
+    }
+    (lines, total)
 }
 
 /// Whether a highlighted range lights line `number`: a range ending at the start of a
@@ -792,14 +823,7 @@ pub fn Editor(props: &EditorProps) -> Html {
     let first = ((top - PAD_TOP) / lh).floor().max(0.0) as usize;
     let first = first.saturating_sub(OVERSCAN) + base;
     let visible = (height / lh).ceil() as usize + 2 * OVERSCAN;
-    let mut lines: Vec<(usize, &str)> = Vec::with_capacity(visible);
-    let mut total = 0usize;
-    for (i, l) in text.split('\n').enumerate() {
-        if i >= first && i < first + visible {
-            lines.push((i, l));
-        }
-        total = i + 1;
-    }
+    let (lines, total) = lines_in_view(text, first, visible);
     let offset = (first - base) as f64 * lh;
     let current_match = find.current.min(matches.len().saturating_sub(1));
 
@@ -1207,6 +1231,34 @@ mod tests {
         assert_eq!(splice(text, &w, ""), "\nl1\nl2\nl3\nl4");
         let (_, value) = window("", 0, 5);
         assert_eq!(value, "");
+    }
+
+    #[test]
+    fn the_lines_in_view_and_the_count_are_those_of_a_split() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "\n\n",
+            "l0\nl1\nl2\nl3\nl4",
+            "l0\nl1\nl2\nl3\nl4\n",
+        ] {
+            let all: Vec<(usize, &str)> = text.split('\n').enumerate().collect();
+            for first in 0..7 {
+                for count in 0..7 {
+                    let want: Vec<(usize, &str)> = all
+                        .iter()
+                        .copied()
+                        .filter(|(i, _)| *i >= first && *i < first + count)
+                        .collect();
+                    assert_eq!(
+                        lines_in_view(text, first, count),
+                        (want, all.len()),
+                        "{text:?} {first} {count}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
