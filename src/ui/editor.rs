@@ -3,7 +3,9 @@
 //! The textarea (`#editor`) does the editing, so typing, selection, IME input, undo and
 //! redo are the browser's own; the layer under it shows YAML colours, every diagnostic
 //! underlined at its line and column, and find matches. Only the lines in view are drawn,
-//! so a dump of thousands of objects scrolls as fast as a lab. The textarea is not bound
+//! so a dump of thousands of objects scrolls as fast as a lab; each is a component keyed by
+//! its number ([`Line`]), so a keystroke draws the typed line again and Yew only compares
+//! the others' props (the line numbers likewise, [`Gutter`]). The textarea is not bound
 //! to the state's text (re-setting its value would wipe the undo history); replacements
 //! (examples, actions) go through `insertText`, which keeps it.
 
@@ -75,8 +77,16 @@ pub struct Mark {
 /// The diagnostics by line (1-based), as underlines.
 pub fn marks(diagnostics: &[Diagnostic], text: &str) -> BTreeMap<u32, Vec<Mark>> {
     let mut out: BTreeMap<u32, Vec<Mark>> = BTreeMap::new();
+    let underlined = |d: &&Diagnostic| d.severity != Severity::Info;
+    // The text is split only when something is underlined (it is at every keystroke).
+    if !diagnostics
+        .iter()
+        .any(|d| underlined(&d) && d.span.is_some())
+    {
+        return out;
+    }
     let lines: Vec<&str> = text.split('\n').collect();
-    for d in diagnostics.iter().filter(|d| d.severity != Severity::Info) {
+    for d in diagnostics.iter().filter(underlined) {
         let Some(span) = d.span else { continue };
         if span.start.line == 0 {
             continue;
@@ -256,6 +266,29 @@ fn segments(line: &str, marks: &[Mark], finds: &[(usize, usize, bool)]) -> Vec<(
         out.push((class, text));
     }
     out
+}
+
+/// Lines `first..first + count` of `text` (0-based, with their numbers) and how many lines
+/// it has: the lines after the view are only counted (a byte scan, not a split; this runs
+/// at every keystroke).
+fn lines_in_view(text: &str, first: usize, count: usize) -> (Vec<(usize, &str)>, usize) {
+    let mut lines = Vec::with_capacity(count);
+    let mut start = 0usize;
+    let mut total = 0usize;
+    loop {
+        let end = text[start..].find('\n').map(|at| start + at);
+        if total >= first && total < first + count {
+            lines.push((total, &text[start..end.unwrap_or(text.len())]));
+        }
+        total += 1;
+        let Some(end) = end else { break };
+        start = end + 1;
+        if total >= first + count {
+            total += 1 + text[start..].bytes().filter(|b| *b == b'\n').count();
+            break;
+        }
+    }
+    (lines, total)
 }
 
 /// Whether a highlighted range lights line `number`: a range ending at the start of a
@@ -593,8 +626,14 @@ pub fn Editor(props: &EditorProps) -> Html {
             } else {
                 false
             };
+            // The textarea's value is the whole text unless a window is in it (read again
+            // only then: copying a long text out of the textarea costs a keystroke time).
             if let Ok(Some(at)) = a.selection_start() {
-                let (l, c) = position_of(&a.value(), at);
+                let (l, c) = if rewindowed || d.window.is_some() {
+                    position_of(&a.value(), at)
+                } else {
+                    position_of(&d.text, at)
+                };
                 cursor.set((l + d.first() as u32, c));
             }
             // Reading the textarea's geometry makes the browser lay out all its lines at
@@ -784,63 +823,48 @@ pub fn Editor(props: &EditorProps) -> Html {
     let first = ((top - PAD_TOP) / lh).floor().max(0.0) as usize;
     let first = first.saturating_sub(OVERSCAN) + base;
     let visible = (height / lh).ceil() as usize + 2 * OVERSCAN;
-    let mut lines: Vec<(usize, &str)> = Vec::with_capacity(visible);
-    let mut total = 0usize;
-    for (i, l) in text.split('\n').enumerate() {
-        if i >= first && i < first + visible {
-            lines.push((i, l));
-        }
-        total = i + 1;
-    }
+    let (lines, total) = lines_in_view(text, first, visible);
     let offset = (first - base) as f64 * lh;
     let current_match = find.current.min(matches.len().saturating_sub(1));
 
+    // One component per line, keyed by its number: a keystroke changes one line's props,
+    // so Yew draws that line again and compares the others' props only (drawing every line
+    // in view cost ~1 ms a keystroke).
     let layer = lines.iter().map(|(i, l)| {
         let number = *i as u32 + 1;
-        let line_marks: &[Mark] = marks.get(&number).map(Vec::as_slice).unwrap_or(&[]);
+        let line_marks: Vec<Mark> = marks.get(&number).cloned().unwrap_or_default();
         let finds: Vec<(usize, usize, bool)> = matches
             .iter()
             .enumerate()
             .filter(|(_, m)| m.0 == number)
             .map(|(k, m)| (m.1, m.2, k == current_match))
             .collect();
-        let class = match line_marks.iter().map(|m| m.severity).min() {
-            Some(Severity::Error) => "ln has-error",
-            Some(_) => "ln has-warning",
-            None => "ln",
-        };
         let lit = props.highlight.iter().any(|s| lights(s, number));
-        let class = classes!(class, lit.then_some("src-lit"));
         html! {
-            <div class={class} data-line={number.to_string()}>
-                { for segments(l, line_marks, &finds).into_iter().map(|(c, s)| html! { <span class={c}>{ s }</span> }) }
-            </div>
+            <Line key={number} number={number} text={AttrValue::from(l.to_string())}
+                marks={line_marks} finds={finds} lit={lit} />
         }
     });
-    let gutter = lines.iter().map(|(i, _)| {
-        let number = *i as u32 + 1;
-        match marks.get(&number) {
-            Some(ms) => {
-                let worst = ms
-                    .iter()
-                    .map(|m| m.severity)
-                    .min()
-                    .unwrap_or(Severity::Warning);
-                let title = ms
-                    .iter()
-                    .map(|m| m.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                let class = if worst == Severity::Error {
-                    "g-line g-error"
-                } else {
-                    "g-line g-warning"
-                };
-                html! { <div class={class} title={title}>{ number }</div> }
-            }
-            None => html! { <div class="g-line">{ number }</div> },
-        }
-    });
+    let gutter_marks: Vec<(u32, Severity, String)> = lines
+        .iter()
+        .filter_map(|(i, _)| {
+            let number = *i as u32 + 1;
+            let ms = marks.get(&number)?;
+            let worst = ms
+                .iter()
+                .map(|m| m.severity)
+                .min()
+                .unwrap_or(Severity::Warning);
+            let title = ms
+                .iter()
+                .map(|m| m.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n");
+            Some((number, worst, title))
+        })
+        .collect();
+    let gutter_first = lines.first().map_or(1, |(i, _)| *i as u32 + 1);
+    let gutter_count = lines.len() as u32;
     let tooltip = hover.and_then(|(x, y, line)| {
         let ms = marks.get(&line)?;
         Some(html! {
@@ -996,7 +1020,7 @@ pub fn Editor(props: &EditorProps) -> Html {
             <div class="editor-body">
                 <div class="gutter" aria-hidden="true">
                     <div class="gutter-lines" style={format!("transform:translateY({}px)", offset - top)}>
-                        { for gutter }
+                        <Gutter first={gutter_first} count={gutter_count} marks={gutter_marks} />
                     </div>
                 </div>
                 <div class="code">
@@ -1034,6 +1058,65 @@ pub fn Editor(props: &EditorProps) -> Html {
                 }) }
             </div>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LineProps {
+    /// The line's number (1-based).
+    number: u32,
+    text: AttrValue,
+    /// The underlines on this line.
+    marks: Vec<Mark>,
+    /// The find matches on this line: start and end columns, whether it is the current one.
+    finds: Vec<(usize, usize, bool)>,
+    /// Lit as the source of the rule pointed at in the kube-proxy view.
+    lit: bool,
+}
+
+/// One line of the highlighted layer: its tokens, underlines and find matches.
+#[function_component]
+fn Line(props: &LineProps) -> Html {
+    let class = match props.marks.iter().map(|m| m.severity).min() {
+        Some(Severity::Error) => "ln has-error",
+        Some(_) => "ln has-warning",
+        None => "ln",
+    };
+    let class = classes!(class, props.lit.then_some("src-lit"));
+    html! {
+        <div class={class} data-line={props.number.to_string()}>
+            { for segments(&props.text, &props.marks, &props.finds).into_iter().map(|(c, s)| html! { <span class={c}>{ s }</span> }) }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct GutterProps {
+    /// The first line drawn (1-based) and how many.
+    first: u32,
+    count: u32,
+    /// The lines drawn that have underlines: number, worst severity, their messages.
+    marks: Vec<(u32, Severity, String)>,
+}
+
+/// The line numbers beside the layer's lines, marked where a line has a problem. Its own
+/// component, so that a keystroke that changes no line count nor problem draws none.
+#[function_component]
+fn Gutter(props: &GutterProps) -> Html {
+    html! {
+        { for (props.first..props.first + props.count).map(|number| {
+            match props.marks.iter().find(|(n, _, _)| *n == number) {
+                Some((_, worst, title)) => {
+                    let class = if *worst == Severity::Error {
+                        "g-line g-error"
+                    } else {
+                        "g-line g-warning"
+                    };
+                    html! { <div class={class} title={title.clone()}>{ number }</div> }
+                }
+                None => html! { <div class="g-line">{ number }</div> },
+            }
+        }) }
     }
 }
 
@@ -1148,6 +1231,34 @@ mod tests {
         assert_eq!(splice(text, &w, ""), "\nl1\nl2\nl3\nl4");
         let (_, value) = window("", 0, 5);
         assert_eq!(value, "");
+    }
+
+    #[test]
+    fn the_lines_in_view_and_the_count_are_those_of_a_split() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "\n\n",
+            "l0\nl1\nl2\nl3\nl4",
+            "l0\nl1\nl2\nl3\nl4\n",
+        ] {
+            let all: Vec<(usize, &str)> = text.split('\n').enumerate().collect();
+            for first in 0..7 {
+                for count in 0..7 {
+                    let want: Vec<(usize, &str)> = all
+                        .iter()
+                        .copied()
+                        .filter(|(i, _)| *i >= first && *i < first + count)
+                        .collect();
+                    assert_eq!(
+                        lines_in_view(text, first, count),
+                        (want, all.len()),
+                        "{text:?} {first} {count}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -33,6 +33,15 @@ fn typing_in_a_field(e: &KeyboardEvent) -> bool {
 pub fn install(dispatch: UseReducerDispatcher<Store>, latest: Rc<RefCell<State>>) {
     let keys =
         wasm_bindgen::prelude::Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+            // A key typed into a field with no dialog open and no presenter mode is text:
+            // nothing below acts on it, so the page's state is not even copied.
+            let plain = {
+                let s = latest.borrow();
+                s.overlay.is_none() && !s.course.as_ref().is_some_and(|c| c.presenter)
+            };
+            if plain && typing_in_a_field(&e) {
+                return;
+            }
             let s = latest.borrow().clone();
             if e.key() == "Escape" && s.overlay.is_some() {
                 dispatch.dispatch(Action::Open(None));

@@ -202,6 +202,76 @@ impl PartialEq for Same {
     }
 }
 
+/// A summary compared by identity (a new one is a new analysis or answer).
+struct SameSummary(Rc<snapshot::Summary>);
+
+impl PartialEq for SameSummary {
+    fn eq(&self, other: &SameSummary) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The App's callbacks that depend on nothing but the dispatcher and the latest state,
+/// made once (see their use in [`App`]).
+struct Stable {
+    text: Callback<Rc<str>>,
+    reveal: Callback<svcplay::diag::Span>,
+    cursor: Callback<(u32, u32)>,
+    tab_mode: Callback<bool>,
+    split: Callback<u8>,
+    open_changes: Callback<()>,
+    wrap: Callback<bool>,
+    node: Callback<String>,
+    mode: Callback<Option<svcplay::proxy::config::ProxyMode>>,
+    rules_view: Callback<snapshot::RulesView>,
+    filter: Callback<String>,
+    clear_object: Callback<()>,
+    highlight: Callback<Vec<svcplay::diag::Span>>,
+}
+
+impl Stable {
+    fn new(
+        dispatch: &UseReducerDispatcher<Store>,
+        latest: &Rc<std::cell::RefCell<State>>,
+    ) -> Stable {
+        // A preference changed from the one in the latest state (the reader's others kept).
+        let prefs = |change: fn(Prefs, bool) -> Prefs| {
+            let dispatch = dispatch.clone();
+            let latest = latest.clone();
+            Callback::from(move |on: bool| {
+                let s = latest.borrow().clone();
+                choose_prefs(&dispatch, &s, change(s.prefs, on));
+            })
+        };
+        let split = {
+            let dispatch = dispatch.clone();
+            let latest = latest.clone();
+            Callback::from(move |split: u8| {
+                let s = latest.borrow().clone();
+                choose_prefs(&dispatch, &s, Prefs { split, ..s.prefs });
+            })
+        };
+        Stable {
+            text: on(dispatch, Action::SetText),
+            reveal: on(dispatch, Action::Reveal),
+            cursor: on(dispatch, |(line, column)| Action::Cursor(line, column)),
+            tab_mode: prefs(|p, tab_moves_focus| Prefs {
+                tab_moves_focus,
+                ..p
+            }),
+            split,
+            open_changes: on(dispatch, |_| Action::SelectTab(Tab::Changes)),
+            wrap: prefs(|p, wrap| Prefs { wrap, ..p }),
+            node: on(dispatch, Action::SelectNode),
+            mode: on(dispatch, Action::SelectMode),
+            rules_view: on(dispatch, Action::SelectRulesView),
+            filter: on(dispatch, Action::FilterRules),
+            clear_object: on(dispatch, |_| Action::ShowRulesOf(None)),
+            highlight: on(dispatch, Action::Highlight),
+        }
+    }
+}
+
 /// The panel on show compared by identity (a new one is a new computation or answer).
 struct SamePanel(Option<Rc<Panel>>);
 
@@ -789,17 +859,28 @@ pub fn App() -> Html {
         Some(Panel::Rules(r)) => Some(Rc::new(r.clone())),
         _ => None,
     });
-    let on_text = on(&dispatch, Action::SetText);
-    let on_reveal = on(&dispatch, Action::Reveal);
+    // The callbacks of the views shown at each keystroke (the editor, the problems, the
+    // rules), made once: a view whose props are all equal is not drawn again, and a
+    // callback made anew at each render is never equal to the last.
+    let stable = {
+        let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        use_memo((), move |_| Stable::new(&dispatch, &latest))
+    };
+    let on_text = stable.text.clone();
+    let on_reveal = stable.reveal.clone();
     let on_rules = on(&dispatch, |o: usize| Action::ShowRulesOf(Some(o)));
     let node = state.node();
-    let diagnostics = Rc::new(state.summary.diagnostics.clone());
-    // The editor underlines what stands on its own, not hints that may only follow from a
-    // syntax error (the problems list folds those).
-    let marked = {
+    // The diagnostics, and those the editor underlines: what stands on its own, not hints
+    // that may only follow from a syntax error (the problems list folds those). Made once
+    // per summary, so that the editor and the problems list compare them by pointer.
+    let (diagnostics, marked) = (*use_memo(SameSummary(state.summary.clone()), |s| {
+        let diagnostics = Rc::new(s.0.diagnostics.clone());
         let (own, _, _) = problems::follow_ons(&diagnostics);
-        Rc::new(own.into_iter().cloned().collect::<Vec<_>>())
-    };
+        let marked = Rc::new(own.into_iter().cloned().collect::<Vec<_>>());
+        (diagnostics, marked)
+    }))
+    .clone();
 
     let panel_html = match (state.tab, panel.as_deref()) {
         (Tab::Terminal, _) if state.paused => paused_view(lang, &dispatch),
@@ -848,23 +929,16 @@ pub fn App() -> Html {
                 .or_else(|| state.rules_object.map(|o| (o, format!("#{o}"))));
             html! {
                 <rules::Rules panel={rules_panel} nodes={state.summary.nodes.clone()} node={node.clone()}
-                    wrap={state.prefs.wrap} on_wrap={{
-                        let dispatch = dispatch.clone();
-                        let latest = latest.clone();
-                        Callback::from(move |wrap: bool| {
-                            let s = latest.borrow().clone();
-                            choose_prefs(&dispatch, &s, Prefs { wrap, ..s.prefs });
-                        })
-                    }}
+                    wrap={state.prefs.wrap} on_wrap={stable.wrap.clone()}
                     chosen_mode={state.mode} configured_mode={state.summary.configured_mode}
                     filter={state.rules_filter.clone()} object={object} lang={lang}
-                    on_node={on(&dispatch, Action::SelectNode)}
-                    on_mode={on(&dispatch, Action::SelectMode)}
-                    on_view={on(&dispatch, Action::SelectRulesView)}
-                    on_filter={on(&dispatch, Action::FilterRules)}
-                    on_clear_object={on(&dispatch, |_| Action::ShowRulesOf(None))}
+                    on_node={stable.node.clone()}
+                    on_mode={stable.mode.clone()}
+                    on_view={stable.rules_view.clone()}
+                    on_filter={stable.filter.clone()}
+                    on_clear_object={stable.clear_object.clone()}
                     on_reveal={on_reveal.clone()}
-                    cursor={state.cursor} on_highlight={on(&dispatch, Action::Highlight)} />
+                    cursor={state.cursor} on_highlight={stable.highlight.clone()} />
             }
         }
         (_, Some(Panel::Nodes(services))) => html! {
@@ -1164,21 +1238,13 @@ pub fn App() -> Html {
                     <editor::Editor text={state.text.clone()} loads={state.loads} diagnostics={marked}
                         reveal={state.reveal} scroll_to={state.scroll_to} readonly={state.embed.readonly} lang={lang}
                         scale={state.prefs.text_size} tab_moves_focus={state.prefs.tab_moves_focus}
-                        on_tab_mode={{
-                            let on_prefs = on_prefs.clone();
-                            let prefs = state.prefs;
-                            Callback::from(move |tab_moves_focus: bool| on_prefs.emit(Prefs { tab_moves_focus, ..prefs }))
-                        }}
+                        on_tab_mode={stable.tab_mode.clone()}
                         highlight={state.highlight.clone()}
-                        on_cursor={on(&dispatch, |(line, column)| Action::Cursor(line, column))}
+                        on_cursor={stable.cursor.clone()}
                         on_change={on_text} />
                     <problems::Problems diagnostics={diagnostics} paused={state.paused} lang={lang} on_reveal={on_reveal.clone()} />
                 </section>
-                <Splitter split={state.prefs.split} lang={lang} on_split={{
-                    let on_prefs = on_prefs.clone();
-                    let prefs = state.prefs;
-                    Callback::from(move |split: u8| on_prefs.emit(Prefs { split, ..prefs }))
-                }} />
+                <Splitter split={state.prefs.split} lang={lang} on_split={stable.split.clone()} />
                 <section class="right" id="views" aria-label={t(Msg::Views)}>
                     // In an embed only when the host asked for a lesson step (`lesson=`).
                     if let Some(course) = state.course.clone().filter(|_| !embed || state.embed.lesson.is_some()) {
@@ -1199,7 +1265,7 @@ pub fn App() -> Html {
                     }
                     if state.tab != Tab::Changes {
                         <changes::LastChange changes={state.changes.clone()} nothing={state.changed_nothing} lang={lang}
-                            on_open={on(&dispatch, |_| Action::SelectTab(Tab::Changes))} />
+                            on_open={stable.open_changes.clone()} />
                     }
                     // Focusable, so that keyboard users can scroll a view whose content has no
                     // control of its own (the DNS table, a long list).

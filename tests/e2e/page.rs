@@ -96,7 +96,9 @@ pub(crate) fn example(id: &str) -> Result<&'static str, String> {
 impl Page<'_> {
     fn story(&self) -> Result<(), String> {
         // `SVCPLAY_E2E_ONLY=timings` measures the keystrokes alone (for work on speed).
-        if std::env::var("SVCPLAY_E2E_ONLY").is_ok_and(|only| only == "timings") {
+        if std::env::var("SVCPLAY_E2E_ONLY")
+            .is_ok_and(|only| only == "timings" || only == "keystrokes")
+        {
             return self.timings();
         }
         self.open("")?;
@@ -1409,6 +1411,8 @@ spec:
         budget: f64,
     ) -> Result<Keystrokes, String> {
         let typed = self.keystrokes_and_recomputes(30, true, Typing::Keyboard)?;
+        // The keys end the first line, a comment in both scenarios.
+        self.layer_follows_the_typed_text("t-com")?;
         // The keys went into the editor, where a script would have typed them.
         let first_line = self.string(
             "return document.getElementById('editor').value.split('\\n')[0];",
@@ -1434,6 +1438,47 @@ spec:
             script.phases_report()
         ));
         Ok(typed)
+    }
+
+    /// After keys typed at the end of the first line: each line of the highlighted layer is
+    /// drawn on its own (src/ui/editor.rs, `Line`), so check that the typed line shows the
+    /// textarea's line, its end still in `end_class`, that every other line drawn still
+    /// shows its own text, that the line numbers beside them match, and that the caret
+    /// stayed at the end of the typed text.
+    fn layer_follows_the_typed_text(&self, end_class: &str) -> Result<(), String> {
+        let problem = self.string(
+            "const e = document.getElementById('editor');
+             const lines = e.value.split('\\n');
+             const drawn = [...document.querySelectorAll('.layer .ln')];
+             if (drawn.length === 0) return 'no line drawn';
+             const base = Number(drawn[0].dataset.line);
+             for (const l of drawn) {
+               const n = Number(l.dataset.line);
+               // The layer counts lines of the whole text; a window starts at its first
+               // line (the 10 Services fit in the textarea whole).
+               const want = lines[n - 1] ?? '';
+               const got = l.textContent.replace(/ +$/, '');
+               if (got !== want.replace(/ +$/, '')) return `line ${n} shows ${JSON.stringify(got)}, the text has ${JSON.stringify(want)}`;
+             }
+             const first = document.querySelector('.layer .ln[data-line=\"1\"]');
+             if (!first) return 'line 1 is not drawn';
+             const last = first.lastElementChild;
+             if (!last || last.className !== arguments[0] || !last.textContent.endsWith('xy'))
+               return `line 1 ends in ${last && last.className} ${JSON.stringify(last && last.textContent)}, not ${arguments[0]}`;
+             const numbers = [...document.querySelectorAll('.gutter-lines .g-line')].map(g => Number(g.textContent));
+             if (numbers.length !== drawn.length || numbers[0] !== base || numbers.some((n, i) => n !== base + i))
+               return `the line numbers ${numbers.slice(0, 3)}… (${numbers.length}) do not match the lines drawn from ${base} (${drawn.length})`;
+             const at = e.value.indexOf('\\n');
+             if (e.selectionStart !== at || e.selectionEnd !== at)
+               return `the caret is at ${e.selectionStart}-${e.selectionEnd}, not at the end of the typed text (${at})`;
+             return '';",
+            vec![Json::from(end_class)],
+        )?;
+        if problem.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("after typing, the editor's layer: {problem}"))
+        }
     }
 
     /// Whether the page says it is computing (its busy line); not whether the worker is idle:
@@ -1498,6 +1543,12 @@ spec:
             &format!("10-Service scenario ({} bytes)", ten_text.len()),
             TEN_SERVICES_BUDGET_MS,
         )?;
+        // `SVCPLAY_E2E_ONLY=keystrokes`: the lab and the 10 Services alone (for work on the
+        // editor's speed; the dump takes minutes).
+        if std::env::var("SVCPLAY_E2E_ONLY").is_ok_and(|only| only == "keystrokes") {
+            let _ = writeln!(std::io::stderr(), "{report}");
+            return Ok(());
+        }
 
         let dump = svcplay::examples::dump::large_dump(5000, 10);
         self.tab("objects")?;
