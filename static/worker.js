@@ -2,11 +2,22 @@
 // scenario of thousands of Services never freezes typing. The page sends one boot message
 // (the URL of its JS glue and the WebAssembly.Module it already compiled), then requests as
 // byte arrays; src/ui/worker.rs answers them. Messages that arrive before the module is
-// ready wait in a queue.
+// ready wait in a queue. "What changed" (worker_defers) is answered only after the
+// messages already queued: a keystroke's text that arrived meanwhile goes first, and the
+// question, about a revision typed over, is then not answered.
 let handle = null;
+let defers = null;
 const queue = [];
 
 function answer(bytes) {
+  if (defers(bytes)) {
+    setTimeout(() => reply(bytes), 0);
+    return;
+  }
+  reply(bytes);
+}
+
+function reply(bytes) {
   const out = handle(bytes);
   if (out.length > 0) self.postMessage(out, [out.buffer]);
 }
@@ -18,6 +29,7 @@ self.onmessage = async (event) => {
       const glue = await import(data.boot.js);
       await glue.default({ module_or_path: data.boot.module });
       handle = glue.worker_handle;
+      defers = glue.worker_defers;
       self.postMessage({ ready: true });
       for (const bytes of queue.splice(0)) answer(bytes);
     } catch (error) {

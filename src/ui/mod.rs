@@ -91,14 +91,9 @@ use wire::{Request, Response};
 use yew::prelude::*;
 
 /// How long after an edit's summary the worker is asked what it changed, if no keystroke
-/// came meanwhile (a keystroke's text reaches the worker 120 ms after it).
+/// came meanwhile: once the user paused (a keystroke's text reaches an idle worker at once,
+/// and would wait for "what changed" to finish).
 const CHANGES_AFTER_MS: u32 = 400;
-
-thread_local! {
-    /// The revision last sent to the worker for analysis, and when (ms): its round trip is
-    /// the cost of that analysis.
-    static ANALYSIS_SENT: Cell<(u64, f64)> = const { Cell::new((0, 0.0)) };
-}
 
 /// Yew's reducer hook around the plain [`reduce`] function, with what only the shell can
 /// do around it: measuring what an analysis on the main thread cost, and marking in local
@@ -402,8 +397,8 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
     let on_response = {
         let dispatch = dispatch.clone();
         move |r: Response| match r {
-            Response::Summary { rev, summary } => {
-                let (sent, at) = ANALYSIS_SENT.with(|a| a.get());
+            Response::Summary { rev, summary, .. } => {
+                let (sent, at) = worker::analysis_sent();
                 let ms = if sent == rev {
                     dom::now_ms() - at
                 } else {
@@ -596,7 +591,10 @@ pub fn App() -> Html {
         });
     }
 
-    // Large scenarios: send the text to the worker once typing pauses.
+    // Large scenarios: send the text to the worker at once. While the worker analyses a
+    // text, only the newest one waits and goes when it answers (`worker::Queue`): this is
+    // what keeps a fast typist from queueing an analysis per keystroke (once done by
+    // waiting 120 ms for typing to pause, which every keystroke paid).
     {
         let worker = worker.clone();
         let latest = latest.clone();
@@ -606,30 +604,29 @@ pub fn App() -> Html {
         use_effect_with((state.rev, waiting, up), move |(rev, waiting, up)| {
             if *waiting && *up {
                 let rev = *rev;
-                dom::after(120, move || {
-                    let s = latest.borrow().clone();
-                    if s.rev != rev || sent.get() == rev {
-                        return;
-                    }
-                    if let Some(w) = worker.borrow().as_ref() {
-                        // The worker holds the analysis of the last text it was sent (none
-                        // before the first); a text analysed since, here, goes along for
-                        // the worker to say what changed.
-                        let holds = sent.get() > 0 && s.analysed.0 == sent.get();
-                        let before =
-                            (!holds && s.analysed.0 != rev).then(|| s.analysed.1.to_string());
-                        sent.set(rev);
-                        ANALYSIS_SENT.with(|a| a.set((rev, dom::now_ms())));
-                        w.send(&Request::Analyze {
-                            rev,
-                            text: s.text.to_string(),
-                            before,
-                            // What changed is said of what the user is viewing.
-                            node: s.node(),
-                            mode: s.mode,
-                        });
-                    }
-                });
+                let s = latest.borrow();
+                if s.rev != rev || sent.get() == rev {
+                    return;
+                }
+                if let Some(w) = worker.borrow().as_ref() {
+                    // The worker holds the analysis of the last text it was sent (none
+                    // before the first), or will: the page's analysis is of that text or
+                    // an earlier one (an answer about a text typed over is not taken).
+                    // A text analysed since, here, goes along for the worker to say what
+                    // changed.
+                    let holds = sent.get() > 0 && s.analysed.0 <= sent.get();
+                    let before = (!holds && s.analysed.0 != rev).then(|| s.analysed.1.to_string());
+                    sent.set(rev);
+                    w.send(&Request::Analyze {
+                        rev,
+                        text: s.text.to_string(),
+                        before,
+                        // What changed is said of what the user is viewing.
+                        node: s.node(),
+                        mode: s.mode,
+                        continues: w.continues(s.edit_rev == rev),
+                    });
+                }
             }
         });
     }

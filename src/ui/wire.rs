@@ -937,6 +937,24 @@ impl Wire for Panel {
     }
 }
 
+/// FNV-1a (64 bits) of a text's UTF-8 bytes: which text the worker analysed, in a few
+/// characters (`Response::Summary`; the end-to-end tests compute the same).
+pub fn text_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Whether request bytes are [`Request::Changes`] (its tag, as [`Request`]'s `put` writes
+/// it), read without decoding the rest: the worker checks every message, and a text to
+/// analyse is large.
+pub fn is_changes_request(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&CHANGES_TAG)
+}
+
+/// The tag of [`Request::Changes`] on the wire.
+const CHANGES_TAG: u8 = 4;
+
 /// What the page asks the worker.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Request {
@@ -950,6 +968,10 @@ pub enum Request {
         before: Option<String>,
         node: String,
         mode: Option<ProxyMode>,
+        /// The text sent before this one was an edit too: if the page never heard what
+        /// that edit changed (it was typed over), this edit's changes include it. Not
+        /// after a text replaced whole (a link, an example): its changes are not an edit's.
+        continues: bool,
     },
     /// Compute a panel of the last analysed revision.
     Panel { rev: u64, selection: Selection },
@@ -973,6 +995,9 @@ pub enum Response {
     Summary {
         rev: u64,
         summary: Summary,
+        /// [`text_hash`] of the text analysed: the end-to-end tests check that the worker
+        /// analysed exactly what was typed.
+        text_hash: u64,
     },
     Panel {
         rev: u64,
@@ -1004,6 +1029,7 @@ impl Wire for Request {
                 before,
                 node,
                 mode,
+                continues,
             } => {
                 out.push(0);
                 rev.put(out);
@@ -1011,6 +1037,7 @@ impl Wire for Request {
                 before.put(out);
                 node.put(out);
                 mode.put(out);
+                continues.put(out);
             }
             Request::Panel { rev, selection } => {
                 out.push(1);
@@ -1029,7 +1056,7 @@ impl Wire for Request {
                 request.put(out);
             }
             Request::Changes { rev } => {
-                out.push(4);
+                out.push(CHANGES_TAG);
                 rev.put(out);
             }
         }
@@ -1042,6 +1069,7 @@ impl Wire for Request {
                 before: Wire::get(r)?,
                 node: Wire::get(r)?,
                 mode: Wire::get(r)?,
+                continues: Wire::get(r)?,
             },
             1 => Request::Panel {
                 rev: Wire::get(r)?,
@@ -1056,7 +1084,7 @@ impl Wire for Request {
                 id: Wire::get(r)?,
                 request: Wire::get(r)?,
             },
-            4 => Request::Changes { rev: Wire::get(r)? },
+            CHANGES_TAG => Request::Changes { rev: Wire::get(r)? },
             _ => return None,
         })
     }
@@ -1065,10 +1093,15 @@ impl Wire for Request {
 impl Wire for Response {
     fn put(&self, out: &mut Vec<u8>) {
         match self {
-            Response::Summary { rev, summary } => {
+            Response::Summary {
+                rev,
+                summary,
+                text_hash,
+            } => {
                 out.push(0);
                 rev.put(out);
                 summary.put(out);
+                text_hash.put(out);
             }
             Response::Panel {
                 rev,
@@ -1102,6 +1135,7 @@ impl Wire for Response {
             0 => Response::Summary {
                 rev: Wire::get(r)?,
                 summary: Wire::get(r)?,
+                text_hash: Wire::get(r)?,
             },
             1 => Response::Panel {
                 rev: Wire::get(r)?,
@@ -1154,6 +1188,7 @@ mod tests {
             let response = Response::Summary {
                 rev: 7,
                 summary: summary(&analysis),
+                text_hash: text_hash(example.text),
             };
             assert_eq!(decode::<Response>(&encode(&response)), Some(response));
             // What one example changed from the one before, as the worker reports an edit.
@@ -1164,6 +1199,7 @@ mod tests {
                 };
                 assert_eq!(decode::<Response>(&encode(&response)), Some(response));
                 let request = Request::Changes { rev: 7 };
+                assert!(is_changes_request(&encode(&request)));
                 assert_eq!(decode::<Request>(&encode(&request)), Some(request));
             }
             for tab in Tab::ALL {
@@ -1217,6 +1253,24 @@ mod tests {
             selection,
         };
         assert_eq!(decode::<Response>(&encode(&response)), Some(response));
+    }
+
+    /// FNV-1a's published test vectors: the end-to-end tests compute the same function.
+    #[test]
+    fn the_text_hash_is_fnv_1a() {
+        assert_eq!(text_hash(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(text_hash("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(text_hash("foobar"), 0x8594_4171_f739_67e8);
+        let analyse = Request::Analyze {
+            rev: 1,
+            text: "a".into(),
+            before: None,
+            node: String::new(),
+            mode: None,
+            continues: true,
+        };
+        assert!(!is_changes_request(&encode(&analyse)));
+        assert_eq!(decode::<Request>(&encode(&analyse)), Some(analyse));
     }
 
     #[test]

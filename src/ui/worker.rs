@@ -7,6 +7,15 @@
 //! ([`Analysis::edit`], which re-does only what the edit changed). The page sends
 //! [`Request`]s and turns [`Response`]s into actions ([`Worker`]). Every message is one
 //! byte array ([`super::wire`]).
+//!
+//! A keystroke's text goes to the worker at once when it is idle; while it analyses, only
+//! the newest text waits and goes when it answers ([`Queue`]): every text is whole, so an
+//! older one that never went is not needed, and the last one typed is always analysed.
+//! "What changed" ([`Request::Changes`]) never delays a keystroke: the page does not ask it
+//! while a text waits, `static/worker.js` answers it only after the messages already
+//! queued ([`worker_defers`]), and it is not answered for a revision an edit has
+//! replaced — the next edit's changes are then measured from the same text before
+//! ([`Last::before`] is carried over), so nothing the user did goes unreported.
 
 use super::snapshot;
 use super::wire::{Request, Response, decode, encode};
@@ -62,6 +71,8 @@ thread_local! {
     static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
     /// The page's side: when it sent its last text to analyse, and which revision.
     static ANALYZE_SENT: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((0, 0.0)) };
+    /// ... and when it last asked for a panel, of which revision.
+    static PANEL_SENT: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((0, 0.0)) };
 }
 
 /// The node a revision's panels show: the chosen one if it still exists, else the
@@ -144,6 +155,7 @@ pub fn answer(request: Request) -> Option<Response> {
             before,
             node,
             mode,
+            continues,
         } => {
             // Every text the page sends is the last one edited (a keystroke, a paste, an
             // example opened): `edit` equals a full analysis whatever the change, and
@@ -155,17 +167,31 @@ pub fn answer(request: Request) -> Option<Response> {
             let last = LAST.with(|last| last.borrow_mut().take());
             let (earlier, analysis) = match last {
                 Some(mut last) => {
-                    let kept = match before {
-                        Some(b) => Before {
-                            node,
-                            mode,
-                            earlier: Earlier::Analysis(Box::new(analyze(&b, Options::default()))),
-                        },
-                        None => keep_before(&mut last, &node, mode),
+                    // The changes of the last revision, an edit, were not asked for (an
+                    // edit came first): this one's are measured from the same text
+                    // before, so that they include what that one changed.
+                    let unasked = last.before.take().filter(|b| {
+                        continues && before.is_none() && b.node == node && b.mode == mode
+                    });
+                    // Whether the last text moved into what is kept (`keep_before`).
+                    let (kept, moved) = match (before, unasked) {
+                        (Some(b), _) => (
+                            Before {
+                                node,
+                                mode,
+                                earlier: Earlier::Analysis(Box::new(analyze(
+                                    &b,
+                                    Options::default(),
+                                ))),
+                            },
+                            false,
+                        ),
+                        (None, Some(unasked)) => (unasked, false),
+                        (None, None) => (keep_before(&mut last, &node, mode), true),
                     };
-                    let previous_text = match &kept.earlier {
-                        Earlier::Kept { text, .. } => text.as_str(),
-                        Earlier::Analysis(_) => last.text.as_str(),
+                    let previous_text = match (&kept.earlier, moved) {
+                        (Earlier::Kept { text, .. }, true) => text.as_str(),
+                        _ => last.text.as_str(),
                     };
                     let analysis = last.analysis.edit(previous_text, &text);
                     (Some(kept), analysis)
@@ -180,6 +206,7 @@ pub fn answer(request: Request) -> Option<Response> {
                 ),
             };
             let summary = snapshot::summary(&analysis);
+            let text_hash = super::wire::text_hash(&text);
             LAST.with(|last| {
                 *last.borrow_mut() = Some(Last {
                     rev,
@@ -189,7 +216,11 @@ pub fn answer(request: Request) -> Option<Response> {
                     before: earlier,
                 })
             });
-            Some(Response::Summary { rev, summary })
+            Some(Response::Summary {
+                rev,
+                summary,
+                text_hash,
+            })
         }
         Request::Changes { rev } => LAST.with(|last| {
             let mut last = last.borrow_mut();
@@ -244,16 +275,85 @@ pub fn worker_handle(request: &[u8]) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// Whether `static/worker.js` answers this request only after the messages already
+/// queued for the worker: "what changed" ([`Request::Changes`]), which on a large node
+/// lists a whole sync, must not hold up a keystroke's text that arrived meanwhile (the
+/// text replaces the revision, and the request is then not answered).
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn worker_defers(request: &[u8]) -> bool {
+    super::wire::is_changes_request(request)
+}
+
+/// The page's side of the texts sent to the worker: at most one analysed at a time, and
+/// the newest text typed meanwhile, sent when the worker answers. A keystroke's text
+/// reaches an idle worker at once; a fast typist's keystrokes become one analysis of the
+/// last text (the one before it may still be running), never a backlog of stale ones.
+#[derive(Debug, Default)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub struct Queue {
+    /// The revision the worker is analysing (sent, not answered yet).
+    analysing: Option<u64>,
+    /// The newest text waiting (its revision and request bytes).
+    waiting: Option<(u64, Vec<u8>)>,
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+impl Queue {
+    /// A text to analyse: the bytes to post now (the worker is idle), or `None` when it
+    /// waits, replacing any older text waiting.
+    pub fn offer(&mut self, rev: u64, bytes: Vec<u8>) -> Option<(u64, Vec<u8>)> {
+        if self.analysing.is_some() {
+            self.waiting = Some((rev, bytes));
+            None
+        } else {
+            self.analysing = Some(rev);
+            Some((rev, bytes))
+        }
+    }
+
+    /// The worker answered an analysis: the text waiting, to post now, if any.
+    pub fn answered(&mut self) -> Option<(u64, Vec<u8>)> {
+        self.analysing = None;
+        let next = self.waiting.take()?;
+        self.analysing = Some(next.0);
+        Some(next)
+    }
+
+    /// Whether a text is being analysed or waits: the worker is not asked what an
+    /// earlier edit changed then (the next edit's changes will include it).
+    pub fn busy(&self) -> bool {
+        self.analysing.is_some() || self.waiting.is_some()
+    }
+}
+
+/// When the page posted its last text to the worker, and which revision (ms): its round
+/// trip is the cost of that analysis (what decides whether the next text is analysed on
+/// the page), not counting the time it waited for the analysis before it.
+pub fn analysis_sent() -> (u64, f64) {
+    ANALYZE_SENT.with(|s| s.get())
+}
+
 /// The page's handle on the worker.
 #[derive(Clone)]
 pub struct Worker {
     inner: wasm_bindgen::JsValue,
+    queue: std::rc::Rc<RefCell<Queue>>,
+    /// Whether the last text sent was an edit ([`Worker::continues`]).
+    edited: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
 impl PartialEq for Worker {
     fn eq(&self, other: &Worker) -> bool {
         self.inner == other.inner
     }
+}
+
+/// Posts a text to analyse, noting when.
+fn post_analysis(worker: &wasm_bindgen::JsValue, rev: u64, bytes: &[u8]) {
+    let now = super::dom::now_ms();
+    ANALYZE_SENT.with(|s| s.set((rev, now)));
+    super::dom::post_to_worker(worker, &js_sys::Uint8Array::from(bytes));
 }
 
 impl Worker {
@@ -264,14 +364,25 @@ impl Worker {
     ) -> Option<Worker> {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::prelude::Closure;
-        let on_message =
+        let queue = std::rc::Rc::new(RefCell::new(Queue::default()));
+        // The worker, once started: the answer to one text sends the text waiting.
+        let started = std::rc::Rc::new(RefCell::new(wasm_bindgen::JsValue::NULL));
+        let on_message = {
+            let queue = queue.clone();
+            let started = started.clone();
             Closure::<dyn Fn(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
                 if let Some(response) = decode::<Response>(&bytes.to_vec()) {
-                    if let Response::Summary { rev, summary } = &response {
+                    if let Response::Summary {
+                        rev,
+                        summary,
+                        text_hash,
+                    } = &response
+                    {
+                        let next = queue.borrow_mut().answered();
                         // The round trip of one analysis (send, analyse, summarise, answer),
                         // and the worker's wasm memory after it, read by the end-to-end
                         // test's timing report.
-                        let (sent_rev, sent_at) = ANALYZE_SENT.with(|s| s.get());
+                        let (sent_rev, sent_at) = analysis_sent();
                         if sent_rev == *rev {
                             let ms = super::dom::now_ms() - sent_at;
                             super::dom::set_root_attribute(
@@ -283,6 +394,25 @@ impl Worker {
                             "data-worker-memory-bytes",
                             &summary.memory_bytes.to_string(),
                         );
+                        super::dom::set_root_attribute(
+                            "data-worker-text-hash",
+                            &format!("{:016x}", text_hash),
+                        );
+                        if let Some((rev, bytes)) = next {
+                            post_analysis(&started.borrow(), rev, &bytes);
+                        }
+                    }
+                    if let Response::Panel { rev, .. } = &response {
+                        // The panel's round trip (ask, compute, answer), read by the timing
+                        // report: what a keystroke's views wait for after its summary.
+                        let (asked_rev, asked_at) = PANEL_SENT.with(|s| s.get());
+                        if asked_rev == *rev {
+                            let ms = super::dom::now_ms() - asked_at;
+                            super::dom::set_root_attribute(
+                                "data-worker-panel-ms",
+                                &format!("{ms:.0}"),
+                            );
+                        }
                     }
                     if let Response::Changes { rev, .. } = &response {
                         // The worker has measured what an edit changed: the end-to-end
@@ -292,26 +422,50 @@ impl Worker {
                     }
                     on_response(response);
                 }
-            });
+            })
+        };
         let on_ready = Closure::<dyn Fn(bool)>::new(on_ready);
         let inner = super::dom::start_worker(
             wasm_bindgen::module(),
             on_message.as_ref().unchecked_ref(),
             on_ready.as_ref().unchecked_ref(),
         );
+        *started.borrow_mut() = inner.clone();
         // The worker lives as long as the page: so do its callbacks.
         on_message.forget();
         on_ready.forget();
-        (!inner.is_null() && !inner.is_undefined()).then_some(Worker { inner })
+        (!inner.is_null() && !inner.is_undefined()).then_some(Worker {
+            inner,
+            queue,
+            edited: Default::default(),
+        })
     }
 
+    /// `Request::Analyze`'s `continues` for a text about to be sent: whether it is an
+    /// edit (`edit`) following an edit.
+    pub fn continues(&self, edit: bool) -> bool {
+        self.edited.replace(edit) && edit
+    }
+
+    /// Sends a request; a text to analyse waits while the worker analyses another
+    /// ([`Queue`]), and "what changed" is not asked while a text is analysed or waits.
     pub fn send(&self, request: &Request) {
-        if let Request::Analyze { rev, .. } = request {
-            let now = super::dom::now_ms();
-            ANALYZE_SENT.with(|s| s.set((*rev, now)));
-        }
         let bytes = encode(request);
-        super::dom::post_to_worker(&self.inner, &js_sys::Uint8Array::from(&bytes[..]));
+        match request {
+            Request::Analyze { rev, .. } => {
+                let now = self.queue.borrow_mut().offer(*rev, bytes);
+                if let Some((rev, bytes)) = now {
+                    post_analysis(&self.inner, rev, &bytes);
+                }
+            }
+            Request::Changes { .. } if self.queue.borrow().busy() => {}
+            Request::Panel { rev, .. } => {
+                let now = super::dom::now_ms();
+                PANEL_SENT.with(|s| s.set((*rev, now)));
+                super::dom::post_to_worker(&self.inner, &js_sys::Uint8Array::from(&bytes[..]));
+            }
+            _ => super::dom::post_to_worker(&self.inner, &js_sys::Uint8Array::from(&bytes[..])),
+        }
     }
 }
 
@@ -336,8 +490,12 @@ mod tests {
             before: None,
             node: String::new(),
             mode: None,
+            continues: true,
         }));
-        let Some(Response::Summary { rev: 3, summary }) = decode(&bytes) else {
+        let Some(Response::Summary {
+            rev: 3, summary, ..
+        }) = decode(&bytes)
+        else {
             panic!("no summary");
         };
         assert_eq!(summary.default_node, "k8s-worker01");
@@ -408,6 +566,7 @@ mod tests {
             before: None,
             node: String::new(),
             mode: None,
+            continues: true,
         }));
         let Some(Response::Summary { rev: 4, .. }) = decode(&bytes) else {
             panic!("no summary");
@@ -433,6 +592,7 @@ mod tests {
             before: Some(svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 1", 1)),
             node: String::new(),
             mode: None,
+            continues: true,
         }));
         let Some(Response::Summary { rev: 6, .. }) = decode(&bytes) else {
             panic!("no summary");
@@ -467,6 +627,7 @@ mod tests {
                 before: Some(before.clone()),
                 node: node.clone(),
                 mode: Some(mode),
+                continues: true,
             }));
             let Some(Response::Summary { .. }) = decode(&bytes) else {
                 panic!("no summary");
@@ -477,6 +638,96 @@ mod tests {
             assert_eq!(changes, svcplay::changes::diff(&a, &b, &node, Some(mode)));
             assert!(!changes.groups.is_empty(), "{changes:?}");
         }
+    }
+
+    /// A fast typist's keystrokes: the first text goes at once, the ones typed while it is
+    /// analysed wait, the newest replacing the older, and it goes when the worker answers.
+    #[test]
+    fn texts_typed_while_the_worker_analyses_wait_newest_only() {
+        let mut queue = Queue::default();
+        assert!(!queue.busy());
+        assert_eq!(queue.offer(1, vec![1]), Some((1, vec![1])));
+        assert!(queue.busy());
+        assert_eq!(queue.offer(2, vec![2]), None);
+        assert_eq!(queue.offer(3, vec![3]), None);
+        assert_eq!(queue.answered(), Some((3, vec![3])));
+        assert!(queue.busy(), "the newest text is being analysed");
+        assert_eq!(queue.answered(), None);
+        assert!(!queue.busy());
+        assert_eq!(queue.offer(4, vec![4]), Some((4, vec![4])));
+    }
+
+    /// Edits whose changes the page did not ask for (the user typed on): the next edit's
+    /// changes are measured from the text before them all, as `diff` of two full analyses,
+    /// and a question about a revision typed over is not answered.
+    #[test]
+    fn changes_not_asked_for_are_part_of_the_next_edits() {
+        let texts = [
+            svcplay::examples::DEFAULT.to_string(),
+            svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 2", 1),
+            svcplay::examples::DEFAULT.replacen("replicas: 3", "replicas: 5", 1),
+            svcplay::examples::DEFAULT
+                .replacen("replicas: 3", "replicas: 5", 1)
+                .replacen("port: 80", "port: 8080", 1),
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let bytes = worker_handle(&encode(&Request::Analyze {
+                rev: 40 + i as u64,
+                text: text.clone(),
+                before: None,
+                node: String::new(),
+                mode: None,
+                continues: true,
+            }));
+            let Some(Response::Summary { text_hash, .. }) = decode(&bytes) else {
+                panic!("no summary");
+            };
+            assert_eq!(text_hash, crate::ui::wire::text_hash(text));
+        }
+        // Revisions 41 and 42 were typed over.
+        assert_eq!(changes(41), None);
+        assert_eq!(changes(42), None);
+        let first = analyze(&texts[0], Options::default());
+        let last = analyze(&texts[3], Options::default());
+        let node = last.default_node();
+        let expected = svcplay::changes::diff(&first, &last, &node, None);
+        assert_eq!(changes(43), Some(expected.clone()));
+        assert!(!expected.is_empty());
+        // Asked, the next edit's changes are from the revision asked about.
+        let bytes = worker_handle(&encode(&Request::Analyze {
+            rev: 44,
+            text: texts[2].clone(),
+            before: None,
+            node: String::new(),
+            mode: None,
+            continues: true,
+        }));
+        assert!(matches!(
+            decode(&bytes),
+            Some(Response::Summary { rev: 44, .. })
+        ));
+        let back = analyze(&texts[2], Options::default());
+        assert_eq!(
+            changes(44),
+            Some(svcplay::changes::diff(&last, &back, &node, None))
+        );
+        // A text replaced whole (not an edit), then an edit: only the edit's changes.
+        for (rev, text) in [(45, &texts[0]), (46, &texts[1])] {
+            let bytes = worker_handle(&encode(&Request::Analyze {
+                rev,
+                text: text.clone(),
+                before: None,
+                node: String::new(),
+                mode: None,
+                continues: false,
+            }));
+            assert!(matches!(decode(&bytes), Some(Response::Summary { .. })));
+        }
+        let scaled = analyze(&texts[1], Options::default());
+        assert_eq!(
+            changes(46),
+            Some(svcplay::changes::diff(&first, &scaled, &node, None))
+        );
     }
 
     #[test]
@@ -496,6 +747,7 @@ mod tests {
                 before: None,
                 node: String::new(),
                 mode: None,
+                continues: true,
             }));
             let Some(Response::Summary { summary, .. }) = decode(&bytes) else {
                 panic!("no summary");
