@@ -81,32 +81,21 @@ pub fn span_of(root: &Node, path: &str) -> Option<Span> {
     Some(span)
 }
 
-/// The trees of the last few objects a listing's sources named: an analysis keeps no
-/// trees ([`svcplay::manifest::RawObject::node`] parses the object's document again), and
-/// a listing names the same Service and EndpointSlice line after line.
+/// The trees of the objects a listing's sources named, each parsed once per listing: an
+/// analysis keeps no trees ([`svcplay::manifest::RawObject::node`] parses the object's
+/// document again), and a listing names the same objects out of order (kube-proxy's
+/// `KUBE-SEP-*` chains are sorted by their hashed names, so a Service's endpoints come
+/// back far apart). Kept only while one listing's sources are made: on the 5,000-Service
+/// dump a few of the last trees re-parsed two documents per source, 13.8 s natively
+/// for 215,058 sources.
 #[derive(Default)]
 struct Trees<'a> {
-    /// Most recently used last.
-    recent: Vec<(usize, std::borrow::Cow<'a, Node>)>,
+    parsed: HashMap<usize, std::borrow::Cow<'a, Node>>,
 }
 
 impl<'a> Trees<'a> {
-    const KEPT: usize = 4;
-
     fn of(&mut self, raw: &'a svcplay::manifest::RawObject) -> &Node {
-        match self.recent.iter().position(|(id, _)| *id == raw.id) {
-            Some(at) => {
-                let entry = self.recent.remove(at);
-                self.recent.push(entry);
-            }
-            None => {
-                if self.recent.len() >= Self::KEPT {
-                    self.recent.remove(0);
-                }
-                self.recent.push((raw.id, raw.node()));
-            }
-        }
-        &self.recent[self.recent.len() - 1].1
+        self.parsed.entry(raw.id).or_insert_with(|| raw.node())
     }
 }
 
@@ -476,6 +465,38 @@ mod tests {
             lines[dnat],
             spans_of_line(&panel, dnat),
             lit.iter().map(|i| lines[*i]).collect::<Vec<_>>()
+        );
+    }
+
+    /// How long the rules panel's sources take on a generated dump (a measurement for
+    /// issue 19, not a test of speed): `cargo test --bin svcplay-web -- --ignored
+    /// panel_sources_of_a_dump --nocapture`.
+    #[test]
+    #[ignore]
+    // A measurement the person runs reads the clock; the panel's code does not.
+    #[allow(clippy::disallowed_methods)]
+    fn panel_sources_of_a_dump() {
+        let services = std::env::var("SVCPLAY_DUMP_SERVICES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1000);
+        let text = svcplay::examples::dump::large_dump(services, 10);
+        let analysis = analyze(&text, Options::default());
+        let node = analysis.default_node();
+        let proxy = analysis.proxy(&node);
+        let view = proxy.listings()[0];
+        let context = svcplay::views::Context {
+            node: node.clone(),
+            mode: None,
+        };
+        let lines = svcplay::views::listing::lines(&analysis, &context, view).expect("a listing");
+        let started = std::time::Instant::now();
+        let (_, sources, _) = panel_sources(&analysis, &lines, crate::ui::rules::MAX_LINES);
+        println!(
+            "{services} Services: {} lines, {} sources in {:?}",
+            lines.line_sources.len(),
+            sources.len(),
+            started.elapsed()
         );
     }
 }

@@ -31,10 +31,6 @@ struct Last {
     rev: u64,
     text: String,
     analysis: Analysis,
-    /// What "what changed" compares of `analysis` besides kube-proxy's rules, once
-    /// measured (when the page asked what this revision changed): the next edit is
-    /// measured from it.
-    downstream: Option<Downstream>,
     /// What is left of the text before, to say what this revision changed when the page
     /// asks ([`Request::Changes`]); `None` for the first text.
     before: Option<Before>,
@@ -59,7 +55,7 @@ enum Earlier {
     /// configured mode, and its text, analysed again whole only if the edit leaves another
     /// node on show (it removed the one the user was viewing).
     Kept {
-        downstream: Downstream,
+        downstream: Arc<Downstream>,
         proxy: Arc<NodeProxy>,
         configured_mode: ProxyMode,
         text: String,
@@ -87,8 +83,8 @@ fn node_on_show(analysis: &Analysis, chosen: &str) -> String {
 
 /// What the worker keeps of `last` for the changes of the edit that consumes it: kube-proxy
 /// on the node on show as `last` has it (its facts, taken before the edit; rendered only
-/// if it was not already), and its endpoints and DNS records (measured when the page
-/// asked about `last`, else now).
+/// if it was not already), and its endpoints and DNS records ([`Analysis::downstream`]:
+/// patched from the analysis before for what the edit touched).
 fn keep_before(last: &mut Last, node: &str, mode: Option<ProxyMode>) -> Before {
     let analysis = &last.analysis;
     let configured_mode = analysis.proxy_config.mode;
@@ -97,10 +93,9 @@ fn keep_before(last: &mut Last, node: &str, mode: Option<ProxyMode>) -> Before {
     let proxy = analysis
         .cached_proxy(&shown, proxy_mode)
         .unwrap_or_else(|| analysis.proxy_in(&shown, proxy_mode));
-    let downstream = last
-        .downstream
-        .take()
-        .unwrap_or_else(|| Downstream::of(&analysis.objects));
+    // Measured once per analysis, and after an edit patched from the one before for
+    // the Services the edit touched (`Analysis::downstream`), not measured whole here.
+    let downstream = analysis.downstream();
     Before {
         node: node.to_string(),
         mode,
@@ -114,7 +109,7 @@ fn keep_before(last: &mut Last, node: &str, mode: Option<ProxyMode>) -> Before {
 }
 
 /// What the last edit changed (`diff` of the analysis before and the last one), on the
-/// node on show in the mode on show; keeps the last analysis' [`Downstream`] for the next.
+/// node on show in the mode on show.
 fn changes_of(last: &mut Last) -> Option<Changes> {
     let before = last.before.take()?;
     let after = &last.analysis;
@@ -131,10 +126,7 @@ fn changes_of(last: &mut Last) -> Option<Changes> {
             if proxy.node == node && proxy.mode == old_mode {
                 let new_mode = before.mode.unwrap_or(after.proxy_config.mode);
                 let new = after.proxy_in(&node, new_mode);
-                let now = last
-                    .downstream
-                    .get_or_insert_with(|| Downstream::of(&after.objects));
-                svcplay::changes::diff_from(&downstream, &proxy, now, &new)
+                svcplay::changes::diff_from(&downstream, &proxy, &after.downstream(), &new)
             } else {
                 let earlier = analyze(&text, Options::default());
                 svcplay::changes::diff(&earlier, after, &node, before.mode)
@@ -212,7 +204,6 @@ pub fn answer(request: Request) -> Option<Response> {
                     rev,
                     text,
                     analysis,
-                    downstream: None,
                     before: earlier,
                 })
             });
