@@ -72,7 +72,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| analyze(black_box(&text), Options::default()))
     });
     group.finish();
-    let edited = keystroke(&text);
+    let edited = svcplay::examples::dump::with_a_keystroke(&text);
     let analysed = analyze(&text, Options::default());
     edit_stages(&analysed, &text, &edited);
     let mut group = c.benchmark_group("keystroke in the 5k dump");
@@ -183,17 +183,6 @@ fn edit_stages(analysed: &svcplay::scenario::Analysis, text: &str, edited: &str)
         changed.as_secs_f64() * 1000.0 / 50.0,
         changes.groups.len(),
     );
-}
-
-/// The dump with one digit typed after Service `svc-02500`'s `port: 80`.
-fn keystroke(text: &str) -> String {
-    let service = text
-        .find("name: svc-02500\n")
-        .expect("the dump has svc-02500");
-    let port = service + text[service..].find("port: 80").expect("a port") + "port: 80".len();
-    let mut edited = text.to_string();
-    edited.insert(port, '1');
-    edited
 }
 
 criterion_group!(benches, bench);

@@ -634,15 +634,7 @@ fn port_changes(
 /// What changed between `before` and `after`, on `node` with kube-proxy in `mode` (the
 /// scenario's own mode when `None`).
 pub fn diff(before: &Analysis, after: &Analysis, node: &str, mode: Option<ProxyMode>) -> Changes {
-    let mode_of = |a: &Analysis| mode.unwrap_or(a.proxy_config.mode);
-    let old = before.proxy_in(node, mode_of(before));
-    let new = after.proxy_in(node, mode_of(after));
-    diff_from(
-        &Downstream::of(&before.objects),
-        &old,
-        &Downstream::of(&after.objects),
-        &new,
-    )
+    between(before, after, node, mode, true)
 }
 
 /// [`diff`] comparing every group of both rulesets ([`Proxier::groups`]), never only the
@@ -657,16 +649,33 @@ pub fn diff_every_group(
     node: &str,
     mode: Option<ProxyMode>,
 ) -> Changes {
+    between(before, after, node, mode, false)
+}
+
+/// [`diff`] or (not `partial`) [`diff_every_group`]: see [`compare`].
+fn between(
+    before: &Analysis,
+    after: &Analysis,
+    node: &str,
+    mode: Option<ProxyMode>,
+    partial: bool,
+) -> Changes {
     let mode_of = |a: &Analysis| mode.unwrap_or(a.proxy_config.mode);
     let old = before.proxy_in(node, mode_of(before));
     let new = after.proxy_in(node, mode_of(after));
-    compare(
-        &Downstream::of(&before.objects),
-        &old,
-        &Downstream::of(&after.objects),
-        &new,
-        false,
-    )
+    if partial {
+        // Each analysis measures its endpoints and DNS records once (patched after an
+        // edit); the reference measures both whole.
+        compare(&before.downstream(), &old, &after.downstream(), &new, true)
+    } else {
+        compare(
+            &Downstream::of(&before.objects),
+            &old,
+            &Downstream::of(&after.objects),
+            &new,
+            false,
+        )
+    }
 }
 
 /// [`diff`] from what it compares of each analysis: its [`Downstream`] and kube-proxy on

@@ -87,7 +87,8 @@
 //! - [`actions`] — the page's one-click actions as pure text edits (`fn(text, ...) -> text`),
 //!   and [`actions::scheduler`] (IPVS mode and its scheduler, written into the text).
 //! - [`dns`] — the records CoreDNS serves (kubeadm Corefile), `/etc/resolv.conf` and the
-//!   search-list expansion ([`dns::resolv`]).
+//!   search-list expansion ([`dns::resolv`]); [`dns::downstream`] holds what "what
+//!   changed" compares of an analysis (endpoints and records), patched after an edit.
 //!   The reply on the wire ([`dns::wire`]: CoreDNS's `SizeAndDo` and `Scrub`, miekg/dns
 //!   compression and truncation) is what `dig` measures and what the real dig is checked
 //!   against (`tests/dig_real.rs`).
@@ -194,11 +195,13 @@
 //!   records, traffic shares, and which service ports kube-proxy's change tracking
 //!   would resync), read off [`proxy::Proxier::groups`]; [`changes::diff_from`] is the
 //!   same from what the worker keeps of an analysis an edit consumed
-//!   ([`scenario::Analysis::downstream`]: the endpoints and DNS records,
-//!   [`dns::downstream::Downstream`], measured again after an edit only for the Services
-//!   it touched; and
-//!   kube-proxy on the node on show); a service port whose facts did not change is not
-//!   compared further.
+//!   (its endpoints and DNS records, [`scenario::Analysis::downstream`] — a
+//!   [`dns::downstream::Downstream`] measured again after an edit only for the Services
+//!   it touched — and kube-proxy on the node on show); a service port whose facts did not
+//!   change is not compared further, and in iptables mode only the chains whose typed
+//!   rules differ are printed ([`proxy::Proxier::changed_chains`], as kube-proxy's partial
+//!   sync writes only changed chains; [`changes::diff_every_group`] compares every group,
+//!   the property test's reference).
 //! - [`compare`] — one scenario in two or three proxy modes side by side: what each
 //!   programs, rules per Service, a walk of the same packet, and the differences that
 //!   matter when migrating ([`compare::NOTES`], each with its upstream source).

@@ -125,12 +125,7 @@ fn cli_end_to_end_on_the_full_dump() {
 #[ignore]
 fn reparse_of_a_keystroke_in_the_full_dump() {
     let text = svcplay::examples::dump::large_dump(5000, 10);
-    let at = text
-        .find("name: svc-02500\n")
-        .expect("the dump has svc-02500");
-    let port = at + text[at..].find("port: 80").expect("a port") + "port: 80".len();
-    let mut edited = text.clone();
-    edited.insert(port, '1');
+    let edited = svcplay::examples::dump::with_a_keystroke(&text);
     let start = Instant::now();
     let held = svcplay::manifest::parse(&text);
     let parsed = start.elapsed();

@@ -103,7 +103,7 @@ fn measure(services: usize) -> Kept {
         admissions: admitted,
         parsed,
         diagnostics: diagnosed,
-        rest: whole - model - admitted - diagnosed - parsed,
+        rest: whole.saturating_sub(model + admitted + diagnosed + parsed),
         whole,
         peak,
     }

@@ -67,6 +67,18 @@ pub fn large_dump(services: usize, endpoints: usize) -> String {
     out
 }
 
+/// `dump` (a [`large_dump`] of at least 2,501 Services) with one digit typed after Service
+/// `svc-02500`'s `port: 80`: the keystroke the benches and timings edit the dump with.
+pub fn with_a_keystroke(dump: &str) -> String {
+    let service = dump
+        .find("name: svc-02500\n")
+        .expect("the dump has svc-02500");
+    let port = service + dump[service..].find("port: 80").expect("a port") + "port: 80".len();
+    let mut edited = dump.to_string();
+    edited.insert(port, '1');
+    edited
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
