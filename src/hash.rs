@@ -14,3 +14,10 @@ pub fn fnv32a(data: &[u8]) -> u32 {
     }
     hash
 }
+
+/// 64-bit FNV-1a.
+pub fn fnv64a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}

@@ -505,7 +505,6 @@ impl State {
         self.summary_rev != self.rev
     }
 
-    /// Whether the text waits for the worker (not analysed here, not paused).
     /// Whether the text is large: over [`LARGE_TEXT`] bytes, or its last analysis took more
     /// than [`MAIN_THREAD_BUDGET_MS`]. A text from outside whose cost is not known yet goes
     /// to the worker too, but is not called large (the Chinese default lab is 88 lines).
@@ -513,6 +512,7 @@ impl State {
         self.text.len() > LARGE_TEXT || self.cost_ms.is_some_and(|ms| ms > MAIN_THREAD_BUDGET_MS)
     }
 
+    /// Whether the text waits for the worker (not analysed here, not paused).
     pub fn uses_worker(&self) -> bool {
         self.analysis.is_none()
             && !self.paused
@@ -1276,13 +1276,7 @@ fn keep_change(
 
 /// A scenario's identity for its stored history: a hash of its text as it was loaded.
 pub fn commands_key(text: &str) -> String {
-    // FNV-1a, 64 bits.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{hash:016x}")
+    format!("{:016x}", svcplay::hash::fnv64a(text.as_bytes()))
 }
 
 /// The prompt the terminal shows now.

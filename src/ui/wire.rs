@@ -940,9 +940,7 @@ impl Wire for Panel {
 /// FNV-1a (64 bits) of a text's UTF-8 bytes: which text the worker analysed, in a few
 /// characters (`Response::Summary`; the end-to-end tests compute the same).
 pub fn text_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    svcplay::hash::fnv64a(text.as_bytes())
 }
 
 /// Whether request bytes are [`Request::Changes`] (its tag, as [`Request`]'s `put` writes

@@ -1613,7 +1613,9 @@ spec:
         self.set_editor(text)?;
         self.wait("the text analysed", Duration::from_secs(300), || {
             let hash = self.root_attribute("data-worker-text-hash")?;
-            Ok((!self.busy()? && hash == format!("{:016x}", fnv1a(text))).then_some(()))
+            Ok((!self.busy()?
+                && hash == format!("{:016x}", svcplay::hash::fnv64a(text.as_bytes())))
+            .then_some(()))
         })?;
         // The caret at the end of the text's first line, in the editor's window of lines.
         let first_line = text.lines().next().unwrap_or_default().to_string();
@@ -1649,7 +1651,9 @@ spec:
             Duration::from_secs(300),
             || {
                 let hash = self.root_attribute("data-worker-text-hash")?;
-                Ok((!self.busy()? && hash == format!("{:016x}", fnv1a(&expected))).then_some(()))
+                Ok((!self.busy()?
+                    && hash == format!("{:016x}", svcplay::hash::fnv64a(expected.as_bytes())))
+                .then_some(()))
             },
         )?;
         if draft {
@@ -1891,16 +1895,9 @@ impl Keystrokes {
 /// for the 10-Service scenario, half of one for the default lab.
 const TEN_SERVICES_BUDGET_MS: f64 = 16.0;
 /// Issue 19 item 3: an edit in the 5,000-Service dump updates the visible views within 50 ms.
-const DUMP_EDIT_BUDGET_MS: f64 = 50.0;
-
-/// FNV-1a (64 bits) of a text's UTF-8 bytes, as the page's worker reports the text it
-/// analysed (`data-worker-text-hash`, src/ui/wire.rs `text_hash`).
-fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
 const DEFAULT_LAB_BUDGET_MS: f64 = 8.0;
+/// Issue 19 item 3: an edit in the 5,000-Service dump updates the visible views within 50 ms.
+const DUMP_EDIT_BUDGET_MS: f64 = 50.0;
 
 /// A summary with its budget and the median's ratio to it (a report, never an assertion).
 fn budgeted(v: &[f64], budget: f64) -> String {

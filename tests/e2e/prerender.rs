@@ -291,23 +291,32 @@ impl Page<'_> {
                 Ok(rules.contains("--probability 0.2000000000").then_some(()))
             },
         )?;
-        let state = self.exec(
-            "const e = document.getElementById('editor');
-             return [e.value.includes('replicas: 5'), document.activeElement === e, e.selectionStart,
-                     document.querySelector('.cursor-pos').textContent.includes('line 60,')];",
-            vec![],
-        )?;
         let expected = Json::from(vec![
             Json::Bool(true),
             Json::Bool(true),
             caret.clone(),
             Json::Bool(true),
         ]);
-        if state != expected {
-            return Err(format!(
-                "after the take-over the editor is [typed text kept, focused, caret, its readout at line 60] = {state:?}, not {expected:?}"
-            ));
-        }
+        // The take-over restores focus, caret and readout as it goes: polled, not read once.
+        let mut state = Json::Null;
+        self.wait(
+            "the editor focused at the typed caret, its readout at line 60",
+            UPDATE_TIMEOUT,
+            || {
+                state = self.exec(
+                    "const e = document.getElementById('editor');
+                     return [e.value.includes('replicas: 5'), document.activeElement === e, e.selectionStart,
+                             document.querySelector('.cursor-pos').textContent.includes('line 60,')];",
+                    vec![],
+                )?;
+                Ok((state == expected).then_some(()))
+            },
+        )
+        .map_err(|e| {
+            format!(
+                "{e}: after the take-over the editor is [typed text kept, focused, caret, its readout at line 60] = {state:?}, not {expected:?}"
+            )
+        })?;
         self.wait("the typed text saved as the draft", UPDATE_TIMEOUT, || {
             let kept = self.string("return localStorage.getItem('svcplay.text') || '';", vec![])?;
             Ok(kept.contains("replicas: 5").then_some(()))
