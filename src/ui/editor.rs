@@ -12,6 +12,7 @@
 use super::dom;
 use super::highlight::{self, Class};
 use super::i18n::{Lang, Msg};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use svcplay::diag::{Diagnostic, Severity, Span};
@@ -459,6 +460,50 @@ impl Doc {
     }
 }
 
+/// The editor following the textarea's scroll. Where it is scrolled to vertically and how
+/// high it is decide which lines are drawn (a render); how far it is scrolled sideways only
+/// moves the highlighted layer, which a scroll does by the layer's transform alone: typing
+/// past the right edge scrolls at every key, and drawing the editor again for it cost about
+/// 0.6 ms of the keystroke's frame.
+#[derive(Clone)]
+struct Follow {
+    /// The textarea's scrollTop and clientHeight as last drawn.
+    view: UseStateHandle<(f64, f64)>,
+    /// The textarea's scrollLeft, and the layer's vertical offset as last drawn (the
+    /// transform's two parts).
+    shift: Rc<RefCell<(f64, f64)>>,
+    /// The layer's `<code>`, which the transform moves.
+    code: NodeRef,
+}
+
+impl Follow {
+    /// Follows the textarea `a`: draws again when it scrolled vertically or changed height,
+    /// or when `redraw` (its window moved, or the caret was put somewhere else), and only
+    /// moves the layer sideways otherwise.
+    fn follow(&self, a: &HtmlTextAreaElement, redraw: bool) {
+        let (top, left, height) = (
+            a.scroll_top() as f64,
+            a.scroll_left() as f64,
+            a.client_height() as f64,
+        );
+        let mut shift = self.shift.borrow_mut();
+        if redraw || (top, height) != *self.view {
+            shift.0 = left;
+            drop(shift);
+            self.view.set((top, height));
+        } else if left != shift.0 {
+            shift.0 = left;
+            // The same attribute the render writes (so its next write, if any, replaces it).
+            if let Some(code) = self.code.cast::<web_sys::Element>() {
+                let _ = code.set_attribute(
+                    "style",
+                    &format!("transform:translate({}px,{}px)", -shift.0, shift.1),
+                );
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Find {
     open: bool,
@@ -471,7 +516,12 @@ pub fn Editor(props: &EditorProps) -> Html {
     let _timed = dom::timed("view:Editor");
     let textarea = use_node_ref();
     let find_input = use_node_ref();
-    let scroll = use_state(|| (0.0f64, 0.0f64, 800.0f64));
+    let code = use_node_ref();
+    let scroll = Follow {
+        view: use_state(|| (0.0f64, 800.0f64)),
+        shift: use_mut_ref(|| (0.0f64, 0.0f64)),
+        code: code.clone(),
+    };
     let find = use_state(Find::default);
     let cursor = use_state(|| (1u32, 1u32));
     let hover = use_state(|| None::<(f64, f64, u32)>);
@@ -532,11 +582,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                 };
                 doc.borrow_mut().select(&a, start, end);
                 cursor.set(start);
-                scroll.set((
-                    a.scroll_top() as f64,
-                    a.scroll_left() as f64,
-                    a.client_height() as f64,
-                ));
+                scroll.follow(&a, true);
             }
         });
     }
@@ -555,11 +601,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                 let _ = a.set_selection_range(at, at);
                 a.set_scroll_top(((local.saturating_sub(3)) as f64 * d.lh) as i32);
                 cursor.set((*line, 1));
-                scroll.set((
-                    a.scroll_top() as f64,
-                    a.scroll_left() as f64,
-                    a.client_height() as f64,
-                ));
+                scroll.follow(&a, true);
             }
         });
     }
@@ -641,11 +683,7 @@ pub fn Editor(props: &EditorProps) -> Html {
             // window changed above is it read here. When typing scrolls the textarea, its
             // scroll event (on_scroll) moves the highlighted lines with it.
             if rewindowed {
-                scroll.set((
-                    a.scroll_top() as f64,
-                    a.scroll_left() as f64,
-                    a.client_height() as f64,
-                ));
+                scroll.follow(&a, true);
             }
             drop(d);
             on_change.emit(full);
@@ -657,6 +695,7 @@ pub fn Editor(props: &EditorProps) -> Html {
         Callback::from(move |e: Event| {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             let mut d = doc.borrow_mut();
+            let mut moved = false;
             if let Some(w) = d.window {
                 let top = (a.scroll_top() as f64 / d.lh) as usize;
                 let bottom = top + (a.client_height() as f64 / d.lh) as usize;
@@ -665,13 +704,11 @@ pub fn Editor(props: &EditorProps) -> Html {
                 if more_above || more_below {
                     let center = w.first + (top + bottom) / 2;
                     d.move_window(&a, center);
+                    moved = true;
                 }
             }
-            scroll.set((
-                a.scroll_top() as f64,
-                a.scroll_left() as f64,
-                a.client_height() as f64,
-            ));
+            drop(d);
+            scroll.follow(&a, moved);
         })
     };
     let update_cursor = {
@@ -688,14 +725,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                 }
                 cursor.set(at);
             }
-            let now = (
-                a.scroll_top() as f64,
-                a.scroll_left() as f64,
-                a.client_height() as f64,
-            );
-            if now != *scroll {
-                scroll.set(now);
-            }
+            scroll.follow(a, false);
         }
     };
     let on_keyup = {
@@ -816,7 +846,8 @@ pub fn Editor(props: &EditorProps) -> Html {
 
     // What is in view.
     let text = &props.text;
-    let (top, left, height) = *scroll;
+    let (top, height) = *scroll.view;
+    let left = scroll.shift.borrow().0;
     // In a large text the textarea starts at the window's first line.
     let base = doc.borrow().first();
     let lh = line_height(props.scale);
@@ -825,6 +856,7 @@ pub fn Editor(props: &EditorProps) -> Html {
     let visible = (height / lh).ceil() as usize + 2 * OVERSCAN;
     let (lines, total) = lines_in_view(text, first, visible);
     let offset = (first - base) as f64 * lh;
+    scroll.shift.borrow_mut().1 = offset - top;
     let current_match = find.current.min(matches.len().saturating_sub(1));
 
     // One component per line, keyed by its number: a keystroke changes one line's props,
@@ -923,11 +955,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                 if let Some(input) = find_input.cast::<web_sys::HtmlInputElement>() {
                     let _ = input.focus();
                 }
-                scroll.set((
-                    a.scroll_top() as f64,
-                    a.scroll_left() as f64,
-                    a.client_height() as f64,
-                ));
+                scroll.follow(&a, true);
             }
         }
     };
@@ -1024,7 +1052,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     </div>
                 </div>
                 <div class="code">
-                    <pre class="layer" aria-hidden="true"><code style={format!("transform:translate({}px,{}px)", -left, offset - top)}>{ for layer }</code></pre>
+                    <pre class="layer" aria-hidden="true"><code ref={code} style={format!("transform:translate({}px,{}px)", -left, offset - top)}>{ for layer }</code></pre>
                     <textarea
                         id="editor"
                         ref={textarea}

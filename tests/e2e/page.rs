@@ -1446,8 +1446,8 @@ spec:
     /// After keys typed at the end of the first line: each line of the highlighted layer is
     /// drawn on its own (src/ui/editor.rs, `Line`), so check that the typed line shows the
     /// textarea's line, its end still in `end_class`, that every other line drawn still
-    /// shows its own text, that the line numbers beside them match, and that the caret
-    /// stayed at the end of the typed text.
+    /// shows its own text, that the line numbers beside them match, that the caret stayed
+    /// at the end of the typed text, and that the layer is scrolled with the textarea.
     fn layer_follows_the_typed_text(&self, end_class: &str) -> Result<(), String> {
         let problem = self.string(
             "const e = document.getElementById('editor');
@@ -1474,6 +1474,14 @@ spec:
              const at = e.value.indexOf('\\n');
              if (e.selectionStart !== at || e.selectionEnd !== at)
                return `the caret is at ${e.selectionStart}-${e.selectionEnd}, not at the end of the typed text (${at})`;
+             // The typed line ran past the right edge, so the textarea scrolled sideways at
+             // each key and the layer followed (its transform alone): line 1 drawn where the
+             // textarea shows it (its padding is 8px by 12px, as the layer's).
+             const box = e.getBoundingClientRect();
+             const drawnAt = first.getBoundingClientRect();
+             const x = box.left + 12 - e.scrollLeft, y = box.top + 8 - e.scrollTop;
+             if (Math.abs(drawnAt.left - x) > 1 || Math.abs(drawnAt.top - y) > 1)
+               return `line 1 is drawn at ${drawnAt.left},${drawnAt.top}, the textarea shows it at ${x},${y} (scrolled ${e.scrollLeft},${e.scrollTop})`;
              return '';",
             vec![Json::from(end_class)],
         )?;
