@@ -547,6 +547,14 @@ fn replay_sensitive_edits_equal_a_full_analysis() {
             Box::new(|t: &str| format!("{t}  - name: extra\n    port: 81\n")),
         ),
         (
+            "a third svc-0 document, refused (a NodePort out of range)",
+            Box::new(move |t: &str| format!("{t}{}", svc("svc-0", "\n    nodePort: 80"))),
+        ),
+        (
+            "a fourth svc-0 document, applied",
+            Box::new(move |t: &str| format!("{t}{}", svc("svc-0", "\n    nodePort: 30999"))),
+        ),
+        (
             "svc-2 renamed onto svc-4",
             Box::new(|t: &str| t.replacen("name: svc-2\n", "name: svc-4\n", 1)),
         ),

@@ -525,9 +525,6 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                     replayed
                 }
                 None => {
-                    if let Some(at) = service_at {
-                        derived_uids.remove(&at);
-                    }
                     alloc.record();
                     let from = diagnostics.len();
                     let (outcome, warnings) = admit_one(
@@ -541,6 +538,10 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                         &mut diagnostics,
                     );
                     let allocations = alloc.recorded();
+                    if let Some(at) = service_at.filter(|_| outcome == Outcome::Configured) {
+                        // Replaced by an object admitted here: its UID is as admitted.
+                        derived_uids.remove(&at);
+                    }
                     if first {
                         journal.keep(
                             raw,
