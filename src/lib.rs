@@ -70,7 +70,9 @@
 //!   [`apiserver::names`] and [`apiserver::meta`] the shared name/label/IP/metadata checks.
 //!   Each admission's reads (its namespace, every question asked of the allocators) and
 //!   effects are journaled ([`apiserver::replay`]); after an edit, an untouched object
-//!   whose reads answer the same is replayed instead of admitted again.
+//!   whose reads answer the same is replayed instead of admitted again: its stored
+//!   object, its [`apiserver::Admission`] and its requests move over from the analysis
+//!   before, and a Service keeps the UID the controllers derived for it.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic
 //!   names, nodes, IPs, derived UIDs; taints and tolerations as the scheduler and
 //!   `NodeShouldRunDaemonPod` weigh them; a DaemonSet's Pod on each eligible node), the node
@@ -214,7 +216,8 @@
 //!   every JSON and Go-quoted output.
 //! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
 //! - [`hash`] — FNV-1a, which every generated value (ClusterIPs, NodePorts, name
-//!   suffixes, MACs) is derived from.
+//!   suffixes, MACs) is derived from; [`hash::FnvBuild`] hashes the name-keyed maps of
+//!   the API server's per-object bookkeeping.
 //! - [`qr`] — a QR code encoder (ISO/IEC 18004, byte mode, versions 1–40) drawn as SVG:
 //!   the presenter mode shows the room the link to the lesson step on screen.
 //! - [`sort`] — stable sorting through one shared copy of the standard library's sort,

@@ -407,8 +407,14 @@ impl Analysis {
             Some(computed) => Some((computed, Arc::default())),
             None => self.downstream.base,
         };
-        let previous = (!options.stored)
-            .then(|| apiserver::replay::Previous::new(self.admission_journal, self.objects, moved));
+        let previous = (!options.stored).then(|| {
+            apiserver::replay::Previous::new(
+                self.admission_journal,
+                self.objects,
+                self.admissions,
+                moved,
+            )
+        });
         analyze_manifest(manifest, options, previous, downstream)
     }
 

@@ -510,3 +510,124 @@ fn incremental_analysis_equals_a_full_one() {
          changes equal; {replayed} of {admitted} admissions replayed"
     );
 }
+
+/// Compares every output of `incremental` with a full analysis of `text`.
+fn assert_equal_to_full(incremental: &Analysis, text: &str, what: &str) {
+    let full = analyze(text, Options::default());
+    for ((name, got), (_, want)) in outputs(incremental).iter().zip(outputs(&full)) {
+        assert!(
+            *got == want,
+            "{what}: {name} differs\nincremental: {got}\nfull: {want}\n--- the text ---\n{text}"
+        );
+    }
+}
+
+/// The edits the API server's replay could get wrong, one after another on the
+/// allocating scenario, each compared with a full analysis: a Service applied again
+/// after its first document was replayed (the UID the controllers derived must not leak
+/// into what admission reads), a rename onto another Service's name and back, a
+/// ClusterIP written that another Service holds, a selector and a Deployment's replicas
+/// edited, a document moved to the end, a namespace removed and restored.
+#[test]
+fn replay_sensitive_edits_equal_a_full_analysis() {
+    let svc = |name: &str, extra: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: team-0\nspec:\n  type: NodePort\n  selector:\n    app: web\n  ports:\n  - name: http\n    port: 80{extra}\n"
+        )
+    };
+    let base = allocating();
+    type Step = Box<dyn Fn(&str) -> String>;
+    let steps: Vec<(&str, Step)> = vec![
+        (
+            "svc-0 applied again at the end",
+            Box::new(move |t: &str| format!("{t}{}", svc("svc-0", ""))),
+        ),
+        (
+            "the second svc-0 given a second port",
+            Box::new(|t: &str| format!("{t}  - name: extra\n    port: 81\n")),
+        ),
+        (
+            "a third svc-0 document, refused (a NodePort out of range)",
+            Box::new(move |t: &str| format!("{t}{}", svc("svc-0", "\n    nodePort: 80"))),
+        ),
+        (
+            "a fourth svc-0 document, applied",
+            Box::new(move |t: &str| format!("{t}{}", svc("svc-0", "\n    nodePort: 30999"))),
+        ),
+        (
+            "svc-2 renamed onto svc-4",
+            Box::new(|t: &str| t.replacen("name: svc-2\n", "name: svc-4\n", 1)),
+        ),
+        (
+            "and back",
+            Box::new(|t: &str| t.replacen("name: svc-4\n", "name: svc-2\n", 1)),
+        ),
+        (
+            "svc-6 asks for svc-4's ClusterIP",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "name: svc-6\n  namespace: team-0\nspec:\n",
+                    "name: svc-6\n  namespace: team-0\nspec:\n  clusterIP: 10.96.0.20\n",
+                    1,
+                )
+            }),
+        ),
+        (
+            "svc-4 lets it go",
+            Box::new(|t: &str| t.replacen("clusterIP: 10.96.0.20\n  selector", "selector", 1)),
+        ),
+        (
+            "svc-5 asks for svc-1's NodePort",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "name: svc-5\n  namespace: team-1\nspec:\n  type: NodePort\n",
+                    "name: svc-5\n  namespace: team-1\nspec:\n  type: NodePort\n  healthCheckNodePort: 30100\n",
+                    1,
+                )
+            }),
+        ),
+        (
+            "a selector edited",
+            Box::new(|t: &str| {
+                t.replacen("selector:\n    app: web\n", "selector:\n    app: db\n", 1)
+            }),
+        ),
+        (
+            "the Deployment's replicas",
+            Box::new(|t: &str| t.replacen("replicas: 3", "replicas: 1", 1)),
+        ),
+        (
+            "the first Service moved to the end",
+            Box::new(|t: &str| {
+                let start = t
+                    .find("---\napiVersion: v1\nkind: Service")
+                    .expect("a Service");
+                let end = start + 4 + t[start + 4..].find("---\n").expect("a next document");
+                format!("{}{}{}", &t[..start], &t[end..], &t[start..end])
+            }),
+        ),
+        (
+            "namespace team-1 removed",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "kind: Namespace\nmetadata:\n  name: team-1\n",
+                    "kind: Namespace\nmetadata:\n  name: team-7\n",
+                    1,
+                )
+            }),
+        ),
+        (
+            "and restored",
+            Box::new(|t: &str| t.replacen("name: team-7\n", "name: team-1\n", 1)),
+        ),
+    ];
+    let mut text = base;
+    let mut incremental = analyze(&text, Options::default());
+    for (what, step) in &steps {
+        let edited = step(&text);
+        assert_ne!(edited, text, "{what}: the step changes nothing");
+        incremental = incremental.edit(&text, &edited);
+        assert_equal_to_full(&incremental, &edited, what);
+        text = edited;
+    }
+}

@@ -189,7 +189,7 @@ impl Allocators {
     /// every Service's requests by [`RawObject::id`], for the next edit.
     pub fn new_reusing(
         manifest: &Manifest,
-        known: impl Fn(&RawObject) -> Option<Requests>,
+        mut known: impl FnMut(&RawObject) -> Option<Requests>,
     ) -> (Allocators, Vec<Option<Requests>>) {
         let mut primary = Vec::new();
         let mut extra = Vec::new();

@@ -35,13 +35,14 @@ pub mod replay;
 pub mod service;
 
 use crate::diag::{Diagnostic, Severity, Span, Stage};
+use crate::hash::FnvBuild;
 use crate::manifest::yaml::{Node, Value};
 use crate::manifest::{Kind, Manifest, RawObject};
 use crate::model::{self, Object, ObjectMeta, Objects, Origin};
 use crate::sort::CollectBTree;
 use field::{ErrorList, FieldError, dedup_lines, go_quote};
 use names::NameRule;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 /// What happened to one object.
@@ -386,33 +387,55 @@ pub struct Edited {
 /// [`admit`], replaying the previous analysis' admissions of the objects an edit did not
 /// touch ([`replay`]); `None` admits every object afresh. Equal to [`admit`] either way.
 pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> Admitted {
+    let mut previous = previous;
     let (mut alloc, requests) = alloc::Allocators::new_reusing(manifest, |raw| {
-        previous.as_ref().and_then(|p| p.requests(raw))
+        previous.as_mut().and_then(|p| p.take_requests(raw))
     });
     let mut store = builtin_objects(&mut alloc);
-    let mut admissions = Vec::new();
+    let mut admissions = Vec::with_capacity(manifest.objects.len());
     let mut diagnostics = Vec::new();
     let mut previous = previous.filter(|p| p.same_ranges(&alloc));
+    if let Some(previous) = &previous {
+        previous.reserve(&mut store);
+    }
     let mut journal = replay::Journal::new(&alloc, manifest.objects.len());
     let mut replayed_objects = vec![false; manifest.objects.len()];
     journal.keep_requests(requests);
+    // The maps below are keyed by names borrowed from the manifest (and, for the built-in
+    // Services, from this list): a dump holds 10⁴ objects, each looked up several times.
+    let builtin_services: Vec<(String, String)> = store
+        .services
+        .iter()
+        .map(|s| (s.meta.namespace.clone(), s.meta.name.clone()))
+        .collect();
     // The first object of each identity whose admission the journal holds: applying that
     // identity again forgets it (the store's object is no longer the one it stored).
-    // (Hash maps: these are only looked up, never listed, and a dump holds 10⁴ objects.)
-    let mut journaled: HashMap<(Kind, String, String), usize> = HashMap::new();
+    // (Hash maps: these are only looked up, never listed.)
+    let mut journaled: HashMap<(Kind, &str, &str), usize, FnvBuild> = HashMap::default();
     // The last document applied for each object, for `unchanged` (their canonical texts
     // are compared only when an object is applied again, which a dump never does).
-    let mut applied: HashMap<(Kind, String, String), &RawObject> = HashMap::new();
+    let mut applied: HashMap<(Kind, &str, &str), &RawObject, FnvBuild> = HashMap::default();
     // Where each stored object is, so that storing one does not scan its whole list.
     let mut positions = model::Positions::default();
     // Where each Service is in `store.services` (a large dump must not be scanned for
     // every object).
-    let mut services: HashMap<(String, String), usize> = store
-        .services
+    let mut services: HashMap<(&str, &str), usize, FnvBuild> = builtin_services
         .iter()
         .enumerate()
-        .map(|(i, s)| ((s.meta.namespace.clone(), s.meta.name.clone()), i))
+        .map(|(i, (namespace, name))| ((namespace.as_str(), name.as_str()), i))
         .collect();
+    // The stored Services a replay left the UID the controllers had derived for them
+    // (the same they would derive again): taken off wherever admission itself reads the
+    // store's Service, which an admission afresh would find without one.
+    let mut derived_uids: HashSet<usize, FnvBuild> = HashSet::default();
+    let without_derived_uid =
+        |at: usize, service: &model::Service, derived: &HashSet<usize, FnvBuild>| {
+            let mut service = service.clone();
+            if derived.contains(&at) {
+                service.meta.uid = None;
+            }
+            service
+        };
     for raw in &manifest.objects {
         if is_scenario_configuration(raw) {
             let mut ignored = Vec::new();
@@ -426,24 +449,28 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
             diagnostics.extend(ignored);
             continue;
         }
-        let namespace = if raw.kind.namespaced() {
-            raw.namespace_or_default().to_string()
+        let namespace: &str = if raw.kind.namespaced() {
+            raw.namespace_or_default()
         } else {
-            String::new()
+            ""
         };
-        let identity = (raw.kind, namespace.clone(), raw.name.clone());
+        let identity = (raw.kind, namespace, raw.name.as_str());
+        let service_at = (raw.kind == Kind::Service)
+            .then(|| services.get(&(namespace, raw.name.as_str())).copied())
+            .flatten();
         // The same Service applied again: the admission of its previous document keeps the
         // object as that document left it (the store is about to change).
-        if raw.kind == Kind::Service {
-            if let Some(&at) = services.get(&(namespace.clone(), raw.name.clone())) {
-                if let Some(earlier) = admissions
-                    .iter_mut()
-                    .rev()
-                    .find(|a: &&mut Admission| a.stored_at == Some(at))
-                {
-                    if earlier.stored.is_none() {
-                        earlier.stored = store.services.get(at).cloned().map(Box::new);
-                    }
+        if let Some(at) = service_at {
+            if let Some(earlier) = admissions
+                .iter_mut()
+                .rev()
+                .find(|a: &&mut Admission| a.stored_at == Some(at))
+            {
+                if earlier.stored.is_none() {
+                    earlier.stored = store
+                        .services
+                        .get(at)
+                        .map(|s| Box::new(without_derived_uid(at, s, &derived_uids)));
                 }
             }
         }
@@ -459,22 +486,22 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
         if let Some(earlier) = journaled.remove(&identity) {
             journal.forget(earlier);
         }
+        let mut reused = None;
         let (outcome, warnings) = if unchanged {
             (Outcome::Unchanged, Vec::new())
         } else {
-            let old = services
-                .get(&(namespace.clone(), raw.name.clone()))
-                .and_then(|i| store.services.get(*i))
-                .filter(|_| raw.kind == Kind::Service)
-                .cloned();
+            let old = service_at.and_then(|at| {
+                let service = store.services.get(at)?;
+                Some(without_derived_uid(at, service, &derived_uids))
+            });
             // Only the first application of an object is journaled and replayed.
             let first = old.is_none() && previous_node.is_none();
             let namespace_found = raw
                 .kind
                 .namespaced()
-                .then(|| namespace_exists(&store, &namespace));
+                .then(|| namespace_exists(&store, namespace));
             let replayed = previous.as_mut().filter(|_| first).and_then(|previous| {
-                previous.replay(
+                let replayed = previous.replay(
                     raw,
                     namespace_found,
                     &mut store,
@@ -482,7 +509,12 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                     &mut alloc,
                     &mut diagnostics,
                     &mut journal,
-                )
+                )?;
+                if replayed.derived_uid {
+                    derived_uids.insert(store.services.len() - 1);
+                }
+                reused = previous.take_admission(raw);
+                Some((replayed.outcome, replayed.warnings))
             });
             match replayed {
                 Some(replayed) => {
@@ -499,13 +531,17 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                         raw,
                         old,
                         previous_node,
-                        &namespace,
+                        namespace,
                         &mut store,
                         &mut positions,
                         &mut alloc,
                         &mut diagnostics,
                     );
                     let allocations = alloc.recorded();
+                    if let Some(at) = service_at.filter(|_| outcome == Outcome::Configured) {
+                        // Replaced by an object admitted here: its UID is as admitted.
+                        derived_uids.remove(&at);
+                    }
                     if first {
                         journal.keep(
                             raw,
@@ -523,9 +559,9 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
         };
         if !matches!(outcome, Outcome::Rejected(_)) {
             if outcome == Outcome::Created {
-                journaled.insert(identity.clone(), raw.id);
+                journaled.insert(identity, raw.id);
             }
-            applied.insert(identity.clone(), raw);
+            applied.insert(identity, raw);
         }
         for w in &warnings {
             diagnostics.push(
@@ -538,31 +574,38 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
         }
         let stored_at = match (&outcome, raw.kind) {
             (Outcome::Rejected(_), _) => None,
-            (_, Kind::Service) => {
-                let key = (identity.1.clone(), raw.name.clone());
-                let at = match services.get(&key) {
-                    Some(i) => *i,
-                    // A new Service was appended by the store.
-                    None => {
-                        let i = store.services.len().saturating_sub(1);
-                        services.insert(key, i);
-                        i
-                    }
-                };
-                Some(at)
-            }
+            (_, Kind::Service) => Some(match service_at {
+                Some(i) => i,
+                // A new Service was appended by the store.
+                None => {
+                    let i = store.services.len().saturating_sub(1);
+                    services.insert((namespace, raw.name.as_str()), i);
+                    i
+                }
+            }),
             _ => None,
         };
-        admissions.push(Admission {
-            object: raw.id,
-            kind: raw.kind,
-            namespace,
-            name: raw.name.clone(),
-            outcome,
-            warnings,
-            stored_at,
-            stored: None,
-            dropped: dropped_fields(raw),
+        admissions.push(match reused {
+            // The admission before, of the same text: the same names and dropped fields.
+            Some(mut admission) => {
+                admission.object = raw.id;
+                admission.outcome = outcome;
+                admission.warnings = warnings;
+                admission.stored_at = stored_at;
+                admission.stored = None;
+                admission
+            }
+            None => Admission {
+                object: raw.id,
+                kind: raw.kind,
+                namespace: namespace.to_string(),
+                name: raw.name.clone(),
+                outcome,
+                warnings,
+                stored_at,
+                stored: None,
+                dropped: dropped_fields(raw),
+            },
         });
     }
     let edited = previous.map(|previous| {

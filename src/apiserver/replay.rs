@@ -21,7 +21,7 @@
 //! `unchanged`) is always admitted afresh.
 
 use super::alloc::{Allocators, Recording, Requests};
-use super::{Outcome, Warning};
+use super::{Admission, Outcome, Warning};
 use crate::diag::Diagnostic;
 use crate::manifest::{Kind, RawObject, yaml};
 use crate::model::{self, Object, Objects, Origin};
@@ -187,8 +187,9 @@ impl Journal {
 }
 
 /// The previous analysis' admissions, for replay: its journal, the objects it stored
-/// (moved out of its analysis one by one as they are replayed), and for each raw object
-/// of the edited text the id it had before, when its document was not parsed again.
+/// (moved out of its analysis one by one as they are replayed), its admissions (each
+/// replayed one reused, names and all), and for each raw object of the edited text the id
+/// it had before, when its document was not parsed again.
 pub struct Previous {
     journal: Journal,
     moved: Vec<Option<usize>>,
@@ -196,14 +197,37 @@ pub struct Previous {
     endpoint_slices: Vec<Option<model::EndpointSlice>>,
     nodes: Vec<Option<model::Node>>,
     namespaces: Vec<Option<model::Namespace>>,
+    /// By the previous [`RawObject::id`].
+    admissions: Vec<Option<Admission>>,
+}
+
+/// What [`Previous::replay`] did.
+pub(super) struct Replayed {
+    pub outcome: Outcome,
+    pub warnings: Vec<Warning>,
+    /// A Service stored with the UID the controllers derived for it before (not written):
+    /// they would derive the same again.
+    pub derived_uid: bool,
 }
 
 impl Previous {
-    /// The previous analysis' `journal` and final `objects`; `moved` maps each raw object
-    /// of the edited manifest to its id in the previous one.
-    pub fn new(journal: Journal, objects: Objects, moved: Vec<Option<usize>>) -> Previous {
+    /// The previous analysis' `journal`, final `objects` and `admissions`; `moved` maps
+    /// each raw object of the edited manifest to its id in the previous one.
+    pub fn new(
+        journal: Journal,
+        objects: Objects,
+        admissions: Vec<Admission>,
+        moved: Vec<Option<usize>>,
+    ) -> Previous {
         fn slots<T>(list: Vec<T>) -> Vec<Option<T>> {
             list.into_iter().map(Some).collect()
+        }
+        let mut by_id: Vec<Option<Admission>> = Vec::new();
+        by_id.resize_with(journal.records.len(), || None);
+        for admission in admissions {
+            if let Some(slot) = by_id.get_mut(admission.object) {
+                *slot = Some(admission);
+            }
         }
         Previous {
             journal,
@@ -212,7 +236,15 @@ impl Previous {
             endpoint_slices: slots(objects.endpoint_slices),
             nodes: slots(objects.nodes),
             namespaces: slots(objects.namespaces),
+            admissions: by_id,
         }
+    }
+
+    /// Makes room in `store` for the objects about to be replayed into it.
+    pub(super) fn reserve(&self, store: &mut Objects) {
+        store.services.reserve(self.services.len());
+        store.endpoint_slices.reserve(self.endpoint_slices.len());
+        store.nodes.reserve(self.nodes.len());
     }
 
     /// What was never replayed: the previous analysis' Services and EndpointSlices
@@ -225,10 +257,21 @@ impl Previous {
     }
 
     /// The requests the Service `raw` made before the edit, when its document was not
-    /// parsed again (its text, so its requests, are the same).
-    pub(super) fn requests(&self, raw: &RawObject) -> Option<Requests> {
+    /// parsed again (its text, so its requests, are the same); taken (asked once per
+    /// object).
+    pub(super) fn take_requests(&mut self, raw: &RawObject) -> Option<Requests> {
         let old = self.moved.get(raw.id).copied().flatten()?;
-        self.journal.requests.get(old).cloned().flatten()
+        self.journal.requests.get_mut(old)?.take()
+    }
+
+    /// The previous admission of `raw`, just replayed: the caller gives it the replay's
+    /// outcome and place.
+    pub(super) fn take_admission(&mut self, raw: &RawObject) -> Option<Admission> {
+        let old = self.moved.get(raw.id).copied().flatten()?;
+        self.admissions
+            .get_mut(old)?
+            .take()
+            .filter(|a| a.kind == raw.kind && a.name == raw.name)
     }
 
     /// Whether the previous admissions were made with `alloc`'s ranges.
@@ -249,7 +292,7 @@ impl Previous {
         alloc: &mut Allocators,
         diagnostics: &mut Vec<Diagnostic>,
         journal: &mut Journal,
-    ) -> Option<(Outcome, Vec<Warning>)> {
+    ) -> Option<Replayed> {
         if !replayable(raw.kind) {
             return None;
         }
@@ -263,11 +306,10 @@ impl Previous {
         let origin = Origin::Written(raw.id);
         let object = match record.stored {
             None => None,
-            Some(Stored::Service { at, uid_written }) => {
+            Some(Stored::Service { at, .. }) => {
+                // An unwritten UID is the one the controllers derive from the Service's
+                // identity: kept, they need not derive it again (`Replayed::derived_uid`).
                 let mut service = self.services.get_mut(at)?.take()?;
-                if !uid_written {
-                    service.meta.uid = None;
-                }
                 service.meta.origin = origin;
                 Some(Object::Service(service))
             }
@@ -303,7 +345,11 @@ impl Previous {
                 if !replaced.is_empty() {
                     // Not a creation after all (it cannot be: the caller checked the
                     // object is new); admitted as stored, and not journaled.
-                    return Some((Outcome::Configured, record.warnings));
+                    return Some(Replayed {
+                        outcome: Outcome::Configured,
+                        warnings: record.warnings,
+                        derived_uid: false,
+                    });
                 }
                 Outcome::Created
             }
@@ -316,8 +362,19 @@ impl Previous {
             None => {}
         }
         let warnings = record.warnings.clone();
+        let derived_uid = matches!(
+            record.stored,
+            Some(Stored::Service {
+                uid_written: false,
+                ..
+            })
+        ) && outcome == Outcome::Created;
         journal.put(raw.id, record);
-        Some((outcome, warnings))
+        Some(Replayed {
+            outcome,
+            warnings,
+            derived_uid,
+        })
     }
 }
 

@@ -81,7 +81,8 @@ pub enum OverBudget {
 /// Services (namespace, name), each that does not fit entirely in what is left of
 /// [`MAX_PROXY_ENTRIES`].
 pub fn over_budget(objects: &Objects) -> Vec<(&Service, OverBudget)> {
-    let mut slices: HashMap<(&str, &str), Vec<&EndpointSlice>> = HashMap::new();
+    let mut slices: HashMap<(&str, &str), Vec<&EndpointSlice>, crate::hash::FnvBuild> =
+        HashMap::default();
     for slice in &objects.endpoint_slices {
         if let Some(name) = slice.service_name() {
             slices

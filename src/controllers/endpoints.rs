@@ -46,38 +46,46 @@ pub const MAX_CAPACITY: usize = 1000;
 /// The Endpoints objects that exist: the controller's for Services with a selector
 /// (replacing any written one of the same name), the written ones otherwise.
 pub fn reconcile(objects: &Objects) -> Vec<Endpoints> {
-    let mut out: Vec<Endpoints> = Vec::new();
-    let services: std::collections::BTreeMap<(&str, &str), &Service> = objects
-        .services
+    // The Services by name, indexed only when some Endpoints is written (a dump has none).
+    let services: std::collections::BTreeMap<(&str, &str), &Service> =
+        if objects.endpoints.is_empty() {
+            std::collections::BTreeMap::new()
+        } else {
+            objects
+                .services
+                .iter()
+                .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
+                .collect_btree()
+        };
+    let written: Vec<&Endpoints> = objects
+        .endpoints
         .iter()
-        .map(|s| ((s.meta.namespace.as_str(), s.meta.name.as_str()), s))
-        .collect_btree();
-    for written in &objects.endpoints {
-        let owned = services
-            .get(&(written.meta.namespace.as_str(), written.meta.name.as_str()))
-            .is_some_and(|s| {
-                has_selector(s)
-                    && s.type_or_default() != "ExternalName"
-                    && written
-                        .meta
-                        .labels
-                        .get(MANAGED_BY_LABEL)
-                        .map(String::as_str)
-                        != Some(MANAGED_BY)
-            });
-        if !owned {
-            out.push(written.clone());
-        }
-    }
-    let kept: std::collections::BTreeSet<(String, String)> = out
+        .filter(|written| {
+            let owned = services
+                .get(&(written.meta.namespace.as_str(), written.meta.name.as_str()))
+                .is_some_and(|s| {
+                    has_selector(s)
+                        && s.type_or_default() != "ExternalName"
+                        && written
+                            .meta
+                            .labels
+                            .get(MANAGED_BY_LABEL)
+                            .map(String::as_str)
+                            != Some(MANAGED_BY)
+                });
+            !owned
+        })
+        .collect();
+    let kept: std::collections::BTreeSet<(&str, &str)> = written
         .iter()
-        .map(|e| (e.meta.namespace.clone(), e.meta.name.clone()))
+        .map(|e| (e.meta.namespace.as_str(), e.meta.name.as_str()))
         .collect_btree();
+    let mut out: Vec<Endpoints> = written.into_iter().cloned().collect();
     for service in &objects.services {
         if service.type_or_default() == "ExternalName" || !has_selector(service) {
             continue;
         }
-        if kept.contains(&(service.meta.namespace.clone(), service.meta.name.clone())) {
+        if kept.contains(&(service.meta.namespace.as_str(), service.meta.name.as_str())) {
             continue;
         }
         out.push(endpoints_for(service, &objects.pods));

@@ -190,6 +190,14 @@ fn hint_mode(service: &Service) -> (bool, bool) {
 /// Every slice the controller writes for the scenario's Services.
 pub fn reconcile(objects: &Objects) -> Vec<EndpointSlice> {
     let mut slices = Vec::new();
+    if !objects
+        .services
+        .iter()
+        .any(|s| s.spec.type_.as_deref() != Some("ExternalName") && has_selector(s))
+    {
+        // No Service the controller manages (a dump's have no selectors): nothing indexed.
+        return slices;
+    }
     // Services whose controller-managed slices are written (a dump), indexed once.
     let dumped: std::collections::BTreeSet<(&str, &str)> = objects
         .endpoint_slices

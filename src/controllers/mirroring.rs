@@ -36,6 +36,10 @@ pub const MAX_ENDPOINTS_PER_SUBSET: usize = 1000;
 /// The slices the mirroring controller writes.
 pub fn reconcile(objects: &Objects) -> Vec<EndpointSlice> {
     let mut out = Vec::new();
+    if objects.endpoints.is_empty() {
+        // Nothing to mirror (a dump's Services are indexed only when there is).
+        return out;
+    }
     let services: std::collections::BTreeMap<(&str, &str), &crate::model::Service> = objects
         .services
         .iter()

@@ -678,6 +678,59 @@ impl Chunk<'_> {
 /// Splits on lines that begin with `---`. Like kubectl, only blanks or a comment may follow
 /// the separator on its line.
 pub(crate) fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    if text.as_bytes().contains(&b'\r') {
+        return split_documents_by_line(text);
+    }
+    // Only `\n` breaks lines: the separators are found by searching for `\n---` (and the
+    // lines between them counted in bulk) instead of walking a large dump line by line,
+    // which every edit did twice. The same chunks as `split_documents_by_line`.
+    let mut chunks = Vec::new();
+    let mut start = 0usize;
+    let mut first_line = 1u32;
+    let mut pending_error = None;
+    // The line number of `counted`, a line start.
+    let (mut counted, mut line_no) = (0usize, 1u32);
+    let first = text.starts_with("---").then_some(0);
+    let separators = first
+        .into_iter()
+        .chain(text.match_indices("\n---").map(|(i, _)| i + 1));
+    for at in separators {
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+        let rest = &text[at + 3..end];
+        if !(rest.is_empty() || rest.starts_with([' ', '\t', '\n'])) {
+            continue;
+        }
+        let breaks = text.as_bytes()[counted..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        line_no += breaks as u32;
+        counted = at;
+        chunks.push(Chunk {
+            text: &text[start..at],
+            first_line,
+            separator_error: pending_error.take(),
+        });
+        let trimmed = rest.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            pending_error = Some(format!(
+                "only a comment may follow the document separator `---` on its line, found {}",
+                go_quote(trimmed)
+            ));
+        }
+        start = end;
+        first_line = line_no + 1;
+    }
+    chunks.push(Chunk {
+        text: &text[start..],
+        first_line,
+        separator_error: pending_error,
+    });
+    chunks
+}
+
+/// [`split_documents`] line by line, for texts with `\r` line breaks.
+fn split_documents_by_line(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
     let mut start = 0usize;
     let mut first_line = 1u32;
@@ -1159,6 +1212,38 @@ fn merge_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_split_by_search_as_line_by_line() {
+        let texts = [
+            "",
+            "---",
+            "---\n",
+            "a: 1\n---\nb: 2\n",
+            "--- # c\na: 1\n--- x\nb: 2\n---\n\n---\t\nc: 3",
+            "a---\n ---\n----\n---a\n--- \n---\n",
+            "a: |\n  ---\n---\nb: \"---\"\n",
+            "\n\n---\n\n\n--- bad\n",
+        ];
+        let shape = |chunks: Vec<Chunk>| -> Vec<(String, u32, Option<String>)> {
+            chunks
+                .into_iter()
+                .map(|c| (c.text.to_string(), c.first_line, c.separator_error))
+                .collect()
+        };
+        for text in texts {
+            assert_eq!(
+                shape(split_documents(text)),
+                shape(split_documents_by_line(text)),
+                "{text:?}"
+            );
+        }
+        let dump = crate::examples::dump::large_dump(30, 2);
+        assert_eq!(
+            shape(split_documents(&dump)),
+            shape(split_documents_by_line(&dump))
+        );
+    }
 
     fn doc(text: &str) -> Node {
         let (docs, errors) = parse_documents(text);

@@ -792,12 +792,22 @@ pub struct Positions {
     node_runtimes: ListPositions,
 }
 
-/// One list's index: identity (kind, namespace, name) to position, for the first
-/// `seen` objects of the list (a hash map: it is only looked up, never listed).
+/// One list's index: the hash of each identity (kind, namespace, name) to its position,
+/// for the first `seen` objects of the list (a hash map: it is only looked up, never
+/// listed). Keyed by the identity's hash, nothing is copied to index an object; two
+/// identities of one hash cost a scan (a hit is always checked against its object).
 #[derive(Clone, Debug, Default)]
 struct ListPositions {
     seen: usize,
-    at: std::collections::HashMap<(String, String, String), usize>,
+    at: std::collections::HashMap<u64, usize, crate::hash::FnvBuild>,
+}
+
+/// An object's identity within its list: (kind, namespace, name).
+type Identity<'a> = (&'a str, &'a str, &'a str);
+
+fn identity_hash(identity: Identity<'_>) -> u64 {
+    use std::hash::BuildHasher;
+    crate::hash::FnvBuild::default().hash_one(identity)
 }
 
 impl ListPositions {
@@ -807,7 +817,7 @@ impl ListPositions {
     fn upsert<T>(
         &mut self,
         list: &mut Vec<T>,
-        identity: impl Fn(&T) -> (String, String, String),
+        identity: impl for<'a> Fn(&'a T) -> Identity<'a>,
         value: T,
     ) -> bool {
         if self.seen > list.len() {
@@ -816,16 +826,17 @@ impl ListPositions {
             self.seen = 0;
         }
         for (i, object) in list.iter().enumerate().skip(self.seen) {
-            self.at.entry(identity(object)).or_insert(i);
+            self.at.entry(identity_hash(identity(object))).or_insert(i);
         }
         self.seen = list.len();
-        let key = identity(&value);
+        let key = identity_hash(identity(&value));
         let at = match self.at.get(&key) {
-            Some(&i) if list.get(i).is_some_and(|o| identity(o) == key) => Some(i),
+            Some(&i) if list.get(i).is_some_and(|o| identity(o) == identity(&value)) => Some(i),
             Some(_) => {
-                // A stale entry: scan, and rebuild the index on the next call.
+                // A stale entry (or another identity of the same hash): scan, and rebuild
+                // the index on the next call.
                 self.seen = usize::MAX;
-                list.iter().position(|o| identity(o) == key)
+                list.iter().position(|o| identity(o) == identity(&value))
             }
             None => None,
         };
@@ -847,8 +858,8 @@ impl ListPositions {
 }
 
 /// The identity of an object with metadata, as `kubectl apply` matches it within a kind.
-fn meta_identity(meta: &ObjectMeta) -> (String, String, String) {
-    (String::new(), meta.namespace.clone(), meta.name.clone())
+fn meta_identity(meta: &ObjectMeta) -> Identity<'_> {
+    ("", &meta.namespace, &meta.name)
 }
 
 /// Adds one object, replacing an earlier one of the same identity (with a warning).
@@ -910,13 +921,7 @@ pub fn insert_indexed(
         }
         Object::Workload(o) => positions.workloads.upsert(
             &mut objects.workloads,
-            |w| {
-                (
-                    w.kind.name().to_string(),
-                    w.meta.namespace.clone(),
-                    w.meta.name.clone(),
-                )
-            },
+            |w| (w.kind.name(), &w.meta.namespace, &w.meta.name),
             o,
         ),
         Object::KubeProxyConfiguration(o) => {
@@ -924,11 +929,11 @@ pub fn insert_indexed(
             objects.kube_proxy_configuration = Some(o);
             replaced
         }
-        Object::NodeRuntime(o) => positions.node_runtimes.upsert(
-            &mut objects.node_runtimes,
-            |r| (String::new(), String::new(), r.name.clone()),
-            o,
-        ),
+        Object::NodeRuntime(o) => {
+            positions
+                .node_runtimes
+                .upsert(&mut objects.node_runtimes, |r| ("", "", &r.name), o)
+        }
     };
     if replaced {
         diagnostics.push(
