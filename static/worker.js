@@ -2,15 +2,23 @@
 // scenario of thousands of Services never freezes typing. The page sends one boot message
 // (the URL of its JS glue and the WebAssembly.Module it already compiled), then requests as
 // byte arrays; src/ui/worker.rs answers them. Messages that arrive before the module is
-// ready wait in a queue. "What changed" (worker_defers) is answered only after the
-// messages already queued: a keystroke's text that arrived meanwhile goes first, and the
-// question, about a revision typed over, is then not answered.
+// ready wait in a queue. "What changed" and panels (worker_defers: 1 and 2) are answered
+// only after the messages already queued: a keystroke's text that arrived meanwhile goes
+// first, and the question, about a revision typed over, is then not answered. Of panels
+// asked one after another (a filter typed), only the newest is answered.
 let handle = null;
 let defers = null;
 const queue = [];
+let panels = 0;
 
 function answer(bytes) {
-  if (defers(bytes)) {
+  const when = defers(bytes);
+  if (when === 2) {
+    const mine = ++panels;
+    setTimeout(() => { if (mine === panels) reply(bytes); }, 0);
+    return;
+  }
+  if (when === 1) {
     setTimeout(() => reply(bytes), 0);
     return;
   }

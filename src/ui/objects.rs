@@ -8,12 +8,15 @@ use std::rc::Rc;
 use svcplay::diag::Span;
 use yew::prelude::*;
 
-/// At most this many objects are listed (a dump can hold tens of thousands).
+/// At most this many objects are listed (a dump can hold tens of thousands): only their
+/// rows are made ([`super::snapshot::objects_upto`]).
 pub const MAX_ROWS: usize = 400;
 
 #[derive(Properties, PartialEq)]
 pub struct ObjectsProps {
     pub rows: Rc<Vec<ObjectRow>>,
+    /// How many objects there are past the rows.
+    pub more: u32,
     pub readonly: bool,
     pub lang: Lang,
     pub on_action: Callback<UiAction>,
@@ -46,6 +49,7 @@ fn how(h: How) -> Option<Msg> {
 
 #[function_component]
 pub fn Objects(props: &ObjectsProps) -> Html {
+    let _timed = super::dom::timed("view:Objects");
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
     let rows = props.rows.iter().take(MAX_ROWS).map(|row| {
@@ -131,8 +135,8 @@ pub fn Objects(props: &ObjectsProps) -> Html {
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
-            if props.rows.len() > MAX_ROWS {
-                <p class="note">{ Msg::MoreLines.fill(lang, &[&(props.rows.len() - MAX_ROWS).to_string()]) }</p>
+            if props.more > 0 {
+                <p class="note">{ Msg::MoreLines.fill(lang, &[&props.more.to_string()]) }</p>
             }
         </section>
     }

@@ -1550,16 +1550,25 @@ spec:
                     panel_trips.push(ms);
                 }
             }
-            match (i, in_a_row) {
-                (0, _) => {}
+            let into = match (i, in_a_row) {
+                (0, _) => None,
                 (_, false) => {
-                    idle.updated.extend(typed.updated);
                     idle_trips.push(trip);
+                    Some(&mut idle)
                 }
                 (_, true) => {
-                    row.updated.extend(typed.updated);
                     row_trips.push(trip);
+                    Some(&mut row)
                 }
+            };
+            if let Some(into) = into {
+                // Where each key's time went (the page's phases), key by key.
+                let at = into.paint.len();
+                for (name, times) in &typed.phases {
+                    into.phase(name, at, times.first().copied().unwrap_or(0.0));
+                }
+                into.paint.extend(typed.paint);
+                into.updated.extend(typed.updated);
             }
             // The worker has said what the key changed: it is idle again.
             self.wait(
@@ -1579,6 +1588,10 @@ spec:
             summary(&idle_trips),
             summary(&row_trips),
             summary(&panel_trips),
+        ) + &format!(
+            "  where the time went, worker idle:\n{}  as the last of {KEYS} keys typed in a row:\n{}",
+            idle.phases_report(),
+            row.phases_report()
         ))
     }
 
