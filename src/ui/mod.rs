@@ -26,7 +26,16 @@
 //!   ([`state::State::deferred`], `Action::AnalyseTyped`), the views marked busy
 //!   meanwhile; the rules' lines are drawn again only when they changed
 //!   ([`rules::RuleLines`]). [`dom::timed`] names where a keystroke's time goes for the
-//!   end-to-end timing report.
+//!   end-to-end timing report, in the page and in the worker.
+//! - **Large scenarios** (issue 19: an edit in a 5,000-Service dump): panels carry what the
+//!   views show, not what the scenario holds. The rules view's filters travel in the
+//!   [`snapshot::Selection`] and run where the listing is; its panel holds the lines shown
+//!   (at most [`rules::MAX_LINES`], numbered as in the listing) and only their sources
+//!   ([`snapshot::rules_shown`]), and its Copy and Download ask for the whole listing
+//!   ([`snapshot::listing_text`], `Request::Listing`). The worker keeps a revision's last
+//!   listing ([`snapshot::Listings`]), so a filter typed does not make it again, and answers
+//!   a panel only after a newer text and only the newest panel asked ([`worker::worker_defers`]).
+//!   The Objects view's rows are made for the objects listed only ([`snapshot::objects_upto`]).
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
 //! - Lessons ([`lesson`]): the lesson list with progress, the lesson pane beside the
 //!   editor and the views (checks after every change, hints, solution, reset), the

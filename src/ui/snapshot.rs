@@ -791,6 +791,7 @@ impl Listings {
     ) -> (Option<&Lines>, &mut super::provenance::Trees) {
         let key = (context.node.clone(), context.mode, view);
         if self.last.as_ref().is_none_or(|(k, _)| *k != key) {
+            let _timed = super::dom::timed("listing");
             self.last = Some((key, views::listing::lines(analysis, context, view)));
         }
         let lines = self.last.as_ref().and_then(|(_, lines)| lines.as_ref());
@@ -921,12 +922,15 @@ pub fn rules_shown(
         }
         return panel;
     };
+    let filtering = super::dom::timed("filters");
     let object_of = |source: u32| {
         let p = lines.sources.get((source as usize).checked_sub(1)?)?;
         super::provenance::object_of(p)
     };
     let (numbers, cut, total) =
         filtered(&lines.text, &lines.line_sources, object_of, filter, object);
+    drop(filtering);
+    let _timed = super::dom::timed("sources");
     let (line_sources, sources, also) =
         super::provenance::panel_sources(analysis, lines, &numbers, trees);
     panel.text = lines_numbered(&lines.text, &numbers);
@@ -1028,6 +1032,7 @@ enum Listed {
 /// API server set), and each written object's `kubectl apply` line comes from one index
 /// of the admissions, not a search of them per object.
 pub fn objects_upto(analysis: &Analysis, limit: usize) -> ObjectsPanel {
+    let _timed = super::dom::timed("objects");
     let o = &analysis.objects;
     // The last admission of each written object (a later document may apply it again).
     let admissions: std::collections::HashMap<usize, &svcplay::apiserver::Admission> =

@@ -160,6 +160,7 @@ pub fn answer(request: Request) -> Option<Response> {
             // are measured when the page asks (after the summary and the view on show).
             // A text the page analysed itself comes along (`before`): the changes are
             // from it.
+            let _timed = super::dom::timed("analysis");
             let last = LAST.with(|last| last.borrow_mut().take());
             let (earlier, analysis) = match last {
                 Some(mut last) => {
@@ -276,10 +277,13 @@ pub fn answer(request: Request) -> Option<Response> {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn worker_handle(request: &[u8]) -> Vec<u8> {
-    decode::<Request>(request)
-        .and_then(answer)
-        .map(|r| encode(&r))
-        .unwrap_or_default()
+    let request = {
+        let _timed = super::dom::timed("request decoded");
+        decode::<Request>(request)
+    };
+    let response = request.and_then(answer);
+    let _timed = super::dom::timed("answer encoded");
+    response.map(|r| encode(&r)).unwrap_or_default()
 }
 
 /// When `static/worker.js` answers this request ([`super::wire::deferral`]): 0 at once, 1
