@@ -185,6 +185,9 @@ export function startWorker(module, onMessage, onReady) {
     worker.onmessage = (event) => {
       if (event.data && event.data.ready !== undefined) onReady(!!event.data.ready);
       else if (event.data instanceof Uint8Array) onMessage(event.data);
+      else if (event.data && event.data.marks && Array.isArray(window.__svcplayWorkerMarks)) {
+        window.__svcplayWorkerMarks.push(...event.data.marks);
+      }
     };
     worker.onerror = () => onReady(false);
     worker.postMessage({ boot: { js: link.href, module } });

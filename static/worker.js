@@ -2,24 +2,38 @@
 // scenario of thousands of Services never freezes typing. The page sends one boot message
 // (the URL of its JS glue and the WebAssembly.Module it already compiled), then requests as
 // byte arrays; src/ui/worker.rs answers them. Messages that arrive before the module is
-// ready wait in a queue. "What changed" (worker_defers) is answered only after the
-// messages already queued: a keystroke's text that arrived meanwhile goes first, and the
-// question, about a revision typed over, is then not answered.
+// ready wait in a queue. "What changed" and panels (worker_defers: 1 and 2) are answered
+// only after the messages already queued: a keystroke's text that arrived meanwhile goes
+// first, and the question, about a revision typed over, is then not answered. Of panels
+// asked one after another (a filter typed), only the newest is answered.
 let handle = null;
 let defers = null;
 const queue = [];
+let panels = 0;
 
 function answer(bytes) {
-  if (defers(bytes)) {
+  const when = defers(bytes);
+  if (when === 2) {
+    const mine = ++panels;
+    setTimeout(() => { if (mine === panels) reply(bytes); }, 0);
+    return;
+  }
+  if (when === 1) {
     setTimeout(() => reply(bytes), 0);
     return;
   }
   reply(bytes);
 }
 
+// Where the worker's time goes (src/ui/dom.rs' timed marks), sent after each answer: the
+// page hands them to the end-to-end test's timing report when it asks for them.
 function reply(bytes) {
+  self.__svcplayMarks = [];
   const out = handle(bytes);
   if (out.length > 0) self.postMessage(out, [out.buffer]);
+  const marks = self.__svcplayMarks;
+  self.__svcplayMarks = null;
+  if (marks.length > 0) self.postMessage({ marks });
 }
 
 self.onmessage = async (event) => {

@@ -104,18 +104,28 @@ pub fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }
 
-/// Milliseconds on the page's monotonic clock (`performance.now()`; 0 where there is none).
+/// Milliseconds on the page's monotonic clock (`performance.now()`; 0 where there is none),
+/// or the worker's in the worker.
 pub fn now_ms() -> f64 {
-    window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_default()
+    match window() {
+        Some(w) => w.performance().map(|p| p.now()).unwrap_or_default(),
+        None if cfg!(target_arch = "wasm32") => {
+            js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance"))
+                .ok()
+                .and_then(|p| p.dyn_into::<web_sys::Performance>().ok())
+                .map(|p| p.now())
+                .unwrap_or_default()
+        }
+        None => 0.0,
+    }
 }
 
 /// Where one keystroke's time goes, phase by phase: while a value made by [`timed`] lives
 /// (a reduce, a panel, a component's view), its time is measured, and when it goes it is
 /// appended as `[name, ms, when it ended]` to `window.__svcplayMarks` — only when a tool set that to an
-/// array (the end-to-end timing report does); otherwise it costs one property read.
+/// array (the end-to-end timing report does); otherwise it costs one property read. In the
+/// worker, `static/worker.js` sets it for each request and sends the marks to the page,
+/// which hands them to the same tool (`window.__svcplayWorkerMarks`).
 pub struct Timed {
     name: &'static str,
     start: f64,
@@ -125,8 +135,8 @@ pub struct Timed {
 /// Starts timing the phase `name` (see [`Timed`]).
 pub fn timed(name: &'static str) -> Timed {
     let marks = if cfg!(target_arch = "wasm32") {
-        window()
-            .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__svcplayMarks")).ok())
+        js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__svcplayMarks"))
+            .ok()
             .and_then(|m| m.dyn_into::<js_sys::Array>().ok())
     } else {
         None

@@ -26,7 +26,16 @@
 //!   ([`state::State::deferred`], `Action::AnalyseTyped`), the views marked busy
 //!   meanwhile; the rules' lines are drawn again only when they changed
 //!   ([`rules::RuleLines`]). [`dom::timed`] names where a keystroke's time goes for the
-//!   end-to-end timing report.
+//!   end-to-end timing report, in the page and in the worker.
+//! - **Large scenarios** (issue 19: an edit in a 5,000-Service dump): panels carry what the
+//!   views show, not what the scenario holds. The rules view's filters travel in the
+//!   [`snapshot::Selection`] and run where the listing is; its panel holds the lines shown
+//!   (at most [`rules::MAX_LINES`], numbered as in the listing) and only their sources
+//!   ([`snapshot::rules_shown`]), and its Copy and Download ask for the whole listing
+//!   ([`snapshot::listing_text`], `Request::Listing`). The worker keeps a revision's last
+//!   listing ([`snapshot::Listings`]), so a filter typed does not make it again, and answers
+//!   a panel only after a newer text and only the newest panel asked ([`worker::worker_defers`]).
+//!   The Objects view's rows are made for the objects listed only ([`snapshot::objects_upto`]).
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
 //! - Lessons ([`lesson`]): the lesson list with progress, the lesson pane beside the
 //!   editor and the views (checks after every change, hints, solution, reset), the
@@ -418,6 +427,8 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
             Response::Output { index, output } => {
                 dispatch.dispatch(Action::TerminalOutput(index, output))
             }
+            // Taken by what asked for it (`Worker::listing`).
+            Response::Listing { .. } => {}
         }
     };
     let on_ready = {
@@ -823,11 +834,19 @@ pub fn App() -> Html {
     // The panel on show: computed here, or the worker's answer.
     let selection = state.selection();
     let local = state.analysis.clone().map(Same);
-    let computed = use_memo((local, selection.clone()), |(analysis, selection)| {
+    // The last rules listing made here, kept with its analysis: a filter typed does not
+    // make it again.
+    let listings = use_mut_ref(|| None::<(Rc<Analysis>, snapshot::Listings)>);
+    let computed = use_memo((local, selection.clone()), move |(analysis, selection)| {
         let _timed = dom::timed("panel");
-        analysis
-            .as_ref()
-            .map(|a| Rc::new(snapshot::panel(&a.0, selection)))
+        analysis.as_ref().map(|a| {
+            let mut kept = listings.borrow_mut();
+            if kept.as_ref().is_none_or(|(b, _)| !Rc::ptr_eq(b, &a.0)) {
+                *kept = Some((a.0.clone(), snapshot::Listings::default()));
+            }
+            let (_, listings) = kept.as_mut().expect("kept above");
+            Rc::new(snapshot::panel_with(&a.0, selection, listings))
+        })
     });
     let panel: Option<Rc<Panel>> = (*computed).clone().or_else(|| {
         state
@@ -863,6 +882,30 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         let latest = latest.clone();
         use_memo((), move |_| Stable::new(&dispatch, &latest))
+    };
+    // The whole listing the rules view shows a window of (its Copy and Download): made here
+    // from the page's analysis, or asked of the worker that holds it.
+    let on_whole = {
+        let worker = worker.clone();
+        let latest = latest.clone();
+        use_memo((), move |_| {
+            Callback::from(move |then: Callback<String>| {
+                let s = latest.borrow();
+                let selection = s.selection();
+                match &s.analysis {
+                    Some(analysis) => then.emit(snapshot::listing_text(
+                        analysis,
+                        &selection,
+                        &mut snapshot::Listings::default(),
+                    )),
+                    None => {
+                        if let Some(w) = worker.borrow().as_ref() {
+                            w.listing(selection, then);
+                        }
+                    }
+                }
+            })
+        })
     };
     let on_text = stable.text.clone();
     let on_reveal = stable.reveal.clone();
@@ -935,7 +978,8 @@ pub fn App() -> Html {
                     on_filter={stable.filter.clone()}
                     on_clear_object={stable.clear_object.clone()}
                     on_reveal={on_reveal.clone()}
-                    cursor={state.cursor} on_highlight={stable.highlight.clone()} />
+                    cursor={state.cursor} on_highlight={stable.highlight.clone()}
+                    on_whole={(*on_whole).clone()} />
             }
         }
         (_, Some(Panel::Nodes(services))) => html! {
@@ -946,8 +990,8 @@ pub fn App() -> Html {
                 nodes={state.summary.nodes.clone()} node={node.clone()} lang={lang}
                 on_dump={on(&dispatch, Action::SetDump)} on_node={on(&dispatch, Action::SelectNode)} />
         },
-        (_, Some(Panel::Objects(rows))) => html! {
-            <objects::Objects rows={Rc::new(rows.clone())} readonly={state.embed.readonly} lang={lang}
+        (_, Some(Panel::Objects(p))) => html! {
+            <objects::Objects rows={Rc::new(p.rows.clone())} more={p.more} readonly={state.embed.readonly} lang={lang}
                 on_action={on(&dispatch, Action::Act)} on_reveal={on_reveal.clone()} on_rules={on_rules.clone()} />
         },
         (_, Some(Panel::Selectors(rows))) => html! {

@@ -8,12 +8,15 @@ use std::rc::Rc;
 use svcplay::diag::Span;
 use yew::prelude::*;
 
-/// At most this many objects are listed (a dump can hold tens of thousands).
+/// At most this many objects are listed (a dump can hold tens of thousands): only their
+/// rows are made ([`super::snapshot::objects_upto`]).
 pub const MAX_ROWS: usize = 400;
 
 #[derive(Properties, PartialEq)]
 pub struct ObjectsProps {
     pub rows: Rc<Vec<ObjectRow>>,
+    /// How many objects there are past the rows.
+    pub more: u32,
     pub readonly: bool,
     pub lang: Lang,
     pub on_action: Callback<UiAction>,
@@ -44,74 +47,118 @@ fn how(h: How) -> Option<Msg> {
     }
 }
 
+/// One object's row: drawn again only when the row changed (an edit in a dump changes a
+/// few of the 400 rows listed, and the panel comes anew after each).
+#[derive(Properties)]
+pub struct RowProps {
+    pub row: ObjectRow,
+    pub readonly: bool,
+    pub lang: Lang,
+    pub on_action: Callback<UiAction>,
+    pub on_reveal: Callback<Span>,
+    pub on_rules: Callback<usize>,
+}
+
+impl PartialEq for RowProps {
+    /// The callbacks are left out: the app makes them anew at each render, and they always
+    /// dispatch the same actions.
+    fn eq(&self, other: &RowProps) -> bool {
+        self.row == other.row && self.readonly == other.readonly && self.lang == other.lang
+    }
+}
+
 #[function_component]
-pub fn Objects(props: &ObjectsProps) -> Html {
+pub fn Row(props: &RowProps) -> Html {
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
-    let rows = props.rows.iter().take(MAX_ROWS).map(|row| {
-        let origin = match row.origin {
-            OriginKind::Written => Msg::Written,
-            OriginKind::Generated => Msg::Generated,
-            OriginKind::Builtin => Msg::Builtin,
-        };
-        let name = match row.span {
-            Some(span) => {
-                let cb = props.on_reveal.clone();
-                html! {
-                    <button class="link" title={t(Msg::ShowInEditor)} onclick={Callback::from(move |_| cb.emit(span))}>
-                        { row.name.clone() }
-                    </button>
-                }
+    let row = &props.row;
+    let origin = match row.origin {
+        OriginKind::Written => Msg::Written,
+        OriginKind::Generated => Msg::Generated,
+        OriginKind::Builtin => Msg::Builtin,
+    };
+    let name = match row.span {
+        Some(span) => {
+            let cb = props.on_reveal.clone();
+            html! {
+                <button class="link" title={t(Msg::ShowInEditor)} onclick={Callback::from(move |_| cb.emit(span))}>
+                    { row.name.clone() }
+                </button>
             }
-            None => html! { { row.name.clone() } },
-        };
-        let admission = row.admission.as_ref().map(|(ok, line)| html! {
-            <span class={if *ok { "ok-line" } else { "error-line" }}>{ line.clone() }</span>
-        });
-        // A Scale action whose target is below the current count scales down.
-        let current = row.fields.iter().find(|f| f.field == "spec.replicas").and_then(|f| f.value.parse::<i64>().ok());
+        }
+        None => html! { { row.name.clone() } },
+    };
+    let admission = row.admission.as_ref().map(|(ok, line)| {
         html! {
-            <tr>
-                <td>{ row.kind.clone() }</td>
-                <td>{ row.namespace.clone() }</td>
-                <th scope="row">{ name }</th>
-                <td>{ t(origin) }</td>
-                <td>{ for admission }</td>
-                <td>
-                    if !row.fields.is_empty() {
-                        <dl class="fields">
-                            { for row.fields.iter().map(|f| html! {
-                                <div class={classes!("field", format!("how-{:?}", f.how).to_lowercase())}>
-                                    <dt>{ f.field.clone() }</dt>
-                                    <dd>
-                                        { f.value.clone() }
-                                        if let Some(h) = how(f.how) { <span class="how">{ t(h) }</span> }
-                                    </dd>
-                                </div>
-                            }) }
-                        </dl>
-                    }
-                </td>
-                <td class="actions">
-                    if !props.readonly {
-                        { for row.actions.iter().map(|a| {
-                            let label = match (a, current) {
-                                (UiAction::Scale { replicas, .. }, Some(c)) if *replicas < c => Msg::ScaleDown,
-                                (UiAction::Scale { .. }, _) => Msg::ScaleUp,
-                                _ => action_label(a),
-                            };
-                            let cb = props.on_action.clone();
-                            let a = a.clone();
-                            html! { <button onclick={Callback::from(move |_| cb.emit(a.clone()))}>{ t(label) }</button> }
-                        }) }
-                    }
-                    if let (true, Some(object)) = (row.has_rules, row.object) {
-                        <button onclick={props.on_rules.reform(move |_| object)}>{ t(Msg::ShowRules) }</button>
-                    }
-                </td>
-            </tr>
+            <span class={if *ok { "ok-line" } else { "error-line" }}>{ line.clone() }</span>
         }
     });
+    // A Scale action whose target is below the current count scales down.
+    let current = row
+        .fields
+        .iter()
+        .find(|f| f.field == "spec.replicas")
+        .and_then(|f| f.value.parse::<i64>().ok());
+    html! {
+        <tr>
+            <td>{ row.kind.clone() }</td>
+            <td>{ row.namespace.clone() }</td>
+            <th scope="row">{ name }</th>
+            <td>{ t(origin) }</td>
+            <td>{ for admission }</td>
+            <td>
+                if !row.fields.is_empty() {
+                    <dl class="fields">
+                        { for row.fields.iter().map(|f| html! {
+                            <div class={classes!("field", format!("how-{:?}", f.how).to_lowercase())}>
+                                <dt>{ f.field.clone() }</dt>
+                                <dd>
+                                    { f.value.clone() }
+                                    if let Some(h) = how(f.how) { <span class="how">{ t(h) }</span> }
+                                </dd>
+                            </div>
+                        }) }
+                    </dl>
+                }
+            </td>
+            <td class="actions">
+                if !props.readonly {
+                    { for row.actions.iter().map(|a| {
+                        let label = match (a, current) {
+                            (UiAction::Scale { replicas, .. }, Some(c)) if *replicas < c => Msg::ScaleDown,
+                            (UiAction::Scale { .. }, _) => Msg::ScaleUp,
+                            _ => action_label(a),
+                        };
+                        let cb = props.on_action.clone();
+                        let a = a.clone();
+                        html! { <button onclick={Callback::from(move |_| cb.emit(a.clone()))}>{ t(label) }</button> }
+                    }) }
+                }
+                if let (true, Some(object)) = (row.has_rules, row.object) {
+                    <button onclick={props.on_rules.reform(move |_| object)}>{ t(Msg::ShowRules) }</button>
+                }
+            </td>
+        </tr>
+    }
+}
+
+#[function_component]
+pub fn Objects(props: &ObjectsProps) -> Html {
+    let _timed = super::dom::timed("view:Objects");
+    let lang = props.lang;
+    let t = |m: Msg| m.text(lang);
+    let rows = props
+        .rows
+        .iter()
+        .take(MAX_ROWS)
+        .enumerate()
+        .map(|(i, row)| {
+            html! {
+                <Row key={i} row={row.clone()} readonly={props.readonly} lang={lang}
+                    on_action={props.on_action.clone()} on_reveal={props.on_reveal.clone()}
+                    on_rules={props.on_rules.clone()} />
+            }
+        });
     html! {
         <section class="panel objects" aria-labelledby="objects-title">
             <header class="panel-head"><h2 id="objects-title">{ t(Msg::TabObjects) }</h2></header>
@@ -131,8 +178,8 @@ pub fn Objects(props: &ObjectsProps) -> Html {
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
-            if props.rows.len() > MAX_ROWS {
-                <p class="note">{ Msg::MoreLines.fill(lang, &[&(props.rows.len() - MAX_ROWS).to_string()]) }</p>
+            if props.more > 0 {
+                <p class="note">{ Msg::MoreLines.fill(lang, &[&props.more.to_string()]) }</p>
             }
         </section>
     }

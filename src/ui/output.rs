@@ -9,6 +9,10 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct OutputActionsProps {
     pub text: Rc<str>,
+    /// When the text is not at hand (a window of a long listing is shown): asks for it,
+    /// giving the callback that takes it.
+    #[prop_or_default]
+    pub fetch: Option<Callback<Callback<String>>>,
     pub file: AttrValue,
     pub lang: Lang,
 }
@@ -17,11 +21,18 @@ pub struct OutputActionsProps {
 pub fn OutputActions(props: &OutputActionsProps) -> Html {
     let copied = use_state(|| false);
     let t = |m: Msg| m.text(props.lang);
-    let copy = {
+    // The text at once, or once it has come.
+    let with_text = |then: Callback<String>| {
         let text = props.text.clone();
+        let fetch = props.fetch.clone();
+        move || match &fetch {
+            Some(fetch) => fetch.emit(then.clone()),
+            None => then.emit(text.to_string()),
+        }
+    };
+    let copy = {
         let copied = copied.clone();
-        Callback::from(move |_| {
-            let text = text.clone();
+        let go = with_text(Callback::from(move |text: String| {
             let copied = copied.clone();
             yew::platform::spawn_local(async move {
                 if dom::copy_text(&text).await {
@@ -30,12 +41,15 @@ pub fn OutputActions(props: &OutputActionsProps) -> Html {
                     dom::after(1500, move || copied.set(false));
                 }
             });
-        })
+        }));
+        Callback::from(move |_: MouseEvent| go())
     };
     let download = {
-        let text = props.text.clone();
         let file = props.file.clone();
-        Callback::from(move |_| dom::download(&file, &text))
+        let go = with_text(Callback::from(move |text: String| {
+            dom::download(&file, &text)
+        }));
+        Callback::from(move |_: MouseEvent| go())
     };
     html! {
         <span class="output-actions">

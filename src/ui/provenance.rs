@@ -20,10 +20,6 @@ use svcplay::proxy::{Lines, Provenance};
 use svcplay::scenario::Analysis;
 use yew::prelude::*;
 
-/// Above this many distinct sources, only those of the lines the panel draws get their
-/// explanations (a 5,000-Service dump has ~10⁵ of them).
-const EXPLAINED: usize = 5000;
-
 /// The core's language for the page's.
 pub fn core_lang(lang: Lang) -> svcplay::lang::Lang {
     match lang {
@@ -88,23 +84,25 @@ pub fn span_of(root: &Node, path: &str) -> Option<Span> {
 /// back far apart). Kept only while one listing's sources are made: on the 5,000-Service
 /// dump a few of the last trees re-parsed two documents per source, 13.8 s natively
 /// for 215,058 sources.
+///
+/// The worker keeps them with the listing of a revision ([`super::snapshot::Listings`]):
+/// the next panel of the same analysis (a filter typed) parses none of them again. They
+/// are of one analysis only: an object's id names another object in another text.
 #[derive(Default)]
-struct Trees<'a> {
-    parsed: HashMap<usize, std::borrow::Cow<'a, Node>>,
+pub struct Trees {
+    parsed: HashMap<usize, Node>,
 }
 
-impl<'a> Trees<'a> {
-    fn of(&mut self, raw: &'a svcplay::manifest::RawObject) -> &Node {
-        self.parsed.entry(raw.id).or_insert_with(|| raw.node())
+impl Trees {
+    fn of(&mut self, raw: &svcplay::manifest::RawObject) -> &Node {
+        self.parsed
+            .entry(raw.id)
+            .or_insert_with(|| raw.node().into_owned())
     }
 }
 
 /// The YAML ranges of one provenance, the Service port's first.
-fn spans<'a>(
-    analysis: &'a Analysis,
-    p: &Provenance,
-    trees: &mut Trees<'a>,
-) -> (Option<usize>, Vec<Span>) {
+fn spans(analysis: &Analysis, p: &Provenance, trees: &mut Trees) -> (Option<usize>, Vec<Span>) {
     let raw = |id: usize| analysis.manifest.object(id);
     let mut out = Vec::new();
     let mut object = None;
@@ -181,40 +179,54 @@ fn label(p: &Provenance) -> String {
     }
 }
 
-/// The panel's sources of a listing: per line 0 or 1 + an index into the sources, the
-/// sources, and the further sources of some lines.
+/// The written object a line's provenance links to (its Service port's), without
+/// locating anything in the YAML: what the "rules of this object" filter keeps.
+pub fn object_of(p: &Provenance) -> Option<usize> {
+    match p.service_port.as_ref()?.origin {
+        Origin::Written(id) => Some(id),
+        _ => None,
+    }
+}
+
+/// The panel's sources of the lines `shown` of a listing (their numbers, ascending): per
+/// line shown 0 or 1 + an index into the sources, the sources of those lines alone (in
+/// order of first use), and the further sources of the lines shown (line number, 1 + an
+/// index). A 5,000-Service dump's listing has 215,058 sources; a panel shows 3,000 lines.
 pub fn panel_sources(
     analysis: &Analysis,
     lines: &Lines,
-    shown: usize,
+    shown: &[u32],
+    trees: &mut Trees,
 ) -> (Vec<u32>, Vec<Source>, Vec<(u32, u32)>) {
-    let explained: Option<BTreeSet<u32>> = (lines.sources.len() > EXPLAINED).then(|| {
-        let mut needed: BTreeSet<u32> = lines.line_sources.iter().take(shown).copied().collect();
-        needed.extend(
-            lines
-                .also
-                .iter()
-                .filter(|(l, _)| (*l as usize) < shown)
-                .map(|(_, s)| *s),
-        );
-        needed
-    });
-    let mut trees = Trees::default();
-    let sources = lines
-        .sources
+    // The listing's source (1 + an index) → the panel's.
+    let mut index: HashMap<u32, u32> = HashMap::new();
+    let mut order: Vec<u32> = Vec::new();
+    let mut number = |source: u32| -> u32 {
+        if source == 0 {
+            return 0;
+        }
+        *index.entry(source).or_insert_with(|| {
+            order.push(source);
+            order.len() as u32
+        })
+    };
+    let line_sources: Vec<u32> = shown
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let (object, spans) = spans(analysis, p, &mut trees);
-            let wanted = explained
-                .as_ref()
-                .is_none_or(|needed| needed.contains(&(i as u32 + 1)));
+        .map(|l| number(lines.line_sources.get(*l as usize).copied().unwrap_or(0)))
+        .collect();
+    let also: Vec<(u32, u32)> = lines
+        .also
+        .iter()
+        .filter(|(l, _)| shown.binary_search(l).is_ok())
+        .map(|(l, s)| (*l, number(*s)))
+        .collect();
+    let sources = order
+        .iter()
+        .filter_map(|s| lines.sources.get(*s as usize - 1))
+        .map(|p| {
+            let (object, spans) = spans(analysis, p, trees);
             let both = |f: &dyn Fn(svcplay::lang::Lang) -> String| {
-                if wanted {
-                    svcplay::lang::Lang::ALL.iter().map(|l| f(*l)).collect()
-                } else {
-                    Vec::new()
-                }
+                svcplay::lang::Lang::ALL.iter().map(|l| f(*l)).collect()
             };
             Source {
                 object,
@@ -226,7 +238,7 @@ pub fn panel_sources(
             }
         })
         .collect();
-    (lines.line_sources.clone(), sources, lines.also.clone())
+    (line_sources, sources, also)
 }
 
 fn contains(span: &Span, pos: Pos) -> bool {
@@ -241,9 +253,10 @@ fn size(span: &Span) -> (u32, u32) {
     )
 }
 
-/// Every source of line `i` (its own, then those it also prints).
+/// Every source of line `i` of the listing, when it is shown (its own, then those it also
+/// prints).
 pub fn sources_of(panel: &RulesPanel, i: usize) -> Vec<u32> {
-    let mut out: Vec<u32> = panel.line_sources.get(i).copied().into_iter().collect();
+    let mut out: Vec<u32> = panel.source_of(i).into_iter().collect();
     out.extend(
         panel
             .also
@@ -255,9 +268,9 @@ pub fn sources_of(panel: &RulesPanel, i: usize) -> Vec<u32> {
     out
 }
 
-/// The lines whose sources come from the YAML at the cursor: the smallest range of any
-/// source around the cursor (a Service port's `nodePort`, not the whole port), and every
-/// line with a source that has that range.
+/// The lines shown (their numbers in the listing) whose sources come from the YAML at the
+/// cursor: the smallest range of any source around the cursor (a Service port's
+/// `nodePort`, not the whole port), and every line with a source that has that range.
 pub fn lines_at(panel: &RulesPanel, cursor: (u32, u32)) -> BTreeSet<usize> {
     let pos = Pos {
         line: cursor.0,
@@ -280,11 +293,9 @@ pub fn lines_at(panel: &RulesPanel, cursor: (u32, u32)) -> BTreeSet<usize> {
         .collect();
     let is_hit = |s: u32| s > 0 && hit.get(s as usize - 1).copied().unwrap_or(false);
     let mut out: BTreeSet<usize> = panel
-        .line_sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| is_hit(**s))
-        .map(|(i, _)| i)
+        .shown()
+        .filter(|(_, _, s)| is_hit(*s))
+        .map(|(i, _, _)| i)
         .collect();
     out.extend(
         panel
@@ -296,7 +307,7 @@ pub fn lines_at(panel: &RulesPanel, cursor: (u32, u32)) -> BTreeSet<usize> {
     out
 }
 
-/// The YAML ranges of line `i` (every source it prints).
+/// The YAML ranges of line `i` of the listing (every source it prints).
 pub fn spans_of_line(panel: &RulesPanel, i: usize) -> Vec<Span> {
     let mut out = Vec::new();
     for s in sources_of(panel, i) {
@@ -360,7 +371,7 @@ pub fn Readout(props: &ReadoutProps) -> Html {
         return html! { <p id="rule-readout" class="readout idle" aria-live="polite">{ hint }</p> };
     };
     let panel = &props.panel;
-    let text = panel.text.lines().nth(i).unwrap_or_default().to_string();
+    let text = panel.line(i).unwrap_or_default().to_string();
     let sources: Vec<&Source> = sources_of(panel, i)
         .into_iter()
         .filter_map(|s| panel.sources.get(s as usize - 1))
@@ -491,7 +502,10 @@ mod tests {
         };
         let lines = svcplay::views::listing::lines(&analysis, &context, view).expect("a listing");
         let started = std::time::Instant::now();
-        let (_, sources, _) = panel_sources(&analysis, &lines, crate::ui::rules::MAX_LINES);
+        let shown: Vec<u32> = (0..lines.line_sources.len() as u32)
+            .take(crate::ui::rules::MAX_LINES)
+            .collect();
+        let (_, sources, _) = panel_sources(&analysis, &lines, &shown, &mut Trees::default());
         println!(
             "{services} Services: {} lines, {} sources in {:?}",
             lines.line_sources.len(),

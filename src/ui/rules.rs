@@ -44,6 +44,10 @@ pub struct RulesProps {
     /// The YAML ranges of the rule pointed at or chosen, for the editor to highlight.
     #[prop_or_default]
     pub on_highlight: Callback<Vec<Span>>,
+    /// Asks for the whole listing (the panel holds only the lines shown): the callback
+    /// given gets its text.
+    #[prop_or_default]
+    pub on_whole: Callback<Callback<String>>,
 }
 
 pub fn view_label(view: RulesView) -> Msg {
@@ -153,44 +157,11 @@ pub fn rule_row(line: &str) -> Option<RuleRow> {
     Some(row)
 }
 
-/// The lines shown: (index, line, source) after the filters, and how many were cut.
-pub fn shown_lines<'a>(
-    panel: &'a RulesPanel,
-    filter: &str,
-    object: Option<usize>,
-) -> (Vec<(usize, &'a str, u32)>, usize) {
-    let needle = filter.to_lowercase();
-    let mut shown = Vec::new();
-    let mut cut = 0;
-    for (i, line) in panel.text.lines().enumerate() {
-        let source = panel.line_sources.get(i).copied().unwrap_or(0);
-        if let Some(o) = object {
-            let from = source
-                .checked_sub(1)
-                .and_then(|s| panel.sources.get(s as usize))
-                .map(|s| s.object);
-            if from != Some(Some(o)) {
-                continue;
-            }
-        }
-        if !needle.is_empty() && !line.to_lowercase().contains(&needle) {
-            continue;
-        }
-        if shown.len() < MAX_LINES {
-            shown.push((i, line, source));
-        } else {
-            cut += 1;
-        }
-    }
-    (shown, cut)
-}
-
-/// The lines of a rules panel (or, as a table, its rows), after the filters.
+/// The lines of a rules panel (or, as a table, its rows): the panel holds only the lines
+/// its filters kept ([`super::snapshot::rules_shown`]).
 #[derive(Properties)]
 pub struct RuleLinesProps {
     pub panel: Rc<RulesPanel>,
-    pub filter: AttrValue,
-    pub object: Option<usize>,
     /// Rows of the aligned table instead of the lines of the text.
     pub table: bool,
     /// The lines the editor's cursor lights.
@@ -201,7 +172,7 @@ pub struct RuleLinesProps {
 }
 
 impl PartialEq for RuleLinesProps {
-    /// Equal when they draw the same: the text, which lines link to which written object
+    /// Equal when they draw the same: the lines, which lines link to which written object
     /// and under which label, the lines lit and chosen — not where in the YAML the links
     /// point (those spans move whenever a line is typed above them, and only the handlers
     /// of [`Rules`], which always have the current panel, read them). A keystroke that
@@ -211,6 +182,7 @@ impl PartialEq for RuleLinesProps {
         let (a, b) = (&*self.panel, &*other.panel);
         let same_lines = Rc::ptr_eq(&self.panel, &other.panel)
             || (a.text == b.text
+                && a.numbers == b.numbers
                 && a.status == b.status
                 && a.line_sources == b.line_sources
                 && a.sources.len() == b.sources.len()
@@ -220,8 +192,6 @@ impl PartialEq for RuleLinesProps {
                         && x.spans.is_empty() == y.spans.is_empty()
                 }));
         same_lines
-            && self.filter == other.filter
-            && self.object == other.object
             && self.table == other.table
             && self.lit == other.lit
             && self.chosen == other.chosen
@@ -235,10 +205,9 @@ pub fn RuleLines(props: &RuleLinesProps) -> Html {
     let lang = props.lang;
     let panel = &props.panel;
     let (lit, chosen) = (&props.lit, props.chosen);
-    let (lines, _) = shown_lines(panel, &props.filter, props.object);
     if props.table {
         return html! {
-            { for lines.iter().filter_map(|(i, line, source)| rule_row(line).map(|r| (r, *i, *source))).map(|(r, i, source)| html! {
+            { for panel.shown().filter_map(|(i, line, source)| rule_row(line).map(|r| (r, i, source))).map(|(r, i, source)| html! {
                 <tr class={classes!((source > 0).then_some("linked"), lit.contains(&i).then_some("lit"), (chosen == Some(i)).then_some("chosen"))} data-line={i.to_string()}>
                     <th scope="row"><code>{ r.chain }</code></th>
                     <td><code>{ r.matches }</code></td>
@@ -250,17 +219,17 @@ pub fn RuleLines(props: &RuleLinesProps) -> Html {
         };
     }
     html! {
-        { for lines.iter().map(|(i, line, source)| {
-            let source = panel.sources.get((*source as usize).wrapping_sub(1));
+        { for panel.shown().map(|(i, line, source)| {
+            let source = panel.sources.get((source as usize).wrapping_sub(1));
             let linked = source.is_some_and(|s| !s.spans.is_empty());
             let class = classes!(
                 "rl",
                 linked.then_some("linked"),
-                lit.contains(i).then_some("lit"),
-                (chosen == Some(*i)).then_some("chosen"),
+                lit.contains(&i).then_some("lit"),
+                (chosen == Some(i)).then_some("chosen"),
             );
             let label = source.filter(|_| linked).map(|s| Msg::RuleFrom.fill(lang, &[&s.label]));
-            html! { <span class={class} data-line={i.to_string()} title={label}>{ *line }{ "\n" }</span> }
+            html! { <span class={class} data-line={i.to_string()} title={label}>{ line }{ "\n" }</span> }
         }) }
     }
 }
@@ -292,9 +261,7 @@ pub fn Rules(props: &RulesProps) -> Html {
             cb.emit(input.value());
         })
     };
-    let object = props.object.as_ref().map(|(o, _)| *o);
-    // Only counted here: the lines themselves are drawn by `RuleLines`.
-    let (lines, cut) = shown_lines(panel, &props.filter, object);
+    let cut = panel.cut;
     // The aligned form: only for iptables' own outputs, whose rules are `-A` lines.
     let table = use_state(|| false);
     // Provenance both ways: the line chosen (clicked) or pointed at shows its source and
@@ -391,12 +358,19 @@ pub fn Rules(props: &RulesProps) -> Html {
     }
     let readout_line = (*pointed)
         .or(*chosen)
-        .filter(|i| *i < panel.line_sources.len());
+        .filter(|i| panel.position(*i).is_some());
     let configured = props.configured_mode.unwrap_or(ProxyMode::Iptables);
     let view = panel.view.unwrap_or(RulesView::RestoreInput);
     let tabular = matches!(view, RulesView::RestoreInput | RulesView::IptablesSave);
     let as_table = *table && tabular;
-    let text: Rc<str> = Rc::from(panel.text.as_str());
+    // What Copy and Download take: the whole listing, whatever the filters keep. The panel
+    // holds it when it shows every line; else it is asked for when a button is pressed.
+    let text: Rc<str> = if panel.is_whole() {
+        Rc::from(panel.text.as_str())
+    } else {
+        Rc::from("")
+    };
+    let fetch = (!panel.is_whole()).then(|| props.on_whole.clone());
     let modes = ProxyMode::ALL;
     html! {
         <section class="panel rules" aria-labelledby="rules-title">
@@ -446,7 +420,7 @@ pub fn Rules(props: &RulesProps) -> Html {
                 </label>
                 <input type="search" class="filter" value={props.filter.clone()} oninput={on_filter}
                     aria-label={t(Msg::FilterRules)} placeholder={t(Msg::FilterRules)} />
-                <OutputActions text={text} file={view.file_name()} lang={lang} />
+                <OutputActions text={text} fetch={fetch} file={view.file_name()} lang={lang} />
             </div>
             <p class="explain">{ t(explanation(view)) }</p>
             if let Some((_, label)) = &props.object {
@@ -468,7 +442,7 @@ pub fn Rules(props: &RulesProps) -> Html {
                             <th scope="col">{ t(Msg::RuleComment) }</th>
                         </tr></thead>
                         <tbody>
-                            <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=true
+                            <RuleLines panel={panel.clone()} table=true
                                 lit={lit.clone()} chosen={*chosen} lang={lang} />
                         </tbody>
                     </table>
@@ -477,12 +451,12 @@ pub fn Rules(props: &RulesProps) -> Html {
             // Focusable: its long lines scroll sideways, which keyboard users do from here.
             <pre id="rules" tabindex="0" aria-label={t(view_label(view))} hidden={as_table} class={classes!("output", (panel.status != 0).then_some("failed"))}
                 onclick={on_line} onmouseover={on_point} onmouseleave={on_leave}>
-                <RuleLines panel={panel.clone()} filter={props.filter.clone()} object={object} table=false
+                <RuleLines panel={panel.clone()} table=false
                     lit={lit.clone()} chosen={*chosen} lang={lang} />
             </pre>
             if cut > 0 {
                 <p class="note">{ Msg::MoreLines.fill(lang, &[&cut.to_string()]) }</p>
-            } else if lines.is_empty() && !panel.text.is_empty() {
+            } else if panel.numbers.is_empty() && panel.total > 0 {
                 <p class="note">{ t(Msg::NoLines) }</p>
             }
             // Below the rules and held at the bottom of the view: as it grows or shrinks
@@ -542,23 +516,41 @@ mod tests {
 
     #[test]
     fn filters_keep_the_lines_of_an_object_or_a_text() {
+        use crate::ui::snapshot::{Listings, rules_shown};
         let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
-        let panel = rules(&analysis, "k8s-worker01", None, None);
-        let (all, cut) = shown_lines(&panel, "", None);
-        assert_eq!((all.len(), cut), (panel.text.lines().count(), 0));
-        let (dnat, _) = shown_lines(&panel, "dnat", None);
-        assert!(!dnat.is_empty() && dnat.iter().all(|(_, l, _)| l.contains("DNAT")));
-        let service = panel
+        let node = "k8s-worker01";
+        let shown = |filter: &str, object: Option<usize>| {
+            rules_shown(
+                &analysis,
+                node,
+                None,
+                None,
+                filter,
+                object,
+                &mut Listings::default(),
+            )
+        };
+        let all = rules(&analysis, node, None, None);
+        assert!(all.is_whole() && all.cut == 0);
+        assert_eq!(all.numbers.len(), all.text.lines().count());
+        let dnat = shown("dnat", None);
+        assert!(!dnat.numbers.is_empty() && dnat.text.lines().all(|l| l.contains("DNAT")));
+        assert!(!dnat.is_whole() && dnat.total == all.total);
+        let service = all
             .sources
             .iter()
             .find_map(|s| s.object)
             .expect("a written Service");
-        let (own, _) = shown_lines(&panel, "", Some(service));
-        assert!(!own.is_empty());
+        let own = shown("", Some(service));
+        assert!(!own.numbers.is_empty());
         assert!(
-            own.iter()
-                .all(|(_, _, s)| panel.sources[*s as usize - 1].object == Some(service))
+            own.shown()
+                .all(|(_, _, s)| own.sources[s as usize - 1].object == Some(service))
         );
-        assert!(shown_lines(&panel, "", Some(service + 100)).0.is_empty());
+        // The lines keep their numbers in the listing.
+        for (i, line, _) in own.shown() {
+            assert_eq!(all.line(i), Some(line));
+        }
+        assert!(shown("", Some(service + 100)).numbers.is_empty());
     }
 }

@@ -1,6 +1,6 @@
 //! What the panels show, as plain data computed from an [`Analysis`].
 //!
-//! Panels never read the analysis themselves: [`summary`] and [`panel`] turn it into
+//! Panels never read the analysis themselves: [`summary`] and [`panel_with`] turn it into
 //! plain values (strings, numbers, lists), which the panels map to HTML. The same values
 //! come from the Web Worker for large scenarios ([`super::wire`] carries them across), so
 //! both paths show exactly the same thing. Everything here is a pure function, tested
@@ -8,6 +8,7 @@
 
 use svcplay::diag::{Diagnostic, Span};
 use svcplay::model::{Objects, Origin, Service};
+use svcplay::proxy::Lines;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::Analysis;
 use svcplay::simulate::clients::{ClientChoice, Destination, clients, destinations};
@@ -119,6 +120,12 @@ pub struct Selection {
     pub compare: Vec<ProxyMode>,
     /// The node dump pasted on the check tab (empty on the other tabs).
     pub dump: String,
+    /// The kube-proxy panel's filters (empty and `None` on the other tabs): only the lines
+    /// containing this text (any case) ...
+    pub filter: String,
+    /// ... and only the lines that come from this written object. They are applied where
+    /// the listing is (the worker, for a large scenario), which sends only the lines shown.
+    pub object: Option<usize>,
 }
 
 /// What every panel needs, whatever the tab.
@@ -187,24 +194,74 @@ pub struct Source {
     pub explain: Vec<String>,
 }
 
-/// The kube-proxy panel. `Eq` matters for speed: an `Rc` of an `Eq` type compares by
-/// pointer first, so the rules view's and the readout's props (which hold the panel) are
-/// equal at once while typing leaves the panel as it was, instead of comparing every line
-/// of the listing on each keystroke (≈ 1 ms for a 10-Service scenario).
+/// The kube-proxy panel: the lines of a listing it shows, after its filters (at most
+/// [`super::rules::MAX_LINES`] of them: a 5,000-Service dump lists 215,063), each with its
+/// line number in the listing and its sources, and how many lines the filters kept but
+/// are not shown. The whole listing comes on demand ([`listing_text`]): a panel of the
+/// dump carried whole was 48.7 MB, and every edit sent it again. `Eq` matters for speed:
+/// an `Rc` of an `Eq` type compares by pointer first, so the rules view's and the
+/// readout's props (which hold the panel) are equal at once while typing leaves the panel
+/// as it was, instead of comparing every line on each keystroke.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RulesPanel {
     pub mode: Option<ProxyMode>,
     pub views: Vec<RulesView>,
     pub view: Option<RulesView>,
+    /// The lines shown, each ending in a newline.
     pub text: String,
     /// Non-zero when the view's command failed (its stderr is the text).
     pub status: i32,
+    /// Per line of `text`: its line number (from 0) in the whole listing, ascending.
+    pub numbers: Vec<u32>,
     /// Per line of `text`: 0, or 1 + an index into `sources`.
     pub line_sources: Vec<u32>,
+    /// The sources of the lines shown (only theirs).
     pub sources: Vec<Source>,
-    /// Further sources of some lines (line, 1 + an index into `sources`): nft prints two
-    /// set elements to a line.
+    /// Further sources of some lines (line number in the listing, 1 + an index into
+    /// `sources`): nft prints two set elements to a line.
     pub also: Vec<(u32, u32)>,
+    /// Lines the filters kept past the ones shown.
+    pub cut: u32,
+    /// Lines in the whole listing.
+    pub total: u32,
+}
+
+impl RulesPanel {
+    /// Where line `number` of the listing is among the lines shown.
+    pub fn position(&self, number: usize) -> Option<usize> {
+        let number = u32::try_from(number).ok()?;
+        self.numbers.binary_search(&number).ok()
+    }
+
+    /// The text of line `number` of the listing, when it is shown.
+    pub fn line(&self, number: usize) -> Option<&str> {
+        self.text.lines().nth(self.position(number)?)
+    }
+
+    /// The source (0: none) of line `number` of the listing, when it is shown.
+    pub fn source_of(&self, number: usize) -> Option<u32> {
+        self.line_sources.get(self.position(number)?).copied()
+    }
+
+    /// The lines shown: (line number in the listing, line, source).
+    pub fn shown(&self) -> impl Iterator<Item = (usize, &str, u32)> {
+        self.numbers
+            .iter()
+            .zip(self.text.lines())
+            .enumerate()
+            .map(|(k, (n, line))| {
+                (
+                    *n as usize,
+                    line,
+                    self.line_sources.get(k).copied().unwrap_or(0),
+                )
+            })
+    }
+
+    /// Whether the lines shown are the whole listing (the text to copy is then at hand).
+    pub fn is_whole(&self) -> bool {
+        self.numbers.len() == self.total as usize
+    }
 }
 
 /// How a stored field got its value.
@@ -474,7 +531,7 @@ pub enum Panel {
     Rules(RulesPanel),
     Nodes(Vec<NodesService>),
     Check(CheckPanel),
-    Objects(Vec<ObjectRow>),
+    Objects(ObjectsPanel),
     Selectors(Vec<SelectorRow>),
     Endpoints(EndpointsPanel),
     Dns(Vec<DnsRow>),
@@ -485,21 +542,33 @@ pub enum Panel {
     Empty,
 }
 
-/// Computes one panel.
+/// The node a selection's panels show: the chosen one if it still exists.
+fn node_of(analysis: &Analysis, selection: &Selection) -> String {
+    let nodes = analysis.node_names();
+    match &selection.node {
+        Some(n) if nodes.contains(n) => n.clone(),
+        _ => analysis.default_node(),
+    }
+}
+
+/// Computes one panel (keeping no listing).
+#[cfg(test)]
 pub fn panel(analysis: &Analysis, selection: &Selection) -> Panel {
-    let summary_node = |a: &Analysis| {
-        let nodes = a.node_names();
-        match &selection.node {
-            Some(n) if nodes.contains(n) => n.clone(),
-            _ => a.default_node(),
-        }
-    };
+    panel_with(analysis, selection, &mut Listings::default())
+}
+
+/// Computes one panel, reusing the listing kept in `listings` when it is the one shown.
+pub fn panel_with(analysis: &Analysis, selection: &Selection, listings: &mut Listings) -> Panel {
+    let summary_node = |a: &Analysis| node_of(a, selection);
     match selection.tab {
-        Tab::Rules => Panel::Rules(rules(
+        Tab::Rules => Panel::Rules(rules_shown(
             analysis,
             &summary_node(analysis),
             selection.mode,
             selection.rules_view,
+            &selection.filter,
+            selection.object,
+            listings,
         )),
         Tab::Nodes => Panel::Nodes(nodes(analysis, selection.mode)),
         Tab::Check => Panel::Check(check(
@@ -508,7 +577,7 @@ pub fn panel(analysis: &Analysis, selection: &Selection) -> Panel {
             selection.mode,
             &selection.dump,
         )),
-        Tab::Objects => Panel::Objects(objects(analysis)),
+        Tab::Objects => Panel::Objects(objects_upto(analysis, super::objects::MAX_ROWS)),
         Tab::Selectors => Panel::Selectors(selectors(&analysis.objects)),
         Tab::Endpoints => Panel::Endpoints(endpoints(analysis)),
         Tab::Dns => Panel::Dns(dns(&analysis.objects)),
@@ -692,21 +761,144 @@ fn command(
     views::run(analysis, &context, &argv)
 }
 
-/// The kube-proxy panel: the chosen listing of the node's kube-proxy, every line with
-/// where it comes from (the YAML ranges, both ways) and what it does
-/// ([`super::provenance`]), from the typed rules ([`views::listing`]).
+/// The last listing of a node's kube-proxy made for a rules panel, kept for the next panel
+/// of the same node, mode and view: a filter typed asks for a new panel, and on a large
+/// scenario the listing is most of its cost (the worker keeps one per revision).
+///
+/// Made anew for each analysis: it holds that analysis' listing and parsed objects.
+#[derive(Default)]
+pub struct Listings {
+    last: Option<(ListingKey, Option<Lines>)>,
+    /// The objects the panels' sources were located in.
+    trees: super::provenance::Trees,
+}
+
+type ListingKey = (String, Option<ProxyMode>, RulesView);
+
+impl Listings {
+    /// The listing `view` of the node and mode of `context` ([`views::listing::lines`]),
+    /// made once; `None` when the mode has no such listing.
+    fn lines(&mut self, analysis: &Analysis, context: &Context, view: RulesView) -> Option<&Lines> {
+        self.lines_and_trees(analysis, context, view).0
+    }
+
+    /// The listing (as [`Listings::lines`]) and the objects parsed so far.
+    fn lines_and_trees(
+        &mut self,
+        analysis: &Analysis,
+        context: &Context,
+        view: RulesView,
+    ) -> (Option<&Lines>, &mut super::provenance::Trees) {
+        let key = (context.node.clone(), context.mode, view);
+        if self.last.as_ref().is_none_or(|(k, _)| *k != key) {
+            let _timed = super::dom::timed("listing");
+            self.last = Some((key, views::listing::lines(analysis, context, view)));
+        }
+        let lines = self.last.as_ref().and_then(|(_, lines)| lines.as_ref());
+        (lines, &mut self.trees)
+    }
+}
+
+/// The views a node's kube-proxy lists in a mode, and the one shown (the chosen one, if
+/// the mode has it).
+fn rules_views(
+    analysis: &Analysis,
+    node: &str,
+    mode: Option<ProxyMode>,
+    chosen: Option<RulesView>,
+) -> (ProxyMode, Vec<RulesView>, RulesView) {
+    let proxy = analysis.proxy_in(node, mode.unwrap_or(analysis.proxy_config.mode));
+    let views = proxy.listings();
+    let view = chosen.filter(|v| views.contains(v)).unwrap_or(views[0]);
+    (proxy.mode, views.to_vec(), view)
+}
+
+/// The kube-proxy panel, unfiltered ([`rules_shown`]).
+#[cfg(test)]
 pub fn rules(
     analysis: &Analysis,
     node: &str,
     mode: Option<ProxyMode>,
     chosen: Option<RulesView>,
 ) -> RulesPanel {
-    let proxy = analysis.proxy_in(node, mode.unwrap_or(analysis.proxy_config.mode));
-    let views = proxy.listings();
-    let view = chosen.filter(|v| views.contains(v)).unwrap_or(views[0]);
+    rules_shown(
+        analysis,
+        node,
+        mode,
+        chosen,
+        "",
+        None,
+        &mut Listings::default(),
+    )
+}
+
+/// The lines of a listing its filters keep: the numbers of the first
+/// [`super::rules::MAX_LINES`], how many more they keep, and how many lines there are.
+/// `object_of` is the written object a source (1 + an index) comes from.
+pub fn filtered(
+    text: &str,
+    line_sources: &[u32],
+    object_of: impl Fn(u32) -> Option<usize>,
+    filter: &str,
+    object: Option<usize>,
+) -> (Vec<u32>, u32, u32) {
+    let needle = filter.to_lowercase();
+    let mut shown = Vec::new();
+    let (mut cut, mut total) = (0, 0);
+    for (i, line) in text.lines().enumerate() {
+        total += 1;
+        if let Some(o) = object {
+            let source = line_sources.get(i).copied().unwrap_or(0);
+            if object_of(source) != Some(o) {
+                continue;
+            }
+        }
+        if !needle.is_empty() && !line.to_lowercase().contains(&needle) {
+            continue;
+        }
+        if shown.len() < super::rules::MAX_LINES {
+            shown.push(i as u32);
+        } else {
+            cut += 1;
+        }
+    }
+    (shown, cut, total)
+}
+
+/// The lines `numbers` of `text`, each ending in a newline.
+fn lines_numbered(text: &str, numbers: &[u32]) -> String {
+    let mut out = String::new();
+    let mut wanted = numbers.iter().peekable();
+    for (i, line) in text.lines().enumerate() {
+        let Some(&&n) = wanted.peek() else { break };
+        if n as usize == i {
+            out.push_str(line);
+            out.push('\n');
+            wanted.next();
+        }
+    }
+    out
+}
+
+/// The kube-proxy panel: the chosen listing of the node's kube-proxy, the lines its
+/// filters keep (`filter`: containing this text, any case; `object`: from this written
+/// object), at most [`super::rules::MAX_LINES`] of them, every line with where it comes
+/// from (the YAML ranges, both ways) and what it does ([`super::provenance`]), from the
+/// typed rules ([`views::listing`]). Only the sources of the lines shown are made.
+#[allow(clippy::too_many_arguments)]
+pub fn rules_shown(
+    analysis: &Analysis,
+    node: &str,
+    mode: Option<ProxyMode>,
+    chosen: Option<RulesView>,
+    filter: &str,
+    object: Option<usize>,
+    listings: &mut Listings,
+) -> RulesPanel {
+    let (proxy_mode, views, view) = rules_views(analysis, node, mode, chosen);
     let mut panel = RulesPanel {
-        mode: Some(proxy.mode),
-        views: views.to_vec(),
+        mode: Some(proxy_mode),
+        views,
         view: Some(view),
         ..RulesPanel::default()
     };
@@ -714,22 +906,62 @@ pub fn rules(
         node: node.to_string(),
         mode,
     };
-    let Some(lines) = views::listing::lines(analysis, &context, view) else {
+    let (lines, trees) = listings.lines_and_trees(analysis, &context, view);
+    let Some(lines) = lines else {
         // The listing has nothing in this mode: the command says why.
         if let Some(argv) = view.command() {
             let out = command(analysis, node, mode, argv);
             panel.status = out.status;
-            panel.text = format!("{}{}", out.stdout, out.stderr);
+            let text = format!("{}{}", out.stdout, out.stderr);
+            let (numbers, cut, total) = filtered(&text, &[], |_| None, filter, object);
+            panel.text = lines_numbered(&text, &numbers);
+            panel.line_sources = vec![0; numbers.len()];
+            panel.numbers = numbers;
+            panel.cut = cut;
+            panel.total = total;
         }
         return panel;
     };
+    let filtering = super::dom::timed("filters");
+    let object_of = |source: u32| {
+        let p = lines.sources.get((source as usize).checked_sub(1)?)?;
+        super::provenance::object_of(p)
+    };
+    let (numbers, cut, total) =
+        filtered(&lines.text, &lines.line_sources, object_of, filter, object);
+    drop(filtering);
+    let _timed = super::dom::timed("sources");
     let (line_sources, sources, also) =
-        super::provenance::panel_sources(analysis, &lines, super::rules::MAX_LINES);
+        super::provenance::panel_sources(analysis, lines, &numbers, trees);
+    panel.text = lines_numbered(&lines.text, &numbers);
+    panel.numbers = numbers;
     panel.line_sources = line_sources;
     panel.sources = sources;
     panel.also = also;
-    panel.text = lines.text;
+    panel.cut = cut;
+    panel.total = total;
     panel
+}
+
+/// The whole listing a rules panel shows a window of, as the tool prints it: what the
+/// page copies and downloads.
+pub fn listing_text(analysis: &Analysis, selection: &Selection, listings: &mut Listings) -> String {
+    let node = node_of(analysis, selection);
+    let (_, _, view) = rules_views(analysis, &node, selection.mode, selection.rules_view);
+    let context = Context {
+        node: node.clone(),
+        mode: selection.mode,
+    };
+    match listings.lines(analysis, &context, view) {
+        Some(lines) => lines.text.clone(),
+        None => view
+            .command()
+            .map(|argv| {
+                let out = command(analysis, &node, selection.mode, argv);
+                format!("{}{}", out.stdout, out.stderr)
+            })
+            .unwrap_or_default(),
+    }
 }
 
 fn origin_kind(origin: &Origin) -> OriginKind {
@@ -768,29 +1000,226 @@ fn written_span(analysis: &Analysis, origin: &Origin) -> Option<Span> {
     Some(raw.span)
 }
 
+/// What the Objects view lists: its first rows, and how many more there are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectsPanel {
+    pub rows: Vec<ObjectRow>,
+    /// Objects past the rows (a dump holds tens of thousands).
+    pub more: u32,
+}
+
+/// Every object the Objects view lists, as rows ([`objects_upto`]).
 pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
+    objects_upto(analysis, usize::MAX).rows
+}
+
+/// One object of the Objects view before its row is made: its kind of list and where in
+/// it (the view's order is the store's, written objects first).
+#[derive(Clone, Copy)]
+enum Listed {
+    Namespace(usize),
+    Node(usize),
+    Workload(usize),
+    Pod(usize),
+    Service(usize),
+    EndpointSlice(usize),
+    Endpoints(usize),
+    KubeProxyConfiguration,
+}
+
+/// The Objects view's first `limit` rows, and how many more objects there are. Only the
+/// rows listed are made (a Service's row reads its written document for the fields the
+/// API server set), and each written object's `kubectl apply` line comes from one index
+/// of the admissions, not a search of them per object.
+pub fn objects_upto(analysis: &Analysis, limit: usize) -> ObjectsPanel {
+    let _timed = super::dom::timed("objects");
     let o = &analysis.objects;
+    // The last admission of each written object (a later document may apply it again).
+    let admissions: std::collections::HashMap<usize, &svcplay::apiserver::Admission> =
+        analysis.admissions.iter().map(|a| (a.object, a)).collect();
     let admission_of = |id: Option<usize>| {
-        let id = id?;
-        analysis
-            .admissions
-            .iter()
-            .rev()
-            .find(|a| a.object == id)
-            .map(|a| match a.success_line() {
-                Some(line) => (true, line),
-                None => (false, a.error_text("scenario.yaml").unwrap_or_default()),
-            })
+        admissions.get(&id?).map(|a| match a.success_line() {
+            Some(line) => (true, line),
+            None => (false, a.error_text("scenario.yaml").unwrap_or_default()),
+        })
     };
-    let mut rows = Vec::new();
-    let mut push = |kind: &str,
-                    meta: &svcplay::model::ObjectMeta,
-                    fields: Vec<FieldRow>,
-                    actions: Vec<UiAction>,
-                    has_rules: bool| {
+    // The namespaces every cluster has are noise here; so are kubeadm's add-ons (CoreDNS,
+    // kube-proxy, the control plane's static Pods), which are built in: `kubectl get pods
+    // -n kube-system` in the terminal lists them.
+    let config_meta = o.kube_proxy_configuration.as_ref().map(|c| {
+        svcplay::model::ObjectMeta::new(
+            "",
+            "",
+            c.origin.map(Origin::Written).unwrap_or(Origin::Builtin),
+        )
+    });
+    let meta_of = |item: Listed| -> &svcplay::model::ObjectMeta {
+        match item {
+            Listed::Namespace(i) => &o.namespaces[i].meta,
+            Listed::Node(i) => &o.nodes[i].meta,
+            Listed::Workload(i) => &o.workloads[i].meta,
+            Listed::Pod(i) => &o.pods[i].meta,
+            Listed::Service(i) => &o.services[i].meta,
+            Listed::EndpointSlice(i) => &o.endpoint_slices[i].meta,
+            Listed::Endpoints(i) => &o.endpoints[i].meta,
+            Listed::KubeProxyConfiguration => config_meta.as_ref().expect("listed when present"),
+        }
+    };
+    let not_builtin = |meta: &svcplay::model::ObjectMeta| meta.origin != Origin::Builtin;
+    let mut listed: Vec<Listed> = Vec::new();
+    listed.extend(
+        (0..o.namespaces.len())
+            .filter(|i| not_builtin(&o.namespaces[*i].meta))
+            .map(Listed::Namespace),
+    );
+    listed.extend((0..o.nodes.len()).map(Listed::Node));
+    listed.extend(
+        (0..o.workloads.len())
+            .filter(|i| not_builtin(&o.workloads[*i].meta))
+            .map(Listed::Workload),
+    );
+    listed.extend(
+        (0..o.pods.len())
+            .filter(|i| not_builtin(&o.pods[*i].meta))
+            .map(Listed::Pod),
+    );
+    listed.extend((0..o.services.len()).map(Listed::Service));
+    listed.extend((0..o.endpoint_slices.len()).map(Listed::EndpointSlice));
+    listed.extend((0..o.endpoints.len()).map(Listed::Endpoints));
+    if config_meta.is_some() {
+        listed.push(Listed::KubeProxyConfiguration);
+    }
+    // What the user wrote first, then what the controllers made, then the built-in objects.
+    svcplay::sort::sort_by_key(&mut listed, |item| {
+        match origin_kind(&meta_of(*item).origin) {
+            OriginKind::Written => 0,
+            OriginKind::Generated => 1,
+            OriginKind::Builtin => 2,
+        }
+    });
+    // Objects the API server refused exist nowhere else: listed last, with its words.
+    let refused: Vec<&svcplay::apiserver::Admission> = analysis
+        .admissions
+        .iter()
+        .filter(|a| a.success_line().is_none())
+        .collect();
+    let plain = |field: &str, value: String| FieldRow {
+        field: field.to_string(),
+        value,
+        how: How::Observed,
+    };
+    let row = |item: Listed| -> ObjectRow {
+        let meta = meta_of(item);
+        let (kind, fields, actions, has_rules): (&str, Vec<FieldRow>, Vec<UiAction>, bool) =
+            match item {
+                Listed::Namespace(_) => ("Namespace", Vec::new(), Vec::new(), false),
+                Listed::Node(i) => {
+                    let n = &o.nodes[i];
+                    let mut fields = Vec::new();
+                    if let Some(ip) = n.internal_ip() {
+                        fields.push(plain("InternalIP", ip.to_string()));
+                    }
+                    if !n.pod_cidrs.is_empty() {
+                        fields.push(plain("spec.podCIDR", n.pod_cidrs.join(", ")));
+                    }
+                    fields.push(plain(
+                        "Ready",
+                        if n.is_ready() { "True" } else { "False" }.to_string(),
+                    ));
+                    let actions = vec![UiAction::NodeReady {
+                        name: n.meta.name.clone(),
+                        ready: !n.is_ready(),
+                    }];
+                    ("Node", fields, actions, false)
+                }
+                Listed::Workload(i) => {
+                    let w = &o.workloads[i];
+                    let replicas = w.replicas.unwrap_or(1);
+                    let mut actions = vec![UiAction::Scale {
+                        namespace: w.meta.namespace.clone(),
+                        name: w.meta.name.clone(),
+                        replicas: replicas + 1,
+                    }];
+                    if replicas > 0 {
+                        actions.push(UiAction::Scale {
+                            namespace: w.meta.namespace.clone(),
+                            name: w.meta.name.clone(),
+                            replicas: replicas - 1,
+                        });
+                    }
+                    let fields = vec![FieldRow {
+                        field: "spec.replicas".into(),
+                        value: replicas.to_string(),
+                        how: if w.replicas.is_some() {
+                            How::Written
+                        } else {
+                            How::Defaulted
+                        },
+                    }];
+                    (w.kind.name(), fields, actions, false)
+                }
+                Listed::Pod(i) => {
+                    let p = &o.pods[i];
+                    let mut fields = Vec::new();
+                    if let Some(n) = &p.spec.node_name {
+                        fields.push(plain("spec.nodeName", n.clone()));
+                    }
+                    if let Some(ip) = p.ips().first() {
+                        fields.push(plain("status.podIP", ip.to_string()));
+                    }
+                    fields.push(plain(
+                        "Ready",
+                        if p.is_ready() { "True" } else { "False" }.to_string(),
+                    ));
+                    if p.is_terminating() {
+                        fields.push(plain(
+                            "metadata.deletionTimestamp",
+                            p.meta.deletion_timestamp.clone().unwrap_or_default(),
+                        ));
+                    }
+                    let mut actions = vec![
+                        UiAction::PodReady {
+                            namespace: p.meta.namespace.clone(),
+                            name: p.meta.name.clone(),
+                            ready: !p.is_ready(),
+                        },
+                        UiAction::PodDelete {
+                            namespace: p.meta.namespace.clone(),
+                            name: p.meta.name.clone(),
+                            delete: !p.is_terminating(),
+                        },
+                    ];
+                    if p.is_terminating() {
+                        actions.push(UiAction::PodGone {
+                            namespace: p.meta.namespace.clone(),
+                            name: p.meta.name.clone(),
+                        });
+                    }
+                    ("Pod", fields, actions, false)
+                }
+                Listed::Service(i) => {
+                    let s = &o.services[i];
+                    let has_rules = s.meta.origin.object().is_some();
+                    (
+                        "Service",
+                        service_fields(analysis, s),
+                        Vec::new(),
+                        has_rules,
+                    )
+                }
+                Listed::EndpointSlice(_) => ("EndpointSlice", Vec::new(), Vec::new(), false),
+                Listed::Endpoints(_) => ("Endpoints", Vec::new(), Vec::new(), false),
+                Listed::KubeProxyConfiguration => {
+                    let fields = vec![plain(
+                        "mode",
+                        analysis.proxy_config.mode.as_str().to_string(),
+                    )];
+                    ("KubeProxyConfiguration", fields, Vec::new(), false)
+                }
+            };
         let object = meta.origin.object();
         let written = matches!(meta.origin, Origin::Written(_));
-        rows.push(ObjectRow {
+        ObjectRow {
             kind: kind.to_string(),
             namespace: meta.namespace.clone(),
             name: meta.name.clone(),
@@ -801,155 +1230,28 @@ pub fn objects(analysis: &Analysis) -> Vec<ObjectRow> {
             fields,
             actions,
             has_rules,
-        });
+        }
     };
-    let plain = |field: &str, value: String| FieldRow {
-        field: field.to_string(),
-        value,
-        how: How::Observed,
+    let refused_row = |a: &svcplay::apiserver::Admission| ObjectRow {
+        kind: a.kind.name().to_string(),
+        namespace: a.namespace.clone(),
+        name: a.name.clone(),
+        origin: OriginKind::Written,
+        object: Some(a.object),
+        span: analysis.manifest.object(a.object).map(|r| r.span),
+        admission: Some((false, a.error_text("scenario.yaml").unwrap_or_default())),
+        fields: Vec::new(),
+        actions: Vec::new(),
+        has_rules: false,
     };
-    // The namespaces every cluster has are noise here.
-    for n in o
-        .namespaces
-        .iter()
-        .filter(|n| n.meta.origin != Origin::Builtin)
-    {
-        push("Namespace", &n.meta, Vec::new(), Vec::new(), false);
+    let mut rows: Vec<ObjectRow> = listed.iter().take(limit).map(|i| row(*i)).collect();
+    let room = limit - rows.len();
+    rows.extend(refused.iter().take(room).map(|a| refused_row(a)));
+    let all = listed.len() + refused.len();
+    ObjectsPanel {
+        more: (all - rows.len()) as u32,
+        rows,
     }
-    for n in &o.nodes {
-        let mut fields = Vec::new();
-        if let Some(ip) = n.internal_ip() {
-            fields.push(plain("InternalIP", ip.to_string()));
-        }
-        if !n.pod_cidrs.is_empty() {
-            fields.push(plain("spec.podCIDR", n.pod_cidrs.join(", ")));
-        }
-        fields.push(plain(
-            "Ready",
-            if n.is_ready() { "True" } else { "False" }.to_string(),
-        ));
-        let actions = vec![UiAction::NodeReady {
-            name: n.meta.name.clone(),
-            ready: !n.is_ready(),
-        }];
-        push("Node", &n.meta, fields, actions, false);
-    }
-    // kubeadm's add-ons (CoreDNS, kube-proxy, the control plane's static Pods) are
-    // built in: `kubectl get pods -n kube-system` in the terminal lists them.
-    for w in o
-        .workloads
-        .iter()
-        .filter(|w| w.meta.origin != Origin::Builtin)
-    {
-        let replicas = w.replicas.unwrap_or(1);
-        let mut actions = vec![UiAction::Scale {
-            namespace: w.meta.namespace.clone(),
-            name: w.meta.name.clone(),
-            replicas: replicas + 1,
-        }];
-        if replicas > 0 {
-            actions.push(UiAction::Scale {
-                namespace: w.meta.namespace.clone(),
-                name: w.meta.name.clone(),
-                replicas: replicas - 1,
-            });
-        }
-        let fields = vec![FieldRow {
-            field: "spec.replicas".into(),
-            value: replicas.to_string(),
-            how: if w.replicas.is_some() {
-                How::Written
-            } else {
-                How::Defaulted
-            },
-        }];
-        push(w.kind.name(), &w.meta, fields, actions, false);
-    }
-    for p in o.pods.iter().filter(|p| p.meta.origin != Origin::Builtin) {
-        let mut fields = Vec::new();
-        if let Some(n) = &p.spec.node_name {
-            fields.push(plain("spec.nodeName", n.clone()));
-        }
-        if let Some(ip) = p.ips().first() {
-            fields.push(plain("status.podIP", ip.to_string()));
-        }
-        fields.push(plain(
-            "Ready",
-            if p.is_ready() { "True" } else { "False" }.to_string(),
-        ));
-        if p.is_terminating() {
-            fields.push(plain(
-                "metadata.deletionTimestamp",
-                p.meta.deletion_timestamp.clone().unwrap_or_default(),
-            ));
-        }
-        let mut actions = vec![
-            UiAction::PodReady {
-                namespace: p.meta.namespace.clone(),
-                name: p.meta.name.clone(),
-                ready: !p.is_ready(),
-            },
-            UiAction::PodDelete {
-                namespace: p.meta.namespace.clone(),
-                name: p.meta.name.clone(),
-                delete: !p.is_terminating(),
-            },
-        ];
-        if p.is_terminating() {
-            actions.push(UiAction::PodGone {
-                namespace: p.meta.namespace.clone(),
-                name: p.meta.name.clone(),
-            });
-        }
-        push("Pod", &p.meta, fields, actions, false);
-    }
-    for s in &o.services {
-        let fields = service_fields(analysis, s);
-        let has_rules = s.meta.origin.object().is_some();
-        push("Service", &s.meta, fields, Vec::new(), has_rules);
-    }
-    for s in &o.endpoint_slices {
-        push("EndpointSlice", &s.meta, Vec::new(), Vec::new(), false);
-    }
-    for e in &o.endpoints {
-        push("Endpoints", &e.meta, Vec::new(), Vec::new(), false);
-    }
-    if let Some(c) = &o.kube_proxy_configuration {
-        let meta = svcplay::model::ObjectMeta::new(
-            "",
-            "",
-            c.origin.map(Origin::Written).unwrap_or(Origin::Builtin),
-        );
-        let fields = vec![plain(
-            "mode",
-            analysis.proxy_config.mode.as_str().to_string(),
-        )];
-        push("KubeProxyConfiguration", &meta, fields, Vec::new(), false);
-    }
-    // What the user wrote first, then what the controllers made, then the built-in objects.
-    svcplay::sort::sort_by_key(&mut rows, |r| match r.origin {
-        OriginKind::Written => 0,
-        OriginKind::Generated => 1,
-        OriginKind::Builtin => 2,
-    });
-    // Objects the API server refused exist nowhere else: list them with its words.
-    for a in &analysis.admissions {
-        if a.success_line().is_none() {
-            rows.push(ObjectRow {
-                kind: a.kind.name().to_string(),
-                namespace: a.namespace.clone(),
-                name: a.name.clone(),
-                origin: OriginKind::Written,
-                object: Some(a.object),
-                span: analysis.manifest.object(a.object).map(|r| r.span),
-                admission: Some((false, a.error_text("scenario.yaml").unwrap_or_default())),
-                fields: Vec::new(),
-                actions: Vec::new(),
-                has_rules: false,
-            });
-        }
-    }
-    rows
 }
 
 pub fn selectors(objects: &Objects) -> Vec<SelectorRow> {
@@ -1196,6 +1498,8 @@ mod tests {
             target: None,
             compare: Vec::new(),
             dump: String::new(),
+            filter: String::new(),
+            object: None,
         };
         let Panel::Rules(panel) = panel(&analysis, &selection) else {
             panic!("not the rules panel");
@@ -1217,6 +1521,8 @@ mod tests {
                     target: None,
                     compare: Vec::new(),
                     dump: String::new(),
+                    filter: String::new(),
+                    object: None,
                 };
                 let p = panel(&analysis, &selection);
                 if let Panel::Rules(r) = &p {
@@ -1281,6 +1587,8 @@ mod tests {
             target: None,
             compare: Vec::new(),
             dump: broken,
+            filter: String::new(),
+            object: None,
         };
         let Panel::Check(p) = panel(&analysis, &selection) else {
             panic!("not the check panel");
@@ -1313,5 +1621,245 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].selector, "app=nginx-pod");
         assert_eq!(s[0].selected.len(), 3);
+    }
+
+    /// The panel as it was before it was windowed: every line of the listing and every
+    /// source, explained; and the page's filter of it then (`rules::shown_lines`): the
+    /// reference the windowed panel is checked against.
+    fn whole_panel(analysis: &Analysis, node: &str, mode: Option<ProxyMode>) -> RulesPanel {
+        let (proxy_mode, views, view) = rules_views(analysis, node, mode, None);
+        let context = Context {
+            node: node.to_string(),
+            mode,
+        };
+        let lines = views::listing::lines(analysis, &context, view).expect("a listing");
+        let all: Vec<u32> = (0..lines.text.lines().count() as u32).collect();
+        let (line_sources, sources, also) = super::super::provenance::panel_sources(
+            analysis,
+            &lines,
+            &all,
+            &mut Default::default(),
+        );
+        RulesPanel {
+            mode: Some(proxy_mode),
+            views,
+            view: Some(view),
+            text: lines.text.clone(),
+            status: 0,
+            total: all.len() as u32,
+            numbers: all,
+            line_sources,
+            sources,
+            also,
+            cut: 0,
+        }
+    }
+
+    fn old_shown_lines<'a>(
+        panel: &'a RulesPanel,
+        filter: &str,
+        object: Option<usize>,
+    ) -> (Vec<(usize, &'a str, u32)>, usize) {
+        let needle = filter.to_lowercase();
+        let mut shown = Vec::new();
+        let mut cut = 0;
+        for (i, line) in panel.text.lines().enumerate() {
+            let source = panel.line_sources.get(i).copied().unwrap_or(0);
+            if let Some(o) = object {
+                let from = source
+                    .checked_sub(1)
+                    .and_then(|s| panel.sources.get(s as usize))
+                    .map(|s| s.object);
+                if from != Some(Some(o)) {
+                    continue;
+                }
+            }
+            if !needle.is_empty() && !line.to_lowercase().contains(&needle) {
+                continue;
+            }
+            if shown.len() < crate::ui::rules::MAX_LINES {
+                shown.push((i, line, source));
+            } else {
+                cut += 1;
+            }
+        }
+        (shown, cut)
+    }
+
+    /// The windowed panel (the filters applied where the listing is, only the lines shown
+    /// and their sources sent) shows what the page showed of the whole panel: the same
+    /// lines, numbered as in the listing, with the same sources, and the same count cut.
+    #[test]
+    fn the_windowed_panel_shows_what_the_whole_panel_showed() {
+        let dump = svcplay::examples::dump::large_dump(200, 5);
+        let cases: [(&str, Option<ProxyMode>); 4] = [
+            (svcplay::examples::DEFAULT, None),
+            (svcplay::examples::DEFAULT, Some(ProxyMode::Nftables)),
+            (&dump, None),
+            (&dump, Some(ProxyMode::Nftables)),
+        ];
+        let mut cuts = 0;
+        for (text, mode) in cases {
+            let analysis = analyze(text, Options::default());
+            let node = analysis.default_node();
+            let whole = whole_panel(&analysis, &node, mode);
+            let objects: Vec<Option<usize>> = {
+                let mut o: Vec<Option<usize>> = whole.sources.iter().map(|s| s.object).collect();
+                o.sort();
+                o.dedup();
+                o.into_iter()
+                    .filter(|o| o.is_some())
+                    .take(3)
+                    .chain([Some(9999)])
+                    .collect()
+            };
+            let mut listings = Listings::default();
+            for filter in ["", "dnat", "KUBE-SEP", "-A KUBE-SVC", "10.", "no such text"] {
+                for object in [None].into_iter().chain(objects.iter().copied()) {
+                    let panel =
+                        rules_shown(&analysis, &node, mode, None, filter, object, &mut listings);
+                    let (shown, cut) = old_shown_lines(&whole, filter, object);
+                    let what = format!("{mode:?} filter {filter:?} object {object:?}");
+                    assert_eq!(panel.cut as usize, cut, "{what}");
+                    cuts += cut;
+                    assert_eq!(panel.total, whole.total, "{what}");
+                    assert_eq!(panel.numbers.len(), shown.len(), "{what}");
+                    assert_eq!(panel.line_sources.len(), shown.len(), "{what}");
+                    for ((n, line, source), (i, old_line, old_source)) in panel.shown().zip(&shown)
+                    {
+                        assert_eq!((n, line), (*i, *old_line), "{what}");
+                        let new = panel.sources.get((source as usize).wrapping_sub(1));
+                        let old = whole.sources.get((*old_source as usize).wrapping_sub(1));
+                        assert_eq!(new, old, "{what}: line {n}");
+                        // Every source of the line (nft's set elements: two to a line).
+                        let new: Vec<&Source> = super::super::provenance::sources_of(&panel, n)
+                            .iter()
+                            .map(|s| &panel.sources[*s as usize - 1])
+                            .collect();
+                        let old: Vec<&Source> = super::super::provenance::sources_of(&whole, n)
+                            .iter()
+                            .map(|s| &whole.sources[*s as usize - 1])
+                            .collect();
+                        assert_eq!(new, old, "{what}: line {n}");
+                    }
+                    // Only the sources of the lines shown are sent.
+                    let used: std::collections::BTreeSet<u32> = panel
+                        .line_sources
+                        .iter()
+                        .chain(panel.also.iter().map(|(_, s)| s))
+                        .copied()
+                        .filter(|s| *s > 0)
+                        .collect();
+                    assert_eq!(used.len(), panel.sources.len(), "{what}");
+                    assert_eq!(
+                        panel.is_whole(),
+                        filter.is_empty()
+                            && object.is_none()
+                            && whole.total as usize <= crate::ui::rules::MAX_LINES,
+                        "{what}"
+                    );
+                }
+            }
+            // The whole listing, for a copy or a download.
+            let selection = Selection {
+                tab: Tab::Rules,
+                node: Some(node.clone()),
+                mode,
+                rules_view: None,
+                target: None,
+                compare: Vec::new(),
+                dump: String::new(),
+                filter: "dnat".into(),
+                object: None,
+            };
+            assert_eq!(
+                listing_text(&analysis, &selection, &mut listings),
+                whole.text
+            );
+            assert_eq!(
+                listing_text(&analysis, &selection, &mut Listings::default()),
+                whole.text
+            );
+        }
+        assert!(cuts > 0, "no listing was long enough to be cut");
+    }
+
+    /// The Objects view's rows are made for the objects listed only, in the same order
+    /// as the whole list, with the count of the rest.
+    #[test]
+    fn the_objects_listed_are_the_first_of_all() {
+        let dump = svcplay::examples::dump::large_dump(60, 3);
+        let refused = format!(
+            "{}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  ports:\n  - port: 99999\n",
+            svcplay::examples::DEFAULT
+        );
+        for text in [svcplay::examples::DEFAULT, &dump, &refused] {
+            let analysis = analyze(text, Options::default());
+            let all = objects(&analysis);
+            for limit in [
+                0,
+                1,
+                5,
+                crate::ui::objects::MAX_ROWS,
+                all.len(),
+                all.len() + 3,
+            ] {
+                let panel = objects_upto(&analysis, limit);
+                let n = limit.min(all.len());
+                assert_eq!(panel.rows, all[..n], "limit {limit}");
+                assert_eq!(panel.more as usize, all.len() - n);
+            }
+            if text == refused {
+                let last = all.last().expect("rows");
+                assert_eq!(
+                    (last.name.as_str(), last.admission.as_ref().map(|a| a.0)),
+                    ("bad", Some(false))
+                );
+            }
+        }
+    }
+
+    /// How long a rules panel takes on a generated dump, its listing apart (a measurement
+    /// for issue 19, not a test of speed): `SVCPLAY_DUMP_SERVICES=5000 cargo test --bin
+    /// svcplay-web -- --ignored rules_panel_of_a_dump --nocapture`.
+    #[test]
+    #[ignore]
+    // A measurement the person runs reads the clock; the panel's code does not.
+    #[allow(clippy::disallowed_methods)]
+    fn rules_panel_of_a_dump() {
+        let services = std::env::var("SVCPLAY_DUMP_SERVICES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1000);
+        let text = svcplay::examples::dump::large_dump(services, 10);
+        let analysis = analyze(&text, Options::default());
+        let node = analysis.default_node();
+        let mut listings = Listings::default();
+        let started = std::time::Instant::now();
+        let whole = rules_shown(&analysis, &node, None, None, "", None, &mut listings);
+        let first = started.elapsed();
+        let object = whole.sources.iter().find_map(|s| s.object);
+        for (filter, object) in [("", None), ("dnat", None), ("", object), ("no such", None)] {
+            let started = std::time::Instant::now();
+            let panel = rules_shown(&analysis, &node, None, None, filter, object, &mut listings);
+            println!(
+                "{services} Services, {} lines: filter {filter:?} object {object:?}: {} lines shown, {} cut, {} sources, {} bytes on the wire, in {:?} (the listing kept)",
+                panel.total,
+                panel.numbers.len(),
+                panel.cut,
+                panel.sources.len(),
+                super::super::wire::encode(&panel).len(),
+                started.elapsed()
+            );
+        }
+        println!("the first panel, its listing made: {first:?}");
+        let started = std::time::Instant::now();
+        let rows = objects_upto(&analysis, crate::ui::objects::MAX_ROWS);
+        println!(
+            "objects: {} rows, {} more, in {:?}",
+            rows.rows.len(),
+            rows.more,
+            started.elapsed()
+        );
     }
 }

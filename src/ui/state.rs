@@ -497,6 +497,12 @@ impl State {
             } else {
                 String::new()
             },
+            filter: if self.tab == Tab::Rules {
+                self.rules_filter.clone()
+            } else {
+                String::new()
+            },
+            object: self.rules_object.filter(|_| self.tab == Tab::Rules),
         }
     }
 

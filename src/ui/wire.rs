@@ -315,7 +315,9 @@ wire_struct!(Selection {
     rules_view,
     target,
     compare,
-    dump
+    dump,
+    filter,
+    object
 });
 wire_struct!(NodesRow {
     node,
@@ -447,10 +449,14 @@ wire_struct!(RulesPanel {
     view,
     text,
     status,
+    numbers,
     line_sources,
     sources,
-    also
+    also,
+    cut,
+    total
 });
+wire_struct!(ObjectsPanel { rows, more });
 wire_struct!(FieldRow { field, value, how });
 wire_struct!(ObjectRow {
     kind,
@@ -943,15 +949,24 @@ pub fn text_hash(text: &str) -> u64 {
     svcplay::hash::fnv64a(text.as_bytes())
 }
 
-/// Whether request bytes are [`Request::Changes`] (its tag, as [`Request`]'s `put` writes
-/// it), read without decoding the rest: the worker checks every message, and a text to
-/// analyse is large.
-pub fn is_changes_request(bytes: &[u8]) -> bool {
-    bytes.first() == Some(&CHANGES_TAG)
+/// When the worker answers a request, read from its bytes without decoding the rest (the
+/// worker checks every message, and a text to analyse is large): 0 at once; 1 after the
+/// messages already queued ([`Request::Changes`]: "what changed" must not hold up a
+/// keystroke's text that arrived meanwhile); 2 after them, and only if no newer request
+/// of its kind came meanwhile ([`Request::Panel`]: a keystroke's text goes first, which
+/// makes the panel's revision old and its answer empty, and of panels asked one after
+/// the other, as a filter is typed, the newest wins).
+pub fn deferral(bytes: &[u8]) -> u8 {
+    match bytes.first() {
+        Some(&CHANGES_TAG) => 1,
+        Some(&PANEL_TAG) => 2,
+        _ => 0,
+    }
 }
 
-/// The tag of [`Request::Changes`] on the wire.
+/// The tags of [`Request::Changes`] and [`Request::Panel`] on the wire.
 const CHANGES_TAG: u8 = 4;
+const PANEL_TAG: u8 = 1;
 
 /// What the page asks the worker.
 #[derive(Clone, Debug, PartialEq)]
@@ -985,6 +1000,9 @@ pub enum Request {
     /// Say what the edit that made revision `rev` changed (asked once its summary and the
     /// view on show have come: the visible views first).
     Changes { rev: u64 },
+    /// The whole listing a rules panel of the last analysed revision shows a window of
+    /// (its Copy and Download): request `id`.
+    Listing { id: u64, selection: Selection },
 }
 
 /// What the worker answers.
@@ -1016,6 +1034,11 @@ pub enum Response {
         rev: u64,
         changes: svcplay::changes::Changes,
     },
+    /// The whole listing asked for by request `id`.
+    Listing {
+        id: u64,
+        text: String,
+    },
 }
 
 impl Wire for Request {
@@ -1038,7 +1061,7 @@ impl Wire for Request {
                 continues.put(out);
             }
             Request::Panel { rev, selection } => {
-                out.push(1);
+                out.push(PANEL_TAG);
                 rev.put(out);
                 selection.put(out);
             }
@@ -1057,6 +1080,11 @@ impl Wire for Request {
                 out.push(CHANGES_TAG);
                 rev.put(out);
             }
+            Request::Listing { id, selection } => {
+                out.push(5);
+                id.put(out);
+                selection.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -1069,7 +1097,7 @@ impl Wire for Request {
                 mode: Wire::get(r)?,
                 continues: Wire::get(r)?,
             },
-            1 => Request::Panel {
+            PANEL_TAG => Request::Panel {
                 rev: Wire::get(r)?,
                 selection: Wire::get(r)?,
             },
@@ -1083,6 +1111,10 @@ impl Wire for Request {
                 request: Wire::get(r)?,
             },
             CHANGES_TAG => Request::Changes { rev: Wire::get(r)? },
+            5 => Request::Listing {
+                id: Wire::get(r)?,
+                selection: Wire::get(r)?,
+            },
             _ => return None,
         })
     }
@@ -1126,6 +1158,11 @@ impl Wire for Response {
                 rev.put(out);
                 changes.put(out);
             }
+            Response::Listing { id, text } => {
+                out.push(5);
+                id.put(out);
+                text.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -1151,6 +1188,10 @@ impl Wire for Response {
             4 => Response::Changes {
                 rev: Wire::get(r)?,
                 changes: Wire::get(r)?,
+            },
+            5 => Response::Listing {
+                id: Wire::get(r)?,
+                text: Wire::get(r)?,
             },
             _ => return None,
         })
@@ -1197,7 +1238,7 @@ mod tests {
                 };
                 assert_eq!(decode::<Response>(&encode(&response)), Some(response));
                 let request = Request::Changes { rev: 7 };
-                assert!(is_changes_request(&encode(&request)));
+                assert_eq!(deferral(&encode(&request)), 1);
                 assert_eq!(decode::<Request>(&encode(&request)), Some(request));
             }
             for tab in Tab::ALL {
@@ -1209,6 +1250,8 @@ mod tests {
                     target: None,
                     compare: Vec::new(),
                     dump: String::new(),
+                    filter: String::new(),
+                    object: None,
                 };
                 let response = Response::Panel {
                     rev: 1,
@@ -1239,12 +1282,26 @@ mod tests {
             target: None,
             compare: Vec::new(),
             dump: save.replace("-j MASQUERADE", "-j MASQUERADE --random-fully"),
+            filter: String::new(),
+            object: None,
         };
         let request = Request::Panel {
             rev: 3,
             selection: selection.clone(),
         };
+        assert_eq!(deferral(&encode(&request)), 2);
         assert_eq!(decode::<Request>(&encode(&request)), Some(request));
+        let request = Request::Listing {
+            id: 4,
+            selection: selection.clone(),
+        };
+        assert_eq!(deferral(&encode(&request)), 0);
+        assert_eq!(decode::<Request>(&encode(&request)), Some(request));
+        let response = Response::Listing {
+            id: 4,
+            text: "COMMIT\n".into(),
+        };
+        assert_eq!(decode::<Response>(&encode(&response)), Some(response));
         let response = Response::Panel {
             rev: 3,
             panel: panel(&analysis, &selection),
@@ -1267,7 +1324,7 @@ mod tests {
             mode: None,
             continues: true,
         };
-        assert!(!is_changes_request(&encode(&analyse)));
+        assert_eq!(deferral(&encode(&analyse)), 0);
         assert_eq!(decode::<Request>(&encode(&analyse)), Some(analyse));
     }
 

@@ -34,6 +34,10 @@ struct Last {
     /// What is left of the text before, to say what this revision changed when the page
     /// asks ([`Request::Changes`]); `None` for the first text.
     before: Option<Before>,
+    /// The last listing a rules panel of this revision showed: the next panel of the same
+    /// node, mode and view (a filter typed) does not make it again, nor does the whole
+    /// listing asked for a copy.
+    listings: snapshot::Listings,
 }
 
 /// What the worker keeps of the analysis an edit started from, which the edit consumed
@@ -156,6 +160,7 @@ pub fn answer(request: Request) -> Option<Response> {
             // are measured when the page asks (after the summary and the view on show).
             // A text the page analysed itself comes along (`before`): the changes are
             // from it.
+            let _timed = super::dom::timed("analysis");
             let last = LAST.with(|last| last.borrow_mut().take());
             let (earlier, analysis) = match last {
                 Some(mut last) => {
@@ -205,6 +210,7 @@ pub fn answer(request: Request) -> Option<Response> {
                     text,
                     analysis,
                     before: earlier,
+                    listings: snapshot::Listings::default(),
                 })
             });
             Some(Response::Summary {
@@ -220,16 +226,27 @@ pub fn answer(request: Request) -> Option<Response> {
             Some(Response::Changes { rev, changes })
         }),
         Request::Panel { rev, selection } => LAST.with(|last| {
-            let last = last.borrow();
+            let mut last = last.borrow_mut();
             let Last {
                 rev: analysed,
                 analysis,
+                listings,
                 ..
-            } = last.as_ref()?;
+            } = last.as_mut()?;
             (*analysed == rev).then(|| Response::Panel {
                 rev,
-                panel: snapshot::panel(analysis, &selection),
+                panel: snapshot::panel_with(analysis, &selection, listings),
                 selection,
+            })
+        }),
+        Request::Listing { id, selection } => LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            let Last {
+                analysis, listings, ..
+            } = last.as_mut()?;
+            Some(Response::Listing {
+                id,
+                text: snapshot::listing_text(analysis, &selection, listings),
             })
         }),
         Request::Run { index, line } => LAST.with(|last| {
@@ -260,20 +277,24 @@ pub fn answer(request: Request) -> Option<Response> {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn worker_handle(request: &[u8]) -> Vec<u8> {
-    decode::<Request>(request)
-        .and_then(answer)
-        .map(|r| encode(&r))
-        .unwrap_or_default()
+    let request = {
+        let _timed = super::dom::timed("request decoded");
+        decode::<Request>(request)
+    };
+    let response = request.and_then(answer);
+    let _timed = super::dom::timed("answer encoded");
+    response.map(|r| encode(&r)).unwrap_or_default()
 }
 
-/// Whether `static/worker.js` answers this request only after the messages already
-/// queued for the worker: "what changed" ([`Request::Changes`]), which on a large node
-/// lists a whole sync, must not hold up a keystroke's text that arrived meanwhile (the
-/// text replaces the revision, and the request is then not answered).
+/// When `static/worker.js` answers this request ([`super::wire::deferral`]): 0 at once, 1
+/// after the messages already queued ("what changed", which on a large node lists a whole
+/// sync, must not hold up a keystroke's text that arrived meanwhile), 2 after them and
+/// only if no newer panel was asked meanwhile (a panel waits for a newer text, which makes
+/// it old; of panels asked as a filter is typed, the newest wins).
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub fn worker_defers(request: &[u8]) -> bool {
-    super::wire::is_changes_request(request)
+pub fn worker_defers(request: &[u8]) -> u8 {
+    super::wire::deferral(request)
 }
 
 /// The page's side of the texts sent to the worker: at most one analysed at a time, and
@@ -332,7 +353,13 @@ pub struct Worker {
     queue: std::rc::Rc<RefCell<Queue>>,
     /// Whether the last text sent was an edit ([`Worker::continues`]).
     edited: std::rc::Rc<std::cell::Cell<bool>>,
+    /// The whole listings asked for ([`Worker::listing`]): the request's id and what takes
+    /// the text.
+    listings: Listings,
 }
+
+/// The whole listings the page asked the worker for, by request id.
+type Listings = std::rc::Rc<RefCell<Vec<(u64, yew::Callback<String>)>>>;
 
 impl PartialEq for Worker {
     fn eq(&self, other: &Worker) -> bool {
@@ -356,13 +383,31 @@ impl Worker {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::prelude::Closure;
         let queue = std::rc::Rc::new(RefCell::new(Queue::default()));
+        let listings = Listings::default();
         // The worker, once started: the answer to one text sends the text waiting.
         let started = std::rc::Rc::new(RefCell::new(wasm_bindgen::JsValue::NULL));
         let on_message = {
             let queue = queue.clone();
             let started = started.clone();
+            let listings = listings.clone();
             Closure::<dyn Fn(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
-                if let Some(response) = decode::<Response>(&bytes.to_vec()) {
+                let response = {
+                    let _timed = super::dom::timed("worker's answer decoded");
+                    decode::<Response>(&bytes.to_vec())
+                };
+                if let Some(response) = response {
+                    // A whole listing goes to what asked for it (a copy, a download).
+                    if let Response::Listing { id, text } = response {
+                        let asked = {
+                            let mut listings = listings.borrow_mut();
+                            let at = listings.iter().position(|(i, _)| *i == id);
+                            at.map(|at| listings.remove(at).1)
+                        };
+                        if let Some(then) = asked {
+                            then.emit(text);
+                        }
+                        return;
+                    }
                     if let Response::Summary {
                         rev,
                         summary,
@@ -429,7 +474,19 @@ impl Worker {
             inner,
             queue,
             edited: Default::default(),
+            listings,
         })
+    }
+
+    /// Asks for the whole listing a rules panel shows a window of; `then` gets its text.
+    pub fn listing(&self, selection: snapshot::Selection, then: yew::Callback<String>) {
+        let id = {
+            let mut listings = self.listings.borrow_mut();
+            let id = listings.iter().map(|(i, _)| *i + 1).max().unwrap_or(1);
+            listings.push((id, then));
+            id
+        };
+        self.send(&Request::Listing { id, selection });
     }
 
     /// `Request::Analyze`'s `continues` for a text about to be sent: whether it is an
@@ -441,6 +498,7 @@ impl Worker {
     /// Sends a request; a text to analyse waits while the worker analyses another
     /// ([`Queue`]), and "what changed" is not asked while a text is analysed or waits.
     pub fn send(&self, request: &Request) {
+        let _timed = super::dom::timed("worker's request encoded and posted");
         let bytes = encode(request);
         match request {
             Request::Analyze { rev, .. } => {
@@ -498,6 +556,8 @@ mod tests {
             target: None,
             compare: Vec::new(),
             dump: String::new(),
+            filter: String::new(),
+            object: None,
         };
         let bytes = worker_handle(&encode(&Request::Panel {
             rev: 3,
@@ -511,6 +571,34 @@ mod tests {
             panic!("no panel");
         };
         assert!(rules.text.contains("KUBE-SERVICES"));
+        // Filtered: only the lines kept; the whole listing comes when asked.
+        let filtered = Selection {
+            filter: "dnat".into(),
+            ..selection.clone()
+        };
+        let bytes = worker_handle(&encode(&Request::Panel {
+            rev: 3,
+            selection: filtered.clone(),
+        }));
+        let Some(Response::Panel {
+            panel: Panel::Rules(dnat),
+            ..
+        }) = decode(&bytes)
+        else {
+            panic!("no panel");
+        };
+        assert!(!dnat.is_whole() && dnat.text.lines().all(|l| l.contains("DNAT")));
+        let bytes = worker_handle(&encode(&Request::Listing {
+            id: 8,
+            selection: filtered,
+        }));
+        assert_eq!(
+            decode(&bytes),
+            Some(Response::Listing {
+                id: 8,
+                text: rules.text.clone()
+            })
+        );
         // A panel of another revision is not answered: the page will ask again.
         assert!(worker_handle(&encode(&Request::Panel { rev: 2, selection })).is_empty());
         let bytes = worker_handle(&encode(&Request::Run {
