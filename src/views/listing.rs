@@ -11,6 +11,7 @@
 use super::Context;
 use super::ipvs::{AddrFilter, DummyDevice, IpAddrShow, IpsetList, IpvsadmListing, ListFormat};
 use crate::model::ip::IpFamily;
+use crate::proxy::chunks::{self, Form};
 use crate::proxy::config::ProxyMode;
 use crate::proxy::iptables::node::SaveOptions;
 use crate::proxy::ipvs::IpvsState;
@@ -27,10 +28,8 @@ pub fn lines(analysis: &Analysis, context: &Context, listing: Listing) -> Option
     // In iptables mode, through the per-Service chunks an edit reuses (before the node's
     // kube-proxy is built: that computes the facts of every Service).
     if context.mode(analysis) == ProxyMode::Iptables {
-        match listing {
-            Listing::RestoreInput => {
-                return Some(crate::proxy::chunks::restore_input(analysis, &context.node));
-            }
+        let form = match listing {
+            Listing::RestoreInput => Some(Form::Restore),
             // Unless the node keeps rules another mode left (`super::iptables::node_tables`).
             Listing::IptablesSave
                 if context.mode.is_some()
@@ -38,14 +37,29 @@ pub fn lines(analysis: &Analysis, context: &Context, listing: Listing) -> Option
                         .iter()
                         .any(|l| l.node == context.node) =>
             {
-                if let Some(lines) = crate::proxy::chunks::iptables_save(analysis, &context.node) {
-                    return Some(lines);
-                }
+                Some(Form::Save)
             }
-            _ => {}
+            _ => None,
+        };
+        if let Some(lines) = form.and_then(|form| chunked(analysis, &context.node, form)) {
+            return Some(lines);
         }
     }
     made_whole(analysis, context, listing)
+}
+
+/// The listing of `form` on `node` in iptables mode through the analysis' chunks.
+fn chunked(analysis: &Analysis, node: &str, form: Form) -> Option<Lines> {
+    let mut config = analysis.proxy_config.clone();
+    config.mode = ProxyMode::Iptables;
+    let inputs = chunks::Inputs {
+        objects: &analysis.objects,
+        config,
+        context: &|| analysis.node_context(node),
+        proxy: &|| analysis.proxy_in(node, ProxyMode::Iptables),
+        stamp: crate::session::clock::ctime(analysis.session.session.time),
+    };
+    chunks::listing(&analysis.listings, node, form, &inputs)
 }
 
 /// [`lines`] made whole from kube-proxy's rendering, without the per-Service chunks an
