@@ -59,6 +59,9 @@ pub struct Analysis {
     admission_journal: apiserver::replay::Journal,
     /// What "what changed" compares besides kube-proxy ([`Analysis::downstream`]).
     downstream: DownstreamCache,
+    /// kube-proxy's listings in per-Service chunks, carried over an edit
+    /// ([`crate::proxy::chunks`]).
+    pub(crate) listings: crate::proxy::chunks::ListingCache,
 }
 
 /// An analysis' [`Downstream`], computed once when asked; after an edit, from the one of
@@ -139,7 +142,7 @@ fn remember<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
 
 /// Runs the pipeline. Never fails and never panics: problems are diagnostics.
 pub fn analyze(text: &str, options: Options) -> Analysis {
-    analyze_manifest(manifest::parse(text), options, None, None)
+    analyze_manifest(manifest::parse(text), options, None, None, None)
 }
 
 /// The pipeline after parsing; `previous` holds what the analysis before an edit admitted
@@ -149,6 +152,7 @@ fn analyze_manifest(
     options: Options,
     previous: Option<apiserver::replay::Previous>,
     downstream_base: Option<DownstreamBase>,
+    listings: Option<crate::proxy::chunks::Base>,
 ) -> Analysis {
     let mut diagnostics = manifest.diagnostics.clone();
     let session = crate::session::read(&manifest);
@@ -247,6 +251,12 @@ fn analyze_manifest(
             None => diag,
         });
     }
+    // The Services whose listings' chunks may differ from those of the analysis before.
+    let touched = listings
+        .is_some()
+        .then(|| edited.as_ref().map(|e| touched_services(&objects, e)));
+    let listings =
+        crate::proxy::chunks::ListingCache::after_edit(listings, touched.flatten().as_ref());
     // The Services whose endpoints and records may differ from the analysis before.
     let downstream_base = downstream_base
         .zip(edited)
@@ -286,6 +296,7 @@ fn analyze_manifest(
             computed: OnceLock::new(),
             base: downstream_base,
         },
+        listings,
     }
 }
 
@@ -407,6 +418,9 @@ impl Analysis {
             Some(computed) => Some((computed, Arc::default())),
             None => self.downstream.base,
         };
+        // The listings' provenance names objects by id: kept only when no object moved.
+        let ids_kept = (moved.iter().enumerate()).all(|(i, old)| old.is_none_or(|o| o == i));
+        let listings = self.listings.into_base().filter(|_| ids_kept);
         let previous = (!options.stored).then(|| {
             apiserver::replay::Previous::new(
                 self.admission_journal,
@@ -415,7 +429,7 @@ impl Analysis {
                 moved,
             )
         });
-        analyze_manifest(manifest, options, previous, downstream)
+        analyze_manifest(manifest, options, previous, downstream, listings)
     }
 
     /// What "what changed" compares of this analysis besides kube-proxy: the endpoints

@@ -631,3 +631,156 @@ fn replay_sensitive_edits_equal_a_full_analysis() {
         text = edited;
     }
 }
+
+/// Every listing the rules panel offers on `node` in `mode` (`views::listing::lines`,
+/// or when `whole`, `views::listing::made_whole`: without the per-Service chunks), as
+/// text, line sources and provenance, each named.
+fn listings(
+    analysis: &Analysis,
+    node: &str,
+    mode: Option<ProxyMode>,
+    whole: bool,
+) -> Vec<(String, String)> {
+    use svcplay::proxy::Listing;
+    let context = Context {
+        node: node.to_string(),
+        mode,
+    };
+    Listing::of_mode(context.mode(analysis))
+        .iter()
+        .map(|&listing| {
+            let lines = if whole {
+                views::listing::made_whole(analysis, &context, listing)
+            } else {
+                views::listing::lines(analysis, &context, listing)
+            };
+            (
+                format!("{mode:?} {} on {node}", listing.id()),
+                format!("{lines:#?}"),
+            )
+        })
+        .collect()
+}
+
+/// Where two listings first differ: a line's text, its source, or a provenance.
+fn first_difference(got: Option<&svcplay::proxy::Lines>, want: &svcplay::proxy::Lines) -> String {
+    let Some(got) = got else {
+        return "no listing".into();
+    };
+    let mut lines = got.text.lines().zip(want.text.lines()).enumerate();
+    if let Some((i, (a, b))) = lines.find(|(_, (a, b))| a != b) {
+        return format!("line {i}: {a:?}, want {b:?}");
+    }
+    let mut sources = got.line_sources.iter().zip(&want.line_sources).enumerate();
+    if let Some((i, (a, b))) = sources.find(|(_, (a, b))| a != b) {
+        return format!("line {i}'s source {a}, want {b}");
+    }
+    let mut provenances = got.sources.iter().zip(&want.sources).enumerate();
+    if let Some((i, (a, b))) = provenances.find(|(_, (a, b))| a != b) {
+        return format!("source {i}: {a:?}\nwant {b:?}");
+    }
+    format!(
+        "{} lines and {} sources, want {} and {}",
+        got.line_sources.len(),
+        got.sources.len(),
+        want.line_sources.len(),
+        want.sources.len()
+    )
+}
+
+/// The rules panel's listings after an edit reuse the per-Service chunks of those the
+/// analysis before had made (`proxy::chunks`: the Services the edit did not touch are
+/// not rendered again): after each random edit, every listing of two nodes in the
+/// iptables, nftables and IPVS modes equals a full analysis' byte for byte — its text,
+/// every line's source and every provenance — and the iptables restore input equals
+/// `NodeProxy::lines`, the listing made without chunks. Some steps list nothing before
+/// the edit, so that the next listing patches one made several edits back.
+#[test]
+fn listings_after_edits_equal_full_ones() {
+    let cases: usize = std::env::var("SVCPLAY_INCREMENTAL_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(16);
+    const EDITS: usize = 6;
+    // The modes on show (`None`: the configured one, with the rules a mode before left).
+    const MODES: [Option<ProxyMode>; 4] = [
+        Some(ProxyMode::Iptables),
+        Some(ProxyMode::Nftables),
+        Some(ProxyMode::Ipvs),
+        None,
+    ];
+    let bases = bases();
+    let mut rng = Rng(0x11_5717_c4a2);
+    let (mut compared, mut lines) = (0, 0);
+    for case in 0..cases {
+        let seed = rng.next();
+        let mut case_rng = Rng(seed);
+        let mut text = case_rng.pick(&bases).clone();
+        let mut incremental = analyze(&text, Options::default());
+        // The page shows the rules of the scenario first (the listings made whole).
+        for node in incremental.node_names().iter().take(2) {
+            for mode in MODES {
+                std::hint::black_box(listings(&incremental, node, mode, false));
+            }
+        }
+        for step in 0..EDITS {
+            let (edited, what) = edit(&mut case_rng, &text);
+            incremental = incremental.edit(&text, &edited);
+            text = edited;
+            // Whether the page shows the rules after this edit (else the next edit
+            // carries the listings of an earlier one).
+            if case_rng.below(4) == 0 {
+                continue;
+            }
+            let full = analyze(&text, Options::default());
+            let mut nodes = incremental.node_names();
+            nodes.truncate(2);
+            for node in &nodes {
+                let reference = full.proxy_in(node, ProxyMode::Iptables).lines();
+                let context = Context {
+                    node: node.clone(),
+                    mode: Some(ProxyMode::Iptables),
+                };
+                let chunked = views::listing::lines(
+                    &incremental,
+                    &context,
+                    svcplay::proxy::Listing::RestoreInput,
+                );
+                assert!(
+                    chunked.as_ref() == Some(&reference),
+                    "case {case} (seed {seed:#x}), edit {step}: {what}: the restore input on \
+                     {node} through the chunks differs from NodeProxy::lines: {}\n--- the text \
+                     ---\n{text}",
+                    first_difference(chunked.as_ref(), &reference)
+                );
+                lines += reference.line_sources.len();
+                for mode in MODES {
+                    let full_listings = listings(&full, node, mode, false);
+                    let whole_listings = listings(&full, node, mode, true);
+                    for ((name, got), ((_, want), (_, whole))) in
+                        listings(&incremental, node, mode, false)
+                            .into_iter()
+                            .zip(full_listings.into_iter().zip(whole_listings))
+                    {
+                        assert!(
+                            want == whole,
+                            "case {case} (seed {seed:#x}), edit {step}: {what}: {name} of a \
+                             full analysis differs from the listing made whole\n--- the text \
+                             ---\n{text}"
+                        );
+                        assert!(
+                            got == want,
+                            "case {case} (seed {seed:#x}), edit {step}: {what}: {name} \
+                             differs\n--- the text ---\n{text}"
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "{cases} cases × {EDITS} edits: {compared} listings byte-equal to a full analysis', \
+         {lines} restore-input lines equal to NodeProxy::lines"
+    );
+}

@@ -10,6 +10,7 @@
 //! never looks at the objects again, so the modes cannot disagree about what a Service
 //! means (kube-proxy's own design since its change trackers were factored out).
 
+pub mod chunks;
 pub mod config;
 pub mod explain;
 pub mod groups;
@@ -608,6 +609,38 @@ pub fn categorize(
     (cluster, local, reachable, has_any)
 }
 
+/// A service port with its endpoints categorised for `node` ([`categorize`]).
+fn categorized(
+    info: ServicePortInfo,
+    endpoints: Vec<EndpointInfo>,
+    node: &NodeContext,
+    config: &ProxyConfig,
+) -> ServicePortFacts {
+    let (cluster, local, reachable, has_any_endpoints) =
+        categorize(&info, &endpoints, node, config);
+    ServicePortFacts {
+        info,
+        endpoints,
+        cluster,
+        local,
+        reachable,
+        has_any_endpoints,
+    }
+}
+
+/// One service port's facts on `node` from its Service's EndpointSlices, as [`facts`]
+/// makes each (for a Service the edit touched, [`chunks`]).
+pub(crate) fn port_facts(
+    info: ServicePortInfo,
+    slices: &[&EndpointSlice],
+    config: &ProxyConfig,
+    node: &NodeContext,
+    family: IpFamily,
+) -> ServicePortFacts {
+    let endpoints = endpoints_for(slices, &info.name.port, info.protocol, family, &node.name);
+    categorized(info, endpoints, node, config)
+}
+
 /// Computes kube-proxy's view on `node` for `family`.
 pub fn facts(
     objects: &Objects,
@@ -675,16 +708,7 @@ fn build_facts(
             }
             Vec::new()
         };
-        let (cluster, local, reachable, has_any_endpoints) =
-            categorize(info, &endpoints, node, config);
-        service_ports.push(ServicePortFacts {
-            info: info.clone(),
-            endpoints,
-            cluster,
-            local,
-            reachable,
-            has_any_endpoints,
-        });
+        service_ports.push(categorized(info.clone(), endpoints, node, config));
     }
     let service_cidrs = objects
         .service_cidrs
@@ -802,7 +826,7 @@ pub fn watched_by_kube_proxy(labels: &crate::model::StringMap) -> bool {
 /// The service ports of a Service as kube-proxy's service map holds them: keyed by
 /// service port name, so of two ports with the same name and protocol (which the API
 /// server rejects, but stored objects can have) the later one wins.
-fn service_ports_of(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
+pub(crate) fn service_ports_of(service: &Service, family: IpFamily) -> Vec<ServicePortInfo> {
     let mut ports = service_ports(service, family);
     let mut kept: Vec<ServicePortInfo> = Vec::with_capacity(ports.len());
     // By name in a map: a Service may list thousands of ports.

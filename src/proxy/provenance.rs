@@ -15,6 +15,7 @@ use super::{Protocol, ProxyFacts, RuleSource, ServicePortFacts, ServicePortName}
 use crate::model::Origin;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Where a line of output comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,11 +59,11 @@ pub enum AddressKind {
     Node,
 }
 
-/// The Service port a line was written for, with what an explanation needs of it.
+/// The Service port a line was written for, with what an explanation needs of it. It
+/// names the port by its Service and field path, not by its place among the facts'
+/// service ports, so it holds wherever the Service moves in kube-proxy's order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PortProvenance {
-    /// Index into the facts' `service_ports`.
-    pub index: usize,
     /// `namespace/name:port`, as kube-proxy names it.
     pub name: ServicePortName,
     /// The Service: written in the scenario, or made by the cluster.
@@ -119,8 +120,10 @@ pub struct Lines {
     pub text: String,
     /// Per line of `text`: 0, or 1 + an index into `sources`.
     pub line_sources: Vec<u32>,
-    /// The distinct provenances, in order of first use.
-    pub sources: Vec<Provenance>,
+    /// The distinct provenances, in order of first use (shared: a listing made again
+    /// after an edit reuses those of the Services the edit did not touch,
+    /// [`super::chunks`]).
+    pub sources: Vec<Arc<Provenance>>,
     /// Further sources of some lines: (line index, 1 + an index into `sources`).
     pub also: Vec<(u32, u32)>,
 }
@@ -149,7 +152,7 @@ impl Lines {
                     Some(f) => provenance(f, source),
                     None => provenance_without_facts(source),
                 };
-                sources.push(p);
+                sources.push(Arc::new(p));
                 sources.len() as u32
             })
         };
@@ -193,7 +196,7 @@ impl Lines {
         self.text.lines().zip(&self.line_sources).map(|(line, s)| {
             let source = match *s {
                 0 => None,
-                n => self.sources.get(n as usize - 1),
+                n => self.sources.get(n as usize - 1).map(|p| &**p),
             };
             (line, source)
         })
@@ -204,7 +207,7 @@ impl Lines {
         let mut out: Vec<&Provenance> = Vec::new();
         let mut push = |s: u32| {
             if let Some(p) = s.checked_sub(1).and_then(|i| self.sources.get(i as usize)) {
-                out.push(p);
+                out.push(&**p);
             }
         };
         if let Some(s) = self.line_sources.get(line) {
@@ -282,10 +285,9 @@ pub fn provenance(facts: &ProxyFacts, source: LineSource) -> Provenance {
         endpoint,
     } = source.rule;
     let sp = service_port.and_then(|i| Some((i, facts.service_ports.get(i)?)));
-    let port = sp.map(|(index, sp)| {
+    let port = sp.map(|(_, sp)| {
         let info = &sp.info;
         PortProvenance {
-            index,
             name: info.name.clone(),
             origin: info.origin.clone(),
             path: format!("spec.ports[{}]", info.port_index),

@@ -11,6 +11,8 @@
 use super::Context;
 use super::ipvs::{AddrFilter, DummyDevice, IpAddrShow, IpsetList, IpvsadmListing, ListFormat};
 use crate::model::ip::IpFamily;
+use crate::proxy::chunks::{self, Form};
+use crate::proxy::config::ProxyMode;
 use crate::proxy::iptables::node::SaveOptions;
 use crate::proxy::ipvs::IpvsState;
 use crate::proxy::lines::{LineSink, Recorded};
@@ -18,8 +20,51 @@ use crate::proxy::{Lines, Listing, ProxyFacts};
 use crate::scenario::Analysis;
 
 /// `listing` of kube-proxy on the context's node, each line with its provenance; `None`
-/// when the listing has nothing to show in the node's mode (the command would fail).
+/// when the listing has nothing to show in the node's mode (the command would fail). In
+/// iptables mode, the restore input and `iptables-save` are kept in per-Service chunks
+/// ([`crate::proxy::chunks`]): after an edit, only the Services it touched are rendered
+/// again.
 pub fn lines(analysis: &Analysis, context: &Context, listing: Listing) -> Option<Lines> {
+    // In iptables mode, through the per-Service chunks an edit reuses (before the node's
+    // kube-proxy is built: that computes the facts of every Service).
+    if context.mode(analysis) == ProxyMode::Iptables {
+        let form = match listing {
+            Listing::RestoreInput => Some(Form::Restore),
+            // Unless the node keeps rules another mode left (`super::iptables::node_tables`).
+            Listing::IptablesSave
+                if context.mode.is_some()
+                    || !(analysis.session.session.leftovers)
+                        .iter()
+                        .any(|l| l.node == context.node) =>
+            {
+                Some(Form::Save)
+            }
+            _ => None,
+        };
+        if let Some(lines) = form.and_then(|form| chunked(analysis, &context.node, form)) {
+            return Some(lines);
+        }
+    }
+    made_whole(analysis, context, listing)
+}
+
+/// The listing of `form` on `node` in iptables mode through the analysis' chunks.
+fn chunked(analysis: &Analysis, node: &str, form: Form) -> Option<Lines> {
+    let mut config = analysis.proxy_config.clone();
+    config.mode = ProxyMode::Iptables;
+    let inputs = chunks::Inputs {
+        objects: &analysis.objects,
+        config,
+        context: &|| analysis.node_context(node),
+        proxy: &|| analysis.proxy_in(node, ProxyMode::Iptables),
+        stamp: crate::session::clock::ctime(analysis.session.session.time),
+    };
+    chunks::listing(&analysis.listings, node, form, &inputs)
+}
+
+/// [`lines`] made whole from kube-proxy's rendering, without the per-Service chunks an
+/// edit reuses: what the chunks are checked against (`tests/incremental.rs`).
+pub fn made_whole(analysis: &Analysis, context: &Context, listing: Listing) -> Option<Lines> {
     let proxy = context.proxy(analysis);
     let facts: Vec<&ProxyFacts> = proxy.proxiers.iter().map(|p| p.facts()).collect();
     let states: Vec<&IpvsState> = proxy.proxiers.iter().filter_map(|p| p.ipvs()).collect();
@@ -92,7 +137,6 @@ pub fn lines(analysis: &Analysis, context: &Context, listing: Listing) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::config::ProxyMode;
     use crate::scenario::Options;
 
     #[test]

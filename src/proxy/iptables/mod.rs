@@ -24,7 +24,7 @@ mod what;
 
 pub use render::{
     CT_STATE_INVALID_COUNTER, LOCALHOST_NODEPORTS_COUNTER, detector_arg, localhost_node_ports,
-    render,
+    render, render_services,
 };
 
 use super::Protocol;

@@ -44,7 +44,8 @@ pub const SAVE_TIMESTAMP: &str = "Thu Jan  1 00:00:00 1970";
 pub const IPTABLES_VERSION: &str = "v1.8.9 (nf_tables)";
 
 /// The tables in the order `iptables-save` lists them (nf_tables backend).
-const TABLE_ORDER: [TableName; 3] = [TableName::Mangle, TableName::Filter, TableName::Nat];
+pub(crate) const TABLE_ORDER: [TableName; 3] =
+    [TableName::Mangle, TableName::Filter, TableName::Nat];
 
 /// A table's built-in chains, in the kernel's order.
 pub fn builtin_chains(table: TableName) -> &'static [&'static str] {

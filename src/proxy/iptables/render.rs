@@ -119,15 +119,31 @@ pub fn detector_arg(detector: &LocalDetector, neg: Neg) -> Option<Arg> {
 
 /// kube-proxy's ruleset for the facts' node and family.
 pub fn render(facts: &ProxyFacts) -> Ruleset {
+    render_rules(facts, true)
+}
+
+/// The rules the facts' service ports write, without the fixed rules every sync writes
+/// (the shared chains are declared, holding only the service ports' rules): what
+/// kube-proxy's partial sync writes again for the Services that changed
+/// ([`crate::proxy::chunks`]).
+pub fn render_services(facts: &ProxyFacts) -> Ruleset {
+    render_rules(facts, false)
+}
+
+/// [`render`], the fixed rules written or not.
+fn render_rules(facts: &ProxyFacts, fixed_rules: bool) -> Ruleset {
     let config = &facts.config;
     let node = &facts.node;
     let family = facts.family;
     let mark = Mark(config.masquerade_mark_value());
     let localhost_nps = localhost_node_ports(facts);
     let detector = config.local_detector(family, node);
+    // Sized for the facts' own endpoints (one Service's, when only its rules are
+    // written again).
+    let endpoints: usize = facts.service_ports.iter().map(|p| p.endpoints.len()).sum();
     let mut w = Writer {
-        chains: Vec::with_capacity(facts.total_endpoints + 4 * facts.service_ports.len() + 16),
-        rules: Vec::with_capacity(2 * facts.total_endpoints + 6 * facts.service_ports.len() + 16),
+        chains: Vec::with_capacity(endpoints + 4 * facts.service_ports.len() + 16),
+        rules: Vec::with_capacity(2 * endpoints + 6 * facts.service_ports.len() + 16),
     };
     let none = RuleSource::default();
     let fixed = Fixed {
@@ -141,7 +157,7 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         postrouting: w.chain(TableName::Nat, KUBE_POSTROUTING),
         mark_masq: w.chain(TableName::Nat, KUBE_MARK_MASQ),
     };
-    if localhost_nps {
+    if localhost_nps && fixed_rules {
         let loopback = Address::Cidr(Cidr::parse_sloppy("127.0.0.0/8").expect("constant CIDR"));
         let firewall = w.chain(TableName::Filter, KUBE_FIREWALL);
         w.rule(
@@ -156,28 +172,30 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
             none,
         );
     }
-    w.rule(
-        fixed.postrouting,
-        vec![Arg::Mark {
-            neg: Neg::Not,
-            value: mark,
-            mask: mark,
-        }],
-        Some(Target::Return),
-        none,
-    );
-    w.rule(fixed.postrouting, vec![], Some(Target::MarkXor(mark)), none);
-    w.rule(
-        fixed.postrouting,
-        vec![Arg::Comment(
-            "kubernetes service traffic requiring SNAT".into(),
-        )],
-        Some(Target::Masquerade {
-            random_fully: node.random_fully,
-        }),
-        none,
-    );
-    w.rule(fixed.mark_masq, vec![], Some(Target::MarkOr(mark)), none);
+    if fixed_rules {
+        w.rule(
+            fixed.postrouting,
+            vec![Arg::Mark {
+                neg: Neg::Not,
+                value: mark,
+                mask: mark,
+            }],
+            Some(Target::Return),
+            none,
+        );
+        w.rule(fixed.postrouting, vec![], Some(Target::MarkXor(mark)), none);
+        w.rule(
+            fixed.postrouting,
+            vec![Arg::Comment(
+                "kubernetes service traffic requiring SNAT".into(),
+            )],
+            Some(Target::Masquerade {
+                random_fully: node.random_fully,
+            }),
+            none,
+        );
+        w.rule(fixed.mark_masq, vec![], Some(Target::MarkOr(mark)), none);
+    }
 
     let context = ServiceContext {
         facts,
@@ -192,6 +210,25 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
         service_port_rules(&mut w, &context, index, sp);
     }
 
+    if fixed_rules {
+        fixed_rules_after(&mut w, facts, &fixed, localhost_nps);
+    }
+    let (filter, nat) = assemble(w);
+    Ruleset {
+        family,
+        filter,
+        nat,
+    }
+}
+
+/// The fixed rules kube-proxy writes after the service ports': KUBE-FORWARD's and the
+/// jump to KUBE-NODEPORTS, the last rule of nat KUBE-SERVICES.
+fn fixed_rules_after(w: &mut Writer, facts: &ProxyFacts, fixed: &Fixed, localhost_nps: bool) {
+    let config = &facts.config;
+    let node = &facts.node;
+    let family = facts.family;
+    let mark = Mark(config.masquerade_mark_value());
+    let none = RuleSource::default();
     // The FORWARD rules come after the per-service filter rules in kube-proxy's output.
     if !node.conntrack_tcp_be_liberal {
         let mut args = vec![Arg::CtState(Neg::Is, "INVALID".into())];
@@ -259,13 +296,6 @@ pub fn render(facts: &ProxyFacts) -> Ruleset {
                 none,
             );
         }
-    }
-
-    let (filter, nat) = assemble(w);
-    Ruleset {
-        family,
-        filter,
-        nat,
     }
 }
 
