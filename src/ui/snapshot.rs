@@ -799,18 +799,20 @@ impl Listings {
     }
 }
 
-/// The views a node's kube-proxy lists in a mode, and the one shown (the chosen one, if
+/// The views kube-proxy lists in a mode, and the one shown (the chosen one, if
 /// the mode has it).
 fn rules_views(
     analysis: &Analysis,
-    node: &str,
     mode: Option<ProxyMode>,
     chosen: Option<RulesView>,
 ) -> (ProxyMode, Vec<RulesView>, RulesView) {
-    let proxy = analysis.proxy_in(node, mode.unwrap_or(analysis.proxy_config.mode));
-    let views = proxy.listings();
+    // From the mode alone: building the node's kube-proxy here would compute every
+    // Service's facts, which the listing (kept in per-Service chunks across an edit,
+    // `svcplay::proxy::chunks`) does not need.
+    let mode = mode.unwrap_or(analysis.proxy_config.mode);
+    let views = svcplay::proxy::Listing::of_mode(mode);
     let view = chosen.filter(|v| views.contains(v)).unwrap_or(views[0]);
-    (proxy.mode, views.to_vec(), view)
+    (mode, views.to_vec(), view)
 }
 
 /// The kube-proxy panel, unfiltered ([`rules_shown`]).
@@ -895,7 +897,7 @@ pub fn rules_shown(
     object: Option<usize>,
     listings: &mut Listings,
 ) -> RulesPanel {
-    let (proxy_mode, views, view) = rules_views(analysis, node, mode, chosen);
+    let (proxy_mode, views, view) = rules_views(analysis, mode, chosen);
     let mut panel = RulesPanel {
         mode: Some(proxy_mode),
         views,
@@ -947,7 +949,7 @@ pub fn rules_shown(
 /// page copies and downloads.
 pub fn listing_text(analysis: &Analysis, selection: &Selection, listings: &mut Listings) -> String {
     let node = node_of(analysis, selection);
-    let (_, _, view) = rules_views(analysis, &node, selection.mode, selection.rules_view);
+    let (_, _, view) = rules_views(analysis, selection.mode, selection.rules_view);
     let context = Context {
         node: node.clone(),
         mode: selection.mode,
@@ -1627,7 +1629,7 @@ mod tests {
     /// source, explained; and the page's filter of it then (`rules::shown_lines`): the
     /// reference the windowed panel is checked against.
     fn whole_panel(analysis: &Analysis, node: &str, mode: Option<ProxyMode>) -> RulesPanel {
-        let (proxy_mode, views, view) = rules_views(analysis, node, mode, None);
+        let (proxy_mode, views, view) = rules_views(analysis, mode, None);
         let context = Context {
             node: node.to_string(),
             mode,
