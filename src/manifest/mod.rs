@@ -298,6 +298,17 @@ impl RawObject {
         }
     }
 
+    /// What [`RawObject::node`] parses the object's tree from: its document's text, the
+    /// document's first line, and the object's item when the document is a `kind: List`.
+    /// Objects with equal sources have equal trees in any analysis (spans are lines and
+    /// columns), which lets the page's provenance keep trees across keystrokes. `None`
+    /// when the document cannot be found again (then `node` stands in an empty mapping).
+    pub fn tree_source(&self) -> Option<(&str, u32, Option<usize>)> {
+        let s = &self.source;
+        let chunk = s.text.get(s.start as usize..s.end as usize)?;
+        Some((chunk, s.first_line, self.list_item))
+    }
+
     /// Whether the tree is held (see [`RawObject::node`]).
     pub fn holds_tree(&self) -> bool {
         self.tree.is_some()

@@ -835,14 +835,16 @@ pub fn App() -> Html {
     let selection = state.selection();
     let local = state.analysis.clone().map(Same);
     // The last rules listing made here, kept with its analysis: a filter typed does not
-    // make it again.
+    // make it again (and the objects parsed for it serve the next analysis too).
     let listings = use_mut_ref(|| None::<(Rc<Analysis>, snapshot::Listings)>);
     let computed = use_memo((local, selection.clone()), move |(analysis, selection)| {
         let _timed = dom::timed("panel");
         analysis.as_ref().map(|a| {
             let mut kept = listings.borrow_mut();
             if kept.as_ref().is_none_or(|(b, _)| !Rc::ptr_eq(b, &a.0)) {
-                *kept = Some((a.0.clone(), snapshot::Listings::default()));
+                // A new analysis: only the objects parsed stay good.
+                let listings = kept.take().map(|(_, l)| l.next_analysis());
+                *kept = Some((a.0.clone(), listings.unwrap_or_default()));
             }
             let (_, listings) = kept.as_mut().expect("kept above");
             Rc::new(snapshot::panel_with(&a.0, selection, listings))

@@ -77,27 +77,86 @@ pub fn span_of(root: &Node, path: &str) -> Option<Span> {
     Some(span)
 }
 
-/// The trees of the objects a listing's sources named, each parsed once per listing: an
-/// analysis keeps no trees ([`svcplay::manifest::RawObject::node`] parses the object's
-/// document again), and a listing names the same objects out of order (kube-proxy's
-/// `KUBE-SEP-*` chains are sorted by their hashed names, so a Service's endpoints come
-/// back far apart). Kept only while one listing's sources are made: on the 5,000-Service
-/// dump a few of the last trees re-parsed two documents per source, 13.8 s natively
-/// for 215,058 sources.
+/// The trees of the objects a listing's sources named: an analysis keeps no trees
+/// ([`svcplay::manifest::RawObject::node`] parses the object's document again), and a
+/// listing names the same objects out of order (kube-proxy's `KUBE-SEP-*` chains are
+/// sorted by their hashed names, so a Service's endpoints come back far apart): on the
+/// 5,000-Service dump, keeping only the last few trees re-parsed two documents per
+/// source, 13.8 s natively for 215,058 sources.
 ///
-/// The worker keeps them with the listing of a revision ([`super::snapshot::Listings`]):
-/// the next panel of the same analysis (a filter typed) parses none of them again. They
-/// are of one analysis only: an object's id names another object in another text.
+/// A tree is kept under what it is parsed from (its document's text, first line and list
+/// item: [`svcplay::manifest::RawObject::tree_source`]), not under the object's id, so it
+/// stays good in the analyses that follow: after a keystroke in the dump only the edited
+/// document is parsed again for the rules panel (the worker and the page keep one `Trees`
+/// across revisions, [`super::snapshot::Listings::next_analysis`]). The trees no panel
+/// used lately are dropped once there are more than [`Trees::KEPT`].
 #[derive(Default)]
 pub struct Trees {
-    parsed: HashMap<usize, Node>,
+    parsed: HashMap<TreeKey, Parsed>,
+    /// An object's key in the analysis being read (ids name other objects in another
+    /// analysis: cleared by [`Trees::begin`]), so that its text is hashed once.
+    keys: HashMap<usize, Option<TreeKey>>,
+    /// Trees of objects whose document could not be found again, by id (this analysis).
+    unkeyed: HashMap<usize, Node>,
+    /// The number of the current [`Trees::begin`]: when each tree was last used.
+    round: u64,
+}
+
+/// A document's first line, list item, and the FNV-1a hash of its text (the text itself
+/// is compared too: [`Parsed::text`]).
+type TreeKey = (u32, Option<usize>, u64);
+
+struct Parsed {
+    text: Box<str>,
+    node: Node,
+    used: u64,
 }
 
 impl Trees {
+    /// How many trees are kept between panels (about 1 KB of YAML each in the dump):
+    /// beyond, those the last panel did not use are dropped.
+    pub const KEPT: usize = 4096;
+
+    /// Starts reading objects of `analysis`' manifest (ids are of one analysis); drops
+    /// the trees no recent panel used when there are too many.
+    pub fn begin(&mut self) {
+        self.keys.clear();
+        self.unkeyed.clear();
+        if self.parsed.len() > Self::KEPT {
+            let round = self.round;
+            self.parsed.retain(|_, p| p.used == round);
+        }
+        self.round += 1;
+    }
+
     fn of(&mut self, raw: &svcplay::manifest::RawObject) -> &Node {
-        self.parsed
-            .entry(raw.id)
-            .or_insert_with(|| raw.node().into_owned())
+        let key = *self.keys.entry(raw.id).or_insert_with(|| {
+            raw.tree_source()
+                .map(|(text, line, item)| (line, item, svcplay::hash::fnv64a(text.as_bytes())))
+        });
+        let Some(key) = key else {
+            return self
+                .unkeyed
+                .entry(raw.id)
+                .or_insert_with(|| raw.node().into_owned());
+        };
+        let round = self.round;
+        let text = raw.tree_source().map_or("", |(t, _, _)| t);
+        let parsed = self.parsed.entry(key).or_insert_with(|| Parsed {
+            text: text.into(),
+            node: raw.node().into_owned(),
+            used: round,
+        });
+        if *parsed.text != *text {
+            // Two texts with one hash: the newer one wins.
+            *parsed = Parsed {
+                text: text.into(),
+                node: raw.node().into_owned(),
+                used: round,
+            };
+        }
+        parsed.used = round;
+        &parsed.node
     }
 }
 
@@ -198,6 +257,7 @@ pub fn panel_sources(
     shown: &[u32],
     trees: &mut Trees,
 ) -> (Vec<u32>, Vec<Source>, Vec<(u32, u32)>) {
+    trees.begin();
     // The listing's source (1 + an index) → the panel's.
     let mut index: HashMap<u32, u32> = HashMap::new();
     let mut order: Vec<u32> = Vec::new();
@@ -482,6 +542,63 @@ mod tests {
     /// How long the rules panel's sources take on a generated dump (a measurement for
     /// issue 19, not a test of speed): `cargo test --bin svcplay-web -- --ignored
     /// panel_sources_of_a_dump --nocapture`.
+    /// The sources of the first lines of node `node`'s restore input, located with
+    /// `trees`.
+    fn first_sources(analysis: &Analysis, trees: &mut Trees) -> Vec<Source> {
+        let context = svcplay::views::Context {
+            node: analysis.default_node(),
+            mode: None,
+        };
+        let lines = svcplay::views::listing::lines(analysis, &context, Listing::RestoreInput)
+            .expect("a listing");
+        let shown: Vec<u32> = (0..lines.line_sources.len() as u32)
+            .take(crate::ui::rules::MAX_LINES)
+            .collect();
+        panel_sources(analysis, &lines, &shown, trees).1
+    }
+
+    #[test]
+    fn trees_kept_across_edits_locate_as_fresh_ones() {
+        // Edits that keep every line where it was, shift the documents after them, rename
+        // an object and move one: the trees kept from the analyses before must give the
+        // spans a fresh parse gives, and are parsed again only for changed documents.
+        let dump = svcplay::examples::dump::large_dump(40, 2);
+        let edits: Vec<Box<dyn Fn(&str) -> String>> = vec![
+            Box::new(|t: &str| t.replacen("port: 80", "port: 81", 1)),
+            Box::new(|t: &str| {
+                t.replacen(
+                    "name: svc-00003\n",
+                    "name: svc-00003\n  labels:\n    a: b\n",
+                    1,
+                )
+            }),
+            Box::new(|t: &str| t.replacen("name: svc-00007\n", "name: svc-00070\n", 1)),
+            Box::new(|t: &str| {
+                let at = t.find("---\n").expect("a separator");
+                let next = at + 4 + t[at + 4..].find("---\n").expect("a second");
+                format!("{}{}{}", &t[..at], &t[next..], &t[at..next])
+            }),
+        ];
+        let mut kept = Trees::default();
+        let mut text = dump;
+        let mut analysis = analyze(&text, Options::default());
+        assert_eq!(
+            first_sources(&analysis, &mut kept),
+            first_sources(&analysis, &mut Trees::default())
+        );
+        for edit in &edits {
+            let edited = edit(&text);
+            assert_ne!(edited, text);
+            analysis = analysis.edit(&text, &edited);
+            text = edited;
+            assert_eq!(
+                first_sources(&analysis, &mut kept),
+                first_sources(&analysis, &mut Trees::default()),
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     #[ignore]
     // A measurement the person runs reads the clock; the panel's code does not.
@@ -505,12 +622,27 @@ mod tests {
         let shown: Vec<u32> = (0..lines.line_sources.len() as u32)
             .take(crate::ui::rules::MAX_LINES)
             .collect();
-        let (_, sources, _) = panel_sources(&analysis, &lines, &shown, &mut Trees::default());
+        let mut trees = Trees::default();
+        let (_, sources, _) = panel_sources(&analysis, &lines, &shown, &mut trees);
         println!(
             "{services} Services: {} lines, {} sources in {:?}",
             lines.line_sources.len(),
             sources.len(),
             started.elapsed()
         );
+        // After a keystroke, with the trees kept from the analysis before.
+        if services > 2500 {
+            let edited = svcplay::examples::dump::with_a_keystroke(&text);
+            let analysis = analysis.edit(&text, &edited);
+            let lines =
+                svcplay::views::listing::lines(&analysis, &context, view).expect("a listing");
+            let started = std::time::Instant::now();
+            let (_, sources, _) = panel_sources(&analysis, &lines, &shown, &mut trees);
+            println!(
+                "after a keystroke, trees kept: {} sources in {:?}",
+                sources.len(),
+                started.elapsed()
+            );
+        }
     }
 }

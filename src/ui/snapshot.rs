@@ -765,7 +765,8 @@ fn command(
 /// of the same node, mode and view: a filter typed asks for a new panel, and on a large
 /// scenario the listing is most of its cost (the worker keeps one per revision).
 ///
-/// Made anew for each analysis: it holds that analysis' listing and parsed objects.
+/// Of one analysis: for the next, [`Listings::next_analysis`] keeps only the parsed
+/// objects, which stay good across analyses.
 #[derive(Default)]
 pub struct Listings {
     last: Option<(ListingKey, Option<Lines>)>,
@@ -776,6 +777,15 @@ pub struct Listings {
 type ListingKey = (String, Option<ProxyMode>, RulesView);
 
 impl Listings {
+    /// What is kept for the panels of the next analysis (an edit's): the parsed objects,
+    /// kept by their documents' text ([`super::provenance::Trees`]), not the listing.
+    pub fn next_analysis(self) -> Listings {
+        Listings {
+            last: None,
+            trees: self.trees,
+        }
+    }
+
     /// The listing `view` of the node and mode of `context` ([`views::listing::lines`]),
     /// made once; `None` when the mode has no such listing.
     fn lines(&mut self, analysis: &Analysis, context: &Context, view: RulesView) -> Option<&Lines> {

@@ -161,7 +161,11 @@ pub fn answer(request: Request) -> Option<Response> {
             // A text the page analysed itself comes along (`before`): the changes are
             // from it.
             let _timed = super::dom::timed("analysis");
-            let last = LAST.with(|last| last.borrow_mut().take());
+            let mut last = LAST.with(|last| last.borrow_mut().take());
+            // The objects parsed for the rules panel stay good for this revision's panels.
+            let listings = last.as_mut().map_or_else(snapshot::Listings::default, |l| {
+                std::mem::take(&mut l.listings).next_analysis()
+            });
             let (earlier, analysis) = match last {
                 Some(mut last) => {
                     // The changes of the last revision, an edit, were not asked for (an
@@ -210,7 +214,7 @@ pub fn answer(request: Request) -> Option<Response> {
                     text,
                     analysis,
                     before: earlier,
-                    listings: snapshot::Listings::default(),
+                    listings,
                 })
             });
             Some(Response::Summary {
