@@ -563,7 +563,8 @@ mod tests {
         // an object and move one: the trees kept from the analyses before must give the
         // spans a fresh parse gives, and are parsed again only for changed documents.
         let dump = svcplay::examples::dump::large_dump(40, 2);
-        let edits: Vec<Box<dyn Fn(&str) -> String>> = vec![
+        type Edit = Box<dyn Fn(&str) -> String>;
+        let edits: Vec<Edit> = vec![
             Box::new(|t: &str| t.replacen("port: 80", "port: 81", 1)),
             Box::new(|t: &str| {
                 t.replacen(
