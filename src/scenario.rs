@@ -251,20 +251,21 @@ fn analyze_manifest(
             None => diag,
         });
     }
+    // The Services this edit may have changed, measured once for both caches below.
+    let edit_touched = (listings.is_some() || downstream_base.is_some())
+        .then(|| edited.as_ref().map(|e| touched_services(&objects, e)))
+        .flatten();
     // The Services whose listings' chunks may differ from those of the analysis before.
-    let touched = listings
-        .is_some()
-        .then(|| edited.as_ref().map(|e| touched_services(&objects, e)));
-    let listings =
-        crate::proxy::chunks::ListingCache::after_edit(listings, touched.flatten().as_ref());
+    let listings = crate::proxy::chunks::ListingCache::after_edit(listings, edit_touched.as_ref());
     // The Services whose endpoints and records may differ from the analysis before.
-    let downstream_base = downstream_base
-        .zip(edited)
-        .and_then(|((before, touched), edited)| {
-            let mut touched = Arc::unwrap_or_clone(touched);
-            touched.extend(touched_services(&objects, &edited));
-            (touched.len() <= MAX_TOUCHED_SERVICES).then(|| (before, Arc::new(touched)))
-        });
+    let downstream_base =
+        downstream_base
+            .zip(edit_touched)
+            .and_then(|((before, touched), edit_touched)| {
+                let mut touched = Arc::unwrap_or_clone(touched);
+                touched.extend(edit_touched);
+                (touched.len() <= MAX_TOUCHED_SERVICES).then(|| (before, Arc::new(touched)))
+            });
     let configured_proxy_config = proxy_config.clone();
     let proxy_config = session
         .session

@@ -385,7 +385,9 @@ pub struct Edited {
 }
 
 /// [`admit`], replaying the previous analysis' admissions of the objects an edit did not
-/// touch ([`replay`]); `None` admits every object afresh. Equal to [`admit`] either way.
+/// touch ([`replay`]); `None` admits every object afresh. Equal to [`admit`] either way
+/// once the controllers have run (replayed Services keep the UIDs the controllers
+/// derived for them).
 pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> Admitted {
     let mut previous = previous;
     let (mut alloc, requests) = alloc::Allocators::new_reusing(manifest, |raw| {

@@ -15,9 +15,10 @@
 //! ([`crate::scenario::Analysis::edit`]); the result equals a full [`super::admit`]
 //! (`tests/incremental.rs` checks random edit sequences byte for byte).
 //!
-//! Only the kinds that nothing after admission changes are replayed: Services (the
-//! controllers add a derived UID, which is taken off again), EndpointSlices, Nodes and
-//! Namespaces — a dump's objects. An object applied twice in the text (`configured`,
+//! Only the kinds that nothing after admission changes are replayed: Services (a
+//! replayed Service keeps the UID the controllers derived for it, marked in
+//! `derived_uids` and taken off where admission itself reads that Service),
+//! EndpointSlices, Nodes and Namespaces — a dump's objects. An object applied twice in the text (`configured`,
 //! `unchanged`) is always admitted afresh.
 
 use super::alloc::{Allocators, Recording, Requests};

@@ -298,15 +298,36 @@ impl RawObject {
         }
     }
 
-    /// What [`RawObject::node`] parses the object's tree from: its document's text, the
-    /// document's first line, and the object's item when the document is a `kind: List`.
-    /// Objects with equal sources have equal trees in any analysis (spans are lines and
-    /// columns), which lets the page's provenance keep trees across keystrokes. `None`
-    /// when the document cannot be found again (then `node` stands in an empty mapping).
-    pub fn tree_source(&self) -> Option<(&str, u32, Option<usize>)> {
+    /// What [`RawObject::node`] parses the object's tree from: its document's text and
+    /// first line. Documents with equal sources have equal trees in any analysis (spans
+    /// are lines and columns), which lets the page's provenance keep trees across
+    /// keystrokes ([`RawObject::document_node`], [`RawObject::in_document`]). `None` when
+    /// the document cannot be found again (then `node` stands in an empty mapping).
+    pub fn tree_source(&self) -> Option<(&str, u32)> {
         let s = &self.source;
         let chunk = s.text.get(s.start as usize..s.end as usize)?;
-        Some((chunk, s.first_line, self.list_item))
+        Some((chunk, s.first_line))
+    }
+
+    /// The object's whole document parsed again (for an item of a `kind: List`, the List).
+    pub fn document_node(&self) -> Option<Node> {
+        let (chunk, first_line) = self.tree_source()?;
+        yaml::parse_root(chunk, first_line)
+    }
+
+    /// The object's node in `root`, its document's node ([`RawObject::document_node`]):
+    /// the root itself, or the List's item.
+    pub fn in_document<'a>(&self, root: &'a Node) -> Option<&'a Node> {
+        match self.list_item {
+            None => Some(root),
+            Some(i) => match root.get("items") {
+                Some(Node {
+                    value: Value::Seq(items),
+                    ..
+                }) => items.get(i),
+                _ => None,
+            },
+        }
     }
 
     /// Whether the tree is held (see [`RawObject::node`]).
@@ -323,11 +344,7 @@ impl RawObject {
             span: self.span,
             tag: None,
         };
-        let s = &self.source;
-        let Some(chunk) = s.text.get(s.start as usize..s.end as usize) else {
-            return empty();
-        };
-        let Some(mut root) = yaml::parse_root(chunk, s.first_line) else {
+        let Some(mut root) = self.document_node() else {
             return empty();
         };
         match self.list_item {

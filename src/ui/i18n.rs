@@ -303,6 +303,7 @@ catalogue! {
     Copy => "Copy", "复制";
     Copied => "Copied", "已复制";
     Download => "Download", "下载";
+    ListingChanged => "The scenario changed meanwhile: press again for its rules.", "场景在此期间已变化，请再按一次以获取新的规则。";
     RuleFrom => "from {0}", "来自 {0}";
     Kind => "Kind", "类型";
     Namespace => "Namespace", "命名空间";

@@ -839,6 +839,10 @@ pub fn App() -> Html {
     let listings = use_mut_ref(|| None::<(Rc<Analysis>, snapshot::Listings)>);
     let computed = use_memo((local, selection.clone()), move |(analysis, selection)| {
         let _timed = dom::timed("panel");
+        if analysis.is_none() {
+            // The worker has the text (or none is analysed): nothing kept here.
+            *listings.borrow_mut() = None;
+        }
         analysis.as_ref().map(|a| {
             let mut kept = listings.borrow_mut();
             if kept.as_ref().is_none_or(|(b, _)| !Rc::ptr_eq(b, &a.0)) {
@@ -891,20 +895,19 @@ pub fn App() -> Html {
         let worker = worker.clone();
         let latest = latest.clone();
         use_memo((), move |_| {
-            Callback::from(move |then: Callback<String>| {
+            Callback::from(move |then: Callback<Option<String>>| {
                 let s = latest.borrow();
-                let selection = s.selection();
-                match &s.analysis {
-                    Some(analysis) => then.emit(snapshot::listing_text(
+                match (&s.analysis, &s.worker_panel, worker.borrow().as_ref()) {
+                    (Some(analysis), _, _) => then.emit(Some(snapshot::listing_text(
                         analysis,
-                        &selection,
+                        &s.selection(),
                         &mut snapshot::Listings::default(),
-                    )),
-                    None => {
-                        if let Some(w) = worker.borrow().as_ref() {
-                            w.listing(selection, then);
-                        }
+                    ))),
+                    // The listing of the panel on show: its revision and selection.
+                    (None, Some((rev, selection, _)), Some(w)) => {
+                        w.listing(*rev, selection.clone(), then)
                     }
+                    _ => then.emit(None),
                 }
             })
         })

@@ -92,29 +92,30 @@ pub fn span_of(root: &Node, path: &str) -> Option<Span> {
 /// used lately are dropped once there are more than [`Trees::KEPT`].
 #[derive(Default)]
 pub struct Trees {
+    /// Documents parsed (for the items of a `kind: List`, the List once).
     parsed: HashMap<TreeKey, Parsed>,
-    /// An object's key in the analysis being read (ids name other objects in another
-    /// analysis: cleared by [`Trees::begin`]), so that its text is hashed once.
+    /// An object's document in the analysis being read (ids name other objects in
+    /// another analysis: cleared by [`Trees::begin`]), its text hashed and compared once.
     keys: HashMap<usize, Option<TreeKey>>,
-    /// Trees of objects whose document could not be found again, by id (this analysis).
+    /// Objects not found again in their documents, by id (this analysis).
     unkeyed: HashMap<usize, Node>,
     /// The number of the current [`Trees::begin`]: when each tree was last used.
     round: u64,
 }
 
-/// A document's first line, list item, and the FNV-1a hash of its text (the text itself
-/// is compared too: [`Parsed::text`]).
-type TreeKey = (u32, Option<usize>, u64);
+/// A document's first line and the FNV-1a hash of its text (the text itself is compared
+/// too: [`Parsed::text`]).
+type TreeKey = (u32, u64);
 
 struct Parsed {
     text: Box<str>,
-    node: Node,
+    root: Node,
     used: u64,
 }
 
 impl Trees {
-    /// How many trees are kept between panels (about 1 KB of YAML each in the dump):
-    /// beyond, those the last panel did not use are dropped.
+    /// How many documents are kept between panels (about 1 KB of YAML each in the
+    /// dump): beyond, those the last panel did not use are dropped.
     pub const KEPT: usize = 4096;
 
     /// Starts reading objects of `analysis`' manifest (ids are of one analysis); drops
@@ -129,34 +130,50 @@ impl Trees {
         self.round += 1;
     }
 
-    fn of(&mut self, raw: &svcplay::manifest::RawObject) -> &Node {
-        let key = *self.keys.entry(raw.id).or_insert_with(|| {
-            raw.tree_source()
-                .map(|(text, line, item)| (line, item, svcplay::hash::fnv64a(text.as_bytes())))
+    /// The key of `raw`'s document, parsed and kept if it was not (or held another text
+    /// under the same key).
+    fn key(&mut self, raw: &svcplay::manifest::RawObject) -> Option<TreeKey> {
+        if let Some(key) = self.keys.get(&raw.id) {
+            return *key;
+        }
+        let round = self.round;
+        let key = raw.tree_source().and_then(|(text, line)| {
+            let key = (line, svcplay::hash::fnv64a(text.as_bytes()));
+            if self.parsed.get(&key).is_none_or(|p| *p.text != *text) {
+                let root = raw.document_node()?;
+                self.parsed.insert(
+                    key,
+                    Parsed {
+                        text: text.into(),
+                        root,
+                        used: round,
+                    },
+                );
+            }
+            Some(key)
         });
-        let Some(key) = key else {
-            return self
+        self.keys.insert(raw.id, key);
+        key
+    }
+
+    fn of(&mut self, raw: &svcplay::manifest::RawObject) -> &Node {
+        let round = self.round;
+        let found = self.key(raw).filter(|key| {
+            self.parsed
+                .get(key)
+                .is_some_and(|p| raw.in_document(&p.root).is_some())
+        });
+        match found {
+            Some(key) => {
+                let parsed = self.parsed.get_mut(&key).expect("found above");
+                parsed.used = round;
+                raw.in_document(&parsed.root).expect("found above")
+            }
+            None => self
                 .unkeyed
                 .entry(raw.id)
-                .or_insert_with(|| raw.node().into_owned());
-        };
-        let round = self.round;
-        let text = raw.tree_source().map_or("", |(t, _, _)| t);
-        let parsed = self.parsed.entry(key).or_insert_with(|| Parsed {
-            text: text.into(),
-            node: raw.node().into_owned(),
-            used: round,
-        });
-        if *parsed.text != *text {
-            // Two texts with one hash: the newer one wins.
-            *parsed = Parsed {
-                text: text.into(),
-                node: raw.node().into_owned(),
-                used: round,
-            };
+                .or_insert_with(|| raw.node().into_owned()),
         }
-        parsed.used = round;
-        &parsed.node
     }
 }
 
@@ -562,7 +579,11 @@ mod tests {
         // Edits that keep every line where it was, shift the documents after them, rename
         // an object and move one: the trees kept from the analyses before must give the
         // spans a fresh parse gives, and are parsed again only for changed documents.
-        let dump = svcplay::examples::dump::large_dump(40, 2);
+        // Two Services in a `kind: List` too: their trees are the List's items.
+        let dump = svcplay::examples::dump::large_dump(40, 2)
+            + "---\napiVersion: v1\nkind: List\nitems:\n\
+               - apiVersion: v1\n  kind: Service\n  metadata:\n    name: listed-a\n  spec:\n    ports:\n    - port: 80\n\
+               - apiVersion: v1\n  kind: Service\n  metadata:\n    name: listed-b\n  spec:\n    ports:\n    - port: 81\n";
         type Edit = Box<dyn Fn(&str) -> String>;
         let edits: Vec<Edit> = vec![
             Box::new(|t: &str| t.replacen("port: 80", "port: 81", 1)),
@@ -574,6 +595,7 @@ mod tests {
                 )
             }),
             Box::new(|t: &str| t.replacen("name: svc-00007\n", "name: svc-00070\n", 1)),
+            Box::new(|t: &str| t.replacen("    - port: 81\n", "    - port: 82\n", 1)),
             Box::new(|t: &str| {
                 let at = t.find("---\n").expect("a separator");
                 let next = at + 4 + t[at + 4..].find("---\n").expect("a second");
@@ -583,6 +605,13 @@ mod tests {
         let mut kept = Trees::default();
         let mut text = dump;
         let mut analysis = analyze(&text, Options::default());
+        let listed = first_sources(&analysis, &mut Trees::default());
+        assert!(
+            listed
+                .iter()
+                .any(|s| s.label.contains("listed-b") && s.span.is_some()),
+            "a listed Service's rules link to its item"
+        );
         assert_eq!(
             first_sources(&analysis, &mut kept),
             first_sources(&analysis, &mut Trees::default())

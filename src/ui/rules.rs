@@ -45,9 +45,9 @@ pub struct RulesProps {
     #[prop_or_default]
     pub on_highlight: Callback<Vec<Span>>,
     /// Asks for the whole listing (the panel holds only the lines shown): the callback
-    /// given gets its text.
+    /// given gets its text, or `None` when the scenario changed since the panel on show.
     #[prop_or_default]
-    pub on_whole: Callback<Callback<String>>,
+    pub on_whole: Callback<Callback<Option<String>>>,
 }
 
 pub fn view_label(view: RulesView) -> Msg {
@@ -268,12 +268,17 @@ pub fn Rules(props: &RulesProps) -> Html {
     // explanation and lights its YAML; the editor's cursor lights the lines it made.
     let chosen = use_state(|| None::<usize>);
     let pointed = use_state(|| None::<usize>);
-    // A line number means nothing in another listing: a new text, node, mode or view
-    // forgets the line chosen.
+    // A line number means nothing in another listing: a new text, node, mode, view or
+    // filter (the lines shown, and their numbers in the listing) forgets the line chosen,
+    // and the YAML it lit.
     {
         let chosen = chosen.clone();
         let pointed = pointed.clone();
-        use_effect_with(panel.text.clone(), move |_| {
+        let highlight = props.on_highlight.clone();
+        use_effect_with((panel.text.clone(), panel.numbers.clone()), move |_| {
+            if chosen.is_some() || pointed.is_some() {
+                highlight.emit(Vec::new());
+            }
             chosen.set(None);
             pointed.set(None);
         });

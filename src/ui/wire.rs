@@ -1000,9 +1000,13 @@ pub enum Request {
     /// Say what the edit that made revision `rev` changed (asked once its summary and the
     /// view on show have come: the visible views first).
     Changes { rev: u64 },
-    /// The whole listing a rules panel of the last analysed revision shows a window of
-    /// (its Copy and Download): request `id`.
-    Listing { id: u64, selection: Selection },
+    /// The whole listing a rules panel of revision `rev` shows a window of (its Copy and
+    /// Download): request `id`.
+    Listing {
+        id: u64,
+        rev: u64,
+        selection: Selection,
+    },
 }
 
 /// What the worker answers.
@@ -1034,10 +1038,11 @@ pub enum Response {
         rev: u64,
         changes: svcplay::changes::Changes,
     },
-    /// The whole listing asked for by request `id`.
+    /// The whole listing asked for by request `id`; `None` when the worker holds
+    /// another revision than the one asked for (the text changed since the panel shown).
     Listing {
         id: u64,
-        text: String,
+        text: Option<String>,
     },
 }
 
@@ -1080,9 +1085,10 @@ impl Wire for Request {
                 out.push(CHANGES_TAG);
                 rev.put(out);
             }
-            Request::Listing { id, selection } => {
+            Request::Listing { id, rev, selection } => {
                 out.push(5);
                 id.put(out);
+                rev.put(out);
                 selection.put(out);
             }
         }
@@ -1113,6 +1119,7 @@ impl Wire for Request {
             CHANGES_TAG => Request::Changes { rev: Wire::get(r)? },
             5 => Request::Listing {
                 id: Wire::get(r)?,
+                rev: Wire::get(r)?,
                 selection: Wire::get(r)?,
             },
             _ => return None,
@@ -1293,13 +1300,14 @@ mod tests {
         assert_eq!(decode::<Request>(&encode(&request)), Some(request));
         let request = Request::Listing {
             id: 4,
+            rev: 3,
             selection: selection.clone(),
         };
         assert_eq!(deferral(&encode(&request)), 0);
         assert_eq!(decode::<Request>(&encode(&request)), Some(request));
         let response = Response::Listing {
             id: 4,
-            text: "COMMIT\n".into(),
+            text: Some("COMMIT\n".into()),
         };
         assert_eq!(decode::<Response>(&encode(&response)), Some(response));
         let response = Response::Panel {

@@ -243,15 +243,15 @@ pub fn answer(request: Request) -> Option<Response> {
                 selection,
             })
         }),
-        Request::Listing { id, selection } => LAST.with(|last| {
+        // Always answered, so that the page's Copy or Download never waits in vain: with
+        // nothing when the revision asked for is gone (the page says so).
+        Request::Listing { id, rev, selection } => LAST.with(|last| {
             let mut last = last.borrow_mut();
-            let Last {
-                analysis, listings, ..
-            } = last.as_mut()?;
-            Some(Response::Listing {
-                id,
-                text: snapshot::listing_text(analysis, &selection, listings),
-            })
+            let text = last
+                .as_mut()
+                .filter(|l| l.rev == rev)
+                .map(|l| snapshot::listing_text(&l.analysis, &selection, &mut l.listings));
+            Some(Response::Listing { id, text })
         }),
         Request::Run { index, line } => LAST.with(|last| {
             let last = last.borrow();
@@ -363,7 +363,7 @@ pub struct Worker {
 }
 
 /// The whole listings the page asked the worker for, by request id.
-type Listings = std::rc::Rc<RefCell<Vec<(u64, yew::Callback<String>)>>>;
+type Listings = std::rc::Rc<RefCell<Vec<(u64, yew::Callback<Option<String>>)>>>;
 
 impl PartialEq for Worker {
     fn eq(&self, other: &Worker) -> bool {
@@ -482,15 +482,21 @@ impl Worker {
         })
     }
 
-    /// Asks for the whole listing a rules panel shows a window of; `then` gets its text.
-    pub fn listing(&self, selection: snapshot::Selection, then: yew::Callback<String>) {
+    /// Asks for the whole listing a rules panel of revision `rev` shows a window of;
+    /// `then` gets its text (`None`: the worker has moved on to another revision).
+    pub fn listing(
+        &self,
+        rev: u64,
+        selection: snapshot::Selection,
+        then: yew::Callback<Option<String>>,
+    ) {
         let id = {
             let mut listings = self.listings.borrow_mut();
             let id = listings.iter().map(|(i, _)| *i + 1).max().unwrap_or(1);
             listings.push((id, then));
             id
         };
-        self.send(&Request::Listing { id, selection });
+        self.send(&Request::Listing { id, rev, selection });
     }
 
     /// `Request::Analyze`'s `continues` for a text about to be sent: whether it is an
@@ -594,14 +600,25 @@ mod tests {
         assert!(!dnat.is_whole() && dnat.text.lines().all(|l| l.contains("DNAT")));
         let bytes = worker_handle(&encode(&Request::Listing {
             id: 8,
-            selection: filtered,
+            rev: 3,
+            selection: filtered.clone(),
         }));
         assert_eq!(
             decode(&bytes),
             Some(Response::Listing {
                 id: 8,
-                text: rules.text.clone()
+                text: Some(rules.text.clone())
             })
+        );
+        // Of a revision the worker no longer holds: answered, with nothing.
+        let bytes = worker_handle(&encode(&Request::Listing {
+            id: 9,
+            rev: 2,
+            selection: filtered,
+        }));
+        assert_eq!(
+            decode(&bytes),
+            Some(Response::Listing { id: 9, text: None })
         );
         // A panel of another revision is not answered: the page will ask again.
         assert!(worker_handle(&encode(&Request::Panel { rev: 2, selection })).is_empty());
