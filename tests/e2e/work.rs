@@ -1193,12 +1193,26 @@ impl Page<'_> {
         let old = build_id(site.path())?;
         let server = StaticServer::start(site.path()).map_err(|e| e.to_string())?;
         let url = server.url();
+        // The build's cache, whole: its service worker installed and activated (so every
+        // file is in, and the older caches are deleted), nothing installing or waiting.
+        // A cache merely present may be half filled, and the next build's files would
+        // then race into it. A worker whose install failed (a fetch lost on a busy
+        // machine) is tried again every 5 s, as the browser would at the next visit.
         let cached = |build: &str| {
             self.wait(&format!("the offline cache of build {build}"), RENDER_TIMEOUT, || {
                 let keys = self.string(
-                    "caches.keys().then(async keys => { window.__caches = [];
-                       for (const k of keys) window.__caches.push(k + ':' + (await (await caches.open(k)).keys()).length); });
-                     return (window.__caches || []).join(' ');",
+                    "navigator.serviceWorker.getRegistration().then(r => {
+                       const settled = !!r && !!r.active && r.active.state === 'activated' && !r.installing && !r.waiting;
+                       window.__swSettled = settled;
+                       if (r && !r.installing && !r.waiting && !(Date.now() - (window.__swNudged || 0) < 5000)) {
+                         window.__swNudged = Date.now();
+                         r.update().catch(() => {});
+                       }
+                     });
+                     caches.keys().then(async keys => { const out = [];
+                       for (const k of keys) out.push(k + ':' + (await (await caches.open(k)).keys()).length);
+                       window.__caches = out; });
+                     return window.__swSettled ? (window.__caches || []).join(' ') : '';",
                     vec![],
                 )?;
                 Ok((keys.starts_with(&format!("svcplay-{build}:")) && !keys.contains(' ')
