@@ -77,8 +77,9 @@ struct DownstreamCache {
 /// Service or EndpointSlices the edits since it did not carry over.
 type DownstreamBase = (Arc<Downstream>, Arc<HashSet<(String, String)>>);
 
-/// Past this many touched Services, the whole [`Downstream`] is computed again.
-const MAX_TOUCHED_SERVICES: usize = 512;
+// Past this many touched Services, the whole `Downstream` is computed again (the bound of
+// kube-proxy's listings, `proxy::chunks`).
+use crate::proxy::chunks::MAX_TOUCHED_SERVICES;
 
 impl std::fmt::Debug for DownstreamCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,8 +101,9 @@ struct CacheEntries {
     paths: Vec<((String, ProxyMode, Packet), Arc<Proxier>)>,
 }
 
-/// How many nodes' rulesets, and how many packets' paths, an analysis keeps.
-const CACHED_NODES: usize = 4;
+// How many nodes' rulesets an analysis keeps: as many as their listings (`proxy::chunks`).
+use crate::proxy::chunks::CACHED_NODES;
+/// How many packets' paths an analysis keeps.
 const CACHED_PATHS: usize = 8;
 
 impl Clone for ProxyCache {

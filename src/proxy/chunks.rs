@@ -54,11 +54,12 @@ use std::sync::{Arc, Mutex};
 /// A Service: `(namespace, name)`.
 pub type ServiceKey = (String, String);
 
-/// Past this many Services touched since a listing was made, it is made whole again.
-const MAX_TOUCHED_SERVICES: usize = 512;
+/// Past this many Services touched since a listing was made, it is made whole again (and
+/// the analysis measures its endpoints and DNS records whole again: `scenario`'s bound).
+pub(crate) const MAX_TOUCHED_SERVICES: usize = 512;
 
-/// How many nodes' listings an analysis keeps.
-const CACHED_NODES: usize = 4;
+/// How many nodes' listings an analysis keeps (as many as its nodes' rulesets).
+pub(crate) const CACHED_NODES: usize = 4;
 
 /// The lines of one Service (or the fixed lines) in one family's listing.
 #[derive(Debug, Default)]

@@ -189,13 +189,11 @@ impl Page<'_> {
             .map(|l| format!("{l}\n"))
             .collect();
         self.tab("check")?;
-        self.wait("the check tab", UPDATE_TIMEOUT, || {
-            Ok(
-                (self.exec("return !!document.getElementById('check-dump');", vec![])?
-                    == Json::Bool(true))
-                .then_some(()),
-            )
-        })?;
+        self.until(
+            "the check tab",
+            "return !!document.getElementById('check-dump');",
+            vec![],
+        )?;
         self.exec(
             "const s = document.getElementById('check-node');
              s.value = 'k8s-worker01';
@@ -773,13 +771,11 @@ impl Page<'_> {
 
     pub(crate) fn load_example(&self, id: &str) -> Result<(), String> {
         self.click("#gallery-button")?;
-        self.wait("the gallery to open", UPDATE_TIMEOUT, || {
-            Ok(
-                (self.exec("return !!document.querySelector('.gallery');", vec![])?
-                    == Json::Bool(true))
-                .then_some(()),
-            )
-        })?;
+        self.until(
+            "the gallery to open",
+            "return !!document.querySelector('.gallery');",
+            vec![],
+        )?;
         self.click(&format!(".gallery [data-example=\"{id}\"] button"))?;
         let text = example(id)?;
         self.wait(
@@ -1013,13 +1009,11 @@ impl Page<'_> {
             "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: '?', bubbles: true}));",
             vec![],
         )?;
-        self.wait("the shortcuts overlay", UPDATE_TIMEOUT, || {
-            Ok(
-                (self.exec("return !!document.querySelector('.help');", vec![])?
-                    == Json::Bool(true))
-                .then_some(()),
-            )
-        })?;
+        self.until(
+            "the shortcuts overlay",
+            "return !!document.querySelector('.help');",
+            vec![],
+        )?;
         self.screenshot("page-shortcuts")?;
         self.exec("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));", vec![])?;
         Ok(())
@@ -1696,13 +1690,11 @@ spec:
         // whose panel the worker computes in seconds (the dump's rules take minutes).
         self.tab("objects")?;
         self.click("#gallery-button")?;
-        self.wait("the gallery to open", UPDATE_TIMEOUT, || {
-            Ok(
-                (self.exec("return !!document.querySelector('.gallery');", vec![])?
-                    == Json::Bool(true))
-                .then_some(()),
-            )
-        })?;
+        self.until(
+            "the gallery to open",
+            "return !!document.querySelector('.gallery');",
+            vec![],
+        )?;
         self.click(".gallery [data-example=\"clusterip\"] button")?;
         // A text too large for the history of recent scenarios: the page asks first.
         let short = example("clusterip")?;

@@ -78,7 +78,7 @@ impl Page<'_> {
         Ok(self.exec(script, args)? == Json::Bool(true))
     }
 
-    fn until(&self, what: &str, script: &str, args: Vec<Json>) -> Result<(), String> {
+    pub(crate) fn until(&self, what: &str, script: &str, args: Vec<Json>) -> Result<(), String> {
         self.wait(what, UPDATE_TIMEOUT, || {
             Ok(self.bool(script, args.clone())?.then_some(()))
         })
