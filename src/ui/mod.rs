@@ -32,8 +32,12 @@
 //!   [`snapshot::Selection`] and run where the listing is; its panel holds the lines shown
 //!   (at most [`rules::MAX_LINES`], numbered as in the listing) and only their sources
 //!   ([`snapshot::rules_shown`]), and its Copy and Download ask for the whole listing
-//!   ([`snapshot::listing_text`], `Request::Listing`). The worker keeps a revision's last
-//!   listing ([`snapshot::Listings`]), so a filter typed does not make it again, and answers
+//!   ([`snapshot::listing_text`], `Request::Listing` with the revision on show: the worker
+//!   answers nothing once it holds another, and the page says so). The worker keeps a
+//!   revision's last listing ([`snapshot::Listings`]), so a filter typed does not make it
+//!   again, and the objects parsed for its sources across revisions, keyed by their
+//!   documents' text ([`provenance::Trees`]: after a keystroke only the edited document is
+//!   parsed again), and answers
 //!   a panel only after a newer text and only the newest panel asked ([`worker::worker_defers`]).
 //!   The Objects view's rows are made for the objects listed only ([`snapshot::objects_upto`]).
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
