@@ -135,6 +135,8 @@ pub struct Entry {
 pub struct ListingCache {
     made: Mutex<Vec<Arc<Entry>>>,
     base: Mutex<Option<Base>>,
+    /// nftables mode's listings, kept in their own pieces ([`super::mode_chunks`]).
+    pub(crate) modes: super::mode_chunks::ModeCache,
 }
 
 /// Listings made before some edits, and the Services those edits touched.
@@ -142,6 +144,8 @@ pub struct ListingCache {
 pub struct Base {
     entries: Vec<Arc<Entry>>,
     touched: Arc<HashSet<ServiceKey>>,
+    /// nftables mode's listings and the Services touched since they were made.
+    modes: Option<super::mode_chunks::ModeBase>,
 }
 
 impl Clone for ListingCache {
@@ -166,31 +170,51 @@ impl ListingCache {
     /// What an edit carries over to the analysis after it: the listings made (none
     /// touched yet), else the base this analysis had.
     pub fn into_base(self) -> Option<Base> {
+        let modes = self.modes.into_base();
         let made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
-        if made.is_empty() {
+        let mut base = if made.is_empty() {
             self.base.into_inner().unwrap_or_else(|e| e.into_inner())
         } else {
             Some(Base {
                 entries: made,
                 touched: Arc::default(),
+                modes: None,
             })
+        };
+        if modes.is_some() {
+            base.get_or_insert_with(|| Base {
+                entries: Vec::new(),
+                touched: Arc::default(),
+                modes: None,
+            })
+            .modes = modes;
         }
+        base
     }
 
     /// The cache of an analysis made by an edit that touched `touched` (`None`: the
     /// edit's touched Services are not known, nothing is carried over).
-    pub fn after_edit(base: Option<Base>, touched: Option<&HashSet<ServiceKey>>) -> ListingCache {
+    pub fn after_edit(
+        mut base: Option<Base>,
+        touched: Option<&HashSet<ServiceKey>>,
+    ) -> ListingCache {
+        let modes = super::mode_chunks::ModeCache::after_edit(
+            base.as_mut().and_then(|b| b.modes.take()),
+            touched,
+        );
         let base = base.zip(touched).and_then(|(base, now)| {
             let mut touched = Arc::unwrap_or_clone(base.touched);
             touched.extend(now.iter().cloned());
             (touched.len() <= MAX_TOUCHED_SERVICES).then(|| Base {
                 entries: base.entries,
                 touched: Arc::new(touched),
+                modes: None,
             })
         });
         ListingCache {
             made: Mutex::default(),
             base: Mutex::new(base),
+            modes,
         }
     }
 
