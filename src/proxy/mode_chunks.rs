@@ -36,7 +36,7 @@
 //!   `Analysis::edit`, it is carried over ([`ModeCache`], beside iptables mode's
 //!   listings in [`super::chunks::ListingCache`]) with the Services the edits touched,
 //!   under the same conditions as iptables mode's chunks: dropped when objects moved,
-//!   more than [`super::chunks::MAX_TOUCHED_SERVICES`] Services were touched, or anything
+//!   more than `chunks::MAX_TOUCHED_SERVICES` (512) Services were touched, or anything
 //!   node-wide changed (the node, the configuration, the IP families, the Service CIDRs,
 //!   the Services svcplay's budget leaves out, large-cluster mode); otherwise only the
 //!   touched Services are rendered again (together, as the facts of those Services
