@@ -732,7 +732,7 @@ fn rank(name: &str) -> u8 {
 }
 
 /// The facts every Service's rules share: `facts` without its service ports.
-fn shared_facts(facts: &ProxyFacts) -> ProxyFacts {
+pub(crate) fn shared_facts(facts: &ProxyFacts) -> ProxyFacts {
     ProxyFacts {
         family: facts.family,
         node: facts.node.clone(),
@@ -744,7 +744,7 @@ fn shared_facts(facts: &ProxyFacts) -> ProxyFacts {
 }
 
 /// The Services svcplay's budget leaves out, sorted.
-fn over_budget(objects: &Objects) -> Vec<ServiceKey> {
+pub(crate) fn over_budget(objects: &Objects) -> Vec<ServiceKey> {
     let mut out: Vec<ServiceKey> = crate::controllers::budget::over_budget(objects)
         .into_iter()
         .map(|(s, _)| (s.meta.namespace.clone(), s.meta.name.clone()))
@@ -783,22 +783,20 @@ fn whole(inputs: &Inputs, node: &str, form: Form) -> Option<Entry> {
     })
 }
 
-/// `before` (the listing of an analysis some edits back) with the Services in
-/// `touched` made again from `inputs`; `None` when something every Service's rules
-/// depend on changed.
-fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Option<Entry> {
-    let objects = inputs.objects;
-    let context = (inputs.context)();
-    let config = &inputs.config;
-    if context.families != before.node_families {
-        return None;
-    }
-    let over_budget = over_budget(objects);
-    if over_budget != before.over_budget {
-        return None;
-    }
-    // The touched Services as kube-proxy lists them, with their EndpointSlices (looked
-    // up by borrowed names: a dump holds 10⁴ of each).
+/// The `touched` Services as kube-proxy lists them (not left out by svcplay's budget,
+/// sorted in kube-proxy's order), with their EndpointSlices (looked up by borrowed
+/// names: a dump holds 10⁴ of each).
+pub(crate) type Touched<'o> = (
+    Vec<&'o Service>,
+    HashMap<(&'o str, &'o str), Vec<&'o EndpointSlice>>,
+);
+
+/// [`Touched`] of `objects` (shared with [`super::mode_chunks`]).
+pub(crate) fn touched_services<'o>(
+    objects: &'o Objects,
+    touched: &HashSet<ServiceKey>,
+    over_budget: &[ServiceKey],
+) -> Touched<'o> {
     let wanted: HashSet<(&str, &str)> = touched
         .iter()
         .filter(|k| over_budget.binary_search(k).is_err())
@@ -823,6 +821,24 @@ fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Opt
             slices.entry(k).or_default().push(slice);
         }
     }
+    (services, slices)
+}
+
+/// `before` (the listing of an analysis some edits back) with the Services in
+/// `touched` made again from `inputs`; `None` when something every Service's rules
+/// depend on changed.
+fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Option<Entry> {
+    let objects = inputs.objects;
+    let context = (inputs.context)();
+    let config = &inputs.config;
+    if context.families != before.node_families {
+        return None;
+    }
+    let over_budget = over_budget(objects);
+    if over_budget != before.over_budget {
+        return None;
+    }
+    let (services, slices) = touched_services(objects, touched, &over_budget);
     let form = before.form;
     let mut out = Vec::with_capacity(before.families.len());
     for family in before.families {

@@ -46,7 +46,10 @@
 //! these pieces equals the one made whole ([`crate::views::listing::made_whole`]) and a
 //! full analysis', and that edits do reuse them ([`PATCHED`]).
 
-use super::chunks::{CACHED_NODES, Inputs, MAX_TOUCHED_SERVICES, ServiceKey};
+use super::chunks::{
+    CACHED_NODES, Inputs, MAX_TOUCHED_SERVICES, ServiceKey, over_budget, shared_facts,
+    touched_services,
+};
 use super::config::{NodeContext, ProxyConfig};
 use super::lines::{By, ConfigField, ConfigFields, LineSink, LineSource, Recorded};
 use super::nftables::list::{Listed, sort_key};
@@ -893,28 +896,6 @@ fn cut(
     Some(cutter.finish())
 }
 
-/// The facts every Service's lines share: `facts` without its service ports.
-fn shared_facts(facts: &ProxyFacts) -> ProxyFacts {
-    ProxyFacts {
-        family: facts.family,
-        node: facts.node.clone(),
-        config: facts.config.clone(),
-        service_ports: Vec::new(),
-        total_endpoints: facts.total_endpoints,
-        service_cidrs: facts.service_cidrs.clone(),
-    }
-}
-
-/// The Services svcplay's budget leaves out, sorted.
-fn over_budget(objects: &Objects) -> Vec<ServiceKey> {
-    let mut out: Vec<ServiceKey> = crate::controllers::budget::over_budget(objects)
-        .into_iter()
-        .map(|(s, _)| (s.meta.namespace.clone(), s.meta.name.clone()))
-        .collect();
-    out.sort();
-    out
-}
-
 /// The Service CIDRs of `family`, as [`super::facts`] reads them.
 fn service_cidrs(objects: &Objects, family: IpFamily) -> Vec<Cidr> {
     objects
@@ -970,31 +951,7 @@ fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Opt
     if over_budget != before.over_budget {
         return None;
     }
-    // The touched Services as kube-proxy lists them, with their EndpointSlices.
-    let wanted: HashSet<(&str, &str)> = touched
-        .iter()
-        .filter(|k| over_budget.binary_search(k).is_err())
-        .map(|(ns, name)| (ns.as_str(), name.as_str()))
-        .collect();
-    let mut services: Vec<&Service> = objects
-        .services
-        .iter()
-        .filter(|s| wanted.contains(&(s.meta.namespace.as_str(), s.meta.name.as_str())))
-        .filter(|s| super::watched_by_kube_proxy(&s.meta.labels))
-        .collect();
-    crate::sort::sort_by(&mut services, |a, b| {
-        (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-    });
-    let mut slices: HashMap<(&str, &str), Vec<&EndpointSlice>> = HashMap::new();
-    for slice in &objects.endpoint_slices {
-        let Some(name) = slice.service_name() else {
-            continue;
-        };
-        let k = (slice.meta.namespace.as_str(), name);
-        if wanted.contains(&k) && super::watched_by_kube_proxy(&slice.meta.labels) {
-            slices.entry(k).or_default().push(slice);
-        }
-    }
+    let (services, slices) = touched_services(objects, touched, &over_budget);
     let form = before.form;
     let mut out = Vec::with_capacity(before.families.len());
     for family in before.families {
