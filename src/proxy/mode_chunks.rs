@@ -3,12 +3,13 @@
 //! does for iptables mode.
 //!
 //! kube-proxy's nftables proxier syncs partially too: `syncProxyRules` in
-//! `pkg/proxy/nftables/proxier.go` writes, on a sync that is not a full one, only the
-//! chains and map elements of the Services whose Service or EndpointSlices changed
-//! (`serviceChanged`, `endpointsChanged`), and its shared objects (the base chains, the
-//! dispatch maps, `setupNFTables`' rules) stay as they were. The rules panel does the same
-//! with the two listings of nftables mode ([`Form`]): kube-proxy's `nft -f` transaction and
-//! `nft list table ip kube-proxy` of the table the kernel then holds.
+//! `pkg/proxy/nftables/proxier.go` skips, on a sync that is not a full one
+//! (`tryPartialSync`), the chains and rules of every Service that neither
+//! `serviceUpdateResult.UpdatedServices` nor `endpointUpdateResult.UpdatedServices` names
+//! (`skipServiceUpdate`), writes the dispatch maps' elements through `ensureElem` (only
+//! those that changed), and leaves `setupNFTables`' objects as they are. The rules panel
+//! does the same with the two listings of nftables mode ([`Form`]): kube-proxy's `nft -f`
+//! transaction and `nft list table ip kube-proxy` of the table the kernel then holds.
 //!
 //! - A listing ([`Entry`]) is held per node, for each IP family ([`FamilyListing`]), as a
 //!   *skeleton* of fixed runs of lines (every line no Service writes, in the fixed
