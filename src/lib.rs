@@ -112,6 +112,9 @@
 //!   Service's lines with their provenance, placed as the rendering orders them), so
 //!   that the listing after an edit renders only the Services the edit touched, as
 //!   kube-proxy's partial sync writes only the changed Services' chains;
+//!   [`proxy::mode_chunks`] does the same for nftables mode's transaction and `nft list`
+//!   (the Services' pieces in slots of a fixed skeleton, the shared maps' elements kept
+//!   one by one in nft's order);
 //!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
 //!   restore input kube-proxy writes), [`proxy::iptables::node`] (kube-proxy's start on a
 //!   node, the kernel's tables afterwards and `iptables-save` of them, checked against a
@@ -151,7 +154,8 @@
 //!   kube-proxy (the restore input, `iptables-save`, `ipvsadm -Ln`, `ipset list`,
 //!   `ip addr show kube-ipvs0`, the nft transaction, `nft list`, the userspace proxier)
 //!   with the provenance of every line, printed by the same printers as the commands
-//!   (iptables mode's two through [`proxy::chunks`]; [`views::listing::made_whole`]
+//!   (iptables mode's two through [`proxy::chunks`], nftables mode's two through
+//!   [`proxy::mode_chunks`]; [`views::listing::made_whole`]
 //!   without them).
 //! - [`session`] — scenario format v2: named `File`s (on the node's disk) and the `Session`
 //!   document (the session clock, the node, the running kube-proxy's configuration, rules
@@ -198,8 +202,8 @@
 //!   (`tests/incremental.rs` checks random edit sequences view by view, every node's
 //!   rules in every mode, and what changed). The page's worker analyses every text as an
 //!   edit of the last, answers its summary first and what changed when asked after. An
-//!   edit carries the listings made of the analysis before ([`proxy::chunks`]) with the
-//!   Services it touched, when no object moved.
+//!   edit carries the listings made of the analysis before ([`proxy::chunks`],
+//!   [`proxy::mode_chunks`]) with the Services it touched, when no object moved.
 //! - [`changes`] — what an edit did downstream ([`changes::diff`] of two analyses on a
 //!   node and mode: endpoints, rules per chain / nft chain or set / virtual server, DNS
 //!   records, traffic shares, and which service ports kube-proxy's change tracking

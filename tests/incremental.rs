@@ -712,6 +712,11 @@ fn listings_after_edits_equal_full_ones() {
     let bases = bases();
     let mut rng = Rng(0x11_5717_c4a2);
     let (mut compared, mut lines) = (0, 0);
+    // nftables mode's listings patched from those made before an edit (other tests of
+    // this file running at once can only add to it).
+    let patched =
+        || svcplay::proxy::mode_chunks::PATCHED.load(std::sync::atomic::Ordering::Relaxed);
+    let patched_before = patched();
     for case in 0..cases {
         let seed = rng.next();
         let mut case_rng = Rng(seed);
@@ -779,8 +784,71 @@ fn listings_after_edits_equal_full_ones() {
             }
         }
     }
+    let reused = patched() - patched_before;
     println!(
         "{cases} cases × {EDITS} edits: {compared} listings byte-equal to a full analysis', \
-         {lines} restore-input lines equal to NodeProxy::lines"
+         {lines} restore-input lines equal to NodeProxy::lines, {reused} nftables listings \
+         patched from the pieces of one made before"
     );
+    assert!(
+        reused > 0,
+        "no nftables listing reused the pieces of one made before an edit"
+    );
+}
+
+/// nftables mode's listings patched after edits that move what a shared map lists: two
+/// Services add the same `service-ips` element (one external IP, port and protocol),
+/// of which `nft list` shows the first added; an edit of the first shows the second's,
+/// and the affinity sets a Service adds and drops move in and out of their slot. Every
+/// listing equals the one made whole, and each step is patched from the one before.
+#[test]
+fn nftables_pieces_follow_shared_elements_and_affinity_sets() {
+    let service = |name: &str, port: &str, affinity: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  selector:\n    app: web\n  externalIPs:\n  - 192.0.2.10\n  sessionAffinity: {affinity}\n  ports:\n  - port: {port}\n    targetPort: http\n"
+        )
+    };
+    let texts = [
+        (service("a", "80", "None"), service("b", "80", "ClientIP")),
+        (service("a", "81", "None"), service("b", "80", "ClientIP")),
+        (service("a", "80", "ClientIP"), service("b", "80", "None")),
+        (service("a", "80", "None"), service("b", "80", "ClientIP")),
+        (String::new(), service("b", "80", "ClientIP")),
+        (
+            service("a", "80", "ClientIP"),
+            service("b", "80", "ClientIP"),
+        ),
+    ];
+    // `a` last, so that removing it moves no other object (which would drop the pieces).
+    let text_of = |(a, b): &(String, String)| format!("{WORKLOADS}{b}{a}");
+    let patched =
+        || svcplay::proxy::mode_chunks::PATCHED.load(std::sync::atomic::Ordering::Relaxed);
+    let mut text = text_of(&texts[0]);
+    let mut analysis = analyze(&text, Options::default());
+    let node = analysis.default_node();
+    let context = Context {
+        node: node.clone(),
+        mode: Some(ProxyMode::Nftables),
+    };
+    for (step, next) in texts.iter().enumerate() {
+        if step > 0 {
+            let edited = text_of(next);
+            analysis = analysis.edit(&text, &edited);
+            text = edited;
+        }
+        let before = patched();
+        for &listing in svcplay::proxy::Listing::of_mode(ProxyMode::Nftables) {
+            let got = views::listing::lines(&analysis, &context, listing);
+            let whole = views::listing::made_whole(&analysis, &context, listing);
+            assert!(got.is_some(), "step {step}: no {listing:?}");
+            assert!(
+                got == whole,
+                "step {step}: {listing:?} differs from the listing made whole: {}",
+                first_difference(got.as_ref(), whole.as_ref().unwrap())
+            );
+        }
+        if step > 0 {
+            assert!(patched() >= before + 2, "step {step}: not patched");
+        }
+    }
 }

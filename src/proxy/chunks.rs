@@ -135,6 +135,8 @@ pub struct Entry {
 pub struct ListingCache {
     made: Mutex<Vec<Arc<Entry>>>,
     base: Mutex<Option<Base>>,
+    /// nftables mode's listings, kept in their own pieces ([`super::mode_chunks`]).
+    pub(crate) modes: super::mode_chunks::ModeCache,
 }
 
 /// Listings made before some edits, and the Services those edits touched.
@@ -142,6 +144,8 @@ pub struct ListingCache {
 pub struct Base {
     entries: Vec<Arc<Entry>>,
     touched: Arc<HashSet<ServiceKey>>,
+    /// nftables mode's listings and the Services touched since they were made.
+    modes: Option<super::mode_chunks::ModeBase>,
 }
 
 impl Clone for ListingCache {
@@ -166,31 +170,51 @@ impl ListingCache {
     /// What an edit carries over to the analysis after it: the listings made (none
     /// touched yet), else the base this analysis had.
     pub fn into_base(self) -> Option<Base> {
+        let modes = self.modes.into_base();
         let made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
-        if made.is_empty() {
+        let mut base = if made.is_empty() {
             self.base.into_inner().unwrap_or_else(|e| e.into_inner())
         } else {
             Some(Base {
                 entries: made,
                 touched: Arc::default(),
+                modes: None,
             })
+        };
+        if modes.is_some() {
+            base.get_or_insert_with(|| Base {
+                entries: Vec::new(),
+                touched: Arc::default(),
+                modes: None,
+            })
+            .modes = modes;
         }
+        base
     }
 
     /// The cache of an analysis made by an edit that touched `touched` (`None`: the
     /// edit's touched Services are not known, nothing is carried over).
-    pub fn after_edit(base: Option<Base>, touched: Option<&HashSet<ServiceKey>>) -> ListingCache {
+    pub fn after_edit(
+        mut base: Option<Base>,
+        touched: Option<&HashSet<ServiceKey>>,
+    ) -> ListingCache {
+        let modes = super::mode_chunks::ModeCache::after_edit(
+            base.as_mut().and_then(|b| b.modes.take()),
+            touched,
+        );
         let base = base.zip(touched).and_then(|(base, now)| {
             let mut touched = Arc::unwrap_or_clone(base.touched);
             touched.extend(now.iter().cloned());
             (touched.len() <= MAX_TOUCHED_SERVICES).then(|| Base {
                 entries: base.entries,
                 touched: Arc::new(touched),
+                modes: None,
             })
         });
         ListingCache {
             made: Mutex::default(),
             base: Mutex::new(base),
+            modes,
         }
     }
 
@@ -708,7 +732,7 @@ fn rank(name: &str) -> u8 {
 }
 
 /// The facts every Service's rules share: `facts` without its service ports.
-fn shared_facts(facts: &ProxyFacts) -> ProxyFacts {
+pub(crate) fn shared_facts(facts: &ProxyFacts) -> ProxyFacts {
     ProxyFacts {
         family: facts.family,
         node: facts.node.clone(),
@@ -720,7 +744,7 @@ fn shared_facts(facts: &ProxyFacts) -> ProxyFacts {
 }
 
 /// The Services svcplay's budget leaves out, sorted.
-fn over_budget(objects: &Objects) -> Vec<ServiceKey> {
+pub(crate) fn over_budget(objects: &Objects) -> Vec<ServiceKey> {
     let mut out: Vec<ServiceKey> = crate::controllers::budget::over_budget(objects)
         .into_iter()
         .map(|(s, _)| (s.meta.namespace.clone(), s.meta.name.clone()))
@@ -759,22 +783,20 @@ fn whole(inputs: &Inputs, node: &str, form: Form) -> Option<Entry> {
     })
 }
 
-/// `before` (the listing of an analysis some edits back) with the Services in
-/// `touched` made again from `inputs`; `None` when something every Service's rules
-/// depend on changed.
-fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Option<Entry> {
-    let objects = inputs.objects;
-    let context = (inputs.context)();
-    let config = &inputs.config;
-    if context.families != before.node_families {
-        return None;
-    }
-    let over_budget = over_budget(objects);
-    if over_budget != before.over_budget {
-        return None;
-    }
-    // The touched Services as kube-proxy lists them, with their EndpointSlices (looked
-    // up by borrowed names: a dump holds 10⁴ of each).
+/// The `touched` Services as kube-proxy lists them (not left out by svcplay's budget,
+/// sorted in kube-proxy's order), with their EndpointSlices (looked up by borrowed
+/// names: a dump holds 10⁴ of each).
+pub(crate) type Touched<'o> = (
+    Vec<&'o Service>,
+    HashMap<(&'o str, &'o str), Vec<&'o EndpointSlice>>,
+);
+
+/// [`Touched`] of `objects` (shared with [`super::mode_chunks`]).
+pub(crate) fn touched_services<'o>(
+    objects: &'o Objects,
+    touched: &HashSet<ServiceKey>,
+    over_budget: &[ServiceKey],
+) -> Touched<'o> {
     let wanted: HashSet<(&str, &str)> = touched
         .iter()
         .filter(|k| over_budget.binary_search(k).is_err())
@@ -799,6 +821,24 @@ fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Opt
             slices.entry(k).or_default().push(slice);
         }
     }
+    (services, slices)
+}
+
+/// `before` (the listing of an analysis some edits back) with the Services in
+/// `touched` made again from `inputs`; `None` when something every Service's rules
+/// depend on changed.
+fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Option<Entry> {
+    let objects = inputs.objects;
+    let context = (inputs.context)();
+    let config = &inputs.config;
+    if context.families != before.node_families {
+        return None;
+    }
+    let over_budget = over_budget(objects);
+    if over_budget != before.over_budget {
+        return None;
+    }
+    let (services, slices) = touched_services(objects, touched, &over_budget);
     let form = before.form;
     let mut out = Vec::with_capacity(before.families.len());
     for family in before.families {

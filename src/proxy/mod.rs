@@ -17,6 +17,7 @@ pub mod groups;
 pub mod iptables;
 pub mod ipvs;
 pub mod lines;
+pub mod mode_chunks;
 pub mod nftables;
 pub mod provenance;
 pub mod proxier;

@@ -16,6 +16,7 @@ use crate::proxy::config::ProxyMode;
 use crate::proxy::iptables::node::SaveOptions;
 use crate::proxy::ipvs::IpvsState;
 use crate::proxy::lines::{LineSink, Recorded};
+use crate::proxy::mode_chunks;
 use crate::proxy::{Lines, Listing, ProxyFacts};
 use crate::scenario::Analysis;
 
@@ -45,7 +46,33 @@ pub fn lines(analysis: &Analysis, context: &Context, listing: Listing) -> Option
             return Some(lines);
         }
     }
+    // In nftables mode, through the per-Service pieces an edit reuses
+    // ([`crate::proxy::mode_chunks`]).
+    if context.mode(analysis) == ProxyMode::Nftables {
+        let form = match listing {
+            Listing::NftTransaction => Some(mode_chunks::Form::NftTransaction),
+            Listing::NftList => Some(mode_chunks::Form::NftList),
+            _ => None,
+        };
+        if let Some(lines) = form.and_then(|form| in_pieces(analysis, &context.node, form)) {
+            return Some(lines);
+        }
+    }
     made_whole(analysis, context, listing)
+}
+
+/// The listing of `form` on `node` in nftables mode through the analysis' pieces.
+fn in_pieces(analysis: &Analysis, node: &str, form: mode_chunks::Form) -> Option<Lines> {
+    let mut config = analysis.proxy_config.clone();
+    config.mode = ProxyMode::Nftables;
+    let inputs = chunks::Inputs {
+        objects: &analysis.objects,
+        config,
+        context: &|| analysis.node_context(node),
+        proxy: &|| analysis.proxy_in(node, ProxyMode::Nftables),
+        stamp: String::new(),
+    };
+    mode_chunks::listing(&analysis.listings.modes, node, form, &inputs)
 }
 
 /// The listing of `form` on `node` in iptables mode through the analysis' chunks.

@@ -266,7 +266,7 @@ impl fmt::Display for Listed<'_, Rule> {
 /// concatenation by its bytes (each field in its own byte order: addresses and ports
 /// big-endian, the protocol one byte) read as one host-endian number. Comparing the
 /// reversed bytes does that on the little-endian machines nft runs on.
-fn sort_key(key: &Key) -> Vec<u8> {
+pub(crate) fn sort_key(key: &Key) -> Vec<u8> {
     let ip_bytes = |ip: &IpAddr| match ip {
         IpAddr::V4(a) => a.octets().to_vec(),
         IpAddr::V6(a) => a.octets().to_vec(),
