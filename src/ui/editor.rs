@@ -12,6 +12,7 @@
 use super::dom;
 use super::highlight::{self, Class};
 use super::i18n::{Lang, Msg};
+use super::state::Splice;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -54,7 +55,7 @@ pub struct EditorProps {
     /// The user switched what Tab does.
     #[prop_or_default]
     pub on_tab_mode: Callback<bool>,
-    pub on_change: Callback<Rc<str>>,
+    pub on_change: Callback<Typed>,
     /// YAML ranges to light up: where the rule pointed at in the kube-proxy view comes
     /// from (whole lines are lit).
     #[prop_or_default]
@@ -64,6 +65,15 @@ pub struct EditorProps {
     /// reported: the text changes and everything is recomputed anyway.
     #[prop_or_default]
     pub on_cursor: Callback<(u32, u32)>,
+}
+
+/// What typing did to the text: the editor's text `before` became `text` by `splice`
+/// (found in the lines the textarea holds, not by comparing the whole texts).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Typed {
+    pub before: Rc<str>,
+    pub text: Rc<str>,
+    pub splice: Splice,
 }
 
 /// A diagnostic's underline on one line: columns `start..end` (0-based characters).
@@ -77,23 +87,38 @@ pub struct Mark {
 
 /// The diagnostics by line (1-based), as underlines.
 pub fn marks(diagnostics: &[Diagnostic], text: &str) -> BTreeMap<u32, Vec<Mark>> {
+    marks_from(diagnostics, text, 0, u32::MAX)
+}
+
+/// The underlines of lines `first + 1..=first + limit` only (1-based), `text` holding those
+/// lines (a large text's window: nothing outside it is drawn or pointed at, and the whole
+/// text is not split at every keystroke).
+fn marks_from(
+    diagnostics: &[Diagnostic],
+    text: &str,
+    first: usize,
+    limit: u32,
+) -> BTreeMap<u32, Vec<Mark>> {
     let mut out: BTreeMap<u32, Vec<Mark>> = BTreeMap::new();
     let underlined = |d: &&Diagnostic| d.severity != Severity::Info;
+    let inside = |d: &Diagnostic| {
+        d.span.is_some_and(|s| {
+            let line = s.start.line as usize;
+            line > first && line - first <= limit as usize
+        })
+    };
     // The text is split only when something is underlined (it is at every keystroke).
-    if !diagnostics
-        .iter()
-        .any(|d| underlined(&d) && d.span.is_some())
-    {
+    if !diagnostics.iter().any(|d| underlined(&d) && inside(d)) {
         return out;
     }
     let lines: Vec<&str> = text.split('\n').collect();
-    for d in diagnostics.iter().filter(underlined) {
+    for d in diagnostics.iter().filter(underlined).filter(|d| inside(d)) {
         let Some(span) = d.span else { continue };
         if span.start.line == 0 {
             continue;
         }
         let line = lines
-            .get(span.start.line as usize - 1)
+            .get(span.start.line as usize - 1 - first)
             .copied()
             .unwrap_or_default();
         let len = line.chars().count();
@@ -292,6 +317,27 @@ fn lines_in_view(text: &str, first: usize, count: usize) -> (Vec<(usize, &str)>,
     (lines, total)
 }
 
+/// As [`lines_in_view`] for a text whose textarea holds window `w`: the lines are found in
+/// the window's text and the count is the window's, so a keystroke in a 6 MB text scans
+/// only the lines the textarea holds. The whole text is scanned when the view is not in
+/// the window or the window's bounds are not of this text.
+fn lines_in_window(
+    text: &str,
+    w: Option<Window>,
+    first: usize,
+    count: usize,
+) -> (Vec<(usize, &str)>, usize) {
+    let inside = w.and_then(|w| Some((w, w.text_in(text)?)));
+    match inside {
+        Some((w, held)) if first >= w.first => {
+            let (lines, in_window) = lines_in_view(held, first - w.first, count);
+            let lines = lines.into_iter().map(|(i, l)| (i + w.first, l)).collect();
+            (lines, w.first + in_window + w.after)
+        }
+        _ => lines_in_view(text, first, count),
+    }
+}
+
 /// Whether a highlighted range lights line `number`: a range ending at the start of a
 /// line (a block's end, just past its last newline) does not light that line.
 fn lights(span: &Span, number: u32) -> bool {
@@ -301,6 +347,17 @@ fn lights(span: &Span, number: u32) -> bool {
         span.end.line.max(span.start.line)
     };
     span.start.line <= number && number <= last
+}
+
+/// A text compared by identity: a memo of the editor's text is made again when the text
+/// is another one, without comparing 6 MB to learn it.
+#[derive(Clone)]
+struct SameText(Rc<str>);
+
+impl PartialEq for SameText {
+    fn eq(&self, other: &SameText) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 fn area(node: &NodeRef) -> Option<HtmlTextAreaElement> {
@@ -337,6 +394,24 @@ pub struct Window {
     pub lines: usize,
     pub prefix: usize,
     pub suffix: usize,
+    /// The lines after the window (the newlines in the bytes after it): typing in the
+    /// window never changes them, so the text's line count needs no scan of the whole.
+    pub after: usize,
+}
+
+impl Window {
+    /// The window's text in `text` (the whole text it is a window of), when its bounds
+    /// are of that text: lines start right after `prefix` and the suffix starts with the
+    /// newline that ends the window's last line.
+    fn text_in<'a>(&self, text: &'a str) -> Option<&'a str> {
+        let end = text.len().checked_sub(self.suffix)?;
+        let bounded = self.prefix <= end
+            && text.is_char_boundary(self.prefix)
+            && text.is_char_boundary(end)
+            && (self.prefix == 0 || text.as_bytes()[self.prefix - 1] == b'\n')
+            && (self.suffix == 0 || text.as_bytes()[end] == b'\n');
+        bounded.then(|| &text[self.prefix..end])
+    }
 }
 
 /// The window of at most `lines` lines from line `first` of `text`, and its text.
@@ -362,6 +437,10 @@ pub fn window(text: &str, first: usize, lines: usize) -> (Window, &str) {
         lines: count,
         prefix: start,
         suffix: text.len() - end,
+        after: text.as_bytes()[end..]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count(),
     };
     (w, &text[start..end.max(start)])
 }
@@ -606,10 +685,22 @@ pub fn Editor(props: &EditorProps) -> Html {
         });
     }
 
+    // Of a large text, the underlines of the lines in the textarea only (all that is drawn
+    // or pointed at): the whole text is not split at every keystroke.
     let marks = {
         let diagnostics = props.diagnostics.clone();
-        let text = props.text.clone();
-        use_memo((diagnostics, text), |(d, t)| marks(d, t))
+        let text = SameText(props.text.clone());
+        let window = doc.borrow().window;
+        use_memo((diagnostics, text, window), |(d, t, w)| {
+            let _timed = dom::timed("editor: underlines");
+            match w.and_then(|w| Some((w, w.text_in(&t.0)?))) {
+                Some((w, held)) => {
+                    let lines = held.bytes().filter(|b| *b == b'\n').count() + 1;
+                    marks_from(d, held, w.first, lines as u32)
+                }
+                None => marks(d, &t.0),
+            }
+        })
     };
     let matches = {
         let query = find.query.clone();
@@ -631,14 +722,37 @@ pub fn Editor(props: &EditorProps) -> Html {
         let scroll = scroll.clone();
         Callback::from(move |e: InputEvent| {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
+            let spliced = dom::timed("editor: text read and spliced");
             let value = a.value();
             let mut d = doc.borrow_mut();
-            let full = match d.window {
-                Some(w) => splice(&d.text, &w, &value),
-                None => value,
+            let before = d.text.clone();
+            // What changed, found in the lines the textarea holds (the rest of the text is
+            // the same by construction), or between the whole texts when it holds them all
+            // (or the window's bounds are not of the text: the slow, always right way).
+            let (full, edit) = match d.window {
+                Some(w) => {
+                    let full = splice(&before, &w, &value);
+                    let edit = match w.text_in(&before) {
+                        Some(held) => {
+                            let s = Splice::between(held, &value);
+                            Splice {
+                                start: s.start + w.prefix,
+                                old_end: s.old_end + w.prefix,
+                                new_end: s.new_end + w.prefix,
+                            }
+                        }
+                        None => Splice::between(&before, &full),
+                    };
+                    (full, edit)
+                }
+                None => {
+                    let edit = Splice::between(&before, &value);
+                    (value, edit)
+                }
             };
             d.text = Rc::from(full);
             let full = d.text.clone();
+            drop(spliced);
             // Whether the textarea's value changes below (a big paste puts a window in; a
             // text grown small again goes back whole).
             let rewindowed = if d.window.is_none() && full.len() > LARGE_TEXT {
@@ -686,7 +800,11 @@ pub fn Editor(props: &EditorProps) -> Html {
                 scroll.follow(&a, true);
             }
             drop(d);
-            on_change.emit(full);
+            on_change.emit(Typed {
+                before,
+                text: full,
+                splice: edit,
+            });
         })
     };
     let on_scroll = {
@@ -854,7 +972,11 @@ pub fn Editor(props: &EditorProps) -> Html {
     let first = ((top - PAD_TOP) / lh).floor().max(0.0) as usize;
     let first = first.saturating_sub(OVERSCAN) + base;
     let visible = (height / lh).ceil() as usize + 2 * OVERSCAN;
-    let (lines, total) = lines_in_view(text, first, visible);
+    let window = doc.borrow().window;
+    let (lines, total) = {
+        let _timed = dom::timed("editor: lines in view");
+        lines_in_window(text, window, first, visible)
+    };
     let offset = (first - base) as f64 * lh;
     scroll.shift.borrow_mut().1 = offset - top;
     let current_match = find.current.min(matches.len().saturating_sub(1));
@@ -1313,6 +1435,67 @@ mod tests {
             segs.last()
                 .map(|(c, s)| (c.contains("u-warning"), s.as_str())),
             Some((true, " "))
+        );
+    }
+
+    /// In a windowed text, typed into: the lines in view, the line count and the
+    /// underlines found in the window alone are those of the whole text.
+    #[test]
+    fn a_windows_lines_and_underlines_are_those_of_the_whole_text() {
+        use svcplay::diag::{Pos, Stage};
+        let text: String = (0..60).map(|i| format!("line {i} word\n")).collect();
+        let diagnostics: Vec<Diagnostic> = [3usize, 25, 30, 59]
+            .iter()
+            .map(|line| {
+                let mut d = Diagnostic::error(Stage::Syntax, "bad");
+                d.span = Some(Span {
+                    start: Pos {
+                        line: *line as u32,
+                        column: 6,
+                    },
+                    end: Pos { line: 0, column: 0 },
+                });
+                d
+            })
+            .collect();
+        for (first, lines) in [(0, 10), (20, 10), (50, 30), (0, 100)] {
+            let (w, value) = window(&text, first, lines);
+            for typed in [
+                value.to_string(),
+                format!("{value}\nnew"),
+                value.replacen("word", "w", 1),
+            ] {
+                let whole = splice(&text, &w, &typed);
+                let in_window = typed.split('\n').count();
+                for view in [w.first, w.first + 3, w.first + 12] {
+                    // The lines past the window are not in the textarea: not drawn.
+                    let (lines, total) = lines_in_view(&whole, view, 8);
+                    let lines: Vec<_> = lines
+                        .into_iter()
+                        .filter(|(i, _)| *i < w.first + in_window)
+                        .collect();
+                    assert_eq!(
+                        lines_in_window(&whole, Some(w), view, 8),
+                        (lines, total),
+                        "{first} {view}"
+                    );
+                }
+                let held = w.text_in(&whole).expect("the window's text");
+                let count = held.split('\n').count() as u32;
+                let all = marks(&diagnostics, &whole);
+                let windowed = marks_from(&diagnostics, held, w.first, count);
+                let shown = (w.first as u32 + 1)..=(w.first as u32 + count);
+                let want: BTreeMap<u32, Vec<Mark>> =
+                    all.into_iter().filter(|(l, _)| shown.contains(l)).collect();
+                assert_eq!(windowed, want, "{first}");
+            }
+        }
+        // Bounds that are not of the text: the whole text is scanned.
+        let (w, _) = window(&text, 20, 10);
+        let other = "short\ntext";
+        assert_eq!(
+            lines_in_window(other, Some(w), 20, 5),
+            lines_in_view(other, 20, 5)
         );
     }
 }

@@ -40,6 +40,12 @@
 //!   parsed again), and answers
 //!   a panel only after a newer text and only the newest panel asked ([`worker::worker_defers`]).
 //!   The Objects view's rows are made for the objects listed only ([`snapshot::objects_upto`]).
+//!   A keystroke sends the worker its edit, not the text (`Request::Edit`, composed from
+//!   the edits typed since the revision the worker holds: [`state::State::splices`]),
+//!   with the view on show, which comes back with the summary in one answer
+//!   ([`worker`]); the editor finds the edit, the lines in view, their count and their
+//!   underlines in the window its textarea holds, so a keystroke's page work does not
+//!   grow with the text (beyond splicing it into the page's copy).
 //! - Dialogs ([`dialog`]): focus moves in, stays in, and goes back.
 //! - Lessons ([`lesson`]): the lesson list with progress, the lesson pane beside the
 //!   editor and the views (checks after every change, hints, solution, reset), the
@@ -120,6 +126,7 @@ fn analyses(action: &Action) -> bool {
     matches!(
         action,
         Action::SetText(_)
+            | Action::Typed { .. }
             | Action::Replace(_)
             | Action::ConfirmReplace
             | Action::Restore(_)
@@ -127,6 +134,7 @@ fn analyses(action: &Action) -> bool {
             | Action::Resume
             | Action::Act(_)
             | Action::WorkerSummary(..)
+            | Action::WorkerAnalysed { .. }
             | Action::WorkerReady(_)
             | Action::AnalyseTyped(_)
     )
@@ -142,11 +150,14 @@ impl Reducible for Store {
         // frame (`AnalyseTyped` marks the analysis then) or goes to the worker. So it is
         // marked after the reduce, and only when the worker has it, which spares the
         // keystroke a storage write.
-        let typed = matches!(action, Action::SetText(_));
+        let typed = matches!(action, Action::SetText(_) | Action::Typed { .. });
         if marks && !typed {
             storage::mark_analysing(true);
         }
-        let typing = matches!(action, Action::SetText(_) | Action::AnalyseTyped(_));
+        let typing = matches!(
+            action,
+            Action::SetText(_) | Action::Typed { .. } | Action::AnalyseTyped(_)
+        );
         let start = dom::now_ms();
         let mut next = reduce(&self.0, action);
         if marks && typed && next.uses_worker() {
@@ -222,7 +233,7 @@ impl PartialEq for SameSummary {
 /// The App's callbacks that depend on nothing but the dispatcher and the latest state,
 /// made once (see their use in [`App`]).
 struct Stable {
-    text: Callback<Rc<str>>,
+    text: Callback<editor::Typed>,
     reveal: Callback<svcplay::diag::Span>,
     cursor: Callback<(u32, u32)>,
     tab_mode: Callback<bool>,
@@ -260,7 +271,11 @@ impl Stable {
             })
         };
         Stable {
-            text: on(dispatch, Action::SetText),
+            text: on(dispatch, |t: editor::Typed| Action::Typed {
+                before: t.before,
+                text: t.text,
+                splice: t.splice,
+            }),
             reveal: on(dispatch, Action::Reveal),
             cursor: on(dispatch, |(line, column)| Action::Cursor(line, column)),
             tab_mode: prefs(|p, tab_moves_focus| Prefs {
@@ -410,14 +425,24 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
     let on_response = {
         let dispatch = dispatch.clone();
         move |r: Response| match r {
-            Response::Summary { rev, summary, .. } => {
+            Response::Summary {
+                rev,
+                summary,
+                panel,
+                ..
+            } => {
                 let (sent, at) = worker::analysis_sent();
                 let ms = if sent == rev {
                     dom::now_ms() - at
                 } else {
                     f64::INFINITY
                 };
-                dispatch.dispatch(Action::WorkerSummary(rev, summary, ms))
+                dispatch.dispatch(Action::WorkerAnalysed {
+                    rev,
+                    summary,
+                    ms,
+                    panel,
+                })
             }
             Response::Panel {
                 rev,
@@ -431,8 +456,9 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
             Response::Output { index, output } => {
                 dispatch.dispatch(Action::TerminalOutput(index, output))
             }
-            // Taken by what asked for it (`Worker::listing`).
-            Response::Listing { .. } => {}
+            // Taken by what asked for it (`Worker::listing`); a refused edit is sent again
+            // whole by the worker's handle itself.
+            Response::Listing { .. } | Response::Resend { .. } => {}
         }
     };
     let on_ready = {
@@ -632,14 +658,19 @@ pub fn App() -> Html {
                     let holds = sent.get() > 0 && s.analysed.0 <= sent.get();
                     let before = (!holds && s.analysed.0 != rev).then(|| s.analysed.1.to_string());
                     sent.set(rev);
-                    w.send(&Request::Analyze {
+                    // Typed into the text the worker holds: only the edit crosses.
+                    let edit = w.held().and_then(|held| Some((held, s.edit_since(held)?)));
+                    w.analyse(worker::Text {
                         rev,
-                        text: s.text.to_string(),
+                        text: s.text.clone(),
                         before,
                         // What changed is said of what the user is viewing.
                         node: s.node(),
                         mode: s.mode,
                         continues: w.continues(s.edit_rev == rev),
+                        // ... and the view on show comes with the summary.
+                        selection: Some(s.selection()),
+                        edit,
                     });
                 }
             }

@@ -317,6 +317,76 @@ pub struct State {
     /// Where the deferred typing started: the analysis on show before its first keystroke
     /// (none when the worker had analysed that text) and that text, for what it changed.
     pub typed_from: Option<(Option<Rc<Analysis>>, Rc<str>)>,
+    /// The last edits typed, oldest first: the revision each made and what it changed in
+    /// the text before it ([`Splice`]). The worker is sent an edit of the text it holds
+    /// rather than the whole text when every revision since is here
+    /// ([`State::edit_since`]); any other change of the text empties it.
+    pub splices: Vec<(u64, Splice)>,
+}
+
+/// How many typed edits [`State::splices`] keeps: more than a fast typist makes while the
+/// worker analyses one text of the largest scenario.
+const KEPT_SPLICES: usize = 64;
+
+/// One edit of a text: bytes `start..old_end` of the text before became bytes
+/// `start..new_end` of the text after (everything before `start` and after the ends is
+/// unchanged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Splice {
+    pub start: usize,
+    pub old_end: usize,
+    pub new_end: usize,
+}
+
+impl Splice {
+    /// The edit that turned `before` into `after`: what lies between their common prefix
+    /// and their common suffix, on character boundaries.
+    pub fn between(before: &str, after: &str) -> Splice {
+        let (a, b) = (before.as_bytes(), after.as_bytes());
+        let mut start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+        while !before.is_char_boundary(start) {
+            start -= 1;
+        }
+        let room = a.len().min(b.len()) - start;
+        let mut same = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take(room)
+            .take_while(|(x, y)| x == y)
+            .count();
+        while !before.is_char_boundary(a.len() - same) {
+            same -= 1;
+        }
+        Splice {
+            start,
+            old_end: a.len() - same,
+            new_end: b.len() - same,
+        }
+    }
+
+    /// This edit followed by `next` (an edit of the text this one made), as one edit of
+    /// the text before this one.
+    pub fn then(self, next: Splice) -> Splice {
+        let start = self.start.min(next.start);
+        // The end of what either touched, in the text between the two edits: past it,
+        // the text before this edit and that text differ by this edit's growth.
+        let end = self.new_end.max(next.old_end);
+        Splice {
+            start,
+            old_end: end + self.old_end - self.new_end,
+            new_end: end + next.new_end - next.old_end,
+        }
+    }
+
+    /// Whether it is an edit of a text of `before` bytes into one of `after` bytes.
+    pub fn fits(&self, before: usize, after: usize) -> bool {
+        self.start <= self.old_end
+            && self.start <= self.new_end
+            && self.old_end <= before
+            && self.new_end <= after
+            && before - self.old_end == after - self.new_end
+    }
 }
 
 /// What the user (or the app shell) can do.
@@ -325,6 +395,13 @@ pub enum Action {
     /// The editor's text changed (typing); the editor's own copy, shared, so a big text is
     /// not copied again on every keystroke.
     SetText(Rc<str>),
+    /// The editor's text `before` became `text` by `splice` (typing): as `SetText`, and the
+    /// edit is kept for the worker ([`State::splices`]) when `before` is the text on show.
+    Typed {
+        before: Rc<str>,
+        text: Rc<str>,
+        splice: Splice,
+    },
     /// Replace the text with a scenario from outside (a link, an example, a file, an
     /// embedding page, a lesson, a recent scenario): the only way the text is replaced,
     /// see [`super::history`].
@@ -355,6 +432,14 @@ pub enum Action {
     WorkerSummary(u64, Summary, f64),
     /// The worker computed a panel.
     WorkerPanel(u64, Selection, Panel),
+    /// The worker analysed revision `rev` and, with it, computed the panel on show when the
+    /// text was sent: one action, so that the page draws the views once.
+    WorkerAnalysed {
+        rev: u64,
+        summary: Summary,
+        ms: f64,
+        panel: Option<(Selection, Panel)>,
+    },
     /// The worker said what the edit that made revision `rev` changed (asked after its
     /// summary and the view on show: [`svcplay::changes::diff`] on a large scenario
     /// renders the rules of the node on show for both texts).
@@ -471,7 +556,20 @@ impl State {
             progress_rev: 0,
             deferred: false,
             typed_from: None,
+            splices: Vec::new(),
         }
+    }
+
+    /// The edit that made the text on show from revision `rev`'s, when every edit since
+    /// was typed and kept ([`State::splices`]); `None` otherwise (or for no change).
+    pub fn edit_since(&self, rev: u64) -> Option<Splice> {
+        let from = self.splices.iter().position(|(r, _)| *r == rev + 1)?;
+        let kept = &self.splices[from..];
+        let consecutive = kept.iter().zip(rev + 1..).all(|((r, _), want)| *r == want);
+        if !consecutive || kept.last()?.0 != self.rev {
+            return None;
+        }
+        kept.iter().map(|(_, s)| *s).reduce(Splice::then)
     }
 
     /// The node the panels show: the chosen one if it still exists.
@@ -579,6 +677,8 @@ fn with_text(state: &State, text: Rc<str>, load: bool, change: Change) -> State 
     next.worker_panel = None;
     next.deferred = false;
     next.typed_from = None;
+    // An edit typed puts its splice back (`Action::Typed`); any other change is unknown.
+    next.splices = Vec::new();
     // The ranges a rule was traced to are ranges of the old text.
     next.highlight = Rc::new(Vec::new());
     if matches!(change, Change::Edit | Change::Typed) {
@@ -951,6 +1051,26 @@ fn reduce_action(state: &State, action: Action) -> State {
         Action::Lesson(action) => reduce_lesson(state, action),
         Action::SetText(text) if *text == *state.text => state.clone(),
         Action::SetText(text) => with_text(state, text, false, Change::Typed),
+        // The splice is trusted only when it is of the very text on show and fits both
+        // lengths; otherwise it is a text typed, with nothing kept for the worker.
+        Action::Typed {
+            before,
+            text,
+            splice,
+        } if Rc::ptr_eq(&before, &state.text) && splice.fits(before.len(), text.len()) => {
+            if splice.start == splice.old_end && splice.start == splice.new_end {
+                return state.clone();
+            }
+            let mut next = with_text(state, text, false, Change::Typed);
+            let mut splices = state.splices.clone();
+            if splices.len() >= KEPT_SPLICES {
+                splices.remove(0);
+            }
+            splices.push((next.rev, splice));
+            next.splices = splices;
+            next
+        }
+        Action::Typed { text, .. } => reduce_action(state, Action::SetText(text)),
         Action::AnalyseTyped(rev) if rev == state.rev && state.deferred => {
             let mut next = state.clone();
             next.deferred = false;
@@ -1079,6 +1199,20 @@ fn reduce_action(state: &State, action: Action) -> State {
                 next.worker_panel = Some((rev, selection, Rc::new(panel)));
             }
             next
+        }
+        Action::WorkerAnalysed {
+            rev,
+            summary,
+            ms,
+            panel,
+        } => {
+            let next = reduce_action(state, Action::WorkerSummary(rev, summary, ms));
+            match panel {
+                Some((selection, panel)) => {
+                    reduce_action(&next, Action::WorkerPanel(rev, selection, panel))
+                }
+                None => next,
+            }
         }
         Action::WorkerChanges(rev, changes) => {
             let mut next = state.clone();
@@ -2124,5 +2258,110 @@ mod tests {
                 .as_ref()
                 .is_some_and(|s| s.answer.is_some())
         );
+    }
+
+    /// A text with bytes `s.start..s.old_end` replaced by `after`'s `s.start..s.new_end`.
+    fn applied(before: &str, s: Splice, after: &str) -> String {
+        format!(
+            "{}{}{}",
+            &before[..s.start],
+            &after[s.start..s.new_end],
+            &before[s.old_end..]
+        )
+    }
+
+    /// Random edits (insertions, deletions, replacements, multi-byte characters), found
+    /// between texts and composed: each splice and each composition, applied to the text
+    /// it is of, gives the text after, exactly.
+    #[test]
+    fn splices_found_and_composed_give_the_text_after() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let pieces = ["a", "b", "\n", "é", "ab", "  ", "x\ny", "€"];
+        for _ in 0..200 {
+            let start = "kind: Service\nmetadata:\n  name: é-a\n".to_string();
+            let mut text = start.clone();
+            let mut composed: Option<Splice> = None;
+            for _ in 0..1 + next(8) {
+                let mut at = next(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let mut end = (at + next(4)).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let after = format!(
+                    "{}{}{}",
+                    &text[..at],
+                    pieces[next(pieces.len())],
+                    &text[end..]
+                );
+                let s = Splice::between(&text, &after);
+                assert!(s.fits(text.len(), after.len()), "{s:?}");
+                assert_eq!(applied(&text, s, &after), after);
+                composed = Some(composed.map_or(s, |c| c.then(s)));
+                let c = composed.expect("composed");
+                assert!(c.fits(start.len(), after.len()), "{c:?}");
+                assert_eq!(applied(&start, c, &after), after);
+                text = after;
+            }
+        }
+    }
+
+    /// Typed edits are kept with their revisions; the worker's text is an edit of any
+    /// revision since which every edit was typed, and of none across a replacement or a
+    /// text typed from another text than the one on show.
+    #[test]
+    fn the_edit_since_a_revision_is_kept_while_only_typing() {
+        let type_into = |state: &State, after: &str| {
+            reduce(
+                state,
+                Action::Typed {
+                    before: state.text.clone(),
+                    text: Rc::from(after),
+                    splice: Splice::between(&state.text, after),
+                },
+            )
+        };
+        let mut state = State::new("kind: Pod\n");
+        state.worker = WorkerStatus::Up;
+        let base = state.rev;
+        let one = type_into(&state, "kind: Pods\n");
+        let two = type_into(&one, "kind: Podsé\n");
+        assert_eq!(two.rev, base + 2);
+        let since = two.edit_since(base).expect("typed since");
+        assert_eq!(applied(&state.text, since, &two.text), *two.text);
+        let since_one = two.edit_since(one.rev).expect("typed since");
+        assert_eq!(applied(&one.text, since_one, &two.text), *two.text);
+        assert_eq!(two.edit_since(two.rev), None);
+        // The same text typed again is no revision.
+        assert_eq!(type_into(&two, "kind: Podsé\n").rev, two.rev);
+        // Typed from a text that is not the one on show: a text typed, nothing kept.
+        let stray = reduce(
+            &two,
+            Action::Typed {
+                before: Rc::from("kind: Podsé\n"),
+                text: Rc::from("kind: Podsé!\n"),
+                splice: Splice {
+                    start: 11,
+                    old_end: 11,
+                    new_end: 12,
+                },
+            },
+        );
+        assert_eq!(&*stray.text, "kind: Podsé!\n");
+        assert_eq!(stray.edit_since(two.rev), None);
+        assert_eq!(stray.edit_since(base), None);
+        // A replacement: nothing before it is an edit's base.
+        let replaced = reduce(&two, Action::SetText(Rc::from("kind: Service\n")));
+        let three = type_into(&replaced, "kind: Services\n");
+        assert_eq!(three.edit_since(base), None);
+        assert!(three.edit_since(replaced.rev).is_some());
     }
 }

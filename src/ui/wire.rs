@@ -985,6 +985,26 @@ pub enum Request {
         /// that edit changed (it was typed over), this edit's changes include it. Not
         /// after a text replaced whole (a link, an example): its changes are not an edit's.
         continues: bool,
+        /// The panel on show when the text was sent: computed right after the summary and
+        /// sent with it, so that the views need no second round trip.
+        selection: Option<Selection>,
+    },
+    /// As `Analyze`, for a text that is an edit of the one the worker holds: revision
+    /// `base` (of `base_len` bytes) with bytes `start..end` replaced by `replacement`. The
+    /// worker checks that it holds exactly that revision and answers
+    /// [`Response::Resend`] when it does not: a keystroke in a large text sends the
+    /// keystroke, not the text.
+    Edit {
+        rev: u64,
+        base: u64,
+        base_len: usize,
+        start: usize,
+        end: usize,
+        replacement: String,
+        node: String,
+        mode: Option<ProxyMode>,
+        continues: bool,
+        selection: Option<Selection>,
     },
     /// Compute a panel of the last analysed revision.
     Panel { rev: u64, selection: Selection },
@@ -1018,6 +1038,13 @@ pub enum Response {
         /// [`text_hash`] of the text analysed: the end-to-end tests check that the worker
         /// analysed exactly what was typed.
         text_hash: u64,
+        /// The panel asked for with the text (`selection` of the request), when it was.
+        panel: Option<(Selection, Panel)>,
+    },
+    /// The worker does not hold the revision an [`Request::Edit`] of revision `rev` is an
+    /// edit of: the page sends the whole text.
+    Resend {
+        rev: u64,
     },
     Panel {
         rev: u64,
@@ -1056,6 +1083,7 @@ impl Wire for Request {
                 node,
                 mode,
                 continues,
+                selection,
             } => {
                 out.push(0);
                 rev.put(out);
@@ -1064,6 +1092,31 @@ impl Wire for Request {
                 node.put(out);
                 mode.put(out);
                 continues.put(out);
+                selection.put(out);
+            }
+            Request::Edit {
+                rev,
+                base,
+                base_len,
+                start,
+                end,
+                replacement,
+                node,
+                mode,
+                continues,
+                selection,
+            } => {
+                out.push(6);
+                rev.put(out);
+                base.put(out);
+                base_len.put(out);
+                start.put(out);
+                end.put(out);
+                replacement.put(out);
+                node.put(out);
+                mode.put(out);
+                continues.put(out);
+                selection.put(out);
             }
             Request::Panel { rev, selection } => {
                 out.push(PANEL_TAG);
@@ -1102,6 +1155,19 @@ impl Wire for Request {
                 node: Wire::get(r)?,
                 mode: Wire::get(r)?,
                 continues: Wire::get(r)?,
+                selection: Wire::get(r)?,
+            },
+            6 => Request::Edit {
+                rev: Wire::get(r)?,
+                base: Wire::get(r)?,
+                base_len: Wire::get(r)?,
+                start: Wire::get(r)?,
+                end: Wire::get(r)?,
+                replacement: Wire::get(r)?,
+                node: Wire::get(r)?,
+                mode: Wire::get(r)?,
+                continues: Wire::get(r)?,
+                selection: Wire::get(r)?,
             },
             PANEL_TAG => Request::Panel {
                 rev: Wire::get(r)?,
@@ -1134,11 +1200,17 @@ impl Wire for Response {
                 rev,
                 summary,
                 text_hash,
+                panel,
             } => {
                 out.push(0);
                 rev.put(out);
                 summary.put(out);
                 text_hash.put(out);
+                panel.put(out);
+            }
+            Response::Resend { rev } => {
+                out.push(6);
+                rev.put(out);
             }
             Response::Panel {
                 rev,
@@ -1178,7 +1250,9 @@ impl Wire for Response {
                 rev: Wire::get(r)?,
                 summary: Wire::get(r)?,
                 text_hash: Wire::get(r)?,
+                panel: Wire::get(r)?,
             },
+            6 => Response::Resend { rev: Wire::get(r)? },
             1 => Response::Panel {
                 rev: Wire::get(r)?,
                 selection: Wire::get(r)?,
@@ -1235,6 +1309,7 @@ mod tests {
                 rev: 7,
                 summary: summary(&analysis),
                 text_hash: text_hash(example.text),
+                panel: None,
             };
             assert_eq!(decode::<Response>(&encode(&response)), Some(response));
             // What one example changed from the one before, as the worker reports an edit.
@@ -1331,6 +1406,7 @@ mod tests {
             node: String::new(),
             mode: None,
             continues: true,
+            selection: None,
         };
         assert_eq!(deferral(&encode(&analyse)), 0);
         assert_eq!(decode::<Request>(&encode(&analyse)), Some(analyse));

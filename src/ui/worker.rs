@@ -9,8 +9,16 @@
 //! byte array ([`super::wire`]).
 //!
 //! A keystroke's text goes to the worker at once when it is idle; while it analyses, only
-//! the newest text waits and goes when it answers ([`Queue`]): every text is whole, so an
-//! older one that never went is not needed, and the last one typed is always analysed.
+//! the newest text waits and goes when it answers ([`Queue`]): every text is whole, or an
+//! edit of the revision the worker holds by then (all the edits typed since it, composed:
+//! [`super::state::State::edit_since`]), so an older one that never went is not needed,
+//! and the last one typed is always analysed. A keystroke in a 6 MB dump sends the
+//! keystroke ([`Request::Edit`]); the worker applies it only to exactly the revision it
+//! names (its number and length) and otherwise asks for the whole text
+//! ([`Response::Resend`]), and its summary's `text_hash` is of the text it analysed. The
+//! view on show travels with the text and comes back with the summary, so the page draws
+//! both at once, with no second round trip ([`Request::Panel`] stays for a view changed,
+//! a filter typed).
 //! "What changed" ([`Request::Changes`]) never delays a keystroke: the page does not ask it
 //! while a text waits, `static/worker.js` answers it only after the messages already
 //! queued ([`worker_defers`]), and it is not answered for a revision an edit has
@@ -140,11 +148,61 @@ fn changes_of(last: &mut Last) -> Option<Changes> {
     Some(changes)
 }
 
+/// `text` with bytes `start..end` replaced by `replacement`; `None` when that range is
+/// not one of `text`.
+fn edited(text: &str, start: usize, end: usize, replacement: &str) -> Option<String> {
+    let fits = start <= end
+        && end <= text.len()
+        && text.is_char_boundary(start)
+        && text.is_char_boundary(end);
+    fits.then(|| {
+        let mut out = String::with_capacity(text.len() - (end - start) + replacement.len());
+        out.push_str(&text[..start]);
+        out.push_str(replacement);
+        out.push_str(&text[end..]);
+        out
+    })
+}
+
 /// The worker's answer to one request (`None` for a request it cannot read, or a panel of
 /// a revision it has not analysed).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn answer(request: Request) -> Option<Response> {
     match request {
+        Request::Edit {
+            rev,
+            base,
+            base_len,
+            start,
+            end,
+            replacement,
+            node,
+            mode,
+            continues,
+            selection,
+        } => {
+            // Only an edit of exactly the revision held (its number and length) is applied;
+            // anything else is asked again whole, never guessed.
+            let text = LAST.with(|last| {
+                let last = last.borrow();
+                let held = last
+                    .as_ref()
+                    .filter(|l| l.rev == base && l.text.len() == base_len)?;
+                edited(&held.text, start, end, &replacement)
+            });
+            match text {
+                Some(text) => answer(Request::Analyze {
+                    rev,
+                    text,
+                    before: None,
+                    node,
+                    mode,
+                    continues,
+                    selection,
+                }),
+                None => Some(Response::Resend { rev }),
+            }
+        }
         Request::Analyze {
             rev,
             text,
@@ -152,6 +210,7 @@ pub fn answer(request: Request) -> Option<Response> {
             node,
             mode,
             continues,
+            selection,
         } => {
             // Every text the page sends is the last one edited (a keystroke, a paste, an
             // example opened): `edit` equals a full analysis whatever the change, and
@@ -163,7 +222,7 @@ pub fn answer(request: Request) -> Option<Response> {
             let _timed = super::dom::timed("analysis");
             let mut last = LAST.with(|last| last.borrow_mut().take());
             // The objects parsed for the rules panel stay good for this revision's panels.
-            let listings = last.as_mut().map_or_else(snapshot::Listings::default, |l| {
+            let mut listings = last.as_mut().map_or_else(snapshot::Listings::default, |l| {
                 std::mem::take(&mut l.listings).next_analysis()
             });
             let (earlier, analysis) = match last {
@@ -208,6 +267,11 @@ pub fn answer(request: Request) -> Option<Response> {
             };
             let summary = snapshot::summary(&analysis);
             let text_hash = super::wire::text_hash(&text);
+            // The view on show, at once: the page draws the summary and it together.
+            let panel = selection.map(|selection| {
+                let panel = snapshot::panel_with(&analysis, &selection, &mut listings);
+                (selection, panel)
+            });
             LAST.with(|last| {
                 *last.borrow_mut() = Some(Last {
                     rev,
@@ -221,6 +285,7 @@ pub fn answer(request: Request) -> Option<Response> {
                 rev,
                 summary,
                 text_hash,
+                panel,
             })
         }
         Request::Changes { rev } => LAST.with(|last| {
@@ -305,41 +370,120 @@ pub fn worker_defers(request: &[u8]) -> u8 {
 /// the newest text typed meanwhile, sent when the worker answers. A keystroke's text
 /// reaches an idle worker at once; a fast typist's keystrokes become one analysis of the
 /// last text (the one before it may still be running), never a backlog of stale ones.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-pub struct Queue {
+pub struct Queue<T = Vec<u8>> {
     /// The revision the worker is analysing (sent, not answered yet).
     analysing: Option<u64>,
-    /// The newest text waiting (its revision and request bytes).
-    waiting: Option<(u64, Vec<u8>)>,
+    /// The newest text waiting (its revision and what to send).
+    waiting: Option<(u64, T)>,
+}
+
+impl<T> Default for Queue<T> {
+    fn default() -> Self {
+        Queue {
+            analysing: None,
+            waiting: None,
+        }
+    }
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-impl Queue {
-    /// A text to analyse: the bytes to post now (the worker is idle), or `None` when it
+impl<T> Queue<T> {
+    /// A text to analyse: what to post now (the worker is idle), or `None` when it
     /// waits, replacing any older text waiting.
-    pub fn offer(&mut self, rev: u64, bytes: Vec<u8>) -> Option<(u64, Vec<u8>)> {
+    pub fn offer(&mut self, rev: u64, text: T) -> Option<(u64, T)> {
         if self.analysing.is_some() {
-            self.waiting = Some((rev, bytes));
+            self.waiting = Some((rev, text));
             None
         } else {
             self.analysing = Some(rev);
-            Some((rev, bytes))
+            Some((rev, text))
         }
     }
 
     /// The worker answered an analysis: the text waiting, to post now, if any.
-    pub fn answered(&mut self) -> Option<(u64, Vec<u8>)> {
+    pub fn answered(&mut self) -> Option<(u64, T)> {
         self.analysing = None;
         let next = self.waiting.take()?;
         self.analysing = Some(next.0);
         Some(next)
     }
 
+    /// The worker could not apply the edit `sent` (revision `rev`): the text waiting, else
+    /// that one again, to post now (whole).
+    pub fn refused(&mut self, rev: u64, sent: T) -> (u64, T) {
+        let next = self.waiting.take().unwrap_or((rev, sent));
+        self.analysing = Some(next.0);
+        next
+    }
+
     /// Whether a text is being analysed or waits: the worker is not asked what an
     /// earlier edit changed then (the next edit's changes will include it).
     pub fn busy(&self) -> bool {
         self.analysing.is_some() || self.waiting.is_some()
+    }
+}
+
+/// A text for the worker to analyse, as the page offers it: sent whole, or as its edit of
+/// the revision the worker holds when the page knows that edit ([`Text::request`]).
+#[derive(Clone, Debug)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub struct Text {
+    pub rev: u64,
+    /// The whole text (shared with the page's state: not copied unless sent whole).
+    pub text: std::rc::Rc<str>,
+    /// See [`Request::Analyze`]'s `before`.
+    pub before: Option<String>,
+    pub node: String,
+    pub mode: Option<ProxyMode>,
+    pub continues: bool,
+    /// The panel on show, answered with the summary.
+    pub selection: Option<snapshot::Selection>,
+    /// The revision this text is an edit of, and the edit ([`super::state::State::edit_since`]).
+    pub edit: Option<(u64, super::state::Splice)>,
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+impl Text {
+    /// The request that sends it to a worker holding revision `held` (`None`: unknown):
+    /// the edit when it is of that revision, else the whole text.
+    pub fn request(&self, held: Option<u64>) -> Request {
+        match self.edit {
+            Some((base, splice))
+                if Some(base) == held
+                    && self.before.is_none()
+                    && splice.fits(
+                        self.text.len() - (splice.new_end - splice.start)
+                            + (splice.old_end - splice.start),
+                        self.text.len(),
+                    )
+                    && self.text.is_char_boundary(splice.start)
+                    && self.text.is_char_boundary(splice.new_end) =>
+            {
+                Request::Edit {
+                    rev: self.rev,
+                    base,
+                    base_len: self.text.len() + splice.old_end - splice.new_end,
+                    start: splice.start,
+                    end: splice.old_end,
+                    replacement: self.text[splice.start..splice.new_end].to_string(),
+                    node: self.node.clone(),
+                    mode: self.mode,
+                    continues: self.continues,
+                    selection: self.selection.clone(),
+                }
+            }
+            _ => Request::Analyze {
+                rev: self.rev,
+                text: self.text.to_string(),
+                before: self.before.clone(),
+                node: self.node.clone(),
+                mode: self.mode,
+                continues: self.continues,
+                selection: self.selection.clone(),
+            },
+        }
     }
 }
 
@@ -354,12 +498,48 @@ pub fn analysis_sent() -> (u64, f64) {
 #[derive(Clone)]
 pub struct Worker {
     inner: wasm_bindgen::JsValue,
-    queue: std::rc::Rc<RefCell<Queue>>,
+    queue: std::rc::Rc<RefCell<Queue<Text>>>,
+    /// The posting side of the texts: which revision the worker holds (or is analysing),
+    /// and the text being analysed (sent again whole if its edit is refused).
+    texts: Texts,
     /// Whether the last text sent was an edit ([`Worker::continues`]).
     edited: std::rc::Rc<std::cell::Cell<bool>>,
     /// The whole listings asked for ([`Worker::listing`]): the request's id and what takes
     /// the text.
     listings: Listings,
+}
+
+/// The revision the worker holds once it has answered what was posted (`None`: unknown,
+/// after an edit it refused), and the text posted last.
+#[derive(Clone, Default)]
+struct Texts(std::rc::Rc<RefCell<(Option<u64>, Option<Text>)>>);
+
+impl Texts {
+    /// Posts `text` to the worker: as an edit of the revision it holds when possible.
+    fn post(&self, worker: &wasm_bindgen::JsValue, text: Text) {
+        let rev = text.rev;
+        let bytes = {
+            let mut texts = self.0.borrow_mut();
+            let request = text.request(texts.0);
+            texts.0 = Some(rev);
+            texts.1 = Some(text);
+            encode(&request)
+        };
+        post_analysis(worker, rev, &bytes);
+    }
+
+    /// The worker refused the edit that made revision `rev`: what it holds is unknown (the
+    /// next text goes whole), and the text refused, if it is the one posted.
+    fn refused(&self, rev: u64) -> Option<Text> {
+        let mut texts = self.0.borrow_mut();
+        texts.0 = None;
+        texts.1.take().filter(|t| t.rev == rev)
+    }
+
+    /// The revision the worker holds, or will once it has answered what was posted.
+    fn held(&self) -> Option<u64> {
+        self.0.borrow().0
+    }
 }
 
 /// The whole listings the page asked the worker for, by request id.
@@ -387,11 +567,13 @@ impl Worker {
         use wasm_bindgen::JsCast;
         use wasm_bindgen::prelude::Closure;
         let queue = std::rc::Rc::new(RefCell::new(Queue::default()));
+        let texts = Texts::default();
         let listings = Listings::default();
         // The worker, once started: the answer to one text sends the text waiting.
         let started = std::rc::Rc::new(RefCell::new(wasm_bindgen::JsValue::NULL));
         let on_message = {
             let queue = queue.clone();
+            let texts = texts.clone();
             let started = started.clone();
             let listings = listings.clone();
             Closure::<dyn Fn(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
@@ -412,10 +594,27 @@ impl Worker {
                         }
                         return;
                     }
+                    // An edit of a revision the worker does not hold: the text again,
+                    // whole (or the newer one waiting).
+                    if let Response::Resend { rev } = response {
+                        let refused = texts.refused(rev);
+                        let next = {
+                            let mut queue = queue.borrow_mut();
+                            match refused {
+                                Some(text) => Some(queue.refused(rev, text)),
+                                None => queue.answered(),
+                            }
+                        };
+                        if let Some((_, text)) = next {
+                            texts.post(&started.borrow(), text);
+                        }
+                        return;
+                    }
                     if let Response::Summary {
                         rev,
                         summary,
                         text_hash,
+                        ..
                     } = &response
                     {
                         let next = queue.borrow_mut().answered();
@@ -438,8 +637,8 @@ impl Worker {
                             "data-worker-text-hash",
                             &format!("{:016x}", text_hash),
                         );
-                        if let Some((rev, bytes)) = next {
-                            post_analysis(&started.borrow(), rev, &bytes);
+                        if let Some((_, text)) = next {
+                            texts.post(&started.borrow(), text);
                         }
                     }
                     if let Response::Panel { rev, .. } = &response {
@@ -477,6 +676,7 @@ impl Worker {
         (!inner.is_null() && !inner.is_undefined()).then_some(Worker {
             inner,
             queue,
+            texts,
             edited: Default::default(),
             listings,
         })
@@ -499,24 +699,35 @@ impl Worker {
         self.send(&Request::Listing { id, rev, selection });
     }
 
+    /// Sends a text to analyse: at once when the worker is idle, else it waits (the newest
+    /// only, [`Queue`]); as an edit of the revision the worker holds when `text.edit` is of
+    /// it ([`Worker::held`]).
+    pub fn analyse(&self, text: Text) {
+        let _timed = super::dom::timed("worker's request encoded and posted");
+        let now = self.queue.borrow_mut().offer(text.rev, text);
+        if let Some((_, text)) = now {
+            self.texts.post(&self.inner, text);
+        }
+    }
+
+    /// The revision the worker holds, or will once it answers the text posted last
+    /// (`None`: unknown): what a text's edit must be of to go as an edit.
+    pub fn held(&self) -> Option<u64> {
+        self.texts.held()
+    }
+
     /// `Request::Analyze`'s `continues` for a text about to be sent: whether it is an
     /// edit (`edit`) following an edit.
     pub fn continues(&self, edit: bool) -> bool {
         self.edited.replace(edit) && edit
     }
 
-    /// Sends a request; a text to analyse waits while the worker analyses another
-    /// ([`Queue`]), and "what changed" is not asked while a text is analysed or waits.
+    /// Sends a request other than a text to analyse (those go through
+    /// [`Worker::analyse`]); "what changed" is not asked while a text is analysed or waits.
     pub fn send(&self, request: &Request) {
         let _timed = super::dom::timed("worker's request encoded and posted");
         let bytes = encode(request);
         match request {
-            Request::Analyze { rev, .. } => {
-                let now = self.queue.borrow_mut().offer(*rev, bytes);
-                if let Some((rev, bytes)) = now {
-                    post_analysis(&self.inner, rev, &bytes);
-                }
-            }
             Request::Changes { .. } if self.queue.borrow().busy() => {}
             Request::Panel { rev, .. } => {
                 let now = super::dom::now_ms();
@@ -531,7 +742,7 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::snapshot::{Panel, Selection, Tab};
+    use crate::ui::snapshot::{Panel, Selection, Summary, Tab};
 
     /// What the worker says the edit that made `rev` changed, as the page asks it.
     fn changes(rev: u64) -> Option<Changes> {
@@ -550,6 +761,7 @@ mod tests {
             node: String::new(),
             mode: None,
             continues: true,
+            selection: None,
         }));
         let Some(Response::Summary {
             rev: 3, summary, ..
@@ -667,6 +879,7 @@ mod tests {
             node: String::new(),
             mode: None,
             continues: true,
+            selection: None,
         }));
         let Some(Response::Summary { rev: 4, .. }) = decode(&bytes) else {
             panic!("no summary");
@@ -693,6 +906,7 @@ mod tests {
             node: String::new(),
             mode: None,
             continues: true,
+            selection: None,
         }));
         let Some(Response::Summary { rev: 6, .. }) = decode(&bytes) else {
             panic!("no summary");
@@ -728,6 +942,7 @@ mod tests {
                 node: node.clone(),
                 mode: Some(mode),
                 continues: true,
+                selection: None,
             }));
             let Some(Response::Summary { .. }) = decode(&bytes) else {
                 panic!("no summary");
@@ -778,6 +993,7 @@ mod tests {
                 node: String::new(),
                 mode: None,
                 continues: true,
+                selection: None,
             }));
             let Some(Response::Summary { text_hash, .. }) = decode(&bytes) else {
                 panic!("no summary");
@@ -801,6 +1017,7 @@ mod tests {
             node: String::new(),
             mode: None,
             continues: true,
+            selection: None,
         }));
         assert!(matches!(
             decode(&bytes),
@@ -820,6 +1037,7 @@ mod tests {
                 node: String::new(),
                 mode: None,
                 continues: false,
+                selection: None,
             }));
             assert!(matches!(decode(&bytes), Some(Response::Summary { .. })));
         }
@@ -848,6 +1066,7 @@ mod tests {
                 node: String::new(),
                 mode: None,
                 continues: true,
+                selection: None,
             }));
             let Some(Response::Summary { summary, .. }) = decode(&bytes) else {
                 panic!("no summary");
@@ -862,5 +1081,234 @@ mod tests {
             assert_eq!(summary, snapshot::summary(&full));
             before = Some(text);
         }
+    }
+
+    /// The text a request analyses, as the worker answers it: its summary and text hash.
+    fn analysed(request: &Request) -> Option<(u64, Summary, u64)> {
+        match decode(&worker_handle(&encode(request)))? {
+            Response::Summary {
+                rev,
+                summary,
+                text_hash,
+                ..
+            } => Some((rev, summary, text_hash)),
+            _ => None,
+        }
+    }
+
+    /// Typed edits of a held revision, sent as edits: each gives the summary and text hash
+    /// of its whole text (as the whole text sent gives them), and an edit of anything but
+    /// exactly the revision held (another revision, another length, a range not of it) is
+    /// refused and changes nothing, so the page's text sent whole again is analysed.
+    #[test]
+    fn an_edit_of_the_held_revision_is_analysed_as_its_whole_text() {
+        use crate::ui::state::Splice;
+        let dump = svcplay::examples::dump::large_dump(20, 2);
+        let first = analysed(&Request::Analyze {
+            rev: 1,
+            text: dump.clone(),
+            before: None,
+            node: String::new(),
+            mode: None,
+            continues: false,
+            selection: None,
+        });
+        assert!(first.is_some());
+        let at = dump.find("name: svc-").expect("a Service") + "name: svc-".len();
+        // Typed in a name, an insertion, a deletion, a multi-byte character, a new line.
+        let texts = [
+            format!("{}x{}", &dump[..at], &dump[at..]),
+            format!("{}xé{}", &dump[..at], &dump[at..]),
+            format!("{}é{}", &dump[..at], &dump[at + 1..]),
+            format!("{}é\n# note{}", &dump[..at], &dump[at + 1..]),
+            dump.replacen("replicas: 2", "replicas: 3", 1),
+        ];
+        let mut held = dump.clone();
+        for (i, text) in texts.iter().enumerate() {
+            let rev = 2 + i as u64;
+            let splice = Splice::between(&held, text);
+            let edit = Request::Edit {
+                rev,
+                base: rev - 1,
+                base_len: held.len(),
+                start: splice.start,
+                end: splice.old_end,
+                replacement: text[splice.start..splice.new_end].to_string(),
+                node: String::new(),
+                mode: None,
+                continues: true,
+                selection: None,
+            };
+            assert_eq!(decode::<Request>(&encode(&edit)), Some(edit.clone()));
+            assert_eq!(crate::ui::wire::deferral(&encode(&edit)), 0);
+            // Refused: another revision, another length, a range past the end or
+            // backwards; nothing changes in the worker.
+            let refusals = [
+                (rev - 2, held.len(), splice.start, splice.old_end),
+                (rev, held.len(), splice.start, splice.old_end),
+                (rev - 1, held.len() + 1, splice.start, splice.old_end),
+                (rev - 1, held.len(), splice.start, held.len() + 1),
+                (rev - 1, held.len(), splice.old_end + 1, splice.old_end),
+            ];
+            for (base, base_len, start, end) in refusals {
+                let Request::Edit {
+                    replacement, node, ..
+                } = &edit
+                else {
+                    unreachable!()
+                };
+                let wrong = Request::Edit {
+                    rev,
+                    base,
+                    base_len,
+                    start,
+                    end,
+                    replacement: replacement.clone(),
+                    node: node.clone(),
+                    mode: None,
+                    continues: true,
+                    selection: None,
+                };
+                assert_eq!(
+                    decode(&worker_handle(&encode(&wrong))),
+                    Some(Response::Resend { rev }),
+                    "{base} {base_len} {start} {end}"
+                );
+            }
+            let (r, summary, hash) = analysed(&edit).expect("the edit analysed");
+            assert_eq!(r, rev);
+            assert_eq!(hash, crate::ui::wire::text_hash(text));
+            assert_eq!(
+                summary,
+                snapshot::summary(&analyze(text, Options::default()))
+            );
+            // The same text sent whole: the same summary and hash.
+            let whole = analysed(&Request::Analyze {
+                rev: rev + 100,
+                text: text.clone(),
+                before: None,
+                node: String::new(),
+                mode: None,
+                continues: false,
+                selection: None,
+            })
+            .expect("the whole text analysed");
+            assert_eq!((whole.1, whole.2), (summary, hash));
+            // Held again as `rev` for the next edit.
+            analysed(&Request::Analyze {
+                rev,
+                text: text.clone(),
+                before: None,
+                node: String::new(),
+                mode: None,
+                continues: false,
+                selection: None,
+            });
+            held = text.clone();
+        }
+    }
+
+    /// The panel on show comes with the summary, equal to the one a `Panel` request gets.
+    #[test]
+    fn the_panel_on_show_comes_with_the_summary() {
+        for tab in [Tab::Rules, Tab::Objects] {
+            let selection = Selection {
+                tab,
+                node: None,
+                mode: None,
+                rules_view: None,
+                target: None,
+                compare: Vec::new(),
+                dump: String::new(),
+                filter: String::new(),
+                object: None,
+            };
+            let bytes = worker_handle(&encode(&Request::Analyze {
+                rev: 5,
+                text: svcplay::examples::DEFAULT.to_string(),
+                before: None,
+                node: String::new(),
+                mode: None,
+                continues: false,
+                selection: Some(selection.clone()),
+            }));
+            let Some(Response::Summary {
+                panel: Some((with, panel)),
+                ..
+            }) = decode(&bytes)
+            else {
+                panic!("no panel with the summary");
+            };
+            assert_eq!(with, selection);
+            let asked = decode(&worker_handle(&encode(&Request::Panel {
+                rev: 5,
+                selection: selection.clone(),
+            })));
+            assert_eq!(
+                asked,
+                Some(Response::Panel {
+                    rev: 5,
+                    selection,
+                    panel
+                })
+            );
+        }
+    }
+
+    /// The page's side: a text goes as an edit only of the revision the worker holds, and
+    /// an edit refused goes again whole (or the newer text waiting does).
+    #[test]
+    fn a_text_goes_as_an_edit_only_of_the_revision_held() {
+        use crate::ui::state::Splice;
+        let before = "kind: Service\nmetadata:\n  name: a\n";
+        let after = "kind: Service\nmetadata:\n  name: ab\n";
+        let text = Text {
+            rev: 8,
+            text: std::rc::Rc::from(after),
+            before: None,
+            node: String::new(),
+            mode: None,
+            continues: true,
+            selection: None,
+            edit: Some((7, Splice::between(before, after))),
+        };
+        match text.request(Some(7)) {
+            Request::Edit {
+                rev: 8,
+                base: 7,
+                base_len,
+                start,
+                end,
+                replacement,
+                ..
+            } => {
+                assert_eq!(base_len, before.len());
+                assert_eq!(
+                    edited(before, start, end, &replacement).as_deref(),
+                    Some(after)
+                );
+            }
+            other => panic!("not an edit: {other:?}"),
+        }
+        for held in [None, Some(6), Some(8)] {
+            assert!(
+                matches!(text.request(held), Request::Analyze { rev: 8, ref text, .. } if text == after)
+            );
+        }
+        let page_analysed = Text {
+            before: Some(before.into()),
+            ..text.clone()
+        };
+        assert!(matches!(
+            page_analysed.request(Some(7)),
+            Request::Analyze { .. }
+        ));
+        let mut queue = Queue::default();
+        assert_eq!(queue.offer(1, "one"), Some((1, "one")));
+        assert_eq!(queue.refused(1, "one"), (1, "one"));
+        assert_eq!(queue.offer(2, "two"), None);
+        assert_eq!(queue.refused(1, "one"), (2, "two"));
+        assert!(queue.busy());
+        assert_eq!(queue.answered(), None);
     }
 }
