@@ -86,6 +86,7 @@ fn bench(c: &mut Criterion) {
     let edited = svcplay::examples::dump::with_a_keystroke(&text);
     let analysed = analyze(&text, Options::default());
     edit_stages(&analysed, &text, &edited);
+    edit_marks(&analysed, &text, &edited);
     let mut group = c.benchmark_group("keystroke in the 5k dump");
     group.sample_size(10);
     group.bench_function("full analyze", |b| {
@@ -193,6 +194,52 @@ fn edit_stages(analysed: &svcplay::scenario::Analysis, text: &str, edited: &str)
         analysis.admissions.len(),
         changed.as_secs_f64() * 1000.0 / 50.0,
         changes.groups.len(),
+    );
+}
+
+/// `Analysis::edit` stage by stage (`Analysis::edit_marked`'s marks): the keystroke and
+/// its undo alternate from the analysis before, as the worker edits one analysis after
+/// another; each stage's median of 11 edits is printed.
+fn edit_marks(analysed: &svcplay::scenario::Analysis, text: &str, edited: &str) {
+    let mut analysis = Some(analysed.clone());
+    let mut stages: Vec<(&'static str, Vec<Duration>)> = Vec::new();
+    let mut wholes = Vec::new();
+    for i in 0..11 {
+        let (from, to) = if i % 2 == 0 {
+            (text, edited)
+        } else {
+            (edited, text)
+        };
+        let start = Instant::now();
+        let mut last = start;
+        let mut at = 0;
+        let previous = analysis.take().expect("an analysis");
+        let next = previous.edit_marked(from, to, &mut |stage| {
+            let now = Instant::now();
+            if stages.len() <= at {
+                stages.push((stage, Vec::new()));
+            }
+            stages[at].1.push(now - last);
+            last = now;
+            at += 1;
+        });
+        wholes.push(start.elapsed());
+        analysis = Some(next);
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let whole = median(wholes);
+    let listed: Vec<String> = stages
+        .into_iter()
+        .map(|(stage, times)| format!("{stage} {:?}", median(times)))
+        .collect();
+    eprintln!(
+        "Analysis::edit stage by stage, medians of 11 edits: {} (whole {whole:?}; the target \
+         8 ms: {:.1}×)",
+        listed.join(", "),
+        whole.as_secs_f64() * 1000.0 / 8.0
     );
 }
 

@@ -51,7 +51,9 @@
 //!   not trees ten times its size). The one size limit of
 //!   a scenario wherever it enters is [`manifest::MAX_SCENARIO_BYTES`]. After an edit,
 //!   [`manifest::reparse`] parses only the documents whose text changed and moves the
-//!   others' trees and objects from the previous parse to their new lines. Parsing counts
+//!   others' trees and objects from the previous parse to their new lines; it splits
+//!   only the text between the separators around the edited place again (the manifest
+//!   keeps where each chunk of its text is, `yaml::split_documents_after_edit`). Parsing counts
 //!   its work ([`manifest::yaml::ParseWork`]: keys compared, alias nodes built) so tests
 //!   hold hostile input to linear work.
 //! - [`model`] — typed objects ([`model::Service`], [`model::Pod`], [`model::Node`],

@@ -144,7 +144,14 @@ fn remember<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
 
 /// Runs the pipeline. Never fails and never panics: problems are diagnostics.
 pub fn analyze(text: &str, options: Options) -> Analysis {
-    analyze_manifest(manifest::parse(text), options, None, None, None)
+    analyze_manifest(
+        manifest::parse(text),
+        options,
+        None,
+        None,
+        None,
+        &mut |_| {},
+    )
 }
 
 /// The pipeline after parsing; `previous` holds what the analysis before an edit admitted
@@ -155,6 +162,7 @@ fn analyze_manifest(
     previous: Option<apiserver::replay::Previous>,
     downstream_base: Option<DownstreamBase>,
     listings: Option<crate::proxy::chunks::Base>,
+    mark: &mut dyn FnMut(&'static str),
 ) -> Analysis {
     let mut diagnostics = manifest.diagnostics.clone();
     let session = crate::session::read(&manifest);
@@ -178,9 +186,11 @@ fn analyze_manifest(
             admitted.edited,
         )
     };
+    mark("admission");
     let mut objects = objects;
     objects.retired_pod_ips = session.session.retired_pod_ips.clone();
     let mut objects = controllers::run(objects);
+    mark("controllers");
     if !options.stored {
         let slice = kubernetes_endpoint_slice(&objects);
         objects.endpoints.push(kubernetes_endpoints(&slice));
@@ -198,6 +208,7 @@ fn analyze_manifest(
     for (object, diagnostic) in controllers::hints::warnings(&objects) {
         diagnostics.push(manifest.locate(object, diagnostic));
     }
+    mark("hints and budgets");
     if !options.stored {
         // What a kubeadm cluster runs in kube-system (kube-proxy, CoreDNS, kube-dns).
         let dns_ip = objects
@@ -242,6 +253,7 @@ fn analyze_manifest(
         })
         .collect();
     objects.daemon_sets.splice(0..0, written_daemon_sets);
+    mark("kubeadm's objects");
     let (proxy_config, d) = ProxyConfig::resolve(objects.kube_proxy_configuration.as_ref());
     let config_object = objects
         .kube_proxy_configuration
@@ -268,6 +280,7 @@ fn analyze_manifest(
                 touched.extend(edit_touched);
                 (touched.len() <= MAX_TOUCHED_SERVICES).then(|| (before, Arc::new(touched)))
             });
+    mark("configuration and caches");
     let configured_proxy_config = proxy_config.clone();
     let proxy_config = session
         .session
@@ -284,6 +297,7 @@ fn analyze_manifest(
     let mut admissions = admissions;
     admissions.shrink_to_fit();
     diagnostics.shrink_to_fit();
+    mark("the rest");
     Analysis {
         options,
         manifest,
@@ -415,8 +429,20 @@ impl Analysis {
     /// replays its admission of every object whose document did not change and whose
     /// reads answer the same ([`apiserver::replay`]).
     pub fn edit(self, previous_text: &str, text: &str) -> Analysis {
+        self.edit_marked(previous_text, text, &mut |_| {})
+    }
+
+    /// [`Analysis::edit`], calling `mark` with the name of each of its stages as it ends
+    /// (`benches/dump.rs` times them; the core reads no clock).
+    pub fn edit_marked(
+        self,
+        previous_text: &str,
+        text: &str,
+        mark: &mut dyn FnMut(&'static str),
+    ) -> Analysis {
         let options = self.options;
         let (manifest, moved) = manifest::reparse_moved(self.manifest, previous_text, text);
+        mark("reparse");
         let downstream = match self.downstream.computed.into_inner() {
             Some(computed) => Some((computed, Arc::default())),
             None => self.downstream.base,
@@ -432,7 +458,8 @@ impl Analysis {
                 moved,
             )
         });
-        analyze_manifest(manifest, options, previous, downstream, listings)
+        mark("the analysis before taken apart");
+        analyze_manifest(manifest, options, previous, downstream, listings, mark)
     }
 
     /// What "what changed" compares of this analysis besides kube-proxy: the endpoints

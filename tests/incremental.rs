@@ -632,6 +632,126 @@ fn replay_sensitive_edits_equal_a_full_analysis() {
     }
 }
 
+/// The edits the manifest's split after an edit could get wrong (it splits only the
+/// text between the separators around the edited place, and takes the chunks before and
+/// after from the text before, moved), one after another on a small dump with
+/// workloads and a KubeProxyConfiguration, each compared with a full analysis: a
+/// separator typed inside a document and removed, an edit across two documents, a bad
+/// separator and its comment, documents added and removed at the very start and end,
+/// the KubeProxyConfiguration, a Node, an EndpointSlice and a Namespace edited, the text
+/// turned to `\r\n` line breaks and back, and everything deleted and typed again.
+#[test]
+fn split_sensitive_edits_equal_a_full_analysis() {
+    let node = "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: node-first\n";
+    let config = "---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\n";
+    let base = format!("{}{WORKLOADS}{config}", examples::dump::large_dump(12, 3));
+    type Step = Box<dyn Fn(&str) -> String>;
+    let at_nth_separator = |t: &str, n: usize| {
+        t.match_indices("\n---\n")
+            .nth(n)
+            .map(|(i, _)| i + 1)
+            .expect("enough documents")
+    };
+    let steps: Vec<(&str, Step)> = vec![
+        (
+            "a separator typed inside a Service",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "  namespace: team-3\nspec:",
+                    "  namespace: team-3\n---\nspec:",
+                    1,
+                )
+            }),
+        ),
+        (
+            "and removed",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "  namespace: team-3\n---\nspec:",
+                    "  namespace: team-3\nspec:",
+                    1,
+                )
+            }),
+        ),
+        (
+            "from inside one Service to inside the next document",
+            Box::new(|t: &str| {
+                let start = t.find("name: svc-00004").expect("svc-00004") + 6;
+                let end = start + t[start..].find("addressType").expect("its slice");
+                format!("{}{}", &t[..start], &t[end..])
+            }),
+        ),
+        (
+            "a bad separator",
+            Box::new(move |t: &str| {
+                let at = at_nth_separator(t, 60);
+                format!("{}--- x{}", &t[..at], &t[at + 3..])
+            }),
+        ),
+        (
+            "made a comment",
+            Box::new(|t: &str| t.replacen("\n--- x\n", "\n--- # x\n", 1)),
+        ),
+        (
+            "a Node added at the very start",
+            Box::new(move |t: &str| format!("{node}{t}")),
+        ),
+        ("the first byte edited", Box::new(|t: &str| format!("#{t}"))),
+        ("and again", Box::new(|t: &str| t[1..].to_string())),
+        (
+            "the last document removed",
+            Box::new(|t: &str| t[..t.rfind("---\n").expect("a document")].to_string()),
+        ),
+        (
+            "and added again",
+            Box::new(move |t: &str| format!("{t}{config}")),
+        ),
+        (
+            "kube-proxy's mode",
+            Box::new(|t: &str| t.replacen("mode: iptables", "mode: ipvs", 1)),
+        ),
+        (
+            "a Node's address",
+            Box::new(|t: &str| t.replacen("address: 192.168.0.3\n", "address: 192.168.9.3\n", 1)),
+        ),
+        (
+            "an EndpointSlice's address",
+            Box::new(|t: &str| t.replacen("- addresses: [10.200.", "- addresses: [10.201.", 1)),
+        ),
+        (
+            "a Namespace renamed",
+            Box::new(|t: &str| t.replacen("name: team-2\n", "name: team-x\n", 1)),
+        ),
+        (
+            "and back",
+            Box::new(|t: &str| t.replacen("name: team-x\n", "name: team-2\n", 1)),
+        ),
+        (
+            "\\r\\n line breaks",
+            Box::new(|t: &str| t.replace('\n', "\r\n")),
+        ),
+        (
+            "a Service edited among them",
+            Box::new(|t: &str| t.replacen("port: 80\r\n", "port: 81\r\n", 1)),
+        ),
+        ("\\n again", Box::new(|t: &str| t.replace("\r\n", "\n"))),
+        ("everything deleted", Box::new(|_: &str| String::new())),
+        (
+            "and typed again",
+            Box::new(move |_: &str| format!("{}{WORKLOADS}", examples::dump::large_dump(12, 3))),
+        ),
+    ];
+    let mut text = base;
+    let mut incremental = analyze(&text, Options::default());
+    for (what, step) in &steps {
+        let edited = step(&text);
+        assert_ne!(edited, text, "{what}: the step changes nothing");
+        incremental = incremental.edit(&text, &edited);
+        assert_equal_to_full(&incremental, &edited, what);
+        text = edited;
+    }
+}
+
 /// Every listing the rules panel offers on `node` in `mode` (`views::listing::lines`,
 /// or when `whole`, `views::listing::made_whole`: without the per-Service chunks), as
 /// text, line sources and provenance, each named.

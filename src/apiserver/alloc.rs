@@ -24,7 +24,6 @@ use crate::hash::fnv32a;
 use crate::manifest::yaml::Node;
 use crate::manifest::{Kind, Manifest, RawObject};
 use crate::model::ip::{Cidr, IpFamily, parse_ip_sloppy};
-use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -147,15 +146,20 @@ impl Requests {
     }
 }
 
+/// A set of allocated or requested values.
+type Taken64<T> = std::collections::HashSet<T, crate::hash::FnvBuild>;
+
 /// The cluster's allocators: service CIDRs and the values taken so far.
 #[derive(Clone, Debug)]
 pub struct Allocators {
     /// The service CIDRs, the primary range (the `kubernetes` ServiceCIDR) first.
     pub service_cidrs: Vec<Cidr>,
-    ips: BTreeSet<IpAddr>,
-    node_ports: BTreeSet<i64>,
-    requested_ips: BTreeSet<IpAddr>,
-    requested_ports: BTreeSet<i64>,
+    // Only asked whether they hold a value (hash sets: a dump's 5,000 Services fill them
+    // again on every edit).
+    ips: Taken64<IpAddr>,
+    node_ports: Taken64<i64>,
+    requested_ips: Taken64<IpAddr>,
+    requested_ports: Taken64<i64>,
     journal: Vec<Taken>,
     /// The admission being recorded, if one is.
     recording: std::cell::RefCell<Option<Recording>>,
@@ -219,6 +223,9 @@ impl Allocators {
         }
         primary.extend(extra);
         let mut allocators = Allocators::with_cidrs(primary);
+        let services = manifest.objects.len();
+        allocators.ips.reserve(services);
+        allocators.requested_ips.reserve(services);
         let mut all = vec![None; manifest.objects.len()];
         for raw in manifest.objects.iter().filter(|o| o.kind == Kind::Service) {
             let requests = known(raw).unwrap_or_else(|| Requests::of(&raw.node()));
@@ -243,10 +250,10 @@ impl Allocators {
         };
         Allocators {
             service_cidrs,
-            ips: BTreeSet::new(),
-            node_ports: BTreeSet::new(),
-            requested_ips: BTreeSet::new(),
-            requested_ports: BTreeSet::new(),
+            ips: Taken64::default(),
+            node_ports: Taken64::default(),
+            requested_ips: Taken64::default(),
+            requested_ports: Taken64::default(),
             journal: Vec::new(),
             recording: std::cell::RefCell::new(None),
         }
@@ -564,7 +571,7 @@ mod tests {
         assert_eq!(static_band(1 << 20, 16, 256, 16), 256);
         assert_eq!(static_band(2768, 16, 128, 32), 86);
         let mut a = Allocators::with_cidrs(vec![Cidr::parse_sloppy("10.0.0.0/29").unwrap()]);
-        let mut got = BTreeSet::new();
+        let mut got = std::collections::BTreeSet::new();
         while let Ok(ip) = a.allocate_ip(IpFamily::IPv4, "x") {
             got.insert(ip.to_string());
         }

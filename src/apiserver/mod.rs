@@ -410,26 +410,34 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
         .iter()
         .map(|s| (s.meta.namespace.clone(), s.meta.name.clone()))
         .collect();
-    // The first object of each identity whose admission the journal holds: applying that
-    // identity again forgets it (the store's object is no longer the one it stored).
-    // (Hash maps: these are only looked up, never listed.)
-    let mut journaled: HashMap<(Kind, &str, &str), usize, FnvBuild> = HashMap::default();
-    // The last document applied for each object, for `unchanged` (their canonical texts
+    // For each identity: the first object of it whose admission the journal holds
+    // (applying that identity again forgets it: the store's object is no longer the one
+    // it stored), and the last document applied, for `unchanged` (their canonical texts
     // are compared only when an object is applied again, which a dump never does).
-    let mut applied: HashMap<(Kind, &str, &str), &RawObject, FnvBuild> = HashMap::default();
+    // (A hash map, looked up once per object and never listed.)
+    let objects = manifest.objects.len();
+    let mut identities: HashMap<(Kind, &str, &str), Seen, FnvBuild> =
+        HashMap::with_capacity_and_hasher(objects, FnvBuild::default());
     // Where each stored object is, so that storing one does not scan its whole list.
     let mut positions = model::Positions::default();
+    let of_kind = |kind: Kind| manifest.objects.iter().filter(|o| o.kind == kind).count();
+    let services_written = of_kind(Kind::Service);
+    positions.reserve(services_written, of_kind(Kind::EndpointSlice));
     // Where each Service is in `store.services` (a large dump must not be scanned for
     // every object).
-    let mut services: HashMap<(&str, &str), usize, FnvBuild> = builtin_services
-        .iter()
-        .enumerate()
-        .map(|(i, (namespace, name))| ((namespace.as_str(), name.as_str()), i))
-        .collect();
+    let mut services: HashMap<(&str, &str), usize, FnvBuild> =
+        HashMap::with_capacity_and_hasher(services_written + 2, FnvBuild::default());
+    services.extend(
+        (builtin_services.iter().enumerate())
+            .map(|(i, (namespace, name))| ((namespace.as_str(), name.as_str()), i)),
+    );
     // The stored Services a replay left the UID the controllers had derived for them
     // (the same they would derive again): taken off wherever admission itself reads the
     // store's Service, which an admission afresh would find without one.
     let mut derived_uids: HashSet<usize, FnvBuild> = HashSet::default();
+    // The namespaces found in the store so far (one never leaves it during admission):
+    // asked for every namespaced object of a dump, the store's list is not scanned again.
+    let mut namespaces_found: HashSet<&str, FnvBuild> = HashSet::default();
     let without_derived_uid =
         |at: usize, service: &model::Service, derived: &HashSet<usize, FnvBuild>| {
             let mut service = service.clone();
@@ -476,8 +484,9 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                 }
             }
         }
+        let seen = identities.entry(identity).or_default();
         // Read only when the same object is applied again (a dump never does).
-        let previous_tree = applied.get(&identity).map(|earlier| earlier.node());
+        let previous_tree = seen.applied.map(|earlier| earlier.node());
         let previous_node = previous_tree.as_deref();
         let unchanged = previous_node.is_some_and(|previous| {
             let (mut before, mut now) = (String::new(), String::new());
@@ -485,7 +494,7 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
             canonical(&raw.node(), &mut now);
             before == now
         });
-        if let Some(earlier) = journaled.remove(&identity) {
+        if let Some(earlier) = seen.journaled.take() {
             journal.forget(earlier);
         }
         let mut reused = None;
@@ -498,10 +507,15 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
             });
             // Only the first application of an object is journaled and replayed.
             let first = old.is_none() && previous_node.is_none();
-            let namespace_found = raw
-                .kind
-                .namespaced()
-                .then(|| namespace_exists(&store, namespace));
+            let namespace_found = raw.kind.namespaced().then(|| {
+                namespaces_found.contains(namespace) || {
+                    let found = namespace_exists(&store, namespace);
+                    if found {
+                        namespaces_found.insert(namespace);
+                    }
+                    found
+                }
+            });
             let replayed = previous.as_mut().filter(|_| first).and_then(|previous| {
                 let replayed = previous.replay(
                     raw,
@@ -561,9 +575,9 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
         };
         if !matches!(outcome, Outcome::Rejected(_)) {
             if outcome == Outcome::Created {
-                journaled.insert(identity, raw.id);
+                seen.journaled = Some(raw.id);
             }
-            applied.insert(identity, raw);
+            seen.applied = Some(raw);
         }
         for w in &warnings {
             diagnostics.push(
@@ -625,6 +639,15 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
         journal,
         edited,
     }
+}
+
+/// What admission saw of one identity so far ([`admit_edited`]).
+#[derive(Default)]
+struct Seen<'a> {
+    /// The object whose admission the journal holds.
+    journaled: Option<usize>,
+    /// The last document applied.
+    applied: Option<&'a RawObject>,
 }
 
 /// Whether a namespace exists in the cluster (built in, or created earlier in the file).

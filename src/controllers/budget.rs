@@ -42,19 +42,9 @@ pub const MAX_ENDPOINTS_PER_SERVICE: usize = 5000;
 /// What a Service costs kube-proxy, counted from the EndpointSlices that name it,
 /// whatever the node (an upper bound of what one node's kube-proxy programs): its
 /// entries (see the module doc), and its endpoints in its largest IP family.
-fn entries(service: &Service, slices: &[&EndpointSlice]) -> (usize, usize) {
-    let endpoints: usize = slices.iter().map(|s| s.endpoints.len()).sum();
-    let largest = ["IPv4", "IPv6"]
-        .iter()
-        .map(|family| {
-            slices
-                .iter()
-                .filter(|s| s.address_type == *family)
-                .map(|s| s.endpoints.len())
-                .sum::<usize>()
-        })
-        .max()
-        .unwrap_or(0);
+fn entries(service: &Service, slices: &Counted) -> (usize, usize) {
+    let endpoints = slices.endpoints;
+    let largest = slices.ipv4.max(slices.ipv6);
     let addresses = service.spec.external_ips.len()
         + service.status.load_balancer_ingress.len()
         + service.spec.load_balancer_source_ranges.len();
@@ -65,6 +55,27 @@ fn entries(service: &Service, slices: &[&EndpointSlice]) -> (usize, usize) {
         .max(1)
         .saturating_mul(1 + endpoints + addresses);
     (cost, largest)
+}
+
+/// The endpoints of the EndpointSlices that name one Service: in all, and in each IP
+/// family's slices.
+#[derive(Clone, Copy, Default)]
+struct Counted {
+    endpoints: usize,
+    ipv4: usize,
+    ipv6: usize,
+}
+
+impl Counted {
+    fn add(&mut self, slice: &EndpointSlice) {
+        let n = slice.endpoints.len();
+        self.endpoints += n;
+        match slice.address_type.as_str() {
+            "IPv4" => self.ipv4 += n,
+            "IPv6" => self.ipv6 += n,
+            _ => {}
+        }
+    }
 }
 
 /// Why a Service is left out of kube-proxy's outputs.
@@ -81,14 +92,15 @@ pub enum OverBudget {
 /// Services (namespace, name), each that does not fit entirely in what is left of
 /// [`MAX_PROXY_ENTRIES`].
 pub fn over_budget(objects: &Objects) -> Vec<(&Service, OverBudget)> {
-    let mut slices: HashMap<(&str, &str), Vec<&EndpointSlice>, crate::hash::FnvBuild> =
-        HashMap::default();
+    // Counted per Service, not listed (this runs on every edit of a dump).
+    let mut slices: HashMap<(&str, &str), Counted, crate::hash::FnvBuild> =
+        HashMap::with_capacity_and_hasher(objects.services.len(), Default::default());
     for slice in &objects.endpoint_slices {
         if let Some(name) = slice.service_name() {
             slices
                 .entry((slice.meta.namespace.as_str(), name))
                 .or_default()
-                .push(slice);
+                .add(slice);
         }
     }
     let mut costs: Vec<(&Service, (usize, usize))> = objects
@@ -96,7 +108,10 @@ pub fn over_budget(objects: &Objects) -> Vec<(&Service, OverBudget)> {
         .iter()
         .map(|s| {
             let key = (s.meta.namespace.as_str(), s.meta.name.as_str());
-            (s, entries(s, slices.get(&key).map_or(&[], Vec::as_slice)))
+            (
+                s,
+                entries(s, &slices.get(&key).copied().unwrap_or_default()),
+            )
         })
         .collect();
     // Every scenario of ordinary size stops here, without sorting.

@@ -120,14 +120,10 @@ struct Slot {
 /// Whether the cluster runs both IP families: a Service asks for both, or a Node has a
 /// pod CIDR of each.
 pub fn cluster_is_dual_stack(objects: &Objects) -> bool {
+    // (Asked of every Service on every analysis: no set made per Service.)
     let service = objects.services.iter().any(|s| {
-        let families: BTreeSet<&str> = s
-            .spec
-            .ip_families
-            .iter()
-            .map(String::as_str)
-            .collect_btree();
-        families.contains("IPv4") && families.contains("IPv6")
+        let has = |family: &str| s.spec.ip_families.iter().any(|f| f == family);
+        has("IPv4") && has("IPv6")
     });
     let node = objects.nodes.iter().any(|n| {
         let families: BTreeSet<IpFamily> = n

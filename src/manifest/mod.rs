@@ -372,6 +372,10 @@ pub struct Manifest {
     /// What parsing cost (keys compared, alias nodes built), for tests that hold hostile
     /// input to a bound.
     pub work: yaml::ParseWork,
+    /// Where each chunk of the text (between `---` separators) is: [`reparse`] splits only
+    /// the edited place of the next text again. Empty when the text has `\r` line breaks
+    /// (its split is made line by line, whole).
+    chunks: Vec<yaml::ChunkAt>,
 }
 
 impl Manifest {
@@ -436,14 +440,19 @@ pub fn parse(text: &str) -> Manifest {
             objects: Vec::new(),
             diagnostics: vec![Diagnostic::error(Stage::Syntax, message)],
             work: yaml::ParseWork::default(),
+            chunks: Vec::new(),
         };
     }
     let shared: Arc<str> = Arc::from(text);
     let mut manifest = Manifest::default();
     let mut syntax_errors = Vec::new();
+    let chunks = yaml::split_documents(text);
+    if !text.as_bytes().contains(&b'\r') {
+        manifest.chunks = yaml::ChunkAt::of_all(text, &chunks);
+    }
     // The steps of `yaml::parse_documents_counted`, each document read as it is parsed
     // (its objects keep where its chunk is, to parse it again).
-    for chunk in yaml::split_documents(text) {
+    for chunk in chunks {
         let Some(index) = yaml::chunk_start(&chunk, manifest.documents.len(), &mut syntax_errors)
         else {
             continue;
@@ -471,7 +480,11 @@ pub fn parse(text: &str) -> Manifest {
 /// strict decoding and its decode diagnostics, moved to its new lines and renumbered —
 /// and only the other documents are parsed and read. The result equals `parse(text)`
 /// (`tests/incremental.rs` checks it on random edit sequences). A document of
-/// `previous` with a syntax error is always parsed again.
+/// `previous` with a syntax error is always parsed again. The text is not split whole
+/// again: `previous` keeps where each chunk of `previous_text` is, and only the text
+/// between the separators around the place where the two texts differ is split again
+/// (its chunks need not be compared either); `previous` must be the parse of
+/// `previous_text`.
 pub fn reparse(previous: Manifest, previous_text: &str, text: &str) -> Manifest {
     reparse_moved(previous, previous_text, text).0
 }
@@ -492,7 +505,15 @@ pub fn reparse_moved(
     if too_large(text.len()).is_some() || too_large(previous_text.len()).is_some() {
         return whole(text);
     }
-    let old_chunks = yaml::split_documents(previous_text);
+    // The chunks of the text before, as its parse found them (the whole text is not split
+    // again: only the edited place is, below), or split again when it kept none.
+    let old_chunks: Option<Vec<yaml::Chunk>> = (previous.chunks.iter())
+        .map(|c| c.chunk(previous_text))
+        .collect();
+    let old_chunks = match old_chunks {
+        Some(chunks) if !chunks.is_empty() => chunks,
+        _ => yaml::split_documents(previous_text),
+    };
     let mut old_document = Vec::with_capacity(old_chunks.len());
     let mut count = 0;
     for chunk in &old_chunks {
@@ -512,6 +533,7 @@ pub fn reparse_moved(
         objects,
         diagnostics,
         work,
+        chunks: old_layout,
     } = previous;
     let mut reusable = vec![true; count];
     let mut old_diagnostics: Vec<Vec<Diagnostic>> = vec![Vec::new(); count];
@@ -543,20 +565,39 @@ pub fn reparse_moved(
     }
     let mut old_objects: Vec<Option<RawObject>> = objects.into_iter().map(Some).collect();
     let mut old_documents: Vec<Option<yaml::Document>> = documents.into_iter().map(Some).collect();
-    let new_chunks = yaml::split_documents(text);
+    // The first `same_before` and last `same_after` chunks are those of the text before,
+    // with the same text.
+    let (new_chunks, same_before, same_after, layout) =
+        match yaml::split_documents_after_edit(previous_text, &old_layout, text) {
+            Some((chunks, before, after)) => {
+                let layout = yaml::ChunkAt::of_all(text, &chunks);
+                (chunks, before, after, layout)
+            }
+            None => {
+                let chunks = yaml::split_documents(text);
+                let layout = match text.as_bytes().contains(&b'\r') {
+                    true => Vec::new(),
+                    false => yaml::ChunkAt::of_all(text, &chunks),
+                };
+                (chunks, 0, 0, layout)
+            }
+        };
+    drop(old_layout);
     let shared: Arc<str> = Arc::from(text);
     // A chunk is looked for at its own position and at its position counted from the end,
     // which finds every chunk before and after one edited place.
     let from_end = old_chunks.len() as isize - new_chunks.len() as isize;
+    let same_from = new_chunks.len() - same_after;
     let mut manifest = Manifest {
         documents: Vec::with_capacity(new_chunks.len()),
-        objects: Vec::new(),
+        objects: Vec::with_capacity(old_objects.len() + 1),
         diagnostics: Vec::new(),
         work,
+        chunks: layout,
     };
     let mut syntax_errors = Vec::new();
     let mut fresh = yaml::ParseWork::default();
-    let mut moved = Vec::new();
+    let mut moved = Vec::with_capacity(old_objects.len() + 1);
     for (i, chunk) in new_chunks.iter().enumerate() {
         let Some(index) = yaml::chunk_start(chunk, manifest.documents.len(), &mut syntax_errors)
         else {
@@ -567,8 +608,11 @@ pub fn reparse_moved(
             .filter_map(|j| usize::try_from(j).ok())
             .find_map(|j| {
                 let old = old_document.get(j).copied().flatten()?;
-                (reusable[old] && old_documents[old].is_some() && old_chunks[j].same_text(chunk))
-                    .then_some(old)
+                // Outside the edited place the text is known to be the same.
+                let same = (i < same_before && j == i)
+                    || (i >= same_from && j as isize == i as isize + from_end)
+                    || old_chunks[j].same_text(chunk);
+                (reusable[old] && old_documents[old].is_some() && same).then_some(old)
             });
         let Some(old) = kept else {
             let mut document = yaml::parse_chunk(chunk, index, &mut fresh, &mut syntax_errors);

@@ -729,6 +729,150 @@ pub(crate) fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     chunks
 }
 
+/// Where one chunk of a text is ([`split_documents`]): what a manifest keeps of its text's
+/// split, so that the split after an edit ([`split_documents_after_edit`]) reads only the
+/// edited place again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChunkAt {
+    /// The chunk's text, as byte offsets.
+    start: u32,
+    end: u32,
+    first_line: u32,
+    separator_error: Option<String>,
+}
+
+impl ChunkAt {
+    /// Where each of `chunks`, chunks of `text`, is.
+    pub(crate) fn of_all(text: &str, chunks: &[Chunk]) -> Vec<ChunkAt> {
+        chunks
+            .iter()
+            .map(|c| {
+                let start = (c.text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                ChunkAt {
+                    start: start as u32,
+                    end: (start + c.text.len()) as u32,
+                    first_line: c.first_line,
+                    separator_error: c.separator_error.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// The chunk of `text` this says (`None` when it is not in `text`).
+    pub(crate) fn chunk<'a>(&self, text: &'a str) -> Option<Chunk<'a>> {
+        Some(Chunk {
+            text: text.get(self.start as usize..self.end as usize)?,
+            first_line: self.first_line,
+            separator_error: self.separator_error.clone(),
+        })
+    }
+}
+
+/// [`split_documents`] of `text`, `old_text` (whose split `old` says) having been edited
+/// into it: the chunks before and after the edited place are those of `old_text`, the
+/// ones after moved by the bytes and lines the edit added, and only the text between the
+/// separators around the edited place is split again. `None` when `old` is not the
+/// split of `old_text`, or `text` has `\r` line breaks (they are split line by line;
+/// `old_text` must have none: a manifest keeps no chunks of a text that has).
+///
+/// Besides the chunks, how many at the start and at the end are those of `old_text`
+/// (their text is the same).
+pub(crate) fn split_documents_after_edit<'a>(
+    old_text: &str,
+    old: &[ChunkAt],
+    text: &'a str,
+) -> Option<(Vec<Chunk<'a>>, usize, usize)> {
+    let (first, last) = (old.first()?, old.last()?);
+    let ordered = old
+        .windows(2)
+        .all(|w| w[0].start <= w[0].end && w[0].end < w[1].start);
+    if first.start != 0 || last.end as usize != old_text.len() || !ordered {
+        return None;
+    }
+    let (a, b) = (old_text.as_bytes(), text.as_bytes());
+    let prefix = common_prefix(a, b);
+    let suffix = common_prefix_rev(&a[prefix..], &b[prefix..]);
+    // The edited place is old_text[prefix..old_text.len() - suffix]. Split again: from the
+    // start of the chunk it begins in (a line start, after a separator line the edit left
+    // alone), to the start of the first separator line that is in the unchanged end
+    // together with the line break before it (or to the end of the text).
+    let before = old.partition_point(|c| c.start as usize <= prefix).max(1) - 1;
+    let unchanged_from = old_text.len() - suffix;
+    let after = old[before..old.len() - 1]
+        .iter()
+        .position(|c| c.end as usize > unchanged_from)
+        .map(|i| before + i + 1);
+    let region_start = old[before].start as usize;
+    let grown = text.len() as i64 - old_text.len() as i64;
+    let region_end = match after {
+        Some(k) => (i64::from(old[k - 1].end) + grown) as usize,
+        None => text.len(),
+    };
+    let old_end = after.map_or(old_text.len(), |k| old[k - 1].end as usize);
+    let region = text.get(region_start..region_end)?;
+    // Only the edited place may have brought a `\r` (`old_text` has none).
+    if region.as_bytes().contains(&b'\r') {
+        return None;
+    }
+    let lines = |t: &[u8]| t.iter().filter(|&&c| c == b'\n').count() as i64;
+    let line_delta = lines(region.as_bytes()) - lines(&a[region_start..old_end]);
+    let mut chunks: Vec<Chunk<'a>> = Vec::with_capacity(old.len() + 4);
+    for c in &old[..before] {
+        chunks.push(c.chunk(text)?);
+    }
+    let first_line = old[before].first_line;
+    for (i, mut c) in split_documents(region).into_iter().enumerate() {
+        c.first_line += first_line - 1;
+        if i == 0 {
+            c.separator_error = old[before].separator_error.clone();
+        }
+        chunks.push(c);
+    }
+    let kept_after = after.map_or(0, |k| old.len() - k);
+    for c in &old[old.len() - kept_after..] {
+        let start = (i64::from(c.start) + grown) as usize;
+        let end = (i64::from(c.end) + grown) as usize;
+        chunks.push(Chunk {
+            text: text.get(start..end)?,
+            first_line: (i64::from(c.first_line) + line_delta) as u32,
+            separator_error: c.separator_error.clone(),
+        });
+    }
+    Some((chunks, before, kept_after))
+}
+
+/// How many bytes `a` and `b` start with alike (compared a block at a time).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 4096;
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..len]
+        .iter()
+        .zip(&b[at..len])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes `a` and `b` end with alike.
+fn common_prefix_rev(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 4096;
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - len..], &b[b.len() - len..]);
+    let mut n = 0;
+    while n + BLOCK <= len && a[len - n - BLOCK..len - n] == b[len - n - BLOCK..len - n] {
+        n += BLOCK;
+    }
+    n + a[..len - n]
+        .iter()
+        .rev()
+        .zip(b[..len - n].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
 /// [`split_documents`] line by line, for texts with `\r` line breaks.
 fn split_documents_by_line(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
@@ -1243,6 +1387,67 @@ mod tests {
             shape(split_documents(&dump)),
             shape(split_documents_by_line(&dump))
         );
+    }
+
+    #[test]
+    fn an_edited_split_equals_a_whole_one() {
+        let shape = |chunks: Vec<Chunk>| -> Vec<(String, u32, Option<String>)> {
+            chunks
+                .into_iter()
+                .map(|c| (c.text.to_string(), c.first_line, c.separator_error))
+                .collect()
+        };
+        let texts = [
+            "",
+            "---\n",
+            "a: 1\n---\nb: 2\n",
+            "--- # c\na: 1\n--- x\nb: 2\n---\n\n---\t\nc: 3",
+            "a---\n ---\n----\n---a\n--- \n---\n",
+            "\n\n---\n\n\n--- bad\n",
+        ];
+        // Every place of each text, with each of these typed over 0, 1 or 4 bytes.
+        let typed = ["", "-", "---\n", "\n", "x", "\n---", "--- y\n", "\r"];
+        let mut edits = 0;
+        for text in texts {
+            let old = ChunkAt::of_all(text, &split_documents(text));
+            assert!(!text.contains('\r'));
+            for at in 0..=text.len() {
+                for cut in [0, 1, 4] {
+                    let end = (at + cut).min(text.len());
+                    for t in typed {
+                        let edited = format!("{}{t}{}", &text[..at], &text[end..]);
+                        let whole = shape(split_documents(&edited));
+                        match split_documents_after_edit(text, &old, &edited) {
+                            Some((chunks, before, after)) => {
+                                let n = chunks.len();
+                                let got = shape(chunks);
+                                assert_eq!(got, whole, "{text:?} → {edited:?}");
+                                let before_chunks = shape(split_documents(text));
+                                assert_eq!(got[..before], before_chunks[..before]);
+                                for k in 0..after {
+                                    let (new, old) = (
+                                        &got[n - 1 - k],
+                                        &before_chunks[before_chunks.len() - 1 - k],
+                                    );
+                                    assert_eq!((&new.0, &new.2), (&old.0, &old.2));
+                                }
+                                edits += 1;
+                            }
+                            None => assert!(edited.contains('\r'), "{text:?} → {edited:?}"),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(edits > 1000, "{edits}");
+        // A keystroke in a dump splits one chunk again; the others are those before.
+        let dump = crate::examples::dump::large_dump(30, 2);
+        let at = dump.find("port: 80").unwrap();
+        let edited = format!("{}1{}", &dump[..at + 8], &dump[at + 8..]);
+        let old = ChunkAt::of_all(&dump, &split_documents(&dump));
+        let (chunks, before, after) = split_documents_after_edit(&dump, &old, &edited).unwrap();
+        assert_eq!(before + after + 1, chunks.len());
+        assert_eq!(shape(chunks), shape(split_documents(&edited)));
     }
 
     fn doc(text: &str) -> Node {

@@ -810,6 +810,16 @@ fn identity_hash(identity: Identity<'_>) -> u64 {
     crate::hash::FnvBuild::default().hash_one(identity)
 }
 
+impl Positions {
+    /// Makes room for the index of `services` Services and `endpoint_slices`
+    /// EndpointSlices (a dump's lists: grown one by one, their maps would be rebuilt over
+    /// and over).
+    pub fn reserve(&mut self, services: usize, endpoint_slices: usize) {
+        self.services.at.reserve(services);
+        self.endpoint_slices.at.reserve(endpoint_slices);
+    }
+}
+
 impl ListPositions {
     /// Replaces the object with `value`'s identity, or appends `value`; true when an
     /// object was replaced. Same result as replacing the first object of that identity
