@@ -111,7 +111,8 @@
 //!   mode's restore input and `iptables-save` listings in per-Service chunks (each
 //!   Service's lines with their provenance, placed as the rendering orders them), so
 //!   that the listing after an edit renders only the Services the edit touched, as
-//!   kube-proxy's partial sync writes only the changed Services' chains;
+//!   kube-proxy's partial sync writes only the changed Services' chains, and a window of
+//!   it is read run by run ([`proxy::chunks::Entry::runs`]);
 //!   [`proxy::iptables`] renders the iptables mode: [`proxy::iptables::render`] (the
 //!   restore input kube-proxy writes), [`proxy::iptables::node`] (kube-proxy's start on a
 //!   node, the kernel's tables afterwards and `iptables-save` of them, checked against a
@@ -152,7 +153,9 @@
 //!   `ip addr show kube-ipvs0`, the nft transaction, `nft list`, the userspace proxier)
 //!   with the provenance of every line, printed by the same printers as the commands
 //!   (iptables mode's two through [`proxy::chunks`]; [`views::listing::made_whole`]
-//!   without them).
+//!   without them); [`views::listing::window`] reads the lines a rules panel shows
+//!   (filtered by text or object, at most a limit) straight from the chunks, counting
+//!   the rest, without writing the listing out.
 //! - [`session`] — scenario format v2: named `File`s (on the node's disk) and the `Session`
 //!   document (the session clock, the node, the running kube-proxy's configuration, rules
 //!   a previous mode left, conntrack entries, files written in Pods), each change a pure

@@ -970,20 +970,27 @@ impl FamilyListing {
             }));
         }
         crate::sort::sort_by(&mut fresh, |a, b| a.place.cmp(&b.place));
-        // The items kept and the fresh ones merged, in place order.
+        // The items kept and the fresh ones merged, in place order: each fresh item goes
+        // after the items before it (found by halving: the items are in place order,
+        // and comparing every item's place cost more than the rest of the patch).
+        let at: Vec<usize> = fresh
+            .iter()
+            .map(|f| self.items.partition_point(|i| i.place <= f.place))
+            .collect();
         let mut items = Vec::with_capacity(self.items.len() + fresh.len());
-        let mut fresh = fresh.into_iter().peekable();
-        for mut item in self.items {
+        let mut fresh = fresh.into_iter().zip(at).peekable();
+        for (k, mut item) in self.items.into_iter().enumerate() {
+            while let Some((next, _)) = fresh.next_if(|(_, at)| *at <= k) {
+                items.push(next);
+            }
             let c = renumbered[item.chunk as usize];
             if c == u32::MAX {
                 continue;
             }
-            while let Some(next) = fresh.next_if(|f| f.place < item.place) {
-                items.push(next);
-            }
             item.chunk = c;
             items.push(item);
         }
+        let fresh = fresh.map(|(f, _)| f);
         items.extend(fresh);
         Some(FamilyListing {
             facts,

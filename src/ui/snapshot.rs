@@ -2046,7 +2046,15 @@ mod tests {
             let mut analysis = Some(analysis);
             let mut listings = Some(listings);
             let mut forward = true;
-            for round in 0..6 {
+            let rounds: usize = std::env::var("SVCPLAY_DUMP_ROUNDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(6);
+            // Per filter: (the chunks patched, the panel, its window, the panel from the
+            // listing written out whole); the Objects view, its documents kept and afresh.
+            let mut times: Vec<Vec<[std::time::Duration; 4]>> = vec![Vec::new(); 3];
+            let mut objects_times: Vec<[std::time::Duration; 2]> = Vec::new();
+            for round in 0..rounds {
                 let (from, to) = if forward {
                     (&text, &edited)
                 } else {
@@ -2070,7 +2078,10 @@ mod tests {
                 };
                 std::hint::black_box(views::listing::window(&next, &context, view, &none));
                 let patched = started.elapsed();
-                for (filter, object) in [("", None), ("dnat", None), ("", object)] {
+                for (f, (filter, object)) in [("", None), ("dnat", None), ("", object)]
+                    .into_iter()
+                    .enumerate()
+                {
                     // The documents this panel's sources are in parsed, as the same panel
                     // after the key before left them.
                     rules_shown(&next, &node, None, None, filter, object, &mut kept);
@@ -2102,6 +2113,7 @@ mod tests {
                     window_of_lines(&mut old, &next, &lines, filter, object, &mut kept.trees);
                     let before = started.elapsed();
                     assert_eq!(old, panel, "after keystroke {round}: {filter:?} {object:?}");
+                    times[f].push([patched, took, windowed, before]);
                     println!(
                         "after keystroke {round}: filter {filter:?} object {object:?}: {} lines shown, {} cut, {} sources: chunks patched {patched:?}, then the panel in {took:?} (its window read in {windowed:?}; from the listing written out whole: {before:?}); {bytes} bytes encoded in {encoded:?}",
                         panel.numbers.len(),
@@ -2110,15 +2122,43 @@ mod tests {
                     );
                 }
                 let started = std::time::Instant::now();
-                let rows = objects_upto(&next, crate::ui::objects::MAX_ROWS);
+                let rows = objects_upto_in(&next, crate::ui::objects::MAX_ROWS, &mut kept.trees);
+                let with_trees = started.elapsed();
+                let started = std::time::Instant::now();
+                let fresh = objects_upto(&next, crate::ui::objects::MAX_ROWS);
+                let afresh = started.elapsed();
+                assert_eq!(rows, fresh);
+                objects_times.push([with_trees, afresh]);
                 println!(
-                    "after keystroke {round}: objects {} rows in {:?}",
+                    "after keystroke {round}: objects {} rows in {with_trees:?} (the documents parsed afresh: {afresh:?})",
                     rows.rows.len(),
-                    started.elapsed()
                 );
                 analysis = Some(next);
                 listings = Some(kept);
             }
+            let median = |mut v: Vec<std::time::Duration>| {
+                v.sort();
+                v.get(v.len() / 2).copied().unwrap_or_default()
+            };
+            for (f, name) in ["no filter", "text \"dnat\"", "the object"]
+                .iter()
+                .enumerate()
+            {
+                let m = |i: usize| median(times[f].iter().map(|t| t[i]).collect());
+                println!(
+                    "medians over {rounds} keystrokes, {name}: chunks patched {:?}, the panel \
+                     {:?} (its window {:?}); the panel from the listing written out whole {:?}",
+                    m(0),
+                    m(1),
+                    m(2),
+                    m(3)
+                );
+            }
+            println!(
+                "medians over {rounds} keystrokes: objects {:?}, parsed afresh {:?}",
+                median(objects_times.iter().map(|t| t[0]).collect()),
+                median(objects_times.iter().map(|t| t[1]).collect())
+            );
         }
     }
 }
