@@ -299,12 +299,27 @@ pub struct Run<'a> {
     /// (a listing written out numbers each chunk's sources apart), below
     /// [`Entry::chunk_count`].
     pub chunk: usize,
-    /// The run's lines, each with its newline.
-    pub text: std::borrow::Cow<'a, str>,
+    /// The text of the run's chunk, `range` the run's lines in it, and what a
+    /// timestamp in them reads ([`Run::text`]).
+    chunk_text: &'a str,
+    range: Range<usize>,
+    stamp: Option<&'a str>,
     /// Per line: an index into `sources`.
     pub line_sources: &'a [u32],
     /// The chunk's sources.
     pub sources: &'a [Arc<Provenance>],
+}
+
+impl Run<'_> {
+    /// The run's lines, each with its newline: read only for the runs a window shows or
+    /// searches (slicing every run's text touched all 16 MB of a dump's listing).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        let run = &self.chunk_text[self.range.clone()];
+        match self.stamp {
+            Some(stamp) => run.replace(SAVE_TIMESTAMP, stamp).into(),
+            None => run.into(),
+        }
+    }
 }
 
 impl Entry {
@@ -322,7 +337,9 @@ impl Entry {
                 let heading = family_heading(&family.facts);
                 let run = Run {
                     chunk: base,
-                    text: heading.text.into(),
+                    chunk_text: &heading.text,
+                    range: 0..heading.text.len(),
+                    stamp: None,
                     line_sources: &[0],
                     sources: &heading.sources,
                 };
@@ -334,14 +351,12 @@ impl Entry {
             for item in &family.items {
                 let c = item.chunk as usize;
                 let chunk = &family.chunks[c];
-                let run = &chunk.text[item.text.clone()];
-                let text = match stamp {
-                    Some(stamp) if c == 0 => run.replace(SAVE_TIMESTAMP, stamp).into(),
-                    _ => run.into(),
-                };
                 let run = Run {
                     chunk: base + c,
-                    text,
+                    chunk_text: &chunk.text,
+                    range: item.text.clone(),
+                    // Only `iptables-save`'s own lines (the fixed chunk's) carry the time.
+                    stamp: stamp.filter(|_| c == 0),
                     line_sources: &chunk.line_sources[item.lines.clone()],
                     sources: &chunk.sources,
                 };

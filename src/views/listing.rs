@@ -166,17 +166,18 @@ pub fn window(
         }
         // The lines of an ASCII run are searched in its copy in lower case (what
         // `to_lowercase` makes of them), the run skipped when the copy has no match.
-        let ascii = !needle.is_empty() && run.text.is_ascii();
+        let text = run.text();
+        let ascii = !needle.is_empty() && text.is_ascii();
         if ascii {
             lower.clear();
-            lower.push_str(&run.text);
+            lower.push_str(&text);
             lower.make_ascii_lowercase();
             if !lower.contains(needle.as_str()) {
                 return true;
             }
         }
         let mut lowered = lower.lines();
-        for (k, (line, &s)) in run.text.lines().zip(run.line_sources).enumerate() {
+        for (k, (line, &s)) in text.lines().zip(run.line_sources).enumerate() {
             let matched = match ascii {
                 true => lowered.next().is_some_and(|l| l.contains(needle.as_str())),
                 false => contains_any_case(line, &needle),
