@@ -24,7 +24,10 @@
 //! `iptables-save` reuse the per-Service chunks of the listing before, `proxy::chunks`;
 //! nftables mode's transaction and `nft list` the pieces of `proxy::mode_chunks`; IPVS
 //! mode's four listings are made whole),
-//! each median printed against the 10 ms it gets of the 50 ms budget.
+//! each median printed against the 10 ms it gets of the 50 ms budget; then the rules
+//! panel's windows of the restore input read straight from the chunks without writing
+//! the listing out (`views::listing::window`: its first 3,000 lines, the lines a text
+//! filter keeps, the rules of the Service edited), which is what the panel now reads.
 //!
 //! Run with `cargo bench --bench dump` (`-- "rules listing"` for the last group only).
 
@@ -273,15 +276,71 @@ fn listing_after_a_keystroke(c: &mut Criterion) {
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_millis(1))
         .measurement_time(Duration::from_millis(20));
-    for &(mode, listing) in LISTINGS {
+    // The listings written out whole, then the rules panel's windows of the restore
+    // input read from the chunks (`views::listing::window`): its first 3,000 lines, the
+    // lines containing "dnat", and the rules of the Service edited.
+    let windows = LISTINGS
+        .iter()
+        .map(|&(mode, listing)| (mode, listing, None))
+        .chain([
+            (
+                ProxyMode::Iptables,
+                Listing::RestoreInput,
+                Some(("", false)),
+            ),
+            (
+                ProxyMode::Iptables,
+                Listing::RestoreInput,
+                Some(("dnat", false)),
+            ),
+            (ProxyMode::Iptables, Listing::RestoreInput, Some(("", true))),
+        ]);
+    let edited_object = analysed
+        .objects
+        .services
+        .iter()
+        .find(|s| s.meta.name == "svc-02500")
+        .and_then(|s| s.meta.origin.object());
+    let object_of = |p: &proxy::provenance::Provenance| match p.service_port.as_ref()?.origin {
+        model::Origin::Written(id) => Some(id),
+        _ => None,
+    };
+    for (mode, listing, window) in windows {
         let context = Context {
             node: "node-00".into(),
             mode: Some(mode),
         };
+        let list = |analysis: &svcplay::scenario::Analysis| match window {
+            None => black_box(lines(analysis, &context, listing)).map(|l| l.line_sources.len()),
+            Some((text, object)) => {
+                let filters = svcplay::views::listing::Filters {
+                    text,
+                    object: if object { edited_object } else { None },
+                    object_of: &object_of,
+                    limit: 3000,
+                };
+                black_box(svcplay::views::listing::window(
+                    analysis, &context, listing, &filters,
+                ))
+                .map(|w| w.numbers.len())
+            }
+        };
         let mut analysis = Some(analysed.clone());
-        black_box(lines(analysis.as_ref().unwrap(), &context, listing));
+        black_box(list(analysis.as_ref().unwrap()));
         let mut forward = true;
-        let name = format!("{mode:?} {}", listing.id());
+        let name = match window {
+            None => format!("{mode:?} {}", listing.id()),
+            Some((text, object)) => format!(
+                "{mode:?} {} window{}{}",
+                listing.id(),
+                if text.is_empty() {
+                    ""
+                } else {
+                    " filtered by text"
+                },
+                if object { " of the edited Service" } else { "" }
+            ),
+        };
         let mut samples = Vec::new();
         group.bench_function(&name, |b| {
             b.iter_custom(|iters| {
@@ -295,7 +354,7 @@ fn listing_after_a_keystroke(c: &mut Criterion) {
                     forward = !forward;
                     let edited = analysis.take().unwrap().edit(from, to);
                     let start = Instant::now();
-                    let listed = lines(&edited, &context, listing);
+                    let listed = list(&edited);
                     let took = start.elapsed();
                     black_box(listed);
                     samples.push(took);

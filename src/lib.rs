@@ -113,7 +113,8 @@
 //!   mode's restore input and `iptables-save` listings in per-Service chunks (each
 //!   Service's lines with their provenance, placed as the rendering orders them), so
 //!   that the listing after an edit renders only the Services the edit touched, as
-//!   kube-proxy's partial sync writes only the changed Services' chains;
+//!   kube-proxy's partial sync writes only the changed Services' chains, and a window of
+//!   it is read run by run ([`proxy::chunks::Entry::runs`]);
 //!   [`proxy::mode_chunks`] does the same for nftables mode's transaction and `nft list`
 //!   (the Services' pieces in slots of a fixed skeleton, the shared maps' elements kept
 //!   one by one in nft's order);
@@ -158,7 +159,9 @@
 //!   with the provenance of every line, printed by the same printers as the commands
 //!   (iptables mode's two through [`proxy::chunks`], nftables mode's two through
 //!   [`proxy::mode_chunks`]; [`views::listing::made_whole`]
-//!   without them).
+//!   without them); [`views::listing::window`] reads the lines a rules panel shows
+//!   (filtered by text or object, at most a limit) straight from iptables mode's chunks,
+//!   counting the rest, without writing the listing out.
 //! - [`session`] — scenario format v2: named `File`s (on the node's disk) and the `Session`
 //!   document (the session clock, the node, the running kube-proxy's configuration, rules
 //!   a previous mode left, conntrack entries, files written in Pods), each change a pure

@@ -831,7 +831,7 @@ fn listings_after_edits_equal_full_ones() {
     ];
     let bases = bases();
     let mut rng = Rng(0x11_5717_c4a2);
-    let (mut compared, mut lines) = (0, 0);
+    let (mut compared, mut lines, mut windows) = (0, 0, 0);
     // nftables mode's listings patched from those made before an edit (other tests of
     // this file running at once can only add to it).
     let patched =
@@ -861,6 +861,13 @@ fn listings_after_edits_equal_full_ones() {
             let mut nodes = incremental.node_names();
             nodes.truncate(2);
             for node in &nodes {
+                // The rules panel's window read from the chunks first (it patches them).
+                windows += windows_equal(
+                    &incremental,
+                    &full,
+                    node,
+                    &format!("case {case} (seed {seed:#x}), edit {step}: {what}"),
+                );
                 let reference = full.proxy_in(node, ProxyMode::Iptables).lines();
                 let context = Context {
                     node: node.clone(),
@@ -907,8 +914,9 @@ fn listings_after_edits_equal_full_ones() {
     let reused = patched() - patched_before;
     println!(
         "{cases} cases × {EDITS} edits: {compared} listings byte-equal to a full analysis', \
-         {lines} restore-input lines equal to NodeProxy::lines, {reused} nftables listings \
-         patched from the pieces of one made before"
+         {lines} restore-input lines equal to NodeProxy::lines, {windows} windows read from \
+         the chunks equal to the full listings filtered, {reused} nftables listings patched \
+         from the pieces of one made before"
     );
     assert!(
         reused > 0,
@@ -971,4 +979,109 @@ fn nftables_pieces_follow_shared_elements_and_affinity_sets() {
             assert!(patched() >= before + 2, "step {step}: not patched");
         }
     }
+}
+
+/// The written object a line's provenance links to (the rules panel's object filter,
+/// `ui::provenance::object_of`).
+fn object_of(p: &svcplay::proxy::provenance::Provenance) -> Option<usize> {
+    match p.service_port.as_ref()?.origin {
+        svcplay::model::Origin::Written(id) => Some(id),
+        _ => None,
+    }
+}
+
+/// The window `filters` keep of the whole listing `lines`, filtered line by line: what
+/// the rules panel showed before it read its window from the chunks.
+fn filtered_window(
+    lines: &svcplay::proxy::Lines,
+    filters: &views::listing::Filters,
+) -> views::listing::Window {
+    let needle = filters.text.to_lowercase();
+    let mut out = views::listing::Window::default();
+    let mut numbered: std::collections::HashMap<u32, u32> = Default::default();
+    for (i, line) in lines.text.lines().enumerate() {
+        out.total += 1;
+        let s = lines.line_sources[i];
+        let source = &lines.sources[s as usize - 1];
+        if filters.object.is_some() && (filters.object_of)(source) != filters.object {
+            continue;
+        }
+        if !line.to_lowercase().contains(&needle) {
+            continue;
+        }
+        if out.numbers.len() >= filters.limit {
+            out.cut += 1;
+            continue;
+        }
+        out.numbers.push(i as u32);
+        out.lines.text.push_str(line);
+        out.lines.text.push('\n');
+        let sources = &mut out.lines.sources;
+        let n = *numbered.entry(s).or_insert_with(|| {
+            sources.push(source.clone());
+            sources.len() as u32
+        });
+        out.lines.line_sources.push(n);
+    }
+    out
+}
+
+/// Checks every window of node `node`'s iptables listings (restore input and
+/// `iptables-save`, in iptables mode and the configured one) the rules panel reads from
+/// `incremental`'s chunks against the listing of the `full` analysis filtered line by
+/// line: by text (any case), by object (those the listing names, and none), past a
+/// limit, their line numbers, sources, `cut` and `total`. Returns how many were compared.
+fn windows_equal(incremental: &Analysis, full: &Analysis, node: &str, what: &str) -> usize {
+    use svcplay::proxy::Listing;
+    let mut compared = 0;
+    for mode in [Some(ProxyMode::Iptables), None] {
+        let context = Context {
+            node: node.to_string(),
+            mode,
+        };
+        for listing in [Listing::RestoreInput, Listing::IptablesSave] {
+            let Some(reference) = views::listing::lines(full, &context, listing) else {
+                continue;
+            };
+            let mut objects: Vec<Option<usize>> =
+                reference.sources.iter().map(|p| object_of(p)).collect();
+            objects.sort();
+            objects.dedup();
+            objects.retain(Option::is_some);
+            objects.truncate(2);
+            objects.extend([None, Some(usize::MAX)]);
+            for text in ["", "kube-sep", "DNAT", "-A KUBE-SVC", "no such text"] {
+                for &object in &objects {
+                    for limit in [0, 5, 3000] {
+                        let filters = views::listing::Filters {
+                            text,
+                            object,
+                            object_of: &object_of,
+                            limit,
+                        };
+                        let Some(got) =
+                            views::listing::window(incremental, &context, listing, &filters)
+                        else {
+                            continue;
+                        };
+                        let want = filtered_window(&reference, &filters);
+                        assert!(
+                            got == want,
+                            "{what}: the window of {listing:?} ({mode:?}) on {node}, filter \
+                             {text:?}, object {object:?}, limit {limit}, differs: got {} lines \
+                             ({} cut of {}), want {} ({} cut of {})",
+                            got.numbers.len(),
+                            got.cut,
+                            got.total,
+                            want.numbers.len(),
+                            want.cut,
+                            want.total
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    compared
 }

@@ -156,7 +156,8 @@ impl Trees {
         key
     }
 
-    fn of(&mut self, raw: &svcplay::manifest::RawObject) -> &Node {
+    /// The tree of `raw` (its node in its document), parsed once.
+    pub fn of(&mut self, raw: &svcplay::manifest::RawObject) -> &Node {
         let round = self.round;
         let found = self.key(raw).filter(|key| {
             self.parsed

@@ -577,7 +577,11 @@ pub fn panel_with(analysis: &Analysis, selection: &Selection, listings: &mut Lis
             selection.mode,
             &selection.dump,
         )),
-        Tab::Objects => Panel::Objects(objects_upto(analysis, super::objects::MAX_ROWS)),
+        Tab::Objects => Panel::Objects(objects_upto_in(
+            analysis,
+            super::objects::MAX_ROWS,
+            &mut listings.trees,
+        )),
         Tab::Selectors => Panel::Selectors(selectors(&analysis.objects)),
         Tab::Endpoints => Panel::Endpoints(endpoints(analysis)),
         Tab::Dns => Panel::Dns(dns(&analysis.objects)),
@@ -865,7 +869,7 @@ pub fn filtered(
                 continue;
             }
         }
-        if !needle.is_empty() && !line.to_lowercase().contains(&needle) {
+        if !views::listing::contains_any_case(line, &needle) {
             continue;
         }
         if shown.len() < super::rules::MAX_LINES {
@@ -918,6 +922,31 @@ pub fn rules_shown(
         node: node.to_string(),
         mode,
     };
+    // Kept in per-Service chunks (iptables mode), the listing is not written out: the
+    // window is read from the chunks, the runs past it counted.
+    let filters = views::listing::Filters {
+        text: filter,
+        object,
+        object_of: &super::provenance::object_of,
+        limit: super::rules::MAX_LINES,
+    };
+    let window = {
+        let _timed = super::dom::timed("listing");
+        views::listing::window(analysis, &context, view, &filters)
+    };
+    if let Some(window) = window {
+        let _timed = super::dom::timed("sources");
+        let shown: Vec<u32> = (0..window.numbers.len() as u32).collect();
+        let (line_sources, sources, _) =
+            super::provenance::panel_sources(analysis, &window.lines, &shown, &mut listings.trees);
+        panel.text = window.lines.text;
+        panel.numbers = window.numbers;
+        panel.line_sources = line_sources;
+        panel.sources = sources;
+        panel.cut = window.cut;
+        panel.total = window.total;
+        return panel;
+    }
     let (lines, trees) = listings.lines_and_trees(analysis, &context, view);
     let Some(lines) = lines else {
         // The listing has nothing in this mode: the command says why.
@@ -934,6 +963,21 @@ pub fn rules_shown(
         }
         return panel;
     };
+    window_of_lines(&mut panel, analysis, lines, filter, object, trees);
+    panel
+}
+
+/// Fills `panel` with the lines of the whole listing `lines` its filters keep (at most
+/// [`super::rules::MAX_LINES`]) and their sources: the panel of a listing not kept in
+/// chunks, and what the window read from the chunks is checked against.
+fn window_of_lines(
+    panel: &mut RulesPanel,
+    analysis: &Analysis,
+    lines: &Lines,
+    filter: &str,
+    object: Option<usize>,
+    trees: &mut super::provenance::Trees,
+) {
     let filtering = super::dom::timed("filters");
     let object_of = |source: u32| {
         let p = lines.sources.get((source as usize).checked_sub(1)?)?;
@@ -952,7 +996,6 @@ pub fn rules_shown(
     panel.also = also;
     panel.cut = cut;
     panel.total = total;
-    panel
 }
 
 /// The whole listing a rules panel shows a window of, as the tool prints it: what the
@@ -985,24 +1028,36 @@ fn origin_kind(origin: &Origin) -> OriginKind {
 }
 
 /// The fields of a stored Service a learner looks for, and how each got its value
-/// ([`svcplay::apiserver::service::stored::stored_fields`]).
-pub fn service_fields(analysis: &Analysis, service: &Service) -> Vec<FieldRow> {
+/// ([`svcplay::apiserver::service::stored::stored_fields`]), its written document
+/// located in `trees` (begun for this analysis): `stored_fields` asks the written object
+/// whether each field was written, and an object whose tree the analysis released parses
+/// its document again for every question (ten parses per Service row, 3,400 for the
+/// Objects view of the dump after every key).
+fn service_fields(
+    analysis: &Analysis,
+    service: &Service,
+    trees: &mut super::provenance::Trees,
+) -> Vec<FieldRow> {
     use svcplay::apiserver::service::stored::{self, stored_fields};
     let raw = service
         .meta
         .origin
         .object()
         .and_then(|id| analysis.manifest.object(id));
-    stored_fields(raw, service)
+    let node = raw.map(|raw| trees.of(raw));
+    // Without the written object every field is defaulted or allocated; those written
+    // are then told apart as `stored_fields` tells them (written first).
+    stored_fields(None, service)
         .into_iter()
         .map(|f| FieldRow {
-            field: f.field,
-            value: f.value,
             how: match f.how {
+                _ if node.is_some_and(|n| n.locate_key(&f.field).0) => How::Written,
                 stored::How::Written => How::Written,
                 stored::How::Defaulted => How::Defaulted,
                 stored::How::Allocated => How::Allocated,
             },
+            field: f.field,
+            value: f.value,
         })
         .collect()
 }
@@ -1039,22 +1094,27 @@ enum Listed {
     KubeProxyConfiguration,
 }
 
-/// The Objects view's first `limit` rows, and how many more objects there are. Only the
-/// rows listed are made (a Service's row reads its written document for the fields the
-/// API server set), and each written object's `kubectl apply` line comes from one index
-/// of the admissions, not a search of them per object.
+/// The Objects view's first `limit` rows, and how many more objects there are
+/// ([`objects_upto_in`], the documents parsed for this panel alone).
 pub fn objects_upto(analysis: &Analysis, limit: usize) -> ObjectsPanel {
+    objects_upto_in(analysis, limit, &mut super::provenance::Trees::default())
+}
+
+/// The Objects view's first `limit` rows, and how many more objects there are. Only the
+/// rows listed are made, and only what they show is looked up: the objects are counted,
+/// not collected and sorted (the view's order, written objects first, is read category
+/// by category until the rows are filled); a written object's `kubectl apply` line comes
+/// from one pass over the admissions for the rows' objects; a Service's row reads its
+/// written document (for the fields the API server set) from `trees`, which keeps the
+/// documents parsed across analyses (after a keystroke only the edited one is parsed).
+pub fn objects_upto_in(
+    analysis: &Analysis,
+    limit: usize,
+    trees: &mut super::provenance::Trees,
+) -> ObjectsPanel {
     let _timed = super::dom::timed("objects");
+    trees.begin();
     let o = &analysis.objects;
-    // The last admission of each written object (a later document may apply it again).
-    let admissions: std::collections::HashMap<usize, &svcplay::apiserver::Admission> =
-        analysis.admissions.iter().map(|a| (a.object, a)).collect();
-    let admission_of = |id: Option<usize>| {
-        admissions.get(&id?).map(|a| match a.success_line() {
-            Some(line) => (true, line),
-            None => (false, a.error_text("scenario.yaml").unwrap_or_default()),
-        })
-    };
     // The namespaces every cluster has are noise here; so are kubeadm's add-ons (CoreDNS,
     // kube-proxy, the control plane's static Pods), which are built in: `kubectl get pods
     // -n kube-system` in the terminal lists them.
@@ -1078,49 +1138,82 @@ pub fn objects_upto(analysis: &Analysis, limit: usize) -> ObjectsPanel {
         }
     };
     let not_builtin = |meta: &svcplay::model::ObjectMeta| meta.origin != Origin::Builtin;
-    let mut listed: Vec<Listed> = Vec::new();
-    listed.extend(
+    // Every object listed, in the store's order.
+    let in_store = || {
         (0..o.namespaces.len())
             .filter(|i| not_builtin(&o.namespaces[*i].meta))
-            .map(Listed::Namespace),
-    );
-    listed.extend((0..o.nodes.len()).map(Listed::Node));
-    listed.extend(
-        (0..o.workloads.len())
-            .filter(|i| not_builtin(&o.workloads[*i].meta))
-            .map(Listed::Workload),
-    );
-    listed.extend(
-        (0..o.pods.len())
-            .filter(|i| not_builtin(&o.pods[*i].meta))
-            .map(Listed::Pod),
-    );
-    listed.extend((0..o.services.len()).map(Listed::Service));
-    listed.extend((0..o.endpoint_slices.len()).map(Listed::EndpointSlice));
-    listed.extend((0..o.endpoints.len()).map(Listed::Endpoints));
-    if config_meta.is_some() {
-        listed.push(Listed::KubeProxyConfiguration);
-    }
-    // What the user wrote first, then what the controllers made, then the built-in objects.
-    svcplay::sort::sort_by_key(&mut listed, |item| {
-        match origin_kind(&meta_of(*item).origin) {
-            OriginKind::Written => 0,
-            OriginKind::Generated => 1,
-            OriginKind::Builtin => 2,
+            .map(Listed::Namespace)
+            .chain((0..o.nodes.len()).map(Listed::Node))
+            .chain(
+                (0..o.workloads.len())
+                    .filter(|i| not_builtin(&o.workloads[*i].meta))
+                    .map(Listed::Workload),
+            )
+            .chain(
+                (0..o.pods.len())
+                    .filter(|i| not_builtin(&o.pods[*i].meta))
+                    .map(Listed::Pod),
+            )
+            .chain((0..o.services.len()).map(Listed::Service))
+            .chain((0..o.endpoint_slices.len()).map(Listed::EndpointSlice))
+            .chain((0..o.endpoints.len()).map(Listed::Endpoints))
+            .chain(
+                config_meta
+                    .is_some()
+                    .then_some(Listed::KubeProxyConfiguration),
+            )
+    };
+    // What the user wrote first, then what the controllers made, then the built-in
+    // objects (each in the store's order: a stable sort by this rank).
+    let rank = |item: Listed| match origin_kind(&meta_of(item).origin) {
+        OriginKind::Written => 0,
+        OriginKind::Generated => 1,
+        OriginKind::Builtin => 2,
+    };
+    let mut listed: Vec<Listed> = Vec::new();
+    for r in 0..3 {
+        if listed.len() >= limit {
+            break;
         }
-    });
-    // Objects the API server refused exist nowhere else: listed last, with its words.
-    let refused: Vec<&svcplay::apiserver::Admission> = analysis
-        .admissions
+        let room = limit - listed.len();
+        listed.extend(in_store().filter(|item| rank(*item) == r).take(room));
+    }
+    let listed_count = in_store().count();
+    // The last admission of each written object shown (a later document may apply it
+    // again).
+    let shown: std::collections::HashSet<usize> = listed
         .iter()
-        .filter(|a| a.success_line().is_none())
+        .filter_map(|item| match meta_of(*item).origin {
+            Origin::Written(id) => Some(id),
+            _ => None,
+        })
         .collect();
+    let mut admissions: std::collections::HashMap<usize, &svcplay::apiserver::Admission> =
+        std::collections::HashMap::with_capacity(shown.len());
+    if !shown.is_empty() {
+        for a in &analysis.admissions {
+            if shown.contains(&a.object) {
+                admissions.insert(a.object, a);
+            }
+        }
+    }
+    let admission_of = |id: Option<usize>| {
+        admissions.get(&id?).map(|a| match a.success_line() {
+            Some(line) => (true, line),
+            None => (false, a.error_text("scenario.yaml").unwrap_or_default()),
+        })
+    };
+    // Objects the API server refused exist nowhere else: listed last, with its words.
+    let is_refused = |a: &&svcplay::apiserver::Admission| {
+        matches!(a.outcome, svcplay::apiserver::Outcome::Rejected(_))
+    };
+    let refused = || analysis.admissions.iter().filter(is_refused);
     let plain = |field: &str, value: String| FieldRow {
         field: field.to_string(),
         value,
         how: How::Observed,
     };
-    let row = |item: Listed| -> ObjectRow {
+    let mut row = |item: Listed| -> ObjectRow {
         let meta = meta_of(item);
         let (kind, fields, actions, has_rules): (&str, Vec<FieldRow>, Vec<UiAction>, bool) =
             match item {
@@ -1214,7 +1307,7 @@ pub fn objects_upto(analysis: &Analysis, limit: usize) -> ObjectsPanel {
                     let has_rules = s.meta.origin.object().is_some();
                     (
                         "Service",
-                        service_fields(analysis, s),
+                        service_fields(analysis, s, trees),
                         Vec::new(),
                         has_rules,
                     )
@@ -1256,10 +1349,10 @@ pub fn objects_upto(analysis: &Analysis, limit: usize) -> ObjectsPanel {
         actions: Vec::new(),
         has_rules: false,
     };
-    let mut rows: Vec<ObjectRow> = listed.iter().take(limit).map(|i| row(*i)).collect();
+    let mut rows: Vec<ObjectRow> = listed.iter().map(|i| row(*i)).collect();
     let room = limit - rows.len();
-    rows.extend(refused.iter().take(room).map(|a| refused_row(a)));
-    let all = listed.len() + refused.len();
+    rows.extend(refused().take(room).map(refused_row));
+    let all = listed_count + refused().count();
     ObjectsPanel {
         more: (all - rows.len()) as u32,
         rows,
@@ -1821,6 +1914,51 @@ mod tests {
                 assert_eq!(panel.rows, all[..n], "limit {limit}");
                 assert_eq!(panel.more as usize, all.len() - n);
             }
+            // A Service row's fields say how each got its value as the API server's
+            // `stored_fields` says, reading the written object itself.
+            for row in all.iter().filter(|r| r.kind == "Service") {
+                // (A refused Service is listed too, with no fields.)
+                let Some(service) = analysis
+                    .objects
+                    .services
+                    .iter()
+                    .find(|s| s.meta.namespace == row.namespace && s.meta.name == row.name)
+                else {
+                    assert!(row.fields.is_empty());
+                    continue;
+                };
+                let raw = service
+                    .meta
+                    .origin
+                    .object()
+                    .and_then(|id| analysis.manifest.object(id));
+                let want: Vec<(String, String, &str)> =
+                    svcplay::apiserver::service::stored::stored_fields(raw, service)
+                        .into_iter()
+                        .map(|f| {
+                            let how = match f.how {
+                                svcplay::apiserver::service::stored::How::Written => "written",
+                                svcplay::apiserver::service::stored::How::Defaulted => "defaulted",
+                                svcplay::apiserver::service::stored::How::Allocated => "allocated",
+                            };
+                            (f.field, f.value, how)
+                        })
+                        .collect();
+                let got: Vec<(String, String, &str)> = row
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let how = match f.how {
+                            How::Written => "written",
+                            How::Defaulted => "defaulted",
+                            How::Allocated => "allocated",
+                            How::Observed => "observed",
+                        };
+                        (f.field.clone(), f.value.clone(), how)
+                    })
+                    .collect();
+                assert_eq!(got, want, "{}/{}", row.namespace, row.name);
+            }
             if text == refused {
                 let last = all.last().expect("rows");
                 assert_eq!(
@@ -1828,6 +1966,35 @@ mod tests {
                     ("bad", Some(false))
                 );
             }
+        }
+    }
+
+    /// After edits, the Objects view made with the documents parsed for the panels
+    /// before (kept across analyses) equals the view made afresh.
+    #[test]
+    fn objects_after_edits_equal_fresh_ones() {
+        let text = svcplay::examples::dump::large_dump(30, 2);
+        let edits = [
+            text.replacen("port: 80\n", "port: 81\n", 1),
+            text.replacen("name: svc-00003\n", "name: svc-00003x\n", 1),
+            text.replacen("  ports:\n", "  type: NodePort\n  ports:\n", 1),
+            text.clone(),
+        ];
+        let mut analysis = analyze(&text, Options::default());
+        let mut listings = Listings::default();
+        let mut before = text.clone();
+        for edited in edits {
+            assert_ne!(before.len(), 0);
+            analysis = analysis.edit(&before, &edited);
+            listings = listings.next_analysis();
+            let kept =
+                objects_upto_in(&analysis, crate::ui::objects::MAX_ROWS, &mut listings.trees);
+            let fresh = objects_upto(
+                &analyze(&edited, Options::default()),
+                crate::ui::objects::MAX_ROWS,
+            );
+            assert_eq!(kept, fresh);
+            before = edited;
         }
     }
 
@@ -1873,5 +2040,129 @@ mod tests {
             rows.more,
             started.elapsed()
         );
+        // After keystrokes (a digit typed and taken back, in turn), as the worker edits.
+        if services > 2500 {
+            let edited = svcplay::examples::dump::with_a_keystroke(&text);
+            let mut analysis = Some(analysis);
+            let mut listings = Some(listings);
+            let mut forward = true;
+            let rounds: usize = std::env::var("SVCPLAY_DUMP_ROUNDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(6);
+            // Per filter: (the chunks patched, the panel, its window, the panel from the
+            // listing written out whole); the Objects view, its documents kept and afresh.
+            let mut times: Vec<Vec<[std::time::Duration; 4]>> = vec![Vec::new(); 3];
+            let mut objects_times: Vec<[std::time::Duration; 2]> = Vec::new();
+            for round in 0..rounds {
+                let (from, to) = if forward {
+                    (&text, &edited)
+                } else {
+                    (&edited, &text)
+                };
+                forward = !forward;
+                let next = analysis.take().expect("kept").edit(from, to);
+                let mut kept = listings.take().expect("kept").next_analysis();
+                let (_, _, view) = rules_views(&next, None, None);
+                let context = Context {
+                    node: node.clone(),
+                    mode: None,
+                };
+                // The chunks patched after the edit (an empty window reads no line).
+                let started = std::time::Instant::now();
+                let none = views::listing::Filters {
+                    text: "",
+                    object: None,
+                    object_of: &super::super::provenance::object_of,
+                    limit: 0,
+                };
+                std::hint::black_box(views::listing::window(&next, &context, view, &none));
+                let patched = started.elapsed();
+                for (f, (filter, object)) in [("", None), ("dnat", None), ("", object)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    // The documents this panel's sources are in parsed, as the same panel
+                    // after the key before left them (twice: after another panel, the first
+                    // drops the documents only that one used, `provenance::Trees::begin`,
+                    // 70 ms of freeing when it used thousands).
+                    for _ in 0..2 {
+                        rules_shown(&next, &node, None, None, filter, object, &mut kept);
+                    }
+                    let started = std::time::Instant::now();
+                    let filters = views::listing::Filters {
+                        text: filter,
+                        object,
+                        object_of: &super::super::provenance::object_of,
+                        limit: crate::ui::rules::MAX_LINES,
+                    };
+                    std::hint::black_box(views::listing::window(&next, &context, view, &filters));
+                    let windowed = started.elapsed();
+                    let started = std::time::Instant::now();
+                    let panel = rules_shown(&next, &node, None, None, filter, object, &mut kept);
+                    let took = started.elapsed();
+                    let started = std::time::Instant::now();
+                    let bytes = super::super::wire::encode(&panel).len();
+                    let encoded = started.elapsed();
+                    // The panel as it was made before: the listing written out whole
+                    // (from the same patched chunks), filtered, its window's sources.
+                    let started = std::time::Instant::now();
+                    let lines = views::listing::lines(&next, &context, view).expect("a listing");
+                    let mut old = RulesPanel {
+                        mode: panel.mode,
+                        views: panel.views.clone(),
+                        view: panel.view,
+                        ..RulesPanel::default()
+                    };
+                    window_of_lines(&mut old, &next, &lines, filter, object, &mut kept.trees);
+                    let before = started.elapsed();
+                    assert_eq!(old, panel, "after keystroke {round}: {filter:?} {object:?}");
+                    times[f].push([patched, took, windowed, before]);
+                    println!(
+                        "after keystroke {round}: filter {filter:?} object {object:?}: {} lines shown, {} cut, {} sources: chunks patched {patched:?}, then the panel in {took:?} (its window read in {windowed:?}; from the listing written out whole: {before:?}); {bytes} bytes encoded in {encoded:?}",
+                        panel.numbers.len(),
+                        panel.cut,
+                        panel.sources.len(),
+                    );
+                }
+                let started = std::time::Instant::now();
+                let rows = objects_upto_in(&next, crate::ui::objects::MAX_ROWS, &mut kept.trees);
+                let with_trees = started.elapsed();
+                let started = std::time::Instant::now();
+                let fresh = objects_upto(&next, crate::ui::objects::MAX_ROWS);
+                let afresh = started.elapsed();
+                assert_eq!(rows, fresh);
+                objects_times.push([with_trees, afresh]);
+                println!(
+                    "after keystroke {round}: objects {} rows in {with_trees:?} (the documents parsed afresh: {afresh:?})",
+                    rows.rows.len(),
+                );
+                analysis = Some(next);
+                listings = Some(kept);
+            }
+            let median = |mut v: Vec<std::time::Duration>| {
+                v.sort();
+                v.get(v.len() / 2).copied().unwrap_or_default()
+            };
+            for (f, name) in ["no filter", "text \"dnat\"", "the object"]
+                .iter()
+                .enumerate()
+            {
+                let m = |i: usize| median(times[f].iter().map(|t| t[i]).collect());
+                println!(
+                    "medians over {rounds} keystrokes, {name}: chunks patched {:?}, the panel \
+                     {:?} (its window {:?}); the panel from the listing written out whole {:?}",
+                    m(0),
+                    m(1),
+                    m(2),
+                    m(3)
+                );
+            }
+            println!(
+                "medians over {rounds} keystrokes: objects {:?}, parsed afresh {:?}",
+                median(objects_times.iter().map(|t| t[0]).collect()),
+                median(objects_times.iter().map(|t| t[1]).collect())
+            );
+        }
     }
 }

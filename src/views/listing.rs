@@ -17,6 +17,7 @@ use crate::proxy::iptables::node::SaveOptions;
 use crate::proxy::ipvs::IpvsState;
 use crate::proxy::lines::{LineSink, Recorded};
 use crate::proxy::mode_chunks;
+use crate::proxy::provenance::Provenance;
 use crate::proxy::{Lines, Listing, ProxyFacts};
 use crate::scenario::Analysis;
 
@@ -28,22 +29,12 @@ use crate::scenario::Analysis;
 pub fn lines(analysis: &Analysis, context: &Context, listing: Listing) -> Option<Lines> {
     // In iptables mode, through the per-Service chunks an edit reuses (before the node's
     // kube-proxy is built: that computes the facts of every Service).
-    if context.mode(analysis) == ProxyMode::Iptables {
-        let form = match listing {
-            Listing::RestoreInput => Some(Form::Restore),
-            // Unless the node keeps rules another mode left (`super::iptables::node_tables`).
-            Listing::IptablesSave
-                if context.mode.is_some()
-                    || !(analysis.session.session.leftovers)
-                        .iter()
-                        .any(|l| l.node == context.node) =>
-            {
-                Some(Form::Save)
-            }
-            _ => None,
-        };
-        if let Some(lines) = form.and_then(|form| chunked(analysis, &context.node, form)) {
-            return Some(lines);
+    if let Some(form) = chunked_form(analysis, context, listing) {
+        let lines = with_inputs(analysis, &context.node, |inputs| {
+            chunks::listing(&analysis.listings, &context.node, form, inputs)
+        });
+        if lines.is_some() {
+            return lines;
         }
     }
     // In nftables mode, through the per-Service pieces an edit reuses
@@ -75,8 +66,29 @@ fn in_pieces(analysis: &Analysis, node: &str, form: mode_chunks::Form) -> Option
     mode_chunks::listing(&analysis.listings.modes, node, form, &inputs)
 }
 
-/// The listing of `form` on `node` in iptables mode through the analysis' chunks.
-fn chunked(analysis: &Analysis, node: &str, form: Form) -> Option<Lines> {
+/// The form `listing` is kept in per-Service chunks in ([`crate::proxy::chunks`]):
+/// iptables mode's restore input and `iptables-save` (unless the node keeps rules another
+/// mode left, `super::iptables::node_tables`).
+fn chunked_form(analysis: &Analysis, context: &Context, listing: Listing) -> Option<Form> {
+    if context.mode(analysis) != ProxyMode::Iptables {
+        return None;
+    }
+    match listing {
+        Listing::RestoreInput => Some(Form::Restore),
+        Listing::IptablesSave
+            if context.mode.is_some()
+                || !(analysis.session.session.leftovers)
+                    .iter()
+                    .any(|l| l.node == context.node) =>
+        {
+            Some(Form::Save)
+        }
+        _ => None,
+    }
+}
+
+/// Calls `f` with what node `node`'s listings in iptables mode are made from.
+fn with_inputs<T>(analysis: &Analysis, node: &str, f: impl FnOnce(&chunks::Inputs) -> T) -> T {
     let mut config = analysis.proxy_config.clone();
     config.mode = ProxyMode::Iptables;
     let inputs = chunks::Inputs {
@@ -86,7 +98,141 @@ fn chunked(analysis: &Analysis, node: &str, form: Form) -> Option<Lines> {
         proxy: &|| analysis.proxy_in(node, ProxyMode::Iptables),
         stamp: crate::session::clock::ctime(analysis.session.session.time),
     };
-    chunks::listing(&analysis.listings, node, form, &inputs)
+    f(&inputs)
+}
+
+/// Which lines of a listing a window keeps ([`window`]).
+pub struct Filters<'a> {
+    /// Only the lines containing this text, any case ([`contains_any_case`]; empty: all).
+    pub text: &'a str,
+    /// Only the lines whose source `object_of` links to this written object.
+    pub object: Option<usize>,
+    pub object_of: &'a dyn Fn(&Provenance) -> Option<usize>,
+    /// At most this many lines; the others kept are counted.
+    pub limit: usize,
+}
+
+/// The lines of a listing its filters keep, at most `limit` of them (only theirs
+/// sources, numbered in order of first use), each line's number in the listing, how many
+/// more the filters keep, and how many lines the listing has: as if [`lines`] were
+/// filtered line by line, without writing the whole listing out.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    pub lines: Lines,
+    pub numbers: Vec<u32>,
+    pub cut: u32,
+    pub total: u32,
+}
+
+/// Whether `line` contains `needle` (given in lower case) in any case, as
+/// `line.to_lowercase().contains(needle)` says, without a copy of an ASCII line.
+pub fn contains_any_case(line: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if !line.is_ascii() {
+        return line.to_lowercase().contains(needle);
+    }
+    // An ASCII line in lower case is ASCII: it holds no other character.
+    if !needle.is_ascii() {
+        return false;
+    }
+    let needle = needle.as_bytes();
+    line.as_bytes().windows(needle.len()).any(|w| {
+        w.iter()
+            .zip(needle)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    })
+}
+
+/// The window of `listing` its `filters` keep (as [`Window`] says), read straight from
+/// the per-Service chunks the listing is kept in ([`crate::proxy::chunks::Entry::runs`]):
+/// the runs of lines past the window are counted, not written; with the object filter,
+/// the chunks with no line from the object are skipped whole. `None` when the listing is
+/// not kept in chunks (the caller filters [`lines`]).
+pub fn window(
+    analysis: &Analysis,
+    context: &Context,
+    listing: Listing,
+    filters: &Filters,
+) -> Option<Window> {
+    let form = chunked_form(analysis, context, listing)?;
+    let (entry, stamp) = with_inputs(analysis, &context.node, |inputs| {
+        let entry = chunks::entry(&analysis.listings, &context.node, form, inputs);
+        (entry, inputs.stamp.clone())
+    });
+    let entry = entry?;
+    let needle = filters.text.to_lowercase();
+    let mut out = Window::default();
+    // Each chunk's sources numbered in the window (only the lines kept are looked up),
+    // and whether a chunk has a line of the object filtered for (0: not looked at yet).
+    let mut numbered: std::collections::HashMap<(usize, u32), u32> = Default::default();
+    let mut of_object: Vec<u8> = vec![0; entry.chunk_count()];
+    // A run in lower case (an ASCII run's copy, which a needle is searched in at once).
+    let mut lower = String::new();
+    entry.runs(&stamp, &mut |run| {
+        let count = run.line_sources.len() as u32;
+        let first = out.total;
+        out.total += count;
+        let full = out.numbers.len() >= filters.limit;
+        if let Some(o) = filters.object {
+            let names = &mut of_object[run.chunk];
+            if *names == 0 {
+                let any = run
+                    .sources
+                    .iter()
+                    .any(|p| (filters.object_of)(p) == Some(o));
+                *names = if any { 1 } else { 2 };
+            }
+            if *names == 2 {
+                return true;
+            }
+        } else if full && needle.is_empty() {
+            out.cut += count;
+            return true;
+        }
+        // The lines of an ASCII run are searched in its copy in lower case (what
+        // `to_lowercase` makes of them), the run skipped when the copy has no match.
+        let text = run.text();
+        let ascii = !needle.is_empty() && text.is_ascii();
+        if ascii {
+            lower.clear();
+            lower.push_str(&text);
+            lower.make_ascii_lowercase();
+            if !lower.contains(needle.as_str()) {
+                return true;
+            }
+        }
+        let mut lowered = lower.lines();
+        for (k, (line, &s)) in text.lines().zip(run.line_sources).enumerate() {
+            let matched = match ascii {
+                true => lowered.next().is_some_and(|l| l.contains(needle.as_str())),
+                false => contains_any_case(line, &needle),
+            };
+            let source = &run.sources[s as usize];
+            if filters.object.is_some() && (filters.object_of)(source) != filters.object {
+                continue;
+            }
+            if !matched {
+                continue;
+            }
+            if out.numbers.len() >= filters.limit {
+                out.cut += 1;
+                continue;
+            }
+            out.numbers.push(first + k as u32);
+            out.lines.text.push_str(line);
+            out.lines.text.push('\n');
+            let sources = &mut out.lines.sources;
+            let n = *numbered.entry((run.chunk, s)).or_insert_with(|| {
+                sources.push(source.clone());
+                sources.len() as u32
+            });
+            out.lines.line_sources.push(n);
+        }
+        true
+    });
+    Some(out)
 }
 
 /// [`lines`] made whole from kube-proxy's rendering, without the per-Service chunks an
@@ -187,6 +333,89 @@ mod tests {
                     assert_eq!(lines.line_sources.len(), lines.text.lines().count());
                     assert!(lines.line_sources.iter().all(|s| *s > 0));
                 }
+            }
+        }
+    }
+
+    /// A window with no filter and room for every line is the listing itself (every
+    /// family's under its heading in a dual-stack lab), read from the chunks; a text
+    /// filter keeps the lines `filtered` keeps of it.
+    #[test]
+    fn a_whole_window_is_the_listing() {
+        let object_of = |_: &Provenance| None;
+        let mut headed = 0;
+        let dual_stack = include_str!(
+            "../../tests/fixtures/kube-proxy-nftables-svcplay/dual-stack-match-all/input.yaml"
+        );
+        let texts = crate::examples::EXAMPLES
+            .iter()
+            .map(|e| (e.id, e.text))
+            .chain([("dual-stack-match-all", dual_stack)]);
+        for (id, text) in texts {
+            let analysis = crate::scenario::analyze(text, Options::default());
+            for node in analysis.node_names() {
+                let context = Context {
+                    node,
+                    mode: Some(ProxyMode::Iptables),
+                };
+                for listing in [Listing::RestoreInput, Listing::IptablesSave] {
+                    let Some(lines) = lines(&analysis, &context, listing) else {
+                        continue;
+                    };
+                    for text in ["", "# IP", "restore input (IPv6)", "COMMIT", "Generated"] {
+                        let filters = Filters {
+                            text,
+                            object: None,
+                            object_of: &object_of,
+                            limit: usize::MAX,
+                        };
+                        let window =
+                            window(&analysis, &context, listing, &filters).expect("kept in chunks");
+                        let kept: Vec<(usize, &str)> = lines
+                            .text
+                            .lines()
+                            .enumerate()
+                            .filter(|(_, l)| l.to_lowercase().contains(&text.to_lowercase()))
+                            .collect();
+                        let numbers: Vec<u32> = kept.iter().map(|(i, _)| *i as u32).collect();
+                        assert_eq!(window.numbers, numbers, "{id} {listing:?} {text:?}");
+                        let shown: Vec<&str> = kept.iter().map(|(_, l)| *l).collect();
+                        assert_eq!(window.lines.text.lines().collect::<Vec<_>>(), shown);
+                        assert_eq!(window.total as usize, lines.line_sources.len());
+                        if text.is_empty() {
+                            assert_eq!(window.lines, lines, "{id} {listing:?}");
+                        }
+                        if text == "restore input (IPv6)" && !numbers.is_empty() {
+                            headed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(headed > 0, "no lab lists two families");
+    }
+
+    #[test]
+    fn any_case_is_what_lower_case_finds() {
+        let lines = [
+            "-A KUBE-SVC-X -j DNAT",
+            "naïve DNAT",
+            "İstanbul",
+            "Kelvin \u{212a}",
+            "",
+            "dnat",
+        ];
+        let needles = [
+            "", "dnat", "DNAT", "ï", "i", "i\u{307}", "k", "\u{212a}", "stan", "x",
+        ];
+        for line in lines {
+            for needle in needles {
+                let needle = needle.to_lowercase();
+                assert_eq!(
+                    contains_any_case(line, &needle),
+                    line.to_lowercase().contains(&needle),
+                    "{line:?} {needle:?}"
+                );
             }
         }
     }
