@@ -735,6 +735,27 @@ fn split_sensitive_edits_equal_a_full_analysis() {
             Box::new(|t: &str| t.replacen("port: 80\r\n", "port: 81\r\n", 1)),
         ),
         ("\\n again", Box::new(|t: &str| t.replace("\r\n", "\n"))),
+        (
+            "a separator typed at the end, with no line break after it",
+            Box::new(|t: &str| format!("{}---", t.trim_end_matches('\n').to_string() + "\n")),
+        ),
+        (
+            "a line break typed after it",
+            Box::new(|t: &str| format!("{t}\n")),
+        ),
+        (
+            "and a Service after that",
+            Box::new(|t: &str| {
+                format!(
+                    "{t}apiVersion: v1\nkind: Service\nmetadata:\n  name: typed-last\nspec:\n  \
+                     ports:\n  - port: 80\n"
+                )
+            }),
+        ),
+        (
+            "a separator with text after it, at the end",
+            Box::new(|t: &str| format!("{t}--- y")),
+        ),
         ("everything deleted", Box::new(|_: &str| String::new())),
         (
             "and typed again",

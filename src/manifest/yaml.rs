@@ -796,7 +796,13 @@ pub(crate) fn split_documents_after_edit<'a>(
     // start of the chunk it begins in (a line start, after a separator line the edit left
     // alone), to the start of the first separator line that is in the unchanged end
     // together with the line break before it (or to the end of the text).
-    let before = old.partition_point(|c| c.start as usize <= prefix).max(1) - 1;
+    let mut before = old.partition_point(|c| c.start as usize <= prefix).max(1) - 1;
+    // A chunk starts after a line break, except the empty last one of a text that ends
+    // with its separator line (`a\n---`): typing after that separator changes its line,
+    // so the chunk before is split again with it.
+    if before > 0 && a[old[before].start as usize - 1] != b'\n' {
+        before -= 1;
+    }
     let unchanged_from = old_text.len() - suffix;
     let after = old[before..old.len() - 1]
         .iter()
@@ -1404,6 +1410,12 @@ mod tests {
             "--- # c\na: 1\n--- x\nb: 2\n---\n\n---\t\nc: 3",
             "a---\n ---\n----\n---a\n--- \n---\n",
             "\n\n---\n\n\n--- bad\n",
+            // Ending with a separator line and no line break: its last chunk is empty and
+            // starts after no line break (typing there changes the separator's line).
+            "a: 1\n---",
+            "---",
+            "a: 1\n--- x",
+            "a: 1\n--- # c",
         ];
         // Every place of each text, with each of these typed over 0, 1 or 4 bytes.
         let typed = ["", "-", "---\n", "\n", "x", "\n---", "--- y\n", "\r"];
