@@ -420,7 +420,15 @@ pub fn window(text: &str, first: usize, lines: usize) -> (Window, &str) {
     let start = if first == 0 {
         0
     } else {
-        starts.by_ref().nth(first - 1).unwrap_or(text.len())
+        match starts.by_ref().nth(first - 1) {
+            Some(start) => start,
+            // Past the last line (a problem's line after many were deleted): the window
+            // that ends with the text instead (rare, so counting its lines is no cost).
+            None => {
+                let last_line = text.bytes().filter(|&b| b == b'\n').count();
+                return window(text, (last_line + 1).saturating_sub(lines), lines);
+            }
+        }
     };
     let mut count = 1;
     let mut end = text.len();
@@ -750,7 +758,17 @@ pub fn Editor(props: &EditorProps) -> Html {
                     (value, edit)
                 }
             };
-            d.text = Rc::from(full);
+            // An input that changed nothing (the same character typed over its selection,
+            // the load's own replaceAll) keeps the very text on show, so that the next key
+            // is still an edit of it (`Action::Typed`) and no render compares 6 MB.
+            let unchanged = edit.start == edit.old_end
+                && edit.old_end == edit.new_end
+                && full.len() == before.len();
+            d.text = if unchanged {
+                before.clone()
+            } else {
+                Rc::from(full)
+            };
             let full = d.text.clone();
             drop(spliced);
             // Whether the textarea's value changes below (a big paste puts a window in; a
@@ -1440,6 +1458,19 @@ mod tests {
 
     /// In a windowed text, typed into: the lines in view, the line count and the
     /// underlines found in the window alone are those of the whole text.
+    #[test]
+    fn a_window_asked_past_the_end_ends_with_the_text() {
+        for text in ["a\nb\nc\n", "a\nb\nc", "", "one line"] {
+            let lines = text.split('\n').count();
+            for asked in [lines, lines + 1, lines + 600] {
+                let (w, value) = window(text, asked, 2);
+                let want = window(text, lines.saturating_sub(2), 2);
+                assert_eq!((w, value), want, "{text:?} from line {asked}");
+                assert_eq!(w.text_in(text), Some(value), "{text:?} from line {asked}");
+            }
+        }
+    }
+
     #[test]
     fn a_windows_lines_and_underlines_are_those_of_the_whole_text() {
         use svcplay::diag::{Pos, Stage};

@@ -429,11 +429,13 @@ fn start_worker(dispatch: &UseReducerDispatcher<Store>) -> Option<worker::Worker
                 rev,
                 summary,
                 panel,
+                panel_ms,
                 ..
             } => {
                 let (sent, at) = worker::analysis_sent();
+                // The analysis' round trip, without the panel that came with it.
                 let ms = if sent == rev {
-                    dom::now_ms() - at
+                    dom::now_ms() - at - panel_ms
                 } else {
                     f64::INFINITY
                 };

@@ -1040,6 +1040,9 @@ pub enum Response {
         text_hash: u64,
         /// The panel asked for with the text (`selection` of the request), when it was.
         panel: Option<(Selection, Panel)>,
+        /// How long the worker took to build that panel (ms, 0 without one): the page
+        /// weighs the analysis' round trip without it.
+        panel_ms: f64,
     },
     /// The worker does not hold the revision an [`Request::Edit`] of revision `rev` is an
     /// edit of: the page sends the whole text.
@@ -1201,12 +1204,14 @@ impl Wire for Response {
                 summary,
                 text_hash,
                 panel,
+                panel_ms,
             } => {
                 out.push(0);
                 rev.put(out);
                 summary.put(out);
                 text_hash.put(out);
                 panel.put(out);
+                panel_ms.put(out);
             }
             Response::Resend { rev } => {
                 out.push(6);
@@ -1251,6 +1256,7 @@ impl Wire for Response {
                 summary: Wire::get(r)?,
                 text_hash: Wire::get(r)?,
                 panel: Wire::get(r)?,
+                panel_ms: Wire::get(r)?,
             },
             6 => Response::Resend { rev: Wire::get(r)? },
             1 => Response::Panel {
@@ -1310,6 +1316,7 @@ mod tests {
                 summary: summary(&analysis),
                 text_hash: text_hash(example.text),
                 panel: None,
+                panel_ms: 1.5,
             };
             assert_eq!(decode::<Response>(&encode(&response)), Some(response));
             // What one example changed from the one before, as the worker reports an edit.
