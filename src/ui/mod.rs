@@ -37,7 +37,10 @@
 //!   revision's last listing ([`snapshot::Listings`]), so a filter typed does not make it
 //!   again, and the objects parsed for its sources across revisions, keyed by their
 //!   documents' text ([`provenance::Trees`]: after a keystroke only the edited document is
-//!   parsed again), and answers
+//!   parsed again, the least recently used dropped beyond a bound), and the sources made,
+//!   by their provenance (kept in the listing's chunks for the Services an edit did not
+//!   touch) and the documents they were read from: only the edited Service's are made
+//!   again; and answers
 //!   a panel only after a newer text and only the newest panel asked ([`worker::worker_defers`]).
 //!   The Objects view's rows are made for the objects listed only ([`snapshot::objects_upto`]).
 //!   A keystroke sends the worker its edit, not the text (`Request::Edit`, composed from

@@ -13,6 +13,7 @@
 use super::i18n::{Lang, Msg};
 use super::snapshot::{RulesPanel, Source};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use svcplay::diag::{Pos, Span};
 use svcplay::manifest::yaml::Node;
 use svcplay::model::Origin;
@@ -88,8 +89,14 @@ pub fn span_of(root: &Node, path: &str) -> Option<Span> {
 /// item: [`svcplay::manifest::RawObject::tree_source`]), not under the object's id, so it
 /// stays good in the analyses that follow: after a keystroke in the dump only the edited
 /// document is parsed again for the rules panel (the worker and the page keep one `Trees`
-/// across revisions, [`super::snapshot::Listings::next_analysis`]). The trees no panel
-/// used lately are dropped once there are more than [`Trees::KEPT`].
+/// across revisions, [`super::snapshot::Listings::next_analysis`]). Beyond [`Trees::KEPT`]
+/// trees, the least recently used are dropped (a big panel followed by a small one keeps
+/// the big one's trees for when it comes back).
+///
+/// The panels' [`Source`]s are kept too, by their provenance (the listing's chunks keep
+/// the provenances of the Services an edit did not touch, [`svcplay::proxy::chunks`]) with
+/// what they were read from: after a keystroke in the dump only the sources of the edited
+/// Service, and of the objects whose documents moved or changed, are made again.
 #[derive(Default)]
 pub struct Trees {
     /// Documents parsed (for the items of a `kind: List`, the List once).
@@ -101,6 +108,12 @@ pub struct Trees {
     unkeyed: HashMap<usize, Node>,
     /// The number of the current [`Trees::begin`]: when each tree was last used.
     round: u64,
+    /// The sources made, by the address of their provenance (held, so that no other
+    /// provenance takes the address while it is kept).
+    sources: HashMap<usize, KeptSource>,
+    /// How many sources were found kept and reused, and made (for the measurements).
+    #[cfg(test)]
+    pub reused: (usize, usize),
 }
 
 /// A document's first line and the FNV-1a hash of its text (the text itself is compared
@@ -108,25 +121,121 @@ pub struct Trees {
 type TreeKey = (u32, u64);
 
 struct Parsed {
-    text: Box<str>,
+    /// Shared with the sources read from the tree ([`Read::Tree`]).
+    text: Arc<str>,
     root: Node,
     used: u64,
 }
 
+/// A source made for a panel, kept for the panels of the analyses that follow.
+struct KeptSource {
+    provenance: Arc<Provenance>,
+    /// What it was made from in the analysis it was made in: it is good in another
+    /// analysis where each of these reads the same.
+    read: Vec<Read>,
+    source: Source,
+    used: u64,
+}
+
+/// What a source's ranges were read from: the objects its provenance names, looked up in
+/// an analysis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Read {
+    /// No object has this id.
+    Missing(usize),
+    /// The object with this id is in the document with this text and first line (which
+    /// parses the same in any analysis), at `list_item`. Not the tree itself: a source
+    /// stays good after its document's tree was dropped ([`Trees::KEPT`]).
+    Tree {
+        id: usize,
+        text: Arc<str>,
+        line: u32,
+        list_item: Option<usize>,
+    },
+    /// The span of the object with this id (a written Pod's: the whole object).
+    Span { id: usize, span: Span },
+    /// The origin of the first Pod of this namespace and name (`None`: no such Pod).
+    Pod {
+        namespace: String,
+        name: String,
+        origin: Option<Origin>,
+    },
+}
+
+/// The analysis the sources of a panel are made (or found good again) in.
+struct Reading<'a> {
+    analysis: &'a Analysis,
+    /// The analysis' Pods by namespace and name (the first of each), made when a source
+    /// first looks one up.
+    pods: Option<HashMap<(&'a str, &'a str), &'a Origin>>,
+}
+
+impl<'a> Reading<'a> {
+    fn new(analysis: &'a Analysis) -> Reading<'a> {
+        Reading {
+            analysis,
+            pods: None,
+        }
+    }
+
+    /// The origin of the first Pod named `name` in `namespace`.
+    fn pod(&mut self, namespace: &str, name: &str) -> Option<&'a Origin> {
+        let analysis = self.analysis;
+        let pods = self.pods.get_or_insert_with(|| {
+            let mut pods = HashMap::new();
+            for pod in &analysis.objects.pods {
+                pods.entry((pod.meta.namespace.as_str(), pod.meta.name.as_str()))
+                    .or_insert(&pod.meta.origin);
+            }
+            pods
+        });
+        pods.get(&(namespace, name)).copied()
+    }
+}
+
+/// What one source was read from ([`Read`]); `kept` is false when an object was not
+/// found again in its document (its tree is of this analysis only).
+struct Reads {
+    list: Vec<Read>,
+    kept: bool,
+}
+
+/// Drops the least recently `used` entries of `map` down to `bound` of them.
+fn drop_least_recent<K: Copy + Eq + std::hash::Hash, V>(
+    map: &mut HashMap<K, V>,
+    bound: usize,
+    used: impl Fn(&V) -> u64,
+) {
+    let Some(excess) = map.len().checked_sub(bound).filter(|n| *n > 0) else {
+        return;
+    };
+    let mut uses: Vec<(u64, K)> = map.iter().map(|(k, v)| (used(v), *k)).collect();
+    uses.select_nth_unstable_by_key(excess - 1, |(u, _)| *u);
+    for (_, k) in &uses[..excess] {
+        map.remove(k);
+    }
+}
+
 impl Trees {
     /// How many documents are kept between panels (about 1 KB of YAML each in the
-    /// dump): beyond, those the last panel did not use are dropped.
+    /// dump): beyond, the least recently used are dropped.
     pub const KEPT: usize = 4096;
 
+    /// How many sources are kept between panels (a panel shows at most
+    /// [`super::rules::MAX_LINES`] lines, nftables' with two sources to some).
+    pub const KEPT_SOURCES: usize = 16_384;
+
     /// Starts reading objects of `analysis`' manifest (ids are of one analysis); drops
-    /// the trees no recent panel used when there are too many.
+    /// the least recently used trees when there are too many.
     pub fn begin(&mut self) {
+        self.begin_keeping(Self::KEPT);
+    }
+
+    /// [`Trees::begin`], keeping at most `kept` trees.
+    fn begin_keeping(&mut self, kept: usize) {
         self.keys.clear();
         self.unkeyed.clear();
-        if self.parsed.len() > Self::KEPT {
-            let round = self.round;
-            self.parsed.retain(|_, p| p.used == round);
-        }
+        drop_least_recent(&mut self.parsed, kept, |p| p.used);
         self.round += 1;
     }
 
@@ -156,38 +265,156 @@ impl Trees {
         key
     }
 
+    /// The key of the kept document `raw` is found in, marked used.
+    fn found(&mut self, raw: &svcplay::manifest::RawObject) -> Option<TreeKey> {
+        let round = self.round;
+        let key = self.key(raw)?;
+        let parsed = self.parsed.get_mut(&key)?;
+        raw.in_document(&parsed.root)?;
+        parsed.used = round;
+        Some(key)
+    }
+
     /// The tree of `raw` (its node in its document), parsed once.
     pub fn of(&mut self, raw: &svcplay::manifest::RawObject) -> &Node {
-        let round = self.round;
-        let found = self.key(raw).filter(|key| {
-            self.parsed
-                .get(key)
-                .is_some_and(|p| raw.in_document(&p.root).is_some())
-        });
-        match found {
+        self.located(raw).0
+    }
+
+    /// The tree of `raw` and the text and first line of the kept document it is in
+    /// (`None`: not found again in its document, parsed for this analysis alone).
+    fn located(&mut self, raw: &svcplay::manifest::RawObject) -> (&Node, Option<(Arc<str>, u32)>) {
+        match self.found(raw) {
             Some(key) => {
-                let parsed = self.parsed.get_mut(&key).expect("found above");
-                parsed.used = round;
-                raw.in_document(&parsed.root).expect("found above")
+                let parsed = &self.parsed[&key];
+                let node = raw.in_document(&parsed.root).expect("found above");
+                (node, Some((parsed.text.clone(), key.0)))
             }
-            None => self
-                .unkeyed
-                .entry(raw.id)
-                .or_insert_with(|| raw.node().into_owned()),
+            None => (
+                self.unkeyed
+                    .entry(raw.id)
+                    .or_insert_with(|| raw.node().into_owned()),
+                None,
+            ),
         }
+    }
+
+    /// The node of the object `id` (`None`: no such object), with what was read.
+    fn tree(&mut self, analysis: &Analysis, id: usize, reads: &mut Reads) -> Option<&Node> {
+        let Some(raw) = analysis.manifest.object(id) else {
+            reads.list.push(Read::Missing(id));
+            return None;
+        };
+        let (node, document) = self.located(raw);
+        match document {
+            Some((text, line)) => reads.list.push(Read::Tree {
+                id,
+                text,
+                line,
+                list_item: raw.list_item,
+            }),
+            None => reads.kept = false,
+        }
+        Some(node)
+    }
+
+    /// Whether each of `reads` reads the same in `reading`'s analysis: an object's
+    /// document with the same text and first line has the same tree.
+    fn reads_same(reading: &mut Reading, reads: &[Read]) -> bool {
+        let analysis = reading.analysis;
+        let object = |id: usize| analysis.manifest.object(id);
+        reads.iter().all(|read| match read {
+            Read::Missing(id) => object(*id).is_none(),
+            Read::Tree {
+                id,
+                text,
+                line,
+                list_item,
+            } => object(*id).is_some_and(|raw| {
+                raw.list_item == *list_item
+                    && raw
+                        .tree_source()
+                        .is_some_and(|(t, l)| l == *line && t == &**text)
+            }),
+            Read::Span { id, span } => object(*id).is_some_and(|raw| raw.span == *span),
+            Read::Pod {
+                namespace,
+                name,
+                origin,
+            } => reading.pod(namespace, name) == origin.as_ref(),
+        })
+    }
+
+    /// The source of provenance `p`: the one kept for it if what it was read from reads
+    /// the same, else made (and kept).
+    fn source(&mut self, reading: &mut Reading, p: &Arc<Provenance>) -> Source {
+        let round = self.round;
+        let at = Arc::as_ptr(p) as usize;
+        if let Some(mut kept) = self.sources.remove(&at) {
+            if Arc::ptr_eq(&kept.provenance, p) && Self::reads_same(reading, &kept.read) {
+                kept.used = round;
+                #[cfg(test)]
+                {
+                    self.reused.0 += 1;
+                }
+                let source = kept.source.clone();
+                self.sources.insert(at, kept);
+                return source;
+            }
+        }
+        let mut reads = Reads {
+            list: Vec::new(),
+            kept: true,
+        };
+        #[cfg(test)]
+        {
+            self.reused.1 += 1;
+        }
+        let source = made(reading, p, self, &mut reads);
+        if reads.kept {
+            self.sources.insert(
+                at,
+                KeptSource {
+                    provenance: p.clone(),
+                    read: reads.list,
+                    source: source.clone(),
+                    used: round,
+                },
+            );
+        }
+        source
+    }
+}
+
+/// The source of provenance `p`, made afresh (reading its objects in `trees`).
+fn made(reading: &mut Reading, p: &Provenance, trees: &mut Trees, reads: &mut Reads) -> Source {
+    let (object, spans) = spans(reading, p, trees, reads);
+    let both = |f: &dyn Fn(svcplay::lang::Lang) -> String| {
+        svcplay::lang::Lang::ALL.iter().map(|l| f(*l)).collect()
+    };
+    Source {
+        object,
+        span: spans.first().copied(),
+        label: label(p),
+        explain: both(&|l| p.explain(l)),
+        from: both(&|l| p.source_text(l)),
+        spans,
     }
 }
 
 /// The YAML ranges of one provenance, the Service port's first.
-fn spans(analysis: &Analysis, p: &Provenance, trees: &mut Trees) -> (Option<usize>, Vec<Span>) {
-    let raw = |id: usize| analysis.manifest.object(id);
+fn spans(
+    reading: &mut Reading,
+    p: &Provenance,
+    trees: &mut Trees,
+    reads: &mut Reads,
+) -> (Option<usize>, Vec<Span>) {
+    let analysis = reading.analysis;
     let mut out = Vec::new();
     let mut object = None;
     if let Some(port) = &p.service_port {
         if let Origin::Written(id) = port.origin {
             object = Some(id);
-            if let Some(raw) = raw(id) {
-                let node = trees.of(raw);
+            if let Some(node) = trees.tree(analysis, id, reads) {
                 out.extend(span_of(node, &port.path));
                 for field in &p.fields {
                     out.extend(span_of(node, field));
@@ -198,8 +425,8 @@ fn spans(analysis: &Analysis, p: &Provenance, trees: &mut Trees) -> (Option<usiz
     if let Some(e) = &p.endpoint {
         match (&e.origin, &e.path) {
             (Origin::Written(id), Some(path)) => {
-                if let Some(raw) = raw(*id) {
-                    out.extend(span_of(trees.of(raw), path));
+                if let Some(node) = trees.tree(analysis, *id, reads) {
+                    out.extend(span_of(node, path));
                 }
             }
             _ => {
@@ -210,22 +437,28 @@ fn spans(analysis: &Analysis, p: &Provenance, trees: &mut Trees) -> (Option<usiz
                     .as_ref()
                     .map(|s| s.name.namespace.as_str())
                     .unwrap_or("default");
-                let pod = e.pod.as_deref().and_then(|name| {
-                    analysis
-                        .objects
-                        .pods
-                        .iter()
-                        .find(|pod| pod.meta.name == name && pod.meta.namespace == namespace)
+                let pod = e.pod.as_deref().map(|name| {
+                    let origin = reading.pod(namespace, name);
+                    reads.list.push(Read::Pod {
+                        namespace: namespace.to_string(),
+                        name: name.to_string(),
+                        origin: origin.cloned(),
+                    });
+                    origin
                 });
-                match pod.map(|pod| &pod.meta.origin) {
-                    Some(Origin::Written(id)) => {
-                        if let Some(raw) = raw(*id) {
+                match pod.flatten() {
+                    Some(Origin::Written(id)) => match analysis.manifest.object(*id) {
+                        Some(raw) => {
+                            reads.list.push(Read::Span {
+                                id: *id,
+                                span: raw.span,
+                            });
                             out.push(raw.span);
                         }
-                    }
+                        None => reads.list.push(Read::Missing(*id)),
+                    },
                     Some(Origin::Generated(id)) => {
-                        if let Some(raw) = raw(*id) {
-                            let node = trees.of(raw);
+                        if let Some(node) = trees.tree(analysis, *id, reads) {
                             out.extend(
                                 span_of(node, "spec.replicas")
                                     .or_else(|| span_of(node, "spec.template.metadata.labels")),
@@ -238,8 +471,10 @@ fn spans(analysis: &Analysis, p: &Provenance, trees: &mut Trees) -> (Option<usiz
         }
     }
     for c in &p.config {
-        if let Some(raw) = c.object.and_then(raw) {
-            out.extend(span_of(trees.of(raw), c.path));
+        if let Some(id) = c.object {
+            if let Some(node) = trees.tree(analysis, id, reads) {
+                out.extend(span_of(node, c.path));
+            }
         }
     }
     (object, out)
@@ -298,24 +533,13 @@ pub fn panel_sources(
         .filter(|(l, _)| shown.binary_search(l).is_ok())
         .map(|(l, s)| (*l, number(*s)))
         .collect();
+    let mut reading = Reading::new(analysis);
     let sources = order
         .iter()
         .filter_map(|s| lines.sources.get(*s as usize - 1))
-        .map(|p| {
-            let (object, spans) = spans(analysis, p, trees);
-            let both = |f: &dyn Fn(svcplay::lang::Lang) -> String| {
-                svcplay::lang::Lang::ALL.iter().map(|l| f(*l)).collect()
-            };
-            Source {
-                object,
-                span: spans.first().copied(),
-                label: label(p),
-                explain: both(&|l| p.explain(l)),
-                from: both(&|l| p.source_text(l)),
-                spans,
-            }
-        })
+        .map(|p| trees.source(&mut reading, p))
         .collect();
+    drop_least_recent(&mut trees.sources, Trees::KEPT_SOURCES, |s| s.used);
     (line_sources, sources, also)
 }
 
@@ -628,6 +852,55 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn trees_drop_the_least_recently_used_down_to_the_bound() {
+        // Every object of the dump has a document of its own.
+        let text = svcplay::examples::dump::large_dump(20, 1);
+        let analysis = analyze(&text, Options::default());
+        let raws: Vec<_> = (0..).map_while(|id| analysis.manifest.object(id)).collect();
+        assert!(raws.len() > 60, "{}", raws.len());
+        let mut trees = Trees::default();
+        trees.begin();
+        // A document parsed again has its text copied again.
+        let texts = |trees: &mut Trees| -> Vec<Arc<str>> {
+            raws.iter()
+                .map(|raw| trees.located(raw).1.expect("a document").0)
+                .collect()
+        };
+        let first = texts(&mut trees);
+        // A big panel, then two small ones (the second using some documents again): the
+        // documents used most recently stay, down to the bound, the others go.
+        let last = raws.len() - 10;
+        trees.begin();
+        for raw in &raws[last..] {
+            trees.of(raw);
+        }
+        trees.begin();
+        for raw in raws[..5].iter().chain(&raws[last..last + 2]) {
+            trees.of(raw);
+        }
+        trees.begin_keeping(15);
+        assert_eq!(trees.parsed.len(), 15);
+        let kept: Vec<usize> = (0..raws.len())
+            .filter(|i| {
+                let (text, line) = raws[*i].tree_source().expect("a document");
+                let key = (line, svcplay::hash::fnv64a(text.as_bytes()));
+                trees.parsed.contains_key(&key)
+            })
+            .collect();
+        let recent: Vec<usize> = (0..raws.len()).filter(|i| *i < 5 || *i >= last).collect();
+        assert_eq!(kept, recent);
+        let again = texts(&mut trees);
+        for i in 0..raws.len() {
+            let same = Arc::ptr_eq(&first[i], &again[i]);
+            assert_eq!(same, recent.contains(&i), "object {i}");
+        }
+        // Under the bound, nothing goes.
+        let parsed = trees.parsed.len();
+        trees.begin();
+        assert_eq!(trees.parsed.len(), parsed);
     }
 
     #[test]
