@@ -30,7 +30,7 @@ pub fn lines(analysis: &Analysis, context: &Context, listing: Listing) -> Option
     // In iptables mode, through the per-Service chunks an edit reuses (before the node's
     // kube-proxy is built: that computes the facts of every Service).
     if let Some(form) = chunked_form(analysis, context, listing) {
-        let lines = with_inputs(analysis, &context.node, |inputs| {
+        let lines = with_inputs(analysis, &context.node, ProxyMode::Iptables, |inputs| {
             chunks::listing(&analysis.listings, &context.node, form, inputs)
         });
         if lines.is_some() {
@@ -45,25 +45,17 @@ pub fn lines(analysis: &Analysis, context: &Context, listing: Listing) -> Option
             Listing::NftList => Some(mode_chunks::Form::NftList),
             _ => None,
         };
-        if let Some(lines) = form.and_then(|form| in_pieces(analysis, &context.node, form)) {
-            return Some(lines);
+        let node = &context.node;
+        let lines = form.and_then(|form| {
+            with_inputs(analysis, node, ProxyMode::Nftables, |inputs| {
+                mode_chunks::listing(&analysis.listings.modes, node, form, inputs)
+            })
+        });
+        if lines.is_some() {
+            return lines;
         }
     }
     made_whole(analysis, context, listing)
-}
-
-/// The listing of `form` on `node` in nftables mode through the analysis' pieces.
-fn in_pieces(analysis: &Analysis, node: &str, form: mode_chunks::Form) -> Option<Lines> {
-    let mut config = analysis.proxy_config.clone();
-    config.mode = ProxyMode::Nftables;
-    let inputs = chunks::Inputs {
-        objects: &analysis.objects,
-        config,
-        context: &|| analysis.node_context(node),
-        proxy: &|| analysis.proxy_in(node, ProxyMode::Nftables),
-        stamp: String::new(),
-    };
-    mode_chunks::listing(&analysis.listings.modes, node, form, &inputs)
 }
 
 /// The form `listing` is kept in per-Service chunks in ([`crate::proxy::chunks`]):
@@ -87,16 +79,25 @@ fn chunked_form(analysis: &Analysis, context: &Context, listing: Listing) -> Opt
     }
 }
 
-/// Calls `f` with what node `node`'s listings in iptables mode are made from.
-fn with_inputs<T>(analysis: &Analysis, node: &str, f: impl FnOnce(&chunks::Inputs) -> T) -> T {
+/// Calls `f` with what node `node`'s listings in `mode` are made from (iptables mode's
+/// `iptables-save` is stamped with the session's clock; nftables' listings have no stamp).
+fn with_inputs<T>(
+    analysis: &Analysis,
+    node: &str,
+    mode: ProxyMode,
+    f: impl FnOnce(&chunks::Inputs) -> T,
+) -> T {
     let mut config = analysis.proxy_config.clone();
-    config.mode = ProxyMode::Iptables;
+    config.mode = mode;
     let inputs = chunks::Inputs {
         objects: &analysis.objects,
         config,
         context: &|| analysis.node_context(node),
-        proxy: &|| analysis.proxy_in(node, ProxyMode::Iptables),
-        stamp: crate::session::clock::ctime(analysis.session.session.time),
+        proxy: &|| analysis.proxy_in(node, mode),
+        stamp: match mode {
+            ProxyMode::Iptables => crate::session::clock::ctime(analysis.session.session.time),
+            _ => String::new(),
+        },
     };
     f(&inputs)
 }
@@ -157,7 +158,7 @@ pub fn window(
     filters: &Filters,
 ) -> Option<Window> {
     let form = chunked_form(analysis, context, listing)?;
-    let (entry, stamp) = with_inputs(analysis, &context.node, |inputs| {
+    let (entry, stamp) = with_inputs(analysis, &context.node, ProxyMode::Iptables, |inputs| {
         let entry = chunks::entry(&analysis.listings, &context.node, form, inputs);
         (entry, inputs.stamp.clone())
     });
