@@ -74,7 +74,12 @@
 //!   effects are journaled ([`apiserver::replay`]); after an edit, an untouched object
 //!   whose reads answer the same is replayed instead of admitted again: its stored
 //!   object, its [`apiserver::Admission`] and its requests move over from the analysis
-//!   before, and a Service keeps the UID the controllers derived for it.
+//!   before, and a Service keeps the UID the controllers derived for it. When the text
+//!   holds only those kinds with unique identities (a dump) and the edit replaced one run
+//!   of objects, the untouched ones are not even visited ([`apiserver::carry`]): they stay
+//!   in place, and only the run and the objects that asked the allocators about a value
+//!   whose holder or request the edit changed (or live in a namespace it created or
+//!   removed) are checked again.
 //! - [`controllers`] — Deployments/ReplicaSets/StatefulSets/DaemonSets → Pods (deterministic
 //!   names, nodes, IPs, derived UIDs; taints and tolerations as the scheduler and
 //!   `NodeShouldRunDaemonPod` weigh them; a DaemonSet's Pod on each eligible node), the node
@@ -202,8 +207,8 @@
 //!   what the health-check NodePort answers (kube-proxy's `/healthz` JSON).
 //! - [`scenario`] — the pipeline in one call; [`scenario::Analysis::edit`] is the same
 //!   after an edit of the text, with less work — the changed documents re-parsed
-//!   ([`manifest::reparse_moved`]), the untouched objects' admissions replayed
-//!   ([`apiserver::replay`]) — and equal to a full [`scenario::analyze`]
+//!   ([`manifest::reparse_moved`]), the untouched objects' admissions carried over
+//!   ([`apiserver::carry`]) or replayed ([`apiserver::replay`]) — and equal to a full [`scenario::analyze`]
 //!   (`tests/incremental.rs` checks random edit sequences view by view, every node's
 //!   rules in every mode, and what changed). The page's worker analyses every text as an
 //!   edit of the last, answers its summary first and what changed when asked after. An

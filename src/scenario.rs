@@ -486,6 +486,13 @@ impl Analysis {
         self.admission_journal.replayed()
     }
 
+    /// Whether [`Analysis::edit`] carried this analysis' admissions over from the one
+    /// before in bulk (the objects the edit did not touch left in place,
+    /// `apiserver::carry`) rather than replaying them one by one.
+    pub fn admissions_carried_over(&self) -> bool {
+        self.admission_journal.carried_over()
+    }
+
     /// The analysis as kube-proxy on `node` sees it: the same, unless that node's
     /// kube-proxy was restarted since the session changed its ConfigMap (then it runs the
     /// configuration the scenario holds now).

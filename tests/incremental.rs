@@ -1106,3 +1106,222 @@ fn windows_equal(incremental: &Analysis, full: &Analysis, node: &str, what: &str
     }
     compared
 }
+
+/// A Service of a dump-like text (only the kinds admission carries over in bulk):
+/// `spec` lines before its ports, `port` lines under its one port.
+fn dump_service(name: &str, namespace: &str, spec: &str, port: &str) -> String {
+    format!(
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n{spec}  ports:\n  - name: http\n    port: 80\n{port}"
+    )
+}
+
+/// The ClusterIP the analysis gave Service `namespace/name`.
+fn cluster_ip(analysis: &Analysis, namespace: &str, name: &str) -> String {
+    analysis
+        .objects
+        .service(namespace, name)
+        .and_then(|s| s.spec.cluster_ips.first().cloned())
+        .unwrap_or_else(|| panic!("{namespace}/{name} has a ClusterIP"))
+}
+
+/// The rules of admission's bulk carry-over (`apiserver::carry`), one edit after another
+/// on a dump-like text, each compared with a full analysis and each said to have been
+/// carried over in bulk (or not, where the text leaves the bulk conditions):
+/// - a Service lets an address go (the values of the edited run given back): the later
+///   Service refused for it is admitted again, takes it and a NodePort, and the Service
+///   after it holding that NodePort is refused (a cascade);
+/// - it asks for the address again, which a later Service holds (the state at its own
+///   place: the later holder does not count), and takes it back: the cascade undone;
+/// - a Service after an allocating one writes the address it was given (a changed
+///   request: the allocating Service, before the edit, moves);
+/// - the Namespace of a later Service renamed and back;
+/// - a document added in the middle and removed (the ids after it move), with the
+///   address edits again in between;
+/// - a Service renamed onto another's identity and back, a Pod added and removed (the
+///   edit replays object by object);
+/// - a keystroke in a Service (one admission run, the rest left in place).
+#[test]
+fn bulk_carry_over_edits_equal_a_full_analysis() {
+    let nodeport = "  type: NodePort\n";
+    let base = format!(
+        "{}{}{}{}{}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: late\n{}{}",
+        examples::dump::large_dump(12, 3),
+        dump_service("auto", "team-1", nodeport, ""),
+        dump_service("a", "team-2", "  clusterIP: 10.96.0.50\n", ""),
+        dump_service(
+            "b",
+            "team-2",
+            &format!("{nodeport}  clusterIP: 10.96.0.50\n"),
+            "    nodePort: 30500\n"
+        ),
+        dump_service("c", "team-3", nodeport, "    nodePort: 30500\n"),
+        dump_service("in-late", "late", "", ""),
+        dump_service("last", "team-4", "", ""),
+    );
+    let first = analyze(&base, Options::default());
+    // b is refused: a holds its address.
+    let b = first.admissions.iter().find(|a| a.name == "b").expect("b");
+    assert!(b.success_line().is_none(), "{b:?}");
+    let auto_ip = cluster_ip(&first, "team-1", "auto");
+    let mid = dump_service("mid", "team-5", "  clusterIP: 10.96.0.60\n", "");
+    let mut text = base.clone();
+    let whole = base;
+    type Step = Box<dyn Fn(&str) -> String>;
+    // (what, the step, whether it is carried over in bulk)
+    let steps: Vec<(&str, Step, bool)> = vec![
+        (
+            "a lets 10.96.0.50 go",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "name: a\n  namespace: team-2\nspec:\n  clusterIP: 10.96.0.50\n",
+                    "name: a\n  namespace: team-2\nspec:\n  clusterIP: 10.96.0.51\n",
+                    1,
+                )
+            }),
+            true,
+        ),
+        (
+            "a asks for it again",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "name: a\n  namespace: team-2\nspec:\n  clusterIP: 10.96.0.51\n",
+                    "name: a\n  namespace: team-2\nspec:\n  clusterIP: 10.96.0.50\n",
+                    1,
+                )
+            }),
+            true,
+        ),
+        (
+            "c writes the address auto was given",
+            Box::new(move |t: &str| {
+                t.replacen(
+                    "name: c\n  namespace: team-3\nspec:\n  type: NodePort\n",
+                    &format!(
+                        "name: c\n  namespace: team-3\nspec:\n  type: NodePort\n  clusterIP: {auto_ip}\n"
+                    ),
+                    1,
+                )
+            }),
+            true,
+        ),
+        (
+            "Namespace late renamed",
+            Box::new(|t: &str| t.replacen("  name: late\n", "  name: later\n", 1)),
+            true,
+        ),
+        (
+            "and back",
+            Box::new(|t: &str| t.replacen("  name: later\n", "  name: late\n", 1)),
+            true,
+        ),
+        (
+            "a document added before a",
+            Box::new(move |t: &str| {
+                let at = t.find("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n");
+                let at = at.expect("a");
+                format!("{}{mid}{}", &t[..at], &t[at..])
+            }),
+            true,
+        ),
+        (
+            "a lets 10.96.0.50 go after it",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "name: a\n  namespace: team-2\nspec:\n  clusterIP: 10.96.0.50\n",
+                    "name: a\n  namespace: team-2\nspec:\n  clusterIP: 10.96.0.52\n",
+                    1,
+                )
+            }),
+            true,
+        ),
+        (
+            "the document removed",
+            Box::new(|t: &str| {
+                let start = t.find("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: mid\n");
+                let start = start.expect("mid");
+                let end = start + 4 + t[start + 4..].find("---\n").expect("a next document");
+                format!("{}{}", &t[..start], &t[end..])
+            }),
+            true,
+        ),
+        (
+            "a asks for 10.96.0.50 again after that",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "name: a\n  namespace: team-2\nspec:\n  clusterIP: 10.96.0.52\n",
+                    "name: a\n  namespace: team-2\nspec:\n  clusterIP: 10.96.0.50\n",
+                    1,
+                )
+            }),
+            true,
+        ),
+        (
+            "last renamed onto in-late's identity",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "name: last\n  namespace: team-4\n",
+                    "name: in-late\n  namespace: late\n",
+                    1,
+                )
+            }),
+            false,
+        ),
+        (
+            "and back (replayed: the text before had two of one identity)",
+            Box::new(|t: &str| {
+                let at = t.rfind("name: in-late\n  namespace: late\n").expect("the copy");
+                format!(
+                    "{}name: last\n  namespace: team-4\n{}",
+                    &t[..at],
+                    &t[at + "name: in-late\n  namespace: late\n".len()..]
+                )
+            }),
+            false,
+        ),
+        (
+            "a Service's port typed",
+            Box::new(|t: &str| {
+                let at = t.find("name: svc-00005\n").expect("svc-00005");
+                let at = at + t[at..].find("port: 80").expect("a port") + "port: 80".len();
+                format!("{}1{}", &t[..at], &t[at..])
+            }),
+            true,
+        ),
+        (
+            "a Pod added",
+            Box::new(|t: &str| {
+                format!(
+                    "{t}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: busybox\n"
+                )
+            }),
+            false,
+        ),
+        (
+            "and removed",
+            Box::new(|t: &str| t[..t.rfind("---\napiVersion: v1\nkind: Pod").expect("the Pod")].to_string()),
+            false,
+        ),
+        (
+            "the second half of the text deleted",
+            Box::new(|t: &str| {
+                let half = t[..t.len() / 2].rfind("\n---\n").expect("a separator") + 1;
+                t[..half].to_string()
+            }),
+            true,
+        ),
+        ("and typed again", Box::new(move |_: &str| whole.clone()), true),
+    ];
+    let mut incremental = first;
+    for (what, step, bulk) in &steps {
+        let edited = step(&text);
+        assert_ne!(edited, text, "{what}: the step changes nothing");
+        incremental = incremental.edit(&text, &edited);
+        assert_eq!(
+            incremental.admissions_carried_over(),
+            *bulk,
+            "{what}: carried over in bulk"
+        );
+        assert_equal_to_full(&incremental, &edited, what);
+        text = edited;
+    }
+}

@@ -87,8 +87,8 @@ impl fmt::Display for PortError {
     }
 }
 
-/// A value taken from the allocators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A value taken from the allocators (also what a [`Read`] asks about: [`Read::value`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Taken {
     Ip(IpAddr),
     Port(i64),
@@ -101,6 +101,16 @@ pub enum Read {
     IpRequested(IpAddr),
     PortTaken(i64),
     PortRequested(i64),
+}
+
+impl Read {
+    /// The value the question is about.
+    pub fn value(self) -> Taken {
+        match self {
+            Read::IpTaken(ip) | Read::IpRequested(ip) => Taken::Ip(ip),
+            Read::PortTaken(port) | Read::PortRequested(port) => Taken::Port(port),
+        }
+    }
 }
 
 /// What one recorded admission read from the allocators (each question with its answer)
@@ -146,21 +156,54 @@ impl Requests {
     }
 }
 
-/// A set of allocated or requested values.
-type Taken64<T> = std::collections::HashSet<T, crate::hash::FnvBuild>;
+/// The allocated values, each with the position of the admission that holds it
+/// ([`Allocators::at`]; 0 for the built-in Services').
+type Holders<T> = std::collections::HashMap<T, u32, crate::hash::FnvBuild>;
+/// The requested values, each with how many Services request it.
+type Counts<T> = std::collections::HashMap<T, u32, crate::hash::FnvBuild>;
+
+/// Adds one request of `value`; true when nothing requested it before.
+fn count_up<T: std::hash::Hash + Eq>(counts: &mut Counts<T>, value: T) -> bool {
+    let count = counts.entry(value).or_insert(0);
+    *count += 1;
+    *count == 1
+}
+
+/// Takes one request of `value` back; true when nothing requests it any more.
+fn count_down<T: std::hash::Hash + Eq>(counts: &mut Counts<T>, value: T) -> bool {
+    match counts.get_mut(&value) {
+        Some(count) if *count > 1 => {
+            *count -= 1;
+            false
+        }
+        Some(_) => {
+            counts.remove(&value);
+            true
+        }
+        None => false,
+    }
+}
 
 /// The cluster's allocators: service CIDRs and the values taken so far.
 #[derive(Clone, Debug)]
 pub struct Allocators {
     /// The service CIDRs, the primary range (the `kubernetes` ServiceCIDR) first.
     pub service_cidrs: Vec<Cidr>,
-    // Only asked whether they hold a value (hash sets: a dump's 5,000 Services fill them
-    // again on every edit).
-    ips: Taken64<IpAddr>,
-    node_ports: Taken64<i64>,
-    requested_ips: Taken64<IpAddr>,
-    requested_ports: Taken64<i64>,
-    journal: Vec<Taken>,
+    // Hash maps, only looked up (a dump's 5,000 Services fill them). A value is taken for
+    // the admission at position `now` when its holder's position is at most `now`: in a
+    // run from the first object to the last that is every value held, and an edit's
+    // carry-over (`super::carry`) asks about the values as they were at an object's
+    // place in the text, before the objects after it took theirs.
+    ips: Holders<IpAddr>,
+    node_ports: Holders<i64>,
+    requested_ips: Counts<IpAddr>,
+    requested_ports: Counts<i64>,
+    /// The values taken since `begin`, each with the holder it replaced (given back by
+    /// `rollback`).
+    journal: Vec<(Taken, Option<u32>)>,
+    /// The position of the admission in progress: [`RawObject::id`] + 1 (0 is the
+    /// built-in Services', `u32::MAX` every value held).
+    now: u32,
     /// The admission being recorded, if one is.
     recording: std::cell::RefCell<Option<Recording>>,
 }
@@ -171,6 +214,16 @@ fn static_band(size: u128, min: u128, max: u128, step: u128) -> u128 {
         return 0;
     }
     (size / step).clamp(min, max)
+}
+
+/// The values the allocators hold and the values requested, without the rest of their
+/// state: what an analysis keeps for the next edit's carry-over (`super::carry`).
+#[derive(Clone, Debug, Default)]
+pub struct Values {
+    ips: Holders<IpAddr>,
+    node_ports: Holders<i64>,
+    requested_ips: Counts<IpAddr>,
+    requested_ports: Counts<i64>,
 }
 
 impl Default for Allocators {
@@ -229,12 +282,7 @@ impl Allocators {
         let mut all = vec![None; manifest.objects.len()];
         for raw in manifest.objects.iter().filter(|o| o.kind == Kind::Service) {
             let requests = known(raw).unwrap_or_else(|| Requests::of(&raw.node()));
-            allocators
-                .requested_ips
-                .extend(requests.ips.iter().copied());
-            allocators
-                .requested_ports
-                .extend(requests.ports.iter().copied());
+            allocators.request(&requests);
             if let Some(slot) = all.get_mut(raw.id) {
                 *slot = Some(requests);
             }
@@ -250,13 +298,109 @@ impl Allocators {
         };
         Allocators {
             service_cidrs,
-            ips: Taken64::default(),
-            node_ports: Taken64::default(),
-            requested_ips: Taken64::default(),
-            requested_ports: Taken64::default(),
+            ips: Holders::default(),
+            node_ports: Holders::default(),
+            requested_ips: Counts::default(),
+            requested_ports: Counts::default(),
             journal: Vec::new(),
+            now: u32::MAX,
             recording: std::cell::RefCell::new(None),
         }
+    }
+
+    /// The values held and requested, the allocators done.
+    pub fn into_values(self) -> Values {
+        Values {
+            ips: self.ips,
+            node_ports: self.node_ports,
+            requested_ips: self.requested_ips,
+            requested_ports: self.requested_ports,
+        }
+    }
+
+    /// Allocators over `service_cidrs` holding `values` (answering with every value held).
+    pub fn from_values(service_cidrs: Vec<Cidr>, values: Values) -> Allocators {
+        let mut allocators = Allocators::with_cidrs(service_cidrs);
+        allocators.ips = values.ips;
+        allocators.node_ports = values.node_ports;
+        allocators.requested_ips = values.requested_ips;
+        allocators.requested_ports = values.requested_ports;
+        allocators
+    }
+
+    /// Sets aside the values one Service requests (see [`Requests`]).
+    pub fn request(&mut self, requests: &Requests) {
+        self.request_noting(requests, &mut |_| {});
+    }
+
+    /// [`Allocators::request`], calling `changed` with each value nothing requested before.
+    pub fn request_noting(&mut self, requests: &Requests, changed: &mut dyn FnMut(Taken)) {
+        for &ip in &requests.ips {
+            if count_up(&mut self.requested_ips, ip) {
+                changed(Taken::Ip(ip));
+            }
+        }
+        for &port in &requests.ports {
+            if count_up(&mut self.requested_ports, port) {
+                changed(Taken::Port(port));
+            }
+        }
+    }
+
+    /// Takes back the values one Service requested (it is gone or changed), calling
+    /// `changed` with each value nothing requests any more.
+    pub fn unrequest_noting(&mut self, requests: &Requests, changed: &mut dyn FnMut(Taken)) {
+        for &ip in &requests.ips {
+            if count_down(&mut self.requested_ips, ip) {
+                changed(Taken::Ip(ip));
+            }
+        }
+        for &port in &requests.ports {
+            if count_down(&mut self.requested_ports, port) {
+                changed(Taken::Port(port));
+            }
+        }
+    }
+
+    /// Answers from now on as the admission of object `id` (the values held by objects
+    /// after it are not taken yet).
+    pub fn at(&mut self, id: usize) {
+        self.now = u32::try_from(id).map_or(u32::MAX - 1, |id| id.saturating_add(1));
+    }
+
+    /// Answers from now on with every value held.
+    pub fn at_the_end(&mut self) {
+        self.now = u32::MAX;
+    }
+
+    /// The position ([`Allocators::at`]) of the admission holding `value`, if one does.
+    pub fn holder(&self, value: Taken) -> Option<u32> {
+        match value {
+            Taken::Ip(ip) => self.ips.get(&ip).copied(),
+            Taken::Port(port) => self.node_ports.get(&port).copied(),
+        }
+    }
+
+    /// Gives `value` back when the admission at `position` holds it.
+    pub fn release_held(&mut self, value: Taken, position: u32) {
+        if self.holder(value) == Some(position) {
+            match value {
+                Taken::Ip(ip) => self.ips.remove(&ip),
+                Taken::Port(port) => self.node_ports.remove(&port),
+            };
+        }
+    }
+
+    /// Moves every holder at position `from` or later by `by` (objects were added or
+    /// removed before them).
+    pub fn shift_holders(&mut self, from: u32, by: i64) {
+        let shift = |h: &mut u32| {
+            if *h >= from {
+                *h = (i64::from(*h) + by).clamp(0, i64::from(u32::MAX - 1)) as u32;
+            }
+        };
+        self.ips.values_mut().for_each(shift);
+        self.node_ports.values_mut().for_each(shift);
     }
 
     /// Starts recording what the next admission reads and keeps.
@@ -278,18 +422,19 @@ impl Allocators {
     pub fn take_again(&mut self, taken: &[Taken]) {
         for taken in taken {
             match *taken {
-                Taken::Ip(ip) => self.ips.insert(ip),
-                Taken::Port(port) => self.node_ports.insert(port),
+                Taken::Ip(ip) => self.ips.insert(ip, self.now),
+                Taken::Port(port) => self.node_ports.insert(port, self.now),
             };
         }
     }
 
     fn ask(&self, read: Read) -> bool {
+        let now = self.now;
         match read {
-            Read::IpTaken(ip) => self.ips.contains(&ip),
-            Read::IpRequested(ip) => self.requested_ips.contains(&ip),
-            Read::PortTaken(port) => self.node_ports.contains(&port),
-            Read::PortRequested(port) => self.requested_ports.contains(&port),
+            Read::IpTaken(ip) => self.ips.get(&ip).is_some_and(|&h| h <= now),
+            Read::IpRequested(ip) => self.requested_ips.contains_key(&ip),
+            Read::PortTaken(port) => self.node_ports.get(&port).is_some_and(|&h| h <= now),
+            Read::PortRequested(port) => self.requested_ports.contains_key(&port),
         }
     }
 
@@ -326,7 +471,7 @@ impl Allocators {
 
     /// Marks an address as taken outside any transaction (the built-in Services').
     pub fn reserve_builtin_ip(&mut self, ip: IpAddr) {
-        self.ips.insert(ip);
+        self.ips.insert(ip, 0);
     }
 
     /// The primary family of the cluster (the first service CIDR's).
@@ -355,14 +500,23 @@ impl Allocators {
     /// Gives back every value taken since `begin`.
     pub fn rollback(&mut self) {
         if let Some(recording) = self.recording.get_mut() {
-            recording.taken.retain(|t| !self.journal.contains(t));
+            recording
+                .taken
+                .retain(|t| !self.journal.iter().any(|(j, _)| j == t));
         }
-        for taken in self.journal.drain(..) {
-            match taken {
-                Taken::Ip(ip) => {
+        // Most recent first, so that each value gets back the holder it had before.
+        for (taken, before) in self.journal.drain(..).rev() {
+            match (taken, before) {
+                (Taken::Ip(ip), Some(h)) => {
+                    self.ips.insert(ip, h);
+                }
+                (Taken::Ip(ip), None) => {
                     self.ips.remove(&ip);
                 }
-                Taken::Port(p) => {
+                (Taken::Port(p), Some(h)) => {
+                    self.node_ports.insert(p, h);
+                }
+                (Taken::Port(p), None) => {
                     self.node_ports.remove(&p);
                 }
             }
@@ -387,16 +541,16 @@ impl Allocators {
     }
 
     fn take_ip(&mut self, ip: IpAddr) {
-        self.ips.insert(ip);
-        self.journal.push(Taken::Ip(ip));
+        let before = self.ips.insert(ip, self.now);
+        self.journal.push((Taken::Ip(ip), before));
         if let Some(recording) = self.recording.get_mut() {
             recording.taken.push(Taken::Ip(ip));
         }
     }
 
     fn take_port(&mut self, port: i64) {
-        self.node_ports.insert(port);
-        self.journal.push(Taken::Port(port));
+        let before = self.node_ports.insert(port, self.now);
+        self.journal.push((Taken::Port(port), before));
         if let Some(recording) = self.recording.get_mut() {
             recording.taken.push(Taken::Port(port));
         }

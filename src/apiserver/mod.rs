@@ -24,6 +24,7 @@
 
 pub mod alloc;
 pub mod apps;
+pub mod carry;
 pub mod config_map;
 pub mod endpoints;
 pub mod field;
@@ -389,7 +390,13 @@ pub struct Edited {
 /// once the controllers have run (replayed Services keep the UIDs the controllers
 /// derived for them).
 pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> Admitted {
+    // The objects an edit did not touch stay where they are when it allows
+    // (`carry::carry_over`); otherwise each is replayed in turn.
     let mut previous = previous;
+    if let Some(admitted) = carry::carry_over(manifest, &mut previous) {
+        return admitted;
+    }
+    let mut previous = previous.map(replay::Previous::into_replay);
     let (mut alloc, requests) = alloc::Allocators::new_reusing(manifest, |raw| {
         previous.as_mut().and_then(|p| p.take_requests(raw))
     });
@@ -447,6 +454,7 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
             service
         };
     for raw in &manifest.objects {
+        alloc.at(raw.id);
         if is_scenario_configuration(raw) {
             let mut ignored = Vec::new();
             model::insert_indexed(
@@ -548,6 +556,7 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
                         old,
                         previous_node,
                         namespace,
+                        namespace_found,
                         &mut store,
                         &mut positions,
                         &mut alloc,
@@ -624,6 +633,8 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
             },
         });
     }
+    alloc.at_the_end();
+    journal.carry = carry::Carry::build(manifest, &journal, alloc, &store);
     let edited = previous.map(|previous| {
         let (retired_services, retired_endpoint_slices) = previous.retired();
         Edited {
@@ -663,12 +674,57 @@ fn admit_one(
     old: Option<model::Service>,
     previous: Option<&Node>,
     namespace: &str,
+    namespace_found: Option<bool>,
     store: &mut Objects,
     positions: &mut model::Positions,
     alloc: &mut alloc::Allocators,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Outcome, Vec<Warning>) {
-    let reject = |r: Rejection| (Outcome::Rejected(r), Vec::new());
+    match decide(
+        raw,
+        old,
+        previous,
+        namespace,
+        namespace_found,
+        alloc,
+        diagnostics,
+    ) {
+        Decision::Rejected(rejection) => (Outcome::Rejected(rejection), Vec::new()),
+        Decision::Accepted(object, warnings) => {
+            let mut replaced = Vec::new();
+            model::insert_indexed(store, positions, object, raw, &mut replaced);
+            let outcome = if replaced.is_empty() {
+                Outcome::Created
+            } else {
+                Outcome::Configured
+            };
+            (outcome, warnings)
+        }
+    }
+}
+
+/// What the API server decided about one object, before storing it (returned once per
+/// object and moved into the store at once: not worth a box).
+#[allow(clippy::large_enum_variant)]
+enum Decision {
+    Rejected(Rejection),
+    /// The object to store, and the warnings returned with it.
+    Accepted(Object, Vec<Warning>),
+}
+
+/// The API server's decision about `raw` (`old`: the stored Service it updates;
+/// `previous`: the last document applied of the same object), its namespace having been
+/// found or not (`namespace_found`, for namespaced kinds). Reads nothing of the store.
+fn decide(
+    raw: &RawObject,
+    old: Option<model::Service>,
+    previous: Option<&Node>,
+    namespace: &str,
+    namespace_found: Option<bool>,
+    alloc: &mut alloc::Allocators,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Decision {
+    let reject = Decision::Rejected;
     // 1. Strict decoding: HTTP 400, nothing else runs. The fields themselves were already
     //    reported by the manifest stage; this says what the server answers.
     if let Some(message) = raw.decode.message() {
@@ -696,7 +752,7 @@ fn admit_one(
         return reject(Rejection::BadRequest(message));
     }
     // 2. Admission: the namespace must exist (NamespaceLifecycle).
-    if raw.kind.namespaced() && !namespace_exists(store, namespace) {
+    if raw.kind.namespaced() && namespace_found == Some(false) {
         let message = format!("namespaces {} not found", go_quote(namespace));
         diagnostics.push(
             Diagnostic::error(Stage::ApiServer, message.clone())
@@ -764,14 +820,7 @@ fn admit_one(
             (other, warnings)
         }
     };
-    let mut replaced = Vec::new();
-    model::insert_indexed(store, positions, object, raw, &mut replaced);
-    let outcome = if replaced.is_empty() {
-        Outcome::Created
-    } else {
-        Outcome::Configured
-    };
-    (outcome, warnings)
+    Decision::Accepted(object, warnings)
 }
 
 /// The kind's own create validation after `ValidateObjectMeta`, as its registry strategy

@@ -32,14 +32,19 @@ use crate::model::{self, Object, Objects, Origin};
 #[derive(Clone, Default)]
 pub struct Journal {
     /// The service ranges the allocations were made from.
-    service_cidrs: Vec<crate::model::ip::Cidr>,
-    records: Vec<Option<Record>>,
+    pub(super) service_cidrs: Vec<crate::model::ip::Cidr>,
+    pub(super) records: Vec<Option<Record>>,
     /// How many of the admissions were replayed rather than run.
-    replayed: usize,
+    pub(super) replayed: usize,
     /// Each Service's requests ([`Requests`], by [`RawObject::id`]): the allocators read
     /// every Service's before any admission, and an analysis keeps no trees to read them
     /// from again.
-    requests: Vec<Option<Requests>>,
+    pub(super) requests: Vec<Option<Requests>>,
+    /// What the next edit's bulk carry-over needs ([`super::carry`]), when every admission
+    /// could be carried over (`None`: the next edit replays object by object).
+    pub(super) carry: Option<Box<super::carry::Carry>>,
+    /// Whether this admission was carried over in bulk from the one before.
+    pub(super) carried: bool,
 }
 
 impl std::fmt::Debug for Journal {
@@ -54,23 +59,25 @@ impl std::fmt::Debug for Journal {
 #[derive(Clone, Debug)]
 pub struct Record {
     /// The line the object started on (its diagnostics move with it).
-    line: u32,
+    pub(super) line: u32,
     /// For a namespaced kind, whether its namespace existed when it was admitted.
-    namespace_found: Option<bool>,
-    allocations: Recording,
+    pub(super) namespace_found: Option<bool>,
+    pub(super) allocations: Recording,
     /// The diagnostics its admission reported (before the warnings, which the caller
     /// reports from `warnings`).
-    diagnostics: Vec<Diagnostic>,
+    pub(super) diagnostics: Vec<Diagnostic>,
     /// `Created`, or the refusal.
-    outcome: Outcome,
-    warnings: Vec<Warning>,
+    pub(super) outcome: Outcome,
+    pub(super) warnings: Vec<Warning>,
     /// Where the object is in the store (`None` when refused).
-    stored: Option<Stored>,
+    pub(super) stored: Option<Stored>,
+    /// The hash of the object's identity (kind, namespace, name: [`super::carry`]).
+    pub(super) identity: u64,
 }
 
 /// Where an admitted object is in the store, by kind.
 #[derive(Clone, Copy, Debug)]
-enum Stored {
+pub(super) enum Stored {
     /// A Service, and whether its UID was written (else the controllers derived it).
     Service {
         at: usize,
@@ -82,7 +89,7 @@ enum Stored {
 }
 
 /// Whether admissions of this kind are journaled for replay.
-fn replayable(kind: Kind) -> bool {
+pub(super) fn replayable(kind: Kind) -> bool {
     matches!(
         kind,
         Kind::Service | Kind::EndpointSlice | Kind::Node | Kind::Namespace
@@ -96,6 +103,8 @@ impl Journal {
             records: vec![None; objects],
             replayed: 0,
             requests: Vec::new(),
+            carry: None,
+            carried: false,
         }
     }
 
@@ -162,6 +171,7 @@ impl Journal {
                 outcome: outcome.clone(),
                 warnings: warnings.to_vec(),
                 stored,
+                identity: super::carry::identity_of(raw),
             });
         }
     }
@@ -185,30 +195,23 @@ impl Journal {
     pub fn replayed(&self) -> usize {
         self.replayed
     }
+
+    /// Whether the admissions were carried over in bulk from the analysis before
+    /// ([`super::carry`]) rather than replayed one by one.
+    pub fn carried_over(&self) -> bool {
+        self.carried
+    }
 }
 
-/// The previous analysis' admissions, for replay: its journal, the objects it stored
-/// (moved out of its analysis one by one as they are replayed), its admissions (each
-/// replayed one reused, names and all), and for each raw object of the edited text the id
-/// it had before, when its document was not parsed again.
+/// The previous analysis' admissions: its journal, the objects it stored, its admissions,
+/// and for each raw object of the edited text the id it had before, when its document was
+/// not parsed again. Carried over in bulk when the edit allows it ([`super::carry`]),
+/// else replayed object by object.
 pub struct Previous {
-    journal: Journal,
-    moved: Vec<Option<usize>>,
-    services: Vec<Option<model::Service>>,
-    endpoint_slices: Vec<Option<model::EndpointSlice>>,
-    nodes: Vec<Option<model::Node>>,
-    namespaces: Vec<Option<model::Namespace>>,
-    /// By the previous [`RawObject::id`].
-    admissions: Vec<Option<Admission>>,
-}
-
-/// What [`Previous::replay`] did.
-pub(super) struct Replayed {
-    pub outcome: Outcome,
-    pub warnings: Vec<Warning>,
-    /// A Service stored with the UID the controllers derived for it before (not written):
-    /// they would derive the same again.
-    pub derived_uid: bool,
+    pub(super) journal: Journal,
+    pub(super) objects: Objects,
+    pub(super) admissions: Vec<Admission>,
+    pub(super) moved: Vec<Option<usize>>,
 }
 
 impl Previous {
@@ -220,9 +223,26 @@ impl Previous {
         admissions: Vec<Admission>,
         moved: Vec<Option<usize>>,
     ) -> Previous {
+        Previous {
+            journal,
+            objects,
+            admissions,
+            moved,
+        }
+    }
+
+    /// The previous admissions ready to be replayed one by one.
+    pub(super) fn into_replay(self) -> Replay {
         fn slots<T>(list: Vec<T>) -> Vec<Option<T>> {
             list.into_iter().map(Some).collect()
         }
+        let Previous {
+            mut journal,
+            objects,
+            admissions,
+            moved,
+        } = self;
+        journal.carry = None;
         let mut by_id: Vec<Option<Admission>> = Vec::new();
         by_id.resize_with(journal.records.len(), || None);
         for admission in admissions {
@@ -230,7 +250,7 @@ impl Previous {
                 *slot = Some(admission);
             }
         }
-        Previous {
+        Replay {
             journal,
             moved,
             services: slots(objects.services),
@@ -240,7 +260,33 @@ impl Previous {
             admissions: by_id,
         }
     }
+}
 
+/// The previous analysis' admissions, for replay object by object: its journal, the
+/// objects it stored (moved out of its analysis one by one as they are replayed), its
+/// admissions (each replayed one reused, names and all), and for each raw object of the
+/// edited text the id it had before, when its document was not parsed again.
+pub(super) struct Replay {
+    journal: Journal,
+    moved: Vec<Option<usize>>,
+    services: Vec<Option<model::Service>>,
+    endpoint_slices: Vec<Option<model::EndpointSlice>>,
+    nodes: Vec<Option<model::Node>>,
+    namespaces: Vec<Option<model::Namespace>>,
+    /// By the previous [`RawObject::id`].
+    admissions: Vec<Option<Admission>>,
+}
+
+/// What [`Replay::replay`] did.
+pub(super) struct Replayed {
+    pub outcome: Outcome,
+    pub warnings: Vec<Warning>,
+    /// A Service stored with the UID the controllers derived for it before (not written):
+    /// they would derive the same again.
+    pub derived_uid: bool,
+}
+
+impl Replay {
     /// Makes room in `store` for the objects about to be replayed into it.
     pub(super) fn reserve(&self, store: &mut Objects) {
         store.services.reserve(self.services.len());
