@@ -505,6 +505,13 @@ pub fn reparse_moved(
     if too_large(text.len()).is_some() || too_large(previous_text.len()).is_some() {
         return whole(text);
     }
+    let mut previous = Some(previous);
+    if let Some(done) = reparse_in_place(&mut previous, previous_text, text) {
+        return done;
+    }
+    let Some(previous) = previous else {
+        return whole(text);
+    };
     // The chunks of the text before, as its parse found them (the whole text is not split
     // again: only the edited place is, below), or split again when it kept none.
     let old_chunks: Option<Vec<yaml::Chunk>> = (previous.chunks.iter())
@@ -669,6 +676,145 @@ pub fn reparse_moved(
     manifest.diagnostics = syntax_diagnostics(syntax_errors);
     manifest.diagnostics.extend(decoded);
     (manifest, moved)
+}
+
+/// [`reparse_moved`] in place, for its common case: the text before had no syntax error
+/// and no separator followed by more than a comment, and the edit's chunks have none
+/// either. The documents, objects and diagnostics before the edited chunks stay where
+/// they are (their objects only see the new text); those of the edited chunks are
+/// replaced by the new chunks' (parsed); those after are moved (renumbered, their lines
+/// and bytes shifted) where they are, instead of every document and object being moved
+/// into new lists (2.5-4 ms for a 10,000-object dump). `previous` is taken when done;
+/// `None` leaves it for the general case.
+fn reparse_in_place(
+    previous: &mut Option<Manifest>,
+    previous_text: &str,
+    text: &str,
+) -> Option<(Manifest, Vec<Option<usize>>)> {
+    let old = previous.as_ref()?;
+    if old.chunks.is_empty()
+        || old.chunks.iter().any(yaml::ChunkAt::has_separator_error)
+        || (old.diagnostics.iter()).any(|d| d.stage == Stage::Syntax || d.document.is_none())
+        || !old.diagnostics.is_sorted_by_key(|d| d.document)
+        || !old.objects.is_sorted_by_key(|o| o.document)
+        || !old.documents.is_sorted_by_key(|d| d.first_line)
+    {
+        return None;
+    }
+    let (chunks, before, after) =
+        yaml::split_documents_after_edit(previous_text, &old.chunks, text)?;
+    let (old_n, new_n) = (old.chunks.len(), chunks.len());
+    if chunks[before..new_n - after]
+        .iter()
+        .any(|c| c.separator_error.is_some())
+        || before >= old_n
+        || before + after >= old_n
+        || before + after >= new_n
+    {
+        return None;
+    }
+    // The documents, objects and diagnostics of the edited chunks, in the lists before.
+    let first_line = old.chunks[before].first_line();
+    let end_line = (after > 0).then(|| old.chunks[old_n - after].first_line());
+    let docs = |d: &yaml::Document| end_line.is_none_or(|end| d.first_line < end);
+    let documents = old.documents.partition_point(|d| d.first_line < first_line)
+        ..old.documents.partition_point(docs);
+    let objects = old.objects.partition_point(|o| o.document < documents.start)
+        ..old.objects.partition_point(|o| o.document < documents.end);
+    let in_document = |d: &Diagnostic, below: usize| d.document.is_some_and(|i| i < below);
+    let diagnostics = old
+        .diagnostics
+        .partition_point(|d| in_document(d, documents.start))
+        ..old
+            .diagnostics
+            .partition_point(|d| in_document(d, documents.end));
+    let line_delta = match end_line {
+        Some(end) => i64::from(chunks[new_n - after].first_line) - i64::from(end),
+        None => 0,
+    };
+    let grown = text.len() as i64 - previous_text.len() as i64;
+    // The work of the documents left behind, counted again to be taken off.
+    let mut dropped = yaml::ParseWork::default();
+    for c in &old.chunks[before..old_n - after] {
+        let chunk = c.chunk(previous_text)?;
+        if !chunk.is_blank() {
+            yaml::parse_chunk(&chunk, 0, &mut dropped, &mut Vec::new());
+        }
+    }
+    let mut manifest = previous.take()?;
+    // The edited chunks parsed (into a manifest of their own, renumbered below).
+    let shared: Arc<str> = Arc::from(text);
+    let mut fresh = Manifest::default();
+    let mut new_documents = Vec::new();
+    let mut syntax_errors = Vec::new();
+    for chunk in &chunks[before..new_n - after] {
+        let next = documents.start + new_documents.len();
+        let Some(index) = yaml::chunk_start(chunk, next, &mut syntax_errors) else {
+            continue;
+        };
+        let mut document = yaml::parse_chunk(chunk, index, &mut fresh.work, &mut syntax_errors);
+        if let Some(root) = &mut document.root {
+            read_document(&mut fresh, index, root, &Source::of(&shared, text, chunk));
+        }
+        new_documents.push(document);
+    }
+    manifest.work = manifest.work - dropped + fresh.work;
+    let document_shift = new_documents.len() as i64 - documents.len() as i64;
+    let object_shift = fresh.objects.len() as i64 - objects.len() as i64;
+    let by = |value: usize, shift: i64| (value as i64 + shift) as usize;
+    // Documents.
+    let after_documents = documents.start + new_documents.len();
+    manifest.documents.splice(documents, new_documents);
+    for document in &mut manifest.documents[after_documents..] {
+        document.index = by(document.index, document_shift);
+        document.first_line = (i64::from(document.first_line) + line_delta) as u32;
+        document.last_line = (i64::from(document.last_line) + line_delta) as u32;
+        if let Some(root) = &mut document.root {
+            root.shift_lines(line_delta);
+        }
+    }
+    // Objects: the new text for all, the ones after moved.
+    let mut moved: Vec<Option<usize>> = Vec::with_capacity(by(manifest.objects.len(), object_shift));
+    moved.extend((0..objects.start).map(Some));
+    moved.extend(std::iter::repeat_n(None, fresh.objects.len()));
+    let after_objects = objects.start + fresh.objects.len();
+    for object in &mut fresh.objects {
+        object.id += objects.start;
+    }
+    let old_after = objects.end;
+    manifest.objects.splice(objects, fresh.objects);
+    for object in &mut manifest.objects[..after_objects] {
+        object.source.text = shared.clone();
+    }
+    for (k, object) in manifest.objects[after_objects..].iter_mut().enumerate() {
+        moved.push(Some(old_after + k));
+        object.id = by(object.id, object_shift);
+        object.document = by(object.document, document_shift);
+        object.span = yaml::shift_span(object.span, line_delta);
+        let source = &mut object.source;
+        source.text = shared.clone();
+        source.start = (i64::from(source.start) + grown) as u32;
+        source.end = (i64::from(source.end) + grown) as u32;
+        source.first_line = (i64::from(source.first_line) + line_delta) as u32;
+        if let Some(tree) = &mut object.tree {
+            tree.shift_lines(line_delta);
+        }
+    }
+    // Diagnostics: the fresh syntax errors first (as `parse` puts them), then each
+    // document's, in document order.
+    let after_diagnostics = diagnostics.start + fresh.diagnostics.len();
+    manifest.diagnostics.splice(diagnostics, fresh.diagnostics);
+    for d in &mut manifest.diagnostics[after_diagnostics..] {
+        d.document = d.document.map(|i| by(i, document_shift));
+        d.span = d.span.map(|s| yaml::shift_span(s, line_delta));
+    }
+    if !syntax_errors.is_empty() {
+        let decoded = std::mem::take(&mut manifest.diagnostics);
+        manifest.diagnostics = syntax_diagnostics(syntax_errors);
+        manifest.diagnostics.extend(decoded);
+    }
+    manifest.chunks = yaml::ChunkAt::of_all(text, &chunks);
+    Some((manifest, moved))
 }
 
 /// The parser's syntax errors as diagnostics.

@@ -758,6 +758,16 @@ impl ChunkAt {
             .collect()
     }
 
+    /// The line the chunk starts on (1-based).
+    pub(crate) fn first_line(&self) -> u32 {
+        self.first_line
+    }
+
+    /// Whether the separator before the chunk was followed by more than a comment.
+    pub(crate) fn has_separator_error(&self) -> bool {
+        self.separator_error.is_some()
+    }
+
     /// The chunk of `text` this says (`None` when it is not in `text`).
     pub(crate) fn chunk<'a>(&self, text: &'a str) -> Option<Chunk<'a>> {
         Some(Chunk {
