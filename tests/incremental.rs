@@ -421,6 +421,8 @@ fn incremental_analysis_equals_a_full_one() {
     let mut compared = 0;
     let (mut replayed, mut admitted) = (0, 0);
     let mut changes_compared = 0;
+    // Edits whose admission was carried over in bulk (`apiserver::carry`).
+    let mut carried = 0;
     for case in 0..cases {
         let seed = rng.next();
         let mut case_rng = Rng(seed);
@@ -473,6 +475,7 @@ fn incremental_analysis_equals_a_full_one() {
                 changes_compared += 1;
             }
             replayed += incremental.admissions_replayed();
+            carried += usize::from(incremental.admissions_carried_over());
             admitted += full.admissions.len();
             for ((name, got), (_, want)) in outputs(&incremental).iter().zip(outputs(&full)) {
                 if *got != want {
@@ -507,7 +510,8 @@ fn incremental_analysis_equals_a_full_one() {
     }
     println!(
         "{cases} cases × {EDITS} edits: {compared} outputs byte-equal, {changes_compared} \
-         changes equal; {replayed} of {admitted} admissions replayed"
+         changes equal; {replayed} of {admitted} admissions replayed; {carried} edits carried \
+         over in bulk"
     );
 }
 
@@ -1134,7 +1138,8 @@ fn cluster_ip(analysis: &Analysis, namespace: &str, name: &str) -> String {
 ///   place: the later holder does not count), and takes it back: the cascade undone;
 /// - a Service after an allocating one writes the address it was given (a changed
 ///   request: the allocating Service, before the edit, moves);
-/// - the Namespace of a later Service renamed and back;
+/// - the Namespace of a later Service renamed and back, and its document removed and
+///   added back (the later Service admitted again while the ids after the run move);
 /// - a document added in the middle and removed (the ids after it move), with the
 ///   address edits again in between;
 /// - a Service renamed onto another's identity and back, a Pod added and removed (the
@@ -1143,8 +1148,9 @@ fn cluster_ip(analysis: &Analysis, namespace: &str, name: &str) -> String {
 #[test]
 fn bulk_carry_over_edits_equal_a_full_analysis() {
     let nodeport = "  type: NodePort\n";
+    // Namespace late is two documents before the Service in it.
     let base = format!(
-        "{}{}{}{}{}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: late\n{}{}",
+        "{}{}{}{}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: late\n{}{}{}",
         examples::dump::large_dump(12, 3),
         dump_service("auto", "team-1", nodeport, ""),
         dump_service("a", "team-2", "  clusterIP: 10.96.0.50\n", ""),
@@ -1212,6 +1218,26 @@ fn bulk_carry_over_edits_equal_a_full_analysis() {
         (
             "and back",
             Box::new(|t: &str| t.replacen("  name: later\n", "  name: late\n", 1)),
+            true,
+        ),
+        (
+            "Namespace late's document removed (the ids after it move)",
+            Box::new(|t: &str| {
+                t.replacen("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: late\n", "", 1)
+            }),
+            true,
+        ),
+        (
+            "and added back",
+            Box::new(|t: &str| {
+                let at = t.find("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: c\n");
+                let at = at.expect("c");
+                format!(
+                    "{}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: late\n{}",
+                    &t[..at],
+                    &t[at..]
+                )
+            }),
             true,
         ),
         (

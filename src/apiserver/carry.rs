@@ -520,6 +520,11 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
         old_run[list as usize] = range;
     }
     if shift != 0 {
+        // (The admissions stay where they were until the end, but name their objects
+        // by their new ids from now on, as the sweep's do.)
+        for admission in &mut admissions[old_end..] {
+            admission.object = new_id(admission.object);
+        }
         alloc.shift_holders(old_end as u32 + 1, shift);
         for list in readers.values_mut() {
             for id in list.iter_mut().filter(|id| **id as usize >= old_end) {
@@ -728,11 +733,6 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
             }
         }
         store.splice(list, range, fresh);
-    }
-    if shift != 0 {
-        for admission in &mut admissions[old_end..] {
-            admission.object = new_id(admission.object);
-        }
     }
     admissions.splice(start..old_end, run_admissions);
     // Positions in the lists that changed.
