@@ -93,12 +93,12 @@ fn node_on_show(analysis: &Analysis, chosen: &str) -> String {
     }
 }
 
-/// What the worker keeps of `last` for the changes of the edit that consumes it: kube-proxy
-/// on the node on show as `last` has it (its facts, taken before the edit; rendered only
-/// if it was not already), and its endpoints and DNS records ([`Analysis::downstream`]:
-/// patched from the analysis before for what the edit touched).
-fn keep_before(last: &mut Last, node: &str, mode: Option<ProxyMode>) -> Before {
-    let analysis = &last.analysis;
+/// What the worker keeps of `analysis` for the changes of the edit that consumes it:
+/// kube-proxy on the node on show as `analysis` has it (its facts, taken before the edit;
+/// rendered only if it was not already), and its endpoints and DNS records
+/// ([`Analysis::downstream`]: patched from the analysis before for what the edit
+/// touched). Its text is empty: the caller moves the text in once the edit is done with it.
+fn keep_before(analysis: &Analysis, node: &str, mode: Option<ProxyMode>) -> Before {
     let configured_mode = analysis.proxy_config.mode;
     let shown = node_on_show(analysis, node);
     let proxy_mode = mode.unwrap_or(configured_mode);
@@ -115,7 +115,7 @@ fn keep_before(last: &mut Last, node: &str, mode: Option<ProxyMode>) -> Before {
             downstream,
             proxy,
             configured_mode,
-            text: std::mem::take(&mut last.text),
+            text: String::new(),
         },
     }
 }
@@ -164,6 +164,124 @@ fn edited(text: &str, start: usize, end: usize, replacement: &str) -> Option<Str
     })
 }
 
+/// A text to analyse, as [`Request::Analyze`] (or [`Request::Edit`] once applied) says.
+struct Analyse {
+    rev: u64,
+    text: String,
+    before: Option<String>,
+    node: String,
+    mode: Option<ProxyMode>,
+    continues: bool,
+    selection: Option<snapshot::Selection>,
+}
+
+/// The summary of a text to analyse (and the panel on show), the text and its analysis
+/// held for what the page asks next. `timed` is the phase "analysis", ended before the
+/// panel; `stages` splits it (the end-to-end timing report prints them).
+fn analysed(
+    request: Analyse,
+    timed: super::dom::Timed,
+    mut stages: super::dom::Stages,
+) -> Response {
+    let Analyse {
+        rev,
+        text,
+        before,
+        node,
+        mode,
+        continues,
+        selection,
+    } = request;
+    // Every text the page sends is the last one edited (a keystroke, a paste, an example
+    // opened): `edit` equals a full analysis whatever the change, and costs only what the
+    // change touched. It consumes the analysis it starts from: what "what changed" needs
+    // of it is kept aside first, and the changes are measured when the page asks (after
+    // the summary and the view on show). A text the page analysed itself comes along
+    // (`before`): the changes are from it.
+    let last = LAST.with(|last| last.borrow_mut().take());
+    let (earlier, analysis, mut listings) = match last {
+        Some(Last {
+            rev: _,
+            text: held,
+            analysis: previous,
+            before: held_before,
+            listings,
+        }) => {
+            // The objects parsed for the rules panel stay good for this revision's panels.
+            let listings = listings.next_analysis();
+            stages.mark("listings.next_analysis");
+            // The changes of the last revision, an edit, were not asked for (an edit came
+            // first): this one's are measured from the same text before, so that they
+            // include what that one changed.
+            let unasked = held_before
+                .filter(|b| continues && before.is_none() && b.node == node && b.mode == mode);
+            // Whether the text held moves into what is kept (`keep_before`).
+            let (mut kept, moved) = match (before, unasked) {
+                (Some(b), _) => (
+                    Before {
+                        node,
+                        mode,
+                        earlier: Earlier::Analysis(Box::new(analyze(&b, Options::default()))),
+                    },
+                    false,
+                ),
+                (None, Some(unasked)) => (unasked, false),
+                (None, None) => (keep_before(&previous, &node, mode), true),
+            };
+            stages.mark("keep_before");
+            let analysis = previous.edit_marked(&held, &text, &mut |name| {
+                stages.mark(format_args!("Analysis::edit: {name}"))
+            });
+            match &mut kept.earlier {
+                Earlier::Kept { text, .. } if moved => *text = held,
+                _ => drop(held),
+            }
+            stages.mark("the text before kept or dropped");
+            (Some(kept), analysis, listings)
+        }
+        None => {
+            let earlier = before.map(|b| Before {
+                node,
+                mode,
+                earlier: Earlier::Analysis(Box::new(analyze(&b, Options::default()))),
+            });
+            let analysis = analyze(&text, Options::default());
+            stages.mark("analyze (no analysis before)");
+            (earlier, analysis, snapshot::Listings::default())
+        }
+    };
+    let summary = snapshot::summary(&analysis);
+    stages.mark("snapshot::summary");
+    let text_hash = super::wire::text_hash(&text);
+    stages.mark("text_hash");
+    drop(timed);
+    // The view on show, at once: the page draws the summary and it together. Its time
+    // is said apart: the page weighs the analysis alone (`cost_ms`).
+    let panel_started = super::dom::now_ms();
+    let panel = selection.map(|selection| {
+        let _timed = super::dom::timed("panel");
+        let panel = snapshot::panel_with(&analysis, &selection, &mut listings);
+        (selection, panel)
+    });
+    let panel_ms = super::dom::now_ms() - panel_started;
+    LAST.with(|last| {
+        *last.borrow_mut() = Some(Last {
+            rev,
+            text,
+            analysis,
+            before: earlier,
+            listings,
+        })
+    });
+    Response::Summary {
+        rev,
+        summary,
+        text_hash,
+        panel,
+        panel_ms,
+    }
+}
+
 /// The worker's answer to one request (`None` for a request it cannot read, or a panel of
 /// a revision it has not analysed).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -181,6 +299,8 @@ pub fn answer(request: Request) -> Option<Response> {
             continues,
             selection,
         } => {
+            let timed = super::dom::timed("analysis");
+            let mut stages = super::dom::stages("analysis");
             // Only an edit of exactly the revision held (its number and length) is applied;
             // anything else is asked again whole, never guessed.
             let text = LAST.with(|last| {
@@ -190,16 +310,20 @@ pub fn answer(request: Request) -> Option<Response> {
                     .filter(|l| l.rev == base && l.text.len() == base_len)?;
                 edited(&held.text, start, end, &replacement)
             });
+            stages.mark("the edit spliced into the text held");
             match text {
-                Some(text) => answer(Request::Analyze {
-                    rev,
-                    text,
-                    before: None,
-                    node,
-                    mode,
-                    continues,
-                    selection,
-                }),
+                Some(text) => {
+                    let request = Analyse {
+                        rev,
+                        text,
+                        before: None,
+                        node,
+                        mode,
+                        continues,
+                        selection,
+                    };
+                    Some(analysed(request, timed, stages))
+                }
                 None => Some(Response::Resend { rev }),
             }
         }
@@ -212,85 +336,21 @@ pub fn answer(request: Request) -> Option<Response> {
             continues,
             selection,
         } => {
-            // Every text the page sends is the last one edited (a keystroke, a paste, an
-            // example opened): `edit` equals a full analysis whatever the change, and
-            // costs only what the change touched. It consumes the analysis it starts
-            // from: what "what changed" needs of it is kept aside first, and the changes
-            // are measured when the page asks (after the summary and the view on show).
-            // A text the page analysed itself comes along (`before`): the changes are
-            // from it.
-            let _timed = super::dom::timed("analysis");
-            let mut last = LAST.with(|last| last.borrow_mut().take());
-            // The objects parsed for the rules panel stay good for this revision's panels.
-            let mut listings = last.as_mut().map_or_else(snapshot::Listings::default, |l| {
-                std::mem::take(&mut l.listings).next_analysis()
-            });
-            let (earlier, analysis) = match last {
-                Some(mut last) => {
-                    // The changes of the last revision, an edit, were not asked for (an
-                    // edit came first): this one's are measured from the same text
-                    // before, so that they include what that one changed.
-                    let unasked = last.before.take().filter(|b| {
-                        continues && before.is_none() && b.node == node && b.mode == mode
-                    });
-                    // Whether the last text moved into what is kept (`keep_before`).
-                    let (kept, moved) = match (before, unasked) {
-                        (Some(b), _) => (
-                            Before {
-                                node,
-                                mode,
-                                earlier: Earlier::Analysis(Box::new(analyze(
-                                    &b,
-                                    Options::default(),
-                                ))),
-                            },
-                            false,
-                        ),
-                        (None, Some(unasked)) => (unasked, false),
-                        (None, None) => (keep_before(&mut last, &node, mode), true),
-                    };
-                    let previous_text = match (&kept.earlier, moved) {
-                        (Earlier::Kept { text, .. }, true) => text.as_str(),
-                        _ => last.text.as_str(),
-                    };
-                    let analysis = last.analysis.edit(previous_text, &text);
-                    (Some(kept), analysis)
-                }
-                None => (
-                    before.map(|b| Before {
-                        node,
-                        mode,
-                        earlier: Earlier::Analysis(Box::new(analyze(&b, Options::default()))),
-                    }),
-                    analyze(&text, Options::default()),
-                ),
-            };
-            let summary = snapshot::summary(&analysis);
-            let text_hash = super::wire::text_hash(&text);
-            // The view on show, at once: the page draws the summary and it together.
-            // Its time is said apart: the page weighs the analysis alone (`cost_ms`).
-            let panel_started = super::dom::now_ms();
-            let panel = selection.map(|selection| {
-                let panel = snapshot::panel_with(&analysis, &selection, &mut listings);
-                (selection, panel)
-            });
-            let panel_ms = super::dom::now_ms() - panel_started;
-            LAST.with(|last| {
-                *last.borrow_mut() = Some(Last {
+            let timed = super::dom::timed("analysis");
+            let stages = super::dom::stages("analysis");
+            Some(analysed(
+                Analyse {
                     rev,
                     text,
-                    analysis,
-                    before: earlier,
-                    listings,
-                })
-            });
-            Some(Response::Summary {
-                rev,
-                summary,
-                text_hash,
-                panel,
-                panel_ms,
-            })
+                    before,
+                    node,
+                    mode,
+                    continues,
+                    selection,
+                },
+                timed,
+                stages,
+            ))
         }
         Request::Changes { rev } => LAST.with(|last| {
             let mut last = last.borrow_mut();
@@ -355,8 +415,12 @@ pub fn worker_handle(request: &[u8]) -> Vec<u8> {
         decode::<Request>(request)
     };
     let response = request.and_then(answer);
-    let _timed = super::dom::timed("answer encoded");
-    response.map(|r| encode(&r)).unwrap_or_default()
+    let encoded = super::dom::timed("answer encoded");
+    let bytes = response.as_ref().map(encode).unwrap_or_default();
+    drop(encoded);
+    let _timed = super::dom::timed("answer dropped");
+    drop(response);
+    bytes
 }
 
 /// When `static/worker.js` answers this request ([`super::wire::deferral`]): 0 at once, 1
