@@ -38,6 +38,8 @@ use svcplay::scenario::{Analysis, Options, analyze};
 struct Last {
     rev: u64,
     text: String,
+    /// The text's hash in pieces: an edit re-reads only the pieces it touched.
+    pieces: Pieces,
     analysis: Analysis,
     /// What is left of the text before, to say what this revision changed when the page
     /// asks ([`Request::Changes`]); `None` for the first text.
@@ -148,6 +150,89 @@ fn changes_of(last: &mut Last) -> Option<Changes> {
     Some(changes)
 }
 
+/// The polynomials ([`svcplay::hash::poly`]) of a text's consecutive pieces, each of
+/// less than twice `size` bytes (pieces a deletion made small are read together again
+/// once they are many): its [`svcplay::hash::text_hash`] without reading it
+/// whole, and after an edit by reading again only the pieces the edit touched (a key
+/// typed in a 6 MB text reads ~64 KB, not 6 MB).
+struct Pieces {
+    /// Each piece's length and polynomial, in the text's order.
+    pieces: Vec<(usize, u64)>,
+    /// The length of a piece read anew.
+    size: usize,
+}
+
+impl Pieces {
+    /// The pieces of `text`, read whole.
+    fn of(text: &[u8]) -> Pieces {
+        Pieces::sized(text, 64 * 1024)
+    }
+
+    fn sized(text: &[u8], size: usize) -> Pieces {
+        Pieces {
+            pieces: Pieces::read(text, size),
+            size,
+        }
+    }
+
+    /// The pieces of `bytes`: `size` bytes each, the last up to twice that (so that keys
+    /// typed in one place grow a piece until it splits, instead of adding small ones).
+    fn read(bytes: &[u8], size: usize) -> Vec<(usize, u64)> {
+        let mut pieces: Vec<(usize, u64)> = (bytes.chunks(size))
+            .map(|c| (c.len(), svcplay::hash::poly(c)))
+            .collect();
+        if let [.., (n, a), (m, b)] = pieces[..] {
+            if m < size {
+                pieces.pop();
+                pieces.pop();
+                pieces.push((n + m, svcplay::hash::poly_joined(a, b, m)));
+            }
+        }
+        pieces
+    }
+
+    /// The hash of the text, `len` bytes long (what [`svcplay::hash::text_hash`] says).
+    fn hash(&self, len: usize) -> u64 {
+        let poly = (self.pieces.iter()).fold(0, |h, &(n, p)| svcplay::hash::poly_joined(h, p, n));
+        svcplay::hash::text_hash_of(poly, len)
+    }
+
+    /// The text had bytes `start..end` replaced by `new_len` bytes, which made `after`:
+    /// the pieces holding that range (and at least one beside an insertion, so that
+    /// pieces do not multiply) are read again from `after`.
+    fn edited(&mut self, after: &[u8], start: usize, end: usize, new_len: usize) {
+        let pieces = &mut self.pieces;
+        // Pieces `first..last` hold bytes `lo..hi` of the text before, which hold
+        // `start..end`.
+        let (mut first, mut lo) = (0, 0);
+        while first < pieces.len() && lo + pieces[first].0 <= start {
+            lo += pieces[first].0;
+            first += 1;
+        }
+        let (mut last, mut hi) = (first, lo);
+        while last < pieces.len() && (hi < end || hi < start) {
+            hi += pieces[last].0;
+            last += 1;
+        }
+        if first == last {
+            if last < pieces.len() {
+                hi += pieces[last].0;
+                last += 1;
+            } else if first > 0 {
+                first -= 1;
+                lo -= pieces[first].0;
+            }
+        }
+        let new_hi = hi - (end - start) + new_len;
+        let fresh = Pieces::read(&after[lo..new_hi], self.size);
+        pieces.splice(first..last, fresh);
+        // Pieces made small by deletions: read whole again once they are many.
+        if pieces.len() > 2 * after.len() / self.size + 16 {
+            *pieces = Pieces::read(after, self.size);
+        }
+    }
+}
+
 /// `text` with bytes `start..end` replaced by `replacement`; `None` when that range is
 /// not one of `text`.
 fn edited(text: &str, start: usize, end: usize, replacement: &str) -> Option<String> {
@@ -168,6 +253,8 @@ fn edited(text: &str, start: usize, end: usize, replacement: &str) -> Option<Str
 struct Analyse {
     rev: u64,
     text: String,
+    /// The hash of `text` in pieces, when updated from the text held by an edit.
+    pieces: Option<Pieces>,
     before: Option<String>,
     node: String,
     mode: Option<ProxyMode>,
@@ -186,6 +273,7 @@ fn analysed(
     let Analyse {
         rev,
         text,
+        pieces,
         before,
         node,
         mode,
@@ -203,6 +291,7 @@ fn analysed(
         Some(Last {
             rev: _,
             text: held,
+            pieces: _,
             analysis: previous,
             before: held_before,
             listings,
@@ -252,7 +341,9 @@ fn analysed(
     };
     let summary = snapshot::summary(&analysis);
     stages.mark("snapshot::summary");
-    let text_hash = super::wire::text_hash(&text);
+    // Read whole only for a text sent whole.
+    let pieces = pieces.unwrap_or_else(|| Pieces::of(text.as_bytes()));
+    let text_hash = pieces.hash(text.len());
     stages.mark("text_hash");
     drop(timed);
     // The view on show, at once: the page draws the summary and it together. Its time
@@ -268,6 +359,7 @@ fn analysed(
         *last.borrow_mut() = Some(Last {
             rev,
             text,
+            pieces,
             analysis,
             before: earlier,
             listings,
@@ -304,18 +396,23 @@ pub fn answer(request: Request) -> Option<Response> {
             // Only an edit of exactly the revision held (its number and length) is applied;
             // anything else is asked again whole, never guessed.
             let text = LAST.with(|last| {
-                let last = last.borrow();
+                let mut last = last.borrow_mut();
                 let held = last
-                    .as_ref()
+                    .as_mut()
                     .filter(|l| l.rev == base && l.text.len() == base_len)?;
-                edited(&held.text, start, end, &replacement)
+                let text = edited(&held.text, start, end, &replacement)?;
+                let pieces = std::mem::replace(&mut held.pieces, Pieces::of(&[]));
+                Some((text, pieces))
             });
             stages.mark("the edit spliced into the text held");
             match text {
-                Some(text) => {
+                Some((text, mut pieces)) => {
+                    pieces.edited(text.as_bytes(), start, end, replacement.len());
+                    stages.mark("the text's hash: the pieces edited read again");
                     let request = Analyse {
                         rev,
                         text,
+                        pieces: Some(pieces),
                         before: None,
                         node,
                         mode,
@@ -342,6 +439,7 @@ pub fn answer(request: Request) -> Option<Response> {
                 Analyse {
                     rev,
                     text,
+                    pieces: None,
                     before,
                     node,
                     mode,
@@ -1025,6 +1123,72 @@ mod tests {
         }
     }
 
+    /// The hash kept in pieces equals the hash of the whole text after every edit: typed,
+    /// deleted, pasted and cut, at piece boundaries, at both ends, of everything, in an
+    /// empty text; with pieces of 1, 3 and 16 bytes (and the worker's own size).
+    #[test]
+    fn a_hash_kept_in_pieces_is_the_whole_texts() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % (n as u64 + 1)) as usize
+        };
+        for size in [1, 3, 16, 64 * 1024] {
+            let mut text: Vec<u8> = b"kind: Service\nmetadata:\n  name: a\n".to_vec();
+            let mut pieces = Pieces::sized(&text, size);
+            for step in 0..600 {
+                let start = next(text.len());
+                let end = start
+                    + next((text.len() - start).min(if step % 50 == 0 { usize::MAX } else { 40 }));
+                let new_len = match step % 7 {
+                    0 => 0,
+                    1 => next(200),
+                    _ => next(3),
+                };
+                let replacement: Vec<u8> = (0..new_len).map(|_| b"ab\n -"[next(4)]).collect();
+                text.splice(start..end, replacement);
+                pieces.edited(&text, start, end, new_len);
+                assert_eq!(
+                    pieces.hash(text.len()),
+                    svcplay::hash::text_hash(&text),
+                    "size {size}, step {step}"
+                );
+                assert_eq!(pieces.pieces.iter().map(|p| p.0).sum::<usize>(), text.len());
+                assert!(pieces.pieces.iter().all(|p| p.0 > 0 && p.0 < 2 * size));
+                assert!(pieces.pieces.len() <= 2 * text.len() / size + 16);
+            }
+        }
+        // A 6 MB text edited in one place reads one or two of its pieces again.
+        let dump = svcplay::examples::dump::large_dump(600, 2);
+        let mut pieces = Pieces::of(dump.as_bytes());
+        let before = pieces.pieces.clone();
+        let at = dump.len() / 2;
+        let edited = format!("{}x{}", &dump[..at], &dump[at..]);
+        pieces.edited(edited.as_bytes(), at, at, 1);
+        assert_eq!(
+            pieces.hash(edited.len()),
+            svcplay::hash::text_hash(edited.as_bytes())
+        );
+        let same = before
+            .iter()
+            .zip(&pieces.pieces)
+            .filter(|(a, b)| a == b)
+            .count()
+            + before
+                .iter()
+                .rev()
+                .zip(pieces.pieces.iter().rev())
+                .filter(|(a, b)| a == b)
+                .count();
+        assert!(
+            same + 2 >= before.len(),
+            "{same} of {} pieces kept",
+            before.len()
+        );
+    }
+
     /// A fast typist's keystrokes: the first text goes at once, the ones typed while it is
     /// analysed wait, the newest replacing the older, and it goes when the worker answers.
     #[test]
@@ -1068,7 +1232,7 @@ mod tests {
             let Some(Response::Summary { text_hash, .. }) = decode(&bytes) else {
                 panic!("no summary");
             };
-            assert_eq!(text_hash, crate::ui::wire::text_hash(text));
+            assert_eq!(text_hash, svcplay::hash::text_hash(text.as_bytes()));
         }
         // Revisions 41 and 42 were typed over.
         assert_eq!(changes(41), None);
@@ -1247,7 +1411,7 @@ mod tests {
             }
             let (r, summary, hash) = analysed(&edit).expect("the edit analysed");
             assert_eq!(r, rev);
-            assert_eq!(hash, crate::ui::wire::text_hash(text));
+            assert_eq!(hash, svcplay::hash::text_hash(text.as_bytes()));
             assert_eq!(
                 summary,
                 snapshot::summary(&analyze(text, Options::default()))

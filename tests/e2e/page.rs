@@ -1714,7 +1714,7 @@ spec:
         self.wait("the text analysed", Duration::from_secs(300), || {
             let hash = self.root_attribute("data-worker-text-hash")?;
             Ok((!self.busy()?
-                && hash == format!("{:016x}", svcplay::hash::fnv64a(text.as_bytes())))
+                && hash == format!("{:016x}", svcplay::hash::text_hash(text.as_bytes())))
             .then_some(()))
         })?;
         // The caret at the end of the text's first line, in the editor's window of lines.
@@ -1752,7 +1752,7 @@ spec:
             || {
                 let hash = self.root_attribute("data-worker-text-hash")?;
                 Ok((!self.busy()?
-                    && hash == format!("{:016x}", svcplay::hash::fnv64a(expected.as_bytes())))
+                    && hash == format!("{:016x}", svcplay::hash::text_hash(expected.as_bytes())))
                 .then_some(()))
             },
         )?;
@@ -1996,9 +1996,7 @@ impl Keystrokes {
             .iter()
             .map(|(n, _)| n.as_str())
             .filter(|n| {
-                name.len() > n.len() + 2
-                    && name.starts_with(n)
-                    && name[n.len()..].starts_with(": ")
+                name.len() > n.len() + 2 && name.starts_with(n) && name[n.len()..].starts_with(": ")
             })
             .max_by_key(|n| n.len())
     }
