@@ -687,6 +687,12 @@ impl Texts {
         let bytes = {
             let mut texts = self.0.borrow_mut();
             let request = text.request(texts.0);
+            // Which way it went, in the timing report (under the phase `Worker::analyse`
+            // times).
+            let _timed = super::dom::timed(match request {
+                Request::Edit { .. } => "worker's request encoded and posted: an edit encoded",
+                _ => "worker's request encoded and posted: a whole text encoded",
+            });
             texts.0 = Some(rev);
             texts.1 = Some(text);
             encode(&request)
