@@ -239,7 +239,8 @@
 //! - [`time`] — [`time::SimTime`], the simulated clock (the core reads no other).
 //! - [`hash`] — FNV-1a, which every generated value (ClusterIPs, NodePorts, name
 //!   suffixes, MACs) is derived from; [`hash::FnvBuild`] hashes the name-keyed maps of
-//!   the API server's per-object bookkeeping.
+//!   the API server's per-object bookkeeping; [`hash::text_hash`], a polynomial hash an
+//!   edit updates piece by piece (which text the page's worker analysed).
 //! - [`qr`] — a QR code encoder (ISO/IEC 18004, byte mode, versions 1–40) drawn as SVG:
 //!   the presenter mode shows the room the link to the lesson step on screen.
 //! - [`sort`] — stable sorting through one shared copy of the standard library's sort,

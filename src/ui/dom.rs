@@ -138,15 +138,20 @@ pub struct Timed {
 
 /// Starts timing the phase `name` (see [`Timed`]).
 pub fn timed(name: &'static str) -> Timed {
-    let marks = if cfg!(target_arch = "wasm32") {
+    let marks = recording();
+    let start = if marks.is_some() { now_ms() } else { 0.0 };
+    Timed { name, start, marks }
+}
+
+/// The marks a tool set to record ([`Timed`]), if any.
+fn recording() -> Option<js_sys::Array> {
+    if cfg!(target_arch = "wasm32") {
         js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("__svcplayMarks"))
             .ok()
             .and_then(|m| m.dyn_into::<js_sys::Array>().ok())
     } else {
         None
-    };
-    let start = if marks.is_some() { now_ms() } else { 0.0 };
-    Timed { name, start, marks }
+    }
 }
 
 impl Drop for Timed {
@@ -158,6 +163,38 @@ impl Drop for Timed {
                 &JsValue::from_f64(now - self.start),
                 &JsValue::from_f64(now),
             ));
+        }
+    }
+}
+
+/// The stages of one phase, each timed from the end of the one before ([`Stages::mark`]),
+/// appended to the same marks as [`timed`]'s as `"{phase}: {stage}"`: how the worker's
+/// "analysis" splits, with [`svcplay::scenario::Analysis::edit_marked`]'s stages (the core
+/// names them, the worker reads the clock). Costs one property read when nothing records.
+pub struct Stages {
+    phase: &'static str,
+    last: f64,
+    marks: Option<js_sys::Array>,
+}
+
+/// Starts the stages of the phase `phase` (see [`Stages`]).
+pub fn stages(phase: &'static str) -> Stages {
+    let marks = recording();
+    let last = if marks.is_some() { now_ms() } else { 0.0 };
+    Stages { phase, last, marks }
+}
+
+impl Stages {
+    /// Ends the stage `stage`, begun at the last mark (or when these stages began).
+    pub fn mark(&mut self, stage: impl std::fmt::Display) {
+        if let Some(marks) = &self.marks {
+            let now = now_ms();
+            marks.push(&js_sys::Array::of3(
+                &JsValue::from_str(&format!("{}: {stage}", self.phase)),
+                &JsValue::from_f64(now - self.last),
+                &JsValue::from_f64(now),
+            ));
+            self.last = now;
         }
     }
 }

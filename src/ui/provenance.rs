@@ -510,7 +510,9 @@ pub fn panel_sources(
     shown: &[u32],
     trees: &mut Trees,
 ) -> (Vec<u32>, Vec<Source>, Vec<(u32, u32)>) {
+    let mut stages = super::dom::stages("sources");
     trees.begin();
+    stages.mark("trees begun (least recently used dropped)");
     // The listing's source (1 + an index) → the panel's.
     let mut index: HashMap<u32, u32> = HashMap::new();
     let mut order: Vec<u32> = Vec::new();
@@ -533,13 +535,16 @@ pub fn panel_sources(
         .filter(|(l, _)| shown.binary_search(l).is_ok())
         .map(|(l, s)| (*l, number(*s)))
         .collect();
+    stages.mark("lines' sources numbered");
     let mut reading = Reading::new(analysis);
     let sources = order
         .iter()
         .filter_map(|s| lines.sources.get(*s as usize - 1))
         .map(|p| trees.source(&mut reading, p))
         .collect();
+    stages.mark("sources found kept or made");
     drop_least_recent(&mut trees.sources, Trees::KEPT_SOURCES, |s| s.used);
+    stages.mark("kept sources bounded");
     (line_sources, sources, also)
 }
 

@@ -932,7 +932,13 @@ pub fn rules_shown(
     };
     let window = {
         let _timed = super::dom::timed("listing");
-        views::listing::window(analysis, &context, view, &filters)
+        let mut stages = super::dom::stages("listing");
+        let window =
+            views::listing::window_marked(analysis, &context, view, &filters, &mut |name| {
+                stages.mark(name)
+            });
+        stages.mark("the window read");
+        window
     };
     if let Some(window) = window {
         let _timed = super::dom::timed("sources");

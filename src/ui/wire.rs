@@ -943,12 +943,6 @@ impl Wire for Panel {
     }
 }
 
-/// FNV-1a (64 bits) of a text's UTF-8 bytes: which text the worker analysed, in a few
-/// characters (`Response::Summary`; the end-to-end tests compute the same).
-pub fn text_hash(text: &str) -> u64 {
-    svcplay::hash::fnv64a(text.as_bytes())
-}
-
 /// When the worker answers a request, read from its bytes without decoding the rest (the
 /// worker checks every message, and a text to analyse is large): 0 at once; 1 after the
 /// messages already queued ([`Request::Changes`]: "what changed" must not hold up a
@@ -1035,8 +1029,9 @@ pub enum Response {
     Summary {
         rev: u64,
         summary: Summary,
-        /// [`text_hash`] of the text analysed: the end-to-end tests check that the worker
-        /// analysed exactly what was typed.
+        /// [`svcplay::hash::text_hash`] of the text analysed: the end-to-end tests check
+        /// that the worker analysed exactly what was typed. The worker keeps it in pieces
+        /// and reads again only those an edit touched (not 6 MB per key).
         text_hash: u64,
         /// The panel asked for with the text (`selection` of the request), when it was.
         panel: Option<(Selection, Panel)>,
@@ -1314,7 +1309,7 @@ mod tests {
             let response = Response::Summary {
                 rev: 7,
                 summary: summary(&analysis),
-                text_hash: text_hash(example.text),
+                text_hash: svcplay::hash::text_hash(example.text.as_bytes()),
                 panel: None,
                 panel_ms: 1.5,
             };
@@ -1400,12 +1395,8 @@ mod tests {
         assert_eq!(decode::<Response>(&encode(&response)), Some(response));
     }
 
-    /// FNV-1a's published test vectors: the end-to-end tests compute the same function.
     #[test]
-    fn the_text_hash_is_fnv_1a() {
-        assert_eq!(text_hash(""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(text_hash("a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(text_hash("foobar"), 0x8594_4171_f739_67e8);
+    fn a_text_to_analyse_is_answered_at_once() {
         let analyse = Request::Analyze {
             rev: 1,
             text: "a".into(),

@@ -38,6 +38,8 @@ use svcplay::scenario::{Analysis, Options, analyze};
 struct Last {
     rev: u64,
     text: String,
+    /// The text's hash in pieces: an edit re-reads only the pieces it touched.
+    pieces: Pieces,
     analysis: Analysis,
     /// What is left of the text before, to say what this revision changed when the page
     /// asks ([`Request::Changes`]); `None` for the first text.
@@ -93,12 +95,12 @@ fn node_on_show(analysis: &Analysis, chosen: &str) -> String {
     }
 }
 
-/// What the worker keeps of `last` for the changes of the edit that consumes it: kube-proxy
-/// on the node on show as `last` has it (its facts, taken before the edit; rendered only
-/// if it was not already), and its endpoints and DNS records ([`Analysis::downstream`]:
-/// patched from the analysis before for what the edit touched).
-fn keep_before(last: &mut Last, node: &str, mode: Option<ProxyMode>) -> Before {
-    let analysis = &last.analysis;
+/// What the worker keeps of `analysis` for the changes of the edit that consumes it:
+/// kube-proxy on the node on show as `analysis` has it (its facts, taken before the edit;
+/// rendered only if it was not already), and its endpoints and DNS records
+/// ([`Analysis::downstream`]: patched from the analysis before for what the edit
+/// touched). Its text is empty: the caller moves the text in once the edit is done with it.
+fn keep_before(analysis: &Analysis, node: &str, mode: Option<ProxyMode>) -> Before {
     let configured_mode = analysis.proxy_config.mode;
     let shown = node_on_show(analysis, node);
     let proxy_mode = mode.unwrap_or(configured_mode);
@@ -115,7 +117,7 @@ fn keep_before(last: &mut Last, node: &str, mode: Option<ProxyMode>) -> Before {
             downstream,
             proxy,
             configured_mode,
-            text: std::mem::take(&mut last.text),
+            text: String::new(),
         },
     }
 }
@@ -148,6 +150,89 @@ fn changes_of(last: &mut Last) -> Option<Changes> {
     Some(changes)
 }
 
+/// The polynomials ([`svcplay::hash::poly`]) of a text's consecutive pieces, each of
+/// less than twice `size` bytes (pieces a deletion made small are read together again
+/// once they are many): its [`svcplay::hash::text_hash`] without reading it
+/// whole, and after an edit by reading again only the pieces the edit touched (a key
+/// typed in a 6 MB text reads ~64 KB, not 6 MB).
+struct Pieces {
+    /// Each piece's length and polynomial, in the text's order.
+    pieces: Vec<(usize, u64)>,
+    /// The length of a piece read anew.
+    size: usize,
+}
+
+impl Pieces {
+    /// The pieces of `text`, read whole.
+    fn of(text: &[u8]) -> Pieces {
+        Pieces::sized(text, 64 * 1024)
+    }
+
+    fn sized(text: &[u8], size: usize) -> Pieces {
+        Pieces {
+            pieces: Pieces::read(text, size),
+            size,
+        }
+    }
+
+    /// The pieces of `bytes`: `size` bytes each, the last up to twice that (so that keys
+    /// typed in one place grow a piece until it splits, instead of adding small ones).
+    fn read(bytes: &[u8], size: usize) -> Vec<(usize, u64)> {
+        let mut pieces: Vec<(usize, u64)> = (bytes.chunks(size))
+            .map(|c| (c.len(), svcplay::hash::poly(c)))
+            .collect();
+        if let [.., (n, a), (m, b)] = pieces[..] {
+            if m < size {
+                pieces.pop();
+                pieces.pop();
+                pieces.push((n + m, svcplay::hash::poly_joined(a, b, m)));
+            }
+        }
+        pieces
+    }
+
+    /// The hash of the text, `len` bytes long (what [`svcplay::hash::text_hash`] says).
+    fn hash(&self, len: usize) -> u64 {
+        let poly = (self.pieces.iter()).fold(0, |h, &(n, p)| svcplay::hash::poly_joined(h, p, n));
+        svcplay::hash::text_hash_of(poly, len)
+    }
+
+    /// The text had bytes `start..end` replaced by `new_len` bytes, which made `after`:
+    /// the pieces holding that range (and at least one beside an insertion, so that
+    /// pieces do not multiply) are read again from `after`.
+    fn edited(&mut self, after: &[u8], start: usize, end: usize, new_len: usize) {
+        let pieces = &mut self.pieces;
+        // Pieces `first..last` hold bytes `lo..hi` of the text before, which hold
+        // `start..end`.
+        let (mut first, mut lo) = (0, 0);
+        while first < pieces.len() && lo + pieces[first].0 <= start {
+            lo += pieces[first].0;
+            first += 1;
+        }
+        let (mut last, mut hi) = (first, lo);
+        while last < pieces.len() && (hi < end || hi < start) {
+            hi += pieces[last].0;
+            last += 1;
+        }
+        if first == last {
+            if last < pieces.len() {
+                hi += pieces[last].0;
+                last += 1;
+            } else if first > 0 {
+                first -= 1;
+                lo -= pieces[first].0;
+            }
+        }
+        let new_hi = hi - (end - start) + new_len;
+        let fresh = Pieces::read(&after[lo..new_hi], self.size);
+        pieces.splice(first..last, fresh);
+        // Pieces made small by deletions: read whole again once they are many.
+        if pieces.len() > 2 * after.len() / self.size + 16 {
+            *pieces = Pieces::read(after, self.size);
+        }
+    }
+}
+
 /// `text` with bytes `start..end` replaced by `replacement`; `None` when that range is
 /// not one of `text`.
 fn edited(text: &str, start: usize, end: usize, replacement: &str) -> Option<String> {
@@ -162,6 +247,131 @@ fn edited(text: &str, start: usize, end: usize, replacement: &str) -> Option<Str
         out.push_str(&text[end..]);
         out
     })
+}
+
+/// A text to analyse, as [`Request::Analyze`] (or [`Request::Edit`] once applied) says.
+struct Analyse {
+    rev: u64,
+    text: String,
+    /// The hash of `text` in pieces, when updated from the text held by an edit.
+    pieces: Option<Pieces>,
+    before: Option<String>,
+    node: String,
+    mode: Option<ProxyMode>,
+    continues: bool,
+    selection: Option<snapshot::Selection>,
+}
+
+/// The summary of a text to analyse (and the panel on show), the text and its analysis
+/// held for what the page asks next. `timed` is the phase "analysis", ended before the
+/// panel; `stages` splits it (the end-to-end timing report prints them).
+fn analysed(
+    request: Analyse,
+    timed: super::dom::Timed,
+    mut stages: super::dom::Stages,
+) -> Response {
+    let Analyse {
+        rev,
+        text,
+        pieces,
+        before,
+        node,
+        mode,
+        continues,
+        selection,
+    } = request;
+    // Every text the page sends is the last one edited (a keystroke, a paste, an example
+    // opened): `edit` equals a full analysis whatever the change, and costs only what the
+    // change touched. It consumes the analysis it starts from: what "what changed" needs
+    // of it is kept aside first, and the changes are measured when the page asks (after
+    // the summary and the view on show). A text the page analysed itself comes along
+    // (`before`): the changes are from it.
+    let last = LAST.with(|last| last.borrow_mut().take());
+    let (earlier, analysis, mut listings) = match last {
+        Some(Last {
+            rev: _,
+            text: held,
+            pieces: _,
+            analysis: previous,
+            before: held_before,
+            listings,
+        }) => {
+            // The objects parsed for the rules panel stay good for this revision's panels.
+            let listings = listings.next_analysis();
+            stages.mark("listings.next_analysis");
+            // The changes of the last revision, an edit, were not asked for (an edit came
+            // first): this one's are measured from the same text before, so that they
+            // include what that one changed.
+            let unasked = held_before
+                .filter(|b| continues && before.is_none() && b.node == node && b.mode == mode);
+            // Whether the text held moves into what is kept (`keep_before`).
+            let (mut kept, moved) = match (before, unasked) {
+                (Some(b), _) => (
+                    Before {
+                        node,
+                        mode,
+                        earlier: Earlier::Analysis(Box::new(analyze(&b, Options::default()))),
+                    },
+                    false,
+                ),
+                (None, Some(unasked)) => (unasked, false),
+                (None, None) => (keep_before(&previous, &node, mode), true),
+            };
+            stages.mark("keep_before");
+            let analysis = previous.edit_marked(&held, &text, &mut |name| {
+                stages.mark(format_args!("Analysis::edit: {name}"))
+            });
+            match &mut kept.earlier {
+                Earlier::Kept { text, .. } if moved => *text = held,
+                _ => drop(held),
+            }
+            stages.mark("the text before kept or dropped");
+            (Some(kept), analysis, listings)
+        }
+        None => {
+            let earlier = before.map(|b| Before {
+                node,
+                mode,
+                earlier: Earlier::Analysis(Box::new(analyze(&b, Options::default()))),
+            });
+            let analysis = analyze(&text, Options::default());
+            stages.mark("analyze (no analysis before)");
+            (earlier, analysis, snapshot::Listings::default())
+        }
+    };
+    let summary = snapshot::summary(&analysis);
+    stages.mark("snapshot::summary");
+    // Read whole only for a text sent whole.
+    let pieces = pieces.unwrap_or_else(|| Pieces::of(text.as_bytes()));
+    let text_hash = pieces.hash(text.len());
+    stages.mark("text_hash");
+    drop(timed);
+    // The view on show, at once: the page draws the summary and it together. Its time
+    // is said apart: the page weighs the analysis alone (`cost_ms`).
+    let panel_started = super::dom::now_ms();
+    let panel = selection.map(|selection| {
+        let _timed = super::dom::timed("panel");
+        let panel = snapshot::panel_with(&analysis, &selection, &mut listings);
+        (selection, panel)
+    });
+    let panel_ms = super::dom::now_ms() - panel_started;
+    LAST.with(|last| {
+        *last.borrow_mut() = Some(Last {
+            rev,
+            text,
+            pieces,
+            analysis,
+            before: earlier,
+            listings,
+        })
+    });
+    Response::Summary {
+        rev,
+        summary,
+        text_hash,
+        panel,
+        panel_ms,
+    }
 }
 
 /// The worker's answer to one request (`None` for a request it cannot read, or a panel of
@@ -181,25 +391,36 @@ pub fn answer(request: Request) -> Option<Response> {
             continues,
             selection,
         } => {
+            let timed = super::dom::timed("analysis");
+            let mut stages = super::dom::stages("analysis");
             // Only an edit of exactly the revision held (its number and length) is applied;
             // anything else is asked again whole, never guessed.
             let text = LAST.with(|last| {
-                let last = last.borrow();
+                let mut last = last.borrow_mut();
                 let held = last
-                    .as_ref()
+                    .as_mut()
                     .filter(|l| l.rev == base && l.text.len() == base_len)?;
-                edited(&held.text, start, end, &replacement)
+                let text = edited(&held.text, start, end, &replacement)?;
+                let pieces = std::mem::replace(&mut held.pieces, Pieces::of(&[]));
+                Some((text, pieces))
             });
+            stages.mark("the edit spliced into the text held");
             match text {
-                Some(text) => answer(Request::Analyze {
-                    rev,
-                    text,
-                    before: None,
-                    node,
-                    mode,
-                    continues,
-                    selection,
-                }),
+                Some((text, mut pieces)) => {
+                    pieces.edited(text.as_bytes(), start, end, replacement.len());
+                    stages.mark("the text's hash: the pieces edited read again");
+                    let request = Analyse {
+                        rev,
+                        text,
+                        pieces: Some(pieces),
+                        before: None,
+                        node,
+                        mode,
+                        continues,
+                        selection,
+                    };
+                    Some(analysed(request, timed, stages))
+                }
                 None => Some(Response::Resend { rev }),
             }
         }
@@ -212,85 +433,22 @@ pub fn answer(request: Request) -> Option<Response> {
             continues,
             selection,
         } => {
-            // Every text the page sends is the last one edited (a keystroke, a paste, an
-            // example opened): `edit` equals a full analysis whatever the change, and
-            // costs only what the change touched. It consumes the analysis it starts
-            // from: what "what changed" needs of it is kept aside first, and the changes
-            // are measured when the page asks (after the summary and the view on show).
-            // A text the page analysed itself comes along (`before`): the changes are
-            // from it.
-            let _timed = super::dom::timed("analysis");
-            let mut last = LAST.with(|last| last.borrow_mut().take());
-            // The objects parsed for the rules panel stay good for this revision's panels.
-            let mut listings = last.as_mut().map_or_else(snapshot::Listings::default, |l| {
-                std::mem::take(&mut l.listings).next_analysis()
-            });
-            let (earlier, analysis) = match last {
-                Some(mut last) => {
-                    // The changes of the last revision, an edit, were not asked for (an
-                    // edit came first): this one's are measured from the same text
-                    // before, so that they include what that one changed.
-                    let unasked = last.before.take().filter(|b| {
-                        continues && before.is_none() && b.node == node && b.mode == mode
-                    });
-                    // Whether the last text moved into what is kept (`keep_before`).
-                    let (kept, moved) = match (before, unasked) {
-                        (Some(b), _) => (
-                            Before {
-                                node,
-                                mode,
-                                earlier: Earlier::Analysis(Box::new(analyze(
-                                    &b,
-                                    Options::default(),
-                                ))),
-                            },
-                            false,
-                        ),
-                        (None, Some(unasked)) => (unasked, false),
-                        (None, None) => (keep_before(&mut last, &node, mode), true),
-                    };
-                    let previous_text = match (&kept.earlier, moved) {
-                        (Earlier::Kept { text, .. }, true) => text.as_str(),
-                        _ => last.text.as_str(),
-                    };
-                    let analysis = last.analysis.edit(previous_text, &text);
-                    (Some(kept), analysis)
-                }
-                None => (
-                    before.map(|b| Before {
-                        node,
-                        mode,
-                        earlier: Earlier::Analysis(Box::new(analyze(&b, Options::default()))),
-                    }),
-                    analyze(&text, Options::default()),
-                ),
-            };
-            let summary = snapshot::summary(&analysis);
-            let text_hash = super::wire::text_hash(&text);
-            // The view on show, at once: the page draws the summary and it together.
-            // Its time is said apart: the page weighs the analysis alone (`cost_ms`).
-            let panel_started = super::dom::now_ms();
-            let panel = selection.map(|selection| {
-                let panel = snapshot::panel_with(&analysis, &selection, &mut listings);
-                (selection, panel)
-            });
-            let panel_ms = super::dom::now_ms() - panel_started;
-            LAST.with(|last| {
-                *last.borrow_mut() = Some(Last {
+            let timed = super::dom::timed("analysis");
+            let stages = super::dom::stages("analysis");
+            Some(analysed(
+                Analyse {
                     rev,
                     text,
-                    analysis,
-                    before: earlier,
-                    listings,
-                })
-            });
-            Some(Response::Summary {
-                rev,
-                summary,
-                text_hash,
-                panel,
-                panel_ms,
-            })
+                    pieces: None,
+                    before,
+                    node,
+                    mode,
+                    continues,
+                    selection,
+                },
+                timed,
+                stages,
+            ))
         }
         Request::Changes { rev } => LAST.with(|last| {
             let mut last = last.borrow_mut();
@@ -355,8 +513,12 @@ pub fn worker_handle(request: &[u8]) -> Vec<u8> {
         decode::<Request>(request)
     };
     let response = request.and_then(answer);
-    let _timed = super::dom::timed("answer encoded");
-    response.map(|r| encode(&r)).unwrap_or_default()
+    let encoded = super::dom::timed("answer encoded");
+    let bytes = response.as_ref().map(encode).unwrap_or_default();
+    drop(encoded);
+    let _timed = super::dom::timed("answer dropped");
+    drop(response);
+    bytes
 }
 
 /// When `static/worker.js` answers this request ([`super::wire::deferral`]): 0 at once, 1
@@ -525,6 +687,12 @@ impl Texts {
         let bytes = {
             let mut texts = self.0.borrow_mut();
             let request = text.request(texts.0);
+            // Which way it went, in the timing report (under the phase `Worker::analyse`
+            // times).
+            let _timed = super::dom::timed(match request {
+                Request::Edit { .. } => "worker's request encoded and posted: an edit encoded",
+                _ => "worker's request encoded and posted: a whole text encoded",
+            });
             texts.0 = Some(rev);
             texts.1 = Some(text);
             encode(&request)
@@ -961,6 +1129,72 @@ mod tests {
         }
     }
 
+    /// The hash kept in pieces equals the hash of the whole text after every edit: typed,
+    /// deleted, pasted and cut, at piece boundaries, at both ends, of everything, in an
+    /// empty text; with pieces of 1, 3 and 16 bytes (and the worker's own size).
+    #[test]
+    fn a_hash_kept_in_pieces_is_the_whole_texts() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % (n as u64 + 1)) as usize
+        };
+        for size in [1, 3, 16, 64 * 1024] {
+            let mut text: Vec<u8> = b"kind: Service\nmetadata:\n  name: a\n".to_vec();
+            let mut pieces = Pieces::sized(&text, size);
+            for step in 0..600 {
+                let start = next(text.len());
+                let end = start
+                    + next((text.len() - start).min(if step % 50 == 0 { usize::MAX } else { 40 }));
+                let new_len = match step % 7 {
+                    0 => 0,
+                    1 => next(200),
+                    _ => next(3),
+                };
+                let replacement: Vec<u8> = (0..new_len).map(|_| b"ab\n -"[next(4)]).collect();
+                text.splice(start..end, replacement);
+                pieces.edited(&text, start, end, new_len);
+                assert_eq!(
+                    pieces.hash(text.len()),
+                    svcplay::hash::text_hash(&text),
+                    "size {size}, step {step}"
+                );
+                assert_eq!(pieces.pieces.iter().map(|p| p.0).sum::<usize>(), text.len());
+                assert!(pieces.pieces.iter().all(|p| p.0 > 0 && p.0 < 2 * size));
+                assert!(pieces.pieces.len() <= 2 * text.len() / size + 16);
+            }
+        }
+        // A 6 MB text edited in one place reads one or two of its pieces again.
+        let dump = svcplay::examples::dump::large_dump(600, 2);
+        let mut pieces = Pieces::of(dump.as_bytes());
+        let before = pieces.pieces.clone();
+        let at = dump.len() / 2;
+        let edited = format!("{}x{}", &dump[..at], &dump[at..]);
+        pieces.edited(edited.as_bytes(), at, at, 1);
+        assert_eq!(
+            pieces.hash(edited.len()),
+            svcplay::hash::text_hash(edited.as_bytes())
+        );
+        let same = before
+            .iter()
+            .zip(&pieces.pieces)
+            .filter(|(a, b)| a == b)
+            .count()
+            + before
+                .iter()
+                .rev()
+                .zip(pieces.pieces.iter().rev())
+                .filter(|(a, b)| a == b)
+                .count();
+        assert!(
+            same + 2 >= before.len(),
+            "{same} of {} pieces kept",
+            before.len()
+        );
+    }
+
     /// A fast typist's keystrokes: the first text goes at once, the ones typed while it is
     /// analysed wait, the newest replacing the older, and it goes when the worker answers.
     #[test]
@@ -1004,7 +1238,7 @@ mod tests {
             let Some(Response::Summary { text_hash, .. }) = decode(&bytes) else {
                 panic!("no summary");
             };
-            assert_eq!(text_hash, crate::ui::wire::text_hash(text));
+            assert_eq!(text_hash, svcplay::hash::text_hash(text.as_bytes()));
         }
         // Revisions 41 and 42 were typed over.
         assert_eq!(changes(41), None);
@@ -1183,7 +1417,7 @@ mod tests {
             }
             let (r, summary, hash) = analysed(&edit).expect("the edit analysed");
             assert_eq!(r, rev);
-            assert_eq!(hash, crate::ui::wire::text_hash(text));
+            assert_eq!(hash, svcplay::hash::text_hash(text.as_bytes()));
             assert_eq!(
                 summary,
                 snapshot::summary(&analyze(text, Options::default()))

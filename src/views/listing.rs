@@ -157,12 +157,26 @@ pub fn window(
     listing: Listing,
     filters: &Filters,
 ) -> Option<Window> {
+    window_marked(analysis, context, listing, filters, &mut |_| {})
+}
+
+/// [`window`], calling `mark` with the name of each of its stages as it ends (the page's
+/// worker times them; the core reads no clock): the listing's chunks made, or patched
+/// after an edit, then the window read.
+pub fn window_marked(
+    analysis: &Analysis,
+    context: &Context,
+    listing: Listing,
+    filters: &Filters,
+    mark: &mut dyn FnMut(&'static str),
+) -> Option<Window> {
     let form = chunked_form(analysis, context, listing)?;
     let (entry, stamp) = with_inputs(analysis, &context.node, ProxyMode::Iptables, |inputs| {
         let entry = chunks::entry(&analysis.listings, &context.node, form, inputs);
         (entry, inputs.stamp.clone())
     });
     let entry = entry?;
+    mark("chunks made or patched");
     let needle = filters.text.to_lowercase();
     let mut out = Window::default();
     // Each chunk's sources numbered in the window (only the lines kept are looked up),

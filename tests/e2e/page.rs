@@ -1597,7 +1597,10 @@ spec:
             summary(&row_trips),
             summary(&panel_trips),
         ) + &format!(
-            "  where the time went, worker idle:\n{}  as the last of {KEYS} keys typed in a row:\n{}",
+            "  where the time went (the worker's \"analysis\" is the edit applied and analysed \
+             up to the summary, split into its stages measured in the worker; the view's panel \
+             that comes with the summary is \"panel\"; before session 8, \"analysis\" held the \
+             panel too), worker idle:\n{}  as the last of {KEYS} keys typed in a row:\n{}",
             idle.phases_report(),
             row.phases_report()
         ))
@@ -1711,7 +1714,7 @@ spec:
         self.wait("the text analysed", Duration::from_secs(300), || {
             let hash = self.root_attribute("data-worker-text-hash")?;
             Ok((!self.busy()?
-                && hash == format!("{:016x}", svcplay::hash::fnv64a(text.as_bytes())))
+                && hash == format!("{:016x}", svcplay::hash::text_hash(text.as_bytes())))
             .then_some(()))
         })?;
         // The caret at the end of the text's first line, in the editor's window of lines.
@@ -1749,7 +1752,7 @@ spec:
             || {
                 let hash = self.root_attribute("data-worker-text-hash")?;
                 Ok((!self.busy()?
-                    && hash == format!("{:016x}", svcplay::hash::fnv64a(expected.as_bytes())))
+                    && hash == format!("{:016x}", svcplay::hash::text_hash(expected.as_bytes())))
                 .then_some(()))
             },
         )?;
@@ -1974,19 +1977,52 @@ impl Keystrokes {
         times[keystroke] += ms;
     }
 
-    /// One indented line per phase: its median and maximum.
+    /// One indented line per phase: its median and maximum. A phase's stages (named
+    /// "PHASE: STAGE", e.g. the worker's "analysis: snapshot::summary") follow it, indented
+    /// further, in the order they ran.
     fn phases_report(&self) -> String {
         let mut out = String::new();
-        for (name, times) in &self.phases {
-            let mut times = times.clone();
-            times.resize(self.paint.len(), 0.0);
-            out.push_str(&format!(
-                "    {name}: median {:.1}, max {:.1}\n",
-                median(&times),
-                times.iter().copied().fold(0.0, f64::max)
-            ));
+        for (name, _) in &self.phases {
+            if self.parent(name).is_none() {
+                self.phase_lines(name, 4, &mut out);
+            }
         }
         out
+    }
+
+    /// The phase whose stage `name` is (the longest "PHASE: " it starts with), if any.
+    fn parent(&self, name: &str) -> Option<&str> {
+        self.phases
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| {
+                name.len() > n.len() + 2 && name.starts_with(n) && name[n.len()..].starts_with(": ")
+            })
+            .max_by_key(|n| n.len())
+    }
+
+    /// The line of the phase `name`, then its stages', indented by `indent`.
+    fn phase_lines(&self, name: &str, indent: usize, out: &mut String) {
+        let Some((_, times)) = self.phases.iter().find(|(n, _)| n == name) else {
+            return;
+        };
+        let mut times = times.clone();
+        times.resize(self.paint.len(), 0.0);
+        let shown = match self.parent(name) {
+            Some(parent) => &name[parent.len() + 2..],
+            None => name,
+        };
+        out.push_str(&format!(
+            "{:indent$}{shown}: median {:.1}, max {:.1}\n",
+            "",
+            median(&times),
+            times.iter().copied().fold(0.0, f64::max)
+        ));
+        for (stage, _) in &self.phases {
+            if self.parent(stage) == Some(name) {
+                self.phase_lines(stage, indent + 2, out);
+            }
+        }
     }
 }
 
