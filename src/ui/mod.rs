@@ -251,6 +251,7 @@ struct Stable {
     highlight: Callback<Vec<svcplay::diag::Span>>,
     act: Callback<snapshot::UiAction>,
     rules_of: Callback<usize>,
+    close_lab: Callback<()>,
 }
 
 impl Stable {
@@ -298,6 +299,7 @@ impl Stable {
             highlight: on(dispatch, Action::Highlight),
             act: on(dispatch, Action::Act),
             rules_of: on(dispatch, |o: usize| Action::ShowRulesOf(Some(o))),
+            close_lab: on(dispatch, |_| Action::CloseLab),
         }
     }
 }
@@ -1360,7 +1362,7 @@ pub fn App() -> Html {
                             <p class="lesson-link"><a id="lesson-link" href={link}>{ t(Msg::LessonLink) }</a></p>
                         }
                     } else if let Some(lab) = lab {
-                        <lab::Lab example={lab} lang={lang} on_close={on(&dispatch, |_| Action::CloseLab)} />
+                        <lab::Lab example={lab} lang={lang} on_close={stable.close_lab.clone()} />
                     }
                     if shown.len() > 1 {
                         <nav class="tabs" role="tablist" aria-label={t(Msg::Views)} onkeydown={on_tab_keys}>{ for tabs }</nav>
