@@ -912,6 +912,7 @@ pub fn App() -> Html {
     // follow a frame later, and dimming them for that frame would make every keystroke
     // flicker (and repaint the whole panel twice).
     let stale = panel.is_none() && !state.paused;
+    let dim = stale && !state.deferred;
     let panel = match panel {
         Some(p) => {
             *last_panel.borrow_mut() = Some(p.clone());
@@ -1383,7 +1384,11 @@ pub fn App() -> Html {
                             aria-busy={stale.to_string()}>
                             { panel_html }
                         </div>
-                        <div class={classes!("view-dim", (stale && !state.deferred).then_some("on"))} aria-hidden="true"></div>
+                        // Only while the worker holds the text (the only time the views wait):
+                        // in a lab the layer's mere presence cost a keystroke's frame ~2 ms.
+                        if dim || state.uses_worker() {
+                            <div class={classes!("view-dim", dim.then_some("on"))} aria-hidden="true"></div>
+                        }
                     </div>
                 </section>
             </main>
