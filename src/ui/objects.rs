@@ -217,3 +217,52 @@ pub fn Objects(props: &ObjectsProps) -> Html {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::snapshot::objects_upto;
+    use svcplay::scenario::{Options, analyze};
+
+    /// The rows are read in the shared panel, and a row's props are equal when its content
+    /// is (a new panel redraws only the rows that changed), whichever panel holds it.
+    #[test]
+    fn rows_read_in_the_shared_panel_compare_by_content() {
+        let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
+        let listed = objects_upto(&analysis, MAX_ROWS);
+        assert!(listed.rows.len() > 2);
+        let first = Rc::new(Panel::Objects(listed.clone()));
+        let mut changed = listed.clone();
+        changed.rows[1].name.push('x');
+        let second = Rc::new(Panel::Objects(changed));
+        let (on_action, on_reveal, on_rules) = (Callback::noop(), Callback::noop(), Callback::noop());
+        let row = |panel: &Rc<Panel>, index: usize| RowProps {
+            panel: panel.clone(),
+            index,
+            readonly: false,
+            lang: Lang::En,
+            on_action: on_action.clone(),
+            on_reveal: on_reveal.clone(),
+            on_rules: on_rules.clone(),
+        };
+        assert_eq!(rows_of(&first), (listed.rows.as_slice(), listed.more));
+        assert!(row(&first, 0) == row(&second, 0));
+        assert!(row(&first, 1) != row(&second, 1));
+        assert!(row(&first, 2) == row(&second, 2));
+        // A row past the panel's rows is none, in either.
+        assert!(row(&first, listed.rows.len()).row().is_none());
+        // Another panel lists no row.
+        assert_eq!(rows_of(&Panel::Empty).0.len(), 0);
+        let props = |panel: &Rc<Panel>| ObjectsProps {
+            panel: panel.clone(),
+            readonly: false,
+            lang: Lang::En,
+            on_action: on_action.clone(),
+            on_reveal: on_reveal.clone(),
+            on_rules: on_rules.clone(),
+        };
+        // The view's props: the same panel, by pointer.
+        assert!(props(&first) == props(&first));
+        assert!(props(&first) != props(&Rc::new(Panel::Objects(listed.clone()))));
+    }
+}
