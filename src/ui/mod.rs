@@ -913,6 +913,7 @@ pub fn App() -> Html {
     // flicker (and repaint the whole panel twice).
     let stale = panel.is_none() && !state.paused;
     let dim = stale && !state.deferred;
+    let dims = dim || state.uses_worker();
     let panel = match panel {
         Some(p) => {
             *last_panel.borrow_mut() = Some(p.clone());
@@ -1376,7 +1377,7 @@ pub fn App() -> Html {
                     // class changed on the panel itself in a keystroke's frame made Chromium's
                     // pre-paint walk every one of its layout objects (34,709 in the 5,000-Service
                     // dump's Objects view, in a trace), where the layer's change walks one.
-                    <div class="view-frame">
+                    <div class={classes!("view-frame", dims.then_some("dims"))}>
                         // Focusable, so that keyboard users can scroll a view whose content has no
                         // control of its own (the DNS table, a long list).
                         <div id="view-panel" role="tabpanel" tabindex="0" aria-labelledby={format!("tab-{}", state.tab.id())}
@@ -1384,9 +1385,10 @@ pub fn App() -> Html {
                             aria-busy={stale.to_string()}>
                             { panel_html }
                         </div>
-                        // Only while the worker holds the text (the only time the views wait):
-                        // in a lab the layer's mere presence cost a keystroke's frame ~2 ms.
-                        if dim || state.uses_worker() {
+                        // Only while the worker holds the text (the only time the views wait);
+                        // otherwise the frame is no box at all (`display: contents`), as a lab's
+                        // keystroke figures were slower with it (e2e report, loaded machine).
+                        if dims {
                             <div class={classes!("view-dim", dim.then_some("on"))} aria-hidden="true"></div>
                         }
                     </div>
