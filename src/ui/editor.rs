@@ -33,7 +33,7 @@ pub const PAD_TOP: f64 = 8.0;
 /// Lines drawn above and below the visible ones, so a fast scroll shows no gap.
 const OVERSCAN: usize = 20;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct EditorProps {
     pub text: Rc<str>,
     /// Changes when the text was replaced by the page (the textarea must follow).
@@ -65,6 +65,28 @@ pub struct EditorProps {
     /// reported: the text changes and everything is recomputed anyway.
     #[prop_or_default]
     pub on_cursor: Callback<(u32, u32)>,
+}
+
+impl PartialEq for EditorProps {
+    /// The text, the diagnostics and the highlighted ranges by pointer: the page makes each
+    /// once per change (a text per edit, diagnostics per summary), and comparing a 6 MB text
+    /// or a dump's diagnostics with an equal copy cost milliseconds at every render of the
+    /// page after a worker's answer. An equal copy only draws the editor again.
+    fn eq(&self, other: &EditorProps) -> bool {
+        Rc::ptr_eq(&self.text, &other.text)
+            && self.loads == other.loads
+            && Rc::ptr_eq(&self.diagnostics, &other.diagnostics)
+            && self.reveal == other.reveal
+            && self.scroll_to == other.scroll_to
+            && self.readonly == other.readonly
+            && self.lang == other.lang
+            && self.scale == other.scale
+            && self.tab_moves_focus == other.tab_moves_focus
+            && self.on_tab_mode == other.on_tab_mode
+            && self.on_change == other.on_change
+            && Rc::ptr_eq(&self.highlight, &other.highlight)
+            && self.on_cursor == other.on_cursor
+    }
 }
 
 /// What typing did to the text: the editor's text `before` became `text` by `splice`
@@ -360,6 +382,16 @@ impl PartialEq for SameText {
     }
 }
 
+/// Diagnostics compared by identity, as [`SameText`] (a dump's run to thousands).
+#[derive(Clone)]
+struct SameDiagnostics(Rc<Vec<Diagnostic>>);
+
+impl PartialEq for SameDiagnostics {
+    fn eq(&self, other: &SameDiagnostics) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 fn area(node: &NodeRef) -> Option<HtmlTextAreaElement> {
     node.cast::<HtmlTextAreaElement>()
 }
@@ -615,7 +647,9 @@ pub fn Editor(props: &EditorProps) -> Html {
     // After Escape, Tab leaves the editor instead of indenting (keyboard users).
     let tab_leaves = use_mut_ref(|| false);
     let doc = use_mut_ref(Doc::default);
-    if !Rc::ptr_eq(&doc.borrow().text, &props.text) && *doc.borrow().text != *props.text {
+    // The page's text is the editor's own after typing (the same `Rc`); another one, even
+    // of equal content, is taken (no 6 MB comparison to learn whether it is equal).
+    if !Rc::ptr_eq(&doc.borrow().text, &props.text) {
         doc.borrow_mut().text = props.text.clone();
     }
     doc.borrow_mut().lh = line_height(props.scale);
@@ -696,10 +730,10 @@ pub fn Editor(props: &EditorProps) -> Html {
     // Of a large text, the underlines of the lines in the textarea only (all that is drawn
     // or pointed at): the whole text is not split at every keystroke.
     let marks = {
-        let diagnostics = props.diagnostics.clone();
+        let diagnostics = SameDiagnostics(props.diagnostics.clone());
         let text = SameText(props.text.clone());
         let window = doc.borrow().window;
-        use_memo((diagnostics, text, window), |(d, t, w)| {
+        use_memo((diagnostics, text, window), |(SameDiagnostics(d), t, w)| {
             let _timed = dom::timed("editor: underlines");
             match w.and_then(|w| Some((w, w.text_in(&t.0)?))) {
                 Some((w, held)) => {
@@ -712,9 +746,9 @@ pub fn Editor(props: &EditorProps) -> Html {
     };
     let matches = {
         let query = find.query.clone();
-        let text = props.text.clone();
+        let text = SameText(props.text.clone());
         let open = find.open;
-        use_memo((query, text, open), |(q, t, open)| {
+        use_memo((query, text, open), |(q, SameText(t), open)| {
             if *open {
                 find_all(t, q, 10_000)
             } else {

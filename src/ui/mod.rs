@@ -249,6 +249,9 @@ struct Stable {
     filter: Callback<String>,
     clear_object: Callback<()>,
     highlight: Callback<Vec<svcplay::diag::Span>>,
+    act: Callback<snapshot::UiAction>,
+    rules_of: Callback<usize>,
+    close_lab: Callback<()>,
 }
 
 impl Stable {
@@ -294,6 +297,9 @@ impl Stable {
             filter: on(dispatch, Action::FilterRules),
             clear_object: on(dispatch, |_| Action::ShowRulesOf(None)),
             highlight: on(dispatch, Action::Highlight),
+            act: on(dispatch, Action::Act),
+            rules_of: on(dispatch, |o: usize| Action::ShowRulesOf(Some(o))),
+            close_lab: on(dispatch, |_| Action::CloseLab),
         }
     }
 }
@@ -906,6 +912,8 @@ pub fn App() -> Html {
     // follow a frame later, and dimming them for that frame would make every keystroke
     // flicker (and repaint the whole panel twice).
     let stale = panel.is_none() && !state.paused;
+    let dim = stale && !state.deferred;
+    let dims = dim || state.uses_worker();
     let panel = match panel {
         Some(p) => {
             *last_panel.borrow_mut() = Some(p.clone());
@@ -916,10 +924,22 @@ pub fn App() -> Html {
 
     // The rules panel for the rules view, made once per panel: the view and its readout
     // compare their props at every render of the page (each keystroke), and the same `Rc`
-    // is equal at once where a fresh copy would be cloned and compared line by line.
-    let rules_panel = use_memo(SamePanel(panel.clone()), |p| match p.0.as_deref() {
-        Some(Panel::Rules(r)) => Some(Rc::new(r.clone())),
-        _ => None,
+    // is equal at once where a fresh copy would be cloned and compared line by line. A new
+    // panel that reads as the last one (an edit that moved no rule on show, as most keys
+    // in a dump) keeps the last one's `Rc`: compared once here, not cloned, and the view
+    // is not drawn again.
+    let kept_rules = use_mut_ref(|| None::<Rc<snapshot::RulesPanel>>);
+    let rules_panel = use_memo(SamePanel(panel.clone()), move |p| {
+        let mut kept = kept_rules.borrow_mut();
+        let Some(Panel::Rules(r)) = p.0.as_deref() else {
+            *kept = None;
+            return None;
+        };
+        let _timed = dom::timed("rules panel kept or copied");
+        let same = kept.as_ref().filter(|k| ***k == *r).cloned();
+        let shown = same.unwrap_or_else(|| Rc::new(r.clone()));
+        *kept = Some(shown.clone());
+        Some(shown)
     });
     // The callbacks of the views shown at each keystroke (the editor, the problems, the
     // rules), made once: a view whose props are all equal is not drawn again, and a
@@ -954,7 +974,7 @@ pub fn App() -> Html {
     };
     let on_text = stable.text.clone();
     let on_reveal = stable.reveal.clone();
-    let on_rules = on(&dispatch, |o: usize| Action::ShowRulesOf(Some(o)));
+    let on_rules = stable.rules_of.clone();
     let node = state.node();
     // The diagnostics, and those the editor underlines: what stands on its own, not hints
     // that may only follow from a syntax error (the problems list folds those). Made once
@@ -1035,9 +1055,9 @@ pub fn App() -> Html {
                 nodes={state.summary.nodes.clone()} node={node.clone()} lang={lang}
                 on_dump={on(&dispatch, Action::SetDump)} on_node={on(&dispatch, Action::SelectNode)} />
         },
-        (_, Some(Panel::Objects(p))) => html! {
-            <objects::Objects rows={Rc::new(p.rows.clone())} more={p.more} readonly={state.embed.readonly} lang={lang}
-                on_action={on(&dispatch, Action::Act)} on_reveal={on_reveal.clone()} on_rules={on_rules.clone()} />
+        (_, Some(Panel::Objects(_))) => html! {
+            <objects::Objects panel={panel.clone().expect("matched")} readonly={state.embed.readonly} lang={lang}
+                on_action={stable.act.clone()} on_reveal={on_reveal.clone()} on_rules={on_rules.clone()} />
         },
         (_, Some(Panel::Selectors(rows))) => html! {
             <selectors::Selectors rows={Rc::new(rows.clone())} lang={lang} on_rules={on_rules.clone()} />
@@ -1344,7 +1364,7 @@ pub fn App() -> Html {
                             <p class="lesson-link"><a id="lesson-link" href={link}>{ t(Msg::LessonLink) }</a></p>
                         }
                     } else if let Some(lab) = lab {
-                        <lab::Lab example={lab} lang={lang} on_close={on(&dispatch, |_| Action::CloseLab)} />
+                        <lab::Lab example={lab} lang={lang} on_close={stable.close_lab.clone()} />
                     }
                     if shown.len() > 1 {
                         <nav class="tabs" role="tablist" aria-label={t(Msg::Views)} onkeydown={on_tab_keys}>{ for tabs }</nav>
@@ -1353,12 +1373,24 @@ pub fn App() -> Html {
                         <changes::LastChange changes={state.changes.clone()} nothing={state.changed_nothing} lang={lang}
                             on_open={stable.open_changes.clone()} />
                     }
-                    // Focusable, so that keyboard users can scroll a view whose content has no
-                    // control of its own (the DNS table, a long list).
-                    <div id="view-panel" role="tabpanel" tabindex="0" aria-labelledby={format!("tab-{}", state.tab.id())}
-                        class={classes!("view", (stale && !state.deferred).then_some("stale"), state.prefs.wrap.then_some("wrap"))}
-                        aria-busy={stale.to_string()}>
-                        { panel_html }
+                    // The view panel, dimmed by the layer over it while the worker computes: a
+                    // class changed on the panel itself in a keystroke's frame made Chromium's
+                    // pre-paint walk every one of its layout objects (34,709 in the 5,000-Service
+                    // dump's Objects view, in a trace), where the layer's change walks one.
+                    <div class={classes!("view-frame", dims.then_some("dims"))}>
+                        // Focusable, so that keyboard users can scroll a view whose content has no
+                        // control of its own (the DNS table, a long list).
+                        <div id="view-panel" role="tabpanel" tabindex="0" aria-labelledby={format!("tab-{}", state.tab.id())}
+                            class={classes!("view", state.prefs.wrap.then_some("wrap"))}
+                            aria-busy={stale.to_string()}>
+                            { panel_html }
+                        </div>
+                        // Only while the worker holds the text (the only time the views wait);
+                        // otherwise the frame is no box at all (`display: contents`), as a lab's
+                        // keystroke figures were slower with it (e2e report, loaded machine).
+                        if dims {
+                            <div class={classes!("view-dim", dim.then_some("on"))} aria-hidden="true"></div>
+                        }
                     </div>
                 </section>
             </main>

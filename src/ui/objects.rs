@@ -3,7 +3,7 @@
 //! (scale, readiness, deletion, node loss) that edit the text.
 
 use super::i18n::{Lang, Msg};
-use super::snapshot::{How, ObjectRow, OriginKind, UiAction};
+use super::snapshot::{How, ObjectRow, OriginKind, Panel, UiAction};
 use std::rc::Rc;
 use svcplay::diag::Span;
 use yew::prelude::*;
@@ -12,16 +12,38 @@ use yew::prelude::*;
 /// rows are made ([`super::snapshot::objects_upto`]).
 pub const MAX_ROWS: usize = 400;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct ObjectsProps {
-    pub rows: Rc<Vec<ObjectRow>>,
-    /// How many objects there are past the rows.
-    pub more: u32,
+    /// The panel on show: its Objects rows are listed (another panel lists none). Shared
+    /// with the page, not cloned out of it, and compared by pointer: it is made once per
+    /// analysis or answer, while the page renders at every keystroke (two copies of the
+    /// 400 rows of a dump and a comparison of them at each render cost milliseconds).
+    pub panel: Rc<Panel>,
     pub readonly: bool,
     pub lang: Lang,
     pub on_action: Callback<UiAction>,
     pub on_reveal: Callback<Span>,
     pub on_rules: Callback<usize>,
+}
+
+impl PartialEq for ObjectsProps {
+    fn eq(&self, other: &ObjectsProps) -> bool {
+        Rc::ptr_eq(&self.panel, &other.panel)
+            && self.readonly == other.readonly
+            && self.lang == other.lang
+            && self.on_action == other.on_action
+            && self.on_reveal == other.on_reveal
+            && self.on_rules == other.on_rules
+    }
+}
+
+/// The rows of an Objects panel, and how many objects there are past them (none for
+/// another panel).
+fn rows_of(panel: &Panel) -> (&[ObjectRow], u32) {
+    match panel {
+        Panel::Objects(p) => (&p.rows, p.more),
+        _ => (&[], 0),
+    }
 }
 
 pub fn action_label(action: &UiAction) -> Msg {
@@ -48,10 +70,12 @@ fn how(h: How) -> Option<Msg> {
 }
 
 /// One object's row: drawn again only when the row changed (an edit in a dump changes a
-/// few of the 400 rows listed, and the panel comes anew after each).
+/// few of the 400 rows listed, and the panel comes anew after each). It reads its row in
+/// the shared panel (row `index`), so that listing the rows copies none.
 #[derive(Properties)]
 pub struct RowProps {
-    pub row: ObjectRow,
+    pub panel: Rc<Panel>,
+    pub index: usize,
     pub readonly: bool,
     pub lang: Lang,
     pub on_action: Callback<UiAction>,
@@ -59,11 +83,22 @@ pub struct RowProps {
     pub on_rules: Callback<usize>,
 }
 
+impl RowProps {
+    fn row(&self) -> Option<&ObjectRow> {
+        rows_of(&self.panel).0.get(self.index)
+    }
+}
+
 impl PartialEq for RowProps {
-    /// The callbacks are left out: the app makes them anew at each render, and they always
-    /// dispatch the same actions.
+    /// The row's content, not the panel's identity: a new panel redraws only the rows that
+    /// changed.
     fn eq(&self, other: &RowProps) -> bool {
-        self.row == other.row && self.readonly == other.readonly && self.lang == other.lang
+        self.row() == other.row()
+            && self.readonly == other.readonly
+            && self.lang == other.lang
+            && self.on_action == other.on_action
+            && self.on_reveal == other.on_reveal
+            && self.on_rules == other.on_rules
     }
 }
 
@@ -71,7 +106,9 @@ impl PartialEq for RowProps {
 pub fn Row(props: &RowProps) -> Html {
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
-    let row = &props.row;
+    let Some(row) = props.row() else {
+        return html! {};
+    };
     let origin = match row.origin {
         OriginKind::Written => Msg::Written,
         OriginKind::Generated => Msg::Generated,
@@ -147,18 +184,14 @@ pub fn Objects(props: &ObjectsProps) -> Html {
     let _timed = super::dom::timed("view:Objects");
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
-    let rows = props
-        .rows
-        .iter()
-        .take(MAX_ROWS)
-        .enumerate()
-        .map(|(i, row)| {
-            html! {
-                <Row key={i} row={row.clone()} readonly={props.readonly} lang={lang}
-                    on_action={props.on_action.clone()} on_reveal={props.on_reveal.clone()}
-                    on_rules={props.on_rules.clone()} />
-            }
-        });
+    let (rows, more) = rows_of(&props.panel);
+    let rows = (0..rows.len().min(MAX_ROWS)).map(|index| {
+        html! {
+            <Row key={index} panel={props.panel.clone()} index={index} readonly={props.readonly} lang={lang}
+                on_action={props.on_action.clone()} on_reveal={props.on_reveal.clone()}
+                on_rules={props.on_rules.clone()} />
+        }
+    });
     html! {
         <section class="panel objects" aria-labelledby="objects-title">
             <header class="panel-head"><h2 id="objects-title">{ t(Msg::TabObjects) }</h2></header>
@@ -178,9 +211,58 @@ pub fn Objects(props: &ObjectsProps) -> Html {
                     <tbody>{ for rows }</tbody>
                 </table>
             </div>
-            if props.more > 0 {
-                <p class="note">{ Msg::MoreLines.fill(lang, &[&props.more.to_string()]) }</p>
+            if more > 0 {
+                <p class="note">{ Msg::MoreLines.fill(lang, &[&more.to_string()]) }</p>
             }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::snapshot::objects_upto;
+    use svcplay::scenario::{Options, analyze};
+
+    /// The rows are read in the shared panel, and a row's props are equal when its content
+    /// is (a new panel redraws only the rows that changed), whichever panel holds it.
+    #[test]
+    fn rows_read_in_the_shared_panel_compare_by_content() {
+        let analysis = analyze(svcplay::examples::DEFAULT, Options::default());
+        let listed = objects_upto(&analysis, MAX_ROWS);
+        assert!(listed.rows.len() > 2);
+        let first = Rc::new(Panel::Objects(listed.clone()));
+        let mut changed = listed.clone();
+        changed.rows[1].name.push('x');
+        let second = Rc::new(Panel::Objects(changed));
+        let (on_action, on_reveal, on_rules) = (Callback::noop(), Callback::noop(), Callback::noop());
+        let row = |panel: &Rc<Panel>, index: usize| RowProps {
+            panel: panel.clone(),
+            index,
+            readonly: false,
+            lang: Lang::En,
+            on_action: on_action.clone(),
+            on_reveal: on_reveal.clone(),
+            on_rules: on_rules.clone(),
+        };
+        assert_eq!(rows_of(&first), (listed.rows.as_slice(), listed.more));
+        assert!(row(&first, 0) == row(&second, 0));
+        assert!(row(&first, 1) != row(&second, 1));
+        assert!(row(&first, 2) == row(&second, 2));
+        // A row past the panel's rows is none, in either.
+        assert!(row(&first, listed.rows.len()).row().is_none());
+        // Another panel lists no row.
+        assert_eq!(rows_of(&Panel::Empty).0.len(), 0);
+        let props = |panel: &Rc<Panel>| ObjectsProps {
+            panel: panel.clone(),
+            readonly: false,
+            lang: Lang::En,
+            on_action: on_action.clone(),
+            on_reveal: on_reveal.clone(),
+            on_rules: on_rules.clone(),
+        };
+        // The view's props: the same panel, by pointer.
+        assert!(props(&first) == props(&first));
+        assert!(props(&first) != props(&Rc::new(Panel::Objects(listed.clone()))));
     }
 }

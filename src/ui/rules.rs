@@ -15,8 +15,11 @@ use yew::prelude::*;
 /// At most this many lines are drawn; the rest are a filter or a download away.
 pub const MAX_LINES: usize = 3000;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct RulesProps {
+    /// Compared by pointer: the page keeps one `Rc` per panel, and a new panel that reads
+    /// as the last one keeps the last one's (src/ui/mod.rs), so a new `Rc` is a change and
+    /// comparing its lines and sources again would find the difference at a price.
     pub panel: Rc<RulesPanel>,
     pub nodes: Vec<String>,
     pub node: AttrValue,
@@ -48,6 +51,30 @@ pub struct RulesProps {
     /// given gets its text, or `None` when the scenario changed since the panel on show.
     #[prop_or_default]
     pub on_whole: Callback<Callback<Option<String>>>,
+}
+
+impl PartialEq for RulesProps {
+    fn eq(&self, other: &RulesProps) -> bool {
+        Rc::ptr_eq(&self.panel, &other.panel)
+            && self.nodes == other.nodes
+            && self.node == other.node
+            && self.chosen_mode == other.chosen_mode
+            && self.configured_mode == other.configured_mode
+            && self.filter == other.filter
+            && self.object == other.object
+            && self.lang == other.lang
+            && self.wrap == other.wrap
+            && self.on_wrap == other.on_wrap
+            && self.on_node == other.on_node
+            && self.on_mode == other.on_mode
+            && self.on_view == other.on_view
+            && self.on_filter == other.on_filter
+            && self.on_clear_object == other.on_clear_object
+            && self.on_reveal == other.on_reveal
+            && self.cursor == other.cursor
+            && self.on_highlight == other.on_highlight
+            && self.on_whole == other.on_whole
+    }
 }
 
 pub fn view_label(view: RulesView) -> Msg {
