@@ -33,9 +33,11 @@
 //!    before or after. A namespace the run created or removed sends every object after
 //!    the run in that namespace.
 //! 3. An object checked again whose reads all answer the same (its namespace found or
-//!    not as before) stays; otherwise it is admitted afresh at its place, which may
-//!    change more values (rule 2). Objects are checked in text order, so each sees the
-//!    state at its place.
+//!    not as before) stays — asked at its place, the values it holds itself aside (it
+//!    took them after asking, or asked again after taking them: the same answers when
+//!    every earlier one is; [`Allocators::answers_again_at`]); otherwise it is admitted
+//!    afresh at its place, which may change more values (rule 2). Objects are checked
+//!    in text order, so each sees the state at its place.
 //! 4. Everything else stays as it is: its stored object, record and admission, moved to
 //!    its new id when the run changed the number of objects.
 //!
@@ -608,7 +610,7 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
                 continue;
             };
             if record.namespace_found == namespace_found
-                && alloc.answers_again(&record.allocations.reads)
+                && alloc.answers_again_at(id, &record.allocations.reads)
             {
                 continue;
             }
