@@ -569,18 +569,19 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
             }
         }
     }
-    // The written Namespaces by their new ids (the run's old ones gone).
-    let mut creators: Vec<(String, usize)> = store
-        .objects
-        .namespaces
-        .iter()
-        .filter_map(|n| match n.meta.origin {
-            Origin::Written(id) if id < start || id >= old_end => {
-                Some((n.meta.name.clone(), new_id(id)))
-            }
-            _ => None,
-        })
-        .collect();
+    // The written Namespaces' new ids by name (the run's old ones gone), so that an
+    // object checked again finds its namespace's without a scan.
+    let mut creators: HashMap<String, Vec<usize>, FnvBuild> = HashMap::default();
+    for n in &store.objects.namespaces {
+        if let Origin::Written(id) = n.meta.origin
+            && (id < start || id >= old_end)
+        {
+            creators
+                .entry(n.meta.name.clone())
+                .or_default()
+                .push(new_id(id));
+        }
+    }
     let mut readmitted = vec![false; n];
     let mut fresh_run: [Vec<Object>; 4] = Default::default();
     let mut run_admissions: Vec<Admission> = Vec::with_capacity(new_end - start);
@@ -594,7 +595,9 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
         };
         let namespace_found = raw.kind.namespaced().then(|| {
             BUILTIN_NAMESPACES.contains(&namespace)
-                || creators.iter().any(|(n, at)| n == namespace && *at < id)
+                || creators
+                    .get(namespace)
+                    .is_some_and(|ids| ids.iter().any(|&at| at < id))
         });
         alloc.at(id);
         let in_run = (start..new_end).contains(&id);
@@ -627,7 +630,11 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
             if let Some(list) = list_of(raw.kind) {
                 old_at = store.find(list, old_id);
             }
-            creators.retain(|(_, at)| *at != id);
+            if raw.kind == Kind::Namespace
+                && let Some(ids) = creators.get_mut(raw.name.as_str())
+            {
+                ids.retain(|&at| at != id);
+            }
         }
         // Admitted afresh at its place.
         alloc.record();
@@ -670,7 +677,7 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
             })
         });
         if let (Some(Object::Namespace(_)), true) = (&object, raw.kind == Kind::Namespace) {
-            creators.push((raw.name.clone(), id));
+            creators.entry(raw.name.clone()).or_default().push(id);
         }
         journal.records[id] = Some(Record {
             line: raw.span.start.line,
