@@ -3,7 +3,8 @@
 //! incremental result, and `analyze` of the whole text), compared byte for byte — the
 //! whole analysis (the parsed manifest with every span, the stored and generated objects,
 //! the admissions, the diagnostics, kube-proxy's configuration) and what every view
-//! prints: kubectl's tables, EndpointSlices, Endpoints and nodes, `dig`, `iptables-save`,
+//! prints: kubectl's tables, EndpointSlices, Endpoints and nodes, `kubectl apply`'s listing
+//! (each admission found by its object id), `dig`, `iptables-save`,
 //! `nft list ruleset`, `ipvsadm -Ln`, kube-proxy's lines with their provenance on every
 //! node in every mode, and the diagnostics as the page lists them. What changed is
 //! compared too, measured as the page's worker measures it — from what it keeps of the
@@ -386,6 +387,31 @@ fn outputs(analysis: &Analysis) -> Vec<(String, String)> {
             let lines = analysis.proxy_in(&node, mode).lines();
             out.push((format!("{mode:?} lines on {node}"), format!("{lines:?}")));
         }
+    }
+    // What `kubectl apply` prints for the whole text, split into two files (it finds each
+    // admission by its object id and each file by its first line), in both formats.
+    let files = [
+        views::kubectl::apply::SourceFile {
+            name: "a.yaml".into(),
+            first_line: 1,
+        },
+        views::kubectl::apply::SourceFile {
+            name: "b.yaml".into(),
+            first_line: 20,
+        },
+    ];
+    for format in [
+        views::kubectl::apply::Format::Default,
+        views::kubectl::apply::Format::Yaml,
+    ] {
+        let applied = views::kubectl::apply::apply(analysis, &files, format);
+        out.push((
+            format!("kubectl apply -f a.yaml -f b.yaml ({format:?})"),
+            format!(
+                "{}\n--- stderr ---\n{}\n{}",
+                applied.stdout, applied.stderr, applied.status
+            ),
+        ));
     }
     let mut nodes = analysis.node_names();
     nodes.truncate(2);

@@ -418,6 +418,25 @@ impl Allocators {
         reads.iter().all(|&(read, answer)| self.ask(read) == answer)
     }
 
+    /// Whether every question the admission of object `id` recorded gets the same answer
+    /// at its place in the text, that admission's own values aside: they are held by `id`
+    /// (taken after the question, or before it by the same admission, which answers the
+    /// same when every earlier question does), not by an object before it.
+    pub fn answers_again_at(&self, id: usize, reads: &[(Read, bool)]) -> bool {
+        let own = u32::try_from(id).map_or(u32::MAX - 1, |id| id.saturating_add(1));
+        let taken = |holder: Option<&u32>, answer: bool| match holder {
+            Some(&h) if h == own => true,
+            Some(&h) => (h < own) == answer,
+            None => !answer,
+        };
+        reads.iter().all(|&(read, answer)| match read {
+            Read::IpTaken(ip) => taken(self.ips.get(&ip), answer),
+            Read::PortTaken(port) => taken(self.node_ports.get(&port), answer),
+            Read::IpRequested(ip) => self.requested_ips.contains_key(&ip) == answer,
+            Read::PortRequested(port) => self.requested_ports.contains_key(&port) == answer,
+        })
+    }
+
     /// Keeps the values a replayed admission kept.
     pub fn take_again(&mut self, taken: &[Taken]) {
         for taken in taken {

@@ -33,9 +33,11 @@
 //!    before or after. A namespace the run created or removed sends every object after
 //!    the run in that namespace.
 //! 3. An object checked again whose reads all answer the same (its namespace found or
-//!    not as before) stays; otherwise it is admitted afresh at its place, which may
-//!    change more values (rule 2). Objects are checked in text order, so each sees the
-//!    state at its place.
+//!    not as before) stays — asked at its place, the values it holds itself aside (it
+//!    took them after asking, or asked again after taking them: the same answers when
+//!    every earlier one is; [`Allocators::answers_again_at`]); otherwise it is admitted
+//!    afresh at its place, which may change more values (rule 2). Objects are checked
+//!    in text order, so each sees the state at its place.
 //! 4. Everything else stays as it is: its stored object, record and admission, moved to
 //!    its new id when the run changed the number of objects.
 //!
@@ -567,18 +569,19 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
             }
         }
     }
-    // The written Namespaces by their new ids (the run's old ones gone).
-    let mut creators: Vec<(String, usize)> = store
-        .objects
-        .namespaces
-        .iter()
-        .filter_map(|n| match n.meta.origin {
-            Origin::Written(id) if id < start || id >= old_end => {
-                Some((n.meta.name.clone(), new_id(id)))
-            }
-            _ => None,
-        })
-        .collect();
+    // The written Namespaces' new ids by name (the run's old ones gone), so that an
+    // object checked again finds its namespace's without a scan.
+    let mut creators: HashMap<String, Vec<usize>, FnvBuild> = HashMap::default();
+    for n in &store.objects.namespaces {
+        if let Origin::Written(id) = n.meta.origin
+            && (id < start || id >= old_end)
+        {
+            creators
+                .entry(n.meta.name.clone())
+                .or_default()
+                .push(new_id(id));
+        }
+    }
     let mut readmitted = vec![false; n];
     let mut fresh_run: [Vec<Object>; 4] = Default::default();
     let mut run_admissions: Vec<Admission> = Vec::with_capacity(new_end - start);
@@ -592,7 +595,9 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
         };
         let namespace_found = raw.kind.namespaced().then(|| {
             BUILTIN_NAMESPACES.contains(&namespace)
-                || creators.iter().any(|(n, at)| n == namespace && *at < id)
+                || creators
+                    .get(namespace)
+                    .is_some_and(|ids| ids.iter().any(|&at| at < id))
         });
         alloc.at(id);
         let in_run = (start..new_end).contains(&id);
@@ -608,7 +613,7 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
                 continue;
             };
             if record.namespace_found == namespace_found
-                && alloc.answers_again(&record.allocations.reads)
+                && alloc.answers_again_at(id, &record.allocations.reads)
             {
                 continue;
             }
@@ -625,7 +630,11 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
             if let Some(list) = list_of(raw.kind) {
                 old_at = store.find(list, old_id);
             }
-            creators.retain(|(_, at)| *at != id);
+            if raw.kind == Kind::Namespace
+                && let Some(ids) = creators.get_mut(raw.name.as_str())
+            {
+                ids.retain(|&at| at != id);
+            }
         }
         // Admitted afresh at its place.
         alloc.record();
@@ -668,7 +677,7 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
             })
         });
         if let (Some(Object::Namespace(_)), true) = (&object, raw.kind == Kind::Namespace) {
-            creators.push((raw.name.clone(), id));
+            creators.entry(raw.name.clone()).or_default().push(id);
         }
         journal.records[id] = Some(Record {
             line: raw.span.start.line,
