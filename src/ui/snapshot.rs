@@ -1845,14 +1845,16 @@ mod tests {
                         let old = whole.sources.get((*old_source as usize).wrapping_sub(1));
                         assert_eq!(new, old, "{what}: line {n}");
                         // Every source of the line (nft's set elements: two to a line).
-                        let new: Vec<&std::sync::Arc<Source>> = super::super::provenance::sources_of(&panel, n)
-                            .iter()
-                            .map(|s| &panel.sources[*s as usize - 1])
-                            .collect();
-                        let old: Vec<&std::sync::Arc<Source>> = super::super::provenance::sources_of(&whole, n)
-                            .iter()
-                            .map(|s| &whole.sources[*s as usize - 1])
-                            .collect();
+                        let new: Vec<&std::sync::Arc<Source>> =
+                            super::super::provenance::sources_of(&panel, n)
+                                .iter()
+                                .map(|s| &panel.sources[*s as usize - 1])
+                                .collect();
+                        let old: Vec<&std::sync::Arc<Source>> =
+                            super::super::provenance::sources_of(&whole, n)
+                                .iter()
+                                .map(|s| &whole.sources[*s as usize - 1])
+                                .collect();
                         assert_eq!(new, old, "{what}: line {n}");
                     }
                     // Only the sources of the lines shown are sent.
