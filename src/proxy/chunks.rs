@@ -28,7 +28,10 @@
 //!   families, the Services left out by svcplay's budget, large-cluster mode), only the
 //!   touched Services are rendered again ([`iptables::render_services`], their facts
 //!   made as [`super::facts`] makes them) and merged in at their places. Otherwise the
-//!   listing is made whole again.
+//!   listing is made whole again. When each touched Service's fresh items sit at the
+//!   places of its items before (a port edited; the builtin Services, touched by every
+//!   edit, rendered as they were), its chunk takes its slot and its items are overwritten
+//!   where they are: no chunk renumbered, no item moved ([`patched_in_place`]).
 //! - A [`Provenance`] does not name the index of its service port, so a chunk's lines
 //!   and sources hold wherever its Service moves in the list; the sources are numbered
 //!   in order of first use when the listing is written out, as [`Lines::resolve`]
@@ -115,6 +118,53 @@ pub struct FamilyListing {
     /// The chunk of each Service that writes lines.
     owners: HashMap<ServiceKey, u32>,
     items: Vec<Item>,
+    /// Each chunk's items (their indices in `items`), made when an edit first patches
+    /// the listing in place ([`FamilyListing::in_place`]) and dropped when items move.
+    positions: Option<Positions>,
+}
+
+/// Per chunk, the indices of its items: chunk `c`'s are `at[starts[c]..starts[c + 1]]`.
+#[derive(Clone, Debug)]
+struct Positions {
+    starts: Vec<u32>,
+    at: Vec<u32>,
+}
+
+impl Positions {
+    fn of(chunks: usize, items: &[Item]) -> Positions {
+        let mut starts = vec![0u32; chunks + 1];
+        for item in items {
+            starts[item.chunk as usize + 1] += 1;
+        }
+        for c in 0..chunks {
+            starts[c + 1] += starts[c];
+        }
+        let mut next = starts.clone();
+        let mut at = vec![0u32; items.len()];
+        for (i, item) in items.iter().enumerate() {
+            let n = &mut next[item.chunk as usize];
+            at[*n as usize] = i as u32;
+            *n += 1;
+        }
+        Positions { starts, at }
+    }
+
+    fn of_chunk(&self, c: u32) -> &[u32] {
+        let c = c as usize;
+        &self.at[self.starts[c] as usize..self.starts[c + 1] as usize]
+    }
+}
+
+thread_local! {
+    /// How many family listings this thread patched in place ([`FamilyListing::in_place`]).
+    static IN_PLACE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many family listings the calling thread patched in place after an edit (each
+/// touched Service's items overwritten where they were): a statistic the tests read to
+/// know which path ran.
+pub fn patched_in_place() -> usize {
+    IN_PLACE.with(|n| n.get())
 }
 
 /// A node's restore input in chunks, each family's.
@@ -264,6 +314,7 @@ impl Clone for Entry {
                     chunks: f.chunks.clone(),
                     owners: f.owners.clone(),
                     items: f.items.clone(),
+                    positions: f.positions.clone(),
                 })
                 .collect(),
         }
@@ -809,6 +860,7 @@ impl Cut {
             chunks: self.chunks.into_iter().map(Arc::new).collect(),
             owners: self.owners,
             items,
+            positions: None,
         }
     }
 }
@@ -989,31 +1041,39 @@ impl FamilyListing {
         if large(total) != large(self.facts.total_endpoints) {
             return None;
         }
-        let mut facts = self.facts;
-        facts.total_endpoints = total;
+        let mut this = self;
+        this.facts.total_endpoints = total;
+        // The touched Services rendered again, each on its own, their items in place order.
+        let mut cuts = Vec::with_capacity(made.len());
+        for ports in made {
+            let mut one = this.facts.clone();
+            one.service_ports = ports;
+            let ruleset = iptables::render_services(&one);
+            let mut cut = Cutter::new(&one, false).cut(&ruleset_views(&ruleset, form), form)?;
+            crate::sort::sort_by(&mut cut.items, |a, b| a.place.cmp(&b.place));
+            cuts.push(cut);
+        }
+        if this.in_place(touched, &mut cuts) {
+            return Some(this);
+        }
         // The chunks kept, renumbered.
-        let mut renumbered = vec![u32::MAX; self.chunks.len()];
-        let mut chunks = Vec::with_capacity(self.chunks.len() + made.len());
-        for (i, chunk) in self.chunks.into_iter().enumerate() {
+        let mut renumbered = vec![u32::MAX; this.chunks.len()];
+        let mut chunks = Vec::with_capacity(this.chunks.len() + cuts.len());
+        for (i, chunk) in this.chunks.into_iter().enumerate() {
             if !dead.contains(&(i as u32)) {
                 renumbered[i] = chunks.len() as u32;
                 chunks.push(chunk);
             }
         }
-        let mut owners = self.owners;
+        let mut owners = this.owners;
         for k in touched {
             owners.remove(k);
         }
         for c in owners.values_mut() {
             *c = renumbered[*c as usize];
         }
-        // The touched Services rendered again, each on its own.
         let mut fresh: Vec<Item> = Vec::new();
-        for ports in made {
-            let mut one = facts.clone();
-            one.service_ports = ports;
-            let ruleset = iptables::render_services(&one);
-            let cut = Cutter::new(&one, false).cut(&ruleset_views(&ruleset, form), form)?;
+        for cut in cuts {
             let base = chunks.len() as u32;
             for (k, c) in cut.owners {
                 owners.insert(k, base + c - 1);
@@ -1030,11 +1090,11 @@ impl FamilyListing {
         // and comparing every item's place cost more than the rest of the patch).
         let at: Vec<usize> = fresh
             .iter()
-            .map(|f| self.items.partition_point(|i| i.place <= f.place))
+            .map(|f| this.items.partition_point(|i| i.place <= f.place))
             .collect();
-        let mut items = Vec::with_capacity(self.items.len() + fresh.len());
+        let mut items = Vec::with_capacity(this.items.len() + fresh.len());
         let mut fresh = fresh.into_iter().zip(at).peekable();
-        for (k, mut item) in self.items.into_iter().enumerate() {
+        for (k, mut item) in this.items.into_iter().enumerate() {
             while let Some((next, _)) = fresh.next_if(|(_, at)| *at <= k) {
                 items.push(next);
             }
@@ -1048,10 +1108,170 @@ impl FamilyListing {
         let fresh = fresh.map(|(f, _)| f);
         items.extend(fresh);
         Some(FamilyListing {
-            facts,
+            facts: this.facts,
             chunks,
             owners,
             items,
+            positions: None,
         })
+    }
+
+    /// The listing with each touched Service's chunk replaced by its `fresh` one in the
+    /// same slot, and its items overwritten where they are, when every touched Service
+    /// writes lines before and after and its fresh items sit at exactly the places of
+    /// its items before (a port or a target port
+    /// edited: the chains are named as before):
+    /// no chunk renumbered, no item moved, nothing the edit did not touch read. False
+    /// when it cannot: the listing and `fresh` are left to be merged ([`Self::patched`]).
+    fn in_place(&mut self, touched: &HashSet<ServiceKey>, fresh: &mut Vec<Cut>) -> bool {
+        // Each fresh cut holds one Service (its chunk 1; 0 is the fixed lines, empty).
+        let mut slots = Vec::with_capacity(fresh.len());
+        for cut in fresh.iter() {
+            let [(key, 1)] = cut.owners.iter().map(|(k, c)| (k, *c)).collect::<Vec<_>>()[..] else {
+                return false;
+            };
+            if cut.chunks.len() != 2 || cut.items.iter().any(|i| i.chunk != 1) {
+                return false;
+            }
+            match self.owners.get(key) {
+                Some(&slot) => slots.push(slot),
+                None => return false,
+            }
+        }
+        // Every touched Service that wrote lines writes them again.
+        let owned = touched
+            .iter()
+            .filter(|k| self.owners.contains_key(*k))
+            .count();
+        if owned != slots.len() {
+            return false;
+        }
+        let positions = self
+            .positions
+            .take()
+            .unwrap_or_else(|| Positions::of(self.chunks.len(), &self.items));
+        let same_places = fresh.iter().zip(&slots).all(|(cut, &slot)| {
+            let at = positions.of_chunk(slot);
+            at.len() == cut.items.len()
+                && at
+                    .iter()
+                    .zip(&cut.items)
+                    .all(|(&i, f)| self.items[i as usize].place == f.place)
+        });
+        if !same_places {
+            self.positions = Some(positions);
+            return false;
+        }
+        for (cut, slot) in fresh.drain(..).zip(slots) {
+            let at = positions.of_chunk(slot);
+            for (&i, mut item) in at.iter().zip(cut.items) {
+                item.chunk = slot;
+                self.items[i as usize] = item;
+            }
+            let chunk = cut.chunks.into_iter().nth(1).expect("checked above");
+            self.chunks[slot as usize] = Arc::new(chunk);
+        }
+        self.positions = Some(positions);
+        IN_PLACE.with(|n| n.set(n.get() + 1));
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::proxy::Listing;
+    use crate::proxy::config::ProxyMode;
+    use crate::scenario::{Options, analyze};
+    use crate::views::{self, Context};
+
+    /// An edit patches a listing in place only when each touched Service's fresh items
+    /// sit where its items were: a Service's port or target port edited, its chains keep
+    /// their names (in place); an endpoint's address, a port's name or protocol edited,
+    /// a Service added or removed, its chains are named anew and its items move (merged).
+    /// Each listing equals the one made whole, so an in-place patch taken where the
+    /// places differ fails here (the items would be out of order).
+    #[test]
+    fn listings_patched_in_place_only_where_the_items_keep_their_places() {
+        let mut text = crate::examples::dump::large_dump(8, 2);
+        let mut analysis = analyze(&text, Options::default());
+        let node = analysis.default_node();
+        let context = Context {
+            node,
+            mode: Some(ProxyMode::Iptables),
+        };
+        let check = |analysis: &crate::scenario::Analysis, what: &str| {
+            for listing in [Listing::RestoreInput, Listing::IptablesSave] {
+                let lines = views::listing::lines(analysis, &context, listing);
+                let whole = views::listing::made_whole(analysis, &context, listing);
+                assert!(lines.is_some(), "{what}: {}", listing.id());
+                assert!(
+                    lines == whole,
+                    "{what}: {} differs from the one made whole",
+                    listing.id()
+                );
+            }
+        };
+        check(&analysis, "before");
+        let first = |t: &str, from: &str, to: &str| {
+            let at = t.find("name: svc-00003\n").expect("svc-00003");
+            let mut edited = t.to_string();
+            let k = at + t[at..].find(from).expect("found");
+            edited.replace_range(k..k + from.len(), to);
+            edited
+        };
+        // (what, edit, patched in place)
+        type Edit = Box<dyn Fn(&str) -> String>;
+        let edits: Vec<(&str, Edit, bool)> = vec![
+            (
+                "a port",
+                Box::new(move |t: &str| first(t, "port: 80\n", "port: 81\n")),
+                true,
+            ),
+            (
+                "a target port",
+                Box::new(move |t: &str| first(t, "targetPort: 8080\n", "targetPort: 8081\n")),
+                true,
+            ),
+            (
+                "an endpoint's address",
+                Box::new(move |t: &str| first(t, "- addresses: [10.", "- addresses: [11.")),
+                false,
+            ),
+            (
+                "a port's name",
+                Box::new(move |t: &str| first(t, "- name: http\n", "- name: web\n")),
+                false,
+            ),
+            (
+                "the port back",
+                Box::new(move |t: &str| first(t, "port: 81\n", "port: 80\n")),
+                true,
+            ),
+            (
+                "a Service removed",
+                Box::new(|t: &str| {
+                    let at = t
+                        .find("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-00005\n")
+                        .expect("svc-00005");
+                    let end = at + 4 + t[at + 4..].find("---\n").expect("a next document");
+                    format!("{}{}", &t[..at], &t[end..])
+                }),
+                false,
+            ),
+        ];
+        for (what, edit, in_place) in edits {
+            let edited = edit(&text);
+            assert_ne!(edited, text, "{what}");
+            analysis = analysis.edit(&text, &edited);
+            text = edited;
+            let before = super::patched_in_place();
+            check(&analysis, what);
+            let patched = super::patched_in_place() - before;
+            if in_place {
+                assert!(patched > 0, "{what}: not patched in place");
+            } else {
+                assert_eq!(patched, 0, "{what}: patched in place");
+            }
+        }
     }
 }

@@ -133,7 +133,8 @@ struct KeptSource {
     /// What it was made from in the analysis it was made in: it is good in another
     /// analysis where each of these reads the same.
     read: Vec<Read>,
-    source: Source,
+    /// Shared with the panels that show it.
+    source: Arc<Source>,
     used: u64,
 }
 
@@ -346,7 +347,7 @@ impl Trees {
 
     /// The source of provenance `p`: the one kept for it if what it was read from reads
     /// the same, else made (and kept).
-    fn source(&mut self, reading: &mut Reading, p: &Arc<Provenance>) -> Source {
+    fn source(&mut self, reading: &mut Reading, p: &Arc<Provenance>) -> Arc<Source> {
         let round = self.round;
         let at = Arc::as_ptr(p) as usize;
         if let Some(mut kept) = self.sources.remove(&at) {
@@ -369,7 +370,7 @@ impl Trees {
         {
             self.reused.1 += 1;
         }
-        let source = made(reading, p, self, &mut reads);
+        let source = Arc::new(made(reading, p, self, &mut reads));
         if reads.kept {
             self.sources.insert(
                 at,
@@ -500,6 +501,10 @@ pub fn object_of(p: &Provenance) -> Option<usize> {
     }
 }
 
+/// Per line shown its source (0 or 1 + an index), the sources (shared with those kept),
+/// and the further sources of some lines (line number, 1 + an index): [`panel_sources`].
+pub type PanelSources = (Vec<u32>, Vec<Arc<Source>>, Vec<(u32, u32)>);
+
 /// The panel's sources of the lines `shown` of a listing (their numbers, ascending): per
 /// line shown 0 or 1 + an index into the sources, the sources of those lines alone (in
 /// order of first use), and the further sources of the lines shown (line number, 1 + an
@@ -509,7 +514,7 @@ pub fn panel_sources(
     lines: &Lines,
     shown: &[u32],
     trees: &mut Trees,
-) -> (Vec<u32>, Vec<Source>, Vec<(u32, u32)>) {
+) -> PanelSources {
     let mut stages = super::dom::stages("sources");
     trees.begin();
     stages.mark("trees begun (least recently used dropped)");
@@ -681,7 +686,7 @@ pub fn Readout(props: &ReadoutProps) -> Html {
     let text = panel.line(i).unwrap_or_default().to_string();
     let sources: Vec<&Source> = sources_of(panel, i)
         .into_iter()
-        .filter_map(|s| panel.sources.get(s as usize - 1))
+        .filter_map(|s| panel.sources.get(s as usize - 1).map(|s| &**s))
         .collect();
     html! {
         <div id="rule-readout" class="readout" aria-live="polite">
@@ -791,7 +796,7 @@ mod tests {
     /// panel_sources_of_a_dump --nocapture`.
     /// The sources of the first lines of node `node`'s restore input, located with
     /// `trees`.
-    fn first_sources(analysis: &Analysis, trees: &mut Trees) -> Vec<Source> {
+    fn first_sources(analysis: &Analysis, trees: &mut Trees) -> Vec<Arc<Source>> {
         let context = svcplay::views::Context {
             node: analysis.default_node(),
             mode: None,

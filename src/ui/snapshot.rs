@@ -215,8 +215,10 @@ pub struct RulesPanel {
     pub numbers: Vec<u32>,
     /// Per line of `text`: 0, or 1 + an index into `sources`.
     pub line_sources: Vec<u32>,
-    /// The sources of the lines shown (only theirs).
-    pub sources: Vec<Source>,
+    /// The sources of the lines shown (only theirs), shared with those kept for the next
+    /// panels ([`super::provenance::Trees`]): a kept source is reused without copying its
+    /// label, ranges and texts.
+    pub sources: Vec<std::sync::Arc<Source>>,
     /// Further sources of some lines (line number in the listing, 1 + an index into
     /// `sources`): nft prints two set elements to a line.
     pub also: Vec<(u32, u32)>,
@@ -1843,14 +1845,16 @@ mod tests {
                         let old = whole.sources.get((*old_source as usize).wrapping_sub(1));
                         assert_eq!(new, old, "{what}: line {n}");
                         // Every source of the line (nft's set elements: two to a line).
-                        let new: Vec<&Source> = super::super::provenance::sources_of(&panel, n)
-                            .iter()
-                            .map(|s| &panel.sources[*s as usize - 1])
-                            .collect();
-                        let old: Vec<&Source> = super::super::provenance::sources_of(&whole, n)
-                            .iter()
-                            .map(|s| &whole.sources[*s as usize - 1])
-                            .collect();
+                        let new: Vec<&std::sync::Arc<Source>> =
+                            super::super::provenance::sources_of(&panel, n)
+                                .iter()
+                                .map(|s| &panel.sources[*s as usize - 1])
+                                .collect();
+                        let old: Vec<&std::sync::Arc<Source>> =
+                            super::super::provenance::sources_of(&whole, n)
+                                .iter()
+                                .map(|s| &whole.sources[*s as usize - 1])
+                                .collect();
                         assert_eq!(new, old, "{what}: line {n}");
                     }
                     // Only the sources of the lines shown are sent.

@@ -216,6 +216,15 @@ impl<T: Wire> Wire for std::rc::Rc<T> {
     }
 }
 
+impl<T: Wire> Wire for std::sync::Arc<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        (**self).put(out)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        T::get(r).map(std::sync::Arc::new)
+    }
+}
+
 impl<A: Wire, B: Wire> Wire for (A, B) {
     fn put(&self, out: &mut Vec<u8>) {
         self.0.put(out);
