@@ -13,68 +13,12 @@
 //! debug run well under a minute on a loaded 2-core machine; `CARRY_REVIEW_CASES` raises
 //! them, `CARRY_REVIEW_CONTINUE` reports every differing step instead of stopping.
 
+#[path = "support/outputs.rs"]
+mod outputs;
+use outputs::outputs;
 use svcplay::changes::{Downstream, diff_every_group, diff_from};
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
-use svcplay::views::{self, Context};
-
-/// Every output compared (as tests/incremental.rs `outputs`).
-fn outputs(analysis: &Analysis) -> Vec<(String, String)> {
-    let mut out = vec![("analysis".to_string(), format!("{analysis:#?}"))];
-    let diagnostics: Vec<String> = analysis.diagnostics.iter().map(|d| d.to_string()).collect();
-    out.push(("diagnostics".into(), diagnostics.join("\n")));
-    let commands: &[(&str, Option<ProxyMode>)] = &[
-        ("kubectl get services -A -o wide", None),
-        ("kubectl get endpointslices -A", None),
-        ("kubectl get endpoints -A", None),
-        ("kubectl get pods -A -o wide", None),
-        ("kubectl get nodes -o wide", None),
-        ("kubectl get all -A", None),
-        ("kubectl describe services", None),
-        ("dig web.default.svc.cluster.local", None),
-        ("iptables-save", Some(ProxyMode::Iptables)),
-        ("nft list ruleset", Some(ProxyMode::Nftables)),
-        ("ipvsadm -Ln", Some(ProxyMode::Ipvs)),
-        ("iptables-save", None),
-    ];
-    for node in analysis.node_names() {
-        for mode in ProxyMode::ALL {
-            let lines = analysis.proxy_in(&node, mode).lines();
-            out.push((format!("{mode:?} lines on {node}"), format!("{lines:?}")));
-        }
-    }
-    // What `kubectl apply -f f.yaml` prints (finds each admission by its object id).
-    let files = [views::kubectl::apply::SourceFile {
-        name: "f.yaml".into(),
-        first_line: 1,
-    }];
-    let applied =
-        views::kubectl::apply::apply(analysis, &files, views::kubectl::apply::Format::Default);
-    out.push((
-        "kubectl apply -f f.yaml".into(),
-        format!("{}\n--- stderr ---\n{}", applied.stdout, applied.stderr),
-    ));
-    let mut nodes = analysis.node_names();
-    nodes.truncate(2);
-    for node in nodes {
-        for (command, mode) in commands {
-            let context = Context {
-                node: node.clone(),
-                mode: *mode,
-            };
-            let argv = views::split_command_line(command);
-            let result = views::run(analysis, &context, &argv);
-            out.push((
-                format!("{command} on {node} ({mode:?})"),
-                format!(
-                    "{}\n--- stderr ---\n{}\n{}",
-                    result.stdout, result.stderr, result.status
-                ),
-            ));
-        }
-    }
-    out
-}
 
 /// Whether two texts differ only in `object: N,` lines (the admissions' object ids).
 fn only_object_ids(got: &str, want: &str) -> bool {

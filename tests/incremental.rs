@@ -19,6 +19,9 @@
 //! The generator is seeded (a failure prints the seed, the case and the edit), so a run is
 //! the same everywhere; `SVCPLAY_INCREMENTAL_CASES` runs more cases.
 
+#[path = "support/outputs.rs"]
+mod outputs;
+use outputs::outputs;
 use svcplay::changes::{Downstream, diff, diff_every_group, diff_from};
 use svcplay::examples;
 use svcplay::proxy::config::ProxyMode;
@@ -360,79 +363,6 @@ fn edit(rng: &mut Rng, text: &str) -> (String, String) {
         }
     };
     (out, what)
-}
-
-/// Every output compared: the analysis itself and what the views print.
-fn outputs(analysis: &Analysis) -> Vec<(String, String)> {
-    let mut out = vec![("analysis".to_string(), format!("{analysis:#?}"))];
-    let diagnostics: Vec<String> = analysis.diagnostics.iter().map(|d| d.to_string()).collect();
-    out.push(("diagnostics".into(), diagnostics.join("\n")));
-    let commands: &[(&str, Option<ProxyMode>)] = &[
-        ("kubectl get services -A -o wide", None),
-        ("kubectl get endpointslices -A", None),
-        ("kubectl get endpoints -A", None),
-        ("kubectl get pods -A -o wide", None),
-        ("kubectl get nodes -o wide", None),
-        ("kubectl get all -A", None),
-        ("kubectl describe services", None),
-        ("dig web.default.svc.cluster.local", None),
-        ("iptables-save", Some(ProxyMode::Iptables)),
-        ("nft list ruleset", Some(ProxyMode::Nftables)),
-        ("ipvsadm -Ln", Some(ProxyMode::Ipvs)),
-        ("iptables-save", None),
-    ];
-    // kube-proxy's lines, each with its provenance, on every node in every mode.
-    for node in analysis.node_names() {
-        for mode in ProxyMode::ALL {
-            let lines = analysis.proxy_in(&node, mode).lines();
-            out.push((format!("{mode:?} lines on {node}"), format!("{lines:?}")));
-        }
-    }
-    // What `kubectl apply` prints for the whole text, split into two files (it finds each
-    // admission by its object id and each file by its first line), in both formats.
-    let files = [
-        views::kubectl::apply::SourceFile {
-            name: "a.yaml".into(),
-            first_line: 1,
-        },
-        views::kubectl::apply::SourceFile {
-            name: "b.yaml".into(),
-            first_line: 20,
-        },
-    ];
-    for format in [
-        views::kubectl::apply::Format::Default,
-        views::kubectl::apply::Format::Yaml,
-    ] {
-        let applied = views::kubectl::apply::apply(analysis, &files, format);
-        out.push((
-            format!("kubectl apply -f a.yaml -f b.yaml ({format:?})"),
-            format!(
-                "{}\n--- stderr ---\n{}\n{}",
-                applied.stdout, applied.stderr, applied.status
-            ),
-        ));
-    }
-    let mut nodes = analysis.node_names();
-    nodes.truncate(2);
-    for node in nodes {
-        for (command, mode) in commands {
-            let context = Context {
-                node: node.clone(),
-                mode: *mode,
-            };
-            let argv = views::split_command_line(command);
-            let result = views::run(analysis, &context, &argv);
-            out.push((
-                format!("{command} on {node} ({mode:?})"),
-                format!(
-                    "{}\n--- stderr ---\n{}\n{}",
-                    result.stdout, result.stderr, result.status
-                ),
-            ));
-        }
-    }
-    out
 }
 
 #[test]
@@ -1249,7 +1179,11 @@ fn bulk_carry_over_edits_equal_a_full_analysis() {
         (
             "Namespace late's document removed (the ids after it move)",
             Box::new(|t: &str| {
-                t.replacen("---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: late\n", "", 1)
+                t.replacen(
+                    "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: late\n",
+                    "",
+                    1,
+                )
             }),
             true,
         ),
@@ -1321,7 +1255,9 @@ fn bulk_carry_over_edits_equal_a_full_analysis() {
         (
             "and back (replayed: the text before had two of one identity)",
             Box::new(|t: &str| {
-                let at = t.rfind("name: in-late\n  namespace: late\n").expect("the copy");
+                let at = t
+                    .rfind("name: in-late\n  namespace: late\n")
+                    .expect("the copy");
                 format!(
                     "{}name: last\n  namespace: team-4\n{}",
                     &t[..at],
@@ -1350,7 +1286,9 @@ fn bulk_carry_over_edits_equal_a_full_analysis() {
         ),
         (
             "and removed",
-            Box::new(|t: &str| t[..t.rfind("---\napiVersion: v1\nkind: Pod").expect("the Pod")].to_string()),
+            Box::new(|t: &str| {
+                t[..t.rfind("---\napiVersion: v1\nkind: Pod").expect("the Pod")].to_string()
+            }),
             false,
         ),
         (
@@ -1361,7 +1299,11 @@ fn bulk_carry_over_edits_equal_a_full_analysis() {
             }),
             true,
         ),
-        ("and typed again", Box::new(move |_: &str| whole.clone()), true),
+        (
+            "and typed again",
+            Box::new(move |_: &str| whole.clone()),
+            true,
+        ),
     ];
     let mut incremental = first;
     for (what, step, bulk) in &steps {

@@ -349,10 +349,9 @@ impl Store {
             Object::Service(o) => {
                 Object::Service(std::mem::replace(&mut self.objects.services[at], o))
             }
-            Object::EndpointSlice(o) => Object::EndpointSlice(std::mem::replace(
-                &mut self.objects.endpoint_slices[at],
-                o,
-            )),
+            Object::EndpointSlice(o) => {
+                Object::EndpointSlice(std::mem::replace(&mut self.objects.endpoint_slices[at], o))
+            }
             _ => return,
         };
         if let Some(list) = list_of_object(&old) {
@@ -437,7 +436,13 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
     let n = manifest.objects.len();
     // Ids after the run move by `shift`.
     let shift = new_end as i64 - old_end as i64;
-    let new_id = |old: usize| if old < start { old } else { (old as i64 + shift) as usize };
+    let new_id = |old: usize| {
+        if old < start {
+            old
+        } else {
+            (old as i64 + shift) as usize
+        }
+    };
     // The store as admission left it: what the controllers and kubeadm added goes (it is
     // made again), retired like every object not carried over.
     let [namespaces, nodes, services, slices] = carry.admitted;

@@ -719,7 +719,9 @@ fn reparse_in_place(
     let docs = |d: &yaml::Document| end_line.is_none_or(|end| d.first_line < end);
     let documents = old.documents.partition_point(|d| d.first_line < first_line)
         ..old.documents.partition_point(docs);
-    let objects = old.objects.partition_point(|o| o.document < documents.start)
+    let objects = old
+        .objects
+        .partition_point(|o| o.document < documents.start)
         ..old.objects.partition_point(|o| o.document < documents.end);
     let in_document = |d: &Diagnostic, below: usize| d.document.is_some_and(|i| i < below);
     let diagnostics = old
@@ -774,7 +776,8 @@ fn reparse_in_place(
         }
     }
     // Objects: the new text for all, the ones after moved.
-    let mut moved: Vec<Option<usize>> = Vec::with_capacity(by(manifest.objects.len(), object_shift));
+    let mut moved: Vec<Option<usize>> =
+        Vec::with_capacity(by(manifest.objects.len(), object_shift));
     moved.extend((0..objects.start).map(Some));
     moved.extend(std::iter::repeat_n(None, fresh.objects.len()));
     let after_objects = objects.start + fresh.objects.len();

@@ -235,7 +235,8 @@ mod tests {
         let mut changed = listed.clone();
         changed.rows[1].name.push('x');
         let second = Rc::new(Panel::Objects(changed));
-        let (on_action, on_reveal, on_rules) = (Callback::noop(), Callback::noop(), Callback::noop());
+        let (on_action, on_reveal, on_rules) =
+            (Callback::noop(), Callback::noop(), Callback::noop());
         let row = |panel: &Rc<Panel>, index: usize| RowProps {
             panel: panel.clone(),
             index,
