@@ -1199,7 +1199,10 @@ impl Page<'_> {
         // then race into it. A worker whose install failed (a fetch lost on a busy
         // machine) is tried again every 5 s, as the browser would at the next visit.
         let cached = |build: &str| {
-            self.wait(&format!("the offline cache of build {build}"), RENDER_TIMEOUT, || {
+            // Three minutes: on a loaded machine an install whose fetch was lost waits for
+            // the next 5 s nudge, and the worker's 100 MB dump may still be in memory (one
+            // run timed out at 60 s with the new build's page up and its cache not settled).
+            self.wait(&format!("the offline cache of build {build}"), 3 * RENDER_TIMEOUT, || {
                 let keys = self.string(
                     "navigator.serviceWorker.getRegistration().then(r => {
                        const settled = !!r && !!r.active && r.active.state === 'activated' && !r.installing && !r.waiting;
