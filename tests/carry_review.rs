@@ -15,7 +15,7 @@
 
 #[path = "support/outputs.rs"]
 mod outputs;
-use outputs::outputs;
+use outputs::{Rng, outputs};
 use svcplay::changes::{Downstream, diff_every_group, diff_from};
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
@@ -896,25 +896,6 @@ fn chains() -> Vec<Chain> {
         });
     }
     chains
-}
-
-/// SplitMix64.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
 }
 
 /// Random value edits on a small conflicting dump.

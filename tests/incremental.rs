@@ -21,37 +21,12 @@
 
 #[path = "support/outputs.rs"]
 mod outputs;
-use outputs::outputs;
+use outputs::{Rng, outputs};
 use svcplay::changes::{Downstream, diff, diff_every_group, diff_from};
 use svcplay::examples;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::{Analysis, Options, analyze};
 use svcplay::views::{self, Context};
-
-/// SplitMix64: a small seeded generator, enough to pick edits.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// Workloads, selectors and named ports, so that an edit reaches the controllers.
 const WORKLOADS: &str = "apiVersion: apps/v1

@@ -48,11 +48,10 @@ use super::alloc::{Allocators, Requests, Taken, Values};
 use super::replay::{Journal, Previous, Record, Stored, replayable};
 use super::{
     Admission, Admitted, BUILTIN_NAMESPACES, Decision, Edited, Outcome, decide, dropped_fields,
-    is_scenario_configuration, locate_field,
+    is_scenario_configuration, warning_diagnostic,
 };
-use crate::diag::{Diagnostic, Stage};
 use crate::hash::FnvBuild;
-use crate::manifest::{Kind, Manifest, RawObject, yaml};
+use crate::manifest::{Kind, Manifest, RawObject};
 use crate::model::{self, Object, Objects, Origin};
 use std::collections::{BTreeSet, HashMap};
 
@@ -783,23 +782,10 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
     for (raw, record) in manifest.objects.iter().zip(&mut journal.records) {
         let Some(record) = record else { continue };
         if !record.diagnostics.is_empty() {
-            let delta = i64::from(raw.span.start.line) - i64::from(record.line);
-            record.line = raw.span.start.line;
-            for d in &mut record.diagnostics {
-                d.document = Some(raw.document);
-                d.span = d.span.map(|s| yaml::shift_span(s, delta));
-            }
+            record.move_to(raw);
             diagnostics.extend(record.diagnostics.iter().cloned());
         }
-        for w in &record.warnings {
-            diagnostics.push(
-                Diagnostic::warning(Stage::ApiServer, w.text.clone())
-                    .with_path(w.path.clone())
-                    .with_span(locate_field(&raw.node(), &w.path))
-                    .in_document(raw.document)
-                    .about(raw.describe()),
-            );
-        }
+        diagnostics.extend(record.warnings.iter().map(|w| warning_diagnostic(raw, w)));
     }
     let replayed: Vec<bool> = readmitted.iter().map(|r| !r).collect();
     journal.replayed = replayed.iter().filter(|r| **r).count();

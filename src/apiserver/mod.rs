@@ -299,6 +299,17 @@ fn canonical(node: &Node, out: &mut String) {
     }
 }
 
+/// The diagnostic of an admission's warning `w` about `raw` (what kubectl prints as
+/// `Warning: …`), pointed at the field it names. Used by a fresh admission and by the
+/// carry-over alike.
+pub(super) fn warning_diagnostic(raw: &RawObject, w: &Warning) -> Diagnostic {
+    Diagnostic::warning(Stage::ApiServer, w.text.clone())
+        .with_path(w.path.clone())
+        .with_span(locate_field(&raw.node(), &w.path))
+        .in_document(raw.document)
+        .about(raw.describe())
+}
+
 /// Where the editor underlines for a field path of an object. When the path is not in
 /// the text (a defaulted or derived field), the field it came from is tried, then the
 /// nearest written ancestor.
@@ -588,15 +599,7 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
             }
             seen.applied = Some(raw);
         }
-        for w in &warnings {
-            diagnostics.push(
-                Diagnostic::warning(Stage::ApiServer, w.text.clone())
-                    .with_path(w.path.clone())
-                    .with_span(locate_field(&raw.node(), &w.path))
-                    .in_document(raw.document)
-                    .about(raw.describe()),
-            );
-        }
+        diagnostics.extend(warnings.iter().map(|w| warning_diagnostic(raw, w)));
         let stored_at = match (&outcome, raw.kind) {
             (Outcome::Rejected(_), _) => None,
             (_, Kind::Service) => Some(match service_at {

@@ -75,6 +75,18 @@ pub struct Record {
     pub(super) identity: u64,
 }
 
+impl Record {
+    /// Moves the record's diagnostics with its object to `raw`'s document and lines.
+    pub(super) fn move_to(&mut self, raw: &RawObject) {
+        let delta = i64::from(raw.span.start.line) - i64::from(self.line);
+        self.line = raw.span.start.line;
+        for d in &mut self.diagnostics {
+            d.document = Some(raw.document);
+            d.span = d.span.map(|s| yaml::shift_span(s, delta));
+        }
+    }
+}
+
 /// Where an admitted object is in the store, by kind.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Stored {
@@ -377,12 +389,7 @@ impl Replay {
             }
         };
         alloc.take_again(&record.allocations.taken);
-        let delta = i64::from(raw.span.start.line) - i64::from(record.line);
-        record.line = raw.span.start.line;
-        for d in &mut record.diagnostics {
-            d.document = Some(raw.document);
-            d.span = d.span.map(|s| yaml::shift_span(s, delta));
-        }
+        record.move_to(raw);
         diagnostics.extend(record.diagnostics.iter().cloned());
         let outcome = match object {
             None => record.outcome.clone(),

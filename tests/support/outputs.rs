@@ -1,6 +1,7 @@
 //! What the incremental tests compare of an analysis (tests/incremental.rs,
 //! tests/carry_review.rs): the analysis itself, its diagnostics, kube-proxy's lines on every
-//! node in every mode, `kubectl apply` in both formats, and what the views print.
+//! node in every mode, `kubectl apply` in both formats, and what the views print; and the
+//! seeded generator both pick their edits with.
 
 use svcplay::proxy::config::ProxyMode;
 use svcplay::scenario::Analysis;
@@ -77,4 +78,31 @@ pub fn outputs(analysis: &Analysis) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// SplitMix64: a small seeded generator, enough to pick edits.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// One of `items` (tests/incremental.rs; tests/carry_review.rs picks by index).
+    #[allow(dead_code)]
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
 }
