@@ -255,6 +255,8 @@ struct Analyse {
     text: String,
     /// The hash of `text` in pieces, when updated from the text held by an edit.
     pieces: Option<Pieces>,
+    /// Where `text` differs from the text held, when it is that text edited.
+    at: Option<svcplay::manifest::TextEdit>,
     before: Option<String>,
     node: String,
     mode: Option<ProxyMode>,
@@ -274,6 +276,7 @@ fn analysed(
         rev,
         text,
         pieces,
+        at,
         before,
         node,
         mode,
@@ -318,7 +321,7 @@ fn analysed(
                 (None, None) => (keep_before(&previous, &node, mode), true),
             };
             stages.mark("keep_before");
-            let analysis = previous.edit_marked(&held, &text, &mut |name| {
+            let analysis = previous.edit_at(&held, &text, at, &mut |name| {
                 stages.mark(format_args!("Analysis::edit: {name}"))
             });
             match &mut kept.earlier {
@@ -413,6 +416,11 @@ pub fn answer(request: Request) -> Option<Response> {
                         rev,
                         text,
                         pieces: Some(pieces),
+                        at: Some(svcplay::manifest::TextEdit {
+                            start,
+                            end,
+                            new_end: start + replacement.len(),
+                        }),
                         before: None,
                         node,
                         mode,
@@ -440,6 +448,7 @@ pub fn answer(request: Request) -> Option<Response> {
                     rev,
                     text,
                     pieces: None,
+                    at: None,
                     before,
                     node,
                     mode,
