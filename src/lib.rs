@@ -88,7 +88,10 @@
 //!   learner warnings ([`controllers::hints`]) and the selector view
 //!   ([`controllers::selection`]); svcplay's cluster-wide budgets (Pods, kube-proxy's
 //!   entries, endpoints per Service) and their warnings ([`controllers::budget`]), which
-//!   [`proxy::facts`] obeys. Readiness, deletion and node loss are
+//!   [`proxy::facts`] obeys. After an edit whose admission was carried over in bulk, the
+//!   analysis keeps each Service's warnings and the budgets' counts per Service
+//!   ([`controllers::budget::Tally`]) and makes again only those of the objects the edit
+//!   changed (the rules are in `scenario`'s `KeptHints`). Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
 //!   [`controllers::kubeadm`] adds a kubeadm cluster's kube-system objects (kube-proxy's
