@@ -70,10 +70,30 @@ pub struct Analysis {
 /// An analysis' [`Downstream`], computed once when asked; after an edit, from the one of
 /// the analysis it was edited from (or an earlier one) and the Services the edits since
 /// touched.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct DownstreamCache {
     computed: OnceLock<Arc<Downstream>>,
-    base: Option<DownstreamBase>,
+    /// Taken when `computed` is made from it: the earlier analysis' `Downstream` is let
+    /// go then (when the page asks what changed), not by the next edit (10,000 entries
+    /// freed in the keystroke's time).
+    base: Mutex<Option<DownstreamBase>>,
+}
+
+impl Clone for DownstreamCache {
+    fn clone(&self) -> DownstreamCache {
+        DownstreamCache {
+            computed: self.computed.clone(),
+            base: Mutex::new(self.base()),
+        }
+    }
+}
+
+impl DownstreamCache {
+    /// The base, left where it is.
+    fn base(&self) -> Option<DownstreamBase> {
+        // Nothing panics while holding the lock; a poisoned one still holds valid data.
+        self.base.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 /// An earlier analysis' [`Downstream`] and the Services (`namespace`, `name`) whose
@@ -342,7 +362,7 @@ fn analyze_manifest(
         hints,
         downstream: DownstreamCache {
             computed: OnceLock::new(),
-            base: downstream_base,
+            base: Mutex::new(downstream_base),
         },
         listings,
     }
@@ -681,7 +701,7 @@ impl Analysis {
         mark("reparse");
         let downstream = match self.downstream.computed.into_inner() {
             Some(computed) => Some((computed, Arc::default())),
-            None => self.downstream.base,
+            None => (self.downstream.base.into_inner()).unwrap_or_else(|e| e.into_inner()),
         };
         // The listings' provenance names objects by id: kept only when no object moved.
         let ids_kept = (moved.iter().enumerate()).all(|(i, old)| old.is_none_or(|o| o == i));
@@ -714,8 +734,12 @@ impl Analysis {
         self.downstream
             .computed
             .get_or_init(|| {
-                let patched = self.downstream.base.as_ref().and_then(|(before, touched)| {
-                    Downstream::patched(before, &self.objects, touched)
+                // Taken: nothing reads it again once this is made.
+                let base = (self.downstream.base.lock())
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                let patched = base.and_then(|(before, touched)| {
+                    Downstream::patched(&before, &self.objects, &touched)
                 });
                 Arc::new(patched.unwrap_or_else(|| Downstream::of(&self.objects)))
             })
