@@ -15,6 +15,7 @@ use svcplay::changes::{
 use svcplay::compare::{Column, Comparison, Counts, Step, Walk as ModeWalk};
 use svcplay::diag::{Diagnostic, Pos, Severity, Span, Stage};
 use svcplay::diagram::{Diagram, Edge, NodeBox, PodBox, Rect, ServiceBox};
+use svcplay::lang::Lang;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::proxy::trace::{Hop, HopKind, Outcome, Packet, RuleRef, Trace};
 use svcplay::proxy::{GroupKind, Protocol};
@@ -267,6 +268,7 @@ macro_rules! wire_enum {
 
 wire_enum!(Severity [Severity::Error, Severity::Warning, Severity::Info]);
 wire_enum!(Stage [Stage::Syntax, Stage::Decode, Stage::ApiServer, Stage::Controller, Stage::Proxy, Stage::Hint]);
+wire_enum!(Lang [Lang::En, Lang::Zh]);
 wire_enum!(ProxyMode [ProxyMode::Iptables, ProxyMode::Ipvs, ProxyMode::Nftables, ProxyMode::Userspace]);
 wire_enum!(Tab [Tab::Rules, Tab::Nodes, Tab::Check, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal, Tab::Changes, Tab::Compare, Tab::Versions]);
 wire_enum!(GroupKind [
@@ -326,7 +328,8 @@ wire_struct!(Selection {
     compare,
     dump,
     filter,
-    object
+    object,
+    lang
 });
 wire_struct!(NodesRow {
     node,
@@ -453,6 +456,7 @@ wire_struct!(Comparison {
     applying
 });
 wire_struct!(RulesPanel {
+    lang,
     mode,
     views,
     view,
@@ -1345,6 +1349,7 @@ mod tests {
                     dump: String::new(),
                     filter: String::new(),
                     object: None,
+                    lang: Lang::En,
                 };
                 let response = Response::Panel {
                     rev: 1,
@@ -1377,6 +1382,7 @@ mod tests {
             dump: save.replace("-j MASQUERADE", "-j MASQUERADE --random-fully"),
             filter: String::new(),
             object: None,
+            lang: Lang::En,
         };
         let request = Request::Panel {
             rev: 3,

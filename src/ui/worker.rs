@@ -917,6 +917,7 @@ impl Worker {
 mod tests {
     use super::*;
     use crate::ui::snapshot::{Panel, Selection, Summary, Tab};
+    use svcplay::lang::Lang;
 
     /// What the worker says the edit that made `rev` changed, as the page asks it.
     fn changes(rev: u64) -> Option<Changes> {
@@ -954,6 +955,7 @@ mod tests {
             dump: String::new(),
             filter: String::new(),
             object: None,
+            lang: Lang::En,
         };
         let bytes = worker_handle(&encode(&Request::Panel {
             rev: 3,
@@ -1462,6 +1464,7 @@ mod tests {
                 dump: String::new(),
                 filter: String::new(),
                 object: None,
+                lang: Lang::En,
             };
             let bytes = worker_handle(&encode(&Request::Analyze {
                 rev: 5,
@@ -1493,6 +1496,100 @@ mod tests {
                 })
             );
         }
+    }
+
+    /// A panel carries its texts in the page's language only: after an edit in a large
+    /// scenario, the rules panel asked in English, then (the language switched) in Chinese,
+    /// then the next edit's in Chinese, each equal to a fresh panel of a full analysis in
+    /// that language; and switching the page's language changes what it asks for, so the
+    /// panel on show is asked again.
+    #[test]
+    fn a_language_switched_asks_the_panel_again_in_it() {
+        use crate::ui::snapshot::rules_in;
+        use crate::ui::state::{Action, State, reduce};
+        let dump = svcplay::examples::dump::large_dump(120, 2);
+        let at = dump.find("name: svc-00060\n").expect("svc-00060") + "name: svc-00060".len();
+        let edited = format!("{}x{}", &dump[..at], &dump[at..]);
+        let again = format!("{}xy{}", &dump[..at], &dump[at..]);
+        let selection = |lang: Lang| Selection {
+            tab: Tab::Rules,
+            node: None,
+            mode: None,
+            rules_view: None,
+            target: None,
+            compare: Vec::new(),
+            dump: String::new(),
+            filter: String::new(),
+            object: None,
+            lang,
+        };
+        let fresh = |text: &str, lang: Lang| {
+            let analysis = analyze(text, Options::default());
+            let node = analysis.default_node();
+            let mut listings = snapshot::Listings::default();
+            rules_in(&analysis, &node, lang, None, None, "", None, &mut listings)
+        };
+        let rules = |response: Option<Response>| match response {
+            Some(Response::Summary {
+                panel: Some((_, Panel::Rules(rules))),
+                ..
+            })
+            | Some(Response::Panel {
+                panel: Panel::Rules(rules),
+                ..
+            }) => rules,
+            other => panic!("no rules panel: {other:?}"),
+        };
+        let analyse = |rev: u64, text: &str, lang: Lang| {
+            decode(&worker_handle(&encode(&Request::Analyze {
+                rev,
+                text: text.to_string(),
+                before: None,
+                node: String::new(),
+                mode: None,
+                continues: true,
+                selection: Some(selection(lang)),
+            })))
+        };
+        analyse(70, &dump, Lang::En);
+        let english = rules(analyse(71, &edited, Lang::En));
+        assert_eq!(english, fresh(&edited, Lang::En));
+        let chinese = rules(decode(&worker_handle(&encode(&Request::Panel {
+            rev: 71,
+            selection: selection(Lang::Zh),
+        }))));
+        assert_eq!(chinese, fresh(&edited, Lang::Zh));
+        assert_eq!(chinese.lang, Lang::Zh);
+        assert_eq!(chinese.text, english.text);
+        let differ = english
+            .sources
+            .iter()
+            .zip(&chinese.sources)
+            .filter(|(e, z)| e.explain != z.explain && e.from != z.from)
+            .count();
+        assert_eq!(
+            differ,
+            english.sources.len(),
+            "every source's texts in Chinese"
+        );
+        assert!(differ > 0);
+        // The next edit, in Chinese (the sources kept from the English panel made again).
+        assert_eq!(
+            rules(analyse(72, &again, Lang::Zh)),
+            fresh(&again, Lang::Zh)
+        );
+        // The page asks for what it shows in its language.
+        let page = State::new(svcplay::examples::DEFAULT);
+        let switched = reduce(&page, Action::SetLang(crate::ui::i18n::Lang::Zh));
+        assert_eq!(page.selection().lang, Lang::En);
+        assert_eq!(switched.selection().lang, Lang::Zh);
+        assert_eq!(
+            Selection {
+                lang: Lang::En,
+                ..switched.selection()
+            },
+            page.selection()
+        );
     }
 
     /// The page's side: a text goes as an edit only of the revision the worker holds, and
