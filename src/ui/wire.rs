@@ -971,6 +971,19 @@ pub fn deferral(bytes: &[u8]) -> u8 {
     }
 }
 
+/// The revision of a [`Response::Summary`], read from its bytes without decoding the rest
+/// (its panel may be large): the page posts the text waiting before it decodes the answer,
+/// and does not decode an answer that text has made old.
+pub fn summary_rev(bytes: &[u8]) -> Option<u64> {
+    match bytes {
+        [SUMMARY_TAG, rest @ ..] => u64::get(&mut Reader::new(rest)),
+        _ => None,
+    }
+}
+
+/// The tag of [`Response::Summary`] on the wire.
+const SUMMARY_TAG: u8 = 0;
+
 /// The tags of [`Request::Changes`] and [`Request::Panel`] on the wire.
 const CHANGES_TAG: u8 = 4;
 const PANEL_TAG: u8 = 1;
@@ -1034,6 +1047,10 @@ pub enum Request {
         rev: u64,
         selection: Selection,
     },
+    /// A text newer than revision `rev`, which the worker is analysing, waits on the page:
+    /// `rev`'s views will never be shown, so the worker answers its analysis without the
+    /// panel on show (the newer text's summary and panel come first).
+    Superseded { rev: u64 },
 }
 
 /// What the worker answers.
@@ -1155,6 +1172,10 @@ impl Wire for Request {
                 rev.put(out);
                 selection.put(out);
             }
+            Request::Superseded { rev } => {
+                out.push(7);
+                rev.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -1199,6 +1220,7 @@ impl Wire for Request {
                 rev: Wire::get(r)?,
                 selection: Wire::get(r)?,
             },
+            7 => Request::Superseded { rev: Wire::get(r)? },
             _ => return None,
         })
     }
@@ -1214,7 +1236,7 @@ impl Wire for Response {
                 panel,
                 panel_ms,
             } => {
-                out.push(0);
+                out.push(SUMMARY_TAG);
                 rev.put(out);
                 summary.put(out);
                 text_hash.put(out);
@@ -1259,7 +1281,7 @@ impl Wire for Response {
     }
     fn get(r: &mut Reader) -> Option<Self> {
         Some(match u8::get(r)? {
-            0 => Response::Summary {
+            SUMMARY_TAG => Response::Summary {
                 rev: Wire::get(r)?,
                 summary: Wire::get(r)?,
                 text_hash: Wire::get(r)?,
