@@ -423,9 +423,9 @@ pub use super::LARGE_TEXT;
 /// 100).
 pub const WINDOWED_LINES: usize = 500;
 /// Lines the textarea holds when the text is long.
-pub const WINDOW_LINES: usize = 400;
+pub const WINDOW_LINES: usize = 300;
 /// The window moves when the view comes this close (in lines) to one of its edges.
-const WINDOW_MARGIN: usize = 100;
+const WINDOW_MARGIN: usize = 75;
 // A window leaves room for the view between its margins, and a text just long enough to
 // be windowed does not fit in one.
 const _: () = assert!(WINDOW_LINES > 2 * WINDOW_MARGIN && WINDOW_LINES < WINDOWED_LINES);
