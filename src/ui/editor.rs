@@ -599,6 +599,8 @@ impl History {
     /// The bytes the history keeps at most (the oldest steps go first; the last one stays,
     /// even a 6 MB paste).
     const MAX_BYTES: usize = 64 << 20;
+    /// The steps it keeps at most (as many as Chromium's own undo stack).
+    const MAX_STEPS: usize = 1000;
 
     /// Records the edit `splice` that turned `before` into `after`.
     pub fn record(&mut self, before: &str, splice: Splice, after: &str) {
@@ -624,6 +626,9 @@ impl History {
             }
         }
         self.undo.push(step);
+        if self.undo.len() > Self::MAX_STEPS {
+            self.undo.remove(0);
+        }
         let mut bytes: usize = self
             .undo
             .iter()
@@ -2143,6 +2148,24 @@ mod tests {
         assert_eq!(h.redo(), None);
         text = undone(&after, h.undo());
         assert_eq!(text, "abxy\ncd\n");
+    }
+
+    #[test]
+    fn the_history_keeps_the_last_thousand_steps() {
+        let mut h = History::default();
+        let mut text = String::new();
+        for _ in 0..1100 {
+            h.seal();
+            let (after, splice) = replaced(&text, 0, 0, "x").unwrap();
+            h.record(&text, splice, &after);
+            text = after;
+        }
+        let mut steps = 0;
+        while let Some(edit) = h.undo() {
+            text = undone(&text, Some(edit));
+            steps += 1;
+        }
+        assert_eq!((steps, text.len()), (History::MAX_STEPS, 100));
     }
 
     #[test]
