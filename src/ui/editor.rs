@@ -951,9 +951,15 @@ pub fn Editor(props: &EditorProps) -> Html {
                 };
                 // Not while the document is borrowed: insertText fires an input event.
                 if large {
-                } else if *loads == 0 || a.value().is_empty() || own {
-                    // (With the editor's own history, the browser's must stay empty.)
+                } else if *loads == 0 || a.value().is_empty() {
                     a.set_value(&text);
+                } else if own {
+                    // With the editor's own history the browser's must stay empty: the value
+                    // is set, the caret and the scroll put back at the start as
+                    // `replace_all` leaves them.
+                    a.set_value(&text);
+                    let _ = a.set_selection_range(0, 0);
+                    a.set_scroll_top(0);
                 } else {
                     dom::replace_all(&a, &text);
                 }
@@ -1261,11 +1267,14 @@ pub fn Editor(props: &EditorProps) -> Html {
                     || ((whole_value || full[edit.start..edit.new_end].contains('\n'))
                         && windowed(&full)))
             {
-                // A big paste: from now on the textarea holds a window around the caret.
+                // A big paste: from now on the textarea holds a window around the caret. A
+                // text a script set is shown from its start, as a text the page loads is
+                // (setting a value leaves the caret at its end, where nobody put it).
                 let caret = a
                     .selection_start()
                     .ok()
                     .flatten()
+                    .filter(|_| !scripted)
                     .map(|at| position_of(&full, at))
                     .unwrap_or((1, 1));
                 d.window_after_paste(&a, caret);
