@@ -13,8 +13,10 @@
 use super::i18n::{Lang, Msg};
 use super::snapshot::{RulesPanel, Source};
 use std::collections::{BTreeSet, HashMap};
+// Keyed by ids and addresses: FNV, not SipHash (some 10^4 lookups per panel).
 use std::sync::Arc;
 use svcplay::diag::{Pos, Span};
+use svcplay::hash::FnvBuild;
 use svcplay::manifest::yaml::Node;
 use svcplay::model::Origin;
 use svcplay::proxy::{Lines, Provenance};
@@ -103,14 +105,14 @@ pub struct Trees {
     parsed: HashMap<TreeKey, Parsed>,
     /// An object's document in the analysis being read (ids name other objects in
     /// another analysis: cleared by [`Trees::begin`]), its text hashed and compared once.
-    keys: HashMap<usize, Option<TreeKey>>,
+    keys: HashMap<usize, Option<TreeKey>, FnvBuild>,
     /// Objects not found again in their documents, by id (this analysis).
     unkeyed: HashMap<usize, Node>,
     /// The number of the current [`Trees::begin`]: when each tree was last used.
     round: u64,
     /// The sources made, by the address of their provenance (held, so that no other
     /// provenance takes the address while it is kept).
-    sources: HashMap<usize, KeptSource>,
+    sources: HashMap<usize, KeptSource, FnvBuild>,
     /// How many sources were found kept and reused, and made (for the measurements).
     #[cfg(test)]
     pub reused: (usize, usize),
@@ -133,8 +135,9 @@ struct KeptSource {
     /// What it was made from in the analysis it was made in: it is good in another
     /// analysis where each of these reads the same.
     read: Vec<Read>,
-    /// Shared with the panels that show it.
+    /// Shared with the panels that show it; its texts are in `lang`.
     source: Arc<Source>,
+    lang: svcplay::lang::Lang,
     used: u64,
 }
 
@@ -163,12 +166,22 @@ enum Read {
     },
 }
 
+/// An object's id, the address of a kept document's text, its first line and the item
+/// of it the object is ([`Reading::in_document`]).
+type DocumentKey = (usize, usize, u32, Option<usize>);
+
 /// The analysis the sources of a panel are made (or found good again) in.
 struct Reading<'a> {
     analysis: &'a Analysis,
     /// The analysis' Pods by namespace and name (the first of each), made when a source
     /// first looks one up.
     pods: Option<HashMap<(&'a str, &'a str), &'a Origin>>,
+    /// Whether a kept document (the address of its text, [`Parsed::text`]) is object
+    /// `id`'s document in this analysis (at this first line and item), once compared: the
+    /// sources of one Service's lines read the same two or three documents (a dump's
+    /// panel: some 3,000 sources, 300 Services). The text is held, so that no other
+    /// takes its address while the panel is made.
+    documents: HashMap<DocumentKey, (Arc<str>, bool), FnvBuild>,
 }
 
 impl<'a> Reading<'a> {
@@ -176,7 +189,31 @@ impl<'a> Reading<'a> {
         Reading {
             analysis,
             pods: None,
+            documents: HashMap::default(),
         }
+    }
+
+    /// Whether object `id` is item `list_item` of the document `text` at first line
+    /// `line` in this analysis (as its `tree_source` says), compared once per document.
+    fn in_document(
+        &mut self,
+        id: usize,
+        text: &Arc<str>,
+        line: u32,
+        list_item: Option<usize>,
+    ) -> bool {
+        let analysis = self.analysis;
+        let key = (id, Arc::as_ptr(text) as *const u8 as usize, line, list_item);
+        let (_, same) = self.documents.entry(key).or_insert_with(|| {
+            let same = analysis.manifest.object(id).is_some_and(|raw| {
+                raw.list_item == list_item
+                    && raw.tree_source().is_some_and(|(t, l)| {
+                        l == line && same_bytes(t.as_bytes(), text.as_bytes())
+                    })
+            });
+            (text.clone(), same)
+        });
+        *same
     }
 
     /// The origin of the first Pod named `name` in `namespace`.
@@ -201,9 +238,21 @@ struct Reads {
     kept: bool,
 }
 
+/// `a == b`, read eight bytes at a time: in wasm, `memcmp` compares byte by byte, and a
+/// panel compares hundreds of documents of about 1 KB.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_rest, b_rest) = (a8.remainder(), b8.remainder());
+    let word = |c: &[u8]| u64::from_ne_bytes(c.try_into().expect("eight bytes"));
+    a8.zip(b8).all(|(x, y)| word(x) == word(y)) && a_rest == b_rest
+}
+
 /// Drops the least recently `used` entries of `map` down to `bound` of them.
-fn drop_least_recent<K: Copy + Eq + std::hash::Hash, V>(
-    map: &mut HashMap<K, V>,
+fn drop_least_recent<K: Copy + Eq + std::hash::Hash, V, S: std::hash::BuildHasher>(
+    map: &mut HashMap<K, V, S>,
     bound: usize,
     used: impl Fn(&V) -> u64,
 ) {
@@ -330,12 +379,7 @@ impl Trees {
                 text,
                 line,
                 list_item,
-            } => object(*id).is_some_and(|raw| {
-                raw.list_item == *list_item
-                    && raw
-                        .tree_source()
-                        .is_some_and(|(t, l)| l == *line && t == &**text)
-            }),
+            } => reading.in_document(*id, text, *line, *list_item),
             Read::Span { id, span } => object(*id).is_some_and(|raw| raw.span == *span),
             Read::Pod {
                 namespace,
@@ -345,22 +389,43 @@ impl Trees {
         })
     }
 
-    /// The source of provenance `p`: the one kept for it if what it was read from reads
-    /// the same, else made (and kept).
-    fn source(&mut self, reading: &mut Reading, p: &Arc<Provenance>) -> Arc<Source> {
+    /// The source of provenance `p`, its texts in `lang`: the one kept for it if what it
+    /// was read from reads the same (its texts made again in `lang` if they were in the
+    /// other language), else made (and kept).
+    fn source(
+        &mut self,
+        reading: &mut Reading,
+        p: &Arc<Provenance>,
+        lang: svcplay::lang::Lang,
+    ) -> Arc<Source> {
         let round = self.round;
         let at = Arc::as_ptr(p) as usize;
-        if let Some(mut kept) = self.sources.remove(&at) {
-            if Arc::ptr_eq(&kept.provenance, p) && Self::reads_same(reading, &kept.read) {
+        // Looked up in place (not taken out and put back: two hashings per line shown).
+        let stale = match self.sources.get_mut(&at) {
+            Some(kept)
+                if Arc::ptr_eq(&kept.provenance, p) && Self::reads_same(reading, &kept.read) =>
+            {
                 kept.used = round;
+                if kept.lang != lang {
+                    // The page switched language: the same ranges, the texts in `lang`.
+                    kept.source = Arc::new(Source {
+                        explain: p.explain(lang),
+                        from: p.source_text(lang),
+                        ..(*kept.source).clone()
+                    });
+                    kept.lang = lang;
+                }
                 #[cfg(test)]
                 {
                     self.reused.0 += 1;
                 }
-                let source = kept.source.clone();
-                self.sources.insert(at, kept);
-                return source;
+                return kept.source.clone();
             }
+            Some(_) => true,
+            None => false,
+        };
+        if stale {
+            self.sources.remove(&at);
         }
         let mut reads = Reads {
             list: Vec::new(),
@@ -370,7 +435,7 @@ impl Trees {
         {
             self.reused.1 += 1;
         }
-        let source = Arc::new(made(reading, p, self, &mut reads));
+        let source = Arc::new(made(reading, p, self, &mut reads, lang));
         if reads.kept {
             self.sources.insert(
                 at,
@@ -378,6 +443,7 @@ impl Trees {
                     provenance: p.clone(),
                     read: reads.list,
                     source: source.clone(),
+                    lang,
                     used: round,
                 },
             );
@@ -386,18 +452,22 @@ impl Trees {
     }
 }
 
-/// The source of provenance `p`, made afresh (reading its objects in `trees`).
-fn made(reading: &mut Reading, p: &Provenance, trees: &mut Trees, reads: &mut Reads) -> Source {
+/// The source of provenance `p`, made afresh (reading its objects in `trees`), its texts
+/// in `lang` (the page's: an answer carries one language, not both).
+fn made(
+    reading: &mut Reading,
+    p: &Provenance,
+    trees: &mut Trees,
+    reads: &mut Reads,
+    lang: svcplay::lang::Lang,
+) -> Source {
     let (object, spans) = spans(reading, p, trees, reads);
-    let both = |f: &dyn Fn(svcplay::lang::Lang) -> String| {
-        svcplay::lang::Lang::ALL.iter().map(|l| f(*l)).collect()
-    };
     Source {
         object,
         span: spans.first().copied(),
         label: label(p),
-        explain: both(&|l| p.explain(l)),
-        from: both(&|l| p.source_text(l)),
+        explain: p.explain(lang),
+        from: p.source_text(lang),
         spans,
     }
 }
@@ -507,19 +577,21 @@ pub type PanelSources = (Vec<u32>, Vec<Arc<Source>>, Vec<(u32, u32)>);
 
 /// The panel's sources of the lines `shown` of a listing (their numbers, ascending): per
 /// line shown 0 or 1 + an index into the sources, the sources of those lines alone (in
-/// order of first use), and the further sources of the lines shown (line number, 1 + an
-/// index). A 5,000-Service dump's listing has 215,058 sources; a panel shows 3,000 lines.
+/// order of first use, their texts in `lang`), and the further sources of the lines shown
+/// (line number, 1 + an index). A 5,000-Service dump's listing has 215,058 sources; a
+/// panel shows 3,000 lines.
 pub fn panel_sources(
     analysis: &Analysis,
     lines: &Lines,
     shown: &[u32],
     trees: &mut Trees,
+    lang: svcplay::lang::Lang,
 ) -> PanelSources {
     let mut stages = super::dom::stages("sources");
     trees.begin();
     stages.mark("trees begun (least recently used dropped)");
     // The listing's source (1 + an index) → the panel's.
-    let mut index: HashMap<u32, u32> = HashMap::new();
+    let mut index: HashMap<u32, u32, FnvBuild> = HashMap::default();
     let mut order: Vec<u32> = Vec::new();
     let mut number = |source: u32| -> u32 {
         if source == 0 {
@@ -545,7 +617,7 @@ pub fn panel_sources(
     let sources = order
         .iter()
         .filter_map(|s| lines.sources.get(*s as usize - 1))
-        .map(|p| trees.source(&mut reading, p))
+        .map(|p| trees.source(&mut reading, p, lang))
         .collect();
     stages.mark("sources found kept or made");
     drop_least_recent(&mut trees.sources, Trees::KEPT_SOURCES, |s| s.used);
@@ -670,10 +742,9 @@ pub struct ReadoutProps {
 pub fn Readout(props: &ReadoutProps) -> Html {
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
-    let at = match lang {
-        Lang::En => 0,
-        Lang::Zh => 1,
-    };
+    // The panel's texts are in the language it was asked in: after a switch, none are
+    // shown until the panel in the page's language comes.
+    let texts = props.panel.lang == core_lang(lang);
     let Some(i) = props.line else {
         let hint = if props.lit > 0 {
             Msg::RulesLit.fill(lang, &[&props.lit.to_string()])
@@ -693,16 +764,16 @@ pub fn Readout(props: &ReadoutProps) -> Html {
             <code class="readout-rule">{ text }</code>
             { for sources.iter().enumerate().map(|(k, s)| html! {
                 <div class="readout-source">
-                    if let Some(what) = s.explain.get(at) {
+                    if texts && !s.explain.is_empty() {
                         <p class="readout-what">
                             if k == 0 { <strong>{ t(Msg::RuleWhat) }</strong>{ after_colon(lang) } }
-                            { what.clone() }
+                            { s.explain.clone() }
                         </p>
                     }
-                    if let Some(from) = s.from.get(at) {
+                    if texts && !s.from.is_empty() {
                         <p class="readout-from">
                             <strong>{ t(Msg::RuleComesFrom) }</strong>{ after_colon(lang) }
-                            { from.clone() }
+                            { s.from.clone() }
                         </p>
                     }
                 </div>
@@ -718,6 +789,22 @@ mod tests {
     use svcplay::proxy::Listing;
     use svcplay::proxy::config::ProxyMode;
     use svcplay::scenario::{Options, analyze};
+
+    /// Eight bytes at a time, the comparison says what `==` says: every length up to a few
+    /// words, a byte changed at every place (in a word and in the rest).
+    #[test]
+    fn same_bytes_is_equality() {
+        for len in 0..40usize {
+            let a: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37)).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            assert!(!same_bytes(&a, &a[..len.saturating_sub(1)]) || len == 0);
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x40;
+                assert!(!same_bytes(&a, &b), "{len} {at}");
+            }
+        }
+    }
 
     #[test]
     fn field_paths_cover_their_lines() {
@@ -745,8 +832,7 @@ mod tests {
                     "{mode:?} {view:?}"
                 );
                 for s in &panel.sources {
-                    assert_eq!(s.explain.len(), 2);
-                    assert_eq!(s.from.len(), 2);
+                    assert!(!s.explain.is_empty() && !s.from.is_empty());
                 }
             }
         }
@@ -806,7 +892,7 @@ mod tests {
         let shown: Vec<u32> = (0..lines.line_sources.len() as u32)
             .take(crate::ui::rules::MAX_LINES)
             .collect();
-        panel_sources(analysis, &lines, &shown, trees).1
+        panel_sources(analysis, &lines, &shown, trees, svcplay::lang::Lang::En).1
     }
 
     #[test]
@@ -937,7 +1023,13 @@ mod tests {
             .take(crate::ui::rules::MAX_LINES)
             .collect();
         let mut trees = Trees::default();
-        let (_, sources, _) = panel_sources(&analysis, &lines, &shown, &mut trees);
+        let (_, sources, _) = panel_sources(
+            &analysis,
+            &lines,
+            &shown,
+            &mut trees,
+            svcplay::lang::Lang::En,
+        );
         println!(
             "{services} Services: {} lines, {} sources in {:?}",
             lines.line_sources.len(),
@@ -951,7 +1043,13 @@ mod tests {
             let lines =
                 svcplay::views::listing::lines(&analysis, &context, view).expect("a listing");
             let started = std::time::Instant::now();
-            let (_, sources, _) = panel_sources(&analysis, &lines, &shown, &mut trees);
+            let (_, sources, _) = panel_sources(
+                &analysis,
+                &lines,
+                &shown,
+                &mut trees,
+                svcplay::lang::Lang::En,
+            );
             println!(
                 "after a keystroke, trees kept: {} sources in {:?}",
                 sources.len(),
