@@ -563,5 +563,547 @@ fn separator_typed_into_a_document() {
             with_list.clone(),
         ],
     ));
-    run_all("a separator typed into a document", chains, FULL);
+    run_all(
+        "a separator typed into a document",
+        chains,
+        Depth {
+            changes: true,
+            listing_nodes: 1,
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Hints and budgets (what session 9's core carries over per Service).
+
+/// A Service of `ports` ports (`p0`, `p1`… on 1000, 1001…) and a hand-written slice of
+/// `endpoints` endpoints on a port none of them names (so kube-proxy renders none of
+/// them: cheap), which svcplay's budget counts all the same: ports × (1 + endpoints).
+fn costly(name: &str, ns: &str, ports: usize, endpoints: usize) -> String {
+    let mut out = format!(
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  ports:\n"
+    );
+    for p in 0..ports {
+        out.push_str(&format!("  - name: p{p}\n    port: {}\n", 1000 + p));
+    }
+    out.push_str(&format!(
+        "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}-x\n  namespace: {ns}\n  labels:\n    kubernetes.io/service-name: {name}\naddressType: IPv4\nports:\n- name: unused\n  port: 9\nendpoints:\n"
+    ));
+    for e in 0..endpoints {
+        out.push_str(&format!(
+            "- addresses: [10.{}.{}.{}]\n",
+            100 + e / 65536,
+            (e / 256) % 256,
+            e % 256
+        ));
+    }
+    out
+}
+
+/// The warnings of svcplay's budgets in `text` (how many Services it leaves out).
+fn budget_warnings(text: &str) -> usize {
+    let analysis = svcplay::scenario::analyze(text, svcplay::scenario::Options::default());
+    analysis
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.message.contains("svcplay's budget") || d.message.contains("per Service svcplay")
+        })
+        .count()
+}
+
+/// svcplay's entry budget (100,000, counted in kube-proxy's order of Services) moved by
+/// edits of one Service: `a/big` (200 ports × 501) is left out and `b/zz` (1 × 301) fits;
+/// one port less and `big` fits while `zz`, untouched, is left out; `big` renamed after
+/// `zz`, moved to another namespace, its slice's label moved, its slice given one
+/// endpoint less. Every step in a dump (admission carried over in bulk).
+#[test]
+fn budget_warnings_move_to_untouched_services() {
+    let base = format!(
+        "{}{}{}",
+        small_dump(2),
+        costly("big", "a", 200, 500),
+        costly("zz", "b", 1, 300)
+    );
+    let fits = replace_after(&base, "name: big\n", "  - name: p199\n    port: 1199\n", "");
+    assert_eq!(budget_warnings(&base), 1, "big left out");
+    assert_eq!(budget_warnings(&fits), 1, "zz left out");
+    let t2 = base.clone();
+    // big renamed after zz (in namespace b): zz counts first.
+    let t3 = fits.replacen(
+        "  name: big\n  namespace: a\n",
+        "  name: zzz\n  namespace: b\n",
+        1,
+    );
+    let t4 = t3.replacen("service-name: big\n", "service-name: zzz\n", 1);
+    let t5 = fits.clone();
+    // big's slice now counted for zz (big: 199 × 1; zz: 1 × 801).
+    let t6 = t5.replacen("service-name: big\n", "service-name: zz\n", 1);
+    let t7 = fits.clone();
+    // One endpoint of big's slice less (199 × 500 = 99,500: zz fits again).
+    let t8 = t7.replacen("- addresses: [10.100.0.0]\n", "", 1);
+    // A document inserted before everything (every id moves), then removed.
+    let t9 = format!("{}{t8}", namespace("first"));
+    let t10 = t8.clone();
+    let t11 = base.clone();
+    run_all(
+        "budget warnings moving to untouched Services",
+        vec![(
+            "entries-budget",
+            vec![base, fits, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11],
+        )],
+        Depth {
+            changes: true,
+            listing_nodes: 1,
+        },
+    );
+}
+
+/// The per-Service endpoint budget (5,000 in one family): two slices of one Service, one
+/// turned from IPv6 to IPv4 (3,000 + 2,001 in one family); a control-plane Node added,
+/// which gives `default/kubernetes` an endpoint more and moves the entry budget for the
+/// Services counted after it.
+#[test]
+fn budget_endpoints_per_service_and_the_builtin_service() {
+    let mut base = small_dump(2);
+    base.push_str(&costly("wide", "a", 1, 3000));
+    let second = costly("wide2", "a", 1, 2001);
+    let second = &second[second.find("---\napiVersion: discovery").unwrap()..];
+    base.push_str(
+        &second
+            .replace("service-name: wide2", "service-name: wide")
+            .replace("addressType: IPv4", "addressType: IPv6")
+            .replace("[10.", "[fd00::10:"),
+    );
+    let v4 = base.replacen("addressType: IPv6", "addressType: IPv4", 1);
+    let v4 = v4.replace("[fd00::10:", "[10.");
+    assert_eq!(budget_warnings(&base), 0);
+    assert_eq!(budget_warnings(&v4), 1);
+    // The entry budget to the last entry: `x/last` fits with exactly none to spare, so
+    // one more control-plane endpoint of `default/kubernetes` leaves it out.
+    let probe = format!("{}{}", small_dump(2), costly("big", "a", 99, 1000));
+    let used: usize = {
+        // ports × (1 + endpoints) of every Service: big 99 × 1001, the dump's two 1 × 3,
+        // kubernetes 1 × 2.
+        99 * 1001 + 2 * 3 + 2
+    };
+    let spare = 100_000 - used;
+    let tight = format!(
+        "{probe}{}{}",
+        namespace("x"),
+        costly("last", "x", 1, spare - 1)
+    );
+    assert_eq!(budget_warnings(&tight), 0, "last fits to the entry");
+    let control = tight.replacen(
+        "    kubernetes.io/hostname: n2\n",
+        "    kubernetes.io/hostname: n2\n    node-role.kubernetes.io/control-plane: \"\"\n",
+        1,
+    );
+    let control = control.replacen(
+        "    kubernetes.io/hostname: n1\n",
+        "    kubernetes.io/hostname: n1\n    node-role.kubernetes.io/control-plane: \"\"\n",
+        1,
+    );
+    assert_eq!(budget_warnings(&control), 1, "last left out");
+    run_all(
+        "budget: endpoints per Service and the built-in Service",
+        vec![
+            ("endpoints-budget", vec![base.clone(), v4, base]),
+            ("control-plane", vec![tight.clone(), control, tight]),
+        ],
+        Depth {
+            changes: true,
+            listing_nodes: 1,
+        },
+    );
+}
+
+/// A Service with a selector in a dump-like text (no Pods: each is warned that its
+/// namespace has no Pods).
+fn selecting(name: &str, ns: &str, app: &str) -> String {
+    svc(name, ns, &format!("  selector:\n    app: {app}\n"), "")
+}
+
+/// Learner hints of Services no edit touches, in texts with workloads and Pods (the
+/// replay): a Pod's labels changed (the closest Pod another Service's warning names), a
+/// Deployment scaled to none and back, its container port renamed (a named targetPort
+/// left unresolved), a matching Pod moved to another namespace, lines and documents
+/// inserted above the warned Services (their spans and object ids move).
+#[test]
+fn hints_of_untouched_services_follow_pods_and_workloads() {
+    let deployment = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: a\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: nginx\n        image: nginx\n        ports:\n        - name: http\n          containerPort: 8080\n";
+    let pod = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: client\n  namespace: a\n  labels:\n    app: client\n    tier: front\nspec:\n  nodeName: n1\n  containers:\n  - name: c\n    image: busybox\n";
+    let named = svc("sa", "a", "  selector:\n    app: web\n", "")
+        .replace("targetPort: 8080", "targetPort: http");
+    let t0 = format!(
+        "{}{}{}{deployment}{pod}{named}{}{}{}",
+        nodes(),
+        namespace("a"),
+        namespace("b"),
+        selecting("sb", "a", "db"),
+        svc("sc", "a", "  selector:\n    app: web\n", "")
+            .replace("targetPort: 8080", "targetPort: 9090"),
+        selecting("sd", "b", "web"),
+    );
+    let t1 = t0.replacen("replicas: 2", "replicas: 0", 1);
+    let t2 = t0.clone();
+    // The Pod sb's warning names as the closest changes labels (still not matching).
+    let t3 = t2.replacen("    app: client\n    tier: front\n", "    app: dc\n", 1);
+    let t4 = t3.replacen("    app: dc\n", "    app: db\n", 1);
+    let t5 = t4.replacen("    app: db\n", "    app: client\n    tier: front\n", 1);
+    let t6 = t5.replacen("        - name: http\n", "        - name: web\n", 1);
+    let t7 = t6.replacen(
+        "          containerPort: 8080\n",
+        "          containerPort: 9090\n",
+        1,
+    );
+    let t8 = t0.clone();
+    // The Deployment moved to namespace b: sd (in b) now matches, sa's Pods are gone.
+    let t9 = replace_after(&t8, "name: web\n", "namespace: a", "namespace: b");
+    let t10 = t8.clone();
+    // Lines above the warned Services, then a document (every id after it moves).
+    let at = t10.find("---\napiVersion: v1\nkind: Service").unwrap();
+    let t11 = insert(&t10, at, "# one\n# two\n");
+    let t12 = insert(&t10, at, &namespace("c"));
+    let t13 = insert(
+        &t10,
+        0,
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata: {}\n",
+    );
+    let t14 = t0.clone();
+    run_all(
+        "hints of untouched Services",
+        vec![(
+            "hints-pods-workloads",
+            vec![
+                t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14,
+            ],
+        )],
+        Depth {
+            changes: true,
+            listing_nodes: 1,
+        },
+    );
+}
+
+/// Hints in a dump (admission carried over in bulk: no Pods, so every Service with a
+/// selector is warned): documents inserted and removed before them (object ids and lines
+/// move), a warned Service moved, its selector edited, one moved into another namespace,
+/// one warned Service duplicated (the replay) and the copy removed.
+#[test]
+fn hints_in_a_dump_follow_ids_and_lines() {
+    let mut t0 = small_dump(2);
+    t0.push_str(&selecting("w1", "a", "web"));
+    t0.push_str(&selecting("w2", "b", "web"));
+    t0.push_str(&svc("plain", "a", "", ""));
+    t0.push_str(&selecting("w3", "a", "db"));
+    let first = t0.find("---\napiVersion: v1\nkind: Service").unwrap();
+    let t1 = insert(&t0, first, &svc("early", "a", "", ""));
+    let t2 = t0.clone();
+    let t3 = without(&t0, document_of(&t0, "name: plain\n"));
+    let t4 = t0.clone();
+    let w3 = document_of(&t4, "name: w3\n");
+    let t5 = insert(&without(&t4, w3.clone()), first, &t4[w3]);
+    let t6 = t4.replacen("    app: web\n", "    app: web\n    tier: x\n", 1);
+    let t7 = replace_after(&t6, "name: w1\n", "namespace: a", "namespace: b");
+    let t8 = t4.clone();
+    let w2 = t8[document_of(&t8, "name: w2\n")].to_string();
+    let t9 = format!("{t8}{w2}");
+    let t10 = t8.clone();
+    let t11 = insert(&t10, first, "# a comment line\n\n");
+    let t12 = t0.clone();
+    run_all(
+        "hints in a dump",
+        vec![(
+            "hints-dump",
+            vec![t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12],
+        )],
+        Depth {
+            changes: true,
+            listing_nodes: 1,
+        },
+    );
+}
+
+/// Values a random edit writes after a key (at the start of a line's text).
+const VALUES: &[(&str, &[&str])] = &[
+    ("namespace: ", &["a", "b", "x", "default"]),
+    ("  name: ", &["s00", "s01", "big", "zz", "w1", "a", "b"]),
+    ("app: ", &["web", "db", "client"]),
+    ("service-name: ", &["big", "zz", "s00", "w1", "none"]),
+    ("addressType: ", &["IPv4", "IPv6"]),
+    ("ready: ", &["true", "false"]),
+    ("    port: ", &["80", "81", "1000"]),
+    ("type: ", &["NodePort", "ClusterIP", "LoadBalancer"]),
+];
+
+/// Documents a random edit inserts (or removes again).
+const DOCUMENTS: &[&str] = &[
+    "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: a\n  labels:\n    app: web\nspec:\n  nodeName: n1\n  containers:\n  - name: c\n    image: nginx\n    ports:\n    - name: http\n      containerPort: 8080\n",
+    "---\napiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: iptables\nclusterCIDR: 10.244.0.0/16\n",
+    "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n",
+    "---\napiVersion: svcplay.dev/v1alpha1\nkind: Session\ntime: \"2025-01-01T00:01:00Z\"\n",
+];
+
+/// The byte offsets where lines start in `text`.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|&i| i < text.len())
+        .collect()
+}
+
+/// One random hostile edit of `text` (`history`: the texts before, for an undo).
+fn hostile_edit(rng: &mut outputs::Rng, text: &str, history: &[String]) -> String {
+    let starts = line_starts(text);
+    let docs: Vec<usize> = text.match_indices("---\n").map(|(i, _)| i).collect();
+    match rng.below(12) {
+        0 => {
+            // A keystroke anywhere after the Nodes.
+            let lo = text.find("kind: Namespace").unwrap_or(0);
+            let mut at = lo + rng.below(text.len() - lo);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let key = *rng.pick(&["-", "\n", " ", ":", "a", "0", "#", "\t", "---\n", "\r\n"]);
+            insert(text, at, key)
+        }
+        1 => {
+            let mut at = rng.below(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + 1 + rng.below(3)).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            without(text, at..end)
+        }
+        2 => {
+            // A port of big removed or added.
+            match text.find("  - name: p1\n    port: 1001\n") {
+                Some(at) if rng.below(2) == 0 => {
+                    without(text, at..at + "  - name: p1\n    port: 1001\n".len())
+                }
+                _ => match text.find("  - name: p0\n") {
+                    Some(at) => insert(text, at, "  - name: p1\n    port: 1001\n"),
+                    None => text.to_string(),
+                },
+            }
+        }
+        3 => {
+            // An endpoint of a costly slice removed or added.
+            match text.find("- addresses: [10.100.0.1]\n") {
+                Some(at) if rng.below(2) == 0 => without(text, at..at + 26),
+                _ => match text.find("- addresses: [10.100.0.0]\n") {
+                    Some(at) => insert(text, at, "- addresses: [10.100.0.1]\n"),
+                    None => text.to_string(),
+                },
+            }
+        }
+        4 | 5 => {
+            let (key, values) = rng.pick(VALUES);
+            let places: Vec<usize> = text
+                .match_indices(key)
+                .map(|(i, _)| i + key.len())
+                .collect();
+            if places.is_empty() {
+                return text.to_string();
+            }
+            let at = *rng.pick(&places);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            format!("{}{}{}", &text[..at], rng.pick(values), &text[end..])
+        }
+        6 if docs.len() > 1 => {
+            // A document moved.
+            let k = rng.below(docs.len());
+            let range = docs[k]..docs.get(k + 1).copied().unwrap_or(text.len());
+            let doc = text[range.clone()].to_string();
+            let rest = without(text, range);
+            let targets: Vec<usize> = rest
+                .match_indices("---\n")
+                .map(|(i, _)| i)
+                .chain([rest.len()])
+                .filter(|&i| i == rest.len() || i == 0 || rest.as_bytes()[i - 1] == b'\n')
+                .collect();
+            let to = *rng.pick(&targets);
+            let doc = if to == rest.len() && !rest.ends_with('\n') {
+                format!("\n{doc}")
+            } else {
+                doc
+            };
+            insert(&rest, to, &doc)
+        }
+        7 if docs.len() > 1 => {
+            // A document removed or duplicated at the end.
+            let k = rng.below(docs.len());
+            let range = docs[k]..docs.get(k + 1).copied().unwrap_or(text.len());
+            if rng.below(2) == 0 {
+                without(text, range)
+            } else {
+                let doc = text[range].to_string();
+                let sep = if text.ends_with('\n') { "" } else { "\n" };
+                format!("{text}{sep}{doc}")
+            }
+        }
+        8 => {
+            let doc = *rng.pick(DOCUMENTS);
+            match text.find(doc) {
+                Some(at) => without(text, at..at + doc.len()),
+                None => {
+                    let mut targets = docs.clone();
+                    targets.push(text.len());
+                    let to = *rng.pick(&targets);
+                    let doc = if to == text.len() && !text.ends_with('\n') {
+                        format!("\n{doc}")
+                    } else {
+                        doc.to_string()
+                    };
+                    insert(text, to, &doc)
+                }
+            }
+        }
+        9 => {
+            // A separator typed at a line start, or one deleted (two documents merged).
+            if rng.below(2) == 0 || docs.len() < 2 {
+                insert(text, *rng.pick(&starts), "---\n")
+            } else {
+                let at = docs[1 + rng.below(docs.len() - 1)];
+                without(text, at..at + 4)
+            }
+        }
+        10 if !history.is_empty() => {
+            // Undo: back to a text some edits before.
+            history[history.len() - 1 - rng.below(history.len().min(4))].clone()
+        }
+        _ => {
+            // A line duplicated (a repeated key: a decode error).
+            let at = *rng.pick(&starts);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+            insert(text, at, &text[at..end])
+        }
+    }
+}
+
+/// The base of the random chains: a dump with svcplay's budget at its edge, warned
+/// Services, and hand-written slices.
+fn hostile_base() -> String {
+    format!(
+        "{}{}{}{}{}",
+        small_dump(3),
+        costly("big", "a", 200, 500),
+        costly("zz", "b", 1, 300),
+        selecting("w1", "a", "web"),
+        selecting("w2", "b", "db")
+    )
+}
+
+/// Random hostile edit chains on [`hostile_base`] (`S9_REVIEW_CASES` chains of 12
+/// edits; 3 by default: 60 passed on main fcefebd), each step compared.
+#[test]
+fn random_hostile_chains() {
+    let cases: usize = std::env::var("S9_REVIEW_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    let mut rng = outputs::Rng(0x5_9e_7e_71_e3);
+    let mut chains = Vec::new();
+    for _ in 0..cases {
+        let mut texts = vec![hostile_base()];
+        while texts.len() < 13 {
+            let text = texts.last().unwrap().clone();
+            let next = hostile_edit(&mut rng, &text, &texts[..texts.len() - 1]);
+            if next != text {
+                texts.push(next);
+            }
+        }
+        chains.push(("random", texts));
+    }
+    run_all(
+        "random hostile chains",
+        chains,
+        Depth {
+            changes: true,
+            listing_nodes: 1,
+        },
+    );
+}
+
+/// A selector typed key by key into a Service of a dump (every state between: a key
+/// without a value, a half-typed label), and deleted key by key; the outputs compared at
+/// every key (the listings every fourth key).
+#[test]
+fn a_selector_typed_key_by_key() {
+    let base = hostile_base();
+    let at = base.find("name: s01\n  namespace: b\nspec:\n").unwrap()
+        + "name: s01\n  namespace: b\nspec:\n".len();
+    let typed = "  selector:\n    app: db\n";
+    let mut texts = vec![base.clone()];
+    for end in 1..=typed.len() {
+        texts.push(insert(&base, at, &typed[..end]));
+    }
+    let full = texts.last().unwrap().clone();
+    // Deleted from its first key on (the text after it moves up at each key).
+    for start in 1..typed.len() {
+        texts.push(insert(&base, at, &typed[start..]));
+    }
+    texts.push(base);
+    let mut report = Report::default();
+    for (k, chunk) in texts.chunks(4).enumerate() {
+        // Consecutive states, the last of each group of four compared with the listings too.
+        let mut chain: Vec<String> = chunk.to_vec();
+        if k > 0 {
+            chain.insert(0, texts[k * 4 - 1].clone());
+        }
+        report.add(run_chain(
+            "selector-typed",
+            &chain,
+            Depth {
+                changes: k % 2 == 0,
+                listing_nodes: usize::from(k % 4 == 0),
+            },
+        ));
+    }
+    assert!(full.contains(typed));
+    assert_clean("a selector typed key by key", &report);
+}
+
+/// The same kinds of edits analysed with `Options { stored: true }` (objects taken as
+/// stored: no admission), each equal to a full analysis with the same options.
+#[test]
+fn stored_objects_edited() {
+    use svcplay::scenario::{Options, analyze};
+    let t0 = hostile_base();
+    let mut rng = outputs::Rng(0x570_4ed);
+    let mut texts = vec![t0];
+    while texts.len() < 16 {
+        let text = texts.last().unwrap().clone();
+        let next = hostile_edit(&mut rng, &text, &texts[..texts.len() - 1]);
+        if next != text {
+            texts.push(next);
+        }
+    }
+    let stored = Options { stored: true };
+    let mut analysis = analyze(&texts[0], stored);
+    let mut failures = Vec::new();
+    for (step, pair) in texts.windows(2).enumerate() {
+        analysis = analysis.edit(&pair[0], &pair[1]);
+        let full = analyze(&pair[1], stored);
+        if let Some(d) = review::output_differences(&analysis, &full) {
+            failures.push(format!(
+                "step {}: {d}\n--- after ---\n{:?}",
+                step + 1,
+                pair[1]
+            ));
+            analysis = full;
+        }
+    }
+    for f in &failures {
+        println!("==== FAILURE ====\n{f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} stored steps differ",
+        failures.len()
+    );
 }
