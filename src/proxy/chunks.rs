@@ -118,6 +118,10 @@ pub struct FamilyListing {
     /// The chunk of each Service that writes lines.
     owners: HashMap<ServiceKey, u32>,
     items: Vec<Item>,
+    /// How many lines the items hold: what a window of the listing counts past the lines
+    /// it shows, kept as the items are made or overwritten instead of walked each time
+    /// ([`Entry::line_count`]).
+    line_count: usize,
     /// Each chunk's items (their indices in `items`), made when an edit first patches
     /// the listing in place ([`FamilyListing::in_place`]) and dropped when items move.
     positions: Option<Positions>,
@@ -314,6 +318,7 @@ impl Clone for Entry {
                     chunks: f.chunks.clone(),
                     owners: f.owners.clone(),
                     items: f.items.clone(),
+                    line_count: f.line_count,
                     positions: f.positions.clone(),
                 })
                 .collect(),
@@ -446,6 +451,17 @@ impl Entry {
     /// How many chunks [`Entry::runs`] reads runs of (each family's heading counted).
     pub fn chunk_count(&self) -> usize {
         self.families.iter().map(|f| 1 + f.chunks.len()).sum()
+    }
+
+    /// How many lines [`Entry::runs`] reads (each family's heading counted when there are
+    /// several), without reading them: kept as the listing is made or patched.
+    pub fn line_count(&self) -> usize {
+        let headings = if self.families.len() > 1 {
+            self.families.len()
+        } else {
+            0
+        };
+        headings + self.families.iter().map(|f| f.line_count).sum::<usize>()
     }
 }
 
@@ -859,10 +875,16 @@ impl Cut {
             facts: shared_facts(facts),
             chunks: self.chunks.into_iter().map(Arc::new).collect(),
             owners: self.owners,
+            line_count: line_count(&items),
             items,
             positions: None,
         }
     }
+}
+
+/// How many lines `items` hold.
+fn line_count(items: &[Item]) -> usize {
+    items.iter().map(|i| i.lines.len()).sum()
 }
 
 /// The rank of a chain in [`iptables::render`]'s order.
@@ -1111,6 +1133,7 @@ impl FamilyListing {
             facts: this.facts,
             chunks,
             owners,
+            line_count: line_count(&items),
             items,
             positions: None,
         })
@@ -1166,7 +1189,9 @@ impl FamilyListing {
             let at = positions.of_chunk(slot);
             for (&i, mut item) in at.iter().zip(cut.items) {
                 item.chunk = slot;
-                self.items[i as usize] = item;
+                let before = std::mem::replace(&mut self.items[i as usize], item);
+                self.line_count -= before.lines.len();
+                self.line_count += self.items[i as usize].lines.len();
             }
             let chunk = cut.chunks.into_iter().nth(1).expect("checked above");
             self.chunks[slot as usize] = Arc::new(chunk);
@@ -1209,6 +1234,26 @@ mod tests {
                     "{what}: {} differs from the one made whole",
                     listing.id()
                 );
+                // The lines a window counts past the ones it shows are the count kept
+                // with the chunks (patched in place or merged), not read.
+                let count = whole.as_ref().map_or(0, |w| w.line_sources.len());
+                for limit in [0, 7] {
+                    let filters = views::listing::Filters {
+                        text: "",
+                        object: None,
+                        object_of: &|_| None,
+                        limit,
+                    };
+                    let window = views::listing::window(analysis, &context, listing, &filters)
+                        .expect("kept in chunks");
+                    assert_eq!(window.total as usize, count, "{what}: {}", listing.id());
+                    assert_eq!(
+                        (window.numbers.len() + window.cut as usize),
+                        count,
+                        "{what}: {}",
+                        listing.id()
+                    );
+                }
             }
         };
         check(&analysis, "before");

@@ -133,8 +133,9 @@ struct KeptSource {
     /// What it was made from in the analysis it was made in: it is good in another
     /// analysis where each of these reads the same.
     read: Vec<Read>,
-    /// Shared with the panels that show it.
+    /// Shared with the panels that show it; its texts are in `lang`.
     source: Arc<Source>,
+    lang: svcplay::lang::Lang,
     used: u64,
 }
 
@@ -345,14 +346,29 @@ impl Trees {
         })
     }
 
-    /// The source of provenance `p`: the one kept for it if what it was read from reads
-    /// the same, else made (and kept).
-    fn source(&mut self, reading: &mut Reading, p: &Arc<Provenance>) -> Arc<Source> {
+    /// The source of provenance `p`, its texts in `lang`: the one kept for it if what it
+    /// was read from reads the same (its texts made again in `lang` if they were in the
+    /// other language), else made (and kept).
+    fn source(
+        &mut self,
+        reading: &mut Reading,
+        p: &Arc<Provenance>,
+        lang: svcplay::lang::Lang,
+    ) -> Arc<Source> {
         let round = self.round;
         let at = Arc::as_ptr(p) as usize;
         if let Some(mut kept) = self.sources.remove(&at) {
             if Arc::ptr_eq(&kept.provenance, p) && Self::reads_same(reading, &kept.read) {
                 kept.used = round;
+                if kept.lang != lang {
+                    // The page switched language: the same ranges, the texts in `lang`.
+                    kept.source = Arc::new(Source {
+                        explain: p.explain(lang),
+                        from: p.source_text(lang),
+                        ..(*kept.source).clone()
+                    });
+                    kept.lang = lang;
+                }
                 #[cfg(test)]
                 {
                     self.reused.0 += 1;
@@ -370,7 +386,7 @@ impl Trees {
         {
             self.reused.1 += 1;
         }
-        let source = Arc::new(made(reading, p, self, &mut reads));
+        let source = Arc::new(made(reading, p, self, &mut reads, lang));
         if reads.kept {
             self.sources.insert(
                 at,
@@ -378,6 +394,7 @@ impl Trees {
                     provenance: p.clone(),
                     read: reads.list,
                     source: source.clone(),
+                    lang,
                     used: round,
                 },
             );
@@ -386,18 +403,22 @@ impl Trees {
     }
 }
 
-/// The source of provenance `p`, made afresh (reading its objects in `trees`).
-fn made(reading: &mut Reading, p: &Provenance, trees: &mut Trees, reads: &mut Reads) -> Source {
+/// The source of provenance `p`, made afresh (reading its objects in `trees`), its texts
+/// in `lang` (the page's: an answer carries one language, not both).
+fn made(
+    reading: &mut Reading,
+    p: &Provenance,
+    trees: &mut Trees,
+    reads: &mut Reads,
+    lang: svcplay::lang::Lang,
+) -> Source {
     let (object, spans) = spans(reading, p, trees, reads);
-    let both = |f: &dyn Fn(svcplay::lang::Lang) -> String| {
-        svcplay::lang::Lang::ALL.iter().map(|l| f(*l)).collect()
-    };
     Source {
         object,
         span: spans.first().copied(),
         label: label(p),
-        explain: both(&|l| p.explain(l)),
-        from: both(&|l| p.source_text(l)),
+        explain: p.explain(lang),
+        from: p.source_text(lang),
         spans,
     }
 }
@@ -507,13 +528,15 @@ pub type PanelSources = (Vec<u32>, Vec<Arc<Source>>, Vec<(u32, u32)>);
 
 /// The panel's sources of the lines `shown` of a listing (their numbers, ascending): per
 /// line shown 0 or 1 + an index into the sources, the sources of those lines alone (in
-/// order of first use), and the further sources of the lines shown (line number, 1 + an
-/// index). A 5,000-Service dump's listing has 215,058 sources; a panel shows 3,000 lines.
+/// order of first use, their texts in `lang`), and the further sources of the lines shown
+/// (line number, 1 + an index). A 5,000-Service dump's listing has 215,058 sources; a
+/// panel shows 3,000 lines.
 pub fn panel_sources(
     analysis: &Analysis,
     lines: &Lines,
     shown: &[u32],
     trees: &mut Trees,
+    lang: svcplay::lang::Lang,
 ) -> PanelSources {
     let mut stages = super::dom::stages("sources");
     trees.begin();
@@ -545,7 +568,7 @@ pub fn panel_sources(
     let sources = order
         .iter()
         .filter_map(|s| lines.sources.get(*s as usize - 1))
-        .map(|p| trees.source(&mut reading, p))
+        .map(|p| trees.source(&mut reading, p, lang))
         .collect();
     stages.mark("sources found kept or made");
     drop_least_recent(&mut trees.sources, Trees::KEPT_SOURCES, |s| s.used);
@@ -670,10 +693,9 @@ pub struct ReadoutProps {
 pub fn Readout(props: &ReadoutProps) -> Html {
     let lang = props.lang;
     let t = |m: Msg| m.text(lang);
-    let at = match lang {
-        Lang::En => 0,
-        Lang::Zh => 1,
-    };
+    // The panel's texts are in the language it was asked in: after a switch, none are
+    // shown until the panel in the page's language comes.
+    let texts = props.panel.lang == core_lang(lang);
     let Some(i) = props.line else {
         let hint = if props.lit > 0 {
             Msg::RulesLit.fill(lang, &[&props.lit.to_string()])
@@ -693,16 +715,16 @@ pub fn Readout(props: &ReadoutProps) -> Html {
             <code class="readout-rule">{ text }</code>
             { for sources.iter().enumerate().map(|(k, s)| html! {
                 <div class="readout-source">
-                    if let Some(what) = s.explain.get(at) {
+                    if texts && !s.explain.is_empty() {
                         <p class="readout-what">
                             if k == 0 { <strong>{ t(Msg::RuleWhat) }</strong>{ after_colon(lang) } }
-                            { what.clone() }
+                            { s.explain.clone() }
                         </p>
                     }
-                    if let Some(from) = s.from.get(at) {
+                    if texts && !s.from.is_empty() {
                         <p class="readout-from">
                             <strong>{ t(Msg::RuleComesFrom) }</strong>{ after_colon(lang) }
-                            { from.clone() }
+                            { s.from.clone() }
                         </p>
                     }
                 </div>
@@ -745,8 +767,7 @@ mod tests {
                     "{mode:?} {view:?}"
                 );
                 for s in &panel.sources {
-                    assert_eq!(s.explain.len(), 2);
-                    assert_eq!(s.from.len(), 2);
+                    assert!(!s.explain.is_empty() && !s.from.is_empty());
                 }
             }
         }
@@ -806,7 +827,7 @@ mod tests {
         let shown: Vec<u32> = (0..lines.line_sources.len() as u32)
             .take(crate::ui::rules::MAX_LINES)
             .collect();
-        panel_sources(analysis, &lines, &shown, trees).1
+        panel_sources(analysis, &lines, &shown, trees, svcplay::lang::Lang::En).1
     }
 
     #[test]
@@ -937,7 +958,13 @@ mod tests {
             .take(crate::ui::rules::MAX_LINES)
             .collect();
         let mut trees = Trees::default();
-        let (_, sources, _) = panel_sources(&analysis, &lines, &shown, &mut trees);
+        let (_, sources, _) = panel_sources(
+            &analysis,
+            &lines,
+            &shown,
+            &mut trees,
+            svcplay::lang::Lang::En,
+        );
         println!(
             "{services} Services: {} lines, {} sources in {:?}",
             lines.line_sources.len(),
@@ -951,7 +978,13 @@ mod tests {
             let lines =
                 svcplay::views::listing::lines(&analysis, &context, view).expect("a listing");
             let started = std::time::Instant::now();
-            let (_, sources, _) = panel_sources(&analysis, &lines, &shown, &mut trees);
+            let (_, sources, _) = panel_sources(
+                &analysis,
+                &lines,
+                &shown,
+                &mut trees,
+                svcplay::lang::Lang::En,
+            );
             println!(
                 "after a keystroke, trees kept: {} sources in {:?}",
                 sources.len(),

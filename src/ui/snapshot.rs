@@ -7,6 +7,7 @@
 //! natively.
 
 use svcplay::diag::{Diagnostic, Span};
+use svcplay::lang::Lang;
 use svcplay::model::{Objects, Origin, Service};
 use svcplay::proxy::Lines;
 use svcplay::proxy::config::ProxyMode;
@@ -126,6 +127,9 @@ pub struct Selection {
     /// ... and only the lines that come from this written object. They are applied where
     /// the listing is (the worker, for a large scenario), which sends only the lines shown.
     pub object: Option<usize>,
+    /// The page's language: the texts a panel carries are in it alone (the rules panel's
+    /// sources), so a language switched asks for the panel again.
+    pub lang: Lang,
 }
 
 /// What every panel needs, whatever the tab.
@@ -187,11 +191,10 @@ pub struct Source {
     /// Every YAML range it comes from: the Service port, the Service's fields, the
     /// endpoint (or the workload of its Pod), the configuration fields.
     pub spans: Vec<Span>,
-    /// Where it comes from, in English and Chinese (empty past the lines drawn of a very
-    /// large listing).
-    pub from: Vec<String>,
-    /// What it does, in English and Chinese.
-    pub explain: Vec<String>,
+    /// Where it comes from, in the panel's language ([`RulesPanel::lang`]).
+    pub from: String,
+    /// What it does, in the panel's language.
+    pub explain: String,
 }
 
 /// The kube-proxy panel: the lines of a listing it shows, after its filters (at most
@@ -204,6 +207,8 @@ pub struct Source {
 /// as it was, instead of comparing every line on each keystroke.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RulesPanel {
+    /// The language of its sources' texts (the one it was asked in, [`Selection::lang`]).
+    pub lang: Lang,
     pub mode: Option<ProxyMode>,
     pub views: Vec<RulesView>,
     pub view: Option<RulesView>,
@@ -563,9 +568,10 @@ pub fn panel(analysis: &Analysis, selection: &Selection) -> Panel {
 pub fn panel_with(analysis: &Analysis, selection: &Selection, listings: &mut Listings) -> Panel {
     let summary_node = |a: &Analysis| node_of(a, selection);
     match selection.tab {
-        Tab::Rules => Panel::Rules(rules_shown(
+        Tab::Rules => Panel::Rules(rules_in(
             analysis,
             &summary_node(analysis),
+            selection.lang,
             selection.mode,
             selection.rules_view,
             &selection.filter,
@@ -898,12 +904,8 @@ fn lines_numbered(text: &str, numbers: &[u32]) -> String {
     out
 }
 
-/// The kube-proxy panel: the chosen listing of the node's kube-proxy, the lines its
-/// filters keep (`filter`: containing this text, any case; `object`: from this written
-/// object), at most [`super::rules::MAX_LINES`] of them, every line with where it comes
-/// from (the YAML ranges, both ways) and what it does ([`super::provenance`]), from the
-/// typed rules ([`views::listing`]). Only the sources of the lines shown are made.
-#[allow(clippy::too_many_arguments)]
+/// The kube-proxy panel in English ([`rules_in`]).
+#[cfg(test)]
 pub fn rules_shown(
     analysis: &Analysis,
     node: &str,
@@ -913,8 +915,37 @@ pub fn rules_shown(
     object: Option<usize>,
     listings: &mut Listings,
 ) -> RulesPanel {
+    rules_in(
+        analysis,
+        node,
+        Lang::En,
+        mode,
+        chosen,
+        filter,
+        object,
+        listings,
+    )
+}
+
+/// The kube-proxy panel: the chosen listing of the node's kube-proxy, the lines its
+/// filters keep (`filter`: containing this text, any case; `object`: from this written
+/// object), at most [`super::rules::MAX_LINES`] of them, every line with where it comes
+/// from (the YAML ranges, both ways) and what it does, in `lang` ([`super::provenance`]),
+/// from the typed rules ([`views::listing`]). Only the sources of the lines shown are made.
+#[allow(clippy::too_many_arguments)]
+pub fn rules_in(
+    analysis: &Analysis,
+    node: &str,
+    lang: Lang,
+    mode: Option<ProxyMode>,
+    chosen: Option<RulesView>,
+    filter: &str,
+    object: Option<usize>,
+    listings: &mut Listings,
+) -> RulesPanel {
     let (proxy_mode, views, view) = rules_views(analysis, mode, chosen);
     let mut panel = RulesPanel {
+        lang,
         mode: Some(proxy_mode),
         views,
         view: Some(view),
@@ -945,8 +976,13 @@ pub fn rules_shown(
     if let Some(window) = window {
         let _timed = super::dom::timed("sources");
         let shown: Vec<u32> = (0..window.numbers.len() as u32).collect();
-        let (line_sources, sources, _) =
-            super::provenance::panel_sources(analysis, &window.lines, &shown, &mut listings.trees);
+        let (line_sources, sources, _) = super::provenance::panel_sources(
+            analysis,
+            &window.lines,
+            &shown,
+            &mut listings.trees,
+            lang,
+        );
         panel.text = window.lines.text;
         panel.numbers = window.numbers;
         panel.line_sources = line_sources;
@@ -996,7 +1032,7 @@ fn window_of_lines(
     drop(filtering);
     let _timed = super::dom::timed("sources");
     let (line_sources, sources, also) =
-        super::provenance::panel_sources(analysis, lines, &numbers, trees);
+        super::provenance::panel_sources(analysis, lines, &numbers, trees, panel.lang);
     panel.text = lines_numbered(&lines.text, &numbers);
     panel.numbers = numbers;
     panel.line_sources = line_sources;
@@ -1613,6 +1649,7 @@ mod tests {
             dump: String::new(),
             filter: String::new(),
             object: None,
+            lang: Lang::En,
         };
         let Panel::Rules(panel) = panel(&analysis, &selection) else {
             panic!("not the rules panel");
@@ -1636,6 +1673,7 @@ mod tests {
                     dump: String::new(),
                     filter: String::new(),
                     object: None,
+                    lang: Lang::En,
                 };
                 let p = panel(&analysis, &selection);
                 if let Panel::Rules(r) = &p {
@@ -1702,6 +1740,7 @@ mod tests {
             dump: broken,
             filter: String::new(),
             object: None,
+            lang: Lang::En,
         };
         let Panel::Check(p) = panel(&analysis, &selection) else {
             panic!("not the check panel");
@@ -1752,8 +1791,10 @@ mod tests {
             &lines,
             &all,
             &mut Default::default(),
+            Lang::En,
         );
         RulesPanel {
+            lang: Lang::En,
             mode: Some(proxy_mode),
             views,
             view: Some(view),
@@ -1886,6 +1927,7 @@ mod tests {
                 dump: String::new(),
                 filter: "dnat".into(),
                 object: None,
+                lang: Lang::En,
             };
             assert_eq!(
                 listing_text(&analysis, &selection, &mut listings),

@@ -601,6 +601,7 @@ impl State {
                 String::new()
             },
             object: self.rules_object.filter(|_| self.tab == Tab::Rules),
+            lang: super::provenance::core_lang(self.lang),
         }
     }
 

@@ -15,6 +15,7 @@ use svcplay::changes::{
 use svcplay::compare::{Column, Comparison, Counts, Step, Walk as ModeWalk};
 use svcplay::diag::{Diagnostic, Pos, Severity, Span, Stage};
 use svcplay::diagram::{Diagram, Edge, NodeBox, PodBox, Rect, ServiceBox};
+use svcplay::lang::Lang;
 use svcplay::proxy::config::ProxyMode;
 use svcplay::proxy::trace::{Hop, HopKind, Outcome, Packet, RuleRef, Trace};
 use svcplay::proxy::{GroupKind, Protocol};
@@ -267,6 +268,7 @@ macro_rules! wire_enum {
 
 wire_enum!(Severity [Severity::Error, Severity::Warning, Severity::Info]);
 wire_enum!(Stage [Stage::Syntax, Stage::Decode, Stage::ApiServer, Stage::Controller, Stage::Proxy, Stage::Hint]);
+wire_enum!(Lang [Lang::En, Lang::Zh]);
 wire_enum!(ProxyMode [ProxyMode::Iptables, ProxyMode::Ipvs, ProxyMode::Nftables, ProxyMode::Userspace]);
 wire_enum!(Tab [Tab::Rules, Tab::Nodes, Tab::Check, Tab::Objects, Tab::Selectors, Tab::Endpoints, Tab::Dns, Tab::Traffic, Tab::Diagram, Tab::Terminal, Tab::Changes, Tab::Compare, Tab::Versions]);
 wire_enum!(GroupKind [
@@ -326,7 +328,8 @@ wire_struct!(Selection {
     compare,
     dump,
     filter,
-    object
+    object,
+    lang
 });
 wire_struct!(NodesRow {
     node,
@@ -453,6 +456,7 @@ wire_struct!(Comparison {
     applying
 });
 wire_struct!(RulesPanel {
+    lang,
     mode,
     views,
     view,
@@ -967,6 +971,19 @@ pub fn deferral(bytes: &[u8]) -> u8 {
     }
 }
 
+/// The revision of a [`Response::Summary`], read from its bytes without decoding the rest
+/// (its panel may be large): the page posts the text waiting before it decodes the answer,
+/// and does not decode an answer that text has made old.
+pub fn summary_rev(bytes: &[u8]) -> Option<u64> {
+    match bytes {
+        [SUMMARY_TAG, rest @ ..] => u64::get(&mut Reader::new(rest)),
+        _ => None,
+    }
+}
+
+/// The tag of [`Response::Summary`] on the wire.
+const SUMMARY_TAG: u8 = 0;
+
 /// The tags of [`Request::Changes`] and [`Request::Panel`] on the wire.
 const CHANGES_TAG: u8 = 4;
 const PANEL_TAG: u8 = 1;
@@ -1030,6 +1047,10 @@ pub enum Request {
         rev: u64,
         selection: Selection,
     },
+    /// A text newer than revision `rev`, which the worker is analysing, waits on the page:
+    /// `rev`'s views will never be shown, so the worker answers its analysis without the
+    /// panel on show (the newer text's summary and panel come first).
+    Superseded { rev: u64 },
 }
 
 /// What the worker answers.
@@ -1151,6 +1172,10 @@ impl Wire for Request {
                 rev.put(out);
                 selection.put(out);
             }
+            Request::Superseded { rev } => {
+                out.push(7);
+                rev.put(out);
+            }
         }
     }
     fn get(r: &mut Reader) -> Option<Self> {
@@ -1195,6 +1220,7 @@ impl Wire for Request {
                 rev: Wire::get(r)?,
                 selection: Wire::get(r)?,
             },
+            7 => Request::Superseded { rev: Wire::get(r)? },
             _ => return None,
         })
     }
@@ -1210,7 +1236,7 @@ impl Wire for Response {
                 panel,
                 panel_ms,
             } => {
-                out.push(0);
+                out.push(SUMMARY_TAG);
                 rev.put(out);
                 summary.put(out);
                 text_hash.put(out);
@@ -1255,7 +1281,7 @@ impl Wire for Response {
     }
     fn get(r: &mut Reader) -> Option<Self> {
         Some(match u8::get(r)? {
-            0 => Response::Summary {
+            SUMMARY_TAG => Response::Summary {
                 rev: Wire::get(r)?,
                 summary: Wire::get(r)?,
                 text_hash: Wire::get(r)?,
@@ -1345,6 +1371,7 @@ mod tests {
                     dump: String::new(),
                     filter: String::new(),
                     object: None,
+                    lang: Lang::En,
                 };
                 let response = Response::Panel {
                     rev: 1,
@@ -1377,6 +1404,7 @@ mod tests {
             dump: save.replace("-j MASQUERADE", "-j MASQUERADE --random-fully"),
             filter: String::new(),
             object: None,
+            lang: Lang::En,
         };
         let request = Request::Panel {
             rev: 3,

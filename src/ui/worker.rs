@@ -83,6 +83,26 @@ thread_local! {
     static ANALYZE_SENT: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((0, 0.0)) };
     /// ... and when it last asked for a panel, of which revision.
     static PANEL_SENT: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((0, 0.0)) };
+    /// The worker's analysis whose answer is not made yet ([`begin`], [`finish`]).
+    static PENDING: RefCell<Option<Pending>> = const { RefCell::new(None) };
+    /// The last revision the page said a newer text waits behind ([`Request::Superseded`]).
+    static SUPERSEDED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// An analysis answered in two steps: its summary made ([`begin`]), the panel on show
+/// still to make ([`finish`]), which `static/worker.js` calls in a task of its own, after
+/// the messages that came during the analysis: if one said that a newer text waits
+/// ([`Request::Superseded`]), the panel of this revision, which the page will never show,
+/// is not made, and the newer text comes sooner.
+enum Pending {
+    Analysed {
+        rev: u64,
+        summary: snapshot::Summary,
+        text_hash: u64,
+        selection: Option<snapshot::Selection>,
+    },
+    /// An answer made, which waits for the one [`begin`] gave first.
+    Answer(Response),
 }
 
 /// The node a revision's panels show: the chosen one if it still exists, else the
@@ -262,14 +282,11 @@ struct Analyse {
     selection: Option<snapshot::Selection>,
 }
 
-/// The summary of a text to analyse (and the panel on show), the text and its analysis
-/// held for what the page asks next. `timed` is the phase "analysis", ended before the
-/// panel; `stages` splits it (the end-to-end timing report prints them).
-fn analysed(
-    request: Analyse,
-    timed: super::dom::Timed,
-    mut stages: super::dom::Stages,
-) -> Response {
+/// The summary of a text to analyse, the text and its analysis held for what the page
+/// asks next, and the answer left to [`finish`] (with the panel on show). `timed` is the
+/// phase "analysis", ended before the panel; `stages` splits it (the end-to-end timing
+/// report prints them).
+fn analysed(request: Analyse, timed: super::dom::Timed, mut stages: super::dom::Stages) {
     let Analyse {
         rev,
         text,
@@ -287,7 +304,7 @@ fn analysed(
     // the summary and the view on show). A text the page analysed itself comes along
     // (`before`): the changes are from it.
     let last = LAST.with(|last| last.borrow_mut().take());
-    let (earlier, analysis, mut listings) = match last {
+    let (earlier, analysis, listings) = match last {
         Some(Last {
             rev: _,
             text: held,
@@ -346,15 +363,6 @@ fn analysed(
     let text_hash = pieces.hash(text.len());
     stages.mark("text_hash");
     drop(timed);
-    // The view on show, at once: the page draws the summary and it together. Its time
-    // is said apart: the page weighs the analysis alone (`cost_ms`).
-    let panel_started = super::dom::now_ms();
-    let panel = selection.map(|selection| {
-        let _timed = super::dom::timed("panel");
-        let panel = snapshot::panel_with(&analysis, &selection, &mut listings);
-        (selection, panel)
-    });
-    let panel_ms = super::dom::now_ms() - panel_started;
     LAST.with(|last| {
         *last.borrow_mut() = Some(Last {
             rev,
@@ -365,20 +373,84 @@ fn analysed(
             listings,
         })
     });
-    Response::Summary {
+    PENDING.with(|pending| {
+        *pending.borrow_mut() = Some(Pending::Analysed {
+            rev,
+            summary,
+            text_hash,
+            selection,
+        })
+    });
+}
+
+/// The answer to the analysis [`begin`] left pending, if any: its summary, with the view
+/// on show (the page draws them together) unless the page said a newer text waits. The
+/// panel's time is said apart: the page weighs the analysis alone (`cost_ms`).
+fn finish() -> Option<Response> {
+    let (rev, summary, text_hash, selection) =
+        match PENDING.with(|pending| pending.borrow_mut().take())? {
+            Pending::Analysed {
+                rev,
+                summary,
+                text_hash,
+                selection,
+            } => (rev, summary, text_hash, selection),
+            Pending::Answer(answer) => return Some(answer),
+        };
+    let typed_over = SUPERSEDED.with(|s| s.get()) == Some(rev);
+    let panel_started = super::dom::now_ms();
+    let panel = selection.filter(|_| !typed_over).and_then(|selection| {
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            let last = last.as_mut().filter(|l| l.rev == rev)?;
+            let _timed = super::dom::timed("panel");
+            let panel = snapshot::panel_with(&last.analysis, &selection, &mut last.listings);
+            Some((selection, panel))
+        })
+    });
+    let panel_ms = super::dom::now_ms() - panel_started;
+    Some(Response::Summary {
         rev,
         summary,
         text_hash,
         panel,
         panel_ms,
-    }
+    })
+}
+
+/// Whether an analysis' answer is left to [`finish`].
+fn pending() -> bool {
+    PENDING.with(|pending| pending.borrow().is_some())
 }
 
 /// The worker's answer to one request (`None` for a request it cannot read, or a panel of
-/// a revision it has not analysed).
+/// a revision it has not analysed): [`begin`], then [`finish`] at once.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn answer(request: Request) -> Option<Response> {
+    let answer = begin(request);
+    if pending() { finish() } else { answer }
+}
+
+/// The worker's answer to one request, but for a text to analyse: it is analysed, and
+/// its answer left to [`finish`] ([`Pending`]). An analysis still pending when the next
+/// text comes (`static/worker.js` calls `finish` first, so only if it did not) is
+/// answered here, without its panel.
+pub fn begin(request: Request) -> Option<Response> {
+    let unfinished = || {
+        let analysed = PENDING.with(|p| match &*p.borrow() {
+            Some(Pending::Analysed { rev, .. }) => Some(*rev),
+            _ => None,
+        });
+        if let Some(rev) = analysed {
+            SUPERSEDED.with(|s| s.set(Some(rev)));
+        }
+        finish()
+    };
     match request {
+        Request::Superseded { rev } => {
+            SUPERSEDED.with(|s| s.set(Some(rev)));
+            None
+        }
         Request::Edit {
             rev,
             base,
@@ -391,6 +463,7 @@ pub fn answer(request: Request) -> Option<Response> {
             continues,
             selection,
         } => {
+            let earlier = unfinished();
             let timed = super::dom::timed("analysis");
             let mut stages = super::dom::stages("analysis");
             // Only an edit of exactly the revision held (its number and length) is applied;
@@ -419,9 +492,20 @@ pub fn answer(request: Request) -> Option<Response> {
                         continues,
                         selection,
                     };
-                    Some(analysed(request, timed, stages))
+                    analysed(request, timed, stages);
+                    earlier
                 }
-                None => Some(Response::Resend { rev }),
+                None => {
+                    let resend = Response::Resend { rev };
+                    match earlier {
+                        // An earlier answer left pending goes first.
+                        Some(earlier) => {
+                            PENDING.with(|p| *p.borrow_mut() = Some(Pending::Answer(resend)));
+                            Some(earlier)
+                        }
+                        None => Some(resend),
+                    }
+                }
             }
         }
         Request::Analyze {
@@ -433,9 +517,10 @@ pub fn answer(request: Request) -> Option<Response> {
             continues,
             selection,
         } => {
+            let earlier = unfinished();
             let timed = super::dom::timed("analysis");
             let stages = super::dom::stages("analysis");
-            Some(analysed(
+            analysed(
                 Analyse {
                     rev,
                     text,
@@ -448,7 +533,8 @@ pub fn answer(request: Request) -> Option<Response> {
                 },
                 timed,
                 stages,
-            ))
+            );
+            earlier
         }
         Request::Changes { rev } => LAST.with(|last| {
             let mut last = last.borrow_mut();
@@ -503,16 +589,47 @@ pub fn answer(request: Request) -> Option<Response> {
     }
 }
 
-/// The worker's entry point, called by `static/worker.js` for each message: request
-/// bytes in, response bytes out (empty when there is nothing to answer).
+/// The worker's whole answer to one request ([`answer`]): request bytes in, response
+/// bytes out (empty when there is nothing to answer).
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn worker_handle(request: &[u8]) -> Vec<u8> {
-    let request = {
-        let _timed = super::dom::timed("request decoded");
-        decode::<Request>(request)
-    };
-    let response = request.and_then(answer);
+    let response = decoded(request).and_then(answer);
+    encoded(response)
+}
+
+/// The worker's entry point, called by `static/worker.js` for each message: the answer
+/// to it ([`begin`]), and for a text to analyse, the answer to an earlier one left
+/// pending, if any. When [`worker_pending`] says so afterwards, `static/worker.js` calls
+/// [`worker_finish`] in a task of its own.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn worker_begin(request: &[u8]) -> Vec<u8> {
+    let response = decoded(request).and_then(begin);
+    encoded(response)
+}
+
+/// The answer to the analysis [`worker_begin`] left pending ([`finish`]; empty when none
+/// is).
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn worker_finish() -> Vec<u8> {
+    encoded(finish())
+}
+
+/// Whether an analysis' answer waits for [`worker_finish`].
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen::prelude::wasm_bindgen)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn worker_pending() -> bool {
+    pending()
+}
+
+fn decoded(request: &[u8]) -> Option<Request> {
+    let _timed = super::dom::timed("request decoded");
+    decode::<Request>(request)
+}
+
+fn encoded(response: Option<Response>) -> Vec<u8> {
     let encoded = super::dom::timed("answer encoded");
     let bytes = response.as_ref().map(encode).unwrap_or_default();
     drop(encoded);
@@ -543,6 +660,9 @@ pub struct Queue<T = Vec<u8>> {
     analysing: Option<u64>,
     /// The newest text waiting (its revision and what to send).
     waiting: Option<(u64, T)>,
+    /// Whether the worker was told that a text waits behind the one it analyses
+    /// ([`Queue::typed_over`]).
+    told: bool,
 }
 
 impl<T> Default for Queue<T> {
@@ -550,6 +670,7 @@ impl<T> Default for Queue<T> {
         Queue {
             analysing: None,
             waiting: None,
+            told: false,
         }
     }
 }
@@ -564,13 +685,23 @@ impl<T> Queue<T> {
             None
         } else {
             self.analysing = Some(rev);
+            self.told = false;
             Some((rev, text))
         }
+    }
+
+    /// The revision being analysed, once per analysis, when a text waits behind it: the
+    /// worker is told ([`Request::Superseded`]), and does not make that revision's panel.
+    pub fn typed_over(&mut self) -> Option<u64> {
+        let now = self.waiting.is_some() && !self.told;
+        self.told |= now;
+        self.analysing.filter(|_| now)
     }
 
     /// The worker answered an analysis: the text waiting, to post now, if any.
     pub fn answered(&mut self) -> Option<(u64, T)> {
         self.analysing = None;
+        self.told = false;
         let next = self.waiting.take()?;
         self.analysing = Some(next.0);
         Some(next)
@@ -581,6 +712,7 @@ impl<T> Queue<T> {
     pub fn refused(&mut self, rev: u64, sent: T) -> (u64, T) {
         let next = self.waiting.take().unwrap_or((rev, sent));
         self.analysing = Some(next.0);
+        self.told = false;
         next
     }
 
@@ -749,6 +881,22 @@ impl Worker {
             let started = started.clone();
             let listings = listings.clone();
             Closure::<dyn Fn(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
+                // The answer to a text: the text waiting goes at once, before the answer
+                // is decoded; and when one did, the answer is not decoded at all (its
+                // views will never be shown: the page ignores a summary of a revision
+                // typed over).
+                let head = bytes.subarray(0, 9).to_vec();
+                let next = super::wire::summary_rev(&head).and_then(|_| {
+                    let next = queue.borrow_mut().answered();
+                    if let Some((_, text)) = next {
+                        texts.post(&started.borrow(), text);
+                        return Some(());
+                    }
+                    None
+                });
+                if next.is_some() {
+                    return;
+                }
                 let response = {
                     let _timed = super::dom::timed("worker's answer decoded");
                     decode::<Response>(&bytes.to_vec())
@@ -790,7 +938,6 @@ impl Worker {
                         ..
                     } = &response
                     {
-                        let next = queue.borrow_mut().answered();
                         // The round trip of one analysis (send, analyse, summarise, answer),
                         // and the worker's wasm memory after it, read by the end-to-end
                         // test's timing report.
@@ -811,9 +958,6 @@ impl Worker {
                             "data-worker-text-hash",
                             &format!("{:016x}", text_hash),
                         );
-                        if let Some((_, text)) = next {
-                            texts.post(&started.borrow(), text);
-                        }
                     }
                     if let Response::Panel { rev, .. } = &response {
                         // The panel's round trip (ask, compute, answer), read by the timing
@@ -878,9 +1022,18 @@ impl Worker {
     /// it ([`Worker::held`]).
     pub fn analyse(&self, text: Text) {
         let _timed = super::dom::timed("worker's request encoded and posted");
-        let now = self.queue.borrow_mut().offer(text.rev, text);
+        let (now, typed_over) = {
+            let mut queue = self.queue.borrow_mut();
+            let now = queue.offer(text.rev, text);
+            (now, queue.typed_over())
+        };
         if let Some((_, text)) = now {
             self.texts.post(&self.inner, text);
+        }
+        // The text being analysed will not be shown: the worker skips its panel.
+        if let Some(rev) = typed_over {
+            let bytes = encode(&Request::Superseded { rev });
+            super::dom::post_to_worker(&self.inner, &js_sys::Uint8Array::from(&bytes[..]));
         }
     }
 
@@ -917,6 +1070,7 @@ impl Worker {
 mod tests {
     use super::*;
     use crate::ui::snapshot::{Panel, Selection, Summary, Tab};
+    use svcplay::lang::Lang;
 
     /// What the worker says the edit that made `rev` changed, as the page asks it.
     fn changes(rev: u64) -> Option<Changes> {
@@ -954,6 +1108,7 @@ mod tests {
             dump: String::new(),
             filter: String::new(),
             object: None,
+            lang: Lang::En,
         };
         let bytes = worker_handle(&encode(&Request::Panel {
             rev: 3,
@@ -1462,6 +1617,7 @@ mod tests {
                 dump: String::new(),
                 filter: String::new(),
                 object: None,
+                lang: Lang::En,
             };
             let bytes = worker_handle(&encode(&Request::Analyze {
                 rev: 5,
@@ -1493,6 +1649,213 @@ mod tests {
                 })
             );
         }
+    }
+
+    /// A panel carries its texts in the page's language only: after an edit in a large
+    /// scenario, the rules panel asked in English, then (the language switched) in Chinese,
+    /// then the next edit's in Chinese, each equal to a fresh panel of a full analysis in
+    /// that language; and switching the page's language changes what it asks for, so the
+    /// panel on show is asked again.
+    #[test]
+    fn a_language_switched_asks_the_panel_again_in_it() {
+        use crate::ui::snapshot::rules_in;
+        use crate::ui::state::{Action, State, reduce};
+        let dump = svcplay::examples::dump::large_dump(120, 2);
+        let at = dump.find("name: svc-00060\n").expect("svc-00060") + "name: svc-00060".len();
+        let edited = format!("{}x{}", &dump[..at], &dump[at..]);
+        let again = format!("{}xy{}", &dump[..at], &dump[at..]);
+        let selection = |lang: Lang| Selection {
+            tab: Tab::Rules,
+            node: None,
+            mode: None,
+            rules_view: None,
+            target: None,
+            compare: Vec::new(),
+            dump: String::new(),
+            filter: String::new(),
+            object: None,
+            lang,
+        };
+        let fresh = |text: &str, lang: Lang| {
+            let analysis = analyze(text, Options::default());
+            let node = analysis.default_node();
+            let mut listings = snapshot::Listings::default();
+            rules_in(&analysis, &node, lang, None, None, "", None, &mut listings)
+        };
+        let rules = |response: Option<Response>| match response {
+            Some(Response::Summary {
+                panel: Some((_, Panel::Rules(rules))),
+                ..
+            })
+            | Some(Response::Panel {
+                panel: Panel::Rules(rules),
+                ..
+            }) => rules,
+            other => panic!("no rules panel: {other:?}"),
+        };
+        let analyse = |rev: u64, text: &str, lang: Lang| {
+            decode(&worker_handle(&encode(&Request::Analyze {
+                rev,
+                text: text.to_string(),
+                before: None,
+                node: String::new(),
+                mode: None,
+                continues: true,
+                selection: Some(selection(lang)),
+            })))
+        };
+        analyse(70, &dump, Lang::En);
+        let english = rules(analyse(71, &edited, Lang::En));
+        assert_eq!(english, fresh(&edited, Lang::En));
+        let chinese = rules(decode(&worker_handle(&encode(&Request::Panel {
+            rev: 71,
+            selection: selection(Lang::Zh),
+        }))));
+        assert_eq!(chinese, fresh(&edited, Lang::Zh));
+        assert_eq!(chinese.lang, Lang::Zh);
+        assert_eq!(chinese.text, english.text);
+        let differ = english
+            .sources
+            .iter()
+            .zip(&chinese.sources)
+            .filter(|(e, z)| e.explain != z.explain && e.from != z.from)
+            .count();
+        assert_eq!(
+            differ,
+            english.sources.len(),
+            "every source's texts in Chinese"
+        );
+        assert!(differ > 0);
+        // The next edit, in Chinese (the sources kept from the English panel made again).
+        assert_eq!(
+            rules(analyse(72, &again, Lang::Zh)),
+            fresh(&again, Lang::Zh)
+        );
+        // The page asks for what it shows in its language.
+        let page = State::new(svcplay::examples::DEFAULT);
+        let switched = reduce(&page, Action::SetLang(crate::ui::i18n::Lang::Zh));
+        assert_eq!(page.selection().lang, Lang::En);
+        assert_eq!(switched.selection().lang, Lang::Zh);
+        assert_eq!(
+            Selection {
+                lang: Lang::En,
+                ..switched.selection()
+            },
+            page.selection()
+        );
+    }
+
+    /// A text analysed is answered in two steps: told between them that a newer text
+    /// waits, the worker answers the summary without the panel on show (which it makes
+    /// when asked after all); not told, with it, as `answer` does. An analysis left
+    /// pending when the next text comes is answered first, without its panel, and an edit
+    /// refused then still says so. The page tells the worker once per analysis.
+    #[test]
+    fn a_text_typed_over_is_answered_without_its_panel() {
+        let dump = svcplay::examples::dump::large_dump(30, 2);
+        let selection = Selection {
+            tab: Tab::Rules,
+            node: None,
+            mode: None,
+            rules_view: None,
+            target: None,
+            compare: Vec::new(),
+            dump: String::new(),
+            filter: String::new(),
+            object: None,
+            lang: Lang::En,
+        };
+        let text = |rev: u64| Request::Analyze {
+            rev,
+            text: format!("# {rev}\n{dump}"),
+            before: None,
+            node: String::new(),
+            mode: None,
+            continues: true,
+            selection: Some(selection.clone()),
+        };
+        let summary_of = |response: Option<Response>| match response {
+            Some(Response::Summary {
+                rev,
+                summary,
+                text_hash,
+                panel,
+                ..
+            }) => (rev, summary, text_hash, panel),
+            other => panic!("not a summary: {other:?}"),
+        };
+        // Not told: the panel comes with the summary, as a whole answer gives it.
+        let whole_panel = summary_of(answer(text(80))).3;
+        assert!(whole_panel.is_some());
+        assert_eq!(begin(text(81)), None);
+        assert!(pending());
+        let (rev, _, hash, panel) = summary_of(finish());
+        assert_eq!(rev, 81);
+        assert!(panel.is_some());
+        assert!(!pending() && finish().is_none());
+        // Told: the summary alone, the same as a whole answer's; the panel when asked.
+        summary_of(answer(text(80)));
+        assert_eq!(begin(text(82)), None);
+        assert_eq!(begin(Request::Superseded { rev: 82 }), None);
+        let (rev, typed_over, typed_over_hash, none) = summary_of(finish());
+        assert_eq!((rev, none), (82, None));
+        let full = analyze(&format!("# 82\n{dump}"), Options::default());
+        assert_eq!(typed_over, snapshot::summary(&full));
+        assert_ne!(typed_over_hash, hash);
+        assert_eq!(
+            typed_over_hash,
+            svcplay::hash::text_hash(format!("# 82\n{dump}").as_bytes())
+        );
+        assert!(matches!(
+            answer(Request::Panel {
+                rev: 82,
+                selection: selection.clone()
+            }),
+            Some(Response::Panel { rev: 82, .. })
+        ));
+        // Told about another revision: the panel is made.
+        assert_eq!(begin(text(83)), None);
+        assert_eq!(begin(Request::Superseded { rev: 82 }), None);
+        assert!(summary_of(finish()).3.is_some());
+        // A text while an answer is pending: that answer first, without its panel.
+        assert_eq!(begin(text(84)), None);
+        let (rev, _, _, panel) = summary_of(begin(text(85)));
+        assert_eq!((rev, panel), (84, None));
+        let (rev, _, _, panel) = summary_of(finish());
+        assert_eq!(rev, 85);
+        assert!(panel.is_some());
+        // ... and an edit refused then: the pending answer, then the refusal.
+        assert_eq!(begin(text(86)), None);
+        let refused = Request::Edit {
+            rev: 87,
+            base: 3,
+            base_len: 1,
+            start: 0,
+            end: 0,
+            replacement: "x".into(),
+            node: String::new(),
+            mode: None,
+            continues: true,
+            selection: None,
+        };
+        assert_eq!(summary_of(begin(refused)).0, 86);
+        assert_eq!(finish(), Some(Response::Resend { rev: 87 }));
+        assert!(!pending());
+        // The page's side: told once per analysis, when a text first waits.
+        let mut queue: Queue<u8> = Queue::default();
+        assert_eq!(queue.offer(1, 1), Some((1, 1)));
+        assert_eq!(queue.typed_over(), None);
+        assert_eq!(queue.offer(2, 2), None);
+        assert_eq!(queue.typed_over(), Some(1));
+        assert_eq!(queue.offer(3, 3), None);
+        assert_eq!(queue.typed_over(), None);
+        assert_eq!(queue.answered(), Some((3, 3)));
+        assert_eq!(queue.typed_over(), None);
+        assert_eq!(queue.offer(4, 4), None);
+        assert_eq!(queue.typed_over(), Some(3));
+        assert_eq!(queue.refused(3, 3), (4, 4));
+        assert_eq!(queue.offer(5, 5), None);
+        assert_eq!(queue.typed_over(), Some(4));
     }
 
     /// The page's side: a text goes as an edit only of the revision the worker holds, and

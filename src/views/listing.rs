@@ -185,11 +185,21 @@ pub fn window_marked(
     let mut of_object: Vec<u8> = vec![0; entry.chunk_count()];
     // A run in lower case (an ASCII run's copy, which a needle is searched in at once).
     let mut lower = String::new();
+    // Once the window is full and nothing is filtered, the lines left are only counted:
+    // the listing keeps its count, so the runs past the window are not walked (a dump's
+    // listing has some 10^5 runs).
+    let all = u32::try_from(entry.line_count()).unwrap_or(u32::MAX);
     entry.runs(&stamp, &mut |run| {
         let count = run.line_sources.len() as u32;
         let first = out.total;
-        out.total += count;
         let full = out.numbers.len() >= filters.limit;
+        if full && needle.is_empty() && filters.object.is_none() {
+            debug_assert!(all >= first, "the listing counts {all} lines, read {first}");
+            out.cut += all.saturating_sub(first);
+            out.total = all;
+            return false;
+        }
+        out.total += count;
         if let Some(o) = filters.object {
             let names = &mut of_object[run.chunk];
             if *names == 0 {
@@ -202,9 +212,6 @@ pub fn window_marked(
             if *names == 2 {
                 return true;
             }
-        } else if full && needle.is_empty() {
-            out.cut += count;
-            return true;
         }
         // The lines of an ASCII run are searched in its copy in lower case (what
         // `to_lowercase` makes of them), the run skipped when the copy has no match.
