@@ -1107,3 +1107,69 @@ fn stored_objects_edited() {
         failures.len()
     );
 }
+
+/// A dual-stack dump (the ServiceCIDR `kubernetes` with both families: admission
+/// replayed, not carried over in bulk): kube-proxy runs two families, so every listing
+/// has a heading per family, which a window full and unfiltered counts without reading
+/// (session 9's line counts). A Service made single-stack and back, an IPv6 slice's
+/// endpoint added and removed, the last dual-stack Service removed (the node's families
+/// change).
+#[test]
+fn dual_stack_listings_and_windows() {
+    let cidr = "---\napiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata:\n  name: kubernetes\nspec:\n  cidrs: [10.96.0.0/12, \"fd00:10:96::/112\"]\n";
+    let node6 = |name: &str, n: u8| {
+        format!(
+            "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels:\n    kubernetes.io/hostname: {name}\nspec:\n  podCIDRs: [10.244.{n}.0/24, \"fd00:244:{n}::/64\"]\nstatus:\n  addresses:\n  - type: InternalIP\n    address: 192.168.0.{n}\n  - type: InternalIP\n    address: \"fd00:168::{n}\"\n"
+        )
+    };
+    let dual = |name: &str| {
+        let v4 = slice(
+            &format!("{name}-4"),
+            "a",
+            name,
+            &["10.244.1.7", "10.244.2.7"],
+            true,
+        );
+        let v6 = slice(&format!("{name}-6"), "a", name, &["fd00:244:1::7"], true)
+            .replace("addressType: IPv4", "addressType: IPv6")
+            .replace("[fd00:244:1::7]", "[\"fd00:244:1::7\"]");
+        format!(
+            "{}{v4}{v6}",
+            svc(name, "a", "  ipFamilyPolicy: RequireDualStack\n", "")
+        )
+    };
+    let t0 = format!(
+        "{cidr}{}{}{}{}{}{}",
+        node6("n1", 1),
+        node6("n2", 2),
+        namespace("a"),
+        dual("d1"),
+        dual("d2"),
+        svc("v4only", "a", "", "")
+    );
+    let families = |text: &str| {
+        svcplay::scenario::analyze(text, svcplay::scenario::Options::default())
+            .node_context("n1")
+            .families
+            .len()
+    };
+    assert_eq!(families(&t0), 2, "kube-proxy runs both families");
+    let t1 = replace_after(&t0, "name: d1\n", "RequireDualStack", "SingleStack");
+    let t2 = t0.clone();
+    let t3 = t2.replacen(
+        "- addresses: [\"fd00:244:1::7\"]\n",
+        "- addresses: [\"fd00:244:1::7\"]\n  conditions: {ready: true}\n  nodeName: n1\n- addresses: [\"fd00:244:2::8\"]\n",
+        1,
+    );
+    let t4 = t3.replacen("    port: 80\n", "    port: 81\n", 1);
+    let t5 = t2.clone();
+    // Both dual-stack Services single-stack: kube-proxy's families on every node change.
+    let t6 = t5.replace("RequireDualStack", "SingleStack");
+    assert_eq!(families(&t6), 1, "kube-proxy runs IPv4 only");
+    let t7 = t5.clone();
+    run_all(
+        "dual-stack listings and windows",
+        vec![("dual-stack", vec![t0, t1, t2, t3, t4, t5, t6, t7])],
+        FULL,
+    );
+}
