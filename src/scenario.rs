@@ -59,6 +59,9 @@ pub struct Analysis {
     admission_journal: apiserver::replay::Journal,
     /// What "what changed" compares besides kube-proxy ([`Analysis::downstream`]).
     downstream: DownstreamCache,
+    /// The learner warnings and budget counts, kept for the next edit ([`KeptHints`];
+    /// `None` when the text has Pods or workloads).
+    hints: Option<KeptHints>,
     /// kube-proxy's listings in per-Service chunks, carried over an edit
     /// ([`crate::proxy::chunks`]).
     pub(crate) listings: crate::proxy::chunks::ListingCache,
@@ -147,23 +150,36 @@ pub fn analyze(text: &str, options: Options) -> Analysis {
     analyze_manifest(
         manifest::parse(text),
         options,
-        None,
-        None,
-        None,
+        Before::default(),
         &mut |_| {},
     )
 }
 
-/// The pipeline after parsing; `previous` holds what the analysis before an edit admitted
+/// What [`Analysis::edit`] hands the pipeline of the analysis before (all `None` for a
+/// fresh analysis).
+#[derive(Default)]
+struct Before {
+    /// What it admitted.
+    previous: Option<apiserver::replay::Previous>,
+    downstream_base: Option<DownstreamBase>,
+    listings: Option<crate::proxy::chunks::Base>,
+    hints: Option<KeptHints>,
+}
+
+/// The pipeline after parsing, given what the analysis before an edit hands over
 /// (see [`Analysis::edit`]).
 fn analyze_manifest(
     manifest: Manifest,
     options: Options,
-    previous: Option<apiserver::replay::Previous>,
-    downstream_base: Option<DownstreamBase>,
-    listings: Option<crate::proxy::chunks::Base>,
+    before: Before,
     mark: &mut dyn FnMut(&'static str),
 ) -> Analysis {
+    let Before {
+        previous,
+        downstream_base,
+        listings,
+        hints,
+    } = before;
     let mut diagnostics = manifest.diagnostics.clone();
     let session = crate::session::read(&manifest);
     diagnostics.extend(session.diagnostics.iter().cloned());
@@ -187,6 +203,10 @@ fn analyze_manifest(
         )
     };
     mark("admission");
+    // The Services and EndpointSlices as admitted (the controllers and the cluster add
+    // theirs after them).
+    let admitted = (objects.services.len(), objects.endpoint_slices.len());
+    let carried_over = admission_journal.carried_over();
     let mut objects = objects;
     objects.retired_pod_ips = session.session.retired_pod_ips.clone();
     let mut objects = controllers::run(objects);
@@ -205,8 +225,14 @@ fn analyze_manifest(
         }
     }
     // Learner warnings (controllers::hints), placed at the field they are about.
-    for (object, diagnostic) in controllers::hints::warnings(&objects) {
-        diagnostics.push(manifest.locate(object, diagnostic));
+    let edit = edited.as_ref().filter(|_| carried_over);
+    let hints = KeptHints::after(hints, edit, &objects, admitted, &manifest);
+    match &hints {
+        Some(hints) => hints.warnings(&objects, admitted, &manifest, &mut diagnostics),
+        None => diagnostics.extend(
+            (controllers::hints::warnings(&objects).into_iter())
+                .map(|(object, diagnostic)| manifest.locate(object, diagnostic)),
+        ),
     }
     mark("hints and budgets");
     if !options.stored {
@@ -309,11 +335,204 @@ fn analyze_manifest(
         diagnostics,
         proxies: ProxyCache::default(),
         admission_journal,
+        hints,
         downstream: DownstreamCache {
             computed: OnceLock::new(),
             base: downstream_base,
         },
         listings,
+    }
+}
+
+/// What an analysis keeps of its learner warnings ([`controllers::hints`]) and budget
+/// counts ([`controllers::budget::Tally`]) for the next edit, so that an edit whose
+/// admission was carried over in bulk ([`apiserver::carry`]) counts again only the
+/// Services and EndpointSlices it changed, and warns again only about those, instead of
+/// reading all of them.
+///
+/// The rules (each is a case of `tests/incremental.rs`):
+/// 1. The counts are those of the Services and EndpointSlices as admitted (not those
+///    the controllers and the cluster add after them, which are counted afresh on
+///    every analysis). After an edit they lose the written objects admission retired
+///    and gain the written objects it did not carry over (`Edited::replayed`); the
+///    objects carried over are the same ones.
+/// 2. A written Service's warnings read only the Service and the Pods; with no Pods
+///    and no workloads (a dump has none; an analysis with some keeps nothing), those
+///    of a Service carried over are kept, moved with its object's lines, and only the
+///    others are made afresh.
+/// 3. Only when the counts say some Service does not fit ([`Tally::within_with`]) are
+///    the budgets' warnings made whole ([`controllers::budget::service_warnings`]).
+/// 4. Any other edit makes the warnings and the counts afresh.
+///
+/// [`Tally::within_with`]: controllers::budget::Tally::within_with
+#[derive(Clone, Debug)]
+struct KeptHints {
+    /// The written Services' warnings, placed, in the order of the Services (by object
+    /// id, after an edit carried over).
+    services: Vec<ServiceHints>,
+    /// The budget counts of the Services and EndpointSlices as admitted.
+    admitted: controllers::budget::Tally,
+}
+
+/// One written Service's warnings, placed while its object started at `line`.
+#[derive(Clone, Debug)]
+struct ServiceHints {
+    id: usize,
+    line: u32,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl KeptHints {
+    /// The warnings and counts of `objects` (admitted up to `admitted`: the lengths of
+    /// their Services and EndpointSlices after admission), from those `before` kept when
+    /// `edit` carried admission over (see the rules); `None` when the text has Pods or
+    /// workloads (the warnings are made whole, [`controllers::hints::warnings`]).
+    fn after(
+        before: Option<KeptHints>,
+        edit: Option<&apiserver::Edited>,
+        objects: &Objects,
+        admitted: (usize, usize),
+        manifest: &Manifest,
+    ) -> Option<KeptHints> {
+        if !objects.pods.is_empty() || !objects.workloads.is_empty() {
+            return None;
+        }
+        let services = &objects.services[..admitted.0];
+        let slices = &objects.endpoint_slices[..admitted.1];
+        let carried = (before.zip(edit)).filter(|(b, _)| b.services.is_sorted_by_key(|s| s.id));
+        let Some((before, edit)) = carried else {
+            let hints = (objects.services.iter())
+                .filter_map(|s| ServiceHints::of(s, &objects.pods, manifest))
+                .collect();
+            return Some(KeptHints {
+                services: hints,
+                admitted: controllers::budget::Tally::of(services, slices),
+            });
+        };
+        let fresh = |origin: &Origin| match origin {
+            Origin::Written(id) => !edit.replayed.get(*id).copied().unwrap_or(false),
+            _ => false,
+        };
+        // Rule 1.
+        let mut tally = before.admitted;
+        let written = |origin: &Origin| matches!(origin, Origin::Written(_));
+        for s in edit
+            .retired_services
+            .iter()
+            .filter(|s| written(&s.meta.origin))
+        {
+            tally.remove_service(s);
+        }
+        for s in (edit.retired_endpoint_slices.iter()).filter(|s| written(&s.meta.origin)) {
+            tally.remove_slice(s);
+        }
+        let mut made: Vec<ServiceHints> = Vec::new();
+        for s in services.iter().filter(|s| fresh(&s.meta.origin)) {
+            tally.add_service(s);
+            made.extend(ServiceHints::of(s, &objects.pods, manifest));
+        }
+        for s in slices.iter().filter(|s| fresh(&s.meta.origin)) {
+            tally.add_slice(s);
+        }
+        // Rule 2: the warnings kept, at their objects' new ids and lines.
+        let mut kept = Vec::with_capacity(before.services.len());
+        if !before.services.is_empty() {
+            let mut new_id =
+                vec![usize::MAX; edit.moved.iter().flatten().max().map_or(0, |m| m + 1)];
+            for (new, old) in edit.moved.iter().enumerate() {
+                if let Some(old) = old {
+                    new_id[*old] = new;
+                }
+            }
+            for mut hints in before.services {
+                let id = new_id.get(hints.id).copied().unwrap_or(usize::MAX);
+                if !edit.replayed.get(id).copied().unwrap_or(false) {
+                    continue;
+                }
+                let Some(raw) = manifest.objects.get(id) else {
+                    continue;
+                };
+                let delta = i64::from(raw.span.start.line) - i64::from(hints.line);
+                for d in &mut hints.diagnostics {
+                    d.document = Some(raw.document);
+                    d.span = d.span.map(|s| manifest::yaml::shift_span(s, delta));
+                }
+                hints.id = id;
+                hints.line = raw.span.start.line;
+                kept.push(hints);
+            }
+        }
+        // Both in object order.
+        let mut services = Vec::with_capacity(kept.len() + made.len());
+        let (mut kept, mut made) = (kept.into_iter().peekable(), made.into_iter().peekable());
+        while let (Some(k), Some(m)) = (kept.peek(), made.peek()) {
+            let next = if k.id < m.id {
+                kept.next()
+            } else {
+                made.next()
+            };
+            services.extend(next);
+        }
+        services.extend(kept);
+        services.extend(made);
+        Some(KeptHints {
+            services,
+            admitted: tally,
+        })
+    }
+
+    /// Adds every learner warning, placed, to `diagnostics`, in the order
+    /// [`controllers::hints::warnings`] gives them.
+    fn warnings(
+        &self,
+        objects: &Objects,
+        admitted: (usize, usize),
+        manifest: &Manifest,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        for hints in &self.services {
+            diagnostics.extend(hints.diagnostics.iter().cloned());
+        }
+        let placed = |(object, diagnostic)| manifest.locate(object, diagnostic);
+        diagnostics.extend(
+            controllers::hints::workload_warnings(objects)
+                .into_iter()
+                .map(placed),
+        );
+        // Rule 3: what the controllers and the cluster added, counted afresh.
+        let added = controllers::budget::Tally::of(
+            &objects.services[admitted.0..],
+            &objects.endpoint_slices[admitted.1..],
+        );
+        if !self.admitted.within_with(&added) {
+            let cut = controllers::budget::service_warnings(objects);
+            diagnostics.extend(cut.into_iter().map(placed));
+        }
+        diagnostics.extend(
+            controllers::budget::pod_warnings(objects)
+                .into_iter()
+                .map(placed),
+        );
+    }
+}
+
+impl ServiceHints {
+    /// The warnings of a written Service, placed; `None` when it has none.
+    fn of(
+        service: &model::Service,
+        pods: &[model::Pod],
+        manifest: &Manifest,
+    ) -> Option<ServiceHints> {
+        let id = controllers::hints::written(service)?;
+        let made = controllers::hints::service_warnings(service, pods);
+        if made.is_empty() {
+            return None;
+        }
+        Some(ServiceHints {
+            id,
+            line: manifest.object(id).map_or(0, |o| o.span.start.line),
+            diagnostics: made.into_iter().map(|d| manifest.locate(id, d)).collect(),
+        })
     }
 }
 
@@ -459,7 +678,13 @@ impl Analysis {
             )
         });
         mark("the analysis before taken apart");
-        analyze_manifest(manifest, options, previous, downstream, listings, mark)
+        let before = Before {
+            previous,
+            downstream_base: downstream,
+            listings,
+            hints: self.hints,
+        };
+        analyze_manifest(manifest, options, before, mark)
     }
 
     /// What "what changed" compares of this analysis besides kube-proxy: the endpoints

@@ -1294,3 +1294,291 @@ fn bulk_carry_over_edits_equal_a_full_analysis() {
         text = edited;
     }
 }
+
+/// The analysis itself (every stored object, diagnostic and what it keeps for the next
+/// edit) and its diagnostics, compared with a full analysis of `text`: for texts too big
+/// to render kube-proxy's rules on every node in a debug build.
+fn assert_analysis_equal_to_full(incremental: &Analysis, text: &str, what: &str) {
+    let full = analyze(text, Options::default());
+    let (got, want) = (format!("{incremental:#?}"), format!("{full:#?}"));
+    if got != want {
+        let line = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        let around = |s: &str| {
+            s.lines()
+                .skip(line.saturating_sub(5))
+                .take(12)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        panic!(
+            "{what}: the analysis differs at line {line}\nincremental:\n{}\nfull:\n{}",
+            around(&got),
+            around(&want)
+        );
+    }
+}
+
+/// The learner warnings and budget counts an analysis keeps over an edit carried over in
+/// bulk (`scenario`'s `KeptHints`), one edit after another, each compared with a full
+/// analysis and each said to have been carried over in bulk (or not):
+/// - Services with selectors and no Pods (each warned about), whose warnings are kept
+///   and moved with their objects' lines when an edit adds lines before them or moves
+///   their ids; one's selector edited, removed and added back, one turned into an
+///   ExternalName Service and back (its warning made afresh each time);
+/// - a Pod added that s1 selects (the warnings read the Pods: made whole) and removed;
+/// - two Services of 100 ports whose EndpointSlices bring the cluster just under
+///   kube-proxy's budget of entries: one endpoint added (the second one is cut, and
+///   warned about) and removed again, a slice's endpoints moved to another slice of the
+///   same Service, a slice named for the other Service and back;
+/// - a Service with 5,000 endpoints (the most per Service): one more added and removed.
+#[test]
+fn hints_and_budgets_kept_over_edits_equal_a_full_analysis() {
+    let selected = |name: &str, app: &str| {
+        dump_service(
+            name,
+            "team-1",
+            &format!("  selector:\n    app: {app}\n"),
+            "",
+        )
+    };
+    let endpoints = |n: usize, from: usize| -> String {
+        (from..from + n)
+            .map(|i| {
+                format!(
+                    "- addresses: [10.{}.{}.{}]\n",
+                    1 + i / 65536,
+                    (i / 256) % 256,
+                    i % 256
+                )
+            })
+            .collect()
+    };
+    let slice = |name: &str, service: &str, body: &str| {
+        format!(
+            "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}\n  namespace: team-2\n  labels:\n    kubernetes.io/service-name: {service}\naddressType: IPv4\nports:\n- name: p0\n  port: 8080\n  protocol: TCP\nendpoints:\n{body}"
+        )
+    };
+    let ports: String = (0..100)
+        .map(|i| format!("  - name: p{i}\n    port: {}\n", 1000 + i))
+        .collect();
+    let wide = |name: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: team-2\nspec:\n  ports:\n{ports}"
+        )
+    };
+    // The others need 5,024 entries (the dump's Services 18, `kubernetes` 2, s1-s3 3,
+    // many 5,001); wide-a 100 × (1 + 499), wide-b 100 × (1 + 448): 99,924 in all, within
+    // the budget of 100,000 by less than wide-b's 100 more for one more endpoint.
+    let base = format!(
+        "{}{}{}{}{}{}{}{}{}{}",
+        examples::dump::large_dump(6, 2),
+        selected("s1", "one"),
+        wide("wide-a"),
+        slice("wide-a-1", "wide-a", &endpoints(499, 0)),
+        selected("s2", "two"),
+        wide("wide-b"),
+        slice("wide-b-1", "wide-b", &endpoints(200, 1000)),
+        slice("wide-b-2", "wide-b", &endpoints(248, 2000)),
+        selected("s3", "three"),
+        dump_service("many", "team-3", "", ""),
+    );
+    let many = format!(
+        "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: many-1\n  namespace: team-3\n  labels:\n    kubernetes.io/service-name: many\naddressType: IPv4\nendpoints:\n{}",
+        endpoints(5000, 10_000)
+    );
+    let base = format!("{base}{many}");
+    let first = analyze(&base, Options::default());
+    let hints = |a: &Analysis| {
+        a.diagnostics
+            .iter()
+            .filter(|d| d.stage == svcplay::diag::Stage::Hint)
+            .count()
+    };
+    assert_eq!(hints(&first), 3, "{:#?}", first.diagnostics);
+    let one_more =
+        "- addresses: [10.9.9.9]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s3\n";
+    let one = "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s3\n";
+    type Step = Box<dyn Fn(&str) -> String>;
+    // (what, the step, whether it is carried over in bulk, the hints after it)
+    let steps: Vec<(&str, Step, bool, usize)> = vec![
+        (
+            "lines added before the Services warned about",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "  name: svc-00001\n",
+                    "  name: svc-00001\n  labels:\n    a: b\n",
+                    1,
+                )
+            }),
+            true,
+            3,
+        ),
+        (
+            "s2's selector edited",
+            Box::new(|t: &str| t.replacen("    app: two\n", "    app: deux\n", 1)),
+            true,
+            3,
+        ),
+        (
+            "s2's selector removed",
+            Box::new(|t: &str| t.replacen("  selector:\n    app: deux\n", "", 1)),
+            true,
+            2,
+        ),
+        (
+            "and added back",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "  name: s2\n  namespace: team-1\nspec:\n",
+                    "  name: s2\n  namespace: team-1\nspec:\n  selector:\n    app: two\n",
+                    1,
+                )
+            }),
+            true,
+            3,
+        ),
+        (
+            "s1 an ExternalName Service",
+            Box::new(|t: &str| {
+                t.replacen(
+                    "  name: s1\n  namespace: team-1\nspec:\n",
+                    "  name: s1\n  namespace: team-1\nspec:\n  type: ExternalName\n  externalName: example.com\n",
+                    1,
+                )
+            }),
+            true,
+            2,
+        ),
+        (
+            "and back",
+            Box::new(|t: &str| {
+                t.replacen("  type: ExternalName\n  externalName: example.com\n", "", 1)
+            }),
+            true,
+            3,
+        ),
+        (
+            "a document before them deleted (their ids move)",
+            Box::new(|t: &str| {
+                let start = t
+                    .find("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: svc-00002\n")
+                    .expect("svc-00002");
+                let end = start + 4 + t[start + 4..].find("---\n").expect("a next document");
+                format!("{}{}", &t[..start], &t[end..])
+            }),
+            true,
+            3,
+        ),
+        (
+            "one endpoint more for wide-b (past the budget: wide-b is cut)",
+            Box::new(move |t: &str| t.replacen(one, one_more, 1)),
+            true,
+            4,
+        ),
+        (
+            "and removed (at the budget again)",
+            Box::new(move |t: &str| t.replacen(one_more, one, 1)),
+            true,
+            3,
+        ),
+        (
+            "wide-b-2's endpoints written in wide-b-1",
+            Box::new(|t: &str| {
+                let start = t.find("---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: wide-b-2\n").expect("wide-b-2");
+                let body = t[start..].find("endpoints:\n").expect("endpoints")
+                    + start
+                    + "endpoints:\n".len();
+                let end = start + 4 + t[start + 4..].find("---\n").expect("a next document");
+                // wide-b-1 ends where wide-b-2 starts.
+                let moved = &t[body..end];
+                format!("{}{moved}{}{}", &t[..start], &t[start..body], &t[end..])
+            }),
+            true,
+            3,
+        ),
+        (
+            "wide-b-1 named for wide-a (the same entries in all)",
+            Box::new(|t: &str| {
+                t.replacen("  name: wide-b-1\n  namespace: team-2\n  labels:\n    kubernetes.io/service-name: wide-b\n", "  name: wide-b-1\n  namespace: team-2\n  labels:\n    kubernetes.io/service-name: wide-a\n", 1)
+            }),
+            true,
+            3,
+        ),
+        (
+            "and back",
+            Box::new(|t: &str| {
+                t.replacen("  name: wide-b-1\n  namespace: team-2\n  labels:\n    kubernetes.io/service-name: wide-a\n", "  name: wide-b-1\n  namespace: team-2\n  labels:\n    kubernetes.io/service-name: wide-b\n", 1)
+            }),
+            true,
+            3,
+        ),
+        (
+            "a Pod added (the warnings read the Pods)",
+            Box::new(|t: &str| {
+                format!(
+                    "{t}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: team-1\n  labels:\n    app: one\nspec:\n  containers:\n  - name: c\n    image: busybox\n"
+                )
+            }),
+            false,
+            2,
+        ),
+        (
+            "and removed",
+            Box::new(|t: &str| {
+                t[..t.rfind("---\napiVersion: v1\nkind: Pod").expect("the Pod")].to_string()
+            }),
+            false,
+            3,
+        ),
+        (
+            "a Service's port typed after that",
+            Box::new(|t: &str| {
+                let at = t.find("name: svc-00004\n").expect("svc-00004");
+                let at = at + t[at..].find("port: 80").expect("a port") + "port: 80".len();
+                format!("{}1{}", &t[..at], &t[at..])
+            }),
+            true,
+            3,
+        ),
+        (
+            "one endpoint more for many (5,001: cut)",
+            Box::new(|t: &str| format!("{t}- addresses: [10.9.9.8]\n")),
+            true,
+            4,
+        ),
+        (
+            "and removed",
+            Box::new(|t: &str| {
+                t.strip_suffix("- addresses: [10.9.9.8]\n")
+                    .expect("the endpoint")
+                    .to_string()
+            }),
+            true,
+            3,
+        ),
+    ];
+    let mut text = base;
+    let mut incremental = first;
+    for (what, step, bulk, count) in &steps {
+        let edited = step(&text);
+        assert_ne!(edited, text, "{what}: the step changes nothing");
+        incremental = incremental.edit(&text, &edited);
+        assert_eq!(
+            incremental.admissions_carried_over(),
+            *bulk,
+            "{what}: carried over in bulk"
+        );
+        assert_analysis_equal_to_full(&incremental, &edited, what);
+        assert_eq!(
+            hints(&incremental),
+            *count,
+            "{what}: {:#?}",
+            incremental.diagnostics
+        );
+        text = edited;
+    }
+}

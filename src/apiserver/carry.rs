@@ -424,7 +424,7 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
         mut journal,
         objects,
         mut admissions,
-        moved: _,
+        moved,
     } = previous;
     let mut carry = journal.carry.take().expect("planned with a carry");
     let Run {
@@ -814,6 +814,7 @@ fn carry(manifest: &Manifest, previous: Previous, run: Run) -> Admitted {
             replayed,
             retired_services,
             retired_endpoint_slices,
+            moved,
         }),
     }
 }

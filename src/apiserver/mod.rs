@@ -394,6 +394,9 @@ pub struct Edited {
     /// (removed, changed, or made by the controllers and the cluster).
     pub retired_services: Vec<model::Service>,
     pub retired_endpoint_slices: Vec<model::EndpointSlice>,
+    /// Per raw object of the edited text, its id in the text before when its document
+    /// was taken over ([`crate::manifest::reparse_moved`]): where a replayed object was.
+    pub moved: Vec<Option<usize>>,
 }
 
 /// [`admit`], replaying the previous analysis' admissions of the objects an edit did not
@@ -639,11 +642,12 @@ pub fn admit_edited(manifest: &Manifest, previous: Option<replay::Previous>) -> 
     alloc.at_the_end();
     journal.carry = carry::Carry::build(manifest, &journal, alloc, &store);
     let edited = previous.map(|previous| {
-        let (retired_services, retired_endpoint_slices) = previous.retired();
+        let (retired_services, retired_endpoint_slices, moved) = previous.retired();
         Edited {
             replayed: replayed_objects,
             retired_services,
             retired_endpoint_slices,
+            moved,
         }
     });
     Admitted {

@@ -308,10 +308,19 @@ impl Replay {
 
     /// What was never replayed: the previous analysis' Services and EndpointSlices
     /// that the edit removed or changed (or that its controllers and the cluster made).
-    pub(super) fn retired(self) -> (Vec<model::Service>, Vec<model::EndpointSlice>) {
+    /// And what `moved` said: each object's id before the edit.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn retired(
+        self,
+    ) -> (
+        Vec<model::Service>,
+        Vec<model::EndpointSlice>,
+        Vec<Option<usize>>,
+    ) {
         (
             self.services.into_iter().flatten().collect(),
             self.endpoint_slices.into_iter().flatten().collect(),
+            self.moved,
         )
     }
 

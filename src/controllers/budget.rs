@@ -115,7 +115,8 @@ pub fn over_budget(objects: &Objects) -> Vec<(&Service, OverBudget)> {
         })
         .collect();
     // Every scenario of ordinary size stops here, without sorting.
-    if costs.iter().map(|(_, (c, _))| c).sum::<usize>() <= MAX_PROXY_ENTRIES
+    // Summed wide: on wasm32 a few saturated costs would wrap a `usize` sum.
+    if costs.iter().map(|(_, (c, _))| *c as u128).sum::<u128>() <= MAX_PROXY_ENTRIES as u128
         && costs
             .iter()
             .all(|(_, (_, e))| *e <= MAX_ENDPOINTS_PER_SERVICE)
@@ -141,6 +142,13 @@ pub fn over_budget(objects: &Objects) -> Vec<(&Service, OverBudget)> {
 
 /// The warnings for what the budgets cut, with field paths, like [`super::hints`]'s.
 pub fn warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
+    let mut out = service_warnings(objects);
+    out.extend(pod_warnings(objects));
+    out
+}
+
+/// The warnings for the Services kube-proxy's outputs leave out ([`over_budget`]).
+pub fn service_warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
     let mut out = Vec::new();
     for (service, why) in over_budget(objects) {
         let Some(id) = service.meta.origin.object() else {
@@ -169,6 +177,12 @@ pub fn warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
             .with_path(path),
         ));
     }
+    out
+}
+
+/// The warnings for the workloads whose Pods the cluster-wide [`MAX_PODS`] cut.
+pub fn pod_warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
+    let mut out = Vec::new();
     if objects.pods.len() >= MAX_PODS {
         // Pods made per workload, against what it asked for.
         let mut made: HashMap<usize, usize> = HashMap::new();
@@ -204,4 +218,212 @@ pub fn warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
         }
     }
     out
+}
+
+/// What [`over_budget`] weighs, counted per Service identity (namespace, name) and kept
+/// by an analysis, so that after an edit only the Services and EndpointSlices it changed
+/// are counted again ([`Tally::remove_service`] and the like) instead of every object:
+/// grouping a dump's 5,000 EndpointSlices by Service reads every one of them.
+/// [`Tally::within`] says whether every Service fits (then [`over_budget`] is empty);
+/// only past the budget is [`over_budget`] run whole, to know which ones it leaves out.
+#[derive(Clone, Default)]
+pub struct Tally {
+    /// By namespace, then name.
+    by_service:
+        HashMap<String, HashMap<String, Counts, crate::hash::FnvBuild>, crate::hash::FnvBuild>,
+    /// The entries every Service needs, summed ([`entries`]).
+    entries: u128,
+    /// How many Services have more than [`MAX_ENDPOINTS_PER_SERVICE`] endpoints in one
+    /// family.
+    too_many: usize,
+}
+
+/// One identity's Services (their ports and addresses) and the endpoints of the
+/// EndpointSlices that name it.
+#[derive(Clone, Debug, Default)]
+struct Counts {
+    slices: usize,
+    counted: Counted,
+    /// Each Service's `ports.len().max(1)` and addresses (one Service per identity once
+    /// admitted; more in a text taken as stored).
+    services: Vec<(usize, usize)>,
+}
+
+impl Counted {
+    /// Takes away a slice added before (saturating: a slice never added leaves the
+    /// counts wrong, not the analysis panicking).
+    fn remove(&mut self, slice: &EndpointSlice) {
+        let n = slice.endpoints.len();
+        self.endpoints = self.endpoints.saturating_sub(n);
+        match slice.address_type.as_str() {
+            "IPv4" => self.ipv4 = self.ipv4.saturating_sub(n),
+            "IPv6" => self.ipv6 = self.ipv6.saturating_sub(n),
+            _ => {}
+        }
+    }
+}
+
+impl std::fmt::Debug for Counted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}/{}", self.endpoints, self.ipv4, self.ipv6)
+    }
+}
+
+/// A Service's part of [`entries`] that does not depend on its endpoints.
+fn shape(service: &Service) -> (usize, usize) {
+    let addresses = service.spec.external_ips.len()
+        + service.status.load_balancer_ingress.len()
+        + service.spec.load_balancer_source_ranges.len();
+    (service.spec.ports.len().max(1), addresses)
+}
+
+impl Counts {
+    /// What this identity adds to the tally: entries, and Services with too many
+    /// endpoints ([`entries`] for each of its Services).
+    fn weight(&self) -> (u128, usize) {
+        let endpoints = self.counted.endpoints;
+        let largest = self.counted.ipv4.max(self.counted.ipv6);
+        let cost = (self.services.iter())
+            .map(|&(ports, addresses)| ports.saturating_mul(1 + endpoints + addresses) as u128)
+            .sum();
+        let too_many = if largest > MAX_ENDPOINTS_PER_SERVICE {
+            self.services.len()
+        } else {
+            0
+        };
+        (cost, too_many)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.slices == 0 && self.services.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Tally {
+    /// The identities in order (the maps' order depends on their history), so that a
+    /// tally kept over edits prints as the one counted afresh.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut identities: Vec<_> = (self.by_service.iter())
+            .flat_map(|(namespace, names)| {
+                names.iter().map(move |(name, c)| {
+                    let mut services = c.services.clone();
+                    crate::sort::sort(&mut services);
+                    (namespace, name, c.slices, c.counted, services)
+                })
+            })
+            .collect();
+        crate::sort::sort_by(&mut identities, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        f.debug_struct("Tally")
+            .field("entries", &self.entries)
+            .field("too_many", &self.too_many)
+            .field("by_service", &identities)
+            .finish()
+    }
+}
+
+impl Tally {
+    /// The tally of `services` and `slices`.
+    pub fn of<'a>(
+        services: impl IntoIterator<Item = &'a Service>,
+        slices: impl IntoIterator<Item = &'a EndpointSlice>,
+    ) -> Tally {
+        let mut tally = Tally::default();
+        for service in services {
+            tally.add_service(service);
+        }
+        for slice in slices {
+            tally.add_slice(slice);
+        }
+        tally
+    }
+
+    /// Whether every Service counted fits in the budgets: [`over_budget`] of objects
+    /// holding exactly the Services and EndpointSlices counted is empty.
+    pub fn within(&self) -> bool {
+        self.entries <= MAX_PROXY_ENTRIES as u128 && self.too_many == 0
+    }
+
+    /// Changes one identity's counts, keeping the sums.
+    fn change(&mut self, namespace: &str, name: &str, change: impl FnOnce(&mut Counts)) {
+        // Looked up by borrowed names: a new identity only is allocated.
+        if !self.by_service.contains_key(namespace) {
+            self.by_service
+                .insert(namespace.to_string(), HashMap::default());
+        }
+        let names = self.by_service.get_mut(namespace).expect("inserted above");
+        if !names.contains_key(name) {
+            names.insert(name.to_string(), Counts::default());
+        }
+        let counts = names.get_mut(name).expect("inserted above");
+        let (cost, too_many) = counts.weight();
+        change(counts);
+        let (new_cost, new_too_many) = counts.weight();
+        // What an identity weighed is part of the sums.
+        self.entries = self.entries - cost + new_cost;
+        self.too_many = self.too_many - too_many + new_too_many;
+        if counts.is_empty() {
+            names.remove(name);
+            if names.is_empty() {
+                self.by_service.remove(namespace);
+            }
+        }
+    }
+
+    pub fn add_service(&mut self, service: &Service) {
+        let shape = shape(service);
+        let meta = &service.meta;
+        self.change(&meta.namespace, &meta.name, |c| c.services.push(shape));
+    }
+
+    /// Takes away a Service counted before (one with the same identity and shape).
+    pub fn remove_service(&mut self, service: &Service) {
+        let shape = shape(service);
+        let meta = &service.meta;
+        self.change(&meta.namespace, &meta.name, |c| {
+            if let Some(at) = c.services.iter().position(|s| *s == shape) {
+                c.services.swap_remove(at);
+            }
+        });
+    }
+
+    pub fn add_slice(&mut self, slice: &EndpointSlice) {
+        if let Some(name) = slice.service_name() {
+            self.change(&slice.meta.namespace, name, |c| {
+                c.slices += 1;
+                c.counted.add(slice);
+            });
+        }
+    }
+
+    /// Takes away an EndpointSlice counted before.
+    pub fn remove_slice(&mut self, slice: &EndpointSlice) {
+        if let Some(name) = slice.service_name() {
+            self.change(&slice.meta.namespace, name, |c| {
+                c.slices = c.slices.saturating_sub(1);
+                c.counted.remove(slice);
+            });
+        }
+    }
+
+    /// Whether the Services and EndpointSlices of this tally and `other` together fit
+    /// in the budgets ([`Tally::within`] of both counted in one), without a copy of this one.
+    pub fn within_with(&self, other: &Tally) -> bool {
+        let (mut entries, mut too_many) = (self.entries, self.too_many);
+        for (namespace, names) in &other.by_service {
+            for (name, theirs) in names {
+                let mine = self.by_service.get(namespace).and_then(|n| n.get(name));
+                let mut both = mine.cloned().unwrap_or_default();
+                both.slices += theirs.slices;
+                both.counted.endpoints += theirs.counted.endpoints;
+                both.counted.ipv4 += theirs.counted.ipv4;
+                both.counted.ipv6 += theirs.counted.ipv6;
+                both.services.extend_from_slice(&theirs.services);
+                let (cost, many) = mine.map(Counts::weight).unwrap_or_default();
+                let (new_cost, new_many) = both.weight();
+                entries = entries - cost + new_cost;
+                too_many = too_many - many + new_many;
+            }
+        }
+        entries <= MAX_PROXY_ENTRIES as u128 && too_many == 0
+    }
 }

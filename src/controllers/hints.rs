@@ -18,23 +18,44 @@ use crate::model::labels::{format_map, selector_matches};
 use crate::model::{IntOrString, Objects, Pod, Service};
 
 /// The warnings for a scenario, with field paths; the caller resolves spans
-/// ([`crate::manifest::Manifest::locate`]) from each object's origin.
+/// ([`crate::manifest::Manifest::locate`]) from each object's origin. In order: each
+/// written Service's ([`service_warnings`]), the workloads' ([`workload_warnings`]), and
+/// the budgets' ([`super::budget::warnings`]).
 pub fn warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
     let mut out = Vec::new();
     for service in &objects.services {
         let Some(id) = written(service) else { continue };
-        if service.type_or_default() == "ExternalName" || !has_selector(service) {
-            continue;
-        }
-        let selected = selected_pods(service, &objects.pods);
-        if selected.is_empty() {
-            out.push((id, no_pod_matches(service, &objects.pods)));
-            continue;
-        }
-        for (i, port) in service.spec.ports.iter().enumerate() {
-            out.extend(target_port_warning(i, port, &selected).map(|d| (id, d)));
-        }
+        out.extend(
+            service_warnings(service, &objects.pods)
+                .into_iter()
+                .map(|d| (id, d)),
+        );
     }
+    out.extend(workload_warnings(objects));
+    out.extend(super::budget::warnings(objects));
+    out
+}
+
+/// The warnings about one Service, which read only it and `pods` (the cluster's Pods).
+pub fn service_warnings(service: &Service, pods: &[Pod]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if service.type_or_default() == "ExternalName" || !has_selector(service) {
+        return out;
+    }
+    let selected = selected_pods(service, pods);
+    if selected.is_empty() {
+        out.push(no_pod_matches(service, pods));
+        return out;
+    }
+    for (i, port) in service.spec.ports.iter().enumerate() {
+        out.extend(target_port_warning(i, port, &selected));
+    }
+    out
+}
+
+/// The warnings about workloads asking for more Pods than svcplay makes of one.
+pub fn workload_warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
+    let mut out = Vec::new();
     for workload in &objects.workloads {
         let Some(id) = workload.meta.origin.object() else {
             continue;
@@ -52,11 +73,11 @@ pub fn warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
             ));
         }
     }
-    out.extend(super::budget::warnings(objects));
     out
 }
 
-fn written(service: &Service) -> Option<usize> {
+/// The object id of a written Service.
+pub fn written(service: &Service) -> Option<usize> {
     match service.meta.origin {
         crate::model::Origin::Written(id) => Some(id),
         _ => None,
