@@ -812,12 +812,12 @@ fn hints_in_a_dump_follow_ids_and_lines() {
     let t10 = t8.clone();
     let t11 = insert(&t10, first, "# a comment line\n\n");
     let t12 = t0.clone();
+    let texts = vec![t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12];
+    // The same with CRLF line breaks (the text split line by line, whole).
+    let crlf: Vec<String> = texts.iter().map(|t| t.replace('\n', "\r\n")).collect();
     run_all(
         "hints in a dump",
-        vec![(
-            "hints-dump",
-            vec![t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12],
-        )],
+        vec![("hints-dump", texts), ("hints-dump-crlf", crlf)],
         Depth {
             changes: true,
             listing_nodes: 1,
@@ -1256,6 +1256,85 @@ fn kept_hints_and_counts_in_a_dump() {
         Depth {
             changes: true,
             listing_nodes: 1,
+        },
+    );
+}
+
+/// Many warned Services in a dump (30, in two namespaces, a few without a selector),
+/// random edits that insert, remove and move whole documents and retype selectors and
+/// namespaces: the kept warnings' ids and lines move in every direction.
+#[test]
+fn many_warned_services_moving() {
+    let mut base = small_dump(2);
+    for i in 0..30 {
+        let ns = if i % 3 == 0 { "b" } else { "a" };
+        if i % 7 == 6 {
+            base.push_str(&svc(&format!("w{i:02}"), ns, "", ""));
+        } else {
+            base.push_str(&selecting(&format!("w{i:02}"), ns, ["web", "db"][i % 2]));
+        }
+    }
+    let mut rng = outputs::Rng(0x3a7_5e1);
+    let mut chains = Vec::new();
+    for _ in 0..3 {
+        let mut texts = vec![base.clone()];
+        while texts.len() < 11 {
+            let text = texts.last().unwrap().clone();
+            let docs: Vec<usize> = text.match_indices("---\n").map(|(i, _)| i).collect();
+            let k = rng.below(docs.len());
+            let range = docs[k]..docs.get(k + 1).copied().unwrap_or(text.len());
+            let next = match rng.below(5) {
+                0 => without(&text, range),
+                1 => {
+                    let doc = text[range.clone()].to_string();
+                    let rest = without(&text, range);
+                    let to = rest
+                        .match_indices("---\n")
+                        .map(|(i, _)| i)
+                        .nth(rng.below(docs.len() - 1))
+                        .unwrap_or(rest.len());
+                    insert(&rest, to, &doc)
+                }
+                2 => insert(&text, docs[k], &selecting("new", "a", "web")),
+                3 => {
+                    let places: Vec<usize> =
+                        text.match_indices("app: ").map(|(i, _)| i + 5).collect();
+                    let at = places[rng.below(places.len())];
+                    let end = at + text[at..].find('\n').unwrap();
+                    format!(
+                        "{}{}{}",
+                        &text[..at],
+                        ["web", "db", "w"][rng.below(3)],
+                        &text[end..]
+                    )
+                }
+                _ => {
+                    let places: Vec<usize> = text
+                        .match_indices("  namespace: ")
+                        .map(|(i, _)| i + 13)
+                        .collect();
+                    let at = places[rng.below(places.len())];
+                    let end = at + text[at..].find('\n').unwrap();
+                    format!(
+                        "{}{}{}",
+                        &text[..at],
+                        ["a", "b", "c"][rng.below(3)],
+                        &text[end..]
+                    )
+                }
+            };
+            if next != text {
+                texts.push(next);
+            }
+        }
+        chains.push(("many-warned", texts));
+    }
+    run_all(
+        "many warned Services moving",
+        chains,
+        Depth {
+            changes: true,
+            listing_nodes: 0,
         },
     );
 }
