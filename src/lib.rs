@@ -46,7 +46,8 @@
 //!   Quantity, Time and base64, in [`manifest::gotypes`]). [`manifest::yaml::Node::locate`] turns a field path into a span.
 //!   Each recognised object's tree moves into its [`manifest::RawObject`] for the stages
 //!   of one analysis; afterwards ([`manifest::Manifest::release_trees`]) an object keeps
-//!   where its document is in the shared text and [`manifest::RawObject::node`] parses
+//!   its document's text (shared by the document's objects; an edit copies only the
+//!   documents it parses again) and [`manifest::RawObject::node`] parses
 //!   it again for spans, field paths and kubectl's messages (an analysis holds the text,
 //!   not trees ten times its size). The one size limit of
 //!   a scenario wherever it enters is [`manifest::MAX_SCENARIO_BYTES`]. After an edit,

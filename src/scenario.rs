@@ -659,8 +659,21 @@ impl Analysis {
         text: &str,
         mark: &mut dyn FnMut(&'static str),
     ) -> Analysis {
+        self.edit_at(previous_text, text, None, mark)
+    }
+
+    /// [`Analysis::edit_marked`], told where the texts differ when the caller knows it
+    /// (`at`: the page's worker applies the edits it is sent), so that the two texts are
+    /// not compared ([`manifest::reparse_moved_at`]).
+    pub fn edit_at(
+        self,
+        previous_text: &str,
+        text: &str,
+        at: Option<manifest::TextEdit>,
+        mark: &mut dyn FnMut(&'static str),
+    ) -> Analysis {
         let options = self.options;
-        let (manifest, moved) = manifest::reparse_moved(self.manifest, previous_text, text);
+        let (manifest, moved) = manifest::reparse_moved_at(self.manifest, previous_text, text, at);
         mark("reparse");
         let downstream = match self.downstream.computed.into_inner() {
             Some(computed) => Some((computed, Arc::default())),

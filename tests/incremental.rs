@@ -362,6 +362,7 @@ fn incremental_analysis_equals_a_full_one() {
         let mut full_before = analyze(&text, Options::default());
         // The mode on show, drawn apart from the edits (`None`: the configured one).
         let mut view_rng = Rng(seed ^ 0x0123_4567_89ab_cdef);
+        let mut at_rng = Rng(seed ^ 0x7e47_ed17_0000_0001);
         for step in 0..EDITS {
             let (edited, what) = edit(&mut case_rng, &text);
             // What the worker keeps of the analysis before the edit consumes it.
@@ -377,7 +378,9 @@ fn incremental_analysis_equals_a_full_one() {
             let measured = view_rng.below(3) != 0;
             let kept = incremental.proxy_in(&node, mode.unwrap_or(incremental.proxy_config.mode));
             let before = measured.then(|| incremental.downstream());
-            incremental = incremental.edit(&text, &edited);
+            // Told where the texts differ (as the page's worker is), or not.
+            let at = edited_range(&mut at_rng, &text, &edited);
+            incremental = incremental.edit_at(&text, &edited, at, &mut |_| {});
             let full = analyze(&edited, Options::default());
             // The node on show afterwards (the default one when the edit removed it: the
             // worker then analyses the text before again, `diff` itself).
@@ -444,6 +447,35 @@ fn incremental_analysis_equals_a_full_one() {
          changes equal; {replayed} of {admitted} admissions replayed; {carried} edits carried \
          over in bulk"
     );
+}
+
+/// Where `before` was edited into `after`, as the page's worker says it
+/// (`Analysis::edit_at`): the bytes that differ and up to 40 alike on each side (the
+/// worker's replaced range need not be the least one); `None` a third of the time (the
+/// texts are compared).
+fn edited_range(rng: &mut Rng, before: &str, after: &str) -> Option<svcplay::manifest::TextEdit> {
+    if rng.below(3) == 0 {
+        return None;
+    }
+    let (a, b) = (before.as_bytes(), after.as_bytes());
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suffix = (a[prefix..].iter().rev())
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let mut start = prefix - rng.below(prefix.min(40) + 1);
+    while !before.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut kept = suffix - rng.below(suffix.min(40) + 1);
+    while !before.is_char_boundary(a.len() - kept) {
+        kept -= 1;
+    }
+    Some(svcplay::manifest::TextEdit {
+        start,
+        end: a.len() - kept,
+        new_end: b.len() - kept,
+    })
 }
 
 /// Compares every output of `incremental` with a full analysis of `text`.

@@ -4,8 +4,8 @@
 //! expands `kind: List` documents (as `kubectl get -o yaml` prints them), recognises each
 //! object's `apiVersion` and `kind`, and checks every field against the kind's schema
 //! ([`schema`]) the way the API server's strict decoder does. Each object holds its spanned
-//! YAML tree while one analysis reads it, and then only where its document is in the
-//! (shared) text, parsing it again when asked ([`RawObject::node`]), so any later stage
+//! YAML tree while one analysis reads it, and then only its document's text (shared by
+//! the document's objects), parsing it again when asked ([`RawObject::node`]), so any later stage
 //! can still turn a field path into a line and column ([`Manifest::locate`]).
 
 pub mod emit;
@@ -235,31 +235,28 @@ pub struct RawObject {
     /// The object's mapping node while the manifest holds it: from [`parse`] until the
     /// analysis is done with it ([`Manifest::release_trees`]). Afterwards [`RawObject::node`]
     /// parses the object's document again from `source`, so an analysis keeps the text
-    /// (once, shared) instead of a tree ten times its size.
+    /// (each document's once, shared by its objects) instead of a tree ten times its size.
     tree: Option<Node>,
     source: Source,
 }
 
-/// Where an object's document is in the scenario text: enough to parse it again.
+/// An object's document: enough to parse it again.
 #[derive(Clone, Debug)]
 struct Source {
-    /// The whole scenario text, shared by every object of the manifest.
+    /// The document's chunk (its text between `---` separators), shared by the objects
+    /// of the document. Each document holds its own, not the whole text: an edit makes
+    /// new ones for the documents it parses again, and the others keep theirs (no copy
+    /// of a 6 MB text per keystroke).
     text: std::sync::Arc<str>,
-    /// The document's chunk (its text between `---` separators), as byte offsets.
-    start: u32,
-    end: u32,
     /// The chunk's first line (1-based).
     first_line: u32,
 }
 
 impl Source {
-    /// The source of `chunk`, a chunk of `text`, whose copy `shared` holds.
-    fn of(shared: &Arc<str>, text: &str, chunk: &yaml::Chunk) -> Source {
-        let start = (chunk.text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+    /// The source of `chunk`.
+    fn of(chunk: &yaml::Chunk) -> Source {
         Source {
-            text: shared.clone(),
-            start: start as u32,
-            end: (start + chunk.text.len()) as u32,
+            text: Arc::from(chunk.text),
             first_line: chunk.first_line,
         }
     }
@@ -304,9 +301,7 @@ impl RawObject {
     /// keystrokes ([`RawObject::document_node`], [`RawObject::in_document`]). `None` when
     /// the document cannot be found again (then `node` stands in an empty mapping).
     pub fn tree_source(&self) -> Option<(&str, u32)> {
-        let s = &self.source;
-        let chunk = s.text.get(s.start as usize..s.end as usize)?;
-        Some((chunk, s.first_line))
+        Some((&self.source.text, self.source.first_line))
     }
 
     /// The object's whole document parsed again (for an item of a `kind: List`, the List).
@@ -384,7 +379,7 @@ impl Manifest {
     }
 
     /// Lets go of the objects' trees once the analysis is done with them: each object keeps
-    /// where its document is in the (shared) text and parses it again when asked
+    /// its document's text (shared by the document's objects) and parses it again when asked
     /// ([`RawObject::node`]). An item of a `kind: List` document keeps its tree, since
     /// reading it again means parsing the whole list.
     pub fn release_trees(&mut self) {
@@ -443,7 +438,6 @@ pub fn parse(text: &str) -> Manifest {
             chunks: Vec::new(),
         };
     }
-    let shared: Arc<str> = Arc::from(text);
     let mut manifest = Manifest::default();
     let mut syntax_errors = Vec::new();
     let chunks = yaml::split_documents(text);
@@ -459,12 +453,7 @@ pub fn parse(text: &str) -> Manifest {
         };
         let mut document = yaml::parse_chunk(&chunk, index, &mut manifest.work, &mut syntax_errors);
         if let Some(root) = &mut document.root {
-            read_document(
-                &mut manifest,
-                index,
-                root,
-                &Source::of(&shared, text, &chunk),
-            );
+            read_document(&mut manifest, index, root, &Source::of(&chunk));
         }
         manifest.documents.push(document);
     }
@@ -489,6 +478,27 @@ pub fn reparse(previous: Manifest, previous_text: &str, text: &str) -> Manifest 
     reparse_moved(previous, previous_text, text).0
 }
 
+/// Where an edit changed a text: bytes `start..end` of the text before were replaced by
+/// bytes `start..new_end` of the text after (what the page's worker knows of the edit
+/// it applies). The texts may be alike at its ends too; they must be alike outside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextEdit {
+    pub start: usize,
+    pub end: usize,
+    pub new_end: usize,
+}
+
+impl TextEdit {
+    /// Whether this is an edit of a text `old` bytes long into one `new` bytes long.
+    pub(crate) fn fits(&self, old: usize, new: usize) -> bool {
+        self.start <= self.end
+            && self.start <= self.new_end
+            && self.end <= old
+            && self.new_end <= new
+            && old - self.end == new - self.new_end
+    }
+}
+
 /// [`reparse`], also saying for each object of the result ([`RawObject::id`]) the id it
 /// had in `previous` when its document was taken over (`None` when it was read afresh):
 /// the later stages replay what they did with an object that did not change.
@@ -496,6 +506,17 @@ pub fn reparse_moved(
     previous: Manifest,
     previous_text: &str,
     text: &str,
+) -> (Manifest, Vec<Option<usize>>) {
+    reparse_moved_at(previous, previous_text, text, None)
+}
+
+/// [`reparse_moved`], told where the texts differ (`edit`, when the caller knows it):
+/// they are not compared.
+pub fn reparse_moved_at(
+    previous: Manifest,
+    previous_text: &str,
+    text: &str,
+    edit: Option<TextEdit>,
 ) -> (Manifest, Vec<Option<usize>>) {
     let whole = |text: &str| {
         let manifest = parse(text);
@@ -506,7 +527,7 @@ pub fn reparse_moved(
         return whole(text);
     }
     let mut previous = Some(previous);
-    if let Some(done) = reparse_in_place(&mut previous, previous_text, text) {
+    if let Some(done) = reparse_in_place(&mut previous, previous_text, text, edit) {
         return done;
     }
     let Some(previous) = previous else {
@@ -575,7 +596,7 @@ pub fn reparse_moved(
     // The first `same_before` and last `same_after` chunks are those of the text before,
     // with the same text.
     let (new_chunks, same_before, same_after, layout) =
-        match yaml::split_documents_after_edit(previous_text, &old_layout, text) {
+        match yaml::split_documents_after_edit(previous_text, &old_layout, text, edit) {
             Some((chunks, before, after)) => {
                 let layout = yaml::ChunkAt::of_all(text, &chunks);
                 (chunks, before, after, layout)
@@ -590,7 +611,6 @@ pub fn reparse_moved(
             }
         };
     drop(old_layout);
-    let shared: Arc<str> = Arc::from(text);
     // A chunk is looked for at its own position and at its position counted from the end,
     // which finds every chunk before and after one edited place.
     let from_end = old_chunks.len() as isize - new_chunks.len() as isize;
@@ -624,12 +644,7 @@ pub fn reparse_moved(
         let Some(old) = kept else {
             let mut document = yaml::parse_chunk(chunk, index, &mut fresh, &mut syntax_errors);
             if let Some(root) = &mut document.root {
-                read_document(
-                    &mut manifest,
-                    index,
-                    root,
-                    &Source::of(&shared, text, chunk),
-                );
+                read_document(&mut manifest, index, root, &Source::of(chunk));
             }
             manifest.documents.push(document);
             moved.resize(manifest.objects.len(), None);
@@ -652,7 +667,8 @@ pub fn reparse_moved(
             object.id = manifest.objects.len();
             object.document = index;
             object.span = yaml::shift_span(object.span, delta);
-            object.source = Source::of(&shared, text, chunk);
+            // The same text (its source is kept), at its new lines.
+            object.source.first_line = chunk.first_line;
             if let Some(tree) = &mut object.tree {
                 tree.shift_lines(delta);
             }
@@ -681,15 +697,16 @@ pub fn reparse_moved(
 /// [`reparse_moved`] in place, for its common case: the text before had no syntax error
 /// and no separator followed by more than a comment, and the edit's chunks have none
 /// either. The documents, objects and diagnostics before the edited chunks stay where
-/// they are (their objects only see the new text); those of the edited chunks are
+/// they are (their objects keep their documents' texts); those of the edited chunks are
 /// replaced by the new chunks' (parsed); those after are moved (renumbered, their lines
-/// and bytes shifted) where they are, instead of every document and object being moved
+/// shifted) where they are, instead of every document and object being moved
 /// into new lists (2.5-4 ms for a 10,000-object dump). `previous` is taken when done;
 /// `None` leaves it for the general case.
 fn reparse_in_place(
     previous: &mut Option<Manifest>,
     previous_text: &str,
     text: &str,
+    edit: Option<TextEdit>,
 ) -> Option<(Manifest, Vec<Option<usize>>)> {
     let old = previous.as_ref()?;
     if old.chunks.is_empty()
@@ -702,7 +719,7 @@ fn reparse_in_place(
         return None;
     }
     let (chunks, before, after) =
-        yaml::split_documents_after_edit(previous_text, &old.chunks, text)?;
+        yaml::split_documents_after_edit(previous_text, &old.chunks, text, edit)?;
     let (old_n, new_n) = (old.chunks.len(), chunks.len());
     if chunks[before..new_n - after]
         .iter()
@@ -734,7 +751,6 @@ fn reparse_in_place(
         Some(end) => i64::from(chunks[new_n - after].first_line) - i64::from(end),
         None => 0,
     };
-    let grown = text.len() as i64 - previous_text.len() as i64;
     // The work of the documents left behind, counted again to be taken off.
     let mut dropped = yaml::ParseWork::default();
     for c in &old.chunks[before..old_n - after] {
@@ -745,7 +761,6 @@ fn reparse_in_place(
     }
     let mut manifest = previous.take()?;
     // The edited chunks parsed (into a manifest of their own, renumbered below).
-    let shared: Arc<str> = Arc::from(text);
     let mut fresh = Manifest::default();
     let mut new_documents = Vec::new();
     let mut syntax_errors = Vec::new();
@@ -756,7 +771,7 @@ fn reparse_in_place(
         };
         let mut document = yaml::parse_chunk(chunk, index, &mut fresh.work, &mut syntax_errors);
         if let Some(root) = &mut document.root {
-            read_document(&mut fresh, index, root, &Source::of(&shared, text, chunk));
+            read_document(&mut fresh, index, root, &Source::of(chunk));
         }
         new_documents.push(document);
     }
@@ -775,7 +790,7 @@ fn reparse_in_place(
             root.shift_lines(line_delta);
         }
     }
-    // Objects: the new text for all, the ones after moved.
+    // Objects: the ones after moved (each keeps its document's text).
     let mut moved: Vec<Option<usize>> =
         Vec::with_capacity(by(manifest.objects.len(), object_shift));
     moved.extend((0..objects.start).map(Some));
@@ -786,18 +801,12 @@ fn reparse_in_place(
     }
     let old_after = objects.end;
     manifest.objects.splice(objects, fresh.objects);
-    for object in &mut manifest.objects[..after_objects] {
-        object.source.text = shared.clone();
-    }
     for (k, object) in manifest.objects[after_objects..].iter_mut().enumerate() {
         moved.push(Some(old_after + k));
         object.id = by(object.id, object_shift);
         object.document = by(object.document, document_shift);
         object.span = yaml::shift_span(object.span, line_delta);
         let source = &mut object.source;
-        source.text = shared.clone();
-        source.start = (i64::from(source.start) + grown) as u32;
-        source.end = (i64::from(source.end) + grown) as u32;
         source.first_line = (i64::from(source.first_line) + line_delta) as u32;
         if let Some(tree) = &mut object.tree {
             tree.shift_lines(line_delta);

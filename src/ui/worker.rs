@@ -275,6 +275,8 @@ struct Analyse {
     text: String,
     /// The hash of `text` in pieces, when updated from the text held by an edit.
     pieces: Option<Pieces>,
+    /// Where `text` differs from the text held, when it is that text edited.
+    at: Option<svcplay::manifest::TextEdit>,
     before: Option<String>,
     node: String,
     mode: Option<ProxyMode>,
@@ -291,6 +293,7 @@ fn analysed(request: Analyse, timed: super::dom::Timed, mut stages: super::dom::
         rev,
         text,
         pieces,
+        at,
         before,
         node,
         mode,
@@ -335,7 +338,7 @@ fn analysed(request: Analyse, timed: super::dom::Timed, mut stages: super::dom::
                 (None, None) => (keep_before(&previous, &node, mode), true),
             };
             stages.mark("keep_before");
-            let analysis = previous.edit_marked(&held, &text, &mut |name| {
+            let analysis = previous.edit_at(&held, &text, at, &mut |name| {
                 stages.mark(format_args!("Analysis::edit: {name}"))
             });
             match &mut kept.earlier {
@@ -486,6 +489,11 @@ pub fn begin(request: Request) -> Option<Response> {
                         rev,
                         text,
                         pieces: Some(pieces),
+                        at: Some(svcplay::manifest::TextEdit {
+                            start,
+                            end,
+                            new_end: start + replacement.len(),
+                        }),
                         before: None,
                         node,
                         mode,
@@ -525,6 +533,7 @@ pub fn begin(request: Request) -> Option<Response> {
                     rev,
                     text,
                     pieces: None,
+                    at: None,
                     before,
                     node,
                     mode,
