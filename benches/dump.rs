@@ -200,24 +200,41 @@ fn edit_stages(analysed: &svcplay::scenario::Analysis, text: &str, edited: &str)
     );
 }
 
-/// `Analysis::edit` stage by stage (`Analysis::edit_marked`'s marks): the keystroke and
-/// its undo alternate from the analysis before, as the worker edits one analysis after
-/// another; each stage's median of 11 edits is printed.
+/// `Analysis::edit` stage by stage (`Analysis::edit_at`'s marks, told where the text
+/// changed, as the worker does): the keystroke and its undo alternate from the analysis
+/// before, as the worker edits one analysis after another; each stage's median of 11
+/// edits is printed.
 fn edit_marks(analysed: &svcplay::scenario::Analysis, text: &str, edited: &str) {
+    // The one byte typed (the dump's keystroke inserts it).
+    let at = text
+        .bytes()
+        .zip(edited.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let typed = manifest::TextEdit {
+        start: at,
+        end: at,
+        new_end: at + 1,
+    };
+    let undone = manifest::TextEdit {
+        start: at,
+        end: at + 1,
+        new_end: at,
+    };
     let mut analysis = Some(analysed.clone());
     let mut stages: Vec<(&'static str, Vec<Duration>)> = Vec::new();
     let mut wholes = Vec::new();
     for i in 0..11 {
-        let (from, to) = if i % 2 == 0 {
-            (text, edited)
+        let (from, to, range) = if i % 2 == 0 {
+            (text, edited, typed)
         } else {
-            (edited, text)
+            (edited, text, undone)
         };
         let start = Instant::now();
         let mut last = start;
         let mut at = 0;
         let previous = analysis.take().expect("an analysis");
-        let next = previous.edit_marked(from, to, &mut |stage| {
+        let next = previous.edit_at(from, to, Some(range), &mut |stage| {
             let now = Instant::now();
             if stages.len() <= at {
                 stages.push((stage, Vec::new()));

@@ -718,12 +718,11 @@ fn reparse_in_place(
     {
         return None;
     }
-    let (chunks, before, after) =
-        yaml::split_documents_after_edit(previous_text, &old.chunks, text, edit)?;
-    let (old_n, new_n) = (old.chunks.len(), chunks.len());
-    if chunks[before..new_n - after]
-        .iter()
-        .any(|c| c.separator_error.is_some())
+    // Only the edited place's chunks (the others are moved where they are, below).
+    let region = yaml::edited_region(previous_text, &old.chunks, text, edit)?;
+    let (before, after) = (region.before, region.after);
+    let (old_n, new_n) = (old.chunks.len(), before + region.chunks.len() + after);
+    if (region.chunks.iter()).any(|c| c.separator_error.is_some())
         || before >= old_n
         || before + after >= old_n
         || before + after >= new_n
@@ -748,7 +747,7 @@ fn reparse_in_place(
             .diagnostics
             .partition_point(|d| in_document(d, documents.end));
     let line_delta = match end_line {
-        Some(end) => i64::from(chunks[new_n - after].first_line) - i64::from(end),
+        Some(end) => i64::from(region.line_after(end)) - i64::from(end),
         None => 0,
     };
     // The work of the documents left behind, counted again to be taken off.
@@ -764,7 +763,7 @@ fn reparse_in_place(
     let mut fresh = Manifest::default();
     let mut new_documents = Vec::new();
     let mut syntax_errors = Vec::new();
-    for chunk in &chunks[before..new_n - after] {
+    for chunk in &region.chunks {
         let next = documents.start + new_documents.len();
         let Some(index) = yaml::chunk_start(chunk, next, &mut syntax_errors) else {
             continue;
@@ -825,7 +824,7 @@ fn reparse_in_place(
         manifest.diagnostics = syntax_diagnostics(syntax_errors);
         manifest.diagnostics.extend(decoded);
     }
-    manifest.chunks = yaml::ChunkAt::of_all(text, &chunks);
+    region.apply(text, &mut manifest.chunks);
     Some((manifest, moved))
 }
 

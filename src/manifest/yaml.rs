@@ -793,6 +793,33 @@ pub(crate) fn split_documents_after_edit<'a>(
     text: &'a str,
     edit: Option<super::TextEdit>,
 ) -> Option<(Vec<Chunk<'a>>, usize, usize)> {
+    let region = edited_region(old_text, old, text, edit)?;
+    let mut chunks: Vec<Chunk<'a>> = Vec::with_capacity(old.len() + 4);
+    for c in &old[..region.before] {
+        chunks.push(c.chunk(text)?);
+    }
+    chunks.extend(region.chunks);
+    for c in &old[old.len() - region.after..] {
+        let start = (i64::from(c.start) + region.grown) as usize;
+        let end = (i64::from(c.end) + region.grown) as usize;
+        chunks.push(Chunk {
+            text: text.get(start..end)?,
+            first_line: (i64::from(c.first_line) + region.line_delta) as u32,
+            separator_error: c.separator_error.clone(),
+        });
+    }
+    Some((chunks, region.before, region.after))
+}
+
+/// The edited place of [`split_documents_after_edit`] alone: the chunks of `text` there
+/// and how many chunks before and after it are those of `old_text`, without the others
+/// (which a manifest moves where they are, [`Region::apply`]).
+pub(crate) fn edited_region<'a>(
+    old_text: &str,
+    old: &[ChunkAt],
+    text: &'a str,
+    edit: Option<super::TextEdit>,
+) -> Option<Region<'a>> {
     let (first, last) = (old.first()?, old.last()?);
     let ordered = old
         .windows(2)
@@ -843,29 +870,54 @@ pub(crate) fn split_documents_after_edit<'a>(
     }
     let lines = |t: &[u8]| t.iter().filter(|&&c| c == b'\n').count() as i64;
     let line_delta = lines(region.as_bytes()) - lines(&a[region_start..old_end]);
-    let mut chunks: Vec<Chunk<'a>> = Vec::with_capacity(old.len() + 4);
-    for c in &old[..before] {
-        chunks.push(c.chunk(text)?);
-    }
     let first_line = old[before].first_line;
-    for (i, mut c) in split_documents(region).into_iter().enumerate() {
+    let mut chunks = split_documents(region);
+    for (i, c) in chunks.iter_mut().enumerate() {
         c.first_line += first_line - 1;
         if i == 0 {
             c.separator_error = old[before].separator_error.clone();
         }
-        chunks.push(c);
     }
-    let kept_after = after.map_or(0, |k| old.len() - k);
-    for c in &old[old.len() - kept_after..] {
-        let start = (i64::from(c.start) + grown) as usize;
-        let end = (i64::from(c.end) + grown) as usize;
-        chunks.push(Chunk {
-            text: text.get(start..end)?,
-            first_line: (i64::from(c.first_line) + line_delta) as u32,
-            separator_error: c.separator_error.clone(),
-        });
+    Some(Region {
+        before,
+        after: after.map_or(0, |k| old.len() - k),
+        chunks,
+        grown,
+        line_delta,
+    })
+}
+
+/// The edited place of a text after an edit ([`edited_region`]): the chunks split again
+/// there, between the first `before` and the last `after` chunks of the text before (the
+/// same texts), the latter moved by `grown` bytes and `line_delta` lines.
+pub(crate) struct Region<'a> {
+    pub(crate) before: usize,
+    pub(crate) after: usize,
+    pub(crate) chunks: Vec<Chunk<'a>>,
+    grown: i64,
+    line_delta: i64,
+}
+
+impl Region<'_> {
+    /// The layout of the edited text ([`ChunkAt`]s), from that of the text before (`old`,
+    /// the one the region was found in), changed where it is: the chunks before kept, the
+    /// region's put in place of the ones it replaced, the ones after moved.
+    pub(crate) fn apply(&self, text: &str, old: &mut Vec<ChunkAt>) {
+        let (grown, lines) = (self.grown, self.line_delta);
+        let after = old.len() - self.after;
+        for c in &mut old[after..] {
+            c.start = (i64::from(c.start) + grown) as u32;
+            c.end = (i64::from(c.end) + grown) as u32;
+            c.first_line = (i64::from(c.first_line) + lines) as u32;
+        }
+        old.splice(self.before..after, ChunkAt::of_all(text, &self.chunks));
     }
-    Some((chunks, before, kept_after))
+
+    /// The line the first chunk after the region starts on, given that of the same chunk
+    /// before the edit.
+    pub(crate) fn line_after(&self, old_line: u32) -> u32 {
+        (i64::from(old_line) + self.line_delta) as u32
+    }
 }
 
 /// How many bytes `a` and `b` start with alike (compared a block at a time).
