@@ -13,8 +13,10 @@
 use super::i18n::{Lang, Msg};
 use super::snapshot::{RulesPanel, Source};
 use std::collections::{BTreeSet, HashMap};
+// Keyed by ids and addresses: FNV, not SipHash (some 10^4 lookups per panel).
 use std::sync::Arc;
 use svcplay::diag::{Pos, Span};
+use svcplay::hash::FnvBuild;
 use svcplay::manifest::yaml::Node;
 use svcplay::model::Origin;
 use svcplay::proxy::{Lines, Provenance};
@@ -103,14 +105,14 @@ pub struct Trees {
     parsed: HashMap<TreeKey, Parsed>,
     /// An object's document in the analysis being read (ids name other objects in
     /// another analysis: cleared by [`Trees::begin`]), its text hashed and compared once.
-    keys: HashMap<usize, Option<TreeKey>>,
+    keys: HashMap<usize, Option<TreeKey>, FnvBuild>,
     /// Objects not found again in their documents, by id (this analysis).
     unkeyed: HashMap<usize, Node>,
     /// The number of the current [`Trees::begin`]: when each tree was last used.
     round: u64,
     /// The sources made, by the address of their provenance (held, so that no other
     /// provenance takes the address while it is kept).
-    sources: HashMap<usize, KeptSource>,
+    sources: HashMap<usize, KeptSource, FnvBuild>,
     /// How many sources were found kept and reused, and made (for the measurements).
     #[cfg(test)]
     pub reused: (usize, usize),
@@ -175,7 +177,7 @@ struct Reading<'a> {
     /// sources of one Service's lines read the same two or three documents (a dump's
     /// panel: some 3,000 sources, 300 Services). The text is held, so that no other
     /// takes its address while the panel is made.
-    documents: HashMap<(usize, usize, u32, Option<usize>), (Arc<str>, bool)>,
+    documents: HashMap<(usize, usize, u32, Option<usize>), (Arc<str>, bool), FnvBuild>,
 }
 
 impl<'a> Reading<'a> {
@@ -183,7 +185,7 @@ impl<'a> Reading<'a> {
         Reading {
             analysis,
             pods: None,
-            documents: HashMap::new(),
+            documents: HashMap::default(),
         }
     }
 
@@ -245,8 +247,8 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Drops the least recently `used` entries of `map` down to `bound` of them.
-fn drop_least_recent<K: Copy + Eq + std::hash::Hash, V>(
-    map: &mut HashMap<K, V>,
+fn drop_least_recent<K: Copy + Eq + std::hash::Hash, V, S: std::hash::BuildHasher>(
+    map: &mut HashMap<K, V, S>,
     bound: usize,
     used: impl Fn(&V) -> u64,
 ) {
@@ -394,8 +396,11 @@ impl Trees {
     ) -> Arc<Source> {
         let round = self.round;
         let at = Arc::as_ptr(p) as usize;
-        if let Some(mut kept) = self.sources.remove(&at) {
-            if Arc::ptr_eq(&kept.provenance, p) && Self::reads_same(reading, &kept.read) {
+        // Looked up in place (not taken out and put back: two hashings per line shown).
+        let stale = match self.sources.get_mut(&at) {
+            Some(kept)
+                if Arc::ptr_eq(&kept.provenance, p) && Self::reads_same(reading, &kept.read) =>
+            {
                 kept.used = round;
                 if kept.lang != lang {
                     // The page switched language: the same ranges, the texts in `lang`.
@@ -410,10 +415,13 @@ impl Trees {
                 {
                     self.reused.0 += 1;
                 }
-                let source = kept.source.clone();
-                self.sources.insert(at, kept);
-                return source;
+                return kept.source.clone();
             }
+            Some(_) => true,
+            None => false,
+        };
+        if stale {
+            self.sources.remove(&at);
         }
         let mut reads = Reads {
             list: Vec::new(),
@@ -579,7 +587,7 @@ pub fn panel_sources(
     trees.begin();
     stages.mark("trees begun (least recently used dropped)");
     // The listing's source (1 + an index) → the panel's.
-    let mut index: HashMap<u32, u32> = HashMap::new();
+    let mut index: HashMap<u32, u32, FnvBuild> = HashMap::default();
     let mut order: Vec<u32> = Vec::new();
     let mut number = |source: u32| -> u32 {
         if source == 0 {

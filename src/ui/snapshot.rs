@@ -2172,6 +2172,57 @@ mod tests {
         }
     }
 
+    /// How long the unfiltered rules panel of the 5,000-Service dump takes after a keystroke,
+    /// its window and its sources apart, made again and again (a measurement to profile
+    /// for issue 19, not a test of speed): `SVCPLAY_DUMP_ROUNDS=50 cargo test --profile
+    /// bench --bin svcplay-web -- --ignored the_dump_panel_again --nocapture`.
+    #[test]
+    #[ignore]
+    // A measurement the person runs reads the clock; the panel's code does not.
+    #[allow(clippy::disallowed_methods)]
+    fn the_dump_panel_again() {
+        let rounds: usize = std::env::var("SVCPLAY_DUMP_ROUNDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(20);
+        let text = svcplay::examples::dump::large_dump(5000, 10);
+        let analysis = analyze(&text, Options::default());
+        let node = analysis.default_node();
+        let mut listings = Listings::default();
+        rules_shown(&analysis, &node, None, None, "", None, &mut listings);
+        let edited = svcplay::examples::dump::with_a_keystroke(&text);
+        let next = analysis.edit(&text, &edited);
+        let mut kept = listings.next_analysis();
+        rules_shown(&next, &node, None, None, "", None, &mut kept);
+        let (_, _, view) = rules_views(&next, None, None);
+        let context = Context {
+            node: node.clone(),
+            mode: None,
+        };
+        let filters = views::listing::Filters {
+            text: "",
+            object: None,
+            object_of: &super::super::provenance::object_of,
+            limit: crate::ui::rules::MAX_LINES,
+        };
+        let (mut windows, mut panels) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let started = std::time::Instant::now();
+            std::hint::black_box(views::listing::window(&next, &context, view, &filters));
+            windows.push(started.elapsed());
+            let started = std::time::Instant::now();
+            std::hint::black_box(rules_shown(&next, &node, None, None, "", None, &mut kept));
+            panels.push(started.elapsed());
+        }
+        windows.sort();
+        panels.sort();
+        println!(
+            "the window {:?}, the panel {:?} (medians of {rounds})",
+            windows[rounds / 2],
+            panels[rounds / 2]
+        );
+    }
+
     /// How long a rules panel takes on a generated dump, its listing apart (a measurement
     /// for issue 19, not a test of speed): `SVCPLAY_DUMP_SERVICES=5000 cargo test --bin
     /// svcplay-web -- --ignored rules_panel_of_a_dump --nocapture`.

@@ -181,7 +181,8 @@ pub fn window_marked(
     let mut out = Window::default();
     // Each chunk's sources numbered in the window (only the lines kept are looked up),
     // and whether a chunk has a line of the object filtered for (0: not looked at yet).
-    let mut numbered: std::collections::HashMap<(usize, u32), u32> = Default::default();
+    let mut numbered: std::collections::HashMap<(usize, u32), u32, crate::hash::FnvBuild> =
+        Default::default();
     let mut of_object: Vec<u8> = vec![0; entry.chunk_count()];
     // A run in lower case (an ASCII run's copy, which a needle is searched in at once).
     let mut lower = String::new();
