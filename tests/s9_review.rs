@@ -1345,31 +1345,6 @@ fn many_warned_services_moving() {
 // ---------------------------------------------------------------------------------------
 // Phase 2: the edited range handed over (`Analysis::edit_at`, s9-core).
 
-/// The smallest edit turning `a` into `b`: bytes `start..end` of `a` replaced by
-/// `start..new_end` of `b` (on character boundaries).
-fn minimal_edit(a: &str, b: &str) -> svcplay::manifest::TextEdit {
-    let mut start = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
-    while !(a.is_char_boundary(start) && b.is_char_boundary(start)) {
-        start -= 1;
-    }
-    let max = a.len().min(b.len()) - start;
-    let mut suffix = a
-        .bytes()
-        .rev()
-        .zip(b.bytes().rev())
-        .take(max)
-        .take_while(|(x, y)| x == y)
-        .count();
-    while !(a.is_char_boundary(a.len() - suffix) && b.is_char_boundary(b.len() - suffix)) {
-        suffix -= 1;
-    }
-    svcplay::manifest::TextEdit {
-        start,
-        end: a.len() - suffix,
-        new_end: b.len() - suffix,
-    }
-}
-
 /// Edits that say the same change as `e` of `a` into `b`, told differently: exact, its
 /// start moved back and its ends moved on (the texts alike there), the whole text, and
 /// an insertion placed elsewhere in a run of the same character.
@@ -1379,7 +1354,7 @@ fn told_edits(
     rng: &mut outputs::Rng,
 ) -> Vec<(String, svcplay::manifest::TextEdit)> {
     use svcplay::manifest::TextEdit;
-    let e = minimal_edit(a, b);
+    let e = review::minimal_edit(a, b);
     let mut out = vec![("exact".to_string(), e)];
     let back = {
         let mut s = e.start.saturating_sub(1 + rng.below(300));

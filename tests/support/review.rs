@@ -7,7 +7,8 @@
 //! listings read through the per-Service chunks (`views::listing::lines`, which patches
 //! the listings of an analysis some edits back) and one window of them.
 //!
-//! A step that differs is reported with its texts, and checked again on its own (the text
+//! Every other step is told the edited range (`Analysis::edit_at`, as the page's worker
+//! tells it). A step that differs is reported with its texts, and checked again on its own (the text
 //! before analysed whole, then the one edit): "alone: yes" means a two-text reproduction.
 //! The chain then continues from a full analysis, so each later step tests its own edit.
 
@@ -238,6 +239,31 @@ fn step_differences(incremental: &Analysis, full: &Analysis, depth: Depth) -> (u
     (listed, report)
 }
 
+/// The smallest edit turning `a` into `b`: bytes `start..end` of `a` replaced by
+/// `start..new_end` of `b` (on character boundaries).
+pub fn minimal_edit(a: &str, b: &str) -> svcplay::manifest::TextEdit {
+    let mut start = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    while !(a.is_char_boundary(start) && b.is_char_boundary(start)) {
+        start -= 1;
+    }
+    let max = a.len().min(b.len()) - start;
+    let mut suffix = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take(max)
+        .take_while(|(x, y)| x == y)
+        .count();
+    while !(a.is_char_boundary(a.len() - suffix) && b.is_char_boundary(b.len() - suffix)) {
+        suffix -= 1;
+    }
+    svcplay::manifest::TextEdit {
+        start,
+        end: a.len() - suffix,
+        new_end: b.len() - suffix,
+    }
+}
+
 /// One step: `analysis` (of `before`) edited into `after`, compared with `full` (of
 /// `after`); `full_before` is a full analysis of `before`. Returns the edited analysis,
 /// the listings compared and what differs.
@@ -265,7 +291,18 @@ fn check_step(
     let measured = depth.changes && step % 4 != 3;
     let kept = analysis.proxy_in(&node, mode.unwrap_or(analysis.proxy_config.mode));
     let downstream_before = measured.then(|| analysis.downstream());
-    let analysis = analysis.edit(before, after);
+    // Every other step is told where the texts differ, as the page's worker tells it
+    // (`Analysis::edit_at`); the others compare the texts (`Analysis::edit`).
+    let analysis = if step % 2 == 1 {
+        analysis.edit_at(
+            before,
+            after,
+            Some(minimal_edit(before, after)),
+            &mut |_| {},
+        )
+    } else {
+        analysis.edit(before, after)
+    };
     let mut problems = String::new();
     if let Some(downstream_before) =
         downstream_before.filter(|_| analysis.node_names().contains(&node))
