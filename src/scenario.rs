@@ -244,12 +244,15 @@ fn analyze_manifest(
             .find_map(|c| crate::model::ip::Cidr::parse_sloppy(c))
             .and_then(|c| c.nth(10))
             .map(|ip| ip.to_string());
-        let written = manifest
-            .objects
-            .iter()
-            .rev()
-            .find(|o| o.kind == manifest::Kind::KubeProxyConfiguration)
-            .map(|o| o.node());
+        // A dump holds none (known without reading its 10,000 objects).
+        let journal = &admission_journal;
+        let written = (!journal.only_carried_kinds())
+            .then(|| {
+                (manifest.objects.iter().rev())
+                    .find(|o| o.kind == manifest::Kind::KubeProxyConfiguration)
+                    .map(|o| o.node())
+            })
+            .flatten();
         let config_conf = controllers::kubeadm::kube_proxy_config_conf(written.as_deref());
         controllers::kubeadm::add(
             &mut objects,
@@ -257,6 +260,7 @@ fn analyze_manifest(
             &session.session.restart_times,
             dns_ip.as_deref(),
             config_conf,
+            journal.may_hold(manifest::Kind::Service, "kube-system", "kube-dns"),
         );
     }
     // Written DaemonSets (workloads whose controller made their Pods) are listed with

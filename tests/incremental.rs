@@ -1614,3 +1614,62 @@ fn hints_and_budgets_kept_over_edits_equal_a_full_analysis() {
         text = edited;
     }
 }
+
+/// kubeadm's objects after an edit carried over in bulk: its `kube-dns` Service is added
+/// unless the text writes one, which is looked for only when admission's identities say
+/// the text may hold it (`Journal::may_hold`). A dump writing `kube-system/kube-dns`:
+/// another Service's port typed, kube-dns renamed (kubeadm's own appears) and back.
+#[test]
+fn kubeadm_objects_after_bulk_edits_equal_a_full_analysis() {
+    let base = format!(
+        "{}{}",
+        examples::dump::large_dump(4, 2),
+        dump_service("kube-dns", "kube-system", "  clusterIP: 10.96.0.99\n", "")
+    );
+    let first = analyze(&base, Options::default());
+    // kube-dns's addresses: one kube-dns, written or kubeadm's.
+    let dns = |a: &Analysis| {
+        let found: Vec<_> = (a.objects.services.iter())
+            .filter(|s| s.meta.namespace == "kube-system" && s.meta.name == "kube-dns")
+            .collect();
+        assert_eq!(found.len(), 1, "one kube-dns");
+        (a.objects.services.len(), found[0].spec.cluster_ips.clone())
+    };
+    assert_eq!(dns(&first).1, vec!["10.96.0.99".to_string()]);
+    type Step = Box<dyn Fn(&str) -> String>;
+    let steps: Vec<(&str, Step)> = vec![
+        (
+            "another Service's port typed",
+            Box::new(|t: &str| {
+                let at = t.find("name: svc-00001\n").expect("svc-00001");
+                let at = at + t[at..].find("port: 80").expect("a port") + "port: 80".len();
+                format!("{}1{}", &t[..at], &t[at..])
+            }),
+        ),
+        (
+            "kube-dns renamed (kubeadm's own is added)",
+            Box::new(|t: &str| t.replacen("  name: kube-dns\n", "  name: kube-dnz\n", 1)),
+        ),
+        (
+            "and back",
+            Box::new(|t: &str| t.replacen("  name: kube-dnz\n", "  name: kube-dns\n", 1)),
+        ),
+    ];
+    let mut text = base;
+    let mut incremental = first;
+    for (what, step) in &steps {
+        let edited = step(&text);
+        incremental = incremental.edit(&text, &edited);
+        assert!(
+            incremental.admissions_carried_over(),
+            "{what}: carried over in bulk"
+        );
+        assert_equal_to_full(&incremental, &edited, what);
+        assert_eq!(
+            dns(&incremental),
+            dns(&analyze(&edited, Options::default())),
+            "{what}"
+        );
+        text = edited;
+    }
+}

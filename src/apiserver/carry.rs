@@ -96,6 +96,14 @@ fn builtin_identities() -> impl Iterator<Item = u64> {
         .chain([identity_hash(Kind::Service, "default", "kubernetes")])
 }
 
+impl Carry {
+    /// Whether some object of the text may have this identity (its hash is counted).
+    pub(super) fn holds(&self, kind: Kind, namespace: &str, name: &str) -> bool {
+        self.identities
+            .contains_key(&identity_hash(kind, namespace, name))
+    }
+}
+
 /// Whether `raw` may be carried over: of a journaled kind, sent to the API server.
 fn carriable(raw: &RawObject) -> bool {
     replayable(raw.kind) && !is_scenario_configuration(raw)

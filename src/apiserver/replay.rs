@@ -213,6 +213,23 @@ impl Journal {
     pub fn carried_over(&self) -> bool {
         self.carried
     }
+
+    /// Whether every object of the text is one admission carries over in bulk: a
+    /// Service, EndpointSlice, Node or Namespace sent to the API server (a dump; so no
+    /// KubeProxyConfiguration, Pod or workload), known without reading the objects.
+    pub fn only_carried_kinds(&self) -> bool {
+        self.carry.is_some()
+    }
+
+    /// Whether the text may hold an object of this identity (its kind, namespace —
+    /// empty for cluster-scoped kinds — and name). `false` only when it is known without
+    /// reading the objects: [`Journal::only_carried_kinds`], and none has that identity
+    /// ([`super::carry`] counts them).
+    pub fn may_hold(&self, kind: crate::manifest::Kind, namespace: &str, name: &str) -> bool {
+        self.carry
+            .as_ref()
+            .is_none_or(|carry| carry.holds(kind, namespace, name))
+    }
 }
 
 /// The previous analysis' admissions: its journal, the objects it stored, its admissions,

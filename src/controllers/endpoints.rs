@@ -82,7 +82,9 @@ pub fn reconcile(objects: &Objects) -> Vec<Endpoints> {
         .collect_btree();
     let mut out: Vec<Endpoints> = written.into_iter().cloned().collect();
     for service in &objects.services {
-        if service.type_or_default() == "ExternalName" || !has_selector(service) {
+        // The selector first: read in place, where the type is a string elsewhere (a
+        // dump's 5,000 Services have no selector).
+        if !has_selector(service) || service.type_or_default() == "ExternalName" {
             continue;
         }
         if kept.contains(&(service.meta.namespace.as_str(), service.meta.name.as_str())) {

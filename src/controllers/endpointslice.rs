@@ -193,7 +193,8 @@ pub fn reconcile(objects: &Objects) -> Vec<EndpointSlice> {
     if !objects
         .services
         .iter()
-        .any(|s| s.spec.type_.as_deref() != Some("ExternalName") && has_selector(s))
+        // The selector first: read in place, where the type is a string elsewhere.
+        .any(|s| has_selector(s) && s.spec.type_.as_deref() != Some("ExternalName"))
     {
         // No Service the controller manages (a dump's have no selectors): nothing indexed.
         return slices;
@@ -206,7 +207,7 @@ pub fn reconcile(objects: &Objects) -> Vec<EndpointSlice> {
         .filter_map(|s| Some((s.meta.namespace.as_str(), s.service_name()?)))
         .collect_btree();
     for service in &objects.services {
-        if service.spec.type_.as_deref() == Some("ExternalName") || !has_selector(service) {
+        if !has_selector(service) || service.spec.type_.as_deref() == Some("ExternalName") {
             continue;
         }
         if dumped.contains(&(service.meta.namespace.as_str(), service.meta.name.as_str())) {

@@ -39,7 +39,7 @@ pub fn warnings(objects: &Objects) -> Vec<(usize, Diagnostic)> {
 /// The warnings about one Service, which read only it and `pods` (the cluster's Pods).
 pub fn service_warnings(service: &Service, pods: &[Pod]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if service.type_or_default() == "ExternalName" || !has_selector(service) {
+    if !has_selector(service) || service.type_or_default() == "ExternalName" {
         return out;
     }
     let selected = selected_pods(service, pods);

@@ -274,13 +274,15 @@ fn kube_proxy_template() -> PodTemplate {
 /// The kube-system objects of a kubeadm cluster, added to `objects` (see the module
 /// documentation). `restarts` counts the replacements of the built-in Pods (the
 /// session's, [`crate::session::Session::restarts`]); `config_conf` is the kube-proxy
-/// ConfigMap's `config.conf`.
+/// ConfigMap's `config.conf`; `may_hold_dns` is `false` when the text is known to hold
+/// no Service `kube-system/kube-dns` (otherwise the Services are looked through).
 pub fn add(
     objects: &mut Objects,
     restarts: &BTreeMap<String, u32>,
     restart_times: &BTreeMap<String, i64>,
     dns_ip: Option<&str>,
     config_conf: String,
+    may_hold_dns: bool,
 ) {
     let restarts_of = |key: &str| restarts.get(key).copied().unwrap_or(0);
     let started = |key: &str| {
@@ -463,7 +465,8 @@ pub fn add(
         });
     }
     // kube-dns, unless written, and its endpoints.
-    let written_dns = objects.service(KUBE_SYSTEM, "kube-dns").is_some();
+    // Looked for only when the text may hold it (a dump's 5,000 Services are not read).
+    let written_dns = may_hold_dns && objects.service(KUBE_SYSTEM, "kube-dns").is_some();
     if !written_dns {
         if let Some(ip) = dns_ip {
             let service = kube_dns_service(ip);
