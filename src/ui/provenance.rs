@@ -166,6 +166,10 @@ enum Read {
     },
 }
 
+/// An object's id, the address of a kept document's text, its first line and the item
+/// of it the object is ([`Reading::in_document`]).
+type DocumentKey = (usize, usize, u32, Option<usize>);
+
 /// The analysis the sources of a panel are made (or found good again) in.
 struct Reading<'a> {
     analysis: &'a Analysis,
@@ -177,7 +181,7 @@ struct Reading<'a> {
     /// sources of one Service's lines read the same two or three documents (a dump's
     /// panel: some 3,000 sources, 300 Services). The text is held, so that no other
     /// takes its address while the panel is made.
-    documents: HashMap<(usize, usize, u32, Option<usize>), (Arc<str>, bool), FnvBuild>,
+    documents: HashMap<DocumentKey, (Arc<str>, bool), FnvBuild>,
 }
 
 impl<'a> Reading<'a> {

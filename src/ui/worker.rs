@@ -18,7 +18,10 @@
 //! ([`Response::Resend`]), and its summary's `text_hash` is of the text it analysed. The
 //! view on show travels with the text and comes back with the summary, so the page draws
 //! both at once, with no second round trip ([`Request::Panel`] stays for a view changed,
-//! a filter typed).
+//! a filter typed). A text is answered in two tasks ([`begin`], then [`finish`]): when a
+//! newer text was typed during the analysis, the page says so ([`Request::Superseded`],
+//! which arrives between them) and the worker answers without the panel nobody will see;
+//! the page sends the newer text before it decodes that answer, and does not decode it.
 //! "What changed" ([`Request::Changes`]) never delays a keystroke: the page does not ask it
 //! while a text waits, `static/worker.js` answers it only after the messages already
 //! queued ([`worker_defers`]), and it is not answered for a revision an edit has
@@ -430,14 +433,16 @@ fn pending() -> bool {
 /// a revision it has not analysed): [`begin`], then [`finish`] at once.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn answer(request: Request) -> Option<Response> {
+    // Nothing is left pending between two calls.
+    debug_assert!(!pending());
     let answer = begin(request);
     if pending() { finish() } else { answer }
 }
 
 /// The worker's answer to one request, but for a text to analyse: it is analysed, and
 /// its answer left to [`finish`] ([`Pending`]). An analysis still pending when the next
-/// text comes (`static/worker.js` calls `finish` first, so only if it did not) is
-/// answered here, without its panel.
+/// text comes is answered here, without its panel (the page sends a text only once the
+/// one before is answered, so this is a safeguard).
 pub fn begin(request: Request) -> Option<Response> {
     let unfinished = || {
         let analysed = PENDING.with(|p| match &*p.borrow() {

@@ -1332,6 +1332,11 @@ spec:
                  window.__svcplayMarks = null;
                  for (const [k, v] of (window.__svcplayWorkerMarks || [])) {
                    sums['worker: ' + k] = (sums['worker: ' + k] || 0) + v;
+                   // How many analyses and panels the worker made meanwhile: keys typed in
+                   // a row add those of revisions typed over to the key's own.
+                   const counted = {analysis: 'worker: analyses run (a count, not ms)',
+                                    panel: 'worker: panels made (a count, not ms)'}[k];
+                   if (counted) sums[counted] = (sums[counted] || 0) + 1;
                  }
                  window.__svcplayWorkerMarks = null;
                  return p.concat(Object.entries(sums));",
