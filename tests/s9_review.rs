@@ -1618,3 +1618,51 @@ fn select_all_then_tab_keeps_the_whole_text() {
         panic!("{message}");
     }
 }
+
+/// A Service `kube-system/kube-dns` written, renamed into and out of that identity, in a
+/// dump (admission carried over in bulk: s9-core 6a8f44d looks for a written kube-dns
+/// only when admission's identity counts say the text may hold one), also as an item of
+/// a `kind: List` and with the address kubeadm's own would take.
+#[test]
+fn a_written_kube_dns_comes_and_goes() {
+    let t0 = small_dump(3);
+    let t1 = replace_after(
+        &t0,
+        "name: s01\n",
+        "  namespace: b\n",
+        "  namespace: kube-system\n",
+    )
+    .replacen("  name: s01\n", "  name: kube-dns\n", 1);
+    let written = |text: &str| {
+        let a = svcplay::scenario::analyze(text, svcplay::scenario::Options::default());
+        let dns: Vec<_> = (a.objects.services.iter())
+            .filter(|s| s.meta.namespace == "kube-system" && s.meta.name == "kube-dns")
+            .map(|s| matches!(s.meta.origin, svcplay::model::Origin::Written(_)))
+            .collect();
+        dns
+    };
+    assert_eq!(written(&t1), [true], "one kube-dns, the written one");
+    assert_eq!(written(&t0), [false], "kubeadm's kube-dns");
+    let t2 = t1.replacen("  name: kube-dns\n", "  name: kube-dnz\n", 1);
+    let t3 = t2.replacen("  name: kube-dnz\n", "  name: kube-dns\n", 1);
+    let t4 = replace_after(
+        &t3,
+        "name: kube-dns\n",
+        "spec:\n",
+        "spec:\n  clusterIP: 10.96.0.10\n",
+    );
+    let t5 = t0.clone();
+    let list = "---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: kube-dns\n    namespace: kube-system\n  spec:\n    ports:\n    - name: dns\n      port: 53\n      protocol: UDP\n";
+    let t6 = format!("{t5}{list}");
+    let t7 = t6.replacen("    name: kube-dns\n", "    name: kube-dn\n", 1);
+    let t8 = t6.clone();
+    let t9 = t0.clone();
+    run_all(
+        "a written kube-dns",
+        vec![("kube-dns", vec![t0, t1, t2, t3, t4, t5, t6, t7, t8, t9])],
+        Depth {
+            changes: true,
+            listing_nodes: 1,
+        },
+    );
+}
