@@ -143,7 +143,9 @@ export function insertText(area, text) {
   try { done = document.execCommand("insertText", false, text); } catch (_) { done = false; }
   if (!done) {
     area.setRangeText(text, area.selectionStart, area.selectionEnd, "end");
-    area.dispatchEvent(new Event("input", { bubbles: true }));
+    // An edit at the caret, as the browser's would say (a bare input event means the
+    // value was set whole: src/ui/editor.rs).
+    area.dispatchEvent(new InputEvent("input", { bubbles: true, inputType: "insertText", data: text }));
   }
 }
 

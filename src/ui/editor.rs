@@ -1,13 +1,15 @@
 //! The scenario editor: a transparent textarea over a highlighted copy of its text.
 //!
-//! The textarea (`#editor`) does the editing, so typing, selection, IME input, undo and
-//! redo are the browser's own; the layer under it shows YAML colours, every diagnostic
-//! underlined at its line and column, and find matches. Only the lines in view are drawn,
-//! so a dump of thousands of objects scrolls as fast as a lab; each is a component keyed by
-//! its number ([`Line`]), so a keystroke draws the typed line again and Yew only compares
-//! the others' props (the line numbers likewise, [`Gutter`]). The textarea is not bound
-//! to the state's text (re-setting its value would wipe the undo history); replacements
-//! (examples, actions) go through `insertText`, which keeps it.
+//! The textarea (`#editor`) does the editing, so typing, selection and IME input are the
+//! browser's own, and so are undo and redo until the textarea first holds a window of a
+//! long text (see [`WINDOW_LINES`]; from then on the editor keeps its own [`History`]).
+//! The layer under it shows YAML colours, every diagnostic underlined at its line and
+//! column, and find matches. Only the lines in view are drawn, so a dump of thousands of
+//! objects scrolls as fast as a lab; each is a component keyed by its number ([`Line`]),
+//! so a keystroke draws the typed line again and Yew only compares the others' props (the
+//! line numbers likewise, [`Gutter`]). The textarea is not bound to the state's text
+//! (re-setting its value would wipe the undo history); replacements (examples, actions)
+//! go through `insertText`, which keeps it, while the browser's history is in use.
 
 use super::dom;
 use super::highlight::{self, Class};
@@ -17,6 +19,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use svcplay::diag::{Diagnostic, Severity, Span};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
@@ -406,17 +409,57 @@ fn scroll_to_line(area: &HtmlTextAreaElement, line: u32, lh: f64) {
     }
 }
 
-/// Texts longer than this (bytes, [`super::LARGE_TEXT`]) are edited through a window of
-/// lines: a browser's textarea lays out all its lines again after every keystroke (about
-/// 9 µs a line in headless Chromium: 9 ms for 1,000 lines, seconds for a 6 MB dump), so
-/// it only ever holds [`WINDOW_LINES`] lines of a big text, and the page splices edits
-/// back into the text. Moving the window resets the browser's undo history, so labs stay
-/// whole.
+/// Texts longer than this (bytes, [`super::LARGE_TEXT`]), or of more lines than
+/// [`WINDOWED_LINES`], are edited through a window of lines: a browser's textarea lays out
+/// all its lines again whenever its value is set (about 8 µs a line in headless Chromium: 9
+/// ms for the 10-Service scenario's 1,272 lines, seconds for a 6 MB dump; a script's
+/// `setRangeText` sets it, typing does not), so it only ever holds [`WINDOW_LINES`] lines
+/// of a long text, and the page splices edits back into the text. Moving the window resets
+/// the browser's undo history, so the editor keeps its own ([`History`]) from the first time
+/// it holds a window; Ctrl+A followed by copy, cut, typing or a paste takes the whole text;
+/// Ctrl+Home and Ctrl+End go to the text's ends; its find bar searches the whole text.
 pub use super::LARGE_TEXT;
-/// Lines the textarea holds when the text is large.
-pub const WINDOW_LINES: usize = 1000;
+/// Texts of more lines than this are held through a window too (the examples have under
+/// 100).
+pub const WINDOWED_LINES: usize = 500;
+/// Lines the textarea holds when the text is long.
+pub const WINDOW_LINES: usize = 300;
 /// The window moves when the view comes this close (in lines) to one of its edges.
-const WINDOW_MARGIN: usize = 250;
+const WINDOW_MARGIN: usize = 75;
+// A window leaves room for the view between its margins, and a text just long enough to
+// be windowed does not fit in one.
+const _: () = assert!(WINDOW_LINES > 2 * WINDOW_MARGIN && WINDOW_LINES < WINDOWED_LINES);
+
+/// Whether `text` is edited through a window of lines (the byte test first: a 6 MB text's
+/// lines are not counted).
+pub fn windowed(text: &str) -> bool {
+    text.len() > LARGE_TEXT || newlines(text) >= WINDOWED_LINES
+}
+
+/// Whether `value`, set by a script into a textarea that held window `w` of `text`, is a
+/// whole text rather than the window's lines edited: when it kept less than half of the
+/// window's text at its ends (a script that read the value and changed a few lines keeps
+/// most of it; a test or a loader that sets a new scenario keeps next to nothing). Taken
+/// for a whole text, the old one is one undo away ([`History`]).
+pub fn sets_the_whole_text(text: &str, w: &Window, value: &str) -> bool {
+    let Some(held) = w.text_in(text) else {
+        return false;
+    };
+    let s = Splice::between(held, value);
+    let kept = s.start + (held.len() - s.old_end);
+    kept * 2 < held.len()
+}
+
+/// Whether a windowed text of `len` bytes and `lines` lines is short enough to be held
+/// whole again (well under the thresholds, so that typing at the limit does not switch
+/// back and forth).
+fn whole_again(len: usize, lines: usize) -> bool {
+    len < LARGE_TEXT / 2 && lines < WINDOWED_LINES * 7 / 10
+}
+
+fn newlines(text: &str) -> usize {
+    text.bytes().filter(|b| *b == b'\n').count()
+}
 
 /// The part of a large text the textarea holds: lines `first..first + lines` (0-based),
 /// and the bytes before and after them (each including the newline next to the window).
@@ -496,6 +539,158 @@ pub fn splice(text: &str, w: &Window, value: &str) -> String {
     out
 }
 
+/// One edit in the editor's own undo history: bytes `at..at + removed.len()` of the text
+/// before it became `inserted`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Step {
+    pub at: usize,
+    pub removed: String,
+    pub inserted: String,
+}
+
+impl Step {
+    /// Takes `next` (the edit right after this one) into this step when a browser would
+    /// undo both at once: characters typed on, a composition updated, characters deleted
+    /// on with Backspace or Delete. A new line starts a new step.
+    fn absorb(&mut self, next: &Step) -> bool {
+        let end = self.at + self.inserted.len();
+        if next.inserted.contains('\n') {
+            return false;
+        }
+        if next.removed.is_empty() && next.at == end && !self.inserted.ends_with('\n') {
+            // Typed on.
+            self.inserted.push_str(&next.inserted);
+        } else if next.at == self.at && next.removed == self.inserted && !next.removed.is_empty() {
+            // What this step inserted replaced again (an IME composition updated).
+            self.inserted = next.inserted.clone();
+        } else if self.inserted.is_empty() && next.inserted.is_empty() {
+            if next.at + next.removed.len() == self.at && !next.removed.contains('\n') {
+                // Backspace on.
+                self.removed.insert_str(0, &next.removed);
+                self.at = next.at;
+            } else if next.at == self.at && !next.removed.contains('\n') {
+                // Delete on.
+                self.removed.push_str(&next.removed);
+            } else {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        true
+    }
+}
+
+/// The editor's own undo and redo, in bytes of the whole text: a textarea that holds a
+/// window of a long text loses the browser's history whenever the window moves, so from
+/// the first time it holds one the editor records every edit here and answers Ctrl+Z,
+/// Ctrl+Shift+Z, Ctrl+Y, the Undo and Redo buttons and the context menu's Undo and Redo
+/// from it (the browser's history is never used again in that editor, so it cannot put a
+/// window's old text back as if it were the whole text).
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    undo: Vec<Step>,
+    redo: Vec<Step>,
+    /// The caret moved since the last edit: the next one starts a step of its own.
+    sealed: bool,
+}
+
+impl History {
+    /// The bytes the history keeps at most (the oldest steps go first; the last one stays,
+    /// even a 6 MB paste).
+    const MAX_BYTES: usize = 64 << 20;
+    /// The steps it keeps at most (as many as Chromium's own undo stack).
+    const MAX_STEPS: usize = 1000;
+
+    /// Records the edit `splice` that turned `before` into `after`.
+    pub fn record(&mut self, before: &str, splice: Splice, after: &str) {
+        let (Some(removed), Some(inserted)) = (
+            before.get(splice.start..splice.old_end),
+            after.get(splice.start..splice.new_end),
+        ) else {
+            return;
+        };
+        if removed.is_empty() && inserted.is_empty() {
+            return;
+        }
+        let step = Step {
+            at: splice.start,
+            removed: removed.to_string(),
+            inserted: inserted.to_string(),
+        };
+        self.redo.clear();
+        let sealed = std::mem::take(&mut self.sealed);
+        if let Some(last) = self.undo.last_mut().filter(|_| !sealed) {
+            if last.absorb(&step) {
+                return;
+            }
+        }
+        self.undo.push(step);
+        if self.undo.len() > Self::MAX_STEPS {
+            self.undo.remove(0);
+        }
+        let mut bytes: usize = self
+            .undo
+            .iter()
+            .map(|s| s.removed.len() + s.inserted.len())
+            .sum();
+        while bytes > Self::MAX_BYTES && self.undo.len() > 1 {
+            let old = self.undo.remove(0);
+            bytes -= old.removed.len() + old.inserted.len();
+        }
+    }
+
+    /// The caret was moved: the next edit is a step of its own.
+    pub fn seal(&mut self) {
+        self.sealed = true;
+    }
+
+    /// The edit that undoes the last step, as (byte offset, bytes replaced, replacement)
+    /// of the text now; the step goes to the redo list.
+    pub fn undo(&mut self) -> Option<(usize, usize, String)> {
+        let step = self.undo.pop()?;
+        let edit = (step.at, step.inserted.len(), step.removed.clone());
+        self.redo.push(step);
+        self.sealed = true;
+        Some(edit)
+    }
+
+    /// The edit that does the last undone step again, as [`History::undo`].
+    pub fn redo(&mut self) -> Option<(usize, usize, String)> {
+        let step = self.redo.pop()?;
+        let edit = (step.at, step.removed.len(), step.inserted.clone());
+        self.undo.push(step);
+        self.sealed = true;
+        Some(edit)
+    }
+}
+
+/// `text` with bytes `at..at + len` replaced by `with`, and the splice that did it.
+pub fn replaced(text: &str, at: usize, len: usize, with: &str) -> Option<(String, Splice)> {
+    let end = at.checked_add(len)?;
+    let (head, tail) = (text.get(..at)?, text.get(end..)?);
+    let mut out = String::with_capacity(head.len() + with.len() + tail.len());
+    out.push_str(head);
+    out.push_str(with);
+    out.push_str(tail);
+    let splice = Splice {
+        start: at,
+        old_end: end,
+        new_end: at + with.len(),
+    };
+    Some((out, splice))
+}
+
+/// The 0-based line and 1-based column (characters) of byte `at` of `text`.
+fn line_column(text: &str, at: usize) -> (usize, u32) {
+    let head = &text[..at.min(text.len())];
+    let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+    (
+        newlines(head),
+        head[line_start..].chars().count() as u32 + 1,
+    )
+}
+
 /// What the editor's textarea holds: the whole text, or a window of it.
 #[derive(Clone, Debug, Default)]
 struct Doc {
@@ -503,6 +698,29 @@ struct Doc {
     window: Option<Window>,
     /// The line height in pixels at the current text size.
     lh: f64,
+    /// The editor's own undo history, in use (`own`) from the first time the textarea held
+    /// a window.
+    history: History,
+    own: bool,
+    /// Ctrl+A selected the whole text while the textarea holds a window of it: copy and cut
+    /// take the whole text, and typing or pasting over the selection replaces it.
+    all: bool,
+    /// The input under way replaces the whole text (`all` at its `beforeinput`).
+    replacing_all: bool,
+    /// The text as the editor last made or was given it (`text` follows the page's at
+    /// every render): what a replacement by the page replaced, for the history.
+    shown: Rc<str>,
+}
+
+impl Doc {
+    /// Whether the textarea's selection is all it holds (a window, with `all` set: the
+    /// whole text).
+    fn selects_all(&self, a: &HtmlTextAreaElement) -> bool {
+        self.all
+            && self.window.is_some()
+            && a.selection_start().ok().flatten() == Some(0)
+            && a.selection_end().ok().flatten() == Some(a.text_length())
+    }
 }
 
 impl Doc {
@@ -546,6 +764,7 @@ impl Doc {
         let (w, value) = window(&self.text, first, WINDOW_LINES);
         a.set_value(value);
         self.window = Some(w);
+        self.own = true;
         a.set_scroll_top(((top_line.saturating_sub(w.first)) as f64 * self.lh) as i32);
         if let Some((line, column)) = caret.filter(|(l, _)| *l >= w.first && *l < w.first + w.lines)
         {
@@ -576,6 +795,48 @@ impl Doc {
         let _ = a.focus();
         let _ = a.set_selection_range(from, to);
         scroll_to_line(a, line, self.lh);
+    }
+
+    /// Replaces bytes `at..at + len` of the whole text with `with` (an undo, a redo, a cut
+    /// of the whole text): the textarea gets the window around the edit (the one it holds
+    /// when the edit is in it, at the same scroll), or the whole text when that is short,
+    /// and the replacement is selected. Returns what changed, for the page.
+    fn replace(
+        &mut self,
+        a: &HtmlTextAreaElement,
+        at: usize,
+        len: usize,
+        with: &str,
+    ) -> Option<Typed> {
+        let before = self.text.clone();
+        let (text, splice) = replaced(&before, at, len, with)?;
+        let text: Rc<str> = Rc::from(text);
+        self.text = text.clone();
+        self.shown = text.clone();
+        let (line, column) = line_column(&text, at);
+        let end = line_column(&text, at + with.len());
+        let top_line = self.first() + (a.scroll_top() as f64 / self.lh) as usize;
+        let keep = match self.window {
+            Some(_) => !whole_again(text.len(), newlines(&text) + 1),
+            None => windowed(&text),
+        };
+        if keep {
+            let first = match self.window {
+                Some(w) if line >= w.first && line < w.first + w.lines => w.first,
+                _ => line.saturating_sub(WINDOW_LINES / 2),
+            };
+            self.show_window(a, first + WINDOW_LINES / 2, None, top_line);
+        } else {
+            self.window = None;
+            a.set_value(&text);
+            a.set_scroll_top((top_line as f64 * self.lh) as i32);
+        }
+        self.select(a, (line as u32 + 1, column), (end.0 as u32 + 1, end.1));
+        Some(Typed {
+            before,
+            text,
+            splice,
+        })
     }
 }
 
@@ -666,19 +927,32 @@ pub fn Editor(props: &EditorProps) -> Html {
         use_effect_with(props.loads, move |loads| {
             cursor.set((1, 1));
             if let Some(a) = area(&textarea) {
-                let large = text.len() > LARGE_TEXT;
-                {
+                let large = windowed(&text);
+                let own = {
                     let mut d = doc.borrow_mut();
+                    // Replaced by the page (an example, an action): one step of the
+                    // editor's own history, when it keeps one.
+                    let shown = d.shown.clone();
+                    if (d.own || large) && *loads > 0 && !Rc::ptr_eq(&shown, &text) {
+                        d.history.seal();
+                        d.history
+                            .record(&shown, Splice::between(&shown, &text), &text);
+                        d.history.seal();
+                    }
                     d.text = text.clone();
+                    d.shown = text.clone();
                     d.window = None;
+                    d.all = false;
                     if large {
                         a.set_scroll_top(0);
                         d.move_window(&a, 0);
                     }
-                }
+                    d.own
+                };
                 // Not while the document is borrowed: insertText fires an input event.
                 if large {
-                } else if *loads == 0 || a.value().is_empty() {
+                } else if *loads == 0 || a.value().is_empty() || own {
+                    // (With the editor's own history, the browser's must stay empty.)
                     a.set_value(&text);
                 } else {
                     dom::replace_all(&a, &text);
@@ -757,6 +1031,154 @@ pub fn Editor(props: &EditorProps) -> Html {
         })
     };
 
+    // Undo (`true`) or redo from the editor's own history; false when the browser's is in
+    // use (a text that was never long). The latest closure is kept for the `beforeinput`
+    // listener, which is added once.
+    let step_history: Rc<dyn Fn(bool) -> bool> = {
+        let textarea = textarea.clone();
+        let doc = doc.clone();
+        let on_change = props.on_change.clone();
+        let cursor = cursor.clone();
+        let scroll = scroll.clone();
+        let readonly = props.readonly;
+        Rc::new(move |undo: bool| {
+            let Some(a) = area(&textarea) else {
+                return false;
+            };
+            let mut d = doc.borrow_mut();
+            if !d.own {
+                return false;
+            }
+            let edit = if readonly {
+                None
+            } else if undo {
+                d.history.undo()
+            } else {
+                d.history.redo()
+            };
+            let Some(typed) = edit.and_then(|(at, len, with)| d.replace(&a, at, len, &with)) else {
+                return true;
+            };
+            let first = d.first() as u32;
+            drop(d);
+            if let Ok(Some(at)) = a.selection_start() {
+                let (l, c) = position_of(&a.value(), at);
+                cursor.set((l + first, c));
+            }
+            scroll.follow(&a, true);
+            on_change.emit(typed);
+            true
+        })
+    };
+    let latest_step = use_mut_ref(|| None::<Rc<dyn Fn(bool) -> bool>>);
+    *latest_step.borrow_mut() = Some(step_history.clone());
+    // The context menu's Undo and Redo (and any other input) announce themselves with a
+    // `beforeinput` event, which Yew does not listen to; an input over a whole text selected
+    // with Ctrl+A replaces the whole text.
+    {
+        let textarea = textarea.clone();
+        let doc = doc.clone();
+        let latest = latest_step.clone();
+        use_effect_with((), move |_| {
+            let listener = area(&textarea).map(|a| {
+                gloo::events::EventListener::new_with_options(
+                    &a,
+                    "beforeinput",
+                    gloo::events::EventListenerOptions::enable_prevent_default(),
+                    move |e| {
+                        let Some(a) = e
+                            .target()
+                            .and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok())
+                        else {
+                            return;
+                        };
+                        let kind = js_sys::Reflect::get(e, &JsValue::from_str("inputType"))
+                            .ok()
+                            .and_then(|v| v.as_string())
+                            .unwrap_or_default();
+                        if kind == "historyUndo" || kind == "historyRedo" {
+                            let step = latest.borrow().clone();
+                            if step.is_some_and(|step| step(kind == "historyUndo")) {
+                                e.prevent_default();
+                            }
+                            return;
+                        }
+                        let mut d = doc.borrow_mut();
+                        if d.selects_all(&a) {
+                            d.replacing_all = true;
+                        }
+                        d.all = false;
+                    },
+                )
+            });
+            move || drop(listener)
+        });
+    }
+    // Copy and cut of a whole text selected with Ctrl+A while the textarea holds a window
+    // of it: the clipboard gets the whole text (and a cut empties it, one undoable step).
+    let clipboard = {
+        let doc = doc.clone();
+        let on_change = props.on_change.clone();
+        let cursor = cursor.clone();
+        let scroll = scroll.clone();
+        let readonly = props.readonly;
+        move |e: Event, cut: bool| {
+            let a: HtmlTextAreaElement = e.target_unchecked_into();
+            let mut d = doc.borrow_mut();
+            if !d.selects_all(&a) {
+                return;
+            }
+            let data = js_sys::Reflect::get(&e, &JsValue::from_str("clipboardData"))
+                .ok()
+                .filter(|v| v.is_object());
+            let set = data.as_ref().and_then(|data| {
+                js_sys::Reflect::get(data, &JsValue::from_str("setData"))
+                    .ok()?
+                    .dyn_into::<js_sys::Function>()
+                    .ok()
+            });
+            let (Some(data), Some(set)) = (data, set) else {
+                return;
+            };
+            let text = JsValue::from_str(&d.text);
+            if set
+                .call2(&data, &JsValue::from_str("text/plain"), &text)
+                .is_err()
+            {
+                return;
+            }
+            e.prevent_default();
+            if !cut || readonly {
+                return;
+            }
+            let len = d.text.len();
+            let Some(typed) = d.replace(&a, 0, len, "") else {
+                return;
+            };
+            d.history.seal();
+            d.history.record(&typed.before, typed.splice, &typed.text);
+            d.history.seal();
+            d.all = false;
+            drop(d);
+            cursor.set((1, 1));
+            scroll.follow(&a, true);
+            on_change.emit(typed);
+        }
+    };
+    let on_copy = {
+        let clipboard = clipboard.clone();
+        Callback::from(move |e: Event| clipboard(e, false))
+    };
+    let on_cut = Callback::from(move |e: Event| clipboard(e, true));
+    let on_mousedown = {
+        let doc = doc.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut d = doc.borrow_mut();
+            d.all = false;
+            d.history.seal();
+        })
+    };
+
     let on_input = {
         let on_change = props.on_change.clone();
         let cursor = cursor.clone();
@@ -766,8 +1188,25 @@ pub fn Editor(props: &EditorProps) -> Html {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             let spliced = dom::timed("editor: text read and spliced");
             let value = a.value();
+            // A browser's edit says what it did (`inputType`); a bare input event follows a
+            // value set by a script (the page's loader, a test, an extension).
+            let scripted = js_sys::Reflect::get(&e, &JsValue::from_str("inputType"))
+                .ok()
+                .and_then(|t| t.as_string())
+                .is_none_or(|t| t.is_empty());
             let mut d = doc.borrow_mut();
             let before = d.text.clone();
+            let whole_value = std::mem::take(&mut d.replacing_all)
+                || (scripted
+                    && d.window
+                        .is_some_and(|w| sets_the_whole_text(&before, &w, &value)));
+            if whole_value && d.window.is_some() {
+                // Ctrl+A selected the whole text and this input typed, pasted or deleted
+                // over it, or a script set the value: the textarea's value is the whole
+                // text now.
+                d.window = None;
+            }
+            d.all = false;
             // What changed, found in the lines the textarea holds (the rest of the text is
             // the same by construction), or between the whole texts when it holds them all
             // (or the window's bounds are not of the text: the slow, always right way).
@@ -807,7 +1246,21 @@ pub fn Editor(props: &EditorProps) -> Html {
             drop(spliced);
             // Whether the textarea's value changes below (a big paste puts a window in; a
             // text grown small again goes back whole).
-            let rewindowed = if d.window.is_none() && full.len() > LARGE_TEXT {
+            // Lines are counted only when they may have crossed a threshold: a window's
+            // when the edit removed something from a text short enough, a whole text's when
+            // the edit brought a newline (typing a character costs no scan).
+            let lines = d
+                .window
+                .filter(|_| edit.old_end > edit.start && full.len() < LARGE_TEXT / 2)
+                .and_then(|w| {
+                    let held = full.get(w.prefix..full.len().checked_sub(w.suffix)?)?;
+                    Some(w.first + newlines(held) + 1 + w.after)
+                });
+            let rewindowed = if d.window.is_none()
+                && (full.len() > LARGE_TEXT
+                    || ((whole_value || full[edit.start..edit.new_end].contains('\n'))
+                        && windowed(&full)))
+            {
                 // A big paste: from now on the textarea holds a window around the caret.
                 let caret = a
                     .selection_start()
@@ -817,7 +1270,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     .unwrap_or((1, 1));
                 d.window_after_paste(&a, caret);
                 true
-            } else if d.window.is_some() && full.len() < LARGE_TEXT / 2 {
+            } else if lines.is_some_and(|lines| whole_again(full.len(), lines)) {
                 let first = d.first();
                 let caret = a
                     .selection_start()
@@ -851,6 +1304,10 @@ pub fn Editor(props: &EditorProps) -> Html {
             if rewindowed {
                 scroll.follow(&a, true);
             }
+            if d.own {
+                d.history.record(&before, edit, &full);
+            }
+            d.shown = full.clone();
             drop(d);
             on_change.emit(Typed {
                 before,
@@ -892,6 +1349,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                 let at = (l + doc.borrow().first() as u32, c);
                 if report {
                     on_cursor.emit(at);
+                    doc.borrow_mut().history.seal();
                 }
                 cursor.set(at);
             }
@@ -942,10 +1400,68 @@ pub fn Editor(props: &EditorProps) -> Html {
         let readonly = props.readonly || props.tab_moves_focus;
         let tab_leaves = tab_leaves.clone();
         let open_find = open_find.clone();
+        let step_history = step_history.clone();
+        let doc = doc.clone();
+        let scroll = scroll.clone();
         Callback::from(move |e: KeyboardEvent| {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             let key = e.key();
             let command = e.ctrl_key() || e.meta_key();
+            if command && !e.alt_key() {
+                let handled = match key.as_str() {
+                    "z" | "Z" => step_history(!e.shift_key()),
+                    "y" | "Y" if !e.shift_key() => step_history(false),
+                    _ => false,
+                };
+                if handled {
+                    e.prevent_default();
+                    return;
+                }
+            }
+            {
+                let mut d = doc.borrow_mut();
+                if command && !e.alt_key() && (key == "a" || key == "A") {
+                    // The browser selects what the textarea holds; copy, cut and typing
+                    // over it take the whole text.
+                    d.all = d.window.is_some();
+                    return;
+                }
+                if matches!(
+                    key.as_str(),
+                    "ArrowUp"
+                        | "ArrowDown"
+                        | "ArrowLeft"
+                        | "ArrowRight"
+                        | "Home"
+                        | "End"
+                        | "PageUp"
+                        | "PageDown"
+                        | "Escape"
+                ) {
+                    d.all = false;
+                }
+                if let Some(w) = d.window.filter(|_| command && !e.shift_key()) {
+                    // Ctrl+Home and Ctrl+End go to the text's start and end: the window
+                    // moves there first, then the browser moves the caret to its edge.
+                    let end = w.first + w.lines + w.after;
+                    let moved = match key.as_str() {
+                        "Home" if w.first > 0 => {
+                            d.show_window(&a, 0, None, 0);
+                            true
+                        }
+                        "End" if w.after > 0 => {
+                            d.show_window(&a, end, None, end);
+                            true
+                        }
+                        _ => false,
+                    };
+                    if moved {
+                        drop(d);
+                        scroll.follow(&a, true);
+                        return;
+                    }
+                }
+            }
             if command && !e.alt_key() && (key == "f" || key == "F") {
                 e.prevent_default();
                 let value = a.value();
@@ -1086,16 +1602,18 @@ pub fn Editor(props: &EditorProps) -> Html {
 
     let undo = {
         let textarea = textarea.clone();
+        let step_history = step_history.clone();
         Callback::from(move |_| {
-            if let Some(a) = area(&textarea) {
+            if let Some(a) = area(&textarea).filter(|_| !step_history(true)) {
                 dom::edit_command(&a, "undo");
             }
         })
     };
     let redo = {
         let textarea = textarea.clone();
+        let step_history = step_history.clone();
         Callback::from(move |_| {
-            if let Some(a) = area(&textarea) {
+            if let Some(a) = area(&textarea).filter(|_| !step_history(false)) {
                 dom::edit_command(&a, "redo");
             }
         })
@@ -1239,6 +1757,9 @@ pub fn Editor(props: &EditorProps) -> Html {
                         aria-describedby="editor-status tab-hint"
                         data-lines={total.to_string()}
                         oninput={on_input}
+                        oncopy={on_copy}
+                        oncut={on_cut}
+                        onmousedown={on_mousedown}
                         onscroll={on_scroll}
                         onkeydown={on_keydown}
                         onkeyup={on_keyup}
@@ -1562,5 +2083,186 @@ mod tests {
             lines_in_window(other, Some(w), 20, 5),
             lines_in_view(other, 20, 5)
         );
+    }
+
+    /// The text after each edit of `edits` (byte offset, bytes replaced, replacement),
+    /// recorded as typing records them, with the caret moved (`seal`) where `None` is.
+    fn typed(
+        history: &mut History,
+        text: &str,
+        edits: &[Option<(usize, usize, &str)>],
+    ) -> Vec<String> {
+        let mut texts = vec![text.to_string()];
+        for edit in edits {
+            let Some((at, len, with)) = edit else {
+                history.seal();
+                continue;
+            };
+            let before = texts.last().unwrap().clone();
+            let (after, splice) = replaced(&before, *at, *len, with).unwrap();
+            history.record(&before, splice, &after);
+            texts.push(after);
+        }
+        texts
+    }
+
+    fn undone(text: &str, edit: Option<(usize, usize, String)>) -> String {
+        let (at, len, with) = edit.expect("a step");
+        replaced(text, at, len, &with).unwrap().0
+    }
+
+    #[test]
+    fn undo_takes_back_typing_a_run_at_a_time_and_redo_does_it_again() {
+        let mut h = History::default();
+        let texts = typed(
+            &mut h,
+            "ab\ncd\n",
+            &[
+                Some((2, 0, "x")),
+                Some((3, 0, "y")),
+                // A new line is a step of its own, and so is what is typed after it.
+                Some((4, 0, "\n")),
+                Some((5, 0, "z")),
+                None,
+                // Backspace twice, after the caret moved.
+                Some((8, 1, "")),
+                Some((7, 1, "")),
+            ],
+        );
+        assert_eq!(texts.last().unwrap(), "abxy\nz\n\n");
+        let mut text = texts.last().unwrap().clone();
+        text = undone(&text, h.undo());
+        assert_eq!(text, "abxy\nz\ncd\n");
+        text = undone(&text, h.undo());
+        assert_eq!(text, "abxy\n\ncd\n");
+        text = undone(&text, h.undo());
+        assert_eq!(text, "abxy\ncd\n");
+        text = undone(&text, h.undo());
+        assert_eq!(text, "ab\ncd\n");
+        assert_eq!(h.undo(), None);
+        text = undone(&text, h.redo());
+        assert_eq!(text, "abxy\ncd\n");
+        // An edit after an undo drops what could be redone.
+        let (after, splice) = replaced(&text, 0, 0, "#").unwrap();
+        h.record(&text, splice, &after);
+        assert_eq!(h.redo(), None);
+        text = undone(&after, h.undo());
+        assert_eq!(text, "abxy\ncd\n");
+    }
+
+    #[test]
+    fn the_history_keeps_the_last_thousand_steps() {
+        let mut h = History::default();
+        let mut text = String::new();
+        for _ in 0..1100 {
+            h.seal();
+            let (after, splice) = replaced(&text, 0, 0, "x").unwrap();
+            h.record(&text, splice, &after);
+            text = after;
+        }
+        let mut steps = 0;
+        while let Some(edit) = h.undo() {
+            text = undone(&text, Some(edit));
+            steps += 1;
+        }
+        assert_eq!((steps, text.len()), (History::MAX_STEPS, 100));
+    }
+
+    #[test]
+    fn a_replaced_composition_and_forward_deletes_are_one_step() {
+        let mut h = History::default();
+        let texts = typed(
+            &mut h,
+            "a: b\n",
+            &[
+                Some((3, 0, "n")),
+                Some((3, 1, "ni")),
+                Some((3, 2, "你")),
+                None,
+                Some((0, 1, "")),
+                Some((0, 1, "")),
+            ],
+        );
+        assert_eq!(texts.last().unwrap(), " 你b\n");
+        let text = undone(texts.last().unwrap(), h.undo());
+        assert_eq!(text, "a: 你b\n");
+        assert_eq!(undone(&text, h.undo()), "a: b\n");
+    }
+
+    #[test]
+    fn undo_and_redo_walk_any_edit_chain_back_and_forth() {
+        // Edits anywhere in a long text (as typing in a window moved around it does): undo
+        // all gives every text before in turn, redo all every text after.
+        let mut text: String = (0..50).map(|i| format!("line {i}\n")).collect();
+        let mut h = History::default();
+        let mut texts = vec![text.clone()];
+        let mut seed = 7usize;
+        let mut caret = 0usize;
+        for k in 0..400 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pick = |bits: u32, n: usize| (seed >> bits) % n;
+            // Mostly as a typist goes: on at the caret, Backspace or Delete there; now and
+            // then somewhere else, over a selection.
+            let (at, len, with) = match pick(20, 6) {
+                0 | 1 => (caret, 0, ["x", "é", "ab", "\n"][pick(30, 4)]),
+                2 => (caret.saturating_sub(1), 1, ""),
+                3 => (caret, 1, ""),
+                _ => (
+                    pick(34, text.len() + 1),
+                    pick(50, 4),
+                    ["", "y", "\n"][pick(56, 3)],
+                ),
+            };
+            let at = (0..=at.min(text.len()))
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap();
+            let len = len.min(text.len() - at);
+            let len = (0..=len)
+                .rev()
+                .find(|l| text.is_char_boundary(at + l))
+                .unwrap();
+            if k % 13 == 0 {
+                h.seal();
+            }
+            let (after, splice) = replaced(&text, at, len, with).unwrap();
+            h.record(&text, splice, &after);
+            if after != text {
+                texts.push(after.clone());
+            }
+            caret = at + with.len();
+            text = after;
+        }
+        let mut seen = vec![text.clone()];
+        while let Some(edit) = h.undo() {
+            text = undone(&text, Some(edit));
+            seen.push(text.clone());
+        }
+        assert_eq!(&text, &texts[0]);
+        // Every text undo showed was one the edits made (steps join some of them).
+        assert!(seen.iter().all(|t| texts.contains(t)));
+        while let Some(edit) = h.redo() {
+            text = undone(&text, Some(edit));
+        }
+        assert_eq!(&text, texts.last().unwrap());
+    }
+
+    #[test]
+    fn texts_of_many_lines_are_windowed_and_go_back_whole_well_under() {
+        let lines = |n: usize| "a\n".repeat(n);
+        assert!(!windowed(&lines(WINDOWED_LINES - 1)));
+        assert!(windowed(&lines(WINDOWED_LINES)));
+        assert!(windowed(&"x".repeat(LARGE_TEXT + 1)));
+        assert!(windowed(&svcplay::examples::dump::large_dump(10, 10)));
+        for example in svcplay::examples::EXAMPLES {
+            assert!(!windowed(example.text), "{} would be windowed", example.id);
+        }
+        assert!(!whole_again(1000, WINDOWED_LINES - 1));
+        assert!(whole_again(1000, WINDOWED_LINES / 2));
+        assert!(!whole_again(LARGE_TEXT / 2, 10));
+        assert_eq!(line_column("ab\ncé\n", 6), (1, 3));
+        assert_eq!(line_column("ab", 0), (0, 1));
     }
 }
