@@ -1540,11 +1540,13 @@ fn copied(s: &support::webdriver::Session<'_>, want: &str) -> Result<String, Str
 /// selected the whole text, so every line of it is indented, and none is lost. Runs only
 /// with `SVCPLAY_E2E_DIST` set to a built `dist/`.
 ///
-/// FAILS on s9-page a8783f6 (its dist, 10:55): Ctrl+A, Tab indents only the 400 lines the
-/// textarea holds (23,388 bytes, want 25,132); ignored so that the e2e step stays green
-/// until the page decides (`cargo test --test s9_review -- --ignored` with the dist).
+/// FAILS on s9-page a8783f6 (its dist of 10:55: 400-line window) and with the 300-line
+/// window (its dist of 11:04): Ctrl+A, Tab indents only the lines the textarea holds
+/// (23,388 and 23,188 bytes, want 25,132; no line lost); ignored so that the e2e step
+/// stays green until the page decides (`cargo test --test s9_review -- --ignored` with
+/// `SVCPLAY_E2E_DIST`).
 #[test]
-#[ignore = "fails on s9-page a8783f6: Ctrl+A, Tab indents only the window's lines"]
+#[ignore = "fails on s9-page a8783f6..323eaff: Ctrl+A, Tab indents only the window's lines"]
 fn select_all_then_tab_keeps_the_whole_text() {
     let Some(dist) = support::e2e_dist("s9_review select_all_then_tab") else {
         return;
