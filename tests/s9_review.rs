@@ -1002,8 +1002,9 @@ fn hostile_base() -> String {
 }
 
 /// Random hostile edit chains on [`hostile_base`] (`S9_REVIEW_CASES` chains of 12
-/// edits; 2 by default: 60 chains passed on main fcefebd, and 160 with four more seeds on
-/// the engineers' branches merged, 23c7ea2..6a8f44d), each step compared.
+/// edits; 2 by default: 60 chains passed on main fcefebd, and 160 on the
+/// engineers' branches merged, 23c7ea2..6a8f44d: 40 of these and 30 of each of four other
+/// seeds), each step compared.
 #[test]
 fn random_hostile_chains() {
     let cases: usize = std::env::var("S9_REVIEW_CASES")
