@@ -131,7 +131,7 @@ browser_tests() {
 }
 
 e2e_test() {
-    SVCPLAY_E2E_DIST="$DIST" cargo test --test e2e --test e2e_page --test e2e_embed -- --nocapture &&
+    SVCPLAY_E2E_DIST="$DIST" cargo test --test e2e --test e2e_page --test e2e_embed --test e2e_editor -- --nocapture &&
         first_load_report
 }
 

@@ -1412,6 +1412,8 @@ pub fn Editor(props: &EditorProps) -> Html {
         let step_history = step_history.clone();
         let doc = doc.clone();
         let scroll = scroll.clone();
+        let on_change = props.on_change.clone();
+        let cursor = cursor.clone();
         Callback::from(move |e: KeyboardEvent| {
             let a: HtmlTextAreaElement = e.target_unchecked_into();
             let key = e.key();
@@ -1497,6 +1499,30 @@ pub fn Editor(props: &EditorProps) -> Html {
                     return;
                 }
                 e.prevent_default();
+                let mut d = doc.borrow_mut();
+                if d.selects_all(&a) {
+                    // Ctrl+A stands for the whole text, not the window's lines: every
+                    // line of it goes in or out, one undoable step, still all selected.
+                    let whole = d.text.clone();
+                    let changed = indented(&whole, e.shift_key());
+                    if changed == *whole {
+                        return;
+                    }
+                    let Some(typed) = d.replace(&a, 0, whole.len(), &changed) else {
+                        return;
+                    };
+                    d.history.seal();
+                    d.history.record(&typed.before, typed.splice, &typed.text);
+                    d.history.seal();
+                    let _ = a.set_selection_range(0, a.text_length());
+                    d.all = true;
+                    drop(d);
+                    cursor.set((1, 1));
+                    scroll.follow(&a, true);
+                    on_change.emit(typed);
+                    return;
+                }
+                drop(d);
                 indent(&a, e.shift_key());
                 return;
             }
@@ -1852,6 +1878,25 @@ fn Gutter(props: &GutterProps) -> Html {
     }
 }
 
+/// `lines` with two spaces more at the start of every line, or (`outdent`) up to two
+/// fewer: what Tab and Shift+Tab do to the selected lines.
+fn indented(lines: &str, outdent: bool) -> String {
+    let changed: Vec<String> = lines
+        .split('\n')
+        .map(|l| {
+            if outdent {
+                l.strip_prefix("  ")
+                    .or_else(|| l.strip_prefix(' '))
+                    .unwrap_or(l)
+                    .to_string()
+            } else {
+                format!("  {l}")
+            }
+        })
+        .collect();
+    changed.join("\n")
+}
+
 /// Tab and Shift+Tab: two spaces in or out, on every selected line.
 fn indent(area: &HtmlTextAreaElement, outdent: bool) {
     let value = area.value();
@@ -1876,20 +1921,7 @@ fn indent(area: &HtmlTextAreaElement, outdent: bool) {
         .map(|i| end + i)
         .unwrap_or(units.len());
     let block = String::from_utf16_lossy(&units[line_start..line_end]);
-    let changed: Vec<String> = block
-        .split('\n')
-        .map(|l| {
-            if outdent {
-                l.strip_prefix("  ")
-                    .or_else(|| l.strip_prefix(' '))
-                    .unwrap_or(l)
-                    .to_string()
-            } else {
-                format!("  {l}")
-            }
-        })
-        .collect();
-    let replacement = changed.join("\n");
+    let replacement = indented(&block, outdent);
     if replacement == block {
         return;
     }
@@ -1903,6 +1935,15 @@ fn indent(area: &HtmlTextAreaElement, outdent: bool) {
 mod tests {
     use super::*;
     use svcplay::diag::{Pos, Stage};
+
+    #[test]
+    fn tab_and_shift_tab_move_every_line_two_spaces() {
+        // Ctrl+A, Tab over a windowed text indents the whole text with this.
+        assert_eq!(indented("a:\n  b: 1\n", false), "  a:\n    b: 1\n  ");
+        assert_eq!(indented("  a:\n    b: 1\n  ", true), "a:\n  b: 1\n");
+        // One space is taken out when there are not two; no space, nothing.
+        assert_eq!(indented(" a\nb\r", true), "a\nb\r");
+    }
 
     #[test]
     fn offsets_count_utf16_like_the_textarea() {
