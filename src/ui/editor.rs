@@ -2246,13 +2246,14 @@ mod tests {
         let mut text: String = (0..50).map(|i| format!("line {i}\n")).collect();
         let mut h = History::default();
         let mut texts = vec![text.clone()];
-        let mut seed = 7usize;
+        // 64 bits on every target (the browser tests build this for wasm32).
+        let mut seed = 7u64;
         let mut caret = 0usize;
         for k in 0..400 {
             seed = seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let pick = |bits: u32, n: usize| (seed >> bits) % n;
+            let pick = |bits: u32, n: usize| ((seed >> bits) % n as u64) as usize;
             // Mostly as a typist goes: on at the caret, Backspace or Delete there; now and
             // then somewhere else, over a selection.
             let (at, len, with) = match pick(20, 6) {
