@@ -132,6 +132,26 @@ pub struct Selection {
     pub lang: Lang,
 }
 
+#[cfg(test)]
+impl Selection {
+    /// `tab` on the default node, in the scenario's mode, unfiltered, in English (tests
+    /// change what they need with `..Selection::of(tab)`).
+    pub fn of(tab: Tab) -> Selection {
+        Selection {
+            tab,
+            node: None,
+            mode: None,
+            rules_view: None,
+            target: None,
+            compare: Vec::new(),
+            dump: String::new(),
+            filter: String::new(),
+            object: None,
+            lang: Lang::En,
+        }
+    }
+}
+
 /// What every panel needs, whatever the tab.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
@@ -1640,16 +1660,8 @@ mod tests {
     fn a_chosen_mode_replaces_the_configured_one() {
         let analysis = default_analysis();
         let selection = Selection {
-            tab: Tab::Rules,
-            node: None,
             mode: Some(ProxyMode::Nftables),
-            rules_view: None,
-            target: None,
-            compare: Vec::new(),
-            dump: String::new(),
-            filter: String::new(),
-            object: None,
-            lang: Lang::En,
+            ..Selection::of(Tab::Rules)
         };
         let Panel::Rules(panel) = panel(&analysis, &selection) else {
             panic!("not the rules panel");
@@ -1663,18 +1675,7 @@ mod tests {
         for example in svcplay::examples::EXAMPLES {
             let analysis = analyze(example.text, Options::default());
             for tab in Tab::ALL {
-                let selection = Selection {
-                    tab,
-                    node: None,
-                    mode: None,
-                    rules_view: None,
-                    target: None,
-                    compare: Vec::new(),
-                    dump: String::new(),
-                    filter: String::new(),
-                    object: None,
-                    lang: Lang::En,
-                };
+                let selection = Selection::of(tab);
                 let p = panel(&analysis, &selection);
                 if let Panel::Rules(r) = &p {
                     assert!(!r.text.trim().is_empty(), "{}", example.id);
@@ -1731,16 +1732,9 @@ mod tests {
         );
         // Through the panel, the dump travels in the selection.
         let selection = Selection {
-            tab: Tab::Check,
             node: Some("k8s-worker01".into()),
-            mode: None,
-            rules_view: None,
-            target: None,
-            compare: Vec::new(),
             dump: broken,
-            filter: String::new(),
-            object: None,
-            lang: Lang::En,
+            ..Selection::of(Tab::Check)
         };
         let Panel::Check(p) = panel(&analysis, &selection) else {
             panic!("not the check panel");
@@ -1918,16 +1912,10 @@ mod tests {
             }
             // The whole listing, for a copy or a download.
             let selection = Selection {
-                tab: Tab::Rules,
                 node: Some(node.clone()),
                 mode,
-                rules_view: None,
-                target: None,
-                compare: Vec::new(),
-                dump: String::new(),
                 filter: "dnat".into(),
-                object: None,
-                lang: Lang::En,
+                ..Selection::of(Tab::Rules)
             };
             assert_eq!(
                 listing_text(&analysis, &selection, &mut listings),

@@ -1362,16 +1362,8 @@ mod tests {
             }
             for tab in Tab::ALL {
                 let selection = Selection {
-                    tab,
                     node: Some("k8s-worker02".into()),
-                    mode: None,
-                    rules_view: None,
-                    target: None,
-                    compare: Vec::new(),
-                    dump: String::new(),
-                    filter: String::new(),
-                    object: None,
-                    lang: Lang::En,
+                    ..Selection::of(tab)
                 };
                 let response = Response::Panel {
                     rev: 1,
@@ -1395,16 +1387,9 @@ mod tests {
         let node = analysis.default_node();
         let save = run(&analysis, &node, None, "iptables-save").stdout;
         let selection = Selection {
-            tab: Tab::Check,
             node: Some(node),
-            mode: None,
-            rules_view: None,
-            target: None,
-            compare: Vec::new(),
             dump: save.replace("-j MASQUERADE", "-j MASQUERADE --random-fully"),
-            filter: String::new(),
-            object: None,
-            lang: Lang::En,
+            ..Selection::of(Tab::Check)
         };
         let request = Request::Panel {
             rev: 3,

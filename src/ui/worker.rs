@@ -1112,18 +1112,7 @@ mod tests {
             panic!("no summary");
         };
         assert_eq!(summary.default_node, "k8s-worker01");
-        let selection = Selection {
-            tab: Tab::Rules,
-            node: None,
-            mode: None,
-            rules_view: None,
-            target: None,
-            compare: Vec::new(),
-            dump: String::new(),
-            filter: String::new(),
-            object: None,
-            lang: Lang::En,
-        };
+        let selection = Selection::of(Tab::Rules);
         let bytes = worker_handle(&encode(&Request::Panel {
             rev: 3,
             selection: selection.clone(),
@@ -1621,18 +1610,7 @@ mod tests {
     #[test]
     fn the_panel_on_show_comes_with_the_summary() {
         for tab in [Tab::Rules, Tab::Objects] {
-            let selection = Selection {
-                tab,
-                node: None,
-                mode: None,
-                rules_view: None,
-                target: None,
-                compare: Vec::new(),
-                dump: String::new(),
-                filter: String::new(),
-                object: None,
-                lang: Lang::En,
-            };
+            let selection = Selection::of(tab);
             let bytes = worker_handle(&encode(&Request::Analyze {
                 rev: 5,
                 text: svcplay::examples::DEFAULT.to_string(),
@@ -1679,16 +1657,8 @@ mod tests {
         let edited = format!("{}x{}", &dump[..at], &dump[at..]);
         let again = format!("{}xy{}", &dump[..at], &dump[at..]);
         let selection = |lang: Lang| Selection {
-            tab: Tab::Rules,
-            node: None,
-            mode: None,
-            rules_view: None,
-            target: None,
-            compare: Vec::new(),
-            dump: String::new(),
-            filter: String::new(),
-            object: None,
             lang,
+            ..Selection::of(Tab::Rules)
         };
         let fresh = |text: &str, lang: Lang| {
             let analysis = analyze(text, Options::default());
@@ -1767,18 +1737,7 @@ mod tests {
     #[test]
     fn a_text_typed_over_is_answered_without_its_panel() {
         let dump = svcplay::examples::dump::large_dump(30, 2);
-        let selection = Selection {
-            tab: Tab::Rules,
-            node: None,
-            mode: None,
-            rules_view: None,
-            target: None,
-            compare: Vec::new(),
-            dump: String::new(),
-            filter: String::new(),
-            object: None,
-            lang: Lang::En,
-        };
+        let selection = Selection::of(Tab::Rules);
         let text = |rev: u64| Request::Analyze {
             rev,
             text: format!("# {rev}\n{dump}"),
