@@ -343,6 +343,9 @@ pub struct Inputs<'a> {
     pub config: ProxyConfig,
     pub context: &'a dyn Fn() -> NodeContext,
     pub proxy: &'a dyn Fn() -> Arc<NodeProxy>,
+    /// The Services svcplay's budget leaves out, sorted (`Analysis::over_budget`: known
+    /// without reading the objects when every Service fits).
+    pub over_budget: &'a dyn Fn() -> Vec<ServiceKey>,
     /// The session clock, which `iptables-save`'s headings and trailers print.
     pub stamp: String,
 }
@@ -909,7 +912,8 @@ pub(crate) fn shared_facts(facts: &ProxyFacts) -> ProxyFacts {
     }
 }
 
-/// The Services svcplay's budget leaves out, sorted.
+/// The Services svcplay's budget leaves out, sorted, counted from every Service and
+/// EndpointSlice (what `Analysis::over_budget` falls back on).
 pub(crate) fn over_budget(objects: &Objects) -> Vec<ServiceKey> {
     let mut out: Vec<ServiceKey> = crate::controllers::budget::over_budget(objects)
         .into_iter()
@@ -944,7 +948,7 @@ fn whole(inputs: &Inputs, node: &str, form: Form) -> Option<Entry> {
         node: node.to_string(),
         form,
         node_families: proxy.proxiers.iter().map(|p| p.family()).collect(),
-        over_budget: over_budget(inputs.objects),
+        over_budget: (inputs.over_budget)(),
         families,
     })
 }
@@ -1000,7 +1004,7 @@ fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Opt
     if context.families != before.node_families {
         return None;
     }
-    let over_budget = over_budget(objects);
+    let over_budget = (inputs.over_budget)();
     if over_budget != before.over_budget {
         return None;
     }
