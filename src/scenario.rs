@@ -852,10 +852,19 @@ impl Analysis {
     /// kube-proxy's facts on `node`, one per IP family it runs (IPv4 first).
     pub fn proxy_facts(&self, node: &str) -> Vec<ProxyFacts> {
         let context = self.node_context(node);
+        let over_budget = self.over_budget();
         context
             .families
             .iter()
-            .map(|family| proxy::facts(&self.objects, &self.proxy_config, &context, *family))
+            .map(|family| {
+                proxy::facts_leaving_out(
+                    &self.objects,
+                    &over_budget,
+                    &self.proxy_config,
+                    &context,
+                    *family,
+                )
+            })
             .collect()
     }
 
@@ -873,10 +882,13 @@ impl Analysis {
         }
         let config = self.config_in(mode);
         let context = self.node_context(node);
+        let over_budget = self.over_budget();
         let facts = context
             .families
             .iter()
-            .map(|family| proxy::facts(&self.objects, &config, &context, *family))
+            .map(|family| {
+                proxy::facts_leaving_out(&self.objects, &over_budget, &config, &context, *family)
+            })
             .collect();
         let built = Arc::new(NodeProxy::new(node, mode, facts));
         remember(
@@ -954,7 +966,15 @@ impl Analysis {
         // Which family runs (and the error when none does) as for the whole node.
         let shape = NodeProxy::new(node, mode, families);
         let family = shape.for_packet(packet)?.family();
-        let facts = proxy::facts_for_packet(&self.objects, &config, &context, family, packet);
+        let over_budget = self.over_budget();
+        let facts = proxy::facts_for_packet_leaving_out(
+            &self.objects,
+            &over_budget,
+            &config,
+            &context,
+            family,
+            packet,
+        );
         let built = Arc::new(Proxier::new(facts));
         remember(
             &mut self.proxies.entries().paths,
