@@ -287,6 +287,7 @@ fn listing_after_a_keystroke(c: &mut Criterion) {
     let edited = svcplay::examples::dump::with_a_keystroke(&text);
     let analysed = analyze(&text, Options::default());
     listing_stages(&analysed);
+    patch_marks(&analysed, &text, &edited);
     let mut group = c.benchmark_group("node-00's rules listing after a keystroke in the 5k dump");
     group
         .sample_size(10)
@@ -391,6 +392,72 @@ fn listing_after_a_keystroke(c: &mut Criterion) {
         }
     }
     group.finish();
+}
+
+/// The listing's chunks patched after a keystroke alone (the worker's "chunks made or
+/// patched" stage of `views::listing::window_marked`, iptables mode's restore input), and
+/// nftables mode's transaction listed through its pieces (`views::listing::lines`): the
+/// keystroke and its undo alternate from an analysis whose same listing was made, as in
+/// the worker; the medians of 21 are printed.
+fn patch_marks(analysed: &svcplay::scenario::Analysis, text: &str, edited: &str) {
+    let object_of = |_: &proxy::provenance::Provenance| None;
+    let filters = svcplay::views::listing::Filters {
+        text: "",
+        object: None,
+        object_of: &object_of,
+        limit: 3000,
+    };
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let mut printed = Vec::new();
+    for mode in [ProxyMode::Iptables, ProxyMode::Nftables] {
+        let context = Context {
+            node: "node-00".into(),
+            mode: Some(mode),
+        };
+        let list = |analysis: &svcplay::scenario::Analysis| -> Option<Duration> {
+            let start = Instant::now();
+            match mode {
+                ProxyMode::Iptables => {
+                    let mut patched = None;
+                    let window = svcplay::views::listing::window_marked(
+                        analysis,
+                        &context,
+                        Listing::RestoreInput,
+                        &filters,
+                        &mut |_| patched = Some(start.elapsed()),
+                    );
+                    black_box(window);
+                    patched
+                }
+                _ => {
+                    black_box(lines(analysis, &context, Listing::NftTransaction));
+                    Some(start.elapsed())
+                }
+            }
+        };
+        let mut analysis = Some(analysed.clone());
+        list(analysis.as_ref().expect("an analysis"));
+        let mut times = Vec::new();
+        for i in 0..21 {
+            let (from, to) = if i % 2 == 0 {
+                (text, edited)
+            } else {
+                (edited, text)
+            };
+            let next = analysis.take().expect("an analysis").edit(from, to);
+            times.extend(list(&next));
+            analysis = Some(next);
+        }
+        let what = match mode {
+            ProxyMode::Iptables => "iptables restore input's chunks patched",
+            _ => "nftables transaction through its pieces",
+        };
+        printed.push(format!("{what} {:?}", median(times)));
+    }
+    eprintln!("after a keystroke, medians of 21: {}", printed.join("; "));
 }
 
 /// One pass of node-00's iptables restore input made whole, stage by stage: kube-proxy's

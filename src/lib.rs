@@ -91,7 +91,9 @@
 //!   [`proxy::facts`] obeys. After an edit whose admission was carried over in bulk, the
 //!   analysis keeps each Service's warnings and the budgets' counts per Service
 //!   ([`controllers::budget::Tally`]) and makes again only those of the objects the edit
-//!   changed (the rules are in `scenario`'s `KeptHints`). Readiness, deletion and node loss are
+//!   changed (the rules are in `scenario`'s `KeptHints`); kube-proxy's facts and listings
+//!   read the Services left out from those counts ([`scenario::Analysis::over_budget`]:
+//!   nothing to read when every Service fits). Readiness, deletion and node loss are
 //!   written in the scenario text (annotations `svcplay.dev/not-ready` /
 //!   `svcplay.dev/terminating` on workloads, Pods written out, Node `Ready` conditions).
 //!   [`controllers::kubeadm`] adds a kubeadm cluster's kube-system objects (kube-proxy's

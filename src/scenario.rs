@@ -65,6 +65,10 @@ pub struct Analysis {
     /// kube-proxy's listings in per-Service chunks, carried over an edit
     /// ([`crate::proxy::chunks`]).
     pub(crate) listings: crate::proxy::chunks::ListingCache,
+    /// When the budget counts kept in `hints` (with the Services and EndpointSlices the
+    /// controllers and the cluster added) say every Service fits: how many Services and
+    /// EndpointSlices `objects` held then ([`Analysis::over_budget`]).
+    fits: Option<(usize, usize)>,
 }
 
 /// An analysis' [`Downstream`], computed once when asked; after an edit, from the one of
@@ -331,6 +335,18 @@ fn analyze_manifest(
                 (touched.len() <= MAX_TOUCHED_SERVICES).then(|| (before, Arc::new(touched)))
             });
     mark("configuration and caches");
+    // Whether every Service fits in the budgets, from the counts kept over edits and
+    // those of the few objects added after admission (kubeadm's among them).
+    let fits = hints
+        .as_ref()
+        .filter(|h| {
+            let added = controllers::budget::Tally::of(
+                &objects.services[admitted.0..],
+                &objects.endpoint_slices[admitted.1..],
+            );
+            h.admitted.within_with(&added)
+        })
+        .map(|_| (objects.services.len(), objects.endpoint_slices.len()));
     let configured_proxy_config = proxy_config.clone();
     let proxy_config = session
         .session
@@ -365,6 +381,7 @@ fn analyze_manifest(
             base: Mutex::new(downstream_base),
         },
         listings,
+        fits,
     }
 }
 
@@ -746,6 +763,21 @@ impl Analysis {
             .clone()
     }
 
+    /// The Services svcplay's budgets leave out of kube-proxy's outputs, `(namespace,
+    /// name)` sorted, as [`controllers::budget::over_budget`] of [`Analysis::objects`]
+    /// gives them: empty without reading the objects when the budget counts the analysis
+    /// keeps over edits ([`controllers::budget::Tally`], see `KeptHints`) say every
+    /// Service fits, which is what a dump's keystroke asks on every listing; counted whole
+    /// otherwise (the text has Pods or workloads, some Service is over, or `objects` no
+    /// longer holds as many Services and EndpointSlices as the analysis made).
+    pub fn over_budget(&self) -> Vec<crate::proxy::chunks::ServiceKey> {
+        let objects = &self.objects;
+        if self.fits == Some((objects.services.len(), objects.endpoint_slices.len())) {
+            return Vec::new();
+        }
+        crate::proxy::chunks::over_budget(objects)
+    }
+
     /// How many of the API server's admissions this analysis replayed from the one it
     /// was edited from (0 after [`analyze`]): what [`Analysis::edit`] saved.
     pub fn admissions_replayed(&self) -> usize {
@@ -820,10 +852,19 @@ impl Analysis {
     /// kube-proxy's facts on `node`, one per IP family it runs (IPv4 first).
     pub fn proxy_facts(&self, node: &str) -> Vec<ProxyFacts> {
         let context = self.node_context(node);
+        let over_budget = self.over_budget();
         context
             .families
             .iter()
-            .map(|family| proxy::facts(&self.objects, &self.proxy_config, &context, *family))
+            .map(|family| {
+                proxy::facts_leaving_out(
+                    &self.objects,
+                    &over_budget,
+                    &self.proxy_config,
+                    &context,
+                    *family,
+                )
+            })
             .collect()
     }
 
@@ -841,10 +882,13 @@ impl Analysis {
         }
         let config = self.config_in(mode);
         let context = self.node_context(node);
+        let over_budget = self.over_budget();
         let facts = context
             .families
             .iter()
-            .map(|family| proxy::facts(&self.objects, &config, &context, *family))
+            .map(|family| {
+                proxy::facts_leaving_out(&self.objects, &over_budget, &config, &context, *family)
+            })
             .collect();
         let built = Arc::new(NodeProxy::new(node, mode, facts));
         remember(
@@ -922,7 +966,15 @@ impl Analysis {
         // Which family runs (and the error when none does) as for the whole node.
         let shape = NodeProxy::new(node, mode, families);
         let family = shape.for_packet(packet)?.family();
-        let facts = proxy::facts_for_packet(&self.objects, &config, &context, family, packet);
+        let over_budget = self.over_budget();
+        let facts = proxy::facts_for_packet_leaving_out(
+            &self.objects,
+            &over_budget,
+            &config,
+            &context,
+            family,
+            packet,
+        );
         let built = Arc::new(Proxier::new(facts));
         remember(
             &mut self.proxies.entries().paths,

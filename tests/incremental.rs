@@ -1673,3 +1673,157 @@ fn kubeadm_objects_after_bulk_edits_equal_a_full_analysis() {
         text = edited;
     }
 }
+
+/// The Services svcplay's budget leaves out, as the listings read them after an edit
+/// (`Analysis::over_budget`: empty from the budget counts kept over edits when they say
+/// every Service fits, counted whole otherwise), follow edits of other Services: a
+/// Service kube-proxy ignores (labelled for another proxy, so not rendered, yet counted)
+/// takes 99,900 of the 100,000 entries, a second one's endpoints bring the cluster to
+/// the budget, and the last Service in kube-proxy's order (`team-9/svc-00009`, never
+/// edited) is pushed out and back in by endpoints added to and removed from the second.
+/// The first push leaves the written objects within the budget and only the cluster's
+/// own Services (`default/kubernetes`, kubeadm's `kube-dns`, counted after admission)
+/// past it. After each step (each carried over in bulk), the Services left out equal
+/// `controllers::budget::over_budget` of the objects, and node-00's iptables and nftables
+/// listings (patched from the ones listed before the edit) equal those a full analysis
+/// makes whole.
+#[test]
+fn services_pushed_over_the_budget_by_edits_elsewhere_leave_the_listings() {
+    let endpoints = |n: usize, from: usize| -> String {
+        (from..from + n)
+            .map(|i| {
+                format!(
+                    "- addresses: [10.{}.{}.{}]\n",
+                    1 + i / 65536,
+                    (i / 256) % 256,
+                    i % 256
+                )
+            })
+            .collect()
+    };
+    let ignored = |name: &str, ports: usize| {
+        let ports: String = (0..ports)
+            .map(|i| format!("  - name: p{i}\n    port: {}\n", 1000 + i))
+            .collect();
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: team-0\n  labels:\n    service.kubernetes.io/service-proxy-name: other\nspec:\n  ports:\n{ports}"
+        )
+    };
+    let slice = |name: &str, service: &str, body: &str| {
+        format!(
+            "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: {name}\n  namespace: team-0\n  labels:\n    kubernetes.io/service-name: {service}\naddressType: IPv4\nendpoints:\n{body}"
+        )
+    };
+    // ghost 100 × (1 + 998) = 99,900; fine 1 × (1 + 40); the dump's ten Services 3 each;
+    // `kubernetes` 2 and kube-dns 3 × (1 + 2): 99,982 in all.
+    let base = format!(
+        "{}{}{}{}{}",
+        examples::dump::large_dump(10, 2),
+        ignored("ghost", 100),
+        slice("ghost-1", "ghost", &endpoints(998, 0)),
+        ignored("ghost-fine", 1),
+        slice("ghost-fine-1", "ghost-fine", &endpoints(40, 5000)),
+    );
+    // The fine one's endpoints, `n` of them (its slice is the text's last document).
+    let fine = move |t: &str, n: usize| {
+        let at = t.rfind("endpoints:\n").expect("the last slice") + "endpoints:\n".len();
+        format!("{}{}", &t[..at], endpoints(n, 5000))
+    };
+    let typed = |name: &'static str| {
+        move |t: &str| {
+            let at = t.find(&format!("name: {name}\n")).expect("the Service");
+            let at = at + t[at..].find("port: 80").expect("a port") + "port: 80".len();
+            format!("{}1{}", &t[..at], &t[at..])
+        }
+    };
+    let last = ("team-9".to_string(), "svc-00009".to_string());
+    type Step = Box<dyn Fn(&str) -> String>;
+    type Keys = Vec<(String, String)>;
+    // (what, the step, the Services left out after it)
+    let steps: Vec<(&str, Step, Keys)> = vec![
+        (
+            "a Service's port typed (all fit)",
+            Box::new(typed("svc-00004")),
+            vec![],
+        ),
+        (
+            "20 endpoints more for ghost-fine (the written objects fit, with the cluster's \
+             own Services the last one is out)",
+            Box::new(move |t: &str| fine(t, 60)),
+            vec![last.clone()],
+        ),
+        (
+            "the Service left out edited",
+            Box::new(typed("svc-00009")),
+            vec![last.clone()],
+        ),
+        (
+            "another Service's port typed while one is out",
+            Box::new(typed("svc-00003")),
+            vec![last.clone()],
+        ),
+        (
+            "10 endpoints fewer (all fit again)",
+            Box::new(move |t: &str| fine(t, 50)),
+            vec![],
+        ),
+        (
+            "10 more (out again)",
+            Box::new(move |t: &str| fine(t, 60)),
+            vec![last.clone()],
+        ),
+        ("back to 40", Box::new(move |t: &str| fine(t, 40)), vec![]),
+    ];
+    let listed = |a: &Analysis, whole: bool| {
+        let mut out = listings(a, "node-00", Some(ProxyMode::Iptables), whole);
+        out.extend(listings(a, "node-00", Some(ProxyMode::Nftables), whole));
+        out
+    };
+    let whole_over_budget = |a: &Analysis| {
+        let mut keys: Vec<(String, String)> = svcplay::controllers::budget::over_budget(&a.objects)
+            .into_iter()
+            .map(|(s, _)| (s.meta.namespace.clone(), s.meta.name.clone()))
+            .collect();
+        keys.sort();
+        keys
+    };
+    let mut text = base;
+    let mut incremental = analyze(&text, Options::default());
+    assert_eq!(incremental.over_budget(), vec![], "the base fits");
+    std::hint::black_box(listed(&incremental, false));
+    for (what, step, cut) in &steps {
+        let edited = step(&text);
+        assert_ne!(edited, text, "{what}: the step changes nothing");
+        incremental = incremental.edit(&text, &edited);
+        text = edited;
+        assert!(
+            incremental.admissions_carried_over(),
+            "{what}: carried over in bulk"
+        );
+        assert_eq!(
+            &whole_over_budget(&incremental),
+            cut,
+            "{what}: the scenario"
+        );
+        assert_eq!(
+            &incremental.over_budget(),
+            cut,
+            "{what}: Analysis::over_budget"
+        );
+        let full = analyze(&text, Options::default());
+        for ((name, got), (_, want)) in listed(&incremental, false)
+            .into_iter()
+            .zip(listed(&full, true))
+        {
+            assert!(
+                got == want,
+                "{what}: {name} differs from the one a full analysis makes whole"
+            );
+            assert_eq!(
+                got.contains("team-9/svc-00009"),
+                cut.is_empty(),
+                "{what}: {name} lists the last Service only when it fits"
+            );
+        }
+    }
+}

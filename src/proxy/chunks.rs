@@ -343,6 +343,9 @@ pub struct Inputs<'a> {
     pub config: ProxyConfig,
     pub context: &'a dyn Fn() -> NodeContext,
     pub proxy: &'a dyn Fn() -> Arc<NodeProxy>,
+    /// The Services svcplay's budget leaves out, sorted (`Analysis::over_budget`: known
+    /// without reading the objects when every Service fits).
+    pub over_budget: &'a dyn Fn() -> Vec<ServiceKey>,
     /// The session clock, which `iptables-save`'s headings and trailers print.
     pub stamp: String,
 }
@@ -909,7 +912,8 @@ pub(crate) fn shared_facts(facts: &ProxyFacts) -> ProxyFacts {
     }
 }
 
-/// The Services svcplay's budget leaves out, sorted.
+/// The Services svcplay's budget leaves out, sorted, counted from every Service and
+/// EndpointSlice (what `Analysis::over_budget` falls back on).
 pub(crate) fn over_budget(objects: &Objects) -> Vec<ServiceKey> {
     let mut out: Vec<ServiceKey> = crate::controllers::budget::over_budget(objects)
         .into_iter()
@@ -944,7 +948,7 @@ fn whole(inputs: &Inputs, node: &str, form: Form) -> Option<Entry> {
         node: node.to_string(),
         form,
         node_families: proxy.proxiers.iter().map(|p| p.family()).collect(),
-        over_budget: over_budget(inputs.objects),
+        over_budget: (inputs.over_budget)(),
         families,
     })
 }
@@ -957,38 +961,60 @@ pub(crate) type Touched<'o> = (
     HashMap<(&'o str, &'o str), Vec<&'o EndpointSlice>>,
 );
 
-/// [`Touched`] of `objects` (shared with [`super::mode_chunks`]).
+/// [`Touched`] of `objects` (shared with [`super::mode_chunks`]). One pass over the
+/// Services and EndpointSlices, each compared with the few touched names (a keystroke
+/// touches the Service edited and the cluster's own): nothing of a dump's 10⁴ objects is
+/// hashed; past [`FEW_TOUCHED`], the names are looked up in a hash set.
 pub(crate) fn touched_services<'o>(
     objects: &'o Objects,
     touched: &HashSet<ServiceKey>,
     over_budget: &[ServiceKey],
 ) -> Touched<'o> {
-    let wanted: HashSet<(&str, &str)> = touched
+    let wanted: Vec<(&str, &str)> = touched
         .iter()
         .filter(|k| over_budget.binary_search(k).is_err())
         .map(|(ns, name)| (ns.as_str(), name.as_str()))
         .collect();
-    let mut services: Vec<&Service> = objects
-        .services
-        .iter()
-        .filter(|s| wanted.contains(&(s.meta.namespace.as_str(), s.meta.name.as_str())))
-        .filter(|s| super::watched_by_kube_proxy(&s.meta.labels))
-        .collect();
+    let set: HashSet<(&str, &str), crate::hash::FnvBuild> = match wanted.len() > FEW_TOUCHED {
+        true => wanted.iter().copied().collect(),
+        false => HashSet::default(),
+    };
+    let is_wanted = |namespace: &str, name: &str| match wanted.len() > FEW_TOUCHED {
+        true => set.contains(&(namespace, name)),
+        false => (wanted.iter()).any(|&(ns, n)| n == name && ns == namespace),
+    };
+    let mut services: Vec<&Service> = Vec::new();
+    if !wanted.is_empty() {
+        services.extend(
+            (objects.services.iter())
+                .filter(|s| is_wanted(&s.meta.namespace, &s.meta.name))
+                .filter(|s| super::watched_by_kube_proxy(&s.meta.labels)),
+        );
+    }
     crate::sort::sort_by(&mut services, |a, b| {
         (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
     });
     let mut slices: HashMap<(&str, &str), Vec<&EndpointSlice>> = HashMap::new();
-    for slice in &objects.endpoint_slices {
+    // With few names, the namespace is compared before the label is looked up.
+    let few = wanted.len() <= FEW_TOUCHED;
+    for slice in objects.endpoint_slices.iter() {
+        let namespace = slice.meta.namespace.as_str();
+        if few && !wanted.iter().any(|&(ns, _)| ns == namespace) {
+            continue;
+        }
         let Some(name) = slice.service_name() else {
             continue;
         };
-        let k = (slice.meta.namespace.as_str(), name);
-        if wanted.contains(&k) && super::watched_by_kube_proxy(&slice.meta.labels) {
-            slices.entry(k).or_default().push(slice);
+        if is_wanted(namespace, name) && super::watched_by_kube_proxy(&slice.meta.labels) {
+            slices.entry((namespace, name)).or_default().push(slice);
         }
     }
     (services, slices)
 }
+
+/// Up to this many touched Services, [`touched_services`] compares each object's names
+/// with theirs rather than hashing them.
+const FEW_TOUCHED: usize = 16;
 
 /// `before` (the listing of an analysis some edits back) with the Services in
 /// `touched` made again from `inputs`; `None` when something every Service's rules
@@ -1000,7 +1026,7 @@ fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Opt
     if context.families != before.node_families {
         return None;
     }
-    let over_budget = over_budget(objects);
+    let over_budget = (inputs.over_budget)();
     if over_budget != before.over_budget {
         return None;
     }

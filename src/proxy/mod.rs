@@ -649,7 +649,20 @@ pub fn facts(
     node: &NodeContext,
     family: IpFamily,
 ) -> ProxyFacts {
-    build_facts(objects, config, node, family, None)
+    let over_budget = chunks::over_budget(objects);
+    build_facts(objects, &over_budget, config, node, family, None)
+}
+
+/// [`facts`], told the Services svcplay's budget leaves out (sorted, as
+/// `Analysis::over_budget` knows them without reading every object).
+pub(crate) fn facts_leaving_out(
+    objects: &Objects,
+    over_budget: &[chunks::ServiceKey],
+    config: &ProxyConfig,
+    node: &NodeContext,
+    family: IpFamily,
+) -> ProxyFacts {
+    build_facts(objects, over_budget, config, node, family, None)
 }
 
 /// kube-proxy's view on `node` for `family`, as far as one packet's path needs it: every
@@ -668,17 +681,31 @@ pub fn facts_for_packet(
     family: IpFamily,
     packet: &trace::Packet,
 ) -> ProxyFacts {
-    build_facts(objects, config, node, family, Some(packet))
+    let over_budget = chunks::over_budget(objects);
+    build_facts(objects, &over_budget, config, node, family, Some(packet))
+}
+
+/// [`facts_for_packet`], told the Services svcplay's budget leaves out (sorted).
+pub(crate) fn facts_for_packet_leaving_out(
+    objects: &Objects,
+    over_budget: &[chunks::ServiceKey],
+    config: &ProxyConfig,
+    node: &NodeContext,
+    family: IpFamily,
+    packet: &trace::Packet,
+) -> ProxyFacts {
+    build_facts(objects, over_budget, config, node, family, Some(packet))
 }
 
 fn build_facts(
     objects: &Objects,
+    over_budget: &[chunks::ServiceKey],
     config: &ProxyConfig,
     node: &NodeContext,
     family: IpFamily,
     packet: Option<&trace::Packet>,
 ) -> ProxyFacts {
-    let ports = ordered_service_ports(objects, family);
+    let ports = ordered_service_ports(objects, over_budget, family);
     let endpoints_of = |i: usize| {
         let (info, slices) = &ports[i];
         endpoints_for(slices, &info.name.port, info.protocol, family, &node.name)
@@ -730,10 +757,11 @@ fn build_facts(
 
 /// Every programmed service port of the family in kube-proxy's order (Services by
 /// namespace/name, ports in spec order), each with its Service's EndpointSlices.
-fn ordered_service_ports(
-    objects: &Objects,
+fn ordered_service_ports<'o>(
+    objects: &'o Objects,
+    over_budget: &[chunks::ServiceKey],
     family: IpFamily,
-) -> Vec<(ServicePortInfo, Vec<&EndpointSlice>)> {
+) -> Vec<(ServicePortInfo, Vec<&'o EndpointSlice>)> {
     // Looked up once per Service: a hash map, since a large cluster has 10⁴ of them.
     let mut slices_by_service: std::collections::HashMap<(&str, &str), Vec<&EndpointSlice>> =
         std::collections::HashMap::new();
@@ -750,16 +778,17 @@ fn ordered_service_ports(
         }
     }
     // Services past svcplay's budget are left out (a warning says so).
-    let over_budget: std::collections::HashSet<(&str, &str)> =
-        crate::controllers::budget::over_budget(objects)
-            .into_iter()
-            .map(|(s, _)| (s.meta.namespace.as_str(), s.meta.name.as_str()))
-            .collect();
+    let left_out = |s: &Service| {
+        let key = (s.meta.namespace.as_str(), s.meta.name.as_str());
+        !over_budget.is_empty()
+            && (over_budget.binary_search_by(|(ns, name)| (ns.as_str(), name.as_str()).cmp(&key)))
+                .is_ok()
+    };
     let mut services: Vec<&Service> = objects
         .services
         .iter()
         .filter(|s| watched_by_kube_proxy(&s.meta.labels))
-        .filter(|s| !over_budget.contains(&(s.meta.namespace.as_str(), s.meta.name.as_str())))
+        .filter(|s| !left_out(s))
         .collect();
     crate::sort::sort_by(&mut services, |a, b| {
         (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))

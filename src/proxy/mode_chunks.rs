@@ -48,8 +48,7 @@
 //! full analysis', and that edits do reuse them ([`PATCHED`]).
 
 use super::chunks::{
-    CACHED_NODES, Inputs, MAX_TOUCHED_SERVICES, ServiceKey, over_budget, shared_facts,
-    touched_services,
+    CACHED_NODES, Inputs, MAX_TOUCHED_SERVICES, ServiceKey, shared_facts, touched_services,
 };
 use super::config::{NodeContext, ProxyConfig};
 use super::lines::{By, ConfigField, ConfigFields, LineSink, LineSource, Recorded};
@@ -934,7 +933,7 @@ fn whole(inputs: &Inputs, node: &str, form: Form) -> Option<Entry> {
         node: node.to_string(),
         form,
         node_families: proxy.proxiers.iter().map(|p| p.family()).collect(),
-        over_budget: over_budget(inputs.objects),
+        over_budget: (inputs.over_budget)(),
         families,
     })
 }
@@ -948,7 +947,7 @@ fn patched(inputs: &Inputs, before: Entry, touched: &HashSet<ServiceKey>) -> Opt
     if context.families != before.node_families {
         return None;
     }
-    let over_budget = over_budget(objects);
+    let over_budget = (inputs.over_budget)();
     if over_budget != before.over_budget {
         return None;
     }

@@ -94,6 +94,7 @@ fn with_inputs<T>(
         config,
         context: &|| analysis.node_context(node),
         proxy: &|| analysis.proxy_in(node, mode),
+        over_budget: &|| analysis.over_budget(),
         stamp: match mode {
             ProxyMode::Iptables => crate::session::clock::ctime(analysis.session.session.time),
             _ => String::new(),
