@@ -48,23 +48,10 @@ fn difference(incremental: &Analysis, text: &str) -> Option<String> {
             if !only_object_ids(got, want) {
                 ids_only = false;
             }
-            let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
-            report.push_str(&format!("{name} differs\n"));
-            let mut shown = 0;
-            for i in 0..g.len().max(w.len()) {
-                let (a, b) = (g.get(i), w.get(i));
-                if a != b {
-                    report.push_str(&format!(
-                        "  line {i}: incremental {:?}\n  line {i}: full        {:?}\n",
-                        a.unwrap_or(&"<none>"),
-                        b.unwrap_or(&"<none>")
-                    ));
-                    shown += 1;
-                    if shown >= 6 {
-                        break;
-                    }
-                }
-            }
+            report.push_str(&format!(
+                "{name} differs\n{}",
+                outputs::line_diff(got, want, 6)
+            ));
         }
     }
     if report.is_empty() {

@@ -106,3 +106,26 @@ impl Rng {
         &items[self.below(items.len())]
     }
 }
+
+/// The first lines where two outputs differ, at most `n` (the incremental reviews' reports).
+#[allow(dead_code)]
+pub fn line_diff(got: &str, want: &str, n: usize) -> String {
+    let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
+    let mut out = String::new();
+    let mut shown = 0;
+    for i in 0..g.len().max(w.len()) {
+        let (a, b) = (g.get(i), w.get(i));
+        if a != b {
+            out.push_str(&format!(
+                "    line {i}: incremental {:?}\n    line {i}: full        {:?}\n",
+                a.unwrap_or(&"<none>"),
+                b.unwrap_or(&"<none>")
+            ));
+            shown += 1;
+            if shown >= n {
+                break;
+            }
+        }
+    }
+    out
+}

@@ -52,28 +52,6 @@ pub const FULL: Depth = Depth {
     listing_nodes: 2,
 };
 
-/// The first lines where two outputs differ, at most `n`.
-fn line_diff(got: &str, want: &str, n: usize) -> String {
-    let (g, w): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
-    let mut out = String::new();
-    let mut shown = 0;
-    for i in 0..g.len().max(w.len()) {
-        let (a, b) = (g.get(i), w.get(i));
-        if a != b {
-            out.push_str(&format!(
-                "    line {i}: incremental {:?}\n    line {i}: full        {:?}\n",
-                a.unwrap_or(&"<none>"),
-                b.unwrap_or(&"<none>")
-            ));
-            shown += 1;
-            if shown >= n {
-                break;
-            }
-        }
-    }
-    out
-}
-
 /// Where `incremental`'s outputs differ from `full`'s (`outputs()`), if anywhere.
 pub fn output_differences(incremental: &Analysis, full: &Analysis) -> Option<String> {
     let (got, want) = (outputs(incremental), outputs(full));
@@ -90,7 +68,10 @@ pub fn output_differences(incremental: &Analysis, full: &Analysis) -> Option<Str
     let mut report = String::new();
     for ((name, got), (_, want)) in got.iter().zip(&want) {
         if got != want {
-            report.push_str(&format!("  {name} differs\n{}", line_diff(got, want, 6)));
+            report.push_str(&format!(
+                "  {name} differs\n{}",
+                crate::outputs::line_diff(got, want, 6)
+            ));
         }
     }
     (!report.is_empty()).then_some(report)
@@ -201,11 +182,14 @@ pub fn listing_differences(
                 if w != h {
                     report.push_str(&format!(
                         "  {name}: a full analysis' listing differs from the one made whole\n{}",
-                        line_diff(w, h, 4)
+                        crate::outputs::line_diff(w, h, 4)
                     ));
                 }
                 if g != w {
-                    report.push_str(&format!("  {name} differs\n{}", line_diff(g, w, 6)));
+                    report.push_str(&format!(
+                        "  {name} differs\n{}",
+                        crate::outputs::line_diff(g, w, 6)
+                    ));
                 }
             }
         }
@@ -318,7 +302,7 @@ fn check_step(
             if got != want {
                 problems.push_str(&format!(
                     "  what changed on {node} in {mode:?} differs\n{}",
-                    line_diff(&got, &want, 6)
+                    crate::outputs::line_diff(&got, &want, 6)
                 ));
             }
         }
