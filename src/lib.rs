@@ -216,8 +216,13 @@
 //!   ([`manifest::reparse_moved`]), the untouched objects' admissions carried over
 //!   ([`apiserver::carry`]) or replayed ([`apiserver::replay`]) — and equal to a full [`scenario::analyze`]
 //!   (`tests/incremental.rs` checks random edit sequences view by view, every node's
-//!   rules in every mode, and what changed). The page's worker analyses every text as an
-//!   edit of the last, answers its summary first and what changed when asked after. An
+//!   rules in every mode, and what changed). [`scenario::Analysis::edit_at`] takes where
+//!   the texts differ ([`manifest::TextEdit`]), which the worker knows from its splice, so
+//!   a keystroke in a 6 MB text is neither copied nor compared whole; each document keeps
+//!   its own text. The page's worker analyses every text as an edit of the last, in two
+//!   tasks (the analysis, then the summary with the view's panel, skipped when the page
+//!   says a newer text waits), in the page's language only, and what changed when asked
+//!   after. An
 //!   edit carries the listings made of the analysis before ([`proxy::chunks`],
 //!   [`proxy::mode_chunks`]) with the Services it touched, when no object moved.
 //! - [`changes`] — what an edit did downstream ([`changes::diff`] of two analyses on a

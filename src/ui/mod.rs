@@ -21,7 +21,8 @@
 //! - Limits ([`limits`]): the one scenario size limit, and the cost budget that decides
 //!   what the main thread may analyse.
 //! - **Typing** (issue 19: keystroke to painted frame within a frame): the editor's
-//!   textarea holds a window of a long text's lines ([`editor::windowed`]); a typed text
+//!   textarea holds a window of 300 lines of a text over 500 lines ([`editor::windowed`]),
+//!   with the editor's own undo and Ctrl+A standing for the whole text; a typed text
 //!   analysed here is analysed right after the frame that paints the keystroke
 //!   ([`state::State::deferred`], `Action::AnalyseTyped`), the views marked busy
 //!   meanwhile; the rules' lines are drawn again only when they changed
